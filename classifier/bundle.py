@@ -1,0 +1,155 @@
+"""A trained model on disk: the fitted estimator plus model.json, saved atomically and checked on load."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.paths import default_model_path
+from classifier.release import parse_release
+from classifier.taxonomy import Taxonomy, default_taxonomy
+from classifier.textio import atomic_directory
+
+FORMAT_VERSION = 1
+ESTIMATOR_FILE = "model.joblib"
+METADATA_FILE = "model.json"
+RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
+
+
+class BundleError(RuntimeError):
+    """A model bundle is missing, broken or does not fit this installation; one line saying what to do."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The model's answer for one text: accepted fields and every field's score, best first."""
+
+    title: str
+    labels: list[str]
+    scores: list[tuple[str, float]]
+
+    def to_dict(self, top: int | None = None) -> dict:
+        shown = self.scores[:top] if top else self.scores
+        return {
+            "title": self.title,
+            "labels": self.labels,
+            "suggestions": [{"label": label, "score": round(score, 4)} for label, score in shown],
+        }
+
+
+class Model:
+    """A loaded bundle: label names, the estimator and its metadata."""
+
+    def __init__(self, estimator, metadata: dict, path: Path | None = None):
+        self.estimator = estimator
+        self.metadata = metadata
+        self.path = path
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.metadata["labels"])
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(zip(self.labels, (float(t) for t in self.estimator.thresholds_)))
+
+    def predict_proba(self, texts):
+        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count."""
+        return self.estimator.predict_proba([parse_release(text).model_text for text in texts])
+
+    def predict_proba_documents(self, documents):
+        return self.estimator.predict_proba([doc.model_text for doc in documents])
+
+    def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
+        accepted = self.estimator.accept(proba)
+        labels = self.labels
+        out = []
+        for row, keep, title in zip(proba, accepted, titles):
+            order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
+            out.append(
+                Suggestion(
+                    title=title,
+                    labels=[labels[j] for j in order if keep[j]],
+                    scores=[(labels[j], float(row[j])) for j in order],
+                )
+            )
+        return out
+
+    def suggest(self, text: str) -> Suggestion:
+        """Parse one page or plain text and suggest its fields."""
+        release = parse_release(text)
+        proba = self.estimator.predict_proba([release.model_text])
+        return self.suggestions_from_proba(proba, [release.title])[0]
+
+
+def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
+    """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact."""
+    import joblib
+
+    path = Path(path)
+    with atomic_directory(path) as tmp:
+        joblib.dump(estimator, tmp / ESTIMATOR_FILE, compress=3)
+        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def runtime_versions() -> dict:
+    import numpy
+    import sklearn
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
+
+
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
+    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn."""
+    path = Path(path) if path is not None else default_model_path()
+    metadata = _read_metadata(path)
+    taxonomy = taxonomy or default_taxonomy()
+    if metadata.get("labels") != taxonomy.labels:
+        added = [l for l in taxonomy.labels if l not in metadata.get("labels", [])]
+        removed = [l for l in metadata.get("labels", []) if l not in taxonomy.labels]
+        change = "; ".join(
+            part for part in (f"new in taxonomy: {', '.join(added)}" if added else "",
+                              f"not in taxonomy: {', '.join(removed)}" if removed else "") if part
+        ) or "same fields in another order"
+        raise BundleError(
+            f"{path}: the model's fields differ from {taxonomy.path} ({change}); retrain it: {RETRAIN_HINT}"
+        )
+    import sklearn
+
+    built = metadata.get("versions", {}).get("scikit-learn", "")
+    if _minor(built) != _minor(sklearn.__version__):
+        raise BundleError(
+            f"{path}: built with scikit-learn {built or 'unknown'}, but {sklearn.__version__} is installed; "
+            f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {RETRAIN_HINT}"
+        )
+    import joblib
+
+    try:
+        estimator = joblib.load(path / ESTIMATOR_FILE)
+    except FileNotFoundError:
+        raise BundleError(f"{path}: no {ESTIMATOR_FILE} in the bundle; retrain: {RETRAIN_HINT}") from None
+    except Exception as exc:  # a truncated or foreign file can fail in many ways
+        raise BundleError(f"{path / ESTIMATOR_FILE}: cannot load the model ({type(exc).__name__}); retrain: {RETRAIN_HINT}") from None
+    if getattr(estimator, "n_labels_", None) != len(metadata["labels"]):
+        raise BundleError(f"{path}: {ESTIMATOR_FILE} does not match {METADATA_FILE}; retrain: {RETRAIN_HINT}")
+    return Model(estimator, metadata, path)
+
+
+def _read_metadata(path: Path) -> dict:
+    meta_path = path / METADATA_FILE
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"{path}: not a model bundle (no {METADATA_FILE}); train one: {RETRAIN_HINT}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{meta_path}: unreadable ({exc}); retrain: {RETRAIN_HINT}") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
+        raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
+    return metadata
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])

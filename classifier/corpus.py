@@ -1,0 +1,250 @@
+"""Read documents, labelled or not, from text files, directories, globs and JSONL/CSV/Parquet tables."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import glob as globlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.release import parse_release
+from classifier.taxonomy import Taxonomy, default_taxonomy
+from classifier.textio import InputError, decode_bytes, read_text
+
+TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+DEFAULT_GLOB = "*.txt"
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document as the model sees it; `labels` holds the spellings found in the input."""
+
+    id: str
+    title: str = ""
+    text: str = ""
+    labels: tuple[str, ...] | None = None
+    origin: str = ""
+    error: str | None = None
+
+    @property
+    def model_text(self) -> str:
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column names of a table input."""
+
+    id: str = "id"
+    title: str = "title"
+    text: str = "text"
+    labels: str = "labels"
+
+
+class UnknownLabelsError(ValueError):
+    """Labels not in the taxonomy; one line per unknown label with its place and the closest field."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def read_documents(
+    inputs: Sequence[str | Path],
+    columns: Columns = Columns(),
+    pattern: str = DEFAULT_GLOB,
+) -> Iterator[Document]:
+    """Every document of every input, in order. A document that cannot be read is yielded with `error` set."""
+    for path, kind in expand_inputs(inputs, pattern):
+        if kind == "missing":
+            yield _failed(str(path), f"{path}: no such file or directory")
+        elif kind == "stdin":
+            yield _from_page(STDIN, decode_bytes(sys.stdin.buffer.read(), "<stdin>"), STDIN)
+        elif kind == "text":
+            try:
+                yield _from_page(str(path), read_text(path), str(path))
+            except InputError as exc:
+                yield _failed(str(path), str(exc))
+        else:
+            yield from _read_table(Path(path), kind, columns)
+
+
+def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
+    """(path, kind) for each file named, found in a directory (matching `pattern`) or matched by a glob."""
+    for item in inputs:
+        item = str(item)
+        if item == STDIN:
+            yield item, "stdin"
+        elif os.path.isdir(item):
+            for path in _walk(item, pattern):
+                yield path, "text"
+        elif os.path.exists(item) or os.path.islink(item):
+            yield item, TABLE_SUFFIXES.get(Path(item).suffix.lower(), "text")
+        elif globlib.has_magic(item):
+            matches = sorted(globlib.glob(item, recursive=True))
+            if not matches:
+                yield item, "missing"
+            for match in matches:
+                if os.path.isfile(match):
+                    yield match, TABLE_SUFFIXES.get(Path(match).suffix.lower(), "text")
+        else:
+            yield item, "missing"
+
+
+def _walk(root: str, pattern: str) -> Iterator[str]:
+    # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+                yield os.path.join(directory, name)
+
+
+def _failed(origin: str, message: str) -> Document:
+    return Document(id=origin, origin=origin, error=message)
+
+
+def _from_page(doc_id: str, page: str, origin: str, title: str = "", labels: tuple[str, ...] | None = None) -> Document:
+    release = parse_release(page, plain_title=not title)
+    body = release.body
+    if not (title or release.title) and not body.strip():
+        return _failed(origin, f"{origin}: no text")
+    if labels is None and (release.fields or release.unknown_fields):
+        labels = release.fields + release.unknown_fields
+    return Document(
+        id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin
+    )
+
+
+def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Document]:
+    try:
+        rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[kind](path, columns)
+        for origin, row in rows:
+            if isinstance(row, str):
+                yield _failed(origin, row)
+            else:
+                yield _from_row(row, origin, columns)
+    except InputError as exc:
+        yield _failed(str(path), str(exc))
+
+
+def _from_row(row: dict, origin: str, columns: Columns) -> Document:
+    doc_id = row.get(columns.id)
+    doc_id = str(doc_id) if doc_id not in (None, "") else origin
+    text = row.get(columns.text)
+    title = row.get(columns.title)
+    if not isinstance(text, str) or not text.strip():
+        if isinstance(title, str) and title.strip():
+            text = ""
+        else:
+            return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+    labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
+    if not text.strip():
+        return Document(id=doc_id, title=title.strip(), text="", labels=labels, origin=origin)
+    return _from_page(doc_id, text, origin, title=(title or "").strip() if isinstance(title, str) else "", labels=labels)
+
+
+def _labels_value(value) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if value.startswith("["):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                value = [value]
+        else:
+            value = [part for part in value.split(";")]
+    try:
+        labels = tuple(str(label).strip() for label in value if str(label).strip())
+    except TypeError:
+        return None
+    return labels
+
+
+def _jsonl_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            origin = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield origin, f"{origin}: invalid JSON: {getattr(exc, 'msg', exc)}"
+                continue
+            if not isinstance(row, dict):
+                yield origin, f"{origin}: expected a JSON object, got {type(row).__name__}"
+                continue
+            yield origin, row
+
+
+def _csv_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
+    csv.field_size_limit(2**31 - 1)
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None:
+            raise InputError(f"{path}: empty file")
+        if columns.text not in reader.fieldnames and columns.title not in reader.fieldnames:
+            raise InputError(f"{path}: no column '{columns.text}' (columns: {', '.join(reader.fieldnames)})")
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                yield f"{path}:{start}", row
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            yield f"{path}:{start}", f"{path}:{start}: malformed CSV: {exc}"
+
+
+def _parquet_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise InputError(f"{path}: not a readable Parquet file: {str(exc).splitlines()[0]}") from None
+    names = parquet.schema_arrow.names
+    if columns.text not in names and columns.title not in names:
+        raise InputError(f"{path}: no column '{columns.text}' (columns: {', '.join(names)})")
+    wanted = [c for c in (columns.id, columns.title, columns.text, columns.labels) if c in names]
+    row_number = 0
+    for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
+        for row in batch.to_pylist():
+            row_number += 1
+            yield f"{path}:row {row_number}", row
+
+
+def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = None) -> list[tuple[str, ...]]:
+    """Each document's labels as taxonomy names; UnknownLabelsError lists every unknown label."""
+    taxonomy = taxonomy or default_taxonomy()
+    resolved: list[tuple[str, ...]] = []
+    problems: list[str] = []
+    for doc in documents:
+        names: list[str] = []
+        for spelling in doc.labels or ():
+            label = taxonomy.resolve(spelling)
+            if label is None:
+                problems.append(
+                    f"{doc.origin}: unknown label '{spelling}' (closest field: '{taxonomy.closest(spelling)}')"
+                )
+            elif label not in names:
+                names.append(label)
+        resolved.append(tuple(names))
+    if problems:
+        raise UnknownLabelsError(problems)
+    return resolved

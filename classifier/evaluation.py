@@ -1,0 +1,65 @@
+"""Multi-label quality metrics: set-based P/R/F1 (micro, macro, samples), ranking P@1, R@3, nDCG@3."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
+    """All metrics for one set of predictions, as a JSON-ready dict."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    Y_true = np.asarray(Y_true, dtype=np.int8)
+    accepted = np.asarray(accepted, dtype=np.int8)
+    result: dict = {"documents": int(len(Y_true))}
+    for average in ("micro", "macro", "samples"):
+        p, r, f, _ = precision_recall_fscore_support(Y_true, accepted, average=average, zero_division=0)
+        result[average] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+    result.update(ranking_metrics(Y_true, proba))
+    p, r, f, support = precision_recall_fscore_support(Y_true, accepted, average=None, zero_division=0)
+    result["per_label"] = {
+        label: {
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
+            "support": int(support[j]),
+        }
+        for j, label in enumerate(labels)
+    }
+    return result
+
+
+def ranking_metrics(Y_true, proba, k: int = 3) -> dict:
+    """P@1, R@k and nDCG@k over the documents that have at least one true label."""
+    Y_true = np.asarray(Y_true)
+    has_labels = Y_true.sum(axis=1) > 0
+    Y_true, proba = Y_true[has_labels], np.asarray(proba)[has_labels]
+    if len(Y_true) == 0:
+        return {"p@1": 0.0, f"r@{k}": 0.0, f"ndcg@{k}": 0.0}
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    hits = np.take_along_axis(Y_true, order, axis=1)
+    n_true = Y_true.sum(axis=1)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits * discounts).sum(axis=1)
+    ideal = np.array([discounts[: min(n, k)].sum() for n in n_true])
+    return {
+        "p@1": round(float(hits[:, 0].mean()), 4),
+        f"r@{k}": round(float((hits.sum(axis=1) / n_true).mean()), 4),
+        f"ndcg@{k}": round(float((dcg / ideal).mean()), 4),
+    }
+
+
+def format_report(metrics: dict) -> str:
+    """A plain-text table of the metrics, for the terminal."""
+    lines = [f"documents: {metrics['documents']}"]
+    lines.append(f"{'':10} {'precision':>9} {'recall':>7} {'F1':>7}")
+    for average in ("micro", "macro", "samples"):
+        m = metrics[average]
+        lines.append(f"{average:10} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:7.3f}")
+    lines.append(f"P@1 {metrics['p@1']:.3f}   R@3 {metrics['r@3']:.3f}   nDCG@3 {metrics['ndcg@3']:.3f}")
+    lines.append("")
+    width = max(len(label) for label in metrics["per_label"])
+    lines.append(f"{'field':{width}} {'precision':>9} {'recall':>7} {'F1':>7} {'support':>8}")
+    for label, m in metrics["per_label"].items():
+        lines.append(f"{label:{width}} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:7.3f} {m['support']:8d}")
+    return "\n".join(lines)

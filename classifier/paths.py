@@ -1,0 +1,29 @@
+"""Where the shipped taxonomy and default model live, installed or in a source checkout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    return candidates[0]
+
+
+def default_taxonomy_path() -> Path:
+    """CLASSIFIER_TAXONOMY, else the copy installed in the package, else the checkout's taxonomy.yaml."""
+    if os.environ.get("CLASSIFIER_TAXONOMY"):
+        return Path(os.environ["CLASSIFIER_TAXONOMY"])
+    return _first_existing(_PACKAGE / "data" / "taxonomy.yaml", _PACKAGE.parent / "taxonomy.yaml")
+
+
+def default_model_path() -> Path:
+    """CLASSIFIER_MODEL, else the bundle installed in the package, else the checkout's models/default."""
+    if os.environ.get("CLASSIFIER_MODEL"):
+        return Path(os.environ["CLASSIFIER_MODEL"])
+    return _first_existing(_PACKAGE / "data" / "models" / "default", _PACKAGE.parent / "models" / "default")

@@ -1,0 +1,170 @@
+"""The label taxonomy: OSCE fields of work, read and validated from taxonomy.yaml."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.paths import default_taxonomy_path
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class TaxonomyError(ValueError):
+    """taxonomy.yaml is malformed or inconsistent; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    id: str
+    dimension: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    subtopics: tuple[str, ...] = ()
+
+
+def normalize_label(text: str) -> str:
+    """Case-, space- and dash-insensitive key used to match label spellings."""
+    text = text.replace("&", " and ").replace("–", "-").replace("—", "-")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    fields: tuple[Field, ...]
+    dimensions: dict[str, str]
+    sha256: str = ""
+    path: str = ""
+
+    @classmethod
+    def from_yaml(cls, path: str | Path | None = None) -> Taxonomy:
+        import yaml
+
+        path = Path(path) if path is not None else default_taxonomy_path()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise TaxonomyError(f"{path}{where}: malformed YAML: {problem}") from None
+        return cls.from_dict(data, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = "<taxonomy>", sha256: str = "") -> Taxonomy:
+        if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+            raise TaxonomyError(f"{source}: expected a mapping with a 'fields' list")
+        dimensions = data.get("dimensions") or {}
+        if not isinstance(dimensions, dict):
+            raise TaxonomyError(f"{source}: 'dimensions' must be a mapping of id to name")
+        fields = tuple(
+            _parse_field(entry, position, dimensions, source)
+            for position, entry in enumerate(data["fields"], 1)
+        )
+        taxonomy = cls(fields=fields, dimensions=dict(dimensions), sha256=sha256, path=source)
+        taxonomy._check_unique(source)
+        return taxonomy
+
+    def _check_unique(self, source: str) -> None:
+        seen_ids: dict[str, str] = {}
+        owner: dict[str, str] = {}
+        names: set[str] = set()
+        for field in self.fields:
+            if normalize_label(field.name) in names:
+                raise TaxonomyError(f"{source}: field '{field.name}': name '{field.name}' is used by another field")
+            names.add(normalize_label(field.name))
+            if field.id in seen_ids:
+                raise TaxonomyError(
+                    f"{source}: field '{field.name}': id '{field.id}' is already used by '{seen_ids[field.id]}'"
+                )
+            seen_ids[field.id] = field.name
+            for kind, spelling in [("name", field.name)] + [("alias", a) for a in field.aliases] + [
+                ("subtopic", s) for s in field.subtopics
+            ]:
+                key = normalize_label(spelling)
+                if key in owner and owner[key] != field.name:
+                    raise TaxonomyError(
+                        f"{source}: field '{field.name}': {kind} '{spelling}' is already used by '{owner[key]}'"
+                    )
+                owner[key] = field.name
+        object.__setattr__(self, "_lookup", owner)
+
+    @property
+    def labels(self) -> list[str]:
+        """Label names in taxonomy order: the model's output columns."""
+        return [field.name for field in self.fields]
+
+    def field(self, label: str) -> Field:
+        for field in self.fields:
+            if field.name == label:
+                return field
+        raise KeyError(label)
+
+    def resolve(self, spelling: str) -> str | None:
+        """The field name for a name, alias or sub-topic spelling, or None if unknown."""
+        return self._lookup.get(normalize_label(spelling))
+
+    def closest(self, spelling: str) -> str:
+        """The field whose name, alias or sub-topic is most similar to an unknown spelling."""
+        key = normalize_label(spelling)
+        match = difflib.get_close_matches(key, list(self._lookup), n=1, cutoff=0.0)
+        return self._lookup[match[0]] if match else self.fields[0].name
+
+    def by_dimension(self) -> dict[str, list[Field]]:
+        grouped: dict[str, list[Field]] = {dim: [] for dim in self.dimensions}
+        for field in self.fields:
+            grouped[field.dimension].append(field)
+        return grouped
+
+
+def _parse_field(entry: object, position: int, dimensions: dict, source: str) -> Field:
+    label = f"field #{position}"
+    if not isinstance(entry, dict):
+        raise TaxonomyError(f"{source}: {label}: expected a mapping, got {type(entry).__name__}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise TaxonomyError(f"{source}: {label}: missing 'name'")
+    label = f"field '{name}'"
+    field_id = entry.get("id")
+    if not isinstance(field_id, str) or not _SLUG.match(field_id):
+        raise TaxonomyError(f"{source}: {label}: 'id' must be a lowercase slug like 'rule-of-law', got {field_id!r}")
+    dimension = entry.get("dimension")
+    if dimension not in dimensions:
+        known = ", ".join(dimensions) or "none declared"
+        raise TaxonomyError(f"{source}: {label}: unknown dimension {dimension!r} (known: {known})")
+    description = entry.get("description") or ""
+    if not isinstance(description, str):
+        raise TaxonomyError(f"{source}: {label}: 'description' must be text")
+    lists = {}
+    for key in ("aliases", "subtopics"):
+        value = entry.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise TaxonomyError(f"{source}: {label}: '{key}' must be a list of names")
+        lists[key] = tuple(value)
+    return Field(
+        name=name.strip(),
+        id=field_id,
+        dimension=dimension,
+        description=" ".join(description.split()),
+        aliases=lists["aliases"],
+        subtopics=lists["subtopics"],
+    )
+
+
+_default: Taxonomy | None = None
+
+
+def default_taxonomy() -> Taxonomy:
+    """The taxonomy shipped with the package (cached)."""
+    global _default
+    if _default is None:
+        _default = Taxonomy.from_yaml()
+    return _default

@@ -1,0 +1,28 @@
+"""Shared paths and fixtures for the tests."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS = ROOT.parent / "shared" / "seeds"
+TRAINING = ROOT / "training" / "data" / "releases.jsonl"
+SEED_ELECTIONS = SEEDS / "004_e25e08ca74735e5d.txt"
+SEED_UNTAGGED = SEEDS / "000_249344e3ceadf321.txt"
+
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    from classifier.taxonomy import Taxonomy
+
+    return Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def menu_lines():
+    """Every line of the site's navigation menus, as in the example pages."""
+    page = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
+    return page[: page.index("Press release")].splitlines()

@@ -1,0 +1,143 @@
+import json
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from classifier.corpus import Columns, UnknownLabelsError, read_documents, resolve_labels
+
+from conftest import FIXTURES
+
+
+def test_directory_of_pages_reads_labels_from_fields_block_and_records_bad_files(tmp_path):
+    (tmp_path / "a.txt").write_text((FIXTURES / "page_two_fields.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text((FIXTURES / "plain.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "sub" / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "sub" / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "notes.md").write_text("not matched by the glob", encoding="utf-8")
+    docs = list(read_documents([tmp_path]))
+    by_name = {os.path.basename(d.id): d for d in docs}
+    assert sorted(by_name) == ["a.txt", "b.txt", "binary.txt", "empty.txt"]
+    assert by_name["a.txt"].labels == ("Policing", "Youth")
+    assert by_name["a.txt"].title.startswith("Community policing forum")
+    assert by_name["b.txt"].labels is None and by_name["b.txt"].error is None
+    assert by_name["empty.txt"].error.endswith("empty.txt: empty file")
+    assert by_name["binary.txt"].error.endswith("binary.txt: binary file, not text")
+
+
+def test_encodings_are_decoded(tmp_path):
+    text = "Élections à Chișinău: observers praise the count"
+    (tmp_path / "latin1.txt").write_bytes("Élections à Genève\nLe décompte a été rapide.".encode("latin-1"))
+    (tmp_path / "utf16.txt").write_bytes(text.encode("utf-16"))
+    (tmp_path / "utf8bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    docs = {os.path.basename(d.id): d for d in read_documents([tmp_path])}
+    assert docs["latin1.txt"].title == "Élections à Genève"
+    assert docs["utf16.txt"].text == text
+    assert docs["utf8bom.txt"].text == text
+
+
+def test_missing_file_and_empty_glob_are_reported_not_raised(tmp_path):
+    docs = list(read_documents([tmp_path / "nope.txt", str(tmp_path / "*.none"), FIXTURES / "plain.txt"]))
+    assert [d.error is not None for d in docs] == [True, True, False]
+    assert "nope.txt: no such file or directory" in docs[0].error
+
+
+def test_glob_input(tmp_path):
+    for name in ("x1.txt", "x2.txt", "y.txt"):
+        (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")
+    assert [os.path.basename(d.id) for d in read_documents([str(tmp_path / "x*.txt")])] == ["x1.txt", "x2.txt"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_symlink_loop_in_directory_does_not_hang(tmp_path):
+    (tmp_path / "a.txt").write_text("A title\nSome text.", encoding="utf-8")
+    os.symlink(tmp_path, tmp_path / "loop")
+    assert len(list(read_documents([tmp_path]))) == 1
+
+
+def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    rows = [
+        json.dumps({"id": "a", "title": "Vote count", "text": "Observers watched the count.", "labels": ["Elections"]}),
+        '{"id": "b", "text": ',
+        json.dumps({"id": "c", "text": "Police trained.", "labels": []}),
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"text": "No id or labels here."}),
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    docs = list(read_documents([path]))
+    assert [d.id for d in docs] == ["a", f"{path}:2", "c", f"{path}:4", f"{path}:5"]
+    assert docs[0].labels == ("Elections",) and docs[0].model_text == "Vote count\nObservers watched the count."
+    assert docs[1].error.startswith(f"{path}:2: invalid JSON")
+    assert docs[2].labels == ()
+    assert docs[3].error == f"{path}:4: expected a JSON object, got list"
+    assert docs[4].labels is None and docs[4].error is None
+
+
+def test_csv_semicolon_labels_quoted_newlines_and_line_numbers(tmp_path):
+    path = tmp_path / "docs.csv"
+    path.write_text(
+        'doc,headline,body,fields\n'
+        'a,Count,"Observers watched\nthe count.",Elections;Human rights\n'
+        'b,Police,"Officers trained.",Policing\n'
+        'c,,,\n',
+        encoding="utf-8",
+    )
+    columns = Columns(id="doc", title="headline", text="body", labels="fields")
+    docs = list(read_documents([path], columns))
+    assert docs[0].labels == ("Elections", "Human rights")
+    assert docs[0].text == "Observers watched\nthe count."
+    assert docs[1].origin == f"{path}:4"
+    assert docs[2].error == f"{path}:5: no text in column 'body'"
+
+
+def test_csv_without_text_column_names_the_columns(tmp_path):
+    path = tmp_path / "docs.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    (doc,) = read_documents([path])
+    assert doc.error == f"{path}: no column 'text' (columns: a, b)"
+
+
+def test_parquet_table_with_list_labels(tmp_path):
+    path = tmp_path / "docs.parquet"
+    table = pa.table(
+        {
+            "id": ["p1", "p2"],
+            "title": ["Border guards", "Hate crime"],
+            "text": ["Training at the crossing point.", "Prosecutors learn to record bias motives."],
+            "labels": [["Border management"], ["Tolerance and non-discrimination", "Rule of law"]],
+        }
+    )
+    pq.write_table(table, path)
+    docs = list(read_documents([path]))
+    assert [d.id for d in docs] == ["p1", "p2"]
+    assert docs[1].labels == ("Tolerance and non-discrimination", "Rule of law")
+
+
+def test_menus_inside_a_table_cell_are_stripped(tmp_path, menu_lines):
+    path = tmp_path / "docs.jsonl"
+    page = "\n".join(menu_lines) + "\nPress release\nCourt reform\nJudges met in Tirana to discuss the new law."
+    path.write_text(json.dumps({"id": "x", "text": page}) + "\n", encoding="utf-8")
+    (doc,) = read_documents([path])
+    assert doc.title == "Court reform"
+    assert "Liechtenstein" not in doc.model_text and "Arms control" not in doc.model_text
+
+
+def test_unknown_labels_are_listed_with_place_and_closest_field(tmp_path, taxonomy):
+    path = tmp_path / "docs.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "text": "x y", "labels": ["Electons", "Youth"]}) + "\n"
+        + json.dumps({"id": "b", "text": "x y", "labels": ["Climate change", "Cyber security "]}) + "\n"
+        + json.dumps({"id": "c", "text": "x y", "labels": ["Polcing"]}) + "\n",
+        encoding="utf-8",
+    )
+    docs = list(read_documents([path]))
+    with pytest.raises(UnknownLabelsError) as error:
+        resolve_labels(docs, taxonomy)
+    assert error.value.lines == [
+        f"{path}:1: unknown label 'Electons' (closest field: 'Elections')",
+        f"{path}:3: unknown label 'Polcing' (closest field: 'Policing')",
+    ]
+    assert resolve_labels(docs[1:2], taxonomy) == [("Environmental activities", "Cyber/ICT Security")]
