@@ -1,0 +1,120 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from classifier.bundle import BundleError, load_model, save_bundle
+from classifier.taxonomy import Taxonomy
+from classifier.train import train
+
+from conftest import ROOT, SEED_ELECTIONS, SEED_UNTAGGED, TRAINING, needs_seeds
+
+DEFAULT = ROOT / "models" / "default"
+EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_model(DEFAULT)
+
+
+def test_shipped_model_matches_taxonomy_and_describes_itself(shipped, taxonomy):
+    assert shipped.labels == taxonomy.labels
+    meta = shipped.metadata
+    assert meta["taxonomy_sha256"] == taxonomy.sha256
+    assert meta["training_data"]["documents"] == len(TRAINING.read_text(encoding="utf-8").splitlines())
+    assert set(meta["label_counts"]) == set(taxonomy.labels)
+    assert set(meta["thresholds"]) == set(taxonomy.labels)
+    assert meta["versions"]["scikit-learn"] and meta["seed"] == 0
+    assert 0 < meta["cv_metrics"]["micro"]["f1"] <= 1
+
+
+def test_rebuilding_the_shipped_model_gives_the_same_predictions(shipped, tmp_path):
+    texts = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+    rebuilt, _ = train([TRAINING], tmp_path / "rebuilt", seed=shipped.metadata["seed"])
+    np.testing.assert_allclose(rebuilt.predict_proba(texts), shipped.predict_proba(texts), atol=1e-6)
+    assert load_model(tmp_path / "rebuilt").metadata["training_data"]["sha256"] == shipped.metadata["training_data"]["sha256"]
+
+
+def test_examples_get_their_fields(shipped):
+    expected = {
+        "election-observation-kyrgyzstan.txt": "Elections",
+        "trafficking-training-serbia.txt": "Combating trafficking in human beings",
+        "plain-text-media.txt": "Media freedom and development",
+    }
+    for path in EXAMPLES:
+        suggestion = shipped.suggest(path.read_text(encoding="utf-8"))
+        assert suggestion.labels[0] == expected[path.name], path.name
+
+
+@needs_seeds
+def test_seed_pages_get_sensible_suggestions(shipped):
+    elections = shipped.suggest(SEED_ELECTIONS.read_text(encoding="utf-8"))
+    assert "Elections" in elections.labels
+    untagged = shipped.suggest(SEED_UNTAGGED.read_text(encoding="utf-8"))
+    # A Chairperson's visit to the Mission in Kosovo: politics, reconciliation and governance, not weapons.
+    top3 = [label for label, _ in untagged.scores[:3]]
+    assert not {"Arms control", "Cyber/ICT Security", "Border management"} & set(top3)
+
+
+def test_predict_proba_parses_pages_so_menus_do_not_count(shipped, menu_lines):
+    body = "Press release\nJudges trained\nJudges in Tirana were trained on fair trial standards."
+    with_menus = shipped.predict_proba(["\n".join(menu_lines) + "\n" + body])
+    without = shipped.predict_proba([body])
+    np.testing.assert_allclose(with_menus, without)
+
+
+def copy_bundle(tmp_path):
+    target = tmp_path / "bundle"
+    shutil.copytree(DEFAULT, target)
+    return target
+
+
+def test_bundle_with_other_fields_than_taxonomy_is_refused(tmp_path):
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8").replace("  - name: Youth\n", "  - name: Young people\n")
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(BundleError) as error:
+        load_model(DEFAULT, Taxonomy.from_yaml(tmp_path / "t.yaml"))
+    message = str(error.value)
+    assert "new in taxonomy: Young people; not in taxonomy: Youth" in message
+    assert "classifier train" in message and "\n" not in message
+
+
+def test_bundle_from_another_scikit_learn_is_refused(tmp_path):
+    bundle = copy_bundle(tmp_path)
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    (bundle / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match=r"built with scikit-learn 0\.24\.2, but .* is installed; run `pip install 'scikit-learn~=0\.24\.0'`"):
+        load_model(bundle)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "remove", "metadata"])
+def test_damaged_bundles_are_refused_in_one_line(tmp_path, damage):
+    bundle = copy_bundle(tmp_path)
+    if damage == "truncate":
+        data = (bundle / "model.joblib").read_bytes()
+        (bundle / "model.joblib").write_bytes(data[: len(data) // 2])
+    elif damage == "remove":
+        (bundle / "model.joblib").unlink()
+    else:
+        (bundle / "model.json").write_text("{not json")
+    with pytest.raises(BundleError) as error:
+        load_model(bundle)
+    assert str(error.value).startswith(str(bundle)) and "\n" not in str(error.value)
+
+
+def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
+    bundle = copy_bundle(tmp_path)
+    before = (bundle / "model.json").read_bytes()
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_bundle(Unpicklable(), shipped.metadata, bundle)
+    assert (bundle / "model.json").read_bytes() == before
+    assert load_model(bundle).labels == shipped.labels
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]

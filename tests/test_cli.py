@@ -1,0 +1,174 @@
+import csv
+import json
+import os
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+
+from conftest import FIXTURES, ROOT, TRAINING
+
+runner = CliRunner()
+EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+MEDIA = ROOT / "examples" / "plain-text-media.txt"
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_suggest_text_marks_accepted_fields():
+    result = run("suggest", EXAMPLE, "--top", 3)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(EXAMPLE)
+    assert lines[1].strip() == "Observers open a mission to follow Kyrgyzstan's parliamentary elections"
+    assert lines[2].split()[:2] == ["*", "Elections"]
+    field_lines = [line for line in lines[2:] if line.strip()]
+    assert len(field_lines) == 3 and all(line.startswith(("  * ", "    ")) for line in field_lines)
+
+
+def test_suggest_json_one_object_per_input_sorted_by_score():
+    result = run("suggest", EXAMPLE, MEDIA, "--format", "json", "--top", 4)
+    assert result.exit_code == 0
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["path"] for o in objects] == [str(EXAMPLE), str(MEDIA)]
+    for o in objects:
+        assert set(o) == {"path", "title", "labels", "suggestions"}
+        scores = [s["score"] for s in o["suggestions"]]
+        assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+        assert o["labels"] and o["labels"][0] == o["suggestions"][0]["label"]
+    assert objects[1]["labels"][0] == "Media freedom and development"
+
+
+def test_suggest_reads_stdin():
+    result = run("suggest", "-", "--format", "json", input="ODIHR opened an election observation mission for the presidential election.")
+    assert json.loads(result.stdout)["suggestions"][0]["label"] == "Elections"
+
+
+def test_suggest_bad_inputs_are_reported_and_others_still_processed(tmp_path):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04")
+    result = run("suggest", tmp_path / "missing.txt", tmp_path / "binary.txt", MEDIA, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path / 'missing.txt'}: no such file or directory",
+        f"error: {tmp_path / 'binary.txt'}: binary file, not text",
+    ]
+    assert json.loads(result.stdout)["path"] == str(MEDIA)
+
+
+def test_usage_error_exits_2():
+    assert run("suggest", EXAMPLE, "--top", 0).exit_code == 2
+    assert run("suggest").exit_code == 2
+
+
+def test_missing_model_is_one_line(tmp_path):
+    result = run("suggest", EXAMPLE, "--model", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {tmp_path}: not a model bundle") and result.stderr.count("\n") == 1
+
+
+def tagging_inputs(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    (pages / "empty.txt").write_text("", encoding="utf-8")
+    table = tmp_path / "table.jsonl"
+    table.write_text(
+        json.dumps({"id": "row-1", "text": "Police officers learned community policing."}) + "\n{broken\n",
+        encoding="utf-8",
+    )
+    return [pages, table]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_tag_writes_one_row_per_document_and_records_failures(tmp_path, fmt):
+    output = tmp_path / f"out.{fmt}"
+    result = run("tag", *tagging_inputs(tmp_path), "--output", output)
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("2 documents tagged, 2 failed,")
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    elif fmt == "csv":
+        with open(output, newline="", encoding="utf-8") as handle:
+            rows = [
+                {**r, "labels": r["labels"].split(";") if r["labels"] else [], "scores": json.loads(r["scores"])}
+                for r in csv.DictReader(handle)
+            ]
+    else:
+        rows = [{**r, "scores": dict(r["scores"])} for r in pq.read_table(output).to_pylist()]
+    ids = [os.path.basename(r["id"]) for r in rows]
+    assert ids == ["a.txt", "empty.txt", "row-1", "table.jsonl:2"]
+    assert rows[0]["labels"][0] == "Elections" and rows[0]["error"] == ""
+    assert len(rows[0]["scores"]) == 23
+    assert rows[1]["error"].endswith("empty.txt: empty file") and rows[1]["labels"] == []
+    assert "Policing" in rows[2]["labels"]
+    assert "invalid JSON" in rows[3]["error"]
+
+
+def test_tag_never_silently_overwrites(tmp_path):
+    output = tmp_path / "out.jsonl"
+    output.write_text("precious\n", encoding="utf-8")
+    result = run("tag", EXAMPLE, "--output", output)
+    assert result.exit_code == 1 and "already exists; pass --force" in result.stderr
+    assert output.read_text(encoding="utf-8") == "precious\n"
+    assert run("tag", EXAMPLE, "--output", output, "--force").exit_code == 0
+    assert json.loads(output.read_text(encoding="utf-8"))["labels"][0] == "Elections"
+
+
+def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    bundle = tmp_path / "bundle"
+    result = run("train", data, FIXTURES / "page_two_fields.txt", "--output", bundle, "--seed", 7)
+    assert result.exit_code == 0, result.stderr
+    assert "micro" in result.stdout and f"wrote {bundle}" in result.stdout
+    meta = json.loads((bundle / "model.json").read_text())
+    assert meta["seed"] == 7 and meta["training_data"]["documents"] == 151
+    result = run("evaluate", data, "--model", bundle, "--format", "json")
+    metrics = json.loads(result.stdout)
+    assert metrics["documents"] == 150
+    assert {"micro", "macro", "samples", "p@1", "r@3", "ndcg@3", "per_label"} <= set(metrics)
+    assert metrics["micro"]["f1"] > 0.5  # measured on its own training data
+    text = run("evaluate", data, "--model", bundle).stdout
+    assert "P@1" in text and "Elections" in text
+
+
+def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
+    data = tmp_path / "bad.csv"
+    data.write_text("id,text,labels\n1,Some text,Electons\n2,Other text,Policing;Yuoth\n", encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "bundle")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {data}:2: unknown label 'Electons' (closest field: 'Elections')",
+        f"error: {data}:3: unknown label 'Yuoth' (closest field: 'Youth')",
+    ]
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_parse_prints_what_the_model_reads(tmp_path):
+    result = run("parse", FIXTURES / "page_two_fields.txt", tmp_path / "missing.txt")
+    assert result.exit_code == 1
+    parsed = json.loads(result.stdout)
+    assert parsed["fields"] == ["Policing", "Youth"] and parsed["date"] == "2013-05-14"
+    assert "missing.txt: no such file" in result.stderr
+
+
+def test_taxonomy_tree_by_dimension():
+    result = run("taxonomy")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Politico-military dimension"
+    assert sum(1 for line in lines if line.lstrip().startswith(("├──", "└──"))) == 23
+    assert any("Environmental activities  (sub-topics: Climate change" in line for line in lines)
+
+
+def test_python_m_classifier_runs():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "classifier", "taxonomy"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Human dimension" in result.stdout

@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import KFold, cross_validate
+
+from classifier.model import THRESHOLD_PRIOR, TopicClassifier, tune_thresholds
+
+from conftest import TRAINING
+
+
+@pytest.fixture(scope="module")
+def small_corpus(taxonomy):
+    """The first 240 labelled training records: real texts, all fields that occur in them."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:240]
+    texts = [f"{r['title']}\n{r['text']}" for r in records]
+    Y = np.array([[int(label in r["labels"]) for label in taxonomy.labels] for r in records], dtype=np.int8)
+    return texts, Y
+
+
+def test_same_data_and_seed_give_the_same_scores(small_corpus):
+    texts, Y = small_corpus
+    a = TopicClassifier(random_state=3).fit(texts, Y)
+    b = TopicClassifier(random_state=3).fit(texts, Y)
+    np.testing.assert_array_equal(a.predict_proba(texts), b.predict_proba(texts))
+    np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
+
+
+def test_probabilities_are_calibrated_per_label_and_one_label_is_always_accepted(small_corpus):
+    texts, Y = small_corpus
+    model = TopicClassifier().fit(texts, Y)
+    proba = model.predict_proba(["Observers praised the count at polling stations in the parliamentary elections."])
+    assert proba.shape == (1, Y.shape[1])
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert model.predict(["zzz qqq"]).sum() == 1
+    # Out-of-fold probabilities are calibrated: among documents scored above 0.5 for a
+    # label, most truly carry it, and below 0.1 few do.
+    high, low = model.oof_proba_ >= 0.5, model.oof_proba_ < 0.1
+    assert Y[high].mean() > 0.6
+    assert Y[low].mean() < 0.1
+
+
+def test_learns_fields_from_real_texts(small_corpus, taxonomy):
+    texts, Y = small_corpus
+    model = TopicClassifier().fit(texts, Y)
+    proba = model.predict_proba(["ODIHR deployed an election observation mission ahead of the presidential election."])[0]
+    assert taxonomy.labels[int(np.argmax(proba))] == "Elections"
+
+
+def test_a_label_without_examples_is_never_accepted(small_corpus):
+    texts, Y = small_corpus
+    Y = np.hstack([Y, np.zeros((len(Y), 1), dtype=np.int8)])
+    model = TopicClassifier().fit(texts, Y)
+    proba = model.predict_proba(texts[:20])
+    assert (proba[:, -1] < 0.01).all()
+    assert model.predict(texts[:20])[:, -1].sum() == 0
+
+
+def test_is_a_scikit_learn_estimator(small_corpus):
+    texts, Y = small_corpus
+    estimator = TopicClassifier(C=0.3, cv=3, title_weight=0.5)
+    assert clone(estimator).get_params() == estimator.get_params()
+    scores = cross_validate(estimator, np.array(texts, dtype=object), Y, cv=KFold(3), scoring="f1_micro")
+    assert scores["test_score"].mean() > 0.3
+
+
+def test_rejects_a_single_string_and_misshaped_labels(small_corpus):
+    texts, Y = small_corpus
+    with pytest.raises(ValueError, match="indicator matrix"):
+        TopicClassifier().fit(texts, Y[:10])
+    model = TopicClassifier().fit(texts, Y)
+    with pytest.raises(TypeError, match="not a single string"):
+        model.predict_proba("one text")
+
+
+def test_thresholds_maximise_f1_and_shrink_for_rare_labels():
+    y = np.array([1] * 40 + [0] * 60)
+    p = np.r_[np.linspace(0.6, 0.9, 40), np.linspace(0.0, 0.5, 60)]
+    (threshold,) = tune_thresholds(y[:, None], p[:, None])
+    best = (0.6 + 0.5) / 2
+    assert threshold == pytest.approx((40 * best + 10 * THRESHOLD_PRIOR) / 50)
+    rare_y, rare_p = np.array([1, 0, 0, 0]), np.array([0.9, 0.1, 0.1, 0.1])
+    (rare,) = tune_thresholds(rare_y[:, None], rare_p[:, None])
+    assert abs(rare - THRESHOLD_PRIOR) < abs(0.5 - THRESHOLD_PRIOR)
+    (never,) = tune_thresholds(np.zeros((5, 1)), np.full((5, 1), 0.2))
+    assert never == 0.9
