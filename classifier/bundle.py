@@ -107,15 +107,10 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None)
     path = Path(path) if path is not None else default_model_path()
     metadata = _read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
-    if metadata.get("labels") != taxonomy.labels:
-        added = [l for l in taxonomy.labels if l not in metadata.get("labels", [])]
-        removed = [l for l in metadata.get("labels", []) if l not in taxonomy.labels]
-        change = "; ".join(
-            part for part in (f"new in taxonomy: {', '.join(added)}" if added else "",
-                              f"not in taxonomy: {', '.join(removed)}" if removed else "") if part
-        ) or "same fields in another order"
+    if metadata["labels"] != taxonomy.labels:
         raise BundleError(
-            f"{path}: the model's fields differ from {taxonomy.path} ({change}); retrain it: {RETRAIN_HINT}"
+            f"{path}: the model's fields differ from {taxonomy.path} ({_label_change(metadata['labels'], taxonomy.labels)}); "
+            f"retrain it: {RETRAIN_HINT}"
         )
     import sklearn
 
@@ -149,6 +144,17 @@ def _read_metadata(path: Path) -> dict:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
         raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
     return metadata
+
+
+def _label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:
+    added = [label for label in taxonomy_labels if label not in model_labels]
+    removed = [label for label in model_labels if label not in taxonomy_labels]
+    parts = []
+    if added:
+        parts.append(f"new in taxonomy: {', '.join(added)}")
+    if removed:
+        parts.append(f"not in taxonomy: {', '.join(removed)}")
+    return "; ".join(parts) or "same fields in another order"
 
 
 def _minor(version: str) -> str:

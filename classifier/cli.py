@@ -210,11 +210,10 @@ def evaluate(
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.corpus import UnknownLabelsError
     from classifier.evaluation import evaluate as evaluate_model, format_report
+    from classifier.taxonomy import Taxonomy, default_taxonomy
     from classifier.train import TrainingDataError, load_training_set
 
     loaded = _load(model, taxonomy)
-    from classifier.taxonomy import Taxonomy, default_taxonomy
-
     tax = Taxonomy.from_yaml(taxonomy) if taxonomy else default_taxonomy()
     try:
         data_set = load_training_set(data, tax, _columns(id_column, title_column, text_column, labels_column), glob)

@@ -137,17 +137,16 @@ def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Document]:
 def _from_row(row: dict, origin: str, columns: Columns) -> Document:
     doc_id = row.get(columns.id)
     doc_id = str(doc_id) if doc_id not in (None, "") else origin
-    text = row.get(columns.text)
     title = row.get(columns.title)
-    if not isinstance(text, str) or not text.strip():
-        if isinstance(title, str) and title.strip():
-            text = ""
-        else:
-            return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+    title = title.strip() if isinstance(title, str) else ""
+    text = row.get(columns.text)
+    text = text if isinstance(text, str) else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
-    if not text.strip():
-        return Document(id=doc_id, title=title.strip(), text="", labels=labels, origin=origin)
-    return _from_page(doc_id, text, origin, title=(title or "").strip() if isinstance(title, str) else "", labels=labels)
+    if text.strip():
+        return _from_page(doc_id, text, origin, title=title, labels=labels)
+    if title:
+        return Document(id=doc_id, title=title, labels=labels, origin=origin)
+    return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
 
 
 def _labels_value(value) -> tuple[str, ...] | None:

@@ -45,21 +45,16 @@ def tag_rows(model: Model, documents: Iterable[Document], chunk_size: int = CHUN
     """One row per document: id, accepted labels, every label's score, and the error if it failed."""
     for chunk in _chunks(documents, chunk_size):
         good = [doc for doc in chunk if not doc.error]
-        proba = model.predict_proba_documents(good) if good else []
-        accepted = model.estimator.accept(proba) if good else []
-        rows = iter(zip(proba, accepted))
+        suggestions = iter(
+            model.suggestions_from_proba(model.predict_proba_documents(good), [doc.title for doc in good]) if good else []
+        )
         for doc in chunk:
             if doc.error:
                 yield {"id": doc.id, "labels": [], "scores": {}, "error": doc.error}
-                continue
-            p, keep = next(rows)
-            order = sorted(range(len(model.labels)), key=lambda j: (-p[j], j))
-            yield {
-                "id": doc.id,
-                "labels": [model.labels[j] for j in order if keep[j]],
-                "scores": {model.labels[j]: round(float(p[j]), 4) for j in order},
-                "error": "",
-            }
+            else:
+                suggestion = next(suggestions)
+                scores = {label: round(score, 4) for label, score in suggestion.scores}
+                yield {"id": doc.id, "labels": suggestion.labels, "scores": scores, "error": ""}
 
 
 def tag(
