@@ -75,3 +75,16 @@ def test_labels_are_taxonomy_names_and_items_are_unique(taxonomy):
 
 def test_unlabelled_items_carry_no_labels():
     assert all("labels" not in r for r in records(DATA / "unlabelled.jsonl"))
+
+
+def test_items_with_long_label_lists_are_marked():
+    for record in records(DATA / "releases.jsonl"):
+        assert record.get("many_labels", False) == (len(record["labels"]) >= 8), record["id"]
+
+
+def test_data_card_is_generated_from_the_current_data():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "training" / "datacard.py"), "--check"])
+    assert result.returncode == 0, "training/DATA.md is stale: run python training/datacard.py"
