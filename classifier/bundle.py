@@ -1,7 +1,12 @@
-"""A trained model on disk: the fitted estimator plus model.json, saved atomically and checked on load."""
+"""A trained model on disk: arrays, vocabularies and model.json, saved atomically and checked on load.
+
+A bundle is data, never code: numbers in an .npz read with allow_pickle=False, terms in JSON, and the
+estimator rebuilt from its parameters. Loading a shared bundle cannot run anything from it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from dataclasses import dataclass
@@ -12,8 +17,9 @@ from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
 from classifier.textio import atomic_directory
 
-FORMAT_VERSION = 1
-ESTIMATOR_FILE = "model.joblib"
+FORMAT_VERSION = 2
+ARRAYS_FILE = "model.npz"
+VOCABULARY_FILE = "vocabulary.json"
 METADATA_FILE = "model.json"
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
@@ -86,13 +92,21 @@ class Model:
 
 def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
     """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact."""
-    import joblib
+    import numpy as np
 
     path = Path(path)
+    arrays, vocabularies = estimator.to_arrays()
     with atomic_directory(path) as tmp:
-        joblib.dump(estimator, tmp / ESTIMATOR_FILE, compress=3)
+        np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
+        (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
+        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE)}
+        metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def runtime_versions() -> dict:
@@ -120,17 +134,32 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None)
             f"{path}: built with scikit-learn {built or 'unknown'}, but {sklearn.__version__} is installed; "
             f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {RETRAIN_HINT}"
         )
-    import joblib
-
-    try:
-        estimator = joblib.load(path / ESTIMATOR_FILE)
-    except FileNotFoundError:
-        raise BundleError(f"{path}: no {ESTIMATOR_FILE} in the bundle; retrain: {RETRAIN_HINT}") from None
-    except Exception as exc:  # a truncated or foreign file can fail in many ways
-        raise BundleError(f"{path / ESTIMATOR_FILE}: cannot load the model ({type(exc).__name__}); retrain: {RETRAIN_HINT}") from None
-    if getattr(estimator, "n_labels_", None) != len(metadata["labels"]):
-        raise BundleError(f"{path}: {ESTIMATOR_FILE} does not match {METADATA_FILE}; retrain: {RETRAIN_HINT}")
+    estimator = _read_estimator(path, metadata)
     return Model(estimator, metadata, path)
+
+
+def _read_estimator(path: Path, metadata: dict):
+    import numpy as np
+
+    from classifier.model import TopicClassifier
+
+    expected = metadata.get("payload_sha256") or {}
+    for name in (ARRAYS_FILE, VOCABULARY_FILE):
+        if not (path / name).is_file():
+            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}")
+        if _sha256(path / name) != expected.get(name):
+            raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+    try:
+        with np.load(path / ARRAYS_FILE, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        vocabularies = json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+        estimator = TopicClassifier.from_arrays(params, arrays, vocabularies)
+    except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
+        raise BundleError(f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); retrain: {RETRAIN_HINT}") from None
+    if estimator.n_labels_ != len(metadata["labels"]):
+        raise BundleError(f"{path}: {ARRAYS_FILE} has {estimator.n_labels_} fields but {METADATA_FILE} lists {len(metadata['labels'])}; retrain: {RETRAIN_HINT}")
+    return estimator
 
 
 def _read_metadata(path: Path) -> dict:

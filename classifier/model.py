@@ -132,6 +132,49 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             intercept[j] = svm.intercept_[0]
         return coef, intercept
 
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        """The fitted state as plain arrays and term lists: enough to rebuild the model, no code."""
+        check_is_fitted(self, "coef_")
+        arrays = {
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "calibration": self.calibration_,
+            "thresholds": self.thresholds_,
+        }
+        vocabularies = {}
+        for name, vectorizer in self._vectorizers().items():
+            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+            vocabularies[name] = terms
+            arrays[f"idf_{name}"] = vectorizer.idf_
+        return arrays, vocabularies
+
+    @classmethod
+    def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
+        """Rebuild a fitted model from `params` and the output of `to_arrays`."""
+        model = cls(**params)
+        model.vectorizer_ = model._features()
+        for name, vectorizer in model._vectorizers().items():
+            terms = vocabularies[name]
+            vectorizer.vocabulary_ = {term: index for index, term in enumerate(terms)}
+            vectorizer.idf_ = np.asarray(arrays[f"idf_{name}"], dtype=np.float64)
+            if len(terms) != len(vectorizer.idf_):
+                raise ValueError(f"vocabulary '{name}' has {len(terms)} terms but {len(vectorizer.idf_)} weights")
+        model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+        model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        model.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
+        model.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+        n_features = sum(len(terms) for terms in vocabularies.values())
+        n_labels = len(model.intercept_)
+        if model.coef_.shape != (n_labels, n_features) or model.calibration_.shape != (n_labels, 2) or model.thresholds_.shape != (n_labels,):
+            raise ValueError("array shapes do not fit together")
+        model.n_labels_ = n_labels
+        model.classes_ = np.arange(n_labels)
+        return model
+
+    def _vectorizers(self) -> dict:
+        parts = self.vectorizer_.named_transformers
+        return {name: part[-1] if hasattr(part, "steps") else part for name, part in parts.items()}
+
     def decision_function(self, X):
         check_is_fitted(self, "coef_")
         return _decision(self.vectorizer_.transform(_as_texts(X)), self.coef_, self.intercept_)

@@ -90,31 +90,69 @@ def test_bundle_from_another_scikit_learn_is_refused(tmp_path):
         load_model(bundle)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "remove", "metadata"])
+@pytest.mark.parametrize("damage", ["truncate", "remove", "metadata", "vocabulary"])
 def test_damaged_bundles_are_refused_in_one_line(tmp_path, damage):
     bundle = copy_bundle(tmp_path)
     if damage == "truncate":
-        data = (bundle / "model.joblib").read_bytes()
-        (bundle / "model.joblib").write_bytes(data[: len(data) // 2])
+        data = (bundle / "model.npz").read_bytes()
+        (bundle / "model.npz").write_bytes(data[: len(data) // 2])
     elif damage == "remove":
-        (bundle / "model.joblib").unlink()
-    else:
+        (bundle / "model.npz").unlink()
+    elif damage == "metadata":
         (bundle / "model.json").write_text("{not json")
+    else:
+        (bundle / "vocabulary.json").write_text('{"text": ["tampered"]}')
     with pytest.raises(BundleError) as error:
         load_model(bundle)
     assert str(error.value).startswith(str(bundle)) and "\n" not in str(error.value)
+
+
+class WritesAFile:
+    """Unpickling this runs code: it creates the file named in `target`."""
+
+    def __init__(self, target):
+        self.target = str(target)
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_a_bundle_carrying_a_pickle_payload_cannot_run_it(tmp_path):
+    import hashlib
+    import pickle
+
+    bundle = copy_bundle(tmp_path)
+    marker = tmp_path / "pwned"
+    # The attacker controls every file, checksums included: an object array in the .npz and a
+    # pickle where older tools kept the estimator.
+    payload = np.empty(1, dtype=object)
+    payload[0] = WritesAFile(marker)
+    with np.load(bundle / "model.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["coef"] = payload
+    np.savez(bundle / "model.npz", **arrays, allow_pickle=True)
+    (bundle / "model.joblib").write_bytes(pickle.dumps(WritesAFile(marker)))
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["payload_sha256"]["model.npz"] = hashlib.sha256((bundle / "model.npz").read_bytes()).hexdigest()
+    (bundle / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match="not a usable bundle"):
+        load_model(bundle)
+    assert not marker.exists()
 
 
 def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
     bundle = copy_bundle(tmp_path)
     before = (bundle / "model.json").read_bytes()
 
-    class Unpicklable:
-        def __reduce__(self):
-            raise RuntimeError("disk full")
+    class FailsHalfway:
+        """Its arrays are written, then its vocabulary cannot be: the save fails midway."""
 
-    with pytest.raises(RuntimeError, match="disk full"):
-        save_bundle(Unpicklable(), shipped.metadata, bundle)
+        def to_arrays(self):
+            arrays, _ = shipped.estimator.to_arrays()
+            return arrays, {"text": [object()]}
+
+    with pytest.raises(TypeError):
+        save_bundle(FailsHalfway(), shipped.metadata, bundle)
     assert (bundle / "model.json").read_bytes() == before
     assert load_model(bundle).labels == shipped.labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
