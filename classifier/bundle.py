@@ -35,14 +35,17 @@ class Suggestion:
     title: str
     labels: list[str]
     scores: list[tuple[str, float]]
+    evidence: dict[str, list[tuple[str, float]]] | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
-        return {
-            "title": self.title,
-            "labels": self.labels,
-            "suggestions": [{"label": label, "score": round(score, 4)} for label, score in shown],
-        }
+        suggestions = []
+        for label, score in shown:
+            entry = {"label": label, "score": round(score, 4)}
+            if self.evidence is not None and label in self.evidence:
+                entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
+            suggestions.append(entry)
+        return {"title": self.title, "labels": self.labels, "suggestions": suggestions}
 
 
 class Model:
@@ -83,11 +86,21 @@ class Model:
             )
         return out
 
-    def suggest(self, text: str) -> Suggestion:
-        """Parse one page or plain text and suggest its fields."""
+    def suggest(self, text: str, explain: bool = False) -> Suggestion:
+        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one."""
         release = parse_release(text)
         proba = self.estimator.predict_proba([release.model_text])
-        return self.suggestions_from_proba(proba, [release.title])[0]
+        suggestion = self.suggestions_from_proba(proba, [release.title])[0]
+        return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
+
+    def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
+        """The suggestions with, for each accepted field, the terms of the text that pushed it most."""
+        explanations = self.estimator.explain(model_texts, top=top)
+        index = {label: j for j, label in enumerate(self.labels)}
+        return [
+            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels})
+            for s, per_label in zip(suggestions, explanations)
+        ]
 
 
 def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:

@@ -75,6 +75,7 @@ def suggest(
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     glob: GlobOption = "*.txt",
+    explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     from classifier.corpus import read_documents
@@ -91,6 +92,8 @@ def suggest(
     if documents:
         proba = loaded.predict_proba_documents(documents)
         suggestions = loaded.suggestions_from_proba(proba, [doc.title for doc in documents])
+        if explain:
+            suggestions = loaded.with_evidence(suggestions, [doc.model_text for doc in documents])
         for doc, suggestion in zip(documents, suggestions):
             if format is OutputFormat.json:
                 typer.echo(json.dumps({"path": doc.origin, **suggestion.to_dict(top)}, ensure_ascii=False))
@@ -108,6 +111,9 @@ def _suggestion_text(origin: str, suggestion, top: int) -> str:
     for label, score in suggestion.scores[:top]:
         mark = "*" if label in suggestion.labels else " "
         lines.append(f"  {mark} {label:{width}}  {score:.2f}")
+        if suggestion.evidence and label in suggestion.evidence:
+            terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in suggestion.evidence[label])
+            lines.append(f"      because of: {terms}")
     return "\n".join(lines) + "\n"
 
 

@@ -171,6 +171,29 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         model.classes_ = np.arange(n_labels)
         return model
 
+    def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
+        """For each document and each label, the terms that raised the label's score most.
+
+        A term's weight is its exact share of the linear score: its TF-IDF value in the text times
+        the label's coefficient, summed over the body and title features. Only positive shares count.
+        """
+        features = self.vectorizer_.transform(_as_texts(X)).tocsr()
+        terms = [term for vectorizer in self._vectorizers().values() for term in sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)]
+        explanations = []
+        for i in range(features.shape[0]):
+            start, end = features.indptr[i], features.indptr[i + 1]
+            columns, values = features.indices[start:end], features.data[start:end]
+            shares = self.coef_[:, columns] * values
+            per_label = []
+            for label_shares in shares:
+                by_term: dict[str, float] = {}
+                for column, share in zip(columns, label_shares):
+                    by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
+                ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+                per_label.append([(term, round(weight, 4)) for term, weight in ranked[:top]])
+            explanations.append(per_label)
+        return explanations
+
     def _vectorizers(self) -> dict:
         parts = self.vectorizer_.named_transformers
         return {name: part[-1] if hasattr(part, "steps") else part for name, part in parts.items()}

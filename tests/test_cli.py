@@ -172,3 +172,18 @@ def test_python_m_classifier_runs():
 
     result = subprocess.run([sys.executable, "-m", "classifier", "taxonomy"], capture_output=True, text=True)
     assert result.returncode == 0 and "Human dimension" in result.stdout
+
+
+def test_suggest_explain_gives_evidence_for_accepted_fields_only():
+    result = run("suggest", ROOT / "examples" / "trafficking-training-serbia.txt", "--explain", "--format", "json", "--top", 5)
+    suggestion = json.loads(result.stdout)
+    for entry in suggestion["suggestions"]:
+        if entry["label"] in suggestion["labels"]:
+            assert entry["evidence"] and {"term", "weight"} == set(entry["evidence"][0])
+        else:
+            assert "evidence" not in entry
+    trafficking = suggestion["suggestions"][0]
+    assert trafficking["label"] == "Combating trafficking in human beings"
+    assert "trafficking" in [e["term"] for e in trafficking["evidence"]]
+    text = run("suggest", ROOT / "examples" / "trafficking-training-serbia.txt", "--explain").stdout
+    assert "because of: trafficking" in text

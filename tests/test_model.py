@@ -85,3 +85,20 @@ def test_thresholds_maximise_f1_and_shrink_for_rare_labels():
     assert abs(rare - THRESHOLD_PRIOR) < abs(0.5 - THRESHOLD_PRIOR)
     (never,) = tune_thresholds(np.zeros((5, 1)), np.full((5, 1), 0.2))
     assert never == 0.9
+
+
+def test_explanations_name_terms_of_the_text_that_raise_the_score(small_corpus, taxonomy):
+    texts, Y = small_corpus
+    model = TopicClassifier().fit(texts, Y)
+    text = "Observers of the election observation mission visited polling stations during the parliamentary elections"
+    elections = taxonomy.labels.index("Elections")
+    (per_label,) = model.explain([text], top=3)
+    evidence = per_label[elections]
+    assert 1 <= len(evidence) <= 3
+    weights = [weight for _, weight in evidence]
+    assert weights == sorted(weights, reverse=True) and weights[0] > 0
+    for term, _ in evidence:
+        assert term in text.lower()
+    top_term = evidence[0][0]
+    without = text.lower().replace(top_term, " ")
+    assert model.decision_function([without])[0, elections] < model.decision_function([text])[0, elections]
