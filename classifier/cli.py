@@ -215,18 +215,17 @@ def evaluate(
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.corpus import UnknownLabelsError
-    from classifier.evaluation import evaluate as evaluate_model, format_report
-    from classifier.taxonomy import Taxonomy, default_taxonomy
-    from classifier.train import TrainingDataError, load_training_set
+    from classifier.evaluation import evaluate_model, format_report
+    from classifier.taxonomy import Taxonomy
+    from classifier.train import TrainingDataError
 
     loaded = _load(model, taxonomy)
-    tax = Taxonomy.from_yaml(taxonomy) if taxonomy else default_taxonomy()
     try:
-        data_set = load_training_set(data, tax, _columns(id_column, title_column, text_column, labels_column), glob)
+        metrics = evaluate_model(
+            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None, columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob
+        )
     except (TrainingDataError, UnknownLabelsError) as exc:
         raise _fail(str(exc)) from None
-    proba = loaded.predict_proba_documents(data_set.documents)
-    metrics = evaluate_model(data_set.Y, proba, loaded.estimator.accept(proba), loaded.labels)
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:

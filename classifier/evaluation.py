@@ -29,6 +29,17 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     return result
 
 
+def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | None = None) -> dict:
+    """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables)."""
+    from classifier.corpus import DEFAULT_GLOB, Columns
+    from classifier.taxonomy import default_taxonomy
+    from classifier.train import load_training_set
+
+    data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), pattern or DEFAULT_GLOB)
+    proba = model.predict_proba_documents(data.documents)
+    return evaluate(data.Y, proba, model.estimator.accept(proba), model.labels)
+
+
 def ranking_metrics(Y_true, proba, k: int = 3) -> dict:
     """P@1, R@k and nDCG@k over the documents that have at least one true label."""
     Y_true = np.asarray(Y_true)
