@@ -35,6 +35,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         ngram_range=(1, 2),
+        stop_words="english",
         min_df=1,
         max_df=1.0,
         title_weight=1.0,
@@ -46,6 +47,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         n_jobs=None,
     ):
         self.ngram_range = ngram_range
+        self.stop_words = stop_words
         self.min_df = min_df
         self.max_df = max_df
         self.title_weight = title_weight
@@ -59,6 +61,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def _features(self):
         words = TfidfVectorizer(
             ngram_range=tuple(self.ngram_range),
+            stop_words=self.stop_words,
             min_df=self.min_df,
             max_df=self.max_df,
             sublinear_tf=True,
@@ -70,7 +73,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if self.title_weight:
             title = make_pipeline(
                 FunctionTransformer(first_line),
-                TfidfVectorizer(sublinear_tf=True, strip_accents="unicode", dtype=np.float32),
+                TfidfVectorizer(
+                    stop_words=self.stop_words, sublinear_tf=True, strip_accents="unicode", dtype=np.float32
+                ),
             )
             parts.append(("title", title))
             weights["title"] = float(self.title_weight)

@@ -25,6 +25,8 @@ class Field:
     description: str
     aliases: tuple[str, ...] = ()
     subtopics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    description_source: str | None = None
 
 
 def normalize_label(text: str) -> str:
@@ -144,7 +146,7 @@ def _parse_field(entry: object, position: int, dimensions: dict, source: str) ->
     if not isinstance(description, str):
         raise TaxonomyError(f"{source}: {label}: 'description' must be text")
     lists = {}
-    for key in ("aliases", "subtopics"):
+    for key in ("aliases", "subtopics", "keywords"):
         value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise TaxonomyError(f"{source}: {label}: '{key}' must be a list of names")
@@ -156,6 +158,8 @@ def _parse_field(entry: object, position: int, dimensions: dict, source: str) ->
         description=" ".join(description.split()),
         aliases=lists["aliases"],
         subtopics=lists["subtopics"],
+        keywords=lists["keywords"],
+        description_source=entry.get("description_source"),
     )
 
 

@@ -24,10 +24,13 @@ def test_fields_are_the_site_menu_in_order_without_site_sections(taxonomy, menu_
     assert len(taxonomy.labels) == 23
 
 
-def test_every_field_has_id_dimension_and_description(taxonomy):
+def test_every_field_has_id_dimension_description_and_keywords(taxonomy):
     for field in taxonomy.fields:
         assert field.dimension in taxonomy.dimensions
-        assert len(field.description.split(". ")) >= 2, field.name
+        assert 2 <= len(field.description.split(". ")) <= 3, field.name
+        assert len(field.keywords) >= 10 and len(set(field.keywords)) == len(field.keywords), field.name
+        assert field.description_source.startswith("http"), field.name
+    assert "election observation mission" in taxonomy.field("Elections").keywords
     assert len({field.id for field in taxonomy.fields}) == 23
 
 
