@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -117,7 +117,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
     def _fit_fold(self, X, Y, train, test):
-        vectorizer = clone(self._features())
+        vectorizer = self._features()
         features = vectorizer.fit_transform([X[i] for i in train])
         coef, intercept = self._fit_linear(features, Y[train])
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
@@ -146,12 +146,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             "calibration": self.calibration_,
             "thresholds": self.thresholds_,
         }
-        vocabularies = {}
         for name, vectorizer in self._vectorizers().items():
-            terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-            vocabularies[name] = terms
             arrays[f"idf_{name}"] = vectorizer.idf_
-        return arrays, vocabularies
+        return arrays, self._terms()
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
@@ -183,7 +180,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         the label's coefficient, summed over the body and title features. Only positive shares count.
         """
         features = self.vectorizer_.transform(_as_texts(X)).tocsr()
-        terms = [term for vectorizer in self._vectorizers().values() for term in sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)]
+        terms = [term for part in self._terms().values() for term in part]
         explanations = []
         for i in range(features.shape[0]):
             start, end = features.indptr[i], features.indptr[i + 1]
@@ -198,6 +195,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 per_label.append([(term, round(weight, 4)) for term, weight in ranked[:top]])
             explanations.append(per_label)
         return explanations
+
+    def _terms(self) -> dict[str, list[str]]:
+        """Each vectorizer's terms in column order; together they name every feature column."""
+        return {
+            name: sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+            for name, vectorizer in self._vectorizers().items()
+        }
 
     def _vectorizers(self) -> dict:
         parts = self.vectorizer_.named_transformers
@@ -216,11 +220,16 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def accept(self, proba):
         """0/1 matrix of the labels whose probability reaches their threshold (at least one per row if ensure_one)."""
-        accepted = (proba >= self.thresholds_).astype(np.int8)
-        if self.ensure_one and len(proba):
-            empty = accepted.sum(axis=1) == 0
-            accepted[empty, np.argmax(proba[empty], axis=1)] = 1
-        return accepted
+        return accept_labels(proba, self.thresholds_, self.ensure_one)
+
+
+def accept_labels(proba, thresholds, ensure_one=True):
+    """0/1 matrix of the labels at or above their threshold; with `ensure_one`, each row's best label at least."""
+    accepted = (proba >= thresholds).astype(np.int8)
+    if ensure_one and len(proba):
+        empty = accepted.sum(axis=1) == 0
+        accepted[empty, np.argmax(proba[empty], axis=1)] = 1
+    return accepted
 
 
 def _as_texts(X):

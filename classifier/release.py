@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
@@ -55,11 +55,6 @@ class Release:
         }
 
 
-@dataclass
-class _Header:
-    values: dict[str, list[str]] = field(default_factory=dict)
-
-
 def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool = True) -> Release:
     """Parse one page. Navigation menus are removed; a page without menus is read as plain text.
 
@@ -85,14 +80,14 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     paragraphs, dropped = _unique_paragraphs(lines)
     body = "\n".join(paragraphs)
 
-    date = _parse_date(" ".join(header.values.get("date", [])))
-    place = ", ".join(header.values.get("place", [])) or None
+    date = _parse_date(" ".join(header.get("date", [])))
+    place = ", ".join(header.get("place", [])) or None
     dateline = _DATELINE.match(body)
     if dateline:
         date = date or _parse_date(dateline["date"])
         place = place or dateline["place"].strip()
-    sources = _split_list(header.values.get("source", []))
-    fields, unknown = _resolve_fields(_split_list(header.values.get("fields", [])), taxonomy)
+    sources = _split_list(header.get("source", []))
+    fields, unknown = _resolve_fields(_split_list(header.get("fields", [])), taxonomy)
     return Release(
         title=title,
         body=body,
@@ -132,9 +127,9 @@ def _looks_like_title(lines: list[str]) -> bool:
     return len(lines) > 1 and 0 < len(first) <= TITLE_MAX_CHARS and not first.endswith((".", ":", ";", ","))
 
 
-def _read_header(lines: list[str]) -> tuple[_Header, list[str]]:
+def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:
     """Read `- Date:` / `- Place:` / `- Source:` / `- Fields of work:` lines and their `- value` lines."""
-    header = _Header()
+    header: dict[str, list[str]] = {}
     i = 0
     key = None
     while i < len(lines):
@@ -142,11 +137,11 @@ def _read_header(lines: list[str]) -> tuple[_Header, list[str]]:
         match = _META_LINE.match(line)
         if match:
             key = _META_KEYS[match[1].casefold()]
-            header.values.setdefault(key, [])
+            header.setdefault(key, [])
             if match[2].strip():
-                header.values[key].append(match[2].strip())
+                header[key].append(match[2].strip())
         elif key is not None and line.startswith("- "):
-            header.values[key].append(line[2:].strip())
+            header[key].append(line[2:].strip())
         elif key is not None and line == "-":
             pass
         else:

@@ -13,7 +13,6 @@ from classifier.bundle import Model
 from classifier.corpus import Columns, DEFAULT_GLOB, Document, read_documents
 from classifier.textio import atomic_write
 
-FORMATS = ("jsonl", "csv", "parquet")
 CHUNK_SIZE = 256
 
 

@@ -13,7 +13,7 @@ from classifier import __version__
 from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
 from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
-from classifier.model import TopicClassifier, tune_thresholds
+from classifier.model import TopicClassifier, accept_labels, tune_thresholds
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
@@ -82,11 +82,7 @@ def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: l
     for fold in np.unique(estimator.cv_fold_):
         inside = estimator.cv_fold_ == fold
         thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        fold_accepted = (proba[inside] >= thresholds).astype(np.int8)
-        if estimator.ensure_one:
-            empty = fold_accepted.sum(axis=1) == 0
-            fold_accepted[empty, np.argmax(proba[inside][empty], axis=1)] = 1
-        accepted[inside] = fold_accepted
+        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one)
     return evaluate(Y, proba, accepted, labels)
 
 
