@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -120,9 +121,13 @@ def _suggestion_text(origin: str, suggestion, top: int) -> str:
 @app.command()
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file; written whole or not at all.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, written as it goes: whole rows after every chunk.")],
     format: Annotated[Optional[TableFormat], typer.Option("--format", "-f", help="Output format (default: from the file suffix, else jsonl).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run: keep the output's rows and tag the rest.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine.")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Documents per chunk (default: 512): the unit of work, of output writes, and of what an interruption can lose.")] = None,
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     id_column: IdColumn = "id",
@@ -131,19 +136,30 @@ def tag(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
+    from classifier.runners import RunnerError, default_jobs
     from classifier.tagging import tag as tag_corpus
+    from classifier.textio import InputError
 
+    if force and resume:
+        raise _fail("--force starts over and --resume continues: pass one of them", code=2)
     loaded = _load(model, taxonomy)
     columns = _columns(id_column, title_column, text_column)
-    show_progress = sys.stderr.isatty()
-    progress = _Progress() if show_progress else None
+    progress = _Progress() if sys.stderr.isatty() else None
     try:
         summary = tag_corpus(
-            loaded, inputs, output, format=format.value if format else None, columns=columns,
-            pattern=glob, force=force, on_row=progress.tick if progress else None,
+            loaded, inputs, output, format=format.value if format else None, columns=columns, pattern=glob,
+            force=force, resume=resume, jobs=jobs or default_jobs(), dask=dask,
+            **({"chunk_size": chunk_size} if chunk_size else {}),
+            on_progress=progress.show if progress else None,
         )
-    except FileExistsError as exc:
+    except (FileExistsError, InputError, RunnerError) as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
+        if progress:
+            progress.close()
+        typer.echo(f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True)
+        raise typer.Exit(130) from None
     finally:
         if progress:
             progress.close()
@@ -158,14 +174,13 @@ class _Progress:
     def __init__(self):
         self.count = 0
 
-    def tick(self, row: dict) -> None:
-        self.count += 1
-        if self.count % 100 == 0:
-            sys.stderr.write(f"\rtagged {self.count} documents")
-            sys.stderr.flush()
+    def show(self, count: int) -> None:
+        self.count = count
+        sys.stderr.write(f"\rtagged {count} documents")
+        sys.stderr.flush()
 
     def close(self) -> None:
-        if self.count >= 100:
+        if self.count:
             sys.stderr.write("\n")
 
 

@@ -55,24 +55,58 @@ class UnknownLabelsError(ValueError):
         self.lines = lines
 
 
+@dataclass(frozen=True)
+class Record:
+    """One document as read, before parsing: a page's text or a table row, or the reason it failed.
+
+    Reading records is cheap I/O; turning them into documents (`to_document`) parses pages, so a batch
+    job can read in one process and parse in many.
+    """
+
+    id: str
+    origin: str
+    page: str | None = None
+    row: dict | None = None
+    error: str | None = None
+
+
 def read_documents(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
 ) -> Iterator[Document]:
     """Every document of every input, in order. A document that cannot be read is yielded with `error` set."""
+    for record in read_records(inputs, columns, pattern):
+        yield to_document(record, columns)
+
+
+def read_records(
+    inputs: Sequence[str | Path],
+    columns: Columns = Columns(),
+    pattern: str = DEFAULT_GLOB,
+) -> Iterator[Record]:
+    """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
     for path, kind in expand_inputs(inputs, pattern):
         if kind == "missing":
-            yield _failed(str(path), f"{path}: no such file or directory")
+            yield Record(str(path), str(path), error=f"{path}: no such file or directory")
         elif kind == "stdin":
-            yield _from_page(STDIN, decode_bytes(sys.stdin.buffer.read(), "<stdin>"), STDIN)
+            yield Record(STDIN, STDIN, page=decode_bytes(sys.stdin.buffer.read(), "<stdin>"))
         elif kind == "text":
             try:
-                yield _from_page(str(path), read_text(path), str(path))
+                yield Record(str(path), str(path), page=read_text(path))
             except InputError as exc:
-                yield _failed(str(path), str(exc))
+                yield Record(str(path), str(path), error=str(exc))
         else:
             yield from _read_table(Path(path), kind, columns)
+
+
+def to_document(record: Record, columns: Columns = Columns()) -> Document:
+    """The document a record holds: pages are parsed, so navigation menus never reach the model."""
+    if record.error:
+        return _failed(record.origin, record.error, record.id)
+    if record.row is not None:
+        return _from_row(record.row, record.id, record.origin, columns)
+    return _from_page(record.id, record.page or "", record.origin)
 
 
 def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
@@ -97,6 +131,25 @@ def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> 
             yield item, "missing"
 
 
+def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> str | None:
+    """The input that names or would read `path` (the file itself, a glob matching it, or a directory
+    holding it whose walk would reach it), else None: a job must not read its own output."""
+    target = os.path.realpath(path)
+    for item in inputs:
+        item = str(item)
+        if item == STDIN:
+            continue
+        if os.path.isdir(item):
+            inside = os.path.commonpath([os.path.realpath(item), target]) == os.path.realpath(item)
+            if inside and fnmatch.fnmatch(os.path.basename(target), pattern):
+                return item
+        elif os.path.realpath(item) == target:
+            return item
+        elif globlib.has_magic(item) and any(os.path.realpath(m) == target for m in globlib.iglob(item, recursive=True)):
+            return item
+    return None
+
+
 def _walk(root: str, pattern: str) -> Iterator[str]:
     # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
     for directory, subdirs, files in os.walk(root):
@@ -106,8 +159,8 @@ def _walk(root: str, pattern: str) -> Iterator[str]:
                 yield os.path.join(directory, name)
 
 
-def _failed(origin: str, message: str) -> Document:
-    return Document(id=origin, origin=origin, error=message)
+def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:
+    return Document(id=doc_id or origin, origin=origin, error=message)
 
 
 def _from_page(doc_id: str, page: str, origin: str, title: str = "", labels: tuple[str, ...] | None = None) -> Document:
@@ -122,21 +175,20 @@ def _from_page(doc_id: str, page: str, origin: str, title: str = "", labels: tup
     )
 
 
-def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Document]:
+def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Record]:
     try:
         rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[kind](path, columns)
         for origin, row in rows:
             if isinstance(row, str):
-                yield _failed(origin, row)
+                yield Record(origin, origin, error=row)
             else:
-                yield _from_row(row, origin, columns)
+                doc_id = row.get(columns.id)
+                yield Record(str(doc_id) if doc_id not in (None, "") else origin, origin, row=row)
     except InputError as exc:
-        yield _failed(str(path), str(exc))
+        yield Record(str(path), str(path), error=str(exc))
 
 
-def _from_row(row: dict, origin: str, columns: Columns) -> Document:
-    doc_id = row.get(columns.id)
-    doc_id = str(doc_id) if doc_id not in (None, "") else origin
+def _from_row(row: dict, doc_id: str, origin: str, columns: Columns) -> Document:
     title = row.get(columns.title)
     title = title.strip() if isinstance(title, str) else ""
     text = row.get(columns.text)

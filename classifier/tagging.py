@@ -1,25 +1,30 @@
-"""Batch-tag a corpus: suggest fields for every document and write one row per document."""
+"""Batch-tag a corpus: one row per document, streamed to the output, in parallel, resumable."""
 
 from __future__ import annotations
 
-import csv
-import json
+import collections
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.bundle import Model
-from classifier.corpus import Columns, DEFAULT_GLOB, Document, read_documents
-from classifier.textio import atomic_write
+from classifier.corpus import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
+from classifier.runners import map_ordered
+from classifier.tagfiles import encode_rows, format_for, open_tag_file
+from classifier.textio import InputError
 
-CHUNK_SIZE = 256
+CHUNK_SIZE = 512
 
 
 @dataclass
 class TagSummary:
+    """What a run did: documents tagged and failed in this run, rows already there from an earlier one."""
+
     tagged: int = 0
     failed: int = 0
+    resumed: int = 0
     seconds: float = 0.0
 
     @property
@@ -27,33 +32,57 @@ class TagSummary:
         return (self.tagged + self.failed) / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (
+        line = (
             f"{self.tagged} documents tagged, {self.failed} failed, "
             f"{self.seconds:.1f} s, {self.per_second:.0f} documents/s"
         )
+        return line + (f" ({self.resumed} already in the output)" if self.resumed else "")
 
 
-def format_for(path: str | Path, requested: str | None = None) -> str:
-    if requested:
-        return requested
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return {"csv": "csv", "parquet": "parquet", "pq": "parquet"}.get(suffix, "jsonl")
+@dataclass(frozen=True)
+class ChunkResult:
+    """A tagged chunk, encoded for the output file."""
+
+    payload: object
+    rows: int
+    failed: int
+    last_id: str
 
 
-def tag_rows(model: Model, documents: Iterable[Document], chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
-    """One row per document: id, accepted labels, every label's score, and the error if it failed."""
-    for chunk in _chunks(documents, chunk_size):
-        good = [doc for doc in chunk if not doc.error]
-        suggestions = iter(
-            model.suggestions_from_proba(model.predict_proba_documents(good), [doc.title for doc in good]) if good else []
+def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns()) -> list[dict]:
+    """One row per record: id, accepted labels, every label's score (best first), and the error if it failed."""
+    import numpy as np
+
+    documents = [to_document(record, columns) for record in records]
+    good = [doc for doc in documents if not doc.error]
+    if good:
+        proba = model.predict_proba_documents(good)
+        accepted = model.estimator.accept(proba)
+        order = np.argsort(-proba, axis=1, kind="stable")
+        rounded = np.round(proba, 4).tolist()
+    labels = model.labels
+    rows, i = [], 0
+    for doc in documents:
+        if doc.error:
+            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error})
+            continue
+        ranked = order[i].tolist()
+        rows.append(
+            {
+                "id": doc.id,
+                "labels": [labels[j] for j in ranked if accepted[i, j]],
+                "scores": {labels[j]: rounded[i][j] for j in ranked},
+                "error": "",
+            }
         )
-        for doc in chunk:
-            if doc.error:
-                yield {"id": doc.id, "labels": [], "scores": {}, "error": doc.error}
-            else:
-                suggestion = next(suggestions)
-                scores = {label: round(score, 4) for label, score in suggestion.scores}
-                yield {"id": doc.id, "labels": suggestion.labels, "scores": scores, "error": ""}
+        i += 1
+    return rows
+
+
+def tag_chunk(model, records: Sequence[Record], columns: Columns, fmt: str) -> ChunkResult:
+    """Tag one chunk and encode it; runs in whichever process or worker got the chunk."""
+    rows = tag_rows(model, records, columns)
+    return ChunkResult(encode_rows(rows, fmt), len(rows), sum(1 for row in rows if row["error"]), rows[-1]["id"])
 
 
 def tag(
@@ -65,73 +94,76 @@ def tag(
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
     force: bool = False,
-    on_row: Callable[[dict], None] | None = None,
+    resume: bool = False,
+    jobs: int = 1,
+    dask: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    on_progress: Callable[[int], None] | None = None,
 ) -> TagSummary:
-    """Tag every document of `inputs` into `output`; the file appears whole or not at all."""
+    """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
+
+    The output holds whole rows after every chunk (Parquet: whole part files, joined at the end).
+    With `resume`, the rows already in `output` are kept and tagging goes on after the last of them,
+    so every input document ends up in the output exactly once.
+    """
     output = Path(output)
-    if output.exists() and not force:
-        raise FileExistsError(f"{output}: already exists; pass --force to overwrite it")
     fmt = format_for(output, format)
-    summary = TagSummary()
+    if output.exists() and not (force or resume):
+        raise FileExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
+    clash = find_input(output, inputs, pattern)
+    if clash is not None:
+        raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
     start = time.perf_counter()
-
-    def counted(rows):
-        for row in rows:
-            if row["error"]:
-                summary.failed += 1
-            else:
-                summary.tagged += 1
-            if on_row:
-                on_row(row)
-            yield row
-
-    rows = counted(tag_rows(model, read_documents(inputs, columns, pattern)))
-    {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt](rows, output, model.labels)
+    target = open_tag_file(output, fmt, resume=resume)
+    summary = TagSummary(resumed=target.done)
+    records = _after(read_records(inputs, columns, pattern), target.done, target.last_id, output)
+    if jobs > 1 and not dask:
+        # Starting worker processes costs seconds; an input of two chunks or less is quicker without them.
+        head = list(itertools.islice(records, 2 * chunk_size))
+        jobs = jobs if len(head) == 2 * chunk_size else 1
+        records = itertools.chain(head, records)
+    chunks = _chunks(records, chunk_size)
+    results = map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)
+    for result in results:
+        target.append(result.payload, result.rows, result.last_id)
+        summary.failed += result.failed
+        summary.tagged += result.rows - result.failed
+        if on_progress:
+            on_progress(summary.tagged + summary.failed)
+    target.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
 
+@dataclass(frozen=True)
+class _ChunkTask:
+    """tag_chunk with the run's settings bound; picklable, unlike a closure."""
+
+    columns: Columns
+    fmt: str
+
+    def __call__(self, model, chunk) -> ChunkResult:
+        return tag_chunk(model, chunk, self.columns, self.fmt)
+
+
+def _after(records: Iterator[Record], done: int, last_id: str | None, output: Path) -> Iterator[Record]:
+    """The records after the first `done`, checking that the output's last row is the last one skipped."""
+    if not done:
+        yield from records
+        return
+    collections.deque(itertools.islice(records, done - 1), maxlen=0)
+    boundary = next(records, None)
+    if boundary is None or boundary.id != last_id:
+        found = "fewer inputs" if boundary is None else f"input {done} is '{boundary.id}'"
+        raise InputError(
+            f"{output}: cannot resume: it holds {done} rows ending with '{last_id}', but {found}; "
+            "the inputs changed since it was written (use --force to start over)"
+        )
+    yield from records
+
+
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
         yield chunk
 
-
-def _write_jsonl(rows, output: Path, labels) -> None:
-    with atomic_write(output) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _write_csv(rows, output: Path, labels) -> None:
-    with atomic_write(output, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "labels", "scores", "error"])
-        for row in rows:
-            writer.writerow([row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"]])
-
-
-def _write_parquet(rows, output: Path, labels) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema(
-        [
-            ("id", pa.string()),
-            ("labels", pa.list_(pa.string())),
-            ("scores", pa.map_(pa.string(), pa.float32())),
-            ("error", pa.string()),
-        ]
-    )
-    with atomic_write(output, mode="wb") as handle:
-        with pq.ParquetWriter(handle, schema) as writer:
-            for chunk in _chunks(rows, 4096):
-                table = pa.Table.from_pylist(
-                    [{**row, "scores": list(row["scores"].items())} for row in chunk], schema=schema
-                )
-                writer.write_table(table)

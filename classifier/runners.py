@@ -1,0 +1,139 @@
+"""Run one function over a stream of chunks: in this process, in joblib worker processes, or on a Dask cluster.
+
+Every runner yields the results in the order of the chunks and keeps only a few chunks in flight, so
+memory stays flat however long the stream is. The shared object (the model) reaches each worker
+once, when it starts, never once per chunk.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+LOCAL_DASK = "local"
+
+
+class RunnerError(RuntimeError):
+    """A runner could not start (a missing package, an unreachable scheduler); one line saying why."""
+
+
+def default_jobs() -> int:
+    """Every core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_ordered(func: Callable, shared, chunks: Iterable, *, jobs: int = 1, dask: str | None = None) -> Iterator:
+    """`func(shared, chunk)` for every chunk, in order.
+
+    With `jobs` > 1 the calls run in worker processes from joblib's process pool (loky); with `dask` (a
+    scheduler address, or "local" for a cluster of `jobs` workers on this machine) on Dask workers.
+    Either way `shared` (the model) travels to each worker once, when it starts, and stays there.
+    """
+    if dask:
+        yield from _dask_map(func, shared, chunks, dask, jobs)
+    elif jobs > 1:
+        yield from _process_map(func, shared, chunks, jobs)
+    else:
+        for chunk in chunks:
+            yield func(shared, chunk)
+
+
+def _in_order(submit: Callable, chunks: Iterable, window: int) -> Iterator:
+    """Submit chunks while at most `window` are in flight; yield their results in submission order."""
+    in_flight: deque = deque()
+    for chunk in chunks:
+        in_flight.append(submit(chunk))
+        if len(in_flight) >= window:
+            yield in_flight.popleft().result()
+    while in_flight:
+        yield in_flight.popleft().result()
+
+
+_WORKER_SHARED = None
+
+
+def _start_worker(shared) -> None:
+    global _WORKER_SHARED
+    # Ctrl-C reaches the whole process group; the parent stops the pool, so workers need not react.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_SHARED = shared
+
+
+def _call_in_worker(func, chunk):
+    return func(_WORKER_SHARED, chunk)
+
+
+def _process_map(func, shared, chunks, jobs: int) -> Iterator:
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared,))
+    try:
+        yield from _in_order(lambda chunk: executor.submit(_call_in_worker, func, chunk), chunks, 2 * jobs)
+    except BaseException:
+        executor.shutdown(wait=False, kill_workers=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+class _Shipped:
+    """An object pickled once, for Dask workers: each process unpickles it the first time it is used.
+
+    Dask may hand a worker its scattered copy more than once (a rebalance, a retry); the token makes
+    every later arrival reuse the object already there.
+    """
+
+    def __init__(self, obj):
+        self.token = uuid.uuid4().hex
+        self.data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def get(self):
+        obj = _ARRIVED.get(self.token)
+        if obj is None:
+            _ARRIVED.clear()  # a long-lived worker keeps only the current run's object
+            obj = _ARRIVED[self.token] = pickle.loads(self.data)
+        return obj
+
+
+_ARRIVED: dict = {}
+
+
+def _call_shipped(func, shipped: _Shipped, chunk):
+    return func(shipped.get(), chunk)
+
+
+def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'classifier[dask]'") from None
+
+    cluster = None
+    try:
+        if address == LOCAL_DASK:
+            cluster = LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+            )
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        raise RunnerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        remote = client.scatter(_Shipped(shared), broadcast=True, hash=False)
+        yield from _in_order(
+            lambda chunk: client.submit(_call_shipped, func, remote, chunk, pure=False), chunks, 2 * workers
+        )
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,61 @@
+"""The runners: results in order, and the shared object sent to each worker once, not once per chunk."""
+
+import os
+
+import pytest
+
+from classifier.runners import map_ordered
+
+
+class Shared:
+    """Appends the process id to a file each time it is unpickled, to count how often it travelled."""
+
+    def __init__(self, log):
+        self.log = str(log)
+
+    def __reduce__(self):
+        return (_arrive, (self.log,))
+
+
+def _arrive(log):
+    with open(log, "a") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return Shared(log)
+
+
+def square_all(shared, chunk):
+    return [x * x for x in chunk], os.getpid()
+
+
+CHUNKS = [list(range(i, i + 5)) for i in range(0, 100, 5)]
+
+
+def check(results, log):
+    assert [values for values, _ in results] == [[x * x for x in chunk] for chunk in CHUNKS]
+    arrivals = log.read_text().split()
+    workers = {str(pid) for _, pid in results}
+    assert str(os.getpid()) not in workers
+    # Each worker received the shared object once, however many of the 20 chunks it ran.
+    assert sorted(arrivals) == sorted(set(arrivals)) and set(arrivals) >= workers
+
+
+def test_in_process_keeps_order(tmp_path):
+    results = list(map_ordered(square_all, Shared(tmp_path / "log"), CHUNKS))
+    assert [values for values, _ in results] == [[x * x for x in chunk] for chunk in CHUNKS]
+
+
+def test_worker_processes_get_the_shared_object_once(tmp_path):
+    log = tmp_path / "log"
+    results = list(map_ordered(square_all, Shared(log), CHUNKS, jobs=2))
+    check(results, log)
+    assert len(log.read_text().split()) <= 2
+
+
+def test_dask_workers_get_the_shared_object_once(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    log = tmp_path / "log"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        results = list(map_ordered(square_all, Shared(log), CHUNKS, dask=cluster.scheduler_address))
+    check(results, log)

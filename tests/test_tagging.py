@@ -1,0 +1,244 @@
+"""Batch tagging: streamed output, parallel and Dask runs equal to the plain one, resume after any interruption."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from classifier import load_model
+from classifier.corpus import Columns
+from classifier.tagging import tag
+from classifier.textio import InputError
+from conftest import TRAINING
+
+FORMATS = ["jsonl", "csv", "parquet"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A table of real (paraphrased) OSCE items, a directory of pages with one empty file, and a broken row."""
+    root = tmp_path_factory.mktemp("corpus")
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+    rows = [json.dumps({"id": r["id"], "title": r["title"], "text": r["text"]}) for r in records[:150]]
+    rows.insert(40, "{not json")
+    (root / "items.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    pages = root / "pages"
+    pages.mkdir()
+    for r in records[150:160]:
+        (pages / f"{r['id']}.txt").write_text(f"{r['title']}\n\n{r['text']}\n", encoding="utf-8")
+    (pages / "empty.txt").write_text("", encoding="utf-8")
+    return [str(root / "items.jsonl"), str(pages)]
+
+
+def read_rows(path, fmt):
+    if fmt == "jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if fmt == "csv":
+        with open(path, newline="", encoding="utf-8") as handle:
+            return [
+                {"id": r["id"], "labels": r["labels"].split(";") if r["labels"] else [], "scores": json.loads(r["scores"]), "error": r["error"]}
+                for r in csv.DictReader(handle)
+            ]
+    import pyarrow.parquet as pq
+
+    return [
+        {**r, "scores": {k: round(v, 4) for k, v in r["scores"]}} for r in pq.read_table(path).to_pylist()
+    ]
+
+
+@pytest.fixture(scope="module")
+def reference(model, corpus, tmp_path_factory):
+    """The plain run: one process, default chunks."""
+    out = {}
+    for fmt in FORMATS:
+        path = tmp_path_factory.mktemp("reference") / f"tags.{fmt}"
+        summary = tag(model, corpus, path)
+        assert (summary.tagged, summary.failed) == (160, 2)
+        out[fmt] = path
+    return out
+
+
+def test_rows_follow_input_order_and_record_each_failure(reference):
+    rows = read_rows(reference["jsonl"], "jsonl")
+    assert len(rows) == 162
+    assert rows[40]["id"].endswith("items.jsonl:41") and "invalid JSON" in rows[40]["error"]
+    empty = [row for row in rows if row["id"].endswith("empty.txt")]
+    assert len(empty) == 1 and "empty file" in empty[0]["error"] and empty[0]["labels"] == []
+    good = [row for row in rows if not row["error"]]
+    assert all(row["labels"] and len(row["scores"]) == 23 for row in good)
+    assert all(list(row["scores"].values()) == sorted(row["scores"].values(), reverse=True) for row in good)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_formats_hold_the_same_rows(reference, fmt):
+    assert read_rows(reference[fmt], fmt) == read_rows(reference["jsonl"], "jsonl")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_two_processes_write_the_same_file(model, corpus, reference, tmp_path, fmt):
+    output = tmp_path / f"tags.{fmt}"
+    tag(model, corpus, output, jobs=2, chunk_size=16)
+    assert read_rows(output, fmt) == read_rows(reference[fmt], fmt)
+    if fmt != "parquet":  # parquet row groups follow the chunks; the rows are what must match
+        assert output.read_bytes() == reference[fmt].read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_output_holds_whole_rows_after_every_chunk(model, corpus, tmp_path, fmt):
+    output = tmp_path / f"tags.{fmt}"
+    seen = []
+
+    def check(count):
+        seen.append(count)
+        assert len(read_rows(output, fmt)) == count
+
+    tag(model, corpus, output, chunk_size=25, on_progress=check)
+    assert seen == [25, 50, 75, 100, 125, 150, 162]
+
+
+class Stop(Exception):
+    pass
+
+
+def interrupt_after(chunks):
+    def stop(count):
+        if count >= chunks * 20:
+            raise Stop
+
+    return stop
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_resume_completes_an_interrupted_run_exactly_once(model, corpus, reference, tmp_path, fmt):
+    output = tmp_path / f"tags.{fmt}"
+    with pytest.raises(Stop):
+        tag(model, corpus, output, chunk_size=20, on_progress=interrupt_after(3))
+    if fmt == "parquet":
+        assert not output.exists()  # unfinished parquet lives in part files until the end
+    else:
+        assert len(read_rows(output, fmt)) == 60
+    summary = tag(model, corpus, output, chunk_size=20, resume=True)
+    assert summary.resumed == 60 and summary.tagged + summary.failed == 102
+    assert read_rows(output, fmt) == read_rows(reference[fmt], fmt)
+    assert not output.with_name(f".{output.name}.parts").exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_cuts_a_torn_last_row(model, corpus, reference, tmp_path, fmt):
+    output = tmp_path / f"tags.{fmt}"
+    with pytest.raises(Stop):
+        tag(model, corpus, output, chunk_size=20, on_progress=interrupt_after(2))
+    whole = reference[fmt].read_bytes()
+    written = output.read_bytes()
+    assert whole.startswith(written)
+    # A kill in the middle of a write leaves part of the next row behind.
+    output.write_bytes(whole[: len(written) + 37])
+    summary = tag(model, corpus, output, chunk_size=20, resume=True)
+    assert summary.resumed == 40
+    assert output.read_bytes() == whole
+
+
+def test_resume_of_a_finished_run_changes_nothing(model, corpus, reference, tmp_path):
+    output = tmp_path / "tags.parquet"
+    output.write_bytes(reference["parquet"].read_bytes())
+    summary = tag(model, corpus, output, resume=True)
+    assert (summary.resumed, summary.tagged, summary.failed) == (162, 0, 0)
+    assert read_rows(output, "parquet") == read_rows(reference["parquet"], "parquet")
+
+
+def test_resume_refuses_output_of_other_inputs(model, corpus, reference, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    output.write_bytes(reference["jsonl"].read_bytes())
+    with pytest.raises(InputError, match="cannot resume"):
+        tag(model, corpus[1:], output, resume=True)
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
+
+
+def test_existing_output_needs_force_or_resume(model, corpus, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    output.write_text("precious\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="--force .* --resume"):
+        tag(model, corpus, output)
+    assert output.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
+    table = tmp_path / "items.jsonl"
+    table.write_bytes(open(corpus[0], "rb").read())
+    with pytest.raises(InputError, match="the output is also an input"):
+        tag(model, [str(table)], table, force=True)
+    with pytest.raises(InputError, match="the output is also an input"):
+        tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", pattern="*.txt")
+    assert table.read_bytes() == open(corpus[0], "rb").read()
+
+
+def test_table_columns_can_be_renamed(model, tmp_path):
+    table = tmp_path / "renamed.csv"
+    table.write_text('ref,body\nA-1,"Election observers watched the vote count at polling stations."\n', encoding="utf-8")
+    tag(model, [str(table)], tmp_path / "out.jsonl", columns=Columns(id="ref", text="body"))
+    (row,) = read_rows(tmp_path / "out.jsonl", "jsonl")
+    assert row["id"] == "A-1" and row["labels"][0] == "Elections"
+
+
+def test_dask_cluster_writes_the_same_rows(model, corpus, reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        output = tmp_path / "tags.jsonl"
+        tag(model, corpus, output, dask=cluster.scheduler_address, chunk_size=16)
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
+
+
+def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
+    """kill -9 in the middle of a real `classifier tag`, then --resume."""
+    output = tmp_path / "tags.jsonl"
+    command = [sys.executable, "-m", "classifier", "tag", *corpus, "--output", str(output), "--chunk-size", "4", "--jobs", "1"]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if output.exists() and output.stat().st_size > 5000:
+            break
+        time.sleep(0.005)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = len(output.read_text(encoding="utf-8").splitlines())
+    assert 0 < partial < 162, "the run should have been killed part way"
+    finished = subprocess.run([*command, "--resume"], capture_output=True, text=True)
+    assert finished.returncode == 1  # two documents of the corpus fail to read
+    assert "already in the output" in finished.stderr
+    rows = read_rows(output, "jsonl")
+    assert [row["id"] for row in rows] == [row["id"] for row in read_rows(reference["jsonl"], "jsonl")]
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, reference, tmp_path):
+    """Ctrl-C reaches the whole process group (the command and its workers): one line, exit 130, whole rows."""
+    output = tmp_path / "tags.jsonl"
+    command = [sys.executable, "-m", "classifier", "tag", *corpus, "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if output.exists() and output.stat().st_size > 5000:
+            break
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = process.communicate(timeout=60)[1]
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith(f"interrupted: {output} holds whole rows so far")
+    partial = read_rows(output, "jsonl")
+    assert 0 < len(partial) < 162
+    subprocess.run([*command, "--resume"], capture_output=True)
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
