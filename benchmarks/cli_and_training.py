@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -89,15 +91,7 @@ def main() -> None:
     )
     print(table)
     if args.write:
-        text = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        start_mark, end_mark = "<!-- cli_and_training:start -->", "<!-- cli_and_training:end -->"
-        block = f"{start_mark}\n{table}\n{end_mark}"
-        if start_mark in text:
-            before, rest = text.split(start_mark, 1)
-            text = before + block + rest.split(end_mark, 1)[1]
-        else:
-            text = text + "\n" + block + "\n"
-        args.write.write_text(text, encoding="utf-8")
+        write_section(args.write, "cli_and_training", table)
 
 
 if __name__ == "__main__":

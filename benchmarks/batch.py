@@ -1,0 +1,170 @@
+"""Benchmark: `classifier tag` throughput and peak memory against the floor of a bare predict_proba.
+
+Run from the repository root with the project installed (with the `dask` extra for the Dask rows):
+    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--write benchmarks/README.md]
+
+Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus,
+shuffled). The floor is the same model's `predict_proba` called once on all texts in one process,
+with no reading, parsing or writing. "Per core" divides documents by the CPU seconds a run used
+(all its processes), which holds steady when other work shares the machine; wall-clock documents
+per second are shown too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from report import write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING = ROOT / "training" / "data" / "releases.jsonl"
+FLOOR_LIMIT = 100_000  # the floor holds every text and its features in memory at once
+
+FLOOR = """
+import json, resource, sys, time
+from classifier import load_model
+model = load_model()
+texts = []
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for line in handle:
+        row = json.loads(line)
+        texts.append(row["title"] + "\\n" + row["text"])
+start_cpu, start = time.process_time(), time.perf_counter()
+model.estimator.predict_proba(texts)
+print(json.dumps({"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start}))
+"""
+
+
+def generate(path: Path, n: int, seed: int = 0) -> None:
+    """n documents of about 1 KB: a real title and sentences drawn from the whole corpus."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+    sentences = [s for r in records for s in re.split(r"(?<=[.!?])\s+", r["text"]) if len(s) > 20]
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as handle:
+        for i in range(n):
+            parts, size = [], 0
+            while size < 1000:
+                sentence = rng.choice(sentences)
+                parts.append(sentence)
+                size += len(sentence) + 1
+            title = rng.choice(records)["title"]
+            handle.write(json.dumps({"id": f"doc-{i}", "title": title, "text": " ".join(parts)}) + "\n")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            with open(f"/proc/{current}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+    return total
+
+
+def measure(command: list[str]) -> dict:
+    """Wall seconds, CPU seconds of the whole process tree, and peak resident memory of the tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.2)
+    wall = time.perf_counter() - start
+    out, err = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {err.decode()[-500:]}")
+    return {"wall": wall, "peak": peak, "stdout": out.decode(), "stderr": err.decode()}
+
+
+def run_cpu(command: list[str]) -> dict:
+    """`measure`, plus the CPU seconds of the tree from the children's resource usage."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = measure(command)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--full-at", type=int, default=100_000,
+                        help="Largest size at which every configuration runs; above it only --jobs 2.")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "classifier-batch-bench")
+    parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+
+    rows = []
+    floor_per_core = None
+    for n in args.sizes:
+        corpus = args.workdir / f"corpus-{n}.jsonl"
+        if not corpus.exists():
+            generate(corpus, n)
+        if n <= FLOOR_LIMIT:
+            floor = run_cpu([python, "-c", FLOOR, str(corpus)])
+            inner = json.loads(floor["stdout"])
+            floor_per_core = n / inner["cpu"]
+            rows.append((n, "floor: `predict_proba` on all texts, 1 process, no I/O", inner["wall"], n / inner["wall"],
+                         floor_per_core, floor["peak"]))
+        configs = [("`tag --jobs 1`", ["--jobs", "1"]), ("`tag --jobs 2`", ["--jobs", "2"]),
+                   ("`tag --dask local --jobs 2`", ["--dask", "local", "--jobs", "2"])]
+        if n > args.full_at:
+            configs = configs[1:2]
+        for name, options in configs:
+            output = args.workdir / "tags.jsonl"
+            result = run_cpu([python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force", *options])
+            rows.append((n, name, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
+            print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
+            output.unlink()
+
+    lines = [
+        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        "Per core: documents per CPU second of all the run's processes; the ratio compares it with the floor's "
+        f"per-core rate (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} floor). "
+        "Times include starting Python, loading the model and, for Dask, starting the cluster.",
+        "",
+        "| documents | run | wall s | documents/s | per core | per core vs floor | peak RSS |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    floors = {}
+    for n, name, wall, rate, per_core, peak in rows:
+        if name.startswith("floor"):
+            floors[n] = per_core
+        reference = floors.get(n) or floors.get(max(k for k in floors if k <= n), per_core)
+        lines.append(f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {per_core / reference:.2f}x | "
+                     f"{peak / 2**20:,.0f} MB |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        write_section(args.write, "batch", table)
+
+
+if __name__ == "__main__":
+    main()
