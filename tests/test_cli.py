@@ -116,6 +116,17 @@ def test_tag_never_silently_overwrites(tmp_path):
     assert output.read_text(encoding="utf-8") == "precious\n"
     assert run("tag", EXAMPLE, "--output", output, "--force").exit_code == 0
     assert json.loads(output.read_text(encoding="utf-8"))["labels"][0] == "Elections"
+    result = run("tag", EXAMPLE, "--output", output, "--force", "--resume")
+    assert result.exit_code == 2 and "pass one of them" in result.stderr
+
+
+def test_tag_refuses_to_write_over_its_input(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("tag", tmp_path, "--output", page, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {page}: the output is also an input ({tmp_path}); write it somewhere else\n"
+    assert page.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
 def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
