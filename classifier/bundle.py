@@ -12,6 +12,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.card import CARD_FILE, render_card
 from classifier.paths import default_model_path
 from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
@@ -115,6 +116,7 @@ def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
         payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE)}
         metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / CARD_FILE).write_text(render_card(metadata, path.name), encoding="utf-8")
     return path
 
 
@@ -129,16 +131,28 @@ def runtime_versions() -> dict:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
 
 
-def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
-    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn."""
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None, allow_new_fields: bool = False) -> Model:
+    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn.
+
+    A field renamed in the taxonomy since training is found by its old name among the aliases, and the
+    model answers with the new name. `allow_new_fields` accepts a model that lacks fields added since
+    (it never suggests them), for comparing an older model with a newer one.
+    """
     path = Path(path) if path is not None else default_model_path()
     metadata = _read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
-    if metadata["labels"] != taxonomy.labels:
+    current = current_labels(metadata["labels"], taxonomy)
+    missing = [label for label in taxonomy.labels if label not in current]
+    in_order = [label for label in taxonomy.labels if label in current]
+    if None in current or current != in_order or (missing and not allow_new_fields):
+        only_added = None not in current and current == in_order
+        hint = f"classifier train --base {path} --output {path}" if only_added else RETRAIN_HINT
         raise BundleError(
             f"{path}: the model's fields differ from {taxonomy.path} ({_label_change(metadata['labels'], taxonomy.labels)}); "
-            f"retrain it: {RETRAIN_HINT}"
+            f"retrain it: {hint}"
         )
+    if current != metadata["labels"]:
+        metadata = {**metadata, "labels": current, "labels_as_trained": metadata["labels"]}
     import sklearn
 
     built = metadata.get("versions", {}).get("scikit-learn", "")
@@ -186,6 +200,11 @@ def _read_metadata(path: Path) -> dict:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
         raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
     return metadata
+
+
+def current_labels(trained: list[str], taxonomy: Taxonomy) -> list[str | None]:
+    """Each label a model was trained with, as the taxonomy names it now (None if it is gone)."""
+    return [label if label in taxonomy.labels else taxonomy.resolve(label) for label in trained]
 
 
 def _label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:

@@ -233,6 +233,49 @@ def evaluate(
 
 
 @app.command()
+def compare(
+    model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
+    model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
+    data: Annotated[list[str], typer.Argument(help="Labelled documents neither model was trained on.")],
+    max_drop: Annotated[Optional[float], typer.Option("--max-drop", min=0.0, help="Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field with enough support).")] = None,
+    min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
+    taxonomy: TaxonomyOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
+    labels_column: LabelsColumn = "labels",
+    glob: GlobOption = "*.txt",
+) -> None:
+    """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
+    from classifier.bundle import BundleError
+    from classifier.comparison import compare_models, format_comparison
+    from classifier.corpus import UnknownLabelsError
+    from classifier.taxonomy import Taxonomy, TaxonomyError
+    from classifier.train import TrainingDataError
+
+    try:
+        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
+        comparison = compare_models(
+            model_a, model_b, data, taxonomy=tax,
+            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
+        )
+    except (BundleError, TaxonomyError, TrainingDataError, UnknownLabelsError) as exc:
+        raise _fail(str(exc)) from None
+    regressions = comparison.regressions(max_drop, min_support) if max_drop is not None else []
+    if format is OutputFormat.json:
+        typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions}, ensure_ascii=False))
+    else:
+        typer.echo(format_comparison(comparison, min_support))
+    for line in regressions:
+        typer.echo(f"regression: {line}", err=True)
+    if max_drop is not None and not regressions:
+        typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support})", err=True)
+    if regressions:
+        raise typer.Exit(3)
+
+
+@app.command()
 def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
     from classifier.release import parse_release
