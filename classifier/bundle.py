@@ -104,16 +104,22 @@ class Model:
         ]
 
 
-def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
-    """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact."""
+def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact.
+
+    `extra_files` (name to bytes, such as the training documents) are written and checksummed with it.
+    """
     import numpy as np
 
     path = Path(path)
     arrays, vocabularies = estimator.to_arrays()
+    extra_files = extra_files or {}
     with atomic_directory(path) as tmp:
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
         (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
-        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE)}
+        for name, data in extra_files.items():
+            (tmp / name).write_bytes(data)
+        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
         metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / CARD_FILE).write_text(render_card(metadata, path.name), encoding="utf-8")
@@ -139,7 +145,7 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
     (it never suggests them), for comparing an older model with a newer one.
     """
     path = Path(path) if path is not None else default_model_path()
-    metadata = _read_metadata(path)
+    metadata = read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
     current = current_labels(metadata["labels"], taxonomy)
     missing = [label for label in taxonomy.labels if label not in current]
@@ -189,7 +195,7 @@ def _read_estimator(path: Path, metadata: dict):
     return estimator
 
 
-def _read_metadata(path: Path) -> dict:
+def read_metadata(path: Path) -> dict:
     meta_path = path / METADATA_FILE
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))

@@ -171,8 +171,9 @@ class _Progress:
 
 @app.command()
 def train(
-    data: Annotated[list[str], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")],
+    data: Annotated[Optional[list[str]], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
+    base: Annotated[Optional[Path], typer.Option("--base", help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
     taxonomy: TaxonomyOption = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
@@ -182,20 +183,32 @@ def train(
     labels_column: LabelsColumn = "labels",
     glob: GlobOption = "*.txt",
 ) -> None:
-    """Train a model, print its cross-validated metrics and write the bundle."""
+    """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
+    from classifier.bundle import BundleError
     from classifier.corpus import UnknownLabelsError
     from classifier.evaluation import format_report
     from classifier.taxonomy import Taxonomy, TaxonomyError
     from classifier.train import TrainingDataError, train as train_model
 
+    if not data and base is None:
+        raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
-        _, metrics = train_model(
-            data, output, seed=seed, taxonomy=tax, n_jobs=jobs,
+        trained, metrics = train_model(
+            data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base,
             columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
         )
-    except (TrainingDataError, UnknownLabelsError, TaxonomyError) as exc:
+    except (TrainingDataError, UnknownLabelsError, TaxonomyError, BundleError) as exc:
         raise _fail(str(exc)) from None
+    merge = trained.metadata.get("merge")
+    if merge:
+        for line in merge["conflict_details"]:
+            typer.echo(f"warning: {line}", err=True)
+        typer.echo(
+            f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: "
+            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source kept)",
+            err=True,
+        )
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
     typer.echo(f"\nwrote {output}")
