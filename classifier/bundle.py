@@ -37,12 +37,15 @@ class Suggestion:
     labels: list[str]
     scores: list[tuple[str, float]]
     evidence: dict[str, list[tuple[str, float]]] | None = None
+    flags: dict[str, str] | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
         suggestions = []
         for label, score in shown:
             entry = {"label": label, "score": round(score, 4)}
+            if self.flags and label in self.flags:
+                entry["flag"] = self.flags[label]
             if self.evidence is not None and label in self.evidence:
                 entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
             suggestions.append(entry)
@@ -62,6 +65,14 @@ class Model:
         return list(self.metadata["labels"])
 
     @property
+    def flags(self) -> dict[str, str]:
+        """Fields known from their taxonomy keywords alone ("zero-shot") or from few examples ("low-confidence")."""
+        labels = dict(zip(self.metadata.get("labels_as_trained", self.labels), self.labels))
+        flags = {labels[label]: "low-confidence" for label in self.metadata.get("low_confidence_fields", []) if label in labels}
+        flags.update({labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels})
+        return flags
+
+    @property
     def thresholds(self) -> dict[str, float]:
         return dict(zip(self.labels, (float(t) for t in self.estimator.thresholds_)))
 
@@ -75,6 +86,7 @@ class Model:
     def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
         accepted = self.estimator.accept(proba)
         labels = self.labels
+        flags = self.flags or None
         out = []
         for row, keep, title in zip(proba, accepted, titles):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
@@ -83,6 +95,7 @@ class Model:
                     title=title,
                     labels=[labels[j] for j in order if keep[j]],
                     scores=[(labels[j], float(row[j])) for j in order],
+                    flags=flags,
                 )
             )
         return out
@@ -99,7 +112,7 @@ class Model:
         explanations = self.estimator.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels})
+            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
             for s, per_label in zip(suggestions, explanations)
         ]
 

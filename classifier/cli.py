@@ -110,7 +110,8 @@ def _suggestion_text(origin: str, suggestion, top: int) -> str:
     width = max(len(label) for label, _ in suggestion.scores[:top])
     for label, score in suggestion.scores[:top]:
         mark = "*" if label in suggestion.labels else " "
-        lines.append(f"  {mark} {label:{width}}  {score:.2f}")
+        flag = f"  ({suggestion.flags[label]})" if suggestion.flags and label in suggestion.flags else ""
+        lines.append(f"  {mark} {label:{width}}  {score:.2f}{flag}")
         if suggestion.evidence and label in suggestion.evidence:
             terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in suggestion.evidence[label])
             lines.append(f"      because of: {terms}")
@@ -175,6 +176,7 @@ def train(
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
     base: Annotated[Optional[Path], typer.Option("--base", help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
+    min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples get their taxonomy keywords as extra evidence and are flagged low-confidence.")] = 20,
     taxonomy: TaxonomyOption = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
     id_column: IdColumn = "id",
@@ -195,7 +197,7 @@ def train(
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
         trained, metrics = train_model(
-            data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base,
+            data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base, min_examples=min_examples,
             columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
         )
     except (TrainingDataError, UnknownLabelsError, TaxonomyError, BundleError) as exc:
@@ -211,6 +213,14 @@ def train(
         )
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
+    meta = trained.metadata
+    if meta["zero_shot_fields"]:
+        typer.echo(f"\nzero-shot (no examples; suggested from taxonomy keywords alone): {', '.join(meta['zero_shot_fields'])}")
+    if meta["low_confidence_fields"]:
+        typer.echo(
+            f"\nlow confidence (fewer than {meta['params']['min_examples']} examples; keywords added as evidence): "
+            + ", ".join(f"{label} ({meta['label_counts'][label]})" for label in meta["low_confidence_fields"])
+        )
     typer.echo(f"\nwrote {output}")
 
 

@@ -13,6 +13,7 @@ from classifier import __version__
 from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
 from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
+from classifier.keywords import keyword_document
 from classifier.model import TopicClassifier, accept_labels, tune_thresholds
 from classifier.retrain import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
 from classifier.taxonomy import Taxonomy, default_taxonomy
@@ -116,6 +117,7 @@ def train(
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], pattern)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
+    params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
     estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)
@@ -133,6 +135,8 @@ def train(
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
         "cv_metrics": metrics,
         "thresholds": {label: round(float(t), 4) for label, t in zip(data.labels, estimator.thresholds_)},
+        "zero_shot_fields": [label for label, flag in zip(data.labels, estimator.zero_shot_) if flag],
+        "low_confidence_fields": [label for label, flag in zip(data.labels, estimator.low_confidence_) if flag],
         "seed": seed,
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params_used.items()},
         "versions": runtime_versions(),
