@@ -20,6 +20,11 @@ taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_comma
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
+class PickStrategy(str, Enum):
+    margin = "margin"
+    entropy = "entropy"
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -296,6 +301,55 @@ def compare(
         typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support})", err=True)
     if regressions:
         raise typer.Exit(3)
+
+
+@app.command()
+def pick(
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")],
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many documents to pick.")] = 20,
+    strategy: Annotated[PickStrategy, typer.Option("--strategy", help="margin: closest call to a field's threshold; entropy: mean uncertainty over all fields.")] = PickStrategy.margin,
+    max_similarity: Annotated[float, typer.Option("--max-similarity", min=0.0, max=1.0, help="Skip a document this similar (cosine) to one already picked.")] = 0.8,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="JSONL file to write (default: stdout); written whole or not at all.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    model: ModelOption = None,
+    taxonomy: TaxonomyOption = None,
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
+    glob: GlobOption = "*.txt",
+) -> None:
+    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
+    apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
+    from classifier.corpus import read_documents
+    from classifier.picking import pick as pick_documents
+    from classifier.textio import atomic_write
+
+    loaded = _load(model, taxonomy)
+    if output is not None and output.exists() and not force:
+        raise _fail(f"{output}: already exists; pass --force to overwrite")
+    failed = 0
+    documents = []
+    for doc in read_documents(inputs, _columns(id_column, title_column, text_column), pattern=glob):
+        if doc.error:
+            failed += 1
+            typer.echo(f"error: {doc.error}", err=True)
+        else:
+            documents.append(doc)
+    picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in picked.rows)
+    if output is None:
+        typer.echo(lines, nl=False)
+    else:
+        with atomic_write(output) as handle:
+            handle.write(lines)
+    typer.echo(
+        f"picked {len(picked.rows)} of {picked.candidates} documents by {strategy.value}; "
+        f"{picked.near_duplicates} near-duplicates skipped, {picked.already_trained} already in the model's training data"
+        + (f"; wrote {output}" if output else ""),
+        err=True,
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
