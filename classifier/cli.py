@@ -390,5 +390,44 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
             typer.echo(f"  {branch} {field.name}" + (f"  (sub-topics: {', '.join(extra)})" if extra else ""))
 
 
+@taxonomy_app.command("sync")
+def sync_taxonomy(
+    page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
+    write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,
+    rename: Annotated[Optional[list[str]], typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed.")] = None,
+    taxonomy: TaxonomyOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+) -> None:
+    """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
+    from classifier.paths import default_taxonomy_path
+    from classifier.taxonomy import TaxonomyError
+    from classifier.taxonomy_sync import SyncError, format_diff, sync_taxonomy as sync
+    from classifier.textio import InputError
+
+    renames = {}
+    for pair in rename or []:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise _fail(f"--rename {pair}: expected OLD=NEW", 2)
+        renames[old.strip()] = new.strip()
+    path = taxonomy or default_taxonomy_path()
+    try:
+        diff = sync(page, path, renames, write=write)
+    except (SyncError, TaxonomyError, InputError) as exc:
+        raise _fail(str(exc)) from None
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(format_diff(diff, str(page)))
+    if diff.changed and write:
+        typer.echo(f"wrote {path}; then retrain: classifier train --base models/default --output models/default", err=True)
+        if diff.added:
+            typer.echo("new fields are marked in the file: give each a description and keywords before retraining", err=True)
+        if diff.removed:
+            typer.echo("removed fields: data labelled with them is refused by train until relabelled", err=True)
+    elif diff.changed:
+        typer.echo(f"run again with --write to apply it to {path}", err=True)
+
+
 def main() -> None:
     app()
