@@ -12,6 +12,7 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.card import CARD_FILE, render_card
 from classifier.paths import default_model_path
 from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
@@ -36,12 +37,15 @@ class Suggestion:
     labels: list[str]
     scores: list[tuple[str, float]]
     evidence: dict[str, list[tuple[str, float]]] | None = None
+    flags: dict[str, str] | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
         suggestions = []
         for label, score in shown:
             entry = {"label": label, "score": round(score, 4)}
+            if self.flags and label in self.flags:
+                entry["flag"] = self.flags[label]
             if self.evidence is not None and label in self.evidence:
                 entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
             suggestions.append(entry)
@@ -61,6 +65,14 @@ class Model:
         return list(self.metadata["labels"])
 
     @property
+    def flags(self) -> dict[str, str]:
+        """Fields known from their taxonomy keywords alone ("zero-shot") or from few examples ("low-confidence")."""
+        labels = dict(zip(self.metadata.get("labels_as_trained", self.labels), self.labels))
+        flags = {labels[label]: "low-confidence" for label in self.metadata.get("low_confidence_fields", []) if label in labels}
+        flags.update({labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels})
+        return flags
+
+    @property
     def thresholds(self) -> dict[str, float]:
         return dict(zip(self.labels, (float(t) for t in self.estimator.thresholds_)))
 
@@ -74,6 +86,7 @@ class Model:
     def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
         accepted = self.estimator.accept(proba)
         labels = self.labels
+        flags = self.flags or None
         out = []
         for row, keep, title in zip(proba, accepted, titles):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
@@ -82,6 +95,7 @@ class Model:
                     title=title,
                     labels=[labels[j] for j in order if keep[j]],
                     scores=[(labels[j], float(row[j])) for j in order],
+                    flags=flags,
                 )
             )
         return out
@@ -98,23 +112,30 @@ class Model:
         explanations = self.estimator.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels})
+            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
             for s, per_label in zip(suggestions, explanations)
         ]
 
 
-def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
-    """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact."""
+def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact.
+
+    `extra_files` (name to bytes, such as the training documents) are written and checksummed with it.
+    """
     import numpy as np
 
     path = Path(path)
     arrays, vocabularies = estimator.to_arrays()
+    extra_files = extra_files or {}
     with atomic_directory(path) as tmp:
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
         (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
-        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE)}
+        for name, data in extra_files.items():
+            (tmp / name).write_bytes(data)
+        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
         metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / CARD_FILE).write_text(render_card(metadata, path.name), encoding="utf-8")
     return path
 
 
@@ -129,16 +150,28 @@ def runtime_versions() -> dict:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
 
 
-def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
-    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn."""
+def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None, allow_new_fields: bool = False) -> Model:
+    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn.
+
+    A field renamed in the taxonomy since training is found by its old name among the aliases, and the
+    model answers with the new name. `allow_new_fields` accepts a model that lacks fields added since
+    (it never suggests them), for comparing an older model with a newer one.
+    """
     path = Path(path) if path is not None else default_model_path()
-    metadata = _read_metadata(path)
+    metadata = read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
-    if metadata["labels"] != taxonomy.labels:
+    current = current_labels(metadata["labels"], taxonomy)
+    missing = [label for label in taxonomy.labels if label not in current]
+    in_order = [label for label in taxonomy.labels if label in current]
+    if None in current or current != in_order or (missing and not allow_new_fields):
+        only_added = None not in current and current == in_order
+        hint = f"classifier train --base {path} --output {path}" if only_added else RETRAIN_HINT
         raise BundleError(
             f"{path}: the model's fields differ from {taxonomy.path} ({_label_change(metadata['labels'], taxonomy.labels)}); "
-            f"retrain it: {RETRAIN_HINT}"
+            f"retrain it: {hint}"
         )
+    if current != metadata["labels"]:
+        metadata = {**metadata, "labels": current, "labels_as_trained": metadata["labels"]}
     import sklearn
 
     built = metadata.get("versions", {}).get("scikit-learn", "")
@@ -175,7 +208,7 @@ def _read_estimator(path: Path, metadata: dict):
     return estimator
 
 
-def _read_metadata(path: Path) -> dict:
+def read_metadata(path: Path) -> dict:
     meta_path = path / METADATA_FILE
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -186,6 +219,11 @@ def _read_metadata(path: Path) -> dict:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
         raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
     return metadata
+
+
+def current_labels(trained: list[str], taxonomy: Taxonomy) -> list[str | None]:
+    """Each label a model was trained with, as the taxonomy names it now (None if it is gone)."""
+    return [label if label in taxonomy.labels else taxonomy.resolve(label) for label in trained]
 
 
 def _label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:

@@ -21,6 +21,11 @@ taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_comma
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
+class PickStrategy(str, Enum):
+    margin = "margin"
+    entropy = "entropy"
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
@@ -111,7 +116,8 @@ def _suggestion_text(origin: str, suggestion, top: int) -> str:
     width = max(len(label) for label, _ in suggestion.scores[:top])
     for label, score in suggestion.scores[:top]:
         mark = "*" if label in suggestion.labels else " "
-        lines.append(f"  {mark} {label:{width}}  {score:.2f}")
+        flag = f"  ({suggestion.flags[label]})" if suggestion.flags and label in suggestion.flags else ""
+        lines.append(f"  {mark} {label:{width}}  {score:.2f}{flag}")
         if suggestion.evidence and label in suggestion.evidence:
             terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in suggestion.evidence[label])
             lines.append(f"      because of: {terms}")
@@ -186,9 +192,11 @@ class _Progress:
 
 @app.command()
 def train(
-    data: Annotated[list[str], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")],
+    data: Annotated[Optional[list[str]], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
+    base: Annotated[Optional[Path], typer.Option("--base", help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
+    min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples get their taxonomy keywords as extra evidence and are flagged low-confidence.")] = 20,
     taxonomy: TaxonomyOption = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
     id_column: IdColumn = "id",
@@ -197,22 +205,42 @@ def train(
     labels_column: LabelsColumn = "labels",
     glob: GlobOption = "*.txt",
 ) -> None:
-    """Train a model, print its cross-validated metrics and write the bundle."""
+    """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
+    from classifier.bundle import BundleError
     from classifier.corpus import UnknownLabelsError
     from classifier.evaluation import format_report
     from classifier.taxonomy import Taxonomy, TaxonomyError
     from classifier.train import TrainingDataError, train as train_model
 
+    if not data and base is None:
+        raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
-        _, metrics = train_model(
-            data, output, seed=seed, taxonomy=tax, n_jobs=jobs,
+        trained, metrics = train_model(
+            data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base, min_examples=min_examples,
             columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
         )
-    except (TrainingDataError, UnknownLabelsError, TaxonomyError) as exc:
+    except (TrainingDataError, UnknownLabelsError, TaxonomyError, BundleError) as exc:
         raise _fail(str(exc)) from None
+    merge = trained.metadata.get("merge")
+    if merge:
+        for line in merge["conflict_details"]:
+            typer.echo(f"warning: {line}", err=True)
+        typer.echo(
+            f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: "
+            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source kept)",
+            err=True,
+        )
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
+    meta = trained.metadata
+    if meta["zero_shot_fields"]:
+        typer.echo(f"\nzero-shot (no examples; suggested from taxonomy keywords alone): {', '.join(meta['zero_shot_fields'])}")
+    if meta["low_confidence_fields"]:
+        typer.echo(
+            f"\nlow confidence (fewer than {meta['params']['min_examples']} examples; keywords added as evidence): "
+            + ", ".join(f"{label} ({meta['label_counts'][label]})" for label in meta["low_confidence_fields"])
+        )
     typer.echo(f"\nwrote {output}")
 
 
@@ -245,6 +273,98 @@ def evaluate(
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         typer.echo(format_report(metrics))
+
+
+@app.command()
+def compare(
+    model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
+    model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
+    data: Annotated[list[str], typer.Argument(help="Labelled documents neither model was trained on.")],
+    max_drop: Annotated[Optional[float], typer.Option("--max-drop", min=0.0, help="Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field with enough support).")] = None,
+    min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
+    taxonomy: TaxonomyOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
+    labels_column: LabelsColumn = "labels",
+    glob: GlobOption = "*.txt",
+) -> None:
+    """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
+    from classifier.bundle import BundleError
+    from classifier.comparison import compare_models, format_comparison
+    from classifier.corpus import UnknownLabelsError
+    from classifier.taxonomy import Taxonomy, TaxonomyError
+    from classifier.train import TrainingDataError
+
+    try:
+        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
+        comparison = compare_models(
+            model_a, model_b, data, taxonomy=tax,
+            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
+        )
+    except (BundleError, TaxonomyError, TrainingDataError, UnknownLabelsError) as exc:
+        raise _fail(str(exc)) from None
+    regressions = comparison.regressions(max_drop, min_support) if max_drop is not None else []
+    if format is OutputFormat.json:
+        typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions}, ensure_ascii=False))
+    else:
+        typer.echo(format_comparison(comparison, min_support))
+    for line in regressions:
+        typer.echo(f"regression: {line}", err=True)
+    if max_drop is not None and not regressions:
+        typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support})", err=True)
+    if regressions:
+        raise typer.Exit(3)
+
+
+@app.command()
+def pick(
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")],
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many documents to pick.")] = 20,
+    strategy: Annotated[PickStrategy, typer.Option("--strategy", help="margin: closest call to a field's threshold; entropy: mean uncertainty over all fields.")] = PickStrategy.margin,
+    max_similarity: Annotated[float, typer.Option("--max-similarity", min=0.0, max=1.0, help="Skip a document this similar (cosine) to one already picked.")] = 0.8,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="JSONL file to write (default: stdout); written whole or not at all.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    model: ModelOption = None,
+    taxonomy: TaxonomyOption = None,
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
+    glob: GlobOption = "*.txt",
+) -> None:
+    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
+    apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
+    from classifier.corpus import read_documents
+    from classifier.picking import pick as pick_documents
+    from classifier.textio import atomic_write
+
+    loaded = _load(model, taxonomy)
+    if output is not None and output.exists() and not force:
+        raise _fail(f"{output}: already exists; pass --force to overwrite")
+    failed = 0
+    documents = []
+    for doc in read_documents(inputs, _columns(id_column, title_column, text_column), pattern=glob):
+        if doc.error:
+            failed += 1
+            typer.echo(f"error: {doc.error}", err=True)
+        else:
+            documents.append(doc)
+    picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in picked.rows)
+    if output is None:
+        typer.echo(lines, nl=False)
+    else:
+        with atomic_write(output) as handle:
+            handle.write(lines)
+    typer.echo(
+        f"picked {len(picked.rows)} of {picked.candidates} documents by {strategy.value}; "
+        f"{picked.near_duplicates} near-duplicates skipped, {picked.already_trained} already in the model's training data"
+        + (f"; wrote {output}" if output else ""),
+        err=True,
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -283,6 +403,45 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
             branch = "└──" if i == len(fields) - 1 else "├──"
             extra = [*field.subtopics]
             typer.echo(f"  {branch} {field.name}" + (f"  (sub-topics: {', '.join(extra)})" if extra else ""))
+
+
+@taxonomy_app.command("sync")
+def sync_taxonomy(
+    page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
+    write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,
+    rename: Annotated[Optional[list[str]], typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed.")] = None,
+    taxonomy: TaxonomyOption = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+) -> None:
+    """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
+    from classifier.paths import default_taxonomy_path
+    from classifier.taxonomy import TaxonomyError
+    from classifier.taxonomy_sync import SyncError, format_diff, sync_taxonomy as sync
+    from classifier.textio import InputError
+
+    renames = {}
+    for pair in rename or []:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise _fail(f"--rename {pair}: expected OLD=NEW", 2)
+        renames[old.strip()] = new.strip()
+    path = taxonomy or default_taxonomy_path()
+    try:
+        diff = sync(page, path, renames, write=write)
+    except (SyncError, TaxonomyError, InputError) as exc:
+        raise _fail(str(exc)) from None
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))
+    else:
+        typer.echo(format_diff(diff, str(page)))
+    if diff.changed and write:
+        typer.echo(f"wrote {path}; then retrain: classifier train --base models/default --output models/default", err=True)
+        if diff.added:
+            typer.echo("new fields are marked in the file: give each a description and keywords before retraining", err=True)
+        if diff.removed:
+            typer.echo("removed fields: data labelled with them is refused by train until relabelled", err=True)
+    elif diff.changed:
+        typer.echo(f"run again with --write to apply it to {path}", err=True)
 
 
 def main() -> None:

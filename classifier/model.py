@@ -11,6 +11,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.keywords import keyword_documents, label_roles, prototypes, with_keyword_examples, zero_shot_calibration
+
 # A label seen in no (or every) training document gets a constant score this far from the boundary.
 _CONSTANT_SCORE = 10.0
 
@@ -29,6 +31,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     and the probability threshold that maximises its F1. The final linear models are then
     fitted on all the data. `predict_proba` returns calibrated per-label probabilities,
     `predict` the labels whose probability reaches their threshold.
+
+    `label_keywords` (one text per label: name, keywords, description) is prior knowledge about the
+    labels: a label without positives is scored zero-shot from its text, and a label with fewer than
+    `min_examples` positives gets its text as one extra positive example (see classifier.keywords).
     """
 
     def __init__(
@@ -45,6 +51,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         ensure_one=True,
         random_state=0,
         n_jobs=None,
+        label_keywords=None,
+        min_examples=20,
     ):
         self.ngram_range = ngram_range
         self.stop_words = stop_words
@@ -57,6 +65,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.ensure_one = ensure_one
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.label_keywords = label_keywords
+        self.min_examples = min_examples
 
     def _features(self):
         words = TfidfVectorizer(
@@ -86,11 +96,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y, dtype=np.int8)
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
+        documents = keyword_documents(self.label_keywords, Y.shape[1])
+        zero_shot, low = label_roles(Y, documents, self.min_examples)
         folds = self._folds(Y)
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_fold)(X, Y, train, test) for train, test in folds
+            delayed(self._fit_fold)(X, Y, train, test, documents, low) for train, test in folds
         )
         scores = np.zeros(Y.shape, dtype=np.float64)
         fold_of = np.full(len(X), -1, dtype=np.int32)
@@ -102,12 +114,37 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.cv_fold_ = fold_of
         self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
 
-        self.vectorizer_ = self._features()
-        features = self.vectorizer_.fit_transform(X)
-        self.coef_, self.intercept_ = self._fit_linear(features, Y)
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, low)
+        if zero_shot.any():
+            self._score_from_keywords(X, Y, documents, zero_shot)
+        self.zero_shot_, self.low_confidence_ = zero_shot, low
         self.n_labels_ = Y.shape[1]
         self.classes_ = np.arange(Y.shape[1])
         return self
+
+    def _fit_with_keywords(self, X, Y, documents, low):
+        """Vectorizer (its vocabulary includes every keyword document) and linear models, low-count labels
+        trained with their keyword document as an extra example."""
+        vectorizer = self._features()
+        vectorizer.fit(list(X) + [text for text in documents if text])
+        X_more, Y_more = with_keyword_examples(X, Y, documents, low)
+        coef, intercept = self._fit_linear(vectorizer.transform(X_more), Y_more)
+        return vectorizer, coef, intercept
+
+    def _score_from_keywords(self, X, Y, documents, zero_shot):
+        """Zero-shot labels score the cosine with their keyword document, calibrated on the other labels."""
+        protos = prototypes(self.vectorizer_, documents)
+        has_document = np.array([bool(text) for text in documents])
+        positives = Y.sum(axis=0)
+        reference = (positives >= self.min_examples) & has_document
+        if not reference.any():
+            reference = (positives > 0) & has_document
+        slope, intercept, threshold = zero_shot_calibration(self.vectorizer_.transform(X), protos, Y, reference)
+        for j in np.flatnonzero(zero_shot):
+            self.coef_[j] = protos[j]
+            self.intercept_[j] = 0.0
+            self.calibration_[j] = (slope, intercept)
+            self.thresholds_[j] = threshold
 
     def _folds(self, Y):
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -116,10 +153,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
-    def _fit_fold(self, X, Y, train, test):
-        vectorizer = self._features()
-        features = vectorizer.fit_transform([X[i] for i in train])
-        coef, intercept = self._fit_linear(features, Y[train])
+    def _fit_fold(self, X, Y, train, test, documents, low):
+        vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents, low)
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
 
     def _fit_linear(self, features, Y):

@@ -122,6 +122,24 @@ def _skip_menus(lines: list[str]) -> int:
     return i if saw_menu else 0
 
 
+def menu_groups(text: str) -> list[tuple[str, list[str]]]:
+    """The page's navigation menus as (heading, items) in page order, e.g. ("Fields of work", [...])."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    groups: list[tuple[str, list[str]]] = []
+    i, end = 0, _skip_menus(lines)
+    while i < end:
+        line = lines[i]
+        if line == "-" and i + 1 < end and lines[i + 1] and not lines[i + 1].startswith("- ") and lines[i + 1] != "-":
+            groups.append((lines[i + 1], []))
+            i += 2
+        elif line.startswith("- ") and groups:
+            groups[-1][1].append(line[2:].strip())
+            i += 1
+        else:
+            i += 1
+    return groups
+
+
 def _looks_like_title(lines: list[str]) -> bool:
     first = lines[0]
     return len(lines) > 1 and 0 < len(first) <= TITLE_MAX_CHARS and not first.endswith((".", ":", ";", ","))

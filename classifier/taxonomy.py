@@ -41,6 +41,7 @@ class Taxonomy:
     dimensions: dict[str, str]
     sha256: str = ""
     path: str = ""
+    not_fields: tuple[str, ...] = ()
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> Taxonomy:
@@ -71,7 +72,10 @@ class Taxonomy:
             _parse_field(entry, position, dimensions, source)
             for position, entry in enumerate(data["fields"], 1)
         )
-        taxonomy = cls(fields=fields, dimensions=dict(dimensions), sha256=sha256, path=source)
+        not_fields = data.get("not_fields") or []
+        if not isinstance(not_fields, list) or not all(isinstance(v, str) for v in not_fields):
+            raise TaxonomyError(f"{source}: 'not_fields' must be a list of names")
+        taxonomy = cls(fields=fields, dimensions=dict(dimensions), sha256=sha256, path=source, not_fields=tuple(not_fields))
         taxonomy._check_unique(source)
         return taxonomy
 

@@ -13,7 +13,9 @@ from classifier import __version__
 from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
 from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
+from classifier.keywords import keyword_document
 from classifier.model import TopicClassifier, accept_labels, tune_thresholds
+from classifier.retrain import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
@@ -30,13 +32,21 @@ class TrainingSet:
     labels: list[str]
     skipped_unlabelled: int = 0
     data_hash: dict = field(default_factory=dict)
+    merged: Merged | None = None
 
 
 def load_training_set(
-    inputs: Sequence[str | Path], taxonomy: Taxonomy, columns: Columns = Columns(), pattern: str = DEFAULT_GLOB
+    inputs: Sequence[str | Path],
+    taxonomy: Taxonomy,
+    columns: Columns = Columns(),
+    pattern: str = DEFAULT_GLOB,
+    base_documents: Sequence[Document] = (),
 ) -> TrainingSet:
-    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it."""
-    documents, errors, unlabelled = [], [], 0
+    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
+
+    `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
+    """
+    documents, errors, unlabelled = list(base_documents), [], 0
     for doc in read_documents(inputs, columns, pattern):
         if doc.error:
             errors.append(doc.error)
@@ -46,9 +56,10 @@ def load_training_set(
             documents.append(doc)
     if errors:
         raise TrainingDataError("\n".join(errors))
-    label_sets = resolve_labels(documents, taxonomy)
     if not documents:
         raise TrainingDataError(f"no labelled documents in {', '.join(map(str, inputs))}")
+    merged = merge_documents(documents, resolve_labels(documents, taxonomy))
+    documents, label_sets = merged.documents, merged.label_sets
     labels = taxonomy.labels
     index = {label: j for j, label in enumerate(labels)}
     Y = np.zeros((len(documents), len(labels)), dtype=np.int8)
@@ -58,7 +69,7 @@ def load_training_set(
     empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
     if empty:
         raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
-    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern))
+    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern), merged)
 
 
 def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
@@ -95,11 +106,18 @@ def train(
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
     n_jobs: int | None = None,
+    base: str | Path | None = None,
     **params,
 ) -> tuple[Model, dict]:
-    """Fit a model on `inputs`; write the bundle to `output` if given. Returns the model and its metrics."""
+    """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
+    `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
-    data = load_training_set(inputs, taxonomy, columns, pattern)
+    base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
+    data = load_training_set(inputs, taxonomy, columns, pattern, base_documents)
+    if base is not None:
+        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], pattern)
+    stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
+    params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
     estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)
@@ -110,17 +128,33 @@ def train(
         "classifier_version": __version__,
         "labels": data.labels,
         "taxonomy_sha256": taxonomy.sha256,
-        "training_data": {**data.data_hash, "documents": len(data.documents), "skipped_unlabelled": data.skipped_unlabelled},
+        "training_data": {
+            **data.data_hash, "documents": len(data.documents), "skipped_unlabelled": data.skipped_unlabelled,
+            "documents_sha256": stored_sha256,
+        },
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
         "cv_metrics": metrics,
         "thresholds": {label: round(float(t), 4) for label, t in zip(data.labels, estimator.thresholds_)},
+        "zero_shot_fields": [label for label, flag in zip(data.labels, estimator.zero_shot_) if flag],
+        "low_confidence_fields": [label for label, flag in zip(data.labels, estimator.low_confidence_) if flag],
         "seed": seed,
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params_used.items()},
         "versions": runtime_versions(),
     }
+    if base is not None:
+        metadata["base"] = base_summary(base, base_metadata, taxonomy)
+    merged = data.merged
+    if base is not None or merged.duplicates:
+        metadata["merge"] = {
+            "base_documents": len(base_documents),
+            "new_documents": len(data.documents) + merged.duplicates - len(base_documents),
+            "duplicates": merged.duplicates,
+            "conflicts": len(merged.conflicts),
+            "conflict_details": [conflict.line() for conflict in merged.conflicts],
+        }
     # The out-of-fold predictions were only needed for the metrics; keep the bundle small.
     del estimator.oof_proba_, estimator.cv_fold_
     model = Model(estimator, metadata, Path(output) if output else None)
     if output is not None:
-        save_bundle(estimator, metadata, output)
+        save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})
     return model, metrics

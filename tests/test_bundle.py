@@ -81,6 +81,28 @@ def test_bundle_with_other_fields_than_taxonomy_is_refused(tmp_path):
     assert "classifier train" in message and "\n" not in message
 
 
+def test_a_field_renamed_since_training_loads_by_its_alias_and_answers_with_the_new_name(tmp_path):
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    youth = text.index("  - name: Youth\n")
+    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace("aliases: []", "aliases: [Youth]", 1)
+    (tmp_path / "t.yaml").write_text(renamed, encoding="utf-8")
+    model = load_model(DEFAULT, Taxonomy.from_yaml(tmp_path / "t.yaml"))
+    assert model.labels[-1] == "Young people" and model.metadata["labels_as_trained"][-1] == "Youth"
+    suggestion = model.suggest("Young people from five countries met at a youth forum to discuss youth participation and volunteering.")
+    assert suggestion.labels[0] == "Young people"
+
+
+def test_a_field_added_since_training_asks_for_a_retrain_on_the_base(tmp_path):
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n\n"
+    (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
+    wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
+    with pytest.raises(BundleError) as error:
+        load_model(DEFAULT, wider)
+    assert str(error.value).endswith(f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --output {DEFAULT}")
+    assert "Water security" not in load_model(DEFAULT, wider, allow_new_fields=True).labels
+
+
 def test_bundle_from_another_scikit_learn_is_refused(tmp_path):
     bundle = copy_bundle(tmp_path)
     meta = json.loads((bundle / "model.json").read_text())
@@ -156,3 +178,12 @@ def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
     assert (bundle / "model.json").read_bytes() == before
     assert load_model(bundle).labels == shipped.labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_a_saved_bundle_carries_its_model_card(tmp_path, shipped):
+    from classifier.card import render_card
+
+    save_bundle(shipped.estimator, shipped.metadata, tmp_path / "copy")
+    card = (tmp_path / "copy" / "MODEL.md").read_text(encoding="utf-8")
+    assert card == render_card(json.loads((tmp_path / "copy" / "model.json").read_text()), "copy")
+    assert "## Fields" in card and "## Changes against its base" in card

@@ -198,3 +198,28 @@ def test_suggest_explain_gives_evidence_for_accepted_fields_only():
     assert "trafficking" in [e["term"] for e in trafficking["evidence"]]
     text = run("suggest", ROOT / "examples" / "trafficking-training-serbia.txt", "--explain").stdout
     assert "because of: trafficking" in text
+
+
+def test_suggest_flags_fields_known_from_few_examples():
+    text = "Surplus ammunition and small arms were destroyed and stockpile management improved under the Vienna Document."
+    result = run("suggest", "-", "--format", "json", "--top", 23, input=text)
+    entries = {e["label"]: e for e in json.loads(result.stdout)["suggestions"]}
+    assert entries["Arms control"]["flag"] == "low-confidence"  # 7 training examples
+    assert "flag" not in entries["Elections"]
+    assert "Arms control" in json.loads(result.stdout)["labels"]
+    assert "(low-confidence)" in run("suggest", "-", "--top", 3, input=text).stdout
+
+
+def test_train_reports_low_confidence_fields(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "bundle", "--min-examples", 10)
+    assert result.exit_code == 0, result.stderr
+    meta = json.loads((tmp_path / "bundle" / "model.json").read_text())
+    low = [label for label, n in meta["label_counts"].items() if 0 < n < 10]
+    assert meta["low_confidence_fields"] == low and low
+    assert f"low confidence (fewer than 10 examples; keywords added as evidence): {low[0]} ({meta['label_counts'][low[0]]})" in result.stdout
+    zero = [label for label, n in meta["label_counts"].items() if n == 0]
+    assert meta["zero_shot_fields"] == zero and zero  # 6 fields have no example in the first 150 records
+    assert "zero-shot (no examples; suggested from taxonomy keywords alone): " + ", ".join(zero) in result.stdout

@@ -1,0 +1,153 @@
+"""Compare two models on the same labelled data: per-field P/R/F1 side by side, and a regression gate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from classifier.evaluation import evaluate
+
+DEFAULT_MAX_DROP = 0.02
+DEFAULT_MIN_SUPPORT = 10
+
+
+def scores_in_columns(model, documents, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's probabilities and accepted fields in the columns of `labels`; fields it lacks score 0."""
+    proba = model.predict_proba_documents(documents)
+    accepted = model.estimator.accept(proba)
+    full_proba = np.zeros((len(documents), len(labels)))
+    full_accepted = np.zeros((len(documents), len(labels)), dtype=np.int8)
+    for j, label in enumerate(model.labels):
+        full_proba[:, labels.index(label)] = proba[:, j]
+        full_accepted[:, labels.index(label)] = accepted[:, j]
+    return full_proba, full_accepted
+
+
+@dataclass
+class Comparison:
+    """Metrics of models A and B on the same documents, and which fields each one knows."""
+
+    a: dict
+    b: dict
+    labels: list[str]
+    a_fields: list[str]
+    b_fields: list[str]
+    a_shared: dict = field(default_factory=dict)
+    b_shared: dict = field(default_factory=dict)
+
+    def status(self, label: str) -> str:
+        in_a, in_b = label in self.a_fields, label in self.b_fields
+        return "both" if in_a and in_b else "new" if in_b else "removed" if in_a else "neither"
+
+    def regressions(self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT) -> list[str]:
+        """Where B's F1 is more than `max_drop` below A's: micro over the shared fields, and each shared
+        field with at least `min_support` true documents. One line per regression; empty when none."""
+        found = []
+        drop = self.a_shared["micro"]["f1"] - self.b_shared["micro"]["f1"]
+        if drop > max_drop + 1e-9:
+            found.append(f"micro F1 over the fields both models know fell by {drop:.3f} (more than {max_drop})")
+        for label in self.labels:
+            a, b = self.a["per_label"][label], self.b["per_label"][label]
+            if self.status(label) != "both" or a["support"] < min_support:
+                continue
+            drop = a["f1"] - b["f1"]
+            if drop > max_drop + 1e-9:
+                found.append(f"{label}: F1 fell by {drop:.3f} (more than {max_drop}; support {a['support']})")
+        return found
+
+    def to_dict(self) -> dict:
+        rows = {}
+        for label in self.labels:
+            a, b = self.a["per_label"][label], self.b["per_label"][label]
+            rows[label] = {
+                "status": self.status(label),
+                "support": a["support"],
+                "a": _prf(a) if label in self.a_fields else None,
+                "b": _prf(b) if label in self.b_fields else None,
+                "f1_delta": round(b["f1"] - a["f1"], 4) if self.status(label) == "both" else None,
+            }
+        averages = {
+            name: {"a": _prf(metrics_a[average]), "b": _prf(metrics_b[average]),
+                   "f1_delta": round(metrics_b[average]["f1"] - metrics_a[average]["f1"], 4)}
+            for name, metrics_a, metrics_b, average in (
+                ("micro", self.a, self.b, "micro"),
+                ("macro", self.a, self.b, "macro"),
+                ("micro_shared", self.a_shared, self.b_shared, "micro"),
+                ("macro_shared", self.a_shared, self.b_shared, "macro"),
+            )
+        }
+        return {"documents": self.a["documents"], "averages": averages, "per_label": rows}
+
+
+def compare(model_a, model_b, documents, Y: np.ndarray, labels: list[str]) -> Comparison:
+    """Evaluate both models on `documents` with true fields `Y` (columns `labels`)."""
+    results = []
+    for model in (model_a, model_b):
+        proba, accepted = scores_in_columns(model, documents, labels)
+        results.append((proba, accepted))
+    shared = [j for j, label in enumerate(labels) if label in model_a.labels and label in model_b.labels]
+    shared_labels = [labels[j] for j in shared]
+    (pa, aa), (pb, ab) = results
+    return Comparison(
+        a=evaluate(Y, pa, aa, labels),
+        b=evaluate(Y, pb, ab, labels),
+        labels=labels,
+        a_fields=list(model_a.labels),
+        b_fields=list(model_b.labels),
+        a_shared=evaluate(Y[:, shared], pa[:, shared], aa[:, shared], shared_labels),
+        b_shared=evaluate(Y[:, shared], pb[:, shared], ab[:, shared], shared_labels),
+    )
+
+
+def compare_models(
+    path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, pattern=None
+) -> Comparison:
+    """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
+    from classifier.bundle import load_model
+    from classifier.corpus import DEFAULT_GLOB, Columns
+    from classifier.taxonomy import default_taxonomy
+    from classifier.train import load_training_set
+
+    taxonomy = taxonomy or default_taxonomy()
+    model_a = load_model(path_a, taxonomy, allow_new_fields=True)
+    model_b = load_model(path_b, taxonomy, allow_new_fields=True)
+    data = load_training_set(inputs, taxonomy, columns or Columns(), pattern or DEFAULT_GLOB)
+    return compare(model_a, model_b, data.documents, data.Y, data.labels)
+
+
+def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUPPORT) -> str:
+    """A side-by-side table for the terminal: A, B and B minus A for each field and average."""
+    report = comparison.to_dict()
+    width = max(len(label) for label in comparison.labels + ["micro (shared fields)"])
+    header = f"{'':{width}}  {'P a':>5} {'P b':>5}  {'R a':>5} {'R b':>5}  {'F1 a':>5} {'F1 b':>5} {'dF1':>6} {'support':>7}"
+    lines = [f"documents: {report['documents']}", header]
+    names = {"micro": "micro", "macro": "macro", "micro_shared": "micro (shared fields)", "macro_shared": "macro (shared fields)"}
+    for key, name in names.items():
+        row = report["averages"][key]
+        lines.append(_row(name, width, row["a"], row["b"], row["f1_delta"], ""))
+    lines.append("")
+    for label, row in report["per_label"].items():
+        note = {"new": "  new in B", "removed": "  not in B", "neither": "  in neither"}.get(row["status"], "")
+        if row["status"] == "both" and row["support"] < min_support:
+            note = "  (small support)"
+        lines.append(_row(label, width, row["a"], row["b"], row["f1_delta"], str(row["support"])) + note)
+    return "\n".join(lines)
+
+
+def _row(name, width, a, b, delta, support) -> str:
+    def pair(key):
+        return f"{_cell(a, key)} {_cell(b, key)}"
+
+    shown = f"{delta:+6.3f}" if delta is not None else f"{'':>6}"
+    return f"{name:{width}}  {pair('precision')}  {pair('recall')}  {pair('f1')} {shown} {support:>7}"
+
+
+def _cell(metrics, key) -> str:
+    return f"{metrics[key]:5.3f}" if metrics else f"{'-':>5}"
+
+
+def _prf(metrics: dict) -> dict:
+    return {key: metrics[key] for key in ("precision", "recall", "f1")}

@@ -1,0 +1,86 @@
+"""Field keywords as evidence: zero-shot scoring for fields without examples, extra examples for rare ones.
+
+Each field in taxonomy.yaml has a name, a description and keywords. Written together they make one
+"keyword document" per field. A field with no training examples is scored by the cosine between a
+text's TF-IDF vector and its keyword document's (zero-shot); the cosine is turned into a probability by
+one sigmoid fitted on the fields that do have examples, so it is calibrated on real data. A field with
+fewer than `min_examples` examples gets its keyword document as one extra training example.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# A zero-shot field must clear at least this probability: its calibration is borrowed from other
+# fields, so it is held to a stricter bar than their tuned thresholds and does not flood suggestions.
+ZERO_SHOT_MIN_THRESHOLD = 0.5
+
+
+def keyword_document(field) -> str:
+    """A field's name (as the title line), keywords and description, as one text the model can read."""
+    keywords = ". ".join(field.keywords)
+    return f"{field.name}\n{keywords}. {field.description}".strip()
+
+
+def keyword_documents(label_keywords, n_labels: int) -> list[str]:
+    """One keyword document per label ('' where there is none)."""
+    if not label_keywords:
+        return [""] * n_labels
+    if len(label_keywords) != n_labels:
+        raise ValueError(f"label_keywords has {len(label_keywords)} entries for {n_labels} labels")
+    return [str(text or "") for text in label_keywords]
+
+
+def label_roles(Y: np.ndarray, documents: list[str], min_examples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the zero-shot labels (no positives, a keyword document) and of the low-count ones
+    (fewer than `min_examples` positives, a keyword document): the latter get it as an extra example."""
+    positives = np.asarray(Y).sum(axis=0)
+    has_document = np.array([bool(text) for text in documents])
+    zero_shot = (positives == 0) & has_document
+    low = (positives > 0) & (positives < min_examples) & has_document
+    return zero_shot, low
+
+
+def with_keyword_examples(X: list[str], Y: np.ndarray, documents: list[str], low: np.ndarray):
+    """X and Y with one extra example per low-count label: its keyword document, positive for it alone."""
+    extra = [j for j in np.flatnonzero(low)]
+    if not extra:
+        return X, Y
+    rows = np.zeros((len(extra), Y.shape[1]), dtype=Y.dtype)
+    rows[np.arange(len(extra)), extra] = 1
+    return list(X) + [documents[j] for j in extra], np.vstack([Y, rows])
+
+
+def prototypes(vectorizer, documents: list[str]) -> np.ndarray:
+    """Unit-length feature vectors of the keyword documents (zero rows where there is none)."""
+    from sklearn.preprocessing import normalize
+
+    rows = vectorizer.transform([text or " " for text in documents])
+    dense = normalize(rows).toarray().astype(np.float32)
+    dense[[not text for text in documents]] = 0
+    return dense
+
+
+def zero_shot_calibration(features, protos: np.ndarray, Y: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
+    """(slope, intercept, threshold) mapping a keyword cosine to a probability, fitted on the labels in `reference`.
+
+    The pairs (cosine of document i with label j's keyword document, whether i carries j) of every
+    reference label are pooled into one logistic fit; the threshold is the F1-best one on the same pairs,
+    never below ZERO_SHOT_MIN_THRESHOLD.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from classifier.model import _best_f1_threshold
+
+    columns = np.flatnonzero(reference)
+    if len(columns) == 0:
+        return 1.0, 0.0, 1.0
+    cosines = np.asarray(features @ protos[columns].T).ravel()
+    truth = np.asarray(Y)[:, columns].ravel()
+    if truth.min() == truth.max():
+        return 1.0, 0.0, 1.0
+    fit = LogisticRegression(C=1e4).fit(cosines.reshape(-1, 1), truth)
+    slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    proba = 1.0 / (1.0 + np.exp(-(slope * cosines + intercept)))
+    threshold = max(_best_f1_threshold(truth, proba), ZERO_SHOT_MIN_THRESHOLD)
+    return slope, intercept, float(threshold)

@@ -1,0 +1,95 @@
+"""Active learning: pick the unlabelled documents whose fields the model is least sure of, near-duplicates apart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+STRATEGIES = ("margin", "entropy")
+DEFAULT_MAX_SIMILARITY = 0.8
+
+
+def uncertainty(proba: np.ndarray, thresholds: np.ndarray, strategy: str = "margin") -> np.ndarray:
+    """How unsure the model is about each document's fields, in [0, 1] (1 = least sure).
+
+    margin: 1 minus the distance of the closest call from its field's threshold, each distance scaled
+    by the room on its side of the threshold, so 1 means some field sits exactly on its threshold.
+    entropy: the mean binary entropy of the per-field probabilities over the fields, in bits.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    if strategy == "margin":
+        room = np.where(proba >= thresholds, 1.0 - thresholds, thresholds)
+        distance = np.abs(proba - thresholds) / np.maximum(room, 1e-9)
+        return 1.0 - np.clip(distance, 0.0, 1.0).min(axis=1)
+    if strategy == "entropy":
+        p = np.clip(proba, 1e-12, 1 - 1e-12)
+        bits = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
+        return bits.mean(axis=1)
+    raise ValueError(f"unknown strategy {strategy!r} (known: {', '.join(STRATEGIES)})")
+
+
+@dataclass
+class Picked:
+    """The documents to label next, best first, and what was passed over."""
+
+    rows: list[dict]
+    candidates: int
+    near_duplicates: int
+    already_trained: int
+
+
+def pick(
+    model,
+    documents: Sequence,
+    n: int = 20,
+    strategy: str = "margin",
+    max_similarity: float = DEFAULT_MAX_SIMILARITY,
+    top: int = 5,
+) -> Picked:
+    """The `n` documents the model is least sure of, none with a cosine similarity above `max_similarity`
+    to one picked before it, and none the model was trained on; each as a template row for `train`:
+    id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
+    from sklearn.preprocessing import normalize
+
+    from classifier.bundle import BundleError
+    from classifier.retrain import document_key, read_base_documents
+
+    trained = set()
+    if model.path is not None:
+        try:
+            trained = {document_key(doc) for doc in read_base_documents(model.path)[0]}
+        except BundleError:  # a bundle without stored documents: nothing to exclude
+            pass
+    fresh = [doc for doc in documents if document_key(doc) not in trained]
+    if not fresh:
+        return Picked([], 0, 0, len(documents))
+    texts = [doc.model_text for doc in fresh]
+    proba = model.estimator.predict_proba(texts)
+    scores = uncertainty(proba, model.estimator.thresholds_, strategy)
+    features = normalize(model.estimator.vectorizer_.transform(texts))
+    suggestions = model.suggestions_from_proba(proba, [doc.title for doc in fresh])
+    chosen: list[int] = []
+    skipped = 0
+    # Stable order: ties in uncertainty keep the input order, so the same inputs give the same picks.
+    for i in sorted(range(len(fresh)), key=lambda i: (-scores[i], i)):
+        if len(chosen) == n:
+            break
+        if chosen and (features[chosen] @ features[i].T).max() > max_similarity:
+            skipped += 1
+            continue
+        chosen.append(i)
+    rows = []
+    for i in chosen:
+        doc, suggestion = fresh[i], suggestions[i]
+        rows.append({
+            "id": doc.id,
+            "title": doc.title,
+            "text": doc.text,
+            "labels": suggestion.labels,
+            "uncertainty": round(float(scores[i]), 4),
+            "suggestions": suggestion.to_dict(top)["suggestions"],
+            "origin": doc.origin,
+        })
+    return Picked(rows, len(fresh), skipped, len(documents) - len(fresh))

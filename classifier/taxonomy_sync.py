@@ -1,0 +1,265 @@
+"""Keep taxonomy.yaml in step with the site: diff it against a page's Fields of work menu, and apply the diff.
+
+Applying keeps the file's comments, order and layout (ruamel.yaml round trip). A renamed field keeps its
+id, and its old name becomes an alias, so older training data and bundles still map; a new field is
+inserted where the menu has it, marked for a description and keywords.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifier.release import menu_groups
+from classifier.taxonomy import Taxonomy, TaxonomyError, normalize_label
+
+FIELDS_MENU = "fields of work"
+RENAME_SIMILARITY = 0.6
+NEW_FIELD_NOTE = "new on the site: write its description and keywords; check its dimension"
+
+
+class SyncError(ValueError):
+    """The page has no Fields of work menu, or a --rename names no field; one line naming the input."""
+
+
+def fields_menu(page: str, name: str = "<page>") -> list[str]:
+    """The entries of the page's Fields of work menu, in the site's order."""
+    for heading, items in menu_groups(page):
+        if normalize_label(heading) == FIELDS_MENU and items:
+            return items
+    raise SyncError(f"{name}: no 'Fields of work' menu found (is it a scraped OSCE page with its navigation?)")
+
+
+@dataclass
+class TaxonomyDiff:
+    """How the site's menu differs from the taxonomy."""
+
+    menu: list[str]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str, float]] = field(default_factory=list)  # (old name, new name, similarity)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.renamed)
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "renamed": [{"from": old, "to": new, "similarity": round(score, 3)} for old, new, score in self.renamed],
+            "unchanged": len(self.unchanged),
+        }
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two field names are, in [0, 1]: the better of character and word overlap."""
+    a, b = normalize_label(a), normalize_label(b)
+    characters = difflib.SequenceMatcher(None, a, b).ratio()
+    words_a, words_b = set(re.findall(r"\w+", a)), set(re.findall(r"\w+", b))
+    words = len(words_a & words_b) / len(words_a | words_b) if words_a | words_b else 0.0
+    return max(characters, words)
+
+
+def diff_taxonomy(
+    menu: list[str], taxonomy: Taxonomy, renames: dict[str, str] | None = None, min_similarity: float = RENAME_SIMILARITY
+) -> TaxonomyDiff:
+    """Added, removed and probably renamed fields between the site's menu and `taxonomy`.
+
+    A menu entry matching a field's name is unchanged; one matching a field's alias is that field
+    renamed back to the alias. Of the rest, an unmatched entry and an unmatched field whose names are
+    at least `min_similarity` alike are a rename (most alike first); `renames` (old name to new) forces
+    pairs. Entries listed in the taxonomy's `not_fields` are ignored.
+    """
+    ignored = {normalize_label(name) for name in taxonomy.not_fields}
+    entries = [entry for entry in menu if normalize_label(entry) not in ignored]
+    names = {normalize_label(f.name): f.name for f in taxonomy.fields}
+    diff = TaxonomyDiff(menu=entries)
+    matched: set[str] = set()
+    unmatched: list[str] = []
+    for entry in entries:
+        key = normalize_label(entry)
+        if key in names:
+            diff.unchanged.append(names[key])
+            matched.add(names[key])
+            continue
+        owner = taxonomy.resolve(entry)
+        is_alias = owner is not None and key in {normalize_label(a) for a in taxonomy.field(owner).aliases}
+        if is_alias and normalize_label(owner) not in {normalize_label(e) for e in entries}:
+            diff.renamed.append((owner, entry, 1.0))
+            matched.add(owner)
+        else:
+            unmatched.append(entry)
+    for old, new in (renames or {}).items():
+        if taxonomy.resolve(old) is None:
+            raise SyncError(f"--rename {old}={new}: '{old}' is not a field (closest: '{taxonomy.closest(old)}')")
+        if new not in unmatched:
+            raise SyncError(f"--rename {old}={new}: '{new}' is not a new entry of the site's menu")
+        diff.renamed.append((taxonomy.resolve(old), new, name_similarity(old, new)))
+        matched.add(taxonomy.resolve(old))
+        unmatched.remove(new)
+    gone = [f.name for f in taxonomy.fields if f.name not in matched]
+    pairs = sorted(
+        ((name_similarity(old, new), old, new) for old in gone for new in unmatched),
+        key=lambda pair: (-pair[0], gone.index(pair[1]), unmatched.index(pair[2])),
+    )
+    for score, old, new in pairs:
+        if score >= min_similarity and old in gone and new in unmatched:
+            diff.renamed.append((old, new, score))
+            gone.remove(old)
+            unmatched.remove(new)
+    diff.added = unmatched
+    diff.removed = gone
+    return diff
+
+
+def format_diff(diff: TaxonomyDiff, source: str) -> str:
+    """The diff for people, one change a line."""
+    lines = [f"{len(diff.menu)} fields in the menu of {source}; {len(diff.unchanged)} unchanged"]
+    lines += [f"+ added:   {name}" for name in diff.added]
+    lines += [f"- removed: {name}" for name in diff.removed]
+    lines += [f"~ renamed: {old} -> {new} (similarity {score:.2f}; the old name stays as an alias)" for old, new, score in diff.renamed]
+    if not diff.changed:
+        lines.append("taxonomy.yaml is in step with the site")
+    return "\n".join(lines)
+
+
+def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
+    """taxonomy.yaml at `path` with `diff` applied, as text: comments, order and layout kept."""
+    import io
+
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _round_trip_yaml()
+    data = yaml.load(Path(path).read_text(encoding="utf-8"))
+    entries = data["fields"]
+    by_name = {entry["name"]: entry for entry in entries}
+    for old, new, _ in diff.renamed:
+        entry = by_name[old]
+        entry["name"] = new
+        aliases = entry.get("aliases")
+        if aliases is None:
+            entry["aliases"] = aliases = _flow([])
+        kept = [a for a in aliases if normalize_label(a) != normalize_label(new)]
+        if normalize_label(old) not in {normalize_label(a) for a in kept}:
+            kept.append(old)
+        aliases.clear()
+        aliases.extend(kept)
+    for name in diff.removed:
+        entries.remove(by_name[name])
+    ids = {entry["id"] for entry in entries}
+    for name in diff.added:
+        _drop_spelling(entries, name)
+        entry = CommentedMap()
+        entry["name"] = name
+        entry["id"] = _unique_slug(name, ids)
+        entry["dimension"] = _likely_dimension(name, entries, data)
+        entry["description"] = ""
+        entry["keywords"] = _flow([])
+        entry["aliases"] = _flow([])
+        entry["subtopics"] = _flow([])
+        entry.yaml_add_eol_comment(NEW_FIELD_NOTE, "name")
+        position = _menu_position(name, diff.menu, entries)
+        entries.insert(position, entry)
+        _keep_blank_lines(entries, position)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def sync_taxonomy(page_path: str | Path, taxonomy_path: str | Path, renames=None, write: bool = False) -> TaxonomyDiff:
+    """Diff taxonomy.yaml against the Fields of work menu of a scraped page; with `write`, apply it in place."""
+    from classifier.textio import atomic_write, read_text
+
+    taxonomy = Taxonomy.from_yaml(taxonomy_path)
+    diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
+    if write and diff.changed:
+        text = apply_diff(taxonomy_path, diff)
+        try:
+            import yaml
+
+            Taxonomy.from_dict(yaml.safe_load(text), source=str(taxonomy_path))
+        except TaxonomyError as exc:  # never write a file the tool itself would refuse
+            raise SyncError(f"{taxonomy_path}: the synced taxonomy would not load ({exc}); nothing written") from None
+        with atomic_write(taxonomy_path) as handle:
+            handle.write(text)
+    return diff
+
+
+def _round_trip_yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap lines the file already has
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _flow(items):
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _keep_blank_lines(entries, position: int) -> None:
+    """Entries are separated by a blank line, which ruamel keeps as a comment before each entry but the first."""
+    import copy
+
+    gaps = entries.ca.items
+    model = next(iter(gaps.values()), None)
+    if model is None:
+        return
+    if position == 0:  # the new entry is first: the entry it pushed down needs the gap
+        gaps[1] = copy.deepcopy(model)
+        gaps.pop(0, None)
+    else:
+        gaps[position] = copy.deepcopy(model)
+
+
+def _unique_slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", normalize_label(name)).strip("-") or "field"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def _drop_spelling(entries, name: str) -> None:
+    """A new field may be a former alias or sub-topic of another one (the site promoted it): move it out."""
+    key = normalize_label(name)
+    for entry in entries:
+        for kind in ("aliases", "subtopics"):
+            values = entry.get(kind)
+            if values:
+                kept = [v for v in values if normalize_label(v) != key]
+                if len(kept) != len(values):
+                    values.clear()
+                    values.extend(kept)
+
+
+def _likely_dimension(name: str, entries, data) -> str:
+    """The dimension of the field whose name, keywords and description share most words with `name`."""
+    words = set(re.findall(r"\w{3,}", normalize_label(name)))
+    best, best_overlap = None, 0
+    for entry in entries:
+        text = normalize_label(" ".join([entry["name"], " ".join(entry.get("keywords") or []), entry.get("description") or ""]))
+        overlap = len(words & set(re.findall(r"\w{3,}", text)))
+        if overlap > best_overlap:
+            best, best_overlap = entry["dimension"], overlap
+    return best or next(iter(data["dimensions"]))
+
+
+def _menu_position(name: str, menu: list[str], entries) -> int:
+    """Index after the field that precedes `name` in the menu (the site's order), else the start."""
+    position = {normalize_label(entry["name"]): i for i, entry in enumerate(entries)}
+    for previous in reversed(menu[: menu.index(name)]):
+        if normalize_label(previous) in position:
+            return position[normalize_label(previous)] + 1
+    return 0

@@ -1,0 +1,92 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.bundle import load_model
+from classifier.cli import app
+from classifier.comparison import compare_models, format_comparison
+from classifier.train import train
+
+from conftest import ROOT, TRAINING
+
+runner = CliRunner()
+
+
+def records():
+    return [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """A on 300 training records, B (worse) on 60 of them, and 200 later records to compare them on."""
+    root = tmp_path_factory.mktemp("compare")
+    rows = records()
+    train([write_jsonl(root / "a.jsonl", rows[:300])], root / "a")
+    train([write_jsonl(root / "b.jsonl", rows[:60])], root / "b")
+    return root / "a", root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])
+
+
+def test_a_model_compared_with_itself_has_no_deltas_and_passes_the_gate(models):
+    a, _, held_out = models
+    comparison = compare_models(a, a, [held_out])
+    report = comparison.to_dict()
+    assert report["documents"] == 200
+    assert all(row["f1_delta"] == 0 for row in report["per_label"].values())
+    assert report["averages"]["micro"]["a"] == report["averages"]["micro"]["b"]
+    assert comparison.regressions(0.0) == []
+
+
+def test_a_worse_model_is_flagged_with_the_fields_that_fell(models):
+    a, b, held_out = models
+    comparison = compare_models(a, b, [held_out])
+    report = comparison.to_dict()
+    micro = report["averages"]["micro_shared"]
+    assert micro["b"]["f1"] < micro["a"]["f1"] and micro["f1_delta"] == pytest.approx(micro["b"]["f1"] - micro["a"]["f1"], abs=1e-4)
+    regressions = comparison.regressions(0.02, min_support=10)
+    assert regressions[0].startswith("micro F1 over the fields both models know fell by")
+    fallen = [label for label, row in report["per_label"].items() if row["support"] >= 10 and row["f1_delta"] < -0.02]
+    assert fallen and [line.split(":")[0] for line in regressions[1:]] == fallen
+    # A field under the support floor is shown but never gated.
+    assert not any(line.startswith(label + ":") for line in regressions for label, row in report["per_label"].items() if row["support"] < 10)
+    table = format_comparison(comparison)
+    assert "micro (shared fields)" in table and "(small support)" in table
+
+
+def test_compare_cli_exits_3_on_a_regression_and_0_otherwise(models):
+    a, b, held_out = models
+    result = runner.invoke(app, ["compare", str(a), str(b), str(held_out), "--max-drop", "0.02"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("regression: micro F1 over the fields both models know fell by")
+    assert "F1 a" in result.stdout
+    result = runner.invoke(app, ["compare", str(a), str(a), str(held_out), "--max-drop", "0.02", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["regressions"] == []
+    # Without --max-drop it only reports.
+    assert runner.invoke(app, ["compare", str(a), str(b), str(held_out)]).exit_code == 0
+
+
+def test_compare_cli_reports_a_missing_model_in_one_line(models, tmp_path):
+    a, _, held_out = models
+    result = runner.invoke(app, ["compare", str(a), str(tmp_path), str(held_out)])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "not a model bundle" in result.stderr
+
+
+def test_a_model_without_a_field_added_since_is_compared_as_new(models, tmp_path, taxonomy):
+    from classifier.taxonomy import Taxonomy
+
+    a, _, held_out = models
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
+    wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
+    comparison = compare_models(a, a, [held_out], taxonomy=wider)
+    assert comparison.status("Water security") == "neither" and comparison.status("Youth") == "both"
+    row = comparison.to_dict()["per_label"]["Water security"]
+    assert row["a"] is None and row["b"] is None and row["f1_delta"] is None
+    assert load_model(a, wider, allow_new_fields=True).labels == taxonomy.labels

@@ -1,0 +1,109 @@
+import gzip
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.bundle import BundleError
+from classifier.cli import app
+from classifier.corpus import Document
+from classifier.retrain import TRAINING_FILE, merge_documents, read_base_documents
+from classifier.train import train
+
+from conftest import TRAINING
+
+runner = CliRunner()
+
+
+def records():
+    return [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("retrain")
+    train([write_jsonl(root / "base.jsonl", records()[:120])], root / "base")
+    return root / "base"
+
+
+def stored_rows(bundle):
+    return [json.loads(line) for line in gzip.decompress((bundle / TRAINING_FILE).read_bytes()).decode().splitlines()]
+
+
+def test_a_bundle_stores_the_documents_it_was_trained_on(base):
+    documents, metadata = read_base_documents(base)
+    assert len(documents) == metadata["training_data"]["documents"] == 120
+    first = records()[0]
+    assert (documents[0].id, documents[0].title, documents[0].labels) == (first["id"], first["title"], tuple(first["labels"]))
+    assert documents[0].origin == f"{base.parent / 'base.jsonl'}:1 (in {base})"
+
+
+def test_retraining_merges_duplicates_and_reports_conflicts_with_both_sources(base, tmp_path):
+    rows = records()
+    same = rows[5]
+    relabelled = {**rows[7], "id": "corrected-7", "labels": ["Human rights"]}
+    assert rows[7]["labels"] != ["Human rights"]
+    new = write_jsonl(tmp_path / "new.jsonl", rows[120:140] + [same, relabelled])
+    model, _ = train([new], tmp_path / "retrained", base=base)
+    merge = model.metadata["merge"]
+    assert {k: v for k, v in merge.items() if k != "conflict_details"} == {
+        "base_documents": 120, "new_documents": 22, "duplicates": 2, "conflicts": 1,
+    }
+    [conflict] = merge["conflict_details"]
+    assert conflict.startswith("conflicting fields for '")
+    assert conflict.endswith(
+        f": {base.parent / 'base.jsonl'}:8 (in {base}) [{', '.join(rows[7]['labels'])}] vs {new}:22 [Human rights]; kept {new}:22"
+    )
+    assert f"vs {new}:22 [Human rights]" in merge["conflict_details"][0]
+    assert model.metadata["training_data"]["documents"] == 140
+    assert model.metadata["base"]["path"] == str(base) and model.metadata["base"]["documents"] == 120
+    stored = stored_rows(tmp_path / "retrained")
+    assert len(stored) == 140 and stored[7]["labels"] == ["Human rights"] and stored[7]["origin"] == f"{new}:22"
+    # A base document's origin keeps its first source, however many generations of retraining follow.
+    assert stored[0]["origin"] == f"{base.parent / 'base.jsonl'}:1"
+    card = (tmp_path / "retrained" / "MODEL.md").read_text(encoding="utf-8")
+    assert f"Base: `{base}` (120 documents" in card and "- documents: 120 -> 140" in card
+    assert "2 duplicates merged, 1 with conflicting labels" in card
+
+
+def test_merge_keeps_first_position_and_counts_exact_duplicates():
+    docs = [Document("a", "Title", "Body text.", ("Elections",), "x:1"), Document("b", "title", "Body  text", ("Elections",), "y:1")]
+    merged = merge_documents(docs, [("Elections",), ("Elections",)])
+    assert [d.id for d in merged.documents] == ["a"] and merged.duplicates == 1 and merged.conflicts == []
+
+
+def test_cli_retrains_on_the_base_alone_and_prints_the_merge(base, tmp_path):
+    result = runner.invoke(app, ["train", "--base", str(base), "--output", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.stderr
+    assert "120 documents from the base, 0 new: 0 duplicates merged, 0 with conflicting fields" in result.stderr
+    assert json.loads((tmp_path / "again" / "model.json").read_text())["training_data"]["documents"] == 120
+    assert runner.invoke(app, ["train", "--output", str(tmp_path / "x")]).exit_code == 2
+
+
+def test_a_base_without_stored_documents_or_with_a_changed_file_is_refused(base, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(base, copy)
+    data = (copy / TRAINING_FILE).read_bytes()
+    (copy / TRAINING_FILE).write_bytes(data[:-10])
+    with pytest.raises(BundleError, match="checksum differs"):
+        read_base_documents(copy)
+    (copy / TRAINING_FILE).unlink()
+    result = runner.invoke(app, ["train", "--base", str(copy), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "carries no training documents" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_shipped_model_carries_the_training_corpus():
+    from conftest import ROOT
+
+    documents, metadata = read_base_documents(ROOT / "models" / "default")
+    rows = records()
+    assert [d.id for d in documents] == [r["id"] for r in rows]
+    assert [list(d.labels) for d in documents] == [r["labels"] for r in rows]

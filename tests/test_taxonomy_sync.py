@@ -1,0 +1,132 @@
+import pytest
+from typer.testing import CliRunner
+
+from classifier.bundle import load_model
+from classifier.cli import app
+from classifier.taxonomy import Taxonomy
+from classifier.taxonomy_sync import SyncError, diff_taxonomy, fields_menu, name_similarity, sync_taxonomy
+
+from conftest import ROOT, SEED_ELECTIONS, needs_seeds
+
+EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+runner = CliRunner()
+
+
+def changed_page(tmp_path, replacements):
+    """The example page with its Fields of work menu edited: {old entry: [new entries]} ([] removes it)."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        entry = line[2:] if line.startswith("- ") else None
+        if entry in replacements and len(out) < 40:  # only inside the first (navigation) menu block
+            out += [f"- {new}" for new in replacements[entry]]
+        else:
+            out.append(line)
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return page
+
+
+@pytest.fixture
+def taxonomy_copy(tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_the_menu_of_a_page_lists_every_field_and_the_sections_left_out(taxonomy):
+    menu = fields_menu(EXAMPLE.read_text(encoding="utf-8"))
+    assert menu[:2] == ["Arms control", "Border management"] and menu[-2:] == ["Field operations", "Projects"]
+    diff = diff_taxonomy(menu, taxonomy)
+    assert not diff.changed and diff.unchanged == taxonomy.labels
+
+
+@needs_seeds
+def test_the_taxonomy_is_in_step_with_the_scraped_seed_page(taxonomy):
+    diff = diff_taxonomy(fields_menu(SEED_ELECTIONS.read_text(encoding="utf-8")), taxonomy)
+    assert not diff.changed and len(diff.unchanged) == 23
+
+
+def test_a_page_without_the_menu_is_refused_in_one_line():
+    with pytest.raises(SyncError, match=r"^x\.txt: no 'Fields of work' menu found"):
+        fields_menu("Just a title\nAnd a body.", "x.txt")
+
+
+def test_diff_finds_added_removed_and_renamed_fields(tmp_path, taxonomy):
+    page = changed_page(tmp_path, {
+        "Conflict prevention and resolution": ["Conflict prevention, resolution and mediation"],  # similar name
+        "Cyber/ICT Security": ["Cybersecurity"],  # a known alias
+        "Youth": [],
+        "Education": ["Education", "Climate change"],  # was a sub-topic of Environmental activities
+        "Projects": ["Projects", "Field operations"],
+    })
+    diff = diff_taxonomy(fields_menu(page.read_text(encoding="utf-8")), taxonomy)
+    assert diff.added == ["Climate change"]
+    assert diff.removed == ["Youth"]
+    assert [(old, new) for old, new, _ in diff.renamed] == [
+        ("Cyber/ICT Security", "Cybersecurity"),
+        ("Conflict prevention and resolution", "Conflict prevention, resolution and mediation"),
+    ]
+    assert len(diff.unchanged) == 20
+    assert diff.renamed[0][2] == 1.0 and diff.renamed[1][2] == pytest.approx(0.8)
+    assert name_similarity("Youth", "Climate change") < 0.6
+
+
+def test_a_rename_the_similarity_misses_can_be_forced(tmp_path, taxonomy):
+    page = changed_page(tmp_path, {"Youth": ["Young people"]})
+    menu = fields_menu(page.read_text(encoding="utf-8"))
+    assert diff_taxonomy(menu, taxonomy).added == ["Young people"]
+    forced = diff_taxonomy(menu, taxonomy, {"Youth": "Young people"})
+    assert [(old, new) for old, new, _ in forced.renamed] == [("Youth", "Young people")] and not forced.added
+    with pytest.raises(SyncError, match="'Yuoth' is not a field"):
+        diff_taxonomy(menu, taxonomy, {"Yuoth": "Young people"})
+
+
+def test_write_keeps_comments_order_and_untouched_entries(tmp_path, taxonomy_copy):
+    before = taxonomy_copy.read_text(encoding="utf-8")
+    page = changed_page(tmp_path, {"Youth": ["Young people"], "Education": ["Education", "Climate change"]})
+    sync_taxonomy(page, taxonomy_copy, {"Youth": "Young people"}, write=True)
+    after = taxonomy_copy.read_text(encoding="utf-8")
+    assert after.split("\nfields:\n")[0] == before.split("\nfields:\n")[0]  # header comments, dimensions
+    # Every other entry is byte-identical and in its place.
+    blocks_before, blocks_after = before.split("\n\n  - name: "), after.split("\n\n  - name: ")
+    assert len(blocks_after) == len(blocks_before) + 1
+    new = Taxonomy.from_yaml(taxonomy_copy)
+    assert new.labels[new.labels.index("Education") + 1] == "Climate change"
+    climate = new.field("Climate change")
+    assert (climate.id, climate.dimension, climate.description, climate.keywords) == ("climate-change", "economic-environmental", "", ())
+    assert "  - name: Climate change  # new on the site: write its description and keywords" in after
+    assert "Climate change" not in new.field("Environmental activities").subtopics
+    young = new.field("Young people")
+    assert young.id == "youth" and young.aliases == ("Youth",) and young.keywords == Taxonomy.from_yaml(ROOT / "taxonomy.yaml").field("Youth").keywords
+    unchanged = [b for b in blocks_before if not b.startswith(("Youth", "Education", "Environmental activities"))]
+    assert all(block in blocks_after for block in unchanged)
+
+
+def test_after_a_rename_older_bundles_and_data_still_map(tmp_path, taxonomy_copy):
+    page = changed_page(tmp_path, {"Combating trafficking in human beings": ["Combating human trafficking"]})  # an alias
+    sync_taxonomy(page, taxonomy_copy, write=True)
+    renamed = Taxonomy.from_yaml(taxonomy_copy)
+    model = load_model(ROOT / "models" / "default", renamed)
+    text = (ROOT / "examples" / "trafficking-training-serbia.txt").read_text(encoding="utf-8")
+    assert model.suggest(text).labels[0] == "Combating human trafficking"
+    assert renamed.resolve("Combating trafficking in human beings") == "Combating human trafficking"
+
+
+def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
+    before = taxonomy_copy.read_text(encoding="utf-8")
+    page = changed_page(tmp_path, {"Youth": [], "Migration": ["Migration", "Water security"]})
+    result = runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"23 fields in the menu of {page}; 22 unchanged",
+        "+ added:   Water security",
+        "- removed: Youth",
+    ]
+    assert "run again with --write" in result.stderr and taxonomy_copy.read_text(encoding="utf-8") == before
+    result = runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy), "--write"])
+    assert result.exit_code == 0 and f"wrote {taxonomy_copy}" in result.stderr
+    assert "Water security" in Taxonomy.from_yaml(taxonomy_copy).labels
+    assert runner.invoke(app, ["taxonomy", "sync", str(page), "--rename", "Youth"]).exit_code == 2
+    missing = runner.invoke(app, ["taxonomy", "sync", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 1 and missing.stderr.count("\n") == 1
