@@ -165,13 +165,29 @@ def tag(
         if progress:
             progress.close()
         typer.echo(f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True)
-        raise typer.Exit(130) from None
+        _exit_now(130)
     finally:
         if progress:
             progress.close()
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _exit_now(code: int) -> None:
+    """Exit at once: the output is complete up to its last chunk, and a worker process interrupted
+    while starting can otherwise keep the interpreter waiting for it at exit."""
+    import multiprocessing
+    import os
+
+    for child in multiprocessing.active_children():
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _Progress:
@@ -445,4 +461,10 @@ def sync_taxonomy(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        # Ctrl-C before a command has anything to keep (while importing or loading the model).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None

@@ -7,6 +7,8 @@ once, when it starts, never once per chunk.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import pickle
 import signal
@@ -73,11 +75,18 @@ def _call_in_worker(func, chunk):
 def _process_map(func, shared, chunks, jobs: int) -> Iterator:
     from joblib.externals.loky import ProcessPoolExecutor
 
+    before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared,))
     try:
         yield from _in_order(lambda chunk: executor.submit(_call_in_worker, func, chunk), chunks, 2 * jobs)
     except BaseException:
-        executor.shutdown(wait=False, kill_workers=True)
+        with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
+            executor.shutdown(wait=False, kill_workers=True)
+        # A worker interrupted while starting is not always known to the pool yet; left alive, it
+        # would hold up the interpreter's exit, which joins every child process.
+        for child in set(multiprocessing.active_children()) - before:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)  # loky's processes have no kill()
         raise
     executor.shutdown(wait=True)
 

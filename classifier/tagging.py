@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -123,13 +124,14 @@ def tag(
         jobs = jobs if len(head) == 2 * chunk_size else 1
         records = itertools.chain(head, records)
     chunks = _chunks(records, chunk_size)
-    results = map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)
-    for result in results:
-        target.append(result.payload, result.rows, result.last_id)
-        summary.failed += result.failed
-        summary.tagged += result.rows - result.failed
-        if on_progress:
-            on_progress(summary.tagged + summary.failed)
+    # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
+    with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
+        for result in results:
+            target.append(result.payload, result.rows, result.last_id)
+            summary.failed += result.failed
+            summary.tagged += result.rows - result.failed
+            if on_progress:
+                on_progress(summary.tagged + summary.failed)
     target.close()
     summary.seconds = time.perf_counter() - start
     return summary
