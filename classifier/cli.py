@@ -165,29 +165,13 @@ def tag(
         if progress:
             progress.close()
         typer.echo(f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True)
-        _exit_now(130)
+        raise typer.Exit(130) from None
     finally:
         if progress:
             progress.close()
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(1)
-
-
-def _exit_now(code: int) -> None:
-    """Exit at once: the output is complete up to its last chunk, and a worker process interrupted
-    while starting can otherwise keep the interpreter waiting for it at exit."""
-    import multiprocessing
-    import os
-
-    for child in multiprocessing.active_children():
-        try:
-            os.kill(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 class _Progress:
