@@ -7,6 +7,7 @@ import fnmatch
 import glob as globlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from classifier.textio import InputError, decode_bytes, read_text
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"
 STDIN = "-"
+STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ def read_documents(
         if kind == "missing":
             yield _failed(str(path), f"{path}: no such file or directory")
         elif kind == "stdin":
-            yield _from_page(STDIN, decode_bytes(sys.stdin.buffer.read(), "<stdin>"), STDIN)
+            try:
+                yield _from_page(STDIN_NAME, decode_bytes(sys.stdin.buffer.read(), STDIN_NAME), STDIN_NAME)
+            except InputError as exc:
+                yield _failed(STDIN_NAME, str(exc))
         elif kind == "text":
             try:
                 yield _from_page(str(path), read_text(path), str(path))
@@ -136,17 +141,33 @@ def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Document]:
 
 def _from_row(row: dict, origin: str, columns: Columns) -> Document:
     doc_id = row.get(columns.id)
-    doc_id = str(doc_id) if doc_id not in (None, "") else origin
+    doc_id = _valid_text(str(doc_id)) if doc_id not in (None, "") else origin
     title = row.get(columns.title)
-    title = title.strip() if isinstance(title, str) else ""
+    title = _valid_text(title.strip()) if isinstance(title, str) else ""
     text = row.get(columns.text)
-    text = text if isinstance(text, str) else ""
+    text = _valid_text(text) if isinstance(text, str) else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():
         return _from_page(doc_id, text, origin, title=title, labels=labels)
     if title:
         return Document(id=doc_id, title=title, labels=labels, origin=origin)
     return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(text: str) -> str:
+    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _loads(data: str | bytes):
+    """json.loads that keeps integers as their digits (no int() limit to hit) and fails only with ValueError."""
+    try:
+        return json.loads(data, parse_int=str)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _labels_value(value) -> tuple[str, ...] | None:
@@ -156,13 +177,13 @@ def _labels_value(value) -> tuple[str, ...] | None:
         value = value.strip()
         if value.startswith("["):
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
+                value = _loads(value)
+            except ValueError:
                 value = [value]
         else:
             value = [part for part in value.split(";")]
     try:
-        labels = tuple(str(label).strip() for label in value if str(label).strip())
+        labels = tuple(_valid_text(str(label).strip()) for label in value if str(label).strip())
     except TypeError:
         return None
     return labels
@@ -179,9 +200,9 @@ def _jsonl_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]
             if not raw.strip():
                 continue
             try:
-                row = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield origin, f"{origin}: invalid JSON: {getattr(exc, 'msg', exc)}"
+                row = _loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                yield origin, f"{origin}: invalid JSON: {getattr(exc, 'msg', None) or getattr(exc, 'reason', None) or exc}"
                 continue
             if not isinstance(row, dict):
                 yield origin, f"{origin}: expected a JSON object, got {type(row).__name__}"

@@ -1,12 +1,15 @@
+import io
 import json
 import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import example, given, strategies as st
 
 from classifier.corpus import Columns, UnknownLabelsError, read_documents, resolve_labels
 
+import hostile
 from conftest import FIXTURES
 
 
@@ -141,3 +144,93 @@ def test_unknown_labels_are_listed_with_place_and_closest_field(tmp_path, taxono
         f"{path}:3: unknown label 'Polcing' (closest field: 'Policing')",
     ]
     assert resolve_labels(docs[1:2], taxonomy) == [("Environmental activities", "Cyber/ICT Security")]
+
+
+def assert_well_formed(docs, path):
+    """Every document is usable text, or an error of one line that names the input."""
+    for doc in docs:
+        if doc.error:
+            assert doc.error.startswith(str(path)) and "\n" not in doc.error, doc.error
+        else:
+            assert doc.model_text.strip()
+        for value in (doc.id, doc.model_text, *(doc.labels or ())):
+            value.encode("utf-8")  # no lone surrogates: the text can be written out
+
+
+def written(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@given(hostile.page_bytes)
+def test_any_text_file_gives_one_document_or_one_error(tmp_path_factory, data):
+    path = written(tmp_path_factory.mktemp("txt"), "page.txt", data)
+    docs = list(read_documents([path]))
+    assert len(docs) == 1
+    assert_well_formed(docs, path)
+
+
+@given(st.lists(hostile.jsonl_lines, max_size=6), st.sampled_from(["\n", "\r\n"]))
+@example(['{"id": "a", "text": "lone \\ud800 surrogate"}'], "\n")
+@example(["[" * 100_000, '{"text": "after the deep line"}'], "\n")
+@example(['{"id": ' + "7" * 5000 + ', "text": "an id too long for int()"}'], "\n")
+@example(['{"text": "x y", "labels": "' + "[" * 100_000 + '"}'], "\n")
+def test_any_jsonl_gives_one_row_per_non_blank_line(tmp_path_factory, lines, ending):
+    path = written(tmp_path_factory.mktemp("jsonl"), "docs.jsonl", ending.join(lines).encode("utf-8", "surrogatepass"))
+    docs = list(read_documents([path]))
+    numbers = [n for n, line in enumerate(path.read_bytes().split(b"\n"), 1) if line.strip()]
+    assert [doc.origin for doc in docs] == [f"{path}:{n}" for n in numbers]
+    assert_well_formed(docs, path)
+
+
+@given(hostile.csv_bodies)
+@example('id,text,labels\na,some text,"' + "[" * 100_000 + '"\n')
+def test_any_csv_gives_documents_or_errors_naming_the_line(tmp_path_factory, body):
+    path = written(tmp_path_factory.mktemp("csv"), "docs.csv", body.encode("utf-8", "surrogatepass"))
+    assert_well_formed(list(read_documents([path])), path)
+
+
+parquet_columns = st.dictionaries(
+    st.sampled_from(["id", "title", "text", "labels", "other"]),
+    st.sampled_from([pa.string(), pa.int64(), pa.list_(pa.string()), pa.null(), pa.float64()]),
+    max_size=5,
+)
+
+
+@given(parquet_columns, st.data())
+def test_any_parquet_table_gives_documents_or_errors(tmp_path_factory, types, data):
+    values = {
+        pa.string(): hostile.pages | st.none(),
+        pa.int64(): st.integers(-(2**63), 2**63 - 1) | st.none(),
+        pa.list_(pa.string()): st.lists(hostile.pages | st.none(), max_size=3) | st.none(),
+        pa.null(): st.none(),
+        pa.float64(): st.floats() | st.none(),
+    }
+    rows = data.draw(st.integers(0, 4))
+    table = pa.table(
+        {name: pa.array([data.draw(values[kind]) for _ in range(rows)], type=kind) for name, kind in types.items()}
+    )
+    path = tmp_path_factory.mktemp("pq") / "docs.parquet"
+    pq.write_table(table, path)
+    docs = list(read_documents([path]))
+    assert_well_formed(docs, path)
+    if "text" in types or "title" in types:
+        assert len(docs) == rows
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_named_parquet_give_one_error(tmp_path_factory, data):
+    path = written(tmp_path_factory.mktemp("pq"), "docs.parquet", data)
+    (doc,) = read_documents([path])
+    assert doc.error and doc.error.startswith(f"{path}: ")
+
+
+@given(hostile.page_bytes)
+@example(b"\x89PNG\r\n\x1a\n\x00\x00")  # binary data on stdin is an error document, not an exception
+def test_any_stdin_gives_one_document_or_one_error(data):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+        docs = list(read_documents(["-"]))
+    assert len(docs) == 1
+    assert_well_formed(docs, "<stdin>")

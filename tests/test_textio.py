@@ -1,0 +1,54 @@
+import pytest
+from hypothesis import example, given
+
+from classifier.textio import InputError, decode_bytes, read_text
+
+import hostile
+
+
+def test_decodes_by_bom_then_utf8_then_windows_1252():
+    assert decode_bytes("Приштина".encode("utf-16"), "x") == "Приштина"
+    assert decode_bytes(b"\xef\xbb\xbfVienna", "x") == "Vienna"
+    assert decode_bytes("Genève".encode("utf-8"), "x") == "Genève"
+    assert decode_bytes("Genève – “quoted”".encode("cp1252"), "x") == "Genève – “quoted”"
+    # 0x81 is undefined in Windows-1252: Latin-1 takes over.
+    assert decode_bytes(b"a\x81b", "x") == "a\x81b"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "doc.txt: binary file, not text"),
+        (b"\xff\xfe\x00\xd8", "doc.txt: not valid utf-16 despite its byte-order mark (unexpected end of data)"),
+    ],
+)
+def test_binary_and_broken_bom_files_are_refused_in_one_line(data, message):
+    with pytest.raises(InputError) as error:
+        decode_bytes(data, "doc.txt")
+    assert str(error.value) == message
+
+
+@given(hostile.page_bytes)
+@example(b"\xff\xfe\x00\xd8")  # UTF-16 byte-order mark, then a lone surrogate
+@example("Genève".encode("utf-8") + "Genève".encode("cp1252"))  # two encodings in one file
+def test_any_bytes_decode_or_fail_with_one_line_naming_the_input(data):
+    try:
+        text = decode_bytes(data, "page.txt")
+    except InputError as exc:
+        assert str(exc).startswith("page.txt: ") and "\n" not in str(exc)
+    else:
+        text.encode("utf-8")  # always valid text: no lone surrogates
+
+
+def test_read_text_names_the_file_in_every_failure(tmp_path):
+    (tmp_path / "blank.txt").write_text(" \n\t\n", encoding="utf-8")
+    messages = []
+    for name in ("missing.txt", "blank.txt", "."):
+        with pytest.raises(InputError) as error:
+            read_text(tmp_path / name)
+        messages.append(str(error.value))
+    assert messages == [
+        f"{tmp_path / 'missing.txt'}: no such file",
+        f"{tmp_path / 'blank.txt'}: empty file",
+        f"{tmp_path}: is a directory",
+    ]
