@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -18,28 +20,99 @@ _BOMS = (
 )
 
 
+# Documents longer than this are cut, so one huge file, line or cell cannot exhaust memory.
+# A long OSCE report is ~200,000 characters; a whole book ~1-3 million.
+DEFAULT_MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_ENV = "CLASSIFIER_MAX_TEXT"
+SNIFF_BYTES = 8192
+CHUNK_BYTES = 1 << 16
+
+
 class InputError(ValueError):
     """One input could not be read; the message is a single line naming it."""
 
 
+class SettingError(ValueError):
+    """An environment setting has a value the tool cannot use; the message names it."""
+
+
+def one_line(value: str, max_chars: int = 120) -> str:
+    """A value from the input shown inside a one-line message: line breaks escaped, long values shortened."""
+    value = value.replace("\r", "\\r").replace("\n", "\\n")
+    return value if len(value) <= max_chars else value[: max_chars - 3] + "..."
+
+
+def max_text_chars() -> int:
+    """The most characters read per document: CLASSIFIER_MAX_TEXT if set, else DEFAULT_MAX_TEXT_CHARS."""
+    value = os.environ.get(MAX_TEXT_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_TEXT_CHARS
+    try:
+        limit = int(value.replace("_", ""))
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise SettingError(f"{MAX_TEXT_ENV}={value!r}: expected a positive whole number of characters")
+    return limit
+
+
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode by BOM, else UTF-8, else Windows-1252/Latin-1; refuse binary data."""
+    return decode_head(io.BytesIO(data), name)[0]
+
+
+def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
+    """The first `max_chars` characters of a byte stream, decoded as `decode_bytes` does, and whether more followed.
+
+    Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
+    """
+    head = _read_up_to(stream, SNIFF_BYTES)
+    raw = bytearray(head)  # every byte read so far, to decode again in the next encoding
     for bom, encoding in _BOMS:
-        if data.startswith(bom):
+        if head.startswith(bom):
             try:
-                return data.decode(encoding)
+                return _decode(raw, stream, encoding, max_chars)
             except UnicodeDecodeError as exc:
                 raise InputError(f"{name}: not valid {encoding} despite its byte-order mark ({exc.reason})") from None
-    if b"\x00" in data[:8192] or _control_ratio(data[:8192]) > 0.1:
+    if b"\x00" in head or _control_ratio(head) > 0.1:
         raise InputError(f"{name}: binary file, not text")
     try:
-        return data.decode("utf-8")
+        return _decode(raw, stream, "utf-8", max_chars)
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return _decode(raw, stream, "cp1252", max_chars)
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return _decode(raw, stream, "latin-1", max_chars)
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    parts, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _decode(raw: bytearray, stream: BinaryIO, encoding: str, max_chars: int | None) -> tuple[str, bool]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    parts = [decoder.decode(bytes(raw))]
+    count = len(parts[0])
+    while max_chars is None or count <= max_chars:
+        chunk = stream.read(CHUNK_BYTES)
+        if not chunk:
+            parts.append(decoder.decode(b"", final=True))
+            break
+        raw += chunk
+        parts.append(decoder.decode(chunk))
+        count += len(parts[-1])
+    text = "".join(parts)
+    if max_chars is not None and len(text) > max_chars:
+        return text[:max_chars], True
+    return text, False
 
 
 def _control_ratio(data: bytes) -> float:
@@ -51,19 +124,28 @@ def _control_ratio(data: bytes) -> float:
 
 def read_text(path: str | Path) -> str:
     """A text file's contents, decoded; InputError (one line naming the file) when it cannot be."""
+    return read_text_head(path)[0]
+
+
+def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str, bool]:
+    """The first `max_chars` characters of a text file and whether it has more; reads no more than it keeps."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    text = decode_bytes(data, str(path))
+    try:
+        with handle:
+            text, truncated = decode_head(handle, str(path), max_chars)
+    except OSError as exc:  # e.g. a directory on systems where open() succeeds, or an I/O error mid-read
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not text.strip():
         raise InputError(f"{path}: empty file")
-    return text
+    return text, truncated
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,11 +33,20 @@ class TrainingSet:
 
 
 def load_training_set(
-    inputs: Sequence[str | Path], taxonomy: Taxonomy, columns: Columns = Columns(), pattern: str = DEFAULT_GLOB
+    inputs: Sequence[str | Path],
+    taxonomy: Taxonomy,
+    columns: Columns = Columns(),
+    pattern: str = DEFAULT_GLOB,
+    on_warning: Callable[[str], None] | None = None,
 ) -> TrainingSet:
-    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it."""
+    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
+
+    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
+    """
     documents, errors, unlabelled = [], [], 0
     for doc in read_documents(inputs, columns, pattern):
+        if doc.warning and on_warning:
+            on_warning(doc.warning)
         if doc.error:
             errors.append(doc.error)
         elif doc.labels is None:
@@ -95,11 +104,12 @@ def train(
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
     n_jobs: int | None = None,
+    on_warning: Callable[[str], None] | None = None,
     **params,
 ) -> tuple[Model, dict]:
     """Fit a model on `inputs`; write the bundle to `output` if given. Returns the model and its metrics."""
     taxonomy = taxonomy or default_taxonomy()
-    data = load_training_set(inputs, taxonomy, columns, pattern)
+    data = load_training_set(inputs, taxonomy, columns, pattern, on_warning)
     estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)

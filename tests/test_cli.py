@@ -59,6 +59,26 @@ def test_suggest_bad_inputs_are_reported_and_others_still_processed(tmp_path):
     assert json.loads(result.stdout)["path"] == str(MEDIA)
 
 
+def test_text_beyond_the_limit_is_cut_with_a_warning_and_still_suggested(tmp_path, monkeypatch):
+    big = tmp_path / "big.txt"
+    big.write_text(EXAMPLE.read_text(encoding="utf-8") + "\nFiller paragraph about the count." * 20_000, encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "20000")
+    result = run("suggest", big, "--format", "json")
+    assert result.exit_code == 0
+    assert result.stderr == f"warning: {big}: text cut at 20,000 characters (the CLASSIFIER_MAX_TEXT limit)\n"
+    assert json.loads(result.stdout)["labels"][0] == "Elections"
+    parsed = run("parse", big)
+    assert parsed.exit_code == 0 and parsed.stderr.startswith(f"warning: {big}: text cut at 20,000")
+    assert len(json.loads(parsed.stdout)["body"]) < 20_000
+
+
+def test_a_bad_limit_setting_is_a_usage_error_before_anything_runs(monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "-5")
+    result = run("suggest", EXAMPLE)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "error: CLASSIFIER_MAX_TEXT='-5': expected a positive whole number of characters\n"
+
+
 def test_usage_error_exits_2():
     assert run("suggest", EXAMPLE, "--top", 0).exit_code == 2
     assert run("suggest").exit_code == 2

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from classifier.corpus import Columns, UnknownLabelsError, read_documents, resolve_labels
+from classifier.textio import SettingError
 
 import hostile
 from conftest import FIXTURES
@@ -75,7 +76,7 @@ def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
     assert docs[0].labels == ("Elections",) and docs[0].model_text == "Vote count\nObservers watched the count."
     assert docs[1].error.startswith(f"{path}:2: invalid JSON")
     assert docs[2].labels == ()
-    assert docs[3].error == f"{path}:4: expected a JSON object, got list"
+    assert docs[3].error == f"{path}:4: expected a JSON object, got array"
     assert docs[4].labels is None and docs[4].error is None
 
 
@@ -185,6 +186,7 @@ def test_any_jsonl_gives_one_row_per_non_blank_line(tmp_path_factory, lines, end
 
 
 @given(hostile.csv_bodies)
+@example('"-\n"\n')  # a line break in a column name must not split the "no column" message
 @example('id,text,labels\na,some text,"' + "[" * 100_000 + '"\n')
 def test_any_csv_gives_documents_or_errors_naming_the_line(tmp_path_factory, body):
     path = written(tmp_path_factory.mktemp("csv"), "docs.csv", body.encode("utf-8", "surrogatepass"))
@@ -234,3 +236,51 @@ def test_any_stdin_gives_one_document_or_one_error(data):
         docs = list(read_documents(["-"]))
     assert len(docs) == 1
     assert_well_formed(docs, "<stdin>")
+
+
+LONG_BODY = "Observers followed the vote count in every district of the country. " * 40  # 2,760 characters
+
+
+def test_every_reader_cuts_long_text_at_the_limit_and_says_so(tmp_path):
+    (tmp_path / "page.txt").write_text("Long report\n" + LONG_BODY, encoding="utf-8")
+    (tmp_path / "docs.jsonl").write_text(
+        json.dumps({"id": "j", "title": "Long", "text": LONG_BODY, "labels": ["Elections"]}) + "\n"
+        + json.dumps({"id": "short", "text": "A short one."}) + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "docs.csv").write_text(f'id,title,text,labels\nc,Long,"{LONG_BODY}",Elections\n', encoding="utf-8")
+    pq.write_table(pa.table({"id": ["p"], "title": ["Long"], "text": [LONG_BODY], "labels": [["Elections"]]}), tmp_path / "docs.parquet")
+    docs = {doc.id: doc for doc in read_documents(
+        [tmp_path / "page.txt", tmp_path / "docs.jsonl", tmp_path / "docs.csv", tmp_path / "docs.parquet"], max_chars=500
+    )}
+    assert docs["short"].warning is None and docs["short"].text == "A short one."
+    for doc_id, origin in [
+        (str(tmp_path / "page.txt"), tmp_path / "page.txt"),
+        ("j", f"{tmp_path / 'docs.jsonl'}:1"),
+        ("c", f"{tmp_path / 'docs.csv'}:2"),
+        ("p", f"{tmp_path / 'docs.parquet'}:row 1"),
+    ]:
+        doc = docs[doc_id]
+        assert doc.warning == f"{origin}: text cut at 500 characters (the CLASSIFIER_MAX_TEXT limit)"
+        assert LONG_BODY.startswith(doc.text) and 400 < len(doc.text) <= 500
+        assert doc.error is None
+    assert docs["j"].labels == docs["c"].labels == docs["p"].labels == ("Elections",)
+
+
+def test_stdin_is_cut_at_the_limit(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(LONG_BODY.encode("utf-16"))))
+    (doc,) = read_documents(["-"], max_chars=300)
+    assert doc.warning == "<stdin>: text cut at 300 characters (the CLASSIFIER_MAX_TEXT limit)"
+    assert LONG_BODY.startswith(doc.model_text.replace("\n", " ")[:200])
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch, tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text(LONG_BODY, encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1_000")
+    (doc,) = read_documents([path])
+    assert len(doc.model_text) <= 1000 and doc.warning.endswith("cut at 1,000 characters (the CLASSIFIER_MAX_TEXT limit)")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "lots")
+    with pytest.raises(SettingError, match=r"^CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters$"):
+        list(read_documents([path]))
+

@@ -1,7 +1,9 @@
+import io
+
 import pytest
 from hypothesis import example, given
 
-from classifier.textio import InputError, decode_bytes, read_text
+from classifier.textio import InputError, decode_bytes, decode_head, read_text, read_text_head
 
 import hostile
 
@@ -52,3 +54,19 @@ def test_read_text_names_the_file_in_every_failure(tmp_path):
         f"{tmp_path / 'blank.txt'}: empty file",
         f"{tmp_path}: is a directory",
     ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_a_long_stream_is_read_only_a_chunk_past_the_limit(encoding):
+    page = "Genève – Observers followed the count.\n" * 150_000  # 6 million characters
+    stream = io.BytesIO(page.encode(encoding))
+    text, cut = decode_head(stream, "big.txt", max_chars=1000)
+    assert cut and text == page[:1000]
+    assert stream.tell() < 200_000
+
+
+def test_a_cut_never_splits_a_character(tmp_path):
+    path = tmp_path / "cyrillic.txt"
+    path.write_bytes(("Ж" * 5000).encode("utf-8"))  # two bytes each: a byte limit would cut one in half
+    assert read_text_head(path, 999) == ("Ж" * 999, True)
+    assert read_text_head(path, 5000) == ("Ж" * 5000, False)
