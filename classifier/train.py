@@ -57,7 +57,10 @@ def load_training_set(
         raise TrainingDataError("\n".join(errors))
     label_sets = resolve_labels(documents, taxonomy)
     if not documents:
-        raise TrainingDataError(f"no labelled documents in {', '.join(map(str, inputs))}")
+        raise TrainingDataError(
+            f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
+            "(another name: --labels-column), a page a 'Fields of work' block"
+        )
     labels = taxonomy.labels
     index = {label: j for j, label in enumerate(labels)}
     Y = np.zeros((len(documents), len(labels)), dtype=np.int8)

@@ -2,6 +2,7 @@ import csv
 import json
 import os
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -167,6 +168,41 @@ def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
         f"error: {data}:3: unknown label 'Yuoth' (closest field: 'Youth')",
     ]
     assert not (tmp_path / "bundle").exists()
+
+
+def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
+    data = tmp_path / "docs.parquet"
+    pq.write_table(
+        pa.table({
+            "id": ["a", "b"],
+            "text": ["Observers followed the vote count.", "Police officers learned community policing."],
+            "labels": [["Elections", "Climate"], ["Policing", "Cyber crime"]],
+        }),
+        data,
+    )
+    result = run("train", data, "--output", tmp_path / "bundle")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {data}:row 1: unknown label 'Climate' (closest field: 'Environmental activities')",
+        f"error: {data}:row 2: unknown label 'Cyber crime' (closest field: 'Cyber/ICT Security')",
+    ]
+    assert not (tmp_path / "bundle").exists()
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", data, "--output", output)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(row["id"], row["error"]) for row in rows] == [("a", ""), ("b", "")]
+
+
+def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):
+    data = tmp_path / "docs.csv"
+    data.write_text("id,text\n1,Observers followed the vote count.\n", encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "bundle")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: no labelled documents in {data}: a table needs a 'labels' column "
+        "(another name: --labels-column), a page a 'Fields of work' block\n"
+    )
 
 
 def test_parse_prints_what_the_model_reads(tmp_path):

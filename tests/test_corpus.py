@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, strategies as st
 
-from classifier.corpus import Columns, UnknownLabelsError, read_documents, resolve_labels
+from classifier.corpus import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
 from classifier.textio import SettingError
 
 import hostile
@@ -284,3 +284,55 @@ def test_the_limit_comes_from_the_environment(monkeypatch, tmp_path):
     with pytest.raises(SettingError, match=r"^CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters$"):
         list(read_documents([path]))
 
+
+
+def test_parquet_with_missing_columns(tmp_path):
+    titles_only = tmp_path / "titles.parquet"
+    pq.write_table(pa.table({"title": ["Border guards trained", None], "labels": [["Border management"], None]}), titles_only)
+    first, second = read_documents([titles_only])
+    # No id column: the row is its id; no text column: the title is the text.
+    assert (first.id, first.title, first.text, first.labels) == (
+        f"{titles_only}:row 1", "Border guards trained", "", ("Border management",)
+    )
+    assert second.error == f"{titles_only}:row 2: no text in column 'text'"
+    no_labels = tmp_path / "nolabels.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Police officers trained."]}), no_labels)
+    (doc,) = read_documents([no_labels])
+    assert doc.labels is None and doc.error is None
+    neither = tmp_path / "neither.parquet"
+    pq.write_table(pa.table({"id": ["a"], "body": ["Police officers trained."]}), neither)
+    (doc,) = read_documents([neither])
+    assert doc.error == f"{neither}: no column 'text' (columns: id, body)"
+    (doc,) = read_documents([neither], Columns(text="body"))
+    assert doc.model_text == "Police officers trained."
+
+
+def test_csv_stray_quote_costs_one_row_and_names_its_line(tmp_path):
+    path = tmp_path / "docs.csv"
+    path.write_text(
+        "id,text,labels\n"
+        'a,"Observers watched\nthe count.",Elections\n'
+        'b,"Officers trained, and then,Policing\n'
+        "c,Judges met in Tirana.,Rule of law\n"
+        "d,Youth forum held.,Youth\n",
+        encoding="utf-8",
+    )
+    docs = list(read_documents([path]))
+    assert [doc.id for doc in docs] == ["a", f"{path}:4", "c", "d"]
+    assert docs[1].error == (
+        f"{path}:4: malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); "
+        "reading resumes on the next line"
+    )
+    assert docs[2].labels == ("Rule of law",) and docs[3].labels == ("Youth",)
+
+
+@given(st.lists(hostile.json_text | hostile.pages, min_size=1, max_size=4))
+@example(["Elect\nons"])  # a line break inside a label must not split its message
+def test_any_label_spelling_resolves_or_gives_one_line_per_unknown_label(spellings):
+    from classifier.taxonomy import default_taxonomy
+
+    doc = Document(id="x", text="t", labels=tuple(spellings), origin="docs.jsonl:1")
+    try:
+        resolve_labels([doc], default_taxonomy())
+    except UnknownLabelsError as exc:
+        assert all(line.startswith("docs.jsonl:1: unknown label '") and "\n" not in line for line in exc.lines)
