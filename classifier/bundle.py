@@ -103,11 +103,29 @@ class Model:
         ]
 
 
+def check_bundle_target(path: str | Path) -> None:
+    """Refuse a target that saving would destroy: an existing file, or a directory that is not a bundle.
+
+    Saving replaces the whole directory, so `--output ~/Documents` must fail, not empty the folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if (path / METADATA_FILE).is_file() or not any(path.iterdir()):
+            return
+        raise BundleError(
+            f"{path}: exists and is not a model bundle (no {METADATA_FILE}); saving would replace it: "
+            "choose a new or empty directory"
+        )
+    if path.exists() or path.is_symlink():
+        raise BundleError(f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory")
+
+
 def save_bundle(estimator, metadata: dict, path: str | Path) -> Path:
     """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact."""
     import numpy as np
 
     path = Path(path)
+    check_bundle_target(path)
     arrays, vocabularies = estimator.to_arrays()
     with atomic_directory(path) as tmp:
         np.savez_compressed(tmp / ARRAYS_FILE, **arrays)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from classifier import __version__
-from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
-from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.bundle import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
+from classifier.corpus import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
 from classifier.model import TopicClassifier, accept_labels, tune_thresholds
 from classifier.taxonomy import Taxonomy, default_taxonomy
@@ -73,6 +74,26 @@ def load_training_set(
     return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern))
 
 
+def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str = DEFAULT_GLOB) -> None:
+    """Refuse an output that is one of the inputs or holds one: saving the bundle would replace it.
+
+    Also refuses any existing file or non-bundle directory (see bundle.check_bundle_target).
+    """
+    target = Path(os.path.realpath(output))
+    named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
+    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, pattern) if kind not in ("missing", "stdin")]
+    for shown, path in named + found:
+        real = Path(os.path.realpath(path))
+        if real == target or target in real.parents:
+            raise TrainingDataError(
+                f"{output}: is or holds the input {shown}, which saving the bundle would replace; choose another output directory"
+            )
+    try:
+        check_bundle_target(output)
+    except BundleError as exc:
+        raise TrainingDataError(str(exc)) from None
+
+
 def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
     digest = hashlib.sha256()
     size = 0
@@ -112,6 +133,8 @@ def train(
 ) -> tuple[Model, dict]:
     """Fit a model on `inputs`; write the bundle to `output` if given. Returns the model and its metrics."""
     taxonomy = taxonomy or default_taxonomy()
+    if output is not None:
+        check_output(inputs, output, pattern)  # before hours of training, not after
     data = load_training_set(inputs, taxonomy, columns, pattern, on_warning)
     estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)

@@ -156,3 +156,13 @@ def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
     assert (bundle / "model.json").read_bytes() == before
     assert load_model(bundle).labels == shipped.labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_save_never_replaces_something_that_is_not_a_bundle(tmp_path, shipped):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not a model")
+    with pytest.raises(BundleError, match=r"photos: exists and is not a model bundle"):
+        save_bundle(shipped.estimator, shipped.metadata, folder)
+    assert (folder / "holiday.jpg").read_bytes() == b"\xff\xd8 not a model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]

@@ -194,6 +194,19 @@ def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
     assert [(row["id"], row["error"]) for row in rows] == [("a", ""), ("b", "")]
 
 
+def test_train_refuses_an_output_over_its_input_in_one_line(tmp_path):
+    data = tmp_path / "data" / "train.jsonl"
+    data.parent.mkdir()
+    data.write_text(TRAINING.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "data")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'data'}: is or holds the input {data}, which saving the bundle would replace; "
+        "choose another output directory\n"
+    )
+    assert data.read_text(encoding="utf-8") == TRAINING.read_text(encoding="utf-8")
+
+
 def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):
     data = tmp_path / "docs.csv"
     data.write_text("id,text\n1,Observers followed the vote count.\n", encoding="utf-8")
