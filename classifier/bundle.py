@@ -15,7 +15,7 @@ from pathlib import Path
 from classifier.paths import default_model_path
 from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
-from classifier.textio import atomic_directory
+from classifier.textio import atomic_directory, settle_directory
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -150,6 +150,7 @@ def runtime_versions() -> dict:
 def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Model:
     """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn."""
     path = Path(path) if path is not None else default_model_path()
+    settle_directory(path)  # a save killed mid-swap left the previous bundle beside `path`: put it back
     metadata = _read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
     if metadata["labels"] != taxonomy.labels:

@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -168,19 +169,88 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
 
 @contextlib.contextmanager
 def atomic_directory(path: str | Path):
-    """Build a directory beside `path`, then swap it into place; the old one survives any failure."""
+    """Build a directory beside `path`, then swap it into place; the old one survives any failure, or a kill.
+
+    The swap is two renames, old away and new in: no portable system call swaps two directories at
+    once. A kill between them leaves the old directory at `.NAME.old-PID` and nothing at `path`;
+    `settle_directory`, which every writer and every `load_model` runs first, puts it back. (Making
+    `path` a symlink to swap with one rename would close the gap too, but would turn a bundle into a
+    link, which wheels, Windows and `cp -r` handle badly.)
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    settle_directory(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent))
+    old = None
     try:
         yield tmp
-        old = None
+        _fsync_files(tmp)
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             os.replace(path, old)
         os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if old is not None and not os.path.lexists(path):
+            os.replace(old, path)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _fsync_directory(path.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def settle_directory(path: str | Path) -> None:
+    """Finish what a killed `atomic_directory` left beside `path`, if the process that left it is gone.
+
+    A previous directory moved aside (`.NAME.old-PID`) goes back to `path` when nothing is there; one
+    that was replaced, and a half-built new one (`.NAME.PID.*.tmp`), are removed.
+    """
+    path = Path(path)
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.(?:old-(?P<old>\d+)|(?P<tmp>\d+)\.[^./]+\.tmp)")
+    try:
+        entries = sorted(path.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = leftover.fullmatch(entry.name)
+        if match is None or _running(int(match["old"] or match["tmp"])):
+            continue
+        if match["old"] and not os.path.lexists(path):
+            with contextlib.suppress(OSError):
+                os.rename(entry, path)
+            continue  # restored, or left where it is: never delete the only copy
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists, under another user; or we cannot tell, so leave its files alone
+    return True
+
+
+def _fsync_files(folder: Path) -> None:
+    # Renaming makes the swap atomic for readers; fsync makes it so after a power cut too.
+    for entry in folder.iterdir():
+        if entry.is_file():
+            with open(entry, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_directory(folder)
+
+
+def _fsync_directory(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some systems (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,9 +1,14 @@
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import example, given
 
-from classifier.textio import InputError, decode_bytes, decode_head, read_text, read_text_head
+from classifier.textio import (
+    InputError, atomic_directory, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
+)
 
 import hostile
 
@@ -70,3 +75,52 @@ def test_a_cut_never_splits_a_character(tmp_path):
     path.write_bytes(("Ж" * 5000).encode("utf-8"))  # two bytes each: a byte limit would cut one in half
     assert read_text_head(path, 999) == ("Ж" * 999, True)
     assert read_text_head(path, 5000) == ("Ж" * 5000, False)
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_settle_puts_back_a_directory_left_aside_by_a_killed_swap(tmp_path):
+    pid = dead_pid()
+    old = tmp_path / f".bundle.old-{pid}"
+    old.mkdir()
+    (old / "model.json").write_text("previous", encoding="utf-8")
+    half_built = tmp_path / f".bundle.{pid}.x1y2.tmp"
+    half_built.mkdir()
+    settle_directory(tmp_path / "bundle")
+    assert (tmp_path / "bundle" / "model.json").read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_settle_removes_a_replaced_copy_and_leaves_running_processes_alone(tmp_path):
+    (tmp_path / "bundle").mkdir()
+    replaced = tmp_path / f".bundle.old-{dead_pid()}"
+    replaced.mkdir()
+    ours = tmp_path / f".bundle.{os.getpid()}.abcd.tmp"  # a save in progress in this very process
+    ours.mkdir()
+    (tmp_path / ".bundle.notes").mkdir()  # not a name atomic_directory makes
+    settle_directory(tmp_path / "bundle")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ours.name, ".bundle.notes", "bundle"]
+
+
+def test_a_failed_swap_puts_the_old_directory_back(tmp_path, monkeypatch):
+    target = tmp_path / "bundle"
+    target.mkdir()
+    (target / "model.json").write_text("previous", encoding="utf-8")
+    real_replace = os.replace
+
+    def failing_second_rename(src, dst):
+        if str(src).endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("os.replace", failing_second_rename)
+    with pytest.raises(OSError, match="No space left"):
+        with atomic_directory(target) as tmp:
+            (tmp / "model.json").write_text("new", encoding="utf-8")
+    assert (target / "model.json").read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]

@@ -70,3 +70,93 @@ def test_retraining_over_a_bundle_replaces_it(tmp_path):
     train([data], bundle, seed=2)
     assert json.loads((bundle / "model.json").read_text(encoding="utf-8"))["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "train.jsonl"]
+
+
+# Runs `classifier train` and SIGKILLs it at one moment of saving the bundle, named by KILL_AT.
+KILL_HOOK = r"""
+import os, shutil, signal, sys
+import numpy
+
+moment = os.environ["KILL_AT"]
+bundle = os.path.abspath(os.environ["BUNDLE"])
+
+
+def die():
+    sys.stderr.write(f"killed at {moment}\n")
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def half_written_arrays(file, **arrays):
+    with open(file, "wb") as handle:
+        handle.write(b"PK\x03\x04 half")
+    die()
+
+
+real_replace, real_rmtree = os.replace, shutil.rmtree
+
+
+def replace(src, dst):
+    if moment == "before-swap" and os.path.abspath(src) == bundle:
+        die()
+    if moment == "between-renames" and os.path.abspath(dst) == bundle:
+        die()
+    return real_replace(src, dst)
+
+
+def rmtree(path, *args, **kwargs):
+    if moment == "removing-old" and ".old-" in str(path):
+        die()
+    return real_rmtree(path, *args, **kwargs)
+
+
+if moment == "writing-arrays":
+    numpy.savez_compressed = half_written_arrays
+os.replace, shutil.rmtree = replace, rmtree
+from classifier.cli import main
+
+sys.argv[0] = "classifier"
+main()
+"""
+
+MOMENTS = ["writing-arrays", "before-swap", "between-renames", "removing-old", "after-2-seconds"]
+
+
+def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from classifier.bundle import load_model
+
+    from conftest import ROOT
+
+    data = small_corpus(tmp_path, rows=60)
+    previous = load_model(ROOT / "models" / "default").metadata["training_data"]["documents"]
+    runs = {}
+    for moment in MOMENTS:
+        bundle = tmp_path / moment / "bundle"
+        shutil.copytree(ROOT / "models" / "default", bundle)
+        env = {**os.environ, "KILL_AT": moment, "BUNDLE": str(bundle)}
+        command = [sys.executable, "-c", KILL_HOOK, "train", str(data), "--output", str(bundle), "--seed", "3"]
+        if moment == "after-2-seconds":
+            command = [sys.executable, "-m", "classifier", "train", str(data), "--output", str(bundle)]
+        runs[moment] = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    runs["after-2-seconds"].send_signal(signal.SIGKILL)
+    for moment, process in runs.items():
+        stderr = process.communicate(timeout=300)[1]
+        assert process.returncode == -signal.SIGKILL, (moment, stderr)
+        if moment != "after-2-seconds":
+            assert stderr.endswith(f"killed at {moment}\n"), stderr
+    # The window the fix closes: the old bundle moved aside, the new one not yet in place.
+    assert not (tmp_path / "between-renames" / "bundle").exists()
+
+    for moment in MOMENTS:
+        bundle = tmp_path / moment / "bundle"
+        documents = load_model(bundle).metadata["training_data"]["documents"]
+        # Killed once the new bundle was in place, the new one stays; otherwise the previous one is back.
+        assert documents == (60 if moment == "removing-old" else previous), moment
+        assert os.listdir(tmp_path / moment) == ["bundle"], moment  # and nothing left beside it
