@@ -59,8 +59,8 @@ def _parse_whole(number: int, line: bytes) -> JsonLine:
         return JsonLine(number, None, "invalid JSON: nested too deeply")
     except UnicodeDecodeError as exc:
         return JsonLine(number, None, f"invalid JSON: not UTF-8 ({exc.reason})")
-    except ValueError as exc:  # JSONDecodeError
-        return JsonLine(number, None, f"invalid JSON: {getattr(exc, 'msg', exc)}")
+    except json.JSONDecodeError as exc:
+        return JsonLine(number, None, f"invalid JSON: {exc.msg.removesuffix(' at')} at character {exc.pos + 1}")
     return _object_line(number, value, truncated=False)
 
 

@@ -119,7 +119,7 @@ sys.argv[0] = "classifier"
 main()
 """
 
-MOMENTS = ["writing-arrays", "before-swap", "between-renames", "removing-old", "after-2-seconds"]
+MOMENTS = ["writing-arrays", "before-swap", "between-renames", "removing-old", "from-outside"]
 
 
 def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
@@ -141,16 +141,23 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
         shutil.copytree(ROOT / "models" / "default", bundle)
         env = {**os.environ, "KILL_AT": moment, "BUNDLE": str(bundle)}
         command = [sys.executable, "-c", KILL_HOOK, "train", str(data), "--output", str(bundle), "--seed", "3"]
-        if moment == "after-2-seconds":
+        if moment == "from-outside":
             command = [sys.executable, "-m", "classifier", "train", str(data), "--output", str(bundle)]
         runs[moment] = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
-    runs["after-2-seconds"].send_signal(signal.SIGKILL)
+    # Another process kills the plain `classifier train` once its new bundle starts to appear. Where
+    # exactly the kill lands cannot be chosen from outside, so only the outcome below is checked.
+    outside = runs.pop("from-outside")
+    deadline = time.monotonic() + 300
+    while outside.poll() is None and time.monotonic() < deadline:
+        if any(p.name.startswith(".bundle.") for p in (tmp_path / "from-outside").iterdir()):
+            outside.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    outside.communicate(timeout=300)
     for moment, process in runs.items():
         stderr = process.communicate(timeout=300)[1]
         assert process.returncode == -signal.SIGKILL, (moment, stderr)
-        if moment != "after-2-seconds":
-            assert stderr.endswith(f"killed at {moment}\n"), stderr
+        assert stderr.endswith(f"killed at {moment}\n"), stderr
     # The window the fix closes: the old bundle moved aside, the new one not yet in place.
     assert not (tmp_path / "between-renames" / "bundle").exists()
 
@@ -158,5 +165,8 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
         bundle = tmp_path / moment / "bundle"
         documents = load_model(bundle).metadata["training_data"]["documents"]
         # Killed once the new bundle was in place, the new one stays; otherwise the previous one is back.
-        assert documents == (60 if moment == "removing-old" else previous), moment
+        if moment == "from-outside":
+            assert documents in (previous, 60)
+        else:
+            assert documents == (60 if moment == "removing-old" else previous), moment
         assert os.listdir(tmp_path / moment) == ["bundle"], moment  # and nothing left beside it
