@@ -13,6 +13,7 @@ CHUNK_BYTES = 1 << 16
 MAX_DEPTH = 100  # a document row is an object of strings and lists; deeper nesting is not a document
 _WHITESPACE = " \t\r\n"
 _STRING_RUN = re.compile(r'[^"\\\x00-\x1f]*')
+_NUMBER_CHARS = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _LITERALS = {"true": True, "false": False, "null": None, "NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
@@ -269,19 +270,19 @@ class _StreamingLine:
         return chr(code)  # a lone half stays, as json.loads leaves it; Document text replaces it
 
     def _number(self):
+        # Read on until the run of number characters ends: a read can stop inside "1.5e+16".
         while True:
-            match = _NUMBER.match(self.buffer, self.pos)
-            if match is None:
-                raise _LineError("invalid number")
-            if match.end() - self.pos > self.budget:
+            end = _NUMBER_CHARS.match(self.buffer, self.pos).end()
+            if end - self.pos > self.budget:
                 raise _LineError("number too long")
-            if match.end() < len(self.buffer) or not self._fill():
+            if end < len(self.buffer) or not self._fill():
                 break
-            match = None
+        match = _NUMBER.match(self.buffer, self.pos)
+        if match is None:
+            raise _LineError("invalid number")
         self._spend(match.end() - self.pos)
         self.pos = match.end()
-        text = match.group()
-        return float(text) if match.group(1) or match.group(2) else text
+        return float(match.group()) if match.group(1) or match.group(2) else match.group()
 
     def _literal(self):
         ahead = self._available(9)
