@@ -16,7 +16,7 @@ from classifier.card import CARD_FILE, render_card
 from classifier.paths import default_model_path
 from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
-from classifier.textio import atomic_directory
+from classifier.textio import atomic_directory, settle_directory
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -117,6 +117,23 @@ class Model:
         ]
 
 
+def check_bundle_target(path: str | Path) -> None:
+    """Refuse a target that saving would destroy: an existing file, or a directory that is not a bundle.
+
+    Saving replaces the whole directory, so `--output ~/Documents` must fail, not empty the folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if (path / METADATA_FILE).is_file() or not any(path.iterdir()):
+            return
+        raise BundleError(
+            f"{path}: exists and is not a model bundle (no {METADATA_FILE}); saving would replace it: "
+            "choose a new or empty directory"
+        )
+    if path.exists() or path.is_symlink():
+        raise BundleError(f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory")
+
+
 def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
     """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact.
 
@@ -125,6 +142,7 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
     import numpy as np
 
     path = Path(path)
+    check_bundle_target(path)
     arrays, vocabularies = estimator.to_arrays()
     extra_files = extra_files or {}
     with atomic_directory(path) as tmp:
@@ -158,6 +176,7 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
     (it never suggests them), for comparing an older model with a newer one.
     """
     path = Path(path) if path is not None else default_model_path()
+    settle_directory(path)  # a save killed mid-swap left the previous bundle beside `path`: put it back
     metadata = read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
     current = current_labels(metadata["labels"], taxonomy)

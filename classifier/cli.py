@@ -50,6 +50,18 @@ LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column
 GlobOption = Annotated[str, typer.Option("--glob", help="File name pattern for directory inputs.")]
 
 
+@app.callback()
+def _check_settings() -> None:
+    # Settings from the environment are checked before any command runs, so a bad value is a
+    # usage error (exit 2) instead of a failure halfway through reading the inputs.
+    from classifier.textio import SettingError, max_text_chars
+
+    try:
+        max_text_chars()
+    except SettingError as exc:
+        raise _fail(str(exc), code=2) from None
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     for line in str(message).splitlines() or [""]:
         typer.echo(f"error: {line}", err=True)
@@ -94,6 +106,8 @@ def suggest(
             failed += 1
             typer.echo(f"error: {doc.error}", err=True)
         else:
+            if doc.warning:
+                typer.echo(f"warning: {doc.warning}", err=True)
             documents.append(doc)
     if documents:
         proba = loaded.predict_proba_documents(documents)
@@ -219,6 +233,7 @@ def train(
         trained, metrics = train_model(
             data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base, min_examples=min_examples,
             columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
+            on_warning=lambda message: typer.echo(f"warning: {message}", err=True),
         )
     except (TrainingDataError, UnknownLabelsError, TaxonomyError, BundleError) as exc:
         raise _fail(str(exc)) from None
@@ -370,17 +385,21 @@ def pick(
 @app.command()
 def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
+    from classifier.corpus import cut_warning
     from classifier.release import parse_release
-    from classifier.textio import InputError, decode_bytes, read_text
+    from classifier.textio import InputError, decode_head, max_text_chars, read_text_head
 
     failed = 0
+    limit = max_text_chars()
     for page in pages:
         try:
-            text = decode_bytes(sys.stdin.buffer.read(), "<stdin>") if page == "-" else read_text(page)
+            text, cut = decode_head(sys.stdin.buffer, "<stdin>", limit) if page == "-" else read_text_head(page, limit)
         except InputError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed += 1
             continue
+        if cut:
+            typer.echo(f"warning: {cut_warning(page, limit)}", err=True)
         typer.echo(json.dumps({"path": page, **parse_release(text).to_dict()}, ensure_ascii=False))
     if failed:
         raise typer.Exit(1)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import fnmatch
 import glob as globlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.csvtable import read_csv_records
+from classifier.jsonl import read_json_lines
 from classifier.release import parse_release
 from classifier.taxonomy import Taxonomy, default_taxonomy
-from classifier.textio import InputError, decode_bytes, read_text
+from classifier.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
 
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"
 STDIN = "-"
+STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Document:
     labels: tuple[str, ...] | None = None
     origin: str = ""
     error: str | None = None
+    warning: str | None = None  # the document was read, but not whole (its text was cut at the limit)
 
     @property
     def model_text(self) -> str:
@@ -68,15 +72,22 @@ class Record:
     page: str | None = None
     row: dict | None = None
     error: str | None = None
+    warning: str | None = None
 
 
 def read_documents(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
+    max_chars: int | None = None,
 ) -> Iterator[Document]:
-    """Every document of every input, in order. A document that cannot be read is yielded with `error` set."""
-    for record in read_records(inputs, columns, pattern):
+    """Every document of every input, in order. A document that cannot be read is yielded with `error` set.
+
+    A file, standard input or table cell longer than `max_chars` characters (default: `max_text_chars()`,
+    set by CLASSIFIER_MAX_TEXT) is cut there and its document carries a `warning`; no more than that
+    is read into memory, however large the input.
+    """
+    for record in read_records(inputs, columns, pattern, max_chars):
         yield to_document(record, columns)
 
 
@@ -84,20 +95,32 @@ def read_records(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
+    max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
+    limit = max_chars or max_text_chars()
     for path, kind in expand_inputs(inputs, pattern):
         if kind == "missing":
             yield Record(str(path), str(path), error=f"{path}: no such file or directory")
         elif kind == "stdin":
-            yield Record(STDIN, STDIN, page=decode_bytes(sys.stdin.buffer.read(), "<stdin>"))
+            try:
+                text, cut = decode_head(sys.stdin.buffer, STDIN_NAME, limit)
+                yield Record(STDIN_NAME, STDIN_NAME, page=text, warning=cut_warning(STDIN_NAME, limit) if cut else None)
+            except InputError as exc:
+                yield Record(STDIN_NAME, STDIN_NAME, error=str(exc))
         elif kind == "text":
             try:
-                yield Record(str(path), str(path), page=read_text(path))
+                text, cut = read_text_head(path, limit)
+                yield Record(str(path), str(path), page=text, warning=cut_warning(path, limit) if cut else None)
             except InputError as exc:
                 yield Record(str(path), str(path), error=str(exc))
         else:
-            yield from _read_table(Path(path), kind, columns)
+            yield from _read_table(Path(path), kind, columns, limit)
+
+
+def cut_warning(origin, limit: int) -> str:
+    """The warning a document carries when its text was cut at `limit` characters."""
+    return f"{origin}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)"
 
 
 def to_document(record: Record, columns: Columns = Columns()) -> Document:
@@ -105,8 +128,8 @@ def to_document(record: Record, columns: Columns = Columns()) -> Document:
     if record.error:
         return _failed(record.origin, record.error, record.id)
     if record.row is not None:
-        return _from_row(record.row, record.id, record.origin, columns)
-    return _from_page(record.id, record.page or "", record.origin)
+        return _from_row(record.row, record.id, record.origin, columns, record.warning)
+    return _from_page(record.id, record.page or "", record.origin, warning=record.warning)
 
 
 def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
@@ -163,7 +186,9 @@ def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:
     return Document(id=doc_id or origin, origin=origin, error=message)
 
 
-def _from_page(doc_id: str, page: str, origin: str, title: str = "", labels: tuple[str, ...] | None = None) -> Document:
+def _from_page(
+    doc_id: str, page: str, origin: str, title: str = "", labels: tuple[str, ...] | None = None, warning: str | None = None
+) -> Document:
     release = parse_release(page, plain_title=not title)
     body = release.body
     if not (title or release.title) and not body.strip():
@@ -171,34 +196,51 @@ def _from_page(doc_id: str, page: str, origin: str, title: str = "", labels: tup
     if labels is None and (release.fields or release.unknown_fields):
         labels = release.fields + release.unknown_fields
     return Document(
-        id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin
+        id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin, warning=warning
     )
 
 
-def _read_table(path: Path, kind: str, columns: Columns) -> Iterator[Record]:
+def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator[Record]:
     try:
-        rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[kind](path, columns)
-        for origin, row in rows:
+        rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[kind](path, columns, limit)
+        for origin, row, cut in rows:
             if isinstance(row, str):
                 yield Record(origin, origin, error=row)
             else:
                 doc_id = row.get(columns.id)
-                yield Record(str(doc_id) if doc_id not in (None, "") else origin, origin, row=row)
+                doc_id = _valid_text(str(doc_id)) if doc_id not in (None, "") else origin
+                yield Record(doc_id, origin, row=row, warning=cut_warning(origin, limit) if cut else None)
     except InputError as exc:
         yield Record(str(path), str(path), error=str(exc))
 
 
-def _from_row(row: dict, doc_id: str, origin: str, columns: Columns) -> Document:
+def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: str | None = None) -> Document:
     title = row.get(columns.title)
-    title = title.strip() if isinstance(title, str) else ""
+    title = _valid_text(title.strip()) if isinstance(title, str) else ""
     text = row.get(columns.text)
-    text = text if isinstance(text, str) else ""
+    text = _valid_text(text) if isinstance(text, str) else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():
-        return _from_page(doc_id, text, origin, title=title, labels=labels)
+        return _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
     if title:
-        return Document(id=doc_id, title=title, labels=labels, origin=origin)
+        return Document(id=doc_id, title=title, labels=labels, origin=origin, warning=warning)
     return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(text: str) -> str:
+    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _loads(data: str | bytes):
+    """json.loads that keeps integers as their digits (no int() limit to hit) and fails only with ValueError."""
+    try:
+        return json.loads(data, parse_int=str)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _labels_value(value) -> tuple[str, ...] | None:
@@ -208,61 +250,57 @@ def _labels_value(value) -> tuple[str, ...] | None:
         value = value.strip()
         if value.startswith("["):
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
+                value = _loads(value)
+            except ValueError:
                 value = [value]
         else:
             value = [part for part in value.split(";")]
     try:
-        labels = tuple(str(label).strip() for label in value if str(label).strip())
+        labels = tuple(_valid_text(str(label).strip()) for label in value if str(label).strip())
     except TypeError:
         return None
     return labels
 
 
-def _jsonl_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        for number, raw in enumerate(handle, 1):
-            origin = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            try:
-                row = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield origin, f"{origin}: invalid JSON: {getattr(exc, 'msg', exc)}"
-                continue
-            if not isinstance(row, dict):
-                yield origin, f"{origin}: expected a JSON object, got {type(row).__name__}"
-                continue
-            yield origin, row
+# Each table reader yields (origin, row as a dict or an error message, whether a cell was cut).
+TableRows = Iterator[tuple[str, "dict | str", bool]]
 
 
-def _csv_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
-    csv.field_size_limit(2**31 - 1)
+def _open_binary(path: Path):
     try:
-        handle = open(path, newline="", encoding="utf-8-sig", errors="replace")
+        return open(path, "rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
+
+
+def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
+    with _open_binary(path) as handle:
+        for line in read_json_lines(handle, limit):
+            origin = f"{path}:{line.number}"
+            yield origin, f"{origin}: {line.error}" if line.error else line.value, line.truncated
+
+
+def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
+    with _open_binary(path) as handle:
+        records = read_csv_records(handle, limit)
+        header = next(records, None)
+        if header is None:
             raise InputError(f"{path}: empty file")
-        if columns.text not in reader.fieldnames and columns.title not in reader.fieldnames:
-            raise InputError(f"{path}: no column '{columns.text}' (columns: {', '.join(reader.fieldnames)})")
-        start = reader.line_num + 1
-        try:
-            for row in reader:
-                yield f"{path}:{start}", row
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            yield f"{path}:{start}", f"{path}:{start}: malformed CSV: {exc}"
+        names = header.cells
+        _check_columns(path, names, columns)
+        for record in records:
+            origin = f"{path}:{record.line}"
+            yield origin, f"{origin}: {record.error}" if record.error else dict(zip(names, record.cells)), record.truncated
 
 
-def _parquet_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | str]]:
+def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
+    if columns.text not in names and columns.title not in names:
+        raise InputError(f"{path}: no column '{columns.text}' (columns: {', '.join(one_line(name) for name in names)})")
+
+
+def _parquet_rows(path: Path, columns: Columns, limit: int) -> TableRows:
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -270,14 +308,29 @@ def _parquet_rows(path: Path, columns: Columns) -> Iterator[tuple[str, dict | st
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise InputError(f"{path}: not a readable Parquet file: {str(exc).splitlines()[0]}") from None
     names = parquet.schema_arrow.names
-    if columns.text not in names and columns.title not in names:
-        raise InputError(f"{path}: no column '{columns.text}' (columns: {', '.join(names)})")
+    _check_columns(path, names, columns)
     wanted = [c for c in (columns.id, columns.title, columns.text, columns.labels) if c in names]
     row_number = 0
-    for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
-        for row in batch.to_pylist():
-            row_number += 1
-            yield f"{path}:row {row_number}", row
+    try:
+        # Small batches: Arrow holds a batch's cells whole, so a few huge ones must not share it with thousands more.
+        for batch in parquet.iter_batches(columns=wanted, batch_size=256):
+            cut = [False] * batch.num_rows
+            arrays = []
+            for column in batch.columns:
+                if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                    # Cut in Arrow, before Python strings exist: a 50 MB cell never becomes a 50 MB str.
+                    too_long = pc.fill_null(pc.greater(pc.utf8_length(column), limit), False).to_pylist()
+                    if any(too_long):
+                        cut = [a or b for a, b in zip(cut, too_long)]
+                        column = pc.utf8_slice_codeunits(column, 0, limit)
+                arrays.append(column)
+            rows = pa.RecordBatch.from_arrays(arrays, names=batch.schema.names).to_pylist()
+            for row, was_cut in zip(rows, cut):
+                row_number += 1
+                yield f"{path}:row {row_number}", row, was_cut
+    except (OSError, pa.ArrowException) as exc:  # a file damaged after its footer: the rows read so far stand
+        origin = f"{path}:row {row_number + 1}"
+        yield origin, f"{origin}: unreadable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", False
 
 
 def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = None) -> list[tuple[str, ...]]:
@@ -291,7 +344,7 @@ def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = No
             label = taxonomy.resolve(spelling)
             if label is None:
                 problems.append(
-                    f"{doc.origin}: unknown label '{spelling}' (closest field: '{taxonomy.closest(spelling)}')"
+                    f"{doc.origin}: unknown label '{one_line(spelling)}' (closest field: '{taxonomy.closest(spelling)}')"
                 )
             elif label not in names:
                 names.append(label)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -18,28 +21,99 @@ _BOMS = (
 )
 
 
+# Documents longer than this are cut, so one huge file, line or cell cannot exhaust memory.
+# A long OSCE report is ~200,000 characters; a whole book ~1-3 million.
+DEFAULT_MAX_TEXT_CHARS = 2_000_000
+MAX_TEXT_ENV = "CLASSIFIER_MAX_TEXT"
+SNIFF_BYTES = 8192
+CHUNK_BYTES = 1 << 16
+
+
 class InputError(ValueError):
     """One input could not be read; the message is a single line naming it."""
 
 
+class SettingError(ValueError):
+    """An environment setting has a value the tool cannot use; the message names it."""
+
+
+def one_line(value: str, max_chars: int = 120) -> str:
+    """A value from the input shown inside a one-line message: line breaks escaped, long values shortened."""
+    value = value.replace("\r", "\\r").replace("\n", "\\n")
+    return value if len(value) <= max_chars else value[: max_chars - 3] + "..."
+
+
+def max_text_chars() -> int:
+    """The most characters read per document: CLASSIFIER_MAX_TEXT if set, else DEFAULT_MAX_TEXT_CHARS."""
+    value = os.environ.get(MAX_TEXT_ENV, "").strip()
+    if not value:
+        return DEFAULT_MAX_TEXT_CHARS
+    try:
+        limit = int(value.replace("_", ""))
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise SettingError(f"{MAX_TEXT_ENV}={value!r}: expected a positive whole number of characters")
+    return limit
+
+
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode by BOM, else UTF-8, else Windows-1252/Latin-1; refuse binary data."""
+    return decode_head(io.BytesIO(data), name)[0]
+
+
+def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
+    """The first `max_chars` characters of a byte stream, decoded as `decode_bytes` does, and whether more followed.
+
+    Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
+    """
+    head = _read_up_to(stream, SNIFF_BYTES)
+    raw = bytearray(head)  # every byte read so far, to decode again in the next encoding
     for bom, encoding in _BOMS:
-        if data.startswith(bom):
+        if head.startswith(bom):
             try:
-                return data.decode(encoding)
+                return _decode(raw, stream, encoding, max_chars)
             except UnicodeDecodeError as exc:
                 raise InputError(f"{name}: not valid {encoding} despite its byte-order mark ({exc.reason})") from None
-    if b"\x00" in data[:8192] or _control_ratio(data[:8192]) > 0.1:
+    if b"\x00" in head or _control_ratio(head) > 0.1:
         raise InputError(f"{name}: binary file, not text")
     try:
-        return data.decode("utf-8")
+        return _decode(raw, stream, "utf-8", max_chars)
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return _decode(raw, stream, "cp1252", max_chars)
     except UnicodeDecodeError:
-        return data.decode("latin-1")
+        return _decode(raw, stream, "latin-1", max_chars)
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    parts, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _decode(raw: bytearray, stream: BinaryIO, encoding: str, max_chars: int | None) -> tuple[str, bool]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    parts = [decoder.decode(bytes(raw))]
+    count = len(parts[0])
+    while max_chars is None or count <= max_chars:
+        chunk = stream.read(CHUNK_BYTES)
+        if not chunk:
+            parts.append(decoder.decode(b"", final=True))
+            break
+        raw += chunk
+        parts.append(decoder.decode(chunk))
+        count += len(parts[-1])
+    text = "".join(parts)
+    if max_chars is not None and len(text) > max_chars:
+        return text[:max_chars], True
+    return text, False
 
 
 def _control_ratio(data: bytes) -> float:
@@ -51,19 +125,28 @@ def _control_ratio(data: bytes) -> float:
 
 def read_text(path: str | Path) -> str:
     """A text file's contents, decoded; InputError (one line naming the file) when it cannot be."""
+    return read_text_head(path)[0]
+
+
+def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str, bool]:
+    """The first `max_chars` characters of a text file and whether it has more; reads no more than it keeps."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    text = decode_bytes(data, str(path))
+    try:
+        with handle:
+            text, truncated = decode_head(handle, str(path), max_chars)
+    except OSError as exc:  # e.g. a directory on systems where open() succeeds, or an I/O error mid-read
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not text.strip():
         raise InputError(f"{path}: empty file")
-    return text
+    return text, truncated
 
 
 @contextlib.contextmanager
@@ -86,19 +169,88 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
 
 @contextlib.contextmanager
 def atomic_directory(path: str | Path):
-    """Build a directory beside `path`, then swap it into place; the old one survives any failure."""
+    """Build a directory beside `path`, then swap it into place; the old one survives any failure, or a kill.
+
+    The swap is two renames, old away and new in: no portable system call swaps two directories at
+    once. A kill between them leaves the old directory at `.NAME.old-PID` and nothing at `path`;
+    `settle_directory`, which every writer and every `load_model` runs first, puts it back. (Making
+    `path` a symlink to swap with one rename would close the gap too, but would turn a bundle into a
+    link, which wheels, Windows and `cp -r` handle badly.)
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    settle_directory(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent))
+    old = None
     try:
         yield tmp
-        old = None
+        _fsync_files(tmp)
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             os.replace(path, old)
         os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if old is not None and not os.path.lexists(path):
+            os.replace(old, path)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _fsync_directory(path.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def settle_directory(path: str | Path) -> None:
+    """Finish what a killed `atomic_directory` left beside `path`, if the process that left it is gone.
+
+    A previous directory moved aside (`.NAME.old-PID`) goes back to `path` when nothing is there; one
+    that was replaced, and a half-built new one (`.NAME.PID.*.tmp`), are removed.
+    """
+    path = Path(path)
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.(?:old-(?P<old>\d+)|(?P<tmp>\d+)\.[^./]+\.tmp)")
+    try:
+        entries = sorted(path.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = leftover.fullmatch(entry.name)
+        if match is None or _running(int(match["old"] or match["tmp"])):
+            continue
+        if match["old"] and not os.path.lexists(path):
+            with contextlib.suppress(OSError):
+                os.rename(entry, path)
+            continue  # restored, or left where it is: never delete the only copy
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists, under another user; or we cannot tell, so leave its files alone
+    return True
+
+
+def _fsync_files(folder: Path) -> None:
+    # Renaming makes the swap atomic for readers; fsync makes it so after a power cut too.
+    for entry in folder.iterdir():
+        if entry.is_file():
+            with open(entry, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_directory(folder)
+
+
+def _fsync_directory(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some systems (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from classifier import __version__
-from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
-from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.bundle import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
+from classifier.corpus import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
 from classifier.keywords import keyword_document
 from classifier.model import TopicClassifier, accept_labels, tune_thresholds
@@ -41,13 +42,17 @@ def load_training_set(
     columns: Columns = Columns(),
     pattern: str = DEFAULT_GLOB,
     base_documents: Sequence[Document] = (),
+    on_warning: Callable[[str], None] | None = None,
 ) -> TrainingSet:
     """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
 
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
+    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
     documents, errors, unlabelled = list(base_documents), [], 0
     for doc in read_documents(inputs, columns, pattern):
+        if doc.warning and on_warning:
+            on_warning(doc.warning)
         if doc.error:
             errors.append(doc.error)
         elif doc.labels is None:
@@ -57,7 +62,10 @@ def load_training_set(
     if errors:
         raise TrainingDataError("\n".join(errors))
     if not documents:
-        raise TrainingDataError(f"no labelled documents in {', '.join(map(str, inputs))}")
+        raise TrainingDataError(
+            f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
+            "(another name: --labels-column), a page a 'Fields of work' block"
+        )
     merged = merge_documents(documents, resolve_labels(documents, taxonomy))
     documents, label_sets = merged.documents, merged.label_sets
     labels = taxonomy.labels
@@ -70,6 +78,26 @@ def load_training_set(
     if empty:
         raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
     return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern), merged)
+
+
+def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str = DEFAULT_GLOB) -> None:
+    """Refuse an output that is one of the inputs or holds one: saving the bundle would replace it.
+
+    Also refuses any existing file or non-bundle directory (see bundle.check_bundle_target).
+    """
+    target = Path(os.path.realpath(output))
+    named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
+    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, pattern) if kind not in ("missing", "stdin")]
+    for shown, path in named + found:
+        real = Path(os.path.realpath(path))
+        if real == target or target in real.parents:
+            raise TrainingDataError(
+                f"{output}: is or holds the input {shown}, which saving the bundle would replace; choose another output directory"
+            )
+    try:
+        check_bundle_target(output)
+    except BundleError as exc:
+        raise TrainingDataError(str(exc)) from None
 
 
 def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
@@ -107,13 +135,16 @@ def train(
     pattern: str = DEFAULT_GLOB,
     n_jobs: int | None = None,
     base: str | Path | None = None,
+    on_warning: Callable[[str], None] | None = None,
     **params,
 ) -> tuple[Model, dict]:
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
     `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
+    if output is not None:
+        check_output(inputs, output, pattern)  # before hours of training, not after
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
-    data = load_training_set(inputs, taxonomy, columns, pattern, base_documents)
+    data = load_training_set(inputs, taxonomy, columns, pattern, base_documents, on_warning)
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], pattern)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)

@@ -1,8 +1,20 @@
 """Shared paths and fixtures for the tests."""
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests run a fixed set of examples: same examples on every machine, no time limit per
+# example (CI machines are slow and shared), nothing stored between runs. HYPOTHESIS_PROFILE=thorough
+# searches longer and at random, to hunt for new failures locally.
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

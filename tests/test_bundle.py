@@ -187,3 +187,13 @@ def test_a_saved_bundle_carries_its_model_card(tmp_path, shipped):
     card = (tmp_path / "copy" / "MODEL.md").read_text(encoding="utf-8")
     assert card == render_card(json.loads((tmp_path / "copy" / "model.json").read_text()), "copy")
     assert "## Fields" in card and "## Changes against its base" in card
+
+
+def test_save_never_replaces_something_that_is_not_a_bundle(tmp_path, shipped):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not a model")
+    with pytest.raises(BundleError, match=r"photos: exists and is not a model bundle"):
+        save_bundle(shipped.estimator, shipped.metadata, folder)
+    assert (folder / "holiday.jpg").read_bytes() == b"\xff\xd8 not a model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]

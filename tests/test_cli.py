@@ -2,6 +2,7 @@ import csv
 import json
 import os
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -57,6 +58,26 @@ def test_suggest_bad_inputs_are_reported_and_others_still_processed(tmp_path):
         f"error: {tmp_path / 'binary.txt'}: binary file, not text",
     ]
     assert json.loads(result.stdout)["path"] == str(MEDIA)
+
+
+def test_text_beyond_the_limit_is_cut_with_a_warning_and_still_suggested(tmp_path, monkeypatch):
+    big = tmp_path / "big.txt"
+    big.write_text(EXAMPLE.read_text(encoding="utf-8") + "\nFiller paragraph about the count." * 20_000, encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "20000")
+    result = run("suggest", big, "--format", "json")
+    assert result.exit_code == 0
+    assert result.stderr == f"warning: {big}: text cut at 20,000 characters (the CLASSIFIER_MAX_TEXT limit)\n"
+    assert json.loads(result.stdout)["labels"][0] == "Elections"
+    parsed = run("parse", big)
+    assert parsed.exit_code == 0 and parsed.stderr.startswith(f"warning: {big}: text cut at 20,000")
+    assert len(json.loads(parsed.stdout)["body"]) < 20_000
+
+
+def test_a_bad_limit_setting_is_a_usage_error_before_anything_runs(monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "-5")
+    result = run("suggest", EXAMPLE)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "error: CLASSIFIER_MAX_TEXT='-5': expected a positive whole number of characters\n"
 
 
 def test_usage_error_exits_2():
@@ -158,6 +179,54 @@ def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
         f"error: {data}:3: unknown label 'Yuoth' (closest field: 'Youth')",
     ]
     assert not (tmp_path / "bundle").exists()
+
+
+def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
+    data = tmp_path / "docs.parquet"
+    pq.write_table(
+        pa.table({
+            "id": ["a", "b"],
+            "text": ["Observers followed the vote count.", "Police officers learned community policing."],
+            "labels": [["Elections", "Climate"], ["Policing", "Cyber crime"]],
+        }),
+        data,
+    )
+    result = run("train", data, "--output", tmp_path / "bundle")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {data}:row 1: unknown label 'Climate' (closest field: 'Environmental activities')",
+        f"error: {data}:row 2: unknown label 'Cyber crime' (closest field: 'Cyber/ICT Security')",
+    ]
+    assert not (tmp_path / "bundle").exists()
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", data, "--output", output)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(row["id"], row["error"]) for row in rows] == [("a", ""), ("b", "")]
+
+
+def test_train_refuses_an_output_over_its_input_in_one_line(tmp_path):
+    data = tmp_path / "data" / "train.jsonl"
+    data.parent.mkdir()
+    data.write_text(TRAINING.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "data")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {tmp_path / 'data'}: is or holds the input {data}, which saving the bundle would replace; "
+        "choose another output directory\n"
+    )
+    assert data.read_text(encoding="utf-8") == TRAINING.read_text(encoding="utf-8")
+
+
+def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):
+    data = tmp_path / "docs.csv"
+    data.write_text("id,text\n1,Observers followed the vote count.\n", encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "bundle")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: no labelled documents in {data}: a table needs a 'labels' column "
+        "(another name: --labels-column), a page a 'Fields of work' block\n"
+    )
 
 
 def test_parse_prints_what_the_model_reads(tmp_path):

@@ -1,12 +1,16 @@
+import io
 import json
 import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import example, given, strategies as st
 
-from classifier.corpus import Columns, UnknownLabelsError, read_documents, resolve_labels
+from classifier.corpus import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
+from classifier.textio import SettingError
 
+import hostile
 from conftest import FIXTURES
 
 
@@ -72,7 +76,7 @@ def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
     assert docs[0].labels == ("Elections",) and docs[0].model_text == "Vote count\nObservers watched the count."
     assert docs[1].error.startswith(f"{path}:2: invalid JSON")
     assert docs[2].labels == ()
-    assert docs[3].error == f"{path}:4: expected a JSON object, got list"
+    assert docs[3].error == f"{path}:4: expected a JSON object, got array"
     assert docs[4].labels is None and docs[4].error is None
 
 
@@ -141,3 +145,194 @@ def test_unknown_labels_are_listed_with_place_and_closest_field(tmp_path, taxono
         f"{path}:3: unknown label 'Polcing' (closest field: 'Policing')",
     ]
     assert resolve_labels(docs[1:2], taxonomy) == [("Environmental activities", "Cyber/ICT Security")]
+
+
+def assert_well_formed(docs, path):
+    """Every document is usable text, or an error of one line that names the input."""
+    for doc in docs:
+        if doc.error:
+            assert doc.error.startswith(str(path)) and "\n" not in doc.error, doc.error
+        else:
+            assert doc.model_text.strip()
+        for value in (doc.id, doc.model_text, *(doc.labels or ())):
+            value.encode("utf-8")  # no lone surrogates: the text can be written out
+
+
+def written(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@given(hostile.page_bytes)
+def test_any_text_file_gives_one_document_or_one_error(tmp_path_factory, data):
+    path = written(tmp_path_factory.mktemp("txt"), "page.txt", data)
+    docs = list(read_documents([path]))
+    assert len(docs) == 1
+    assert_well_formed(docs, path)
+
+
+@given(st.lists(hostile.jsonl_lines, max_size=6), st.sampled_from(["\n", "\r\n"]))
+@example(['{"id": "a", "text": "lone \\ud800 surrogate"}'], "\n")
+@example(["[" * 100_000, '{"text": "after the deep line"}'], "\n")
+@example(['{"id": ' + "7" * 5000 + ', "text": "an id too long for int()"}'], "\n")
+@example(['{"text": "x y", "labels": "' + "[" * 100_000 + '"}'], "\n")
+def test_any_jsonl_gives_one_row_per_non_blank_line(tmp_path_factory, lines, ending):
+    path = written(tmp_path_factory.mktemp("jsonl"), "docs.jsonl", ending.join(lines).encode("utf-8", "surrogatepass"))
+    docs = list(read_documents([path]))
+    numbers = [n for n, line in enumerate(path.read_bytes().split(b"\n"), 1) if line.strip()]
+    assert [doc.origin for doc in docs] == [f"{path}:{n}" for n in numbers]
+    assert_well_formed(docs, path)
+
+
+@given(hostile.csv_bodies)
+@example('"-\n"\n')  # a line break in a column name must not split the "no column" message
+@example('id,text,labels\na,some text,"' + "[" * 100_000 + '"\n')
+def test_any_csv_gives_documents_or_errors_naming_the_line(tmp_path_factory, body):
+    path = written(tmp_path_factory.mktemp("csv"), "docs.csv", body.encode("utf-8", "surrogatepass"))
+    assert_well_formed(list(read_documents([path])), path)
+
+
+parquet_columns = st.dictionaries(
+    st.sampled_from(["id", "title", "text", "labels", "other"]),
+    st.sampled_from([pa.string(), pa.int64(), pa.list_(pa.string()), pa.null(), pa.float64()]),
+    max_size=5,
+)
+
+
+@given(parquet_columns, st.data())
+def test_any_parquet_table_gives_documents_or_errors(tmp_path_factory, types, data):
+    values = {
+        pa.string(): hostile.pages | st.none(),
+        pa.int64(): st.integers(-(2**63), 2**63 - 1) | st.none(),
+        pa.list_(pa.string()): st.lists(hostile.pages | st.none(), max_size=3) | st.none(),
+        pa.null(): st.none(),
+        pa.float64(): st.floats() | st.none(),
+    }
+    rows = data.draw(st.integers(0, 4))
+    table = pa.table(
+        {name: pa.array([data.draw(values[kind]) for _ in range(rows)], type=kind) for name, kind in types.items()}
+    )
+    path = tmp_path_factory.mktemp("pq") / "docs.parquet"
+    pq.write_table(table, path)
+    docs = list(read_documents([path]))
+    assert_well_formed(docs, path)
+    if "text" in types or "title" in types:
+        assert len(docs) == rows
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_named_parquet_give_one_error(tmp_path_factory, data):
+    path = written(tmp_path_factory.mktemp("pq"), "docs.parquet", data)
+    (doc,) = read_documents([path])
+    assert doc.error and doc.error.startswith(f"{path}: ")
+
+
+@given(hostile.page_bytes)
+@example(b"\x89PNG\r\n\x1a\n\x00\x00")  # binary data on stdin is an error document, not an exception
+def test_any_stdin_gives_one_document_or_one_error(data):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+        docs = list(read_documents(["-"]))
+    assert len(docs) == 1
+    assert_well_formed(docs, "<stdin>")
+
+
+LONG_BODY = "Observers followed the vote count in every district of the country. " * 40  # 2,760 characters
+
+
+def test_every_reader_cuts_long_text_at_the_limit_and_says_so(tmp_path):
+    (tmp_path / "page.txt").write_text("Long report\n" + LONG_BODY, encoding="utf-8")
+    (tmp_path / "docs.jsonl").write_text(
+        json.dumps({"id": "j", "title": "Long", "text": LONG_BODY, "labels": ["Elections"]}) + "\n"
+        + json.dumps({"id": "short", "text": "A short one."}) + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "docs.csv").write_text(f'id,title,text,labels\nc,Long,"{LONG_BODY}",Elections\n', encoding="utf-8")
+    pq.write_table(pa.table({"id": ["p"], "title": ["Long"], "text": [LONG_BODY], "labels": [["Elections"]]}), tmp_path / "docs.parquet")
+    docs = {doc.id: doc for doc in read_documents(
+        [tmp_path / "page.txt", tmp_path / "docs.jsonl", tmp_path / "docs.csv", tmp_path / "docs.parquet"], max_chars=500
+    )}
+    assert docs["short"].warning is None and docs["short"].text == "A short one."
+    for doc_id, origin in [
+        (str(tmp_path / "page.txt"), tmp_path / "page.txt"),
+        ("j", f"{tmp_path / 'docs.jsonl'}:1"),
+        ("c", f"{tmp_path / 'docs.csv'}:2"),
+        ("p", f"{tmp_path / 'docs.parquet'}:row 1"),
+    ]:
+        doc = docs[doc_id]
+        assert doc.warning == f"{origin}: text cut at 500 characters (the CLASSIFIER_MAX_TEXT limit)"
+        assert LONG_BODY.startswith(doc.text) and 400 < len(doc.text) <= 500
+        assert doc.error is None
+    assert docs["j"].labels == docs["c"].labels == docs["p"].labels == ("Elections",)
+
+
+def test_stdin_is_cut_at_the_limit(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(LONG_BODY.encode("utf-16"))))
+    (doc,) = read_documents(["-"], max_chars=300)
+    assert doc.warning == "<stdin>: text cut at 300 characters (the CLASSIFIER_MAX_TEXT limit)"
+    assert LONG_BODY.startswith(doc.model_text.replace("\n", " ")[:200])
+
+
+def test_the_limit_comes_from_the_environment(monkeypatch, tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text(LONG_BODY, encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1_000")
+    (doc,) = read_documents([path])
+    assert len(doc.model_text) <= 1000 and doc.warning.endswith("cut at 1,000 characters (the CLASSIFIER_MAX_TEXT limit)")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "lots")
+    with pytest.raises(SettingError, match=r"^CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters$"):
+        list(read_documents([path]))
+
+
+
+def test_parquet_with_missing_columns(tmp_path):
+    titles_only = tmp_path / "titles.parquet"
+    pq.write_table(pa.table({"title": ["Border guards trained", None], "labels": [["Border management"], None]}), titles_only)
+    first, second = read_documents([titles_only])
+    # No id column: the row is its id; no text column: the title is the text.
+    assert (first.id, first.title, first.text, first.labels) == (
+        f"{titles_only}:row 1", "Border guards trained", "", ("Border management",)
+    )
+    assert second.error == f"{titles_only}:row 2: no text in column 'text'"
+    no_labels = tmp_path / "nolabels.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Police officers trained."]}), no_labels)
+    (doc,) = read_documents([no_labels])
+    assert doc.labels is None and doc.error is None
+    neither = tmp_path / "neither.parquet"
+    pq.write_table(pa.table({"id": ["a"], "body": ["Police officers trained."]}), neither)
+    (doc,) = read_documents([neither])
+    assert doc.error == f"{neither}: no column 'text' (columns: id, body)"
+    (doc,) = read_documents([neither], Columns(text="body"))
+    assert doc.model_text == "Police officers trained."
+
+
+def test_csv_stray_quote_costs_one_row_and_names_its_line(tmp_path):
+    path = tmp_path / "docs.csv"
+    path.write_text(
+        "id,text,labels\n"
+        'a,"Observers watched\nthe count.",Elections\n'
+        'b,"Officers trained, and then,Policing\n'
+        "c,Judges met in Tirana.,Rule of law\n"
+        "d,Youth forum held.,Youth\n",
+        encoding="utf-8",
+    )
+    docs = list(read_documents([path]))
+    assert [doc.id for doc in docs] == ["a", f"{path}:4", "c", "d"]
+    assert docs[1].error == (
+        f"{path}:4: malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); "
+        "reading resumes on the next line"
+    )
+    assert docs[2].labels == ("Rule of law",) and docs[3].labels == ("Youth",)
+
+
+@given(st.lists(hostile.json_text | hostile.pages, min_size=1, max_size=4))
+@example(["Elect\nons"])  # a line break inside a label must not split its message
+def test_any_label_spelling_resolves_or_gives_one_line_per_unknown_label(spellings):
+    from classifier.taxonomy import default_taxonomy
+
+    doc = Document(id="x", text="t", labels=tuple(spellings), origin="docs.jsonl:1")
+    try:
+        resolve_labels([doc], default_taxonomy())
+    except UnknownLabelsError as exc:
+        assert all(line.startswith("docs.jsonl:1: unknown label '") and "\n" not in line for line in exc.lines)

@@ -1,8 +1,11 @@
 import datetime as dt
 import re
 
+from hypothesis import example, given
+
 from classifier.release import parse_release
 
+import hostile
 from conftest import FIXTURES, SEED_ELECTIONS, SEED_UNTAGGED, needs_seeds
 
 
@@ -94,3 +97,16 @@ def test_to_dict_is_json_ready():
     d = parse_release((FIXTURES / "page_two_fields.txt").read_text(encoding="utf-8")).to_dict()
     assert d["date"] == "2013-05-14" and d["fields"] == ["Policing", "Youth"]
     assert re.match(r"^The OSCE office in Dushanbe", d["body"])
+
+
+@given(hostile.pages)
+@example("-\n-\n- Elections\n")  # menus and nothing else
+@example("Body without menus or a title line.")
+@example("-\r\nFields of work\r- Policing\nPress release\n\x00Title\n- Date: 31 February 2020\nText.")
+def test_any_text_parses_into_a_release(text):
+    release = parse_release(text)
+    assert isinstance(release.title, str) and isinstance(release.body, str)
+    assert "\n" not in release.title and "\x00" not in release.model_text
+    # Every body paragraph comes from the input, none from the menus skipped before it.
+    lines = {line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")}
+    assert set(release.body.split("\n")) <= lines | {""}

@@ -1,0 +1,100 @@
+import csv
+import io
+
+from hypothesis import given, strategies as st
+
+from classifier.csvtable import read_csv_records
+
+import hostile
+
+
+def records(text: str, max_chars: int = 10**6):
+    return list(read_csv_records(io.BytesIO(text.encode("utf-8")), max_chars))
+
+
+def written(rows, line_ending="\r\n", quoting=csv.QUOTE_MINIMAL) -> str:
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator=line_ending, quoting=quoting).writerows(rows)
+    return out.getvalue()
+
+
+cells = st.text(alphabet=st.sampled_from('ab ,;"\n\r\t-éЖ😀'), max_size=12)
+
+
+@given(st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(cells, min_size=n, max_size=n), min_size=1, max_size=6)),
+       st.sampled_from([("\r\n", csv.QUOTE_MINIMAL), ("\n", csv.QUOTE_ALL)]), st.integers(1, 8))
+def test_reads_back_what_csv_writer_wrote_with_cells_cut_at_the_limit(rows, style, limit):
+    # A row of one empty cell is written as an empty line, which CSV cannot tell from no row.
+    # (With "\n" endings csv.writer leaves a lone "\r" unquoted, so those rows are written fully quoted.)
+    rows = [row for row in rows if row != [""]]
+    text = written(rows, *style)
+    assert [r.cells for r in records(text)] == rows
+    cut = records(text, limit)
+    assert [r.cells for r in cut] == [[cell[:limit] for cell in row] for row in rows]
+    assert [r.truncated for r in cut] == [any(len(cell) > limit for cell in row) for row in rows]
+
+
+def test_line_numbers_count_the_lines_inside_quoted_cells():
+    text = 'id,text\r\na,"one\ntwo\r\nthree"\nb,plain\rc,"x"\n'
+    assert [(r.line, r.cells) for r in records(text)] == [
+        (1, ["id", "text"]), (2, ["a", "one\ntwo\r\nthree"]), (5, ["b", "plain"]), (6, ["c", "x"])
+    ]
+
+
+def test_a_stray_quote_costs_its_own_row_only():
+    text = (
+        "id,text,labels\n"
+        'a,"He said ""yes"" twice",Elections\n'
+        'b,"a quote that never closes,Policing\n'
+        "c,next row,Youth\n"
+        'd,"opens here\n'
+        'e,"and closes here",Youth\n'
+        "f,last,Youth\n"
+    )
+    result = [(r.line, r.cells[0] if r.cells else r.error) for r in records(text)][1:]
+    assert result == [
+        (2, "a"),
+        # The quote opened on line 3 closes on line 5, leaving a record of 2 cells.
+        (3, "malformed CSV: 2 cells where the header has 3 (a stray quote?); reading resumes on the next line"),
+        (4, "c"),
+        (5, "malformed CSV: text follows a closing quote (a stray quote?); reading resumes on the next line"),
+        (6, "e"),
+        (7, "f"),
+    ]
+
+
+def test_rows_with_too_few_or_too_many_cells_are_reported_on_their_line():
+    result = records("id,text\na,fine\nb\nc,x,extra\n")
+    assert [(r.line, r.error) for r in result[2:]] == [
+        (3, "malformed CSV: 1 cells where the header has 2"),
+        (4, "malformed CSV: 3 cells where the header has 2"),
+    ]
+
+
+def test_a_50_mb_cell_is_cut_while_it_is_read():
+    big = "Observers followed the count in every district. " * 1_100_000  # 53 MB
+    text = f'id,text,labels\na,"{big}",Elections\nb,small,Youth\n'
+    header, a, b = records(text, 1000)
+    assert a.cells == ["a", big[:1000], "Elections"] and a.truncated
+    assert b.cells == ["b", "small", "Youth"] and not b.truncated
+
+
+def test_a_quote_left_open_at_the_end_is_reported():
+    result = records('id,text\na,"never closed\nb,more\n')
+    assert [(r.line, r.error or r.cells) for r in result[1:]] == [
+        (2, "malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); reading resumes on the next line"),
+        (3, ["b", "more"]),
+    ]
+
+
+def test_byte_order_mark_and_blank_lines():
+    assert [r.cells for r in records("\ufeffid,text\n\n\r\na,b\n")] == [["id", "text"], ["a", "b"]]
+    assert records("") == []
+
+
+@given(hostile.csv_bodies, st.integers(1, 30))
+def test_any_text_gives_records_or_one_line_errors_and_terminates(body, limit):
+    for record in records(body, limit):
+        assert (record.cells is None) != (record.error is None)
+        assert record.error is None or "\n" not in record.error
+        assert all(len(cell) <= limit for cell in record.cells or ())
