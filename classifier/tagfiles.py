@@ -18,7 +18,7 @@ from pathlib import Path
 
 from classifier.textio import InputError, atomic_write
 
-COLUMNS = ("id", "labels", "scores", "error")
+COLUMNS = ("id", "labels", "scores", "error", "warning")
 FORMATS = ("jsonl", "csv", "parquet")
 
 
@@ -208,7 +208,7 @@ class ParquetTagFile(TagFile):
 
 
 def _csv_fields(row: dict) -> list[str]:
-    return [row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"]]
+    return [row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"], row["warning"]]
 
 
 def _csv_line(fields: list[str]) -> str:
@@ -233,5 +233,6 @@ def _arrow_schema():
             ("labels", pa.list_(pa.string())),
             ("scores", pa.map_(pa.string(), pa.float32())),
             ("error", pa.string()),
+            ("warning", pa.string()),
         ]
     )

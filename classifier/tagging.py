@@ -51,7 +51,8 @@ class ChunkResult:
 
 
 def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns()) -> list[dict]:
-    """One row per record: id, accepted labels, every label's score (best first), and the error if it failed."""
+    """One row per record: id, accepted labels, every label's score (best first), the error if it failed,
+    and the warning if its text was cut at the size limit."""
     import numpy as np
 
     documents = [to_document(record, columns) for record in records]
@@ -65,7 +66,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     rows, i = [], 0
     for doc in documents:
         if doc.error:
-            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error})
+            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or ""})
             continue
         ranked = order[i].tolist()
         rows.append(
@@ -74,6 +75,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
                 "labels": [labels[j] for j in ranked if accepted[i, j]],
                 "scores": {labels[j]: rounded[i][j] for j in ranked},
                 "error": "",
+                "warning": doc.warning or "",
             }
         )
         i += 1

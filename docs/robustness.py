@@ -69,7 +69,7 @@ class Result:
     def first_error(self) -> str:
         lines = self.stderr.strip().splitlines()
         # Timings ("0.4 s, 97 documents/s") would change the document on every run.
-        return re.sub(r", [\d.]+ s, [\d.]+ documents/s$", "", lines[0]) if lines else "(nothing on stderr)"
+        return re.sub(r", [\d.]+ s, [\d.]+ documents/s", "", lines[0]) if lines else "(nothing on stderr)"
 
     def json_rows(self) -> list[dict]:
         return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
@@ -471,6 +471,76 @@ def train_killed_from_outside(folder: Path) -> Outcome:
         f"killed (exit {process.returncode})" if killed else f"finished before the kill (exit {process.returncode})",
         previous_bundle_state(folder),
     )
+
+
+def tag_corpus(folder: Path, n: int = 200) -> Path:
+    write_jsonl(folder / "docs.jsonl", [{"id": r["id"], "title": r["title"], "text": r["text"]} for r in training_rows(n)])
+    return folder / "docs.jsonl"
+
+
+def tag_rows_state(folder: Path, n: int) -> str:
+    """Whether tags.jsonl holds every input document exactly once, in input order."""
+    rows = [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    ids = [row["id"] for row in rows]
+    expected = [r["id"] for r in training_rows(n)]
+    if ids == expected:
+        return f"nothing: all {n} documents once each, in input order"
+    missing, doubled = len(set(expected) - set(ids)), len(ids) - len(set(ids))
+    return f"**{missing} documents missing, {doubled} doubled**"
+
+
+def kill_when_rows(process: subprocess.Popen, output: Path, size: int, timeout: float = 120) -> bool:
+    """Signal `process` (its whole process group, as a terminal does) once `output` passes `size` bytes."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if output.exists() and output.stat().st_size > size:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@case("Crash safety", "tag killed with SIGKILL, then --resume")
+def tag_killed(folder: Path) -> Outcome:
+    tag_corpus(folder)
+    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hit = kill_when_rows(process, folder / "tags.jsonl", 20_000)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = len((folder / "tags.jsonl").read_text(encoding="utf-8").splitlines())
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume")
+    return Outcome(
+        "`tag` of 200 rows, SIGKILLed part way (chunks of 10), then the same command with `--resume`",
+        f"killed {'after' if hit else 'before'} its first rows, leaving whole rows only ({'a multiple of 10' if before % 10 == 0 else 'not a multiple of 10'}); "
+        + did(result),
+        tag_rows_state(folder, 200),
+    )
+
+
+@case("Crash safety", "tag interrupted with Ctrl-C, then --resume")
+def tag_interrupted(folder: Path) -> Outcome:
+    tag_corpus(folder)
+    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    kill_when_rows(process, folder / "tags.jsonl", 40_000)
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = process.communicate()[1]
+    first = Result(process.returncode, "", stderr)
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "2", "--resume")
+    return Outcome(
+        "`tag --jobs 2` of 200 rows, SIGINT to its process group (the command and its workers) part way, then `--resume`",
+        f"{did(first)}; then {did(result)}",
+        tag_rows_state(folder, 200),
+    )
+
+
+@case("Paths", "tag --output is one of its inputs")
+def tag_output_is_input(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    before = (folder / "docs.jsonl").read_bytes()
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "docs.jsonl", "--force")
+    kept = (folder / "docs.jsonl").read_bytes() == before
+    return Outcome("`tag docs.jsonl --output docs.jsonl --force`", did(result), "nothing: the input is untouched" if kept else "**the input**")
 
 
 # The document

@@ -46,7 +46,7 @@ def read_rows(path, fmt):
     if fmt == "csv":
         with open(path, newline="", encoding="utf-8") as handle:
             return [
-                {"id": r["id"], "labels": r["labels"].split(";") if r["labels"] else [], "scores": json.loads(r["scores"]), "error": r["error"]}
+                {**r, "labels": r["labels"].split(";") if r["labels"] else [], "scores": json.loads(r["scores"])}
                 for r in csv.DictReader(handle)
             ]
     import pyarrow.parquet as pq
@@ -180,6 +180,18 @@ def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
     with pytest.raises(InputError, match="the output is also an input"):
         tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", pattern="*.txt")
     assert table.read_bytes() == open(corpus[0], "rb").read()
+
+
+def test_text_cut_at_the_size_limit_is_tagged_with_a_warning(model, tmp_path, monkeypatch):
+    table = tmp_path / "long.jsonl"
+    text = "Election observers watched the vote count at polling stations. " * 50
+    table.write_text(json.dumps({"id": "long", "text": text}) + "\n" + json.dumps({"id": "short", "text": text[:200]}) + "\n", encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1000")
+    tag(model, [str(table)], tmp_path / "out.csv")
+    long, short = read_rows(tmp_path / "out.csv", "csv")
+    assert long["warning"] == f"{table}:1: text cut at 1,000 characters (the CLASSIFIER_MAX_TEXT limit)"
+    assert long["error"] == "" and long["labels"][0] == "Elections"
+    assert short["warning"] == ""
 
 
 def test_table_columns_can_be_renamed(model, tmp_path):
