@@ -20,6 +20,7 @@ import platform
 from pathlib import Path
 
 import numpy as np
+from report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -105,15 +106,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        text = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        start_mark, end_mark = "<!-- keywords:start -->", "<!-- keywords:end -->"
-        block = f"{start_mark}\n{table}\n{end_mark}"
-        if start_mark in text:
-            before, rest = text.split(start_mark, 1)
-            text = before + block + rest.split(end_mark, 1)[1]
-        else:
-            text = text + "\n" + block + "\n"
-        args.write.write_text(text, encoding="utf-8")
+        write_section(args.write, "keywords", table)
 
 
 if __name__ == "__main__":

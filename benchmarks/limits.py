@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import platform
@@ -19,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from report import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -188,15 +189,7 @@ def main() -> None:
     )
     print(table)
     if args.write:
-        text = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        start_mark, end_mark = "<!-- limits:start -->", "<!-- limits:end -->"
-        block = f"{start_mark}\n{table}\n{end_mark}"
-        if start_mark in text:
-            before, rest = text.split(start_mark, 1)
-            text = before + block + rest.split(end_mark, 1)[1]
-        else:
-            text = text + "\n" + block + "\n"
-        args.write.write_text(text, encoding="utf-8")
+        write_section(args.write, "limits", table)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,7 @@ def tag(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         if progress:
-            progress.close()
+            progress.close()  # ends the counter's line before the message; `finally` then has nothing to end
         typer.echo(f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True)
         raise typer.Exit(130) from None
     finally:
@@ -202,6 +202,7 @@ class _Progress:
     def close(self) -> None:
         if self.count:
             sys.stderr.write("\n")
+            self.count = 0
 
 
 @app.command()

@@ -1,5 +1,6 @@
-"""Shared paths and fixtures for the tests."""
+"""Shared paths, helpers and fixtures for the tests."""
 
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +23,16 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
 SEED_ELECTIONS = SEEDS / "004_e25e08ca74735e5d.txt"
 SEED_UNTAGGED = SEEDS / "000_249344e3ceadf321.txt"
+
+def training_records() -> list[dict]:
+    """The labelled corpus, one dict per item."""
+    return [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
 
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
 

@@ -8,25 +8,16 @@ from classifier.cli import app
 from classifier.comparison import compare_models, format_comparison
 from classifier.train import train
 
-from conftest import ROOT, TRAINING
+from conftest import ROOT, training_records, write_jsonl
 
 runner = CliRunner()
-
-
-def records():
-    return [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
     """A on 300 training records, B (worse) on 60 of them, and 200 later records to compare them on."""
     root = tmp_path_factory.mktemp("compare")
-    rows = records()
+    rows = training_records()
     train([write_jsonl(root / "a.jsonl", rows[:300])], root / "a")
     train([write_jsonl(root / "b.jsonl", rows[:60])], root / "b")
     return root / "a", root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])

@@ -10,24 +10,15 @@ from classifier.corpus import Document
 from classifier.retrain import TRAINING_FILE, merge_documents, read_base_documents
 from classifier.train import train
 
-from conftest import TRAINING
+from conftest import training_records, write_jsonl
 
 runner = CliRunner()
-
-
-def records():
-    return [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     root = tmp_path_factory.mktemp("retrain")
-    train([write_jsonl(root / "base.jsonl", records()[:120])], root / "base")
+    train([write_jsonl(root / "base.jsonl", training_records()[:120])], root / "base")
     return root / "base"
 
 
@@ -38,13 +29,13 @@ def stored_rows(bundle):
 def test_a_bundle_stores_the_documents_it_was_trained_on(base):
     documents, metadata = read_base_documents(base)
     assert len(documents) == metadata["training_data"]["documents"] == 120
-    first = records()[0]
+    first = training_records()[0]
     assert (documents[0].id, documents[0].title, documents[0].labels) == (first["id"], first["title"], tuple(first["labels"]))
     assert documents[0].origin == f"{base.parent / 'base.jsonl'}:1 (in {base})"
 
 
 def test_retraining_merges_duplicates_and_reports_conflicts_with_both_sources(base, tmp_path):
-    rows = records()
+    rows = training_records()
     same = rows[5]
     relabelled = {**rows[7], "id": "corrected-7", "labels": ["Human rights"]}
     assert rows[7]["labels"] != ["Human rights"]
@@ -104,6 +95,6 @@ def test_the_shipped_model_carries_the_training_corpus():
     from conftest import ROOT
 
     documents, metadata = read_base_documents(ROOT / "models" / "default")
-    rows = records()
+    rows = training_records()
     assert [d.id for d in documents] == [r["id"] for r in rows]
     assert [list(d.labels) for d in documents] == [r["labels"] for r in rows]

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 
-from conftest import FIXTURES, ROOT, TRAINING
+from conftest import FIXTURES, ROOT, TRAINING, write_jsonl
 
 runner = CliRunner()
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
@@ -32,11 +32,6 @@ def run(*args):
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.stderr
     return result
-
-
-def write_jsonl(path, rows):
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 def site_page_with_new_field(path):

@@ -214,16 +214,21 @@ def test_dask_cluster_writes_the_same_rows(model, corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
+def wait_for_output(process, output, size):
+    """Return once `output` passes `size` bytes, or the process has ended, or a minute has passed."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if output.exists() and output.stat().st_size > size:
+            return
+        time.sleep(0.005)
+
+
 def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     """kill -9 in the middle of a real `classifier tag`, then --resume."""
     output = tmp_path / "tags.jsonl"
     command = [sys.executable, "-m", "classifier", "tag", *corpus, "--output", str(output), "--chunk-size", "4", "--jobs", "1"]
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if output.exists() and output.stat().st_size > 5000:
-            break
-        time.sleep(0.005)
+    wait_for_output(process, output, 5000)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     partial = len(output.read_text(encoding="utf-8").splitlines())
@@ -247,16 +252,12 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
     output = tmp_path / "tags.jsonl"
     command = [sys.executable, "-m", "classifier", "tag", str(big), "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        # Some way in: both workers are past starting up, so none can print an import's traceback.
-        if output.exists() and output.stat().st_size > 25_000:
-            break
-        time.sleep(0.005)
+    # Some way in: both workers are past starting up, so none can print an import's traceback.
+    wait_for_output(process, output, 25_000)
     os.killpg(process.pid, signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
-    assert process.returncode == 130
-    assert "Traceback" not in stderr
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith(f"interrupted: {output} holds whole rows so far")
     partial = read_rows(output, "jsonl")
     assert 0 < len(partial) < len(expected)
