@@ -207,6 +207,7 @@ def evaluate(
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -216,20 +217,24 @@ def evaluate(
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.corpus import UnknownLabelsError
     from classifier.evaluation import evaluate_model, format_report
+    from classifier.report import ReportError
     from classifier.taxonomy import Taxonomy
     from classifier.train import TrainingDataError
 
     loaded = _load(model, taxonomy)
     try:
         metrics = evaluate_model(
-            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None, columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob
+            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None,
+            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob, report=report,
         )
-    except (TrainingDataError, UnknownLabelsError) as exc:
+    except (TrainingDataError, UnknownLabelsError, ReportError) as exc:
         raise _fail(str(exc)) from None
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         typer.echo(format_report(metrics))
+    if report is not None:
+        typer.echo(f"wrote {report}", err=True)
 
 
 @app.command()
