@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import string
+from functools import partial
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer, strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -15,9 +18,20 @@ from sklearn.utils.validation import check_is_fitted
 _CONSTANT_SCORE = 10.0
 
 
+# Bundles written before a parameter existed were trained without what it turns on.
+_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0}
+_PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
 def first_line(texts):
     """The title of each document: documents are passed as 'title\\nbody'."""
     return [text.split("\n", 1)[0] for text in texts]
+
+
+def char_input(text: str, stop_words=frozenset()) -> str:
+    """What the character n-grams are taken from: the words, lower case, accents stripped, stop words left out."""
+    words = strip_accents_unicode(text.lower()).split()
+    return " ".join(word for word in words if word.strip(_PUNCTUATION) not in stop_words)
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -28,7 +42,16 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     out-of-fold scores; from them each label learns a sigmoid calibration (Platt scaling)
     and the probability threshold that maximises its F1. The final linear models are then
     fitted on all the data. `predict_proba` returns calibrated per-label probabilities,
-    `predict` the labels whose probability reaches their threshold.
+    `predict` the labels whose probability reaches their threshold and at least `top_ratio`
+    of the document's best probability.
+
+    Features: word n-gram TF-IDF of the whole text, TF-IDF of the title (weight `title_weight`)
+    and character n-grams within words (weight `char_weight`), which match inflected forms
+    ("elections", "electoral") that a short training corpus has not seen as words.
+
+    `label_keywords` (one text per label, such as its name, keywords and description) is prior
+    knowledge about the labels: a label with fewer than `min_examples` positives gets its text as
+    one extra positive training example.
     """
 
     def __init__(
@@ -38,11 +61,16 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         stop_words="english",
         min_df=1,
         max_df=1.0,
-        title_weight=1.0,
+        title_weight=0.5,
+        char_ngram_range=(3, 5),
+        char_weight=1.0,
         C=0.5,
         class_weight="balanced",
         cv=5,
         ensure_one=True,
+        top_ratio=0.5,
+        label_keywords=None,
+        min_examples=20,
         random_state=0,
         n_jobs=None,
     ):
@@ -51,10 +79,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.max_df = max_df
         self.title_weight = title_weight
+        self.char_ngram_range = char_ngram_range
+        self.char_weight = char_weight
         self.C = C
         self.class_weight = class_weight
         self.cv = cv
         self.ensure_one = ensure_one
+        self.top_ratio = top_ratio
+        self.label_keywords = label_keywords
+        self.min_examples = min_examples
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -79,6 +112,18 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             )
             parts.append(("title", title))
             weights["title"] = float(self.title_weight)
+        if self.char_weight:
+            stop_words = frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
+            chars = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=tuple(self.char_ngram_range),
+                preprocessor=partial(char_input, stop_words=stop_words),
+                min_df=2,
+                sublinear_tf=True,
+                dtype=np.float32,
+            )
+            parts.append(("chars", chars))
+            weights["chars"] = float(self.char_weight)
         return FeatureUnion(parts, transformer_weights=weights)
 
     def fit(self, X, Y):
@@ -86,11 +131,12 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y, dtype=np.int8)
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
+        documents = self._keyword_documents(Y.shape[1])
         folds = self._folds(Y)
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_fold)(X, Y, train, test) for train, test in folds
+            delayed(self._fit_fold)(X, Y, train, test, documents) for train, test in folds
         )
         scores = np.zeros(Y.shape, dtype=np.float64)
         fold_of = np.full(len(X), -1, dtype=np.int32)
@@ -102,9 +148,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.cv_fold_ = fold_of
         self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
 
-        self.vectorizer_ = self._features()
-        features = self.vectorizer_.fit_transform(X)
-        self.coef_, self.intercept_ = self._fit_linear(features, Y)
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents)
         self.n_labels_ = Y.shape[1]
         self.classes_ = np.arange(Y.shape[1])
         return self
@@ -116,10 +160,28 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
-    def _fit_fold(self, X, Y, train, test):
+    def _keyword_documents(self, n_labels: int) -> list[str]:
+        if not self.label_keywords:
+            return [""] * n_labels
+        if len(self.label_keywords) != n_labels:
+            raise ValueError(f"label_keywords has {len(self.label_keywords)} entries for {n_labels} labels")
+        return [str(text or "") for text in self.label_keywords]
+
+    def _fit_with_keywords(self, X, Y, documents):
+        """Vectorizer and linear models; a label with few positives has its keyword document as one more."""
         vectorizer = self._features()
-        features = vectorizer.fit_transform([X[i] for i in train])
-        coef, intercept = self._fit_linear(features, Y[train])
+        vectorizer.fit(list(X) + [text for text in documents if text])
+        positives = Y.sum(axis=0)
+        extra = [j for j, text in enumerate(documents) if text and 0 < positives[j] < self.min_examples]
+        if extra:
+            rows = np.zeros((len(extra), Y.shape[1]), dtype=Y.dtype)
+            rows[np.arange(len(extra)), extra] = 1
+            X, Y = list(X) + [documents[j] for j in extra], np.vstack([Y, rows])
+        coef, intercept = self._fit_linear(vectorizer.transform(X), Y)
+        return vectorizer, coef, intercept
+
+    def _fit_fold(self, X, Y, train, test, documents):
+        vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents)
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
 
     def _fit_linear(self, features, Y):
@@ -153,7 +215,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
         """Rebuild a fitted model from `params` and the output of `to_arrays`."""
-        model = cls(**params)
+        model = cls(**{**_PARAMS_BEFORE_THEY_EXISTED, **params})
         model.vectorizer_ = model._features()
         for name, vectorizer in model._vectorizers().items():
             terms = vocabularies[name]
@@ -177,24 +239,48 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """For each document and each label, the terms that raised the label's score most.
 
         A term's weight is its exact share of the linear score: its TF-IDF value in the text times
-        the label's coefficient, summed over the body and title features. Only positive shares count.
+        the label's coefficient, summed over the body and title features. A character n-gram's share
+        goes to the words of the text it was taken from. Only positive shares count.
         """
-        features = self.vectorizer_.transform(_as_texts(X)).tocsr()
-        terms = [term for part in self._terms().values() for term in part]
+        texts = _as_texts(X)
+        features = self.vectorizer_.transform(texts).tocsr()
+        terms, char_columns = [], np.zeros(0, dtype=bool)
+        for name, part in self._terms().items():
+            terms.extend(part)
+            char_columns = np.r_[char_columns, np.full(len(part), name == "chars")]
         explanations = []
-        for i in range(features.shape[0]):
+        for i, text in enumerate(texts):
             start, end = features.indptr[i], features.indptr[i + 1]
             columns, values = features.indices[start:end], features.data[start:end]
             shares = self.coef_[:, columns] * values
+            words_of = self._words_of_char_ngrams(text) if char_columns[columns].any() else {}
             per_label = []
             for label_shares in shares:
                 by_term: dict[str, float] = {}
                 for column, share in zip(columns, label_shares):
-                    by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
+                    if char_columns[column]:
+                        holders = words_of.get(terms[column], {})
+                        total = sum(holders.values())
+                        for word, count in holders.items():
+                            by_term[word] = by_term.get(word, 0.0) + float(share) * count / total
+                    else:
+                        by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
                 ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
                 per_label.append([(term, round(weight, 4)) for term, weight in ranked[:top]])
             explanations.append(per_label)
         return explanations
+
+    def _words_of_char_ngrams(self, text: str) -> dict[str, dict[str, int]]:
+        """Each character n-gram of `text`, with the words it comes from and how often."""
+        chars = self._vectorizers()["chars"]
+        analyze = chars.build_analyzer()
+        holders: dict[str, dict[str, int]] = {}
+        for token in chars.preprocessor(text).split():
+            word = token.strip(_PUNCTUATION) or token
+            for gram in analyze(token):
+                counts = holders.setdefault(gram, {})
+                counts[word] = counts.get(word, 0) + 1
+        return holders
 
     def _terms(self) -> dict[str, list[str]]:
         """Each vectorizer's terms in column order; together they name every feature column."""
@@ -219,13 +305,18 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return self.accept(self.predict_proba(X))
 
     def accept(self, proba):
-        """0/1 matrix of the labels whose probability reaches their threshold (at least one per row if ensure_one)."""
-        return accept_labels(proba, self.thresholds_, self.ensure_one)
+        """0/1 matrix of the labels whose probability reaches their threshold and `top_ratio` of the row's best
+        (at least one per row if ensure_one)."""
+        return accept_labels(proba, self.thresholds_, self.ensure_one, self.top_ratio)
 
 
-def accept_labels(proba, thresholds, ensure_one=True):
-    """0/1 matrix of the labels at or above their threshold; with `ensure_one`, each row's best label at least."""
+def accept_labels(proba, thresholds, ensure_one=True, top_ratio=0.0):
+    """0/1 matrix of the labels at or above their threshold and at least `top_ratio` times the row's best
+    probability; with `ensure_one`, each row's best label at least."""
+    proba = np.asarray(proba)
     accepted = (proba >= thresholds).astype(np.int8)
+    if top_ratio and len(proba):
+        accepted &= (proba >= top_ratio * proba.max(axis=1, keepdims=True)).astype(np.int8)
     if ensure_one and len(proba):
         empty = accepted.sum(axis=1) == 0
         accepted[empty, np.argmax(proba[empty], axis=1)] = 1

@@ -13,6 +13,7 @@ from classifier import __version__
 from classifier.bundle import FORMAT_VERSION, Model, runtime_versions, save_bundle
 from classifier.corpus import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
+from classifier.keywords import keyword_document
 from classifier.model import TopicClassifier, accept_labels, tune_thresholds
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
@@ -82,7 +83,7 @@ def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: l
     for fold in np.unique(estimator.cv_fold_):
         inside = estimator.cv_fold_ == fold
         thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one)
+        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one, estimator.top_ratio)
     return evaluate(Y, proba, accepted, labels)
 
 
@@ -100,6 +101,7 @@ def train(
     """Fit a model on `inputs`; write the bundle to `output` if given. Returns the model and its metrics."""
     taxonomy = taxonomy or default_taxonomy()
     data = load_training_set(inputs, taxonomy, columns, pattern)
+    params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
     estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)
