@@ -217,6 +217,9 @@ def measure(systems, texts, Y, labels, split_sets) -> dict:
         tested = np.unique(np.concatenate([test for _, test in folds]))
         for name, (scores, accepted, trained, predicted, chosen) in pooled.items():
             metrics = evaluate(Y[tested], scores[tested], accepted[tested], labels)
+            # Kept per document, so that differences between systems can be given with their uncertainty.
+            (CACHE / split_name).mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(CACHE / split_name / f"{name}.npz", Y=Y[tested], scores=scores[tested], accepted=accepted[tested])
             results.setdefault(split_name, {})[name] = {
                 "micro_f1": metrics["micro"]["f1"],
                 "macro_f1": metrics["macro"]["f1"],
@@ -274,6 +277,7 @@ def markdown(results: dict, split_sets, n_items: int) -> str:
                 f"| {SYSTEMS[name]} | " + " | ".join(cells) + f" | {row['train_seconds']:.2f} | {row['docs_per_second']:,.0f} |"
             )
         lines.append("")
+        lines.extend(uncertainty_lines(split_name, rows))
         chosen = [f"{SYSTEMS[name]}: {_chosen_text(rows[name]['chosen'])}" for name in SYSTEMS if name in rows and any(rows[name]["chosen"])]
         if chosen:
             lines.append("Chosen on the validation fifth of each training part (limit, threshold, other settings):")
@@ -281,6 +285,53 @@ def markdown(results: dict, split_sets, n_items: int) -> str:
             lines.extend(f"- {text}" for text in chosen)
             lines.append("")
     return "\n".join(lines)
+
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def fast_metrics(Y, scores, accepted) -> np.ndarray:
+    """micro-F1, macro-F1 (a field with nothing true or suggested counts 0, as in evaluate) and P@1."""
+    true_pos = (Y & accepted).sum(axis=0)
+    false_pos = ((1 - Y) & accepted).sum(axis=0)
+    false_neg = (Y & (1 - accepted)).sum(axis=0)
+    micro = 2 * true_pos.sum() / max(2 * true_pos.sum() + false_pos.sum() + false_neg.sum(), 1)
+    denominator = 2 * true_pos + false_pos + false_neg
+    macro = np.mean(np.where(denominator > 0, 2 * true_pos / np.maximum(denominator, 1), 0.0))
+    labelled = Y.sum(axis=1) > 0
+    best = np.argmax(scores[labelled], axis=1)
+    p_at_1 = Y[labelled][np.arange(labelled.sum()), best].mean()
+    return np.array([micro, macro, p_at_1])
+
+
+def paired_bootstrap(ours: dict, peer: dict) -> list[tuple[float, float, float]]:
+    """(difference, 2.5th, 97.5th percentile) of ours minus peer for micro-F1, macro-F1 and P@1,
+    resampling the test documents with replacement (both systems on the same resample)."""
+    rng = np.random.default_rng(SEED)
+    Y = ours["Y"].astype(np.int64)
+    a_acc, b_acc = ours["accepted"].astype(np.int64), peer["accepted"].astype(np.int64)
+    observed = fast_metrics(Y, ours["scores"], a_acc) - fast_metrics(Y, peer["scores"], b_acc)
+    samples = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        rows = rng.integers(0, len(Y), len(Y))
+        samples.append(fast_metrics(Y[rows], ours["scores"][rows], a_acc[rows]) - fast_metrics(Y[rows], peer["scores"][rows], b_acc[rows]))
+    low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
+    return [(float(d), float(lo), float(hi)) for d, lo, hi in zip(observed, low, high)]
+
+
+def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
+    """Ours against the best peer on micro-F1, macro-F1 and P@1, with 95% paired bootstrap intervals."""
+    stored = {name: CACHE / split_name / f"{name}.npz" for name in rows}
+    if "ours" not in rows or not all(path.exists() for path in stored.values()):
+        return []
+    arrays = {name: dict(np.load(path)) for name, path in stored.items()}
+    lines = [f"Ours minus the best peer, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap resamples of the test documents:", ""]
+    for k, (key, title) in enumerate([("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("p@1", "P@1")]):
+        peer = max((name for name in rows if name != "ours"), key=lambda name: rows[name][key])
+        difference, low, high = paired_bootstrap(arrays["ours"], arrays[peer])[k]
+        lines.append(f"- {title}: {difference:+.3f} against {SYSTEMS[peer]} ({low:+.3f} to {high:+.3f})")
+    lines.append("")
+    return lines
 
 
 def _chosen_text(per_fold: list[dict]) -> str:
