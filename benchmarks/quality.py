@@ -258,7 +258,10 @@ def markdown(results: dict, split_sets, n_items: int) -> str:
         "fields (a field absent from a test set counts as 0 for every system alike). Training seconds: one "
         "fit on a training part (ours includes its internal 5-fold calibration; the peers' tuning runs are not "
         "counted); documents per second: suggestions for the test documents in one batch. "
-        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        "Ours, the baseline and standalone fastText (one thread, seeded) give the same numbers on every run; "
+        "Annif's fasttext (12 threads) and its ensemble (weights from `annif hyperopt`, whose search is not "
+        "seeded) do not, and the ensemble moves by several points between runs (see benchmarks/README.md).",
         "",
     ]
     for split_name, rows in results.items():
