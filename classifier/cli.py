@@ -266,6 +266,7 @@ def evaluate(
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -275,20 +276,24 @@ def evaluate(
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.corpus import UnknownLabelsError
     from classifier.evaluation import evaluate_model, format_report
+    from classifier.report import ReportError
     from classifier.taxonomy import Taxonomy
     from classifier.train import TrainingDataError
 
     loaded = _load(model, taxonomy)
     try:
         metrics = evaluate_model(
-            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None, columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob
+            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None,
+            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob, report=report,
         )
-    except (TrainingDataError, UnknownLabelsError) as exc:
+    except (TrainingDataError, UnknownLabelsError, ReportError) as exc:
         raise _fail(str(exc)) from None
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         typer.echo(format_report(metrics))
+    if report is not None:
+        typer.echo(f"wrote {report}", err=True)
 
 
 @app.command()
@@ -298,6 +303,7 @@ def compare(
     data: Annotated[list[str], typer.Argument(help="Labelled documents neither model was trained on.")],
     max_drop: Annotated[Optional[float], typer.Option("--max-drop", min=0.0, help="Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field with enough support).")] = None,
     min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
+    confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="A drop fails the gate only if B is below A in at least this share of bootstrap resamples of the documents; 0 fails on any drop.")] = 0.95,
     taxonomy: TaxonomyOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
     id_column: IdColumn = "id",
@@ -321,15 +327,19 @@ def compare(
         )
     except (BundleError, TaxonomyError, TrainingDataError, UnknownLabelsError) as exc:
         raise _fail(str(exc)) from None
-    regressions = comparison.regressions(max_drop, min_support) if max_drop is not None else []
+    drops = comparison.drops(max_drop, min_support, confidence) if max_drop is not None else []
+    regressions = [line for line, significant in drops if significant]
+    within_noise = [line for line, significant in drops if not significant]
     if format is OutputFormat.json:
-        typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions}, ensure_ascii=False))
+        typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions, "within_noise": within_noise}, ensure_ascii=False))
     else:
         typer.echo(format_comparison(comparison, min_support))
     for line in regressions:
         typer.echo(f"regression: {line}", err=True)
+    for line in within_noise:
+        typer.echo(f"within noise (not a regression): {line}", err=True)
     if max_drop is not None and not regressions:
-        typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support})", err=True)
+        typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support}, confidence {confidence})", err=True)
     if regressions:
         raise typer.Exit(3)
 

@@ -12,6 +12,11 @@ from classifier.evaluation import evaluate
 
 DEFAULT_MAX_DROP = 0.02
 DEFAULT_MIN_SUPPORT = 10
+# A drop is a regression only if B is below A in at least this share of bootstrap resamples of the
+# documents: on a held-out set of a few hundred documents, one document changing its fields moves a
+# field's F1 by several points, and a gate that fires on that is a gate people learn to ignore.
+DEFAULT_CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 2000
 
 
 def scores_in_columns(model, documents, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -37,26 +42,61 @@ class Comparison:
     b_fields: list[str]
     a_shared: dict = field(default_factory=dict)
     b_shared: dict = field(default_factory=dict)
+    # Per document: true fields and each model's accepted fields (columns `labels`), for the noise check.
+    Y: np.ndarray | None = None
+    accepted_a: np.ndarray | None = None
+    accepted_b: np.ndarray | None = None
 
     def status(self, label: str) -> str:
         in_a, in_b = label in self.a_fields, label in self.b_fields
         return "both" if in_a and in_b else "new" if in_b else "removed" if in_a else "neither"
 
-    def regressions(self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT) -> list[str]:
+    def regressions(
+        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+    ) -> list[str]:
+        """Where B's F1 is more than `max_drop` below A's and the drop is beyond noise (see `drops`)."""
+        return [line for line, significant in self.drops(max_drop, min_support, confidence) if significant]
+
+    def drops(
+        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+    ) -> list[tuple[str, bool]]:
         """Where B's F1 is more than `max_drop` below A's: micro over the shared fields, and each shared
-        field with at least `min_support` true documents. One line per regression; empty when none."""
+        field with at least `min_support` true documents. One line per drop, with whether it is beyond
+        noise: B's F1 is below A's in at least `confidence` of the paired bootstrap resamples of the
+        documents (a one-sided test; `confidence` 0 counts every drop)."""
         found = []
+        shared = [j for j, label in enumerate(self.labels) if self.status(label) == "both"]
+        candidates = []
         drop = self.a_shared["micro"]["f1"] - self.b_shared["micro"]["f1"]
         if drop > max_drop + 1e-9:
-            found.append(f"micro F1 over the fields both models know fell by {drop:.3f} (more than {max_drop})")
-        for label in self.labels:
+            candidates.append((f"micro F1 over the fields both models know fell by {drop:.3f} (more than {max_drop}", shared))
+        for j, label in enumerate(self.labels):
             a, b = self.a["per_label"][label], self.b["per_label"][label]
             if self.status(label) != "both" or a["support"] < min_support:
                 continue
             drop = a["f1"] - b["f1"]
             if drop > max_drop + 1e-9:
-                found.append(f"{label}: F1 fell by {drop:.3f} (more than {max_drop}; support {a['support']})")
+                candidates.append((f"{label}: F1 fell by {drop:.3f} (more than {max_drop}; support {a['support']}", [j]))
+        for text, columns in candidates:
+            if not confidence or self.Y is None:
+                found.append((text + ")", True))
+                continue
+            share = self._share_where_b_is_below(columns)
+            found.append((text + f"; B below A in {share:.0%} of {BOOTSTRAP_RESAMPLES} resamples)", share >= confidence))
         return found
+
+    def _share_where_b_is_below(self, columns: list[int]) -> float:
+        """Share of paired bootstrap resamples of the documents in which B's micro F1 over `columns` is below A's."""
+        Y = self.Y[:, columns].astype(bool)
+        weights = np.random.default_rng(0).multinomial(len(Y), np.full(len(Y), 1 / len(Y)), size=BOOTSTRAP_RESAMPLES)
+
+        def f1(accepted):
+            accepted = accepted[:, columns].astype(bool)
+            tp = weights @ (Y & accepted).sum(axis=1)
+            wrong = weights @ (Y ^ accepted).sum(axis=1)
+            return np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(len(weights)), where=(2 * tp + wrong) > 0)
+
+        return float(np.mean(f1(self.accepted_b) < f1(self.accepted_a) - 1e-12))
 
     def to_dict(self) -> dict:
         rows = {}
@@ -84,21 +124,29 @@ class Comparison:
 
 def compare(model_a, model_b, documents, Y: np.ndarray, labels: list[str]) -> Comparison:
     """Evaluate both models on `documents` with true fields `Y` (columns `labels`)."""
-    results = []
-    for model in (model_a, model_b):
-        proba, accepted = scores_in_columns(model, documents, labels)
-        results.append((proba, accepted))
-    shared = [j for j, label in enumerate(labels) if label in model_a.labels and label in model_b.labels]
+    pa, aa = scores_in_columns(model_a, documents, labels)
+    pb, ab = scores_in_columns(model_b, documents, labels)
+    return compare_outputs(Y, labels, (pa, aa, list(model_a.labels)), (pb, ab, list(model_b.labels)))
+
+
+def compare_outputs(Y: np.ndarray, labels: list[str], a: tuple, b: tuple) -> Comparison:
+    """The comparison of two models' outputs on the same documents: `a` and `b` are each (probabilities,
+    accepted fields, the fields the model knows), in the columns of `labels`."""
+    (pa, aa, a_fields), (pb, ab, b_fields) = a, b
+    Y = np.asarray(Y)
+    shared = [j for j, label in enumerate(labels) if label in a_fields and label in b_fields]
     shared_labels = [labels[j] for j in shared]
-    (pa, aa), (pb, ab) = results
     return Comparison(
         a=evaluate(Y, pa, aa, labels),
         b=evaluate(Y, pb, ab, labels),
         labels=labels,
-        a_fields=list(model_a.labels),
-        b_fields=list(model_b.labels),
+        a_fields=list(a_fields),
+        b_fields=list(b_fields),
         a_shared=evaluate(Y[:, shared], pa[:, shared], aa[:, shared], shared_labels),
         b_shared=evaluate(Y[:, shared], pb[:, shared], ab[:, shared], shared_labels),
+        Y=Y,
+        accepted_a=np.asarray(aa),
+        accepted_b=np.asarray(ab),
     )
 
 

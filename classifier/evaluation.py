@@ -29,15 +29,29 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     return result
 
 
-def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | None = None) -> dict:
-    """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables)."""
+def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | None = None, report=None) -> dict:
+    """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables).
+
+    With `report` (a path), also write the HTML evaluation report there (needs matplotlib).
+    """
     from classifier.corpus import DEFAULT_GLOB, Columns
     from classifier.taxonomy import default_taxonomy
     from classifier.train import load_training_set
 
+    if report is not None:
+        from classifier.report import require_matplotlib
+
+        require_matplotlib()
     data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), pattern or DEFAULT_GLOB)
     proba = model.predict_proba_documents(data.documents)
-    return evaluate(data.Y, proba, model.estimator.accept(proba), model.labels)
+    accepted = model.estimator.accept(proba)
+    metrics = evaluate(data.Y, proba, accepted, model.labels)
+    if report is not None:
+        from classifier.report import write_report
+
+        subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
+        write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
+    return metrics
 
 
 def ranking_metrics(Y_true, proba, k: int = 3) -> dict:
@@ -50,7 +64,7 @@ def ranking_metrics(Y_true, proba, k: int = 3) -> dict:
     order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
     hits = np.take_along_axis(Y_true, order, axis=1)
     n_true = Y_true.sum(axis=1)
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    discounts = 1.0 / np.log2(np.arange(2, order.shape[1] + 2))  # fewer than k columns when there are fewer labels
     dcg = (hits * discounts).sum(axis=1)
     ideal = np.array([discounts[: min(n, k)].sum() for n in n_true])
     return {

@@ -1,10 +1,13 @@
 """Field keywords as evidence: zero-shot scoring for fields without examples, extra examples for rare ones.
 
 Each field in taxonomy.yaml has a name, a description and keywords. Written together they make one
-"keyword document" per field. A field with no training examples is scored by the cosine between a
-text's TF-IDF vector and its keyword document's (zero-shot); the cosine is turned into a probability by
-one sigmoid fitted on the fields that do have examples, so it is calibrated on real data. A field with
-fewer than `min_examples` examples gets its keyword document as one extra training example.
+"keyword document" per field. A field with no training examples is scored zero-shot by its keyword
+margin: the cosine between a text's TF-IDF vector and the field's keyword document, minus the text's
+highest cosine with any other field's keyword document. The margin is positive only where the field's
+keyword document is the nearest, so a text that is close to every keyword document (as character
+n-grams make most texts) does not take every zero-shot field. It is turned into a probability by one
+sigmoid fitted on the margins of the fields that do have examples, so it is calibrated on real data.
+A field with fewer than `min_examples` examples gets its keyword document as one extra training example.
 """
 
 from __future__ import annotations
@@ -61,12 +64,23 @@ def prototypes(vectorizer, documents: list[str]) -> np.ndarray:
     return dense
 
 
-def zero_shot_calibration(features, protos: np.ndarray, Y: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
-    """(slope, intercept, threshold) mapping a keyword cosine to a probability, fitted on the labels in `reference`.
+def keyword_margins(features, protos: np.ndarray) -> np.ndarray:
+    """Per text and label: the cosine with the label's keyword document minus the text's highest cosine
+    with another label's (positive where the label's keyword document is the nearest; 0 on a tie)."""
+    cosines = np.asarray(features @ protos.T, dtype=np.float64)
+    if cosines.shape[1] < 2:
+        return cosines
+    ranked = np.sort(cosines, axis=1)
+    best, second = ranked[:, -1:], ranked[:, -2:-1]
+    return cosines - np.where(cosines >= best, second, best)
 
-    The pairs (cosine of document i with label j's keyword document, whether i carries j) of every
-    reference label are pooled into one logistic fit; the threshold is the F1-best one on the same pairs,
-    never below ZERO_SHOT_MIN_THRESHOLD.
+
+def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
+    """(slope, intercept, threshold) mapping a keyword margin to a probability, fitted on the labels in `reference`.
+
+    The pairs (margin of document i for label j, whether i carries j) of every reference label are
+    pooled into one logistic fit; the threshold is the F1-best one on the same pairs, never below
+    ZERO_SHOT_MIN_THRESHOLD.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -75,12 +89,12 @@ def zero_shot_calibration(features, protos: np.ndarray, Y: np.ndarray, reference
     columns = np.flatnonzero(reference)
     if len(columns) == 0:
         return 1.0, 0.0, 1.0
-    cosines = np.asarray(features @ protos[columns].T).ravel()
+    scores = np.asarray(margins)[:, columns].ravel()
     truth = np.asarray(Y)[:, columns].ravel()
     if truth.min() == truth.max():
         return 1.0, 0.0, 1.0
-    fit = LogisticRegression(C=1e4).fit(cosines.reshape(-1, 1), truth)
+    fit = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), truth)
     slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
-    proba = 1.0 / (1.0 + np.exp(-(slope * cosines + intercept)))
+    proba = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
     threshold = max(_best_f1_threshold(truth, proba), ZERO_SHOT_MIN_THRESHOLD)
     return slope, intercept, float(threshold)

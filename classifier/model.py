@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+import string
+from functools import partial
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer, strip_accents_unicode
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.keywords import keyword_documents, label_roles, prototypes, with_keyword_examples, zero_shot_calibration
+from classifier.keywords import (
+    keyword_documents,
+    keyword_margins,
+    label_roles,
+    prototypes,
+    with_keyword_examples,
+    zero_shot_calibration,
+)
 
 # A label seen in no (or every) training document gets a constant score this far from the boundary.
 _CONSTANT_SCORE = 10.0
 
 
+# Bundles written before a parameter existed were trained without what it turns on.
+_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0}
+_PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
 def first_line(texts):
     """The title of each document: documents are passed as 'title\\nbody'."""
     return [text.split("\n", 1)[0] for text in texts]
+
+
+def char_input(text: str, stop_words=frozenset()) -> str:
+    """What the character n-grams are taken from: the words, lower case, accents stripped, stop words left out."""
+    words = strip_accents_unicode(text.lower()).split()
+    return " ".join(word for word in words if word.strip(_PUNCTUATION) not in stop_words)
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -30,7 +51,12 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     out-of-fold scores; from them each label learns a sigmoid calibration (Platt scaling)
     and the probability threshold that maximises its F1. The final linear models are then
     fitted on all the data. `predict_proba` returns calibrated per-label probabilities,
-    `predict` the labels whose probability reaches their threshold.
+    `predict` the labels whose probability reaches their threshold and at least `top_ratio`
+    of the document's best probability.
+
+    Features: word n-gram TF-IDF of the whole text, TF-IDF of the title (weight `title_weight`)
+    and character n-grams within words (weight `char_weight`), which match inflected forms
+    ("elections", "electoral") that a short training corpus has not seen as words.
 
     `label_keywords` (one text per label: name, keywords, description) is prior knowledge about the
     labels: a label without positives is scored zero-shot from its text, and a label with fewer than
@@ -44,29 +70,35 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         stop_words="english",
         min_df=1,
         max_df=1.0,
-        title_weight=1.0,
+        title_weight=0.5,
+        char_ngram_range=(3, 5),
+        char_weight=1.0,
         C=0.5,
         class_weight="balanced",
         cv=5,
         ensure_one=True,
-        random_state=0,
-        n_jobs=None,
+        top_ratio=0.5,
         label_keywords=None,
         min_examples=20,
+        random_state=0,
+        n_jobs=None,
     ):
         self.ngram_range = ngram_range
         self.stop_words = stop_words
         self.min_df = min_df
         self.max_df = max_df
         self.title_weight = title_weight
+        self.char_ngram_range = char_ngram_range
+        self.char_weight = char_weight
         self.C = C
         self.class_weight = class_weight
         self.cv = cv
         self.ensure_one = ensure_one
-        self.random_state = random_state
-        self.n_jobs = n_jobs
+        self.top_ratio = top_ratio
         self.label_keywords = label_keywords
         self.min_examples = min_examples
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _features(self):
         words = TfidfVectorizer(
@@ -89,6 +121,18 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             )
             parts.append(("title", title))
             weights["title"] = float(self.title_weight)
+        if self.char_weight:
+            stop_words = frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
+            chars = TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=tuple(self.char_ngram_range),
+                preprocessor=partial(char_input, stop_words=stop_words),
+                min_df=2,
+                sublinear_tf=True,
+                dtype=np.float32,
+            )
+            parts.append(("chars", chars))
+            weights["chars"] = float(self.char_weight)
         return FeatureUnion(parts, transformer_weights=weights)
 
     def fit(self, X, Y):
@@ -115,6 +159,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
 
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, low)
+        self.prototypes_ = None
         if zero_shot.any():
             self._score_from_keywords(X, Y, documents, zero_shot)
         self.zero_shot_, self.low_confidence_ = zero_shot, low
@@ -132,19 +177,22 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return vectorizer, coef, intercept
 
     def _score_from_keywords(self, X, Y, documents, zero_shot):
-        """Zero-shot labels score the cosine with their keyword document, calibrated on the other labels."""
+        """Zero-shot labels score their keyword margin (see classifier.keywords), calibrated on the other labels.
+        Their coefficients are their keyword documents' vectors, which is what `explain` reads."""
         protos = prototypes(self.vectorizer_, documents)
         has_document = np.array([bool(text) for text in documents])
         positives = Y.sum(axis=0)
         reference = (positives >= self.min_examples) & has_document
         if not reference.any():
             reference = (positives > 0) & has_document
-        slope, intercept, threshold = zero_shot_calibration(self.vectorizer_.transform(X), protos, Y, reference)
+        margins = keyword_margins(self.vectorizer_.transform(X), protos)
+        slope, intercept, threshold = zero_shot_calibration(margins, Y, reference)
         for j in np.flatnonzero(zero_shot):
             self.coef_[j] = protos[j]
             self.intercept_[j] = 0.0
             self.calibration_[j] = (slope, intercept)
             self.thresholds_[j] = threshold
+        self.prototypes_ = protos
 
     def _folds(self, Y):
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -183,12 +231,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         }
         for name, vectorizer in self._vectorizers().items():
             arrays[f"idf_{name}"] = vectorizer.idf_
+        if getattr(self, "prototypes_", None) is not None:
+            arrays["prototypes"] = self.prototypes_
+            arrays["zero_shot"] = np.asarray(self.zero_shot_, dtype=bool)
         return arrays, self._terms()
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
         """Rebuild a fitted model from `params` and the output of `to_arrays`."""
-        model = cls(**params)
+        model = cls(**{**_PARAMS_BEFORE_THEY_EXISTED, **params})
         model.vectorizer_ = model._features()
         for name, vectorizer in model._vectorizers().items():
             terms = vocabularies[name]
@@ -200,9 +251,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         model.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
         model.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+        model.prototypes_ = None
+        if "prototypes" in arrays:
+            model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
+            model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
         n_features = sum(len(terms) for terms in vocabularies.values())
         n_labels = len(model.intercept_)
         if model.coef_.shape != (n_labels, n_features) or model.calibration_.shape != (n_labels, 2) or model.thresholds_.shape != (n_labels,):
+            raise ValueError("array shapes do not fit together")
+        if model.prototypes_ is not None and (model.prototypes_.shape != model.coef_.shape or model.zero_shot_.shape != (n_labels,)):
             raise ValueError("array shapes do not fit together")
         model.n_labels_ = n_labels
         model.classes_ = np.arange(n_labels)
@@ -212,24 +269,48 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """For each document and each label, the terms that raised the label's score most.
 
         A term's weight is its exact share of the linear score: its TF-IDF value in the text times
-        the label's coefficient, summed over the body and title features. Only positive shares count.
+        the label's coefficient, summed over the body and title features. A character n-gram's share
+        goes to the words of the text it was taken from. Only positive shares count.
         """
-        features = self.vectorizer_.transform(_as_texts(X)).tocsr()
-        terms = [term for part in self._terms().values() for term in part]
+        texts = _as_texts(X)
+        features = self.vectorizer_.transform(texts).tocsr()
+        terms, char_columns = [], np.zeros(0, dtype=bool)
+        for name, part in self._terms().items():
+            terms.extend(part)
+            char_columns = np.r_[char_columns, np.full(len(part), name == "chars")]
         explanations = []
-        for i in range(features.shape[0]):
+        for i, text in enumerate(texts):
             start, end = features.indptr[i], features.indptr[i + 1]
             columns, values = features.indices[start:end], features.data[start:end]
             shares = self.coef_[:, columns] * values
+            words_of = self._words_of_char_ngrams(text) if char_columns[columns].any() else {}
             per_label = []
             for label_shares in shares:
                 by_term: dict[str, float] = {}
                 for column, share in zip(columns, label_shares):
-                    by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
+                    if char_columns[column]:
+                        holders = words_of.get(terms[column], {})
+                        total = sum(holders.values())
+                        for word, count in holders.items():
+                            by_term[word] = by_term.get(word, 0.0) + float(share) * count / total
+                    else:
+                        by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
                 ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
                 per_label.append([(term, round(weight, 4)) for term, weight in ranked[:top]])
             explanations.append(per_label)
         return explanations
+
+    def _words_of_char_ngrams(self, text: str) -> dict[str, dict[str, int]]:
+        """Each character n-gram of `text`, with the words it comes from and how often."""
+        chars = self._vectorizers()["chars"]
+        analyze = chars.build_analyzer()
+        holders: dict[str, dict[str, int]] = {}
+        for token in chars.preprocessor(text).split():
+            word = token.strip(_PUNCTUATION) or token
+            for gram in analyze(token):
+                counts = holders.setdefault(gram, {})
+                counts[word] = counts.get(word, 0) + 1
+        return holders
 
     def _terms(self) -> dict[str, list[str]]:
         """Each vectorizer's terms in column order; together they name every feature column."""
@@ -243,8 +324,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return {name: part[-1] if hasattr(part, "steps") else part for name, part in parts.items()}
 
     def decision_function(self, X):
+        """Linear score of each label; a zero-shot label's is its keyword margin."""
         check_is_fitted(self, "coef_")
-        return _decision(self.vectorizer_.transform(_as_texts(X)), self.coef_, self.intercept_)
+        features = self.vectorizer_.transform(_as_texts(X))
+        scores = _decision(features, self.coef_, self.intercept_)
+        if getattr(self, "prototypes_", None) is not None:
+            scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
+        return scores
 
     def predict_proba(self, X):
         """Calibrated probability of each label, shape (n_samples, n_labels)."""
@@ -254,16 +340,25 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return self.accept(self.predict_proba(X))
 
     def accept(self, proba):
-        """0/1 matrix of the labels whose probability reaches their threshold (at least one per row if ensure_one)."""
-        return accept_labels(proba, self.thresholds_, self.ensure_one)
+        """0/1 matrix of the labels whose probability reaches their threshold and `top_ratio` of the row's best
+        (at least one per row if ensure_one: the best label that is not zero-shot)."""
+        zero_shot = getattr(self, "zero_shot_", None)
+        fallback = None if zero_shot is None or not zero_shot.any() else ~zero_shot
+        return accept_labels(proba, self.thresholds_, self.ensure_one, self.top_ratio, fallback)
 
 
-def accept_labels(proba, thresholds, ensure_one=True):
-    """0/1 matrix of the labels at or above their threshold; with `ensure_one`, each row's best label at least."""
+def accept_labels(proba, thresholds, ensure_one=True, top_ratio=0.0, fallback=None):
+    """0/1 matrix of the labels at or above their threshold and at least `top_ratio` times the row's best
+    probability; with `ensure_one`, a row with none gets its best label, among the `fallback` ones if given
+    (a zero-shot label's borrowed calibration is not trusted to win by default)."""
+    proba = np.asarray(proba)
     accepted = (proba >= thresholds).astype(np.int8)
+    if top_ratio and len(proba):
+        accepted &= (proba >= top_ratio * proba.max(axis=1, keepdims=True)).astype(np.int8)
     if ensure_one and len(proba):
         empty = accepted.sum(axis=1) == 0
-        accepted[empty, np.argmax(proba[empty], axis=1)] = 1
+        candidates = proba[empty] if fallback is None else np.where(fallback, proba[empty], -1.0)
+        accepted[empty, np.argmax(candidates, axis=1)] = 1
     return accepted
 
 

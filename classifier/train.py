@@ -121,7 +121,7 @@ def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: l
     for fold in np.unique(estimator.cv_fold_):
         inside = estimator.cv_fold_ == fold
         thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one)
+        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one, estimator.top_ratio)
     return evaluate(Y, proba, accepted, labels)
 
 

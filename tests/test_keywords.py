@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from classifier.keywords import keyword_document, keyword_documents, label_roles, with_keyword_examples
+from classifier.keywords import keyword_document, keyword_documents, keyword_margins, label_roles, with_keyword_examples
 from classifier.model import TopicClassifier
 
 from conftest import TRAINING
@@ -86,3 +86,24 @@ def test_fields_with_few_examples_are_trained_with_their_keywords(taxonomy):
     rare = [j for j in range(len(counts)) if 0 < counts[j] < 20]
     changed = [j for j in rare if not np.allclose(flagged.coef_[j], plain.coef_[j])]
     assert changed == rare
+
+
+def test_keyword_margins_are_positive_only_for_the_nearest_keyword_document():
+    protos = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.8, 0.0]])
+    features = np.array([[0.9, 0.1, 0.0], [0.0, 0.0, 1.0]])
+    margins = keyword_margins(features, protos)
+    # First text: cosines 0.9, 0.1, 0.62; the first label leads the next best by 0.28.
+    assert margins[0].tolist() == pytest.approx([0.28, -0.8, -0.28])
+    # A text near none of them ties at 0 everywhere: no label is ahead.
+    assert margins[1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_field_accepted_by_default_is_a_trained_one_not_the_zero_shot_one(hidden_elections):
+    """A text on which no field reaches its threshold gets its best trained field, not the zero-shot one,
+    even where the zero-shot field's borrowed probability is the highest."""
+    model, j = hidden_elections
+    proba = np.full((1, model.n_labels_), 0.01)
+    proba[0, j], proba[0, (j + 1) % model.n_labels_] = 0.45, 0.02
+    assert model.thresholds_[j] > 0.45
+    accepted = model.accept(proba)
+    assert accepted[0].tolist() == [int(k == (j + 1) % model.n_labels_) for k in range(model.n_labels_)]

@@ -102,3 +102,51 @@ def test_explanations_name_terms_of_the_text_that_raise_the_score(small_corpus, 
     top_term = evidence[0][0]
     without = text.lower().replace(top_term, " ")
     assert model.decision_function([without])[0, elections] < model.decision_function([text])[0, elections]
+
+
+def test_explanations_credit_character_ngrams_to_the_words_they_come_from(small_corpus, taxonomy):
+    texts, Y = small_corpus
+    with_chars = TopicClassifier().fit(texts, Y)
+    words_only = TopicClassifier(char_weight=0).fit(texts, Y)
+    text = "Electoral observers watched the vote counting"
+    elections = taxonomy.labels.index("Elections")
+    (per_label,) = with_chars.explain([text], top=10)
+    (words_per_label,) = words_only.explain([text], top=10)
+    terms = dict(per_label[elections])
+    # Whole words only, never fragments such as "ctor"; and the character n-grams add to them.
+    assert set(terms) <= set(text.lower().split()) | {"vote counting"}
+    assert sum(terms.values()) > sum(weight for _, weight in words_per_label[elections])
+
+
+def test_top_ratio_keeps_only_labels_near_the_best():
+    from classifier.model import accept_labels
+
+    proba = np.array([[0.9, 0.4, 0.5], [0.2, 0.1, 0.05]])
+    thresholds = np.array([0.3, 0.3, 0.3])
+    assert accept_labels(proba, thresholds, top_ratio=0.0).tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert accept_labels(proba, thresholds, top_ratio=0.5).tolist() == [[1, 0, 1], [1, 0, 0]]
+
+
+def test_label_keywords_give_a_rare_label_its_words(small_corpus, taxonomy):
+    texts, Y = small_corpus
+    education = taxonomy.labels.index("Education")
+    assert Y[:, education].sum() == 3  # rare here: its keyword document becomes a fourth example
+    keywords = [f"{label}\n" for label in taxonomy.labels]
+    keywords[education] = "Education\ncurriculum. schoolteachers. textbooks"
+    plain = TopicClassifier().fit(texts, Y)
+    informed = TopicClassifier(label_keywords=tuple(keywords)).fit(texts, Y)
+    text = ["A new curriculum and textbooks for schoolteachers"]
+    assert informed.predict_proba(text)[0, education] > 2 * plain.predict_proba(text)[0, education]
+    with pytest.raises(ValueError, match="label_keywords has 2 entries for 23 labels"):
+        TopicClassifier(label_keywords=("a", "b")).fit(texts, Y)
+
+
+def test_a_model_saved_before_char_ngrams_and_top_ratio_loads_without_them(small_corpus):
+    texts, Y = small_corpus
+    old = TopicClassifier(char_weight=0, top_ratio=0).fit(texts, Y)
+    arrays, vocabularies = old.to_arrays()
+    params = {k: v for k, v in old.get_params().items() if k not in ("char_weight", "top_ratio", "char_ngram_range")}
+    loaded = TopicClassifier.from_arrays(params, arrays, vocabularies)
+    assert loaded.char_weight == 0 and loaded.top_ratio == 0
+    np.testing.assert_allclose(loaded.predict_proba(texts[:20]), old.predict_proba(texts[:20]))
+    np.testing.assert_array_equal(loaded.predict(texts[:20]), old.predict(texts[:20]))

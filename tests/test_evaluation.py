@@ -1,0 +1,28 @@
+import numpy as np
+
+from classifier.evaluation import evaluate, ranking_metrics
+
+
+def test_ranking_metrics_by_hand():
+    Y = np.array([[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0]])
+    proba = np.array([[0.9, 0.8, 0.1, 0.7], [0.6, 0.5, 0.4, 0.3], [0.5, 0.5, 0.5, 0.5]])
+    metrics = ranking_metrics(Y, proba)
+    # The unlabelled third row is left out. Row 1: hits at ranks 1 and 3; row 2: a hit at rank 2.
+    ideal_two = 1 + 1 / np.log2(3)
+    assert metrics["p@1"] == 0.5 and metrics["r@3"] == 1.0
+    assert metrics["ndcg@3"] == round(((1 + 0.5) / ideal_two + (1 / np.log2(3)) / 1) / 2, 4)
+
+
+def test_ranking_metrics_with_fewer_labels_than_k():
+    Y = np.array([[1, 0], [0, 1]])
+    proba = np.array([[0.9, 0.1], [0.6, 0.4]])
+    assert ranking_metrics(Y, proba) == {"p@1": 0.5, "r@3": 1.0, "ndcg@3": round((1 + 1 / np.log2(3)) / 2, 4)}
+
+
+def test_evaluate_averages_and_per_label():
+    Y = np.array([[1, 0], [1, 1], [0, 1]])
+    accepted = np.array([[1, 0], [1, 0], [1, 1]])
+    metrics = evaluate(Y, Y * 0.8, accepted, ["A", "B"])
+    assert metrics["micro"] == {"precision": 0.75, "recall": 0.75, "f1": 0.75}
+    assert metrics["per_label"]["A"] == {"precision": 0.6667, "recall": 1.0, "f1": 0.8, "support": 2}
+    assert metrics["per_label"]["B"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
