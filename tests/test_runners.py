@@ -59,3 +59,23 @@ def test_dask_workers_get_the_shared_object_once(tmp_path):
     ) as cluster:
         results = list(map_ordered(square_all, Shared(log), CHUNKS, dask=cluster.scheduler_address))
     check(results, log)
+
+
+def worker_settings(shared, chunk):
+    import dask
+    from distributed import get_client
+
+    stealing = get_client().run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
+    return [(dask.config.get("distributed.worker.profile.enabled"), stealing)], os.getpid()
+
+
+def test_the_local_dask_cluster_runs_without_the_profiler_and_work_stealing(tmp_path):
+    """`--dask local` turns off what costs CPU and does nothing for our chunks; the caller's own
+    Dask configuration is left as it was."""
+    pytest.importorskip("distributed")
+    import dask
+
+    results = list(map_ordered(worker_settings, None, [[0], [1], [2]], jobs=2, dask="local"))
+    assert [settings for settings, _ in results] == [[(False, False)]] * 3
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+    assert dask.config.get("distributed.scheduler.work-stealing") is True
