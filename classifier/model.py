@@ -43,6 +43,51 @@ def char_input(text: str, stop_words=frozenset()) -> str:
     return " ".join(word for word in words if word.strip(_PUNCTUATION) not in stop_words)
 
 
+class CharNgramVectorizer(TfidfVectorizer):
+    """TfidfVectorizer(analyzer="char_wb") that looks each word's n-gram columns up once per process.
+
+    Character n-grams within words are taken word by word, and words repeat: a 1 KB text has about
+    2,000 n-grams but few words the process has not seen. Counting through a word -> columns cache gives
+    the same matrix as the plain vectorizer (a test checks they are equal) at a fraction of the time.
+    Fitting is scikit-learn's own; the cache is not pickled and is emptied when it grows past a limit.
+    """
+
+    _CACHE_LIMIT = 500_000
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        if not fixed_vocab or self.analyzer != "char_wb":
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        from scipy import sparse
+        from sklearn.utils._sparse import _align_api_if_sparse
+
+        vocabulary = self.vocabulary_
+        cache = self.__dict__.get("_columns_of_word")
+        if cache is None or len(cache) > self._CACHE_LIMIT:
+            cache = self.__dict__["_columns_of_word"] = {}
+        preprocess, decode, ngrams = self.build_preprocessor(), self.decode, self._char_wb_ngrams
+        columns, indptr = [], [0]
+        for document in raw_documents:
+            for word in preprocess(decode(document)).split():
+                found = cache.get(word)
+                if found is None:
+                    found = cache[word] = [vocabulary[gram] for gram in ngrams(word) if gram in vocabulary]
+                columns.extend(found)
+            indptr.append(len(columns))
+        index = np.int32 if len(columns) <= np.iinfo(np.int32).max else np.int64
+        X = sparse.csr_array(
+            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=index), np.asarray(indptr, dtype=index)),
+            shape=(len(indptr) - 1, len(vocabulary)),
+            dtype=self.dtype,
+        )
+        X.sum_duplicates()
+        return vocabulary, _align_api_if_sparse(X)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_columns_of_word", None)
+        return state
+
+
 class TopicClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label text classifier for a fixed label set.
 
@@ -123,7 +168,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             weights["title"] = float(self.title_weight)
         if self.char_weight:
             stop_words = frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
-            chars = TfidfVectorizer(
+            chars = CharNgramVectorizer(
                 analyzer="char_wb",
                 ngram_range=tuple(self.char_ngram_range),
                 preprocessor=partial(char_input, stop_words=stop_words),

@@ -7,7 +7,7 @@ from sklearn.model_selection import KFold, cross_validate
 
 from classifier.model import THRESHOLD_PRIOR, TopicClassifier, tune_thresholds
 
-from conftest import TRAINING
+from conftest import TRAINING, training_records
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,25 @@ def test_a_model_saved_before_char_ngrams_and_top_ratio_loads_without_them(small
     assert loaded.char_weight == 0 and loaded.top_ratio == 0
     np.testing.assert_allclose(loaded.predict_proba(texts[:20]), old.predict_proba(texts[:20]))
     np.testing.assert_array_equal(loaded.predict(texts[:20]), old.predict(texts[:20]))
+
+
+def test_the_cached_character_ngram_counts_equal_scikit_learns():
+    """CharNgramVectorizer counts through a word cache; its matrix must be the plain vectorizer's, cache
+    cold or warm, on real texts and on odd ones (accents, tabs, a word repeated, an empty text)."""
+    import pickle
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifier.model import CharNgramVectorizer, char_input
+
+    texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:200]]
+    odd = ["Zürich\tÉlections  élections ÉLECTIONS", "", "the the the", "co-operation, OSCE's (ODIHR) 2024!"]
+    params = dict(analyzer="char_wb", ngram_range=(3, 5), preprocessor=char_input, min_df=2, sublinear_tf=True, dtype=np.float32)
+    cached = CharNgramVectorizer(**params).fit(texts)
+    plain = TfidfVectorizer(**params).fit(texts)
+    assert cached.vocabulary_ == plain.vocabulary_
+    for batch in (texts[:50] + odd, texts[:50] + odd, texts[150:]):
+        expected, got = plain.transform(batch), cached.transform(batch)
+        assert got.shape == expected.shape and (got != expected).nnz == 0 and got.has_sorted_indices
+    assert cached.__dict__["_columns_of_word"]  # it did cache
+    assert "_columns_of_word" not in pickle.loads(pickle.dumps(cached)).__dict__
