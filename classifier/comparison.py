@@ -88,15 +88,25 @@ class Comparison:
     def _share_where_b_is_below(self, columns: list[int]) -> float:
         """Share of paired bootstrap resamples of the documents in which B's micro F1 over `columns` is below A's."""
         Y = self.Y[:, columns].astype(bool)
-        weights = np.random.default_rng(0).multinomial(len(Y), np.full(len(Y), 1 / len(Y)), size=BOOTSTRAP_RESAMPLES)
-
-        def f1(accepted):
+        hits, misses = [], []
+        for accepted in (self.accepted_a, self.accepted_b):
             accepted = accepted[:, columns].astype(bool)
-            tp = weights @ (Y & accepted).sum(axis=1)
-            wrong = weights @ (Y ^ accepted).sum(axis=1)
-            return np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(len(weights)), where=(2 * tp + wrong) > 0)
-
-        return float(np.mean(f1(self.accepted_b) < f1(self.accepted_a) - 1e-12))
+            hits.append((Y & accepted).sum(axis=1))
+            misses.append((Y ^ accepted).sum(axis=1))
+        rng = np.random.default_rng(0)
+        n = len(Y)
+        block = max(1, min(BOOTSTRAP_RESAMPLES, 10_000_000 // max(n, 1)))  # at most ~80 MB of indices at a time
+        below, done = 0, 0
+        while done < BOOTSTRAP_RESAMPLES:
+            size = min(block, BOOTSTRAP_RESAMPLES - done)
+            drawn = rng.integers(0, n, size=(size, n))  # each row: n documents drawn with replacement
+            f1 = []
+            for tp, wrong in zip(hits, misses):
+                tp, wrong = tp[drawn].sum(axis=1), wrong[drawn].sum(axis=1)
+                f1.append(np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(size), where=(2 * tp + wrong) > 0))
+            below += int(np.sum(f1[1] < f1[0] - 1e-12))
+            done += size
+        return below / BOOTSTRAP_RESAMPLES
 
     def to_dict(self) -> dict:
         rows = {}
