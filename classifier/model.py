@@ -8,10 +8,8 @@ from functools import partial
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer, strip_accents_unicode
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.keywords import (
@@ -251,6 +249,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
 
     def _fit_linear(self, features, Y):
+        from sklearn.svm import LinearSVC  # fitting only: loading and predicting never import it
+
         n_labels = Y.shape[1]
         coef = np.zeros((n_labels, features.shape[1]), dtype=np.float32)
         intercept = np.zeros(n_labels, dtype=np.float64)
@@ -422,6 +422,8 @@ def _platt(scores, y):
     positives = int(y.sum())
     if positives == 0 or positives == len(y):
         return (1.0, 0.0)
+    from sklearn.linear_model import LogisticRegression  # fitting only, like LinearSVC
+
     model = LogisticRegression(C=1e4)
     model.fit(scores.reshape(-1, 1), y)
     return (float(model.coef_[0, 0]), float(model.intercept_[0]))

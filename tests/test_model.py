@@ -172,3 +172,19 @@ def test_the_cached_character_ngram_counts_equal_scikit_learns():
         assert got.shape == expected.shape and (got != expected).nnz == 0 and got.has_sorted_indices
     assert cached.__dict__["_columns_of_word"]  # it did cache
     assert "_columns_of_word" not in pickle.loads(pickle.dumps(cached)).__dict__
+
+
+def test_suggesting_does_not_import_what_only_training_needs():
+    """Start-up time matters for `classifier suggest`: loading and predicting leave scikit-learn's SVM and
+    linear-model packages (fitting only) unimported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from classifier import load_model\n"
+        "load_model().suggest('Observers follow the parliamentary elections')\n"
+        "print(sorted(name for name in ('sklearn.svm', 'sklearn.linear_model') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
