@@ -1,7 +1,7 @@
 """Benchmark: cold `classifier suggest` against `import sklearn`, and training time on 2,000 records.
 
 Run from the repository root with the project installed:
-    python benchmarks/cli_and_training.py [--repeat 5] [--write benchmarks/README.md]
+    python benchmarks/cli_and_training.py [--repeat 7] [--write benchmarks/README.md]
 Numbers are medians of wall-clock seconds on this machine; compare the ratios, not the seconds.
 """
 
@@ -25,13 +25,16 @@ EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
 
 
-def wall(command: list[str], repeat: int) -> float:
-    times = []
+def wall(commands: list[list[str]], repeat: int) -> list[float]:
+    """Median wall-clock seconds of each command. The commands take turns, so a machine whose speed
+    drifts during the runs slows them alike and their ratio holds."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, runs in zip(commands, times):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            runs.append(time.perf_counter() - start)
+    return [statistics.median(runs) for runs in times]
 
 
 def training_records(n: int) -> list[dict]:
@@ -48,16 +51,15 @@ def training_records(n: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
 
     python = sys.executable
     cli = [python, "-m", "classifier", "suggest", str(EXAMPLE)]
-    wall(cli, 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
-    import_sklearn = wall([python, "-c", "import sklearn"], args.repeat)
-    suggest = wall(cli, args.repeat)
+    wall([cli], 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
+    import_sklearn, suggest = wall([[python, "-c", "import sklearn"], cli], args.repeat)
 
     from classifier.train import train
 
@@ -82,7 +84,7 @@ def main() -> None:
     table = "\n".join(
         [
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-            f"median of {args.repeat} runs.",
+            f"median of {args.repeat} runs, the floor and suggest taking turns.",
             "",
             "| what | time | ratio |",
             "| --- | --- | --- |",
