@@ -149,6 +149,18 @@ def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str,
     return text, truncated
 
 
+def _permissions(path: Path, default: int) -> int:
+    """The mode a replacement for `path` gets: the old one's if it exists, else what `open` would give
+    (`default` less the umask). The temporary files and folders we build in are private (0600, 0700)
+    until we set this."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return default & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None):
     """Write to a temporary file beside `path`, then rename it into place: never half-written."""
@@ -156,6 +168,7 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _permissions(path, 0o666))
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding, newline=newline) as handle:
             yield handle
             handle.flush()
@@ -183,6 +196,7 @@ def atomic_directory(path: str | Path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent))
     old = None
     try:
+        os.chmod(tmp, _permissions(path, 0o777))
         yield tmp
         _fsync_files(tmp)
         if path.exists():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 
 from classifier.textio import (
-    InputError, atomic_directory, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
+    InputError, atomic_directory, atomic_write, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
 )
 
 import hostile
@@ -124,3 +124,24 @@ def test_a_failed_swap_puts_the_old_directory_back(tmp_path, monkeypatch):
             (tmp / "model.json").write_text("new", encoding="utf-8")
     assert (target / "model.json").read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
+
+
+def test_atomic_writes_get_the_permissions_a_plain_write_would(tmp_path):
+    """The temporary file or folder is private while it is built; what lands at the path gets the umask's
+    mode when new, and keeps the old mode when it replaces a file."""
+    old_umask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "new.jsonl") as handle:
+            handle.write("{}\n")
+        with atomic_directory(tmp_path / "bundle") as folder:
+            (folder / "model.json").write_text("{}")
+        kept = tmp_path / "kept.csv"
+        kept.write_text("old")
+        os.chmod(kept, 0o640)
+        with atomic_write(kept) as handle:
+            handle.write("new")
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / "new.jsonl").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "bundle").stat().st_mode & 0o777 == 0o755
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text() == "new"
