@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -170,9 +170,7 @@ def main() -> None:
         lines.append(f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
                      f"{peak / 2**20:,.0f} MB |")
     table = "\n".join(lines)
-    print(table)
-    if args.write:
-        write_section(args.write, "batch", table)
+    publish(table, args.write, "batch")
 
 
 if __name__ == "__main__":

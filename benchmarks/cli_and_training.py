@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
@@ -91,9 +91,7 @@ def main() -> None:
             *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         ]
     )
-    print(table)
-    if args.write:
-        write_section(args.write, "cli_and_training", table)
+    publish(table, args.write, "cli_and_training")
 
 
 if __name__ == "__main__":

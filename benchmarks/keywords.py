@@ -20,7 +20,7 @@ import platform
 from pathlib import Path
 
 import numpy as np
-from report import write_section
+from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -104,9 +104,7 @@ def main() -> None:
         f"| {mean(3, 'top3'):.2f} | {mean(4, 'f1'):.2f} | {mean(5, 'f1'):.2f} |"
     )
     table = "\n".join(lines)
-    print(table)
-    if args.write:
-        write_section(args.write, "keywords", table)
+    publish(table, args.write, "keywords")
 
 
 if __name__ == "__main__":

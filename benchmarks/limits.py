@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import write_section
+from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -187,9 +187,7 @@ def main() -> None:
             *speed_rows,
         ]
     )
-    print(table)
-    if args.write:
-        write_section(args.write, "limits", table)
+    publish(table, args.write, "limits")
 
 
 if __name__ == "__main__":

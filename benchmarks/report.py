@@ -16,3 +16,10 @@ def write_section(path: Path, name: str, table: str) -> None:
     else:
         text = text + "\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def publish(table: str, path: Path | None, name: str) -> None:
+    """Print a benchmark's table, and write it into `path` (its `name` section) when one is given."""
+    print(table)
+    if path:
+        write_section(path, name, table)

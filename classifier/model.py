@@ -276,7 +276,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         }
         for name, vectorizer in self._vectorizers().items():
             arrays[f"idf_{name}"] = vectorizer.idf_
-        if getattr(self, "prototypes_", None) is not None:
+        if self.prototypes_ is not None:
             arrays["prototypes"] = self.prototypes_
             arrays["zero_shot"] = np.asarray(self.zero_shot_, dtype=bool)
         return arrays, self._terms()
@@ -297,6 +297,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         model.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
         model.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
         model.prototypes_ = None
+        model.zero_shot_ = np.zeros(len(model.intercept_), dtype=bool)
         if "prototypes" in arrays:
             model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
             model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
@@ -373,7 +374,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         features = self.vectorizer_.transform(_as_texts(X))
         scores = _decision(features, self.coef_, self.intercept_)
-        if getattr(self, "prototypes_", None) is not None:
+        if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
         return scores
 
@@ -387,8 +388,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def accept(self, proba):
         """0/1 matrix of the labels whose probability reaches their threshold and `top_ratio` of the row's best
         (at least one per row if ensure_one: the best label that is not zero-shot)."""
-        zero_shot = getattr(self, "zero_shot_", None)
-        fallback = None if zero_shot is None or not zero_shot.any() else ~zero_shot
+        fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
         return accept_labels(proba, self.thresholds_, self.ensure_one, self.top_ratio, fallback)
 
 
