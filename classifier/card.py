@@ -28,14 +28,23 @@ def _header(meta: dict, name: str) -> str:
         f"Suggests {len(meta['labels'])} OSCE fields of work. A TF-IDF and linear model, one calibrated "
         "linear SVM per field with a per-field threshold tuned by cross-validation.",
     ]
+    params = meta.get("params", {})
     if zero_shot or low:
         lines += [
             "",
             f"Fields suggested from their taxonomy keywords alone (zero-shot, no training examples): "
-            f"{_names(zero_shot)}. Fields with fewer than {meta.get('params', {}).get('min_examples', '?')} "
-            f"examples, trained with their keywords as extra evidence (low confidence): {_names(low)}.",
+            f"{_names(zero_shot)}. Fields with fewer than {params.get('min_examples', '?')} "
+            f"examples (low confidence): {_names(low)}.",
         ]
-    return "\n".join(lines)
+    # Bundles from before the setting existed gave the keywords to the low-confidence fields only.
+    lines += ["", _KEYWORD_EXAMPLES.get(params.get("keyword_examples", "rare"), "")]
+    return "\n".join(lines).rstrip()
+
+
+_KEYWORD_EXAMPLES = {
+    "all": "Each field with examples is also trained on its taxonomy keywords (name, keywords, description) as one extra example.",
+    "rare": "The low-confidence fields are also trained on their taxonomy keywords (name, keywords, description) as one extra example.",
+}
 
 
 def _data(meta: dict) -> str:
@@ -73,9 +82,14 @@ def _fields(meta: dict) -> str:
         "| field | examples | threshold | precision | recall | F1 | basis |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+    keyword_examples = meta.get("params", {}).get("keyword_examples", "rare")
     for label in meta["labels"]:
         m = per_label.get(label, {})
-        basis = "keywords only (zero-shot)" if label in zero_shot else "examples + keywords (low confidence)" if label in low else "examples"
+        if label in zero_shot:
+            basis = "keywords only (zero-shot)"
+        else:
+            with_keywords = keyword_examples == "all" or (keyword_examples == "rare" and label in low)
+            basis = ("examples + keywords" if with_keywords else "examples") + (" (low confidence)" if label in low else "")
         lines.append(
             f"| {label} | {counts.get(label, 0)} | {thresholds.get(label, 0):.2f} | {_num(m.get('precision'))} "
             f"| {_num(m.get('recall'))} | {_num(m.get('f1'))} | {basis} |"

@@ -21,6 +21,12 @@ taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_comma
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
+class KeywordExamples(str, Enum):
+    all = "all"
+    rare = "rare"
+    none = "none"
+
+
 class PickStrategy(str, Enum):
     margin = "margin"
     entropy = "entropy"
@@ -211,7 +217,8 @@ def train(
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
     base: Annotated[Optional[Path], typer.Option("--base", help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
-    min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples get their taxonomy keywords as extra evidence and are flagged low-confidence.")] = 20,
+    min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples are flagged low-confidence.")] = 20,
+    keyword_examples: Annotated[KeywordExamples, typer.Option("--keyword-examples", help="Which fields get their taxonomy keywords as one extra training example: all (with examples), rare (under --min-examples) or none.")] = KeywordExamples.all,
     taxonomy: TaxonomyOption = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
     id_column: IdColumn = "id",
@@ -233,6 +240,7 @@ def train(
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
         trained, metrics = train_model(
             data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base, min_examples=min_examples,
+            keyword_examples=keyword_examples.value,
             columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
             on_warning=lambda message: typer.echo(f"warning: {message}", err=True),
         )
@@ -254,7 +262,7 @@ def train(
         typer.echo(f"\nzero-shot (no examples; suggested from taxonomy keywords alone): {', '.join(meta['zero_shot_fields'])}")
     if meta["low_confidence_fields"]:
         typer.echo(
-            f"\nlow confidence (fewer than {meta['params']['min_examples']} examples; keywords added as evidence): "
+            f"\nlow confidence (fewer than {meta['params']['min_examples']} examples): "
             + ", ".join(f"{label} ({meta['label_counts'][label]})" for label in meta["low_confidence_fields"])
         )
     typer.echo(f"\nwrote {output}")

@@ -1,4 +1,4 @@
-"""Field keywords as evidence: zero-shot scoring for fields without examples, extra examples for rare ones.
+"""Field keywords as evidence: zero-shot scoring for fields without examples, an extra example for the others.
 
 Each field in taxonomy.yaml has a name, a description and keywords. Written together they make one
 "keyword document" per field. A field with no training examples is scored zero-shot by its keyword
@@ -7,7 +7,8 @@ highest cosine with any other field's keyword document. The margin is positive o
 keyword document is the nearest, so a text that is close to every keyword document (as character
 n-grams make most texts) does not take every zero-shot field. It is turned into a probability by one
 sigmoid fitted on the margins of the fields that do have examples, so it is calibrated on real data.
-A field with fewer than `min_examples` examples gets its keyword document as one extra training example.
+A field with examples gets its keyword document as one extra training example: the taxonomy's wording
+does not drift with the years the examples come from, and a rare field gains most from it.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def keyword_documents(label_keywords, n_labels: int) -> list[str]:
 
 
 def label_roles(Y: np.ndarray, documents: list[str], min_examples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the zero-shot labels (no positives, a keyword document) and of the low-count ones
-    (fewer than `min_examples` positives, a keyword document): the latter get it as an extra example."""
+    """Masks of the zero-shot labels (no positives, a keyword document) and of the low-confidence ones
+    (fewer than `min_examples` positives, a keyword document)."""
     positives = np.asarray(Y).sum(axis=0)
     has_document = np.array([bool(text) for text in documents])
     zero_shot = (positives == 0) & has_document
@@ -44,9 +45,9 @@ def label_roles(Y: np.ndarray, documents: list[str], min_examples: int) -> tuple
     return zero_shot, low
 
 
-def with_keyword_examples(X: list[str], Y: np.ndarray, documents: list[str], low: np.ndarray):
-    """X and Y with one extra example per low-count label: its keyword document, positive for it alone."""
-    extra = [j for j in np.flatnonzero(low)]
+def with_keyword_examples(X: list[str], Y: np.ndarray, documents: list[str], labels: np.ndarray):
+    """X and Y with one extra example per label in the `labels` mask: its keyword document, positive for it alone."""
+    extra = [j for j in np.flatnonzero(labels)]
     if not extra:
         return X, Y
     rows = np.zeros((len(extra), Y.shape[1]), dtype=Y.dtype)

@@ -26,7 +26,8 @@ _CONSTANT_SCORE = 10.0
 
 
 # Bundles written before a parameter existed were trained without what it turns on.
-_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0}
+_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare"}
+KEYWORD_EXAMPLES = ("all", "rare", "none")
 _PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
@@ -102,8 +103,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     ("elections", "electoral") that a short training corpus has not seen as words.
 
     `label_keywords` (one text per label: name, keywords, description) is prior knowledge about the
-    labels: a label without positives is scored zero-shot from its text, and a label with fewer than
-    `min_examples` positives gets its text as one extra positive example (see classifier.keywords).
+    labels: a label without positives is scored zero-shot from its text, and each label with positives
+    gets its text as one extra positive example (`keyword_examples="all"`; "rare": only the labels with
+    fewer than `min_examples` positives; "none"). Labels with fewer than `min_examples` positives are
+    flagged low-confidence (see classifier.keywords).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         top_ratio=0.5,
         label_keywords=None,
         min_examples=20,
+        keyword_examples="all",
         random_state=0,
         n_jobs=None,
     ):
@@ -140,6 +144,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.top_ratio = top_ratio
         self.label_keywords = label_keywords
         self.min_examples = min_examples
+        self.keyword_examples = keyword_examples
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -185,11 +190,12 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
         documents = keyword_documents(self.label_keywords, Y.shape[1])
         zero_shot, low = label_roles(Y, documents, self.min_examples)
+        extra = self._keyword_example_labels(documents, zero_shot, low)
         folds = self._folds(Y)
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_fold)(X, Y, train, test, documents, low) for train, test in folds
+            delayed(self._fit_fold)(X, Y, train, test, documents, extra) for train, test in folds
         )
         scores = np.zeros(Y.shape, dtype=np.float64)
         fold_of = np.full(len(X), -1, dtype=np.int32)
@@ -201,7 +207,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.cv_fold_ = fold_of
         self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
 
-        self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, low)
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, extra)
         self.prototypes_ = None
         if zero_shot.any():
             self._score_from_keywords(X, Y, documents, zero_shot)
@@ -210,12 +216,22 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.arange(Y.shape[1])
         return self
 
-    def _fit_with_keywords(self, X, Y, documents, low):
-        """Vectorizer (its vocabulary includes every keyword document) and linear models, low-count labels
-        trained with their keyword document as an extra example."""
+    def _keyword_example_labels(self, documents, zero_shot, low):
+        """Mask of the labels trained with their keyword document as an extra example."""
+        if self.keyword_examples == "all":
+            return np.array([bool(text) for text in documents]) & ~zero_shot
+        if self.keyword_examples == "rare":
+            return low
+        if self.keyword_examples == "none":
+            return np.zeros_like(low)
+        raise ValueError(f"keyword_examples must be one of {', '.join(KEYWORD_EXAMPLES)}, got {self.keyword_examples!r}")
+
+    def _fit_with_keywords(self, X, Y, documents, extra):
+        """Vectorizer (its vocabulary includes every keyword document) and linear models, the labels in
+        `extra` trained with their keyword document as an extra example."""
         vectorizer = self._features()
         vectorizer.fit(list(X) + [text for text in documents if text])
-        X_more, Y_more = with_keyword_examples(X, Y, documents, low)
+        X_more, Y_more = with_keyword_examples(X, Y, documents, extra)
         coef, intercept = self._fit_linear(vectorizer.transform(X_more), Y_more)
         return vectorizer, coef, intercept
 
@@ -244,8 +260,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
-    def _fit_fold(self, X, Y, train, test, documents, low):
-        vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents, low)
+    def _fit_fold(self, X, Y, train, test, documents, extra):
+        vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents, extra)
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
 
     def _fit_linear(self, features, Y):

@@ -41,3 +41,31 @@ def test_card_says_what_changed_against_the_base():
     micro = meta["cv_metrics"]["micro"]["f1"]
     assert f"- cross-validated micro F1: 0.600 -> {micro:.3f} ({micro - 0.6:+.3f})" in card
     assert f"Elections 100 -> {meta['label_counts']['Elections']}" in card
+
+
+def test_card_says_which_fields_were_trained_on_their_keywords():
+    meta = shipped_metadata()
+    every = "Each field with examples is also trained on its taxonomy keywords"
+    rare = "The low-confidence fields are also trained on their taxonomy keywords"
+    assert every in render_card(meta, "default")
+    assert rare in render_card({**meta, "params": {**meta["params"], "keyword_examples": "rare"}}, "default")
+    without = render_card({**meta, "params": {**meta["params"], "keyword_examples": "none"}}, "default")
+    assert every not in without and rare not in without
+    # A bundle from before the setting existed gave its keywords to the low-confidence fields only.
+    old = {key: value for key, value in meta["params"].items() if key != "keyword_examples"}
+    assert rare in render_card({**meta, "params": old}, "default")
+
+
+def test_card_gives_each_field_its_basis():
+    meta = shipped_metadata()
+    low, frequent = meta["low_confidence_fields"][0], "Elections"
+    assert low != frequent and frequent not in meta["low_confidence_fields"]
+    expected = {
+        "all": ("examples + keywords (low confidence)", "examples + keywords"),
+        "rare": ("examples + keywords (low confidence)", "examples"),
+        "none": ("examples (low confidence)", "examples"),
+    }
+    for mode, (low_basis, frequent_basis) in expected.items():
+        card = render_card({**meta, "params": {**meta["params"], "keyword_examples": mode}}, "default")
+        rows = {row.split(" | ")[0].lstrip("| "): row.rsplit(" | ", 1)[1].rstrip(" |") for row in card.splitlines() if row.startswith("| ")}
+        assert (rows[low], rows[frequent]) == (low_basis, frequent_basis), mode

@@ -283,12 +283,13 @@ def test_train_reports_low_confidence_fields(tmp_path):
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
     data = tmp_path / "train.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    result = run("train", data, "--output", tmp_path / "bundle", "--min-examples", 10)
+    result = run("train", data, "--output", tmp_path / "bundle", "--min-examples", 10, "--keyword-examples", "rare")
     assert result.exit_code == 0, result.stderr
     meta = json.loads((tmp_path / "bundle" / "model.json").read_text())
+    assert (meta["params"]["min_examples"], meta["params"]["keyword_examples"]) == (10, "rare")
     low = [label for label, n in meta["label_counts"].items() if 0 < n < 10]
     assert meta["low_confidence_fields"] == low and low
-    assert f"low confidence (fewer than 10 examples; keywords added as evidence): {low[0]} ({meta['label_counts'][low[0]]})" in result.stdout
+    assert f"low confidence (fewer than 10 examples): {low[0]} ({meta['label_counts'][low[0]]})" in result.stdout
     zero = [label for label, n in meta["label_counts"].items() if n == 0]
     assert meta["zero_shot_fields"] == zero and zero  # 6 fields have no example in the first 150 records
     assert "zero-shot (no examples; suggested from taxonomy keywords alone): " + ", ".join(zero) in result.stdout

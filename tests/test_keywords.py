@@ -73,19 +73,34 @@ def test_zero_shot_does_not_flood_suggestions(hidden_elections):
     assert truth[accepted].mean() >= 0.6  # most zero-shot acceptances are right (measured: see benchmarks)
 
 
-def test_fields_with_few_examples_are_trained_with_their_keywords(taxonomy):
+def test_fields_are_trained_with_their_keywords_as_keyword_examples_says(taxonomy):
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:240]
     texts = [f"{r['title']}\n{r['text']}" for r in records]
     Y = np.array([[int(label in r["labels"]) for label in taxonomy.labels] for r in records], dtype=np.int8)
     keywords = tuple(keyword_document(f) for f in taxonomy.fields)
-    flagged = TopicClassifier(label_keywords=keywords, min_examples=20, cv=2).fit(texts, Y)
-    plain = TopicClassifier(label_keywords=keywords, min_examples=0, cv=2).fit(texts, Y)
+    models = {
+        mode: TopicClassifier(label_keywords=keywords, min_examples=20, keyword_examples=mode, cv=2).fit(texts, Y)
+        for mode in ("all", "rare", "none")
+    }
     counts = Y.sum(axis=0)
-    assert flagged.low_confidence_.tolist() == [bool(0 < n < 20) for n in counts]
-    assert not plain.low_confidence_.any()
-    rare = [j for j in range(len(counts)) if 0 < counts[j] < 20]
-    changed = [j for j in rare if not np.allclose(flagged.coef_[j], plain.coef_[j])]
-    assert changed == rare
+    for model in models.values():
+        # The low-confidence flag counts real examples only, whatever the keywords do.
+        assert model.low_confidence_.tolist() == [bool(0 < n < 20) for n in counts]
+    # A field trained on its keyword document as a positive example scores it near the SVM margin (+1).
+    own = {mode: np.diag(model.decision_function(list(keywords))) for mode, model in models.items()}
+    missed = [j for j in range(len(counts)) if counts[j] > 0 and own["none"][j] < 0.5]
+    frequent = [j for j in missed if counts[j] >= 20]
+    assert frequent and len(frequent) < len(missed)
+    assert [j for j in missed if own["rare"][j] >= 0.5] == [j for j in missed if counts[j] < 20]
+    assert [j for j in missed if own["all"][j] >= 0.5] == missed
+
+
+def test_an_unknown_keyword_examples_mode_is_refused_by_name(taxonomy):
+    keywords = tuple(keyword_document(f) for f in taxonomy.fields)
+    Y = np.zeros((4, len(keywords)), dtype=np.int8)
+    Y[:2, 0] = 1
+    with pytest.raises(ValueError, match="keyword_examples must be one of all, rare, none, got 'some'"):
+        TopicClassifier(label_keywords=keywords, keyword_examples="some", cv=2).fit([ELECTION_TEXT, MEDIA_TEXT] * 2, Y)
 
 
 def test_keyword_margins_are_positive_only_for_the_nearest_keyword_document():
