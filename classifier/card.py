@@ -36,9 +36,16 @@ def _header(meta: dict, name: str) -> str:
             f"{_names(zero_shot)}. Fields with fewer than {params.get('min_examples', '?')} "
             f"examples (low confidence): {_names(low)}.",
         ]
-    # Bundles from before the setting existed gave the keywords to the low-confidence fields only.
-    lines += ["", _KEYWORD_EXAMPLES.get(params.get("keyword_examples", "rare"), "")]
-    return "\n".join(lines).rstrip()
+    sentence = _KEYWORD_EXAMPLES.get(_keyword_examples(meta))
+    if sentence:
+        lines += ["", sentence]
+    return "\n".join(lines)
+
+
+def _keyword_examples(meta: dict) -> str:
+    """Which fields were trained on their keywords; bundles from before the setting existed gave them
+    to the low-confidence fields only."""
+    return meta.get("params", {}).get("keyword_examples", "rare")
 
 
 _KEYWORD_EXAMPLES = {
@@ -82,7 +89,7 @@ def _fields(meta: dict) -> str:
         "| field | examples | threshold | precision | recall | F1 | basis |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    keyword_examples = meta.get("params", {}).get("keyword_examples", "rare")
+    keyword_examples = _keyword_examples(meta)
     for label in meta["labels"]:
         m = per_label.get(label, {})
         if label in zero_shot:

@@ -35,11 +35,16 @@ def keyword_documents(label_keywords, n_labels: int) -> list[str]:
     return [str(text or "") for text in label_keywords]
 
 
+def has_keyword_document(documents: list[str]) -> np.ndarray:
+    """Mask of the labels that have a keyword document."""
+    return np.array([bool(text) for text in documents], dtype=bool)
+
+
 def label_roles(Y: np.ndarray, documents: list[str], min_examples: int) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the zero-shot labels (no positives, a keyword document) and of the low-confidence ones
     (fewer than `min_examples` positives, a keyword document)."""
     positives = np.asarray(Y).sum(axis=0)
-    has_document = np.array([bool(text) for text in documents])
+    has_document = has_keyword_document(documents)
     zero_shot = (positives == 0) & has_document
     low = (positives > 0) & (positives < min_examples) & has_document
     return zero_shot, low
@@ -61,7 +66,7 @@ def prototypes(vectorizer, documents: list[str]) -> np.ndarray:
 
     rows = vectorizer.transform([text or " " for text in documents])
     dense = normalize(rows).toarray().astype(np.float32)
-    dense[[not text for text in documents]] = 0
+    dense[~has_keyword_document(documents)] = 0
     return dense
 
 

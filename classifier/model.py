@@ -13,6 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.keywords import (
+    has_keyword_document,
     keyword_documents,
     keyword_margins,
     label_roles,
@@ -233,7 +234,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def _keyword_example_labels(self, documents, zero_shot, low):
         """Mask of the labels trained with their keyword document as an extra example."""
         if self.keyword_examples == "all":
-            return np.array([bool(text) for text in documents]) & ~zero_shot
+            return has_keyword_document(documents) & ~zero_shot
         if self.keyword_examples == "rare":
             return low
         if self.keyword_examples == "none":
@@ -253,7 +254,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """Zero-shot labels score their keyword margin (see classifier.keywords), calibrated on the other labels.
         Their coefficients are their keyword documents' vectors, which is what `explain` reads."""
         protos = prototypes(self.vectorizer_, documents)
-        has_document = np.array([bool(text) for text in documents])
+        has_document = has_keyword_document(documents)
         positives = Y.sum(axis=0)
         reference = (positives >= self.min_examples) & has_document
         if not reference.any():
@@ -415,11 +416,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return self.accept(self.predict_proba(X))
 
-    def accept(self, proba):
+    def accept(self, proba, thresholds=None):
         """0/1 matrix of the labels whose probability reaches their threshold and `top_ratio` of the row's best
-        (at least one per row if ensure_one: the best label that is not zero-shot)."""
+        (at least one per row if ensure_one: the best label that is not zero-shot). `thresholds` replaces
+        the fitted ones, as cross-validation does with each fold's own."""
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
-        return accept_labels(proba, self.thresholds_, self.ensure_one, self.top_ratio, fallback)
+        thresholds = self.thresholds_ if thresholds is None else thresholds
+        return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
 
 
 def accept_labels(proba, thresholds, ensure_one=True, top_ratio=0.0, fallback=None):

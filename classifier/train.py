@@ -15,7 +15,7 @@ from classifier.bundle import FORMAT_VERSION, BundleError, Model, check_bundle_t
 from classifier.corpus import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.evaluation import evaluate
 from classifier.keywords import keyword_document
-from classifier.model import TopicClassifier, accept_labels, tune_thresholds
+from classifier.model import TopicClassifier, tune_thresholds
 from classifier.retrain import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
 from classifier.taxonomy import Taxonomy, default_taxonomy
 
@@ -121,7 +121,7 @@ def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: l
     for fold in np.unique(estimator.cv_fold_):
         inside = estimator.cv_fold_ == fold
         thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        accepted[inside] = accept_labels(proba[inside], thresholds, estimator.ensure_one, estimator.top_ratio)
+        accepted[inside] = estimator.accept(proba[inside], thresholds)
     return evaluate(Y, proba, accepted, labels)
 
 
