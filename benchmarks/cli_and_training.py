@@ -61,7 +61,7 @@ def main() -> None:
     wall([cli], 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
     import_sklearn, suggest = wall([[python, "-c", "import sklearn"], cli], args.repeat)
 
-    from classifier.train import train
+    from classifier.workflows.training import train
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "train.jsonl"

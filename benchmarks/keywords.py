@@ -46,9 +46,9 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
 
-    from classifier.keywords import keyword_document
-    from classifier.model import TopicClassifier
-    from classifier.taxonomy import default_taxonomy
+    from classifier.estimator.keywords import keyword_document
+    from classifier.estimator.model import TopicClassifier
+    from classifier.taxonomy.fields import default_taxonomy
 
     taxonomy = default_taxonomy()
     labels = taxonomy.labels

@@ -66,7 +66,7 @@ def child(path: str, limit: int) -> None:
     import pyarrow.compute  # noqa: F401  (imported here so that only reading counts, not importing)
     import pyarrow.parquet  # noqa: F401
 
-    from classifier.corpus import read_documents
+    from classifier.corpus.documents import read_documents
 
     resident = memory_mb("VmRSS")
     start = time.perf_counter()
@@ -97,8 +97,8 @@ def measure(path: Path, limit: int, repeat: int = 3) -> dict:
 
 def reader_speed(folder: Path, rows: int = 20_000) -> list[tuple[str, float, float]]:
     """Seconds to read `rows` ordinary records: our bounded readers against csv.reader and json.loads."""
-    from classifier.csvtable import read_csv_records
-    from classifier.jsonl import read_json_lines
+    from classifier.io.csvtable import read_csv_records
+    from classifier.io.jsonl import read_json_lines
 
     base = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
     records = [base[i % len(base)] for i in range(rows)]
@@ -153,7 +153,7 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
 
-    from classifier.textio import DEFAULT_MAX_TEXT_CHARS
+    from classifier.io.textio import DEFAULT_MAX_TEXT_CHARS
 
     memory_rows, speed_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -56,8 +56,8 @@ PEER_GROUPS = {"fasttext": ["fasttext"], "annif": [s for s in SYSTEMS if s.start
 
 def load_corpus():
     """(records, texts as the model reads them, indicator matrix, label names) of the labelled corpus."""
-    from classifier.taxonomy import default_taxonomy
-    from classifier.train import load_training_set
+    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.workflows.training import load_training_set
 
     data = load_training_set([CORPUS], default_taxonomy())
     records = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -93,9 +93,9 @@ def validation_split(Y_train) -> tuple[np.ndarray, np.ndarray]:
 
 def run_ours(train_texts, Y_train, test_texts, **params):
     """As `classifier train` builds it: the default parameters and the taxonomy's keyword documents."""
-    from classifier.keywords import keyword_document
-    from classifier.model import TopicClassifier
-    from classifier.taxonomy import default_taxonomy
+    from classifier.estimator.keywords import keyword_document
+    from classifier.estimator.model import TopicClassifier
+    from classifier.taxonomy.fields import default_taxonomy
 
     params.setdefault("label_keywords", tuple(keyword_document(field) for field in default_taxonomy().fields))
     start = time.perf_counter()
@@ -190,7 +190,7 @@ def accept_top(scores, limit: int, threshold: float) -> np.ndarray:
 
 def measure(systems, texts, Y, labels, split_sets) -> dict:
     """For each split and system: metrics of the pooled test predictions, seconds, documents per second."""
-    from classifier.evaluation import evaluate
+    from classifier.evaluation.metrics import evaluate
 
     results: dict = {}
     groups = {group: [s for s in members if s in systems] for group, members in PEER_GROUPS.items()}
@@ -248,7 +248,7 @@ def markdown(results: dict, split_sets, n_items: int) -> str:
         "rerun it, do not edit by hand.*",
         "",
         f"Same corpus (`training/data/releases.jsonl`, {n_items} labelled items, 23 fields), same splits, same "
-        "metrics (`classifier.evaluation.evaluate`) for every system. Each system tunes only on its training "
+        "metrics (`classifier.evaluation.metrics.evaluate`) for every system. Each system tunes only on its training "
         "part: ours its per-field thresholds by internal cross-validation; each peer its limit and threshold "
         "(and the ensemble its weights) on a stratified fifth of the training part, after which it is retrained "
         "on the whole training part. The scikit-learn baseline is untuned (0.5). Ours is built as `classifier "

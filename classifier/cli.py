@@ -60,7 +60,7 @@ GlobOption = Annotated[str, typer.Option("--glob", help="File name pattern for d
 def _check_settings() -> None:
     # Settings from the environment are checked before any command runs, so a bad value is a
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
-    from classifier.textio import SettingError, max_text_chars
+    from classifier.io.textio import SettingError, max_text_chars
 
     try:
         max_text_chars()
@@ -75,8 +75,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _load(model: Optional[Path], taxonomy: Optional[Path]):
-    from classifier.bundle import BundleError, load_model
-    from classifier.taxonomy import Taxonomy, TaxonomyError
+    from classifier.bundle.storage import BundleError, load_model
+    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
 
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
@@ -86,7 +86,7 @@ def _load(model: Optional[Path], taxonomy: Optional[Path]):
 
 
 def _columns(id_column="id", title_column="title", text_column="text", labels_column="labels"):
-    from classifier.corpus import Columns
+    from classifier.corpus.documents import Columns
 
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
@@ -102,7 +102,7 @@ def suggest(
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
-    from classifier.corpus import read_documents
+    from classifier.corpus.documents import read_documents
 
     loaded = _load(model, taxonomy)
     failed = 0
@@ -162,9 +162,9 @@ def tag(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
-    from classifier.runners import RunnerError, default_jobs
-    from classifier.tagging import tag as tag_corpus
-    from classifier.textio import InputError
+    from classifier.workflows.runners import RunnerError, default_jobs
+    from classifier.workflows.tagging import tag as tag_corpus
+    from classifier.io.textio import InputError
 
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
@@ -228,11 +228,11 @@ def train(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
-    from classifier.bundle import BundleError
-    from classifier.corpus import UnknownLabelsError
-    from classifier.evaluation import format_report
-    from classifier.taxonomy import Taxonomy, TaxonomyError
-    from classifier.train import TrainingDataError, train as train_model
+    from classifier.bundle.storage import BundleError
+    from classifier.corpus.documents import UnknownLabelsError
+    from classifier.evaluation.metrics import format_report
+    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
+    from classifier.workflows.training import TrainingDataError, train as train_model
 
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
@@ -282,11 +282,11 @@ def evaluate(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
-    from classifier.corpus import UnknownLabelsError
-    from classifier.evaluation import evaluate_model, format_report
-    from classifier.report import ReportError
-    from classifier.taxonomy import Taxonomy
-    from classifier.train import TrainingDataError
+    from classifier.corpus.documents import UnknownLabelsError
+    from classifier.evaluation.metrics import evaluate_model, format_report
+    from classifier.evaluation.report import ReportError
+    from classifier.taxonomy.fields import Taxonomy
+    from classifier.workflows.training import TrainingDataError
 
     loaded = _load(model, taxonomy)
     try:
@@ -321,11 +321,11 @@ def compare(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
-    from classifier.bundle import BundleError
-    from classifier.comparison import compare_models, format_comparison
-    from classifier.corpus import UnknownLabelsError
-    from classifier.taxonomy import Taxonomy, TaxonomyError
-    from classifier.train import TrainingDataError
+    from classifier.bundle.storage import BundleError
+    from classifier.evaluation.comparison import compare_models, format_comparison
+    from classifier.corpus.documents import UnknownLabelsError
+    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
+    from classifier.workflows.training import TrainingDataError
 
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
@@ -369,9 +369,9 @@ def pick(
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
     apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
-    from classifier.corpus import read_documents
-    from classifier.picking import pick as pick_documents
-    from classifier.textio import atomic_write
+    from classifier.corpus.documents import read_documents
+    from classifier.workflows.picking import pick as pick_documents
+    from classifier.io.textio import atomic_write
 
     loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
@@ -404,9 +404,9 @@ def pick(
 @app.command()
 def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
-    from classifier.corpus import cut_warning
-    from classifier.release import parse_release
-    from classifier.textio import InputError, decode_head, max_text_chars, read_text_head
+    from classifier.corpus.documents import cut_warning
+    from classifier.corpus.release import parse_release
+    from classifier.io.textio import InputError, decode_head, max_text_chars, read_text_head
 
     failed = 0
     limit = max_text_chars()
@@ -429,7 +429,7 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
     """Show the fields of work as a tree by OSCE dimension."""
     if ctx.invoked_subcommand is not None:
         return
-    from classifier.taxonomy import Taxonomy, TaxonomyError, default_taxonomy
+    from classifier.taxonomy.fields import Taxonomy, TaxonomyError, default_taxonomy
 
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else default_taxonomy()
@@ -453,9 +453,9 @@ def sync_taxonomy(
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
     from classifier.paths import default_taxonomy_path
-    from classifier.taxonomy import TaxonomyError
-    from classifier.taxonomy_sync import SyncError, format_diff, sync_taxonomy as sync
-    from classifier.textio import InputError
+    from classifier.taxonomy.fields import TaxonomyError
+    from classifier.workflows.taxonomy_sync import SyncError, format_diff, sync_taxonomy as sync
+    from classifier.io.textio import InputError
 
     renames = {}
     for pair in rename or []:

@@ -39,7 +39,7 @@ needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is 
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    from classifier.taxonomy import Taxonomy
+    from classifier.taxonomy.fields import Taxonomy
 
     return Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
 

@@ -4,9 +4,9 @@ import shutil
 import numpy as np
 import pytest
 
-from classifier.bundle import BundleError, load_model, save_bundle
-from classifier.taxonomy import Taxonomy
-from classifier.train import train
+from classifier.bundle.storage import BundleError, load_model, save_bundle
+from classifier.taxonomy.fields import Taxonomy
+from classifier.workflows.training import train
 
 from conftest import ROOT, SEED_ELECTIONS, SEED_UNTAGGED, TRAINING, needs_seeds
 
@@ -181,7 +181,7 @@ def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
 
 
 def test_a_saved_bundle_carries_its_model_card(tmp_path, shipped):
-    from classifier.card import render_card
+    from classifier.bundle.card import render_card
 
     save_bundle(shipped.estimator, shipped.metadata, tmp_path / "copy")
     card = (tmp_path / "copy" / "MODEL.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-from classifier.card import render_card
+from classifier.bundle.card import render_card
 
 from conftest import ROOT
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from classifier.bundle import load_model
+from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.comparison import compare_models, compare_outputs, format_comparison
-from classifier.train import train
+from classifier.evaluation.comparison import compare_models, compare_outputs, format_comparison
+from classifier.workflows.training import train
 
 from conftest import ROOT, training_records, write_jsonl
 
@@ -100,7 +100,7 @@ def test_compare_cli_reports_a_missing_model_in_one_line(models, tmp_path):
 
 
 def test_a_model_without_a_field_added_since_is_compared_as_new(models, tmp_path, taxonomy):
-    from classifier.taxonomy import Taxonomy
+    from classifier.taxonomy.fields import Taxonomy
 
     a, _, held_out = models
     text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")

@@ -7,8 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import example, given, strategies as st
 
-from classifier.corpus import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
-from classifier.textio import SettingError
+from classifier.corpus.documents import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
+from classifier.io.textio import SettingError
 
 import hostile
 from conftest import FIXTURES
@@ -329,7 +329,7 @@ def test_csv_stray_quote_costs_one_row_and_names_its_line(tmp_path):
 @given(st.lists(hostile.json_text | hostile.pages, min_size=1, max_size=4))
 @example(["Elect\nons"])  # a line break inside a label must not split its message
 def test_any_label_spelling_resolves_or_gives_one_line_per_unknown_label(spellings):
-    from classifier.taxonomy import default_taxonomy
+    from classifier.taxonomy.fields import default_taxonomy
 
     doc = Document(id="x", text="t", labels=tuple(spellings), origin="docs.jsonl:1")
     try:

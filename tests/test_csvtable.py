@@ -3,7 +3,7 @@ import io
 
 from hypothesis import given, strategies as st
 
-from classifier.csvtable import read_csv_records
+from classifier.io.csvtable import read_csv_records
 
 import hostile
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from classifier.evaluation import evaluate, ranking_metrics
+from classifier.evaluation.metrics import evaluate, ranking_metrics
 
 
 def test_ranking_metrics_by_hand():

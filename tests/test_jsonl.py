@@ -4,7 +4,7 @@ import math
 
 from hypothesis import example, given, strategies as st
 
-from classifier.jsonl import read_json_lines
+from classifier.io.jsonl import read_json_lines
 
 import hostile
 

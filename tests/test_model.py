@@ -5,7 +5,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_validate
 
-from classifier.model import THRESHOLD_PRIOR, TopicClassifier, tune_thresholds
+from classifier.estimator.model import THRESHOLD_PRIOR, TopicClassifier, tune_thresholds
 
 from conftest import TRAINING, training_records
 
@@ -119,7 +119,7 @@ def test_explanations_credit_character_ngrams_to_the_words_they_come_from(small_
 
 
 def test_top_ratio_keeps_only_labels_near_the_best():
-    from classifier.model import accept_labels
+    from classifier.estimator.model import accept_labels
 
     proba = np.array([[0.9, 0.4, 0.5], [0.2, 0.1, 0.05]])
     thresholds = np.array([0.3, 0.3, 0.3])
@@ -159,7 +159,7 @@ def test_the_cached_character_ngram_counts_equal_scikit_learns():
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from classifier.model import CharNgramVectorizer, char_input
+    from classifier.estimator.model import CharNgramVectorizer, char_input
 
     texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:200]]
     odd = ["Zürich\tÉlections  élections ÉLECTIONS", "", "the the the", "co-operation, OSCE's (ODIHR) 2024!"]

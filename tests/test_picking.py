@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from classifier.bundle import load_model
+from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.corpus import Document, read_documents
-from classifier.picking import pick, uncertainty
-from classifier.train import load_training_set
+from classifier.corpus.documents import Document, read_documents
+from classifier.workflows.picking import pick, uncertainty
+from classifier.workflows.training import load_training_set
 
 from conftest import ROOT, TRAINING
 

@@ -3,7 +3,7 @@ import re
 
 from hypothesis import example, given
 
-from classifier.release import parse_release
+from classifier.corpus.release import parse_release
 
 import hostile
 from conftest import FIXTURES, SEED_ELECTIONS, SEED_UNTAGGED, needs_seeds

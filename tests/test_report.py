@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from classifier.bundle import load_model
+from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.corpus import Document
-from classifier.evaluation import evaluate, evaluate_model
-from classifier.report import (
+from classifier.corpus.documents import Document
+from classifier.evaluation.metrics import evaluate, evaluate_model
+from classifier.evaluation.report import (
     PLOTS,
     SECTIONS,
     ReportError,
@@ -20,7 +20,7 @@ from classifier.report import (
     render_report,
     worst_documents,
 )
-from classifier.train import train
+from classifier.workflows.training import train
 
 from conftest import TRAINING
 

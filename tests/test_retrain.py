@@ -4,11 +4,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from classifier.bundle import BundleError
+from classifier.bundle.storage import BundleError
 from classifier.cli import app
-from classifier.corpus import Document
-from classifier.retrain import TRAINING_FILE, merge_documents, read_base_documents
-from classifier.train import train
+from classifier.corpus.documents import Document
+from classifier.corpus.datasets import TRAINING_FILE, merge_documents, read_base_documents
+from classifier.workflows.training import train
 
 from conftest import training_records, write_jsonl
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from classifier.runners import map_ordered
+from classifier.workflows.runners import map_ordered
 
 
 class Shared:

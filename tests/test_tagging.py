@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from classifier import load_model
-from classifier.corpus import Columns
-from classifier.tagging import tag
-from classifier.textio import InputError
+from classifier.corpus.documents import Columns
+from classifier.workflows.tagging import tag
+from classifier.io.textio import InputError
 from conftest import TRAINING
 
 FORMATS = ["jsonl", "csv", "parquet"]
@@ -256,7 +256,7 @@ def feed_and_hold(fifo, text, release):
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
     """Ctrl-C reaches the whole process group (the command and its workers): one line, exit 130, whole rows."""
-    from classifier.corpus import read_records
+    from classifier.corpus.documents import read_records
 
     # Twelve copies of the table, the first three read from a pipe the test holds open: were the command to
     # end before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row

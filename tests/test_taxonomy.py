@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.taxonomy import Taxonomy, TaxonomyError
+from classifier.taxonomy.fields import Taxonomy, TaxonomyError
 
 from conftest import ROOT
 

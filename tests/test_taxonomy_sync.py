@@ -1,10 +1,10 @@
 import pytest
 from typer.testing import CliRunner
 
-from classifier.bundle import load_model
+from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.taxonomy import Taxonomy
-from classifier.taxonomy_sync import SyncError, diff_taxonomy, fields_menu, name_similarity, sync_taxonomy
+from classifier.taxonomy.fields import Taxonomy
+from classifier.workflows.taxonomy_sync import SyncError, diff_taxonomy, fields_menu, name_similarity, sync_taxonomy
 
 from conftest import ROOT, SEED_ELECTIONS, needs_seeds
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from hypothesis import example, given
 
-from classifier.textio import (
+from classifier.io.textio import (
     InputError, atomic_directory, atomic_write, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
 )
 

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from classifier.train import TrainingDataError, check_output, train
+from classifier.workflows.training import TrainingDataError, check_output, train
 
 from conftest import TRAINING
 
@@ -129,7 +129,7 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
     import sys
     import time
 
-    from classifier.bundle import load_model
+    from classifier.bundle.storage import load_model
 
     from conftest import ROOT
 

@@ -53,7 +53,7 @@ def test_every_dated_file_under_training_tests_and_examples_respects_the_reserve
 
 
 def test_example_and_fixture_pages_are_not_reserved():
-    from classifier.release import parse_release
+    from classifier.corpus.release import parse_release
 
     pages = list((ROOT / "examples").glob("*.txt")) + list((ROOT / "tests" / "fixtures").glob("*.txt"))
     for page in pages:

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 sys.path.insert(0, str(HERE.parent))
 
-from classifier.taxonomy import Taxonomy  # noqa: E402
+from classifier.taxonomy.fields import Taxonomy  # noqa: E402
 
 INTRO = """# Data card: the training corpus
 

@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from classifier.textio import InputError, atomic_write
+from classifier.io.textio import InputError, atomic_write
 
 COLUMNS = ("id", "labels", "scores", "error", "warning")
 FORMATS = ("jsonl", "csv", "parquet")

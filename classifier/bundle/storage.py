@@ -12,11 +12,11 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.card import CARD_FILE, render_card
+from classifier.bundle.card import CARD_FILE, render_card
 from classifier.paths import default_model_path
-from classifier.release import parse_release
-from classifier.taxonomy import Taxonomy, default_taxonomy
-from classifier.textio import atomic_directory, settle_directory
+from classifier.corpus.release import parse_release
+from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.io.textio import atomic_directory, settle_directory
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -206,7 +206,7 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
 def _read_estimator(path: Path, metadata: dict):
     import numpy as np
 
-    from classifier.model import TopicClassifier
+    from classifier.estimator.model import TopicClassifier
 
     expected = metadata.get("payload_sha256") or {}
     for name in (ARRAYS_FILE, VOCABULARY_FILE):

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from classifier import __version__
-from classifier.bundle import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
-from classifier.corpus import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
-from classifier.evaluation import evaluate
-from classifier.keywords import keyword_document
-from classifier.model import TopicClassifier, tune_thresholds
-from classifier.retrain import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
-from classifier.taxonomy import Taxonomy, default_taxonomy
+from classifier.bundle.storage import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
+from classifier.corpus.documents import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.evaluation.metrics import evaluate
+from classifier.estimator.keywords import keyword_document
+from classifier.estimator.model import TopicClassifier, tune_thresholds
+from classifier.corpus.datasets import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
+from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
 

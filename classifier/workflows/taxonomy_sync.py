@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifier.release import menu_groups
-from classifier.taxonomy import Taxonomy, TaxonomyError, normalize_label
+from classifier.corpus.release import menu_groups
+from classifier.taxonomy.fields import Taxonomy, TaxonomyError, normalize_label
 
 FIELDS_MENU = "fields of work"
 RENAME_SIMILARITY = 0.6
@@ -172,7 +172,7 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
 
 def sync_taxonomy(page_path: str | Path, taxonomy_path: str | Path, renames=None, write: bool = False) -> TaxonomyDiff:
     """Diff taxonomy.yaml against the Fields of work menu of a scraped page; with `write`, apply it in place."""
-    from classifier.textio import atomic_write, read_text
+    from classifier.io.textio import atomic_write, read_text
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)

@@ -90,7 +90,7 @@ def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndar
     """
     from sklearn.linear_model import LogisticRegression
 
-    from classifier.model import _best_f1_threshold
+    from classifier.estimator.model import _best_f1_threshold
 
     columns = np.flatnonzero(reference)
     if len(columns) == 0:

@@ -34,12 +34,12 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | No
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib).
     """
-    from classifier.corpus import DEFAULT_GLOB, Columns
-    from classifier.taxonomy import default_taxonomy
-    from classifier.train import load_training_set
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns
+    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.workflows.training import load_training_set
 
     if report is not None:
-        from classifier.report import require_matplotlib
+        from classifier.evaluation.report import require_matplotlib
 
         require_matplotlib()
     data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), pattern or DEFAULT_GLOB)
@@ -47,7 +47,7 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | No
     accepted = model.estimator.accept(proba)
     metrics = evaluate(data.Y, proba, accepted, model.labels)
     if report is not None:
-        from classifier.report import write_report
+        from classifier.evaluation.report import write_report
 
         subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
         write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.textio import atomic_write
+from classifier.io.textio import atomic_write
 
 # The sections every report has, in order: (anchor, heading). Tests check each one is present.
 SECTIONS = (

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from classifier.taxonomy import Taxonomy, default_taxonomy
+from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 # A page's menus are lone "-" lines, each followed by a group heading, and "- item" lines
 # ("-", "Fields of work", "- Arms control", ...); the article starts at the first line that is

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.csvtable import read_csv_records
-from classifier.jsonl import read_json_lines
-from classifier.release import parse_release
-from classifier.taxonomy import Taxonomy, default_taxonomy
-from classifier.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
+from classifier.io.csvtable import read_csv_records
+from classifier.io.jsonl import read_json_lines
+from classifier.corpus.release import parse_release
+from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.io.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
 
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"

@@ -12,7 +12,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.keywords import (
+from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
     keyword_margins,
@@ -121,7 +121,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     labels: a label without positives is scored zero-shot from its text, and each label with positives
     gets its text as one extra positive example (`keyword_examples="all"`; "rare": only the labels with
     fewer than `min_examples` positives; "none"). Labels with fewer than `min_examples` positives are
-    flagged low-confidence (see classifier.keywords).
+    flagged low-confidence (see classifier.estimator.keywords).
     """
 
     def __init__(
@@ -251,7 +251,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return vectorizer, coef, intercept
 
     def _score_from_keywords(self, X, Y, documents, zero_shot):
-        """Zero-shot labels score their keyword margin (see classifier.keywords), calibrated on the other labels.
+        """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other labels.
         Their coefficients are their keyword documents' vectors, which is what `explain` reads."""
         protos = prototypes(self.vectorizer_, documents)
         has_document = has_keyword_document(documents)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifier.corpus import Document
+from classifier.corpus.documents import Document
 
 TRAINING_FILE = "training.jsonl.gz"
 # A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
@@ -40,7 +40,7 @@ def training_documents_file(documents: Sequence[Document], label_sets: Sequence[
 
 def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
     """The documents a bundle was trained on (labels as stored) and its metadata; BundleError if it has none."""
-    from classifier.bundle import METADATA_FILE, RETRAIN_HINT, BundleError, read_metadata
+    from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, read_metadata
 
     path = Path(path)
     metadata = read_metadata(path)
@@ -124,7 +124,7 @@ def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[st
 
 def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
     """What `train --base` records about the base, for the model card's "changes" section."""
-    from classifier.bundle import current_labels
+    from classifier.bundle.storage import current_labels
 
     trained = metadata["labels"]
     now = current_labels(trained, taxonomy)

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.bundle import Model
-from classifier.corpus import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
-from classifier.runners import map_ordered
-from classifier.tagfiles import encode_rows, format_for, open_tag_file
-from classifier.textio import InputError
+from classifier.bundle.storage import Model
+from classifier.corpus.documents import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
+from classifier.workflows.runners import map_ordered
+from classifier.io.tagfiles import encode_rows, format_for, open_tag_file
+from classifier.io.textio import InputError
 
 CHUNK_SIZE = 512
 

@@ -53,8 +53,8 @@ def pick(
     id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
     from sklearn.preprocessing import normalize
 
-    from classifier.bundle import BundleError
-    from classifier.retrain import document_key, read_base_documents
+    from classifier.bundle.storage import BundleError
+    from classifier.corpus.datasets import document_key, read_base_documents
 
     trained = set()
     if model.path is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.evaluation import evaluate
+from classifier.evaluation.metrics import evaluate
 
 DEFAULT_MAX_DROP = 0.02
 DEFAULT_MIN_SUPPORT = 10
@@ -164,10 +164,10 @@ def compare_models(
     path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, pattern=None
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
-    from classifier.bundle import load_model
-    from classifier.corpus import DEFAULT_GLOB, Columns
-    from classifier.taxonomy import default_taxonomy
-    from classifier.train import load_training_set
+    from classifier.bundle.storage import load_model
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns
+    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.workflows.training import load_training_set
 
     taxonomy = taxonomy or default_taxonomy()
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
