@@ -54,6 +54,8 @@ TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column h
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
 GlobOption = Annotated[str, typer.Option("--glob", help="File name pattern for directory inputs.")]
+# What `pip install '.[serve]'` brings; without them `serve` says so in one line.
+SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
 
 @app.callback()
@@ -399,6 +401,35 @@ def pick(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model bundle directory, served as a project named after the directory; repeat for several (default: the shipped model).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
+    queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Unlabelled documents to review on the page, in the order `pick` gives (files, directories, globs or tables).")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.")] = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
+    from classifier.bundle.storage import BundleError
+    from classifier.taxonomy.fields import TaxonomyError
+
+    try:
+        from classifier.serve.app import build_app, serve as run_server
+        from classifier.serve.projects import ProjectError
+    except ImportError as exc:
+        if exc.name not in SERVE_EXTRA_MODULES:
+            raise
+        raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'classifier[serve]'") from None
+    try:
+        service = build_app(model, queue, labels, taxonomy)
+    except ProjectError as exc:
+        raise _fail(str(exc), exc.status) from None
+    except (BundleError, TaxonomyError) as exc:
+        raise _fail(str(exc)) from None
+    run_server(service, host, port)
 
 
 @app.command()
