@@ -429,6 +429,12 @@ def serve(
         raise _fail(str(exc), exc.status) from None
     except (BundleError, TaxonomyError) as exc:
         raise _fail(str(exc)) from None
+    state = service.state
+    address = f"[{host}]" if ":" in host else host
+    typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
+    if state.queue is not None:
+        progress = state.queue.progress()
+        typer.echo(f"review queue: {progress['left']} documents left, {progress['labelled']} labelled; decisions go to {state.labels.path}", err=True)
     run_server(service, host, port)
 
 

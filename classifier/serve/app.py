@@ -149,6 +149,7 @@ def create_app(
         "model cards and a review queue. Errors are problem+json with a 4xx status.",
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
 
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
@@ -216,7 +217,7 @@ def create_app(
         if not text.strip():
             return {"results": []}
         results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
-        return {"results": results[0]}
+        return JSONResponse({"results": results[0]})  # plain JSON already: FastAPI's encoder would walk it again
 
     @app.post("/v1/projects/{project_id}/suggest-batch", tags=["Annif API"],
               summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts", openapi_extra=_body(_BATCH))
@@ -248,7 +249,7 @@ def create_app(
         results = [[] for _ in texts]
         for i, hits in zip(live, found):
             results[i] = hits
-        return [{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)]
+        return JSONResponse([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
 
     @app.post("/v1/projects/{project_id}/learn", tags=["Annif API"], status_code=204,
               summary="append documents with their known fields to the labels file (--labels)",
