@@ -14,6 +14,18 @@ import urllib.request
 from pathlib import Path
 
 STARTUP_SECONDS = 90
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def queue_rows(n: int) -> list[dict]:
+    """The first `n` documents of the shipped unlabelled corpus."""
+    lines = (ROOT / "training" / "data" / "unlabelled.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[:n]]
+
+
+def write_queue(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
 
 
 def free_port() -> int:

@@ -2,7 +2,10 @@
 
 import http.client
 import json
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -12,22 +15,12 @@ annif_client = pytest.importorskip("annif_client", reason="annif-client is in th
 requests = pytest.importorskip("requests")
 
 from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
-from serving import running_server  # noqa: E402
+from serving import queue_rows, running_server, write_queue  # noqa: E402
 
 MAX_TEXT = 100_000
 QUEUE_SIZE = 12
 KYRGYZSTAN = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
 TRAFFICKING = ROOT / "examples" / "trafficking-training-serbia.txt"
-
-
-def queue_rows(n=QUEUE_SIZE):
-    lines = (ROOT / "training" / "data" / "unlabelled.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines[:n]]
-
-
-def write_queue(path, rows):
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +33,7 @@ def model():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serve")
-    queue = write_queue(folder / "queue.jsonl", queue_rows())
+    queue = write_queue(folder / "queue.jsonl", queue_rows(QUEUE_SIZE))
     with running_server(folder, "--queue", str(queue), "--labels", str(folder / "labelled.jsonl"),
                         env={"CLASSIFIER_MAX_TEXT": str(MAX_TEXT)}) as running:
         running.labels = folder / "labelled.jsonl"
@@ -301,3 +294,27 @@ def test_kill_after_decisions_keeps_every_saved_one_and_no_half_line(tmp_path):
     assert ids[0] == "earlier"
     assert set(saved + acknowledged) <= set(ids)
     assert len(ids) == len(set(ids))
+
+
+# ---- several models, no labels file ----
+
+def test_each_model_is_a_project_and_learning_needs_a_labels_file(tmp_path):
+    other = tmp_path / "candidate"
+    shutil.copytree(ROOT / "models" / "default", other)
+    with running_server(tmp_path, "--model", str(ROOT / "models" / "default"), "--model", str(other)) as server:
+        assert [p["project_id"] for p in server.get("/v1/projects")["projects"]] == ["default", "candidate"]
+        first = requests.post(f"{server.url}/v1/projects/candidate/suggest", data={"text": "Observers follow the elections"}).json()
+        assert first["results"][0]["label"] == "Elections"
+        learn = requests.post(f"{server.url}/v1/projects/default/learn", json=[{"text": "x", "subjects": [{"label": "Youth"}]}])
+        assert learn.status_code == 403 and "--labels" in learn.json()["detail"]
+        queue = requests.get(f"{server.url}/v1/queue")
+        assert queue.status_code == 404 and "--queue" in queue.json()["detail"]
+        assert server.get("/v1/ready")["queue"] is False
+
+
+def test_two_models_in_directories_of_one_name_are_refused(tmp_path):
+    shutil.copytree(ROOT / "models" / "default", tmp_path / "a" / "default")
+    result = subprocess.run([sys.executable, "-m", "classifier", "serve", "--model", str(ROOT / "models" / "default"),
+                             "--model", str(tmp_path / "a" / "default")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "a second model named 'default'" in result.stderr

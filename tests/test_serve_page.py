@@ -13,8 +13,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
-from serving import running_server  # noqa: E402
-from test_serve_app import queue_rows, write_queue  # noqa: E402
+from serving import queue_rows, running_server, write_queue  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
@@ -86,6 +85,15 @@ def test_pasted_page_shows_ranked_fields_accepted_marked_and_evidence_highlighte
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert all(url.startswith(server.url + "/") for url in loaded)  # nothing fetched from anywhere else
     browser.save_screenshot(os.environ.get("CLASSIFIER_SCREENSHOT") or str(tmp_path / "page.png"))
+
+
+def test_api_docs_are_drawn_from_openapi_json_with_nothing_fetched_elsewhere(browser, server):
+    browser.get(server.url + "/docs")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".operation h3")) > 5)
+    titles = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".operation h3")]
+    assert "POST /v1/projects/{project_id}/suggest" in titles and "GET /v1/projects" in titles
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith(server.url + "/") for url in loaded)
 
 
 def test_uploaded_file_is_suggested(browser, server):

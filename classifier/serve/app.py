@@ -32,7 +32,7 @@ MAX_BODY_BYTES = 32 * 2**20
 MAX_BATCH_DOCUMENTS = 32
 DEFAULT_LIMIT = 10
 STATIC = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css"}
+STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js": "text/javascript"}
 # The page loads nothing from anywhere but this server.
 PAGE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
@@ -147,6 +147,9 @@ def create_app(
         version=__version__,
         description="Suggests OSCE fields of work. Annif's REST API v1, plus explanations, the taxonomy, "
         "model cards and a review queue. Errors are problem+json with a 4xx status.",
+        # FastAPI's own /docs page loads Swagger UI from a CDN; ours draws /openapi.json with shipped files.
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
@@ -331,11 +334,33 @@ def create_app(
         await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 
+    def openapi_with_our_errors():
+        # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    responses = operation.setdefault("responses", {})
+                    if responses.pop("422", None) is not None or "requestBody" in operation:
+                        responses["400"] = {"description": "Bad Request (application/problem+json)"}
+            schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+            schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi_with_our_errors
+
     # ---- the page ----
 
     @app.get("/", include_in_schema=False)
     def page():
         return FileResponse(STATIC / "index.html", media_type="text/html", headers=_page_headers())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return FileResponse(STATIC / "docs.html", media_type="text/html", headers=_page_headers())
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str):
