@@ -127,16 +127,19 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     assert sorted(ticked) == sorted(item["suggested"])
     assert browser.find_element(By.ID, "labelled-count").text == str(before["labelled"])
     assert browser.find_element(By.ID, "left-count").text == str(before["left"])
-    # Edit: tick Youth as well, then save.
-    browser.find_element(By.CSS_SELECTOR, "#review-fields input[value='Youth']").click()
+    # Edit: tick one more field, then save.
+    extra = next(label for label in ("Youth", "Education", "Migration") if label not in item["suggested"])
+    assert browser.find_element(By.ID, "save-button").text == "Accept the model's fields"
+    browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{extra}']").click()
+    assert browser.find_element(By.ID, "save-button").text == "Save my edit"
     browser.find_element(By.ID, "save-button").click()
     wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {item['id']}")
     wait_for(browser, lambda d: d.find_element(By.ID, "labelled-count").text == str(before["labelled"] + 1))
     assert browser.find_element(By.ID, "left-count").text == str(before["left"] - 1)
     row = json.loads(server.labels.read_text(encoding="utf-8").splitlines()[-1])
-    assert row["id"] == item["id"] and set(row["labels"]) == set(item["suggested"]) | {"Youth"}
-    youth = browser.find_element(By.CSS_SELECTOR, "#counts tr[data-label='Youth'] td.count").text
-    assert youth == str(before["field_counts"]["Youth"] + 1)
+    assert row["id"] == item["id"] and set(row["labels"]) == set(item["suggested"]) | {extra}
+    count = browser.find_element(By.CSS_SELECTOR, f"#counts tr[data-label='{extra}'] td.count").text
+    assert count == str(before["field_counts"][extra] + 1)
     # Skip the next one: nothing written, it goes to the end.
     following = server.get("/v1/queue")["next"]["id"]
     wait_for(browser, lambda d: d.find_element(By.ID, "review-title").text != (item["title"] or "(no title)"))

@@ -167,7 +167,21 @@ async function loadQueue() {
   $("review-uncertainty").textContent = currentItem.uncertainty.toFixed(2);
   fillScores($("review-fields").querySelector("tbody"), explanation, currentItem.suggested);
   fillText($("review-text"), "", currentItem.text, explanation);
+  nameSaveButton();
 }
+
+function tickedLabels() {
+  return [...document.querySelectorAll("#review-fields input[name=labels]:checked")].map((box) => box.value);
+}
+
+// Accept when the ticks are the model's, save an edit otherwise: the editor sees which one a click does.
+function nameSaveButton() {
+  const ticked = tickedLabels();
+  const same = ticked.length === currentItem.suggested.length && ticked.every((label) => currentItem.suggested.includes(label));
+  $("save-button").textContent = same ? "Accept the model's fields" : "Save my edit";
+}
+
+$("review-fields").addEventListener("change", () => { if (currentItem) nameSaveButton(); });
 
 async function decide(decision) {
   $("save-button").disabled = $("skip-button").disabled = true;
@@ -186,7 +200,7 @@ async function decide(decision) {
 
 $("review-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const labels = [...document.querySelectorAll("#review-fields input[name=labels]:checked")].map((box) => box.value);
+  const labels = tickedLabels();
   if (!labels.length) { setStatus("review-status", "tick at least one field, or skip", "error"); return; }
   decide({ labels });
 });
