@@ -410,6 +410,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
     queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Unlabelled documents to review on the page, in the order `pick` gives (files, directories, globs or tables).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.")] = None,
+    queue_size: Annotated[int, typer.Option("--queue-size", min=1, help="How many documents to order into the queue at start (ordering costs the square of this); the next start orders the next ones.")] = 500,
     taxonomy: TaxonomyOption = None,
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
@@ -424,7 +425,7 @@ def serve(
             raise
         raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'classifier[serve]'") from None
     try:
-        service = build_app(model, queue, labels, taxonomy)
+        service = build_app(model, queue, labels, taxonomy, queue_size)
     except ProjectError as exc:
         raise _fail(str(exc), exc.status) from None
     except (BundleError, TaxonomyError) as exc:
@@ -434,7 +435,8 @@ def serve(
     typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
     if state.queue is not None:
         progress = state.queue.progress()
-        typer.echo(f"review queue: {progress['left']} documents left, {progress['labelled']} labelled; decisions go to {state.labels.path}", err=True)
+        more = f" (and {progress['not_queued']} for a later start)" if progress["not_queued"] else ""
+        typer.echo(f"review queue: {progress['left']} documents{more}; decisions go to {state.labels.path}", err=True)
     run_server(service, host, port)
 
 
