@@ -256,6 +256,19 @@ def test_a_body_over_the_limit_is_refused_before_it_is_sent(server):
     assert server.get("/v1/health") == {"status": "ok"}
 
 
+def test_a_streamed_body_is_cut_off_at_the_limit(server):
+    from classifier.serve.app import MAX_BODY_BYTES
+
+    def chunks():  # no Content-Length: the body comes chunked, and only its size tells
+        yield b"text="
+        for _ in range(MAX_BODY_BYTES // 2**20 + 2):
+            yield b"a" * 2**20
+
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest", data=chunks(), headers=FORM, timeout=120)
+    assert answer.status_code == 413 and "request body over" in answer.json()["detail"]
+    assert server.get("/v1/health") == {"status": "ok"}
+
+
 # ---- kill -9 ----
 
 def test_kill_after_decisions_keeps_every_saved_one_and_no_half_line(tmp_path):
