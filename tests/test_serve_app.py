@@ -108,6 +108,15 @@ def test_annif_client_learn_appends_rows_that_train_reads(client, server, taxono
                ([taxonomy.labels[j] for j in row.nonzero()[0]] for row in training.Y))
 
 
+def test_the_readme_curl_prints_what_the_server_answers(server):
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Serve\n", 1)[1].split("\n## ", 1)[0]
+    command, printed = section.split("$ curl ", 1)[1].split("```", 1)[0].strip().split("\n", 1)
+    assert "--data-urlencode text@examples/election-observation-kyrgyzstan.txt -d limit=3" in command
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest",
+                           data={"text": KYRGYZSTAN.read_text(encoding="utf-8"), "limit": "3"})
+    assert answer.json() == json.loads(printed)
+
+
 # ---- our additions ----
 
 @needs_seeds
