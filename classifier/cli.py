@@ -431,9 +431,13 @@ def serve(
     except (BundleError, TaxonomyError) as exc:
         raise _fail(str(exc)) from None
     state = service.state
+    if state.labels is not None and state.labels.unreadable_lines:
+        typer.echo(f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept but not counted", err=True)
     address = f"[{host}]" if ":" in host else host
     typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
     if state.queue is not None:
+        for message in state.queue.unreadable:
+            typer.echo(f"error: {message}", err=True)
         progress = state.queue.progress()
         more = f" (and {progress['not_queued']} for a later start)" if progress["not_queued"] else ""
         typer.echo(f"review queue: {progress['left']} documents{more}; decisions go to {state.labels.path}", err=True)

@@ -375,7 +375,10 @@ def build_app(
         raise ProjectError("--queue needs --labels FILE: the file the decisions are written to", 2)
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
-    labels = LabelsFile(labels_path) if labels_path is not None else None
+    try:
+        labels = LabelsFile(labels_path) if labels_path is not None else None
+    except DecisionError as exc:
+        raise ProjectError(str(exc), exc.status) from None
     if labels is not None:
         _check_writable(labels.path)
     queue = None

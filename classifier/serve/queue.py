@@ -40,8 +40,13 @@ class LabelsFile:
         self.rows = 0
         self.unreadable_lines = 0
         self._lock = threading.Lock()
+        if self.path.is_dir():
+            raise DecisionError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to", 2)
         if self.path.exists():
-            self._read()
+            try:
+                self._read()
+            except OSError as exc:
+                raise DecisionError(f"{self.path}: cannot read the labels file ({exc.strerror})", 1) from None
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:
@@ -146,7 +151,7 @@ class ReviewQueue:
     taxonomy: Taxonomy
     near_duplicates: int = 0
     already_trained: int = 0
-    unreadable: int = 0
+    unreadable: list[str] = field(default_factory=list)  # one line per input that could not be read
     not_queued: int = 0  # documents left for a later start: neither labelled nor ordered into this queue
     labelled_before: int = 0  # documents of the inputs the labels file held at start
     skipped: list[str] = field(default_factory=list)
@@ -166,10 +171,10 @@ class ReviewQueue:
         from classifier.corpus.documents import read_documents
         from classifier.workflows.picking import pick
 
-        documents, unreadable, seen, labelled_before = [], 0, set(), 0
+        documents, unreadable, seen, labelled_before = [], [], set(), 0
         for doc in read_documents(inputs):
             if doc.error:
-                unreadable += 1
+                unreadable.append(doc.error)
                 continue
             if doc.id in seen:  # two inputs with one id: the queue and the labels file need them apart
                 doc = replace(doc, id=f"{doc.id} ({doc.origin})")
