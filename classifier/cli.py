@@ -232,7 +232,8 @@ def train(
     from classifier.corpus.documents import UnknownLabelsError
     from classifier.evaluation.metrics import format_report
     from classifier.taxonomy.fields import Taxonomy, TaxonomyError
-    from classifier.workflows.training import TrainingDataError, train as train_model
+    from classifier.corpus.datasets import TrainingDataError
+    from classifier.workflows.training import train as train_model
 
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
@@ -286,7 +287,7 @@ def evaluate(
     from classifier.evaluation.metrics import evaluate_model, format_report
     from classifier.evaluation.report import ReportError
     from classifier.taxonomy.fields import Taxonomy
-    from classifier.workflows.training import TrainingDataError
+    from classifier.corpus.datasets import TrainingDataError
 
     loaded = _load(model, taxonomy)
     try:
@@ -325,7 +326,7 @@ def compare(
     from classifier.evaluation.comparison import compare_models, format_comparison
     from classifier.corpus.documents import UnknownLabelsError
     from classifier.taxonomy.fields import Taxonomy, TaxonomyError
-    from classifier.workflows.training import TrainingDataError
+    from classifier.corpus.datasets import TrainingDataError
 
     try:
         tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None

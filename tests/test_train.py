@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from classifier.workflows.training import TrainingDataError, check_output, train
+from classifier.corpus.datasets import TrainingDataError
+from classifier.workflows.training import check_output, train
 
 from conftest import TRAINING
 

@@ -6,6 +6,8 @@ estimator rebuilt from its parameters. Loading a shared bundle cannot run anythi
 
 from __future__ import annotations
 
+from classifier.errors import ClassifierError
+
 import hashlib
 import json
 import platform
@@ -25,7 +27,7 @@ METADATA_FILE = "model.json"
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
 
-class BundleError(RuntimeError):
+class BundleError(ClassifierError, RuntimeError):
     """A model bundle is missing, broken or does not fit this installation; one line saying what to do."""
 
 

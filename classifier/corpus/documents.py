@@ -17,6 +17,7 @@ from classifier.io.jsonl import read_json_lines
 from classifier.corpus.release import parse_release
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 from classifier.io.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
+from classifier.errors import ClassifierError
 
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"
@@ -51,7 +52,7 @@ class Columns:
     labels: str = "labels"
 
 
-class UnknownLabelsError(ValueError):
+class UnknownLabelsError(ClassifierError, ValueError):
     """Labels not in the taxonomy; one line per unknown label with its place and the closest field."""
 
     def __init__(self, lines: list[str]):

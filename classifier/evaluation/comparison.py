@@ -167,7 +167,7 @@ def compare_models(
     from classifier.bundle.storage import load_model
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.workflows.training import load_training_set
+    from classifier.corpus.datasets import load_training_set
 
     taxonomy = taxonomy or default_taxonomy()
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)

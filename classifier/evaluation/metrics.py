@@ -36,7 +36,7 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | No
     """
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.workflows.training import load_training_set
+    from classifier.corpus.datasets import load_training_set
 
     if report is not None:
         from classifier.evaluation.report import require_matplotlib

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
+from classifier.errors import ClassifierError, UsageError
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -29,11 +30,11 @@ SNIFF_BYTES = 8192
 CHUNK_BYTES = 1 << 16
 
 
-class InputError(ValueError):
+class InputError(ClassifierError, ValueError):
     """One input could not be read; the message is a single line naming it."""
 
 
-class SettingError(ValueError):
+class SettingError(UsageError, ValueError):
     """An environment setting has a value the tool cannot use; the message names it."""
 
 

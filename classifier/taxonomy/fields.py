@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.paths import default_taxonomy_path
+from classifier.errors import ClassifierError
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ClassifierError, ValueError):
     """taxonomy.yaml is malformed or inconsistent; the message names the file and the entry."""
 
 

@@ -54,7 +54,8 @@ def pick(
     from sklearn.preprocessing import normalize
 
     from classifier.bundle.storage import BundleError
-    from classifier.corpus.datasets import document_key, read_base_documents
+    from classifier.bundle.documents import read_base_documents
+    from classifier.corpus.datasets import document_key
 
     trained = set()
     if model.path is not None:

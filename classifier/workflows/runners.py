@@ -15,11 +15,12 @@ import signal
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from classifier.errors import ClassifierError
 
 LOCAL_DASK = "local"
 
 
-class RunnerError(RuntimeError):
+class RunnerError(ClassifierError, RuntimeError):
     """A runner could not start (a missing package, an unreachable scheduler); one line saying why."""
 
 

@@ -2,82 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from classifier import __version__
 from classifier.bundle.storage import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
-from classifier.corpus.documents import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
+from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
+from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inputs
 from classifier.evaluation.metrics import evaluate
 from classifier.estimator.keywords import keyword_document
-from classifier.estimator.model import TopicClassifier, tune_thresholds
-from classifier.corpus.datasets import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
+from classifier.estimator.model import TopicClassifier
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
-
-
-class TrainingDataError(ValueError):
-    """The training data cannot be used; the message has one line per problem."""
-
-
-@dataclass
-class TrainingSet:
-    documents: list[Document]
-    Y: np.ndarray
-    labels: list[str]
-    skipped_unlabelled: int = 0
-    data_hash: dict = field(default_factory=dict)
-    merged: Merged | None = None
-
-
-def load_training_set(
-    inputs: Sequence[str | Path],
-    taxonomy: Taxonomy,
-    columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
-    base_documents: Sequence[Document] = (),
-    on_warning: Callable[[str], None] | None = None,
-) -> TrainingSet:
-    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
-
-    `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
-    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
-    """
-    documents, errors, unlabelled = list(base_documents), [], 0
-    for doc in read_documents(inputs, columns, pattern):
-        if doc.warning and on_warning:
-            on_warning(doc.warning)
-        if doc.error:
-            errors.append(doc.error)
-        elif doc.labels is None:
-            unlabelled += 1
-        else:
-            documents.append(doc)
-    if errors:
-        raise TrainingDataError("\n".join(errors))
-    if not documents:
-        raise TrainingDataError(
-            f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
-            "(another name: --labels-column), a page a 'Fields of work' block"
-        )
-    merged = merge_documents(documents, resolve_labels(documents, taxonomy))
-    documents, label_sets = merged.documents, merged.label_sets
-    labels = taxonomy.labels
-    index = {label: j for j, label in enumerate(labels)}
-    Y = np.zeros((len(documents), len(labels)), dtype=np.int8)
-    for i, names in enumerate(label_sets):
-        for name in names:
-            Y[i, index[name]] = 1
-    empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
-    if empty:
-        raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
-    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern), merged)
 
 
 def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str = DEFAULT_GLOB) -> None:
@@ -100,29 +41,10 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str 
         raise TrainingDataError(str(exc)) from None
 
 
-def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
-    digest = hashlib.sha256()
-    size = 0
-    files = []
-    for path, kind in expand_inputs(inputs, pattern):
-        if kind in ("missing", "stdin"):
-            continue
-        data = Path(path).read_bytes()
-        digest.update(hashlib.sha256(data).digest())
-        size += len(data)
-        files.append(str(path))
-    return {"sha256": digest.hexdigest(), "bytes": size, "files": files}
-
-
 def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: list[str]) -> dict:
     """Metrics of the out-of-fold predictions; each fold's thresholds are tuned on the other folds only."""
-    proba = estimator.oof_proba_
-    accepted = np.zeros_like(Y)
-    for fold in np.unique(estimator.cv_fold_):
-        inside = estimator.cv_fold_ == fold
-        thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        accepted[inside] = estimator.accept(proba[inside], thresholds)
-    return evaluate(Y, proba, accepted, labels)
+    results = estimator.cv_results_
+    return evaluate(Y, results["proba"], results["accepted"], labels)
 
 
 def train(
@@ -183,8 +105,6 @@ def train(
             "conflicts": len(merged.conflicts),
             "conflict_details": [conflict.line() for conflict in merged.conflicts],
         }
-    # The out-of-fold predictions were only needed for the metrics; keep the bundle small.
-    del estimator.oof_proba_, estimator.cv_fold_
     model = Model(estimator, metadata, Path(output) if output else None)
     if output is not None:
         save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})
