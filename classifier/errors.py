@@ -14,6 +14,10 @@ class ClassifierError(Exception):
     exit_code = 1
 
 
+class OutputExistsError(ClassifierError, FileExistsError):
+    """The output file exists and the command was not told to overwrite it (--force) or continue it (--resume)."""
+
+
 class UsageError(ClassifierError):
     """The command was called wrongly (an option value, a setting from the environment): exit code 2."""
 

@@ -180,7 +180,7 @@ def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
     with pytest.raises(InputError, match="the output is also an input"):
         tag(model, [str(table)], table, force=True)
     with pytest.raises(InputError, match="the output is also an input"):
-        tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", pattern="*.txt")
+        tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", glob="*.txt")
     assert table.read_bytes() == open(corpus[0], "rb").read()
 
 

@@ -7,10 +7,15 @@ import pytest
 from hypothesis import example, given
 
 from classifier.io.textio import (
-    InputError, atomic_directory, atomic_write, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
+    InputError, atomic_directory, atomic_write, decode_head, read_text, read_text_head, settle_directory,
 )
 
 import hostile
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """The whole of `data` decoded as files are."""
+    return decode_head(io.BytesIO(data), name)[0]
 
 
 def test_decodes_by_bom_then_utf8_then_windows_1252():

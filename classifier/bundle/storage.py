@@ -11,12 +11,11 @@ from classifier.errors import ClassifierError
 import hashlib
 import json
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.bundle.card import CARD_FILE, render_card
+from classifier.bundle.model import Model
 from classifier.paths import default_model_path
-from classifier.corpus.release import parse_release
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 from classifier.io.textio import atomic_directory, settle_directory
 
@@ -29,94 +28,6 @@ RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/de
 
 class BundleError(ClassifierError, RuntimeError):
     """A model bundle is missing, broken or does not fit this installation; one line saying what to do."""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The model's answer for one text: accepted fields and every field's score, best first."""
-
-    title: str
-    labels: list[str]
-    scores: list[tuple[str, float]]
-    evidence: dict[str, list[tuple[str, float]]] | None = None
-    flags: dict[str, str] | None = None
-
-    def to_dict(self, top: int | None = None) -> dict:
-        shown = self.scores[:top] if top else self.scores
-        suggestions = []
-        for label, score in shown:
-            entry = {"label": label, "score": round(score, 4)}
-            if self.flags and label in self.flags:
-                entry["flag"] = self.flags[label]
-            if self.evidence is not None and label in self.evidence:
-                entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
-            suggestions.append(entry)
-        return {"title": self.title, "labels": self.labels, "suggestions": suggestions}
-
-
-class Model:
-    """A loaded bundle: label names, the estimator and its metadata."""
-
-    def __init__(self, estimator, metadata: dict, path: Path | None = None):
-        self.estimator = estimator
-        self.metadata = metadata
-        self.path = path
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.metadata["labels"])
-
-    @property
-    def flags(self) -> dict[str, str]:
-        """Fields known from their taxonomy keywords alone ("zero-shot") or from few examples ("low-confidence")."""
-        labels = dict(zip(self.metadata.get("labels_as_trained", self.labels), self.labels))
-        flags = {labels[label]: "low-confidence" for label in self.metadata.get("low_confidence_fields", []) if label in labels}
-        flags.update({labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels})
-        return flags
-
-    @property
-    def thresholds(self) -> dict[str, float]:
-        return dict(zip(self.labels, (float(t) for t in self.estimator.thresholds_)))
-
-    def predict_proba(self, texts):
-        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count."""
-        return self.estimator.predict_proba([parse_release(text).model_text for text in texts])
-
-    def predict_proba_documents(self, documents):
-        return self.estimator.predict_proba([doc.model_text for doc in documents])
-
-    def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
-        accepted = self.estimator.accept(proba)
-        labels = self.labels
-        flags = self.flags or None
-        out = []
-        for row, keep, title in zip(proba, accepted, titles):
-            order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            out.append(
-                Suggestion(
-                    title=title,
-                    labels=[labels[j] for j in order if keep[j]],
-                    scores=[(labels[j], float(row[j])) for j in order],
-                    flags=flags,
-                )
-            )
-        return out
-
-    def suggest(self, text: str, explain: bool = False) -> Suggestion:
-        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one."""
-        release = parse_release(text)
-        proba = self.estimator.predict_proba([release.model_text])
-        suggestion = self.suggestions_from_proba(proba, [release.title])[0]
-        return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
-
-    def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
-        """The suggestions with, for each accepted field, the terms of the text that pushed it most."""
-        explanations = self.estimator.explain(model_texts, top=top)
-        index = {label: j for j, label in enumerate(self.labels)}
-        return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
-            for s, per_label in zip(suggestions, explanations)
-        ]
 
 
 def check_bundle_target(path: str | Path) -> None:
@@ -155,7 +66,8 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
         payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
         metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (tmp / CARD_FILE).write_text(render_card(metadata, path.name), encoding="utf-8")
+        thresholds = {label: float(t) for label, t in zip(metadata["labels"], arrays["thresholds"])}
+        (tmp / CARD_FILE).write_text(render_card(metadata, path.name, thresholds), encoding="utf-8")
     return path
 
 

@@ -95,7 +95,7 @@ def load_training_set(
     inputs: Sequence[str | Path],
     taxonomy: Taxonomy,
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     base_documents: Sequence[Document] = (),
     on_warning: Callable[[str], None] | None = None,
 ) -> TrainingSet:
@@ -105,7 +105,7 @@ def load_training_set(
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
     documents, errors, unlabelled = list(base_documents), [], 0
-    for doc in read_documents(inputs, columns, pattern):
+    for doc in read_documents(inputs, columns, glob):
         if doc.warning and on_warning:
             on_warning(doc.warning)
         if doc.error:
@@ -132,14 +132,14 @@ def load_training_set(
     empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
     if empty:
         raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
-    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern), merged)
+    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, glob), merged)
 
 
-def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
+def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
     digest = hashlib.sha256()
     size = 0
     files = []
-    for path, kind in expand_inputs(inputs, pattern):
+    for path, kind in expand_inputs(inputs, glob):
         if kind in ("missing", "stdin"):
             continue
         data = Path(path).read_bytes()

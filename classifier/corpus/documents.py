@@ -8,18 +8,18 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.io.csvtable import read_csv_records
 from classifier.io.jsonl import read_json_lines
-from classifier.corpus.release import parse_release
+from classifier.corpus.release import Release, parse_release
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.io.formats import table_format
 from classifier.io.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
 from classifier.errors import ClassifierError
 
-TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
@@ -79,7 +79,7 @@ class Record:
 def read_documents(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     max_chars: int | None = None,
 ) -> Iterator[Document]:
     """Every document of every input, in order. A document that cannot be read is yielded with `error` set.
@@ -88,19 +88,53 @@ def read_documents(
     set by CLASSIFIER_MAX_TEXT) is cut there and its document carries a `warning`; no more than that
     is read into memory, however large the input.
     """
-    for record in read_records(inputs, columns, pattern, max_chars):
+    for record in read_records(inputs, columns, glob, max_chars):
         yield to_document(record, columns)
+
+
+def read_readable_documents(
+    inputs: Sequence[str | Path],
+    columns: Columns = Columns(),
+    glob: str = DEFAULT_GLOB,
+    on_problem: Callable[[str, str], None] | None = None,
+) -> tuple[list[Document], int]:
+    """The documents of `inputs` that could be read, and how many could not.
+
+    `on_problem(kind, message)` hears each document that failed ("error") and each one read only in part
+    ("warning": its text was cut at the CLASSIFIER_MAX_TEXT limit), in input order.
+    """
+    documents, failed = [], 0
+    for doc in read_documents(inputs, columns, glob):
+        if doc.error:
+            failed += 1
+        else:
+            documents.append(doc)
+        if on_problem and (doc.error or doc.warning):
+            on_problem("error" if doc.error else "warning", doc.error or doc.warning)
+    return documents, failed
+
+
+def read_releases(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, Release | None, str | None]]:
+    """(origin, parsed release, problem) for every page of `inputs`, read as `read_records` reads them: the
+    release is None when the page could not be read (the problem is the error), and the problem is a
+    warning when the text was cut at the limit. A table row is parsed from its title and text."""
+    for record in read_records(inputs, glob=glob):
+        if record.error:
+            yield record.origin, None, record.error
+            continue
+        page = record.page if record.row is None else to_document(record).model_text
+        yield record.origin, parse_release(page or ""), record.warning
 
 
 def read_records(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
     limit = max_chars or max_text_chars()
-    for path, kind in expand_inputs(inputs, pattern):
+    for path, kind in expand_inputs(inputs, glob):
         if kind == "missing":
             yield Record(str(path), str(path), error=f"{path}: no such file or directory")
         elif kind == "stdin":
@@ -133,29 +167,29 @@ def to_document(record: Record, columns: Columns = Columns()) -> Document:
     return _from_page(record.id, record.page or "", record.origin, warning=record.warning)
 
 
-def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
-    """(path, kind) for each file named, found in a directory (matching `pattern`) or matched by a glob."""
+def expand_inputs(inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
+    """(path, kind) for each file named, found in a directory (matching `glob`) or matched by a glob."""
     for item in inputs:
         item = str(item)
         if item == STDIN:
             yield item, "stdin"
         elif os.path.isdir(item):
-            for path in _walk(item, pattern):
+            for path in _walk(item, glob):
                 yield path, "text"
         elif os.path.exists(item) or os.path.islink(item):
-            yield item, TABLE_SUFFIXES.get(Path(item).suffix.lower(), "text")
+            yield item, table_format(item) or "text"
         elif globlib.has_magic(item):
             matches = sorted(globlib.glob(item, recursive=True))
             if not matches:
                 yield item, "missing"
             for match in matches:
                 if os.path.isfile(match):
-                    yield match, TABLE_SUFFIXES.get(Path(match).suffix.lower(), "text")
+                    yield match, table_format(match) or "text"
         else:
             yield item, "missing"
 
 
-def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> str | None:
+def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> str | None:
     """The input that names or would read `path` (the file itself, a glob matching it, or a directory
     holding it whose walk would reach it), else None: a job must not read its own output."""
     target = os.path.realpath(path)
@@ -165,7 +199,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DE
             continue
         if os.path.isdir(item):
             inside = os.path.commonpath([os.path.realpath(item), target]) == os.path.realpath(item)
-            if inside and fnmatch.fnmatch(os.path.basename(target), pattern):
+            if inside and fnmatch.fnmatch(os.path.basename(target), glob):
                 return item
         elif os.path.realpath(item) == target:
             return item
@@ -174,12 +208,12 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DE
     return None
 
 
-def _walk(root: str, pattern: str) -> Iterator[str]:
+def _walk(root: str, glob: str) -> Iterator[str]:
     # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+            if not name.startswith(".") and fnmatch.fnmatch(name, glob):
                 yield os.path.join(directory, name)
 
 

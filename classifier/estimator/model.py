@@ -20,6 +20,7 @@ from classifier.estimator.keywords import (
     with_keyword_examples,
     zero_shot_calibration,
 )
+from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
 from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 
@@ -27,9 +28,6 @@ from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_
 _CONSTANT_SCORE = 10.0
 
 
-# Bundles written before a parameter existed were trained without what it turns on.
-_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare"}
-KEYWORD_EXAMPLES = ("all", "rare", "none")
 class TopicClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label text classifier for a fixed label set.
 
@@ -253,7 +251,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
         """Rebuild a fitted model from `params` and the output of `to_arrays`."""
-        model = cls(**{**_PARAMS_BEFORE_THEY_EXISTED, **params})
+        model = cls(**{**PARAMS_BEFORE_THEY_EXISTED, **params})
         model.vectorizer_ = model._features()
         for name, vectorizer in model._vectorizers().items():
             terms = vocabularies[name]

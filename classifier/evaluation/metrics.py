@@ -29,7 +29,7 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     return result
 
 
-def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | None = None, report=None) -> dict:
+def evaluate_model(model, inputs, taxonomy=None, columns=None, glob: str | None = None, report=None) -> dict:
     """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables).
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib).
@@ -42,9 +42,9 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | No
         from classifier.evaluation.report import require_matplotlib
 
         require_matplotlib()
-    data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), pattern or DEFAULT_GLOB)
+    data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
     proba = model.predict_proba_documents(data.documents)
-    accepted = model.estimator.accept(proba)
+    accepted = model.accept(proba)
     metrics = evaluate(data.Y, proba, accepted, model.labels)
     if report is not None:
         from classifier.evaluation.report import write_report

@@ -16,18 +16,15 @@ import os
 import shutil
 from pathlib import Path
 
+from classifier.io.formats import table_format
 from classifier.io.textio import InputError, atomic_write
 
 COLUMNS = ("id", "labels", "scores", "error", "warning")
-FORMATS = ("jsonl", "csv", "parquet")
 
 
 def format_for(path: str | Path, requested: str | None = None) -> str:
     """The output format: the one asked for, else the file suffix's, else JSONL."""
-    if requested:
-        return requested
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return {"csv": "csv", "parquet": "parquet", "pq": "parquet"}.get(suffix, "jsonl")
+    return requested or table_format(path) or "jsonl"
 
 
 def encode_rows(rows: list[dict], fmt: str):

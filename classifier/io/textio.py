@@ -58,13 +58,8 @@ def max_text_chars() -> int:
     return limit
 
 
-def decode_bytes(data: bytes, name: str) -> str:
-    """Decode by BOM, else UTF-8, else Windows-1252/Latin-1; refuse binary data."""
-    return decode_head(io.BytesIO(data), name)[0]
-
-
 def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
-    """The first `max_chars` characters of a byte stream, decoded as `decode_bytes` does, and whether more followed.
+    """The first `max_chars` characters of a byte stream, decoded by BOM, else UTF-8, else Windows-1252/Latin-1 (binary data refused), and whether more followed.
 
     Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
     """

@@ -125,6 +125,17 @@ class Taxonomy:
         match = difflib.get_close_matches(key, list(self._lookup), n=1, cutoff=0.0)
         return self._lookup[match[0]] if match else self.fields[0].name
 
+    def tree(self) -> str:
+        """The fields as a tree by OSCE dimension, with their sub-topics, for a terminal."""
+        lines = []
+        for dimension, fields in self.by_dimension().items():
+            lines.append(self.dimensions[dimension])
+            for i, field in enumerate(fields):
+                branch = "└──" if i == len(fields) - 1 else "├──"
+                subtopics = f"  (sub-topics: {', '.join(field.subtopics)})" if field.subtopics else ""
+                lines.append(f"  {branch} {field.name}{subtopics}")
+        return "\n".join(lines)
+
     def by_dimension(self) -> dict[str, list[Field]]:
         grouped: dict[str, list[Field]] = {dim: [] for dim in self.dimensions}
         for field in self.fields:

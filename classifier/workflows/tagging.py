@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.bundle.storage import Model
+from classifier.bundle.model import Model
 from classifier.corpus.documents import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
-from classifier.workflows.runners import map_ordered
+from classifier.errors import OutputExistsError
+from classifier.workflows.runners import default_jobs, map_ordered
 from classifier.io.tagfiles import encode_rows, format_for, open_tag_file
 from classifier.io.textio import InputError
 
@@ -59,7 +60,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     good = [doc for doc in documents if not doc.error]
     if good:
         proba = model.predict_proba_documents(good)
-        accepted = model.estimator.accept(proba)
+        accepted = model.accept(proba)
         order = np.argsort(-proba, axis=1, kind="stable")
         rounded = np.round(proba, 4).tolist()
     labels = model.labels
@@ -95,10 +96,10 @@ def tag(
     *,
     format: str | None = None,
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     force: bool = False,
     resume: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     dask: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
@@ -107,19 +108,21 @@ def tag(
 
     The output holds whole rows after every chunk (Parquet: whole part files, joined at the end).
     With `resume`, the rows already in `output` are kept and tagging goes on after the last of them,
-    so every input document ends up in the output exactly once.
+    so every input document ends up in the output exactly once. `jobs` worker processes (default: every
+    core this process may use) tag the chunks, or a Dask cluster with `dask` (an address, or "local").
     """
+    jobs = jobs or default_jobs()
     output = Path(output)
     fmt = format_for(output, format)
     if output.exists() and not (force or resume):
-        raise FileExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
-    clash = find_input(output, inputs, pattern)
+        raise OutputExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
+    clash = find_input(output, inputs, glob)
     if clash is not None:
         raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
     start = time.perf_counter()
     target = open_tag_file(output, fmt, resume=resume)
     summary = TagSummary(resumed=target.done)
-    records = _after(read_records(inputs, columns, pattern), target.done, target.last_id, output)
+    records = _after(read_records(inputs, columns, glob), target.done, target.last_id, output)
     if jobs > 1 and not dask:
         # Starting worker processes costs seconds; an input of two chunks or less is quicker without them.
         head = list(itertools.islice(records, 2 * chunk_size))

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from classifier import __version__
-from classifier.bundle.storage import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
+from classifier.bundle.model import Model
+from classifier.bundle.storage import FORMAT_VERSION, BundleError, check_bundle_target, runtime_versions, save_bundle
 from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
 from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inputs
@@ -21,14 +22,14 @@ from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 DEFAULT_SEED = 0
 
 
-def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str = DEFAULT_GLOB) -> None:
+def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = DEFAULT_GLOB) -> None:
     """Refuse an output that is one of the inputs or holds one: saving the bundle would replace it.
 
     Also refuses any existing file or non-bundle directory (see bundle.check_bundle_target).
     """
     target = Path(os.path.realpath(output))
     named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
-    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, pattern) if kind not in ("missing", "stdin")]
+    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, glob) if kind not in ("missing", "stdin")]
     for shown, path in named + found:
         real = Path(os.path.realpath(path))
         if real == target or target in real.parents:
@@ -54,8 +55,8 @@ def train(
     seed: int = DEFAULT_SEED,
     taxonomy: Taxonomy | None = None,
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
-    n_jobs: int | None = None,
+    glob: str = DEFAULT_GLOB,
+    jobs: int | None = None,
     base: str | Path | None = None,
     on_warning: Callable[[str], None] | None = None,
     **params,
@@ -64,14 +65,14 @@ def train(
     `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
     if output is not None:
-        check_output(inputs, output, pattern)  # before hours of training, not after
+        check_output(inputs, output, glob)  # before hours of training, not after
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
-    data = load_training_set(inputs, taxonomy, columns, pattern, base_documents, on_warning)
+    data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
     if base is not None:
-        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], pattern)
+        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
     params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
-    estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
+    estimator = TopicClassifier(random_state=seed, n_jobs=jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)
     counts = data.Y.sum(axis=0)
@@ -87,7 +88,6 @@ def train(
         },
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
         "cv_metrics": metrics,
-        "thresholds": {label: round(float(t), 4) for label, t in zip(data.labels, estimator.thresholds_)},
         "zero_shot_fields": [label for label, flag in zip(data.labels, estimator.zero_shot_) if flag],
         "low_confidence_fields": [label for label, flag in zip(data.labels, estimator.low_confidence_) if flag],
         "seed": seed,
