@@ -249,7 +249,7 @@ def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
@@ -282,7 +282,7 @@ def compare(
     min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
     confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="A drop fails the gate only if B is below A in at least this share of bootstrap resamples of the documents; 0 fails on any drop.")] = 0.95,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -387,7 +387,7 @@ def sync_taxonomy(
     write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,
     rename: Annotated[Optional[list[str]], typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed.")] = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
     from classifier.paths import default_taxonomy_path
