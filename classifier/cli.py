@@ -49,8 +49,18 @@ LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column
 GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from classifier import __version__
+
+        typer.echo(f"classifier {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _check_settings() -> None:
+def _check_settings(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
     # Settings from the environment are checked before any command runs, so a bad value is a
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
     from classifier.io.textio import max_text_chars

@@ -293,3 +293,10 @@ def test_train_reports_low_confidence_fields(tmp_path):
     zero = [label for label, n in meta["label_counts"].items() if n == 0]
     assert meta["zero_shot_fields"] == zero and zero  # 6 fields have no example in the first 150 records
     assert "zero-shot (no examples; suggested from taxonomy keywords alone): " + ", ".join(zero) in result.stdout
+
+
+def test_version_prints_the_package_version():
+    from classifier import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"classifier {__version__}\n"

@@ -25,7 +25,7 @@ SECTIONS = (
 PLOTS = ("per-field", "precision-recall", "confusion", "reliability")
 WORST_SHOWN = 20
 RELIABILITY_BINS = 10
-INSTALL_HINT = "pip install 'classifier[report]'"
+INSTALL_HINT = "pip install 'osce-topic-classifier[report]'"
 
 
 class ReportError(ClassifierError, RuntimeError):

@@ -124,7 +124,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'classifier[dask]'") from None
+        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'") from None
 
     cluster = None
     try:
