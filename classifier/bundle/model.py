@@ -83,6 +83,61 @@ class Model:
         suggestion = self.suggestions_from_proba(proba, [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
 
+    def suggest_many(self, texts: Sequence[str], explain: bool = False) -> list[Suggestion]:
+        """`suggest` for many pages or plain texts at once (one matrix product, not one per text)."""
+        if isinstance(texts, str):
+            raise TypeError("suggest_many takes a sequence of texts; for one text, use suggest")
+        releases = [parse_release(str(text)) for text in texts]
+        if not releases:
+            return []
+        model_texts = [release.model_text for release in releases]
+        suggestions = self.suggestions_from_proba(self.estimator.predict_proba(model_texts), [r.title for r in releases])
+        return self.with_evidence(suggestions, model_texts) if explain else suggestions
+
+    def tag_frame(self, frame, text: str = "text", title: str | None = None):
+        """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list) and one
+        score column per field (`score: <field>`), on the same index. `text` names the column holding
+        pages or plain text; `title`, if given, a column of titles put before the text."""
+        import pandas as pd  # only DataFrame users need pandas
+
+        for column in (text, title):
+            if column is not None and column not in frame.columns:
+                raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+        texts = frame[text].fillna("").astype(str)
+        if title is not None:
+            texts = frame[title].fillna("").astype(str) + "\n" + texts
+        proba = self.predict_proba(texts.tolist()) if len(texts) else np.zeros((0, len(self.labels)))
+        accepted = self.accept(proba) if len(texts) else proba.astype(bool)
+        labels = self.labels
+        result = pd.DataFrame({f"score: {label}": proba[:, j] for j, label in enumerate(labels)}, index=frame.index)
+        result.insert(0, "labels", [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)])
+        return result
+
+    def __repr__(self) -> str:
+        data = self.metadata.get("training_data", {})
+        micro = self.metadata.get("cv_metrics", {}).get("micro", {}).get("f1")
+        where = f" from {self.path}" if self.path else ""
+        return (
+            f"<Model{where}: {len(self.labels)} fields, trained on {data.get('documents', '?')} documents"
+            + (f", cross-validated micro-F1 {micro:.3f}" if micro is not None else "")
+            + ">"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        counts = self.metadata.get("label_counts", {})
+        flags = self.flags
+        rows = "".join(
+            f"<tr><td>{html.escape(label)}</td><td>{counts.get(label, '')}</td><td>{threshold:.2f}</td>"
+            f"<td>{html.escape(flags.get(label, ''))}</td></tr>"
+            for label, threshold in zip(self.labels, self.thresholds)
+        )
+        return (
+            f"<p>{html.escape(repr(self))}</p><table><thead><tr><th>field</th><th>examples</th><th>threshold</th>"
+            f"<th>flag</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+
     def suggest_documents(self, documents, explain: bool = False) -> list[Suggestion]:
         """One suggestion per document (parsed already), in order; with `explain`, the evidence too."""
         documents = list(documents)

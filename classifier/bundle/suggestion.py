@@ -43,3 +43,21 @@ class Suggestion:
                 terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in self.evidence[label])
                 lines.append(f"      because of: {terms}")
         return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        best = ", ".join(f"{label} {score:.2f}" for label, score in self.scores[:3])
+        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}; best {best}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td><td>{score:.2f}</td>"
+            f"<td>{html.escape((self.flags or {}).get(label, ''))}</td>"
+            f"<td>{html.escape(', '.join(term for term, _ in (self.evidence or {}).get(label, [])))}</td></tr>"
+            for label, score in self.scores[:10]
+        )
+        return (
+            f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
+            f"<th>flag</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
