@@ -15,13 +15,12 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
+def models(tmp_path_factory, model_on_first_300):
     """A on 300 training records, B (worse) on 60 of them, and 200 later records to compare them on."""
     root = tmp_path_factory.mktemp("compare")
     rows = training_records()
-    train([write_jsonl(root / "a.jsonl", rows[:300])], root / "a")
     train([write_jsonl(root / "b.jsonl", rows[:60])], root / "b")
-    return root / "a", root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])
+    return model_on_first_300[0], root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])
 
 
 def test_a_model_compared_with_itself_has_no_deltas_and_passes_the_gate(models):
