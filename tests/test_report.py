@@ -20,7 +20,6 @@ from classifier.evaluation.report import (
     render_report,
     worst_documents,
 )
-from classifier.workflows.training import train
 
 from conftest import TRAINING
 
@@ -35,11 +34,9 @@ def labelled_sample(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model_on_older_items(tmp_path_factory):
+def model_on_older_items(model_on_first_300):
     """A model trained on the first 300 corpus items only, so it gets some of the sample wrong."""
-    path = tmp_path_factory.mktemp("report") / "older.jsonl"
-    path.write_text("\n".join(TRAINING.read_text(encoding="utf-8").splitlines()[:300]) + "\n", encoding="utf-8")
-    return train([path])[0]
+    return model_on_first_300[1]
 
 
 @pytest.fixture(scope="module")
