@@ -121,18 +121,15 @@ def test_a_model_without_a_field_added_since_is_compared_as_new(models, tmp_path
 LABELS = ["A", "B", "C", "D"]
 
 
-class FakeEstimator:
-    def accept(self, proba):
-        return (np.asarray(proba) >= 0.5).astype(np.int8)
-
-
 class FakeModel:
     """A model reduced to what compare() uses: its fields, in its own order, and a score per document."""
 
     def __init__(self, labels, found):
         self.labels = labels
         self.found = found  # field -> documents it scores 0.9; the others get 0.1 + a small rank offset
-        self.estimator = FakeEstimator()
+
+    def accept(self, proba):
+        return (np.asarray(proba) >= 0.5).astype(np.int8)
 
     def predict_proba_documents(self, documents):
         proba = np.array([[0.1 + 0.01 * j for j in range(len(self.labels))] for _ in documents])

@@ -126,9 +126,9 @@ def test_evaluate_report_from_the_command_line(labelled_sample, tmp_path):
 
 def test_report_without_matplotlib_fails_in_one_line_before_any_work(labelled_sample, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ReportError, match=r"needs matplotlib: pip install 'classifier\[report\]'"):
+    with pytest.raises(ReportError, match=r"needs matplotlib: pip install 'osce-topic-classifier\[report\]'"):
         evaluate_model(load_model(), [labelled_sample], report=tmp_path / "report.html")
     result = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(tmp_path / "report.html")])
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'classifier[report]'"
+    assert result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'osce-topic-classifier[report]'"
     assert not (tmp_path / "report.html").exists()
