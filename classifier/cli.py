@@ -47,6 +47,8 @@ TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column h
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
 GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
+# What `pip install '.[serve]'` brings; without them `serve` says so in one line.
+SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
 
 def _print_version(value: bool) -> None:
@@ -362,6 +364,33 @@ def pick(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@command()
+def serve(
+    model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model bundle directory, served as a project named after the directory; repeat for several (default: the shipped model).")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
+    queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Unlabelled documents to review on the page, in the order `pick` gives (files, directories, globs or tables).")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.")] = None,
+    taxonomy: TaxonomyOption = None,
+) -> None:
+    """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
+    try:
+        from classifier.serve.app import build_app
+        from classifier.serve.app import serve as run_server
+    except ImportError as exc:
+        if exc.name not in SERVE_EXTRA_MODULES:
+            raise
+        raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'osce-topic-classifier[serve]'") from None
+    service = build_app(model, queue, labels, taxonomy)
+    state = service.state
+    address = f"[{host}]" if ":" in host else host
+    typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
+    if state.queue is not None:
+        progress = state.queue.progress()
+        typer.echo(f"review queue: {progress['left']} documents left, {progress['labelled']} labelled; decisions go to {state.labels.path}", err=True)
+    run_server(service, host, port)
 
 
 @command()

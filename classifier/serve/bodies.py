@@ -1,0 +1,156 @@
+"""Request bodies read and checked by hand, and the problem+json answer every refusal gets.
+
+FastAPI's form and model parsing would answer bad requests in its own shape (422 with a list of
+validation errors); reading bodies here gives each refusal a 4xx status and one sentence saying what
+to change, in the shape Annif's API uses (RFC 7807 problem details).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from http import HTTPStatus
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+MAX_FORM_FIELDS = 100
+
+
+class ApiError(HTTPException):
+    """A request the service refuses: its status and one sentence for the client."""
+
+
+def problem(status: int, detail: str) -> JSONResponse:
+    """Annif's error shape (RFC 7807 problem details)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status, media_type="application/problem+json",
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies over `max_bytes` with 413: at once by their Content-Length, or as soon as a
+    streamed body passes the limit, never holding more than that in memory."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_large = f"request body over {self.max_bytes:,} bytes (the server's limit)"
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                return await problem(400, "Content-Length is not a number")(scope, receive, send)
+            if size > self.max_bytes:
+                return await problem(413, too_large)(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise ApiError(413, too_large)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A url-encoded form body as a dict (the first value of each name); 400/415 for what is not one."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("", "application/x-www-form-urlencoded"):
+        raise ApiError(415, f"send the fields as a form (application/x-www-form-urlencoded), not {kind[:100]}")
+    raw = await request.body()
+    try:
+        decoded = raw.decode("utf-8")
+        pairs = parse_qsl(decoded, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError:
+        raise ApiError(400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it") from None
+    except ValueError as exc:
+        raise ApiError(400, f"malformed form: {exc}") from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    return form
+
+
+async def read_json(request: Request):
+    """A JSON body, parsed; 400 with the place of the error for what is not JSON or not UTF-8."""
+    raw = await request.body()
+    if not raw.strip():
+        raise ApiError(400, "the request body is empty: expected JSON")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(400, "the body is not UTF-8: JSON must be sent as UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed JSON: nested too deeply") from None
+
+
+async def read_text(request: Request, max_text: int) -> str:
+    """The text to explain: a form's or JSON object's `text`, or a whole file sent as the body (decoded
+    by BOM, else UTF-8, else Windows-1252, as `classifier suggest` reads files; binary data refused)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("", "application/x-www-form-urlencoded"):
+        form = await read_form(request)
+        if "text" not in form:
+            raise ApiError(400, "missing form field 'text'")
+        return form["text"]
+    if kind == "application/json":
+        body = await read_json(request)
+        if not isinstance(body, dict) or "text" not in body:
+            raise ApiError(400, "expected a JSON object with a 'text'")
+        return body["text"]
+    if kind in ("text/plain", "text/html", "application/octet-stream"):
+        from classifier.io.textio import InputError, decode_head
+
+        try:
+            text, cut = decode_head(io.BytesIO(await request.body()), "the uploaded file", max_text)
+        except InputError as exc:
+            raise ApiError(400, str(exc)) from None
+        if cut:
+            raise ApiError(413, f"the uploaded file is over the CLASSIFIER_MAX_TEXT limit of {max_text:,} characters")
+        return text
+    raise ApiError(415, f"send a form, JSON or the file itself (text/plain), not {kind[:100]}")
+
+
+def int_field(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}") from None
+    if number < 0:
+        raise ApiError(400, f"'{name}' must be 0 or more")
+    return number
+
+
+def score_field(value: str | None, name: str) -> float:
+    if value is None or value == "":
+        return 0.0
+    try:
+        number = float(value)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be a number between 0 and 1, got {value[:50]!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise ApiError(400, f"'{name}' must be between 0 and 1")
+    return number

@@ -1,0 +1,185 @@
+"""Loaded bundles as Annif projects: an id each, and the taxonomy's fields as subjects with stable URIs."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from classifier.taxonomy.fields import Taxonomy
+from classifier.errors import ClassifierError
+
+# A field's URI and notation come from its `id` in taxonomy.yaml, which never changes when its name
+# does, so a subject stored by a client keeps meaning the same field across renames and retraining.
+SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
+VOCABULARY_ID = "osce-fields-of-work"
+LANGUAGE = "en"
+# What a project id may look like: a bundle directory's name. Anything else in a URL (a slash, "..",
+# a NUL) is refused before it is looked up.
+PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+class ProjectError(ClassifierError, ValueError):
+    """A project that cannot be served, or a project id that is not one; `status` is the HTTP status to answer.
+    On the command line (`serve --model`) it is a usage error."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Subject:
+    uri: str
+    label: str
+    notation: str
+
+    def result(self, score: float) -> dict:
+        """One entry of Annif's SuggestionResult list."""
+        return {"uri": self.uri, "label": self.label, "notation": self.notation, "score": round(float(score), 4)}
+
+
+def subjects_of(taxonomy: Taxonomy) -> dict[str, Subject]:
+    """Every field of the taxonomy as a subject, by field name."""
+    return {f.name: Subject(SUBJECT_URI_PREFIX + f.id, f.name, f.id) for f in taxonomy.fields}
+
+
+def project_id_for(path: Path) -> str:
+    """A bundle's project id: its directory's name, with characters an id cannot hold turned into dashes."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).resolve().name).strip("-_") or "model"
+    return name[:100]
+
+
+def check_project_id(project_id: str) -> None:
+    if not PROJECT_ID.fullmatch(project_id):
+        raise ProjectError(
+            f"{project_id[:100]!r} is not a project id (letters, digits, '-' and '_' only; see GET /v1/projects)", 400
+        )
+
+
+@dataclass
+class Project:
+    """One loaded bundle, served under `id`."""
+
+    id: str
+    model: object
+    taxonomy: Taxonomy
+    subjects: dict[str, Subject] = field(init=False)
+    # The estimator's per-process caches are not written for concurrent callers: one call at a time.
+    lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self):
+        self.subjects = subjects_of(self.taxonomy)
+
+    def info(self) -> dict:
+        """Annif's Project object."""
+        model_json = Path(self.model.path) / "model.json" if self.model.path else None
+        modified = None
+        if model_json is not None and model_json.exists():
+            stamp = datetime.fromtimestamp(model_json.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+            modified = stamp.isoformat().replace("+00:00", "Z")
+        return {
+            "project_id": self.id,
+            "name": f"OSCE fields of work ({self.id})",
+            "language": LANGUAGE,
+            "backend": {"backend_id": "classifier"},
+            "vocab": vocabulary_info(self.taxonomy),
+            "vocab_language": LANGUAGE,
+            "is_trained": True,
+            "modification_time": modified,
+        }
+
+    def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float = 0.0) -> list[list[dict]]:
+        """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`."""
+        with self.lock:
+            proba = self.model.predict_proba(texts)
+        labels = self.model.labels
+        out = []
+        for row in proba:
+            order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
+            hits = [self.subjects[labels[j]].result(row[j]) for j in order if row[j] >= threshold]
+            out.append(hits[:limit])
+        return out
+
+    def explain(self, text: str, top: int = 5) -> dict:
+        """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it;
+        with the title and body the model read, for showing the terms in place."""
+        from classifier.corpus.release import parse_release
+
+        with self.lock:
+            suggestion = self.model.suggest(text, explain=True)
+        release = parse_release(text)
+        flags = self.model.flags
+        evidence = suggestion.evidence or {}
+        results = []
+        for label, score in suggestion.scores:
+            entry = {**self.subjects[label].result(score), "accepted": label in suggestion.labels}
+            if label in flags:
+                entry["flag"] = flags[label]
+            if label in evidence:
+                entry["evidence"] = [{"term": term, "weight": round(float(weight), 4)} for term, weight in evidence[label][:top]]
+            results.append(entry)
+        return {"title": suggestion.title, "body": release.body, "labels": list(suggestion.labels), "results": results}
+
+    def card(self) -> dict:
+        """The bundle's model card (MODEL.md) and the parts of model.json a reader of the card wants."""
+        meta = self.model.metadata
+        card_path = Path(self.model.path) / "MODEL.md" if self.model.path else None
+        keys = ("classifier_version", "labels", "label_counts", "thresholds", "cv_metrics", "zero_shot_fields",
+                "low_confidence_fields", "training_data", "seed", "versions")
+        return {
+            "project_id": self.id,
+            "card": card_path.read_text(encoding="utf-8") if card_path and card_path.exists() else None,
+            "metadata": {key: meta[key] for key in keys if key in meta},
+            "flags": self.model.flags,
+        }
+
+
+def vocabulary_info(taxonomy: Taxonomy) -> dict:
+    return {"vocab_id": VOCABULARY_ID, "languages": [LANGUAGE], "size": len(taxonomy.fields), "loaded": True}
+
+
+def taxonomy_tree(taxonomy: Taxonomy) -> dict:
+    """The fields by OSCE dimension, with the URI and notation each subject carries."""
+    subjects = subjects_of(taxonomy)
+    return {
+        "vocab_id": VOCABULARY_ID,
+        "dimensions": [
+            {
+                "id": dimension,
+                "name": taxonomy.dimensions[dimension],
+                "fields": [
+                    {
+                        "uri": subjects[f.name].uri,
+                        "notation": f.id,
+                        "label": f.name,
+                        "description": f.description,
+                        "aliases": list(f.aliases),
+                        "subtopics": list(f.subtopics),
+                        "keywords": list(f.keywords),
+                    }
+                    for f in fields
+                ],
+            }
+            for dimension, fields in taxonomy.by_dimension().items()
+        ],
+    }
+
+
+def load_projects(model_dirs: list[Path | None], taxonomy: Taxonomy) -> dict[str, Project]:
+    """Each bundle loaded once, under its directory's name; None is the shipped model. Two bundles whose
+    directories share a name are refused, since a client could not tell them apart."""
+    from classifier.bundle.storage import load_model
+    from classifier.paths import default_model_path
+
+    projects: dict[str, Project] = {}
+    for path in model_dirs or [None]:
+        project_id = project_id_for(path if path is not None else default_model_path())
+        if project_id in projects:
+            raise ProjectError(f"{path}: a second model named {project_id!r}; give each --model a directory of its own name", 2)
+        projects[project_id] = Project(project_id, load_model(path, taxonomy), taxonomy)
+    return projects

@@ -1,0 +1,236 @@
+"""The review queue: documents in the order `pick` chooses them, and the labelled-data file decisions go to.
+
+Each decision becomes one JSONL row in the format `classifier train` reads (`id`, `title`, `text`,
+`labels`). The file is never appended to in place: the new file (old content plus the new rows) is
+written beside it, fsynced and renamed over it, then the directory is fsynced. So whatever moment the
+server is killed at, the file holds whole rows only, and every decision the page was told is saved is
+on disk. Copying the old content is cheap at the sizes a person labels (a few MB after thousands of
+decisions) next to the time a person takes per decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from classifier.taxonomy.fields import Taxonomy
+
+
+class DecisionError(ValueError):
+    """A decision the queue cannot take; `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class LabelsFile:
+    """A JSONL file of labelled documents, read once at start and extended one durable rename at a time."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.ids: set[str] = set()
+        self.counts: Counter[str] = Counter()
+        self.rows = 0
+        self.unreadable_lines = 0
+        self._lock = threading.Lock()
+        if self.path.exists():
+            self._read()
+
+    def _read(self) -> None:
+        with open(self.path, "rb") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    self.unreadable_lines += 1
+                    continue
+                if isinstance(row, dict):
+                    self._count(row)
+
+    def _count(self, row: dict) -> None:
+        self.rows += 1
+        if row.get("id") not in (None, ""):
+            self.ids.add(str(row["id"]))
+        labels = row.get("labels")
+        if isinstance(labels, list):
+            self.counts.update(str(label) for label in labels)
+
+    def append(self, rows: list[dict]) -> None:
+        """Add whole rows durably: when this returns, they are on disk; if it raises, the file is unchanged."""
+        data = b"".join(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n" for row in rows)
+        with self._lock:
+            _replace_with_appended(self.path, data)
+            for row in rows:
+                self._count(row)
+
+
+def _replace_with_appended(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with open(path, "rb") as old:
+                    os.chmod(tmp, os.stat(old.fileno()).st_mode & 0o7777)
+                    last = b"\n"
+                    while chunk := old.read(1 << 20):
+                        out.write(chunk)
+                        last = chunk[-1:]
+                    if last != b"\n":  # a file edited by hand may lack its final newline: keep its last row whole
+                        out.write(b"\n")
+            except FileNotFoundError:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    # The rename is durable only once the directory entry is: a power cut must not bring the old file back.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class QueueItem:
+    id: str
+    title: str
+    text: str
+    origin: str
+    suggested: list[str]
+    uncertainty: float
+
+
+@dataclass
+class ReviewQueue:
+    """Documents to label, least sure first and near-duplicates apart (as `classifier pick` orders them);
+    those already in the labels file are done. A skipped document goes to the end of the queue for this
+    run of the server; it is not written, so it comes back on the next."""
+
+    items: list[QueueItem]
+    labels: LabelsFile
+    taxonomy: Taxonomy
+    near_duplicates: int = 0
+    already_trained: int = 0
+    unreadable: int = 0
+    skipped: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self):
+        self._by_id = {item.id: item for item in self.items}
+
+    @classmethod
+    def from_inputs(cls, model, inputs: list[str], labels: LabelsFile, taxonomy: Taxonomy, strategy: str = "margin") -> ReviewQueue:
+        from classifier.corpus.documents import read_documents
+        from classifier.workflows.picking import pick
+
+        documents, unreadable = [], 0
+        for doc in read_documents(inputs):
+            if doc.error:
+                unreadable += 1
+            else:
+                documents.append(doc)
+        picked = pick(model, documents, n=max(len(documents), 1), strategy=strategy)
+        items, seen = [], set()
+        for row in picked.rows:
+            doc_id = str(row["id"])
+            if doc_id in seen:  # two inputs with one id: the queue and the labels file need them apart
+                doc_id = f"{doc_id} ({row['origin']})"
+            seen.add(doc_id)
+            items.append(QueueItem(doc_id, row["title"], row["text"], row["origin"], list(row["labels"]), row["uncertainty"]))
+        return cls(items, labels, taxonomy, picked.near_duplicates, picked.already_trained, unreadable)
+
+    def pending(self) -> list[QueueItem]:
+        """Undecided documents in queue order, those skipped in this run last."""
+        skipped = set(self.skipped)
+        waiting = [item for item in self.items if item.id not in self.labels.ids]
+        return [item for item in waiting if item.id not in skipped] + [
+            self._by_id[doc_id] for doc_id in self.skipped if doc_id not in self.labels.ids
+        ]
+
+    def progress(self) -> dict:
+        pending = self.pending()
+        done = sum(1 for item in self.items if item.id in self.labels.ids)
+        return {
+            "labelled": done,
+            "left": len(pending),
+            "skipped": len([doc_id for doc_id in self.skipped if doc_id not in self.labels.ids]),
+            "queue": len(self.items),
+            "near_duplicates_left_out": self.near_duplicates,
+            "already_trained_left_out": self.already_trained,
+            "labels_file": str(self.labels.path),
+            "labels_file_rows": self.labels.rows,
+            "field_counts": {label: self.labels.counts[label] for label in self.taxonomy.labels},
+        }
+
+    def next(self) -> QueueItem | None:
+        pending = self.pending()
+        return pending[0] if pending else None
+
+    def decide(self, doc_id: str, labels: list[str] | None, skip: bool = False) -> None:
+        """Write the document with `labels` (field names, aliases resolved) to the labels file, or skip it."""
+        with self._lock:
+            item = self._by_id.get(doc_id)
+            if item is None:
+                raise DecisionError(f"no document {doc_id[:200]!r} in the queue", 404)
+            if doc_id in self.labels.ids:
+                raise DecisionError(f"document {doc_id[:200]!r} is already labelled in {self.labels.path.name}", 409)
+            if skip:
+                if doc_id in self.skipped:
+                    self.skipped.remove(doc_id)
+                self.skipped.append(doc_id)
+                return
+            fields = resolve_labels(labels, self.taxonomy)
+            self.labels.append([{
+                "id": item.id,
+                "title": item.title,
+                "text": item.text,
+                "labels": fields,
+                "origin": item.origin,
+                "suggested": item.suggested,
+                "decided_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            }])
+            if doc_id in self.skipped:
+                self.skipped.remove(doc_id)
+
+
+def resolve_labels(labels, taxonomy: Taxonomy) -> list[str]:
+    """Field names for a list of names or aliases, in taxonomy order; at least one, all known."""
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise DecisionError("'labels' must be a list of field names")
+    resolved, unknown = [], []
+    for label in labels:
+        name = taxonomy.resolve(label)
+        (resolved if name else unknown).append(name or label)
+    if unknown:
+        raise DecisionError(f"unknown fields: {', '.join(repr(u[:100]) for u in unknown[:10])} (see GET /v1/taxonomy)")
+    if not resolved:
+        raise DecisionError("give at least one field (every OSCE item has one), or skip the document")
+    return [label for label in taxonomy.labels if label in set(resolved)]

@@ -1,0 +1,230 @@
+// The page: suggest fields for a pasted text or an uploaded file, and review the queue.
+// Plain DOM, nothing loaded from elsewhere; every text from the server goes in as text, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const COLOURS = 6;
+let currentItem = null;
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  let body = null;
+  if (response.status !== 204) {
+    try { body = await response.json(); } catch (e) { body = null; }
+  }
+  if (!response.ok) {
+    throw new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
+  }
+  return body;
+}
+
+function projectId() { return $("project").value; }
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function setStatus(id, message, kind = "") {
+  const node = $(id);
+  node.textContent = message;
+  node.className = "status" + (kind ? " " + kind : "");
+}
+
+// Colour index per accepted field, in the order the model ranks them.
+function colourIndex(explanation) {
+  const index = {};
+  explanation.results.filter((r) => r.accepted).forEach((r, i) => { index[r.label] = i % COLOURS; });
+  return index;
+}
+
+function fillScores(tbody, explanation, ticked) {
+  tbody.replaceChildren();
+  const colours = colourIndex(explanation);
+  for (const r of explanation.results) {
+    const row = el("tr", { class: r.accepted ? "accepted" : "", "data-label": r.label });
+    const mark = el("td", { class: "mark" });
+    if (ticked) {
+      const box = el("input", { type: "checkbox", name: "labels", value: r.label, "aria-label": r.label });
+      box.checked = ticked.includes(r.label);
+      mark.append(box);
+    } else if (r.accepted) {
+      mark.textContent = "✓";
+      mark.title = "accepted";
+    }
+    const name = el("td", {}, r.label);
+    if (r.flag) name.append(el("span", { class: "flag", text: r.flag }));
+    const bar = el("span", { class: "bar" });
+    bar.style.width = `${Math.round(r.score * 60)}px`;  // through the DOM: the page's policy refuses inline style attributes
+    const score = el("td", { class: "score" }, bar, r.score.toFixed(2));
+    const terms = el("td", { class: "terms" });
+    if (r.evidence && r.evidence.length) {
+      terms.append(el("span", { class: `swatch c${colours[r.label]}` }));
+      terms.append(r.evidence.map((e) => e.term).join(", "));
+    }
+    row.append(mark, name, score, terms);
+    tbody.append(row);
+  }
+}
+
+function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+// The text with each evidence term marked in the colour of the field it counted for.
+function fillText(article, title, body, explanation) {
+  article.replaceChildren();
+  if (title) article.append(el("h3", { text: title }));
+  const colours = colourIndex(explanation);
+  const fieldOf = {};
+  for (const r of explanation.results) {
+    for (const e of r.evidence || []) {
+      if (!(e.term.toLowerCase() in fieldOf)) fieldOf[e.term.toLowerCase()] = r.label;
+    }
+  }
+  const terms = Object.keys(fieldOf).sort((a, b) => b.length - a.length);
+  if (!terms.length) { article.append(body); return; }
+  const pattern = new RegExp(
+    "(?<![\\p{L}\\p{N}])(" + terms.map((t) => escapeRegExp(t).replace(/\s+/g, "\\s+")).join("|") + ")(?![\\p{L}\\p{N}])", "giu");
+  let last = 0;
+  for (const match of body.matchAll(pattern)) {
+    article.append(body.slice(last, match.index));
+    const label = fieldOf[match[0].toLowerCase().replace(/\s+/g, " ")];
+    const mark = el("mark", { class: label !== undefined ? `c${colours[label]}` : "c0", title: label || "" });
+    mark.textContent = match[0];
+    article.append(mark);
+    last = match.index + match[0].length;
+  }
+  article.append(body.slice(last));
+}
+
+function showResult(explanation) {
+  $("result").hidden = false;
+  $("result-title").textContent = explanation.title || "(no title)";
+  fillScores($("scores").querySelector("tbody"), explanation, null);
+  fillText($("result-text"), explanation.title, explanation.body, explanation);
+}
+
+async function explain(options, label) {
+  setStatus("suggest-status", `reading ${label}…`);
+  $("suggest-button").disabled = true;
+  try {
+    const explanation = await api(`/v1/projects/${encodeURIComponent(projectId())}/explain`, { method: "POST", ...options });
+    showResult(explanation);
+    const accepted = explanation.labels.length;
+    setStatus("suggest-status", `${accepted} field${accepted === 1 ? "" : "s"} accepted`);
+  } catch (error) {
+    setStatus("suggest-status", error.message, "error");
+  } finally {
+    $("suggest-button").disabled = false;
+  }
+}
+
+$("suggest-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("text").value;
+  if (!text.trim()) { setStatus("suggest-status", "paste a text first", "error"); return; }
+  explain({ headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) }, "the text");
+});
+
+$("file").addEventListener("change", async () => {
+  const file = $("file").files[0];
+  if (!file) return;
+  // The server decodes the bytes as the command line reads files (BOM, UTF-8, else Windows-1252).
+  explain({ headers: { "Content-Type": "application/octet-stream" }, body: await file.arrayBuffer() }, file.name);
+});
+
+// ---- review queue ----
+
+function showProgress(progress) {
+  const node = $("progress");
+  node.replaceChildren(
+    el("strong", { id: "labelled-count", text: String(progress.labelled) }), " labelled · ",
+    el("strong", { id: "left-count", text: String(progress.left) }), " left",
+    progress.skipped ? ` (${progress.skipped} skipped, shown again at the end)` : "",
+    ` · written to ${progress.labels_file}`);
+  const tbody = $("counts").querySelector("tbody");
+  tbody.replaceChildren();
+  for (const [label, count] of Object.entries(progress.field_counts)) {
+    tbody.append(el("tr", { "data-label": label }, el("td", { class: "count", text: String(count) }), el("td", { text: label })));
+  }
+}
+
+async function loadQueue() {
+  const queue = await api("/v1/queue");
+  showProgress(queue.progress);
+  currentItem = queue.next;
+  $("review-item").hidden = !currentItem;
+  $("review-empty").hidden = !!currentItem;
+  if (!currentItem) return;
+  const explanation = currentItem.explanation;
+  $("review-title").textContent = currentItem.title || "(no title)";
+  $("review-origin").textContent = currentItem.origin;
+  $("review-uncertainty").textContent = currentItem.uncertainty.toFixed(2);
+  fillScores($("review-fields").querySelector("tbody"), explanation, currentItem.suggested);
+  fillText($("review-text"), "", currentItem.text, explanation);
+  nameSaveButton();
+}
+
+function tickedLabels() {
+  return [...document.querySelectorAll("#review-fields input[name=labels]:checked")].map((box) => box.value);
+}
+
+// Accept when the ticks are the model's, save an edit otherwise: the editor sees which one a click does.
+function nameSaveButton() {
+  const ticked = tickedLabels();
+  const same = ticked.length === currentItem.suggested.length && ticked.every((label) => currentItem.suggested.includes(label));
+  $("save-button").textContent = same ? "Accept the model's fields" : "Save my edit";
+}
+
+$("review-fields").addEventListener("change", () => { if (currentItem) nameSaveButton(); });
+
+async function decide(decision) {
+  $("save-button").disabled = $("skip-button").disabled = true;
+  try {
+    const answer = await api("/v1/queue/decisions", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id: currentItem.id, ...decision }),
+    });
+    setStatus("review-status", answer.saved ? `saved: ${answer.id}` : `skipped: ${answer.id}`, answer.saved ? "saved" : "");
+    await loadQueue();
+  } catch (error) {
+    setStatus("review-status", error.message, "error");
+  } finally {
+    $("save-button").disabled = $("skip-button").disabled = false;
+  }
+}
+
+$("review-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const labels = tickedLabels();
+  if (!labels.length) { setStatus("review-status", "tick at least one field, or skip", "error"); return; }
+  decide({ labels });
+});
+$("skip-button").addEventListener("click", () => decide({ skip: true }));
+
+// ---- tabs and start ----
+
+function route() {
+  const review = location.hash === "#review" && !$("tab-review").hidden;
+  $("suggest-view").hidden = review;
+  $("review-view").hidden = !review;
+  $("tab-suggest").classList.toggle("active", !review);
+  $("tab-review").classList.toggle("active", review);
+  if (review) loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
+}
+
+async function start() {
+  const { projects } = await api("/v1/projects");
+  for (const p of projects) $("project").append(el("option", { value: p.project_id, text: p.project_id }));
+  const ready = await api("/v1/ready");
+  $("tab-review").hidden = !ready.queue;
+  window.addEventListener("hashchange", route);
+  route();
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => setStatus("suggest-status", error.message, "error"));

@@ -1,0 +1,33 @@
+"""`classifier serve` as a command: the plain install never imports the server, and a missing extra is one line."""
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+
+
+def test_the_command_line_does_not_import_the_server_until_serve_runs():
+    code = "import sys, classifier.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_without_the_serve_extra_serve_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi now raises ImportError, as when it is not installed
+    monkeypatch.delitem(sys.modules, "classifier.serve.app", raising=False)
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: classifier serve needs FastAPI and uvicorn (fastapi is missing): pip install 'osce-topic-classifier[serve]'"
+    ]
+
+
+def test_a_queue_without_a_labels_file_is_a_usage_error(tmp_path):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    queue = tmp_path / "queue.jsonl"
+    queue.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["serve", "--queue", str(queue)])
+    assert result.exit_code == 2
+    assert "--queue needs --labels FILE" in result.output

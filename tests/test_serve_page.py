@@ -1,0 +1,148 @@
+"""The page at / in a real headless Chromium: suggest for a pasted text and an uploaded file, review the queue."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
+from serving import queue_rows, running_server, write_queue  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("CI"):  # CI installs them (.ci/run): a missing browser there is a failure, not a skip
+        raise RuntimeError("chromium and chromedriver are missing; .ci/run installs them with apt-get")
+    pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("page")
+    queue = write_queue(folder / "queue.jsonl", queue_rows(8))
+    with running_server(folder, "--queue", str(queue), "--labels", str(folder / "labelled.jsonl")) as running:
+        running.labels = folder / "labelled.jsonl"
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def open_page(browser, server, hash=""):
+    browser.get(server.url + "/" + hash)
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+
+
+def wait_for(browser, condition, timeout=60):
+    return WebDriverWait(browser, timeout).until(lambda d: condition(d))
+
+
+def result_rows(browser, table="#scores"):
+    rows = []
+    for row in browser.find_elements(By.CSS_SELECTOR, f"{table} tbody tr"):
+        cells = row.find_elements(By.TAG_NAME, "td")
+        rows.append({"label": row.get_attribute("data-label"), "accepted": "accepted" in row.get_attribute("class"),
+                     "mark": cells[0].text, "terms": cells[3].text, "name": cells[1].text})
+    return rows
+
+
+@needs_seeds
+def test_pasted_page_shows_ranked_fields_accepted_marked_and_evidence_highlighted(browser, server, tmp_path):
+    from classifier import load_model
+
+    text = SEED_ELECTIONS.read_text(encoding="utf-8")
+    expected = load_model().suggest(text, explain=True)
+    open_page(browser, server)
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "text"), text)
+    browser.find_element(By.ID, "suggest-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "result").is_displayed() and result_rows(d))
+    rows = result_rows(browser)
+    assert [row["label"] for row in rows] == [label for label, _ in expected.scores]
+    assert [row["label"] for row in rows if row["accepted"]] == expected.labels
+    assert all(row["mark"] == "✓" for row in rows if row["accepted"])
+    for label in expected.labels:
+        terms = [term for term, _ in expected.evidence[label]]
+        assert next(row for row in rows if row["label"] == label)["terms"] == ", ".join(terms)
+    marked = {mark.text.lower() for mark in browser.find_elements(By.CSS_SELECTOR, "#result-text mark")}
+    assert marked and marked <= {term for label in expected.labels for term, _ in expected.evidence[label]}
+    assert browser.find_element(By.ID, "result-title").text == expected.title
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(url.startswith(server.url + "/") for url in loaded)  # nothing fetched from anywhere else
+    browser.save_screenshot(os.environ.get("CLASSIFIER_SCREENSHOT") or str(tmp_path / "page.png"))
+
+
+def test_api_docs_are_drawn_from_openapi_json_with_nothing_fetched_elsewhere(browser, server):
+    browser.get(server.url + "/docs")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".operation h3")) > 5)
+    titles = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".operation h3")]
+    assert "POST /v1/projects/{project_id}/suggest" in titles and "GET /v1/projects" in titles
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith(server.url + "/") for url in loaded)
+
+
+def test_uploaded_file_is_suggested(browser, server):
+    open_page(browser, server)
+    browser.find_element(By.ID, "file").send_keys(str(ROOT / "examples" / "trafficking-training-serbia.txt"))
+    wait_for(browser, lambda d: d.find_element(By.ID, "result").is_displayed() and result_rows(d))
+    rows = result_rows(browser)
+    assert rows[0]["label"] == "Combating trafficking in human beings" and rows[0]["accepted"]
+    assert "accepted" in browser.find_element(By.ID, "suggest-status").text
+
+
+def test_low_confidence_fields_are_flagged(browser, server):
+    from classifier import load_model
+
+    flags = load_model().flags
+    open_page(browser, server)
+    browser.execute_script("arguments[0].value = 'Small arms and light weapons: a stockpile destroyed.'", browser.find_element(By.ID, "text"))
+    browser.find_element(By.ID, "suggest-button").click()
+    wait_for(browser, lambda d: result_rows(d))
+    shown = {row["label"]: row["name"] for row in result_rows(browser)}
+    assert flags and all(shown[label].endswith(flag) for label, flag in flags.items())
+
+
+def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
+    queue = server.get("/v1/queue")
+    item, before = queue["next"], queue["progress"]
+    open_page(browser, server, "#review")
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-item").is_displayed()
+             and d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)"))
+    ticked = [box.get_attribute("value") for box in browser.find_elements(By.CSS_SELECTOR, "#review-fields input:checked")]
+    assert sorted(ticked) == sorted(item["suggested"])
+    assert browser.find_element(By.ID, "labelled-count").text == str(before["labelled"])
+    assert browser.find_element(By.ID, "left-count").text == str(before["left"])
+    # Edit: tick one more field, then save.
+    extra = next(label for label in ("Youth", "Education", "Migration") if label not in item["suggested"])
+    assert browser.find_element(By.ID, "save-button").text == "Accept the model's fields"
+    browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{extra}']").click()
+    assert browser.find_element(By.ID, "save-button").text == "Save my edit"
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {item['id']}")
+    wait_for(browser, lambda d: d.find_element(By.ID, "labelled-count").text == str(before["labelled"] + 1))
+    assert browser.find_element(By.ID, "left-count").text == str(before["left"] - 1)
+    row = json.loads(server.labels.read_text(encoding="utf-8").splitlines()[-1])
+    assert row["id"] == item["id"] and set(row["labels"]) == set(item["suggested"]) | {extra}
+    count = browser.find_element(By.CSS_SELECTOR, f"#counts tr[data-label='{extra}'] td.count").text
+    assert count == str(before["field_counts"][extra] + 1)
+    # Skip the next one: nothing written, it goes to the end.
+    following = server.get("/v1/queue")["next"]["id"]
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-title").text != (item["title"] or "(no title)"))
+    browser.find_element(By.ID, "skip-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"skipped: {following}")
+    assert len(server.labels.read_text(encoding="utf-8").splitlines()) == 1

@@ -1,0 +1,79 @@
+"""The labels file and the review queue, without a server."""
+
+import json
+import os
+
+import pytest
+
+from classifier.serve.queue import DecisionError, LabelsFile, ReviewQueue, resolve_labels
+
+
+def test_append_writes_whole_rows_and_counts_fields(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "a", "labels": ["Elections"]}, {"id": "b", "labels": ["Elections", "Youth"]}])
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == ["a", "b"]
+    again = LabelsFile(path)
+    assert again.ids == {"a", "b"} and again.rows == 2
+    assert (again.counts["Elections"], again.counts["Youth"]) == (2, 1)
+
+
+def test_a_file_without_its_final_newline_keeps_its_last_row_whole(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "old", "labels": ["Youth"]}', encoding="utf-8")
+    LabelsFile(path).append([{"id": "new", "labels": ["Elections"]}])
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == ["old", "new"]
+
+
+def test_a_failed_write_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "old", "labels": ["Youth"]}\n', encoding="utf-8")
+    os.chmod(path, 0o640)
+    labels = LabelsFile(path)
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        labels.append([{"id": "new", "labels": ["Elections"]}])
+    monkeypatch.undo()
+    assert path.read_text(encoding="utf-8") == '{"id": "old", "labels": ["Youth"]}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+    assert "new" not in labels.ids
+    labels.append([{"id": "new", "labels": ["Elections"]}])
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_unreadable_lines_are_counted_not_fatal(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "lab\n\n', encoding="utf-8")
+    labels = LabelsFile(path)
+    assert labels.ids == {"a"} and labels.unreadable_lines == 1
+
+
+def test_resolve_labels_takes_aliases_in_taxonomy_order(taxonomy):
+    assert resolve_labels(["youth", "Elections"], taxonomy) == ["Elections", "Youth"]
+    with pytest.raises(DecisionError, match="unknown fields"):
+        resolve_labels(["Astrology"], taxonomy)
+    with pytest.raises(DecisionError, match="at least one"):
+        resolve_labels([], taxonomy)
+
+
+def test_queue_skips_documents_already_labelled_and_puts_skipped_ones_last(tmp_path, taxonomy):
+    from classifier.serve.queue import QueueItem
+
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "b", "labels": ["Youth"]}\n', encoding="utf-8")
+    items = [QueueItem(doc_id, f"title {doc_id}", "text", "q.jsonl", ["Elections"], 0.5) for doc_id in "abcd"]
+    queue = ReviewQueue(items, LabelsFile(path), taxonomy)
+    assert [item.id for item in queue.pending()] == ["a", "c", "d"]
+    queue.decide("a", None, skip=True)
+    assert [item.id for item in queue.pending()] == ["c", "d", "a"]
+    queue.decide("a", ["Elections"])
+    progress = queue.progress()
+    assert (progress["labelled"], progress["left"], progress["skipped"]) == (2, 2, 0)
+    assert progress["field_counts"]["Elections"] == 1 and progress["field_counts"]["Youth"] == 1
+    with pytest.raises(DecisionError) as refused:
+        queue.decide("a", ["Elections"])
+    assert refused.value.status == 409
