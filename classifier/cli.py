@@ -10,8 +10,23 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """Every command's ClassifierError becomes `error: <line>` on stderr and its exit code, in one place."""
+
+    def invoke(self, ctx):
+        from classifier.errors import ClassifierError
+
+        try:
+            return super().invoke(ctx)
+        except ClassifierError as exc:
+            raise _fail(str(exc), code=exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="Suggest OSCE fields of work for policy texts.",
     no_args_is_help=True,
     add_completion=False,
@@ -370,16 +385,27 @@ def pick(
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
     apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
-    from classifier.corpus.documents import read_documents
-    from classifier.workflows.picking import pick as pick_documents
-    from classifier.io.textio import atomic_write
+    import contextlib
+
+    from classifier.io.outputs import check_file_target, output_lock
 
     loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
+    if output is not None:
+        check_file_target(output)
+    with output_lock(output) if output is not None else contextlib.nullcontext():
+        _pick(loaded, inputs, n, strategy, max_similarity, output, _columns(id_column, title_column, text_column), glob)
+
+
+def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
+    from classifier.corpus.documents import read_documents
+    from classifier.workflows.picking import pick as pick_documents
+    from classifier.io.textio import atomic_write
+
     failed = 0
     documents = []
-    for doc in read_documents(inputs, _columns(id_column, title_column, text_column), pattern=glob):
+    for doc in read_documents(inputs, columns, pattern=glob):
         if doc.error:
             failed += 1
             typer.echo(f"error: {doc.error}", err=True)

@@ -16,6 +16,7 @@ from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inp
 from classifier.evaluation.metrics import evaluate
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
+from classifier.io.outputs import output_lock
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
@@ -63,8 +64,14 @@ def train(
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
     `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
-    if output is not None:
-        check_output(inputs, output, pattern)  # before hours of training, not after
+    if output is None:
+        return _train(inputs, None, seed, taxonomy, columns, pattern, n_jobs, base, on_warning, params)
+    check_output(inputs, output, pattern)  # before hours of training, not after
+    with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
+        return _train(inputs, output, seed, taxonomy, columns, pattern, n_jobs, base, on_warning, params)
+
+
+def _train(inputs, output, seed, taxonomy, columns, pattern, n_jobs, base, on_warning, params) -> tuple[Model, dict]:
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
     data = load_training_set(inputs, taxonomy, columns, pattern, base_documents, on_warning)
     if base is not None:
