@@ -187,7 +187,7 @@ def atomic_directory(path: str | Path):
 
     The swap is two renames, old away and new in: no portable system call swaps two directories at
     once. A kill between them leaves the old directory at `.NAME.old-PID` and nothing at `path`;
-    `settle_directory`, which every writer and every `load_model` runs first, puts it back. (Making
+    `settle_directory`, which every writer runs first, puts it back (readers use it where it is). (Making
     `path` a symlink to swap with one rename would close the gap too, but would turn a bundle into a
     link, which wheels, Windows and `cp -r` handle badly.)
     """
@@ -235,6 +235,26 @@ def settle_directory(path: str | Path) -> None:
                 os.rename(entry, path)
             continue  # restored, or left where it is: never delete the only copy
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def interrupted_swap(path: str | Path) -> Path | None:
+    """The previous directory a killed `atomic_directory` left beside `path` when nothing is at `path`, else None.
+
+    For readers: they use it where it is and change nothing; the next writer's `settle_directory` puts it back.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        return None
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.old-(\d+)")
+    try:
+        entries = sorted(path.parent.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        match = leftover.fullmatch(entry.name)
+        if match is not None and not _running(int(match[1])) and entry.is_dir():
+            return entry
+    return None
 
 
 def _running(pid: int) -> bool:
