@@ -135,11 +135,13 @@ def suggest(
         suggestions = loaded.suggestions_from_proba(proba, [doc.title for doc in documents])
         if explain:
             suggestions = loaded.with_evidence(suggestions, [doc.model_text for doc in documents])
+        from classifier.io.tagfiles import escape_surrogates, json_line
+
         for doc, suggestion in zip(documents, suggestions):
             if format is OutputFormat.json:
-                typer.echo(json.dumps({"path": doc.origin, **suggestion.to_dict(top)}, ensure_ascii=False))
+                typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top)}), nl=False)
             else:
-                typer.echo(_suggestion_text(doc.origin, suggestion, top))
+                typer.echo(_suggestion_text(escape_surrogates(doc.origin), suggestion, top))
     if failed:
         raise typer.Exit(1)
 
@@ -192,6 +194,7 @@ def tag(
             force=force, resume=resume, jobs=jobs or default_jobs(), dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
             on_progress=progress.show if progress else None,
+            on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
         )
     except (FileExistsError, InputError, RunnerError) as exc:
         raise _fail(str(exc)) from None
@@ -412,7 +415,9 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
         else:
             documents.append(doc)
     picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
-    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in picked.rows)
+    from classifier.io.tagfiles import json_line
+
+    lines = "".join(json_line(row) for row in picked.rows)
     if output is None:
         typer.echo(lines, nl=False)
     else:

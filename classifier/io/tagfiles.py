@@ -60,6 +60,11 @@ def escape_surrogates(text: str) -> str:
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+def json_line(value) -> str:
+    """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON escape."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False)) + "\n"
+
+
 def run_record_path(path: str | Path) -> Path:
     path = Path(path)
     return path.with_name(f".{path.name}.run.json")
@@ -138,11 +143,7 @@ def _cut_torn_tail(path: Path, good: int, row: int) -> int:
 def encode_rows(rows: list[dict], fmt: str):
     """A chunk of rows as the output format holds it: text for JSONL and CSV, an Arrow table for Parquet."""
     if fmt == "jsonl":
-        # A lone surrogate can only sit inside a JSON string, where `\\udcXX` is its JSON escape.
-        return _LONE_SURROGATE.sub(
-            lambda match: f"\\u{ord(match.group()):04x}",
-            "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
-        )
+        return "".join(json_line(row) for row in rows)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

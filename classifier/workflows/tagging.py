@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.bundle.storage import Model
-from classifier.corpus.documents import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
+from classifier.corpus.documents import (
+    Columns, DEFAULT_GLOB, Record, check_named_columns, find_input, read_records, to_document,
+)
 from classifier.workflows.runners import map_ordered
 from classifier.errors import UsageError
 from classifier.io.outputs import check_file_target, output_lock, write_error
@@ -107,20 +109,24 @@ def tag(
     dask: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    on_input_error: Callable[[str], None] | None = None,
 ) -> TagSummary:
     """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
 
     The output holds whole rows after every chunk (Parquet: whole part files, joined at the end).
     With `resume`, the rows already in `output` are kept and tagging goes on after the last of them,
-    so every input document ends up in the output exactly once.
+    so every input document ends up in the output exactly once. `on_input_error` hears, besides the
+    row, about each input that could not be read at all (missing, not a regular file, not a table).
     """
     fmt = format_for(output, format)
+    check_named_columns(inputs, columns, pattern)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
         if resume:
             raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
         if fmt == "parquet":
             raise UsageError("--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv")
-        return _tag_to_stdout(model, inputs, fmt, columns, pattern, jobs, dask, chunk_size, on_progress)
+        records = _reported(read_records(inputs, columns, pattern), on_input_error)
+        return _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress)
     output = Path(output)
     check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
@@ -141,7 +147,7 @@ def tag(
         except OSError as exc:
             raise write_error(output, exc, "nothing was tagged") from None
         summary = TagSummary(resumed=target.done)
-        records = _after(read_records(inputs, columns, pattern), target.done, target.last_id, output)
+        records = _after(_reported(read_records(inputs, columns, pattern), on_input_error), target.done, target.last_id, output)
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
         try:
@@ -165,7 +171,7 @@ def tag(
     return summary
 
 
-def _tag_to_stdout(model, inputs, fmt, columns, pattern, jobs, dask, chunk_size, on_progress) -> TagSummary:
+def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress) -> TagSummary:
     """Stream the rows to standard output as each chunk is tagged: no file, so no atomic rename and no resume."""
     from classifier.io.tagfiles import CsvTagFile
 
@@ -174,7 +180,7 @@ def _tag_to_stdout(model, inputs, fmt, columns, pattern, jobs, dask, chunk_size,
     stream = sys.stdout.buffer
     if fmt == "csv":
         stream.write(CsvTagFile.header.encode("utf-8"))
-    records, jobs = _worth_workers(read_records(inputs, columns, pattern), jobs, dask, chunk_size)
+    records, jobs = _worth_workers(records, jobs, dask, chunk_size)
     with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, _chunks(records, chunk_size), jobs=jobs, dask=dask)) as results:
         for result in results:
             stream.write(result.payload.encode("utf-8"))
@@ -196,6 +202,13 @@ class _ChunkTask:
 
     def __call__(self, model, chunk) -> ChunkResult:
         return tag_chunk(model, chunk, self.columns, self.fmt)
+
+
+def _reported(records: Iterator[Record], on_input_error: Callable[[str], None] | None) -> Iterator[Record]:
+    for record in records:
+        if record.whole_input and record.error and on_input_error:
+            on_input_error(record.error)
+        yield record
 
 
 def _worth_workers(records: Iterator[Record], jobs: int, dask: str | None, chunk_size: int) -> tuple[Iterator[Record], int]:
