@@ -232,3 +232,16 @@ def test_tiny_training_data_says_how_much_is_needed(tmp_path, copies):
         "(duplicates count once) labelled with at least 2 different fields\n"
     )
     assert not (tmp_path / "bundle").exists()
+
+
+@given(st.binary(min_size=1, max_size=30).filter(lambda b: b"/" not in b and b"\x00" not in b))
+def test_any_file_name_encodes_in_every_output_format(name):
+    from classifier.io.tagfiles import encode_rows
+
+    doc_id = os.fsdecode(b"pages/" + name)
+    row = {"id": doc_id, "labels": [], "scores": {}, "error": f"{doc_id}: empty file", "warning": ""}
+    line = encode_rows([row], "jsonl")
+    line.encode("utf-8")
+    assert os.fsencode(json.loads(line)["id"]) == b"pages/" + name  # JSONL gives back the exact bytes
+    encode_rows([row], "csv").encode("utf-8")
+    assert encode_rows([row], "parquet").num_rows == 1

@@ -187,3 +187,10 @@ def test_a_read_only_folder_is_refused_before_tagging(tmp_path):
         assert result.exit_code == 1 and "cannot write in" in result.stderr
     finally:
         folder.chmod(0o700)
+
+
+def test_a_lock_in_a_folder_that_does_not_exist_yet_creates_it(tmp_path):
+    target = tmp_path / "new" / "deeper" / "bundle"
+    with output_lock(target):
+        assert lock_path(target).exists()
+    assert not lock_path(target).exists() and target.parent.is_dir()

@@ -29,7 +29,7 @@ MAX_FEATURES = 5_000_000
 MAX_METADATA_BYTES = 16 << 20
 MAX_VOCABULARY_BYTES = 256 << 20
 MAX_ARRAY_BYTES = 1 << 30  # every array of model.npz together, uncompressed
-MAX_TRAINING_BYTES = 1 << 30  # training.jsonl.gz, uncompressed
+MAX_TRAINING_BYTES = 256 << 20  # training.jsonl.gz, uncompressed: ~100,000 documents; they are all held in memory
 MAX_TERM_CHARS = 1_000
 _NPY_HEADER_BYTES = 4096
 

@@ -33,6 +33,10 @@ def output_lock(target: str | Path):
         yield
         return
     path = lock_path(target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the target's folder, which writing it would create anyway
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write there ({exc.strerror})") from None
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)

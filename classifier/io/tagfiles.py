@@ -17,6 +17,7 @@ CSV and Parquet the six characters themselves.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -210,11 +211,18 @@ class _TextTagFile(TagFile):
         data = payload.encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         try:
+            size = os.fstat(fd).st_size
             # One write per chunk: a kill leaves whole chunks plus at most one torn tail, never a gap.
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
             os.fsync(fd)
+        except OSError:
+            # A full disk took part of the chunk: cut it off, so the file holds exactly the whole rows
+            # reported (shrinking a file needs no space; if even that fails, --resume cuts it).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
         finally:
             os.close(fd)
         self.done += rows
