@@ -245,3 +245,10 @@ def test_any_file_name_encodes_in_every_output_format(name):
     assert os.fsencode(json.loads(line)["id"]) == b"pages/" + name  # JSONL gives back the exact bytes
     encode_rows([row], "csv").encode("utf-8")
     assert encode_rows([row], "parquet").num_rows == 1
+
+
+def test_a_fifo_as_taxonomy_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "taxonomy.yaml")
+    with no_hang():
+        result = run("taxonomy", "--taxonomy", tmp_path / "taxonomy.yaml")
+    assert result.exit_code == 1 and "not a regular file" in result.stderr

@@ -194,3 +194,24 @@ def test_a_lock_in_a_folder_that_does_not_exist_yet_creates_it(tmp_path):
     with output_lock(target):
         assert lock_path(target).exists()
     assert not lock_path(target).exists() and target.parent.is_dir()
+
+
+def test_a_chunk_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
+    from classifier.io import tagfiles
+
+    output = tmp_path / "tags.jsonl"
+    target = tagfiles.open_tag_file(output, "jsonl")
+    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": ""}
+    target.append(tagfiles.encode_rows([row, {**row, "id": "b"}], "jsonl"), 2, "b")
+    whole = output.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        if len(data) > 10:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tagfiles.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        target.append(tagfiles.encode_rows([{**row, "id": "c"}, {**row, "id": "d"}], "jsonl"), 2, "d")
+    assert output.read_bytes() == whole and target.done == 2

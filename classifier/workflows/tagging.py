@@ -150,25 +150,29 @@ def tag(
         records = _after(_reported(read_records(inputs, columns, pattern), on_input_error), target.done, target.last_id, output)
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
-        try:
-            # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
-            with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
-                for result in results:
-                    target.append(result.payload, result.rows, result.last_id)
-                    summary.failed += result.failed
-                    summary.tagged += result.rows - result.failed
-                    if on_progress:
-                        on_progress(summary.tagged + summary.failed)
-            target.close()
-        except OSError as exc:
-            if fmt == "parquet" and not target.done:
-                target.discard()  # nothing to resume: leave no hidden parts folder behind
-            raise write_error(
-                output, exc,
-                f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to finish",
-            ) from None
+        # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
+        with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
+            for result in results:
+                _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
+                summary.failed += result.failed
+                summary.tagged += result.rows - result.failed
+                if on_progress:
+                    on_progress(summary.tagged + summary.failed)
+        _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _written(target, output: Path, fmt: str, action, *args) -> None:
+    """`action(*args)` on the output; a write error (disk full, read-only) becomes one line saying what is kept."""
+    try:
+        action(*args)
+    except OSError as exc:
+        if fmt == "parquet" and not target.done:
+            target.discard()  # nothing to resume: leave no hidden parts folder behind
+        raise write_error(
+            output, exc, f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to finish"
+        ) from None
 
 
 def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress) -> TagSummary:
