@@ -11,11 +11,26 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """Every command's ClassifierError becomes `error: <line>` on stderr and its exit code, in one place."""
+
+    def invoke(self, ctx):
+        from classifier.errors import ClassifierError
+
+        try:
+            return super().invoke(ctx)
+        except ClassifierError as exc:
+            raise _fail(str(exc), code=exc.exit_code) from None
+
 
 from classifier.errors import ClassifierError
 from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
 
 app = typer.Typer(
+    cls=_Commands,
     help="Suggest OSCE fields of work for policy texts.",
     no_args_is_help=True,
     add_completion=False,
@@ -131,14 +146,15 @@ def suggest(
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     from classifier.corpus.documents import read_readable_documents
+    from classifier.io.tagfiles import escape_surrogates, json_line
 
     loaded = _load(model, taxonomy)
     documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
     for doc, suggestion in zip(documents, loaded.suggest_documents(documents, explain=explain)):
         if format is OutputFormat.json:
-            typer.echo(json.dumps({"path": doc.origin, **suggestion.to_dict(top)}, ensure_ascii=False))
+            typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top)}), nl=False)
         else:
-            typer.echo(suggestion.to_text(doc.origin, top))
+            typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
     if failed:
         raise typer.Exit(1)
 
@@ -174,6 +190,7 @@ def tag(
             force=force, resume=resume, jobs=jobs, dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
             on_progress=progress.show if progress else None,
+            on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
         )
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
@@ -340,17 +357,29 @@ def pick(
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
     apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
-    from classifier.corpus.documents import read_readable_documents
-    from classifier.io.textio import atomic_write
-    from classifier.workflows.picking import pick as pick_documents
+    import contextlib
+
+    from classifier.io.outputs import check_file_target, output_lock
 
     loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
-    columns = _columns(id_column, title_column, text_column)
+    if output is not None:
+        check_file_target(output)
+    with output_lock(output) if output is not None else contextlib.nullcontext():
+        _pick(loaded, inputs, n, strategy, max_similarity, output, _columns(id_column, title_column, text_column), glob)
+
+
+def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
+    from classifier.corpus.documents import read_readable_documents
+    from classifier.io.textio import atomic_write
+    from classifier.workflows.picking import pick as pick_documents
+
     documents, failed = read_readable_documents(inputs, columns, glob, on_problem=_report_problem)
     picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
-    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in picked.rows)
+    from classifier.io.tagfiles import json_line
+
+    lines = "".join(json_line(row) for row in picked.rows)
     if output is None:
         typer.echo(lines, nl=False)
     else:

@@ -144,7 +144,7 @@ def test_tag_never_silently_overwrites(tmp_path):
 def test_tag_refuses_to_write_over_its_input(tmp_path):
     page = tmp_path / "page.txt"
     page.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    result = run("tag", tmp_path, "--output", page, "--force")
+    result = run("tag", tmp_path, "--output", page, "--format", "jsonl", "--force")
     assert result.exit_code == 1
     assert result.stderr == f"error: {page}: the output is also an input ({tmp_path}); write it somewhere else\n"
     assert page.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")

@@ -26,11 +26,19 @@ def written(path, fmt, rows, chunk=2):
 @pytest.mark.parametrize(
     "path, requested, fmt",
     [("tags.csv", None, "csv"), ("TAGS.CSV", None, "csv"), ("t.parquet", None, "parquet"), ("t.pq", None, "parquet"),
-     ("t.jsonl", None, "jsonl"), ("t.txt", None, "jsonl"), ("t", None, "jsonl"), ("t.csv", "jsonl", "jsonl"),
-     ("t.jsonl", "parquet", "parquet")],
+     ("t.jsonl", None, "jsonl"), ("t.ndjson", None, "jsonl"), ("-", None, "jsonl"), ("t.txt", "jsonl", "jsonl"),
+     ("t.csv", "jsonl", "jsonl"), ("t.jsonl", "parquet", "parquet")],
 )
 def test_format_for(path, requested, fmt):
     assert format_for(path, requested) == fmt
+
+
+@pytest.mark.parametrize("path", ["t.txt", "t", "tags.xlsx"])
+def test_an_unknown_output_suffix_without_a_format_is_a_usage_error(path):
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown output suffix"):
+        format_for(path)
 
 
 def test_jsonl_and_csv_rows_as_written():
@@ -94,17 +102,33 @@ JSONL_GOOD = encode_rows([row(1), row(2)], "jsonl").encode("utf-8")
     [
         b'{"id": "doc-3"}',  # torn at a point where it happens to be valid JSON: no line end, so torn
         b'{"id": "doc-3", "labe',
+        b'{"id": "doc-3", "labels": ["Elections"], "scores": {"Elections": 0.9',
+    ],
+)
+def test_jsonl_resume_cuts_a_torn_last_row(tmp_path, tail):
+    path = tmp_path / "tags.jsonl"
+    done, last_id, data = resumed(path, "jsonl", JSONL_GOOD + tail)
+    assert (done, last_id, data) == (2, "doc-2", JSONL_GOOD)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
         b"[1, 2]\n",  # JSON, but not a row
         b'{"labels": []}\n',  # an object without an id
         b'{"id": "\xff"}\n',  # not UTF-8
         b"not json\n",
     ],
 )
-def test_jsonl_resume_cuts_everything_from_the_first_row_that_is_not_whole(tmp_path, tail):
+def test_jsonl_resume_refuses_a_whole_row_that_is_not_a_tag_row_and_changes_nothing(tmp_path, tail):
+    from classifier.io.tagfiles import ResumeError
+
     path = tmp_path / "tags.jsonl"
-    later = encode_rows([row(9)], "jsonl").encode("utf-8")  # a good row after a bad one is cut too
-    done, last_id, data = resumed(path, "jsonl", JSONL_GOOD + tail + (later if tail.endswith(b"\n") else b""))
-    assert (done, last_id, data) == (2, "doc-2", JSONL_GOOD)
+    later = encode_rows([row(9)], "jsonl").encode("utf-8")
+    path.write_bytes(JSONL_GOOD + tail + later)
+    with pytest.raises(ResumeError, match="is not a tag row; nothing was changed"):
+        open_tag_file(path, "jsonl", resume=True)
+    assert path.read_bytes() == JSONL_GOOD + tail + later
 
 
 def test_jsonl_resume_of_an_empty_file(tmp_path):
@@ -122,14 +146,29 @@ CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
         encode_rows([row(3)], "csv").encode("utf-8")[:-1],  # half of its line end
         encode_rows([row(3)], "csv").encode("utf-8")[:25],  # cut inside the quoted scores
         b'doc-3,Elections,"{""Elections"": 0.9',  # an open quote to the end of the file
+    ],
+)
+def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):
+    done, last_id, data = resumed(tmp_path / "tags.csv", "csv", CSV_GOOD + tail)
+    assert (done, last_id, data) == (2, "doc-2", CSV_GOOD)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
         b"doc-3,Elections\r\n",  # too few cells
         b'doc-3,Elections,not scores,,\r\n',  # scores that are not an object
         b'doc-3,Elections,"[0.9]",,\r\n',
     ],
 )
-def test_csv_resume_cuts_a_torn_or_foreign_last_row(tmp_path, tail):
-    done, last_id, data = resumed(tmp_path / "tags.csv", "csv", CSV_GOOD + tail)
-    assert (done, last_id, data) == (2, "doc-2", CSV_GOOD)
+def test_csv_resume_refuses_a_whole_row_that_is_not_a_tag_row_and_changes_nothing(tmp_path, tail):
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.csv"
+    path.write_bytes(CSV_GOOD + tail)
+    with pytest.raises(ResumeError, match="is not a tag row; nothing was changed"):
+        open_tag_file(path, "csv", resume=True)
+    assert path.read_bytes() == CSV_GOOD + tail
 
 
 def test_csv_resume_keeps_rows_with_quotes_commas_and_line_breaks(tmp_path):

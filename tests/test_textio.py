@@ -388,11 +388,12 @@ def test_a_read_error_is_one_line_naming_the_file(tmp_path, monkeypatch):
     path.write_text("text", encoding="utf-8")
     os.chmod(path, 0)
     try:
-        if os.geteuid() == 0:  # root reads anything: make open itself fail instead
+        if os.geteuid() == 0:  # root reads anything: make opening itself fail instead
             def refuse(*args, **kwargs):
                 raise PermissionError(13, "Permission denied")
 
             monkeypatch.setattr("builtins.open", refuse)
+            monkeypatch.setattr(os, "open", refuse)
         with pytest.raises(InputError) as error:
             read_text(path)
     finally:

@@ -8,12 +8,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from classifier.bundle.checks import MAX_TRAINING_BYTES, BundleCheckError, read_bundle_bytes, read_gzip_lines
 from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, current_labels, read_metadata
 from classifier.corpus.documents import Document
+from classifier.io.jsonl import JsonInt
 
 
 TRAINING_FILE = "training.jsonl.gz"
@@ -43,28 +47,40 @@ def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
     path = Path(path)
     metadata = read_metadata(path)
     stored = path / TRAINING_FILE
-    expected = (metadata.get("payload_sha256") or {}).get(TRAINING_FILE)
-    if expected is None or not stored.is_file():
+    expected = metadata["payload_sha256"].get(TRAINING_FILE)
+    if expected is None or not os.path.lexists(stored):
         raise BundleError(
             f"{path}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
             f"rebuild it from its data first: {RETRAIN_HINT}"
         )
-    data = stored.read_bytes()
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise BundleError(f"{stored}: checksum differs from {METADATA_FILE}: the file was changed or truncated")
     try:
-        lines = gzip.decompress(data).decode("utf-8").splitlines()
-        rows = [json.loads(line) for line in lines if line.strip()]
-        documents = [
-            Document(
-                id=row["id"], title=row["title"], text=row["text"], labels=tuple(row["labels"]),
-                origin=f"{row['origin']} (in {path})",
-            )
-            for row in rows
-        ]
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        data = read_bundle_bytes(path, TRAINING_FILE, MAX_TRAINING_BYTES)
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise BundleError(f"{stored}: checksum differs from {METADATA_FILE}: the file was changed or truncated")
+        documents = [_base_document(line, stored, path) for line in read_gzip_lines(path, TRAINING_FILE)]
+    except BundleCheckError as exc:
+        raise BundleError(str(exc)) from None
+    except (OSError, EOFError, zlib.error) as exc:
         raise BundleError(f"{stored}: unreadable training documents ({type(exc).__name__})") from None
     return documents, metadata
+
+
+def _base_document(line, stored: Path, bundle: Path) -> Document:
+    where = f"{stored}:{line.number}"
+    if line.error:
+        raise BundleCheckError(f"{where}: {line.error}")
+    row = line.value
+    fields = {key: row.get(key) for key in ("id", "title", "text", "origin")}
+    bad = [key for key, value in fields.items() if not isinstance(value, str) or isinstance(value, JsonInt)]
+    labels = row.get("labels")
+    if bad or not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise BundleCheckError(f"{where}: '{(bad or ['labels'])[0]}' must be {'text' if bad else 'a list of field names'}")
+    if len(fields["id"]) > 1000:
+        raise BundleCheckError(f"{where}: an id of {len(fields['id']):,} characters")
+    return Document(
+        id=fields["id"], title=fields["title"], text=fields["text"], labels=tuple(labels),
+        origin=f"{fields['origin']} (in {bundle})",
+    )
 
 
 def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:

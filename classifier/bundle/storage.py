@@ -17,7 +17,11 @@ from classifier.bundle.card import CARD_FILE, render_card
 from classifier.bundle.model import Model
 from classifier.paths import default_model_path
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
-from classifier.io.textio import atomic_directory, settle_directory
+from classifier.bundle.checks import (
+    MAX_ARRAY_BYTES, MAX_FEATURES, MAX_METADATA_BYTES, MAX_TERM_CHARS, MAX_VOCABULARY_BYTES, BundleCheckError,
+    check_metadata, load_json, open_bundle_file, read_arrays, read_bundle_bytes,
+)
+from classifier.io.textio import atomic_directory, interrupted_swap
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -71,8 +75,15 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
     return path
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, max_bytes: int | None = None) -> str:
+    """sha256 of a file; with `max_bytes`, of a bundle file read as untrusted (see bundle.checks)."""
+    if max_bytes is None:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open_bundle_file(path.parent, path.name, max_bytes) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def runtime_versions() -> dict:
@@ -90,7 +101,9 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
     (it never suggests them), for comparing an older model with a newer one.
     """
     path = Path(path) if path is not None else default_model_path()
-    settle_directory(path)  # a save killed mid-swap left the previous bundle beside `path`: put it back
+    # A save killed mid-swap left the previous bundle beside `path`: read it where it is. Loading writes
+    # nothing; the next save to `path` puts it back.
+    path = interrupted_swap(path) or path
     metadata = read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
     current = current_labels(metadata["labels"], taxonomy)
@@ -118,21 +131,33 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
 
 
 def _read_estimator(path: Path, metadata: dict):
-    import numpy as np
-
     from classifier.estimator.model import TopicClassifier
 
-    expected = metadata.get("payload_sha256") or {}
-    for name in (ARRAYS_FILE, VOCABULARY_FILE):
-        if not (path / name).is_file():
-            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}")
-        if _sha256(path / name) != expected.get(name):
-            raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+    expected = metadata["payload_sha256"]
+    for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
+        try:
+            if _sha256(path / name, limit) != expected.get(name):
+                raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+        except FileNotFoundError:
+            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}") from None
+        except BundleCheckError as exc:
+            raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
     try:
-        with np.load(path / ARRAYS_FILE, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-        vocabularies = json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+        vocabularies = _read_vocabularies(path, params)
+        n_labels, n_features = len(metadata["labels"]), sum(len(terms) for terms in vocabularies.values())
+        shapes = {
+            "coef": ((n_labels, n_features), "f"), "intercept": ((n_labels,), "f"),
+            "calibration": ((n_labels, 2), "f"), "thresholds": ((n_labels,), "f"),
+            **{f"idf_{name}": ((len(terms),), "f") for name, terms in vocabularies.items()},
+            "prototypes": ((n_labels, n_features), "f"), "zero_shot": ((n_labels,), "b"),
+        }
+        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot"})
+        if ("prototypes" in arrays) != ("zero_shot" in arrays):
+            raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+    try:
         estimator = TopicClassifier.from_arrays(params, arrays, vocabularies)
     except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
         raise BundleError(f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); retrain: {RETRAIN_HINT}") from None
@@ -141,16 +166,39 @@ def _read_estimator(path: Path, metadata: dict):
     return estimator
 
 
+def _read_vocabularies(path: Path, params: dict) -> dict[str, list[str]]:
+    """vocabulary.json, checked: one list of distinct short terms per feature part the parameters turn on."""
+    where = path / VOCABULARY_FILE
+    vocabularies = load_json(read_bundle_bytes(path, VOCABULARY_FILE, MAX_VOCABULARY_BYTES), where)
+    wanted = ["text"] + (["title"] if params.get("title_weight", 0.5) else []) + (["chars"] if params.get("char_weight", 0.0) else [])
+    if not isinstance(vocabularies, dict) or sorted(vocabularies) != sorted(wanted):
+        found = ", ".join(map(str, vocabularies)) if isinstance(vocabularies, dict) else type(vocabularies).__name__
+        raise BundleCheckError(f"{where}: expected the vocabularies {', '.join(wanted)}, found {found or 'none'}")
+    for name, terms in vocabularies.items():
+        if not isinstance(terms, list) or not all(isinstance(t, str) and len(t) <= MAX_TERM_CHARS for t in terms):
+            raise BundleCheckError(f"{where}: vocabulary '{name}' must be a list of terms of at most {MAX_TERM_CHARS} characters")
+        if len(set(terms)) != len(terms):
+            raise BundleCheckError(f"{where}: vocabulary '{name}' repeats a term")
+    if sum(len(terms) for terms in vocabularies.values()) > MAX_FEATURES:
+        raise BundleCheckError(f"{where}: more than {MAX_FEATURES:,} terms, the limit for a bundle")
+    return {name: vocabularies[name] for name in wanted}
+
+
 def read_metadata(path: Path) -> dict:
+    """model.json, read as untrusted data: a regular file within its size limit, checked against the schema."""
     meta_path = path / METADATA_FILE
     try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        metadata = load_json(read_bundle_bytes(path, METADATA_FILE, MAX_METADATA_BYTES), meta_path)
     except FileNotFoundError:
         raise BundleError(f"{path}: not a model bundle (no {METADATA_FILE}); train one: {RETRAIN_HINT}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{meta_path}: unreadable ({exc}); retrain: {RETRAIN_HINT}") from None
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
         raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
+    try:
+        check_metadata(metadata, meta_path)
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     return metadata
 
 

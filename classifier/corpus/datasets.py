@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.io.textio import open_regular
 from classifier.corpus.documents import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
 from classifier.errors import ClassifierError
 from classifier.taxonomy.fields import Taxonomy
@@ -140,9 +141,10 @@ def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
     size = 0
     files = []
     for path, kind in expand_inputs(inputs, glob):
-        if kind in ("missing", "stdin"):
+        if kind in ("missing", "stdin", "special"):
             continue
-        data = Path(path).read_bytes()
+        with open_regular(path) as handle:
+            data = handle.read()
         digest.update(hashlib.sha256(data).digest())
         size += len(data)
         files.append(str(path))

@@ -49,8 +49,13 @@ class Taxonomy:
         import yaml
 
         path = Path(path) if path is not None else default_taxonomy_path()
+        from classifier.io.textio import InputError, open_regular
+
         try:
-            raw = path.read_bytes()
+            with open_regular(path) as handle:  # a FIFO or device named as the taxonomy is refused, never read
+                raw = handle.read(16 << 20)
+        except InputError as exc:
+            raise TaxonomyError(f"{path}: cannot read taxonomy: {str(exc).split(': ', 1)[1]}") from None
         except OSError as exc:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
         try:

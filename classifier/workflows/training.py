@@ -17,9 +17,24 @@ from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inp
 from classifier.evaluation.metrics import evaluate
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
+from classifier.io.outputs import output_lock
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
+# Thresholds are tuned by cross-validation: with fewer documents its folds hold one or two documents
+# each, and with one field there is nothing to tell apart (every text would get it).
+MIN_DOCUMENTS = 10
+MIN_FIELDS = 2
+
+
+def check_enough_data(documents: int, fields: int) -> None:
+    """TrainingDataError, in one line, when the data is too small to train and tune a model on."""
+    if documents < MIN_DOCUMENTS or fields < MIN_FIELDS:
+        raise TrainingDataError(
+            f"too little training data: {documents} distinct document{'s' * (documents != 1)} with "
+            f"{fields} field{'s' * (fields != 1)}; training needs at least {MIN_DOCUMENTS} documents (duplicates "
+            f"count once) labelled with at least {MIN_FIELDS} different fields"
+        )
 
 
 def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = DEFAULT_GLOB) -> None:
@@ -64,10 +79,17 @@ def train(
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
     `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
-    if output is not None:
-        check_output(inputs, output, glob)  # before hours of training, not after
+    if output is None:
+        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+    check_output(inputs, output, glob)  # before hours of training, not after
+    with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
+        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+
+
+def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params) -> tuple[Model, dict]:
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
     data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
+    check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
