@@ -67,10 +67,10 @@ def main() -> None:
         data = Path(tmp) / "train.jsonl"
         data.write_text("".join(json.dumps(r) + "\n" for r in training_records(args.records)), encoding="utf-8")
         start = time.perf_counter()
-        train([data], Path(tmp) / "bundle", n_jobs=os.cpu_count())
+        train([data], Path(tmp) / "bundle", jobs=os.cpu_count())
         train_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        train([data], Path(tmp) / "bundle1", n_jobs=1)
+        train([data], Path(tmp) / "bundle1", jobs=1)
         train_seconds_1 = time.perf_counter() - start
 
     rows = [

@@ -57,7 +57,7 @@ PEER_GROUPS = {"fasttext": ["fasttext"], "annif": [s for s in SYSTEMS if s.start
 def load_corpus():
     """(records, texts as the model reads them, indicator matrix, label names) of the labelled corpus."""
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.workflows.training import load_training_set
+    from classifier.corpus.datasets import load_training_set
 
     data = load_training_set([CORPUS], default_taxonomy())
     records = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -2,21 +2,26 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["load_model", "parse_release", "Taxonomy", "__version__"]
+# The public face for Python callers, each imported on first use, so `import classifier` and the
+# command line start fast: name -> module that defines it.
+_PUBLIC = {
+    "load_model": "classifier.bundle.storage",
+    "Model": "classifier.bundle.model",
+    "Suggestion": "classifier.bundle.suggestion",
+    "parse_release": "classifier.corpus.release",
+    "read_documents": "classifier.corpus.documents",
+    "Taxonomy": "classifier.taxonomy.fields",
+    "ClassifierError": "classifier.errors",
+    "train": "classifier.workflows.training",
+    "tag": "classifier.workflows.tagging",
+    "evaluate_model": "classifier.evaluation.metrics",
+}
+__all__ = [*_PUBLIC, "__version__"]
 
 
 def __getattr__(name):
-    # Imported on first use, so `import classifier` and the CLI start fast.
-    if name == "load_model":
-        from classifier.bundle.storage import load_model
+    if name in _PUBLIC:
+        import importlib
 
-        return load_model
-    if name == "parse_release":
-        from classifier.corpus.release import parse_release
-
-        return parse_release
-    if name == "Taxonomy":
-        from classifier.taxonomy.fields import Taxonomy
-
-        return Taxonomy
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")

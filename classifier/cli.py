@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import sys
@@ -10,8 +11,26 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+
+class _Commands(TyperGroup):
+    """Every command's ClassifierError becomes `error: <line>` on stderr and its exit code, in one place."""
+
+    def invoke(self, ctx):
+        from classifier.errors import ClassifierError
+
+        try:
+            return super().invoke(ctx)
+        except ClassifierError as exc:
+            raise _fail(str(exc), code=exc.exit_code) from None
+
+
+from classifier.errors import ClassifierError
+from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
 
 app = typer.Typer(
+    cls=_Commands,
     help="Suggest OSCE fields of work for policy texts.",
     no_args_is_help=True,
     add_completion=False,
@@ -21,26 +40,15 @@ taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_comma
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
-class KeywordExamples(str, Enum):
-    all = "all"
-    rare = "rare"
-    none = "none"
-
-
-class PickStrategy(str, Enum):
-    margin = "margin"
-    entropy = "entropy"
+# Allowed values live with the code that uses them; the command line only lists them.
+KeywordExamples = Enum("KeywordExamples", {value: value for value in KEYWORD_EXAMPLES}, type=str)
+PickStrategy = Enum("PickStrategy", {value: value for value in PICK_STRATEGIES}, type=str)
+TableFormat = Enum("TableFormat", {value: value for value in TABLE_FORMATS}, type=str)
 
 
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-class TableFormat(str, Enum):
-    jsonl = "jsonl"
-    csv = "csv"
-    parquet = "parquet"
 
 
 ModelOption = Annotated[
@@ -53,21 +61,28 @@ IdColumn = Annotated[str, typer.Option("--id-column", help="Table column holding
 TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column holding titles.")]
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
-GlobOption = Annotated[str, typer.Option("--glob", help="File name pattern for directory inputs.")]
+GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
 # What `pip install '.[serve]'` brings; without them `serve` says so in one line.
 SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from classifier import __version__
+
+        typer.echo(f"classifier {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _check_settings() -> None:
+def _check_settings(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
     # Settings from the environment are checked before any command runs, so a bad value is a
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
-    from classifier.io.textio import SettingError, max_text_chars
+    from classifier.io.textio import max_text_chars
 
-    try:
-        max_text_chars()
-    except SettingError as exc:
-        raise _fail(str(exc), code=2) from None
+    reporting_errors(max_text_chars)()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -76,15 +91,41 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(model: Optional[Path], taxonomy: Optional[Path]):
-    from classifier.bundle.storage import BundleError, load_model
-    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
+def reporting_errors(function):
+    """Run `function` with every ClassifierError turned into `error: ...` lines on stderr and its exit code.
 
-    try:
-        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
-        return load_model(model, tax)
-    except (BundleError, TaxonomyError) as exc:
-        raise _fail(str(exc)) from None
+    The one place errors are caught: library functions raise, commands and callbacks let them through.
+    """
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ClassifierError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+
+    return run
+
+
+def command(*args, on: typer.Typer = app, **kwargs):
+    """`on.command(...)` (the main app by default) for a function whose errors are reported by `reporting_errors`."""
+    return lambda function: on.command(*args, **kwargs)(reporting_errors(function))
+
+
+def _taxonomy(taxonomy: Optional[Path]):
+    from classifier.taxonomy.fields import Taxonomy
+
+    return Taxonomy.from_yaml(taxonomy) if taxonomy else None
+
+
+def _load(model: Optional[Path], taxonomy: Optional[Path]):
+    from classifier.bundle.storage import load_model
+
+    return load_model(model, _taxonomy(taxonomy))
+
+
+def _report_problem(kind: str, message: str) -> None:
+    typer.echo(f"{kind}: {message}", err=True)
 
 
 def _columns(id_column="id", title_column="title", text_column="text", labels_column="labels"):
@@ -93,7 +134,7 @@ def _columns(id_column="id", title_column="title", text_column="text", labels_co
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
 
-@app.command()
+@command()
 def suggest(
     paths: Annotated[list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")],
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many fields to show per input.")] = 5,
@@ -104,49 +145,21 @@ def suggest(
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
-    from classifier.corpus.documents import read_documents
+    from classifier.corpus.documents import read_readable_documents
+    from classifier.io.tagfiles import escape_surrogates, json_line
 
     loaded = _load(model, taxonomy)
-    failed = 0
-    documents = []
-    for doc in read_documents(paths, pattern=glob):
-        if doc.error:
-            failed += 1
-            typer.echo(f"error: {doc.error}", err=True)
+    documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
+    for doc, suggestion in zip(documents, loaded.suggest_documents(documents, explain=explain)):
+        if format is OutputFormat.json:
+            typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top)}), nl=False)
         else:
-            if doc.warning:
-                typer.echo(f"warning: {doc.warning}", err=True)
-            documents.append(doc)
-    if documents:
-        proba = loaded.predict_proba_documents(documents)
-        suggestions = loaded.suggestions_from_proba(proba, [doc.title for doc in documents])
-        if explain:
-            suggestions = loaded.with_evidence(suggestions, [doc.model_text for doc in documents])
-        for doc, suggestion in zip(documents, suggestions):
-            if format is OutputFormat.json:
-                typer.echo(json.dumps({"path": doc.origin, **suggestion.to_dict(top)}, ensure_ascii=False))
-            else:
-                typer.echo(_suggestion_text(doc.origin, suggestion, top))
+            typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
     if failed:
         raise typer.Exit(1)
 
 
-def _suggestion_text(origin: str, suggestion, top: int) -> str:
-    lines = [origin]
-    if suggestion.title:
-        lines.append(f"  {suggestion.title}")
-    width = max(len(label) for label, _ in suggestion.scores[:top])
-    for label, score in suggestion.scores[:top]:
-        mark = "*" if label in suggestion.labels else " "
-        flag = f"  ({suggestion.flags[label]})" if suggestion.flags and label in suggestion.flags else ""
-        lines.append(f"  {mark} {label:{width}}  {score:.2f}{flag}")
-        if suggestion.evidence and label in suggestion.evidence:
-            terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in suggestion.evidence[label])
-            lines.append(f"      because of: {terms}")
-    return "\n".join(lines) + "\n"
-
-
-@app.command()
+@command()
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file, written as it goes: whole rows after every chunk.")],
@@ -164,9 +177,7 @@ def tag(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
-    from classifier.workflows.runners import RunnerError, default_jobs
     from classifier.workflows.tagging import tag as tag_corpus
-    from classifier.io.textio import InputError
 
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
@@ -175,13 +186,12 @@ def tag(
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         summary = tag_corpus(
-            loaded, inputs, output, format=format.value if format else None, columns=columns, pattern=glob,
-            force=force, resume=resume, jobs=jobs or default_jobs(), dask=dask,
+            loaded, inputs, output, format=format.value if format else None, columns=columns, glob=glob,
+            force=force, resume=resume, jobs=jobs, dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
             on_progress=progress.show if progress else None,
+            on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
         )
-    except (FileExistsError, InputError, RunnerError) as exc:
-        raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         if progress:
@@ -213,7 +223,7 @@ class _Progress:
             self.count = 0
 
 
-@app.command()
+@command()
 def train(
     data: Annotated[Optional[list[str]], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
@@ -230,24 +240,17 @@ def train(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
-    from classifier.bundle.storage import BundleError
-    from classifier.corpus.documents import UnknownLabelsError
     from classifier.evaluation.metrics import format_report
-    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
-    from classifier.workflows.training import TrainingDataError, train as train_model
+    from classifier.workflows.training import train as train_model
 
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    try:
-        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
-        trained, metrics = train_model(
-            data or [], output, seed=seed, taxonomy=tax, n_jobs=jobs, base=base, min_examples=min_examples,
-            keyword_examples=keyword_examples.value,
-            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
-            on_warning=lambda message: typer.echo(f"warning: {message}", err=True),
-        )
-    except (TrainingDataError, UnknownLabelsError, TaxonomyError, BundleError) as exc:
-        raise _fail(str(exc)) from None
+    trained, metrics = train_model(
+        data or [], output, seed=seed, taxonomy=_taxonomy(taxonomy), jobs=jobs, base=base, min_examples=min_examples,
+        keyword_examples=keyword_examples.value,
+        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob,
+        on_warning=lambda message: _report_problem("warning", message),
+    )
     merge = trained.metadata.get("merge")
     if merge:
         for line in merge["conflict_details"]:
@@ -270,12 +273,12 @@ def train(
     typer.echo(f"\nwrote {output}")
 
 
-@app.command()
+@command()
 def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
@@ -284,20 +287,13 @@ def evaluate(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
-    from classifier.corpus.documents import UnknownLabelsError
     from classifier.evaluation.metrics import evaluate_model, format_report
-    from classifier.evaluation.report import ReportError
-    from classifier.taxonomy.fields import Taxonomy
-    from classifier.workflows.training import TrainingDataError
 
     loaded = _load(model, taxonomy)
-    try:
-        metrics = evaluate_model(
-            loaded, data, taxonomy=Taxonomy.from_yaml(taxonomy) if taxonomy else None,
-            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob, report=report,
-        )
-    except (TrainingDataError, UnknownLabelsError, ReportError) as exc:
-        raise _fail(str(exc)) from None
+    metrics = evaluate_model(
+        loaded, data, taxonomy=_taxonomy(taxonomy),
+        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report,
+    )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
@@ -306,7 +302,7 @@ def evaluate(
         typer.echo(f"wrote {report}", err=True)
 
 
-@app.command()
+@command()
 def compare(
     model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
     model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
@@ -315,7 +311,7 @@ def compare(
     min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
     confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="A drop fails the gate only if B is below A in at least this share of bootstrap resamples of the documents; 0 fails on any drop.")] = 0.95,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -323,23 +319,13 @@ def compare(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
-    from classifier.bundle.storage import BundleError
     from classifier.evaluation.comparison import compare_models, format_comparison
-    from classifier.corpus.documents import UnknownLabelsError
-    from classifier.taxonomy.fields import Taxonomy, TaxonomyError
-    from classifier.workflows.training import TrainingDataError
 
-    try:
-        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else None
-        comparison = compare_models(
-            model_a, model_b, data, taxonomy=tax,
-            columns=_columns(id_column, title_column, text_column, labels_column), pattern=glob,
-        )
-    except (BundleError, TaxonomyError, TrainingDataError, UnknownLabelsError) as exc:
-        raise _fail(str(exc)) from None
-    drops = comparison.drops(max_drop, min_support, confidence) if max_drop is not None else []
-    regressions = [line for line, significant in drops if significant]
-    within_noise = [line for line, significant in drops if not significant]
+    comparison = compare_models(
+        model_a, model_b, data, taxonomy=_taxonomy(taxonomy),
+        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob,
+    )
+    regressions, within_noise = comparison.gate(max_drop, min_support, confidence) if max_drop is not None else ([], [])
     if format is OutputFormat.json:
         typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions, "within_noise": within_noise}, ensure_ascii=False))
     else:
@@ -354,7 +340,7 @@ def compare(
         raise typer.Exit(3)
 
 
-@app.command()
+@command()
 def pick(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many documents to pick.")] = 20,
@@ -371,23 +357,29 @@ def pick(
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
     apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
-    from classifier.corpus.documents import read_documents
-    from classifier.workflows.picking import pick as pick_documents
-    from classifier.io.textio import atomic_write
+    import contextlib
+
+    from classifier.io.outputs import check_file_target, output_lock
 
     loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
-    failed = 0
-    documents = []
-    for doc in read_documents(inputs, _columns(id_column, title_column, text_column), pattern=glob):
-        if doc.error:
-            failed += 1
-            typer.echo(f"error: {doc.error}", err=True)
-        else:
-            documents.append(doc)
+    if output is not None:
+        check_file_target(output)
+    with output_lock(output) if output is not None else contextlib.nullcontext():
+        _pick(loaded, inputs, n, strategy, max_similarity, output, _columns(id_column, title_column, text_column), glob)
+
+
+def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
+    from classifier.corpus.documents import read_readable_documents
+    from classifier.io.textio import atomic_write
+    from classifier.workflows.picking import pick as pick_documents
+
+    documents, failed = read_readable_documents(inputs, columns, glob, on_problem=_report_problem)
     picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
-    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in picked.rows)
+    from classifier.io.tagfiles import json_line
+
+    lines = "".join(json_line(row) for row in picked.rows)
     if output is None:
         typer.echo(lines, nl=False)
     else:
@@ -403,7 +395,7 @@ def pick(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def serve(
     model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model bundle directory, served as a project named after the directory; repeat for several (default: the shipped model).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
@@ -414,22 +406,14 @@ def serve(
     taxonomy: TaxonomyOption = None,
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
-    from classifier.bundle.storage import BundleError
-    from classifier.taxonomy.fields import TaxonomyError
-
     try:
-        from classifier.serve.app import build_app, serve as run_server
-        from classifier.serve.projects import ProjectError
+        from classifier.serve.app import build_app
+        from classifier.serve.app import serve as run_server
     except ImportError as exc:
         if exc.name not in SERVE_EXTRA_MODULES:
             raise
-        raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'classifier[serve]'") from None
-    try:
-        service = build_app(model, queue, labels, taxonomy, queue_size)
-    except ProjectError as exc:
-        raise _fail(str(exc), exc.status) from None
-    except (BundleError, TaxonomyError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'osce-topic-classifier[serve]'") from None
+    service = build_app(model, queue, labels, taxonomy, queue_size)
     state = service.state
     if state.labels is not None and state.labels.unreadable_lines:
         typer.echo(f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept but not counted", err=True)
@@ -444,25 +428,19 @@ def serve(
     run_server(service, host, port)
 
 
-@app.command()
+@command()
 def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
-    from classifier.corpus.documents import cut_warning
-    from classifier.corpus.release import parse_release
-    from classifier.io.textio import InputError, decode_head, max_text_chars, read_text_head
+    from classifier.corpus.documents import read_releases
 
     failed = 0
-    limit = max_text_chars()
-    for page in pages:
-        try:
-            text, cut = decode_head(sys.stdin.buffer, "<stdin>", limit) if page == "-" else read_text_head(page, limit)
-        except InputError as exc:
-            typer.echo(f"error: {exc}", err=True)
+    for origin, release, problem in read_releases(pages):
+        if problem:
+            _report_problem("error" if release is None else "warning", problem)
+        if release is None:
             failed += 1
-            continue
-        if cut:
-            typer.echo(f"warning: {cut_warning(page, limit)}", err=True)
-        typer.echo(json.dumps({"path": page, **parse_release(text).to_dict()}, ensure_ascii=False))
+        else:
+            typer.echo(json.dumps({"path": origin, **release.to_dict()}, ensure_ascii=False))
     if failed:
         raise typer.Exit(1)
 
@@ -472,33 +450,23 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
     """Show the fields of work as a tree by OSCE dimension."""
     if ctx.invoked_subcommand is not None:
         return
-    from classifier.taxonomy.fields import Taxonomy, TaxonomyError, default_taxonomy
+    from classifier.taxonomy.fields import default_taxonomy
 
-    try:
-        tax = Taxonomy.from_yaml(taxonomy) if taxonomy else default_taxonomy()
-    except TaxonomyError as exc:
-        raise _fail(str(exc)) from None
-    for dimension, fields in tax.by_dimension().items():
-        typer.echo(tax.dimensions[dimension])
-        for i, field in enumerate(fields):
-            branch = "└──" if i == len(fields) - 1 else "├──"
-            extra = [*field.subtopics]
-            typer.echo(f"  {branch} {field.name}" + (f"  (sub-topics: {', '.join(extra)})" if extra else ""))
+    typer.echo(reporting_errors(lambda: (_taxonomy(taxonomy) or default_taxonomy()).tree())())
 
 
-@taxonomy_app.command("sync")
+@command("sync", on=taxonomy_app)
 def sync_taxonomy(
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
     write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,
     rename: Annotated[Optional[list[str]], typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed.")] = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
     from classifier.paths import default_taxonomy_path
-    from classifier.taxonomy.fields import TaxonomyError
-    from classifier.workflows.taxonomy_sync import SyncError, format_diff, sync_taxonomy as sync
-    from classifier.io.textio import InputError
+    from classifier.workflows.taxonomy_sync import format_diff
+    from classifier.workflows.taxonomy_sync import sync_taxonomy as sync
 
     renames = {}
     for pair in rename or []:
@@ -507,10 +475,7 @@ def sync_taxonomy(
             raise _fail(f"--rename {pair}: expected OLD=NEW", 2)
         renames[old.strip()] = new.strip()
     path = taxonomy or default_taxonomy_path()
-    try:
-        diff = sync(page, path, renames, write=write)
-    except (SyncError, TaxonomyError, InputError) as exc:
-        raise _fail(str(exc)) from None
+    diff = sync(page, path, renames, write=write)
     if format is OutputFormat.json:
         typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))
     else:

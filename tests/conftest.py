@@ -49,3 +49,14 @@ def menu_lines():
     """Every line of the site's navigation menus, as in the example pages."""
     page = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
     return page[: page.index("Press release")].splitlines()
+
+
+@pytest.fixture(scope="session")
+def model_on_first_300(tmp_path_factory):
+    """The model trained on the first 300 corpus items, trained once for every test that needs it:
+    (bundle path, loaded model). Tests only read it; one that changes a model copies it first."""
+    from classifier.workflows.training import train
+
+    root = tmp_path_factory.mktemp("first_300")
+    model, _ = train([write_jsonl(root / "first_300.jsonl", training_records()[:300])], root / "bundle")
+    return root / "bundle", model

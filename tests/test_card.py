@@ -10,12 +10,17 @@ def shipped_metadata():
 
 
 def test_card_of_the_shipped_model_lists_data_fields_metrics_and_versions():
+    import numpy as np
+
     meta = shipped_metadata()
-    card = render_card(meta, "default")
+    with np.load(ROOT / "models" / "default" / "model.npz") as arrays:
+        thresholds = dict(zip(meta["labels"], arrays["thresholds"].tolist()))
+    card = render_card(meta, "default", thresholds)
+    assert card == (ROOT / "models" / "default" / "MODEL.md").read_text(encoding="utf-8")
     assert card.startswith("# Model card: default\n")
     assert f"- {meta['training_data']['documents']} labelled documents from `training/data/releases.jsonl`" in card
     for label, count in meta["label_counts"].items():
-        threshold = meta["thresholds"][label]
+        threshold = thresholds[label]
         f1 = meta["cv_metrics"]["per_label"][label]["f1"]
         assert f"| {label} | {count} | {threshold:.2f} |" in card and f"| {f1:.3f} |" in card
     assert f"| micro | {meta['cv_metrics']['micro']['precision']:.3f} |" in card

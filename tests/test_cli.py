@@ -144,7 +144,7 @@ def test_tag_never_silently_overwrites(tmp_path):
 def test_tag_refuses_to_write_over_its_input(tmp_path):
     page = tmp_path / "page.txt"
     page.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    result = run("tag", tmp_path, "--output", page, "--force")
+    result = run("tag", tmp_path, "--output", page, "--format", "jsonl", "--force")
     assert result.exit_code == 1
     assert result.stderr == f"error: {page}: the output is also an input ({tmp_path}); write it somewhere else\n"
     assert page.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
@@ -293,3 +293,10 @@ def test_train_reports_low_confidence_fields(tmp_path):
     zero = [label for label, n in meta["label_counts"].items() if n == 0]
     assert meta["zero_shot_fields"] == zero and zero  # 6 fields have no example in the first 150 records
     assert "zero-shot (no examples; suggested from taxonomy keywords alone): " + ", ".join(zero) in result.stdout
+
+
+def test_version_prints_the_package_version():
+    from classifier import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"classifier {__version__}\n"

@@ -15,13 +15,12 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
+def models(tmp_path_factory, model_on_first_300):
     """A on 300 training records, B (worse) on 60 of them, and 200 later records to compare them on."""
     root = tmp_path_factory.mktemp("compare")
     rows = training_records()
-    train([write_jsonl(root / "a.jsonl", rows[:300])], root / "a")
     train([write_jsonl(root / "b.jsonl", rows[:60])], root / "b")
-    return root / "a", root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])
+    return model_on_first_300[0], root / "b", write_jsonl(root / "held_out.jsonl", rows[-200:])
 
 
 def test_a_model_compared_with_itself_has_no_deltas_and_passes_the_gate(models):
@@ -112,3 +111,141 @@ def test_a_model_without_a_field_added_since_is_compared_as_new(models, tmp_path
     row = comparison.to_dict()["per_label"]["Water security"]
     assert row["a"] is None and row["b"] is None and row["f1_delta"] is None
     assert load_model(a, wider, allow_new_fields=True).labels == taxonomy.labels
+
+
+# The gate on two models that differ and know different fields, with answers worked out by hand.
+# Model A knows A, B and C; model B knows D, B and A (in that order: its columns must be remapped).
+# Ten documents: field A on 0-3, B on 4-7, C and D on 8-9. Model A gets every field it knows right;
+# model B finds field A only on documents 0 and 1, and gets B and D right.
+
+LABELS = ["A", "B", "C", "D"]
+
+
+class FakeModel:
+    """A model reduced to what compare() uses: its fields, in its own order, and a score per document."""
+
+    def __init__(self, labels, found):
+        self.labels = labels
+        self.found = found  # field -> documents it scores 0.9; the others get 0.1 + a small rank offset
+
+    def accept(self, proba):
+        return (np.asarray(proba) >= 0.5).astype(np.int8)
+
+    def predict_proba_documents(self, documents):
+        proba = np.array([[0.1 + 0.01 * j for j in range(len(self.labels))] for _ in documents])
+        for j, label in enumerate(self.labels):
+            proba[list(self.found.get(label, ())), j] = 0.9
+        return proba
+
+
+def gate_case():
+    from classifier.evaluation.comparison import compare
+
+    Y = np.zeros((10, 4), dtype=np.int8)
+    Y[0:4, 0] = Y[4:8, 1] = Y[8:10, 2] = Y[8:10, 3] = 1
+    model_a = FakeModel(["A", "B", "C"], {"A": range(0, 4), "B": range(4, 8), "C": range(8, 10)})
+    model_b = FakeModel(["D", "B", "A"], {"A": range(0, 2), "B": range(4, 8), "D": range(8, 10)})
+    return compare(model_a, model_b, list(range(10)), Y, LABELS)
+
+
+def test_scores_are_put_in_the_comparisons_columns_and_missing_fields_score_zero():
+    from classifier.evaluation.comparison import scores_in_columns
+
+    model_b = FakeModel(["D", "B", "A"], {"A": [0], "D": [1]})
+    proba, accepted = scores_in_columns(model_b, [0, 1], LABELS)
+    np.testing.assert_allclose(proba, [[0.9, 0.11, 0.0, 0.1], [0.12, 0.11, 0.0, 0.9]])
+    assert accepted.tolist() == [[1, 0, 0, 0], [0, 0, 0, 1]]
+
+
+def test_gate_compares_only_the_fields_both_models_know():
+    comparison = gate_case()
+    assert [comparison.status(label) for label in LABELS] == ["both", "both", "removed", "new"]
+    # Shared fields A and B: A makes no mistake (F1 1); B finds 6 of 8 with no false one: F1 12/14.
+    assert comparison.a_shared["micro"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert comparison.b_shared["micro"] == {"precision": 1.0, "recall": 0.75, "f1": 0.8571}
+    # Over all four fields, B also misses C (not in B): F1 2*8/(2*8+4) = 0.8, not what the gate uses.
+    assert comparison.b["micro"]["f1"] == 0.8
+    lines = comparison.regressions(0.02, min_support=4, confidence=0)
+    assert lines == [
+        "micro F1 over the fields both models know fell by 0.143 (more than 0.02)",
+        "A: F1 fell by 0.333 (more than 0.02; support 4)",
+    ]
+
+
+def test_gate_skips_fields_under_the_support_floor_and_drops_within_max_drop():
+    comparison = gate_case()
+    assert comparison.regressions(0.02, min_support=5, confidence=0) == [
+        "micro F1 over the fields both models know fell by 0.143 (more than 0.02)"
+    ]
+    # The drops are 0.1429 and 0.3333 after rounding: a drop equal to --max-drop is not a regression.
+    assert [line.split(":")[0] for line in comparison.regressions(0.1429, min_support=4, confidence=0)] == ["A"]
+    assert len(comparison.regressions(0.1428, min_support=4, confidence=0)) == 2
+    assert comparison.regressions(0.3333, min_support=4, confidence=0) == []
+
+
+def test_comparison_table_and_dict_of_models_with_different_fields():
+    comparison = gate_case()
+    rows = comparison.to_dict()["per_label"]
+    assert rows["A"] == {"status": "both", "support": 4, "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+                         "b": {"precision": 1.0, "recall": 0.5, "f1": 0.6667}, "f1_delta": -0.3333}
+    assert rows["C"] == {"status": "removed", "support": 2, "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+                         "b": None, "f1_delta": None}
+    assert rows["D"] == {"status": "new", "support": 2, "a": None,
+                         "b": {"precision": 1.0, "recall": 1.0, "f1": 1.0}, "f1_delta": None}
+    averages = comparison.to_dict()["averages"]
+    # Over all four fields each model also misses the one it lacks: A 20/22, B 16/20.
+    assert averages["micro_shared"]["f1_delta"] == -0.1429 and averages["micro"]["f1_delta"] == round(0.8 - 20 / 22, 4)
+    assert averages["macro_shared"]["a"]["f1"] == 1.0 and averages["macro_shared"]["b"]["f1"] == round((2 / 3 + 1) / 2, 4)
+    assert comparison.to_dict()["documents"] == 10
+    lines = format_comparison(comparison, min_support=3).splitlines()
+    assert lines[0] == "documents: 10"
+    rows_by_name = {line.split()[0]: line for line in lines[2:] if line.strip()}
+    assert rows_by_name["A"].split() == ["A", "1.000", "1.000", "1.000", "0.500", "1.000", "0.667", "-0.333", "4"]
+    assert rows_by_name["C"].split() == ["C", "1.000", "-", "1.000", "-", "1.000", "-", "2", "not", "in", "B"]
+    assert rows_by_name["D"].split() == ["D", "-", "1.000", "-", "1.000", "-", "1.000", "2", "new", "in", "B"]
+    assert rows_by_name["B"].endswith("  4")
+    assert format_comparison(comparison, min_support=5).splitlines()[-3].endswith("(small support)")
+
+
+def bootstrap_share(comparison, label_line):
+    (line,) = [line for line, _ in comparison.drops(0.0, min_support=1) if line.startswith(label_line)]
+    return int(line.rsplit("B below A in ", 1)[1].split("%")[0]) / 100
+
+
+def test_bootstrap_share_is_the_chance_a_resample_holds_a_document_b_got_wrong():
+    # B is below A exactly when a resample draws document 2 or 3: 1 - (8/10)^10 of the time.
+    comparison = gate_case()
+    assert bootstrap_share(comparison, "A:") == pytest.approx(1 - 0.8**10, abs=0.03)
+    assert comparison.drops(0.02, min_support=4)[1][1] is False  # 89% < 95%: within noise
+    assert comparison.drops(0.02, min_support=4, confidence=0.85)[1][1] is True
+
+
+@pytest.mark.parametrize("document", [0, 9])
+def test_bootstrap_draws_the_first_and_the_last_document(document):
+    # B differs from A on one document only: B is below A in the resamples that draw it, 1 - (9/10)^10.
+    Y = np.ones((10, 2), dtype=np.int8)
+    accepted_b = Y.copy()
+    accepted_b[document, 0] = 0
+    comparison = compare_outputs(Y, ["A", "B"], (Y * 0.9, Y, ["A", "B"]), (Y * 0.9, accepted_b, ["A", "B"]))
+    assert bootstrap_share(comparison, "A:") == pytest.approx(1 - 0.9**10, abs=0.04)
+
+
+@pytest.mark.parametrize(
+    "true_row, a_row, b_row, b_below",
+    [
+        # A: 1 hit, 1 miss (F1 2/3); B: 2 hits, 1 false alarm (F1 4/5): B is better.
+        ([1, 1, 0], [1, 0, 0], [1, 1, 1], False),
+        # A: 3 hits, nothing wrong (F1 1); B: 3 hits, 1 false alarm (F1 6/7).
+        ([1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 1], True),
+        # A: 1 hit, 1 miss (F1 2/3); B: 2 hits, 2 false alarms (F1 4/6): equal is not below.
+        ([1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 1], False),
+        # B accepts nothing and nothing is true: F1 0 for both (no division by zero), not below.
+        ([0, 0], [0, 0], [0, 0], False),
+    ],
+)
+def test_bootstrap_f1_is_2tp_over_2tp_plus_errors(true_row, a_row, b_row, b_below):
+    # Every document is the same, so every resample gives the same F1s: the share is 0% or 100%.
+    Y, a, b = (np.array([row] * 5, dtype=np.int8) for row in (true_row, a_row, b_row))
+    labels = [f"L{j}" for j in range(len(true_row))]
+    comparison = compare_outputs(Y, labels, (a * 0.9, a, labels), (b * 0.9, b, labels))
+    assert comparison._share_where_b_is_below(list(range(len(labels)))) == (1.0 if b_below else 0.0)

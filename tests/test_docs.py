@@ -15,3 +15,30 @@ def test_the_record_shows_nothing_lost_and_no_traceback():
     record = (ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
     # The script marks a loss in bold; a crash would put a traceback's last line on stderr.
     assert "**" not in record and "Traceback" not in record
+
+
+def commands():
+    """(full name, click command) of every command the CLI offers, sub-commands included."""
+    import typer
+
+    from classifier.cli import app
+
+    def walk(group, prefix):
+        for name, command in sorted(group.commands.items()):
+            yield f"{prefix} {name}", command
+            if hasattr(command, "commands"):
+                yield from walk(command, f"{prefix} {name}")
+
+    return list(walk(typer.main.get_command(app), "classifier"))
+
+
+def test_every_command_has_help_text_and_a_row_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [name for name, _ in commands()]
+    assert {"classifier suggest", "classifier tag", "classifier train", "classifier taxonomy sync"} <= set(names)
+    for name, command in commands():
+        assert (command.help or "").strip(), f"{name} has no help text"
+        assert f"| `{name}" in readme, f"{name} has no row in README.md's command table"
+        for parameter in command.params:
+            if parameter.param_type_name == "option" and parameter.name != "help":
+                assert (parameter.help or "").strip(), f"{name} {parameter.opts[0]} has no help text"

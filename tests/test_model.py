@@ -5,7 +5,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_validate
 
-from classifier.estimator.model import THRESHOLD_PRIOR, TopicClassifier, tune_thresholds
+from classifier.estimator.model import TopicClassifier
+from classifier.estimator.thresholds import THRESHOLD_PRIOR, tune_thresholds
 
 from conftest import TRAINING, training_records
 
@@ -36,7 +37,7 @@ def test_probabilities_are_calibrated_per_label_and_one_label_is_always_accepted
     assert model.predict(["zzz qqq"]).sum() == 1
     # Out-of-fold probabilities are calibrated: among documents scored above 0.5 for a
     # label, most truly carry it, and below 0.1 few do.
-    high, low = model.oof_proba_ >= 0.5, model.oof_proba_ < 0.1
+    high, low = model.cv_results_["proba"] >= 0.5, model.cv_results_["proba"] < 0.1
     assert Y[high].mean() > 0.6
     assert Y[low].mean() < 0.1
 
@@ -119,7 +120,7 @@ def test_explanations_credit_character_ngrams_to_the_words_they_come_from(small_
 
 
 def test_top_ratio_keeps_only_labels_near_the_best():
-    from classifier.estimator.model import accept_labels
+    from classifier.estimator.thresholds import accept_labels
 
     proba = np.array([[0.9, 0.4, 0.5], [0.2, 0.1, 0.05]])
     thresholds = np.array([0.3, 0.3, 0.3])
@@ -159,7 +160,7 @@ def test_the_cached_character_ngram_counts_equal_scikit_learns():
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from classifier.estimator.model import CharNgramVectorizer, char_input
+    from classifier.estimator.features import CharNgramVectorizer, char_input
 
     texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:200]]
     odd = ["Zürich\tÉlections  élections ÉLECTIONS", "", "the the the", "co-operation, OSCE's (ODIHR) 2024!"]

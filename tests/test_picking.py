@@ -8,7 +8,7 @@ from classifier.bundle.storage import load_model
 from classifier.cli import app
 from classifier.corpus.documents import Document, read_documents
 from classifier.workflows.picking import pick, uncertainty
-from classifier.workflows.training import load_training_set
+from classifier.corpus.datasets import load_training_set
 
 from conftest import ROOT, TRAINING
 

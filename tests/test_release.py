@@ -110,3 +110,215 @@ def test_any_text_parses_into_a_release(text):
     # Every body paragraph comes from the input, none from the menus skipped before it.
     lines = {line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")}
     assert set(release.body.split("\n")) <= lines | {""}
+
+
+# Every header form the site uses, pinned line by line.
+
+import pytest  # noqa: E402
+
+BODY = "The OSCE office hosted a forum on community policing.\nStudents and police officers took part."
+
+
+def page(*header, title="Forum on community policing", body=BODY, content_type="Press release"):
+    return "\n".join(([content_type] if content_type else []) + [title, *header, body])
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["- Date:", "- 14 May 2013", "- Place:", "- DUSHANBE"],  # the site's form: key and value on dash lines
+        ["- Date: 14 May 2013", "- Place: DUSHANBE"],  # key and value on one dash line
+        ["Date: 14 May 2013", "Place: DUSHANBE"],  # no dash
+        ["Date:", "- 14 May 2013", "Place:", "- DUSHANBE"],  # no dash on the key, dash on the value
+        ["-  date :  14 May 2013", "PLACE:DUSHANBE"],  # case and spacing variants
+        ["- Date:", "-", "- 14 May 2013", "- Place:", "- DUSHANBE"],  # a lone dash inside the header
+    ],
+)
+def test_every_header_form_gives_date_and_place(header):
+    release = parse_release(page(*header))
+    assert release.title == "Forum on community policing"
+    assert release.date == dt.date(2013, 5, 14)
+    assert release.place == "DUSHANBE"
+    assert release.body == BODY
+
+
+@pytest.mark.parametrize("with_type", [True, False])
+def test_a_header_line_after_the_first_line_makes_it_the_title(with_type):
+    # Even a first line that reads like a sentence is the title when the header follows it.
+    release = parse_release(page("Date: 14 May 2013", title="A forum was held.", content_type="News" if with_type else None))
+    assert release.title == "A forum was held." and release.date == dt.date(2013, 5, 14)
+    assert release.content_type == ("News" if with_type else None)
+    assert release.body == BODY
+
+
+def test_source_and_fields_lists_in_every_form():
+    release = parse_release(page(
+        "- Source:", "- OSCE Programme Office in Dushanbe", "- OSCE Chairpersonship, OSCE Programme Office in Dushanbe",
+        "Fields of work: Policing, youth",
+        "- What we do:", "- Policing", "- Rule of law",
+    ))
+    assert release.source == ("OSCE Programme Office in Dushanbe", "OSCE Chairpersonship")
+    assert release.fields == ("Policing", "Youth", "Rule of law")
+    assert release.unknown_fields == ()
+    assert release.body == BODY
+
+
+def test_several_places_are_joined():
+    release = parse_release(page("- Place:", "- VIENNA", "- WARSAW"))
+    assert release.place == "VIENNA, WARSAW"
+
+
+DATELINE_BODY = "VIENNA, 3 June 2014 – The OSCE opened a training course for border guards.\nIt lasts a week."
+
+
+def test_the_header_wins_over_the_dateline_for_date_and_place():
+    release = parse_release(page("- Date:", "- 14 May 2013", "- Place:", "- DUSHANBE", body=DATELINE_BODY))
+    assert (release.date, release.place) == (dt.date(2013, 5, 14), "DUSHANBE")
+    assert release.body == DATELINE_BODY  # the dateline stays in the text
+
+
+def test_the_dateline_fills_in_what_the_header_lacks():
+    only_date = parse_release(page("- Date:", "- 14 May 2013", "- Place:", body=DATELINE_BODY))
+    assert (only_date.date, only_date.place) == (dt.date(2013, 5, 14), "VIENNA")
+    only_place = parse_release(page("- Date:", "- Place:", "- DUSHANBE", body=DATELINE_BODY))
+    assert (only_place.date, only_place.place) == (dt.date(2014, 6, 3), "DUSHANBE")
+    unreadable_date = parse_release(page("- Date: some day in spring", body=DATELINE_BODY))
+    assert (unreadable_date.date, unreadable_date.place) == (dt.date(2014, 6, 3), "VIENNA")
+    no_header = parse_release("Border course opens\n" + DATELINE_BODY)
+    assert (no_header.date, no_header.place) == (dt.date(2014, 6, 3), "VIENNA")
+
+
+@pytest.mark.parametrize(
+    "line, place, date",
+    [
+        ("BISHKEK, 4 March 2019 - Text follows.", "BISHKEK", dt.date(2019, 3, 4)),
+        ("BISHKEK, 4 March 2019: Text follows.", "BISHKEK", dt.date(2019, 3, 4)),
+        ("BISHKEK, 04 march 2019 — Text follows.", "BISHKEK", dt.date(2019, 3, 4)),
+        ("The Hague,  12 December 2001 –Text follows.", "The Hague", dt.date(2001, 12, 12)),
+        ("PRISHTINË/PRIŠTINA, 21 June 2019 – Text.", "PRISHTINË/PRIŠTINA", dt.date(2019, 6, 21)),
+    ],
+)
+def test_dateline_forms(line, place, date):
+    release = parse_release("A title\n" + line)
+    assert (release.place, release.date) == (place, date)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On 4 March 2019 the mission opened an office.",  # a date inside a sentence is no dateline
+        "B, 4 March 2019 – one letter is no place.",
+        "BISHKEK, 4 March 2019 and then more.",  # no dash or colon after the date
+        "BISHKEK, March 4 2019 – month first.",
+    ],
+)
+def test_lines_that_are_not_datelines(line):
+    release = parse_release("A title\n" + line)
+    assert (release.place, release.date) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "value, date",
+    [
+        ("2019-03-04", dt.date(2019, 3, 4)),  # ISO: year, month, day; never day and month swapped
+        ("2019-12-01", dt.date(2019, 12, 1)),
+        ("published on 2019-03-04", dt.date(2019, 3, 4)),
+        ("4 March 2019", dt.date(2019, 3, 4)),  # written: day, month name, year
+        ("04 MARCH 2019", dt.date(2019, 3, 4)),
+        ("Monday, 1 september 2008", dt.date(2008, 9, 1)),
+        ("2019-03-04 (4 April 2019)", dt.date(2019, 3, 4)),  # the ISO date is read first
+        ("31 February 2020", None),
+        ("2019-13-01", None),
+        ("2019-02-30 or 3 March 2019", None),  # an impossible ISO date is not replaced by another
+        ("March 2019", None),
+        ("", None),
+    ],
+)
+def test_header_dates_iso_and_written(value, date):
+    release = parse_release(page(f"- Date: {value}" if value else "- Date:"))
+    assert release.date == date
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_line_end_ends_a_line(newline):
+    text = page("- Date:", "- 14 May 2013", "- Place:", "- DUSHANBE").replace("\n", newline)
+    release = parse_release(text)
+    assert release.title == "Forum on community policing"
+    assert (release.date, release.place) == (dt.date(2013, 5, 14), "DUSHANBE")
+    assert release.body == BODY and release.body.count("\n") == 1
+
+
+def test_mixed_line_ends_and_nul_bytes_in_plain_text():
+    release = parse_release("Title line\r\nFirst para.\rSecond\x00 para.\nThird para.")
+    assert release.title == "Title line"
+    assert release.body == "First para.\nSecond para.\nThird para."
+
+
+def test_repeated_paragraphs_are_dropped_whatever_their_case_and_spacing():
+    body = "\n".join([
+        "The mission opened an office.",
+        "the MISSION opened an office.",
+        "  The   mission\topened an office.  ",
+        "The mission opened an office",  # no full stop: a different paragraph
+        "Another paragraph.",
+        "",
+        "ANOTHER PARAGRAPH.",
+    ])
+    release = parse_release("A title\n" + body)
+    assert release.body == "The mission opened an office.\nThe mission opened an office\nAnother paragraph."
+    assert release.dropped_repeats == 3
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("Short title\nBody.", "Short title"),
+        ("Ends with a full stop.\nBody.", ""),
+        ("Ends with a colon:\nBody.", ""),
+        ("Ends with a semicolon;\nBody.", ""),
+        ("Ends with a comma,\nBody.", ""),
+        ("T" * 200 + "\nBody.", "T" * 200),
+        ("T" * 201 + "\nBody.", ""),
+        ("\n\n  Leading blank lines  \nBody.", "Leading blank lines"),
+    ],
+)
+def test_plain_text_title_rules(text, title):
+    release = parse_release(text)
+    assert release.title == title
+    assert release.model_text == (f"{title}\nBody." if title else text.strip().replace("\n\n  ", "").replace("  \n", "\n"))
+
+
+def test_plain_title_false_keeps_the_first_line_in_the_body():
+    release = parse_release("Short title\nBody.", plain_title=False)
+    assert (release.title, release.body) == ("", "Short title\nBody.")
+    # A header after the first line still makes it the title.
+    assert parse_release("Short title\nDate: 4 March 2019\nBody.", plain_title=False).title == "Short title"
+
+
+@pytest.mark.parametrize("content_type", ["Press release", "NEWS", "feature", "Statement", "Speech", "Report", "Story", "Op-ed", "Interview"])
+def test_content_type_lines_are_read_and_the_next_line_is_the_title(content_type):
+    release = parse_release(f"{content_type}\nA title ending in a full stop.\nBody.")
+    assert (release.content_type, release.title, release.body) == (content_type, "A title ending in a full stop.", "Body.")
+
+
+def test_after_menus_the_first_line_is_the_title():
+    release = parse_release("-\nFields of work\n- Policing\n- Youth\n-\nCountries\n- Albania\nA sentence as title.\nBody.")
+    assert release.had_menus
+    assert (release.title, release.body) == ("A sentence as title.", "Body.")
+
+
+def test_a_page_without_a_fields_block_has_no_fields_and_a_header_ends_at_the_first_other_line():
+    release = parse_release(page("- Date: 14 May 2013", body="- a bullet of the body\nText."))
+    # The bullet belongs to the Date key (a value line), as on the site; the body starts after it.
+    assert release.fields == () and release.body == "Text."
+    release = parse_release(page("- Date: 14 May 2013", body="Text.\n- Fields of work: Policing"))
+    assert release.fields == () and release.body == "Text.\n- Fields of work: Policing"
+
+
+def test_to_dict_has_every_key():
+    release = parse_release(page("- Date: 2019-03-04", "- Source: OSCE", "- Fields of work: Tourism, Policing"))
+    assert release.to_dict() == {
+        "title": "Forum on community policing", "date": "2019-03-04", "place": None, "source": ["OSCE"],
+        "fields": ["Policing"], "unknown_fields": ["Tourism"], "content_type": "Press release", "body": BODY,
+    }
+    assert parse_release("Body only.").to_dict()["date"] is None

@@ -20,7 +20,6 @@ from classifier.evaluation.report import (
     render_report,
     worst_documents,
 )
-from classifier.workflows.training import train
 
 from conftest import TRAINING
 
@@ -35,11 +34,9 @@ def labelled_sample(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model_on_older_items(tmp_path_factory):
+def model_on_older_items(model_on_first_300):
     """A model trained on the first 300 corpus items only, so it gets some of the sample wrong."""
-    path = tmp_path_factory.mktemp("report") / "older.jsonl"
-    path.write_text("\n".join(TRAINING.read_text(encoding="utf-8").splitlines()[:300]) + "\n", encoding="utf-8")
-    return train([path])[0]
+    return model_on_first_300[1]
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +126,9 @@ def test_evaluate_report_from_the_command_line(labelled_sample, tmp_path):
 
 def test_report_without_matplotlib_fails_in_one_line_before_any_work(labelled_sample, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ReportError, match=r"needs matplotlib: pip install 'classifier\[report\]'"):
+    with pytest.raises(ReportError, match=r"needs matplotlib: pip install 'osce-topic-classifier\[report\]'"):
         evaluate_model(load_model(), [labelled_sample], report=tmp_path / "report.html")
     result = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(tmp_path / "report.html")])
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'classifier[report]'"
+    assert result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'osce-topic-classifier[report]'"
     assert not (tmp_path / "report.html").exists()

@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 from classifier.bundle.storage import BundleError
 from classifier.cli import app
 from classifier.corpus.documents import Document
-from classifier.corpus.datasets import TRAINING_FILE, merge_documents, read_base_documents
+from classifier.bundle.documents import TRAINING_FILE, read_base_documents
+from classifier.corpus.datasets import merge_documents
 from classifier.workflows.training import train
 
 from conftest import training_records, write_jsonl

@@ -20,7 +20,7 @@ def test_without_the_serve_extra_serve_says_what_to_install(monkeypatch):
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "error: classifier serve needs FastAPI and uvicorn (fastapi is missing): pip install 'classifier[serve]'"
+        "error: classifier serve needs FastAPI and uvicorn (fastapi is missing): pip install 'osce-topic-classifier[serve]'"
     ]
 
 

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -86,7 +85,9 @@ def test_formats_hold_the_same_rows(reference, fmt):
     assert read_rows(reference[fmt], fmt) == read_rows(reference["jsonl"], "jsonl")
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+# CSV goes through the same appends as JSONL (and the same encoder as the one-process run, checked by
+# test_formats_hold_the_same_rows): two processes are tried on the two ways of writing, text and parts.
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_two_processes_write_the_same_file(model, corpus, reference, tmp_path, fmt):
     output = tmp_path / f"tags.{fmt}"
     tag(model, corpus, output, jobs=2, chunk_size=16)
@@ -152,7 +153,7 @@ def test_resume_cuts_a_torn_last_row(model, corpus, reference, tmp_path, fmt):
 
 def test_resume_of_a_finished_run_changes_nothing(model, corpus, reference, tmp_path):
     output = tmp_path / "tags.parquet"
-    output.write_bytes(reference["parquet"].read_bytes())
+    tag(model, corpus, output)
     summary = tag(model, corpus, output, resume=True)
     assert (summary.resumed, summary.tagged, summary.failed) == (162, 0, 0)
     assert read_rows(output, "parquet") == read_rows(reference["parquet"], "parquet")
@@ -160,8 +161,8 @@ def test_resume_of_a_finished_run_changes_nothing(model, corpus, reference, tmp_
 
 def test_resume_refuses_output_of_other_inputs(model, corpus, reference, tmp_path):
     output = tmp_path / "tags.jsonl"
-    output.write_bytes(reference["jsonl"].read_bytes())
-    with pytest.raises(InputError, match="cannot resume"):
+    tag(model, corpus, output)
+    with pytest.raises(InputError, match="cannot resume: it was written by a run with other inputs"):
         tag(model, corpus[1:], output, resume=True)
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
@@ -180,7 +181,7 @@ def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
     with pytest.raises(InputError, match="the output is also an input"):
         tag(model, [str(table)], table, force=True)
     with pytest.raises(InputError, match="the output is also an input"):
-        tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", pattern="*.txt")
+        tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", format="jsonl", glob="*.txt")
     assert table.read_bytes() == open(corpus[0], "rb").read()
 
 
@@ -242,52 +243,104 @@ def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
-def feed_and_hold(fifo, text, release):
-    """Write `text` into the named pipe `fifo`, then hold it open until `release` is set: till then, the
-    command reading it can neither see its end nor finish, however long the test takes to interrupt it."""
-    try:
-        with open(fifo, "w", encoding="utf-8") as pipe:
-            pipe.write(text)
-            pipe.flush()
-            release.wait(120)
-    except BrokenPipeError:  # the command stopped reading: it was interrupted
-        pass
-
-
 def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
     """Ctrl-C reaches the whole process group (the command and its workers): one line, exit 130, whole rows."""
     from classifier.corpus.documents import read_records
 
-    # Twelve copies of the table, the first three read from a pipe the test holds open: were the command to
-    # end before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row
-    # written and the test would blame the interruption.
+    # Three copies of the table, then standard input, which the test holds open: were the command to end
+    # before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row
+    # written and the test would blame the interruption. (A FIFO would do the same, but inputs that are
+    # not regular files are refused, never read.)
     table = Path(corpus[0]).read_text(encoding="utf-8")
     big = tmp_path / "big.jsonl"
-    os.mkfifo(big)
+    big.write_text(table * 3, encoding="utf-8")
     output = tmp_path / "tags.jsonl"
-    command = [sys.executable, "-m", "classifier", "tag", str(big), "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    release = threading.Event()
-    feeder = threading.Thread(target=feed_and_hold, args=(big, table * 3, release), daemon=True)
-    feeder.start()
-    try:
-        # Some way in: both workers are past starting up, so none can print an import's traceback.
-        wait_for_output(process, output, 25_000)
-        assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
-        os.killpg(process.pid, signal.SIGINT)
-    finally:
-        release.set()
-        # Unblocks the feeder's open() should the command have ended before opening the pipe.
-        os.close(os.open(big, os.O_RDONLY | os.O_NONBLOCK))
-        feeder.join(10)
+    command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # Some way in: both workers are past starting up, so none can print an import's traceback.
+    wait_for_output(process, output, 25_000)
+    assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
+    os.killpg(process.pid, signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith(f"interrupted: {output} holds whole rows so far")
     partial = read_rows(output, "jsonl")
-    big.unlink()
-    big.write_text(table * 12, encoding="utf-8")
-    expected = [record.id for record in read_records([str(big)])]
+    expected = [record.id for record in read_records([str(big)])] + ["<stdin>"]
     assert 0 < len(partial) < len(expected)
-    subprocess.run([*command, "--resume"], capture_output=True)
+    subprocess.run([*command, "--resume"], input="Observers watched the vote count.", capture_output=True, text=True)
     assert [row["id"] for row in read_rows(output, "jsonl")] == expected
+
+
+# --resume proves the output is this run's before it touches a byte (issue 15, case 1)
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from classifier.io.tagfiles import ResumeError, run_record_path  # noqa: E402
+
+
+def test_resume_refuses_a_file_that_no_run_wrote_and_changes_nothing(model, corpus, tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_bytes()
+    notes = tmp_path / "notes.jsonl"
+    notes.write_bytes(readme)
+    with pytest.raises(ResumeError, match="cannot resume: nothing records it as the output of a tag run"):
+        tag(model, corpus, notes, resume=True)
+    assert notes.read_bytes() == readme
+    assert not run_record_path(notes).exists()
+
+
+def test_resume_refuses_a_users_own_jsonl_even_with_a_run_record(model, corpus, tmp_path):
+    own = tmp_path / "mine.jsonl"
+    tag(model, corpus, own, chunk_size=50)
+    precious = "".join(json.dumps({"id": f"n{i}", "text": "my notes"}) + "\n" for i in range(5)) + '{"id": "torn'
+    own.write_text(precious, encoding="utf-8")  # the user wrote over it; the record of the old run is still there
+    with pytest.raises(ResumeError, match="first row is not a tag row"):
+        tag(model, corpus, own, resume=True)
+    assert own.read_text(encoding="utf-8") == precious
+
+
+def test_resume_refuses_a_whole_row_that_is_not_a_tag_row(model, corpus, reference, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    tag(model, corpus, output)
+    mixed = reference["jsonl"].read_bytes() + b'{"id": "x", "text": "a user line"}\n'
+    output.write_bytes(mixed)
+    with pytest.raises(ResumeError, match="row 163 is not a tag row"):
+        tag(model, corpus, output, resume=True)
+    assert output.read_bytes() == mixed
+
+
+@pytest.mark.parametrize("change", ["model", "columns", "format"])
+def test_resume_refuses_the_output_of_another_run(model, corpus, tmp_path, change):
+    output = tmp_path / "tags.csv"
+    tag(model, corpus, output, format="csv")
+    before = output.read_bytes()
+    other_model = type(model)(model.estimator, {**model.metadata, "payload_sha256": {"model.npz": "0" * 64}}, model.path)
+    kwargs = {
+        "model": dict(model=other_model),
+        "columns": dict(columns=Columns(id="title")),
+        "format": dict(format="jsonl"),
+    }[change]
+    with pytest.raises(ResumeError, match=f"cannot resume: it was written by a run with (another|other) {change}"):
+        tag(kwargs.pop("model", model), corpus, output, resume=True, **{"format": "csv", **kwargs})
+    assert output.read_bytes() == before
+
+
+@settings(max_examples=40)
+@given(content=st.binary(max_size=300), with_record=st.booleans())
+def test_resume_never_changes_a_file_it_cannot_prove(model, tmp_path_factory, content, with_record):
+    folder = tmp_path_factory.mktemp("resume")
+    table = folder / "items.jsonl"
+    table.write_text(json.dumps({"id": "a", "text": "Observers watched the elections."}) + "\n", encoding="utf-8")
+    output = folder / "tags.jsonl"
+    if with_record:
+        tag(model, [str(table)], output)
+    output.write_bytes(content)
+    try:
+        tag(model, [str(table)], output, resume=True)
+    except InputError:
+        assert output.read_bytes() == content  # refused: not a byte changed
+    else:
+        # accepted only as an unfinished output of this very run: what it kept is a prefix of the content
+        assert with_record
+        rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+        assert [row["id"] for row in rows] == ["a"]

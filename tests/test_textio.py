@@ -7,10 +7,15 @@ import pytest
 from hypothesis import example, given
 
 from classifier.io.textio import (
-    InputError, atomic_directory, atomic_write, decode_bytes, decode_head, read_text, read_text_head, settle_directory,
+    InputError, atomic_directory, atomic_write, decode_head, read_text, read_text_head, settle_directory,
 )
 
 import hostile
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """The whole of `data` decoded as files are."""
+    return decode_head(io.BytesIO(data), name)[0]
 
 
 def test_decodes_by_bom_then_utf8_then_windows_1252():
@@ -145,3 +150,252 @@ def test_atomic_writes_get_the_permissions_a_plain_write_would(tmp_path):
     assert (tmp_path / "new.jsonl").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "bundle").stat().st_mode & 0o777 == 0o755
     assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text() == "new"
+
+
+# Safety paths, each through its failure: the write that fails, the process we cannot see, the stray byte.
+
+import codecs  # noqa: E402
+
+from classifier.io.textio import (  # noqa: E402
+    DEFAULT_MAX_TEXT_CHARS, SettingError, _running, max_text_chars, one_line,
+)
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    target = tmp_path / "tags.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="disk gone"):
+        with atomic_write(target) as handle:
+            handle.write("half of the new")
+            raise RuntimeError("disk gone")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert listing(tmp_path) == ["tags.jsonl"]
+
+
+@pytest.mark.parametrize("failing", ["os.fsync", "os.replace"])
+def test_a_failed_flush_or_rename_leaves_no_temporary_file(tmp_path, monkeypatch, failing):
+    target = tmp_path / "out" / "tags.csv"  # the folder is made too
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(failing, fail)
+    with pytest.raises(OSError, match="No space left"):
+        with atomic_write(target, mode="wb") as handle:
+            handle.write(b"id,labels\r\n")
+    assert listing(tmp_path / "out") == []
+
+
+def test_atomic_write_replaces_and_keeps_bytes_as_given(tmp_path):
+    target = tmp_path / "a.csv"
+    with atomic_write(target, newline="") as handle:
+        handle.write("a\r\nb\n")
+    assert target.read_bytes() == b"a\r\nb\n"
+    with atomic_write(target, mode="wb") as handle:
+        handle.write(b"\x00\x01")
+    assert target.read_bytes() == b"\x00\x01" and listing(tmp_path) == ["a.csv"]
+
+
+def test_a_directory_swap_settles_what_a_killed_swap_left_before_it_starts(tmp_path):
+    pid = dead_pid()
+    (tmp_path / f".bundle.old-{pid}").mkdir()
+    (tmp_path / f".bundle.old-{pid}" / "model.json").write_text("previous", encoding="utf-8")
+    (tmp_path / f".bundle.{pid}.x1y2.tmp").mkdir()
+    with atomic_directory(tmp_path / "bundle") as folder:
+        # The previous bundle is back in place before the new one is built.
+        assert (tmp_path / "bundle" / "model.json").read_text(encoding="utf-8") == "previous"
+        assert listing(tmp_path) == [folder.name, "bundle"]
+        (folder / "model.json").write_text("new", encoding="utf-8")
+    assert (tmp_path / "bundle" / "model.json").read_text(encoding="utf-8") == "new"
+    assert listing(tmp_path) == ["bundle"]
+
+
+def test_a_failure_while_building_a_directory_keeps_the_old_one_and_removes_the_new(tmp_path):
+    target = tmp_path / "bundle"
+    target.mkdir()
+    (target / "model.json").write_text("previous", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_directory(target) as folder:
+            (folder / "model.json").write_text("half", encoding="utf-8")
+            raise KeyboardInterrupt
+    assert (target / "model.json").read_text(encoding="utf-8") == "previous"
+    assert listing(tmp_path) == ["bundle"]
+
+
+def test_a_new_directory_lands_with_its_files(tmp_path):
+    with atomic_directory(tmp_path / "deep" / "bundle") as folder:
+        (folder / "a.txt").write_text("a", encoding="utf-8")
+        (folder / "sub").mkdir()
+    assert listing(tmp_path / "deep") == ["bundle"]
+    assert listing(tmp_path / "deep" / "bundle") == ["a.txt", "sub"]
+
+
+@pytest.mark.parametrize(
+    "error, alive",
+    [
+        (ProcessLookupError(3, "No such process"), False),
+        (PermissionError(1, "Operation not permitted"), True),  # another user's process
+        (OSError(22, "Invalid argument"), True),  # cannot tell: treated as alive
+        (None, True),
+    ],
+)
+def test_a_process_is_alive_unless_it_is_known_to_be_gone(monkeypatch, error, alive):
+    def kill(pid, signal):
+        assert signal == 0  # only asks; never sends anything
+        if error is not None:
+            raise error
+
+    monkeypatch.setattr("os.kill", kill)
+    assert _running(os.getpid() + 1) is alive
+    assert _running(os.getpid()) is True
+
+
+@pytest.mark.parametrize("error", [PermissionError(1, "Operation not permitted"), OSError(22, "Invalid argument")])
+def test_settle_leaves_the_files_of_a_process_it_cannot_see_alone(tmp_path, monkeypatch, error):
+    (tmp_path / ".bundle.old-12345").mkdir()
+    (tmp_path / ".bundle.12345.abcd.tmp").mkdir()
+
+    def kill(pid, signal):
+        raise error
+
+    monkeypatch.setattr("os.kill", kill)
+    settle_directory(tmp_path / "bundle")
+    assert listing(tmp_path) == [".bundle.12345.abcd.tmp", ".bundle.old-12345"]
+
+
+def test_settle_never_deletes_the_only_copy(tmp_path, monkeypatch):
+    pid = dead_pid()
+    aside = tmp_path / f".bundle.old-{pid}"
+    aside.mkdir()
+    (tmp_path / "bundle").write_text("a file in the way", encoding="utf-8")
+    settle_directory(tmp_path / "bundle")  # the current bundle exists: the copy aside was replaced
+    assert listing(tmp_path) == ["bundle"]
+    aside.mkdir()
+    (tmp_path / "bundle").unlink()
+
+    def refuse(src, dst):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr("os.rename", refuse)
+    settle_directory(tmp_path / "bundle")  # cannot restore it: leave it where it is
+    assert listing(tmp_path) == [aside.name]
+
+
+def test_settle_of_a_missing_folder_does_nothing(tmp_path):
+    settle_directory(tmp_path / "missing" / "bundle")
+
+
+def test_settle_matches_only_its_own_names(tmp_path):
+    pid = dead_pid()
+    for name in (f".bundle.old-{pid}x", f".bundle.{pid}.tmp", f".bundles.old-{pid}", f".bundle.{pid}.a.tmp.bak",
+                 f"bundle.old-{pid}", f".other.old-{pid}"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "bundle").mkdir()
+    before = listing(tmp_path)
+    settle_directory(tmp_path / "bundle")
+    assert listing(tmp_path) == before
+
+
+def test_one_nul_byte_in_the_first_block_marks_a_binary_file():
+    with pytest.raises(InputError, match="binary file"):
+        decode_bytes(b"A long enough line of plain text. " * 100 + b"\x00" + b"more text", "x.txt")
+
+
+@pytest.mark.parametrize("controls, refused", [(10, False), (11, True)])
+def test_more_than_one_control_byte_in_ten_marks_a_binary_file(controls, refused):
+    data = b"\x01" * controls + b"a" * (100 - controls)
+    if refused:
+        with pytest.raises(InputError, match="binary file"):
+            decode_bytes(data, "x.txt")
+    else:
+        assert decode_bytes(data, "x.txt") == data.decode("ascii")
+
+
+def test_tabs_line_ends_and_form_feeds_are_text():
+    data = b"\t\n\r\x0c" * 50 + b"text"
+    assert decode_bytes(data, "x.txt") == data.decode("ascii")
+
+
+@pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"])
+def test_every_byte_order_mark_is_read(encoding):
+    bom = {"utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE,
+           "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}[encoding]
+    assert decode_bytes(bom + "Приштина\n".encode(encoding), "x") == "Приштина\n"
+
+
+def test_a_file_of_exactly_the_limit_is_not_cut():
+    assert decode_head(io.BytesIO(b"abcde"), "x", max_chars=5) == ("abcde", False)
+    assert decode_head(io.BytesIO(b"abcdef"), "x", max_chars=5) == ("abcde", True)
+    assert decode_head(io.BytesIO(b"abcdef"), "x") == ("abcdef", False)
+    assert decode_head(io.BytesIO(b""), "x") == ("", False)
+
+
+def test_the_limit_applies_past_the_first_block():
+    data = b"a" * (70_000) + b"b" * 200_000
+    text, cut = decode_head(io.BytesIO(data), "x", max_chars=150_000)
+    assert cut and text == "a" * 70_000 + "b" * 80_000
+
+
+def test_a_short_read_stream_is_read_to_its_end():
+    class Trickle(io.RawIOBase):
+        """A pipe that hands over three bytes at a time."""
+
+        def __init__(self, data):
+            self.data = data
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            piece, self.data = self.data[:3], self.data[3:]
+            return piece
+
+    text = "Genève " * 3000
+    assert decode_head(Trickle(text.encode("utf-8")), "pipe") == (text, False)
+
+
+def test_one_line_escapes_line_breaks_and_shortens():
+    assert one_line("a\r\nb") == "a\\r\\nb"
+    assert one_line("x" * 120) == "x" * 120
+    assert one_line("x" * 121) == "x" * 117 + "..."
+    assert one_line("abcdef", max_chars=5) == "ab..."
+
+
+@pytest.mark.parametrize("value, limit", [(None, DEFAULT_MAX_TEXT_CHARS), ("", DEFAULT_MAX_TEXT_CHARS),
+                                          ("  ", DEFAULT_MAX_TEXT_CHARS), ("1", 1), (" 20_000 ", 20_000)])
+def test_max_text_setting(monkeypatch, value, limit):
+    if value is None:
+        monkeypatch.delenv("CLASSIFIER_MAX_TEXT", raising=False)
+    else:
+        monkeypatch.setenv("CLASSIFIER_MAX_TEXT", value)
+    assert max_text_chars() == limit
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])
+def test_a_max_text_setting_that_is_not_a_positive_number_is_refused(monkeypatch, value):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", value)
+    with pytest.raises(SettingError) as error:
+        max_text_chars()
+    assert str(error.value) == f"CLASSIFIER_MAX_TEXT={value!r}: expected a positive whole number of characters"
+
+
+def test_a_read_error_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "page.txt"
+    path.write_text("text", encoding="utf-8")
+    os.chmod(path, 0)
+    try:
+        if os.geteuid() == 0:  # root reads anything: make opening itself fail instead
+            def refuse(*args, **kwargs):
+                raise PermissionError(13, "Permission denied")
+
+            monkeypatch.setattr("builtins.open", refuse)
+            monkeypatch.setattr(os, "open", refuse)
+        with pytest.raises(InputError) as error:
+            read_text(path)
+    finally:
+        os.chmod(path, 0o644)
+    assert str(error.value) == f"{path}: cannot read: Permission denied"

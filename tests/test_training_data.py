@@ -88,3 +88,18 @@ def test_data_card_is_generated_from_the_current_data():
 
     result = subprocess.run([sys.executable, str(ROOT / "training" / "datacard.py"), "--check"])
     assert result.returncode == 0, "training/DATA.md is stale: run python training/datacard.py"
+
+
+def test_whole_pages_are_corpus_items_with_the_same_facts_and_a_longer_text():
+    corpus = {record["id"]: record for record in records(DATA / "releases.jsonl")}
+    pages = records(DATA / "whole_pages.jsonl")
+    assert len(pages) >= 150 and len({page["id"] for page in pages}) == len(pages)
+    for number, page in enumerate(pages, 1):
+        where = f"whole_pages.jsonl:{number}"
+        lead = corpus[page["id"]]
+        for key in ("published", "title", "labels", "where", "source_url"):
+            assert page[key] == lead[key], f"{where}: {key}"
+        assert 150 <= len(page["text"].split()) <= 300, where
+        assert len(page["text"]) > len(lead["text"]), where
+        assert page["page_url"].startswith(("http://", "https://")), where
+        assert not is_reserved(dt.date.fromisoformat(page["published"])), where

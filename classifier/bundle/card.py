@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from classifier.options import PARAMS_BEFORE_THEY_EXISTED
+
 CARD_FILE = "MODEL.md"
 
 
-def render_card(metadata: dict, name: str = "model") -> str:
-    """The model card as Markdown; everything in it comes from `metadata`, so it is reproducible."""
+def render_card(metadata: dict, name: str = "model", thresholds: dict[str, float] | None = None) -> str:
+    """The model card as Markdown; everything in it comes from `metadata` and the fields' `thresholds`
+    (as the bundle's arrays hold them), so it is reproducible."""
     sections = [
         _header(metadata, name),
         _data(metadata),
-        _fields(metadata),
+        _fields(metadata, thresholds or {}),
         _metrics(metadata),
         _changes(metadata),
         _versions(metadata),
@@ -45,7 +48,7 @@ def _header(meta: dict, name: str) -> str:
 def _keyword_examples(meta: dict) -> str:
     """Which fields were trained on their keywords; bundles from before the setting existed gave them
     to the low-confidence fields only."""
-    return meta.get("params", {}).get("keyword_examples", "rare")
+    return meta.get("params", {}).get("keyword_examples", PARAMS_BEFORE_THEY_EXISTED["keyword_examples"])
 
 
 _KEYWORD_EXAMPLES = {
@@ -76,9 +79,8 @@ def _data(meta: dict) -> str:
     return "\n".join(lines)
 
 
-def _fields(meta: dict) -> str:
+def _fields(meta: dict, thresholds: dict[str, float]) -> str:
     counts = meta.get("label_counts", {})
-    thresholds = meta.get("thresholds", {})
     per_label = meta.get("cv_metrics", {}).get("per_label", {})
     zero_shot, low = set(meta.get("zero_shot_fields", [])), set(meta.get("low_confidence_fields", []))
     lines = [

@@ -6,17 +6,22 @@ estimator rebuilt from its parameters. Loading a shared bundle cannot run anythi
 
 from __future__ import annotations
 
+from classifier.errors import ClassifierError
+
 import hashlib
 import json
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.bundle.card import CARD_FILE, render_card
+from classifier.bundle.model import Model
 from classifier.paths import default_model_path
-from classifier.corpus.release import parse_release
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
-from classifier.io.textio import atomic_directory, settle_directory
+from classifier.bundle.checks import (
+    MAX_ARRAY_BYTES, MAX_FEATURES, MAX_METADATA_BYTES, MAX_TERM_CHARS, MAX_VOCABULARY_BYTES, BundleCheckError,
+    check_metadata, load_json, open_bundle_file, read_arrays, read_bundle_bytes,
+)
+from classifier.io.textio import atomic_directory, interrupted_swap
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -25,96 +30,8 @@ METADATA_FILE = "model.json"
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
 
-class BundleError(RuntimeError):
+class BundleError(ClassifierError, RuntimeError):
     """A model bundle is missing, broken or does not fit this installation; one line saying what to do."""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The model's answer for one text: accepted fields and every field's score, best first."""
-
-    title: str
-    labels: list[str]
-    scores: list[tuple[str, float]]
-    evidence: dict[str, list[tuple[str, float]]] | None = None
-    flags: dict[str, str] | None = None
-
-    def to_dict(self, top: int | None = None) -> dict:
-        shown = self.scores[:top] if top else self.scores
-        suggestions = []
-        for label, score in shown:
-            entry = {"label": label, "score": round(score, 4)}
-            if self.flags and label in self.flags:
-                entry["flag"] = self.flags[label]
-            if self.evidence is not None and label in self.evidence:
-                entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
-            suggestions.append(entry)
-        return {"title": self.title, "labels": self.labels, "suggestions": suggestions}
-
-
-class Model:
-    """A loaded bundle: label names, the estimator and its metadata."""
-
-    def __init__(self, estimator, metadata: dict, path: Path | None = None):
-        self.estimator = estimator
-        self.metadata = metadata
-        self.path = path
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.metadata["labels"])
-
-    @property
-    def flags(self) -> dict[str, str]:
-        """Fields known from their taxonomy keywords alone ("zero-shot") or from few examples ("low-confidence")."""
-        labels = dict(zip(self.metadata.get("labels_as_trained", self.labels), self.labels))
-        flags = {labels[label]: "low-confidence" for label in self.metadata.get("low_confidence_fields", []) if label in labels}
-        flags.update({labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels})
-        return flags
-
-    @property
-    def thresholds(self) -> dict[str, float]:
-        return dict(zip(self.labels, (float(t) for t in self.estimator.thresholds_)))
-
-    def predict_proba(self, texts):
-        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count."""
-        return self.estimator.predict_proba([parse_release(text).model_text for text in texts])
-
-    def predict_proba_documents(self, documents):
-        return self.estimator.predict_proba([doc.model_text for doc in documents])
-
-    def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
-        accepted = self.estimator.accept(proba)
-        labels = self.labels
-        flags = self.flags or None
-        out = []
-        for row, keep, title in zip(proba, accepted, titles):
-            order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            out.append(
-                Suggestion(
-                    title=title,
-                    labels=[labels[j] for j in order if keep[j]],
-                    scores=[(labels[j], float(row[j])) for j in order],
-                    flags=flags,
-                )
-            )
-        return out
-
-    def suggest(self, text: str, explain: bool = False) -> Suggestion:
-        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one."""
-        release = parse_release(text)
-        proba = self.estimator.predict_proba([release.model_text])
-        suggestion = self.suggestions_from_proba(proba, [release.title])[0]
-        return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
-
-    def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
-        """The suggestions with, for each accepted field, the terms of the text that pushed it most."""
-        explanations = self.estimator.explain(model_texts, top=top)
-        index = {label: j for j, label in enumerate(self.labels)}
-        return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
-            for s, per_label in zip(suggestions, explanations)
-        ]
 
 
 def check_bundle_target(path: str | Path) -> None:
@@ -153,12 +70,20 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
         payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
         metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (tmp / CARD_FILE).write_text(render_card(metadata, path.name), encoding="utf-8")
+        thresholds = {label: float(t) for label, t in zip(metadata["labels"], arrays["thresholds"])}
+        (tmp / CARD_FILE).write_text(render_card(metadata, path.name, thresholds), encoding="utf-8")
     return path
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, max_bytes: int | None = None) -> str:
+    """sha256 of a file; with `max_bytes`, of a bundle file read as untrusted (see bundle.checks)."""
+    if max_bytes is None:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open_bundle_file(path.parent, path.name, max_bytes) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def runtime_versions() -> dict:
@@ -176,7 +101,9 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
     (it never suggests them), for comparing an older model with a newer one.
     """
     path = Path(path) if path is not None else default_model_path()
-    settle_directory(path)  # a save killed mid-swap left the previous bundle beside `path`: put it back
+    # A save killed mid-swap left the previous bundle beside `path`: read it where it is. Loading writes
+    # nothing; the next save to `path` puts it back.
+    path = interrupted_swap(path) or path
     metadata = read_metadata(path)
     taxonomy = taxonomy or default_taxonomy()
     current = current_labels(metadata["labels"], taxonomy)
@@ -204,21 +131,33 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
 
 
 def _read_estimator(path: Path, metadata: dict):
-    import numpy as np
-
     from classifier.estimator.model import TopicClassifier
 
-    expected = metadata.get("payload_sha256") or {}
-    for name in (ARRAYS_FILE, VOCABULARY_FILE):
-        if not (path / name).is_file():
-            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}")
-        if _sha256(path / name) != expected.get(name):
-            raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+    expected = metadata["payload_sha256"]
+    for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
+        try:
+            if _sha256(path / name, limit) != expected.get(name):
+                raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+        except FileNotFoundError:
+            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}") from None
+        except BundleCheckError as exc:
+            raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
     try:
-        with np.load(path / ARRAYS_FILE, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-        vocabularies = json.loads((path / VOCABULARY_FILE).read_text(encoding="utf-8"))
-        params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+        vocabularies = _read_vocabularies(path, params)
+        n_labels, n_features = len(metadata["labels"]), sum(len(terms) for terms in vocabularies.values())
+        shapes = {
+            "coef": ((n_labels, n_features), "f"), "intercept": ((n_labels,), "f"),
+            "calibration": ((n_labels, 2), "f"), "thresholds": ((n_labels,), "f"),
+            **{f"idf_{name}": ((len(terms),), "f") for name, terms in vocabularies.items()},
+            "prototypes": ((n_labels, n_features), "f"), "zero_shot": ((n_labels,), "b"),
+        }
+        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot"})
+        if ("prototypes" in arrays) != ("zero_shot" in arrays):
+            raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+    try:
         estimator = TopicClassifier.from_arrays(params, arrays, vocabularies)
     except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
         raise BundleError(f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); retrain: {RETRAIN_HINT}") from None
@@ -227,16 +166,39 @@ def _read_estimator(path: Path, metadata: dict):
     return estimator
 
 
+def _read_vocabularies(path: Path, params: dict) -> dict[str, list[str]]:
+    """vocabulary.json, checked: one list of distinct short terms per feature part the parameters turn on."""
+    where = path / VOCABULARY_FILE
+    vocabularies = load_json(read_bundle_bytes(path, VOCABULARY_FILE, MAX_VOCABULARY_BYTES), where)
+    wanted = ["text"] + (["title"] if params.get("title_weight", 0.5) else []) + (["chars"] if params.get("char_weight", 0.0) else [])
+    if not isinstance(vocabularies, dict) or sorted(vocabularies) != sorted(wanted):
+        found = ", ".join(map(str, vocabularies)) if isinstance(vocabularies, dict) else type(vocabularies).__name__
+        raise BundleCheckError(f"{where}: expected the vocabularies {', '.join(wanted)}, found {found or 'none'}")
+    for name, terms in vocabularies.items():
+        if not isinstance(terms, list) or not all(isinstance(t, str) and len(t) <= MAX_TERM_CHARS for t in terms):
+            raise BundleCheckError(f"{where}: vocabulary '{name}' must be a list of terms of at most {MAX_TERM_CHARS} characters")
+        if len(set(terms)) != len(terms):
+            raise BundleCheckError(f"{where}: vocabulary '{name}' repeats a term")
+    if sum(len(terms) for terms in vocabularies.values()) > MAX_FEATURES:
+        raise BundleCheckError(f"{where}: more than {MAX_FEATURES:,} terms, the limit for a bundle")
+    return {name: vocabularies[name] for name in wanted}
+
+
 def read_metadata(path: Path) -> dict:
+    """model.json, read as untrusted data: a regular file within its size limit, checked against the schema."""
     meta_path = path / METADATA_FILE
     try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        metadata = load_json(read_bundle_bytes(path, METADATA_FILE, MAX_METADATA_BYTES), meta_path)
     except FileNotFoundError:
         raise BundleError(f"{path}: not a model bundle (no {METADATA_FILE}); train one: {RETRAIN_HINT}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{meta_path}: unreadable ({exc}); retrain: {RETRAIN_HINT}") from None
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
         raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
+    try:
+        check_metadata(metadata, meta_path)
+    except BundleCheckError as exc:
+        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     return metadata
 
 

@@ -1,0 +1,1 @@
+"""Documents: scraped pages parsed into releases, inputs of every kind read as documents, labelled data sets."""

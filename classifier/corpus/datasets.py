@@ -1,72 +1,23 @@
-"""Retraining on a base bundle: the documents a bundle was trained on, and merging them with new data.
+"""Labelled data sets: documents and their fields read from any input, duplicates merged, as an indicator matrix.
 
-A bundle stores its training documents (training.jsonl.gz: id, title, text, fields, origin), so
-`train NEW --base BUNDLE` can retrain on the base's data plus the new data without the original files.
 The same document given twice is merged; given with different fields, the later source wins and the
-conflict is reported with both sources.
+conflict is reported with both sources (`train NEW --base BUNDLE` relies on it).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classifier.corpus.documents import Document
+import numpy as np
 
-TRAINING_FILE = "training.jsonl.gz"
-# A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
-# is stored again, so origins do not grow with each generation of retraining.
-_BASE_NOTE = re.compile(r" \(in [^()]*\)$")
-
-
-def training_documents_file(documents: Sequence[Document], label_sets: Sequence[Sequence[str]]) -> tuple[bytes, str]:
-    """The documents and their fields as gzipped JSONL, and the sha256 of the uncompressed JSONL."""
-    lines = [
-        json.dumps(
-            {"id": doc.id, "title": doc.title, "text": doc.text, "labels": list(labels), "origin": _BASE_NOTE.sub("", doc.origin)},
-            ensure_ascii=False,
-        )
-        for doc, labels in zip(documents, label_sets)
-    ]
-    raw = ("\n".join(lines) + "\n").encode("utf-8")
-    # mtime=0: the same documents give the same bytes, so a rebuilt bundle is byte-identical.
-    return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
-
-
-def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
-    """The documents a bundle was trained on (labels as stored) and its metadata; BundleError if it has none."""
-    from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, read_metadata
-
-    path = Path(path)
-    metadata = read_metadata(path)
-    stored = path / TRAINING_FILE
-    expected = (metadata.get("payload_sha256") or {}).get(TRAINING_FILE)
-    if expected is None or not stored.is_file():
-        raise BundleError(
-            f"{path}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
-            f"rebuild it from its data first: {RETRAIN_HINT}"
-        )
-    data = stored.read_bytes()
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise BundleError(f"{stored}: checksum differs from {METADATA_FILE}: the file was changed or truncated")
-    try:
-        lines = gzip.decompress(data).decode("utf-8").splitlines()
-        rows = [json.loads(line) for line in lines if line.strip()]
-        documents = [
-            Document(
-                id=row["id"], title=row["title"], text=row["text"], labels=tuple(row["labels"]),
-                origin=f"{row['origin']} (in {path})",
-            )
-            for row in rows
-        ]
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise BundleError(f"{stored}: unreadable training documents ({type(exc).__name__})") from None
-    return documents, metadata
+from classifier.io.textio import open_regular
+from classifier.corpus.documents import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.errors import ClassifierError
+from classifier.taxonomy.fields import Taxonomy
 
 
 def document_key(doc: Document) -> str:
@@ -122,24 +73,79 @@ def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[st
     return merged
 
 
-def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
-    """What `train --base` records about the base, for the model card's "changes" section."""
-    from classifier.bundle.storage import current_labels
-
-    trained = metadata["labels"]
-    now = current_labels(trained, taxonomy)
-    data = metadata.get("training_data", {})
-    return {
-        "path": str(path),
-        "documents": data.get("documents"),
-        "training_sha256": data.get("documents_sha256") or data.get("sha256"),
-        "labels": trained,
-        "renamed": {old: new for old, new in zip(trained, now) if new is not None and new != old},
-        "label_counts": metadata.get("label_counts", {}),
-        "cv_metrics": {k: metadata["cv_metrics"][k] for k in ("micro", "macro") if k in metadata.get("cv_metrics", {})},
-    }
-
-
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class TrainingDataError(ClassifierError, ValueError):
+    """The training data cannot be used; the message has one line per problem."""
+
+
+@dataclass
+class TrainingSet:
+    documents: list[Document]
+    Y: np.ndarray
+    labels: list[str]
+    skipped_unlabelled: int = 0
+    data_hash: dict = field(default_factory=dict)
+    merged: Merged | None = None
+
+
+def load_training_set(
+    inputs: Sequence[str | Path],
+    taxonomy: Taxonomy,
+    columns: Columns = Columns(),
+    glob: str = DEFAULT_GLOB,
+    base_documents: Sequence[Document] = (),
+    on_warning: Callable[[str], None] | None = None,
+) -> TrainingSet:
+    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
+
+    `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
+    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
+    """
+    documents, errors, unlabelled = list(base_documents), [], 0
+    for doc in read_documents(inputs, columns, glob):
+        if doc.warning and on_warning:
+            on_warning(doc.warning)
+        if doc.error:
+            errors.append(doc.error)
+        elif doc.labels is None:
+            unlabelled += 1
+        else:
+            documents.append(doc)
+    if errors:
+        raise TrainingDataError("\n".join(errors))
+    if not documents:
+        raise TrainingDataError(
+            f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
+            "(another name: --labels-column), a page a 'Fields of work' block"
+        )
+    merged = merge_documents(documents, resolve_labels(documents, taxonomy))
+    documents, label_sets = merged.documents, merged.label_sets
+    labels = taxonomy.labels
+    index = {label: j for j, label in enumerate(labels)}
+    Y = np.zeros((len(documents), len(labels)), dtype=np.int8)
+    for i, names in enumerate(label_sets):
+        for name in names:
+            Y[i, index[name]] = 1
+    empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
+    if empty:
+        raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
+    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, glob), merged)
+
+
+def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
+    digest = hashlib.sha256()
+    size = 0
+    files = []
+    for path, kind in expand_inputs(inputs, glob):
+        if kind in ("missing", "stdin", "special"):
+            continue
+        with open_regular(path) as handle:
+            data = handle.read()
+        digest.update(hashlib.sha256(data).digest())
+        size += len(data)
+        files.append(str(path))
+    return {"sha256": digest.hexdigest(), "bytes": size, "files": files}

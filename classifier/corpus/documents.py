@@ -7,18 +7,22 @@ import glob as globlib
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.io.csvtable import read_csv_records
-from classifier.io.jsonl import read_json_lines
-from classifier.corpus.release import parse_release
+from classifier.corpus.release import Release, parse_release
+from classifier.errors import ClassifierError, UsageError
+from classifier.io.csvtable import csv_encoding, read_csv_records
+from classifier.io.formats import table_format
+from classifier.io.jsonl import JsonInt, read_json_lines
+from classifier.io.textio import (
+    MAX_TEXT_ENV, NOT_REGULAR, InputError, decode_head, max_text_chars, one_line, open_regular, read_text_head,
+)
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
-from classifier.io.textio import MAX_TEXT_ENV, InputError, decode_head, max_text_chars, one_line, read_text_head
 
-TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DEFAULT_GLOB = "*.txt"
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
@@ -51,7 +55,7 @@ class Columns:
     labels: str = "labels"
 
 
-class UnknownLabelsError(ValueError):
+class UnknownLabelsError(ClassifierError, ValueError):
     """Labels not in the taxonomy; one line per unknown label with its place and the closest field."""
 
     def __init__(self, lines: list[str]):
@@ -73,12 +77,13 @@ class Record:
     row: dict | None = None
     error: str | None = None
     warning: str | None = None
+    whole_input: bool = False  # the error concerns a whole input (missing, not a file, unreadable table), not one document
 
 
 def read_documents(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     max_chars: int | None = None,
 ) -> Iterator[Document]:
     """Every document of every input, in order. A document that cannot be read is yielded with `error` set.
@@ -87,21 +92,58 @@ def read_documents(
     set by CLASSIFIER_MAX_TEXT) is cut there and its document carries a `warning`; no more than that
     is read into memory, however large the input.
     """
-    for record in read_records(inputs, columns, pattern, max_chars):
+    for record in read_records(inputs, columns, glob, max_chars):
         yield to_document(record, columns)
+
+
+def read_readable_documents(
+    inputs: Sequence[str | Path],
+    columns: Columns = Columns(),
+    glob: str = DEFAULT_GLOB,
+    on_problem: Callable[[str, str], None] | None = None,
+) -> tuple[list[Document], int]:
+    """The documents of `inputs` that could be read, and how many could not.
+
+    `on_problem(kind, message)` hears each document that failed ("error") and each one read only in part
+    ("warning": its text was cut at the CLASSIFIER_MAX_TEXT limit), in input order.
+    """
+    documents, failed = [], 0
+    for doc in read_documents(inputs, columns, glob):
+        if doc.error:
+            failed += 1
+        else:
+            documents.append(doc)
+        if on_problem and (doc.error or doc.warning):
+            on_problem("error" if doc.error else "warning", doc.error or doc.warning)
+    return documents, failed
+
+
+def read_releases(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, Release | None, str | None]]:
+    """(origin, parsed release, problem) for every page of `inputs`, read as `read_records` reads them: the
+    release is None when the page could not be read (the problem is the error), and the problem is a
+    warning when the text was cut at the limit. A table row is parsed from its title and text."""
+    for record in read_records(inputs, glob=glob):
+        if record.error:
+            yield record.origin, None, record.error
+            continue
+        page = record.page if record.row is None else to_document(record).model_text
+        yield record.origin, parse_release(page or ""), record.warning
 
 
 def read_records(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
     limit = max_chars or max_text_chars()
-    for path, kind in expand_inputs(inputs, pattern):
+    check_named_columns(inputs, columns, glob)
+    for path, kind in expand_inputs(inputs, glob):
         if kind == "missing":
-            yield Record(str(path), str(path), error=f"{path}: no such file or directory")
+            yield Record(str(path), str(path), error=f"{path}: no such file or directory", whole_input=True)
+        elif kind == "special":
+            yield Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True)
         elif kind == "stdin":
             try:
                 text, cut = decode_head(sys.stdin.buffer, STDIN_NAME, limit)
@@ -132,29 +174,40 @@ def to_document(record: Record, columns: Columns = Columns()) -> Document:
     return _from_page(record.id, record.page or "", record.origin, warning=record.warning)
 
 
-def expand_inputs(inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
-    """(path, kind) for each file named, found in a directory (matching `pattern`) or matched by a glob."""
+def expand_inputs(inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
+    """(path, kind) for each file named, found in a directory (matching `glob`) or matched by a glob."""
     for item in inputs:
         item = str(item)
         if item == STDIN:
             yield item, "stdin"
         elif os.path.isdir(item):
-            for path in _walk(item, pattern):
-                yield path, "text"
+            for path in _walk(item, glob):
+                yield path, _kind(path, "text")
         elif os.path.exists(item) or os.path.islink(item):
-            yield item, TABLE_SUFFIXES.get(Path(item).suffix.lower(), "text")
+            yield item, _kind(item)
         elif globlib.has_magic(item):
             matches = sorted(globlib.glob(item, recursive=True))
             if not matches:
                 yield item, "missing"
             for match in matches:
-                if os.path.isfile(match):
-                    yield match, TABLE_SUFFIXES.get(Path(match).suffix.lower(), "text")
+                if not os.path.isdir(match):
+                    yield match, _kind(match)
         else:
             yield item, "missing"
 
 
-def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DEFAULT_GLOB) -> str | None:
+def _kind(path: str, default: str | None = None) -> str:
+    """How to read an existing path: by its suffix, or "special" for a FIFO, device or socket, which is never opened."""
+    try:
+        mode = os.stat(path).st_mode  # stat never blocks, even on a FIFO
+    except OSError:
+        mode = None  # a dangling link or no permission: reading it reports why
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        return "special"
+    return default or table_format(path) or "text"
+
+
+def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> str | None:
     """The input that names or would read `path` (the file itself, a glob matching it, or a directory
     holding it whose walk would reach it), else None: a job must not read its own output."""
     target = os.path.realpath(path)
@@ -164,7 +217,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DE
             continue
         if os.path.isdir(item):
             inside = os.path.commonpath([os.path.realpath(item), target]) == os.path.realpath(item)
-            if inside and fnmatch.fnmatch(os.path.basename(target), pattern):
+            if inside and fnmatch.fnmatch(os.path.basename(target), glob):
                 return item
         elif os.path.realpath(item) == target:
             return item
@@ -173,12 +226,12 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], pattern: str = DE
     return None
 
 
-def _walk(root: str, pattern: str) -> Iterator[str]:
+def _walk(root: str, glob: str) -> Iterator[str]:
     # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and fnmatch.fnmatch(name, pattern):
+            if not name.startswith(".") and fnmatch.fnmatch(name, glob):
                 yield os.path.join(directory, name)
 
 
@@ -207,24 +260,35 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
             if isinstance(row, str):
                 yield Record(origin, origin, error=row)
             else:
+                note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
                 doc_id = _valid_text(str(doc_id)) if doc_id not in (None, "") else origin
-                yield Record(doc_id, origin, row=row, warning=cut_warning(origin, limit) if cut else None)
+                warning = "; ".join(filter(None, [note, cut_warning(origin, limit) if cut else None])) or None
+                yield Record(doc_id, origin, row=row, warning=warning)
     except InputError as exc:
-        yield Record(str(path), str(path), error=str(exc))
+        yield Record(str(path), str(path), error=str(exc), whole_input=True)
 
 
 def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: str | None = None) -> Document:
     title = row.get(columns.title)
-    title = _valid_text(title.strip()) if isinstance(title, str) else ""
     text = row.get(columns.text)
-    text = _valid_text(text) if isinstance(text, str) else ""
+    for name, value in ((columns.title, title), (columns.text, text)):
+        if value is not None and (not isinstance(value, str) or isinstance(value, JsonInt)):
+            return Document(id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text")
+    title = _valid_text(title.strip()) if title else ""
+    text = _valid_text(text) if text else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():
         return _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
     if title:
         return Document(id=doc_id, title=title, labels=labels, origin=origin, warning=warning)
     return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, (bool, int, float, JsonInt)):
+        return "a boolean" if isinstance(value, bool) else "a number"
+    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -267,10 +331,7 @@ TableRows = Iterator[tuple[str, "dict | str", bool]]
 
 
 def _open_binary(path: Path):
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    return open_regular(path)
 
 
 def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
@@ -282,15 +343,91 @@ def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
 
 def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     with _open_binary(path) as handle:
-        records = read_csv_records(handle, limit)
+        encoding = csv_encoding(handle)
+        records = read_csv_records(handle, limit, encoding)
         header = next(records, None)
         if header is None:
             raise InputError(f"{path}: empty file")
+        if header.cells is None:
+            raise InputError(f"{path}:{header.line}: {header.error}")
         names = header.cells
         _check_columns(path, names, columns)
+        _check_unique(path, names)
+        note = None if encoding == "utf-8" else f"{path}: not UTF-8; read as {ENCODING_NAMES[encoding]}"
         for record in records:
             origin = f"{path}:{record.line}"
-            yield origin, f"{origin}: {record.error}" if record.error else dict(zip(names, record.cells)), record.truncated
+            if record.error:
+                yield origin, f"{origin}: {record.error}", False
+                continue
+            row = dict(zip(names, record.cells))
+            if note:  # told once, with the first row
+                row[_NOTE], note = note, None
+            yield origin, row, record.truncated
+
+
+ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
+_NOTE = "\0note"  # a key no header can have: a warning about the whole file, carried by its first row
+
+
+def _check_unique(path: Path, names: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, 1):
+        if name in seen:
+            raise InputError(
+                f"{path}: column '{one_line(name)}' appears twice in the header (columns {seen[name]} and {number}); "
+                "rename one, so no values are silently dropped"
+            )
+        seen[name] = number
+
+
+SAMPLE_ROWS = 1000
+
+
+def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> None:
+    """UsageError if a column named by an option (not a default) is in no table input: today every row
+    would silently lose it (a wrong --text-column tags each row from its title alone). JSONL has no
+    header, so its first SAMPLE_ROWS rows stand for it."""
+    named = [name for name, default in ((columns.text, "text"), (columns.title, "title"), (columns.id, "id")) if name != default]
+    if not named:
+        return
+    for path, kind in expand_inputs(inputs, glob):
+        if kind not in ("jsonl", "csv", "parquet"):
+            continue
+        try:
+            seen = _column_names(Path(path), kind)
+        except (InputError, OSError, UnicodeDecodeError):
+            continue  # reading it reports what is wrong
+        if seen is None:
+            continue
+        for name in named:
+            if name not in seen:
+                option = {columns.text: "--text-column", columns.title: "--title-column", columns.id: "--id-column"}[name]
+                shown = ", ".join(one_line(n, 40) for n in list(seen)[:20]) or "none"
+                raise UsageError(f"{path}: no row has the column '{one_line(name)}' named by {option} (columns: {shown})")
+
+
+def _column_names(path: Path, kind: str) -> dict | None:
+    """The column names of a table (for JSONL, the keys of its first rows); None when it has no rows."""
+    with open_regular(path) as handle:
+        if kind == "csv":
+            header = next(read_csv_records(handle, 1000, csv_encoding(handle)), None)
+            return dict.fromkeys(header.cells) if header and header.cells else None
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                return dict.fromkeys(pq.ParquetFile(handle).schema_arrow.names)
+            except Exception:  # pyarrow raises several types for unreadable files
+                return None
+        seen: dict = {}
+        rows = 0
+        for line in read_json_lines(handle, 1 << 16):
+            if line.value is not None:
+                seen.update(dict.fromkeys(line.value))
+                rows += 1
+                if rows >= SAMPLE_ROWS:
+                    break
+        return seen if rows else None
 
 
 def _check_columns(path: Path, names: list[str], columns: Columns) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from classifier.estimator.thresholds import best_f1_threshold
+
 # A zero-shot field must clear at least this probability: its calibration is borrowed from other
 # fields, so it is held to a stricter bar than their tuned thresholds and does not flood suggestions.
 ZERO_SHOT_MIN_THRESHOLD = 0.5
@@ -90,8 +92,6 @@ def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndar
     """
     from sklearn.linear_model import LogisticRegression
 
-    from classifier.estimator.model import _best_f1_threshold
-
     columns = np.flatnonzero(reference)
     if len(columns) == 0:
         return 1.0, 0.0, 1.0
@@ -102,5 +102,5 @@ def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndar
     fit = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), truth)
     slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
     proba = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
-    threshold = max(_best_f1_threshold(truth, proba), ZERO_SHOT_MIN_THRESHOLD)
+    threshold = max(best_f1_threshold(truth, proba), ZERO_SHOT_MIN_THRESHOLD)
     return slope, intercept, float(threshold)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import string
 from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer, strip_accents_unicode
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
@@ -21,85 +20,12 @@ from classifier.estimator.keywords import (
     with_keyword_examples,
     zero_shot_calibration,
 )
+from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
+from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
+from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 
 # A label seen in no (or every) training document gets a constant score this far from the boundary.
 _CONSTANT_SCORE = 10.0
-
-
-# Bundles written before a parameter existed were trained without what it turns on.
-_PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare"}
-KEYWORD_EXAMPLES = ("all", "rare", "none")
-_PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb"
-
-
-def first_line(texts):
-    """The title of each document: documents are passed as 'title\\nbody'."""
-    return [text.split("\n", 1)[0] for text in texts]
-
-
-def char_input(text: str, stop_words=frozenset()) -> str:
-    """What the character n-grams are taken from: the words, lower case, accents stripped, stop words left out."""
-    words = strip_accents_unicode(text.lower()).split()
-    return " ".join(word for word in words if word.strip(_PUNCTUATION) not in stop_words)
-
-
-class CharNgramVectorizer(TfidfVectorizer):
-    """TfidfVectorizer(analyzer="char_wb") that looks each word's n-gram columns up once.
-
-    Character n-grams within words are taken word by word, and words repeat: a 1 KB text has about
-    2,000 n-grams but few words not seen before. Counting through a word -> columns cache gives the
-    same vocabulary and matrix as the plain vectorizer (a test checks they are equal) at a fraction of
-    the time. Fitting caches per call (the vocabulary is being built); transforming keeps a per-process
-    cache on the fitted vectorizer, which is not pickled and is emptied when it grows past a limit.
-    """
-
-    _CACHE_LIMIT = 500_000
-
-    def _count_vocab(self, raw_documents, fixed_vocab):
-        if self.analyzer != "char_wb":
-            return super()._count_vocab(raw_documents, fixed_vocab)
-        from collections import defaultdict
-
-        from scipy import sparse
-        from sklearn.utils._sparse import _align_api_if_sparse
-
-        if fixed_vocab:
-            vocabulary = self.vocabulary_
-            cache = self.__dict__.get("_columns_of_word")
-            if cache is None or len(cache) > self._CACHE_LIMIT:
-                cache = self.__dict__["_columns_of_word"] = {}
-        else:
-            self.__dict__.pop("_columns_of_word", None)  # columns of an earlier vocabulary
-            vocabulary = defaultdict()
-            vocabulary.default_factory = vocabulary.__len__  # a new n-gram takes the next column
-            cache = {}
-        preprocess, decode, ngrams = self.build_preprocessor(), self.decode, self._char_wb_ngrams
-        columns, indptr = [], [0]
-        for document in raw_documents:
-            for word in preprocess(decode(document)).split():
-                found = cache.get(word)
-                if found is None:
-                    grams = ngrams(word)
-                    found = cache[word] = [vocabulary[gram] for gram in grams if not fixed_vocab or gram in vocabulary]
-                columns.extend(found)
-            indptr.append(len(columns))
-        if not fixed_vocab:
-            vocabulary = dict(vocabulary)
-            if not vocabulary:
-                raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        index = np.int32 if len(columns) <= np.iinfo(np.int32).max else np.int64
-        X = sparse.csr_array(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=index), np.asarray(indptr, dtype=index)),
-            shape=(len(indptr) - 1, len(vocabulary)),
-            dtype=self.dtype,
-        )
-        X.sum_duplicates()
-        return vocabulary, _align_api_if_sparse(X)
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # on Python 3.11 that may be the live __dict__ itself
-        state.pop("_columns_of_word", None)
-        return state
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -217,19 +143,29 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         for k, ((_, test), fold_scores) in enumerate(zip(folds, results)):
             scores[test] = fold_scores
             fold_of[test] = k
-        self.calibration_ = np.array([_platt(scores[:, j], Y[:, j]) for j in range(Y.shape[1])])
-        self.oof_proba_ = _sigmoid(scores, self.calibration_)
-        self.cv_fold_ = fold_of
-        self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
+        self.calibration_ = np.array([platt(scores[:, j], Y[:, j]) for j in range(Y.shape[1])])
+        oof_proba = sigmoid(scores, self.calibration_)
+        self.thresholds_ = tune_thresholds(Y, oof_proba)
 
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, extra)
         self.prototypes_ = None
+        self.zero_shot_, self.low_confidence_ = zero_shot, low
         if zero_shot.any():
             self._score_from_keywords(X, Y, documents, zero_shot)
-        self.zero_shot_, self.low_confidence_ = zero_shot, low
         self.n_labels_ = Y.shape[1]
         self.classes_ = np.arange(Y.shape[1])
+        self.cv_results_ = self._cross_validated(Y, oof_proba, fold_of)
         return self
+
+    def _cross_validated(self, Y, proba, fold_of) -> dict:
+        """Out-of-fold predictions, as `cross_val_predict` would give them: "proba" of each document from
+        the fold model that did not train on it, "fold" its fold, and "accepted" the labels accepted with
+        thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test)."""
+        accepted = np.zeros_like(Y)
+        for fold in np.unique(fold_of):
+            inside = fold_of == fold
+            accepted[inside] = self.accept(proba[inside], tune_thresholds(Y[~inside], proba[~inside]))
+        return {"proba": proba, "fold": fold_of, "accepted": accepted}
 
     def _keyword_example_labels(self, documents, zero_shot, low):
         """Mask of the labels trained with their keyword document as an extra example."""
@@ -315,7 +251,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> TopicClassifier:
         """Rebuild a fitted model from `params` and the output of `to_arrays`."""
-        model = cls(**{**_PARAMS_BEFORE_THEY_EXISTED, **params})
+        model = cls(**{**PARAMS_BEFORE_THEY_EXISTED, **params})
         model.vectorizer_ = model._features()
         for name, vectorizer in model._vectorizers().items():
             terms = vocabularies[name]
@@ -383,7 +319,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         analyze = chars.build_analyzer()
         holders: dict[str, dict[str, int]] = {}
         for token in chars.preprocessor(text).split():
-            word = token.strip(_PUNCTUATION) or token
+            word = token.strip(PUNCTUATION) or token
             for gram in analyze(token):
                 counts = holders.setdefault(gram, {})
                 counts[word] = counts.get(word, 0) + 1
@@ -411,7 +347,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Calibrated probability of each label, shape (n_samples, n_labels)."""
-        return _sigmoid(self.decision_function(X), self.calibration_)
+        return sigmoid(self.decision_function(X), self.calibration_)
 
     def predict(self, X):
         return self.accept(self.predict_proba(X))
@@ -425,21 +361,6 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
 
 
-def accept_labels(proba, thresholds, ensure_one=True, top_ratio=0.0, fallback=None):
-    """0/1 matrix of the labels at or above their threshold and at least `top_ratio` times the row's best
-    probability; with `ensure_one`, a row with none gets its best label, among the `fallback` ones if given
-    (a zero-shot label's borrowed calibration is not trusted to win by default)."""
-    proba = np.asarray(proba)
-    accepted = (proba >= thresholds).astype(np.int8)
-    if top_ratio and len(proba):
-        accepted &= (proba >= top_ratio * proba.max(axis=1, keepdims=True)).astype(np.int8)
-    if ensure_one and len(proba):
-        empty = accepted.sum(axis=1) == 0
-        candidates = proba[empty] if fallback is None else np.where(fallback, proba[empty], -1.0)
-        accepted[empty, np.argmax(candidates, axis=1)] = 1
-    return accepted
-
-
 def _as_texts(X):
     if isinstance(X, str):
         raise TypeError("X must be a sequence of documents, not a single string")
@@ -448,56 +369,3 @@ def _as_texts(X):
 
 def _decision(features, coef, intercept):
     return np.asarray(features @ coef.T, dtype=np.float64) + intercept
-
-
-def _platt(scores, y):
-    """(slope, intercept) of a sigmoid mapping a label's scores to probabilities."""
-    positives = int(y.sum())
-    if positives == 0 or positives == len(y):
-        return (1.0, 0.0)
-    from sklearn.linear_model import LogisticRegression  # fitting only, like LinearSVC
-
-    model = LogisticRegression(C=1e4)
-    model.fit(scores.reshape(-1, 1), y)
-    return (float(model.coef_[0, 0]), float(model.intercept_[0]))
-
-
-def _sigmoid(scores, calibration):
-    z = scores * calibration[:, 0] + calibration[:, 1]
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-
-
-# A label's F1-best threshold is noisy when it has few positives: it is pulled towards PRIOR
-# as if PRIOR_WEIGHT more positives had voted for it. For calibrated probabilities the F1-optimal
-# threshold is half the attainable F1, so 0.35 fits a label that reaches F1 around 0.7.
-THRESHOLD_PRIOR = 0.35
-PRIOR_WEIGHT = 10
-
-
-def tune_thresholds(Y, proba, floor=0.1, ceiling=0.9):
-    """Per label, the probability threshold that maximises F1 on (Y, proba), shrunk for rare labels."""
-    Y = np.asarray(Y)
-    thresholds = np.full(Y.shape[1], THRESHOLD_PRIOR)
-    for j in range(Y.shape[1]):
-        positives = int(Y[:, j].sum())
-        if positives:
-            best = _best_f1_threshold(Y[:, j], proba[:, j])
-            thresholds[j] = (positives * best + PRIOR_WEIGHT * THRESHOLD_PRIOR) / (positives + PRIOR_WEIGHT)
-        else:
-            thresholds[j] = ceiling
-    return np.clip(thresholds, floor, ceiling)
-
-
-def _best_f1_threshold(y, p):
-    positives = int(y.sum())
-    order = np.argsort(-p, kind="stable")
-    p_sorted, y_sorted = p[order], y[order]
-    true_pos = np.cumsum(y_sorted)
-    predicted = np.arange(1, len(p) + 1)
-    f1 = 2 * true_pos / (predicted + positives)
-    # Only cut between distinct probabilities: a threshold cannot split tied scores.
-    distinct = np.r_[p_sorted[1:] < p_sorted[:-1], True]
-    f1 = np.where(distinct, f1, -1)
-    best = int(np.argmax(f1))
-    below = p_sorted[best + 1] if best + 1 < len(p) else 0.0
-    return float((p_sorted[best] + below) / 2)

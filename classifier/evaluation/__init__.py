@@ -1,0 +1,1 @@
+"""How good a model is: metrics, comparing two models with a regression gate, and the HTML report."""

@@ -22,7 +22,7 @@ BOOTSTRAP_RESAMPLES = 2000
 def scores_in_columns(model, documents, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The model's probabilities and accepted fields in the columns of `labels`; fields it lacks score 0."""
     proba = model.predict_proba_documents(documents)
-    accepted = model.estimator.accept(proba)
+    accepted = model.accept(proba)
     full_proba = np.zeros((len(documents), len(labels)))
     full_accepted = np.zeros((len(documents), len(labels)), dtype=np.int8)
     for j, label in enumerate(model.labels):
@@ -55,7 +55,14 @@ class Comparison:
         self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
     ) -> list[str]:
         """Where B's F1 is more than `max_drop` below A's and the drop is beyond noise (see `drops`)."""
-        return [line for line, significant in self.drops(max_drop, min_support, confidence) if significant]
+        return self.gate(max_drop, min_support, confidence)[0]
+
+    def gate(
+        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+    ) -> tuple[list[str], list[str]]:
+        """(regressions, drops within noise): the drops of `drops`, split by whether they are beyond noise."""
+        drops = self.drops(max_drop, min_support, confidence)
+        return [line for line, beyond in drops if beyond], [line for line, beyond in drops if not beyond]
 
     def drops(
         self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
@@ -161,18 +168,18 @@ def compare_outputs(Y: np.ndarray, labels: list[str], a: tuple, b: tuple) -> Com
 
 
 def compare_models(
-    path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, pattern=None
+    path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, glob=None
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
     from classifier.bundle.storage import load_model
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.workflows.training import load_training_set
+    from classifier.corpus.datasets import load_training_set
 
     taxonomy = taxonomy or default_taxonomy()
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
-    data = load_training_set(inputs, taxonomy, columns or Columns(), pattern or DEFAULT_GLOB)
+    data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
     return compare(model_a, model_b, data.documents, data.Y, data.labels)
 
 

@@ -29,28 +29,36 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     return result
 
 
-def evaluate_model(model, inputs, taxonomy=None, columns=None, pattern: str | None = None, report=None) -> dict:
+def evaluate_model(model, inputs, taxonomy=None, columns=None, glob: str | None = None, report=None) -> dict:
     """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables).
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib).
     """
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.workflows.training import load_training_set
+    from classifier.corpus.datasets import load_training_set
 
+    import contextlib
+
+    from classifier.io.outputs import check_file_target, output_lock
+
+    lock = contextlib.nullcontext()
     if report is not None:
         from classifier.evaluation.report import require_matplotlib
 
         require_matplotlib()
-    data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), pattern or DEFAULT_GLOB)
-    proba = model.predict_proba_documents(data.documents)
-    accepted = model.estimator.accept(proba)
-    metrics = evaluate(data.Y, proba, accepted, model.labels)
-    if report is not None:
-        from classifier.evaluation.report import write_report
+        check_file_target(report)
+        lock = output_lock(report)  # held from the start: a second evaluation writing the same report is refused at once
+    with lock:
+        data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
+        proba = model.predict_proba_documents(data.documents)
+        accepted = model.accept(proba)
+        metrics = evaluate(data.Y, proba, accepted, model.labels)
+        if report is not None:
+            from classifier.evaluation.report import write_report
 
-        subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
-        write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
+            subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
+            write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.io.textio import atomic_write
+from classifier.errors import ClassifierError
 
 # The sections every report has, in order: (anchor, heading). Tests check each one is present.
 SECTIONS = (
@@ -24,10 +25,10 @@ SECTIONS = (
 PLOTS = ("per-field", "precision-recall", "confusion", "reliability")
 WORST_SHOWN = 20
 RELIABILITY_BINS = 10
-INSTALL_HINT = "pip install 'classifier[report]'"
+INSTALL_HINT = "pip install 'osce-topic-classifier[report]'"
 
 
-class ReportError(RuntimeError):
+class ReportError(ClassifierError, RuntimeError):
     """The report cannot be written; one line saying why."""
 
 

@@ -1,0 +1,1 @@
+"""File formats: text of unknown encoding, JSON Lines and CSV in bounded memory, tag output files, atomic writes."""

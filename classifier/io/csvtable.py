@@ -3,9 +3,10 @@
 The csv module would keep a whole cell (or, after a stray quote, the rest of the file) in memory and
 gives no way back once a quote has swallowed the rows after it. This reader follows the same rules
 (RFC 4180 with the csv module's leniency: a quote inside an unquoted cell is text, text after a
-closing quote is kept) and adds two: a cell keeps at most `max_chars` characters, and a record that
-spans several lines but does not fit the header is reported, then reading resumes on the line after
-the one where it began.
+closing quote is kept) and adds a few: a cell keeps at most `max_chars` characters and a record at most
+ROW_BUDGET(max_chars) in all; a record of more than MAX_CELLS cells is reported and skipped at the speed
+of a regular expression, not cell by cell; and a record that spans several lines but does not fit the
+header is reported, then reading resumes on the line after the one where it began.
 """
 
 from __future__ import annotations
@@ -17,8 +18,38 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 CHUNK_BYTES = 1 << 16
+MAX_CELLS = 10_000  # a document table has a handful of columns; a row of millions of commas is not one
 _UNQUOTED_END = re.compile(r"[,\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+_SKIP_UNQUOTED = re.compile(r'[^"\r\n]*')  # past the cells of a record that has too many: to a quote or a line end
+
+
+def row_budget(max_chars: int) -> int:
+    """The most characters kept from one record, all cells together: ids, titles and labels are short, so
+    four texts' worth is room enough for any real document row (as for a JSONL line)."""
+    return 4 * max_chars + 65536
+
+
+def csv_encoding(handle: BinaryIO) -> str:
+    """The encoding of a CSV stream: UTF-8 if all of it decodes, else Windows-1252, else Latin-1; leaves it at the start.
+
+    One pass of C decoding, so a Windows export is read as its author wrote it instead of with U+FFFD
+    in place of every accent.
+    """
+    found = "utf-8"
+    for encoding in ("utf-8", "cp1252"):
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            found = encoding
+            break
+        except UnicodeDecodeError:
+            found = "latin-1"
+    handle.seek(0)
+    return found
 
 
 @dataclass(frozen=True)
@@ -41,15 +72,19 @@ class _Raw:
     lines: int  # how many lines the record spans
     quote_then_text: bool  # a closing quote followed by text: a stray quote, if the record spans lines
     unclosed: bool
+    overflow: bool = False  # more than MAX_CELLS cells: the cells after those were not kept
 
 
-def read_csv_records(handle: BinaryIO, max_chars: int) -> Iterator[CsvRecord]:
-    """The header record first, then every data record, of a UTF-8 CSV stream (undecodable bytes become U+FFFD)."""
+def read_csv_records(handle: BinaryIO, max_chars: int, encoding: str = "utf-8") -> Iterator[CsvRecord]:
+    """The header record first, then every data record, of a CSV stream (undecodable bytes become U+FFFD)."""
     header_width = None
     position = (0, 0, 1, False)
     while position is not None:
         resume = None
-        for raw in _records(handle, *position, max_chars):
+        for raw in _records(handle, *position, max_chars, encoding):
+            if raw.overflow:
+                yield CsvRecord(raw.line, None, f"malformed CSV: more than {MAX_CELLS:,} cells in one row; skipped")
+                continue
             if header_width is None:
                 header_width = len(raw.cells)
                 yield CsvRecord(raw.line, raw.cells, truncated=raw.truncated)
@@ -76,10 +111,12 @@ def _problem(raw: _Raw, width: int) -> str | None:
     return None
 
 
-def _records(handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int) -> Iterator[_Raw]:
+def _records(
+    handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str = "utf-8"
+) -> Iterator[_Raw]:
     """Records from byte `offset`, character `index` of the piece there; with `skip_line`, from the next line."""
     handle.seek(offset)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     piece_offset = next_offset = offset
     text = ""
     pos = 0
@@ -87,24 +124,36 @@ def _records(handle: BinaryIO, offset: int, index: int, line: int, skip_line: bo
     cells: list[str] = []
     kept: list[str] = []
     room = max_chars
+    row_room = row_budget(max_chars)
+    overflow = False
     record = (line, offset, index)  # line, piece offset and index of the current record's first character
     lines = 1
     truncated = quote_then_text = False
     state = "skip" if skip_line else "record"
 
     def add(run: str) -> None:
-        nonlocal room, truncated
-        if room > 0:
-            kept.append(run[:room])
-        if len(run) > room:
+        nonlocal room, row_room, truncated
+        space = min(room, row_room)
+        if space > 0:
+            kept.append(run[:space])
+            row_room -= min(len(run), space)
+        if len(run) > space:
             truncated = True
         room -= len(run)
 
     def end_cell() -> None:
-        nonlocal room
-        cells.append("".join(kept))
+        nonlocal room, overflow
+        if len(cells) < MAX_CELLS:
+            cells.append("".join(kept))
+        else:
+            overflow = True
         kept.clear()
         room = max_chars
+
+    def new_record() -> None:
+        nonlocal cells, lines, truncated, quote_then_text, state, row_room, overflow
+        cells, lines, truncated, quote_then_text, state = [], 1, False, False, "record"
+        row_room, overflow = row_budget(max_chars), False
 
     while True:
         if pos >= len(text):
@@ -137,6 +186,19 @@ def _records(handle: BinaryIO, offset: int, index: int, line: int, skip_line: bo
                 continue
             record = (line, piece_offset, pos)
             state = "cell"
+        elif state == "cell" and overflow and text[pos] != '"':
+            # Too many cells already: jump over the rest of the unquoted ones in one match.
+            end = _SKIP_UNQUOTED.match(text, pos).end()
+            if end < len(text) and text[end] == '"' and text[end - 1:end] != ",":
+                end += 1  # a quote inside an unquoted cell is text
+                pos = end
+                continue
+            pos = end
+            if pos < len(text) and text[pos] in "\r\n":
+                pos += 2 if text.startswith("\r\n", pos) else 1
+                yield _Raw(*record, cells, truncated, lines, quote_then_text, False, True)
+                line += lines
+                new_record()
         elif state == "cell":
             if text[pos] == '"':
                 pos += 1
@@ -155,9 +217,9 @@ def _records(handle: BinaryIO, offset: int, index: int, line: int, skip_line: bo
                     state = "cell"
                 else:
                     pos += 2 if text.startswith("\r\n", end) else 1
-                    yield _Raw(*record, cells, truncated, lines, quote_then_text, False)
+                    yield _Raw(*record, cells, truncated, lines, quote_then_text, False, overflow)
                     line += lines
-                    cells, lines, truncated, quote_then_text, state = [], 1, False, False, "record"
+                    new_record()
         elif state == "quoted":
             end = text.find('"', pos)
             end = len(text) if end < 0 else end
@@ -181,12 +243,12 @@ def _records(handle: BinaryIO, offset: int, index: int, line: int, skip_line: bo
             elif char in "\r\n":
                 end_cell()
                 pos += 2 if text.startswith("\r\n", pos) else 1
-                yield _Raw(*record, cells, truncated, lines, quote_then_text, False)
+                yield _Raw(*record, cells, truncated, lines, quote_then_text, False, overflow)
                 line += lines
-                cells, lines, truncated, quote_then_text, state = [], 1, False, False, "record"
+                new_record()
             else:
                 quote_then_text = True
                 state = "unquoted"
     if state in ("cell", "unquoted", "closing", "quoted"):
         end_cell()
-        yield _Raw(*record, cells, truncated, lines, quote_then_text, state == "quoted")
+        yield _Raw(*record, cells, truncated, lines, quote_then_text, state == "quoted", overflow)

@@ -20,6 +20,11 @@ _UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+class JsonInt(str):
+    """An integer of a JSON line, kept as its digits (int() refuses more than 4,300 of them); a str, so
+    an id may be a number, but a reader can tell it was not a JSON string."""
+
+
 @dataclass(frozen=True)
 class JsonLine:
     """One non-blank line: its object, or why it has none; `truncated` when a string in it was cut."""
@@ -55,7 +60,7 @@ def read_json_lines(handle: BinaryIO, max_chars: int) -> Iterator[JsonLine]:
 def _parse_whole(number: int, line: bytes) -> JsonLine:
     try:
         # Integers stay digits: int() refuses more than 4,300 of them, and ids are text anyway.
-        value = json.loads(line, parse_int=str)
+        value = json.loads(line, parse_int=JsonInt)
     except RecursionError:
         return JsonLine(number, None, "invalid JSON: nested too deeply")
     except UnicodeDecodeError as exc:
@@ -282,7 +287,7 @@ class _StreamingLine:
             raise _LineError("invalid number")
         self._spend(match.end() - self.pos)
         self.pos = match.end()
-        return float(match.group()) if match.group(1) or match.group(2) else match.group()
+        return float(match.group()) if match.group(1) or match.group(2) else JsonInt(match.group())
 
     def _literal(self):
         ahead = self._available(9)

@@ -5,44 +5,161 @@ after the first chunk; a write cut short by a kill or a power loss leaves at mos
 end, which `--resume` cuts off before it carries on. Parquet cannot be read before its footer is
 written, so its chunks go to complete part files in a hidden folder beside the output and are joined
 into the output atomically at the end; `--resume` picks up the parts.
+
+Beside the output, `.NAME.run.json` records the run that writes it (its inputs, model, columns and
+format): `--resume` continues only an output this record proves to be the same run's, and refuses,
+changing nothing, anything else (a user's own file, another run's output).
+
+A file name that is not valid UTF-8 (Python holds its odd bytes as lone surrogates) is written with
+each such byte as the escape `\\udcXX`: in JSONL a JSON escape that reads back as the same name, in
+CSV and Parquet the six characters themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
+from classifier.errors import UsageError
+from classifier.io.formats import table_format
 from classifier.io.textio import InputError, atomic_write
 
 COLUMNS = ("id", "labels", "scores", "error", "warning")
-FORMATS = ("jsonl", "csv", "parquet")
+STDOUT = "-"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class ResumeError(InputError):
+    """An output that `--resume` cannot prove to be this run's: refused before a byte of it changes."""
 
 
 def format_for(path: str | Path, requested: str | None = None) -> str:
-    """The output format: the one asked for, else the file suffix's, else JSONL."""
+    """The output format: the one asked for, else the file suffix's (JSONL for stdout); an unknown suffix is a usage error."""
     if requested:
         return requested
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return {"csv": "csv", "parquet": "parquet", "pq": "parquet"}.get(suffix, "jsonl")
+    if str(path) == STDOUT:
+        return "jsonl"
+    found = table_format(path)
+    if found is None:
+        suffix = Path(path).suffix
+        raise UsageError(
+            f"{path}: unknown output suffix {suffix or '(none)'}; name it .jsonl, .csv or .parquet, or pass --format"
+        )
+    return found
+
+
+def escape_surrogates(text: str) -> str:
+    """A name's undecodable bytes (lone surrogates, from surrogateescape) as the text `\\udcXX`, which UTF-8 can hold."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def json_line(value) -> str:
+    """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON escape."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False)) + "\n"
+
+
+def run_record_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.run.json")
+
+
+def run_record(model, inputs, fmt: str, columns, glob: str) -> dict:
+    """What makes two runs the same: inputs (absolute), glob, columns, format, and the model's payload hashes."""
+    metadata = getattr(model, "metadata", {}) or {}
+    identity = metadata.get("payload_sha256") or metadata.get("labels") or []
+    return {
+        "inputs": [item if item == STDOUT else escape_surrogates(os.path.abspath(item)) for item in map(str, inputs)],
+        "glob": glob,
+        "columns": {"id": columns.id, "title": columns.title, "text": columns.text},
+        "format": fmt,
+        "model": hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest(),
+    }
+
+
+def write_run_record(path: str | Path, record: dict) -> None:
+    with atomic_write(run_record_path(path)) as handle:
+        handle.write(json.dumps(record, indent=1) + "\n")
+
+
+_WHAT = {"inputs": "other inputs", "glob": "another --glob", "columns": "other columns", "format": "another format", "model": "another model"}
+
+
+def check_resumable(path: str | Path, fmt: str, record: dict) -> None:
+    """Refuse, before anything is changed, an output that is not an unfinished output of the run `record` describes."""
+    path = Path(path)
+    stored_path = run_record_path(path)
+    try:
+        with open(stored_path, "rb") as handle:
+            stored = json.loads(handle.read(1 << 20))
+    except (OSError, ValueError):
+        raise ResumeError(
+            f"{path}: cannot resume: nothing records it as the output of a tag run ({stored_path.name} is missing or "
+            "unreadable); use --force to start over, or write elsewhere"
+        ) from None
+    if not isinstance(stored, dict) or stored != record:
+        differ = [_WHAT[key] for key in _WHAT if not isinstance(stored, dict) or stored.get(key) != record[key]]
+        raise ResumeError(
+            f"{path}: cannot resume: it was written by a run with {', '.join(differ) or 'other settings'}; "
+            "run that command again, or use --force to start over"
+        )
+    if fmt != "parquet" and path.exists():
+        _check_first_row(path, fmt)
+
+
+def _check_first_row(path: Path, fmt: str) -> None:
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 20)
+    if not first.endswith(b"\n"):
+        return  # empty, or one torn row: the run was cut during its first write
+    if fmt == "csv":
+        good = first.rstrip(b"\r\n") == ",".join(COLUMNS).encode("ascii")
+    else:
+        try:
+            row = json.loads(first)
+            good = isinstance(row, dict) and set(row) == set(COLUMNS)
+        except ValueError:
+            good = False
+    if not good:
+        raise ResumeError(f"{path}: cannot resume: its first row is not a tag row ({', '.join(COLUMNS)}); nothing was changed")
+
+
+def _cut_torn_tail(path: Path, good: int, row: int) -> int:
+    """`good` if what follows it is a torn last write (no line end), else a ResumeError: a whole row that is not a tag row."""
+    with open(path, "rb") as handle:
+        handle.seek(good)
+        tail = handle.read()
+    if tail.endswith(b"\n"):
+        raise ResumeError(f"{path}: cannot resume: row {row} is not a tag row; nothing was changed")
+    return good
 
 
 def encode_rows(rows: list[dict], fmt: str):
     """A chunk of rows as the output format holds it: text for JSONL and CSV, an Arrow table for Parquet."""
     if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        return "".join(json_line(row) for row in rows)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for row in rows:
-            writer.writerow(_csv_fields(row))
+            writer.writerow([escape_surrogates(field) for field in _csv_fields(row)])
         return buffer.getvalue()
     import pyarrow as pa
 
-    return pa.Table.from_pylist([{**row, "scores": list(row["scores"].items())} for row in rows], schema=_arrow_schema())
+    return pa.Table.from_pylist(
+        [
+            {**{key: escape_surrogates(value) if isinstance(value, str) else value for key, value in row.items()},
+             "scores": list(row["scores"].items())}
+            for row in rows
+        ],
+        schema=_arrow_schema(),
+    )
 
 
 def open_tag_file(path: str | Path, fmt: str, *, resume: bool = False) -> "TagFile":
@@ -78,6 +195,9 @@ class TagFile:
     def close(self) -> None:
         """Finish the file; after an interruption it is not called and the file stays resumable."""
 
+    def discard(self) -> None:
+        """Remove what a run that wrote no row left (Parquet's parts folder)."""
+
 
 class _TextTagFile(TagFile):
     header = ""
@@ -90,11 +210,18 @@ class _TextTagFile(TagFile):
         data = payload.encode("utf-8")
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         try:
+            size = os.fstat(fd).st_size
             # One write per chunk: a kill leaves whole chunks plus at most one torn tail, never a gap.
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
             os.fsync(fd)
+        except OSError:
+            # A full disk took part of the chunk: cut it off, so the file holds exactly the whole rows
+            # reported (shrinking a file needs no space; if even that fails, --resume cuts it).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
         finally:
             os.close(fd)
         self.done += rows
@@ -115,14 +242,14 @@ class JsonlTagFile(_TextTagFile):
                     break
                 try:
                     row = json.loads(line)
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except ValueError:
                     break
-                if not isinstance(row, dict) or "id" not in row:
+                if not isinstance(row, dict) or set(row) != set(COLUMNS) or not isinstance(row["id"], str):
                     break
                 good += len(line)
                 self.done += 1
                 self.last_id = row["id"]
-        self._truncate(good)
+        self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
 
 
 class CsvTagFile(_TextTagFile):
@@ -150,7 +277,7 @@ class CsvTagFile(_TextTagFile):
                     self.last_id = fields[0]
             except csv.Error:
                 pass
-        self._truncate(good)
+        self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
 
 
 class ParquetTagFile(TagFile):
@@ -170,6 +297,13 @@ class ParquetTagFile(TagFile):
     def _recover(self) -> None:
         import pyarrow.parquet as pq
 
+        if self.path.exists():
+            try:
+                names = pq.ParquetFile(self.path).schema_arrow.names
+            except Exception:  # pyarrow raises several types for unreadable files
+                names = None
+            if names != list(COLUMNS):
+                raise ResumeError(f"{self.path}: cannot resume: not a Parquet tag output ({', '.join(COLUMNS)}); nothing was changed")
         self.parts.mkdir(exist_ok=True)
         if self.path.exists():
             # A finished output becomes the first part again, so more rows can follow it.
@@ -182,6 +316,9 @@ class ParquetTagFile(TagFile):
         if self.done:
             ids = pq.read_table(self._part_files()[-1], columns=["id"]).column("id")
             self.last_id = ids[len(ids) - 1].as_py()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.parts, ignore_errors=True)
 
     def _part_files(self) -> list[Path]:
         return sorted(self.parts.glob("part-*.parquet"))

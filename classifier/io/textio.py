@@ -8,9 +8,11 @@ import io
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
+from classifier.errors import ClassifierError, UsageError
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -29,11 +31,11 @@ SNIFF_BYTES = 8192
 CHUNK_BYTES = 1 << 16
 
 
-class InputError(ValueError):
+class InputError(ClassifierError, ValueError):
     """One input could not be read; the message is a single line naming it."""
 
 
-class SettingError(ValueError):
+class SettingError(UsageError, ValueError):
     """An environment setting has a value the tool cannot use; the message names it."""
 
 
@@ -57,13 +59,8 @@ def max_text_chars() -> int:
     return limit
 
 
-def decode_bytes(data: bytes, name: str) -> str:
-    """Decode by BOM, else UTF-8, else Windows-1252/Latin-1; refuse binary data."""
-    return decode_head(io.BytesIO(data), name)[0]
-
-
 def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
-    """The first `max_chars` characters of a byte stream, decoded as `decode_bytes` does, and whether more followed.
+    """The first `max_chars` characters of a byte stream, decoded by BOM, else UTF-8, else Windows-1252/Latin-1 (binary data refused), and whether more followed.
 
     Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
     """
@@ -75,16 +72,28 @@ def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tu
                 return _decode(raw, stream, encoding, max_chars)
             except UnicodeDecodeError as exc:
                 raise InputError(f"{name}: not valid {encoding} despite its byte-order mark ({exc.reason})") from None
-    if b"\x00" in head or _control_ratio(head) > 0.1:
+    if _looks_binary(head):
         raise InputError(f"{name}: binary file, not text")
     try:
         return _decode(raw, stream, "utf-8", max_chars)
     except UnicodeDecodeError:
         pass
+    except _BinaryData:
+        raise InputError(f"{name}: binary file, not text (binary data after the first {SNIFF_BYTES // 1024} KB)") from None
     try:
         return _decode(raw, stream, "cp1252", max_chars)
     except UnicodeDecodeError:
         return _decode(raw, stream, "latin-1", max_chars)
+    except _BinaryData:  # pragma: no cover - the UTF-8 pass saw the same bytes first
+        raise InputError(f"{name}: binary file, not text") from None
+
+
+class _BinaryData(Exception):
+    """NUL bytes or mostly control characters in a chunk read after the sniffed head."""
+
+
+def _looks_binary(data: bytes) -> bool:
+    return b"\x00" in data or _control_ratio(data) > 0.1
 
 
 def _read_up_to(stream: BinaryIO, size: int) -> bytes:
@@ -108,6 +117,8 @@ def _decode(raw: bytearray, stream: BinaryIO, encoding: str, max_chars: int | No
             parts.append(decoder.decode(b"", final=True))
             break
         raw += chunk
+        if not encoding.startswith("utf-16") and not encoding.startswith("utf-32") and _looks_binary(chunk):
+            raise _BinaryData  # the head looked like text, but the binary check must hold for the whole file
         parts.append(decoder.decode(chunk))
         count += len(parts[-1])
     text = "".join(parts)
@@ -131,14 +142,7 @@ def read_text(path: str | Path) -> str:
 def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str, bool]:
     """The first `max_chars` characters of a text file and whether it has more; reads no more than it keeps."""
     path = Path(path)
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    handle = open_regular(path)
     try:
         with handle:
             text, truncated = decode_head(handle, str(path), max_chars)
@@ -147,6 +151,32 @@ def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str,
     if not text.strip():
         raise InputError(f"{path}: empty file")
     return text, truncated
+
+
+NOT_REGULAR = "not a regular file (a FIFO, device or socket); skipped"
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """`path` opened for binary reading if it is a regular file; InputError (one line naming it) otherwise.
+
+    Opened non-blocking and checked on the open descriptor, so a FIFO or a device is refused, never read
+    (reading a FIFO nobody writes to would wait forever).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputError(f"{path}: is a directory" if stat.S_ISDIR(mode) else f"{path}: {NOT_REGULAR}")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 def _permissions(path: Path, default: int) -> int:
@@ -186,7 +216,7 @@ def atomic_directory(path: str | Path):
 
     The swap is two renames, old away and new in: no portable system call swaps two directories at
     once. A kill between them leaves the old directory at `.NAME.old-PID` and nothing at `path`;
-    `settle_directory`, which every writer and every `load_model` runs first, puts it back. (Making
+    `settle_directory`, which every writer runs first, puts it back (readers use it where it is). (Making
     `path` a symlink to swap with one rename would close the gap too, but would turn a bundle into a
     link, which wheels, Windows and `cp -r` handle badly.)
     """
@@ -234,6 +264,26 @@ def settle_directory(path: str | Path) -> None:
                 os.rename(entry, path)
             continue  # restored, or left where it is: never delete the only copy
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def interrupted_swap(path: str | Path) -> Path | None:
+    """The previous directory a killed `atomic_directory` left beside `path` when nothing is at `path`, else None.
+
+    For readers: they use it where it is and change nothing; the next writer's `settle_directory` puts it back.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        return None
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.old-(\d+)")
+    try:
+        entries = sorted(path.parent.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        match = leftover.fullmatch(entry.name)
+        if match is not None and not _running(int(match[1])) and entry.is_dir():
+            return entry
+    return None
 
 
 def _running(pid: int) -> bool:

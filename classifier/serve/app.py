@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from classifier import __version__
 from classifier.serve.bodies import ApiError, BodyLimit, int_field, problem, read_form, read_json, read_text, score_field
+from classifier.errors import ClassifierError, UsageError
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
 from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
@@ -372,13 +373,10 @@ def build_app(
     from classifier.taxonomy.fields import default_taxonomy
 
     if queue_inputs and labels_path is None:
-        raise ProjectError("--queue needs --labels FILE: the file the decisions are written to", 2)
+        raise UsageError("--queue needs --labels FILE: the file the decisions are written to")
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
-    try:
-        labels = LabelsFile(labels_path) if labels_path is not None else None
-    except DecisionError as exc:
-        raise ProjectError(str(exc), exc.status) from None
+    labels = LabelsFile(labels_path) if labels_path is not None else None
     if labels is not None:
         _check_writable(labels.path)
     queue = None
@@ -396,7 +394,7 @@ def _check_writable(path: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".check"):
             pass
     except OSError as exc:
-        raise ProjectError(f"{path}: cannot write the labels file there ({exc.strerror})", 1) from None
+        raise ClassifierError(f"{path}: cannot write the labels file there ({exc.strerror})") from None
 
 
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from classifier.taxonomy.fields import Taxonomy
+from classifier.errors import ClassifierError
 
 # A field's URI and notation come from its `id` in taxonomy.yaml, which never changes when its name
 # does, so a subject stored by a client keeps meaning the same field across renames and retraining.
@@ -20,8 +21,11 @@ LANGUAGE = "en"
 PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
-class ProjectError(ValueError):
-    """A project that cannot be served, or a project id that is not one; `status` is the HTTP status to answer."""
+class ProjectError(ClassifierError, ValueError):
+    """A project that cannot be served, or a project id that is not one; `status` is the HTTP status to answer.
+    On the command line (`serve --model`) it is a usage error."""
+
+    exit_code = 2
 
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from classifier.errors import ClassifierError, UsageError
 from classifier.taxonomy.fields import Taxonomy
 
 
@@ -41,12 +42,12 @@ class LabelsFile:
         self.unreadable_lines = 0
         self._lock = threading.Lock()
         if self.path.is_dir():
-            raise DecisionError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to", 2)
+            raise UsageError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to")
         if self.path.exists():
             try:
                 self._read()
             except OSError as exc:
-                raise DecisionError(f"{self.path}: cannot read the labels file ({exc.strerror})", 1) from None
+                raise ClassifierError(f"{self.path}: cannot read the labels file ({exc.strerror})") from None
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:

@@ -1,0 +1,1 @@
+"""The label taxonomy: the OSCE fields of work from taxonomy.yaml."""

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.paths import default_taxonomy_path
+from classifier.errors import ClassifierError
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ClassifierError, ValueError):
     """taxonomy.yaml is malformed or inconsistent; the message names the file and the entry."""
 
 
@@ -48,8 +49,13 @@ class Taxonomy:
         import yaml
 
         path = Path(path) if path is not None else default_taxonomy_path()
+        from classifier.io.textio import InputError, open_regular
+
         try:
-            raw = path.read_bytes()
+            with open_regular(path) as handle:  # a FIFO or device named as the taxonomy is refused, never read
+                raw = handle.read(16 << 20)
+        except InputError as exc:
+            raise TaxonomyError(f"{path}: cannot read taxonomy: {str(exc).split(': ', 1)[1]}") from None
         except OSError as exc:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
         try:
@@ -123,6 +129,17 @@ class Taxonomy:
         key = normalize_label(spelling)
         match = difflib.get_close_matches(key, list(self._lookup), n=1, cutoff=0.0)
         return self._lookup[match[0]] if match else self.fields[0].name
+
+    def tree(self) -> str:
+        """The fields as a tree by OSCE dimension, with their sub-topics, for a terminal."""
+        lines = []
+        for dimension, fields in self.by_dimension().items():
+            lines.append(self.dimensions[dimension])
+            for i, field in enumerate(fields):
+                branch = "└──" if i == len(fields) - 1 else "├──"
+                subtopics = f"  (sub-topics: {', '.join(field.subtopics)})" if field.subtopics else ""
+                lines.append(f"  {branch} {field.name}{subtopics}")
+        return "\n".join(lines)
 
     def by_dimension(self) -> dict[str, list[Field]]:
         grouped: dict[str, list[Field]] = {dim: [] for dim in self.dimensions}

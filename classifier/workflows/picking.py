@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRATEGIES = ("margin", "entropy")
+from classifier.options import PICK_STRATEGIES
+
 DEFAULT_MAX_SIMILARITY = 0.8
 
 
@@ -27,7 +28,7 @@ def uncertainty(proba: np.ndarray, thresholds: np.ndarray, strategy: str = "marg
         p = np.clip(proba, 1e-12, 1 - 1e-12)
         bits = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
         return bits.mean(axis=1)
-    raise ValueError(f"unknown strategy {strategy!r} (known: {', '.join(STRATEGIES)})")
+    raise ValueError(f"unknown strategy {strategy!r} (known: {', '.join(PICK_STRATEGIES)})")
 
 
 @dataclass
@@ -54,7 +55,8 @@ def pick(
     from sklearn.preprocessing import normalize
 
     from classifier.bundle.storage import BundleError
-    from classifier.corpus.datasets import document_key, read_base_documents
+    from classifier.bundle.documents import read_base_documents
+    from classifier.corpus.datasets import document_key
 
     trained = set()
     if model.path is not None:
@@ -66,9 +68,9 @@ def pick(
     if not fresh:
         return Picked([], 0, 0, len(documents))
     texts = [doc.model_text for doc in fresh]
-    proba = model.estimator.predict_proba(texts)
-    scores = uncertainty(proba, model.estimator.thresholds_, strategy)
-    features = normalize(model.estimator.vectorizer_.transform(texts))
+    proba = model.predict_proba_documents(fresh)
+    scores = uncertainty(proba, model.thresholds, strategy)
+    features = normalize(model.features(texts))
     suggestions = model.suggestions_from_proba(proba, [doc.title for doc in fresh])
     chosen: list[int] = []
     skipped = 0

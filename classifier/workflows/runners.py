@@ -15,11 +15,12 @@ import signal
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from classifier.errors import ClassifierError
 
 LOCAL_DASK = "local"
 
 
-class RunnerError(RuntimeError):
+class RunnerError(ClassifierError, RuntimeError):
     """A runner could not start (a missing package, an unreachable scheduler); one line saying why."""
 
 
@@ -123,7 +124,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'classifier[dask]'") from None
+        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'") from None
 
     cluster = None
     try:

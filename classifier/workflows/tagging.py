@@ -5,15 +5,22 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.bundle.storage import Model
-from classifier.corpus.documents import Columns, DEFAULT_GLOB, Record, find_input, read_records, to_document
-from classifier.workflows.runners import map_ordered
-from classifier.io.tagfiles import encode_rows, format_for, open_tag_file
+from classifier.bundle.model import Model
+from classifier.corpus.documents import (
+    DEFAULT_GLOB, Columns, Record, check_named_columns, find_input, read_records, to_document,
+)
+from classifier.errors import OutputExistsError, UsageError
+from classifier.io.outputs import check_file_target, output_lock, write_error
+from classifier.io.tagfiles import (
+    STDOUT, check_resumable, encode_rows, escape_surrogates, format_for, open_tag_file, run_record, write_run_record,
+)
+from classifier.workflows.runners import default_jobs, map_ordered
 from classifier.io.textio import InputError
 
 CHUNK_SIZE = 512
@@ -59,7 +66,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     good = [doc for doc in documents if not doc.error]
     if good:
         proba = model.predict_proba_documents(good)
-        accepted = model.estimator.accept(proba)
+        accepted = model.accept(proba)
         order = np.argsort(-proba, axis=1, kind="stable")
         rounded = np.round(proba, 4).tolist()
     labels = model.labels
@@ -95,46 +102,100 @@ def tag(
     *,
     format: str | None = None,
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
+    glob: str = DEFAULT_GLOB,
     force: bool = False,
     resume: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     dask: str | None = None,
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    on_input_error: Callable[[str], None] | None = None,
 ) -> TagSummary:
     """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
 
     The output holds whole rows after every chunk (Parquet: whole part files, joined at the end).
     With `resume`, the rows already in `output` are kept and tagging goes on after the last of them,
-    so every input document ends up in the output exactly once.
+    so every input document ends up in the output exactly once. `jobs` worker processes (default: every
+    core this process may use) tag the chunks, or a Dask cluster with `dask` (an address, or "local").
+    `on_input_error` hears, besides the row, about each input that could not be read at all (missing,
+    not a regular file, not a table).
     """
-    output = Path(output)
+    jobs = jobs or default_jobs()
     fmt = format_for(output, format)
+    check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
+    if str(output) == STDOUT:
+        if resume:
+            raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
+        if fmt == "parquet":
+            raise UsageError("--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv")
+        records = _reported(read_records(inputs, columns, glob), on_input_error)
+        return _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress)
+    output = Path(output)
+    check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
-        raise FileExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
-    clash = find_input(output, inputs, pattern)
+        raise OutputExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
+    clash = find_input(output, inputs, glob)
     if clash is not None:
         raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
     start = time.perf_counter()
-    target = open_tag_file(output, fmt, resume=resume)
-    summary = TagSummary(resumed=target.done)
-    records = _after(read_records(inputs, columns, pattern), target.done, target.last_id, output)
-    if jobs > 1 and not dask:
-        # Starting worker processes costs seconds; an input of two chunks or less is quicker without them.
-        head = list(itertools.islice(records, 2 * chunk_size))
-        jobs = jobs if len(head) == 2 * chunk_size else 1
-        records = itertools.chain(head, records)
-    chunks = _chunks(records, chunk_size)
-    # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
-    with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
+    record = run_record(model, inputs, fmt, columns, glob)
+    with output_lock(output):
+        if resume and (output.exists() or output.with_name(f".{output.name}.parts").is_dir()):
+            check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
+        else:
+            resume = False
+        try:
+            write_run_record(output, record)
+            target = open_tag_file(output, fmt, resume=resume)
+        except OSError as exc:
+            raise write_error(output, exc, "nothing was tagged") from None
+        summary = TagSummary(resumed=target.done)
+        records = _after(_reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output)
+        records, jobs = _worth_workers(records, jobs, dask, chunk_size)
+        chunks = _chunks(records, chunk_size)
+        # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
+        with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
+            for result in results:
+                _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
+                summary.failed += result.failed
+                summary.tagged += result.rows - result.failed
+                if on_progress:
+                    on_progress(summary.tagged + summary.failed)
+        _written(target, output, fmt, target.close)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _written(target, output: Path, fmt: str, action, *args) -> None:
+    """`action(*args)` on the output; a write error (disk full, read-only) becomes one line saying what is kept."""
+    try:
+        action(*args)
+    except OSError as exc:
+        if fmt == "parquet" and not target.done:
+            target.discard()  # nothing to resume: leave no hidden parts folder behind
+        raise write_error(
+            output, exc, f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to finish"
+        ) from None
+
+
+def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress) -> TagSummary:
+    """Stream the rows to standard output as each chunk is tagged: no file, so no atomic rename and no resume."""
+    from classifier.io.tagfiles import CsvTagFile
+
+    start = time.perf_counter()
+    summary = TagSummary()
+    stream = sys.stdout.buffer
+    if fmt == "csv":
+        stream.write(CsvTagFile.header.encode("utf-8"))
+    records, jobs = _worth_workers(records, jobs, dask, chunk_size)
+    with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, _chunks(records, chunk_size), jobs=jobs, dask=dask)) as results:
         for result in results:
-            target.append(result.payload, result.rows, result.last_id)
+            stream.write(result.payload.encode("utf-8"))
+            stream.flush()
             summary.failed += result.failed
             summary.tagged += result.rows - result.failed
             if on_progress:
                 on_progress(summary.tagged + summary.failed)
-    target.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
@@ -150,6 +211,23 @@ class _ChunkTask:
         return tag_chunk(model, chunk, self.columns, self.fmt)
 
 
+def _reported(records: Iterator[Record], on_input_error: Callable[[str], None] | None) -> Iterator[Record]:
+    for record in records:
+        if record.whole_input and record.error and on_input_error:
+            on_input_error(record.error)
+        yield record
+
+
+def _worth_workers(records: Iterator[Record], jobs: int, dask: str | None, chunk_size: int) -> tuple[Iterator[Record], int]:
+    """The records, and the jobs to tag them with: starting worker processes costs seconds, so an input
+    of two chunks or less is quicker without them."""
+    if jobs > 1 and not dask:
+        head = list(itertools.islice(records, 2 * chunk_size))
+        jobs = jobs if len(head) == 2 * chunk_size else 1
+        records = itertools.chain(head, records)
+    return records, jobs
+
+
 def _after(records: Iterator[Record], done: int, last_id: str | None, output: Path) -> Iterator[Record]:
     """The records after the first `done`, checking that the output's last row is the last one skipped."""
     if not done:
@@ -157,7 +235,7 @@ def _after(records: Iterator[Record], done: int, last_id: str | None, output: Pa
         return
     collections.deque(itertools.islice(records, done - 1), maxlen=0)
     boundary = next(records, None)
-    if boundary is None or boundary.id != last_id:
+    if boundary is None or escape_surrogates(boundary.id) != escape_surrogates(last_id or ""):
         found = "fewer inputs" if boundary is None else f"input {done} is '{boundary.id}'"
         raise InputError(
             f"{output}: cannot resume: it holds {done} rows ending with '{last_id}', but {found}; "

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from classifier.corpus.release import menu_groups
 from classifier.taxonomy.fields import Taxonomy, TaxonomyError, normalize_label
+from classifier.errors import ClassifierError
 
 FIELDS_MENU = "fields of work"
 RENAME_SIMILARITY = 0.6
 NEW_FIELD_NOTE = "new on the site: write its description and keywords; check its dimension"
 
 
-class SyncError(ValueError):
+class SyncError(ClassifierError, ValueError):
     """The page has no Fields of work menu, or a --rename names no field; one line naming the input."""
 
 

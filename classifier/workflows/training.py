@@ -2,92 +2,49 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from classifier import __version__
-from classifier.bundle.storage import FORMAT_VERSION, BundleError, Model, check_bundle_target, runtime_versions, save_bundle
-from classifier.corpus.documents import STDIN, Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.bundle.model import Model
+from classifier.bundle.storage import FORMAT_VERSION, BundleError, check_bundle_target, runtime_versions, save_bundle
+from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
+from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
+from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inputs
 from classifier.evaluation.metrics import evaluate
 from classifier.estimator.keywords import keyword_document
-from classifier.estimator.model import TopicClassifier, tune_thresholds
-from classifier.corpus.datasets import TRAINING_FILE, Merged, base_summary, merge_documents, read_base_documents, training_documents_file
+from classifier.estimator.model import TopicClassifier
+from classifier.io.outputs import output_lock
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_SEED = 0
+# Thresholds are tuned by cross-validation: with fewer documents its folds hold one or two documents
+# each, and with one field there is nothing to tell apart (every text would get it).
+MIN_DOCUMENTS = 10
+MIN_FIELDS = 2
 
 
-class TrainingDataError(ValueError):
-    """The training data cannot be used; the message has one line per problem."""
-
-
-@dataclass
-class TrainingSet:
-    documents: list[Document]
-    Y: np.ndarray
-    labels: list[str]
-    skipped_unlabelled: int = 0
-    data_hash: dict = field(default_factory=dict)
-    merged: Merged | None = None
-
-
-def load_training_set(
-    inputs: Sequence[str | Path],
-    taxonomy: Taxonomy,
-    columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
-    base_documents: Sequence[Document] = (),
-    on_warning: Callable[[str], None] | None = None,
-) -> TrainingSet:
-    """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
-
-    `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
-    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
-    """
-    documents, errors, unlabelled = list(base_documents), [], 0
-    for doc in read_documents(inputs, columns, pattern):
-        if doc.warning and on_warning:
-            on_warning(doc.warning)
-        if doc.error:
-            errors.append(doc.error)
-        elif doc.labels is None:
-            unlabelled += 1
-        else:
-            documents.append(doc)
-    if errors:
-        raise TrainingDataError("\n".join(errors))
-    if not documents:
+def check_enough_data(documents: int, fields: int) -> None:
+    """TrainingDataError, in one line, when the data is too small to train and tune a model on."""
+    if documents < MIN_DOCUMENTS or fields < MIN_FIELDS:
         raise TrainingDataError(
-            f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
-            "(another name: --labels-column), a page a 'Fields of work' block"
+            f"too little training data: {documents} distinct document{'s' * (documents != 1)} with "
+            f"{fields} field{'s' * (fields != 1)}; training needs at least {MIN_DOCUMENTS} documents (duplicates "
+            f"count once) labelled with at least {MIN_FIELDS} different fields"
         )
-    merged = merge_documents(documents, resolve_labels(documents, taxonomy))
-    documents, label_sets = merged.documents, merged.label_sets
-    labels = taxonomy.labels
-    index = {label: j for j, label in enumerate(labels)}
-    Y = np.zeros((len(documents), len(labels)), dtype=np.int8)
-    for i, names in enumerate(label_sets):
-        for name in names:
-            Y[i, index[name]] = 1
-    empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
-    if empty:
-        raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
-    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, pattern), merged)
 
 
-def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str = DEFAULT_GLOB) -> None:
+def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = DEFAULT_GLOB) -> None:
     """Refuse an output that is one of the inputs or holds one: saving the bundle would replace it.
 
     Also refuses any existing file or non-bundle directory (see bundle.check_bundle_target).
     """
     target = Path(os.path.realpath(output))
     named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
-    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, pattern) if kind not in ("missing", "stdin")]
+    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, glob) if kind not in ("missing", "stdin")]
     for shown, path in named + found:
         real = Path(os.path.realpath(path))
         if real == target or target in real.parents:
@@ -100,29 +57,10 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, pattern: str 
         raise TrainingDataError(str(exc)) from None
 
 
-def hash_inputs(inputs: Sequence[str | Path], pattern: str = DEFAULT_GLOB) -> dict:
-    digest = hashlib.sha256()
-    size = 0
-    files = []
-    for path, kind in expand_inputs(inputs, pattern):
-        if kind in ("missing", "stdin"):
-            continue
-        data = Path(path).read_bytes()
-        digest.update(hashlib.sha256(data).digest())
-        size += len(data)
-        files.append(str(path))
-    return {"sha256": digest.hexdigest(), "bytes": size, "files": files}
-
-
 def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: list[str]) -> dict:
     """Metrics of the out-of-fold predictions; each fold's thresholds are tuned on the other folds only."""
-    proba = estimator.oof_proba_
-    accepted = np.zeros_like(Y)
-    for fold in np.unique(estimator.cv_fold_):
-        inside = estimator.cv_fold_ == fold
-        thresholds = tune_thresholds(Y[~inside], proba[~inside])
-        accepted[inside] = estimator.accept(proba[inside], thresholds)
-    return evaluate(Y, proba, accepted, labels)
+    results = estimator.cv_results_
+    return evaluate(Y, results["proba"], results["accepted"], labels)
 
 
 def train(
@@ -132,8 +70,8 @@ def train(
     seed: int = DEFAULT_SEED,
     taxonomy: Taxonomy | None = None,
     columns: Columns = Columns(),
-    pattern: str = DEFAULT_GLOB,
-    n_jobs: int | None = None,
+    glob: str = DEFAULT_GLOB,
+    jobs: int | None = None,
     base: str | Path | None = None,
     on_warning: Callable[[str], None] | None = None,
     **params,
@@ -141,15 +79,22 @@ def train(
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
     `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
     taxonomy = taxonomy or default_taxonomy()
-    if output is not None:
-        check_output(inputs, output, pattern)  # before hours of training, not after
+    if output is None:
+        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+    check_output(inputs, output, glob)  # before hours of training, not after
+    with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
+        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+
+
+def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params) -> tuple[Model, dict]:
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
-    data = load_training_set(inputs, taxonomy, columns, pattern, base_documents, on_warning)
+    data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
+    check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
-        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], pattern)
+        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
     params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
-    estimator = TopicClassifier(random_state=seed, n_jobs=n_jobs, **params)
+    estimator = TopicClassifier(random_state=seed, n_jobs=jobs, **params)
     estimator.fit([doc.model_text for doc in data.documents], data.Y)
     metrics = cross_validated_metrics(estimator, data.Y, data.labels)
     counts = data.Y.sum(axis=0)
@@ -165,7 +110,6 @@ def train(
         },
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
         "cv_metrics": metrics,
-        "thresholds": {label: round(float(t), 4) for label, t in zip(data.labels, estimator.thresholds_)},
         "zero_shot_fields": [label for label, flag in zip(data.labels, estimator.zero_shot_) if flag],
         "low_confidence_fields": [label for label, flag in zip(data.labels, estimator.low_confidence_) if flag],
         "seed": seed,
@@ -183,8 +127,6 @@ def train(
             "conflicts": len(merged.conflicts),
             "conflict_details": [conflict.line() for conflict in merged.conflicts],
         }
-    # The out-of-fold predictions were only needed for the metrics; keep the bundle small.
-    del estimator.oof_proba_, estimator.cv_fold_
     model = Model(estimator, metadata, Path(output) if output else None)
     if output is not None:
         save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})

@@ -1,0 +1,101 @@
+"""The documents a bundle was trained on, stored in it (training.jsonl.gz), so it can be retrained without the original files.
+
+Each line: id, title, text, fields, origin. `train NEW --base BUNDLE` reads them back and merges them with NEW.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from classifier.bundle.checks import MAX_TRAINING_BYTES, BundleCheckError, read_bundle_bytes, read_gzip_lines
+from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, current_labels, read_metadata
+from classifier.corpus.documents import Document
+from classifier.io.jsonl import JsonInt
+
+
+TRAINING_FILE = "training.jsonl.gz"
+# A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
+# is stored again, so origins do not grow with each generation of retraining.
+_BASE_NOTE = re.compile(r" \(in [^()]*\)$")
+
+
+def training_documents_file(documents: Sequence[Document], label_sets: Sequence[Sequence[str]]) -> tuple[bytes, str]:
+    """The documents and their fields as gzipped JSONL, and the sha256 of the uncompressed JSONL."""
+    lines = [
+        json.dumps(
+            {"id": doc.id, "title": doc.title, "text": doc.text, "labels": list(labels), "origin": _BASE_NOTE.sub("", doc.origin)},
+            ensure_ascii=False,
+        )
+        for doc, labels in zip(documents, label_sets)
+    ]
+    raw = ("\n".join(lines) + "\n").encode("utf-8")
+    # mtime=0: the same documents give the same bytes, so a rebuilt bundle is byte-identical.
+    return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
+
+
+def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
+    """The documents a bundle was trained on (labels as stored) and its metadata; BundleError if it has none."""
+
+
+    path = Path(path)
+    metadata = read_metadata(path)
+    stored = path / TRAINING_FILE
+    expected = metadata["payload_sha256"].get(TRAINING_FILE)
+    if expected is None or not os.path.lexists(stored):
+        raise BundleError(
+            f"{path}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
+            f"rebuild it from its data first: {RETRAIN_HINT}"
+        )
+    try:
+        data = read_bundle_bytes(path, TRAINING_FILE, MAX_TRAINING_BYTES)
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise BundleError(f"{stored}: checksum differs from {METADATA_FILE}: the file was changed or truncated")
+        documents = [_base_document(line, stored, path) for line in read_gzip_lines(path, TRAINING_FILE)]
+    except BundleCheckError as exc:
+        raise BundleError(str(exc)) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise BundleError(f"{stored}: unreadable training documents ({type(exc).__name__})") from None
+    return documents, metadata
+
+
+def _base_document(line, stored: Path, bundle: Path) -> Document:
+    where = f"{stored}:{line.number}"
+    if line.error:
+        raise BundleCheckError(f"{where}: {line.error}")
+    row = line.value
+    fields = {key: row.get(key) for key in ("id", "title", "text", "origin")}
+    bad = [key for key, value in fields.items() if not isinstance(value, str) or isinstance(value, JsonInt)]
+    labels = row.get("labels")
+    if bad or not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise BundleCheckError(f"{where}: '{(bad or ['labels'])[0]}' must be {'text' if bad else 'a list of field names'}")
+    if len(fields["id"]) > 1000:
+        raise BundleCheckError(f"{where}: an id of {len(fields['id']):,} characters")
+    return Document(
+        id=fields["id"], title=fields["title"], text=fields["text"], labels=tuple(labels),
+        origin=f"{fields['origin']} (in {bundle})",
+    )
+
+
+def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
+    """What `train --base` records about the base, for the model card's "changes" section."""
+
+
+    trained = metadata["labels"]
+    now = current_labels(trained, taxonomy)
+    data = metadata.get("training_data", {})
+    return {
+        "path": str(path),
+        "documents": data.get("documents"),
+        "training_sha256": data.get("documents_sha256") or data.get("sha256"),
+        "labels": trained,
+        "renamed": {old: new for old, new in zip(trained, now) if new is not None and new != old},
+        "label_counts": metadata.get("label_counts", {}),
+        "cv_metrics": {k: metadata["cv_metrics"][k] for k in ("micro", "macro") if k in metadata.get("cv_metrics", {})},
+    }

@@ -1,0 +1,63 @@
+"""The model's answer for one text: accepted fields, every field's score, flags and evidence, as a dict or as text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The model's answer for one text: accepted fields and every field's score, best first."""
+
+    title: str
+    labels: list[str]
+    scores: list[tuple[str, float]]
+    evidence: dict[str, list[tuple[str, float]]] | None = None
+    flags: dict[str, str] | None = None
+
+    def to_dict(self, top: int | None = None) -> dict:
+        shown = self.scores[:top] if top else self.scores
+        suggestions = []
+        for label, score in shown:
+            entry = {"label": label, "score": round(score, 4)}
+            if self.flags and label in self.flags:
+                entry["flag"] = self.flags[label]
+            if self.evidence is not None and label in self.evidence:
+                entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
+            suggestions.append(entry)
+        return {"title": self.title, "labels": self.labels, "suggestions": suggestions}
+
+    def to_text(self, origin: str, top: int | None = None) -> str:
+        """For a terminal: the input's name, its title, then one line per field (`*` marks the accepted ones),
+        its flag, and the terms behind it when the suggestion carries evidence."""
+        shown = self.scores[:top] if top else self.scores
+        lines = [origin]
+        if self.title:
+            lines.append(f"  {self.title}")
+        width = max((len(label) for label, _ in shown), default=0)
+        for label, score in shown:
+            mark = "*" if label in self.labels else " "
+            flag = f"  ({self.flags[label]})" if self.flags and label in self.flags else ""
+            lines.append(f"  {mark} {label:{width}}  {score:.2f}{flag}")
+            if self.evidence and label in self.evidence:
+                terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in self.evidence[label])
+                lines.append(f"      because of: {terms}")
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        best = ", ".join(f"{label} {score:.2f}" for label, score in self.scores[:3])
+        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}; best {best}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td><td>{score:.2f}</td>"
+            f"<td>{html.escape((self.flags or {}).get(label, ''))}</td>"
+            f"<td>{html.escape(', '.join(term for term, _ in (self.evidence or {}).get(label, [])))}</td></tr>"
+            for label, score in self.scores[:10]
+        )
+        return (
+            f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
+            f"<th>flag</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+        )

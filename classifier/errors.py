@@ -1,0 +1,24 @@
+"""The one base of the errors a user can act on; the command line prints them in one line each, with their exit code."""
+
+from __future__ import annotations
+
+
+class ClassifierError(Exception):
+    """A failure the user can fix: unreadable input, a broken bundle, unusable data, a bad setting.
+
+    The message says what is wrong and names the file (and line or row); one line per problem.
+    Every command lets these through and the command line turns them into `error: ...` on stderr
+    and `exit_code`, so a library caller sees the same message as a shell user.
+    """
+
+    exit_code = 1
+
+
+class OutputExistsError(ClassifierError, FileExistsError):
+    """The output file exists and the command was not told to overwrite it (--force) or continue it (--resume)."""
+
+
+class UsageError(ClassifierError):
+    """The command was called wrongly (an option value, a setting from the environment): exit code 2."""
+
+    exit_code = 2

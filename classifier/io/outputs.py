@@ -1,0 +1,113 @@
+"""Guard an output before writing it: one writer at a time (an advisory lock), and only a plain file or a new name as the target."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from pathlib import Path
+
+from classifier.errors import ClassifierError
+
+
+class OutputError(ClassifierError):
+    """An output cannot be written (busy, not a plain file, a full or read-only disk); one line naming it."""
+
+
+def lock_path(target: str | Path) -> Path:
+    target = Path(target)
+    return target.with_name(f".{target.name}.lock")
+
+
+@contextlib.contextmanager
+def output_lock(target: str | Path):
+    """Hold an advisory lock on `target` for the whole run; a second run writing it is refused at once.
+
+    The lock is a hidden `.NAME.lock` beside the target, removed when the run ends (a killed run leaves
+    it, unlocked, for the next run to take). Without fcntl (Windows) runs are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    path = lock_path(target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the target's folder, which writing it would create anyway
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write there ({exc.strerror})") from None
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write there ({os.strerror(exc.errno)})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                who = f" (process {holder})" if holder.isdigit() else ""
+                raise OutputError(f"{target}: another run{who} is writing it; wait for it to end or write elsewhere") from None
+            raise OutputError(f"{target}: cannot lock it ({os.strerror(exc.errno)})") from None
+        # The previous holder may have removed the file between our open and our lock: lock the file
+        # that is at the path now, or two runs would each hold a lock on a different file.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def check_file_target(path: str | Path) -> None:
+    """Refuse a target that writing a file there would misuse: a directory, a symlink, a device or a FIFO.
+
+    Output files are written beside the target and renamed over it; renaming over `/dev/stdout` (a
+    symlink) or a device would replace it with a plain file. A missing parent folder is fine (created).
+    """
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write there ({exc.strerror})") from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise OutputError(f"{path}: is a directory; name a file to write")
+        if stat.S_ISLNK(info.st_mode):
+            raise OutputError(f"{path}: is a symlink; writing would replace the link, so name its target instead")
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(f"{path}: is not a regular file (a device, FIFO or socket); name a file to write, or - for stdout")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        reason = "read-only file system" if _read_only(parent) else "permission denied"
+        raise OutputError(f"{path}: cannot write in {parent} ({reason})")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def write_error(path: str | Path, exc: OSError, kept: str) -> OutputError:
+    """The one-line error for a write that failed part way (disk full, read-only, I/O error)."""
+    reason = exc.strerror or str(exc)
+    return OutputError(f"{path}: cannot write: {reason}; {kept}")

@@ -1,0 +1,13 @@
+"""Allowed values of the choices a user makes, declared once and importable without numpy or scikit-learn.
+
+The estimator, the workflows and the command line all read them from here, so a new value is one edit.
+"""
+
+# Which fields get their taxonomy keyword document as one extra training example (TopicClassifier).
+KEYWORD_EXAMPLES = ("all", "rare", "none")
+# What a bundle written before a parameter existed was trained with: without what the parameter turns on.
+PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare"}
+# How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).
+PICK_STRATEGIES = ("margin", "entropy")
+# Formats of tables read as input and written by `tag`.
+TABLE_FORMATS = ("jsonl", "csv", "parquet")

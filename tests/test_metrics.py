@@ -1,0 +1,219 @@
+"""Metrics pinned to values known independently of the code: scikit-learn's own scorers and cases worked out by hand."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from classifier.evaluation.metrics import evaluate, evaluate_model, format_report, ranking_metrics
+
+from conftest import training_records, write_jsonl
+
+# Four documents, three fields. Worked out by hand below; precision and recall differ in every average,
+# one document has no true field (and none accepted), one has true fields but none accepted.
+Y_HAND = np.array([[1, 1, 0], [0, 1, 0], [1, 0, 1], [0, 0, 0]])
+ACCEPTED_HAND = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 0], [0, 0, 0]])
+
+
+def test_micro_averages_by_hand():
+    # 2 true positives, 4 accepted, 5 true: P 2/4, R 2/5, F1 2PR/(P+R) = 4/9.
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "B", "C"])
+    assert metrics["micro"] == {"precision": 0.5, "recall": 0.4, "f1": 0.4444}
+    assert metrics["documents"] == 4
+
+
+def test_macro_averages_by_hand():
+    # A: P 1/2 R 1/2 F1 1/2; B: P 1 R 1/2 F1 2/3; C: P 0 R 0 F1 0 (one accepted, wrong; one true, missed).
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "B", "C"])
+    assert metrics["macro"] == {"precision": 0.5, "recall": 0.3333, "f1": round((0.5 + 2 / 3) / 3, 4)}
+    assert metrics["per_label"] == {
+        "A": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2},
+        "B": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2},
+        "C": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1},
+    }
+
+
+def test_samples_averages_by_hand_count_empty_rows_as_zero():
+    # Per document (P, R, F1): (1, 1/2, 2/3), (1/3, 1, 1/2), (0, 0, 0) accepted nothing, (0, 0, 0) nothing true
+    # and nothing accepted: 0/0 counts as 0, never as 1.
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "B", "C"])
+    assert metrics["samples"] == {
+        "precision": round((1 + 1 / 3) / 4, 4),
+        "recall": round(1.5 / 4, 4),
+        "f1": round((2 / 3 + 0.5) / 4, 4),
+    }
+
+
+def random_case(seed, n=40, labels=6):
+    rng = np.random.default_rng(seed)
+    Y = (rng.random((n, labels)) < 0.3).astype(int)
+    accepted = (rng.random((n, labels)) < 0.4).astype(int)
+    return Y, accepted
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("average", ["micro", "macro", "samples"])
+def test_averages_match_scikit_learn_scorers(seed, average):
+    Y, accepted = random_case(seed)
+    metrics = evaluate(Y, accepted * 0.7, accepted, [f"L{j}" for j in range(Y.shape[1])])[average]
+    expected = {
+        "precision": precision_score(Y, accepted, average=average, zero_division=0),
+        "recall": recall_score(Y, accepted, average=average, zero_division=0),
+        "f1": f1_score(Y, accepted, average=average, zero_division=0),
+    }
+    assert metrics == {key: round(float(value), 4) for key, value in expected.items()}
+    assert metrics["precision"] != metrics["recall"]  # a swap of the two would show
+
+
+def test_per_label_matches_scikit_learn_scorers():
+    Y, accepted = random_case(3)
+    labels = [f"L{j}" for j in range(Y.shape[1])]
+    per_label = evaluate(Y, accepted * 0.7, accepted, labels)["per_label"]
+    p = precision_score(Y, accepted, average=None, zero_division=0)
+    r = recall_score(Y, accepted, average=None, zero_division=0)
+    f = f1_score(Y, accepted, average=None, zero_division=0)
+    for j, label in enumerate(labels):
+        assert per_label[label] == {
+            "precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4), "f1": round(float(f[j]), 4),
+            "support": int(Y[:, j].sum()),
+        }
+
+
+def test_evaluate_includes_the_ranking_metrics_of_the_probabilities_not_of_the_accepted_fields():
+    Y = np.array([[0, 1], [1, 0]])
+    proba = np.array([[0.2, 0.9], [0.3, 0.8]])  # first document right at rank 1, second at rank 2
+    accepted = np.array([[1, 0], [1, 0]])
+    metrics = evaluate(Y, proba, accepted, ["A", "B"])
+    assert metrics["p@1"] == 0.5 and metrics["r@3"] == 1.0
+    assert metrics["ndcg@3"] == round((1 + 1 / np.log2(3)) / 2, 4)
+
+
+def test_p_at_1_r_at_3_and_ndcg_by_hand_with_a_miss_at_rank_4():
+    Y = np.array([[0, 0, 0, 1, 0], [1, 1, 1, 1, 0]])
+    proba = np.array([[0.9, 0.8, 0.7, 0.6, 0.1], [0.9, 0.8, 0.7, 0.1, 0.6]])
+    metrics = ranking_metrics(Y, proba)
+    # Document 1: its one field is 4th, outside the top 3. Document 2: 3 of its 4 fields in the top 3, so
+    # R@3 = 3/4, and its nDCG ideal is 3 hits (at most k), so nDCG = 1.
+    assert metrics == {"p@1": 0.5, "r@3": round((0 + 0.75) / 2, 4), "ndcg@3": 0.5}
+
+
+def test_ndcg_ideal_is_capped_at_the_number_of_true_fields():
+    # One true field, ranked first: a perfect ranking, whatever k is.
+    Y = np.array([[0, 1, 0, 0]])
+    proba = np.array([[0.1, 0.9, 0.3, 0.2]])
+    assert ranking_metrics(Y, proba) == {"p@1": 1.0, "r@3": 1.0, "ndcg@3": 1.0}
+    # Two true fields at ranks 1 and 3: DCG 1 + 1/2 over the ideal 1 + 1/log2(3).
+    Y = np.array([[1, 0, 1, 0]])
+    proba = np.array([[0.9, 0.5, 0.4, 0.1]])
+    assert ranking_metrics(Y, proba)["ndcg@3"] == round(1.5 / (1 + 1 / np.log2(3)), 4)
+
+
+def test_ties_in_ranking_go_to_the_earlier_column():
+    Y = np.array([[0, 1, 0], [1, 0, 0]])
+    proba = np.array([[0.5, 0.5, 0.1], [0.5, 0.5, 0.1]])
+    metrics = ranking_metrics(Y, proba)
+    assert metrics["p@1"] == 0.5  # the tie at the top goes to column 0: wrong for the first, right for the second
+    assert metrics["ndcg@3"] == round((1 / np.log2(3) + 1) / 2, 4)
+
+
+def test_k_larger_than_the_number_of_fields():
+    Y = np.array([[0, 0, 1], [1, 1, 0]])
+    proba = np.array([[0.7, 0.2, 0.1], [0.6, 0.1, 0.3]])
+    metrics = ranking_metrics(Y, proba, k=5)
+    assert set(metrics) == {"p@1", "r@5", "ndcg@5"}
+    # Document 1: its field last (rank 3); document 2: ranks 1 and 3.
+    ideal_two = 1 + 1 / np.log2(3)
+    assert metrics == {"p@1": 0.5, "r@5": 1.0, "ndcg@5": round((0.5 + 1.5 / ideal_two) / 2, 4)}
+    assert ranking_metrics(Y, proba, k=1) == {"p@1": 0.5, "r@1": round((0 + 0.5) / 2, 4), "ndcg@1": 0.5}
+
+
+def test_ranking_leaves_out_documents_without_true_fields():
+    Y = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+    proba = np.array([[0.9, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.1, 0.9]])
+    assert ranking_metrics(Y, proba) == {"p@1": 1.0, "r@3": 1.0, "ndcg@3": 1.0}
+
+
+@pytest.mark.parametrize("Y", [np.zeros((0, 3), dtype=int), np.zeros((2, 3), dtype=int)])
+def test_ranking_metrics_of_no_labelled_document_are_zero(Y):
+    proba = np.full(Y.shape, 0.5)
+    assert ranking_metrics(Y, proba) == {"p@1": 0.0, "r@3": 0.0, "ndcg@3": 0.0}
+
+
+def test_format_report_shows_every_number_in_its_column():
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "B", "Longer field"])
+    lines = format_report(metrics).splitlines()
+    assert lines[0] == "documents: 4"
+    assert lines[2].split() == ["micro", "0.500", "0.400", "0.444"]
+    assert lines[3].split() == ["macro", "0.500", "0.333", "0.389"]
+    assert lines[4].split() == ["samples", "0.333", "0.375", "0.292"]
+    assert lines[-1].split() == ["Longer", "field", "0.000", "0.000", "0.000", "1"]
+    assert lines[-2].startswith("B            ")
+
+
+# evaluate_model: the model's own thresholds and the taxonomy it is given.
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    from classifier import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory):
+    path = tmp_path_factory.mktemp("metrics") / "held_out.jsonl"
+    return write_jsonl(path, training_records()[-60:])
+
+
+def with_thresholds(model, value, top_ratio=None):
+    import copy
+
+    changed = copy.copy(model)
+    changed.estimator = copy.deepcopy(model.estimator)
+    changed.estimator.thresholds_ = np.full(len(model.labels), value)
+    if top_ratio is not None:
+        changed.estimator.top_ratio = top_ratio
+    return changed
+
+
+def test_evaluate_model_accepts_with_the_models_own_thresholds(shipped_model, held_out):
+    # Thresholds above 1 accept nothing, so every document gets its best field only: micro precision is
+    # then P@1 exactly. Thresholds of 0 accept every field: micro recall is 1.
+    strict = evaluate_model(with_thresholds(shipped_model, 1.01), [held_out])
+    assert strict["micro"]["precision"] == strict["p@1"]
+    assert strict["micro"]["recall"] < 1.0
+    lenient = evaluate_model(with_thresholds(shipped_model, 0.0, top_ratio=0.0), [held_out])
+    assert lenient["micro"]["recall"] == 1.0
+    labels = sum(len(row["labels"]) for row in training_records()[-60:])
+    assert lenient["micro"]["precision"] == round(labels / (60 * len(shipped_model.labels)), 4)
+
+
+def test_evaluate_model_reads_labels_with_the_taxonomy_it_is_given(shipped_model, tmp_path, taxonomy):
+    from classifier.taxonomy.fields import Taxonomy
+    from classifier.corpus.documents import UnknownLabelsError
+
+    rows = [{**row, "labels": ["Police work" if label == "Policing" else label for label in row["labels"]]}
+            for row in training_records()[-60:]]
+    assert any("Police work" in row["labels"] for row in rows)
+    data = write_jsonl(tmp_path / "renamed.jsonl", rows)
+    with pytest.raises(UnknownLabelsError):
+        evaluate_model(shipped_model, [data])  # the default taxonomy has no "Police work"
+    yaml_text = taxonomy_yaml_with_alias("Policing", "Police work")
+    (tmp_path / "taxonomy.yaml").write_text(yaml_text, encoding="utf-8")
+    aliased = Taxonomy.from_yaml(tmp_path / "taxonomy.yaml")
+    metrics = evaluate_model(shipped_model, [data], taxonomy=aliased)
+    expected = evaluate_model(shipped_model, [write_jsonl(tmp_path / "plain.jsonl", training_records()[-60:])])
+    assert json.dumps(metrics, sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+def taxonomy_yaml_with_alias(name, alias):
+    import yaml
+
+    from conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"))
+    (entry,) = [entry for entry in data["fields"] if entry["name"] == name]
+    entry["aliases"] = [*entry.get("aliases", []), alias]
+    return yaml.safe_dump(data, allow_unicode=True)

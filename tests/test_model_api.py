@@ -1,0 +1,57 @@
+"""The Python API of a loaded model: many texts at once, DataFrames, and what a notebook shows."""
+
+import numpy as np
+import pytest
+
+from classifier.bundle.storage import load_model
+
+from conftest import ROOT
+
+PAGE = (ROOT / "examples" / "trafficking-training-serbia.txt").read_text(encoding="utf-8")
+TEXTS = [PAGE, "Observers from ODIHR followed the parliamentary elections and the counting of votes.", ""]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def test_suggest_many_gives_what_suggest_gives_one_by_one(model):
+    many = model.suggest_many(TEXTS)
+    assert [s.labels for s in many] == [model.suggest(text).labels for text in TEXTS]
+    for s, text in zip(many, TEXTS):
+        assert [label for label, _ in s.scores] == [label for label, _ in model.suggest(text).scores]
+        np.testing.assert_allclose([v for _, v in s.scores], [v for _, v in model.suggest(text).scores])
+    assert many[0].labels[0] == "Combating trafficking in human beings" and many[1].labels[0] == "Elections"
+    assert model.suggest_many([]) == []
+    with pytest.raises(TypeError):
+        model.suggest_many("one text, not a list")
+
+
+def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_index(model):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
+    tagged = model.tag_frame(frame, text="body", title="heading")
+    assert list(tagged.index) == ["a", "b"]
+    assert list(tagged.columns) == ["labels"] + [f"score: {label}" for label in model.labels]
+    expected = model.predict_proba(["Vote\n" + TEXTS[1], "\n" + PAGE])
+    np.testing.assert_allclose(tagged.drop(columns="labels").to_numpy(), expected)
+    accepted = model.accept(expected)
+    for row, labels in zip(range(2), tagged["labels"]):
+        assert set(labels) == {model.labels[j] for j in np.flatnonzero(accepted[row])}
+        assert [expected[row][model.labels.index(label)] for label in labels] == sorted(
+            (expected[row][model.labels.index(label)] for label in labels), reverse=True
+        )
+    with pytest.raises(KeyError, match="no column 'text'"):
+        model.tag_frame(frame)
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 1 + len(model.labels))
+
+
+def test_a_notebook_shows_the_model_and_its_suggestions(model):
+    assert repr(model).startswith(f"<Model from {model.path}: 23 fields, trained on ")
+    html = model._repr_html_()
+    assert html.count("<tr><td>") == len(model.labels) and "Youth" in html
+    suggestion = model.suggest(PAGE, explain=True)
+    assert repr(suggestion).startswith("<Suggestion 'Prosecutors and police in Serbia") and "accepted ['Combating" in repr(suggestion)
+    shown = suggestion._repr_html_()
+    assert "&#10003;" in shown and "trafficking" in shown

@@ -1,0 +1,217 @@
+"""Outputs: one writer at a time, only plain files as targets, and a failed write that keeps what it wrote."""
+
+import errno
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+from classifier.io.outputs import OutputError, check_file_target, lock_path, output_lock
+from conftest import ROOT, TRAINING
+
+runner = CliRunner()
+EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
+    output = tmp_path / "tags.jsonl"
+    with output_lock(output):
+        with pytest.raises(OutputError, match=r"another run \(process \d+\) is writing it"):
+            with output_lock(output):
+                pass
+    assert not lock_path(output).exists()  # removed when the run ends
+    with output_lock(output):  # and free again
+        pass
+
+
+def test_the_lock_holds_across_processes(tmp_path):
+    output = tmp_path / "tags.jsonl"
+    code = f"from classifier.io.outputs import output_lock\nwith output_lock({str(output)!r}): print('held', flush=True); input()"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OutputError, match=f"process {holder.pid}"):
+            with output_lock(output):
+                pass
+    finally:
+        holder.communicate("\n")
+    with output_lock(output):
+        pass
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["tag", EXAMPLE, "--output", "{out}/tags.jsonl", "--force"],
+        ["tag", EXAMPLE, "--output", "{out}/tags.jsonl", "--resume"],
+        ["train", TRAINING, "--output", "{out}/bundle"],
+        ["pick", EXAMPLE, "--output", "{out}/pick.jsonl"],
+        ["evaluate", TRAINING, "--report", "{out}/report.html"],
+    ],
+    ids=["tag --force", "tag --resume", "train --output", "pick --output", "evaluate --report"],
+)
+def test_every_writing_command_refuses_a_second_writer(tmp_path, command):
+    args = [str(a).replace("{out}", str(tmp_path)) for a in command]
+    target = args[args.index("--output") + 1] if "--output" in args else args[args.index("--report") + 1]
+    with output_lock(target):
+        result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: {target}: another run (process {os.getpid()}) is writing it; wait for it to end or write elsewhere"]
+    assert not os.path.exists(target)
+
+
+def test_two_tag_runs_at_once_give_each_id_once(tmp_path):
+    table = tmp_path / "items.jsonl"
+    rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:300]
+    table.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows), encoding="utf-8")
+    output = tmp_path / "tags.jsonl"
+    command = [sys.executable, "-m", "classifier", "tag", str(table), "--output", str(output), "--force", "--jobs", "1", "--chunk-size", "20"]
+    first, second = (subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2))
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in (first, second)]
+    ids = [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()]
+    assert sorted(ids) == sorted(r["id"] for r in rows)  # each once, whoever won
+    codes = sorted(code for code, _ in results)
+    if codes == [0, 1]:  # they overlapped: the second was refused in one line
+        refused = next(err for code, err in results if code == 1)
+        assert "another run" in refused and "Traceback" not in refused
+
+
+@pytest.mark.parametrize("kind", ["directory", "symlink", "fifo", "device"])
+def test_targets_that_are_not_plain_files_are_refused_before_anything_runs(tmp_path, kind):
+    target = tmp_path / "out.jsonl"
+    if kind == "directory":
+        target.mkdir()
+    elif kind == "symlink":
+        (tmp_path / "real.jsonl").write_text("keep\n")
+        target.symlink_to(tmp_path / "real.jsonl")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target = "/dev/null"
+    with pytest.raises(OutputError):
+        check_file_target(target)
+    result = run("tag", EXAMPLE, "--output", target, "--format", "jsonl", "--force")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and result.stderr.startswith(f"error: {target}: ")
+    if kind == "symlink":
+        assert os.path.islink(target) and (tmp_path / "real.jsonl").read_text() == "keep\n"
+    assert not list(tmp_path.glob(".out.jsonl.*"))
+
+
+def test_dev_stdout_is_never_replaced(tmp_path):
+    link = tmp_path / "stdout"
+    link.symlink_to("/dev/stdout")
+    result = run("tag", EXAMPLE, "--output", link, "--format", "jsonl", "--force")
+    assert result.exit_code == 1 and "is a symlink" in result.stderr
+    assert os.readlink(link) == "/dev/stdout"
+
+
+def test_output_dash_streams_rows_to_stdout(tmp_path):
+    result = run("tag", EXAMPLE, ROOT / "examples" / "plain-text-media.txt", "--output", "-")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["labels"][0] for row in rows] == ["Elections", "Media freedom and development"]
+    assert not (ROOT / "-").exists()
+    result = run("tag", EXAMPLE, "--output", "-", "--format", "csv")
+    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning"
+    assert run("tag", EXAMPLE, "--output", "-", "--resume").exit_code == 2
+
+
+def test_unknown_output_suffix_is_a_usage_error(tmp_path):
+    result = run("tag", EXAMPLE, "--output", tmp_path / "tags.xlsx")
+    assert result.exit_code == 2 and "unknown output suffix .xlsx" in result.stderr
+    assert not (tmp_path / "tags.xlsx").exists()
+    assert run("tag", EXAMPLE, "--output", tmp_path / "tags.xlsx", "--format", "csv").exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+def test_a_failed_write_keeps_whole_rows_and_says_resume_finishes_it(tmp_path, monkeypatch, fmt, error):
+    from classifier.io import tagfiles
+
+    table = tmp_path / "items.jsonl"
+    rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:60]
+    table.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows), encoding="utf-8")
+    output = tmp_path / f"tags.{fmt}"
+    cls = {"jsonl": tagfiles.JsonlTagFile, "csv": tagfiles.CsvTagFile, "parquet": tagfiles.ParquetTagFile}[fmt]
+    real_append = cls.append
+    calls = []
+
+    def failing_append(self, payload, rows, last_id):
+        calls.append(rows)
+        if len(calls) == 3:
+            raise OSError(error, os.strerror(error))
+        return real_append(self, payload, rows, last_id)
+
+    monkeypatch.setattr(cls, "append", failing_append)
+    result = run("tag", table, "--output", output, "--chunk-size", "10", "--jobs", "1")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {output}: cannot write: {os.strerror(error)}; 20 whole rows are kept; make room or fix it, "
+        "then run the same command with --resume to finish"
+    ]
+    monkeypatch.setattr(cls, "append", real_append)
+    result = run("tag", table, "--output", output, "--chunk-size", "10", "--jobs", "1", "--resume")
+    assert result.exit_code == 0, result.stderr
+    assert "(20 already in the output)" in result.stderr
+    assert not (tmp_path / f".tags.{fmt}.parts").exists()
+
+
+def test_a_failed_parquet_run_with_no_rows_leaves_no_parts_folder(tmp_path, monkeypatch):
+    from classifier.io import tagfiles
+
+    def failing_append(self, payload, rows, last_id):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tagfiles.ParquetTagFile, "append", failing_append)
+    result = run("tag", EXAMPLE, "--output", tmp_path / "tags.parquet")
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert not (tmp_path / ".tags.parquet.parts").exists()
+
+
+def test_a_read_only_folder_is_refused_before_tagging(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        result = run("tag", EXAMPLE, "--output", folder / "tags.jsonl")
+        assert result.exit_code == 1 and "cannot write in" in result.stderr
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_lock_in_a_folder_that_does_not_exist_yet_creates_it(tmp_path):
+    target = tmp_path / "new" / "deeper" / "bundle"
+    with output_lock(target):
+        assert lock_path(target).exists()
+    assert not lock_path(target).exists() and target.parent.is_dir()
+
+
+def test_a_chunk_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
+    from classifier.io import tagfiles
+
+    output = tmp_path / "tags.jsonl"
+    target = tagfiles.open_tag_file(output, "jsonl")
+    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": ""}
+    target.append(tagfiles.encode_rows([row, {**row, "id": "b"}], "jsonl"), 2, "b")
+    whole = output.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        if len(data) > 10:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tagfiles.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        target.append(tagfiles.encode_rows([{**row, "id": "c"}, {**row, "id": "d"}], "jsonl"), 2, "d")
+    assert output.read_bytes() == whole and target.done == 2

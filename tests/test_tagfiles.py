@@ -1,0 +1,243 @@
+"""Tag output files: formats, appends, and what `--resume` keeps of a file an interrupted run left."""
+
+import csv
+import json
+
+import pytest
+
+from classifier.io.tagfiles import COLUMNS, encode_rows, format_for, open_tag_file
+from classifier.io.textio import InputError
+
+
+def row(n, labels=("Elections",), error="", warning=""):
+    return {"id": f"doc-{n}", "labels": list(labels), "scores": {"Elections": 0.9, "Youth": 0.1},
+            "error": error, "warning": warning}
+
+
+def written(path, fmt, rows, chunk=2):
+    """A tag file holding `rows`, appended `chunk` at a time as a run does."""
+    tags = open_tag_file(path, fmt)
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        tags.append(encode_rows(part, fmt), len(part), part[-1]["id"])
+    return tags
+
+
+@pytest.mark.parametrize(
+    "path, requested, fmt",
+    [("tags.csv", None, "csv"), ("TAGS.CSV", None, "csv"), ("t.parquet", None, "parquet"), ("t.pq", None, "parquet"),
+     ("t.jsonl", None, "jsonl"), ("t.ndjson", None, "jsonl"), ("-", None, "jsonl"), ("t.txt", "jsonl", "jsonl"),
+     ("t.csv", "jsonl", "jsonl"), ("t.jsonl", "parquet", "parquet")],
+)
+def test_format_for(path, requested, fmt):
+    assert format_for(path, requested) == fmt
+
+
+@pytest.mark.parametrize("path", ["t.txt", "t", "tags.xlsx"])
+def test_an_unknown_output_suffix_without_a_format_is_a_usage_error(path):
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown output suffix"):
+        format_for(path)
+
+
+def test_jsonl_and_csv_rows_as_written():
+    rows = [row(1, labels=("Elections", "Youth"), warning="text cut"), row(2, labels=(), error="empty file")]
+    rows[0]["id"] = "Genève"
+    assert encode_rows(rows, "jsonl").splitlines() == [json.dumps(r, ensure_ascii=False) for r in rows]
+    assert encode_rows(rows, "csv") == (
+        'Genève,Elections;Youth,"{""Elections"": 0.9, ""Youth"": 0.1}",,text cut\r\n'
+        'doc-2,,"{""Elections"": 0.9, ""Youth"": 0.1}",empty file,\r\n'
+    )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_new_file_holds_the_header_and_then_whole_chunks(tmp_path, fmt):
+    path = tmp_path / f"tags.{fmt}"
+    tags = open_tag_file(path, fmt)
+    assert path.read_bytes() == (b"id,labels,scores,error,warning\r\n" if fmt == "csv" else b"")
+    assert (tags.done, tags.last_id) == (0, None)
+    tags = written(path, fmt, [row(n) for n in range(5)])
+    assert (tags.done, tags.last_id) == (5, "doc-4")
+    header = "id,labels,scores,error,warning\r\n" if fmt == "csv" else ""
+    assert path.read_bytes() == (header + encode_rows([row(n) for n in range(5)], fmt)).encode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_without_resume_an_existing_file_starts_again(tmp_path, fmt):
+    path = tmp_path / f"tags.{fmt}"
+    written(path, fmt, [row(n) for n in range(3)])
+    tags = open_tag_file(path, fmt)
+    assert tags.done == 0 and len(path.read_bytes()) == (len(",".join(COLUMNS)) + 2 if fmt == "csv" else 0)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_of_a_missing_file_starts_it(tmp_path, fmt):
+    tags = open_tag_file(tmp_path / "new" / f"tags.{fmt}", fmt, resume=True)
+    assert tags.done == 0 and (tmp_path / "new" / f"tags.{fmt}").exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_resume_counts_the_whole_rows(tmp_path, fmt):
+    path = tmp_path / f"tags.{fmt}"
+    written(path, fmt, [row(n) for n in range(5)])
+    size = path.stat().st_size
+    tags = open_tag_file(path, fmt, resume=True)
+    assert (tags.done, tags.last_id) == (5, "doc-4") and path.stat().st_size == size
+    tags.append(encode_rows([row(5)], fmt), 1, "doc-5")
+    assert open_tag_file(path, fmt, resume=True).done == 6
+
+
+def resumed(path, fmt, data: bytes):
+    path.write_bytes(data)
+    tags = open_tag_file(path, fmt, resume=True)
+    return tags.done, tags.last_id, path.read_bytes()
+
+
+JSONL_GOOD = encode_rows([row(1), row(2)], "jsonl").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b'{"id": "doc-3"}',  # torn at a point where it happens to be valid JSON: no line end, so torn
+        b'{"id": "doc-3", "labe',
+        b'{"id": "doc-3", "labels": ["Elections"], "scores": {"Elections": 0.9',
+    ],
+)
+def test_jsonl_resume_cuts_a_torn_last_row(tmp_path, tail):
+    path = tmp_path / "tags.jsonl"
+    done, last_id, data = resumed(path, "jsonl", JSONL_GOOD + tail)
+    assert (done, last_id, data) == (2, "doc-2", JSONL_GOOD)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"[1, 2]\n",  # JSON, but not a row
+        b'{"labels": []}\n',  # an object without an id
+        b'{"id": "\xff"}\n',  # not UTF-8
+        b"not json\n",
+    ],
+)
+def test_jsonl_resume_refuses_a_whole_row_that_is_not_a_tag_row_and_changes_nothing(tmp_path, tail):
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.jsonl"
+    later = encode_rows([row(9)], "jsonl").encode("utf-8")
+    path.write_bytes(JSONL_GOOD + tail + later)
+    with pytest.raises(ResumeError, match="is not a tag row; nothing was changed"):
+        open_tag_file(path, "jsonl", resume=True)
+    assert path.read_bytes() == JSONL_GOOD + tail + later
+
+
+def test_jsonl_resume_of_an_empty_file(tmp_path):
+    assert resumed(tmp_path / "tags.jsonl", "jsonl", b"") == (0, None, b"")
+
+
+CSV_HEADER = b"id,labels,scores,error,warning\r\n"
+CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        encode_rows([row(3)], "csv").encode("utf-8")[:-2],  # the last row without its line end
+        encode_rows([row(3)], "csv").encode("utf-8")[:-1],  # half of its line end
+        encode_rows([row(3)], "csv").encode("utf-8")[:25],  # cut inside the quoted scores
+        b'doc-3,Elections,"{""Elections"": 0.9',  # an open quote to the end of the file
+    ],
+)
+def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):
+    done, last_id, data = resumed(tmp_path / "tags.csv", "csv", CSV_GOOD + tail)
+    assert (done, last_id, data) == (2, "doc-2", CSV_GOOD)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"doc-3,Elections\r\n",  # too few cells
+        b'doc-3,Elections,not scores,,\r\n',  # scores that are not an object
+        b'doc-3,Elections,"[0.9]",,\r\n',
+    ],
+)
+def test_csv_resume_refuses_a_whole_row_that_is_not_a_tag_row_and_changes_nothing(tmp_path, tail):
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.csv"
+    path.write_bytes(CSV_GOOD + tail)
+    with pytest.raises(ResumeError, match="is not a tag row; nothing was changed"):
+        open_tag_file(path, "csv", resume=True)
+    assert path.read_bytes() == CSV_GOOD + tail
+
+
+def test_csv_resume_keeps_rows_with_quotes_commas_and_line_breaks(tmp_path):
+    rows = [row(1, error='bad "quote", and\na line break'), {**row(2), "id": "Genève, Prishtinë"}]
+    data = CSV_HEADER + encode_rows(rows, "csv").encode("utf-8")
+    assert resumed(tmp_path / "tags.csv", "csv", data) == (2, "Genève, Prishtinë", data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",  # nothing: not even the header
+        b"id,title,text\r\ndoc-1,A title,Some text\r\n",  # an input table, not tag output
+        b"id,labels,scores,error\r\n",  # an older or foreign header
+        b'"id,labels\r\n',
+        b"\xff\xfe\x00",
+    ],
+)
+def test_csv_resume_refuses_a_file_that_is_not_tag_output(tmp_path, data):
+    path = tmp_path / "tags.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as error:
+        open_tag_file(path, "csv", resume=True)
+    assert str(error.value) == (
+        f"{path}: not a tag output (its first row is not id,labels,scores,error,warning); cannot resume it"
+    )
+    assert path.read_bytes() == data  # left as it was
+
+
+def test_parquet_parts_resume_and_join(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "tags.parquet"
+    tags = written(path, "parquet", [row(n) for n in range(5)])
+    parts = tmp_path / ".tags.parquet.parts"
+    assert sorted(p.name for p in parts.iterdir()) == ["part-000000.parquet", "part-000001.parquet", "part-000002.parquet"]
+    assert not path.exists()
+    again = open_tag_file(path, "parquet", resume=True)
+    assert (again.done, again.last_id) == (5, "doc-4")
+    again.close()
+    assert not parts.exists()
+    assert pq.read_table(path).column("id").to_pylist() == [f"doc-{n}" for n in range(5)]
+    # A finished file resumed becomes the first part again, and more rows can follow it.
+    finished = open_tag_file(path, "parquet", resume=True)
+    assert (finished.done, finished.last_id) == (5, "doc-4") and not path.exists()
+    finished.append(encode_rows([row(5)], "parquet"), 1, "doc-5")
+    finished.close()
+    table = pq.read_table(path)
+    assert table.column("id").to_pylist() == [f"doc-{n}" for n in range(6)]
+    assert table.slice(0, 1).to_pylist()[0]["scores"] == [("Elections", pytest.approx(0.9)), ("Youth", pytest.approx(0.1))]
+    assert tags.done == 5
+
+
+def test_parquet_without_resume_starts_again_and_an_unreadable_part_is_named(tmp_path):
+    path = tmp_path / "tags.parquet"
+    written(path, "parquet", [row(n) for n in range(3)])
+    fresh = open_tag_file(path, "parquet")
+    assert fresh.done == 0 and list((tmp_path / ".tags.parquet.parts").iterdir()) == []
+    (tmp_path / ".tags.parquet.parts" / "part-000000.parquet").write_bytes(b"PAR1 torn")
+    with pytest.raises(InputError, match="part-000000.parquet: unreadable part of an interrupted run .*delete it to resume"):
+        open_tag_file(path, "parquet", resume=True)
+
+
+def test_csv_rows_read_back_as_written(tmp_path):
+    path = tmp_path / "tags.csv"
+    rows = [row(1, labels=("Elections", "Youth")), row(2, labels=(), error="no text")]
+    written(path, "csv", rows)
+    with open(path, newline="", encoding="utf-8") as handle:
+        read = list(csv.DictReader(handle))
+    assert [r["labels"] for r in read] == ["Elections;Youth", ""]
+    assert json.loads(read[0]["scores"]) == rows[0]["scores"] and read[1]["error"] == "no text"
+    assert list(read[0]) == list(COLUMNS)
