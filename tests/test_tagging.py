@@ -344,3 +344,19 @@ def test_resume_never_changes_a_file_it_cannot_prove(model, tmp_path_factory, co
         assert with_record
         rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
         assert [row["id"] for row in rows] == ["a"]
+
+
+def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_work(model, corpus, tmp_path, monkeypatch):
+    from classifier.corpus.documents import read_documents
+    from classifier.io.formats import MissingExtraError
+
+    parquet_input = tmp_path / "in.parquet"
+    parquet_input.write_bytes(b"PAR1 not really")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the parquet extra were not installed
+    with pytest.raises(MissingExtraError, match=r"out.parquet: Parquet needs pyarrow: pip install 'osce-topic-classifier\[parquet\]'"):
+        tag(model, corpus, tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+    (doc,) = read_documents([parquet_input])
+    assert doc.error == f"{parquet_input}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
+    tag(model, corpus, tmp_path / "out.jsonl")
+    assert (tmp_path / "out.jsonl").stat().st_size > 0

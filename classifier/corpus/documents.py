@@ -16,7 +16,7 @@ from pathlib import Path
 from classifier.corpus.release import Release, parse_release
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_encoding, read_csv_records
-from classifier.io.formats import table_format
+from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
 from classifier.io.jsonl import JsonInt, read_json_lines
 from classifier.io.textio import (
     MAX_TEXT_ENV, NOT_REGULAR, InputError, decode_head, max_text_chars, one_line, open_regular, read_text_head,
@@ -436,6 +436,10 @@ def _check_columns(path: Path, names: list[str], columns: Columns) -> None:
 
 
 def _parquet_rows(path: Path, columns: Columns, limit: int) -> TableRows:
+    try:
+        require_pyarrow(str(path))
+    except MissingExtraError as exc:
+        raise InputError(str(exc)) from None
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq

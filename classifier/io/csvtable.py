@@ -115,140 +115,176 @@ def _records(
     handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str = "utf-8"
 ) -> Iterator[_Raw]:
     """Records from byte `offset`, character `index` of the piece there; with `skip_line`, from the next line."""
-    handle.seek(offset)
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    piece_offset = next_offset = offset
-    text = ""
-    pos = 0
-    first_piece = True
-    cells: list[str] = []
-    kept: list[str] = []
-    room = max_chars
-    row_room = row_budget(max_chars)
-    overflow = False
-    record = (line, offset, index)  # line, piece offset and index of the current record's first character
-    lines = 1
-    truncated = quote_then_text = False
-    state = "skip" if skip_line else "record"
+    return _Scanner(handle, offset, index, line, skip_line, max_chars, encoding).records()
 
-    def add(run: str) -> None:
-        nonlocal room, row_room, truncated
-        space = min(room, row_room)
-        if space > 0:
-            kept.append(run[:space])
-            row_room -= min(len(run), space)
-        if len(run) > space:
-            truncated = True
-        room -= len(run)
 
-    def end_cell() -> None:
-        nonlocal room, overflow
-        if len(cells) < MAX_CELLS:
-            cells.append("".join(kept))
-        else:
-            overflow = True
-        kept.clear()
-        room = max_chars
+class _Scanner:
+    """A CSV reader as a state machine over pieces of text read a line (at most CHUNK_BYTES) at a time.
 
-    def new_record() -> None:
-        nonlocal cells, lines, truncated, quote_then_text, state, row_room, overflow
-        cells, lines, truncated, quote_then_text, state = [], 1, False, False, "record"
-        row_room, overflow = row_budget(max_chars), False
+    States: "skip" (to the next line), "record" (between records), "cell" (at a cell's first character),
+    "unquoted", "quoted" and "closing" (just after a quote inside a quoted cell). Each state's method
+    consumes a run of text at `pos` and returns a finished record, if that run ended one.
+    """
 
-    while True:
-        if pos >= len(text):
-            data = handle.readline(CHUNK_BYTES)
+    def __init__(self, handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str):
+        handle.seek(offset)
+        self.handle, self.max_chars = handle, max_chars
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self.piece_offset = self.next_offset = offset
+        self.index, self.first_piece = index, True
+        self.text, self.pos, self.line = "", 0, line
+        self.record = (line, offset, index)  # line, piece offset and index of the current record's first character
+        self.kept: list[str] = []
+        self._new_record()
+        self.state = "skip" if skip_line else "record"
+
+    def records(self) -> Iterator[_Raw]:
+        steps = {
+            "skip": self._skip, "record": self._between_records, "cell": self._cell_start,
+            "unquoted": self._unquoted, "quoted": self._quoted, "closing": self._closing,
+        }
+        while self._fill():
+            finished = steps[self.state]()
+            if finished is not None:
+                yield finished
+        if self.state in ("cell", "unquoted", "closing", "quoted"):
+            self._end_cell()
+            yield self._raw(unclosed=self.state == "quoted")
+
+    def _fill(self) -> bool:
+        """Make sure there is text at `pos`: read the next piece when this one is used up; False at the end."""
+        while self.pos >= len(self.text):
+            data = self.handle.readline(CHUNK_BYTES)
             if not data:
-                break
-            ended_in_cr = text.endswith("\r")
-            piece_offset, next_offset = next_offset, next_offset + len(data)
-            text = decoder.decode(data)
-            pos = 0
-            if first_piece:
-                pos, first_piece = index, False
-                if piece_offset == 0 and text.startswith("\ufeff"):
-                    text = text[1:]
-            elif ended_in_cr and text.startswith("\n") and state in ("record", "skip"):
-                pos = 1  # the second half of a \r\n split between two reads
-            continue
-        if state == "skip":
-            match = _LINE_BREAK.search(text, pos)
-            if match is None:
-                pos = len(text)
-                continue
-            pos = match.end()
-            line += 1
-            state = "record"
-        elif state == "record":
-            if text[pos] in "\r\n":
-                pos += 2 if text.startswith("\r\n", pos) else 1
-                line += 1
-                continue
-            record = (line, piece_offset, pos)
-            state = "cell"
-        elif state == "cell" and overflow and text[pos] != '"':
-            # Too many cells already: jump over the rest of the unquoted ones in one match.
-            end = _SKIP_UNQUOTED.match(text, pos).end()
-            if end < len(text) and text[end] == '"' and text[end - 1:end] != ",":
-                end += 1  # a quote inside an unquoted cell is text
-                pos = end
-                continue
-            pos = end
-            if pos < len(text) and text[pos] in "\r\n":
-                pos += 2 if text.startswith("\r\n", pos) else 1
-                yield _Raw(*record, cells, truncated, lines, quote_then_text, False, True)
-                line += lines
-                new_record()
-        elif state == "cell":
-            if text[pos] == '"':
-                pos += 1
-                state = "quoted"
-            else:
-                state = "unquoted"
-        elif state == "unquoted":
-            match = _UNQUOTED_END.search(text, pos)
-            end = match.start() if match else len(text)
-            add(text[pos:end])
-            pos = end
-            if match:
-                end_cell()
-                if text[end] == ",":
-                    pos += 1
-                    state = "cell"
-                else:
-                    pos += 2 if text.startswith("\r\n", end) else 1
-                    yield _Raw(*record, cells, truncated, lines, quote_then_text, False, overflow)
-                    line += lines
-                    new_record()
-        elif state == "quoted":
-            end = text.find('"', pos)
-            end = len(text) if end < 0 else end
-            run = text[pos:end]
-            add(run)
-            lines += len(_LINE_BREAK.findall(run))
-            pos = end
-            if end < len(text):
-                pos += 1
-                state = "closing"
-        elif state == "closing":  # after a quote inside a quoted cell: an escaped quote, or the cell's end
-            char = text[pos]
-            if char == '"':
-                add('"')
-                pos += 1
-                state = "quoted"
-            elif char == ",":
-                end_cell()
-                pos += 1
-                state = "cell"
-            elif char in "\r\n":
-                end_cell()
-                pos += 2 if text.startswith("\r\n", pos) else 1
-                yield _Raw(*record, cells, truncated, lines, quote_then_text, False, overflow)
-                line += lines
-                new_record()
-            else:
-                quote_then_text = True
-                state = "unquoted"
-    if state in ("cell", "unquoted", "closing", "quoted"):
-        end_cell()
-        yield _Raw(*record, cells, truncated, lines, quote_then_text, state == "quoted", overflow)
+                return False
+            ended_in_cr = self.text.endswith("\r")
+            self.piece_offset, self.next_offset = self.next_offset, self.next_offset + len(data)
+            self.text, self.pos = self.decoder.decode(data), 0
+            if self.first_piece:
+                self.pos, self.first_piece = self.index, False
+                if self.piece_offset == 0 and self.text.startswith("\ufeff"):
+                    self.text = self.text[1:]
+            elif ended_in_cr and self.text.startswith("\n") and self.state in ("record", "skip"):
+                self.pos = 1  # the second half of a \r\n split between two reads
+        return True
+
+    # --- the cells of the record being read ---
+
+    def _new_record(self) -> None:
+        self.cells: list[str] = []
+        self.lines, self.truncated, self.quote_then_text, self.overflow = 1, False, False, False
+        self.room, self.row_room = self.max_chars, row_budget(self.max_chars)
+        self.state = "record"
+
+    def _add(self, run: str) -> None:
+        space = min(self.room, self.row_room)
+        if space > 0:
+            self.kept.append(run[:space])
+            self.row_room -= min(len(run), space)
+        if len(run) > space:
+            self.truncated = True
+        self.room -= len(run)
+
+    def _end_cell(self) -> None:
+        if len(self.cells) < MAX_CELLS:
+            self.cells.append("".join(self.kept))
+        else:
+            self.overflow = True
+        self.kept.clear()
+        self.room = self.max_chars
+
+    def _raw(self, unclosed: bool = False) -> _Raw:
+        return _Raw(*self.record, self.cells, self.truncated, self.lines, self.quote_then_text, unclosed, self.overflow)
+
+    def _end_record(self) -> _Raw:
+        """The record that a line break at `pos` ends; reading goes on after the line break."""
+        self.pos += 2 if self.text.startswith("\r\n", self.pos) else 1
+        finished = self._raw()
+        self.line += self.lines
+        self._new_record()
+        return finished
+
+    # --- one method per state ---
+
+    def _skip(self) -> None:
+        match = _LINE_BREAK.search(self.text, self.pos)
+        if match is None:
+            self.pos = len(self.text)
+            return
+        self.pos = match.end()
+        self.line += 1
+        self.state = "record"
+
+    def _between_records(self) -> None:
+        if self.text[self.pos] in "\r\n":  # a blank line
+            self.pos += 2 if self.text.startswith("\r\n", self.pos) else 1
+            self.line += 1
+            return
+        self.record = (self.line, self.piece_offset, self.pos)
+        self.state = "cell"
+
+    def _cell_start(self) -> _Raw | None:
+        if self.overflow and self.text[self.pos] != '"':
+            return self._skip_overflowing_cells()
+        if self.text[self.pos] == '"':
+            self.pos += 1
+            self.state = "quoted"
+        else:
+            self.state = "unquoted"
+        return None
+
+    def _skip_overflowing_cells(self) -> _Raw | None:
+        """Too many cells already: jump over the rest of the unquoted ones in one match."""
+        text = self.text
+        end = _SKIP_UNQUOTED.match(text, self.pos).end()
+        if end < len(text) and text[end] == '"' and text[end - 1:end] != ",":
+            self.pos = end + 1  # a quote inside an unquoted cell is text
+            return None
+        self.pos = end
+        if self.pos < len(text) and text[self.pos] in "\r\n":
+            return self._end_record()
+        return None
+
+    def _unquoted(self) -> _Raw | None:
+        match = _UNQUOTED_END.search(self.text, self.pos)
+        end = match.start() if match else len(self.text)
+        self._add(self.text[self.pos:end])
+        self.pos = end
+        if not match:
+            return None
+        self._end_cell()
+        if self.text[end] == ",":
+            self.pos += 1
+            self.state = "cell"
+            return None
+        return self._end_record()
+
+    def _quoted(self) -> None:
+        end = self.text.find('"', self.pos)
+        end = len(self.text) if end < 0 else end
+        run = self.text[self.pos:end]
+        self._add(run)
+        self.lines += len(_LINE_BREAK.findall(run))
+        self.pos = end
+        if end < len(self.text):
+            self.pos += 1
+            self.state = "closing"
+
+    def _closing(self) -> _Raw | None:
+        """After a quote inside a quoted cell: an escaped quote, or the cell's end."""
+        char = self.text[self.pos]
+        if char == '"':
+            self._add('"')
+            self.pos += 1
+            self.state = "quoted"
+        elif char == ",":
+            self._end_cell()
+            self.pos += 1
+            self.state = "cell"
+        elif char in "\r\n":
+            self._end_cell()
+            return self._end_record()
+        else:
+            self.quote_then_text = True
+            self.state = "unquoted"
+        return None

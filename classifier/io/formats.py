@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from classifier.errors import ClassifierError
+
+class MissingExtraError(ClassifierError):
+    """A format or command needs a package of an extra that is not installed."""
+
+
 TABLE_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def require_pyarrow(what: str) -> None:
+    """MissingExtraError (one line saying what to install) unless pyarrow, which only Parquet needs, is installed."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise MissingExtraError(f"{what}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'") from None
 
 
 def table_format(path: str | Path) -> str | None:

@@ -16,6 +16,7 @@ from classifier.corpus.documents import (
     DEFAULT_GLOB, Columns, Record, check_named_columns, find_input, read_records, to_document,
 )
 from classifier.errors import OutputExistsError, UsageError
+from classifier.io.formats import require_pyarrow
 from classifier.io.outputs import check_file_target, output_lock, write_error
 from classifier.io.tagfiles import (
     STDOUT, check_resumable, encode_rows, escape_surrogates, format_for, open_tag_file, run_record, write_run_record,
@@ -122,6 +123,8 @@ def tag(
     """
     jobs = jobs or default_jobs()
     fmt = format_for(output, format)
+    if fmt == "parquet":
+        require_pyarrow(str(output))  # before any tagging, not at the first chunk
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
         if resume:
