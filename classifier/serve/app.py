@@ -6,8 +6,8 @@ as a 500 with a traceback.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
@@ -17,18 +17,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
-from classifier.serve.bodies import ApiError, BodyLimit, int_field, problem, read_form, read_json, read_text, score_field
+from classifier.serve.bodies import (
+    MAX_BATCH_DOCUMENTS, ApiError, BodyLimit, batch_documents, int_field, learned_row, problem, read_form, read_json,
+    read_text, score_field,
+)
 from classifier.errors import ClassifierError, UsageError
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
-from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, resolve_labels
+from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue
 from classifier.taxonomy.fields import Taxonomy
 
 # Request bodies above this many bytes are refused with 413 before they are read whole. 32 MiB holds
 # a batch of 32 long reports, or one text at the default CLASSIFIER_MAX_TEXT of 2,000,000 characters
 # even when every character is percent-encoded in a form.
 MAX_BODY_BYTES = 32 * 2**20
-# Annif's own limit for suggest-batch (its OpenAPI spec: maxItems 32).
-MAX_BATCH_DOCUMENTS = 32
 DEFAULT_LIMIT = 10
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js": "text/javascript"}
@@ -77,6 +78,35 @@ def _body(content: dict, required: bool = True) -> dict:
     return {"requestBody": {"required": required, "content": content}}
 
 
+@dataclass
+class Service:
+    """What the routes answer from: the loaded projects, the taxonomy, the queue and labels file if any."""
+
+    projects: dict[str, Project]
+    taxonomy: Taxonomy
+    queue: ReviewQueue | None
+    labels: LabelsFile | None
+    max_text: int
+
+    def project(self, project_id: str) -> Project:
+        check_project_id(project_id)
+        if project_id not in self.projects:
+            raise ProjectError(f"project '{project_id}' not found (known: {', '.join(self.projects)})", 404)
+        return self.projects[project_id]
+
+    def checked_text(self, text, where: str = "text") -> str:
+        if not isinstance(text, str):
+            raise ApiError(400, f"'{where}' must be a string")
+        if len(text) > self.max_text:
+            raise ApiError(413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}")
+        return text.replace("\x00", "")
+
+    def review_queue(self) -> ReviewQueue:
+        if self.queue is None:
+            raise ApiError(404, "no review queue: start the server with --queue FILE --labels FILE")
+        return self.queue
+
+
 def create_app(
     projects: dict[str, Project],
     taxonomy: Taxonomy,
@@ -88,7 +118,6 @@ def create_app(
     """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue."""
     from classifier.io.textio import max_text_chars
 
-    max_text = max_text or max_text_chars()
     app = FastAPI(
         title="classifier",
         version=__version__,
@@ -100,7 +129,17 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
+    service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
+    _add_error_handlers(app)
+    _add_annif_routes(app, service)
+    _add_our_routes(app, service)
+    _add_queue_routes(app, service)
+    _add_page_routes(app)
+    app.openapi = lambda: _openapi_with_our_errors(app)
+    return app
 
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
         return problem(exc.status_code, str(exc.detail))
@@ -123,20 +162,9 @@ def create_app(
         log.exception("error while answering %s %s", request.method, request.url.path)
         return problem(500, "internal error while answering this request; the server log has the details")
 
-    def project(project_id: str) -> Project:
-        check_project_id(project_id)
-        if project_id not in projects:
-            raise ProjectError(f"project '{project_id}' not found (known: {', '.join(projects)})", 404)
-        return projects[project_id]
 
-    def checked_text(text, where: str = "text") -> str:
-        if not isinstance(text, str):
-            raise ApiError(400, f"'{where}' must be a string")
-        if len(text) > max_text:
-            raise ApiError(413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {max_text:,}")
-        return text.replace("\x00", "")
-
-    # ---- Annif's REST API v1 ----
+def _add_annif_routes(app: FastAPI, service: Service) -> None:
+    """Annif's REST API v1: the same paths, parameters and JSON."""
 
     @app.get("/v1/", tags=["Annif API"], summary="API information")
     def api_info():
@@ -144,24 +172,24 @@ def create_app(
 
     @app.get("/v1/vocabs", tags=["Annif API"], summary="the subject vocabulary: the taxonomy's fields")
     def vocabs():
-        return {"vocabs": [vocabulary_info(taxonomy)]}
+        return {"vocabs": [vocabulary_info(service.taxonomy)]}
 
     @app.get("/v1/projects", tags=["Annif API"], summary="the loaded models, one project each")
     def list_projects():
-        return {"projects": [p.info() for p in projects.values()]}
+        return {"projects": [p.info() for p in service.projects.values()]}
 
     @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project")
     def show_project(project_id: str):
-        return project(project_id).info()
+        return service.project(project_id).info()
 
     @app.post("/v1/projects/{project_id}/suggest", tags=["Annif API"], summary="fields for one text",
               openapi_extra=_body(_FORM))
     async def suggest(project_id: str, request: Request):
-        chosen = project(project_id)
+        chosen = service.project(project_id)
         form = await read_form(request)
         if "text" not in form:
             raise ApiError(400, "missing form field 'text'")
-        text = checked_text(form["text"])
+        text = service.checked_text(form["text"])
         limit = int_field(form.get("limit"), "limit", DEFAULT_LIMIT)
         threshold = score_field(form.get("threshold"), "threshold")
         if not text.strip():
@@ -178,22 +206,8 @@ def create_app(
         threshold: float = Query(0.0, ge=0.0, le=1.0),
         language: str | None = Query(None, max_length=20),
     ):
-        chosen = project(project_id)
-        body = await read_json(request)
-        documents = body.get("documents") if isinstance(body, dict) else None
-        if not isinstance(documents, list):
-            raise ApiError(400, "expected a JSON object with a 'documents' list")
-        if len(documents) > MAX_BATCH_DOCUMENTS:
-            raise ApiError(400, f"{len(documents)} documents: a batch holds at most {MAX_BATCH_DOCUMENTS}")
-        texts, ids = [], []
-        for i, doc in enumerate(documents):
-            if not isinstance(doc, dict) or "text" not in doc:
-                raise ApiError(400, f"documents[{i}]: expected an object with a 'text'")
-            texts.append(checked_text(doc["text"], f"documents[{i}].text"))
-            doc_id = doc.get("document_id")
-            if doc_id is not None and not isinstance(doc_id, str):
-                raise ApiError(400, f"documents[{i}].document_id must be a string")
-            ids.append(doc_id)
+        chosen = service.project(project_id)
+        texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = await run_in_threadpool(chosen.suggest_batch, [texts[i] for i in live], limit, threshold) if live else []
         results = [[] for _ in texts]
@@ -205,36 +219,38 @@ def create_app(
               summary="append documents with their known fields to the labels file (--labels)",
               openapi_extra=_body(_LEARN))
     async def learn(project_id: str, request: Request):
-        project(project_id)
-        if labels is None:
+        service.project(project_id)
+        if service.labels is None:
             raise ApiError(403, "learning is off: start the server with --labels FILE to collect labelled documents")
         body = await read_json(request)
         if not isinstance(body, list):
             raise ApiError(400, "expected a JSON array of documents, each with 'text' and 'subjects'")
-        rows = [_learned_row(doc, i, checked_text, taxonomy) for i, doc in enumerate(body)]
+        rows = [learned_row(doc, i, service.checked_text, service.taxonomy) for i, doc in enumerate(body)]
         if rows:
-            await run_in_threadpool(labels.append, rows)
+            await run_in_threadpool(service.labels.append, rows)
         return Response(status_code=204)
 
-    # ---- our additions ----
+
+def _add_our_routes(app: FastAPI, service: Service) -> None:
+    """Our additions beside Annif's API: explanations, the taxonomy, model cards, health."""
 
     @app.post("/v1/projects/{project_id}/explain", tags=["classifier"],
               summary="every field's score, the accepted ones, flags, and the terms behind each accepted field",
               openapi_extra=_body(_TEXT))
     async def explain(project_id: str, request: Request):
-        chosen = project(project_id)
-        text = checked_text(await read_text(request, max_text))
+        chosen = service.project(project_id)
+        text = service.checked_text(await read_text(request, service.max_text))
         if not text.strip():
             raise ApiError(400, "the text is empty")
         return await run_in_threadpool(chosen.explain, text)
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")
     def card(project_id: str):
-        return project(project_id).card()
+        return service.project(project_id).card()
 
     @app.get("/v1/taxonomy", tags=["classifier"], summary="the fields by OSCE dimension, with URIs and notations")
     def show_taxonomy():
-        return taxonomy_tree(taxonomy)
+        return taxonomy_tree(service.taxonomy)
 
     @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers")
     def health():
@@ -244,19 +260,22 @@ def create_app(
     def ready():
         return {
             "ready": True,
-            "projects": list(projects),
-            "queue": queue is not None,
-            "labels": str(labels.path) if labels is not None else None,
+            "projects": list(service.projects),
+            "queue": service.queue is not None,
+            "labels": str(service.labels.path) if service.labels is not None else None,
         }
+
+
+def _add_queue_routes(app: FastAPI, service: Service) -> None:
+    """The review queue: the next document with the model's fields, and the editor's decisions."""
 
     @app.get("/v1/queue", tags=["review queue"], summary="progress, per-field counts and the next document to review")
     async def show_queue():
-        if queue is None:
-            raise ApiError(404, "no review queue: start the server with --queue FILE --labels FILE")
+        queue = service.review_queue()
         item = queue.next()
         answer = {"progress": queue.progress(), "next": None}
         if item is not None:
-            first = next(iter(projects.values()))
+            first = next(iter(service.projects.values()))
             explanation = await run_in_threadpool(first.explain, f"{item.title}\n{item.text}" if item.title else item.text)
             answer["next"] = {
                 "id": item.id, "title": item.title, "text": item.text, "origin": item.origin,
@@ -268,8 +287,7 @@ def create_app(
               summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
               openapi_extra=_body(_DECISION))
     async def decide(request: Request):
-        if queue is None:
-            raise ApiError(404, "no review queue: start the server with --queue FILE --labels FILE")
+        queue = service.review_queue()
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
             raise ApiError(400, "expected a JSON object with a string 'id', and 'labels' or \"skip\": true")
@@ -281,25 +299,9 @@ def create_app(
         await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 
-    def openapi_with_our_errors():
-        # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
 
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            for operations in schema["paths"].values():
-                for operation in operations.values():
-                    responses = operation.setdefault("responses", {})
-                    if responses.pop("422", None) is not None or "requestBody" in operation:
-                        responses["400"] = {"description": "Bad Request (application/problem+json)"}
-            schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
-            schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi_with_our_errors
-
-    # ---- the page ----
+def _add_page_routes(app: FastAPI) -> None:
+    """The page, the API docs page and their static files, all shipped in the package."""
 
     @app.get("/", include_in_schema=False)
     def page():
@@ -315,50 +317,26 @@ def create_app(
             raise ApiError(404, "no such file")
         return FileResponse(STATIC / name, media_type=STATIC_FILES[name], headers=_page_headers())
 
-    return app
+
+def _openapi_with_our_errors(app: FastAPI) -> dict:
+    # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if responses.pop("422", None) is not None or "requestBody" in operation:
+                    responses["400"] = {"description": "Bad Request (application/problem+json)"}
+        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _page_headers() -> dict:
     return {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
-
-
-def _learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
-    """One row for the labels file from one of Annif's IndexedDocuments; subjects by our URI or by name."""
-    from classifier.corpus.release import parse_release
-    from classifier.serve.projects import subjects_of
-
-    if not isinstance(doc, dict):
-        raise ApiError(400, f"[{i}]: expected an object with 'text' and 'subjects'")
-    text = checked_text(doc.get("text"), f"[{i}].text")
-    if not text.strip():
-        raise ApiError(400, f"[{i}].text is empty")
-    subjects = doc.get("subjects")
-    if not isinstance(subjects, list):
-        raise ApiError(400, f"[{i}].subjects must be a list of {{uri, label}} objects")
-    by_uri = {s.uri: s.label for s in subjects_of(taxonomy).values()}
-    names = []
-    for j, subject in enumerate(subjects):
-        if not isinstance(subject, dict):
-            raise ApiError(400, f"[{i}].subjects[{j}]: expected an object with 'uri' or 'label'")
-        uri, label = subject.get("uri"), subject.get("label")
-        if isinstance(uri, str) and uri in by_uri:
-            names.append(by_uri[uri])
-        elif isinstance(label, str):
-            names.append(label)
-        else:
-            raise ApiError(400, f"[{i}].subjects[{j}]: unknown subject {str(uri)[:100]!r} (see GET /v1/taxonomy)")
-    try:
-        fields = resolve_labels(names, taxonomy)
-    except DecisionError as exc:
-        raise ApiError(400, f"[{i}]: {exc}") from None
-    release = parse_release(text)
-    return {
-        "id": "learn-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
-        "title": release.title,
-        "text": release.body,
-        "labels": fields,
-        "origin": "learn",
-    }
 
 
 def build_app(

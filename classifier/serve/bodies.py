@@ -7,6 +7,7 @@ to change, in the shape Annif's API uses (RFC 7807 problem details).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from http import HTTPStatus
@@ -16,7 +17,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from classifier.serve.queue import DecisionError, resolve_labels
+from classifier.taxonomy.fields import Taxonomy
+
 MAX_FORM_FIELDS = 100
+# Annif's own limit for suggest-batch (its OpenAPI spec: maxItems 32).
+MAX_BATCH_DOCUMENTS = 32
 
 
 class ApiError(HTTPException):
@@ -154,3 +160,61 @@ def score_field(value: str | None, name: str) -> float:
     if not 0.0 <= number <= 1.0:
         raise ApiError(400, f"'{name}' must be between 0 and 1")
     return number
+
+
+def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
+    """The texts and ids of a suggest-batch body, checked."""
+    documents = body.get("documents") if isinstance(body, dict) else None
+    if not isinstance(documents, list):
+        raise ApiError(400, "expected a JSON object with a 'documents' list")
+    if len(documents) > MAX_BATCH_DOCUMENTS:
+        raise ApiError(400, f"{len(documents)} documents: a batch holds at most {MAX_BATCH_DOCUMENTS}")
+    texts, ids = [], []
+    for i, doc in enumerate(documents):
+        if not isinstance(doc, dict) or "text" not in doc:
+            raise ApiError(400, f"documents[{i}]: expected an object with a 'text'")
+        texts.append(checked_text(doc["text"], f"documents[{i}].text"))
+        doc_id = doc.get("document_id")
+        if doc_id is not None and not isinstance(doc_id, str):
+            raise ApiError(400, f"documents[{i}].document_id must be a string")
+        ids.append(doc_id)
+    return texts, ids
+
+
+def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
+    """One row for the labels file from one of Annif's IndexedDocuments; subjects by our URI or by name."""
+    from classifier.corpus.release import parse_release
+    from classifier.serve.projects import subjects_of
+
+    if not isinstance(doc, dict):
+        raise ApiError(400, f"[{i}]: expected an object with 'text' and 'subjects'")
+    text = checked_text(doc.get("text"), f"[{i}].text")
+    if not text.strip():
+        raise ApiError(400, f"[{i}].text is empty")
+    subjects = doc.get("subjects")
+    if not isinstance(subjects, list):
+        raise ApiError(400, f"[{i}].subjects must be a list of {{uri, label}} objects")
+    by_uri = {s.uri: s.label for s in subjects_of(taxonomy).values()}
+    names = []
+    for j, subject in enumerate(subjects):
+        if not isinstance(subject, dict):
+            raise ApiError(400, f"[{i}].subjects[{j}]: expected an object with 'uri' or 'label'")
+        uri, label = subject.get("uri"), subject.get("label")
+        if isinstance(uri, str) and uri in by_uri:
+            names.append(by_uri[uri])
+        elif isinstance(label, str):
+            names.append(label)
+        else:
+            raise ApiError(400, f"[{i}].subjects[{j}]: unknown subject {str(uri)[:100]!r} (see GET /v1/taxonomy)")
+    try:
+        fields = resolve_labels(names, taxonomy)
+    except DecisionError as exc:
+        raise ApiError(400, f"[{i}]: {exc}") from None
+    release = parse_release(text)
+    return {
+        "id": "learn-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+        "title": release.title,
+        "text": release.body,
+        "labels": fields,
+        "origin": "learn",
+    }
