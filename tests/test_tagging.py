@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -242,54 +241,32 @@ def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
-def feed_and_hold(fifo, text, release):
-    """Write `text` into the named pipe `fifo`, then hold it open until `release` is set: till then, the
-    command reading it can neither see its end nor finish, however long the test takes to interrupt it."""
-    try:
-        with open(fifo, "w", encoding="utf-8") as pipe:
-            pipe.write(text)
-            pipe.flush()
-            release.wait(120)
-    except BrokenPipeError:  # the command stopped reading: it was interrupted
-        pass
-
-
 def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
     """Ctrl-C reaches the whole process group (the command and its workers): one line, exit 130, whole rows."""
     from classifier.corpus.documents import read_records
 
-    # Twelve copies of the table, the first three read from a pipe the test holds open: were the command to
-    # end before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row
-    # written and the test would blame the interruption.
+    # Three copies of the table, then standard input, which the test holds open: were the command to end
+    # before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row
+    # written and the test would blame the interruption. (A FIFO would do the same, but inputs that are
+    # not regular files are refused, never read.)
     table = Path(corpus[0]).read_text(encoding="utf-8")
     big = tmp_path / "big.jsonl"
-    os.mkfifo(big)
+    big.write_text(table * 3, encoding="utf-8")
     output = tmp_path / "tags.jsonl"
-    command = [sys.executable, "-m", "classifier", "tag", str(big), "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    release = threading.Event()
-    feeder = threading.Thread(target=feed_and_hold, args=(big, table * 3, release), daemon=True)
-    feeder.start()
-    try:
-        # Some way in: both workers are past starting up, so none can print an import's traceback.
-        wait_for_output(process, output, 25_000)
-        assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
-        os.killpg(process.pid, signal.SIGINT)
-    finally:
-        release.set()
-        # Unblocks the feeder's open() should the command have ended before opening the pipe.
-        os.close(os.open(big, os.O_RDONLY | os.O_NONBLOCK))
-        feeder.join(10)
+    command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # Some way in: both workers are past starting up, so none can print an import's traceback.
+    wait_for_output(process, output, 25_000)
+    assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
+    os.killpg(process.pid, signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith(f"interrupted: {output} holds whole rows so far")
     partial = read_rows(output, "jsonl")
-    big.unlink()
-    big.write_text(table * 12, encoding="utf-8")
-    expected = [record.id for record in read_records([str(big)])]
+    expected = [record.id for record in read_records([str(big)])] + ["<stdin>"]
     assert 0 < len(partial) < len(expected)
-    subprocess.run([*command, "--resume"], capture_output=True)
+    subprocess.run([*command, "--resume"], input="Observers watched the vote count.", capture_output=True, text=True)
     assert [row["id"] for row in read_rows(output, "jsonl")] == expected
 
 
@@ -338,7 +315,7 @@ def test_resume_refuses_the_output_of_another_run(model, corpus, tmp_path, chang
     other_model = type(model)(model.estimator, {**model.metadata, "payload_sha256": {"model.npz": "0" * 64}}, model.path)
     kwargs = {
         "model": dict(model=other_model),
-        "columns": dict(columns=Columns(text="body")),
+        "columns": dict(columns=Columns(id="title")),
         "format": dict(format="jsonl"),
     }[change]
     with pytest.raises(ResumeError, match=f"cannot resume: it was written by a run with (another|other) {change}"):
