@@ -217,3 +217,56 @@ def taxonomy_yaml_with_alias(name, alias):
     (entry,) = [entry for entry in data["fields"] if entry["name"] == name]
     entry["aliases"] = [*entry.get("aliases", []), alias]
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_evaluate_model_hands_the_report_everything_it_measured(shipped_model, held_out, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+
+    calls = []
+    monkeypatch.setattr(report_module, "require_matplotlib", lambda: calls.append("checked"))
+    monkeypatch.setattr(report_module, "write_report", lambda *args, **kwargs: calls.append((args, kwargs)))
+    plain = evaluate_model(shipped_model, [held_out])
+    assert calls == []  # no report asked: neither checked nor written
+    metrics = evaluate_model(shipped_model, [held_out], report=tmp_path / "r.html")
+    assert metrics == plain
+    checked, ((path, documents, Y, proba, accepted, labels, passed), kwargs) = calls
+    assert checked == "checked" and path == tmp_path / "r.html"
+    assert len(documents) == 60 and Y.shape == proba.shape == accepted.shape == (60, len(shipped_model.labels))
+    assert labels == shipped_model.labels and passed is metrics
+    assert np.array_equal(accepted, shipped_model.estimator.accept(proba))
+    assert kwargs == {"subtitle": f"model {shipped_model.path} on {held_out}"}
+    calls.clear()
+    import copy
+
+    in_memory = copy.copy(shipped_model)
+    in_memory.path = None
+    evaluate_model(in_memory, [held_out, held_out], report=tmp_path / "r.html")
+    assert calls[1][1] == {"subtitle": f"model (in memory) on {held_out}, {held_out}"}
+
+
+def test_evaluate_model_checks_for_the_plotting_library_before_any_work(shipped_model, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+
+    def missing():
+        raise report_module.ReportError("the HTML report needs matplotlib")
+
+    monkeypatch.setattr(report_module, "require_matplotlib", missing)
+    with pytest.raises(report_module.ReportError):
+        evaluate_model(shipped_model, [tmp_path / "does-not-exist.jsonl"], report=tmp_path / "r.html")
+
+
+def test_format_report_exactly():
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "Field B", "C"])
+    assert format_report(metrics) == "\n".join([
+        "documents: 4",
+        "           precision  recall      F1",
+        "micro          0.500   0.400   0.444",
+        "macro          0.500   0.333   0.389",
+        "samples        0.333   0.375   0.292",
+        "P@1 0.667   R@3 1.000   nDCG@3 0.850",
+        "",
+        "field   precision  recall      F1  support",
+        "A           0.500   0.500   0.500        2",
+        "Field B     1.000   0.500   0.667        2",
+        "C           0.000   0.000   0.000        1",
+    ])
