@@ -141,14 +141,16 @@ class FakeModel:
         return proba
 
 
-def gate_case():
+def gate_case(neither=False):
+    """With `neither`, a fifth field E that no model knows and no document has."""
     from classifier.evaluation.comparison import compare
 
-    Y = np.zeros((10, 4), dtype=np.int8)
+    labels = LABELS + ["E"] if neither else LABELS
+    Y = np.zeros((10, len(labels)), dtype=np.int8)
     Y[0:4, 0] = Y[4:8, 1] = Y[8:10, 2] = Y[8:10, 3] = 1
     model_a = FakeModel(["A", "B", "C"], {"A": range(0, 4), "B": range(4, 8), "C": range(8, 10)})
     model_b = FakeModel(["D", "B", "A"], {"A": range(0, 2), "B": range(4, 8), "D": range(8, 10)})
-    return compare(model_a, model_b, list(range(10)), Y, LABELS)
+    return compare(model_a, model_b, list(range(10)), Y, labels)
 
 
 def test_scores_are_put_in_the_comparisons_columns_and_missing_fields_score_zero():
@@ -252,3 +254,62 @@ def test_bootstrap_f1_is_2tp_over_2tp_plus_errors(true_row, a_row, b_row, b_belo
     labels = [f"L{j}" for j in range(len(true_row))]
     comparison = compare_outputs(Y, labels, (a * 0.9, a, labels), (b * 0.9, b, labels))
     assert comparison._share_where_b_is_below(list(range(len(labels)))) == (1.0 if b_below else 0.0)
+
+
+def test_the_comparison_table_exactly():
+    # Every number by hand. Over all fields A misses D (R 10/12), B misses C and half of A (R 8/12);
+    # macro over all fields counts a field a model lacks as 0.
+    table = format_comparison(gate_case(neither=True), min_support=4)
+    assert table == "\n".join([
+        "documents: 10",
+        "                         P a   P b    R a   R b   F1 a  F1 b    dF1 support",
+        "micro                  1.000 1.000  0.833 0.667  0.909 0.800 -0.109        ",
+        "macro                  0.600 0.600  0.600 0.500  0.600 0.533 -0.067        ",
+        "micro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.857 -0.143        ",
+        "macro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.833 -0.167        ",
+        "",
+        "A                      1.000 1.000  1.000 0.500  1.000 0.667 -0.333       4",
+        "B                      1.000 1.000  1.000 1.000  1.000 1.000 +0.000       4",
+        "C                      1.000     -  1.000     -  1.000     -              2  not in B",
+        "D                          - 1.000      - 1.000      - 1.000              2  new in B",
+        "E                          -     -      -     -      -     -              0  in neither",
+    ])
+    # A field with exactly --min-support documents is not small; one below it is.
+    assert "(small support)" not in format_comparison(gate_case(), min_support=4)
+    assert format_comparison(gate_case(), min_support=5).count("(small support)") == 2
+
+
+def test_by_default_the_gate_keeps_only_drops_beyond_noise():
+    # Both drops of the gate case show in 89% of resamples: under the default 95%, not regressions.
+    comparison = gate_case()
+    assert len(comparison.drops(0.02, min_support=4)) == 2
+    assert comparison.regressions(0.02, min_support=4) == []
+    assert len(comparison.regressions(0.02, min_support=4, confidence=0.85)) == 2
+
+
+def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, taxonomy):
+    """The shipped bundle against itself under a taxonomy with one more field (fast: no training)."""
+    from classifier.bundle.storage import load_model
+    from classifier.taxonomy.fields import Taxonomy
+
+    shipped = load_model().path
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
+    wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
+    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in training_records()[-40:]]
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", rows)
+    comparison = compare_models(shipped, shipped, [held_out], taxonomy=wider)
+    assert comparison.labels == wider.labels and comparison.status("Water security") == "neither"
+    assert comparison.a == comparison.b and comparison.a["documents"] == 40
+    assert comparison.a_fields == comparison.b_fields == taxonomy.labels
+    # Columns other than the default ones are read as asked.
+    from classifier.corpus.documents import Columns
+
+    renamed = write_jsonl(tmp_path / "renamed.jsonl", [{"ref": r["id"], "body": r["text"], "labels": r["labels"]} for r in rows])
+    again = compare_models(shipped, shipped, [renamed], taxonomy=wider, columns=Columns(id="ref", text="body"))
+    assert again.a["documents"] == 40
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.page").write_text((ROOT / "tests" / "fixtures" / "page_two_fields.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert compare_models(shipped, shipped, [folder], pattern="*.page").a["documents"] == 1

@@ -322,3 +322,20 @@ def test_to_dict_has_every_key():
         "fields": ["Policing"], "unknown_fields": ["Tourism"], "content_type": "Press release", "body": BODY,
     }
     assert parse_release("Body only.").to_dict()["date"] is None
+
+
+def test_menu_groups_in_page_order_with_their_items():
+    from classifier.corpus.release import menu_groups
+
+    text = "\r\n".join([
+        "-", "Our work", "-", "Fields of work", "- Arms control", "-  Border management ", "- Field operations",
+        "-", "Countries", "- All", "", "- Albania",
+        "Press release", "Title", "- Date: 4 March 2019", "- Not a menu item",
+    ])
+    assert menu_groups(text) == [
+        ("Our work", []),
+        ("Fields of work", ["Arms control", "Border management", "Field operations"]),
+        ("Countries", ["All", "Albania"]),
+    ]
+    assert menu_groups("Plain text\n- a bullet") == []
+    assert menu_groups("-\r- Policing\r-\rFields of work\r- Youth") == [("Fields of work", ["Youth"])]

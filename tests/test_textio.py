@@ -393,3 +393,10 @@ def test_a_read_error_is_one_line_naming_the_file(tmp_path, monkeypatch):
     finally:
         os.chmod(path, 0o644)
     assert str(error.value) == f"{path}: cannot read: Permission denied"
+
+
+def test_read_text_gives_the_decoded_text(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes("Genève – OSCE".encode("cp1252"))
+    assert read_text(path) == "Genève – OSCE"
+    assert read_text_head(path, 3) == ("Gen", True)
