@@ -116,3 +116,23 @@ def test_any_line_gives_an_object_or_an_error_at_any_limit(lines, limit):
     for line in lines_of(data, limit):
         assert (line.value is None) != (line.error is None)
         assert line.error is None or "\n" not in line.error
+
+
+class Recording(io.BytesIO):
+    """A stream that remembers the longest piece one readline handed over."""
+
+    longest = 0
+
+    def readline(self, size=-1):
+        piece = super().readline(size)
+        self.longest = max(self.longest, len(piece))
+        return piece
+
+
+def test_a_long_line_broken_early_is_skipped_in_chunks_and_the_next_line_is_read():
+    data = b'{"a": nope, "text": "' + b"x" * 500_000 + b'"}\n{"id": "next"}\n'
+    stream = Recording(data)
+    first, second = read_json_lines(stream, 100)
+    assert first.number == 1 and first.error.startswith("invalid JSON: expecting a value")
+    assert (second.number, second.value) == (2, {"id": "next"})
+    assert stream.longest <= 65536

@@ -400,3 +400,46 @@ def test_read_text_gives_the_decoded_text(tmp_path):
     path.write_bytes("Genève – OSCE".encode("cp1252"))
     assert read_text(path) == "Genève – OSCE"
     assert read_text_head(path, 3) == ("Gen", True)
+
+
+def test_a_stream_is_read_in_chunks_only_as_far_as_the_limit_needs():
+    page = "Observers followed the count. " * 200_000  # 6 million characters
+    stream = io.BytesIO(page.encode("ascii"))
+    text, cut = decode_head(stream, "big.txt", max_chars=100_000)
+    assert cut and text == page[:100_000]
+    # 8 KiB sniffed, then 64 KiB chunks until past the limit: two chunks.
+    assert stream.tell() == 8192 + 2 * 65536
+
+
+def test_a_text_exactly_one_block_long_still_says_whether_more_follows():
+    data = b"a" * 8192 + b"b"
+    assert decode_head(io.BytesIO(data), "x", max_chars=8192) == ("a" * 8192, True)
+    assert decode_head(io.BytesIO(data[:8192]), "x", max_chars=8192) == ("a" * 8192, False)
+
+
+def test_windows_1252_found_after_the_first_chunk_decodes_the_whole_file():
+    # Valid UTF-8 (plain ASCII) for the first 100,000 bytes, then a Windows-1252 byte: every byte read so
+    # far is decoded again as Windows-1252, not only the last chunk.
+    data = b"a" * 100_000 + "Genève".encode("cp1252") + b" end"
+    assert decode_bytes(data, "x") == "a" * 100_000 + "Genève end"
+
+
+def test_the_latin_1_fallback_is_cut_at_the_limit_too():
+    data = b"\x81" + b"a" * 20_000  # 0x81 is undefined in Windows-1252
+    assert decode_head(io.BytesIO(data), "x", max_chars=10) == ("\x81" + "a" * 9, True)
+    assert decode_head(io.BytesIO(data), "x") == ("\x81" + "a" * 20_000, False)
+
+
+@pytest.mark.parametrize("error, shown", [(OSError(5, "Input/output error"), "Input/output error"), (OSError("device gone"), "device gone")])
+def test_an_error_while_reading_is_one_line_naming_the_file(tmp_path, monkeypatch, error, shown):
+    path = tmp_path / "page.txt"
+    path.write_text("text", encoding="utf-8")
+
+    class Failing(io.BytesIO):
+        def read(self, size=-1):
+            raise error
+
+    monkeypatch.setattr("builtins.open", lambda *args, **kwargs: Failing())
+    with pytest.raises(InputError) as caught:
+        read_text(path)
+    assert str(caught.value) == f"{path}: cannot read: {shown}"
