@@ -270,3 +270,49 @@ def test_format_report_exactly():
         "Field B     1.000   0.500   0.667        2",
         "C           0.000   0.000   0.000        1",
     ])
+
+
+def test_ties_go_to_the_earlier_column_among_as_many_fields_as_the_taxonomy_has():
+    # Fields 9 and 13 tie at the top of 23: the earlier one is first, as with a handful of fields.
+    proba = np.array([[0.8, 0.8, 0.5, 0.3, 0.1, 0.4, 0.4, 0.0, 0.0, 1.0, 0.7, 0.2,
+                       0.4, 1.0, 0.9, 0.8, 0.4, 0.5, 0.7, 0.1, 0.6, 0.3, 0.9]])
+    Y = np.zeros((1, 23), dtype=int)
+    Y[0, 9] = 1
+    assert ranking_metrics(Y, proba)["p@1"] == 1.0
+    Y[0, 9], Y[0, 13] = 0, 1
+    assert ranking_metrics(Y, proba)["p@1"] == 0.0
+    assert ranking_metrics(Y, proba)["ndcg@3"] == round(1 / np.log2(3), 4)
+
+
+def test_ranking_metrics_are_rounded_to_four_places():
+    # One document of three right at rank 1, the others' field at rank 4.
+    Y = np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1]])
+    proba = np.array([[0.9, 0.8, 0.7, 0.1]] * 3)
+    assert ranking_metrics(Y, proba) == {"p@1": 0.3333, "r@3": 0.3333, "ndcg@3": 0.3333}
+
+
+def test_metrics_raise_no_warnings_on_empty_rows_and_fields_never_accepted():
+    import warnings
+
+    Y = np.array([[1, 0, 1], [0, 0, 1], [0, 0, 0]])
+    accepted = np.array([[1, 0, 0], [1, 0, 0], [0, 0, 0]])  # field 2 never accepted, field 1 never true
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metrics = evaluate(Y, accepted * 0.9, accepted, ["A", "B", "C"])
+    # Field C: true twice, never accepted: precision 0/0 counts as 0, not 1. Field B: nothing either way.
+    assert metrics["per_label"]["C"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 2}
+    assert metrics["per_label"]["B"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["macro"] == {"precision": round(0.5 / 3, 4), "recall": round(1 / 3, 4), "f1": round((2 / 3) / 3, 4)}
+
+
+def test_evaluate_model_reads_folders_with_the_pattern_given(shipped_model, tmp_path):
+    from conftest import FIXTURES
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = (FIXTURES / "page_two_fields.txt").read_text(encoding="utf-8")
+    (folder / "one.txt").write_text(page, encoding="utf-8")
+    (folder / "two.page").write_text(page.replace("Dushanbe", "Khujand"), encoding="utf-8")
+    (folder / "three.page").write_text(page.replace("Dushanbe", "Bishkek"), encoding="utf-8")
+    assert evaluate_model(shipped_model, [folder])["documents"] == 1  # *.txt by default
+    assert evaluate_model(shipped_model, [folder], pattern="*.page")["documents"] == 2
