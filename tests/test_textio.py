@@ -443,3 +443,49 @@ def test_an_error_while_reading_is_one_line_naming_the_file(tmp_path, monkeypatc
     with pytest.raises(InputError) as caught:
         read_text(path)
     assert str(caught.value) == f"{path}: cannot read: {shown}"
+
+
+def test_the_sniffed_head_is_exactly_8_kib_even_from_a_pipe_that_trickles():
+    class Trickle(io.RawIOBase):
+        def __init__(self, data):
+            self.data = data
+            self.position = 0
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            piece = self.data[self.position:self.position + min(3, size if size >= 0 else 3)]
+            self.position += len(piece)
+            return piece
+
+    stream = Trickle(b"word " * 10_000)
+    assert decode_head(stream, "pipe", max_chars=10) == ("word word ", True)
+    assert stream.position == 8192
+
+
+def test_settle_restores_one_copy_and_still_clears_the_others(tmp_path):
+    first, second = sorted([dead_pid(), dead_pid()], key=str)
+    for pid in (first, second):
+        (tmp_path / f".bundle.old-{pid}").mkdir()
+        (tmp_path / f".bundle.old-{pid}" / "model.json").write_text(str(pid), encoding="utf-8")
+    settle_directory(tmp_path / "bundle")
+    # The first in name order goes back; the other was replaced by then and is removed.
+    assert listing(tmp_path) == ["bundle"]
+    assert (tmp_path / "bundle" / "model.json").read_text(encoding="utf-8") == str(first)
+
+
+def test_settle_never_fails_because_a_leftover_cannot_be_removed(tmp_path, monkeypatch):
+    (tmp_path / "bundle").mkdir()
+    leftover = tmp_path / f".bundle.{dead_pid()}.abcd.tmp"
+    leftover.mkdir()
+    (leftover / "model.json").write_text("half", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("os.unlink", refuse)
+    monkeypatch.setattr("os.rmdir", refuse)
+    settle_directory(tmp_path / "bundle")  # nothing raised: the save goes on
+    monkeypatch.undo()
+    assert leftover.exists()
