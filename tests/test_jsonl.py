@@ -252,3 +252,24 @@ def test_a_number_late_in_a_long_line_costs_its_digits_only():
     assert read.value == {"text": "x" * 10, "n": "12345", "f": -1500.0}
     (alone,) = lines_of(b"9" * 65_576, 10)  # a number of exactly the budget's digits is a number
     assert alone.error == "expected a JSON object, got number"
+
+
+def test_a_string_cut_just_before_an_escape_is_marked_truncated():
+    (read,) = lines_of(b'{"t": "12345678\\n", "pad": "12345678"}', 8)
+    assert read.value == {"t": "12345678", "pad": "12345678"} and read.truncated
+    (read,) = lines_of(b'{"t": "1234567\\n", "pad": "12345678"}', 8)
+    assert read.value == {"t": "1234567\n", "pad": "12345678"} and not read.truncated
+
+
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (b'{"a": "abc', "invalid JSON: Unterminated string starting at character 7"),  # the file's last line
+        (b"{not json}\n", "invalid JSON: Expecting property name enclosed in double quotes at character 2"),
+        (b'{"a" 1}\n', "invalid JSON: Expecting ':' delimiter at character 6"),
+        (b"[" * 5000 + b"]" * 5000 + b"\n", "invalid JSON: nested too deeply"),
+    ],
+)
+def test_short_line_errors_exactly(line, error):
+    (read,) = lines_of(line, 10**6)
+    assert (read.number, read.value, read.error) == (1, None, error)
