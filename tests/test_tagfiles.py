@@ -241,3 +241,29 @@ def test_csv_rows_read_back_as_written(tmp_path):
     assert [r["labels"] for r in read] == ["Elections;Youth", ""]
     assert json.loads(read[0]["scores"]) == rows[0]["scores"] and read[1]["error"] == "no text"
     assert list(read[0]) == list(COLUMNS)
+
+
+def test_csv_resume_keeps_rows_with_line_ends_inside_cells(tmp_path):
+    # Read back with newline translation, a CRLF or a lone CR inside a cell would change length and the
+    # cut would land inside a row.
+    rows = [row(1, error="line one\r\nline two"), row(2, warning="lone\rcarriage return"), row(3)]
+    data = CSV_HEADER + encode_rows(rows, "csv").encode("utf-8")
+    assert resumed(tmp_path / "tags.csv", "csv", data + b"doc-4,Ele") == (3, "doc-3", data)
+
+
+def test_scores_keep_non_ascii_field_names_as_they_are():
+    scores = {"Genève field": 0.5}
+    assert '"{""Genève field"": 0.5}"' in encode_rows([{**row(1), "scores": scores}], "csv")
+    assert '"Genève field"' in encode_rows([{**row(1), "scores": scores}], "jsonl")
+
+
+def test_parquet_output_has_the_tag_columns_and_remembers_the_last_id(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "deep" / "er" / "tags.parquet"  # folders made as needed
+    tags = written(path, "parquet", [row(n) for n in range(3)])
+    assert (tags.done, tags.last_id) == (3, "doc-2")
+    tags.close()
+    table = pq.read_table(path)
+    assert table.schema.names == list(COLUMNS)
+    assert table.to_pylist()[0]["labels"] == ["Elections"] and table.to_pylist()[0]["warning"] == ""
