@@ -379,6 +379,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
     queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Unlabelled documents to review on the page, in the order `pick` gives (files, directories, globs or tables).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.")] = None,
+    queue_size: Annotated[int, typer.Option("--queue-size", min=1, help="How many documents to order into the queue at start (ordering costs the square of this); the next start orders the next ones.")] = 500,
     taxonomy: TaxonomyOption = None,
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
@@ -389,13 +390,18 @@ def serve(
         if exc.name not in SERVE_EXTRA_MODULES:
             raise
         raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'osce-topic-classifier[serve]'") from None
-    service = build_app(model, queue, labels, taxonomy)
+    service = build_app(model, queue, labels, taxonomy, queue_size)
     state = service.state
+    if state.labels is not None and state.labels.unreadable_lines:
+        typer.echo(f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept but not counted", err=True)
     address = f"[{host}]" if ":" in host else host
     typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
     if state.queue is not None:
+        for message in state.queue.unreadable:
+            typer.echo(f"error: {message}", err=True)
         progress = state.queue.progress()
-        typer.echo(f"review queue: {progress['left']} documents left, {progress['labelled']} labelled; decisions go to {state.labels.path}", err=True)
+        more = f" (and {progress['not_queued']} for a later start)" if progress["not_queued"] else ""
+        typer.echo(f"review queue: {progress['left']} documents{more}; decisions go to {state.labels.path}", err=True)
     run_server(service, host, port)
 
 

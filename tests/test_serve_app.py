@@ -108,6 +108,15 @@ def test_annif_client_learn_appends_rows_that_train_reads(client, server, taxono
                ([taxonomy.labels[j] for j in row.nonzero()[0]] for row in training.Y))
 
 
+def test_the_readme_curl_prints_what_the_server_answers(server):
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Serve\n", 1)[1].split("\n## ", 1)[0]
+    command, printed = section.split("$ curl ", 1)[1].split("```", 1)[0].strip().split("\n", 1)
+    assert "--data-urlencode text@examples/election-observation-kyrgyzstan.txt -d limit=3" in command
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest",
+                           data={"text": KYRGYZSTAN.read_text(encoding="utf-8"), "limit": "3"})
+    assert answer.json() == json.loads(printed)
+
+
 # ---- our additions ----
 
 @needs_seeds
@@ -253,6 +262,19 @@ def test_a_body_over_the_limit_is_refused_before_it_is_sent(server):
     response = connection.getresponse()
     assert response.status == 413 and "request body over" in json.loads(response.read())["detail"]
     connection.close()
+    assert server.get("/v1/health") == {"status": "ok"}
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit(server):
+    from classifier.serve.app import MAX_BODY_BYTES
+
+    def chunks():  # no Content-Length: the body comes chunked, and only its size tells
+        yield b"text="
+        for _ in range(MAX_BODY_BYTES // 2**20 + 2):
+            yield b"a" * 2**20
+
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest", data=chunks(), headers=FORM, timeout=120)
+    assert answer.status_code == 413 and "request body over" in answer.json()["detail"]
     assert server.get("/v1/health") == {"status": "ok"}
 
 

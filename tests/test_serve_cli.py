@@ -31,3 +31,26 @@ def test_a_queue_without_a_labels_file_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--queue", str(queue)])
     assert result.exit_code == 2
     assert "--queue needs --labels FILE" in result.output
+
+
+def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_each(tmp_path, monkeypatch):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import classifier.serve.app
+
+    served = []
+    monkeypatch.setattr(classifier.serve.app, "serve", lambda app, host, port: served.append((host, port)))
+    labels = tmp_path / "labelled.jsonl"
+    labels.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "lab\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["serve", "--queue", str(tmp_path / "missing.jsonl"), "--labels", str(labels)])
+    assert result.exit_code == 0 and served == [("127.0.0.1", 8000)]
+    lines = result.output.splitlines()
+    assert f"error: {tmp_path / 'missing.jsonl'}: no such file or directory" in lines
+    assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
+    assert any(line.startswith("review queue: 0 documents") for line in lines)
+
+
+def test_a_directory_as_the_labels_file_is_refused(tmp_path):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    result = CliRunner().invoke(app, ["serve", "--labels", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {tmp_path}: is a directory; --labels names the JSONL file decisions go to"

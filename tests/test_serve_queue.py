@@ -77,3 +77,23 @@ def test_queue_skips_documents_already_labelled_and_puts_skipped_ones_last(tmp_p
     with pytest.raises(DecisionError) as refused:
         queue.decide("a", ["Elections"])
     assert refused.value.status == 409
+
+
+def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_out(tmp_path, taxonomy):
+    from classifier import load_model
+    from classifier.corpus.documents import read_documents
+    from classifier.workflows.picking import pick
+
+    from serving import queue_rows, write_queue
+
+    model = load_model()
+    inputs = write_queue(tmp_path / "queue.jsonl", queue_rows(40))
+    documents = list(read_documents([inputs]))
+    order = [row["id"] for row in pick(model, documents, n=len(documents)).rows]
+    labels = LabelsFile(tmp_path / "labelled.jsonl")
+    labels.append([{"id": order[0], "title": "t", "text": "x", "labels": ["Elections"]}])
+    queue = ReviewQueue.from_inputs(model, [str(inputs)], labels, taxonomy, size=10)
+    rest = [row["id"] for row in pick(model, [d for d in documents if d.id != order[0]], n=10).rows]
+    assert [item.id for item in queue.items] == rest
+    progress = queue.progress()
+    assert (progress["labelled"], progress["left"], progress["not_queued"]) == (1, 10, 40 - 1 - 10 - queue.near_duplicates)

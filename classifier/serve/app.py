@@ -20,7 +20,7 @@ from classifier import __version__
 from classifier.serve.bodies import ApiError, BodyLimit, int_field, problem, read_form, read_json, read_text, score_field
 from classifier.errors import ClassifierError, UsageError
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
-from classifier.serve.queue import DecisionError, LabelsFile, ReviewQueue, resolve_labels
+from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
 # Request bodies above this many bytes are refused with 413 before they are read whole. 32 MiB holds
@@ -366,6 +366,7 @@ def build_app(
     queue_inputs: list[str] | None = None,
     labels_path: Path | None = None,
     taxonomy_path: Path | None = None,
+    queue_size: int = DEFAULT_QUEUE_SIZE,
 ) -> FastAPI:
     """Load every bundle once, order the queue, and build the service."""
     from classifier.serve.projects import load_projects
@@ -381,7 +382,7 @@ def build_app(
     queue = None
     if queue_inputs:
         first = next(iter(projects.values()))
-        queue = ReviewQueue.from_inputs(first.model, list(queue_inputs), labels, taxonomy)
+        queue = ReviewQueue.from_inputs(first.model, list(queue_inputs), labels, taxonomy, size=queue_size)
     return create_app(projects, taxonomy, queue, labels)
 
 

@@ -146,6 +146,7 @@ function showProgress(progress) {
     el("strong", { id: "labelled-count", text: String(progress.labelled) }), " labelled · ",
     el("strong", { id: "left-count", text: String(progress.left) }), " left",
     progress.skipped ? ` (${progress.skipped} skipped, shown again at the end)` : "",
+    progress.not_queued ? ` · ${progress.not_queued} more after a restart` : "",
     ` · written to ${progress.labels_file}`);
   const tbody = $("counts").querySelector("tbody");
   tbody.replaceChildren();
