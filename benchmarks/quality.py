@@ -172,6 +172,8 @@ def run_peers(group, systems, work: Path, labels, train_texts, Y_train, test_tex
         limit, threshold = result["limit"], result["threshold"]
         out[name] = (scores, accept_top(scores, limit, threshold), result["train_seconds"], result["predict_seconds"],
                      {"limit": limit, "threshold": threshold, **result.get("chosen", {})})
+        if result.get("skipped"):
+            out[name][4]["skipped (diverged)"] = "; ".join(result["skipped"])
     return out
 
 
