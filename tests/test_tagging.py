@@ -344,3 +344,15 @@ def test_resume_never_changes_a_file_it_cannot_prove(model, tmp_path_factory, co
         assert with_record
         rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
         assert [row["id"] for row in rows] == ["a"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
+    examples = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "out_of_scope.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:2]
+    table = tmp_path / "mixed.jsonl"
+    table.write_text("".join(json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in examples + records), encoding="utf-8")
+    tag(model, [table], tmp_path / f"tags.{fmt}")
+    rows = read_rows(tmp_path / f"tags.{fmt}", fmt)
+    assert [row["flag"] for row in rows] == [e["expected"] for e in examples] + ["", ""]
+    assert [bool(row["labels"]) for row in rows] == [False] * len(examples) + [True, True]

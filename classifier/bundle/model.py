@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
+from classifier.estimator.scope import scope_flags
+from classifier.estimator.windows import read_windowed
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model makes of a batch of texts: each field's probability, the accepted fields (0/1)
+    and each text's flag (None, or why no field is accepted: "language", "out-of-scope")."""
+
+    proba: np.ndarray
+    accepted: np.ndarray
+    flags: list[str | None]
 
 
 class Model:
@@ -41,11 +54,29 @@ class Model:
         return self.estimator.thresholds_
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count."""
-        return self.estimator.predict_proba([parse_release(text).model_text for text in texts])
+        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count.
+        A long text's probability of a field is its highest over the text's windows (see `read`)."""
+        return self.read([parse_release(text).model_text for text in texts]).proba
 
     def predict_proba_documents(self, documents) -> np.ndarray:
-        return self.estimator.predict_proba([doc.model_text for doc in documents])
+        return self.read([doc.model_text for doc in documents]).proba
+
+    def read(self, model_texts: Sequence[str]) -> Reading:
+        """Probabilities, accepted fields and flags of texts as the model reads them ("title\nbody").
+
+        A text longer than a whole page is read window by window (classifier.estimator.windows); a text
+        in another language or out of the model's scope gets no accepted field and its flag
+        (classifier.estimator.scope). Every way of scoring a text (suggest, tag, evaluate, compare) reads it so.
+        """
+        model_texts = list(model_texts)
+        windowed = read_windowed(self.estimator, model_texts)
+        flags = scope_flags(self.estimator, model_texts, windowed.proba)
+        accepted = windowed.accepted.copy()
+        accepted[[i for i, flag in enumerate(flags) if flag]] = 0
+        return Reading(windowed.proba, accepted, flags)
+
+    def read_documents(self, documents) -> Reading:
+        return self.read([doc.model_text for doc in documents])
 
     def accept(self, proba) -> np.ndarray:
         """0/1 matrix of the fields accepted for each row of `proba`: the model's own thresholds and rule."""
@@ -60,11 +91,14 @@ class Model:
         return self.estimator.explain(list(model_texts), top=top)
 
     def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
-        accepted = self.accept(proba)
+        """Suggestions from probabilities alone: the model's rule accepts, no text is flagged."""
+        return self.suggestions_from_reading(Reading(proba, self.accept(proba), [None] * len(proba)), titles)
+
+    def suggestions_from_reading(self, reading: Reading, titles) -> list[Suggestion]:
         labels = self.labels
         flags = self.flags or None
         out = []
-        for row, keep, title in zip(proba, accepted, titles):
+        for row, keep, flag, title in zip(reading.proba, reading.accepted, reading.flags, titles):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
             out.append(
                 Suggestion(
@@ -72,15 +106,16 @@ class Model:
                     labels=[labels[j] for j in order if keep[j]],
                     scores=[(labels[j], float(row[j])) for j in order],
                     flags=flags,
+                    flag=flag,
                 )
             )
         return out
 
     def suggest(self, text: str, explain: bool = False) -> Suggestion:
-        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one."""
+        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
+        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope")."""
         release = parse_release(text)
-        proba = self.estimator.predict_proba([release.model_text])
-        suggestion = self.suggestions_from_proba(proba, [release.title])[0]
+        suggestion = self.suggestions_from_reading(self.read([release.model_text]), [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
 
     def suggest_many(self, texts: Sequence[str], explain: bool = False) -> list[Suggestion]:
@@ -143,7 +178,7 @@ class Model:
         documents = list(documents)
         if not documents:
             return []
-        suggestions = self.suggestions_from_proba(self.predict_proba_documents(documents), [doc.title for doc in documents])
+        suggestions = self.suggestions_from_reading(self.read_documents(documents), [doc.title for doc in documents])
         return self.with_evidence(suggestions, [doc.model_text for doc in documents]) if explain else suggestions
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
@@ -151,6 +186,6 @@ class Model:
         explanations = self.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
+            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags, s.flag)
             for s, per_label in zip(suggestions, explanations)
         ]
