@@ -126,13 +126,14 @@ class Model:
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
-        suggestions = self.suggestions_from_proba(self.estimator.predict_proba(model_texts), [r.title for r in releases])
+        suggestions = self.suggestions_from_reading(self.read(model_texts), [r.title for r in releases])
         return self.with_evidence(suggestions, model_texts) if explain else suggestions
 
     def tag_frame(self, frame, text: str = "text", title: str | None = None):
-        """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list) and one
-        score column per field (`score: <field>`), on the same index. `text` names the column holding
-        pages or plain text; `title`, if given, a column of titles put before the text."""
+        """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
+        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per field
+        (`score: <field>`), on the same index. `text` names the column holding pages or plain text; `title`,
+        if given, a column of titles put before the text."""
         import pandas as pd  # only DataFrame users need pandas
 
         for column in (text, title):
@@ -141,11 +142,15 @@ class Model:
         texts = frame[text].fillna("").astype(str)
         if title is not None:
             texts = frame[title].fillna("").astype(str) + "\n" + texts
-        proba = self.predict_proba(texts.tolist()) if len(texts) else np.zeros((0, len(self.labels)))
-        accepted = self.accept(proba) if len(texts) else proba.astype(bool)
+        if len(texts):
+            reading = self.read([parse_release(text).model_text for text in texts.tolist()])
+        else:
+            reading = Reading(np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)), dtype=np.int8), [])
+        proba, accepted = reading.proba, reading.accepted
         labels = self.labels
         result = pd.DataFrame({f"score: {label}": proba[:, j] for j, label in enumerate(labels)}, index=frame.index)
         result.insert(0, "labels", [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)])
+        result.insert(1, "flag", [flag or "" for flag in reading.flags])
         return result
 
     def __repr__(self) -> str:

@@ -63,7 +63,8 @@ class Suggestion:
 
     def __repr__(self) -> str:
         best = ", ".join(f"{label} {score:.2f}" for label, score in self.scores[:3])
-        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}; best {best}>"
+        flag = f" ({self.flag})" if self.flag else ""
+        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}{flag}; best {best}>"
 
     def _repr_html_(self) -> str:
         import html
@@ -75,6 +76,6 @@ class Suggestion:
             for label, score in self.scores[:10]
         )
         return (
-            f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
+            f"<p><b>{html.escape(self.title)}</b>{' (no field accepted: ' + html.escape(self.flag) + ')' if self.flag else ''}</p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
             f"<th>flag</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
         )
