@@ -40,12 +40,13 @@ def test_a_short_tail_section_joins_its_neighbour():
 
 
 class KeywordEstimator:
-    """Field j scores 0.9 on a text containing f"field{j}", else 0.1; threshold 0.5; the best field is always accepted."""
+    """Field j scores 0.9 on a text containing f"field{j}", 0.3 on one containing f"weak{j}", else 0.1;
+    threshold 0.5; the best field is always accepted."""
 
     thresholds_ = np.array([0.5, 0.5, 0.5])
 
     def predict_proba(self, texts):
-        return np.array([[0.9 if f"field{j}" in t else 0.1 for j in range(3)] for t in texts])
+        return np.array([[0.9 if f"field{j}" in t else 0.3 if f"weak{j}" in t else 0.1 for j in range(3)] for t in texts])
 
     def accept(self, proba):
         accepted = (proba >= self.thresholds_).astype(np.int8)
@@ -79,3 +80,11 @@ def test_lead_length_texts_score_as_before():
     model = load_model()
     text = (FIXTURES.parent.parent / "examples" / "plain-text-media.txt").read_text(encoding="utf-8")
     np.testing.assert_array_equal(model.predict_proba([text]), model.estimator.predict_proba([parse_release(text).model_text]))
+
+
+def test_a_windows_best_field_counts_from_half_its_threshold():
+    # Section y is only weakly about field 1 (0.3: below its threshold 0.5, above half of it); section z
+    # is about nothing (0.1 everywhere), so its best field does not count.
+    report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " weak1", words("z", 150)])
+    assert read_windowed(KeywordEstimator(), [report]).accepted.tolist() == [[1, 1, 0]]
+    assert read_windowed(KeywordEstimator(), [report], window_floor=1.0).accepted.tolist() == [[1, 0, 0]]
