@@ -236,4 +236,8 @@ def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
 
 
 def _chosen_text(per_fold: list[dict]) -> str:
-    return "; ".join(", ".join(f"{k}={v}" for k, v in fold.items()) for fold in per_fold)
+    def one(fold: dict) -> str:
+        text = ", ".join(f"{k}={v}" for k, v in fold.items() if k != "skipped, diverged")
+        return text + (f" (skipped, diverged: {fold['skipped, diverged']})" if "skipped, diverged" in fold else "")
+
+    return "; ".join(one(fold) for fold in per_fold)
