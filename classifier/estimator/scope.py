@@ -28,7 +28,9 @@ OUT_OF_SCOPE = "out-of-scope"
 SCOPE_FLAGS = (OUT_OF_SCOPE, LANGUAGE)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
-_LATIN_END = 0x0250  # Basic Latin to Latin Extended-B
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F]")  # beyond Basic Latin to Latin Extended-B
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the word features' tokens
 
 # Function words: frequent in any English text, whatever its subject.
 ENGLISH_FUNCTION_WORDS = frozenset(
@@ -67,9 +69,10 @@ class ScopeCheck:
     def flag(self, text: str, best_probability: float, vocabulary) -> str | None:
         """LANGUAGE, OUT_OF_SCOPE or None for a text, given its best field's probability and the
         `vocabulary` (a container of words) the model knows."""
-        if not reads_as_english(text):
+        lower = text.lower()
+        if not reads_as_english(text, _WORD.findall(lower)):
             return LANGUAGE
-        words = content_words(text)
+        words = content_words(lower)
         if len(words) < self.min_words:
             return None
         coverage = vocabulary_coverage(words, vocabulary)
@@ -78,13 +81,15 @@ class ScopeCheck:
         return None
 
 
-def reads_as_english(text: str) -> bool:
+def reads_as_english(text: str, words: list[str] | None = None) -> bool:
     """False when most letters are not Latin, or when the words are not English: almost no English
-    function words, or more of another language's than of English's. Short texts pass."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 20 and sum(1 for c in letters if ord(c) < _LATIN_END) < 0.5 * len(letters):
-        return False
-    words = [w.lower() for w in _WORD.findall(text)]
+    function words, or more of another language's than of English's. Short texts pass. `words`, the
+    text's words in lower case, saves finding them again."""
+    if not text.isascii():  # an ASCII text has Latin letters only
+        letters = len(_LETTER.findall(text))
+        if letters >= 20 and len(_NON_LATIN_LETTER.findall(text)) > 0.5 * letters:
+            return False
+    words = _WORD.findall(text.lower()) if words is None else words
     if len(words) < 8:
         return True
     english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
@@ -93,18 +98,21 @@ def reads_as_english(text: str) -> bool:
 
 
 def content_words(text: str) -> list[str]:
-    """The words the model's word features are made of: lower case, accents stripped, no stop words,
-    numbers or one-letter words."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, strip_accents_unicode
+    """The words the model's word features are made of: lower case, no stop words, numbers or one-letter
+    words (accents are stripped when they are looked up, see `vocabulary_coverage`)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return [w for w in re.findall(r"(?u)\b\w\w+\b", strip_accents_unicode(text.lower())) if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
+    return [w for w in _TOKEN.findall(text.lower()) if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
 
 
 def vocabulary_coverage(words: list[str], vocabulary) -> float:
-    """Share of `words` in `vocabulary` (1.0 for no words)."""
+    """Share of `words` in `vocabulary`, accents stripped as the word features strip them (1.0 for no words)."""
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
     if not words:
         return 1.0
-    return sum(1 for w in words if w in vocabulary) / len(words)
+    known = sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents_unicode(w) in vocabulary))
+    return known / len(words)
 
 
 def word_vocabulary(estimator) -> frozenset[str]:
