@@ -137,6 +137,12 @@ class FakeModel:
             proba[list(self.found.get(label, ())), j] = 0.9
         return proba
 
+    def read_documents(self, documents):
+        from classifier.bundle.model import Reading
+
+        proba = self.predict_proba_documents(documents)
+        return Reading(proba, self.accept(proba), [None] * len(proba))
+
 
 def gate_case(neither=False):
     """With `neither`, a fifth field E that no model knows and no document has."""

@@ -120,7 +120,7 @@ def test_output_dash_streams_rows_to_stdout(tmp_path):
     assert [row["labels"][0] for row in rows] == ["Elections", "Media freedom and development"]
     assert not (ROOT / "-").exists()
     result = run("tag", EXAMPLE, "--output", "-", "--format", "csv")
-    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning"
+    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning,flag"
     assert run("tag", EXAMPLE, "--output", "-", "--resume").exit_code == 2
 
 
@@ -201,7 +201,7 @@ def test_a_chunk_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
 
     output = tmp_path / "tags.jsonl"
     target = tagfiles.open_tag_file(output, "jsonl")
-    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": ""}
+    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": "", "flag": ""}
     target.append(tagfiles.encode_rows([row, {**row, "id": "b"}], "jsonl"), 2, "b")
     whole = output.read_bytes()
     real_write = os.write
