@@ -1,4 +1,4 @@
-"""Benchmark: peak memory reading huge inputs with the text limit on and off, and the bounded readers' speed.
+"""Benchmark: peak memory reading huge inputs with the text limit on and off, loading hostile bundles, and the bounded readers' speed.
 
 Run from the repository root with the project installed:
     python benchmarks/limits.py [--write benchmarks/README.md]
@@ -28,7 +28,7 @@ NO_LIMIT = 10**12
 
 
 def build_inputs(folder: Path) -> dict[str, Path]:
-    """The issue's four hostile inputs: a 200 MB file, a 10 MB JSONL line, a 50 MB CSV and Parquet cell."""
+    """The hostile inputs: a 200 MB file, a 10 MB JSONL line, a 50 MB CSV and Parquet cell, a CSV row of 10M commas."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -58,6 +58,11 @@ def build_inputs(folder: Path) -> dict[str, Path]:
     rows = [{"id": r["id"], "title": r["title"], "text": r["text"]} for r in normal[:100]]
     rows.append({"id": "huge", "title": "Huge", "text": big_cell})
     pq.write_table(pa.Table.from_pylist(rows), paths["50 MB Parquet cell"])
+    paths["CSV row of 10M commas"] = folder / "commas.csv"
+    with open(paths["CSV row of 10M commas"], "w", encoding="utf-8") as handle:
+        handle.write("id,title,text\nwide,Wide," + "," * 10_000_000 + "\n")
+        for r in normal[:100]:
+            handle.write(f"{r['id']},,{json.dumps(r['text'][:200])}\n")
     return paths
 
 
@@ -73,6 +78,95 @@ def child(path: str, limit: int) -> None:
     documents = sum(1 for _ in read_documents([path], max_chars=limit))
     seconds = time.perf_counter() - start
     print(json.dumps({"added_mb": memory_mb("VmHWM") - resident, "seconds": seconds, "documents": documents}))
+
+
+def build_bundles(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Hostile bundles (issue 15): each a copy of the shipped one with one thing changed and its checksums
+    rewritten, as an attacker would. Returns name -> (bundle, what to do with it: "load" or "base")."""
+    import gzip
+    import hashlib
+    import shutil
+    import zipfile
+
+    import numpy as np
+
+    shipped = ROOT / "models" / "default"
+
+    def copy(name: str) -> Path:
+        bundle = folder / name
+        shutil.copytree(shipped, bundle)
+        return bundle
+
+    def reseal(bundle: Path) -> None:
+        meta = json.loads((bundle / "model.json").read_text())
+        for name in meta["payload_sha256"]:
+            meta["payload_sha256"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
+        (bundle / "model.json").write_text(json.dumps(meta))
+
+    bundles = {"the shipped bundle": (copy("shipped"), "load")}
+    bomb = copy("zip-bomb")
+    with zipfile.ZipFile(bomb / "model.npz", "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("bomb.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (400 << 17,)})
+            for _ in range(400):
+                member.write(bytes(1 << 20))
+    reseal(bomb)
+    bundles["model.npz with an extra 400 MB zip-bomb member"] = (bomb, "load")
+    inflated = copy("inflated-coef")
+    with np.load(shipped / "model.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    with zipfile.ZipFile(inflated / "model.npz", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                if name == "coef":  # declares 400 MB of zeros where 3.7 MB belong
+                    np.lib.format.write_array_header_1_0(member, {"descr": "<f4", "fortran_order": False, "shape": (len(arrays["intercept"]), (100 << 20) // len(arrays["intercept"]))})
+                    for _ in range(400):
+                        member.write(bytes(1 << 20))
+                else:
+                    np.lib.format.write_array(member, array)
+    reseal(inflated)
+    bundles["model.npz whose coef declares 400 MB"] = (inflated, "load")
+    ngrams = copy("ngram-range")
+    meta = json.loads((ngrams / "model.json").read_text())
+    meta["params"]["ngram_range"] = [1, 100000]
+    (ngrams / "model.json").write_text(json.dumps(meta))
+    bundles['params "ngram_range": [1, 100000]'] = (ngrams, "load")
+    zero = copy("dev-zero")
+    (zero / "model.json").unlink()
+    (zero / "model.json").symlink_to("/dev/zero")
+    bundles["model.json a symlink to /dev/zero"] = (zero, "load")
+    gz = copy("gzip-bomb")
+    with gzip.GzipFile(gz / "training.jsonl.gz", "wb", compresslevel=1) as stream:
+        line = (json.dumps({"id": "x", "title": "", "text": SENTENCE * 20, "labels": ["Elections"], "origin": ""}) + "\n").encode()
+        for _ in range((1100 << 20) // len(line)):
+            stream.write(line)
+    reseal(gz)
+    bundles["training.jsonl.gz inflating to 1.1 GB (train --base)"] = (gz, "base")
+    bundles["the shipped bundle's own training documents (train --base)"] = (bundles["the shipped bundle"][0], "base")
+    return bundles
+
+
+def bundle_child(path: str, action: str) -> None:
+    """Load the bundle (or read its training documents) and report peak memory, time and the outcome."""
+    import numpy  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    from classifier.bundle.documents import read_base_documents
+    from classifier.bundle.storage import BundleError, load_model
+
+    resident = memory_mb("VmRSS")
+    start = time.perf_counter()
+    try:
+        if action == "base":
+            read_base_documents(path)
+        else:
+            load_model(path)
+        outcome = "loaded"
+    except BundleError as exc:
+        reason = str(exc).split("; retrain")[0].removeprefix(path).lstrip("/")
+        outcome = "refused: " + (reason if len(reason) <= 100 else reason[:97].rsplit(" ", 1)[0] + " ...")
+    seconds = time.perf_counter() - start
+    print(json.dumps({"added_mb": memory_mb("VmHWM") - resident, "seconds": seconds, "outcome": outcome}))
 
 
 def memory_mb(field: str) -> float:
@@ -148,11 +242,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--bundle-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
+    if args.bundle_child:
+        bundle_child(*args.bundle_child)
+        return
 
+    from classifier.bundle.checks import MAX_ARRAY_BYTES, MAX_METADATA_BYTES, MAX_TRAINING_BYTES, MAX_VOCABULARY_BYTES
     from classifier.io.textio import DEFAULT_MAX_TEXT_CHARS
 
     memory_rows, speed_rows = [], []
@@ -167,6 +266,17 @@ def main() -> None:
                 f"| {limited['added_mb'] / max(whole['added_mb'], 1):.2f}x |"
             )
             print(memory_rows[-1], flush=True)
+        bundle_rows = []
+        for name, (bundle, action) in build_bundles(Path(tmp)).items():
+            runs = []
+            for _ in range(3):
+                result = subprocess.run(
+                    [sys.executable, __file__, "--bundle-child", str(bundle), action], check=True, capture_output=True, text=True
+                )
+                runs.append(json.loads(result.stdout))
+            run = sorted(runs, key=lambda run: run["added_mb"])[1]
+            bundle_rows.append(f"| {name} | {run['outcome']} | {run['added_mb']:.0f} MB, {run['seconds']:.1f} s |")
+            print(bundle_rows[-1], flush=True)
         for name, stdlib, ours in reader_speed(Path(tmp)):
             speed_rows.append(f"| {name} | {stdlib:.2f} s | {ours:.2f} s | {ours / stdlib:.2f}x |")
             print(speed_rows[-1], flush=True)
@@ -179,6 +289,14 @@ def main() -> None:
             f"| input | limit {DEFAULT_MAX_TEXT_CHARS:,} characters (default) | no limit | memory ratio |",
             "| --- | --- | --- | --- |",
             *memory_rows,
+            "",
+            f"Loading hostile bundles (median of 3 processes). The limit: model.json {MAX_METADATA_BYTES >> 20} MB, "
+            f"vocabulary.json {MAX_VOCABULARY_BYTES >> 20} MB, the arrays of model.npz {MAX_ARRAY_BYTES >> 20} MB uncompressed "
+            f"in all, training.jsonl.gz {MAX_TRAINING_BYTES >> 20} MB uncompressed (classifier/bundle/checks.py):",
+            "",
+            "| bundle | outcome | memory added, time |",
+            "| --- | --- | --- |",
+            *bundle_rows,
             "",
             "Reading ordinary tables (records only, no page parsing), best of 3:",
             "",

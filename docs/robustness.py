@@ -1,7 +1,8 @@
 """Run every robustness case against the real command line and write docs/robustness.md.
 
     python docs/robustness.py            # runs every case (about two minutes), rewrites docs/robustness.md
-    python docs/robustness.py --check    # exits 1 if a case has no row in docs/robustness.md, or a row no case
+    python docs/robustness.py --check    # re-runs every case; exits 1 if any outcome differs from docs/robustness.md,
+                                         # a case has no row, a row no case, or an outcome is marked as a failure (**...**)
 
 A case is one function under @case(area, name): it builds its input in a fresh temporary folder (its
 working directory, so paths in messages are short and the same on every run), runs `classifier`,
@@ -68,8 +69,10 @@ class Result:
 
     def first_error(self) -> str:
         lines = self.stderr.strip().splitlines()
-        # Timings ("0.4 s, 97 documents/s") would change the document on every run.
-        return re.sub(r", [\d.]+ s, [\d.]+ documents/s", "", lines[0]) if lines else "(nothing on stderr)"
+        # Timings ("0.4 s, 97 documents/s") and process ids would change the document on every run.
+        if not lines:
+            return "(nothing on stderr)"
+        return re.sub(r"process \d+", "process PID", re.sub(r", [\d.]+ s, [\d.]+ documents/s", "", lines[0]))
 
     def json_rows(self) -> list[dict]:
         return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
@@ -420,10 +423,18 @@ def previous_bundle_state(folder: Path) -> str:
     result = classifier(folder, "suggest", "page.txt", "--model", "bundle", "--format", "json", "--top", "1")
     if result.code != 0:
         return f"**the bundle does not load**: `{result.first_error()}`"
-    leftovers = sorted(p.name for p in folder.iterdir() if p.name.startswith(".bundle"))
-    documents = json.loads((folder / "bundle" / "model.json").read_text(encoding="utf-8"))["training_data"]["documents"]
+    # Leftovers of the killed save stay until the next save to the same path: loading writes nothing.
+    leftovers = sorted(
+        re.sub(r"\.\d+\.[^.]+\.tmp$", ".PID.*.tmp", re.sub(r"old-\d+$", "old-PID", p.name))
+        for p in folder.iterdir() if p.name.startswith(".bundle")
+    )
+    bundle, where = folder / "bundle", ""
+    if not bundle.exists():  # loading is read-only: the bundle moved aside is read where it is
+        bundle = next(iter(sorted(folder.glob(".bundle.old-*"))), bundle)
+        where = " from where the killed save moved it (the next save puts it back)"
+    documents = json.loads((bundle / "model.json").read_text(encoding="utf-8"))["training_data"]["documents"]
     which = "the previous bundle" if documents != 60 else "the new bundle"
-    return f"nothing: {which} loads and suggests{'; leftovers: ' + ', '.join(leftovers) if leftovers else ''}"
+    return f"nothing: {which} loads and suggests{where}{'; leftovers: ' + ', '.join(leftovers) if leftovers else ''}"
 
 
 @case("Crash safety", "train killed between the two renames of the swap")
@@ -543,6 +554,456 @@ def tag_output_is_input(folder: Path) -> Outcome:
     return Outcome("`tag docs.jsonl --output docs.jsonl --force`", did(result), "nothing: the input is untouched" if kept else "**the input**")
 
 
+# Issue 15: hostile bundles
+
+
+def reseal(bundle: Path) -> None:
+    """Rewrite every checksum in model.json, as whoever changed the files would."""
+    meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    for name in meta["payload_sha256"]:
+        if (bundle / name).is_file() and not (bundle / name).is_symlink():
+            meta["payload_sha256"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
+    (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def edited_bundle(folder: Path, change) -> Path:
+    bundle = copy_default_model(folder)
+    meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    change(meta)
+    (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    return bundle
+
+
+def suggest_with(folder: Path, description: str, lost: str = "nothing: no suggestion from a bundle that cannot be trusted") -> Outcome:
+    shutil.copy(EXAMPLE, folder / "page.txt")
+    result = classifier(folder, "suggest", "page.txt", "--model", "bundle", "--top", "1", "--format", "json")
+    return Outcome(description, did(result, suggested(result) if result.code == 0 else ""), lost)
+
+
+@case("Hostile bundles", "a zip-bomb member in model.npz")
+def zip_bomb_member(folder: Path) -> Outcome:
+    import zipfile
+
+    bundle = copy_default_model(folder)
+    with zipfile.ZipFile(bundle / "model.npz", "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("bomb.npy", "w", force_zip64=True) as member:
+            for _ in range(400):
+                member.write(bytes(1 << 20))
+    reseal(bundle)
+    return suggest_with(folder, "the shipped bundle plus an unused member of 400 MB of zeros (0.4 MB compressed), checksums rewritten",
+                        "nothing: the unused member is never read (peak memory in benchmarks/limits.py)")
+
+
+@case("Hostile bundles", "an array declaring more than its shape")
+def inflated_array(folder: Path) -> Outcome:
+    import zipfile
+
+    import numpy as np
+
+    bundle = copy_default_model(folder)
+    with np.load(bundle / "model.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    with zipfile.ZipFile(bundle / "model.npz", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                if name == "intercept":
+                    np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (50 << 17,)})
+                    for _ in range(50):
+                        member.write(bytes(1 << 20))
+                else:
+                    np.lib.format.write_array(member, array)
+    reseal(bundle)
+    return suggest_with(folder, "`intercept` in model.npz replaced by 50 MB of zeros, checksums rewritten")
+
+
+@case("Hostile bundles", "model.json a symlink to /dev/zero")
+def metadata_dev_zero(folder: Path) -> Outcome:
+    bundle = copy_default_model(folder)
+    (bundle / "model.json").unlink()
+    (bundle / "model.json").symlink_to("/dev/zero")
+    return suggest_with(folder, "the shipped bundle with `model.json` linked to `/dev/zero`")
+
+
+@case("Hostile bundles", "model.json a FIFO")
+def metadata_fifo(folder: Path) -> Outcome:
+    bundle = copy_default_model(folder)
+    (bundle / "model.json").unlink()
+    os.mkfifo(bundle / "model.json")
+    return suggest_with(folder, "the shipped bundle with `model.json` a FIFO nobody writes to")
+
+
+@case("Hostile bundles", "model.npz a symlink to /dev/urandom")
+def arrays_urandom(folder: Path) -> Outcome:
+    bundle = copy_default_model(folder)
+    (bundle / "model.npz").unlink()
+    (bundle / "model.npz").symlink_to("/dev/urandom")
+    return suggest_with(folder, "the shipped bundle with `model.npz` linked to `/dev/urandom`")
+
+
+@case("Hostile bundles", "a huge n-gram range")
+def huge_ngram_range(folder: Path) -> Outcome:
+    edited_bundle(folder, lambda meta: meta["params"].update(ngram_range=[1, 100000]))
+    return suggest_with(folder, '`"ngram_range": [1, 100000]` in model.json\'s params')
+
+
+@case("Hostile bundles", "a gzip bomb of training documents")
+def gzip_bomb(folder: Path) -> Outcome:
+    import gzip
+
+    bundle = copy_default_model(folder)
+    with gzip.GzipFile(bundle / "training.jsonl.gz", "wb", compresslevel=1) as stream:
+        for _ in range(1100):
+            stream.write(b" " * (1 << 20))
+    reseal(bundle)
+    write_jsonl(folder / "new.jsonl", training_rows(20))
+    result = classifier(folder, "train", "new.jsonl", "--base", "bundle", "--output", "retrained")
+    return Outcome("`train new.jsonl --base bundle`, its `training.jsonl.gz` 1 MB inflating to 1.1 GB", did(result),
+                   "nothing: no bundle is written; decompression stopped at the limit" if not (folder / "retrained").exists() else "**a bundle was written**")
+
+
+MALFORMED = {
+    "labels that are numbers": ('`"labels": [1, 2]`', lambda m: m.update(labels=[1, 2])),
+    "versions an empty list": ('`"versions": []`', lambda m: m.update(versions=[])),
+    "a version that is a number": ('`"versions": {"scikit-learn": 1.9}`', lambda m: m.update(versions={"scikit-learn": 1.9})),
+    "a field list holding a list": ('`"low_confidence_fields": [["x"]]`', lambda m: m.update(low_confidence_fields=[["x"]])),
+    "unknown stop words": ('`"stop_words": "klingon"` in params', lambda m: m["params"].update(stop_words="klingon")),
+}
+
+
+def malformed_case(key: str):
+    description, change = MALFORMED[key]
+
+    def run(folder: Path) -> Outcome:
+        edited_bundle(folder, change)
+        return suggest_with(folder, description)
+
+    return run
+
+
+for _name in MALFORMED:
+    case("Hostile bundles", f"model.json: {_name}")(malformed_case(_name))
+
+
+@case("Hostile bundles", "model.json: a 5,000-digit integer")
+def huge_integer(folder: Path) -> Outcome:
+    bundle = copy_default_model(folder)
+    text = (bundle / "model.json").read_text(encoding="utf-8")
+    (bundle / "model.json").write_text(re.sub(r'"seed": \d+', '"seed": ' + "7" * 5000, text), encoding="utf-8")
+    return suggest_with(folder, "`seed` a 5,000-digit integer")
+
+
+def training_line_case(folder: Path, line: str) -> Result:
+    import gzip
+
+    bundle = copy_default_model(folder)
+    rows = gzip.decompress((bundle / "training.jsonl.gz").read_bytes()).splitlines(keepends=True)
+    (bundle / "training.jsonl.gz").write_bytes(gzip.compress(b"".join(rows[:2]) + line.encode() + b"\n" + b"".join(rows[2:])))
+    reseal(bundle)
+    write_jsonl(folder / "new.jsonl", training_rows(20))
+    return classifier(folder, "train", "new.jsonl", "--base", "bundle", "--output", "retrained")
+
+
+@case("Hostile bundles", "training documents nested 5,000 deep")
+def deep_training_line(folder: Path) -> Outcome:
+    result = training_line_case(folder, "[" * 5000 + "]" * 5000)
+    return Outcome("line 3 of `training.jsonl.gz` is 5,000 nested lists; `train --base`", did(result), "nothing: no bundle is written")
+
+
+@case("Hostile bundles", "a training document with a 5,000-digit id")
+def huge_training_id(folder: Path) -> Outcome:
+    result = training_line_case(folder, '{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": ["Elections"], "origin": ""}')
+    return Outcome("line 3 of `training.jsonl.gz` has a 5,000-digit number as its id; `train --base`", did(result), "nothing: no bundle is written")
+
+
+def spoiled_array(folder: Path, name: str, change) -> None:
+    import numpy as np
+
+    bundle = copy_default_model(folder)
+    with np.load(bundle / "model.npz") as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    arrays[name] = change(arrays[name])
+    np.savez_compressed(bundle / "model.npz", **arrays)
+    reseal(bundle)
+
+
+def with_value(array, value):
+    array = array.copy()
+    array.flat[0] = value
+    return array
+
+
+@case("Hostile bundles", "NaN in the coefficients")
+def nan_coef(folder: Path) -> Outcome:
+    spoiled_array(folder, "coef", lambda a: with_value(a, float("nan")))
+    return suggest_with(folder, "one NaN in `coef`, checksums rewritten", "nothing: no `nan` score is ever printed")
+
+
+@case("Hostile bundles", "infinite thresholds")
+def inf_thresholds(folder: Path) -> Outcome:
+    spoiled_array(folder, "thresholds", lambda a: with_value(a, float("inf")))
+    return suggest_with(folder, "one `inf` in `thresholds`, checksums rewritten", "nothing: no field is silently never accepted")
+
+
+@case("Hostile bundles", "coefficients stored as strings")
+def string_coef(folder: Path) -> Outcome:
+    spoiled_array(folder, "coef", lambda a: a.astype("U12"))
+    return suggest_with(folder, "`coef` saved as an array of strings, checksums rewritten", "nothing: no prediction from converted strings")
+
+
+@case("Hostile bundles", "title_weight NaN")
+def nan_title_weight(folder: Path) -> Outcome:
+    edited_bundle(folder, lambda meta: meta["params"].update(title_weight=float("nan")))
+    return suggest_with(folder, "`\"title_weight\": NaN` in params")
+
+
+@case("Hostile bundles", "suggest beside stale leftovers of a killed save")
+def read_only_load(folder: Path) -> Outcome:
+    copy_default_model(folder)
+    dead = 4_194_000  # above the default pid range: no such process
+    for name in (f".bundle.old-{dead}", f".bundle.{dead}.x1.tmp"):
+        shutil.copytree(DEFAULT_MODEL, folder / name)
+    before = sorted(p.name for p in folder.iterdir())
+    outcome = suggest_with(folder, "`suggest --model bundle` with `.bundle.old-PID` and `.bundle.PID.x.tmp` of a dead process beside it")
+    after = sorted(p.name for p in folder.iterdir() if p.name != "page.txt")
+    return Outcome(outcome.input, outcome.did, "nothing, and nothing changed: the leftovers are where they were" if after == before else "**a read-only command changed files**")
+
+
+# Issue 15: outputs, concurrent runs, resume
+
+
+@case("Outputs", "tag --resume on a file no run wrote")
+def resume_foreign_file(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    shutil.copy(ROOT / "README.md", folder / "notes.jsonl")
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "notes.jsonl", "--resume")
+    same = (folder / "notes.jsonl").read_bytes() == (ROOT / "README.md").read_bytes()
+    return Outcome("`cp README.md notes.jsonl; tag docs.jsonl --output notes.jsonl --resume`", did(result),
+                   "nothing: notes.jsonl is byte for byte the same" if same else "**notes.jsonl was changed**")
+
+
+@case("Outputs", "tag --resume on the user's own JSONL")
+def resume_own_jsonl(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    write_jsonl(folder / "mine.jsonl", training_rows(5))
+    before = (folder / "mine.jsonl").read_bytes()
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "mine.jsonl", "--resume")
+    same = (folder / "mine.jsonl").read_bytes() == before
+    return Outcome("`tag docs.jsonl --output mine.jsonl --resume`, mine.jsonl the user's own labelled rows", did(result),
+                   "nothing: mine.jsonl is unchanged" if same else "**mine.jsonl was changed**")
+
+
+@case("Outputs", "tag --resume with other inputs")
+def resume_other_inputs(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    write_jsonl(folder / "more.jsonl", training_rows(30)[20:])
+    classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl")
+    before = (folder / "tags.jsonl").read_bytes()
+    result = classifier(folder, "tag", "more.jsonl", "--output", "tags.jsonl", "--resume")
+    same = (folder / "tags.jsonl").read_bytes() == before
+    return Outcome("`tag docs.jsonl -o tags.jsonl`, then `tag more.jsonl -o tags.jsonl --resume`", did(result),
+                   "nothing: tags.jsonl is unchanged" if same else "**tags.jsonl was changed**")
+
+
+@case("Outputs", "two tag runs on one output at once")
+def two_tag_runs(folder: Path) -> Outcome:
+    base = training_rows(400)
+    rows = [{"id": f"{r['id']}-{i // len(base)}", "title": r["title"], "text": r["text"]} for i, r in enumerate(base * 10)]
+    write_jsonl(folder / "docs.jsonl", rows)
+    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--force", "--chunk-size", "10", "--jobs", "1"]
+    first = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    kill_when_rows(first, folder / "tags.jsonl", 1)  # only waits for the first run's first rows
+    second = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--force", "--chunk-size", "10", "--jobs", "1")
+    first.communicate()
+    ids = [json.loads(line)["id"] for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    whole = sorted(ids) == sorted(r["id"] for r in rows)
+    return Outcome(f"two `tag docs.jsonl --output tags.jsonl --force` ({len(rows):,} rows), the second started once the first has written rows",
+                   f"first exit {first.returncode}; second {did(second)}",
+                   f"nothing: the first run's {len(rows):,} rows, each id once" if whole and second.code == 1 else f"**{len(ids)} rows for {len(rows)} ids; second exit {second.code}**")
+
+
+def holding_lock(folder: Path, target: str) -> subprocess.Popen:
+    """Another process writing `target`: it holds the target's lock until its stdin closes."""
+    code = f"from classifier.io.outputs import output_lock\nwith output_lock({target!r}): print('held', flush=True); input()"
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder.stdout.readline()
+    return holder
+
+
+@case("Outputs", "train, pick and evaluate while another run writes the same target")
+def busy_targets(folder: Path) -> Outcome:
+    write_jsonl(folder / "docs.jsonl", training_rows(40))
+    shutil.copy(EXAMPLE, folder / "page.txt")
+    seen = []
+    for target, args in (("bundle", ["train", "docs.jsonl", "--output", "bundle"]), ("pick.jsonl", ["pick", "page.txt", "--output", "pick.jsonl"]),
+                         ("report.html", ["evaluate", "docs.jsonl", "--report", "report.html"])):
+        holder = holding_lock(folder, target)
+        try:
+            result = classifier(folder, *args)
+        finally:
+            holder.communicate("\n")
+        seen.append(f"{args[0]}: exit {result.code}")
+    written = [name for name in ("bundle", "pick.jsonl", "report.html") if (folder / name).exists()]
+    return Outcome("`train --output bundle`, `pick --output pick.jsonl`, `evaluate --report report.html`, each while another process holds that target's lock",
+                   "; ".join(seen) + f"; `{result.first_error()}`", "nothing: the other run's target is untouched" if not written else f"**{', '.join(written)} written**")
+
+
+@case("Outputs", "disk full part way through tag")
+def disk_full(folder: Path) -> Outcome:
+    import resource
+
+    tag_corpus(folder, 200)
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    process = subprocess.run([sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1"],
+                             cwd=folder, capture_output=True, text=True, preexec_fn=small_files)
+    first = Result(process.returncode, process.stdout, process.stderr)
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume")
+    return Outcome("`tag` of 200 rows whose writes fail once the output passes 60 KB (a file size limit standing in for a full disk), then `--resume`",
+                   f"{did(first)}; then {did(result)}", tag_rows_state(folder, 200))
+
+
+@case("Outputs", "--output a directory")
+def output_directory(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    (folder / "somedir.parquet").mkdir()
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "somedir.parquet", "--force")
+    left = [p.name for p in folder.iterdir() if p.name.startswith(".somedir")]
+    return Outcome("`tag docs.jsonl --output somedir.parquet --force`, somedir.parquet a directory", did(result),
+                   "nothing: checked before tagging, no `.somedir.parquet.parts/` left" if not left else f"**left {', '.join(left)}**")
+
+
+@case("Outputs", "--output /dev/stdout")
+def output_dev_stdout(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    before = os.readlink("/dev/stdout") if os.path.islink("/dev/stdout") else None
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "/dev/stdout", "--format", "jsonl", "--force")
+    after = os.readlink("/dev/stdout") if os.path.islink("/dev/stdout") else None
+    return Outcome("`tag docs.jsonl --output /dev/stdout --format jsonl --force`", did(result),
+                   "nothing: /dev/stdout is still the symlink it was" if before == after else "**/dev/stdout was replaced**")
+
+
+@case("Outputs", "--output -")
+def output_dash(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "-")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    return Outcome("`tag docs.jsonl --output -`", did(result, f"{len(rows)} rows on stdout"),
+                   "nothing: no file named `-`, nothing renamed" if not (folder / "-").exists() else "**a file named - was written**")
+
+
+@case("Outputs", "an unknown output suffix")
+def unknown_suffix(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.xlsx")
+    return Outcome("`tag docs.jsonl --output tags.xlsx`", did(result), "nothing: no JSONL named .xlsx" if not (folder / "tags.xlsx").exists() else "**tags.xlsx written**")
+
+
+# Issue 15: inputs
+
+
+@case("Pages and text", "a FIFO named as input")
+def fifo_input(folder: Path) -> Outcome:
+    os.mkfifo(folder / "fifo.txt")
+    shutil.copy(EXAMPLE, folder / "ok.txt")
+    result = classifier(folder, "suggest", "fifo.txt", "ok.txt", "--format", "json", "--top", "1")
+    return Outcome("`mkfifo fifo.txt; suggest fifo.txt ok.txt`", did(result, suggested(result)), "nothing: the FIFO is skipped, never opened")
+
+
+@case("Pages and text", "a FIFO inside a tagged folder")
+def fifo_in_folder(folder: Path) -> Outcome:
+    (folder / "pages").mkdir()
+    shutil.copy(EXAMPLE, folder / "pages" / "a.txt")
+    os.mkfifo(folder / "pages" / "b.txt")
+    shutil.copy(EXAMPLE, folder / "pages" / "c.txt")
+    result = classifier(folder, "tag", "pages", "--output", "tags.jsonl")
+    rows = [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    return Outcome("`tag pages --output tags.jsonl`, pages holding a.txt, a FIFO b.txt and c.txt", did(result, f"{len(rows)} rows, {sum(bool(r['error']) for r in rows)} with an error"),
+                   "nothing: a.txt and c.txt tagged, b.txt's row says why")
+
+
+@case("Pages and text", "a file name that is not UTF-8")
+def undecodable_name(folder: Path) -> Outcome:
+    (folder / "pages").mkdir()
+    shutil.copy(EXAMPLE, folder / "pages" / "a.txt")
+    shutil.copy(EXAMPLE, folder / "pages" / os.fsdecode(b"bad\xff.txt"))
+    shutil.copy(EXAMPLE, folder / "pages" / "c.txt")
+    result = classifier(folder, "tag", "pages", "--output", "tags.jsonl", "--chunk-size", "1", "--jobs", "1")
+    ids = [json.loads(line)["id"] for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    back = os.fsdecode(b"pages/bad\xff.txt") in ids
+    return Outcome("`tag pages --output tags.jsonl`, pages holding a file named `bad\\xff.txt`", did(result, f"{len(ids)} rows"),
+                   "nothing: its id `pages/bad\\udcff.txt` reads back as the same bytes" if back and len(ids) == 3 else "**rows missing**")
+
+
+@case("Pages and text", "binary data after the first 8 KB")
+def late_binary(folder: Path) -> Outcome:
+    page = EXAMPLE.read_bytes()
+    return suggest_case(folder, {"late.txt": page * 4 + b"\x00\x01" * 64 + page, "ok.txt": page},
+                        "the example page four times, then NUL and control bytes, then text; next to a clean copy")
+
+
+@case("Tables", "a row of 10 million commas")
+def wide_csv_row(folder: Path) -> Outcome:
+    with open(folder / "docs.csv", "w", encoding="utf-8") as handle:
+        handle.write("id,text\nwide," + "," * 10_000_000 + "\nok,Observers watched the election count in every district\n")
+    start = time.perf_counter()
+    result = classifier(folder, "suggest", "docs.csv", "--format", "json", "--top", "1")
+    seconds = time.perf_counter() - start
+    return Outcome("a CSV whose row 2 is 10,000,000 commas, then a normal row", did(result, suggested(result)),
+                   "row 2 only (reported with its line)" + ("" if seconds < 15 else f" **after {seconds:.0f} s**"))
+
+
+@case("Tables", "a Windows-1252 CSV")
+def latin_csv(folder: Path) -> Outcome:
+    (folder / "docs.csv").write_bytes('id,text\ngeneva,"Élection à Genève: observers watched the vote count"\n'.encode("cp1252"))
+    result = classifier(folder, "suggest", "docs.csv", "--format", "json", "--top", "1")
+    return Outcome("a CSV saved as Windows-1252 (`É`, `à`, `è`)", did(result, suggested(result)), "nothing: accents read as written, not U+FFFD")
+
+
+@case("Tables", "a CSV header naming a column twice")
+def duplicate_columns(folder: Path) -> Outcome:
+    return table_case(folder, "docs.csv", "id,text,text\na,first text,second text\n", "header `id,text,text`", "nothing: no column silently dropped; rename one and rerun")
+
+
+@case("Tables", "a JSONL title that is a number")
+def numeric_title(folder: Path) -> Outcome:
+    rows = json.dumps({"id": "a", "title": 12, "text": SENTENCE}) + "\n" + json.dumps({"id": "b", "text": SENTENCE}) + "\n"
+    return table_case(folder, "docs.jsonl", rows, '`{"id": "a", "title": 12, ...}` and a normal row', "row a only (reported by line)")
+
+
+@case("Tables", "a --text-column no row has")
+def wrong_text_column(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    result = classifier(folder, "tag", "docs.jsonl", "--text-column", "body", "--output", "tags.jsonl")
+    return Outcome("`tag docs.jsonl --text-column body --output tags.jsonl`", did(result),
+                   "nothing: no output started" if not (folder / "tags.jsonl").exists() else "**tags.jsonl written from titles alone**")
+
+
+@case("Tables", "a missing input among others")
+def missing_input(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    result = classifier(folder, "tag", "nosuch.jsonl", "docs.jsonl", "--output", "tags.jsonl")
+    rows = (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()
+    return Outcome("`tag nosuch.jsonl docs.jsonl --output tags.jsonl`", did(result, f"{len(rows)} rows"), "nothing: docs.jsonl tagged; nosuch.jsonl named on stderr and in its row")
+
+
+@case("Training data", "one document")
+def one_document(folder: Path) -> Outcome:
+    write_jsonl(folder / "one.jsonl", training_rows(1))
+    result = classifier(folder, "train", "one.jsonl", "--output", "bundle")
+    return Outcome("`train one.jsonl`, a single labelled row", did(result), "nothing: no bundle written")
+
+
+@case("Training data", "60 copies of one document")
+def copies_of_one(folder: Path) -> Outcome:
+    row = training_rows(1)[0]
+    write_jsonl(folder / "copies.jsonl", [{**row, "id": f"copy-{i}"} for i in range(60)])
+    result = classifier(folder, "train", "copies.jsonl", "--output", "bundle")
+    return Outcome("`train copies.jsonl`, one row under 60 ids", did(result), "nothing: no bundle written")
+
+
 # The document
 
 
@@ -557,16 +1018,30 @@ def render(outcomes: list[tuple[Case, Outcome]]) -> str:
         "*Generated by `python docs/robustness.py`, which builds each input in a temporary folder and runs the real",
         "command line on it; edit the script, not this file. Paths are relative to that folder.*",
         "",
-        "Every case ends in a result or in a one-line error naming the input, never in a traceback; the last",
-        "column says what, if anything, did not make it through.",
+        "Every case ends in a result or in a one-line error naming the input, never in a traceback or a hang;",
+        "the last column says what is kept, and what, if anything, did not make it through.",
+        "`python docs/robustness.py --check` runs every case again and fails if any outcome differs from this page.",
     ]
     area = None
-    for case_, outcome in outcomes:
+    first = {}
+    for index, (case_, _) in enumerate(outcomes):
+        first.setdefault(case_.area, index)
+    # One section per area, in the order areas first appear, cases in their order within it.
+    for case_, outcome in sorted(outcomes, key=lambda pair: first[pair[0].area]):
         if case_.area != area:
             area = case_.area
-            lines += ["", f"## {area}", "", "| case | input | what the tool did | lost |", "| --- | --- | --- | --- |"]
-        lines.append(f"| {cell(case_.name)} | {cell(outcome.input)} | {cell(outcome.did)} | {cell(outcome.lost)} |")
+            lines += ["", f"## {area}", "", "| case | input or fault | what the user sees | what is kept |", "| --- | --- | --- | --- |"]
+        lines.append(f"| {cell(case_.name)} | {cell(outcome.input)} | {cell(outcome.did)} | {cell(kept(outcome.lost))} |")
     return "\n".join(lines) + "\n"
+
+
+def kept(lost: str) -> str:
+    """An outcome's "lost" note as what is kept: "nothing: x" means everything is kept."""
+    if lost.startswith("**"):
+        return lost
+    if lost.startswith("nothing"):
+        return "everything" + lost[len("nothing"):]
+    return f"everything else; lost: {lost}"
 
 
 def rows_in(markdown: str) -> set[tuple[str, str]]:
@@ -582,8 +1057,9 @@ def rows_in(markdown: str) -> set[tuple[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="Exit 1 if docs/robustness.md and the cases differ.")
-    parser.add_argument("--only", help="Run only the cases whose name contains this text, and print them.")
+    parser.add_argument("--check", action="store_true", help="Run every case again; exit 1 if any outcome differs from docs/robustness.md.")
+    parser.add_argument("--rows", action="store_true", help="Only check that every case has a row and every row a case (runs nothing).")
+    parser.add_argument("--only", help="Run only the cases whose name contains this text, and print them (with --check: check them).")
     args = parser.parse_args()
     registered = {(c.area, c.name) for c in CASES}
     if args.check:
@@ -592,7 +1068,8 @@ def main() -> None:
             print(f"no row for case '{name}' ({area}): run python docs/robustness.py", file=sys.stderr)
         for area, name in sorted(documented - registered):
             print(f"row '{name}' ({area}) has no case any more: run python docs/robustness.py", file=sys.stderr)
-        sys.exit(1 if registered != documented else 0)
+        if registered != documented or args.rows:
+            sys.exit(1 if registered != documented else 0)
     outcomes = []
     for case_ in CASES:
         if args.only and args.only not in case_.name:
@@ -602,9 +1079,30 @@ def main() -> None:
             outcome = case_.run(Path(tmp))
         print(f"{case_.area} / {case_.name} ({time.perf_counter() - start:.1f} s): {outcome.did} → lost: {outcome.lost}", flush=True)
         outcomes.append((case_, outcome))
+    if args.check:
+        sys.exit(check(outcomes, args.only))
     if not args.only:
         OUTPUT.write_text(render(outcomes), encoding="utf-8")
         print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+def check(outcomes: list[tuple[Case, Outcome]], only: str | None) -> int:
+    """1 if a re-run outcome is a failure or differs from its row in docs/robustness.md, else 0."""
+    documented = {
+        line for line in OUTPUT.read_text(encoding="utf-8").splitlines() if line.startswith("| ") and not line.startswith(("| case |", "| --- |"))
+    }
+    failed = 0
+    for case_, outcome in outcomes:
+        line = render([(case_, outcome)]).splitlines()[-1]
+        if "**" in kept(outcome.lost):
+            print(f"FAILED {case_.area} / {case_.name}: {kept(outcome.lost)}", file=sys.stderr)
+            failed = 1
+        elif line not in documented:
+            print(f"CHANGED {case_.area} / {case_.name}: now\n  {line}", file=sys.stderr)
+            failed = 1
+    if not failed:
+        print(f"all {len(outcomes)} cases{' matching ' + repr(only) if only else ''} ran as documented")
+    return failed
 
 
 if __name__ == "__main__":

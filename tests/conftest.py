@@ -34,6 +34,17 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+# Tests that train a model on real data take seconds each. They are marked `slow` so that the mutation run
+# (docs/mutation.md), which runs the tests that reach each mutant again for every mutant, can leave them out.
+TRAINING_FIXTURES = {"small_corpus", "models", "model_on_first_300"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
 
 

@@ -31,6 +31,7 @@ def test_shipped_model_matches_taxonomy_and_describes_itself(shipped, taxonomy):
     assert 0 < meta["cv_metrics"]["micro"]["f1"] <= 1
 
 
+@pytest.mark.slow
 def test_rebuilding_the_shipped_model_gives_the_same_predictions(shipped, tmp_path):
     texts = [path.read_text(encoding="utf-8") for path in EXAMPLES]
     rebuilt, _ = train([TRAINING], tmp_path / "rebuilt", seed=shipped.metadata["seed"])

@@ -300,3 +300,20 @@ def test_version_prints_the_package_version():
 
     result = run("--version")
     assert result.exit_code == 0 and result.stdout == f"classifier {__version__}\n"
+
+
+def test_suggest_says_why_it_accepts_no_field(tmp_path):
+    recipe = tmp_path / "recipe.txt"
+    recipe.write_text(
+        "Bread for beginners\n\nMix 500 g of strong flour with salt and dried yeast, pour in warm water and knead "
+        "the dough for ten minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is golden.\n",
+        encoding="utf-8",
+    )
+    result = run("suggest", recipe, "--top", 2)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[2] == "  no field accepted: the text does not read like an OSCE policy text (out-of-scope)"
+    assert not any(line.startswith("  * ") for line in lines)
+    result = run("suggest", "-", "--format", "json", input="Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.")
+    answer = json.loads(result.stdout)
+    assert answer["labels"] == [] and answer["flag"] == "language"

@@ -137,15 +137,23 @@ class FakeModel:
             proba[list(self.found.get(label, ())), j] = 0.9
         return proba
 
+    def read_documents(self, documents):
+        from classifier.bundle.model import Reading
 
-def gate_case():
+        proba = self.predict_proba_documents(documents)
+        return Reading(proba, self.accept(proba), [None] * len(proba))
+
+
+def gate_case(neither=False):
+    """With `neither`, a fifth field E that no model knows and no document has."""
     from classifier.evaluation.comparison import compare
 
-    Y = np.zeros((10, 4), dtype=np.int8)
+    labels = LABELS + ["E"] if neither else LABELS
+    Y = np.zeros((10, len(labels)), dtype=np.int8)
     Y[0:4, 0] = Y[4:8, 1] = Y[8:10, 2] = Y[8:10, 3] = 1
     model_a = FakeModel(["A", "B", "C"], {"A": range(0, 4), "B": range(4, 8), "C": range(8, 10)})
     model_b = FakeModel(["D", "B", "A"], {"A": range(0, 2), "B": range(4, 8), "D": range(8, 10)})
-    return compare(model_a, model_b, list(range(10)), Y, LABELS)
+    return compare(model_a, model_b, list(range(10)), Y, labels)
 
 
 def test_scores_are_put_in_the_comparisons_columns_and_missing_fields_score_zero():
@@ -249,3 +257,107 @@ def test_bootstrap_f1_is_2tp_over_2tp_plus_errors(true_row, a_row, b_row, b_belo
     labels = [f"L{j}" for j in range(len(true_row))]
     comparison = compare_outputs(Y, labels, (a * 0.9, a, labels), (b * 0.9, b, labels))
     assert comparison._share_where_b_is_below(list(range(len(labels)))) == (1.0 if b_below else 0.0)
+
+
+def test_the_comparison_table_exactly():
+    # Every number by hand. Over all fields A misses D (R 10/12), B misses C and half of A (R 8/12);
+    # macro over all fields counts a field a model lacks as 0.
+    table = format_comparison(gate_case(neither=True), min_support=4)
+    assert table == "\n".join([
+        "documents: 10",
+        "                         P a   P b    R a   R b   F1 a  F1 b    dF1 support",
+        "micro                  1.000 1.000  0.833 0.667  0.909 0.800 -0.109        ",
+        "macro                  0.600 0.600  0.600 0.500  0.600 0.533 -0.067        ",
+        "micro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.857 -0.143        ",
+        "macro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.833 -0.167        ",
+        "",
+        "A                      1.000 1.000  1.000 0.500  1.000 0.667 -0.333       4",
+        "B                      1.000 1.000  1.000 1.000  1.000 1.000 +0.000       4",
+        "C                      1.000     -  1.000     -  1.000     -              2  not in B",
+        "D                          - 1.000      - 1.000      - 1.000              2  new in B",
+        "E                          -     -      -     -      -     -              0  in neither",
+    ])
+    # A field with exactly --min-support documents is not small; one below it is.
+    assert "(small support)" not in format_comparison(gate_case(), min_support=4)
+    assert format_comparison(gate_case(), min_support=5).count("(small support)") == 2
+
+
+def test_by_default_the_gate_keeps_only_drops_beyond_noise():
+    # Both drops of the gate case show in 89% of resamples: under the default 95%, not regressions.
+    comparison = gate_case()
+    assert len(comparison.drops(0.02, min_support=4)) == 2
+    assert comparison.regressions(0.02, min_support=4) == []
+    assert len(comparison.regressions(0.02, min_support=4, confidence=0.85)) == 2
+
+
+def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, taxonomy):
+    """The shipped bundle against itself under a taxonomy with one more field (fast: no training)."""
+    from classifier.bundle.storage import load_model
+    from classifier.taxonomy.fields import Taxonomy
+
+    shipped = load_model().path
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
+    wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
+    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in training_records()[-40:]]
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", rows)
+    comparison = compare_models(shipped, shipped, [held_out], taxonomy=wider)
+    assert comparison.labels == wider.labels and comparison.status("Water security") == "neither"
+    assert comparison.a == comparison.b and comparison.a["documents"] == 40
+    assert comparison.a_fields == comparison.b_fields == taxonomy.labels
+    # Columns other than the default ones are read as asked.
+    from classifier.corpus.documents import Columns
+
+    renamed = write_jsonl(tmp_path / "renamed.jsonl", [{"ref": r["id"], "body": r["text"], "labels": r["labels"]} for r in rows])
+    again = compare_models(shipped, shipped, [renamed], taxonomy=wider, columns=Columns(id="ref", text="body"))
+    assert again.a["documents"] == 40
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.page").write_text((ROOT / "tests" / "fixtures" / "page_two_fields.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert compare_models(shipped, shipped, [folder], glob="*.page").a["documents"] == 1
+
+
+def test_bootstrap_share_equals_the_paired_resamples_counted_one_by_one():
+    """The gate's share, recounted from the same draws (seed 0, 2,000 rows of n documents drawn with
+    replacement) with F1 taken from each resample's confusion counts."""
+    rng = np.random.default_rng(7)
+    Y = (rng.random((30, 3)) < 0.4).astype(np.int8)
+    a = np.where(rng.random((30, 3)) < 0.8, Y, 1 - Y).astype(np.int8)  # both models make mistakes,
+    b = np.where(rng.random((30, 3)) < 0.7, Y, 1 - Y).astype(np.int8)  # B a few more
+    labels = ["A", "B", "C"]
+    comparison = compare_outputs(Y, labels, (a * 0.9, a, labels), (b * 0.9, b, labels))
+
+    def micro_f1(true, accepted):
+        tp = int((true & accepted).sum())
+        fp, fn = int((~true & accepted).sum()), int((true & ~accepted).sum())
+        return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+
+    draws = np.random.default_rng(0).integers(0, 30, size=(2000, 30))
+    Yb, ab, bb = Y.astype(bool), a.astype(bool), b.astype(bool)
+    below = sum(micro_f1(Yb[rows], bb[rows]) < micro_f1(Yb[rows], ab[rows]) for rows in draws)
+    assert comparison._share_where_b_is_below([0, 1, 2]) == below / 2000
+    assert 0.5 < below / 2000 < 1.0  # a case that is neither certain nor impossible
+    # Only the columns asked for count.
+    only_first = sum(micro_f1(Yb[rows][:, :1], bb[rows][:, :1]) < micro_f1(Yb[rows][:, :1], ab[rows][:, :1]) for rows in draws)
+    assert comparison._share_where_b_is_below([0]) == only_first / 2000
+
+
+def test_bootstrap_over_many_documents_draws_exactly_2000_resamples():
+    # Past 5,000 documents the resamples are drawn in blocks (here 1,999 and 1); the share counts 2,000.
+    Y = np.ones((5_001, 2), dtype=np.int8)
+    worse = Y.copy()
+    worse[:, 0] = 0  # B misses field A on every document: below A in every resample
+    comparison = compare_outputs(Y, ["A", "B"], (Y * 0.9, Y, ["A", "B"]), (Y * 0.9, worse, ["A", "B"]))
+    assert comparison._share_where_b_is_below([0, 1]) == 1.0
+
+
+def test_a_share_equal_to_the_confidence_is_beyond_noise_and_later_fields_are_still_checked():
+    # Field "New" (only B knows it) comes first; field A after it falls on every document, B holds.
+    Y = np.ones((6, 3), dtype=np.int8)
+    a = np.array([[0, 1, 1]] * 6, dtype=np.int8)
+    b = np.array([[1, 0, 1]] * 6, dtype=np.int8)
+    comparison = compare_outputs(Y, ["New", "A", "B"], (a * 0.9, a, ["A", "B"]), (b * 0.9, b, ["New", "A", "B"]))
+    drops = comparison.drops(0.02, min_support=1, confidence=1.0)
+    assert [(line.split(" fell")[0], significant) for line, significant in drops] == [
+        ("micro F1 over the fields both models know", True), ("A: F1", True)]

@@ -2,6 +2,8 @@ import io
 import json
 import math
 
+import pytest
+
 from hypothesis import example, given, strategies as st
 
 from classifier.io.jsonl import read_json_lines
@@ -116,3 +118,158 @@ def test_any_line_gives_an_object_or_an_error_at_any_limit(lines, limit):
     for line in lines_of(data, limit):
         assert (line.value is None) != (line.error is None)
         assert line.error is None or "\n" not in line.error
+
+
+class Recording(io.BytesIO):
+    """A stream that remembers the longest piece one readline handed over."""
+
+    longest = 0
+
+    def readline(self, size=-1):
+        piece = super().readline(size)
+        self.longest = max(self.longest, len(piece))
+        return piece
+
+
+def test_a_long_line_broken_early_is_skipped_in_chunks_and_the_next_line_is_read():
+    data = b'{"a": nope, "text": "' + b"x" * 500_000 + b'"}\n{"id": "next"}\n'
+    stream = Recording(data)
+    first, second = read_json_lines(stream, 100)
+    assert first.number == 1 and first.error.startswith("invalid JSON: expecting a value")
+    assert (second.number, second.value) == (2, {"id": "next"})
+    assert stream.longest <= 65536
+
+
+# The streaming parser's edges, each against json.loads or an exact message. A line longer than the
+# limit is streamed; a short one goes to json.loads whole: both must agree.
+
+
+def both_ways(text: str | bytes, limit=8):
+    """The line read whole (a limit above its length) and streamed (a limit below it)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    (whole,) = lines_of(data + b"\n", 10**6)
+    (streamed,) = lines_of(data + b"\n", limit)
+    return whole, streamed
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [("[1, 2]", "array"), ('"text here"', "string"), ("true", "boolean"), ("null", "null"), ("1.5e3", "number"),
+     ("   7000000000", "number"), ("-Infinity", "number")],
+)
+def test_a_line_that_is_not_an_object_names_its_type(line, kind):
+    for read in both_ways(line, limit=4):
+        assert (read.value, read.error) == (None, f"expected a JSON object, got {kind}")
+
+
+@pytest.mark.parametrize(
+    "escapes",
+    ["\\ud800\\udc00", "\\udbff\\udfff", "\\ud83d\\ude00a", "\\udc00\\udc00", "\\ud800\\ue000", "\\ud800x", "\\udbff\\udbff"],
+)
+def test_surrogate_escapes_pair_as_json_loads_pairs_them(escapes):
+    line = '{"text": "' + escapes + '", "pad": "' + "p" * 40 + '"}'
+    whole, streamed = both_ways(line, limit=60)
+    assert whole.value == streamed.value == json.loads(line)
+
+
+def test_raw_surrogate_bytes_are_kept_as_json_loads_keeps_them():
+    line = b'{"text": "a\xed\xa0\x80b", "pad": "' + b"p" * 40 + b'"}'
+    whole, streamed = both_ways(line, limit=60)
+    assert whole.value == streamed.value == {"text": "a\ud800b", "pad": "p" * 40}
+
+
+def test_a_byte_order_mark_before_a_long_line_is_skipped():
+    whole, streamed = both_ways('\ufeff{"id": "x", "text": "' + "y" * 50 + '"}', limit=10)
+    assert whole.value == {"id": "x", "text": "y" * 50}
+    assert streamed.value == {"id": "x", "text": "y" * 10} and streamed.truncated
+
+
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (b'{"text": "\xff' + b"y" * 30 + b'"}', "invalid JSON: not UTF-8 (invalid start byte)"),
+        (b'{"a" 1, "text": "' + b"y" * 30 + b'"}', "invalid JSON: expecting ':'"),
+        (b'{"a": nope, "text": "' + b"y" * 30 + b'"}', "invalid JSON: expecting a value at 'nope, \"te'"),
+        (b'{"a": -x, "text": "' + b"y" * 30 + b'"}', "invalid JSON: invalid number"),
+        (b'{"a": 1 "text": "' + b"y" * 30 + b'"}', "invalid JSON: expecting ',' or '}' in an object"),
+        (b'{"a": [1 2], "text": "' + b"y" * 30 + b'"}', "invalid JSON: expecting ',' or ']' in an array"),
+        (b'{1: 2, "text": "' + b"y" * 30 + b'"}', "invalid JSON: expecting a property name in double quotes"),
+        (b'{"text": "' + b"y" * 30 + b'\x01"}', "invalid JSON: invalid control character '\\x01' in a string"),
+        (b'{"text": "' + b"y" * 30, "invalid JSON: invalid control character '\\n' in a string"),
+        (b'{"text": ' + b" " * 30, "invalid JSON: expecting a value, found the end of the line"),
+    ],
+)
+def test_streamed_errors_name_what_was_wrong(line, error):
+    (read,) = lines_of(line + b"\n" + b'{"id": "next"}\n', 8)[:1]
+    assert (read.number, read.value, read.error) == (1, None, error)
+    assert lines_of(line + b"\n" + b'{"id": "next"}\n', 8)[1].value == {"id": "next"}
+
+
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (b'{"text": "' + b"y" * 30 + b'"}\xc3', "invalid JSON: not UTF-8 (unexpected end of data)"),
+        (b'{"text": "' + b"y" * 30, "invalid JSON: unterminated string"),
+    ],
+)
+def test_streamed_errors_at_the_end_of_the_file(line, error):
+    (read,) = lines_of(line, 8)  # no line end: the file stops here
+    assert (read.number, read.value, read.error) == (1, None, error)
+
+
+def test_no_space_after_a_colon_or_a_comma():
+    whole, streamed = both_ways('{"a":1,"b":[true,false,null],"c":{"d":"' + "e" * 20 + '"}}', limit=8)
+    assert whole.value == {"a": "1", "b": [True, False, None], "c": {"d": "e" * 20}}
+    assert streamed.value == {"a": "1", "b": [True, False, None], "c": {"d": "e" * 8}}
+
+
+@pytest.mark.parametrize("depth, ok", [(100, True), (101, False)])
+def test_nesting_up_to_100_levels_below_the_row(depth, ok):
+    line = ('{"a": ' + "[" * depth + "]" * depth + ', "text": "' + "y" * 30 + '"}').encode()
+    (read,) = lines_of(line, 8)
+    if ok:
+        assert read.error is None and read.value["text"] == "y" * 8
+    else:
+        assert read.error == "invalid JSON: nested too deeply"
+
+
+def test_the_budget_of_a_streamed_line_is_four_texts_of_the_limit_and_64_kib():
+    # With a limit of 10 the budget is 4 * 10 + 65,536 = 65,576: here the key "a" (1), the member (1),
+    # 5,961 ten-character strings and a last one of `last` characters (11 each with their item).
+    def line(last):
+        items = ['"' + "x" * 10 + '"'] * 5961 + ['"' + "y" * last + '"']
+        return ('{"a": [' + ", ".join(items) + "]}").encode()
+
+    (exact,) = lines_of(line(2), 10)
+    assert exact.error is None and len(exact.value["a"]) == 5962
+    (over,) = lines_of(line(3), 10)
+    assert over.error == "invalid JSON: too large: more than four texts of 10 characters besides the cut ones"
+
+
+def test_a_number_late_in_a_long_line_costs_its_digits_only():
+    line = ('{"text": "' + "x" * 70_000 + '", "n": 12345, "f": -1.5e3}').encode()
+    (read,) = lines_of(line, 10)
+    assert read.value == {"text": "x" * 10, "n": "12345", "f": -1500.0}
+    (alone,) = lines_of(b"9" * 65_576, 10)  # a number of exactly the budget's digits is a number
+    assert alone.error == "expected a JSON object, got number"
+
+
+def test_a_string_cut_just_before_an_escape_is_marked_truncated():
+    (read,) = lines_of(b'{"t": "12345678\\n", "pad": "12345678"}', 8)
+    assert read.value == {"t": "12345678", "pad": "12345678"} and read.truncated
+    (read,) = lines_of(b'{"t": "1234567\\n", "pad": "12345678"}', 8)
+    assert read.value == {"t": "1234567\n", "pad": "12345678"} and not read.truncated
+
+
+@pytest.mark.parametrize(
+    "line, error",
+    [
+        (b'{"a": "abc', "invalid JSON: Unterminated string starting at character 7"),  # the file's last line
+        (b"{not json}\n", "invalid JSON: Expecting property name enclosed in double quotes at character 2"),
+        (b'{"a" 1}\n', "invalid JSON: Expecting ':' delimiter at character 6"),
+        (b"[" * 5000 + b"]" * 5000 + b"\n", "invalid JSON: nested too deeply"),
+    ],
+)
+def test_short_line_errors_exactly(line, error):
+    (read,) = lines_of(line, 10**6)
+    assert (read.number, read.value, read.error) == (1, None, error)

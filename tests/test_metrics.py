@@ -217,3 +217,102 @@ def taxonomy_yaml_with_alias(name, alias):
     (entry,) = [entry for entry in data["fields"] if entry["name"] == name]
     entry["aliases"] = [*entry.get("aliases", []), alias]
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+def test_evaluate_model_hands_the_report_everything_it_measured(shipped_model, held_out, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+
+    calls = []
+    monkeypatch.setattr(report_module, "require_matplotlib", lambda: calls.append("checked"))
+    monkeypatch.setattr(report_module, "write_report", lambda *args, **kwargs: calls.append((args, kwargs)))
+    plain = evaluate_model(shipped_model, [held_out])
+    assert calls == []  # no report asked: neither checked nor written
+    metrics = evaluate_model(shipped_model, [held_out], report=tmp_path / "r.html")
+    assert metrics == plain
+    checked, ((path, documents, Y, proba, accepted, labels, passed), kwargs) = calls
+    assert checked == "checked" and path == tmp_path / "r.html"
+    assert len(documents) == 60 and Y.shape == proba.shape == accepted.shape == (60, len(shipped_model.labels))
+    assert labels == shipped_model.labels and passed is metrics
+    assert np.array_equal(accepted, shipped_model.estimator.accept(proba))
+    assert kwargs == {"subtitle": f"model {shipped_model.path} on {held_out}"}
+    calls.clear()
+    import copy
+
+    in_memory = copy.copy(shipped_model)
+    in_memory.path = None
+    evaluate_model(in_memory, [held_out, held_out], report=tmp_path / "r.html")
+    assert calls[1][1] == {"subtitle": f"model (in memory) on {held_out}, {held_out}"}
+
+
+def test_evaluate_model_checks_for_the_plotting_library_before_any_work(shipped_model, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+
+    def missing():
+        raise report_module.ReportError("the HTML report needs matplotlib")
+
+    monkeypatch.setattr(report_module, "require_matplotlib", missing)
+    with pytest.raises(report_module.ReportError):
+        evaluate_model(shipped_model, [tmp_path / "does-not-exist.jsonl"], report=tmp_path / "r.html")
+
+
+def test_format_report_exactly():
+    metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "Field B", "C"])
+    assert format_report(metrics) == "\n".join([
+        "documents: 4",
+        "           precision  recall      F1",
+        "micro          0.500   0.400   0.444",
+        "macro          0.500   0.333   0.389",
+        "samples        0.333   0.375   0.292",
+        "P@1 0.667   R@3 1.000   nDCG@3 0.850",
+        "",
+        "field   precision  recall      F1  support",
+        "A           0.500   0.500   0.500        2",
+        "Field B     1.000   0.500   0.667        2",
+        "C           0.000   0.000   0.000        1",
+    ])
+
+
+def test_ties_go_to_the_earlier_column_among_as_many_fields_as_the_taxonomy_has():
+    # Fields 9 and 13 tie at the top of 23: the earlier one is first, as with a handful of fields.
+    proba = np.array([[0.8, 0.8, 0.5, 0.3, 0.1, 0.4, 0.4, 0.0, 0.0, 1.0, 0.7, 0.2,
+                       0.4, 1.0, 0.9, 0.8, 0.4, 0.5, 0.7, 0.1, 0.6, 0.3, 0.9]])
+    Y = np.zeros((1, 23), dtype=int)
+    Y[0, 9] = 1
+    assert ranking_metrics(Y, proba)["p@1"] == 1.0
+    Y[0, 9], Y[0, 13] = 0, 1
+    assert ranking_metrics(Y, proba)["p@1"] == 0.0
+    assert ranking_metrics(Y, proba)["ndcg@3"] == round(1 / np.log2(3), 4)
+
+
+def test_ranking_metrics_are_rounded_to_four_places():
+    # One document of three right at rank 1, the others' field at rank 4.
+    Y = np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1]])
+    proba = np.array([[0.9, 0.8, 0.7, 0.1]] * 3)
+    assert ranking_metrics(Y, proba) == {"p@1": 0.3333, "r@3": 0.3333, "ndcg@3": 0.3333}
+
+
+def test_metrics_raise_no_warnings_on_empty_rows_and_fields_never_accepted():
+    import warnings
+
+    Y = np.array([[1, 0, 1], [0, 0, 1], [0, 0, 0]])
+    accepted = np.array([[1, 0, 0], [1, 0, 0], [0, 0, 0]])  # field 2 never accepted, field 1 never true
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metrics = evaluate(Y, accepted * 0.9, accepted, ["A", "B", "C"])
+    # Field C: true twice, never accepted: precision 0/0 counts as 0, not 1. Field B: nothing either way.
+    assert metrics["per_label"]["C"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 2}
+    assert metrics["per_label"]["B"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["macro"] == {"precision": round(0.5 / 3, 4), "recall": round(1 / 3, 4), "f1": round((2 / 3) / 3, 4)}
+
+
+def test_evaluate_model_reads_folders_with_the_glob_given(shipped_model, tmp_path):
+    from conftest import FIXTURES
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = (FIXTURES / "page_two_fields.txt").read_text(encoding="utf-8")
+    (folder / "one.txt").write_text(page, encoding="utf-8")
+    (folder / "two.page").write_text(page.replace("Dushanbe", "Khujand"), encoding="utf-8")
+    (folder / "three.page").write_text(page.replace("Dushanbe", "Bishkek"), encoding="utf-8")
+    assert evaluate_model(shipped_model, [folder])["documents"] == 1  # *.txt by default
+    assert evaluate_model(shipped_model, [folder], glob="*.page")["documents"] == 2

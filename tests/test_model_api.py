@@ -33,9 +33,10 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
     tagged = model.tag_frame(frame, text="body", title="heading")
     assert list(tagged.index) == ["a", "b"]
-    assert list(tagged.columns) == ["labels"] + [f"score: {label}" for label in model.labels]
+    assert list(tagged.columns) == ["labels", "flag"] + [f"score: {label}" for label in model.labels]
+    assert tagged["flag"].tolist() == ["", ""]
     expected = model.predict_proba(["Vote\n" + TEXTS[1], "\n" + PAGE])
-    np.testing.assert_allclose(tagged.drop(columns="labels").to_numpy(), expected)
+    np.testing.assert_allclose(tagged.drop(columns=["labels", "flag"]).to_numpy(dtype=float), expected)
     accepted = model.accept(expected)
     for row, labels in zip(range(2), tagged["labels"]):
         assert set(labels) == {model.labels[j] for j in np.flatnonzero(accepted[row])}
@@ -44,7 +45,7 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
         )
     with pytest.raises(KeyError, match="no column 'text'"):
         model.tag_frame(frame)
-    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 1 + len(model.labels))
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 2 + len(model.labels))
 
 
 def test_a_notebook_shows_the_model_and_its_suggestions(model):
@@ -55,3 +56,14 @@ def test_a_notebook_shows_the_model_and_its_suggestions(model):
     assert repr(suggestion).startswith("<Suggestion 'Prosecutors and police in Serbia") and "accepted ['Combating" in repr(suggestion)
     shown = suggestion._repr_html_()
     assert "&#10003;" in shown and "trafficking" in shown
+
+
+def test_a_frame_row_out_of_scope_gets_no_field_and_its_flag(model):
+    pd = pytest.importorskip("pandas")
+    recipe = ("Mix 500 g of strong flour with salt and dried yeast, pour in warm water and knead the dough for ten "
+              "minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is golden.")
+    tagged = model.tag_frame(pd.DataFrame({"text": [recipe, TEXTS[1]]}))
+    assert tagged["flag"].tolist() == ["out-of-scope", ""]
+    assert tagged["labels"].tolist()[0] == [] and tagged["labels"].tolist()[1]
+    many = model.suggest_many([recipe, TEXTS[1]])
+    assert [s.flag for s in many] == ["out-of-scope", None] and "(out-of-scope)" in repr(many[0])

@@ -120,7 +120,7 @@ def test_output_dash_streams_rows_to_stdout(tmp_path):
     assert [row["labels"][0] for row in rows] == ["Elections", "Media freedom and development"]
     assert not (ROOT / "-").exists()
     result = run("tag", EXAMPLE, "--output", "-", "--format", "csv")
-    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning"
+    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning,flag"
     assert run("tag", EXAMPLE, "--output", "-", "--resume").exit_code == 2
 
 
@@ -201,7 +201,7 @@ def test_a_chunk_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
 
     output = tmp_path / "tags.jsonl"
     target = tagfiles.open_tag_file(output, "jsonl")
-    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": ""}
+    row = {"id": "a", "labels": [], "scores": {}, "error": "", "warning": "", "flag": ""}
     target.append(tagfiles.encode_rows([row, {**row, "id": "b"}], "jsonl"), 2, "b")
     whole = output.read_bytes()
     real_write = os.write
@@ -215,3 +215,27 @@ def test_a_chunk_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         target.append(tagfiles.encode_rows([{**row, "id": "c"}, {**row, "id": "d"}], "jsonl"), 2, "d")
     assert output.read_bytes() == whole and target.done == 2
+
+
+def test_a_read_only_file_system_is_named_before_tagging(tmp_path, monkeypatch):
+    from classifier.io import outputs
+
+    monkeypatch.setattr(outputs.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(outputs, "_read_only", lambda folder: True)
+    result = run("tag", EXAMPLE, "--output", tmp_path / "tags.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path / 'tags.jsonl'}: cannot write in {tmp_path} (read-only file system)\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_write_refused_at_the_start_says_nothing_was_tagged(tmp_path, monkeypatch):
+    from classifier.workflows import tagging
+
+    def refuse(path, record):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tagging, "write_run_record", refuse)
+    result = run("tag", EXAMPLE, "--output", tmp_path / "tags.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path / 'tags.jsonl'}: cannot write: Read-only file system; nothing was tagged\n"
+    assert not (tmp_path / "tags.jsonl").exists()

@@ -322,3 +322,59 @@ def test_to_dict_has_every_key():
         "fields": ["Policing"], "unknown_fields": ["Tourism"], "content_type": "Press release", "body": BODY,
     }
     assert parse_release("Body only.").to_dict()["date"] is None
+
+
+def test_menu_groups_in_page_order_with_their_items():
+    from classifier.corpus.release import menu_groups
+
+    text = "\r\n".join([
+        "-", "Our work", "-", "Fields of work", "- Arms control", "-  Border management ", "- Field operations",
+        "-", "Countries", "- All", "", "- Albania",
+        "Press release", "Title", "- Date: 4 March 2019", "- Not a menu item",
+    ])
+    assert menu_groups(text) == [
+        ("Our work", []),
+        ("Fields of work", ["Arms control", "Border management", "Field operations"]),
+        ("Countries", ["All", "Albania"]),
+    ]
+    assert menu_groups("Plain text\n- a bullet") == []
+    assert menu_groups("-\r- Policing\r-\rFields of work\r- Youth") == [("Fields of work", ["Youth"])]
+
+
+def test_a_page_of_one_menu_dash_has_menus_and_nothing_else():
+    release = parse_release("-")
+    assert release.had_menus and (release.title, release.body) == ("", "")
+    assert not parse_release("Title\nBody.").had_menus
+
+
+def test_a_two_line_text_with_a_header_reads_its_title_even_without_plain_titles():
+    release = parse_release("A title.\n- Date: 4 March 2019", plain_title=False)
+    assert (release.title, release.date, release.body) == ("A title.", dt.date(2019, 3, 4), "")
+
+
+def test_a_date_split_over_two_value_lines():
+    assert parse_release(page("- Date:", "- 14 May", "- 2013")).date == dt.date(2013, 5, 14)
+
+
+def test_a_one_letter_first_line_is_a_title():
+    assert parse_release("A\nBody.").title == "A"
+
+
+def test_a_blank_line_after_the_menus_loses_nothing():
+    release = parse_release("-\nFields of work\n- Policing\n\nPress release\nA title.\nBody.")
+    assert (release.content_type, release.title, release.body) == ("Press release", "A title.", "Body.")
+
+
+def test_fields_are_read_with_the_taxonomy_given(tmp_path):
+    import yaml
+
+    from classifier.taxonomy.fields import Taxonomy
+    from conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"))
+    (entry,) = [entry for entry in data["fields"] if entry["name"] == "Policing"]
+    entry["aliases"] = [*entry.get("aliases", []), "Police work"]
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = page("- Fields of work:", "- Police work")
+    assert parse_release(text).unknown_fields == ("Police work",)
+    assert parse_release(text, Taxonomy.from_yaml(tmp_path / "t.yaml")).fields == ("Policing",)

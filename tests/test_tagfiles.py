@@ -9,9 +9,9 @@ from classifier.io.tagfiles import COLUMNS, encode_rows, format_for, open_tag_fi
 from classifier.io.textio import InputError
 
 
-def row(n, labels=("Elections",), error="", warning=""):
+def row(n, labels=("Elections",), error="", warning="", flag=""):
     return {"id": f"doc-{n}", "labels": list(labels), "scores": {"Elections": 0.9, "Youth": 0.1},
-            "error": error, "warning": warning}
+            "error": error, "warning": warning, "flag": flag}
 
 
 def written(path, fmt, rows, chunk=2):
@@ -42,12 +42,14 @@ def test_an_unknown_output_suffix_without_a_format_is_a_usage_error(path):
 
 
 def test_jsonl_and_csv_rows_as_written():
-    rows = [row(1, labels=("Elections", "Youth"), warning="text cut"), row(2, labels=(), error="empty file")]
+    rows = [row(1, labels=("Elections", "Youth"), warning="text cut"), row(2, labels=(), error="empty file"),
+            row(3, labels=(), flag="out-of-scope")]
     rows[0]["id"] = "Genève"
     assert encode_rows(rows, "jsonl").splitlines() == [json.dumps(r, ensure_ascii=False) for r in rows]
     assert encode_rows(rows, "csv") == (
-        'Genève,Elections;Youth,"{""Elections"": 0.9, ""Youth"": 0.1}",,text cut\r\n'
-        'doc-2,,"{""Elections"": 0.9, ""Youth"": 0.1}",empty file,\r\n'
+        'Genève,Elections;Youth,"{""Elections"": 0.9, ""Youth"": 0.1}",,text cut,\r\n'
+        'doc-2,,"{""Elections"": 0.9, ""Youth"": 0.1}",empty file,,\r\n'
+        'doc-3,,"{""Elections"": 0.9, ""Youth"": 0.1}",,,out-of-scope\r\n'
     )
 
 
@@ -55,11 +57,11 @@ def test_jsonl_and_csv_rows_as_written():
 def test_a_new_file_holds_the_header_and_then_whole_chunks(tmp_path, fmt):
     path = tmp_path / f"tags.{fmt}"
     tags = open_tag_file(path, fmt)
-    assert path.read_bytes() == (b"id,labels,scores,error,warning\r\n" if fmt == "csv" else b"")
+    assert path.read_bytes() == (b"id,labels,scores,error,warning,flag\r\n" if fmt == "csv" else b"")
     assert (tags.done, tags.last_id) == (0, None)
     tags = written(path, fmt, [row(n) for n in range(5)])
     assert (tags.done, tags.last_id) == (5, "doc-4")
-    header = "id,labels,scores,error,warning\r\n" if fmt == "csv" else ""
+    header = "id,labels,scores,error,warning,flag\r\n" if fmt == "csv" else ""
     assert path.read_bytes() == (header + encode_rows([row(n) for n in range(5)], fmt)).encode("utf-8")
 
 
@@ -135,7 +137,7 @@ def test_jsonl_resume_of_an_empty_file(tmp_path):
     assert resumed(tmp_path / "tags.jsonl", "jsonl", b"") == (0, None, b"")
 
 
-CSV_HEADER = b"id,labels,scores,error,warning\r\n"
+CSV_HEADER = b"id,labels,scores,error,warning,flag\r\n"
 CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
 
 
@@ -193,7 +195,7 @@ def test_csv_resume_refuses_a_file_that_is_not_tag_output(tmp_path, data):
     with pytest.raises(InputError) as error:
         open_tag_file(path, "csv", resume=True)
     assert str(error.value) == (
-        f"{path}: not a tag output (its first row is not id,labels,scores,error,warning); cannot resume it"
+        f"{path}: not a tag output (its first row is not id,labels,scores,error,warning,flag); cannot resume it"
     )
     assert path.read_bytes() == data  # left as it was
 
@@ -241,3 +243,29 @@ def test_csv_rows_read_back_as_written(tmp_path):
     assert [r["labels"] for r in read] == ["Elections;Youth", ""]
     assert json.loads(read[0]["scores"]) == rows[0]["scores"] and read[1]["error"] == "no text"
     assert list(read[0]) == list(COLUMNS)
+
+
+def test_csv_resume_keeps_rows_with_line_ends_inside_cells(tmp_path):
+    # Read back with newline translation, a CRLF or a lone CR inside a cell would change length and the
+    # cut would land inside a row.
+    rows = [row(1, error="line one\r\nline two"), row(2, warning="lone\rcarriage return"), row(3)]
+    data = CSV_HEADER + encode_rows(rows, "csv").encode("utf-8")
+    assert resumed(tmp_path / "tags.csv", "csv", data + b"doc-4,Ele") == (3, "doc-3", data)
+
+
+def test_scores_keep_non_ascii_field_names_as_they_are():
+    scores = {"Genève field": 0.5}
+    assert '"{""Genève field"": 0.5}"' in encode_rows([{**row(1), "scores": scores}], "csv")
+    assert '"Genève field"' in encode_rows([{**row(1), "scores": scores}], "jsonl")
+
+
+def test_parquet_output_has_the_tag_columns_and_remembers_the_last_id(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "deep" / "er" / "tags.parquet"  # folders made as needed
+    tags = written(path, "parquet", [row(n) for n in range(3)])
+    assert (tags.done, tags.last_id) == (3, "doc-2")
+    tags.close()
+    table = pq.read_table(path)
+    assert table.schema.names == list(COLUMNS)
+    assert table.to_pylist()[0]["labels"] == ["Elections"] and table.to_pylist()[0]["warning"] == ""

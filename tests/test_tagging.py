@@ -360,3 +360,15 @@ def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_
     assert doc.error == f"{parquet_input}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
     tag(model, corpus, tmp_path / "out.jsonl")
     assert (tmp_path / "out.jsonl").stat().st_size > 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
+    examples = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "out_of_scope.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:2]
+    table = tmp_path / "mixed.jsonl"
+    table.write_text("".join(json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in examples + records), encoding="utf-8")
+    tag(model, [table], tmp_path / f"tags.{fmt}")
+    rows = read_rows(tmp_path / f"tags.{fmt}", fmt)
+    assert [row["flag"] for row in rows] == [e["expected"] for e in examples] + ["", ""]
+    assert [bool(row["labels"]) for row in rows] == [False] * len(examples) + [True, True]

@@ -399,3 +399,104 @@ def test_a_read_error_is_one_line_naming_the_file(tmp_path, monkeypatch):
     finally:
         os.chmod(path, 0o644)
     assert str(error.value) == f"{path}: cannot read: Permission denied"
+
+
+def test_read_text_gives_the_decoded_text(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_bytes("Genève – OSCE".encode("cp1252"))
+    assert read_text(path) == "Genève – OSCE"
+    assert read_text_head(path, 3) == ("Gen", True)
+
+
+def test_a_stream_is_read_in_chunks_only_as_far_as_the_limit_needs():
+    page = "Observers followed the count. " * 200_000  # 6 million characters
+    stream = io.BytesIO(page.encode("ascii"))
+    text, cut = decode_head(stream, "big.txt", max_chars=100_000)
+    assert cut and text == page[:100_000]
+    # 8 KiB sniffed, then 64 KiB chunks until past the limit: two chunks.
+    assert stream.tell() == 8192 + 2 * 65536
+
+
+def test_a_text_exactly_one_block_long_still_says_whether_more_follows():
+    data = b"a" * 8192 + b"b"
+    assert decode_head(io.BytesIO(data), "x", max_chars=8192) == ("a" * 8192, True)
+    assert decode_head(io.BytesIO(data[:8192]), "x", max_chars=8192) == ("a" * 8192, False)
+
+
+def test_windows_1252_found_after_the_first_chunk_decodes_the_whole_file():
+    # Valid UTF-8 (plain ASCII) for the first 100,000 bytes, then a Windows-1252 byte: every byte read so
+    # far is decoded again as Windows-1252, not only the last chunk.
+    data = b"a" * 100_000 + "Genève".encode("cp1252") + b" end"
+    assert decode_bytes(data, "x") == "a" * 100_000 + "Genève end"
+
+
+def test_the_latin_1_fallback_is_cut_at_the_limit_too():
+    data = b"\x81" + b"a" * 20_000  # 0x81 is undefined in Windows-1252
+    assert decode_head(io.BytesIO(data), "x", max_chars=10) == ("\x81" + "a" * 9, True)
+    assert decode_head(io.BytesIO(data), "x") == ("\x81" + "a" * 20_000, False)
+
+
+@pytest.mark.parametrize("error, shown", [(OSError(5, "Input/output error"), "Input/output error"), (OSError("device gone"), "device gone")])
+def test_an_error_while_reading_is_one_line_naming_the_file(tmp_path, monkeypatch, error, shown):
+    path = tmp_path / "page.txt"
+    path.write_text("text", encoding="utf-8")
+
+    class Failing(io.BytesIO):
+        def read(self, size=-1):
+            raise error
+
+    def failing(fd, *args, **kwargs):  # the file opens (a regular file), then reading it fails
+        os.close(fd)
+        return Failing()
+
+    monkeypatch.setattr("builtins.open", lambda *args, **kwargs: Failing())
+    monkeypatch.setattr(os, "fdopen", failing)
+    with pytest.raises(InputError) as caught:
+        read_text(path)
+    assert str(caught.value) == f"{path}: cannot read: {shown}"
+
+
+def test_the_sniffed_head_is_exactly_8_kib_even_from_a_pipe_that_trickles():
+    class Trickle(io.RawIOBase):
+        def __init__(self, data):
+            self.data = data
+            self.position = 0
+
+        def readable(self):
+            return True
+
+        def read(self, size=-1):
+            piece = self.data[self.position:self.position + min(3, size if size >= 0 else 3)]
+            self.position += len(piece)
+            return piece
+
+    stream = Trickle(b"word " * 10_000)
+    assert decode_head(stream, "pipe", max_chars=10) == ("word word ", True)
+    assert stream.position == 8192
+
+
+def test_settle_restores_one_copy_and_still_clears_the_others(tmp_path):
+    first, second = sorted([dead_pid(), dead_pid()], key=str)
+    for pid in (first, second):
+        (tmp_path / f".bundle.old-{pid}").mkdir()
+        (tmp_path / f".bundle.old-{pid}" / "model.json").write_text(str(pid), encoding="utf-8")
+    settle_directory(tmp_path / "bundle")
+    # The first in name order goes back; the other was replaced by then and is removed.
+    assert listing(tmp_path) == ["bundle"]
+    assert (tmp_path / "bundle" / "model.json").read_text(encoding="utf-8") == str(first)
+
+
+def test_settle_never_fails_because_a_leftover_cannot_be_removed(tmp_path, monkeypatch):
+    (tmp_path / "bundle").mkdir()
+    leftover = tmp_path / f".bundle.{dead_pid()}.abcd.tmp"
+    leftover.mkdir()
+    (leftover / "model.json").write_text("half", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("os.unlink", refuse)
+    monkeypatch.setattr("os.rmdir", refuse)
+    settle_directory(tmp_path / "bundle")  # nothing raised: the save goes on
+    monkeypatch.undo()
+    assert leftover.exists()

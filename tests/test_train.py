@@ -165,7 +165,9 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
 
     for moment in MOMENTS:
         bundle = tmp_path / moment / "bundle"
+        before = sorted(os.listdir(tmp_path / moment))
         documents = load_model(bundle).metadata["training_data"]["documents"]
+        assert sorted(os.listdir(tmp_path / moment)) == before, moment  # loading moved or deleted nothing
         # Killed once the new bundle was in place, the new one stays; otherwise the previous one is back.
         if moment == "from-outside":
             assert documents in (previous, 60)

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
+from classifier.estimator.scope import scope_flags
+from classifier.estimator.windows import read_windowed
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model makes of a batch of texts: each field's probability, the accepted fields (0/1)
+    and each text's flag (None, or why no field is accepted: "language", "out-of-scope")."""
+
+    proba: np.ndarray
+    accepted: np.ndarray
+    flags: list[str | None]
 
 
 class Model:
@@ -41,11 +54,29 @@ class Model:
         return self.estimator.thresholds_
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count."""
-        return self.estimator.predict_proba([parse_release(text).model_text for text in texts])
+        """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count.
+        A long text's probability of a field is its highest over the text's windows (see `read`)."""
+        return self.read([parse_release(text).model_text for text in texts]).proba
 
     def predict_proba_documents(self, documents) -> np.ndarray:
-        return self.estimator.predict_proba([doc.model_text for doc in documents])
+        return self.read([doc.model_text for doc in documents]).proba
+
+    def read(self, model_texts: Sequence[str]) -> Reading:
+        """Probabilities, accepted fields and flags of texts as the model reads them ("title\nbody").
+
+        A text longer than a whole page is read window by window (classifier.estimator.windows); a text
+        in another language or out of the model's scope gets no accepted field and its flag
+        (classifier.estimator.scope). Every way of scoring a text (suggest, tag, evaluate, compare) reads it so.
+        """
+        model_texts = list(model_texts)
+        windowed = read_windowed(self.estimator, model_texts)
+        flags = scope_flags(self.estimator, model_texts, windowed.proba)
+        accepted = windowed.accepted.copy()
+        accepted[[i for i, flag in enumerate(flags) if flag]] = 0
+        return Reading(windowed.proba, accepted, flags)
+
+    def read_documents(self, documents) -> Reading:
+        return self.read([doc.model_text for doc in documents])
 
     def accept(self, proba) -> np.ndarray:
         """0/1 matrix of the fields accepted for each row of `proba`: the model's own thresholds and rule."""
@@ -60,11 +91,14 @@ class Model:
         return self.estimator.explain(list(model_texts), top=top)
 
     def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
-        accepted = self.accept(proba)
+        """Suggestions from probabilities alone: the model's rule accepts, no text is flagged."""
+        return self.suggestions_from_reading(Reading(proba, self.accept(proba), [None] * len(proba)), titles)
+
+    def suggestions_from_reading(self, reading: Reading, titles) -> list[Suggestion]:
         labels = self.labels
         flags = self.flags or None
         out = []
-        for row, keep, title in zip(proba, accepted, titles):
+        for row, keep, flag, title in zip(reading.proba, reading.accepted, reading.flags, titles):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
             out.append(
                 Suggestion(
@@ -72,15 +106,16 @@ class Model:
                     labels=[labels[j] for j in order if keep[j]],
                     scores=[(labels[j], float(row[j])) for j in order],
                     flags=flags,
+                    flag=flag,
                 )
             )
         return out
 
     def suggest(self, text: str, explain: bool = False) -> Suggestion:
-        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one."""
+        """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
+        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope")."""
         release = parse_release(text)
-        proba = self.estimator.predict_proba([release.model_text])
-        suggestion = self.suggestions_from_proba(proba, [release.title])[0]
+        suggestion = self.suggestions_from_reading(self.read([release.model_text]), [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
 
     def suggest_many(self, texts: Sequence[str], explain: bool = False) -> list[Suggestion]:
@@ -91,13 +126,14 @@ class Model:
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
-        suggestions = self.suggestions_from_proba(self.estimator.predict_proba(model_texts), [r.title for r in releases])
+        suggestions = self.suggestions_from_reading(self.read(model_texts), [r.title for r in releases])
         return self.with_evidence(suggestions, model_texts) if explain else suggestions
 
     def tag_frame(self, frame, text: str = "text", title: str | None = None):
-        """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list) and one
-        score column per field (`score: <field>`), on the same index. `text` names the column holding
-        pages or plain text; `title`, if given, a column of titles put before the text."""
+        """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
+        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per field
+        (`score: <field>`), on the same index. `text` names the column holding pages or plain text; `title`,
+        if given, a column of titles put before the text."""
         import pandas as pd  # only DataFrame users need pandas
 
         for column in (text, title):
@@ -106,11 +142,15 @@ class Model:
         texts = frame[text].fillna("").astype(str)
         if title is not None:
             texts = frame[title].fillna("").astype(str) + "\n" + texts
-        proba = self.predict_proba(texts.tolist()) if len(texts) else np.zeros((0, len(self.labels)))
-        accepted = self.accept(proba) if len(texts) else proba.astype(bool)
+        if len(texts):
+            reading = self.read([parse_release(text).model_text for text in texts.tolist()])
+        else:
+            reading = Reading(np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)), dtype=np.int8), [])
+        proba, accepted = reading.proba, reading.accepted
         labels = self.labels
         result = pd.DataFrame({f"score: {label}": proba[:, j] for j, label in enumerate(labels)}, index=frame.index)
         result.insert(0, "labels", [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)])
+        result.insert(1, "flag", [flag or "" for flag in reading.flags])
         return result
 
     def __repr__(self) -> str:
@@ -143,7 +183,7 @@ class Model:
         documents = list(documents)
         if not documents:
             return []
-        suggestions = self.suggestions_from_proba(self.predict_proba_documents(documents), [doc.title for doc in documents])
+        suggestions = self.suggestions_from_reading(self.read_documents(documents), [doc.title for doc in documents])
         return self.with_evidence(suggestions, [doc.model_text for doc in documents]) if explain else suggestions
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
@@ -151,6 +191,6 @@ class Model:
         explanations = self.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags)
+            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags, s.flag)
             for s, per_label in zip(suggestions, explanations)
         ]

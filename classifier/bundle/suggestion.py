@@ -5,15 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+SCOPE_NOTES = {
+    "language": "the text is not in English",
+    "out-of-scope": "the text does not read like an OSCE policy text",
+}
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    """The model's answer for one text: accepted fields and every field's score, best first."""
+    """The model's answer for one text: accepted fields and every field's score, best first.
+
+    `flag` is set when the model abstains, accepting no field: "language" (the text is not in English)
+    or "out-of-scope" (it does not read like an OSCE policy text); see classifier.estimator.scope.
+    `flags` are the per-field flags ("low-confidence", "zero-shot").
+    """
 
     title: str
     labels: list[str]
     scores: list[tuple[str, float]]
     evidence: dict[str, list[tuple[str, float]]] | None = None
     flags: dict[str, str] | None = None
+    flag: str | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
@@ -25,7 +37,10 @@ class Suggestion:
             if self.evidence is not None and label in self.evidence:
                 entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
             suggestions.append(entry)
-        return {"title": self.title, "labels": self.labels, "suggestions": suggestions}
+        out = {"title": self.title, "labels": self.labels}
+        if self.flag:
+            out["flag"] = self.flag
+        return {**out, "suggestions": suggestions}
 
     def to_text(self, origin: str, top: int | None = None) -> str:
         """For a terminal: the input's name, its title, then one line per field (`*` marks the accepted ones),
@@ -34,6 +49,8 @@ class Suggestion:
         lines = [origin]
         if self.title:
             lines.append(f"  {self.title}")
+        if self.flag:
+            lines.append(f"  no field accepted: {SCOPE_NOTES.get(self.flag, self.flag)} ({self.flag})")
         width = max((len(label) for label, _ in shown), default=0)
         for label, score in shown:
             mark = "*" if label in self.labels else " "
@@ -46,7 +63,8 @@ class Suggestion:
 
     def __repr__(self) -> str:
         best = ", ".join(f"{label} {score:.2f}" for label, score in self.scores[:3])
-        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}; best {best}>"
+        flag = f" ({self.flag})" if self.flag else ""
+        return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}{flag}; best {best}>"
 
     def _repr_html_(self) -> str:
         import html
@@ -58,6 +76,6 @@ class Suggestion:
             for label, score in self.scores[:10]
         )
         return (
-            f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
+            f"<p><b>{html.escape(self.title)}</b>{' (no field accepted: ' + html.escape(self.flag) + ')' if self.flag else ''}</p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
             f"<th>flag</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
         )

@@ -21,8 +21,8 @@ BOOTSTRAP_RESAMPLES = 2000
 
 def scores_in_columns(model, documents, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The model's probabilities and accepted fields in the columns of `labels`; fields it lacks score 0."""
-    proba = model.predict_proba_documents(documents)
-    accepted = model.accept(proba)
+    reading = model.read_documents(documents)
+    proba, accepted = reading.proba, reading.accepted
     full_proba = np.zeros((len(documents), len(labels)))
     full_accepted = np.zeros((len(documents), len(labels)), dtype=np.int8)
     for j, label in enumerate(model.labels):

@@ -51,8 +51,8 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, glob: str | None 
         lock = output_lock(report)  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
         data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
-        proba = model.predict_proba_documents(data.documents)
-        accepted = model.accept(proba)
+        reading = model.read_documents(data.documents)
+        proba, accepted = reading.proba, reading.accepted
         metrics = evaluate(data.Y, proba, accepted, model.labels)
         if report is not None:
             from classifier.evaluation.report import write_report

@@ -67,12 +67,14 @@ def _parse_whole(number: int, line: bytes) -> JsonLine:
         return JsonLine(number, None, f"invalid JSON: not UTF-8 ({exc.reason})")
     except json.JSONDecodeError as exc:
         return JsonLine(number, None, f"invalid JSON: {exc.msg.removesuffix(' at')} at character {exc.pos + 1}")
-    return _object_line(number, value, truncated=False)
+    return _object_line(number, value, truncated=False, quoted=line.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b'"'))
 
 
-def _object_line(number: int, value, truncated: bool) -> JsonLine:
+def _object_line(number: int, value, truncated: bool, quoted: bool) -> JsonLine:
+    """`quoted`: the line's value began with a quote; an integer is kept as its digits, so a str is a number otherwise."""
     if not isinstance(value, dict):
-        return JsonLine(number, None, f"expected a JSON object, got {_json_type(value)}")
+        kind = "number" if isinstance(value, str) and not quoted else _json_type(value)
+        return JsonLine(number, None, f"expected a JSON object, got {kind}")
     return JsonLine(number, value, truncated=truncated)
 
 
@@ -105,7 +107,8 @@ class _StreamingLine:
         """The line's object or error; None for a line of only whitespace."""
         try:
             self._skip_whitespace()
-            if not self._peek():
+            first = self._peek()
+            if not first:
                 return None
             value = self._value(0)
             self._skip_whitespace()
@@ -117,7 +120,7 @@ class _StreamingLine:
         except UnicodeDecodeError as exc:
             self._skip_rest_of_line()
             return JsonLine(number, None, f"invalid JSON: not UTF-8 ({exc.reason})")
-        return _object_line(number, value, self.truncated)
+        return _object_line(number, value, self.truncated, quoted=first == '"')
 
     # Reading
 

@@ -31,7 +31,7 @@ from classifier.errors import UsageError
 from classifier.io.formats import table_format
 from classifier.io.textio import InputError, atomic_write
 
-COLUMNS = ("id", "labels", "scores", "error", "warning")
+COLUMNS = ("id", "labels", "scores", "error", "warning", "flag")
 STDOUT = "-"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -345,7 +345,7 @@ class ParquetTagFile(TagFile):
 
 
 def _csv_fields(row: dict) -> list[str]:
-    return [row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"], row["warning"]]
+    return [row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"], row["warning"], row["flag"]]
 
 
 def _csv_line(fields: list[str]) -> str:
@@ -371,5 +371,6 @@ def _arrow_schema():
             ("scores", pa.map_(pa.string(), pa.float32())),
             ("error", pa.string()),
             ("warning", pa.string()),
+            ("flag", pa.string()),
         ]
     )

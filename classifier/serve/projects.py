@@ -123,7 +123,8 @@ class Project:
             if label in evidence:
                 entry["evidence"] = [{"term": term, "weight": round(float(weight), 4)} for term, weight in evidence[label][:top]]
             results.append(entry)
-        return {"title": suggestion.title, "body": release.body, "labels": list(suggestion.labels), "results": results}
+        return {"title": suggestion.title, "body": release.body, "labels": list(suggestion.labels), "flag": suggestion.flag,
+                "results": results}
 
     def card(self) -> dict:
         """The bundle's model card (MODEL.md) and the parts of model.json a reader of the card wants."""

@@ -60,21 +60,22 @@ class ChunkResult:
 
 def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns()) -> list[dict]:
     """One row per record: id, accepted labels, every label's score (best first), the error if it failed,
-    and the warning if its text was cut at the size limit."""
+    the warning if its text was cut at the size limit, and the flag if no field was accepted because the
+    text is not in English ("language") or not an OSCE-like policy text ("out-of-scope")."""
     import numpy as np
 
     documents = [to_document(record, columns) for record in records]
     good = [doc for doc in documents if not doc.error]
     if good:
-        proba = model.predict_proba_documents(good)
-        accepted = model.accept(proba)
+        reading = model.read_documents(good)
+        proba, accepted = reading.proba, reading.accepted
         order = np.argsort(-proba, axis=1, kind="stable")
         rounded = np.round(proba, 4).tolist()
     labels = model.labels
     rows, i = [], 0
     for doc in documents:
         if doc.error:
-            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or ""})
+            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or "", "flag": ""})
             continue
         ranked = order[i].tolist()
         rows.append(
@@ -84,6 +85,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
                 "scores": {labels[j]: rounded[i][j] for j in ranked},
                 "error": "",
                 "warning": doc.warning or "",
+                "flag": reading.flags[i] or "",
             }
         )
         i += 1

@@ -1,0 +1,243 @@
+"""docs/benchmarks.md from the results of benchmarks/quality.py: tables, paired bootstrap intervals, per-field F1."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import numpy as np
+
+from quality import CACHE, SEED, SYSTEMS
+from quality_sets import LONG_DOCUMENT_ITEMS, LONG_DOCUMENTS_PER_FOLD
+
+COLUMNS = [("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("samples_f1", "samples-F1"), ("p@1", "P@1"), ("ndcg@3", "nDCG@3")]
+SPLIT_TITLES = {
+    "time": "Time split: trained on items up to 2020 ({train} items), tested on 2021-2024 ({test} items)",
+    "cv5": "5-fold multi-label stratified cross-validation ({total} items; pooled out-of-fold predictions)",
+}
+SPLIT_NAMES = {"time": "time split", "cv5": "5-fold CV"}
+NOT_PEERS = {"ours", "ours-whole"}
+SHORT_NAMES = {"ours-whole": "ours read whole", "keywords": "keyword matcher", "fasttext": "fastText",
+               "annif-tfidf": "Annif tfidf", "annif-omikuji": "Annif omikuji", "annif-ensemble": "Annif ensemble"}  # what ours is compared against: every other system
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def markdown(stored: dict, split_sets, n_items: int) -> str:
+    lines = [
+        "# Quality benchmark: classifier against Annif, fastText, a keyword matcher and a scikit-learn baseline",
+        "",
+        "*Written by `python benchmarks/quality.py` (see [benchmarks/README.md](../benchmarks/README.md)); "
+        "rerun it, do not edit by hand.*",
+        "",
+        f"Same corpus (`training/data/releases.jsonl`, {n_items} labelled items, 23 fields), same splits, same "
+        "metrics (`classifier.evaluation.metrics.evaluate`) for every system. Each system tunes only on its training "
+        "part: ours its per-field thresholds by internal cross-validation; each peer its limit and threshold "
+        "(and the ensemble its weights) on a stratified fifth of the training part, after which it is retrained "
+        "on the whole training part. The scikit-learn baseline is untuned (0.5); the keyword matcher is not trained "
+        "(it reads `taxonomy.yaml` only). Ours is built as `classifier train` builds it (with `taxonomy.yaml`'s "
+        "keyword document of each field as an extra example) and reads texts as `classifier suggest` does: a text "
+        "longer than 350 words window by window, a text in another language or out of scope given no field "
+        "(`classifier.estimator.windows`, `classifier.estimator.scope`); the row 'read whole' is the same model "
+        "reading every text whole and always accepting one field, as before. Macro-F1 averages all 23 fields "
+        "(a field absent from a test set counts as 0 for every system alike). Training seconds: one fit on a "
+        "training part (ours includes its internal 5-fold calibration; the peers' tuning runs are not counted); "
+        "documents per second: suggestions for the test documents in one batch. "
+        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        "Ours, the keyword matcher, the baseline and standalone fastText (one thread, seeded) give the same numbers "
+        "on every run; Annif's fasttext (12 threads) and its ensemble (weights from `annif hyperopt`, whose search "
+        "is not seeded) do not, and the ensemble moves by several points between runs (see benchmarks/README.md).",
+        "",
+    ]
+    for split_name in ("time", "cv5"):
+        rows = stored.get(split_name, {}).get("lead")
+        if not rows:
+            continue
+        train, test = split_sets[split_name][0]
+        lines += ["## " + SPLIT_TITLES[split_name].format(train=len(train), test=len(test), total=n_items), ""]
+        lines += metric_table(rows, timing=True)
+        lines += uncertainty_lines(split_name, rows)
+        chosen = [f"{SYSTEMS[name]}: {_chosen_text(rows[name]['chosen'])}" for name in SYSTEMS if name in rows and any(rows[name]["chosen"])]
+        if chosen:
+            lines += ["Chosen on the validation fifth of each training part (limit, threshold, other settings; fastText "
+                      "settings whose training diverged, 'Encountered NaN' on every try, are skipped and named):", ""]
+            lines += [f"- {text}" for text in chosen] + [""]
+    lines += whole_page_section(stored, split_sets)
+    lines += long_document_section(stored)
+    lines += abstention_section(stored)
+    lines += per_field_section(stored)
+    lines += learning_curve_section(stored.get("learning_curve", {}))
+    return "\n".join(lines)
+
+
+def metric_table(rows: dict, timing: bool = False, extra=()) -> list[str]:
+    head = "| system | " + " | ".join(title for _, title in COLUMNS) + "".join(f" | {title}" for _, title, _ in extra)
+    head += " | training s | docs/s |" if timing else " |"
+    lines = [head, "| --- |" + " ---: |" * (len(COLUMNS) + len(extra) + (2 if timing else 0))]
+    best = {key: max(row[key] for row in rows.values()) for key, _ in COLUMNS}
+    for name in SYSTEMS:
+        if name not in rows or "micro_f1" not in rows[name]:
+            continue
+        row = rows[name]
+        cells = [f"**{row[key]:.3f}**" if row[key] == best[key] else f"{row[key]:.3f}" for key, _ in COLUMNS]
+        cells += [form.format(row[key]) for key, _, form in extra]
+        tail = f" | {row['train_seconds']:.2f} | {row['docs_per_second']:,.0f} |" if timing else " |"
+        lines.append(f"| {SYSTEMS[name]} | " + " | ".join(cells) + tail)
+    return lines + [""]
+
+
+def whole_page_section(stored, split_sets) -> list[str]:
+    lines = []
+    for split_name in ("time", "cv5"):
+        rows = stored.get(split_name, {}).get("page")
+        if not rows or not any("micro_f1" in r for r in rows.values()):
+            continue
+        n = next(iter(rows.values()))["documents"]
+        if not lines:
+            lines += ["## Whole pages", "",
+                      "The corpus holds leads; users give whole pages. `training/data/whole_pages.jsonl` holds corpus items as "
+                      "whole releases (150-300 words, in our own words, same ids and fields). Each is scored only by a model "
+                      "that never trained on its item: in cross-validation by the fold model whose test part holds it, in the "
+                      "time split only items of 2021-2024. Ours reads every whole page whole (they are below 350 words), so "
+                      "its two rows agree.", ""]
+        lines += [f"### {SPLIT_NAMES[split_name]}: {n} whole pages", ""]
+        lines += metric_table(rows, extra=[("fields_per_document", "fields/doc", "{:.2f}")])
+    return lines
+
+
+def long_document_section(stored) -> list[str]:
+    lines = []
+    for split_name in ("time", "cv5"):
+        rows = stored.get(split_name, {}).get("long")
+        if not rows or not any("micro_f1" in r for r in rows.values()):
+            continue
+        first = next(iter(rows.values()))
+        if not lines:
+            low, high = LONG_DOCUMENT_ITEMS
+            lines += ["## Long documents", "",
+                      f"Reports made by joining {low} to {high} real items of different fields from a test part (each item's whole "
+                      "page where there is one, else its lead, under its title as a section heading; the gold fields are the "
+                      f"union of the items'), {LONG_DOCUMENTS_PER_FOLD['time']} for the time split and "
+                      f"{LONG_DOCUMENTS_PER_FOLD['cv5']} per CV fold, the same on every run (`benchmarks/quality_sets.py`). "
+                      "Scored by the models of that split or fold, which never trained on those items.", ""]
+        lines += [f"### {SPLIT_NAMES[split_name]}: {first['documents']} long documents, {first['gold_per_document']:.1f} gold fields each on average", ""]
+        lines += metric_table(rows, extra=[("micro_p", "micro-P", "{:.3f}"), ("micro_r", "micro-R", "{:.3f}"), ("fields_per_document", "fields/doc", "{:.2f}")])
+    return lines
+
+
+def abstention_section(stored) -> list[str]:
+    lines = ["## Abstaining: texts in other languages and out of scope", "",
+             "Ours gives no field to a text it flags `language` (not English) or `out-of-scope` (not an OSCE-like policy "
+             "text); the other systems have no such check, so for them the count is of texts given no field by their "
+             "own threshold. False abstentions are real items, whole pages and long documents given no field.", ""]
+    lines += ["| split | check set | documents | ours: flagged language | ours: flagged out-of-scope | " +
+              " | ".join(f"{SHORT_NAMES[n]}: given no field" for n in SHORT_NAMES) + " |",
+              "| --- | --- |" + " ---: |" * (3 + len(SHORT_NAMES))]
+    for split_name in ("time", "cv5"):
+        for set_name, title in (("lead", "corpus leads (real items)"), ("page", "whole pages (real items)"), ("long", "long documents (real items)"),
+                                ("on_topic_plain", "plain policy texts on OSCE topics (written)"), ("off_topic", "off-topic and non-English texts (written)")):
+            rows = stored.get(split_name, {}).get(set_name, {})
+            if "ours" not in rows:
+                continue
+            ours = rows["ours"]
+            others = [f"{rows[n]['documents'] - rows[n]['given_a_field']}" if n in rows else "-" for n in SHORT_NAMES]
+            lines.append(f"| {SPLIT_NAMES[split_name]} | {title} | {ours['documents']} | {ours['flags'].get('language', 0)} | "
+                         f"{ours['flags'].get('out-of-scope', 0)} | " + " | ".join(others) + " |")
+    lines.append("")
+    for split_name in ("time", "cv5"):
+        off = stored.get(split_name, {}).get("off_topic", {}).get("ours")
+        if off and "by_kind" in off:
+            models = "the time split's model" if split_name == "time" else "each of the 5 CV fold models (counts add up over the five)"
+            kinds = ", ".join(f"{kind} {given}/{total}" for kind, (given, total) in off["by_kind"].items())
+            lines += [f"Off-topic texts given no field by ours, by kind, with {models}: {kinds}.", ""]
+    for split_name in ("time", "cv5"):
+        rows = stored.get(split_name, {}).get("on_topic_plain")
+        if rows and any("micro_f1" in r for r in rows.values()):
+            n = next(iter(rows.values()))["documents"]
+            lines += [f"### Plain policy texts on OSCE topics ({n} written texts; {SPLIT_NAMES[split_name]} models)", ""]
+            lines += metric_table(rows, extra=[("fields_per_document", "fields/doc", "{:.2f}")])
+    return lines
+
+
+def per_field_section(stored) -> list[str]:
+    lines = []
+    for split_name in ("time", "cv5"):
+        rows = stored.get(split_name, {}).get("lead", {})
+        if "ours" not in rows or "keywords" not in rows:
+            continue
+        ours, matcher = rows["ours"], rows["keywords"]
+        if not lines:
+            lines += ["## Per field: ours against the keyword matcher (corpus leads)", "",
+                      "F1 of each field; **below** marks a field where ours is below the keyword matcher.", ""]
+        lines += [f"### {SPLIT_NAMES[split_name]}", "", "| field | support | ours | keyword matcher | difference |", "| --- | ---: | ---: | ---: | ---: |"]
+        below = 0
+        for label, f1 in ours["per_field_f1"].items():
+            other = matcher["per_field_f1"][label]
+            mark = " **below**" if f1 < other else ""
+            below += bool(mark)
+            lines.append(f"| {label} | {ours['per_field_support'][label]} | {f1:.3f} | {other:.3f} | {f1 - other:+.3f}{mark} |")
+        lines += ["", f"Ours is below the keyword matcher on {below} of {len(ours['per_field_f1'])} fields.", ""]
+    return lines
+
+
+def learning_curve_section(curve: dict) -> list[str]:
+    if not curve:
+        return []
+    lines = ["## Learning curve of the shipped recipe", "",
+             "Ours trained on a random share (seed 0) of each training part, tested on the same test leads.", "",
+             "| split | share of the training part | training documents | micro-F1 | macro-F1 | P@1 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for split_name, points in curve.items():
+        for fraction, row in points.items():
+            lines.append(f"| {SPLIT_NAMES[split_name]} | {float(fraction):.0%} | {row['training_documents']} | {row['micro_f1']:.3f} | {row['macro_f1']:.3f} | {row['p@1']:.3f} |")
+    return lines + [""]
+
+
+def fast_metrics(Y, scores, accepted) -> np.ndarray:
+    """micro-F1, macro-F1 (a field with nothing true or suggested counts 0, as in evaluate) and P@1."""
+    true_pos = (Y & accepted).sum(axis=0)
+    false_pos = ((1 - Y) & accepted).sum(axis=0)
+    false_neg = (Y & (1 - accepted)).sum(axis=0)
+    micro = 2 * true_pos.sum() / max(2 * true_pos.sum() + false_pos.sum() + false_neg.sum(), 1)
+    denominator = 2 * true_pos + false_pos + false_neg
+    macro = np.mean(np.where(denominator > 0, 2 * true_pos / np.maximum(denominator, 1), 0.0))
+    labelled = Y.sum(axis=1) > 0
+    best = np.argmax(scores[labelled], axis=1)
+    p_at_1 = Y[labelled][np.arange(labelled.sum()), best].mean()
+    return np.array([micro, macro, p_at_1])
+
+
+def paired_bootstrap(ours: dict, peer: dict) -> list[tuple[float, float, float]]:
+    """(difference, 2.5th, 97.5th percentile) of ours minus peer for micro-F1, macro-F1 and P@1,
+    resampling the test documents with replacement (both systems on the same resample)."""
+    rng = np.random.default_rng(SEED)
+    Y = ours["Y"].astype(np.int64)
+    a_acc, b_acc = ours["accepted"].astype(np.int64), peer["accepted"].astype(np.int64)
+    observed = fast_metrics(Y, ours["scores"], a_acc) - fast_metrics(Y, peer["scores"], b_acc)
+    samples = []
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        rows = rng.integers(0, len(Y), len(Y))
+        samples.append(fast_metrics(Y[rows], ours["scores"][rows], a_acc[rows]) - fast_metrics(Y[rows], peer["scores"][rows], b_acc[rows]))
+    low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
+    return [(float(d), float(lo), float(hi)) for d, lo, hi in zip(observed, low, high)]
+
+
+def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
+    """Ours against the best other system on micro-F1, macro-F1 and P@1, with 95% paired bootstrap intervals."""
+    stored = {name: CACHE / split_name / f"{name}.npz" for name in rows}
+    if "ours" not in rows or not all(path.exists() for path in stored.values()):
+        return []
+    arrays = {name: dict(np.load(path)) for name, path in stored.items()}
+    lines = [f"Ours minus the best other system, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap resamples of the test documents:", ""]
+    for k, (key, title) in enumerate([("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("p@1", "P@1")]):
+        peer = max((name for name in rows if name not in NOT_PEERS), key=lambda name: rows[name][key])
+        difference, low, high = paired_bootstrap(arrays["ours"], arrays[peer])[k]
+        lines.append(f"- {title}: {difference:+.3f} against {SYSTEMS[peer]} ({low:+.3f} to {high:+.3f})")
+    lines.append("")
+    return lines
+
+
+def _chosen_text(per_fold: list[dict]) -> str:
+    def one(fold: dict) -> str:
+        text = ", ".join(f"{k}={v}" for k, v in fold.items() if k != "skipped, diverged")
+        return text + (f" (skipped, diverged: {fold['skipped, diverged']})" if "skipped, diverged" in fold else "")
+
+    return "; ".join(one(fold) for fold in per_fold)

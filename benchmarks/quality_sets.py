@@ -1,0 +1,75 @@
+"""The check sets of benchmarks/quality.py beyond the corpus leads: whole pages, long documents, written texts.
+
+- Whole pages (training/data/whole_pages.jsonl): corpus items as whole releases, in our own words, same
+  ids and fields as the corpus. A whole page is scored only by a model that did not train on its item:
+  in cross-validation by the fold model whose test part holds the item, in the time split only for
+  items of the test years.
+- Long documents: several real items of different fields joined into one report (each item's whole
+  page where there is one, else its lead; its title as the section heading), gold fields the union of
+  theirs. Built from a fold's test part only, deterministically from the fold's number.
+- Written texts (training/written/): off-topic texts and texts in other languages, which should get no
+  field, and plain policy texts on OSCE topics not written by the OSCE, which should. Written by us,
+  kept apart from the corpus and never counted as real items.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+WHOLE_PAGES = ROOT / "training" / "data" / "whole_pages.jsonl"
+WRITTEN = ROOT / "training" / "written"
+OFF_TOPIC = WRITTEN / "off_topic.jsonl"
+ON_TOPIC_PLAIN = WRITTEN / "on_topic_plain.jsonl"
+
+LONG_DOCUMENTS_PER_FOLD = {"time": 60, "cv5": 30}
+LONG_DOCUMENT_ITEMS = (3, 12)  # items joined per long document, at least and at most
+LONG_DOCUMENT_TITLE = "Activity report"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def whole_pages() -> dict[str, dict]:
+    """The whole-page check set by item id."""
+    return {record["id"]: record for record in read_jsonl(WHOLE_PAGES)}
+
+
+def page_text(record: dict) -> str:
+    """A record as the model reads it: title line, then the text."""
+    return f"{record['title']}\n{record['text']}"
+
+
+def long_documents(records: list[dict], Y: np.ndarray, items, pages: dict[str, dict], seed: int, n: int):
+    """`n` long documents joined from `items` (indices into records), each item bringing a field the
+    document does not have yet: a list of (text as the model reads it, gold indicator row, item indices)."""
+    rng = random.Random(seed)
+    items = sorted(int(i) for i in items)
+    documents = []
+    for _ in range(n):
+        size = rng.randint(*LONG_DOCUMENT_ITEMS)
+        order = items[:]
+        rng.shuffle(order)
+        chosen, fields = [], set()
+        for i in order:
+            new = set(np.flatnonzero(Y[i]).tolist()) - fields
+            if new:
+                chosen.append(i)
+                fields |= new
+            if len(chosen) == size:
+                break
+        sections = []
+        for i in chosen:
+            source = pages.get(records[i]["id"], records[i])
+            sections.append(f"{source['title']}\n\n{source['text']}")
+        gold = np.zeros(Y.shape[1], dtype=np.int8)
+        gold[sorted(fields)] = 1
+        documents.append((f"{LONG_DOCUMENT_TITLE}\n" + "\n\n".join(sections), gold, chosen))
+    return documents

@@ -1,0 +1,70 @@
+"""Abstaining on texts in other languages and out of scope (classifier/estimator/scope.py)."""
+
+import json
+
+import pytest
+
+from classifier import load_model
+from classifier.estimator.scope import ScopeCheck, content_words, reads_as_english, vocabulary_coverage
+from conftest import FIXTURES, training_records
+
+ENGLISH = "The OSCE Mission organized a training course for judges and prosecutors on fair trial standards."
+
+
+def written_examples():
+    return [json.loads(line) for line in (FIXTURES / "out_of_scope.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize(
+    "text, english",
+    [
+        (ENGLISH, True),
+        ("Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.", False),
+        ("Die Mission wird die Vorbereitung der Wahlen und die Arbeit der Kommissionen verfolgen, und sie wird mit den Parteien sprechen.", False),
+        ("La mission suivra la préparation des élections et le travail des commissions, et elle rencontrera les partis.", False),
+        ("Projektligji për deklarimin e pasurive të zyrtarëve është miratuar nga parlamenti në seancën e sotme.", False),
+        ("OSCE in Vienna", True),  # too short to judge
+        ("Miklos Haraszti, the OSCE Representative on Freedom of the Media, met Nedzad Brankovic in Sarajevo.", True),
+    ],
+)
+def test_language(text, english):
+    assert reads_as_english(text) is english
+
+
+def test_coverage_counts_content_words_only():
+    words = content_words("The 3 observers and the 12 Observers met journalists in Baku.")
+    assert words == ["observers", "observers", "met", "journalists", "baku"]
+    assert vocabulary_coverage(words, {"observers", "journalists"}) == pytest.approx(3 / 5)
+    assert vocabulary_coverage([], set()) == 1.0
+
+
+def test_thresholds_of_the_out_of_scope_check():
+    check = ScopeCheck(min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, min_words=5)
+    vocabulary = {"alpha", "beta", "gamma", "delta", "epsilon"}
+    # 4 known words of 10: below min_coverage whatever the fields score.
+    text = "the alpha and the beta of gamma with delta for zeta in eta to theta on iota by kappa at lambda"
+    assert check.flag(text, 0.99, vocabulary) == "out-of-scope"
+    # 5 of 10: between the two thresholds, so it depends on the best field.
+    text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
+    assert check.flag(text, 0.29, vocabulary) == "out-of-scope"
+    assert check.flag(text, 0.30, vocabulary) is None
+    # Four content words are too few to judge.
+    assert check.flag("the zeta and the eta of theta in iota", 0.0, vocabulary) is None
+
+
+@pytest.mark.parametrize("example", written_examples(), ids=lambda e: e["id"])
+def test_the_model_abstains_on_off_topic_and_foreign_texts(example):
+    suggestion = load_model().suggest(f"{example['title']}\n\n{example['text']}")
+    assert suggestion.labels == [] and suggestion.flag == example["expected"]
+    assert suggestion.to_dict()["flag"] == example["expected"]
+
+
+def test_no_abstention_on_the_examples_and_a_sample_of_real_items():
+    model = load_model()
+    texts = [(FIXTURES.parent.parent / "examples" / name).read_text(encoding="utf-8") for name in
+             ("election-observation-kyrgyzstan.txt", "plain-text-media.txt", "trafficking-training-serbia.txt")]
+    texts += [f"{r['title']}\n\n{r['text']}" for r in training_records()[::25]]
+    for text in texts:
+        suggestion = model.suggest(text)
+        assert suggestion.flag is None and suggestion.labels, text[:80]
+        assert "flag" not in suggestion.to_dict()

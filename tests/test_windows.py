@@ -1,0 +1,90 @@
+"""Long texts read window by window (classifier/estimator/windows.py)."""
+
+import numpy as np
+
+from classifier import load_model, parse_release
+from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS, read_windowed, sections, split_windows
+from conftest import FIXTURES
+
+
+def words(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def test_a_short_text_is_read_whole():
+    text = "Title\n" + words("w", 350)
+    assert split_windows(text) == [text]
+
+
+def test_headings_join_the_paragraph_after_them():
+    body = "Elections\n\nThe commission met.\n\nPolicing\nin towns\n\nOfficers trained residents."
+    assert sections(body) == ["Elections The commission met.", "Policing in towns Officers trained residents."]
+
+
+def test_windows_overlap_by_the_stride_within_each_section_and_keep_the_title():
+    assert (WINDOW_WORDS, WINDOW_STRIDE) == (60, 30)
+    first, second = words("a", 100), words("b", 300)
+    windows = split_windows(f"Report\n{first}\n\n{second}")
+    assert all(w.startswith("Report\n") for w in windows)
+    bodies = [w.split("\n", 1)[1].split() for w in windows]
+    # Section a: words 0-59, 30-89, 60-99; no window crosses into section b.
+    assert bodies[:3] == [first.split()[0:60], first.split()[30:90], first.split()[60:100]]
+    assert bodies[3] == second.split()[0:60] and bodies[-1][-1] == "b299"
+    assert len(bodies) == 3 + 9
+
+
+def test_a_short_tail_section_joins_its_neighbour():
+    windows = split_windows("T\n" + words("a", 340) + "\n\n" + words("z", 15))
+    assert windows[-1].split()[-15:] == words("z", 15).split()
+    assert len(windows[-1].split("\n", 1)[1].split()) <= WINDOW_WORDS
+
+
+class KeywordEstimator:
+    """Field j scores 0.9 on a text containing f"field{j}", 0.3 on one containing f"weak{j}", else 0.1;
+    threshold 0.5; the best field is always accepted."""
+
+    thresholds_ = np.array([0.5, 0.5, 0.5])
+
+    def predict_proba(self, texts):
+        return np.array([[0.9 if f"field{j}" in t else 0.3 if f"weak{j}" in t else 0.1 for j in range(3)] for t in texts])
+
+    def accept(self, proba):
+        accepted = (proba >= self.thresholds_).astype(np.int8)
+        accepted[np.arange(len(proba)), proba.argmax(axis=1)] = 1
+        return accepted
+
+
+def test_a_field_strong_in_one_section_is_a_field_of_the_text():
+    report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " field2", words("z", 150)])
+    short = "Lead\nnothing here"
+    reading = read_windowed(KeywordEstimator(), [report, short])
+    assert reading.n_windows[1] == 1 and reading.n_windows[0] > 1
+    np.testing.assert_allclose(reading.proba, [[0.9, 0.1, 0.9], [0.1, 0.1, 0.1]])
+    # Windows without any field do not each add their best field; the short text keeps its one.
+    assert reading.accepted.tolist() == [[1, 0, 1], [1, 0, 0]]
+
+
+def test_a_report_covering_seven_fields_gets_them():
+    model = load_model()
+    text = (FIXTURES / "annual_report.txt").read_text(encoding="utf-8")
+    suggestion = model.suggest(text)
+    expected = {"Elections", "Combating trafficking in human beings", "Media freedom and development", "Policing",
+                "Environmental activities", "Gender equality", "Arms control"}
+    assert expected <= set(suggestion.labels)
+    assert len(suggestion.labels) <= len(expected) + 2
+    whole = model.estimator.accept(model.estimator.predict_proba([text.replace("\n\n", "\n", 1)]))
+    assert whole.sum() <= 2  # read whole, the same report got one or two fields
+
+
+def test_lead_length_texts_score_as_before():
+    model = load_model()
+    text = (FIXTURES.parent.parent / "examples" / "plain-text-media.txt").read_text(encoding="utf-8")
+    np.testing.assert_array_equal(model.predict_proba([text]), model.estimator.predict_proba([parse_release(text).model_text]))
+
+
+def test_a_windows_best_field_counts_from_half_its_threshold():
+    # Section y is only weakly about field 1 (0.3: below its threshold 0.5, above half of it); section z
+    # is about nothing (0.1 everywhere), so its best field does not count.
+    report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " weak1", words("z", 150)])
+    assert read_windowed(KeywordEstimator(), [report]).accepted.tolist() == [[1, 1, 0]]
+    assert read_windowed(KeywordEstimator(), [report], window_floor=1.0).accepted.tolist() == [[1, 0, 0]]
