@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -45,12 +46,18 @@ def browser():
 
 
 def open_page(browser, server, hash=""):
+    browser.get("about:blank")  # a new document each time: going from / to /#review alone would only change the hash
     browser.get(server.url + "/" + hash)
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
 
 
 def wait_for(browser, condition, timeout=60):
-    return WebDriverWait(browser, timeout).until(lambda d: condition(d))
+    # The page redraws a table after each answer; an element read just before it is replaced is retried.
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d))
+
+
+def text_of(browser, css):
+    return wait_for(browser, lambda d: [d.find_element(By.CSS_SELECTOR, css).text])[0]
 
 
 def result_rows(browser, table="#scores"):
@@ -123,10 +130,10 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     open_page(browser, server, "#review")
     wait_for(browser, lambda d: d.find_element(By.ID, "review-item").is_displayed()
              and d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)"))
-    ticked = [box.get_attribute("value") for box in browser.find_elements(By.CSS_SELECTOR, "#review-fields input:checked")]
+    ticked = wait_for(browser, lambda d: [[box.get_attribute("value") for box in d.find_elements(By.CSS_SELECTOR, "#review-fields input:checked")]])[0]
     assert sorted(ticked) == sorted(item["suggested"])
-    assert browser.find_element(By.ID, "labelled-count").text == str(before["labelled"])
-    assert browser.find_element(By.ID, "left-count").text == str(before["left"])
+    assert text_of(browser, "#labelled-count") == str(before["labelled"])
+    assert text_of(browser, "#left-count") == str(before["left"])
     # Edit: tick one more field, then save.
     extra = next(label for label in ("Youth", "Education", "Migration") if label not in item["suggested"])
     assert browser.find_element(By.ID, "save-button").text == "Accept the model's fields"
@@ -135,11 +142,10 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     browser.find_element(By.ID, "save-button").click()
     wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {item['id']}")
     wait_for(browser, lambda d: d.find_element(By.ID, "labelled-count").text == str(before["labelled"] + 1))
-    assert browser.find_element(By.ID, "left-count").text == str(before["left"] - 1)
+    assert text_of(browser, "#left-count") == str(before["left"] - 1)
     row = json.loads(server.labels.read_text(encoding="utf-8").splitlines()[-1])
     assert row["id"] == item["id"] and set(row["labels"]) == set(item["suggested"]) | {extra}
-    count = browser.find_element(By.CSS_SELECTOR, f"#counts tr[data-label='{extra}'] td.count").text
-    assert count == str(before["field_counts"][extra] + 1)
+    assert text_of(browser, f"#counts tr[data-label='{extra}'] td.count") == str(before["field_counts"][extra] + 1)
     # Skip the next one: nothing written, it goes to the end.
     following = server.get("/v1/queue")["next"]["id"]
     wait_for(browser, lambda d: d.find_element(By.ID, "review-title").text != (item["title"] or "(no title)"))
