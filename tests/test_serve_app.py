@@ -132,6 +132,13 @@ def test_explain_gives_accepted_fields_flags_and_evidence_terms(server, model):
     assert {r["label"]: r["flag"] for r in answer["results"] if "flag" in r} == model.flags
 
 
+def test_explain_says_when_the_model_abstains(server, model):
+    german = ("Die Beobachter der OSZE haben heute die Wahlen in Kirgisistan begleitet und einen Bericht veröffentlicht. "
+              "Die Mission bleibt bis Ende des Monats im Land.")
+    answer = requests.post(f"{server.url}/v1/projects/default/explain", json={"text": german}).json()
+    assert (answer["flag"], answer["labels"]) == (model.suggest(german).flag, []) == ("language", [])
+
+
 def test_explain_decodes_an_uploaded_file_as_the_command_line_does(server):
     page = KYRGYZSTAN.read_text(encoding="utf-8").replace("'", "\u2019")
     response = requests.post(f"{server.url}/v1/projects/default/explain", data=page.encode("cp1252"),

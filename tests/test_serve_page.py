@@ -112,6 +112,16 @@ def test_uploaded_file_is_suggested(browser, server):
     assert "accepted" in browser.find_element(By.ID, "suggest-status").text
 
 
+def test_a_text_the_model_abstains_on_says_why(browser, server):
+    open_page(browser, server)
+    recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes until golden."
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "text"), recipe)
+    browser.find_element(By.ID, "suggest-button").click()
+    status = wait_for(browser, lambda d: d.find_element(By.ID, "suggest-status").text.startswith("no field accepted") and d.find_element(By.ID, "suggest-status").text)
+    assert status == "no field accepted: the text does not read like an OSCE policy text"
+    assert not any(row["accepted"] for row in result_rows(browser))
+
+
 def test_low_confidence_fields_are_flagged(browser, server):
     from classifier import load_model
 

@@ -4,6 +4,11 @@
 
 const $ = (id) => document.getElementById(id);
 const COLOURS = 6;
+// Why the model accepted no field, by the flag it gives when it abstains.
+const ABSTAINED = {
+  "language": "the text does not read as English",
+  "out-of-scope": "the text does not read like an OSCE policy text",
+};
 let currentItem = null;
 
 async function api(path, options = {}) {
@@ -116,7 +121,8 @@ async function explain(options, label) {
     const explanation = await api(`/v1/projects/${encodeURIComponent(projectId())}/explain`, { method: "POST", ...options });
     showResult(explanation);
     const accepted = explanation.labels.length;
-    setStatus("suggest-status", `${accepted} field${accepted === 1 ? "" : "s"} accepted`);
+    if (explanation.flag) setStatus("suggest-status", `no field accepted: ${ABSTAINED[explanation.flag] || explanation.flag}`, "error");
+    else setStatus("suggest-status", `${accepted} field${accepted === 1 ? "" : "s"} accepted`);
   } catch (error) {
     setStatus("suggest-status", error.message, "error");
   } finally {
