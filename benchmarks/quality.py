@@ -91,13 +91,18 @@ def validation_split(Y_train) -> tuple[np.ndarray, np.ndarray]:
 # --- our systems, in this process --------------------------------------------------------------
 
 
-def run_ours(train_texts, Y_train, test_texts, **params):
-    """As `classifier train` builds it: the default parameters and the taxonomy's keyword documents."""
-    from classifier.estimator.keywords import keyword_document
+def run_ours(train_texts, Y_train, test_texts, written_examples=True, **params):
+    """As `classifier train` builds it: the default parameters, what the estimator reads from the taxonomy
+    (keyword documents, phrases for the stacker) and the field guide's written examples (never tested on)."""
     from classifier.estimator.model import TopicClassifier
     from classifier.taxonomy.fields import default_taxonomy
+    from classifier.taxonomy.guide import FieldGuide
+    from classifier.workflows.training import taxonomy_params, with_written_examples
 
-    params.setdefault("label_keywords", tuple(keyword_document(field) for field in default_taxonomy().fields))
+    taxonomy = default_taxonomy()
+    params = {**taxonomy_params(taxonomy), **params}
+    if written_examples:
+        train_texts, Y_train = with_written_examples(train_texts, Y_train, FieldGuide.from_yaml(taxonomy=taxonomy), taxonomy.labels)
     start = time.perf_counter()
     model = TopicClassifier(random_state=SEED, **params).fit(train_texts, Y_train)
     trained = time.perf_counter() - start

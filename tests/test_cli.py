@@ -300,3 +300,19 @@ def test_version_prints_the_package_version():
 
     result = run("--version")
     assert result.exit_code == 0 and result.stdout == f"classifier {__version__}\n"
+
+
+def test_train_takes_written_examples_from_the_guide_given_or_none(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:100]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    guide = tmp_path / "guide.yaml"
+    guide.write_text("fields:\n  - name: Youth\n    examples: [\"Young people met.\", \"A youth council opened.\"]\n  - name: Sports\n", encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "a", "--field-guide", guide)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {guide}: not fields of the taxonomy, their written examples left out: Sports" in result.stderr
+    written = json.loads((tmp_path / "a" / "model.json").read_text())["written_examples"]
+    assert (written["file"], written["examples"], written["per_field"]) == ("guide.yaml", 2, {"Youth": 2})
+    result = run("train", data, "--output", tmp_path / "b", "--no-written-examples")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "b" / "model.json").read_text())["written_examples"] is None
