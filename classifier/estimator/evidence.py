@@ -42,8 +42,9 @@ def field_phrases(field) -> tuple[list[str], list[str]]:
 
 def phrase_words(text: str) -> tuple[str, ...]:
     """The words a phrase or text is matched on (see the module docstring)."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     stems = (word[:STEM_CHARS] for word in _WORD.findall(text))
     return tuple(stem for stem in stems if stem not in _IGNORED)
 
@@ -66,7 +67,10 @@ class PhraseCounter:
                     words = phrase_words(str(phrase))
                     if words:
                         self._owners.setdefault(words, set()).add((j, kind))
-        self._longest = max((len(words) for words in self._owners), default=0)
+        # The phrases by their first word: a text is only searched where one of them starts.
+        self._starting: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted(self._owners):
+            self._starting.setdefault(words[0], []).append(words)
 
     def counts(self, texts: Sequence[str]) -> np.ndarray:
         """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found."""
@@ -74,11 +78,12 @@ class PhraseCounter:
         for i, text in enumerate(texts):
             words = phrase_words(text)
             found = {
-                words[start : start + size]
-                for size in range(1, self._longest + 1)
-                for start in range(len(words) - size + 1)
+                phrase
+                for start, word in enumerate(words)
+                for phrase in self._starting.get(word, ())
+                if words[start : start + len(phrase)] == phrase
             }
-            for phrase in found & self._owners.keys():
+            for phrase in found:
                 for j, kind in self._owners[phrase]:
                     out[i, j, kind] += 1
         return out
