@@ -42,6 +42,13 @@ def _header(meta: dict, name: str) -> str:
     sentence = _KEYWORD_EXAMPLES.get(_keyword_examples(meta))
     if sentence:
         lines += ["", sentence]
+    if params.get("label_phrases"):
+        lines += [
+            "",
+            "Each field's calibrated score is combined with the field's taxonomy phrases found in the text "
+            "(name, aliases and sub-topics; keywords; in the title and in the whole text) by a logistic "
+            "stacker fitted on out-of-fold scores.",
+        ]
     return "\n".join(lines)
 
 
@@ -70,6 +77,13 @@ def _data(meta: dict) -> str:
         lines.append(f"- the documents as trained on are stored in the bundle: sha256 `{data['documents_sha256']}`")
     if data.get("skipped_unlabelled"):
         lines.append(f"- {data['skipped_unlabelled']} unlabelled documents skipped")
+    written = meta.get("written_examples")
+    if written:
+        lines.append(
+            f"- also {written['examples']} written example sentences from `{written['file']}` (sha256 "
+            f"`{written['sha256']}`), each a positive of its field only: written by the project, not real "
+            "items, never counted in the metrics"
+        )
     merge = meta.get("merge")
     if merge:
         lines.append(
