@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from classifier.options import PARAMS_BEFORE_THEY_EXISTED
 
 CARD_FILE = "MODEL.md"
@@ -11,6 +13,7 @@ def render_card(metadata: dict, name: str = "model", thresholds: dict[str, float
     """The model card as Markdown; everything in it comes from `metadata` and the fields' `thresholds`
     (as the bundle's arrays hold them), so it is reproducible."""
     sections = [
+        _front_matter(metadata, name),
         _header(metadata, name),
         _data(metadata),
         _fields(metadata, thresholds or {}),
@@ -19,6 +22,40 @@ def render_card(metadata: dict, name: str = "model", thresholds: dict[str, float
         _versions(metadata),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _front_matter(meta: dict, name: str) -> str:
+    """The YAML block that model hubs read: licence, language, library, task, and the cross-validated metrics."""
+    metrics = meta.get("cv_metrics", {})
+    rows = [
+        (f"{average}-F1", metrics[average]["f1"]) for average in ("micro", "macro", "samples") if average in metrics
+    ] + [(name_, metrics[key]) for name_, key in (("P@1", "p@1"), ("nDCG@3", "ndcg@3")) if key in metrics]
+    lines = [
+        "---",
+        "license: mit",
+        "language:",
+        "- en",
+        "library_name: scikit-learn",
+        "pipeline_tag: text-classification",
+        "tags:",
+        "- multi-label",
+        "- tf-idf",
+        "- subject-indexing",
+        "- osce",
+        "model-index:",
+        f"- name: {json.dumps(name)}",
+        "  results:",
+        "  - task:",
+        "      type: text-classification",
+        "      name: Multi-label text classification",
+        "    dataset:",
+        "      type: osce-news-items",
+        f"      name: OSCE news items, {metrics.get('documents', '?')} labelled (5-fold cross-validation)",
+        "    metrics:",
+    ]
+    for metric, value in rows:
+        lines += [f"    - type: {metric.lower().replace('@', '_at_')}", f"      name: {metric}", f"      value: {value}"]
+    return "\n".join(lines + ["---"])
 
 
 def _header(meta: dict, name: str) -> str:
