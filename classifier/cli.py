@@ -31,7 +31,7 @@ app = typer.Typer(
     cls=_Commands,
     help="Suggest OSCE fields of work for policy texts.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_command=True)

@@ -333,3 +333,17 @@ def test_train_takes_written_examples_from_the_guide_given_or_none(tmp_path):
     result = run("train", data, "--output", tmp_path / "b", "--no-written-examples")
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "b" / "model.json").read_text())["written_examples"] is None
+
+
+def test_shell_completion_completes_commands_and_options():
+    import os
+    import subprocess
+    import sys
+
+    def complete(words, cword):
+        env = {**os.environ, "_CLASSIFIER_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        code = "import sys; sys.argv[0] = 'classifier'; from classifier.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.split()
+
+    assert complete("classifier su", 1) == ["suggest"]
+    assert complete("classifier tag --res", 2) == ["--resume"]
