@@ -259,6 +259,7 @@ def evaluate(
     taxonomy: TaxonomyOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --report file.")] = False,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -271,7 +272,7 @@ def evaluate(
     loaded = _load(model, taxonomy)
     metrics = evaluate_model(
         loaded, data, taxonomy=_taxonomy(taxonomy),
-        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report,
+        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report, force=force,
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
