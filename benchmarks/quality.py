@@ -111,17 +111,22 @@ class Fitted:
     score: Callable  # texts -> (proba, accepted, flags or None)
 
 
-def fit_ours(train_texts, Y_train, test_texts, labels, **params) -> dict[str, Fitted]:
-    """As `classifier train` builds it (default parameters, the taxonomy's keyword documents), read as
-    `classifier suggest` reads: long texts window by window, texts out of scope or in another language
-    given no field ("ours"); and the same model reading every text whole, always accepting one field,
-    as before windows and abstaining ("ours-whole")."""
+def fit_ours(train_texts, Y_train, test_texts, labels, written_examples=True, **params) -> dict[str, Fitted]:
+    """As `classifier train` builds it (default parameters, what the estimator reads from the taxonomy:
+    keyword documents and phrases for the stacker; the field guide's written examples, never tested on),
+    read as `classifier suggest` reads: long texts window by window, texts out of scope or in another
+    language given no field ("ours"); and the same model reading every text whole, always accepting one
+    field, as before windows and abstaining ("ours-whole")."""
     from classifier.bundle.model import Model
-    from classifier.estimator.keywords import keyword_document
     from classifier.estimator.model import TopicClassifier
     from classifier.taxonomy.fields import default_taxonomy
+    from classifier.taxonomy.guide import FieldGuide
+    from classifier.workflows.training import taxonomy_params, with_written_examples
 
-    params.setdefault("label_keywords", tuple(keyword_document(field) for field in default_taxonomy().fields))
+    taxonomy = default_taxonomy()
+    params = {**taxonomy_params(taxonomy), **params}
+    if written_examples:
+        train_texts, Y_train = with_written_examples(train_texts, Y_train, FieldGuide.from_yaml(taxonomy=taxonomy), taxonomy.labels)
     start = time.perf_counter()
     estimator = TopicClassifier(random_state=SEED, **params).fit(train_texts, Y_train)
     trained = time.perf_counter() - start

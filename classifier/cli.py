@@ -31,7 +31,7 @@ app = typer.Typer(
     cls=_Commands,
     help="Suggest OSCE fields of work for policy texts.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_command=True)
@@ -208,6 +208,8 @@ def train(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
     min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples are flagged low-confidence.")] = 20,
     keyword_examples: Annotated[KeywordExamples, typer.Option("--keyword-examples", help="Which fields get their taxonomy keywords as one extra training example: all (with examples), rare (under --min-examples) or none.")] = KeywordExamples.all,
+    written_examples: Annotated[bool, typer.Option("--written-examples/--no-written-examples", help="Also train on the field guide's written example sentences, each a positive of its field only (never counted in the metrics).")] = True,
+    field_guide: Annotated[Optional[Path], typer.Option("--field-guide", help="Field guide with the written examples (default: the shipped field_guide.yaml).")] = None,
     taxonomy: TaxonomyOption = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
     id_column: IdColumn = "id",
@@ -224,7 +226,7 @@ def train(
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
     trained, metrics = train_model(
         data or [], output, seed=seed, taxonomy=_taxonomy(taxonomy), jobs=jobs, base=base, min_examples=min_examples,
-        keyword_examples=keyword_examples.value,
+        keyword_examples=keyword_examples.value, written_examples=written_examples, field_guide=field_guide,
         columns=_columns(id_column, title_column, text_column, labels_column), glob=glob,
         on_warning=lambda message: _report_problem("warning", message),
     )
@@ -257,6 +259,7 @@ def evaluate(
     taxonomy: TaxonomyOption = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --report file.")] = False,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -269,7 +272,7 @@ def evaluate(
     loaded = _load(model, taxonomy)
     metrics = evaluate_model(
         loaded, data, taxonomy=_taxonomy(taxonomy),
-        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report,
+        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report, force=force,
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))

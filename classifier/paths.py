@@ -22,6 +22,11 @@ def default_taxonomy_path() -> Path:
     return _first_existing(_PACKAGE / "data" / "taxonomy.yaml", _PACKAGE.parent / "taxonomy.yaml")
 
 
+def default_field_guide_path() -> Path:
+    """The field guide with written examples: the copy installed in the package, else the checkout's field_guide.yaml."""
+    return _first_existing(_PACKAGE / "data" / "field_guide.yaml", _PACKAGE.parent / "field_guide.yaml")
+
+
 def default_model_path() -> Path:
     """CLASSIFIER_MODEL, else the bundle installed in the package, else the checkout's models/default."""
     if os.environ.get("CLASSIFIER_MODEL"):

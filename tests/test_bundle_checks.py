@@ -23,6 +23,8 @@ from conftest import ROOT
 
 DEFAULT = ROOT / "models" / "default"
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+# Feature columns of the shipped model, counted in its vocabulary.json (they change when it is retrained).
+N_FEATURES = sum(len(terms) for terms in json.loads((DEFAULT / "vocabulary.json").read_text(encoding="utf-8")).values())
 runner = CliRunner()
 
 
@@ -258,7 +260,7 @@ def test_arrays_that_are_not_floats_are_refused(tmp_path, dtype):
     bundle = copy_bundle(tmp_path)
     write_arrays(bundle, lambda arrays: arrays.__setitem__("coef", arrays["coef"].astype(dtype)))
     message = one_line_error(bundle, "array 'coef': ")
-    assert "stored as" in message or "more than its shape (23, 40501) needs" in message  # wider types fail on size first
+    assert "stored as" in message or f"more than its shape (23, {N_FEATURES}) needs" in message  # wider types fail on size first
 
 
 def test_title_weight_nan_is_refused(tmp_path):
@@ -270,7 +272,7 @@ def test_title_weight_nan_is_refused(tmp_path):
 def test_a_shape_that_does_not_fit_the_vocabulary_is_refused_before_reading(tmp_path):
     bundle = copy_bundle(tmp_path)
     write_arrays(bundle, lambda arrays: arrays.__setitem__("coef", arrays["coef"][:, :-1]))
-    one_line_error(bundle, "array 'coef': shape (23, 40500), but model.json and vocabulary.json give (23, 40501)")
+    one_line_error(bundle, f"array 'coef': shape (23, {N_FEATURES - 1}), but model.json and vocabulary.json give (23, {N_FEATURES})")
 
 
 # Case 12: a read-only command writes nothing
@@ -296,3 +298,15 @@ def test_a_bundle_moved_aside_by_a_killed_save_is_read_where_it_is(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "Elections" in result.stdout
     assert aside.is_dir() and not (tmp_path / "bundle").exists()
+
+
+def test_label_phrases_that_are_not_pairs_of_phrase_lists_are_refused(tmp_path):
+    bundle = copy_bundle(tmp_path)
+    edit_metadata(bundle, lambda meta: meta["params"].update(label_phrases=[["Elections", ["voters"]]] * 23))
+    one_line_error(bundle, "parameter 'label_phrases' must be null or one [names, keywords] pair of phrase lists per field")
+
+
+def test_a_stacker_with_an_array_missing_is_refused(tmp_path):
+    bundle = copy_bundle(tmp_path)
+    write_arrays(bundle, lambda arrays: arrays.pop("stack_offsets"))
+    one_line_error(bundle, "holds only some of the stacker's arrays (stack_offsets, stack_weights, stacked)")

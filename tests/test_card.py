@@ -17,7 +17,7 @@ def test_card_of_the_shipped_model_lists_data_fields_metrics_and_versions():
         thresholds = dict(zip(meta["labels"], arrays["thresholds"].tolist()))
     card = render_card(meta, "default", thresholds)
     assert card == (ROOT / "models" / "default" / "MODEL.md").read_text(encoding="utf-8")
-    assert card.startswith("# Model card: default\n")
+    assert card.split("---\n", 2)[2].startswith("\n# Model card: default\n")
     assert f"- {meta['training_data']['documents']} labelled documents from `training/data/releases.jsonl`" in card
     for label, count in meta["label_counts"].items():
         threshold = thresholds[label]
@@ -74,3 +74,22 @@ def test_card_gives_each_field_its_basis():
         card = render_card({**meta, "params": {**meta["params"], "keyword_examples": mode}}, "default")
         rows = {row.split(" | ")[0].lstrip("| "): row.rsplit(" | ", 1)[1].rstrip(" |") for row in card.splitlines() if row.startswith("| ")}
         assert (rows[low], rows[frequent]) == (low_basis, frequent_basis), mode
+
+
+def test_the_card_opens_with_front_matter_that_model_hubs_read():
+    import yaml
+
+    meta = shipped_metadata()
+    card = render_card(meta, "default")
+    assert card.startswith("---\n")
+    front = yaml.safe_load(card.split("---\n")[1])
+    assert (front["license"], front["language"], front["library_name"], front["pipeline_tag"]) == (
+        "mit", ["en"], "scikit-learn", "text-classification"
+    )
+    metrics = {m["name"]: m["value"] for m in front["model-index"][0]["results"][0]["metrics"]}
+    cv = meta["cv_metrics"]
+    assert metrics == {
+        "micro-F1": cv["micro"]["f1"], "macro-F1": cv["macro"]["f1"], "samples-F1": cv["samples"]["f1"],
+        "P@1": cv["p@1"], "nDCG@3": cv["ndcg@3"],
+    }
+    assert card.split("---\n", 2)[2].lstrip().startswith("# Model card: default")

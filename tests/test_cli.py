@@ -317,3 +317,33 @@ def test_suggest_says_why_it_accepts_no_field(tmp_path):
     result = run("suggest", "-", "--format", "json", input="Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.")
     answer = json.loads(result.stdout)
     assert answer["labels"] == [] and answer["flag"] == "language"
+
+
+def test_train_takes_written_examples_from_the_guide_given_or_none(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:100]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    guide = tmp_path / "guide.yaml"
+    guide.write_text("fields:\n  - name: Youth\n    examples: [\"Young people met.\", \"A youth council opened.\"]\n  - name: Sports\n", encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "a", "--field-guide", guide)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {guide}: not fields of the taxonomy, their written examples left out: Sports" in result.stderr
+    written = json.loads((tmp_path / "a" / "model.json").read_text())["written_examples"]
+    assert (written["file"], written["examples"], written["per_field"]) == ("guide.yaml", 2, {"Youth": 2})
+    result = run("train", data, "--output", tmp_path / "b", "--no-written-examples")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "b" / "model.json").read_text())["written_examples"] is None
+
+
+def test_shell_completion_completes_commands_and_options():
+    import os
+    import subprocess
+    import sys
+
+    def complete(words, cword):
+        env = {**os.environ, "_CLASSIFIER_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        code = "import sys; sys.argv[0] = 'classifier'; from classifier.cli import main; main()"
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.split()
+
+    assert complete("classifier su", 1) == ["suggest"]
+    assert complete("classifier tag --res", 2) == ["--resume"]

@@ -58,12 +58,13 @@ def test_a_worse_model_is_flagged_with_the_fields_that_fell(models):
 
 def test_a_drop_of_one_document_is_noise_and_a_drop_of_many_is_a_regression(models):
     """One held-out document losing a field moves that field's F1 by several points: within noise.
-    Losing it on half of the field's documents is a regression."""
+    Losing it on half of the field's documents (five or more of them) is a regression."""
     a, _, held_out = models
     base = compare_models(a, a, [held_out])
     Y, accepted = base.Y, base.accepted_a
     hits_of = (Y & accepted).sum(axis=0)
-    j = min((k for k in range(len(base.labels)) if Y[:, k].sum() >= 10 and hits_of[k] >= 4), key=lambda k: hits_of[k])
+    # The field with the fewest hits, but enough that losing half of them is more than bootstrap noise.
+    j = min((k for k in range(len(base.labels)) if Y[:, k].sum() >= 10 and hits_of[k] >= 10), key=lambda k: hits_of[k])
     label, hits = base.labels[j], np.flatnonzero(Y[:, j] & accepted[:, j])
     proba = accepted.astype(float)
 

@@ -52,3 +52,14 @@ def test_every_command_has_help_text_and_a_row_in_the_readme():
         for parameter in command.params:
             if parameter.param_type_name == "option" and parameter.name != "help":
                 assert (parameter.help or "").strip(), f"{name} {parameter.opts[0]} has no help text"
+
+
+def test_every_environment_setting_the_package_reads_is_documented():
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    read = set()
+    for path in (ROOT / "classifier").rglob("*.py"):
+        read |= set(re.findall(r"\bCLASSIFIER_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+    assert read >= {"CLASSIFIER_MODEL", "CLASSIFIER_TAXONOMY", "CLASSIFIER_MAX_TEXT"}
+    assert [name for name in sorted(read) if f"| `{name}` |" not in readme] == []

@@ -197,3 +197,49 @@ def test_suggesting_does_not_import_what_only_training_needs():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_unknown_label_is_left_out_of_that_label_and_the_row_is_never_scored(small_corpus, taxonomy):
+    """Rows that are Elections texts, marked positive for Human rights and unknown (-1) for the rest: if
+    unknown were read as 0 they would teach Elections that these very texts are not about it."""
+    texts, Y = small_corpus
+    elections, rights = taxonomy.labels.index("Elections"), taxonomy.labels.index("Human rights")
+    election_texts = [text for text, row in zip(texts, Y) if row[elections]][:40]
+    partial = np.full((len(election_texts), Y.shape[1]), -1, dtype=np.int8)
+    partial[:, rights] = 1
+    plain = TopicClassifier().fit(texts, Y)
+    more = TopicClassifier().fit(texts + election_texts, np.vstack([Y, partial]))
+    assert more.predict_proba(election_texts)[:, elections].mean() > 0.8
+    assert more.decision_function(election_texts)[:, rights].mean() > plain.decision_function(election_texts)[:, rights].mean() + 0.5
+    # Never scored: calibration and thresholds come from the fully labelled rows only.
+    results = more.cv_results_
+    assert np.isnan(results["proba"][len(texts):]).all() and (results["fold"][len(texts):] == -1).all()
+    assert not results["accepted"][len(texts):].any()
+    assert not np.isnan(results["proba"][: len(texts)]).any() and (results["fold"][: len(texts)] >= 0).all()
+    with pytest.raises(ValueError, match="no fully labelled row"):
+        TopicClassifier().fit(election_texts, partial)
+    with pytest.raises(ValueError, match=r"only hold 1 .*, 0 .* and -1"):
+        TopicClassifier().fit(texts, Y * 2)
+
+
+def test_label_phrases_raise_a_field_the_text_names_and_survive_saving(small_corpus, taxonomy):
+    from classifier.estimator.evidence import field_phrases
+
+    texts, Y = small_corpus
+    phrases = tuple(field_phrases(field) for field in taxonomy.fields)
+    plain = TopicClassifier().fit(texts, Y)
+    stacked = TopicClassifier(label_phrases=phrases).fit(texts, Y)
+    assert stacked.stacked_.sum() == (Y.sum(axis=0) > 0).sum()  # every field with examples
+    # Two rare fields here (2 examples each), each named by a text: the phrases lift them up the ranking.
+    for label, text in [
+        ("Gender equality", "Gender equality workshop on violence against women for police officers"),
+        ("Reform and co-operation in the security sector", "Security sector reform: parliamentary oversight of the armed forces discussed"),
+    ]:
+        j = taxonomy.labels.index(label)
+        before, after = plain.predict_proba([text])[0], stacked.predict_proba([text])[0]
+        assert after[j] > 5 * before[j] and (after > after[j]).sum() < (before > before[j]).sum()
+    arrays, vocabularies = stacked.to_arrays()
+    loaded = TopicClassifier.from_arrays(stacked.get_params(), arrays, vocabularies)
+    np.testing.assert_array_equal(loaded.predict_proba(texts[:30]), stacked.predict_proba(texts[:30]))
+    again = TopicClassifier(label_phrases=phrases).fit(texts, Y)
+    np.testing.assert_array_equal(again.predict_proba(texts[:30]), stacked.predict_proba(texts[:30]))

@@ -122,6 +122,12 @@ def test_evaluate_report_from_the_command_line(labelled_sample, tmp_path):
     assert json.loads(result.stdout)["documents"] == len(labelled_sample.read_text().splitlines())
     assert result.stderr.strip() == f"wrote {output}"
     assert sorted(embedded_plots(output.read_text(encoding="utf-8"))) == sorted(PLOTS)
+    written = output.read_bytes()
+    again = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(output)])
+    assert again.exit_code == 1 and again.stderr == f"error: {output}: already exists; pass --force to overwrite it\n"
+    assert again.stdout == "" and output.read_bytes() == written  # refused before any work
+    forced = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(output), "--force"])
+    assert forced.exit_code == 0, forced.stderr
 
 
 def test_report_without_matplotlib_fails_in_one_line_before_any_work(labelled_sample, tmp_path, monkeypatch):

@@ -154,7 +154,7 @@ def test_taxonomy_card_health_and_ready(server, taxonomy):
     assert sorted(f["label"] for f in fields) == sorted(taxonomy.labels)
     assert all(f["uri"] == uri_of(f["label"], taxonomy) for f in fields)
     card = server.get("/v1/projects/default/card")
-    assert card["card"].startswith("# Model card") and card["metadata"]["labels"] == taxonomy.labels
+    assert "\n# Model card: " in card["card"] and card["metadata"]["labels"] == taxonomy.labels
     assert server.get("/v1/health") == {"status": "ok"}
     assert server.get("/v1/ready")["ready"] is True
     assert "/v1/projects/{project_id}/suggest" in server.get("/openapi.json")["paths"]

@@ -180,3 +180,31 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
             save_bundle(loaded.estimator, loaded.metadata, bundle)
         assert os.listdir(tmp_path / moment) == ["bundle"], moment
         assert load_model(bundle).metadata["training_data"]["documents"] == documents
+
+
+def test_written_examples_train_the_model_but_are_neither_stored_nor_counted(tmp_path, taxonomy):
+    import gzip
+
+    from classifier.bundle.card import render_card
+    from classifier.taxonomy.guide import FieldGuide
+
+    from conftest import ROOT
+
+    data = small_corpus(tmp_path)
+    guide = FieldGuide.from_yaml(ROOT / "field_guide.yaml", taxonomy)
+    with_guide, metrics = train([data], tmp_path / "with", seed=0)
+    without, plain_metrics = train([data], tmp_path / "without", seed=0, written_examples=False)
+    written = with_guide.metadata["written_examples"]
+    assert written["examples"] == len(guide.written_examples()) and written["sha256"] == guide.sha256
+    assert written["per_field"]["Youth"] == len(next(e for e in guide.entries if e.field == "Youth").examples)
+    assert without.metadata["written_examples"] is None
+    # Metrics and counts are of the 120 real documents only.
+    assert metrics["documents"] == plain_metrics["documents"] == 120
+    assert with_guide.metadata["label_counts"] == without.metadata["label_counts"]
+    stored = gzip.decompress((tmp_path / "with" / "training.jsonl.gz").read_bytes()).decode("utf-8")
+    assert len(stored.splitlines()) == 120
+    assert f"also {written['examples']} written example sentences" in render_card(with_guide.metadata)
+    # They are trained on: a sentence of the guide scores its field higher with them than without.
+    example, field = guide.written_examples()[0]
+    j = taxonomy.labels.index(field)
+    assert with_guide.predict_proba([example])[0, j] > without.predict_proba([example])[0, j]

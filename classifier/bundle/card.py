@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from classifier.options import PARAMS_BEFORE_THEY_EXISTED
 
 CARD_FILE = "MODEL.md"
@@ -11,6 +13,7 @@ def render_card(metadata: dict, name: str = "model", thresholds: dict[str, float
     """The model card as Markdown; everything in it comes from `metadata` and the fields' `thresholds`
     (as the bundle's arrays hold them), so it is reproducible."""
     sections = [
+        _front_matter(metadata, name),
         _header(metadata, name),
         _data(metadata),
         _fields(metadata, thresholds or {}),
@@ -19,6 +22,40 @@ def render_card(metadata: dict, name: str = "model", thresholds: dict[str, float
         _versions(metadata),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _front_matter(meta: dict, name: str) -> str:
+    """The YAML block that model hubs read: licence, language, library, task, and the cross-validated metrics."""
+    metrics = meta.get("cv_metrics", {})
+    rows = [
+        (f"{average}-F1", metrics[average]["f1"]) for average in ("micro", "macro", "samples") if average in metrics
+    ] + [(name_, metrics[key]) for name_, key in (("P@1", "p@1"), ("nDCG@3", "ndcg@3")) if key in metrics]
+    lines = [
+        "---",
+        "license: mit",
+        "language:",
+        "- en",
+        "library_name: scikit-learn",
+        "pipeline_tag: text-classification",
+        "tags:",
+        "- multi-label",
+        "- tf-idf",
+        "- subject-indexing",
+        "- osce",
+        "model-index:",
+        f"- name: {json.dumps(name)}",
+        "  results:",
+        "  - task:",
+        "      type: text-classification",
+        "      name: Multi-label text classification",
+        "    dataset:",
+        "      type: osce-news-items",
+        f"      name: OSCE news items, {metrics.get('documents', '?')} labelled (5-fold cross-validation)",
+        "    metrics:",
+    ]
+    for metric, value in rows:
+        lines += [f"    - type: {metric.lower().replace('@', '_at_')}", f"      name: {metric}", f"      value: {value}"]
+    return "\n".join(lines + ["---"])
 
 
 def _header(meta: dict, name: str) -> str:
@@ -42,6 +79,13 @@ def _header(meta: dict, name: str) -> str:
     sentence = _KEYWORD_EXAMPLES.get(_keyword_examples(meta))
     if sentence:
         lines += ["", sentence]
+    if params.get("label_phrases"):
+        lines += [
+            "",
+            "Each field's calibrated score is combined with the field's taxonomy phrases found in the text "
+            "(name, aliases and sub-topics; keywords; in the title and in the whole text) by a logistic "
+            "stacker fitted on out-of-fold scores.",
+        ]
     return "\n".join(lines)
 
 
@@ -70,6 +114,13 @@ def _data(meta: dict) -> str:
         lines.append(f"- the documents as trained on are stored in the bundle: sha256 `{data['documents_sha256']}`")
     if data.get("skipped_unlabelled"):
         lines.append(f"- {data['skipped_unlabelled']} unlabelled documents skipped")
+    written = meta.get("written_examples")
+    if written:
+        lines.append(
+            f"- also {written['examples']} written example sentences from `{written['file']}` (sha256 "
+            f"`{written['sha256']}`), each a positive of its field only: written by the project, not real "
+            "items, never counted in the metrics"
+        )
     merge = meta.get("merge")
     if merge:
         lines.append(

@@ -147,6 +147,13 @@ PARAMETERS = {
     "label_keywords": (
         lambda v: v is None or (_str_list(v) and all(len(text) <= 1_000_000 for text in v)), "null or one text per field"
     ),
+    "label_phrases": (
+        lambda v: v is None or (
+            isinstance(v, list) and len(v) <= MAX_LABELS
+            and all(isinstance(pair, list) and len(pair) == 2 and all(_str_list(kind, 10_000) and all(len(x) <= 1_000 for x in kind) for kind in pair) for pair in v)
+        ),
+        "null or one [names, keywords] pair of phrase lists per field",
+    ),
     "min_examples": (lambda v: _is_int(v) and 0 <= v <= 10**9, "a whole number, 0 or more"),
     "keyword_examples": (lambda v: v in ("all", "rare", "none"), '"all", "rare" or "none"'),
     "random_state": (lambda v: v is None or (_is_int(v) and 0 <= v < 2**32), "null or a whole number from 0 to 2**32 - 1"),

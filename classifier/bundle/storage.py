@@ -143,6 +143,8 @@ def _read_estimator(path: Path, metadata: dict):
         except BundleCheckError as exc:
             raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+    from classifier.estimator.evidence import EVIDENCE_FEATURES
+
     try:
         vocabularies = _read_vocabularies(path, params)
         n_labels, n_features = len(metadata["labels"]), sum(len(terms) for terms in vocabularies.values())
@@ -151,10 +153,14 @@ def _read_estimator(path: Path, metadata: dict):
             "calibration": ((n_labels, 2), "f"), "thresholds": ((n_labels,), "f"),
             **{f"idf_{name}": ((len(terms),), "f") for name, terms in vocabularies.items()},
             "prototypes": ((n_labels, n_features), "f"), "zero_shot": ((n_labels,), "b"),
+            "stack_weights": ((len(EVIDENCE_FEATURES) + 1,), "f"), "stack_offsets": ((n_labels,), "f"), "stacked": ((n_labels,), "b"),
         }
-        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot"})
+        stacker = {"stack_weights", "stack_offsets", "stacked"}
+        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot"} | stacker)
         if ("prototypes" in arrays) != ("zero_shot" in arrays):
             raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
+        if 0 < len(stacker & arrays.keys()) < len(stacker):
+            raise BundleCheckError(f"{path / ARRAYS_FILE}: holds only some of the stacker's arrays ({', '.join(sorted(stacker))})")
     except BundleCheckError as exc:
         raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     try:

@@ -11,6 +11,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
 from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
@@ -39,6 +40,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     `predict` the labels whose probability reaches their threshold and at least `top_ratio`
     of the document's best probability.
 
+    Y may also hold -1, "unknown": a row with an unknown entry (such as a written example that is
+    known to be about one field and says nothing of the others) trains the linear model of each label
+    it is known for, in every fold, but is never scored: calibration, stacking and thresholds come
+    from the fully labelled rows only, and `cv_results_` has NaN probabilities and fold -1 for it.
+
     Features: word n-gram TF-IDF of the whole text, TF-IDF of the title (weight `title_weight`)
     and character n-grams within words (weight `char_weight`), which match inflected forms
     ("elections", "electoral") that a short training corpus has not seen as words.
@@ -48,6 +54,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     gets its text as one extra positive example (`keyword_examples="all"`; "rare": only the labels with
     fewer than `min_examples` positives; "none"). Labels with fewer than `min_examples` positives are
     flagged low-confidence (see classifier.estimator.keywords).
+
+    `label_phrases` (one (names, keywords) pair of phrase lists per label) turns on the stacker of
+    classifier.estimator.evidence: each label's calibrated score is combined with the label's phrases
+    found in the text, by a logistic regression fitted on the out-of-fold scores.
     """
 
     def __init__(
@@ -68,6 +78,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         label_keywords=None,
         min_examples=20,
         keyword_examples="all",
+        label_phrases=None,
         random_state=0,
         n_jobs=None,
     ):
@@ -86,6 +97,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.label_keywords = label_keywords
         self.min_examples = min_examples
         self.keyword_examples = keyword_examples
+        self.label_phrases = label_phrases
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -127,12 +139,20 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, Y):
         X = _as_texts(X)
         Y = np.asarray(Y, dtype=np.int8)
+        self.__dict__.pop("_phrase_counter_cache", None)  # label_phrases may have changed since
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
+        if not np.isin(Y, (-1, 0, 1)).all():
+            raise ValueError("Y may only hold 1 (the label applies), 0 (it does not) and -1 (unknown)")
+        complete = np.flatnonzero((Y >= 0).all(axis=1))  # the rows that are scored, calibrated and tuned on
+        if len(complete) == 0:
+            raise ValueError("Y has no fully labelled row: every row has an unknown (-1) entry")
+        partial = np.setdiff1d(np.arange(len(X)), complete)
+        X_real, Y_real = [X[i] for i in complete], Y[complete]
         documents = keyword_documents(self.label_keywords, Y.shape[1])
-        zero_shot, low = label_roles(Y, documents, self.min_examples)
+        zero_shot, low = label_roles(Y_real, documents, self.min_examples)
         extra = self._keyword_example_labels(documents, zero_shot, low)
-        folds = self._folds(Y)
+        folds = [(np.r_[complete[train], partial], complete[test]) for train, test in self._folds(Y_real)]
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=self.n_jobs)(
@@ -143,29 +163,62 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         for k, ((_, test), fold_scores) in enumerate(zip(folds, results)):
             scores[test] = fold_scores
             fold_of[test] = k
-        self.calibration_ = np.array([platt(scores[:, j], Y[:, j]) for j in range(Y.shape[1])])
+        scores = scores[complete]
+        self.calibration_ = np.array([platt(scores[:, j], Y_real[:, j]) for j in range(Y.shape[1])])
         oof_proba = sigmoid(scores, self.calibration_)
-        self.thresholds_ = tune_thresholds(Y, oof_proba)
 
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, extra)
         self.prototypes_ = None
         self.zero_shot_, self.low_confidence_ = zero_shot, low
+        zero_shot_threshold = self._score_from_keywords(X_real, Y_real, documents, zero_shot) if zero_shot.any() else None
+        self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
+        if self.label_phrases is not None:
+            oof_proba = self._fit_stacker(X_real, Y_real, oof_proba, zero_shot)
+        self.thresholds_ = tune_thresholds(Y_real, oof_proba)
         if zero_shot.any():
-            self._score_from_keywords(X, Y, documents, zero_shot)
+            self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
         self.classes_ = np.arange(Y.shape[1])
-        self.cv_results_ = self._cross_validated(Y, oof_proba, fold_of)
+        self.cv_results_ = self._cross_validated(Y, complete, oof_proba, fold_of)
         return self
 
-    def _cross_validated(self, Y, proba, fold_of) -> dict:
+    def _cross_validated(self, Y, complete, proba, fold_of) -> dict:
         """Out-of-fold predictions, as `cross_val_predict` would give them: "proba" of each document from
         the fold model that did not train on it, "fold" its fold, and "accepted" the labels accepted with
-        thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test)."""
-        accepted = np.zeros_like(Y)
-        for fold in np.unique(fold_of):
-            inside = fold_of == fold
-            accepted[inside] = self.accept(proba[inside], tune_thresholds(Y[~inside], proba[~inside]))
-        return {"proba": proba, "fold": fold_of, "accepted": accepted}
+        thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test).
+        A row with an unknown label is never scored: NaN probabilities, fold -1, nothing accepted."""
+        accepted = np.zeros(Y.shape, dtype=np.int8)
+        Y_real, folds = Y[complete], fold_of[complete]
+        for fold in np.unique(folds):
+            inside = folds == fold
+            accepted[complete[inside]] = self.accept(proba[inside], tune_thresholds(Y_real[~inside], proba[~inside]))
+        every = np.full(Y.shape, np.nan)
+        every[complete] = proba
+        return {"proba": every, "fold": fold_of, "accepted": accepted}
+
+    def _fit_stacker(self, X, Y, oof_proba, zero_shot):
+        """Fit the stacker on the out-of-fold probabilities of the labels that have positives (a zero-shot
+        label keeps its keyword score); returns the stacked out-of-fold probabilities."""
+        positives = Y.sum(axis=0)
+        stacked = (positives > 0) & (positives < len(Y)) & ~zero_shot
+        if not stacked.any():
+            return oof_proba
+        evidence = evidence_features(self._phrase_counter(), X)
+        self.stack_weights_, self.stack_offsets_ = fit_stacker(oof_proba, evidence, Y, stacked)
+        self.stacked_ = stacked
+        return stacked_proba(oof_proba, evidence, self.stack_weights_, self.stack_offsets_, stacked)
+
+    def _phrase_counter(self) -> PhraseCounter:
+        """The label phrases, ready to count (built once per process; not part of the fitted state)."""
+        counter = self.__dict__.get("_phrase_counter_cache")
+        if counter is None:
+            counter = self.__dict__["_phrase_counter_cache"] = PhraseCounter(self.label_phrases)
+        return counter
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_phrase_counter_cache", None)
+        return state
 
     def _keyword_example_labels(self, documents, zero_shot, low):
         """Mask of the labels trained with their keyword document as an extra example."""
@@ -188,7 +241,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def _score_from_keywords(self, X, Y, documents, zero_shot):
         """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other labels.
-        Their coefficients are their keyword documents' vectors, which is what `explain` reads."""
+        Their coefficients are their keyword documents' vectors, which is what `explain` reads. Returns their threshold."""
         protos = prototypes(self.vectorizer_, documents)
         has_document = has_keyword_document(documents)
         positives = Y.sum(axis=0)
@@ -201,8 +254,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self.coef_[j] = protos[j]
             self.intercept_[j] = 0.0
             self.calibration_[j] = (slope, intercept)
-            self.thresholds_[j] = threshold
         self.prototypes_ = protos
+        return threshold
 
     def _folds(self, Y):
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -212,6 +265,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
     def _fit_fold(self, X, Y, train, test, documents, extra):
+        """Linear scores of the `test` rows by a model fitted on the `train` rows."""
         vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents, extra)
         return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
 
@@ -221,13 +275,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         n_labels = Y.shape[1]
         coef = np.zeros((n_labels, features.shape[1]), dtype=np.float32)
         intercept = np.zeros(n_labels, dtype=np.float64)
+        features = features.tocsr()
         for j in range(n_labels):
-            positives = int(Y[:, j].sum())
-            if positives == 0 or positives == len(Y):
+            known = np.flatnonzero(Y[:, j] >= 0)  # -1: unknown for this label, left out of its fit
+            positives = int(Y[known, j].sum())
+            if positives == 0 or positives == len(known):
                 intercept[j] = _CONSTANT_SCORE if positives else -_CONSTANT_SCORE
                 continue
             svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-            svm.fit(features, Y[:, j])
+            svm.fit(features if len(known) == len(Y) else features[known], Y[known, j])
             coef[j] = svm.coef_[0]
             intercept[j] = svm.intercept_[0]
         return coef, intercept
@@ -246,6 +302,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if self.prototypes_ is not None:
             arrays["prototypes"] = self.prototypes_
             arrays["zero_shot"] = np.asarray(self.zero_shot_, dtype=bool)
+        if getattr(self, "stacked_", None) is not None:
+            arrays["stack_weights"] = self.stack_weights_
+            arrays["stack_offsets"] = self.stack_offsets_
+            arrays["stacked"] = np.asarray(self.stacked_, dtype=bool)
         return arrays, self._terms()
 
     @classmethod
@@ -268,6 +328,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if "prototypes" in arrays:
             model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
             model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
+        model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
+        if "stacked" in arrays:
+            model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
+            model.stack_offsets_ = np.asarray(arrays["stack_offsets"], dtype=np.float64)
+            model.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
+            if model.label_phrases is None:
+                raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
         n_features = sum(len(terms) for terms in vocabularies.values())
         n_labels = len(model.intercept_)
         if model.coef_.shape != (n_labels, n_features) or model.calibration_.shape != (n_labels, 2) or model.thresholds_.shape != (n_labels,):
@@ -346,8 +413,14 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return scores
 
     def predict_proba(self, X):
-        """Calibrated probability of each label, shape (n_samples, n_labels)."""
-        return sigmoid(self.decision_function(X), self.calibration_)
+        """Calibrated probability of each label, shape (n_samples, n_labels); with the stacker, the linear
+        model's probability combined with the label's phrases found in the text."""
+        texts = _as_texts(X)
+        proba = sigmoid(self.decision_function(texts), self.calibration_)
+        if getattr(self, "stacked_", None) is None:
+            return proba
+        evidence = evidence_features(self._phrase_counter(), texts)
+        return stacked_proba(proba, evidence, self.stack_weights_, self.stack_offsets_, self.stacked_)
 
     def predict(self, X):
         return self.accept(self.predict_proba(X))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 
@@ -29,10 +31,13 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     return result
 
 
-def evaluate_model(model, inputs, taxonomy=None, columns=None, glob: str | None = None, report=None) -> dict:
+def evaluate_model(
+    model, inputs, taxonomy=None, columns=None, glob: str | None = None, report=None, force: bool = False
+) -> dict:
     """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables).
 
-    With `report` (a path), also write the HTML evaluation report there (needs matplotlib).
+    With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
+    file there is replaced only with `force`, and refused before any work otherwise.
     """
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
@@ -48,6 +53,10 @@ def evaluate_model(model, inputs, taxonomy=None, columns=None, glob: str | None 
 
         require_matplotlib()
         check_file_target(report)
+        if Path(report).exists() and not force:
+            from classifier.errors import OutputExistsError
+
+            raise OutputExistsError(f"{report}: already exists; pass --force to overwrite it")
         lock = output_lock(report)  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
         data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)

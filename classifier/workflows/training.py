@@ -15,10 +15,12 @@ from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_d
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
 from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inputs
 from classifier.evaluation.metrics import evaluate
+from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
 from classifier.io.outputs import output_lock
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.taxonomy.guide import FieldGuide
 
 DEFAULT_SEED = 0
 # Thresholds are tuned by cross-validation: with fewer documents its folds hold one or two documents
@@ -58,9 +60,31 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = D
 
 
 def cross_validated_metrics(estimator: TopicClassifier, Y: np.ndarray, labels: list[str]) -> dict:
-    """Metrics of the out-of-fold predictions; each fold's thresholds are tuned on the other folds only."""
+    """Metrics of the out-of-fold predictions; each fold's thresholds are tuned on the other folds only.
+    Rows that were never scored (written examples, with unknown labels) do not count."""
     results = estimator.cv_results_
-    return evaluate(Y, results["proba"], results["accepted"], labels)
+    scored = results["fold"] >= 0
+    return evaluate(Y[scored], results["proba"][scored], results["accepted"][scored], labels)
+
+
+def taxonomy_params(taxonomy: Taxonomy) -> dict:
+    """What the estimator learns from the taxonomy: each field's keyword document (see
+    classifier.estimator.keywords) and its phrases for the stacker (see classifier.estimator.evidence)."""
+    return {
+        "label_keywords": tuple(keyword_document(field) for field in taxonomy.fields),
+        "label_phrases": tuple(field_phrases(field) for field in taxonomy.fields),
+    }
+
+
+def with_written_examples(texts: Sequence[str], Y: np.ndarray, guide: FieldGuide, labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """`texts` and `Y` followed by the guide's written examples: each positive for its field, unknown (-1) for
+    the others, so the estimator learns from them but never scores them (see TopicClassifier)."""
+    examples = guide.written_examples()
+    rows = np.full((len(examples), Y.shape[1]), -1, dtype=np.int8)
+    column = {label: j for j, label in enumerate(labels)}
+    for i, (_, field) in enumerate(examples):
+        rows[i, column[field]] = 1
+    return list(texts) + [text for text, _ in examples], np.vstack([Y, rows])
 
 
 def train(
@@ -74,29 +98,41 @@ def train(
     jobs: int | None = None,
     base: str | Path | None = None,
     on_warning: Callable[[str], None] | None = None,
+    written_examples: bool = True,
+    field_guide: str | Path | None = None,
     **params,
 ) -> tuple[Model, dict]:
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
-    `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts."""
+    `output` if given. Returns the model and its metrics; `model.metadata["merge"]` lists conflicts.
+
+    With `written_examples`, the example sentences of the field guide (`field_guide`, default the shipped
+    field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
+    and never count in the metrics."""
     taxonomy = taxonomy or default_taxonomy()
+    guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
+    if guide is not None and guide.unknown_fields and on_warning:
+        on_warning(f"{guide.path}: not fields of the taxonomy, their written examples left out: {', '.join(guide.unknown_fields)}")
     if output is None:
-        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params)
     check_output(inputs, output, glob)  # before hours of training, not after
     with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
-        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params)
+        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params)
 
 
-def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, params) -> tuple[Model, dict]:
+def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params) -> tuple[Model, dict]:
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
     data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
     stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
-    params.setdefault("label_keywords", tuple(keyword_document(f) for f in taxonomy.fields))
+    params = {**taxonomy_params(taxonomy), **params}
+    texts, Y = [doc.model_text for doc in data.documents], data.Y
+    if guide is not None:
+        texts, Y = with_written_examples(texts, Y, guide, data.labels)
     estimator = TopicClassifier(random_state=seed, n_jobs=jobs, **params)
-    estimator.fit([doc.model_text for doc in data.documents], data.Y)
-    metrics = cross_validated_metrics(estimator, data.Y, data.labels)
+    estimator.fit(texts, Y)
+    metrics = cross_validated_metrics(estimator, Y, data.labels)
     counts = data.Y.sum(axis=0)
     params_used = {k: v for k, v in estimator.get_params().items() if k != "n_jobs"}
     metadata = {
@@ -109,6 +145,7 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
             "documents_sha256": stored_sha256,
         },
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
+        "written_examples": _written_summary(guide),
         "cv_metrics": metrics,
         "zero_shot_fields": [label for label, flag in zip(data.labels, estimator.zero_shot_) if flag],
         "low_confidence_fields": [label for label, flag in zip(data.labels, estimator.low_confidence_) if flag],
@@ -131,3 +168,13 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
     if output is not None:
         save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})
     return model, metrics
+
+
+def _written_summary(guide: FieldGuide | None) -> dict | None:
+    """What the model card says about the written examples trained on (None: none were)."""
+    if guide is None:
+        return None
+    per_field: dict[str, int] = {}
+    for _, field_name in guide.written_examples():
+        per_field[field_name] = per_field.get(field_name, 0) + 1
+    return {"file": Path(guide.path).name, "sha256": guide.sha256, "examples": sum(per_field.values()), "per_field": per_field}

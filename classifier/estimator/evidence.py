@@ -1,0 +1,132 @@
+"""Taxonomy evidence for every field, and the stacker that weighs it against the linear scores.
+
+The linear models learn a field from its examples only, so a field with few of them is rarely ranked
+high even when a text names it outright ("youth councils", "counter-terrorism"). The taxonomy knows
+better: each field has a name, aliases, sub-topics and keywords. For each text and field we count
+which of the field's phrases the text contains (the name, aliases and sub-topics apart from the
+keywords, and the title apart from the whole text), and a small logistic regression, the stacker,
+combines these counts with the field's calibrated linear score. It is fitted on out-of-fold scores,
+so it learns how far to trust the linear model on texts that model has not seen, and its weights are
+shared by all fields (each field keeps its own offset): a rare field borrows what the common ones
+show about keyword evidence.
+
+Phrases and texts are compared word by word, lower case, accents stripped, each word cut to its first
+STEM_CHARS characters (a crude stemmer that lets "elections" match "electoral" and "minorities" match
+"minority"), and words left out whose cut form is that of an English stop word ("others", "becoming",
+and also "international" and "systems", which share theirs with "interest" and "system"; measured on
+both splits of benchmarks/quality.py, this matched slightly better than leaving out the stop words alone).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+STEM_CHARS = 5
+# "OSCE" is in nearly every text and in many phrases ("OSCE Border Management Staff College").
+_IGNORED = frozenset(word[:STEM_CHARS] for word in ENGLISH_STOP_WORDS) | {"osce"}
+_WORD = re.compile(r"[a-z0-9]+")
+# The stacker's inputs per text and field, in this order (see evidence_features).
+EVIDENCE_FEATURES = ("names", "keywords", "share", "title_names", "title_keywords")
+STACK_C = 1.0
+
+
+def field_phrases(field) -> tuple[list[str], list[str]]:
+    """A taxonomy field's (names, keywords): its name, aliases and sub-topics; its keywords."""
+    return [field.name, *field.aliases, *field.subtopics], list(field.keywords)
+
+
+def phrase_words(text: str) -> tuple[str, ...]:
+    """The words a phrase or text is matched on (see the module docstring)."""
+    text = text.lower()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    stems = (word[:STEM_CHARS] for word in _WORD.findall(text))
+    return tuple(stem for stem in stems if stem not in _IGNORED)
+
+
+class PhraseCounter:
+    """Counts, per text and label, how many distinct phrases of the label's names and of its keywords occur.
+
+    `label_phrases` has one (names, keywords) pair of phrase lists per label.
+    """
+
+    def __init__(self, label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]):
+        self.n_labels = len(label_phrases)
+        # phrase words -> the (label, kind) pairs it counts for; kind 0 = names, 1 = keywords
+        self._owners: dict[tuple[str, ...], set[tuple[int, int]]] = {}
+        for j, kinds in enumerate(label_phrases):
+            if len(kinds) != 2:
+                raise ValueError(f"label_phrases[{j}] must be a (names, keywords) pair")
+            for kind, phrases in enumerate(kinds):
+                for phrase in phrases:
+                    words = phrase_words(str(phrase))
+                    if words:
+                        self._owners.setdefault(words, set()).add((j, kind))
+        # The phrases by their first word: a text is only searched where one of them starts.
+        self._starting: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted(self._owners):
+            self._starting.setdefault(words[0], []).append(words)
+
+    def counts(self, texts: Sequence[str]) -> np.ndarray:
+        """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found."""
+        out = np.zeros((len(texts), self.n_labels, 2), dtype=np.float64)
+        for i, text in enumerate(texts):
+            words = phrase_words(text)
+            found = {
+                phrase
+                for start, word in enumerate(words)
+                for phrase in self._starting.get(word, ())
+                if words[start : start + len(phrase)] == phrase
+            }
+            for phrase in found:
+                for j, kind in self._owners[phrase]:
+                    out[i, j, kind] += 1
+        return out
+
+
+def evidence_features(counter: PhraseCounter, texts: Sequence[str]) -> np.ndarray:
+    """Array (n_texts, n_labels, len(EVIDENCE_FEATURES)) of keyword evidence; texts are 'title\\nbody'."""
+    whole = counter.counts(texts)
+    title = counter.counts([text.split("\n", 1)[0] for text in texts])
+    found = whole.sum(axis=2)
+    share = found / np.maximum(found.sum(axis=1, keepdims=True), 1)
+    return np.stack([np.log1p(whole[..., 0]), np.log1p(whole[..., 1]), share, np.log1p(title[..., 0]), np.log1p(title[..., 1])], axis=-1)
+
+
+def _logit(proba: np.ndarray) -> np.ndarray:
+    proba = np.clip(proba, 1e-6, 1 - 1e-6)
+    return np.log(proba / (1 - proba))
+
+
+def _inputs(proba: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """Per text and label: the linear model's calibrated logit, then the evidence features."""
+    return np.concatenate([_logit(proba)[..., None], evidence], axis=-1)
+
+
+def fit_stacker(proba: np.ndarray, evidence: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(weights shared by all labels, one offset per label) of the logistic stacker, fitted on the
+    (text, label) pairs of the labels in the `labels` mask. `proba` should be out-of-fold."""
+    from sklearn.linear_model import LogisticRegression  # fitting only
+
+    columns = np.flatnonzero(labels)
+    inputs = _inputs(proba[:, columns], evidence[:, columns])
+    n_texts, n_columns, n_inputs = inputs.shape
+    # One-hot label columns give each label its own offset (its base rate) next to the shared weights.
+    design = np.concatenate([inputs.reshape(-1, n_inputs), np.tile(np.eye(n_columns), (n_texts, 1))], axis=1)
+    fit = LogisticRegression(C=STACK_C, max_iter=5000).fit(design, Y[:, columns].ravel())
+    weights = fit.coef_[0, :n_inputs].astype(np.float64)
+    offsets = np.zeros(Y.shape[1], dtype=np.float64)
+    offsets[columns] = fit.intercept_[0] + fit.coef_[0, n_inputs:]
+    return weights, offsets
+
+
+def stacked_proba(proba: np.ndarray, evidence: np.ndarray, weights: np.ndarray, offsets: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """`proba` with the labels in the `labels` mask replaced by the stacker's probability."""
+    z = _inputs(proba, evidence) @ weights + offsets
+    stacked = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    return np.where(labels, stacked, proba)

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from classifier.estimator.evidence import (
+    EVIDENCE_FEATURES,
+    PhraseCounter,
+    evidence_features,
+    field_phrases,
+    fit_stacker,
+    phrase_words,
+    stacked_proba,
+)
+
+PHRASES = (
+    (["Rule of law"], ["judicial reform", "courts"]),
+    (["Elections", "Election observation"], ["polling station", "voters"]),
+)
+
+
+def test_words_are_cut_to_five_letters_without_accents_stop_words_or_osce():
+    assert phrase_words("Elections") == phrase_words("electoral") == ("elect",)
+    assert phrase_words("Médias") == ("media",)
+    # "of", "the" and "OSCE" carry nothing; "others" shares its cut form with the stop word "other".
+    assert phrase_words("The OSCE Rule of Law and the others") == ("rule", "law")
+
+
+def test_each_phrase_counts_once_per_text_and_only_as_a_run_of_words():
+    counter = PhraseCounter(PHRASES)
+    texts = [
+        "Elections at every polling station: voters and courts. Elections again, electoral courts.",
+        "Station polling, reform judicial, the courts",  # words present, but not in the phrases' order
+        "",
+    ]
+    counts = counter.counts(texts)
+    assert counts.shape == (3, 2, 2)
+    # names and keywords of label 0 (Rule of law), then of label 1 (Elections)
+    assert counts[0].tolist() == [[0, 1], [1, 2]]
+    assert counts[1].tolist() == [[0, 1], [0, 0]]
+    assert counts[2].tolist() == [[0, 0], [0, 0]]
+
+
+def test_evidence_features_take_the_title_apart_and_share_the_matches_between_labels():
+    counter = PhraseCounter(PHRASES)
+    features = evidence_features(counter, ["Courts and judicial reform\nVoters at the polling station"])
+    assert features.shape == (1, 2, len(EVIDENCE_FEATURES))
+    names, keywords, share, title_names, title_keywords = np.moveaxis(features[0], -1, 0)
+    assert keywords.tolist() == pytest.approx([np.log(3), np.log(3)])  # two keyword phrases each
+    assert names.tolist() == [0, 0]
+    assert share.tolist() == [0.5, 0.5]  # four matches in all, two of each label
+    assert title_keywords.tolist() == pytest.approx([np.log(3), 0])  # the title names only Rule of law's
+    assert title_names.tolist() == [0, 0]
+
+
+def test_a_field_phrases_are_its_name_aliases_and_subtopics_then_its_keywords(taxonomy):
+    names, keywords = field_phrases(taxonomy.field("Media freedom and development"))
+    assert names[:2] == ["Media freedom and development", "Media freedom"] and "Safety of journalists" in names
+    assert keywords == list(taxonomy.field("Media freedom and development").keywords)
+
+
+def test_the_stacker_learns_to_trust_evidence_that_predicts_the_label():
+    """Label 0's linear score is noise and its evidence decides it; label 1 is left as it was."""
+    rng = np.random.default_rng(0)
+    n = 400
+    truth = rng.integers(0, 2, size=(n, 2))
+    proba = np.clip(rng.uniform(size=(n, 2)), 0.05, 0.95)
+    evidence = np.zeros((n, 2, len(EVIDENCE_FEATURES)))
+    evidence[:, :, 1] = truth * np.log(2)  # one keyword phrase found exactly when the label applies
+    mask = np.array([True, False])
+    weights, offsets = fit_stacker(proba, evidence, truth, mask)
+    assert weights[2] > 1 and abs(weights[0]) < weights[2] / 5  # keyword evidence, not the noisy score
+    assert offsets[1] == 0
+    stacked = stacked_proba(proba, evidence, weights, offsets, mask)
+    np.testing.assert_array_equal(stacked[:, 1], proba[:, 1])
+    assert (stacked[truth[:, 0] == 1, 0] > 0.8).all() and (stacked[truth[:, 0] == 0, 0] < 0.2).all()
+
+
+def test_label_phrases_must_come_in_pairs():
+    with pytest.raises(ValueError, match=r"label_phrases\[0\] must be a \(names, keywords\) pair"):
+        PhraseCounter([["Elections"]])
