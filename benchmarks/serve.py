@@ -1,7 +1,8 @@
 """Benchmark: `classifier serve` under a bounded load on loopback, and suggest-batch against `tag --jobs 1`.
 
 Run from the repository root with the serve extra installed:
-    python benchmarks/serve.py [--requests 2000] [--clients 4] [--max-seconds 120] [--documents 4096] [--rounds 3] [--write benchmarks/README.md]
+    python benchmarks/serve.py [--requests 2000] [--clients 4] [--max-seconds 120] [--documents 4096] [--rounds 3]
+        [--write benchmarks/README.md]
 
 It starts the server on 127.0.0.1 (a free port) with the shipped model, and sends it only a fixed
 number of requests, stopping early at --max-seconds; nothing is sent anywhere but this machine.
@@ -59,8 +60,11 @@ def free_port() -> int:
 
 def start_server(port: int, log: Path) -> subprocess.Popen:
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "classifier", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "classifier", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -100,7 +104,9 @@ def load_test(port: int, texts: list[str], total: int, clients: int, max_seconds
                 break
             start = time.perf_counter()
             try:
-                status, _ = request(connection, "POST", "/v1/projects/default/suggest", bodies[i % len(bodies)], headers)
+                status, _ = request(
+                    connection, "POST", "/v1/projects/default/suggest", bodies[i % len(bodies)], headers
+                )
             except (OSError, http.client.HTTPException):
                 status = 0
                 connection.close()
@@ -121,16 +127,22 @@ def load_test(port: int, texts: list[str], total: int, clients: int, max_seconds
     wall = time.perf_counter() - start
     latencies.sort()
     return {
-        "requests": len(latencies), "wall": wall, "rate": len(latencies) / wall, "errors": errors[0],
-        "p50": latencies[len(latencies) // 2], "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "requests": len(latencies),
+        "wall": wall,
+        "rate": len(latencies) / wall,
+        "errors": errors[0],
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
     }
 
 
 def batch_rate(port: int, pid: int, texts: list[str], clients: int = 1) -> tuple[float, float, int]:
     """Documents per second through suggest-batch, the batches shared by `clients` threads; per wall
     second, and per CPU second of the server."""
-    batches = [[{"document_id": str(i + j), "text": text} for j, text in enumerate(texts[i:i + BATCH])]
-               for i in range(0, len(texts), BATCH)]
+    batches = [
+        [{"document_id": str(i + j), "text": text} for j, text in enumerate(texts[i : i + BATCH])]
+        for i in range(0, len(texts), BATCH)
+    ]
     bodies = iter([json.dumps({"documents": documents}).encode() for documents in batches])
     errors = [0]
     lock = threading.Lock()
@@ -142,8 +154,13 @@ def batch_rate(port: int, pid: int, texts: list[str], clients: int = 1) -> tuple
                 body = next(bodies, None)
             if body is None:
                 break
-            status, _ = request(connection, "POST", "/v1/projects/default/suggest-batch?limit=10", body,
-                                {"Content-Type": "application/json"})
+            status, _ = request(
+                connection,
+                "POST",
+                "/v1/projects/default/suggest-batch?limit=10",
+                body,
+                {"Content-Type": "application/json"},
+            )
             if status != 200:
                 with lock:
                     errors[0] += 1
@@ -166,8 +183,12 @@ def tag_rate(corpus: Path, tiny: Path, workdir: Path) -> tuple[float, float]:
     def cpu_of(path: Path) -> tuple[float, str]:
         output = workdir / "tags.jsonl"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result = subprocess.run([sys.executable, "-m", "classifier", "tag", str(path), "--output", str(output), "--force", "--jobs", "1"],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "classifier", "tag", str(path), "--output", str(output), "--force", "--jobs", "1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         output.unlink()
         return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), result.stderr
@@ -237,38 +258,44 @@ def main() -> None:
         "floor32": "floor: `predict_proba` in chunks of 32",
         "floor512": "floor: `predict_proba` in chunks of 512",
     }
-    table = "\n".join([
-        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; server and "
-        f"clients on the same machine over loopback. Documents of about 1 KB (generated as in `batch.py`).",
-        "",
-        f"Load: {args.clients} concurrent clients, {load['requests']:,} `suggest` calls "
-        f"(a fixed count; cap {args.max_seconds:.0f} s), after 100 calls of warm-up.",
-        "",
-        "| calls | wall s | calls/s | p50 | p99 | errors | RSS at start | RSS before | RSS after |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {load['requests']:,} | {load['wall']:.1f} | {load['rate']:,.0f} | {load['p50'] * 1000:.1f} ms | "
-        f"{load['p99'] * 1000:.1f} ms | {load['errors']} | {mb(rss_start)} | {mb(rss_before)} | {mb(rss_after)} |",
-        "",
-        f"Batch: the same {args.documents:,} documents through `suggest-batch` ({BATCH} per call; one client, then two "
-        "sharing the calls) and `classifier tag --jobs 1`, taking turns; medians of "
-        f"{args.rounds} rounds. Per CPU second: documents per CPU second of the server process (of the `tag` "
-        "command less its cost on a one-document corpus, i.e. start-up and loading; of this process for the floors), which holds when other work shares "
-        "the machine; the ratio is taken on it. Per wall second: `tag`'s own rate after loading the model. The "
-        f"floors are the model's `predict_proba` in one process, no HTTP, no reading or writing. {batch_errors} errors.",
-        "",
-        "| run | documents per wall s | documents per CPU s | ratio to tag (per CPU s) |",
-        "| --- | ---: | ---: | ---: |",
-        *[f"| {names[name]} | {wall[name]:,.0f} | {cpu[name]:,.0f} | {cpu[name] / cpu['tag']:.2f}x |" for name in names],
-        "",
-        f"Server RSS after the batches: {mb(rss_batch)}.",
-    ])
+    table = "\n".join(
+        [
+            f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; server and "
+            f"clients on the same machine over loopback. Documents of about 1 KB (generated as in `batch.py`).",
+            "",
+            f"Load: {args.clients} concurrent clients, {load['requests']:,} `suggest` calls "
+            f"(a fixed count; cap {args.max_seconds:.0f} s), after 100 calls of warm-up.",
+            "",
+            "| calls | wall s | calls/s | p50 | p99 | errors | RSS at start | RSS before | RSS after |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {load['requests']:,} | {load['wall']:.1f} | {load['rate']:,.0f} | {load['p50'] * 1000:.1f} ms | "
+            f"{load['p99'] * 1000:.1f} ms | {load['errors']} | {mb(rss_start)} | {mb(rss_before)} | {mb(rss_after)} |",
+            "",
+            f"Batch: the same {args.documents:,} documents through `suggest-batch` ({BATCH} per call; one client, "
+            "then two sharing the calls) and `classifier tag --jobs 1`, taking turns; medians of "
+            f"{args.rounds} rounds. Per CPU second: documents per CPU second of the server process (of the `tag` "
+            "command less its cost on a one-document corpus, i.e. start-up and loading; of this process for the "
+            "floors), which holds when other work shares the machine; the ratio is taken on it. Per wall second: "
+            "`tag`'s own rate after loading the model. The floors are the model's `predict_proba` in one process, "
+            f"no HTTP, no reading or writing. {batch_errors} errors.",
+            "",
+            "| run | documents per wall s | documents per CPU s | ratio to tag (per CPU s) |",
+            "| --- | ---: | ---: | ---: |",
+            *[
+                f"| {names[name]} | {wall[name]:,.0f} | {cpu[name]:,.0f} | {cpu[name] / cpu['tag']:.2f}x |"
+                for name in names
+            ],
+            "",
+            f"Server RSS after the batches: {mb(rss_batch)}.",
+        ]
+    )
     publish(table, args.write, "serve")
 
 
 def floor_rate(model, texts: list[str], size: int) -> tuple[float, float]:
     start, start_cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), size):
-        model.predict_proba(texts[i:i + size])
+        model.predict_proba(texts[i : i + size])
     return len(texts) / (time.perf_counter() - start), len(texts) / (time.process_time() - start_cpu)
 
 

@@ -66,7 +66,9 @@ def running_server(tmp_path: Path, *args: str, env: dict | None = None):
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "classifier", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
-                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
             )
         server = Server(process, port, log)
         try:

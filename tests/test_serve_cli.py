@@ -10,17 +10,24 @@ from classifier.cli import app
 
 
 def test_the_command_line_does_not_import_the_server_until_serve_runs():
-    code = "import sys, classifier.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    code = (
+        "import sys, classifier.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )
 
 
 def test_without_the_serve_extra_serve_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi now raises ImportError, as when it is not installed
+    monkeypatch.setitem(
+        sys.modules, "fastapi", None
+    )  # import fastapi now raises ImportError, as when it is not installed
     monkeypatch.delitem(sys.modules, "classifier.serve.app", raising=False)
     result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "error: classifier serve needs FastAPI and uvicorn (fastapi is missing): pip install 'osce-topic-classifier[serve]'"
+        "error: classifier serve needs FastAPI and uvicorn (fastapi is missing): "
+        "pip install 'osce-topic-classifier[serve]'"
     ]
 
 

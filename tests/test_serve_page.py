@@ -9,19 +9,20 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
 
+from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
 from serving import queue_rows, running_server, write_queue  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):  # CI installs them (.ci/run): a missing browser there is a failure, not a skip
         raise RuntimeError("chromium and chromedriver are missing; .ci/run installs them with apt-get")
-    pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,13 @@ def server(tmp_path_factory):
 def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--disable-gpu"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--disable-gpu",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(60)
@@ -48,12 +55,16 @@ def browser():
 def open_page(browser, server, hash=""):
     browser.get("about:blank")  # a new document each time: going from / to /#review alone would only change the hash
     browser.get(server.url + "/" + hash)
-    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true"
+    )
 
 
 def wait_for(browser, condition, timeout=60):
     # The page redraws a table after each answer; an element read just before it is replaced is retried.
-    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d))
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: condition(d)
+    )
 
 
 def text_of(browser, css):
@@ -64,8 +75,15 @@ def result_rows(browser, table="#scores"):
     rows = []
     for row in browser.find_elements(By.CSS_SELECTOR, f"{table} tbody tr"):
         cells = row.find_elements(By.TAG_NAME, "td")
-        rows.append({"label": row.get_attribute("data-label"), "accepted": "accepted" in row.get_attribute("class"),
-                     "mark": cells[0].text, "terms": cells[3].text, "name": cells[1].text})
+        rows.append(
+            {
+                "label": row.get_attribute("data-label"),
+                "accepted": "accepted" in row.get_attribute("class"),
+                "mark": cells[0].text,
+                "terms": cells[3].text,
+                "name": cells[1].text,
+            }
+        )
     return rows
 
 
@@ -114,10 +132,16 @@ def test_uploaded_file_is_suggested(browser, server):
 
 def test_a_text_the_model_abstains_on_says_why(browser, server):
     open_page(browser, server)
-    recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes until golden."
+    recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes."
     browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "text"), recipe)
     browser.find_element(By.ID, "suggest-button").click()
-    status = wait_for(browser, lambda d: d.find_element(By.ID, "suggest-status").text.startswith("no field accepted") and d.find_element(By.ID, "suggest-status").text)
+    status = wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "suggest-status").text.startswith("no field accepted")
+            and d.find_element(By.ID, "suggest-status").text
+        ),
+    )
     assert status == "no field accepted: the text does not read like an OSCE policy text"
     assert not any(row["accepted"] for row in result_rows(browser))
 
@@ -127,7 +151,10 @@ def test_low_confidence_fields_are_flagged(browser, server):
 
     flags = load_model().flags
     open_page(browser, server)
-    browser.execute_script("arguments[0].value = 'Small arms and light weapons: a stockpile destroyed.'", browser.find_element(By.ID, "text"))
+    browser.execute_script(
+        "arguments[0].value = 'Small arms and light weapons: a stockpile destroyed.'",
+        browser.find_element(By.ID, "text"),
+    )
     browser.find_element(By.ID, "suggest-button").click()
     wait_for(browser, lambda d: result_rows(d))
     shown = {row["label"]: row["name"] for row in result_rows(browser)}
@@ -138,9 +165,19 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     queue = server.get("/v1/queue")
     item, before = queue["next"], queue["progress"]
     open_page(browser, server, "#review")
-    wait_for(browser, lambda d: d.find_element(By.ID, "review-item").is_displayed()
-             and d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)"))
-    ticked = wait_for(browser, lambda d: [[box.get_attribute("value") for box in d.find_elements(By.CSS_SELECTOR, "#review-fields input:checked")]])[0]
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "review-item").is_displayed()
+            and d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)")
+        ),
+    )
+    ticked = wait_for(
+        browser,
+        lambda d: [
+            [box.get_attribute("value") for box in d.find_elements(By.CSS_SELECTOR, "#review-fields input:checked")]
+        ],
+    )[0]
     assert sorted(ticked) == sorted(item["suggested"])
     assert text_of(browser, "#labelled-count") == str(before["labelled"])
     assert text_of(browser, "#left-count") == str(before["left"])

@@ -80,11 +80,11 @@ def test_queue_skips_documents_already_labelled_and_puts_skipped_ones_last(tmp_p
 
 
 def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_out(tmp_path, taxonomy):
+    from serving import queue_rows, write_queue
+
     from classifier import load_model
     from classifier.corpus.documents import read_documents
     from classifier.workflows.picking import pick
-
-    from serving import queue_rows, write_queue
 
     model = load_model()
     inputs = write_queue(tmp_path / "queue.jsonl", queue_rows(40))
@@ -96,4 +96,8 @@ def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_o
     rest = [row["id"] for row in pick(model, [d for d in documents if d.id != order[0]], n=10).rows]
     assert [item.id for item in queue.items] == rest
     progress = queue.progress()
-    assert (progress["labelled"], progress["left"], progress["not_queued"]) == (1, 10, 40 - 1 - 10 - queue.near_duplicates)
+    assert (progress["labelled"], progress["left"], progress["not_queued"]) == (
+        1,
+        10,
+        40 - 1 - 10 - queue.near_duplicates,
+    )

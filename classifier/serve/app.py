@@ -17,11 +17,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
-from classifier.serve.bodies import (
-    MAX_BATCH_DOCUMENTS, ApiError, BodyLimit, batch_documents, int_field, learned_row, problem, read_form, read_json,
-    read_text, score_field,
-)
 from classifier.errors import ClassifierError, UsageError
+from classifier.serve.bodies import (
+    MAX_BATCH_DOCUMENTS,
+    ApiError,
+    BodyLimit,
+    batch_documents,
+    int_field,
+    learned_row,
+    problem,
+    read_form,
+    read_json,
+    read_text,
+    score_field,
+)
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
 from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue
 from classifier.taxonomy.fields import Taxonomy
@@ -38,40 +47,99 @@ PAGE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base
 
 log = logging.getLogger("classifier.serve")
 
-_FORM = {"application/x-www-form-urlencoded": {"schema": {
-    "type": "object", "required": ["text"],
-    "properties": {
-        "text": {"type": "string", "description": "input text: plain text or a scraped page"},
-        "limit": {"type": "integer", "minimum": 0, "default": DEFAULT_LIMIT, "description": "maximum number of results"},
-        "threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "minimum score"},
-        "language": {"type": "string", "description": "accepted and ignored: labels are English"},
-    },
-}}}
-_BATCH = {"application/json": {"schema": {
-    "type": "object", "required": ["documents"],
-    "properties": {"documents": {"type": "array", "maxItems": MAX_BATCH_DOCUMENTS, "items": {
-        "type": "object", "required": ["text"],
-        "properties": {"text": {"type": "string"}, "document_id": {"type": "string"}, "metadata": {"type": "object"}},
-    }}},
-}}}
-_LEARN = {"application/json": {"schema": {"type": "array", "items": {
-    "type": "object", "required": ["text", "subjects"],
-    "properties": {
-        "text": {"type": "string"},
-        "subjects": {"type": "array", "items": {"type": "object", "properties": {"uri": {"type": "string"}, "label": {"type": "string"}}}},
-        "metadata": {"type": "object"},
-    },
-}}}}
+_FORM = {
+    "application/x-www-form-urlencoded": {
+        "schema": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {
+                "text": {"type": "string", "description": "input text: plain text or a scraped page"},
+                "limit": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "default": DEFAULT_LIMIT,
+                    "description": "maximum number of results",
+                },
+                "threshold": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "default": 0,
+                    "description": "minimum score",
+                },
+                "language": {"type": "string", "description": "accepted and ignored: labels are English"},
+            },
+        }
+    }
+}
+_BATCH = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["documents"],
+            "properties": {
+                "documents": {
+                    "type": "array",
+                    "maxItems": MAX_BATCH_DOCUMENTS,
+                    "items": {
+                        "type": "object",
+                        "required": ["text"],
+                        "properties": {
+                            "text": {"type": "string"},
+                            "document_id": {"type": "string"},
+                            "metadata": {"type": "object"},
+                        },
+                    },
+                }
+            },
+        }
+    }
+}
+_LEARN = {
+    "application/json": {
+        "schema": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["text", "subjects"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "subjects": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"uri": {"type": "string"}, "label": {"type": "string"}},
+                        },
+                    },
+                    "metadata": {"type": "object"},
+                },
+            },
+        }
+    }
+}
 _TEXT = {
     **_FORM,
-    "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}},
-    "text/plain": {"schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}},
+    "application/json": {
+        "schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+    },
+    "text/plain": {
+        "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
+    },
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
 }
-_DECISION = {"application/json": {"schema": {
-    "type": "object", "required": ["id"],
-    "properties": {"id": {"type": "string"}, "labels": {"type": "array", "items": {"type": "string"}}, "skip": {"type": "boolean"}},
-}}}
+_DECISION = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "string"},
+                "labels": {"type": "array", "items": {"type": "string"}},
+                "skip": {"type": "boolean"},
+            },
+        }
+    }
+}
 
 
 def _body(content: dict, required: bool = True) -> dict:
@@ -98,7 +166,9 @@ class Service:
         if not isinstance(text, str):
             raise ApiError(400, f"'{where}' must be a string")
         if len(text) > self.max_text:
-            raise ApiError(413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}")
+            raise ApiError(
+                413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}"
+            )
         return text.replace("\x00", "")
 
     def review_queue(self) -> ReviewQueue:
@@ -182,8 +252,12 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
     def show_project(project_id: str):
         return service.project(project_id).info()
 
-    @app.post("/v1/projects/{project_id}/suggest", tags=["Annif API"], summary="fields for one text",
-              openapi_extra=_body(_FORM))
+    @app.post(
+        "/v1/projects/{project_id}/suggest",
+        tags=["Annif API"],
+        summary="fields for one text",
+        openapi_extra=_body(_FORM),
+    )
     async def suggest(project_id: str, request: Request):
         chosen = service.project(project_id)
         form = await read_form(request)
@@ -197,8 +271,12 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
         return JSONResponse({"results": results[0]})  # plain JSON already: FastAPI's encoder would walk it again
 
-    @app.post("/v1/projects/{project_id}/suggest-batch", tags=["Annif API"],
-              summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts", openapi_extra=_body(_BATCH))
+    @app.post(
+        "/v1/projects/{project_id}/suggest-batch",
+        tags=["Annif API"],
+        summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts",
+        openapi_extra=_body(_BATCH),
+    )
     async def suggest_batch(
         project_id: str,
         request: Request,
@@ -209,15 +287,21 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         chosen = service.project(project_id)
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
-        found = await run_in_threadpool(chosen.suggest_batch, [texts[i] for i in live], limit, threshold) if live else []
+        found = (
+            await run_in_threadpool(chosen.suggest_batch, [texts[i] for i in live], limit, threshold) if live else []
+        )
         results = [[] for _ in texts]
         for i, hits in zip(live, found):
             results[i] = hits
         return JSONResponse([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
 
-    @app.post("/v1/projects/{project_id}/learn", tags=["Annif API"], status_code=204,
-              summary="append documents with their known fields to the labels file (--labels)",
-              openapi_extra=_body(_LEARN))
+    @app.post(
+        "/v1/projects/{project_id}/learn",
+        tags=["Annif API"],
+        status_code=204,
+        summary="append documents with their known fields to the labels file (--labels)",
+        openapi_extra=_body(_LEARN),
+    )
     async def learn(project_id: str, request: Request):
         service.project(project_id)
         if service.labels is None:
@@ -234,9 +318,12 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
 def _add_our_routes(app: FastAPI, service: Service) -> None:
     """Our additions beside Annif's API: explanations, the taxonomy, model cards, health."""
 
-    @app.post("/v1/projects/{project_id}/explain", tags=["classifier"],
-              summary="every field's score, the accepted ones, flags, and the terms behind each accepted field",
-              openapi_extra=_body(_TEXT))
+    @app.post(
+        "/v1/projects/{project_id}/explain",
+        tags=["classifier"],
+        summary="every field's score, the accepted ones, flags, and the terms behind each accepted field",
+        openapi_extra=_body(_TEXT),
+    )
     async def explain(project_id: str, request: Request):
         chosen = service.project(project_id)
         text = service.checked_text(await read_text(request, service.max_text))
@@ -276,16 +363,26 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         answer = {"progress": queue.progress(), "next": None}
         if item is not None:
             first = next(iter(service.projects.values()))
-            explanation = await run_in_threadpool(first.explain, f"{item.title}\n{item.text}" if item.title else item.text)
+            explanation = await run_in_threadpool(
+                first.explain, f"{item.title}\n{item.text}" if item.title else item.text
+            )
             answer["next"] = {
-                "id": item.id, "title": item.title, "text": item.text, "origin": item.origin,
-                "uncertainty": item.uncertainty, "suggested": item.suggested, "explanation": explanation,
+                "id": item.id,
+                "title": item.title,
+                "text": item.text,
+                "origin": item.origin,
+                "uncertainty": item.uncertainty,
+                "suggested": item.suggested,
+                "explanation": explanation,
             }
         return answer
 
-    @app.post("/v1/queue/decisions", tags=["review queue"],
-              summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
-              openapi_extra=_body(_DECISION))
+    @app.post(
+        "/v1/queue/decisions",
+        tags=["review queue"],
+        summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
+        openapi_extra=_body(_DECISION),
+    )
     async def decide(request: Request):
         queue = service.review_queue()
         body = await read_json(request)

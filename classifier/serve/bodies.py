@@ -37,7 +37,8 @@ def problem(status: int, detail: str) -> JSONResponse:
         title = "Error"
     return JSONResponse(
         {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status_code=status, media_type="application/problem+json",
+        status_code=status,
+        media_type="application/problem+json",
     )
 
 
@@ -83,7 +84,9 @@ async def read_form(request: Request) -> dict[str, str]:
     raw = await request.body()
     try:
         decoded = raw.decode("utf-8")
-        pairs = parse_qsl(decoded, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FORM_FIELDS)
+        pairs = parse_qsl(
+            decoded, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FORM_FIELDS
+        )
     except UnicodeDecodeError:
         raise ApiError(400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it") from None
     except ValueError as exc:

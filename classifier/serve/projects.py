@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from classifier.taxonomy.fields import Taxonomy
 from classifier.errors import ClassifierError
+from classifier.taxonomy.fields import Taxonomy
 
 # A field's URI and notation come from its `id` in taxonomy.yaml, which never changes when its name
 # does, so a subject stored by a client keeps meaning the same field across renames and retraining.
@@ -121,17 +121,34 @@ class Project:
             if label in flags:
                 entry["flag"] = flags[label]
             if label in evidence:
-                entry["evidence"] = [{"term": term, "weight": round(float(weight), 4)} for term, weight in evidence[label][:top]]
+                entry["evidence"] = [
+                    {"term": term, "weight": round(float(weight), 4)} for term, weight in evidence[label][:top]
+                ]
             results.append(entry)
-        return {"title": suggestion.title, "body": release.body, "labels": list(suggestion.labels), "flag": suggestion.flag,
-                "results": results}
+        return {
+            "title": suggestion.title,
+            "body": release.body,
+            "labels": list(suggestion.labels),
+            "flag": suggestion.flag,
+            "results": results,
+        }
 
     def card(self) -> dict:
         """The bundle's model card (MODEL.md) and the parts of model.json a reader of the card wants."""
         meta = self.model.metadata
         card_path = Path(self.model.path) / "MODEL.md" if self.model.path else None
-        keys = ("classifier_version", "labels", "label_counts", "thresholds", "cv_metrics", "zero_shot_fields",
-                "low_confidence_fields", "training_data", "seed", "versions")
+        keys = (
+            "classifier_version",
+            "labels",
+            "label_counts",
+            "thresholds",
+            "cv_metrics",
+            "zero_shot_fields",
+            "low_confidence_fields",
+            "training_data",
+            "seed",
+            "versions",
+        )
         return {
             "project_id": self.id,
             "card": card_path.read_text(encoding="utf-8") if card_path and card_path.exists() else None,
@@ -181,6 +198,8 @@ def load_projects(model_dirs: list[Path | None], taxonomy: Taxonomy) -> dict[str
     for path in model_dirs or [None]:
         project_id = project_id_for(path if path is not None else default_model_path())
         if project_id in projects:
-            raise ProjectError(f"{path}: a second model named {project_id!r}; give each --model a directory of its own name", 2)
+            raise ProjectError(
+                f"{path}: a second model named {project_id!r}; give each --model a directory of its own name", 2
+            )
         projects[project_id] = Project(project_id, load_model(path, taxonomy), taxonomy)
     return projects

@@ -163,7 +163,12 @@ class ReviewQueue:
 
     @classmethod
     def from_inputs(
-        cls, model, inputs: list[str], labels: LabelsFile, taxonomy: Taxonomy, strategy: str = "margin",
+        cls,
+        model,
+        inputs: list[str],
+        labels: LabelsFile,
+        taxonomy: Taxonomy,
+        strategy: str = "margin",
         size: int = DEFAULT_QUEUE_SIZE,
     ) -> ReviewQueue:
         """The first `size` documents `pick` would choose among those of `inputs` not in the labels file."""
@@ -185,10 +190,21 @@ class ReviewQueue:
             else:
                 documents.append(doc)
         picked = pick(model, documents, n=max(min(size, len(documents)), 1), strategy=strategy)
-        items = [QueueItem(str(row["id"]), row["title"], row["text"], row["origin"], list(row["labels"]), row["uncertainty"])
-                 for row in picked.rows]
+        items = [
+            QueueItem(str(row["id"]), row["title"], row["text"], row["origin"], list(row["labels"]), row["uncertainty"])
+            for row in picked.rows
+        ]
         not_queued = picked.candidates - len(items) - picked.near_duplicates
-        return cls(items, labels, taxonomy, picked.near_duplicates, picked.already_trained, unreadable, not_queued, labelled_before)
+        return cls(
+            items,
+            labels,
+            taxonomy,
+            picked.near_duplicates,
+            picked.already_trained,
+            unreadable,
+            not_queued,
+            labelled_before,
+        )
 
     def pending(self) -> list[QueueItem]:
         """Undecided documents in queue order, those skipped in this run last."""
@@ -232,15 +248,22 @@ class ReviewQueue:
                 self.skipped.append(doc_id)
                 return
             fields = resolve_labels(labels, self.taxonomy)
-            self.labels.append([{
-                "id": item.id,
-                "title": item.title,
-                "text": item.text,
-                "labels": fields,
-                "origin": item.origin,
-                "suggested": item.suggested,
-                "decided_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            }])
+            self.labels.append(
+                [
+                    {
+                        "id": item.id,
+                        "title": item.title,
+                        "text": item.text,
+                        "labels": fields,
+                        "origin": item.origin,
+                        "suggested": item.suggested,
+                        "decided_at": datetime.now(timezone.utc)
+                        .replace(microsecond=0)
+                        .isoformat()
+                        .replace("+00:00", "Z"),
+                    }
+                ]
+            )
             if doc_id in self.skipped:
                 self.skipped.remove(doc_id)
 
