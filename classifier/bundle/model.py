@@ -84,7 +84,7 @@ class Model:
 
     def features(self, model_texts: Sequence[str]):
         """The texts' feature vectors (sparse rows), as the model sees them."""
-        return self.estimator.vectorizer_.transform(list(model_texts))
+        return self.estimator.transform(list(model_texts))
 
     def explain(self, model_texts: Sequence[str], top: int = 5) -> list[list[list[tuple[str, float]]]]:
         """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain)."""

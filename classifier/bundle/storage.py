@@ -118,12 +118,12 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
         )
     if current != metadata["labels"]:
         metadata = {**metadata, "labels": current, "labels_as_trained": metadata["labels"]}
-    import sklearn
+    from importlib.metadata import version  # the installed version, without importing scikit-learn
 
-    built = metadata.get("versions", {}).get("scikit-learn", "")
-    if _minor(built) != _minor(sklearn.__version__):
+    built, installed = metadata.get("versions", {}).get("scikit-learn", ""), version("scikit-learn")
+    if _minor(built) != _minor(installed):
         raise BundleError(
-            f"{path}: built with scikit-learn {built or 'unknown'}, but {sklearn.__version__} is installed; "
+            f"{path}: built with scikit-learn {built or 'unknown'}, but {installed} is installed; "
             f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {RETRAIN_HINT}"
         )
     estimator = _read_estimator(path, metadata)
@@ -131,7 +131,8 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
 
 
 def _read_estimator(path: Path, metadata: dict):
-    from classifier.estimator.model import TopicClassifier
+    # Predicting needs numpy and scipy only: scikit-learn, most of a cold start, is imported for fitting.
+    from classifier.estimator.runtime import LinearTopicModel
 
     expected = metadata["payload_sha256"]
     for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
@@ -164,7 +165,7 @@ def _read_estimator(path: Path, metadata: dict):
     except BundleCheckError as exc:
         raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     try:
-        estimator = TopicClassifier.from_arrays(params, arrays, vocabularies)
+        estimator = LinearTopicModel.from_arrays(params, arrays, vocabularies)
     except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
         raise BundleError(f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); retrain: {RETRAIN_HINT}") from None
     if estimator.n_labels_ != len(metadata["labels"]):

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 
 STEM_CHARS = 5
 # "OSCE" is in nearly every text and in many phrases ("OSCE Border Management Staff College").

@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import string
-
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u00ab\u00bb"
-
-
-def first_line(texts):
-    """The title of each document: documents are passed as 'title\\nbody'."""
-    return [text.split("\n", 1)[0] for text in texts]
-
-
-def char_input(text: str, stop_words=frozenset()) -> str:
-    """What the character n-grams are taken from: the words, lower case, accents stripped, stop words left out."""
-    words = strip_accents_unicode(text.lower()).split()
-    return " ".join(word for word in words if word.strip(PUNCTUATION) not in stop_words)
+from classifier.estimator.text import PUNCTUATION, char_input, first_line  # noqa: F401 (the features' text rules)
 
 
 class CharNgramVectorizer(TfidfVectorizer):

@@ -399,6 +399,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             for name, vectorizer in self._vectorizers().items()
         }
 
+    @property
+    def vocabularies(self) -> dict[str, list[str]]:
+        """Each feature block's terms in column order (as a bundle stores them)."""
+        return self._terms()
+
+    def transform(self, X):
+        """The feature matrix of the texts, as the linear models read it."""
+        return self.vectorizer_.transform(_as_texts(X))
+
     def _vectorizers(self) -> dict:
         parts = self.vectorizer_.named_transformers
         return {name: part[-1] if hasattr(part, "steps") else part for name, part in parts.items()}

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
+from classifier.estimator.text import strip_accents
+
 LANGUAGE = "language"
 OUT_OF_SCOPE = "out-of-scope"
 SCOPE_FLAGS = (OUT_OF_SCOPE, LANGUAGE)
@@ -100,25 +103,20 @@ def reads_as_english(text: str, words: list[str] | None = None) -> bool:
 def content_words(text: str) -> list[str]:
     """The words the model's word features are made of: lower case, no stop words, numbers or one-letter
     words (accents are stripped when they are looked up, see `vocabulary_coverage`)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     return [w for w in _TOKEN.findall(text.lower()) if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
 
 
 def vocabulary_coverage(words: list[str], vocabulary) -> float:
     """Share of `words` in `vocabulary`, accents stripped as the word features strip them (1.0 for no words)."""
-    from sklearn.feature_extraction.text import strip_accents_unicode
-
     if not words:
         return 1.0
-    known = sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents_unicode(w) in vocabulary))
+    known = sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents(w) in vocabulary))
     return known / len(words)
 
 
 def word_vocabulary(estimator) -> frozenset[str]:
-    """The single words among a fitted TopicClassifier's word features."""
-    words = estimator.vectorizer_.named_transformers["text"]
-    return frozenset(term for term in words.vocabulary_ if " " not in term)
+    """The single words among a fitted model's word features (TopicClassifier or LinearTopicModel)."""
+    return frozenset(term for term in estimator.vocabularies["text"] if " " not in term)
 
 
 def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck()) -> list[str | None]:

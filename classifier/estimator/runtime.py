@@ -1,0 +1,294 @@
+"""Predicting with numpy and scipy alone: a bundle's features, linear models, calibration and stacker computed
+as TopicClassifier computes them, without importing scikit-learn, which costs most of a cold start.
+
+Only fitting needs scikit-learn. A bundle is plain arrays and vocabularies, so the same TF-IDF (word
+n-grams of the text, words of the title, character n-grams within words), the same linear scores and the
+same calibration can be computed directly; tests check the scores equal TopicClassifier's on the corpus,
+on whole pages and on generated texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+from classifier.estimator.keywords import keyword_margins
+from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
+from classifier.estimator.text import PUNCTUATION, char_input, strip_accents
+from classifier.estimator.thresholds import accept_labels, sigmoid
+from classifier.options import PARAMS_BEFORE_THEY_EXISTED
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+_WHITE_SPACES = re.compile(r"\s\s+")
+_CACHE_LIMIT = 500_000  # words whose n-gram columns are remembered, per process
+
+
+def _stop_words(stop_words) -> frozenset:
+    if stop_words == "english":
+        return ENGLISH_STOP_WORDS
+    return frozenset(stop_words or ())
+
+
+class WordTfidf:
+    """TF-IDF of word n-grams (TfidfVectorizer with lower case, accents stripped, stop words removed before
+    the n-grams are formed, sublinear tf, l2 norm), over the whole text or its first line only."""
+
+    def __init__(self, terms: Sequence[str], idf, ngram_range=(1, 1), stop_words=None, first_line_only=False):
+        self.vocabulary = {term: column for column, term in enumerate(terms)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.ngram_range = tuple(ngram_range)
+        self.stop_words = _stop_words(stop_words)
+        self.first_line_only = first_line_only
+
+    def analyze(self, text: str) -> list[str]:
+        if self.first_line_only:
+            text = text.split("\n", 1)[0]
+        tokens = [word for word in _TOKEN.findall(strip_accents(text.lower())) if word not in self.stop_words]
+        low, high = self.ngram_range
+        grams = list(tokens) if low == 1 else []
+        for n in range(max(low, 2), min(high, len(tokens)) + 1):
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return grams
+
+    def transform(self, texts: Sequence[str]):
+        vocabulary = self.vocabulary
+        columns, indptr = [], [0]
+        for text in texts:
+            columns.extend(vocabulary[gram] for gram in self.analyze(text) if gram in vocabulary)
+            indptr.append(len(columns))
+        return _tfidf(columns, indptr, len(vocabulary), self.idf)
+
+
+class CharTfidf:
+    """TF-IDF of character n-grams within words (analyzer "char_wb" over `char_input`), each word's columns
+    looked up once per process, as CharNgramVectorizer counts them."""
+
+    def __init__(self, terms: Sequence[str], idf, ngram_range=(3, 5), stop_words=None):
+        self.vocabulary = {term: column for column, term in enumerate(terms)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.ngram_range = tuple(ngram_range)
+        self.stop_words = _stop_words(stop_words)
+        self._columns_of_word: dict[str, list[int]] = {}
+
+    def preprocess(self, text: str) -> str:
+        return char_input(text, self.stop_words)
+
+    def grams(self, word: str) -> list[str]:
+        """The n-grams of one word, padded with a space at each end (scikit-learn's _char_wb_ngrams)."""
+        low, high = self.ngram_range
+        padded = f" {word} "
+        grams = []
+        for n in range(low, high + 1):
+            grams.extend(padded[offset : offset + n] for offset in range(max(1, len(padded) - n + 1)))
+            if len(padded) <= n:  # a short word counts once
+                break
+        return grams
+
+    def analyze(self, token: str) -> list[str]:
+        """The n-grams of a text as the vectorizer's analyzer gives them (its preprocessor applied first)."""
+        return [gram for word in _WHITE_SPACES.sub(" ", self.preprocess(token)).split() for gram in self.grams(word)]
+
+    def transform(self, texts: Sequence[str]):
+        cache = self._columns_of_word
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        vocabulary = self.vocabulary
+        columns, indptr = [], [0]
+        for text in texts:
+            for word in self.preprocess(text).split():
+                found = cache.get(word)
+                if found is None:
+                    found = cache[word] = [vocabulary[gram] for gram in self.grams(word) if gram in vocabulary]
+                columns.extend(found)
+            indptr.append(len(columns))
+        return _tfidf(columns, indptr, len(vocabulary), self.idf)
+
+
+def _tfidf(columns: list[int], indptr: list[int], width: int, idf: np.ndarray):
+    """Counts -> 1 + log(count) -> times idf -> unit rows, in float32 as TfidfVectorizer(dtype=float32) does."""
+    index = np.int32 if len(columns) <= np.iinfo(np.int32).max else np.int64
+    X = sparse.csr_array(
+        (np.ones(len(columns), dtype=np.float32), np.asarray(columns, dtype=index), np.asarray(indptr, dtype=index)),
+        shape=(len(indptr) - 1, width),
+        dtype=np.float32,
+    )
+    X.sum_duplicates()
+    np.log(X.data, X.data)
+    X.data += 1.0
+    X.data *= idf[X.indices]
+    lengths = np.diff(X.indptr)
+    filled = lengths > 0
+    norms = np.ones(X.shape[0])
+    if X.nnz:
+        squares = np.add.reduceat((X.data * X.data).astype(np.float64), X.indptr[:-1][filled])
+        norms[filled] = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+    X.data /= np.repeat(norms, lengths)
+    return X
+
+
+class LinearTopicModel:
+    """A fitted TopicClassifier's prediction, rebuilt from a bundle's arrays: same features, scores,
+    probabilities, accepted labels and explanations, with numpy and scipy only."""
+
+    def __init__(self, params: dict, parts: list[tuple[str, object, float]], arrays: dict, vocabularies: dict):
+        self.params = params
+        self.parts = parts
+        self.arrays = arrays
+        self.vocabularies = vocabularies
+        self.ensure_one = params.get("ensure_one", True)
+        self.top_ratio = params.get("top_ratio", 0.5)
+        self.label_phrases = params.get("label_phrases")
+        self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+        self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
+        self.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+        self.prototypes_ = None
+        self.zero_shot_ = np.zeros(len(self.intercept_), dtype=bool)
+        if "prototypes" in arrays:
+            self.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
+            self.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
+        self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
+        if "stacked" in arrays:
+            self.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
+            self.stack_offsets_ = np.asarray(arrays["stack_offsets"], dtype=np.float64)
+            self.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
+        self.n_labels_ = len(self.intercept_)
+        self._phrases = None
+        n_features = sum(len(terms) for terms in vocabularies.values())
+        shapes_fit = (
+            self.coef_.shape == (self.n_labels_, n_features)
+            and self.calibration_.shape == (self.n_labels_, 2)
+            and self.thresholds_.shape == (self.n_labels_,)
+        )
+        if not shapes_fit:
+            raise ValueError("array shapes do not fit together")
+        if self.prototypes_ is not None and (self.prototypes_.shape != self.coef_.shape or self.zero_shot_.shape != (self.n_labels_,)):
+            raise ValueError("array shapes do not fit together")
+        if self.stacked_ is not None and self.label_phrases is None:
+            raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
+
+    @classmethod
+    def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
+        """Rebuild from a bundle: its parameters, arrays and vocabularies (what TopicClassifier.to_arrays gives)."""
+        params = {**_DEFAULTS, **PARAMS_BEFORE_THEY_EXISTED, **params}
+        parts = []
+        for name in vocabularies:
+            if f"idf_{name}" not in arrays:
+                raise ValueError(f"vocabulary '{name}' has no idf_{name} weights")
+            terms, idf = vocabularies[name], arrays[f"idf_{name}"]
+            if len(terms) != len(idf):
+                raise ValueError(f"vocabulary '{name}' has {len(terms)} terms but {len(idf)} weights")
+            if name == "text":
+                part, weight = WordTfidf(terms, idf, params["ngram_range"], params["stop_words"]), 1.0
+            elif name == "title":
+                part = WordTfidf(terms, idf, (1, 1), params["stop_words"], first_line_only=True)
+                weight = float(params["title_weight"])
+            elif name == "chars":
+                part = CharTfidf(terms, idf, params["char_ngram_range"], params["stop_words"])
+                weight = float(params["char_weight"])
+            else:
+                raise ValueError(f"unknown feature block '{name}'")
+            parts.append((name, part, weight))
+        return cls(params, parts, arrays, vocabularies)
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        return dict(self.arrays), dict(self.vocabularies)
+
+    def transform(self, texts: Sequence[str]):
+        """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
+        texts = _as_texts(texts)
+        blocks = []
+        for _, part, weight in self.parts:
+            block = part.transform(texts)
+            blocks.append(block * weight if weight != 1.0 else block)
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def decision_function(self, X):
+        """Linear score of each label; a zero-shot label's is its keyword margin."""
+        features = self.transform(X)
+        scores = np.asarray(features @ self.coef_.T, dtype=np.float64) + self.intercept_
+        if self.prototypes_ is not None:
+            scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
+        return scores
+
+    def predict_proba(self, X):
+        texts = _as_texts(X)
+        proba = sigmoid(self.decision_function(texts), self.calibration_)
+        if self.stacked_ is None:
+            return proba
+        if self._phrases is None:
+            self._phrases = PhraseCounter(self.label_phrases)
+        evidence = evidence_features(self._phrases, texts)
+        return stacked_proba(proba, evidence, self.stack_weights_, self.stack_offsets_, self.stacked_)
+
+    def predict(self, X):
+        return self.accept(self.predict_proba(X))
+
+    def accept(self, proba, thresholds=None):
+        fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
+        thresholds = self.thresholds_ if thresholds is None else thresholds
+        return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
+
+    def terms(self) -> list[str]:
+        """The name of every feature column, block after block."""
+        return [term for name in self.vocabularies for term in self.vocabularies[name]]
+
+    def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
+        """For each document and each label, the terms that raised the label's score most (see
+        TopicClassifier.explain): a term's exact share of the linear score, a character n-gram's share
+        given to the words it was taken from; only positive shares count."""
+        texts = _as_texts(X)
+        features = self.transform(texts)
+        terms = self.terms()
+        char_columns = np.concatenate([np.full(len(self.vocabularies[name]), name == "chars") for name, _, _ in self.parts])
+        chars = next((part for name, part, _ in self.parts if name == "chars"), None)
+        explanations = []
+        for i, text in enumerate(texts):
+            start, end = features.indptr[i], features.indptr[i + 1]
+            columns, values = features.indices[start:end], features.data[start:end]
+            shares = self.coef_[:, columns] * values
+            words_of = _words_of_char_ngrams(chars, text) if chars is not None and char_columns[columns].any() else {}
+            explanations.append([_ranked_terms(label_shares, columns, terms, char_columns, words_of, top) for label_shares in shares])
+        return explanations
+
+
+_DEFAULTS = {
+    "ngram_range": (1, 2), "stop_words": "english", "title_weight": 0.5, "char_ngram_range": (3, 5),
+    "char_weight": 1.0, "ensure_one": True, "top_ratio": 0.5, "label_phrases": None,
+}
+
+
+def _ranked_terms(label_shares, columns, terms, char_columns, words_of, top) -> list[tuple[str, float]]:
+    by_term: dict[str, float] = {}
+    for column, share in zip(columns, label_shares):
+        if char_columns[column]:
+            holders = words_of.get(terms[column], {})
+            total = sum(holders.values())
+            for word, count in holders.items():
+                by_term[word] = by_term.get(word, 0.0) + float(share) * count / total
+        else:
+            by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
+    ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+    return [(term, round(weight, 4)) for term, weight in ranked[:top]]
+
+
+def _words_of_char_ngrams(chars: CharTfidf, text: str) -> dict[str, dict[str, int]]:
+    """Each character n-gram of `text`, with the words it comes from and how often."""
+    holders: dict[str, dict[str, int]] = {}
+    for token in chars.preprocess(text).split():
+        word = token.strip(PUNCTUATION) or token
+        for gram in chars.analyze(token):
+            counts = holders.setdefault(gram, {})
+            counts[word] = counts.get(word, 0) + 1
+    return holders
+
+
+def _as_texts(X):
+    if isinstance(X, str):
+        raise TypeError("X must be a sequence of documents, not a single string")
+    return [str(x) for x in X]
