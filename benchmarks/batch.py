@@ -5,7 +5,8 @@ Run from the repository root with the project installed (with the `dask` extra f
 
 Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus,
 shuffled). The floors are the same model's `predict_proba` in one process with no reading, parsing
-or writing: called once on all texts, and in chunks of 512 as `tag` calls it. "Per core" divides documents by the CPU seconds a run used
+or writing: called once on all texts, and in chunks of 512 as `tag` calls it. "Per core" divides documents by the CPU
+seconds a run used
 (all its processes), which holds steady when other work shares the machine; wall-clock documents
 per second are shown too.
 """
@@ -116,8 +117,12 @@ def run_cpu(command: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--full-at", type=int, default=100_000,
-                        help="Largest size at which every configuration runs; above it only --jobs 2.")
+    parser.add_argument(
+        "--full-at",
+        type=int,
+        default=100_000,
+        help="Largest size at which every configuration runs; above it only --jobs 2.",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "classifier-batch-bench")
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
@@ -133,26 +138,43 @@ def main() -> None:
             for size, name in ((0, "one call on all texts"), (CHUNK, f"in chunks of {CHUNK}")):
                 floor = run_cpu([python, "-c", FLOOR, str(corpus), str(size)])
                 inner = json.loads(floor["stdout"])
-                rows.append((n, f"floor: `predict_proba` {name}, 1 process, no I/O", inner["wall"], n / inner["wall"],
-                             n / inner["cpu"], floor["peak"]))
-        configs = [("`tag --jobs 1`", ["--jobs", "1"]), ("`tag --jobs 2`", ["--jobs", "2"]),
-                   ("`tag --dask local --jobs 2`", ["--dask", "local", "--jobs", "2"])]
+                rows.append(
+                    (
+                        n,
+                        f"floor: `predict_proba` {name}, 1 process, no I/O",
+                        inner["wall"],
+                        n / inner["wall"],
+                        n / inner["cpu"],
+                        floor["peak"],
+                    )
+                )
+        configs = [
+            ("`tag --jobs 1`", ["--jobs", "1"]),
+            ("`tag --jobs 2`", ["--jobs", "2"]),
+            ("`tag --dask local --jobs 2`", ["--dask", "local", "--jobs", "2"]),
+        ]
         if n > args.full_at:
             configs = configs[1:2]
         for name, options in configs:
             output = args.workdir / "tags.jsonl"
-            result = run_cpu([python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force", *options])
+            result = run_cpu(
+                [python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force", *options]
+            )
             rows.append((n, name, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
             print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
             output.unlink()
 
     lines = [
-        (f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        "Per core: documents per CPU second of all the run's processes. The two floors are the same model's "
-        "`predict_proba` in one process with no reading, parsing or writing: in one call on every text (what the "
-        f"issue set as the floor), and in chunks of {CHUNK} as `tag` calls it. Each ratio compares a run's per-core "
-        f"rate with a floor's (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} floors). "
-        "Times include starting Python, loading the model and, for Dask, starting the cluster."),
+        (
+            f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+            "Per core: documents per CPU second of all the run's processes. The two floors are the same model's "
+            "`predict_proba` in one process with no reading, parsing or writing: in one call on every text (what the "
+            f"issue set as the floor), and in chunks of {CHUNK} as `tag` calls it. Each ratio compares a run's "
+            "per-core "
+            f"rate with a floor's (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} "
+            "floors). "
+            "Times include starting Python, loading the model and, for Dask, starting the cluster."
+        ),
         "",
         "| documents | run | wall s | documents/s | per core | vs one-call floor | vs chunked floor | peak RSS |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -167,8 +189,10 @@ def main() -> None:
         for by_size in floors.values():
             reference = by_size.get(n) or by_size.get(max((k for k in by_size if k <= n), default=0))
             ratios.append(f"{per_core / reference:.2f}x" if reference else "")
-        lines.append(f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
-                     f"{peak / 2**20:,.0f} MB |")
+        lines.append(
+            f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
+            f"{peak / 2**20:,.0f} MB |"
+        )
     table = "\n".join(lines)
     publish(table, args.write, "batch")
 

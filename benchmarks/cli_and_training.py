@@ -75,11 +75,21 @@ def main() -> None:
 
     rows = [
         ("`python -c 'import sklearn'` (floor)", f"{import_sklearn:.2f} s", "1.00x"),
-        ("`classifier suggest` one page, new process", f"{suggest:.2f} s", f"{suggest / import_sklearn:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)"),
-        (f"`train` {args.records} records, CV + thresholds, {os.cpu_count()} processes", f"{train_seconds:.1f} s",
-         f"{train_seconds / 60:.2f}x of the 60 s budget"),
-        (f"`train` {args.records} records, 1 process", f"{train_seconds_1:.1f} s",
-         f"{train_seconds_1 / train_seconds:.2f}x the {os.cpu_count()}-process time"),
+        (
+            "`classifier suggest` one page, new process",
+            f"{suggest:.2f} s",
+            f"{suggest / import_sklearn:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)",
+        ),
+        (
+            f"`train` {args.records} records, CV + thresholds, {os.cpu_count()} processes",
+            f"{train_seconds:.1f} s",
+            f"{train_seconds / 60:.2f}x of the 60 s budget",
+        ),
+        (
+            f"`train` {args.records} records, 1 process",
+            f"{train_seconds_1:.1f} s",
+            f"{train_seconds_1 / train_seconds:.2f}x the {os.cpu_count()}-process time",
+        ),
     ]
     table = "\n".join(
         [

@@ -33,8 +33,12 @@ class KeywordMatcher:
         self.labels = list(taxonomy.labels)
         self.patterns, self.description_words = [], []
         for field in taxonomy.fields:
-            phrases = {normalize(p) for p in [field.name, *field.aliases, *field.subtopics, *field.keywords] if p.strip()}
-            self.patterns.append([re.compile(r"(?<![\w-])" + re.escape(p) + r"(?:s|es)?(?![\w-])") for p in sorted(phrases)])
+            phrases = {
+                normalize(p) for p in [field.name, *field.aliases, *field.subtopics, *field.keywords] if p.strip()
+            }
+            self.patterns.append(
+                [re.compile(r"(?<![\w-])" + re.escape(p) + r"(?:s|es)?(?![\w-])") for p in sorted(phrases)]
+            )
             words = set(_CONTENT.findall(normalize(field.description))) - _SKIP
             self.description_words.append(words)
 

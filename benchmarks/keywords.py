@@ -21,6 +21,7 @@ import platform
 from pathlib import Path
 
 import numpy as np
+
 from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,9 @@ def field_scores(model, texts, Y, j):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--min-count", type=int, default=20, help="Fields with at least this many documents are measured.")
+    parser.add_argument(
+        "--min-count", type=int, default=20, help="Fields with at least this many documents are measured."
+    )
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
 
@@ -82,8 +85,17 @@ def main() -> None:
         few_X, few_Y = [X_train[i] for i in few_rows], Y_train[few_rows]
         with_kw = TopicClassifier(label_keywords=keywords).fit(few_X, few_Y)
         without = TopicClassifier(label_keywords=keywords, keyword_examples="none").fit(few_X, few_Y)
-        rows.append((labels[j], int(Y_test[:, j].sum()), supervised, zero_shot,
-                     field_scores(with_kw, X_test, Y_test, j), field_scores(without, X_test, Y_test, j), supervised_without))
+        rows.append(
+            (
+                labels[j],
+                int(Y_test[:, j].sum()),
+                supervised,
+                zero_shot,
+                field_scores(with_kw, X_test, Y_test, j),
+                field_scores(without, X_test, Y_test, j),
+                supervised_without,
+            )
+        )
         print(labels[j], "done", flush=True)
 
     def mean(index, key):
@@ -99,11 +111,13 @@ def main() -> None:
     ]
     for name, support, sup, zero, kw, plain, sup_plain in rows:
         lines.append(
-            f"| {name} | {support} | {sup['f1']:.2f} | {sup_plain['f1']:.2f} | {zero['precision']:.2f} | {zero['recall']:.2f} "
+            f"| {name} | {support} | {sup['f1']:.2f} | {sup_plain['f1']:.2f} | {zero['precision']:.2f} | "
+            f"{zero['recall']:.2f} "
             f"| {zero['f1']:.2f} | {zero['top3']:.2f} | {kw['f1']:.2f} | {plain['f1']:.2f} |"
         )
     lines.append(
-        f"| **mean** | | {mean(2, 'f1'):.2f} | {mean(6, 'f1'):.2f} | {mean(3, 'precision'):.2f} | {mean(3, 'recall'):.2f} "
+        f"| **mean** | | {mean(2, 'f1'):.2f} | {mean(6, 'f1'):.2f} | {mean(3, 'precision'):.2f} | "
+        f"{mean(3, 'recall'):.2f} "
         f"| {mean(3, 'f1'):.2f} | {mean(3, 'top3'):.2f} | {mean(4, 'f1'):.2f} | {mean(5, 'f1'):.2f} |"
     )
     table = "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Benchmark: peak memory reading huge inputs with the text limit on and off, loading hostile bundles, and the bounded readers' speed.
+"""Benchmark: peak memory reading huge inputs with the text limit on and off, loading hostile bundles, and the bounded
+readers' speed.
 
 Run from the repository root with the project installed:
     python benchmarks/limits.py [--write benchmarks/README.md]
@@ -44,7 +45,9 @@ def build_inputs(folder: Path) -> dict[str, Path]:
     with open(paths["10 MB JSONL line"], "w", encoding="utf-8") as handle:
         for row in normal[:100]:
             handle.write(json.dumps(row) + "\n")
-        handle.write(json.dumps({"id": "huge", "title": "Huge", "text": SENTENCE * (10 * 1024 * 1024 // len(SENTENCE))}) + "\n")
+        handle.write(
+            json.dumps({"id": "huge", "title": "Huge", "text": SENTENCE * (10 * 1024 * 1024 // len(SENTENCE))}) + "\n"
+        )
         for row in normal[100:]:
             handle.write(json.dumps(row) + "\n")
     big_cell = SENTENCE * (50 * 1024 * 1024 // len(SENTENCE))
@@ -107,7 +110,9 @@ def build_bundles(folder: Path) -> dict[str, tuple[Path, str]]:
     bomb = copy("zip-bomb")
     with zipfile.ZipFile(bomb / "model.npz", "a", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("bomb.npy", "w", force_zip64=True) as member:
-            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (400 << 17,)})
+            np.lib.format.write_array_header_1_0(
+                member, {"descr": "<f8", "fortran_order": False, "shape": (400 << 17,)}
+            )
             for _ in range(400):
                 member.write(bytes(1 << 20))
     reseal(bomb)
@@ -119,7 +124,14 @@ def build_bundles(folder: Path) -> dict[str, tuple[Path, str]]:
         for name, array in arrays.items():
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 if name == "coef":  # declares 400 MB of zeros where 3.7 MB belong
-                    np.lib.format.write_array_header_1_0(member, {"descr": "<f4", "fortran_order": False, "shape": (len(arrays["intercept"]), (100 << 20) // len(arrays["intercept"]))})
+                    np.lib.format.write_array_header_1_0(
+                        member,
+                        {
+                            "descr": "<f4",
+                            "fortran_order": False,
+                            "shape": (len(arrays["intercept"]), (100 << 20) // len(arrays["intercept"])),
+                        },
+                    )
                     for _ in range(400):
                         member.write(bytes(1 << 20))
                 else:
@@ -137,7 +149,9 @@ def build_bundles(folder: Path) -> dict[str, tuple[Path, str]]:
     bundles["model.json a symlink to /dev/zero"] = (zero, "load")
     gz = copy("gzip-bomb")
     with gzip.GzipFile(gz / "training.jsonl.gz", "wb", compresslevel=1) as stream:
-        line = (json.dumps({"id": "x", "title": "", "text": SENTENCE * 20, "labels": ["Elections"], "origin": ""}) + "\n").encode()
+        line = (
+            json.dumps({"id": "x", "title": "", "text": SENTENCE * 20, "labels": ["Elections"], "origin": ""}) + "\n"
+        ).encode()
         for _ in range((1100 << 20) // len(line)):
             stream.write(line)
     reseal(gz)
@@ -271,7 +285,10 @@ def main() -> None:
             runs = []
             for _ in range(3):
                 result = subprocess.run(
-                    [sys.executable, __file__, "--bundle-child", str(bundle), action], check=True, capture_output=True, text=True
+                    [sys.executable, __file__, "--bundle-child", str(bundle), action],
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 runs.append(json.loads(result.stdout))
             run = sorted(runs, key=lambda run: run["added_mb"])[1]
@@ -291,7 +308,8 @@ def main() -> None:
             *memory_rows,
             "",
             f"Loading hostile bundles (median of 3 processes). The limit: model.json {MAX_METADATA_BYTES >> 20} MB, "
-            f"vocabulary.json {MAX_VOCABULARY_BYTES >> 20} MB, the arrays of model.npz {MAX_ARRAY_BYTES >> 20} MB uncompressed "
+            f"vocabulary.json {MAX_VOCABULARY_BYTES >> 20} MB, the arrays of model.npz {MAX_ARRAY_BYTES >> 20} MB "
+            "uncompressed "
             f"in all, training.jsonl.gz {MAX_TRAINING_BYTES >> 20} MB uncompressed (classifier/bundle/checks.py):",
             "",
             "| bundle | outcome | memory added, time |",

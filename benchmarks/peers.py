@@ -140,7 +140,9 @@ def run_fasttext(job, work: Path) -> dict:
             skipped.append(params)
             print(f"fastText: skipped {params}: training diverged (NaN) on {NAN_RETRIES} tries", file=sys.stderr)
             continue
-        limit, threshold, f1 = best_limit_threshold(Y_validation, fasttext_scores(model, [texts[i] for i in validation], n_labels))
+        limit, threshold, f1 = best_limit_threshold(
+            Y_validation, fasttext_scores(model, [texts[i] for i in validation], n_labels)
+        )
         ranked.append((f1, len(ranked), params, limit, threshold))
     # Best validation F1 first (the earlier setting on a tie); retrained on the whole training part,
     # where a setting can still diverge: then the next best is taken.
@@ -160,8 +162,12 @@ def run_fasttext(job, work: Path) -> dict:
     predicted = time.perf_counter() - start
     return {
         "fasttext": {
-            "scores": test_scores.tolist(), "limit": limit, "threshold": threshold,
-            "train_seconds": trained, "predict_seconds": predicted, "chosen": params,
+            "scores": test_scores.tolist(),
+            "limit": limit,
+            "threshold": threshold,
+            "train_seconds": trained,
+            "predict_seconds": predicted,
+            "chosen": params,
             "skipped": [", ".join(f"{k}={v}" for k, v in p.items()) for p in skipped],
         }
     }
@@ -186,8 +192,16 @@ BASE_PROJECTS = {
     "annif-omikuji": {"backend": "omikuji", "limit": "100"},
     # thread=12: with few threads Annif's fastText training can stop with "Encountered NaN"
     # (upstream fastText issue 1061).
-    "annif-fasttext": {"backend": "fasttext", "dim": "500", "lr": "0.25", "epoch": "30", "loss": "hs",
-                       "limit": "100", "chunksize": "24", "thread": "12"},
+    "annif-fasttext": {
+        "backend": "fasttext",
+        "dim": "500",
+        "lr": "0.25",
+        "epoch": "30",
+        "loss": "hs",
+        "limit": "100",
+        "chunksize": "24",
+        "thread": "12",
+    },
 }
 ENSEMBLE = "annif-ensemble"
 VOCAB = "osce-fields"
@@ -219,9 +233,8 @@ def annif_runner(work: Path):
     import nltk
 
     nltk.download = _no_download
-    from click.testing import CliRunner
-
     from annif.cli import cli
+    from click.testing import CliRunner
 
     work.mkdir(parents=True, exist_ok=True)
     os.chdir(work)
@@ -245,7 +258,19 @@ def annif_scores(work: Path, systems, texts, n_labels, name: str, annif=None) ->
     out = {}
     for project in systems:
         output = work / f"{project}-{name}.jsonl"
-        annif("index", project, path, "--limit", n_labels, "--threshold", 0, "--no-include-doc", "--force", "--output", output)
+        annif(
+            "index",
+            project,
+            path,
+            "--limit",
+            n_labels,
+            "--threshold",
+            0,
+            "--no-include-doc",
+            "--force",
+            "--output",
+            output,
+        )
         scores = np.zeros((len(texts), n_labels))
         for i, line in enumerate(output.read_text(encoding="utf-8").splitlines()):
             for hit in json.loads(line)["results"]:
@@ -258,12 +283,17 @@ def run_annif(job, work: Path) -> dict:
     annif = annif_runner(work)
     labels = job["labels"]
     n_labels = len(labels)
-    (work / "vocab.tsv").write_text("".join(f"<{URI.format(j)}>\t{label}\n" for j, label in enumerate(labels)), encoding="utf-8")
+    (work / "vocab.tsv").write_text(
+        "".join(f"<{URI.format(j)}>\t{label}\n" for j, label in enumerate(labels)), encoding="utf-8"
+    )
     train = job["train"]
 
     def corpus(name, rows):
         path = work / name
-        path.write_text("".join(f"{one_line(text)}\t{' '.join(f'<{URI.format(j)}>' for j in js)}\n" for text, js in rows), encoding="utf-8")
+        path.write_text(
+            "".join(f"{one_line(text)}\t{' '.join(f'<{URI.format(j)}>' for j in js)}\n" for text, js in rows),
+            encoding="utf-8",
+        )
         return str(path)
 
     fit_tsv = corpus("fit.tsv", [train[i] for i in job["fit"]])
@@ -272,7 +302,10 @@ def run_annif(job, work: Path) -> dict:
 
     def write_config(ensemble_sources: str) -> None:
         sections = []
-        for project, settings in {**BASE_PROJECTS, ENSEMBLE: {"backend": "ensemble", "sources": ensemble_sources}}.items():
+        for project, settings in {
+            **BASE_PROJECTS,
+            ENSEMBLE: {"backend": "ensemble", "sources": ensemble_sources},
+        }.items():
             lines = [f"[{project}]", f"name={project}", "language=en", f"vocab={VOCAB}", "analyzer=snowball(english)"]
             lines += [f"{key}={value}" for key, value in settings.items()]
             sections.append("\n".join(lines))
@@ -286,7 +319,9 @@ def run_annif(job, work: Path) -> dict:
     for project in BASE_PROJECTS:
         annif("train", project, fit_tsv)
         chosen[project] = parse_optimize(annif("optimize", project, validation_tsv))
-    hyperopt = annif("hyperopt", ENSEMBLE, validation_tsv, "--trials", ENSEMBLE_TRIALS, "--metric", "F1 score (doc avg)")
+    hyperopt = annif(
+        "hyperopt", ENSEMBLE, validation_tsv, "--trials", ENSEMBLE_TRIALS, "--metric", "F1 score (doc avg)"
+    )
     sources = re.search(r"^sources=(.+)$", hyperopt, re.MULTILINE).group(1).strip()
     write_config(sources)
     chosen[ENSEMBLE] = parse_optimize(annif("optimize", ENSEMBLE, validation_tsv))
@@ -299,12 +334,17 @@ def run_annif(job, work: Path) -> dict:
             annif("train", project, train_tsv)
             results[project] = {"train_seconds": time.perf_counter() - start}
     if ENSEMBLE in job["systems"]:
-        results[ENSEMBLE] = {"train_seconds": sum(results[p]["train_seconds"] for p in BASE_PROJECTS), "chosen": {"sources": sources}}
+        results[ENSEMBLE] = {
+            "train_seconds": sum(results[p]["train_seconds"] for p in BASE_PROJECTS),
+            "chosen": {"sources": sources},
+        }
     for project in job["systems"]:
         start = time.perf_counter()
         scores = annif_scores(work, [project], job["test"], n_labels, "test", annif)[project]
         limit, threshold = chosen[project]
-        results[project].update({"predict_seconds": time.perf_counter() - start, "scores": scores, "limit": limit, "threshold": threshold})
+        results[project].update(
+            {"predict_seconds": time.perf_counter() - start, "scores": scores, "limit": limit, "threshold": threshold}
+        )
     return results
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -28,7 +27,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark's own modules, run as a script
-from quality_sets import LONG_DOCUMENTS_PER_FOLD, OFF_TOPIC, ON_TOPIC_PLAIN, long_documents, page_text, read_jsonl, whole_pages  # noqa: E402
+from quality_sets import (
+    LONG_DOCUMENTS_PER_FOLD,
+    OFF_TOPIC,
+    ON_TOPIC_PLAIN,
+    long_documents,
+    page_text,
+    read_jsonl,
+    whole_pages,
+)  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "training" / "data" / "releases.jsonl"
@@ -63,8 +70,8 @@ PEER_GROUPS = {"fasttext": ["fasttext"], "annif": [s for s in SYSTEMS if s.start
 
 def load_corpus():
     """(records, texts as the model reads them, indicator matrix, label names) of the labelled corpus."""
-    from classifier.taxonomy.fields import default_taxonomy
     from classifier.corpus.datasets import load_training_set
+    from classifier.taxonomy.fields import default_taxonomy
 
     data = load_training_set([CORPUS], default_taxonomy())
     records = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -126,7 +133,9 @@ def fit_ours(train_texts, Y_train, test_texts, labels, written_examples=True, **
     taxonomy = default_taxonomy()
     params = {**taxonomy_params(taxonomy), **params}
     if written_examples:
-        train_texts, Y_train = with_written_examples(train_texts, Y_train, FieldGuide.from_yaml(taxonomy=taxonomy), taxonomy.labels)
+        train_texts, Y_train = with_written_examples(
+            train_texts, Y_train, FieldGuide.from_yaml(taxonomy=taxonomy), taxonomy.labels
+        )
     start = time.perf_counter()
     estimator = TopicClassifier(random_state=SEED, **params).fit(train_texts, Y_train)
     trained = time.perf_counter() - start
@@ -151,6 +160,7 @@ def fit_ours(train_texts, Y_train, test_texts, labels, written_examples=True, **
 def fit_keywords(train_texts, Y_train, test_texts, labels) -> dict[str, Fitted]:
     """The keyword matcher: no training; taxonomy.yaml's words of each field looked up in the text."""
     from classifier.taxonomy.fields import default_taxonomy
+
     from keyword_matcher import KeywordMatcher
 
     matcher = KeywordMatcher(default_taxonomy())
@@ -220,12 +230,19 @@ def fit_peers(group, systems, work: Path, labels, train_texts, Y_train, test_tex
     }
     work.mkdir(parents=True, exist_ok=True)
     job_path, result_path = work / "job.json", work / "result.json"
-    same = job_path.exists() and result_path.exists() and _same_job(json.loads(job_path.read_text(encoding="utf-8")), job)
+    same = (
+        job_path.exists() and result_path.exists() and _same_job(json.loads(job_path.read_text(encoding="utf-8")), job)
+    )
     if not same:
         job_path.write_text(json.dumps(job), encoding="utf-8")
         result_path.unlink(missing_ok=True)
         with open(work / "log.txt", "w", encoding="utf-8") as log:  # the peers' training chatter
-            done = subprocess.run([str(peers_python()), str(PEERS_DRIVER), str(job_path)], env=PEERS_ENV, stdout=log, stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [str(peers_python()), str(PEERS_DRIVER), str(job_path)],
+                env=PEERS_ENV,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         if done.returncode:
             raise SystemExit(f"{group} failed on {work}; see {work / 'log.txt'}")
     results = json.loads(result_path.read_text(encoding="utf-8"))
@@ -246,7 +263,14 @@ def fit_peers(group, systems, work: Path, labels, train_texts, Y_train, test_tex
             scores = scored[key][name]
             return scores, accept_top(scores, limit, threshold), None
 
-        out[name] = Fitted(scores, accept_top(scores, limit, threshold), result["train_seconds"], result["predict_seconds"], chosen, score)
+        out[name] = Fitted(
+            scores,
+            accept_top(scores, limit, threshold),
+            result["train_seconds"],
+            result["predict_seconds"],
+            chosen,
+            score,
+        )
     return out
 
 
@@ -264,12 +288,23 @@ def peer_scores(group, systems, work: Path, texts) -> dict[str, np.ndarray]:
     if not texts:
         return {name: np.zeros((0, len(json.loads((work / "job.json").read_text())["labels"]))) for name in systems}
     request, output = work / "score.json", work / "scores.json"
-    request.write_text(json.dumps({"group": group, "systems": systems, "work": str(work), "texts": texts, "output": str(output)}), encoding="utf-8")
+    request.write_text(
+        json.dumps({"group": group, "systems": systems, "work": str(work), "texts": texts, "output": str(output)}),
+        encoding="utf-8",
+    )
     with open(work / "score-log.txt", "w", encoding="utf-8") as log:
-        done = subprocess.run([str(peers_python()), str(PEERS_DRIVER), "--score", str(request)], env=PEERS_ENV, stdout=log, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            [str(peers_python()), str(PEERS_DRIVER), "--score", str(request)],
+            env=PEERS_ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     if done.returncode:
         raise SystemExit(f"{group} failed to score on {work}; see {work / 'score-log.txt'}")
-    return {name: np.asarray(scores, dtype=np.float64) for name, scores in json.loads(output.read_text(encoding="utf-8")).items()}
+    return {
+        name: np.asarray(scores, dtype=np.float64)
+        for name, scores in json.loads(output.read_text(encoding="utf-8")).items()
+    }
 
 
 def accept_top(scores, limit: int, threshold: float) -> np.ndarray:
@@ -322,13 +357,18 @@ def measure(systems, records, texts, Y, labels, split_sets, pages, written) -> d
         pooled: dict = {}
         timing = {s: ([], [], []) for s in systems}
         for k, (train, test) in enumerate(folds):
-            fitted = fit_systems(systems, split_name, k, labels, [texts[i] for i in train], Y[train], [texts[i] for i in test])
+            fitted = fit_systems(
+                systems, split_name, k, labels, [texts[i] for i in train], Y[train], [texts[i] for i in test]
+            )
             sets = check_sets(records, texts, Y, test, k, split_name, pages, written)
             for name, f in fitted.items():
                 timing[name][0].append(f.train_seconds)
                 timing[name][1].append(f.predict_seconds)
                 timing[name][2].append(f.chosen)
-                add = lambda set_name, *row: [pooled.setdefault(set_name, {}).setdefault(name, []).append(row)]
+
+                def add(set_name, *row, name=name):
+                    pooled.setdefault(set_name, {}).setdefault(name, []).append(row)
+
                 add("lead", Y[test], f.proba, f.accepted, None, test)
                 for set_name, (set_texts, gold, *_) in sets.items():
                     proba, accepted, flags = f.score(set_texts)
@@ -348,25 +388,44 @@ def measure(systems, records, texts, Y, labels, split_sets, pages, written) -> d
                 }
                 if set_name in ("off_topic",):
                     kinds = written["off_topic"][2]
-                    row["by_kind"] = {kind: [int(sum(1 for r, a in zip(kinds * len(folds), accepted) if r == kind and a.sum() == 0)),
-                                             int(kinds.count(kind) * len(folds))] for kind in sorted(set(kinds))}
+                    row["by_kind"] = {
+                        kind: [
+                            int(sum(1 for r, a in zip(kinds * len(folds), accepted) if r == kind and a.sum() == 0)),
+                            int(kinds.count(kind) * len(folds)),
+                        ]
+                        for kind in sorted(set(kinds))
+                    }
                 if gold is not None and len(gold):
                     metrics = evaluate(gold, proba, accepted, labels)
-                    row.update({
-                        "micro_f1": metrics["micro"]["f1"], "macro_f1": metrics["macro"]["f1"],
-                        "samples_f1": metrics["samples"]["f1"], "p@1": metrics["p@1"], "ndcg@3": metrics["ndcg@3"],
-                        "micro_p": metrics["micro"]["precision"], "micro_r": metrics["micro"]["recall"],
-                        "gold_per_document": float(gold.sum(axis=1).mean()),
-                        "per_field_f1": {label: m["f1"] for label, m in metrics["per_label"].items()},
-                        "per_field_support": {label: m["support"] for label, m in metrics["per_label"].items()},
-                    })
+                    row.update(
+                        {
+                            "micro_f1": metrics["micro"]["f1"],
+                            "macro_f1": metrics["macro"]["f1"],
+                            "samples_f1": metrics["samples"]["f1"],
+                            "p@1": metrics["p@1"],
+                            "ndcg@3": metrics["ndcg@3"],
+                            "micro_p": metrics["micro"]["precision"],
+                            "micro_r": metrics["micro"]["recall"],
+                            "gold_per_document": float(gold.sum(axis=1).mean()),
+                            "per_field_f1": {label: m["f1"] for label, m in metrics["per_label"].items()},
+                            "per_field_support": {label: m["support"] for label, m in metrics["per_label"].items()},
+                        }
+                    )
                 if set_name == "lead":
                     trained, predicted, chosen = timing[name]
-                    row.update({"train_seconds": float(np.mean(trained)), "docs_per_second": float(len(proba) / max(sum(predicted), 1e-9)), "chosen": chosen})
+                    row.update(
+                        {
+                            "train_seconds": float(np.mean(trained)),
+                            "docs_per_second": float(len(proba) / max(sum(predicted), 1e-9)),
+                            "chosen": chosen,
+                        }
+                    )
                     # Kept per document, so that differences between systems can be given with their uncertainty.
                     (CACHE / split_name).mkdir(parents=True, exist_ok=True)
                     order = np.argsort(np.concatenate([r[4] for r in rows]))
-                    np.savez_compressed(CACHE / split_name / f"{name}.npz", Y=gold[order], scores=proba[order], accepted=accepted[order])
+                    np.savez_compressed(
+                        CACHE / split_name / f"{name}.npz", Y=gold[order], scores=proba[order], accepted=accepted[order]
+                    )
                 results.setdefault(split_name, {}).setdefault(set_name, {})[name] = row
     return results
 
@@ -389,8 +448,10 @@ def learning_curve(texts, Y, labels, split_sets) -> dict:
                 gold.append(Y[test]), proba.append(f.proba), accepted.append(f.accepted), sizes.append(len(part))
             metrics = evaluate(np.vstack(gold), np.vstack(proba), np.vstack(accepted), labels)
             out.setdefault(split_name, {})[str(fraction)] = {
-                "training_documents": int(np.mean(sizes)), "micro_f1": metrics["micro"]["f1"],
-                "macro_f1": metrics["macro"]["f1"], "p@1": metrics["p@1"],
+                "training_documents": int(np.mean(sizes)),
+                "micro_f1": metrics["micro"]["f1"],
+                "macro_f1": metrics["macro"]["f1"],
+                "p@1": metrics["p@1"],
             }
             print(f"learning curve {split_name} {fraction:.0%} done", file=sys.stderr)
     return out
@@ -404,17 +465,25 @@ def written_sets(taxonomy_labels) -> dict:
         out["off_topic"] = ([page_text(r) for r in off_topic], None, [r.get("kind", "other") for r in off_topic])
     plain = read_jsonl(ON_TOPIC_PLAIN)
     if plain:
-        gold = np.array([[int(label in r.get("labels", [])) for label in taxonomy_labels] for r in plain], dtype=np.int8)
+        gold = np.array(
+            [[int(label in r.get("labels", [])) for label in taxonomy_labels] for r in plain], dtype=np.int8
+        )
         out["on_topic_plain"] = ([page_text(r) for r in plain], gold)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", default="all", help=f"comma-separated, of: ours, keywords, sklearn, {', '.join(PEER_GROUPS)} (default: all)")
+    parser.add_argument(
+        "--systems",
+        default="all",
+        help=f"comma-separated, of: ours, keywords, sklearn, {', '.join(PEER_GROUPS)} (default: all)",
+    )
     parser.add_argument("--splits", default="time,cv5")
     parser.add_argument("--no-learning-curve", action="store_true", help="Keep the learning curve of the last run.")
-    parser.add_argument("--write", type=Path, default=OUTPUT, help="Markdown file to write (default: docs/benchmarks.md)")
+    parser.add_argument(
+        "--write", type=Path, default=OUTPUT, help="Markdown file to write (default: docs/benchmarks.md)"
+    )
     args = parser.parse_args()
 
     wanted = args.systems.split(",") if args.systems != "all" else ["ours", "keywords", "sklearn", *PEER_GROUPS]

@@ -10,15 +10,27 @@ import numpy as np
 from quality import CACHE, SEED, SYSTEMS
 from quality_sets import LONG_DOCUMENT_ITEMS, LONG_DOCUMENTS_PER_FOLD
 
-COLUMNS = [("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("samples_f1", "samples-F1"), ("p@1", "P@1"), ("ndcg@3", "nDCG@3")]
+COLUMNS = [
+    ("micro_f1", "micro-F1"),
+    ("macro_f1", "macro-F1"),
+    ("samples_f1", "samples-F1"),
+    ("p@1", "P@1"),
+    ("ndcg@3", "nDCG@3"),
+]
 SPLIT_TITLES = {
     "time": "Time split: trained on items up to 2020 ({train} items), tested on 2021-2024 ({test} items)",
     "cv5": "5-fold multi-label stratified cross-validation ({total} items; pooled out-of-fold predictions)",
 }
 SPLIT_NAMES = {"time": "time split", "cv5": "5-fold CV"}
 NOT_PEERS = {"ours", "ours-whole"}
-SHORT_NAMES = {"ours-whole": "ours read whole", "keywords": "keyword matcher", "fasttext": "fastText",
-               "annif-tfidf": "Annif tfidf", "annif-omikuji": "Annif omikuji", "annif-ensemble": "Annif ensemble"}  # what ours is compared against: every other system
+SHORT_NAMES = {
+    "ours-whole": "ours read whole",
+    "keywords": "keyword matcher",
+    "fasttext": "fastText",
+    "annif-tfidf": "Annif tfidf",
+    "annif-omikuji": "Annif omikuji",
+    "annif-ensemble": "Annif ensemble",
+}  # what ours is compared against: every other system
 BOOTSTRAP_RESAMPLES = 2000
 
 
@@ -56,10 +68,17 @@ def markdown(stored: dict, split_sets, n_items: int) -> str:
         lines += ["## " + SPLIT_TITLES[split_name].format(train=len(train), test=len(test), total=n_items), ""]
         lines += metric_table(rows, timing=True)
         lines += uncertainty_lines(split_name, rows)
-        chosen = [f"{SYSTEMS[name]}: {_chosen_text(rows[name]['chosen'])}" for name in SYSTEMS if name in rows and any(rows[name]["chosen"])]
+        chosen = [
+            f"{SYSTEMS[name]}: {_chosen_text(rows[name]['chosen'])}"
+            for name in SYSTEMS
+            if name in rows and any(rows[name]["chosen"])
+        ]
         if chosen:
-            lines += ["Chosen on the validation fifth of each training part (limit, threshold, other settings; fastText "
-                      "settings whose training diverged, 'Encountered NaN' on every try, are skipped and named):", ""]
+            lines += [
+                "Chosen on the validation fifth of each training part (limit, threshold, other settings; fastText "
+                "settings whose training diverged, 'Encountered NaN' on every try, are skipped and named):",
+                "",
+            ]
             lines += [f"- {text}" for text in chosen] + [""]
     lines += whole_page_section(stored, split_sets)
     lines += long_document_section(stored)
@@ -93,12 +112,18 @@ def whole_page_section(stored, split_sets) -> list[str]:
             continue
         n = next(iter(rows.values()))["documents"]
         if not lines:
-            lines += ["## Whole pages", "",
-                      "The corpus holds leads; users give whole pages. `training/data/whole_pages.jsonl` holds corpus items as "
-                      "whole releases (150-300 words, in our own words, same ids and fields). Each is scored only by a model "
-                      "that never trained on its item: in cross-validation by the fold model whose test part holds it, in the "
-                      "time split only items of 2021-2024. Ours reads every whole page whole (they are below 350 words), so "
-                      "its two rows agree.", ""]
+            lines += [
+                "## Whole pages",
+                "",
+                "The corpus holds leads; users give whole pages. `training/data/whole_pages.jsonl` holds corpus items "
+                "as "
+                "whole releases (150-300 words, in our own words, same ids and fields). Each is scored only by a model "
+                "that never trained on its item: in cross-validation by the fold model whose test part holds it, in "
+                "the "
+                "time split only items of 2021-2024. Ours reads every whole page whole (they are below 350 words), so "
+                "its two rows agree.",
+                "",
+            ]
         lines += [f"### {SPLIT_NAMES[split_name]}: {n} whole pages", ""]
         lines += metric_table(rows, extra=[("fields_per_document", "fields/doc", "{:.2f}")])
     return lines
@@ -113,47 +138,84 @@ def long_document_section(stored) -> list[str]:
         first = next(iter(rows.values()))
         if not lines:
             low, high = LONG_DOCUMENT_ITEMS
-            lines += ["## Long documents", "",
-                      f"Reports made by joining {low} to {high} real items of different fields from a test part (each item's whole "
-                      "page where there is one, else its lead, under its title as a section heading; the gold fields are the "
-                      f"union of the items'), {LONG_DOCUMENTS_PER_FOLD['time']} for the time split and "
-                      f"{LONG_DOCUMENTS_PER_FOLD['cv5']} per CV fold, the same on every run (`benchmarks/quality_sets.py`). "
-                      "Scored by the models of that split or fold, which never trained on those items.", ""]
-        lines += [f"### {SPLIT_NAMES[split_name]}: {first['documents']} long documents, {first['gold_per_document']:.1f} gold fields each on average", ""]
-        lines += metric_table(rows, extra=[("micro_p", "micro-P", "{:.3f}"), ("micro_r", "micro-R", "{:.3f}"), ("fields_per_document", "fields/doc", "{:.2f}")])
+            lines += [
+                "## Long documents",
+                "",
+                f"Reports made by joining {low} to {high} real items of different fields from a test part (each "
+                "item's whole "
+                "page where there is one, else its lead, under its title as a section heading; the gold fields are the "
+                f"union of the items'), {LONG_DOCUMENTS_PER_FOLD['time']} for the time split and "
+                f"{LONG_DOCUMENTS_PER_FOLD['cv5']} per CV fold, the same on every run (`benchmarks/quality_sets.py`). "
+                "Scored by the models of that split or fold, which never trained on those items.",
+                "",
+            ]
+        lines += [
+            f"### {SPLIT_NAMES[split_name]}: {first['documents']} long documents, {first['gold_per_document']:.1f} "
+            "gold fields each on average",
+            "",
+        ]
+        lines += metric_table(
+            rows,
+            extra=[
+                ("micro_p", "micro-P", "{:.3f}"),
+                ("micro_r", "micro-R", "{:.3f}"),
+                ("fields_per_document", "fields/doc", "{:.2f}"),
+            ],
+        )
     return lines
 
 
 def abstention_section(stored) -> list[str]:
-    lines = ["## Abstaining: texts in other languages and out of scope", "",
-             "Ours gives no field to a text it flags `language` (not English) or `out-of-scope` (not an OSCE-like policy "
-             "text); the other systems have no such check, so for them the count is of texts given no field by their "
-             "own threshold. False abstentions are real items, whole pages and long documents given no field.", ""]
-    lines += ["| split | check set | documents | ours: flagged language | ours: flagged out-of-scope | " +
-              " | ".join(f"{SHORT_NAMES[n]}: given no field" for n in SHORT_NAMES) + " |",
-              "| --- | --- |" + " ---: |" * (3 + len(SHORT_NAMES))]
+    lines = [
+        "## Abstaining: texts in other languages and out of scope",
+        "",
+        "Ours gives no field to a text it flags `language` (not English) or `out-of-scope` (not an OSCE-like policy "
+        "text); the other systems have no such check, so for them the count is of texts given no field by their "
+        "own threshold. False abstentions are real items, whole pages and long documents given no field.",
+        "",
+    ]
+    lines += [
+        "| split | check set | documents | ours: flagged language | ours: flagged out-of-scope | "
+        + " | ".join(f"{SHORT_NAMES[n]}: given no field" for n in SHORT_NAMES)
+        + " |",
+        "| --- | --- |" + " ---: |" * (3 + len(SHORT_NAMES)),
+    ]
     for split_name in ("time", "cv5"):
-        for set_name, title in (("lead", "corpus leads (real items)"), ("page", "whole pages (real items)"), ("long", "long documents (real items)"),
-                                ("on_topic_plain", "plain policy texts on OSCE topics (written)"), ("off_topic", "off-topic and non-English texts (written)")):
+        for set_name, title in (
+            ("lead", "corpus leads (real items)"),
+            ("page", "whole pages (real items)"),
+            ("long", "long documents (real items)"),
+            ("on_topic_plain", "plain policy texts on OSCE topics (written)"),
+            ("off_topic", "off-topic and non-English texts (written)"),
+        ):
             rows = stored.get(split_name, {}).get(set_name, {})
             if "ours" not in rows:
                 continue
             ours = rows["ours"]
             others = [f"{rows[n]['documents'] - rows[n]['given_a_field']}" if n in rows else "-" for n in SHORT_NAMES]
-            lines.append(f"| {SPLIT_NAMES[split_name]} | {title} | {ours['documents']} | {ours['flags'].get('language', 0)} | "
-                         f"{ours['flags'].get('out-of-scope', 0)} | " + " | ".join(others) + " |")
+            lines.append(
+                f"| {SPLIT_NAMES[split_name]} | {title} | {ours['documents']} | {ours['flags'].get('language', 0)} | "
+                f"{ours['flags'].get('out-of-scope', 0)} | " + " | ".join(others) + " |"
+            )
     lines.append("")
     for split_name in ("time", "cv5"):
         off = stored.get(split_name, {}).get("off_topic", {}).get("ours")
         if off and "by_kind" in off:
-            models = "the time split's model" if split_name == "time" else "each of the 5 CV fold models (counts add up over the five)"
+            models = (
+                "the time split's model"
+                if split_name == "time"
+                else "each of the 5 CV fold models (counts add up over the five)"
+            )
             kinds = ", ".join(f"{kind} {given}/{total}" for kind, (given, total) in off["by_kind"].items())
             lines += [f"Off-topic texts given no field by ours, by kind, with {models}: {kinds}.", ""]
     for split_name in ("time", "cv5"):
         rows = stored.get(split_name, {}).get("on_topic_plain")
         if rows and any("micro_f1" in r for r in rows.values()):
             n = next(iter(rows.values()))["documents"]
-            lines += [f"### Plain policy texts on OSCE topics ({n} written texts; {SPLIT_NAMES[split_name]} models)", ""]
+            lines += [
+                f"### Plain policy texts on OSCE topics ({n} written texts; {SPLIT_NAMES[split_name]} models)",
+                "",
+            ]
             lines += metric_table(rows, extra=[("fields_per_document", "fields/doc", "{:.2f}")])
     return lines
 
@@ -166,15 +228,26 @@ def per_field_section(stored) -> list[str]:
             continue
         ours, matcher = rows["ours"], rows["keywords"]
         if not lines:
-            lines += ["## Per field: ours against the keyword matcher (corpus leads)", "",
-                      "F1 of each field; **below** marks a field where ours is below the keyword matcher.", ""]
-        lines += [f"### {SPLIT_NAMES[split_name]}", "", "| field | support | ours | keyword matcher | difference |", "| --- | ---: | ---: | ---: | ---: |"]
+            lines += [
+                "## Per field: ours against the keyword matcher (corpus leads)",
+                "",
+                "F1 of each field; **below** marks a field where ours is below the keyword matcher.",
+                "",
+            ]
+        lines += [
+            f"### {SPLIT_NAMES[split_name]}",
+            "",
+            "| field | support | ours | keyword matcher | difference |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         below = 0
         for label, f1 in ours["per_field_f1"].items():
             other = matcher["per_field_f1"][label]
             mark = " **below**" if f1 < other else ""
             below += bool(mark)
-            lines.append(f"| {label} | {ours['per_field_support'][label]} | {f1:.3f} | {other:.3f} | {f1 - other:+.3f}{mark} |")
+            lines.append(
+                f"| {label} | {ours['per_field_support'][label]} | {f1:.3f} | {other:.3f} | {f1 - other:+.3f}{mark} |"
+            )
         lines += ["", f"Ours is below the keyword matcher on {below} of {len(ours['per_field_f1'])} fields.", ""]
     return lines
 
@@ -182,12 +255,20 @@ def per_field_section(stored) -> list[str]:
 def learning_curve_section(curve: dict) -> list[str]:
     if not curve:
         return []
-    lines = ["## Learning curve of the shipped recipe", "",
-             "Ours trained on a random share (seed 0) of each training part, tested on the same test leads.", "",
-             "| split | share of the training part | training documents | micro-F1 | macro-F1 | P@1 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "## Learning curve of the shipped recipe",
+        "",
+        "Ours trained on a random share (seed 0) of each training part, tested on the same test leads.",
+        "",
+        "| split | share of the training part | training documents | micro-F1 | macro-F1 | P@1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for split_name, points in curve.items():
         for fraction, row in points.items():
-            lines.append(f"| {SPLIT_NAMES[split_name]} | {float(fraction):.0%} | {row['training_documents']} | {row['micro_f1']:.3f} | {row['macro_f1']:.3f} | {row['p@1']:.3f} |")
+            lines.append(
+                f"| {SPLIT_NAMES[split_name]} | {float(fraction):.0%} | {row['training_documents']} | "
+                f"{row['micro_f1']:.3f} | {row['macro_f1']:.3f} | {row['p@1']:.3f} |"
+            )
     return lines + [""]
 
 
@@ -215,7 +296,10 @@ def paired_bootstrap(ours: dict, peer: dict) -> list[tuple[float, float, float]]
     samples = []
     for _ in range(BOOTSTRAP_RESAMPLES):
         rows = rng.integers(0, len(Y), len(Y))
-        samples.append(fast_metrics(Y[rows], ours["scores"][rows], a_acc[rows]) - fast_metrics(Y[rows], peer["scores"][rows], b_acc[rows]))
+        samples.append(
+            fast_metrics(Y[rows], ours["scores"][rows], a_acc[rows])
+            - fast_metrics(Y[rows], peer["scores"][rows], b_acc[rows])
+        )
     low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
     return [(float(d), float(lo), float(hi)) for d, lo, hi in zip(observed, low, high)]
 
@@ -226,7 +310,11 @@ def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
     if "ours" not in rows or not all(path.exists() for path in stored.values()):
         return []
     arrays = {name: dict(np.load(path)) for name, path in stored.items()}
-    lines = [f"Ours minus the best other system, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap resamples of the test documents:", ""]
+    lines = [
+        f"Ours minus the best other system, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap "
+        "resamples of the test documents:",
+        "",
+    ]
     for k, (key, title) in enumerate([("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("p@1", "P@1")]):
         peer = max((name for name in rows if name not in NOT_PEERS), key=lambda name: rows[name][key])
         difference, low, high = paired_bootstrap(arrays["ours"], arrays[peer])[k]

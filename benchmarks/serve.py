@@ -37,6 +37,7 @@ import urllib.parse
 from pathlib import Path
 
 from batch import generate, tree_rss
+
 from report import publish
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,6 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-
 from classifier.errors import ClassifierError
 from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
 
@@ -26,6 +25,7 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except ClassifierError as exc:
             raise _fail(str(exc), code=exc.exit_code) from None
+
 
 app = typer.Typer(
     cls=_Commands,
@@ -74,7 +74,9 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _check_settings(
-    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     # Settings from the environment are checked before any command runs, so a bad value is a
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
@@ -113,9 +115,13 @@ def _columns(id_column="id", title_column="title", text_column="text", labels_co
 
 @app.command()
 def suggest(
-    paths: Annotated[list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")
+    ],
     top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many fields to show per input.")] = 5,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for one object per line.")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for one object per line.")
+    ] = OutputFormat.text,
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     glob: GlobOption = "*.txt",
@@ -139,13 +145,39 @@ def suggest(
 @app.command()
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, written as it goes: whole rows after every chunk.")],
-    format: Annotated[Optional[TableFormat], typer.Option("--format", "-f", help="Output format (default: from the file suffix, else jsonl).")] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output file, written as it goes: whole rows after every chunk.")
+    ],
+    format: Annotated[
+        Optional[TableFormat],
+        typer.Option("--format", "-f", help="Output format (default: from the file suffix, else jsonl)."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run: keep the output's rows and tag the rest.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")] = None,
-    dask: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine.")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Documents per chunk (default: 512): the unit of work, of output writes, and of what an interruption can lose.")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run: keep the output's rows and tag the rest.")
+    ] = False,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")
+    ] = None,
+    dask: Annotated[
+        Optional[str],
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine.",
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        Optional[int],
+        typer.Option(
+            "--chunk-size",
+            min=1,
+            help=(
+                "Documents per chunk (default: 512): the unit of work, of output writes, and of what an "
+                "interruption can lose."
+            ),
+        ),
+    ] = None,
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     id_column: IdColumn = "id",
@@ -163,8 +195,16 @@ def tag(
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         summary = tag_corpus(
-            loaded, inputs, output, format=format.value if format else None, columns=columns, glob=glob,
-            force=force, resume=resume, jobs=jobs, dask=dask,
+            loaded,
+            inputs,
+            output,
+            format=format.value if format else None,
+            columns=columns,
+            glob=glob,
+            force=force,
+            resume=resume,
+            jobs=jobs,
+            dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
             on_progress=progress.show if progress else None,
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
@@ -173,7 +213,9 @@ def tag(
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         if progress:
             progress.close()  # ends the counter's line before the message; `finally` then has nothing to end
-        typer.echo(f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True)
+        typer.echo(
+            f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True
+        )
         raise typer.Exit(130) from None
     finally:
         if progress:
@@ -202,16 +244,52 @@ class _Progress:
 
 @app.command()
 def train(
-    data: Annotated[Optional[list[str]], typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels.")] = None,
+    data: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels."),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
-    base: Annotated[Optional[Path], typer.Option("--base", help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).")] = None,
+    base: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--base",
+            help="Also train on the documents this bundle was trained on (duplicates merged, conflicts reported).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same data and seed give the same model.")] = 0,
-    min_examples: Annotated[int, typer.Option("--min-examples", min=0, help="Fields with fewer examples are flagged low-confidence.")] = 20,
-    keyword_examples: Annotated[KeywordExamples, typer.Option("--keyword-examples", help="Which fields get their taxonomy keywords as one extra training example: all (with examples), rare (under --min-examples) or none.")] = KeywordExamples.all,
-    written_examples: Annotated[bool, typer.Option("--written-examples/--no-written-examples", help="Also train on the field guide's written example sentences, each a positive of its field only (never counted in the metrics).")] = True,
-    field_guide: Annotated[Optional[Path], typer.Option("--field-guide", help="Field guide with the written examples (default: the shipped field_guide.yaml).")] = None,
+    min_examples: Annotated[
+        int, typer.Option("--min-examples", min=0, help="Fields with fewer examples are flagged low-confidence.")
+    ] = 20,
+    keyword_examples: Annotated[
+        KeywordExamples,
+        typer.Option(
+            "--keyword-examples",
+            help=(
+                "Which fields get their taxonomy keywords as one extra training example: all (with examples), "
+                "rare (under --min-examples) or none."
+            ),
+        ),
+    ] = KeywordExamples.all,
+    written_examples: Annotated[
+        bool,
+        typer.Option(
+            "--written-examples/--no-written-examples",
+            help=(
+                "Also train on the field guide's written example sentences, each a positive of its field only "
+                "(never counted in the metrics)."
+            ),
+        ),
+    ] = True,
+    field_guide: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--field-guide", help="Field guide with the written examples (default: the shipped field_guide.yaml)."
+        ),
+    ] = None,
     taxonomy: TaxonomyOption = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")] = None,
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", help="Processes for cross-validation (default: 1).")
+    ] = None,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -225,9 +303,18 @@ def train(
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
     trained, metrics = train_model(
-        data or [], output, seed=seed, taxonomy=_taxonomy(taxonomy), jobs=jobs, base=base, min_examples=min_examples,
-        keyword_examples=keyword_examples.value, written_examples=written_examples, field_guide=field_guide,
-        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob,
+        data or [],
+        output,
+        seed=seed,
+        taxonomy=_taxonomy(taxonomy),
+        jobs=jobs,
+        base=base,
+        min_examples=min_examples,
+        keyword_examples=keyword_examples.value,
+        written_examples=written_examples,
+        field_guide=field_guide,
+        columns=_columns(id_column, title_column, text_column, labels_column),
+        glob=glob,
         on_warning=lambda message: _report_problem("warning", message),
     )
     merge = trained.metadata.get("merge")
@@ -236,14 +323,17 @@ def train(
             typer.echo(f"warning: {line}", err=True)
         typer.echo(
             f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: "
-            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source kept)",
+            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source "
+            "kept)",
             err=True,
         )
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
     meta = trained.metadata
     if meta["zero_shot_fields"]:
-        typer.echo(f"\nzero-shot (no examples; suggested from taxonomy keywords alone): {', '.join(meta['zero_shot_fields'])}")
+        typer.echo(
+            f"\nzero-shot (no examples; suggested from taxonomy keywords alone): {', '.join(meta['zero_shot_fields'])}"
+        )
     if meta["low_confidence_fields"]:
         typer.echo(
             f"\nlow confidence (fewer than {meta['params']['min_examples']} examples): "
@@ -257,8 +347,12 @@ def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")] = None,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
+    ] = OutputFormat.text,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", help="Also write an HTML report with plots to this file.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --report file.")] = False,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
@@ -271,8 +365,13 @@ def evaluate(
 
     loaded = _load(model, taxonomy)
     metrics = evaluate_model(
-        loaded, data, taxonomy=_taxonomy(taxonomy),
-        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob, report=report, force=force,
+        loaded,
+        data,
+        taxonomy=_taxonomy(taxonomy),
+        columns=_columns(id_column, title_column, text_column, labels_column),
+        glob=glob,
+        report=report,
+        force=force,
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -287,11 +386,36 @@ def compare(
     model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
     model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
     data: Annotated[list[str], typer.Argument(help="Labelled documents neither model was trained on.")],
-    max_drop: Annotated[Optional[float], typer.Option("--max-drop", min=0.0, help="Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field with enough support).")] = None,
-    min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")] = 10,
-    confidence: Annotated[float, typer.Option("--confidence", min=0.0, max=1.0, help="A drop fails the gate only if B is below A in at least this share of bootstrap resamples of the documents; 0 fails on any drop.")] = 0.95,
+    max_drop: Annotated[
+        Optional[float],
+        typer.Option(
+            "--max-drop",
+            min=0.0,
+            help=(
+                "Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field "
+                "with enough support)."
+            ),
+        ),
+    ] = None,
+    min_support: Annotated[
+        int, typer.Option("--min-support", min=1, help="Fields with fewer true documents are shown but not gated.")
+    ] = 10,
+    confidence: Annotated[
+        float,
+        typer.Option(
+            "--confidence",
+            min=0.0,
+            max=1.0,
+            help=(
+                "A drop fails the gate only if B is below A in at least this share of bootstrap resamples of "
+                "the documents; 0 fails on any drop."
+            ),
+        ),
+    ] = 0.95,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
+    ] = OutputFormat.text,
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -302,12 +426,20 @@ def compare(
     from classifier.evaluation.comparison import compare_models, format_comparison
 
     comparison = compare_models(
-        model_a, model_b, data, taxonomy=_taxonomy(taxonomy),
-        columns=_columns(id_column, title_column, text_column, labels_column), glob=glob,
+        model_a,
+        model_b,
+        data,
+        taxonomy=_taxonomy(taxonomy),
+        columns=_columns(id_column, title_column, text_column, labels_column),
+        glob=glob,
     )
     regressions, within_noise = comparison.gate(max_drop, min_support, confidence) if max_drop is not None else ([], [])
     if format is OutputFormat.json:
-        typer.echo(json.dumps({**comparison.to_dict(), "regressions": regressions, "within_noise": within_noise}, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {**comparison.to_dict(), "regressions": regressions, "within_noise": within_noise}, ensure_ascii=False
+            )
+        )
     else:
         typer.echo(format_comparison(comparison, min_support))
     for line in regressions:
@@ -315,18 +447,35 @@ def compare(
     for line in within_noise:
         typer.echo(f"within noise (not a regression): {line}", err=True)
     if max_drop is not None and not regressions:
-        typer.echo(f"no regression beyond {max_drop} (fields with support >= {min_support}, confidence {confidence})", err=True)
+        typer.echo(
+            f"no regression beyond {max_drop} (fields with support >= {min_support}, confidence {confidence})", err=True
+        )
     if regressions:
         raise typer.Exit(3)
 
 
 @app.command()
 def pick(
-    inputs: Annotated[list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")
+    ],
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many documents to pick.")] = 20,
-    strategy: Annotated[PickStrategy, typer.Option("--strategy", help="margin: closest call to a field's threshold; entropy: mean uncertainty over all fields.")] = PickStrategy.margin,
-    max_similarity: Annotated[float, typer.Option("--max-similarity", min=0.0, max=1.0, help="Skip a document this similar (cosine) to one already picked.")] = 0.8,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="JSONL file to write (default: stdout); written whole or not at all.")] = None,
+    strategy: Annotated[
+        PickStrategy,
+        typer.Option(
+            "--strategy", help="margin: closest call to a field's threshold; entropy: mean uncertainty over all fields."
+        ),
+    ] = PickStrategy.margin,
+    max_similarity: Annotated[
+        float,
+        typer.Option(
+            "--max-similarity", min=0.0, max=1.0, help="Skip a document this similar (cosine) to one already picked."
+        ),
+    ] = 0.8,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="JSONL file to write (default: stdout); written whole or not at all."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
@@ -367,8 +516,8 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
             handle.write(lines)
     typer.echo(
         f"picked {len(picked.rows)} of {picked.candidates} documents by {strategy.value}; "
-        f"{picked.near_duplicates} near-duplicates skipped, {picked.already_trained} already in the model's training data"
-        + (f"; wrote {output}" if output else ""),
+        f"{picked.near_duplicates} near-duplicates skipped, {picked.already_trained} already in the model's training "
+        "data" + (f"; wrote {output}" if output else ""),
         err=True,
     )
     if failed:
@@ -377,12 +526,49 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
 
 @app.command()
 def serve(
-    model: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model bundle directory, served as a project named after the directory; repeat for several (default: the shipped model).")] = None,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
+    model: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--model",
+            "-m",
+            help=(
+                "Model bundle directory, served as a project named after the directory; repeat for several "
+                "(default: the shipped model)."
+            ),
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
-    queue: Annotated[Optional[list[str]], typer.Option("--queue", help="Unlabelled documents to review on the page, in the order `pick` gives (files, directories, globs or tables).")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.")] = None,
-    queue_size: Annotated[int, typer.Option("--queue-size", min=1, help="How many documents to order into the queue at start (ordering costs the square of this); the next start orders the next ones.")] = 500,
+    queue: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--queue",
+            help=(
+                "Unlabelled documents to review on the page, in the order `pick` gives (files, directories, "
+                "globs or tables)."
+            ),
+        ),
+    ] = None,
+    labels: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--labels",
+            help="JSONL file that review decisions and `learn` calls are appended to, in the format `train` reads.",
+        ),
+    ] = None,
+    queue_size: Annotated[
+        int,
+        typer.Option(
+            "--queue-size",
+            min=1,
+            help=(
+                "How many documents to order into the queue at start (ordering costs the square of this); the "
+                "next start orders the next ones."
+            ),
+        ),
+    ] = 500,
     taxonomy: TaxonomyOption = None,
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
@@ -392,13 +578,22 @@ def serve(
     except ImportError as exc:
         if exc.name not in SERVE_EXTRA_MODULES:
             raise
-        raise _fail(f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install 'osce-topic-classifier[serve]'") from None
+        raise _fail(
+            f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install "
+            "'osce-topic-classifier[serve]'"
+        ) from None
     service = build_app(model, queue, labels, taxonomy, queue_size)
     state = service.state
     if state.labels is not None and state.labels.unreadable_lines:
-        typer.echo(f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept but not counted", err=True)
+        typer.echo(
+            f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept "
+            "but not counted",
+            err=True,
+        )
     address = f"[{host}]" if ":" in host else host
-    typer.echo(f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True)
+    typer.echo(
+        f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True
+    )
     if state.queue is not None:
         for message in state.queue.unreadable:
             typer.echo(f"error: {message}", err=True)
@@ -409,7 +604,9 @@ def serve(
 
 
 @app.command()
-def parse(pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")]) -> None:
+def parse(
+    pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")],
+) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
     from classifier.corpus.documents import read_releases
 
@@ -438,10 +635,17 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
 @taxonomy_app.command("sync")
 def sync_taxonomy(
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
-    write: Annotated[bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")] = False,
-    rename: Annotated[Optional[list[str]], typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed.")] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")
+    ] = False,
+    rename: Annotated[
+        Optional[list[str]],
+        typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed."),
+    ] = None,
     taxonomy: TaxonomyOption = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")] = OutputFormat.text,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
+    ] = OutputFormat.text,
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
     from classifier.paths import default_taxonomy_path
@@ -461,9 +665,13 @@ def sync_taxonomy(
     else:
         typer.echo(format_diff(diff, str(page)))
     if diff.changed and write:
-        typer.echo(f"wrote {path}; then retrain: classifier train --base models/default --output models/default", err=True)
+        typer.echo(
+            f"wrote {path}; then retrain: classifier train --base models/default --output models/default", err=True
+        )
         if diff.added:
-            typer.echo("new fields are marked in the file: give each a description and keywords before retraining", err=True)
+            typer.echo(
+                "new fields are marked in the file: give each a description and keywords before retraining", err=True
+            )
         if diff.removed:
             typer.echo("removed fields: data labelled with them is refused by train until relabelled", err=True)
     elif diff.changed:

@@ -23,7 +23,8 @@ def default_taxonomy_path() -> Path:
 
 
 def default_field_guide_path() -> Path:
-    """The field guide with written examples: the copy installed in the package, else the checkout's field_guide.yaml."""
+    """The field guide with written examples: the copy installed in the package, else the checkout's
+    field_guide.yaml."""
     return _first_existing(_PACKAGE / "data" / "field_guide.yaml", _PACKAGE.parent / "field_guide.yaml")
 
 

@@ -2,7 +2,8 @@
 
     python docs/robustness.py            # runs every case (about two minutes), rewrites docs/robustness.md
     python docs/robustness.py --check    # re-runs every case; exits 1 if any outcome differs from docs/robustness.md,
-                                         # a case has no row, a row no case, or an outcome is marked as a failure (**...**)
+                                         # a case has no row, a row no case, or an outcome is marked as a failure
+                                         (**...**)
 
 A case is one function under @case(area, name): it builds its input in a fresh temporary folder (its
 working directory, so paths in messages are short and the same on every run), runs `classifier`,
@@ -82,7 +83,10 @@ def classifier(folder: Path, *args: str, env: dict | None = None) -> Result:
     """Run the command line in `folder`, as a user would."""
     process = subprocess.run(
         [sys.executable, "-m", "classifier", *args],
-        cwd=folder, capture_output=True, text=True, env={**os.environ, **(env or {})},
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     return Result(process.returncode, process.stdout, process.stderr)
 
@@ -157,7 +161,8 @@ def pickled_code(folder: Path) -> Outcome:
     shutil.copy(EXAMPLE, folder / "page.txt")
     result = classifier(folder, "suggest", "page.txt", "--model", "bundle")
     return Outcome(
-        "the shipped bundle with an object array whose unpickling opens a file, valid checksums, and a `model.joblib` pickle beside it",
+        "the shipped bundle with an object array whose unpickling opens a file, valid checksums, and a `model.joblib` "
+        "pickle beside it",
         did(result),
         "nothing: the payload's file was never created" if not marker.exists() else "**the payload ran**",
     )
@@ -233,7 +238,9 @@ def nul_bytes(folder: Path) -> Outcome:
 def mixed_endings(folder: Path) -> Outcome:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     mixed = "".join(line + ("\r\n", "\n", "\r")[i % 3] for i, line in enumerate(lines))
-    return suggest_case(folder, {"mixed.txt": mixed.encode()}, "the example page with `\\r\\n`, `\\n` and `\\r` in turn")
+    return suggest_case(
+        folder, {"mixed.txt": mixed.encode()}, "the example page with `\\r\\n`, `\\n` and `\\r` in turn"
+    )
 
 
 @case("Pages and text", "mixed encodings")
@@ -257,7 +264,9 @@ def symlink_loop(folder: Path) -> Outcome:
     shutil.copy(EXAMPLE, folder / "pages" / "a.txt")
     os.symlink("..", folder / "pages" / "loop")
     result = classifier(folder, "suggest", "pages", "--format", "json", "--top", "1")
-    return Outcome("a directory holding a page and a symlink to its own parent", did(result, suggested(result)), "nothing")
+    return Outcome(
+        "a directory holding a page and a symlink to its own parent", did(result, suggested(result)), "nothing"
+    )
 
 
 # Size limits
@@ -265,7 +274,11 @@ def symlink_loop(folder: Path) -> Outcome:
 
 def cut_case(folder: Path, name: str, description: str) -> Outcome:
     result = classifier(folder, "suggest", name, "--format", "json", "--top", "1")
-    return Outcome(description, did(result, suggested(result)), "the text after the first 2,000,000 characters of the cut document, as the warning says")
+    return Outcome(
+        description,
+        did(result, suggested(result)),
+        "the text after the first 2,000,000 characters of the cut document, as the warning says",
+    )
 
 
 @case("Size limits", "a 200 MB text file")
@@ -320,7 +333,10 @@ def table_case(folder: Path, name: str, text: str, description: str, lost: str) 
 
 @case("Tables", "CSV with quoted newlines")
 def csv_quoted_newlines(folder: Path) -> Outcome:
-    text = 'id,title,text\na,Count observed,"Observers watched\nthe count\nin Bishkek."\nb,Police trained,"Officers, in Skopje, trained."\n'
+    text = (
+        'id,title,text\na,Count observed,"Observers watched\nthe count\nin Bishkek."\n'
+        'b,Police trained,"Officers, in Skopje, trained."\n'
+    )
     return table_case(folder, "docs.csv", text, "two rows whose quoted text spans lines and holds commas", "nothing")
 
 
@@ -333,7 +349,13 @@ def csv_stray_quote(folder: Path) -> Outcome:
         "c,Judges met,Judges met in Tirana.\n"
         "d,Youth forum,A youth forum opened in Vienna.\n"
     )
-    return table_case(folder, "docs.csv", text, "four rows; row b opens a quote it never closes", "row b only (reported with its line)")
+    return table_case(
+        folder,
+        "docs.csv",
+        text,
+        "four rows; row b opens a quote it never closes",
+        "row b only (reported with its line)",
+    )
 
 
 @case("Tables", "JSONL with a broken line")
@@ -342,7 +364,9 @@ def jsonl_broken_line(folder: Path) -> Outcome:
     rows.insert(1, '{"id": "broken", "text": "cut off in the mid')
     (folder / "docs.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = classifier(folder, "suggest", "docs.jsonl", "--format", "json", "--top", "1")
-    return Outcome("four lines, the second cut off mid-string", did(result, suggested(result)), "line 2 only (reported by number)")
+    return Outcome(
+        "four lines, the second cut off mid-string", did(result, suggested(result)), "line 2 only (reported by number)"
+    )
 
 
 @case("Tables", "Parquet with a missing column")
@@ -350,9 +374,16 @@ def parquet_missing_column(folder: Path) -> Outcome:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"id": ["a", "b"], "body": ["Observers watched the count.", "Officers trained."]}), folder / "docs.parquet")
+    pq.write_table(
+        pa.table({"id": ["a", "b"], "body": ["Observers watched the count.", "Officers trained."]}),
+        folder / "docs.parquet",
+    )
     result = classifier(folder, "suggest", "docs.parquet", "--format", "json")
-    return Outcome("a table whose text column is called `body`", did(result, suggested(result)), "nothing: `--text-column body` reads it")
+    return Outcome(
+        "a table whose text column is called `body`",
+        did(result, suggested(result)),
+        "nothing: `--text-column body` reads it",
+    )
 
 
 def unknown_labels_table(folder: Path) -> None:
@@ -367,16 +398,28 @@ def unknown_labels_train(folder: Path) -> Outcome:
     unknown_labels_table(folder)
     result = classifier(folder, "train", "docs.jsonl", "--output", "bundle")
     written = "a bundle was written" if (folder / "bundle").exists() else "no bundle written"
-    return Outcome("40 labelled rows, two with labels that are not fields", did(result, written), "nothing: no model is trained on misread labels")
+    return Outcome(
+        "40 labelled rows, two with labels that are not fields",
+        did(result, written),
+        "nothing: no model is trained on misread labels",
+    )
 
 
 @case("Tables", "unknown labels, tag")
 def unknown_labels_tag(folder: Path) -> Outcome:
     unknown_labels_table(folder)
     result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl")
-    rows = [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()] if (folder / "tags.jsonl").exists() else []
+    rows = (
+        [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+        if (folder / "tags.jsonl").exists()
+        else []
+    )
     failed = sum(1 for row in rows if row["error"])
-    return Outcome("the same 40 rows", did(result, f"{len(rows)} rows in tags.jsonl, {failed} with an error"), "nothing: tagging ignores the labels column")
+    return Outcome(
+        "the same 40 rows",
+        did(result, f"{len(rows)} rows in tags.jsonl, {failed} with an error"),
+        "nothing: tagging ignores the labels column",
+    )
 
 
 # Paths
@@ -389,7 +432,11 @@ def train_output_is_input(folder: Path) -> Outcome:
     before = (folder / "data" / "train.jsonl").read_bytes()
     result = classifier(folder, "train", "data/train.jsonl", "--output", "data")
     kept = (folder / "data" / "train.jsonl").read_bytes() == before
-    return Outcome("`train data/train.jsonl --output data`", did(result), "nothing: the data is untouched" if kept else "**the training data**")
+    return Outcome(
+        "`train data/train.jsonl --output data`",
+        did(result),
+        "nothing: the data is untouched" if kept else "**the training data**",
+    )
 
 
 @case("Paths", "train --output is a folder of other files")
@@ -399,7 +446,11 @@ def train_output_is_other_folder(folder: Path) -> Outcome:
     (folder / "Documents" / "notes.txt").write_text("precious", encoding="utf-8")
     result = classifier(folder, "train", "train.jsonl", "--output", "Documents")
     kept = (folder / "Documents" / "notes.txt").exists()
-    return Outcome("`train train.jsonl --output Documents`, a folder holding notes.txt", did(result), "nothing" if kept else "**Documents/notes.txt**")
+    return Outcome(
+        "`train train.jsonl --output Documents`, a folder holding notes.txt",
+        did(result),
+        "nothing" if kept else "**Documents/notes.txt**",
+    )
 
 
 # Crash safety
@@ -426,7 +477,8 @@ def previous_bundle_state(folder: Path) -> str:
     # Leftovers of the killed save stay until the next save to the same path: loading writes nothing.
     leftovers = sorted(
         re.sub(r"\.\d+\.[^.]+\.tmp$", ".PID.*.tmp", re.sub(r"old-\d+$", "old-PID", p.name))
-        for p in folder.iterdir() if p.name.startswith(".bundle")
+        for p in folder.iterdir()
+        if p.name.startswith(".bundle")
     )
     bundle, where = folder / "bundle", ""
     if not bundle.exists():  # loading is read-only: the bundle moved aside is read where it is
@@ -444,7 +496,9 @@ def train_killed_mid_swap(folder: Path) -> Outcome:
     write_jsonl(folder / "train.jsonl", training_rows(60))
     process = subprocess.run(
         [sys.executable, "-c", KILL_BETWEEN_RENAMES, "train", "train.jsonl", "--output", "bundle"],
-        cwd=folder, capture_output=True, text=True,
+        cwd=folder,
+        capture_output=True,
+        text=True,
     )
     gone = "the bundle path was empty" if not (folder / "bundle").exists() else "the bundle path was still there"
     return Outcome(
@@ -474,7 +528,9 @@ def train_killed_from_outside(folder: Path) -> Outcome:
     write_jsonl(folder / "train.jsonl", training_rows(60))
     process = subprocess.Popen(
         [sys.executable, "-m", "classifier", "train", "train.jsonl", "--output", "bundle"],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     killed = kill_when_building(process, folder)
     return Outcome(
@@ -485,7 +541,9 @@ def train_killed_from_outside(folder: Path) -> Outcome:
 
 
 def tag_corpus(folder: Path, n: int = 200) -> Path:
-    write_jsonl(folder / "docs.jsonl", [{"id": r["id"], "title": r["title"], "text": r["text"]} for r in training_rows(n)])
+    write_jsonl(
+        folder / "docs.jsonl", [{"id": r["id"], "title": r["title"], "text": r["text"]} for r in training_rows(n)]
+    )
     return folder / "docs.jsonl"
 
 
@@ -513,17 +571,31 @@ def kill_when_rows(process: subprocess.Popen, output: Path, size: int, timeout: 
 @case("Crash safety", "tag killed with SIGKILL, then --resume")
 def tag_killed(folder: Path) -> Outcome:
     tag_corpus(folder)
-    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        "docs.jsonl",
+        "--output",
+        "tags.jsonl",
+        "--chunk-size",
+        "10",
+        "--jobs",
+        "1",
+    ]
     process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     hit = kill_when_rows(process, folder / "tags.jsonl", 20_000)
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = len((folder / "tags.jsonl").read_text(encoding="utf-8").splitlines())
-    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume")
+    result = classifier(
+        folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume"
+    )
     return Outcome(
         "`tag` of 200 rows, SIGKILLed part way (chunks of 10), then the same command with `--resume`",
-        f"killed {'after' if hit else 'before'} its first rows, leaving whole rows only ({'a multiple of 10' if before % 10 == 0 else 'not a multiple of 10'}); "
-        + did(result),
+        f"killed {'after' if hit else 'before'} its first rows, leaving whole rows only "
+        f"({'a multiple of 10' if before % 10 == 0 else 'not a multiple of 10'}); " + did(result),
         tag_rows_state(folder, 200),
     )
 
@@ -531,15 +603,32 @@ def tag_killed(folder: Path) -> Outcome:
 @case("Crash safety", "tag interrupted with Ctrl-C, then --resume")
 def tag_interrupted(folder: Path) -> Outcome:
     tag_corpus(folder)
-    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "2"]
-    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        "docs.jsonl",
+        "--output",
+        "tags.jsonl",
+        "--chunk-size",
+        "10",
+        "--jobs",
+        "2",
+    ]
+    process = subprocess.Popen(
+        command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     kill_when_rows(process, folder / "tags.jsonl", 40_000)
     os.killpg(process.pid, signal.SIGINT)
     stderr = process.communicate()[1]
     first = Result(process.returncode, "", stderr)
-    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "2", "--resume")
+    result = classifier(
+        folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "2", "--resume"
+    )
     return Outcome(
-        "`tag --jobs 2` of 200 rows, SIGINT to its process group (the command and its workers) part way, then `--resume`",
+        "`tag --jobs 2` of 200 rows, SIGINT to its process group (the command and its workers) part way, then "
+        "`--resume`",
         f"{did(first)}; then {did(result)}",
         tag_rows_state(folder, 200),
     )
@@ -551,7 +640,11 @@ def tag_output_is_input(folder: Path) -> Outcome:
     before = (folder / "docs.jsonl").read_bytes()
     result = classifier(folder, "tag", "docs.jsonl", "--output", "docs.jsonl", "--force")
     kept = (folder / "docs.jsonl").read_bytes() == before
-    return Outcome("`tag docs.jsonl --output docs.jsonl --force`", did(result), "nothing: the input is untouched" if kept else "**the input**")
+    return Outcome(
+        "`tag docs.jsonl --output docs.jsonl --force`",
+        did(result),
+        "nothing: the input is untouched" if kept else "**the input**",
+    )
 
 
 # Issue 15: hostile bundles
@@ -574,7 +667,9 @@ def edited_bundle(folder: Path, change) -> Path:
     return bundle
 
 
-def suggest_with(folder: Path, description: str, lost: str = "nothing: no suggestion from a bundle that cannot be trusted") -> Outcome:
+def suggest_with(
+    folder: Path, description: str, lost: str = "nothing: no suggestion from a bundle that cannot be trusted"
+) -> Outcome:
     shutil.copy(EXAMPLE, folder / "page.txt")
     result = classifier(folder, "suggest", "page.txt", "--model", "bundle", "--top", "1", "--format", "json")
     return Outcome(description, did(result, suggested(result) if result.code == 0 else ""), lost)
@@ -590,8 +685,11 @@ def zip_bomb_member(folder: Path) -> Outcome:
             for _ in range(400):
                 member.write(bytes(1 << 20))
     reseal(bundle)
-    return suggest_with(folder, "the shipped bundle plus an unused member of 400 MB of zeros (0.4 MB compressed), checksums rewritten",
-                        "nothing: the unused member is never read (peak memory in benchmarks/limits.py)")
+    return suggest_with(
+        folder,
+        "the shipped bundle plus an unused member of 400 MB of zeros (0.4 MB compressed), checksums rewritten",
+        "nothing: the unused member is never read (peak memory in benchmarks/limits.py)",
+    )
 
 
 @case("Hostile bundles", "an array declaring more than its shape")
@@ -607,7 +705,9 @@ def inflated_array(folder: Path) -> Outcome:
         for name, array in arrays.items():
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 if name == "intercept":
-                    np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (50 << 17,)})
+                    np.lib.format.write_array_header_1_0(
+                        member, {"descr": "<f8", "fortran_order": False, "shape": (50 << 17,)}
+                    )
                     for _ in range(50):
                         member.write(bytes(1 << 20))
                 else:
@@ -657,15 +757,26 @@ def gzip_bomb(folder: Path) -> Outcome:
     reseal(bundle)
     write_jsonl(folder / "new.jsonl", training_rows(20))
     result = classifier(folder, "train", "new.jsonl", "--base", "bundle", "--output", "retrained")
-    return Outcome("`train new.jsonl --base bundle`, its `training.jsonl.gz` 1 MB inflating to 1.1 GB", did(result),
-                   "nothing: no bundle is written; decompression stopped at the limit" if not (folder / "retrained").exists() else "**a bundle was written**")
+    return Outcome(
+        "`train new.jsonl --base bundle`, its `training.jsonl.gz` 1 MB inflating to 1.1 GB",
+        did(result),
+        "nothing: no bundle is written; decompression stopped at the limit"
+        if not (folder / "retrained").exists()
+        else "**a bundle was written**",
+    )
 
 
 MALFORMED = {
     "labels that are numbers": ('`"labels": [1, 2]`', lambda m: m.update(labels=[1, 2])),
     "versions an empty list": ('`"versions": []`', lambda m: m.update(versions=[])),
-    "a version that is a number": ('`"versions": {"scikit-learn": 1.9}`', lambda m: m.update(versions={"scikit-learn": 1.9})),
-    "a field list holding a list": ('`"low_confidence_fields": [["x"]]`', lambda m: m.update(low_confidence_fields=[["x"]])),
+    "a version that is a number": (
+        '`"versions": {"scikit-learn": 1.9}`',
+        lambda m: m.update(versions={"scikit-learn": 1.9}),
+    ),
+    "a field list holding a list": (
+        '`"low_confidence_fields": [["x"]]`',
+        lambda m: m.update(low_confidence_fields=[["x"]]),
+    ),
     "unknown stop words": ('`"stop_words": "klingon"` in params', lambda m: m["params"].update(stop_words="klingon")),
 }
 
@@ -697,7 +808,9 @@ def training_line_case(folder: Path, line: str) -> Result:
 
     bundle = copy_default_model(folder)
     rows = gzip.decompress((bundle / "training.jsonl.gz").read_bytes()).splitlines(keepends=True)
-    (bundle / "training.jsonl.gz").write_bytes(gzip.compress(b"".join(rows[:2]) + line.encode() + b"\n" + b"".join(rows[2:])))
+    (bundle / "training.jsonl.gz").write_bytes(
+        gzip.compress(b"".join(rows[:2]) + line.encode() + b"\n" + b"".join(rows[2:]))
+    )
     reseal(bundle)
     write_jsonl(folder / "new.jsonl", training_rows(20))
     return classifier(folder, "train", "new.jsonl", "--base", "bundle", "--output", "retrained")
@@ -706,13 +819,23 @@ def training_line_case(folder: Path, line: str) -> Result:
 @case("Hostile bundles", "training documents nested 5,000 deep")
 def deep_training_line(folder: Path) -> Outcome:
     result = training_line_case(folder, "[" * 5000 + "]" * 5000)
-    return Outcome("line 3 of `training.jsonl.gz` is 5,000 nested lists; `train --base`", did(result), "nothing: no bundle is written")
+    return Outcome(
+        "line 3 of `training.jsonl.gz` is 5,000 nested lists; `train --base`",
+        did(result),
+        "nothing: no bundle is written",
+    )
 
 
 @case("Hostile bundles", "a training document with a 5,000-digit id")
 def huge_training_id(folder: Path) -> Outcome:
-    result = training_line_case(folder, '{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": ["Elections"], "origin": ""}')
-    return Outcome("line 3 of `training.jsonl.gz` has a 5,000-digit number as its id; `train --base`", did(result), "nothing: no bundle is written")
+    result = training_line_case(
+        folder, '{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": ["Elections"], "origin": ""}'
+    )
+    return Outcome(
+        "line 3 of `training.jsonl.gz` has a 5,000-digit number as its id; `train --base`",
+        did(result),
+        "nothing: no bundle is written",
+    )
 
 
 def spoiled_array(folder: Path, name: str, change) -> None:
@@ -741,19 +864,25 @@ def nan_coef(folder: Path) -> Outcome:
 @case("Hostile bundles", "infinite thresholds")
 def inf_thresholds(folder: Path) -> Outcome:
     spoiled_array(folder, "thresholds", lambda a: with_value(a, float("inf")))
-    return suggest_with(folder, "one `inf` in `thresholds`, checksums rewritten", "nothing: no field is silently never accepted")
+    return suggest_with(
+        folder, "one `inf` in `thresholds`, checksums rewritten", "nothing: no field is silently never accepted"
+    )
 
 
 @case("Hostile bundles", "coefficients stored as strings")
 def string_coef(folder: Path) -> Outcome:
     spoiled_array(folder, "coef", lambda a: a.astype("U12"))
-    return suggest_with(folder, "`coef` saved as an array of strings, checksums rewritten", "nothing: no prediction from converted strings")
+    return suggest_with(
+        folder,
+        "`coef` saved as an array of strings, checksums rewritten",
+        "nothing: no prediction from converted strings",
+    )
 
 
 @case("Hostile bundles", "title_weight NaN")
 def nan_title_weight(folder: Path) -> Outcome:
     edited_bundle(folder, lambda meta: meta["params"].update(title_weight=float("nan")))
-    return suggest_with(folder, "`\"title_weight\": NaN` in params")
+    return suggest_with(folder, '`"title_weight": NaN` in params')
 
 
 @case("Hostile bundles", "suggest beside stale leftovers of a killed save")
@@ -763,9 +892,17 @@ def read_only_load(folder: Path) -> Outcome:
     for name in (f".bundle.old-{dead}", f".bundle.{dead}.x1.tmp"):
         shutil.copytree(DEFAULT_MODEL, folder / name)
     before = sorted(p.name for p in folder.iterdir())
-    outcome = suggest_with(folder, "`suggest --model bundle` with `.bundle.old-PID` and `.bundle.PID.x.tmp` of a dead process beside it")
+    outcome = suggest_with(
+        folder, "`suggest --model bundle` with `.bundle.old-PID` and `.bundle.PID.x.tmp` of a dead process beside it"
+    )
     after = sorted(p.name for p in folder.iterdir() if p.name != "page.txt")
-    return Outcome(outcome.input, outcome.did, "nothing, and nothing changed: the leftovers are where they were" if after == before else "**a read-only command changed files**")
+    return Outcome(
+        outcome.input,
+        outcome.did,
+        "nothing, and nothing changed: the leftovers are where they were"
+        if after == before
+        else "**a read-only command changed files**",
+    )
 
 
 # Issue 15: outputs, concurrent runs, resume
@@ -777,8 +914,11 @@ def resume_foreign_file(folder: Path) -> Outcome:
     shutil.copy(ROOT / "README.md", folder / "notes.jsonl")
     result = classifier(folder, "tag", "docs.jsonl", "--output", "notes.jsonl", "--resume")
     same = (folder / "notes.jsonl").read_bytes() == (ROOT / "README.md").read_bytes()
-    return Outcome("`cp README.md notes.jsonl; tag docs.jsonl --output notes.jsonl --resume`", did(result),
-                   "nothing: notes.jsonl is byte for byte the same" if same else "**notes.jsonl was changed**")
+    return Outcome(
+        "`cp README.md notes.jsonl; tag docs.jsonl --output notes.jsonl --resume`",
+        did(result),
+        "nothing: notes.jsonl is byte for byte the same" if same else "**notes.jsonl was changed**",
+    )
 
 
 @case("Outputs", "tag --resume on the user's own JSONL")
@@ -788,8 +928,11 @@ def resume_own_jsonl(folder: Path) -> Outcome:
     before = (folder / "mine.jsonl").read_bytes()
     result = classifier(folder, "tag", "docs.jsonl", "--output", "mine.jsonl", "--resume")
     same = (folder / "mine.jsonl").read_bytes() == before
-    return Outcome("`tag docs.jsonl --output mine.jsonl --resume`, mine.jsonl the user's own labelled rows", did(result),
-                   "nothing: mine.jsonl is unchanged" if same else "**mine.jsonl was changed**")
+    return Outcome(
+        "`tag docs.jsonl --output mine.jsonl --resume`, mine.jsonl the user's own labelled rows",
+        did(result),
+        "nothing: mine.jsonl is unchanged" if same else "**mine.jsonl was changed**",
+    )
 
 
 @case("Outputs", "tag --resume with other inputs")
@@ -800,31 +943,61 @@ def resume_other_inputs(folder: Path) -> Outcome:
     before = (folder / "tags.jsonl").read_bytes()
     result = classifier(folder, "tag", "more.jsonl", "--output", "tags.jsonl", "--resume")
     same = (folder / "tags.jsonl").read_bytes() == before
-    return Outcome("`tag docs.jsonl -o tags.jsonl`, then `tag more.jsonl -o tags.jsonl --resume`", did(result),
-                   "nothing: tags.jsonl is unchanged" if same else "**tags.jsonl was changed**")
+    return Outcome(
+        "`tag docs.jsonl -o tags.jsonl`, then `tag more.jsonl -o tags.jsonl --resume`",
+        did(result),
+        "nothing: tags.jsonl is unchanged" if same else "**tags.jsonl was changed**",
+    )
 
 
 @case("Outputs", "two tag runs on one output at once")
 def two_tag_runs(folder: Path) -> Outcome:
     base = training_rows(400)
-    rows = [{"id": f"{r['id']}-{i // len(base)}", "title": r["title"], "text": r["text"]} for i, r in enumerate(base * 10)]
+    rows = [
+        {"id": f"{r['id']}-{i // len(base)}", "title": r["title"], "text": r["text"]} for i, r in enumerate(base * 10)
+    ]
     write_jsonl(folder / "docs.jsonl", rows)
-    command = [sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--force", "--chunk-size", "10", "--jobs", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        "docs.jsonl",
+        "--output",
+        "tags.jsonl",
+        "--force",
+        "--chunk-size",
+        "10",
+        "--jobs",
+        "1",
+    ]
     first = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     kill_when_rows(first, folder / "tags.jsonl", 1)  # only waits for the first run's first rows
-    second = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--force", "--chunk-size", "10", "--jobs", "1")
+    second = classifier(
+        folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--force", "--chunk-size", "10", "--jobs", "1"
+    )
     first.communicate()
     ids = [json.loads(line)["id"] for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
     whole = sorted(ids) == sorted(r["id"] for r in rows)
-    return Outcome(f"two `tag docs.jsonl --output tags.jsonl --force` ({len(rows):,} rows), the second started once the first has written rows",
-                   f"first exit {first.returncode}; second {did(second)}",
-                   f"nothing: the first run's {len(rows):,} rows, each id once" if whole and second.code == 1 else f"**{len(ids)} rows for {len(rows)} ids; second exit {second.code}**")
+    return Outcome(
+        f"two `tag docs.jsonl --output tags.jsonl --force` ({len(rows):,} rows), the second started once the first "
+        "has written rows",
+        f"first exit {first.returncode}; second {did(second)}",
+        f"nothing: the first run's {len(rows):,} rows, each id once"
+        if whole and second.code == 1
+        else f"**{len(ids)} rows for {len(rows)} ids; second exit {second.code}**",
+    )
 
 
 def holding_lock(folder: Path, target: str) -> subprocess.Popen:
     """Another process writing `target`: it holds the target's lock until its stdin closes."""
-    code = f"from classifier.io.outputs import output_lock\nwith output_lock({target!r}): print('held', flush=True); input()"
-    holder = subprocess.Popen([sys.executable, "-c", code], cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    code = (
+        f"from classifier.io.outputs import output_lock\nwith output_lock({target!r}): "
+        "print('held', flush=True); input()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     holder.stdout.readline()
     return holder
 
@@ -834,8 +1007,11 @@ def busy_targets(folder: Path) -> Outcome:
     write_jsonl(folder / "docs.jsonl", training_rows(40))
     shutil.copy(EXAMPLE, folder / "page.txt")
     seen = []
-    for target, args in (("bundle", ["train", "docs.jsonl", "--output", "bundle"]), ("pick.jsonl", ["pick", "page.txt", "--output", "pick.jsonl"]),
-                         ("report.html", ["evaluate", "docs.jsonl", "--report", "report.html"])):
+    for target, args in (
+        ("bundle", ["train", "docs.jsonl", "--output", "bundle"]),
+        ("pick.jsonl", ["pick", "page.txt", "--output", "pick.jsonl"]),
+        ("report.html", ["evaluate", "docs.jsonl", "--report", "report.html"]),
+    ):
         holder = holding_lock(folder, target)
         try:
             result = classifier(folder, *args)
@@ -843,8 +1019,12 @@ def busy_targets(folder: Path) -> Outcome:
             holder.communicate("\n")
         seen.append(f"{args[0]}: exit {result.code}")
     written = [name for name in ("bundle", "pick.jsonl", "report.html") if (folder / name).exists()]
-    return Outcome("`train --output bundle`, `pick --output pick.jsonl`, `evaluate --report report.html`, each while another process holds that target's lock",
-                   "; ".join(seen) + f"; `{result.first_error()}`", "nothing: the other run's target is untouched" if not written else f"**{', '.join(written)} written**")
+    return Outcome(
+        "`train --output bundle`, `pick --output pick.jsonl`, `evaluate --report report.html`, each while another "
+        "process holds that target's lock",
+        "; ".join(seen) + f"; `{result.first_error()}`",
+        "nothing: the other run's target is untouched" if not written else f"**{', '.join(written)} written**",
+    )
 
 
 @case("Outputs", "disk full part way through tag")
@@ -857,12 +1037,35 @@ def disk_full(folder: Path) -> Outcome:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG, as on a full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
 
-    process = subprocess.run([sys.executable, "-m", "classifier", "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1"],
-                             cwd=folder, capture_output=True, text=True, preexec_fn=small_files)
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "tag",
+            "docs.jsonl",
+            "--output",
+            "tags.jsonl",
+            "--chunk-size",
+            "10",
+            "--jobs",
+            "1",
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
     first = Result(process.returncode, process.stdout, process.stderr)
-    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume")
-    return Outcome("`tag` of 200 rows whose writes fail once the output passes 60 KB (a file size limit standing in for a full disk), then `--resume`",
-                   f"{did(first)}; then {did(result)}", tag_rows_state(folder, 200))
+    result = classifier(
+        folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "10", "--jobs", "1", "--resume"
+    )
+    return Outcome(
+        "`tag` of 200 rows whose writes fail once the output passes 60 KB (a file size limit standing in for a full "
+        "disk), then `--resume`",
+        f"{did(first)}; then {did(result)}",
+        tag_rows_state(folder, 200),
+    )
 
 
 @case("Outputs", "--output a directory")
@@ -871,8 +1074,13 @@ def output_directory(folder: Path) -> Outcome:
     (folder / "somedir.parquet").mkdir()
     result = classifier(folder, "tag", "docs.jsonl", "--output", "somedir.parquet", "--force")
     left = [p.name for p in folder.iterdir() if p.name.startswith(".somedir")]
-    return Outcome("`tag docs.jsonl --output somedir.parquet --force`, somedir.parquet a directory", did(result),
-                   "nothing: checked before tagging, no `.somedir.parquet.parts/` left" if not left else f"**left {', '.join(left)}**")
+    return Outcome(
+        "`tag docs.jsonl --output somedir.parquet --force`, somedir.parquet a directory",
+        did(result),
+        "nothing: checked before tagging, no `.somedir.parquet.parts/` left"
+        if not left
+        else f"**left {', '.join(left)}**",
+    )
 
 
 @case("Outputs", "--output /dev/stdout")
@@ -881,8 +1089,11 @@ def output_dev_stdout(folder: Path) -> Outcome:
     before = os.readlink("/dev/stdout") if os.path.islink("/dev/stdout") else None
     result = classifier(folder, "tag", "docs.jsonl", "--output", "/dev/stdout", "--format", "jsonl", "--force")
     after = os.readlink("/dev/stdout") if os.path.islink("/dev/stdout") else None
-    return Outcome("`tag docs.jsonl --output /dev/stdout --format jsonl --force`", did(result),
-                   "nothing: /dev/stdout is still the symlink it was" if before == after else "**/dev/stdout was replaced**")
+    return Outcome(
+        "`tag docs.jsonl --output /dev/stdout --format jsonl --force`",
+        did(result),
+        "nothing: /dev/stdout is still the symlink it was" if before == after else "**/dev/stdout was replaced**",
+    )
 
 
 @case("Outputs", "--output -")
@@ -890,15 +1101,24 @@ def output_dash(folder: Path) -> Outcome:
     tag_corpus(folder, 5)
     result = classifier(folder, "tag", "docs.jsonl", "--output", "-")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    return Outcome("`tag docs.jsonl --output -`", did(result, f"{len(rows)} rows on stdout"),
-                   "nothing: no file named `-`, nothing renamed" if not (folder / "-").exists() else "**a file named - was written**")
+    return Outcome(
+        "`tag docs.jsonl --output -`",
+        did(result, f"{len(rows)} rows on stdout"),
+        "nothing: no file named `-`, nothing renamed"
+        if not (folder / "-").exists()
+        else "**a file named - was written**",
+    )
 
 
 @case("Outputs", "an unknown output suffix")
 def unknown_suffix(folder: Path) -> Outcome:
     tag_corpus(folder, 5)
     result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.xlsx")
-    return Outcome("`tag docs.jsonl --output tags.xlsx`", did(result), "nothing: no JSONL named .xlsx" if not (folder / "tags.xlsx").exists() else "**tags.xlsx written**")
+    return Outcome(
+        "`tag docs.jsonl --output tags.xlsx`",
+        did(result),
+        "nothing: no JSONL named .xlsx" if not (folder / "tags.xlsx").exists() else "**tags.xlsx written**",
+    )
 
 
 # Issue 15: inputs
@@ -909,7 +1129,11 @@ def fifo_input(folder: Path) -> Outcome:
     os.mkfifo(folder / "fifo.txt")
     shutil.copy(EXAMPLE, folder / "ok.txt")
     result = classifier(folder, "suggest", "fifo.txt", "ok.txt", "--format", "json", "--top", "1")
-    return Outcome("`mkfifo fifo.txt; suggest fifo.txt ok.txt`", did(result, suggested(result)), "nothing: the FIFO is skipped, never opened")
+    return Outcome(
+        "`mkfifo fifo.txt; suggest fifo.txt ok.txt`",
+        did(result, suggested(result)),
+        "nothing: the FIFO is skipped, never opened",
+    )
 
 
 @case("Pages and text", "a FIFO inside a tagged folder")
@@ -920,8 +1144,11 @@ def fifo_in_folder(folder: Path) -> Outcome:
     shutil.copy(EXAMPLE, folder / "pages" / "c.txt")
     result = classifier(folder, "tag", "pages", "--output", "tags.jsonl")
     rows = [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
-    return Outcome("`tag pages --output tags.jsonl`, pages holding a.txt, a FIFO b.txt and c.txt", did(result, f"{len(rows)} rows, {sum(bool(r['error']) for r in rows)} with an error"),
-                   "nothing: a.txt and c.txt tagged, b.txt's row says why")
+    return Outcome(
+        "`tag pages --output tags.jsonl`, pages holding a.txt, a FIFO b.txt and c.txt",
+        did(result, f"{len(rows)} rows, {sum(bool(r['error']) for r in rows)} with an error"),
+        "nothing: a.txt and c.txt tagged, b.txt's row says why",
+    )
 
 
 @case("Pages and text", "a file name that is not UTF-8")
@@ -933,52 +1160,86 @@ def undecodable_name(folder: Path) -> Outcome:
     result = classifier(folder, "tag", "pages", "--output", "tags.jsonl", "--chunk-size", "1", "--jobs", "1")
     ids = [json.loads(line)["id"] for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
     back = os.fsdecode(b"pages/bad\xff.txt") in ids
-    return Outcome("`tag pages --output tags.jsonl`, pages holding a file named `bad\\xff.txt`", did(result, f"{len(ids)} rows"),
-                   "nothing: its id `pages/bad\\udcff.txt` reads back as the same bytes" if back and len(ids) == 3 else "**rows missing**")
+    return Outcome(
+        "`tag pages --output tags.jsonl`, pages holding a file named `bad\\xff.txt`",
+        did(result, f"{len(ids)} rows"),
+        "nothing: its id `pages/bad\\udcff.txt` reads back as the same bytes"
+        if back and len(ids) == 3
+        else "**rows missing**",
+    )
 
 
 @case("Pages and text", "binary data after the first 8 KB")
 def late_binary(folder: Path) -> Outcome:
     page = EXAMPLE.read_bytes()
-    return suggest_case(folder, {"late.txt": page * 4 + b"\x00\x01" * 64 + page, "ok.txt": page},
-                        "the example page four times, then NUL and control bytes, then text; next to a clean copy")
+    return suggest_case(
+        folder,
+        {"late.txt": page * 4 + b"\x00\x01" * 64 + page, "ok.txt": page},
+        "the example page four times, then NUL and control bytes, then text; next to a clean copy",
+    )
 
 
 @case("Tables", "a row of 10 million commas")
 def wide_csv_row(folder: Path) -> Outcome:
     with open(folder / "docs.csv", "w", encoding="utf-8") as handle:
-        handle.write("id,text\nwide," + "," * 10_000_000 + "\nok,Observers watched the election count in every district\n")
+        handle.write(
+            "id,text\nwide," + "," * 10_000_000 + "\nok,Observers watched the election count in every district\n"
+        )
     start = time.perf_counter()
     result = classifier(folder, "suggest", "docs.csv", "--format", "json", "--top", "1")
     seconds = time.perf_counter() - start
-    return Outcome("a CSV whose row 2 is 10,000,000 commas, then a normal row", did(result, suggested(result)),
-                   "row 2 only (reported with its line)" + ("" if seconds < 15 else f" **after {seconds:.0f} s**"))
+    return Outcome(
+        "a CSV whose row 2 is 10,000,000 commas, then a normal row",
+        did(result, suggested(result)),
+        "row 2 only (reported with its line)" + ("" if seconds < 15 else f" **after {seconds:.0f} s**"),
+    )
 
 
 @case("Tables", "a Windows-1252 CSV")
 def latin_csv(folder: Path) -> Outcome:
-    (folder / "docs.csv").write_bytes('id,text\ngeneva,"Élection à Genève: observers watched the vote count"\n'.encode("cp1252"))
+    (folder / "docs.csv").write_bytes(
+        'id,text\ngeneva,"Élection à Genève: observers watched the vote count"\n'.encode("cp1252")
+    )
     result = classifier(folder, "suggest", "docs.csv", "--format", "json", "--top", "1")
-    return Outcome("a CSV saved as Windows-1252 (`É`, `à`, `è`)", did(result, suggested(result)), "nothing: accents read as written, not U+FFFD")
+    return Outcome(
+        "a CSV saved as Windows-1252 (`É`, `à`, `è`)",
+        did(result, suggested(result)),
+        "nothing: accents read as written, not U+FFFD",
+    )
 
 
 @case("Tables", "a CSV header naming a column twice")
 def duplicate_columns(folder: Path) -> Outcome:
-    return table_case(folder, "docs.csv", "id,text,text\na,first text,second text\n", "header `id,text,text`", "nothing: no column silently dropped; rename one and rerun")
+    return table_case(
+        folder,
+        "docs.csv",
+        "id,text,text\na,first text,second text\n",
+        "header `id,text,text`",
+        "nothing: no column silently dropped; rename one and rerun",
+    )
 
 
 @case("Tables", "a JSONL title that is a number")
 def numeric_title(folder: Path) -> Outcome:
-    rows = json.dumps({"id": "a", "title": 12, "text": SENTENCE}) + "\n" + json.dumps({"id": "b", "text": SENTENCE}) + "\n"
-    return table_case(folder, "docs.jsonl", rows, '`{"id": "a", "title": 12, ...}` and a normal row', "row a only (reported by line)")
+    rows = (
+        json.dumps({"id": "a", "title": 12, "text": SENTENCE}) + "\n" + json.dumps({"id": "b", "text": SENTENCE}) + "\n"
+    )
+    return table_case(
+        folder, "docs.jsonl", rows, '`{"id": "a", "title": 12, ...}` and a normal row', "row a only (reported by line)"
+    )
 
 
 @case("Tables", "a --text-column no row has")
 def wrong_text_column(folder: Path) -> Outcome:
     tag_corpus(folder, 20)
     result = classifier(folder, "tag", "docs.jsonl", "--text-column", "body", "--output", "tags.jsonl")
-    return Outcome("`tag docs.jsonl --text-column body --output tags.jsonl`", did(result),
-                   "nothing: no output started" if not (folder / "tags.jsonl").exists() else "**tags.jsonl written from titles alone**")
+    return Outcome(
+        "`tag docs.jsonl --text-column body --output tags.jsonl`",
+        did(result),
+        "nothing: no output started"
+        if not (folder / "tags.jsonl").exists()
+        else "**tags.jsonl written from titles alone**",
+    )
 
 
 @case("Tables", "a missing input among others")
@@ -986,7 +1247,11 @@ def missing_input(folder: Path) -> Outcome:
     tag_corpus(folder, 20)
     result = classifier(folder, "tag", "nosuch.jsonl", "docs.jsonl", "--output", "tags.jsonl")
     rows = (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()
-    return Outcome("`tag nosuch.jsonl docs.jsonl --output tags.jsonl`", did(result, f"{len(rows)} rows"), "nothing: docs.jsonl tagged; nosuch.jsonl named on stderr and in its row")
+    return Outcome(
+        "`tag nosuch.jsonl docs.jsonl --output tags.jsonl`",
+        did(result, f"{len(rows)} rows"),
+        "nothing: docs.jsonl tagged; nosuch.jsonl named on stderr and in its row",
+    )
 
 
 @case("Training data", "one document")
@@ -1030,8 +1295,16 @@ def render(outcomes: list[tuple[Case, Outcome]]) -> str:
     for case_, outcome in sorted(outcomes, key=lambda pair: first[pair[0].area]):
         if case_.area != area:
             area = case_.area
-            lines += ["", f"## {area}", "", "| case | input or fault | what the user sees | what is kept |", "| --- | --- | --- | --- |"]
-        lines.append(f"| {cell(case_.name)} | {cell(outcome.input)} | {cell(outcome.did)} | {cell(kept(outcome.lost))} |")
+            lines += [
+                "",
+                f"## {area}",
+                "",
+                "| case | input or fault | what the user sees | what is kept |",
+                "| --- | --- | --- | --- |",
+            ]
+        lines.append(
+            f"| {cell(case_.name)} | {cell(outcome.input)} | {cell(outcome.did)} | {cell(kept(outcome.lost))} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -1040,7 +1313,7 @@ def kept(lost: str) -> str:
     if lost.startswith("**"):
         return lost
     if lost.startswith("nothing"):
-        return "everything" + lost[len("nothing"):]
+        return "everything" + lost[len("nothing") :]
     return f"everything else; lost: {lost}"
 
 
@@ -1057,9 +1330,17 @@ def rows_in(markdown: str) -> set[tuple[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="Run every case again; exit 1 if any outcome differs from docs/robustness.md.")
-    parser.add_argument("--rows", action="store_true", help="Only check that every case has a row and every row a case (runs nothing).")
-    parser.add_argument("--only", help="Run only the cases whose name contains this text, and print them (with --check: check them).")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="Run every case again; exit 1 if any outcome differs from docs/robustness.md.",
+    )
+    parser.add_argument(
+        "--rows", action="store_true", help="Only check that every case has a row and every row a case (runs nothing)."
+    )
+    parser.add_argument(
+        "--only", help="Run only the cases whose name contains this text, and print them (with --check: check them)."
+    )
     args = parser.parse_args()
     registered = {(c.area, c.name) for c in CASES}
     if args.check:
@@ -1077,7 +1358,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             outcome = case_.run(Path(tmp))
-        print(f"{case_.area} / {case_.name} ({time.perf_counter() - start:.1f} s): {outcome.did} → lost: {outcome.lost}", flush=True)
+        print(
+            f"{case_.area} / {case_.name} ({time.perf_counter() - start:.1f} s): {outcome.did} → lost: {outcome.lost}",
+            flush=True,
+        )
         outcomes.append((case_, outcome))
     if args.check:
         sys.exit(check(outcomes, args.only))
@@ -1089,7 +1373,9 @@ def main() -> None:
 def check(outcomes: list[tuple[Case, Outcome]], only: str | None) -> int:
     """1 if a re-run outcome is a failure or differs from its row in docs/robustness.md, else 0."""
     documented = {
-        line for line in OUTPUT.read_text(encoding="utf-8").splitlines() if line.startswith("| ") and not line.startswith(("| case |", "| --- |"))
+        line
+        for line in OUTPUT.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ") and not line.startswith(("| case |", "| --- |"))
     }
     failed = 0
     for case_, outcome in outcomes:

@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, settings
 # example (CI machines are slow and shared), nothing stored between runs. HYPOTHESIS_PROFILE=thorough
 # searches longer and at random, to hunt for new failures locally.
 settings.register_profile(
-    "ci", max_examples=150, deadline=None, derandomize=True, database=None,
+    "ci",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("thorough", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -23,6 +27,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
 SEED_ELECTIONS = SEEDS / "004_e25e08ca74735e5d.txt"
 SEED_UNTAGGED = SEEDS / "000_249344e3ceadf321.txt"
+
 
 def training_records() -> list[dict]:
     """The labelled corpus, one dict per item."""

@@ -7,10 +7,40 @@ from hypothesis import strategies as st
 # Pieces of real pages (menus, header lines, field names) mixed with arbitrary text, so generated
 # inputs reach the parser's menu and header branches instead of being plain noise.
 PAGE_PIECES = [
-    "-", "- ", "-\n", "- Elections\n", "Fields of work\n", "What we do\n", "- Date: 3 May 2020\n", "- Place: Vienna\n",
-    "- Source: OSCE Mission to Serbia\n", "- Fields of work:\n", "- Fields of work: Policing, Youth\n", "Press release\n",
-    "Vienna, 12 March 2021 - ", "31 February 2020", "9999-99-99", "\n", "\r\n", "\r", "\x00", "\ufeff", "\t",
-    ",", ";", '"', '""', "'", "[", "]", "{", "}", "\\", "Élections à Genève", "Приштина", "😀",
+    "-",
+    "- ",
+    "-\n",
+    "- Elections\n",
+    "Fields of work\n",
+    "What we do\n",
+    "- Date: 3 May 2020\n",
+    "- Place: Vienna\n",
+    "- Source: OSCE Mission to Serbia\n",
+    "- Fields of work:\n",
+    "- Fields of work: Policing, Youth\n",
+    "Press release\n",
+    "Vienna, 12 March 2021 - ",
+    "31 February 2020",
+    "9999-99-99",
+    "\n",
+    "\r\n",
+    "\r",
+    "\x00",
+    "\ufeff",
+    "\t",
+    ",",
+    ";",
+    '"',
+    '""',
+    "'",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\\",
+    "Élections à Genève",
+    "Приштина",
+    "😀",
 ]
 LINE_ENDINGS = ["\n", "\r\n", "\r"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252", "latin-1"]
@@ -34,7 +64,9 @@ page_bytes = st.one_of(
 json_text = st.text(alphabet=st.characters(categories=["L", "N", "P", "Z", "Cc", "Cs"]), max_size=15)
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), json_text, st.sampled_from(PAGE_PIECES))
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_text, inner, max_size=3), max_leaves=8
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_text, inner, max_size=3),
+    max_leaves=8,
 )
 COLUMNS = ["id", "title", "text", "labels"]
 json_rows = st.dictionaries(st.sampled_from(COLUMNS) | json_text, json_values | pages, max_size=5)

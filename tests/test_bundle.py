@@ -26,7 +26,10 @@ def test_shipped_model_matches_taxonomy_and_describes_itself(shipped, taxonomy):
     assert meta["training_data"]["documents"] == len(TRAINING.read_text(encoding="utf-8").splitlines())
     assert set(meta["label_counts"]) == set(taxonomy.labels)
     assert "thresholds" not in meta  # stored once, in model.npz
-    assert shipped.thresholds.shape == (len(taxonomy.labels),) and ((shipped.thresholds > 0) & (shipped.thresholds < 1)).all()
+    assert (
+        shipped.thresholds.shape == (len(taxonomy.labels),)
+        and ((shipped.thresholds > 0) & (shipped.thresholds < 1)).all()
+    )
     assert meta["versions"]["scikit-learn"] and meta["seed"] == 0
     assert 0 < meta["cv_metrics"]["micro"]["f1"] <= 1
 
@@ -36,7 +39,10 @@ def test_rebuilding_the_shipped_model_gives_the_same_predictions(shipped, tmp_pa
     texts = [path.read_text(encoding="utf-8") for path in EXAMPLES]
     rebuilt, _ = train([TRAINING], tmp_path / "rebuilt", seed=shipped.metadata["seed"])
     np.testing.assert_allclose(rebuilt.predict_proba(texts), shipped.predict_proba(texts), atol=1e-6)
-    assert load_model(tmp_path / "rebuilt").metadata["training_data"]["sha256"] == shipped.metadata["training_data"]["sha256"]
+    assert (
+        load_model(tmp_path / "rebuilt").metadata["training_data"]["sha256"]
+        == shipped.metadata["training_data"]["sha256"]
+    )
 
 
 def test_examples_get_their_fields(shipped):
@@ -86,22 +92,31 @@ def test_bundle_with_other_fields_than_taxonomy_is_refused(tmp_path):
 def test_a_field_renamed_since_training_loads_by_its_alias_and_answers_with_the_new_name(tmp_path):
     text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
     youth = text.index("  - name: Youth\n")
-    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace("aliases: []", "aliases: [Youth]", 1)
+    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace(
+        "aliases: []", "aliases: [Youth]", 1
+    )
     (tmp_path / "t.yaml").write_text(renamed, encoding="utf-8")
     model = load_model(DEFAULT, Taxonomy.from_yaml(tmp_path / "t.yaml"))
     assert model.labels[-1] == "Young people" and model.metadata["labels_as_trained"][-1] == "Youth"
-    suggestion = model.suggest("Young people from five countries met at a youth forum to discuss youth participation and volunteering.")
+    suggestion = model.suggest(
+        "Young people from five countries met at a youth forum to discuss youth participation and volunteering."
+    )
     assert suggestion.labels[0] == "Young people"
 
 
 def test_a_field_added_since_training_asks_for_a_retrain_on_the_base(tmp_path):
     text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
-    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n\n"
+    extra = (
+        "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n"
+        "    description: Shared rivers.\n\n"
+    )
     (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
     with pytest.raises(BundleError) as error:
         load_model(DEFAULT, wider)
-    assert str(error.value).endswith(f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --output {DEFAULT}")
+    assert str(error.value).endswith(
+        f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --output {DEFAULT}"
+    )
     assert "Water security" not in load_model(DEFAULT, wider, allow_new_fields=True).labels
 
 
@@ -110,7 +125,10 @@ def test_bundle_from_another_scikit_learn_is_refused(tmp_path):
     meta = json.loads((bundle / "model.json").read_text())
     meta["versions"]["scikit-learn"] = "0.24.2"
     (bundle / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(BundleError, match=r"built with scikit-learn 0\.24\.2, but .* is installed; run `pip install 'scikit-learn~=0\.24\.0'`"):
+    with pytest.raises(
+        BundleError,
+        match=r"built with scikit-learn 0\.24\.2, but .* is installed; run `pip install 'scikit-learn~=0\.24\.0'`",
+    ):
         load_model(bundle)
 
 

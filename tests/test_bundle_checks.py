@@ -1,4 +1,5 @@
-"""Hostile bundles: whoever shares a bundle controls every byte of it, checksums included (issue 15, cases 3, 4, 7, 8, 12)."""
+"""Hostile bundles: whoever shares a bundle controls every byte of it, checksums included (issue 15, cases 3, 4, 7, 8,
+12)."""
 
 import gzip
 import hashlib
@@ -12,13 +13,15 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from classifier.bundle import checks
 from classifier.bundle.documents import read_base_documents
 from classifier.bundle.storage import BundleError, load_model
 from classifier.cli import app
+
 from conftest import ROOT
 
 DEFAULT = ROOT / "models" / "default"
@@ -95,7 +98,11 @@ def test_an_unused_zip_bomb_member_is_never_read(tmp_path, monkeypatch):
     reseal(bundle)
     opened = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real_open(self, name, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, name, *a, **k: opened.append(getattr(name, "filename", name)) or real_open(self, name, *a, **k),
+    )
     model = load_model(bundle)
     assert model.suggest(EXAMPLE.read_text()).labels[0] == "Elections"
     assert "bomb.npy" not in opened
@@ -110,7 +117,9 @@ def test_a_bomb_in_an_expected_member_is_refused_before_it_is_decompressed(tmp_p
         for name, array in arrays.items():
             if name == "intercept":
                 with archive.open("intercept.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (40_000_000,)})
+                    np.lib.format.write_array_header_1_0(
+                        member, {"descr": "<f8", "fortran_order": False, "shape": (40_000_000,)}
+                    )
                     for _ in range(320):
                         member.write(bytes(1 << 20))
             else:
@@ -123,9 +132,15 @@ def test_a_bomb_in_an_expected_member_is_refused_before_it_is_decompressed(tmp_p
 
 @pytest.mark.parametrize(
     "params, key",
-    [({"ngram_range": [1, 100000]}, "ngram_range"), ({"char_ngram_range": [1, 5000]}, "char_ngram_range"),
-     ({"title_weight": float("nan")}, "title_weight"), ({"C": -1}, "C"), ({"stop_words": "klingon"}, "stop_words"),
-     ({"cv": True}, "cv"), ({"evil": 1}, "evil")],
+    [
+        ({"ngram_range": [1, 100000]}, "ngram_range"),
+        ({"char_ngram_range": [1, 5000]}, "char_ngram_range"),
+        ({"title_weight": float("nan")}, "title_weight"),
+        ({"C": -1}, "C"),
+        ({"stop_words": "klingon"}, "stop_words"),
+        ({"cv": True}, "cv"),
+        ({"evil": 1}, "evil"),
+    ],
 )
 def test_parameters_outside_the_allow_list_are_refused(tmp_path, params, key):
     bundle = copy_bundle(tmp_path)
@@ -206,17 +221,23 @@ def test_a_huge_integer_or_deep_nesting_in_model_json_is_one_line(tmp_path):
 
 @pytest.mark.parametrize(
     "line, problem",
-    [("[" * 5000 + "]" * 5000, "nested too deeply"), ('{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": [], "origin": ""}', "'id' must be text"),
-     ('{"id": "a", "title": 3, "text": "x", "labels": [], "origin": ""}', "'title' must be text"), ("not json", "invalid JSON")],
+    [
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": [], "origin": ""}', "'id' must be text"),
+        ('{"id": "a", "title": 3, "text": "x", "labels": [], "origin": ""}', "'title' must be text"),
+        ("not json", "invalid JSON"),
+    ],
 )
 def test_malformed_training_documents_are_one_line_naming_the_line(tmp_path, line, problem):
     bundle = copy_bundle(tmp_path)
     good = gzip.decompress((bundle / "training.jsonl.gz").read_bytes()).splitlines(keepends=True)
-    (bundle / "training.jsonl.gz").write_bytes(gzip.compress(b"".join(good[:3]) + line.encode() + b"\n" + b"".join(good[3:])))
+    (bundle / "training.jsonl.gz").write_bytes(
+        gzip.compress(b"".join(good[:3]) + line.encode() + b"\n" + b"".join(good[3:]))
+    )
     reseal(bundle)
     with pytest.raises(BundleError) as info:
         read_base_documents(bundle)
-    assert f"training.jsonl.gz:4: " in str(info.value) and problem in str(info.value) and "\n" not in str(info.value)
+    assert "training.jsonl.gz:4: " in str(info.value) and problem in str(info.value) and "\n" not in str(info.value)
 
 
 json_values = st.recursive(
@@ -224,15 +245,43 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=6,
 )
-KEYS = ["labels", "versions", "params", "payload_sha256", "zero_shot_fields", "low_confidence_fields", "format", "label_counts"]
-PARAMS = ["ngram_range", "char_ngram_range", "stop_words", "title_weight", "char_weight", "top_ratio", "ensure_one", "label_keywords", "keyword_examples", "C"]
+KEYS = [
+    "labels",
+    "versions",
+    "params",
+    "payload_sha256",
+    "zero_shot_fields",
+    "low_confidence_fields",
+    "format",
+    "label_counts",
+]
+PARAMS = [
+    "ngram_range",
+    "char_ngram_range",
+    "stop_words",
+    "title_weight",
+    "char_weight",
+    "top_ratio",
+    "ensure_one",
+    "label_keywords",
+    "keyword_examples",
+    "C",
+]
 
 
 @settings(max_examples=60)
-@given(where=st.sampled_from(["top", "params"]), top=st.sampled_from(KEYS), param=st.sampled_from(PARAMS), value=json_values)
+@given(
+    where=st.sampled_from(["top", "params"]),
+    top=st.sampled_from(KEYS),
+    param=st.sampled_from(PARAMS),
+    value=json_values,
+)
 def test_any_value_in_model_json_loads_or_is_one_line(tmp_path_factory, where, top, param, value):
     bundle = copy_bundle(tmp_path_factory.mktemp("meta"))
-    edit_metadata(bundle, lambda m: (m["params"] if where == "params" else m).__setitem__(param if where == "params" else top, value))
+    edit_metadata(
+        bundle,
+        lambda m: (m["params"] if where == "params" else m).__setitem__(param if where == "params" else top, value),
+    )
     try:
         load_model(bundle)
     except BundleError as exc:
@@ -260,7 +309,9 @@ def test_arrays_that_are_not_floats_are_refused(tmp_path, dtype):
     bundle = copy_bundle(tmp_path)
     write_arrays(bundle, lambda arrays: arrays.__setitem__("coef", arrays["coef"].astype(dtype)))
     message = one_line_error(bundle, "array 'coef': ")
-    assert "stored as" in message or f"more than its shape (23, {N_FEATURES}) needs" in message  # wider types fail on size first
+    assert (
+        "stored as" in message or f"more than its shape (23, {N_FEATURES}) needs" in message
+    )  # wider types fail on size first
 
 
 def test_title_weight_nan_is_refused(tmp_path):
@@ -272,7 +323,10 @@ def test_title_weight_nan_is_refused(tmp_path):
 def test_a_shape_that_does_not_fit_the_vocabulary_is_refused_before_reading(tmp_path):
     bundle = copy_bundle(tmp_path)
     write_arrays(bundle, lambda arrays: arrays.__setitem__("coef", arrays["coef"][:, :-1]))
-    one_line_error(bundle, f"array 'coef': shape (23, {N_FEATURES - 1}), but model.json and vocabulary.json give (23, {N_FEATURES})")
+    one_line_error(
+        bundle,
+        f"array 'coef': shape (23, {N_FEATURES - 1}), but model.json and vocabulary.json give (23, {N_FEATURES})",
+    )
 
 
 # Case 12: a read-only command writes nothing
@@ -303,7 +357,9 @@ def test_a_bundle_moved_aside_by_a_killed_save_is_read_where_it_is(tmp_path):
 def test_label_phrases_that_are_not_pairs_of_phrase_lists_are_refused(tmp_path):
     bundle = copy_bundle(tmp_path)
     edit_metadata(bundle, lambda meta: meta["params"].update(label_phrases=[["Elections", ["voters"]]] * 23))
-    one_line_error(bundle, "parameter 'label_phrases' must be null or one [names, keywords] pair of phrase lists per field")
+    one_line_error(
+        bundle, "parameter 'label_phrases' must be null or one [names, keywords] pair of phrase lists per field"
+    )
 
 
 def test_a_stacker_with_an_array_missing_is_refused(tmp_path):

@@ -72,7 +72,11 @@ def test_card_gives_each_field_its_basis():
     }
     for mode, (low_basis, frequent_basis) in expected.items():
         card = render_card({**meta, "params": {**meta["params"], "keyword_examples": mode}}, "default")
-        rows = {row.split(" | ")[0].lstrip("| "): row.rsplit(" | ", 1)[1].rstrip(" |") for row in card.splitlines() if row.startswith("| ")}
+        rows = {
+            row.split(" | ")[0].lstrip("| "): row.rsplit(" | ", 1)[1].rstrip(" |")
+            for row in card.splitlines()
+            if row.startswith("| ")
+        }
         assert (rows[low], rows[frequent]) == (low_basis, frequent_basis), mode
 
 
@@ -84,12 +88,18 @@ def test_the_card_opens_with_front_matter_that_model_hubs_read():
     assert card.startswith("---\n")
     front = yaml.safe_load(card.split("---\n")[1])
     assert (front["license"], front["language"], front["library_name"], front["pipeline_tag"]) == (
-        "mit", ["en"], "scikit-learn", "text-classification"
+        "mit",
+        ["en"],
+        "scikit-learn",
+        "text-classification",
     )
     metrics = {m["name"]: m["value"] for m in front["model-index"][0]["results"][0]["metrics"]}
     cv = meta["cv_metrics"]
     assert metrics == {
-        "micro-F1": cv["micro"]["f1"], "macro-F1": cv["macro"]["f1"], "samples-F1": cv["samples"]["f1"],
-        "P@1": cv["p@1"], "nDCG@3": cv["ndcg@3"],
+        "micro-F1": cv["micro"]["f1"],
+        "macro-F1": cv["macro"]["f1"],
+        "samples-F1": cv["samples"]["f1"],
+        "P@1": cv["p@1"],
+        "nDCG@3": cv["ndcg@3"],
     }
     assert card.split("---\n", 2)[2].lstrip().startswith("# Model card: default")

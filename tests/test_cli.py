@@ -45,7 +45,13 @@ def test_suggest_json_one_object_per_input_sorted_by_score():
 
 
 def test_suggest_reads_stdin():
-    result = run("suggest", "-", "--format", "json", input="ODIHR opened an election observation mission for the presidential election.")
+    result = run(
+        "suggest",
+        "-",
+        "--format",
+        "json",
+        input="ODIHR opened an election observation mission for the presidential election.",
+    )
     assert json.loads(result.stdout)["suggestions"][0]["label"] == "Elections"
 
 
@@ -62,7 +68,9 @@ def test_suggest_bad_inputs_are_reported_and_others_still_processed(tmp_path):
 
 def test_text_beyond_the_limit_is_cut_with_a_warning_and_still_suggested(tmp_path, monkeypatch):
     big = tmp_path / "big.txt"
-    big.write_text(EXAMPLE.read_text(encoding="utf-8") + "\nFiller paragraph about the count." * 20_000, encoding="utf-8")
+    big.write_text(
+        EXAMPLE.read_text(encoding="utf-8") + "\nFiller paragraph about the count." * 20_000, encoding="utf-8"
+    )
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "20000")
     result = run("suggest", big, "--format", "json")
     assert result.exit_code == 0
@@ -184,11 +192,13 @@ def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
 def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
     data = tmp_path / "docs.parquet"
     pq.write_table(
-        pa.table({
-            "id": ["a", "b"],
-            "text": ["Observers followed the vote count.", "Police officers learned community policing."],
-            "labels": [["Elections", "Climate"], ["Policing", "Cyber crime"]],
-        }),
+        pa.table(
+            {
+                "id": ["a", "b"],
+                "text": ["Observers followed the vote count.", "Police officers learned community policing."],
+                "labels": [["Elections", "Climate"], ["Policing", "Cyber crime"]],
+            }
+        ),
         data,
     )
     result = run("train", data, "--output", tmp_path / "bundle")
@@ -255,7 +265,9 @@ def test_python_m_classifier_runs():
 
 
 def test_suggest_explain_gives_evidence_for_accepted_fields_only():
-    result = run("suggest", ROOT / "examples" / "trafficking-training-serbia.txt", "--explain", "--format", "json", "--top", 5)
+    result = run(
+        "suggest", ROOT / "examples" / "trafficking-training-serbia.txt", "--explain", "--format", "json", "--top", 5
+    )
     suggestion = json.loads(result.stdout)
     for entry in suggestion["suggestions"]:
         if entry["label"] in suggestion["labels"]:
@@ -270,7 +282,9 @@ def test_suggest_explain_gives_evidence_for_accepted_fields_only():
 
 
 def test_suggest_flags_fields_known_from_few_examples():
-    text = "Surplus ammunition and small arms were destroyed and stockpile management improved under the Vienna Document."
+    text = (
+        "Surplus ammunition and small arms were destroyed and stockpile management improved under the Vienna Document."
+    )
     result = run("suggest", "-", "--format", "json", "--top", 23, input=text)
     entries = {e["label"]: e for e in json.loads(result.stdout)["suggestions"]}
     assert entries["Arms control"]["flag"] == "low-confidence"  # 7 training examples
@@ -306,7 +320,8 @@ def test_suggest_says_why_it_accepts_no_field(tmp_path):
     recipe = tmp_path / "recipe.txt"
     recipe.write_text(
         "Bread for beginners\n\nMix 500 g of strong flour with salt and dried yeast, pour in warm water and knead "
-        "the dough for ten minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is golden.\n",
+        "the dough for ten minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is "
+        "golden.\n",
         encoding="utf-8",
     )
     result = run("suggest", recipe, "--top", 2)
@@ -314,7 +329,13 @@ def test_suggest_says_why_it_accepts_no_field(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[2] == "  no field accepted: the text does not read like an OSCE policy text (out-of-scope)"
     assert not any(line.startswith("  * ") for line in lines)
-    result = run("suggest", "-", "--format", "json", input="Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.")
+    result = run(
+        "suggest",
+        "-",
+        "--format",
+        "json",
+        input="Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.",
+    )
     answer = json.loads(result.stdout)
     assert answer["labels"] == [] and answer["flag"] == "language"
 
@@ -324,7 +345,10 @@ def test_train_takes_written_examples_from_the_guide_given_or_none(tmp_path):
     data = tmp_path / "train.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     guide = tmp_path / "guide.yaml"
-    guide.write_text("fields:\n  - name: Youth\n    examples: [\"Young people met.\", \"A youth council opened.\"]\n  - name: Sports\n", encoding="utf-8")
+    guide.write_text(
+        'fields:\n  - name: Youth\n    examples: ["Young people met.", "A youth council opened."]\n  - name: Sports\n',
+        encoding="utf-8",
+    )
     result = run("train", data, "--output", tmp_path / "a", "--field-guide", guide)
     assert result.exit_code == 0, result.stderr
     assert f"warning: {guide}: not fields of the taxonomy, their written examples left out: Sports" in result.stderr

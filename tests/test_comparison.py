@@ -38,7 +38,9 @@ def test_a_worse_model_is_flagged_with_the_fields_that_fell(models):
     comparison = compare_models(a, b, [held_out])
     report = comparison.to_dict()
     micro = report["averages"]["micro_shared"]
-    assert micro["b"]["f1"] < micro["a"]["f1"] and micro["f1_delta"] == pytest.approx(micro["b"]["f1"] - micro["a"]["f1"], abs=1e-4)
+    assert micro["b"]["f1"] < micro["a"]["f1"] and micro["f1_delta"] == pytest.approx(
+        micro["b"]["f1"] - micro["a"]["f1"], abs=1e-4
+    )
     # With the noise check off, every drop beyond --max-drop is a regression.
     regressions = comparison.regressions(0.02, min_support=10, confidence=0)
     assert regressions[0].startswith("micro F1 over the fields both models know fell by")
@@ -51,7 +53,12 @@ def test_a_worse_model_is_flagged_with_the_fields_that_fell(models):
     assert [significant for _, significant in drops] == [share >= 95 for share in shares]
     assert drops[0][1]  # 60 training documents against 300: the micro drop is real
     # A field under the support floor is shown but never gated.
-    assert not any(line.startswith(label + ":") for line in regressions for label, row in report["per_label"].items() if row["support"] < 10)
+    assert not any(
+        line.startswith(label + ":")
+        for line in regressions
+        for label, row in report["per_label"].items()
+        if row["support"] < 10
+    )
     table = format_comparison(comparison)
     assert "micro (shared fields)" in table and "(small support)" in table
 
@@ -104,7 +111,10 @@ def test_a_model_without_a_field_added_since_is_compared_as_new(models, tmp_path
 
     a, _, held_out = models
     text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
-    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    extra = (
+        "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n"
+        "    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    )
     (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
     comparison = compare_models(a, a, [held_out], taxonomy=wider)
@@ -195,16 +205,33 @@ def test_gate_skips_fields_under_the_support_floor_and_drops_within_max_drop():
 def test_comparison_table_and_dict_of_models_with_different_fields():
     comparison = gate_case()
     rows = comparison.to_dict()["per_label"]
-    assert rows["A"] == {"status": "both", "support": 4, "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
-                         "b": {"precision": 1.0, "recall": 0.5, "f1": 0.6667}, "f1_delta": -0.3333}
-    assert rows["C"] == {"status": "removed", "support": 2, "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
-                         "b": None, "f1_delta": None}
-    assert rows["D"] == {"status": "new", "support": 2, "a": None,
-                         "b": {"precision": 1.0, "recall": 1.0, "f1": 1.0}, "f1_delta": None}
+    assert rows["A"] == {
+        "status": "both",
+        "support": 4,
+        "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+        "b": {"precision": 1.0, "recall": 0.5, "f1": 0.6667},
+        "f1_delta": -0.3333,
+    }
+    assert rows["C"] == {
+        "status": "removed",
+        "support": 2,
+        "a": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+        "b": None,
+        "f1_delta": None,
+    }
+    assert rows["D"] == {
+        "status": "new",
+        "support": 2,
+        "a": None,
+        "b": {"precision": 1.0, "recall": 1.0, "f1": 1.0},
+        "f1_delta": None,
+    }
     averages = comparison.to_dict()["averages"]
     # Over all four fields each model also misses the one it lacks: A 20/22, B 16/20.
     assert averages["micro_shared"]["f1_delta"] == -0.1429 and averages["micro"]["f1_delta"] == round(0.8 - 20 / 22, 4)
-    assert averages["macro_shared"]["a"]["f1"] == 1.0 and averages["macro_shared"]["b"]["f1"] == round((2 / 3 + 1) / 2, 4)
+    assert averages["macro_shared"]["a"]["f1"] == 1.0 and averages["macro_shared"]["b"]["f1"] == round(
+        (2 / 3 + 1) / 2, 4
+    )
     assert comparison.to_dict()["documents"] == 10
     lines = format_comparison(comparison, min_support=3).splitlines()
     assert lines[0] == "documents: 10"
@@ -264,20 +291,22 @@ def test_the_comparison_table_exactly():
     # Every number by hand. Over all fields A misses D (R 10/12), B misses C and half of A (R 8/12);
     # macro over all fields counts a field a model lacks as 0.
     table = format_comparison(gate_case(neither=True), min_support=4)
-    assert table == "\n".join([
-        "documents: 10",
-        "                         P a   P b    R a   R b   F1 a  F1 b    dF1 support",
-        "micro                  1.000 1.000  0.833 0.667  0.909 0.800 -0.109        ",
-        "macro                  0.600 0.600  0.600 0.500  0.600 0.533 -0.067        ",
-        "micro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.857 -0.143        ",
-        "macro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.833 -0.167        ",
-        "",
-        "A                      1.000 1.000  1.000 0.500  1.000 0.667 -0.333       4",
-        "B                      1.000 1.000  1.000 1.000  1.000 1.000 +0.000       4",
-        "C                      1.000     -  1.000     -  1.000     -              2  not in B",
-        "D                          - 1.000      - 1.000      - 1.000              2  new in B",
-        "E                          -     -      -     -      -     -              0  in neither",
-    ])
+    assert table == "\n".join(
+        [
+            "documents: 10",
+            "                         P a   P b    R a   R b   F1 a  F1 b    dF1 support",
+            "micro                  1.000 1.000  0.833 0.667  0.909 0.800 -0.109        ",
+            "macro                  0.600 0.600  0.600 0.500  0.600 0.533 -0.067        ",
+            "micro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.857 -0.143        ",
+            "macro (shared fields)  1.000 1.000  1.000 0.750  1.000 0.833 -0.167        ",
+            "",
+            "A                      1.000 1.000  1.000 0.500  1.000 0.667 -0.333       4",
+            "B                      1.000 1.000  1.000 1.000  1.000 1.000 +0.000       4",
+            "C                      1.000     -  1.000     -  1.000     -              2  not in B",
+            "D                          - 1.000      - 1.000      - 1.000              2  new in B",
+            "E                          -     -      -     -      -     -              0  in neither",
+        ]
+    )
     # A field with exactly --min-support documents is not small; one below it is.
     assert "(small support)" not in format_comparison(gate_case(), min_support=4)
     assert format_comparison(gate_case(), min_support=5).count("(small support)") == 2
@@ -298,7 +327,10 @@ def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, ta
 
     shipped = load_model().path
     text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
-    extra = "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    extra = (
+        "  - name: Water security\n    id: water-security\n    dimension: economic-environmental\n"
+        "    description: Shared rivers.\n    keywords: [water, rivers]\n\n"
+    )
     (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
     rows = [{**row, "ref": row["id"], "body": row["text"]} for row in training_records()[-40:]]
@@ -310,12 +342,16 @@ def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, ta
     # Columns other than the default ones are read as asked.
     from classifier.corpus.documents import Columns
 
-    renamed = write_jsonl(tmp_path / "renamed.jsonl", [{"ref": r["id"], "body": r["text"], "labels": r["labels"]} for r in rows])
+    renamed = write_jsonl(
+        tmp_path / "renamed.jsonl", [{"ref": r["id"], "body": r["text"], "labels": r["labels"]} for r in rows]
+    )
     again = compare_models(shipped, shipped, [renamed], taxonomy=wider, columns=Columns(id="ref", text="body"))
     assert again.a["documents"] == 40
     folder = tmp_path / "pages"
     folder.mkdir()
-    (folder / "a.page").write_text((ROOT / "tests" / "fixtures" / "page_two_fields.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "a.page").write_text(
+        (ROOT / "tests" / "fixtures" / "page_two_fields.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     assert compare_models(shipped, shipped, [folder], glob="*.page").a["documents"] == 1
 
 
@@ -340,7 +376,9 @@ def test_bootstrap_share_equals_the_paired_resamples_counted_one_by_one():
     assert comparison._share_where_b_is_below([0, 1, 2]) == below / 2000
     assert 0.5 < below / 2000 < 1.0  # a case that is neither certain nor impossible
     # Only the columns asked for count.
-    only_first = sum(micro_f1(Yb[rows][:, :1], bb[rows][:, :1]) < micro_f1(Yb[rows][:, :1], ab[rows][:, :1]) for rows in draws)
+    only_first = sum(
+        micro_f1(Yb[rows][:, :1], bb[rows][:, :1]) < micro_f1(Yb[rows][:, :1], ab[rows][:, :1]) for rows in draws
+    )
     assert comparison._share_where_b_is_below([0]) == only_first / 2000
 
 
@@ -361,4 +399,6 @@ def test_a_share_equal_to_the_confidence_is_beyond_noise_and_later_fields_are_st
     comparison = compare_outputs(Y, ["New", "A", "B"], (a * 0.9, a, ["A", "B"]), (b * 0.9, b, ["New", "A", "B"]))
     drops = comparison.drops(0.02, min_support=1, confidence=1.0)
     assert [(line.split(" fell")[0], significant) for line, significant in drops] == [
-        ("micro F1 over the fields both models know", True), ("A: F1", True)]
+        ("micro F1 over the fields both models know", True),
+        ("A: F1", True),
+    ]

@@ -5,7 +5,8 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from classifier.corpus.documents import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
 from classifier.io.textio import SettingError
@@ -83,10 +84,10 @@ def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
 def test_csv_semicolon_labels_quoted_newlines_and_line_numbers(tmp_path):
     path = tmp_path / "docs.csv"
     path.write_text(
-        'doc,headline,body,fields\n'
+        "doc,headline,body,fields\n"
         'a,Count,"Observers watched\nthe count.",Elections;Human rights\n'
         'b,Police,"Officers trained.",Policing\n'
-        'c,,,\n',
+        "c,,,\n",
         encoding="utf-8",
     )
     columns = Columns(id="doc", title="headline", text="body", labels="fields")
@@ -132,9 +133,12 @@ def test_menus_inside_a_table_cell_are_stripped(tmp_path, menu_lines):
 def test_unknown_labels_are_listed_with_place_and_closest_field(tmp_path, taxonomy):
     path = tmp_path / "docs.jsonl"
     path.write_text(
-        json.dumps({"id": "a", "text": "x y", "labels": ["Electons", "Youth"]}) + "\n"
-        + json.dumps({"id": "b", "text": "x y", "labels": ["Climate change", "Cyber security "]}) + "\n"
-        + json.dumps({"id": "c", "text": "x y", "labels": ["Polcing"]}) + "\n",
+        json.dumps({"id": "a", "text": "x y", "labels": ["Electons", "Youth"]})
+        + "\n"
+        + json.dumps({"id": "b", "text": "x y", "labels": ["Climate change", "Cyber security "]})
+        + "\n"
+        + json.dumps({"id": "c", "text": "x y", "labels": ["Polcing"]})
+        + "\n",
         encoding="utf-8",
     )
     docs = list(read_documents([path]))
@@ -244,15 +248,24 @@ LONG_BODY = "Observers followed the vote count in every district of the country.
 def test_every_reader_cuts_long_text_at_the_limit_and_says_so(tmp_path):
     (tmp_path / "page.txt").write_text("Long report\n" + LONG_BODY, encoding="utf-8")
     (tmp_path / "docs.jsonl").write_text(
-        json.dumps({"id": "j", "title": "Long", "text": LONG_BODY, "labels": ["Elections"]}) + "\n"
-        + json.dumps({"id": "short", "text": "A short one."}) + "\n",
+        json.dumps({"id": "j", "title": "Long", "text": LONG_BODY, "labels": ["Elections"]})
+        + "\n"
+        + json.dumps({"id": "short", "text": "A short one."})
+        + "\n",
         encoding="utf-8",
     )
     (tmp_path / "docs.csv").write_text(f'id,title,text,labels\nc,Long,"{LONG_BODY}",Elections\n', encoding="utf-8")
-    pq.write_table(pa.table({"id": ["p"], "title": ["Long"], "text": [LONG_BODY], "labels": [["Elections"]]}), tmp_path / "docs.parquet")
-    docs = {doc.id: doc for doc in read_documents(
-        [tmp_path / "page.txt", tmp_path / "docs.jsonl", tmp_path / "docs.csv", tmp_path / "docs.parquet"], max_chars=500
-    )}
+    pq.write_table(
+        pa.table({"id": ["p"], "title": ["Long"], "text": [LONG_BODY], "labels": [["Elections"]]}),
+        tmp_path / "docs.parquet",
+    )
+    docs = {
+        doc.id: doc
+        for doc in read_documents(
+            [tmp_path / "page.txt", tmp_path / "docs.jsonl", tmp_path / "docs.csv", tmp_path / "docs.parquet"],
+            max_chars=500,
+        )
+    }
     assert docs["short"].warning is None and docs["short"].text == "A short one."
     for doc_id, origin in [
         (str(tmp_path / "page.txt"), tmp_path / "page.txt"),
@@ -279,20 +292,28 @@ def test_the_limit_comes_from_the_environment(monkeypatch, tmp_path):
     path.write_text(LONG_BODY, encoding="utf-8")
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1_000")
     (doc,) = read_documents([path])
-    assert len(doc.model_text) <= 1000 and doc.warning.endswith("cut at 1,000 characters (the CLASSIFIER_MAX_TEXT limit)")
+    assert len(doc.model_text) <= 1000 and doc.warning.endswith(
+        "cut at 1,000 characters (the CLASSIFIER_MAX_TEXT limit)"
+    )
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "lots")
-    with pytest.raises(SettingError, match=r"^CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters$"):
+    with pytest.raises(
+        SettingError, match=r"^CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters$"
+    ):
         list(read_documents([path]))
-
 
 
 def test_parquet_with_missing_columns(tmp_path):
     titles_only = tmp_path / "titles.parquet"
-    pq.write_table(pa.table({"title": ["Border guards trained", None], "labels": [["Border management"], None]}), titles_only)
+    pq.write_table(
+        pa.table({"title": ["Border guards trained", None], "labels": [["Border management"], None]}), titles_only
+    )
     first, second = read_documents([titles_only])
     # No id column: the row is its id; no text column: the title is the text.
     assert (first.id, first.title, first.text, first.labels) == (
-        f"{titles_only}:row 1", "Border guards trained", "", ("Border management",)
+        f"{titles_only}:row 1",
+        "Border guards trained",
+        "",
+        ("Border management",),
     )
     assert second.error == f"{titles_only}:row 2: no text in column 'text'"
     no_labels = tmp_path / "nolabels.parquet"

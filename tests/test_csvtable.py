@@ -1,7 +1,8 @@
 import csv
 import io
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from classifier.io.csvtable import read_csv_records
 
@@ -21,8 +22,11 @@ def written(rows, line_ending="\r\n", quoting=csv.QUOTE_MINIMAL) -> str:
 cells = st.text(alphabet=st.sampled_from('ab ,;"\n\r\t-éЖ😀'), max_size=12)
 
 
-@given(st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(cells, min_size=n, max_size=n), min_size=1, max_size=6)),
-       st.sampled_from([("\r\n", csv.QUOTE_MINIMAL), ("\n", csv.QUOTE_ALL)]), st.integers(1, 8))
+@given(
+    st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(cells, min_size=n, max_size=n), min_size=1, max_size=6)),
+    st.sampled_from([("\r\n", csv.QUOTE_MINIMAL), ("\n", csv.QUOTE_ALL)]),
+    st.integers(1, 8),
+)
 def test_reads_back_what_csv_writer_wrote_with_cells_cut_at_the_limit(rows, style, limit):
     # A row of one empty cell is written as an empty line, which CSV cannot tell from no row.
     # (With "\n" endings csv.writer leaves a lone "\r" unquoted, so those rows are written fully quoted.)
@@ -37,7 +41,10 @@ def test_reads_back_what_csv_writer_wrote_with_cells_cut_at_the_limit(rows, styl
 def test_line_numbers_count_the_lines_inside_quoted_cells():
     text = 'id,text\r\na,"one\ntwo\r\nthree"\nb,plain\rc,"x"\n'
     assert [(r.line, r.cells) for r in records(text)] == [
-        (1, ["id", "text"]), (2, ["a", "one\ntwo\r\nthree"]), (5, ["b", "plain"]), (6, ["c", "x"])
+        (1, ["id", "text"]),
+        (2, ["a", "one\ntwo\r\nthree"]),
+        (5, ["b", "plain"]),
+        (6, ["c", "x"]),
     ]
 
 
@@ -82,7 +89,11 @@ def test_a_50_mb_cell_is_cut_while_it_is_read():
 def test_a_quote_left_open_at_the_end_is_reported():
     result = records('id,text\na,"never closed\nb,more\n')
     assert [(r.line, r.error or r.cells) for r in result[1:]] == [
-        (2, "malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); reading resumes on the next line"),
+        (
+            2,
+            "malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); reading resumes on "
+            "the next line",
+        ),
         (3, ["b", "more"]),
     ]
 

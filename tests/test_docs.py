@@ -7,7 +7,9 @@ from conftest import ROOT
 
 
 def test_every_robustness_case_has_a_row_and_every_row_a_case():
-    result = subprocess.run([sys.executable, str(ROOT / "docs" / "robustness.py"), "--check", "--rows"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "robustness.py"), "--check", "--rows"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -15,7 +17,9 @@ def test_check_reruns_cases_and_they_still_do_what_the_record_says():
     # The whole record takes minutes (`python docs/robustness.py --check`); the quick bundle cases show
     # that --check runs the commands again instead of only matching rows to cases.
     result = subprocess.run(
-        [sys.executable, str(ROOT / "docs" / "robustness.py"), "--check", "--only", "model.json:"], capture_output=True, text=True
+        [sys.executable, str(ROOT / "docs" / "robustness.py"), "--check", "--only", "model.json:"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "all 6 cases matching 'model.json:' ran as documented" in result.stdout

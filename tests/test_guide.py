@@ -21,13 +21,15 @@ def test_names_resolve_through_the_taxonomy_and_unknown_ones_are_left_out(tmp_pa
     path.write_text(
         "fields:\n"
         "  - name: Combating human trafficking\n"  # an alias of the field
-        "    examples: [\"A shelter for victims   of trafficking opened.\"]\n"
+        '    examples: ["A shelter for victims   of trafficking opened."]\n'
         "  - name: Space exploration\n"
-        "    examples: [\"A rocket was launched.\"]\n",
+        '    examples: ["A rocket was launched."]\n',
         encoding="utf-8",
     )
     guide = FieldGuide.from_yaml(path, taxonomy)
-    assert guide.written_examples() == [("A shelter for victims of trafficking opened.", "Combating trafficking in human beings")]
+    assert guide.written_examples() == [
+        ("A shelter for victims of trafficking opened.", "Combating trafficking in human beings")
+    ]
     assert guide.unknown_fields == ("Space exploration",)
 
 

@@ -1,4 +1,5 @@
-"""Hostile inputs: FIFOs, devices, undecodable file names, huge CSV rows, inputs that would be silently misread (issue 15, cases 4, 5, 9, 10, 11)."""
+"""Hostile inputs: FIFOs, devices, undecodable file names, huge CSV rows, inputs that would be silently misread (issue
+15, cases 4, 5, 9, 10, 11)."""
 
 import csv
 import io
@@ -10,13 +11,15 @@ from contextlib import contextmanager
 
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.corpus.documents import Columns, read_documents
+from classifier.corpus.documents import read_documents
 from classifier.io.csvtable import MAX_CELLS, read_csv_records, row_budget
 from classifier.io.textio import InputError, decode_head
+
 from conftest import ROOT, TRAINING
 
 runner = CliRunner()
@@ -182,14 +185,21 @@ def test_duplicate_csv_columns_are_refused(tmp_path):
     table = tmp_path / "dup.csv"
     table.write_text("id,text,text\n1,first,second\n")
     docs = list(read_documents([str(table)]))
-    assert docs[0].error == f"{table}: column 'text' appears twice in the header (columns 2 and 3); rename one, so no values are silently dropped"
+    assert docs[0].error == (
+        f"{table}: column 'text' appears twice in the header (columns 2 and 3); "
+        "rename one, so no values are silently dropped"
+    )
 
 
 @pytest.mark.parametrize("title", [12, 1.5, True, ["a"], {"a": 1}])
 def test_a_jsonl_title_that_is_not_text_is_a_row_error(tmp_path, title):
     table = tmp_path / "rows.jsonl"
-    table.write_text(json.dumps({"id": "a", "title": title, "text": "Observers watched the vote"}) + "\n"
-                     + json.dumps({"id": "b", "text": "Observers watched the vote"}) + "\n")
+    table.write_text(
+        json.dumps({"id": "a", "title": title, "text": "Observers watched the vote"})
+        + "\n"
+        + json.dumps({"id": "b", "text": "Observers watched the vote"})
+        + "\n"
+    )
     docs = list(read_documents([str(table)]))
     assert "column 'title' holds" in docs[0].error and docs[0].error.startswith(f"{table}:1: ")
     assert not docs[1].error
@@ -205,7 +215,10 @@ def test_a_named_column_no_row_has_is_a_usage_error(tmp_path, kind):
     output = tmp_path / "tags.jsonl"
     result = run("tag", table, "--text-column", "body", "--output", output)
     assert result.exit_code == 2
-    assert result.stderr == f"error: {table}: no row has the column 'body' named by --text-column (columns: id, title, text)\n"
+    assert (
+        result.stderr
+        == f"error: {table}: no row has the column 'body' named by --text-column (columns: id, title, text)\n"
+    )
     assert not output.exists() and not list(tmp_path.glob(".tags*"))
 
 

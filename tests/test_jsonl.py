@@ -3,8 +3,8 @@ import json
 import math
 
 import pytest
-
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from classifier.io.jsonl import read_json_lines
 
@@ -154,8 +154,15 @@ def both_ways(text: str | bytes, limit=8):
 
 @pytest.mark.parametrize(
     "line, kind",
-    [("[1, 2]", "array"), ('"text here"', "string"), ("true", "boolean"), ("null", "null"), ("1.5e3", "number"),
-     ("   7000000000", "number"), ("-Infinity", "number")],
+    [
+        ("[1, 2]", "array"),
+        ('"text here"', "string"),
+        ("true", "boolean"),
+        ("null", "null"),
+        ("1.5e3", "number"),
+        ("   7000000000", "number"),
+        ("-Infinity", "number"),
+    ],
 )
 def test_a_line_that_is_not_an_object_names_its_type(line, kind):
     for read in both_ways(line, limit=4):
@@ -164,7 +171,15 @@ def test_a_line_that_is_not_an_object_names_its_type(line, kind):
 
 @pytest.mark.parametrize(
     "escapes",
-    ["\\ud800\\udc00", "\\udbff\\udfff", "\\ud83d\\ude00a", "\\udc00\\udc00", "\\ud800\\ue000", "\\ud800x", "\\udbff\\udbff"],
+    [
+        "\\ud800\\udc00",
+        "\\udbff\\udfff",
+        "\\ud83d\\ude00a",
+        "\\udc00\\udc00",
+        "\\ud800\\ue000",
+        "\\ud800x",
+        "\\udbff\\udbff",
+    ],
 )
 def test_surrogate_escapes_pair_as_json_loads_pairs_them(escapes):
     line = '{"text": "' + escapes + '", "pad": "' + "p" * 40 + '"}'

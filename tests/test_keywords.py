@@ -3,7 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from classifier.estimator.keywords import keyword_document, keyword_documents, keyword_margins, label_roles, with_keyword_examples
+from classifier.estimator.keywords import (
+    keyword_document,
+    keyword_documents,
+    keyword_margins,
+    label_roles,
+    with_keyword_examples,
+)
 from classifier.estimator.model import TopicClassifier
 
 from conftest import TRAINING

@@ -75,7 +75,9 @@ def test_per_label_matches_scikit_learn_scorers():
     f = f1_score(Y, accepted, average=None, zero_division=0)
     for j, label in enumerate(labels):
         assert per_label[label] == {
-            "precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4), "f1": round(float(f[j]), 4),
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
             "support": int(Y[:, j].sum()),
         }
 
@@ -191,11 +193,13 @@ def test_evaluate_model_accepts_with_the_models_own_thresholds(shipped_model, he
 
 
 def test_evaluate_model_reads_labels_with_the_taxonomy_it_is_given(shipped_model, tmp_path, taxonomy):
-    from classifier.taxonomy.fields import Taxonomy
     from classifier.corpus.documents import UnknownLabelsError
+    from classifier.taxonomy.fields import Taxonomy
 
-    rows = [{**row, "labels": ["Police work" if label == "Policing" else label for label in row["labels"]]}
-            for row in training_records()[-60:]]
+    rows = [
+        {**row, "labels": ["Police work" if label == "Policing" else label for label in row["labels"]]}
+        for row in training_records()[-60:]
+    ]
     assert any("Police work" in row["labels"] for row in rows)
     data = write_jsonl(tmp_path / "renamed.jsonl", rows)
     with pytest.raises(UnknownLabelsError):
@@ -257,25 +261,54 @@ def test_evaluate_model_checks_for_the_plotting_library_before_any_work(shipped_
 
 def test_format_report_exactly():
     metrics = evaluate(Y_HAND, ACCEPTED_HAND * 0.9, ACCEPTED_HAND, ["A", "Field B", "C"])
-    assert format_report(metrics) == "\n".join([
-        "documents: 4",
-        "           precision  recall      F1",
-        "micro          0.500   0.400   0.444",
-        "macro          0.500   0.333   0.389",
-        "samples        0.333   0.375   0.292",
-        "P@1 0.667   R@3 1.000   nDCG@3 0.850",
-        "",
-        "field   precision  recall      F1  support",
-        "A           0.500   0.500   0.500        2",
-        "Field B     1.000   0.500   0.667        2",
-        "C           0.000   0.000   0.000        1",
-    ])
+    assert format_report(metrics) == "\n".join(
+        [
+            "documents: 4",
+            "           precision  recall      F1",
+            "micro          0.500   0.400   0.444",
+            "macro          0.500   0.333   0.389",
+            "samples        0.333   0.375   0.292",
+            "P@1 0.667   R@3 1.000   nDCG@3 0.850",
+            "",
+            "field   precision  recall      F1  support",
+            "A           0.500   0.500   0.500        2",
+            "Field B     1.000   0.500   0.667        2",
+            "C           0.000   0.000   0.000        1",
+        ]
+    )
 
 
 def test_ties_go_to_the_earlier_column_among_as_many_fields_as_the_taxonomy_has():
     # Fields 9 and 13 tie at the top of 23: the earlier one is first, as with a handful of fields.
-    proba = np.array([[0.8, 0.8, 0.5, 0.3, 0.1, 0.4, 0.4, 0.0, 0.0, 1.0, 0.7, 0.2,
-                       0.4, 1.0, 0.9, 0.8, 0.4, 0.5, 0.7, 0.1, 0.6, 0.3, 0.9]])
+    proba = np.array(
+        [
+            [
+                0.8,
+                0.8,
+                0.5,
+                0.3,
+                0.1,
+                0.4,
+                0.4,
+                0.0,
+                0.0,
+                1.0,
+                0.7,
+                0.2,
+                0.4,
+                1.0,
+                0.9,
+                0.8,
+                0.4,
+                0.5,
+                0.7,
+                0.1,
+                0.6,
+                0.3,
+                0.9,
+            ]
+        ]
+    )
     Y = np.zeros((1, 23), dtype=int)
     Y[0, 9] = 1
     assert ranking_metrics(Y, proba)["p@1"] == 1.0

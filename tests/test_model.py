@@ -45,7 +45,9 @@ def test_probabilities_are_calibrated_per_label_and_one_label_is_always_accepted
 def test_learns_fields_from_real_texts(small_corpus, taxonomy):
     texts, Y = small_corpus
     model = TopicClassifier().fit(texts, Y)
-    proba = model.predict_proba(["ODIHR deployed an election observation mission ahead of the presidential election."])[0]
+    proba = model.predict_proba(["ODIHR deployed an election observation mission ahead of the presidential election."])[
+        0
+    ]
     assert taxonomy.labels[int(np.argmax(proba))] == "Elections"
 
 
@@ -164,7 +166,9 @@ def test_the_cached_character_ngram_counts_equal_scikit_learns():
 
     texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:200]]
     odd = ["Zürich\tÉlections  élections ÉLECTIONS", "", "the the the", "co-operation, OSCE's (ODIHR) 2024!"]
-    params = dict(analyzer="char_wb", ngram_range=(3, 5), preprocessor=char_input, min_df=2, sublinear_tf=True, dtype=np.float32)
+    params = dict(
+        analyzer="char_wb", ngram_range=(3, 5), preprocessor=char_input, min_df=2, sublinear_tf=True, dtype=np.float32
+    )
     cached, plain = CharNgramVectorizer(**params), TfidfVectorizer(**params)
     got, expected = cached.fit_transform(texts + odd), plain.fit_transform(texts + odd)
     assert cached.vocabulary_ == plain.vocabulary_ and np.array_equal(cached.idf_, plain.idf_)
@@ -210,11 +214,14 @@ def test_an_unknown_label_is_left_out_of_that_label_and_the_row_is_never_scored(
     plain = TopicClassifier().fit(texts, Y)
     more = TopicClassifier().fit(texts + election_texts, np.vstack([Y, partial]))
     assert more.predict_proba(election_texts)[:, elections].mean() > 0.8
-    assert more.decision_function(election_texts)[:, rights].mean() > plain.decision_function(election_texts)[:, rights].mean() + 0.5
+    assert (
+        more.decision_function(election_texts)[:, rights].mean()
+        > plain.decision_function(election_texts)[:, rights].mean() + 0.5
+    )
     # Never scored: calibration and thresholds come from the fully labelled rows only.
     results = more.cv_results_
-    assert np.isnan(results["proba"][len(texts):]).all() and (results["fold"][len(texts):] == -1).all()
-    assert not results["accepted"][len(texts):].any()
+    assert np.isnan(results["proba"][len(texts) :]).all() and (results["fold"][len(texts) :] == -1).all()
+    assert not results["accepted"][len(texts) :].any()
     assert not np.isnan(results["proba"][: len(texts)]).any() and (results["fold"][: len(texts)] >= 0).all()
     with pytest.raises(ValueError, match="no fully labelled row"):
         TopicClassifier().fit(election_texts, partial)
@@ -233,7 +240,10 @@ def test_label_phrases_raise_a_field_the_text_names_and_survive_saving(small_cor
     # Two rare fields here (2 examples each), each named by a text: the phrases lift them up the ranking.
     for label, text in [
         ("Gender equality", "Gender equality workshop on violence against women for police officers"),
-        ("Reform and co-operation in the security sector", "Security sector reform: parliamentary oversight of the armed forces discussed"),
+        (
+            "Reform and co-operation in the security sector",
+            "Security sector reform: parliamentary oversight of the armed forces discussed",
+        ),
     ]:
         j = taxonomy.labels.index(label)
         before, after = plain.predict_proba([text])[0], stacked.predict_proba([text])[0]

@@ -53,15 +53,19 @@ def test_a_notebook_shows_the_model_and_its_suggestions(model):
     html = model._repr_html_()
     assert html.count("<tr><td>") == len(model.labels) and "Youth" in html
     suggestion = model.suggest(PAGE, explain=True)
-    assert repr(suggestion).startswith("<Suggestion 'Prosecutors and police in Serbia") and "accepted ['Combating" in repr(suggestion)
+    assert repr(suggestion).startswith(
+        "<Suggestion 'Prosecutors and police in Serbia"
+    ) and "accepted ['Combating" in repr(suggestion)
     shown = suggestion._repr_html_()
     assert "&#10003;" in shown and "trafficking" in shown
 
 
 def test_a_frame_row_out_of_scope_gets_no_field_and_its_flag(model):
     pd = pytest.importorskip("pandas")
-    recipe = ("Mix 500 g of strong flour with salt and dried yeast, pour in warm water and knead the dough for ten "
-              "minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is golden.")
+    recipe = (
+        "Mix 500 g of strong flour with salt and dried yeast, pour in warm water and knead the dough for ten "
+        "minutes. Leave it to rise for an hour, shape a loaf and bake it until the crust is golden."
+    )
     tagged = model.tag_frame(pd.DataFrame({"text": [recipe, TEXTS[1]]}))
     assert tagged["flag"].tolist() == ["out-of-scope", ""]
     assert tagged["labels"].tolist()[0] == [] and tagged["labels"].tolist()[1]

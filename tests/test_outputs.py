@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.io.outputs import OutputError, check_file_target, lock_path, output_lock
+
 from conftest import ROOT, TRAINING
 
 runner = CliRunner()
@@ -34,7 +35,10 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
 
 def test_the_lock_holds_across_processes(tmp_path):
     output = tmp_path / "tags.jsonl"
-    code = f"from classifier.io.outputs import output_lock\nwith output_lock({str(output)!r}): print('held', flush=True); input()"
+    code = (
+        f"from classifier.io.outputs import output_lock\nwith output_lock({str(output)!r}): "
+        "print('held', flush=True); input()"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -64,7 +68,9 @@ def test_every_writing_command_refuses_a_second_writer(tmp_path, command):
     with output_lock(target):
         result = run(*args)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"error: {target}: another run (process {os.getpid()}) is writing it; wait for it to end or write elsewhere"]
+    assert result.stderr.splitlines() == [
+        f"error: {target}: another run (process {os.getpid()}) is writing it; wait for it to end or write elsewhere"
+    ]
     assert not os.path.exists(target)
 
 
@@ -73,7 +79,20 @@ def test_two_tag_runs_at_once_give_each_id_once(tmp_path):
     rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:300]
     table.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows), encoding="utf-8")
     output = tmp_path / "tags.jsonl"
-    command = [sys.executable, "-m", "classifier", "tag", str(table), "--output", str(output), "--force", "--jobs", "1", "--chunk-size", "20"]
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        str(table),
+        "--output",
+        str(output),
+        "--force",
+        "--jobs",
+        "1",
+        "--chunk-size",
+        "20",
+    ]
     first, second = (subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2))
     results = [(p.wait(timeout=300), p.stderr.read()) for p in (first, second)]
     ids = [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()]
@@ -237,5 +256,7 @@ def test_a_write_refused_at_the_start_says_nothing_was_tagged(tmp_path, monkeypa
     monkeypatch.setattr(tagging, "write_run_record", refuse)
     result = run("tag", EXAMPLE, "--output", tmp_path / "tags.jsonl")
     assert result.exit_code == 1
-    assert result.stderr == f"error: {tmp_path / 'tags.jsonl'}: cannot write: Read-only file system; nothing was tagged\n"
+    assert (
+        result.stderr == f"error: {tmp_path / 'tags.jsonl'}: cannot write: Read-only file system; nothing was tagged\n"
+    )
     assert not (tmp_path / "tags.jsonl").exists()

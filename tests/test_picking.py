@@ -6,9 +6,9 @@ from typer.testing import CliRunner
 
 from classifier.bundle.storage import load_model
 from classifier.cli import app
+from classifier.corpus.datasets import load_training_set
 from classifier.corpus.documents import Document, read_documents
 from classifier.workflows.picking import pick, uncertainty
-from classifier.corpus.datasets import load_training_set
 
 from conftest import ROOT, TRAINING
 
@@ -80,7 +80,9 @@ def test_the_template_feeds_train_unchanged(tmp_path, taxonomy):
     data = load_training_set([output], taxonomy)
     assert [doc.id for doc in data.documents] == [row["id"] for row in rows]
     assert [(doc.title, doc.text) for doc in data.documents] == [(row["title"], row["text"]) for row in rows]
-    assert [sorted(taxonomy.labels[j] for j in np.flatnonzero(y)) for y in data.Y] == [sorted(r["labels"]) for r in rows]
+    assert [sorted(taxonomy.labels[j] for j in np.flatnonzero(y)) for y in data.Y] == [
+        sorted(r["labels"]) for r in rows
+    ]
     again = runner.invoke(app, ["pick", str(UNLABELLED), "--n", "4", "--output", str(output)])
     assert again.exit_code == 1 and "already exists; pass --force" in again.stderr
     stdout = runner.invoke(app, ["pick", str(UNLABELLED), "--n", "4"]).stdout

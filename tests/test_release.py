@@ -43,8 +43,16 @@ def test_seed_000_untagged_page_body_starts_at_dateline():
 def test_no_menu_entry_reaches_the_model_text(menu_lines):
     for seed in (SEED_ELECTIONS, SEED_UNTAGGED):
         text = parse_release(seed.read_text(encoding="utf-8")).model_text
-        for entry in ("Liechtenstein", "Andorra", "Court of Conciliation and Arbitration", "Roma and Sinti",
-                      "Cyber/ICT Security", "Arms control", "Documentation Centre in Prague", "Summit meetings"):
+        for entry in (
+            "Liechtenstein",
+            "Andorra",
+            "Court of Conciliation and Arbitration",
+            "Roma and Sinti",
+            "Cyber/ICT Security",
+            "Arms control",
+            "Documentation Centre in Prague",
+            "Summit meetings",
+        ):
             assert entry not in text
         assert not any(line in ("-", "Our work", "Fields of work") for line in text.splitlines())
 
@@ -145,18 +153,26 @@ def test_every_header_form_gives_date_and_place(header):
 @pytest.mark.parametrize("with_type", [True, False])
 def test_a_header_line_after_the_first_line_makes_it_the_title(with_type):
     # Even a first line that reads like a sentence is the title when the header follows it.
-    release = parse_release(page("Date: 14 May 2013", title="A forum was held.", content_type="News" if with_type else None))
+    release = parse_release(
+        page("Date: 14 May 2013", title="A forum was held.", content_type="News" if with_type else None)
+    )
     assert release.title == "A forum was held." and release.date == dt.date(2013, 5, 14)
     assert release.content_type == ("News" if with_type else None)
     assert release.body == BODY
 
 
 def test_source_and_fields_lists_in_every_form():
-    release = parse_release(page(
-        "- Source:", "- OSCE Programme Office in Dushanbe", "- OSCE Chairpersonship, OSCE Programme Office in Dushanbe",
-        "Fields of work: Policing, youth",
-        "- What we do:", "- Policing", "- Rule of law",
-    ))
+    release = parse_release(
+        page(
+            "- Source:",
+            "- OSCE Programme Office in Dushanbe",
+            "- OSCE Chairpersonship, OSCE Programme Office in Dushanbe",
+            "Fields of work: Policing, youth",
+            "- What we do:",
+            "- Policing",
+            "- Rule of law",
+        )
+    )
     assert release.source == ("OSCE Programme Office in Dushanbe", "OSCE Chairpersonship")
     assert release.fields == ("Policing", "Youth", "Rule of law")
     assert release.unknown_fields == ()
@@ -255,15 +271,17 @@ def test_mixed_line_ends_and_nul_bytes_in_plain_text():
 
 
 def test_repeated_paragraphs_are_dropped_whatever_their_case_and_spacing():
-    body = "\n".join([
-        "The mission opened an office.",
-        "the MISSION opened an office.",
-        "  The   mission\topened an office.  ",
-        "The mission opened an office",  # no full stop: a different paragraph
-        "Another paragraph.",
-        "",
-        "ANOTHER PARAGRAPH.",
-    ])
+    body = "\n".join(
+        [
+            "The mission opened an office.",
+            "the MISSION opened an office.",
+            "  The   mission\topened an office.  ",
+            "The mission opened an office",  # no full stop: a different paragraph
+            "Another paragraph.",
+            "",
+            "ANOTHER PARAGRAPH.",
+        ]
+    )
     release = parse_release("A title\n" + body)
     assert release.body == "The mission opened an office.\nThe mission opened an office\nAnother paragraph."
     assert release.dropped_repeats == 3
@@ -285,7 +303,9 @@ def test_repeated_paragraphs_are_dropped_whatever_their_case_and_spacing():
 def test_plain_text_title_rules(text, title):
     release = parse_release(text)
     assert release.title == title
-    assert release.model_text == (f"{title}\nBody." if title else text.strip().replace("\n\n  ", "").replace("  \n", "\n"))
+    assert release.model_text == (
+        f"{title}\nBody." if title else text.strip().replace("\n\n  ", "").replace("  \n", "\n")
+    )
 
 
 def test_plain_title_false_keeps_the_first_line_in_the_body():
@@ -295,14 +315,22 @@ def test_plain_title_false_keeps_the_first_line_in_the_body():
     assert parse_release("Short title\nDate: 4 March 2019\nBody.", plain_title=False).title == "Short title"
 
 
-@pytest.mark.parametrize("content_type", ["Press release", "NEWS", "feature", "Statement", "Speech", "Report", "Story", "Op-ed", "Interview"])
+@pytest.mark.parametrize(
+    "content_type", ["Press release", "NEWS", "feature", "Statement", "Speech", "Report", "Story", "Op-ed", "Interview"]
+)
 def test_content_type_lines_are_read_and_the_next_line_is_the_title(content_type):
     release = parse_release(f"{content_type}\nA title ending in a full stop.\nBody.")
-    assert (release.content_type, release.title, release.body) == (content_type, "A title ending in a full stop.", "Body.")
+    assert (release.content_type, release.title, release.body) == (
+        content_type,
+        "A title ending in a full stop.",
+        "Body.",
+    )
 
 
 def test_after_menus_the_first_line_is_the_title():
-    release = parse_release("-\nFields of work\n- Policing\n- Youth\n-\nCountries\n- Albania\nA sentence as title.\nBody.")
+    release = parse_release(
+        "-\nFields of work\n- Policing\n- Youth\n-\nCountries\n- Albania\nA sentence as title.\nBody."
+    )
     assert release.had_menus
     assert (release.title, release.body) == ("A sentence as title.", "Body.")
 
@@ -318,8 +346,14 @@ def test_a_page_without_a_fields_block_has_no_fields_and_a_header_ends_at_the_fi
 def test_to_dict_has_every_key():
     release = parse_release(page("- Date: 2019-03-04", "- Source: OSCE", "- Fields of work: Tourism, Policing"))
     assert release.to_dict() == {
-        "title": "Forum on community policing", "date": "2019-03-04", "place": None, "source": ["OSCE"],
-        "fields": ["Policing"], "unknown_fields": ["Tourism"], "content_type": "Press release", "body": BODY,
+        "title": "Forum on community policing",
+        "date": "2019-03-04",
+        "place": None,
+        "source": ["OSCE"],
+        "fields": ["Policing"],
+        "unknown_fields": ["Tourism"],
+        "content_type": "Press release",
+        "body": BODY,
     }
     assert parse_release("Body only.").to_dict()["date"] is None
 
@@ -327,11 +361,26 @@ def test_to_dict_has_every_key():
 def test_menu_groups_in_page_order_with_their_items():
     from classifier.corpus.release import menu_groups
 
-    text = "\r\n".join([
-        "-", "Our work", "-", "Fields of work", "- Arms control", "-  Border management ", "- Field operations",
-        "-", "Countries", "- All", "", "- Albania",
-        "Press release", "Title", "- Date: 4 March 2019", "- Not a menu item",
-    ])
+    text = "\r\n".join(
+        [
+            "-",
+            "Our work",
+            "-",
+            "Fields of work",
+            "- Arms control",
+            "-  Border management ",
+            "- Field operations",
+            "-",
+            "Countries",
+            "- All",
+            "",
+            "- Albania",
+            "Press release",
+            "Title",
+            "- Date: 4 March 2019",
+            "- Not a menu item",
+        ]
+    )
     assert menu_groups(text) == [
         ("Our work", []),
         ("Fields of work", ["Arms control", "Border management", "Field operations"]),
@@ -369,6 +418,7 @@ def test_fields_are_read_with_the_taxonomy_given(tmp_path):
     import yaml
 
     from classifier.taxonomy.fields import Taxonomy
+
     from conftest import ROOT
 
     data = yaml.safe_load((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"))

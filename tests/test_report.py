@@ -47,7 +47,9 @@ def report_html(labelled_sample, model_on_older_items, tmp_path_factory):
 
 
 def embedded_plots(page: str) -> dict[str, bytes]:
-    found = re.findall(r"<img class='plot' data-plot='([a-z-]+)' alt='[^']*' src='data:image/png;base64,([A-Za-z0-9+/=]+)'>", page)
+    found = re.findall(
+        r"<img class='plot' data-plot='([a-z-]+)' alt='[^']*' src='data:image/png;base64,([A-Za-z0-9+/=]+)'>", page
+    )
     return {name: base64.b64decode(data, validate=True) for name, data in found}
 
 
@@ -80,7 +82,9 @@ def test_report_tables_cover_every_field_and_the_worst_documents(report_html, la
     imperfect = metrics["documents"] * (1 - metrics["samples"]["f1"])
     assert 1 <= rows <= 20 and imperfect > 0
     first_id = re.search(r"<small>([^<]+)</small>", worst).group(1)
-    record = next(json.loads(line) for line in labelled_sample.read_text().splitlines() if json.loads(line)["id"] == first_id)
+    record = next(
+        json.loads(line) for line in labelled_sample.read_text().splitlines() if json.loads(line)["id"] == first_id
+    )
     assert record["title"].replace("'", "&#x27;") in worst
 
 
@@ -95,7 +99,12 @@ def test_reliability_table_bins_probabilities_by_observed_frequency():
     proba = np.array([[0.05, 0.95], [0.15, 0.92], [0.08, 0.55]])
     Y_true = np.array([[0, 1], [1, 1], [0, 0]])
     table = reliability_table(Y_true, proba, bins=10)
-    assert [(round(p, 3), f, n) for p, f, n in table] == [(0.065, 0.0, 2), (0.15, 1.0, 1), (0.55, 0.0, 1), (0.935, 1.0, 2)]
+    assert [(round(p, 3), f, n) for p, f, n in table] == [
+        (0.065, 0.0, 2),
+        (0.15, 1.0, 1),
+        (0.55, 0.0, 1),
+        (0.935, 1.0, 2),
+    ]
 
 
 def test_worst_documents_lowest_f1_first_then_least_probability_on_truth():
@@ -136,5 +145,7 @@ def test_report_without_matplotlib_fails_in_one_line_before_any_work(labelled_sa
         evaluate_model(load_model(), [labelled_sample], report=tmp_path / "report.html")
     result = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(tmp_path / "report.html")])
     assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'osce-topic-classifier[report]'"
+    assert (
+        result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'osce-topic-classifier[report]'"
+    )
     assert not (tmp_path / "report.html").exists()

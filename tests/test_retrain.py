@@ -4,11 +4,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from classifier.bundle.documents import TRAINING_FILE, read_base_documents
 from classifier.bundle.storage import BundleError
 from classifier.cli import app
-from classifier.corpus.documents import Document
-from classifier.bundle.documents import TRAINING_FILE, read_base_documents
 from classifier.corpus.datasets import merge_documents
+from classifier.corpus.documents import Document
 from classifier.workflows.training import train
 
 from conftest import training_records, write_jsonl
@@ -31,7 +31,11 @@ def test_a_bundle_stores_the_documents_it_was_trained_on(base):
     documents, metadata = read_base_documents(base)
     assert len(documents) == metadata["training_data"]["documents"] == 120
     first = training_records()[0]
-    assert (documents[0].id, documents[0].title, documents[0].labels) == (first["id"], first["title"], tuple(first["labels"]))
+    assert (documents[0].id, documents[0].title, documents[0].labels) == (
+        first["id"],
+        first["title"],
+        tuple(first["labels"]),
+    )
     assert documents[0].origin == f"{base.parent / 'base.jsonl'}:1 (in {base})"
 
 
@@ -44,12 +48,16 @@ def test_retraining_merges_duplicates_and_reports_conflicts_with_both_sources(ba
     model, _ = train([new], tmp_path / "retrained", base=base)
     merge = model.metadata["merge"]
     assert {k: v for k, v in merge.items() if k != "conflict_details"} == {
-        "base_documents": 120, "new_documents": 22, "duplicates": 2, "conflicts": 1,
+        "base_documents": 120,
+        "new_documents": 22,
+        "duplicates": 2,
+        "conflicts": 1,
     }
     [conflict] = merge["conflict_details"]
     assert conflict.startswith("conflicting fields for '")
     assert conflict.endswith(
-        f": {base.parent / 'base.jsonl'}:8 (in {base}) [{', '.join(rows[7]['labels'])}] vs {new}:22 [Human rights]; kept {new}:22"
+        f": {base.parent / 'base.jsonl'}:8 (in {base}) [{', '.join(rows[7]['labels'])}] vs {new}:22 [Human rights]; "
+        f"kept {new}:22"
     )
     assert f"vs {new}:22 [Human rights]" in merge["conflict_details"][0]
     assert model.metadata["training_data"]["documents"] == 140
@@ -64,7 +72,10 @@ def test_retraining_merges_duplicates_and_reports_conflicts_with_both_sources(ba
 
 
 def test_merge_keeps_first_position_and_counts_exact_duplicates():
-    docs = [Document("a", "Title", "Body text.", ("Elections",), "x:1"), Document("b", "title", "Body  text", ("Elections",), "y:1")]
+    docs = [
+        Document("a", "Title", "Body text.", ("Elections",), "x:1"),
+        Document("b", "title", "Body  text", ("Elections",), "y:1"),
+    ]
     merged = merge_documents(docs, [("Elections",), ("Elections",)])
     assert [d.id for d in merged.documents] == ["a"] and merged.duplicates == 1 and merged.conflicts == []
 

@@ -23,8 +23,16 @@ DESCRIPTION = (
     "grids and pipelines, and co-operation on transit and diversified supply."
 )
 KEYWORDS = [
-    "energy security", "critical energy infrastructure", "power grid", "electricity", "gas pipelines",
-    "energy supply", "power plants", "energy transit", "renewable energy", "energy efficiency",
+    "energy security",
+    "critical energy infrastructure",
+    "power grid",
+    "electricity",
+    "gas pipelines",
+    "energy supply",
+    "power plants",
+    "energy transit",
+    "renewable energy",
+    "energy efficiency",
 ]
 
 
@@ -36,7 +44,9 @@ def run(*args):
 
 def site_page_with_new_field(path):
     """The example page, its Fields of work menu now listing the new field after Economic activities."""
-    page = EXAMPLE.read_text(encoding="utf-8").replace("- Economic activities\n", f"- Economic activities\n- {NEW_FIELD}\n", 1)
+    page = EXAMPLE.read_text(encoding="utf-8").replace(
+        "- Economic activities\n", f"- Economic activities\n- {NEW_FIELD}\n", 1
+    )
     path.write_text(page, encoding="utf-8")
     return path
 
@@ -55,7 +65,9 @@ def describe_new_field(taxonomy_path):
 
 def test_add_a_field_label_it_retrain_from_the_base_and_compare(tmp_path):
     rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
-    energy = [json.loads(line) for line in (FIXTURES / "energy_security.jsonl").read_text(encoding="utf-8").splitlines()]
+    energy = [
+        json.loads(line) for line in (FIXTURES / "energy_security.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     base_data = write_jsonl(tmp_path / "base.jsonl", rows[:200])
     held_out = write_jsonl(tmp_path / "held_out.jsonl", rows[-150:] + energy[8:])
     labelled = write_jsonl(tmp_path / "labelled.jsonl", energy[:8])
@@ -75,7 +87,11 @@ def test_add_a_field_label_it_retrain_from_the_base_and_compare(tmp_path):
     result = run("train", "--base", base, "--output", zero_shot, "--taxonomy", taxonomy)
     zero_shot_line = next(line for line in result.stdout.splitlines() if line.startswith("zero-shot (no examples"))
     assert NEW_FIELD in zero_shot_line.split(": ", 1)[1].split(", ")
-    result = runner.invoke(app, ["suggest", "-", "--model", str(zero_shot), "--taxonomy", str(taxonomy), "--format", "json"], input=ENERGY_TEXT)
+    result = runner.invoke(
+        app,
+        ["suggest", "-", "--model", str(zero_shot), "--taxonomy", str(taxonomy), "--format", "json"],
+        input=ENERGY_TEXT,
+    )
     suggested = json.loads(result.stdout)
     assert suggested["labels"][0] == NEW_FIELD
     assert suggested["suggestions"][0] == {**suggested["suggestions"][0], "label": NEW_FIELD, "flag": "zero-shot"}
@@ -89,13 +105,36 @@ def test_add_a_field_label_it_retrain_from_the_base_and_compare(tmp_path):
     card = (retrained / "MODEL.md").read_text(encoding="utf-8")
     assert f"- new fields: {NEW_FIELD}" in card and "- documents: 200 -> 208" in card
 
-    result = runner.invoke(app, ["suggest", "-", "--model", str(retrained), "--taxonomy", str(taxonomy), "--format", "json"], input=ENERGY_TEXT)
+    result = runner.invoke(
+        app,
+        ["suggest", "-", "--model", str(retrained), "--taxonomy", str(taxonomy), "--format", "json"],
+        input=ENERGY_TEXT,
+    )
     assert NEW_FIELD in json.loads(result.stdout)["labels"]
-    old_example = runner.invoke(app, ["suggest", str(EXAMPLE), "--model", str(retrained), "--taxonomy", str(taxonomy), "--format", "json"])
-    assert json.loads(old_example.stdout)["labels"][0] == "Elections" and NEW_FIELD not in json.loads(old_example.stdout)["labels"]
+    old_example = runner.invoke(
+        app, ["suggest", str(EXAMPLE), "--model", str(retrained), "--taxonomy", str(taxonomy), "--format", "json"]
+    )
+    assert (
+        json.loads(old_example.stdout)["labels"][0] == "Elections"
+        and NEW_FIELD not in json.loads(old_example.stdout)["labels"]
+    )
 
     # 4. Compare on held-out data: the field is new in B, and no old field with support fell by > 0.02.
-    result = runner.invoke(app, ["compare", str(base), str(retrained), str(held_out), "--taxonomy", str(taxonomy), "--max-drop", "0.02", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(base),
+            str(retrained),
+            str(held_out),
+            "--taxonomy",
+            str(taxonomy),
+            "--max-drop",
+            "0.02",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     row = report["per_label"][NEW_FIELD]

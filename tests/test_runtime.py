@@ -1,4 +1,5 @@
-"""The scikit-learn-free predictor gives exactly what the fitted TopicClassifier gives, and predicting never imports scikit-learn."""
+"""The scikit-learn-free predictor gives exactly what the fitted TopicClassifier gives, and predicting never imports
+scikit-learn."""
 
 import json
 import subprocess
@@ -22,7 +23,9 @@ def both():
     model = load_model()
     arrays, vocabularies = model.estimator.to_arrays()
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in model.metadata["params"].items()}
-    return TopicClassifier.from_arrays(params, arrays, vocabularies), LinearTopicModel.from_arrays(params, arrays, vocabularies)
+    return TopicClassifier.from_arrays(params, arrays, vocabularies), LinearTopicModel.from_arrays(
+        params, arrays, vocabularies
+    )
 
 
 def corpus_texts():
@@ -47,7 +50,11 @@ def test_features_scores_and_explanations_equal_the_estimators_on_the_corpus_and
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300), min_size=1, max_size=4
+    )
+)
 def test_any_text_gets_the_same_scores(both, texts):
     estimator, runtime = both
     words = ["election", "observers", "police", "border", "trafficking", "Roma", "media", "rule", "law", "youth"]

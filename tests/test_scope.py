@@ -6,6 +6,7 @@ import pytest
 
 from classifier import load_model
 from classifier.estimator.scope import ScopeCheck, content_words, reads_as_english, vocabulary_coverage
+
 from conftest import FIXTURES, training_records
 
 ENGLISH = "The OSCE Mission organized a training course for judges and prosecutors on fair trial standards."
@@ -20,9 +21,20 @@ def written_examples():
     [
         (ENGLISH, True),
         ("Миссия по наблюдению за выборами открылась в столице и будет следить за кампанией.", False),
-        ("Die Mission wird die Vorbereitung der Wahlen und die Arbeit der Kommissionen verfolgen, und sie wird mit den Parteien sprechen.", False),
-        ("La mission suivra la préparation des élections et le travail des commissions, et elle rencontrera les partis.", False),
-        ("Projektligji për deklarimin e pasurive të zyrtarëve është miratuar nga parlamenti në seancën e sotme.", False),
+        (
+            "Die Mission wird die Vorbereitung der Wahlen und die Arbeit der Kommissionen verfolgen, und sie wird mit "
+            "den Parteien sprechen.",
+            False,
+        ),
+        (
+            "La mission suivra la préparation des élections et le travail des commissions, et elle rencontrera les "
+            "partis.",
+            False,
+        ),
+        (
+            "Projektligji për deklarimin e pasurive të zyrtarëve është miratuar nga parlamenti në seancën e sotme.",
+            False,
+        ),
         ("OSCE in Vienna", True),  # too short to judge
         ("Miklos Haraszti, the OSCE Representative on Freedom of the Media, met Nedzad Brankovic in Sarajevo.", True),
     ],
@@ -61,8 +73,10 @@ def test_the_model_abstains_on_off_topic_and_foreign_texts(example):
 
 def test_no_abstention_on_the_examples_and_a_sample_of_real_items():
     model = load_model()
-    texts = [(FIXTURES.parent.parent / "examples" / name).read_text(encoding="utf-8") for name in
-             ("election-observation-kyrgyzstan.txt", "plain-text-media.txt", "trafficking-training-serbia.txt")]
+    texts = [
+        (FIXTURES.parent.parent / "examples" / name).read_text(encoding="utf-8")
+        for name in ("election-observation-kyrgyzstan.txt", "plain-text-media.txt", "trafficking-training-serbia.txt")
+    ]
     texts += [f"{r['title']}\n\n{r['text']}" for r in training_records()[::25]]
     for text in texts:
         suggestion = model.suggest(text)

@@ -9,10 +9,11 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
 
-from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
 from serving import queue_rows, running_server, write_queue  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

@@ -80,11 +80,11 @@ def test_queue_skips_documents_already_labelled_and_puts_skipped_ones_last(tmp_p
 
 
 def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_out(tmp_path, taxonomy):
-    from serving import queue_rows, write_queue
-
     from classifier import load_model
     from classifier.corpus.documents import read_documents
     from classifier.workflows.picking import pick
+
+    from serving import queue_rows, write_queue
 
     model = load_model()
     inputs = write_queue(tmp_path / "queue.jsonl", queue_rows(40))

@@ -10,24 +10,39 @@ from classifier.io.textio import InputError
 
 
 def row(n, labels=("Elections",), error="", warning="", flag=""):
-    return {"id": f"doc-{n}", "labels": list(labels), "scores": {"Elections": 0.9, "Youth": 0.1},
-            "error": error, "warning": warning, "flag": flag}
+    return {
+        "id": f"doc-{n}",
+        "labels": list(labels),
+        "scores": {"Elections": 0.9, "Youth": 0.1},
+        "error": error,
+        "warning": warning,
+        "flag": flag,
+    }
 
 
 def written(path, fmt, rows, chunk=2):
     """A tag file holding `rows`, appended `chunk` at a time as a run does."""
     tags = open_tag_file(path, fmt)
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
+        part = rows[start : start + chunk]
         tags.append(encode_rows(part, fmt), len(part), part[-1]["id"])
     return tags
 
 
 @pytest.mark.parametrize(
     "path, requested, fmt",
-    [("tags.csv", None, "csv"), ("TAGS.CSV", None, "csv"), ("t.parquet", None, "parquet"), ("t.pq", None, "parquet"),
-     ("t.jsonl", None, "jsonl"), ("t.ndjson", None, "jsonl"), ("-", None, "jsonl"), ("t.txt", "jsonl", "jsonl"),
-     ("t.csv", "jsonl", "jsonl"), ("t.jsonl", "parquet", "parquet")],
+    [
+        ("tags.csv", None, "csv"),
+        ("TAGS.CSV", None, "csv"),
+        ("t.parquet", None, "parquet"),
+        ("t.pq", None, "parquet"),
+        ("t.jsonl", None, "jsonl"),
+        ("t.ndjson", None, "jsonl"),
+        ("-", None, "jsonl"),
+        ("t.txt", "jsonl", "jsonl"),
+        ("t.csv", "jsonl", "jsonl"),
+        ("t.jsonl", "parquet", "parquet"),
+    ],
 )
 def test_format_for(path, requested, fmt):
     assert format_for(path, requested) == fmt
@@ -42,8 +57,11 @@ def test_an_unknown_output_suffix_without_a_format_is_a_usage_error(path):
 
 
 def test_jsonl_and_csv_rows_as_written():
-    rows = [row(1, labels=("Elections", "Youth"), warning="text cut"), row(2, labels=(), error="empty file"),
-            row(3, labels=(), flag="out-of-scope")]
+    rows = [
+        row(1, labels=("Elections", "Youth"), warning="text cut"),
+        row(2, labels=(), error="empty file"),
+        row(3, labels=(), flag="out-of-scope"),
+    ]
     rows[0]["id"] = "Genève"
     assert encode_rows(rows, "jsonl").splitlines() == [json.dumps(r, ensure_ascii=False) for r in rows]
     assert encode_rows(rows, "csv") == (
@@ -159,7 +177,7 @@ def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):
     "tail",
     [
         b"doc-3,Elections\r\n",  # too few cells
-        b'doc-3,Elections,not scores,,\r\n',  # scores that are not an object
+        b"doc-3,Elections,not scores,,\r\n",  # scores that are not an object
         b'doc-3,Elections,"[0.9]",,\r\n',
     ],
 )
@@ -206,7 +224,11 @@ def test_parquet_parts_resume_and_join(tmp_path):
     path = tmp_path / "tags.parquet"
     tags = written(path, "parquet", [row(n) for n in range(5)])
     parts = tmp_path / ".tags.parquet.parts"
-    assert sorted(p.name for p in parts.iterdir()) == ["part-000000.parquet", "part-000001.parquet", "part-000002.parquet"]
+    assert sorted(p.name for p in parts.iterdir()) == [
+        "part-000000.parquet",
+        "part-000001.parquet",
+        "part-000002.parquet",
+    ]
     assert not path.exists()
     again = open_tag_file(path, "parquet", resume=True)
     assert (again.done, again.last_id) == (5, "doc-4")
@@ -220,7 +242,10 @@ def test_parquet_parts_resume_and_join(tmp_path):
     finished.close()
     table = pq.read_table(path)
     assert table.column("id").to_pylist() == [f"doc-{n}" for n in range(6)]
-    assert table.slice(0, 1).to_pylist()[0]["scores"] == [("Elections", pytest.approx(0.9)), ("Youth", pytest.approx(0.1))]
+    assert table.slice(0, 1).to_pylist()[0]["scores"] == [
+        ("Elections", pytest.approx(0.9)),
+        ("Youth", pytest.approx(0.1)),
+    ]
     assert tags.done == 5
 
 
@@ -230,7 +255,9 @@ def test_parquet_without_resume_starts_again_and_an_unreadable_part_is_named(tmp
     fresh = open_tag_file(path, "parquet")
     assert fresh.done == 0 and list((tmp_path / ".tags.parquet.parts").iterdir()) == []
     (tmp_path / ".tags.parquet.parts" / "part-000000.parquet").write_bytes(b"PAR1 torn")
-    with pytest.raises(InputError, match="part-000000.parquet: unreadable part of an interrupted run .*delete it to resume"):
+    with pytest.raises(
+        InputError, match="part-000000.parquet: unreadable part of an interrupted run .*delete it to resume"
+    ):
         open_tag_file(path, "parquet", resume=True)
 
 

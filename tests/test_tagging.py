@@ -10,11 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import load_model
 from classifier.corpus.documents import Columns
-from classifier.workflows.tagging import tag
+from classifier.io.tagfiles import ResumeError, run_record_path
 from classifier.io.textio import InputError
+from classifier.workflows.tagging import tag
+
 from conftest import TRAINING
 
 FORMATS = ["jsonl", "csv", "parquet"]
@@ -52,9 +56,7 @@ def read_rows(path, fmt):
             ]
     import pyarrow.parquet as pq
 
-    return [
-        {**r, "scores": {k: round(v, 4) for k, v in r["scores"]}} for r in pq.read_table(path).to_pylist()
-    ]
+    return [{**r, "scores": {k: round(v, 4) for k, v in r["scores"]}} for r in pq.read_table(path).to_pylist()]
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +190,10 @@ def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
 def test_text_cut_at_the_size_limit_is_tagged_with_a_warning(model, tmp_path, monkeypatch):
     table = tmp_path / "long.jsonl"
     text = "Election observers watched the vote count at polling stations. " * 50
-    table.write_text(json.dumps({"id": "long", "text": text}) + "\n" + json.dumps({"id": "short", "text": text[:200]}) + "\n", encoding="utf-8")
+    table.write_text(
+        json.dumps({"id": "long", "text": text}) + "\n" + json.dumps({"id": "short", "text": text[:200]}) + "\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1000")
     tag(model, [str(table)], tmp_path / "out.csv")
     long, short = read_rows(tmp_path / "out.csv", "csv")
@@ -199,7 +204,9 @@ def test_text_cut_at_the_size_limit_is_tagged_with_a_warning(model, tmp_path, mo
 
 def test_table_columns_can_be_renamed(model, tmp_path):
     table = tmp_path / "renamed.csv"
-    table.write_text('ref,body\nA-1,"Election observers watched the vote count at polling stations."\n', encoding="utf-8")
+    table.write_text(
+        'ref,body\nA-1,"Election observers watched the vote count at polling stations."\n', encoding="utf-8"
+    )
     tag(model, [str(table)], tmp_path / "out.jsonl", columns=Columns(id="ref", text="body"))
     (row,) = read_rows(tmp_path / "out.jsonl", "jsonl")
     assert row["id"] == "A-1" and row["labels"][0] == "Elections"
@@ -228,7 +235,19 @@ def wait_for_output(process, output, size):
 def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     """kill -9 in the middle of a real `classifier tag`, then --resume."""
     output = tmp_path / "tags.jsonl"
-    command = [sys.executable, "-m", "classifier", "tag", *corpus, "--output", str(output), "--chunk-size", "4", "--jobs", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        *corpus,
+        "--output",
+        str(output),
+        "--chunk-size",
+        "4",
+        "--jobs",
+        "1",
+    ]
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     wait_for_output(process, output, 5000)
     os.kill(process.pid, signal.SIGKILL)
@@ -255,8 +274,23 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
     big = tmp_path / "big.jsonl"
     big.write_text(table * 3, encoding="utf-8")
     output = tmp_path / "tags.jsonl"
-    command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "tag",
+        str(big),
+        "-",
+        "--output",
+        str(output),
+        "--chunk-size",
+        "4",
+        "--jobs",
+        "2",
+    ]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     # Some way in: both workers are past starting up, so none can print an import's traceback.
     wait_for_output(process, output, 25_000)
     assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
@@ -273,10 +307,6 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
 
 
 # --resume proves the output is this run's before it touches a byte (issue 15, case 1)
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from classifier.io.tagfiles import ResumeError, run_record_path  # noqa: E402
 
 
 def test_resume_refuses_a_file_that_no_run_wrote_and_changes_nothing(model, corpus, tmp_path):
@@ -314,7 +344,9 @@ def test_resume_refuses_the_output_of_another_run(model, corpus, tmp_path, chang
     output = tmp_path / "tags.csv"
     tag(model, corpus, output, format="csv")
     before = output.read_bytes()
-    other_model = type(model)(model.estimator, {**model.metadata, "payload_sha256": {"model.npz": "0" * 64}}, model.path)
+    other_model = type(model)(
+        model.estimator, {**model.metadata, "payload_sha256": {"model.npz": "0" * 64}}, model.path
+    )
     kwargs = {
         "model": dict(model=other_model),
         "columns": dict(columns=Columns(id="title")),
@@ -346,14 +378,18 @@ def test_resume_never_changes_a_file_it_cannot_prove(model, tmp_path_factory, co
         assert [row["id"] for row in rows] == ["a"]
 
 
-def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_work(model, corpus, tmp_path, monkeypatch):
+def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_work(
+    model, corpus, tmp_path, monkeypatch
+):
     from classifier.corpus.documents import read_documents
     from classifier.io.formats import MissingExtraError
 
     parquet_input = tmp_path / "in.parquet"
     parquet_input.write_bytes(b"PAR1 not really")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the parquet extra were not installed
-    with pytest.raises(MissingExtraError, match=r"out.parquet: Parquet needs pyarrow: pip install 'osce-topic-classifier\[parquet\]'"):
+    with pytest.raises(
+        MissingExtraError, match=r"out.parquet: Parquet needs pyarrow: pip install 'osce-topic-classifier\[parquet\]'"
+    ):
         tag(model, corpus, tmp_path / "out.parquet")
     assert not (tmp_path / "out.parquet").exists()
     (doc,) = read_documents([parquet_input])
@@ -364,10 +400,16 @@ def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
-    examples = [json.loads(line) for line in (Path(__file__).parent / "fixtures" / "out_of_scope.jsonl").read_text(encoding="utf-8").splitlines()]
+    examples = [
+        json.loads(line)
+        for line in (Path(__file__).parent / "fixtures" / "out_of_scope.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:2]
     table = tmp_path / "mixed.jsonl"
-    table.write_text("".join(json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in examples + records), encoding="utf-8")
+    table.write_text(
+        "".join(json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in examples + records),
+        encoding="utf-8",
+    )
     tag(model, [table], tmp_path / f"tags.{fmt}")
     rows = read_rows(tmp_path / f"tags.{fmt}", fmt)
     assert [row["flag"] for row in rows] == [e["expected"] for e in examples] + ["", ""]

@@ -79,9 +79,18 @@ fields:
 @pytest.mark.parametrize(
     "extra, message",
     [
-        ("  - {name: Elections, id: polls, dimension: human}\n", "field 'Elections': name 'Elections' is used by another field"),
-        ("  - {name: Polls, id: elections, dimension: human}\n", "field 'Polls': id 'elections' is already used by 'Elections'"),
-        ("  - {name: Polls, id: polls, dimension: human, aliases: [elections]}\n", "field 'Polls': alias 'elections' is already used by 'Elections'"),
+        (
+            "  - {name: Elections, id: polls, dimension: human}\n",
+            "field 'Elections': name 'Elections' is used by another field",
+        ),
+        (
+            "  - {name: Polls, id: elections, dimension: human}\n",
+            "field 'Polls': id 'elections' is already used by 'Elections'",
+        ),
+        (
+            "  - {name: Polls, id: polls, dimension: human, aliases: [elections]}\n",
+            "field 'Polls': alias 'elections' is already used by 'Elections'",
+        ),
         ("  - {name: Polls, id: polls, dimension: military}\n", "field 'Polls': unknown dimension 'military'"),
         ("  - {name: Polls, id: Polls Id, dimension: human}\n", "field 'Polls': 'id' must be a lowercase slug"),
     ],

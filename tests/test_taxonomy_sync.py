@@ -53,13 +53,16 @@ def test_a_page_without_the_menu_is_refused_in_one_line():
 
 
 def test_diff_finds_added_removed_and_renamed_fields(tmp_path, taxonomy):
-    page = changed_page(tmp_path, {
-        "Conflict prevention and resolution": ["Conflict prevention, resolution and mediation"],  # similar name
-        "Cyber/ICT Security": ["Cybersecurity"],  # a known alias
-        "Youth": [],
-        "Education": ["Education", "Climate change"],  # was a sub-topic of Environmental activities
-        "Projects": ["Projects", "Field operations"],
-    })
+    page = changed_page(
+        tmp_path,
+        {
+            "Conflict prevention and resolution": ["Conflict prevention, resolution and mediation"],  # similar name
+            "Cyber/ICT Security": ["Cybersecurity"],  # a known alias
+            "Youth": [],
+            "Education": ["Education", "Climate change"],  # was a sub-topic of Environmental activities
+            "Projects": ["Projects", "Field operations"],
+        },
+    )
     diff = diff_taxonomy(fields_menu(page.read_text(encoding="utf-8")), taxonomy)
     assert diff.added == ["Climate change"]
     assert diff.removed == ["Youth"]
@@ -94,17 +97,28 @@ def test_write_keeps_comments_order_and_untouched_entries(tmp_path, taxonomy_cop
     new = Taxonomy.from_yaml(taxonomy_copy)
     assert new.labels[new.labels.index("Education") + 1] == "Climate change"
     climate = new.field("Climate change")
-    assert (climate.id, climate.dimension, climate.description, climate.keywords) == ("climate-change", "economic-environmental", "", ())
+    assert (climate.id, climate.dimension, climate.description, climate.keywords) == (
+        "climate-change",
+        "economic-environmental",
+        "",
+        (),
+    )
     assert "  - name: Climate change  # new on the site: write its description and keywords" in after
     assert "Climate change" not in new.field("Environmental activities").subtopics
     young = new.field("Young people")
-    assert young.id == "youth" and young.aliases == ("Youth",) and young.keywords == Taxonomy.from_yaml(ROOT / "taxonomy.yaml").field("Youth").keywords
+    assert (
+        young.id == "youth"
+        and young.aliases == ("Youth",)
+        and young.keywords == Taxonomy.from_yaml(ROOT / "taxonomy.yaml").field("Youth").keywords
+    )
     unchanged = [b for b in blocks_before if not b.startswith(("Youth", "Education", "Environmental activities"))]
     assert all(block in blocks_after for block in unchanged)
 
 
 def test_after_a_rename_older_bundles_and_data_still_map(tmp_path, taxonomy_copy):
-    page = changed_page(tmp_path, {"Combating trafficking in human beings": ["Combating human trafficking"]})  # an alias
+    page = changed_page(
+        tmp_path, {"Combating trafficking in human beings": ["Combating human trafficking"]}
+    )  # an alias
     sync_taxonomy(page, taxonomy_copy, write=True)
     renamed = Taxonomy.from_yaml(taxonomy_copy)
     model = load_model(ROOT / "models" / "default", renamed)

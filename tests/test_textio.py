@@ -7,7 +7,13 @@ import pytest
 from hypothesis import example, given
 
 from classifier.io.textio import (
-    InputError, atomic_directory, atomic_write, decode_head, read_text, read_text_head, settle_directory,
+    InputError,
+    atomic_directory,
+    atomic_write,
+    decode_head,
+    read_text,
+    read_text_head,
+    settle_directory,
 )
 
 import hostile
@@ -157,7 +163,11 @@ def test_atomic_writes_get_the_permissions_a_plain_write_would(tmp_path):
 import codecs  # noqa: E402
 
 from classifier.io.textio import (  # noqa: E402
-    DEFAULT_MAX_TEXT_CHARS, SettingError, _running, max_text_chars, one_line,
+    DEFAULT_MAX_TEXT_CHARS,
+    SettingError,
+    _running,
+    max_text_chars,
+    one_line,
 )
 
 
@@ -291,8 +301,14 @@ def test_settle_of_a_missing_folder_does_nothing(tmp_path):
 
 def test_settle_matches_only_its_own_names(tmp_path):
     pid = dead_pid()
-    for name in (f".bundle.old-{pid}x", f".bundle.{pid}.tmp", f".bundles.old-{pid}", f".bundle.{pid}.a.tmp.bak",
-                 f"bundle.old-{pid}", f".other.old-{pid}"):
+    for name in (
+        f".bundle.old-{pid}x",
+        f".bundle.{pid}.tmp",
+        f".bundles.old-{pid}",
+        f".bundle.{pid}.a.tmp.bak",
+        f"bundle.old-{pid}",
+        f".other.old-{pid}",
+    ):
         (tmp_path / name).mkdir()
     (tmp_path / "bundle").mkdir()
     before = listing(tmp_path)
@@ -322,8 +338,12 @@ def test_tabs_line_ends_and_form_feeds_are_text():
 
 @pytest.mark.parametrize("encoding", ["utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"])
 def test_every_byte_order_mark_is_read(encoding):
-    bom = {"utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE,
-           "utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}[encoding]
+    bom = {
+        "utf-32-le": codecs.BOM_UTF32_LE,
+        "utf-32-be": codecs.BOM_UTF32_BE,
+        "utf-16-le": codecs.BOM_UTF16_LE,
+        "utf-16-be": codecs.BOM_UTF16_BE,
+    }[encoding]
     assert decode_bytes(bom + "Приштина\n".encode(encoding), "x") == "Приштина\n"
 
 
@@ -365,8 +385,16 @@ def test_one_line_escapes_line_breaks_and_shortens():
     assert one_line("abcdef", max_chars=5) == "ab..."
 
 
-@pytest.mark.parametrize("value, limit", [(None, DEFAULT_MAX_TEXT_CHARS), ("", DEFAULT_MAX_TEXT_CHARS),
-                                          ("  ", DEFAULT_MAX_TEXT_CHARS), ("1", 1), (" 20_000 ", 20_000)])
+@pytest.mark.parametrize(
+    "value, limit",
+    [
+        (None, DEFAULT_MAX_TEXT_CHARS),
+        ("", DEFAULT_MAX_TEXT_CHARS),
+        ("  ", DEFAULT_MAX_TEXT_CHARS),
+        ("1", 1),
+        (" 20_000 ", 20_000),
+    ],
+)
 def test_max_text_setting(monkeypatch, value, limit):
     if value is None:
         monkeypatch.delenv("CLASSIFIER_MAX_TEXT", raising=False)
@@ -389,6 +417,7 @@ def test_a_read_error_is_one_line_naming_the_file(tmp_path, monkeypatch):
     os.chmod(path, 0)
     try:
         if os.geteuid() == 0:  # root reads anything: make opening itself fail instead
+
             def refuse(*args, **kwargs):
                 raise PermissionError(13, "Permission denied")
 
@@ -436,7 +465,9 @@ def test_the_latin_1_fallback_is_cut_at_the_limit_too():
     assert decode_head(io.BytesIO(data), "x") == ("\x81" + "a" * 20_000, False)
 
 
-@pytest.mark.parametrize("error, shown", [(OSError(5, "Input/output error"), "Input/output error"), (OSError("device gone"), "device gone")])
+@pytest.mark.parametrize(
+    "error, shown", [(OSError(5, "Input/output error"), "Input/output error"), (OSError("device gone"), "device gone")]
+)
 def test_an_error_while_reading_is_one_line_naming_the_file(tmp_path, monkeypatch, error, shown):
     path = tmp_path / "page.txt"
     path.write_text("text", encoding="utf-8")
@@ -466,7 +497,7 @@ def test_the_sniffed_head_is_exactly_8_kib_even_from_a_pipe_that_trickles():
             return True
 
         def read(self, size=-1):
-            piece = self.data[self.position:self.position + min(3, size if size >= 0 else 3)]
+            piece = self.data[self.position : self.position + min(3, size if size >= 0 else 3)]
             self.position += len(piece)
             return piece
 

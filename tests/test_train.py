@@ -11,7 +11,9 @@ from conftest import TRAINING
 
 def small_corpus(folder, rows=120):
     path = folder / "train.jsonl"
-    path.write_text("".join(line + "\n" for line in TRAINING.read_text(encoding="utf-8").splitlines()[:rows]), encoding="utf-8")
+    path.write_text(
+        "".join(line + "\n" for line in TRAINING.read_text(encoding="utf-8").splitlines()[:rows]), encoding="utf-8"
+    )
     return path
 
 

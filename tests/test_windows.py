@@ -4,6 +4,7 @@ import numpy as np
 
 from classifier import load_model, parse_release
 from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS, read_windowed, sections, split_windows
+
 from conftest import FIXTURES
 
 
@@ -46,7 +47,9 @@ class KeywordEstimator:
     thresholds_ = np.array([0.5, 0.5, 0.5])
 
     def predict_proba(self, texts):
-        return np.array([[0.9 if f"field{j}" in t else 0.3 if f"weak{j}" in t else 0.1 for j in range(3)] for t in texts])
+        return np.array(
+            [[0.9 if f"field{j}" in t else 0.3 if f"weak{j}" in t else 0.1 for j in range(3)] for t in texts]
+        )
 
     def accept(self, proba):
         accepted = (proba >= self.thresholds_).astype(np.int8)
@@ -68,8 +71,15 @@ def test_a_report_covering_seven_fields_gets_them():
     model = load_model()
     text = (FIXTURES / "annual_report.txt").read_text(encoding="utf-8")
     suggestion = model.suggest(text)
-    expected = {"Elections", "Combating trafficking in human beings", "Media freedom and development", "Policing",
-                "Environmental activities", "Gender equality", "Arms control"}
+    expected = {
+        "Elections",
+        "Combating trafficking in human beings",
+        "Media freedom and development",
+        "Policing",
+        "Environmental activities",
+        "Gender equality",
+        "Arms control",
+    }
     assert expected <= set(suggestion.labels)
     assert len(suggestion.labels) <= len(expected) + 2
     whole = model.estimator.accept(model.estimator.predict_proba([text.replace("\n\n", "\n", 1)]))
@@ -79,7 +89,9 @@ def test_a_report_covering_seven_fields_gets_them():
 def test_lead_length_texts_score_as_before():
     model = load_model()
     text = (FIXTURES.parent.parent / "examples" / "plain-text-media.txt").read_text(encoding="utf-8")
-    np.testing.assert_array_equal(model.predict_proba([text]), model.estimator.predict_proba([parse_release(text).model_text]))
+    np.testing.assert_array_equal(
+        model.predict_proba([text]), model.estimator.predict_proba([parse_release(text).model_text])
+    )
 
 
 def test_a_windows_best_field_counts_from_half_its_threshold():

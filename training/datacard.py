@@ -1,7 +1,7 @@
 """Write training/DATA.md, the data card: how the corpus was made and tables generated from the data.
 
-    python training/datacard.py            # rewrites training/DATA.md
-    python training/datacard.py --check    # exits 1 if DATA.md is out of date
+python training/datacard.py            # rewrites training/DATA.md
+python training/datacard.py --check    # exits 1 if DATA.md is out of date
 """
 
 from __future__ import annotations
@@ -91,9 +91,7 @@ def build() -> str:
     unlabelled = records(DATA / "unlabelled.jsonl")
     pages = [line for line in (DATA / "listing_pages.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
     fields = Counter(label for r in labelled for label in r["labels"])
-    subtopics = Counter(
-        name for r in labelled for name in r.get("site_labels", []) if name not in taxonomy.labels
-    )
+    subtopics = Counter(name for r in labelled for name in r.get("site_labels", []) if name not in taxonomy.labels)
     years = Counter(r["published"][:4] for r in labelled)
     years_unlabelled = Counter(r["published"][:4] for r in unlabelled)
     offices = Counter(office for r in labelled for office in r.get("where") or ["(not shown)"])
@@ -134,7 +132,8 @@ def build() -> str:
         ),
         "\n## Items per office (top 20 of labelled items)\n",
         table(("office", "items"), offices.most_common(20)),
-        "\n" + BIASES.format(
+        "\n"
+        + BIASES.format(
             pages=len(pages),
             thin=", ".join(f"{label} ({fields[label]})" for label in thin) or "no field",
             median_words=words[len(words) // 2],

@@ -54,7 +54,11 @@ def _front_matter(meta: dict, name: str) -> str:
         "    metrics:",
     ]
     for metric, value in rows:
-        lines += [f"    - type: {metric.lower().replace('@', '_at_')}", f"      name: {metric}", f"      value: {value}"]
+        lines += [
+            f"    - type: {metric.lower().replace('@', '_at_')}",
+            f"      name: {metric}",
+            f"      value: {value}",
+        ]
     return "\n".join(lines + ["---"])
 
 
@@ -96,8 +100,14 @@ def _keyword_examples(meta: dict) -> str:
 
 
 _KEYWORD_EXAMPLES = {
-    "all": "Each field with examples is also trained on its taxonomy keywords (name, keywords, description) as one extra example.",
-    "rare": "The low-confidence fields are also trained on their taxonomy keywords (name, keywords, description) as one extra example.",
+    "all": (
+        "Each field with examples is also trained on its taxonomy keywords (name, keywords, description) "
+        "as one extra example."
+    ),
+    "rare": (
+        "The low-confidence fields are also trained on their taxonomy keywords (name, keywords, description) "
+        "as one extra example."
+    ),
 }
 
 
@@ -125,7 +135,8 @@ def _data(meta: dict) -> str:
     if merge:
         lines.append(
             f"- merged from the base's {merge['base_documents']} documents and {merge['new_documents']} new ones: "
-            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting labels (the later source kept)"
+            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting labels (the later source "
+            "kept)"
         )
     return "\n".join(lines)
 
@@ -149,7 +160,9 @@ def _fields(meta: dict, thresholds: dict[str, float]) -> str:
             basis = "keywords only (zero-shot)"
         else:
             with_keywords = keyword_examples == "all" or (keyword_examples == "rare" and label in low)
-            basis = ("examples + keywords" if with_keywords else "examples") + (" (low confidence)" if label in low else "")
+            basis = ("examples + keywords" if with_keywords else "examples") + (
+                " (low confidence)" if label in low else ""
+            )
         lines.append(
             f"| {label} | {counts.get(label, 0)} | {thresholds.get(label, 0):.2f} | {_num(m.get('precision'))} "
             f"| {_num(m.get('recall'))} | {_num(m.get('f1'))} | {basis} |"
@@ -202,20 +215,25 @@ def _changes(meta: dict) -> str:
         if before != after:
             changed.append(f"{label} {before} -> {after}")
     lines.append(f"- examples per field: {', '.join(changed) or 'unchanged'}")
-    lines += ["", "Cross-validated numbers of two models come from different data; compare both on the same held-out "
-              "data with `classifier compare BASE NEW DATA` before shipping."]
+    lines += [
+        "",
+        "Cross-validated numbers of two models come from different data; compare both on the same held-out "
+        "data with `classifier compare BASE NEW DATA` before shipping.",
+    ]
     return "\n".join(lines)
 
 
 def _versions(meta: dict) -> str:
     versions = meta.get("versions", {})
     listed = ", ".join(f"{name} {version}" for name, version in versions.items())
-    return "\n".join([
-        "## Versions",
-        "",
-        f"classifier {meta.get('classifier_version', '?')}; {listed}; seed {meta.get('seed', '?')}; "
-        f"taxonomy.yaml sha256 `{meta.get('taxonomy_sha256', '?')}`.",
-    ])
+    return "\n".join(
+        [
+            "## Versions",
+            "",
+            f"classifier {meta.get('classifier_version', '?')}; {listed}; seed {meta.get('seed', '?')}; "
+            f"taxonomy.yaml sha256 `{meta.get('taxonomy_sha256', '?')}`.",
+        ]
+    )
 
 
 def _names(labels) -> str:

@@ -1,4 +1,5 @@
-"""Read a bundle as untrusted data: bounded sizes, plain files inside it, a checked model.json, only the arrays it declares.
+"""Read a bundle as untrusted data: bounded sizes, plain files inside it, a checked model.json, only the arrays it
+declares.
 
 A shared bundle may be hostile, and its checksums prove nothing (whoever changed a file rewrites them).
 So every file is opened without following a symlink out of the bundle and refused unless it is a
@@ -54,7 +55,9 @@ def open_bundle_file(bundle: Path, name: str, max_bytes: int) -> BinaryIO:
     if stat.S_ISLNK(info.st_mode):
         inside = os.path.realpath(bundle)
         if os.path.commonpath([inside, os.path.realpath(path)]) != inside:
-            raise BundleCheckError(f"{path}: a symlink leaving the bundle (to {os.readlink(path)}); a bundle holds its own files")
+            raise BundleCheckError(
+                f"{path}: a symlink leaving the bundle (to {os.readlink(path)}); a bundle holds its own files"
+            )
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -65,7 +68,9 @@ def open_bundle_file(bundle: Path, name: str, max_bytes: int) -> BinaryIO:
         raise BundleCheckError(f"{path}: not a regular file (a FIFO, device or directory); a bundle holds plain files")
     if info.st_size > max_bytes:
         os.close(fd)
-        raise BundleCheckError(f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} a bundle's {name} may have")
+        raise BundleCheckError(
+            f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} a bundle's {name} may have"
+        )
     return os.fdopen(fd, "rb")
 
 
@@ -84,7 +89,8 @@ def _bounded_int(digits: str) -> int:
 
 
 def load_json(data: bytes, where: Path):
-    """JSON from a bundle: integers of at most 20 digits, bounded nesting; BundleCheckError naming the file otherwise."""
+    """JSON from a bundle: integers of at most 20 digits, bounded nesting; BundleCheckError naming the file
+    otherwise."""
     try:
         return json.loads(data, parse_int=_bounded_int)
     except RecursionError:
@@ -96,6 +102,7 @@ def load_json(data: bytes, where: Path):
 
 
 # model.json
+
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -112,7 +119,9 @@ def _str_list(value, max_items: int = MAX_LABELS) -> bool:
 def _range(low: int, high: int):
     def check(value) -> bool:
         return (
-            isinstance(value, list) and len(value) == 2 and all(_is_int(v) for v in value)
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_is_int(v) for v in value)
             and low <= value[0] <= value[1] <= high
         )
 
@@ -134,7 +143,10 @@ def _df(value) -> bool:
 PARAMETERS = {
     "ngram_range": (_range(1, 4), "two whole numbers from 1 to 4, the first not above the second"),
     "char_ngram_range": (_range(1, 10), "two whole numbers from 1 to 10, the first not above the second"),
-    "stop_words": (lambda v: v is None or v == "english" or _str_list(v, 100_000), '"english", null or a list of words'),
+    "stop_words": (
+        lambda v: v is None or v == "english" or _str_list(v, 100_000),
+        '"english", null or a list of words',
+    ),
     "min_df": (_df, "a whole number of documents, or a share in (0, 1]"),
     "max_df": (_df, "a whole number of documents, or a share in (0, 1]"),
     "title_weight": (_number(0.0, 100.0), "a number from 0 to 100"),
@@ -145,30 +157,47 @@ PARAMETERS = {
     "ensure_one": (lambda v: isinstance(v, bool), "true or false"),
     "top_ratio": (_number(0.0, 1.0), "a number from 0 to 1"),
     "label_keywords": (
-        lambda v: v is None or (_str_list(v) and all(len(text) <= 1_000_000 for text in v)), "null or one text per field"
+        lambda v: v is None or (_str_list(v) and all(len(text) <= 1_000_000 for text in v)),
+        "null or one text per field",
     ),
     "label_phrases": (
-        lambda v: v is None or (
-            isinstance(v, list) and len(v) <= MAX_LABELS
-            and all(isinstance(pair, list) and len(pair) == 2 and all(_str_list(kind, 10_000) and all(len(x) <= 1_000 for x in kind) for kind in pair) for pair in v)
+        lambda v: (
+            v is None
+            or (
+                isinstance(v, list)
+                and len(v) <= MAX_LABELS
+                and all(
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and all(_str_list(kind, 10_000) and all(len(x) <= 1_000 for x in kind) for kind in pair)
+                    for pair in v
+                )
+            )
         ),
         "null or one [names, keywords] pair of phrase lists per field",
     ),
     "min_examples": (lambda v: _is_int(v) and 0 <= v <= 10**9, "a whole number, 0 or more"),
     "keyword_examples": (lambda v: v in ("all", "rare", "none"), '"all", "rare" or "none"'),
-    "random_state": (lambda v: v is None or (_is_int(v) and 0 <= v < 2**32), "null or a whole number from 0 to 2**32 - 1"),
+    "random_state": (
+        lambda v: v is None or (_is_int(v) and 0 <= v < 2**32),
+        "null or a whole number from 0 to 2**32 - 1",
+    ),
     "n_jobs": (lambda v: v is None or (_is_int(v) and -1000 <= v <= 1000), "null or a whole number"),
 }
 
 
 def _dict_of(check):
-    return lambda v: isinstance(v, dict) and len(v) <= 100_000 and all(isinstance(k, str) and check(x) for k, x in v.items())
+    return lambda v: (
+        isinstance(v, dict) and len(v) <= 100_000 and all(isinstance(k, str) and check(x) for k, x in v.items())
+    )
 
 
 # The keys loading, suggesting and retraining read; the model card only shows the others.
 METADATA = {
     "labels": (
-        lambda v: _str_list(v) and 0 < len(v) and len(set(v)) == len(v) and all(0 < len(x) <= MAX_TERM_CHARS for x in v),
+        lambda v: (
+            _str_list(v) and 0 < len(v) and len(set(v)) == len(v) and all(0 < len(x) <= MAX_TERM_CHARS for x in v)
+        ),
         f"a list of 1 to {MAX_LABELS:,} distinct field names",
     ),
     "versions": (_dict_of(lambda x: isinstance(x, str) and len(x) <= 100), "an object of version strings"),
@@ -209,6 +238,7 @@ def _shown(value) -> str:
 
 # model.npz
 
+
 def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ...], str]], optional: set[str]) -> dict:
     """The arrays `expected` names (shape, dtype kind: "f" float, "b" bool), read from the .npz and checked.
 
@@ -220,7 +250,9 @@ def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ..
 
     total = sum(math.prod(shape) * 8 for shape, _ in expected.values())
     if total > MAX_ARRAY_BYTES:
-        raise BundleCheckError(f"{bundle}: its arrays would take {total:,} bytes, more than the limit of {MAX_ARRAY_BYTES:,}")
+        raise BundleCheckError(
+            f"{bundle}: its arrays would take {total:,} bytes, more than the limit of {MAX_ARRAY_BYTES:,}"
+        )
     arrays = {}
     with open_bundle_file(bundle, name, MAX_ARRAY_BYTES) as handle:
         try:
@@ -237,27 +269,37 @@ def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ..
             where = f"{bundle / name}: array '{key}'"
             most = math.prod(shape) * 8 + _NPY_HEADER_BYTES
             if info.file_size > most:
-                raise BundleCheckError(f"{where}: {info.file_size:,} bytes uncompressed, more than its shape {shape} needs")
+                raise BundleCheckError(
+                    f"{where}: {info.file_size:,} bytes uncompressed, more than its shape {shape} needs"
+                )
             try:
                 with archive.open(info) as member:
                     version = np.lib.format.read_magic(member)
                     if version == (1, 0):
-                        stored_shape, fortran, dtype = np.lib.format.read_array_header_1_0(member, max_header_size=_NPY_HEADER_BYTES)
+                        stored_shape, fortran, dtype = np.lib.format.read_array_header_1_0(
+                            member, max_header_size=_NPY_HEADER_BYTES
+                        )
                     elif version == (2, 0):
-                        stored_shape, fortran, dtype = np.lib.format.read_array_header_2_0(member, max_header_size=_NPY_HEADER_BYTES)
+                        stored_shape, fortran, dtype = np.lib.format.read_array_header_2_0(
+                            member, max_header_size=_NPY_HEADER_BYTES
+                        )
                     else:
                         raise ValueError(f"unknown .npy version {version}")
                     if dtype.hasobject or dtype.kind != kind or dtype.itemsize not in ((1,) if kind == "b" else (4, 8)):
                         want = "bool" if kind == "b" else "float32 or float64"
                         raise BundleCheckError(f"{where}: stored as {dtype}, expected {want}")
                     if tuple(stored_shape) != shape:
-                        raise BundleCheckError(f"{where}: shape {tuple(stored_shape)}, but model.json and vocabulary.json give {shape}")
+                        raise BundleCheckError(
+                            f"{where}: shape {tuple(stored_shape)}, but model.json and vocabulary.json give {shape}"
+                        )
                     size = math.prod(shape) * dtype.itemsize
                     data = member.read(size)
             except BundleCheckError:
                 raise
             except (OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError) as exc:
-                raise BundleCheckError(f"{where}: unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+                raise BundleCheckError(
+                    f"{where}: unreadable ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                ) from None
             if len(data) != size:
                 raise BundleCheckError(f"{where}: cut short ({len(data):,} of {size:,} bytes)")
             array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
@@ -268,6 +310,7 @@ def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ..
 
 
 # training.jsonl.gz
+
 
 def read_gzip_lines(bundle: Path, name: str) -> Iterator:
     """The JSON lines of a gzipped file in the bundle, decompressing at most MAX_TRAINING_BYTES."""
@@ -289,5 +332,8 @@ class _Bounded:
         piece = self.stream.readline(size)
         self.left -= len(piece)
         if self.left < 0:
-            raise BundleCheckError(f"{self.where}: more than {MAX_TRAINING_BYTES:,} bytes uncompressed, the limit for a bundle's training documents")
+            raise BundleCheckError(
+                f"{self.where}: more than {MAX_TRAINING_BYTES:,} bytes uncompressed, the limit for a bundle's "
+                "training documents"
+            )
         return piece

@@ -1,4 +1,5 @@
-"""The documents a bundle was trained on, stored in it (training.jsonl.gz), so it can be retrained without the original files.
+"""The documents a bundle was trained on, stored in it (training.jsonl.gz), so it can be retrained without the original
+files.
 
 Each line: id, title, text, fields, origin. `train NEW --base BUNDLE` reads them back and merges them with NEW.
 """
@@ -19,7 +20,6 @@ from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, 
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
 
-
 TRAINING_FILE = "training.jsonl.gz"
 # A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
 # is stored again, so origins do not grow with each generation of retraining.
@@ -30,7 +30,13 @@ def training_documents_file(documents: Sequence[Document], label_sets: Sequence[
     """The documents and their fields as gzipped JSONL, and the sha256 of the uncompressed JSONL."""
     lines = [
         json.dumps(
-            {"id": doc.id, "title": doc.title, "text": doc.text, "labels": list(labels), "origin": _BASE_NOTE.sub("", doc.origin)},
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "text": doc.text,
+                "labels": list(labels),
+                "origin": _BASE_NOTE.sub("", doc.origin),
+            },
             ensure_ascii=False,
         )
         for doc, labels in zip(documents, label_sets)
@@ -42,7 +48,6 @@ def training_documents_file(documents: Sequence[Document], label_sets: Sequence[
 
 def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
     """The documents a bundle was trained on (labels as stored) and its metadata; BundleError if it has none."""
-
 
     path = Path(path)
     metadata = read_metadata(path)
@@ -74,18 +79,22 @@ def _base_document(line, stored: Path, bundle: Path) -> Document:
     bad = [key for key, value in fields.items() if not isinstance(value, str) or isinstance(value, JsonInt)]
     labels = row.get("labels")
     if bad or not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise BundleCheckError(f"{where}: '{(bad or ['labels'])[0]}' must be {'text' if bad else 'a list of field names'}")
+        raise BundleCheckError(
+            f"{where}: '{(bad or ['labels'])[0]}' must be {'text' if bad else 'a list of field names'}"
+        )
     if len(fields["id"]) > 1000:
         raise BundleCheckError(f"{where}: an id of {len(fields['id']):,} characters")
     return Document(
-        id=fields["id"], title=fields["title"], text=fields["text"], labels=tuple(labels),
+        id=fields["id"],
+        title=fields["title"],
+        text=fields["text"],
+        labels=tuple(labels),
         origin=f"{fields['origin']} (in {bundle})",
     )
 
 
 def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
     """What `train --base` records about the base, for the model card's "changes" section."""
-
 
     trained = metadata["labels"]
     now = current_labels(trained, taxonomy)

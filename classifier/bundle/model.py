@@ -1,4 +1,5 @@
-"""A loaded bundle: the one public way to score, rank, accept and explain; nothing outside reaches into its estimator."""
+"""A loaded bundle: the one public way to score, rank, accept and explain; nothing outside reaches into its
+estimator."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ class Model:
     def flags(self) -> dict[str, str]:
         """Fields known from their taxonomy keywords alone ("zero-shot") or from few examples ("low-confidence")."""
         labels = dict(zip(self.metadata.get("labels_as_trained", self.labels), self.labels))
-        flags = {labels[label]: "low-confidence" for label in self.metadata.get("low_confidence_fields", []) if label in labels}
-        flags.update({labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels})
+        flags = {
+            labels[label]: "low-confidence"
+            for label in self.metadata.get("low_confidence_fields", [])
+            if label in labels
+        }
+        flags.update(
+            {labels[label]: "zero-shot" for label in self.metadata.get("zero_shot_fields", []) if label in labels}
+        )
         return flags
 
     @property
@@ -131,7 +138,8 @@ class Model:
 
     def tag_frame(self, frame, text: str = "text", title: str | None = None):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
-        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per field
+        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per
+        field
         (`score: <field>`), on the same index. `text` names the column holding pages or plain text; `title`,
         if given, a column of titles put before the text."""
         import pandas as pd  # only DataFrame users need pandas
@@ -149,7 +157,11 @@ class Model:
         proba, accepted = reading.proba, reading.accepted
         labels = self.labels
         result = pd.DataFrame({f"score: {label}": proba[:, j] for j, label in enumerate(labels)}, index=frame.index)
-        result.insert(0, "labels", [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)])
+        result.insert(
+            0,
+            "labels",
+            [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)],
+        )
         result.insert(1, "flag", [flag or "" for flag in reading.flags])
         return result
 
@@ -191,6 +203,8 @@ class Model:
         explanations = self.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
-            Suggestion(s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags, s.flag)
+            Suggestion(
+                s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags, s.flag
+            )
             for s, per_label in zip(suggestions, explanations)
         ]

@@ -6,22 +6,30 @@ estimator rebuilt from its parameters. Loading a shared bundle cannot run anythi
 
 from __future__ import annotations
 
-from classifier.errors import ClassifierError
-
 import hashlib
 import json
 import platform
 from pathlib import Path
 
 from classifier.bundle.card import CARD_FILE, render_card
+from classifier.bundle.checks import (
+    MAX_ARRAY_BYTES,
+    MAX_FEATURES,
+    MAX_METADATA_BYTES,
+    MAX_TERM_CHARS,
+    MAX_VOCABULARY_BYTES,
+    BundleCheckError,
+    check_metadata,
+    load_json,
+    open_bundle_file,
+    read_arrays,
+    read_bundle_bytes,
+)
 from classifier.bundle.model import Model
+from classifier.errors import ClassifierError
+from classifier.io.textio import atomic_directory, interrupted_swap
 from classifier.paths import default_model_path
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
-from classifier.bundle.checks import (
-    MAX_ARRAY_BYTES, MAX_FEATURES, MAX_METADATA_BYTES, MAX_TERM_CHARS, MAX_VOCABULARY_BYTES, BundleCheckError,
-    check_metadata, load_json, open_bundle_file, read_arrays, read_bundle_bytes,
-)
-from classifier.io.textio import atomic_directory, interrupted_swap
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -48,7 +56,9 @@ def check_bundle_target(path: str | Path) -> None:
             "choose a new or empty directory"
         )
     if path.exists() or path.is_symlink():
-        raise BundleError(f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory")
+        raise BundleError(
+            f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
+        )
 
 
 def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
@@ -93,7 +103,9 @@ def runtime_versions() -> dict:
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
 
 
-def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None, allow_new_fields: bool = False) -> Model:
+def load_model(
+    path: str | Path | None = None, taxonomy: Taxonomy | None = None, allow_new_fields: bool = False
+) -> Model:
     """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn.
 
     A field renamed in the taxonomy since training is found by its old name among the aliases, and the
@@ -113,7 +125,8 @@ def load_model(path: str | Path | None = None, taxonomy: Taxonomy | None = None,
         only_added = None not in current and current == in_order
         hint = f"classifier train --base {path} --output {path}" if only_added else RETRAIN_HINT
         raise BundleError(
-            f"{path}: the model's fields differ from {taxonomy.path} ({_label_change(metadata['labels'], taxonomy.labels)}); "
+            f"{path}: the model's fields differ from {taxonomy.path} "
+            f"({_label_change(metadata['labels'], taxonomy.labels)}); "
             f"retrain it: {hint}"
         )
     if current != metadata["labels"]:
@@ -138,7 +151,10 @@ def _read_estimator(path: Path, metadata: dict):
     for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
         try:
             if _sha256(path / name, limit) != expected.get(name):
-                raise BundleError(f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; retrain: {RETRAIN_HINT}")
+                raise BundleError(
+                    f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; "
+                    f"retrain: {RETRAIN_HINT}"
+                )
         except FileNotFoundError:
             raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}") from None
         except BundleCheckError as exc:
@@ -150,26 +166,39 @@ def _read_estimator(path: Path, metadata: dict):
         vocabularies = _read_vocabularies(path, params)
         n_labels, n_features = len(metadata["labels"]), sum(len(terms) for terms in vocabularies.values())
         shapes = {
-            "coef": ((n_labels, n_features), "f"), "intercept": ((n_labels,), "f"),
-            "calibration": ((n_labels, 2), "f"), "thresholds": ((n_labels,), "f"),
+            "coef": ((n_labels, n_features), "f"),
+            "intercept": ((n_labels,), "f"),
+            "calibration": ((n_labels, 2), "f"),
+            "thresholds": ((n_labels,), "f"),
             **{f"idf_{name}": ((len(terms),), "f") for name, terms in vocabularies.items()},
-            "prototypes": ((n_labels, n_features), "f"), "zero_shot": ((n_labels,), "b"),
-            "stack_weights": ((len(EVIDENCE_FEATURES) + 1,), "f"), "stack_offsets": ((n_labels,), "f"), "stacked": ((n_labels,), "b"),
+            "prototypes": ((n_labels, n_features), "f"),
+            "zero_shot": ((n_labels,), "b"),
+            "stack_weights": ((len(EVIDENCE_FEATURES) + 1,), "f"),
+            "stack_offsets": ((n_labels,), "f"),
+            "stacked": ((n_labels,), "b"),
         }
         stacker = {"stack_weights", "stack_offsets", "stacked"}
         arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot"} | stacker)
         if ("prototypes" in arrays) != ("zero_shot" in arrays):
             raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
         if 0 < len(stacker & arrays.keys()) < len(stacker):
-            raise BundleCheckError(f"{path / ARRAYS_FILE}: holds only some of the stacker's arrays ({', '.join(sorted(stacker))})")
+            raise BundleCheckError(
+                f"{path / ARRAYS_FILE}: holds only some of the stacker's arrays ({', '.join(sorted(stacker))})"
+            )
     except BundleCheckError as exc:
         raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     try:
         estimator = LinearTopicModel.from_arrays(params, arrays, vocabularies)
     except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
-        raise BundleError(f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); retrain: {RETRAIN_HINT}") from None
+        raise BundleError(
+            f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+            f"retrain: {RETRAIN_HINT}"
+        ) from None
     if estimator.n_labels_ != len(metadata["labels"]):
-        raise BundleError(f"{path}: {ARRAYS_FILE} has {estimator.n_labels_} fields but {METADATA_FILE} lists {len(metadata['labels'])}; retrain: {RETRAIN_HINT}")
+        raise BundleError(
+            f"{path}: {ARRAYS_FILE} has {estimator.n_labels_} fields but {METADATA_FILE} lists "
+            f"{len(metadata['labels'])}; retrain: {RETRAIN_HINT}"
+        )
     return estimator
 
 
@@ -177,13 +206,19 @@ def _read_vocabularies(path: Path, params: dict) -> dict[str, list[str]]:
     """vocabulary.json, checked: one list of distinct short terms per feature part the parameters turn on."""
     where = path / VOCABULARY_FILE
     vocabularies = load_json(read_bundle_bytes(path, VOCABULARY_FILE, MAX_VOCABULARY_BYTES), where)
-    wanted = ["text"] + (["title"] if params.get("title_weight", 0.5) else []) + (["chars"] if params.get("char_weight", 0.0) else [])
+    wanted = (
+        ["text"]
+        + (["title"] if params.get("title_weight", 0.5) else [])
+        + (["chars"] if params.get("char_weight", 0.0) else [])
+    )
     if not isinstance(vocabularies, dict) or sorted(vocabularies) != sorted(wanted):
         found = ", ".join(map(str, vocabularies)) if isinstance(vocabularies, dict) else type(vocabularies).__name__
         raise BundleCheckError(f"{where}: expected the vocabularies {', '.join(wanted)}, found {found or 'none'}")
     for name, terms in vocabularies.items():
         if not isinstance(terms, list) or not all(isinstance(t, str) and len(t) <= MAX_TERM_CHARS for t in terms):
-            raise BundleCheckError(f"{where}: vocabulary '{name}' must be a list of terms of at most {MAX_TERM_CHARS} characters")
+            raise BundleCheckError(
+                f"{where}: vocabulary '{name}' must be a list of terms of at most {MAX_TERM_CHARS} characters"
+            )
         if len(set(terms)) != len(terms):
             raise BundleCheckError(f"{where}: vocabulary '{name}' repeats a term")
     if sum(len(terms) for terms in vocabularies.values()) > MAX_FEATURES:

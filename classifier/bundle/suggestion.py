@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 SCOPE_NOTES = {
     "language": "the text is not in English",
     "out-of-scope": "the text does not read like an OSCE policy text",
@@ -70,12 +69,15 @@ class Suggestion:
         import html
 
         rows = "".join(
-            f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td><td>{score:.2f}</td>"
+            f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td>"
+            f"<td>{score:.2f}</td>"
             f"<td>{html.escape((self.flags or {}).get(label, ''))}</td>"
             f"<td>{html.escape(', '.join(term for term, _ in (self.evidence or {}).get(label, [])))}</td></tr>"
             for label, score in self.scores[:10]
         )
+        why = f" (no field accepted: {html.escape(self.flag)})" if self.flag else ""
         return (
-            f"<p><b>{html.escape(self.title)}</b>{' (no field accepted: ' + html.escape(self.flag) + ')' if self.flag else ''}</p><table><thead><tr><th>accepted</th><th>field</th><th>score</th>"
-            f"<th>flag</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p><b>{html.escape(self.title)}</b>{why}</p>"
+            "<table><thead><tr><th>accepted</th><th>field</th><th>score</th><th>flag</th><th>evidence</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
         )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.io.textio import open_regular
-from classifier.corpus.documents import Columns, DEFAULT_GLOB, Document, expand_inputs, read_documents, resolve_labels
+from classifier.corpus.documents import DEFAULT_GLOB, Columns, Document, expand_inputs, read_documents, resolve_labels
 from classifier.errors import ClassifierError
+from classifier.io.textio import open_regular
 from classifier.taxonomy.fields import Taxonomy
 
 

@@ -19,7 +19,14 @@ from classifier.io.csvtable import csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
 from classifier.io.jsonl import JsonInt, read_json_lines
 from classifier.io.textio import (
-    MAX_TEXT_ENV, NOT_REGULAR, InputError, decode_head, max_text_chars, one_line, open_regular, read_text_head,
+    MAX_TEXT_ENV,
+    NOT_REGULAR,
+    InputError,
+    decode_head,
+    max_text_chars,
+    one_line,
+    open_regular,
+    read_text_head,
 )
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
@@ -77,7 +84,9 @@ class Record:
     row: dict | None = None
     error: str | None = None
     warning: str | None = None
-    whole_input: bool = False  # the error concerns a whole input (missing, not a file, unreadable table), not one document
+    whole_input: bool = (
+        False  # the error concerns a whole input (missing, not a file, unreadable table), not one document
+    )
 
 
 def read_documents(
@@ -118,7 +127,9 @@ def read_readable_documents(
     return documents, failed
 
 
-def read_releases(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, Release | None, str | None]]:
+def read_releases(
+    inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB
+) -> Iterator[tuple[str, Release | None, str | None]]:
     """(origin, parsed release, problem) for every page of `inputs`, read as `read_records` reads them: the
     release is None when the page could not be read (the problem is the error), and the problem is a
     warning when the text was cut at the limit. A table row is parsed from its title and text."""
@@ -221,7 +232,9 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
                 return item
         elif os.path.realpath(item) == target:
             return item
-        elif globlib.has_magic(item) and any(os.path.realpath(m) == target for m in globlib.iglob(item, recursive=True)):
+        elif globlib.has_magic(item) and any(
+            os.path.realpath(m) == target for m in globlib.iglob(item, recursive=True)
+        ):
             return item
     return None
 
@@ -240,7 +253,12 @@ def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:
 
 
 def _from_page(
-    doc_id: str, page: str, origin: str, title: str = "", labels: tuple[str, ...] | None = None, warning: str | None = None
+    doc_id: str,
+    page: str,
+    origin: str,
+    title: str = "",
+    labels: tuple[str, ...] | None = None,
+    warning: str | None = None,
 ) -> Document:
     release = parse_release(page, plain_title=not title)
     body = release.body
@@ -248,9 +266,7 @@ def _from_page(
         return _failed(origin, f"{origin}: no text")
     if labels is None and (release.fields or release.unknown_fields):
         labels = release.fields + release.unknown_fields
-    return Document(
-        id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin, warning=warning
-    )
+    return Document(id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin, warning=warning)
 
 
 def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator[Record]:
@@ -274,7 +290,9 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
     text = row.get(columns.text)
     for name, value in ((columns.title, title), (columns.text, text)):
         if value is not None and (not isinstance(value, str) or isinstance(value, JsonInt)):
-            return Document(id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text")
+            return Document(
+                id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text"
+            )
     title = _valid_text(title.strip()) if title else ""
     text = _valid_text(text) if text else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
@@ -387,7 +405,11 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
     """UsageError if a column named by an option (not a default) is in no table input: today every row
     would silently lose it (a wrong --text-column tags each row from its title alone). JSONL has no
     header, so its first SAMPLE_ROWS rows stand for it."""
-    named = [name for name, default in ((columns.text, "text"), (columns.title, "title"), (columns.id, "id")) if name != default]
+    named = [
+        name
+        for name, default in ((columns.text, "text"), (columns.title, "title"), (columns.id, "id"))
+        if name != default
+    ]
     if not named:
         return
     for path, kind in expand_inputs(inputs, glob):
@@ -401,9 +423,13 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
             continue
         for name in named:
             if name not in seen:
-                option = {columns.text: "--text-column", columns.title: "--title-column", columns.id: "--id-column"}[name]
+                option = {columns.text: "--text-column", columns.title: "--title-column", columns.id: "--id-column"}[
+                    name
+                ]
                 shown = ", ".join(one_line(n, 40) for n in list(seen)[:20]) or "none"
-                raise UsageError(f"{path}: no row has the column '{one_line(name)}' named by {option} (columns: {shown})")
+                raise UsageError(
+                    f"{path}: no row has the column '{one_line(name)}' named by {option} (columns: {shown})"
+                )
 
 
 def _column_names(path: Path, kind: str) -> dict | None:
@@ -485,7 +511,8 @@ def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = No
             label = taxonomy.resolve(spelling)
             if label is None:
                 problems.append(
-                    f"{doc.origin}: unknown label '{one_line(spelling)}' (closest field: '{taxonomy.closest(spelling)}')"
+                    f"{doc.origin}: unknown label '{one_line(spelling)}' (closest field: "
+                    f"'{taxonomy.closest(spelling)}')"
                 )
             elif label not in names:
                 names.append(label)

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
+
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 
 STEM_CHARS = 5
@@ -95,7 +96,10 @@ def evidence_features(counter: PhraseCounter, texts: Sequence[str]) -> np.ndarra
     title = counter.counts([text.split("\n", 1)[0] for text in texts])
     found = whole.sum(axis=2)
     share = found / np.maximum(found.sum(axis=1, keepdims=True), 1)
-    return np.stack([np.log1p(whole[..., 0]), np.log1p(whole[..., 1]), share, np.log1p(title[..., 0]), np.log1p(title[..., 1])], axis=-1)
+    return np.stack(
+        [np.log1p(whole[..., 0]), np.log1p(whole[..., 1]), share, np.log1p(title[..., 0]), np.log1p(title[..., 1])],
+        axis=-1,
+    )
 
 
 def _logit(proba: np.ndarray) -> np.ndarray:
@@ -108,7 +112,9 @@ def _inputs(proba: np.ndarray, evidence: np.ndarray) -> np.ndarray:
     return np.concatenate([_logit(proba)[..., None], evidence], axis=-1)
 
 
-def fit_stacker(proba: np.ndarray, evidence: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_stacker(
+    proba: np.ndarray, evidence: np.ndarray, Y: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(weights shared by all labels, one offset per label) of the logistic stacker, fitted on the
     (text, label) pairs of the labels in the `labels` mask. `proba` should be out-of-fold."""
     from sklearn.linear_model import LogisticRegression  # fitting only
@@ -125,7 +131,9 @@ def fit_stacker(proba: np.ndarray, evidence: np.ndarray, Y: np.ndarray, labels: 
     return weights, offsets
 
 
-def stacked_proba(proba: np.ndarray, evidence: np.ndarray, weights: np.ndarray, offsets: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def stacked_proba(
+    proba: np.ndarray, evidence: np.ndarray, weights: np.ndarray, offsets: np.ndarray, labels: np.ndarray
+) -> np.ndarray:
     """`proba` with the labels in the `labels` mask replaced by the stacker's probability."""
     z = _inputs(proba, evidence) @ weights + offsets
     stacked = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))

@@ -54,7 +54,11 @@ class CharNgramVectorizer(TfidfVectorizer):
                 raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         index = np.int32 if len(columns) <= np.iinfo(np.int32).max else np.int64
         X = sparse.csr_array(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=index), np.asarray(indptr, dtype=index)),
+            (
+                np.ones(len(columns), dtype=self.dtype),
+                np.asarray(columns, dtype=index),
+                np.asarray(indptr, dtype=index),
+            ),
             shape=(len(indptr) - 1, len(vocabulary)),
             dtype=self.dtype,
         )

@@ -12,6 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
+from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
 from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
@@ -21,9 +22,8 @@ from classifier.estimator.keywords import (
     with_keyword_examples,
     zero_shot_calibration,
 )
-from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
-from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
+from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
 
 # A label seen in no (or every) training document gets a constant score this far from the boundary.
 _CONSTANT_SCORE = 10.0
@@ -123,7 +123,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             parts.append(("title", title))
             weights["title"] = float(self.title_weight)
         if self.char_weight:
-            stop_words = frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
+            stop_words = (
+                frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
+            )
             chars = CharNgramVectorizer(
                 analyzer="char_wb",
                 ngram_range=tuple(self.char_ngram_range),
@@ -170,7 +172,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, extra)
         self.prototypes_ = None
         self.zero_shot_, self.low_confidence_ = zero_shot, low
-        zero_shot_threshold = self._score_from_keywords(X_real, Y_real, documents, zero_shot) if zero_shot.any() else None
+        zero_shot_threshold = (
+            self._score_from_keywords(X_real, Y_real, documents, zero_shot) if zero_shot.any() else None
+        )
         self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
         if self.label_phrases is not None:
             oof_proba = self._fit_stacker(X_real, Y_real, oof_proba, zero_shot)
@@ -228,7 +232,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             return low
         if self.keyword_examples == "none":
             return np.zeros_like(low)
-        raise ValueError(f"keyword_examples must be one of {', '.join(KEYWORD_EXAMPLES)}, got {self.keyword_examples!r}")
+        raise ValueError(
+            f"keyword_examples must be one of {', '.join(KEYWORD_EXAMPLES)}, got {self.keyword_examples!r}"
+        )
 
     def _fit_with_keywords(self, X, Y, documents, extra):
         """Vectorizer (its vocabulary includes every keyword document) and linear models, the labels in
@@ -240,8 +246,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return vectorizer, coef, intercept
 
     def _score_from_keywords(self, X, Y, documents, zero_shot):
-        """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other labels.
-        Their coefficients are their keyword documents' vectors, which is what `explain` reads. Returns their threshold."""
+        """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other
+        labels.
+        Their coefficients are their keyword documents' vectors, which is what `explain` reads. Returns their threshold.
+        """
         protos = prototypes(self.vectorizer_, documents)
         has_document = has_keyword_document(documents)
         positives = Y.sum(axis=0)
@@ -337,9 +345,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
         n_features = sum(len(terms) for terms in vocabularies.values())
         n_labels = len(model.intercept_)
-        if model.coef_.shape != (n_labels, n_features) or model.calibration_.shape != (n_labels, 2) or model.thresholds_.shape != (n_labels,):
+        if (
+            model.coef_.shape != (n_labels, n_features)
+            or model.calibration_.shape != (n_labels, 2)
+            or model.thresholds_.shape != (n_labels,)
+        ):
             raise ValueError("array shapes do not fit together")
-        if model.prototypes_ is not None and (model.prototypes_.shape != model.coef_.shape or model.zero_shot_.shape != (n_labels,)):
+        if model.prototypes_ is not None and (
+            model.prototypes_.shape != model.coef_.shape or model.zero_shot_.shape != (n_labels,)
+        ):
             raise ValueError("array shapes do not fit together")
         model.n_labels_ = n_labels
         model.classes_ = np.arange(n_labels)

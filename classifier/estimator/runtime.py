@@ -167,7 +167,9 @@ class LinearTopicModel:
         )
         if not shapes_fit:
             raise ValueError("array shapes do not fit together")
-        if self.prototypes_ is not None and (self.prototypes_.shape != self.coef_.shape or self.zero_shot_.shape != (self.n_labels_,)):
+        if self.prototypes_ is not None and (
+            self.prototypes_.shape != self.coef_.shape or self.zero_shot_.shape != (self.n_labels_,)
+        ):
             raise ValueError("array shapes do not fit together")
         if self.stacked_ is not None and self.label_phrases is None:
             raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
@@ -245,7 +247,9 @@ class LinearTopicModel:
         texts = _as_texts(X)
         features = self.transform(texts)
         terms = self.terms()
-        char_columns = np.concatenate([np.full(len(self.vocabularies[name]), name == "chars") for name, _, _ in self.parts])
+        char_columns = np.concatenate(
+            [np.full(len(self.vocabularies[name]), name == "chars") for name, _, _ in self.parts]
+        )
         chars = next((part for name, part, _ in self.parts if name == "chars"), None)
         explanations = []
         for i, text in enumerate(texts):
@@ -253,13 +257,21 @@ class LinearTopicModel:
             columns, values = features.indices[start:end], features.data[start:end]
             shares = self.coef_[:, columns] * values
             words_of = _words_of_char_ngrams(chars, text) if chars is not None and char_columns[columns].any() else {}
-            explanations.append([_ranked_terms(label_shares, columns, terms, char_columns, words_of, top) for label_shares in shares])
+            explanations.append(
+                [_ranked_terms(label_shares, columns, terms, char_columns, words_of, top) for label_shares in shares]
+            )
         return explanations
 
 
 _DEFAULTS = {
-    "ngram_range": (1, 2), "stop_words": "english", "title_weight": 0.5, "char_ngram_range": (3, 5),
-    "char_weight": 1.0, "ensure_one": True, "top_ratio": 0.5, "label_phrases": None,
+    "ngram_range": (1, 2),
+    "stop_words": "english",
+    "title_weight": 0.5,
+    "char_ngram_range": (3, 5),
+    "char_weight": 1.0,
+    "ensure_one": True,
+    "top_ratio": 0.5,
+    "label_phrases": None,
 }
 
 

@@ -81,7 +81,11 @@ def split_windows(
             start += stride
     merged: list[list[str]] = []
     for chunk in chunks:  # a short section goes with its neighbour rather than alone
-        if merged and len(merged[-1]) + len(chunk) <= window_words and min(len(merged[-1]), len(chunk)) < window_words // 3:
+        if (
+            merged
+            and len(merged[-1]) + len(chunk) <= window_words
+            and min(len(merged[-1]), len(chunk)) < window_words // 3
+        ):
             merged[-1] = merged[-1] + chunk
         else:
             merged.append(chunk)
@@ -110,7 +114,9 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     if windows:
         owner = np.asarray(owner)
         window_proba = np.asarray(estimator.predict_proba(windows))
-        window_accepted = np.asarray(estimator.accept(window_proba)) & (window_proba >= window_floor * np.asarray(estimator.thresholds_))
+        window_accepted = np.asarray(estimator.accept(window_proba)) & (
+            window_proba >= window_floor * np.asarray(estimator.thresholds_)
+        )
         proba = proba.copy()
         for i in np.unique(owner):
             rows = owner == i

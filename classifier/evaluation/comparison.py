@@ -52,20 +52,29 @@ class Comparison:
         return "both" if in_a and in_b else "new" if in_b else "removed" if in_a else "neither"
 
     def regressions(
-        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+        self,
+        max_drop: float = DEFAULT_MAX_DROP,
+        min_support: int = DEFAULT_MIN_SUPPORT,
+        confidence: float = DEFAULT_CONFIDENCE,
     ) -> list[str]:
         """Where B's F1 is more than `max_drop` below A's and the drop is beyond noise (see `drops`)."""
         return self.gate(max_drop, min_support, confidence)[0]
 
     def gate(
-        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+        self,
+        max_drop: float = DEFAULT_MAX_DROP,
+        min_support: int = DEFAULT_MIN_SUPPORT,
+        confidence: float = DEFAULT_CONFIDENCE,
     ) -> tuple[list[str], list[str]]:
         """(regressions, drops within noise): the drops of `drops`, split by whether they are beyond noise."""
         drops = self.drops(max_drop, min_support, confidence)
         return [line for line, beyond in drops if beyond], [line for line, beyond in drops if not beyond]
 
     def drops(
-        self, max_drop: float = DEFAULT_MAX_DROP, min_support: int = DEFAULT_MIN_SUPPORT, confidence: float = DEFAULT_CONFIDENCE
+        self,
+        max_drop: float = DEFAULT_MAX_DROP,
+        min_support: int = DEFAULT_MIN_SUPPORT,
+        confidence: float = DEFAULT_CONFIDENCE,
     ) -> list[tuple[str, bool]]:
         """Where B's F1 is more than `max_drop` below A's: micro over the shared fields, and each shared
         field with at least `min_support` true documents. One line per drop, with whether it is beyond
@@ -76,20 +85,26 @@ class Comparison:
         candidates = []
         drop = self.a_shared["micro"]["f1"] - self.b_shared["micro"]["f1"]
         if drop > max_drop + 1e-9:
-            candidates.append((f"micro F1 over the fields both models know fell by {drop:.3f} (more than {max_drop}", shared))
+            candidates.append(
+                (f"micro F1 over the fields both models know fell by {drop:.3f} (more than {max_drop}", shared)
+            )
         for j, label in enumerate(self.labels):
             a, b = self.a["per_label"][label], self.b["per_label"][label]
             if self.status(label) != "both" or a["support"] < min_support:
                 continue
             drop = a["f1"] - b["f1"]
             if drop > max_drop + 1e-9:
-                candidates.append((f"{label}: F1 fell by {drop:.3f} (more than {max_drop}; support {a['support']}", [j]))
+                candidates.append(
+                    (f"{label}: F1 fell by {drop:.3f} (more than {max_drop}; support {a['support']}", [j])
+                )
         for text, columns in candidates:
             if not confidence or self.Y is None:
                 found.append((text + ")", True))
                 continue
             share = self._share_where_b_is_below(columns)
-            found.append((text + f"; B below A in {share:.0%} of {BOOTSTRAP_RESAMPLES} resamples)", share >= confidence))
+            found.append(
+                (text + f"; B below A in {share:.0%} of {BOOTSTRAP_RESAMPLES} resamples)", share >= confidence)
+            )
         return found
 
     def _share_where_b_is_below(self, columns: list[int]) -> float:
@@ -127,8 +142,11 @@ class Comparison:
                 "f1_delta": round(b["f1"] - a["f1"], 4) if self.status(label) == "both" else None,
             }
         averages = {
-            name: {"a": _prf(metrics_a[average]), "b": _prf(metrics_b[average]),
-                   "f1_delta": round(metrics_b[average]["f1"] - metrics_a[average]["f1"], 4)}
+            name: {
+                "a": _prf(metrics_a[average]),
+                "b": _prf(metrics_b[average]),
+                "f1_delta": round(metrics_b[average]["f1"] - metrics_a[average]["f1"], 4),
+            }
             for name, metrics_a, metrics_b, average in (
                 ("micro", self.a, self.b, "micro"),
                 ("macro", self.a, self.b, "macro"),
@@ -172,9 +190,9 @@ def compare_models(
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
     from classifier.bundle.storage import load_model
+    from classifier.corpus.datasets import load_training_set
     from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.taxonomy.fields import default_taxonomy
-    from classifier.corpus.datasets import load_training_set
 
     taxonomy = taxonomy or default_taxonomy()
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
@@ -187,9 +205,16 @@ def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUP
     """A side-by-side table for the terminal: A, B and B minus A for each field and average."""
     report = comparison.to_dict()
     width = max(len(label) for label in comparison.labels + ["micro (shared fields)"])
-    header = f"{'':{width}}  {'P a':>5} {'P b':>5}  {'R a':>5} {'R b':>5}  {'F1 a':>5} {'F1 b':>5} {'dF1':>6} {'support':>7}"
+    header = (
+        f"{'':{width}}  {'P a':>5} {'P b':>5}  {'R a':>5} {'R b':>5}  {'F1 a':>5} {'F1 b':>5} {'dF1':>6} {'support':>7}"
+    )
     lines = [f"documents: {report['documents']}", header]
-    names = {"micro": "micro", "macro": "macro", "micro_shared": "micro (shared fields)", "macro_shared": "macro (shared fields)"}
+    names = {
+        "micro": "micro",
+        "macro": "macro",
+        "micro_shared": "micro (shared fields)",
+        "macro_shared": "macro (shared fields)",
+    }
     for key, name in names.items():
         row = report["averages"][key]
         lines.append(_row(name, width, row["a"], row["b"], row["f1_delta"], ""))

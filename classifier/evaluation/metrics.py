@@ -39,13 +39,12 @@ def evaluate_model(
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
     file there is replaced only with `force`, and refused before any work otherwise.
     """
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns
-    from classifier.taxonomy.fields import default_taxonomy
-    from classifier.corpus.datasets import load_training_set
-
     import contextlib
 
+    from classifier.corpus.datasets import load_training_set
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns
     from classifier.io.outputs import check_file_target, output_lock
+    from classifier.taxonomy.fields import default_taxonomy
 
     lock = contextlib.nullcontext()
     if report is not None:
@@ -57,7 +56,9 @@ def evaluate_model(
             from classifier.errors import OutputExistsError
 
             raise OutputExistsError(f"{report}: already exists; pass --force to overwrite it")
-        lock = output_lock(report)  # held from the start: a second evaluation writing the same report is refused at once
+        lock = output_lock(
+            report
+        )  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
         data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
         reading = model.read_documents(data.documents)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.io.textio import atomic_write
 from classifier.errors import ClassifierError
+from classifier.io.textio import atomic_write
 
 # The sections every report has, in order: (anchor, heading). Tests check each one is present.
 SECTIONS = (
@@ -76,7 +76,8 @@ def render_report(documents, Y_true, proba, accepted, labels, metrics, *, subtit
         ),
         _section(
             "precision-recall",
-            "<p>One point per field, its size the field's number of documents. Dotted curves join points of equal F1.</p>"
+            "<p>One point per field, its size the field's number of documents. Dotted curves join points of equal "
+            "F1.</p>"
             + _img("precision-recall", _precision_recall_plot(metrics, labels), "precision against recall per field"),
         ),
         _section(
@@ -123,7 +124,8 @@ def expected_calibration_error(table) -> float:
 
 
 def worst_documents(Y_true, proba, accepted, n: int = WORST_SHOWN) -> list[int]:
-    """Indices of the n documents handled worst: lowest F1 of their suggested fields, then least probability on the true ones."""
+    """Indices of the n documents handled worst: lowest F1 of their suggested fields, then least probability on the true
+    ones."""
     true_pos = (Y_true & accepted).sum(axis=1)
     f1 = 2 * true_pos / np.maximum(Y_true.sum(axis=1) + accepted.sum(axis=1), 1)
     true_mass = (proba * Y_true).sum(axis=1) / np.maximum(Y_true.sum(axis=1), 1)
@@ -157,7 +159,9 @@ def _per_field_plot(metrics, labels) -> str:
     for y, (label, value) in enumerate(zip(order, f1)):
         shown = f"{value:.2f}" if per_label[label]["support"] else "not in these documents"
         ax.text(min(value + 0.01, 0.93), y, shown, va="center", fontsize=8)
-    ax.axvline(metrics["macro"]["f1"], color="0.3", linestyle="--", linewidth=1, label=f"macro-F1 {metrics['macro']['f1']:.2f}")
+    ax.axvline(
+        metrics["macro"]["f1"], color="0.3", linestyle="--", linewidth=1, label=f"macro-F1 {metrics['macro']['f1']:.2f}"
+    )
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1")
     ax.legend(loc="lower right", fontsize=8)
@@ -176,8 +180,15 @@ def _precision_recall_plot(metrics, labels) -> str:
     recall = [per_label[label]["recall"] for label in labels]
     precision = [per_label[label]["precision"] for label in labels]
     support = np.array([per_label[label]["support"] for label in labels], dtype=float)
-    ax.scatter(recall, precision, s=20 + 300 * support / max(support.max(), 1), alpha=0.6,
-               c=[_colour(per_label[label]["f1"]) for label in labels], edgecolors="0.2", linewidths=0.5)
+    ax.scatter(
+        recall,
+        precision,
+        s=20 + 300 * support / max(support.max(), 1),
+        alpha=0.6,
+        c=[_colour(per_label[label]["f1"]) for label in labels],
+        edgecolors="0.2",
+        linewidths=0.5,
+    )
     # Fields at the same point share one label, so names do not print over each other.
     at_point: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
     for label, x, y in zip(labels, recall, precision):
@@ -185,9 +196,15 @@ def _precision_recall_plot(metrics, labels) -> str:
     for group in at_point.values():
         _, x, y = group[0]
         right = x > 0.75
-        ax.annotate("\n".join(name for name, _, _ in group), (x, y), xytext=(-7 if right else 7, 0),
-                    textcoords="offset points", fontsize=7, ha="right" if right else "left",
-                    va="bottom" if y < 0.15 else "top" if y > 0.9 else "center")
+        ax.annotate(
+            "\n".join(name for name, _, _ in group),
+            (x, y),
+            xytext=(-7 if right else 7, 0),
+            textcoords="offset points",
+            fontsize=7,
+            ha="right" if right else "left",
+            va="bottom" if y < 0.15 else "top" if y > 0.9 else "center",
+        )
     ax.set_xlim(-0.02, 1.05)
     ax.set_ylim(-0.02, 1.05)
     ax.set_xlabel("recall")
@@ -258,7 +275,9 @@ def _summary_html(metrics) -> str:
         f"<td>{metrics[average]['f1']:.3f}</td></tr>"
         for average in ("micro", "macro", "samples")
     )
-    ranking = " &nbsp; ".join(f"{name.upper().replace('NDCG', 'nDCG')} {metrics[name]:.3f}" for name in ("p@1", "r@3", "ndcg@3"))
+    ranking = " &nbsp; ".join(
+        f"{name.upper().replace('NDCG', 'nDCG')} {metrics[name]:.3f}" for name in ("p@1", "r@3", "ndcg@3")
+    )
     return (
         f"<p>{metrics['documents']} documents.</p>"
         f"<table class='summary'><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>{rows}</table>"
@@ -300,10 +319,12 @@ def _worst_html(documents, Y_true, proba, accepted, labels) -> str:
         true = [j for j in range(len(labels)) if Y_true[i, j]]
         given = [j for j in np.argsort(-proba[i], kind="stable") if accepted[i, j]]
         true_html = ", ".join(
-            f"<span class='{'hit' if accepted[i, j] else 'miss'}'>{_e(labels[j])} ({proba[i, j]:.2f})</span>" for j in true
+            f"<span class='{'hit' if accepted[i, j] else 'miss'}'>{_e(labels[j])} ({proba[i, j]:.2f})</span>"
+            for j in true
         )
         given_html = ", ".join(
-            f"<span class='{'hit' if Y_true[i, j] else 'wrong'}'>{_e(labels[j])} ({proba[i, j]:.2f})</span>" for j in given
+            f"<span class='{'hit' if Y_true[i, j] else 'wrong'}'>{_e(labels[j])} ({proba[i, j]:.2f})</span>"
+            for j in given
         )
         rows.append(
             f"<tr><td class='doc'><b>{_e(doc.title or doc.id)}</b><br><small>{_e(doc.id)}</small></td>"
@@ -312,7 +333,8 @@ def _worst_html(documents, Y_true, proba, accepted, labels) -> str:
     return (
         f"<p>The {len(worst)} documents whose suggested fields agree least with their true ones "
         "(lowest F1, then lowest probability on the true fields). Probabilities in brackets; "
-        "<span class='miss'>missed</span>, <span class='wrong'>wrongly suggested</span>, <span class='hit'>right</span>.</p>"
+        "<span class='miss'>missed</span>, <span class='wrong'>wrongly suggested</span>, <span "
+        "class='hit'>right</span>.</p>"
         "<table class='worst'><tr><th>document</th><th>true fields</th><th>suggested fields</th></tr>"
         + "".join(rows)
         + "</table>"

@@ -31,7 +31,8 @@ def row_budget(max_chars: int) -> int:
 
 
 def csv_encoding(handle: BinaryIO) -> str:
-    """The encoding of a CSV stream: UTF-8 if all of it decodes, else Windows-1252, else Latin-1; leaves it at the start.
+    """The encoding of a CSV stream: UTF-8 if all of it decodes, else Windows-1252, else Latin-1; leaves it at the
+    start.
 
     One pass of C decoding, so a Windows export is read as its author wrote it instead of with U+FFFD
     in place of every accent.
@@ -94,7 +95,9 @@ def read_csv_records(handle: BinaryIO, max_chars: int, encoding: str = "utf-8") 
                 yield CsvRecord(raw.line, raw.cells, truncated=raw.truncated)
                 continue
             if raw.lines > 1 or raw.unclosed:
-                yield CsvRecord(raw.line, None, f"malformed CSV: {problem} (a stray quote?); reading resumes on the next line")
+                yield CsvRecord(
+                    raw.line, None, f"malformed CSV: {problem} (a stray quote?); reading resumes on the next line"
+                )
                 resume = (raw.offset, raw.index, raw.line, True)
                 break
             yield CsvRecord(raw.line, None, f"malformed CSV: {problem}")
@@ -126,7 +129,9 @@ class _Scanner:
     consumes a run of text at `pos` and returns a finished record, if that run ended one.
     """
 
-    def __init__(self, handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str):
+    def __init__(
+        self, handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str
+    ):
         handle.seek(offset)
         self.handle, self.max_chars = handle, max_chars
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -140,8 +145,12 @@ class _Scanner:
 
     def records(self) -> Iterator[_Raw]:
         steps = {
-            "skip": self._skip, "record": self._between_records, "cell": self._cell_start,
-            "unquoted": self._unquoted, "quoted": self._quoted, "closing": self._closing,
+            "skip": self._skip,
+            "record": self._between_records,
+            "cell": self._cell_start,
+            "unquoted": self._unquoted,
+            "quoted": self._quoted,
+            "closing": self._closing,
         }
         while self._fill():
             finished = steps[self.state]()
@@ -237,7 +246,7 @@ class _Scanner:
         """Too many cells already: jump over the rest of the unquoted ones in one match."""
         text = self.text
         end = _SKIP_UNQUOTED.match(text, self.pos).end()
-        if end < len(text) and text[end] == '"' and text[end - 1:end] != ",":
+        if end < len(text) and text[end] == '"' and text[end - 1 : end] != ",":
             self.pos = end + 1  # a quote inside an unquoted cell is text
             return None
         self.pos = end
@@ -248,7 +257,7 @@ class _Scanner:
     def _unquoted(self) -> _Raw | None:
         match = _UNQUOTED_END.search(self.text, self.pos)
         end = match.start() if match else len(self.text)
-        self._add(self.text[self.pos:end])
+        self._add(self.text[self.pos : end])
         self.pos = end
         if not match:
             return None
@@ -262,7 +271,7 @@ class _Scanner:
     def _quoted(self) -> None:
         end = self.text.find('"', self.pos)
         end = len(self.text) if end < 0 else end
-        run = self.text[self.pos:end]
+        run = self.text[self.pos : end]
         self._add(run)
         self.lines += len(_LINE_BREAK.findall(run))
         self.pos = end

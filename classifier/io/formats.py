@@ -6,6 +6,7 @@ from pathlib import Path
 
 from classifier.errors import ClassifierError
 
+
 class MissingExtraError(ClassifierError):
     """A format or command needs a package of an extra that is not installed."""
 
@@ -18,7 +19,9 @@ def require_pyarrow(what: str) -> None:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise MissingExtraError(f"{what}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'") from None
+        raise MissingExtraError(
+            f"{what}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
+        ) from None
 
 
 def table_format(path: str | Path) -> str | None:

@@ -15,7 +15,14 @@ _WHITESPACE = " \t\r\n"
 _STRING_RUN = re.compile(r'[^"\\\x00-\x1f]*')
 _NUMBER_CHARS = re.compile(r"[-+.eE0-9]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-_LITERALS = {"true": True, "false": False, "null": None, "NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+_LITERALS = {
+    "true": True,
+    "false": False,
+    "null": None,
+    "NaN": float("nan"),
+    "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}
 _UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -71,7 +78,8 @@ def _parse_whole(number: int, line: bytes) -> JsonLine:
 
 
 def _object_line(number: int, value, truncated: bool, quoted: bool) -> JsonLine:
-    """`quoted`: the line's value began with a quote; an integer is kept as its digits, so a str is a number otherwise."""
+    """`quoted`: the line's value began with a quote; an integer is kept as its digits, so a str is a number
+    otherwise."""
     if not isinstance(value, dict):
         kind = "number" if isinstance(value, str) and not quoted else _json_type(value)
         return JsonLine(number, None, f"expected a JSON object, got {kind}")
@@ -130,7 +138,7 @@ class _StreamingLine:
             return False
         piece = self.handle.readline(CHUNK_BYTES)
         self.ended = not piece or piece.endswith(b"\n")
-        self.buffer = self.buffer[self.pos:] + self.decoder.decode(piece, final=self.ended)
+        self.buffer = self.buffer[self.pos :] + self.decoder.decode(piece, final=self.ended)
         self.pos = 0
         return True
 
@@ -138,7 +146,7 @@ class _StreamingLine:
         """The next `n` characters (fewer at the end of the line), without consuming them."""
         while len(self.buffer) - self.pos < n and self._fill():
             pass
-        return self.buffer[self.pos:self.pos + n]
+        return self.buffer[self.pos : self.pos + n]
 
     def _peek(self) -> str:
         return self._available(1)

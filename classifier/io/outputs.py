@@ -1,4 +1,5 @@
-"""Guard an output before writing it: one writer at a time (an advisory lock), and only a plain file or a new name as the target."""
+"""Guard an output before writing it: one writer at a time (an advisory lock), and only a plain file or a new name as
+the target."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def output_lock(target: str | Path):
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 who = f" (process {holder})" if holder.isdigit() else ""
-                raise OutputError(f"{target}: another run{who} is writing it; wait for it to end or write elsewhere") from None
+                raise OutputError(
+                    f"{target}: another run{who} is writing it; wait for it to end or write elsewhere"
+                ) from None
             raise OutputError(f"{target}: cannot lock it ({os.strerror(exc.errno)})") from None
         # The previous holder may have removed the file between our open and our lock: lock the file
         # that is at the path now, or two runs would each hold a lock on a different file.
@@ -89,7 +92,9 @@ def check_file_target(path: str | Path) -> None:
         if stat.S_ISLNK(info.st_mode):
             raise OutputError(f"{path}: is a symlink; writing would replace the link, so name its target instead")
         if not stat.S_ISREG(info.st_mode):
-            raise OutputError(f"{path}: is not a regular file (a device, FIFO or socket); name a file to write, or - for stdout")
+            raise OutputError(
+                f"{path}: is not a regular file (a device, FIFO or socket); name a file to write, or - for stdout"
+            )
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent

@@ -41,7 +41,8 @@ class ResumeError(InputError):
 
 
 def format_for(path: str | Path, requested: str | None = None) -> str:
-    """The output format: the one asked for, else the file suffix's (JSONL for stdout); an unknown suffix is a usage error."""
+    """The output format: the one asked for, else the file suffix's (JSONL for stdout); an unknown suffix is a usage
+    error."""
     if requested:
         return requested
     if str(path) == STDOUT:
@@ -56,13 +57,17 @@ def format_for(path: str | Path, requested: str | None = None) -> str:
 
 
 def escape_surrogates(text: str) -> str:
-    """A name's undecodable bytes (lone surrogates, from surrogateescape) as the text `\\udcXX`, which UTF-8 can hold."""
+    """A name's undecodable bytes (lone surrogates, from surrogateescape) as the text `\\udcXX`, which UTF-8 can
+    hold."""
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def json_line(value) -> str:
-    """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON escape."""
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False)) + "\n"
+    """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON
+    escape."""
+    return (
+        _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False)) + "\n"
+    )
 
 
 def run_record_path(path: str | Path) -> Path:
@@ -88,7 +93,13 @@ def write_run_record(path: str | Path, record: dict) -> None:
         handle.write(json.dumps(record, indent=1) + "\n")
 
 
-_WHAT = {"inputs": "other inputs", "glob": "another --glob", "columns": "other columns", "format": "another format", "model": "another model"}
+_WHAT = {
+    "inputs": "other inputs",
+    "glob": "another --glob",
+    "columns": "other columns",
+    "format": "another format",
+    "model": "another model",
+}
 
 
 def check_resumable(path: str | Path, fmt: str, record: dict) -> None:
@@ -127,11 +138,14 @@ def _check_first_row(path: Path, fmt: str) -> None:
         except ValueError:
             good = False
     if not good:
-        raise ResumeError(f"{path}: cannot resume: its first row is not a tag row ({', '.join(COLUMNS)}); nothing was changed")
+        raise ResumeError(
+            f"{path}: cannot resume: its first row is not a tag row ({', '.join(COLUMNS)}); nothing was changed"
+        )
 
 
 def _cut_torn_tail(path: Path, good: int, row: int) -> int:
-    """`good` if what follows it is a torn last write (no line end), else a ResumeError: a whole row that is not a tag row."""
+    """`good` if what follows it is a torn last write (no line end), else a ResumeError: a whole row that is not a tag
+    row."""
     with open(path, "rb") as handle:
         handle.seek(good)
         tail = handle.read()
@@ -154,8 +168,10 @@ def encode_rows(rows: list[dict], fmt: str):
 
     return pa.Table.from_pylist(
         [
-            {**{key: escape_surrogates(value) if isinstance(value, str) else value for key, value in row.items()},
-             "scores": list(row["scores"].items())}
+            {
+                **{key: escape_surrogates(value) if isinstance(value, str) else value for key, value in row.items()},
+                "scores": list(row["scores"].items()),
+            }
             for row in rows
         ],
         schema=_arrow_schema(),
@@ -214,7 +230,7 @@ class _TextTagFile(TagFile):
             # One write per chunk: a kill leaves whole chunks plus at most one torn tail, never a gap.
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         except OSError:
             # A full disk took part of the chunk: cut it off, so the file holds exactly the whole rows
@@ -264,7 +280,9 @@ class CsvTagFile(_TextTagFile):
             except csv.Error:
                 first = None
             if first != list(COLUMNS):
-                raise InputError(f"{self.path}: not a tag output (its first row is not {','.join(COLUMNS)}); cannot resume it")
+                raise InputError(
+                    f"{self.path}: not a tag output (its first row is not {','.join(COLUMNS)}); cannot resume it"
+                )
             # A row counts only if it ends inside the file: re-encoding what was read gives its exact length.
             good = len(self.header.encode("utf-8"))
             try:
@@ -303,7 +321,9 @@ class ParquetTagFile(TagFile):
             except Exception:  # pyarrow raises several types for unreadable files
                 names = None
             if names != list(COLUMNS):
-                raise ResumeError(f"{self.path}: cannot resume: not a Parquet tag output ({', '.join(COLUMNS)}); nothing was changed")
+                raise ResumeError(
+                    f"{self.path}: cannot resume: not a Parquet tag output ({', '.join(COLUMNS)}); nothing was changed"
+                )
         self.parts.mkdir(exist_ok=True)
         if self.path.exists():
             # A finished output becomes the first part again, so more rows can follow it.
@@ -312,7 +332,9 @@ class ParquetTagFile(TagFile):
             try:
                 self.done += pq.ParquetFile(part).metadata.num_rows
             except Exception as exc:  # pyarrow raises several types for unreadable files
-                raise InputError(f"{part}: unreadable part of an interrupted run ({exc}); delete it to resume") from None
+                raise InputError(
+                    f"{part}: unreadable part of an interrupted run ({exc}); delete it to resume"
+                ) from None
         if self.done:
             ids = pq.read_table(self._part_files()[-1], columns=["id"]).column("id")
             self.last_id = ids[len(ids) - 1].as_py()
@@ -345,7 +367,14 @@ class ParquetTagFile(TagFile):
 
 
 def _csv_fields(row: dict) -> list[str]:
-    return [row["id"], ";".join(row["labels"]), json.dumps(row["scores"], ensure_ascii=False), row["error"], row["warning"], row["flag"]]
+    return [
+        row["id"],
+        ";".join(row["labels"]),
+        json.dumps(row["scores"], ensure_ascii=False),
+        row["error"],
+        row["warning"],
+        row["flag"],
+    ]
 
 
 def _csv_line(fields: list[str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import io
 import os
 import re
 import shutil
@@ -12,6 +11,7 @@ import stat
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
+
 from classifier.errors import ClassifierError, UsageError
 
 _BOMS = (
@@ -60,7 +60,8 @@ def max_text_chars() -> int:
 
 
 def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
-    """The first `max_chars` characters of a byte stream, decoded by BOM, else UTF-8, else Windows-1252/Latin-1 (binary data refused), and whether more followed.
+    """The first `max_chars` characters of a byte stream, decoded by BOM, else UTF-8, else Windows-1252/Latin-1 (binary
+    data refused), and whether more followed.
 
     Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
     """
@@ -79,7 +80,9 @@ def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tu
     except UnicodeDecodeError:
         pass
     except _BinaryData:
-        raise InputError(f"{name}: binary file, not text (binary data after the first {SNIFF_BYTES // 1024} KB)") from None
+        raise InputError(
+            f"{name}: binary file, not text (binary data after the first {SNIFF_BYTES // 1024} KB)"
+        ) from None
     try:
         return _decode(raw, stream, "cp1252", max_chars)
     except UnicodeDecodeError:

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.paths import default_taxonomy_path
 from classifier.errors import ClassifierError
+from classifier.paths import default_taxonomy_path
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -75,13 +75,14 @@ class Taxonomy:
         if not isinstance(dimensions, dict):
             raise TaxonomyError(f"{source}: 'dimensions' must be a mapping of id to name")
         fields = tuple(
-            _parse_field(entry, position, dimensions, source)
-            for position, entry in enumerate(data["fields"], 1)
+            _parse_field(entry, position, dimensions, source) for position, entry in enumerate(data["fields"], 1)
         )
         not_fields = data.get("not_fields") or []
         if not isinstance(not_fields, list) or not all(isinstance(v, str) for v in not_fields):
             raise TaxonomyError(f"{source}: 'not_fields' must be a list of names")
-        taxonomy = cls(fields=fields, dimensions=dict(dimensions), sha256=sha256, path=source, not_fields=tuple(not_fields))
+        taxonomy = cls(
+            fields=fields, dimensions=dict(dimensions), sha256=sha256, path=source, not_fields=tuple(not_fields)
+        )
         taxonomy._check_unique(source)
         return taxonomy
 
@@ -98,9 +99,11 @@ class Taxonomy:
                     f"{source}: field '{field.name}': id '{field.id}' is already used by '{seen_ids[field.id]}'"
                 )
             seen_ids[field.id] = field.name
-            for kind, spelling in [("name", field.name)] + [("alias", a) for a in field.aliases] + [
-                ("subtopic", s) for s in field.subtopics
-            ]:
+            for kind, spelling in (
+                [("name", field.name)]
+                + [("alias", a) for a in field.aliases]
+                + [("subtopic", s) for s in field.subtopics]
+            ):
                 key = normalize_label(spelling)
                 if key in owner and owner[key] != field.name:
                     raise TaxonomyError(

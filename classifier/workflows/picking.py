@@ -54,8 +54,8 @@ def pick(
     id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
     from sklearn.preprocessing import normalize
 
-    from classifier.bundle.storage import BundleError
     from classifier.bundle.documents import read_base_documents
+    from classifier.bundle.storage import BundleError
     from classifier.corpus.datasets import document_key
 
     trained = set()
@@ -85,13 +85,15 @@ def pick(
     rows = []
     for i in chosen:
         doc, suggestion = fresh[i], suggestions[i]
-        rows.append({
-            "id": doc.id,
-            "title": doc.title,
-            "text": doc.text,
-            "labels": suggestion.labels,
-            "uncertainty": round(float(scores[i]), 4),
-            "suggestions": suggestion.to_dict(top)["suggestions"],
-            "origin": doc.origin,
-        })
+        rows.append(
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "text": doc.text,
+                "labels": suggestion.labels,
+                "uncertainty": round(float(scores[i]), 4),
+                "suggestions": suggestion.to_dict(top)["suggestions"],
+                "origin": doc.origin,
+            }
+        )
     return Picked(rows, len(fresh), skipped, len(documents) - len(fresh))

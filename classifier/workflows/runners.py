@@ -15,6 +15,7 @@ import signal
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+
 from classifier.errors import ClassifierError
 
 LOCAL_DASK = "local"
@@ -124,7 +125,9 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RunnerError("--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'") from None
+        raise RunnerError(
+            "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
+        ) from None
 
     cluster = None
     try:

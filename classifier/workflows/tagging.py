@@ -13,16 +13,29 @@ from pathlib import Path
 
 from classifier.bundle.model import Model
 from classifier.corpus.documents import (
-    DEFAULT_GLOB, Columns, Record, check_named_columns, find_input, read_records, to_document,
+    DEFAULT_GLOB,
+    Columns,
+    Record,
+    check_named_columns,
+    find_input,
+    read_records,
+    to_document,
 )
 from classifier.errors import OutputExistsError, UsageError
 from classifier.io.formats import require_pyarrow
 from classifier.io.outputs import check_file_target, output_lock, write_error
 from classifier.io.tagfiles import (
-    STDOUT, check_resumable, encode_rows, escape_surrogates, format_for, open_tag_file, run_record, write_run_record,
+    STDOUT,
+    check_resumable,
+    encode_rows,
+    escape_surrogates,
+    format_for,
+    open_tag_file,
+    run_record,
+    write_run_record,
 )
-from classifier.workflows.runners import default_jobs, map_ordered
 from classifier.io.textio import InputError
+from classifier.workflows.runners import default_jobs, map_ordered
 
 CHUNK_SIZE = 512
 
@@ -75,7 +88,9 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     rows, i = [], 0
     for doc in documents:
         if doc.error:
-            rows.append({"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or "", "flag": ""})
+            rows.append(
+                {"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or "", "flag": ""}
+            )
             continue
         ranked = order[i].tolist()
         rows.append(
@@ -132,7 +147,9 @@ def tag(
         if resume:
             raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
         if fmt == "parquet":
-            raise UsageError("--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv")
+            raise UsageError(
+                "--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv"
+            )
         records = _reported(read_records(inputs, columns, glob), on_input_error)
         return _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress)
     output = Path(output)
@@ -155,7 +172,9 @@ def tag(
         except OSError as exc:
             raise write_error(output, exc, "nothing was tagged") from None
         summary = TagSummary(resumed=target.done)
-        records = _after(_reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output)
+        records = _after(
+            _reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output
+        )
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
         # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
@@ -179,7 +198,10 @@ def _written(target, output: Path, fmt: str, action, *args) -> None:
         if fmt == "parquet" and not target.done:
             target.discard()  # nothing to resume: leave no hidden parts folder behind
         raise write_error(
-            output, exc, f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to finish"
+            output,
+            exc,
+            f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to "
+            "finish",
         ) from None
 
 
@@ -193,7 +215,9 @@ def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_prog
     if fmt == "csv":
         stream.write(CsvTagFile.header.encode("utf-8"))
     records, jobs = _worth_workers(records, jobs, dask, chunk_size)
-    with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, _chunks(records, chunk_size), jobs=jobs, dask=dask)) as results:
+    with contextlib.closing(
+        map_ordered(_ChunkTask(columns, fmt), model, _chunks(records, chunk_size), jobs=jobs, dask=dask)
+    ) as results:
         for result in results:
             stream.write(result.payload.encode("utf-8"))
             stream.flush()
@@ -223,7 +247,9 @@ def _reported(records: Iterator[Record], on_input_error: Callable[[str], None] |
         yield record
 
 
-def _worth_workers(records: Iterator[Record], jobs: int, dask: str | None, chunk_size: int) -> tuple[Iterator[Record], int]:
+def _worth_workers(
+    records: Iterator[Record], jobs: int, dask: str | None, chunk_size: int
+) -> tuple[Iterator[Record], int]:
     """The records, and the jobs to tag them with: starting worker processes costs seconds, so an input
     of two chunks or less is quicker without them."""
     if jobs > 1 and not dask:
@@ -253,4 +279,3 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
-

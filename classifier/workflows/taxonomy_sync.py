@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier.corpus.release import menu_groups
-from classifier.taxonomy.fields import Taxonomy, TaxonomyError, normalize_label
 from classifier.errors import ClassifierError
+from classifier.taxonomy.fields import Taxonomy, TaxonomyError, normalize_label
 
 FIELDS_MENU = "fields of work"
 RENAME_SIMILARITY = 0.6
@@ -66,7 +66,10 @@ def name_similarity(a: str, b: str) -> float:
 
 
 def diff_taxonomy(
-    menu: list[str], taxonomy: Taxonomy, renames: dict[str, str] | None = None, min_similarity: float = RENAME_SIMILARITY
+    menu: list[str],
+    taxonomy: Taxonomy,
+    renames: dict[str, str] | None = None,
+    min_similarity: float = RENAME_SIMILARITY,
 ) -> TaxonomyDiff:
     """Added, removed and probably renamed fields between the site's menu and `taxonomy`.
 
@@ -122,7 +125,10 @@ def format_diff(diff: TaxonomyDiff, source: str) -> str:
     lines = [f"{len(diff.menu)} fields in the menu of {source}; {len(diff.unchanged)} unchanged"]
     lines += [f"+ added:   {name}" for name in diff.added]
     lines += [f"- removed: {name}" for name in diff.removed]
-    lines += [f"~ renamed: {old} -> {new} (similarity {score:.2f}; the old name stays as an alias)" for old, new, score in diff.renamed]
+    lines += [
+        f"~ renamed: {old} -> {new} (similarity {score:.2f}; the old name stays as an alias)"
+        for old, new, score in diff.renamed
+    ]
     if not diff.changed:
         lines.append("taxonomy.yaml is in step with the site")
     return "\n".join(lines)
@@ -250,7 +256,9 @@ def _likely_dimension(name: str, entries, data) -> str:
     words = set(re.findall(r"\w{3,}", normalize_label(name)))
     best, best_overlap = None, 0
     for entry in entries:
-        text = normalize_label(" ".join([entry["name"], " ".join(entry.get("keywords") or []), entry.get("description") or ""]))
+        text = normalize_label(
+            " ".join([entry["name"], " ".join(entry.get("keywords") or []), entry.get("description") or ""])
+        )
         overlap = len(words & set(re.findall(r"\w{3,}", text)))
         if overlap > best_overlap:
             best, best_overlap = entry["dimension"], overlap

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 
 from classifier import __version__
+from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
 from classifier.bundle.model import Model
 from classifier.bundle.storage import FORMAT_VERSION, BundleError, check_bundle_target, runtime_versions, save_bundle
-from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
-from classifier.corpus.documents import STDIN, DEFAULT_GLOB, Columns, expand_inputs
-from classifier.evaluation.metrics import evaluate
+from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, expand_inputs
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
+from classifier.evaluation.metrics import evaluate
 from classifier.io.outputs import output_lock
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 from classifier.taxonomy.guide import FieldGuide
@@ -51,7 +51,8 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = D
         real = Path(os.path.realpath(path))
         if real == target or target in real.parents:
             raise TrainingDataError(
-                f"{output}: is or holds the input {shown}, which saving the bundle would replace; choose another output directory"
+                f"{output}: is or holds the input {shown}, which saving the bundle would replace; choose another "
+                "output directory"
             )
     try:
         check_bundle_target(output)
@@ -76,7 +77,9 @@ def taxonomy_params(taxonomy: Taxonomy) -> dict:
     }
 
 
-def with_written_examples(texts: Sequence[str], Y: np.ndarray, guide: FieldGuide, labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+def with_written_examples(
+    texts: Sequence[str], Y: np.ndarray, guide: FieldGuide, labels: Sequence[str]
+) -> tuple[list[str], np.ndarray]:
     """`texts` and `Y` followed by the guide's written examples: each positive for its field, unknown (-1) for
     the others, so the estimator learns from them but never scores them (see TopicClassifier)."""
     examples = guide.written_examples()
@@ -111,7 +114,10 @@ def train(
     taxonomy = taxonomy or default_taxonomy()
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
     if guide is not None and guide.unknown_fields and on_warning:
-        on_warning(f"{guide.path}: not fields of the taxonomy, their written examples left out: {', '.join(guide.unknown_fields)}")
+        on_warning(
+            f"{guide.path}: not fields of the taxonomy, their written examples left out: "
+            f"{', '.join(guide.unknown_fields)}"
+        )
     if output is None:
         return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params)
     check_output(inputs, output, glob)  # before hours of training, not after
@@ -141,7 +147,9 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
         "labels": data.labels,
         "taxonomy_sha256": taxonomy.sha256,
         "training_data": {
-            **data.data_hash, "documents": len(data.documents), "skipped_unlabelled": data.skipped_unlabelled,
+            **data.data_hash,
+            "documents": len(data.documents),
+            "skipped_unlabelled": data.skipped_unlabelled,
             "documents_sha256": stored_sha256,
         },
         "label_counts": {label: int(n) for label, n in zip(data.labels, counts)},
@@ -177,4 +185,9 @@ def _written_summary(guide: FieldGuide | None) -> dict | None:
     per_field: dict[str, int] = {}
     for _, field_name in guide.written_examples():
         per_field[field_name] = per_field.get(field_name, 0) + 1
-    return {"file": Path(guide.path).name, "sha256": guide.sha256, "examples": sum(per_field.values()), "per_field": per_field}
+    return {
+        "file": Path(guide.path).name,
+        "sha256": guide.sha256,
+        "examples": sum(per_field.values()),
+        "per_field": per_field,
+    }
