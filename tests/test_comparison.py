@@ -355,13 +355,14 @@ def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, ta
     assert compare_models(shipped, shipped, [folder], glob="*.page").a["documents"] == 1
 
 
-def test_bootstrap_share_equals_the_paired_resamples_counted_one_by_one():
+@pytest.mark.parametrize("right_a, right_b", [(0.8, 0.7), (0.4, 0.35)])  # good models, and poor ones (F1 < 2/3)
+def test_bootstrap_share_equals_the_paired_resamples_counted_one_by_one(right_a, right_b):
     """The gate's share, recounted from the same draws (seed 0, 2,000 rows of n documents drawn with
     replacement) with F1 taken from each resample's confusion counts."""
     rng = np.random.default_rng(7)
     Y = (rng.random((30, 3)) < 0.4).astype(np.int8)
-    a = np.where(rng.random((30, 3)) < 0.8, Y, 1 - Y).astype(np.int8)  # both models make mistakes,
-    b = np.where(rng.random((30, 3)) < 0.7, Y, 1 - Y).astype(np.int8)  # B a few more
+    a = np.where(rng.random((30, 3)) < right_a, Y, 1 - Y).astype(np.int8)  # both models make mistakes,
+    b = np.where(rng.random((30, 3)) < right_b, Y, 1 - Y).astype(np.int8)  # B a few more
     labels = ["A", "B", "C"]
     comparison = compare_outputs(Y, labels, (a * 0.9, a, labels), (b * 0.9, b, labels))
 
@@ -374,7 +375,7 @@ def test_bootstrap_share_equals_the_paired_resamples_counted_one_by_one():
     Yb, ab, bb = Y.astype(bool), a.astype(bool), b.astype(bool)
     below = sum(micro_f1(Yb[rows], bb[rows]) < micro_f1(Yb[rows], ab[rows]) for rows in draws)
     assert comparison._share_where_b_is_below([0, 1, 2]) == below / 2000
-    assert 0.5 < below / 2000 < 1.0  # a case that is neither certain nor impossible
+    assert 0.1 < below / 2000 < 1.0  # a case that is neither certain nor impossible
     # Only the columns asked for count.
     only_first = sum(
         micro_f1(Yb[rows][:, :1], bb[rows][:, :1]) < micro_f1(Yb[rows][:, :1], ab[rows][:, :1]) for rows in draws

@@ -162,6 +162,8 @@ def both_ways(text: str | bytes, limit=8):
         ("1.5e3", "number"),
         ("   7000000000", "number"),
         ("-Infinity", "number"),
+        (' "text"', "string"),
+        ('\ufeff"text"', "string"),
     ],
 )
 def test_a_line_that_is_not_an_object_names_its_type(line, kind):
@@ -262,9 +264,13 @@ def test_the_budget_of_a_streamed_line_is_four_texts_of_the_limit_and_64_kib():
 
 
 def test_a_number_late_in_a_long_line_costs_its_digits_only():
-    line = ('{"text": "' + "x" * 70_000 + '", "n": 12345, "f": -1.5e3}').encode()
+    # The number sits some 60,000 characters into the second 64 KiB read of the line.
+    line = ('{"text": "' + "x" * 125_000 + '", "n": 12345, "f": -1.5e3}').encode()
     (read,) = lines_of(line, 10)
     assert read.value == {"text": "x" * 10, "n": "12345", "f": -1500.0}
+    stream = Recording(line)
+    assert next(read_json_lines(stream, 10)).value["n"] == "12345"
+    assert stream.longest <= 65536  # read in chunks, never the rest of the line at once
     (alone,) = lines_of(b"9" * 65_576, 10)  # a number of exactly the budget's digits is a number
     assert alone.error == "expected a JSON object, got number"
 
@@ -288,3 +294,8 @@ def test_a_string_cut_just_before_an_escape_is_marked_truncated():
 def test_short_line_errors_exactly(line, error):
     (read,) = lines_of(line, 10**6)
     assert (read.number, read.value, read.error) == (1, None, error)
+
+
+def test_a_long_line_that_starts_with_garbage_is_an_error():
+    (read,) = lines_of(('X{"text": "' + "y" * 30 + '"}').encode(), 8)
+    assert read.error == "invalid JSON: expecting a value at 'X{\"text\":'"

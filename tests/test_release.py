@@ -428,3 +428,33 @@ def test_fields_are_read_with_the_taxonomy_given(tmp_path):
     text = page("- Fields of work:", "- Police work")
     assert parse_release(text).unknown_fields == ("Police work",)
     assert parse_release(text, Taxonomy.from_yaml(tmp_path / "t.yaml")).fields == ("Policing",)
+
+
+def test_leading_blank_lines_are_not_menus():
+    release = parse_release("\n\n  \nA sentence, not a title.\nBody.")
+    assert not release.had_menus
+    assert (release.title, release.body) == ("", "A sentence, not a title.\nBody.")
+
+
+def test_a_page_of_menus_only_has_no_title_and_no_body():
+    release = parse_release("-\nFields of work\n- Policing\n-\nCountries")
+    assert release.had_menus and (release.title, release.body) == ("", "")
+
+
+@pytest.mark.parametrize(
+    "text, groups",
+    [
+        (
+            "-\nFields of work\n- Youth\n-\nCountries\nPress release\nTitle",
+            [("Fields of work", ["Youth"]), ("Countries", [])],
+        ),
+        ("-\nFields of work\n- Youth\n-", [("Fields of work", ["Youth"])]),  # a lone dash ends the page
+        ("-\nFields of work\n- Youth\n-\n\nTitle\nBody.", [("Fields of work", ["Youth"])]),  # a dash, then a blank line
+        ("-\nFields of work\n\n- Youth\nTitle", [("Fields of work", ["Youth"])]),  # a blank line after a heading
+        ("-\n-\nText", []),  # two dashes: no heading
+    ],
+)
+def test_menu_groups_edges(text, groups):
+    from classifier.corpus.release import menu_groups
+
+    assert menu_groups(text) == groups

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -82,6 +83,7 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
     try:
         yield from _in_order(lambda chunk: executor.submit(_call_in_worker, func, chunk), chunks, 2 * jobs)
     except BaseException:
+        _silence_pool_manager()
         with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
             executor.shutdown(wait=False, kill_workers=True)
         # A worker interrupted while starting is not always known to the pool yet; left alive, it
@@ -91,6 +93,19 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
                 os.kill(child.pid, signal.SIGKILL)  # loky's processes have no kill()
         raise
     executor.shutdown(wait=True)
+
+
+def _silence_pool_manager() -> None:
+    """Torn down mid-run, the pool's manager thread may still be handing out work that is gone and raise
+    (a KeyError for a withdrawn item); printed after the one-line interruption message, that traceback
+    means nothing to the user. Other threads' errors still show."""
+    previous = threading.excepthook
+
+    def hook(args):
+        if args.thread is None or args.thread.name != "ExecutorManagerThread":
+            previous(args)
+
+    threading.excepthook = hook
 
 
 class _Shipped:
