@@ -21,7 +21,7 @@ __all__ = [*_PUBLIC, "__version__"]
 
 def __getattr__(name):
     if name in _PUBLIC:
-        import importlib
+        import importlib  # only where it is used
 
         return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -66,7 +67,7 @@ SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
 def _print_version(value: bool) -> None:
     if value:
-        from classifier import __version__
+        from classifier import __version__  # on first use: keeps start-up light
 
         typer.echo(f"classifier {__version__}")
         raise typer.Exit()
@@ -80,7 +81,7 @@ def _check_settings(
 ) -> None:
     # Settings from the environment are checked before any command runs, so a bad value is a
     # usage error (exit 2) instead of a failure halfway through reading the inputs.
-    from classifier.io.textio import max_text_chars
+    from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     max_text_chars()
 
@@ -92,13 +93,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _taxonomy(taxonomy: Optional[Path]):
-    from classifier.taxonomy.fields import Taxonomy
+    from classifier.taxonomy.fields import Taxonomy  # on first use: keeps start-up light
 
     return Taxonomy.from_yaml(taxonomy) if taxonomy else None
 
 
 def _load(model: Optional[Path], taxonomy: Optional[Path]):
-    from classifier.bundle.storage import load_model
+    from classifier.bundle.storage import load_model  # on first use: keeps start-up light
 
     return load_model(model, _taxonomy(taxonomy))
 
@@ -108,7 +109,7 @@ def _report_problem(kind: str, message: str) -> None:
 
 
 def _columns(id_column="id", title_column="title", text_column="text", labels_column="labels"):
-    from classifier.corpus.documents import Columns
+    from classifier.corpus.documents import Columns  # on first use: keeps start-up light
 
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
@@ -128,8 +129,8 @@ def suggest(
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
-    from classifier.corpus.documents import read_readable_documents
-    from classifier.io.tagfiles import escape_surrogates, json_line
+    from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
+    from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
@@ -186,7 +187,7 @@ def tag(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
-    from classifier.workflows.tagging import tag as tag_corpus
+    from classifier.workflows.tagging import tag as tag_corpus  # on first use: keeps start-up light
 
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
@@ -297,8 +298,8 @@ def train(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
-    from classifier.evaluation.metrics import format_report
-    from classifier.workflows.training import train as train_model
+    from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
+    from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
 
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
@@ -361,7 +362,7 @@ def evaluate(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
-    from classifier.evaluation.metrics import evaluate_model, format_report
+    from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     metrics = evaluate_model(
@@ -423,7 +424,7 @@ def compare(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
-    from classifier.evaluation.comparison import compare_models, format_comparison
+    from classifier.evaluation.comparison import compare_models, format_comparison  # on first use: keeps start-up light
 
     comparison = compare_models(
         model_a,
@@ -486,9 +487,8 @@ def pick(
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
     apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
-    import contextlib
 
-    from classifier.io.outputs import check_file_target, output_lock
+    from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
@@ -500,13 +500,13 @@ def pick(
 
 
 def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
-    from classifier.corpus.documents import read_readable_documents
-    from classifier.io.textio import atomic_write
-    from classifier.workflows.picking import pick as pick_documents
+    from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
+    from classifier.io.textio import atomic_write  # on first use: keeps start-up light
+    from classifier.workflows.picking import pick as pick_documents  # on first use: keeps start-up light
 
     documents, failed = read_readable_documents(inputs, columns, glob, on_problem=_report_problem)
     picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
-    from classifier.io.tagfiles import json_line
+    from classifier.io.tagfiles import json_line  # on first use: keeps start-up light
 
     lines = "".join(json_line(row) for row in picked.rows)
     if output is None:
@@ -573,8 +573,8 @@ def serve(
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
     try:
-        from classifier.serve.app import build_app
-        from classifier.serve.app import serve as run_server
+        from classifier.serve.app import build_app  # on first use: keeps start-up light
+        from classifier.serve.app import serve as run_server  # on first use: keeps start-up light
     except ImportError as exc:
         if exc.name not in SERVE_EXTRA_MODULES:
             raise
@@ -608,7 +608,7 @@ def parse(
     pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")],
 ) -> None:
     """Print each parsed release as JSON: exactly what the model reads, menus removed."""
-    from classifier.corpus.documents import read_releases
+    from classifier.corpus.documents import read_releases  # on first use: keeps start-up light
 
     failed = 0
     for origin, release, problem in read_releases(pages):
@@ -627,7 +627,7 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
     """Show the fields of work as a tree by OSCE dimension."""
     if ctx.invoked_subcommand is not None:
         return
-    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     typer.echo((_taxonomy(taxonomy) or default_taxonomy()).tree())
 
@@ -648,9 +648,9 @@ def sync_taxonomy(
     ] = OutputFormat.text,
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
-    from classifier.paths import default_taxonomy_path
-    from classifier.workflows.taxonomy_sync import format_diff
-    from classifier.workflows.taxonomy_sync import sync_taxonomy as sync
+    from classifier.paths import default_taxonomy_path  # on first use: keeps start-up light
+    from classifier.workflows.taxonomy_sync import format_diff  # on first use: keeps start-up light
+    from classifier.workflows.taxonomy_sync import sync_taxonomy as sync  # on first use: keeps start-up light
 
     renames = {}
     for pair in rename or []:

@@ -111,3 +111,21 @@ def test_every_module_says_what_it_is_for_in_its_first_line():
         if not (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()
     ]
     assert missing == []
+
+
+def test_every_import_inside_a_function_says_why_it_is_there():
+    # An import is at the top of its module unless deferring it keeps start-up light (or it needs an
+    # extra that may be missing); then a comment on its line says so.
+    silent = []
+    for path in modules():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, (ast.Import, ast.ImportFrom))
+                and id(node) not in top
+                and "#" not in lines[node.lineno - 1]
+            ):
+                silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert silent == []

@@ -246,7 +246,7 @@ def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ..
     match before its data is read, and no more bytes than the shape needs are ever decompressed.
     Members not named are never read. Floats must be finite.
     """
-    import numpy as np
+    import numpy as np  # loads with a model, not at start-up
 
     total = sum(math.prod(shape) * 8 for shape, _ in expected.values())
     if total > MAX_ARRAY_BYTES:
@@ -314,8 +314,8 @@ def read_arrays(bundle: Path, name: str, expected: dict[str, tuple[tuple[int, ..
 
 def read_gzip_lines(bundle: Path, name: str) -> Iterator:
     """The JSON lines of a gzipped file in the bundle, decompressing at most MAX_TRAINING_BYTES."""
-    from classifier.io.jsonl import read_json_lines
-    from classifier.io.textio import max_text_chars
+    from classifier.io.jsonl import read_json_lines  # on first use: keeps start-up light
+    from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     with open_bundle_file(bundle, name, MAX_TRAINING_BYTES) as handle:
         with gzip.GzipFile(fileobj=handle) as stream:

@@ -3,6 +3,7 @@ estimator."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +177,6 @@ class Model:
         )
 
     def _repr_html_(self) -> str:
-        import html
 
         counts = self.metadata.get("label_counts", {})
         flags = self.flags

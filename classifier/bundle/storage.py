@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from importlib.metadata import version
 from pathlib import Path
 
 from classifier.bundle.card import CARD_FILE, render_card
@@ -66,7 +67,7 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
 
     `extra_files` (name to bytes, such as the training documents) are written and checksummed with it.
     """
-    import numpy as np
+    import numpy as np  # loads with a model, not at start-up
 
     path = Path(path)
     check_bundle_target(path)
@@ -97,8 +98,8 @@ def _sha256(path: Path, max_bytes: int | None = None) -> str:
 
 
 def runtime_versions() -> dict:
-    import numpy
-    import sklearn
+    import numpy  # loads with a model, not at start-up
+    import sklearn  # fitting only
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": numpy.__version__}
 
@@ -131,7 +132,6 @@ def load_model(
         )
     if current != metadata["labels"]:
         metadata = {**metadata, "labels": current, "labels_as_trained": metadata["labels"]}
-    from importlib.metadata import version  # the installed version, without importing scikit-learn
 
     built, installed = metadata.get("versions", {}).get("scikit-learn", ""), version("scikit-learn")
     if _minor(built) != _minor(installed):
@@ -145,7 +145,7 @@ def load_model(
 
 def _read_estimator(path: Path, metadata: dict):
     # Predicting needs numpy and scipy only: scikit-learn, most of a cold start, is imported for fitting.
-    from classifier.estimator.runtime import LinearTopicModel
+    from classifier.estimator.runtime import LinearTopicModel  # on first use: keeps start-up light
 
     expected = metadata["payload_sha256"]
     for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
@@ -160,7 +160,7 @@ def _read_estimator(path: Path, metadata: dict):
         except BundleCheckError as exc:
             raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
-    from classifier.estimator.evidence import EVIDENCE_FEATURES
+    from classifier.estimator.evidence import EVIDENCE_FEATURES  # on first use: keeps start-up light
 
     try:
         vocabularies = _read_vocabularies(path, params)

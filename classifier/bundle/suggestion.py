@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 SCOPE_NOTES = {
@@ -66,7 +67,6 @@ class Suggestion:
         return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}{flag}; best {best}>"
 
     def _repr_html_(self) -> str:
-        import html
 
         rows = "".join(
             f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td>"

@@ -439,7 +439,7 @@ def _column_names(path: Path, kind: str) -> dict | None:
             header = next(read_csv_records(handle, 1000, csv_encoding(handle)), None)
             return dict.fromkeys(header.cells) if header and header.cells else None
         if kind == "parquet":
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # the parquet extra
 
             try:
                 return dict.fromkeys(pq.ParquetFile(handle).schema_arrow.names)
@@ -466,9 +466,9 @@ def _parquet_rows(path: Path, columns: Columns, limit: int) -> TableRows:
         require_pyarrow(str(path))
     except MissingExtraError as exc:
         raise InputError(str(exc)) from None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # the parquet extra
+    import pyarrow.compute as pc  # the parquet extra
+    import pyarrow.parquet as pq  # the parquet extra
 
     try:
         parquet = pq.ParquetFile(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -23,10 +25,9 @@ class CharNgramVectorizer(TfidfVectorizer):
     def _count_vocab(self, raw_documents, fixed_vocab):
         if self.analyzer != "char_wb":
             return super()._count_vocab(raw_documents, fixed_vocab)
-        from collections import defaultdict
 
-        from scipy import sparse
-        from sklearn.utils._sparse import _align_api_if_sparse
+        from scipy import sparse  # loads with a model, not at start-up
+        from sklearn.utils._sparse import _align_api_if_sparse  # fitting only
 
         if fixed_vocab:
             vocabulary = self.vocabulary_

@@ -64,7 +64,7 @@ def with_keyword_examples(X: list[str], Y: np.ndarray, documents: list[str], lab
 
 def prototypes(vectorizer, documents: list[str]) -> np.ndarray:
     """Unit-length feature vectors of the keyword documents (zero rows where there is none)."""
-    from sklearn.preprocessing import normalize
+    from sklearn.preprocessing import normalize  # fitting only
 
     rows = vectorizer.transform([text or " " for text in documents])
     dense = normalize(rows).toarray().astype(np.float32)
@@ -90,7 +90,7 @@ def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndar
     pooled into one logistic fit; the threshold is the F1-best one on the same pairs, never below
     ZERO_SHOT_MIN_THRESHOLD.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # fitting only
 
     columns = np.flatnonzero(reference)
     if len(columns) == 0:

@@ -155,7 +155,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         zero_shot, low = label_roles(Y_real, documents, self.min_examples)
         extra = self._keyword_example_labels(documents, zero_shot, low)
         folds = [(np.r_[complete[train], partial], complete[test]) for train, test in self._folds(Y_real)]
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # fitting only
 
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(self._fit_fold)(X, Y, train, test, documents, extra) for train, test in folds
@@ -266,7 +266,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return threshold
 
     def _folds(self, Y):
-        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold  # fitting only
 
         n_splits = max(2, min(self.cv, len(Y) // 2))
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)

@@ -189,10 +189,10 @@ def compare_models(
     path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, glob=None
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
-    from classifier.bundle.storage import load_model
-    from classifier.corpus.datasets import load_training_set
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns
-    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.bundle.storage import load_model  # on first use: keeps start-up light
+    from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     taxonomy = taxonomy or default_taxonomy()
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)

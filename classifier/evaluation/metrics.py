@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 
 def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     """All metrics for one set of predictions, as a JSON-ready dict."""
-    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.metrics import precision_recall_fscore_support  # fitting only
 
     Y_true = np.asarray(Y_true, dtype=np.int8)
     accepted = np.asarray(accepted, dtype=np.int8)
@@ -39,21 +40,20 @@ def evaluate_model(
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
     file there is replaced only with `force`, and refused before any work otherwise.
     """
-    import contextlib
 
-    from classifier.corpus.datasets import load_training_set
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns
-    from classifier.io.outputs import check_file_target, output_lock
-    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     lock = contextlib.nullcontext()
     if report is not None:
-        from classifier.evaluation.report import require_matplotlib
+        from classifier.evaluation.report import require_matplotlib  # on first use: keeps start-up light
 
         require_matplotlib()
         check_file_target(report)
         if Path(report).exists() and not force:
-            from classifier.errors import OutputExistsError
+            from classifier.errors import OutputExistsError  # on first use: keeps start-up light
 
             raise OutputExistsError(f"{report}: already exists; pass --force to overwrite it")
         lock = output_lock(
@@ -65,7 +65,7 @@ def evaluate_model(
         proba, accepted = reading.proba, reading.accepted
         metrics = evaluate(data.Y, proba, accepted, model.labels)
         if report is not None:
-            from classifier.evaluation.report import write_report
+            from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
             subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)

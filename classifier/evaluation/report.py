@@ -137,7 +137,7 @@ def worst_documents(Y_true, proba, accepted, n: int = WORST_SHOWN) -> list[int]:
 
 
 def _figure(width, height):
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # the report extra
 
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
     return figure, figure.add_subplot()
@@ -230,7 +230,7 @@ def _confusion_plot(confusion, labels) -> str:
 
 
 def _reliability_plot(table) -> str:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # the report extra
 
     figure = Figure(figsize=(7, 7), dpi=100, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))

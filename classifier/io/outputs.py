@@ -29,7 +29,7 @@ def output_lock(target: str | Path):
     it, unlocked, for the next run to take). Without fcntl (Windows) runs are not locked.
     """
     try:
-        import fcntl
+        import fcntl  # only where it is used
     except ImportError:  # pragma: no cover - not on POSIX
         yield
         return

@@ -164,7 +164,7 @@ def encode_rows(rows: list[dict], fmt: str):
         for row in rows:
             writer.writerow([escape_surrogates(field) for field in _csv_fields(row)])
         return buffer.getvalue()
-    import pyarrow as pa
+    import pyarrow as pa  # the parquet extra
 
     return pa.Table.from_pylist(
         [
@@ -313,7 +313,7 @@ class ParquetTagFile(TagFile):
         self.parts.mkdir()
 
     def _recover(self) -> None:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # the parquet extra
 
         if self.path.exists():
             try:
@@ -346,7 +346,7 @@ class ParquetTagFile(TagFile):
         return sorted(self.parts.glob("part-*.parquet"))
 
     def append(self, payload, rows: int, last_id: str) -> None:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # the parquet extra
 
         number = len(self._part_files())
         with atomic_write(self.parts / f"part-{number:06d}.parquet", mode="wb") as handle:
@@ -355,7 +355,7 @@ class ParquetTagFile(TagFile):
         self.last_id = last_id
 
     def close(self) -> None:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # the parquet extra
 
         with atomic_write(self.path, mode="wb") as handle:
             with pq.ParquetWriter(handle, _arrow_schema()) as writer:
@@ -391,7 +391,7 @@ def _plausible_scores(text: str) -> bool:
 
 
 def _arrow_schema():
-    import pyarrow as pa
+    import pyarrow as pa  # the parquet extra
 
     return pa.schema(
         [

@@ -7,6 +7,7 @@ as a 500 with a traceback.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue."""
-    from classifier.io.textio import max_text_chars
+    from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     app = FastAPI(
         title="classifier",
@@ -418,7 +419,7 @@ def _add_page_routes(app: FastAPI) -> None:
 def _openapi_with_our_errors(app: FastAPI) -> dict:
     # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
     if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi
+        from fastapi.openapi.utils import get_openapi  # the serve extra
 
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         for operations in schema["paths"].values():
@@ -444,8 +445,8 @@ def build_app(
     queue_size: int = DEFAULT_QUEUE_SIZE,
 ) -> FastAPI:
     """Load every bundle once, order the queue, and build the service."""
-    from classifier.serve.projects import load_projects
-    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.serve.projects import load_projects  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     if queue_inputs and labels_path is None:
         raise UsageError("--queue needs --labels FILE: the file the decisions are written to")
@@ -462,7 +463,6 @@ def build_app(
 
 
 def _check_writable(path: Path) -> None:
-    import tempfile
 
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -474,6 +474,6 @@ def _check_writable(path: Path) -> None:
 
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Answer on host:port until interrupted."""
-    import uvicorn
+    import uvicorn  # the serve extra
 
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -129,7 +129,7 @@ async def read_text(request: Request, max_text: int) -> str:
             raise ApiError(400, "expected a JSON object with a 'text'")
         return body["text"]
     if kind in ("text/plain", "text/html", "application/octet-stream"):
-        from classifier.io.textio import InputError, decode_head
+        from classifier.io.textio import InputError, decode_head  # on first use: keeps start-up light
 
         try:
             text, cut = decode_head(io.BytesIO(await request.body()), "the uploaded file", max_text)
@@ -186,8 +186,8 @@ def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
 
 def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
     """One row for the labels file from one of Annif's IndexedDocuments; subjects by our URI or by name."""
-    from classifier.corpus.release import parse_release
-    from classifier.serve.projects import subjects_of
+    from classifier.corpus.release import parse_release  # on first use: keeps start-up light
+    from classifier.serve.projects import subjects_of  # on first use: keeps start-up light
 
     if not isinstance(doc, dict):
         raise ApiError(400, f"[{i}]: expected an object with 'text' and 'subjects'")

@@ -108,7 +108,7 @@ class Project:
     def explain(self, text: str, top: int = 5) -> dict:
         """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it;
         with the title and body the model read, for showing the terms in place."""
-        from classifier.corpus.release import parse_release
+        from classifier.corpus.release import parse_release  # on first use: keeps start-up light
 
         with self.lock:
             suggestion = self.model.suggest(text, explain=True)
@@ -191,8 +191,8 @@ def taxonomy_tree(taxonomy: Taxonomy) -> dict:
 def load_projects(model_dirs: list[Path | None], taxonomy: Taxonomy) -> dict[str, Project]:
     """Each bundle loaded once, under its directory's name; None is the shipped model. Two bundles whose
     directories share a name are refused, since a client could not tell them apart."""
-    from classifier.bundle.storage import load_model
-    from classifier.paths import default_model_path
+    from classifier.bundle.storage import load_model  # on first use: keeps start-up light
+    from classifier.paths import default_model_path  # on first use: keeps start-up light
 
     projects: dict[str, Project] = {}
     for path in model_dirs or [None]:

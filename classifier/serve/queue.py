@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -172,10 +172,9 @@ class ReviewQueue:
         size: int = DEFAULT_QUEUE_SIZE,
     ) -> ReviewQueue:
         """The first `size` documents `pick` would choose among those of `inputs` not in the labels file."""
-        from dataclasses import replace
 
-        from classifier.corpus.documents import read_documents
-        from classifier.workflows.picking import pick
+        from classifier.corpus.documents import read_documents  # on first use: keeps start-up light
+        from classifier.workflows.picking import pick  # on first use: keeps start-up light
 
         documents, unreadable, seen, labelled_before = [], [], set(), 0
         for doc in read_documents(inputs):

@@ -46,10 +46,10 @@ class Taxonomy:
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> Taxonomy:
-        import yaml
+        import yaml  # only when a YAML file is read
 
         path = Path(path) if path is not None else default_taxonomy_path()
-        from classifier.io.textio import InputError, open_regular
+        from classifier.io.textio import InputError, open_regular  # on first use: keeps start-up light
 
         try:
             with open_regular(path) as handle:  # a FIFO or device named as the taxonomy is refused, never read

@@ -37,9 +37,9 @@ class FieldGuide:
     def from_yaml(cls, path: str | Path | None = None, taxonomy: Taxonomy | None = None) -> FieldGuide:
         """Read the guide; field names (or aliases) resolve through `taxonomy`; names it does not know are
         listed in `unknown_fields` and left out, so a renamed field costs its examples, not the training."""
-        import yaml
+        import yaml  # only when a YAML file is read
 
-        from classifier.taxonomy.fields import default_taxonomy
+        from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
         taxonomy = taxonomy or default_taxonomy()
         path = Path(path) if path is not None else default_field_guide_path()

@@ -52,11 +52,11 @@ def pick(
     """The `n` documents the model is least sure of, none with a cosine similarity above `max_similarity`
     to one picked before it, and none the model was trained on; each as a template row for `train`:
     id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
-    from sklearn.preprocessing import normalize
+    from sklearn.preprocessing import normalize  # fitting only
 
-    from classifier.bundle.documents import read_base_documents
-    from classifier.bundle.storage import BundleError
-    from classifier.corpus.datasets import document_key
+    from classifier.bundle.documents import read_base_documents  # on first use: keeps start-up light
+    from classifier.bundle.storage import BundleError  # on first use: keeps start-up light
+    from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
     trained = set()
     if model.path is not None:

@@ -76,7 +76,7 @@ def _call_in_worker(func, chunk):
 
 
 def _process_map(func, shared, chunks, jobs: int) -> Iterator:
-    from joblib.externals.loky import ProcessPoolExecutor
+    from joblib.externals.loky import ProcessPoolExecutor  # fitting only
 
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared,))
@@ -138,7 +138,7 @@ def _call_shipped(func, shipped: _Shipped, chunk):
 
 def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # the dask extra
     except ImportError:
         raise RunnerError(
             "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
@@ -147,7 +147,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     cluster = None
     try:
         if address == LOCAL_DASK:
-            import dask
+            import dask  # the dask extra
 
             # Off for the cluster we start ourselves (a remote cluster keeps its own configuration): the
             # workers' statistical profiler samples every thread each 10 ms, and work stealing rebalances

@@ -75,7 +75,7 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     """One row per record: id, accepted labels, every label's score (best first), the error if it failed,
     the warning if its text was cut at the size limit, and the flag if no field was accepted because the
     text is not in English ("language") or not an OSCE-like policy text ("out-of-scope")."""
-    import numpy as np
+    import numpy as np  # loads with a model, not at start-up
 
     documents = [to_document(record, columns) for record in records]
     good = [doc for doc in documents if not doc.error]
@@ -207,7 +207,7 @@ def _written(target, output: Path, fmt: str, action, *args) -> None:
 
 def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress) -> TagSummary:
     """Stream the rows to standard output as each chunk is tagged: no file, so no atomic rename and no resume."""
-    from classifier.io.tagfiles import CsvTagFile
+    from classifier.io.tagfiles import CsvTagFile  # on first use: keeps start-up light
 
     start = time.perf_counter()
     summary = TagSummary()

@@ -7,7 +7,9 @@ inserted where the menu has it, marked for a description and keywords.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,9 +138,8 @@ def format_diff(diff: TaxonomyDiff, source: str) -> str:
 
 def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
     """taxonomy.yaml at `path` with `diff` applied, as text: comments, order and layout kept."""
-    import io
 
-    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedMap  # taxonomy sync --write only
 
     yaml = _round_trip_yaml()
     data = yaml.load(Path(path).read_text(encoding="utf-8"))
@@ -179,14 +180,14 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
 
 def sync_taxonomy(page_path: str | Path, taxonomy_path: str | Path, renames=None, write: bool = False) -> TaxonomyDiff:
     """Diff taxonomy.yaml against the Fields of work menu of a scraped page; with `write`, apply it in place."""
-    from classifier.io.textio import atomic_write, read_text
+    from classifier.io.textio import atomic_write, read_text  # on first use: keeps start-up light
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
     if write and diff.changed:
         text = apply_diff(taxonomy_path, diff)
         try:
-            import yaml
+            import yaml  # only when a YAML file is read
 
             Taxonomy.from_dict(yaml.safe_load(text), source=str(taxonomy_path))
         except TaxonomyError as exc:  # never write a file the tool itself would refuse
@@ -197,7 +198,7 @@ def sync_taxonomy(page_path: str | Path, taxonomy_path: str | Path, renames=None
 
 
 def _round_trip_yaml():
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # taxonomy sync --write only
 
     yaml = YAML()
     yaml.preserve_quotes = True
@@ -207,7 +208,7 @@ def _round_trip_yaml():
 
 
 def _flow(items):
-    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.comments import CommentedSeq  # taxonomy sync --write only
 
     seq = CommentedSeq(items)
     seq.fa.set_flow_style()
@@ -216,7 +217,6 @@ def _flow(items):
 
 def _keep_blank_lines(entries, position: int) -> None:
     """Entries are separated by a blank line, which ruamel keeps as a comment before each entry but the first."""
-    import copy
 
     gaps = entries.ca.items
     model = next(iter(gaps.values()), None)
