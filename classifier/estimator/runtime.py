@@ -144,6 +144,8 @@ class LinearTopicModel:
         self.top_ratio = params.get("top_ratio", 0.5)
         self.label_phrases = params.get("label_phrases")
         self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+        # Scores are features @ coef.T; a C-ordered copy of the transpose is not rebuilt on every call.
+        self._coef_t = np.ascontiguousarray(self.coef_.T)
         self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
         self.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
         self.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
@@ -213,7 +215,7 @@ class LinearTopicModel:
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
         features = self.transform(X)
-        scores = np.asarray(features @ self.coef_.T, dtype=np.float64) + self.intercept_
+        scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
         if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
         return scores
