@@ -104,9 +104,12 @@ def did(result: Result, rows: str = "") -> str:
 
 
 def suggested(result: Result) -> str:
-    """The rows `suggest --format json` printed: their paths and top field."""
+    """The rows `suggest --format json` printed: their paths and top field (or, given none, their flag)."""
     rows = result.json_rows()
-    shown = ", ".join(f"{row['path']} → {row['labels'][0]}" for row in rows[:4])
+    shown = ", ".join(
+        f"{row['path']} → {row['labels'][0] if row['labels'] else 'no field (' + str(row.get('flag')) + ')'}"
+        for row in rows[:4]
+    )
     more = f", … ({len(rows)} in all)" if len(rows) > 4 else ""
     return f"{len(rows)} suggestion row{'s' if len(rows) != 1 else ''}" + (f": {shown}{more}" if rows else "")
 

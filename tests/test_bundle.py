@@ -219,3 +219,33 @@ def test_save_never_replaces_something_that_is_not_a_bundle(tmp_path, shipped):
         save_bundle(shipped.estimator, shipped.metadata, folder)
     assert (folder / "holiday.jpg").read_bytes() == b"\xff\xd8 not a model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
+
+
+def test_advice_to_retrain_a_bundle_names_its_own_path_never_the_default_model(tmp_path):
+    import shutil
+
+    from classifier.bundle.storage import RETRAIN_HINT, retrain_hint
+
+    assert retrain_hint(DEFAULT) == RETRAIN_HINT  # the shipped model is rebuilt where it is shipped
+    bundle = tmp_path / "mine"
+    shutil.copytree(DEFAULT, bundle)
+    (bundle / "model.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(BundleError) as error:
+        load_model(bundle)
+    assert str(error.value).endswith(f"retrain: classifier train LABELLED_DATA --output {bundle}")
+    assert "models/default" not in str(error.value)
+
+
+def test_a_bundle_with_fields_this_taxonomy_lacks_is_told_about_taxonomy(tmp_path):
+    import shutil
+
+    bundle = tmp_path / "custom"
+    shutil.copytree(DEFAULT, bundle)
+    meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    meta["labels"] = ["Water security" if label == "Youth" else label for label in meta["labels"]]
+    (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(BundleError) as error:
+        load_model(bundle)
+    message = str(error.value)
+    assert "not in taxonomy: Water security" in message and f"--output {bundle}" in message
+    assert message.endswith("(or load it with the taxonomy it was trained with: --taxonomy FILE)")

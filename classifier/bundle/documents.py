@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from classifier.bundle.checks import MAX_TRAINING_BYTES, BundleCheckError, read_bundle_bytes, read_gzip_lines
-from classifier.bundle.storage import METADATA_FILE, RETRAIN_HINT, BundleError, current_labels, read_metadata
+from classifier.bundle.storage import METADATA_FILE, BundleError, current_labels, read_metadata, retrain_hint
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
 
@@ -56,7 +56,7 @@ def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
     if expected is None or not os.path.lexists(stored):
         raise BundleError(
             f"{path}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
-            f"rebuild it from its data first: {RETRAIN_HINT}"
+            f"rebuild it from its data first: {retrain_hint(path)}"
         )
     try:
         data = read_bundle_bytes(path, TRAINING_FILE, MAX_TRAINING_BYTES)

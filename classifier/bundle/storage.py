@@ -39,6 +39,19 @@ METADATA_FILE = "model.json"
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
 
+def retrain_hint(path: str | Path | None = None) -> str:
+    """The command that rebuilds the bundle at `path`: into that path, so that following the advice for
+    a bundle of one's own never overwrites the shipped default model."""
+    if path is None:
+        return RETRAIN_HINT
+    try:
+        if Path(path).resolve() == default_model_path().resolve():
+            return RETRAIN_HINT
+    except OSError:
+        pass
+    return f"classifier train LABELLED_DATA --output {path}"
+
+
 class BundleError(ClassifierError, RuntimeError):
     """A model bundle is missing, broken or does not fit this installation; one line saying what to do."""
 
@@ -124,7 +137,9 @@ def load_model(
     in_order = [label for label in taxonomy.labels if label in current]
     if None in current or current != in_order or (missing and not allow_new_fields):
         only_added = None not in current and current == in_order
-        hint = f"classifier train --base {path} --output {path}" if only_added else RETRAIN_HINT
+        hint = f"classifier train --base {path} --output {path}" if only_added else retrain_hint(path)
+        if None in current:  # fields this taxonomy does not know: perhaps it was trained with another one
+            hint += " (or load it with the taxonomy it was trained with: --taxonomy FILE)"
         raise BundleError(
             f"{path}: the model's fields differ from {taxonomy.path} "
             f"({_label_change(metadata['labels'], taxonomy.labels)}); "
@@ -137,7 +152,7 @@ def load_model(
     if _minor(built) != _minor(installed):
         raise BundleError(
             f"{path}: built with scikit-learn {built or 'unknown'}, but {installed} is installed; "
-            f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {RETRAIN_HINT}"
+            f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {retrain_hint(path)}"
         )
     estimator = _read_estimator(path, metadata)
     return Model(estimator, metadata, path)
@@ -153,12 +168,12 @@ def _read_estimator(path: Path, metadata: dict):
             if _sha256(path / name, limit) != expected.get(name):
                 raise BundleError(
                     f"{path / name}: checksum differs from {METADATA_FILE}: the file was changed or truncated; "
-                    f"retrain: {RETRAIN_HINT}"
+                    f"retrain: {retrain_hint(path)}"
                 )
         except FileNotFoundError:
-            raise BundleError(f"{path}: no {name} in the bundle; retrain: {RETRAIN_HINT}") from None
+            raise BundleError(f"{path}: no {name} in the bundle; retrain: {retrain_hint(path)}") from None
         except BundleCheckError as exc:
-            raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+            raise BundleError(f"{exc}; retrain: {retrain_hint(path)}") from None
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
     from classifier.estimator.evidence import EVIDENCE_FEATURES  # on first use: keeps start-up light
 
@@ -186,18 +201,18 @@ def _read_estimator(path: Path, metadata: dict):
                 f"{path / ARRAYS_FILE}: holds only some of the stacker's arrays ({', '.join(sorted(stacker))})"
             )
     except BundleCheckError as exc:
-        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+        raise BundleError(f"{exc}; retrain: {retrain_hint(path)}") from None
     try:
         estimator = LinearTopicModel.from_arrays(params, arrays, vocabularies)
     except Exception as exc:  # a foreign or inconsistent bundle can fail in many ways; none may crash the caller
         raise BundleError(
             f"{path}: not a usable bundle ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-            f"retrain: {RETRAIN_HINT}"
+            f"retrain: {retrain_hint(path)}"
         ) from None
     if estimator.n_labels_ != len(metadata["labels"]):
         raise BundleError(
             f"{path}: {ARRAYS_FILE} has {estimator.n_labels_} fields but {METADATA_FILE} lists "
-            f"{len(metadata['labels'])}; retrain: {RETRAIN_HINT}"
+            f"{len(metadata['labels'])}; retrain: {retrain_hint(path)}"
         )
     return estimator
 
@@ -232,15 +247,15 @@ def read_metadata(path: Path) -> dict:
     try:
         metadata = load_json(read_bundle_bytes(path, METADATA_FILE, MAX_METADATA_BYTES), meta_path)
     except FileNotFoundError:
-        raise BundleError(f"{path}: not a model bundle (no {METADATA_FILE}); train one: {RETRAIN_HINT}") from None
+        raise BundleError(f"{path}: not a model bundle (no {METADATA_FILE}); train one: {retrain_hint(path)}") from None
     except BundleCheckError as exc:
-        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+        raise BundleError(f"{exc}; retrain: {retrain_hint(path)}") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_VERSION or "labels" not in metadata:
-        raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {RETRAIN_HINT}")
+        raise BundleError(f"{meta_path}: not a bundle of format {FORMAT_VERSION}; retrain: {retrain_hint(path)}")
     try:
         check_metadata(metadata, meta_path)
     except BundleCheckError as exc:
-        raise BundleError(f"{exc}; retrain: {RETRAIN_HINT}") from None
+        raise BundleError(f"{exc}; retrain: {retrain_hint(path)}") from None
     return metadata
 
 
