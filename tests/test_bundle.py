@@ -226,7 +226,9 @@ def test_advice_to_retrain_a_bundle_names_its_own_path_never_the_default_model(t
 
     from classifier.bundle.storage import RETRAIN_HINT, retrain_hint
 
-    assert retrain_hint(DEFAULT) == RETRAIN_HINT  # the shipped model is rebuilt where it is shipped
+    from classifier.paths import default_model_path
+
+    assert retrain_hint(default_model_path()) == RETRAIN_HINT  # the model in use by default: rebuilt as shipped
     bundle = tmp_path / "mine"
     shutil.copytree(DEFAULT, bundle)
     (bundle / "model.json").write_text("{}", encoding="utf-8")
