@@ -225,7 +225,6 @@ def test_advice_to_retrain_a_bundle_names_its_own_path_never_the_default_model(t
     import shutil
 
     from classifier.bundle.storage import RETRAIN_HINT, retrain_hint
-
     from classifier.paths import default_model_path
 
     assert retrain_hint(default_model_path()) == RETRAIN_HINT  # the model in use by default: rebuilt as shipped
