@@ -241,7 +241,7 @@ def atomic_directory(path: str | Path):
             os.replace(old, path)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -307,10 +307,11 @@ def _fsync_files(folder: Path) -> None:
         if entry.is_file():
             with open(entry, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_directory(folder)
+    fsync_directory(folder)
 
 
-def _fsync_directory(folder: Path) -> None:
+def fsync_directory(folder: Path) -> None:
+    """Make renames in `folder` durable: a power cut must not bring a replaced file back."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # directories cannot be opened on some systems (Windows)

@@ -11,8 +11,6 @@ decisions) next to the time a person takes per decision.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from classifier.errors import ClassifierError, UsageError
+from classifier.io.textio import atomic_write, fsync_directory
 from classifier.taxonomy.fields import Taxonomy
 
 
@@ -80,48 +79,21 @@ class LabelsFile:
 
 
 def _replace_with_appended(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with open(path, "rb") as old:
-                    os.chmod(tmp, os.stat(old.fileno()).st_mode & 0o7777)
-                    last = b"\n"
-                    while chunk := old.read(1 << 20):
-                        out.write(chunk)
-                        last = chunk[-1:]
-                    if last != b"\n":  # a file edited by hand may lack its final newline: keep its last row whole
-                        out.write(b"\n")
-            except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    """The labels file with `data` appended, written beside it and renamed over it (never a half line),
+    then the folder synced: the rename is durable only once the directory entry is."""
+    with atomic_write(path, "wb") as out:
         try:
-            os.unlink(tmp)
+            with open(path, "rb") as old:
+                last = b"\n"
+                while chunk := old.read(1 << 20):
+                    out.write(chunk)
+                    last = chunk[-1:]
+                if last != b"\n":  # a file edited by hand may lack its final newline: keep its last row whole
+                    out.write(b"\n")
         except FileNotFoundError:
             pass
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(folder: Path) -> None:
-    # The rename is durable only once the directory entry is: a power cut must not bring the old file back.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        out.write(data)
+    fsync_directory(path.parent)
 
 
 @dataclass
