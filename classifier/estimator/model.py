@@ -22,6 +22,8 @@ from classifier.estimator.keywords import (
     with_keyword_examples,
     zero_shot_calibration,
 )
+from classifier.estimator.runtime import as_texts as _as_texts
+from classifier.estimator.runtime import explain_features, set_fitted_arrays
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
 
@@ -327,36 +329,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             vectorizer.idf_ = np.asarray(arrays[f"idf_{name}"], dtype=np.float64)
             if len(terms) != len(vectorizer.idf_):
                 raise ValueError(f"vocabulary '{name}' has {len(terms)} terms but {len(vectorizer.idf_)} weights")
-        model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
-        model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
-        model.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
-        model.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
-        model.prototypes_ = None
-        model.zero_shot_ = np.zeros(len(model.intercept_), dtype=bool)
-        if "prototypes" in arrays:
-            model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
-            model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-        model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
-        if "stacked" in arrays:
-            model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
-            model.stack_offsets_ = np.asarray(arrays["stack_offsets"], dtype=np.float64)
-            model.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
-            if model.label_phrases is None:
-                raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
-        n_features = sum(len(terms) for terms in vocabularies.values())
-        n_labels = len(model.intercept_)
-        if (
-            model.coef_.shape != (n_labels, n_features)
-            or model.calibration_.shape != (n_labels, 2)
-            or model.thresholds_.shape != (n_labels,)
-        ):
-            raise ValueError("array shapes do not fit together")
-        if model.prototypes_ is not None and (
-            model.prototypes_.shape != model.coef_.shape or model.zero_shot_.shape != (n_labels,)
-        ):
-            raise ValueError("array shapes do not fit together")
-        model.n_labels_ = n_labels
-        model.classes_ = np.arange(n_labels)
+        set_fitted_arrays(model, arrays, sum(len(terms) for terms in vocabularies.values()))
+        model.classes_ = np.arange(model.n_labels_)
         return model
 
     def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
@@ -367,32 +341,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         goes to the words of the text it was taken from. Only positive shares count.
         """
         texts = _as_texts(X)
-        features = self.vectorizer_.transform(texts).tocsr()
-        terms, char_columns = [], np.zeros(0, dtype=bool)
-        for name, part in self._terms().items():
-            terms.extend(part)
-            char_columns = np.r_[char_columns, np.full(len(part), name == "chars")]
-        explanations = []
-        for i, text in enumerate(texts):
-            start, end = features.indptr[i], features.indptr[i + 1]
-            columns, values = features.indices[start:end], features.data[start:end]
-            shares = self.coef_[:, columns] * values
-            words_of = self._words_of_char_ngrams(text) if char_columns[columns].any() else {}
-            per_label = []
-            for label_shares in shares:
-                by_term: dict[str, float] = {}
-                for column, share in zip(columns, label_shares):
-                    if char_columns[column]:
-                        holders = words_of.get(terms[column], {})
-                        total = sum(holders.values())
-                        for word, count in holders.items():
-                            by_term[word] = by_term.get(word, 0.0) + float(share) * count / total
-                    else:
-                        by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
-                ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
-                per_label.append([(term, round(weight, 4)) for term, weight in ranked[:top]])
-            explanations.append(per_label)
-        return explanations
+        return explain_features(
+            self.transform(texts).tocsr(), texts, self.coef_, self.vocabularies, self._words_of_char_ngrams, top
+        )
 
     def _words_of_char_ngrams(self, text: str) -> dict[str, dict[str, int]]:
         """Each character n-gram of `text`, with the words it comes from and how often."""
@@ -455,12 +406,6 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
         thresholds = self.thresholds_ if thresholds is None else thresholds
         return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
-
-
-def _as_texts(X):
-    if isinstance(X, str):
-        raise TypeError("X must be a sequence of documents, not a single string")
-    return [str(x) for x in X]
 
 
 def _decision(features, coef, intercept):

@@ -143,38 +143,10 @@ class LinearTopicModel:
         self.ensure_one = params.get("ensure_one", True)
         self.top_ratio = params.get("top_ratio", 0.5)
         self.label_phrases = params.get("label_phrases")
-        self.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+        set_fitted_arrays(self, arrays, sum(len(terms) for terms in vocabularies.values()))
         # Scores are features @ coef.T; a C-ordered copy of the transpose is not rebuilt on every call.
         self._coef_t = np.ascontiguousarray(self.coef_.T)
-        self.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
-        self.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
-        self.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
-        self.prototypes_ = None
-        self.zero_shot_ = np.zeros(len(self.intercept_), dtype=bool)
-        if "prototypes" in arrays:
-            self.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
-            self.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-        self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
-        if "stacked" in arrays:
-            self.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
-            self.stack_offsets_ = np.asarray(arrays["stack_offsets"], dtype=np.float64)
-            self.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
-        self.n_labels_ = len(self.intercept_)
         self._phrases = None
-        n_features = sum(len(terms) for terms in vocabularies.values())
-        shapes_fit = (
-            self.coef_.shape == (self.n_labels_, n_features)
-            and self.calibration_.shape == (self.n_labels_, 2)
-            and self.thresholds_.shape == (self.n_labels_,)
-        )
-        if not shapes_fit:
-            raise ValueError("array shapes do not fit together")
-        if self.prototypes_ is not None and (
-            self.prototypes_.shape != self.coef_.shape or self.zero_shot_.shape != (self.n_labels_,)
-        ):
-            raise ValueError("array shapes do not fit together")
-        if self.stacked_ is not None and self.label_phrases is None:
-            raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -205,7 +177,7 @@ class LinearTopicModel:
 
     def transform(self, texts: Sequence[str]):
         """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
-        texts = _as_texts(texts)
+        texts = as_texts(texts)
         blocks = []
         for _, part, weight in self.parts:
             block = part.transform(texts)
@@ -221,7 +193,7 @@ class LinearTopicModel:
         return scores
 
     def predict_proba(self, X):
-        texts = _as_texts(X)
+        texts = as_texts(X)
         proba = sigmoid(self.decision_function(texts), self.calibration_)
         if self.stacked_ is None:
             return proba
@@ -238,31 +210,19 @@ class LinearTopicModel:
         thresholds = self.thresholds_ if thresholds is None else thresholds
         return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
 
-    def terms(self) -> list[str]:
-        """The name of every feature column, block after block."""
-        return [term for name in self.vocabularies for term in self.vocabularies[name]]
-
     def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
         """For each document and each label, the terms that raised the label's score most (see
-        TopicClassifier.explain): a term's exact share of the linear score, a character n-gram's share
-        given to the words it was taken from; only positive shares count."""
-        texts = _as_texts(X)
-        features = self.transform(texts)
-        terms = self.terms()
-        char_columns = np.concatenate(
-            [np.full(len(self.vocabularies[name]), name == "chars") for name, _, _ in self.parts]
-        )
+        TopicClassifier.explain and `explain_features`)."""
+        texts = as_texts(X)
         chars = next((part for name, part, _ in self.parts if name == "chars"), None)
-        explanations = []
-        for i, text in enumerate(texts):
-            start, end = features.indptr[i], features.indptr[i + 1]
-            columns, values = features.indices[start:end], features.data[start:end]
-            shares = self.coef_[:, columns] * values
-            words_of = _words_of_char_ngrams(chars, text) if chars is not None and char_columns[columns].any() else {}
-            explanations.append(
-                [_ranked_terms(label_shares, columns, terms, char_columns, words_of, top) for label_shares in shares]
-            )
-        return explanations
+        return explain_features(
+            self.transform(texts),
+            texts,
+            self.coef_,
+            self.vocabularies,
+            lambda text: _words_of_char_ngrams(chars, text),
+            top,
+        )
 
 
 _DEFAULTS = {
@@ -275,6 +235,58 @@ _DEFAULTS = {
     "top_ratio": 0.5,
     "label_phrases": None,
 }
+
+
+def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
+    """Set a model's fitted attributes from a bundle's arrays (coefficients, calibration, thresholds,
+    zero-shot prototypes, stacker), checking their shapes fit together; `model` has `label_phrases`.
+    Shared by TopicClassifier.from_arrays and LinearTopicModel."""
+    model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
+    model.intercept_ = np.asarray(arrays["intercept"], dtype=np.float64)
+    model.calibration_ = np.asarray(arrays["calibration"], dtype=np.float64)
+    model.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
+    n_labels = model.n_labels_ = len(model.intercept_)
+    model.prototypes_ = None
+    model.zero_shot_ = np.zeros(n_labels, dtype=bool)
+    if "prototypes" in arrays:
+        model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
+        model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
+    model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
+    if "stacked" in arrays:
+        model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
+        model.stack_offsets_ = np.asarray(arrays["stack_offsets"], dtype=np.float64)
+        model.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
+        if model.label_phrases is None:
+            raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
+    shapes_fit = (
+        model.coef_.shape == (n_labels, n_features)
+        and model.calibration_.shape == (n_labels, 2)
+        and model.thresholds_.shape == (n_labels,)
+    )
+    if model.prototypes_ is not None:
+        shapes_fit = (
+            shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
+        )
+    if not shapes_fit:
+        raise ValueError("array shapes do not fit together")
+
+
+def explain_features(features, texts, coef, vocabularies: dict, words_of, top: int):
+    """For each text and label, the `top` terms with the largest positive share of the linear score: a
+    term's TF-IDF value times the label's coefficient, a character n-gram's share given to the words it
+    was taken from (`words_of(text)`: n-gram -> {word: count}). Shared by both models' `explain`."""
+    terms = [term for name in vocabularies for term in vocabularies[name]]
+    char_columns = np.concatenate([np.full(len(vocabularies[name]), name == "chars") for name in vocabularies])
+    explanations = []
+    for i, text in enumerate(texts):
+        start, end = features.indptr[i], features.indptr[i + 1]
+        columns, values = features.indices[start:end], features.data[start:end]
+        shares = coef[:, columns] * values
+        holders = words_of(text) if char_columns[columns].any() else {}
+        explanations.append(
+            [_ranked_terms(label_shares, columns, terms, char_columns, holders, top) for label_shares in shares]
+        )
+    return explanations
 
 
 def _ranked_terms(label_shares, columns, terms, char_columns, words_of, top) -> list[tuple[str, float]]:
@@ -302,7 +314,8 @@ def _words_of_char_ngrams(chars: CharTfidf, text: str) -> dict[str, dict[str, in
     return holders
 
 
-def _as_texts(X):
+def as_texts(X) -> list[str]:
+    """The documents as strings; a single string is refused (it would be read as a list of characters)."""
     if isinstance(X, str):
         raise TypeError("X must be a sequence of documents, not a single string")
     return [str(x) for x in X]

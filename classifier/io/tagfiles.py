@@ -65,9 +65,7 @@ def escape_surrogates(text: str) -> str:
 def json_line(value) -> str:
     """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON
     escape."""
-    return (
-        _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", json.dumps(value, ensure_ascii=False)) + "\n"
-    )
+    return escape_surrogates(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
 def run_record_path(path: str | Path) -> Path:
