@@ -1,6 +1,9 @@
-"""Hypothesis strategies for hostile inputs: broken pages, mixed encodings and line endings, broken tables."""
+"""Hostile inputs for tests: hypothesis strategies for broken pages, mixed encodings and line endings, broken
+tables; and a guard against reads that block."""
 
 import json
+import signal
+from contextlib import contextmanager
 
 from hypothesis import strategies as st
 
@@ -93,3 +96,19 @@ csv_bodies = st.builds(
     st.lists(csv_rows, max_size=6),
     st.sampled_from(LINE_ENDINGS),
 )
+
+
+@contextmanager
+def no_hang(seconds=30):
+    """Fail instead of hanging when a read blocks (a FIFO nobody writes to)."""
+
+    def stop(signum, frame):
+        raise AssertionError(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -7,9 +7,7 @@ import io
 import json
 import os
 import shutil
-import signal
 import zipfile
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -23,28 +21,13 @@ from classifier.bundle.storage import BundleError, load_model
 from classifier.cli import app
 
 from conftest import ROOT
+from hostile import no_hang
 
 DEFAULT = ROOT / "models" / "default"
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
 # Feature columns of the shipped model, counted in its vocabulary.json (they change when it is retrained).
 N_FEATURES = sum(len(terms) for terms in json.loads((DEFAULT / "vocabulary.json").read_text(encoding="utf-8")).values())
 runner = CliRunner()
-
-
-@contextmanager
-def no_hang(seconds=20):
-    """Fail instead of hanging when a read blocks (a FIFO)."""
-
-    def stop(signum, frame):
-        raise AssertionError(f"still blocked after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def copy_bundle(tmp_path):

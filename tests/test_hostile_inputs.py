@@ -5,9 +5,7 @@ import csv
 import io
 import json
 import os
-import signal
 import time
-from contextlib import contextmanager
 
 import pyarrow.parquet as pq
 import pytest
@@ -21,6 +19,7 @@ from classifier.io.csvtable import MAX_CELLS, read_csv_records, row_budget
 from classifier.io.textio import InputError, decode_head
 
 from conftest import ROOT, TRAINING
+from hostile import no_hang
 
 runner = CliRunner()
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
@@ -29,20 +28,6 @@ PAGE = EXAMPLE.read_bytes()
 
 def run(*args, input=None):
     return runner.invoke(app, [str(a) for a in args], input=input)
-
-
-@contextmanager
-def no_hang(seconds=30):
-    def stop(signum, frame):
-        raise AssertionError(f"still blocked after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # Case 4: FIFOs and devices are reported and skipped, never opened
