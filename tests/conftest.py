@@ -1,7 +1,14 @@
 """Shared paths, helpers and fixtures for the tests."""
 
+import contextlib
+import faulthandler
 import json
 import os
+import signal
+import sys
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -48,6 +55,78 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# Every process a test starts carries this run's mark in its environment, new sessions and daemons included.
+# Whatever still runs when the session ends is listed and killed: a leftover worker or server would hold the
+# output pipe of whoever ran the tests (CI waits for it to close) or the interpreter's exit, which joins children.
+os.environ["CLASSIFIER_TEST_RUN"] = f"{os.getpid()}-{uuid.uuid4().hex}"
+RUN_MARK = f"CLASSIFIER_TEST_RUN={os.environ['CLASSIFIER_TEST_RUN']}".encode()
+
+
+def marked_processes() -> list[tuple[int, str]]:
+    """(pid, command line) of every live process but this one that carries this run's mark."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        if int(entry.name) == os.getpid():
+            continue
+        try:
+            if RUN_MARK not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        # A zombie has no command line and holds nothing open. A resource tracker is this process's own helper:
+        # it ends once every process holding its pipe has, which the processes killed here make sure of.
+        if command and "resource_tracker import main" not in command:
+            found.append((int(entry.name), command))
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
+    leftovers = {}
+    for _ in range(20):  # a process killed while starting another: look again until nothing is left
+        found = marked_processes()
+        if not found:
+            break
+        for pid, command in found:
+            leftovers.setdefault(pid, command)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if leftovers and reporter is not None:
+        reporter.write("\n")
+        reporter.write_line(
+            f"{len(leftovers)} process(es) started by the tests were still running; killed:", yellow=True
+        )
+        for pid, command in leftovers.items():
+            reporter.write_line(f"  {pid} {command[:200]}", yellow=True)
+
+
+EXIT_STATUS = pytest.StashKey[int]()
+EXIT_GRACE_SECONDS = 120
+
+
+def pytest_unconfigure(config):
+    # Run as a program (not inside another tool), pytest's process ends right after this hook. Should a thread or
+    # an exit handler a test left behind hold it up, its stacks are printed and the process ends with the
+    # tests' own status, instead of hanging whoever waits for it.
+    main = getattr(sys.modules.get("__main__"), "__file__", "") or ""
+    if not (main.endswith(("/pytest", "/py.test", "pytest/__main__.py"))):
+        return
+    status = config.stash.get(EXIT_STATUS, 1)
+
+    def watchdog():
+        sys.stderr.write(f"the test process did not exit {EXIT_GRACE_SECONDS} s after the tests ended; its threads:\n")
+        faulthandler.dump_traceback(all_threads=True)
+        sys.stderr.flush()
+        os._exit(status)
+
+    timer = threading.Timer(EXIT_GRACE_SECONDS, watchdog)
+    timer.daemon = True
+    timer.start()
 
 
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not beside the checkout")
