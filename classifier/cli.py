@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
-from classifier.options import KEYWORD_EXAMPLES, PICK_STRATEGIES, TABLE_FORMATS
+from classifier.options import KEYWORD_EXAMPLES, PHRASE_ACCEPT, PICK_STRATEGIES, TABLE_FORMATS
 
 
 class _Commands(TyperGroup):
@@ -271,6 +271,17 @@ def train(
             ),
         ),
     ] = KeywordExamples.all,
+    phrase_accept: Annotated[
+        int,
+        typer.Option(
+            "--phrase-accept",
+            min=0,
+            help=(
+                "Accept a field whenever a text holds this many of its taxonomy phrases (name, aliases, "
+                "keywords) as whole words, whatever its score; 0 turns it off."
+            ),
+        ),
+    ] = PHRASE_ACCEPT,
     written_examples: Annotated[
         bool,
         typer.Option(
@@ -312,6 +323,7 @@ def train(
         base=base,
         min_examples=min_examples,
         keyword_examples=keyword_examples.value,
+        phrase_accept=phrase_accept,
         written_examples=written_examples,
         field_guide=field_guide,
         columns=_columns(id_column, title_column, text_column, labels_column),

@@ -6,7 +6,10 @@ The estimator, the workflows and the command line all read them from here, so a 
 # Which fields get their taxonomy keyword document as one extra training example (TopicClassifier).
 KEYWORD_EXAMPLES = ("all", "rare", "none")
 # What a bundle written before a parameter existed was trained with: without what the parameter turns on.
-PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare"}
+# How many of a field's taxonomy phrases a text must hold for the field to be accepted outright (0: off;
+# classifier.estimator.evidence.PhraseMatcher).
+PHRASE_ACCEPT = 2
+PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare", "phrase_accept": 0}
 # How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).
 PICK_STRATEGIES = ("margin", "entropy")
 # Formats of tables read as input and written by `tag`.

@@ -4,9 +4,11 @@ import pytest
 from classifier.estimator.evidence import (
     EVIDENCE_FEATURES,
     PhraseCounter,
+    PhraseMatcher,
     evidence_features,
     field_phrases,
     fit_stacker,
+    phrase_accepted,
     phrase_words,
     stacked_proba,
 )
@@ -77,3 +79,56 @@ def test_the_stacker_learns_to_trust_evidence_that_predicts_the_label():
 def test_label_phrases_must_come_in_pairs():
     with pytest.raises(ValueError, match=r"label_phrases\[0\] must be a \(names, keywords\) pair"):
         PhraseCounter([["Elections"]])
+
+
+# --- exact phrases (PhraseMatcher): a field a text names outright is accepted -----------------------------
+
+
+def regex_counts(label_phrases, texts):
+    """An independent oracle: each phrase as a regular expression over the normalised text, whole words
+    (a hyphen joins words), a plural s or es allowed."""
+    import re
+    import unicodedata
+
+    def normal(text):
+        text = unicodedata.normalize("NFKD", text.lower())
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        return " ".join(re.sub(r"[\u2010-\u2015/]", "-", text).split())
+
+    patterns = [
+        {re.compile(r"(?<![\w-])" + re.escape(normal(p)) + r"(?:s|es)?(?![\w-])") for p in [*names, *keywords]}
+        for names, keywords in label_phrases
+    ]
+    return np.array([[sum(1 for p in label if p.search(normal(t))) for label in patterns] for t in texts])
+
+
+def test_exact_phrases_are_whole_words_with_an_optional_plural():
+    matcher = PhraseMatcher(PHRASES)
+    texts = [
+        "Courts and more COURTS; judicial reforms. Polling stations opened.",  # plural forms, any case
+        "Election-observation mission; electoral courtship",  # "election-observation" is one hyphenated word
+        "Élections: the election observation team met voters",
+    ]
+    assert matcher.counts(texts).tolist() == [[2, 1], [0, 0], [0, 3]]
+
+
+def test_exact_phrase_counts_equal_a_regular_expression_on_the_corpus(taxonomy):
+    from conftest import training_records
+
+    phrases = [field_phrases(field) for field in taxonomy.fields]
+    texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:250]]
+    counts = PhraseMatcher(phrases).counts(texts)
+    np.testing.assert_array_equal(counts, regex_counts(phrases, texts))
+    assert counts.sum() > 200  # the corpus names its fields often: the comparison is not of empty matrices
+
+
+def test_phrase_accepted_needs_the_minimum_for_the_labels_in_its_mask_and_is_off_at_zero():
+    matcher = PhraseMatcher(PHRASES)
+    texts = ["Voters at the polling station", "Voters only", "courts"]
+    both, first = np.array([True, True]), np.array([True, False])
+    assert phrase_accepted(matcher, texts, 2, 2, both).tolist() == [[0, 1], [0, 0], [0, 0]]
+    assert phrase_accepted(matcher, texts, 1, 2, both).tolist() == [[0, 1], [0, 1], [1, 0]]
+    assert phrase_accepted(matcher, texts, 1, 2, first).tolist() == [[0, 0], [0, 0], [1, 0]]
+    assert phrase_accepted(matcher, texts, 0, 2, both).tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert phrase_accepted(None, texts, 2, 2, both).tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert phrase_accepted(matcher, texts, 2, 2, None).tolist() == [[0, 0], [0, 0], [0, 0]]

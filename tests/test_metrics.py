@@ -175,6 +175,7 @@ def with_thresholds(model, value, top_ratio=None):
     changed = copy.copy(model)
     changed.estimator = copy.deepcopy(model.estimator)
     changed.estimator.thresholds_ = np.full(len(model.labels), value)
+    changed.estimator.phrase_accept = 0  # only the thresholds and the ratio decide (fields named outright aside)
     if top_ratio is not None:
         changed.estimator.top_ratio = top_ratio
     return changed
@@ -237,7 +238,8 @@ def test_evaluate_model_hands_the_report_everything_it_measured(shipped_model, h
     assert checked == "checked" and path == tmp_path / "r.html"
     assert len(documents) == 60 and Y.shape == proba.shape == accepted.shape == (60, len(shipped_model.labels))
     assert labels == shipped_model.labels and passed is metrics
-    assert np.array_equal(accepted, shipped_model.estimator.accept(proba))
+    assert np.array_equal(accepted, shipped_model.read_documents(documents).accepted)
+    assert (accepted >= shipped_model.estimator.accept(proba)).all()  # the thresholds, and fields named outright
     assert kwargs == {"subtitle": f"model {shipped_model.path} on {held_out}"}
     calls.clear()
     import copy

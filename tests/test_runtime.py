@@ -83,3 +83,26 @@ def test_suggesting_never_imports_scikit_learn():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "* Elections" in result.stdout and result.stdout.rstrip().endswith("FREE")
+
+
+def test_fields_named_outright_are_the_same_for_both(both):
+    estimator, runtime = both
+    texts = corpus_texts()
+    named = estimator.phrase_accepted(texts)
+    np.testing.assert_array_equal(named, runtime.phrase_accepted(texts))
+    assert named.sum() > 50  # the shipped model has the rule on, and the corpus names its fields
+
+
+def test_a_bundle_from_before_the_phrase_rule_keeps_its_behaviour(both):
+    estimator, _ = both
+    arrays, vocabularies = estimator.to_arrays()
+    assert "phrase_fields" in arrays
+    del arrays["phrase_fields"]
+    params = estimator.get_params()
+    text = ["Election training\nThe ministry of defence and the armed forces learned how polling stations work."]
+    assert estimator.phrase_accepted(text).sum() == 1
+    for old in (
+        TopicClassifier.from_arrays(params, arrays, vocabularies),
+        LinearTopicModel.from_arrays(params, arrays, vocabularies),
+    ):
+        assert old.phrase_accepted(text).sum() == 0

@@ -100,3 +100,31 @@ def test_a_windows_best_field_counts_from_half_its_threshold():
     report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " weak1", words("z", 150)])
     assert read_windowed(KeywordEstimator(), [report]).accepted.tolist() == [[1, 1, 0]]
     assert read_windowed(KeywordEstimator(), [report], window_floor=1.0).accepted.tolist() == [[1, 0, 0]]
+
+
+def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whatever_its_score():
+    model = load_model()
+    field = model.labels.index("Reform and co-operation in the security sector")  # 8 examples: low-confidence
+    assert model.flags[model.labels[field]] == "low-confidence"
+    # A lead about an election training that names the field by two of its phrases, and the same without them.
+    naming = "Election training\nThe ministry of defence and the armed forces learned how polling stations work."
+    plain = "Election training\nThe ministry and the forces learned how polling stations work."
+    proba = model.estimator.predict_proba([naming, plain])
+    assert proba[0, field] < model.thresholds[field]  # the linear model alone would not accept it
+    reading = model.read([naming, plain])
+    assert reading.accepted[:, field].tolist() == [1, 0]
+    # Inside a long report, the window that names it is enough.
+    filler = " ".join(["The office observed the vote count and trained election officials across the country."] * 15)
+    report = "Annual report\n" + "\n\n".join([filler, naming.split("\n")[1], filler])
+    assert model.read([report]).accepted[0, field] == 1
+    assert model.read([report.replace(naming.split("\n")[1], "")]).accepted[0, field] == 0
+    # Named once in the first lines of a whole page and once far below, it is not named outright.
+    apart = "Election training\nThe ministry of defence hosted the course. " + filler + " The armed forces also came."
+    assert model.read([apart]).accepted[0, field] == 0
+
+
+def test_a_field_with_many_examples_is_not_accepted_on_its_phrases_alone():
+    model = load_model()
+    field = model.labels.index("Democratization")  # 84 examples
+    named = model.estimator.phrase_accepted(["Parliament, civil society and political parties met."])
+    assert named[0, field] == 0 and model.estimator.phrase_fields_[field] == 0

@@ -11,7 +11,14 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
+from classifier.estimator.evidence import (
+    PhraseCounter,
+    PhraseMatcher,
+    evidence_features,
+    fit_stacker,
+    phrase_accepted,
+    stacked_proba,
+)
 from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
 from classifier.estimator.keywords import (
     has_keyword_document,
@@ -25,7 +32,7 @@ from classifier.estimator.keywords import (
 from classifier.estimator.runtime import as_texts as _as_texts
 from classifier.estimator.runtime import explain_features, set_fitted_arrays
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
-from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
+from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 # A label seen in no (or every) training document gets a constant score this far from the boundary.
 _CONSTANT_SCORE = 10.0
@@ -81,6 +88,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         min_examples=20,
         keyword_examples="all",
         label_phrases=None,
+        phrase_accept=PHRASE_ACCEPT,
         random_state=0,
         n_jobs=None,
     ):
@@ -100,6 +108,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.min_examples = min_examples
         self.keyword_examples = keyword_examples
         self.label_phrases = label_phrases
+        self.phrase_accept = phrase_accept
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -144,6 +153,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         X = _as_texts(X)
         Y = np.asarray(Y, dtype=np.int8)
         self.__dict__.pop("_phrase_counter_cache", None)  # label_phrases may have changed since
+        self.__dict__.pop("_phrase_matcher_cache", None)
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
         if not np.isin(Y, (-1, 0, 1)).all():
@@ -184,20 +194,24 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if zero_shot.any():
             self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
+        self.phrase_fields_ = (zero_shot | low) if self.phrase_accept and self.label_phrases is not None else None
         self.classes_ = np.arange(Y.shape[1])
-        self.cv_results_ = self._cross_validated(Y, complete, oof_proba, fold_of)
+        self.cv_results_ = self._cross_validated(X, Y, complete, oof_proba, fold_of)
         return self
 
-    def _cross_validated(self, Y, complete, proba, fold_of) -> dict:
+    def _cross_validated(self, X, Y, complete, proba, fold_of) -> dict:
         """Out-of-fold predictions, as `cross_val_predict` would give them: "proba" of each document from
         the fold model that did not train on it, "fold" its fold, and "accepted" the labels accepted with
-        thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test).
+        thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test), and
+        the labels named outright by their phrases (see `phrase_accepted`).
         A row with an unknown label is never scored: NaN probabilities, fold -1, nothing accepted."""
         accepted = np.zeros(Y.shape, dtype=np.int8)
         Y_real, folds = Y[complete], fold_of[complete]
         for fold in np.unique(folds):
             inside = folds == fold
             accepted[complete[inside]] = self.accept(proba[inside], tune_thresholds(Y_real[~inside], proba[~inside]))
+        if self.label_phrases is not None and self.phrase_accept:
+            accepted[complete] |= self.phrase_accepted([X[i] for i in complete])
         every = np.full(Y.shape, np.nan)
         every[complete] = proba
         return {"proba": every, "fold": fold_of, "accepted": accepted}
@@ -221,9 +235,20 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             counter = self.__dict__["_phrase_counter_cache"] = PhraseCounter(self.label_phrases)
         return counter
 
+    def phrase_accepted(self, X) -> np.ndarray:
+        """0/1 matrix of the labels each text names outright: at least `phrase_accept` of their phrases found
+        exactly (classifier.estimator.evidence.PhraseMatcher), for the labels in `phrase_fields_` (those with
+        fewer than `min_examples` examples, and zero-shot ones). Accepted whatever their probability."""
+        texts = _as_texts(X)
+        matcher = self.__dict__.get("_phrase_matcher_cache")
+        if matcher is None and self.label_phrases is not None:
+            matcher = self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
+        return phrase_accepted(matcher, texts, self.phrase_accept, self.n_labels_, self.phrase_fields_)
+
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_phrase_counter_cache", None)
+        state.pop("_phrase_matcher_cache", None)
         return state
 
     def _keyword_example_labels(self, documents, zero_shot, low):
@@ -316,6 +341,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             arrays["stack_weights"] = self.stack_weights_
             arrays["stack_offsets"] = self.stack_offsets_
             arrays["stacked"] = np.asarray(self.stacked_, dtype=bool)
+        if getattr(self, "phrase_fields_", None) is not None:
+            arrays["phrase_fields"] = np.asarray(self.phrase_fields_, dtype=bool)
         return arrays, self._terms()
 
     @classmethod

@@ -15,12 +15,18 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+from classifier.estimator.evidence import (
+    PhraseCounter,
+    PhraseMatcher,
+    evidence_features,
+    phrase_accepted,
+    stacked_proba,
+)
 from classifier.estimator.keywords import keyword_margins
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input, strip_accents
 from classifier.estimator.thresholds import accept_labels, sigmoid
-from classifier.options import PARAMS_BEFORE_THEY_EXISTED
+from classifier.options import PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -143,10 +149,12 @@ class LinearTopicModel:
         self.ensure_one = params.get("ensure_one", True)
         self.top_ratio = params.get("top_ratio", 0.5)
         self.label_phrases = params.get("label_phrases")
+        self.phrase_accept = int(params.get("phrase_accept", 0))
         set_fitted_arrays(self, arrays, sum(len(terms) for terms in vocabularies.values()))
         # Scores are features @ coef.T; a C-ordered copy of the transpose is not rebuilt on every call.
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._phrases = None
+        self._matcher = None
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -205,6 +213,12 @@ class LinearTopicModel:
     def predict(self, X):
         return self.accept(self.predict_proba(X))
 
+    def phrase_accepted(self, X) -> np.ndarray:
+        """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
+        if self._matcher is None and self.label_phrases is not None:
+            self._matcher = PhraseMatcher(self.label_phrases)
+        return phrase_accepted(self._matcher, as_texts(X), self.phrase_accept, self.n_labels_, self.phrase_fields_)
+
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
         thresholds = self.thresholds_ if thresholds is None else thresholds
@@ -234,6 +248,7 @@ _DEFAULTS = {
     "ensure_one": True,
     "top_ratio": 0.5,
     "label_phrases": None,
+    "phrase_accept": PHRASE_ACCEPT,
 }
 
 
@@ -251,6 +266,7 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
     if "prototypes" in arrays:
         model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
         model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
+    model.phrase_fields_ = np.asarray(arrays["phrase_fields"], dtype=bool) if "phrase_fields" in arrays else None
     model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
     if "stacked" in arrays:
         model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
@@ -267,6 +283,8 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         shapes_fit = (
             shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
         )
+    if model.phrase_fields_ is not None:
+        shapes_fit = shapes_fit and model.phrase_fields_.shape == (n_labels,)
     if not shapes_fit:
         raise ValueError("array shapes do not fit together")
 

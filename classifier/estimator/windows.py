@@ -92,6 +92,16 @@ def split_windows(
     return [f"{title}\n{' '.join(chunk)}" for chunk in merged]
 
 
+def phrase_spans(model_text: str, words: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) -> list[str]:
+    """The spans of a text read whole in which a field must be named: its title with each run of `words`
+    words of its body (overlapping by `words - stride`); a lead fits in one. A whole page that names a field
+    once here and once three paragraphs on does not name it outright."""
+    title, _, body = model_text.partition("\n")
+    tokens = body.split()
+    starts = range(0, max(len(tokens) - words, 0) + stride, stride) if len(tokens) > words else [0]
+    return [f"{title}\n{' '.join(tokens[start : start + words])}" for start in starts]
+
+
 def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window_options) -> WindowedReading:
     """Probabilities and accepted fields of each text, long ones read window by window.
 
@@ -103,6 +113,11 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     texts = list(texts)
     proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
+    named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
+    if named is not None:
+        short = [i for i, text in enumerate(texts) if len(split_windows(text, **window_options)) == 1]
+        for i in short:
+            accepted[i] |= np.asarray(named(phrase_spans(texts[i])), dtype=accepted.dtype).max(axis=0)
     n_windows = np.ones(len(texts), dtype=np.int64)
     windows, owner = [], []
     for i, text in enumerate(texts):
@@ -117,6 +132,8 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
         window_accepted = np.asarray(estimator.accept(window_proba)) & (
             window_proba >= window_floor * np.asarray(estimator.thresholds_)
         )
+        if named is not None:
+            window_accepted = window_accepted | np.asarray(named(windows), dtype=window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
             rows = owner == i
