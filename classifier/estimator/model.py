@@ -12,7 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
-from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
+from classifier.estimator.features import CharNgramVectorizer, first_line
 from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
@@ -23,7 +23,7 @@ from classifier.estimator.keywords import (
     zero_shot_calibration,
 )
 from classifier.estimator.runtime import as_texts as _as_texts
-from classifier.estimator.runtime import explain_features, set_fitted_arrays
+from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
 
@@ -129,12 +129,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
             )
             chars = CharNgramVectorizer(
-                analyzer="char_wb",
-                ngram_range=tuple(self.char_ngram_range),
-                preprocessor=partial(char_input, stop_words=stop_words),
-                min_df=2,
-                sublinear_tf=True,
-                dtype=np.float32,
+                ngram_range=tuple(self.char_ngram_range), stop_words=stop_words, min_df=2, dtype=np.float32
             )
             parts.append(("chars", chars))
             weights["chars"] = float(self.char_weight)
@@ -341,21 +336,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         goes to the words of the text it was taken from. Only positive shares count.
         """
         texts = _as_texts(X)
-        return explain_features(
-            self.transform(texts).tocsr(), texts, self.coef_, self.vocabularies, self._words_of_char_ngrams, top
-        )
-
-    def _words_of_char_ngrams(self, text: str) -> dict[str, dict[str, int]]:
-        """Each character n-gram of `text`, with the words it comes from and how often."""
-        chars = self._vectorizers()["chars"]
-        analyze = chars.build_analyzer()
-        holders: dict[str, dict[str, int]] = {}
-        for token in chars.preprocessor(text).split():
-            word = token.strip(PUNCTUATION) or token
-            for gram in analyze(token):
-                counts = holders.setdefault(gram, {})
-                counts[word] = counts.get(word, 0) + 1
-        return holders
+        chars = self._vectorizers().get("chars")
+        words_of = partial(words_of_char_ngrams, chars.ngrams() if chars is not None else None)
+        return explain_features(self.transform(texts).tocsr(), texts, self.coef_, self.vocabularies, words_of, top)
 
     def _terms(self) -> dict[str, list[str]]:
         """Each vectorizer's terms in column order; together they name every feature column."""
