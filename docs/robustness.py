@@ -199,8 +199,30 @@ def other_sklearn(folder: Path) -> Outcome:
     meta["versions"]["scikit-learn"] = "1.4.2"
     (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
     shutil.copy(EXAMPLE, folder / "page.txt")
+    result = classifier(folder, "suggest", "page.txt", "--model", "bundle", "--format", "json", "--top", "1")
+    return Outcome(
+        "the shipped bundle claiming scikit-learn 1.4.2 (a bundle holds no pickle: its probe, not a version, decides)",
+        did(result, suggested(result)),
+        "nothing",
+    )
+
+
+@case("Model files", "a bundle whose probe scores differently")
+def probe_differs(folder: Path) -> Outcome:
+    from classifier.bundle.probe import PROBE_TEXTS
+
+    bundle = copy_default_model(folder)
+    meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    meta["probe"] = {"texts": list(PROBE_TEXTS), "proba": [[0.5] * len(meta["labels"]) for _ in PROBE_TEXTS]}
+    (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    shutil.copy(EXAMPLE, folder / "page.txt")
     result = classifier(folder, "suggest", "page.txt", "--model", "bundle")
-    return Outcome("the shipped bundle claiming scikit-learn 1.4.2", did(result), "nothing")
+    return Outcome(
+        "the shipped bundle with a probe in `model.json` (its fixed texts, every probability 0.5) that its arrays "
+        "do not reproduce",
+        did(result),
+        "nothing",
+    )
 
 
 # Pages and text

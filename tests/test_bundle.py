@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 
@@ -120,15 +121,59 @@ def test_a_field_added_since_training_asks_for_a_retrain_on_the_base(tmp_path):
     assert "Water security" not in load_model(DEFAULT, wider, allow_new_fields=True).labels
 
 
-def test_bundle_from_another_scikit_learn_is_refused(tmp_path):
+def test_a_bundle_from_another_scikit_learn_loads_and_answers_the_same(tmp_path, shipped):
+    """A bundle holds no pickle: the scikit-learn that fitted it does not decide whether it loads."""
     bundle = copy_bundle(tmp_path)
     meta = json.loads((bundle / "model.json").read_text())
     meta["versions"]["scikit-learn"] = "0.24.2"
     (bundle / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(
-        BundleError,
-        match=r"built with scikit-learn 0\.24\.2, but .* is installed; run `pip install 'scikit-learn~=0\.24\.0'`",
-    ):
+    texts = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+    np.testing.assert_array_equal(load_model(bundle).predict_proba(texts), shipped.predict_proba(texts))
+
+
+def test_a_saved_bundle_carries_a_probe_of_fixed_texts_and_their_probabilities(tmp_path, shipped, taxonomy):
+    from classifier.bundle.probe import PROBE_TEXTS
+
+    save_bundle(shipped.estimator, shipped.metadata, tmp_path / "copy")
+    probe = json.loads((tmp_path / "copy" / "model.json").read_text())["probe"]
+    assert probe["texts"] == list(PROBE_TEXTS)
+    proba = np.array(probe["proba"])
+    assert proba.shape == (len(PROBE_TEXTS), len(taxonomy.labels)) and ((proba > 0) & (proba < 1)).all()
+    # The probabilities are the model's own: each written text's field scores highest.
+    best = [taxonomy.labels[j] for j in proba.argmax(axis=1)]
+    assert best[:3] == ["Elections", "Border management", "Media freedom and development"]
+    assert load_model(tmp_path / "copy").labels == shipped.labels
+
+
+@pytest.mark.parametrize("change, refused", [(1e-4, True), (-2e-6, True), (4e-7, False)])
+def test_a_bundle_whose_probe_is_not_reproduced_is_refused_in_one_line(tmp_path, shipped, change, refused):
+    bundle = tmp_path / "copy"
+    save_bundle(shipped.estimator, shipped.metadata, bundle)
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["probe"]["proba"][1][9] += change
+    (bundle / "model.json").write_text(json.dumps(meta))
+    if not refused:  # rounding, as another numpy may give, is tolerated
+        assert load_model(bundle).labels == shipped.labels
+        return
+    with pytest.raises(BundleError) as error:
+        load_model(bundle)
+    message = str(error.value)
+    assert message.startswith(f"{bundle}: scores its probe texts differently here than when it was saved (by up to ")
+    assert "\n" not in message and message.endswith(f"retrain: classifier train LABELLED_DATA --output {bundle}")
+
+
+def test_changed_arrays_with_resealed_checksums_are_caught_by_the_probe(tmp_path, shipped):
+    """Whoever changes model.npz can rewrite its checksum, but not make it score the probe as before."""
+    bundle = tmp_path / "copy"
+    save_bundle(shipped.estimator, shipped.metadata, bundle)
+    with np.load(bundle / "model.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["intercept"] = arrays["intercept"] + 0.01
+    np.savez_compressed(bundle / "model.npz", **arrays)
+    meta = json.loads((bundle / "model.json").read_text())
+    meta["payload_sha256"]["model.npz"] = hashlib.sha256((bundle / "model.npz").read_bytes()).hexdigest()
+    (bundle / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(BundleError, match="scores its probe texts differently"):
         load_model(bundle)
 
 

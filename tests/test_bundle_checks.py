@@ -185,6 +185,8 @@ def test_a_symlink_inside_the_bundle_is_followed(tmp_path):
         (lambda m: m.update(payload_sha256="abc"), "'payload_sha256'"),
         (lambda m: m.pop("params"), "'params'"),
         (lambda m: m.update(label_counts={"Elections": -3}), "'label_counts'"),
+        (lambda m: m.update(probe={"texts": ["a"], "proba": [[float("nan")]]}), "'probe'"),
+        (lambda m: m.update(probe={"texts": ["a", "b"], "proba": [[0.5]]}), "'probe'"),
     ],
 )
 def test_malformed_metadata_is_one_line_naming_the_key(tmp_path, change, key):
@@ -237,6 +239,7 @@ KEYS = [
     "low_confidence_fields",
     "format",
     "label_counts",
+    "probe",
 ]
 PARAMS = [
     "ngram_range",

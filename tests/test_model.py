@@ -8,7 +8,7 @@ from sklearn.model_selection import KFold, cross_validate
 from classifier.estimator.model import TopicClassifier
 from classifier.estimator.thresholds import THRESHOLD_PRIOR, tune_thresholds
 
-from conftest import TRAINING, training_records
+from conftest import TRAINING
 
 
 @pytest.fixture(scope="module")
@@ -153,38 +153,6 @@ def test_a_model_saved_before_char_ngrams_and_top_ratio_loads_without_them(small
     assert loaded.char_weight == 0 and loaded.top_ratio == 0
     np.testing.assert_allclose(loaded.predict_proba(texts[:20]), old.predict_proba(texts[:20]))
     np.testing.assert_array_equal(loaded.predict(texts[:20]), old.predict(texts[:20]))
-
-
-def test_the_cached_character_ngram_counts_equal_scikit_learns():
-    """CharNgramVectorizer counts through a word cache; its matrix must be the plain vectorizer's, cache
-    cold or warm, on real texts and on odd ones (accents, tabs, a word repeated, an empty text)."""
-    import pickle
-
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from classifier.estimator.features import CharNgramVectorizer, char_input
-
-    texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:200]]
-    odd = ["Zürich\tÉlections  élections ÉLECTIONS", "", "the the the", "co-operation, OSCE's (ODIHR) 2024!"]
-    params = dict(
-        analyzer="char_wb", ngram_range=(3, 5), preprocessor=char_input, min_df=2, sublinear_tf=True, dtype=np.float32
-    )
-    cached, plain = CharNgramVectorizer(**params), TfidfVectorizer(**params)
-    got, expected = cached.fit_transform(texts + odd), plain.fit_transform(texts + odd)
-    assert cached.vocabulary_ == plain.vocabulary_ and np.array_equal(cached.idf_, plain.idf_)
-    assert (got != expected).nnz == 0
-    cached.fit(texts), plain.fit(texts)
-    assert cached.vocabulary_ == plain.vocabulary_
-    for batch in (texts[:50] + odd, texts[:50] + odd, texts[150:]):
-        expected, got = plain.transform(batch), cached.transform(batch)
-        assert got.shape == expected.shape and (got != expected).nnz == 0 and got.has_sorted_indices
-    assert cached.__dict__["_columns_of_word"]  # it did cache
-    assert "_columns_of_word" not in pickle.loads(pickle.dumps(cached)).__dict__
-    assert cached.__dict__["_columns_of_word"]  # pickling leaves the live cache alone
-    # Refitted on other texts, it forgets the columns of the old vocabulary.
-    cached.fit(texts[100:]), plain.fit(texts[100:])
-    assert cached.vocabulary_ == plain.vocabulary_
-    assert (cached.transform(texts[:50] + odd) != plain.transform(texts[:50] + odd)).nnz == 0
 
 
 def test_suggesting_does_not_import_what_only_training_needs():

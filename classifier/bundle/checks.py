@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from classifier.bundle.probe import is_probe
 from classifier.errors import ClassifierError
 
 # Limits, about a hundred times what the shipped bundle needs (23 fields, 40,501 features, 26 KB of
@@ -210,6 +211,7 @@ METADATA = {
     "thresholds": (_dict_of(_is_number), "an object of numbers"),
     "training_data": (lambda v: isinstance(v, dict), "an object"),
     "cv_metrics": (lambda v: isinstance(v, dict), "an object"),
+    "probe": (is_probe, "an object of texts and one row of probabilities per text"),
 }
 REQUIRED = ("labels", "versions", "params", "payload_sha256")
 

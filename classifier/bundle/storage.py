@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from importlib.metadata import version
 from pathlib import Path
 
 from classifier.bundle.card import CARD_FILE, render_card
@@ -27,6 +26,7 @@ from classifier.bundle.checks import (
     read_bundle_bytes,
 )
 from classifier.bundle.model import Model
+from classifier.bundle.probe import PROBE_TOLERANCE, probe_difference, probe_of
 from classifier.errors import ClassifierError
 from classifier.io.textio import atomic_directory, interrupted_swap
 from classifier.paths import default_model_path
@@ -78,6 +78,8 @@ def check_bundle_target(path: str | Path) -> None:
 def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:
     """Write the bundle to a directory beside `path`, then swap it in: a crash leaves the old one intact.
 
+    model.json gets the probe: the estimator's probabilities for a few fixed texts, checked on load.
+
     `extra_files` (name to bytes, such as the training documents) are written and checksummed with it.
     """
     import numpy as np  # loads with a model, not at start-up
@@ -92,7 +94,8 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
         for name, data in extra_files.items():
             (tmp / name).write_bytes(data)
         payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
-        metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload}
+        probe = probe_of(estimator)
+        metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe}
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         thresholds = {label: float(t) for label, t in zip(metadata["labels"], arrays["thresholds"])}
         (tmp / CARD_FILE).write_text(render_card(metadata, path.name, thresholds), encoding="utf-8")
@@ -120,7 +123,8 @@ def runtime_versions() -> dict:
 def load_model(
     path: str | Path | None = None, taxonomy: Taxonomy | None = None, allow_new_fields: bool = False
 ) -> Model:
-    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and scikit-learn.
+    """Load a bundle (the shipped default when `path` is None) and check it fits this taxonomy and still scores
+    its probe texts as it did when saved (see bundle.probe).
 
     A field renamed in the taxonomy since training is found by its old name among the aliases, and the
     model answers with the new name. `allow_new_fields` accepts a model that lacks fields added since
@@ -148,13 +152,20 @@ def load_model(
     if current != metadata["labels"]:
         metadata = {**metadata, "labels": current, "labels_as_trained": metadata["labels"]}
 
-    built, installed = metadata.get("versions", {}).get("scikit-learn", ""), version("scikit-learn")
-    if _minor(built) != _minor(installed):
-        raise BundleError(
-            f"{path}: built with scikit-learn {built or 'unknown'}, but {installed} is installed; "
-            f"run `pip install 'scikit-learn~={_minor(built)}.0'` or retrain: {retrain_hint(path)}"
-        )
     estimator = _read_estimator(path, metadata)
+    if "probe" in metadata:  # a bundle saved before probes existed has none
+        try:
+            difference = probe_difference(estimator, metadata["probe"])
+        except Exception as exc:  # as in _read_estimator: a foreign bundle may fail in many ways, in one line
+            raise BundleError(
+                f"{path}: cannot score its probe texts ({type(exc).__name__}); retrain: {retrain_hint(path)}"
+            ) from None
+        if not difference <= PROBE_TOLERANCE:
+            raise BundleError(
+                f"{path}: scores its probe texts differently here than when it was saved (by up to "
+                f"{difference:.2g}, more than {PROBE_TOLERANCE:g}): this installation computes other features or "
+                f"scores; retrain: {retrain_hint(path)}"
+            )
     return Model(estimator, metadata, path)
 
 
@@ -274,7 +285,3 @@ def _label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:
     if removed:
         parts.append(f"not in taxonomy: {', '.join(removed)}")
     return "; ".join(parts) or "same fields in another order"
-
-
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])

@@ -1,70 +1,96 @@
-"""Text features: the title line, and character n-grams counted through a per-process word cache."""
+"""Text features: the title line, and TF-IDF of character n-grams counted through a per-process word cache."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.utils.validation import check_is_fitted
 
+from classifier.estimator.runtime import CACHE_LIMIT, CharNgrams, as_texts
 from classifier.estimator.text import PUNCTUATION, char_input, first_line  # noqa: F401 (the features' text rules)
 
 
-class CharNgramVectorizer(TfidfVectorizer):
-    """TfidfVectorizer(analyzer="char_wb") that looks each word's n-gram columns up once.
+class CharNgramVectorizer(TransformerMixin, BaseEstimator):
+    """TF-IDF of character n-grams within words: the vocabulary and matrix of
+    `TfidfVectorizer(analyzer="char_wb", preprocessor=partial(char_input, stop_words=stop_words),
+    ngram_range=ngram_range, min_df=min_df, sublinear_tf=True, dtype=dtype)` (a test checks they are equal),
+    at a fraction of the time.
 
-    Character n-grams within words are taken word by word, and words repeat: a 1 KB text has about
-    2,000 n-grams but few words not seen before. Counting through a word -> columns cache gives the
-    same vocabulary and matrix as the plain vectorizer (a test checks they are equal) at a fraction of
-    the time. Fitting caches per call (the vocabulary is being built); transforming keeps a per-process
-    cache on the fitted vectorizer, which is not pickled and is emptied when it grows past a limit.
+    The n-grams are counted by CharNgrams, the counting the scikit-learn-free predictor uses too, and
+    weighted by scikit-learn's TfidfTransformer. Fitting caches each word's columns per call (the
+    vocabulary is being built); transforming keeps a per-process cache on the fitted vectorizer, which is
+    not pickled and is emptied when it grows past a limit.
     """
 
-    _CACHE_LIMIT = 500_000
+    def __init__(self, *, ngram_range=(3, 5), stop_words=frozenset(), min_df=2, dtype=np.float32):
+        self.ngram_range = ngram_range
+        self.stop_words = stop_words
+        self.min_df = min_df
+        self.dtype = dtype
 
-    def _count_vocab(self, raw_documents, fixed_vocab):
-        if self.analyzer != "char_wb":
-            return super()._count_vocab(raw_documents, fixed_vocab)
+    def ngrams(self) -> CharNgrams:
+        """What the n-grams are taken from and how they are counted."""
+        return CharNgrams(self.ngram_range, self.stop_words)
 
-        from scipy import sparse  # loads with a model, not at start-up
-        from sklearn.utils._sparse import _align_api_if_sparse  # fitting only
-
-        if fixed_vocab:
-            vocabulary = self.vocabulary_
-            cache = self.__dict__.get("_columns_of_word")
-            if cache is None or len(cache) > self._CACHE_LIMIT:
-                cache = self.__dict__["_columns_of_word"] = {}
-        else:
-            self.__dict__.pop("_columns_of_word", None)  # columns of an earlier vocabulary
-            vocabulary = defaultdict()
-            vocabulary.default_factory = vocabulary.__len__  # a new n-gram takes the next column
-            cache = {}
-        preprocess, decode, ngrams = self.build_preprocessor(), self.decode, self._char_wb_ngrams
-        columns, indptr = [], [0]
-        for document in raw_documents:
-            for word in preprocess(decode(document)).split():
-                found = cache.get(word)
-                if found is None:
-                    grams = ngrams(word)
-                    found = cache[word] = [vocabulary[gram] for gram in grams if not fixed_vocab or gram in vocabulary]
-                columns.extend(found)
-            indptr.append(len(columns))
-        if not fixed_vocab:
-            vocabulary = dict(vocabulary)
-            if not vocabulary:
-                raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    def _counts(self, columns: list[int], indptr: list[int], width: int):
         index = np.int32 if len(columns) <= np.iinfo(np.int32).max else np.int64
-        X = sparse.csr_array(
+        counts = sparse.csr_array(
             (
                 np.ones(len(columns), dtype=self.dtype),
                 np.asarray(columns, dtype=index),
                 np.asarray(indptr, dtype=index),
             ),
-            shape=(len(indptr) - 1, len(vocabulary)),
+            shape=(len(indptr) - 1, width),
             dtype=self.dtype,
         )
-        X.sum_duplicates()
-        return vocabulary, _align_api_if_sparse(X)
+        counts.sum_duplicates()
+        return counts
+
+    def fit(self, X, y=None):
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        texts = as_texts(X)
+        if self.min_df > len(texts):
+            raise ValueError(f"min_df={self.min_df} is more than the {len(texts)} documents")
+        self.__dict__.pop("_columns_of_word", None)  # columns of an earlier vocabulary
+        seen: dict[str, int] = {}
+        counts = self._counts(*self.ngrams().count(texts, seen, {}, grow=True), len(seen))
+        # As CountVectorizer: the n-grams in at least min_df documents, in sorted order.
+        in_documents = np.bincount(counts.indices, minlength=len(seen))
+        terms = sorted(term for term, column in seen.items() if in_documents[column] >= self.min_df)
+        if not terms:
+            raise ValueError("no character n-gram is in min_df documents; perhaps the documents are empty")
+        counts = counts[:, np.array([seen[term] for term in terms])]
+        self.vocabulary_ = {term: column for column, term in enumerate(terms)}
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        return self.tfidf_.transform(counts)
+
+    def transform(self, X):
+        check_is_fitted(self, "tfidf_")
+        cache = self.__dict__.get("_columns_of_word")
+        if cache is None or len(cache) > CACHE_LIMIT:
+            cache = self.__dict__["_columns_of_word"] = {}
+        columns, indptr = self.ngrams().count(as_texts(X), self.vocabulary_, cache)
+        return self.tfidf_.transform(self._counts(columns, indptr, len(self.vocabulary_)))
+
+    @property
+    def idf_(self):
+        return self.tfidf_.idf_
+
+    @idf_.setter
+    def idf_(self, idf):
+        """Set with `vocabulary_` when a model is rebuilt from a bundle's arrays."""
+        self.__dict__.pop("_columns_of_word", None)
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True)
+        self.tfidf_.idf_ = idf
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "vocabulary_")
+        return np.asarray(sorted(self.vocabulary_, key=self.vocabulary_.get), dtype=object)
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # on Python 3.11 that may be the live __dict__ itself

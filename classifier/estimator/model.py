@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.estimator.evidence import (
@@ -19,7 +20,7 @@ from classifier.estimator.evidence import (
     phrase_accepted,
     stacked_proba,
 )
-from classifier.estimator.features import PUNCTUATION, CharNgramVectorizer, char_input, first_line
+from classifier.estimator.features import CharNgramVectorizer, first_line
 from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
@@ -30,7 +31,7 @@ from classifier.estimator.keywords import (
     zero_shot_calibration,
 )
 from classifier.estimator.runtime import as_texts as _as_texts
-from classifier.estimator.runtime import explain_features, set_fitted_arrays
+from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
@@ -67,6 +68,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     `label_phrases` (one (names, keywords) pair of phrase lists per label) turns on the stacker of
     classifier.estimator.evidence: each label's calibrated score is combined with the label's phrases
     found in the text, by a logistic regression fitted on the out-of-fold scores.
+
+    `labels` names Y's columns: `classes_` holds them (without, the column numbers 0..n_labels-1).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         keyword_examples="all",
         label_phrases=None,
         phrase_accept=PHRASE_ACCEPT,
+        labels=None,
         random_state=0,
         n_jobs=None,
     ):
@@ -109,6 +113,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.keyword_examples = keyword_examples
         self.label_phrases = label_phrases
         self.phrase_accept = phrase_accept
+        self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -138,26 +143,25 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 frozenset(ENGLISH_STOP_WORDS) if self.stop_words == "english" else frozenset(self.stop_words or ())
             )
             chars = CharNgramVectorizer(
-                analyzer="char_wb",
-                ngram_range=tuple(self.char_ngram_range),
-                preprocessor=partial(char_input, stop_words=stop_words),
-                min_df=2,
-                sublinear_tf=True,
-                dtype=np.float32,
+                ngram_range=tuple(self.char_ngram_range), stop_words=stop_words, min_df=2, dtype=np.float32
             )
             parts.append(("chars", chars))
             weights["chars"] = float(self.char_weight)
         return FeatureUnion(parts, transformer_weights=weights)
 
     def fit(self, X, Y):
-        X = _as_texts(X)
-        Y = np.asarray(Y, dtype=np.int8)
+        X = self._documents(X)
+        if Y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        Y = np.asarray(Y)
         self.__dict__.pop("_phrase_counter_cache", None)  # label_phrases may have changed since
         self.__dict__.pop("_phrase_matcher_cache", None)
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
-        if not np.isin(Y, (-1, 0, 1)).all():
+        if not np.isin(Y, (-1, 0, 1)).all():  # before the cast, which would turn NaN or 0.5 into a label
             raise ValueError("Y may only hold 1 (the label applies), 0 (it does not) and -1 (unknown)")
+        Y = Y.astype(np.int8)
+        classes = self._classes(Y.shape[1])
         complete = np.flatnonzero((Y >= 0).all(axis=1))  # the rows that are scored, calibrated and tuned on
         if len(complete) == 0:
             raise ValueError("Y has no fully labelled row: every row has an unknown (-1) entry")
@@ -195,7 +199,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
         self.phrase_fields_ = (zero_shot | low) if self.phrase_accept and self.label_phrases is not None else None
-        self.classes_ = np.arange(Y.shape[1])
+        self.classes_ = classes
         self.cv_results_ = self._cross_validated(X, Y, complete, oof_proba, fold_of)
         return self
 
@@ -293,9 +297,14 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return threshold
 
     def _folds(self, Y):
+        n_splits = max(2, min(self.cv, len(Y) // 2))
+        if Y.shape[1] == 1:  # one label: the multi-label splitter refuses it as binary
+            from sklearn.model_selection import StratifiedKFold  # fitting only
+
+            splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+            return list(splitter.split(np.zeros((len(Y), 1)), Y[:, 0]))
         from iterstrat.ml_stratifiers import MultilabelStratifiedKFold  # fitting only
 
-        n_splits = max(2, min(self.cv, len(Y) // 2))
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
 
@@ -357,8 +366,41 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             if len(terms) != len(vectorizer.idf_):
                 raise ValueError(f"vocabulary '{name}' has {len(terms)} terms but {len(vectorizer.idf_)} weights")
         set_fitted_arrays(model, arrays, sum(len(terms) for terms in vocabularies.values()))
-        model.classes_ = np.arange(model.n_labels_)
+        model.classes_ = model._classes(model.n_labels_)
         return model
+
+    def _documents(self, X) -> list[str]:
+        """The documents of X, as strings: the one place where input is read (a single string is refused)."""
+        return _as_texts(X)
+
+    def _classes(self, n_labels: int) -> np.ndarray:
+        """What `classes_` holds: the names in `labels`, or the column numbers."""
+        if self.labels is None:
+            return np.arange(n_labels)
+        labels = list(self.labels)
+        if len(labels) != n_labels or len(set(labels)) != n_labels:
+            raise ValueError(f"labels must name each of the {n_labels} columns of Y once, got {len(labels)} names")
+        return np.asarray(labels, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # X is a sequence of documents, not a numeric matrix
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        tags.target_tags.single_output = False  # Y is always an (n_samples, n_labels) indicator matrix
+        tags.target_tags.multi_output = True
+        tags.target_tags.two_d_labels = True
+        tags.classifier_tags.multi_class = False  # each label is a yes or no
+        tags.classifier_tags.multi_label = True
+        # transform gives the feature matrix (float32), whatever the input
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
+        return tags
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The name of each column of `transform`, and of `coef_`: "block__term", block being text, title or
+        chars (as FeatureUnion names them)."""
+        check_is_fitted(self, "coef_")
+        return np.asarray([f"{name}__{term}" for name, terms in self._terms().items() for term in terms], dtype=object)
 
     def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
         """For each document and each label, the terms that raised the label's score most.
@@ -367,22 +409,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         the label's coefficient, summed over the body and title features. A character n-gram's share
         goes to the words of the text it was taken from. Only positive shares count.
         """
-        texts = _as_texts(X)
-        return explain_features(
-            self.transform(texts).tocsr(), texts, self.coef_, self.vocabularies, self._words_of_char_ngrams, top
-        )
-
-    def _words_of_char_ngrams(self, text: str) -> dict[str, dict[str, int]]:
-        """Each character n-gram of `text`, with the words it comes from and how often."""
-        chars = self._vectorizers()["chars"]
-        analyze = chars.build_analyzer()
-        holders: dict[str, dict[str, int]] = {}
-        for token in chars.preprocessor(text).split():
-            word = token.strip(PUNCTUATION) or token
-            for gram in analyze(token):
-                counts = holders.setdefault(gram, {})
-                counts[word] = counts.get(word, 0) + 1
-        return holders
+        texts = self._documents(X)
+        chars = self._vectorizers().get("chars")
+        words_of = partial(words_of_char_ngrams, chars.ngrams() if chars is not None else None)
+        return explain_features(self.transform(texts).tocsr(), texts, self.coef_, self.vocabularies, words_of, top)
 
     def _terms(self) -> dict[str, list[str]]:
         """Each vectorizer's terms in column order; together they name every feature column."""
@@ -398,7 +428,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def transform(self, X):
         """The feature matrix of the texts, as the linear models read it."""
-        return self.vectorizer_.transform(_as_texts(X))
+        return self.vectorizer_.transform(self._documents(X))
 
     def _vectorizers(self) -> dict:
         parts = self.vectorizer_.named_transformers
@@ -407,7 +437,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
         check_is_fitted(self, "coef_")
-        features = self.vectorizer_.transform(_as_texts(X))
+        features = self.vectorizer_.transform(self._documents(X))
         scores = _decision(features, self.coef_, self.intercept_)
         if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
@@ -416,7 +446,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Calibrated probability of each label, shape (n_samples, n_labels); with the stacker, the linear
         model's probability combined with the label's phrases found in the text."""
-        texts = _as_texts(X)
+        texts = self._documents(X)
         proba = sigmoid(self.decision_function(texts), self.calibration_)
         if getattr(self, "stacked_", None) is None:
             return proba

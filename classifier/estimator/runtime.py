@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -30,7 +31,7 @@ from classifier.options import PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
-_CACHE_LIMIT = 500_000  # words whose n-gram columns are remembered, per process
+CACHE_LIMIT = 500_000  # words whose n-gram columns are remembered, per process
 
 
 def _stop_words(stop_words) -> frozenset:
@@ -69,22 +70,21 @@ class WordTfidf:
         return _tfidf(columns, indptr, len(vocabulary), self.idf)
 
 
-class CharTfidf:
-    """TF-IDF of character n-grams within words (analyzer "char_wb" over `char_input`), each word's columns
-    looked up once per process, as CharNgramVectorizer counts them."""
+class CharNgrams:
+    """Character n-grams within words, as scikit-learn's analyzer "char_wb" takes them from `char_input`, counted
+    word by word: a 1 KB text has about 2,000 n-grams but few words not seen before, so each word's columns are
+    looked up once. The one counting of the character features, for fitting (CharNgramVectorizer) and
+    predicting (CharTfidf) alike."""
 
-    def __init__(self, terms: Sequence[str], idf, ngram_range=(3, 5), stop_words=None):
-        self.vocabulary = {term: column for column, term in enumerate(terms)}
-        self.idf = np.asarray(idf, dtype=np.float64)
+    def __init__(self, ngram_range=(3, 5), stop_words=frozenset()):
         self.ngram_range = tuple(ngram_range)
-        self.stop_words = _stop_words(stop_words)
-        self._columns_of_word: dict[str, list[int]] = {}
+        self.stop_words = frozenset(stop_words)
 
     def preprocess(self, text: str) -> str:
         return char_input(text, self.stop_words)
 
     def grams(self, word: str) -> list[str]:
-        """The n-grams of one word, padded with a space at each end (scikit-learn's _char_wb_ngrams)."""
+        """The n-grams of one word, padded with a space at each end (as scikit-learn's "char_wb" pads them)."""
         low, high = self.ngram_range
         padded = f" {word} "
         grams = []
@@ -94,24 +94,45 @@ class CharTfidf:
                 break
         return grams
 
-    def analyze(self, token: str) -> list[str]:
-        """The n-grams of a text as the vectorizer's analyzer gives them (its preprocessor applied first)."""
-        return [gram for word in _WHITE_SPACES.sub(" ", self.preprocess(token)).split() for gram in self.grams(word)]
+    def analyze(self, text: str) -> list[str]:
+        """The n-grams of a text, in the order scikit-learn's "char_wb" analyzer gives them."""
+        return [gram for word in _WHITE_SPACES.sub(" ", self.preprocess(text)).split() for gram in self.grams(word)]
 
-    def transform(self, texts: Sequence[str]):
-        cache = self._columns_of_word
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        vocabulary = self.vocabulary
+    def count(self, texts: Sequence[str], vocabulary: dict, cache: dict, grow: bool = False):
+        """The column of each n-gram of each text, as CSR `(columns, indptr)`. With `grow`, an n-gram not in
+        `vocabulary` gets the next column; without, it is left out. `cache` maps a word to its columns: keep it
+        only as long as `vocabulary` does not change."""
         columns, indptr = [], [0]
         for text in texts:
             for word in self.preprocess(text).split():
                 found = cache.get(word)
                 if found is None:
-                    found = cache[word] = [vocabulary[gram] for gram in self.grams(word) if gram in vocabulary]
+                    grams = self.grams(word)
+                    if grow:
+                        found = [vocabulary.setdefault(gram, len(vocabulary)) for gram in grams]
+                    else:
+                        found = [vocabulary[gram] for gram in grams if gram in vocabulary]
+                    cache[word] = found
                 columns.extend(found)
             indptr.append(len(columns))
-        return _tfidf(columns, indptr, len(vocabulary), self.idf)
+        return columns, indptr
+
+
+class CharTfidf:
+    """TF-IDF of character n-grams within words (analyzer "char_wb" over `char_input`), each word's columns
+    looked up once per process (see CharNgrams)."""
+
+    def __init__(self, terms: Sequence[str], idf, ngram_range=(3, 5), stop_words=None):
+        self.vocabulary = {term: column for column, term in enumerate(terms)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.ngrams = CharNgrams(ngram_range, _stop_words(stop_words))
+        self._columns_of_word: dict[str, list[int]] = {}
+
+    def transform(self, texts: Sequence[str]):
+        if len(self._columns_of_word) > CACHE_LIMIT:
+            self._columns_of_word.clear()
+        columns, indptr = self.ngrams.count(texts, self.vocabulary, self._columns_of_word)
+        return _tfidf(columns, indptr, len(self.vocabulary), self.idf)
 
 
 def _tfidf(columns: list[int], indptr: list[int], width: int, idf: np.ndarray):
@@ -228,14 +249,9 @@ class LinearTopicModel:
         """For each document and each label, the terms that raised the label's score most (see
         TopicClassifier.explain and `explain_features`)."""
         texts = as_texts(X)
-        chars = next((part for name, part, _ in self.parts if name == "chars"), None)
+        chars = next((part.ngrams for name, part, _ in self.parts if name == "chars"), None)
         return explain_features(
-            self.transform(texts),
-            texts,
-            self.coef_,
-            self.vocabularies,
-            lambda text: _words_of_char_ngrams(chars, text),
-            top,
+            self.transform(texts), texts, self.coef_, self.vocabularies, partial(words_of_char_ngrams, chars), top
         )
 
 
@@ -321,7 +337,7 @@ def _ranked_terms(label_shares, columns, terms, char_columns, words_of, top) -> 
     return [(term, round(weight, 4)) for term, weight in ranked[:top]]
 
 
-def _words_of_char_ngrams(chars: CharTfidf, text: str) -> dict[str, dict[str, int]]:
+def words_of_char_ngrams(chars: CharNgrams, text: str) -> dict[str, dict[str, int]]:
     """Each character n-gram of `text`, with the words it comes from and how often."""
     holders: dict[str, dict[str, int]] = {}
     for token in chars.preprocess(text).split():

@@ -136,11 +136,12 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
     texts, Y = [doc.model_text for doc in data.documents], data.Y
     if guide is not None:
         texts, Y = with_written_examples(texts, Y, guide, data.labels)
-    estimator = TopicClassifier(random_state=seed, n_jobs=jobs, **params)
+    estimator = TopicClassifier(labels=data.labels, random_state=seed, n_jobs=jobs, **params)
     estimator.fit(texts, Y)
     metrics = cross_validated_metrics(estimator, Y, data.labels)
     counts = data.Y.sum(axis=0)
-    params_used = {k: v for k, v in estimator.get_params().items() if k != "n_jobs"}
+    # The labels are stored once, as the bundle's "labels".
+    params_used = {k: v for k, v in estimator.get_params().items() if k not in ("n_jobs", "labels")}
     metadata = {
         "format": FORMAT_VERSION,
         "classifier_version": __version__,
