@@ -61,6 +61,23 @@ TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column h
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
 GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
+# Annif's names and meaning; without them the model's tuned per-field thresholds choose the fields.
+LimitOption = Annotated[
+    Optional[int],
+    typer.Option(
+        "--limit", "-l", min=0, help="Accept at most N fields per document, the best first (default: no limit)."
+    ),
+]
+ThresholdOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--threshold",
+        "-t",
+        min=0.0,
+        max=1.0,
+        help="Accept every field scoring at least this, in place of the model's tuned per-field thresholds.",
+    ),
+]
 # What `pip install '.[serve]'` brings; without them `serve` says so in one line.
 SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
@@ -127,20 +144,28 @@ def suggest(
     taxonomy: TaxonomyOption = None,
     glob: GlobOption = "*.txt",
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
-    from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
-    for doc, suggestion in zip(documents, loaded.suggest_documents(documents, explain=explain)):
-        if format is OutputFormat.json:
-            typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top)}), nl=False)
-        else:
-            typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
+    suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
+    for doc, suggestion in zip(documents, suggestions):
+        _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)
     if failed:
         raise typer.Exit(1)
+
+
+def _print_suggestion(doc, suggestion, format: OutputFormat, top: int, fingerprint: str) -> None:
+    from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
+
+    if format is OutputFormat.json:
+        typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top), "model": fingerprint}), nl=False)
+    else:
+        typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
 
 
 @app.command()
@@ -185,8 +210,10 @@ def tag(
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
     glob: GlobOption = "*.txt",
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
-    """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
+    """Tag a whole corpus: one output row per document (id, labels, scores, error, warning, flag, model)."""
     from classifier.workflows.tagging import tag as tag_corpus  # on first use: keeps start-up light
 
     if force and resume:
@@ -207,6 +234,8 @@ def tag(
             jobs=jobs,
             dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
+            limit=limit,
+            threshold=threshold,
             on_progress=progress.show if progress else None,
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
         )
@@ -360,6 +389,8 @@ def evaluate(
     text_column: TextColumn = "text",
     labels_column: LabelsColumn = "labels",
     glob: GlobOption = "*.txt",
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
@@ -373,6 +404,8 @@ def evaluate(
         glob=glob,
         report=report,
         force=force,
+        limit=limit,
+        threshold=threshold,
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))

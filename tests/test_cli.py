@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from classifier.bundle.storage import load_model
 from classifier.cli import app
 
 from conftest import FIXTURES, ROOT, TRAINING
@@ -37,7 +38,8 @@ def test_suggest_json_one_object_per_input_sorted_by_score():
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["path"] for o in objects] == [str(EXAMPLE), str(MEDIA)]
     for o in objects:
-        assert set(o) == {"path", "title", "labels", "suggestions"}
+        assert set(o) == {"path", "title", "labels", "suggestions", "model"}
+        assert o["model"] == load_model().fingerprint
         scores = [s["score"] for s in o["suggestions"]]
         assert len(scores) == 4 and scores == sorted(scores, reverse=True)
         assert o["labels"] and o["labels"][0] == o["suggestions"][0]["label"]
@@ -371,3 +373,38 @@ def test_shell_completion_completes_commands_and_options():
 
     assert complete("classifier su", 1) == ["suggest"]
     assert complete("classifier tag --res", 2) == ["--resume"]
+
+
+def test_suggest_threshold_and_limit_replace_the_models_choice():
+    plain = json.loads(run("suggest", EXAMPLE, "--format", "json", "--top", 23).stdout)
+    assert plain["labels"] == ["Elections"]  # the model's own thresholds accept one field
+    ranked = [s["label"] for s in plain["suggestions"]]
+    above = [s["label"] for s in plain["suggestions"] if s["score"] >= 0.05]
+    assert len(above) >= 3  # known from the README's example: Elections 1.00, Democratization 0.10, Human rights 0.07
+    cut = json.loads(run("suggest", EXAMPLE, "--format", "json", "--threshold", 0.05).stdout)
+    assert cut["labels"] == above
+    limited = json.loads(run("suggest", EXAMPLE, "--format", "json", "-t", 0.05, "-l", 2).stdout)
+    assert limited["labels"] == ranked[:2]
+    text = run("suggest", EXAMPLE, "--threshold", 0.05, "--top", 3).stdout.splitlines()
+    assert [line.split()[0] for line in text[2:5]] == ["*", "*", "*"]
+    result = run("suggest", EXAMPLE, "--threshold", 2)
+    assert result.exit_code == 2 and "--threshold" in result.stderr
+
+
+def test_evaluate_with_threshold_zero_accepts_every_field_and_names_its_model(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:40]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    plain = json.loads(run("evaluate", data, "--format", "json").stdout)
+    every = json.loads(run("evaluate", data, "--format", "json", "--threshold", 0).stdout)
+    top_one = json.loads(run("evaluate", data, "--format", "json", "--limit", 1).stdout)
+    # Every field accepted: all true fields found, and precision is the share of true fields among all 23.
+    true_fields = sum(len(set(r["labels"])) for r in records)
+    assert every["micro"]["recall"] == 1.0
+    assert every["micro"]["precision"] == round(true_fields / (40 * 23), 4)
+    # One field per document, the best ranked: precision is P@1; the ranking metrics never change.
+    assert top_one["micro"]["precision"] == plain["p@1"]
+    assert {key: every[key] for key in ("p@1", "r@3", "ndcg@3")} == {
+        key: plain[key] for key in ("p@1", "r@3", "ndcg@3")
+    }
+    assert plain["model"] == every["model"] == load_model().fingerprint

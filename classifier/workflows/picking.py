@@ -51,7 +51,8 @@ def pick(
 ) -> Picked:
     """The `n` documents the model is least sure of, none with a cosine similarity above `max_similarity`
     to one picked before it, and none the model was trained on; each as a template row for `train`:
-    id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
+    id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions, the input it
+    came from and the model's hash."""
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import read_base_documents  # on first use: keeps start-up light
@@ -94,6 +95,7 @@ def pick(
                 "uncertainty": round(float(scores[i]), 4),
                 "suggestions": suggestion.to_dict(top)["suggestions"],
                 "origin": doc.origin,
+                "model": model.fingerprint,
             }
         )
     return Picked(rows, len(fresh), skipped, len(documents) - len(fresh))
