@@ -146,11 +146,21 @@ def suggest(
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
     limit: LimitOption = None,
     threshold: ThresholdOption = None,
+    lines: Annotated[
+        bool,
+        typer.Option(
+            "--lines",
+            help="Read one document per line of each input (- for stdin), ids are line numbers; blank lines reported.",
+        ),
+    ] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
+    if lines:
+        _suggest_lines(loaded, paths, format, top, explain=explain, limit=limit, threshold=threshold)
+        return
     documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
     suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
     for doc, suggestion in zip(documents, suggestions):
@@ -159,13 +169,43 @@ def suggest(
         raise typer.Exit(1)
 
 
-def _print_suggestion(doc, suggestion, format: OutputFormat, top: int, fingerprint: str) -> None:
+def _print_suggestion(doc, suggestion, format: OutputFormat, top: int, fingerprint: str, **extra) -> None:
     from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
 
     if format is OutputFormat.json:
-        typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top), "model": fingerprint}), nl=False)
+        row = {"path": doc.origin, **extra, **suggestion.to_dict(top), "model": fingerprint}
+        typer.echo(json_line(row), nl=False)
     else:
         typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
+
+
+def _suggest_lines(loaded, paths, format: OutputFormat, top: int, **options) -> None:
+    """One document per line, fastText's way: one answer per input line, in order. A blank or unreadable line is
+    reported on stderr; in JSON it still gets its line (no labels, its `error`), so that the output lines up with
+    the input. Blank lines are not failures; an unreadable line or input is (exit 1)."""
+    from classifier.bundle.suggestion import Suggestion  # on first use: keeps start-up light
+    from classifier.corpus.documents import (  # on first use: keeps start-up light
+        is_blank_line,
+        read_line_records,
+        to_document,
+    )
+
+    failed = 0
+    documents = (to_document(record) for record in read_line_records(paths))
+    for doc, suggestion in loaded.suggest_stream(documents, **options):
+        if doc.error:
+            blank = is_blank_line(doc)
+            failed += not blank
+            _report_problem("warning" if blank else "error", doc.error)
+            if format is OutputFormat.json and doc.id != doc.origin:  # a line, not an input that could not be opened
+                empty = Suggestion("", [], [])
+                _print_suggestion(doc, empty, format, top, loaded.fingerprint, id=doc.id, error=doc.error)
+            continue
+        if doc.warning:
+            _report_problem("warning", doc.warning)
+        _print_suggestion(doc, suggestion, format, top, loaded.fingerprint, id=doc.id)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

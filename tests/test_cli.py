@@ -408,3 +408,45 @@ def test_evaluate_with_threshold_zero_accepts_every_field_and_names_its_model(tm
         key: plain[key] for key in ("p@1", "r@3", "ndcg@3")
     }
     assert plain["model"] == every["model"] == load_model().fingerprint
+
+
+def test_suggest_lines_answers_every_line_in_order_and_reports_blank_ones():
+    lines = [
+        "ODIHR observers followed the parliamentary elections and the counting of votes.",
+        "",
+        "   ",
+        "Journalists were threatened; the Representative on Freedom of the Media called for their safety.",
+    ]
+    result = run("suggest", "--lines", "-", "--format", "json", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr  # blank lines are reported, not failures
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["1", "2", "3", "4"]
+    assert [row["path"] for row in rows] == ["<stdin>:1", "<stdin>:2", "<stdin>:3", "<stdin>:4"]
+    assert rows[0]["labels"][0] == "Elections" and rows[3]["labels"][0] == "Media freedom and development"
+    assert rows[1]["labels"] == rows[2]["labels"] == [] and rows[1]["error"] == "<stdin>:2: blank line"
+    assert result.stderr.splitlines() == ["warning: <stdin>:2: blank line", "warning: <stdin>:3: blank line"]
+
+
+def test_suggest_lines_of_a_file_match_suggest_of_each_line_alone(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:5]
+    texts = [r["text"].replace("\n", " ") for r in records]
+    data = tmp_path / "docs.txt"
+    data.write_bytes(("\r\n".join(texts) + "\r\n").encode("utf-8-sig"))  # Windows line ends and a BOM
+    result = run("suggest", "--lines", data, "--format", "json", "--top", 3, "--threshold", 0.2)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    alone = [json.loads(run("suggest", "-", "-f", "json", "--top", 3, "-t", 0.2, input=t).stdout) for t in texts]
+    assert [row["path"] for row in rows] == [f"{data}:{n}" for n in range(1, 6)]
+    assert [(row["labels"], row["suggestions"]) for row in rows] == [(a["labels"], a["suggestions"]) for a in alone]
+
+
+def test_suggest_lines_reports_an_unreadable_line_and_goes_on(tmp_path):
+    data = tmp_path / "docs.txt"
+    data.write_bytes(b"Police officers trained in community policing.\n\xff\xfe\x41\n")
+    result = run("suggest", "--lines", data, tmp_path / "missing.txt")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {data}:2: not valid UTF-8 (invalid start byte at byte 0)",
+        f"error: {tmp_path / 'missing.txt'}: no such file",
+    ]
+    assert result.stdout.splitlines()[0] == f"{data}:1" and "Traceback" not in result.output
