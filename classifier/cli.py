@@ -28,14 +28,48 @@ class _Commands(TyperGroup):
             raise _fail(str(exc), code=exc.exit_code) from None
 
 
+# A short runnable example per command, shown at the end of its --help (run from a checkout: the files are the
+# project's own); tests/test_docs.py checks that every command has one and that its files and options exist.
+EXAMPLES = {
+    "suggest": [
+        "classifier suggest examples/election-observation-kyrgyzstan.txt --top 3",
+        "classifier suggest --lines examples/lines.txt --format json --threshold 0.2 --limit 2",
+    ],
+    "tag": ["classifier tag training/data/unlabelled.jsonl --output tags.jsonl --jobs 2"],
+    "train": ["classifier train training/data/releases.jsonl --output models/mine --seed 1"],
+    "evaluate": ["classifier evaluate training/data/releases.jsonl --model models/default --threshold 0.3"],
+    "compare": ["classifier compare models/default models/mine training/data/releases.jsonl --max-drop 0.02"],
+    "pick": ["classifier pick training/data/unlabelled.jsonl --n 5 --output to_label.jsonl"],
+    "serve": ["classifier serve --port 8000 --model models/default"],
+    "parse": ["classifier parse examples/election-observation-kyrgyzstan.txt"],
+    "taxonomy": ["classifier taxonomy"],
+    "taxonomy sync": ["classifier taxonomy sync examples/election-observation-kyrgyzstan.txt"],
+}
+
+
+def _examples(command: str) -> str:
+    return "Example" + ("s" if len(EXAMPLES[command]) > 1 else "") + ":\n\n" + "\n\n".join(EXAMPLES[command])
+
+
 app = typer.Typer(
     cls=_Commands,
-    help="Suggest OSCE fields of work for policy texts.",
+    help=(
+        "Suggest OSCE fields of work for policy texts. Commands: suggest, tag, train, evaluate, compare, pick, "
+        "serve, parse, taxonomy and taxonomy sync; the --help of each ends with an example."
+    ),
+    epilog=(
+        "Start with: classifier suggest examples/election-observation-kyrgyzstan.txt\n\n"
+        "Keep the taxonomy current: classifier taxonomy sync PAGE --write"
+    ),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_command=True)
+taxonomy_app = typer.Typer(
+    help="Show the fields of work; taxonomy sync compares them with a scraped page's Fields of work menu.",
+    invoke_without_command=True,
+    epilog=_examples("taxonomy"),
+)
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
@@ -131,7 +165,7 @@ def _columns(id_column="id", title_column="title", text_column="text", labels_co
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
 
-@app.command()
+@app.command(epilog=_examples("suggest"))
 def suggest(
     paths: Annotated[
         list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")
@@ -208,7 +242,7 @@ def _suggest_lines(loaded, paths, format: OutputFormat, top: int, **options) -> 
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(epilog=_examples("tag"))
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
     output: Annotated[
@@ -312,7 +346,7 @@ class _Progress:
             self.count = 0
 
 
-@app.command()
+@app.command(epilog=_examples("train"))
 def train(
     data: Annotated[
         Optional[list[str]],
@@ -412,7 +446,7 @@ def train(
     typer.echo(f"\nwrote {output}")
 
 
-@app.command()
+@app.command(epilog=_examples("evaluate"))
 def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
@@ -455,7 +489,7 @@ def evaluate(
         typer.echo(f"wrote {report}", err=True)
 
 
-@app.command()
+@app.command(epilog=_examples("compare"))
 def compare(
     model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
     model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
@@ -528,7 +562,7 @@ def compare(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(epilog=_examples("pick"))
 def pick(
     inputs: Annotated[
         list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")
@@ -558,8 +592,8 @@ def pick(
     text_column: TextColumn = "text",
     glob: GlobOption = "*.txt",
 ) -> None:
-    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
-    apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
+    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates apart, as a
+    JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
 
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
@@ -597,7 +631,7 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(epilog=_examples("serve"))
 def serve(
     model: Annotated[
         Optional[list[Path]],
@@ -676,7 +710,7 @@ def serve(
     run_server(service, host, port)
 
 
-@app.command()
+@app.command(epilog=_examples("parse"))
 def parse(
     pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")],
 ) -> None:
@@ -705,7 +739,7 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
     typer.echo((_taxonomy(taxonomy) or default_taxonomy()).tree())
 
 
-@taxonomy_app.command("sync")
+@taxonomy_app.command("sync", epilog=_examples("taxonomy sync"))
 def sync_taxonomy(
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
     write: Annotated[
