@@ -292,10 +292,13 @@ def tag(
 
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
-    loaded = _load(model, taxonomy)
-    columns = _columns(id_column, title_column, text_column)
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _ProgressBar("loading the model")
     try:
+        loaded = _load(model, taxonomy)
+        columns = _columns(id_column, title_column, text_column)
+        if progress.progress is not None:
+            progress.stage("tagging")
+            _count_in_background(progress, inputs, columns, glob)
         summary = tag_corpus(
             loaded,
             inputs,
@@ -310,40 +313,123 @@ def tag(
             **({"chunk_size": chunk_size} if chunk_size else {}),
             limit=limit,
             threshold=threshold,
-            on_progress=progress.show if progress else None,
+            on_progress=progress.update,
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
+            on_start=lambda resumed: progress.stage("tagging", base=resumed),
         )
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
-        if progress:
-            progress.close()  # ends the counter's line before the message; `finally` then has nothing to end
+        progress.close()  # ends the bar before the message; `finally` then has nothing to end
         typer.echo(
             f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True
         )
         raise typer.Exit(130) from None
     finally:
-        if progress:
-            progress.close()
+        progress.close()
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(1)
 
 
-class _Progress:
-    """A one-line counter on stderr when it is a terminal."""
+def _count_in_background(progress: "_ProgressBar", inputs, columns, glob: str) -> None:
+    """The bar's total, counted beside the work so that the work starts at once (a bar without one still counts)."""
+    import threading  # on first use: keeps start-up light
 
-    def __init__(self):
-        self.count = 0
+    from classifier.corpus.documents import count_records  # on first use: keeps start-up light
 
-    def show(self, count: int) -> None:
-        self.count = count
-        sys.stderr.write(f"\rtagged {count} documents")
-        sys.stderr.flush()
+    def count() -> None:
+        try:
+            progress.set_total(count_records(inputs, columns, glob))
+        except (ClassifierError, OSError):
+            pass  # the work itself reports what cannot be read
+
+    threading.Thread(target=count, name="count-inputs", daemon=True).start()
+
+
+class _ProgressBar:
+    """A progress bar on stderr (done of total, rate, time left) when stderr is a terminal; when it is not (a pipe,
+    a log, the tests), nothing at all, so the output stays what it was. It shows at once, before the model
+    loads: a bar that first appears after seconds looks like a hang."""
+
+    def __init__(self, description: str, unit: str | None = "documents"):
+        self.progress = None
+        self.unit, self.base, self.completed = unit, 0, 0
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console  # on first use: only a terminal needs it, and it costs start-up time
+        from rich.progress import (  # on first use: only a terminal needs it, and it costs start-up time
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        self.task = self.progress.add_task(description, total=None, rate="")
+        self.progress.start()
+
+    def stage(self, description: str, total: int | None = None, base: int = 0) -> None:
+        """A new stage: its description, its total if known, and what was done before this run (a resume)."""
+        self.base, self.completed = base, base
+        if self.progress is not None:
+            self.progress.refresh()  # the last stage as it ended, before the next one replaces it
+            if total is None and self._task().description == description:
+                total = self._task().total  # the same stage again (tagging, once a resumed output is open)
+            self.progress.update(self.task, visible=False)
+            self.task = self.progress.add_task(description, total=total, completed=base, rate="")
+
+    def set_total(self, total: int | None) -> None:
+        if self.progress is not None and total is not None:
+            self.progress.update(self.task, total=max(total, self.completed))
+
+    def update(self, done: int, total: int | None = None) -> None:
+        """`done` in this run (on top of `base`), of `total` if given."""
+        self.completed = self.base + done
+        if self.progress is None:
+            return
+        task = self._task()
+        elapsed = task.elapsed or 0.0
+        rate = f"{done / elapsed:,.0f} {self.unit}/s" if self.unit and elapsed and done else ""
+        if total is not None:
+            self.progress.update(self.task, total=max(total, self.completed))
+        elif task.total is not None and self.completed > task.total:
+            self.progress.update(self.task, total=self.completed)  # a count made before reading was short
+        self.progress.update(self.task, completed=self.completed, rate=rate)
+        if task.total is not None and self.completed >= task.total:
+            self.progress.refresh()  # the end is shown, however soon the next stage or the summary follows
+
+    def _task(self):
+        return next(task for task in self.progress.tasks if task.id == self.task)
+
+    def training_stage(self, stage: str, done: int, total: int | None) -> None:
+        """`on_progress` of `train`: a stage as it starts (done 0), then the folds fitted."""
+        if done == 0:
+            self.stage(TRAINING_STAGES[stage], total)
+        else:
+            self.update(done, total)
 
     def close(self) -> None:
-        if self.count:
-            sys.stderr.write("\n")
-            self.count = 0
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+TRAINING_STAGES = {
+    "reading": "reading the data",
+    "fitting": "training (folds, then the final fit)",
+    "saving": "saving the bundle",
+}
 
 
 @app.command(epilog=_examples("train"))
@@ -401,26 +487,33 @@ def train(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
-    from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
-    from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
-
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    trained, metrics = train_model(
-        data or [],
-        output,
-        seed=seed,
-        taxonomy=_taxonomy(taxonomy),
-        jobs=jobs,
-        base=base,
-        min_examples=min_examples,
-        keyword_examples=keyword_examples.value,
-        written_examples=written_examples,
-        field_guide=field_guide,
-        columns=_columns(id_column, title_column, text_column, labels_column),
-        glob=glob,
-        on_warning=lambda message: _report_problem("warning", message),
-    )
+    with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
+        from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
+
+        trained, metrics = train_model(
+            data or [],
+            output,
+            seed=seed,
+            taxonomy=_taxonomy(taxonomy),
+            jobs=jobs,
+            base=base,
+            min_examples=min_examples,
+            keyword_examples=keyword_examples.value,
+            written_examples=written_examples,
+            field_guide=field_guide,
+            columns=_columns(id_column, title_column, text_column, labels_column),
+            glob=glob,
+            on_warning=lambda message: _report_problem("warning", message),
+            on_progress=progress.training_stage,
+        )
+    _print_training(trained, metrics, output)
+
+
+def _print_training(trained, metrics, output) -> None:
+    from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
+
     merge = trained.metadata.get("merge")
     if merge:
         for line in merge["conflict_details"]:
@@ -597,23 +690,39 @@ def pick(
 
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
-    loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_file_target(output)
     with output_lock(output) if output is not None else contextlib.nullcontext():
-        _pick(loaded, inputs, n, strategy, max_similarity, output, _columns(id_column, title_column, text_column), glob)
+        with contextlib.closing(_ProgressBar("loading the model")) as progress:
+            loaded = _load(model, taxonomy)
+            picked, failed = _pick(
+                loaded,
+                inputs,
+                n,
+                strategy,
+                max_similarity,
+                _columns(id_column, title_column, text_column),
+                glob,
+                progress,
+            )
+        _write_picked(picked, failed, strategy, output)
 
 
-def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
+def _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress):
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
-    from classifier.io.textio import atomic_write  # on first use: keeps start-up light
     from classifier.workflows.picking import pick as pick_documents  # on first use: keeps start-up light
 
+    progress.stage("reading the documents")
     documents, failed = read_readable_documents(inputs, columns, glob, on_problem=_report_problem)
-    picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
+    progress.stage("scoring", len(documents))
+    return pick_documents(loaded, documents, n, strategy.value, max_similarity, on_progress=progress.update), failed
+
+
+def _write_picked(picked, failed: int, strategy, output) -> None:
     from classifier.io.tagfiles import json_line  # on first use: keeps start-up light
+    from classifier.io.textio import atomic_write  # on first use: keeps start-up light
 
     lines = "".join(json_line(row) for row in picked.rows)
     if output is None:

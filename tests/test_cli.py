@@ -450,3 +450,53 @@ def test_suggest_lines_reports_an_unreadable_line_and_goes_on(tmp_path):
         f"error: {tmp_path / 'missing.txt'}: no such file",
     ]
     assert result.stdout.splitlines()[0] == f"{data}:1" and "Traceback" not in result.output
+
+
+def on_a_terminal(args, cwd):
+    """Run the command with stderr on a pseudo-terminal (as in an interactive shell) and stdout on a pipe: its
+    stderr as the terminal showed it, escape codes removed, and its stdout."""
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "classifier", *map(str, args)]
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout = process.stdout.read()
+    process.wait()
+    os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    return process.returncode, text, stdout.decode("utf-8")
+
+
+def test_tag_train_and_pick_show_a_progress_bar_on_a_terminal_only(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:60]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    code, shown, _ = on_a_terminal(["tag", data, "--output", "tags.jsonl", "--chunk-size", 20, "--jobs", 1], tmp_path)
+    assert code == 0
+    # The total is counted from the input, the rate measured; the summary line follows the finished bar.
+    assert "60/60" in shown and "documents/s" in shown and "left" in shown
+    assert shown.rstrip().splitlines()[-1].startswith("60 documents tagged, 0 failed")
+    code, shown, _ = on_a_terminal(["train", data, "--output", "bundle"], tmp_path)
+    assert code == 0 and "training (folds, then the final fit)" in shown and "6/6" in shown  # 5 folds + the final fit
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text("".join((ROOT / "training" / "data" / "unlabelled.jsonl").open().readlines()[:30]))
+    code, shown, stdout = on_a_terminal(["pick", unlabelled, "--n", 2], tmp_path)
+    assert code == 0 and "scoring" in shown and "30/30" in shown
+    assert len(stdout.splitlines()) == 2 and all(json.loads(line)["id"] for line in stdout.splitlines())
+    # Not a terminal: the same runs print what they always did, and no bar.
+    result = run("tag", data, "--output", tmp_path / "again.jsonl", "--jobs", 1)
+    assert result.stderr.splitlines() == [result.stderr.splitlines()[-1]]
+    assert result.stderr.startswith("60 documents tagged, 0 failed") and "\x1b" not in result.stderr

@@ -174,6 +174,26 @@ def read_records(
             yield from _read_table(Path(path), kind, columns, limit)
 
 
+def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), glob: str = DEFAULT_GLOB) -> int | None:
+    """How many records `read_records` will yield, for a progress bar's total; None when standard input is
+    among the inputs (counting would consume it). Cheaper than reading: a JSONL line is counted, not parsed."""
+    total = 0
+    for path, kind in expand_inputs(inputs, glob):
+        if kind == "stdin":
+            return None
+        if kind == "jsonl":
+            try:
+                with open_regular(path) as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except (InputError, OSError):
+                total += 1  # read_records yields the one error
+        elif kind in ("csv", "parquet"):
+            total += sum(1 for _ in _read_table(Path(path), kind, columns, max_text_chars()))
+        else:
+            total += 1
+    return total
+
+
 def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None) -> Iterator[Record]:
     """One record per line of each input (a text file, or `-` for standard input), as fastText's `predict`
     reads: the id is the line number, the origin `NAME:LINE`. Lines are read as they come (a pipe is

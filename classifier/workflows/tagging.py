@@ -154,6 +154,7 @@ def tag(
     threshold: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_input_error: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> TagSummary:
     """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
 
@@ -164,6 +165,8 @@ def tag(
     `on_input_error` hears, besides the row, about each input that could not be read at all (missing,
     not a regular file, not a table). `limit` and `threshold` choose each row's labels as Annif's do (see
     `Model.read`); by default the model's per-field thresholds do. Every row names the model (`model`).
+    `on_start(rows)` hears, before the first chunk, how many rows an output being resumed holds already;
+    `on_progress(documents)` then hears how many this run has tagged, after each chunk.
     """
     check_cutoffs(limit, threshold)
     jobs = jobs or default_jobs()
@@ -173,12 +176,7 @@ def tag(
         require_pyarrow(str(output))  # before any tagging, not at the first chunk
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
-        if resume:
-            raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
-        if fmt == "parquet":
-            raise UsageError(
-                "--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv"
-            )
+        _check_streamable(fmt, resume)
         records = _reported(read_records(inputs, columns, glob), on_input_error)
         return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
@@ -201,6 +199,8 @@ def tag(
         except OSError as exc:
             raise write_error(output, exc, "nothing was tagged") from None
         summary = TagSummary(resumed=target.done)
+        if on_start:
+            on_start(target.done)
         records = _after(
             _reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output
         )
@@ -217,6 +217,13 @@ def tag(
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _check_streamable(fmt: str, resume: bool) -> None:
+    if resume:
+        raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
+    if fmt == "parquet":
+        raise UsageError("--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv")
 
 
 def _written(target, output: Path, fmt: str, action, *args) -> None:
