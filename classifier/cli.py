@@ -33,7 +33,7 @@ class _Commands(TyperGroup):
 EXAMPLES = {
     "suggest": [
         "classifier suggest examples/election-observation-kyrgyzstan.txt --top 3",
-        "classifier suggest --lines examples/lines.txt --format json --threshold 0.2 --limit 2",
+        "classifier suggest --lines examples/lines/six-items.txt --format json --threshold 0.2 --limit 2",
     ],
     "tag": ["classifier tag training/data/unlabelled.jsonl --output tags.jsonl --jobs 2"],
     "train": ["classifier train training/data/releases.jsonl --output models/mine --seed 1"],
