@@ -28,14 +28,48 @@ class _Commands(TyperGroup):
             raise _fail(str(exc), code=exc.exit_code) from None
 
 
+# A short runnable example per command, shown at the end of its --help (run from a checkout: the files are the
+# project's own); tests/test_docs.py checks that every command has one and that its files and options exist.
+EXAMPLES = {
+    "suggest": [
+        "classifier suggest examples/election-observation-kyrgyzstan.txt --top 3",
+        "classifier suggest --lines examples/lines/six-items.txt --format json --threshold 0.2 --limit 2",
+    ],
+    "tag": ["classifier tag training/data/unlabelled.jsonl --output tags.jsonl --jobs 2"],
+    "train": ["classifier train training/data/releases.jsonl --output models/mine --seed 1"],
+    "evaluate": ["classifier evaluate training/data/releases.jsonl --model models/default --threshold 0.3"],
+    "compare": ["classifier compare models/default models/mine training/data/releases.jsonl --max-drop 0.02"],
+    "pick": ["classifier pick training/data/unlabelled.jsonl --n 5 --output to_label.jsonl"],
+    "serve": ["classifier serve --port 8000 --model models/default"],
+    "parse": ["classifier parse examples/election-observation-kyrgyzstan.txt"],
+    "taxonomy": ["classifier taxonomy"],
+    "taxonomy sync": ["classifier taxonomy sync examples/election-observation-kyrgyzstan.txt"],
+}
+
+
+def _examples(command: str) -> str:
+    return "Example" + ("s" if len(EXAMPLES[command]) > 1 else "") + ":\n\n" + "\n\n".join(EXAMPLES[command])
+
+
 app = typer.Typer(
     cls=_Commands,
-    help="Suggest OSCE fields of work for policy texts.",
+    help=(
+        "Suggest OSCE fields of work for policy texts. Commands: suggest, tag, train, evaluate, compare, pick, "
+        "serve, parse, taxonomy and taxonomy sync; the --help of each ends with an example."
+    ),
+    epilog=(
+        "Start with: classifier suggest examples/election-observation-kyrgyzstan.txt\n\n"
+        "Keep the taxonomy current: classifier taxonomy sync PAGE --write"
+    ),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-taxonomy_app = typer.Typer(help="Show the label taxonomy.", invoke_without_command=True)
+taxonomy_app = typer.Typer(
+    help="Show the fields of work; taxonomy sync compares them with a scraped page's Fields of work menu.",
+    invoke_without_command=True,
+    epilog=_examples("taxonomy"),
+)
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
@@ -61,6 +95,23 @@ TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column h
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
 GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
+# Annif's names and meaning; without them the model's tuned per-field thresholds choose the fields.
+LimitOption = Annotated[
+    Optional[int],
+    typer.Option(
+        "--limit", "-l", min=0, help="Accept at most N fields per document, the best first (default: no limit)."
+    ),
+]
+ThresholdOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--threshold",
+        "-t",
+        min=0.0,
+        max=1.0,
+        help="Accept every field scoring at least this, in place of the model's tuned per-field thresholds.",
+    ),
+]
 # What `pip install '.[serve]'` brings; without them `serve` says so in one line.
 SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
 
@@ -114,7 +165,7 @@ def _columns(id_column="id", title_column="title", text_column="text", labels_co
     return Columns(id=id_column, title=title_column, text=text_column, labels=labels_column)
 
 
-@app.command()
+@app.command(epilog=_examples("suggest"))
 def suggest(
     paths: Annotated[
         list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")
@@ -127,23 +178,71 @@ def suggest(
     taxonomy: TaxonomyOption = None,
     glob: GlobOption = "*.txt",
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
+    lines: Annotated[
+        bool,
+        typer.Option(
+            "--lines",
+            help="Read one document per line of each input (- for stdin), ids are line numbers; blank lines reported.",
+        ),
+    ] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
-    from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
+    if lines:
+        _suggest_lines(loaded, paths, format, top, explain=explain, limit=limit, threshold=threshold)
+        return
     documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
-    for doc, suggestion in zip(documents, loaded.suggest_documents(documents, explain=explain)):
-        if format is OutputFormat.json:
-            typer.echo(json_line({"path": doc.origin, **suggestion.to_dict(top)}), nl=False)
-        else:
-            typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
+    suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
+    for doc, suggestion in zip(documents, suggestions):
+        _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)
     if failed:
         raise typer.Exit(1)
 
 
-@app.command()
+def _print_suggestion(doc, suggestion, format: OutputFormat, top: int, fingerprint: str, **extra) -> None:
+    from classifier.io.tagfiles import escape_surrogates, json_line  # on first use: keeps start-up light
+
+    if format is OutputFormat.json:
+        row = {"path": doc.origin, **extra, **suggestion.to_dict(top), "model": fingerprint}
+        typer.echo(json_line(row), nl=False)
+    else:
+        typer.echo(suggestion.to_text(escape_surrogates(doc.origin), top))
+
+
+def _suggest_lines(loaded, paths, format: OutputFormat, top: int, **options) -> None:
+    """One document per line, fastText's way: one answer per input line, in order. A blank or unreadable line is
+    reported on stderr; in JSON it still gets its line (no labels, its `error`), so that the output lines up with
+    the input. Blank lines are not failures; an unreadable line or input is (exit 1)."""
+    from classifier.bundle.suggestion import Suggestion  # on first use: keeps start-up light
+    from classifier.corpus.documents import (  # on first use: keeps start-up light
+        is_blank_line,
+        read_line_records,
+        to_document,
+    )
+
+    failed = 0
+    documents = (to_document(record) for record in read_line_records(paths))
+    for doc, suggestion in loaded.suggest_stream(documents, **options):
+        if doc.error:
+            blank = is_blank_line(doc)
+            failed += not blank
+            _report_problem("warning" if blank else "error", doc.error)
+            if format is OutputFormat.json and doc.id != doc.origin:  # a line, not an input that could not be opened
+                empty = Suggestion("", [], [])
+                _print_suggestion(doc, empty, format, top, loaded.fingerprint, id=doc.id, error=doc.error)
+            continue
+        if doc.warning:
+            _report_problem("warning", doc.warning)
+        _print_suggestion(doc, suggestion, format, top, loaded.fingerprint, id=doc.id)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command(epilog=_examples("tag"))
 def tag(
     inputs: Annotated[list[str], typer.Argument(help="Directories, globs, files, or JSONL/CSV/Parquet tables.")],
     output: Annotated[
@@ -185,16 +284,21 @@ def tag(
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
     glob: GlobOption = "*.txt",
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
-    """Tag a whole corpus: one output row per document (id, labels, scores, error)."""
+    """Tag a whole corpus: one output row per document (id, labels, scores, error, warning, flag, model)."""
     from classifier.workflows.tagging import tag as tag_corpus  # on first use: keeps start-up light
 
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
-    loaded = _load(model, taxonomy)
-    columns = _columns(id_column, title_column, text_column)
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _ProgressBar("loading the model")
     try:
+        loaded = _load(model, taxonomy)
+        columns = _columns(id_column, title_column, text_column)
+        if progress.progress is not None:
+            progress.stage("tagging")
+            _count_in_background(progress, inputs, columns, glob)
         summary = tag_corpus(
             loaded,
             inputs,
@@ -207,43 +311,128 @@ def tag(
             jobs=jobs,
             dask=dask,
             **({"chunk_size": chunk_size} if chunk_size else {}),
-            on_progress=progress.show if progress else None,
+            limit=limit,
+            threshold=threshold,
+            on_progress=progress.update,
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
+            on_start=lambda resumed: progress.stage("tagging", base=resumed),
         )
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
-        if progress:
-            progress.close()  # ends the counter's line before the message; `finally` then has nothing to end
+        progress.close()  # ends the bar before the message; `finally` then has nothing to end
         typer.echo(
             f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True
         )
         raise typer.Exit(130) from None
     finally:
-        if progress:
-            progress.close()
+        progress.close()
     typer.echo(summary.line(), err=True)
     if summary.failed:
         raise typer.Exit(1)
 
 
-class _Progress:
-    """A one-line counter on stderr when it is a terminal."""
+def _count_in_background(progress: "_ProgressBar", inputs, columns, glob: str) -> None:
+    """The bar's total, counted beside the work so that the work starts at once (a bar without one still counts)."""
+    import threading  # on first use: keeps start-up light
 
-    def __init__(self):
-        self.count = 0
+    from classifier.corpus.documents import count_records  # on first use: keeps start-up light
 
-    def show(self, count: int) -> None:
-        self.count = count
-        sys.stderr.write(f"\rtagged {count} documents")
-        sys.stderr.flush()
+    def count() -> None:
+        try:
+            progress.set_total(count_records(inputs, columns, glob))
+        except (ClassifierError, OSError):
+            pass  # the work itself reports what cannot be read
+
+    threading.Thread(target=count, name="count-inputs", daemon=True).start()
+
+
+class _ProgressBar:
+    """A progress bar on stderr (done of total, rate, time left) when stderr is a terminal; when it is not (a pipe,
+    a log, the tests), nothing at all, so the output stays what it was. It shows at once, before the model
+    loads: a bar that first appears after seconds looks like a hang."""
+
+    def __init__(self, description: str, unit: str | None = "documents"):
+        self.progress = None
+        self.unit, self.base, self.completed = unit, 0, 0
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console  # on first use: only a terminal needs it, and it costs start-up time
+        from rich.progress import (  # on first use: only a terminal needs it, and it costs start-up time
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+        self.task = self.progress.add_task(description, total=None, rate="")
+        self.progress.start()
+
+    def stage(self, description: str, total: int | None = None, base: int = 0) -> None:
+        """A new stage: its description, its total if known, and what was done before this run (a resume)."""
+        self.base, self.completed = base, base
+        if self.progress is not None:
+            self.progress.refresh()  # the last stage as it ended, before the next one replaces it
+            if total is None and self._task().description == description:
+                total = self._task().total  # the same stage again (tagging, once a resumed output is open)
+            self.progress.update(self.task, visible=False)
+            self.task = self.progress.add_task(description, total=total, completed=base, rate="")
+
+    def set_total(self, total: int | None) -> None:
+        if self.progress is not None and total is not None:
+            self.progress.update(self.task, total=max(total, self.completed))
+
+    def update(self, done: int, total: int | None = None) -> None:
+        """`done` in this run (on top of `base`), of `total` if given."""
+        self.completed = self.base + done
+        if self.progress is None:
+            return
+        task = self._task()
+        elapsed = task.elapsed or 0.0
+        rate = f"{done / elapsed:,.0f} {self.unit}/s" if self.unit and elapsed and done else ""
+        if total is not None:
+            self.progress.update(self.task, total=max(total, self.completed))
+        elif task.total is not None and self.completed > task.total:
+            self.progress.update(self.task, total=self.completed)  # a count made before reading was short
+        self.progress.update(self.task, completed=self.completed, rate=rate)
+        if task.total is not None and self.completed >= task.total:
+            self.progress.refresh()  # the end is shown, however soon the next stage or the summary follows
+
+    def _task(self):
+        return next(task for task in self.progress.tasks if task.id == self.task)
+
+    def training_stage(self, stage: str, done: int, total: int | None) -> None:
+        """`on_progress` of `train`: a stage as it starts (done 0), then the folds fitted."""
+        if done == 0:
+            self.stage(TRAINING_STAGES[stage], total)
+        else:
+            self.update(done, total)
 
     def close(self) -> None:
-        if self.count:
-            sys.stderr.write("\n")
-            self.count = 0
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
-@app.command()
+TRAINING_STAGES = {
+    "reading": "reading the data",
+    "fitting": "training (folds, then the final fit)",
+    "saving": "saving the bundle",
+}
+
+
+@app.command(epilog=_examples("train"))
 def train(
     data: Annotated[
         Optional[list[str]],
@@ -309,27 +498,34 @@ def train(
     glob: GlobOption = "*.txt",
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
-    from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
-    from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
-
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    trained, metrics = train_model(
-        data or [],
-        output,
-        seed=seed,
-        taxonomy=_taxonomy(taxonomy),
-        jobs=jobs,
-        base=base,
-        min_examples=min_examples,
-        keyword_examples=keyword_examples.value,
-        phrase_accept=phrase_accept,
-        written_examples=written_examples,
-        field_guide=field_guide,
-        columns=_columns(id_column, title_column, text_column, labels_column),
-        glob=glob,
-        on_warning=lambda message: _report_problem("warning", message),
-    )
+    with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
+        from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
+
+        trained, metrics = train_model(
+            data or [],
+            output,
+            seed=seed,
+            taxonomy=_taxonomy(taxonomy),
+            jobs=jobs,
+            base=base,
+            min_examples=min_examples,
+            keyword_examples=keyword_examples.value,
+            phrase_accept=phrase_accept,
+            written_examples=written_examples,
+            field_guide=field_guide,
+            columns=_columns(id_column, title_column, text_column, labels_column),
+            glob=glob,
+            on_warning=lambda message: _report_problem("warning", message),
+            on_progress=progress.training_stage,
+        )
+    _print_training(trained, metrics, output)
+
+
+def _print_training(trained, metrics, output) -> None:
+    from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
+
     merge = trained.metadata.get("merge")
     if merge:
         for line in merge["conflict_details"]:
@@ -355,7 +551,7 @@ def train(
     typer.echo(f"\nwrote {output}")
 
 
-@app.command()
+@app.command(epilog=_examples("evaluate"))
 def evaluate(
     data: Annotated[list[str], typer.Argument(help="Labelled documents to evaluate on.")],
     model: ModelOption = None,
@@ -372,6 +568,8 @@ def evaluate(
     text_column: TextColumn = "text",
     labels_column: LabelsColumn = "labels",
     glob: GlobOption = "*.txt",
+    limit: LimitOption = None,
+    threshold: ThresholdOption = None,
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
@@ -385,6 +583,8 @@ def evaluate(
         glob=glob,
         report=report,
         force=force,
+        limit=limit,
+        threshold=threshold,
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -394,7 +594,7 @@ def evaluate(
         typer.echo(f"wrote {report}", err=True)
 
 
-@app.command()
+@app.command(epilog=_examples("compare"))
 def compare(
     model_a: Annotated[Path, typer.Argument(help="Model A, the baseline (e.g. the shipped model).")],
     model_b: Annotated[Path, typer.Argument(help="Model B, the candidate.")],
@@ -467,7 +667,7 @@ def compare(
         raise typer.Exit(3)
 
 
-@app.command()
+@app.command(epilog=_examples("pick"))
 def pick(
     inputs: Annotated[
         list[str], typer.Argument(help="Unlabelled documents: pages, plain texts, directories, globs or tables.")
@@ -497,28 +697,44 @@ def pick(
     text_column: TextColumn = "text",
     glob: GlobOption = "*.txt",
 ) -> None:
-    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates
-    apart, as a JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
+    """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates apart, as a
+    JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
 
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
-    loaded = _load(model, taxonomy)
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_file_target(output)
     with output_lock(output) if output is not None else contextlib.nullcontext():
-        _pick(loaded, inputs, n, strategy, max_similarity, output, _columns(id_column, title_column, text_column), glob)
+        with contextlib.closing(_ProgressBar("loading the model")) as progress:
+            loaded = _load(model, taxonomy)
+            picked, failed = _pick(
+                loaded,
+                inputs,
+                n,
+                strategy,
+                max_similarity,
+                _columns(id_column, title_column, text_column),
+                glob,
+                progress,
+            )
+        _write_picked(picked, failed, strategy, output)
 
 
-def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) -> None:
+def _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress):
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
-    from classifier.io.textio import atomic_write  # on first use: keeps start-up light
     from classifier.workflows.picking import pick as pick_documents  # on first use: keeps start-up light
 
+    progress.stage("reading the documents")
     documents, failed = read_readable_documents(inputs, columns, glob, on_problem=_report_problem)
-    picked = pick_documents(loaded, documents, n, strategy.value, max_similarity)
+    progress.stage("scoring", len(documents))
+    return pick_documents(loaded, documents, n, strategy.value, max_similarity, on_progress=progress.update), failed
+
+
+def _write_picked(picked, failed: int, strategy, output) -> None:
     from classifier.io.tagfiles import json_line  # on first use: keeps start-up light
+    from classifier.io.textio import atomic_write  # on first use: keeps start-up light
 
     lines = "".join(json_line(row) for row in picked.rows)
     if output is None:
@@ -536,7 +752,7 @@ def _pick(loaded, inputs, n, strategy, max_similarity, output, columns, glob) ->
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(epilog=_examples("serve"))
 def serve(
     model: Annotated[
         Optional[list[Path]],
@@ -615,7 +831,7 @@ def serve(
     run_server(service, host, port)
 
 
-@app.command()
+@app.command(epilog=_examples("parse"))
 def parse(
     pages: Annotated[list[str], typer.Argument(help="Scraped pages or plain-text files; - reads stdin.")],
 ) -> None:
@@ -644,7 +860,7 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
     typer.echo((_taxonomy(taxonomy) or default_taxonomy()).tree())
 
 
-@taxonomy_app.command("sync")
+@taxonomy_app.command("sync", epilog=_examples("taxonomy sync"))
 def sync_taxonomy(
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
     write: Annotated[

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from classifier.bundle.storage import load_model
 from classifier.cli import app
 
 from conftest import FIXTURES, ROOT, TRAINING
@@ -37,7 +38,8 @@ def test_suggest_json_one_object_per_input_sorted_by_score():
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["path"] for o in objects] == [str(EXAMPLE), str(MEDIA)]
     for o in objects:
-        assert set(o) == {"path", "title", "labels", "suggestions"}
+        assert set(o) == {"path", "title", "labels", "suggestions", "model"}
+        assert o["model"] == load_model().fingerprint
         scores = [s["score"] for s in o["suggestions"]]
         assert len(scores) == 4 and scores == sorted(scores, reverse=True)
         assert o["labels"] and o["labels"][0] == o["suggestions"][0]["label"]
@@ -371,3 +373,130 @@ def test_shell_completion_completes_commands_and_options():
 
     assert complete("classifier su", 1) == ["suggest"]
     assert complete("classifier tag --res", 2) == ["--resume"]
+
+
+def test_suggest_threshold_and_limit_replace_the_models_choice():
+    plain = json.loads(run("suggest", EXAMPLE, "--format", "json", "--top", 23).stdout)
+    assert plain["labels"] == ["Elections"]  # the model's own thresholds accept one field
+    ranked = [s["label"] for s in plain["suggestions"]]
+    above = [s["label"] for s in plain["suggestions"] if s["score"] >= 0.05]
+    assert len(above) >= 3  # known from the README's example: Elections 1.00, Democratization 0.10, Human rights 0.07
+    cut = json.loads(run("suggest", EXAMPLE, "--format", "json", "--threshold", 0.05).stdout)
+    assert cut["labels"] == above
+    limited = json.loads(run("suggest", EXAMPLE, "--format", "json", "-t", 0.05, "-l", 2).stdout)
+    assert limited["labels"] == ranked[:2]
+    text = run("suggest", EXAMPLE, "--threshold", 0.05, "--top", 3).stdout.splitlines()
+    assert [line.split()[0] for line in text[2:5]] == ["*", "*", "*"]
+    result = run("suggest", EXAMPLE, "--threshold", 2)
+    assert result.exit_code == 2 and "--threshold" in result.stderr
+
+
+def test_evaluate_with_threshold_zero_accepts_every_field_and_names_its_model(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:40]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    plain = json.loads(run("evaluate", data, "--format", "json").stdout)
+    every = json.loads(run("evaluate", data, "--format", "json", "--threshold", 0).stdout)
+    top_one = json.loads(run("evaluate", data, "--format", "json", "--limit", 1).stdout)
+    # Every field accepted: all true fields found, and precision is the share of true fields among all 23.
+    true_fields = sum(len(set(r["labels"])) for r in records)
+    assert every["micro"]["recall"] == 1.0
+    assert every["micro"]["precision"] == round(true_fields / (40 * 23), 4)
+    # One field per document, the best ranked: precision is P@1; the ranking metrics never change.
+    assert top_one["micro"]["precision"] == plain["p@1"]
+    assert {key: every[key] for key in ("p@1", "r@3", "ndcg@3")} == {
+        key: plain[key] for key in ("p@1", "r@3", "ndcg@3")
+    }
+    assert plain["model"] == every["model"] == load_model().fingerprint
+
+
+def test_suggest_lines_answers_every_line_in_order_and_reports_blank_ones():
+    lines = [
+        "ODIHR observers followed the parliamentary elections and the counting of votes.",
+        "",
+        "   ",
+        "Journalists were threatened; the Representative on Freedom of the Media called for their safety.",
+    ]
+    result = run("suggest", "--lines", "-", "--format", "json", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr  # blank lines are reported, not failures
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["1", "2", "3", "4"]
+    assert [row["path"] for row in rows] == ["<stdin>:1", "<stdin>:2", "<stdin>:3", "<stdin>:4"]
+    assert rows[0]["labels"][0] == "Elections" and rows[3]["labels"][0] == "Media freedom and development"
+    assert rows[1]["labels"] == rows[2]["labels"] == [] and rows[1]["error"] == "<stdin>:2: blank line"
+    assert result.stderr.splitlines() == ["warning: <stdin>:2: blank line", "warning: <stdin>:3: blank line"]
+
+
+def test_suggest_lines_of_a_file_match_suggest_of_each_line_alone(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:5]
+    texts = [r["text"].replace("\n", " ") for r in records]
+    data = tmp_path / "docs.txt"
+    data.write_bytes(("\r\n".join(texts) + "\r\n").encode("utf-8-sig"))  # Windows line ends and a BOM
+    result = run("suggest", "--lines", data, "--format", "json", "--top", 3, "--threshold", 0.2)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    alone = [json.loads(run("suggest", "-", "-f", "json", "--top", 3, "-t", 0.2, input=t).stdout) for t in texts]
+    assert [row["path"] for row in rows] == [f"{data}:{n}" for n in range(1, 6)]
+    assert [(row["labels"], row["suggestions"]) for row in rows] == [(a["labels"], a["suggestions"]) for a in alone]
+
+
+def test_suggest_lines_reports_an_unreadable_line_and_goes_on(tmp_path):
+    data = tmp_path / "docs.txt"
+    data.write_bytes(b"Police officers trained in community policing.\n\xff\xfe\x41\n")
+    result = run("suggest", "--lines", data, tmp_path / "missing.txt")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {data}:2: not valid UTF-8 (invalid start byte at byte 0)",
+        f"error: {tmp_path / 'missing.txt'}: no such file",
+    ]
+    assert result.stdout.splitlines()[0] == f"{data}:1" and "Traceback" not in result.output
+
+
+def on_a_terminal(args, cwd):
+    """Run the command with stderr on a pseudo-terminal (as in an interactive shell) and stdout on a pipe: its
+    stderr as the terminal showed it, escape codes removed, and its stdout."""
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "classifier", *map(str, args)]
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout = process.stdout.read()
+    process.wait()
+    os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode("utf-8", "replace"))
+    return process.returncode, text, stdout.decode("utf-8")
+
+
+def test_tag_train_and_pick_show_a_progress_bar_on_a_terminal_only(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:60]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    code, shown, _ = on_a_terminal(["tag", data, "--output", "tags.jsonl", "--chunk-size", 20, "--jobs", 1], tmp_path)
+    assert code == 0
+    # The total is counted from the input, the rate measured; the summary line follows the finished bar.
+    assert "60/60" in shown and "documents/s" in shown and "left" in shown
+    assert shown.rstrip().splitlines()[-1].startswith("60 documents tagged, 0 failed")
+    code, shown, _ = on_a_terminal(["train", data, "--output", "bundle"], tmp_path)
+    assert code == 0 and "training (folds, then the final fit)" in shown and "6/6" in shown  # 5 folds + the final fit
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text("".join((ROOT / "training" / "data" / "unlabelled.jsonl").open().readlines()[:30]))
+    code, shown, stdout = on_a_terminal(["pick", unlabelled, "--n", 2], tmp_path)
+    assert code == 0 and "scoring" in shown and "30/30" in shown
+    assert len(stdout.splitlines()) == 2 and all(json.loads(line)["id"] for line in stdout.splitlines())
+    # Not a terminal: the same runs print what they always did, and no bar.
+    result = run("tag", data, "--output", tmp_path / "again.jsonl", "--jobs", 1)
+    assert result.stderr.splitlines() == [result.stderr.splitlines()[-1]]
+    assert result.stderr.startswith("60 documents tagged, 0 failed") and "\x1b" not in result.stderr

@@ -67,3 +67,35 @@ def test_every_environment_setting_the_package_reads_is_documented():
         read |= set(re.findall(r"\bCLASSIFIER_[A-Z_]+\b", path.read_text(encoding="utf-8")))
     assert read >= {"CLASSIFIER_MODEL", "CLASSIFIER_TAXONOMY", "CLASSIFIER_MAX_TEXT"}
     assert [name for name in sorted(read) if f"| `{name}` |" not in readme] == []
+
+
+def test_every_command_shows_an_example_whose_files_and_options_exist():
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    for name, command in commands():
+        result = CliRunner().invoke(app, [*name.split()[1:], "--help"], env={"COLUMNS": "200"})
+        assert "Example" in result.stdout, f"{name} --help shows no example"
+        examples = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith(name + " ")]
+        examples += [line.strip() for line in result.stdout.splitlines() if line.strip() == name]
+        assert examples, f"{name} --help shows no example of itself"
+        for example in examples:
+            args = shlex.split(example)[len(name.split()) :]
+            command.make_context(name, list(args), resilient_parsing=False)  # an unknown option fails here
+            for arg in args:
+                if arg.startswith(("examples/", "training/")):
+                    assert (ROOT / arg).exists(), f"{name} example names {arg}, which is not shipped"
+
+
+def test_top_level_help_lists_every_command_including_taxonomy_sync():
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    shown = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    for name, _ in commands():
+        assert name.removeprefix("classifier ") in shown, name
+    assert "taxonomy sync" in shown

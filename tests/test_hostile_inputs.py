@@ -237,7 +237,15 @@ def test_any_file_name_encodes_in_every_output_format(name):
     from classifier.io.tagfiles import encode_rows
 
     doc_id = os.fsdecode(b"pages/" + name)
-    row = {"id": doc_id, "labels": [], "scores": {}, "error": f"{doc_id}: empty file", "warning": "", "flag": ""}
+    row = {
+        "id": doc_id,
+        "labels": [],
+        "scores": {},
+        "error": f"{doc_id}: empty file",
+        "warning": "",
+        "flag": "",
+        "model": "",
+    }
     line = encode_rows([row], "jsonl")
     line.encode("utf-8")
     assert os.fsencode(json.loads(line)["id"]) == b"pages/" + name  # JSONL gives back the exact bytes

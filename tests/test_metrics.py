@@ -1,5 +1,6 @@
 """Metrics pinned to values known independently of the code: scikit-learn's own scorers and cases worked out by hand."""
 
+import hashlib
 import json
 
 import numpy as np
@@ -240,14 +241,21 @@ def test_evaluate_model_hands_the_report_everything_it_measured(shipped_model, h
     assert labels == shipped_model.labels and passed is metrics
     assert np.array_equal(accepted, shipped_model.read_documents(documents).accepted)
     assert (accepted >= shipped_model.estimator.accept(proba)).all()  # the thresholds, and fields named outright
-    assert kwargs == {"subtitle": f"model {shipped_model.path} on {held_out}"}
+    # The report names the bundle by its path and its hash (the sha256 of its files' checksums).
+    digest = hashlib.sha256(json.dumps(shipped_model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
+    assert kwargs == {"subtitle": f"model {shipped_model.path} (sha256 {digest}) on {held_out}"}
     calls.clear()
     import copy
 
     in_memory = copy.copy(shipped_model)
     in_memory.path = None
     evaluate_model(in_memory, [held_out, held_out], report=tmp_path / "r.html")
-    assert calls[1][1] == {"subtitle": f"model (in memory) on {held_out}, {held_out}"}
+    assert calls[1][1] == {"subtitle": f"model (in memory) (sha256 {digest}) on {held_out}, {held_out}"}
+    calls.clear()
+    evaluate_model(shipped_model, [held_out], report=tmp_path / "r.html", threshold=0.3, limit=2)
+    assert calls[1][1] == {
+        "subtitle": f"model {shipped_model.path} (sha256 {digest}) on {held_out}, limit 2, threshold 0.3"
+    }
 
 
 def test_evaluate_model_checks_for_the_plotting_library_before_any_work(shipped_model, tmp_path, monkeypatch):

@@ -71,3 +71,52 @@ def test_a_frame_row_out_of_scope_gets_no_field_and_its_flag(model):
     assert tagged["labels"].tolist()[0] == [] and tagged["labels"].tolist()[1]
     many = model.suggest_many([recipe, TEXTS[1]])
     assert [s.flag for s in many] == ["out-of-scope", None] and "(out-of-scope)" in repr(many[0])
+
+
+def test_cutoffs_by_hand():
+    from classifier.bundle.model import apply_cutoffs
+
+    proba = np.array([[0.2, 0.9, 0.5, 0.5], [0.1, 0.1, 0.1, 0.0]])
+    accepted = np.array([[0, 1, 1, 0], [1, 0, 0, 0]])
+    assert apply_cutoffs(proba, accepted).tolist() == accepted.tolist()
+    # A threshold replaces the model's choice: every field at or above it, the model's own choice ignored.
+    assert apply_cutoffs(proba, accepted, threshold=0.5).tolist() == [[0, 1, 1, 1], [0, 0, 0, 0]]
+    assert apply_cutoffs(proba, accepted, threshold=0.0).tolist() == [[1, 1, 1, 1], [1, 1, 1, 1]]
+    # A limit keeps the best of what is accepted; a tie goes to the field first in taxonomy order.
+    assert apply_cutoffs(proba, accepted, limit=1).tolist() == [[0, 1, 0, 0], [1, 0, 0, 0]]
+    assert apply_cutoffs(proba, accepted, limit=2, threshold=0.1).tolist() == [[0, 1, 1, 0], [1, 1, 0, 0]]
+    assert apply_cutoffs(proba, accepted, limit=0).tolist() == [[0, 0, 0, 0], [0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize(
+    "cutoffs", [{"limit": -1}, {"limit": 1.5}, {"limit": True}, {"threshold": 1.5}, {"threshold": float("nan")}]
+)
+def test_cutoffs_out_of_range_are_a_usage_error_before_any_scoring(model, cutoffs):
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError, match=f"^{next(iter(cutoffs))} "):
+        model.suggest_many(TEXTS, **cutoffs)
+
+
+def test_threshold_and_limit_choose_the_accepted_fields_of_every_suggestion(model):
+    default = model.suggest(PAGE)
+    cut = model.suggest(PAGE, threshold=0.05)
+    # The ranking is the model's either way; only which fields are accepted changes.
+    assert cut.scores == default.scores
+    assert cut.labels == [label for label, score in default.scores if score >= 0.05]
+    assert len(cut.labels) >= 2 and len(default.labels) == 1  # the page's second field is below its own threshold
+    assert model.suggest(PAGE, threshold=0.05, limit=1).labels == default.labels[:1]
+    assert [s.labels for s in model.suggest_many(TEXTS, threshold=0.05)] == [
+        model.suggest(text, threshold=0.05).labels for text in TEXTS
+    ]
+    # A text the model abstains on accepts nothing, whatever the threshold.
+    recipe = "Mix flour with salt and yeast, knead the dough for ten minutes, leave it to rise and bake the loaf."
+    assert model.suggest(recipe, threshold=0.0).labels == []
+
+
+def test_fingerprint_is_the_hash_of_the_bundle_files_checksums(model):
+    import hashlib
+    import json
+
+    expected = hashlib.sha256(json.dumps(model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
+    assert model.fingerprint == expected and len(expected) == 64

@@ -139,7 +139,7 @@ def test_output_dash_streams_rows_to_stdout(tmp_path):
     assert [row["labels"][0] for row in rows] == ["Elections", "Media freedom and development"]
     assert not (ROOT / "-").exists()
     result = run("tag", EXAMPLE, "--output", "-", "--format", "csv")
-    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning,flag"
+    assert result.stdout.splitlines()[0] == "id,labels,scores,error,warning,flag,model"
     assert run("tag", EXAMPLE, "--output", "-", "--resume").exit_code == 2
 
 

@@ -17,6 +17,7 @@ def row(n, labels=("Elections",), error="", warning="", flag=""):
         "error": error,
         "warning": warning,
         "flag": flag,
+        "model": "ab" * 32,
     }
 
 
@@ -65,9 +66,9 @@ def test_jsonl_and_csv_rows_as_written():
     rows[0]["id"] = "Genève"
     assert encode_rows(rows, "jsonl").splitlines() == [json.dumps(r, ensure_ascii=False) for r in rows]
     assert encode_rows(rows, "csv") == (
-        'Genève,Elections;Youth,"{""Elections"": 0.9, ""Youth"": 0.1}",,text cut,\r\n'
-        'doc-2,,"{""Elections"": 0.9, ""Youth"": 0.1}",empty file,,\r\n'
-        'doc-3,,"{""Elections"": 0.9, ""Youth"": 0.1}",,,out-of-scope\r\n'
+        f'Genève,Elections;Youth,"{{""Elections"": 0.9, ""Youth"": 0.1}}",,text cut,,{"ab" * 32}\r\n'
+        f'doc-2,,"{{""Elections"": 0.9, ""Youth"": 0.1}}",empty file,,,{"ab" * 32}\r\n'
+        f'doc-3,,"{{""Elections"": 0.9, ""Youth"": 0.1}}",,,out-of-scope,{"ab" * 32}\r\n'
     )
 
 
@@ -75,11 +76,11 @@ def test_jsonl_and_csv_rows_as_written():
 def test_a_new_file_holds_the_header_and_then_whole_chunks(tmp_path, fmt):
     path = tmp_path / f"tags.{fmt}"
     tags = open_tag_file(path, fmt)
-    assert path.read_bytes() == (b"id,labels,scores,error,warning,flag\r\n" if fmt == "csv" else b"")
+    assert path.read_bytes() == (b"id,labels,scores,error,warning,flag,model\r\n" if fmt == "csv" else b"")
     assert (tags.done, tags.last_id) == (0, None)
     tags = written(path, fmt, [row(n) for n in range(5)])
     assert (tags.done, tags.last_id) == (5, "doc-4")
-    header = "id,labels,scores,error,warning,flag\r\n" if fmt == "csv" else ""
+    header = "id,labels,scores,error,warning,flag,model\r\n" if fmt == "csv" else ""
     assert path.read_bytes() == (header + encode_rows([row(n) for n in range(5)], fmt)).encode("utf-8")
 
 
@@ -155,7 +156,7 @@ def test_jsonl_resume_of_an_empty_file(tmp_path):
     assert resumed(tmp_path / "tags.jsonl", "jsonl", b"") == (0, None, b"")
 
 
-CSV_HEADER = b"id,labels,scores,error,warning,flag\r\n"
+CSV_HEADER = b"id,labels,scores,error,warning,flag,model\r\n"
 CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
 
 
@@ -213,7 +214,7 @@ def test_csv_resume_refuses_a_file_that_is_not_tag_output(tmp_path, data):
     with pytest.raises(InputError) as error:
         open_tag_file(path, "csv", resume=True)
     assert str(error.value) == (
-        f"{path}: not a tag output (its first row is not id,labels,scores,error,warning,flag); cannot resume it"
+        f"{path}: not a tag output (its first row is not id,labels,scores,error,warning,flag,model); cannot resume it"
     )
     assert path.read_bytes() == data  # left as it was
 

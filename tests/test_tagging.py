@@ -414,3 +414,65 @@ def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
     rows = read_rows(tmp_path / f"tags.{fmt}", fmt)
     assert [row["flag"] for row in rows] == [e["expected"] for e in examples] + ["", ""]
     assert [bool(row["labels"]) for row in rows] == [False] * len(examples) + [True, True]
+
+
+def test_every_row_and_the_run_record_name_the_model(model, reference):
+    import hashlib
+
+    # The bundle's hash, as runs recorded it before rows carried it: the sha256 of its files' checksums.
+    expected = hashlib.sha256(json.dumps(model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
+    for fmt in FORMATS:
+        assert {row["model"] for row in read_rows(reference[fmt], fmt)} == {expected}
+    assert json.loads(run_record_path(reference["jsonl"]).read_text(encoding="utf-8"))["model"] == expected
+
+
+def without_model_column(path, fmt):
+    """The file as a run before rows named their model wrote it."""
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "model"}) + "\n" for r in rows))
+    elif fmt == "csv":
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(row[:-1] for row in rows)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(path).drop_columns(["model"]), path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_resume_of_an_output_written_before_rows_named_their_model_says_so_and_changes_nothing(
+    model, corpus, tmp_path, fmt
+):
+    output = tmp_path / f"tags.{fmt}"
+    tag(model, corpus, output)
+    without_model_column(output, fmt)
+    before = output.read_bytes()
+    with pytest.raises(ResumeError) as error:
+        tag(model, corpus, output, resume=True)
+    assert str(error.value) == (
+        f"{output}: cannot resume: it was written before tag rows named their model (no 'model' column); "
+        "use --force to start over"
+    )
+    assert output.read_bytes() == before
+
+
+def test_threshold_and_limit_choose_the_labels_of_every_row(model, corpus, reference, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    tag(model, corpus, output, threshold=0.05, limit=2)
+    rows, plain = read_rows(output, "jsonl"), read_rows(reference["jsonl"], "jsonl")
+    assert [row["scores"] for row in rows] == [row["scores"] for row in plain]
+    checked = 0
+    for row in rows:
+        scores = sorted(row["scores"].items(), key=lambda item: -item[1])
+        if row["error"] or row["flag"] or any(abs(score - 0.05) < 1e-4 for _, score in scores):
+            continue  # a score rounded in the row could sit on either side of the threshold
+        assert row["labels"] == [label for label, score in scores if score >= 0.05][:2]
+        checked += 1
+    assert checked > 100
+    assert any(len(row["labels"]) == 2 for row in rows) and any(len(row["labels"]) < 2 for row in rows if row["labels"])
+    with pytest.raises(ResumeError, match="written by a run with another --limit or --threshold"):
+        tag(model, corpus, output, resume=True, threshold=0.1, limit=2)
+    assert tag(model, corpus, output, resume=True, threshold=0.05, limit=2).resumed == 162

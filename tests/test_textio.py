@@ -531,3 +531,28 @@ def test_settle_never_fails_because_a_leftover_cannot_be_removed(tmp_path, monke
     settle_directory(tmp_path / "bundle")  # nothing raised: the save goes on
     monkeypatch.undo()
     assert leftover.exists()
+
+
+def test_text_lines_as_fasttext_reads_them():
+    import io
+
+    from classifier.io.textio import TextLine, text_lines
+
+    data = "\ufeffone\r\ntwo é\n\nfour".encode() + b"\nfive\x00\n"
+    assert list(text_lines(io.BytesIO(data), "in.txt")) == [
+        TextLine(1, "one", False, None),
+        TextLine(2, "two é", False, None),
+        TextLine(3, "", False, None),
+        TextLine(4, "four", False, None),
+        TextLine(5, "", False, "in.txt:5: binary data, not text"),
+    ]
+
+
+def test_text_lines_cuts_a_long_line_and_reads_on_after_it():
+    import io
+
+    from classifier.io.textio import text_lines
+
+    long = "é" * 50  # 100 bytes: past the 4 * 10 + 4 bytes read of a line limited to 10 characters
+    lines = list(text_lines(io.BytesIO(f"{long}\nshort\n{'x' * 10}\n".encode()), "in.txt", max_chars=10))
+    assert [(line.text, line.cut) for line in lines] == [("é" * 10, True), ("short", False), ("x" * 10, False)]

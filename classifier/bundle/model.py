@@ -3,8 +3,12 @@ estimator."""
 
 from __future__ import annotations
 
+import hashlib
 import html
-from collections.abc import Sequence
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import numpy as np
 
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
+from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags
 from classifier.estimator.windows import read_windowed
 
@@ -24,6 +29,45 @@ class Reading:
     proba: np.ndarray
     accepted: np.ndarray
     flags: list[str | None]
+
+
+def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> None:
+    """Refuse a `limit` that is not a whole number from 0 up, or a `threshold` outside 0..1, in one line."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
+        raise UsageError(f"limit {limit!r}: expected a whole number of fields, 0 or more")
+    if threshold is not None:
+        try:
+            value = float(threshold)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not 0.0 <= value <= 1.0:  # NaN fails both
+            raise UsageError(f"threshold {threshold!r}: expected a score from 0 to 1")
+
+
+def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: float | None = None) -> np.ndarray:
+    """The fields accepted at suggestion time, chosen as Annif's `threshold` and `limit` choose them (0/1, shaped
+    like `proba`).
+
+    With `threshold`, a field is accepted when its score reaches it, for every field alike: it replaces the
+    model's own per-field thresholds and rule, whose choice is `accepted`. With `limit`, at most that many
+    of the accepted fields are kept, the best scoring first (ties in taxonomy order, as the suggestions rank).
+    With neither, `accepted` unchanged. Every way of suggesting (`Model.read`, the REST API) cuts so.
+    """
+    check_cutoffs(limit, threshold)
+    proba = np.asarray(proba, dtype=float)
+    chosen = proba >= float(threshold) if threshold is not None else np.asarray(accepted, dtype=bool).copy()
+    if limit is not None and proba.size:
+        order = np.argsort(-proba, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.broadcast_to(np.arange(proba.shape[1]), proba.shape), axis=1)
+        chosen &= rank < limit
+    return chosen.astype(np.int8)
+
+
+def model_fingerprint(metadata: dict) -> str:
+    """The sha256 that names a bundle: of its files' checksums (a bundle without them: of its labels)."""
+    identity = metadata.get("payload_sha256") or metadata.get("labels") or []
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 class Model:
@@ -57,6 +101,12 @@ class Model:
         return flags
 
     @property
+    def fingerprint(self) -> str:
+        """The bundle's hash (sha256 of its files' checksums): tag rows, `suggest --format json`, `pick` and
+        `evaluate` record it as `model`, so every output names the exact model that made it."""
+        return model_fingerprint(self.metadata)
+
+    @property
     def thresholds(self) -> np.ndarray:
         """Each field's probability threshold, in the order of `labels`."""
         return self.estimator.thresholds_
@@ -69,22 +119,26 @@ class Model:
     def predict_proba_documents(self, documents) -> np.ndarray:
         return self.read([doc.model_text for doc in documents]).proba
 
-    def read(self, model_texts: Sequence[str]) -> Reading:
+    def read(self, model_texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """Probabilities, accepted fields and flags of texts as the model reads them ("title\nbody").
 
         A text longer than a whole page is read window by window (classifier.estimator.windows); a text
         in another language or out of the model's scope gets no accepted field and its flag
         (classifier.estimator.scope). Every way of scoring a text (suggest, tag, evaluate, compare) reads it so.
+        `threshold` (a score every field must reach, in place of the model's per-field thresholds) and
+        `limit` (at most that many accepted fields) are Annif's; see `apply_cutoffs`. A flagged text
+        accepts no field whatever they say.
         """
+        check_cutoffs(limit, threshold)  # before any scoring
         model_texts = list(model_texts)
         windowed = read_windowed(self.estimator, model_texts)
         flags = scope_flags(self.estimator, model_texts, windowed.proba)
-        accepted = windowed.accepted.copy()
+        accepted = apply_cutoffs(windowed.proba, windowed.accepted, limit, threshold)
         accepted[[i for i, flag in enumerate(flags) if flag]] = 0
         return Reading(windowed.proba, accepted, flags)
 
-    def read_documents(self, documents) -> Reading:
-        return self.read([doc.model_text for doc in documents])
+    def read_documents(self, documents, limit: int | None = None, threshold: float | None = None) -> Reading:
+        return self.read([doc.model_text for doc in documents], limit, threshold)
 
     def accept(self, proba) -> np.ndarray:
         """0/1 matrix of the fields accepted for each row of `proba`: the model's own thresholds and rule."""
@@ -119,14 +173,21 @@ class Model:
             )
         return out
 
-    def suggest(self, text: str, explain: bool = False) -> Suggestion:
+    def suggest(
+        self, text: str, explain: bool = False, limit: int | None = None, threshold: float | None = None
+    ) -> Suggestion:
         """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
-        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope")."""
+        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope").
+        `limit` and `threshold` choose the accepted fields as Annif's do (see `read`); by default the model's
+        own per-field thresholds do."""
         release = parse_release(text)
-        suggestion = self.suggestions_from_reading(self.read([release.model_text]), [release.title])[0]
+        reading = self.read([release.model_text], limit, threshold)
+        suggestion = self.suggestions_from_reading(reading, [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
 
-    def suggest_many(self, texts: Sequence[str], explain: bool = False) -> list[Suggestion]:
+    def suggest_many(
+        self, texts: Sequence[str], explain: bool = False, limit: int | None = None, threshold: float | None = None
+    ) -> list[Suggestion]:
         """`suggest` for many pages or plain texts at once (one matrix product, not one per text)."""
         if isinstance(texts, str):
             raise TypeError("suggest_many takes a sequence of texts; for one text, use suggest")
@@ -134,15 +195,23 @@ class Model:
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
-        suggestions = self.suggestions_from_reading(self.read(model_texts), [r.title for r in releases])
+        reading = self.read(model_texts, limit, threshold)
+        suggestions = self.suggestions_from_reading(reading, [r.title for r in releases])
         return self.with_evidence(suggestions, model_texts) if explain else suggestions
 
-    def tag_frame(self, frame, text: str = "text", title: str | None = None):
+    def tag_frame(
+        self,
+        frame,
+        text: str = "text",
+        title: str | None = None,
+        limit: int | None = None,
+        threshold: float | None = None,
+    ):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
         `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per
         field
         (`score: <field>`), on the same index. `text` names the column holding pages or plain text; `title`,
-        if given, a column of titles put before the text."""
+        if given, a column of titles put before the text. `limit` and `threshold` as in `read`."""
         import pandas as pd  # only DataFrame users need pandas
 
         for column in (text, title):
@@ -152,7 +221,7 @@ class Model:
         if title is not None:
             texts = frame[title].fillna("").astype(str) + "\n" + texts
         if len(texts):
-            reading = self.read([parse_release(text).model_text for text in texts.tolist()])
+            reading = self.read([parse_release(text).model_text for text in texts.tolist()], limit, threshold)
         else:
             reading = Reading(np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)), dtype=np.int8), [])
         proba, accepted = reading.proba, reading.accepted
@@ -190,13 +259,27 @@ class Model:
             f"<th>flag</th></tr></thead><tbody>{rows}</tbody></table>"
         )
 
-    def suggest_documents(self, documents, explain: bool = False) -> list[Suggestion]:
-        """One suggestion per document (parsed already), in order; with `explain`, the evidence too."""
+    def suggest_documents(
+        self, documents, explain: bool = False, limit: int | None = None, threshold: float | None = None
+    ) -> list[Suggestion]:
+        """One suggestion per document (parsed already), in order; with `explain`, the evidence too;
+        `limit` and `threshold` as in `read`."""
         documents = list(documents)
         if not documents:
             return []
-        suggestions = self.suggestions_from_reading(self.read_documents(documents), [doc.title for doc in documents])
+        reading = self.read_documents(documents, limit, threshold)
+        suggestions = self.suggestions_from_reading(reading, [doc.title for doc in documents])
         return self.with_evidence(suggestions, [doc.model_text for doc in documents]) if explain else suggestions
+
+    def suggest_stream(self, documents: Iterable, batch_size: int = 256, **options) -> Iterator[tuple]:
+        """(document, suggestion) for each document as it comes, scored `batch_size` at a time so that output
+        can follow input (a pipe is answered as it is read); a document that failed to read gets None.
+        `options` are `suggest_documents`' (explain, limit, threshold)."""
+        iterator = iter(documents)
+        while batch := list(itertools.islice(iterator, batch_size)):
+            suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))
+            for doc in batch:
+                yield doc, None if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
         """The suggestions with, for each accepted field, the terms of the text that pushed it most."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import glob as globlib
 import json
@@ -27,12 +28,14 @@ from classifier.io.textio import (
     one_line,
     open_regular,
     read_text_head,
+    text_lines,
 )
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_GLOB = "*.txt"
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
+BLANK_LINE = "blank line"
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,58 @@ def read_records(
                 yield Record(str(path), str(path), error=str(exc))
         else:
             yield from _read_table(Path(path), kind, columns, limit)
+
+
+def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), glob: str = DEFAULT_GLOB) -> int | None:
+    """How many records `read_records` will yield, for a progress bar's total; None when standard input is
+    among the inputs (counting would consume it). Cheaper than reading: a JSONL line is counted, not parsed."""
+    total = 0
+    for path, kind in expand_inputs(inputs, glob):
+        if kind == "stdin":
+            return None
+        if kind == "jsonl":
+            try:
+                with open_regular(path) as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except (InputError, OSError):
+                total += 1  # read_records yields the one error
+        elif kind in ("csv", "parquet"):
+            total += sum(1 for _ in _read_table(Path(path), kind, columns, max_text_chars()))
+        else:
+            total += 1
+    return total
+
+
+def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None) -> Iterator[Record]:
+    """One record per line of each input (a text file, or `-` for standard input), as fastText's `predict`
+    reads: the id is the line number, the origin `NAME:LINE`. Lines are read as they come (a pipe is
+    answered line by line) and cut at `max_chars` characters (default: CLASSIFIER_MAX_TEXT). A blank line
+    is a record whose error is `NAME:LINE: blank line` (see `is_blank_line`), so that an output can keep one
+    row per input line."""
+    limit = max_chars or max_text_chars()
+    for item in map(str, inputs):
+        name = STDIN_NAME if item == STDIN else item
+        try:
+            stream = contextlib.nullcontext(sys.stdin.buffer) if item == STDIN else open_regular(item)
+        except InputError as exc:
+            yield Record(name, name, error=str(exc), whole_input=True)
+            continue
+        try:
+            with stream as handle:
+                for line in text_lines(handle, name, limit):
+                    origin = f"{name}:{line.number}"
+                    if line.error or not line.text.strip():
+                        yield Record(str(line.number), origin, error=line.error or f"{origin}: {BLANK_LINE}")
+                    else:
+                        warning = cut_warning(origin, limit) if line.cut else None
+                        yield Record(str(line.number), origin, page=line.text, warning=warning)
+        except OSError as exc:
+            yield Record(name, name, error=f"{name}: cannot read: {exc.strerror or exc}", whole_input=True)
+
+
+def is_blank_line(document: Document) -> bool:
+    """Whether a document read by `read_line_records` is a blank line (reported, not a failure)."""
+    return document.error == f"{document.origin}: {BLANK_LINE}"
 
 
 def cut_warning(origin, limit: int) -> str:

@@ -149,7 +149,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             weights["chars"] = float(self.char_weight)
         return FeatureUnion(parts, transformer_weights=weights)
 
-    def fit(self, X, Y):
+    def fit(self, X, Y, on_step=None):
+        """Fit on texts `X` and the indicator matrix `Y`. `on_step(done, total)`, if given, hears each fitted
+        cross-validation fold and the final fit (total: folds + 1), so a caller can show how far it is."""
         X = self._documents(X)
         if Y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
@@ -173,7 +175,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         folds = [(np.r_[complete[train], partial], complete[test]) for train, test in self._folds(Y_real)]
         from joblib import Parallel, delayed  # fitting only
 
-        results = Parallel(n_jobs=self.n_jobs)(
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(self._fit_fold)(X, Y, train, test, documents, extra) for train, test in folds
         )
         scores = np.zeros(Y.shape, dtype=np.float64)
@@ -181,6 +183,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         for k, ((_, test), fold_scores) in enumerate(zip(folds, results)):
             scores[test] = fold_scores
             fold_of[test] = k
+            if on_step:
+                on_step(k + 1, len(folds) + 1)
         scores = scores[complete]
         self.calibration_ = np.array([platt(scores[:, j], Y_real[:, j]) for j in range(Y.shape[1])])
         oof_proba = sigmoid(scores, self.calibration_)
@@ -201,6 +205,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.phrase_fields_ = (zero_shot | low) if self.phrase_accept and self.label_phrases is not None else None
         self.classes_ = classes
         self.cv_results_ = self._cross_validated(X, Y, complete, oof_proba, fold_of)
+        if on_step:
+            on_step(len(folds) + 1, len(folds) + 1)
         return self
 
     def _cross_validated(self, X, Y, complete, proba, fold_of) -> dict:

@@ -33,19 +33,32 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
 
 
 def evaluate_model(
-    model, inputs, taxonomy=None, columns=None, glob: str | None = None, report=None, force: bool = False
+    model,
+    inputs,
+    taxonomy=None,
+    columns=None,
+    glob: str | None = None,
+    report=None,
+    force: bool = False,
+    limit: int | None = None,
+    threshold: float | None = None,
 ) -> dict:
-    """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables).
+    """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables), with the
+    model's hash as `model`.
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
-    file there is replaced only with `force`, and refused before any work otherwise.
+    file there is replaced only with `force`, and refused before any work otherwise. `limit` and
+    `threshold` choose the accepted fields as `Model.read` does (the model's per-field thresholds by
+    default); the ranking metrics (P@1, R@3, nDCG@3) do not depend on them.
     """
 
+    from classifier.bundle.model import check_cutoffs  # on first use: keeps start-up light
     from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
+    check_cutoffs(limit, threshold)  # before any work
     lock = contextlib.nullcontext()
     if report is not None:
         from classifier.evaluation.report import require_matplotlib  # on first use: keeps start-up light
@@ -61,13 +74,20 @@ def evaluate_model(
         )  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
         data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
-        reading = model.read_documents(data.documents)
+        reading = model.read_documents(data.documents, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
-        metrics = evaluate(data.Y, proba, accepted, model.labels)
+        metrics = {**evaluate(data.Y, proba, accepted, model.labels), "model": model.fingerprint}
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
-            subtitle = f"model {model.path or '(in memory)'} on {', '.join(map(str, inputs))}"
+            subtitle = (
+                f"model {model.path or '(in memory)'} (sha256 {model.fingerprint}) on {', '.join(map(str, inputs))}"
+                + "".join(
+                    f", {name} {value}"
+                    for name, value in (("limit", limit), ("threshold", threshold))
+                    if value is not None
+                )
+            )
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
 

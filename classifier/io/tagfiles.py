@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import os
@@ -31,7 +30,10 @@ from classifier.errors import UsageError
 from classifier.io.formats import table_format
 from classifier.io.textio import InputError, atomic_write
 
-COLUMNS = ("id", "labels", "scores", "error", "warning", "flag")
+COLUMNS = ("id", "labels", "scores", "error", "warning", "flag", "model")
+# The rows of outputs written before each row named its model: refused by --resume with one line saying so.
+COLUMNS_BEFORE_MODEL = COLUMNS[:-1]
+BEFORE_MODEL = "it was written before tag rows named their model (no 'model' column); use --force to start over"
 STDOUT = "-"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -73,17 +75,19 @@ def run_record_path(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.run.json")
 
 
-def run_record(model, inputs, fmt: str, columns, glob: str) -> dict:
-    """What makes two runs the same: inputs (absolute), glob, columns, format, and the model's payload hashes."""
-    metadata = getattr(model, "metadata", {}) or {}
-    identity = metadata.get("payload_sha256") or metadata.get("labels") or []
-    return {
+def run_record(model_hash: str, inputs, fmt: str, columns, glob: str, cutoffs: dict | None = None) -> dict:
+    """What makes two runs the same: inputs (absolute), glob, columns, format, the model's hash (`Model.fingerprint`)
+    and, when given, the `--limit` and `--threshold` that choose the labels (absent otherwise, so that a record
+    written before they existed still matches a run without them)."""
+    record = {
         "inputs": [item if item == STDOUT else escape_surrogates(os.path.abspath(item)) for item in map(str, inputs)],
         "glob": glob,
         "columns": {"id": columns.id, "title": columns.title, "text": columns.text},
         "format": fmt,
-        "model": hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest(),
+        "model": model_hash,
     }
+    cutoffs = {key: value for key, value in (cutoffs or {}).items() if value is not None}
+    return {**record, "cutoffs": cutoffs} if cutoffs else record
 
 
 def write_run_record(path: str | Path, record: dict) -> None:
@@ -97,6 +101,7 @@ _WHAT = {
     "columns": "other columns",
     "format": "another format",
     "model": "another model",
+    "cutoffs": "another --limit or --threshold",
 }
 
 
@@ -113,7 +118,7 @@ def check_resumable(path: str | Path, fmt: str, record: dict) -> None:
             "unreadable); use --force to start over, or write elsewhere"
         ) from None
     if not isinstance(stored, dict) or stored != record:
-        differ = [_WHAT[key] for key in _WHAT if not isinstance(stored, dict) or stored.get(key) != record[key]]
+        differ = [_WHAT[key] for key in _WHAT if not isinstance(stored, dict) or stored.get(key) != record.get(key)]
         raise ResumeError(
             f"{path}: cannot resume: it was written by a run with {', '.join(differ) or 'other settings'}; "
             "run that command again, or use --force to start over"
@@ -128,14 +133,16 @@ def _check_first_row(path: Path, fmt: str) -> None:
     if not first.endswith(b"\n"):
         return  # empty, or one torn row: the run was cut during its first write
     if fmt == "csv":
-        good = first.rstrip(b"\r\n") == ",".join(COLUMNS).encode("ascii")
+        names = first.rstrip(b"\r\n").decode("ascii", "replace").split(",")
     else:
         try:
             row = json.loads(first)
-            good = isinstance(row, dict) and set(row) == set(COLUMNS)
+            names = list(row) if isinstance(row, dict) else []
         except ValueError:
-            good = False
-    if not good:
+            names = []
+    if set(names) == set(COLUMNS_BEFORE_MODEL):
+        raise ResumeError(f"{path}: cannot resume: {BEFORE_MODEL}")
+    if set(names) != set(COLUMNS):
         raise ResumeError(
             f"{path}: cannot resume: its first row is not a tag row ({', '.join(COLUMNS)}); nothing was changed"
         )
@@ -318,6 +325,8 @@ class ParquetTagFile(TagFile):
                 names = pq.ParquetFile(self.path).schema_arrow.names
             except Exception:  # pyarrow raises several types for unreadable files
                 names = None
+            if names == list(COLUMNS_BEFORE_MODEL):
+                raise ResumeError(f"{self.path}: cannot resume: {BEFORE_MODEL}")
             if names != list(COLUMNS):
                 raise ResumeError(
                     f"{self.path}: cannot resume: not a Parquet tag output ({', '.join(COLUMNS)}); nothing was changed"
@@ -328,11 +337,14 @@ class ParquetTagFile(TagFile):
             os.replace(self.path, self.parts / "part-000000.parquet")
         for part in self._part_files():
             try:
-                self.done += pq.ParquetFile(part).metadata.num_rows
+                parquet = pq.ParquetFile(part)
+                self.done += parquet.metadata.num_rows
             except Exception as exc:  # pyarrow raises several types for unreadable files
                 raise InputError(
                     f"{part}: unreadable part of an interrupted run ({exc}); delete it to resume"
                 ) from None
+            if parquet.schema_arrow.names == list(COLUMNS_BEFORE_MODEL):
+                raise ResumeError(f"{self.path}: cannot resume: {BEFORE_MODEL}")
         if self.done:
             ids = pq.read_table(self._part_files()[-1], columns=["id"]).column("id")
             self.last_id = ids[len(ids) - 1].as_py()
@@ -372,6 +384,7 @@ def _csv_fields(row: dict) -> list[str]:
         row["error"],
         row["warning"],
         row["flag"],
+        row["model"],
     ]
 
 
@@ -399,5 +412,6 @@ def _arrow_schema():
             ("error", pa.string()),
             ("warning", pa.string()),
             ("flag", pa.string()),
+            ("model", pa.string()),
         ]
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from classifier.errors import ClassifierError, UsageError
 
@@ -29,6 +31,16 @@ DEFAULT_MAX_TEXT_CHARS = 2_000_000
 MAX_TEXT_ENV = "CLASSIFIER_MAX_TEXT"
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 1 << 16
+
+
+class TextLine(NamedTuple):
+    """One line of a stream read by `text_lines`: its number (from 1), its text, whether it was cut at the
+    limit, and why it could not be read (None if it could)."""
+
+    number: int
+    text: str
+    cut: bool
+    error: str | None
 
 
 class InputError(ClassifierError, ValueError):
@@ -135,6 +147,38 @@ def _control_ratio(data: bytes) -> float:
         return 0.0
     controls = sum(1 for b in data if b < 32 and b not in (9, 10, 12, 13))
     return controls / len(data)
+
+
+def text_lines(stream: BinaryIO, name: str, max_chars: int | None = None) -> Iterator[TextLine]:
+    """Each line of a byte stream as fastText's `predict` reads its input: one document per line, UTF-8 (a
+    byte-order mark at the start skipped), the line end dropped. A line that is not UTF-8 text comes with an
+    error naming `name` and the line, and the lines after it are still read. Reads one line at a time, and
+    no more than about `max_chars` characters of one: the rest of a longer line is skipped and it is `cut`."""
+    max_bytes = 4 * max_chars + 4 if max_chars else -1  # 4 bytes hold any UTF-8 character
+    for number in itertools.count(1):
+        raw = stream.readline(max_bytes)
+        if not raw:
+            return
+        cut = False
+        if len(raw) == max_bytes and not raw.endswith(b"\n"):
+            while rest := stream.readline(CHUNK_BYTES):  # the rest of a line too long to keep
+                cut = cut or bool(rest.rstrip(b"\r\n"))
+                if rest.endswith(b"\n"):
+                    break
+        raw = raw[len(codecs.BOM_UTF8) :] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+        raw = raw.rstrip(b"\r\n")
+        if b"\x00" in raw:
+            yield TextLine(number, "", False, f"{name}:{number}: binary data, not text")
+            continue
+        try:
+            # A cut line may end inside a character: the incremental decoder leaves that part out.
+            text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=not cut)
+        except UnicodeDecodeError as exc:
+            yield TextLine(number, "", False, f"{name}:{number}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+            continue
+        if max_chars is not None and len(text) > max_chars:
+            text, cut = text[:max_chars], True
+        yield TextLine(number, text, cut, None)
 
 
 def read_text(path: str | Path) -> str:

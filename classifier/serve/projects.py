@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from classifier.bundle.model import apply_cutoffs
 from classifier.errors import ClassifierError
 from classifier.taxonomy.fields import Taxonomy
 
@@ -97,12 +98,13 @@ class Project:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`."""
         with self.lock:
             proba = self.model.predict_proba(texts)
+        # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0).
+        kept = apply_cutoffs(proba, limit=limit, threshold=threshold)
         labels = self.model.labels
         out = []
-        for row in proba:
+        for row, keep in zip(proba, kept):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            hits = [self.subjects[labels[j]].result(row[j]) for j in order if row[j] >= threshold]
-            out.append(hits[:limit])
+            out.append([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]])
         return out
 
     def explain(self, text: str, top: int = 5) -> dict:

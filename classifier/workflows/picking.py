@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 from classifier.options import PICK_STRATEGIES
 
 DEFAULT_MAX_SIMILARITY = 0.8
+SCORING_BATCH = 256  # documents scored at a time, so that progress can be shown
 
 
 def uncertainty(proba: np.ndarray, thresholds: np.ndarray, strategy: str = "margin") -> np.ndarray:
@@ -48,10 +49,12 @@ def pick(
     strategy: str = "margin",
     max_similarity: float = DEFAULT_MAX_SIMILARITY,
     top: int = 5,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Picked:
     """The `n` documents the model is least sure of, none with a cosine similarity above `max_similarity`
     to one picked before it, and none the model was trained on; each as a template row for `train`:
-    id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions."""
+    id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions, the input it
+    came from and the model's hash. `on_progress(done, total)` hears the documents scored so far."""
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import read_base_documents  # on first use: keeps start-up light
@@ -68,7 +71,11 @@ def pick(
     if not fresh:
         return Picked([], 0, 0, len(documents))
     texts = [doc.model_text for doc in fresh]
-    proba = model.predict_proba_documents(fresh)
+    proba = np.zeros((len(fresh), len(model.labels)))
+    for start in range(0, len(fresh), SCORING_BATCH):
+        proba[start : start + SCORING_BATCH] = model.predict_proba_documents(fresh[start : start + SCORING_BATCH])
+        if on_progress:
+            on_progress(min(start + SCORING_BATCH, len(fresh)), len(fresh))
     scores = uncertainty(proba, model.thresholds, strategy)
     features = normalize(model.features(texts))
     suggestions = model.suggestions_from_proba(proba, [doc.title for doc in fresh])
@@ -94,6 +101,7 @@ def pick(
                 "uncertainty": round(float(scores[i]), 4),
                 "suggestions": suggestion.to_dict(top)["suggestions"],
                 "origin": doc.origin,
+                "model": model.fingerprint,
             }
         )
     return Picked(rows, len(fresh), skipped, len(documents) - len(fresh))

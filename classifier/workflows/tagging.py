@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.bundle.model import Model
+from classifier.bundle.model import Model, check_cutoffs
 from classifier.corpus.documents import (
     DEFAULT_GLOB,
     Columns,
@@ -71,16 +71,24 @@ class ChunkResult:
     last_id: str
 
 
-def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns()) -> list[dict]:
+def tag_rows(
+    model: Model,
+    records: Sequence[Record],
+    columns: Columns = Columns(),
+    limit: int | None = None,
+    threshold: float | None = None,
+) -> list[dict]:
     """One row per record: id, accepted labels, every label's score (best first), the error if it failed,
-    the warning if its text was cut at the size limit, and the flag if no field was accepted because the
-    text is not in English ("language") or not an OSCE-like policy text ("out-of-scope")."""
+    the warning if its text was cut at the size limit, the flag if no field was accepted because the
+    text is not in English ("language") or not an OSCE-like policy text ("out-of-scope"), and the model's
+    hash (`Model.fingerprint`). `limit` and `threshold` choose the labels as in `Model.read`."""
     import numpy as np  # loads with a model, not at start-up
 
     documents = [to_document(record, columns) for record in records]
     good = [doc for doc in documents if not doc.error]
+    fingerprint = model.fingerprint
     if good:
-        reading = model.read_documents(good)
+        reading = model.read_documents(good, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
         order = np.argsort(-proba, axis=1, kind="stable")
         rounded = np.round(proba, 4).tolist()
@@ -89,7 +97,15 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
     for doc in documents:
         if doc.error:
             rows.append(
-                {"id": doc.id, "labels": [], "scores": {}, "error": doc.error, "warning": doc.warning or "", "flag": ""}
+                {
+                    "id": doc.id,
+                    "labels": [],
+                    "scores": {},
+                    "error": doc.error,
+                    "warning": doc.warning or "",
+                    "flag": "",
+                    "model": fingerprint,
+                }
             )
             continue
         ranked = order[i].tolist()
@@ -101,15 +117,23 @@ def tag_rows(model: Model, records: Sequence[Record], columns: Columns = Columns
                 "error": "",
                 "warning": doc.warning or "",
                 "flag": reading.flags[i] or "",
+                "model": fingerprint,
             }
         )
         i += 1
     return rows
 
 
-def tag_chunk(model, records: Sequence[Record], columns: Columns, fmt: str) -> ChunkResult:
+def tag_chunk(
+    model,
+    records: Sequence[Record],
+    columns: Columns,
+    fmt: str,
+    limit: int | None = None,
+    threshold: float | None = None,
+) -> ChunkResult:
     """Tag one chunk and encode it; runs in whichever process or worker got the chunk."""
-    rows = tag_rows(model, records, columns)
+    rows = tag_rows(model, records, columns, limit, threshold)
     return ChunkResult(encode_rows(rows, fmt), len(rows), sum(1 for row in rows if row["error"]), rows[-1]["id"])
 
 
@@ -126,8 +150,11 @@ def tag(
     jobs: int | None = None,
     dask: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    limit: int | None = None,
+    threshold: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_input_error: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> TagSummary:
     """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
 
@@ -136,22 +163,22 @@ def tag(
     so every input document ends up in the output exactly once. `jobs` worker processes (default: every
     core this process may use) tag the chunks, or a Dask cluster with `dask` (an address, or "local").
     `on_input_error` hears, besides the row, about each input that could not be read at all (missing,
-    not a regular file, not a table).
+    not a regular file, not a table). `limit` and `threshold` choose each row's labels as Annif's do (see
+    `Model.read`); by default the model's per-field thresholds do. Every row names the model (`model`).
+    `on_start(rows)` hears, before the first chunk, how many rows an output being resumed holds already;
+    `on_progress(documents)` then hears how many this run has tagged, after each chunk.
     """
+    check_cutoffs(limit, threshold)
     jobs = jobs or default_jobs()
     fmt = format_for(output, format)
+    task = _ChunkTask(columns, fmt, limit, threshold)
     if fmt == "parquet":
         require_pyarrow(str(output))  # before any tagging, not at the first chunk
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
-        if resume:
-            raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
-        if fmt == "parquet":
-            raise UsageError(
-                "--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv"
-            )
+        _check_streamable(fmt, resume)
         records = _reported(read_records(inputs, columns, glob), on_input_error)
-        return _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress)
+        return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
     check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
@@ -160,7 +187,7 @@ def tag(
     if clash is not None:
         raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
     start = time.perf_counter()
-    record = run_record(model, inputs, fmt, columns, glob)
+    record = run_record(model.fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
     with output_lock(output):
         if resume and (output.exists() or output.with_name(f".{output.name}.parts").is_dir()):
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
@@ -172,13 +199,15 @@ def tag(
         except OSError as exc:
             raise write_error(output, exc, "nothing was tagged") from None
         summary = TagSummary(resumed=target.done)
+        if on_start:
+            on_start(target.done)
         records = _after(
             _reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output
         )
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
         # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
-        with contextlib.closing(map_ordered(_ChunkTask(columns, fmt), model, chunks, jobs=jobs, dask=dask)) as results:
+        with contextlib.closing(map_ordered(task, model, chunks, jobs=jobs, dask=dask)) as results:
             for result in results:
                 _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
                 summary.failed += result.failed
@@ -188,6 +217,13 @@ def tag(
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _check_streamable(fmt: str, resume: bool) -> None:
+    if resume:
+        raise UsageError("--resume continues an output file; --output - streams to stdout and cannot be resumed")
+    if fmt == "parquet":
+        raise UsageError("--output -: Parquet cannot be streamed; write it to a file, or choose --format jsonl or csv")
 
 
 def _written(target, output: Path, fmt: str, action, *args) -> None:
@@ -205,19 +241,17 @@ def _written(target, output: Path, fmt: str, action, *args) -> None:
         ) from None
 
 
-def _tag_to_stdout(model, records, fmt, columns, jobs, dask, chunk_size, on_progress) -> TagSummary:
+def _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress) -> TagSummary:
     """Stream the rows to standard output as each chunk is tagged: no file, so no atomic rename and no resume."""
     from classifier.io.tagfiles import CsvTagFile  # on first use: keeps start-up light
 
     start = time.perf_counter()
     summary = TagSummary()
     stream = sys.stdout.buffer
-    if fmt == "csv":
+    if task.fmt == "csv":
         stream.write(CsvTagFile.header.encode("utf-8"))
     records, jobs = _worth_workers(records, jobs, dask, chunk_size)
-    with contextlib.closing(
-        map_ordered(_ChunkTask(columns, fmt), model, _chunks(records, chunk_size), jobs=jobs, dask=dask)
-    ) as results:
+    with contextlib.closing(map_ordered(task, model, _chunks(records, chunk_size), jobs=jobs, dask=dask)) as results:
         for result in results:
             stream.write(result.payload.encode("utf-8"))
             stream.flush()
@@ -235,9 +269,11 @@ class _ChunkTask:
 
     columns: Columns
     fmt: str
+    limit: int | None = None
+    threshold: float | None = None
 
     def __call__(self, model, chunk) -> ChunkResult:
-        return tag_chunk(model, chunk, self.columns, self.fmt)
+        return tag_chunk(model, chunk, self.columns, self.fmt, self.limit, self.threshold)
 
 
 def _reported(records: Iterator[Record], on_input_error: Callable[[str], None] | None) -> Iterator[Record]:

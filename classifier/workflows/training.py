@@ -103,6 +103,7 @@ def train(
     on_warning: Callable[[str], None] | None = None,
     written_examples: bool = True,
     field_guide: str | Path | None = None,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
     **params,
 ) -> tuple[Model, dict]:
     """Fit a model on `inputs` (plus the documents of the `base` bundle, if given); write the bundle to
@@ -110,7 +111,8 @@ def train(
 
     With `written_examples`, the example sentences of the field guide (`field_guide`, default the shipped
     field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
-    and never count in the metrics."""
+    and never count in the metrics. `on_progress(stage, done, total)` hears each stage as it starts
+    ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
     taxonomy = taxonomy or default_taxonomy()
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
     if guide is not None and guide.unknown_fields and on_warning:
@@ -119,13 +121,17 @@ def train(
             f"{', '.join(guide.unknown_fields)}"
         )
     if output is None:
-        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params)
+        return _train(inputs, None, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params, on_progress)
     check_output(inputs, output, glob)  # before hours of training, not after
     with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
-        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params)
+        return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params, on_progress)
 
 
-def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params) -> tuple[Model, dict]:
+def _train(
+    inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params, on_progress=None
+) -> tuple[Model, dict]:
+    progress = on_progress or (lambda stage, done, total: None)
+    progress("reading", 0, None)
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
     data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
@@ -137,7 +143,8 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
     if guide is not None:
         texts, Y = with_written_examples(texts, Y, guide, data.labels)
     estimator = TopicClassifier(labels=data.labels, random_state=seed, n_jobs=jobs, **params)
-    estimator.fit(texts, Y)
+    progress("fitting", 0, None)
+    estimator.fit(texts, Y, on_step=lambda done, total: progress("fitting", done, total))
     metrics = cross_validated_metrics(estimator, Y, data.labels)
     counts = data.Y.sum(axis=0)
     # The labels are stored once, as the bundle's "labels".
@@ -175,6 +182,7 @@ def _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning
         }
     model = Model(estimator, metadata, Path(output) if output else None)
     if output is not None:
+        progress("saving", 0, None)
         save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})
     return model, metrics
 
