@@ -79,3 +79,42 @@ def test_the_local_dask_cluster_runs_without_the_profiler_and_work_stealing(tmp_
     assert [settings for settings, _ in results] == [[(False, False)]] * 3
     assert dask.config.get("distributed.worker.profile.enabled") is True
     assert dask.config.get("distributed.scheduler.work-stealing") is True
+
+
+@pytest.mark.parametrize("stop", ["error", "close"])
+def test_a_caller_that_stops_early_leaves_nothing_that_holds_up_its_exit(stop):
+    """A caller that fails, or stops reading, after the first result: the pool's threads end and the program
+    exits with the caller's own outcome."""
+    import subprocess
+    import sys
+
+    code = f"""
+from classifier.workflows.runners import map_ordered
+
+def slow_square(shared, chunk):
+    import time
+    time.sleep(0.05)
+    return [x * x for x in chunk]
+
+results = map_ordered(slow_square, None, [[i] for i in range(40)], jobs=2)
+first = next(results)
+if {stop!r} == "close":
+    results.close()
+    print("closed", first)
+else:
+    try:
+        results.throw(RuntimeError("the caller failed"))
+    except RuntimeError:
+        print("failed", first)
+import threading
+managers = [t for t in threading.enumerate() if t.name == "ExecutorManagerThread"]
+for thread in managers:
+    thread.join(timeout=30)
+print("pool threads left:", sum(t.is_alive() for t in managers))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{ {'error': 'failed', 'close': 'closed'}[stop] } [0]",
+        "pool threads left: 0",
+    ]

@@ -80,9 +80,23 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
 
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared,))
+    submitted: deque = deque(maxlen=4 * jobs)  # the futures that may still be queued or running
+
+    def submit(chunk):
+        submitted.append(executor.submit(_call_in_worker, func, chunk))
+        return submitted[-1]
+
     try:
-        yield from _in_order(lambda chunk: executor.submit(_call_in_worker, func, chunk), chunks, 2 * jobs)
-    except BaseException:
+        yield from _in_order(submit, chunks, 2 * jobs)
+    except (GeneratorExit, Exception):
+        # The caller stopped reading or failed: the workers, which ignore Ctrl-C, finish the chunk in hand and
+        # the pool ends in order. Killed instead, a worker could leave half a result in the pool's pipe, and
+        # the pool's manager thread would wait for the rest for ever, holding up the interpreter's exit.
+        for future in submitted:
+            future.cancel()
+        executor.shutdown(wait=True)
+        raise
+    except BaseException:  # Ctrl-C: stop at once
         _silence_pool_manager()
         with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
             executor.shutdown(wait=False, kill_workers=True)
