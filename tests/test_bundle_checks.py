@@ -277,7 +277,7 @@ def test_any_value_in_model_json_loads_or_is_one_line(tmp_path_factory, where, t
 # Case 8: silently wrong answers
 
 
-@pytest.mark.parametrize("array", ["coef", "intercept", "thresholds", "calibration", "idf_text"])
+@pytest.mark.parametrize("array", ["coef", "intercept", "thresholds", "calibration", "idf_text", "phrase_minimum"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_non_finite_arrays_are_refused(tmp_path, array, bad):
     bundle = copy_bundle(tmp_path)
@@ -352,3 +352,14 @@ def test_a_stacker_with_an_array_missing_is_refused(tmp_path):
     bundle = copy_bundle(tmp_path)
     write_arrays(bundle, lambda arrays: arrays.pop("stack_offsets"))
     one_line_error(bundle, "holds only some of the stacker's arrays (stack_offsets, stack_weights, stacked)")
+
+
+def test_a_negative_phrase_minimum_is_refused(tmp_path):
+    bundle = copy_bundle(tmp_path)
+
+    def spoil(arrays):
+        arrays["phrase_minimum"] = arrays["phrase_minimum"].copy()
+        arrays["phrase_minimum"][0] = -1.0  # would accept the field for every text
+
+    write_arrays(bundle, spoil)
+    one_line_error(bundle, "phrase_minimum holds a value that is not a count")

@@ -103,3 +103,13 @@ def test_the_card_opens_with_front_matter_that_model_hubs_read():
         "nDCG@3": cv["ndcg@3"],
     }
     assert card.split("---\n", 2)[2].lstrip().startswith("# Model card: default")
+
+
+def test_card_says_when_fields_named_outright_are_accepted():
+    meta = shipped_metadata()
+    sentence = "also accepted, whatever its score, when a text holds 2 or more of its taxonomy phrases"
+    assert sentence in render_card(meta, "default")
+    assert "holds 3 or more" in render_card({**meta, "params": {**meta["params"], "phrase_accept": 3}}, "default")
+    off = {**meta, "params": {**meta["params"], "phrase_accept": 0}}
+    before = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "phrase_accept"}}
+    assert "taxonomy phrases within" not in render_card(off, "default") + render_card(before, "default")

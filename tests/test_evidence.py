@@ -9,6 +9,7 @@ from classifier.estimator.evidence import (
     field_phrases,
     fit_stacker,
     phrase_accepted,
+    phrase_minimums,
     phrase_words,
     stacked_proba,
 )
@@ -122,13 +123,18 @@ def test_exact_phrase_counts_equal_a_regular_expression_on_the_corpus(taxonomy):
     assert counts.sum() > 200  # the corpus names its fields often: the comparison is not of empty matrices
 
 
-def test_phrase_accepted_needs_the_minimum_for_the_labels_in_its_mask_and_is_off_at_zero():
+def test_phrase_accepted_needs_each_labels_minimum_and_none_at_zero():
     matcher = PhraseMatcher(PHRASES)
     texts = ["Voters at the polling station", "Voters only", "courts"]
-    both, first = np.array([True, True]), np.array([True, False])
-    assert phrase_accepted(matcher, texts, 2, 2, both).tolist() == [[0, 1], [0, 0], [0, 0]]
-    assert phrase_accepted(matcher, texts, 1, 2, both).tolist() == [[0, 1], [0, 1], [1, 0]]
-    assert phrase_accepted(matcher, texts, 1, 2, first).tolist() == [[0, 0], [0, 0], [1, 0]]
-    assert phrase_accepted(matcher, texts, 0, 2, both).tolist() == [[0, 0], [0, 0], [0, 0]]
-    assert phrase_accepted(None, texts, 2, 2, both).tolist() == [[0, 0], [0, 0], [0, 0]]
-    assert phrase_accepted(matcher, texts, 2, 2, None).tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert phrase_accepted(matcher, texts, np.array([2.0, 2.0]), 2).tolist() == [[0, 1], [0, 0], [0, 0]]
+    assert phrase_accepted(matcher, texts, np.array([1.0, 1.0]), 2).tolist() == [[0, 1], [0, 1], [1, 0]]
+    assert phrase_accepted(matcher, texts, np.array([1.0, 0.0]), 2).tolist() == [[0, 0], [0, 0], [1, 0]]
+    assert phrase_accepted(matcher, texts, np.array([0.0, 0.0]), 2).tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert phrase_accepted(None, texts, np.array([2.0, 2.0]), 2).tolist() == [[0, 0], [0, 0], [0, 0]]
+    assert phrase_accepted(matcher, texts, None, 2).tolist() == [[0, 0], [0, 0], [0, 0]]
+
+
+def test_only_labels_with_few_examples_get_a_minimum():
+    low = np.array([True, False, True])
+    assert phrase_minimums(low, 2).tolist() == [2.0, 0.0, 2.0]
+    assert phrase_minimums(low, 0).tolist() == [0.0, 0.0, 0.0]

@@ -176,7 +176,7 @@ def with_thresholds(model, value, top_ratio=None):
     changed = copy.copy(model)
     changed.estimator = copy.deepcopy(model.estimator)
     changed.estimator.thresholds_ = np.full(len(model.labels), value)
-    changed.estimator.phrase_accept = 0  # only the thresholds and the ratio decide (fields named outright aside)
+    changed.estimator.phrase_minimum_ = None  # only the thresholds and the ratio decide (fields named outright aside)
     if top_ratio is not None:
         changed.estimator.top_ratio = top_ratio
     return changed

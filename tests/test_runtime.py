@@ -96,8 +96,8 @@ def test_fields_named_outright_are_the_same_for_both(both):
 def test_a_bundle_from_before_the_phrase_rule_keeps_its_behaviour(both):
     estimator, _ = both
     arrays, vocabularies = estimator.to_arrays()
-    assert "phrase_fields" in arrays
-    del arrays["phrase_fields"]
+    assert "phrase_minimum" in arrays
+    del arrays["phrase_minimum"]
     params = estimator.get_params()
     text = ["Election training\nThe ministry of defence and the armed forces learned how polling stations work."]
     assert estimator.phrase_accepted(text).sum() == 1

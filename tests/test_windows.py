@@ -127,4 +127,4 @@ def test_a_field_with_many_examples_is_not_accepted_on_its_phrases_alone():
     model = load_model()
     field = model.labels.index("Democratization")  # 84 examples
     named = model.estimator.phrase_accepted(["Parliament, civil society and political parties met."])
-    assert named[0, field] == 0 and model.estimator.phrase_fields_[field] == 0
+    assert named[0, field] == 0 and model.estimator.phrase_minimum_[field] == 0

@@ -90,6 +90,13 @@ def _header(meta: dict, name: str) -> str:
             "(name, aliases and sub-topics; keywords; in the title and in the whole text) by a logistic "
             "stacker fitted on out-of-fold scores.",
         ]
+    if params.get("label_phrases") and params.get("phrase_accept") and (zero_shot or low):
+        lines += [
+            "",
+            f"A zero-shot or low-confidence field is also accepted, whatever its score, when a text holds "
+            f"{params['phrase_accept']} or more of its taxonomy phrases within 60 words (whole words, a plural "
+            "allowed).",
+        ]
     return "\n".join(lines)
 
 

@@ -202,10 +202,12 @@ def _read_estimator(path: Path, metadata: dict):
             "stack_weights": ((len(EVIDENCE_FEATURES) + 1,), "f"),
             "stack_offsets": ((n_labels,), "f"),
             "stacked": ((n_labels,), "b"),
-            "phrase_fields": ((n_labels,), "b"),
+            "phrase_minimum": ((n_labels,), "f"),
         }
         stacker = {"stack_weights", "stack_offsets", "stacked"}
-        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot", "phrase_fields"} | stacker)
+        arrays = read_arrays(
+            path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot", "phrase_minimum"} | stacker
+        )
         if ("prototypes" in arrays) != ("zero_shot" in arrays):
             raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
         if 0 < len(stacker & arrays.keys()) < len(stacker):

@@ -18,6 +18,7 @@ from classifier.estimator.evidence import (
     evidence_features,
     fit_stacker,
     phrase_accepted,
+    phrase_minimums,
     stacked_proba,
 )
 from classifier.estimator.features import CharNgramVectorizer, first_line
@@ -202,7 +203,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if zero_shot.any():
             self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
-        self.phrase_fields_ = (zero_shot | low) if self.phrase_accept and self.label_phrases is not None else None
+        self.phrase_minimum_ = None
+        if self.phrase_accept and self.label_phrases is not None:
+            self.phrase_minimum_ = phrase_minimums(zero_shot | low, self.phrase_accept)
         self.classes_ = classes
         self.cv_results_ = self._cross_validated(X, Y, complete, oof_proba, fold_of)
         if on_step:
@@ -247,13 +250,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def phrase_accepted(self, X) -> np.ndarray:
         """0/1 matrix of the labels each text names outright: at least `phrase_accept` of their phrases found
-        exactly (classifier.estimator.evidence.PhraseMatcher), for the labels in `phrase_fields_` (those with
-        fewer than `min_examples` examples, and zero-shot ones). Accepted whatever their probability."""
+        exactly (classifier.estimator.evidence.PhraseMatcher) for a label with fewer than `min_examples` examples
+        or none (`phrase_minimum_`; 0 for the others). Accepted whatever their probability."""
         texts = _as_texts(X)
         matcher = self.__dict__.get("_phrase_matcher_cache")
         if matcher is None and self.label_phrases is not None:
             matcher = self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
-        return phrase_accepted(matcher, texts, self.phrase_accept, self.n_labels_, self.phrase_fields_)
+        return phrase_accepted(matcher, texts, getattr(self, "phrase_minimum_", None), self.n_labels_)
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -356,8 +359,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             arrays["stack_weights"] = self.stack_weights_
             arrays["stack_offsets"] = self.stack_offsets_
             arrays["stacked"] = np.asarray(self.stacked_, dtype=bool)
-        if getattr(self, "phrase_fields_", None) is not None:
-            arrays["phrase_fields"] = np.asarray(self.phrase_fields_, dtype=bool)
+        if getattr(self, "phrase_minimum_", None) is not None:
+            arrays["phrase_minimum"] = np.asarray(self.phrase_minimum_, dtype=np.float32)
         return arrays, self._terms()
 
     @classmethod

@@ -170,7 +170,6 @@ class LinearTopicModel:
         self.ensure_one = params.get("ensure_one", True)
         self.top_ratio = params.get("top_ratio", 0.5)
         self.label_phrases = params.get("label_phrases")
-        self.phrase_accept = int(params.get("phrase_accept", 0))
         set_fitted_arrays(self, arrays, sum(len(terms) for terms in vocabularies.values()))
         # Scores are features @ coef.T; a C-ordered copy of the transpose is not rebuilt on every call.
         self._coef_t = np.ascontiguousarray(self.coef_.T)
@@ -238,7 +237,7 @@ class LinearTopicModel:
         """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
         if self._matcher is None and self.label_phrases is not None:
             self._matcher = PhraseMatcher(self.label_phrases)
-        return phrase_accepted(self._matcher, as_texts(X), self.phrase_accept, self.n_labels_, self.phrase_fields_)
+        return phrase_accepted(self._matcher, as_texts(X), self.phrase_minimum_, self.n_labels_)
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
@@ -282,7 +281,11 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
     if "prototypes" in arrays:
         model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
         model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-    model.phrase_fields_ = np.asarray(arrays["phrase_fields"], dtype=bool) if "phrase_fields" in arrays else None
+    model.phrase_minimum_ = None
+    if "phrase_minimum" in arrays:
+        model.phrase_minimum_ = np.asarray(arrays["phrase_minimum"], dtype=np.float64)
+        if not (np.isfinite(model.phrase_minimum_).all() and (model.phrase_minimum_ >= 0).all()):
+            raise ValueError("phrase_minimum holds a value that is not a count")
     model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
     if "stacked" in arrays:
         model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
@@ -299,8 +302,8 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         shapes_fit = (
             shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
         )
-    if model.phrase_fields_ is not None:
-        shapes_fit = shapes_fit and model.phrase_fields_.shape == (n_labels,)
+    if model.phrase_minimum_ is not None:
+        shapes_fit = shapes_fit and model.phrase_minimum_.shape == (n_labels,)
     if not shapes_fit:
         raise ValueError("array shapes do not fit together")
 
