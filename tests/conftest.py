@@ -122,6 +122,9 @@ def pytest_unconfigure(config):
         sys.stderr.write(f"the test process did not exit {EXIT_GRACE_SECONDS} s after the tests ended; its threads:\n")
         faulthandler.dump_traceback(all_threads=True)
         sys.stderr.flush()
+        for pid, _ in marked_processes():  # its workers too: they would hold the output pipe
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         os._exit(status)
 
     timer = threading.Timer(EXIT_GRACE_SECONDS, watchdog)
