@@ -359,3 +359,24 @@ def test_evaluate_model_reads_folders_with_the_glob_given(shipped_model, tmp_pat
     (folder / "three.page").write_text(page.replace("Dushanbe", "Bishkek"), encoding="utf-8")
     assert evaluate_model(shipped_model, [folder])["documents"] == 1  # *.txt by default
     assert evaluate_model(shipped_model, [folder], glob="*.page")["documents"] == 2
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_samples_scores_equal_scikit_learns_on_random_multi_label_sets(seed):
+    from classifier.evaluation.metrics import samples_scores
+
+    rng = np.random.default_rng(seed)
+    Y, A = (rng.random((40, 5)) < 0.3).astype(int), (rng.random((40, 5)) < 0.3).astype(int)
+    Y[0] = A[0] = 0  # a document with nothing on either side
+    Y[1], A[1] = 0, 1  # nothing gold, everything accepted
+    expected = [f(Y, A, average="samples", zero_division=0) for f in (precision_score, recall_score, f1_score)]
+    np.testing.assert_allclose(samples_scores(Y, A), expected)
+
+
+def test_one_field_is_scored_per_document_not_refused():
+    # Gold x, accepted x: 1, 1, 1. Gold none, accepted x: 0, 0, 0. Gold x, nothing accepted: 0, 0, 0.
+    metrics = evaluate(np.array([[1], [0], [1]]), np.array([[0.9], [0.6], [0.2]]), np.array([[1], [1], [0]]), ["x"])
+    assert metrics["samples"] == {"precision": 0.3333, "recall": 0.3333, "f1": 0.3333}
+    # Over the field itself (tp 1, fp 1, fn 1), not over "x" and "not x" as for a binary target.
+    assert metrics["micro"] == metrics["macro"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+    assert metrics["per_label"] == {"x": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}}

@@ -15,11 +15,22 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     Y_true = np.asarray(Y_true, dtype=np.int8)
     accepted = np.asarray(accepted, dtype=np.int8)
     result: dict = {"documents": int(len(Y_true))}
-    for average in ("micro", "macro", "samples"):
-        p, r, f, _ = precision_recall_fscore_support(Y_true, accepted, average=average, zero_division=0)
-        result[average] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+    # One all-zero column more: scikit-learn takes a single column for a binary target and would count its
+    # negatives too; with two it is multi-label. The column adds nothing to micro counts and is left out below.
+    pad = np.zeros((len(Y_true), 1), dtype=np.int8)
+    padded_true, padded_accepted = (
+        np.hstack([Y_true.reshape(len(Y_true), -1), pad]),
+        np.hstack([accepted.reshape(len(accepted), -1), pad]),
+    )
+    p, r, f, _ = precision_recall_fscore_support(padded_true, padded_accepted, average="micro", zero_division=0)
+    result["micro"] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+    p, r, f, support = precision_recall_fscore_support(padded_true, padded_accepted, average=None, zero_division=0)
+    p, r, f, support = p[:-1], r[:-1], f[:-1], support[:-1]
+    means = [float(x.mean()) if len(x) else 0.0 for x in (p, r, f)]  # macro: the plain mean over the fields
+    result["macro"] = {"precision": round(means[0], 4), "recall": round(means[1], 4), "f1": round(means[2], 4)}
+    sp, sr, sf = samples_scores(Y_true, accepted)
+    result["samples"] = {"precision": round(sp, 4), "recall": round(sr, 4), "f1": round(sf, 4)}
     result.update(ranking_metrics(Y_true, proba))
-    p, r, f, support = precision_recall_fscore_support(Y_true, accepted, average=None, zero_division=0)
     result["per_label"] = {
         label: {
             "precision": round(float(p[j]), 4),
@@ -30,6 +41,21 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
         for j, label in enumerate(labels)
     }
     return result
+
+
+def samples_scores(Y_true, accepted) -> tuple[float, float, float]:
+    """Precision, recall and F1 of each document's accepted set against its gold set, averaged over documents
+    (0 where a set is empty), as scikit-learn's average="samples" with zero_division=0; computed here because
+    scikit-learn refuses it for a single label (two models that share one field are compared on it)."""
+    Y_true, accepted = np.asarray(Y_true, dtype=bool), np.asarray(accepted, dtype=bool)
+    if len(Y_true) == 0:
+        return 0.0, 0.0, 0.0
+    tp = (Y_true & accepted).sum(axis=1)
+    gold, chosen = Y_true.sum(axis=1), accepted.sum(axis=1)
+    precision = np.divide(tp, chosen, out=np.zeros(len(tp)), where=chosen > 0)
+    recall = np.divide(tp, gold, out=np.zeros(len(tp)), where=gold > 0)
+    f1 = np.divide(2 * tp, gold + chosen, out=np.zeros(len(tp)), where=(gold + chosen) > 0)
+    return float(precision.mean()), float(recall.mean()), float(f1.mean())
 
 
 def evaluate_model(
