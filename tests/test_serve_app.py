@@ -156,6 +156,20 @@ def test_explain_says_when_the_model_abstains(server, model):
     assert (answer["flag"], answer["labels"]) == (model.suggest(german).flag, []) == ("language", [])
 
 
+def test_annif_suggest_gives_no_fields_for_a_text_the_model_abstains_on(client, model):
+    german = (
+        "Die Beobachter der OSZE haben heute die Wahlen in Kirgisistan begleitet und einen Bericht veröffentlicht. "
+        "Die Mission bleibt bis Ende des Monats im Land."
+    )
+    assert model.suggest(german).flag == "language" and model.predict_proba([german]).max() > 0  # scored, flagged
+    assert client.suggest("default", german, limit=5) == []
+    english = KYRGYZSTAN.read_text(encoding="utf-8")
+    answer = client.suggest_batch(
+        "default", [{"document_id": "de", "text": german}, {"document_id": "en", "text": english}]
+    )
+    assert [len(doc["results"]) > 0 for doc in answer] == [False, True]
+
+
 def test_explain_decodes_an_uploaded_file_as_the_command_line_does(server):
     page = KYRGYZSTAN.read_text(encoding="utf-8").replace("'", "\u2019")
     response = requests.post(

@@ -95,11 +95,16 @@ class Project:
         }
 
     def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float = 0.0) -> list[list[dict]]:
-        """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`."""
+        """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
+        none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it."""
+        from classifier.corpus.release import parse_release  # on first use: keeps start-up light
+
         with self.lock:
-            proba = self.model.predict_proba(texts)
+            reading = self.model.read([parse_release(text).model_text for text in texts])
+        proba = reading.proba
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0).
         kept = apply_cutoffs(proba, limit=limit, threshold=threshold)
+        kept[[i for i, flag in enumerate(reading.flags) if flag]] = 0
         labels = self.model.labels
         out = []
         for row, keep in zip(proba, kept):
