@@ -893,9 +893,13 @@ def sync_taxonomy(
     else:
         typer.echo(format_diff(diff, str(page)))
     if diff.changed and write:
-        typer.echo(
-            f"wrote {path}; then retrain: classifier train --base models/default --output models/default", err=True
+        # The shipped model follows the shipped taxonomy; a model for another taxonomy goes to a folder of its own.
+        retrain = (
+            f"classifier train --base models/default --taxonomy {path} --output {Path(path).stem}-model"
+            if taxonomy is not None
+            else "classifier train --base models/default --output models/default"
         )
+        typer.echo(f"wrote {path}; then retrain: {retrain}", err=True)
         if diff.added:
             typer.echo(
                 "new fields are marked in the file: give each a description and keywords before retraining", err=True

@@ -140,6 +140,9 @@ def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
     assert "run again with --write" in result.stderr and taxonomy_copy.read_text(encoding="utf-8") == before
     result = runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy), "--write"])
     assert result.exit_code == 0 and f"wrote {taxonomy_copy}" in result.stderr
+    # A taxonomy of one's own: the advice trains a model of its own, never over the shipped one.
+    advice = f"then retrain: classifier train --base models/default --taxonomy {taxonomy_copy} --output "
+    assert advice + f"{taxonomy_copy.stem}-model" in result.stderr and "--output models/default" not in result.stderr
     assert "Water security" in Taxonomy.from_yaml(taxonomy_copy).labels
     assert runner.invoke(app, ["taxonomy", "sync", str(page), "--rename", "Youth"]).exit_code == 2
     missing = runner.invoke(app, ["taxonomy", "sync", str(tmp_path / "nope.txt")])
