@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -155,3 +156,54 @@ def model_on_first_300(tmp_path_factory):
     root = tmp_path_factory.mktemp("first_300")
     model, _ = train([write_jsonl(root / "first_300.jsonl", training_records()[:300])], root / "bundle")
     return root / "bundle", model
+
+
+# A synthetic corpus for fast tests of the estimator and of bundles: short made-up texts about three fields, a
+# few about two of them, and a fourth field with no example (known from its keywords only). Fitting it takes a
+# fraction of a second, so the tests using it are not slow and the mutation run keeps them.
+TINY_WORDS = {
+    "Elections": ["election", "ballot", "voters", "polling", "candidates", "observers", "campaign", "turnout"],
+    "Border management": ["border", "customs", "checkpoint", "crossing", "guards", "smuggling", "patrol", "migrants"],
+    "Media freedom and development": ["journalists", "media", "press", "reporters", "broadcasters", "newspaper"],
+}
+TINY_FILLER = ["officials", "regional", "meeting", "capital", "experts", "training", "week", "discussed"]
+TINY_LABELS = [*TINY_WORDS, "Youth"]
+TINY_KEYWORDS = (
+    "Elections\nelection. ballot. voters",
+    "Border management\nborder. customs. checkpoint",
+    "Media freedom and development\njournalists. media. press",
+    "Youth\nyoung people. youth forum. volunteers",
+)
+
+
+def tiny_text(i: int, topics: list[str]) -> str:
+    """Title line and body of made-up text number `i`, in the words of `topics`."""
+    words = [TINY_WORDS[t][(i + k) % len(TINY_WORDS[t])] for t in topics for k in range(3)]
+    filler = [TINY_FILLER[(i * 3 + k) % len(TINY_FILLER)] for k in range(3)]
+    body = " ".join(words[1:] + filler + words[:1])
+    return f"{words[0].capitalize()} {filler[0]} {i}\n{body.capitalize()} in the capital."
+
+
+def tiny_corpus_rows() -> tuple[list[str], np.ndarray]:
+    """36 texts, 12 per field of TINY_WORDS (every fourth about the next field too), and their 0/1 labels."""
+    fields = list(TINY_WORDS)
+    texts, rows = [], []
+    for i in range(36):
+        topics = [fields[i % 3]] + ([fields[(i + 1) % 3]] if i % 4 == 0 else [])
+        texts.append(tiny_text(i, topics))
+        rows.append([int(label in topics) for label in TINY_LABELS])
+    return texts, np.array(rows, dtype=np.int8)
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus():
+    return tiny_corpus_rows()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_corpus):
+    """TopicClassifier fitted on the tiny corpus with keywords (Youth is zero-shot) and 3 folds. Read only."""
+    from classifier.estimator.model import TopicClassifier
+
+    texts, Y = tiny_corpus
+    return TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, labels=TINY_LABELS, min_examples=5).fit(texts, Y)
