@@ -185,14 +185,24 @@ def tiny_text(i: int, topics: list[str]) -> str:
 
 
 def tiny_corpus_rows() -> tuple[list[str], np.ndarray]:
-    """36 texts, 12 per field of TINY_WORDS (every fourth about the next field too), and their 0/1 labels."""
+    """36 texts, 12 per field of TINY_WORDS (every fourth about the next field too), and their 0/1 labels.
+    Four texts carry a wrong label as well, as real labels sometimes do, so that no threshold is perfect."""
     fields = list(TINY_WORDS)
     texts, rows = [], []
     for i in range(36):
         topics = [fields[i % 3]] + ([fields[(i + 1) % 3]] if i % 4 == 0 else [])
         texts.append(tiny_text(i, topics))
-        rows.append([int(label in topics) for label in TINY_LABELS])
+        wrong = [fields[(i + 2) % 3]] if i % 9 == 7 else []
+        rows.append([int(label in topics + wrong) for label in TINY_LABELS])
     return texts, np.array(rows, dtype=np.int8)
+
+
+def fit_tiny_model():
+    """TopicClassifier fitted on the tiny corpus with keywords (Youth is zero-shot) and 3 folds."""
+    from classifier.estimator.model import TopicClassifier
+
+    texts, Y = tiny_corpus_rows()
+    return TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, labels=TINY_LABELS, min_examples=5).fit(texts, Y)
 
 
 @pytest.fixture(scope="session")
@@ -200,10 +210,14 @@ def tiny_corpus():
     return tiny_corpus_rows()
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tiny_corpus):
-    """TopicClassifier fitted on the tiny corpus with keywords (Youth is zero-shot) and 3 folds. Read only."""
-    from classifier.estimator.model import TopicClassifier
+@pytest.fixture
+def tiny_model():
+    """Fitted afresh for each test (half a second): the mutation run then counts the fit as reached by every test
+    that checks what it learned, and runs them all against a mutant of the fit."""
+    return fit_tiny_model()
 
-    texts, Y = tiny_corpus
-    return TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, labels=TINY_LABELS, min_examples=5).fit(texts, Y)
+
+@pytest.fixture(scope="session")
+def shared_tiny_model():
+    """The same model fitted once, for tests of what is done with a fitted model (saving, loading). Read only."""
+    return fit_tiny_model()

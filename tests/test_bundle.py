@@ -324,10 +324,11 @@ def tiny_metadata(model) -> dict:
 
 
 @pytest.fixture(scope="module")
-def tiny_bundle(tiny_model, tmp_path_factory):
+def tiny_bundle(shared_tiny_model, tmp_path_factory):
     """The tiny model saved with a training file; tests that change it copy it first (`tiny_copy`)."""
     path = tmp_path_factory.mktemp("tiny") / "bundle"
-    save_bundle(tiny_model, tiny_metadata(tiny_model), path, {"training.jsonl.gz": b"\x1f\x8b not really"})
+    model = shared_tiny_model
+    save_bundle(model, tiny_metadata(model), path, {"training.jsonl.gz": b"\x1f\x8b not really"})
     return path
 
 
@@ -369,7 +370,7 @@ def retrain(bundle) -> str:
     return f"retrain: classifier train LABELLED_DATA --output {bundle}"
 
 
-def test_a_saved_bundle_holds_checksummed_files_and_loads_as_the_model_it_was(tiny_bundle, tiny_model):
+def test_a_saved_bundle_holds_checksummed_files_and_loads_as_the_model_it_was(tiny_bundle, shared_tiny_model):
     from test_model import NEW_TEXTS
 
     from conftest import TINY_LABELS
@@ -382,54 +383,56 @@ def test_a_saved_bundle_holds_checksummed_files_and_loads_as_the_model_it_was(ti
         assert meta["payload_sha256"][name] == hashlib.sha256((tiny_bundle / name).read_bytes()).hexdigest()
     assert (tiny_bundle / "training.jsonl.gz").read_bytes() == b"\x1f\x8b not really"
     vocabularies = json.loads((tiny_bundle / "vocabulary.json").read_bytes().decode("utf-8"))
-    assert vocabularies == tiny_model.vocabularies
+    assert vocabularies == shared_tiny_model.vocabularies
     assert "\\u" not in (tiny_bundle / "vocabulary.json").read_text(encoding="utf-8")
     arrays = stored_arrays(tiny_bundle)
-    for name, array in tiny_model.to_arrays()[0].items():
+    for name, array in shared_tiny_model.to_arrays()[0].items():
         np.testing.assert_array_equal(arrays[name], array)
-    np.testing.assert_array_equal(np.array(meta["probe"]["proba"]), tiny_model.predict_proba(meta["probe"]["texts"]))
+    np.testing.assert_array_equal(
+        np.array(meta["probe"]["proba"]), shared_tiny_model.predict_proba(meta["probe"]["texts"])
+    )
     model = load_model(tiny_bundle, tiny_taxonomy())
     assert model.path == tiny_bundle and model.labels == TINY_LABELS and "labels_as_trained" not in model.metadata
-    np.testing.assert_allclose(model.predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS), atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(NEW_TEXTS), shared_tiny_model.predict_proba(NEW_TEXTS), atol=1e-6)
     assert model.estimator.zero_shot_.tolist() == [False, False, False, True]
     card = (tiny_bundle / "MODEL.md").read_text(encoding="utf-8")
     from classifier.bundle.card import render_card
 
-    assert card == render_card(meta, "bundle", dict(zip(TINY_LABELS, tiny_model.thresholds_.tolist())))
-    assert f"| Youth | 0 | {tiny_model.thresholds_[3]:.2f} |" in card
+    assert card == render_card(meta, "bundle", dict(zip(TINY_LABELS, shared_tiny_model.thresholds_.tolist())))
+    assert f"| Youth | 0 | {shared_tiny_model.thresholds_[3]:.2f} |" in card
 
 
 def test_a_bundle_saved_where_a_bundle_is_replaces_it_and_a_failed_save_leaves_it_intact(
-    tiny_copy, tiny_model, monkeypatch
+    tiny_copy, shared_tiny_model, monkeypatch
 ):
     from classifier.bundle import storage
 
     files = {p.name: p.read_bytes() for p in tiny_copy.iterdir()}
-    metadata = {**tiny_metadata(tiny_model), "note": "second"}
+    metadata = {**tiny_metadata(shared_tiny_model), "note": "second"}
 
     def card_fails(*args):
         raise OSError("disk full")
 
     monkeypatch.setattr(storage, "render_card", card_fails)
     with pytest.raises(OSError, match="disk full"):
-        save_bundle(tiny_model, metadata, tiny_copy)
+        save_bundle(shared_tiny_model, metadata, tiny_copy)
     assert {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == files
     assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
     monkeypatch.undo()
-    save_bundle(tiny_model, metadata, tiny_copy)
+    save_bundle(shared_tiny_model, metadata, tiny_copy)
     assert json.loads((tiny_copy / "model.json").read_text(encoding="utf-8"))["note"] == "second"
     assert not (tiny_copy / "training.jsonl.gz").exists()  # the whole directory was replaced
     assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
 
 
-def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, tiny_model):
+def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, shared_tiny_model):
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "nowhere")
     for path in (target, link):
         with pytest.raises(BundleError) as error:
-            save_bundle(tiny_model, tiny_metadata(tiny_model), path)
+            save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), path)
         assert str(error.value) == (
             f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
         )
@@ -438,13 +441,13 @@ def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, ti
     folder.mkdir()
     (folder / "a.jpg").write_bytes(b"jpg")
     with pytest.raises(BundleError) as error:
-        save_bundle(tiny_model, tiny_metadata(tiny_model), folder)
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), folder)
     assert str(error.value) == (
         f"{folder}: exists and is not a model bundle (no model.json); saving would replace it: "
         "choose a new or empty directory"
     )
     (tmp_path / "empty").mkdir()
-    save_bundle(tiny_model, tiny_metadata(tiny_model), tmp_path / "empty")
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "empty")
     assert (tmp_path / "empty" / "model.json").is_file()
 
 
@@ -503,18 +506,18 @@ def test_payload_files_that_are_missing_changed_or_not_plain_files_are_refused(t
         (lambda v: {**v, "extra": []}, "found text, title, chars, extra"),
     ],
 )
-def test_a_vocabulary_without_the_blocks_of_its_parameters_is_refused(tiny_copy, tiny_model, change, found):
-    reseal(tiny_copy, vocabularies=change(tiny_model.vocabularies))
+def test_a_vocabulary_without_the_blocks_of_its_parameters_is_refused(tiny_copy, shared_tiny_model, change, found):
+    reseal(tiny_copy, vocabularies=change(shared_tiny_model.vocabularies))
     assert refusal(tiny_copy) == (
         f"{tiny_copy / 'vocabulary.json'}: expected the vocabularies text, title, chars, {found}; {retrain(tiny_copy)}"
     )
 
 
-def test_vocabulary_terms_must_be_distinct_short_strings_and_not_too_many(tiny_copy, tiny_model, monkeypatch):
+def test_vocabulary_terms_must_be_distinct_short_strings_and_not_too_many(tiny_copy, shared_tiny_model, monkeypatch):
     from classifier.bundle import storage
 
     where = tiny_copy / "vocabulary.json"
-    vocabularies = tiny_model.vocabularies
+    vocabularies = shared_tiny_model.vocabularies
     terms = vocabularies["title"]
     wrong = f"{where}: vocabulary 'title' must be a list of terms of at most 1000 characters; {retrain(tiny_copy)}"
     for bad in ("one string", [*terms[:-1], 7], [*terms[:-1], "x" * 1001]):
@@ -562,7 +565,7 @@ def test_the_vocabularies_expected_follow_the_parameters_and_their_old_defaults(
         )
 
 
-def test_arrays_that_do_not_fit_together_are_refused(tiny_copy, tiny_model):
+def test_arrays_that_do_not_fit_together_are_refused(tiny_copy, shared_tiny_model):
     arrays = stored_arrays(tiny_copy)
     npz = tiny_copy / "model.npz"
     for dropped in ("prototypes", "zero_shot"):

@@ -325,22 +325,24 @@ def test_accepting_by_hand():
 
 def test_a_field_in_no_text_or_in_every_text_scores_a_constant_and_is_not_stacked(tiny_corpus):
     texts, Y = tiny_corpus
-    Y3 = np.c_[Y[:, 0], np.ones(len(Y), dtype=np.int8), np.zeros(len(Y), dtype=np.int8)]
-    phrases = ((["election"], ["ballot", "voters"]), (["capital"], []), (["youth"], []))
+    one = np.zeros(len(Y), dtype=np.int8)
+    one[5] = 1
+    Y3 = np.c_[Y[:, 0], np.ones(len(Y), dtype=np.int8), np.zeros(len(Y), dtype=np.int8), one]
+    phrases = ((["election"], ["ballot", "voters"]), (["capital"], []), (["youth"], []), (["press"], []))
     steps = []
     model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(
         texts, Y3, on_step=lambda *s: steps.append(s)
     )
     assert steps == [(1, 3), (2, 3), (3, 3)]
-    assert model.intercept_[1:].tolist() == [10.0, -10.0] and not model.coef_[1:].any()
-    assert model.calibration_[1:].tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    assert model.intercept_[1:3].tolist() == [10.0, -10.0] and not model.coef_[1:3].any()
+    assert model.calibration_[1:3].tolist() == [[1.0, 0.0], [1.0, 0.0]]
     proba = model.predict_proba(["Ballot voters", "nothing here"])
-    np.testing.assert_allclose(proba[:, 1:], [[1 / (1 + np.exp(-10.0)), 1 / (1 + np.exp(10.0))]] * 2, rtol=1e-12)
-    assert model.stacked_.tolist() == [True, False, False] and model.stack_weights_.shape == (6,)
+    np.testing.assert_allclose(proba[:, 1:3], [[1 / (1 + np.exp(-10.0)), 1 / (1 + np.exp(10.0))]] * 2, rtol=1e-12)
+    assert model.stacked_.tolist() == [True, False, False, True] and model.stack_weights_.shape == (6,)
     assert model.thresholds_[2] == 0.9  # no positive: the ceiling
     # No keywords, so no field is rare or zero-shot: none is accepted on its phrases alone.
-    assert model.phrase_fields_.tolist() == [False, False, False]
-    assert model.classes_.tolist() == [0, 1, 2]
+    assert model.phrase_fields_.tolist() == [False, False, False, False]
+    assert model.classes_.tolist() == [0, 1, 2, 3]
 
 
 def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_its_phrases(tiny_corpus):
@@ -445,7 +447,8 @@ def test_label_names_and_keyword_examples_are_checked(tiny_corpus):
 
 @pytest.mark.parametrize("keyword_examples, extra", [("rare", [0, 2]), ("none", [])])
 def test_keyword_examples_rare_or_none(tiny_corpus, keyword_examples, extra):
-    """Elections and Media are rare here (15 examples, fewer than 16) only with a keyword document."""
+    """Elections (19 examples) and Media (15) are rare here (fewer than 20), and Border management would be but has
+    no keyword document."""
     from sklearn.svm import LinearSVC
 
     from conftest import TINY_KEYWORDS
@@ -453,7 +456,7 @@ def test_keyword_examples_rare_or_none(tiny_corpus, keyword_examples, extra):
     texts, Y = tiny_corpus
     keywords = (TINY_KEYWORDS[0], "", TINY_KEYWORDS[2], "")
     model = TopicClassifier(
-        cv=2, char_weight=0, title_weight=0, label_keywords=keywords, keyword_examples=keyword_examples, min_examples=16
+        cv=2, char_weight=0, title_weight=0, label_keywords=keywords, keyword_examples=keyword_examples, min_examples=20
     ).fit(texts, Y)
     assert model.low_confidence_.tolist() == [True, False, True, False] and not model.zero_shot_.any()
     features = model.transform(texts + [keywords[j] for j in extra])
@@ -482,6 +485,7 @@ def test_to_arrays_holds_the_fitted_state_and_from_arrays_rebuilds_the_same_mode
     words, title, chars = blocks["text"], blocks["title"][-1], blocks["chars"]
     assert vocabularies["text"] == sorted(words.vocabulary_, key=words.vocabulary_.get)
     assert vocabularies["title"] == sorted(title.vocabulary_, key=title.vocabulary_.get)
+    assert vocabularies["chars"] == sorted(chars.vocabulary_, key=chars.vocabulary_.get)
     assert list(vocabularies) == ["text", "title", "chars"] and vocabularies == tiny_model.vocabularies
     np.testing.assert_array_equal(arrays["idf_text"], words.idf_)
     np.testing.assert_array_equal(arrays["idf_title"], title.idf_)
@@ -565,7 +569,8 @@ def test_explanations_are_each_terms_share_of_the_score(tiny_corpus):
         best = sorted((item for item in shares.items() if item[1] > 0), key=lambda item: -item[1])[:2]
         assert [term for term, _ in explained] == [term for term, _ in best]
         assert [weight for _, weight in explained] == pytest.approx([round(w, 4) for _, w in best], abs=1e-4)
-    assert len(model.explain([text])[0][0]) <= 5
+    long_text = "Election ballot voters polling candidates observers campaign turnout"
+    assert len(model.explain([long_text])[0][0]) == 5  # of 8 terms raising Elections
 
 
 def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_phrases(tiny_corpus):
@@ -610,3 +615,66 @@ def test_the_stacker_round_trips_through_arrays_and_the_runtime(tiny_corpus):
     runtime = LinearTopicModel.from_arrays(model.get_params(), arrays, vocabularies)
     np.testing.assert_allclose(runtime.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
     np.testing.assert_array_equal(runtime.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
+
+
+def test_a_zero_shot_field_is_calibrated_on_the_fields_with_enough_examples(tiny_corpus):
+    """Media keeps 5 of its examples: with min_examples=15 the calibration of Youth's keyword margins comes from
+    Elections (19) and Border management (15) only; with 20, none has enough, so from every field with examples."""
+    from classifier.estimator.keywords import keyword_margins, zero_shot_calibration
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    Y = Y.copy()
+    Y[np.flatnonzero(Y[:, 2])[5:], 2] = 0
+    assert Y.sum(axis=0).tolist() == [19, 15, 5, 0]
+    for min_examples, reference in ((15, [True, True, False, False]), (20, [True, True, True, False])):
+        model = TopicClassifier(
+            cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, keyword_examples="none", min_examples=min_examples
+        ).fit(texts, Y)
+        margins = keyword_margins(model.transform(texts), model.prototypes_)
+        slope, intercept, threshold = zero_shot_calibration(margins, Y, np.array(reference))
+        np.testing.assert_allclose(model.calibration_[3], [slope, intercept], rtol=1e-9)
+        assert model.thresholds_[3] == pytest.approx(threshold)
+        assert model.zero_shot_.tolist() == [False, False, False, True]
+
+
+def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrases(tiny_corpus):
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+    from classifier.estimator.thresholds import sigmoid
+
+    texts, Y = tiny_corpus
+    phrases = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
+    model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(texts, Y)
+    outside = model.cv_results_["fold"] != 0
+    fold_model = TopicClassifier(cv=2, char_weight=0).fit([t for t, o in zip(texts, outside) if o], Y[outside])
+    held_out = [t for t, o in zip(texts, outside) if not o]
+    linear = sigmoid(fold_model.decision_function(held_out), model.calibration_)
+    evidence = evidence_features(PhraseCounter(phrases), held_out)
+    expected = stacked_proba(linear, evidence, model.stack_weights_, model.stack_offsets_, model.stacked_)
+    np.testing.assert_allclose(model.cv_results_["proba"][~outside], expected, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, model.cv_results_["proba"])[:3])
+    assert model._phrase_counter() is model._phrase_counter()  # built once, then reused
+    model.phrase_accepted(texts[:1])
+    matcher = model.__dict__["_phrase_matcher_cache"]
+    model.phrase_accepted(texts[:1])
+    assert model.__dict__["_phrase_matcher_cache"] is matcher
+
+
+def test_without_phrases_nothing_is_accepted_on_phrases_and_the_estimator_pickles(tiny_model):
+    import pickle
+
+    assert tiny_model.phrase_accepted(NEW_TEXTS).tolist() == [[0, 0, 0, 0]] * 4
+    assert pickle.loads(pickle.dumps(TopicClassifier(cv=4))).get_params() == TopicClassifier(cv=4).get_params()
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(tiny_model)).predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS)
+    )
+
+
+def test_declares_itself_a_multi_label_text_classifier_to_scikit_learn():
+    tags = TopicClassifier().__sklearn_tags__()
+    assert (tags.input_tags.two_d_array, tags.input_tags.string) == (False, True)
+    assert (tags.target_tags.required, tags.target_tags.single_output) == (True, False)
+    assert (tags.target_tags.multi_output, tags.target_tags.two_d_labels) == (True, True)
+    assert (tags.classifier_tags.multi_class, tags.classifier_tags.multi_label) == (False, True)
+    assert tags.transformer_tags.preserves_dtype == []
