@@ -240,6 +240,7 @@ def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thres
     ):
         expected_fold[test] = k
     np.testing.assert_array_equal(results["fold"], expected_fold)
+    assert results["fold"].dtype == np.int32 and tiny_model.classes_.dtype == object
     proba = results["proba"]
     assert proba.shape == Y.shape and not np.isnan(proba).any()
     # Youth, zero-shot, has no linear model in the folds: its out-of-fold score is the constant -10.
@@ -459,6 +460,7 @@ def test_keyword_examples_rare_or_none(tiny_corpus, keyword_examples, extra):
         cv=2, char_weight=0, title_weight=0, label_keywords=keywords, keyword_examples=keyword_examples, min_examples=20
     ).fit(texts, Y)
     assert model.low_confidence_.tolist() == [True, False, True, False] and not model.zero_shot_.any()
+    assert model.prototypes_ is None and "prototypes" not in model.to_arrays()[0]  # no zero-shot field
     features = model.transform(texts + [keywords[j] for j in extra])
     Y_more = np.vstack([Y, np.eye(4, dtype=np.int8)[extra]])
     for j in range(3):
@@ -471,6 +473,7 @@ NEW_TEXTS = [
     "Border guards\nCustoms officers patrolled the crossing; journalists reported on smuggling.",
     "Young people\nA youth forum of volunteers in the capital.",
     "nothing known here",
+    "The ballot and the ballot in the capital\nBallot ballot voters voters voters at the polling stations.",
 ]
 
 
@@ -527,6 +530,8 @@ def test_the_runtime_model_scores_as_the_estimator(tiny_corpus, params):
 
     texts, Y = tiny_corpus
     model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, **params).fit(texts, Y)
+    longest = max(len(term.split()) for term in model.vocabularies["text"])
+    assert longest == params.get("ngram_range", (1, 2))[1]
     runtime = LinearTopicModel.from_arrays(model.get_params(), *model.to_arrays())
     np.testing.assert_allclose(
         runtime.predict_proba(NEW_TEXTS + texts), model.predict_proba(NEW_TEXTS + texts), atol=1e-6
@@ -579,7 +584,10 @@ def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_p
     texts, Y = tiny_corpus
     first = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
     second = ((["capital"], ["officials"]), (["week"], []), (["training"], []), (["youth"], []))
-    model = TopicClassifier(cv=2, char_weight=0, label_phrases=first).fit(texts, Y)
+    from conftest import TINY_KEYWORDS
+
+    options = {"cv": 2, "char_weight": 0, "label_keywords": TINY_KEYWORDS, "min_examples": 20}
+    model = TopicClassifier(label_phrases=first, **options).fit(texts, Y)
     before = model.predict_proba(NEW_TEXTS)
     model.phrase_accepted(NEW_TEXTS)
     state = model.__getstate__()
@@ -587,7 +595,8 @@ def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_p
     assert "_phrase_counter_cache" in model.__dict__ and "_phrase_matcher_cache" in model.__dict__
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict_proba(NEW_TEXTS), before)
     model.set_params(label_phrases=second).fit(texts, Y)
-    fresh = TopicClassifier(cv=2, char_weight=0, label_phrases=second).fit(texts, Y)
+    fresh = TopicClassifier(label_phrases=second, **options).fit(texts, Y)
+    assert fresh.phrase_accepted(texts).any()
     np.testing.assert_array_equal(model.predict_proba(NEW_TEXTS), fresh.predict_proba(NEW_TEXTS))
     np.testing.assert_array_equal(model.phrase_accepted(texts), fresh.phrase_accepted(texts))
 
@@ -664,7 +673,7 @@ def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrase
 def test_without_phrases_nothing_is_accepted_on_phrases_and_the_estimator_pickles(tiny_model):
     import pickle
 
-    assert tiny_model.phrase_accepted(NEW_TEXTS).tolist() == [[0, 0, 0, 0]] * 4
+    assert tiny_model.phrase_accepted(NEW_TEXTS).tolist() == [[0, 0, 0, 0]] * len(NEW_TEXTS)
     assert pickle.loads(pickle.dumps(TopicClassifier(cv=4))).get_params() == TopicClassifier(cv=4).get_params()
     np.testing.assert_array_equal(
         pickle.loads(pickle.dumps(tiny_model)).predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS)
@@ -678,3 +687,35 @@ def test_declares_itself_a_multi_label_text_classifier_to_scikit_learn():
     assert (tags.target_tags.multi_output, tags.target_tags.two_d_labels) == (True, True)
     assert (tags.classifier_tags.multi_class, tags.classifier_tags.multi_label) == (False, True)
     assert tags.transformer_tags.preserves_dtype == []
+
+
+def test_defaults_and_parameters_are_stored_unchanged():
+    defaults = {
+        "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
+        "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "cv": 5,
+        "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
+        "label_phrases": None, "phrase_accept": 2, "labels": None, "random_state": 0, "n_jobs": None,
+    }  # fmt: skip
+    assert TopicClassifier().get_params() == defaults
+    chosen = {
+        "ngram_range": (1, 3), "stop_words": ["a"], "min_df": 2, "max_df": 0.9, "title_weight": 0.1,
+        "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "cv": 3,
+        "ensure_one": False, "top_ratio": 0.1, "label_keywords": ("x",), "min_examples": 3, "keyword_examples": "rare",
+        "label_phrases": (([], []),), "phrase_accept": 3, "labels": ["x"], "random_state": 5, "n_jobs": 2,
+    }  # fmt: skip
+    assert TopicClassifier(**chosen).get_params() == chosen
+
+
+def test_character_ngrams_are_those_of_at_least_two_texts(tiny_corpus):
+    from classifier.estimator.runtime import CharNgrams
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, title_weight=0, char_ngram_range=(2, 3), label_keywords=TINY_KEYWORDS).fit(texts, Y)
+    counter = CharNgrams((2, 3), model._vectorizers()["chars"].stop_words)
+    in_texts = {}
+    for text in texts + list(TINY_KEYWORDS):
+        for gram in set(counter.analyze(text)):
+            in_texts[gram] = in_texts.get(gram, 0) + 1
+    assert sorted(model.vocabularies["chars"]) == sorted(gram for gram, n in in_texts.items() if n >= 2)
