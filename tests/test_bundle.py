@@ -687,3 +687,10 @@ def test_a_probe_reproduced_within_the_tolerance_loads_and_one_that_cannot_be_sc
 
     monkeypatch.setattr(storage, "probe_difference", fails)
     assert refusal(tiny_copy) == f"{tiny_copy}: cannot score its probe texts (KeyError); {retrain(tiny_copy)}"
+
+
+def test_a_vocabulary_that_is_not_json_is_refused_naming_it(tiny_copy):
+    (tiny_copy / "vocabulary.json").write_text('{"text": ["ballot",', encoding="utf-8")
+    reseal(tiny_copy)
+    message = refusal(tiny_copy)
+    assert message.startswith(f"{tiny_copy / 'vocabulary.json'}: unreadable (") and message.endswith(retrain(tiny_copy))
