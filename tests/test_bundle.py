@@ -379,6 +379,12 @@ def test_a_saved_bundle_holds_checksummed_files_and_loads_as_the_model_it_was(ti
     meta = json.loads(meta_text)
     assert meta_text == json.dumps(meta, indent=2, ensure_ascii=False) + "\n" and '"note": "Sécurité"' in meta_text
     assert meta["format"] == 2 and meta["labels"] == TINY_LABELS
+    import platform
+
+    import sklearn
+
+    versions = {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__}
+    assert meta["versions"] == versions
     for name in ("model.npz", "vocabulary.json", "training.jsonl.gz"):
         assert meta["payload_sha256"][name] == hashlib.sha256((tiny_bundle / name).read_bytes()).hexdigest()
     assert (tiny_bundle / "training.jsonl.gz").read_bytes() == b"\x1f\x8b not really"
