@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -158,3 +159,68 @@ def model_on_first_300(tmp_path_factory):
     root = tmp_path_factory.mktemp("first_300")
     model, _ = train([write_jsonl(root / "first_300.jsonl", training_records()[:300])], root / "bundle")
     return root / "bundle", model
+
+
+# A synthetic corpus for fast tests of the estimator and of bundles: short made-up texts about three fields, a
+# few about two of them, and a fourth field with no example (known from its keywords only). Fitting it takes a
+# fraction of a second, so the tests using it are not slow and the mutation run keeps them.
+TINY_WORDS = {
+    "Elections": ["election", "ballot", "voters", "polling", "candidates", "observers", "campaign", "turnout"],
+    "Border management": ["border", "customs", "checkpoint", "crossing", "guards", "smuggling", "patrol", "migrants"],
+    "Media freedom and development": ["journalists", "media", "press", "reporters", "broadcasters", "newspaper"],
+}
+TINY_FILLER = ["officials", "regional", "meeting", "capital", "experts", "training", "week", "discussed"]
+TINY_LABELS = [*TINY_WORDS, "Youth"]
+TINY_KEYWORDS = (
+    "Elections\nelection. ballot. voters",
+    "Border management\nborder. customs. checkpoint",
+    "Media freedom and development\njournalists. media. press",
+    "Youth\nyoung people. youth forum. volunteers",
+)
+
+
+def tiny_text(i: int, topics: list[str]) -> str:
+    """Title line and body of made-up text number `i`, in the words of `topics`."""
+    words = [TINY_WORDS[t][(i + k) % len(TINY_WORDS[t])] for t in topics for k in range(3)]
+    filler = [TINY_FILLER[(i * 3 + k) % len(TINY_FILLER)] for k in range(3)]
+    body = " ".join(words[1:] + filler + words[:1])
+    return f"{words[0].capitalize()} {filler[0]} {i}\n{body.capitalize()} in the capital."
+
+
+def tiny_corpus_rows() -> tuple[list[str], np.ndarray]:
+    """36 texts, 12 per field of TINY_WORDS (every fourth about the next field too), and their 0/1 labels.
+    Four texts carry a wrong label as well, as real labels sometimes do, so that no threshold is perfect."""
+    fields = list(TINY_WORDS)
+    texts, rows = [], []
+    for i in range(36):
+        topics = [fields[i % 3]] + ([fields[(i + 1) % 3]] if i % 4 == 0 else [])
+        texts.append(tiny_text(i, topics))
+        wrong = [fields[(i + 2) % 3]] if i % 9 == 7 else []
+        rows.append([int(label in topics + wrong) for label in TINY_LABELS])
+    return texts, np.array(rows, dtype=np.int8)
+
+
+def fit_tiny_model():
+    """TopicClassifier fitted on the tiny corpus with keywords (Youth is zero-shot) and 3 folds."""
+    from classifier.estimator.model import TopicClassifier
+
+    texts, Y = tiny_corpus_rows()
+    return TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, labels=TINY_LABELS, min_examples=5).fit(texts, Y)
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus():
+    return tiny_corpus_rows()
+
+
+@pytest.fixture
+def tiny_model():
+    """Fitted afresh for each test (half a second): the mutation run then counts the fit as reached by every test
+    that checks what it learned, and runs them all against a mutant of the fit."""
+    return fit_tiny_model()
+
+
+@pytest.fixture(scope="session")
+def shared_tiny_model():
+    """The same model fitted once, for tests of what is done with a fitted model (saving, loading). Read only."""
+    return fit_tiny_model()

@@ -295,3 +295,408 @@ def test_a_bundle_with_fields_this_taxonomy_lacks_is_told_about_taxonomy(tmp_pat
     message = str(error.value)
     assert "not in taxonomy: Water security" in message and f"--output {bundle}" in message
     assert message.endswith("(or load it with the taxonomy it was trained with: --taxonomy FILE)")
+
+
+# Fast tests on a bundle of the tiny model of conftest (four fields, one zero-shot), under a taxonomy of those
+# four fields: saving, loading and every refusal, each message one line that names the file and what to do.
+
+
+def tiny_taxonomy(names=None, aliases=None) -> Taxonomy:
+    """A taxonomy of the fields `names` (the tiny corpus's by default); `aliases` maps a name to its aliases."""
+    from conftest import TINY_LABELS
+
+    names = TINY_LABELS if names is None else names
+    fields = [
+        {"name": name, "id": f"field-{i}", "dimension": "human", "aliases": (aliases or {}).get(name, [])}
+        for i, name in enumerate(names)
+    ]
+    return Taxonomy.from_dict({"dimensions": {"human": "Human"}, "fields": fields}, source="tiny.yaml")
+
+
+def tiny_metadata(model) -> dict:
+    from classifier.bundle.storage import runtime_versions
+
+    from conftest import TINY_LABELS
+
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
+    params = {k: v for k, v in params.items() if k not in ("n_jobs", "labels")}
+    return {"labels": TINY_LABELS, "versions": runtime_versions(), "params": params, "note": "Sécurité"}
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(shared_tiny_model, tmp_path_factory):
+    """The tiny model saved with a training file; tests that change it copy it first (`tiny_copy`)."""
+    path = tmp_path_factory.mktemp("tiny") / "bundle"
+    model = shared_tiny_model
+    save_bundle(model, tiny_metadata(model), path, {"training.jsonl.gz": b"\x1f\x8b not really"})
+    return path
+
+
+@pytest.fixture
+def tiny_copy(tiny_bundle, tmp_path):
+    target = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, target)
+    return target
+
+
+def reseal(bundle, arrays=None, vocabularies=None, **changes):
+    """Rewrite the bundle's arrays, vocabularies or model.json keys, with checksums that fit: as an attacker
+    or a foreign tool could, so that the checks after the checksums are reached."""
+    meta = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    if arrays is not None:
+        np.savez_compressed(bundle / "model.npz", **arrays)
+    if vocabularies is not None:
+        (bundle / "vocabulary.json").write_text(json.dumps(vocabularies), encoding="utf-8")
+    for name in ("model.npz", "vocabulary.json"):
+        meta["payload_sha256"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
+    meta.update(changes)
+    (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def stored_arrays(bundle) -> dict:
+    with np.load(bundle / "model.npz") as stored:
+        return {name: stored[name] for name in stored.files}
+
+
+def refusal(bundle, taxonomy=None) -> str:
+    with pytest.raises(BundleError) as error:
+        load_model(bundle, taxonomy or tiny_taxonomy())
+    message = str(error.value)
+    assert "\n" not in message
+    return message
+
+
+def retrain(bundle) -> str:
+    return f"retrain: classifier train LABELLED_DATA --output {bundle}"
+
+
+def test_a_saved_bundle_holds_checksummed_files_and_loads_as_the_model_it_was(tiny_bundle, shared_tiny_model):
+    from test_model import NEW_TEXTS
+
+    from conftest import TINY_LABELS
+
+    meta_text = (tiny_bundle / "model.json").read_text(encoding="utf-8")
+    meta = json.loads(meta_text)
+    assert meta_text == json.dumps(meta, indent=2, ensure_ascii=False) + "\n" and '"note": "Sécurité"' in meta_text
+    assert meta["format"] == 2 and meta["labels"] == TINY_LABELS
+    import platform
+
+    import sklearn
+
+    versions = {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__}
+    assert meta["versions"] == versions
+    for name in ("model.npz", "vocabulary.json", "training.jsonl.gz"):
+        assert meta["payload_sha256"][name] == hashlib.sha256((tiny_bundle / name).read_bytes()).hexdigest()
+    assert (tiny_bundle / "training.jsonl.gz").read_bytes() == b"\x1f\x8b not really"
+    vocabularies = json.loads((tiny_bundle / "vocabulary.json").read_bytes().decode("utf-8"))
+    assert vocabularies == shared_tiny_model.vocabularies
+    assert "\\u" not in (tiny_bundle / "vocabulary.json").read_text(encoding="utf-8")
+    arrays = stored_arrays(tiny_bundle)
+    for name, array in shared_tiny_model.to_arrays()[0].items():
+        np.testing.assert_array_equal(arrays[name], array)
+    np.testing.assert_array_equal(
+        np.array(meta["probe"]["proba"]), shared_tiny_model.predict_proba(meta["probe"]["texts"])
+    )
+    model = load_model(tiny_bundle, tiny_taxonomy())
+    assert model.path == tiny_bundle and model.labels == TINY_LABELS and "labels_as_trained" not in model.metadata
+    np.testing.assert_allclose(model.predict_proba(NEW_TEXTS), shared_tiny_model.predict_proba(NEW_TEXTS), atol=1e-6)
+    assert model.estimator.zero_shot_.tolist() == [False, False, False, True]
+    card = (tiny_bundle / "MODEL.md").read_text(encoding="utf-8")
+    from classifier.bundle.card import render_card
+
+    assert card == render_card(meta, "bundle", dict(zip(TINY_LABELS, shared_tiny_model.thresholds_.tolist())))
+    assert f"| Youth | 0 | {shared_tiny_model.thresholds_[3]:.2f} |" in card
+
+
+def test_a_bundle_saved_where_a_bundle_is_replaces_it_and_a_failed_save_leaves_it_intact(
+    tiny_copy, shared_tiny_model, monkeypatch
+):
+    from classifier.bundle import storage
+
+    files = {p.name: p.read_bytes() for p in tiny_copy.iterdir()}
+    metadata = {**tiny_metadata(shared_tiny_model), "note": "second"}
+
+    def card_fails(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(storage, "render_card", card_fails)
+    with pytest.raises(OSError, match="disk full"):
+        save_bundle(shared_tiny_model, metadata, tiny_copy)
+    assert {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == files
+    assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
+    monkeypatch.undo()
+    save_bundle(shared_tiny_model, metadata, tiny_copy)
+    assert json.loads((tiny_copy / "model.json").read_text(encoding="utf-8"))["note"] == "second"
+    assert not (tiny_copy / "training.jsonl.gz").exists()  # the whole directory was replaced
+    assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
+
+
+def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, shared_tiny_model):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    for path in (target, link):
+        with pytest.raises(BundleError) as error:
+            save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), path)
+        assert str(error.value) == (
+            f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
+        )
+    assert target.read_text(encoding="utf-8") == "keep me" and link.is_symlink()
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"jpg")
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), folder)
+    assert str(error.value) == (
+        f"{folder}: exists and is not a model bundle (no model.json); saving would replace it: "
+        "choose a new or empty directory"
+    )
+    (tmp_path / "empty").mkdir()
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "empty")
+    assert (tmp_path / "empty" / "model.json").is_file()
+
+
+def test_model_json_that_is_missing_or_not_a_bundle_is_refused_in_one_line(tiny_copy):
+    meta_path = tiny_copy / "model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for broken in ([1, 2], {**meta, "format": 1}, {k: v for k, v in meta.items() if k != "labels"}):
+        meta_path.write_text(json.dumps(broken), encoding="utf-8")
+        assert refusal(tiny_copy) == f"{meta_path}: not a bundle of format 2; {retrain(tiny_copy)}"
+    meta_path.write_text(json.dumps({**meta, "params": {**meta["params"], "colour": "red"}}), encoding="utf-8")
+    assert refusal(tiny_copy) == f"{meta_path}: 'params' holds an unknown parameter 'colour'; {retrain(tiny_copy)}"
+    meta_path.write_text("[1, 2", encoding="utf-8")
+    message = refusal(tiny_copy)
+    assert message.startswith(f"{meta_path}: unreadable (") and message.endswith(retrain(tiny_copy))
+    meta_path.unlink()
+    assert refusal(tiny_copy) == (
+        f"{tiny_copy}: not a model bundle (no model.json); train one: "
+        f"classifier train LABELLED_DATA --output {tiny_copy}"
+    )
+
+
+def test_payload_files_that_are_missing_changed_or_not_plain_files_are_refused(tiny_copy, tmp_path, monkeypatch):
+    from classifier.bundle import storage
+
+    vocabulary = tiny_copy / "vocabulary.json"
+    (tiny_copy / "model.npz").rename(tmp_path / "model.npz")
+    assert refusal(tiny_copy) == f"{tiny_copy}: no model.npz in the bundle; {retrain(tiny_copy)}"
+    (tmp_path / "model.npz").rename(tiny_copy / "model.npz")
+    original = vocabulary.read_bytes()
+    vocabulary.write_bytes(original.replace(b'"', b'"x', 2))
+    assert refusal(tiny_copy) == (
+        f"{vocabulary}: checksum differs from model.json: the file was changed or truncated; {retrain(tiny_copy)}"
+    )
+    # The checksum reads the file as untrusted: not through a link leaving the bundle, and within its limit.
+    (tmp_path / "outside.json").write_bytes(original)
+    vocabulary.unlink()
+    vocabulary.symlink_to(tmp_path / "outside.json")
+    message = refusal(tiny_copy)
+    assert message.startswith(f"{vocabulary}: a symlink leaving the bundle") and message.endswith(retrain(tiny_copy))
+    vocabulary.unlink()
+    vocabulary.write_bytes(original)
+    monkeypatch.setattr(storage, "MAX_ARRAY_BYTES", 100)
+    size = (tiny_copy / "model.npz").stat().st_size
+    assert refusal(tiny_copy) == (
+        f"{tiny_copy / 'model.npz'}: {size:,} bytes, more than the 100 a bundle's model.npz may have; "
+        f"{retrain(tiny_copy)}"
+    )
+
+
+@pytest.mark.parametrize(
+    "change, found",
+    [
+        (lambda v: {"text": v["text"], "chars": v["chars"]}, "found text, chars"),
+        (lambda v: ["text", "title", "chars"], "found list"),
+        (lambda v: {}, "found none"),
+        (lambda v: {**v, "extra": []}, "found text, title, chars, extra"),
+    ],
+)
+def test_a_vocabulary_without_the_blocks_of_its_parameters_is_refused(tiny_copy, shared_tiny_model, change, found):
+    reseal(tiny_copy, vocabularies=change(shared_tiny_model.vocabularies))
+    assert refusal(tiny_copy) == (
+        f"{tiny_copy / 'vocabulary.json'}: expected the vocabularies text, title, chars, {found}; {retrain(tiny_copy)}"
+    )
+
+
+def test_vocabulary_terms_must_be_distinct_short_strings_and_not_too_many(tiny_copy, shared_tiny_model, monkeypatch):
+    from classifier.bundle import storage
+
+    where = tiny_copy / "vocabulary.json"
+    vocabularies = shared_tiny_model.vocabularies
+    terms = vocabularies["title"]
+    wrong = f"{where}: vocabulary 'title' must be a list of terms of at most 1000 characters; {retrain(tiny_copy)}"
+    for bad in ("one string", [*terms[:-1], 7], [*terms[:-1], "x" * 1001]):
+        reseal(tiny_copy, vocabularies={**vocabularies, "title": bad})
+        assert refusal(tiny_copy) == wrong
+    reseal(tiny_copy, vocabularies={**vocabularies, "title": [*terms[:-1], terms[0]]})
+    assert refusal(tiny_copy) == f"{where}: vocabulary 'title' repeats a term; {retrain(tiny_copy)}"
+    # A term of exactly 1000 characters is allowed (it differs from the probe's words, which still score the same).
+    reseal(tiny_copy, vocabularies={**vocabularies, "title": [*terms[:-1], "x" * 1000]})
+    assert load_model(tiny_copy, tiny_taxonomy()).labels
+    total = sum(len(terms) for terms in vocabularies.values())
+    monkeypatch.setattr(storage, "MAX_FEATURES", total)
+    assert load_model(tiny_copy, tiny_taxonomy()).labels
+    monkeypatch.setattr(storage, "MAX_FEATURES", total - 1)
+    assert refusal(tiny_copy) == (
+        f"{where}: more than {total - 1:,} terms, the limit for a bundle; {retrain(tiny_copy)}"
+    )
+
+
+@pytest.mark.parametrize("params", [{"char_weight": 0}, {"title_weight": 0, "char_weight": 0.5}])
+def test_the_vocabularies_expected_follow_the_parameters_and_their_old_defaults(tiny_corpus, tmp_path, params):
+    """A bundle saved before title_weight or char_weight were stored was trained with title words (0.5) and no
+    character n-grams: without those parameters it loads as such."""
+    from test_model import NEW_TEXTS
+
+    from classifier.estimator.model import TopicClassifier
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, **params).fit(texts, Y)
+    save_bundle(model, tiny_metadata(model), tmp_path / "b")
+    loaded = load_model(tmp_path / "b", tiny_taxonomy())
+    assert list(loaded.estimator.vocabularies) == list(model.vocabularies)
+    np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
+    if params == {"char_weight": 0}:
+        meta = json.loads((tmp_path / "b" / "model.json").read_text(encoding="utf-8"))
+        for name in ("char_weight", "title_weight", "char_ngram_range"):
+            del meta["params"][name]
+        (tmp_path / "b" / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+        np.testing.assert_allclose(
+            load_model(tmp_path / "b", tiny_taxonomy()).predict_proba(NEW_TEXTS),
+            model.predict_proba(NEW_TEXTS),
+            atol=1e-6,
+        )
+
+
+def test_arrays_that_do_not_fit_together_are_refused(tiny_copy, shared_tiny_model):
+    arrays = stored_arrays(tiny_copy)
+    npz = tiny_copy / "model.npz"
+    for dropped in ("prototypes", "zero_shot"):
+        reseal(tiny_copy, arrays={k: v for k, v in arrays.items() if k != dropped})
+        assert refusal(tiny_copy) == (
+            f"{npz}: holds one of 'prototypes' and 'zero_shot' without the other; {retrain(tiny_copy)}"
+        )
+    for kept in (["stack_weights"], ["stack_weights", "stacked"]):
+        stacker = {"stack_weights": np.zeros(6), "stack_offsets": np.zeros(4), "stacked": np.zeros(4, dtype=bool)}
+        reseal(tiny_copy, arrays={**arrays, **{k: stacker[k] for k in kept}})
+        assert refusal(tiny_copy) == (
+            f"{npz}: holds only some of the stacker's arrays (stack_offsets, stack_weights, stacked); "
+            f"{retrain(tiny_copy)}"
+        )
+    reseal(tiny_copy, arrays={**arrays, **stacker, "stack_offsets": np.zeros(4)})
+    assert refusal(tiny_copy) == (
+        f"{tiny_copy}: not a usable bundle (ValueError: the model has stacker weights but no label_phrases to compute "
+        f"its evidence); {retrain(tiny_copy)}"
+    )
+    reseal(tiny_copy, arrays={**arrays, "zero_shot": arrays["zero_shot"].astype(np.float64)})
+    assert "'zero_shot'" in refusal(tiny_copy) and refusal(tiny_copy).endswith(retrain(tiny_copy))
+
+
+@pytest.mark.parametrize(
+    "error, shown", [(ValueError("first line\nsecond"), "ValueError: first line"), (KeyError(), "KeyError: ")]
+)
+def test_a_bundle_the_runtime_cannot_rebuild_is_refused_in_one_line(tiny_bundle, monkeypatch, error, shown):
+    from classifier.estimator.runtime import LinearTopicModel
+
+    def fails(*args):
+        raise error
+
+    monkeypatch.setattr(LinearTopicModel, "from_arrays", fails)
+    assert refusal(tiny_bundle) == f"{tiny_bundle}: not a usable bundle ({shown}); {retrain(tiny_bundle)}"
+
+
+def test_arrays_for_another_number_of_fields_than_model_json_lists_are_refused(tiny_bundle, monkeypatch):
+    from classifier.estimator.runtime import LinearTopicModel
+
+    rebuild = LinearTopicModel.from_arrays
+
+    def three_fields(*args):
+        model = rebuild(*args)
+        model.n_labels_ = 3
+        return model
+
+    monkeypatch.setattr(LinearTopicModel, "from_arrays", three_fields)
+    assert refusal(tiny_bundle) == (
+        f"{tiny_bundle}: model.npz has 3 fields but model.json lists 4; {retrain(tiny_bundle)}"
+    )
+
+
+def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpus, tmp_path):
+    from test_model import NEW_TEXTS
+
+    from classifier.estimator.model import TopicClassifier
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    phrases = (
+        (["election"], ["ballot", "voters"]),
+        (["border"], ["customs"]),
+        (["media"], ["press"]),
+        (["youth"], ["young people"]),
+    )
+    model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
+    save_bundle(model, tiny_metadata(model), tmp_path / "b")
+    loaded = load_model(tmp_path / "b", tiny_taxonomy()).estimator
+    assert loaded.phrase_fields_.tolist() == [True] * 4 and loaded.stacked_.tolist() == [True, True, True, False]
+    np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
+    np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
+
+
+def test_fields_renamed_reordered_added_or_removed_since_training(tiny_bundle):
+    from conftest import TINY_LABELS
+
+    elections, border, media, youth = TINY_LABELS
+    renamed = tiny_taxonomy([elections, border, media, "Young people"], {"Young people": ["Youth"]})
+    model = load_model(tiny_bundle, renamed)
+    assert model.labels == [elections, border, media, "Young people"]
+    assert model.metadata["labels_as_trained"] == TINY_LABELS
+    where = f"{tiny_bundle}: the model's fields differ from tiny.yaml"
+    assert refusal(tiny_bundle, tiny_taxonomy([border, elections, media, youth])) == (
+        f"{where} (same fields in another order); retrain it: classifier train LABELLED_DATA --output {tiny_bundle}"
+    )
+    assert refusal(tiny_bundle, tiny_taxonomy([elections, border])) == (
+        f"{where} (not in taxonomy: Media freedom and development, Youth); retrain it: classifier train LABELLED_DATA "
+        f"--output {tiny_bundle} (or load it with the taxonomy it was trained with: --taxonomy FILE)"
+    )
+    wider = tiny_taxonomy([elections, "Arms control", border, media, youth, "Water"])
+    assert refusal(tiny_bundle, wider) == (
+        f"{where} (new in taxonomy: Arms control, Water); retrain it: classifier train --base {tiny_bundle} "
+        f"--output {tiny_bundle}"
+    )
+    assert load_model(tiny_bundle, wider, allow_new_fields=True).labels == TINY_LABELS
+    mixed = tiny_taxonomy([elections, border, media, "Water"])
+    assert refusal(tiny_bundle, mixed) == (
+        f"{where} (new in taxonomy: Water; not in taxonomy: Youth); retrain it: classifier train LABELLED_DATA "
+        f"--output {tiny_bundle} (or load it with the taxonomy it was trained with: --taxonomy FILE)"
+    )
+
+
+def test_a_probe_reproduced_within_the_tolerance_loads_and_one_that_cannot_be_scored_is_refused(tiny_copy, monkeypatch):
+    from classifier.bundle import storage
+
+    meta = json.loads((tiny_copy / "model.json").read_text(encoding="utf-8"))
+    stored = meta["probe"]["proba"][0][0]
+    meta["probe"]["proba"][0][0] = stored + 1e-3
+    (tiny_copy / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    difference = abs(stored - (stored + 1e-3))  # as probe_difference computes it, in float64
+    monkeypatch.setattr(storage, "PROBE_TOLERANCE", difference)
+    assert load_model(tiny_copy, tiny_taxonomy()).labels  # exactly at the tolerance
+    monkeypatch.setattr(storage, "PROBE_TOLERANCE", difference * 0.999)
+    assert "scores its probe texts differently" in refusal(tiny_copy)
+
+    def fails(*args):
+        raise KeyError("texts")
+
+    monkeypatch.setattr(storage, "probe_difference", fails)
+    assert refusal(tiny_copy) == f"{tiny_copy}: cannot score its probe texts (KeyError); {retrain(tiny_copy)}"
+
+
+def test_a_vocabulary_that_is_not_json_is_refused_naming_it(tiny_copy):
+    (tiny_copy / "vocabulary.json").write_text('{"text": ["ballot",', encoding="utf-8")
+    reseal(tiny_copy)
+    message = refusal(tiny_copy)
+    assert message.startswith(f"{tiny_copy / 'vocabulary.json'}: unreadable (") and message.endswith(retrain(tiny_copy))

@@ -221,3 +221,502 @@ def test_label_phrases_raise_a_field_the_text_names_and_survive_saving(small_cor
     np.testing.assert_array_equal(loaded.predict_proba(texts[:30]), stacked.predict_proba(texts[:30]))
     again = TopicClassifier(label_phrases=phrases).fit(texts, Y)
     np.testing.assert_array_equal(again.predict_proba(texts[:30]), stacked.predict_proba(texts[:30]))
+
+
+# Fast tests on the tiny synthetic corpus of conftest (`tiny_corpus`, `tiny_model`): every expected value is
+# computed here from scikit-learn, iterstrat or the thresholds module directly, never from the estimator's code.
+
+
+def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thresholds(tiny_model, tiny_corpus):
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    from classifier.estimator.thresholds import accept_labels
+
+    texts, Y = tiny_corpus
+    results = tiny_model.cv_results_
+    expected_fold = np.full(len(texts), -1)
+    for k, (_, test) in enumerate(
+        MultilabelStratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(np.zeros((len(Y), 1)), Y)
+    ):
+        expected_fold[test] = k
+    np.testing.assert_array_equal(results["fold"], expected_fold)
+    assert results["fold"].dtype == np.int32 and tiny_model.classes_.dtype == object
+    proba = results["proba"]
+    assert proba.shape == Y.shape and not np.isnan(proba).any()
+    # Youth, zero-shot, has no linear model in the folds: its out-of-fold score is the constant -10.
+    np.testing.assert_allclose(proba[:, 3], 1 / (1 + np.exp(10.0)))
+    for k in range(3):
+        inside = expected_fold == k
+        thresholds = tune_thresholds(Y[~inside], proba[~inside])
+        expected = accept_labels(proba[inside], thresholds, True, 0.5, np.array([True, True, True, False]))
+        np.testing.assert_array_equal(results["accepted"][inside], expected)
+    np.testing.assert_allclose(tiny_model.thresholds_[:3], tune_thresholds(Y, proba)[:3])
+    assert 0.5 <= tiny_model.thresholds_[3] <= 1.0  # a zero-shot field's own, never below 0.5
+    assert tiny_model.zero_shot_.tolist() == [False, False, False, True]
+    assert not tiny_model.low_confidence_.any() and tiny_model.n_labels_ == 4
+    assert tiny_model.classes_.tolist() == ["Elections", "Border management", "Media freedom and development", "Youth"]
+    assert tiny_model.phrase_fields_ is None and tiny_model.stacked_ is None
+
+
+def test_out_of_fold_scores_come_from_a_model_that_never_saw_the_fold(tiny_model, tiny_corpus):
+    from classifier.estimator.thresholds import sigmoid
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    outside = tiny_model.cv_results_["fold"] != 0
+    fold_model = TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, min_examples=5)
+    fold_model.fit([t for t, keep in zip(texts, outside) if keep], Y[outside])
+    scores = fold_model.decision_function([t for t, keep in zip(texts, outside) if not keep])
+    expected = sigmoid(scores[:, :3], tiny_model.calibration_[:3])
+    np.testing.assert_allclose(tiny_model.cv_results_["proba"][~outside, :3], expected, rtol=1e-6)
+
+
+def test_each_linear_model_is_a_linear_svc_on_the_texts_and_keyword_documents(tiny_model, tiny_corpus):
+    from sklearn.svm import LinearSVC
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    # keyword_examples="all": each field with examples gets its keyword document as one more positive.
+    features = tiny_model.transform(texts + list(TINY_KEYWORDS[:3]))
+    Y_more = np.vstack([Y, np.eye(3, 4, dtype=np.int8)])
+    for j in range(3):
+        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(features, Y_more[:, j])
+        np.testing.assert_allclose(tiny_model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
+        assert tiny_model.intercept_[j] == pytest.approx(svm.intercept_[0], rel=1e-6)
+    # The zero-shot field's coefficients are its keyword document's unit vector.
+    keyword_vector = tiny_model.transform([TINY_KEYWORDS[3]]).toarray()[0]
+    np.testing.assert_allclose(tiny_model.coef_[3], keyword_vector / np.linalg.norm(keyword_vector), rtol=1e-5)
+    assert tiny_model.intercept_[3] == 0.0
+    np.testing.assert_array_equal(tiny_model.prototypes_[3], tiny_model.coef_[3])
+
+
+def test_scores_and_probabilities_by_hand(tiny_model):
+    texts = ["Voters at the polling stations", "Customs guards at the border", "Young people at a youth forum", "zz"]
+    features = tiny_model.transform(texts)
+    assert features.dtype == np.float32 and features.shape == (4, tiny_model.coef_.shape[1])
+    dense, protos = features.toarray().astype(np.float64), tiny_model.prototypes_.astype(np.float64)
+    linear = dense @ tiny_model.coef_.T.astype(np.float64) + tiny_model.intercept_
+    cosines = dense @ protos.T
+    linear[:, 3] = cosines[:, 3] - cosines[:, :3].max(axis=1)  # Youth's keyword margin
+    scores = tiny_model.decision_function(texts)
+    np.testing.assert_allclose(scores, linear, rtol=1e-5, atol=1e-6)
+    slope, intercept = tiny_model.calibration_[:, 0], tiny_model.calibration_[:, 1]
+    expected = 1 / (1 + np.exp(-np.clip(scores * slope + intercept, -50, 50)))
+    np.testing.assert_allclose(tiny_model.predict_proba(texts), expected, rtol=1e-12)
+    accepted = tiny_model.predict(texts)
+    assert accepted[:2].tolist() == [[1, 0, 0, 0], [0, 1, 0, 0]] and accepted[2, 3] == 1
+
+
+def test_accepting_by_hand():
+    model = TopicClassifier(top_ratio=0.5)
+    model.thresholds_ = np.array([0.5, 0.5, 0.3])
+    model.zero_shot_ = np.array([False, False, True])
+    proba = np.array([[0.9, 0.6, 0.2], [0.9, 0.4, 0.3], [0.2, 0.1, 0.25], [0.3, 0.1, 0.9]])
+    # Row 2 passes its threshold in field 2 but is below half the best; row 3 reaches no threshold and gets
+    # its best field that is not zero-shot (field 0, not field 2).
+    assert model.accept(proba).tolist() == [[1, 1, 0], [1, 0, 0], [1, 0, 0], [0, 0, 1]]
+    assert model.accept(proba, np.array([0.95, 0.95, 0.95])).tolist() == [[1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]]
+    model.zero_shot_ = np.array([False, False, False])
+    assert model.accept(proba)[2].tolist() == [0, 0, 1]
+    model.ensure_one, model.top_ratio = False, 0.0
+    assert model.accept(proba).tolist() == [[1, 1, 0], [1, 0, 1], [0, 0, 0], [0, 0, 1]]
+
+
+def test_a_field_in_no_text_or_in_every_text_scores_a_constant_and_is_not_stacked(tiny_corpus):
+    texts, Y = tiny_corpus
+    one = np.zeros(len(Y), dtype=np.int8)
+    one[5] = 1
+    Y3 = np.c_[Y[:, 0], np.ones(len(Y), dtype=np.int8), np.zeros(len(Y), dtype=np.int8), one]
+    phrases = ((["election"], ["ballot", "voters"]), (["capital"], []), (["youth"], []), (["press"], []))
+    steps = []
+    model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(
+        texts, Y3, on_step=lambda *s: steps.append(s)
+    )
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+    assert model.intercept_[1:3].tolist() == [10.0, -10.0] and not model.coef_[1:3].any()
+    assert model.calibration_[1:3].tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    proba = model.predict_proba(["Ballot voters", "nothing here"])
+    np.testing.assert_allclose(proba[:, 1:3], [[1 / (1 + np.exp(-10.0)), 1 / (1 + np.exp(10.0))]] * 2, rtol=1e-12)
+    assert model.stacked_.tolist() == [True, False, False, True] and model.stack_weights_.shape == (6,)
+    assert model.thresholds_[2] == 0.9  # no positive: the ceiling
+    # No keywords, so no field is rare or zero-shot: none is accepted on its phrases alone.
+    assert model.phrase_fields_.tolist() == [False, False, False, False]
+    assert model.classes_.tolist() == [0, 1, 2, 3]
+
+
+def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_its_phrases(tiny_corpus):
+    from classifier.estimator.thresholds import accept_labels
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    # "capital" is in every text, "officials" in some: Elections is named outright in those texts.
+    phrases = (
+        (["election"], ["capital", "officials"]),
+        (["border"], ["customs"]),
+        (["media"], ["press"]),
+        (["youth"], ["young people"]),
+    )
+    model = TopicClassifier(cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20)
+    model.fit(texts, Y)
+    assert model.phrase_fields_.tolist() == [True, True, True, True]  # rare (15 < 20) or zero-shot
+    named = np.array(["officials" in text.lower().split() or "officials" in text.lower() for text in texts])
+    results = model.cv_results_
+    by_score = np.zeros_like(Y)
+    for k in (0, 1):
+        inside = results["fold"] == k
+        thresholds = tune_thresholds(Y[~inside], results["proba"][~inside])
+        by_score[inside] = accept_labels(results["proba"][inside], thresholds, True, 0.5, ~model.zero_shot_)
+    expected = by_score.copy()
+    expected[named, 0] = 1
+    expected[[i for i, t in enumerate(texts) if "press" in t.lower() and "media" in t.lower()], 2] = 1
+    expected[[i for i, t in enumerate(texts) if "border" in t.lower() and "customs" in t.lower()], 1] = 1
+    np.testing.assert_array_equal(results["accepted"], expected)
+    assert model.phrase_accepted(["Young people at a youth forum", "Young people"]).tolist() == [
+        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+    ]
+    assert (
+        TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, phrase_accept=0).fit(texts, Y).phrase_fields_
+        is None
+    )
+
+
+def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_never_scored(tiny_corpus):
+    from sklearn.svm import LinearSVC
+
+    texts, Y = tiny_corpus
+    extra = ["Ballot observers at the border checkpoint", "Voters crossing the border"]
+    partial = np.array([[1, -1, -1, -1], [1, -1, -1, -1]], dtype=np.int8)
+    model = TopicClassifier(cv=2, char_weight=0, title_weight=0).fit(texts + extra, np.vstack([Y, partial]))
+    features = model.transform(texts + extra)
+    for j, rows in ((0, slice(None)), (1, slice(0, len(texts)))):  # Border management never sees the two rows
+        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
+        svm.fit(features[rows], np.vstack([Y, partial])[rows, j])
+        np.testing.assert_allclose(model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
+    results = model.cv_results_
+    assert np.isnan(results["proba"][-2:]).all() and results["fold"][-2:].tolist() == [-1, -1]
+    assert not results["accepted"][-2:].any() and set(results["fold"][:-2]) == {0, 1}
+    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, results["proba"][:-2])[:3])
+    assert model.thresholds_[3] == 0.9
+
+
+def test_one_label_is_split_by_stratified_folds_and_few_rows_by_at_least_two(tiny_corpus):
+    from sklearn.model_selection import StratifiedKFold
+
+    texts, Y = tiny_corpus
+    for rows, cv, n_splits in ((12, 10, 6), (12, 4, 4), (5, 3, 2)):
+        y = np.arange(rows)[:, None] % 2
+        model = TopicClassifier(cv=cv, char_weight=0, random_state=7).fit(texts[:rows], y)
+        expected = np.full(rows, -1)
+        for k, (_, test) in enumerate(
+            StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=7).split(np.zeros((rows, 1)), y[:, 0])
+        ):
+            expected[test] = k
+        np.testing.assert_array_equal(model.cv_results_["fold"], expected)
+
+
+@pytest.mark.parametrize(
+    "Y, message",
+    [
+        (None, "TopicClassifier requires y to be passed, but the target y is None"),
+        (np.ones(36), r"Y must be an indicator matrix of shape \(36, n_labels\), got \(36,\)"),
+        (np.ones((35, 2)), r"Y must be an indicator matrix of shape \(36, n_labels\), got \(35, 2\)"),
+        (np.full((36, 2), 0.5), r"Y may only hold 1 \(the label applies\), 0 \(it does not\) and -1 \(unknown\)"),
+        (np.full((36, 2), 2), r"Y may only hold 1 \(the label applies\), 0 \(it does not\) and -1 \(unknown\)"),
+        (np.full((36, 2), -1), r"Y has no fully labelled row: every row has an unknown \(-1\) entry"),
+    ],
+)
+def test_misshaped_labels_are_refused_before_fitting(tiny_corpus, Y, message):
+    texts, _ = tiny_corpus
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        TopicClassifier().fit(texts, Y)
+
+
+def test_label_names_and_keyword_examples_are_checked(tiny_corpus):
+    texts, Y = tiny_corpus
+    for labels in (["a", "b", "c"], ["a", "b", "c", "c"]):
+        with pytest.raises(ValueError, match=r"^labels must name each of the 4 columns of Y once, got \d names$"):
+            TopicClassifier(labels=labels).fit(texts, Y)
+    with pytest.raises(ValueError, match=r"^keyword_examples must be one of all, rare, none, got 'some'$"):
+        TopicClassifier(keyword_examples="some").fit(texts, Y)
+    with pytest.raises(TypeError, match="not a single string"):
+        TopicClassifier().fit("one text", Y[:1])
+
+
+@pytest.mark.parametrize("keyword_examples, extra", [("rare", [0, 2]), ("none", [])])
+def test_keyword_examples_rare_or_none(tiny_corpus, keyword_examples, extra):
+    """Elections (19 examples) and Media (15) are rare here (fewer than 20), and Border management would be but has
+    no keyword document."""
+    from sklearn.svm import LinearSVC
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    keywords = (TINY_KEYWORDS[0], "", TINY_KEYWORDS[2], "")
+    model = TopicClassifier(
+        cv=2, char_weight=0, title_weight=0, label_keywords=keywords, keyword_examples=keyword_examples, min_examples=20
+    ).fit(texts, Y)
+    assert model.low_confidence_.tolist() == [True, False, True, False] and not model.zero_shot_.any()
+    assert model.prototypes_ is None and "prototypes" not in model.to_arrays()[0]  # no zero-shot field
+    features = model.transform(texts + [keywords[j] for j in extra])
+    Y_more = np.vstack([Y, np.eye(4, dtype=np.int8)[extra]])
+    for j in range(3):
+        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(features, Y_more[:, j])
+        np.testing.assert_allclose(model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
+
+
+NEW_TEXTS = [
+    "Électión observers counted ballots\nThe voters and candidates met the press.",
+    "Border guards\nCustoms officers patrolled the crossing; journalists reported on smuggling.",
+    "Young people\nA youth forum of volunteers in the capital.",
+    "nothing known here",
+    "The ballot and the ballot in the capital\nBallot ballot voters voters voters at the polling stations.",
+]
+
+
+def test_to_arrays_holds_the_fitted_state_and_from_arrays_rebuilds_the_same_model(tiny_model):
+    arrays, vocabularies = tiny_model.to_arrays()
+    names = ["coef", "intercept", "calibration", "thresholds", "prototypes", "zero_shot"]
+    assert set(arrays) == {*names, "idf_text", "idf_title", "idf_chars"}
+    for name in names[:-1]:
+        np.testing.assert_array_equal(arrays[name], getattr(tiny_model, f"{name}_"))
+    assert arrays["zero_shot"].dtype == bool and arrays["zero_shot"].tolist() == [False, False, False, True]
+    blocks = dict(tiny_model.vectorizer_.transformer_list)
+    words, title, chars = blocks["text"], blocks["title"][-1], blocks["chars"]
+    assert vocabularies["text"] == sorted(words.vocabulary_, key=words.vocabulary_.get)
+    assert vocabularies["title"] == sorted(title.vocabulary_, key=title.vocabulary_.get)
+    assert vocabularies["chars"] == sorted(chars.vocabulary_, key=chars.vocabulary_.get)
+    assert list(vocabularies) == ["text", "title", "chars"] and vocabularies == tiny_model.vocabularies
+    np.testing.assert_array_equal(arrays["idf_text"], words.idf_)
+    np.testing.assert_array_equal(arrays["idf_title"], title.idf_)
+    np.testing.assert_array_equal(arrays["idf_chars"], chars.idf_)
+    loaded = TopicClassifier.from_arrays(tiny_model.get_params(), arrays, vocabularies)
+    np.testing.assert_array_equal(loaded.predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS))
+    np.testing.assert_array_equal(loaded.predict(NEW_TEXTS), tiny_model.predict(NEW_TEXTS))
+    assert loaded.classes_.tolist() == tiny_model.classes_.tolist()
+    assert loaded.explain(NEW_TEXTS, top=3) == tiny_model.explain(NEW_TEXTS, top=3)
+    # (The word blocks' scikit-learn vectorizers refuse such idf weights themselves.)
+    short = {**vocabularies, "chars": vocabularies["chars"][:-1]}
+    count = len(vocabularies["chars"])
+    with pytest.raises(ValueError, match=f"^vocabulary 'chars' has {count - 1} terms but {count} weights$"):
+        TopicClassifier.from_arrays(tiny_model.get_params(), arrays, short)
+
+
+def test_an_unfitted_model_has_no_arrays():
+    from sklearn.exceptions import NotFittedError
+
+    for method in (lambda m: m.to_arrays(), lambda m: m.get_feature_names_out(), lambda m: m.decision_function(["x"])):
+        with pytest.raises(NotFittedError):
+            method(TopicClassifier())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"stop_words": ["the", "in", "and"], "ngram_range": (1, 3), "char_ngram_range": (2, 4), "title_weight": 0.7},
+        {"stop_words": None, "char_weight": 0.3, "title_weight": 0, "min_df": 2, "max_df": 0.5},
+    ],
+)
+def test_the_runtime_model_scores_as_the_estimator(tiny_corpus, params):
+    """LinearTopicModel computes the features without scikit-learn: lower case, accents stripped, stop words,
+    sublinear tf, title and character blocks and their weights must all be the estimator's."""
+    from classifier.estimator.runtime import LinearTopicModel
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, **params).fit(texts, Y)
+    longest = max(len(term.split()) for term in model.vocabularies["text"])
+    assert longest == params.get("ngram_range", (1, 2))[1]
+    runtime = LinearTopicModel.from_arrays(model.get_params(), *model.to_arrays())
+    np.testing.assert_allclose(
+        runtime.predict_proba(NEW_TEXTS + texts), model.predict_proba(NEW_TEXTS + texts), atol=1e-6
+    )
+    np.testing.assert_array_equal(runtime.predict(NEW_TEXTS), model.predict(NEW_TEXTS))
+    assert runtime.explain(NEW_TEXTS, top=4) == model.explain(NEW_TEXTS, top=4)
+
+
+def test_min_df_max_df_and_stop_words_choose_the_word_vocabulary(tiny_corpus):
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, char_weight=0, title_weight=0, min_df=2, max_df=0.5, ngram_range=(1, 1)).fit(texts, Y)
+    documents = [set(text.lower().replace(".", " ").split()) for text in texts]
+    counts = {word: sum(word in d for d in documents) for d in documents for word in d}
+    # In 2 to 18 of the 36 texts, not a stop word ("in", "the"); the numbers in titles are each in one text.
+    expected = sorted(w for w, n in counts.items() if 2 <= n <= 18 and w not in ENGLISH_STOP_WORDS)
+    assert sorted(model.vocabularies["text"]) == expected and "capital" not in expected and "week" in expected
+    assert list(model.vocabularies) == ["text"]
+
+
+def test_feature_names_are_block_and_term_in_column_order(tiny_model):
+    names = tiny_model.get_feature_names_out()
+    vocabularies = tiny_model.vocabularies
+    assert names.dtype == object and len(names) == tiny_model.coef_.shape[1]
+    expected = [f"{block}__{term}" for block in ("text", "title", "chars") for term in vocabularies[block]]
+    assert names.tolist() == expected
+    column = tiny_model.transform(["ballot"]).indices
+    assert "text__ballot" in names[column].tolist()
+
+
+def test_explanations_are_each_terms_share_of_the_score(tiny_corpus):
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, char_weight=0, title_weight=0).fit(texts, Y)
+    text = "Voters and observers at the border checkpoint"
+    row = model.transform([text]).tocsr()
+    terms = model.vocabularies["text"]
+    for j, explained in enumerate(model.explain([text], top=2)[0]):
+        shares = {terms[c]: float(model.coef_[j, c]) * float(v) for c, v in zip(row.indices, row.data)}
+        best = sorted((item for item in shares.items() if item[1] > 0), key=lambda item: -item[1])[:2]
+        assert [term for term, _ in explained] == [term for term, _ in best]
+        assert [weight for _, weight in explained] == pytest.approx([round(w, 4) for _, w in best], abs=1e-4)
+    long_text = "Election ballot voters polling candidates observers campaign turnout"
+    assert len(model.explain([long_text])[0][0]) == 5  # of 8 terms raising Elections
+
+
+def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_phrases(tiny_corpus):
+    import pickle
+
+    texts, Y = tiny_corpus
+    first = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
+    second = ((["capital"], ["officials"]), (["week"], []), (["training"], []), (["youth"], []))
+    from conftest import TINY_KEYWORDS
+
+    options = {"cv": 2, "char_weight": 0, "label_keywords": TINY_KEYWORDS, "min_examples": 20}
+    model = TopicClassifier(label_phrases=first, **options).fit(texts, Y)
+    before = model.predict_proba(NEW_TEXTS)
+    model.phrase_accepted(NEW_TEXTS)
+    state = model.__getstate__()
+    assert "_phrase_counter_cache" not in state and "_phrase_matcher_cache" not in state
+    assert "_phrase_counter_cache" in model.__dict__ and "_phrase_matcher_cache" in model.__dict__
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict_proba(NEW_TEXTS), before)
+    model.set_params(label_phrases=second).fit(texts, Y)
+    fresh = TopicClassifier(label_phrases=second, **options).fit(texts, Y)
+    assert fresh.phrase_accepted(texts).any()
+    np.testing.assert_array_equal(model.predict_proba(NEW_TEXTS), fresh.predict_proba(NEW_TEXTS))
+    np.testing.assert_array_equal(model.phrase_accepted(texts), fresh.phrase_accepted(texts))
+
+
+def test_the_stacker_round_trips_through_arrays_and_the_runtime(tiny_corpus):
+    from classifier.estimator.runtime import LinearTopicModel
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    phrases = (
+        (["election"], ["ballot", "voters"]),
+        (["border"], ["customs"]),
+        (["media"], ["press"]),
+        (["youth"], ["young people"]),
+    )
+    model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
+    arrays, vocabularies = model.to_arrays()
+    assert arrays["stacked"].tolist() == [True, True, True, False] and arrays["stack_weights"].shape == (6,)
+    np.testing.assert_array_equal(arrays["stack_offsets"], model.stack_offsets_)
+    np.testing.assert_array_equal(arrays["stack_weights"], model.stack_weights_)
+    assert arrays["phrase_fields"].dtype == bool and arrays["phrase_fields"].tolist() == [True] * 4
+    loaded = TopicClassifier.from_arrays(model.get_params(), arrays, vocabularies)
+    np.testing.assert_array_equal(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS))
+    runtime = LinearTopicModel.from_arrays(model.get_params(), arrays, vocabularies)
+    np.testing.assert_allclose(runtime.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
+    np.testing.assert_array_equal(runtime.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
+
+
+def test_a_zero_shot_field_is_calibrated_on_the_fields_with_enough_examples(tiny_corpus):
+    """Media keeps one of its examples: with min_examples=15 the calibration of Youth's keyword margins comes from
+    Elections (19) and Border management (15) only; with 20, none has enough, so from every field with examples,
+    Media's one included."""
+    from classifier.estimator.keywords import keyword_margins, zero_shot_calibration
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    Y = Y.copy()
+    Y[np.flatnonzero(Y[:, 2])[1:], 2] = 0
+    assert Y.sum(axis=0).tolist() == [19, 15, 1, 0]
+    for min_examples, reference in ((15, [True, True, False, False]), (20, [True, True, True, False])):
+        model = TopicClassifier(
+            cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, keyword_examples="none", min_examples=min_examples
+        ).fit(texts, Y)
+        margins = keyword_margins(model.transform(texts), model.prototypes_)
+        slope, intercept, threshold = zero_shot_calibration(margins, Y, np.array(reference))
+        np.testing.assert_allclose(model.calibration_[3], [slope, intercept], rtol=1e-9)
+        assert model.thresholds_[3] == pytest.approx(threshold)
+        assert model.zero_shot_.tolist() == [False, False, False, True]
+
+
+def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrases(tiny_corpus):
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+    from classifier.estimator.thresholds import sigmoid
+
+    texts, Y = tiny_corpus
+    phrases = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
+    model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(texts, Y)
+    outside = model.cv_results_["fold"] != 0
+    fold_model = TopicClassifier(cv=2, char_weight=0).fit([t for t, o in zip(texts, outside) if o], Y[outside])
+    held_out = [t for t, o in zip(texts, outside) if not o]
+    linear = sigmoid(fold_model.decision_function(held_out), model.calibration_)
+    evidence = evidence_features(PhraseCounter(phrases), held_out)
+    expected = stacked_proba(linear, evidence, model.stack_weights_, model.stack_offsets_, model.stacked_)
+    np.testing.assert_allclose(model.cv_results_["proba"][~outside], expected, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, model.cv_results_["proba"])[:3])
+    assert model._phrase_counter() is model._phrase_counter()  # built once, then reused
+    model.phrase_accepted(texts[:1])
+    matcher = model.__dict__["_phrase_matcher_cache"]
+    model.phrase_accepted(texts[:1])
+    assert model.__dict__["_phrase_matcher_cache"] is matcher
+
+
+def test_without_phrases_nothing_is_accepted_on_phrases_and_the_estimator_pickles(tiny_model):
+    import pickle
+
+    assert tiny_model.phrase_accepted(NEW_TEXTS).tolist() == [[0, 0, 0, 0]] * len(NEW_TEXTS)
+    assert pickle.loads(pickle.dumps(TopicClassifier(cv=4))).get_params() == TopicClassifier(cv=4).get_params()
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(tiny_model)).predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS)
+    )
+
+
+def test_declares_itself_a_multi_label_text_classifier_to_scikit_learn():
+    tags = TopicClassifier().__sklearn_tags__()
+    assert (tags.input_tags.two_d_array, tags.input_tags.string) == (False, True)
+    assert (tags.target_tags.required, tags.target_tags.single_output) == (True, False)
+    assert (tags.target_tags.multi_output, tags.target_tags.two_d_labels) == (True, True)
+    assert (tags.classifier_tags.multi_class, tags.classifier_tags.multi_label) == (False, True)
+    assert tags.transformer_tags.preserves_dtype == []
+
+
+def test_defaults_and_parameters_are_stored_unchanged():
+    defaults = {
+        "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
+        "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "cv": 5,
+        "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
+        "label_phrases": None, "phrase_accept": 2, "labels": None, "random_state": 0, "n_jobs": None,
+    }  # fmt: skip
+    assert TopicClassifier().get_params() == defaults
+    chosen = {
+        "ngram_range": (1, 3), "stop_words": ["a"], "min_df": 2, "max_df": 0.9, "title_weight": 0.1,
+        "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "cv": 3,
+        "ensure_one": False, "top_ratio": 0.1, "label_keywords": ("x",), "min_examples": 3, "keyword_examples": "rare",
+        "label_phrases": (([], []),), "phrase_accept": 3, "labels": ["x"], "random_state": 5, "n_jobs": 2,
+    }  # fmt: skip
+    assert TopicClassifier(**chosen).get_params() == chosen
+
+
+def test_character_ngrams_are_those_of_at_least_two_texts(tiny_corpus):
+    from classifier.estimator.runtime import CharNgrams
+
+    from conftest import TINY_KEYWORDS
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2, title_weight=0, char_ngram_range=(2, 3), label_keywords=TINY_KEYWORDS).fit(texts, Y)
+    counter = CharNgrams((2, 3), model._vectorizers()["chars"].stop_words)
+    in_texts = {}
+    for text in texts + list(TINY_KEYWORDS):
+        for gram in set(counter.analyze(text)):
+            in_texts[gram] = in_texts.get(gram, 0) + 1
+    assert sorted(model.vocabularies["chars"]) == sorted(gram for gram, n in in_texts.items() if n >= 2)
