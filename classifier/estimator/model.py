@@ -273,34 +273,44 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         train rows with features fitted on them (their vocabulary includes every keyword document), the labels
         in `extra` trained with their keyword document as an extra example. The texts are counted once for
         all splits (classifier.estimator.folds); the fits of every split run as groups of labels on
-        `n_jobs` workers. `on_step(done, len(splits))` hears each split done."""
+        `n_jobs` workers, a split's matrices made as its fits are sent out. `on_step(done, len(splits))` hears
+        each split done."""
         from joblib import Parallel, delayed, effective_n_jobs  # fitting only
 
         counted = CountedTexts(self._features(), list(X) + documents)  # row len(X) + j: label j's keyword document
-        keyword_rows = len(X) + np.flatnonzero(has_keyword_document(documents))
         groups = field_groups(Y.shape[1], effective_n_jobs(self.n_jobs))
-        tasks, tests = [], []
-        for train, test in splits:
-            X_more, Y_more = with_keyword_examples([X[i] for i in train], Y[train], documents, extra)
-            features = counted.fold(np.r_[train, keyword_rows])
-            if features is None:  # a fit on these rows fails: the vectorizer's own says why
-                vectorizer = self._features().fit([X[i] for i in train] + [text for text in documents if text])
-                train_features, test_features = vectorizer.transform(X_more), vectorizer.transform([X[i] for i in test])
-            else:
-                train_features = features.transform(np.r_[train, len(X) + np.flatnonzero(extra)])
-                test_features = features.transform(test)
-            settings = (self.C, self.class_weight, self.random_state)
-            tasks += [delayed(fit_fields)(train_features, Y_more, group, *settings) for group in groups]
-            tests.append(test_features)
-        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
+        settings = (self.C, self.class_weight, self.random_state)
+        tests = []
+
+        def tasks():  # joblib takes them as workers free up, maybe from another thread
+            for train, test in splits:
+                train_features, Y_more, test_features = self._split_features(
+                    counted, X, Y, train, test, documents, extra
+                )
+                tests.append(test_features)  # before its fits are sent out, so before any of them is done
+                for group in groups:
+                    yield delayed(fit_fields)(train_features, Y_more, group, *settings)
+
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks())
         fitted = []
-        for k, test_features in enumerate(tests):
+        for k in range(len(splits)):
             parts = [next(results) for _ in groups]
             coef, intercept = np.vstack([c for c, _ in parts]), np.concatenate([b for _, b in parts])
-            fitted.append((coef, intercept, test_features))
+            fitted.append((coef, intercept, tests[k]))
             if on_step and k + 1 < len(splits):
                 on_step(k + 1, len(splits))
         return fitted
+
+    def _split_features(self, counted, X, Y, train, test, documents, extra):
+        """(features of the train rows and keyword examples, their Y, features of the test rows) of one split."""
+        X_more, Y_more = with_keyword_examples([X[i] for i in train], Y[train], documents, extra)
+        keyword_rows = len(X) + np.flatnonzero(has_keyword_document(documents))
+        features = counted.fold(np.r_[train, keyword_rows])
+        if features is None:  # a fit on these rows fails: the vectorizer's own says why
+            vectorizer = self._features().fit([X[i] for i in train] + [text for text in documents if text])
+            return vectorizer.transform(X_more), Y_more, vectorizer.transform([X[i] for i in test])
+        extra_rows = len(X) + np.flatnonzero(extra)
+        return features.transform(np.r_[train, extra_rows]), Y_more, features.transform(test)
 
     def _score_from_keywords(self, features, Y, documents, zero_shot):
         """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other
