@@ -87,11 +87,11 @@ def fit_baseline(data: Path) -> None:
         make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LogisticRegression())).fit(texts, Y)
 
 
-def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
+def measured(command: list[str], env: dict | None, cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of a command run as a new process, its worker processes included."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
+    subprocess.run(command, check=True, capture_output=True, env=env, cwd=cwd)
     wall_seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall_seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -101,7 +101,7 @@ def time_training(data: Path, rounds: int, before: str | None, tmp: Path) -> tup
     """Median (wall, CPU) of each training command, the commands taking turns in each round; and whether the
     bundles of this checkout and of `before` hold the same model.npz and vocabulary.json (None: no `before`)."""
     python = sys.executable
-    commands = {"baseline": ([python, __file__, "--fit-baseline", str(data)], None)}
+    commands = {"baseline": ([python, str(Path(__file__).resolve()), "--fit-baseline", str(data)], None)}
     for jobs in (2, 1):
         commands[f"train --jobs {jobs}"] = ([python, "-m", "classifier", "train", str(data), "--jobs", str(jobs)], None)
     if before:
@@ -117,7 +117,9 @@ def time_training(data: Path, rounds: int, before: str | None, tmp: Path) -> tup
     for k in range(rounds):
         for name, (command, env) in commands.items():
             output = [] if name == "baseline" else ["--output", str(tmp / f"{k}-{name.replace(' ', '_')}")]
-            runs[name].append(measured(command + output, env))
+            # Run outside the checkout: `python -m` puts the working directory first on the path, which
+            # would import this checkout's package over the one of `before` on PYTHONPATH.
+            runs[name].append(measured(command + output, env, tmp))
     same = None
     if before:
         ours, theirs = tmp / "0-train_--jobs_2", tmp / f"0-train_--jobs_2_at_{before}"
