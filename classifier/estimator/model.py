@@ -22,6 +22,7 @@ from classifier.estimator.evidence import (
     stacked_proba,
 )
 from classifier.estimator.features import CharNgramVectorizer, first_line
+from classifier.estimator.folds import CountedTexts
 from classifier.estimator.keywords import (
     has_keyword_document,
     keyword_documents,
@@ -31,13 +32,11 @@ from classifier.estimator.keywords import (
     with_keyword_examples,
     zero_shot_calibration,
 )
+from classifier.estimator.linear import field_groups, fit_fields
 from classifier.estimator.runtime import as_texts as _as_texts
 from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
-
-# A label seen in no (or every) training document gets a constant score this far from the boundary.
-_CONSTANT_SCORE = 10.0
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -174,27 +173,23 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         zero_shot, low = label_roles(Y_real, documents, self.min_examples)
         extra = self._keyword_example_labels(documents, zero_shot, low)
         folds = [(np.r_[complete[train], partial], complete[test]) for train, test in self._folds(Y_real)]
-        from joblib import Parallel, delayed  # fitting only
-
-        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-            delayed(self._fit_fold)(X, Y, train, test, documents, extra) for train, test in folds
-        )
+        # The folds, then the final models on all the data (its "test": the fully labelled rows).
+        fitted = self._fit_linear_models(X, Y, [*folds, (np.arange(len(X)), complete)], documents, extra, on_step)
         scores = np.zeros(Y.shape, dtype=np.float64)
         fold_of = np.full(len(X), -1, dtype=np.int32)
-        for k, ((_, test), fold_scores) in enumerate(zip(folds, results)):
-            scores[test] = fold_scores
+        for k, ((_, test), (coef, intercept, test_features)) in enumerate(zip(folds, fitted)):
+            scores[test] = _decision(test_features, coef, intercept)
             fold_of[test] = k
-            if on_step:
-                on_step(k + 1, len(folds) + 1)
         scores = scores[complete]
         self.calibration_ = np.array([platt(scores[:, j], Y_real[:, j]) for j in range(Y.shape[1])])
         oof_proba = sigmoid(scores, self.calibration_)
 
-        self.vectorizer_, self.coef_, self.intercept_ = self._fit_with_keywords(X, Y, documents, extra)
+        self.coef_, self.intercept_, features_real = fitted[-1]
+        self.vectorizer_ = self._features().fit(list(X) + [text for text in documents if text])
         self.prototypes_ = None
         self.zero_shot_, self.low_confidence_ = zero_shot, low
         zero_shot_threshold = (
-            self._score_from_keywords(X_real, Y_real, documents, zero_shot) if zero_shot.any() else None
+            self._score_from_keywords(features_real, Y_real, documents, zero_shot) if zero_shot.any() else None
         )
         self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
         if self.label_phrases is not None:
@@ -276,16 +271,51 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             f"keyword_examples must be one of {', '.join(KEYWORD_EXAMPLES)}, got {self.keyword_examples!r}"
         )
 
-    def _fit_with_keywords(self, X, Y, documents, extra):
-        """Vectorizer (its vocabulary includes every keyword document) and linear models, the labels in
-        `extra` trained with their keyword document as an extra example."""
-        vectorizer = self._features()
-        vectorizer.fit(list(X) + [text for text in documents if text])
-        X_more, Y_more = with_keyword_examples(X, Y, documents, extra)
-        coef, intercept = self._fit_linear(vectorizer.transform(X_more), Y_more)
-        return vectorizer, coef, intercept
+    def _fit_linear_models(self, X, Y, splits, documents, extra, on_step=None) -> list[tuple]:
+        """Per (train, test) split: (coef, intercept, features of its test rows) of linear models fitted on its
+        train rows with features fitted on them (their vocabulary includes every keyword document), the labels
+        in `extra` trained with their keyword document as an extra example. The texts are counted once for
+        all splits (classifier.estimator.folds); the fits of every split run as groups of labels on
+        `n_jobs` workers, a split's matrices made as its fits are sent out. `on_step(done, len(splits))` hears
+        each split done."""
+        from joblib import Parallel, delayed, effective_n_jobs  # fitting only
 
-    def _score_from_keywords(self, X, Y, documents, zero_shot):
+        counted = CountedTexts(self._features(), list(X) + documents)  # row len(X) + j: label j's keyword document
+        groups = field_groups(Y.shape[1], effective_n_jobs(self.n_jobs))
+        settings = (self.C, self.class_weight, self.random_state)
+        tests = []
+
+        def tasks():  # joblib takes them as workers free up, maybe from another thread
+            for train, test in splits:
+                train_features, Y_more, test_features = self._split_features(
+                    counted, X, Y, train, test, documents, extra
+                )
+                tests.append(test_features)  # before its fits are sent out, so before any of them is done
+                for group in groups:
+                    yield delayed(fit_fields)(train_features, Y_more, group, *settings)
+
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks())
+        fitted = []
+        for k in range(len(splits)):
+            parts = [next(results) for _ in groups]
+            coef, intercept = np.vstack([c for c, _ in parts]), np.concatenate([b for _, b in parts])
+            fitted.append((coef, intercept, tests[k]))
+            if on_step and k + 1 < len(splits):
+                on_step(k + 1, len(splits))
+        return fitted
+
+    def _split_features(self, counted, X, Y, train, test, documents, extra):
+        """(features of the train rows and keyword examples, their Y, features of the test rows) of one split."""
+        X_more, Y_more = with_keyword_examples([X[i] for i in train], Y[train], documents, extra)
+        keyword_rows = len(X) + np.flatnonzero(has_keyword_document(documents))
+        features = counted.fold(np.r_[train, keyword_rows])
+        if features is None:  # a fit on these rows fails: the vectorizer's own says why
+            vectorizer = self._features().fit([X[i] for i in train] + [text for text in documents if text])
+            return vectorizer.transform(X_more), Y_more, vectorizer.transform([X[i] for i in test])
+        extra_rows = len(X) + np.flatnonzero(extra)
+        return features.transform(np.r_[train, extra_rows]), Y_more, features.transform(test)
+
+    def _score_from_keywords(self, features, Y, documents, zero_shot):
         """Zero-shot labels score their keyword margin (see classifier.estimator.keywords), calibrated on the other
         labels.
         Their coefficients are their keyword documents' vectors, which is what `explain` reads. Returns their threshold.
@@ -296,7 +326,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         reference = (positives >= self.min_examples) & has_document
         if not reference.any():
             reference = (positives > 0) & has_document
-        margins = keyword_margins(self.vectorizer_.transform(X), protos)
+        margins = keyword_margins(features, protos)
         slope, intercept, threshold = zero_shot_calibration(margins, Y, reference)
         for j in np.flatnonzero(zero_shot):
             self.coef_[j] = protos[j]
@@ -316,30 +346,6 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
         splitter = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return list(splitter.split(np.zeros((len(Y), 1)), Y))
-
-    def _fit_fold(self, X, Y, train, test, documents, extra):
-        """Linear scores of the `test` rows by a model fitted on the `train` rows."""
-        vectorizer, coef, intercept = self._fit_with_keywords([X[i] for i in train], Y[train], documents, extra)
-        return _decision(vectorizer.transform([X[i] for i in test]), coef, intercept)
-
-    def _fit_linear(self, features, Y):
-        from sklearn.svm import LinearSVC  # fitting only: loading and predicting never import it
-
-        n_labels = Y.shape[1]
-        coef = np.zeros((n_labels, features.shape[1]), dtype=np.float32)
-        intercept = np.zeros(n_labels, dtype=np.float64)
-        features = features.tocsr()
-        for j in range(n_labels):
-            known = np.flatnonzero(Y[:, j] >= 0)  # -1: unknown for this label, left out of its fit
-            positives = int(Y[known, j].sum())
-            if positives == 0 or positives == len(known):
-                intercept[j] = _CONSTANT_SCORE if positives else -_CONSTANT_SCORE
-                continue
-            svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-            svm.fit(features if len(known) == len(Y) else features[known], Y[known, j])
-            coef[j] = svm.coef_[0]
-            intercept[j] = svm.intercept_[0]
-        return coef, intercept
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
         """The fitted state as plain arrays and term lists: enough to rebuild the model, no code."""
