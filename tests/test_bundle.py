@@ -641,7 +641,7 @@ def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpu
     model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
     save_bundle(model, tiny_metadata(model), tmp_path / "b")
     loaded = load_model(tmp_path / "b", tiny_taxonomy()).estimator
-    assert loaded.phrase_fields_.tolist() == [True] * 4 and loaded.stacked_.tolist() == [True, True, True, False]
+    assert loaded.phrase_minimum_.tolist() == [2.0] * 4 and loaded.stacked_.tolist() == [True, True, True, False]
     np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
     np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
 

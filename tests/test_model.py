@@ -255,7 +255,7 @@ def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thres
     assert tiny_model.zero_shot_.tolist() == [False, False, False, True]
     assert not tiny_model.low_confidence_.any() and tiny_model.n_labels_ == 4
     assert tiny_model.classes_.tolist() == ["Elections", "Border management", "Media freedom and development", "Youth"]
-    assert tiny_model.phrase_fields_ is None and tiny_model.stacked_ is None
+    assert tiny_model.phrase_minimum_ is None and tiny_model.stacked_ is None
 
 
 def test_out_of_fold_scores_come_from_a_model_that_never_saw_the_fold(tiny_model, tiny_corpus):
@@ -342,7 +342,7 @@ def test_a_field_in_no_text_or_in_every_text_scores_a_constant_and_is_not_stacke
     assert model.stacked_.tolist() == [True, False, False, True] and model.stack_weights_.shape == (6,)
     assert model.thresholds_[2] == 0.9  # no positive: the ceiling
     # No keywords, so no field is rare or zero-shot: none is accepted on its phrases alone.
-    assert model.phrase_fields_.tolist() == [False, False, False, False]
+    assert model.phrase_minimum_.tolist() == [0.0, 0.0, 0.0, 0.0]
     assert model.classes_.tolist() == [0, 1, 2, 3]
 
 
@@ -361,7 +361,7 @@ def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_
     )
     model = TopicClassifier(cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20)
     model.fit(texts, Y)
-    assert model.phrase_fields_.tolist() == [True, True, True, True]  # rare (15 < 20) or zero-shot
+    assert model.phrase_minimum_.tolist() == [2.0, 2.0, 2.0, 2.0]  # rare (15 < 20) or zero-shot
     named = np.array(["officials" in text.lower().split() or "officials" in text.lower() for text in texts])
     results = model.cv_results_
     by_score = np.zeros_like(Y)
@@ -379,7 +379,7 @@ def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_
         [0, 0, 0, 0],
     ]
     assert (
-        TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, phrase_accept=0).fit(texts, Y).phrase_fields_
+        TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, phrase_accept=0).fit(texts, Y).phrase_minimum_
         is None
     )
 
@@ -618,7 +618,7 @@ def test_the_stacker_round_trips_through_arrays_and_the_runtime(tiny_corpus):
     assert arrays["stacked"].tolist() == [True, True, True, False] and arrays["stack_weights"].shape == (6,)
     np.testing.assert_array_equal(arrays["stack_offsets"], model.stack_offsets_)
     np.testing.assert_array_equal(arrays["stack_weights"], model.stack_weights_)
-    assert arrays["phrase_fields"].dtype == bool and arrays["phrase_fields"].tolist() == [True] * 4
+    assert arrays["phrase_minimum"].dtype == np.float32 and arrays["phrase_minimum"].tolist() == [2.0] * 4
     loaded = TopicClassifier.from_arrays(model.get_params(), arrays, vocabularies)
     np.testing.assert_array_equal(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS))
     runtime = LinearTopicModel.from_arrays(model.get_params(), arrays, vocabularies)
