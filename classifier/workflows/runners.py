@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import wait as futures_wait
 
 from classifier.errors import ClassifierError
 
@@ -62,6 +63,8 @@ def _in_order(submit: Callable, chunks: Iterable, window: int) -> Iterator:
 
 
 _WORKER_SHARED = None
+# How long a caller that stops (not by Ctrl-C) waits for the chunks the workers hold before killing them.
+STOP_GRACE_SECONDS = 10.0
 
 
 def _start_worker(shared) -> None:
@@ -88,25 +91,33 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
 
     try:
         yield from _in_order(submit, chunks, 2 * jobs)
-    except (GeneratorExit, Exception):
-        # The caller stopped reading or failed: the workers, which ignore Ctrl-C, finish the chunk in hand and
-        # the pool ends in order. Killed instead, a worker could leave half a result in the pool's pipe, and
-        # the pool's manager thread would wait for the rest for ever, holding up the interpreter's exit.
+    except BaseException as exc:
+        # The caller failed or stopped reading (the generator closed): the chunks not started are dropped and
+        # the workers, which ignore Ctrl-C, get STOP_GRACE_SECONDS to finish the ones in hand, so that the pool
+        # ends in order. Killed in the middle of a result, a worker leaves half of it in the pool's pipe and
+        # the pool's manager thread waits for the rest for ever, holding up the interpreter's exit. Ctrl-C
+        # (here, or in the caller's loop that closed the generator) stops at once, as does a stuck worker.
         for future in submitted:
             future.cancel()
-        executor.shutdown(wait=True)
-        raise
-    except BaseException:  # Ctrl-C: stop at once
-        _silence_pool_manager()
-        with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
-            executor.shutdown(wait=False, kill_workers=True)
-        # A worker interrupted while starting is not always known to the pool yet; left alive, it
-        # would hold up the interpreter's exit, which joins every child process.
-        for child in set(multiprocessing.active_children()) - before:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child.pid, signal.SIGKILL)  # loky's processes have no kill()
+        interrupted = isinstance(exc, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt)
+        if not interrupted and not futures_wait(submitted, timeout=STOP_GRACE_SECONDS).not_done:
+            executor.shutdown(wait=True)
+            raise
+        _kill_pool(executor, before)
         raise
     executor.shutdown(wait=True)
+
+
+def _kill_pool(executor, before: set) -> None:
+    """Stop a pool at once: its workers killed, the manager thread's last complaints silenced."""
+    _silence_pool_manager()
+    with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
+        executor.shutdown(wait=False, kill_workers=True)
+    # A worker interrupted while starting is not always known to the pool yet; left alive, it
+    # would hold up the interpreter's exit, which joins every child process.
+    for child in set(multiprocessing.active_children()) - before:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)  # loky's processes have no kill()
 
 
 def _silence_pool_manager() -> None:
