@@ -363,3 +363,10 @@ def test_a_negative_phrase_minimum_is_refused(tmp_path):
 
     write_arrays(bundle, spoil)
     one_line_error(bundle, "phrase_minimum holds a value that is not a count")
+
+
+def test_phrases_for_another_number_of_fields_are_refused(tmp_path):
+    bundle = copy_bundle(tmp_path)
+    # Five fields' phrases for a model of 23: counts would be broadcast to the wrong fields, or fail later.
+    edit_metadata(bundle, lambda meta: meta["params"].update(label_phrases=meta["params"]["label_phrases"][:5]))
+    one_line_error(bundle, "label_phrases has 5 fields' phrases, but the model has 23")

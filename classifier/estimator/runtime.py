@@ -293,6 +293,8 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         model.stacked_ = np.asarray(arrays["stacked"], dtype=bool)
         if model.label_phrases is None:
             raise ValueError("the model has stacker weights but no label_phrases to compute its evidence")
+    if model.label_phrases is not None and len(model.label_phrases) != n_labels:
+        raise ValueError(f"label_phrases has {len(model.label_phrases)} fields' phrases, but the model has {n_labels}")
     shapes_fit = (
         model.coef_.shape == (n_labels, n_features)
         and model.calibration_.shape == (n_labels, 2)
