@@ -100,7 +100,14 @@ def regex_counts(label_phrases, texts):
         {re.compile(r"(?<![\w-])" + re.escape(normal(p)) + r"(?:s|es)?(?![\w-])") for p in [*names, *keywords]}
         for names, keywords in label_phrases
     ]
-    return np.array([[sum(1 for p in label if p.search(normal(t))) for label in patterns] for t in texts])
+
+    def count(label, text):
+        spans = {pattern: [m.span() for m in pattern.finditer(text)] for pattern in label}
+        every = [span for found in spans.values() for span in found]
+        inside = lambda a, b: b[0] <= a[0] and a[1] <= b[1] and b[1] - b[0] > a[1] - a[0]  # noqa: E731
+        return sum(1 for found in spans.values() if any(not any(inside(a, b) for b in every) for a in found))
+
+    return np.array([[count(label, normal(t)) for label in patterns] for t in texts])
 
 
 def test_exact_phrases_are_whole_words_with_an_optional_plural():
@@ -138,3 +145,11 @@ def test_only_labels_with_few_examples_get_a_minimum():
     low = np.array([True, False, True])
     assert phrase_minimums(low, 2).tolist() == [2.0, 0.0, 2.0]
     assert phrase_minimums(low, 0).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_phrase_inside_a_longer_phrase_of_its_field_counts_once():
+    matcher = PhraseMatcher([(["Migration"], ["irregular migration", "migrants"]), (["Border"], ["migration"])])
+    texts = ["Irregular migration rose", "Irregular migration, and migration policy", "Irregular migration of migrants"]
+    # Field 0: the longer phrase only, then both (a second, separate mention), then two phrases. Field 1 has
+    # no longer phrase, so its "migration" counts wherever it occurs.
+    assert matcher.counts(texts).tolist() == [[1, 1], [2, 1], [2, 1]]

@@ -113,7 +113,8 @@ def exact_tokens(text: str) -> list[str]:
 
 class PhraseMatcher:
     """Counts, per text and label, the distinct phrases of the label (names and keywords alike) that occur
-    exactly, a plural s or es allowed on the last word."""
+    exactly, a plural s or es allowed on the last word; an occurrence inside a longer phrase of the same label
+    ("migration" in "irregular migration") counts only as that longer phrase."""
 
     def __init__(self, label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]):
         self.n_labels = len(label_phrases)
@@ -136,11 +137,18 @@ class PhraseMatcher:
         out = np.zeros((len(texts), self.n_labels), dtype=np.int32)
         for i, text in enumerate(texts):
             tokens = exact_tokens(text)
-            found = {
-                (j, pid)
+            matches = [
+                (start, start + len(variant), j, pid)
                 for start, token in enumerate(tokens)
                 for variant, j, pid in self._starting.get(token, ())
                 if tuple(tokens[start : start + len(variant)]) == variant
+            ]
+            found = {
+                (j, pid)
+                for start, end, j, pid in matches
+                if not any(  # "migration" inside "irregular migration" is one mention of the field, not two
+                    j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches
+                )
             }
             for j, _ in found:
                 out[i, j] += 1
