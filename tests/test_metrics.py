@@ -380,3 +380,10 @@ def test_one_field_is_scored_per_document_not_refused():
     # Over the field itself (tp 1, fp 1, fn 1), not over "x" and "not x" as for a binary target.
     assert metrics["micro"] == metrics["macro"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
     assert metrics["per_label"] == {"x": {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}}
+
+
+def test_no_documents_score_zero_everywhere_not_a_crash():
+    metrics = evaluate(np.zeros((0, 2), int), np.zeros((0, 2)), np.zeros((0, 2), int), ["a", "b"])
+    assert metrics["documents"] == 0 and metrics["p@1"] == 0.0
+    assert metrics["micro"] == metrics["macro"] == metrics["samples"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert metrics["per_label"]["b"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}

@@ -12,15 +12,21 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     """All metrics for one set of predictions, as a JSON-ready dict."""
     from sklearn.metrics import precision_recall_fscore_support  # fitting only
 
-    Y_true = np.asarray(Y_true, dtype=np.int8)
-    accepted = np.asarray(accepted, dtype=np.int8)
+    Y_true = np.asarray(Y_true, dtype=np.int8).reshape(-1, len(labels))
+    accepted = np.asarray(accepted, dtype=np.int8).reshape(-1, len(labels))
     result: dict = {"documents": int(len(Y_true))}
+    if not len(Y_true):  # nothing to score: every figure 0, as for documents with no field right
+        zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        result.update({"micro": zero, "macro": dict(zero), "samples": dict(zero)})
+        result.update(ranking_metrics(Y_true, np.asarray(proba, dtype=float).reshape(-1, len(labels))))
+        result["per_label"] = {label: {**zero, "support": 0} for label in labels}
+        return result
     # One all-zero column more: scikit-learn takes a single column for a binary target and would count its
     # negatives too; with two it is multi-label. The column adds nothing to micro counts and is left out below.
     pad = np.zeros((len(Y_true), 1), dtype=np.int8)
     padded_true, padded_accepted = (
-        np.hstack([Y_true.reshape(len(Y_true), -1), pad]),
-        np.hstack([accepted.reshape(len(accepted), -1), pad]),
+        np.hstack([Y_true, pad]),
+        np.hstack([accepted, pad]),
     )
     p, r, f, _ = precision_recall_fscore_support(padded_true, padded_accepted, average="micro", zero_division=0)
     result["micro"] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
