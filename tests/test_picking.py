@@ -87,3 +87,25 @@ def test_the_template_feeds_train_unchanged(tmp_path, taxonomy):
     assert again.exit_code == 1 and "already exists; pass --force" in again.stderr
     stdout = runner.invoke(app, ["pick", str(UNLABELLED), "--n", "4"]).stdout
     assert [json.loads(line) for line in stdout.splitlines()] == rows
+
+
+def test_the_template_labels_are_what_suggest_gives(shipped, unlabelled):
+    naming = Document(
+        id="named",
+        title="Election training",
+        text="The ministry of defence and the armed forces learned how polling stations work.",
+        origin="named",
+    )
+    german = Document(
+        id="german",
+        title="Wahlen",
+        text="Die Beobachter der OSZE haben heute die Wahlen in Kirgisistan begleitet und einen Bericht verfasst.",
+        origin="german",
+    )
+    candidates = [naming, german] + unlabelled[:20]
+    rows = {row["id"]: row for row in pick(shipped, candidates, n=len(candidates), max_similarity=1.0).rows}
+    for doc in (naming, german, unlabelled[0]):
+        assert rows[doc.id]["labels"] == shipped.suggest(f"{doc.title}\n\n{doc.text}").labels, doc.id
+    # A field named outright is in the template; a text the model abstains on gets no field.
+    assert "Reform and co-operation in the security sector" in rows["named"]["labels"]
+    assert rows["german"]["labels"] == []

@@ -58,6 +58,7 @@ def pick(
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import read_base_documents  # on first use: keeps start-up light
+    from classifier.bundle.model import Reading  # on first use: keeps start-up light
     from classifier.bundle.storage import BundleError  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
@@ -72,13 +73,19 @@ def pick(
         return Picked([], 0, 0, len(documents))
     texts = [doc.model_text for doc in fresh]
     proba = np.zeros((len(fresh), len(model.labels)))
+    accepted = np.zeros((len(fresh), len(model.labels)), dtype=np.int8)
+    flags: list = []
     for start in range(0, len(fresh), SCORING_BATCH):
-        proba[start : start + SCORING_BATCH] = model.predict_proba_documents(fresh[start : start + SCORING_BATCH])
+        # Read as suggest reads (windows, fields named outright, abstaining), so the template's labels are its.
+        reading = model.read_documents(fresh[start : start + SCORING_BATCH])
+        proba[start : start + SCORING_BATCH] = reading.proba
+        accepted[start : start + SCORING_BATCH] = reading.accepted
+        flags.extend(reading.flags)
         if on_progress:
             on_progress(min(start + SCORING_BATCH, len(fresh)), len(fresh))
     scores = uncertainty(proba, model.thresholds, strategy)
     features = normalize(model.features(texts))
-    suggestions = model.suggestions_from_proba(proba, [doc.title for doc in fresh])
+    suggestions = model.suggestions_from_reading(Reading(proba, accepted, flags), [doc.title for doc in fresh])
     chosen: list[int] = []
     skipped = 0
     # Stable order: ties in uncertainty keep the input order, so the same inputs give the same picks.
