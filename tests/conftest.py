@@ -178,6 +178,14 @@ TINY_KEYWORDS = (
     "Youth\nyoung people. youth forum. volunteers",
 )
 
+# The tiny fields' phrases for the stacker and for accepting a field named outright: (names, keywords) each.
+TINY_PHRASES = (
+    (["election"], ["ballot", "voters"]),
+    (["border"], ["customs"]),
+    (["media"], ["press"]),
+    (["youth"], ["young people"]),
+)
+
 
 def tiny_text(i: int, topics: list[str]) -> str:
     """Title line and body of made-up text number `i`, in the words of `topics`."""

@@ -629,15 +629,10 @@ def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpu
 
     from classifier.estimator.model import TopicClassifier
 
-    from conftest import TINY_KEYWORDS
+    from conftest import TINY_KEYWORDS, TINY_PHRASES
 
     texts, Y = tiny_corpus
-    phrases = (
-        (["election"], ["ballot", "voters"]),
-        (["border"], ["customs"]),
-        (["media"], ["press"]),
-        (["youth"], ["young people"]),
-    )
+    phrases = TINY_PHRASES
     model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
     save_bundle(model, tiny_metadata(model), tmp_path / "b")
     loaded = load_model(tmp_path / "b", tiny_taxonomy()).estimator

@@ -349,16 +349,11 @@ def test_a_field_in_no_text_or_in_every_text_scores_a_constant_and_is_not_stacke
 def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_its_phrases(tiny_corpus):
     from classifier.estimator.thresholds import accept_labels
 
-    from conftest import TINY_KEYWORDS
+    from conftest import TINY_KEYWORDS, TINY_PHRASES
 
     texts, Y = tiny_corpus
     # "capital" is in every text, "officials" in some: Elections is named outright in those texts.
-    phrases = (
-        (["election"], ["capital", "officials"]),
-        (["border"], ["customs"]),
-        (["media"], ["press"]),
-        (["youth"], ["young people"]),
-    )
+    phrases = ((["election"], ["capital", "officials"]), *TINY_PHRASES[1:])
     model = TopicClassifier(cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20)
     model.fit(texts, Y)
     assert model.phrase_minimum_.tolist() == [2.0, 2.0, 2.0, 2.0]  # rare (15 < 20) or zero-shot
@@ -604,15 +599,10 @@ def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_p
 def test_the_stacker_round_trips_through_arrays_and_the_runtime(tiny_corpus):
     from classifier.estimator.runtime import LinearTopicModel
 
-    from conftest import TINY_KEYWORDS
+    from conftest import TINY_KEYWORDS, TINY_PHRASES
 
     texts, Y = tiny_corpus
-    phrases = (
-        (["election"], ["ballot", "voters"]),
-        (["border"], ["customs"]),
-        (["media"], ["press"]),
-        (["youth"], ["young people"]),
-    )
+    phrases = TINY_PHRASES
     model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
     arrays, vocabularies = model.to_arrays()
     assert arrays["stacked"].tolist() == [True, True, True, False] and arrays["stack_weights"].shape == (6,)

@@ -114,7 +114,11 @@ class Model:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count.
         A long text's probability of a field is its highest over the text's windows (see `read`)."""
-        return self.read([parse_release(text).model_text for text in texts]).proba
+        return self.read_pages(texts).proba
+
+    def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
+        """`read` for pages or plain texts: each is parsed first, so menus never count."""
+        return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
         return self.read([doc.model_text for doc in documents]).proba
@@ -221,7 +225,7 @@ class Model:
         if title is not None:
             texts = frame[title].fillna("").astype(str) + "\n" + texts
         if len(texts):
-            reading = self.read([parse_release(text).model_text for text in texts.tolist()], limit, threshold)
+            reading = self.read_pages(texts.tolist(), limit, threshold)
         else:
             reading = Reading(np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)), dtype=np.int8), [])
         proba, accepted = reading.proba, reading.accepted

@@ -36,7 +36,7 @@ from classifier.estimator.linear import field_groups, fit_fields
 from classifier.estimator.runtime import as_texts as _as_texts
 from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
-from classifier.estimator.windows import phrase_spans
+from classifier.estimator.windows import named_in_spans
 from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 
@@ -219,9 +219,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         for fold in np.unique(folds):
             inside = folds == fold
             accepted[complete[inside]] = self.accept(proba[inside], tune_thresholds(Y_real[~inside], proba[~inside]))
-        if self.label_phrases is not None and self.phrase_accept:  # as read_windowed applies it: span by span
-            for i in complete:
-                accepted[i] |= self.phrase_accepted(phrase_spans(X[i])).max(axis=0)
+        if self.phrase_minimum_ is not None:  # as read_windowed applies it: span by span
+            accepted[complete] |= named_in_spans(self.phrase_accepted, [X[i] for i in complete])
         every = np.full(Y.shape, np.nan)
         every[complete] = proba
         return {"proba": every, "fold": fold_of, "accepted": accepted}

@@ -92,14 +92,28 @@ def split_windows(
     return [f"{title}\n{' '.join(chunk)}" for chunk in merged]
 
 
-def phrase_spans(model_text: str, words: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) -> list[str]:
-    """The spans of a text read whole in which a field must be named: its title with each run of `words`
-    words of its body (overlapping by `words - stride`); a lead fits in one. A whole page that names a field
-    once here and once three paragraphs on does not name it outright."""
+def phrase_spans(model_text: str, window_words: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) -> list[str]:
+    """The spans of a text read whole in which a field must be named: its title with each run of
+    `window_words` words of its body (overlapping by `window_words - stride`); a lead fits in one. A whole
+    page that names a field once here and once three paragraphs on does not name it outright."""
     title, _, body = model_text.partition("\n")
     tokens = body.split()
-    starts = range(0, max(len(tokens) - words, 0) + stride, stride) if len(tokens) > words else [0]
-    return [f"{title}\n{' '.join(tokens[start : start + words])}" for start in starts]
+    starts = range(0, max(len(tokens) - window_words, 0) + stride, stride) if len(tokens) > window_words else [0]
+    return [f"{title}\n{' '.join(tokens[start : start + window_words])}" for start in starts]
+
+
+def named_in_spans(named, texts, **span_options) -> np.ndarray:
+    """0/1 matrix of the fields each text names outright within one of its spans (`phrase_spans`), where
+    `named(span_texts)` gives the fields each span names: all spans are scored in one call."""
+    spans, owner = [], []
+    for i, text in enumerate(texts):
+        parts = phrase_spans(text, **span_options)
+        spans.extend(parts)
+        owner.extend([i] * len(parts))
+    found = np.asarray(named(spans), dtype=np.int8)
+    out = np.zeros((len(texts), found.shape[1]), dtype=np.int8)
+    np.maximum.at(out, np.asarray(owner, dtype=np.intp), found)
+    return out
 
 
 def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window_options) -> WindowedReading:
@@ -114,18 +128,19 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
-    if named is not None:
-        short = [i for i, text in enumerate(texts) if len(split_windows(text, **window_options)) == 1]
-        for i in short:
-            accepted[i] |= np.asarray(named(phrase_spans(texts[i])), dtype=accepted.dtype).max(axis=0)
     n_windows = np.ones(len(texts), dtype=np.int64)
-    windows, owner = [], []
+    windows, owner, short = [], [], []
     for i, text in enumerate(texts):
         parts = split_windows(text, **window_options)
         if len(parts) > 1:
             windows.extend(parts)
             owner.extend([i] * len(parts))
             n_windows[i] = len(parts)
+        else:
+            short.append(i)
+    if named is not None and short:
+        spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
+        accepted[short] |= named_in_spans(named, [texts[i] for i in short], **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
         window_proba = np.asarray(estimator.predict_proba(windows))

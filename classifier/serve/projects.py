@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from classifier.bundle.model import apply_cutoffs
 from classifier.errors import ClassifierError
 from classifier.taxonomy.fields import Taxonomy
 
@@ -97,17 +96,12 @@ class Project:
     def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float = 0.0) -> list[list[dict]]:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
         none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it."""
-        from classifier.corpus.release import parse_release  # on first use: keeps start-up light
-
-        with self.lock:
-            reading = self.model.read([parse_release(text).model_text for text in texts])
-        proba = reading.proba
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0).
-        kept = apply_cutoffs(proba, limit=limit, threshold=threshold)
-        kept[[i for i, flag in enumerate(reading.flags) if flag]] = 0
+        with self.lock:
+            reading = self.model.read_pages(texts, limit, threshold)
         labels = self.model.labels
         out = []
-        for row, keep in zip(proba, kept):
+        for row, keep in zip(reading.proba, reading.accepted):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
             out.append([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]])
         return out

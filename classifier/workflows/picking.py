@@ -72,20 +72,20 @@ def pick(
     if not fresh:
         return Picked([], 0, 0, len(documents))
     texts = [doc.model_text for doc in fresh]
-    proba = np.zeros((len(fresh), len(model.labels)))
-    accepted = np.zeros((len(fresh), len(model.labels)), dtype=np.int8)
-    flags: list = []
+    readings = []
     for start in range(0, len(fresh), SCORING_BATCH):
         # Read as suggest reads (windows, fields named outright, abstaining), so the template's labels are its.
-        reading = model.read_documents(fresh[start : start + SCORING_BATCH])
-        proba[start : start + SCORING_BATCH] = reading.proba
-        accepted[start : start + SCORING_BATCH] = reading.accepted
-        flags.extend(reading.flags)
+        readings.append(model.read_documents(fresh[start : start + SCORING_BATCH]))
         if on_progress:
             on_progress(min(start + SCORING_BATCH, len(fresh)), len(fresh))
-    scores = uncertainty(proba, model.thresholds, strategy)
+    reading = Reading(
+        np.vstack([r.proba for r in readings]),
+        np.vstack([r.accepted for r in readings]),
+        [flag for r in readings for flag in r.flags],
+    )
+    scores = uncertainty(reading.proba, model.thresholds, strategy)
     features = normalize(model.features(texts))
-    suggestions = model.suggestions_from_reading(Reading(proba, accepted, flags), [doc.title for doc in fresh])
+    suggestions = model.suggestions_from_reading(reading, [doc.title for doc in fresh])
     chosen: list[int] = []
     skipped = 0
     # Stable order: ties in uncertainty keep the input order, so the same inputs give the same picks.
