@@ -230,7 +230,9 @@ def test_label_phrases_raise_a_field_the_text_names_and_survive_saving(small_cor
 def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thresholds(tiny_model, tiny_corpus):
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
-    from classifier.estimator.thresholds import accept_labels
+    from classifier.estimator.thresholds import accept_labels, sigmoid
+
+    from conftest import TINY_KEYWORDS
 
     texts, Y = tiny_corpus
     results = tiny_model.cv_results_
@@ -250,7 +252,12 @@ def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thres
         thresholds = tune_thresholds(Y[~inside], proba[~inside])
         expected = accept_labels(proba[inside], thresholds, True, 0.5, np.array([True, True, True, False]))
         np.testing.assert_array_equal(results["accepted"][inside], expected)
-    np.testing.assert_allclose(tiny_model.thresholds_[:3], tune_thresholds(Y, proba)[:3])
+    # The model's thresholds are tuned on the out-of-fold scores through its own calibration (fitted on every fold).
+    oof = _out_of_fold_scores(texts, Y, results["fold"], cv=3, label_keywords=TINY_KEYWORDS, min_examples=5)
+    np.testing.assert_allclose(results["scores"][:, :3], oof[:, :3], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        tiny_model.thresholds_[:3], tune_thresholds(Y, sigmoid(oof, tiny_model.calibration_))[:3]
+    )
     assert 0.5 <= tiny_model.thresholds_[3] <= 1.0  # a zero-shot field's own, never below 0.5
     assert tiny_model.zero_shot_.tolist() == [False, False, False, True]
     assert not tiny_model.low_confidence_.any() and tiny_model.n_labels_ == 4
@@ -258,18 +265,30 @@ def test_cross_validation_state_is_that_of_stratified_folds_and_fold_tuned_thres
     assert tiny_model.phrase_minimum_ is None and tiny_model.stacked_ is None
 
 
-def test_out_of_fold_scores_come_from_a_model_that_never_saw_the_fold(tiny_model, tiny_corpus):
-    from classifier.estimator.thresholds import sigmoid
+def _out_of_fold_scores(texts, Y, folds, **params) -> np.ndarray:
+    """Each row's linear scores from a model fitted on the other folds' rows only."""
+    scores = np.zeros(Y.shape)
+    for fold in np.unique(folds):
+        inside = folds == fold
+        fold_model = TopicClassifier(**params).fit([t for t, i in zip(texts, inside) if not i], Y[~inside])
+        scores[inside] = fold_model.decision_function([t for t, i in zip(texts, inside) if i])
+    return scores
+
+
+def test_out_of_fold_scores_come_from_models_and_a_calibration_that_never_saw_the_fold(tiny_model, tiny_corpus):
+    from classifier.estimator.thresholds import platt, sigmoid
 
     from conftest import TINY_KEYWORDS
 
     texts, Y = tiny_corpus
-    outside = tiny_model.cv_results_["fold"] != 0
-    fold_model = TopicClassifier(cv=3, label_keywords=TINY_KEYWORDS, min_examples=5)
-    fold_model.fit([t for t, keep in zip(texts, outside) if keep], Y[outside])
-    scores = fold_model.decision_function([t for t, keep in zip(texts, outside) if not keep])
-    expected = sigmoid(scores[:, :3], tiny_model.calibration_[:3])
+    folds = tiny_model.cv_results_["fold"]
+    scores = _out_of_fold_scores(texts, Y, folds, cv=3, label_keywords=TINY_KEYWORDS, min_examples=5)
+    outside = folds != 0
+    calibration = np.array([platt(scores[outside, j], Y[outside, j]) for j in range(3)])
+    expected = sigmoid(scores[~outside, :3], calibration)
     np.testing.assert_allclose(tiny_model.cv_results_["proba"][~outside, :3], expected, rtol=1e-6)
+    # The model's own calibration saw fold 0 too: it differs from the one the fold is scored with.
+    assert not np.allclose(tiny_model.calibration_[:3], calibration)
 
 
 def test_each_linear_model_is_a_linear_svc_on_the_texts_and_keyword_documents(tiny_model, tiny_corpus):
@@ -382,6 +401,8 @@ def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_
 def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_never_scored(tiny_corpus):
     from sklearn.svm import LinearSVC
 
+    from classifier.estimator.thresholds import sigmoid
+
     texts, Y = tiny_corpus
     extra = ["Ballot observers at the border checkpoint", "Voters crossing the border"]
     partial = np.array([[1, -1, -1, -1], [1, -1, -1, -1]], dtype=np.int8)
@@ -394,7 +415,9 @@ def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_neve
     results = model.cv_results_
     assert np.isnan(results["proba"][-2:]).all() and results["fold"][-2:].tolist() == [-1, -1]
     assert not results["accepted"][-2:].any() and set(results["fold"][:-2]) == {0, 1}
-    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, results["proba"][:-2])[:3])
+    assert np.isnan(results["scores"][-2:]).all() and not np.isnan(results["scores"][:-2]).any()
+    tuned_on = sigmoid(results["scores"][:-2], model.calibration_)
+    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, tuned_on)[:3])
     assert model.thresholds_[3] == 0.9
 
 
@@ -640,20 +663,28 @@ def test_a_zero_shot_field_is_calibrated_on_the_fields_with_enough_examples(tiny
 
 
 def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrases(tiny_corpus):
-    from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
-    from classifier.estimator.thresholds import sigmoid
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
+    from classifier.estimator.thresholds import platt, sigmoid
 
     texts, Y = tiny_corpus
     phrases = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
     model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(texts, Y)
-    outside = model.cv_results_["fold"] != 0
-    fold_model = TopicClassifier(cv=2, char_weight=0).fit([t for t, o in zip(texts, outside) if o], Y[outside])
-    held_out = [t for t, o in zip(texts, outside) if not o]
-    linear = sigmoid(fold_model.decision_function(held_out), model.calibration_)
-    evidence = evidence_features(PhraseCounter(phrases), held_out)
-    expected = stacked_proba(linear, evidence, model.stack_weights_, model.stack_offsets_, model.stacked_)
+    folds = model.cv_results_["fold"]
+    scores = _out_of_fold_scores(texts, Y, folds, cv=2, char_weight=0)
+    evidence = evidence_features(PhraseCounter(phrases), texts)
+    # The model's calibration and stacker, fitted on both folds, give the probabilities its thresholds are tuned on.
+    linear = sigmoid(scores, model.calibration_)
+    tuned_on = stacked_proba(linear, evidence, model.stack_weights_, model.stack_offsets_, model.stacked_)
+    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, tuned_on)[:3])
+    # The cross-validated metrics read each fold calibrated and stacked by what the other fold alone gives.
+    outside = folds != 0
+    calibration = np.array([platt(scores[outside, j], Y[outside, j]) for j in range(Y.shape[1])])
+    weights, offsets = fit_stacker(sigmoid(scores[outside], calibration), evidence[outside], Y[outside], model.stacked_)
+    expected = stacked_proba(
+        sigmoid(scores[~outside], calibration), evidence[~outside], weights, offsets, model.stacked_
+    )
     np.testing.assert_allclose(model.cv_results_["proba"][~outside], expected, rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(model.thresholds_[:3], tune_thresholds(Y, model.cv_results_["proba"])[:3])
+    assert not np.allclose(weights, model.stack_weights_)
     assert model._phrase_counter() is model._phrase_counter()  # built once, then reused
     model.phrase_accepted(texts[:1])
     matcher = model.__dict__["_phrase_matcher_cache"]

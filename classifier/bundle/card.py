@@ -155,7 +155,8 @@ def _fields(meta: dict, thresholds: dict[str, float]) -> str:
     lines = [
         "## Fields",
         "",
-        "Cross-validated precision, recall and F1 per field (out-of-fold, thresholds tuned on the other folds).",
+        "Cross-validated precision, recall and F1 per field (out-of-fold: each fold scored by models, a "
+        "calibration, a stacker and thresholds fitted on the other folds only).",
         "",
         "| field | examples | threshold | precision | recall | F1 | basis |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",

@@ -193,8 +193,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self._score_from_keywords(features_real, Y_real, documents, zero_shot) if zero_shot.any() else None
         )
         self.stack_weights_ = self.stack_offsets_ = self.stacked_ = None
-        if self.label_phrases is not None:
-            oof_proba = self._fit_stacker(X_real, Y_real, oof_proba, zero_shot)
+        evidence = evidence_features(self._phrase_counter(), X_real) if self.label_phrases is not None else None
+        if evidence is not None:
+            oof_proba = self._fit_stacker(Y_real, oof_proba, zero_shot, evidence)
         self.thresholds_ = tune_thresholds(Y_real, oof_proba)
         if zero_shot.any():
             self.thresholds_[zero_shot] = zero_shot_threshold
@@ -203,14 +204,16 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if self.phrase_accept and self.label_phrases is not None:
             self.phrase_minimum_ = phrase_minimums(zero_shot | low, self.phrase_accept)
         self.classes_ = classes
-        self.cv_results_ = self._cross_validated(X, Y, complete, oof_proba, fold_of)
+        held_out = self._held_out_proba(scores, Y_real, fold_of[complete], evidence)
+        self.cv_results_ = self._cross_validated(X, Y, complete, held_out, fold_of, scores)
         if on_step:
             on_step(len(folds) + 1, len(folds) + 1)
         return self
 
-    def _cross_validated(self, X, Y, complete, proba, fold_of) -> dict:
-        """Out-of-fold predictions, as `cross_val_predict` would give them: "proba" of each document from
-        the fold model that did not train on it, "fold" its fold, and "accepted" the labels accepted with
+    def _cross_validated(self, X, Y, complete, proba, fold_of, scores) -> dict:
+        """Out-of-fold predictions, as `cross_val_predict` would give them: "scores", the linear scores of each
+        document from the fold model that did not train on it; "proba", those scores calibrated (and stacked) by
+        what the other folds alone give (see `_held_out_proba`); "fold" its fold; "accepted" the labels accepted with
         thresholds tuned on the other folds only (so the metrics of "accepted" are not tuned on the test), and
         the labels named outright by their phrases (see `phrase_accepted`).
         A row with an unknown label is never scored: NaN probabilities, fold -1, nothing accepted."""
@@ -221,21 +224,40 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             accepted[complete[inside]] = self.accept(proba[inside], tune_thresholds(Y_real[~inside], proba[~inside]))
         if self.phrase_minimum_ is not None:  # as read_windowed applies it: span by span
             accepted[complete] |= named_in_spans(self.phrase_accepted, [X[i] for i in complete])
-        every = np.full(Y.shape, np.nan)
-        every[complete] = proba
-        return {"proba": every, "fold": fold_of, "accepted": accepted}
+        every, raw = np.full(Y.shape, np.nan), np.full(Y.shape, np.nan)
+        every[complete], raw[complete] = proba, scores
+        return {"scores": raw, "proba": every, "fold": fold_of, "accepted": accepted}
 
-    def _fit_stacker(self, X, Y, oof_proba, zero_shot):
+    def _fit_stacker(self, Y, oof_proba, zero_shot, evidence):
         """Fit the stacker on the out-of-fold probabilities of the labels that have positives (a zero-shot
         label keeps its keyword score); returns the stacked out-of-fold probabilities."""
         positives = Y.sum(axis=0)
         stacked = (positives > 0) & (positives < len(Y)) & ~zero_shot
         if not stacked.any():
             return oof_proba
-        evidence = evidence_features(self._phrase_counter(), X)
         self.stack_weights_, self.stack_offsets_ = fit_stacker(oof_proba, evidence, Y, stacked)
         self.stacked_ = stacked
         return stacked_proba(oof_proba, evidence, self.stack_weights_, self.stack_offsets_, stacked)
+
+    def _held_out_proba(self, scores, Y, folds, evidence) -> np.ndarray:
+        """The out-of-fold probabilities that the cross-validated metrics read: each fold's scores calibrated,
+        and stacked, by a calibration and a stacker fitted on the other folds only. The model's own calibration
+        and stacker are fitted on every fold, the fold being scored included, which would flatter the metrics."""
+        proba = np.zeros(scores.shape, dtype=np.float64)
+        for fold in np.unique(folds):
+            inside = folds == fold
+            outside_Y = Y[~inside]
+            calibration = np.array([platt(scores[~inside, j], outside_Y[:, j]) for j in range(Y.shape[1])])
+            proba[inside] = sigmoid(scores[inside], calibration)
+            if self.stacked_ is None:
+                continue
+            positives = outside_Y.sum(axis=0)
+            stacked = self.stacked_ & (positives > 0) & (positives < len(outside_Y))
+            if stacked.any():
+                outside = sigmoid(scores[~inside], calibration)
+                weights, offsets = fit_stacker(outside, evidence[~inside], outside_Y, stacked)
+                proba[inside] = stacked_proba(proba[inside], evidence[inside], weights, offsets, stacked)
+        return proba
 
     def _phrase_counter(self) -> PhraseCounter:
         """The label phrases, ready to count (built once per process; not part of the fitted state)."""
