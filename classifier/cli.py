@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
-from classifier.options import KEYWORD_EXAMPLES, PHRASE_ACCEPT, PICK_STRATEGIES, TABLE_FORMATS
+from classifier.options import KEYWORD_EXAMPLES, LEAD_PHRASE_ACCEPT, PHRASE_ACCEPT, PICK_STRATEGIES, TABLE_FORMATS
 
 
 class _Commands(TyperGroup):
@@ -471,6 +471,17 @@ def train(
             ),
         ),
     ] = PHRASE_ACCEPT,
+    lead_phrase_accept: Annotated[
+        int,
+        typer.Option(
+            "--lead-phrase-accept",
+            min=0,
+            help=(
+                "In a text's lead (title and first 60 words), accept a field with fewer than 5 examples when it "
+                "holds this many of the phrases naming it (name, aliases, keywords of two words or more); 0: off."
+            ),
+        ),
+    ] = LEAD_PHRASE_ACCEPT,
     written_examples: Annotated[
         bool,
         typer.Option(
@@ -513,6 +524,7 @@ def train(
             min_examples=min_examples,
             keyword_examples=keyword_examples.value,
             phrase_accept=phrase_accept,
+            lead_phrase_accept=lead_phrase_accept,
             written_examples=written_examples,
             field_guide=field_guide,
             columns=_columns(id_column, title_column, text_column, labels_column),

@@ -9,7 +9,17 @@ KEYWORD_EXAMPLES = ("all", "rare", "none")
 # How many of a field's taxonomy phrases a text must hold for the field to be accepted outright (0: off;
 # classifier.estimator.evidence.PhraseMatcher).
 PHRASE_ACCEPT = 2
-PARAMS_BEFORE_THEY_EXISTED = {"char_weight": 0.0, "top_ratio": 0.0, "keyword_examples": "rare", "phrase_accept": 0}
+# In a lead (a title and the first 60 words of its body), a field with fewer than LEAD_PHRASE_EXAMPLES examples
+# needs only this many of its phrases (0: no lead rule).
+LEAD_PHRASE_ACCEPT = 1
+LEAD_PHRASE_EXAMPLES = 5
+PARAMS_BEFORE_THEY_EXISTED = {
+    "char_weight": 0.0,
+    "top_ratio": 0.0,
+    "keyword_examples": "rare",
+    "phrase_accept": 0,
+    "lead_phrase_accept": 0,
+}
 # How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).
 PICK_STRATEGIES = ("margin", "entropy")
 # Formats of tables read as input and written by `tag`.

@@ -637,7 +637,10 @@ def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpu
     save_bundle(model, tiny_metadata(model), tmp_path / "b")
     loaded = load_model(tmp_path / "b", tiny_taxonomy()).estimator
     assert loaded.phrase_minimum_.tolist() == [2.0] * 4 and loaded.stacked_.tolist() == [True, True, True, False]
+    assert loaded.lead_phrase_minimum_.tolist() == [0.0, 0.0, 0.0, 1.0]  # Youth: zero-shot, fewer than 5
     np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
+    leads = [True] * len(NEW_TEXTS)
+    np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS, leads), model.phrase_accepted(NEW_TEXTS, leads))
     np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
 
 

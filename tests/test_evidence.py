@@ -8,6 +8,9 @@ from classifier.estimator.evidence import (
     evidence_features,
     field_phrases,
     fit_stacker,
+    lead_accepted,
+    lead_phrase_minimums,
+    lead_phrases,
     phrase_accepted,
     phrase_minimums,
     phrase_words,
@@ -139,6 +142,26 @@ def test_phrase_accepted_needs_each_labels_minimum_and_none_at_zero():
     assert phrase_accepted(matcher, texts, np.array([0.0, 0.0]), 2).tolist() == [[0, 0], [0, 0], [0, 0]]
     assert phrase_accepted(None, texts, np.array([2.0, 2.0]), 2).tolist() == [[0, 0], [0, 0], [0, 0]]
     assert phrase_accepted(matcher, texts, None, 2).tolist() == [[0, 0], [0, 0], [0, 0]]
+
+
+def test_in_a_lead_only_labels_with_very_few_examples_and_a_phrase_rule_get_a_lead_minimum():
+    minimums = np.array([2.0, 2.0, 0.0, 2.0], dtype=np.float32)
+    positives = np.array([3, 5, 1, 0])  # under 5, not under 5, under 5 but no phrase rule, zero-shot
+    lead = lead_phrase_minimums(minimums, positives, 1, 5)
+    assert lead.tolist() == [1.0, 0.0, 0.0, 1.0] and lead.dtype == np.float32
+    assert lead_phrase_minimums(minimums, positives, 1, 6).tolist() == [1.0, 1.0, 0.0, 1.0]
+
+
+def test_a_lead_names_a_label_by_its_names_and_keywords_of_two_words_or_more():
+    phrases = [(["Migration", "Migration management"], ["integration", "labour migration", "de-escalation"])]
+    assert lead_phrases(phrases) == [(["Migration", "Migration management", "labour migration"], [])]
+    matcher = PhraseMatcher(lead_phrases(phrases))
+    texts = ["Talks on integration", "Talks on labour migration", "Talks on labour migration", "Talks on integration"]
+    leads = [True, True, False, False]
+    assert lead_accepted(matcher, texts, np.array([1.0]), leads, 1).tolist() == [[0], [1], [0], [0]]
+    assert lead_accepted(matcher, texts, np.array([0.0]), leads, 1).tolist() == [[0]] * 4  # no lead rule
+    assert lead_accepted(matcher, texts, np.array([1.0]), None, 1).tolist() == [[0]] * 4  # no text is a lead
+    assert lead_accepted(None, texts, np.array([1.0]), leads, 1).tolist() == [[0]] * 4
 
 
 def test_only_labels_with_few_examples_get_a_minimum():

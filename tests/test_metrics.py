@@ -177,6 +177,7 @@ def with_thresholds(model, value, top_ratio=None):
     changed.estimator = copy.deepcopy(model.estimator)
     changed.estimator.thresholds_ = np.full(len(model.labels), value)
     changed.estimator.phrase_minimum_ = None  # only the thresholds and the ratio decide (fields named outright aside)
+    changed.estimator.lead_phrase_minimum_ = None
     if top_ratio is not None:
         changed.estimator.top_ratio = top_ratio
     return changed

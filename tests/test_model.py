@@ -392,10 +392,19 @@ def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_
         [0, 0, 0, 1],
         [0, 0, 0, 0],
     ]
-    assert (
-        TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, phrase_accept=0).fit(texts, Y).phrase_minimum_
-        is None
-    )
+    # In a lead, Youth (no examples, fewer than 5) is accepted on one phrase; the fields with 15 examples are not.
+    assert model.lead_phrase_minimum_.tolist() == [0.0, 0.0, 0.0, 1.0]
+    leads = ["Young people", "Young people", "Officials at the press office"]
+    assert model.phrase_accepted(leads, leads=[True, False, True]).tolist() == [
+        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+    ]
+    off = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, phrase_accept=0).fit(texts, Y)
+    assert off.phrase_minimum_ is None and off.lead_phrase_minimum_ is None
+    no_lead = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases, lead_phrase_accept=0).fit(texts, Y)
+    assert no_lead.lead_phrase_minimum_ is None
+    assert no_lead.phrase_accepted(leads, leads=[True, True, True]).tolist() == [[0, 0, 0, 0]] * 3
 
 
 def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_never_scored(tiny_corpus):
@@ -716,14 +725,16 @@ def test_defaults_and_parameters_are_stored_unchanged():
         "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
         "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "cv": 5,
         "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
-        "label_phrases": None, "phrase_accept": 2, "labels": None, "random_state": 0, "n_jobs": None,
+        "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "labels": None, "random_state": 0,
+        "n_jobs": None,
     }  # fmt: skip
     assert TopicClassifier().get_params() == defaults
     chosen = {
         "ngram_range": (1, 3), "stop_words": ["a"], "min_df": 2, "max_df": 0.9, "title_weight": 0.1,
         "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "cv": 3,
         "ensure_one": False, "top_ratio": 0.1, "label_keywords": ("x",), "min_examples": 3, "keyword_examples": "rare",
-        "label_phrases": (([], []),), "phrase_accept": 3, "labels": ["x"], "random_state": 5, "n_jobs": 2,
+        "label_phrases": (([], []),), "phrase_accept": 3, "lead_phrase_accept": 2, "labels": ["x"], "random_state": 5,
+        "n_jobs": 2,
     }  # fmt: skip
     assert TopicClassifier(**chosen).get_params() == chosen
 

@@ -91,13 +91,32 @@ def test_fields_named_outright_are_the_same_for_both(both):
     named = estimator.phrase_accepted(texts)
     np.testing.assert_array_equal(named, runtime.phrase_accepted(texts))
     assert named.sum() > 50  # the shipped model has the rule on, and the corpus names its fields
+    leads = np.arange(len(texts)) % 2 == 0
+    in_leads = estimator.phrase_accepted(texts, leads=leads)
+    np.testing.assert_array_equal(in_leads, runtime.phrase_accepted(texts, leads=leads))
+    np.testing.assert_array_equal(in_leads[~leads], named[~leads])  # texts that are not leads: as before
+    assert in_leads.sum() > named.sum()
+
+
+def test_a_bundle_from_before_the_lead_rule_keeps_its_behaviour(both):
+    estimator, _ = both
+    arrays, vocabularies = estimator.to_arrays()
+    del arrays["lead_phrase_minimum"]
+    params = estimator.get_params()
+    text = ["Regional workshop\nOfficials discussed cybersecurity."]
+    assert estimator.phrase_accepted(text, leads=[True]).sum() == 1
+    for old in (
+        TopicClassifier.from_arrays(params, arrays, vocabularies),
+        LinearTopicModel.from_arrays(params, arrays, vocabularies),
+    ):
+        assert old.phrase_accepted(text, leads=[True]).sum() == 0
 
 
 def test_a_bundle_from_before_the_phrase_rule_keeps_its_behaviour(both):
     estimator, _ = both
     arrays, vocabularies = estimator.to_arrays()
     assert "phrase_minimum" in arrays
-    del arrays["phrase_minimum"]
+    del arrays["phrase_minimum"], arrays["lead_phrase_minimum"]
     params = estimator.get_params()
     text = ["Election training\nThe ministry of defence and the armed forces learned how polling stations work."]
     assert estimator.phrase_accepted(text).sum() == 1

@@ -123,6 +123,33 @@ def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whateve
     assert model.read([apart]).accepted[0, field] == 0
 
 
+def test_a_field_with_under_five_examples_named_once_in_a_lead_is_accepted_and_not_further_down():
+    model = load_model()
+    field = model.labels.index("Cyber/ICT Security")  # 3 examples
+    lead = (
+        "Regional workshop in Vienna\nOfficials from five countries discussed digital forensics and trained together."
+    )
+    plain = "Regional workshop in Vienna\nOfficials from five countries discussed budgets and trained together."
+    assert model.estimator.predict_proba([lead])[0, field] < model.thresholds[field]
+    assert model.read([lead, plain]).accepted[:, field].tolist() == [1, 0]
+    # On a whole page, the same sentence after the first 60 words of the body is a mention in passing...
+    filler = " ".join(["The office observed the vote count and trained election officials across the country."] * 6)
+    page = "Regional workshop in Vienna\n" + filler + " " + lead.split("\n")[1]
+    assert model.read([page]).accepted[0, field] == 0
+    # ...and so it is in a long report after its first window; in the report's first window it counts.
+    report_body = "\n\n".join([filler] * 5)
+    late = "Annual report\n" + report_body + "\n\n" + lead.split("\n")[1]
+    early = "Annual report\n" + lead.split("\n")[1] + "\n\n" + report_body
+    assert model.read([late, early]).accepted[:, field].tolist() == [0, 1]
+    # A field with 7 examples (Arms control) has no lead rule; nor does a one-word keyword of Cyber/ICT Security.
+    arms = model.labels.index("Arms control")
+    assert model.estimator.lead_phrase_minimum_[[field, arms]].tolist() == [1.0, 0.0]
+    # (Election observers make Elections the text's best field, so no field is accepted only for being the best.)
+    observers = "Regional workshop in Vienna\nElection observers from five countries discussed {} and trained."
+    reading = model.read([observers.format("attribution"), observers.format("digital forensics")])
+    assert reading.accepted[:, field].tolist() == [0, 1]
+
+
 def test_a_field_with_many_examples_is_not_accepted_on_its_phrases_alone():
     model = load_model()
     field = model.labels.index("Democratization")  # 84 examples

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from classifier.options import PARAMS_BEFORE_THEY_EXISTED
+from classifier.options import LEAD_PHRASE_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED
 
 CARD_FILE = "MODEL.md"
 
@@ -96,6 +96,17 @@ def _header(meta: dict, name: str) -> str:
             f"A zero-shot or low-confidence field is also accepted, whatever its score, when a text holds "
             f"{params['phrase_accept']} or more of its taxonomy phrases within 60 words (whole words, a plural "
             "allowed).",
+        ]
+    counts = meta.get("label_counts", {})
+    rare = [
+        name for name in meta["labels"] if name in {*zero_shot, *low} and counts.get(name, 0) < LEAD_PHRASE_EXAMPLES
+    ]
+    if params.get("label_phrases") and params.get("phrase_accept") and params.get("lead_phrase_accept") and rare:
+        lines += [
+            "",
+            f"In a lead (a title and the first 60 words of its body), a field with fewer than {LEAD_PHRASE_EXAMPLES} "
+            f"examples is also accepted on {params['lead_phrase_accept']} of the phrases that name it (name, "
+            f"aliases, sub-topics, keywords of two words or more): {', '.join(rare)}.",
         ]
     return "\n".join(lines)
 

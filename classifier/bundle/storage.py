@@ -203,10 +203,14 @@ def _read_estimator(path: Path, metadata: dict):
             "stack_offsets": ((n_labels,), "f"),
             "stacked": ((n_labels,), "b"),
             "phrase_minimum": ((n_labels,), "f"),
+            "lead_phrase_minimum": ((n_labels,), "f"),
         }
         stacker = {"stack_weights", "stack_offsets", "stacked"}
         arrays = read_arrays(
-            path, ARRAYS_FILE, shapes, optional={"prototypes", "zero_shot", "phrase_minimum"} | stacker
+            path,
+            ARRAYS_FILE,
+            shapes,
+            optional={"prototypes", "zero_shot", "phrase_minimum", "lead_phrase_minimum"} | stacker,
         )
         if ("prototypes" in arrays) != ("zero_shot" in arrays):
             raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")

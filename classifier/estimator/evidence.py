@@ -158,9 +158,27 @@ class PhraseMatcher:
 def phrase_minimums(low: np.ndarray, phrase_accept: int) -> np.ndarray:
     """How many of its phrases a text must hold for each label to be accepted outright (0: never): a label
     with few examples (`low`: low-confidence or zero-shot) `phrase_accept`; the others never, their scores
-    already weigh their phrases. (One phrase for labels with under five examples raised lead F1 further but
-    lowered micro-F1 on whole pages by 0.03: a page mentions a field once in passing.)"""
+    already weigh their phrases."""
     return np.where(low, phrase_accept, 0).astype(np.float32)
+
+
+def lead_phrase_minimums(minimums: np.ndarray, positives: np.ndarray, lead_accept: int, below: int) -> np.ndarray:
+    """How many of its lead phrases (see lead_phrases) a lead (a title and the first span of its body) must
+    hold for each label to be accepted outright: `lead_accept` for a label accepted on its phrases
+    (`minimums` above 0) that has fewer than `below` examples (`positives`), 0 (no lead rule) for the others.
+    A lead that names such a field is about it; anywhere on a whole page, one phrase accepted too much (a page
+    mentions a field once in passing), and so did the one-word keywords ("integration", "attribution")."""
+    rare = (minimums > 0) & (np.asarray(positives) < below)
+    return np.where(rare, lead_accept, 0).astype(np.float32)
+
+
+def lead_phrases(label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[tuple[list[str], list[str]]]:
+    """The phrases that name a label in a lead: its name, aliases and sub-topics, and those of its keywords
+    that have two words or more ("young people", "labour migration", not "students")."""
+    return [
+        ([*names, *(keyword for keyword in keywords if len(str(keyword).split()) >= 2)], [])
+        for names, keywords in label_phrases
+    ]
 
 
 def phrase_accepted(
@@ -171,6 +189,21 @@ def phrase_accepted(
     if matcher is None or minimums is None:
         return np.zeros((len(texts), n_labels), dtype=np.int8)
     return ((matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
+
+
+def lead_accepted(
+    lead_matcher: PhraseMatcher | None, texts: Sequence[str], lead_minimums: np.ndarray | None, leads, n_labels: int
+) -> np.ndarray:
+    """0/1 matrix: the labels that each text marked True in `leads` names by its lead phrases at least
+    `lead_minimums` times (see lead_phrase_minimums); nothing for the other texts."""
+    out = np.zeros((len(texts), n_labels), dtype=np.int8)
+    if lead_matcher is None or lead_minimums is None or leads is None:
+        return out
+    rows = np.flatnonzero(np.asarray(leads, dtype=bool))
+    if len(rows):
+        counts = lead_matcher.counts([texts[i] for i in rows])
+        out[rows] = ((counts >= lead_minimums) & (lead_minimums > 0)).astype(np.int8)
+    return out
 
 
 def evidence_features(counter: PhraseCounter, texts: Sequence[str]) -> np.ndarray:

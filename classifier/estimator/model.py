@@ -17,6 +17,9 @@ from classifier.estimator.evidence import (
     PhraseMatcher,
     evidence_features,
     fit_stacker,
+    lead_accepted,
+    lead_phrase_minimums,
+    lead_phrases,
     phrase_accepted,
     phrase_minimums,
     stacked_proba,
@@ -37,7 +40,13 @@ from classifier.estimator.runtime import as_texts as _as_texts
 from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.estimator.windows import named_in_spans
-from classifier.options import KEYWORD_EXAMPLES, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
+from classifier.options import (
+    KEYWORD_EXAMPLES,
+    LEAD_PHRASE_ACCEPT,
+    LEAD_PHRASE_EXAMPLES,
+    PARAMS_BEFORE_THEY_EXISTED,
+    PHRASE_ACCEPT,
+)
 
 
 class TopicClassifier(ClassifierMixin, BaseEstimator):
@@ -68,7 +77,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     `label_phrases` (one (names, keywords) pair of phrase lists per label) turns on the stacker of
     classifier.estimator.evidence: each label's calibrated score is combined with the label's phrases
-    found in the text, by a logistic regression fitted on the out-of-fold scores.
+    found in the text, by a logistic regression fitted on the out-of-fold scores. A label with fewer than
+    `min_examples` examples is also accepted outright where a text holds `phrase_accept` of its phrases within
+    60 words, or, with fewer than LEAD_PHRASE_EXAMPLES examples, `lead_phrase_accept` of them in its lead.
 
     `labels` names Y's columns: `classes_` holds them (without, the column numbers 0..n_labels-1).
     """
@@ -93,6 +104,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         keyword_examples="all",
         label_phrases=None,
         phrase_accept=PHRASE_ACCEPT,
+        lead_phrase_accept=LEAD_PHRASE_ACCEPT,
         labels=None,
         random_state=0,
         n_jobs=None,
@@ -114,6 +126,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.keyword_examples = keyword_examples
         self.label_phrases = label_phrases
         self.phrase_accept = phrase_accept
+        self.lead_phrase_accept = lead_phrase_accept
         self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -159,6 +172,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y)
         self.__dict__.pop("_phrase_counter_cache", None)  # label_phrases may have changed since
         self.__dict__.pop("_phrase_matcher_cache", None)
+        self.__dict__.pop("_lead_matcher_cache", None)
         if Y.ndim != 2 or Y.shape[0] != len(X):
             raise ValueError(f"Y must be an indicator matrix of shape ({len(X)}, n_labels), got {Y.shape}")
         if not np.isin(Y, (-1, 0, 1)).all():  # before the cast, which would turn NaN or 0.5 into a label
@@ -200,9 +214,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if zero_shot.any():
             self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
-        self.phrase_minimum_ = None
+        self.phrase_minimum_ = self.lead_phrase_minimum_ = None
         if self.phrase_accept and self.label_phrases is not None:
             self.phrase_minimum_ = phrase_minimums(zero_shot | low, self.phrase_accept)
+            if self.lead_phrase_accept:
+                self.lead_phrase_minimum_ = lead_phrase_minimums(
+                    self.phrase_minimum_, Y_real.sum(axis=0), self.lead_phrase_accept, LEAD_PHRASE_EXAMPLES
+                )
         self.classes_ = classes
         held_out = self._held_out_proba(scores, Y_real, fold_of[complete], evidence)
         self.cv_results_ = self._cross_validated(X, Y, complete, held_out, fold_of, scores)
@@ -266,20 +284,27 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             counter = self.__dict__["_phrase_counter_cache"] = PhraseCounter(self.label_phrases)
         return counter
 
-    def phrase_accepted(self, X) -> np.ndarray:
+    def phrase_accepted(self, X, leads=None) -> np.ndarray:
         """0/1 matrix of the labels each text names outright: at least `phrase_accept` of their phrases found
         exactly (classifier.estimator.evidence.PhraseMatcher) for a label with fewer than `min_examples` examples
-        or none (`phrase_minimum_`; 0 for the others). Accepted whatever their probability."""
+        or none (`phrase_minimum_`; 0 for the others). Accepted whatever their probability. The texts marked
+        True in `leads` are leads (a title and the first 60 words of its body), where a label with fewer than
+        LEAD_PHRASE_EXAMPLES examples is also accepted on `lead_phrase_accept` of the phrases that name it
+        (`lead_phrase_minimum_`; see classifier.estimator.evidence.lead_phrases)."""
         texts = _as_texts(X)
-        matcher = self.__dict__.get("_phrase_matcher_cache")
+        matcher, lead_matcher = (self.__dict__.get(key) for key in ("_phrase_matcher_cache", "_lead_matcher_cache"))
         if matcher is None and self.label_phrases is not None:
             matcher = self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
-        return phrase_accepted(matcher, texts, getattr(self, "phrase_minimum_", None), self.n_labels_)
+            lead_matcher = self.__dict__["_lead_matcher_cache"] = PhraseMatcher(lead_phrases(self.label_phrases))
+        named = phrase_accepted(matcher, texts, getattr(self, "phrase_minimum_", None), self.n_labels_)
+        lead_minimums = getattr(self, "lead_phrase_minimum_", None)
+        return named | lead_accepted(lead_matcher, texts, lead_minimums, leads, self.n_labels_)
 
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_phrase_counter_cache", None)
         state.pop("_phrase_matcher_cache", None)
+        state.pop("_lead_matcher_cache", None)
         return state
 
     def _keyword_example_labels(self, documents, zero_shot, low):
@@ -390,6 +415,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             arrays["stacked"] = np.asarray(self.stacked_, dtype=bool)
         if getattr(self, "phrase_minimum_", None) is not None:
             arrays["phrase_minimum"] = np.asarray(self.phrase_minimum_, dtype=np.float32)
+        if getattr(self, "lead_phrase_minimum_", None) is not None:
+            arrays["lead_phrase_minimum"] = np.asarray(self.lead_phrase_minimum_, dtype=np.float32)
         return arrays, self._terms()
 
     @classmethod

@@ -20,6 +20,8 @@ from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
     evidence_features,
+    lead_accepted,
+    lead_phrases,
     phrase_accepted,
     stacked_proba,
 )
@@ -27,7 +29,7 @@ from classifier.estimator.keywords import keyword_margins
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input, strip_accents
 from classifier.estimator.thresholds import accept_labels, sigmoid
-from classifier.options import PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
+from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -174,7 +176,7 @@ class LinearTopicModel:
         # Scores are features @ coef.T; a C-ordered copy of the transpose is not rebuilt on every call.
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._phrases = None
-        self._matcher = None
+        self._matcher = self._lead_matcher = None
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -233,11 +235,14 @@ class LinearTopicModel:
     def predict(self, X):
         return self.accept(self.predict_proba(X))
 
-    def phrase_accepted(self, X) -> np.ndarray:
+    def phrase_accepted(self, X, leads=None) -> np.ndarray:
         """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
         if self._matcher is None and self.label_phrases is not None:
             self._matcher = PhraseMatcher(self.label_phrases)
-        return phrase_accepted(self._matcher, as_texts(X), self.phrase_minimum_, self.n_labels_)
+            self._lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
+        texts = as_texts(X)
+        named = phrase_accepted(self._matcher, texts, self.phrase_minimum_, self.n_labels_)
+        return named | lead_accepted(self._lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
@@ -264,6 +269,7 @@ _DEFAULTS = {
     "top_ratio": 0.5,
     "label_phrases": None,
     "phrase_accept": PHRASE_ACCEPT,
+    "lead_phrase_accept": LEAD_PHRASE_ACCEPT,
 }
 
 
@@ -281,11 +287,13 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
     if "prototypes" in arrays:
         model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
         model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-    model.phrase_minimum_ = None
-    if "phrase_minimum" in arrays:
-        model.phrase_minimum_ = np.asarray(arrays["phrase_minimum"], dtype=np.float64)
-        if not (np.isfinite(model.phrase_minimum_).all() and (model.phrase_minimum_ >= 0).all()):
-            raise ValueError("phrase_minimum holds a value that is not a count")
+    for name in ("phrase_minimum", "lead_phrase_minimum"):
+        minimum = None
+        if name in arrays:
+            minimum = np.asarray(arrays[name], dtype=np.float64)
+            if not (np.isfinite(minimum).all() and (minimum >= 0).all()):
+                raise ValueError(f"{name} holds a value that is not a count")
+        setattr(model, f"{name}_", minimum)
     model.stack_weights_ = model.stack_offsets_ = model.stacked_ = None
     if "stacked" in arrays:
         model.stack_weights_ = np.asarray(arrays["stack_weights"], dtype=np.float64)
@@ -304,8 +312,8 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         shapes_fit = (
             shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
         )
-    if model.phrase_minimum_ is not None:
-        shapes_fit = shapes_fit and model.phrase_minimum_.shape == (n_labels,)
+    for minimum in (model.phrase_minimum_, model.lead_phrase_minimum_):
+        shapes_fit = shapes_fit and (minimum is None or minimum.shape == (n_labels,))
     if not shapes_fit:
         raise ValueError("array shapes do not fit together")
 

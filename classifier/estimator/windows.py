@@ -104,13 +104,15 @@ def phrase_spans(model_text: str, window_words: int = WINDOW_WORDS, stride: int 
 
 def named_in_spans(named, texts, **span_options) -> np.ndarray:
     """0/1 matrix of the fields each text names outright within one of its spans (`phrase_spans`), where
-    `named(span_texts)` gives the fields each span names: all spans are scored in one call."""
-    spans, owner = [], []
+    `named(span_texts, leads=mask)` gives the fields each span names, the first span of each text being its
+    lead: all spans are scored in one call."""
+    spans, owner, leads = [], [], []
     for i, text in enumerate(texts):
         parts = phrase_spans(text, **span_options)
         spans.extend(parts)
         owner.extend([i] * len(parts))
-    found = np.asarray(named(spans), dtype=np.int8)
+        leads.extend([True] + [False] * (len(parts) - 1))
+    found = np.asarray(named(spans, leads=np.asarray(leads, dtype=bool)), dtype=np.int8)
     out = np.zeros((len(texts), found.shape[1]), dtype=np.int8)
     np.maximum.at(out, np.asarray(owner, dtype=np.intp), found)
     return out
@@ -129,12 +131,13 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     accepted = np.asarray(estimator.accept(proba)).copy()
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
-    windows, owner, short = [], [], []
+    windows, owner, short, leads = [], [], [], []
     for i, text in enumerate(texts):
         parts = split_windows(text, **window_options)
         if len(parts) > 1:
             windows.extend(parts)
             owner.extend([i] * len(parts))
+            leads.extend([True] + [False] * (len(parts) - 1))
             n_windows[i] = len(parts)
         else:
             short.append(i)
@@ -148,7 +151,8 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
             window_proba >= window_floor * np.asarray(estimator.thresholds_)
         )
         if named is not None:
-            window_accepted = window_accepted | np.asarray(named(windows), dtype=window_accepted.dtype)
+            window_named = named(windows, leads=np.asarray(leads, dtype=bool))  # a text's first window is its lead
+            window_accepted = window_accepted | np.asarray(window_named, dtype=window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
             rows = owner == i
