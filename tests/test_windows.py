@@ -155,3 +155,25 @@ def test_a_field_with_many_examples_is_not_accepted_on_its_phrases_alone():
     field = model.labels.index("Democratization")  # 84 examples
     named = model.estimator.phrase_accepted(["Parliament, civil society and political parties met."])
     assert named[0, field] == 0 and model.estimator.phrase_minimum_[field] == 0
+
+
+def test_windows_scored_a_few_at_a_time_read_as_all_at_once(monkeypatch):
+    import classifier.estimator.windows as windows
+
+    model = load_model()
+    body = "\n\n".join(f"Section {i}. " + words("term", 40) + " election observers" * (i % 3) for i in range(20))
+    report = "Annual report\nThe ministry of defence and the armed forces met.\n\n" + body
+    assert len(split_windows(report)) > 7
+    whole = model.read([report, "A short lead\nElection observers met."])
+    monkeypatch.setattr(windows, "WINDOW_CHUNK", 3)
+    chunked = model.read([report, "A short lead\nElection observers met."])
+    np.testing.assert_array_equal(chunked.accepted, whole.accepted)
+    np.testing.assert_allclose(chunked.proba, whole.proba, rtol=1e-12)
+    calls = []
+    monkeypatch.setattr(
+        model.estimator,
+        "predict_proba",
+        lambda texts, f=model.estimator.predict_proba: calls.append(len(texts)) or f(texts),
+    )
+    model.read([report])
+    assert max(calls[1:]) <= 3  # after the whole text, no call scores more than a chunk of windows

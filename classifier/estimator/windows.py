@@ -27,6 +27,7 @@ import numpy as np
 LONG_TEXT_WORDS = 350
 WINDOW_WORDS = 60
 WINDOW_STRIDE = 30
+WINDOW_CHUNK = 512  # windows scored per call (see _in_chunks)
 WINDOW_FLOOR = 0.5
 # A paragraph this short without closing punctuation is a heading: it is read with the paragraph after it.
 _HEADING_WORDS = 15
@@ -118,6 +119,16 @@ def named_in_spans(named, texts, **span_options) -> np.ndarray:
     return out
 
 
+def _in_chunks(score, windows: list[str], with_rows: bool = False) -> np.ndarray:
+    """`score(windows)` (or `score(windows, rows)`) computed WINDOW_CHUNK windows at a time and stacked: the
+    features of a 2 MB report's thousands of windows never exist at once (benchmarks/long_text.py)."""
+    parts = []
+    for start in range(0, len(windows), WINDOW_CHUNK):
+        rows = slice(start, start + WINDOW_CHUNK)
+        parts.append(np.asarray(score(windows[rows], rows) if with_rows else score(windows[rows])))
+    return np.vstack(parts)
+
+
 def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window_options) -> WindowedReading:
     """Probabilities and accepted fields of each text, long ones read window by window.
 
@@ -146,13 +157,14 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
         accepted[short] |= named_in_spans(named, [texts[i] for i in short], **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
-        window_proba = np.asarray(estimator.predict_proba(windows))
+        window_proba = _in_chunks(estimator.predict_proba, windows)
         window_accepted = np.asarray(estimator.accept(window_proba)) & (
             window_proba >= window_floor * np.asarray(estimator.thresholds_)
         )
         if named is not None:
-            window_named = named(windows, leads=np.asarray(leads, dtype=bool))  # a text's first window is its lead
-            window_accepted = window_accepted | np.asarray(window_named, dtype=window_accepted.dtype)
+            leads = np.asarray(leads, dtype=bool)  # a text's first window is its lead
+            window_named = _in_chunks(lambda part, rows: named(part, leads=leads[rows]), windows, with_rows=True)
+            window_accepted = window_accepted | window_named.astype(window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
             rows = owner == i
