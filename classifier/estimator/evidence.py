@@ -20,17 +20,20 @@ both splits of benchmarks/quality.py, this matched slightly better than leaving 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
+from classifier.estimator.text import strip_accents
 
 STEM_CHARS = 5
 # "OSCE" is in nearly every text and in many phrases ("OSCE Border Management Staff College").
 _IGNORED = frozenset(word[:STEM_CHARS] for word in ENGLISH_STOP_WORDS) | {"osce"}
 _WORD = re.compile(r"[a-z0-9]+")
+# In an ASCII text the words are found faster by making every other character a space and splitting.
+_ASCII_SEPARATORS = {code: " " for code in range(128) if not re.fullmatch(_WORD, chr(code))}
+STEMS_KEPT = 200_000  # words whose cut form is remembered, per process
 # The stacker's inputs per text and field, in this order (see evidence_features).
 EVIDENCE_FEATURES = ("names", "keywords", "share", "title_names", "title_keywords")
 STACK_C = 1.0
@@ -43,11 +46,28 @@ def field_phrases(field) -> tuple[list[str], list[str]]:
 
 def phrase_words(text: str) -> tuple[str, ...]:
     """The words a phrase or text is matched on (see the module docstring)."""
-    text = text.lower()
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    stems = (word[:STEM_CHARS] for word in _WORD.findall(text))
-    return tuple(stem for stem in stems if stem not in _IGNORED)
+    return normalized_phrase_words(strip_accents(text.lower()))
+
+
+class _Stems(dict):
+    """Each word's cut form, or None for a word left out; filled as words are met, so that most look-ups are
+    one dict look-up in C."""
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) > STEMS_KEPT:
+            self.clear()
+        stem = word[:STEM_CHARS]
+        self[word] = found = None if stem in _IGNORED else stem
+        return found
+
+
+_STEMS = _Stems()
+
+
+def normalized_phrase_words(text: str) -> tuple[str, ...]:
+    """`phrase_words` of a text already in lower case with its accents stripped."""
+    words = text.translate(_ASCII_SEPARATORS).split() if text.isascii() else _WORD.findall(text)
+    return tuple(filter(None, map(_STEMS.__getitem__, words)))
 
 
 class PhraseCounter:
@@ -68,26 +88,36 @@ class PhraseCounter:
                     words = phrase_words(str(phrase))
                     if words:
                         self._owners.setdefault(words, set()).add((j, kind))
-        # The phrases by their first word: a text is only searched where one of them starts.
+        # A phrase of one word is found by intersecting sets; a longer one is searched for only where its first
+        # word is. Each phrase found adds 1 to its (label, kind) cells of the flattened counts.
+        self._single = frozenset(words[0] for words in self._owners if len(words) == 1)
         self._starting: dict[str, list[tuple[str, ...]]] = {}
         for words in sorted(self._owners):
-            self._starting.setdefault(words[0], []).append(words)
+            if len(words) > 1:
+                self._starting.setdefault(words[0], []).append(words)
+        self._cells = {words: [2 * j + kind for j, kind in owners] for words, owners in self._owners.items()}
 
-    def counts(self, texts: Sequence[str]) -> np.ndarray:
-        """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found."""
-        out = np.zeros((len(texts), self.n_labels, 2), dtype=np.float64)
+    def counts(self, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+        """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found; `normalized`
+        when the texts are already in lower case with their accents stripped."""
+        words_of = normalized_phrase_words if normalized else phrase_words
+        starting, cells, width = self._starting, self._cells, 2 * self.n_labels
+        found_cells: list[int] = []
         for i, text in enumerate(texts):
-            words = phrase_words(text)
-            found = {
-                phrase
-                for start, word in enumerate(words)
-                for phrase in self._starting.get(word, ())
-                if words[start : start + len(phrase)] == phrase
-            }
-            for phrase in found:
-                for j, kind in self._owners[phrase]:
-                    out[i, j, kind] += 1
-        return out
+            words = words_of(text)
+            found = [(word,) for word in self._single.intersection(words)]
+            found.extend(
+                {
+                    phrase
+                    for start, word in enumerate(words)
+                    if word in starting
+                    for phrase in starting[word]
+                    if words[start : start + len(phrase)] == phrase
+                }
+            )
+            found_cells.extend(i * width + cell for phrase in found for cell in cells[phrase])
+        counts = np.bincount(np.asarray(found_cells, dtype=np.int64), minlength=len(texts) * width)
+        return counts.astype(np.float64).reshape(len(texts), self.n_labels, 2)
 
 
 # --- exact phrases: a field is also accepted when the text names it outright -----------------------------
@@ -105,10 +135,7 @@ _DASHES = re.compile(r"[\u2010-\u2015/]")
 def exact_tokens(text: str) -> list[str]:
     """Lower case, accents stripped, dashes and slashes as "-": runs of word characters and hyphens, and
     every other character but spaces on its own (so "SSG/R" and "ssg/r" match, "youth-led" is not "youth")."""
-    text = text.lower()
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return _EXACT_TOKEN.findall(_DASHES.sub("-", text))
+    return _EXACT_TOKEN.findall(_DASHES.sub("-", strip_accents(text.lower())))
 
 
 class PhraseMatcher:
@@ -173,10 +200,11 @@ def phrase_accepted(
     return ((matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
 
 
-def evidence_features(counter: PhraseCounter, texts: Sequence[str]) -> np.ndarray:
-    """Array (n_texts, n_labels, len(EVIDENCE_FEATURES)) of keyword evidence; texts are 'title\\nbody'."""
-    whole = counter.counts(texts)
-    title = counter.counts([text.split("\n", 1)[0] for text in texts])
+def evidence_features(counter: PhraseCounter, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+    """Array (n_texts, n_labels, len(EVIDENCE_FEATURES)) of keyword evidence; texts are 'title\\nbody',
+    `normalized` when already in lower case with their accents stripped."""
+    whole = counter.counts(texts, normalized)
+    title = counter.counts([text.split("\n", 1)[0] for text in texts], normalized)
     found = whole.sum(axis=2)
     share = found / np.maximum(found.sum(axis=1, keepdims=True), 1)
     return np.stack(
