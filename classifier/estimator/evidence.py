@@ -19,8 +19,10 @@ both splits of benchmarks/quality.py, this matched slightly better than leaving 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -33,7 +35,7 @@ _IGNORED = frozenset(word[:STEM_CHARS] for word in ENGLISH_STOP_WORDS) | {"osce"
 _WORD = re.compile(r"[a-z0-9]+")
 # In an ASCII text the words are found faster by making every other character a space and splitting.
 _ASCII_SEPARATORS = {code: " " for code in range(128) if not re.fullmatch(_WORD, chr(code))}
-STEMS_KEPT = 200_000  # words whose cut form is remembered, per process
+WORDS_KEPT = 200_000  # words whose cut form, or exact tokens, are remembered, per process
 # The stacker's inputs per text and field, in this order (see evidence_features).
 EVIDENCE_FEATURES = ("names", "keywords", "share", "title_names", "title_keywords")
 STACK_C = 1.0
@@ -54,7 +56,7 @@ class _Stems(dict):
     one dict look-up in C."""
 
     def __missing__(self, word: str) -> str | None:
-        if len(self) > STEMS_KEPT:
+        if len(self) > WORDS_KEPT:
             self.clear()
         stem = word[:STEM_CHARS]
         self[word] = found = None if stem in _IGNORED else stem
@@ -138,6 +140,25 @@ def exact_tokens(text: str) -> list[str]:
     return _EXACT_TOKEN.findall(_DASHES.sub("-", strip_accents(text.lower())))
 
 
+class _ExactTokensOfWord(dict):
+    """`exact_tokens` of each word (a run of characters between white space) met, per process: no token
+    crosses white space, so a text's tokens are its words', one word after the other."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) > WORDS_KEPT:
+            self.clear()
+        self[word] = tokens = tuple(exact_tokens(word))
+        return tokens
+
+
+_EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
+
+
+def exact_tokens_by_word(text: str) -> list[str]:
+    """`exact_tokens(text)`, each word's tokens found once per process."""
+    return list(chain.from_iterable(map(_EXACT_TOKENS_OF_WORD.__getitem__, text.split())))
+
+
 class PhraseMatcher:
     """Counts, per text and label, the distinct phrases of the label (names and keywords alike) that occur
     exactly, a plural s or es allowed on the last word; an occurrence inside a longer phrase of the same label
@@ -158,12 +179,41 @@ class PhraseMatcher:
                     variants |= {tokens[:-1] + (tokens[-1] + end,) for end in ("s", "es")}
                 for variant in variants:
                     self._starting.setdefault(variant[0], []).append((variant, j, pid))
+        self._only: dict[bytes, PhraseMatcher] = {}  # restricted copies, by label mask
 
-    def counts(self, texts: Sequence[str]) -> np.ndarray:
-        """Array (n_texts, n_labels): how many distinct phrases of each label each text contains."""
+    def only(self, labels: np.ndarray) -> PhraseMatcher:
+        """This matcher with the phrases of the labels in the mask `labels` only (the counts of the others
+        are 0; a phrase inside a longer one matters only within the same label, so theirs are unchanged)."""
+        key = np.asarray(labels, dtype=bool).tobytes()
+        if key not in self._only:
+            kept = copy.copy(self)
+            kept._starting = {
+                token: found
+                for token, variants in self._starting.items()
+                if (found := [variant for variant in variants if labels[variant[1]]])
+            }
+            kept._only = {}
+            self._only[key] = kept
+        return self._only[key]
+
+    def could_reach(self, tokens: set[str], minimums: np.ndarray) -> bool:
+        """False when no label can have its minimum of phrases in a text of these tokens: counting, for each
+        label, its phrases whose tokens all occur, in any order, bounds what `counts` finds."""
+        found: dict[int, set[int]] = {}
+        for token in self._starting.keys() & tokens:
+            for variant, j, pid in self._starting[token]:
+                if tokens.issuperset(variant):
+                    found.setdefault(j, set()).add(pid)
+        return any(len(pids) >= minimums[j] for j, pids in found.items())
+
+    def counts(self, texts: Sequence[str], minimums: np.ndarray | None = None) -> np.ndarray:
+        """Array (n_texts, n_labels): how many distinct phrases of each label each text contains. With
+        `minimums`, a text where no label can reach its minimum (see could_reach) is left at 0."""
         out = np.zeros((len(texts), self.n_labels), dtype=np.int32)
         for i, text in enumerate(texts):
-            tokens = exact_tokens(text)
+            tokens = exact_tokens_by_word(text)
+            if minimums is not None and not self.could_reach(set(tokens), minimums):
+                continue
             matches = [
                 (start, start + len(variant), j, pid)
                 for start, token in enumerate(tokens)
@@ -190,14 +240,26 @@ def phrase_minimums(low: np.ndarray, phrase_accept: int) -> np.ndarray:
     return np.where(low, phrase_accept, 0).astype(np.float32)
 
 
+def could_accept(matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None) -> np.ndarray:
+    """Per text, False where `phrase_accepted` can accept no label in the text nor in any part of it (any
+    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach)."""
+    if matcher is None or minimums is None or not (minimums > 0).any():
+        return np.zeros(len(texts), dtype=bool)
+    matcher, minimums = matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
+    return np.fromiter((matcher.could_reach(set(exact_tokens_by_word(text)), minimums) for text in texts), bool)
+
+
 def phrase_accepted(
     matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None, n_labels: int
 ) -> np.ndarray:
     """0/1 matrix: the labels of which each text holds at least their minimum of phrases (see
     phrase_minimums; none without a matcher or minimums)."""
-    if matcher is None or minimums is None:
+    if matcher is None or minimums is None or not (minimums > 0).any():
         return np.zeros((len(texts), n_labels), dtype=np.int8)
-    return ((matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
+    # Only the labels with a minimum can be accepted: the others' phrases are not searched for, nor are the
+    # texts in which no label can reach its minimum.
+    counts = matcher.only(minimums > 0).counts(texts, np.where(minimums > 0, minimums, np.inf))
+    return ((counts >= minimums) & (minimums > 0)).astype(np.int8)
 
 
 def evidence_features(counter: PhraseCounter, texts: Sequence[str], normalized: bool = False) -> np.ndarray:

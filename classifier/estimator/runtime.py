@@ -20,6 +20,7 @@ from classifier.estimator.counting import CharGramCounter, WordGramCounter, Word
 from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
+    could_accept,
     evidence_features,
     phrase_accepted,
     stacked_proba,
@@ -276,6 +277,13 @@ class LinearTopicModel:
         if self._matcher is None and self.label_phrases is not None:
             self._matcher = PhraseMatcher(self.label_phrases)
         return phrase_accepted(self._matcher, as_texts(X), self.phrase_minimum_, self.n_labels_)
+
+    def could_name_outright(self, X) -> np.ndarray:
+        """Per text, False where neither it nor any part of it can name a label outright (a bound, cheaper
+        than `phrase_accepted`; see evidence.could_accept)."""
+        if self._matcher is None and self.label_phrases is not None:
+            self._matcher = PhraseMatcher(self.label_phrases)
+        return could_accept(self._matcher, as_texts(X), self.phrase_minimum_)
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
