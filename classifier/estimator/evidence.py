@@ -141,14 +141,19 @@ def exact_tokens(text: str) -> list[str]:
 
 
 class _ExactTokensOfWord(dict):
-    """`exact_tokens` of each word (a run of characters between white space) met, per process: no token
-    crosses white space, so a text's tokens are its words', one word after the other."""
+    """`exact_tokens` of each word (a run of characters between white space) met, per process, or only those
+    in `kept`: no token crosses white space, so a text's tokens are its words', one word after the other."""
+
+    def __init__(self, kept: frozenset[str] | None = None):
+        super().__init__()
+        self.kept = kept
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) > WORDS_KEPT:
             self.clear()
-        self[word] = tokens = tuple(exact_tokens(word))
-        return tokens
+        tokens = exact_tokens(word)
+        self[word] = found = tuple(tokens if self.kept is None else (token for token in tokens if token in self.kept))
+        return found
 
 
 _EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
@@ -193,8 +198,16 @@ class PhraseMatcher:
                 if (found := [variant for variant in variants if labels[variant[1]]])
             }
             kept._only = {}
+            phrase_tokens = {
+                token for variants in kept._starting.values() for variant in variants for token in variant[0]
+            }
+            kept._tokens_of_word = _ExactTokensOfWord(frozenset(phrase_tokens))
             self._only[key] = kept
         return self._only[key]
+
+    def phrase_tokens(self, text: str) -> set[str]:
+        """The text's exact tokens that are in some phrase of this matcher (one of `only`)."""
+        return set(chain.from_iterable(map(self._tokens_of_word.__getitem__, text.split())))
 
     def could_reach(self, tokens: set[str], minimums: np.ndarray) -> bool:
         """False when no label can have its minimum of phrases in a text of these tokens: counting, for each
@@ -246,7 +259,7 @@ def could_accept(matcher: PhraseMatcher | None, texts: Sequence[str], minimums: 
     if matcher is None or minimums is None or not (minimums > 0).any():
         return np.zeros(len(texts), dtype=bool)
     matcher, minimums = matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
-    return np.fromiter((matcher.could_reach(set(exact_tokens_by_word(text)), minimums) for text in texts), bool)
+    return np.fromiter((matcher.could_reach(matcher.phrase_tokens(text), minimums) for text in texts), bool)
 
 
 def phrase_accepted(
