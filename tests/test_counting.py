@@ -138,3 +138,24 @@ def test_accents_are_stripped_as_scikit_learn_strips_them_for_every_character():
         block = "a" + "a".join(characters[start : start + 4096])  # each mark after a letter, and on its own
         assert strip_accents(block) == strip_accents_unicode(block)
         assert strip_accents(block.lower()) == strip_accents_unicode(block.lower())
+
+
+def test_threads_sharing_a_model_get_the_features_each_would_get_alone():
+    """The REST API scores in threads: adding words to the shared table, or emptying it, must not mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = load_model().estimator
+    arrays, vocabularies = model.to_arrays()
+    shared = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    shared.parts[0][1].table.limit = 30  # emptied again and again
+    batches = [[f"{text} word{i} other{i % 7}" for text in TEXTS] for i in range(40)]
+    expected = [model.transform(batch) for batch in batches]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(shared.transform, batches))
+    finally:
+        sys.setswitchinterval(interval)
+    for got, want in zip(found, expected):
+        _same(got, want)

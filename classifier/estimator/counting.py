@@ -12,6 +12,7 @@ are those the per-term analyzers in `runtime` give (tests compare them).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 
@@ -110,12 +111,16 @@ def _fit(array: np.ndarray, size: int) -> np.ndarray:
 
 class WordTable:
     """Every word met so far, per process, each with an id and with what each feature block takes from it (its
-    WordStore); emptied when it passes `limit` words. Not pickled: a copy sent to a worker starts empty."""
+    WordStore); emptied when it passes `limit` words. Not pickled: a copy sent to a worker starts empty.
+
+    Hold `lock` from `words` until the blocks have gathered what they need: threads (the REST API's) would
+    otherwise add words or empty the table between the two."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self.ids: dict[str, int] = {}
         self.stores: list[WordStore] = []
+        self.lock = threading.RLock()
 
     def store(self, of_word: Callable[[str], list[int]]) -> WordStore:
         """A new block's store: `of_word(word)` is what the block takes from a word."""
@@ -147,6 +152,9 @@ class WordTable:
 
     def __getstate__(self):
         return {"limit": self.limit, "ids": {}, "stores": self.stores}  # each store pickles empty
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, lock=threading.RLock())
 
 
 class WordGramCounter:

@@ -9,6 +9,7 @@ on whole pages and on generated texts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from functools import partial
@@ -77,7 +78,9 @@ class WordTfidf:
         return grams
 
     def transform(self, texts: Sequence[str]):
-        return self.transform_words(self.table.words([normalize(text) for text in texts]))
+        normalized = [normalize(text) for text in texts]
+        with self.table.lock:
+            return self.transform_words(self.table.words(normalized))
 
     def transform_words(self, words: Words):
         """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
@@ -152,7 +155,9 @@ class CharTfidf:
         self._counter = CharGramCounter(self.vocabulary, self.ngrams.grams, self.ngrams.stop_words, self.table)
 
     def transform(self, texts: Sequence[str]):
-        return self.transform_words(self.table.words([normalize(text) for text in texts]))
+        normalized = [normalize(text) for text in texts]
+        with self.table.lock:
+            return self.transform_words(self.table.words(normalized))
 
     def transform_words(self, words: Words):
         """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
@@ -240,11 +245,13 @@ class LinearTopicModel:
     def _features(self, normalized: list[str]):
         words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
-        for _, part, weight in self.parts:
-            if id(part.table) not in words_in:
-                words_in[id(part.table)] = part.table.words(normalized)
-            block = part.transform_words(words_in[id(part.table)])
-            blocks.append(block * weight if weight != 1.0 else block)
+        with contextlib.ExitStack() as held:
+            for _, part, weight in self.parts:
+                if id(part.table) not in words_in:
+                    held.enter_context(part.table.lock)
+                    words_in[id(part.table)] = part.table.words(normalized)
+                block = part.transform_words(words_in[id(part.table)])
+                blocks.append(block * weight if weight != 1.0 else block)
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def decision_function(self, X):
