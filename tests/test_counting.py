@@ -159,3 +159,14 @@ def test_threads_sharing_a_model_get_the_features_each_would_get_alone():
         sys.setswitchinterval(interval)
     for got, want in zip(found, expected):
         _same(got, want)
+
+
+def test_a_large_call_counted_block_by_block_gives_what_one_block_gives(monkeypatch):
+    import classifier.estimator.runtime as runtime
+
+    model = load_model().estimator
+    texts = TEXTS * 3
+    whole, proba = model.transform(texts), model.predict_proba(texts)
+    monkeypatch.setattr(runtime, "BLOCK_ROWS", 5)
+    _same(model.transform(texts), whole)
+    np.testing.assert_array_equal(model.predict_proba(texts), proba)

@@ -34,6 +34,9 @@ from classifier.options import PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
+# Texts counted at once: a larger call is counted (and scored) block by block, which keeps the counting's
+# arrays small (a block's keys fit in 32 bits) and never holds the features of a whole large batch.
+BLOCK_ROWS = 1024
 CACHE_LIMIT = 500_000  # words whose n-gram columns and tokens are remembered, per process
 
 
@@ -243,6 +246,9 @@ class LinearTopicModel:
         return self._features([normalize(text) for text in as_texts(texts)])
 
     def _features(self, normalized: list[str]):
+        if len(normalized) > BLOCK_ROWS:
+            blocks = [self._features(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+            return sparse.vstack(blocks, format="csr", dtype=np.float32)
         words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
         with contextlib.ExitStack() as held:
@@ -259,6 +265,9 @@ class LinearTopicModel:
         return self._scores([normalize(text) for text in as_texts(X)])
 
     def _scores(self, normalized: list[str]):
+        if len(normalized) > BLOCK_ROWS:  # each row's scores are its own: the whole matrix is never needed
+            blocks = [self._scores(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+            return np.concatenate(blocks)
         features = self._features(normalized)
         scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
         if self.prototypes_ is not None:
