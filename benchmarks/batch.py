@@ -1,14 +1,16 @@
 """Benchmark: `classifier tag` throughput and peak memory against the floor of a bare predict_proba.
 
 Run from the repository root with the project installed (with the `dask` extra for the Dask rows):
-    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--write benchmarks/README.md]
+    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--before REV] [--write benchmarks/README.md]
 
 Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus,
 shuffled). The floors are the same model's `predict_proba` in one process with no reading, parsing
 or writing: called once on all texts, and in chunks of 512 as `tag` calls it. "Per core" divides documents by the CPU
 seconds a run used
 (all its processes), which holds steady when other work shares the machine; wall-clock documents
-per second are shown too.
+per second are shown too. `--before REV` also measures both floors as the commit REV had them (from
+`git archive REV`), taking turns with this checkout's, and checks that all floors give the same
+probabilities (a digest of every row's).
 """
 
 from __future__ import annotations
@@ -41,10 +43,13 @@ with open(sys.argv[1], encoding="utf-8") as handle:
         row = json.loads(line)
         texts.append(row["title"] + "\\n" + row["text"])
 size = int(sys.argv[2]) or len(texts)
+digest = __import__("hashlib").sha256()
 start_cpu, start = time.process_time(), time.perf_counter()
 for i in range(0, len(texts), size):
-    model.estimator.predict_proba(texts[i:i + size])  # the floor: the estimator alone, no parsing
-print(json.dumps({"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start}))
+    proba = model.estimator.predict_proba(texts[i:i + size])  # the floor: the estimator alone, no parsing
+    digest.update(proba.tobytes())
+cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
+print(json.dumps({"cpu": cpu, "wall": wall, "digest": digest.hexdigest()}))
 """
 CHUNK = 512  # tag's default --chunk-size
 
@@ -88,10 +93,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str]) -> dict:
+def measure(command: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
     """Wall seconds, CPU seconds of the whole process tree, and peak resident memory of the tree."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
@@ -103,15 +108,45 @@ def measure(command: list[str]) -> dict:
     return {"wall": wall, "peak": peak, "stdout": out.decode(), "stderr": err.decode()}
 
 
-def run_cpu(command: list[str]) -> dict:
+def run_cpu(command: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
     """`measure`, plus the CPU seconds of the tree from the children's resource usage."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = measure(command)
+    result = measure(command, env, cwd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return result
+
+
+def checkout(rev: str, workdir: Path) -> dict:
+    """The environment that runs the package as commit `rev` had it (extracted once with `git archive`)."""
+    path = workdir / f"before-{rev}"
+    if not path.exists():
+        path.mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(path)], input=archive, check=True)
+    return {**os.environ, "PYTHONPATH": str(path)}
+
+
+def floor_rows(corpus: Path, n: int, before: str | None, workdir: Path) -> tuple[list[tuple], set[str]]:
+    """Both floors of this checkout (and of `before`, taking turns with them): the table's rows and the digests
+    of the probabilities they computed."""
+    python, rows, digests = sys.executable, [], set()
+    env = checkout(before, workdir) if before else None
+    for size, name in ((0, "one call on all texts"), (CHUNK, f"in chunks of {CHUNK}")):
+        for label, run_env in (("floor", None), (f"before ({before})", env)):
+            if label != "floor" and not before:
+                continue
+            # Run outside the checkout: `python -c` puts the working directory first on the path, which would
+            # import this checkout's package over the one of `before` on PYTHONPATH.
+            floor = run_cpu([python, "-c", FLOOR, str(corpus), str(size)], env=run_env, cwd=workdir)
+            inner = json.loads(floor["stdout"])
+            digests.add(inner["digest"])
+            row = (n, f"{label}: `predict_proba` {name}, 1 process, no I/O", inner["wall"], n / inner["wall"])
+            rows.append((*row, n / inner["cpu"], floor["peak"]))
+            print(rows[-1], flush=True)
+    return rows, digests
 
 
 def main() -> None:
@@ -124,30 +159,21 @@ def main() -> None:
         help="Largest size at which every configuration runs; above it only --jobs 2.",
     )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "classifier-batch-bench")
+    parser.add_argument("--before", help="also measure the floors as this commit had them (a git revision)")
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
 
-    rows = []
+    rows, same = [], True
     for n in args.sizes:
         corpus = args.workdir / f"corpus-{n}.jsonl"
         if not corpus.exists():
             generate(corpus, n)
         if n <= FLOOR_LIMIT:
-            for size, name in ((0, "one call on all texts"), (CHUNK, f"in chunks of {CHUNK}")):
-                floor = run_cpu([python, "-c", FLOOR, str(corpus), str(size)])
-                inner = json.loads(floor["stdout"])
-                rows.append(
-                    (
-                        n,
-                        f"floor: `predict_proba` {name}, 1 process, no I/O",
-                        inner["wall"],
-                        n / inner["wall"],
-                        n / inner["cpu"],
-                        floor["peak"],
-                    )
-                )
+            found, digests = floor_rows(corpus, n, args.before, args.workdir)
+            rows += found
+            same = same and len(digests) == 1
         configs = [
             ("`tag --jobs 1`", ["--jobs", "1"]),
             ("`tag --jobs 2`", ["--jobs", "2"]),
@@ -193,8 +219,25 @@ def main() -> None:
             f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
             f"{peak / 2**20:,.0f} MB |"
         )
+    if args.before:
+        lines += ["", _before_line(rows, args.before, same)]
     table = "\n".join(lines)
     publish(table, args.write, "batch")
+
+
+def _before_line(rows: list[tuple], before: str, same: bool) -> str:
+    """The floors' speed-up over `before`'s, size by size, and whether all of them computed the same numbers."""
+    per_core = {(n, name): rate for n, name, _, _, rate, _ in rows}
+    ratios = []
+    for (n, name), rate in per_core.items():
+        if name.startswith("floor"):
+            old = per_core[(n, name.replace("floor", f"before ({before})", 1))]
+            kind = "in chunks" if "chunks" in name else "one call"
+            ratios.append(f"{rate / old:.2f}x at {n:,} ({kind})")
+    return (
+        f"Floors against {before}'s, per core: {', '.join(ratios)}. Every floor of this run, this checkout's and "
+        f"{before}'s, computed the same probabilities for every document: {'yes' if same else 'NO'}."
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.estimator.evidence import (
     EVIDENCE_FEATURES,
     PhraseCounter,
     PhraseMatcher,
+    could_accept,
     evidence_features,
+    exact_tokens,
+    exact_tokens_by_word,
     field_phrases,
     fit_stacker,
     lead_accepted,
@@ -16,6 +21,7 @@ from classifier.estimator.evidence import (
     phrase_words,
     stacked_proba,
 )
+from classifier.estimator.windows import phrase_spans
 
 PHRASES = (
     (["Rule of law"], ["judicial reform", "courts"]),
@@ -176,3 +182,33 @@ def test_a_phrase_inside_a_longer_phrase_of_its_field_counts_once():
     # Field 0: the longer phrase only, then both (a second, separate mention), then two phrases. Field 1 has
     # no longer phrase, so its "migration" counts wherever it occurs.
     assert matcher.counts(texts).tolist() == [[1, 1], [2, 1], [2, 1]]
+
+
+TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
+PHRASE_WORDS = ["youth", "councils", "youth-led", "SSG/R", "Migration", "irregular", "migrations", "ﬁne", "Élection"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(TEXT_ALPHABET, max_size=40) | st.sampled_from(PHRASE_WORDS), max_size=30).map(" ".join))
+def test_exact_tokens_found_word_by_word_are_those_of_the_whole_text(text):
+    assert exact_tokens_by_word(text) == exact_tokens(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS + ["and", "of", "the", ",", "\n"]), max_size=80).map(" ".join))
+def test_the_phrase_bound_never_drops_a_text_or_span_that_names_a_field(body):
+    phrases = (
+        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+        (["Migration"], ["irregular migration", "élection"]),
+        (["Fine"], []),
+    )
+    matcher = PhraseMatcher(phrases)
+    minimums = np.array([2.0, 1.0, 0.0])
+    text = f"Youth\n{body}"
+    spans = phrase_spans(text, window_words=6, stride=3)
+    named = phrase_accepted(matcher, spans, minimums, 3)
+    expected = ((matcher.counts(spans) >= minimums) & (minimums > 0)).astype(np.int8)
+    np.testing.assert_array_equal(named, expected)  # the bound and the restricted matcher change nothing
+    if named.any():
+        assert could_accept(matcher, [text], minimums)[0]
+    np.testing.assert_array_equal(matcher.only(minimums > 0).counts(spans)[:, :2], matcher.counts(spans)[:, :2])

@@ -2,6 +2,7 @@ import datetime as dt
 import re
 
 from hypothesis import example, given
+from hypothesis import strategies as st
 
 from classifier.corpus.release import parse_release
 
@@ -458,3 +459,27 @@ def test_menu_groups_edges(text, groups):
     from classifier.corpus.release import menu_groups
 
     assert menu_groups(text) == groups
+
+
+ONE_LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60).filter(
+    lambda text: "\n" not in text and "\r" not in text
+)
+
+
+@given(st.one_of(ONE_LINE, st.sampled_from(["-", " News ", "Date: 3 May 2021", "- Fields of work: Elections", ""])))
+@example("Vienna, 3 May 2021 - The OSCE opened a course.")
+@example("\u2028 Plain text between odd white space \x85")
+def test_a_one_line_text_skips_the_parser_and_gets_what_parsing_gives(text):
+    """A table row of one plain line is not parsed (nothing in it to parse): the Release is what the parser
+    would give; a line that is a menu dash, a content type or a header line is still parsed."""
+    import classifier.corpus.release as release
+
+    fast = [parse_release(text, plain_title=plain) for plain in (True, False)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(release, "_one_plain_line", lambda text: "")
+        assert fast == [parse_release(text, plain_title=plain) for plain in (True, False)]
+
+
+def test_a_one_line_page_header_is_still_read():
+    release = parse_release("Fields of work: Elections, Youth")
+    assert release.fields == ("Elections", "Youth") and release.body == ""

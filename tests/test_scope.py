@@ -3,12 +3,25 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import load_model
-from classifier.estimator.scope import ScopeCheck, content_words, reads_as_english, vocabulary_coverage
+from classifier.estimator.scope import (
+    FOREIGN_FUNCTION_WORDS,
+    ScopeCheck,
+    WordCounts,
+    content_words,
+    reads_as_english,
+    vocabulary_coverage,
+)
 
 from conftest import FIXTURES, training_records
 
+SCOPE_WORDS = sorted(FOREIGN_FUNCTION_WORDS)[:60] + [
+    *"the of and to in a is observers election Election journalists media électeurs ÉLECTEURS polling 12 x".split(),
+    *["l'état", "don’t", "Миссия", "выборы", "ΣΑΣ", "ﬁne", "İstanbul", "co-operation", "x\u0301y", "\u00a0", "\n"],
+]
 ENGLISH = "The OSCE Mission organized a training course for judges and prosecutors on fair trial standards."
 
 
@@ -82,3 +95,22 @@ def test_no_abstention_on_the_examples_and_a_sample_of_real_items():
         suggestion = model.suggest(text)
         assert suggestion.flag is None and suggestion.labels, text[:80]
         assert "flag" not in suggestion.to_dict()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
+        | st.lists(st.sampled_from(SCOPE_WORDS), max_size=40).map(" ".join),
+        min_size=1,
+        max_size=6,
+    ),
+    st.floats(0, 1),
+)
+def test_flags_from_counts_per_word_are_those_of_each_text(texts, best):
+    """scope_flags adds up each word's counts (WordCounts); `flag` reads each text whole: the same flags."""
+    vocabulary = frozenset(["observers", "election", "journalists", "media", "électeurs", "polling"])
+    check = ScopeCheck()
+    texts = texts + [" ".join(texts)]
+    expected = [check.flag(text, best, vocabulary) for text in texts]
+    assert check.flags(texts, [best] * len(texts), WordCounts(vocabulary)) == expected

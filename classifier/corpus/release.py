@@ -61,25 +61,11 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     In plain text, a short first line is taken as the title unless `plain_title` is False
     (for texts whose title is known from elsewhere, such as a table's title column).
     """
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
-    start = _skip_menus(lines)
-    had_menus = start > 0
-    lines = lines[start:]
-    while lines and not lines[0]:
-        lines.pop(0)
-
-    content_type = None
-    if lines and lines[0].casefold() in CONTENT_TYPES:
-        content_type = lines.pop(0)
-    header_follows = len(lines) > 1 and _META_LINE.match(lines[1]) is not None
-    title = ""
-    if lines and (header_follows or content_type or had_menus or (plain_title and _looks_like_title(lines))):
-        title = lines.pop(0)
-    header, lines = _read_header(lines)
-
-    paragraphs, dropped = _unique_paragraphs(lines)
-    body = "\n".join(paragraphs)
-
+    plain = _one_plain_line(text)
+    if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
+        title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
+    else:
+        title, body, header, content_type, had_menus, dropped = _parse_lines(text, plain_title)
     date = _parse_date(" ".join(header.get("date", [])))
     place = ", ".join(header.get("place", [])) or None
     dateline = _DATELINE.match(body)
@@ -100,6 +86,39 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
         had_menus=had_menus,
         dropped_repeats=dropped,
     )
+
+
+def _one_plain_line(text: str) -> str:
+    """The text, stripped, when it is one line that parsing would keep whole as the body (no line break,
+    menu dash, content type or header line); "" otherwise."""
+    if "\n" in text or "\r" in text or "\x00" in text:
+        return ""
+    line = text.strip()
+    if line == "-" or line.casefold() in CONTENT_TYPES or _META_LINE.match(line):
+        return ""
+    return line
+
+
+def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
+    """(title, body, header, content type, whether menus were removed, repeats dropped) of a page."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
+    start = _skip_menus(lines)
+    had_menus = start > 0
+    lines = lines[start:]
+    while lines and not lines[0]:
+        lines.pop(0)
+
+    content_type = None
+    if lines and lines[0].casefold() in CONTENT_TYPES:
+        content_type = lines.pop(0)
+    header_follows = len(lines) > 1 and _META_LINE.match(lines[1]) is not None
+    title = ""
+    if lines and (header_follows or content_type or had_menus or (plain_title and _looks_like_title(lines))):
+        title = lines.pop(0)
+    header, lines = _read_header(lines)
+
+    paragraphs, dropped = _unique_paragraphs(lines)
+    return title, "\n".join(paragraphs), header, content_type, had_menus, dropped
 
 
 def _skip_menus(lines: list[str]) -> int:

@@ -19,18 +19,23 @@ both splits of benchmarks/quality.py, this matched slightly better than leaving 
 
 from __future__ import annotations
 
+import copy
 import re
-import unicodedata
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
+from classifier.estimator.text import strip_accents
 
 STEM_CHARS = 5
 # "OSCE" is in nearly every text and in many phrases ("OSCE Border Management Staff College").
 _IGNORED = frozenset(word[:STEM_CHARS] for word in ENGLISH_STOP_WORDS) | {"osce"}
 _WORD = re.compile(r"[a-z0-9]+")
+# In an ASCII text the words are found faster by making every other character a space and splitting.
+_ASCII_SEPARATORS = {code: " " for code in range(128) if not re.fullmatch(_WORD, chr(code))}
+WORDS_KEPT = 200_000  # words whose cut form, or exact tokens, are remembered, per process
 # The stacker's inputs per text and field, in this order (see evidence_features).
 EVIDENCE_FEATURES = ("names", "keywords", "share", "title_names", "title_keywords")
 STACK_C = 1.0
@@ -43,11 +48,28 @@ def field_phrases(field) -> tuple[list[str], list[str]]:
 
 def phrase_words(text: str) -> tuple[str, ...]:
     """The words a phrase or text is matched on (see the module docstring)."""
-    text = text.lower()
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    stems = (word[:STEM_CHARS] for word in _WORD.findall(text))
-    return tuple(stem for stem in stems if stem not in _IGNORED)
+    return normalized_phrase_words(strip_accents(text.lower()))
+
+
+class _Stems(dict):
+    """Each word's cut form, or None for a word left out; filled as words are met, so that most look-ups are
+    one dict look-up in C."""
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) > WORDS_KEPT:
+            self.clear()
+        stem = word[:STEM_CHARS]
+        self[word] = found = None if stem in _IGNORED else stem
+        return found
+
+
+_STEMS = _Stems()
+
+
+def normalized_phrase_words(text: str) -> tuple[str, ...]:
+    """`phrase_words` of a text already in lower case with its accents stripped."""
+    words = text.translate(_ASCII_SEPARATORS).split() if text.isascii() else _WORD.findall(text)
+    return tuple(filter(None, map(_STEMS.__getitem__, words)))
 
 
 class PhraseCounter:
@@ -68,26 +90,36 @@ class PhraseCounter:
                     words = phrase_words(str(phrase))
                     if words:
                         self._owners.setdefault(words, set()).add((j, kind))
-        # The phrases by their first word: a text is only searched where one of them starts.
+        # A phrase of one word is found by intersecting sets; a longer one is searched for only where its first
+        # word is. Each phrase found adds 1 to its (label, kind) cells of the flattened counts.
+        self._single = frozenset(words[0] for words in self._owners if len(words) == 1)
         self._starting: dict[str, list[tuple[str, ...]]] = {}
         for words in sorted(self._owners):
-            self._starting.setdefault(words[0], []).append(words)
+            if len(words) > 1:
+                self._starting.setdefault(words[0], []).append(words)
+        self._cells = {words: [2 * j + kind for j, kind in owners] for words, owners in self._owners.items()}
 
-    def counts(self, texts: Sequence[str]) -> np.ndarray:
-        """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found."""
-        out = np.zeros((len(texts), self.n_labels, 2), dtype=np.float64)
+    def counts(self, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+        """Array (n_texts, n_labels, 2): distinct name phrases and distinct keyword phrases found; `normalized`
+        when the texts are already in lower case with their accents stripped."""
+        words_of = normalized_phrase_words if normalized else phrase_words
+        starting, cells, width = self._starting, self._cells, 2 * self.n_labels
+        found_cells: list[int] = []
         for i, text in enumerate(texts):
-            words = phrase_words(text)
-            found = {
-                phrase
-                for start, word in enumerate(words)
-                for phrase in self._starting.get(word, ())
-                if words[start : start + len(phrase)] == phrase
-            }
-            for phrase in found:
-                for j, kind in self._owners[phrase]:
-                    out[i, j, kind] += 1
-        return out
+            words = words_of(text)
+            found = [(word,) for word in self._single.intersection(words)]
+            found.extend(
+                {
+                    phrase
+                    for start, word in enumerate(words)
+                    if word in starting
+                    for phrase in starting[word]
+                    if words[start : start + len(phrase)] == phrase
+                }
+            )
+            found_cells.extend(i * width + cell for phrase in found for cell in cells[phrase])
+        counts = np.bincount(np.asarray(found_cells, dtype=np.int64), minlength=len(texts) * width)
+        return counts.astype(np.float64).reshape(len(texts), self.n_labels, 2)
 
 
 # --- exact phrases: a field is also accepted when the text names it outright -----------------------------
@@ -105,10 +137,31 @@ _DASHES = re.compile(r"[\u2010-\u2015/]")
 def exact_tokens(text: str) -> list[str]:
     """Lower case, accents stripped, dashes and slashes as "-": runs of word characters and hyphens, and
     every other character but spaces on its own (so "SSG/R" and "ssg/r" match, "youth-led" is not "youth")."""
-    text = text.lower()
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return _EXACT_TOKEN.findall(_DASHES.sub("-", text))
+    return _EXACT_TOKEN.findall(_DASHES.sub("-", strip_accents(text.lower())))
+
+
+class _ExactTokensOfWord(dict):
+    """`exact_tokens` of each word (a run of characters between white space) met, per process, or only those
+    in `kept`: no token crosses white space, so a text's tokens are its words', one word after the other."""
+
+    def __init__(self, kept: frozenset[str] | None = None):
+        super().__init__()
+        self.kept = kept
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) > WORDS_KEPT:
+            self.clear()
+        tokens = exact_tokens(word)
+        self[word] = found = tuple(tokens if self.kept is None else (token for token in tokens if token in self.kept))
+        return found
+
+
+_EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
+
+
+def exact_tokens_by_word(text: str) -> list[str]:
+    """`exact_tokens(text)`, each word's tokens found once per process."""
+    return list(chain.from_iterable(map(_EXACT_TOKENS_OF_WORD.__getitem__, text.split())))
 
 
 class PhraseMatcher:
@@ -131,12 +184,49 @@ class PhraseMatcher:
                     variants |= {tokens[:-1] + (tokens[-1] + end,) for end in ("s", "es")}
                 for variant in variants:
                     self._starting.setdefault(variant[0], []).append((variant, j, pid))
+        self._only: dict[bytes, PhraseMatcher] = {}  # restricted copies, by label mask
 
-    def counts(self, texts: Sequence[str]) -> np.ndarray:
-        """Array (n_texts, n_labels): how many distinct phrases of each label each text contains."""
+    def only(self, labels: np.ndarray) -> PhraseMatcher:
+        """This matcher with the phrases of the labels in the mask `labels` only (the counts of the others
+        are 0; a phrase inside a longer one matters only within the same label, so theirs are unchanged)."""
+        key = np.asarray(labels, dtype=bool).tobytes()
+        if key not in self._only:
+            kept = copy.copy(self)
+            kept._starting = {
+                token: found
+                for token, variants in self._starting.items()
+                if (found := [variant for variant in variants if labels[variant[1]]])
+            }
+            kept._only = {}
+            phrase_tokens = {
+                token for variants in kept._starting.values() for variant in variants for token in variant[0]
+            }
+            kept._tokens_of_word = _ExactTokensOfWord(frozenset(phrase_tokens))
+            self._only[key] = kept
+        return self._only[key]
+
+    def phrase_tokens(self, text: str) -> set[str]:
+        """The text's exact tokens that are in some phrase of this matcher (one of `only`)."""
+        return set(chain.from_iterable(map(self._tokens_of_word.__getitem__, text.split())))
+
+    def could_reach(self, tokens: set[str], minimums: np.ndarray) -> bool:
+        """False when no label can have its minimum of phrases in a text of these tokens: counting, for each
+        label, its phrases whose tokens all occur, in any order, bounds what `counts` finds."""
+        found: dict[int, set[int]] = {}
+        for token in self._starting.keys() & tokens:
+            for variant, j, pid in self._starting[token]:
+                if tokens.issuperset(variant):
+                    found.setdefault(j, set()).add(pid)
+        return any(len(pids) >= minimums[j] for j, pids in found.items())
+
+    def counts(self, texts: Sequence[str], minimums: np.ndarray | None = None) -> np.ndarray:
+        """Array (n_texts, n_labels): how many distinct phrases of each label each text contains. With
+        `minimums`, a text where no label can reach its minimum (see could_reach) is left at 0."""
         out = np.zeros((len(texts), self.n_labels), dtype=np.int32)
         for i, text in enumerate(texts):
-            tokens = exact_tokens(text)
+            tokens = exact_tokens_by_word(text)
+            if minimums is not None and not self.could_reach(set(tokens), minimums):
+                continue
             matches = [
                 (start, start + len(variant), j, pid)
                 for start, token in enumerate(tokens)
@@ -181,14 +271,26 @@ def lead_phrases(label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]) -
     ]
 
 
+def could_accept(matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None) -> np.ndarray:
+    """Per text, False where `phrase_accepted` can accept no label in the text nor in any part of it (any
+    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach)."""
+    if matcher is None or minimums is None or not (minimums > 0).any():
+        return np.zeros(len(texts), dtype=bool)
+    matcher, minimums = matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
+    return np.fromiter((matcher.could_reach(matcher.phrase_tokens(text), minimums) for text in texts), bool)
+
+
 def phrase_accepted(
     matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None, n_labels: int
 ) -> np.ndarray:
     """0/1 matrix: the labels of which each text holds at least their minimum of phrases (see
     phrase_minimums; none without a matcher or minimums)."""
-    if matcher is None or minimums is None:
+    if matcher is None or minimums is None or not (minimums > 0).any():
         return np.zeros((len(texts), n_labels), dtype=np.int8)
-    return ((matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
+    # Only the labels with a minimum can be accepted: the others' phrases are not searched for, nor are the
+    # texts in which no label can reach its minimum.
+    counts = matcher.only(minimums > 0).counts(texts, np.where(minimums > 0, minimums, np.inf))
+    return ((counts >= minimums) & (minimums > 0)).astype(np.int8)
 
 
 def lead_accepted(
@@ -206,10 +308,11 @@ def lead_accepted(
     return out
 
 
-def evidence_features(counter: PhraseCounter, texts: Sequence[str]) -> np.ndarray:
-    """Array (n_texts, n_labels, len(EVIDENCE_FEATURES)) of keyword evidence; texts are 'title\\nbody'."""
-    whole = counter.counts(texts)
-    title = counter.counts([text.split("\n", 1)[0] for text in texts])
+def evidence_features(counter: PhraseCounter, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+    """Array (n_texts, n_labels, len(EVIDENCE_FEATURES)) of keyword evidence; texts are 'title\\nbody',
+    `normalized` when already in lower case with their accents stripped."""
+    whole = counter.counts(texts, normalized)
+    title = counter.counts([text.split("\n", 1)[0] for text in texts], normalized)
     found = whole.sum(axis=2)
     share = found / np.maximum(found.sum(axis=1, keepdims=True), 1)
     return np.stack(

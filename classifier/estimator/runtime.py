@@ -9,6 +9,7 @@ on whole pages and on generated texts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from functools import partial
@@ -16,9 +17,11 @@ from functools import partial
 import numpy as np
 from scipy import sparse
 
+from classifier.estimator.counting import CharGramCounter, WordGramCounter, Words, WordTable, normalize
 from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
+    could_accept,
     evidence_features,
     lead_accepted,
     lead_phrases,
@@ -27,13 +30,16 @@ from classifier.estimator.evidence import (
 )
 from classifier.estimator.keywords import keyword_margins
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
-from classifier.estimator.text import PUNCTUATION, char_input, strip_accents
+from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
 from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
-CACHE_LIMIT = 500_000  # words whose n-gram columns are remembered, per process
+# Texts counted at once: a larger call is counted (and scored) block by block, which keeps the counting's
+# arrays small (a block's keys fit in 32 bits) and never holds the features of a whole large batch.
+BLOCK_ROWS = 1024
+CACHE_LIMIT = 500_000  # words whose n-gram columns and tokens are remembered, per process
 
 
 def _stop_words(stop_words) -> frozenset:
@@ -46,17 +52,30 @@ class WordTfidf:
     """TF-IDF of word n-grams (TfidfVectorizer with lower case, accents stripped, stop words removed before
     the n-grams are formed, sublinear tf, l2 norm), over the whole text or its first line only."""
 
-    def __init__(self, terms: Sequence[str], idf, ngram_range=(1, 1), stop_words=None, first_line_only=False):
+    def __init__(
+        self, terms: Sequence[str], idf, ngram_range=(1, 1), stop_words=None, first_line_only=False, table=None
+    ):
         self.vocabulary = {term: column for column, term in enumerate(terms)}
         self.idf = np.asarray(idf, dtype=np.float64)
         self.ngram_range = tuple(ngram_range)
         self.stop_words = _stop_words(stop_words)
         self.first_line_only = first_line_only
+        self.table = WordTable(CACHE_LIMIT) if table is None else table
+        # Unigrams and bigrams, the n-grams of every shipped model, are counted in bulk; longer ones term by term.
+        self._counter = None
+        if self.ngram_range[1] <= 2:
+            self._counter = WordGramCounter(self.vocabulary, self.stop_words, self.ngram_range, self.table)
 
     def analyze(self, text: str) -> list[str]:
         if self.first_line_only:
             text = text.split("\n", 1)[0]
-        tokens = [word for word in _TOKEN.findall(strip_accents(text.lower())) if word not in self.stop_words]
+        return self.grams(self.tokens(normalize(text)))
+
+    def tokens(self, text: str) -> list[str]:
+        """The words of a normalised text, stop words left out."""
+        return [word for word in _TOKEN.findall(text) if word not in self.stop_words]
+
+    def grams(self, tokens: list[str]) -> list[str]:
         low, high = self.ngram_range
         grams = list(tokens) if low == 1 else []
         for n in range(max(low, 2), min(high, len(tokens)) + 1):
@@ -64,10 +83,19 @@ class WordTfidf:
         return grams
 
     def transform(self, texts: Sequence[str]):
+        normalized = [normalize(text) for text in texts]
+        with self.table.lock:
+            return self.transform_words(self.table.words(normalized))
+
+    def transform_words(self, words: Words):
+        """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
+        if self._counter is not None:
+            return _weighted(self._counter.count(words.first_lines() if self.first_line_only else words), self.idf)
+        texts = [text.split("\n", 1)[0] for text in words.texts] if self.first_line_only else words.texts
         vocabulary = self.vocabulary
         columns, indptr = [], [0]
         for text in texts:
-            columns.extend(vocabulary[gram] for gram in self.analyze(text) if gram in vocabulary)
+            columns.extend(vocabulary[gram] for gram in self.grams(self.tokens(text)) if gram in vocabulary)
             indptr.append(len(columns))
         return _tfidf(columns, indptr, len(vocabulary), self.idf)
 
@@ -75,8 +103,8 @@ class WordTfidf:
 class CharNgrams:
     """Character n-grams within words, as scikit-learn's analyzer "char_wb" takes them from `char_input`, counted
     word by word: a 1 KB text has about 2,000 n-grams but few words not seen before, so each word's columns are
-    looked up once. The one counting of the character features, for fitting (CharNgramVectorizer) and
-    predicting (CharTfidf) alike."""
+    looked up once. `grams` is the one definition of a word's n-grams, for fitting and predicting alike; `count`
+    counts them for fitting (CharNgramVectorizer), CharTfidf in bulk (counting.CharGramCounter)."""
 
     def __init__(self, ngram_range=(3, 5), stop_words=frozenset()):
         self.ngram_range = tuple(ngram_range)
@@ -122,19 +150,23 @@ class CharNgrams:
 
 class CharTfidf:
     """TF-IDF of character n-grams within words (analyzer "char_wb" over `char_input`), each word's columns
-    looked up once per process (see CharNgrams)."""
+    looked up once per process, in the table of words the blocks share (see counting)."""
 
-    def __init__(self, terms: Sequence[str], idf, ngram_range=(3, 5), stop_words=None):
+    def __init__(self, terms: Sequence[str], idf, ngram_range=(3, 5), stop_words=None, table=None):
         self.vocabulary = {term: column for column, term in enumerate(terms)}
         self.idf = np.asarray(idf, dtype=np.float64)
         self.ngrams = CharNgrams(ngram_range, _stop_words(stop_words))
-        self._columns_of_word: dict[str, list[int]] = {}
+        self.table = WordTable(CACHE_LIMIT) if table is None else table
+        self._counter = CharGramCounter(self.vocabulary, self.ngrams.grams, self.ngrams.stop_words, self.table)
 
     def transform(self, texts: Sequence[str]):
-        if len(self._columns_of_word) > CACHE_LIMIT:
-            self._columns_of_word.clear()
-        columns, indptr = self.ngrams.count(texts, self.vocabulary, self._columns_of_word)
-        return _tfidf(columns, indptr, len(self.vocabulary), self.idf)
+        normalized = [normalize(text) for text in texts]
+        with self.table.lock:
+            return self.transform_words(self.table.words(normalized))
+
+    def transform_words(self, words: Words):
+        """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
+        return _weighted(self._counter.count(words), self.idf)
 
 
 def _tfidf(columns: list[int], indptr: list[int], width: int, idf: np.ndarray):
@@ -146,6 +178,11 @@ def _tfidf(columns: list[int], indptr: list[int], width: int, idf: np.ndarray):
         dtype=np.float32,
     )
     X.sum_duplicates()
+    return _weighted(X, idf)
+
+
+def _weighted(X, idf: np.ndarray):
+    """`_tfidf` of a matrix of counts (float32, duplicates summed, indices sorted)."""
     np.log(X.data, X.data)
     X.data += 1.0
     X.data *= idf[X.indices]
@@ -182,6 +219,7 @@ class LinearTopicModel:
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
         """Rebuild from a bundle: its parameters, arrays and vocabularies (what TopicClassifier.to_arrays gives)."""
         params = {**_DEFAULTS, **PARAMS_BEFORE_THEY_EXISTED, **params}
+        table = WordTable(CACHE_LIMIT)
         parts = []
         for name in vocabularies:
             if f"idf_{name}" not in arrays:
@@ -190,12 +228,12 @@ class LinearTopicModel:
             if len(terms) != len(idf):
                 raise ValueError(f"vocabulary '{name}' has {len(terms)} terms but {len(idf)} weights")
             if name == "text":
-                part, weight = WordTfidf(terms, idf, params["ngram_range"], params["stop_words"]), 1.0
+                part, weight = WordTfidf(terms, idf, params["ngram_range"], params["stop_words"], table=table), 1.0
             elif name == "title":
-                part = WordTfidf(terms, idf, (1, 1), params["stop_words"], first_line_only=True)
+                part = WordTfidf(terms, idf, (1, 1), params["stop_words"], first_line_only=True, table=table)
                 weight = float(params["title_weight"])
             elif name == "chars":
-                part = CharTfidf(terms, idf, params["char_ngram_range"], params["stop_words"])
+                part = CharTfidf(terms, idf, params["char_ngram_range"], params["stop_words"], table=table)
                 weight = float(params["char_weight"])
             else:
                 raise ValueError(f"unknown feature block '{name}'")
@@ -207,42 +245,73 @@ class LinearTopicModel:
 
     def transform(self, texts: Sequence[str]):
         """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
-        texts = as_texts(texts)
+        return self._features([normalize(text) for text in as_texts(texts)])
+
+    def _features(self, normalized: list[str]):
+        if len(normalized) > BLOCK_ROWS:
+            blocks = [self._features(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+            return sparse.vstack(blocks, format="csr", dtype=np.float32)
+        words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
-        for _, part, weight in self.parts:
-            block = part.transform(texts)
-            blocks.append(block * weight if weight != 1.0 else block)
+        with contextlib.ExitStack() as held:
+            for _, part, weight in self.parts:
+                if id(part.table) not in words_in:
+                    held.enter_context(part.table.lock)
+                    words_in[id(part.table)] = part.table.words(normalized)
+                block = part.transform_words(words_in[id(part.table)])
+                blocks.append(block * weight if weight != 1.0 else block)
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
-        features = self.transform(X)
+        return self._scores([normalize(text) for text in as_texts(X)])
+
+    def _scores(self, normalized: list[str]):
+        if len(normalized) > BLOCK_ROWS:  # each row's scores are its own: the whole matrix is never needed
+            blocks = [self._scores(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+            return np.concatenate(blocks)
+        features = self._features(normalized)
         scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
         if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
         return scores
 
     def predict_proba(self, X):
-        texts = as_texts(X)
-        proba = sigmoid(self.decision_function(texts), self.calibration_)
+        # Each text is lower-cased and stripped of accents once, for every feature block and the phrases.
+        normalized = [normalize(text) for text in as_texts(X)]
+        proba = sigmoid(self._scores(normalized), self.calibration_)
         if self.stacked_ is None:
             return proba
         if self._phrases is None:
             self._phrases = PhraseCounter(self.label_phrases)
-        evidence = evidence_features(self._phrases, texts)
+        evidence = evidence_features(self._phrases, normalized, normalized=True)
         return stacked_proba(proba, evidence, self.stack_weights_, self.stack_offsets_, self.stacked_)
 
     def predict(self, X):
         return self.accept(self.predict_proba(X))
 
-    def phrase_accepted(self, X, leads=None) -> np.ndarray:
-        """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
+    def _matchers(self) -> tuple[PhraseMatcher | None, PhraseMatcher | None]:
+        """The label phrases and the lead phrases, ready to match (built on first use)."""
         if self._matcher is None and self.label_phrases is not None:
             self._matcher = PhraseMatcher(self.label_phrases)
             self._lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
+        return self._matcher, self._lead_matcher
+
+    def phrase_accepted(self, X, leads=None) -> np.ndarray:
+        """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
+        matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
-        named = phrase_accepted(self._matcher, texts, self.phrase_minimum_, self.n_labels_)
-        return named | lead_accepted(self._lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
+        named = phrase_accepted(matcher, texts, self.phrase_minimum_, self.n_labels_)
+        return named | lead_accepted(lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
+
+    def could_name_outright(self, X) -> np.ndarray:
+        """Per text, False where neither it nor any part of it can name a label outright, by its phrases or
+        by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept)."""
+        matcher, lead_matcher = self._matchers()
+        texts = as_texts(X)
+        return could_accept(matcher, texts, self.phrase_minimum_) | could_accept(
+            lead_matcher, texts, self.lead_phrase_minimum_
+        )
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None

@@ -19,6 +19,7 @@ Texts with fewer than `min_words` content words are too short to judge and are n
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F]")  # beyond Basic Latin to Latin Extended-B
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the word features' tokens
+WORDS_KEPT = 200_000  # words whose counts are remembered, per process
 
 # Function words: frequent in any English text, whatever its subject.
 ENGLISH_FUNCTION_WORDS = frozenset(
@@ -76,28 +78,84 @@ class ScopeCheck:
         if not reads_as_english(text, _WORD.findall(lower)):
             return LANGUAGE
         words = content_words(lower)
-        if len(words) < self.min_words:
+        return self._scope_flag(len(words), vocabulary_coverage(words, vocabulary), best_probability)
+
+    def _scope_flag(self, n_words: int, coverage: float, best_probability: float) -> str | None:
+        if n_words < self.min_words:
             return None
-        coverage = vocabulary_coverage(words, vocabulary)
         if coverage < self.min_coverage or (coverage < self.weak_coverage and best_probability < self.weak_probability):
             return OUT_OF_SCOPE
         return None
+
+    def flags(self, texts: Sequence[str], best_probabilities, counts: WordCounts) -> list[str | None]:
+        """`flag` of each text, from the counts its words add up to (see WordCounts): the same flags."""
+        out = []
+        for text, best in zip(texts, best_probabilities):
+            lower = text.lower()
+            words, english, foreign, content, known = counts.of(lower)
+            if not text.isascii() and not _reads_latin(text):
+                out.append(LANGUAGE)
+            elif words >= 8 and not _english_by_counts(words, english, foreign):
+                out.append(LANGUAGE)
+            else:
+                out.append(self._scope_flag(content, known / content if content else 1.0, float(best)))
+        return out
+
+
+_FIELD = 1 << 32  # each count of WordCounts takes 32 bits of one Python integer
+
+
+class WordCounts(dict):
+    """For each word met (a run of characters between white space, lower case), per process and vocabulary: its
+    words, English and foreign function words, content words and content words in `vocabulary`, packed in one
+    integer, so that a text's counts are one sum. No word the checks count crosses white space, so a text's
+    counts are the sums of its words'."""
+
+    def __init__(self, vocabulary):
+        super().__init__()
+        self.vocabulary = vocabulary
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > WORDS_KEPT:
+            self.clear()
+        words = _WORD.findall(word)
+        english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
+        foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
+        content = content_words(word)
+        known = _known(content, self.vocabulary)
+        self[word] = packed = sum(
+            n * _FIELD**i for i, n in enumerate((len(words), english, foreign, len(content), known))
+        )
+        return packed
+
+    def of(self, lower: str) -> tuple[int, int, int, int, int]:
+        packed = sum(map(self.__getitem__, lower.split()))
+        return tuple((packed >> (32 * i)) & (_FIELD - 1) for i in range(5))
 
 
 def reads_as_english(text: str, words: list[str] | None = None) -> bool:
     """False when most letters are not Latin, or when the words are not English: almost no English
     function words, or more of another language's than of English's. Short texts pass. `words`, the
     text's words in lower case, saves finding them again."""
-    if not text.isascii():  # an ASCII text has Latin letters only
-        letters = len(_LETTER.findall(text))
-        if letters >= 20 and len(_NON_LATIN_LETTER.findall(text)) > 0.5 * letters:
-            return False
+    if not text.isascii() and not _reads_latin(text):  # an ASCII text has Latin letters only
+        return False
     words = _WORD.findall(text.lower()) if words is None else words
     if len(words) < 8:
         return True
     english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
     foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
-    return english >= 0.05 * len(words) and not (foreign > 2 * english and english < 0.15 * len(words))
+    return _english_by_counts(len(words), english, foreign)
+
+
+def _reads_latin(text: str) -> bool:
+    if _NON_LATIN_LETTER.search(text) is None:  # most texts beyond ASCII have curly quotes, not Cyrillic
+        return True
+    letters = len(_LETTER.findall(text))
+    return not (letters >= 20 and len(_NON_LATIN_LETTER.findall(text)) > 0.5 * letters)
+
+
+def _english_by_counts(words: int, english: int, foreign: int) -> bool:
+    return english >= 0.05 * words and not (foreign > 2 * english and english < 0.15 * words)
 
 
 def content_words(text: str) -> list[str]:
@@ -110,8 +168,11 @@ def vocabulary_coverage(words: list[str], vocabulary) -> float:
     """Share of `words` in `vocabulary`, accents stripped as the word features strip them (1.0 for no words)."""
     if not words:
         return 1.0
-    known = sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents(w) in vocabulary))
-    return known / len(words)
+    return _known(words, vocabulary) / len(words)
+
+
+def _known(words: list[str], vocabulary) -> int:
+    return sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents(w) in vocabulary))
 
 
 def word_vocabulary(estimator) -> frozenset[str]:
@@ -123,4 +184,10 @@ def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck()) -> li
     """The flag of each text (None where it is in scope), from its fields' probabilities `proba`."""
     vocabulary = word_vocabulary(estimator)
     best = np.asarray(proba).max(axis=1) if len(proba) else []
-    return [check.flag(text, float(p), vocabulary) for text, p in zip(texts, best)]
+    global _COUNTS
+    if _COUNTS is None or _COUNTS.vocabulary != vocabulary:  # one model per process, as a rule
+        _COUNTS = WordCounts(vocabulary)
+    return check.flags(texts, best, _COUNTS)
+
+
+_COUNTS: WordCounts | None = None

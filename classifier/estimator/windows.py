@@ -103,12 +103,16 @@ def phrase_spans(model_text: str, window_words: int = WINDOW_WORDS, stride: int 
     return [f"{title}\n{' '.join(tokens[start : start + window_words])}" for start in starts]
 
 
-def named_in_spans(named, texts, **span_options) -> np.ndarray:
+def named_in_spans(named, texts, could_name=None, **span_options) -> np.ndarray:
     """0/1 matrix of the fields each text names outright within one of its spans (`phrase_spans`), where
     `named(span_texts, leads=mask)` gives the fields each span names, the first span of each text being its
-    lead: all spans are scored in one call."""
+    lead: all spans are scored in one call. `could_name(texts)`, if given, is False for a text none of whose
+    spans can name a field: its spans are not made."""
     spans, owner, leads = [], [], []
+    candidates = could_name(texts) if could_name is not None else np.ones(len(texts), dtype=bool)
     for i, text in enumerate(texts):
+        if not candidates[i]:
+            continue
         parts = phrase_spans(text, **span_options)
         spans.extend(parts)
         owner.extend([i] * len(parts))
@@ -154,7 +158,8 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
             short.append(i)
     if named is not None and short:
         spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
-        accepted[short] |= named_in_spans(named, [texts[i] for i in short], **spans).astype(accepted.dtype)
+        could_name = getattr(estimator, "could_name_outright", None)
+        accepted[short] |= named_in_spans(named, [texts[i] for i in short], could_name, **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
         window_proba = _in_chunks(estimator.predict_proba, windows)

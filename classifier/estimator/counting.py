@@ -1,0 +1,224 @@
+"""Counting a chunk of texts' terms in bulk, for the scikit-learn-free predictor: each word of a text (split on
+white space) is looked up once in a per-process table, for every feature block at once; what a block takes from
+a word (its character n-gram columns, its tokens' ids) is worked out the first time the word is met and kept in
+flat arrays; a chunk's counts are then gathered with numpy instead of per-term Python updates.
+
+Word tokens and character n-grams never cross white space, so a text's tokens are its words' tokens, one word
+after the other, and its title's are those of the words before the first line break. The texts given here are
+already normalised (`normalize`: lower case, accents stripped), once for every block; the columns and counts
+are those the per-term analyzers in `runtime` give (tests compare them).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from itertools import chain, repeat
+
+import numpy as np
+from scipy import sparse
+
+from classifier.estimator.text import PUNCTUATION, strip_accents
+
+_TOKEN = re.compile(r"\w{2,}")  # scikit-learn's token pattern (?u)\b\w\w+\b, without its redundant \b
+
+
+def normalize(text: str) -> str:
+    """Lower case, then accents stripped: what the word, title, character and phrase features all read."""
+    return strip_accents(text.lower())
+
+
+def counts_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int):
+    """CSR matrix (float32) counting each (row, column) pair, indices sorted in each row, as sum_duplicates
+    leaves a matrix: one sort of the pairs as keys row * width + column (32-bit when they fit, which numpy
+    sorts fastest), then each run of equal keys is one entry."""
+    index = np.int32 if (n_rows + 1) * width < np.iinfo(np.int32).max else np.int64
+    keys = rows.astype(index) * index(width) + columns.astype(index)
+    keys.sort()
+    starts = np.flatnonzero(np.diff(keys, prepend=-1))
+    counts = np.diff(starts, append=keys.size).astype(np.float32)
+    unique = keys[starts]
+    indptr = np.searchsorted(unique, np.arange(n_rows + 1, dtype=index) * index(width)).astype(index)
+    unique -= np.repeat(np.arange(n_rows, dtype=index) * index(width), np.diff(indptr))
+    return sparse.csr_array((counts, unique, indptr), shape=(n_rows, width))
+
+
+class Words:
+    """The words of a chunk of normalised texts: each occurrence's id in a WordTable and its text (row)."""
+
+    def __init__(self, texts: Sequence[str], ids: np.ndarray, rows: np.ndarray):
+        self.texts, self.ids, self.rows = texts, ids, rows
+
+    def first_lines(self) -> Words:
+        """The words of the texts' first lines (the titles): each text's first words, up to its line break."""
+        in_title = np.fromiter((len(text.split("\n", 1)[0].split()) for text in self.texts), np.int64, len(self.texts))
+        starts = np.searchsorted(self.rows, np.arange(len(self.texts)))
+        kept = np.arange(self.ids.size) - starts[self.rows] < in_title[self.rows]
+        return Words(self.texts, self.ids[kept], self.rows[kept])
+
+
+class WordStore:
+    """What one feature block takes from each word of a WordTable, as a run of ints per word in one flat array."""
+
+    def __init__(self, of_word: Callable[[str], list[int]]):
+        self.of_word = of_word
+        self.clear()
+
+    def clear(self) -> None:
+        self.values = np.zeros(1024, dtype=np.int32)  # columns and token ids; a vocabulary has under 2**31 terms
+        self.used = 0
+        self.starts = np.zeros(1024, dtype=np.int64)
+        self.lengths = np.zeros(1024, dtype=np.int64)
+        self.words = 0
+
+    def extend(self, new_words: list[str]) -> None:
+        """Store what the block takes from each new word (they get the next ids of the table, in order)."""
+        runs = [self.of_word(word) for word in new_words]
+        values = np.fromiter(chain.from_iterable(runs), dtype=np.int32)
+        lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
+        used, words = self.used + values.size, self.words + len(runs)
+        self.values = _fit(self.values, used)
+        self.starts, self.lengths = _fit(self.starts, words), _fit(self.lengths, words)
+        self.values[self.used : used] = values
+        self.starts[self.words : words] = self.used + np.cumsum(lengths) - lengths
+        self.lengths[self.words : words] = lengths
+        self.used, self.words = used, words
+
+    def __getstate__(self):
+        return {"of_word": self.of_word}
+
+    def __setstate__(self, state):
+        self.of_word = state["of_word"]
+        self.clear()
+
+    def gather(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
+        """The values of every word occurrence, one word after the other, and the row each came from."""
+        lengths, starts = self.lengths[words.ids], self.starts[words.ids]
+        ends = np.cumsum(lengths)
+        offsets = np.repeat(starts - (ends - lengths), lengths)
+        return self.values[np.arange(ends[-1] if ends.size else 0) + offsets], np.repeat(words.rows, lengths)
+
+
+def _fit(array: np.ndarray, size: int) -> np.ndarray:
+    """`array`, grown (doubled) to hold `size` items."""
+    if size <= array.size:
+        return array
+    grown = np.zeros(max(size, 2 * array.size), dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
+
+
+class WordTable:
+    """Every word met so far, per process, each with an id and with what each feature block takes from it (its
+    WordStore); emptied when it passes `limit` words. Not pickled: a copy sent to a worker starts empty.
+
+    Hold `lock` from `words` until the blocks have gathered what they need: threads (the REST API's) would
+    otherwise add words or empty the table between the two."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.ids: dict[str, int] = {}
+        self.stores: list[WordStore] = []
+        self.lock = threading.RLock()
+
+    def store(self, of_word: Callable[[str], list[int]]) -> WordStore:
+        """A new block's store: `of_word(word)` is what the block takes from a word."""
+        store = WordStore(of_word)
+        store.extend(list(self.ids))
+        self.stores.append(store)
+        return store
+
+    def words(self, texts: Sequence[str]) -> Words:
+        if len(self.ids) > self.limit:
+            self.ids.clear()
+            for store in self.stores:
+                store.clear()
+        lists = [text.split() for text in texts]
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        words = list(chain.from_iterable(lists))
+        ids = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        new = []
+        for at in np.flatnonzero(ids < 0).tolist():
+            word = words[at]
+            if word not in self.ids:
+                self.ids[word] = len(self.ids)
+                new.append(word)
+            ids[at] = self.ids[word]
+        if new:
+            for store in self.stores:
+                store.extend(new)
+        return Words(texts, ids, np.repeat(np.arange(len(texts)), lengths))
+
+    def __getstate__(self):
+        return {"limit": self.limit, "ids": {}, "stores": self.stores}  # each store pickles empty
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, lock=threading.RLock())
+
+
+class WordGramCounter:
+    """Word unigram and bigram columns: each word's tokens (stop words left out) stored as ids, bigrams found by
+    their pair of ids (one int64 key, looked up with searchsorted in the sorted keys of the vocabulary's
+    bigrams) instead of joined strings."""
+
+    def __init__(self, vocabulary: dict[str, int], stop_words: frozenset, ngram_range, table: WordTable):
+        self.unigrams, self.bigrams = ngram_range[0] == 1, ngram_range[1] >= 2
+        self.width = len(vocabulary)
+        self.stop_words = stop_words
+        self.token_ids: dict[str, int] = {}
+        unigrams, bigrams = [], []
+        for term, column in vocabulary.items():
+            ids = [self.token_ids.setdefault(word, len(self.token_ids)) for word in term.split(" ")]
+            (unigrams if len(ids) == 1 else bigrams).append((*ids, column))
+        self.unknown = len(self.token_ids)  # a token in no term: kept in place, so it breaks a bigram
+        self.unigram_column = np.full(self.unknown + 1, -1, dtype=np.int64)
+        for token, column in unigrams:
+            self.unigram_column[token] = column
+        pairs = np.array(bigrams, dtype=np.int64).reshape(-1, 3)
+        keys = pairs[:, 0] * (self.unknown + 1) + pairs[:, 1]
+        order = np.argsort(keys)
+        self.bigram_keys, self.bigram_columns = keys[order], pairs[order, 2]
+        self.store = table.store(self.tokens_of_word)
+
+    def tokens_of_word(self, word: str) -> list[int]:
+        """The ids of a word's tokens that are not stop words."""
+        get, unknown = self.token_ids.get, self.unknown
+        return [get(token, unknown) for token in _TOKEN.findall(word) if token not in self.stop_words]
+
+    def count(self, words: Words):
+        ids, rows = self.store.gather(words)
+        ids = ids.astype(np.int64)  # bigram keys need 64 bits
+        # Column of the unigram and of the bigram starting at each token (-1: none), side by side, so that
+        # the rows stay in order.
+        columns = np.full((ids.size, 2), -1, dtype=np.int64)
+        if self.unigrams:
+            columns[:, 0] = self.unigram_column[ids]
+        if self.bigrams and ids.size > 1 and self.bigram_keys.size:
+            keys = ids[:-1] * (self.unknown + 1) + ids[1:]
+            at = np.minimum(np.searchsorted(self.bigram_keys, keys), self.bigram_keys.size - 1)
+            known = (self.bigram_keys[at] == keys) & (rows[:-1] == rows[1:])
+            columns[:-1, 1] = np.where(known, self.bigram_columns[at], -1)
+        columns, rows = columns.ravel(), np.repeat(rows, 2)
+        known = columns >= 0
+        return counts_matrix(rows[known], columns[known], len(words.texts), self.width)
+
+
+class CharGramCounter:
+    """Character n-gram columns, word by word: each word's columns (none for a stop word) stored once."""
+
+    def __init__(self, vocabulary: dict[str, int], grams: Callable, stop_words: frozenset, table: WordTable):
+        self.vocabulary = vocabulary
+        self.grams = grams
+        self.stop_words = stop_words
+        self.store = table.store(self.columns_of_word)
+
+    def columns_of_word(self, word: str) -> list[int]:
+        if word.strip(PUNCTUATION) in self.stop_words:
+            return []
+        vocabulary = self.vocabulary
+        return [vocabulary[gram] for gram in self.grams(word) if gram in vocabulary]
+
+    def count(self, words: Words):
+        columns, rows = self.store.gather(words)
+        return counts_matrix(rows, columns, len(words.texts), len(self.vocabulary))

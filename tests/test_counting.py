@@ -1,0 +1,172 @@
+"""Counting in bulk gives the matrices that counting term by term gives: word unigrams and bigrams around stop
+words, words of one character and the edges of texts and titles, character n-grams, a table of words emptied or
+sent to another process, and the accent stripping all of them share."""
+
+import pickle
+import sys
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from classifier.bundle.storage import load_model
+from classifier.estimator.counting import WordTable, counts_matrix, normalize
+from classifier.estimator.evidence import PhraseCounter, evidence_features
+from classifier.estimator.runtime import CharNgrams, CharTfidf, LinearTopicModel, WordTfidf, _tfidf
+from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
+
+TERMS = ["human", "rights", "human rights", "rights human", "police", "police reform", "x1", "ab", "ab_c", "hx"]
+TEXTS = [
+    "Human rights\nThe police reform of human rights",  # a title, then the body
+    "human x rights; human ж rights, human_rights",  # one-character words (ASCII and not) do not break a bigram
+    "human of the rights, human, rights",  # stop words are left out before bigrams are formed
+    "rights",  # a bigram never spans two texts: "... rights" then "rights ..." below
+    "human",
+    "",
+    "   \n  ",
+    "\npolice reform in the body, none in an empty title",
+    "Police\r\nreform",  # CRLF: the title ends at the line feed
+    "ℌx ℌ police\u00a0reform\u2028human\u3000rights",  # NFKD makes ℌ an H; other white space splits words too
+    "ΣΑΣ\nΑΣ x1 x1 x1 (ab) [ab_c] ab-c",
+    "Genève naïve ÉLECTIONS à Priština ﬁnal Ⅻ police…reform “human” ‘rights’",
+]
+
+
+def _per_term(part: WordTfidf, texts):
+    """The same block counted term by term (its analyzer), without the bulk counter."""
+    columns, indptr = [], [0]
+    for text in texts:
+        columns.extend(part.vocabulary[gram] for gram in part.analyze(text) if gram in part.vocabulary)
+        indptr.append(len(columns))
+    return _tfidf(columns, indptr, len(part.vocabulary), part.idf)
+
+
+def _same(a, b):
+    a, b = sparse.csr_array(a), sparse.csr_array(b)
+    assert a.shape == b.shape and a.has_sorted_indices and b.has_sorted_indices
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert np.array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("first_line_only", [False, True])
+def test_word_ngrams_counted_in_bulk_equal_those_counted_term_by_term(first_line_only):
+    idf = np.linspace(1.0, 3.0, len(TERMS))
+    part = WordTfidf(TERMS, idf, (1, 2), "english", first_line_only=first_line_only)
+    assert part._counter is not None
+    _same(part.transform(TEXTS), _per_term(part, TEXTS))
+    assert part.transform(TEXTS[1:2])[0, part.vocabulary["human rights"]] > 0
+    assert part.transform(TEXTS[3:5])[:, part.vocabulary["rights human"]].sum() == 0
+    only_bigrams = WordTfidf(TERMS, idf, (2, 2), "english", first_line_only=first_line_only)
+    _same(only_bigrams.transform(TEXTS), _per_term(only_bigrams, TEXTS))
+
+
+def test_longer_word_ngrams_are_counted_term_by_term():
+    part = WordTfidf(["human rights police", "human"], [1.0, 2.0], (1, 3), "english")
+    assert part._counter is None
+    assert part.transform(["Human rights police", "police"]).nnz == 2
+
+
+def test_character_ngrams_counted_in_bulk_equal_those_counted_term_by_term():
+    model = load_model().estimator
+    chars = next(part for name, part, _ in model.parts if name == "chars")
+    fresh = CharTfidf(list(chars.vocabulary), chars.idf, chars.ngrams.ngram_range, ENGLISH_STOP_WORDS)
+    texts = TEXTS + ["The OSCE's (mission) and “others”, the-end."]
+    columns, indptr = CharNgrams(chars.ngrams.ngram_range, ENGLISH_STOP_WORDS).count(texts, chars.vocabulary, {})
+    _same(fresh.transform(texts), _tfidf(columns, indptr, len(chars.vocabulary), chars.idf))
+
+
+def test_a_full_table_is_emptied_and_a_sent_model_starts_with_an_empty_one():
+    model = load_model().estimator
+    arrays, vocabularies = model.to_arrays()
+    expected = model.transform(TEXTS)
+    small = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    table = small.parts[0][1].table
+    assert all(part.table is table for _, part, _ in small.parts)  # one table: each text is split once
+    table.limit = 3
+    for _ in range(3):
+        _same(small.transform(TEXTS), expected)
+    assert len(table.ids) < 40
+    sent = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    sent.transform(TEXTS[::-1])  # the words get other ids than TEXTS would give them
+    copy = pickle.loads(pickle.dumps(sent))
+    assert copy.parts[0][1].table.ids == {} and all(store.words == 0 for store in copy.parts[0][1].table.stores)
+    _same(copy.transform(TEXTS), expected)
+    _same(copy.transform(TEXTS[::-1]), sent.transform(TEXTS[::-1]))
+
+
+def test_a_table_gives_each_word_one_id_and_each_store_its_runs():
+    table = WordTable(100)
+    lengths = table.store(lambda word: [len(word)])  # any run of ints a block takes from a word
+    words = table.words(["a bb a", "", "ccc bb"])
+    assert words.ids.tolist() == [0, 1, 0, 2, 1] and words.rows.tolist() == [0, 0, 0, 2, 2]
+    assert table.words(["bb dddd"]).ids.tolist() == [1, 3]
+    store = table.store(lambda word: [len(word)] * len(word))  # added late: fills in the words already met
+    values, rows = store.gather(words)
+    assert values.tolist() == [1, 2, 2, 1, 3, 3, 3, 2, 2] and rows.tolist() == [0, 0, 0, 0, 2, 2, 2, 2, 2]
+    assert lengths.gather(words)[0].tolist() == [1, 2, 1, 3, 2]
+    titles = table.words(["a bb\nccc", "\nbb", "dddd"]).first_lines()
+    assert titles.ids.tolist() == [0, 1, 3] and titles.rows.tolist() == [0, 0, 2]
+
+
+def test_counts_are_those_of_summing_duplicates():
+    rng = np.random.default_rng(0)
+    for n_rows, width in ((7, 5), (50, 300), (3, 2**30)):
+        rows = np.sort(rng.integers(0, n_rows, 400))
+        columns = rng.integers(0, width, 400)
+        expected = sparse.coo_array((np.ones(400, np.float32), (rows, columns)), shape=(n_rows, width)).tocsr()
+        expected.sum_duplicates()
+        _same(counts_matrix(rows, columns, n_rows, width), expected)
+    assert counts_matrix(np.zeros(0, int), np.zeros(0, int), 2, 4).shape == (2, 4)
+
+
+def test_phrases_counted_on_normalised_texts_are_those_of_the_texts():
+    counter = PhraseCounter(load_model().estimator.label_phrases)
+    normalized = [normalize(text) for text in TEXTS + ["Élections: Human Rights Défenders, police reform"]]
+    np.testing.assert_array_equal(
+        evidence_features(counter, TEXTS, normalized=False)[: len(TEXTS)],
+        evidence_features(counter, normalized, normalized=True)[: len(TEXTS)],
+    )
+
+
+def test_accents_are_stripped_as_scikit_learn_strips_them_for_every_character():
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    from classifier.estimator.text import strip_accents
+
+    characters = [chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code <= 0xDFFF]
+    for start in range(0, len(characters), 4096):
+        block = "a" + "a".join(characters[start : start + 4096])  # each mark after a letter, and on its own
+        assert strip_accents(block) == strip_accents_unicode(block)
+        assert strip_accents(block.lower()) == strip_accents_unicode(block.lower())
+
+
+def test_threads_sharing_a_model_get_the_features_each_would_get_alone():
+    """The REST API scores in threads: adding words to the shared table, or emptying it, must not mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = load_model().estimator
+    arrays, vocabularies = model.to_arrays()
+    shared = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    shared.parts[0][1].table.limit = 30  # emptied again and again
+    batches = [[f"{text} word{i} other{i % 7}" for text in TEXTS] for i in range(40)]
+    expected = [model.transform(batch) for batch in batches]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(shared.transform, batches))
+    finally:
+        sys.setswitchinterval(interval)
+    for got, want in zip(found, expected):
+        _same(got, want)
+
+
+def test_a_large_call_counted_block_by_block_gives_what_one_block_gives(monkeypatch):
+    import classifier.estimator.runtime as runtime
+
+    model = load_model().estimator
+    texts = TEXTS * 3
+    whole, proba = model.transform(texts), model.predict_proba(texts)
+    monkeypatch.setattr(runtime, "BLOCK_ROWS", 5)
+    _same(model.transform(texts), whole)
+    np.testing.assert_array_equal(model.predict_proba(texts), proba)
