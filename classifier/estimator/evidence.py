@@ -147,13 +147,31 @@ class _ExactTokensOfWord(dict):
     def __init__(self, kept: frozenset[str] | None = None):
         super().__init__()
         self.kept = kept
+        # The words met, and those of them that have tokens, as sets: a set difference with a dict subclass
+        # would go through all of its keys.
+        self.seen: set[str] = set()
+        self.with_tokens: set[str] = set()
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) > WORDS_KEPT:
             self.clear()
+            self.seen.clear()
+            self.with_tokens.clear()
         tokens = exact_tokens(word)
         self[word] = found = tuple(tokens if self.kept is None else (token for token in tokens if token in self.kept))
+        self.seen.add(word)
+        if found:
+            self.with_tokens.add(word)
         return found
+
+    def tokens_of_words(self, words: Sequence[str]) -> set[str]:
+        """The tokens of these words, with set operations in C: few words of a text have tokens in `kept`, and
+        most have been met before."""
+        if not self.seen.issuperset(words):
+            for word in words:
+                if word not in self:
+                    self[word]
+        return set(chain.from_iterable(map(self.__getitem__, self.with_tokens.intersection(words))))
 
 
 _EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
@@ -207,7 +225,12 @@ class PhraseMatcher:
 
     def phrase_tokens(self, text: str) -> set[str]:
         """The text's exact tokens that are in some phrase of this matcher (one of `only`)."""
-        return set(chain.from_iterable(map(self._tokens_of_word.__getitem__, text.split())))
+        return self.phrase_tokens_of_words(text.split())
+
+    def phrase_tokens_of_words(self, words: Sequence[str]) -> set[str]:
+        """`phrase_tokens` of a text given as its words (`text.split()`): a text's tokens are its words', so one
+        split serves several matchers (and the scope checks, see bundle.model.Model.read)."""
+        return self._tokens_of_word.tokens_of_words(words)
 
     def could_reach(self, tokens: set[str], minimums: np.ndarray) -> bool:
         """False when no label can have its minimum of phrases in a text of these tokens: counting, for each
@@ -271,13 +294,18 @@ def lead_phrases(label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]) -
     ]
 
 
-def could_accept(matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None) -> np.ndarray:
+def could_accept(
+    matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None, words=None
+) -> np.ndarray:
     """Per text, False where `phrase_accepted` can accept no label in the text nor in any part of it (any
-    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach)."""
+    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach). `words`,
+    each text's `text.split()`, saves splitting the texts again."""
     if matcher is None or minimums is None or not (minimums > 0).any():
         return np.zeros(len(texts), dtype=bool)
     matcher, minimums = matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
-    return np.fromiter((matcher.could_reach(matcher.phrase_tokens(text), minimums) for text in texts), bool)
+    words = [text.split() for text in texts] if words is None else words
+    reach, tokens_of = matcher.could_reach, matcher.phrase_tokens_of_words
+    return np.fromiter((reach(tokens_of(text_words), minimums) for text_words in words), bool, len(texts))
 
 
 def phrase_accepted(

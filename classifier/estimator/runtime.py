@@ -304,13 +304,15 @@ class LinearTopicModel:
         named = phrase_accepted(matcher, texts, self.phrase_minimum_, self.n_labels_)
         return named | lead_accepted(lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
 
-    def could_name_outright(self, X) -> np.ndarray:
+    def could_name_outright(self, X, words=None) -> np.ndarray:
         """Per text, False where neither it nor any part of it can name a label outright, by its phrases or
-        by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept)."""
+        by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept). `words`, each
+        text's `text.split()`, saves splitting the texts again."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
-        return could_accept(matcher, texts, self.phrase_minimum_) | could_accept(
-            lead_matcher, texts, self.lead_phrase_minimum_
+        words = [text.split() for text in texts] if words is None else words  # one split for both matchers
+        return could_accept(matcher, texts, self.phrase_minimum_, words) | could_accept(
+            lead_matcher, texts, self.lead_phrase_minimum_, words
         )
 
     def accept(self, proba, thresholds=None):
