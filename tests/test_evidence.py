@@ -263,3 +263,36 @@ def test_the_models_phrase_bound_of_a_shared_split_is_that_of_each_word_on_the_c
     assert expected.any() and not expected.all()
     np.testing.assert_array_equal(model.could_name_outright(texts, [text.split() for text in texts]), expected)
     np.testing.assert_array_equal(model.could_name_outright(texts), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS + ["and", "of", "the", ",", "\n"]), max_size=80).map(" ".join))
+def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts(body):
+    matcher = PhraseMatcher(
+        (
+            (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+            (["Migration"], ["irregular migration", "élection"]),
+            (["Fine"], []),
+        )
+    )
+    minimums = np.array([1.0, 2.0, 0.0])
+    spans = phrase_spans(f"Youth\n{body}", window_words=6, stride=3) + [body]
+    leads = np.arange(len(spans)) % 2 == 0
+    expected = np.zeros((len(spans), 3), dtype=np.int8)
+    expected[leads] = (matcher.counts([span for span, lead in zip(spans, leads) if lead]) >= minimums) & (minimums > 0)
+    np.testing.assert_array_equal(lead_accepted(matcher, spans, minimums, leads, 3), expected)
+
+
+def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts_on_the_corpus():
+    from classifier import load_model
+
+    from conftest import training_records
+
+    model = load_model().estimator
+    _, lead_matcher = model._matchers()
+    minimums = model.lead_phrase_minimum_
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()]
+    expected = ((lead_matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
+    assert expected.any()
+    found = lead_accepted(lead_matcher, texts, minimums, np.ones(len(texts), dtype=bool), model.n_labels_)
+    np.testing.assert_array_equal(found, expected)

@@ -331,8 +331,8 @@ def lead_accepted(
         return out
     rows = np.flatnonzero(np.asarray(leads, dtype=bool))
     if len(rows):
-        counts = lead_matcher.counts([texts[i] for i in rows])
-        out[rows] = ((counts >= lead_minimums) & (lead_minimums > 0)).astype(np.int8)
+        # As in phrase_accepted: only the labels with a minimum, and only the leads where one can reach it.
+        out[rows] = phrase_accepted(lead_matcher, [texts[i] for i in rows], lead_minimums, n_labels)
     return out
 
 
