@@ -296,3 +296,31 @@ def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts
     assert expected.any()
     found = lead_accepted(lead_matcher, texts, minimums, np.ones(len(texts), dtype=bool), model.n_labels_)
     np.testing.assert_array_equal(found, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30
+        ).map(" ".join),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_bound_of_two_matchers_at_once_is_that_of_each_matcher(texts):
+    from classifier.estimator.evidence import could_accept_any
+
+    phrases = (
+        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+        (["Migration"], ["irregular migration", "élection"]),
+        (["Fine"], []),
+    )
+    matcher, lead_matcher = PhraseMatcher(phrases), PhraseMatcher(lead_phrases(phrases))
+    minimums, lead_minimums = np.array([2.0, 1.0, 0.0]), np.array([0.0, 1.0, 1.0])
+    expected = could_accept(matcher, texts, minimums) | could_accept(lead_matcher, texts, lead_minimums)
+    words = [text.split() for text in texts]
+    found = could_accept_any(((matcher, minimums), (lead_matcher, lead_minimums)), words)
+    np.testing.assert_array_equal(found, expected)
+    alone = could_accept_any(((matcher, minimums), (None, None)), words)
+    np.testing.assert_array_equal(alone, could_accept(matcher, texts, minimums))

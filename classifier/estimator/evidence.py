@@ -308,6 +308,28 @@ def could_accept(
     return np.fromiter((reach(tokens_of(text_words), minimums) for text_words in words), bool, len(texts))
 
 
+_TOKEN_TABLES: dict[frozenset[str], _ExactTokensOfWord] = {}  # per set of phrase tokens, per process
+
+
+def could_accept_any(rules, words: Sequence[Sequence[str]]) -> np.ndarray:
+    """`could_accept` of several (matcher, minimums) pairs at once, or'ed, for texts given as their words
+    (`text.split()`): each text's tokens are looked up once, among the tokens of all the matchers' phrases
+    (could_reach looks only at those of its own matcher's, so the others' change nothing)."""
+    active = [
+        (matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf))
+        for matcher, minimums in rules
+        if matcher is not None and minimums is not None and (minimums > 0).any()
+    ]
+    if not active:
+        return np.zeros(len(words), dtype=bool)
+    kept = frozenset().union(*(matcher._tokens_of_word.kept for matcher, _ in active))
+    if kept not in _TOKEN_TABLES:
+        _TOKEN_TABLES[kept] = _ExactTokensOfWord(kept)
+    tokens = map(_TOKEN_TABLES[kept].tokens_of_words, words)
+    found = (any(matcher.could_reach(text_tokens, minimums) for matcher, minimums in active) for text_tokens in tokens)
+    return np.fromiter(found, bool, len(words))
+
+
 def phrase_accepted(
     matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None, n_labels: int
 ) -> np.ndarray:

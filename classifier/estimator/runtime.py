@@ -21,7 +21,7 @@ from classifier.estimator.counting import CharGramCounter, WordGramCounter, Word
 from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
-    could_accept,
+    could_accept_any,
     evidence_features,
     lead_accepted,
     lead_phrases,
@@ -310,10 +310,9 @@ class LinearTopicModel:
         text's `text.split()`, saves splitting the texts again."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
-        words = [text.split() for text in texts] if words is None else words  # one split for both matchers
-        return could_accept(matcher, texts, self.phrase_minimum_, words) | could_accept(
-            lead_matcher, texts, self.lead_phrase_minimum_, words
-        )
+        words = [text.split() for text in texts] if words is None else words
+        rules = ((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_))
+        return could_accept_any(rules, words)  # one split, and one look-up of its words, for both matchers
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
