@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Sequence
 from itertools import chain
 
@@ -151,6 +152,10 @@ class _ExactTokensOfWord(dict):
         # would go through all of its keys.
         self.seen: set[str] = set()
         self.with_tokens: set[str] = set()
+        self.lock = threading.Lock()  # the REST API's threads: the table must not empty between fill and use
+
+    def __reduce__(self):
+        return (type(self), (self.kept,))  # a copy (sent to a worker) starts empty, with its own lock
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) > WORDS_KEPT:
@@ -167,11 +172,12 @@ class _ExactTokensOfWord(dict):
     def tokens_of_words(self, words: Sequence[str]) -> set[str]:
         """The tokens of these words, with set operations in C: few words of a text have tokens in `kept`, and
         most have been met before."""
-        if not self.seen.issuperset(words):
-            for word in words:
-                if word not in self:
-                    self[word]
-        return set(chain.from_iterable(map(self.__getitem__, self.with_tokens.intersection(words))))
+        with self.lock:
+            if not self.seen.issuperset(words):
+                for word in words:
+                    if word not in self:
+                        self[word]
+            return set(chain.from_iterable(map(self.__getitem__, self.with_tokens.intersection(words))))
 
 
 _EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
