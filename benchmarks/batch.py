@@ -10,7 +10,8 @@ seconds a run used
 (all its processes), which holds steady when other work shares the machine; wall-clock documents
 per second are shown too. `--before REV` also measures both floors as the commit REV had them (from
 `git archive REV`), taking turns with this checkout's, and checks that all floors give the same
-probabilities (a digest of every row's).
+probabilities (a digest of every row's); and `tag` with --jobs 1 and 2 as REV had it, each run after this
+checkout's.
 """
 
 from __future__ import annotations
@@ -182,13 +183,17 @@ def main() -> None:
         if n > args.full_at:
             configs = configs[1:2]
         for name, options in configs:
-            output = args.workdir / "tags.jsonl"
-            result = run_cpu(
-                [python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force", *options]
-            )
-            rows.append((n, name, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
-            print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
-            output.unlink()
+            # With --before, `tag` as that commit had it takes turns with this checkout's (not for Dask).
+            runs = [(name, None, None)]
+            if args.before and "--dask" not in options:
+                runs.append((f"before ({args.before}): {name}", checkout(args.before, args.workdir), args.workdir))
+            for label, env, cwd in runs:
+                output = args.workdir / "tags.jsonl"
+                command = [python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force"]
+                result = run_cpu([*command, *options], env=env, cwd=cwd)
+                rows.append((n, label, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
+                print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
+                output.unlink()
 
     lines = [
         (
@@ -226,7 +231,8 @@ def main() -> None:
 
 
 def _before_line(rows: list[tuple], before: str, same: bool) -> str:
-    """The floors' speed-up over `before`'s, size by size, and whether all of them computed the same numbers."""
+    """The floors' and `tag`'s speed-up over `before`'s, size by size, and whether all the floors computed the same
+    numbers."""
     per_core = {(n, name): rate for n, name, _, _, rate, _ in rows}
     ratios = []
     for (n, name), rate in per_core.items():
@@ -234,9 +240,15 @@ def _before_line(rows: list[tuple], before: str, same: bool) -> str:
             old = per_core[(n, name.replace("floor", f"before ({before})", 1))]
             kind = "in chunks" if "chunks" in name else "one call"
             ratios.append(f"{rate / old:.2f}x at {n:,} ({kind})")
+    tags = [
+        f"{name.strip('`')} {rate / per_core[(n, f'before ({before}): {name}')]:.2f}x at {n:,}"
+        for (n, name), rate in per_core.items()
+        if (n, f"before ({before}): {name}") in per_core
+    ]
+    tagged = f" Tagging against {before}'s, per core: {', '.join(tags)}." if tags else ""
     return (
-        f"Floors against {before}'s, per core: {', '.join(ratios)}. Every floor of this run, this checkout's and "
-        f"{before}'s, computed the same probabilities for every document: {'yes' if same else 'NO'}."
+        f"Floors against {before}'s, per core: {', '.join(ratios)}.{tagged} Every floor of this run, this checkout's "
+        f"and {before}'s, computed the same probabilities for every document: {'yes' if same else 'NO'}."
     )
 
 

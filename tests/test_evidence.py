@@ -212,3 +212,115 @@ def test_the_phrase_bound_never_drops_a_text_or_span_that_names_a_field(body):
     if named.any():
         assert could_accept(matcher, [text], minimums)[0]
     np.testing.assert_array_equal(matcher.only(minimums > 0).counts(spans)[:, :2], matcher.counts(spans)[:, :2])
+
+
+def _phrase_tokens_word_by_word(matcher: PhraseMatcher, text: str) -> set[str]:
+    """The bound's tokens as they were found before a text was split once for every matcher: each word's exact
+    tokens that are in some phrase of the matcher."""
+    kept = {token for variants in matcher._starting.values() for variant in variants for token in variant[0]}
+    return {token for word in text.split() for token in exact_tokens(word) if token in kept}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30
+        ).map(" ".join),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_phrase_bound_of_a_shared_split_is_that_of_each_word(texts):
+    phrases = (
+        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+        (["Migration"], ["irregular migration", "élection"]),
+        (["Fine"], []),
+    )
+    matcher = PhraseMatcher(phrases).only(np.array([True, True, False]))
+    minimums = np.array([2.0, 1.0, 0.0])
+    words = [text.split() for text in texts]
+    for text, text_words in zip(texts, words):
+        assert matcher.phrase_tokens_of_words(text_words) == _phrase_tokens_word_by_word(matcher, text)
+        assert matcher.phrase_tokens(text) == _phrase_tokens_word_by_word(matcher, text)
+    expected = [matcher.could_reach(_phrase_tokens_word_by_word(matcher, text), minimums) for text in texts]
+    np.testing.assert_array_equal(could_accept(matcher, texts, minimums, words), expected)
+    np.testing.assert_array_equal(could_accept(matcher, texts, minimums), expected)
+
+
+def test_the_models_phrase_bound_of_a_shared_split_is_that_of_each_word_on_the_corpus():
+    from classifier import load_model
+
+    from conftest import training_records
+
+    model = load_model().estimator
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()]
+    matcher, lead_matcher = model._matchers()
+    expected = np.zeros(len(texts), dtype=bool)
+    for found, minimums in ((matcher, model.phrase_minimum_), (lead_matcher, model.lead_phrase_minimum_)):
+        kept, bound = found.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
+        expected |= [kept.could_reach(_phrase_tokens_word_by_word(kept, text), bound) for text in texts]
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(model.could_name_outright(texts, [text.split() for text in texts]), expected)
+    np.testing.assert_array_equal(model.could_name_outright(texts), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PHRASE_WORDS + ["and", "of", "the", ",", "\n"]), max_size=80).map(" ".join))
+def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts(body):
+    matcher = PhraseMatcher(
+        (
+            (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+            (["Migration"], ["irregular migration", "élection"]),
+            (["Fine"], []),
+        )
+    )
+    minimums = np.array([1.0, 2.0, 0.0])
+    spans = phrase_spans(f"Youth\n{body}", window_words=6, stride=3) + [body]
+    leads = np.arange(len(spans)) % 2 == 0
+    expected = np.zeros((len(spans), 3), dtype=np.int8)
+    expected[leads] = (matcher.counts([span for span, lead in zip(spans, leads) if lead]) >= minimums) & (minimums > 0)
+    np.testing.assert_array_equal(lead_accepted(matcher, spans, minimums, leads, 3), expected)
+
+
+def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts_on_the_corpus():
+    from classifier import load_model
+
+    from conftest import training_records
+
+    model = load_model().estimator
+    _, lead_matcher = model._matchers()
+    minimums = model.lead_phrase_minimum_
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()]
+    expected = ((lead_matcher.counts(texts) >= minimums) & (minimums > 0)).astype(np.int8)
+    assert expected.any()
+    found = lead_accepted(lead_matcher, texts, minimums, np.ones(len(texts), dtype=bool), model.n_labels_)
+    np.testing.assert_array_equal(found, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30
+        ).map(" ".join),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_bound_of_two_matchers_at_once_is_that_of_each_matcher(texts):
+    from classifier.estimator.evidence import could_accept_any
+
+    phrases = (
+        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+        (["Migration"], ["irregular migration", "élection"]),
+        (["Fine"], []),
+    )
+    matcher, lead_matcher = PhraseMatcher(phrases), PhraseMatcher(lead_phrases(phrases))
+    minimums, lead_minimums = np.array([2.0, 1.0, 0.0]), np.array([0.0, 1.0, 1.0])
+    expected = could_accept(matcher, texts, minimums) | could_accept(lead_matcher, texts, lead_minimums)
+    words = [text.split() for text in texts]
+    found = could_accept_any(((matcher, minimums), (lead_matcher, lead_minimums)), words)
+    np.testing.assert_array_equal(found, expected)
+    alone = could_accept_any(((matcher, minimums), (None, None)), words)
+    np.testing.assert_array_equal(alone, could_accept(matcher, texts, minimums))

@@ -114,3 +114,26 @@ def test_flags_from_counts_per_word_are_those_of_each_text(texts, best):
     texts = texts + [" ".join(texts)]
     expected = [check.flag(text, best, vocabulary) for text in texts]
     assert check.flags(texts, [best] * len(texts), WordCounts(vocabulary)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
+        | st.lists(st.sampled_from(SCOPE_WORDS + ["ΟΔΟΣ", "Σ", "ΑΣ."]), max_size=40).map(" ".join),
+        min_size=1,
+        max_size=6,
+    ),
+    st.floats(0, 1),
+)
+def test_flags_from_a_text_split_once_in_its_own_case_are_those_of_each_text(texts, best):
+    """The words of a text split once (as Model.read splits it for the phrase bound too), counted in their own
+    case and lower-cased one by one, give the flags of each text read whole in lower case."""
+    vocabulary = frozenset(["observers", "election", "journalists", "media", "électeurs", "polling", "οδος"])
+    check = ScopeCheck()
+    expected = [check.flag(text, best, vocabulary) for text in texts]
+    words = [text.split() for text in texts]
+    assert check.flags(texts, [best] * len(texts), WordCounts(vocabulary), words) == expected
+    assert [word.lower() for text in texts for word in text.split()] == [
+        word for text in texts for word in text.lower().split()
+    ]

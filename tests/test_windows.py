@@ -1,6 +1,11 @@
 """Long texts read window by window (classifier/estimator/windows.py)."""
 
+import json
+from pathlib import Path
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import load_model, parse_release
 from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS, read_windowed, sections, split_windows
@@ -177,3 +182,41 @@ def test_windows_scored_a_few_at_a_time_read_as_all_at_once(monkeypatch):
     )
     model.read([report])
     assert max(calls[1:]) <= 3  # after the whole text, no call scores more than a chunk of windows
+
+
+def _read_both_ways(model, texts):
+    plain = read_windowed(model.estimator, texts)
+    shared = read_windowed(model.estimator, texts, words=[text.split() for text in texts])
+    np.testing.assert_array_equal(shared.proba, plain.proba)
+    np.testing.assert_array_equal(shared.accepted, plain.accepted)
+    np.testing.assert_array_equal(shared.n_windows, plain.n_windows)
+    return plain
+
+
+def test_texts_split_once_read_as_before_on_the_corpus_and_whole_pages():
+    from conftest import training_records
+
+    model = load_model()
+    releases = [f"{record['title']}\n{record['text']}" for record in training_records()]
+    pages_path = Path(__file__).resolve().parent.parent / "training" / "data" / "whole_pages.jsonl"
+    pages = [json.loads(line) for line in pages_path.read_text(encoding="utf-8").splitlines()]
+    pages = [f"{page['title']}\n{page['text']}" for page in pages]
+    # None of them is long: a report made of the corpus's texts is read in windows.
+    reports = ["Annual report\n" + "\n\n".join(releases[i : i + 12]) for i in range(0, 240, 12)]
+    reading = _read_both_ways(model, releases + pages + reports)
+    assert (reading.n_windows > 1).any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["youth", "councils", "election", "observers", "and", "the", "\n\n", ".", "x"])).map(
+            lambda words: " ".join(words * 12)
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_texts_split_once_read_as_before(bodies):
+    model = load_model()
+    _read_both_ways(model, [f"Youth councils\n{body}" for body in bodies])

@@ -135,8 +135,9 @@ class Model:
         """
         check_cutoffs(limit, threshold)  # before any scoring
         model_texts = list(model_texts)
-        windowed = read_windowed(self.estimator, model_texts)
-        flags = scope_flags(self.estimator, model_texts, windowed.proba)
+        words = [text.split() for text in model_texts]  # split once for the windows, the phrase bound and the scope
+        windowed = read_windowed(self.estimator, model_texts, words=words)
+        flags = scope_flags(self.estimator, model_texts, windowed.proba, words=words)
         accepted = apply_cutoffs(windowed.proba, windowed.accepted, limit, threshold)
         accepted[[i for i, flag in enumerate(flags) if flag]] = 0
         return Reading(windowed.proba, accepted, flags)

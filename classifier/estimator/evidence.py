@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from collections.abc import Sequence
 from itertools import chain
 
@@ -147,13 +148,36 @@ class _ExactTokensOfWord(dict):
     def __init__(self, kept: frozenset[str] | None = None):
         super().__init__()
         self.kept = kept
+        # The words met, and those of them that have tokens, as sets: a set difference with a dict subclass
+        # would go through all of its keys.
+        self.seen: set[str] = set()
+        self.with_tokens: set[str] = set()
+        self.lock = threading.Lock()  # the REST API's threads: the table must not empty between fill and use
+
+    def __reduce__(self):
+        return (type(self), (self.kept,))  # a copy (sent to a worker) starts empty, with its own lock
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         if len(self) > WORDS_KEPT:
             self.clear()
+            self.seen.clear()
+            self.with_tokens.clear()
         tokens = exact_tokens(word)
         self[word] = found = tuple(tokens if self.kept is None else (token for token in tokens if token in self.kept))
+        self.seen.add(word)
+        if found:
+            self.with_tokens.add(word)
         return found
+
+    def tokens_of_words(self, words: Sequence[str]) -> set[str]:
+        """The tokens of these words, with set operations in C: few words of a text have tokens in `kept`, and
+        most have been met before."""
+        with self.lock:
+            if not self.seen.issuperset(words):
+                for word in words:
+                    if word not in self:
+                        self[word]
+            return set(chain.from_iterable(map(self.__getitem__, self.with_tokens.intersection(words))))
 
 
 _EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
@@ -207,7 +231,12 @@ class PhraseMatcher:
 
     def phrase_tokens(self, text: str) -> set[str]:
         """The text's exact tokens that are in some phrase of this matcher (one of `only`)."""
-        return set(chain.from_iterable(map(self._tokens_of_word.__getitem__, text.split())))
+        return self.phrase_tokens_of_words(text.split())
+
+    def phrase_tokens_of_words(self, words: Sequence[str]) -> set[str]:
+        """`phrase_tokens` of a text given as its words (`text.split()`): a text's tokens are its words', so one
+        split serves several matchers (and the scope checks, see bundle.model.Model.read)."""
+        return self._tokens_of_word.tokens_of_words(words)
 
     def could_reach(self, tokens: set[str], minimums: np.ndarray) -> bool:
         """False when no label can have its minimum of phrases in a text of these tokens: counting, for each
@@ -271,13 +300,40 @@ def lead_phrases(label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]) -
     ]
 
 
-def could_accept(matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None) -> np.ndarray:
+def could_accept(
+    matcher: PhraseMatcher | None, texts: Sequence[str], minimums: np.ndarray | None, words=None
+) -> np.ndarray:
     """Per text, False where `phrase_accepted` can accept no label in the text nor in any part of it (any
-    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach)."""
+    span of its words): no label's phrases can all be found in it (see PhraseMatcher.could_reach). `words`,
+    each text's `text.split()`, saves splitting the texts again."""
     if matcher is None or minimums is None or not (minimums > 0).any():
         return np.zeros(len(texts), dtype=bool)
     matcher, minimums = matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf)
-    return np.fromiter((matcher.could_reach(matcher.phrase_tokens(text), minimums) for text in texts), bool)
+    words = [text.split() for text in texts] if words is None else words
+    reach, tokens_of = matcher.could_reach, matcher.phrase_tokens_of_words
+    return np.fromiter((reach(tokens_of(text_words), minimums) for text_words in words), bool, len(texts))
+
+
+_TOKEN_TABLES: dict[frozenset[str], _ExactTokensOfWord] = {}  # per set of phrase tokens, per process
+
+
+def could_accept_any(rules, words: Sequence[Sequence[str]]) -> np.ndarray:
+    """`could_accept` of several (matcher, minimums) pairs at once, or'ed, for texts given as their words
+    (`text.split()`): each text's tokens are looked up once, among the tokens of all the matchers' phrases
+    (could_reach looks only at those of its own matcher's, so the others' change nothing)."""
+    active = [
+        (matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf))
+        for matcher, minimums in rules
+        if matcher is not None and minimums is not None and (minimums > 0).any()
+    ]
+    if not active:
+        return np.zeros(len(words), dtype=bool)
+    kept = frozenset().union(*(matcher._tokens_of_word.kept for matcher, _ in active))
+    if kept not in _TOKEN_TABLES:
+        _TOKEN_TABLES[kept] = _ExactTokensOfWord(kept)
+    tokens = map(_TOKEN_TABLES[kept].tokens_of_words, words)
+    found = (any(matcher.could_reach(text_tokens, minimums) for matcher, minimums in active) for text_tokens in tokens)
+    return np.fromiter(found, bool, len(words))
 
 
 def phrase_accepted(
@@ -303,8 +359,8 @@ def lead_accepted(
         return out
     rows = np.flatnonzero(np.asarray(leads, dtype=bool))
     if len(rows):
-        counts = lead_matcher.counts([texts[i] for i in rows])
-        out[rows] = ((counts >= lead_minimums) & (lead_minimums > 0)).astype(np.int8)
+        # As in phrase_accepted: only the labels with a minimum, and only the leads where one can reach it.
+        out[rows] = phrase_accepted(lead_matcher, [texts[i] for i in rows], lead_minimums, n_labels)
     return out
 
 

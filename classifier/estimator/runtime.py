@@ -21,7 +21,7 @@ from classifier.estimator.counting import CharGramCounter, WordGramCounter, Word
 from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
-    could_accept,
+    could_accept_any,
     evidence_features,
     lead_accepted,
     lead_phrases,
@@ -304,14 +304,15 @@ class LinearTopicModel:
         named = phrase_accepted(matcher, texts, self.phrase_minimum_, self.n_labels_)
         return named | lead_accepted(lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
 
-    def could_name_outright(self, X) -> np.ndarray:
+    def could_name_outright(self, X, words=None) -> np.ndarray:
         """Per text, False where neither it nor any part of it can name a label outright, by its phrases or
-        by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept)."""
+        by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept). `words`, each
+        text's `text.split()`, saves splitting the texts again."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
-        return could_accept(matcher, texts, self.phrase_minimum_) | could_accept(
-            lead_matcher, texts, self.lead_phrase_minimum_
-        )
+        words = [text.split() for text in texts] if words is None else words
+        rules = ((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_))
+        return could_accept_any(rules, words)  # one split, and one look-up of its words, for both matchers
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None

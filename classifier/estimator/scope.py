@@ -87,15 +87,16 @@ class ScopeCheck:
             return OUT_OF_SCOPE
         return None
 
-    def flags(self, texts: Sequence[str], best_probabilities, counts: WordCounts) -> list[str | None]:
-        """`flag` of each text, from the counts its words add up to (see WordCounts): the same flags."""
+    def flags(self, texts: Sequence[str], best_probabilities, counts: WordCounts, words=None) -> list[str | None]:
+        """`flag` of each text, from the counts its words add up to (see WordCounts): the same flags. `words`,
+        each text's `text.split()`, saves splitting the texts again."""
         out = []
-        for text, best in zip(texts, best_probabilities):
-            lower = text.lower()
-            words, english, foreign, content, known = counts.of(lower)
+        split = [text.split() for text in texts] if words is None else words
+        for text, text_words, best in zip(texts, split, best_probabilities):
+            n_words, english, foreign, content, known = counts.of_words(text_words)
             if not text.isascii() and not _reads_latin(text):
                 out.append(LANGUAGE)
-            elif words >= 8 and not _english_by_counts(words, english, foreign):
+            elif n_words >= 8 and not _english_by_counts(n_words, english, foreign):
                 out.append(LANGUAGE)
             else:
                 out.append(self._scope_flag(content, known / content if content else 1.0, float(best)))
@@ -106,30 +107,34 @@ _FIELD = 1 << 32  # each count of WordCounts takes 32 bits of one Python integer
 
 
 class WordCounts(dict):
-    """For each word met (a run of characters between white space, lower case), per process and vocabulary: its
-    words, English and foreign function words, content words and content words in `vocabulary`, packed in one
+    """For each word met (a run of characters between white space), per process and vocabulary: its words,
+    English and foreign function words, content words and content words in `vocabulary`, packed in one
     integer, so that a text's counts are one sum. No word the checks count crosses white space, so a text's
-    counts are the sums of its words'."""
+    counts are the sums of its words'. The checks read a text in lower case; lower-casing word by word gives
+    the same words (no character's lower case is or holds white space, and the final-sigma rule looks no
+    further than white space), so a text split once serves the checks and the phrase bound alike."""
 
     def __init__(self, vocabulary):
         super().__init__()
         self.vocabulary = vocabulary
 
-    def __missing__(self, word: str) -> int:
+    def __missing__(self, key: str) -> int:
         if len(self) > WORDS_KEPT:
             self.clear()
+        word = key.lower()
         words = _WORD.findall(word)
         english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
         foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
         content = content_words(word)
         known = _known(content, self.vocabulary)
-        self[word] = packed = sum(
+        self[key] = packed = sum(
             n * _FIELD**i for i, n in enumerate((len(words), english, foreign, len(content), known))
         )
         return packed
 
-    def of(self, lower: str) -> tuple[int, int, int, int, int]:
-        packed = sum(map(self.__getitem__, lower.split()))
+    def of_words(self, words: Sequence[str]) -> tuple[int, int, int, int, int]:
+        """The counts of a text given as its words (`text.split()`)."""
+        packed = sum(map(self.__getitem__, words))
         return tuple((packed >> (32 * i)) & (_FIELD - 1) for i in range(5))
 
 
@@ -180,14 +185,15 @@ def word_vocabulary(estimator) -> frozenset[str]:
     return frozenset(term for term in estimator.vocabularies["text"] if " " not in term)
 
 
-def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck()) -> list[str | None]:
-    """The flag of each text (None where it is in scope), from its fields' probabilities `proba`."""
+def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words=None) -> list[str | None]:
+    """The flag of each text (None where it is in scope), from its fields' probabilities `proba`; `words`, each
+    text's `text.split()`, saves splitting the texts again."""
     vocabulary = word_vocabulary(estimator)
     best = np.asarray(proba).max(axis=1) if len(proba) else []
     global _COUNTS
     if _COUNTS is None or _COUNTS.vocabulary != vocabulary:  # one model per process, as a rule
         _COUNTS = WordCounts(vocabulary)
-    return check.flags(texts, best, _COUNTS)
+    return check.flags(texts, best, _COUNTS, words)
 
 
 _COUNTS: WordCounts | None = None

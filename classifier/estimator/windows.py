@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -133,13 +134,21 @@ def _in_chunks(score, windows: list[str], with_rows: bool = False) -> np.ndarray
     return np.vstack(parts)
 
 
-def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window_options) -> WindowedReading:
+def _could_name_split(could_name, words, texts):
+    """`could_name(texts)` of texts already split (`words`, as `read_windowed` was given them)."""
+    return could_name(texts, words)
+
+
+def read_windowed(
+    estimator, texts, window_floor: float = WINDOW_FLOOR, words=None, **window_options
+) -> WindowedReading:
     """Probabilities and accepted fields of each text, long ones read window by window.
 
     `estimator` is a fitted multi-label estimator with `predict_proba`, `accept` and `thresholds_`. In a
     window, the fields the estimator accepts count if they reach `window_floor` times their threshold:
     its at-least-one-field rule adds a window's best field only when that field is close to its
-    threshold. `window_options` go to `split_windows`.
+    threshold. `window_options` go to `split_windows`. `words`, each text's `text.split()`, saves splitting
+    the texts again.
     """
     texts = list(texts)
     proba = np.asarray(estimator.predict_proba(texts))
@@ -147,7 +156,12 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
     windows, owner, short, leads = [], [], [], []
+    long_text_words = window_options.get("long_text_words", LONG_TEXT_WORDS)
     for i, text in enumerate(texts):
+        # A text's words are its title's and then its body's: a body this short is read whole (split_windows).
+        if words is not None and len(words[i]) - len(text.partition("\n")[0].split()) <= long_text_words:
+            short.append(i)
+            continue
         parts = split_windows(text, **window_options)
         if len(parts) > 1:
             windows.extend(parts)
@@ -159,6 +173,8 @@ def read_windowed(estimator, texts, window_floor: float = WINDOW_FLOOR, **window
     if named is not None and short:
         spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
         could_name = getattr(estimator, "could_name_outright", None)
+        if could_name is not None and words is not None:
+            could_name = partial(_could_name_split, could_name, [words[i] for i in short])
         accepted[short] |= named_in_spans(named, [texts[i] for i in short], could_name, **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
