@@ -19,6 +19,7 @@ PARAMS_BEFORE_THEY_EXISTED = {
     "keyword_examples": "rare",
     "phrase_accept": 0,
     "lead_phrase_accept": 0,
+    "tol": 1e-4,  # scikit-learn's LinearSVC default, which fitted every bundle before the parameter
 }
 # How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).
 PICK_STRATEGIES = ("margin", "entropy")

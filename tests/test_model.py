@@ -301,7 +301,7 @@ def test_each_linear_model_is_a_linear_svc_on_the_texts_and_keyword_documents(ti
     features = tiny_model.transform(texts + list(TINY_KEYWORDS[:3]))
     Y_more = np.vstack([Y, np.eye(3, 4, dtype=np.int8)])
     for j in range(3):
-        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(features, Y_more[:, j])
+        svm = LinearSVC(C=0.5, class_weight="balanced", tol=1e-2, random_state=0).fit(features, Y_more[:, j])
         np.testing.assert_allclose(tiny_model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
         assert tiny_model.intercept_[j] == pytest.approx(svm.intercept_[0], rel=1e-6)
     # The zero-shot field's coefficients are its keyword document's unit vector.
@@ -418,7 +418,7 @@ def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_neve
     model = TopicClassifier(cv=2, char_weight=0, title_weight=0).fit(texts + extra, np.vstack([Y, partial]))
     features = model.transform(texts + extra)
     for j, rows in ((0, slice(None)), (1, slice(0, len(texts)))):  # Border management never sees the two rows
-        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)
+        svm = LinearSVC(C=0.5, class_weight="balanced", tol=1e-2, random_state=0)
         svm.fit(features[rows], np.vstack([Y, partial])[rows, j])
         np.testing.assert_allclose(model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
     results = model.cv_results_
@@ -491,7 +491,7 @@ def test_keyword_examples_rare_or_none(tiny_corpus, keyword_examples, extra):
     features = model.transform(texts + [keywords[j] for j in extra])
     Y_more = np.vstack([Y, np.eye(4, dtype=np.int8)[extra]])
     for j in range(3):
-        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0).fit(features, Y_more[:, j])
+        svm = LinearSVC(C=0.5, class_weight="balanced", tol=1e-2, random_state=0).fit(features, Y_more[:, j])
         np.testing.assert_allclose(model.coef_[j], svm.coef_[0], rtol=1e-5, atol=1e-6)
 
 
@@ -723,7 +723,7 @@ def test_declares_itself_a_multi_label_text_classifier_to_scikit_learn():
 def test_defaults_and_parameters_are_stored_unchanged():
     defaults = {
         "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
-        "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "cv": 5,
+        "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "tol": 1e-2, "cv": 5,
         "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
         "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "labels": None, "random_state": 0,
         "n_jobs": None,
@@ -731,7 +731,7 @@ def test_defaults_and_parameters_are_stored_unchanged():
     assert TopicClassifier().get_params() == defaults
     chosen = {
         "ngram_range": (1, 3), "stop_words": ["a"], "min_df": 2, "max_df": 0.9, "title_weight": 0.1,
-        "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "cv": 3,
+        "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "tol": 1e-3, "cv": 3,
         "ensure_one": False, "top_ratio": 0.1, "label_keywords": ("x",), "min_examples": 3, "keyword_examples": "rare",
         "label_phrases": (([], []),), "phrase_accept": 3, "lead_phrase_accept": 2, "labels": ["x"], "random_state": 5,
         "n_jobs": 2,

@@ -154,6 +154,7 @@ PARAMETERS = {
     "char_weight": (_number(0.0, 100.0), "a number from 0 to 100"),
     "C": (_number(0.0, 1e6, above_low=True), "a number above 0, at most 1,000,000"),
     "class_weight": (lambda v: v in (None, "balanced"), '"balanced" or null'),
+    "tol": (_number(0.0, 1e3, above_low=True), "a number above 0, at most 1,000"),
     "cv": (lambda v: _is_int(v) and 2 <= v <= 100, "a whole number from 2 to 100"),
     "ensure_one": (lambda v: isinstance(v, bool), "true or false"),
     "top_ratio": (_number(0.0, 1.0), "a number from 0 to 1"),

@@ -154,7 +154,15 @@ class _Shipped:
 
 _ARRIVED: dict = {}
 
-LOCAL_DASK_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.scheduler.work-stealing": False}
+LOCAL_DASK_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.work-stealing": False,
+    # Each process's event loop wakes every 20 ms to check it is not blocked, samples its CPU and memory
+    # every 500 ms and each worker's memory every 100 ms: waking up costs CPU while our tasks run seconds.
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 def _call_shipped(func, shipped: _Shipped, chunk):
