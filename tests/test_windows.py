@@ -220,3 +220,26 @@ def test_texts_split_once_read_as_before_on_the_corpus_and_whole_pages():
 def test_texts_split_once_read_as_before(bodies):
     model = load_model()
     _read_both_ways(model, [f"Youth councils\n{body}" for body in bodies])
+
+
+def test_a_field_found_in_one_window_is_explained_by_that_window():
+    model = load_model()
+    field = model.labels.index("Combating trafficking in human beings")
+    filler = " ".join(["The office observed the vote count and trained election officials across the country."] * 8)
+    section = (
+        "The Mission trained social workers to identify victims of trafficking in human beings, "
+        "and opened two shelters for survivors of labour exploitation."
+    )
+    report = "Annual report\n" + "\n\n".join([filler, filler, section, filler, filler])
+    windows = split_windows(report)
+    window_proba = model.estimator.predict_proba(windows)
+    best = int(window_proba[:, field].argmax())
+    assert section.split(",")[0] in windows[best]  # the window that holds the section scores the field highest
+    assert window_proba[best, field] > model.estimator.predict_proba([report])[0, field]
+    terms = model.explain([report])[0][field]
+    assert terms == model.estimator.explain([windows[best]])[0][field]
+    assert terms != model.estimator.explain([report])[0][field]  # not the whole text's explanation
+    assert terms and all(term.split()[0].lower() in windows[best].lower() for term, _ in terms)
+    # A short text is explained as the estimator explains it.
+    lead = "Shelter opened\nThe Mission opened a shelter for victims of trafficking in human beings."
+    assert model.explain([lead]) == model.estimator.explain([lead])

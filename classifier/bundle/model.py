@@ -18,7 +18,7 @@ from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags
-from classifier.estimator.windows import read_windowed
+from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,25 @@ class Model:
         return self.estimator.transform(list(model_texts))
 
     def explain(self, model_texts: Sequence[str], top: int = 5) -> list[list[list[tuple[str, float]]]]:
-        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain)."""
-        return self.estimator.explain(list(model_texts), top=top)
+        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain).
+        A long text, read window by window (see `read`), explains a field by the window that gave the field its
+        score, where a window scored it higher than the whole text did: a field found in one section of a report
+        is explained by that section's terms."""
+        model_texts = list(model_texts)
+        explanations = self.estimator.explain(model_texts, top=top)
+        for i, text in enumerate(model_texts):
+            windows = split_windows(text)
+            if len(windows) < 2:
+                continue
+            whole = np.asarray(self.estimator.predict_proba([text]))[0]
+            window_proba = score_in_chunks(self.estimator.predict_proba, windows)
+            best = window_proba.argmax(axis=0)
+            fields = np.flatnonzero(window_proba[best, np.arange(len(best))] > whole)
+            chosen = sorted({int(best[j]) for j in fields})
+            by_window = dict(zip(chosen, self.estimator.explain([windows[k] for k in chosen], top=top)))
+            for j in fields:
+                explanations[i][j] = by_window[int(best[j])][j]
+        return explanations
 
     def suggestions_from_proba(self, proba, titles) -> list[Suggestion]:
         """Suggestions from probabilities alone: the model's rule accepts, no text is flagged."""

@@ -28,7 +28,7 @@ import numpy as np
 LONG_TEXT_WORDS = 350
 WINDOW_WORDS = 60
 WINDOW_STRIDE = 30
-WINDOW_CHUNK = 512  # windows scored per call (see _in_chunks)
+WINDOW_CHUNK = 512  # windows scored per call (see score_in_chunks)
 WINDOW_FLOOR = 0.5
 # A paragraph this short without closing punctuation is a heading: it is read with the paragraph after it.
 _HEADING_WORDS = 15
@@ -124,7 +124,7 @@ def named_in_spans(named, texts, could_name=None, **span_options) -> np.ndarray:
     return out
 
 
-def _in_chunks(score, windows: list[str], with_rows: bool = False) -> np.ndarray:
+def score_in_chunks(score, windows: list[str], with_rows: bool = False) -> np.ndarray:
     """`score(windows)` (or `score(windows, rows)`) computed WINDOW_CHUNK windows at a time and stacked: the
     features of a 2 MB report's thousands of windows never exist at once (benchmarks/long_text.py)."""
     parts = []
@@ -178,13 +178,13 @@ def read_windowed(
         accepted[short] |= named_in_spans(named, [texts[i] for i in short], could_name, **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
-        window_proba = _in_chunks(estimator.predict_proba, windows)
+        window_proba = score_in_chunks(estimator.predict_proba, windows)
         window_accepted = np.asarray(estimator.accept(window_proba)) & (
             window_proba >= window_floor * np.asarray(estimator.thresholds_)
         )
         if named is not None:
             leads = np.asarray(leads, dtype=bool)  # a text's first window is its lead
-            window_named = _in_chunks(lambda part, rows: named(part, leads=leads[rows]), windows, with_rows=True)
+            window_named = score_in_chunks(lambda part, rows: named(part, leads=leads[rows]), windows, with_rows=True)
             window_accepted = window_accepted | window_named.astype(window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
