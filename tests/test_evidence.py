@@ -186,6 +186,20 @@ def test_a_phrase_inside_a_longer_phrase_of_its_field_counts_once():
 
 TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
 PHRASE_WORDS = ["youth", "councils", "youth-led", "SSG/R", "Migration", "irregular", "migrations", "ﬁne", "Élection"]
+# The phrases of the bound's property tests: one-word and longer phrases, hyphens, slashes, accents.
+BOUND_PHRASES = (
+    (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
+    (["Migration"], ["irregular migration", "élection"]),
+    (["Fine"], []),
+)
+# A few texts of any characters, among them the phrases' words.
+SOME_TEXTS = st.lists(
+    st.lists(st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30).map(
+        " ".join
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -197,11 +211,7 @@ def test_exact_tokens_found_word_by_word_are_those_of_the_whole_text(text):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(PHRASE_WORDS + ["and", "of", "the", ",", "\n"]), max_size=80).map(" ".join))
 def test_the_phrase_bound_never_drops_a_text_or_span_that_names_a_field(body):
-    phrases = (
-        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
-        (["Migration"], ["irregular migration", "élection"]),
-        (["Fine"], []),
-    )
+    phrases = BOUND_PHRASES
     matcher = PhraseMatcher(phrases)
     minimums = np.array([2.0, 1.0, 0.0])
     text = f"Youth\n{body}"
@@ -222,21 +232,9 @@ def _phrase_tokens_word_by_word(matcher: PhraseMatcher, text: str) -> set[str]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.lists(
-            st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30
-        ).map(" ".join),
-        min_size=1,
-        max_size=5,
-    )
-)
+@given(SOME_TEXTS)
 def test_the_phrase_bound_of_a_shared_split_is_that_of_each_word(texts):
-    phrases = (
-        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
-        (["Migration"], ["irregular migration", "élection"]),
-        (["Fine"], []),
-    )
+    phrases = BOUND_PHRASES
     matcher = PhraseMatcher(phrases).only(np.array([True, True, False]))
     minimums = np.array([2.0, 1.0, 0.0])
     words = [text.split() for text in texts]
@@ -268,13 +266,7 @@ def test_the_models_phrase_bound_of_a_shared_split_is_that_of_each_word_on_the_c
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(PHRASE_WORDS + ["and", "of", "the", ",", "\n"]), max_size=80).map(" ".join))
 def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts(body):
-    matcher = PhraseMatcher(
-        (
-            (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
-            (["Migration"], ["irregular migration", "élection"]),
-            (["Fine"], []),
-        )
-    )
+    matcher = PhraseMatcher(BOUND_PHRASES)
     minimums = np.array([1.0, 2.0, 0.0])
     spans = phrase_spans(f"Youth\n{body}", window_words=6, stride=3) + [body]
     leads = np.arange(len(spans)) % 2 == 0
@@ -299,23 +291,11 @@ def test_the_lead_rule_with_the_bound_accepts_what_counting_every_phrase_accepts
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.lists(
-            st.text(TEXT_ALPHABET, max_size=20) | st.sampled_from(PHRASE_WORDS + ["\n", "YOUTH"]), max_size=30
-        ).map(" ".join),
-        min_size=1,
-        max_size=5,
-    )
-)
+@given(SOME_TEXTS)
 def test_the_bound_of_two_matchers_at_once_is_that_of_each_matcher(texts):
     from classifier.estimator.evidence import could_accept_any
 
-    phrases = (
-        (["Youth", "youth councils"], ["youth-led", "SSG/R reform"]),
-        (["Migration"], ["irregular migration", "élection"]),
-        (["Fine"], []),
-    )
+    phrases = BOUND_PHRASES
     matcher, lead_matcher = PhraseMatcher(phrases), PhraseMatcher(lead_phrases(phrases))
     minimums, lead_minimums = np.array([2.0, 1.0, 0.0]), np.array([0.0, 1.0, 1.0])
     expected = could_accept(matcher, texts, minimums) | could_accept(lead_matcher, texts, lead_minimums)

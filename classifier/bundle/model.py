@@ -165,7 +165,7 @@ class Model:
             if len(windows) < 2:
                 continue
             whole = np.asarray(self.estimator.predict_proba([text]))[0]
-            window_proba = score_in_chunks(self.estimator.predict_proba, windows)
+            window_proba = score_in_chunks(lambda rows: self.estimator.predict_proba(windows[rows]), len(windows))
             best = window_proba.argmax(axis=0)
             fields = np.flatnonzero(window_proba[best, np.arange(len(best))] > whole)
             chosen = sorted({int(best[j]) for j in fields})

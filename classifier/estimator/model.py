@@ -300,6 +300,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             counter = self.__dict__["_phrase_counter_cache"] = PhraseCounter(self.label_phrases)
         return counter
 
+    def _matchers(self) -> tuple[PhraseMatcher | None, PhraseMatcher | None]:
+        """The label phrases and the lead phrases, ready to match (built once per process, as the runtime's)."""
+        if self.__dict__.get("_phrase_matcher_cache") is None and self.label_phrases is not None:
+            self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
+            self.__dict__["_lead_matcher_cache"] = PhraseMatcher(lead_phrases(self.label_phrases))
+        return self.__dict__.get("_phrase_matcher_cache"), self.__dict__.get("_lead_matcher_cache")
+
     def phrase_accepted(self, X, leads=None) -> np.ndarray:
         """0/1 matrix of the labels each text names outright: at least `phrase_accept` of their phrases found
         exactly (classifier.estimator.evidence.PhraseMatcher) for a label with fewer than `min_examples` examples
@@ -308,10 +315,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         LEAD_PHRASE_EXAMPLES examples is also accepted on `lead_phrase_accept` of the phrases that name it
         (`lead_phrase_minimum_`; see classifier.estimator.evidence.lead_phrases)."""
         texts = _as_texts(X)
-        matcher, lead_matcher = (self.__dict__.get(key) for key in ("_phrase_matcher_cache", "_lead_matcher_cache"))
-        if matcher is None and self.label_phrases is not None:
-            matcher = self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
-            lead_matcher = self.__dict__["_lead_matcher_cache"] = PhraseMatcher(lead_phrases(self.label_phrases))
+        matcher, lead_matcher = self._matchers()
         named = phrase_accepted(matcher, texts, getattr(self, "phrase_minimum_", None), self.n_labels_)
         lead_minimums = getattr(self, "lead_phrase_minimum_", None)
         return named | lead_accepted(lead_matcher, texts, lead_minimums, leads, self.n_labels_)

@@ -124,19 +124,11 @@ def named_in_spans(named, texts, could_name=None, **span_options) -> np.ndarray:
     return out
 
 
-def score_in_chunks(score, windows: list[str], with_rows: bool = False) -> np.ndarray:
-    """`score(windows)` (or `score(windows, rows)`) computed WINDOW_CHUNK windows at a time and stacked: the
-    features of a 2 MB report's thousands of windows never exist at once (benchmarks/long_text.py)."""
-    parts = []
-    for start in range(0, len(windows), WINDOW_CHUNK):
-        rows = slice(start, start + WINDOW_CHUNK)
-        parts.append(np.asarray(score(windows[rows], rows) if with_rows else score(windows[rows])))
-    return np.vstack(parts)
-
-
-def _could_name_split(could_name, words, texts):
-    """`could_name(texts)` of texts already split (`words`, as `read_windowed` was given them)."""
-    return could_name(texts, words)
+def score_in_chunks(score, n_windows: int) -> np.ndarray:
+    """`score(rows)` for slices of WINDOW_CHUNK rows of `n_windows` windows, stacked: the features of a 2 MB
+    report's thousands of windows never exist at once (benchmarks/long_text.py)."""
+    chunks = (slice(start, start + WINDOW_CHUNK) for start in range(0, n_windows, WINDOW_CHUNK))
+    return np.vstack([np.asarray(score(rows)) for rows in chunks])
 
 
 def read_windowed(
@@ -174,17 +166,17 @@ def read_windowed(
         spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
         could_name = getattr(estimator, "could_name_outright", None)
         if could_name is not None and words is not None:
-            could_name = partial(_could_name_split, could_name, [words[i] for i in short])
+            could_name = partial(could_name, words=[words[i] for i in short])  # split already
         accepted[short] |= named_in_spans(named, [texts[i] for i in short], could_name, **spans).astype(accepted.dtype)
     if windows:
         owner = np.asarray(owner)
-        window_proba = score_in_chunks(estimator.predict_proba, windows)
+        window_proba = score_in_chunks(lambda rows: estimator.predict_proba(windows[rows]), len(windows))
         window_accepted = np.asarray(estimator.accept(window_proba)) & (
             window_proba >= window_floor * np.asarray(estimator.thresholds_)
         )
         if named is not None:
             leads = np.asarray(leads, dtype=bool)  # a text's first window is its lead
-            window_named = score_in_chunks(lambda part, rows: named(part, leads=leads[rows]), windows, with_rows=True)
+            window_named = score_in_chunks(lambda rows: named(windows[rows], leads=leads[rows]), len(windows))
             window_accepted = window_accepted | window_named.astype(window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
