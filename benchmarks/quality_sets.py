@@ -25,6 +25,15 @@ WHOLE_PAGES = ROOT / "training" / "data" / "whole_pages.jsonl"
 WRITTEN = ROOT / "training" / "written"
 OFF_TOPIC = WRITTEN / "off_topic.jsonl"
 ON_TOPIC_PLAIN = WRITTEN / "on_topic_plain.jsonl"
+# Harder texts, written to choose the specificity check's settings with (training/written/README.md).
+ON_TOPIC_TUNING = WRITTEN / "on_topic_tuning.jsonl"
+# The texts that should get no field. The held-out set was written after every setting of the checks was
+# chosen and has never been used to choose anything: its rate is the honest one.
+OFF_TOPIC_SETS = {
+    "off_topic": OFF_TOPIC,
+    "off_topic_tuning": WRITTEN / "off_topic_tuning.jsonl",
+    "off_topic_heldout": WRITTEN / "off_topic_heldout.jsonl",
+}
 
 LONG_DOCUMENTS_PER_FOLD = {"time": 60, "cv5": 30}
 LONG_DOCUMENT_ITEMS = (3, 12)  # items joined per long document, at least and at most

@@ -1,10 +1,13 @@
 """Abstaining on texts in other languages and out of scope (classifier/estimator/scope.py)."""
 
 import json
+import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier import load_model
 from classifier.estimator.scope import (
@@ -14,6 +17,7 @@ from classifier.estimator.scope import (
     content_words,
     reads_as_english,
     vocabulary_coverage,
+    word_specificity,
 )
 
 from conftest import FIXTURES, training_records
@@ -77,6 +81,54 @@ def test_thresholds_of_the_out_of_scope_check():
     assert check.flag("the zeta and the eta of theta in iota", 0.0, vocabulary) is None
 
 
+def test_specificity_is_the_log_document_frequency_read_off_the_idf():
+    """word_specificity turns each single word's idf back into log((1 + df) / 2) / log((1 + n) / 2), in thousandths:
+    checked against document frequencies counted here, by hand, on texts the vectorizer was fitted on."""
+    texts = ["alpha beta gamma", "alpha beta", "alpha delta", "alpha", "alpha epsilon beta"]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
+
+    class Fitted:  # what word_specificity reads of a TopicClassifier or LinearTopicModel
+        vocabularies = {"text": sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)}
+
+        def idf(self, name):
+            return vectorizer.idf_
+
+    df = {"alpha": 5, "beta": 3, "gamma": 1, "delta": 1, "epsilon": 1}
+    expected = {word: round(1000 * math.log((1 + n) / 2) / math.log((1 + 5) / 2)) for word, n in df.items()}
+    assert word_specificity(Fitted()) == expected  # two-word terms left out
+    assert expected == {"alpha": 1000, "beta": 631, "gamma": 0, "delta": 0, "epsilon": 0}
+    # A word describing a field with no training example is typical of the fields, however few texts hold it;
+    # words describing a field with examples count by their idf.
+    Fitted.label_keywords = ["Gamma studies\nthe Épsilon", "delta"]
+    Fitted.zero_shot_ = np.array([True, False])
+    assert word_specificity(Fitted()) == {**expected, "gamma": 1000, "epsilon": 1000}
+
+
+def test_a_text_of_known_but_untypical_words_is_out_of_scope_unless_a_field_scores_high():
+    check = ScopeCheck(
+        min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, weak_specificity=0.12, specific_probability=0.5
+    )
+    # Every content word known, so coverage passes; their specificities average 0.119, 0.120 and 0.121.
+    text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
+    content = content_words(text)
+    assert len(content) == 10
+    for total, best, flag in (
+        (1190, 0.49, "out-of-scope"),
+        (1190, 0.50, None),  # a field scores high enough: the text is on a field in words of its own
+        (1200, 0.49, None),
+        (1210, 0.0, None),
+    ):
+        specificity = dict.fromkeys(content, 0)
+        specificity["alpha"] = total
+        assert check.flag(text, best, specificity) == flag
+        assert check.flags([text], [best], WordCounts(specificity)) == [flag]
+    # A container of words has no specificity: the check is skipped.
+    assert check.flag(text, 0.0, set(content)) is None
+    # An accented word counts as its unaccented vocabulary word, as for coverage.
+    specificity = {**dict.fromkeys(content, 0), "electeurs": 1200}
+    assert check.flag(text.replace("alpha", "électeurs"), 0.0, specificity) is None
+
+
 @pytest.mark.parametrize("example", written_examples(), ids=lambda e: e["id"])
 def test_the_model_abstains_on_off_topic_and_foreign_texts(example):
     suggestion = load_model().suggest(f"{example['title']}\n\n{example['text']}")
@@ -108,12 +160,14 @@ def test_no_abstention_on_the_examples_and_a_sample_of_real_items():
     st.floats(0, 1),
 )
 def test_flags_from_counts_per_word_are_those_of_each_text(texts, best):
-    """scope_flags adds up each word's counts (WordCounts); `flag` reads each text whole: the same flags."""
-    vocabulary = frozenset(["observers", "election", "journalists", "media", "électeurs", "polling"])
+    """scope_flags adds up each word's counts (WordCounts); `flag` reads each text whole: the same flags,
+    with a set of words (coverage only) and with each word's specificity (coverage and specificity)."""
+    words = ["observers", "election", "journalists", "media", "électeurs", "polling", "the"]
     check = ScopeCheck()
     texts = texts + [" ".join(texts)]
-    expected = [check.flag(text, best, vocabulary) for text in texts]
-    assert check.flags(texts, [best] * len(texts), WordCounts(vocabulary)) == expected
+    for vocabulary in (frozenset(words), {word: 40 * i for i, word in enumerate(words)}):
+        expected = [check.flag(text, best, vocabulary) for text in texts]
+        assert check.flags(texts, [best] * len(texts), WordCounts(vocabulary)) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -129,7 +183,8 @@ def test_flags_from_counts_per_word_are_those_of_each_text(texts, best):
 def test_flags_from_a_text_split_once_in_its_own_case_are_those_of_each_text(texts, best):
     """The words of a text split once (as Model.read splits it for the phrase bound too), counted in their own
     case and lower-cased one by one, give the flags of each text read whole in lower case."""
-    vocabulary = frozenset(["observers", "election", "journalists", "media", "électeurs", "polling", "οδος"])
+    vocabulary = {"observers": 500, "election": 100, "journalists": 0, "media": 90, "électeurs": 300, "polling": 70}
+    vocabulary["οδος"] = 200
     check = ScopeCheck()
     expected = [check.flag(text, best, vocabulary) for text in texts]
     words = [text.split() for text in texts]

@@ -511,6 +511,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """Each feature block's terms in column order (as a bundle stores them)."""
         return self._terms()
 
+    def idf(self, name: str) -> np.ndarray:
+        """The idf weights of feature block `name`, in the column order of `vocabularies[name]`."""
+        check_is_fitted(self, "vectorizer_")
+        return self._vectorizers()[name].idf_
+
     def transform(self, X):
         """The feature matrix of the texts, as the linear models read it."""
         return self.vectorizer_.transform(self._documents(X))

@@ -243,6 +243,10 @@ class LinearTopicModel:
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
         return dict(self.arrays), dict(self.vocabularies)
 
+    def idf(self, name: str) -> np.ndarray:
+        """The idf weights of feature block `name`, in the column order of `vocabularies[name]`."""
+        return self.arrays[f"idf_{name}"]
+
     def transform(self, texts: Sequence[str]):
         """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
         return self._features([normalize(text) for text in as_texts(texts)])

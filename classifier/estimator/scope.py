@@ -11,7 +11,14 @@ Two cheap, deterministic checks, run on every text before its fields are accepte
   `weak_coverage` while no field reaches `weak_probability`. A recipe or a sports report shares a
   third of its words with OSCE news; real items, whole pages and plain policy texts share more than
   half (measured under cross-validation in docs/benchmarks.md, where the model's vocabulary never
-  saw the text).
+  saw the text). Or its specificity, how typical of the training texts its content words are on
+  average, is below `weak_specificity` while no field reaches `specific_probability`. Coverage alone
+  lets through an earnings report or a parking notice, whose words are mostly known but rare in OSCE
+  news: "revenue" and "deadline" count for little, "mission" and "rights" for much. A word's specificity
+  comes from its document frequency in the training texts, on the log scale of the word features' idf:
+  0 for a word unknown or in one training text, 1 for a word in all of them (see `word_specificity`).
+  Plain policy texts not written the OSCE's way can be as untypical as an off-topic text; their best
+  field then scores higher, hence the probability in the rule.
 
 Texts with fewer than `min_words` content words are too short to judge and are never flagged.
 """
@@ -19,7 +26,7 @@ Texts with fewer than `min_words` content words are too short to judge and are n
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +43,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F]")  # beyond Basic Latin to Latin Extended-B
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # the word features' tokens
 WORDS_KEPT = 200_000  # words whose counts are remembered, per process
+SPECIFICITY_SCALE = 1000  # a word's specificity is kept in thousandths, so that sums of them are exact
 
 # Function words: frequent in any English text, whatever its subject.
 ENGLISH_FUNCTION_WORDS = frozenset(
@@ -69,21 +77,33 @@ class ScopeCheck:
     min_coverage: float = 0.45
     weak_coverage: float = 0.55
     weak_probability: float = 0.3
+    weak_specificity: float = 0.12
+    specific_probability: float = 0.5
     min_words: int = 5
 
     def flag(self, text: str, best_probability: float, vocabulary) -> str | None:
         """LANGUAGE, OUT_OF_SCOPE or None for a text, given its best field's probability and the
-        `vocabulary` (a container of words) the model knows."""
+        `vocabulary` the model knows: a mapping of each word to its specificity in thousandths (see
+        `word_specificity`), or a container of words, which leaves specificity unchecked."""
         lower = text.lower()
         if not reads_as_english(text, _WORD.findall(lower)):
             return LANGUAGE
         words = content_words(lower)
-        return self._scope_flag(len(words), vocabulary_coverage(words, vocabulary), best_probability)
+        total = _specificity(words, vocabulary) if isinstance(vocabulary, Mapping) else None
+        return self._scope_flag(len(words), _known(words, vocabulary), best_probability, total)
 
-    def _scope_flag(self, n_words: int, coverage: float, best_probability: float) -> str | None:
+    def _scope_flag(self, n_words: int, known: int, best_probability: float, specificity: int | None) -> str | None:
+        """`specificity`: the sum of the content words' specificities in thousandths, or None (unchecked)."""
         if n_words < self.min_words:
             return None
+        coverage = known / n_words
         if coverage < self.min_coverage or (coverage < self.weak_coverage and best_probability < self.weak_probability):
+            return OUT_OF_SCOPE
+        if (
+            specificity is not None
+            and specificity < self.weak_specificity * SPECIFICITY_SCALE * n_words
+            and best_probability < self.specific_probability
+        ):
             return OUT_OF_SCOPE
         return None
 
@@ -92,14 +112,15 @@ class ScopeCheck:
         each text's `text.split()`, saves splitting the texts again."""
         out = []
         split = [text.split() for text in texts] if words is None else words
+        checked = isinstance(counts.vocabulary, Mapping)
         for text, text_words, best in zip(texts, split, best_probabilities):
-            n_words, english, foreign, content, known = counts.of_words(text_words)
+            n_words, english, foreign, content, known, specificity = counts.of_words(text_words)
             if not text.isascii() and not _reads_latin(text):
                 out.append(LANGUAGE)
             elif n_words >= 8 and not _english_by_counts(n_words, english, foreign):
                 out.append(LANGUAGE)
             else:
-                out.append(self._scope_flag(content, known / content if content else 1.0, float(best)))
+                out.append(self._scope_flag(content, known, float(best), specificity if checked else None))
         return out
 
 
@@ -108,11 +129,13 @@ _FIELD = 1 << 32  # each count of WordCounts takes 32 bits of one Python integer
 
 class WordCounts(dict):
     """For each word met (a run of characters between white space), per process and vocabulary: its words,
-    English and foreign function words, content words and content words in `vocabulary`, packed in one
-    integer, so that a text's counts are one sum. No word the checks count crosses white space, so a text's
-    counts are the sums of its words'. The checks read a text in lower case; lower-casing word by word gives
-    the same words (no character's lower case is or holds white space, and the final-sigma rule looks no
-    further than white space), so a text split once serves the checks and the phrase bound alike."""
+    English and foreign function words, content words, content words in `vocabulary` and their specificity
+    in thousandths (where `vocabulary` maps words to it), packed in one integer, so that a text's counts are
+    one sum (the last count, unbounded, takes the integer's top bits). No word the checks count crosses white
+    space, so a text's counts are the sums of its words'. The checks read a text in lower case; lower-casing
+    word by word gives the same words (no character's lower case is or holds white space, and the final-sigma
+    rule looks no further than white space), so a text split once serves the checks and the phrase bound
+    alike."""
 
     def __init__(self, vocabulary):
         super().__init__()
@@ -127,15 +150,16 @@ class WordCounts(dict):
         foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
         content = content_words(word)
         known = _known(content, self.vocabulary)
+        specificity = _specificity(content, self.vocabulary) if isinstance(self.vocabulary, Mapping) else 0
         self[key] = packed = sum(
-            n * _FIELD**i for i, n in enumerate((len(words), english, foreign, len(content), known))
+            n * _FIELD**i for i, n in enumerate((len(words), english, foreign, len(content), known, specificity))
         )
         return packed
 
-    def of_words(self, words: Sequence[str]) -> tuple[int, int, int, int, int]:
+    def of_words(self, words: Sequence[str]) -> tuple[int, int, int, int, int, int]:
         """The counts of a text given as its words (`text.split()`)."""
         packed = sum(map(self.__getitem__, words))
-        return tuple((packed >> (32 * i)) & (_FIELD - 1) for i in range(5))
+        return (*((packed >> (32 * i)) & (_FIELD - 1) for i in range(5)), packed >> (32 * 5))
 
 
 def reads_as_english(text: str, words: list[str] | None = None) -> bool:
@@ -180,20 +204,64 @@ def _known(words: list[str], vocabulary) -> int:
     return sum(1 for w in words if w in vocabulary or (not w.isascii() and strip_accents(w) in vocabulary))
 
 
-def word_vocabulary(estimator) -> frozenset[str]:
-    """The single words among a fitted model's word features (TopicClassifier or LinearTopicModel)."""
-    return frozenset(term for term in estimator.vocabularies["text"] if " " not in term)
+def _specificity(words: list[str], specificity: Mapping[str, int]) -> int:
+    """The sum of `words`' specificities in thousandths, accents stripped as `_known` strips them (0 if unknown)."""
+    get = specificity.get
+    return sum(get(w, 0) if w.isascii() else get(w) or get(strip_accents(w), 0) for w in words)
+
+
+def word_specificity(estimator) -> dict[str, int]:
+    """Each single word of a fitted model's word features, with its specificity in thousandths: how many
+    training texts hold it, on the log scale of its idf, from 0 (one text) to 1000 (every text). The idf
+    of a word in df of n texts is ln((1 + n) / (1 + df)) + 1, so (top - idf) / (top - 1), with `top` the idf
+    of a word in one text, is log((1 + df) / 2) / log((1 + n) / 2). A field with no training example (a
+    zero-shot field) has no texts to make its words frequent: the words of its description (its name,
+    keywords and description in the model's `label_keywords`) count 1000, so that a text on a field just
+    added is not out of scope. The other fields' descriptions are words like "trade" and "investment",
+    which say little about a text unless the training texts hold them often; they count by their idf."""
+    idf = np.asarray(estimator.idf("text"), dtype=np.float64)
+    top = float(idf.max()) if len(idf) else 1.0
+    scaled = np.rint(SPECIFICITY_SCALE * (top - idf) / (top - 1.0)) if top > 1.0 else np.zeros(len(idf))
+    described = _zero_shot_words(estimator)
+    return {
+        term: SPECIFICITY_SCALE if term in described else int(value)
+        for term, value in zip(estimator.vocabularies["text"], np.clip(scaled, 0, SPECIFICITY_SCALE))
+        if " " not in term
+    }
+
+
+def _zero_shot_words(estimator) -> frozenset[str]:
+    """The content words of the zero-shot fields' descriptions (TopicClassifier's `label_keywords`, a bundle's
+    params')."""
+    zero_shot = getattr(estimator, "zero_shot_", None)
+    documents = getattr(estimator, "label_keywords", None)
+    if documents is None:
+        documents = getattr(estimator, "params", {}).get("label_keywords")
+    if zero_shot is None or documents is None:
+        return frozenset()
+    return frozenset(
+        strip_accents(word)
+        for text, unseen in zip(documents, zero_shot)
+        if unseen
+        for word in content_words(str(text or ""))
+    )
 
 
 def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words=None) -> list[str | None]:
     """The flag of each text (None where it is in scope), from its fields' probabilities `proba`; `words`, each
     text's `text.split()`, saves splitting the texts again."""
-    vocabulary = word_vocabulary(estimator)
     best = np.asarray(proba).max(axis=1) if len(proba) else []
+    return check.flags(texts, best, _word_counts(estimator), words)
+
+
+_COUNTS: tuple[object, object, WordCounts] | None = None  # (estimator, its words' idf, their WordCounts)
+
+
+def _word_counts(estimator) -> WordCounts:
+    """The WordCounts of the model's words and their specificities, made once per model: one model per process,
+    as a rule. A model fitted again has new idf weights, hence new counts."""
     global _COUNTS
-    if _COUNTS is None or _COUNTS.vocabulary != vocabulary:  # one model per process, as a rule
-        _COUNTS = WordCounts(vocabulary)
-    return check.flags(texts, best, _COUNTS, words)
-
-
-_COUNTS: WordCounts | None = None
+    idf = estimator.idf("text")
+    if _COUNTS is None or _COUNTS[0] is not estimator or _COUNTS[1] is not idf:
+        _COUNTS = (estimator, idf, WordCounts(word_specificity(estimator)))
+    return _COUNTS[2]
