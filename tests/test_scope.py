@@ -12,10 +12,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from classifier import load_model
 from classifier.estimator.scope import (
     FOREIGN_FUNCTION_WORDS,
+    SPECIFICITY_MIN_TEXTS,
     ScopeCheck,
     WordCounts,
     content_words,
+    fitted_texts,
     reads_as_english,
+    scope_flags,
     vocabulary_coverage,
     word_specificity,
 )
@@ -127,6 +130,35 @@ def test_a_text_of_known_but_untypical_words_is_out_of_scope_unless_a_field_scor
     # An accented word counts as its unaccented vocabulary word, as for coverage.
     specificity = {**dict.fromkeys(content, 0), "electeurs": 1200}
     assert check.flag(text.replace("alpha", "électeurs"), 0.0, specificity) is None
+
+
+def test_the_number_of_fitted_texts_is_read_off_the_idf():
+    for n in (1, 7, 400, 2500):
+        texts = [f"common word{i}" for i in range(n)]  # "word0" is in one text of n
+        assert fitted_texts(TfidfVectorizer().fit(texts).idf_) == n
+
+
+def test_specificity_is_checked_for_models_fitted_on_enough_texts():
+    """A text whose words are each in one training text has specificity 0: out of scope for a model fitted on 500
+    texts (as the shipped one) when no field reaches 0.5. Fitted on 50 texts, few words could be typical: the
+    check is skipped, and coverage alone decides (every word is known)."""
+    text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
+    words = content_words(text)
+
+    class Fitted:
+        zero_shot_ = label_keywords = None
+
+        def __init__(self, n):
+            df = np.ones(len(words))
+            self.vocabularies = {"text": words}
+            self._idf = np.log((1 + n) / (1 + df)) + 1
+
+        def idf(self, name):
+            return self._idf
+
+    for n, flag in ((500, "out-of-scope"), (SPECIFICITY_MIN_TEXTS, "out-of-scope"), (50, None)):
+        assert scope_flags(Fitted(n), [text], np.array([[0.2]])) == [flag], n
+    assert scope_flags(Fitted(500), [text], np.array([[0.5]])) == [None]  # a field scores high enough
 
 
 @pytest.mark.parametrize("example", written_examples(), ids=lambda e: e["id"])
