@@ -49,6 +49,13 @@ class SpanRule:
             if tuple(tokens[start : start + len(variant)]) == variant
         ]
 
+    def reaches(self, matches: list[tuple[int, int, int, int]]) -> bool:
+        """Whether some label has its minimum of distinct phrases among `matches` (none suppressed)."""
+        phrases: dict[int, set[int]] = {}
+        for _, _, j, pid in matches:
+            phrases.setdefault(j, set()).add(pid)
+        return any(len(found) >= self.minimums[j] for j, found in phrases.items())
+
     def accepted(self, matches: list[tuple[int, int, int, int]], accepted: np.ndarray) -> None:
         """Set in `accepted` the labels of which one span's `matches` hold their minimum of distinct phrases,
         a phrase inside a longer one of the same label counting only as that one (as PhraseMatcher.counts)."""
@@ -94,17 +101,28 @@ def named_in_text(
         scanned = tokens if span_rule is rule else tokens[: offsets[min(window_words, len(body_words))]]
         starting = span_rule.starting
         every = span_rule.matches(scanned, [at for at, token in enumerate(scanned) if token in starting])
+        tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
+        crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
+        if not crossing and not span_rule.reaches(every):
+            continue  # a span's occurrences are some of the text's: fewer than a label needs in every span
         for start in starts:
-            accept_in_span(span_rule, tokens, offsets, every, start, window_words, accepted)
+            accept_in_span(span_rule, tokens, offsets, every, start, window_words, crossing, accepted)
     return accepted
 
 
 def accept_in_span(
-    rule: SpanRule, tokens: list[str], offsets: list[int], every: list, start: int, window_words: int, accepted
+    rule: SpanRule,
+    tokens: list[str],
+    offsets: list[int],
+    every: list,
+    start: int,
+    window_words: int,
+    crossing: bool,
+    accepted: np.ndarray,
 ) -> None:
     """Set in `accepted` the labels `rule` accepts in the span of body words from `start` (its tokens: the
-    title's, then those of its words), from `every` occurrence in the whole text's `tokens`; positions as the
-    span's own text has them."""
+    title's, then those of its words), from `every` occurrence in the whole text's `tokens` (and, if `crossing`,
+    those running from the title into the span); positions as the span's own text has them."""
     in_title = offsets[0]
     begin, end = offsets[start], offsets[min(start + window_words, len(offsets) - 1)]
     shift = in_title - begin
@@ -113,10 +131,10 @@ def accept_in_span(
         for s, e, j, pid in every
         if e <= in_title or (begin <= s and e <= end) or (start == 0 and s < in_title and e <= end)
     ]
-    tail = range(max(in_title - rule.longest + 1, 0), in_title)
-    if start > 0 and any(tokens[at] in rule.starting for at in tail):
+    if start > 0 and crossing:
         # Occurrences from the title's last tokens into the span's first words: the span's own text has them.
+        tail = range(max(in_title - rule.longest + 1, 0), in_title)
         joined = tokens[:in_title] + tokens[begin : min(end, begin + rule.longest - 1)]
-        crossing = rule.matches(joined, [at for at in tail if joined[at] in rule.starting])
-        matches.extend(match for match in crossing if match[1] > in_title)
+        across = rule.matches(joined, [at for at in tail if joined[at] in rule.starting])
+        matches.extend(match for match in across if match[1] > in_title)
     rule.accepted(matches, accepted)
