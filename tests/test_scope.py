@@ -151,3 +151,19 @@ def test_the_latin_script_check_finds_what_a_search_of_every_character_finds(tex
     letters = len(_LETTER.findall(text))
     expected = non_latin.search(text) is None or not (letters >= 20 and len(non_latin.findall(text)) > 0.5 * letters)
     assert _reads_latin(text) == expected
+
+
+def test_each_model_is_checked_against_its_own_words_whichever_was_read_before():
+    """The words of a model's vocabulary are made once per list of terms: a second model, or a model of the same
+    terms in a new list, gets its own."""
+    from types import SimpleNamespace
+
+    from classifier.estimator.scope import word_vocabulary
+
+    first = SimpleNamespace(vocabularies={"text": ["election", "election observation", "media"]})
+    second = SimpleNamespace(vocabularies={"text": ["recipe", "flour"]})
+    assert word_vocabulary(first) == {"election", "media"}
+    assert word_vocabulary(second) == {"recipe", "flour"}
+    assert word_vocabulary(first) == {"election", "media"}
+    first.vocabularies["text"] = ["youth"]
+    assert word_vocabulary(first) == {"youth"}

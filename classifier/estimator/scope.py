@@ -184,8 +184,16 @@ def _known(words: list[str], vocabulary) -> int:
 
 
 def word_vocabulary(estimator) -> frozenset[str]:
-    """The single words among a fitted model's word features (TopicClassifier or LinearTopicModel)."""
-    return frozenset(term for term in estimator.vocabularies["text"] if " " not in term)
+    """The single words among a fitted model's word features (TopicClassifier or LinearTopicModel); made once per
+    list of terms, not once per chunk (a set of thousands of words takes a millisecond to make and to compare)."""
+    global _VOCABULARY
+    terms = estimator.vocabularies["text"]
+    if _VOCABULARY is None or _VOCABULARY[0] is not terms:
+        _VOCABULARY = (terms, frozenset(term for term in terms if " " not in term))
+    return _VOCABULARY[1]
+
+
+_VOCABULARY: tuple[list[str], frozenset[str]] | None = None  # the last model's terms, and its words
 
 
 def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words=None) -> list[str | None]:
@@ -194,7 +202,8 @@ def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words
     vocabulary = word_vocabulary(estimator)
     best = np.asarray(proba).max(axis=1) if len(proba) else []
     global _COUNTS
-    if _COUNTS is None or _COUNTS.vocabulary != vocabulary:  # one model per process, as a rule
+    # One model per process, as a rule: the same set of words, which need not be compared word by word.
+    if _COUNTS is None or (_COUNTS.vocabulary is not vocabulary and _COUNTS.vocabulary != vocabulary):
         _COUNTS = WordCounts(vocabulary)
     return check.flags(texts, best, _COUNTS, words)
 
