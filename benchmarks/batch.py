@@ -11,7 +11,9 @@ seconds a run used
 per second are shown too. `--before REV` also measures both floors as the commit REV had them (from
 `git archive REV`), taking turns with this checkout's, and checks that all floors give the same
 probabilities (a digest of every row's); and `tag` with --jobs 1 and 2 as REV had it, each run after this
-checkout's.
+checkout's. A reference row, not a floor, measures the model's whole reading in one process (`Model.read` in chunks
+of 512: the floor plus the rules that accept a field named outright and the scope checks), so that `tag`'s distance
+from it is its reading, parsing and writing.
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
 print(json.dumps({"cpu": cpu, "wall": wall, "digest": digest.hexdigest()}))
 """
 CHUNK = 512  # tag's default --chunk-size
+# Not a floor: the model's whole reading of each text in one process (`Model.read`, the rules that accept a field
+# named outright and the scope checks included), with no reading, parsing or writing; where `tag` stands against it
+# says how much of `tag`'s cost is reading, parsing and writing rather than the model's rules.
+READ = FLOOR.replace(
+    "proba = model.estimator.predict_proba(texts[i:i + size])  # the floor: the estimator alone, no parsing",
+    "proba = model.read(texts[i:i + size]).proba  # the model's whole reading, the rules included",
+)
 
 
 def generate(path: Path, n: int, seed: int = 0) -> None:
@@ -147,6 +156,11 @@ def floor_rows(corpus: Path, n: int, before: str | None, workdir: Path) -> tuple
             row = (n, f"{label}: `predict_proba` {name}, 1 process, no I/O", inner["wall"], n / inner["wall"])
             rows.append((*row, n / inner["cpu"], floor["peak"]))
             print(rows[-1], flush=True)
+    reading = run_cpu([python, "-c", READ, str(corpus), str(CHUNK)], cwd=workdir)
+    inner = json.loads(reading["stdout"])
+    name = f"reference, not a floor: `Model.read` (the rules included) in chunks of {CHUNK}, 1 process, no I/O"
+    rows.append((n, name, inner["wall"], n / inner["wall"], n / inner["cpu"], reading["peak"]))
+    print(rows[-1], flush=True)
     return rows, digests
 
 
@@ -204,7 +218,8 @@ def main() -> None:
             "per-core "
             f"rate with a floor's (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} "
             "floors). "
-            "Times include starting Python, loading the model and, for Dask, starting the cluster."
+            "Times include starting Python, loading the model and, for Dask, starting the cluster. The reference row "
+            "is not a floor: it is the model's whole reading (`Model.read`, the rules included) in one process."
         ),
         "",
         "| documents | run | wall s | documents/s | per core | vs one-call floor | vs chunked floor | peak RSS |",
@@ -224,10 +239,25 @@ def main() -> None:
             f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
             f"{peak / 2**20:,.0f} MB |"
         )
+    lines += ["", _reference_line(rows)]
     if args.before:
         lines += ["", _before_line(rows, args.before, same)]
     table = "\n".join(lines)
     publish(table, args.write, "batch")
+
+
+def _reference_line(rows: list[tuple]) -> str:
+    """`tag`'s per-core rate against the model's whole reading in one process (the reference row), size by size."""
+    reference = {n: rate for n, name, _, _, rate, _ in rows if name.startswith("reference")}
+    ratios = [
+        f"{name.strip('`')} {rate / reference[n]:.2f}x at {n:,}"
+        for n, name, _, _, rate, _ in rows
+        if name.startswith("`tag --jobs") and n in reference
+    ]
+    return (
+        "Tagging against the reference (`Model.read` in one process, the rules included; not the issue's floor), "
+        f"per core: {', '.join(ratios)}."
+    )
 
 
 def _before_line(rows: list[tuple], before: str, same: bool) -> str:

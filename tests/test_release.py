@@ -468,6 +468,8 @@ ONE_LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max
 
 @given(st.one_of(ONE_LINE, st.sampled_from(["-", " News ", "Date: 3 May 2021", "- Fields of work: Elections", ""])))
 @example("Vienna, 3 May 2021 - The OSCE opened a course.")
+@example("  PRESS RELEASE ")  # a content type: parsed, however long the white space around it
+@example("Press release on the Mission's work")
 @example("\u2028 Plain text between odd white space \x85")
 def test_a_one_line_text_skips_the_parser_and_gets_what_parsing_gives(text):
     """A table row of one plain line is not parsed (nothing in it to parse): the Release is what the parser

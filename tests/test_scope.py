@@ -224,3 +224,42 @@ def test_flags_from_a_text_split_once_in_its_own_case_are_those_of_each_text(tex
     assert [word.lower() for text in texts for word in text.split()] == [
         word for text in texts for word in text.lower().split()
     ]
+
+
+@given(st.lists(st.sampled_from(SCOPE_WORDS) | st.text(max_size=8), max_size=40).map(" ".join))
+def test_the_latin_script_check_finds_what_a_search_of_every_character_finds(text):
+    """Only a text's characters beyond ASCII are tested for letters of other scripts; a search of the whole text
+    (the definition) finds the same."""
+    import re
+
+    from classifier.estimator.scope import _LETTER, _reads_latin
+
+    non_latin = re.compile(r"[^\W\d_A-Za-z\u00C0-\u024F]")
+    letters = len(_LETTER.findall(text))
+    expected = non_latin.search(text) is None or not (letters >= 20 and len(non_latin.findall(text)) > 0.5 * letters)
+    assert _reads_latin(text) == expected
+
+
+def test_each_model_is_checked_against_its_own_words_whichever_was_read_before():
+    """A model's word counts are made once and kept while the same model is read: a second model, or the same
+    model fitted again (new idf weights), gets its own."""
+    from classifier.estimator.scope import _word_counts
+
+    class Fitted:
+        zero_shot_ = label_keywords = None
+
+        def __init__(self, words):
+            self.vocabularies = {"text": words}
+            self._idf = np.log((1 + 500) / (1 + np.ones(len(words)))) + 1
+
+        def idf(self, name):
+            return self._idf
+
+    first, second = Fitted(["election", "election observation", "media"]), Fitted(["recipe", "flour"])
+    counts = _word_counts(first)
+    assert set(counts.vocabulary) == {"election", "media"}
+    assert set(_word_counts(second).vocabulary) == {"recipe", "flour"}
+    assert set(_word_counts(first).vocabulary) == {"election", "media"}
+    assert _word_counts(first) is _word_counts(first)  # kept while the same model is read
+    first.vocabularies["text"], first._idf = ["youth"], first._idf[:1].copy()  # fitted again
+    assert set(_word_counts(first).vocabulary) == {"youth"}

@@ -476,3 +476,32 @@ def test_threshold_and_limit_choose_the_labels_of_every_row(model, corpus, refer
     with pytest.raises(ResumeError, match="written by a run with another --limit or --threshold"):
         tag(model, corpus, output, resume=True, threshold=0.1, limit=2)
     assert tag(model, corpus, output, resume=True, threshold=0.05, limit=2).resumed == 162
+
+
+def test_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model, corpus, tmp_path):
+    from classifier.bundle.model import Reading
+    from classifier.corpus.documents import read_records
+    from classifier.io.tagfiles import encode_rows
+    from classifier.workflows.tagging import _jsonl_lines, tag_chunk, tag_rows
+
+    # The corpus (a broken row, an empty file), a text in another language and one out of scope (flags), ids
+    # that JSON escapes, and a file name that is not UTF-8 (a lone surrogate in the id).
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    rows = [
+        {"id": 'quote " and \\ back\tslash', "title": "Выборы", "text": "Наблюдение за выборами в регионе " * 9},
+        {"id": "Genève ☃", "title": "Chocolate cake", "text": "Mix the flour, butter and sugar, then bake. " * 6},
+    ]
+    table = tmp_path / "rows.jsonl"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    (odd / os.fsdecode(b"caf\xe9.txt")).write_text("Elections\n\nObservers watched the vote count.", encoding="utf-8")
+    records = list(read_records([*corpus, str(table), str(odd)], Columns(), "*"))
+    assert any(record.error for record in records) and len(records) == 165
+    for cutoffs in ({}, {"limit": 1}, {"threshold": 0.2}):
+        expected = encode_rows(tag_rows(model, records, Columns(), **cutoffs), "jsonl")
+        assert tag_chunk(model, records, Columns(), "jsonl", **cutoffs).payload == expected
+    assert '"flag": "language"' in expected and '"flag": "out-of-scope"' in expected and "\\udce9" in expected
+    # A score that is no rounded probability (NaN) is left to the general encoder.
+    proba = model.predict_proba(["Elections observed"])
+    proba[0, 0] = float("nan")
+    assert _jsonl_lines(model, [], Reading(proba, model.accept(proba), [None])) is None

@@ -369,7 +369,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _valid_text(text: str) -> str:
     """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)  # an ASCII text has none
 
 
 def _loads(data: str | bytes):

@@ -12,6 +12,7 @@ from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 # ("-", "Fields of work", "- Arms control", ...); the article starts at the first line that is
 # none of these. Menus always open with a lone "-", so a plain text's leading bullet list is kept.
 CONTENT_TYPES = ("press release", "news", "feature", "statement", "speech", "report", "story", "op-ed", "interview")
+_LONGEST_TYPE = max(map(len, CONTENT_TYPES))
 _META_KEYS = {"date": "date", "place": "place", "source": "source", "fields of work": "fields", "what we do": "fields"}
 _META_LINE = re.compile(r"^-?\s*(date|place|source|fields of work|what we do)\s*:\s*(.*)$", re.IGNORECASE)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -94,7 +95,8 @@ def _one_plain_line(text: str) -> str:
     if "\n" in text or "\r" in text or "\x00" in text:
         return ""
     line = text.strip()
-    if line == "-" or line.casefold() in CONTENT_TYPES or _META_LINE.match(line):
+    # casefold never shortens a text: a line longer than every content type is none of them.
+    if line == "-" or (len(line) <= _LONGEST_TYPE and line.casefold() in CONTENT_TYPES) or _META_LINE.match(line):
         return ""
     return line
 

@@ -29,9 +29,11 @@ from classifier.estimator.evidence import (
     stacked_proba,
 )
 from classifier.estimator.keywords import keyword_margins
+from classifier.estimator.spans import SpanRule, named_in_text
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
+from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS
 from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -317,6 +319,24 @@ class LinearTopicModel:
         words = [text.split() for text in texts] if words is None else words
         rules = ((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_))
         return could_accept_any(rules, words)  # one split, and one look-up of its words, for both matchers
+
+    def named_in_spans(self, X, words=None, window_words=WINDOW_WORDS, stride=WINDOW_STRIDE) -> np.ndarray:
+        """0/1 matrix of the labels each text, read whole, names outright within one of its spans: what
+        windows.named_in_spans gives from `phrase_accepted` and `could_name_outright`, with each text's phrases
+        matched once rather than once per span (see spans). `words` as in `could_name_outright`."""
+        matcher, lead_matcher = self._matchers()
+        texts = as_texts(X)
+        out = np.zeros((len(texts), self.n_labels_), dtype=np.int8)
+        rule, lead_rule = (
+            SpanRule.of(matcher, self.phrase_minimum_),
+            SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
+        )
+        if rule is None and lead_rule is None:
+            return out
+        for i in np.flatnonzero(self.could_name_outright(texts, words)).tolist():
+            text_words = None if words is None else words[i]
+            out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_, text_words)
+        return out
 
     def accept(self, proba, thresholds=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None

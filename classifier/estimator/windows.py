@@ -124,6 +124,21 @@ def named_in_spans(named, texts, could_name=None, **span_options) -> np.ndarray:
     return out
 
 
+def _named_whole(estimator, named, texts, words, short, window_options) -> np.ndarray:
+    """`named_in_spans` of the texts read whole (`short`, their indices in `words`): by the estimator's own
+    one-pass matching of each text's spans where it has one (the scikit-learn-free predictor), otherwise span
+    by span."""
+    spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
+    short_words = [words[i] for i in short] if words is not None else None  # split already
+    one_pass = getattr(estimator, "named_in_spans", None)
+    if one_pass is not None:
+        return one_pass(texts, words=short_words, **spans).astype(np.int8)
+    could_name = getattr(estimator, "could_name_outright", None)
+    if could_name is not None and short_words is not None:
+        could_name = partial(could_name, words=short_words)
+    return named_in_spans(named, texts, could_name, **spans)
+
+
 def score_in_chunks(score, n_windows: int) -> np.ndarray:
     """`score(rows)` for slices of WINDOW_CHUNK rows of `n_windows` windows, stacked: the features of a 2 MB
     report's thousands of windows never exist at once (benchmarks/long_text.py)."""
@@ -163,11 +178,7 @@ def read_windowed(
         else:
             short.append(i)
     if named is not None and short:
-        spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
-        could_name = getattr(estimator, "could_name_outright", None)
-        if could_name is not None and words is not None:
-            could_name = partial(could_name, words=[words[i] for i in short])  # split already
-        accepted[short] |= named_in_spans(named, [texts[i] for i in short], could_name, **spans).astype(accepted.dtype)
+        accepted[short] |= _named_whole(estimator, named, [texts[i] for i in short], words, short, window_options)
     if windows:
         owner = np.asarray(owner)
         window_proba = score_in_chunks(lambda rows: estimator.predict_proba(windows[rows]), len(windows))

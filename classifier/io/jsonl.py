@@ -64,10 +64,14 @@ def read_json_lines(handle: BinaryIO, max_chars: int) -> Iterator[JsonLine]:
                 yield line
 
 
+# json.loads(line, parse_int=JsonInt) makes a decoder per call; this one is made once.
+_DECODER = json.JSONDecoder(parse_int=JsonInt)
+
+
 def _parse_whole(number: int, line: bytes) -> JsonLine:
     try:
         # Integers stay digits: int() refuses more than 4,300 of them, and ids are text anyway.
-        value = json.loads(line, parse_int=JsonInt)
+        value = _DECODER.decode(line.decode(json.detect_encoding(line), "surrogatepass"))  # json.loads(line, ...)
     except RecursionError:
         return JsonLine(number, None, "invalid JSON: nested too deeply")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +31,7 @@ from classifier.io.tagfiles import (
     encode_rows,
     escape_surrogates,
     format_for,
+    json_line,
     open_tag_file,
     run_record,
     write_run_record,
@@ -82,13 +84,22 @@ def tag_rows(
     the warning if its text was cut at the size limit, the flag if no field was accepted because the
     text is not in English ("language") or not an OSCE-like policy text ("out-of-scope"), and the model's
     hash (`Model.fingerprint`). `limit` and `threshold` choose the labels as in `Model.read`."""
-    import numpy as np  # loads with a model, not at start-up
+    return _rows(model, *_read_chunk(model, records, columns, limit, threshold))
 
+
+def _read_chunk(model: Model, records: Sequence[Record], columns: Columns, limit, threshold) -> tuple[list, object]:
+    """The records' documents, and the model's reading of those that did not fail (None if all did)."""
     documents = [to_document(record, columns) for record in records]
     good = [doc for doc in documents if not doc.error]
+    return documents, model.read_documents(good, limit, threshold) if good else None
+
+
+def _rows(model: Model, documents: list, reading) -> list[dict]:
+    """`tag_rows` of documents read already (`_read_chunk`)."""
+    import numpy as np  # loads with a model, not at start-up
+
     fingerprint = model.fingerprint
-    if good:
-        reading = model.read_documents(good, limit, threshold)
+    if reading is not None:
         proba, accepted = reading.proba, reading.accepted
         order = np.argsort(-proba, axis=1, kind="stable")
         rounded = np.round(proba, 4).tolist()
@@ -96,17 +107,7 @@ def tag_rows(
     rows, i = [], 0
     for doc in documents:
         if doc.error:
-            rows.append(
-                {
-                    "id": doc.id,
-                    "labels": [],
-                    "scores": {},
-                    "error": doc.error,
-                    "warning": doc.warning or "",
-                    "flag": "",
-                    "model": fingerprint,
-                }
-            )
+            rows.append(_failed_row(doc, fingerprint))
             continue
         ranked = order[i].tolist()
         rows.append(
@@ -124,6 +125,18 @@ def tag_rows(
     return rows
 
 
+def _failed_row(doc, fingerprint: str) -> dict:
+    return {
+        "id": doc.id,
+        "labels": [],
+        "scores": {},
+        "error": doc.error,
+        "warning": doc.warning or "",
+        "flag": "",
+        "model": fingerprint,
+    }
+
+
 def tag_chunk(
     model,
     records: Sequence[Record],
@@ -133,8 +146,60 @@ def tag_chunk(
     threshold: float | None = None,
 ) -> ChunkResult:
     """Tag one chunk and encode it; runs in whichever process or worker got the chunk."""
-    rows = tag_rows(model, records, columns, limit, threshold)
-    return ChunkResult(encode_rows(rows, fmt), len(rows), sum(1 for row in rows if row["error"]), rows[-1]["id"])
+    documents, reading = _read_chunk(model, records, columns, limit, threshold)
+    payload = _jsonl_lines(model, documents, reading) if fmt == "jsonl" else None
+    if payload is None:
+        payload = encode_rows(_rows(model, documents, reading), fmt)
+    failed = sum(1 for doc in documents if doc.error)
+    return ChunkResult(payload, len(documents), failed, documents[-1].id)
+
+
+_SCORE_TEXTS: list[str] = []  # the JSON text of each score k / 10**4, as rows round them
+
+
+def _jsonl_lines(model: Model, documents: list, reading) -> str | None:
+    """`encode_rows(_rows(...), "jsonl")`, the same text, written from the arrays of the whole chunk: each label's
+    JSON key and each of the 10,001 rounded scores' JSON number are made once, not once per row. None where a
+    score is not one of those (not a number from 0 to 1), for the general encoder to write."""
+    import numpy as np  # loads with a model, not at start-up
+
+    if not _SCORE_TEXTS:
+        _SCORE_TEXTS.extend(repr(k / 10**4) for k in range(10**4 + 1))  # json.dumps writes a float as its repr
+    if reading is not None:
+        rounded = np.round(reading.proba, 4)
+        steps = np.rint(rounded * 10**4)
+        if not (np.isfinite(steps).all() and (steps / 10**4 == rounded).all() and (rounded >= 0).all()):
+            return None
+        order = np.argsort(-reading.proba, axis=1, kind="stable")
+        ranked_steps = np.take_along_axis(steps.astype(np.intp), order, axis=1).tolist()
+        ranked_accepted = np.take_along_axis(reading.accepted, order, axis=1).tolist()
+        order = order.tolist()
+    keys = [escape_surrogates(json.dumps(label, ensure_ascii=False)) for label in model.labels]
+    scores = _SCORE_TEXTS
+    fingerprint = json.dumps(model.fingerprint)
+    lines, i = [], 0
+    for doc in documents:
+        if doc.error:
+            lines.append(json_line(_failed_row(doc, model.fingerprint)))
+            continue
+        ranked = order[i]
+        chosen = ", ".join([keys[j] for j, keep in zip(ranked, ranked_accepted[i]) if keep])
+        row_scores = ", ".join([f"{keys[j]}: {scores[k]}" for j, k in zip(ranked, ranked_steps[i])])
+        lines.append(
+            f'{{"id": {_json_text(doc.id)}, "labels": [{chosen}], "scores": {{{row_scores}}}, "error": "", '
+            f'"warning": {_json_text(doc.warning or "")}, "flag": {_json_text(reading.flags[i] or "")}, '
+            f'"model": {fingerprint}}}\n'
+        )
+        i += 1
+    return "".join(lines)
+
+
+_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), made once
+
+
+def _json_text(value: str) -> str:
+    """A string as `json_line` writes it: JSON, and a lone surrogate as its escape."""
+    return escape_surrogates(_JSON_STRING(value)) if value else '""'
 
 
 def tag(

@@ -1,0 +1,140 @@
+"""The fields a text names outright within one of its spans, with the text's phrases matched once, not once per span.
+
+`windows.named_in_spans` makes each span's text (the title and a run of `window_words` words of the body,
+see `windows.phrase_spans`) and matches it on its own: a short text's spans overlap by half, so every word's
+tokens were looked up and matched twice, and the title's once per span. Here a text's exact tokens are found
+once and every phrase occurrence in them once; each span then takes the occurrences that lie within it (the
+title's, and those within its words), plus the few that run from the end of the title into its first words.
+A span holds the same occurrences either way, so the same fields are accepted (tests compare the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import accumulate, chain
+
+import numpy as np
+
+from classifier.estimator.evidence import _EXACT_TOKENS_OF_WORD, PhraseMatcher
+
+
+def span_starts(n_words: int, window_words: int, stride: int) -> Sequence[int]:
+    """The first body word of each span of a body of `n_words` words (see `windows.phrase_spans`)."""
+    return range(0, max(n_words - window_words, 0) + stride, stride) if n_words > window_words else [0]
+
+
+class SpanRule:
+    """One rule of naming outright: a matcher's phrases of the labels with a minimum (`minimums` above 0), each of
+    which a span must hold that many distinct phrases of (see evidence.phrase_accepted); None if no label has."""
+
+    def __init__(self, matcher: PhraseMatcher, minimums: np.ndarray):
+        self.starting = matcher.only(minimums > 0)._starting
+        self.minimums = np.where(minimums > 0, minimums, np.inf)
+        self.longest = max((len(v) for variants in self.starting.values() for v, _, _ in variants), default=1)
+
+    @classmethod
+    def of(cls, matcher: PhraseMatcher | None, minimums: np.ndarray | None) -> SpanRule | None:
+        if matcher is None or minimums is None or not (minimums > 0).any():
+            return None
+        return cls(matcher, minimums)
+
+    def matches(self, tokens: Sequence[str], positions) -> list[tuple[int, int, int, int]]:
+        """(start, end, label, phrase) of every phrase occurrence starting at one of `positions` of `tokens` (any
+        position: those where no phrase starts are only skipped quicker when left out)."""
+        starting = self.starting
+        return [
+            (start, start + len(variant), j, pid)
+            for start in positions
+            for variant, j, pid in starting.get(tokens[start], ())
+            if tuple(tokens[start : start + len(variant)]) == variant
+        ]
+
+    def reaches(self, matches: list[tuple[int, int, int, int]]) -> bool:
+        """Whether some label has its minimum of distinct phrases among `matches` (none suppressed)."""
+        phrases: dict[int, set[int]] = {}
+        for _, _, j, pid in matches:
+            phrases.setdefault(j, set()).add(pid)
+        return any(len(found) >= self.minimums[j] for j, found in phrases.items())
+
+    def accepted(self, matches: list[tuple[int, int, int, int]], accepted: np.ndarray) -> None:
+        """Set in `accepted` the labels of which one span's `matches` hold their minimum of distinct phrases,
+        a phrase inside a longer one of the same label counting only as that one (as PhraseMatcher.counts)."""
+        found = {
+            (j, pid)
+            for start, end, j, pid in matches
+            if not any(j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches)
+        }
+        counts: dict[int, int] = {}
+        for j, _ in found:
+            counts[j] = counts.get(j, 0) + 1
+        for j, count in counts.items():
+            if count >= self.minimums[j]:
+                accepted[j] = True
+
+
+def named_in_text(
+    rule: SpanRule | None,
+    lead_rule: SpanRule | None,
+    text: str,
+    window_words: int,
+    stride: int,
+    n_labels: int,
+    words: list[str] | None = None,
+) -> np.ndarray:
+    """The labels (bool) `text` ("title\\nbody") names outright in one of its spans by `rule`, or in its lead
+    (its first span) by `lead_rule`: what `windows.named_in_spans` gives with evidence.phrase_accepted and
+    lead_accepted. `words`, the text's `text.split()`, saves splitting it again."""
+    title, _, body = text.partition("\n")
+    title_words = title.split()
+    body_words = body.split() if words is None else words[len(title_words) :]
+    tokens_of = _EXACT_TOKENS_OF_WORD.__getitem__
+    title_tokens = list(chain.from_iterable(map(tokens_of, title_words)))
+    body_tokens = list(map(tokens_of, body_words))
+    # Where each body word's tokens start in the text's tokens, and where the last one's end.
+    offsets = list(accumulate(map(len, body_tokens), initial=len(title_tokens)))
+    tokens = title_tokens + list(chain.from_iterable(body_tokens))
+    accepted = np.zeros(n_labels, dtype=bool)
+    for span_rule, starts in ((rule, span_starts(len(body_words), window_words, stride)), (lead_rule, [0])):
+        if span_rule is None:
+            continue
+        # The lead rule looks at the first span only.
+        scanned = tokens if span_rule is rule else tokens[: offsets[min(window_words, len(body_words))]]
+        starting = span_rule.starting
+        every = span_rule.matches(scanned, [at for at, token in enumerate(scanned) if token in starting])
+        tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
+        crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
+        if not crossing and not span_rule.reaches(every):
+            continue  # a span's occurrences are some of the text's: fewer than a label needs in every span
+        for start in starts:
+            accept_in_span(span_rule, tokens, offsets, every, start, window_words, crossing, accepted)
+    return accepted
+
+
+def accept_in_span(
+    rule: SpanRule,
+    tokens: list[str],
+    offsets: list[int],
+    every: list,
+    start: int,
+    window_words: int,
+    crossing: bool,
+    accepted: np.ndarray,
+) -> None:
+    """Set in `accepted` the labels `rule` accepts in the span of body words from `start` (its tokens: the
+    title's, then those of its words), from `every` occurrence in the whole text's `tokens` (and, if `crossing`,
+    those running from the title into the span); positions as the span's own text has them."""
+    in_title = offsets[0]
+    begin, end = offsets[start], offsets[min(start + window_words, len(offsets) - 1)]
+    shift = in_title - begin
+    matches = [
+        (s, e, j, pid) if s < in_title else (s + shift, e + shift, j, pid)
+        for s, e, j, pid in every
+        if e <= in_title or (begin <= s and e <= end) or (start == 0 and s < in_title and e <= end)
+    ]
+    if start > 0 and crossing:
+        # Occurrences from the title's last tokens into the span's first words: the span's own text has them.
+        tail = range(max(in_title - rule.longest + 1, 0), in_title)
+        joined = tokens[:in_title] + tokens[begin : min(end, begin + rule.longest - 1)]
+        across = rule.matches(joined, [at for at in tail if joined[at] in rule.starting])
+        matches.extend(match for match in across if match[1] > in_title)
+    rule.accepted(matches, accepted)

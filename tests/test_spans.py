@@ -1,0 +1,108 @@
+"""Matching a text's phrases once for all its spans accepts exactly what matching each span on its own accepts."""
+
+from functools import partial
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from classifier.estimator.evidence import PhraseMatcher, lead_accepted, phrase_accepted
+from classifier.estimator.spans import SpanRule, named_in_text, span_starts
+from classifier.estimator.windows import named_in_spans, phrase_spans
+
+from conftest import training_records
+
+PHRASES = (
+    (["Youth", "youth councils"], ["youth-led", "SSG/R reform", "young people"]),
+    (["Migration"], ["irregular migration", "labour migration", "élection"]),
+    (["Fine"], ["border management staff college"]),
+)
+WORDS = ["youth", "Councils", "youth-led", "SSG/R", "reform", "young", "people", "migration", "irregular"]
+WORDS += ["labour", "migrations", "Élection", "fine", "border", "management", "staff", "college", "and", ",", "the"]
+
+
+def span_by_span(matcher, lead_matcher, minimums, lead_minimums, texts, **spans) -> np.ndarray:
+    """The fields named outright as they were found before: each span's text made and matched on its own."""
+
+    def named(span_texts, leads=None):
+        found = phrase_accepted(matcher, span_texts, minimums, 3)
+        return found | lead_accepted(lead_matcher, span_texts, lead_minimums, leads, 3)
+
+    return named_in_spans(named, texts, **spans)
+
+
+def one_pass(matcher, lead_matcher, minimums, lead_minimums, texts, **spans) -> np.ndarray:
+    rule, lead_rule = SpanRule.of(matcher, minimums), SpanRule.of(lead_matcher, lead_minimums)
+    return np.array([named_in_text(rule, lead_rule, text, spans["window_words"], spans["stride"], 3) for text in texts])
+
+
+def test_span_starts_are_those_of_the_spans():
+    for n_words in (0, 1, 5, 6, 7, 12, 13, 30):
+        body = " ".join(f"w{i}" for i in range(n_words))
+        spans = phrase_spans(f"Title\n{body}", window_words=6, stride=3)
+        assert [f"Title\n{' '.join(body.split()[s : s + 6])}" for s in span_starts(n_words, 6, 3)] == spans
+
+
+def test_a_phrase_from_the_title_into_a_span_and_one_cut_at_a_span_end_count_as_in_each_span():
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([3.0, 2.0, 0.0]), np.zeros(3)
+    texts = [
+        # "SSG/R reform" runs from the title into the second span (words 3 on), the third phrase of Youth there.
+        "Support for SSG/R\na b c reform youth-led young people x",
+        "Support for SSG/R\nreform youth-led young people",  # into the only span
+        "Support for SSG/R\na b reform youth-led young people x",  # into no span: "reform" is in the first only
+        # "irregular migration" is cut by the first span's end: there, "migration" is not in it, in the second
+        # span it is inside the longer phrase (one mention), in the third it stands alone next to "labour migration".
+        "Title\na b c d e irregular migration labour migration x",
+        "Title\nélection b c d e irregular migration",  # "irregular migration" is in no span with "élection"
+        "No line break: youth councils, youth-led, young people",  # the whole text is the title
+        "Youth, youth councils, youth-led\n",  # a title and no body
+    ]
+    spans = {"window_words": 6, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 0].tolist() == [1, 1, 0, 0, 0, 1, 1] and expected[:, 1].tolist() == [0, 0, 0, 1, 0, 0, 0]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+
+
+def test_the_lead_rule_reads_the_first_span_only():
+    matcher = PhraseMatcher(PHRASES)
+    no_phrase_rule, lead = np.zeros(3), np.array([1.0, 0.0, 0.0])
+    texts = ["Title\nyoung people a b c d e f g h", "Title\na b c d e f g h young people"]
+    spans = {"window_words": 4, "stride": 2}
+    expected = span_by_span(matcher, matcher, no_phrase_rule, lead, texts, **spans)
+    assert expected[:, 0].tolist() == [1, 0]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, no_phrase_rule, lead, texts, **spans), expected)
+
+
+@given(
+    st.lists(st.sampled_from(WORDS + ["\n"]), max_size=50).map(" ".join),
+    st.integers(1, 8),
+    st.integers(1, 8),
+    st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=3, max_size=3),
+    st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=3, max_size=3),
+)
+def test_one_pass_accepts_what_each_span_accepts(text, window_words, stride, minimums, lead_minimums):
+    matcher, lead_matcher = PhraseMatcher(PHRASES), PhraseMatcher([(names, []) for names, _ in PHRASES])
+    minimums, lead_minimums = np.array(minimums), np.array(lead_minimums)
+    spans = {"window_words": window_words, "stride": stride}
+    found = one_pass(matcher, lead_matcher, minimums, lead_minimums, [text], **spans)
+    np.testing.assert_array_equal(found, span_by_span(matcher, lead_matcher, minimums, lead_minimums, [text], **spans))
+
+
+def test_the_bundled_model_accepts_the_same_fields_on_the_corpus_either_way():
+    from classifier import load_model
+
+    model = load_model().estimator
+    records = training_records()
+    # Real items, and the same items with a long title (more phrases in it, and running into the body).
+    texts = [f"{r['title']}\n{r['text']}" for r in records]
+    texts += [f"{r['title']} {r['text'][:300]}\n{r['text']}" for r in records[:100]]
+    expected = named_in_spans(model.phrase_accepted, texts, model.could_name_outright)
+    assert expected.any(axis=1).sum() > 20  # the rule does accept fields here
+    words = [text.split() for text in texts]
+    np.testing.assert_array_equal(model.named_in_spans(texts), expected)
+    np.testing.assert_array_equal(model.named_in_spans(texts, words=words), expected)
+    short = partial(model.named_in_spans, window_words=20, stride=10)
+    np.testing.assert_array_equal(
+        short(texts[:200]), named_in_spans(model.phrase_accepted, texts[:200], window_words=20, stride=10)
+    )
