@@ -19,6 +19,7 @@ from classifier.estimator.scope import (
     fitted_texts,
     reads_as_english,
     scope_flags,
+    scope_reading,
     vocabulary_coverage,
     word_specificity,
 )
@@ -263,3 +264,58 @@ def test_each_model_is_checked_against_its_own_words_whichever_was_read_before()
     assert _word_counts(first) is _word_counts(first)  # kept while the same model is read
     first.vocabularies["text"], first._idf = ["youth"], first._idf[:1].copy()  # fitted again
     assert set(_word_counts(first).vocabulary) == {"youth"}
+
+
+def test_the_scope_reading_counts_what_the_checks_count():
+    """Counted by hand: 21 words, 11 of them English function words (the twice, and, of, with, for, in, to, on,
+    by, at), 10 content words of which 8 known, with the specificities word_specificity gives them; and the
+    share of letters not Latin."""
+    text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
+    content = content_words(text)
+    known = content[:8]  # kappa and lambda unknown
+
+    class Fitted:
+        zero_shot_ = label_keywords = None
+        vocabularies = {"text": known}
+
+        def idf(self, name):
+            return self._idf
+
+    fitted = Fitted()
+    fitted._idf = np.log((1 + 500) / (1 + np.r_[1, np.full(7, 500)])) + 1  # alpha in 1 text of 500, the rest in all
+    reading = scope_reading(fitted, text)
+    spec = word_specificity(fitted)
+    assert reading == {
+        "non_latin_letters": 0.0,
+        "words": 21,
+        "english_function_words": 11,
+        "foreign_function_words": 0,
+        "content_words": 10,
+        "coverage": 0.8,
+        "specificity": 0.7,  # (0 + 7 * 1000) / 10 content words, in thousandths
+    }
+    assert spec == {"alpha": 0, **dict.fromkeys(known[1:], 1000)}
+    assert scope_reading(fitted, "Выборы и голосование в парламенте")["non_latin_letters"] == 1.0
+
+
+def test_a_flagged_suggestion_explains_what_the_checks_read():
+    model = load_model()
+    examples = {example["id"]: example for example in written_examples()}
+    earnings = examples["earnings-report"]
+    suggestion = model.suggest(f"{earnings['title']}\n\n{earnings['text']}", explain=True)
+    assert suggestion.flag == "out-of-scope"
+    scope = suggestion.to_dict()["scope"]
+    best = suggestion.scores[0][1]
+    check = ScopeCheck()
+    # The reading accounts for the flag: one of the out-of-scope rules holds on its numbers.
+    assert (
+        scope["coverage"] < check.min_coverage
+        or (scope["coverage"] < check.weak_coverage and best < check.weak_probability)
+        or (scope["specificity"] < check.weak_specificity and best < check.specific_probability)
+    )
+    assert scope["content_words"] >= check.min_words and scope["non_latin_letters"] == 0.0
+    assert "because of: 0% of its letters not Latin" in suggestion.to_text("earnings.txt")
+    # Not flagged, or not explained: no reading.
+    in_scope = model.suggest(ENGLISH, explain=True)
+    assert in_scope.flag is None and "scope" not in in_scope.to_dict()
+    assert "scope" not in model.suggest(f"{earnings['title']}\n\n{earnings['text']}").to_dict()

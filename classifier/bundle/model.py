@@ -17,7 +17,7 @@ import numpy as np
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
-from classifier.estimator.scope import scope_flags
+from classifier.estimator.scope import scope_flags, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 
 
@@ -304,12 +304,19 @@ class Model:
                 yield doc, None if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
-        """The suggestions with, for each accepted field, the terms of the text that pushed it most."""
+        """The suggestions with, for each accepted field, the terms of the text that pushed it most, and for a
+        flagged text what the scope checks read in it."""
         explanations = self.explain(model_texts, top=top)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
             Suggestion(
-                s.title, s.labels, s.scores, {label: per_label[index[label]] for label in s.labels}, s.flags, s.flag
+                s.title,
+                s.labels,
+                s.scores,
+                {label: per_label[index[label]] for label in s.labels},
+                s.flags,
+                s.flag,
+                scope_reading(self.estimator, text) if s.flag else None,
             )
-            for s, per_label in zip(suggestions, explanations)
+            for s, per_label, text in zip(suggestions, explanations, model_texts)
         ]

@@ -17,7 +17,8 @@ class Suggestion:
 
     `flag` is set when the model abstains, accepting no field: "language" (the text is not in English)
     or "out-of-scope" (it does not read like an OSCE policy text); see classifier.estimator.scope.
-    `flags` are the per-field flags ("low-confidence", "zero-shot").
+    `flags` are the per-field flags ("low-confidence", "zero-shot"). `scope`, with evidence, is what the
+    checks read in a flagged text (see classifier.estimator.scope.scope_reading): why it was flagged.
     """
 
     title: str
@@ -26,6 +27,7 @@ class Suggestion:
     evidence: dict[str, list[tuple[str, float]]] | None = None
     flags: dict[str, str] | None = None
     flag: str | None = None
+    scope: dict | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
@@ -40,6 +42,8 @@ class Suggestion:
         out = {"title": self.title, "labels": self.labels}
         if self.flag:
             out["flag"] = self.flag
+        if self.scope is not None:
+            out["scope"] = dict(self.scope)
         return {**out, "suggestions": suggestions}
 
     def to_text(self, origin: str, top: int | None = None) -> str:
@@ -51,6 +55,8 @@ class Suggestion:
             lines.append(f"  {self.title}")
         if self.flag:
             lines.append(f"  no field accepted: {SCOPE_NOTES.get(self.flag, self.flag)} ({self.flag})")
+            if self.scope is not None:
+                lines.append(f"    because of: {_scope_text(self.scope)}")
         width = max((len(label) for label, _ in shown), default=0)
         for label, score in shown:
             mark = "*" if label in self.labels else " "
@@ -81,3 +87,17 @@ class Suggestion:
             "<table><thead><tr><th>accepted</th><th>field</th><th>score</th><th>flag</th><th>evidence</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
+
+
+def _scope_text(scope: dict) -> str:
+    """What the checks read in a flagged text, in words."""
+    parts = [
+        f"{scope['non_latin_letters']:.0%} of its letters not Latin",
+        f"{scope['english_function_words']} English and {scope['foreign_function_words']} other function words "
+        f"in {scope['words']} words",
+    ]
+    if scope.get("coverage") is not None:
+        parts.append(f"{scope['coverage']:.0%} of {scope['content_words']} content words known")
+    if scope.get("specificity") is not None:
+        parts.append(f"specificity {scope['specificity']:.2f}")
+    return "; ".join(parts)

@@ -277,6 +277,26 @@ def _word_counts(estimator) -> WordCounts:
     return _COUNTS[2]
 
 
+def scope_reading(estimator, text: str) -> dict:
+    """What the checks read in a text ("title\nbody"), to tell why it was flagged: the share of its letters that
+    are not Latin, its words, English and other languages' function words among them, its content words, and
+    their coverage and mean specificity (None where the model's check skips it, or the text has no content
+    word)."""
+    counts = _word_counts(estimator)
+    n_words, english, foreign, content, known, specificity = counts.of_words(text.split())
+    checked = isinstance(counts.vocabulary, Mapping) and content
+    letters = len(_LETTER.findall(text))
+    return {
+        "non_latin_letters": round(len(_NON_LATIN_LETTER.findall(text)) / letters, 3) if letters else 0.0,
+        "words": n_words,
+        "english_function_words": english,
+        "foreign_function_words": foreign,
+        "content_words": content,
+        "coverage": round(known / content, 3) if content else None,
+        "specificity": round(specificity / (SPECIFICITY_SCALE * content), 3) if checked else None,
+    }
+
+
 def fitted_texts(idf) -> int:
     """How many texts the word features were fitted on, read off their idf: a word in one text of n has the
     highest, ln((1 + n) / 2) + 1 (0 when there are no words)."""
