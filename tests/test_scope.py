@@ -109,17 +109,15 @@ def test_specificity_is_the_log_document_frequency_read_off_the_idf():
 
 
 def test_a_text_of_known_but_untypical_words_is_out_of_scope_unless_a_field_scores_high():
-    check = ScopeCheck(
-        min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, weak_specificity=0.12, specific_probability=0.5
-    )
+    check = ScopeCheck(min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, weak_specificity=0.12)
     # Every content word known, so coverage passes; their specificities average 0.119, 0.120 and 0.121.
     text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
     content = content_words(text)
     assert len(content) == 10
     for total, best, flag in (
-        (1190, 0.49, "out-of-scope"),
-        (1190, 0.50, None),  # a field scores high enough: the text is on a field in words of its own
-        (1200, 0.49, None),
+        (1190, 0.29, "out-of-scope"),
+        (1190, 0.30, None),  # a field scores high enough: the text is on a field in words of its own
+        (1200, 0.29, None),
         (1210, 0.0, None),
     ):
         specificity = dict.fromkeys(content, 0)
@@ -137,11 +135,31 @@ def test_the_number_of_fitted_texts_is_read_off_the_idf():
     for n in (1, 7, 400, 2500):
         texts = [f"common word{i}" for i in range(n)]  # "word0" is in one text of n
         assert fitted_texts(TfidfVectorizer().fit(texts).idf_) == n
+    for n, min_df in ((400, 2), (600, 3)):  # the rarest words kept are in min_df texts
+        texts = [f"common word{i // min_df}" for i in range(n)]
+        assert fitted_texts(TfidfVectorizer(min_df=min_df).fit(texts).idf_, min_df) == n
+
+
+def test_a_text_with_no_content_word_is_not_judged_whatever_min_words_says():
+    check = ScopeCheck(min_words=0)
+    assert check.flag("the of and", 0.1, {"election": 500}) is None
+    assert check.flags(["", "the of and"], [0.1, 0.1], WordCounts(frozenset({"election"}))) == [None, None]
+
+
+def test_texts_on_a_field_in_words_of_their_own_are_not_out_of_scope():
+    """Written texts on energy security (a topic of the economic dimension, "energy security" a keyword of Economic
+    activities; the new field of the retraining test): policy prose with few words typical of OSCE news, whose
+    best field still scores 0.36-0.47, which the probability condition of the specificity check lets through."""
+    model = load_model()
+    rows = [json.loads(line) for line in (FIXTURES / "energy_security.jsonl").read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        suggestion = model.suggest(f"{row['title']}\n\n{row['text']}")
+        assert suggestion.flag is None and suggestion.labels, row["title"]
 
 
 def test_specificity_is_checked_for_models_fitted_on_enough_texts():
     """A text whose words are each in one training text has specificity 0: out of scope for a model fitted on 500
-    texts (as the shipped one) when no field reaches 0.5. Fitted on 50 texts, few words could be typical: the
+    texts (as the shipped one) when no field reaches 0.3. Fitted on 50 texts, few words could be typical: the
     check is skipped, and coverage alone decides (every word is known)."""
     text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at lambda"
     words = content_words(text)
@@ -159,7 +177,7 @@ def test_specificity_is_checked_for_models_fitted_on_enough_texts():
 
     for n, flag in ((500, "out-of-scope"), (SPECIFICITY_MIN_TEXTS, "out-of-scope"), (50, None)):
         assert scope_flags(Fitted(n), [text], np.array([[0.2]])) == [flag], n
-    assert scope_flags(Fitted(500), [text], np.array([[0.5]])) == [None]  # a field scores high enough
+    assert scope_flags(Fitted(500), [text], np.array([[0.3]])) == [None]  # a field scores high enough
 
 
 @pytest.mark.parametrize("example", written_examples(), ids=lambda e: e["id"])
@@ -242,8 +260,8 @@ def test_the_latin_script_check_finds_what_a_search_of_every_character_finds(tex
 
 
 def test_each_model_is_checked_against_its_own_words_whichever_was_read_before():
-    """A model's word counts are made once and kept while the same model is read: a second model, or the same
-    model fitted again (new idf weights), gets its own."""
+    """A model's word counts are made once and kept, also while another model is read: a second model, or the
+    same model fitted again (new idf weights), gets its own."""
     from classifier.estimator.scope import _word_counts
 
     class Fitted:
@@ -260,8 +278,7 @@ def test_each_model_is_checked_against_its_own_words_whichever_was_read_before()
     counts = _word_counts(first)
     assert set(counts.vocabulary) == {"election", "media"}
     assert set(_word_counts(second).vocabulary) == {"recipe", "flour"}
-    assert set(_word_counts(first).vocabulary) == {"election", "media"}
-    assert _word_counts(first) is _word_counts(first)  # kept while the same model is read
+    assert _word_counts(first) is counts  # kept while other models are read (a server serves several)
     first.vocabularies["text"], first._idf = ["youth"], first._idf[:1].copy()  # fitted again
     assert set(_word_counts(first).vocabulary) == {"youth"}
 
@@ -311,7 +328,7 @@ def test_a_flagged_suggestion_explains_what_the_checks_read():
     assert (
         scope["coverage"] < check.min_coverage
         or (scope["coverage"] < check.weak_coverage and best < check.weak_probability)
-        or (scope["specificity"] < check.weak_specificity and best < check.specific_probability)
+        or (scope["specificity"] < check.weak_specificity and best < check.weak_probability)
     )
     assert scope["content_words"] >= check.min_words and scope["non_latin_letters"] == 0.0
     assert "because of: 0% of its letters not Latin" in suggestion.to_text("earnings.txt")

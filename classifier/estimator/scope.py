@@ -12,13 +12,13 @@ Two cheap, deterministic checks, run on every text before its fields are accepte
   third of its words with OSCE news; real items, whole pages and plain policy texts share more than
   half (measured under cross-validation in docs/benchmarks.md, where the model's vocabulary never
   saw the text). Or its specificity, how typical of the training texts its content words are on
-  average, is below `weak_specificity` while no field reaches `specific_probability`. Coverage alone
+  average, is below `weak_specificity` while no field reaches `weak_probability`. Coverage alone
   lets through an earnings report or a parking notice, whose words are mostly known but rare in OSCE
   news: "revenue" and "deadline" count for little, "mission" and "rights" for much. A word's specificity
   comes from its document frequency in the training texts, on the log scale of the word features' idf:
-  0 for a word unknown or in one training text, 1 for a word in all of them (see `word_specificity`).
-  Plain policy texts not written the OSCE's way can be as untypical as an off-topic text; their best
-  field then scores higher, hence the probability in the rule.
+  0 for a word unknown or in as few training texts as a word can be (`min_df`), 1 for a word in all of
+  them (see `word_specificity`). Plain policy texts not written the OSCE's way can be as untypical as
+  an off-topic text; their best field then scores higher, hence the probability in the rule.
 
 Texts with fewer than `min_words` content words are too short to judge and are never flagged.
 """
@@ -26,6 +26,7 @@ Texts with fewer than `min_words` content words are too short to judge and are n
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -83,7 +84,6 @@ class ScopeCheck:
     weak_coverage: float = 0.55
     weak_probability: float = 0.3
     weak_specificity: float = 0.12
-    specific_probability: float = 0.5
     min_words: int = 5
 
     def flag(self, text: str, best_probability: float, vocabulary) -> str | None:
@@ -101,16 +101,13 @@ class ScopeCheck:
         """`specificity`: the sum of the content words' specificities in thousandths, or None (unchecked)."""
         if n_words < self.min_words:
             return None
-        coverage = known / n_words
-        if coverage < self.min_coverage or (coverage < self.weak_coverage and best_probability < self.weak_probability):
+        coverage = known / n_words if n_words else 1.0
+        if coverage < self.min_coverage:
             return OUT_OF_SCOPE
-        if (
-            specificity is not None
-            and specificity < self.weak_specificity * SPECIFICITY_SCALE * n_words
-            and best_probability < self.specific_probability
-        ):
-            return OUT_OF_SCOPE
-        return None
+        weak = coverage < self.weak_coverage or (
+            specificity is not None and specificity < self.weak_specificity * SPECIFICITY_SCALE * n_words
+        )
+        return OUT_OF_SCOPE if weak and best_probability < self.weak_probability else None
 
     def flags(self, texts: Sequence[str], best_probabilities, counts: WordCounts, words=None) -> list[str | None]:
         """`flag` of each text, from the counts its words add up to (see WordCounts): the same flags. `words`,
@@ -219,15 +216,16 @@ def _specificity(words: list[str], specificity: Mapping[str, int]) -> int:
 
 def word_specificity(estimator) -> dict[str, int]:
     """Each single word of a fitted model's word features, with its specificity in thousandths: how many
-    training texts hold it, on the log scale of its idf, from 0 (one text) to 1000 (every text). The idf
-    of a word in df of n texts is ln((1 + n) / (1 + df)) + 1, so (top - idf) / (top - 1), with `top` the idf
-    of a word in one text, is log((1 + df) / 2) / log((1 + n) / 2). A field with no training example (a
+    training texts hold it, on the log scale of its idf, from 0 (as few texts as a word kept can be in:
+    `min_df`, one by default) to 1000 (every text). The idf of a word in df of n texts is
+    ln((1 + n) / (1 + df)) + 1, so (top - idf) / (top - 1), with `top` the idf of a word in min_df texts,
+    is log((1 + df) / (1 + min_df)) / log((1 + n) / (1 + min_df)). A field with no training example (a
     zero-shot field) has no texts to make its words frequent: the words of its description (its name,
     keywords and description in the model's `label_keywords`) count 1000, so that a text on a field just
     added is not out of scope. The other fields' descriptions are words like "trade" and "investment",
     which say little about a text unless the training texts hold them often; they count by their idf."""
     idf = np.asarray(estimator.idf("text"), dtype=np.float64)
-    top = float(idf.max()) if len(idf) else 1.0
+    top = float(idf.max()) if len(idf) else 1.0  # the idf of the rarest words kept: in min_df texts
     scaled = np.rint(SPECIFICITY_SCALE * (top - idf) / (top - 1.0)) if top > 1.0 else np.zeros(len(idf))
     described = _zero_shot_words(estimator)
     return {
@@ -261,20 +259,34 @@ def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words
     return check.flags(texts, best, _word_counts(estimator), words)
 
 
-_COUNTS: tuple[object, object, WordCounts] | None = None  # (estimator, its words' idf, their WordCounts)
+_COUNTS: dict[int, tuple[object, object, WordCounts]] = {}  # id(estimator): (estimator, its words' idf, counts)
+COUNTS_KEPT = 4  # models whose counts are kept per process (a server may serve several)
+_COUNTS_LOCK = threading.Lock()
 
 
 def _word_counts(estimator) -> WordCounts:
-    """The WordCounts of the model's words and their specificities, made once per model: one model per process,
-    as a rule. A model fitted again has new idf weights, hence new counts. A model fitted on fewer than
-    SPECIFICITY_MIN_TEXTS texts gets its words without specificities: the check is skipped for it."""
-    global _COUNTS
+    """The WordCounts of the model's words and their specificities, made once per model and kept for the last
+    COUNTS_KEPT models read. A model fitted again has new idf weights, hence new counts. A model fitted on fewer
+    than SPECIFICITY_MIN_TEXTS texts gets its words without specificities: the check is skipped for it."""
     idf = estimator.idf("text")
-    if _COUNTS is None or _COUNTS[0] is not estimator or _COUNTS[1] is not idf:
+    kept = _COUNTS.get(id(estimator))
+    if kept is None or kept[0] is not estimator or kept[1] is not idf:
         specificity = word_specificity(estimator)
-        vocabulary = specificity if fitted_texts(idf) >= SPECIFICITY_MIN_TEXTS else frozenset(specificity)
-        _COUNTS = (estimator, idf, WordCounts(vocabulary))
-    return _COUNTS[2]
+        enough = fitted_texts(idf, _min_df(estimator)) >= SPECIFICITY_MIN_TEXTS
+        kept = (estimator, idf, WordCounts(specificity if enough else frozenset(specificity)))
+        with _COUNTS_LOCK:  # the server reads from several threads
+            if len(_COUNTS) >= COUNTS_KEPT:
+                _COUNTS.pop(next(iter(_COUNTS)), None)
+            _COUNTS[id(estimator)] = kept
+    return kept[2]
+
+
+def _min_df(estimator) -> int:
+    """The word features' min_df when it is a number of texts (1 otherwise: a share, or not known)."""
+    min_df = getattr(estimator, "min_df", None)
+    if min_df is None:
+        min_df = getattr(estimator, "params", {}).get("min_df", 1)
+    return int(min_df) if isinstance(min_df, int) and not isinstance(min_df, bool) and min_df >= 1 else 1
 
 
 def scope_reading(estimator, text: str) -> dict:
@@ -297,8 +309,8 @@ def scope_reading(estimator, text: str) -> dict:
     }
 
 
-def fitted_texts(idf) -> int:
-    """How many texts the word features were fitted on, read off their idf: a word in one text of n has the
-    highest, ln((1 + n) / 2) + 1 (0 when there are no words)."""
+def fitted_texts(idf, min_df: int = 1) -> int:
+    """How many texts the word features were fitted on, read off their idf: a word in min_df texts of n, the
+    fewest a word kept can be in, has the highest, ln((1 + n) / (1 + min_df)) + 1 (0 when there are no words)."""
     idf = np.asarray(idf, dtype=np.float64)
-    return int(round(2 * np.exp(idf.max() - 1) - 1)) if len(idf) else 0
+    return int(round((1 + min_df) * np.exp(idf.max() - 1) - 1)) if len(idf) else 0
