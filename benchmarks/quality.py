@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark's own 
 from quality_sets import (
     LONG_DOCUMENTS_PER_FOLD,
     OFF_TOPIC_SETS,
+    ON_TOPIC_HELDOUT,
     ON_TOPIC_PLAIN,
     ON_TOPIC_TUNING,
     long_documents,
@@ -468,7 +469,11 @@ def written_sets(taxonomy_labels) -> dict:
         rows = read_jsonl(path)
         if rows:
             out[name] = ([page_text(r) for r in rows], None, [r.get("kind", "other") for r in rows])
-    for name, path in (("on_topic_plain", ON_TOPIC_PLAIN), ("on_topic_tuning", ON_TOPIC_TUNING)):
+    for name, path in (
+        ("on_topic_plain", ON_TOPIC_PLAIN),
+        ("on_topic_tuning", ON_TOPIC_TUNING),
+        ("on_topic_heldout", ON_TOPIC_HELDOUT),
+    ):
         rows = read_jsonl(path)
         if rows:
             gold = np.array(

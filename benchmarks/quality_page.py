@@ -175,7 +175,8 @@ def abstention_section(stored) -> list[str]:
         "own threshold. False abstentions are real items, whole pages and long documents given no field. The "
         "settings of ours' checks were chosen on the real items (no false abstention under cross-validation) and on "
         "the written sets marked tuning and on the first off-topic set; the held-out set was written after they were "
-        "chosen and has never been used to choose anything, so its rate is the one to expect on new texts.",
+        "chosen and has never been used to choose anything, so its rate is the one to expect on new texts. A dash: "
+        "that system's last run predates the set.",
         "",
     ]
     lines += [
@@ -191,6 +192,7 @@ def abstention_section(stored) -> list[str]:
             ("long", "long documents (real items)"),
             ("on_topic_plain", "plain policy texts on OSCE topics (written)"),
             ("on_topic_tuning", "plain policy texts on OSCE topics, tuning (written)"),
+            ("on_topic_heldout", "plain policy texts on OSCE topics, held out (written; never used to choose)"),
             ("off_topic", "off-topic and non-English texts (written)"),
             ("off_topic_tuning", "off-topic texts, tuning (written)"),
             ("off_topic_heldout", "off-topic and non-English texts, held out (written; never used to choose)"),

@@ -27,6 +27,8 @@ OFF_TOPIC = WRITTEN / "off_topic.jsonl"
 ON_TOPIC_PLAIN = WRITTEN / "on_topic_plain.jsonl"
 # Harder texts, written to choose the specificity check's settings with (training/written/README.md).
 ON_TOPIC_TUNING = WRITTEN / "on_topic_tuning.jsonl"
+# Written after every setting of the checks was chosen: false abstentions to expect on new policy texts.
+ON_TOPIC_HELDOUT = WRITTEN / "on_topic_heldout.jsonl"
 # The texts that should get no field. The held-out set was written after every setting of the checks was
 # chosen and has never been used to choose anything: its rate is the honest one.
 OFF_TOPIC_SETS = {
