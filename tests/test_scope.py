@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
+from test_retraining_loop import DESCRIPTION, KEYWORDS, NEW_FIELD
 
 from classifier import load_model
 from classifier.estimator.scope import (
@@ -336,3 +337,31 @@ def test_a_flagged_suggestion_explains_what_the_checks_read():
     in_scope = model.suggest(ENGLISH, explain=True)
     assert in_scope.flag is None and "scope" not in in_scope.to_dict()
     assert "scope" not in model.suggest(f"{earnings['title']}\n\n{earnings['text']}").to_dict()
+
+
+def test_a_field_added_with_no_examples_keeps_its_texts_in_scope(monkeypatch):
+    """A model fitted on 500 real items, the check on, with a new zero-shot field described as the retraining test
+    describes it: the words describing that field count as typical (the training texts alone rarely hold them), and
+    the specificity check flags no text on the new field, even were no field to score high (one whose words the
+    model mostly does not know is flagged by coverage, as before). Without that, some of them would be."""
+    import classifier.estimator.scope as scope
+    from classifier.estimator.model import TopicClassifier
+
+    records = training_records()[:500]
+    labels = sorted({label for record in records for label in record["labels"]})
+    Y = np.array([[int(label in record["labels"]) for label in labels] + [0] for record in records])
+    description = f"{NEW_FIELD}\n{'. '.join(KEYWORDS)}. {DESCRIPTION}"  # as the retraining test describes it
+    model = TopicClassifier(cv=2, label_keywords=[*labels, description]).fit(
+        [f"{record['title']}\n{record['text']}" for record in records], Y
+    )
+    assert model.zero_shot_[-1] and fitted_texts(model.idf("text")) >= SPECIFICITY_MIN_TEXTS
+    assert word_specificity(model)["pipelines"] == 1000
+    rows = [json.loads(line) for line in (FIXTURES / "energy_security.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [f"{row['title']}\n{row['text']}" for row in rows]
+    # As if no field scored high, so that the specificity alone decides (the new field's scores are 0.33-1.0).
+    weak = np.full((len(texts), Y.shape[1]), 0.2)
+    coverage_only = scope_flags(model, texts, weak, check=ScopeCheck(weak_specificity=0.0))
+    assert scope_flags(model, texts, weak) == coverage_only  # the specificity check flags none of them
+    monkeypatch.setattr(scope, "_zero_shot_words", lambda estimator: frozenset())
+    monkeypatch.setattr(scope, "_COUNTS", {})  # counts made again, without the description's words
+    assert scope_flags(model, texts, weak).count("out-of-scope") > coverage_only.count("out-of-scope")
