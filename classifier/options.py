@@ -13,12 +13,16 @@ PHRASE_ACCEPT = 2
 # needs only this many of its phrases (0: no lead rule).
 LEAD_PHRASE_ACCEPT = 1
 LEAD_PHRASE_EXAMPLES = 5
+# In a window of a long text (classifier.estimator.windows), any field, however many examples it has, needs
+# this many of its phrases within the window (0: only the fields of PHRASE_ACCEPT's rule).
+WINDOW_PHRASE_ACCEPT = 2
 PARAMS_BEFORE_THEY_EXISTED = {
     "char_weight": 0.0,
     "top_ratio": 0.0,
     "keyword_examples": "rare",
     "phrase_accept": 0,
     "lead_phrase_accept": 0,
+    "window_phrase_accept": 0,
     "tol": 1e-4,  # scikit-learn's LinearSVC default, which fitted every bundle before the parameter
 }
 # How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).

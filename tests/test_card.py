@@ -113,3 +113,13 @@ def test_card_says_when_fields_named_outright_are_accepted():
     off = {**meta, "params": {**meta["params"], "phrase_accept": 0}}
     before = {**meta, "params": {k: v for k, v in meta["params"].items() if k != "phrase_accept"}}
     assert "taxonomy phrases within" not in render_card(off, "default") + render_card(before, "default")
+
+
+def test_card_says_when_a_window_of_a_long_text_names_a_field():
+    meta = shipped_metadata()
+    sentence = "any field is accepted when the window holds 2 or more of its phrases"
+    with_rule = {**meta, "params": {**meta["params"], "window_phrase_accept": 2}}
+    assert sentence in render_card(with_rule, "default")
+    off = {**meta, "params": {**meta["params"], "window_phrase_accept": 0}}
+    no_phrases = {**with_rule, "params": {**with_rule["params"], "phrase_accept": 0}}
+    assert "window holds" not in render_card(off, "default") + render_card(no_phrases, "default")

@@ -304,3 +304,11 @@ def test_the_bound_of_two_matchers_at_once_is_that_of_each_matcher(texts):
     np.testing.assert_array_equal(found, expected)
     alone = could_accept_any(((matcher, minimums), (None, None)), words)
     np.testing.assert_array_equal(alone, could_accept(matcher, texts, minimums))
+
+
+def test_window_minimums_are_every_labels_at_most_its_own():
+    from classifier.estimator.evidence import window_phrase_minimums
+
+    minimums = np.array([0.0, 2.0, 3.0, 1.0])
+    assert window_phrase_minimums(minimums, 2).tolist() == [2.0, 2.0, 2.0, 1.0]
+    assert window_phrase_minimums(minimums, 3).tolist() == [3.0, 2.0, 3.0, 1.0]

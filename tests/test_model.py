@@ -407,6 +407,45 @@ def test_a_field_without_enough_examples_is_accepted_when_the_text_names_two_of_
     assert no_lead.phrase_accepted(leads, leads=[True, True, True]).tolist() == [[0, 0, 0, 0]] * 3
 
 
+def test_in_a_window_of_a_long_text_any_field_is_named_outright_by_two_of_its_phrases(tiny_corpus, monkeypatch):
+    from classifier.estimator.runtime import LinearTopicModel
+    from classifier.estimator.windows import read_windowed
+
+    from conftest import TINY_KEYWORDS, TINY_PHRASES
+
+    texts, Y = tiny_corpus  # Youth has no examples
+    params = dict(cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, label_phrases=TINY_PHRASES, min_examples=5)
+    model = TopicClassifier(**params).fit(texts, Y)
+    # Media has 15 examples, so a text or a lead naming it twice is read by its score; a window needs two phrases.
+    assert model.phrase_minimum_.tolist() == [0.0, 0.0, 0.0, 2.0]
+    assert model.window_phrase_minimum_.tolist() == [2.0, 2.0, 2.0, 2.0]
+    named = ["Officials at the press office met the media", "Officials met the media"]
+    assert model.phrase_accepted(named).tolist() == [[0, 0, 0, 0], [0, 0, 0, 0]]
+    assert model.phrase_accepted(named, windows=True).tolist() == [[0, 0, 1, 0], [0, 0, 0, 0]]
+    runtime = LinearTopicModel.from_arrays(model.get_params(), *model.to_arrays())
+    expected = model.phrase_accepted(named, windows=True)
+    np.testing.assert_array_equal(runtime.phrase_accepted(named, windows=True), expected)
+    # A long report is read window by window with the window rule; a short text, whole, without it.
+    calls = []
+    accepted = model.phrase_accepted
+
+    def spy(X, leads=None, windows=False):
+        calls.append((len(X), windows))
+        return accepted(X, leads, windows)
+
+    monkeypatch.setattr(model, "phrase_accepted", spy)
+    filler = " ".join(["The committee discussed the annual budget and the schedule of meetings."] * 20)
+    report = f"Annual report\n{filler}\n\nOfficials at the press office met the media.\n\n{filler}"
+    reading = read_windowed(model, [report, named[0]], words=[report.split(), named[0].split()])
+    assert reading.n_windows.tolist() == [14, 1]
+    assert (14, True) in calls and all(not windows for n, windows in calls if n != 14)
+    # Without the window rule (as bundles from before it), windows are read as any text.
+    old = TopicClassifier(**params, window_phrase_accept=0).fit(texts, Y)
+    assert old.window_phrase_minimum_ is None
+    np.testing.assert_array_equal(old.phrase_accepted(named, windows=True), old.phrase_accepted(named))
+    assert LinearTopicModel.from_arrays(old.get_params(), *old.to_arrays()).window_phrase_minimum_ is None
+
+
 def test_a_row_with_an_unknown_label_trains_only_the_labels_it_knows_and_is_never_scored(tiny_corpus):
     from sklearn.svm import LinearSVC
 
@@ -725,16 +764,16 @@ def test_defaults_and_parameters_are_stored_unchanged():
         "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
         "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "tol": 1e-2, "cv": 5,
         "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
-        "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "labels": None, "random_state": 0,
-        "n_jobs": None,
+        "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "window_phrase_accept": 2, "labels": None,
+        "random_state": 0, "n_jobs": None,
     }  # fmt: skip
     assert TopicClassifier().get_params() == defaults
     chosen = {
         "ngram_range": (1, 3), "stop_words": ["a"], "min_df": 2, "max_df": 0.9, "title_weight": 0.1,
         "char_ngram_range": (2, 4), "char_weight": 0.2, "C": 2.0, "class_weight": None, "tol": 1e-3, "cv": 3,
         "ensure_one": False, "top_ratio": 0.1, "label_keywords": ("x",), "min_examples": 3, "keyword_examples": "rare",
-        "label_phrases": (([], []),), "phrase_accept": 3, "lead_phrase_accept": 2, "labels": ["x"], "random_state": 5,
-        "n_jobs": 2,
+        "label_phrases": (([], []),), "phrase_accept": 3, "lead_phrase_accept": 2, "window_phrase_accept": 4,
+        "labels": ["x"], "random_state": 5, "n_jobs": 2,
     }  # fmt: skip
     assert TopicClassifier(**chosen).get_params() == chosen
 

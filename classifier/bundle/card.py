@@ -108,6 +108,12 @@ def _header(meta: dict, name: str) -> str:
             f"examples is also accepted on {params['lead_phrase_accept']} of the phrases that name it (name, "
             f"aliases, sub-topics, keywords of two words or more): {', '.join(rare)}.",
         ]
+    if params.get("label_phrases") and params.get("phrase_accept") and params.get("window_phrase_accept"):
+        lines += [
+            "",
+            "In a window of a long text (over 350 words, read in windows of 60), any field is accepted when the "
+            f"window holds {params['window_phrase_accept']} or more of its phrases.",
+        ]
     return "\n".join(lines)
 
 

@@ -160,6 +160,7 @@ PARAMETERS = {
     "top_ratio": (_number(0.0, 1.0), "a number from 0 to 1"),
     "phrase_accept": (lambda v: _is_int(v) and 0 <= v <= 1000, "a whole number from 0 to 1000 (0: off)"),
     "lead_phrase_accept": (lambda v: _is_int(v) and 0 <= v <= 1000, "a whole number from 0 to 1000 (0: off)"),
+    "window_phrase_accept": (lambda v: _is_int(v) and 0 <= v <= 1000, "a whole number from 0 to 1000 (0: off)"),
     "label_keywords": (
         lambda v: v is None or (_str_list(v) and all(len(text) <= 1_000_000 for text in v)),
         "null or one text per field",

@@ -291,6 +291,14 @@ def lead_phrase_minimums(minimums: np.ndarray, positives: np.ndarray, lead_accep
     return np.where(rare, lead_accept, 0).astype(np.float32)
 
 
+def window_phrase_minimums(minimums: np.ndarray, window_accept: int) -> np.ndarray:
+    """How many of its phrases a window of a long text must hold for each label to be accepted outright: the
+    label's own minimum where it has one (`minimums` above 0), `window_accept` for every other label. A window
+    is a section of a report, 60 words: naming a field twice there makes the section about it, where on a
+    whole page or in a lead the linear score already weighs the phrases."""
+    return np.where(minimums > 0, np.minimum(minimums, window_accept), window_accept).astype(np.float32)
+
+
 def lead_phrases(label_phrases: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[tuple[list[str], list[str]]]:
     """The phrases that name a label in a lead: its name, aliases and sub-topics, and those of its keywords
     that have two words or more ("young people", "labour migration", not "students")."""

@@ -23,6 +23,7 @@ from classifier.estimator.evidence import (
     phrase_accepted,
     phrase_minimums,
     stacked_proba,
+    window_phrase_minimums,
 )
 from classifier.estimator.features import CharNgramVectorizer, first_line
 from classifier.estimator.folds import CountedTexts
@@ -46,6 +47,7 @@ from classifier.options import (
     LEAD_PHRASE_EXAMPLES,
     PARAMS_BEFORE_THEY_EXISTED,
     PHRASE_ACCEPT,
+    WINDOW_PHRASE_ACCEPT,
 )
 
 
@@ -79,7 +81,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     classifier.estimator.evidence: each label's calibrated score is combined with the label's phrases
     found in the text, by a logistic regression fitted on the out-of-fold scores. A label with fewer than
     `min_examples` examples is also accepted outright where a text holds `phrase_accept` of its phrases within
-    60 words, or, with fewer than LEAD_PHRASE_EXAMPLES examples, `lead_phrase_accept` of them in its lead.
+    60 words, or, with fewer than LEAD_PHRASE_EXAMPLES examples, `lead_phrase_accept` of them in its lead. In a
+    window of a long text (classifier.estimator.windows), any label is accepted on `window_phrase_accept` of its
+    phrases within the window (`phrase_accepted(windows=True)`): a report's section that names a field twice is
+    about it.
 
     `C`, `class_weight` and `tol` are each field's LinearSVC's. Its solver stops when no dual coordinate's
     projected gradient is more than `tol` from the others'; scikit-learn's default, 1e-4, took three times the
@@ -111,6 +116,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         label_phrases=None,
         phrase_accept=PHRASE_ACCEPT,
         lead_phrase_accept=LEAD_PHRASE_ACCEPT,
+        window_phrase_accept=WINDOW_PHRASE_ACCEPT,
         labels=None,
         random_state=0,
         n_jobs=None,
@@ -134,6 +140,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.label_phrases = label_phrases
         self.phrase_accept = phrase_accept
         self.lead_phrase_accept = lead_phrase_accept
+        self.window_phrase_accept = window_phrase_accept
         self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -230,13 +237,15 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         if zero_shot.any():
             self.thresholds_[zero_shot] = zero_shot_threshold
         self.n_labels_ = Y.shape[1]
-        self.phrase_minimum_ = self.lead_phrase_minimum_ = None
+        self.phrase_minimum_ = self.lead_phrase_minimum_ = self.window_phrase_minimum_ = None
         if self.phrase_accept and self.label_phrases is not None:
             self.phrase_minimum_ = phrase_minimums(zero_shot | low, self.phrase_accept)
             if self.lead_phrase_accept:
                 self.lead_phrase_minimum_ = lead_phrase_minimums(
                     self.phrase_minimum_, Y_real.sum(axis=0), self.lead_phrase_accept, LEAD_PHRASE_EXAMPLES
                 )
+            if self.window_phrase_accept:
+                self.window_phrase_minimum_ = window_phrase_minimums(self.phrase_minimum_, self.window_phrase_accept)
         self.classes_ = classes
         held_out = self._held_out_proba(scores, Y_real, fold_of[complete], evidence)
         self.cv_results_ = self._cross_validated(X, Y, complete, held_out, fold_of, scores)
@@ -307,16 +316,21 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__["_lead_matcher_cache"] = PhraseMatcher(lead_phrases(self.label_phrases))
         return self.__dict__.get("_phrase_matcher_cache"), self.__dict__.get("_lead_matcher_cache")
 
-    def phrase_accepted(self, X, leads=None) -> np.ndarray:
+    def phrase_accepted(self, X, leads=None, windows=False) -> np.ndarray:
         """0/1 matrix of the labels each text names outright: at least `phrase_accept` of their phrases found
         exactly (classifier.estimator.evidence.PhraseMatcher) for a label with fewer than `min_examples` examples
         or none (`phrase_minimum_`; 0 for the others). Accepted whatever their probability. The texts marked
         True in `leads` are leads (a title and the first 60 words of its body), where a label with fewer than
         LEAD_PHRASE_EXAMPLES examples is also accepted on `lead_phrase_accept` of the phrases that name it
-        (`lead_phrase_minimum_`; see classifier.estimator.evidence.lead_phrases)."""
+        (`lead_phrase_minimum_`; see classifier.estimator.evidence.lead_phrases). With `windows`, the texts are
+        windows of a long text, where every label needs `window_phrase_accept` of its phrases (or its own
+        minimum, if lower; `window_phrase_minimum_`)."""
         texts = _as_texts(X)
         matcher, lead_matcher = self._matchers()
-        named = phrase_accepted(matcher, texts, getattr(self, "phrase_minimum_", None), self.n_labels_)
+        minimums = getattr(self, "phrase_minimum_", None)
+        if windows and getattr(self, "window_phrase_minimum_", None) is not None:
+            minimums = self.window_phrase_minimum_
+        named = phrase_accepted(matcher, texts, minimums, self.n_labels_)
         lead_minimums = getattr(self, "lead_phrase_minimum_", None)
         return named | lead_accepted(lead_matcher, texts, lead_minimums, leads, self.n_labels_)
 
@@ -437,6 +451,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             arrays["phrase_minimum"] = np.asarray(self.phrase_minimum_, dtype=np.float32)
         if getattr(self, "lead_phrase_minimum_", None) is not None:
             arrays["lead_phrase_minimum"] = np.asarray(self.lead_phrase_minimum_, dtype=np.float32)
+        if getattr(self, "window_phrase_minimum_", None) is not None:
+            arrays["window_phrase_minimum"] = np.asarray(self.window_phrase_minimum_, dtype=np.float32)
         return arrays, self._terms()
 
     @classmethod

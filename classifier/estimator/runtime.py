@@ -34,7 +34,7 @@ from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
 from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS
-from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT
+from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT, WINDOW_PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -303,11 +303,12 @@ class LinearTopicModel:
             self._lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
         return self._matcher, self._lead_matcher
 
-    def phrase_accepted(self, X, leads=None) -> np.ndarray:
+    def phrase_accepted(self, X, leads=None, windows=False) -> np.ndarray:
         """0/1 matrix of the labels each text names outright (see TopicClassifier.phrase_accepted)."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
-        named = phrase_accepted(matcher, texts, self.phrase_minimum_, self.n_labels_)
+        minimums = self.window_phrase_minimum_ if windows and self.window_phrase_minimum_ is not None else None
+        named = phrase_accepted(matcher, texts, self.phrase_minimum_ if minimums is None else minimums, self.n_labels_)
         return named | lead_accepted(lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
 
     def could_name_outright(self, X, words=None) -> np.ndarray:
@@ -364,6 +365,7 @@ _DEFAULTS = {
     "label_phrases": None,
     "phrase_accept": PHRASE_ACCEPT,
     "lead_phrase_accept": LEAD_PHRASE_ACCEPT,
+    "window_phrase_accept": WINDOW_PHRASE_ACCEPT,
 }
 
 
@@ -381,7 +383,7 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
     if "prototypes" in arrays:
         model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
         model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-    for name in ("phrase_minimum", "lead_phrase_minimum"):
+    for name in ("phrase_minimum", "lead_phrase_minimum", "window_phrase_minimum"):
         minimum = None
         if name in arrays:
             minimum = np.asarray(arrays[name], dtype=np.float64)
@@ -406,7 +408,7 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         shapes_fit = (
             shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
         )
-    for minimum in (model.phrase_minimum_, model.lead_phrase_minimum_):
+    for minimum in (model.phrase_minimum_, model.lead_phrase_minimum_, model.window_phrase_minimum_):
         shapes_fit = shapes_fit and (minimum is None or minimum.shape == (n_labels,))
     if not shapes_fit:
         raise ValueError("array shapes do not fit together")

@@ -187,7 +187,9 @@ def read_windowed(
         )
         if named is not None:
             leads = np.asarray(leads, dtype=bool)  # a text's first window is its lead
-            window_named = score_in_chunks(lambda rows: named(windows[rows], leads=leads[rows]), len(windows))
+            window_named = score_in_chunks(
+                lambda rows: named(windows[rows], leads=leads[rows], windows=True), len(windows)
+            )
             window_accepted = window_accepted | window_named.astype(window_accepted.dtype)
         proba = proba.copy()
         for i in np.unique(owner):
