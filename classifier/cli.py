@@ -14,7 +14,14 @@ import typer
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
-from classifier.options import KEYWORD_EXAMPLES, LEAD_PHRASE_ACCEPT, PHRASE_ACCEPT, PICK_STRATEGIES, TABLE_FORMATS
+from classifier.options import (
+    KEYWORD_EXAMPLES,
+    LEAD_PHRASE_ACCEPT,
+    PHRASE_ACCEPT,
+    PICK_STRATEGIES,
+    TABLE_FORMATS,
+    WINDOW_PHRASE_ACCEPT,
+)
 
 
 class _Commands(TyperGroup):
@@ -482,6 +489,17 @@ def train(
             ),
         ),
     ] = LEAD_PHRASE_ACCEPT,
+    window_phrase_accept: Annotated[
+        int,
+        typer.Option(
+            "--window-phrase-accept",
+            min=0,
+            help=(
+                "In a window of a long text (over 350 words, read in windows of 60), accept any field when the "
+                "window holds this many of its taxonomy phrases; 0: off."
+            ),
+        ),
+    ] = WINDOW_PHRASE_ACCEPT,
     written_examples: Annotated[
         bool,
         typer.Option(
@@ -525,6 +543,7 @@ def train(
             keyword_examples=keyword_examples.value,
             phrase_accept=phrase_accept,
             lead_phrase_accept=lead_phrase_accept,
+            window_phrase_accept=window_phrase_accept,
             written_examples=written_examples,
             field_guide=field_guide,
             columns=_columns(id_column, title_column, text_column, labels_column),

@@ -210,3 +210,26 @@ def test_written_examples_train_the_model_but_are_neither_stored_nor_counted(tmp
     example, field = guide.written_examples()[0]
     j = taxonomy.labels.index(field)
     assert with_guide.predict_proba([example])[0, j] > without.predict_proba([example])[0, j]
+
+
+@pytest.mark.parametrize("window_phrase_accept, minimum", [(None, [2.0]), ("0", None), ("3", [3.0]), ("1", [1.0])])
+def test_the_window_rule_is_set_on_the_command_line_and_stored(tmp_path, window_phrase_accept, minimum):
+    import numpy as np
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    data, bundle = small_corpus(tmp_path), tmp_path / "bundle"
+    option = [] if window_phrase_accept is None else ["--window-phrase-accept", window_phrase_accept]
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(bundle), *option])
+    assert result.exit_code == 0, result.output
+    params = json.loads((bundle / "model.json").read_text(encoding="utf-8"))["params"]
+    assert params["window_phrase_accept"] == (2 if window_phrase_accept is None else int(window_phrase_accept))
+    arrays = np.load(bundle / "model.npz")
+    if minimum is None:
+        assert "window_phrase_minimum" not in arrays.files
+    else:  # a field with a minimum of its own (a rare one: 2) keeps it where lower; every other field asks N
+        own = arrays["phrase_minimum"]
+        assert (own > 0).any() and (own == 0).any()
+        expected = np.where(own > 0, np.minimum(own, minimum[0]), minimum[0])
+        np.testing.assert_array_equal(arrays["window_phrase_minimum"], expected)
