@@ -641,6 +641,9 @@ def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpu
     np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS), model.phrase_accepted(NEW_TEXTS))
     leads = [True] * len(NEW_TEXTS)
     np.testing.assert_array_equal(loaded.phrase_accepted(NEW_TEXTS, leads), model.phrase_accepted(NEW_TEXTS, leads))
+    assert loaded.window_phrase_minimum_.tolist() == model.window_phrase_minimum_.tolist() == [2.0] * 4
+    windows = loaded.phrase_accepted(NEW_TEXTS, windows=True)
+    np.testing.assert_array_equal(windows, model.phrase_accepted(NEW_TEXTS, windows=True))
     np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), model.predict_proba(NEW_TEXTS), atol=1e-6)
 
 

@@ -171,7 +171,7 @@ def load_model(
 
 def _read_estimator(path: Path, metadata: dict):
     # Predicting needs numpy and scipy only: scikit-learn, most of a cold start, is imported for fitting.
-    from classifier.estimator.runtime import LinearTopicModel  # on first use: keeps start-up light
+    from classifier.estimator.runtime import PHRASE_MINIMUM_ARRAYS, LinearTopicModel  # on first use: start-up
 
     expected = metadata["payload_sha256"]
     for name, limit in ((ARRAYS_FILE, MAX_ARRAY_BYTES), (VOCABULARY_FILE, MAX_VOCABULARY_BYTES)):
@@ -202,16 +202,11 @@ def _read_estimator(path: Path, metadata: dict):
             "stack_weights": ((len(EVIDENCE_FEATURES) + 1,), "f"),
             "stack_offsets": ((n_labels,), "f"),
             "stacked": ((n_labels,), "b"),
-            "phrase_minimum": ((n_labels,), "f"),
-            "lead_phrase_minimum": ((n_labels,), "f"),
+            **{name: ((n_labels,), "f") for name in PHRASE_MINIMUM_ARRAYS},
         }
         stacker = {"stack_weights", "stack_offsets", "stacked"}
-        arrays = read_arrays(
-            path,
-            ARRAYS_FILE,
-            shapes,
-            optional={"prototypes", "zero_shot", "phrase_minimum", "lead_phrase_minimum"} | stacker,
-        )
+        optional = {"prototypes", "zero_shot", *PHRASE_MINIMUM_ARRAYS} | stacker
+        arrays = read_arrays(path, ARRAYS_FILE, shapes, optional=optional)
         if ("prototypes" in arrays) != ("zero_shot" in arrays):
             raise BundleCheckError(f"{path / ARRAYS_FILE}: holds one of 'prototypes' and 'zero_shot' without the other")
         if 0 < len(stacker & arrays.keys()) < len(stacker):

@@ -37,8 +37,13 @@ from classifier.estimator.keywords import (
     zero_shot_calibration,
 )
 from classifier.estimator.linear import field_groups, fit_fields
+from classifier.estimator.runtime import (
+    PHRASE_MINIMUM_ARRAYS,
+    explain_features,
+    set_fitted_arrays,
+    words_of_char_ngrams,
+)
 from classifier.estimator.runtime import as_texts as _as_texts
-from classifier.estimator.runtime import explain_features, set_fitted_arrays, words_of_char_ngrams
 from classifier.estimator.thresholds import accept_labels, platt, sigmoid, tune_thresholds
 from classifier.estimator.windows import named_in_spans
 from classifier.options import (
@@ -447,12 +452,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             arrays["stack_weights"] = self.stack_weights_
             arrays["stack_offsets"] = self.stack_offsets_
             arrays["stacked"] = np.asarray(self.stacked_, dtype=bool)
-        if getattr(self, "phrase_minimum_", None) is not None:
-            arrays["phrase_minimum"] = np.asarray(self.phrase_minimum_, dtype=np.float32)
-        if getattr(self, "lead_phrase_minimum_", None) is not None:
-            arrays["lead_phrase_minimum"] = np.asarray(self.lead_phrase_minimum_, dtype=np.float32)
-        if getattr(self, "window_phrase_minimum_", None) is not None:
-            arrays["window_phrase_minimum"] = np.asarray(self.window_phrase_minimum_, dtype=np.float32)
+        for name in PHRASE_MINIMUM_ARRAYS:
+            if getattr(self, f"{name}_", None) is not None:
+                arrays[name] = np.asarray(getattr(self, f"{name}_"), dtype=np.float32)
         return arrays, self._terms()
 
     @classmethod

@@ -42,6 +42,9 @@ _WHITE_SPACES = re.compile(r"\s\s+")
 # arrays small (a block's keys fit in 32 bits) and never holds the features of a whole large batch.
 BLOCK_ROWS = 1024
 CACHE_LIMIT = 500_000  # words whose n-gram columns and tokens are remembered, per process
+# The fitted per-label minimums of phrases that name a label outright (see evidence): each an optional array
+# of a bundle, read and written by these names alone.
+PHRASE_MINIMUM_ARRAYS = ("phrase_minimum", "lead_phrase_minimum", "window_phrase_minimum")
 
 
 def _stop_words(stop_words) -> frozenset:
@@ -383,7 +386,7 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
     if "prototypes" in arrays:
         model.prototypes_ = np.asarray(arrays["prototypes"], dtype=np.float32)
         model.zero_shot_ = np.asarray(arrays["zero_shot"], dtype=bool)
-    for name in ("phrase_minimum", "lead_phrase_minimum", "window_phrase_minimum"):
+    for name in PHRASE_MINIMUM_ARRAYS:
         minimum = None
         if name in arrays:
             minimum = np.asarray(arrays[name], dtype=np.float64)
@@ -408,7 +411,8 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
         shapes_fit = (
             shapes_fit and model.prototypes_.shape == model.coef_.shape and model.zero_shot_.shape == (n_labels,)
         )
-    for minimum in (model.phrase_minimum_, model.lead_phrase_minimum_, model.window_phrase_minimum_):
+    for name in PHRASE_MINIMUM_ARRAYS:
+        minimum = getattr(model, f"{name}_")
         shapes_fit = shapes_fit and (minimum is None or minimum.shape == (n_labels,))
     if not shapes_fit:
         raise ValueError("array shapes do not fit together")
