@@ -633,7 +633,9 @@ def test_a_model_with_phrase_acceptance_and_a_stacker_loads_with_them(tiny_corpu
 
     texts, Y = tiny_corpus
     phrases = TINY_PHRASES
-    model = TopicClassifier(cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20).fit(texts, Y)
+    model = TopicClassifier(
+        cv=2, label_keywords=TINY_KEYWORDS, label_phrases=phrases, min_examples=20, window_phrase_accept=2
+    ).fit(texts, Y)
     save_bundle(model, tiny_metadata(model), tmp_path / "b")
     loaded = load_model(tmp_path / "b", tiny_taxonomy()).estimator
     assert loaded.phrase_minimum_.tolist() == [2.0] * 4 and loaded.stacked_.tolist() == [True, True, True, False]

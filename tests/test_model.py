@@ -415,7 +415,7 @@ def test_in_a_window_of_a_long_text_any_field_is_named_outright_by_two_of_its_ph
 
     texts, Y = tiny_corpus  # Youth has no examples
     params = dict(cv=2, char_weight=0, label_keywords=TINY_KEYWORDS, label_phrases=TINY_PHRASES, min_examples=5)
-    model = TopicClassifier(**params).fit(texts, Y)
+    model = TopicClassifier(**params, window_phrase_accept=2).fit(texts, Y)
     # Media has 15 examples, so a text or a lead naming it twice is read by its score; a window needs two phrases.
     assert model.phrase_minimum_.tolist() == [0.0, 0.0, 0.0, 2.0]
     assert model.window_phrase_minimum_.tolist() == [2.0, 2.0, 2.0, 2.0]
@@ -439,8 +439,8 @@ def test_in_a_window_of_a_long_text_any_field_is_named_outright_by_two_of_its_ph
     reading = read_windowed(model, [report, named[0]], words=[report.split(), named[0].split()])
     assert reading.n_windows.tolist() == [14, 1]
     assert (14, True) in calls and all(not windows for n, windows in calls if n != 14)
-    # Without the window rule (as bundles from before it), windows are read as any text.
-    old = TopicClassifier(**params, window_phrase_accept=0).fit(texts, Y)
+    # Without the window rule (the default, and bundles from before it), windows are read as any text.
+    old = TopicClassifier(**params).fit(texts, Y)
     assert old.window_phrase_minimum_ is None
     np.testing.assert_array_equal(old.phrase_accepted(named, windows=True), old.phrase_accepted(named))
     assert LinearTopicModel.from_arrays(old.get_params(), *old.to_arrays()).window_phrase_minimum_ is None
@@ -764,7 +764,7 @@ def test_defaults_and_parameters_are_stored_unchanged():
         "ngram_range": (1, 2), "stop_words": "english", "min_df": 1, "max_df": 1.0, "title_weight": 0.5,
         "char_ngram_range": (3, 5), "char_weight": 1.0, "C": 0.5, "class_weight": "balanced", "tol": 1e-2, "cv": 5,
         "ensure_one": True, "top_ratio": 0.5, "label_keywords": None, "min_examples": 20, "keyword_examples": "all",
-        "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "window_phrase_accept": 2, "labels": None,
+        "label_phrases": None, "phrase_accept": 2, "lead_phrase_accept": 1, "window_phrase_accept": 0, "labels": None,
         "random_state": 0, "n_jobs": None,
     }  # fmt: skip
     assert TopicClassifier().get_params() == defaults

@@ -212,7 +212,9 @@ def test_written_examples_train_the_model_but_are_neither_stored_nor_counted(tmp
     assert with_guide.predict_proba([example])[0, j] > without.predict_proba([example])[0, j]
 
 
-@pytest.mark.parametrize("window_phrase_accept, minimum", [(None, [2.0]), ("0", None), ("3", [3.0]), ("1", [1.0])])
+@pytest.mark.parametrize(
+    "window_phrase_accept, minimum", [(None, None), ("0", None), ("2", [2.0]), ("3", [3.0]), ("1", [1.0])]
+)
 def test_the_window_rule_is_set_on_the_command_line_and_stored(tmp_path, window_phrase_accept, minimum):
     import numpy as np
     from typer.testing import CliRunner
@@ -224,7 +226,7 @@ def test_the_window_rule_is_set_on_the_command_line_and_stored(tmp_path, window_
     result = CliRunner().invoke(app, ["train", str(data), "--output", str(bundle), *option])
     assert result.exit_code == 0, result.output
     params = json.loads((bundle / "model.json").read_text(encoding="utf-8"))["params"]
-    assert params["window_phrase_accept"] == (2 if window_phrase_accept is None else int(window_phrase_accept))
+    assert params["window_phrase_accept"] == (0 if window_phrase_accept is None else int(window_phrase_accept))
     arrays = np.load(bundle / "model.npz")
     if minimum is None:
         assert "window_phrase_minimum" not in arrays.files
