@@ -183,9 +183,35 @@ class _ExactTokensOfWord(dict):
 _EXACT_TOKENS_OF_WORD = _ExactTokensOfWord()
 
 
+# `exact_tokens` of one word (a run of characters between white space), found once per process: the table's own
+# look-up, called per word on the hot path of tagging, with no Python function around it.
+exact_tokens_of_word = _EXACT_TOKENS_OF_WORD.__getitem__
+
+
 def exact_tokens_by_word(text: str) -> list[str]:
     """`exact_tokens(text)`, each word's tokens found once per process."""
     return list(chain.from_iterable(map(_EXACT_TOKENS_OF_WORD.__getitem__, text.split())))
+
+
+def phrase_matches(starting: dict, tokens: Sequence[str], positions) -> list[tuple[int, int, int, int]]:
+    """(start, end, label, phrase) of every phrase occurrence starting at one of `positions` of `tokens`, where
+    `starting` maps a token to the (variant, label, phrase) that start with it (PhraseMatcher.starting)."""
+    return [
+        (start, start + len(variant), j, pid)
+        for start in positions
+        for variant, j, pid in starting.get(tokens[start], ())
+        if tuple(tokens[start : start + len(variant)]) == variant
+    ]
+
+
+def distinct_phrases(matches: list[tuple[int, int, int, int]]) -> set[tuple[int, int]]:
+    """(label, phrase) of the `matches`, an occurrence inside a longer one of the same label left out: "migration"
+    inside "irregular migration" is one mention of the field, not two."""
+    return {
+        (j, pid)
+        for start, end, j, pid in matches
+        if not any(j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches)
+    }
 
 
 class PhraseMatcher:
@@ -209,6 +235,11 @@ class PhraseMatcher:
                 for variant in variants:
                     self._starting.setdefault(variant[0], []).append((variant, j, pid))
         self._only: dict[bytes, PhraseMatcher] = {}  # restricted copies, by label mask
+
+    @property
+    def starting(self) -> dict:
+        """Each token that starts a phrase, with the (variant, label, phrase) that start with it."""
+        return self._starting
 
     def only(self, labels: np.ndarray) -> PhraseMatcher:
         """This matcher with the phrases of the labels in the mask `labels` only (the counts of the others
@@ -256,20 +287,7 @@ class PhraseMatcher:
             tokens = exact_tokens_by_word(text)
             if minimums is not None and not self.could_reach(set(tokens), minimums):
                 continue
-            matches = [
-                (start, start + len(variant), j, pid)
-                for start, token in enumerate(tokens)
-                for variant, j, pid in self._starting.get(token, ())
-                if tuple(tokens[start : start + len(variant)]) == variant
-            ]
-            found = {
-                (j, pid)
-                for start, end, j, pid in matches
-                if not any(  # "migration" inside "irregular migration" is one mention of the field, not two
-                    j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches
-                )
-            }
-            for j, _ in found:
+            for j, _ in distinct_phrases(phrase_matches(self._starting, tokens, range(len(tokens)))):
                 out[i, j] += 1
         return out
 

@@ -15,7 +15,7 @@ from itertools import accumulate, chain
 
 import numpy as np
 
-from classifier.estimator.evidence import _EXACT_TOKENS_OF_WORD, PhraseMatcher
+from classifier.estimator.evidence import PhraseMatcher, distinct_phrases, exact_tokens_of_word, phrase_matches
 
 
 def span_starts(n_words: int, window_words: int, stride: int) -> Sequence[int]:
@@ -28,7 +28,7 @@ class SpanRule:
     which a span must hold that many distinct phrases of (see evidence.phrase_accepted); None if no label has."""
 
     def __init__(self, matcher: PhraseMatcher, minimums: np.ndarray):
-        self.starting = matcher.only(minimums > 0)._starting
+        self.starting = matcher.only(minimums > 0).starting
         self.minimums = np.where(minimums > 0, minimums, np.inf)
         self.longest = max((len(v) for variants in self.starting.values() for v, _, _ in variants), default=1)
 
@@ -41,13 +41,7 @@ class SpanRule:
     def matches(self, tokens: Sequence[str], positions) -> list[tuple[int, int, int, int]]:
         """(start, end, label, phrase) of every phrase occurrence starting at one of `positions` of `tokens` (any
         position: those where no phrase starts are only skipped quicker when left out)."""
-        starting = self.starting
-        return [
-            (start, start + len(variant), j, pid)
-            for start in positions
-            for variant, j, pid in starting.get(tokens[start], ())
-            if tuple(tokens[start : start + len(variant)]) == variant
-        ]
+        return phrase_matches(self.starting, tokens, positions)
 
     def reaches(self, matches: list[tuple[int, int, int, int]]) -> bool:
         """Whether some label has its minimum of distinct phrases among `matches` (none suppressed)."""
@@ -59,13 +53,8 @@ class SpanRule:
     def accepted(self, matches: list[tuple[int, int, int, int]], accepted: np.ndarray) -> None:
         """Set in `accepted` the labels of which one span's `matches` hold their minimum of distinct phrases,
         a phrase inside a longer one of the same label counting only as that one (as PhraseMatcher.counts)."""
-        found = {
-            (j, pid)
-            for start, end, j, pid in matches
-            if not any(j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches)
-        }
         counts: dict[int, int] = {}
-        for j, _ in found:
+        for j, _ in distinct_phrases(matches):
             counts[j] = counts.get(j, 0) + 1
         for j, count in counts.items():
             if count >= self.minimums[j]:
@@ -87,7 +76,7 @@ def named_in_text(
     title, _, body = text.partition("\n")
     title_words = title.split()
     body_words = body.split() if words is None else words[len(title_words) :]
-    tokens_of = _EXACT_TOKENS_OF_WORD.__getitem__
+    tokens_of = exact_tokens_of_word
     title_tokens = list(chain.from_iterable(map(tokens_of, title_words)))
     body_tokens = list(map(tokens_of, body_words))
     # Where each body word's tokens start in the text's tokens, and where the last one's end.

@@ -20,6 +20,8 @@ from functools import partial
 
 import numpy as np
 
+from classifier.estimator.spans import span_starts
+
 # Whole pages (150-300 words) read best whole; the windows pay off from reports upward (measured in
 # docs/benchmarks.md). On the long documents of both splits, windows of 60 words with a 30-word stride
 # read best among 40-300 words for their precision, and letting a window's best field count from half
@@ -100,7 +102,7 @@ def phrase_spans(model_text: str, window_words: int = WINDOW_WORDS, stride: int 
     page that names a field once here and once three paragraphs on does not name it outright."""
     title, _, body = model_text.partition("\n")
     tokens = body.split()
-    starts = range(0, max(len(tokens) - window_words, 0) + stride, stride) if len(tokens) > window_words else [0]
+    starts = span_starts(len(tokens), window_words, stride)
     return [f"{title}\n{' '.join(tokens[start : start + window_words])}" for start in starts]
 
 
