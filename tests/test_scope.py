@@ -263,7 +263,7 @@ def test_the_latin_script_check_finds_what_a_search_of_every_character_finds(tex
 def test_each_model_is_checked_against_its_own_words_whichever_was_read_before():
     """A model's word counts are made once and kept, also while another model is read: a second model, or the
     same model fitted again (new idf weights), gets its own."""
-    from classifier.estimator.scope import _word_counts
+    from classifier.estimator.scope import word_counts
 
     class Fitted:
         zero_shot_ = label_keywords = None
@@ -276,12 +276,12 @@ def test_each_model_is_checked_against_its_own_words_whichever_was_read_before()
             return self._idf
 
     first, second = Fitted(["election", "election observation", "media"]), Fitted(["recipe", "flour"])
-    counts = _word_counts(first)
+    counts = word_counts(first)
     assert set(counts.vocabulary) == {"election", "media"}
-    assert set(_word_counts(second).vocabulary) == {"recipe", "flour"}
-    assert _word_counts(first) is counts  # kept while other models are read (a server serves several)
+    assert set(word_counts(second).vocabulary) == {"recipe", "flour"}
+    assert word_counts(first) is counts  # kept while other models are read (a server serves several)
     first.vocabularies["text"], first._idf = ["youth"], first._idf[:1].copy()  # fitted again
-    assert set(_word_counts(first).vocabulary) == {"youth"}
+    assert set(word_counts(first).vocabulary) == {"youth"}
 
 
 def test_the_scope_reading_counts_what_the_checks_count():

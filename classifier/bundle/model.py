@@ -17,7 +17,7 @@ import numpy as np
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
-from classifier.estimator.scope import scope_flags, scope_reading
+from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 
 
@@ -135,9 +135,15 @@ class Model:
         """
         check_cutoffs(limit, threshold)  # before any scoring
         model_texts = list(model_texts)
-        words = [text.split() for text in model_texts]  # split once for the windows, the phrase bound and the scope
-        windowed = read_windowed(self.estimator, model_texts, words=words)
-        flags = scope_flags(self.estimator, model_texts, windowed.proba, words=words)
+        with_facts = getattr(self.estimator, "predict_proba_and_facts", None)
+        if with_facts is not None:  # the scikit-learn-free predictor: the rules' facts come with the features
+            read = with_facts(model_texts)
+            windowed = read_windowed(self.estimator, model_texts, read=read)
+            flags = scope_flags_of_counts(model_texts, windowed.proba, read[1].scope.tolist(), read[1].checked)
+        else:
+            words = [text.split() for text in model_texts]  # split once for the windows, the phrase bound, the scope
+            windowed = read_windowed(self.estimator, model_texts, words=words)
+            flags = scope_flags(self.estimator, model_texts, windowed.proba, words=words)
         accepted = apply_cutoffs(windowed.proba, windowed.accepted, limit, threshold)
         accepted[[i for i, flag in enumerate(flags) if flag]] = 0
         return Reading(windowed.proba, accepted, flags)

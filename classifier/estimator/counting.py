@@ -1,12 +1,17 @@
 """Counting a chunk of texts' terms in bulk, for the scikit-learn-free predictor: each word of a text (split on
-white space) is looked up once in a per-process table, for every feature block at once; what a block takes from
-a word (its character n-gram columns, its tokens' ids) is worked out the first time the word is met and kept in
-flat arrays; a chunk's counts are then gathered with numpy instead of per-term Python updates.
+white space) is looked up once in a per-process table, for every feature block and rule at once; what a block takes
+from a word (its character n-gram columns, its tokens' ids, its counts for the scope checks) is worked out the first
+time the word is met and kept in flat arrays; a chunk's counts are then gathered with numpy instead of per-term
+Python updates.
 
-Word tokens and character n-grams never cross white space, so a text's tokens are its words' tokens, one word
-after the other, and its title's are those of the words before the first line break. The texts given here are
-already normalised (`normalize`: lower case, accents stripped), once for every block; the columns and counts
-are those the per-term analyzers in `runtime` give (tests compare them).
+The table holds the words as the text has them. The features read a text normalised (`normalize`: lower case,
+accents stripped), which can be done word by word: lower-casing looks no further than white space (the final-sigma
+rule included), accents are marks that never cross it, and decomposing a character may make white space within a
+word ("´" is a space and a mark), so a word normalised is one or more normalised words, split again. Word tokens
+and character n-grams never cross white space, so a text's tokens are its words' tokens, one word after the other,
+and its title's are those of the words before the first line break; the columns and counts are those the per-term
+analyzers in `runtime` give (tests compare them). The rules that read words as they are (the phrases named
+outright, the scope checks) take theirs from the same look-up.
 """
 
 from __future__ import annotations
@@ -45,24 +50,41 @@ def counts_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int
 
 
 class Words:
-    """The words of a chunk of normalised texts: each occurrence's id in a WordTable and its text (row)."""
+    """The words of a chunk of texts (split on white space, as the texts have them): each occurrence's id in a
+    WordTable and its text (row)."""
 
     def __init__(self, texts: Sequence[str], ids: np.ndarray, rows: np.ndarray):
         self.texts, self.ids, self.rows = texts, ids, rows
+        self._titles: np.ndarray | None = None
+
+    def per_text(self) -> np.ndarray:
+        """How many words each text has."""
+        return np.bincount(self.rows, minlength=len(self.texts))
+
+    def title_lengths(self) -> np.ndarray:
+        """How many words each text's first line (its title) has."""
+        if self._titles is None:
+            self._titles = np.fromiter(
+                (len(text.split("\n", 1)[0].split()) for text in self.texts), np.int64, len(self.texts)
+            )
+        return self._titles
 
     def first_lines(self) -> Words:
         """The words of the texts' first lines (the titles): each text's first words, up to its line break."""
-        in_title = np.fromiter((len(text.split("\n", 1)[0].split()) for text in self.texts), np.int64, len(self.texts))
+        in_title = self.title_lengths()
         starts = np.searchsorted(self.rows, np.arange(len(self.texts)))
         kept = np.arange(self.ids.size) - starts[self.rows] < in_title[self.rows]
         return Words(self.texts, self.ids[kept], self.rows[kept])
 
 
 class WordStore:
-    """What one feature block takes from each word of a WordTable, as a run of ints per word in one flat array."""
+    """What one feature block or rule takes from each word of a WordTable, as a run of ints per word in one flat
+    array: `of_word` of each of the word's normalised words, one after the other, or of the word as the text has it
+    (`raw`)."""
 
-    def __init__(self, of_word: Callable[[str], list[int]]):
+    def __init__(self, of_word: Callable[[str], list[int]], raw: bool = False):
         self.of_word = of_word
+        self.raw = raw
         self.clear()
 
     def clear(self) -> None:
@@ -72,9 +94,17 @@ class WordStore:
         self.lengths = np.zeros(1024, dtype=np.int64)
         self.words = 0
 
-    def extend(self, new_words: list[str]) -> None:
-        """Store what the block takes from each new word (they get the next ids of the table, in order)."""
-        runs = [self.of_word(word) for word in new_words]
+    def extend(self, new_words: list[str], normalized: list[list[str]]) -> None:
+        """Store what the block takes from each new word (they get the next ids of the table, in order), given
+        also as its normalised words."""
+        of_word = self.of_word
+        if self.raw:
+            runs = [of_word(word) for word in new_words]
+        else:
+            runs = [
+                of_word(words[0]) if len(words) == 1 else list(chain.from_iterable(map(of_word, words)))
+                for words in normalized
+            ]
         values = np.fromiter(chain.from_iterable(runs), dtype=np.int32)
         lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
         used, words = self.used + values.size, self.words + len(runs)
@@ -86,18 +116,62 @@ class WordStore:
         self.used, self.words = used, words
 
     def __getstate__(self):
-        return {"of_word": self.of_word}
+        return {"of_word": self.of_word, "raw": self.raw}
 
     def __setstate__(self, state):
-        self.of_word = state["of_word"]
+        self.of_word, self.raw = state["of_word"], state.get("raw", False)
         self.clear()
 
-    def gather(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
-        """The values of every word occurrence, one word after the other, and the row each came from."""
+    def gather(self, words: Words, few: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The values of every word occurrence, one word after the other, and the row each came from. `few`:
+        most words have none (a rule's phrase tokens), so those that have are picked out first."""
+        if few:
+            held = np.flatnonzero(self.lengths[words.ids])
+            words = Words(words.texts, words.ids[held], words.rows[held])
         lengths, starts = self.lengths[words.ids], self.starts[words.ids]
         ends = np.cumsum(lengths)
         offsets = np.repeat(starts - (ends - lengths), lengths)
         return self.values[np.arange(ends[-1] if ends.size else 0) + offsets], np.repeat(words.rows, lengths)
+
+
+class WordRows:
+    """What a rule takes from each word of a WordTable as the text has it: `width` ints per word, one row of a
+    2-D array per word id, so that a chunk's are one look-up and each text's sums one reduction."""
+
+    def __init__(self, of_word: Callable[[str], list[int]], width: int):
+        self.of_word, self.width = of_word, width
+        self.clear()
+
+    def clear(self) -> None:
+        self.values = np.zeros((1024, self.width), dtype=np.int64)
+        self.words = 0
+
+    def extend(self, new_words: list[str], normalized: list[list[str]]) -> None:
+        rows = np.array([self.of_word(word) for word in new_words], dtype=np.int64).reshape(-1, self.width)
+        words = self.words + len(rows)
+        if words > len(self.values):
+            grown = np.zeros((max(words, 2 * len(self.values)), self.width), dtype=np.int64)
+            grown[: self.words] = self.values[: self.words]
+            self.values = grown
+        self.values[self.words : words] = rows
+        self.words = words
+
+    def __getstate__(self):
+        return {"of_word": self.of_word, "width": self.width}
+
+    def __setstate__(self, state):
+        self.of_word, self.width = state["of_word"], state["width"]
+        self.clear()
+
+    def sums(self, words: Words) -> np.ndarray:
+        """Array (n_texts, width): each text's sums of its words' rows (0 for a text without words)."""
+        out = np.zeros((len(words.texts), self.width), dtype=np.int64)
+        per_text = words.per_text()
+        filled = per_text > 0
+        if filled.any():
+            starts = np.concatenate([[0], np.cumsum(per_text)[:-1]])[filled]
+            out[filled] = np.add.reduceat(self.values[words.ids], starts, axis=0)
+        return out
 
 
 def _fit(array: np.ndarray, size: int) -> np.ndarray:
@@ -122,14 +196,24 @@ class WordTable:
         self.stores: list[WordStore] = []
         self.lock = threading.RLock()
 
-    def store(self, of_word: Callable[[str], list[int]]) -> WordStore:
-        """A new block's store: `of_word(word)` is what the block takes from a word."""
-        store = WordStore(of_word)
-        store.extend(list(self.ids))
+    def rows(self, of_word: Callable[[str], list[int]], width: int) -> WordRows:
+        """A new rule's rows: `of_word(word)`, `width` ints, is what the rule takes from a word as the text has it."""
+        rows = WordRows(of_word, width)
+        rows.extend(list(self.ids), [])
+        self.stores.append(rows)
+        return rows
+
+    def store(self, of_word: Callable[[str], list[int]], raw: bool = False) -> WordStore:
+        """A new block's store: `of_word(word)` is what the block takes from a normalised word, or from a word as
+        the text has it (`raw`)."""
+        store = WordStore(of_word, raw)
+        known = list(self.ids)
+        store.extend(known, [normalize(word).split() for word in known])
         self.stores.append(store)
         return store
 
     def words(self, texts: Sequence[str]) -> Words:
+        """The words of `texts` (as they are, not normalised), each given an id, new ones stored."""
         if len(self.ids) > self.limit:
             self.ids.clear()
             for store in self.stores:
@@ -146,8 +230,9 @@ class WordTable:
                 new.append(word)
             ids[at] = self.ids[word]
         if new:
+            normalized = [normalize(word).split() for word in new]
             for store in self.stores:
-                store.extend(new)
+                store.extend(new, normalized)
         return Words(texts, ids, np.repeat(np.arange(len(texts)), lengths))
 
     def __getstate__(self):

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from itertools import chain
 
 import numpy as np
+from scipy import sparse
 
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import strip_accents
@@ -360,6 +361,74 @@ def could_accept_any(rules, words: Sequence[Sequence[str]]) -> np.ndarray:
     tokens = map(_TOKEN_TABLES[kept].tokens_of_words, words)
     found = (any(matcher.could_reach(text_tokens, minimums) for matcher, minimums in active) for text_tokens in tokens)
     return np.fromiter(found, bool, len(words))
+
+
+class PhraseBound:
+    """`could_accept_any` of a chunk of texts at once, from each word's phrase tokens kept per word with the
+    features' own look-up of words (counting.WordTable, `of_word` its store): a text's tokens are its words', so
+    those a chunk holds are gathered with numpy, and each label's phrases whose tokens all occur are counted in
+    sparse products instead of a Python loop per text. The same bound (tests compare them)."""
+
+    def __init__(self, rules):
+        active = [
+            (matcher.only(minimums > 0), np.where(minimums > 0, minimums, np.inf))
+            for matcher, minimums in rules
+            if matcher is not None and minimums is not None and (minimums > 0).any()
+        ]
+        self.tokens: dict[str, int] = {}
+        self.rules = []
+        for matcher, minimums in active:
+            variants = [variant for found in matcher.starting.values() for variant in found]
+            holders = [
+                (self.tokens.setdefault(token, len(self.tokens)), v)
+                for v, (tokens, _, _) in enumerate(variants)
+                for token in set(tokens)
+            ]
+            pairs = {(j, pid): None for _, j, pid in variants}
+            pair_of = {pair: k for k, pair in enumerate(pairs)}
+            to_pair = sparse.csr_array(
+                (
+                    np.ones(len(variants)),
+                    ([v for v in range(len(variants))], [pair_of[j, pid] for _, j, pid in variants]),
+                ),
+                shape=(len(variants), len(pair_of)),
+            )
+            to_label = sparse.csr_array(
+                (np.ones(len(pair_of)), (list(range(len(pair_of))), [j for j, _ in pair_of])),
+                shape=(len(pair_of), len(minimums)),
+            )
+            sizes = np.array([len(set(tokens)) for tokens, _, _ in variants], dtype=np.float64)
+            self.rules.append((holders, len(variants), sizes, to_pair, to_label, minimums))
+        self._incidence = None
+
+    def of_word(self, word: str) -> list[int]:
+        """The ids of a word's (as the text has it) exact tokens that are in some phrase of the rules."""
+        tokens = self.tokens
+        return [tokens[token] for token in exact_tokens_of_word(word) if token in tokens]
+
+    def could(self, rows: np.ndarray, token_ids: np.ndarray, n_texts: int) -> np.ndarray:
+        """Per text, whether some label can reach its minimum, given the phrase tokens of the texts' words
+        (`token_ids`, from the text `rows`)."""
+        out = np.zeros(n_texts, dtype=bool)
+        if not self.rules or not token_ids.size:
+            return out
+        held = sparse.csr_array((np.ones(token_ids.size), (rows, token_ids)), shape=(n_texts, len(self.tokens)))
+        held.data[:] = 1.0  # present or not, however often
+        if self._incidence is None:
+            self._incidence = [
+                sparse.csr_array(
+                    (np.ones(len(holders)), ([t for t, _ in holders], [v for _, v in holders])),
+                    shape=(len(self.tokens), n_variants),
+                )
+                for holders, n_variants, *_ in self.rules
+            ]
+        for incidence, (_, _, sizes, to_pair, to_label, minimums) in zip(self._incidence, self.rules):
+            hits = sparse.csr_array(held @ incidence)
+            hits.data = (hits.data == sizes[hits.indices]).astype(np.float64)  # every token of the variant
+            phrases = sparse.csr_array(hits @ to_pair)
+            phrases.data = (phrases.data > 0).astype(np.float64)  # a phrase counts once, whatever its variants
+            out |= np.asarray((phrases @ to_label).toarray() >= minimums).any(axis=1)
+        return out
 
 
 def phrase_accepted(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -19,6 +20,7 @@ from scipy import sparse
 
 from classifier.estimator.counting import CharGramCounter, WordGramCounter, Words, WordTable, normalize
 from classifier.estimator.evidence import (
+    PhraseBound,
     PhraseCounter,
     PhraseMatcher,
     could_accept_any,
@@ -29,6 +31,7 @@ from classifier.estimator.evidence import (
     stacked_proba,
 )
 from classifier.estimator.keywords import keyword_margins
+from classifier.estimator.scope import word_counts
 from classifier.estimator.spans import SpanRule, named_in_text
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
@@ -45,6 +48,33 @@ CACHE_LIMIT = 500_000  # words whose n-gram columns and tokens are remembered, p
 # The fitted per-label minimums of phrases that name a label outright (see evidence): each an optional array
 # of a bundle, read and written by these names alone.
 PHRASE_MINIMUM_ARRAYS = ("phrase_minimum", "lead_phrase_minimum", "window_phrase_minimum")
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """What the model's rules need to know of each text, found with its features (LinearTopicModel
+    `predict_proba_and_facts`): its words (split on white space) and its title's, whether it could name a label
+    outright (the bound of evidence.could_accept_any), and its scope counts (scope.WordCounts, per text the six of
+    `of_words`; `checked`: whether the specificity is checked)."""
+
+    words: np.ndarray
+    title_words: np.ndarray
+    could_name: np.ndarray
+    scope: np.ndarray
+    checked: bool
+
+    @classmethod
+    def joined(cls, blocks: list[TextFacts]) -> TextFacts:
+        if len(blocks) == 1:
+            return blocks[0]
+        return cls(
+            *(
+                np.concatenate([getattr(block, name) for block in blocks])
+                for name in ("words", "title_words", "could_name")
+            ),
+            np.concatenate([block.scope for block in blocks]).reshape(-1, 6),
+            blocks[0].checked,
+        )
 
 
 def _stop_words(stop_words) -> frozenset:
@@ -88,19 +118,19 @@ class WordTfidf:
         return grams
 
     def transform(self, texts: Sequence[str]):
-        normalized = [normalize(text) for text in texts]
         with self.table.lock:
-            return self.transform_words(self.table.words(normalized))
+            return self.transform_words(self.table.words(texts))
 
     def transform_words(self, words: Words):
-        """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
+        """TF-IDF of texts, given as their words in `self.table` (see counting)."""
         if self._counter is not None:
             return _weighted(self._counter.count(words.first_lines() if self.first_line_only else words), self.idf)
         texts = [text.split("\n", 1)[0] for text in words.texts] if self.first_line_only else words.texts
         vocabulary = self.vocabulary
         columns, indptr = [], [0]
         for text in texts:
-            columns.extend(vocabulary[gram] for gram in self.grams(self.tokens(text)) if gram in vocabulary)
+            grams = self.grams(self.tokens(normalize(text)))
+            columns.extend(vocabulary[gram] for gram in grams if gram in vocabulary)
             indptr.append(len(columns))
         return _tfidf(columns, indptr, len(vocabulary), self.idf)
 
@@ -165,12 +195,11 @@ class CharTfidf:
         self._counter = CharGramCounter(self.vocabulary, self.ngrams.grams, self.ngrams.stop_words, self.table)
 
     def transform(self, texts: Sequence[str]):
-        normalized = [normalize(text) for text in texts]
         with self.table.lock:
-            return self.transform_words(self.table.words(normalized))
+            return self.transform_words(self.table.words(texts))
 
     def transform_words(self, words: Words):
-        """TF-IDF of normalised texts, given as their words in `self.table` (see counting)."""
+        """TF-IDF of texts, given as their words in `self.table` (see counting)."""
         return _weighted(self._counter.count(words), self.idf)
 
 
@@ -219,6 +248,7 @@ class LinearTopicModel:
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._phrases = None
         self._matcher = self._lead_matcher = None
+        self._fact_stores = None  # the table's stores of the rules' facts, made on first use
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -254,11 +284,13 @@ class LinearTopicModel:
 
     def transform(self, texts: Sequence[str]):
         """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
-        return self._features([normalize(text) for text in as_texts(texts)])
+        return self._features(as_texts(texts))
 
-    def _features(self, normalized: list[str]):
-        if len(normalized) > BLOCK_ROWS:
-            blocks = [self._features(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+    def _features(self, texts: list[str], facts: list | None = None):
+        """The features of `texts`; with `facts`, what the rules need of each block of texts is added to it (see
+        `predict_proba_and_facts`), from the same look-up of their words."""
+        if len(texts) > BLOCK_ROWS:
+            blocks = [self._features(texts[i : i + BLOCK_ROWS], facts) for i in range(0, len(texts), BLOCK_ROWS)]
             return sparse.vstack(blocks, format="csr", dtype=np.float32)
         words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
@@ -266,34 +298,58 @@ class LinearTopicModel:
             for _, part, weight in self.parts:
                 if id(part.table) not in words_in:
                     held.enter_context(part.table.lock)
-                    words_in[id(part.table)] = part.table.words(normalized)
+                    words_in[id(part.table)] = part.table.words(texts)
                 block = part.transform_words(words_in[id(part.table)])
                 blocks.append(block * weight if weight != 1.0 else block)
+            if facts is not None:
+                facts.append(self._facts(self.parts[0][1].table, words_in[id(self.parts[0][1].table)]))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _facts(self, table: WordTable, words: Words) -> TextFacts:
+        """What the rules need of a block of texts, given as their `words` in `table` (whose lock is held)."""
+        if self._fact_stores is None or self._fact_stores[0] is not table:
+            matcher, lead_matcher = self._matchers()
+            bound = PhraseBound(((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_)))
+            counts = word_counts(self)
+            phrase_tokens, scope = table.store(bound.of_word, raw=True), table.rows(counts.of_word, 6)
+            self._fact_stores = (table, bound, phrase_tokens, counts.checked, scope)
+        _, bound, phrase_tokens, checked, scope = self._fact_stores
+        token_ids, rows = phrase_tokens.gather(words, few=True)
+        could_name = bound.could(rows, token_ids, len(words.texts))
+        return TextFacts(words.per_text(), words.title_lengths(), could_name, scope.sums(words), checked)
 
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
-        return self._scores([normalize(text) for text in as_texts(X)])
+        return self._scores(as_texts(X))
 
-    def _scores(self, normalized: list[str]):
-        if len(normalized) > BLOCK_ROWS:  # each row's scores are its own: the whole matrix is never needed
-            blocks = [self._scores(normalized[i : i + BLOCK_ROWS]) for i in range(0, len(normalized), BLOCK_ROWS)]
+    def _scores(self, texts: list[str], facts: list | None = None):
+        if len(texts) > BLOCK_ROWS:  # each row's scores are its own: the whole matrix is never needed
+            blocks = [self._scores(texts[i : i + BLOCK_ROWS], facts) for i in range(0, len(texts), BLOCK_ROWS)]
             return np.concatenate(blocks)
-        features = self._features(normalized)
+        features = self._features(texts, facts)
         scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
         if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
         return scores
 
     def predict_proba(self, X):
-        # Each text is lower-cased and stripped of accents once, for every feature block and the phrases.
-        normalized = [normalize(text) for text in as_texts(X)]
-        proba = sigmoid(self._scores(normalized), self.calibration_)
+        return self._proba(as_texts(X))
+
+    def predict_proba_and_facts(self, X) -> tuple[np.ndarray, TextFacts]:
+        """`predict_proba`, and what the model's rules need to know of each text (TextFacts), taken from the
+        features' own look-up of each word: the texts are not split again for the rules."""
+        facts: list[TextFacts] = []
+        proba = self._proba(as_texts(X), facts)
+        return proba, TextFacts.joined(facts)
+
+    def _proba(self, texts: list[str], facts: list | None = None):
+        proba = sigmoid(self._scores(texts, facts), self.calibration_)
         if self.stacked_ is None:
             return proba
         if self._phrases is None:
             self._phrases = PhraseCounter(self.label_phrases)
-        evidence = evidence_features(self._phrases, normalized, normalized=True)
+        # Each text is lower-cased and stripped of accents once for the phrases (the features do it word by word).
+        evidence = evidence_features(self._phrases, [normalize(text) for text in texts], normalized=True)
         return stacked_proba(proba, evidence, self.stack_weights_, self.stack_offsets_, self.stacked_)
 
     def predict(self, X):
@@ -324,10 +380,13 @@ class LinearTopicModel:
         rules = ((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_))
         return could_accept_any(rules, words)  # one split, and one look-up of its words, for both matchers
 
-    def named_in_spans(self, X, words=None, window_words=WINDOW_WORDS, stride=WINDOW_STRIDE) -> np.ndarray:
+    def named_in_spans(
+        self, X, words=None, window_words=WINDOW_WORDS, stride=WINDOW_STRIDE, could_name=None
+    ) -> np.ndarray:
         """0/1 matrix of the labels each text, read whole, names outright within one of its spans: what
         windows.named_in_spans gives from `phrase_accepted` and `could_name_outright`, with each text's phrases
-        matched once rather than once per span (see spans). `words` as in `could_name_outright`."""
+        matched once rather than once per span (see spans). `words` as in `could_name_outright`; `could_name`,
+        the bound found already (TextFacts), saves finding it again."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
         out = np.zeros((len(texts), self.n_labels_), dtype=np.int8)
@@ -337,7 +396,9 @@ class LinearTopicModel:
         )
         if rule is None and lead_rule is None:
             return out
-        for i in np.flatnonzero(self.could_name_outright(texts, words)).tolist():
+        if could_name is None:
+            could_name = self.could_name_outright(texts, words)
+        for i in np.flatnonzero(could_name).tolist():
             text_words = None if words is None else words[i]
             out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_, text_words)
         return out

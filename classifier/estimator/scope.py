@@ -112,11 +112,17 @@ class ScopeCheck:
     def flags(self, texts: Sequence[str], best_probabilities, counts: WordCounts, words=None) -> list[str | None]:
         """`flag` of each text, from the counts its words add up to (see WordCounts): the same flags. `words`,
         each text's `text.split()`, saves splitting the texts again."""
-        out = []
         split = [text.split() for text in texts] if words is None else words
-        checked = isinstance(counts.vocabulary, Mapping)
-        for text, text_words, best in zip(texts, split, best_probabilities):
-            n_words, english, foreign, content, known, specificity = counts.of_words(text_words)
+        totals = [counts.of_words(text_words) for text_words in split]
+        return self.flags_of_counts(texts, best_probabilities, totals, isinstance(counts.vocabulary, Mapping))
+
+    def flags_of_counts(self, texts: Sequence[str], best_probabilities, totals, checked: bool) -> list[str | None]:
+        """`flags` from each text's counts (`totals`: per text, the six of WordCounts.of_words, its words' sums);
+        `checked`: whether the specificity is checked (see WordCounts)."""
+        out = []
+        for text, (n_words, english, foreign, content, known, specificity), best in zip(
+            texts, totals, best_probabilities
+        ):
             if not text.isascii() and not _reads_latin(text):
                 out.append(LANGUAGE)
             elif n_words >= 8 and not _english_by_counts(n_words, english, foreign):
@@ -143,6 +149,9 @@ class WordCounts(dict):
         super().__init__()
         self.vocabulary = vocabulary
 
+    def __reduce__(self):
+        return (type(self), (self.vocabulary,))  # a copy (sent to a worker) starts empty
+
     def __missing__(self, key: str) -> int:
         if len(self) > WORDS_KEPT:
             self.clear()
@@ -162,6 +171,15 @@ class WordCounts(dict):
         """The counts of a text given as its words (`text.split()`)."""
         packed = sum(map(self.__getitem__, words))
         return (*((packed >> (32 * i)) & (_FIELD - 1) for i in range(5)), packed >> (32 * 5))
+
+    def of_word(self, word: str) -> list[int]:
+        """The six counts of one word (as the text has it), for a table of words (counting.WordStore)."""
+        return list(self.of_words([word]))
+
+    @property
+    def checked(self) -> bool:
+        """Whether the specificity is checked: the vocabulary maps words to it."""
+        return isinstance(self.vocabulary, Mapping)
 
 
 def reads_as_english(text: str, words: list[str] | None = None) -> bool:
@@ -256,7 +274,13 @@ def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words
     """The flag of each text (None where it is in scope), from its fields' probabilities `proba`; `words`, each
     text's `text.split()`, saves splitting the texts again."""
     best = np.asarray(proba).max(axis=1) if len(proba) else []
-    return check.flags(texts, best, _word_counts(estimator), words)
+    return check.flags(texts, best, word_counts(estimator), words)
+
+
+def scope_flags_of_counts(texts, proba, totals, checked: bool, check: ScopeCheck = ScopeCheck()) -> list[str | None]:
+    """`scope_flags` from each text's counts found already (`totals`, see ScopeCheck.flags_of_counts)."""
+    best = np.asarray(proba).max(axis=1) if len(proba) else []
+    return check.flags_of_counts(texts, best, totals, checked)
 
 
 _COUNTS: dict[int, tuple[object, object, WordCounts]] = {}  # id(estimator): (estimator, its words' idf, counts)
@@ -264,7 +288,7 @@ COUNTS_KEPT = 4  # models whose counts are kept per process (a server may serve 
 _COUNTS_LOCK = threading.Lock()
 
 
-def _word_counts(estimator) -> WordCounts:
+def word_counts(estimator) -> WordCounts:
     """The WordCounts of the model's words and their specificities, made once per model and kept for the last
     COUNTS_KEPT models read. A model fitted again has new idf weights, hence new counts. A model fitted on fewer
     than SPECIFICITY_MIN_TEXTS texts gets its words without specificities: the check is skipped for it."""
@@ -294,7 +318,7 @@ def scope_reading(estimator, text: str) -> dict:
     are not Latin, its words, English and other languages' function words among them, its content words, and
     their coverage and mean specificity (None where the model's check skips it, or the text has no content
     word)."""
-    counts = _word_counts(estimator)
+    counts = word_counts(estimator)
     n_words, english, foreign, content, known, specificity = counts.of_words(text.split())
     checked = isinstance(counts.vocabulary, Mapping) and content
     letters = len(_LETTER.findall(text))

@@ -126,13 +126,15 @@ def named_in_spans(named, texts, could_name=None, **span_options) -> np.ndarray:
     return out
 
 
-def _named_whole(estimator, named, texts, words, short, window_options) -> np.ndarray:
-    """`named_in_spans` of the texts read whole (`short`, their indices in `words`): by the estimator's own
-    one-pass matching of each text's spans where it has one (the scikit-learn-free predictor), otherwise span
-    by span."""
+def _named_whole(estimator, named, texts, words, short, window_options, facts=None) -> np.ndarray:
+    """`named_in_spans` of the texts read whole (`short`, their indices in `words` or `facts`): by the
+    estimator's own one-pass matching of each text's spans where it has one (the scikit-learn-free predictor),
+    otherwise span by span."""
     spans = {key: window_options[key] for key in ("window_words", "stride") if key in window_options}
     short_words = [words[i] for i in short] if words is not None else None  # split already
     one_pass = getattr(estimator, "named_in_spans", None)
+    if one_pass is not None and facts is not None:
+        return one_pass(texts, could_name=facts.could_name[short], **spans).astype(np.int8)
     if one_pass is not None:
         return one_pass(texts, words=short_words, **spans).astype(np.int8)
     could_name = getattr(estimator, "could_name_outright", None)
@@ -149,7 +151,7 @@ def score_in_chunks(score, n_windows: int) -> np.ndarray:
 
 
 def read_windowed(
-    estimator, texts, window_floor: float = WINDOW_FLOOR, words=None, **window_options
+    estimator, texts, window_floor: float = WINDOW_FLOOR, words=None, read=None, **window_options
 ) -> WindowedReading:
     """Probabilities and accepted fields of each text, long ones read window by window.
 
@@ -157,10 +159,16 @@ def read_windowed(
     window, the fields the estimator accepts count if they reach `window_floor` times their threshold:
     its at-least-one-field rule adds a window's best field only when that field is close to its
     threshold. `window_options` go to `split_windows`. `words`, each text's `text.split()`, saves splitting
-    the texts again.
+    the texts again; `read`, the texts' (probabilities, TextFacts) as the estimator's `predict_proba_and_facts`
+    gives them, saves scoring them and splitting them.
     """
     texts = list(texts)
-    proba = np.asarray(estimator.predict_proba(texts))
+    facts = None
+    if read is not None:
+        proba, facts = np.asarray(read[0]), read[1]
+        body_words = facts.words - facts.title_words
+    else:
+        proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
@@ -168,6 +176,9 @@ def read_windowed(
     long_text_words = window_options.get("long_text_words", LONG_TEXT_WORDS)
     for i, text in enumerate(texts):
         # A text's words are its title's and then its body's: a body this short is read whole (split_windows).
+        if facts is not None and body_words[i] <= long_text_words:
+            short.append(i)
+            continue
         if words is not None and len(words[i]) - len(text.partition("\n")[0].split()) <= long_text_words:
             short.append(i)
             continue
@@ -180,7 +191,8 @@ def read_windowed(
         else:
             short.append(i)
     if named is not None and short:
-        accepted[short] |= _named_whole(estimator, named, [texts[i] for i in short], words, short, window_options)
+        short_texts = [texts[i] for i in short]
+        accepted[short] |= _named_whole(estimator, named, short_texts, words, short, window_options, facts)
     if windows:
         owner = np.asarray(owner)
         window_proba = score_in_chunks(lambda rows: estimator.predict_proba(windows[rows]), len(windows))

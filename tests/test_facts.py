@@ -1,0 +1,131 @@
+"""The rules' facts found with the features (LinearTopicModel.predict_proba_and_facts) are those found text by text:
+each text's words, the bound of naming a field outright and the scope counts; and a model reads texts the same way
+with them and without them, on the corpus, on whole pages, on off-topic texts and on any text."""
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_counting import TEXTS
+
+from classifier.bundle.model import Model
+from classifier.bundle.storage import load_model
+from classifier.estimator.counting import WordTable
+from classifier.estimator.evidence import PhraseBound, PhraseMatcher, could_accept_any, lead_phrases
+from classifier.estimator.scope import word_counts
+
+from conftest import ROOT, training_records
+
+# Words that hold phrases of the shipped taxonomy, with the marks and cases a page has: a "´" is a space and a mark
+# once decomposed, so "OSCE´s" is two words to the features and one to the rules.
+WORDS = [
+    "Youth", "youth", "councils", "council", "young", "people", "youth-led", "SSG/R", "security", "sector", "reform",
+    "Roma", "Sinti", "cyber", "ICT", "counter-terrorism", "OSCE´s", "naïve", "ÉLECTIONS", "für", "très", "the", "and",
+    "of", "der", "und", "ΑΣ.", "Σ", "ℌx", "“human”", "rights,", "\n", "police", "trafficking", "human", "beings",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def _without_facts(model: Model) -> Model:
+    """The same bundle, read as an estimator without `predict_proba_and_facts` reads (splitting each text)."""
+    plain = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
+    plain.estimator.predict_proba_and_facts = None
+    return plain
+
+
+def _texts_from(name: str) -> list[str]:
+    import json
+
+    rows = [json.loads(line) for line in (ROOT / name).read_text(encoding="utf-8").splitlines()]
+    return [f"{row.get('title', '')}\n{row['text']}" for row in rows]
+
+
+def _same_reading(model: Model, plain: Model, texts: list[str]) -> None:
+    found, expected = model.read(texts), plain.read(texts)
+    np.testing.assert_array_equal(found.proba, expected.proba)
+    np.testing.assert_array_equal(found.accepted, expected.accepted)
+    assert found.flags == expected.flags
+
+
+def test_a_model_reads_the_corpus_pages_and_off_topic_texts_the_same_with_the_facts(model):
+    plain = _without_facts(model)
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()]
+    texts += _texts_from("training/data/whole_pages.jsonl") + _texts_from("training/written/off_topic_heldout.jsonl")
+    texts += TEXTS + [" ".join(texts[:12])]  # a long text, read window by window
+    found = model.read(texts)
+    assert any(found.flags) and found.accepted.sum() > len(texts)  # the checks flag and the rules accept here
+    _same_reading(model, plain, texts)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(WORDS), max_size=90).map(" ".join)
+        | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_text_is_read_the_same_with_the_facts(model, texts):
+    _same_reading(model, _without_facts(model), texts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join), min_size=1, max_size=6))
+def test_the_bound_found_in_sparse_products_is_that_of_each_text(model, texts):
+    matcher, lead_matcher = model.estimator._matchers()
+    for rules in (
+        ((matcher, model.estimator.phrase_minimum_), (lead_matcher, model.estimator.lead_phrase_minimum_)),
+        ((matcher, np.full(model.estimator.n_labels_, 2.0)), (lead_matcher, np.full(model.estimator.n_labels_, 1.0))),
+        ((matcher, np.zeros(model.estimator.n_labels_)),),
+    ):
+        bound, table = PhraseBound(rules), WordTable(1000)
+        store = table.store(bound.of_word, raw=True)
+        words = table.words(texts)
+        token_ids, rows = store.gather(words, few=True)
+        expected = could_accept_any(rules, [text.split() for text in texts])
+        np.testing.assert_array_equal(bound.could(rows, token_ids, len(texts)), expected)
+
+
+def test_the_bound_counts_a_phrase_once_and_needs_every_token_of_one_of_its_forms():
+    phrases = [(["youth council", "young people"], []), (["border security"], ["border"])]
+    matcher, minimums = PhraseMatcher(phrases), np.array([2.0, 2.0])
+    texts = [
+        "councils of youth and people young",  # every token of both phrases, in any order: the bound lets it through
+        "youth council and youth councils",  # one phrase in two forms (a plural s allowed): one phrase
+        "young people at the border",  # one phrase of each field
+        "border security at the border",  # two phrases of the second field
+        "",
+    ]
+    bound, table = PhraseBound([(matcher, minimums), (PhraseMatcher(lead_phrases(phrases)), np.zeros(2))]), WordTable(9)
+    token_ids, rows = table.store(bound.of_word, raw=True).gather(table.words(texts), few=True)
+    assert bound.could(rows, token_ids, len(texts)).tolist() == [True, False, False, True, False]
+
+
+def test_the_facts_count_each_texts_words_title_and_scope(model):
+    texts = ["Youth councils\nYoung people of the OSCE´s youth-led groups", "", "\n  ", "Title only", "a b\nc"]
+    _, facts = model.estimator.predict_proba_and_facts(texts)
+    assert facts.words.tolist() == [len(text.split()) for text in texts] == [9, 0, 0, 2, 3]
+    assert facts.title_words.tolist() == [2, 0, 0, 2, 2]
+    counts = word_counts(model.estimator)
+    assert facts.scope.tolist() == [list(counts.of_words(text.split())) for text in texts]
+    assert facts.could_name.tolist()[1:] == [False] * 4
+
+
+def test_a_model_sent_to_a_worker_starts_with_empty_stores_and_reads_the_same(model):
+    texts = TEXTS + [f"{record['title']}\n{record['text']}" for record in training_records()[:50]]
+    expected = model.read(texts)
+    sent = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
+    stores = sent.estimator._fact_stores
+    assert stores is None or all(store.words == 0 for store in (stores[2], stores[4]))
+    assert len(pickle.dumps(model.estimator)) < 3 * len(pickle.dumps(load_model().estimator))  # no words sent
+    found = sent.read(texts)
+    np.testing.assert_array_equal(found.proba, expected.proba)
+    np.testing.assert_array_equal(found.accepted, expected.accepted)
+    assert found.flags == expected.flags
