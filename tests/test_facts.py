@@ -14,6 +14,7 @@ from classifier.bundle.model import Model
 from classifier.bundle.storage import load_model
 from classifier.estimator.counting import WordTable
 from classifier.estimator.evidence import PhraseBound, PhraseMatcher, could_accept_any, lead_phrases
+from classifier.estimator.runtime import LinearTopicModel
 from classifier.estimator.scope import word_counts
 
 from conftest import ROOT, training_records
@@ -129,3 +130,61 @@ def test_a_model_sent_to_a_worker_starts_with_empty_stores_and_reads_the_same(mo
     np.testing.assert_array_equal(found.proba, expected.proba)
     np.testing.assert_array_equal(found.accepted, expected.accepted)
     assert found.flags == expected.flags
+
+
+def _bulk_counts(counter, texts):
+    from classifier.estimator.evidence import BulkPhraseCounter
+
+    bulk, table = BulkPhraseCounter.of(counter), WordTable(1000)
+    store = table.store(bulk.of_word)
+    words = table.words(texts)
+    return bulk.counts(*store.gather(words), len(texts)), bulk.counts(*store.gather(words.first_lines()), len(texts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(WORDS + ["Human", "Rights", "defenders", "and"]), max_size=60).map(" ".join)
+        | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_phrases_counted_in_bulk_are_those_counted_text_by_text(model, texts):
+    from classifier.estimator.evidence import PhraseCounter
+
+    counter = PhraseCounter(model.estimator.label_phrases)
+    whole, title = _bulk_counts(counter, texts)
+    np.testing.assert_array_equal(whole, counter.counts(texts))
+    np.testing.assert_array_equal(title, counter.counts([text.split("\n", 1)[0] for text in texts]))
+
+
+def test_phrases_counted_in_bulk_on_the_corpus_count_each_phrase_once_per_text(model):
+    from classifier.estimator.evidence import PhraseCounter
+
+    counter = PhraseCounter(model.estimator.label_phrases)
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()] + TEXTS
+    texts += ["human rights, human rights and human rights defenders\nHuman Rights"]
+    whole, title = _bulk_counts(counter, texts)
+    assert whole.max() >= 3 and title.sum() > 100  # names and keywords are found, titles apart
+    np.testing.assert_array_equal(whole, counter.counts(texts))
+    np.testing.assert_array_equal(title, counter.counts([text.split("\n", 1)[0] for text in texts]))
+
+
+def test_phrases_too_many_to_pack_are_counted_text_by_text(model):
+    """A taxonomy whose phrases cannot be packed in one integer per position is counted text by text."""
+    from classifier.estimator.evidence import BulkPhraseCounter, PhraseCounter, evidence_features, stacked_proba
+    from classifier.estimator.thresholds import sigmoid
+
+    long_phrase = " ".join(f"word{i}x" for i in range(40))
+    phrases = [([long_phrase, "youth councils"], []), (["border"], [])] + [([], [])] * (model.estimator.n_labels_ - 2)
+    assert BulkPhraseCounter.of(PhraseCounter(phrases)) is None
+    arrays, vocabularies = model.estimator.to_arrays()
+    estimator = LinearTopicModel.from_arrays({**model.estimator.params, "label_phrases": phrases}, arrays, vocabularies)
+    texts = [f"Youth councils\n{long_phrase} at the border", "border", ""]
+    evidence = evidence_features(PhraseCounter(phrases), texts)
+    assert evidence[0, 0, 0] > 0 and evidence[0, 0, 3] > 0  # the long phrase and the title's are found
+    proba = sigmoid(estimator.decision_function(texts), estimator.calibration_)
+    expected = stacked_proba(proba, evidence, estimator.stack_weights_, estimator.stack_offsets_, estimator.stacked_)
+    np.testing.assert_array_equal(estimator.predict_proba(texts), expected)
+    assert estimator._evidence_store[1] is None

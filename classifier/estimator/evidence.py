@@ -124,6 +124,71 @@ class PhraseCounter:
         return counts.astype(np.float64).reshape(len(texts), self.n_labels, 2)
 
 
+class BulkPhraseCounter:
+    """`PhraseCounter.counts` of a chunk of texts at once, from each word's cut forms kept per word with the
+    features' own look-up of words (counting.WordTable, `of_word` its store of normalised words): a text's cut
+    forms are its words', one after the other, so a chunk's are gathered with numpy as one sequence of ids (0 for
+    a cut form in no phrase), and each phrase of n words is found where n ids in a row, packed in one integer, are
+    its own. The same counts (tests compare them); None (`of` gives None) when a taxonomy's phrases have too many
+    cut forms or words to pack."""
+
+    def __init__(self, counter: PhraseCounter):
+        phrases = sorted(counter._owners)
+        stems = sorted({stem for words in phrases for stem in words})
+        self.ids = {stem: i + 1 for i, stem in enumerate(stems)}
+        self.bits = len(stems).bit_length()
+        self.n_labels, self.n_phrases = counter.n_labels, len(phrases)
+        self.lengths: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # phrase length -> (sorted keys, phrase index)
+        for length in sorted({len(words) for words in phrases}):
+            index = np.array([k for k, words in enumerate(phrases) if len(words) == length], dtype=np.int64)
+            keys = np.array([self._key([self.ids[stem] for stem in phrases[k]]) for k in index], dtype=np.int64)
+            order = np.argsort(keys)
+            self.lengths[length] = (keys[order], index[order])
+        cells = [sorted(2 * j + kind for j, kind in counter._owners[words]) for words in phrases]
+        self.cell_starts = np.cumsum([0, *map(len, cells)])
+        self.cells = np.fromiter(chain.from_iterable(cells), dtype=np.int64)
+
+    @classmethod
+    def of(cls, counter: PhraseCounter) -> BulkPhraseCounter | None:
+        stems = {stem for words in counter._owners for stem in words}
+        longest = max(map(len, counter._owners), default=1)
+        return cls(counter) if len(stems).bit_length() * longest <= 62 else None
+
+    def _key(self, ids) -> int:
+        key = 0
+        for stem_id in ids:
+            key = (key << self.bits) | int(stem_id)
+        return key
+
+    def of_word(self, word: str) -> list[int]:
+        """The ids of a normalised word's cut forms, stop words left out (0: in no phrase)."""
+        get = self.ids.get
+        return [get(stem, 0) for stem in normalized_phrase_words(word)]
+
+    def counts(self, ids: np.ndarray, rows: np.ndarray, n_texts: int) -> np.ndarray:
+        """Array (n_texts, n_labels, 2), as PhraseCounter.counts, from the texts' cut forms (`ids`, in order, from
+        the text `rows`)."""
+        width = 2 * self.n_labels
+        found = []
+        starts = np.flatnonzero(ids)  # a phrase starts at a cut form of some phrase
+        for length, (keys, index) in self.lengths.items():
+            at = starts[starts + length <= ids.size]
+            if not at.size:
+                continue
+            key = np.zeros(at.size, dtype=np.int64)
+            for offset in range(length):
+                key = (key << self.bits) | ids[at + offset]
+            place = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+            hit = (keys[place] == key) & (rows[at] == rows[at + length - 1])  # within one text
+            found.append(rows[at[hit]] * self.n_phrases + index[place[hit]])
+        pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)  # each phrase once
+        text, phrase = np.divmod(pairs, self.n_phrases)
+        many = self.cell_starts[phrase + 1] - self.cell_starts[phrase]
+        cells = self.cells[np.repeat(self.cell_starts[phrase] - np.cumsum(many) + many, many) + np.arange(many.sum())]
+        counts = np.bincount(np.repeat(text, many) * width + cells, minlength=n_texts * width)
+        return counts.astype(np.float64).reshape(n_texts, self.n_labels, 2)
+
+
 # --- exact phrases: a field is also accepted when the text names it outright -----------------------------
 #
 # The stemmed counts above feed the stacker, which weighs them against the linear score; a field with few
@@ -464,6 +529,11 @@ def evidence_features(counter: PhraseCounter, texts: Sequence[str], normalized: 
     `normalized` when already in lower case with their accents stripped."""
     whole = counter.counts(texts, normalized)
     title = counter.counts([text.split("\n", 1)[0] for text in texts], normalized)
+    return evidence_of_counts(whole, title)
+
+
+def evidence_of_counts(whole: np.ndarray, title: np.ndarray) -> np.ndarray:
+    """`evidence_features` from the phrase counts (PhraseCounter.counts) of the texts and of their titles."""
     found = whole.sum(axis=2)
     share = found / np.maximum(found.sum(axis=1, keepdims=True), 1)
     return np.stack(

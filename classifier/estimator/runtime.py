@@ -20,11 +20,13 @@ from scipy import sparse
 
 from classifier.estimator.counting import CharGramCounter, WordGramCounter, Words, WordTable, normalize
 from classifier.estimator.evidence import (
+    BulkPhraseCounter,
     PhraseBound,
     PhraseCounter,
     PhraseMatcher,
     could_accept_any,
     evidence_features,
+    evidence_of_counts,
     lead_accepted,
     lead_phrases,
     phrase_accepted,
@@ -249,6 +251,7 @@ class LinearTopicModel:
         self._phrases = None
         self._matcher = self._lead_matcher = None
         self._fact_stores = None  # the table's stores of the rules' facts, made on first use
+        self._evidence_store = None  # and of the words' cut forms, for the stacker's evidence
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -286,11 +289,14 @@ class LinearTopicModel:
         """The feature matrix (CSR, float32): each block's TF-IDF times its weight, side by side."""
         return self._features(as_texts(texts))
 
-    def _features(self, texts: list[str], facts: list | None = None):
+    def _features(self, texts: list[str], facts: list | None = None, evidence: list | None = None):
         """The features of `texts`; with `facts`, what the rules need of each block of texts is added to it (see
-        `predict_proba_and_facts`), from the same look-up of their words."""
+        `predict_proba_and_facts`), and with `evidence`, the stacker's evidence of each block, from the same
+        look-up of their words."""
         if len(texts) > BLOCK_ROWS:
-            blocks = [self._features(texts[i : i + BLOCK_ROWS], facts) for i in range(0, len(texts), BLOCK_ROWS)]
+            blocks = [
+                self._features(texts[i : i + BLOCK_ROWS], facts, evidence) for i in range(0, len(texts), BLOCK_ROWS)
+            ]
             return sparse.vstack(blocks, format="csr", dtype=np.float32)
         words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
@@ -301,9 +307,27 @@ class LinearTopicModel:
                     words_in[id(part.table)] = part.table.words(texts)
                 block = part.transform_words(words_in[id(part.table)])
                 blocks.append(block * weight if weight != 1.0 else block)
+            table = self.parts[0][1].table
             if facts is not None:
-                facts.append(self._facts(self.parts[0][1].table, words_in[id(self.parts[0][1].table)]))
+                facts.append(self._facts(table, words_in[id(table)]))
+            if evidence is not None:
+                evidence.append(self._evidence(table, words_in[id(table)]))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _evidence(self, table: WordTable, words: Words) -> np.ndarray:
+        """The stacker's evidence of a block of texts (evidence_features), given as their `words` in `table`
+        (whose lock is held): their phrases counted in bulk from each word's cut forms (BulkPhraseCounter)."""
+        if self._phrases is None:
+            self._phrases = PhraseCounter(self.label_phrases)
+        if self._evidence_store is None or self._evidence_store[0] is not table:
+            bulk = BulkPhraseCounter.of(self._phrases)
+            self._evidence_store = (table, bulk, None if bulk is None else table.store(bulk.of_word))
+        _, bulk, store = self._evidence_store
+        if bulk is None:  # phrases too many or too long to pack: text by text
+            return evidence_features(self._phrases, [normalize(text) for text in words.texts], normalized=True)
+        n_texts = len(words.texts)
+        whole = bulk.counts(*store.gather(words), n_texts)
+        return evidence_of_counts(whole, bulk.counts(*store.gather(words.first_lines()), n_texts))
 
     def _facts(self, table: WordTable, words: Words) -> TextFacts:
         """What the rules need of a block of texts, given as their `words` in `table` (whose lock is held)."""
@@ -322,11 +346,13 @@ class LinearTopicModel:
         """Linear score of each label; a zero-shot label's is its keyword margin."""
         return self._scores(as_texts(X))
 
-    def _scores(self, texts: list[str], facts: list | None = None):
+    def _scores(self, texts: list[str], facts: list | None = None, evidence: list | None = None):
         if len(texts) > BLOCK_ROWS:  # each row's scores are its own: the whole matrix is never needed
-            blocks = [self._scores(texts[i : i + BLOCK_ROWS], facts) for i in range(0, len(texts), BLOCK_ROWS)]
+            blocks = [
+                self._scores(texts[i : i + BLOCK_ROWS], facts, evidence) for i in range(0, len(texts), BLOCK_ROWS)
+            ]
             return np.concatenate(blocks)
-        features = self._features(texts, facts)
+        features = self._features(texts, facts, evidence)
         scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
         if self.prototypes_ is not None:
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
@@ -343,14 +369,12 @@ class LinearTopicModel:
         return proba, TextFacts.joined(facts)
 
     def _proba(self, texts: list[str], facts: list | None = None):
-        proba = sigmoid(self._scores(texts, facts), self.calibration_)
-        if self.stacked_ is None:
+        evidence: list | None = None if self.stacked_ is None else []
+        proba = sigmoid(self._scores(texts, facts, evidence), self.calibration_)
+        if evidence is None:
             return proba
-        if self._phrases is None:
-            self._phrases = PhraseCounter(self.label_phrases)
-        # Each text is lower-cased and stripped of accents once for the phrases (the features do it word by word).
-        evidence = evidence_features(self._phrases, [normalize(text) for text in texts], normalized=True)
-        return stacked_proba(proba, evidence, self.stack_weights_, self.stack_offsets_, self.stacked_)
+        evidence_array = np.concatenate(evidence)
+        return stacked_proba(proba, evidence_array, self.stack_weights_, self.stack_offsets_, self.stacked_)
 
     def predict(self, X):
         return self.accept(self.predict_proba(X))
