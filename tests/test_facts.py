@@ -188,3 +188,28 @@ def test_phrases_too_many_to_pack_are_counted_text_by_text(model):
     expected = stacked_proba(proba, evidence, estimator.stack_weights_, estimator.stack_offsets_, estimator.stacked_)
     np.testing.assert_array_equal(estimator.predict_proba(texts), expected)
     assert estimator._evidence_store[1] is None
+
+
+def test_phrases_running_from_the_title_into_a_later_span_are_read_the_same_with_the_facts(model):
+    """A span's own text is the title and its words: a phrase may run from the title's last words into a span's
+    first, though the text holds them apart. The rules over token ids find these as the rules over tokens do: here
+    the second span (body words 30 to 89) names a field twice only with the phrase it starts in the title."""
+    plain = _without_facts(model)
+    filler = "the delegation met officials in the capital and discussed plans".split()
+    texts = []
+    for title, head, other in (
+        ("A workshop on small arms", "and light weapons", "demining"),
+        ("Regional talks on border", "security and management concept", "smuggling"),
+        ("New guidance on cyber", "security", "ransomware"),
+    ):
+        body = [filler[i % len(filler)] for i in range(120)]
+        body[30 : 30 + len(head.split())] = head.split()
+        body[70] = other  # in the second span only
+        texts.append(f"{title}\n{' '.join(body)}")
+    _, facts = model.estimator.predict_proba_and_facts(texts)
+    expected = model.estimator.named_in_spans(texts)  # the rules over the tokens of each text
+    assert expected.sum() == len(texts)  # one field each, named in the second span only
+    np.testing.assert_array_equal(
+        model.estimator.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens), expected
+    )
+    _same_reading(model, plain, texts)

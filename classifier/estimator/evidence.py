@@ -440,60 +440,56 @@ class PhraseBound:
             for matcher, minimums in rules
             if matcher is not None and minimums is not None and (minimums > 0).any()
         ]
+        # The rules side by side: their phrases' forms (variants), their phrases and, per rule, its labels.
         self.tokens: dict[str, int] = {}
-        self.rules = []
-        for matcher, minimums in active:
-            variants = [variant for found in matcher.starting.values() for variant in found]
-            holders = [
-                (self.tokens.setdefault(token, len(self.tokens)), v)
-                for v, (tokens, _, _) in enumerate(variants)
-                for token in set(tokens)
-            ]
-            pairs = {(j, pid): None for _, j, pid in variants}
-            pair_of = {pair: k for k, pair in enumerate(pairs)}
-            to_pair = sparse.csr_array(
-                (
-                    np.ones(len(variants)),
-                    ([v for v in range(len(variants))], [pair_of[j, pid] for _, j, pid in variants]),
-                ),
-                shape=(len(variants), len(pair_of)),
-            )
-            to_label = sparse.csr_array(
-                (np.ones(len(pair_of)), (list(range(len(pair_of))), [j for j, _ in pair_of])),
-                shape=(len(pair_of), len(minimums)),
-            )
-            sizes = np.array([len(set(tokens)) for tokens, _, _ in variants], dtype=np.float64)
-            self.rules.append((holders, len(variants), sizes, to_pair, to_label, minimums))
-        self._incidence = None
+        holders, variant_phrase, phrase_label, minimums, sizes = [], [], [], [], []
+        for r, (matcher, rule_minimums) in enumerate(active):
+            phrase_of: dict[tuple[int, int], int] = {}
+            for tokens, j, pid in (variant for found in matcher.starting.values() for variant in found):
+                if (j, pid) not in phrase_of:
+                    phrase_of[j, pid] = len(phrase_label)
+                    phrase_label.append(r * len(rule_minimums) + j)
+                holders.extend((self.tokens.setdefault(token, len(self.tokens)), len(sizes)) for token in set(tokens))
+                variant_phrase.append(phrase_of[j, pid])
+                sizes.append(len(set(tokens)))
+            minimums.extend(rule_minimums)
+        self.active = bool(active)
+        self.sizes, self.minimums = np.array(sizes, dtype=np.float64), np.array(minimums, dtype=np.float64)
+        self.incidence = sparse.csr_array(  # token -> the forms holding it
+            (np.ones(len(holders)), ([t for t, _ in holders], [v for _, v in holders])),
+            shape=(len(self.tokens), len(sizes)),
+        )
+        self.to_phrase = sparse.csr_array(
+            (np.ones(len(sizes)), (np.arange(len(sizes)), variant_phrase)), shape=(len(sizes), len(phrase_label))
+        )
+        self.to_label = sparse.csr_array(
+            (np.ones(len(phrase_label)), (np.arange(len(phrase_label)), phrase_label)),
+            shape=(len(phrase_label), len(minimums)),
+        )
 
     def of_word(self, word: str) -> list[int]:
         """The ids of a word's (as the text has it) exact tokens that are in some phrase of the rules."""
         tokens = self.tokens
         return [tokens[token] for token in exact_tokens_of_word(word) if token in tokens]
 
+    def of_word_in_place(self, word: str) -> list[int]:
+        """The ids of all of a word's exact tokens, -1 for a token in no phrase of the rules (kept in place, so
+        that the ids of a text are its tokens, renamed)."""
+        get = self.tokens.get
+        return [get(token, -1) for token in exact_tokens_of_word(word)]
+
     def could(self, rows: np.ndarray, token_ids: np.ndarray, n_texts: int) -> np.ndarray:
         """Per text, whether some label can reach its minimum, given the phrase tokens of the texts' words
         (`token_ids`, from the text `rows`)."""
-        out = np.zeros(n_texts, dtype=bool)
-        if not self.rules or not token_ids.size:
-            return out
+        if not self.active or not token_ids.size:
+            return np.zeros(n_texts, dtype=bool)
         held = sparse.csr_array((np.ones(token_ids.size), (rows, token_ids)), shape=(n_texts, len(self.tokens)))
         held.data[:] = 1.0  # present or not, however often
-        if self._incidence is None:
-            self._incidence = [
-                sparse.csr_array(
-                    (np.ones(len(holders)), ([t for t, _ in holders], [v for _, v in holders])),
-                    shape=(len(self.tokens), n_variants),
-                )
-                for holders, n_variants, *_ in self.rules
-            ]
-        for incidence, (_, _, sizes, to_pair, to_label, minimums) in zip(self._incidence, self.rules):
-            hits = sparse.csr_array(held @ incidence)
-            hits.data = (hits.data == sizes[hits.indices]).astype(np.float64)  # every token of the variant
-            phrases = sparse.csr_array(hits @ to_pair)
-            phrases.data = (phrases.data > 0).astype(np.float64)  # a phrase counts once, whatever its variants
-            out |= np.asarray((phrases @ to_label).toarray() >= minimums).any(axis=1)
-        return out
+        hits = sparse.csr_array(held @ self.incidence)
+        hits.data = (hits.data == self.sizes[hits.indices]).astype(np.float64)  # every token of the form
+        phrases = sparse.csr_array(hits @ self.to_phrase)
+        phrases.data = (phrases.data > 0).astype(np.float64)  # a phrase counts once, whatever its forms
+        return np.asarray((phrases @ self.to_label).toarray() >= self.minimums).any(axis=1)
 
 
 def phrase_accepted(

@@ -34,7 +34,7 @@ from classifier.estimator.evidence import (
 )
 from classifier.estimator.keywords import keyword_margins
 from classifier.estimator.scope import word_counts
-from classifier.estimator.spans import SpanRule, named_in_text
+from classifier.estimator.spans import SpanRule, named_in_text, named_in_tokens
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
@@ -64,6 +64,7 @@ class TextFacts:
     could_name: np.ndarray
     scope: np.ndarray
     checked: bool
+    tokens: list | None = None  # per text it lets through, what spans.named_in_tokens reads (None for the others)
 
     @classmethod
     def joined(cls, blocks: list[TextFacts]) -> TextFacts:
@@ -76,6 +77,7 @@ class TextFacts:
             ),
             np.concatenate([block.scope for block in blocks]).reshape(-1, 6),
             blocks[0].checked,
+            None if blocks[0].tokens is None else [found for block in blocks for found in block.tokens],
         )
 
 
@@ -252,6 +254,7 @@ class LinearTopicModel:
         self._matcher = self._lead_matcher = None
         self._fact_stores = None  # the table's stores of the rules' facts, made on first use
         self._evidence_store = None  # and of the words' cut forms, for the stacker's evidence
+        self._id_rules = None  # the span rules over token ids
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -336,11 +339,68 @@ class LinearTopicModel:
             bound = PhraseBound(((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_)))
             counts = word_counts(self)
             phrase_tokens, scope = table.store(bound.of_word, raw=True), table.rows(counts.of_word, 6)
-            self._fact_stores = (table, bound, phrase_tokens, counts.checked, scope)
-        _, bound, phrase_tokens, checked, scope = self._fact_stores
+            in_place = table.store(bound.of_word_in_place, raw=True)
+            self._fact_stores = (table, bound, phrase_tokens, counts.checked, scope, in_place)
+        _, bound, phrase_tokens, checked, scope, in_place = self._fact_stores
         token_ids, rows = phrase_tokens.gather(words, few=True)
         could_name = bound.could(rows, token_ids, len(words.texts))
-        return TextFacts(words.per_text(), words.title_lengths(), could_name, scope.sums(words), checked)
+        titles = words.title_lengths()
+        tokens = self._span_tokens(words, could_name, titles, in_place)
+        return TextFacts(words.per_text(), titles, could_name, scope.sums(words), checked, tokens)
+
+    def _span_tokens(self, words: Words, could_name: np.ndarray, titles: np.ndarray, in_place) -> list:
+        """For each text that could name a label outright (None for the others), what spans.named_in_tokens reads:
+        its tokens as ids of the rules' tokens (-1 for the others, see PhraseBound), where each body word's tokens
+        start, and the positions of the tokens that start a phrase of each rule."""
+        out: list = [None] * len(words.texts)
+        candidates = np.flatnonzero(could_name)
+        if not candidates.size:
+            return out
+        held = could_name[words.rows]
+        chosen = Words(words.texts, words.ids[held], words.rows[held])
+        ids, _ = in_place.gather(chosen)
+        starts = np.concatenate([[0], np.cumsum(in_place.lengths[chosen.ids])])  # each word's first token
+        first = np.searchsorted(chosen.rows, candidates)
+        last = np.searchsorted(chosen.rows, candidates, side="right")
+        low, high = starts[first], starts[last]  # each text's tokens
+        # Each word's first token within its own text, and each rule's phrase-starting tokens within theirs.
+        within = (starts[:-1] - np.repeat(low, last - first)).tolist()
+        found = []
+        for mask in self._span_starts():
+            at = np.flatnonzero(mask[ids])
+            bounds = np.searchsorted(at, low), np.searchsorted(at, high)
+            found.append(((at - np.repeat(low, bounds[1] - bounds[0])).tolist(), *(b.tolist() for b in bounds)))
+        ids_list, size = ids.tolist(), (high - low).tolist()
+        rows = zip(candidates.tolist(), first.tolist(), last.tolist(), low.tolist(), high.tolist(), size)
+        for k, (i, begin, end, low_at, high_at, count) in enumerate(rows):
+            positions = tuple(at[lows[k] : highs[k]] for at, lows, highs in found)
+            out[i] = (ids_list[low_at:high_at], within[begin + int(titles[i]) : end] + [count], positions)
+        return out
+
+    def _span_rules(self):
+        """The span rules (phrases, lead phrases) over the ids of PhraseBound's tokens, and for each, which ids
+        start one of its phrases (a mask with one more place, False, for -1)."""
+        if self._id_rules is None:
+            matcher, lead_matcher = self._matchers()
+            bound = self._fact_stores[1]
+            rules = [
+                None if found is None else found.renamed(bound.tokens)
+                for found in (
+                    SpanRule.of(matcher, self.phrase_minimum_),
+                    SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
+                )
+            ]
+            masks = []
+            for found in rules:
+                mask = np.zeros(len(bound.tokens) + 1, dtype=bool)
+                if found is not None:
+                    mask[list(found.starting)] = True
+                masks.append(mask)
+            self._id_rules = (rules, masks)
+        return self._id_rules
+
+    def _span_starts(self) -> list[np.ndarray]:
+        return self._span_rules()[1]
 
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
@@ -405,12 +465,13 @@ class LinearTopicModel:
         return could_accept_any(rules, words)  # one split, and one look-up of its words, for both matchers
 
     def named_in_spans(
-        self, X, words=None, window_words=WINDOW_WORDS, stride=WINDOW_STRIDE, could_name=None
+        self, X, words=None, window_words=WINDOW_WORDS, stride=WINDOW_STRIDE, could_name=None, tokens=None
     ) -> np.ndarray:
         """0/1 matrix of the labels each text, read whole, names outright within one of its spans: what
         windows.named_in_spans gives from `phrase_accepted` and `could_name_outright`, with each text's phrases
         matched once rather than once per span (see spans). `words` as in `could_name_outright`; `could_name`,
-        the bound found already (TextFacts), saves finding it again."""
+        the bound found already (TextFacts), saves finding it again, and `tokens` (TextFacts.tokens), the tokens
+        of each text it lets through."""
         matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
         out = np.zeros((len(texts), self.n_labels_), dtype=np.int8)
@@ -419,6 +480,15 @@ class LinearTopicModel:
             SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
         )
         if rule is None and lead_rule is None:
+            return out
+        if tokens is not None:  # found with the features: the rules over ids
+            (id_rule, id_lead_rule), _ = self._span_rules()
+            for i, found in enumerate(tokens):
+                if found is not None:
+                    ids, offsets, positions = found
+                    out[i] = named_in_tokens(
+                        id_rule, id_lead_rule, ids, offsets, window_words, stride, self.n_labels_, positions
+                    )
             return out
         if could_name is None:
             could_name = self.could_name_outright(texts, words)

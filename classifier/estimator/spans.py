@@ -10,6 +10,7 @@ A span holds the same occurrences either way, so the same fields are accepted (t
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from itertools import accumulate, chain
 
@@ -37,6 +38,15 @@ class SpanRule:
         if matcher is None or minimums is None or not (minimums > 0).any():
             return None
         return cls(matcher, minimums)
+
+    def renamed(self, ids: dict[str, int]) -> SpanRule:
+        """This rule over token ids (`ids`, a token's id; every token of its phrases has one) instead of tokens."""
+        renamed = copy.copy(self)
+        renamed.starting = {
+            ids[token]: [(tuple(ids[t] for t in variant), j, pid) for variant, j, pid in found]
+            for token, found in self.starting.items()
+        }
+        return renamed
 
     def matches(self, tokens: Sequence[str], positions) -> list[tuple[int, int, int, int]]:
         """(start, end, label, phrase) of every phrase occurrence starting at one of `positions` of `tokens` (any
@@ -82,14 +92,36 @@ def named_in_text(
     # Where each body word's tokens start in the text's tokens, and where the last one's end.
     offsets = list(accumulate(map(len, body_tokens), initial=len(title_tokens)))
     tokens = title_tokens + list(chain.from_iterable(body_tokens))
+    return named_in_tokens(rule, lead_rule, tokens, offsets, window_words, stride, n_labels)
+
+
+def named_in_tokens(
+    rule: SpanRule | None,
+    lead_rule: SpanRule | None,
+    tokens: list,
+    offsets: list[int],
+    window_words: int,
+    stride: int,
+    n_labels: int,
+    positions: tuple[list[int], list[int]] | None = None,
+) -> np.ndarray:
+    """`named_in_text` of a text given as its exact `tokens` (its title's, then its body's; or their ids, with rules
+    of ids, see SpanRule.renamed) and `offsets`, where each body word's tokens start in them and where the last
+    one's end. `positions`, if found already, are those of the tokens that start a phrase of `rule` and of
+    `lead_rule`."""
+    n_body = len(offsets) - 1
     accepted = np.zeros(n_labels, dtype=bool)
-    for span_rule, starts in ((rule, span_starts(len(body_words), window_words, stride)), (lead_rule, [0])):
+    for k, (span_rule, starts) in enumerate(((rule, span_starts(n_body, window_words, stride)), (lead_rule, [0]))):
         if span_rule is None:
             continue
         # The lead rule looks at the first span only.
-        scanned = tokens if span_rule is rule else tokens[: offsets[min(window_words, len(body_words))]]
+        scanned = tokens if span_rule is rule else tokens[: offsets[min(window_words, n_body)]]
         starting = span_rule.starting
-        every = span_rule.matches(scanned, [at for at, token in enumerate(scanned) if token in starting])
+        if positions is None:
+            at = [at for at, token in enumerate(scanned) if token in starting]
+        else:
+            at = [at for at in positions[k] if at < len(scanned)]
+        every = span_rule.matches(scanned, at)
         tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
         crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
         if not crossing and not span_rule.reaches(every):

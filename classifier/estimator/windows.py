@@ -134,7 +134,8 @@ def _named_whole(estimator, named, texts, words, short, window_options, facts=No
     short_words = [words[i] for i in short] if words is not None else None  # split already
     one_pass = getattr(estimator, "named_in_spans", None)
     if one_pass is not None and facts is not None:
-        return one_pass(texts, could_name=facts.could_name[short], **spans).astype(np.int8)
+        tokens = None if facts.tokens is None else [facts.tokens[i] for i in short]
+        return one_pass(texts, could_name=facts.could_name[short], tokens=tokens, **spans).astype(np.int8)
     if one_pass is not None:
         return one_pass(texts, words=short_words, **spans).astype(np.int8)
     could_name = getattr(estimator, "could_name_outright", None)
