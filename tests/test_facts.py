@@ -213,3 +213,16 @@ def test_phrases_running_from_the_title_into_a_later_span_are_read_the_same_with
         model.estimator.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens), expected
     )
     _same_reading(model, plain, texts)
+
+
+def test_a_long_text_is_given_no_tokens_and_its_spans_are_read_from_its_text(model):
+    """Texts longer than a page are read window by window, so their tokens are not taken out with the facts; the
+    rule still reads such a text whole when asked to, from its text."""
+    long = "Small arms and light weapons\n" + " ".join(["demining and stockpile management"] * 150)
+    texts = [long, "Border security\nborder guards and customs"]
+    _, facts = model.estimator.predict_proba_and_facts(texts)
+    assert facts.could_name.tolist() == [True, True] and facts.tokens[0] is None and facts.tokens[1] is not None
+    found = model.estimator.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens)
+    expected = model.estimator.named_in_spans(texts)
+    assert expected[0].any()
+    np.testing.assert_array_equal(found, expected)

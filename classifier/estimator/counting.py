@@ -27,6 +27,7 @@ from scipy import sparse
 from classifier.estimator.text import PUNCTUATION, strip_accents
 
 _TOKEN = re.compile(r"\w{2,}")  # scikit-learn's token pattern (?u)\b\w\w+\b, without its redundant \b
+SUM_WORDS = 1 << 16  # word occurrences whose rows WordRows.sums gathers at once
 
 
 def normalize(text: str) -> str:
@@ -164,13 +165,13 @@ class WordRows:
         self.clear()
 
     def sums(self, words: Words) -> np.ndarray:
-        """Array (n_texts, width): each text's sums of its words' rows (0 for a text without words)."""
+        """Array (n_texts, width): each text's sums of its words' rows (0 for a text without words), a slice of
+        SUM_WORDS words at a time, so that one long report's rows are never all gathered at once."""
         out = np.zeros((len(words.texts), self.width), dtype=np.int64)
-        per_text = words.per_text()
-        filled = per_text > 0
-        if filled.any():
-            starts = np.concatenate([[0], np.cumsum(per_text)[:-1]])[filled]
-            out[filled] = np.add.reduceat(self.values[words.ids], starts, axis=0)
+        for low in range(0, words.ids.size, SUM_WORDS):
+            rows = words.rows[low : low + SUM_WORDS]
+            starts = np.flatnonzero(np.diff(rows, prepend=-1))  # each text's first word in the slice
+            out[rows[starts]] += np.add.reduceat(self.values[words.ids[low : low + SUM_WORDS]], starts, axis=0)
         return out
 
 

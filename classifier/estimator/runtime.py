@@ -38,7 +38,7 @@ from classifier.estimator.spans import SpanRule, named_in_text, named_in_tokens
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
-from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS
+from classifier.estimator.windows import LONG_TEXT_WORDS, WINDOW_STRIDE, WINDOW_WORDS
 from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT, WINDOW_PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -353,10 +353,13 @@ class LinearTopicModel:
         its tokens as ids of the rules' tokens (-1 for the others, see PhraseBound), where each body word's tokens
         start, and the positions of the tokens that start a phrase of each rule."""
         out: list = [None] * len(words.texts)
-        candidates = np.flatnonzero(could_name)
+        # Only the texts read whole (a longer one is read window by window; see windows.read_windowed).
+        candidates = np.flatnonzero(could_name & (words.per_text() - titles <= LONG_TEXT_WORDS))
         if not candidates.size:
             return out
-        held = could_name[words.rows]
+        held = np.zeros(len(words.texts), dtype=bool)
+        held[candidates] = True
+        held = held[words.rows]
         chosen = Words(words.texts, words.ids[held], words.rows[held])
         ids, _ = in_place.gather(chosen)
         starts = np.concatenate([[0], np.cumsum(in_place.lengths[chosen.ids])])  # each word's first token
@@ -489,6 +492,8 @@ class LinearTopicModel:
                     out[i] = named_in_tokens(
                         id_rule, id_lead_rule, ids, offsets, window_words, stride, self.n_labels_, positions
                     )
+                elif could_name[i]:  # a long text, read whole here: its tokens were not taken out
+                    out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_)
             return out
         if could_name is None:
             could_name = self.could_name_outright(texts, words)
