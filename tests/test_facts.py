@@ -226,3 +226,27 @@ def test_a_long_text_is_given_no_tokens_and_its_spans_are_read_from_its_text(mod
     expected = model.estimator.named_in_spans(texts)
     assert expected[0].any()
     np.testing.assert_array_equal(found, expected)
+
+
+def test_threads_sharing_a_model_read_what_each_would_read_alone(model):
+    """The REST API reads in threads: the facts are taken out under the table's lock, so a table emptied or grown
+    by another thread between two chunks never mixes them up."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
+    shared.estimator.parts[0][1].table.limit = 40  # emptied again and again
+    records = training_records()
+    batches = [[f"{r['title']} word{i}\n{r['text']} other{i % 7}" for r in records[i : i + 6]] for i in range(40)]
+    expected = [model.read(batch) for batch in batches]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            found = list(pool.map(shared.read, batches))
+    finally:
+        sys.setswitchinterval(interval)
+    for got, want in zip(found, expected):
+        np.testing.assert_array_equal(got.proba, want.proba)
+        np.testing.assert_array_equal(got.accepted, want.accepted)
+        assert got.flags == want.flags
