@@ -15,6 +15,8 @@ from classifier.estimator.evidence import PhraseCounter, evidence_features
 from classifier.estimator.runtime import CharNgrams, CharTfidf, LinearTopicModel, WordTfidf, _tfidf
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 
+from conftest import in_threads
+
 TERMS = ["human", "rights", "human rights", "rights human", "police", "police reform", "x1", "ab", "ab_c", "hx"]
 TEXTS = [
     "Human rights\nThe police reform of human rights",  # a title, then the body
@@ -142,22 +144,13 @@ def test_accents_are_stripped_as_scikit_learn_strips_them_for_every_character():
 
 def test_threads_sharing_a_model_get_the_features_each_would_get_alone():
     """The REST API scores in threads: adding words to the shared table, or emptying it, must not mix them up."""
-    from concurrent.futures import ThreadPoolExecutor
-
     model = load_model().estimator
     arrays, vocabularies = model.to_arrays()
     shared = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
     shared.parts[0][1].table.limit = 30  # emptied again and again
     batches = [[f"{text} word{i} other{i % 7}" for text in TEXTS] for i in range(40)]
     expected = [model.transform(batch) for batch in batches]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
-    try:
-        with ThreadPoolExecutor(4) as pool:
-            found = list(pool.map(shared.transform, batches))
-    finally:
-        sys.setswitchinterval(interval)
-    for got, want in zip(found, expected):
+    for got, want in zip(in_threads(shared.transform, batches), expected):
         _same(got, want)
 
 

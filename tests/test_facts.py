@@ -17,7 +17,7 @@ from classifier.estimator.evidence import PhraseBound, PhraseMatcher, could_acce
 from classifier.estimator.runtime import LinearTopicModel
 from classifier.estimator.scope import word_counts
 
-from conftest import ROOT, training_records
+from conftest import ROOT, in_threads, training_records
 
 # Words that hold phrases of the shipped taxonomy, with the marks and cases a page has: a "´" is a space and a mark
 # once decomposed, so "OSCE´s" is two words to the features and one to the rules.
@@ -231,22 +231,12 @@ def test_a_long_text_is_given_no_tokens_and_its_spans_are_read_from_its_text(mod
 def test_threads_sharing_a_model_read_what_each_would_read_alone(model):
     """The REST API reads in threads: the facts are taken out under the table's lock, so a table emptied or grown
     by another thread between two chunks never mixes them up."""
-    import sys
-    from concurrent.futures import ThreadPoolExecutor
-
     shared = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
     shared.estimator.parts[0][1].table.limit = 40  # emptied again and again
     records = training_records()
     batches = [[f"{r['title']} word{i}\n{r['text']} other{i % 7}" for r in records[i : i + 6]] for i in range(40)]
     expected = [model.read(batch) for batch in batches]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads take turns as often as they can
-    try:
-        with ThreadPoolExecutor(4) as pool:
-            found = list(pool.map(shared.read, batches))
-    finally:
-        sys.setswitchinterval(interval)
-    for got, want in zip(found, expected):
+    for got, want in zip(in_threads(shared.read, batches), expected):
         np.testing.assert_array_equal(got.proba, want.proba)
         np.testing.assert_array_equal(got.accepted, want.accepted)
         assert got.flags == want.flags
