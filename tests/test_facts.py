@@ -123,8 +123,8 @@ def test_a_model_sent_to_a_worker_starts_with_empty_stores_and_reads_the_same(mo
     texts = TEXTS + [f"{record['title']}\n{record['text']}" for record in training_records()[:50]]
     expected = model.read(texts)
     sent = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
-    stores = sent.estimator._fact_stores
-    assert stores is None or all(store.words == 0 for store in (stores[2], stores[4]))
+    stores = sent.estimator._rule_stores
+    assert stores is None or all(store.words == 0 for store in (stores.phrase_tokens, stores.scope, stores.in_place))
     assert len(pickle.dumps(model.estimator)) < 3 * len(pickle.dumps(load_model().estimator))  # no words sent
     found = sent.read(texts)
     np.testing.assert_array_equal(found.proba, expected.proba)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -21,7 +20,6 @@ from scipy import sparse
 from classifier.estimator.counting import CharGramCounter, WordGramCounter, Words, WordTable, normalize
 from classifier.estimator.evidence import (
     BulkPhraseCounter,
-    PhraseBound,
     PhraseCounter,
     PhraseMatcher,
     could_accept_any,
@@ -32,13 +30,14 @@ from classifier.estimator.evidence import (
     phrase_accepted,
     stacked_proba,
 )
+from classifier.estimator.facts import RuleStores, TextFacts
 from classifier.estimator.keywords import keyword_margins
 from classifier.estimator.scope import word_counts
 from classifier.estimator.spans import SpanRule, named_in_text, named_in_tokens
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
-from classifier.estimator.windows import LONG_TEXT_WORDS, WINDOW_STRIDE, WINDOW_WORDS
+from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS
 from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT, WINDOW_PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -50,35 +49,6 @@ CACHE_LIMIT = 500_000  # words whose n-gram columns and tokens are remembered, p
 # The fitted per-label minimums of phrases that name a label outright (see evidence): each an optional array
 # of a bundle, read and written by these names alone.
 PHRASE_MINIMUM_ARRAYS = ("phrase_minimum", "lead_phrase_minimum", "window_phrase_minimum")
-
-
-@dataclass(frozen=True)
-class TextFacts:
-    """What the model's rules need to know of each text, found with its features (LinearTopicModel
-    `predict_proba_and_facts`): its words (split on white space) and its title's, whether it could name a label
-    outright (the bound of evidence.could_accept_any), and its scope counts (scope.WordCounts, per text the six of
-    `of_words`; `checked`: whether the specificity is checked)."""
-
-    words: np.ndarray
-    title_words: np.ndarray
-    could_name: np.ndarray
-    scope: np.ndarray
-    checked: bool
-    tokens: list | None = None  # per text it lets through, what spans.named_in_tokens reads (None for the others)
-
-    @classmethod
-    def joined(cls, blocks: list[TextFacts]) -> TextFacts:
-        if len(blocks) == 1:
-            return blocks[0]
-        return cls(
-            *(
-                np.concatenate([getattr(block, name) for block in blocks])
-                for name in ("words", "title_words", "could_name")
-            ),
-            np.concatenate([block.scope for block in blocks]).reshape(-1, 6),
-            blocks[0].checked,
-            None if blocks[0].tokens is None else [found for block in blocks for found in block.tokens],
-        )
 
 
 def _stop_words(stop_words) -> frozenset:
@@ -252,9 +222,8 @@ class LinearTopicModel:
         self._coef_t = np.ascontiguousarray(self.coef_.T)
         self._phrases = None
         self._matcher = self._lead_matcher = None
-        self._fact_stores = None  # the table's stores of the rules' facts, made on first use
+        self._rule_stores: RuleStores | None = None  # what the rules take from each word, made on first use
         self._evidence_store = None  # and of the words' cut forms, for the stacker's evidence
-        self._id_rules = None  # the span rules over token ids
 
     @classmethod
     def from_arrays(cls, params: dict, arrays: dict, vocabularies: dict[str, list[str]]) -> LinearTopicModel:
@@ -334,76 +303,11 @@ class LinearTopicModel:
 
     def _facts(self, table: WordTable, words: Words) -> TextFacts:
         """What the rules need of a block of texts, given as their `words` in `table` (whose lock is held)."""
-        if self._fact_stores is None or self._fact_stores[0] is not table:
+        if self._rule_stores is None or self._rule_stores.table is not table:
             matcher, lead_matcher = self._matchers()
-            bound = PhraseBound(((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_)))
-            counts = word_counts(self)
-            phrase_tokens, scope = table.store(bound.of_word, raw=True), table.rows(counts.of_word, 6)
-            in_place = table.store(bound.of_word_in_place, raw=True)
-            self._fact_stores = (table, bound, phrase_tokens, counts.checked, scope, in_place)
-        _, bound, phrase_tokens, checked, scope, in_place = self._fact_stores
-        token_ids, rows = phrase_tokens.gather(words, few=True)
-        could_name = bound.could(rows, token_ids, len(words.texts))
-        titles = words.title_lengths()
-        tokens = self._span_tokens(words, could_name, titles, in_place)
-        return TextFacts(words.per_text(), titles, could_name, scope.sums(words), checked, tokens)
-
-    def _span_tokens(self, words: Words, could_name: np.ndarray, titles: np.ndarray, in_place) -> list:
-        """For each text that could name a label outright (None for the others), what spans.named_in_tokens reads:
-        its tokens as ids of the rules' tokens (-1 for the others, see PhraseBound), where each body word's tokens
-        start, and the positions of the tokens that start a phrase of each rule."""
-        out: list = [None] * len(words.texts)
-        # Only the texts read whole (a longer one is read window by window; see windows.read_windowed).
-        candidates = np.flatnonzero(could_name & (words.per_text() - titles <= LONG_TEXT_WORDS))
-        if not candidates.size:
-            return out
-        held = np.zeros(len(words.texts), dtype=bool)
-        held[candidates] = True
-        held = held[words.rows]
-        chosen = Words(words.texts, words.ids[held], words.rows[held])
-        ids, _ = in_place.gather(chosen)
-        starts = np.concatenate([[0], np.cumsum(in_place.lengths[chosen.ids])])  # each word's first token
-        first = np.searchsorted(chosen.rows, candidates)
-        last = np.searchsorted(chosen.rows, candidates, side="right")
-        low, high = starts[first], starts[last]  # each text's tokens
-        # Each word's first token within its own text, and each rule's phrase-starting tokens within theirs.
-        within = (starts[:-1] - np.repeat(low, last - first)).tolist()
-        found = []
-        for mask in self._span_starts():
-            at = np.flatnonzero(mask[ids])
-            bounds = np.searchsorted(at, low), np.searchsorted(at, high)
-            found.append(((at - np.repeat(low, bounds[1] - bounds[0])).tolist(), *(b.tolist() for b in bounds)))
-        ids_list, size = ids.tolist(), (high - low).tolist()
-        rows = zip(candidates.tolist(), first.tolist(), last.tolist(), low.tolist(), high.tolist(), size)
-        for k, (i, begin, end, low_at, high_at, count) in enumerate(rows):
-            positions = tuple(at[lows[k] : highs[k]] for at, lows, highs in found)
-            out[i] = (ids_list[low_at:high_at], within[begin + int(titles[i]) : end] + [count], positions)
-        return out
-
-    def _span_rules(self):
-        """The span rules (phrases, lead phrases) over the ids of PhraseBound's tokens, and for each, which ids
-        start one of its phrases (a mask with one more place, False, for -1)."""
-        if self._id_rules is None:
-            matcher, lead_matcher = self._matchers()
-            bound = self._fact_stores[1]
-            rules = [
-                None if found is None else found.renamed(bound.tokens)
-                for found in (
-                    SpanRule.of(matcher, self.phrase_minimum_),
-                    SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
-                )
-            ]
-            masks = []
-            for found in rules:
-                mask = np.zeros(len(bound.tokens) + 1, dtype=bool)
-                if found is not None:
-                    mask[list(found.starting)] = True
-                masks.append(mask)
-            self._id_rules = (rules, masks)
-        return self._id_rules
-
-    def _span_starts(self) -> list[np.ndarray]:
-        return self._span_rules()[1]
+            rules = ((matcher, self.phrase_minimum_), (lead_matcher, self.lead_phrase_minimum_))
+            self._rule_stores = RuleStores(table, rules, word_counts(self))
+        return self._rule_stores.facts(words)
 
     def decision_function(self, X):
         """Linear score of each label; a zero-shot label's is its keyword margin."""
@@ -485,7 +389,7 @@ class LinearTopicModel:
         if rule is None and lead_rule is None:
             return out
         if tokens is not None:  # found with the features: the rules over ids
-            (id_rule, id_lead_rule), _ = self._span_rules()
+            id_rule, id_lead_rule = self._rule_stores.span_rules
             for i, found in enumerate(tokens):
                 if found is not None:
                     ids, offsets, positions = found
