@@ -478,8 +478,27 @@ def test_a_one_line_text_skips_the_parser_and_gets_what_parsing_gives(text):
 
     fast = [parse_release(text, plain_title=plain) for plain in (True, False)]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(release, "_one_plain_line", lambda text: "")
+        patch.setattr(release, "one_plain_line", lambda text: "")
         assert fast == [parse_release(text, plain_title=plain) for plain in (True, False)]
+
+
+@given(
+    st.one_of(ONE_LINE, st.sampled_from(["-", " News ", "Date: 3 May 2021", "- Fields of work: Elections", ""])),
+    st.sampled_from(["", "A title from its own column"]),
+)
+@example("Vienna, 3 May 2021 - The OSCE opened a course.", "")
+@example("  PRESS RELEASE ", "A title")
+def test_a_one_line_row_makes_the_document_that_parsing_makes(text, title):
+    """A table row whose text is one plain line becomes its document without a Release being built: the same
+    document, failure included, as parsing the line gives."""
+    import classifier.corpus.documents as documents
+
+    for labels, warning in ((("Elections",), None), (None, "table.jsonl:1: text cut at 10 characters")):
+        fast = documents._from_page("row-1", text, "table.jsonl:1", title=title, labels=labels, warning=warning)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(documents, "one_plain_line", lambda text: "")
+            parsed = documents._from_page("row-1", text, "table.jsonl:1", title=title, labels=labels, warning=warning)
+        assert fast == parsed
 
 
 def test_a_one_line_page_header_is_still_read():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.corpus.release import Release, parse_release
+from classifier.corpus.release import Release, one_plain_line, parse_release
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
@@ -315,6 +315,9 @@ def _from_page(
     labels: tuple[str, ...] | None = None,
     warning: str | None = None,
 ) -> Document:
+    plain = one_plain_line(page)
+    if plain:  # most table rows: the body parsing would give, and no header, title or fields
+        return Document(id=doc_id, title=title, text=plain, labels=labels, origin=origin, warning=warning)
     release = parse_release(page, plain_title=not title)
     body = release.body
     if not (title or release.title) and not body.strip():

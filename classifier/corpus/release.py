@@ -62,7 +62,7 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     In plain text, a short first line is taken as the title unless `plain_title` is False
     (for texts whose title is known from elsewhere, such as a table's title column).
     """
-    plain = _one_plain_line(text)
+    plain = one_plain_line(text)
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
         title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
     else:
@@ -89,7 +89,7 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     )
 
 
-def _one_plain_line(text: str) -> str:
+def one_plain_line(text: str) -> str:
     """The text, stripped, when it is one line that parsing would keep whole as the body (no line break,
     menu dash, content type or header line); "" otherwise."""
     if "\n" in text or "\r" in text or "\x00" in text:
