@@ -240,3 +240,30 @@ def test_threads_sharing_a_model_read_what_each_would_read_alone(model):
         np.testing.assert_array_equal(got.proba, want.proba)
         np.testing.assert_array_equal(got.accepted, want.accepted)
         assert got.flags == want.flags
+
+
+def test_a_large_call_read_block_by_block_joins_the_blocks_facts(model, monkeypatch):
+    """A call of more texts than a block is counted block by block; each block's facts (and the tokens of the
+    texts the bound lets through) are joined in the texts' order."""
+    import classifier.estimator.runtime as runtime
+
+    named = [
+        "Training on demining\nSmall arms and light weapons were destroyed.",
+        "Customs officers met\nBorder guards and customs services from the region discussed smuggling.",
+        "Roma and Sinti\nThe Contact Point for Roma and Sinti Issues met Roma mediators.",
+    ]
+    texts = [f"{record['title']}\n{record['text']}" for record in training_records()[:40]] + TEXTS
+    for at in (3, 11, 20, 33):  # in several blocks, at several places in them
+        texts[at:at] = named
+    expected = _without_facts(model).read(texts)
+    expected_named = model.estimator.named_in_spans(texts)
+    assert expected_named.any(axis=1).sum() >= 12
+    monkeypatch.setattr(runtime, "BLOCK_ROWS", 7)
+    _, facts = model.estimator.predict_proba_and_facts(texts)
+    assert len(facts.tokens) == len(texts) and facts.scope.shape == (len(texts), 6)
+    found_named = model.estimator.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens)
+    np.testing.assert_array_equal(found_named, expected_named)
+    found = model.read(texts)
+    np.testing.assert_array_equal(found.proba, expected.proba)
+    np.testing.assert_array_equal(found.accepted, expected.accepted)
+    assert found.flags == expected.flags
