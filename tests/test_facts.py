@@ -124,7 +124,11 @@ def test_a_model_sent_to_a_worker_starts_with_empty_stores_and_reads_the_same(mo
     expected = model.read(texts)
     sent = Model(pickle.loads(pickle.dumps(model.estimator)), model.metadata, model.path)
     stores = sent.estimator._rule_stores
-    assert stores is None or all(store.words == 0 for store in (stores.phrase_tokens, stores.scope, stores.in_place))
+    assert stores is not None and all(
+        store.words == 0 for store in (stores.phrase_tokens, stores.scope, stores.in_place)
+    )
+    assert sent.estimator.parts[0][1].table.ids == {}  # no word of the texts read is sent
+    assert len(stores.scope.of_word.__self__) == 0  # nor the scope counts of one
     assert len(pickle.dumps(model.estimator)) < 3 * len(pickle.dumps(load_model().estimator))  # no words sent
     found = sent.read(texts)
     np.testing.assert_array_equal(found.proba, expected.proba)

@@ -63,7 +63,9 @@ class RuleStores:
         self.phrase_tokens = table.store(self.bound.of_word, raw=True)
         self.checked, self.scope = counts.checked, table.rows(counts.of_word, 6)
         self.in_place = table.store(self.bound.of_word_in_place, raw=True)
-        self.span_rules = [None if rule is None else rule.renamed(self.bound.tokens) for rule in map(_span_rule, rules)]
+        # The rule of naming a field outright over tokens (for a text whose tokens were not taken out) and over ids.
+        self.text_rules = [SpanRule.of(matcher, minimums) for matcher, minimums in rules]
+        self.span_rules = [None if rule is None else rule.renamed(self.bound.tokens) for rule in self.text_rules]
         # Per rule, which ids start one of its phrases (one more place, False, for -1).
         self.starts = []
         for rule in self.span_rules:
@@ -110,8 +112,3 @@ class RuleStores:
             positions = tuple(at[lows[k] : highs[k]] for at, lows, highs in found)
             out[i] = (ids_list[low_at:high_at], within[begin + int(titles[i]) : end] + [count], positions)
         return out
-
-
-def _span_rule(rule) -> SpanRule | None:
-    matcher, minimums = rule
-    return SpanRule.of(matcher, minimums)

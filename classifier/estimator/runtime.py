@@ -379,17 +379,10 @@ class LinearTopicModel:
         matched once rather than once per span (see spans). `words` as in `could_name_outright`; `could_name`,
         the bound found already (TextFacts), saves finding it again, and `tokens` (TextFacts.tokens), the tokens
         of each text it lets through."""
-        matcher, lead_matcher = self._matchers()
         texts = as_texts(X)
         out = np.zeros((len(texts), self.n_labels_), dtype=np.int8)
-        rule, lead_rule = (
-            SpanRule.of(matcher, self.phrase_minimum_),
-            SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
-        )
-        if rule is None and lead_rule is None:
-            return out
         if tokens is not None:  # found with the features: the rules over ids
-            id_rule, id_lead_rule = self._rule_stores.span_rules
+            (rule, lead_rule), (id_rule, id_lead_rule) = self._rule_stores.text_rules, self._rule_stores.span_rules
             for i, found in enumerate(tokens):
                 if found is not None:
                     ids, offsets, positions = found
@@ -398,6 +391,13 @@ class LinearTopicModel:
                     )
                 elif could_name[i]:  # a long text, read whole here: its tokens were not taken out
                     out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_)
+            return out
+        matcher, lead_matcher = self._matchers()
+        rule, lead_rule = (
+            SpanRule.of(matcher, self.phrase_minimum_),
+            SpanRule.of(lead_matcher, self.lead_phrase_minimum_),
+        )
+        if rule is None and lead_rule is None:
             return out
         if could_name is None:
             could_name = self.could_name_outright(texts, words)

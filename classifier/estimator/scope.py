@@ -114,7 +114,7 @@ class ScopeCheck:
         each text's `text.split()`, saves splitting the texts again."""
         split = [text.split() for text in texts] if words is None else words
         totals = [counts.of_words(text_words) for text_words in split]
-        return self.flags_of_counts(texts, best_probabilities, totals, isinstance(counts.vocabulary, Mapping))
+        return self.flags_of_counts(texts, best_probabilities, totals, counts.checked)
 
     def flags_of_counts(self, texts: Sequence[str], best_probabilities, totals, checked: bool) -> list[str | None]:
         """`flags` from each text's counts (`totals`: per text, the six of WordCounts.of_words, its words' sums);
@@ -320,7 +320,7 @@ def scope_reading(estimator, text: str) -> dict:
     word)."""
     counts = word_counts(estimator)
     n_words, english, foreign, content, known, specificity = counts.of_words(text.split())
-    checked = isinstance(counts.vocabulary, Mapping) and content
+    checked = counts.checked and content
     letters = len(_LETTER.findall(text))
     return {
         "non_latin_letters": round(len(_NON_LATIN_LETTER.findall(text)) / letters, 3) if letters else 0.0,
