@@ -184,6 +184,23 @@ def test_a_phrase_inside_a_longer_phrase_of_its_field_counts_once():
     assert matcher.counts(texts).tolist() == [[1, 1], [2, 1], [2, 1]]
 
 
+def test_the_phrases_a_text_names_are_listed_per_field_as_the_taxonomy_writes_them():
+    matcher = PhraseMatcher(
+        [(["Migration"], ["irregular migration", "Travel documents", "migrants"]), (["SSG/R"], ["migration"])]
+    )
+    text = "Checks of travel documents and irregular migration. MIGRATION talks; migrants. Ssg/r and more migrants"
+    # In the order they first occur, each once, spelled as the taxonomy spells them; "migration" inside
+    # "irregular migration" is that phrase, the later one on its own is the field's name. Field 1 has no longer
+    # phrase, so both of its mentions count, as one phrase.
+    assert matcher.named(text) == {
+        0: ["Travel documents", "irregular migration", "Migration", "migrants"],
+        1: ["migration", "SSG/R"],
+    }
+    assert matcher.named("Nothing here names a field") == {}
+    # What `counts` counts: the number of phrases listed.
+    assert [len(matcher.named(text)[j]) for j in (0, 1)] == matcher.counts([text])[0].tolist()
+
+
 TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
 PHRASE_WORDS = ["youth", "councils", "youth-led", "SSG/R", "Migration", "irregular", "migrations", "ﬁne", "Élection"]
 # The phrases of the bound's property tests: one-word and longer phrases, hyphens, slashes, accents.

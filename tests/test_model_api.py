@@ -120,3 +120,32 @@ def test_fingerprint_is_the_hash_of_the_bundle_files_checksums(model):
 
     expected = hashlib.sha256(json.dumps(model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
     assert model.fingerprint == expected and len(expected) == 64
+
+
+BORDER_TRAINING = (
+    "The Ministry of Interior and the OSCE Programme Office trained 40 border guards on detecting forged travel "
+    "documents and identifying victims of trafficking at crossing points along the northern frontier."
+)
+
+
+def test_explain_shows_the_taxonomy_phrases_a_field_was_named_by(model, taxonomy):
+    suggestion = model.suggest(BORDER_TRAINING, explain=True)
+    # Migration has few examples, so its score stays low; "travel documents", one of its keywords in
+    # taxonomy.yaml, in the lead is what accepts it, and what the suggestion shows for it.
+    migration = taxonomy.field("Migration")
+    assert "travel documents" in migration.keywords
+    score = dict(suggestion.scores)["Migration"]
+    assert "Migration" in suggestion.labels and score < model.thresholds[model.labels.index("Migration")]
+    assert suggestion.named["Migration"] == ["travel documents"]
+    # Every phrase shown is one of its field's taxonomy phrases, found in the text; only accepted fields have any.
+    for label, phrases in suggestion.named.items():
+        field = taxonomy.field(label)
+        assert label in suggestion.labels
+        assert all(p in [field.name, *field.aliases, *field.subtopics, *field.keywords] for p in phrases)
+        assert all(p.lower() in BORDER_TRAINING.lower() for p in phrases)
+    entries = {entry["label"]: entry for entry in suggestion.to_dict()["suggestions"]}
+    assert entries["Migration"]["named"] == ["travel documents"]
+    assert all("named" not in entry for label, entry in entries.items() if label not in suggestion.labels)
+    assert "      named in the text: travel documents\n" in suggestion.to_text("page")
+    assert "named: travel documents" in suggestion._repr_html_()
+    assert model.suggest(BORDER_TRAINING).named is None  # without explain: no evidence of any kind

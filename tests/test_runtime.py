@@ -98,6 +98,12 @@ def test_fields_named_outright_are_the_same_for_both(both):
     np.testing.assert_array_equal(in_leads, runtime.phrase_accepted(texts, leads=leads))
     np.testing.assert_array_equal(in_leads[~leads], named[~leads])  # texts that are not leads: as before
     assert in_leads.sum() > named.sum()
+    # The phrases shown for them (with --explain) are the same too, and a text that names a field outright by
+    # the rule holds at least its minimum of them.
+    phrases = estimator.named_phrases(texts)
+    assert phrases == runtime.named_phrases(texts)
+    minimums = estimator.phrase_minimum_
+    assert all(len(phrases[i].get(j, [])) >= minimums[j] for i, j in zip(*np.nonzero(named)))
 
 
 def test_a_bundle_from_before_the_lead_rule_keeps_its_behaviour(both):

@@ -144,6 +144,8 @@ def test_explain_gives_accepted_fields_flags_and_evidence_terms(server, model):
     accepted = [r for r in answer["results"] if r["accepted"]]
     assert accepted and all(r["evidence"] for r in accepted)
     assert all(term["term"].split()[0].lower() in answer["body"].lower() for r in accepted for term in r["evidence"])
+    # The taxonomy phrases each accepted field is named by, as the Python API gives them (tested there).
+    assert suggestion.named and {r["label"]: r["named"] for r in answer["results"] if "named" in r} == suggestion.named
     assert {r["label"]: r["flag"] for r in answer["results"] if "flag" in r} == model.flags
 
 

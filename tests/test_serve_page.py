@@ -103,8 +103,11 @@ def test_pasted_page_shows_ranked_fields_accepted_marked_and_evidence_highlighte
     assert [row["label"] for row in rows if row["accepted"]] == expected.labels
     assert all(row["mark"] == "✓" for row in rows if row["accepted"])
     for label in expected.labels:
-        terms = [term for term, _ in expected.evidence[label]]
-        assert next(row for row in rows if row["label"] == label)["terms"] == ", ".join(terms)
+        terms = ", ".join(term for term, _ in expected.evidence[label])
+        named = expected.named.get(label)
+        shown = f"{terms}\nnamed: {', '.join(named)}" if named else terms  # the phrases on a line of their own
+        assert next(row for row in rows if row["label"] == label)["terms"] == shown
+    assert expected.named  # the page names its fields by their taxonomy phrases, and the page shows them
     marked = {mark.text.lower() for mark in browser.find_elements(By.CSS_SELECTOR, "#result-text mark")}
     assert marked and marked <= {term for label in expected.labels for term, _ in expected.evidence[label]}
     assert browser.find_element(By.ID, "result-title").text == expected.title

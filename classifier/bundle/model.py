@@ -310,9 +310,10 @@ class Model:
                 yield doc, None if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
-        """The suggestions with, for each accepted field, the terms of the text that pushed it most, and for a
-        flagged text what the scope checks read in it."""
+        """The suggestions with, for each accepted field, the terms of the text that pushed it most and the
+        field's taxonomy phrases the text holds, and for a flagged text what the scope checks read in it."""
         explanations = self.explain(model_texts, top=top)
+        named = self.estimator.named_phrases(model_texts)
         index = {label: j for j, label in enumerate(self.labels)}
         return [
             Suggestion(
@@ -323,6 +324,7 @@ class Model:
                 s.flags,
                 s.flag,
                 scope_reading(self.estimator, text) if s.flag else None,
+                {label: phrases[index[label]] for label in s.labels if index[label] in phrases},
             )
-            for s, per_label, text in zip(suggestions, explanations, model_texts)
+            for s, per_label, text, phrases in zip(suggestions, explanations, model_texts, named)
         ]

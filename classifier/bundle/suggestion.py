@@ -18,7 +18,9 @@ class Suggestion:
     `flag` is set when the model abstains, accepting no field: "language" (the text is not in English)
     or "out-of-scope" (it does not read like an OSCE policy text); see classifier.estimator.scope.
     `flags` are the per-field flags ("low-confidence", "zero-shot"). `scope`, with evidence, is what the
-    checks read in a flagged text (see classifier.estimator.scope.scope_reading): why it was flagged.
+    checks read in a flagged text (see classifier.estimator.scope.scope_reading): why it was flagged. `named`,
+    with evidence, holds for each accepted field the taxonomy phrases of it that the text holds (its name,
+    aliases, sub-topics and keywords): a field with few examples is accepted on these even when its score is low.
     """
 
     title: str
@@ -28,6 +30,7 @@ class Suggestion:
     flags: dict[str, str] | None = None
     flag: str | None = None
     scope: dict | None = None
+    named: dict[str, list[str]] | None = None
 
     def to_dict(self, top: int | None = None) -> dict:
         shown = self.scores[:top] if top else self.scores
@@ -38,6 +41,8 @@ class Suggestion:
                 entry["flag"] = self.flags[label]
             if self.evidence is not None and label in self.evidence:
                 entry["evidence"] = [{"term": term, "weight": weight} for term, weight in self.evidence[label]]
+            if self.named and label in self.named:
+                entry["named"] = list(self.named[label])
             suggestions.append(entry)
         out = {"title": self.title, "labels": self.labels}
         if self.flag:
@@ -65,6 +70,8 @@ class Suggestion:
             if self.evidence and label in self.evidence:
                 terms = ", ".join(f"{term} ({weight:.2f})" for term, weight in self.evidence[label])
                 lines.append(f"      because of: {terms}")
+            if self.named and label in self.named:
+                lines.append(f"      named in the text: {', '.join(self.named[label])}")
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
@@ -78,7 +85,7 @@ class Suggestion:
             f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td>"
             f"<td>{score:.2f}</td>"
             f"<td>{html.escape((self.flags or {}).get(label, ''))}</td>"
-            f"<td>{html.escape(', '.join(term for term, _ in (self.evidence or {}).get(label, [])))}</td></tr>"
+            f"<td>{html.escape(_evidence_words(self, label))}</td></tr>"
             for label, score in self.scores[:10]
         )
         why = f" (no field accepted: {html.escape(self.flag)})" if self.flag else ""
@@ -87,6 +94,13 @@ class Suggestion:
             "<table><thead><tr><th>accepted</th><th>field</th><th>score</th><th>flag</th><th>evidence</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
+
+
+def _evidence_words(suggestion: Suggestion, label: str) -> str:
+    """The terms behind a field, and the phrases of it the text names, in one line."""
+    terms = ", ".join(term for term, _ in (suggestion.evidence or {}).get(label, []))
+    named = ", ".join((suggestion.named or {}).get(label, []))
+    return f"{terms}; named: {named}" if named else terms
 
 
 def _scope_text(scope: dict) -> str:

@@ -289,12 +289,14 @@ class PhraseMatcher:
         self.n_labels = len(label_phrases)
         self._starting: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
         phrase_ids: dict[tuple[str, ...], int] = {}
+        self._phrase_texts: dict[tuple[int, int], str] = {}  # (label, phrase): as the taxonomy first writes it
         for j, (names, keywords) in enumerate(label_phrases):
             for phrase in [*names, *keywords]:
                 tokens = tuple(exact_tokens(str(phrase)))
                 if not tokens:
                     continue
                 pid = phrase_ids.setdefault(tokens, len(phrase_ids))
+                self._phrase_texts.setdefault((j, pid), str(phrase))
                 variants = {tokens}
                 if tokens[-1][-1:].isalnum():
                     variants |= {tokens[:-1] + (tokens[-1] + end,) for end in ("s", "es")}
@@ -344,6 +346,20 @@ class PhraseMatcher:
                 if tokens.issuperset(variant):
                     found.setdefault(j, set()).add(pid)
         return any(len(pids) >= minimums[j] for j, pids in found.items())
+
+    def named(self, text: str) -> dict[int, list[str]]:
+        """Per label, the phrases of it that the text holds exactly, as the taxonomy writes them, in the order they
+        first occur; a phrase inside a longer one of the same label is that one ("irregular migration", not also
+        "migration"), as `counts` has it. What a field named outright was accepted on."""
+        tokens = exact_tokens_by_word(text)
+        matches = phrase_matches(self._starting, tokens, range(len(tokens)))
+        kept = distinct_phrases(matches)
+        out: dict[int, list[str]] = {}
+        for _, _, j, pid in sorted(matches):
+            phrase = self._phrase_texts[j, pid]
+            if (j, pid) in kept and phrase not in out.setdefault(j, []):
+                out[j].append(phrase)
+        return {j: phrases for j, phrases in out.items() if phrases}
 
     def counts(self, texts: Sequence[str], minimums: np.ndarray | None = None) -> np.ndarray:
         """Array (n_texts, n_labels): how many distinct phrases of each label each text contains. With

@@ -339,6 +339,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         lead_minimums = getattr(self, "lead_phrase_minimum_", None)
         return named | lead_accepted(lead_matcher, texts, lead_minimums, leads, self.n_labels_)
 
+    def named_phrases(self, X) -> list[dict[int, list[str]]]:
+        """For each text, per label, the label's phrases (name, aliases, sub-topics, keywords, as the taxonomy writes
+        them) that the text holds exactly (evidence.PhraseMatcher.named): what a field named outright was accepted
+        on, shown with its evidence terms. Empty without label phrases."""
+        matcher, _ = self._matchers()
+        return [matcher.named(text) if matcher is not None else {} for text in _as_texts(X)]
+
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_phrase_counter_cache", None)

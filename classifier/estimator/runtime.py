@@ -361,6 +361,11 @@ class LinearTopicModel:
         named = phrase_accepted(matcher, texts, self.phrase_minimum_ if minimums is None else minimums, self.n_labels_)
         return named | lead_accepted(lead_matcher, texts, self.lead_phrase_minimum_, leads, self.n_labels_)
 
+    def named_phrases(self, X) -> list[dict[int, list[str]]]:
+        """For each text, per label, its taxonomy phrases the text holds (see TopicClassifier.named_phrases)."""
+        matcher, _ = self._matchers()
+        return [matcher.named(text) if matcher is not None else {} for text in as_texts(X)]
+
     def could_name_outright(self, X, words=None) -> np.ndarray:
         """Per text, False where neither it nor any part of it can name a label outright, by its phrases or
         by its lead phrases (a bound, cheaper than `phrase_accepted`; see evidence.could_accept). `words`, each

@@ -107,15 +107,16 @@ class Project:
         return out
 
     def explain(self, text: str, top: int = 5) -> dict:
-        """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it;
-        with the title and body the model read, for showing the terms in place."""
+        """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it and
+        the field's taxonomy phrases the text names (`named`); with the title and body the model read, for showing
+        the terms in place."""
         from classifier.corpus.release import parse_release  # on first use: keeps start-up light
 
         with self.lock:
             suggestion = self.model.suggest(text, explain=True)
         release = parse_release(text)
         flags = self.model.flags
-        evidence = suggestion.evidence or {}
+        evidence, named = suggestion.evidence or {}, suggestion.named or {}
         results = []
         for label, score in suggestion.scores:
             entry = {**self.subjects[label].result(score), "accepted": label in suggestion.labels}
@@ -125,6 +126,8 @@ class Project:
                 entry["evidence"] = [
                     {"term": term, "weight": round(float(weight), 4)} for term, weight in evidence[label][:top]
                 ]
+            if label in named:
+                entry["named"] = list(named[label])
             results.append(entry)
         return {
             "title": suggestion.title,

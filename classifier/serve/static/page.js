@@ -73,6 +73,9 @@ function fillScores(tbody, explanation, ticked) {
       terms.append(el("span", { class: `swatch c${colours[r.label]}` }));
       terms.append(r.evidence.map((e) => e.term).join(", "));
     }
+    if (r.named && r.named.length) {
+      terms.append(el("span", { class: "named", text: `named: ${r.named.join(", ")}` }));
+    }
     row.append(mark, name, score, terms);
     tbody.append(row);
   }
