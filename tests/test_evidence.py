@@ -8,6 +8,7 @@ from classifier.estimator.evidence import (
     PhraseCounter,
     PhraseMatcher,
     could_accept,
+    distinct_phrases,
     evidence_features,
     exact_tokens,
     exact_tokens_by_word,
@@ -199,6 +200,30 @@ def test_the_phrases_a_text_names_are_listed_per_field_as_the_taxonomy_writes_th
     assert matcher.named("Nothing here names a field") == {}
     # What `counts` counts: the number of phrases listed.
     assert [len(matcher.named(text)[j]) for j in (0, 1)] == matcher.counts([text])[0].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(1, 4), st.integers(0, 2), st.integers(0, 5)).map(
+            lambda m: (m[0], m[0] + m[1], m[2], m[3])
+        ),
+        max_size=25,
+    )
+)
+def test_distinct_phrases_leave_out_exactly_the_occurrences_inside_a_longer_one_of_their_label(matches):
+    # The rule as stated, pair by pair: an occurrence is left out when another of its label spans it and is longer.
+    expected = {
+        (j, pid)
+        for start, end, j, pid in matches
+        if not any(j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches)
+    }
+    assert distinct_phrases(matches) == expected
+    assert distinct_phrases([(0, 3, 0, 7), (1, 2, 0, 8), (1, 2, 1, 9), (1, 3, 0, 7), (2, 5, 0, 4)]) == {
+        (0, 7),  # (1, 3) is inside (0, 3), but it is the same phrase, kept by the longer occurrence
+        (1, 9),  # another label's phrase is never left out by this label's
+        (0, 4),  # overlapping (0, 3) is not lying inside it
+    }
 
 
 TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))

@@ -272,12 +272,27 @@ def phrase_matches(starting: dict, tokens: Sequence[str], positions) -> list[tup
 
 def distinct_phrases(matches: list[tuple[int, int, int, int]]) -> set[tuple[int, int]]:
     """(label, phrase) of the `matches`, an occurrence inside a longer one of the same label left out: "migration"
-    inside "irregular migration" is one mention of the field, not two."""
-    return {
-        (j, pid)
-        for start, end, j, pid in matches
-        if not any(j2 == j and s2 <= start and end <= e2 and e2 - s2 > end - start for s2, e2, j2, _ in matches)
-    }
+    inside "irregular migration" is one mention of the field, not two.
+
+    Each label's occurrences are taken by start, the longer first at one start: an occurrence lies inside a longer
+    one of its label exactly when an earlier span (another start or end) reaches as far as it does. One sort, not a
+    comparison of every pair: a long report holds thousands of occurrences."""
+    by_label: dict[int, list[tuple[int, int, int]]] = {}
+    for start, end, j, pid in matches:
+        by_label.setdefault(j, []).append((start, -end, pid))
+    out = set()
+    for j, found in by_label.items():
+        found.sort()
+        reach, span, inside = -1, None, False  # the furthest end of the spans before this one's
+        for start, neg_end, pid in found:
+            if span != (start, -neg_end):
+                if span is not None:
+                    reach = max(reach, span[1])
+                span = (start, -neg_end)
+                inside = reach >= span[1]
+            if not inside:
+                out.add((j, pid))
+    return out
 
 
 class PhraseMatcher:
