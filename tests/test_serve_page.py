@@ -109,7 +109,9 @@ def test_pasted_page_shows_ranked_fields_accepted_marked_and_evidence_highlighte
         assert next(row for row in rows if row["label"] == label)["terms"] == shown
     assert expected.named  # the page names its fields by their taxonomy phrases, and the page shows them
     marked = {mark.text.lower() for mark in browser.find_elements(By.CSS_SELECTOR, "#result-text mark")}
-    assert marked and marked <= {term for label in expected.labels for term, _ in expected.evidence[label]}
+    shown = {term for label in expected.labels for term, _ in expected.evidence[label]}
+    named = {phrase.lower() for label in expected.labels for phrase in expected.named.get(label, [])}
+    assert marked and marked <= shown | named and marked & named  # terms and phrases marked in the text
     assert browser.find_element(By.ID, "result-title").text == expected.title
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert all(url.startswith(server.url + "/") for url in loaded)  # nothing fetched from anywhere else

@@ -83,15 +83,17 @@ function fillScores(tbody, explanation, ticked) {
 
 function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 
-// The text with each evidence term marked in the colour of the field it counted for.
+// The text with each evidence term, and each taxonomy phrase that names a field, marked in the colour of the
+// field it counted for.
 function fillText(article, title, body, explanation) {
   article.replaceChildren();
   if (title) article.append(el("h3", { text: title }));
   const colours = colourIndex(explanation);
   const fieldOf = {};
   for (const r of explanation.results) {
-    for (const e of r.evidence || []) {
-      if (!(e.term.toLowerCase() in fieldOf)) fieldOf[e.term.toLowerCase()] = r.label;
+    for (const term of [...(r.evidence || []).map((e) => e.term), ...(r.named || [])]) {
+      const key = term.toLowerCase().replace(/\s+/g, " ");
+      if (!(key in fieldOf)) fieldOf[key] = r.label;
     }
   }
   const terms = Object.keys(fieldOf).sort((a, b) => b.length - a.length);
