@@ -327,3 +327,15 @@ def test_a_short_text_is_named_in_spans_of_the_window_options():
     assert read_windowed(estimator, [text], window_words=4, stride=2).accepted[0, 2] == 1
     assert read_windowed(estimator, [text], window_words=4, stride=4).accepted[0, 2] == 0
     assert read_windowed(estimator, [text], window_words=2, stride=2).accepted[0, 2] == 0
+
+
+def test_texts_read_with_their_facts_are_named_in_spans_of_the_window_options():
+    model = load_model()
+    field = model.labels.index("Reform and co-operation in the security sector")
+    # Named by two phrases, 3 words apart: within one 60-word span, never within one 4-word span (words 0-3, 4-7).
+    naming = "Election training\nThe ministry of defence and the armed forces learned how polling stations work."
+    estimator = model.estimator
+    read = estimator.predict_proba_and_facts([naming])
+    assert read_windowed(estimator, [naming], read=read).accepted[0, field] == 1
+    assert read_windowed(estimator, [naming], read=read, window_words=4, stride=4).accepted[0, field] == 0
+    assert read_windowed(estimator, [naming], window_words=4, stride=4).accepted[0, field] == 0
