@@ -106,3 +106,12 @@ def test_the_bundled_model_accepts_the_same_fields_on_the_corpus_either_way():
     np.testing.assert_array_equal(
         short(texts[:200]), named_in_spans(model.phrase_accepted, texts[:200], window_words=20, stride=10)
     )
+
+
+def test_span_starts_step_by_the_stride_until_a_span_reaches_the_last_word():
+    # Spans of 6 words from every third: the last one starts where the body's last word is in it.
+    assert list(span_starts(0, 6, 3)) == [0] and list(span_starts(6, 6, 3)) == [0]
+    assert list(span_starts(7, 6, 3)) == [0, 3]  # words 0-5 and 3-8: word 6 needs the second
+    assert list(span_starts(12, 6, 3)) == [0, 3, 6]  # 6-11 ends on the last word
+    assert list(span_starts(13, 6, 3)) == [0, 3, 6, 9]
+    assert list(span_starts(13, 6, 6)) == [0, 6, 12] and list(span_starts(12, 6, 6)) == [0, 6]
