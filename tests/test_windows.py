@@ -113,6 +113,8 @@ def test_a_windows_best_field_counts_from_half_its_threshold():
     report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " weak1", words("z", 150)])
     assert read_windowed(KeywordEstimator(), [report]).accepted.tolist() == [[1, 1, 0]]
     assert read_windowed(KeywordEstimator(), [report], window_floor=1.0).accepted.tolist() == [[1, 0, 0]]
+    # 0.3 reaches 0.6 times the threshold 0.5 exactly: it counts.
+    assert read_windowed(KeywordEstimator(), [report], window_floor=0.6).accepted.tolist() == [[1, 1, 0]]
 
 
 def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whatever_its_score():
@@ -339,3 +341,33 @@ def test_texts_read_with_their_facts_are_named_in_spans_of_the_window_options():
     assert read_windowed(estimator, [naming], read=read).accepted[0, field] == 1
     assert read_windowed(estimator, [naming], read=read, window_words=4, stride=4).accepted[0, field] == 0
     assert read_windowed(estimator, [naming], window_words=4, stride=4).accepted[0, field] == 0
+
+
+@pytest.mark.parametrize(
+    ("n_words", "options", "n_windows"),
+    [
+        (200, {}, 1),  # not over 350 words: read whole
+        (200, {"long_text_words": 100}, 6),  # windows from words 0, 30, ..., 140
+        (90, {"long_text_words": 50}, 2),  # words 0-59 and 30-89
+        (400, {"window_words": 100, "stride": 50}, 7),  # windows from words 0, 50, ..., 300
+    ],
+)
+def test_the_window_options_decide_which_texts_are_read_in_windows_and_how_many(n_words, options, n_windows):
+    text = "Report\n" + words("w", n_words)
+    for split in (None, [text.split()]):
+        reading = read_windowed(KeywordEstimator(), [text], words=split, **options)
+        assert reading.n_windows.tolist() == [n_windows] and reading.n_windows.dtype.kind == "i"
+
+
+class BoundedNamingEstimator(NamingEstimator):
+    """NamingEstimator with a bound: a text without "alpha" cannot name a field outright."""
+
+    def could_name_outright(self, texts, words=None):
+        return np.array(["alpha" in (text if words is None else " ".join(words[i])) for i, text in enumerate(texts)])
+
+
+def test_an_estimator_bound_of_naming_outright_reads_the_texts_split_once():
+    texts = ["Lead\nalpha and omega met", "Lead\nomega met", "Lead\nalpha met"]
+    for split in (None, [text.split() for text in texts]):
+        reading = read_windowed(BoundedNamingEstimator(), texts, words=split)
+        assert reading.accepted[:, 2].tolist() == [1, 0, 0]
