@@ -115,6 +115,20 @@ def test_span_starts_step_by_the_stride_until_a_span_reaches_the_last_word():
     assert list(span_starts(12, 6, 3)) == [0, 3, 6]  # 6-11 ends on the last word
     assert list(span_starts(13, 6, 3)) == [0, 3, 6, 9]
     assert list(span_starts(13, 6, 6)) == [0, 6, 12] and list(span_starts(12, 6, 6)) == [0, 6]
+    # A stride longer than a span skips words; no span starts past the last word.
+    assert list(span_starts(2, 1, 3)) == [0] and list(span_starts(10, 4, 5)) == [0, 5]
+
+
+def test_a_stride_longer_than_a_span_reads_the_same_in_one_pass():
+    # Found by the property test below (HYPOTHESIS_PROFILE=thorough): the one-pass matching looked for a span
+    # starting at word 3 of a body of 2 words, past its end, and failed.
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([1.0, 0.0, 0.0]), np.zeros(3)
+    texts = ["\n youth youth", "Title\na b c d youth e f"]  # youth is word 0; then word 4, in none of 0, 3, 6
+    spans = {"window_words": 1, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 0].tolist() == [1, 0]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
 
 
 def test_a_phrase_from_a_one_word_title_into_a_later_span_is_in_that_span():
