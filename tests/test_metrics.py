@@ -178,6 +178,8 @@ def with_thresholds(model, value, top_ratio=None):
     changed.estimator.thresholds_ = np.full(len(model.labels), value)
     changed.estimator.phrase_minimum_ = None  # only the thresholds and the ratio decide (fields named outright aside)
     changed.estimator.lead_phrase_minimum_ = None
+    # The rules over words are made from the minimums on first use: a model read before has them, made again here.
+    changed.estimator._rule_stores = None
     if top_ratio is not None:
         changed.estimator.top_ratio = top_ratio
     return changed
@@ -193,6 +195,12 @@ def test_evaluate_model_accepts_with_the_models_own_thresholds(shipped_model, he
     assert lenient["micro"]["recall"] == 1.0
     labels = sum(len(row["labels"]) for row in training_records()[-60:])
     assert lenient["micro"]["precision"] == round(labels / (60 * len(shipped_model.labels)), 4)
+
+
+def test_a_model_read_before_is_evaluated_with_the_thresholds_given(shipped_model, held_out):
+    shipped_model.read(["Observers watched the vote count at polling stations."])  # its word rules are made now
+    strict = evaluate_model(with_thresholds(shipped_model, 1.01), [held_out])
+    assert strict["micro"]["precision"] == strict["p@1"]
 
 
 def test_evaluate_model_reads_labels_with_the_taxonomy_it_is_given(shipped_model, tmp_path, taxonomy):

@@ -20,6 +20,7 @@ from classifier.estimator.scope import (
     fitted_texts,
     reads_as_english,
     scope_flags,
+    scope_flags_of_counts,
     scope_reading,
     vocabulary_coverage,
     word_specificity,
@@ -365,3 +366,194 @@ def test_a_field_added_with_no_examples_keeps_its_texts_in_scope(monkeypatch):
     monkeypatch.setattr(scope, "_zero_shot_words", lambda estimator: frozenset())
     monkeypatch.setattr(scope, "_COUNTS", {})  # counts made again, without the description's words
     assert scope_flags(model, texts, weak).count("out-of-scope") > coverage_only.count("out-of-scope")
+
+
+def _text_of(english: int, foreign: int, other: int) -> str:
+    """A text of `english` English function words ("the"), `foreign` others' ("der") and `other` content words."""
+    return " ".join(["the"] * english + ["der"] * foreign + ["observers"] * other)
+
+
+@pytest.mark.parametrize(
+    ("english", "foreign", "other", "reads"),
+    [
+        (1, 0, 19, True),  # 1 of 20 words: at least 5% English function words
+        (1, 0, 20, False),  # 1 of 21: under 5%
+        (1, 2, 17, True),  # foreign words not more than twice the English ones
+        (1, 3, 16, False),  # more than twice, and English under 15%
+        (3, 7, 10, True),  # 3 of 20 is 15%: not under it, however many foreign words
+        (2, 5, 13, False),
+        (2, 4, 14, True),  # twice as many foreign as English words is not more than twice
+        (0, 0, 7, True),  # seven words are too few to judge
+        (0, 0, 8, False),
+    ],
+)
+def test_the_function_word_rule_at_its_bounds(english, foreign, other, reads):
+    text = _text_of(english, foreign, other)
+    assert reads_as_english(text) is reads
+    n_words = english + foreign + other
+    expected = None if reads else "language"
+    assert ScopeCheck().flag(text, 0.9, {"observers": 1000}) == expected
+    assert ScopeCheck().flags([text], [0.9], WordCounts({"observers": 1000})) == [expected]
+    assert WordCounts(frozenset()).of_words(text.split())[:3] == (n_words, english, foreign)
+
+
+@pytest.mark.parametrize(
+    ("text", "latin"),
+    [
+        ("абвгдежзий abcdefghij", True),  # 10 of 20 letters not Latin: not more than half
+        ("абвгдежзийк abcdefghi", False),  # 11 of 20
+        ("абвгдежзийклмнопрст", True),  # 19 letters: too few to judge
+        ("абвгдежзийклмнопрсту", False),  # 20
+        ("ąęśćźżółńĄĘŚĆŹŻÓŁŃőű", True),  # letters of Latin Extended are Latin
+    ],
+)
+def test_the_script_rule_at_its_bounds(text, latin):
+    assert reads_as_english(text) is latin
+    assert ScopeCheck().flags([text], [0.9], WordCounts(frozenset())) == [None if latin else "language"]
+
+
+def test_the_coverage_and_word_count_bounds_of_the_out_of_scope_check():
+    check = ScopeCheck(min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, min_words=5)
+    known = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"}
+    # 9 of 20 content words known is 45%: not under min_coverage, but under weak_coverage ("the": English).
+    text = " ".join(["the", "the", *sorted(known), *[f"unknown{chr(97 + i)}" for i in range(11)]])
+    assert len(content_words(text)) == 20
+    assert check.flag(text, 0.9, known) is None and check.flag(text, 0.29, known) == "out-of-scope"
+    # 11 of 20 is 55%: not weak.
+    more = text.replace("unknowna", "kappa").replace("unknownb", "lambda")
+    assert check.flag(more, 0.0, known | {"kappa", "lambda"}) is None
+    # Five content words, none known, are enough to judge; four are not.
+    assert check.flag("mu nu xi omicron pi", 0.9, known) == "out-of-scope"
+    assert check.flag("mu nu xi omicron", 0.9, known) is None
+
+
+def test_min_df_counts_only_as_a_number_of_texts():
+    from classifier.estimator.scope import _min_df
+
+    class Fitted:
+        def __init__(self, min_df):
+            self.min_df = min_df
+
+    class Bundle:
+        def __init__(self, params):
+            self.params = params
+
+    assert [_min_df(Fitted(value)) for value in (3, 1, 0, 0.5, True, None)] == [3, 1, 1, 1, 1, 1]
+    assert [_min_df(Bundle(params)) for params in ({"min_df": 2}, {"min_df": 0.1}, {})] == [2, 1, 1]
+    assert _min_df(object()) == 1
+
+
+class _Fitted:
+    """What the scope checks read of a fitted model: its single words, each in `df` of `n` training texts (one by
+    default), and the fewest texts a word kept is in (`min_df`)."""
+
+    zero_shot_ = label_keywords = None
+
+    def __init__(self, words, n=500, df=None, min_df=1):
+        self.vocabularies = {"text": words}
+        self._idf = np.log((1 + n) / (1 + np.asarray(df or [min_df] * len(words)))) + 1
+        self.min_df = min_df
+
+    def idf(self, name):
+        return self._idf
+
+
+def test_the_scope_reading_of_texts_with_no_letters_content_words_or_specificity():
+    fitted = _Fitted(["alpha", "beta", "gamma"], df=[500, 1, 1])
+    reading = scope_reading(fitted, "alpha beta delta and the")  # 2 of 3 content words known, alpha in every text
+    assert (reading["coverage"], reading["specificity"]) == (0.667, 0.333)
+    assert scope_reading(fitted, "12 , 7")["non_latin_letters"] == 0.0
+    assert (
+        scope_reading(fitted, "the and of")["coverage"] is None and scope_reading(fitted, "the")["specificity"] is None
+    )
+    few = _Fitted(["alpha", "beta", "gamma"], n=50)  # too few texts: the specificity is not checked
+    assert scope_reading(few, "alpha beta delta and the")["specificity"] is None
+    assert scope_reading(fitted, "Выборы alpha")["non_latin_letters"] == round(6 / 11, 3)
+
+
+def test_word_counts_a_copy_starts_empty_and_the_kept_words_are_bounded(monkeypatch):
+    import pickle
+
+    import classifier.estimator.scope as scope
+
+    counts = WordCounts({"observers": 1000})
+    expected = counts.of_words(["The", "observers", "der"])
+    assert expected == (3, 1, 1, 2, 1, 1000)  # "der" is a content word too
+    copy = pickle.loads(pickle.dumps(counts))
+    assert len(copy) == 0 and copy.vocabulary == {"observers": 1000}
+    monkeypatch.setattr(scope, "WORDS_KEPT", 2)
+    bounded = WordCounts({"observers": 1000})
+    assert [bounded.of_words(["The", "observers", "der", f"word{i}"]) for i in range(5)] == [(4, 1, 1, 3, 1, 1000)] * 5
+    assert len(bounded) <= 3
+
+
+def test_the_counts_of_the_last_four_models_are_kept(monkeypatch):
+    import classifier.estimator.scope as scope
+
+    monkeypatch.setattr(scope, "_COUNTS", {})
+    models = [_Fitted([f"word{i}"]) for i in range(5)]
+    kept = [scope.word_counts(model) for model in models[:4]]
+    assert [scope.word_counts(model) for model in models[:4]] == kept and all(
+        scope.word_counts(model) is counts for model, counts in zip(models, kept)
+    )
+    scope.word_counts(models[4])  # a fifth: the first read is let go
+    assert scope.word_counts(models[0]) is not kept[0] and scope.word_counts(models[3]) is kept[3]
+
+
+def test_no_texts_get_no_flags():
+    fitted = _Fitted(["alpha"])
+    assert scope_flags(fitted, [], []) == [] and scope_flags(fitted, [], np.zeros((0, 3))) == []
+    assert scope_flags_of_counts([], [], [], True) == []
+
+
+def test_the_specificity_check_counts_the_texts_a_model_was_fitted_on_from_its_min_df():
+    # Fitted on 450 texts (enough), its rarest words in 2: read as if in 1, that idf would be of 300 texts.
+    assert fitted_texts(_Fitted(["alpha"], n=450, min_df=2).idf("text"), 2) == 450
+    assert fitted_texts(_Fitted(["alpha"], n=450, min_df=2).idf("text")) == 300
+    from classifier.estimator.scope import word_counts
+
+    assert word_counts(_Fitted(["alpha"], n=450, min_df=2)).checked
+    assert not word_counts(_Fitted(["alpha"], n=300)).checked
+
+
+def test_specificity_of_models_fitted_on_very_few_texts():
+    # log((1 + df) / 2) / log((1 + n) / 2) in thousandths: on 4 texts, a word in 2 is at log 1.5 / log 2.5 = 0.4425.
+    assert word_specificity(_Fitted(["alpha", "beta", "gamma"], n=4, df=[4, 1, 2])) == {
+        "alpha": 1000,
+        "beta": 0,
+        "gamma": 443,
+    }
+    # On one text every word is in as few texts as a word can be: 0, as a word in one text of many.
+    assert word_specificity(_Fitted(["alpha", "beta"], n=1)) == {"alpha": 0, "beta": 0}
+    assert word_specificity(_Fitted([])) == {}
+    assert fitted_texts(_Fitted([]).idf("text")) == 0  # no words: no texts to read off
+
+
+def test_a_bundle_zero_shot_fields_are_described_by_its_params():
+    class Bundle(_Fitted):
+        zero_shot_ = np.array([False, True])
+
+        def __init__(self):
+            super().__init__(["alpha", "beta", "gamma"])
+            self.params = {"label_keywords": ["Alpha", "Beta studies\nthe gamma"]}
+
+    assert word_specificity(Bundle()) == {"alpha": 0, "beta": 1000, "gamma": 1000}
+    # Without descriptions (or without a zero-shot mask), words count by their idf alone.
+    undescribed = Bundle()
+    undescribed.params = {}
+    assert word_specificity(undescribed) == {"alpha": 0, "beta": 0, "gamma": 0}
+    unmasked = Bundle()
+    unmasked.zero_shot_ = None
+    assert word_specificity(unmasked) == {"alpha": 0, "beta": 0, "gamma": 0}
+
+
+def test_a_word_beyond_ascii_is_known_and_typical_only_as_its_unaccented_vocabulary_word():
+    assert vocabulary_coverage(["électeurs", "выборы", "zürich", "observers"], {"electeurs", "observers"}) == 0.5
+    check = ScopeCheck(weak_specificity=0.12)
+    text = "the alpha and the beta of gamma with delta for epsilon in eta to theta on iota by kappa at zürich"
+    content = content_words(text)
+    assert len(content) == 10 and "zürich" in content
+    # 1199 thousandths over 10 content words is just under 0.12; the unknown "zürich" adds nothing.
+    specificity = {**dict.fromkeys(content[:-1], 0), "alpha": 1199}
+    assert check.flag(text, 0.0, specificity) == "out-of-scope"
+    assert check.flags([text], [0.0], WordCounts(specificity)) == ["out-of-scope"]

@@ -106,3 +106,107 @@ def test_the_bundled_model_accepts_the_same_fields_on_the_corpus_either_way():
     np.testing.assert_array_equal(
         short(texts[:200]), named_in_spans(model.phrase_accepted, texts[:200], window_words=20, stride=10)
     )
+
+
+def test_span_starts_step_by_the_stride_until_a_span_reaches_the_last_word():
+    # Spans of 6 words from every third: the last one starts where the body's last word is in it.
+    assert list(span_starts(0, 6, 3)) == [0] and list(span_starts(6, 6, 3)) == [0]
+    assert list(span_starts(7, 6, 3)) == [0, 3]  # words 0-5 and 3-8: word 6 needs the second
+    assert list(span_starts(12, 6, 3)) == [0, 3, 6]  # 6-11 ends on the last word
+    assert list(span_starts(13, 6, 3)) == [0, 3, 6, 9]
+    assert list(span_starts(13, 6, 6)) == [0, 6, 12] and list(span_starts(12, 6, 6)) == [0, 6]
+    # A stride longer than a span skips words; no span starts past the last word.
+    assert list(span_starts(2, 1, 3)) == [0] and list(span_starts(10, 4, 5)) == [0, 5]
+
+
+def test_a_stride_longer_than_a_span_reads_the_same_in_one_pass():
+    # Found by the property test below (HYPOTHESIS_PROFILE=thorough): the one-pass matching looked for a span
+    # starting at word 3 of a body of 2 words, past its end, and failed.
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([1.0, 0.0, 0.0]), np.zeros(3)
+    texts = ["\n youth youth", "Title\na b c d youth e f"]  # youth is word 0; then word 4, in none of 0, 3, 6
+    spans = {"window_words": 1, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 0].tolist() == [1, 0]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+
+
+def test_a_phrase_from_a_one_word_title_into_a_later_span_is_in_that_span():
+    # "SSG/R reform" runs from the title's only word into the span of words 3-8, with youth-led and young people.
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([3.0, 0.0, 0.0]), np.zeros(3)
+    texts = ["SSG/R\na b c reform youth-led young people x", "SSG/R\na b c d reform youth-led young people"]
+    spans = {"window_words": 6, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 0].tolist() == [1, 0]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+
+
+def test_a_phrase_inside_one_running_from_the_title_counts_once_in_any_span():
+    # "migration" is inside "irregular migration", which runs from the title into the first span (words 0-5) of
+    # the first text and into the second span (words 3-8) of the second: one phrase of Migration there, not two.
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([0.0, 2.0, 0.0]), np.zeros(3)
+    texts = [
+        "Irregular\nmigration a b",
+        "Irregular\na b c migration x y z",
+        "Irregular\nmigration and labour migration",  # two phrases: irregular migration, labour migration
+    ]
+    spans = {"window_words": 6, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 1].tolist() == [0, 0, 1]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+
+
+def test_a_lead_phrase_counts_only_if_it_ends_within_the_first_sixty_words():
+    from classifier import load_model
+
+    model = load_model()
+    field = model.labels.index("Cyber/ICT Security")  # named outright by one lead phrase, "digital forensics"
+    filler = ("The office observed the vote count and trained election officials across the country. " * 5).split()
+    found = []
+    for before in (58, 59, 60):  # "digital" as body word 58, 59 or 60 (counted from 0)
+        text = "Regional workshop in Vienna\n" + " ".join([*filler[:before], "digital forensics and trained."])
+        found.append(int(model.read([text]).accepted[0, field]))
+        assert model.estimator.named_in_spans([text])[0, field] == found[-1]
+    assert found == [1, 0, 0]
+
+
+def test_the_title_phrases_and_those_running_from_it_count_in_every_span():
+    matcher = PhraseMatcher(PHRASES)
+    no_lead = np.zeros(3)
+    cases = [
+        # The title's own phrase counts in the span of words 3-7 too, with "labour migration": two of Migration.
+        ("Irregular migration\na b c d e f labour migration", [0.0, 2.0, 0.0], 6, 3, 1),
+        # "SSG/R reform" ends where the only span ends; with the title's youth-led and young people, three of Youth.
+        ("Youth-led young people and SSG/R\nreform", [3.0, 0.0, 0.0], 6, 3, 0),
+        # "SSG/R reform" runs into the span of words 1-4 (a stride of one word).
+        ("Support for SSG/R\na reform youth-led young people", [3.0, 0.0, 0.0], 4, 1, 0),
+    ]
+    for text, minimums, window_words, stride, field in cases:
+        spans = {"window_words": window_words, "stride": stride}
+        expected = span_by_span(matcher, matcher, np.array(minimums), no_lead, [text], **spans)
+        assert expected[0, field] == 1, text
+        found = one_pass(matcher, matcher, np.array(minimums), no_lead, [text], **spans)
+        np.testing.assert_array_equal(found, expected)
+
+
+def test_a_title_phrase_inside_one_running_into_a_later_span_counts_once():
+    # "youth" (a name of Youth) ends the title; "youth councils" runs from it into the span of words 3-6 only:
+    # there Youth has one phrase, not two.
+    matcher = PhraseMatcher(PHRASES)
+    minimums, no_lead = np.array([2.0, 0.0, 0.0]), np.zeros(3)
+    texts = ["Title youth\na b c councils x y z", "Title youth\na b c councils youth-led y z"]
+    spans = {"window_words": 6, "stride": 3}
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    assert expected[:, 0].tolist() == [0, 1]
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+
+
+def test_a_rule_whose_fields_have_no_phrases_names_nothing():
+    matcher = PhraseMatcher([(["Youth"], ["youth-led"]), ([], []), (["Fine"], [])])
+    rule = SpanRule.of(matcher, np.array([0.0, 1.0, 0.0]))
+    assert rule is not None and rule.starting == {}
+    text = "Youth and fine\nyouth-led fine youth " * 3
+    assert not named_in_text(rule, rule, text, 6, 3, 3).any()
+    assert SpanRule.of(matcher, np.zeros(3)) is None and SpanRule.of(None, np.ones(3)) is None

@@ -4,11 +4,19 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier import load_model, parse_release
-from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS, read_windowed, sections, split_windows
+from classifier.estimator.windows import (
+    WINDOW_STRIDE,
+    WINDOW_WORDS,
+    named_in_spans,
+    read_windowed,
+    sections,
+    split_windows,
+)
 
 from conftest import FIXTURES
 
@@ -105,6 +113,8 @@ def test_a_windows_best_field_counts_from_half_its_threshold():
     report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " weak1", words("z", 150)])
     assert read_windowed(KeywordEstimator(), [report]).accepted.tolist() == [[1, 1, 0]]
     assert read_windowed(KeywordEstimator(), [report], window_floor=1.0).accepted.tolist() == [[1, 0, 0]]
+    # 0.3 reaches 0.6 times the threshold 0.5 exactly: it counts.
+    assert read_windowed(KeywordEstimator(), [report], window_floor=0.6).accepted.tolist() == [[1, 1, 0]]
 
 
 def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whatever_its_score():
@@ -243,3 +253,121 @@ def test_a_field_found_in_one_window_is_explained_by_that_window():
     # A short text is explained as the estimator explains it.
     lead = "Shelter opened\nThe Mission opened a shelter for victims of trafficking in human beings."
     assert model.explain([lead]) == model.estimator.explain([lead])
+
+
+def test_sections_skip_blank_paragraphs_and_keep_a_last_heading():
+    body = "\n\nThe commission met.\n\n\n\nOfficers trained residents.\n\nNext steps"
+    assert sections(body) == ["The commission met.", "Officers trained residents.", "Next steps"]
+
+
+def test_a_heading_is_a_paragraph_under_fifteen_words_without_closing_punctuation():
+    fourteen, fifteen = words("h", 14), words("p", 15)
+    assert sections(f"{fourteen}\n\nThe commission met.") == [f"{fourteen} The commission met."]
+    assert sections(f"{fifteen}\n\nThe commission met.") == [fifteen, "The commission met."]
+
+
+@pytest.mark.parametrize("end", [".", "!", "?", ":", ";", '"', "\u201d"])
+def test_a_short_paragraph_ending_a_sentence_or_quote_is_no_heading(end):
+    assert sections(f"Officers trained{end}\n\nThe commission met.") == [
+        f"Officers trained{end}",
+        "The commission met.",
+    ]
+
+
+def _named_everywhere(spans, leads):
+    """Every span names field 1 of 3."""
+    assert len(leads) == len(spans)
+    return np.tile([0, 1, 0], (len(spans), 1))
+
+
+def test_named_in_spans_makes_no_spans_for_a_text_that_cannot_name_a_field():
+    texts = ["A lead\nThe commission met.", "Another lead\nOfficers trained residents."]
+    calls = []
+
+    def named(spans, leads):
+        calls.append(list(spans))
+        return _named_everywhere(spans, leads)
+
+    found = named_in_spans(named, texts, could_name=lambda texts: np.array([False, True]))
+    assert found.tolist() == [[0, 0, 0], [0, 1, 0]]
+    assert calls == [[texts[1]]]
+    assert named_in_spans(named, texts, could_name=lambda texts: np.array([False, False])).tolist() == [[0] * 3] * 2
+    assert named_in_spans(named, texts).tolist() == [[0, 1, 0], [0, 1, 0]]
+
+
+@pytest.mark.parametrize(
+    ("last_two", "tail"),
+    [
+        ((50, 10), [60]),  # 10 words is under a third of a window, and 50 + 10 fit in one: joined
+        ((45, 15), [60]),
+        ((40, 20), [40, 20]),  # 20 is not under a third of 60
+        ((60, 10), [60, 10]),  # 60 + 10 do not fit in one window
+    ],
+)
+def test_a_section_under_a_third_of_a_window_joins_its_neighbour_if_both_fit_in_one(last_two, tail):
+    # A 300-word section gives windows from words 0, 30, ..., 240 (nine of 60 words), then the two short ones.
+    first, second = last_two
+    body = "\n\n".join([words("p", 300) + ".", words("x", first) + ".", words("y", second) + "."])
+    windows = split_windows(f"Report\n{body}")
+    assert [len(window.split("\n", 1)[1].split()) for window in windows] == [60] * 9 + tail
+
+
+class NamingEstimator(KeywordEstimator):
+    """KeywordEstimator which names field 2 outright in a span holding both "alpha" and "omega"."""
+
+    def phrase_accepted(self, spans, leads=None, windows=False):
+        return np.array([[0, 0, int("alpha" in span and "omega" in span)] for span in spans])
+
+
+def test_a_short_text_is_named_in_spans_of_the_window_options():
+    # Words 3 and 4: together in the span of words 2-5 (4 words, stride 2), apart with stride 4 (0-3 and 4-7) or
+    # with 2 words and stride 2 (2-3 and 4-5),
+    # and in the one span of a 60-word window.
+    text = "Lead\nw0 w1 w2 alpha omega w5 w6 w7 w8 w9"
+    estimator = NamingEstimator()
+    assert read_windowed(estimator, [text]).accepted[0, 2] == 1
+    assert read_windowed(estimator, [text], window_words=4, stride=2).accepted[0, 2] == 1
+    assert read_windowed(estimator, [text], window_words=4, stride=4).accepted[0, 2] == 0
+    assert read_windowed(estimator, [text], window_words=2, stride=2).accepted[0, 2] == 0
+
+
+def test_texts_read_with_their_facts_are_named_in_spans_of_the_window_options():
+    model = load_model()
+    field = model.labels.index("Reform and co-operation in the security sector")
+    # Named by two phrases, 3 words apart: within one 60-word span, never within one 4-word span (words 0-3, 4-7).
+    naming = "Election training\nThe ministry of defence and the armed forces learned how polling stations work."
+    estimator = model.estimator
+    read = estimator.predict_proba_and_facts([naming])
+    assert read_windowed(estimator, [naming], read=read).accepted[0, field] == 1
+    assert read_windowed(estimator, [naming], read=read, window_words=4, stride=4).accepted[0, field] == 0
+    assert read_windowed(estimator, [naming], window_words=4, stride=4).accepted[0, field] == 0
+
+
+@pytest.mark.parametrize(
+    ("n_words", "options", "n_windows"),
+    [
+        (200, {}, 1),  # not over 350 words: read whole
+        (200, {"long_text_words": 100}, 6),  # windows from words 0, 30, ..., 140
+        (90, {"long_text_words": 50}, 2),  # words 0-59 and 30-89
+        (400, {"window_words": 100, "stride": 50}, 7),  # windows from words 0, 50, ..., 300
+    ],
+)
+def test_the_window_options_decide_which_texts_are_read_in_windows_and_how_many(n_words, options, n_windows):
+    text = "Report\n" + words("w", n_words)
+    for split in (None, [text.split()]):
+        reading = read_windowed(KeywordEstimator(), [text], words=split, **options)
+        assert reading.n_windows.tolist() == [n_windows] and reading.n_windows.dtype.kind == "i"
+
+
+class BoundedNamingEstimator(NamingEstimator):
+    """NamingEstimator with a bound: a text without "alpha" cannot name a field outright."""
+
+    def could_name_outright(self, texts, words=None):
+        return np.array(["alpha" in (text if words is None else " ".join(words[i])) for i, text in enumerate(texts)])
+
+
+def test_an_estimator_bound_of_naming_outright_reads_the_texts_split_once():
+    texts = ["Lead\nalpha and omega met", "Lead\nomega met", "Lead\nalpha met"]
+    for split in (None, [text.split() for text in texts]):
+        reading = read_windowed(BoundedNamingEstimator(), texts, words=split)
+        assert reading.accepted[:, 2].tolist() == [1, 0, 0]

@@ -20,8 +20,9 @@ from classifier.estimator.evidence import PhraseMatcher, distinct_phrases, exact
 
 
 def span_starts(n_words: int, window_words: int, stride: int) -> Sequence[int]:
-    """The first body word of each span of a body of `n_words` words (see `windows.phrase_spans`)."""
-    return range(0, max(n_words - window_words, 0) + stride, stride) if n_words > window_words else [0]
+    """The first body word of each span of a body of `n_words` words (see `windows.phrase_spans`): none past its
+    last word, also when the stride is longer than a span."""
+    return range(0, min(n_words - window_words + stride, n_words), stride) if n_words > window_words else [0]
 
 
 class SpanRule:
