@@ -90,20 +90,24 @@ function fillText(article, title, body, explanation) {
   if (title) article.append(el("h3", { text: title }));
   const colours = colourIndex(explanation);
   const fieldOf = {};
+  const phrases = new Set();  // the taxonomy phrases: found with a plural s or es too, as the rule finds them
   for (const r of explanation.results) {
-    for (const term of [...(r.evidence || []).map((e) => e.term), ...(r.named || [])]) {
+    const terms = [...(r.evidence || []).map((e) => [e.term, false]), ...(r.named || []).map((n) => [n, true])];
+    for (const [term, named] of terms) {
       const key = term.toLowerCase().replace(/\s+/g, " ");
       if (!(key in fieldOf)) fieldOf[key] = r.label;
+      if (named) phrases.add(key);
     }
   }
   const terms = Object.keys(fieldOf).sort((a, b) => b.length - a.length);
   if (!terms.length) { article.append(body); return; }
-  const pattern = new RegExp(
-    "(?<![\\p{L}\\p{N}])(" + terms.map((t) => escapeRegExp(t).replace(/\s+/g, "\\s+")).join("|") + ")(?![\\p{L}\\p{N}])", "giu");
+  const alternatives = terms.map((t) => escapeRegExp(t).replace(/\s+/g, "\\s+") + (phrases.has(t) ? "(?:e?s)?" : ""));
+  const pattern = new RegExp("(?<![\\p{L}\\p{N}])(" + alternatives.join("|") + ")(?![\\p{L}\\p{N}])", "giu");
   let last = 0;
   for (const match of body.matchAll(pattern)) {
     article.append(body.slice(last, match.index));
-    const label = fieldOf[match[0].toLowerCase().replace(/\s+/g, " ")];
+    const key = match[0].toLowerCase().replace(/\s+/g, " ");
+    const label = [key, key.slice(0, -1), key.slice(0, -2)].map((k) => fieldOf[k]).find((l) => l !== undefined);
     const mark = el("mark", { class: label !== undefined ? `c${colours[label]}` : "c0", title: label || "" });
     mark.textContent = match[0];
     article.append(mark);
