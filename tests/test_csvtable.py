@@ -4,7 +4,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.io.csvtable import MAX_CELLS, csv_encoding, read_csv_records, row_budget
+from classifier.io.csvtable import CHUNK_BYTES, MAX_CELLS, csv_encoding, read_csv_records, row_budget
 
 import hostile
 
@@ -168,3 +168,19 @@ def test_bytes_that_do_not_decode_become_replacement_characters():
         ["a", "caf\ufffd \ufffd"],
         ["b", "fine"],
     ]
+
+
+def test_a_line_break_split_between_two_reads_is_one_line_break():
+    # Lines are read at most CHUNK_BYTES at a time: here a "\r\n" falls across the end of the first read.
+    long = "x" * (CHUNK_BYTES - len("a,") - 1)  # "a," + long + "\r" fills the first read of that line exactly
+    text = "id,text\na," + long + "\r\nb,y\n"
+    assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (2, ["a", long]), (3, ["b", "y"])]
+    quoted = 'id,text\na,"' + long[1:] + '\r\nstill the cell"\nb,y\n'
+    assert [(r.line, r.cells) for r in records(quoted)] == [
+        (1, ["id", "text"]),
+        (2, ["a", long[1:] + "\r\nstill the cell"]),
+        (4, ["b", "y"]),
+    ]
+    # Old Mac line ends: a lone "\r" ends the first read, and the next one starts with a record.
+    mac = "id,text\ra," + "x" * (CHUNK_BYTES - len("id,text\ra,\r")) + "\rb,y\r"
+    assert [(r.line, r.cells[0]) for r in records(mac)] == [(1, "id"), (2, "a"), (3, "b")]
