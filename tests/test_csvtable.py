@@ -170,6 +170,11 @@ def test_bytes_that_do_not_decode_become_replacement_characters():
     ]
 
 
+def test_the_last_record_needs_no_line_break_after_it():
+    for text in ("id,text\na,b", "id,text\na,", 'id,text\na,"b"', 'id,text\na,"b"""'):
+        assert [r.cells for r in records(text)] == list(csv.reader(io.StringIO(text))), text
+
+
 def test_a_line_break_split_between_two_reads_is_one_line_break():
     # Lines are read at most CHUNK_BYTES at a time: here a "\r\n" falls across the end of the first read.
     long = "x" * (CHUNK_BYTES - len("a,") - 1)  # "a," + long + "\r" fills the first read of that line exactly
@@ -184,3 +189,32 @@ def test_a_line_break_split_between_two_reads_is_one_line_break():
     # Old Mac line ends: a lone "\r" ends the first read, and the next one starts with a record.
     mac = "id,text\ra," + "x" * (CHUNK_BYTES - len("id,text\ra,\r")) + "\rb,y\r"
     assert [(r.line, r.cells[0]) for r in records(mac)] == [(1, "id"), (2, "a"), (3, "b")]
+
+
+def test_reading_resumes_after_a_stray_quote_in_a_record_that_starts_mid_read():
+    # "\r" line ends put several records in one read; the stray quote's record starts 8 characters in.
+    text = 'id,text\rq,"open\rc,d\ne,f\n'
+    assert [(r.line, r.cells or r.error) for r in records(text)] == [
+        (1, ["id", "text"]),
+        (
+            2,
+            "malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); reading resumes on "
+            "the next line",
+        ),
+        (3, ["c", "d"]),
+        (4, ["e", "f"]),
+    ]
+
+
+def test_a_long_line_is_read_in_bounded_memory():
+    import tracemalloc
+
+    data = io.BytesIO(b"id,text\na," + b"Observers counted the votes. " * 300_000 + b"\nb,c\n")  # an 8.7 MB line
+    tracemalloc.start()
+    try:
+        result = [r.cells[0] for r in read_csv_records(data, 1000)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result == ["id", "a", "b"]
+    assert peak < 2_000_000  # a few reads of CHUNK_BYTES, never the whole line
