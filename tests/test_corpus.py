@@ -357,3 +357,92 @@ def test_any_label_spelling_resolves_or_gives_one_line_per_unknown_label(spellin
         resolve_labels([doc], default_taxonomy())
     except UnknownLabelsError as exc:
         assert all(line.startswith("docs.jsonl:1: unknown label '") and "\n" not in line for line in exc.lines)
+
+
+def test_labels_are_split_on_semicolons_or_read_as_a_json_list(tmp_path):
+    table = written(
+        tmp_path,
+        "labels.csv",
+        b"id,text,labels\n"
+        b'a,Observers met.," Elections; Youth ;;"\n'
+        b'b,Observers met.,"[""Elections"", "" Rule of law "", """"]"\n'
+        b'c,Observers met.,"[not json"\n'
+        b"d,Observers met.,\n"
+        b'e,Observers met.,"[1, 2]"\n',
+    )
+    assert [doc.labels for doc in read_documents([table])] == [
+        ("Elections", "Youth"),
+        ("Elections", "Rule of law"),
+        ("[not json",),
+        (),
+        ("1", "2"),
+    ]
+    rows = [
+        {"labels": ["Youth", " ", "", 7]},
+        {"labels": None},
+        {},
+        {"labels": 5},
+        {"labels": 1.5},
+        {"labels": "Y;\ud800"},
+    ]
+    lines = "".join(json.dumps({"text": "Observers met.", **row}) + "\n" for row in rows)
+    jsonl = written(tmp_path, "labels.jsonl", lines.encode())
+    assert [doc.labels for doc in read_documents([jsonl])] == [
+        ("Youth", "7"),
+        None,
+        None,
+        ("5",),
+        None,
+        ("Y", "\ufffd"),
+    ]
+
+
+def test_a_cell_that_is_not_text_is_named_by_its_kind(tmp_path):
+    values = ["7", "1.5", "true", "[1]", '{"a": 1}', "7" * 5000]
+    kinds = ["a number", "a number", "a boolean", "a list", "an object", "a number"]
+    table = written(tmp_path, "kinds.jsonl", "".join(f'{{"text": {v}}}\n' for v in values).encode())
+    assert [doc.error for doc in read_documents([table])] == [
+        f"{table}:{n}: column 'text' holds {kind}, not text" for n, kind in enumerate(kinds, 1)
+    ]
+
+
+def test_ids_titles_and_texts_of_table_rows(tmp_path):
+    rows = [
+        {"id": "", "title": "  Border guards trained  ", "text": "Officers met."},
+        {"id": 12, "title": "Title \ud800 only"},
+        {"id": "x\ud800", "title": "", "text": "Lone \udfff surrogate."},
+        {"id": "n", "title": "", "text": "  "},
+        {"id": "m", "text": "One\nOSCE fields: Elections; Youth"},
+    ]
+    table = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+    docs = list(read_documents([table]))
+    assert [(d.id, d.title, d.text, d.error) for d in docs[:4]] == [
+        (f"{table}:1", "Border guards trained", "Officers met.", None),
+        ("12", "Title \ufffd only", "", None),
+        ("x\ufffd", "", "Lone \ufffd surrogate.", None),
+        ("n", "", "", f"{table}:4: no text in column 'text'"),
+    ]
+    assert docs[4].labels is None and docs[4].error is None
+
+
+def test_a_csv_header_that_cannot_be_read_is_one_error_for_the_file(tmp_path):
+    empty = written(tmp_path, "empty.csv", b"")
+    wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\na,b\n")
+    assert [doc.error for doc in read_documents([empty, wide])] == [
+        f"{empty}: empty file",
+        f"{wide}:1: malformed CSV: more than 10,000 cells in one row; skipped",
+    ]
+
+
+def test_a_csv_not_in_utf8_says_so_once_with_the_first_row(tmp_path):
+    body = "Élection observée à Genève. " * 30  # 840 characters
+    cp1252 = written(tmp_path, "cp1252.csv", f'id,text\na,"{body}"\nb,\u201cShort\u201d one.\n'.encode("cp1252"))
+    docs = list(read_documents([cp1252], max_chars=500))
+    assert docs[0].warning == (
+        f"{cp1252}: not UTF-8; read as Windows-1252; {cp1252}:2: text cut at 500 characters (the CLASSIFIER_MAX_TEXT "
+        "limit)"
+    )
+    assert docs[1].warning is None and docs[1].text == "\u201cShort\u201d one."
+    latin1 = written(tmp_path, "latin1.csv", b"id,text\na,Caf\xe9 \x81 count\n")
+    (doc,) = read_documents([latin1])
+    assert doc.warning == f"{latin1}: not UTF-8; read as Latin-1" and doc.text == "Caf\xe9 \x81 count"
