@@ -8,7 +8,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from classifier.corpus.documents import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
+from classifier.corpus.documents import (
+    Columns,
+    Document,
+    UnknownLabelsError,
+    read_documents,
+    read_records,
+    resolve_labels,
+)
 from classifier.io.textio import SettingError
 
 import hostile
@@ -446,3 +453,16 @@ def test_a_csv_not_in_utf8_says_so_once_with_the_first_row(tmp_path):
     latin1 = written(tmp_path, "latin1.csv", b"id,text\na,Caf\xe9 \x81 count\n")
     (doc,) = read_documents([latin1])
     assert doc.warning == f"{latin1}: not UTF-8; read as Latin-1" and doc.text == "Caf\xe9 \x81 count"
+
+
+def test_a_row_whose_text_parses_to_nothing_keeps_its_id(tmp_path):
+    # Its record has the row's id, so the document must too: a tag run's output names the row by it,
+    # and --resume checks the output's last id against the records'.
+    rows = [{"id": "a", "text": "Press release"}, {"id": "b", "text": "-\n-"}, {"text": "Press release"}]
+    table = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+    assert [(doc.id, doc.error) for doc in read_documents([table])] == [
+        ("a", f"{table}:1: no text"),
+        ("b", f"{table}:2: no text"),
+        (f"{table}:3", f"{table}:3: no text"),
+    ]
+    assert [record.id for record in read_records([table])] == ["a", "b", f"{table}:3"]
