@@ -218,3 +218,9 @@ def test_a_long_line_is_read_in_bounded_memory():
         tracemalloc.stop()
     assert result == ["id", "a", "b"]
     assert peak < 2_000_000  # a few reads of CHUNK_BYTES, never the whole line
+
+
+def test_blank_lines_of_every_line_end_count_one_line_each():
+    # Line 1 "id,text" (ends \r), 2 blank (\r\n), 3 blank (\r), 4 "XY,z" (\r\n), 5 blank (\r\n), 6 "ab,c".
+    text = "id,text\r\r\n\rXY,z\r\n\r\nab,c\n"
+    assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (4, ["XY", "z"]), (6, ["ab", "c"])]
