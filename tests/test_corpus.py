@@ -466,3 +466,46 @@ def test_a_row_whose_text_parses_to_nothing_keeps_its_id(tmp_path):
         (f"{table}:3", f"{table}:3: no text"),
     ]
     assert [record.id for record in read_records([table])] == ["a", "b", f"{table}:3"]
+
+
+def test_unknown_labels_make_one_message_of_one_line_each(taxonomy):
+    docs = [Document(id="a", text="t", labels=("Electons", "Polcing"), origin="docs.csv:2")]
+    with pytest.raises(UnknownLabelsError) as error:
+        resolve_labels(docs, taxonomy)
+    assert str(error.value) == (
+        "docs.csv:2: unknown label 'Electons' (closest field: 'Elections')\n"
+        "docs.csv:2: unknown label 'Polcing' (closest field: 'Policing')"
+    )
+
+
+def test_records_of_rows_and_tables_that_fail_carry_their_place_as_id(tmp_path):
+    broken = written(tmp_path, "broken.jsonl", b'{"id": "a", "text": "Observers met."}\n{"id": "b", \n')
+    no_text = written(tmp_path, "no_text.csv", b"a,b\n1,2\n")
+    records = list(read_records([broken, no_text]))
+    assert [(r.id, r.origin, r.whole_input) for r in records] == [
+        ("a", f"{broken}:1", False),
+        (f"{broken}:2", f"{broken}:2", False),
+        (str(no_text), str(no_text), True),
+    ]
+    assert records[2].error == f"{no_text}: no column 'text' (columns: a, b)"
+
+
+def test_a_row_with_only_a_title_keeps_its_warning(tmp_path):
+    table = written(tmp_path, "titles.jsonl", json.dumps({"id": "t", "title": "Border guards " * 20}).encode() + b"\n")
+    (doc,) = read_documents([table], max_chars=100)
+    assert (doc.title, doc.text) == (("Border guards " * 20)[:100].strip(), "")
+    assert doc.warning == f"{table}:1: text cut at 100 characters (the CLASSIFIER_MAX_TEXT limit)"
+
+
+def test_a_parquet_cell_of_bytes_is_named_by_its_type(tmp_path):
+    path = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": pa.array([b"Observers met."], pa.binary())}), path)
+    (doc,) = read_documents([path])
+    assert doc.error == f"{path}:row 1: column 'text' holds bytes, not text"
+
+
+def test_a_json_list_of_labels_keeps_numbers_of_any_length_as_digits(tmp_path):
+    digits = "7" * 5000  # more than int() reads
+    table = written(tmp_path, "labels.csv", f'id,text,labels\na,Observers met.,"[{digits}, 12]"\n'.encode())
+    (doc,) = read_documents([table])
+    assert doc.labels == (digits, "12")
