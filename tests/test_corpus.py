@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -11,10 +12,17 @@ from hypothesis import strategies as st
 from classifier.corpus.documents import (
     Columns,
     Document,
+    Record,
     UnknownLabelsError,
+    count_records,
+    is_blank_line,
     read_documents,
+    read_line_records,
+    read_readable_documents,
     read_records,
+    read_releases,
     resolve_labels,
+    to_document,
 )
 from classifier.io.textio import SettingError
 
@@ -460,10 +468,10 @@ def test_a_row_whose_text_parses_to_nothing_keeps_its_id(tmp_path):
     # and --resume checks the output's last id against the records'.
     rows = [{"id": "a", "text": "Press release"}, {"id": "b", "text": "-\n-"}, {"text": "Press release"}]
     table = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
-    assert [(doc.id, doc.error) for doc in read_documents([table])] == [
-        ("a", f"{table}:1: no text"),
-        ("b", f"{table}:2: no text"),
-        (f"{table}:3", f"{table}:3: no text"),
+    assert [(doc.id, doc.origin, doc.error) for doc in read_documents([table])] == [
+        ("a", f"{table}:1", f"{table}:1: no text"),
+        ("b", f"{table}:2", f"{table}:2: no text"),
+        (f"{table}:3", f"{table}:3", f"{table}:3: no text"),
     ]
     assert [record.id for record in read_records([table])] == ["a", "b", f"{table}:3"]
 
@@ -509,3 +517,115 @@ def test_a_json_list_of_labels_keeps_numbers_of_any_length_as_digits(tmp_path):
     table = written(tmp_path, "labels.csv", f'id,text,labels\na,Observers met.,"[{digits}, 12]"\n'.encode())
     (doc,) = read_documents([table])
     assert doc.labels == (digits, "12")
+
+
+def test_readable_documents_are_kept_and_each_problem_is_heard_once(tmp_path):
+    (tmp_path / "a.md").write_text("Vote count\nObservers watched the count.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("", encoding="utf-8")
+    (tmp_path / "c.md").write_text("  \n", encoding="utf-8")
+    (tmp_path / "d.md").write_text("Police\n" + "Officers trained. " * 20, encoding="utf-8")
+    (tmp_path / "e.txt").write_text("Not matched by the glob.", encoding="utf-8")
+    heard = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLASSIFIER_MAX_TEXT", "100")
+        documents, failed = read_readable_documents([tmp_path], glob="*.md", on_problem=lambda *a: heard.append(a))
+        assert read_readable_documents([tmp_path / "b.md"])[1] == 1  # no listener: counted all the same
+    assert [os.path.basename(doc.id) for doc in documents] == ["a.md", "d.md"] and failed == 2
+    assert heard == [
+        ("error", f"{tmp_path / 'b.md'}: empty file"),
+        ("error", f"{tmp_path / 'c.md'}: empty file"),
+        ("warning", f"{tmp_path / 'd.md'}: text cut at 100 characters (the CLASSIFIER_MAX_TEXT limit)"),
+    ]
+
+
+def test_a_record_with_an_empty_page_or_a_title_over_no_body(tmp_path):
+    assert to_document(Record("a", "a.txt", page="")).error == "a.txt: no text"
+    table = written(
+        tmp_path, "t.jsonl", json.dumps({"id": "t", "title": "Vote count", "text": "Press release"}).encode()
+    )
+    (doc,) = read_documents([table])
+    assert (doc.id, doc.title, doc.text, doc.error) == ("t", "Vote count", "", None)
+
+
+def test_parquet_cuts_and_warns_only_for_the_columns_it_reads(tmp_path):
+    path = tmp_path / "rows.parquet"
+    table = {
+        "id": ["a", "b"],
+        "title": [None, "Only a title"],
+        "text": ["Observers met.", None],
+        "notes": ["n" * 500, None],  # no column the reader uses
+    }
+    pq.write_table(pa.table(table), path)
+    docs = list(read_documents([path], max_chars=100))
+    assert [(d.id, d.title, d.text, d.warning) for d in docs] == [
+        ("a", "", "Observers met.", None),
+        ("b", "Only a title", "", None),
+    ]
+
+
+def test_a_file_that_is_not_parquet_is_named_with_pyarrows_reason(tmp_path):
+    path = written(tmp_path, "bad.parquet", b"id,text\na,Observers met.\n")
+    (doc,) = read_documents([path])
+    assert doc.error.startswith(f"{path}: not a readable Parquet file: ") and "magic bytes" in doc.error
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Observers met."]}), path)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the parquet extra were not installed
+    (doc,) = read_documents([path])
+    assert doc.error == f"{path}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
+
+
+def test_line_records_are_one_per_line_with_blank_lines_kept_as_such(tmp_path):
+    path = written(tmp_path, "lines.txt", b"Observers met.\n\n  \n" + b"Officers trained. " * 10 + b"\n")
+    records = list(read_line_records([path, tmp_path / "missing.txt"], max_chars=50))
+    assert [(r.id, r.origin, r.error, r.whole_input) for r in records] == [
+        ("1", f"{path}:1", None, False),
+        ("2", f"{path}:2", f"{path}:2: blank line", False),
+        ("3", f"{path}:3", f"{path}:3: blank line", False),
+        ("4", f"{path}:4", None, False),
+        (str(tmp_path / "missing.txt"), str(tmp_path / "missing.txt"), records[4].error, True),
+    ]
+    assert records[4].error.startswith(f"{tmp_path / 'missing.txt'}: ")
+    assert records[0].page == "Observers met." and records[0].warning is None
+    assert records[3].page.startswith("Officers trained.") and len(records[3].page) <= 50
+    assert records[3].warning == f"{path}:4: text cut at 50 characters (the CLASSIFIER_MAX_TEXT limit)"
+    docs = [to_document(r) for r in records]
+    assert [is_blank_line(d) for d in docs] == [False, True, True, False, False]
+    assert [d.id for d in docs[:4]] == ["1", "2", "3", "4"]
+
+
+def test_line_records_from_standard_input(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"First line\nSecond line\n")))
+    records = list(read_line_records(["-"]))
+    assert [(r.id, r.origin, r.page) for r in records] == [
+        ("1", "<stdin>:1", "First line"),
+        ("2", "<stdin>:2", "Second line"),
+    ]
+
+
+def test_records_are_counted_as_they_will_be_read(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    jsonl = written(tmp_path, "rows.jsonl", b'{"text": "a"}\n\n  \n{"text": "b"}\nnot json\n')
+    csv_table = written(tmp_path, "rows.csv", b"id,text\na,x\nb,y\n")
+    parquet = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"]}), parquet)
+    (tmp_path / "dangling.jsonl").symlink_to(tmp_path / "gone.jsonl")  # cannot be opened: one error record
+    inputs = [page, jsonl, csv_table, parquet, tmp_path / "missing.txt", tmp_path / "dangling.jsonl"]
+    assert count_records(inputs) == 1 + 3 + 2 + 2 + 1 + 1 == len(list(read_records(inputs)))
+    assert count_records([page, "-"]) is None
+
+
+def test_releases_are_read_from_pages_and_rows_with_their_problems(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    table = written(tmp_path, "rows.jsonl", b'{"title": "Police", "text": "Officers trained."}\n')
+    got = [
+        (origin, release and (release.title, release.body), problem)
+        for origin, release, problem in read_releases([page, table, tmp_path / "missing.txt"])
+    ]
+    assert got == [
+        (str(page), ("Vote count", "Observers watched the count."), None),
+        (f"{table}:1", ("Police", "Officers trained."), None),
+        (str(tmp_path / "missing.txt"), None, f"{tmp_path / 'missing.txt'}: no such file or directory"),
+    ]
