@@ -10,11 +10,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from classifier.corpus.documents import (
+    SAMPLE_ROWS,
     Columns,
     Document,
     Record,
     UnknownLabelsError,
+    check_named_columns,
     count_records,
+    find_input,
     is_blank_line,
     read_documents,
     read_line_records,
@@ -24,6 +27,7 @@ from classifier.corpus.documents import (
     resolve_labels,
     to_document,
 )
+from classifier.errors import UsageError
 from classifier.io.textio import SettingError
 
 import hostile
@@ -629,3 +633,49 @@ def test_releases_are_read_from_pages_and_rows_with_their_problems(tmp_path):
         (f"{table}:1", ("Police", "Officers trained."), None),
         (str(tmp_path / "missing.txt"), None, f"{tmp_path / 'missing.txt'}: no such file or directory"),
     ]
+
+
+def test_a_job_finds_the_input_that_would_read_its_own_output(tmp_path):
+    out = written(tmp_path, "tags.jsonl", b"")
+    other = written(tmp_path, "other.jsonl", b"")
+    (tmp_path / "sub").mkdir()
+    assert find_input(out, ["-", out]) == str(out)
+    assert find_input(out, ["-", other]) is None
+    assert find_input(out, [str(tmp_path / "*.jsonl")]) == str(tmp_path / "*.jsonl")
+    assert find_input(out, [str(tmp_path / "*.csv")]) is None
+    assert find_input(out, [tmp_path], glob="*.jsonl") == str(tmp_path)
+    assert find_input(out, [tmp_path]) is None  # the walk reads *.txt only
+    assert find_input(out, [tmp_path / "sub"], glob="*.jsonl") is None  # a folder that does not hold it
+
+
+def test_hidden_files_and_folders_are_not_walked(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.txt").write_text("Hidden folder.\n", encoding="utf-8")
+    (tmp_path / ".draft.txt").write_text("Hidden file.\n", encoding="utf-8")
+    (tmp_path / "page.txt").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    assert [doc.id for doc in read_documents([tmp_path])] == [str(tmp_path / "page.txt")]
+
+
+def test_a_named_column_is_looked_for_in_the_header_or_the_first_rows(tmp_path):
+    body = Columns(text="body")
+    parquet = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Observers met."]}), parquet)
+    with pytest.raises(UsageError, match=r"rows.parquet: no row has the column 'body' named by --text-column"):
+        check_named_columns([parquet], body)
+    pq.write_table(pa.table({"id": ["a"], "body": ["Observers met."]}), parquet)
+    check_named_columns([parquet], body)
+    cp1252 = written(tmp_path, "cp1252.csv", "id,Résumé\na,Observers met.\n".encode("cp1252"))
+    check_named_columns([cp1252], Columns(text="Résumé"))
+    # A table with no header or no rows to look in is left for reading to report.
+    empty = written(tmp_path, "empty.csv", b"")
+    wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\n")
+    broken = written(tmp_path, "broken.jsonl", b"not json\n[1]\n")
+    check_named_columns([empty, wide, broken], body)
+    assert [r.error for r in read_records([empty], body)] == [f"{empty}: empty file"]
+    # JSONL has no header: its first SAMPLE_ROWS rows stand for one.
+    rows = [json.dumps({"text": "Observers met."})] * (SAMPLE_ROWS - 1) + [json.dumps({"body": "Officers trained."})]
+    jsonl = written(tmp_path, "rows.jsonl", "\n".join(rows).encode() + b"\n")
+    check_named_columns([jsonl], body)
+    jsonl.write_text("\n".join([rows[0], *rows]) + "\n", encoding="utf-8")  # now row SAMPLE_ROWS + 1
+    with pytest.raises(UsageError, match=r"no row has the column 'body' named by --text-column \(columns: text\)"):
+        check_named_columns([jsonl], body)
