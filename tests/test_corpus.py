@@ -17,6 +17,7 @@ from classifier.corpus.documents import (
     UnknownLabelsError,
     check_named_columns,
     count_records,
+    expand_inputs,
     find_input,
     is_blank_line,
     read_documents,
@@ -679,3 +680,42 @@ def test_a_named_column_is_looked_for_in_the_header_or_the_first_rows(tmp_path):
     jsonl.write_text("\n".join([rows[0], *rows]) + "\n", encoding="utf-8")  # now row SAMPLE_ROWS + 1
     with pytest.raises(UsageError, match=r"no row has the column 'body' named by --text-column \(columns: text\)"):
         check_named_columns([jsonl], body)
+
+
+def test_inputs_that_cannot_be_read_are_one_record_each_named_by_their_path(tmp_path):
+    missing, fifo = tmp_path / "missing.txt", tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "a.md").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    records = list(read_records([missing, fifo, tmp_path / "pages"], Columns(text="body"), glob="*.md"))
+    assert [(r.id, r.origin, r.whole_input) for r in records] == [
+        (str(missing), str(missing), True),
+        (str(fifo), str(fifo), True),
+        (str(tmp_path / "pages" / "a.md"), str(tmp_path / "pages" / "a.md"), False),
+    ]
+    assert records[0].error == f"{missing}: no such file or directory"
+    assert records[1].error.startswith(f"{fifo}: ") and records[2].page.startswith("Vote count")
+
+
+def test_pages_from_files_and_standard_input_carry_a_warning_only_when_cut(tmp_path, monkeypatch):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    empty = written(tmp_path, "empty.txt", b"")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Vote count\nObservers met.\n")))
+    records = list(read_records([page, empty, "-"]))
+    assert [(r.id, r.origin, r.error, r.warning) for r in records] == [
+        (str(page), str(page), None, None),
+        (str(empty), str(empty), f"{empty}: empty file", None),
+        ("<stdin>", "<stdin>", None, None),
+    ]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00")))
+    (record,) = read_records(["-"])
+    assert (record.id, record.origin, record.error) == ("<stdin>", "<stdin>", "<stdin>: binary file, not text")
+
+
+def test_a_folder_walk_reads_pages_and_a_glob_reaches_into_subfolders(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    deep = written(tmp_path / "a" / "b", "deep.txt", b"Deep\nA page two folders down.\n")
+    table = written(tmp_path, "rows.jsonl", b'{"text": "Observers met."}\n')
+    # Files found in a folder are pages whatever their suffix; --glob picks which files those are.
+    assert list(expand_inputs([tmp_path], glob="*.jsonl")) == [(str(table), "text")]
+    assert list(expand_inputs([str(tmp_path / "**" / "*.txt")])) == [(str(deep), "text")]
