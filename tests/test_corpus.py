@@ -719,3 +719,23 @@ def test_a_folder_walk_reads_pages_and_a_glob_reaches_into_subfolders(tmp_path):
     # Files found in a folder are pages whatever their suffix; --glob picks which files those are.
     assert list(expand_inputs([tmp_path], glob="*.jsonl")) == [(str(table), "text")]
     assert list(expand_inputs([str(tmp_path / "**" / "*.txt")])) == [(str(deep), "text")]
+
+
+def test_each_option_naming_a_missing_column_is_named_in_its_message(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    broken = written(tmp_path, "broken.jsonl", b"not json\n")
+    table = written(tmp_path, "rows.csv", b"id,text\na,Observers met.\n")
+    for columns, option in [(Columns(title="headline"), "--title-column"), (Columns(id="doc"), "--id-column")]:
+        name = columns.title if option == "--title-column" else columns.id
+        with pytest.raises(UsageError) as error:
+            check_named_columns([page, broken, table], columns)  # the inputs before the table do not stop the check
+        assert str(error.value) == f"{table}: no row has the column '{name}' named by {option} (columns: id, text)"
+
+
+def test_the_glob_picks_the_files_of_a_folder_for_counting_and_releases(tmp_path):
+    (tmp_path / "a.md").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Police\nOfficers trained.\n", encoding="utf-8")
+    assert count_records([tmp_path], glob="*.md") == 1
+    assert [(release.title, problem) for _, release, problem in read_releases([tmp_path], glob="*.md")] == [
+        ("Vote count", None)
+    ]
