@@ -735,6 +735,7 @@ def test_each_option_naming_a_missing_column_is_named_in_its_message(tmp_path):
 def test_the_glob_picks_the_files_of_a_folder_for_counting_and_releases(tmp_path):
     (tmp_path / "a.md").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("Police\nOfficers trained.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Courts\nJudges met.\n", encoding="utf-8")
     assert count_records([tmp_path], glob="*.md") == 1
     assert [(release.title, problem) for _, release, problem in read_releases([tmp_path], glob="*.md")] == [
         ("Vote count", None)

@@ -180,15 +180,16 @@ def test_a_line_break_split_between_two_reads_is_one_line_break():
     long = "x" * (CHUNK_BYTES - len("a,") - 1)  # "a," + long + "\r" fills the first read of that line exactly
     text = "id,text\na," + long + "\r\nb,y\n"
     assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (2, ["a", long]), (3, ["b", "y"])]
-    quoted = 'id,text\na,"' + long[1:] + '\r\nstill the cell"\nb,y\n'
+    # In a quoted cell that began a line earlier: the cell keeps the "\r\n", which is one line break.
+    quoted = 'id,text\na,"one\n' + "x" * (CHUNK_BYTES - 1) + '\r\nstill the cell"\nb,y\n'
     assert [(r.line, r.cells) for r in records(quoted)] == [
         (1, ["id", "text"]),
-        (2, ["a", long[1:] + "\r\nstill the cell"]),
-        (4, ["b", "y"]),
+        (2, ["a", "one\n" + "x" * (CHUNK_BYTES - 1) + "\r\nstill the cell"]),
+        (5, ["b", "y"]),
     ]
     # Old Mac line ends: a lone "\r" ends the first read, and the next one starts with a record.
-    mac = "id,text\ra," + "x" * (CHUNK_BYTES - len("id,text\ra,\r")) + "\rb,y\r"
-    assert [(r.line, r.cells[0]) for r in records(mac)] == [(1, "id"), (2, "a"), (3, "b")]
+    mac = "id,text\ra," + "x" * (CHUNK_BYTES - len("id,text\ra,\r")) + "\rb,y\rc,z\r"
+    assert [(r.line, r.cells[0]) for r in records(mac)] == [(1, "id"), (2, "a"), (3, "b"), (4, "c")]
 
 
 def test_reading_resumes_after_a_stray_quote_in_a_record_that_starts_mid_read():
