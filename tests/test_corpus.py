@@ -1,3 +1,4 @@
+import errno
 import io
 import json
 import os
@@ -740,3 +741,36 @@ def test_the_glob_picks_the_files_of_a_folder_for_counting_and_releases(tmp_path
     assert [(release.title, problem) for _, release, problem in read_releases([tmp_path], glob="*.md")] == [
         ("Vote count", None)
     ]
+
+
+def test_line_records_name_the_input_of_a_bad_line_and_of_a_failed_read(tmp_path, monkeypatch):
+    from classifier.corpus import documents
+
+    path = written(tmp_path, "lines.txt", b"Observers met.\n\xff\xfe not UTF-8\n")
+    records = list(read_line_records([tmp_path / "missing.txt", path]))  # a missing input does not stop the rest
+    assert [(r.id, r.origin) for r in records] == [
+        (str(tmp_path / "missing.txt"),) * 2,
+        ("1", f"{path}:1"),
+        ("2", f"{path}:2"),
+    ]
+    assert records[2].error.startswith(f"{path}:2: ")
+    real_lines = documents.text_lines
+
+    for failure, reason in [
+        (OSError(errno.EIO, os.strerror(errno.EIO)), os.strerror(errno.EIO)),
+        (OSError("gone"), "gone"),
+    ]:
+
+        def failing(handle, name, limit, failure=failure):
+            yield next(real_lines(handle, name, limit))
+            raise failure
+
+        monkeypatch.setattr(documents, "text_lines", failing)
+        first, failed = read_line_records([path])
+        assert first.page == "Observers met."
+        assert (failed.id, failed.origin, failed.error, failed.whole_input) == (
+            str(path),
+            str(path),
+            f"{path}: cannot read: {reason}",
+            True,
+        )
