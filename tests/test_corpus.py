@@ -774,3 +774,23 @@ def test_line_records_name_the_input_of_a_bad_line_and_of_a_failed_read(tmp_path
             f"{path}: cannot read: {reason}",
             True,
         )
+
+
+def test_a_missing_column_message_shows_at_most_20_columns_of_40_characters(tmp_path):
+    names = ["c" * 41] + [f"col{n}" for n in range(2, 22)]  # 21 columns, the first of 41 characters
+    wide = written(tmp_path, "wide.csv", (",".join(names) + "\n" + ",".join(["x"] * 21) + "\n").encode())
+    with pytest.raises(UsageError) as error:
+        check_named_columns([wide], Columns(text="body"))
+    shown = ", ".join(["c" * 37 + "..."] + [f"col{n}" for n in range(2, 21)])  # col21 is the 21st: left out
+    assert str(error.value) == f"{wide}: no row has the column 'body' named by --text-column (columns: {shown})"
+    blank = written(tmp_path, "blank.csv", b'""\nx\n')  # a header of one empty name
+    with pytest.raises(UsageError, match=r"\(columns: none\)$"):
+        check_named_columns([blank], Columns(text="body"))
+
+
+def test_an_output_is_found_only_by_a_glob_that_matches_it(tmp_path):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    out = written(tmp_path / "sub" / "deeper", "tags.jsonl", b"")
+    written(tmp_path, "other.jsonl", b"")
+    assert find_input(out, [str(tmp_path / "oth*.jsonl")]) is None  # matches another file only
+    assert find_input(out, [str(tmp_path / "**" / "*.jsonl")]) == str(tmp_path / "**" / "*.jsonl")
