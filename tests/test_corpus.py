@@ -1,6 +1,8 @@
+import errno
 import io
 import json
 import os
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -8,7 +10,26 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from classifier.corpus.documents import Columns, Document, UnknownLabelsError, read_documents, resolve_labels
+from classifier.corpus.documents import (
+    SAMPLE_ROWS,
+    Columns,
+    Document,
+    Record,
+    UnknownLabelsError,
+    check_named_columns,
+    count_records,
+    expand_inputs,
+    find_input,
+    is_blank_line,
+    read_documents,
+    read_line_records,
+    read_readable_documents,
+    read_records,
+    read_releases,
+    resolve_labels,
+    to_document,
+)
+from classifier.errors import UsageError
 from classifier.io.textio import SettingError
 
 import hostile
@@ -357,3 +378,419 @@ def test_any_label_spelling_resolves_or_gives_one_line_per_unknown_label(spellin
         resolve_labels([doc], default_taxonomy())
     except UnknownLabelsError as exc:
         assert all(line.startswith("docs.jsonl:1: unknown label '") and "\n" not in line for line in exc.lines)
+
+
+def test_labels_are_split_on_semicolons_or_read_as_a_json_list(tmp_path):
+    table = written(
+        tmp_path,
+        "labels.csv",
+        b"id,text,labels\n"
+        b'a,Observers met.," Elections; Youth ;;"\n'
+        b'b,Observers met.,"[""Elections"", "" Rule of law "", """"]"\n'
+        b'c,Observers met.,"[not json"\n'
+        b"d,Observers met.,\n"
+        b'e,Observers met.,"[1, 2]"\n',
+    )
+    assert [doc.labels for doc in read_documents([table])] == [
+        ("Elections", "Youth"),
+        ("Elections", "Rule of law"),
+        ("[not json",),
+        (),
+        ("1", "2"),
+    ]
+    rows = [
+        {"labels": ["Youth", " ", "", 7]},
+        {"labels": None},
+        {},
+        {"labels": 5},
+        {"labels": 1.5},
+        {"labels": "Y;\ud800"},
+    ]
+    lines = "".join(json.dumps({"text": "Observers met.", **row}) + "\n" for row in rows)
+    jsonl = written(tmp_path, "labels.jsonl", lines.encode())
+    assert [doc.labels for doc in read_documents([jsonl])] == [
+        ("Youth", "7"),
+        None,
+        None,
+        ("5",),
+        None,
+        ("Y", "\ufffd"),
+    ]
+
+
+def test_a_cell_that_is_not_text_is_named_by_its_kind(tmp_path):
+    values = ["7", "1.5", "true", "[1]", '{"a": 1}', "7" * 5000]
+    kinds = ["a number", "a number", "a boolean", "a list", "an object", "a number"]
+    table = written(tmp_path, "kinds.jsonl", "".join(f'{{"text": {v}}}\n' for v in values).encode())
+    assert [doc.error for doc in read_documents([table])] == [
+        f"{table}:{n}: column 'text' holds {kind}, not text" for n, kind in enumerate(kinds, 1)
+    ]
+
+
+def test_ids_titles_and_texts_of_table_rows(tmp_path):
+    rows = [
+        {"id": "", "title": "  Border guards trained  ", "text": "Officers met."},
+        {"id": 12, "title": "Title \ud800 only"},
+        {"id": "x\ud800", "title": "", "text": "Lone \udfff surrogate."},
+        {"id": "n", "title": "", "text": "  "},
+        {"id": "m", "text": "One\nOSCE fields: Elections; Youth"},
+    ]
+    table = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+    docs = list(read_documents([table]))
+    assert [(d.id, d.title, d.text, d.error) for d in docs[:4]] == [
+        (f"{table}:1", "Border guards trained", "Officers met.", None),
+        ("12", "Title \ufffd only", "", None),
+        ("x\ufffd", "", "Lone \ufffd surrogate.", None),
+        ("n", "", "", f"{table}:4: no text in column 'text'"),
+    ]
+    assert docs[4].labels is None and docs[4].error is None
+
+
+def test_a_csv_header_that_cannot_be_read_is_one_error_for_the_file(tmp_path):
+    empty = written(tmp_path, "empty.csv", b"")
+    wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\na,b\n")
+    assert [doc.error for doc in read_documents([empty, wide])] == [
+        f"{empty}: empty file",
+        f"{wide}:1: malformed CSV: more than 10,000 cells in one row; skipped",
+    ]
+
+
+def test_a_csv_not_in_utf8_says_so_once_with_the_first_row(tmp_path):
+    body = "Élection observée à Genève. " * 30  # 840 characters
+    cp1252 = written(tmp_path, "cp1252.csv", f'id,text\na,"{body}"\nb,\u201cShort\u201d one.\n'.encode("cp1252"))
+    docs = list(read_documents([cp1252], max_chars=500))
+    assert docs[0].warning == (
+        f"{cp1252}: not UTF-8; read as Windows-1252; {cp1252}:2: text cut at 500 characters (the CLASSIFIER_MAX_TEXT "
+        "limit)"
+    )
+    assert docs[1].warning is None and docs[1].text == "\u201cShort\u201d one."
+    latin1 = written(tmp_path, "latin1.csv", b"id,text\na,Caf\xe9 \x81 count\n")
+    (doc,) = read_documents([latin1])
+    assert doc.warning == f"{latin1}: not UTF-8; read as Latin-1" and doc.text == "Caf\xe9 \x81 count"
+
+
+def test_a_row_whose_text_parses_to_nothing_keeps_its_id(tmp_path):
+    # Its record has the row's id, so the document must too: a tag run's output names the row by it,
+    # and --resume checks the output's last id against the records'.
+    rows = [{"id": "a", "text": "Press release"}, {"id": "b", "text": "-\n-"}, {"text": "Press release"}]
+    table = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+    assert [(doc.id, doc.origin, doc.error) for doc in read_documents([table])] == [
+        ("a", f"{table}:1", f"{table}:1: no text"),
+        ("b", f"{table}:2", f"{table}:2: no text"),
+        (f"{table}:3", f"{table}:3", f"{table}:3: no text"),
+    ]
+    assert [record.id for record in read_records([table])] == ["a", "b", f"{table}:3"]
+
+
+def test_unknown_labels_make_one_message_of_one_line_each(taxonomy):
+    docs = [Document(id="a", text="t", labels=("Electons", "Polcing"), origin="docs.csv:2")]
+    with pytest.raises(UnknownLabelsError) as error:
+        resolve_labels(docs, taxonomy)
+    assert str(error.value) == (
+        "docs.csv:2: unknown label 'Electons' (closest field: 'Elections')\n"
+        "docs.csv:2: unknown label 'Polcing' (closest field: 'Policing')"
+    )
+
+
+def test_records_of_rows_and_tables_that_fail_carry_their_place_as_id(tmp_path):
+    broken = written(tmp_path, "broken.jsonl", b'{"id": "a", "text": "Observers met."}\n{"id": "b", \n')
+    no_text = written(tmp_path, "no_text.csv", b"a,b\n1,2\n")
+    records = list(read_records([broken, no_text]))
+    assert [(r.id, r.origin, r.whole_input) for r in records] == [
+        ("a", f"{broken}:1", False),
+        (f"{broken}:2", f"{broken}:2", False),
+        (str(no_text), str(no_text), True),
+    ]
+    assert records[2].error == f"{no_text}: no column 'text' (columns: a, b)"
+
+
+def test_a_row_with_only_a_title_keeps_its_warning(tmp_path):
+    table = written(tmp_path, "titles.jsonl", json.dumps({"id": "t", "title": "Border guards " * 20}).encode() + b"\n")
+    (doc,) = read_documents([table], max_chars=100)
+    assert (doc.title, doc.text) == (("Border guards " * 20)[:100].strip(), "")
+    assert doc.warning == f"{table}:1: text cut at 100 characters (the CLASSIFIER_MAX_TEXT limit)"
+
+
+def test_a_parquet_cell_of_bytes_is_named_by_its_type(tmp_path):
+    path = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": pa.array([b"Observers met."], pa.binary())}), path)
+    (doc,) = read_documents([path])
+    assert doc.error == f"{path}:row 1: column 'text' holds bytes, not text"
+
+
+def test_a_json_list_of_labels_keeps_numbers_of_any_length_as_digits(tmp_path):
+    digits = "7" * 5000  # more than int() reads
+    table = written(tmp_path, "labels.csv", f'id,text,labels\na,Observers met.,"[{digits}, 12]"\n'.encode())
+    (doc,) = read_documents([table])
+    assert doc.labels == (digits, "12")
+
+
+def test_readable_documents_are_kept_and_each_problem_is_heard_once(tmp_path):
+    (tmp_path / "a.md").write_text("Vote count\nObservers watched the count.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("", encoding="utf-8")
+    (tmp_path / "c.md").write_text("  \n", encoding="utf-8")
+    (tmp_path / "d.md").write_text("Police\n" + "Officers trained. " * 20, encoding="utf-8")
+    (tmp_path / "e.txt").write_text("Not matched by the glob.", encoding="utf-8")
+    heard = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLASSIFIER_MAX_TEXT", "100")
+        documents, failed = read_readable_documents([tmp_path], glob="*.md", on_problem=lambda *a: heard.append(a))
+        assert read_readable_documents([tmp_path / "b.md"])[1] == 1  # no listener: counted all the same
+    assert [os.path.basename(doc.id) for doc in documents] == ["a.md", "d.md"] and failed == 2
+    assert heard == [
+        ("error", f"{tmp_path / 'b.md'}: empty file"),
+        ("error", f"{tmp_path / 'c.md'}: empty file"),
+        ("warning", f"{tmp_path / 'd.md'}: text cut at 100 characters (the CLASSIFIER_MAX_TEXT limit)"),
+    ]
+
+
+def test_a_record_with_an_empty_page_or_a_title_over_no_body(tmp_path):
+    assert to_document(Record("a", "a.txt", page="")).error == "a.txt: no text"
+    table = written(
+        tmp_path, "t.jsonl", json.dumps({"id": "t", "title": "Vote count", "text": "Press release"}).encode()
+    )
+    (doc,) = read_documents([table])
+    assert (doc.id, doc.title, doc.text, doc.error) == ("t", "Vote count", "", None)
+
+
+def test_parquet_cuts_and_warns_only_for_the_columns_it_reads(tmp_path):
+    path = tmp_path / "rows.parquet"
+    table = {
+        "id": ["a", "b"],
+        "title": [None, "Only a title"],
+        "text": ["Observers met.", None],
+        "notes": ["n" * 500, None],  # no column the reader uses
+    }
+    pq.write_table(pa.table(table), path)
+    docs = list(read_documents([path], max_chars=100))
+    assert [(d.id, d.title, d.text, d.warning) for d in docs] == [
+        ("a", "", "Observers met.", None),
+        ("b", "Only a title", "", None),
+    ]
+
+
+def test_a_file_that_is_not_parquet_is_named_with_pyarrows_reason(tmp_path):
+    path = written(tmp_path, "bad.parquet", b"id,text\na,Observers met.\n")
+    (doc,) = read_documents([path])
+    assert doc.error.startswith(f"{path}: not a readable Parquet file: ") and "magic bytes" in doc.error
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Observers met."]}), path)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the parquet extra were not installed
+    (doc,) = read_documents([path])
+    assert doc.error == f"{path}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
+
+
+def test_line_records_are_one_per_line_with_blank_lines_kept_as_such(tmp_path):
+    path = written(tmp_path, "lines.txt", b"Observers met.\n\n  \n" + b"Officers trained. " * 10 + b"\n")
+    records = list(read_line_records([path, tmp_path / "missing.txt"], max_chars=50))
+    assert [(r.id, r.origin, r.error, r.whole_input) for r in records] == [
+        ("1", f"{path}:1", None, False),
+        ("2", f"{path}:2", f"{path}:2: blank line", False),
+        ("3", f"{path}:3", f"{path}:3: blank line", False),
+        ("4", f"{path}:4", None, False),
+        (str(tmp_path / "missing.txt"), str(tmp_path / "missing.txt"), records[4].error, True),
+    ]
+    assert records[4].error.startswith(f"{tmp_path / 'missing.txt'}: ")
+    assert records[0].page == "Observers met." and records[0].warning is None
+    assert records[3].page.startswith("Officers trained.") and len(records[3].page) <= 50
+    assert records[3].warning == f"{path}:4: text cut at 50 characters (the CLASSIFIER_MAX_TEXT limit)"
+    docs = [to_document(r) for r in records]
+    assert [is_blank_line(d) for d in docs] == [False, True, True, False, False]
+    assert [d.id for d in docs[:4]] == ["1", "2", "3", "4"]
+
+
+def test_line_records_from_standard_input(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"First line\nSecond line\n")))
+    records = list(read_line_records(["-"]))
+    assert [(r.id, r.origin, r.page) for r in records] == [
+        ("1", "<stdin>:1", "First line"),
+        ("2", "<stdin>:2", "Second line"),
+    ]
+
+
+def test_records_are_counted_as_they_will_be_read(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    jsonl = written(tmp_path, "rows.jsonl", b'{"text": "a"}\n\n  \n{"text": "b"}\nnot json\n')
+    csv_table = written(tmp_path, "rows.csv", b"id,text\na,x\nb,y\n")
+    parquet = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["x", "y"]}), parquet)
+    (tmp_path / "dangling.jsonl").symlink_to(tmp_path / "gone.jsonl")  # cannot be opened: one error record
+    inputs = [page, jsonl, csv_table, parquet, tmp_path / "missing.txt", tmp_path / "dangling.jsonl"]
+    assert count_records(inputs) == 1 + 3 + 2 + 2 + 1 + 1 == len(list(read_records(inputs)))
+    assert count_records([page, "-"]) is None
+
+
+def test_releases_are_read_from_pages_and_rows_with_their_problems(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    table = written(tmp_path, "rows.jsonl", b'{"title": "Police", "text": "Officers trained."}\n')
+    got = [
+        (origin, release and (release.title, release.body), problem)
+        for origin, release, problem in read_releases([page, table, tmp_path / "missing.txt"])
+    ]
+    assert got == [
+        (str(page), ("Vote count", "Observers watched the count."), None),
+        (f"{table}:1", ("Police", "Officers trained."), None),
+        (str(tmp_path / "missing.txt"), None, f"{tmp_path / 'missing.txt'}: no such file or directory"),
+    ]
+
+
+def test_a_job_finds_the_input_that_would_read_its_own_output(tmp_path):
+    out = written(tmp_path, "tags.jsonl", b"")
+    other = written(tmp_path, "other.jsonl", b"")
+    (tmp_path / "sub").mkdir()
+    assert find_input(out, ["-", out]) == str(out)
+    assert find_input(out, ["-", other]) is None
+    assert find_input(out, [str(tmp_path / "*.jsonl")]) == str(tmp_path / "*.jsonl")
+    assert find_input(out, [str(tmp_path / "*.csv")]) is None
+    assert find_input(out, [tmp_path], glob="*.jsonl") == str(tmp_path)
+    assert find_input(out, [tmp_path]) is None  # the walk reads *.txt only
+    assert find_input(out, [tmp_path / "sub"], glob="*.jsonl") is None  # a folder that does not hold it
+
+
+def test_hidden_files_and_folders_are_not_walked(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.txt").write_text("Hidden folder.\n", encoding="utf-8")
+    (tmp_path / ".draft.txt").write_text("Hidden file.\n", encoding="utf-8")
+    (tmp_path / "page.txt").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    assert [doc.id for doc in read_documents([tmp_path])] == [str(tmp_path / "page.txt")]
+
+
+def test_a_named_column_is_looked_for_in_the_header_or_the_first_rows(tmp_path):
+    body = Columns(text="body")
+    parquet = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": ["Observers met."]}), parquet)
+    with pytest.raises(UsageError, match=r"rows.parquet: no row has the column 'body' named by --text-column"):
+        check_named_columns([parquet], body)
+    pq.write_table(pa.table({"id": ["a"], "body": ["Observers met."]}), parquet)
+    check_named_columns([parquet], body)
+    cp1252 = written(tmp_path, "cp1252.csv", "id,Résumé\na,Observers met.\n".encode("cp1252"))
+    check_named_columns([cp1252], Columns(text="Résumé"))
+    # A table with no header or no rows to look in is left for reading to report.
+    empty = written(tmp_path, "empty.csv", b"")
+    wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\n")
+    broken = written(tmp_path, "broken.jsonl", b"not json\n[1]\n")
+    check_named_columns([empty, wide, broken], body)
+    assert [r.error for r in read_records([empty], body)] == [f"{empty}: empty file"]
+    # JSONL has no header: its first SAMPLE_ROWS rows stand for one.
+    rows = [json.dumps({"text": "Observers met."})] * (SAMPLE_ROWS - 1) + [json.dumps({"body": "Officers trained."})]
+    jsonl = written(tmp_path, "rows.jsonl", "\n".join(rows).encode() + b"\n")
+    check_named_columns([jsonl], body)
+    jsonl.write_text("\n".join([rows[0], *rows]) + "\n", encoding="utf-8")  # now row SAMPLE_ROWS + 1
+    with pytest.raises(UsageError, match=r"no row has the column 'body' named by --text-column \(columns: text\)"):
+        check_named_columns([jsonl], body)
+
+
+def test_inputs_that_cannot_be_read_are_one_record_each_named_by_their_path(tmp_path):
+    missing, fifo = tmp_path / "missing.txt", tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "a.md").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    records = list(read_records([missing, fifo, tmp_path / "pages"], Columns(text="body"), glob="*.md"))
+    assert [(r.id, r.origin, r.whole_input) for r in records] == [
+        (str(missing), str(missing), True),
+        (str(fifo), str(fifo), True),
+        (str(tmp_path / "pages" / "a.md"), str(tmp_path / "pages" / "a.md"), False),
+    ]
+    assert records[0].error == f"{missing}: no such file or directory"
+    assert records[1].error.startswith(f"{fifo}: ") and records[2].page.startswith("Vote count")
+
+
+def test_pages_from_files_and_standard_input_carry_a_warning_only_when_cut(tmp_path, monkeypatch):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    empty = written(tmp_path, "empty.txt", b"")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Vote count\nObservers met.\n")))
+    records = list(read_records([page, empty, "-"]))
+    assert [(r.id, r.origin, r.error, r.warning) for r in records] == [
+        (str(page), str(page), None, None),
+        (str(empty), str(empty), f"{empty}: empty file", None),
+        ("<stdin>", "<stdin>", None, None),
+    ]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00")))
+    (record,) = read_records(["-"])
+    assert (record.id, record.origin, record.error) == ("<stdin>", "<stdin>", "<stdin>: binary file, not text")
+
+
+def test_a_folder_walk_reads_pages_and_a_glob_reaches_into_subfolders(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    deep = written(tmp_path / "a" / "b", "deep.txt", b"Deep\nA page two folders down.\n")
+    table = written(tmp_path, "rows.jsonl", b'{"text": "Observers met."}\n')
+    # Files found in a folder are pages whatever their suffix; --glob picks which files those are.
+    assert list(expand_inputs([tmp_path], glob="*.jsonl")) == [(str(table), "text")]
+    assert list(expand_inputs([str(tmp_path / "**" / "*.txt")])) == [(str(deep), "text")]
+
+
+def test_each_option_naming_a_missing_column_is_named_in_its_message(tmp_path):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    broken = written(tmp_path, "broken.jsonl", b"not json\n")
+    table = written(tmp_path, "rows.csv", b"id,text\na,Observers met.\n")
+    for columns, option in [(Columns(title="headline"), "--title-column"), (Columns(id="doc"), "--id-column")]:
+        name = columns.title if option == "--title-column" else columns.id
+        with pytest.raises(UsageError) as error:
+            check_named_columns([page, broken, table], columns)  # the inputs before the table do not stop the check
+        assert str(error.value) == f"{table}: no row has the column '{name}' named by {option} (columns: id, text)"
+
+
+def test_the_glob_picks_the_files_of_a_folder_for_counting_and_releases(tmp_path):
+    (tmp_path / "a.md").write_text("Vote count\nObservers watched the count.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Police\nOfficers trained.\n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Courts\nJudges met.\n", encoding="utf-8")
+    assert count_records([tmp_path], glob="*.md") == 1
+    assert [(release.title, problem) for _, release, problem in read_releases([tmp_path], glob="*.md")] == [
+        ("Vote count", None)
+    ]
+
+
+def test_line_records_name_the_input_of_a_bad_line_and_of_a_failed_read(tmp_path, monkeypatch):
+    from classifier.corpus import documents
+
+    path = written(tmp_path, "lines.txt", b"Observers met.\n\xff\xfe not UTF-8\n")
+    records = list(read_line_records([tmp_path / "missing.txt", path]))  # a missing input does not stop the rest
+    assert [(r.id, r.origin) for r in records] == [
+        (str(tmp_path / "missing.txt"),) * 2,
+        ("1", f"{path}:1"),
+        ("2", f"{path}:2"),
+    ]
+    assert records[2].error.startswith(f"{path}:2: ")
+    real_lines = documents.text_lines
+
+    for failure, reason in [
+        (OSError(errno.EIO, os.strerror(errno.EIO)), os.strerror(errno.EIO)),
+        (OSError("gone"), "gone"),
+    ]:
+
+        def failing(handle, name, limit, failure=failure):
+            yield next(real_lines(handle, name, limit))
+            raise failure
+
+        monkeypatch.setattr(documents, "text_lines", failing)
+        first, failed = read_line_records([path])
+        assert first.page == "Observers met."
+        assert (failed.id, failed.origin, failed.error, failed.whole_input) == (
+            str(path),
+            str(path),
+            f"{path}: cannot read: {reason}",
+            True,
+        )
+
+
+def test_a_missing_column_message_shows_at_most_20_columns_of_40_characters(tmp_path):
+    names = ["c" * 41] + [f"col{n}" for n in range(2, 22)]  # 21 columns, the first of 41 characters
+    wide = written(tmp_path, "wide.csv", (",".join(names) + "\n" + ",".join(["x"] * 21) + "\n").encode())
+    with pytest.raises(UsageError) as error:
+        check_named_columns([wide], Columns(text="body"))
+    shown = ", ".join(["c" * 37 + "..."] + [f"col{n}" for n in range(2, 21)])  # col21 is the 21st: left out
+    assert str(error.value) == f"{wide}: no row has the column 'body' named by --text-column (columns: {shown})"
+    blank = written(tmp_path, "blank.csv", b'""\nx\n')  # a header of one empty name
+    with pytest.raises(UsageError, match=r"\(columns: none\)$"):
+        check_named_columns([blank], Columns(text="body"))
+
+
+def test_an_output_is_found_only_by_a_glob_that_matches_it(tmp_path):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    out = written(tmp_path / "sub" / "deeper", "tags.jsonl", b"")
+    written(tmp_path, "other.jsonl", b"")
+    assert find_input(out, [str(tmp_path / "oth*.jsonl")]) is None  # matches another file only
+    assert find_input(out, [str(tmp_path / "**" / "*.jsonl")]) == str(tmp_path / "**" / "*.jsonl")

@@ -4,7 +4,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.io.csvtable import read_csv_records
+from classifier.io.csvtable import CHUNK_BYTES, MAX_CELLS, csv_encoding, read_csv_records, row_budget
 
 import hostile
 
@@ -109,3 +109,119 @@ def test_any_text_gives_records_or_one_line_errors_and_terminates(body, limit):
         assert (record.cells is None) != (record.error is None)
         assert record.error is None or "\n" not in record.error
         assert all(len(cell) <= limit for cell in record.cells or ())
+
+
+def test_the_encoding_is_utf8_if_all_of_it_decodes_else_windows_1252_else_latin1():
+    cases = [
+        ("id,text\n1,Élection à Genève\n".encode("utf-8"), "utf-8"),
+        (b"", "utf-8"),
+        ("id,text\n1,\u201cquoted\u201d café\n".encode("cp1252"), "cp1252"),
+        (b"\xe9cole,x\n", "cp1252"),  # the only non-UTF-8 byte is the very first
+        (b"id,text\n1,caf\xc3", "cp1252"),  # UTF-8 cut inside its last character is not UTF-8
+        (b"id,text\n1,\x81 is not in Windows-1252\n", "latin-1"),
+    ]
+    for data, expected in cases:
+        handle = io.BytesIO(data)
+        handle.seek(5)
+        assert csv_encoding(handle) == expected, data
+        assert handle.tell() == 0  # left at the start, for the reader
+
+
+def test_cells_past_the_cell_limit_are_skipped_by_the_rules_of_quotes():
+    # After MAX_CELLS cells the rest of the record is skipped, but still by CSV's rules: a quote inside an
+    # unquoted cell is text, a quote opening a cell makes a quoted cell (here spanning a line), and the
+    # record ends at the first line end outside quotes.
+    extra = 'in"side,"quoted\nover two lines",last"'
+    text = "a,b\n" + '"first",' + ",".join(["x"] * MAX_CELLS) + "," + extra + "\nc,d\n"
+    assert [(r.line, r.cells, r.error) for r in records(text)] == [
+        (1, ["a", "b"], None),
+        (2, None, "malformed CSV: more than 10,000 cells in one row; skipped"),
+        (4, ["c", "d"], None),
+    ]
+
+
+def test_text_after_a_closing_quote_on_one_line_is_kept_as_the_csv_module_keeps_it():
+    text = 'id,text\na,"quoted"Xtail\nb,"x"Y,\n'
+    header, first, second = csv.reader(io.StringIO(text))
+    assert first == ["a", "quotedXtail"] and second == ["b", "xY", ""]  # the csv module's reading
+    assert [(r.cells, r.error) for r in records(text)] == [
+        (header, None),
+        (first, None),
+        (None, "malformed CSV: 3 cells where the header has 2"),
+    ]
+
+
+def test_a_record_keeps_four_cells_worth_and_64_kib_in_all():
+    assert row_budget(10) == 4 * 10 + 65536
+    # 7000 cells of 10 characters: 6557 whole cells (65,570 characters), 6 of the next, and then nothing.
+    header = ",".join(f"c{n}" for n in range(7000))
+    (_, record) = records(header + "\n" + ",".join(["abcdefghij"] * 7000) + "\n", max_chars=10)
+    assert record.cells[:6557] == ["abcdefghij"] * 6557
+    assert record.cells[6557:] == ["abcdef"] + [""] * 442
+    assert record.truncated
+
+
+def test_bytes_that_do_not_decode_become_replacement_characters():
+    data = b"id,text\na,caf\xe9 \xff\nb,fine\n"
+    assert [r.cells for r in read_csv_records(io.BytesIO(data), 100)] == [
+        ["id", "text"],
+        ["a", "caf\ufffd \ufffd"],
+        ["b", "fine"],
+    ]
+
+
+def test_the_last_record_needs_no_line_break_after_it():
+    for text in ("id,text\na,b", "id,text\na,", 'id,text\na,"b"', 'id,text\na,"b"""'):
+        assert [r.cells for r in records(text)] == list(csv.reader(io.StringIO(text))), text
+
+
+def test_a_line_break_split_between_two_reads_is_one_line_break():
+    # Lines are read at most CHUNK_BYTES at a time: here a "\r\n" falls across the end of the first read.
+    long = "x" * (CHUNK_BYTES - len("a,") - 1)  # "a," + long + "\r" fills the first read of that line exactly
+    text = "id,text\na," + long + "\r\nb,y\n"
+    assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (2, ["a", long]), (3, ["b", "y"])]
+    # In a quoted cell that began a line earlier: the cell keeps the "\r\n", which is one line break.
+    quoted = 'id,text\na,"one\n' + "x" * (CHUNK_BYTES - 1) + '\r\nstill the cell"\nb,y\n'
+    assert [(r.line, r.cells) for r in records(quoted)] == [
+        (1, ["id", "text"]),
+        (2, ["a", "one\n" + "x" * (CHUNK_BYTES - 1) + "\r\nstill the cell"]),
+        (5, ["b", "y"]),
+    ]
+    # Old Mac line ends: a lone "\r" ends the first read, and the next one starts with a record.
+    mac = "id,text\ra," + "x" * (CHUNK_BYTES - len("id,text\ra,\r")) + "\rb,y\rc,z\r"
+    assert [(r.line, r.cells[0]) for r in records(mac)] == [(1, "id"), (2, "a"), (3, "b"), (4, "c")]
+
+
+def test_reading_resumes_after_a_stray_quote_in_a_record_that_starts_mid_read():
+    # "\r" line ends put several records in one read; the stray quote's record starts 8 characters in.
+    text = 'id,text\rq,"open\rc,d\ne,f\n'
+    assert [(r.line, r.cells or r.error) for r in records(text)] == [
+        (1, ["id", "text"]),
+        (
+            2,
+            "malformed CSV: a quoted cell opened on this line is never closed (a stray quote?); reading resumes on "
+            "the next line",
+        ),
+        (3, ["c", "d"]),
+        (4, ["e", "f"]),
+    ]
+
+
+def test_a_long_line_is_read_in_bounded_memory():
+    import tracemalloc
+
+    data = io.BytesIO(b"id,text\na," + b"Observers counted the votes. " * 300_000 + b"\nb,c\n")  # an 8.7 MB line
+    tracemalloc.start()
+    try:
+        result = [r.cells[0] for r in read_csv_records(data, 1000)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result == ["id", "a", "b"]
+    assert peak < 2_000_000  # a few reads of CHUNK_BYTES, never the whole line
+
+
+def test_blank_lines_of_every_line_end_count_one_line_each():
+    # Line 1 "id,text" (ends \r), 2 blank (\r\n), 3 blank (\r), 4 "XY,z" (\r\n), 5 blank (\r\n), 6 "ab,c".
+    text = "id,text\r\r\n\rXY,z\r\n\r\nab,c\n"
+    assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (4, ["XY", "z"]), (6, ["ab", "c"])]

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -260,3 +261,163 @@ def test_a_write_refused_at_the_start_says_nothing_was_tagged(tmp_path, monkeypa
         result.stderr == f"error: {tmp_path / 'tags.jsonl'}: cannot write: Read-only file system; nothing was tagged\n"
     )
     assert not (tmp_path / "tags.jsonl").exists()
+
+
+def test_the_lock_is_a_hidden_file_named_after_the_target_beside_it():
+    assert lock_path("/data/out/tags.jsonl") == Path("/data/out/.tags.jsonl.lock")
+    assert lock_path(Path("bundle")) == Path(".bundle.lock")
+
+
+def test_the_lock_file_holds_exactly_the_pid_of_its_holder_even_over_a_stale_longer_one(tmp_path):
+    output = tmp_path / "tags.jsonl"
+    lock_path(output).write_text("123456789012345678901234567890\n")  # left, unlocked, by a killed run
+    with output_lock(output):
+        assert lock_path(output).read_text() == str(os.getpid())
+    assert not lock_path(output).exists()
+    fresh = tmp_path / "bundle"
+    with output_lock(fresh):  # a new lock file: readable by all, written by its owner only
+        assert oct(lock_path(fresh).stat().st_mode & 0o777) == oct(0o644 & ~current_umask())
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_lock_held_by_a_run_that_wrote_no_pid_is_refused_without_naming_a_process(tmp_path):
+    import fcntl
+
+    output = tmp_path / "tags.jsonl"
+    lock_path(output).write_text("starting")
+    with open(lock_path(output), "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a second open file: conflicts even in this process
+        with pytest.raises(OutputError) as caught:
+            with output_lock(output):
+                pass
+    assert str(caught.value) == f"{output}: another run is writing it; wait for it to end or write elsewhere"
+    assert lock_path(output).read_text() == "starting"  # the holder's file is left as it is
+
+
+def test_a_lock_that_fails_for_another_reason_says_why(tmp_path, monkeypatch):
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(OutputError) as caught:
+        with output_lock(output):
+            pass
+    assert str(caught.value) == f"{output}: cannot lock it (No locks available)"
+
+
+def test_a_lock_file_removed_before_it_was_locked_is_opened_again(tmp_path, monkeypatch):
+    # The previous holder removes the lock file between our open and our lock: we must hold a lock on the
+    # file that is at the path, where the next run will look, not on the removed one.
+    import fcntl
+
+    output = tmp_path / "tags.jsonl"
+    real_flock, calls = fcntl.flock, []
+
+    def removed_first(fd, operation):
+        calls.append(operation)
+        if len(calls) == 1:
+            os.unlink(lock_path(output))
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", removed_first)
+    with output_lock(output):
+        assert len(calls) == 2
+        assert lock_path(output).read_text() == str(os.getpid())
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        with pytest.raises(OutputError, match="another run"):
+            with output_lock(output):
+                pass
+
+
+def test_a_lock_where_no_folder_can_be_made_names_the_target(tmp_path):
+    (tmp_path / "file.txt").write_text("a file, not a folder\n")
+    target = tmp_path / "file.txt" / "sub" / "tags.jsonl"
+    with pytest.raises(OutputError) as caught:
+        with output_lock(target):
+            pass
+    assert str(caught.value) == f"{target}: cannot write there (Not a directory)"
+
+
+def test_a_lock_file_that_is_a_symlink_is_not_followed(tmp_path):
+    output = tmp_path / "tags.jsonl"
+    (tmp_path / "elsewhere").write_text("keep\n")
+    lock_path(output).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(OutputError) as caught:
+        with output_lock(output):
+            pass
+    assert str(caught.value) == f"{output}: cannot write there ({os.strerror(errno.ELOOP)})"
+    assert (tmp_path / "elsewhere").read_text() == "keep\n"
+
+
+def test_each_kind_of_target_that_is_not_a_plain_file_gets_its_own_message(tmp_path):
+    folder, link, fifo = tmp_path / "folder", tmp_path / "link", tmp_path / "fifo"
+    folder.mkdir()
+    link.symlink_to(tmp_path / "missing")
+    os.mkfifo(fifo)
+    expected = {
+        folder: "is a directory; name a file to write",
+        link: "is a symlink; writing would replace the link, so name its target instead",
+        fifo: "is not a regular file (a device, FIFO or socket); name a file to write, or - for stdout",
+        tmp_path / "file.txt" / "out.jsonl": "cannot write there (Not a directory)",
+    }
+    (tmp_path / "file.txt").write_text("x\n")
+    for target, message in expected.items():
+        with pytest.raises(OutputError) as caught:
+            check_file_target(target)
+        assert str(caught.value) == f"{target}: {message}"
+
+
+def test_a_plain_file_or_a_new_name_in_new_folders_is_a_fine_target(tmp_path):
+    (tmp_path / "old.jsonl").write_text("x\n")
+    check_file_target(tmp_path / "old.jsonl")
+    check_file_target(tmp_path / "new.jsonl")
+    check_file_target(tmp_path / "a" / "b" / "new.jsonl")
+
+
+def test_a_folder_that_cannot_be_written_is_named_with_the_reason(tmp_path, monkeypatch):
+    from classifier.io import outputs
+
+    seen = []
+    monkeypatch.setattr(outputs.os, "access", lambda path, mode: seen.append((Path(path), mode)) or False)
+    target = tmp_path / "a" / "b" / "tags.jsonl"
+    with pytest.raises(OutputError) as caught:
+        check_file_target(target)
+    assert str(caught.value) == f"{target}: cannot write in {tmp_path} (permission denied)"
+    assert seen == [(tmp_path, os.W_OK | os.X_OK)]  # the nearest folder that exists
+
+
+def test_a_read_only_file_system_is_told_from_its_flags(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from classifier.io import outputs
+
+    assert outputs._read_only(tmp_path) is False
+    monkeypatch.setattr(outputs.os, "statvfs", lambda folder: SimpleNamespace(f_flag=os.ST_RDONLY | os.ST_NOSUID))
+    assert outputs._read_only(tmp_path) is True
+    monkeypatch.setattr(outputs.os, "statvfs", lambda folder: SimpleNamespace(f_flag=os.ST_NOSUID))
+    assert outputs._read_only(tmp_path) is False
+
+    def fails(folder):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(outputs.os, "statvfs", fails)
+    assert outputs._read_only(tmp_path) is False
+
+
+def test_a_failed_write_is_one_line_with_the_reason_and_what_was_kept():
+    from classifier.io.outputs import write_error
+
+    full = write_error("out/tags.csv", OSError(errno.ENOSPC, "No space left on device"), "12 whole rows are kept")
+    assert isinstance(full, OutputError)
+    assert str(full) == "out/tags.csv: cannot write: No space left on device; 12 whole rows are kept"
+    assert str(write_error("t.csv", OSError("disk gone"), "nothing was tagged")) == (
+        "t.csv: cannot write: disk gone; nothing was tagged"
+    )

@@ -321,7 +321,7 @@ def _from_page(
     release = parse_release(page, plain_title=not title)
     body = release.body
     if not (title or release.title) and not body.strip():
-        return _failed(origin, f"{origin}: no text")
+        return _failed(origin, f"{origin}: no text", doc_id)
     if labels is None and (release.fields or release.unknown_fields):
         labels = release.fields + release.unknown_fields
     return Document(id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin, warning=warning)

@@ -175,6 +175,8 @@ class _Scanner:
                     self.text = self.text[1:]
             elif ended_in_cr and self.text.startswith("\n") and self.state in ("record", "skip"):
                 self.pos = 1  # the second half of a \r\n split between two reads
+            elif ended_in_cr and self.text.startswith("\n") and self.state == "quoted":
+                self.lines -= 1  # the cell keeps the \n, but its \r was counted as the line break already
         return True
 
     # --- the cells of the record being read ---
