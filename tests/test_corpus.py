@@ -635,6 +635,12 @@ def test_releases_are_read_from_pages_and_rows_with_their_problems(tmp_path):
         (f"{table}:1", ("Police", "Officers trained."), None),
         (str(tmp_path / "missing.txt"), None, f"{tmp_path / 'missing.txt'}: no such file or directory"),
     ]
+    # A row whose text cell is not text is an error naming its file and line, not an empty release.
+    bad = written(tmp_path, "bad.jsonl", b'{"title": "Police", "text": "Officers trained."}\n{"text": 5}\n')
+    problems = [(origin, release is None, problem) for origin, release, problem in read_releases([bad])]
+    assert problems[0] == (f"{bad}:1", False, None)
+    assert problems[1][:2] == (f"{bad}:2", True) and problems[1][2].startswith(f"{bad}:2: ")
+    assert "number" in problems[1][2]
 
 
 def test_a_job_finds_the_input_that_would_read_its_own_output(tmp_path):

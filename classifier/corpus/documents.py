@@ -137,10 +137,12 @@ def read_releases(
     release is None when the page could not be read (the problem is the error), and the problem is a
     warning when the text was cut at the limit. A table row is parsed from its title and text."""
     for record in read_records(inputs, glob=glob):
-        if record.error:
-            yield record.origin, None, record.error
+        document = to_document(record) if record.row is not None else None
+        error = record.error or (document.error if document is not None else None)
+        if error:  # the input or the row (a cell that is not text, say) could not be read
+            yield record.origin, None, error
             continue
-        page = record.page if record.row is None else to_document(record).model_text
+        page = record.page if document is None else document.model_text
         yield record.origin, parse_release(page or ""), record.warning
 
 
