@@ -120,3 +120,238 @@ def test_hash_follows_file_content(tmp_path):
     b = Taxonomy.from_yaml(write(tmp_path, BASE + "# a comment\n"))
     assert a.labels == b.labels and a.sha256 != b.sha256
     assert Taxonomy.from_yaml(ROOT / "taxonomy.yaml").sha256 != a.sha256
+
+
+# Made-up taxonomies read from dicts: each expected value below is written out by hand from the rules in
+# docs and docstrings (names, aliases and sub-topics match regardless of case, spaces, dashes and "&").
+
+SMALL = {
+    "dimensions": {"human": "Human dimension", "politico": "Politico-military dimension", "empty": "Unused"},
+    "fields": [
+        {
+            "name": "  Voting  ",
+            "id": "voting",
+            "dimension": "human",
+            "description": "Ballots   and\n counts.",
+            "aliases": ["Polls"],
+            "subtopics": ["Ballot design", "Observers"],
+            "keywords": ["ballot box"],
+            "description_source": "https://example.org/voting",
+        },
+        {"name": "Border Watch", "id": "border-watch", "dimension": "politico", "subtopics": ["Customs"]},
+        {"name": "Press", "id": "press", "dimension": "human"},
+    ],
+    "not_fields": ["Projects"],
+}
+
+
+def test_normalize_label_ignores_case_spaces_dashes_and_ampersands():
+    from classifier.taxonomy.fields import normalize_label
+
+    assert normalize_label("Roma & Sinti") == "roma and sinti"
+    assert normalize_label("Anti\u2013Terror") == "anti-terror"
+    assert normalize_label("Anti\u2014Terror") == "anti-terror"
+    assert normalize_label("  Arms \t\n  Control ") == "arms control"
+    assert normalize_label("STRASSE") == normalize_label("Straße") == "strasse"
+
+
+def test_fields_read_from_a_mapping_keep_every_part():
+    taxonomy = Taxonomy.from_dict(SMALL)
+    assert taxonomy.labels == ["Voting", "Border Watch", "Press"]
+    voting = taxonomy.field("Voting")
+    assert voting.name == "Voting" and voting.id == "voting" and voting.dimension == "human"
+    assert voting.description == "Ballots and counts."
+    assert voting.aliases == ("Polls",)
+    assert voting.subtopics == ("Ballot design", "Observers")
+    assert voting.keywords == ("ballot box",)
+    assert voting.description_source == "https://example.org/voting"
+    press = taxonomy.field("Press")
+    assert (press.description, press.aliases, press.subtopics, press.keywords) == ("", (), (), ())
+    assert press.description_source is None
+    assert taxonomy.not_fields == ("Projects",)
+    assert taxonomy.dimensions == SMALL["dimensions"]
+    assert taxonomy.path == "<taxonomy>" and taxonomy.sha256 == ""
+    assert Taxonomy.from_dict(SMALL, source="mine.yaml", sha256="ab12").path == "mine.yaml"
+    assert Taxonomy.from_dict(SMALL, source="mine.yaml", sha256="ab12").sha256 == "ab12"
+    with pytest.raises(KeyError):
+        taxonomy.field("voting")
+
+
+def test_optional_parts_may_be_absent_or_null():
+    taxonomy = Taxonomy.from_dict(
+        {"dimensions": None, "fields": [], "not_fields": None},
+    )
+    assert taxonomy.labels == [] and taxonomy.dimensions == {} and taxonomy.not_fields == ()
+    bare = Taxonomy.from_dict({"dimensions": {"h": "H"}, "fields": [{"name": "A", "id": "a", "dimension": "h"}]})
+    assert bare.not_fields == () and bare.field("A").description == ""
+
+
+def test_resolve_and_closest_on_a_small_taxonomy():
+    taxonomy = Taxonomy.from_dict(SMALL)
+    assert taxonomy.resolve("voting") == "Voting"
+    assert taxonomy.resolve("POLLS") == "Voting"
+    assert taxonomy.resolve("ballot   DESIGN") == "Voting"
+    assert taxonomy.resolve("customs") == "Border Watch"
+    assert taxonomy.resolve("Projects") is None
+    assert taxonomy.closest("Custom") == "Border Watch"
+    assert taxonomy.closest("pres") == "Press"
+    assert taxonomy.closest("OBSERVER") == "Voting"
+
+
+def test_tree_is_the_dimensions_with_their_fields_and_subtopics():
+    taxonomy = Taxonomy.from_dict(SMALL)
+    assert taxonomy.tree() == (
+        "Human dimension\n"
+        "  ├── Voting  (sub-topics: Ballot design, Observers)\n"
+        "  └── Press\n"
+        "Politico-military dimension\n"
+        "  └── Border Watch  (sub-topics: Customs)\n"
+        "Unused"
+    )
+    grouped = taxonomy.by_dimension()
+    assert list(grouped) == ["human", "politico", "empty"]
+    assert [f.name for f in grouped["human"]] == ["Voting", "Press"]
+    assert grouped["empty"] == []
+
+
+def test_a_field_may_repeat_its_own_name_as_alias_but_not_another_fields():
+    own = {
+        "dimensions": {"h": "H"},
+        "fields": [{"name": "Press", "id": "press", "dimension": "h", "aliases": ["press"]}],
+    }
+    assert Taxonomy.from_dict(own).resolve("PRESS") == "Press"
+    clash = {
+        "dimensions": {"h": "H"},
+        "fields": [
+            {"name": "Press", "id": "press", "dimension": "h"},
+            {"name": "Media", "id": "media", "dimension": "h", "subtopics": ["Press"]},
+        ],
+    }
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_dict(clash, source="t.yaml")
+    assert str(error.value) == "t.yaml: field 'Media': subtopic 'Press' is already used by 'Press'"
+    same_name = {
+        "dimensions": {"h": "H"},
+        "fields": [{"name": "Press", "id": "press", "dimension": "h"}, {"name": "PRESS", "id": "p2", "dimension": "h"}],
+    }
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_dict(same_name, source="t.yaml")
+    assert str(error.value) == "t.yaml: field 'PRESS': name 'PRESS' is used by another field"
+    same_id = {
+        "dimensions": {"h": "H"},
+        "fields": [
+            {"name": "Press", "id": "press", "dimension": "h"},
+            {"name": "Media", "id": "press", "dimension": "h"},
+        ],
+    }
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_dict(same_id, source="t.yaml")
+    assert str(error.value) == "t.yaml: field 'Media': id 'press' is already used by 'Press'"
+
+
+def _field(**entry):
+    return {"dimensions": {"h": "H", "p": "P"}, "fields": [{"name": "Press", "id": "press", "dimension": "h"}, entry]}
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([], "t.yaml: expected a mapping with a 'fields' list"),
+        ({"fields": {"a": 1}}, "t.yaml: expected a mapping with a 'fields' list"),
+        ({"dimensions": ["h"], "fields": []}, "t.yaml: 'dimensions' must be a mapping of id to name"),
+        ({"fields": [], "not_fields": "Projects"}, "t.yaml: 'not_fields' must be a list of names"),
+        ({"fields": [], "not_fields": ["Projects", 3]}, "t.yaml: 'not_fields' must be a list of names"),
+        (
+            _field() | {"fields": [{"name": "Press", "id": "press", "dimension": "h"}, ["x"]]},
+            "t.yaml: field #2: expected a mapping, got list",
+        ),
+        (_field(id="media", dimension="h"), "t.yaml: field #2: missing 'name'"),
+        (_field(name="  ", id="media", dimension="h"), "t.yaml: field #2: missing 'name'"),
+        (_field(name=5, id="media", dimension="h"), "t.yaml: field #2: missing 'name'"),
+        (
+            _field(name="Media", dimension="h"),
+            "t.yaml: field 'Media': 'id' must be a lowercase slug like 'rule-of-law', got None",
+        ),
+        (
+            _field(name="Media", id=7, dimension="h"),
+            "t.yaml: field 'Media': 'id' must be a lowercase slug like 'rule-of-law', got 7",
+        ),
+        (
+            _field(name="Media", id="media-", dimension="h"),
+            "t.yaml: field 'Media': 'id' must be a lowercase slug like 'rule-of-law', got 'media-'",
+        ),
+        (
+            _field(name="Media", id="media--x", dimension="h"),
+            "t.yaml: field 'Media': 'id' must be a lowercase slug like 'rule-of-law', got 'media--x'",
+        ),
+        (_field(name="Media", id="media", dimension="x"), "t.yaml: field 'Media': unknown dimension 'x' (known: h, p)"),
+        (
+            {"fields": [{"name": "Media", "id": "media", "dimension": "h"}]},
+            "t.yaml: field 'Media': unknown dimension 'h' (known: none declared)",
+        ),
+        (
+            _field(name="Media", id="media", dimension="h", description=["a"]),
+            "t.yaml: field 'Media': 'description' must be text",
+        ),
+        (
+            _field(name="Media", id="media", dimension="h", aliases="TV"),
+            "t.yaml: field 'Media': 'aliases' must be a list of names",
+        ),
+        (
+            _field(name="Media", id="media", dimension="h", subtopics=["TV", " "]),
+            "t.yaml: field 'Media': 'subtopics' must be a list of names",
+        ),
+        (
+            _field(name="Media", id="media", dimension="h", keywords=["tv", 4]),
+            "t.yaml: field 'Media': 'keywords' must be a list of names",
+        ),
+    ],
+)
+def test_malformed_mappings_are_refused_with_the_exact_message(data, message):
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_dict(data, source="t.yaml")
+    assert str(error.value) == message
+
+
+def test_slug_ids_with_digits_and_dashes_are_accepted():
+    data = _field(name="Media", id="media-2-tv", dimension="p")
+    assert Taxonomy.from_dict(data).field("Media").id == "media-2-tv"
+
+
+def test_hash_is_the_sha256_of_the_file_bytes(tmp_path):
+    import hashlib
+
+    path = write(tmp_path, BASE)
+    taxonomy = Taxonomy.from_yaml(path)
+    assert taxonomy.sha256 == hashlib.sha256(BASE.encode("utf-8")).hexdigest()
+    assert taxonomy.path == str(path)
+    assert Taxonomy.from_yaml(str(path)).labels == ["Elections"]
+
+
+def test_unreadable_taxonomy_messages_name_the_file_and_the_reason(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(missing)
+    assert str(error.value) == f"{missing}: cannot read taxonomy: no such file"
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(tmp_path)
+    assert str(error.value) == f"{tmp_path}: cannot read taxonomy: is a directory"
+
+
+def test_malformed_yaml_message_gives_line_and_problem(tmp_path):
+    path = write(tmp_path, "dimensions:\n  h: H\nfields: [\n")
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(path)
+    text = str(error.value)
+    assert text.startswith(f"{path}:4: malformed YAML: ")
+    assert "expected" in text.split("malformed YAML: ", 1)[1]
+
+
+def test_default_taxonomy_is_read_once_from_the_default_path(monkeypatch):
+    from classifier.taxonomy import fields
+
+    monkeypatch.setattr(fields, "_default", None)
+    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(ROOT / "taxonomy.yaml"))
+    first = fields.default_taxonomy()
+    assert first.path == str(ROOT / "taxonomy.yaml") and len(first.labels) == 23
+    assert fields.default_taxonomy() is first
