@@ -355,3 +355,13 @@ def test_default_taxonomy_is_read_once_from_the_default_path(monkeypatch):
     first = fields.default_taxonomy()
     assert first.path == str(ROOT / "taxonomy.yaml") and len(first.labels) == 23
     assert fields.default_taxonomy() is first
+
+
+def test_a_character_yaml_refuses_is_named_without_a_line(tmp_path):
+    # PyYAML's reader refuses control characters before parsing, with no line mark and no `problem`.
+    path = tmp_path / "taxonomy.yaml"
+    path.write_bytes(b"fields: [a\x07]\n")
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(path)
+    assert str(error.value).startswith(f"{path}: malformed YAML: unacceptable character #x0007")
+    assert "\n" not in str(error.value)
