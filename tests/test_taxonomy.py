@@ -365,3 +365,52 @@ def test_a_character_yaml_refuses_is_named_without_a_line(tmp_path):
         Taxonomy.from_yaml(path)
     assert str(error.value).startswith(f"{path}: malformed YAML: unacceptable character #x0007")
     assert "\n" not in str(error.value)
+
+
+def test_a_field_name_taken_by_an_earlier_alias_is_refused_as_a_name():
+    data = {
+        "dimensions": {"h": "H"},
+        "fields": [
+            {"name": "Press", "id": "press", "dimension": "h", "aliases": ["Media"]},
+            {"name": "Media", "id": "media", "dimension": "h"},
+        ],
+    }
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_dict(data, source="t.yaml")
+    assert str(error.value) == "t.yaml: field 'Media': name 'Media' is already used by 'Press'"
+
+
+def test_an_unknown_field_is_a_key_error_naming_it():
+    with pytest.raises(KeyError) as error:
+        Taxonomy.from_dict(SMALL).field("Polls")
+    assert error.value.args == ("Polls",)
+
+
+def test_a_missing_taxonomy_in_a_folder_with_spaces_gives_the_reason_alone(tmp_path):
+    folder = tmp_path / "my taxonomies"
+    folder.mkdir()
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(folder / "nope.yaml")
+    assert str(error.value) == f"{folder / 'nope.yaml'}: cannot read taxonomy: no such file"
+
+
+def test_a_read_failing_midway_gives_the_system_reason(tmp_path, monkeypatch):
+    import errno
+
+    from classifier.io import textio
+
+    class Failing:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self, size=-1):
+            raise OSError(errno.EIO, "Input/output error")
+
+    path = write(tmp_path, BASE)
+    monkeypatch.setattr(textio, "open_regular", lambda _path: Failing())
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(path)
+    assert str(error.value) == f"{path}: cannot read taxonomy: Input/output error"
