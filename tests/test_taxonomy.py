@@ -414,3 +414,11 @@ def test_a_read_failing_midway_gives_the_system_reason(tmp_path, monkeypatch):
     with pytest.raises(TaxonomyError) as error:
         Taxonomy.from_yaml(path)
     assert str(error.value) == f"{path}: cannot read taxonomy: Input/output error"
+
+
+def test_a_missing_taxonomy_in_a_folder_named_with_a_colon_gives_the_reason_alone(tmp_path):
+    folder = tmp_path / "drafts: old"
+    folder.mkdir()
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(folder / "nope.yaml")
+    assert str(error.value) == f"{folder / 'nope.yaml'}: cannot read taxonomy: no such file"

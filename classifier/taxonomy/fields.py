@@ -55,7 +55,7 @@ class Taxonomy:
             with open_regular(path) as handle:  # a FIFO or device named as the taxonomy is refused, never read
                 raw = handle.read(16 << 20)
         except InputError as exc:
-            raise TaxonomyError(f"{path}: cannot read taxonomy: {str(exc).split(': ', 1)[1]}") from None
+            raise TaxonomyError(f"{path}: cannot read taxonomy: {str(exc).removeprefix(f'{path}: ')}") from None
         except OSError as exc:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
         try:
