@@ -422,3 +422,15 @@ def test_a_missing_taxonomy_in_a_folder_named_with_a_colon_gives_the_reason_alon
     with pytest.raises(TaxonomyError) as error:
         Taxonomy.from_yaml(folder / "nope.yaml")
     assert str(error.value) == f"{folder / 'nope.yaml'}: cannot read taxonomy: no such file"
+
+
+def test_a_taxonomy_past_the_size_limit_is_refused_not_cut(tmp_path):
+    # 16 MiB of comment, then a second field: reading only the first 16 MiB would drop it without a word.
+    padding = "#" + "x" * (16 << 20) + "\n"
+    path = write(tmp_path, BASE + padding + "  - {name: Polls, id: polls, dimension: human}\n")
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(path)
+    assert str(error.value) == f"{path}: cannot read taxonomy: more than 16,777,216 bytes"
+    at_limit = write(tmp_path, BASE + "#" + "x" * ((16 << 20) - len(BASE) - 2) + "\n")
+    assert at_limit.stat().st_size == 16 << 20
+    assert Taxonomy.from_yaml(at_limit).labels == ["Elections"]

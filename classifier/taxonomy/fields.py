@@ -12,6 +12,7 @@ from classifier.errors import ClassifierError
 from classifier.paths import default_taxonomy_path
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_MAX_BYTES = 16 << 20  # a taxonomy file; the shipped one is about 30 KB
 
 
 class TaxonomyError(ClassifierError, ValueError):
@@ -53,11 +54,13 @@ class Taxonomy:
 
         try:
             with open_regular(path) as handle:  # a FIFO or device named as the taxonomy is refused, never read
-                raw = handle.read(16 << 20)
+                raw = handle.read(_MAX_BYTES + 1)
         except InputError as exc:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {str(exc).removeprefix(f'{path}: ')}") from None
         except OSError as exc:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
+        if len(raw) > _MAX_BYTES:  # refused whole: a cut file could lose its last fields without a word
+            raise TaxonomyError(f"{path}: cannot read taxonomy: more than {_MAX_BYTES:,} bytes")
         try:
             data = yaml.safe_load(raw)
         except yaml.YAMLError as exc:
