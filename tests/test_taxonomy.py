@@ -434,3 +434,9 @@ def test_a_taxonomy_past_the_size_limit_is_refused_not_cut(tmp_path):
     at_limit = write(tmp_path, BASE + "#" + "x" * ((16 << 20) - len(BASE) - 2) + "\n")
     assert at_limit.stat().st_size == 16 << 20
     assert Taxonomy.from_yaml(at_limit).labels == ["Elections"]
+
+
+def test_closest_takes_the_best_match_however_weak():
+    # "cu" against "customs": 2 matching characters, ratio 2 * 2 / (2 + 7) = 0.44, below difflib's default cutoff
+    # of 0.6; every other spelling shares at most one character with it ("border watch": 2 * 1 / 14).
+    assert Taxonomy.from_dict(SMALL).closest("Cu") == "Border Watch"
