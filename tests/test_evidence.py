@@ -354,3 +354,66 @@ def test_window_minimums_are_every_labels_at_most_its_own():
     minimums = np.array([0.0, 2.0, 3.0, 1.0])
     assert window_phrase_minimums(minimums, 2).tolist() == [2.0, 2.0, 2.0, 1.0]
     assert window_phrase_minimums(minimums, 3).tolist() == [3.0, 2.0, 3.0, 1.0]
+
+
+# --- what the mutation run found untested -----------------------------------------------------------------
+
+
+def test_the_minimums_are_float32_and_a_minimum_of_one_gets_a_lead_rule():
+    assert phrase_minimums(np.array([True, False]), 2).dtype == np.float32
+    from classifier.estimator.evidence import window_phrase_minimums
+
+    assert window_phrase_minimums(np.array([0.0, 1.0]), 2).dtype == np.float32
+    # A label accepted on a single phrase is accepted on its phrases as much as one needing two.
+    assert lead_phrase_minimums(np.array([1.0, 0.0]), np.array([2, 2]), 1, 5).tolist() == [1.0, 0.0]
+
+
+def test_the_bound_without_a_matcher_or_minimums_lets_no_text_through():
+    matcher, texts = PhraseMatcher(PHRASES), ["Voters at the polling station", "courts"]
+    for found in (
+        could_accept(matcher, texts, None),
+        could_accept(None, texts, np.array([1.0, 1.0])),
+        could_accept(matcher, texts, np.array([0.0, 0.0])),
+    ):
+        assert found.dtype == bool and found.tolist() == [False, False]
+    assert could_accept(matcher, texts, np.array([0.0, 1.0])).tolist() == [True, False]
+
+
+def test_the_sparse_bound_skips_rules_without_a_matcher_or_minimums_and_keeps_each_rules_labels_apart():
+    from classifier.estimator.counting import WordTable
+    from classifier.estimator.evidence import PhraseBound
+
+    matcher = PhraseMatcher(PHRASES)
+    texts = ["Voters and courts", "Polling station", "nothing"]
+
+    def could(rules):
+        bound, table = PhraseBound(rules), WordTable(100)
+        token_ids, rows = table.store(bound.of_word, raw=True).gather(table.words(texts), few=True)
+        return bound.could(rows, token_ids, len(texts)).tolist()
+
+    rule = (matcher, np.array([1.0, 0.0]))  # Rule of law on one of its phrases
+    assert could([rule, (None, None), (matcher, None), (None, np.array([1.0, 1.0]))]) == [True, False, False]
+    # The second rule's Rule of law (one phrase) is its own, not the first rule's (minimum 0: no rule).
+    assert could([(matcher, np.array([0.0, 2.0])), rule]) == [True, False, False]
+    assert could([(matcher, np.array([0.0, 2.0]))]) == [False, False, False]
+
+
+def test_the_title_of_the_evidence_is_the_first_line_only():
+    counter = PhraseCounter(PHRASES)
+    features = evidence_features(counter, ["Courts\nvoters\nthe polling station"])
+    title_keywords = features[0, :, EVIDENCE_FEATURES.index("title_keywords")]
+    assert title_keywords.tolist() == pytest.approx([np.log(2), 0.0])  # "courts"; the Elections lines are the body
+
+
+def test_each_labels_stacker_offset_is_its_base_rate_when_nothing_else_tells():
+    # No evidence and the same linear score for every text: the stacker can only learn each label's base rate.
+    n = 500
+    Y = np.zeros((n, 3), dtype=int)
+    Y[: int(0.8 * n), 0] = 1  # 80% of the texts
+    Y[: int(0.2 * n), 1] = 1  # 20%
+    proba, evidence = np.full((n, 3), 0.5), np.zeros((n, 3, len(EVIDENCE_FEATURES)))
+    mask = np.array([True, True, False])
+    weights, offsets = fit_stacker(proba, evidence, Y, mask)
+    stacked = stacked_proba(proba, evidence, weights, offsets, mask)
+    assert stacked[0].tolist() == pytest.approx([0.8, 0.2, 0.5], abs=0.02)
+    assert offsets[2] == 0.0
