@@ -417,3 +417,39 @@ def test_each_labels_stacker_offset_is_its_base_rate_when_nothing_else_tells():
     stacked = stacked_proba(proba, evidence, weights, offsets, mask)
     assert stacked[0].tolist() == pytest.approx([0.8, 0.2, 0.5], abs=0.02)
     assert offsets[2] == 0.0
+
+
+def _counted_in_bulk(counter, texts):
+    from classifier.estimator.counting import WordTable
+    from classifier.estimator.evidence import BulkPhraseCounter
+
+    bulk, table = BulkPhraseCounter.of(counter), WordTable(100)
+    return bulk.counts(*table.store(bulk.of_word).gather(table.words(texts)), len(texts))
+
+
+def test_phrases_counted_in_bulk_by_hand():
+    # Three cut forms: "counc", "elect" and "youth", packed two bits each.
+    counter = PhraseCounter([(["Councils"], []), (["Elections youth"], [])])
+    texts = ["councils youth", "Elections youth councils", "youth elections", "Councils, councils"]
+    expected = [[[1, 0], [0, 0]], [[1, 0], [1, 0]], [[0, 0], [0, 0]], [[1, 0], [0, 0]]]
+    assert counter.counts(texts).tolist() == expected
+    assert _counted_in_bulk(counter, texts).tolist() == expected
+    # The first cut form in sorted order starts a phrase like any other.
+    counter = PhraseCounter([(["Assembly"], ["assembly of elections"])])
+    assert _counted_in_bulk(counter, ["The Assembly", "assembly elections", "none"]).tolist() == [
+        [[1, 0]],
+        [[1, 1]],
+        [[0, 0]],
+    ]
+
+
+def test_a_taxonomy_without_phrases_is_counted_in_bulk_as_nothing():
+    assert _counted_in_bulk(PhraseCounter([([], [])]), ["Elections", ""]).tolist() == [[[0, 0]], [[0, 0]]]
+
+
+def test_a_phrase_without_tokens_does_not_hide_the_next_and_a_plural_needs_a_last_letter_or_digit():
+    matcher = PhraseMatcher([(["", "Courts"], []), (["Plan-B", "think-tank", "SSG/R", "youth-"], [])])
+    counts = matcher.counts(["courts", "Plan-Bs and think-tanks", "SSG/Rs", "youth-s", "youth-"])
+    assert counts.dtype.kind == "i"
+    # "youth-" ends in a hyphen: no plural of it.
+    assert counts.tolist() == [[1, 0], [0, 2], [0, 1], [0, 0], [0, 1]]
