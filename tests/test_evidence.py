@@ -448,8 +448,45 @@ def test_a_taxonomy_without_phrases_is_counted_in_bulk_as_nothing():
 
 
 def test_a_phrase_without_tokens_does_not_hide_the_next_and_a_plural_needs_a_last_letter_or_digit():
-    matcher = PhraseMatcher([(["", "Courts"], []), (["Plan-B", "think-tank", "SSG/R", "youth-"], [])])
-    counts = matcher.counts(["courts", "Plan-Bs and think-tanks", "SSG/Rs", "youth-s", "youth-"])
+    matcher = PhraseMatcher([(["", "Courts", "witness"], []), (["Plan-B", "think-tank", "SSG/R", "youth-"], [])])
+    counts = matcher.counts(["courts", "Plan-Bs and think-tanks", "SSG/Rs", "youth-s", "youth-", "Witnesses"])
     assert counts.dtype.kind == "i"
     # "youth-" ends in a hyphen: no plural of it.
-    assert counts.tolist() == [[1, 0], [0, 2], [0, 1], [0, 0], [0, 1]]
+    assert counts.tolist() == [[1, 0], [0, 2], [0, 1], [0, 0], [0, 1], [1, 0]]
+
+
+def test_a_fresh_table_of_cut_forms_cuts_each_word_and_leaves_out_stop_words():
+    from classifier.estimator.evidence import _Stems
+
+    stems = _Stems()  # empty: every word is met for the first time
+    assert [stems[word] for word in ("elections", "youth", "others", "osce", "of")] == [
+        "elect",
+        "youth",
+        None,
+        None,
+        None,
+    ]
+
+
+def test_a_linear_score_of_exactly_0_or_1_is_read_as_a_finite_logit():
+    # The stacker ignores the linear score here (weight 0): a score of 0 or 1 changes nothing, and nothing is NaN.
+    evidence = np.zeros((2, 1, len(EVIDENCE_FEATURES)))
+    evidence[:, 0, 1] = np.log(2)
+    weights = np.array([0.0, 0.0, 2 / np.log(2), 0.0, 0.0, 0.0])
+    stacked = stacked_proba(np.array([[0.0], [1.0]]), evidence, weights, np.array([-1.0]), np.array([True]))
+    assert stacked[:, 0].tolist() == pytest.approx([1 / (1 + np.exp(-1.0))] * 2)
+
+
+def test_the_share_of_a_labels_single_match_is_all_of_them():
+    features = evidence_features(PhraseCounter(PHRASES), ["Courts"])
+    assert features[0, :, EVIDENCE_FEATURES.index("share")].tolist() == [1.0, 0.0]
+
+
+def test_a_token_in_no_phrase_is_renamed_minus_one_in_place():
+    from classifier.estimator.evidence import PhraseBound
+
+    bound = PhraseBound([(PhraseMatcher(PHRASES), np.array([1.0, 1.0]))])
+    court, polling = bound.tokens["courts"], bound.tokens["polling"]
+    assert bound.of_word_in_place("Courts,") == [court, -1]  # the comma is a token of its own
+    assert bound.of_word_in_place("(polling-day)") == [-1, -1, -1]
+    assert bound.of_word_in_place("polling") == [polling]
