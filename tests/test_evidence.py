@@ -490,3 +490,13 @@ def test_a_token_in_no_phrase_is_renamed_minus_one_in_place():
     assert bound.of_word_in_place("Courts,") == [court, -1]  # the comma is a token of its own
     assert bound.of_word_in_place("(polling-day)") == [-1, -1, -1]
     assert bound.of_word_in_place("polling") == [polling]
+
+
+def test_the_bound_of_several_rules_skips_those_without_a_matcher_or_minimums():
+    from classifier.estimator.evidence import could_accept_any
+
+    matcher, words = PhraseMatcher(PHRASES), [["Voters", "here"], ["courts"]]
+    assert could_accept_any([(matcher, None), (None, np.array([1.0, 1.0]))], words).tolist() == [False, False]
+    assert could_accept_any([], words).dtype == bool
+    found = could_accept_any([(None, np.array([1.0, 1.0])), (matcher, np.array([0.0, 1.0])), (matcher, None)], words)
+    assert found.tolist() == [True, False]
