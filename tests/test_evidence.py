@@ -508,3 +508,12 @@ def test_the_bound_of_several_rules_skips_those_without_a_matcher_or_minimums():
 def test_a_non_ascii_character_between_letters_separates_words():
     assert phrase_words("Youth\u2014councils") == ("youth", "counc")  # an em dash
     assert phrase_words("youth\u00a0councils") == ("youth", "counc")  # a no-break space
+
+
+def test_a_fresh_table_of_exact_tokens_keeps_every_token_or_only_those_asked_for():
+    from classifier.estimator.evidence import _ExactTokensOfWord
+
+    assert _ExactTokensOfWord()["Youth-led,"] == ("youth-led", ",")
+    kept = _ExactTokensOfWord(frozenset({"youth", ","}))
+    assert kept["(Youth,"] == ("youth", ",") and kept["Councils"] == () and kept["youth-led"] == ()
+    assert kept.tokens_of_words(["Youth.", "ssg/r", "councils"]) == {"youth"}
