@@ -354,3 +354,166 @@ def test_window_minimums_are_every_labels_at_most_its_own():
     minimums = np.array([0.0, 2.0, 3.0, 1.0])
     assert window_phrase_minimums(minimums, 2).tolist() == [2.0, 2.0, 2.0, 1.0]
     assert window_phrase_minimums(minimums, 3).tolist() == [3.0, 2.0, 3.0, 1.0]
+
+
+# --- what the mutation run found untested -----------------------------------------------------------------
+
+
+def test_the_minimums_are_float32_and_a_minimum_of_one_gets_a_lead_rule():
+    assert phrase_minimums(np.array([True, False]), 2).dtype == np.float32
+    from classifier.estimator.evidence import window_phrase_minimums
+
+    assert window_phrase_minimums(np.array([0.0, 1.0]), 2).dtype == np.float32
+    # A label accepted on a single phrase is accepted on its phrases as much as one needing two.
+    assert lead_phrase_minimums(np.array([1.0, 0.0]), np.array([2, 2]), 1, 5).tolist() == [1.0, 0.0]
+
+
+def test_the_bound_without_a_matcher_or_minimums_lets_no_text_through():
+    matcher, texts = PhraseMatcher(PHRASES), ["Voters at the polling station", "courts"]
+    for found in (
+        could_accept(matcher, texts, None),
+        could_accept(None, texts, np.array([1.0, 1.0])),
+        could_accept(matcher, texts, np.array([0.0, 0.0])),
+    ):
+        assert found.dtype == bool and found.tolist() == [False, False]
+    assert could_accept(matcher, texts, np.array([0.0, 1.0])).tolist() == [True, False]
+
+
+def test_the_sparse_bound_skips_rules_without_a_matcher_or_minimums_and_keeps_each_rules_labels_apart():
+    from classifier.estimator.counting import WordTable
+    from classifier.estimator.evidence import PhraseBound
+
+    matcher = PhraseMatcher(PHRASES)
+    texts = ["Voters and courts", "Polling station", "nothing"]
+
+    def could(rules):
+        bound, table = PhraseBound(rules), WordTable(100)
+        token_ids, rows = table.store(bound.of_word, raw=True).gather(table.words(texts), few=True)
+        return bound.could(rows, token_ids, len(texts)).tolist()
+
+    rule = (matcher, np.array([1.0, 0.0]))  # Rule of law on one of its phrases
+    assert could([rule, (None, None), (matcher, None), (None, np.array([1.0, 1.0]))]) == [True, False, False]
+    # The second rule's Rule of law (one phrase) is its own, not the first rule's (minimum 0: no rule).
+    assert could([(matcher, np.array([0.0, 2.0])), rule]) == [True, False, False]
+    assert could([(matcher, np.array([0.0, 2.0]))]) == [False, False, False]
+
+
+def test_the_title_of_the_evidence_is_the_first_line_only():
+    counter = PhraseCounter(PHRASES)
+    features = evidence_features(counter, ["Courts\nvoters\nthe polling station"])
+    title_keywords = features[0, :, EVIDENCE_FEATURES.index("title_keywords")]
+    assert title_keywords.tolist() == pytest.approx([np.log(2), 0.0])  # "courts"; the Elections lines are the body
+
+
+def test_each_labels_stacker_offset_is_its_base_rate_when_nothing_else_tells():
+    # No evidence and the same linear score for every text: the stacker can only learn each label's base rate.
+    n = 500
+    Y = np.zeros((n, 3), dtype=int)
+    Y[: int(0.8 * n), 0] = 1  # 80% of the texts
+    Y[: int(0.2 * n), 1] = 1  # 20%
+    proba, evidence = np.full((n, 3), 0.5), np.zeros((n, 3, len(EVIDENCE_FEATURES)))
+    mask = np.array([True, True, False])
+    weights, offsets = fit_stacker(proba, evidence, Y, mask)
+    stacked = stacked_proba(proba, evidence, weights, offsets, mask)
+    assert stacked[0].tolist() == pytest.approx([0.8, 0.2, 0.5], abs=0.02)
+    assert offsets[2] == 0.0
+
+
+def _counted_in_bulk(counter, texts):
+    from classifier.estimator.counting import WordTable
+    from classifier.estimator.evidence import BulkPhraseCounter
+
+    bulk, table = BulkPhraseCounter.of(counter), WordTable(100)
+    return bulk.counts(*table.store(bulk.of_word).gather(table.words(texts)), len(texts))
+
+
+def test_phrases_counted_in_bulk_by_hand():
+    # Three cut forms: "counc", "elect" and "youth", packed two bits each.
+    counter = PhraseCounter([(["Councils"], []), (["Elections youth"], [])])
+    texts = ["councils youth", "Elections youth councils", "youth elections", "Councils, councils"]
+    expected = [[[1, 0], [0, 0]], [[1, 0], [1, 0]], [[0, 0], [0, 0]], [[1, 0], [0, 0]]]
+    assert counter.counts(texts).tolist() == expected
+    assert _counted_in_bulk(counter, texts).tolist() == expected
+    # The first cut form in sorted order starts a phrase like any other.
+    counter = PhraseCounter([(["Assembly"], ["assembly of elections"])])
+    assert _counted_in_bulk(counter, ["The Assembly", "assembly elections", "Parliament"]).tolist() == [
+        [[1, 0]],
+        [[1, 1]],
+        [[0, 0]],
+    ]
+
+
+def test_a_taxonomy_without_phrases_is_counted_in_bulk_as_nothing():
+    assert _counted_in_bulk(PhraseCounter([([], [])]), ["Elections", ""]).tolist() == [[[0, 0]], [[0, 0]]]
+
+
+def test_a_phrase_without_tokens_does_not_hide_the_next_and_a_plural_needs_a_last_letter_or_digit():
+    matcher = PhraseMatcher([(["", "Courts", "witness"], []), (["Plan-B", "think-tank", "SSG/R", "youth-"], [])])
+    counts = matcher.counts(["courts", "Plan-Bs and think-tanks", "SSG/Rs", "youth-s", "youth-", "Witnesses"])
+    assert counts.dtype.kind == "i"
+    # "youth-" ends in a hyphen: no plural of it.
+    assert counts.tolist() == [[1, 0], [0, 2], [0, 1], [0, 0], [0, 1], [1, 0]]
+
+
+def test_a_fresh_table_of_cut_forms_cuts_each_word_and_leaves_out_stop_words():
+    from classifier.estimator.evidence import _Stems
+
+    stems = _Stems()  # empty: every word is met for the first time
+    assert [stems[word] for word in ("elections", "youth", "others", "osce", "of")] == [
+        "elect",
+        "youth",
+        None,
+        None,
+        None,
+    ]
+
+
+def test_a_linear_score_of_exactly_0_or_1_is_read_as_a_finite_logit():
+    # The stacker ignores the linear score here (weight 0): a score of 0 or 1 changes nothing, and nothing is NaN.
+    evidence = np.zeros((2, 1, len(EVIDENCE_FEATURES)))
+    evidence[:, 0, 1] = np.log(2)
+    weights = np.array([0.0, 0.0, 2 / np.log(2), 0.0, 0.0, 0.0])
+    stacked = stacked_proba(np.array([[0.0], [1.0]]), evidence, weights, np.array([-1.0]), np.array([True]))
+    assert stacked[:, 0].tolist() == pytest.approx([1 / (1 + np.exp(-1.0))] * 2)
+
+
+def test_the_share_of_a_labels_single_match_is_all_of_them():
+    features = evidence_features(PhraseCounter(PHRASES), ["Courts"])
+    assert features[0, :, EVIDENCE_FEATURES.index("share")].tolist() == [1.0, 0.0]
+
+
+def test_a_token_in_no_phrase_is_renamed_minus_one_in_place():
+    from classifier.estimator.evidence import PhraseBound
+
+    bound = PhraseBound([(PhraseMatcher(PHRASES), np.array([1.0, 1.0]))])
+    court, polling = bound.tokens["courts"], bound.tokens["polling"]
+    assert bound.of_word_in_place("Courts,") == [court, -1]  # the comma is a token of its own
+    assert bound.of_word_in_place("(polling-day)") == [-1, -1, -1]
+    assert bound.of_word_in_place("polling") == [polling]
+
+
+def test_the_bound_of_several_rules_skips_those_without_a_matcher_or_minimums():
+    from classifier.estimator.evidence import could_accept_any
+
+    matcher, words = PhraseMatcher(PHRASES), [["Voters", "here"], ["courts"]]
+    assert could_accept_any([(matcher, None), (None, np.array([1.0, 1.0]))], words).tolist() == [False, False]
+    assert could_accept_any([], words).dtype == bool
+    found = could_accept_any([(None, np.array([1.0, 1.0])), (matcher, np.array([0.0, 1.0])), (matcher, None)], words)
+    assert found.dtype == bool and found.tolist() == [True, False]
+    # Phrases whose tokens no other test's matcher holds: the table of their tokens is made here.
+    fresh = PhraseMatcher([(["Quorum rules"], []), (["Ombudsperson"], [])])
+    assert could_accept_any([(fresh, np.array([1.0, 1.0]))], [["ombudspersons"], ["quorum"]]).tolist() == [True, False]
+
+
+def test_a_non_ascii_character_between_letters_separates_words():
+    assert phrase_words("Youth\u2014councils") == ("youth", "counc")  # an em dash
+    assert phrase_words("youth\u00a0councils") == ("youth", "counc")  # a no-break space
+
+
+def test_a_fresh_table_of_exact_tokens_keeps_every_token_or_only_those_asked_for():
+    from classifier.estimator.evidence import _ExactTokensOfWord
+
+    assert _ExactTokensOfWord()["Youth-led,"] == ("youth-led", ",")
+    kept = _ExactTokensOfWord(frozenset({"youth", ","}))
+    assert kept["(Youth,"] == ("youth", ",") and kept["Councils"] == () and kept["youth-led"] == ()
+    assert kept.tokens_of_words(["Youth.", "ssg/r", "councils"]) == {"youth"}
