@@ -36,6 +36,15 @@ def one_pass(matcher, lead_matcher, minimums, lead_minimums, texts, **spans) -> 
     return np.array([named_in_text(rule, lead_rule, text, spans["window_words"], spans["stride"], 3) for text in texts])
 
 
+def named_both_ways(minimums, texts, **spans) -> np.ndarray:
+    """The fields each text names outright under PHRASES with these phrase `minimums` (no lead rule), span by span,
+    after checking that one pass finds the same."""
+    matcher, minimums, no_lead = PhraseMatcher(PHRASES), np.array(minimums, dtype=float), np.zeros(3)
+    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
+    return expected
+
+
 def test_span_starts_are_those_of_the_spans():
     for n_words in (0, 1, 5, 6, 7, 12, 13, 30):
         body = " ".join(f"w{i}" for i in range(n_words))
@@ -122,40 +131,31 @@ def test_span_starts_step_by_the_stride_until_a_span_reaches_the_last_word():
 def test_a_stride_longer_than_a_span_reads_the_same_in_one_pass():
     # Found by the property test below (HYPOTHESIS_PROFILE=thorough): the one-pass matching looked for a span
     # starting at word 3 of a body of 2 words, past its end, and failed.
-    matcher = PhraseMatcher(PHRASES)
-    minimums, no_lead = np.array([1.0, 0.0, 0.0]), np.zeros(3)
     texts = ["\n youth youth", "Title\na b c d youth e f"]  # youth is word 0; then word 4, in none of 0, 3, 6
     spans = {"window_words": 1, "stride": 3}
-    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    expected = named_both_ways([1.0, 0.0, 0.0], texts, **spans)
     assert expected[:, 0].tolist() == [1, 0]
-    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
 
 
 def test_a_phrase_from_a_one_word_title_into_a_later_span_is_in_that_span():
     # "SSG/R reform" runs from the title's only word into the span of words 3-8, with youth-led and young people.
-    matcher = PhraseMatcher(PHRASES)
-    minimums, no_lead = np.array([3.0, 0.0, 0.0]), np.zeros(3)
     texts = ["SSG/R\na b c reform youth-led young people x", "SSG/R\na b c d reform youth-led young people"]
     spans = {"window_words": 6, "stride": 3}
-    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    expected = named_both_ways([3.0, 0.0, 0.0], texts, **spans)
     assert expected[:, 0].tolist() == [1, 0]
-    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
 
 
 def test_a_phrase_inside_one_running_from_the_title_counts_once_in_any_span():
     # "migration" is inside "irregular migration", which runs from the title into the first span (words 0-5) of
     # the first text and into the second span (words 3-8) of the second: one phrase of Migration there, not two.
-    matcher = PhraseMatcher(PHRASES)
-    minimums, no_lead = np.array([0.0, 2.0, 0.0]), np.zeros(3)
     texts = [
         "Irregular\nmigration a b",
         "Irregular\na b c migration x y z",
         "Irregular\nmigration and labour migration",  # two phrases: irregular migration, labour migration
     ]
     spans = {"window_words": 6, "stride": 3}
-    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    expected = named_both_ways([0.0, 2.0, 0.0], texts, **spans)
     assert expected[:, 1].tolist() == [0, 0, 1]
-    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
 
 
 def test_a_lead_phrase_counts_only_if_it_ends_within_the_first_sixty_words():
@@ -173,8 +173,6 @@ def test_a_lead_phrase_counts_only_if_it_ends_within_the_first_sixty_words():
 
 
 def test_the_title_phrases_and_those_running_from_it_count_in_every_span():
-    matcher = PhraseMatcher(PHRASES)
-    no_lead = np.zeros(3)
     cases = [
         # The title's own phrase counts in the span of words 3-7 too, with "labour migration": two of Migration.
         ("Irregular migration\na b c d e f labour migration", [0.0, 2.0, 0.0], 6, 3, 1),
@@ -184,23 +182,17 @@ def test_the_title_phrases_and_those_running_from_it_count_in_every_span():
         ("Support for SSG/R\na reform youth-led young people", [3.0, 0.0, 0.0], 4, 1, 0),
     ]
     for text, minimums, window_words, stride, field in cases:
-        spans = {"window_words": window_words, "stride": stride}
-        expected = span_by_span(matcher, matcher, np.array(minimums), no_lead, [text], **spans)
+        expected = named_both_ways(minimums, [text], window_words=window_words, stride=stride)
         assert expected[0, field] == 1, text
-        found = one_pass(matcher, matcher, np.array(minimums), no_lead, [text], **spans)
-        np.testing.assert_array_equal(found, expected)
 
 
 def test_a_title_phrase_inside_one_running_into_a_later_span_counts_once():
     # "youth" (a name of Youth) ends the title; "youth councils" runs from it into the span of words 3-6 only:
     # there Youth has one phrase, not two.
-    matcher = PhraseMatcher(PHRASES)
-    minimums, no_lead = np.array([2.0, 0.0, 0.0]), np.zeros(3)
     texts = ["Title youth\na b c councils x y z", "Title youth\na b c councils youth-led y z"]
     spans = {"window_words": 6, "stride": 3}
-    expected = span_by_span(matcher, matcher, minimums, no_lead, texts, **spans)
+    expected = named_both_ways([2.0, 0.0, 0.0], texts, **spans)
     assert expected[:, 0].tolist() == [0, 1]
-    np.testing.assert_array_equal(one_pass(matcher, matcher, minimums, no_lead, texts, **spans), expected)
 
 
 def test_a_rule_whose_fields_have_no_phrases_names_nothing():

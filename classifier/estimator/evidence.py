@@ -369,12 +369,11 @@ class PhraseMatcher:
         tokens = exact_tokens_by_word(text)
         matches = phrase_matches(self._starting, tokens, range(len(tokens)))
         kept = distinct_phrases(matches)
-        out: dict[int, list[str]] = {}
+        out: dict[int, dict[str, None]] = {}  # per label, its phrases in order, each once
         for _, _, j, pid in sorted(matches):
-            phrase = self._phrase_texts[j, pid]
-            if (j, pid) in kept and phrase not in out.setdefault(j, []):
-                out[j].append(phrase)
-        return {j: phrases for j, phrases in out.items() if phrases}
+            if (j, pid) in kept:
+                out.setdefault(j, {})[self._phrase_texts[j, pid]] = None
+        return {j: list(phrases) for j, phrases in out.items()}
 
     def counts(self, texts: Sequence[str], minimums: np.ndarray | None = None) -> np.ndarray:
         """Array (n_texts, n_labels): how many distinct phrases of each label each text contains. With
