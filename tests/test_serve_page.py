@@ -137,6 +137,28 @@ def test_a_phrase_found_in_its_plural_is_marked_in_the_colour_of_its_field(brows
     assert fields["border crossing points"] == "Border management"
 
 
+def test_terms_and_phrases_are_marked_where_the_text_spells_them_with_accents(browser, server):
+    from classifier import load_model
+
+    text = (
+        "Observers from ODIHR watched the parliamentary élections in Tirana, where the Central Élection Commission "
+        "counted the ballots and voters queued at every polling station."
+    )
+    expected = load_model().suggest(text, explain=True)
+    # The model reads the text without accents: its evidence and phrases are spelled without them.
+    assert ("elections" in dict(expected.evidence["Elections"])) and "central election commission" in expected.named[
+        "Elections"
+    ]
+    open_page(browser, server)
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "text"), text)
+    browser.find_element(By.ID, "suggest-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "result").is_displayed() and result_rows(d))
+    marks = browser.find_elements(By.CSS_SELECTOR, "#result-text mark")
+    fields = {" ".join(mark.text.split()): mark.get_attribute("title") for mark in marks}
+    assert fields["élections"] == fields["Central Élection Commission"] == "Elections"  # marked as the text spells them
+    assert browser.find_element(By.ID, "result-text").text.endswith("at every polling station.")  # nothing lost
+
+
 def test_api_docs_are_drawn_from_openapi_json_with_nothing_fetched_elsewhere(browser, server):
     browser.get(server.url + "/docs")
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".operation h3")) > 5)

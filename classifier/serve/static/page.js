@@ -83,6 +83,16 @@ function fillScores(tbody, explanation, ticked) {
 
 function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 
+// The text with its accents taken off letter by letter, as the model reads it ("Lajčák" holds the term "lajcak"),
+// and of the same length, so that a match in it is the same stretch of the text. A letter whose accents are
+// characters of their own (decomposed) is kept as it is.
+function foldAccents(text) {
+  return text.replace(/\p{L}\p{M}*/gu, (letter) => {
+    const bare = letter.normalize("NFD").replace(/\p{M}/gu, "");
+    return bare.length === letter.length ? bare : letter;
+  });
+}
+
 // The text with each evidence term, and each taxonomy phrase that names a field, marked in the colour of the
 // field it counted for.
 function fillText(article, title, body, explanation) {
@@ -94,7 +104,7 @@ function fillText(article, title, body, explanation) {
   for (const r of explanation.results) {
     const terms = [...(r.evidence || []).map((e) => [e.term, false]), ...(r.named || []).map((n) => [n, true])];
     for (const [term, named] of terms) {
-      const key = term.toLowerCase().replace(/\s+/g, " ");
+      const key = foldAccents(term).toLowerCase().replace(/\s+/g, " ");
       if (!(key in fieldOf)) fieldOf[key] = r.label;
       if (named) phrases.add(key);
     }
@@ -104,12 +114,12 @@ function fillText(article, title, body, explanation) {
   const alternatives = terms.map((t) => escapeRegExp(t).replace(/\s+/g, "\\s+") + (phrases.has(t) ? "(?:e?s)?" : ""));
   const pattern = new RegExp("(?<![\\p{L}\\p{N}])(" + alternatives.join("|") + ")(?![\\p{L}\\p{N}])", "giu");
   let last = 0;
-  for (const match of body.matchAll(pattern)) {
+  for (const match of foldAccents(body).matchAll(pattern)) {
     article.append(body.slice(last, match.index));
     const key = match[0].toLowerCase().replace(/\s+/g, " ");
     const label = [key, key.slice(0, -1), key.slice(0, -2)].map((k) => fieldOf[k]).find((l) => l !== undefined);
     const mark = el("mark", { class: label !== undefined ? `c${colours[label]}` : "c0", title: label || "" });
-    mark.textContent = match[0];
+    mark.textContent = body.slice(match.index, match.index + match[0].length);
     article.append(mark);
     last = match.index + match[0].length;
   }
