@@ -504,3 +504,92 @@ def test_a_one_line_row_makes_the_document_that_parsing_makes(text, title):
 def test_a_one_line_page_header_is_still_read():
     release = parse_release("Fields of work: Elections, Youth")
     assert release.fields == ("Elections", "Youth") and release.body == ""
+
+
+def _seed_variants(page: str) -> dict[str, str]:
+    """The page as scrapes other than the site's own give it: a line before the menus, the menus' first lines
+    cut off, other bullets."""
+    lines = page.split("\n")
+    return {
+        "a line before the menus": "Skip to main content\n" + page,
+        "a site name and a blank line first": "OSCE\n\n" + page,
+        "the first three lines cut": "\n".join(lines[3:]),
+        "star bullets": "\n".join("*" if line == "-" else re.sub(r"^- ", "* ", line) for line in lines),
+        "round bullets": "\n".join("•" if line == "-" else re.sub(r"^- ", "• ", line) for line in lines),
+    }
+
+
+@needs_seeds
+def test_menus_in_other_forms_never_reach_the_model_and_the_header_is_still_read():
+    for seed in (SEED_ELECTIONS, SEED_UNTAGGED):
+        page = seed.read_text(encoding="utf-8")
+        expected = parse_release(page)
+        for name, variant in _seed_variants(page).items():
+            release = parse_release(variant)
+            # The same title, header and body as the page itself: no menu line, not one word of the chrome.
+            assert release.model_text == expected.model_text, name
+            assert (release.date, release.place, release.source, release.fields) == (
+                expected.date,
+                expected.place,
+                expected.source,
+                expected.fields,
+            ), name
+            assert release.content_type == "Press release" and release.had_menus, name
+            assert "Skip to main content" not in release.model_text and "Liechtenstein" not in release.model_text
+
+
+def test_short_lines_before_a_title_and_header_are_dropped_only_as_a_page_chrome():
+    chrome = "Home\nAbout us\nNews\nContact\n"
+    article = "Press release\nTraining for border guards ends\nDate: 12 May 2019\nGuards from three posts met in Osh."
+    release = parse_release(chrome + article)
+    assert release.title == "Training for border guards ends" and release.body == "Guards from three posts met in Osh."
+    assert release.date == dt.date(2019, 5, 12)
+    # A sentence before it is a text's own (an introduction, a note), not chrome: nothing is dropped.
+    kept = parse_release("Read this first.\n" + chrome + article)
+    assert "Read this first." in kept.model_text and "About us" in kept.model_text
+    # Two short lines are not enough to call them chrome: a plain text's own first lines stay.
+    assert "About us" in parse_release("Home\nAbout us\n" + article).model_text
+
+
+def test_a_bullet_list_in_the_body_keeps_its_bullets():
+    page = "Press release\nTitle of it\n* Date: 12 May 2019\n* Place:\n* Osh\nThe course covered:\n* searches\n• risk"
+    release = parse_release(page)
+    assert release.place == "Osh" and release.date == dt.date(2019, 5, 12)
+    assert release.body == "The course covered:\n* searches\n• risk"
+
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><title>Kosovo Serbs urged to vote | OSCE</title><style>p { color: red }</style>
+<script>var menu = "Arms control";</script></head>
+<body><header><a href="/">OSCE</a> <a href="#main">Skip to main content</a></header>
+<nav><ul><li><a href="/arms">Arms control</a></li><li><a href="/roma">Roma and Sinti</a></li></ul></nav>
+<main><p>Press release</p><h1>OSCE Chairman urges Kosovo Serbs to take part in October elections</h1>
+<ul><li>Date: 23 September 2004</li><li>Place: New York</li></ul>
+<p>NEW YORK, 23 September 2004 &ndash; The <b>Chairman</b> urged <a href="/k">Kosovo Serbs</a> to vote
+&amp; to stand.</p>
+<p>Observers will follow the
+   count.<br>Polls close at 19:00.</p></main>
+<aside>Related: Cyber/ICT Security</aside><footer>Migration | Gender equality | Cookies</footer></body></html>"""
+
+
+def test_an_html_page_is_read_as_its_article_text():
+    release = parse_release(HTML_PAGE)
+    assert release.title == "OSCE Chairman urges Kosovo Serbs to take part in October elections"
+    assert release.content_type == "Press release"
+    assert (release.date, release.place) == (dt.date(2004, 9, 23), "New York")
+    assert release.body == (
+        "NEW YORK, 23 September 2004 – The Chairman urged Kosovo Serbs to vote & to stand.\n"
+        "Observers will follow the count.\nPolls close at 19:00."
+    )
+    for chrome in ("Arms control", "Roma and Sinti", "Cyber/ICT Security", "Migration", "Skip", "color", "| OSCE"):
+        assert chrome not in release.model_text
+    # One line of HTML (a table cell) is read the same way, and a head left open ends where the body starts.
+    assert parse_release(" ".join(HTML_PAGE.split("\n"))).model_text == release.model_text
+    unclosed = "<html><head><title>x</title><body><p>Border guards met in Osh.</p></body></html>"
+    assert parse_release(unclosed).model_text == "Border guards met in Osh."
+
+
+def test_a_text_that_mentions_tags_is_not_read_as_html():
+    text = "Editors: wrap quotes in <q> tags.\n<p> marks a paragraph in the archive's export."
+    assert parse_release(text).model_text == text
+    assert parse_release("<b>Border guards</b> met in Osh.").model_text == "<b>Border guards</b> met in Osh."

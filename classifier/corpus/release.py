@@ -23,6 +23,8 @@ _DATELINE = re.compile(
 _DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 TITLE_MAX_CHARS = 200
+# An HTML document opens (after white space and comments) with a doctype or an <html>, <head> or <body> tag.
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     In plain text, a short first line is taken as the title unless `plain_title` is False
     (for texts whose title is known from elsewhere, such as a table's title column).
     """
+    if looks_like_html(text):
+        from classifier.corpus.html import html_text  # only for HTML: keeps its parser out of start-up
+
+        text = html_text(text)
     plain = one_plain_line(text)
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
         title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
@@ -92,35 +98,54 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
 def one_plain_line(text: str) -> str:
     """The text, stripped, when it is one line that parsing would keep whole as the body (no line break,
     menu dash, content type or header line); "" otherwise."""
-    if "\n" in text or "\r" in text or "\x00" in text:
+    if "\n" in text or "\r" in text or "\x00" in text or looks_like_html(text):
         return ""
-    line = text.strip()
+    line = _as_dash(text.strip())
     # casefold never shortens a text: a line longer than every content type is none of them.
     if line == "-" or (len(line) <= _LONGEST_TYPE and line.casefold() in CONTENT_TYPES) or _META_LINE.match(line):
         return ""
-    return line
+    return text.strip()
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether `text` is an HTML document (read as the text of its article, classifier.corpus.html); a text that
+    merely mentions a tag is not."""
+    return _HTML_START.match(text, 0, 4096) is not None
 
 
 def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
     """(title, body, header, content type, whether menus were removed, repeats dropped) of a page."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
-    start = _skip_menus(lines)
+    raw = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
+    lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
+    start = max(_skip_menus(lines), _article_start(lines))
     had_menus = start > 0
-    lines = lines[start:]
-    while lines and not lines[0]:
-        lines.pop(0)
+    i, n = start, len(lines)
+    while i < n and not lines[i]:
+        i += 1
 
     content_type = None
-    if lines and lines[0].casefold() in CONTENT_TYPES:
-        content_type = lines.pop(0)
-    header_follows = len(lines) > 1 and _META_LINE.match(lines[1]) is not None
+    if i < n and lines[i].casefold() in CONTENT_TYPES:
+        content_type = raw[i]
+        i += 1
+    header_follows = i + 1 < n and _META_LINE.match(lines[i + 1]) is not None
     title = ""
-    if lines and (header_follows or content_type or had_menus or (plain_title and _looks_like_title(lines))):
-        title = lines.pop(0)
-    header, lines = _read_header(lines)
+    if i < n and (header_follows or content_type or had_menus or (plain_title and _looks_like_title(lines[i:]))):
+        title = raw[i]
+        i += 1
+    header, read = _read_header(lines[i:])
 
-    paragraphs, dropped = _unique_paragraphs(lines)
+    paragraphs, dropped = _unique_paragraphs(raw[i + read :])
     return title, "\n".join(paragraphs), header, content_type, had_menus, dropped
+
+
+_BULLETS = ("* ", "• ", "· ")
+
+
+def _as_dash(line: str) -> str:
+    """A line with its bullet (`*`, `•`, `·`) read as the site's dash, which marks menu items and header values."""
+    if line in ("*", "•", "·"):
+        return "-"
+    return "- " + line[2:] if line.startswith(_BULLETS) else line
 
 
 def _skip_menus(lines: list[str]) -> int:
@@ -143,9 +168,38 @@ def _skip_menus(lines: list[str]) -> int:
     return i if saw_menu else 0
 
 
+# Lines of a site's chrome (menus, "Skip to main content"): short, and no sentence.
+_CHROME_WORDS = 20
+_CHROME_LINES = 3
+
+
+def _article_start(lines: list[str]) -> int:
+    """Index of the article's first line (its content type, or its title) where a page's chrome is not the
+    menus `_skip_menus` reads (a line before them, menus cut at the top, other bullets): the first header line
+    (`Date:`, `Place:`, ...) follows the title, which follows the content type if any, and every one of the
+    (at least three) lines before them is short and no sentence. 0 otherwise."""
+    header = next((i for i, line in enumerate(lines) if _META_LINE.match(line)), None)
+    if header is None:
+        return 0
+    before = [i for i in range(header) if lines[i]]
+    if len(before) < _CHROME_LINES + 1:
+        return 0
+    start = before[-1]  # the title
+    if len(before) > 1 and lines[before[-2]].casefold() in CONTENT_TYPES:
+        start = before[-2]
+    chrome = [lines[i] for i in before if i < start]
+    if len(chrome) < _CHROME_LINES or any(_is_sentence(line) for line in chrome):
+        return 0
+    return start
+
+
+def _is_sentence(line: str) -> bool:
+    return len(line.split()) > _CHROME_WORDS or line.endswith((".", "!", "?"))
+
+
 def menu_groups(text: str) -> list[tuple[str, list[str]]]:
     """The page's navigation menus as (heading, items) in page order, e.g. ("Fields of work", [...])."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [_as_dash(line.strip()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     groups: list[tuple[str, list[str]]] = []
     i, end = 0, _skip_menus(lines)
     while i < end:
@@ -166,8 +220,9 @@ def _looks_like_title(lines: list[str]) -> bool:
     return len(lines) > 1 and 0 < len(first) <= TITLE_MAX_CHARS and not first.endswith((".", ":", ";", ","))
 
 
-def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """Read `- Date:` / `- Place:` / `- Source:` / `- Fields of work:` lines and their `- value` lines."""
+def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], int]:
+    """Read `- Date:` / `- Place:` / `- Source:` / `- Fields of work:` lines and their `- value` lines; the header,
+    and how many lines it took."""
     header: dict[str, list[str]] = {}
     i = 0
     key = None
@@ -186,7 +241,7 @@ def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], list[str]]:
         else:
             break
         i += 1
-    return header, lines[i:]
+    return header, i
 
 
 def _unique_paragraphs(lines: list[str]) -> tuple[list[str], int]:
