@@ -4,7 +4,8 @@ Two cheap, deterministic checks, run on every text before its fields are accepte
 
 - `language`: the text is not in English. Most of its letters are not Latin (Cyrillic, Georgian,
   Armenian, Greek, ...), or it has almost no English function words ("the", "of", "and", ...) while
-  it has those of another European language ("der", "les", "которые" needs no list: it is not Latin).
+  it has those of another European language ("der", "les", "которые" needs no list: it is not Latin)
+  or few words the model knows (a headline has no function words either, but its words are known).
 - `out-of-scope`: the text is in English but not about what the model knows. Its coverage, the share
   of its content words (the words the model's word features are made of: stop words, numbers and
   one-letter words left out) that are in the model's vocabulary, is below `min_coverage`; or below
@@ -20,7 +21,8 @@ Two cheap, deterministic checks, run on every text before its fields are accepte
   them (see `word_specificity`). Plain policy texts not written the OSCE's way can be as untypical as
   an off-topic text; their best field then scores higher, hence the probability in the rule.
 
-Texts with fewer than `min_words` content words are too short to judge and are never flagged.
+Texts with fewer than `min_words` content words are too short to judge, unless the model knows not one of
+their words ("", ".", "1234", "asdf"): those are out of scope.
 """
 
 from __future__ import annotations
@@ -91,14 +93,22 @@ class ScopeCheck:
         `vocabulary` the model knows: a mapping of each word to its specificity in thousandths (see
         `word_specificity`), or a container of words, which leaves specificity unchecked."""
         lower = text.lower()
-        if not reads_as_english(text, _WORD.findall(lower)):
+        if not text.isascii() and not _reads_latin(text):
             return LANGUAGE
+        found = _WORD.findall(lower)
+        english = sum(1 for w in found if w in ENGLISH_FUNCTION_WORDS)
+        foreign = sum(1 for w in found if w in FOREIGN_FUNCTION_WORDS)
         words = content_words(lower)
+        known = _known(words, vocabulary)
+        if _in_another_language(len(found), english, foreign, len(words), known):
+            return LANGUAGE
         total = _specificity(words, vocabulary) if isinstance(vocabulary, Mapping) else None
-        return self._scope_flag(len(words), _known(words, vocabulary), best_probability, total)
+        return self._scope_flag(len(words), known, best_probability, total)
 
     def _scope_flag(self, n_words: int, known: int, best_probability: float, specificity: int | None) -> str | None:
         """`specificity`: the sum of the content words' specificities in thousandths, or None (unchecked)."""
+        if not known:  # not one word the model knows ("", ".", "1234", "asdf"): nothing to find a field in
+            return OUT_OF_SCOPE
         if n_words < self.min_words:
             return None
         coverage = known / n_words if n_words else 1.0
@@ -125,7 +135,7 @@ class ScopeCheck:
         ):
             if not text.isascii() and not _reads_latin(text):
                 out.append(LANGUAGE)
-            elif n_words >= 8 and not _english_by_counts(n_words, english, foreign):
+            elif _in_another_language(n_words, english, foreign, content, known):
                 out.append(LANGUAGE)
             else:
                 out.append(self._scope_flag(content, known, float(best), specificity if checked else None))
@@ -203,6 +213,15 @@ def _reads_latin(text: str) -> bool:
         return True
     letters = len(_LETTER.findall(text))
     return not (letters >= 20 and len(_NON_LATIN_LETTER.findall(text)) > 0.5 * letters)
+
+
+def _in_another_language(words: int, english: int, foreign: int, content: int, known: int) -> bool:
+    """The function-word rule of `reads_as_english` fails, and the text holds the function words of another
+    language, or less than half of its content words are ones the model knows. A headline leaves out the
+    function words, in English as elsewhere, but its words are English ones."""
+    if words < 8 or _english_by_counts(words, english, foreign):
+        return False
+    return foreign >= 2 or known < 0.5 * content
 
 
 def _english_by_counts(words: int, english: int, foreign: int) -> bool:
