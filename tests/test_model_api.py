@@ -1,5 +1,7 @@
 """The Python API of a loaded model: many texts at once, DataFrames, and what a notebook shows."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -33,10 +35,11 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
     tagged = model.tag_frame(frame, text="body", title="heading")
     assert list(tagged.index) == ["a", "b"]
-    assert list(tagged.columns) == ["labels", "flag"] + [f"score: {label}" for label in model.labels]
-    assert tagged["flag"].tolist() == ["", ""]
-    expected = model.predict_proba(["Vote\n" + TEXTS[1], "\n" + PAGE])
-    np.testing.assert_allclose(tagged.drop(columns=["labels", "flag"]).to_numpy(dtype=float), expected)
+    assert list(tagged.columns) == ["labels", "flag", "error"] + [f"score: {label}" for label in model.labels]
+    assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""]
+    # The heading is the title of a plain text; a page without one keeps its own, and its menus never count.
+    expected = model.predict_proba(["Vote\n" + TEXTS[1], PAGE])
+    np.testing.assert_allclose(tagged.drop(columns=["labels", "flag", "error"]).to_numpy(dtype=float), expected)
     accepted = model.accept(expected)
     for row, labels in zip(range(2), tagged["labels"]):
         assert set(labels) == {model.labels[j] for j in np.flatnonzero(accepted[row])}
@@ -45,7 +48,43 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
         )
     with pytest.raises(KeyError, match="no column 'text'"):
         model.tag_frame(frame)
-    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 2 + len(model.labels))
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 3 + len(model.labels))
+
+
+def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
+    """A page with a title column: its menus never reach the model, and the row gets what `classifier tag` gives
+    the same row of a JSONL table, failures included (a number, an empty cell, nothing but a title)."""
+    pd = pytest.importorskip("pandas")
+    from classifier.workflows.tagging import tag
+
+    page = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
+    rows = [
+        {"id": "page", "headline": "Kyrgyz parliamentary elections", "body": page},
+        {"id": "number", "headline": "Vote", "body": 5},
+        {"id": "empty", "headline": None, "body": ""},
+        {"id": "title only", "headline": "Observers watch the vote count in Bishkek", "body": None},
+    ]
+    table = tmp_path / "rows.jsonl"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    from classifier.corpus.documents import Columns
+
+    out = tmp_path / "tagged.jsonl"
+    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
+    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+    assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
+    assert frame["flag"].tolist() == [row["flag"] for row in tagged_rows]
+    assert [bool(error) for error in frame["error"]] == [bool(row["error"]) for row in tagged_rows]
+    assert frame["labels"].tolist()[0] == ["Elections"]  # no menu entry ("Migration", "Youth") reached the model
+    assert frame["error"].tolist()[1:3] == [
+        "row number: column 'body' holds a number, not text",
+        "row empty: no text in column 'body'",
+    ]
+    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error"]).iterrows(), tagged_rows):
+        if row["error"]:
+            assert scores.isna().all()
+        else:
+            assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
 
 
 def test_a_notebook_shows_the_model_and_its_suggestions(model):

@@ -64,6 +64,13 @@ def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: flo
     return chosen.astype(np.int8)
 
 
+def _cell(value):
+    """A DataFrame cell as a table row's value: a missing one (None, NaN, pandas' NA or NaT) is absent."""
+    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+        return None
+    return None if type(value).__name__ in ("NAType", "NaTType") else value
+
+
 def model_fingerprint(metadata: dict) -> str:
     """The sha256 that names a bundle: of its files' checksums (a bundle without them: of its labels)."""
     identity = metadata.get("payload_sha256") or metadata.get("labels") or []
@@ -236,31 +243,42 @@ class Model:
         threshold: float | None = None,
     ):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
-        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows) and one score column per
-        field
-        (`score: <field>`), on the same index. `text` names the column holding pages or plain text; `title`,
-        if given, a column of titles put before the text. `limit` and `threshold` as in `read`."""
+        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows), the `error` that
+        kept a row from being read ("" if none) and one score column per field (`score: <field>`; empty for a row
+        that failed), on the same index. `text` names the column holding pages or plain text; `title`, if given,
+        a column of titles. Each row is read as `classifier tag` reads a table row: the page is parsed (its menus
+        never count), the title column's title, if any, in place of the page's own; a row with neither text nor
+        title, or whose cell is not text, fails. `limit` and `threshold` as in `read`."""
         import pandas as pd  # only DataFrame users need pandas
+
+        from classifier.corpus.documents import Columns, Record, to_document  # with pandas: not at start-up
 
         for column in (text, title):
             if column is not None and column not in frame.columns:
                 raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
-        texts = frame[text].fillna("").astype(str)
-        if title is not None:
-            texts = frame[title].fillna("").astype(str) + "\n" + texts
-        if len(texts):
-            reading = self.read_pages(texts.tolist(), limit, threshold)
-        else:
-            reading = Reading(np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)), dtype=np.int8), [])
-        proba, accepted = reading.proba, reading.accepted
+        names = [text] if title is None else [text, title]
+        # Only the row's own cells are in its record; "\0" names no column, so neither labels nor ids are read.
+        columns = Columns(id="\0", title="\0" if title is None else title, text=text, labels="\0")
+        cells = zip(*(frame[name].tolist() for name in names)) if len(frame) else iter(())
+        documents = [
+            to_document(Record(str(index), f"row {index}", row=dict(zip(names, map(_cell, row)))), columns)
+            for index, row in zip(frame.index, cells)
+        ]
+        good = [i for i, doc in enumerate(documents) if not doc.error]
+        proba = np.full((len(documents), len(self.labels)), np.nan)
+        accepted = np.zeros(proba.shape, dtype=np.int8)
+        flags = [""] * len(documents)
+        if good:
+            reading = self.read_documents([documents[i] for i in good], limit, threshold)
+            proba[good], accepted[good] = reading.proba, reading.accepted
+            for i, flag in zip(good, reading.flags):
+                flags[i] = flag or ""
         labels = self.labels
         result = pd.DataFrame({f"score: {label}": proba[:, j] for j, label in enumerate(labels)}, index=frame.index)
-        result.insert(
-            0,
-            "labels",
-            [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)],
-        )
-        result.insert(1, "flag", [flag or "" for flag in reading.flags])
+        ranked = [[labels[j] for j in np.argsort(-row, kind="stable") if keep[j]] for row, keep in zip(proba, accepted)]
+        result.insert(0, "labels", ranked)
+        result.insert(1, "flag", flags)
+        result.insert(2, "error", [doc.error or "" for doc in documents])
         return result
 
     def __repr__(self) -> str:
