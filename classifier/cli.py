@@ -177,7 +177,12 @@ def suggest(
     paths: Annotated[
         list[str], typer.Argument(help="Pages, plain-text files, directories, globs or tables; - reads stdin.")
     ],
-    top: Annotated[int, typer.Option("--top", "-k", min=1, help="How many fields to show per input.")] = 5,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top", "-k", min=1, help="How many fields to show per input; an accepted field is always shown."
+        ),
+    ] = 5,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text for people, json for one object per line.")
     ] = OutputFormat.text,

@@ -1,6 +1,7 @@
 import csv
 import json
 import os
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -44,6 +45,25 @@ def test_suggest_json_one_object_per_input_sorted_by_score():
         assert len(scores) == 4 and scores == sorted(scores, reverse=True)
         assert o["labels"] and o["labels"][0] == o["suggestions"][0]["label"]
     assert objects[1]["labels"][0] == "Media freedom and development"
+
+
+def test_an_accepted_field_below_top_is_still_shown():
+    """The annual report accepts eight fields; `--top 3` shows the three best and every other accepted one, in
+    score order, in text and JSON alike (a reader never sees fewer accepted fields than `labels` holds)."""
+    report = FIXTURES / "annual_report.txt"
+    full = json.loads(run("suggest", report, "--format", "json", "--top", 23).stdout)
+    assert len(full["labels"]) > 3  # the case this is about
+    best_three = [s["label"] for s in full["suggestions"][:3]]
+    expected = [s["label"] for s in full["suggestions"] if s["label"] in best_three or s["label"] in full["labels"]]
+    shown = json.loads(run("suggest", report, "--format", "json", "--top", 3).stdout)
+    assert [s["label"] for s in shown["suggestions"]] == expected and shown["labels"] == full["labels"]
+    lines = [
+        re.match(r"  ([* ]) (.+?)  +\d\.\d\d", line)
+        for line in run("suggest", report, "--top", 3).stdout.splitlines()[2:]
+        if line
+    ]
+    assert [line[2] for line in lines] == expected
+    assert [line[1] == "*" for line in lines] == [label in full["labels"] for label in expected]
 
 
 def test_suggest_reads_stdin():

@@ -32,8 +32,16 @@ class Suggestion:
     scope: dict | None = None
     named: dict[str, list[str]] | None = None
 
+    def shown(self, top: int | None = None) -> list[tuple[str, float]]:
+        """The `top` best fields' scores (all without `top`), and those of the accepted fields below them: an
+        accepted field is always shown."""
+        if not top:
+            return list(self.scores)
+        accepted = set(self.labels)
+        return [item for rank, item in enumerate(self.scores) if rank < top or item[0] in accepted]
+
     def to_dict(self, top: int | None = None) -> dict:
-        shown = self.scores[:top] if top else self.scores
+        shown = self.shown(top)
         suggestions = []
         for label, score in shown:
             entry = {"label": label, "score": round(score, 4)}
@@ -54,7 +62,7 @@ class Suggestion:
     def to_text(self, origin: str, top: int | None = None) -> str:
         """For a terminal: the input's name, its title, then one line per field (`*` marks the accepted ones),
         its flag, and the terms behind it when the suggestion carries evidence."""
-        shown = self.scores[:top] if top else self.scores
+        shown = self.shown(top)
         lines = [origin]
         if self.title:
             lines.append(f"  {self.title}")
@@ -86,7 +94,7 @@ class Suggestion:
             f"<td>{score:.2f}</td>"
             f"<td>{html.escape((self.flags or {}).get(label, ''))}</td>"
             f"<td>{html.escape(_evidence_words(self, label))}</td></tr>"
-            for label, score in self.scores[:10]
+            for label, score in self.shown(10)
         )
         why = f" (no field accepted: {html.escape(self.flag)})" if self.flag else ""
         return (
