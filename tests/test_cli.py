@@ -66,6 +66,20 @@ def test_an_accepted_field_below_top_is_still_shown():
     assert [line[1] == "*" for line in lines] == [label in full["labels"] for label in expected]
 
 
+def test_suggest_and_tag_say_when_a_folder_holds_no_file_to_read(tmp_path):
+    folder = tmp_path / "tables"
+    folder.mkdir()
+    (folder / "items.jsonl").write_text('{"text": "Border guards met in Osh."}\n', encoding="utf-8")
+    result = run("suggest", folder)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip() == f"error: {folder}: a folder with no file matching *.txt"
+    out = tmp_path / "out.jsonl"
+    tagged = run("tag", folder, "--output", out)
+    assert tagged.exit_code == 1 and f"{folder}: a folder with no file matching *.txt" in tagged.stderr
+    (row,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert row["error"] == f"{folder}: a folder with no file matching *.txt" and row["labels"] == []
+
+
 def test_suggest_reads_stdin():
     result = run(
         "suggest",

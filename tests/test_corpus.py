@@ -70,6 +70,19 @@ def test_missing_file_and_empty_glob_are_reported_not_raised(tmp_path):
     assert "nope.txt: no such file or directory" in docs[0].error
 
 
+def test_a_folder_with_no_file_the_glob_matches_is_reported_and_the_others_still_read(tmp_path):
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    (tables / "items.jsonl").write_text('{"text": "Border guards met in Osh."}\n', encoding="utf-8")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "one.txt").write_text("Training ends\nBorder guards met in Osh.", encoding="utf-8")
+    docs = list(read_documents([tables, tmp_path / "pages"]))
+    assert [d.error for d in docs] == [f"{tables}: a folder with no file matching *.txt", None]
+    assert docs[0].id == str(tables) and docs[1].title == "Training ends"
+    assert [d.error for d in read_documents([tables], glob="*.jsonl")] == [None]  # the glob chooses what is read
+    assert list(read_documents([tmp_path / "pages"])) == docs[1:]  # a folder with a match says nothing more
+
+
 def test_glob_input(tmp_path):
     for name in ("x1.txt", "x2.txt", "y.txt"):
         (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")

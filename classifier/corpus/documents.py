@@ -158,6 +158,8 @@ def read_records(
     for path, kind in expand_inputs(inputs, glob):
         if kind == "missing":
             yield Record(str(path), str(path), error=f"{path}: no such file or directory", whole_input=True)
+        elif kind == "unmatched":
+            yield Record(str(path), str(path), error=f"{path}: a folder with no file matching {glob}", whole_input=True)
         elif kind == "special":
             yield Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True)
         elif kind == "stdin":
@@ -243,14 +245,19 @@ def to_document(record: Record, columns: Columns = Columns()) -> Document:
 
 
 def expand_inputs(inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
-    """(path, kind) for each file named, found in a directory (matching `glob`) or matched by a glob."""
+    """(path, kind) for each file named, found in a directory (matching `glob`) or matched by a glob; a directory
+    in which none matches is itself yielded, as "unmatched"."""
     for item in inputs:
         item = str(item)
         if item == STDIN:
             yield item, "stdin"
         elif os.path.isdir(item):
+            found = False
             for path in _walk(item, glob):
+                found = True
                 yield path, _kind(path, "text")
+            if not found:
+                yield item, "unmatched"  # a folder holding no file the glob matches: said, not passed over
         elif os.path.exists(item) or os.path.islink(item):
             yield item, _kind(item)
         elif globlib.has_magic(item):

@@ -46,7 +46,11 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = D
     """
     target = Path(os.path.realpath(output))
     named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
-    found = [(str(path), str(path)) for path, kind in expand_inputs(inputs, glob) if kind not in ("missing", "stdin")]
+    found = [
+        (str(path), str(path))
+        for path, kind in expand_inputs(inputs, glob)
+        if kind not in ("missing", "unmatched", "stdin")
+    ]
     for shown, path in named + found:
         real = Path(os.path.realpath(path))
         if real == target or target in real.parents:
