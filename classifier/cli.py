@@ -189,6 +189,9 @@ def suggest(
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
     glob: GlobOption = "*.txt",
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms that pushed each accepted field.")] = False,
     limit: LimitOption = None,
     threshold: ThresholdOption = None,
@@ -207,7 +210,8 @@ def suggest(
     if lines:
         _suggest_lines(loaded, paths, format, top, explain=explain, limit=limit, threshold=threshold)
         return
-    documents, failed = read_readable_documents(paths, glob=glob, on_problem=_report_problem)
+    columns = _columns(id_column, title_column, text_column)
+    documents, failed = read_readable_documents(paths, columns, glob=glob, on_problem=_report_problem)
     suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
     for doc, suggestion in zip(documents, suggestions):
         _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)

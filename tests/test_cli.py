@@ -80,6 +80,33 @@ def test_suggest_and_tag_say_when_a_folder_holds_no_file_to_read(tmp_path):
     assert row["error"] == f"{folder}: a folder with no file matching *.txt" and row["labels"] == []
 
 
+def test_suggest_reads_a_table_whose_columns_are_named_otherwise(tmp_path):
+    table = tmp_path / "items.csv"
+    table.write_text(
+        "key,headline,body\n"
+        "a,Observers deployed,ODIHR observers followed the parliamentary elections and the count of the vote.\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "suggest",
+        table,
+        "--format",
+        "json",
+        "--id-column",
+        "key",
+        "--text-column",
+        "body",
+        "--title-column",
+        "headline",
+    )
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row["title"] == "Observers deployed" and row["labels"][0] == "Elections"
+    assert row["path"] == f"{table}:2"
+    wrong = run("suggest", table, "--text-column", "content")
+    assert wrong.exit_code == 2 and "content" in wrong.stderr and wrong.stdout == ""
+
+
 def test_suggest_reads_stdin():
     result = run(
         "suggest",
