@@ -841,7 +841,7 @@ def serve(
 ) -> None:
     """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
     try:
-        from classifier.serve.app import build_app  # on first use: keeps start-up light
+        from classifier.serve.app import build_app, listening_socket  # on first use: keeps start-up light
         from classifier.serve.app import serve as run_server  # on first use: keeps start-up light
     except ImportError as exc:
         if exc.name not in SERVE_EXTRA_MODULES:
@@ -852,13 +852,18 @@ def serve(
         ) from None
     service = build_app(model, queue, labels, taxonomy, queue_size)
     state = service.state
+    address = f"[{host}]" if ":" in host else host
+    try:  # before anything is printed: a port in use is said in one line
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
+    port = sock.getsockname()[1]  # the port chosen, where --port 0 asked for any free one
     if state.labels is not None and state.labels.unreadable_lines:
         typer.echo(
             f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept "
             "but not counted",
             err=True,
         )
-    address = f"[{host}]" if ":" in host else host
     typer.echo(
         f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True
     )
@@ -868,7 +873,7 @@ def serve(
         progress = state.queue.progress()
         more = f" (and {progress['not_queued']} for a later start)" if progress["not_queued"] else ""
         typer.echo(f"review queue: {progress['left']} documents{more}; decisions go to {state.labels.path}", err=True)
-    run_server(service, host, port)
+    run_server(service, sock)
 
 
 @app.command(epilog=_examples("parse"))

@@ -45,12 +45,20 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     import classifier.serve.app
 
     served = []
-    monkeypatch.setattr(classifier.serve.app, "serve", lambda app, host, port: served.append((host, port)))
+
+    def serve(app, sock):
+        served.append(sock.getsockname())
+        sock.close()
+
+    monkeypatch.setattr(classifier.serve.app, "serve", serve)
     labels = tmp_path / "labelled.jsonl"
     labels.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "lab\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["serve", "--queue", str(tmp_path / "missing.jsonl"), "--labels", str(labels)])
-    assert result.exit_code == 0 and served == [("127.0.0.1", 8000)]
+    missing = str(tmp_path / "missing.jsonl")
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--queue", missing, "--labels", str(labels)])
+    assert result.exit_code == 0 and len(served) == 1 and served[0][0] == "127.0.0.1" and served[0][1] > 0
     lines = result.output.splitlines()
+    # --port 0 takes any free port, and the page's address says which.
+    assert any(f"the page at http://127.0.0.1:{served[0][1]}/" in line for line in lines)
     assert f"error: {tmp_path / 'missing.jsonl'}: no such file or directory" in lines
     assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
     assert any(line.startswith("review queue: 0 documents") for line in lines)
@@ -61,3 +69,16 @@ def test_a_directory_as_the_labels_file_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--labels", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip() == f"error: {tmp_path}: is a directory; --labels names the JSONL file decisions go to"
+
+
+def test_a_port_in_use_is_one_line_and_exit_1_before_anything_else_is_said():
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]

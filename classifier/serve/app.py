@@ -472,8 +472,23 @@ def _check_writable(path: Path) -> None:
         raise ClassifierError(f"{path}: cannot write the labels file there ({exc.strerror})") from None
 
 
-def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Answer on host:port until interrupted."""
+def listening_socket(host: str = "127.0.0.1", port: int = 8000):
+    """A socket bound to host:port (port 0: any free one), for `serve`; OSError where it cannot be (the port in
+    use, an address this machine does not have), before the server starts or anything is printed."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself would
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(app: FastAPI, sock) -> None:
+    """Answer on a bound socket (`listening_socket`) until interrupted."""
     import uvicorn  # the serve extra
 
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False)).run(sockets=[sock])
