@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.core
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
@@ -23,16 +24,35 @@ from classifier.options import (
     WINDOW_PHRASE_ACCEPT,
 )
 
+# The click typer parses with: its own copy (`_click`) in recent versions, the click package before.
+_CLICK = getattr(typer.core, "_click", None) or typer.core.click
+
 
 class _Commands(TyperGroup):
     """The one place errors are caught: library functions raise, commands and callbacks let them through,
     and every ClassifierError becomes `error: <line>` on stderr with its exit code."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _CLICK.exceptions.UsageError as exc:  # an option of `classifier` itself
+            raise _UsageLine(exc.format_message(), exc.ctx) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ClassifierError as exc:
             raise _fail(str(exc), code=exc.exit_code) from None
+        except _CLICK.exceptions.UsageError as exc:  # a bad option or argument: one line, as every other error
+            raise _UsageLine(exc.format_message(), exc.ctx) from None
+
+
+class _UsageLine(_CLICK.exceptions.UsageError):
+    """A usage error shown as one line, naming the command's --help, exit 2 (click's own takes three)."""
+
+    def show(self, file=None) -> None:
+        command = self.ctx.command_path if self.ctx is not None else "classifier"
+        typer.echo(f"error: {self.format_message().rstrip('.')} (see {command} --help)", err=True)
 
 
 # A short runnable example per command, shown at the end of its --help (run from a checkout: the files are the
@@ -71,6 +91,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 taxonomy_app = typer.Typer(
     help="Show the fields of work; taxonomy sync compares them with a scraped page's Fields of work menu.",

@@ -19,7 +19,7 @@ MEDIA = ROOT / "examples" / "plain-text-media.txt"
 
 
 def run(*args, input=None):
-    return runner.invoke(app, [str(a) for a in args], input=input)
+    return runner.invoke(app, [str(a) for a in args], input=input, prog_name="classifier")
 
 
 def test_suggest_text_marks_accepted_fields():
@@ -151,9 +151,18 @@ def test_a_bad_limit_setting_is_a_usage_error_before_anything_runs(monkeypatch):
     assert result.stderr == "error: CLASSIFIER_MAX_TEXT='-5': expected a positive whole number of characters\n"
 
 
-def test_usage_error_exits_2():
-    assert run("suggest", EXAMPLE, "--top", 0).exit_code == 2
-    assert run("suggest").exit_code == 2
+def test_usage_error_exits_2_in_one_line_naming_the_help_to_read():
+    cases = {
+        ("suggest", EXAMPLE, "--top", 0): "error: Invalid value for '--top' / '-k': Input should be greater than or "
+        "equal to 1 (see classifier suggest --help)",
+        ("suggest",): "error: Missing argument 'paths' (see classifier suggest --help)",
+        ("nosuch",): "error: No such command 'nosuch' (see classifier --help)",
+        ("--bogus",): "error: No such option: --bogus (see classifier --help)",
+        ("taxonomy", "sync"): "error: Missing argument 'page' (see classifier taxonomy sync --help)",
+    }
+    for args, line in cases.items():
+        result = run(*args)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n"), args
 
 
 def test_missing_model_is_one_line(tmp_path):

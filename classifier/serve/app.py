@@ -7,6 +7,7 @@ as a 500 with a traceback.
 from __future__ import annotations
 
 import logging
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -475,8 +476,6 @@ def _check_writable(path: Path) -> None:
 def listening_socket(host: str = "127.0.0.1", port: int = 8000):
     """A socket bound to host:port (port 0: any free one), for `serve`; OSError where it cannot be (the port in
     use, an address this machine does not have), before the server starts or anything is printed."""
-    import socket
-
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself would
