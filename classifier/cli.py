@@ -651,6 +651,12 @@ def evaluate(
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         typer.echo(format_report(metrics))
+    if metrics.get("trained_on"):
+        typer.echo(
+            f"warning: the model was trained on {metrics['trained_on']} of these {metrics['documents']} "
+            "documents: their scores overstate how it does on new texts",
+            err=True,
+        )
     if report is not None:
         typer.echo(f"wrote {report}", err=True)
 

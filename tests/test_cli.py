@@ -480,6 +480,23 @@ def test_evaluate_with_threshold_zero_accepts_every_field_and_names_its_model(tm
     assert plain["model"] == every["model"] == load_model().fingerprint
 
 
+def test_evaluate_warns_when_the_model_was_trained_on_the_documents(tmp_path):
+    """The shipped model's bundle stores the corpus it was trained on: two of three corpus items, and a third
+    whose text changed by one sentence, are counted as two documents it learned from."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:3]
+    records[2]["text"] += " An added sentence makes this text one the model never saw."
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run("evaluate", data, "--format", "json")
+    assert json.loads(result.stdout)["trained_on"] == 2
+    assert result.stderr == (
+        "warning: the model was trained on 2 of these 3 documents: their scores overstate how it does on new texts\n"
+    )
+    data.write_text(json.dumps(records[2]) + "\n", encoding="utf-8")
+    fresh = run("evaluate", data, "--format", "json")
+    assert json.loads(fresh.stdout)["trained_on"] == 0 and fresh.stderr == ""
+
+
 def test_suggest_lines_answers_every_line_in_order_and_reports_blank_ones():
     lines = [
         "ODIHR observers followed the parliamentary elections and the counting of votes.",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from classifier.bundle.checks import MAX_TRAINING_BYTES, BundleCheckError, read_bundle_bytes, read_gzip_lines
 from classifier.bundle.storage import METADATA_FILE, BundleError, current_labels, read_metadata, retrain_hint
+from classifier.corpus.datasets import document_key
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
 
@@ -108,3 +109,14 @@ def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
         "label_counts": metadata.get("label_counts", {}),
         "cv_metrics": {k: metadata["cv_metrics"][k] for k in ("micro", "macro") if k in metadata.get("cv_metrics", {})},
     }
+
+
+def trained_keys(model) -> set[str] | None:
+    """The identities (`datasets.document_key`) of the documents a loaded model was trained on; None for a model
+    held in memory, or whose bundle does not store them."""
+    if getattr(model, "path", None) is None:
+        return None
+    try:
+        return {document_key(doc) for doc in read_base_documents(model.path)[0]}
+    except BundleError:  # a bundle that predates its stored documents
+        return None

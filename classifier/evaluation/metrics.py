@@ -81,11 +81,13 @@ def evaluate_model(
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
     file there is replaced only with `force`, and refused before any work otherwise. `limit` and
     `threshold` choose the accepted fields as `Model.read` does (the model's per-field thresholds by
-    default); the ranking metrics (P@1, R@3, nDCG@3) do not depend on them.
+    default); the ranking metrics (P@1, R@3, nDCG@3) do not depend on them. `trained_on`: how many of the
+    documents the model was trained on (where its bundle stores them), whose scores overstate it.
     """
 
+    from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.model import check_cutoffs  # on first use: keeps start-up light
-    from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
+    from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
@@ -109,6 +111,9 @@ def evaluate_model(
         reading = model.read_documents(data.documents, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
         metrics = {**evaluate(data.Y, proba, accepted, model.labels), "model": model.fingerprint}
+        trained = trained_keys(model)
+        if trained is not None:  # scores on documents the model learned from overstate it
+            metrics["trained_on"] = sum(document_key(doc) in trained for doc in data.documents)
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 

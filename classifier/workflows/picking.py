@@ -57,17 +57,11 @@ def pick(
     came from and the model's hash. `on_progress(done, total)` hears the documents scored so far."""
     from sklearn.preprocessing import normalize  # fitting only
 
-    from classifier.bundle.documents import read_base_documents  # on first use: keeps start-up light
+    from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.model import Reading  # on first use: keeps start-up light
-    from classifier.bundle.storage import BundleError  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
-    trained = set()
-    if model.path is not None:
-        try:
-            trained = {document_key(doc) for doc in read_base_documents(model.path)[0]}
-        except BundleError:  # a bundle without stored documents: nothing to exclude
-            pass
+    trained = trained_keys(model) or set()  # a bundle without stored documents: nothing to exclude
     fresh = [doc for doc in documents if document_key(doc) not in trained]
     if not fresh:
         return Picked([], 0, 0, len(documents))
