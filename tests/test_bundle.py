@@ -227,19 +227,29 @@ def test_a_bundle_carrying_a_pickle_payload_cannot_run_it(tmp_path):
     assert not marker.exists()
 
 
-def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped):
+def test_a_failed_save_leaves_the_previous_bundle_intact(tmp_path, shipped, monkeypatch):
+    import classifier.bundle.storage
+
     bundle = copy_bundle(tmp_path)
     before = (bundle / "model.json").read_bytes()
 
-    class FailsHalfway:
-        """Its arrays are written, then its vocabulary cannot be: the save fails midway."""
+    class Unsaveable:
+        """Its vocabulary cannot be written: the save fails before a byte is."""
 
         def to_arrays(self):
             arrays, _ = shipped.estimator.to_arrays()
             return arrays, {"text": [object()]}
 
     with pytest.raises(TypeError):
-        save_bundle(FailsHalfway(), shipped.metadata, bundle)
+        save_bundle(Unsaveable(), shipped.metadata, bundle)
+    assert (bundle / "model.json").read_bytes() == before
+
+    def card_fails(*args):  # the card is written last: arrays, vocabulary and model.json are in place by then
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(classifier.bundle.storage, "render_card", card_fails)
+    with pytest.raises(OSError, match="No space left"):
+        save_bundle(shipped.estimator, shipped.metadata, bundle)
     assert (bundle / "model.json").read_bytes() == before
     assert load_model(bundle).labels == shipped.labels
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]

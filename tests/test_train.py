@@ -66,13 +66,21 @@ def test_an_existing_folder_that_is_not_a_bundle_is_never_replaced(tmp_path):
     check_output([data], tmp_path / "empty")  # a new or empty directory is fine
 
 
-def test_retraining_over_a_bundle_replaces_it(tmp_path):
+def test_retraining_over_a_bundle_replaces_it_and_each_model_is_named_by_its_bundle(tmp_path):
+    from classifier.bundle.storage import load_model
+
     data = small_corpus(tmp_path)
     bundle = tmp_path / "bundle"
-    train([data], bundle, seed=1)
-    train([data], bundle, seed=2)
+    first, _ = train([data], bundle, seed=1)
+    first_saved = load_model(bundle).fingerprint
+    second, _ = train([data], bundle, seed=2)
     assert json.loads((bundle / "model.json").read_text(encoding="utf-8"))["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "train.jsonl"]
+    # A model is named by its bundle's files, as loading it names it, saved or not: two models, two names.
+    assert (first.fingerprint, second.fingerprint) == (first_saved, load_model(bundle).fingerprint)
+    assert first.fingerprint != second.fingerprint
+    unsaved, _ = train([data], None, seed=2)
+    assert unsaved.fingerprint == second.fingerprint and unsaved.path is None
 
 
 # Runs `classifier train` and SIGKILLs it at one moment of saving the bundle, named by KILL_AT.

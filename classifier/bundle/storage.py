@@ -82,24 +82,47 @@ def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[s
 
     `extra_files` (name to bytes, such as the training documents) are written and checksummed with it.
     """
+    path = Path(path)
+    check_bundle_target(path)
+    saved, files = bundle_contents(estimator, metadata, extra_files)
+    return write_bundle(path, saved, files)
+
+
+def write_bundle(path: str | Path, saved: dict, files: dict[str, bytes]) -> Path:
+    """Write a bundle's contents (`bundle_contents`) to a directory beside `path`, then swap it in."""
     import numpy as np  # loads with a model, not at start-up
 
     path = Path(path)
     check_bundle_target(path)
-    arrays, vocabularies = estimator.to_arrays()
-    extra_files = extra_files or {}
     with atomic_directory(path) as tmp:
-        np.savez_compressed(tmp / ARRAYS_FILE, **arrays)
-        (tmp / VOCABULARY_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
-        for name, data in extra_files.items():
+        for name, data in files.items():
             (tmp / name).write_bytes(data)
-        payload = {name: _sha256(tmp / name) for name in (ARRAYS_FILE, VOCABULARY_FILE, *extra_files)}
-        probe = probe_of(estimator)
-        metadata = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe}
-        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        thresholds = {label: float(t) for label, t in zip(metadata["labels"], arrays["thresholds"])}
-        (tmp / CARD_FILE).write_text(render_card(metadata, path.name, thresholds), encoding="utf-8")
+        (tmp / METADATA_FILE).write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with np.load(tmp / ARRAYS_FILE) as arrays:
+            thresholds = {label: float(t) for label, t in zip(saved["labels"], arrays["thresholds"])}
+        (tmp / CARD_FILE).write_text(render_card(saved, path.name, thresholds), encoding="utf-8")
     return path
+
+
+def bundle_contents(estimator, metadata: dict, extra_files: dict[str, bytes] | None = None) -> tuple[dict, dict]:
+    """The metadata a bundle of the estimator is saved with (its format, its files' checksums, its probe), and its
+    files' bytes by name: what `save_bundle` writes, and what names a model trained but not saved
+    (`Model.fingerprint`, the same as the saved bundle's)."""
+    import io
+
+    import numpy as np  # loads with a model, not at start-up
+
+    arrays, vocabularies = estimator.to_arrays()
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    files = {
+        ARRAYS_FILE: buffer.getvalue(),
+        VOCABULARY_FILE: json.dumps(vocabularies, ensure_ascii=False).encode("utf-8"),
+        **(extra_files or {}),
+    }
+    payload = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    saved = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe_of(estimator)}
+    return saved, files
 
 
 def _sha256(path: Path, max_bytes: int | None = None) -> str:

@@ -11,7 +11,14 @@ import numpy as np
 from classifier import __version__
 from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
 from classifier.bundle.model import Model
-from classifier.bundle.storage import FORMAT_VERSION, BundleError, check_bundle_target, runtime_versions, save_bundle
+from classifier.bundle.storage import (
+    FORMAT_VERSION,
+    BundleError,
+    bundle_contents,
+    check_bundle_target,
+    runtime_versions,
+    write_bundle,
+)
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
 from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, expand_inputs
 from classifier.estimator.evidence import field_phrases
@@ -184,11 +191,12 @@ def _train(
             "conflicts": len(merged.conflicts),
             "conflict_details": [conflict.line() for conflict in merged.conflicts],
         }
-    model = Model(estimator, metadata, Path(output) if output else None)
+    # Named as its bundle is, saved or not: the outputs it tags name the model that made them.
+    saved, files = bundle_contents(estimator, metadata, {TRAINING_FILE: stored})
     if output is not None:
         progress("saving", 0, None)
-        save_bundle(estimator, metadata, output, {TRAINING_FILE: stored})
-    return model, metrics
+        write_bundle(output, saved, files)
+    return Model(estimator, saved, Path(output) if output else None), metrics
 
 
 def _written_summary(guide: FieldGuide | None) -> dict | None:
