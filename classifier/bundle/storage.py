@@ -7,6 +7,7 @@ estimator rebuilt from its parameters. Loading a shared bundle cannot run anythi
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import platform
 from pathlib import Path
@@ -108,8 +109,6 @@ def bundle_contents(estimator, metadata: dict, extra_files: dict[str, bytes] | N
     """The metadata a bundle of the estimator is saved with (its format, its files' checksums, its probe), and its
     files' bytes by name: what `save_bundle` writes, and what names a model trained but not saved
     (`Model.fingerprint`, the same as the saved bundle's)."""
-    import io
-
     import numpy as np  # loads with a model, not at start-up
 
     arrays, vocabularies = estimator.to_arrays()
