@@ -121,6 +121,40 @@ def test_annif_client_learn_appends_rows_that_train_reads(client, server, taxono
     )
 
 
+def test_learn_refuses_a_text_with_nothing_but_menus_and_keeps_the_file_trainable(server, taxonomy):
+    from classifier.workflows.training import load_training_set
+
+    def contents():
+        return server.labels.read_text(encoding="utf-8") if server.labels.exists() else None
+
+    before = contents()
+    menus_only = "-\nFields of work\n- Elections\n- Youth\n-\nCountries\n- Albania"
+    answer = requests.post(
+        f"{server.url}/v1/projects/default/learn", json=[{"text": menus_only, "subjects": [{"label": "Elections"}]}]
+    )
+    assert answer.status_code == 400 and answer.json()["detail"] == "[0].text has no text besides its page's menus"
+    assert contents() == before  # nothing appended
+    if before is not None:
+        load_training_set([server.labels], taxonomy)  # and the file still trains
+
+
+def test_a_lone_surrogate_in_a_json_text_is_read_as_u_fffd_not_a_server_error(server):
+    text = "Observers \ud800 followed the parliamentary elections and the counting of votes in Bishkek."
+    body = json.dumps({"text": text})  # JSON escapes the lone surrogate as \ud800, as a client may send it
+    headers = {"Content-Type": "application/json"}
+    explained = requests.post(f"{server.url}/v1/projects/default/explain", data=body, headers=headers)
+    assert explained.status_code == 200 and "\ufffd" in explained.json()["body"]
+    assert explained.json()["labels"][0] == "Elections"
+    learned = requests.post(
+        f"{server.url}/v1/projects/default/learn",
+        data=json.dumps([{"text": text, "subjects": [{"label": "Elections"}]}]),
+        headers=headers,
+    )
+    assert learned.status_code == 204
+    last = json.loads(server.labels.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["text"] == text.replace("\ud800", "\ufffd") and last["labels"] == ["Elections"]
+
+
 def test_the_readme_curl_prints_what_the_server_answers(server):
     section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Serve\n", 1)[1].split("\n## ", 1)[0]
     command, printed = section.split("$ curl ", 1)[1].split("```", 1)[0].strip().split("\n", 1)

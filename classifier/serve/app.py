@@ -7,6 +7,7 @@ as a 500 with a traceback.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -171,12 +172,17 @@ class Service:
             raise ApiError(
                 413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}"
             )
-        return text.replace("\x00", "")
+        text = text.replace("\x00", "")
+        # JSON can carry lone surrogates ("\\ud800"), which no UTF-8 answer or file can hold: U+FFFD, as in tables.
+        return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
     def review_queue(self) -> ReviewQueue:
         if self.queue is None:
             raise ApiError(404, "no review queue: start the server with --queue FILE --labels FILE")
         return self.queue
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def create_app(

@@ -214,6 +214,8 @@ def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
     except DecisionError as exc:
         raise ApiError(400, f"[{i}]: {exc}") from None
     release = parse_release(text)
+    if not (release.title or release.body):  # a row `train` would refuse: nothing left once the menus are out
+        raise ApiError(400, f"[{i}].text has no text besides its page's menus")
     return {
         "id": "learn-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
         "title": release.title,
