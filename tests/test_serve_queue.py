@@ -101,3 +101,27 @@ def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_o
         10,
         40 - 1 - 10 - queue.near_duplicates,
     )
+
+
+def test_a_document_labelled_under_another_path_is_known_by_its_title_and_text(tmp_path, taxonomy, monkeypatch):
+    """A folder queued as `pages` and later as its absolute path: the ids (paths) differ, the documents do not."""
+    from classifier import load_model
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    texts = {
+        "a.txt": "Observers deployed\nODIHR observers followed the parliamentary elections in Bishkek.",
+        "b.txt": "Police trained\nPolice officers trained on community policing in Osh.",
+        "c.txt": "Journalists met\nJournalists discussed media freedom and the safety of reporters in Almaty.",
+    }
+    for name, text in texts.items():
+        (pages / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    model, labels_path = load_model(), tmp_path / "labelled.jsonl"
+    first = ReviewQueue.from_inputs(model, ["pages"], LabelsFile(labels_path), taxonomy)
+    chosen = first.pending()[0]
+    first.decide(chosen.id, ["Elections"])
+    again = ReviewQueue.from_inputs(model, [str(pages.resolve())], LabelsFile(labels_path), taxonomy)
+    assert again.progress()["labelled"] == 1 and len(again.pending()) == 2
+    assert all(item.title != chosen.title for item in again.pending())
+    assert not any(item.id == chosen.id for item in again.items)  # the ids differ: found by title and text

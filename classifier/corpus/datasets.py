@@ -22,7 +22,12 @@ from classifier.taxonomy.fields import Taxonomy
 
 def document_key(doc: Document) -> str:
     """Identity of a document across sources: its title and text, case, spacing and punctuation ignored."""
-    return re.sub(r"\W+", " ", doc.model_text).strip().casefold()
+    return text_key(doc.title, doc.text)
+
+
+def text_key(title: str, text: str) -> str:
+    """`document_key` of a document's title and text (as a document's `model_text` joins them)."""
+    return re.sub(r"\W+", " ", f"{title}\n{text}" if title else text).strip().casefold()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from classifier.corpus.datasets import text_key
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.textio import atomic_write, fsync_directory
 from classifier.taxonomy.fields import Taxonomy
@@ -36,6 +37,7 @@ class LabelsFile:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.ids: set[str] = set()
+        self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
         self.counts: Counter[str] = Counter()
         self.rows = 0
         self.unreadable_lines = 0
@@ -65,9 +67,16 @@ class LabelsFile:
         self.rows += 1
         if row.get("id") not in (None, ""):
             self.ids.add(str(row["id"]))
+        if isinstance(row.get("text"), str):
+            self.keys.add(text_key(row.get("title") if isinstance(row.get("title"), str) else "", row["text"]))
         labels = row.get("labels")
         if isinstance(labels, list):
             self.counts.update(str(label) for label in labels)
+
+    def holds(self, doc) -> bool:
+        """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its id, or by its
+        title and text, so that a document given by another path than before (`./Q` for `Q`) is known."""
+        return doc.id in self.ids or text_key(doc.title, doc.text) in self.keys
 
     def append(self, rows: list[dict]) -> None:
         """Add whole rows durably: when this returns, they are on disk; if it raises, the file is unchanged."""
@@ -156,7 +165,7 @@ class ReviewQueue:
             if doc.id in seen:  # two inputs with one id: the queue and the labels file need them apart
                 doc = replace(doc, id=f"{doc.id} ({doc.origin})")
             seen.add(doc.id)
-            if doc.id in labels.ids:
+            if labels.holds(doc):
                 labelled_before += 1
             else:
                 documents.append(doc)
@@ -180,18 +189,18 @@ class ReviewQueue:
     def pending(self) -> list[QueueItem]:
         """Undecided documents in queue order, those skipped in this run last."""
         skipped = set(self.skipped)
-        waiting = [item for item in self.items if item.id not in self.labels.ids]
+        waiting = [item for item in self.items if not self.labels.holds(item)]
         return [item for item in waiting if item.id not in skipped] + [
-            self._by_id[doc_id] for doc_id in self.skipped if doc_id not in self.labels.ids
+            self._by_id[doc_id] for doc_id in self.skipped if not self.labels.holds(self._by_id[doc_id])
         ]
 
     def progress(self) -> dict:
         pending = self.pending()
-        done = sum(1 for item in self.items if item.id in self.labels.ids)
+        done = sum(1 for item in self.items if self.labels.holds(item))
         return {
             "labelled": self.labelled_before + done,
             "left": len(pending),
-            "skipped": len([doc_id for doc_id in self.skipped if doc_id not in self.labels.ids]),
+            "skipped": len([doc_id for doc_id in self.skipped if not self.labels.holds(self._by_id[doc_id])]),
             "queue": len(self.items),
             "not_queued": self.not_queued,
             "near_duplicates_left_out": self.near_duplicates,
@@ -211,7 +220,7 @@ class ReviewQueue:
             item = self._by_id.get(doc_id)
             if item is None:
                 raise DecisionError(f"no document {doc_id[:200]!r} in the queue", 404)
-            if doc_id in self.labels.ids:
+            if self.labels.holds(item):
                 raise DecisionError(f"document {doc_id[:200]!r} is already labelled in {self.labels.path.name}", 409)
             if skip:
                 if doc_id in self.skipped:
