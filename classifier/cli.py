@@ -597,6 +597,9 @@ def _print_training(trained, metrics, output) -> None:
             "kept)",
             err=True,
         )
+    skipped = trained.metadata["training_data"].get("skipped_unlabelled")
+    if skipped:
+        typer.echo(f"warning: {skipped} documents have no labels (none given, or null): not trained on", err=True)
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
     meta = trained.metadata

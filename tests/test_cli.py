@@ -232,12 +232,14 @@ def test_tag_refuses_to_write_over_its_input(tmp_path):
 
 def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
+    unlabelled = [{"id": "u1", "text": "Not labelled yet.", "labels": None}, {"id": "u2", "text": "Nor this."}]
     data = tmp_path / "train.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    data.write_text("".join(json.dumps(r) + "\n" for r in records + unlabelled), encoding="utf-8")
     bundle = tmp_path / "bundle"
     result = run("train", data, FIXTURES / "page_two_fields.txt", "--output", bundle, "--seed", 7)
     assert result.exit_code == 0, result.stderr
     assert "micro" in result.stdout and f"wrote {bundle}" in result.stdout
+    assert "warning: 2 documents have no labels (none given, or null): not trained on" in result.stderr.splitlines()
     meta = json.loads((bundle / "model.json").read_text())
     assert meta["seed"] == 7 and meta["training_data"]["documents"] == 151
     result = run("evaluate", data, "--model", bundle, "--format", "json")
