@@ -945,6 +945,12 @@ def sync_taxonomy(
         Optional[list[str]],
         typer.Option("--rename", help="OLD=NEW: pair a field with a menu entry the similarity missed."),
     ] = None,
+    remove: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--remove", help="A field gone from the menu to drop with --write, where new fields came at the same time."
+        ),
+    ] = None,
     taxonomy: TaxonomyOption = None,
     format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text for people, json for machines.")
@@ -962,7 +968,7 @@ def sync_taxonomy(
             raise _fail(f"--rename {pair}: expected OLD=NEW", 2)
         renames[old.strip()] = new.strip()
     path = taxonomy or default_taxonomy_path()
-    diff = sync(page, path, renames, write=write)
+    diff = sync(page, path, renames, write=write, removals=remove or ())
     if format is OutputFormat.json:
         typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))
     else:

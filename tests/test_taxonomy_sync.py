@@ -138,8 +138,18 @@ def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
         "- removed: Youth",
     ]
     assert "run again with --write" in result.stderr and taxonomy_copy.read_text(encoding="utf-8") == before
-    result = runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy), "--write"])
+    # A field gone while another is new may be a rename the similarity missed: --write asks which it is.
+    write = ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy), "--write"]
+    result = runner.invoke(app, write)
+    assert result.exit_code == 1 and result.stderr.splitlines() == [
+        f"error: {taxonomy_copy}: 'Youth' is gone from the menu while 'Water security' is new; if it was renamed, "
+        "pass --rename 'Youth=Water security' (its description, keywords and id are kept); to drop it, pass "
+        "--remove 'Youth'; nothing written"
+    ]
+    assert taxonomy_copy.read_text(encoding="utf-8") == before
+    result = runner.invoke(app, [*write, "--remove", "Youth"])
     assert result.exit_code == 0 and f"wrote {taxonomy_copy}" in result.stderr
+    assert "Youth" not in Taxonomy.from_yaml(taxonomy_copy).labels
     # A taxonomy of one's own: the advice trains a model of its own, never over the shipped one.
     advice = f"then retrain: classifier train --base models/default --taxonomy {taxonomy_copy} --output "
     assert advice + f"{taxonomy_copy.stem}-model" in result.stderr and "--output models/default" not in result.stderr

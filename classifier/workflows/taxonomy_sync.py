@@ -178,12 +178,26 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
     return out.getvalue()
 
 
-def sync_taxonomy(page_path: str | Path, taxonomy_path: str | Path, renames=None, write: bool = False) -> TaxonomyDiff:
-    """Diff taxonomy.yaml against the Fields of work menu of a scraped page; with `write`, apply it in place."""
+def sync_taxonomy(
+    page_path: str | Path, taxonomy_path: str | Path, renames=None, write: bool = False, removals=()
+) -> TaxonomyDiff:
+    """Diff taxonomy.yaml against the Fields of work menu of a scraped page; with `write`, apply it in place.
+
+    A field gone from the menu while another is new may have been renamed past what the similarity finds: with
+    `write`, it is removed (with its description and keywords) only if named in `removals`, and otherwise the
+    write is refused, asking for --rename or --remove."""
     from classifier.io.textio import atomic_write, read_text  # on first use: keeps start-up light
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
+    unconfirmed = [name for name in diff.removed if name not in set(removals)] if diff.added else []
+    if write and unconfirmed:
+        old, new = unconfirmed[0], diff.added[0]
+        raise SyncError(
+            f"{taxonomy_path}: '{old}' is gone from the menu while '{new}' is new; if it was renamed, pass "
+            f"--rename '{old}={new}' (its description, keywords and id are kept); to drop it, pass --remove '{old}'; "
+            "nothing written"
+        )
     if write and diff.changed:
         text = apply_diff(taxonomy_path, diff)
         try:
