@@ -33,7 +33,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from classifier.cli import main
-sys.argv = ["classifier", "suggest", sys.argv[1]]
+sys.argv = ["classifier", "suggest", *sys.argv[1:]]
 try:
     main()
 except SystemExit as stop:
@@ -59,10 +59,11 @@ def build_report(path: Path, size: int, seed: int = 0) -> int:
     return len(text.split())
 
 
-def run(path: Path) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of `classifier suggest path` in a new process."""
+def run(path: Path, *options: str) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of `classifier suggest path [options]` in a new process."""
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
+    command = [sys.executable, "-c", CHILD, str(path), *options]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
     assert "*" in result.stdout, result.stdout  # a field was accepted: the text was read
     peak = next(line for line in result.stderr.splitlines() if line.startswith("PEAK "))
@@ -74,21 +75,22 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="replace this benchmark's table in a markdown file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        inputs, words = {"one lead (examples/plain-text-media.txt)": LEAD}, {}
+        inputs, words = {"one lead (examples/plain-text-media.txt)": (LEAD, ())}, {}
         words[LEAD] = len(LEAD.read_text(encoding="utf-8").split())
         for name, size in SIZES.items():
             path = Path(tmp) / f"report-{size}.txt"
             words[path] = build_report(path, size)
-            inputs[name] = path
-        sizes = {path: path.stat().st_size for path in inputs.values()}
+            inputs[name] = (path, ())
+            inputs[f"{name}, `--explain`"] = (path, ("--explain",))
+        sizes = {path: path.stat().st_size for path, _ in inputs.values()}
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in inputs}
         for _ in range(ROUNDS):
-            for name, path in inputs.items():
-                runs[name].append(run(path))
+            for name, (path, options) in inputs.items():
+                runs[name].append(run(path, *options))
     lead_seconds = statistics.median(seconds for seconds, _ in runs[next(iter(inputs))])
     lead_peak = statistics.median(peak for _, peak in runs[next(iter(inputs))])
     rows = []
-    for name, path in inputs.items():
+    for name, (path, _) in inputs.items():
         seconds = statistics.median(s for s, _ in runs[name])
         peak = statistics.median(p for _, p in runs[name])
         rows.append(
@@ -99,7 +101,8 @@ def main() -> None:
     table = "\n".join(
         [
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-            f"`classifier suggest FILE` in a new process, the inputs taking turns ({ROUNDS} rounds, medians).",
+            f"`classifier suggest FILE` (and with `--explain`) in a new process, the inputs taking turns ({ROUNDS} "
+            "rounds, medians).",
             "",
             "| input | bytes | words | wall time | vs one lead | peak memory | vs one lead |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

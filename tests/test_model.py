@@ -644,6 +644,35 @@ def test_explanations_are_each_terms_share_of_the_score(tiny_corpus):
     assert len(model.explain([long_text])[0][0]) == 5  # of 8 terms raising Elections
 
 
+def test_explanations_add_each_columns_share_to_its_terms_as_a_plain_loop_does(tiny_corpus):
+    """Every term's weight, summed column by column in plain Python: a word's column is all its own, a character
+    n-gram's is shared among the words it was taken from by how often each holds it; ties in alphabetical order."""
+    from functools import partial
+
+    from classifier.estimator.runtime import words_of_char_ngrams
+
+    texts, Y = tiny_corpus
+    model = TopicClassifier(cv=2).fit(texts, Y)
+    names = [(block, term) for block in model.vocabularies for term in model.vocabularies[block]]
+    words_of = partial(words_of_char_ngrams, model.vectorizer_.named_transformers["chars"].ngrams())
+    new = [*texts[:12], "Voters, voters and VOTERS: a ballot for the border", "Candidates campaign; turnout rose"]
+    rows = model.transform(new).tocsr()
+    for i, explained in enumerate(model.explain(new, top=4)):
+        holders = words_of(new[i])
+        for j, terms in enumerate(explained):
+            weights: dict[str, float] = {}
+            for column, value in zip(rows[i].indices, rows[i].data):
+                share = float(model.coef_[j, column]) * float(value)
+                block, term = names[column]
+                counts = holders.get(term, {}) if block == "chars" else {term: 1}
+                for word, count in counts.items():
+                    weights[word] = weights.get(word, 0.0) + share * count / sum(counts.values())
+            best = sorted((item for item in weights.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+            assert [term for term, _ in terms] == [term for term, _ in best[:4]]
+            assert [weight for _, weight in terms] == pytest.approx([round(w, 4) for _, w in best[:4]], abs=1e-4)
+    assert any(terms for explained in model.explain(new) for terms in explained)
+
+
 def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_phrases(tiny_corpus):
     import pickle
 

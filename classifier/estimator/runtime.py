@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import partial
 
@@ -490,43 +491,63 @@ def set_fitted_arrays(model, arrays: dict, n_features: int) -> None:
 def explain_features(features, texts, coef, vocabularies: dict, words_of, top: int):
     """For each text and label, the `top` terms with the largest positive share of the linear score: a
     term's TF-IDF value times the label's coefficient, a character n-gram's share given to the words it
-    was taken from (`words_of(text)`: n-gram -> {word: count}). Shared by both models' `explain`."""
+    was taken from (`words_of(text)`: n-gram -> {word: count}), by how often each holds it. Ties in
+    alphabetical order. Shared by both models' `explain`."""
     terms = [term for name in vocabularies for term in vocabularies[name]]
     char_columns = np.concatenate([np.full(len(vocabularies[name]), name == "chars") for name in vocabularies])
     explanations = []
     for i, text in enumerate(texts):
         start, end = features.indptr[i], features.indptr[i + 1]
         columns, values = features.indices[start:end], features.data[start:end]
-        shares = coef[:, columns] * values
         holders = words_of(text) if char_columns[columns].any() else {}
-        explanations.append(
-            [_ranked_terms(label_shares, columns, terms, char_columns, holders, top) for label_shares in shares]
-        )
+        names, spread = _term_spread(columns, terms, char_columns, holders)
+        # Each label's weight of each term at once: (labels x columns) shares, spread over the terms.
+        weights = np.asarray((coef[:, columns] * values).astype(np.float64) @ spread)
+        explanations.append([_ranked(row, names, top) for row in weights])
     return explanations
 
 
-def _ranked_terms(label_shares, columns, terms, char_columns, words_of, top) -> list[tuple[str, float]]:
-    by_term: dict[str, float] = {}
-    for column, share in zip(columns, label_shares):
+def _term_spread(columns, terms, char_columns, holders) -> tuple[list[str], sparse.csr_matrix]:
+    """The text's terms in alphabetical order, and the (columns x terms) matrix of each column's share of each:
+    a word or title column's all to its own term, a character n-gram's to the words holding it, by count."""
+    rows, keys, shares = [], [], []
+    for row, column in enumerate(columns.tolist()):
         if char_columns[column]:
-            holders = words_of.get(terms[column], {})
-            total = sum(holders.values())
-            for word, count in holders.items():
-                by_term[word] = by_term.get(word, 0.0) + float(share) * count / total
+            counts = holders.get(terms[column], {})
+            total = sum(counts.values())
+            for word, count in counts.items():
+                rows.append(row)
+                keys.append(word)
+                shares.append(count / total)
         else:
-            by_term[terms[column]] = by_term.get(terms[column], 0.0) + float(share)
-    ranked = sorted((item for item in by_term.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
-    return [(term, round(weight, 4)) for term, weight in ranked[:top]]
+            rows.append(row)
+            keys.append(terms[column])
+            shares.append(1.0)
+    names = sorted(set(keys))
+    index = {name: k for k, name in enumerate(names)}
+    spread = sparse.csr_matrix(
+        (shares, (rows, [index[key] for key in keys])), shape=(len(columns), len(names)), dtype=np.float64
+    )
+    return names, spread
+
+
+def _ranked(weights, names: list[str], top: int) -> list[tuple[str, float]]:
+    """The `top` terms of positive weight, heaviest first (the names are in alphabetical order: a stable sort
+    leaves ties so)."""
+    positive = np.flatnonzero(weights > 0)
+    best = positive[np.argsort(-weights[positive], kind="stable")][:top]
+    return [(names[k], round(float(weights[k]), 4)) for k in best]
 
 
 def words_of_char_ngrams(chars: CharNgrams, text: str) -> dict[str, dict[str, int]]:
-    """Each character n-gram of `text`, with the words it comes from and how often."""
+    """Each character n-gram of `text`, with the words it comes from and how often. Each distinct token's n-grams
+    are taken once, and count as often as the token occurs (a report repeats its words thousands of times)."""
     holders: dict[str, dict[str, int]] = {}
-    for token in chars.preprocess(text).split():
+    for token, times in Counter(chars.preprocess(text).split()).items():
         word = token.strip(PUNCTUATION) or token
         for gram in chars.analyze(token):
             counts = holders.setdefault(gram, {})
-            counts[word] = counts.get(word, 0) + 1
+            counts[word] = counts.get(word, 0) + times
     return holders
 
 
