@@ -246,3 +246,16 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     browser.find_element(By.ID, "skip-button").click()
     wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"skipped: {following}")
     assert len(server.labels.read_text(encoding="utf-8").splitlines()) == 1
+    # Correct the saved one (a mis-click): back in the form as saved, its fields replaced by a row after it.
+    browser.find_element(By.ID, "correct-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)"))
+    assert browser.find_element(By.ID, "save-button").text == "Save the correction"
+    browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{extra}']").click()  # untick the extra field
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"corrected: {item['id']}")
+    rows = [json.loads(line) for line in server.labels.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2 and rows[-1]["id"] == item["id"] and rows[-1]["corrects"] is True
+    assert set(rows[-1]["labels"]) == set(item["suggested"])
+    # The counts and the queue follow the correction: still one document labelled, the extra field back down.
+    wait_for(browser, lambda d: d.find_element(By.ID, "labelled-count").text == str(before["labelled"] + 1))
+    assert text_of(browser, f"#counts tr[data-label='{extra}'] td.count") == str(before["field_counts"][extra])

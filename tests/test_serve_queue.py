@@ -125,3 +125,44 @@ def test_a_document_labelled_under_another_path_is_known_by_its_title_and_text(t
     assert again.progress()["labelled"] == 1 and len(again.pending()) == 2
     assert all(item.title != chosen.title for item in again.pending())
     assert not any(item.id == chosen.id for item in again.items)  # the ids differ: found by title and text
+
+
+def test_a_decision_is_corrected_by_a_later_row_that_counts_and_training_keep(tmp_path, taxonomy, monkeypatch):
+    """A mis-click corrected, in this run and after a restart: each correction is a row after the first, the
+    counts follow the last one, and the training data read from the file holds the document once, corrected."""
+    from classifier import load_model
+    from classifier.corpus.datasets import load_training_set
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text("Observers deployed\nODIHR observers followed the elections in Osh.", encoding="utf-8")
+    (pages / "b.txt").write_text("Police trained\nPolice officers trained on community policing.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    model, path = load_model(), tmp_path / "labelled.jsonl"
+    queue = ReviewQueue.from_inputs(model, ["pages"], LabelsFile(path), taxonomy)
+    doc_id = queue.pending()[0].id
+    queue.decide(doc_id, ["Youth"])
+    with pytest.raises(DecisionError, match='send "correct": true') as refused:
+        queue.decide(doc_id, ["Elections"])
+    assert refused.value.status == 409
+    with pytest.raises(DecisionError, match="cannot skip"):
+        queue.decide(doc_id, None, skip=True, correct=True)
+    queue.decide(doc_id, ["Elections"], correct=True)
+    counts = queue.progress()["field_counts"]
+    assert (counts["Youth"], counts["Elections"], queue.progress()["labelled"]) == (0, 1, 1)
+    # After a restart the document is no longer queued, and can still be corrected.
+    again = ReviewQueue.from_inputs(model, ["pages"], LabelsFile(path), taxonomy)
+    assert doc_id not in [item.id for item in again.pending()] and again.progress()["field_counts"]["Elections"] == 1
+    again.decide(doc_id, ["Elections", "Human rights"], correct=True)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(row["labels"], row.get("corrects", False)) for row in rows] == [
+        (["Youth"], False),
+        (["Elections"], True),
+        (["Elections", "Human rights"], True),
+    ]
+    assert LabelsFile(path).counts == {"Elections": 1, "Human rights": 1, "Youth": 0}
+    training = load_training_set([path], taxonomy)
+    assert len(training.documents) == 1
+    assert [taxonomy.labels[j] for j in training.Y[0].nonzero()[0]] == ["Elections", "Human rights"]
+    with pytest.raises(DecisionError, match="no document 'nope' in the queue or labelled from its inputs"):
+        again.decide("nope", ["Elections"], correct=True)

@@ -139,6 +139,11 @@ _DECISION = {
                 "id": {"type": "string"},
                 "labels": {"type": "array", "items": {"type": "string"}},
                 "skip": {"type": "boolean"},
+                "correct": {
+                    "type": "boolean",
+                    "description": "replace the fields of a document labelled already (a mis-click): a new row "
+                    "follows the old one, and train keeps the later",
+                },
             },
         }
     }
@@ -396,12 +401,12 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("id"), str):
             raise ApiError(400, "expected a JSON object with a string 'id', and 'labels' or \"skip\": true")
-        skip = body.get("skip", False)
-        if not isinstance(skip, bool):
-            raise ApiError(400, "'skip' must be true or false")
+        skip, correct = body.get("skip", False), body.get("correct", False)
+        if not isinstance(skip, bool) or not isinstance(correct, bool):
+            raise ApiError(400, "'skip' and 'correct' must be true or false")
         if not skip and "labels" not in body:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
-        await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip)
+        await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip, correct)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 
 

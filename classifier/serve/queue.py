@@ -38,6 +38,7 @@ class LabelsFile:
         self.path = Path(path)
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
+        self.decided: dict[str, list[str]] = {}  # each id's fields as last written (a correction replaces them)
         self.counts: Counter[str] = Counter()
         self.rows = 0
         self.unreadable_lines = 0
@@ -64,14 +65,18 @@ class LabelsFile:
                     self._count(row)
 
     def _count(self, row: dict) -> None:
+        """Count a row; a later row for the same id replaces its fields in the counts, as `train` keeps it."""
         self.rows += 1
-        if row.get("id") not in (None, ""):
-            self.ids.add(str(row["id"]))
         if isinstance(row.get("text"), str):
             self.keys.add(text_key(row.get("title") if isinstance(row.get("title"), str) else "", row["text"]))
         labels = row.get("labels")
-        if isinstance(labels, list):
-            self.counts.update(str(label) for label in labels)
+        fields = [str(label) for label in labels] if isinstance(labels, list) else []
+        if row.get("id") not in (None, ""):
+            doc_id = str(row["id"])
+            self.ids.add(doc_id)
+            self.counts.subtract(self.decided.get(doc_id, []))
+            self.decided[doc_id] = fields
+        self.counts.update(fields)
 
     def holds(self, doc) -> bool:
         """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its id, or by its
@@ -137,10 +142,12 @@ class ReviewQueue:
     not_queued: int = 0  # documents left for a later start: neither labelled nor ordered into this queue
     labelled_before: int = 0  # documents of the inputs the labels file held at start
     skipped: list[str] = field(default_factory=list)
+    labelled: list[QueueItem] = field(default_factory=list)  # the inputs' documents labelled before this start
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self):
         self._by_id = {item.id: item for item in self.items}
+        self._labelled_by_id = {item.id: item for item in self.labelled}
 
     @classmethod
     def from_inputs(
@@ -157,7 +164,7 @@ class ReviewQueue:
         from classifier.corpus.documents import read_documents  # on first use: keeps start-up light
         from classifier.workflows.picking import pick  # on first use: keeps start-up light
 
-        documents, unreadable, seen, labelled_before = [], [], set(), 0
+        documents, unreadable, seen, labelled = [], [], set(), []
         for doc in read_documents(inputs):
             if doc.error:
                 unreadable.append(doc.error)
@@ -166,7 +173,7 @@ class ReviewQueue:
                 doc = replace(doc, id=f"{doc.id} ({doc.origin})")
             seen.add(doc.id)
             if labels.holds(doc):
-                labelled_before += 1
+                labelled.append(QueueItem(doc.id, doc.title, doc.text, doc.origin, [], 0.0))
             else:
                 documents.append(doc)
         picked = pick(model, documents, n=max(min(size, len(documents)), 1), strategy=strategy)
@@ -183,7 +190,8 @@ class ReviewQueue:
             picked.already_trained,
             unreadable,
             not_queued,
-            labelled_before,
+            len(labelled),
+            labelled=labelled,
         )
 
     def pending(self) -> list[QueueItem]:
@@ -214,14 +222,23 @@ class ReviewQueue:
         pending = self.pending()
         return pending[0] if pending else None
 
-    def decide(self, doc_id: str, labels: list[str] | None, skip: bool = False) -> None:
-        """Write the document with `labels` (field names, aliases resolved) to the labels file, or skip it."""
+    def decide(self, doc_id: str, labels: list[str] | None, skip: bool = False, correct: bool = False) -> None:
+        """Write the document with `labels` (field names, aliases resolved) to the labels file, or skip it. A
+        document labelled already (in this run, or before it from the same inputs) is refused unless `correct`:
+        its new row then follows the old one, which `train` and the counts replace with it."""
         with self._lock:
-            item = self._by_id.get(doc_id)
+            item = self._by_id.get(doc_id) or self._labelled_by_id.get(doc_id)
             if item is None:
-                raise DecisionError(f"no document {doc_id[:200]!r} in the queue", 404)
-            if self.labels.holds(item):
-                raise DecisionError(f"document {doc_id[:200]!r} is already labelled in {self.labels.path.name}", 409)
+                raise DecisionError(f"no document {doc_id[:200]!r} in the queue or labelled from its inputs", 404)
+            held = self.labels.holds(item)
+            if held and not correct:
+                raise DecisionError(
+                    f"document {doc_id[:200]!r} is already labelled in {self.labels.path.name}; send "
+                    '"correct": true to replace its fields',
+                    409,
+                )
+            if skip and correct:
+                raise DecisionError("a correction gives 'labels'; it cannot skip")
             if skip:
                 if doc_id in self.skipped:
                     self.skipped.remove(doc_id)
@@ -241,6 +258,7 @@ class ReviewQueue:
                         .replace(microsecond=0)
                         .isoformat()
                         .replace("+00:00", "Z"),
+                        **({"corrects": True} if held else {}),
                     }
                 ]
             )

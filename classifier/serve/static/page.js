@@ -180,10 +180,21 @@ function showProgress(progress) {
   }
 }
 
+// The last document saved in this page, with the fields it was saved with: a mis-click can be corrected.
+let lastSaved = null;
+let correcting = false;
+
 async function loadQueue() {
   const queue = await api("/v1/queue");
   showProgress(queue.progress);
-  currentItem = queue.next;
+  correcting = false;
+  $("correct-button").hidden = !lastSaved;
+  $("skip-button").textContent = "Skip";
+  showItem(queue.next, queue.next && queue.next.suggested);
+}
+
+function showItem(item, ticked) {
+  currentItem = item;
   $("review-item").hidden = !currentItem;
   $("review-empty").hidden = !!currentItem;
   if (!currentItem) return;
@@ -191,10 +202,21 @@ async function loadQueue() {
   $("review-title").textContent = currentItem.title || "(no title)";
   $("review-origin").textContent = currentItem.origin;
   $("review-uncertainty").textContent = currentItem.uncertainty.toFixed(2);
-  fillScores($("review-fields").querySelector("tbody"), explanation, currentItem.suggested);
+  fillScores($("review-fields").querySelector("tbody"), explanation, ticked);
   fillText($("review-text"), "", currentItem.text, explanation);
   nameSaveButton();
 }
+
+// The last saved document back in the form, ticked as it was saved; saving it again replaces its fields.
+function correctLast() {
+  correcting = true;
+  $("review-item").hidden = false;
+  showItem(lastSaved.item, lastSaved.labels);
+  $("correct-button").hidden = true;
+  $("skip-button").textContent = "Cancel";
+  setStatus("review-status", `correcting: ${lastSaved.item.id}`);
+}
+$("correct-button").addEventListener("click", correctLast);
 
 function tickedLabels() {
   return [...document.querySelectorAll("#review-fields input[name=labels]:checked")].map((box) => box.value);
@@ -204,23 +226,27 @@ function tickedLabels() {
 function nameSaveButton() {
   const ticked = tickedLabels();
   const same = ticked.length === currentItem.suggested.length && ticked.every((label) => currentItem.suggested.includes(label));
-  $("save-button").textContent = same ? "Accept the model's fields" : "Save my edit";
+  $("save-button").textContent = correcting ? "Save the correction" : same ? "Accept the model's fields" : "Save my edit";
 }
 
 $("review-fields").addEventListener("change", () => { if (currentItem) nameSaveButton(); });
 
+// The buttons wait for the answer and the next document: a click meanwhile would act on what is being replaced.
 async function decide(decision) {
-  $("save-button").disabled = $("skip-button").disabled = true;
+  $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = true;
   try {
+    const item = currentItem;
     const answer = await api("/v1/queue/decisions", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id: currentItem.id, ...decision }),
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id: item.id, ...decision }),
     });
-    setStatus("review-status", answer.saved ? `saved: ${answer.id}` : `skipped: ${answer.id}`, answer.saved ? "saved" : "");
+    if (answer.saved) lastSaved = { item, labels: decision.labels };
     await loadQueue();
+    const saved = decision.correct ? `corrected: ${answer.id}` : `saved: ${answer.id}`;
+    setStatus("review-status", answer.saved ? saved : `skipped: ${answer.id}`, answer.saved ? "saved" : "");
   } catch (error) {
     setStatus("review-status", error.message, "error");
   } finally {
-    $("save-button").disabled = $("skip-button").disabled = false;
+    $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = false;
   }
 }
 
@@ -228,9 +254,13 @@ $("review-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const labels = tickedLabels();
   if (!labels.length) { setStatus("review-status", "tick at least one field, or skip", "error"); return; }
-  decide({ labels });
+  decide(correcting ? { labels, correct: true } : { labels });
 });
-$("skip-button").addEventListener("click", () => decide({ skip: true }));
+$("skip-button").addEventListener("click", () => {
+  if (!correcting) { decide({ skip: true }); return; }
+  setStatus("review-status", "");
+  loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
+});
 
 // ---- tabs and start ----
 
