@@ -370,3 +370,368 @@ def test_phrases_for_another_number_of_fields_are_refused(tmp_path):
     # Five fields' phrases for a model of 23: counts would be broadcast to the wrong fields, or fail later.
     edit_metadata(bundle, lambda meta: meta["params"].update(label_phrases=meta["params"]["label_phrases"][:5]))
     one_line_error(bundle, "label_phrases has 5 fields' phrases, but the model has 23")
+
+
+# The checks one by one, on small files made here: each refusal's message in full, and the values at each bound
+
+
+def least_metadata(**changes):
+    """The least model.json the checks accept, with `changes`."""
+    return {"labels": ["A", "B"], "versions": {"scikit-learn": "1.6.1"}, "params": {}, "payload_sha256": {}, **changes}
+
+
+def refusal(call, *args):
+    with pytest.raises(checks.BundleCheckError) as info:
+        call(*args)
+    return str(info.value)
+
+
+WHERE = "b/model.json"
+
+
+@pytest.mark.parametrize("key", ["labels", "versions", "params", "payload_sha256"])
+def test_model_json_without_a_required_key_is_refused_by_name(key):
+    metadata = least_metadata()
+    del metadata[key]
+    assert refusal(checks.check_metadata, metadata, WHERE) == f"{WHERE}: no '{key}'"
+
+
+# Per parameter: values at and inside its bounds, values just past them, and the words of its message.
+PARAMETER_BOUNDS = {
+    "ngram_range": (
+        [[1, 1], [1, 4], [4, 4]],
+        [[0, 1], [1, 5], [2, 1], [1], [1, 2, 3], [1.0, 2], [True, 2], "1,2"],
+        "two whole numbers from 1 to 4, the first not above the second",
+    ),
+    "char_ngram_range": (
+        [[1, 10], [10, 10]],
+        [[0, 3], [1, 11]],
+        "two whole numbers from 1 to 10, the first not above the second",
+    ),
+    "stop_words": (
+        [None, "english", [], ["a"] * 100_000],
+        ["klingon", [1], ["a"] * 100_001],
+        '"english", null or a list of words',
+    ),
+    "min_df": (
+        [1, 10**9, 1.0, 1e-9],
+        [0, 10**9 + 1, 0.0, 1.0001, True, -1, "1"],
+        "a whole number of documents, or a share in (0, 1]",
+    ),
+    "max_df": ([1, 0.5], [0.0, 2.0], "a whole number of documents, or a share in (0, 1]"),
+    "title_weight": (
+        [0, 0.0, 100, 100.0],
+        [-0.1, 100.1, float("nan"), float("inf"), True, "1"],
+        "a number from 0 to 100",
+    ),
+    "char_weight": ([0.0, 100], [-1e-9, 101], "a number from 0 to 100"),
+    "C": ([1e-9, 1e6], [0, 0.0, 1e6 + 1, -1], "a number above 0, at most 1,000,000"),
+    "class_weight": ([None, "balanced"], ["Balanced", 1], '"balanced" or null'),
+    "tol": ([1e-9, 1e3], [0.0, 1000.5], "a number above 0, at most 1,000"),
+    "cv": ([2, 100], [1, 101, True, 2.0], "a whole number from 2 to 100"),
+    "ensure_one": ([True, False], [1, None], "true or false"),
+    "top_ratio": ([0, 1], [-0.01, 1.01], "a number from 0 to 1"),
+    "phrase_accept": ([0, 1000], [-1, 1001, True, 1.0], "a whole number from 0 to 1000 (0: off)"),
+    "lead_phrase_accept": ([0, 1000], [-1, 1001], "a whole number from 0 to 1000 (0: off)"),
+    "window_phrase_accept": ([0, 1000], [-1, 1001], "a whole number from 0 to 1000 (0: off)"),
+    "label_keywords": (
+        [None, [], ["x" * 1_000_000]],
+        ["x", [1], ["x" * 1_000_001], ["x"] * 1001],
+        "null or one text per field",
+    ),
+    "label_phrases": (
+        [None, [], [[[], []]], [[["a"] * 10_000, ["x" * 1000]]]],
+        [
+            [[["a"]]],
+            [[["a"], "b"]],
+            [[["a"], ["b"], []]],
+            [[[1], []]],
+            [[["x" * 1001], []]],
+            [[["a"] * 10_001, []]],
+            [[[], []]] * 1001,
+            "x",
+        ],
+        "null or one [names, keywords] pair of phrase lists per field",
+    ),
+    "min_examples": ([0, 10**9], [-1, 10**9 + 1], "a whole number, 0 or more"),
+    "keyword_examples": (["all", "rare", "none"], ["some", None], '"all", "rare" or "none"'),
+    "random_state": ([None, 0, 2**32 - 1], [-1, 2**32, 1.0], "null or a whole number from 0 to 2**32 - 1"),
+    "n_jobs": ([None, -1000, 1000], [-1001, 1001, 1.5], "null or a whole number"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(PARAMETER_BOUNDS))
+def test_each_parameter_is_checked_at_its_bounds(key):
+    accepted, refused, expected = PARAMETER_BOUNDS[key]
+    for value in accepted:
+        checks.check_metadata(least_metadata(params={key: value}), WHERE)
+    for value in refused:
+        message = refusal(checks.check_metadata, least_metadata(params={key: value}), WHERE)
+        assert message.startswith(f"{WHERE}: parameter '{key}' must be {expected}, not "), (value, message)
+
+
+def test_range_number_and_object_checks_hold_at_their_bounds():
+    """The checks PARAMETERS and METADATA build once, at import, built here again."""
+    pair = checks._range(2, 5)
+    pairs = ([2, 5], [2, 2], [5, 5], [1, 5], [2, 6], [3, 2], [2], [2, 3, 4], [2.0, 3], [True, 3], (2, 3))
+    assert [pair(value) for value in pairs] == [True] * 3 + [False] * 8
+    closed, above = checks._number(1.0, 2.0), checks._number(1.0, 2.0, above_low=True)
+    numbers = (1.0, 1, 2.0, 1.5, 0.99, 2.01, float("nan"), float("-inf"), True, "1.5")
+    assert [closed(value) for value in numbers] == [True] * 4 + [False] * 6
+    assert [above(value) for value in numbers] == [False, False, True, True] + [False] * 6
+    ones = checks._dict_of(lambda value: value == 1)
+    assert ones({}) and ones({"a": 1, "b": 1}) and ones({str(i): 1 for i in range(100_000)})
+    assert not any(ones(value) for value in ({"a": 2}, {1: 1}, [("a", 1)], {str(i): 1 for i in range(100_001)}))
+
+
+# Per key of model.json: values it takes, values it refuses, and the words of its message.
+METADATA_BOUNDS = {
+    "labels": (
+        [["A"], ["x" * 1000, "B"], [str(i) for i in range(1000)]],
+        [[], ["A", "A"], [""], ["x" * 1001], [str(i) for i in range(1001)], "A", [1]],
+        "a list of 1 to 1,000 distinct field names",
+    ),
+    "versions": (
+        [{"scikit-learn": "x" * 100}, {"scikit-learn": "1", **{str(i): "1" for i in range(99_999)}}],
+        [{"scikit-learn": "x" * 101}, {"scikit-learn": 1}, [], {str(i): "1" for i in range(100_001)}],
+        "an object of version strings",
+    ),
+    "params": ([{}], [[], None], "an object of parameters"),
+    "payload_sha256": (
+        [{"model.npz": "0" * 64}],
+        [{"model.npz": "0" * 63}, {"model.npz": "0" * 65}, {"model.npz": None}, "abc"],
+        "an object of sha256 hex digests",
+    ),
+    "zero_shot_fields": ([[], ["A"]], [[1], "A"], "a list of field names"),
+    "low_confidence_fields": ([["B"]], [[None]], "a list of field names"),
+    "label_counts": ([{"A": 0, "B": 7}], [{"A": -1}, {"A": 1.0}, {"A": True}, []], "an object of counts"),
+    "thresholds": ([{"A": 0.5, "B": 1}], [{"A": float("nan")}, {"A": "0.5"}, {"A": None}], "an object of numbers"),
+    "training_data": ([{}], [[]], "an object"),
+    "cv_metrics": ([{"f1": 0.5}], ["good"], "an object"),
+    "probe": (
+        [{"texts": ["a"], "proba": [[0.5, 0.25]]}],
+        [{"texts": ["a"]}, []],
+        "an object of texts and one row of probabilities per text",
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(METADATA_BOUNDS))
+def test_each_key_of_model_json_is_checked(key):
+    accepted, refused, expected = METADATA_BOUNDS[key]
+    for value in accepted:
+        checks.check_metadata(least_metadata(**{key: value}), WHERE)
+    for value in refused:
+        message = refusal(checks.check_metadata, least_metadata(**{key: value}), WHERE)
+        assert message.startswith(f"{WHERE}: '{key}' must be {expected}, not "), (value, message)
+
+
+def test_model_json_messages_show_the_value_cut_to_sixty_characters():
+    message = refusal(checks.check_metadata, least_metadata(labels="é" * 60), WHERE)
+    assert message == f"{WHERE}: 'labels' must be a list of 1 to 1,000 distinct field names, not \"{'é' * 56}..."
+    message = refusal(checks.check_metadata, least_metadata(labels="é" * 59), WHERE)  # 61 characters: cut
+    assert message.endswith(f', not "{"é" * 56}...')
+    message = refusal(checks.check_metadata, least_metadata(labels=["A"] * 12), WHERE)  # 60 characters: shown whole
+    assert message.endswith(f", not {json.dumps(['A'] * 12)}") and len(json.dumps(["A"] * 12)) == 60
+    message = refusal(checks.check_metadata, least_metadata(params={"C": 1e300}), WHERE)
+    assert message == f"{WHERE}: parameter 'C' must be a number above 0, at most 1,000,000, not 1e+300"
+    assert refusal(checks.check_metadata, least_metadata(params={"cv": "2"}), WHERE).endswith(', not "2"')
+    versions = {"numpy": "2.0"}
+    assert refusal(checks.check_metadata, least_metadata(versions=versions), WHERE) == (
+        f"{WHERE}: 'versions' has no 'scikit-learn' version string"
+    )
+    long = "p" * 100
+    assert refusal(checks.check_metadata, least_metadata(params={long: 1}), WHERE) == (
+        f"{WHERE}: 'params' holds an unknown parameter '{'p' * 80}'"
+    )
+    # The first key that fails is named, in the order of the schema.
+    assert "'labels'" in refusal(checks.check_metadata, least_metadata(labels=[], thresholds=[]), WHERE)
+
+
+def test_json_of_a_bundle_is_bounded_and_its_errors_name_the_file():
+    where = "b/x.json"
+    assert checks.load_json(b'{"n": -' + b"9" * 20 + b', "m": ' + b"9" * 20 + b"}", where) == {
+        "n": -int("9" * 20),
+        "m": int("9" * 20),
+    }
+    assert refusal(checks.load_json, b"[" + b"1" * 21 + b"]", where) == f"{where}: unreadable (an integer of 21 digits)"
+    # The sign is no digit (it was counted as one).
+    assert refusal(checks.load_json, b"-" + b"1" * 21, where) == f"{where}: unreadable (an integer of 21 digits)"
+    assert refusal(checks.load_json, b"[" * 100_000, where) == f"{where}: unreadable (nested too deeply)"
+    assert refusal(checks.load_json, b'"\xff"', where) == f"{where}: unreadable (not UTF-8: invalid start byte)"
+    assert refusal(checks.load_json, b"{\n", where) == (
+        f"{where}: unreadable (Expecting property name enclosed in double quotes: line 2 column 1 (char 2))"
+    )
+
+
+def test_bundle_files_are_refused_with_the_reason_in_one_line(tmp_path):
+    (tmp_path / "plain").write_bytes(b"12345")
+    assert checks.read_bundle_bytes(tmp_path, "plain", 5) == b"12345"
+    assert refusal(checks.read_bundle_bytes, tmp_path, "plain", 4) == (
+        f"{tmp_path / 'plain'}: 5 bytes, more than the 4 a bundle's plain may have"
+    )
+    (tmp_path / "big").write_bytes(bytes(1234))
+    assert refusal(checks.open_bundle_file, tmp_path, "big", 1000) == (
+        f"{tmp_path / 'big'}: 1,234 bytes, more than the 1,000 a bundle's big may have"
+    )
+    with pytest.raises(FileNotFoundError) as missing:
+        checks.open_bundle_file(tmp_path, "absent", 10)
+    assert str(missing.value) == str(tmp_path / "absent")
+    assert refusal(checks.open_bundle_file, tmp_path, "plain/inside", 10) == (
+        f"{tmp_path / 'plain' / 'inside'}: cannot read: Not a directory"
+    )
+    (tmp_path / "folder").mkdir()
+    assert refusal(checks.open_bundle_file, tmp_path, "folder", 10) == (
+        f"{tmp_path / 'folder'}: not a regular file (a FIFO, device or directory); a bundle holds plain files"
+    )
+    (tmp_path / "loop").symlink_to("loop")  # inside the bundle, but it leads nowhere
+    assert refusal(checks.open_bundle_file, tmp_path, "loop", 10) == (
+        f"{tmp_path / 'loop'}: cannot read: Too many levels of symbolic links"
+    )
+    (tmp_path / "out").symlink_to("../elsewhere")
+    assert refusal(checks.open_bundle_file, tmp_path, "out", 10) == (
+        f"{tmp_path / 'out'}: a symlink leaving the bundle (to ../elsewhere); a bundle holds its own files"
+    )
+    (tmp_path / "link").symlink_to("plain")
+    with checks.open_bundle_file(tmp_path, "link", 5) as handle:
+        assert handle.read() == b"12345"
+
+
+class _Grown(io.BytesIO):
+    """A file that grew after its size was checked, noting how much each read asks for."""
+
+    def __init__(self, size: int):
+        super().__init__(b"x" * size)
+        self.asked: list[int] = []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return super().read(size)
+
+
+def test_a_bundle_file_that_grew_after_its_check_is_refused(tmp_path, monkeypatch):
+    grown = _Grown(10**6)
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: grown)
+    assert refusal(checks.read_bundle_bytes, tmp_path, "model.json", 1000) == (
+        f"{tmp_path / 'model.json'}: more than the 1,000 bytes a bundle's model.json may have"
+    )
+    assert grown.asked == [1001]  # one byte past the limit tells, however large the file grew
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: io.BytesIO(b"x" * 1000))
+    assert checks.read_bundle_bytes(tmp_path, "model.json", 1000) == b"x" * 1000
+
+
+def npz(path, members: dict, version=None):
+    """A .npz of `members` (name: array, or raw bytes of a member), .npy headers of the given version."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, array in members.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                if isinstance(array, bytes):
+                    member.write(array)
+                else:
+                    np.lib.format.write_array(member, array, version=version)
+    return path
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0)])
+def test_arrays_are_read_as_declared_in_either_order_and_header_version(tmp_path, version):
+    weights = np.arange(6, dtype=np.float32).reshape(2, 3)
+    npz(tmp_path / "m.npz", {"w": np.asfortranarray(weights), "b": np.array([True, False]), "extra": weights}, version)
+    arrays = checks.read_arrays(
+        tmp_path, "m.npz", {"w": ((2, 3), "f"), "b": ((2,), "b"), "gone": ((1,), "f")}, optional={"gone"}
+    )
+    assert sorted(arrays) == ["b", "w"] and arrays["w"].tolist() == weights.tolist()
+    assert arrays["w"].dtype == np.float32 and arrays["b"].tolist() == [True, False]
+
+
+def test_arrays_are_refused_with_the_member_named(tmp_path):
+    where = f"{tmp_path / 'm.npz'}: array 'w'"
+    shape = {"w": ((2,), "f")}
+
+    def refused(members, expected=shape):
+        npz(tmp_path / "m.npz", members)
+        return refusal(checks.read_arrays, tmp_path, "m.npz", expected, set())
+
+    assert refused({"v": np.zeros(2)}) == f"{tmp_path / 'm.npz'}: no array 'w'"
+    assert refused({"w": np.zeros(2, np.float16)}) == f"{where}: stored as float16, expected float32 or float64"
+    assert refused({"w": np.zeros(2, np.int64)}) == f"{where}: stored as int64, expected float32 or float64"
+    assert refused({"w": np.zeros(2)}, {"w": ((2,), "b")}) == f"{where}: stored as float64, expected bool"
+    assert refused({"w": np.zeros(2, np.int8)}, {"w": ((2,), "b")}) == f"{where}: stored as int8, expected bool"
+    assert refused({"w": np.zeros(3)}) == f"{where}: shape (3,), but model.json and vocabulary.json give (2,)"
+    assert refused({"w": np.zeros((2, 1))}) == f"{where}: shape (2, 1), but model.json and vocabulary.json give (2,)"
+    assert refused({"w": np.array([1.0, -np.inf])}) == f"{where}: holds NaN or infinite values"
+    assert refused({"w": np.array([np.nan, 1.0], np.float32)}) == f"{where}: holds NaN or infinite values"
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (2,)})
+    assert refused({"w": header.getvalue() + bytes(12)}) == f"{where}: cut short (12 of 16 bytes)"
+    assert refused({"w": b"\x93NUMPY\x03\x00"}) == f"{where}: unreadable (ValueError: unknown .npy version (3, 0))"
+    assert refused({"w": b"\x93NUMPY"}).startswith(f"{where}: unreadable (")
+    assert refused({"w": b""}) == f"{where}: unreadable (ValueError: EOF: reading magic string, expected 8 bytes got 0)"
+    assert refused({"w": bytes(16 + 4096 + 1)}) == f"{where}: 4,113 bytes uncompressed, more than its shape (2,) needs"
+    npz(tmp_path / "m.npz", {"w": bytes(16 + 4096)})  # the most a member of two numbers may hold: read
+    assert refusal(checks.read_arrays, tmp_path, "m.npz", shape, set()).startswith(f"{where}: unreadable (ValueError")
+    (tmp_path / "m.npz").write_bytes(b"not a zip")
+    assert refusal(checks.read_arrays, tmp_path, "m.npz", shape, set()) == (
+        f"{tmp_path / 'm.npz'}: not a readable .npz (File is not a zip file)"
+    )
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_npy_header_longer_than_4096_bytes_is_refused(tmp_path, version):
+    """numpy's own limit is 10,000 bytes; a member's header is read before its size is known to fit."""
+
+    def member(header_bytes):
+        header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000,), }".ljust(header_bytes - 1) + "\n"
+        length = len(header).to_bytes(2 if version == 1 else 4, "little")
+        return b"\x93NUMPY" + bytes([version, 0]) + length + header.encode() + np.ones(1000, "<f4").tobytes()
+
+    npz(tmp_path / "m.npz", {"w": member(4096)})
+    assert checks.read_arrays(tmp_path, "m.npz", {"w": ((1000,), "f")}, set())["w"].sum() == 1000
+    npz(tmp_path / "m.npz", {"w": member(4097)})
+    message = refusal(checks.read_arrays, tmp_path, "m.npz", {"w": ((1000,), "f")}, set())
+    assert message.startswith(f"{tmp_path / 'm.npz'}: array 'w': unreadable (ValueError: Header info length (4097)")
+    assert "\n" not in message
+
+
+def test_bytes_past_an_arrays_data_are_never_read(tmp_path):
+    data = io.BytesIO()
+    np.lib.format.write_array(data, np.array([1.5, 2.5], np.float32))
+    npz(tmp_path / "m.npz", {"w": data.getvalue() + b"trailing"})
+    assert checks.read_arrays(tmp_path, "m.npz", {"w": ((2,), "f")}, set())["w"].tolist() == [1.5, 2.5]
+
+
+def test_a_failure_without_a_message_is_still_one_line_naming_the_array(tmp_path, monkeypatch):
+    def fail(member):
+        raise EOFError
+
+    npz(tmp_path / "m.npz", {"w": np.zeros(2)})
+    monkeypatch.setattr(np.lib.format, "read_magic", fail)
+    assert refusal(checks.read_arrays, tmp_path, "m.npz", {"w": ((2,), "f")}, set()) == (
+        f"{tmp_path / 'm.npz'}: array 'w': unreadable (EOFError: )"
+    )
+
+
+def test_arrays_too_large_together_are_refused_before_the_file_is_opened(tmp_path):
+    fits = {"a": ((checks.MAX_ARRAY_BYTES // 16,), "f"), "b": ((checks.MAX_ARRAY_BYTES // 16,), "f")}
+    npz(tmp_path / "m.npz", {"a": np.zeros(0)})
+    assert "shape (0,)" in refusal(checks.read_arrays, tmp_path, "m.npz", fits, set())  # within the limit: read
+    fits["b"] = ((checks.MAX_ARRAY_BYTES // 16 + 1,), "f")
+    total = checks.MAX_ARRAY_BYTES + 8
+    assert refusal(checks.read_arrays, tmp_path, "absent.npz", fits, set()) == (
+        f"{tmp_path}: its arrays would take {total:,} bytes, more than the limit of {checks.MAX_ARRAY_BYTES:,}"
+    )
+
+
+def test_training_documents_are_read_up_to_the_limit_uncompressed(tmp_path, monkeypatch):
+    monkeypatch.setattr(checks, "MAX_TRAINING_BYTES", 60)
+    (tmp_path / "t.jsonl.gz").write_bytes(gzip.compress(b'{"id": "x"}\n' * 5))  # 60 bytes
+    assert [line.value for line in checks.read_gzip_lines(tmp_path, "t.jsonl.gz")] == [{"id": "x"}] * 5
+    (tmp_path / "t.jsonl.gz").write_bytes(gzip.compress(b'{"id": "x"}\n' * 5 + b"\n"))
+    with pytest.raises(checks.BundleCheckError) as info:
+        list(checks.read_gzip_lines(tmp_path, "t.jsonl.gz"))
+    assert str(info.value) == (
+        f"{tmp_path / 't.jsonl.gz'}: more than 60 bytes uncompressed, the limit for a bundle's training documents"
+    )
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "10")  # a longer line is read in pieces, its strings cut
+    (tmp_path / "t.jsonl.gz").write_bytes(gzip.compress(b'{"text": "' + b"x" * 30 + b'"}\n'))
+    [line] = checks.read_gzip_lines(tmp_path, "t.jsonl.gz")
+    assert line.value == {"text": "x" * 10} and line.truncated

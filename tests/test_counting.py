@@ -10,7 +10,7 @@ import pytest
 from scipy import sparse
 
 from classifier.bundle.storage import load_model
-from classifier.estimator.counting import WordTable, counts_matrix, normalize
+from classifier.estimator.counting import Words, WordStore, WordTable, counts_matrix, normalize
 from classifier.estimator.evidence import PhraseCounter, evidence_features
 from classifier.estimator.runtime import CharNgrams, CharTfidf, LinearTopicModel, WordTfidf, _tfidf
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
@@ -31,6 +31,7 @@ TEXTS = [
     "ℌx ℌ police\u00a0reform\u2028human\u3000rights",  # NFKD makes ℌ an H; other white space splits words too
     "ΣΑΣ\nΑΣ x1 x1 x1 (ab) [ab_c] ab-c",
     "Genève naïve ÉLECTIONS à Priština ﬁnal Ⅻ police…reform “human” ‘rights’",
+    "human´rights ´ police´´reform",  # NFKD makes ´ a space and a mark: one word normalised is two, or none
 ]
 
 
@@ -58,8 +59,13 @@ def test_word_ngrams_counted_in_bulk_equal_those_counted_term_by_term(first_line
     _same(part.transform(TEXTS), _per_term(part, TEXTS))
     assert part.transform(TEXTS[1:2])[0, part.vocabulary["human rights"]] > 0
     assert part.transform(TEXTS[3:5])[:, part.vocabulary["rights human"]].sum() == 0
-    only_bigrams = WordTfidf(TERMS, idf, (2, 2), "english", first_line_only=first_line_only)
-    _same(only_bigrams.transform(TEXTS), _per_term(only_bigrams, TEXTS))
+    assert part.transform(TEXTS[-1:])[0, part.vocabulary["police reform"]] > 0  # across the ´ of one word
+    # Only bigrams, or only unigrams though the vocabulary holds bigrams: none of them is counted then.
+    for ngram_range in ((2, 2), (1, 1)):
+        only = WordTfidf(TERMS, idf, ngram_range, "english", first_line_only=first_line_only)
+        _same(only.transform(TEXTS), _per_term(only, TEXTS))
+    unigrams = WordTfidf(TERMS, idf, (1, 1), "english").transform(["human rights police reform"])
+    assert sorted(TERMS[column] for column in unigrams.indices) == ["human", "police", "rights"]
 
 
 def test_longer_word_ngrams_are_counted_term_by_term():
@@ -87,7 +93,7 @@ def test_a_full_table_is_emptied_and_a_sent_model_starts_with_an_empty_one():
     table.limit = 3
     for _ in range(3):
         _same(small.transform(TEXTS), expected)
-    assert len(table.ids) < 40
+    assert len(table.ids) == len({word for text in TEXTS for word in text.split()})
     sent = LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
     sent.transform(TEXTS[::-1])  # the words get other ids than TEXTS would give them
     copy = pickle.loads(pickle.dumps(sent))
@@ -110,15 +116,76 @@ def test_a_table_gives_each_word_one_id_and_each_store_its_runs():
     assert titles.ids.tolist() == [0, 1, 3] and titles.rows.tolist() == [0, 0, 2]
 
 
+def _first_code(word: str) -> list[int]:
+    """What a store takes from a word here: the code of its first character (É in a word as it is, e once
+    normalised)."""
+    return [ord(word[0])]
+
+
+def test_a_raw_store_takes_the_words_as_the_text_has_them_when_added_late_or_sent():
+    table = WordTable(100)
+    table.words(["Élan x"])
+    raw = table.store(_first_code, raw=True)  # added late: fills in the words met already
+    normalised = table.store(_first_code)
+    words = table.words(["Élan Über", "", "x"])
+    assert raw.gather(words)[0].tolist() == [ord("É"), ord("Ü"), ord("x")]
+    assert normalised.gather(words)[0].tolist() == [ord("e"), ord("u"), ord("x")]
+    copy = pickle.loads(pickle.dumps(table))  # the stores arrive empty, each still raw or not
+    sent = copy.words(["Über Élan"])
+    assert [store.gather(sent)[0].tolist() for store in copy.stores] == [[ord("Ü"), ord("É")], [ord("u"), ord("e")]]
+    for store in (WordStore(_first_code), WordStore.__new__(WordStore)):  # made alone, or pickled before `raw`
+        if not hasattr(store, "raw"):
+            store.__setstate__({"of_word": _first_code})
+        store.extend(["Élan"], [["elan"]])
+        assert store.gather(Words(["Élan"], np.array([0]), np.array([0])))[0].tolist() == [ord("e")]
+
+
+def test_a_word_normalised_to_several_words_gives_the_runs_of_each():
+    table = WordTable(100)
+    lengths = table.store(lambda word: [len(word)])
+    words = table.words(["ab´cde ´ f´´g", "ÁB"])
+    assert lengths.gather(words)[0].tolist() == [2, 3, 1, 1, 2] and words.ids.tolist() == [0, 1, 2, 3]
+
+
+def test_gathering_few_picks_out_the_words_that_have_values():
+    table = WordTable(100)
+    store = table.store(lambda word: [len(word)] if word.startswith("x") else [])
+    words = table.words(["a xb c", "", "xdd e xf", "g"])
+    for few in (False, True):
+        values, rows = store.gather(words, few=few)
+        assert values.tolist() == [2, 3, 2] and rows.tolist() == [0, 2, 2]
+        assert [part.size for part in store.gather(table.words(["a c"]), few=few)] == [0, 0]
+
+
+def test_rows_are_summed_per_text_also_across_slices_of_words(monkeypatch):
+    import classifier.estimator.counting as counting
+
+    table = WordTable(100)
+    table.words(["a bb"])
+    rows = table.rows(lambda word: [len(word), 1], 2)  # added late: fills in the words met already
+    words = table.words(["a bb ccc", "dddd", "", "e ff"])  # new words: each store takes its rows
+    expected = [[6, 3], [4, 1], [0, 0], [3, 2]]
+    assert rows.sums(words).tolist() == expected
+    monkeypatch.setattr(counting, "SUM_WORDS", 2)  # a text's words in two slices
+    assert rows.sums(words).tolist() == expected
+
+
 def test_counts_are_those_of_summing_duplicates():
     rng = np.random.default_rng(0)
-    for n_rows, width in ((7, 5), (50, 300), (3, 2**30)):
+    # (2, 2**30): the keys fit in 32 bits, but not the row starts (3 * 2**30).
+    for n_rows, width in ((7, 5), (50, 300), (2, 2**30), (3, 2**30)):
         rows = np.sort(rng.integers(0, n_rows, 400))
         columns = rng.integers(0, width, 400)
         expected = sparse.coo_array((np.ones(400, np.float32), (rows, columns)), shape=(n_rows, width)).tocsr()
         expected.sum_duplicates()
         _same(counts_matrix(rows, columns, n_rows, width), expected)
     assert counts_matrix(np.zeros(0, int), np.zeros(0, int), 2, 4).shape == (2, 4)
+    # Indices of 32 bits, half the memory, as scipy gives them, for as long as every row start fits in 32 bits.
+    for n_rows, width, bits in ((50, 300, 32), (1, 2**30 - 1, 32), (2, 2**30 - 1, 64)):
+        rows, columns = np.arange(n_rows), np.full(n_rows, width - 1)
+        matrix = counts_matrix(rows, columns, n_rows, width)
+        assert matrix.indices.dtype == matrix.indptr.dtype == np.dtype(f"int{bits}")
+        assert matrix.indices.tolist() == columns.tolist()
 
 
 def test_phrases_counted_on_normalised_texts_are_those_of_the_texts():

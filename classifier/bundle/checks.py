@@ -84,8 +84,9 @@ def read_bundle_bytes(bundle: Path, name: str, max_bytes: int) -> bytes:
 
 
 def _bounded_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > 20:
-        raise ValueError(f"an integer of {len(digits):,} digits")
+    length = len(digits.lstrip("-"))  # the sign is no digit
+    if length > 20:
+        raise ValueError(f"an integer of {length:,} digits")
     return int(digits)
 
 
