@@ -153,12 +153,30 @@ def test_threshold_and_limit_choose_the_accepted_fields_of_every_suggestion(mode
     assert model.suggest(recipe, threshold=0.0).labels == []
 
 
-def test_fingerprint_is_the_hash_of_the_bundle_files_checksums(model):
+def test_fingerprint_names_the_bundle_as_saved_its_settings_included(model, tmp_path):
     import hashlib
-    import json
+    import shutil
 
-    expected = hashlib.sha256(json.dumps(model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
-    assert model.fingerprint == expected and len(expected) == 64
+    from classifier.errors import ClassifierError
+    from classifier.workflows.tagging import tag
+
+    copy = tmp_path / "copy"
+    shutil.copytree(model.path, copy)
+    stored = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    expected = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    assert load_model(copy).fingerprint == model.fingerprint == expected  # where it lies does not name it
+    # A setting edited in model.json (no checksum can cover the file that holds the checksums) changes what the
+    # model accepts, and so its name: outputs never mix two models under one name.
+    stored["params"]["top_ratio"] = 0.95
+    (copy / "model.json").write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    edited = load_model(copy)
+    assert edited.fingerprint != model.fingerprint
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(TEXTS[:2])))
+    out = tmp_path / "tags.jsonl"
+    tag(edited, [texts], out, jobs=1)
+    with pytest.raises(ClassifierError, match="cannot resume: it was written by a run with another model"):
+        tag(model, [texts], out, jobs=1, resume=True)
 
 
 BORDER_TRAINING = (

@@ -419,8 +419,9 @@ def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
 def test_every_row_and_the_run_record_name_the_model(model, reference):
     import hashlib
 
-    # The bundle's hash, as runs recorded it before rows carried it: the sha256 of its files' checksums.
-    expected = hashlib.sha256(json.dumps(model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
+    # The bundle's hash: the sha256 of its model.json as saved (which holds its other files' checksums).
+    stored = json.loads((model.path / "model.json").read_text(encoding="utf-8"))
+    expected = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     for fmt in FORMATS:
         assert {row["model"] for row in read_rows(reference[fmt], fmt)} == {expected}
     assert json.loads(run_record_path(reference["jsonl"]).read_text(encoding="utf-8"))["model"] == expected

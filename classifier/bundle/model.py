@@ -72,9 +72,15 @@ def _cell(value):
 
 
 def model_fingerprint(metadata: dict) -> str:
-    """The sha256 that names a bundle: of its files' checksums (a bundle without them: of its labels)."""
-    identity = metadata.get("payload_sha256") or metadata.get("labels") or []
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
+    """The sha256 that names a bundle: of its model.json as saved (which holds its other files' checksums, its
+    parameters and its fields), so that a bundle with any file changed, model.json's settings included, has
+    another name. A bundle without checksums (saved before them): of its labels."""
+    if not metadata.get("payload_sha256"):
+        identity = metadata.get("labels") or []
+    else:  # as saved: fields renamed by the taxonomy since do not change which model it is
+        identity = {key: value for key, value in metadata.items() if key != "labels_as_trained"}
+        identity["labels"] = metadata.get("labels_as_trained", metadata.get("labels"))
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 class Model:
@@ -109,8 +115,9 @@ class Model:
 
     @property
     def fingerprint(self) -> str:
-        """The bundle's hash (sha256 of its files' checksums): tag rows, `suggest --format json`, `pick` and
-        `evaluate` record it as `model`, so every output names the exact model that made it."""
+        """The bundle's hash (of its model.json, which holds its other files' checksums): tag rows, `suggest
+        --format json`, `pick` and `evaluate` record it as `model`, so every output names the exact model that made
+        it, settings included."""
         return model_fingerprint(self.metadata)
 
     @property
