@@ -83,6 +83,24 @@ def test_a_folder_with_no_file_the_glob_matches_is_reported_and_the_others_still
     assert list(read_documents([tmp_path / "pages"])) == docs[1:]  # a folder with a match says nothing more
 
 
+def test_one_path_given_alone_is_one_input_not_a_sequence_of_characters(tmp_path, monkeypatch):
+    from classifier import load_model
+    from classifier.corpus.datasets import load_training_set
+    from classifier.taxonomy.fields import default_taxonomy
+    from classifier.workflows.tagging import tag
+
+    monkeypatch.chdir(tmp_path)  # a character of the path read as a file name would be looked for here
+    table = tmp_path / "items.jsonl"
+    table.write_text('{"id": "a", "text": "Observers followed the vote.", "labels": ["Elections"]}\n', encoding="utf-8")
+    for path in (str(table), table, os.fsencode(table)):
+        assert [(d.id, d.error) for d in read_documents(path)] == [("a", None)]
+    missing = tmp_path / "none.jsonl"
+    assert [d.error for d in read_documents(str(missing))] == [f"{missing}: no such file or directory"]
+    assert len(load_training_set(str(table), default_taxonomy()).documents) == 1
+    summary = tag(load_model(), str(table), tmp_path / "out.jsonl", jobs=1)
+    assert (summary.tagged, summary.failed) == (1, 0)
+
+
 def test_glob_input(tmp_path):
     for name in ("x1.txt", "x2.txt", "y.txt"):
         (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")

@@ -10,6 +10,7 @@ from classifier.bundle.storage import load_model
 from conftest import ROOT
 
 PAGE = (ROOT / "examples" / "trafficking-training-serbia.txt").read_text(encoding="utf-8")
+KYRGYZSTAN_PAGE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
 TEXTS = [PAGE, "Observers from ODIHR followed the parliamentary elections and the counting of votes.", ""]
 
 
@@ -206,3 +207,34 @@ def test_explain_shows_the_taxonomy_phrases_a_field_was_named_by(model, taxonomy
     assert "      named in the text: travel documents\n" in suggestion.to_text("page")
     assert "named: travel documents" in suggestion._repr_html_()
     assert model.suggest(BORDER_TRAINING).named is None  # without explain: no evidence of any kind
+
+
+def test_one_text_where_a_list_is_wanted_and_items_that_are_not_text_are_refused_by_name(model):
+    for call in (model.predict_proba, model.read, model.suggest_many, model.read_pages):
+        with pytest.raises(TypeError, match="expected a list of texts, not one text"):
+            call(TEXTS[1])  # read character by character, it gave one row per character
+    for bad, kind in ((None, "NoneType"), (b"elections", "bytes"), (5, "int"), (float("nan"), "float")):
+        with pytest.raises(TypeError, match=f"texts\\[1\\] is {kind}, not text"):
+            model.suggest_many([TEXTS[1], bad])
+    assert len(model.suggest_many(np.array([TEXTS[1], TEXTS[0]]))) == 2  # numpy's strings are text
+    with pytest.raises(TypeError, match="suggest_stream takes documents"):
+        list(model.suggest_stream([TEXTS[1]]))
+    with pytest.raises(ValueError, match="batch_size must be a whole number of documents, at least 1"):
+        list(model.suggest_stream([], batch_size=0))  # it used to give nothing, silently
+
+
+def test_a_path_where_a_loaded_model_is_wanted_is_a_clear_type_error(model, tmp_path):
+    pd = pytest.importorskip("pandas")
+    from classifier.evaluation.metrics import evaluate_model
+    from classifier.workflows.tagging import tag
+
+    with pytest.raises(TypeError, match=r"expected a loaded Model \(classifier.load_model\(PATH\)\), not str"):
+        tag("models/default", [KYRGYZSTAN_PAGE], tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(TypeError, match="expected a loaded Model"):
+        evaluate_model("models/default", ROOT / "examples" / "retraining" / "held_out.jsonl")
+    with pytest.raises(TypeError, match="tag_frame takes a DataFrame, not Series"):
+        model.tag_frame(pd.Series([TEXTS[1]]))
+    # A taxonomy named by its path loads, as the command line's --taxonomy does.
+    assert load_model(taxonomy=ROOT / "taxonomy.yaml").labels == model.labels
+    assert load_model(taxonomy=str(ROOT / "taxonomy.yaml")).fingerprint == model.fingerprint

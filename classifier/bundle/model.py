@@ -64,6 +64,24 @@ def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: flo
     return chosen.astype(np.int8)
 
 
+def check_loaded(model) -> None:
+    """TypeError unless `model` is a loaded Model (a path is not: load it first)."""
+    if not isinstance(model, Model):
+        raise TypeError(f"expected a loaded Model (classifier.load_model(PATH)), not {type(model).__name__}")
+
+
+def _text_list(texts) -> list[str]:
+    """The texts as a list, each a str: one string is refused (it would be read as texts of one character each),
+    and so is an item that is not text (None, a number, bytes), naming its place."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("expected a list of texts, not one text (Model.suggest reads one)")
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{i}] is {type(text).__name__}, not text")
+    return texts
+
+
 def _cell(value):
     """A DataFrame cell as a table row's value: a missing one (None, NaN, pandas' NA or NaT) is absent."""
     if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
@@ -132,7 +150,7 @@ class Model:
 
     def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """`read` for pages or plain texts: each is parsed first, so menus never count."""
-        return self.read([parse_release(text).model_text for text in texts], limit, threshold)
+        return self.read([parse_release(text).model_text for text in _text_list(texts)], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
         return self.read([doc.model_text for doc in documents]).proba
@@ -148,7 +166,7 @@ class Model:
         accepts no field whatever they say.
         """
         check_cutoffs(limit, threshold)  # before any scoring
-        model_texts = list(model_texts)
+        model_texts = _text_list(model_texts)
         with_facts = getattr(self.estimator, "predict_proba_and_facts", None)
         if with_facts is not None:  # the scikit-learn-free predictor: the rules' facts come with the features
             read = with_facts(model_texts)
@@ -231,9 +249,7 @@ class Model:
         self, texts: Sequence[str], explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
         """`suggest` for many pages or plain texts at once (one matrix product, not one per text)."""
-        if isinstance(texts, str):
-            raise TypeError("suggest_many takes a sequence of texts; for one text, use suggest")
-        releases = [parse_release(str(text)) for text in texts]
+        releases = [parse_release(text) for text in _text_list(texts)]
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
@@ -260,6 +276,10 @@ class Model:
 
         from classifier.corpus.documents import Columns, Record, to_document  # with pandas: not at start-up
 
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(
+                f"tag_frame takes a DataFrame, not {type(frame).__name__} (a Series: series.to_frame('text'))"
+            )
         for column in (text, title):
             if column is not None and column not in frame.columns:
                 raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
@@ -328,8 +348,12 @@ class Model:
         """(document, suggestion) for each document as it comes, scored `batch_size` at a time so that output
         can follow input (a pipe is answered as it is read); a document that failed to read gets None.
         `options` are `suggest_documents`' (explain, limit, threshold)."""
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
         iterator = iter(documents)
         while batch := list(itertools.islice(iterator, batch_size)):
+            if not all(hasattr(doc, "model_text") for doc in batch):
+                raise TypeError("suggest_stream takes documents (from read_documents); for texts, use suggest_many")
             suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))
             for doc in batch:
                 yield doc, None if doc.error else next(suggestions)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -157,6 +158,8 @@ def load_model(
     # nothing; the next save to `path` puts it back.
     path = interrupted_swap(path) or path
     metadata = read_metadata(path)
+    if isinstance(taxonomy, (str, os.PathLike)):  # a taxonomy.yaml named by its path
+        taxonomy = Taxonomy.from_yaml(taxonomy)
     taxonomy = taxonomy or default_taxonomy()
     current = current_labels(metadata["labels"], taxonomy)
     missing = [label for label in taxonomy.labels if label not in current]

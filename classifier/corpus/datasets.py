@@ -14,7 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.corpus.documents import DEFAULT_GLOB, Columns, Document, expand_inputs, read_documents, resolve_labels
+from classifier.corpus.documents import (
+    DEFAULT_GLOB,
+    Columns,
+    Document,
+    as_inputs,
+    expand_inputs,
+    read_documents,
+    resolve_labels,
+)
 from classifier.errors import ClassifierError
 from classifier.io.textio import open_regular
 from classifier.taxonomy.fields import Taxonomy
@@ -110,6 +118,7 @@ def load_training_set(
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
+    inputs = as_inputs(inputs)
     documents, errors, unlabelled = list(base_documents), [], 0
     for doc in read_documents(inputs, columns, glob):
         if doc.warning and on_warning:
@@ -142,6 +151,7 @@ def load_training_set(
 
 
 def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
+    inputs = as_inputs(inputs)
     digest = hashlib.sha256()
     size = 0
     files = []

@@ -92,6 +92,14 @@ class Record:
     )
 
 
+def as_inputs(inputs) -> list:
+    """The inputs as a list: one path (a str, bytes or path object) is one input, not a sequence of characters
+    (each a file name, and "/" a walk of the whole disk)."""
+    if isinstance(inputs, bytes):
+        return [os.fsdecode(inputs)]
+    return [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+
+
 def read_documents(
     inputs: Sequence[str | Path],
     columns: Columns = Columns(),
@@ -136,6 +144,7 @@ def read_releases(
     """(origin, parsed release, problem) for every page of `inputs`, read as `read_records` reads them: the
     release is None when the page could not be read (the problem is the error), and the problem is a
     warning when the text was cut at the limit. A table row is parsed from its title and text."""
+    inputs = as_inputs(inputs)
     for record in read_records(inputs, glob=glob):
         document = to_document(record) if record.row is not None else None
         error = record.error or (document.error if document is not None else None)
@@ -153,6 +162,7 @@ def read_records(
     max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
+    inputs = as_inputs(inputs)
     limit = max_chars or max_text_chars()
     check_named_columns(inputs, columns, glob)
     for path, kind in expand_inputs(inputs, glob):
@@ -181,6 +191,7 @@ def read_records(
 def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), glob: str = DEFAULT_GLOB) -> int | None:
     """How many records `read_records` will yield, for a progress bar's total; None when standard input is
     among the inputs (counting would consume it). Cheaper than reading: a JSONL line is counted, not parsed."""
+    inputs = as_inputs(inputs)
     total = 0
     for path, kind in expand_inputs(inputs, glob):
         if kind == "stdin":
@@ -204,6 +215,7 @@ def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None
     answered line by line) and cut at `max_chars` characters (default: CLASSIFIER_MAX_TEXT). A blank line
     is a record whose error is `NAME:LINE: blank line` (see `is_blank_line`), so that an output can keep one
     row per input line."""
+    inputs = as_inputs(inputs)
     limit = max_chars or max_text_chars()
     for item in map(str, inputs):
         name = STDIN_NAME if item == STDIN else item
@@ -247,6 +259,7 @@ def to_document(record: Record, columns: Columns = Columns()) -> Document:
 def expand_inputs(inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str]]:
     """(path, kind) for each file named, found in a directory (matching `glob`) or matched by a glob; a directory
     in which none matches is itself yielded, as "unmatched"."""
+    inputs = as_inputs(inputs)
     for item in inputs:
         item = str(item)
         if item == STDIN:
@@ -285,6 +298,7 @@ def _kind(path: str, default: str | None = None) -> str:
 def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> str | None:
     """The input that names or would read `path` (the file itself, a glob matching it, or a directory
     holding it whose walk would reach it), else None: a job must not read its own output."""
+    inputs = as_inputs(inputs)
     target = os.path.realpath(path)
     for item in inputs:
         item = str(item)
@@ -472,6 +486,7 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
     """UsageError if a column named by an option (not a default) is in no table input: today every row
     would silently lose it (a wrong --text-column tags each row from its title alone). JSONL has no
     header, so its first SAMPLE_ROWS rows stand for it."""
+    inputs = as_inputs(inputs)
     named = [
         name
         for name, default in ((columns.text, "text"), (columns.title, "title"), (columns.id, "id"))

@@ -84,14 +84,15 @@ def evaluate_model(
     default); the ranking metrics (P@1, R@3, nDCG@3) do not depend on them. `trained_on`: how many of the
     documents the model was trained on (where its bundle stores them), whose scores overstate it.
     """
-
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
-    from classifier.bundle.model import check_cutoffs  # on first use: keeps start-up light
+    from classifier.bundle.model import check_cutoffs, check_loaded  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
+    inputs = as_inputs(inputs)
+    check_loaded(model)
     check_cutoffs(limit, threshold)  # before any work
     lock = contextlib.nullcontext()
     if report is not None:

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.bundle.model import Model, check_cutoffs
+from classifier.bundle.model import Model, check_cutoffs, check_loaded
 from classifier.corpus.documents import (
     DEFAULT_GLOB,
     Columns,
     Record,
+    as_inputs,
     check_named_columns,
     find_input,
     read_records,
@@ -233,6 +234,8 @@ def tag(
     `on_start(rows)` hears, before the first chunk, how many rows an output being resumed holds already;
     `on_progress(documents)` then hears how many this run has tagged, after each chunk.
     """
+    inputs = as_inputs(inputs)
+    check_loaded(model)
     check_cutoffs(limit, threshold)
     jobs = jobs or default_jobs()
     fmt = format_for(output, format)

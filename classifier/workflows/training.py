@@ -20,7 +20,7 @@ from classifier.bundle.storage import (
     write_bundle,
 )
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
-from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, expand_inputs
+from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, as_inputs, expand_inputs
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
@@ -51,6 +51,7 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = D
 
     Also refuses any existing file or non-bundle directory (see bundle.check_bundle_target).
     """
+    inputs = as_inputs(inputs)
     target = Path(os.path.realpath(output))
     named = [(str(item), str(item)) for item in inputs if str(item) != STDIN]
     found = [
@@ -124,6 +125,7 @@ def train(
     field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
     and never count in the metrics. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
+    inputs = as_inputs(inputs)
     taxonomy = taxonomy or default_taxonomy()
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
     if guide is not None and guide.unknown_fields and on_warning:
