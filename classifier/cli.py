@@ -991,7 +991,12 @@ def sync_taxonomy(
         typer.echo(f"run again with --write to apply it to {path}", err=True)
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a scheduler's timeout, `kill`) stops as Ctrl-C does: whole rows kept
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 """Batch tagging: streamed output, parallel and Dask runs equal to the plain one, resume after any interruption."""
 
+import contextlib
 import csv
 import json
 import os
@@ -262,48 +263,88 @@ def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
-def test_ctrl_c_stops_cleanly_and_resume_finishes(corpus, tmp_path):
-    """Ctrl-C reaches the whole process group (the command and its workers): one line, exit 130, whole rows."""
-    from classifier.corpus.documents import read_records
-
-    # Three copies of the table, then standard input, which the test holds open: were the command to end
-    # before the Ctrl-C (the test's process stalled on a loaded machine), it would exit 1 with every row
-    # written and the test would blame the interruption. (A FIFO would do the same, but inputs that are
-    # not regular files are refused, never read.)
+def _interruptible_run(corpus, tmp_path):
+    """`classifier tag` with two workers on three copies of the table, then standard input, which the test holds
+    open: were the command to end before the interruption (the test's process stalled on a loaded machine), it
+    would exit 1 with every row written and the test would blame the interruption. (A FIFO would do the same,
+    but inputs that are not regular files are refused, never read.) Returned some way in, both workers past
+    starting up, so none can print an import's traceback: the process, its command, output and table."""
     table = Path(corpus[0]).read_text(encoding="utf-8")
     big = tmp_path / "big.jsonl"
     big.write_text(table * 3, encoding="utf-8")
     output = tmp_path / "tags.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "classifier",
-        "tag",
-        str(big),
-        "-",
-        "--output",
-        str(output),
-        "--chunk-size",
-        "4",
-        "--jobs",
-        "2",
-    ]
+    command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output)]
+    command += ["--chunk-size", "4", "--jobs", "2"]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    # Some way in: both workers are past starting up, so none can print an import's traceback.
     wait_for_output(process, output, 25_000)
     assert process.poll() is None, f"the command ended before it could be interrupted: {process.communicate()[1]}"
-    os.killpg(process.pid, signal.SIGINT)
+    return process, command, output, big
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
+def _gone(pids: set[int], seconds: float = 30) -> bool:
+    """Whether every one of `pids` has ended within `seconds` (the pool's resource trackers take a moment to see
+    that the command is gone)."""
+    deadline = time.monotonic() + seconds
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _alive(pids)
+
+
+def _alive(pids: set[int]) -> set[int]:
+    left = set()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 0)
+            left.add(pid)
+    return left
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_cleanly_and_resume_finishes(corpus, tmp_path, how):
+    """Ctrl-C reaches the whole process group (the command and its workers); SIGTERM, from a scheduler or `kill`,
+    the command alone. Both: one line, exit 130, whole rows, no lock and no worker left."""
+    from classifier.corpus.documents import read_records
+
+    process, command, output, big = _interruptible_run(corpus, tmp_path)
+    workers = _children(process.pid)
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith(f"interrupted: {output} holds whole rows so far")
+    assert not list(tmp_path.glob(".*.lock"))
+    assert _gone(workers)
     partial = read_rows(output, "jsonl")
     expected = [record.id for record in read_records([str(big)])] + ["<stdin>"]
     assert 0 < len(partial) < len(expected)
     subprocess.run([*command, "--resume"], input="Observers watched the vote count.", capture_output=True, text=True)
     assert [row["id"] for row in read_rows(output, "jsonl")] == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_die_with_a_command_killed_outright(corpus, tmp_path):
+    """SIGKILL (or the out-of-memory killer) leaves the command no moment to stop its workers: they die with it."""
+    process, _, _, _ = _interruptible_run(corpus, tmp_path)
+    workers = _children(process.pid)
+    assert len(workers) >= 2  # the two workers (and the pool's resource trackers)
+    process.kill()
+    process.communicate(timeout=60)
+    assert _gone(workers)
 
 
 # --resume proves the output is this run's before it touches a byte (issue 15, case 1)

@@ -8,10 +8,12 @@ once, when it starts, never once per chunk.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import uuid
 from collections import deque
@@ -67,11 +69,31 @@ _WORKER_SHARED = None
 STOP_GRACE_SECONDS = 10.0
 
 
-def _start_worker(shared) -> None:
+def _start_worker(shared, parent: int | None = None) -> None:
     global _WORKER_SHARED
     # Ctrl-C reaches the whole process group; the parent stops the pool, so workers need not react.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _die_with_parent(parent)
     _WORKER_SHARED = shared
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this worker when `parent`, the process that started it, dies, however it
+    dies: a parent killed outright (SIGKILL, the out-of-memory killer) can stop nothing itself, and its workers
+    would stay, idle, for ever."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl to call: the worker lives as before
+        return
+    if os.getppid() != parent:  # the parent died before the request was made, or is not this worker's parent
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def _call_in_worker(func, chunk):
@@ -82,7 +104,7 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
     from joblib.externals.loky import ProcessPoolExecutor  # fitting only
 
     before = set(multiprocessing.active_children())
-    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared,))
+    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared, os.getpid()))
     submitted: deque = deque(maxlen=4 * jobs)  # the futures that may still be queued or running
 
     def submit(chunk):
