@@ -357,9 +357,9 @@ def tag(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         progress.close()  # ends the bar before the message; `finally` then has nothing to end
-        typer.echo(
-            f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish", err=True
-        )
+        parts = Path(output).with_name(f".{Path(output).name}.parts")
+        kept = f"{output} holds whole rows so far" if not parts.is_dir() else f"{parts} holds the whole parts so far"
+        typer.echo(f"interrupted: {kept}; run the same command with --resume to finish", err=True)
         raise typer.Exit(130) from None
     finally:
         progress.close()
