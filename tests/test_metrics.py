@@ -250,8 +250,9 @@ def test_evaluate_model_hands_the_report_everything_it_measured(shipped_model, h
     assert labels == shipped_model.labels and passed is metrics
     assert np.array_equal(accepted, shipped_model.read_documents(documents).accepted)
     assert (accepted >= shipped_model.estimator.accept(proba)).all()  # the thresholds, and fields named outright
-    # The report names the bundle by its path and its hash (the sha256 of its files' checksums).
-    digest = hashlib.sha256(json.dumps(shipped_model.metadata["payload_sha256"], sort_keys=True).encode()).hexdigest()
+    # The report names the bundle by its path and its hash (the sha256 of its model.json as saved).
+    stored = json.loads((shipped_model.path / "model.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
     assert kwargs == {"subtitle": f"model {shipped_model.path} (sha256 {digest}) on {held_out}"}
     calls.clear()
     import copy
