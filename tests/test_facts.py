@@ -287,11 +287,12 @@ def test_the_facts_of_a_model_written_by_hand(monkeypatch):
         lead_phrase_minimum=np.array([1.0, 0.0]),
     )
     long = "A customs office\n" + " ".join(["border"] * 351)  # a body over LONG_TEXT_WORDS is read window by window
-    texts = ["Border guards\nat the border customs", "voter voter", "", long, "guards\nBorders"]
+    page = "Border guards\n" + " ".join(["voter"] * 349 + ["customs"])  # a body of LONG_TEXT_WORDS: read whole
+    texts = ["Border guards\nat the border customs", "voter voter", "", long, "guards\nBorders", page]
     _, facts = model.predict_proba_and_facts(texts)
     stores = model._rule_stores
-    assert facts.words.tolist() == [6, 2, 0, 354, 2] and facts.title_words.tolist() == [2, 2, 0, 3, 1]
-    assert facts.could_name.tolist() == [True, False, False, True, True]
+    assert facts.words.tolist() == [6, 2, 0, 354, 2, 352] and facts.title_words.tolist() == [2, 2, 0, 3, 1, 2]
+    assert facts.could_name.tolist() == [True, False, False, True, True, True]
     counts = word_counts(model)
     assert facts.scope.tolist() == [list(counts.of_words(text.split())) for text in texts]
     ids = stores.bound.tokens
@@ -302,6 +303,9 @@ def test_the_facts_of_a_model_written_by_hand(monkeypatch):
     assert facts.tokens[0] == ([border, guards, -1, -1, border, customs], [2, 3, 4, 5, 6], ([0, 4, 5], [0, 4]))
     assert facts.tokens[4] == ([guards, borders], [1, 2], ([1], [1]))
     assert facts.tokens[1] is facts.tokens[2] is facts.tokens[3] is None
+    ids, offsets, positions = facts.tokens[5]
+    assert ids == [border, guards] + [-1] * 349 + [customs] and offsets == list(range(2, 353))
+    assert positions == ([0, 351], [0])
     # The stores are made once for the model's table and kept, and a call counted block by block gives the same.
     monkeypatch.setattr(runtime, "BLOCK_ROWS", 3)  # two blocks
     _, blocks = model.predict_proba_and_facts(texts)

@@ -179,6 +179,10 @@ def test_features_scores_and_probabilities_of_a_model_written_by_hand():
     strict = LinearTopicModel(
         {**model.params, "top_ratio": 0.9, "ensure_one": False}, model.parts, model.arrays, model.vocabularies
     )
+    # Built without parameters: one field at least, and none under half the row's best.
+    bare = LinearTopicModel({}, model.parts, model.arrays, model.vocabularies)
+    rows = np.array([[0.3, 0.7], [0.6, 0.7], [0.1, 0.15]])
+    assert bare.accept(rows, thresholds=np.array([0.2, 0.2])).tolist() == [[0, 1], [1, 1], [0, 1]]
     assert strict.predict(texts).tolist() == [[0, 1], [0, 0], [0, 0]]  # 0.77, 0.622: under 0.9 of the best
 
 
@@ -302,3 +306,65 @@ def test_fields_named_outright_by_a_model_written_by_hand():
     ]
     assert leads_only.could_name_outright(texts).tolist() == [True, True, False, False]
     assert leads_only.named_in_spans(texts).tolist() == [[1, 0], [1, 0], [0, 0], [0, 0]]
+    # A text too long to be given its tokens with the facts is read from its text, by the lead rule too.
+    long = ["Border\n" + " ".join(["voter"] * 400)]
+    _, facts = leads_only.predict_proba_and_facts(long)
+    assert facts.tokens == [None] and facts.could_name.tolist() == [True]
+    assert leads_only.named_in_spans(long, could_name=facts.could_name, tokens=facts.tokens).tolist() == [[1, 0]]
+
+
+def test_a_bundle_whose_weights_do_not_fit_its_vocabularies_is_refused():
+    model = _hand_model()
+    arrays, vocabularies = model.to_arrays()
+    del arrays["idf_title"]
+    with pytest.raises(ValueError, match="^vocabulary 'title' has no idf_title weights$"):
+        LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    arrays, vocabularies = model.to_arrays()
+    arrays["idf_text"] = arrays["idf_text"][:2]
+    with pytest.raises(ValueError, match="^vocabulary 'text' has 3 terms but 2 weights$"):
+        LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    arrays, vocabularies = model.to_arrays()
+    vocabularies["words"], arrays["idf_words"] = vocabularies.pop("title"), arrays.pop("idf_title")
+    with pytest.raises(ValueError, match="^unknown feature block 'words'$"):
+        LinearTopicModel.from_arrays(model.params, arrays, vocabularies)
+    for minimum in ([1.0, -1.0], [np.nan, 1.0], [np.inf, 1.0]):
+        with pytest.raises(ValueError, match="^phrase_minimum holds a value that is not a count$"):
+            _hand_model(phrase_minimum=np.array(minimum))
+
+
+def test_the_title_block_takes_single_words_without_stop_words():
+    model = _hand_model({"text": ["border", "the", "voter"], "title": ["the", "border voter"]}, idf_title=[3.0, 3.0])
+    features = model.transform(["The border voter\nguards"]).toarray()
+    assert features[0, :3].tolist() == [pytest.approx(1 / np.sqrt(1 + 4)), 0, pytest.approx(2 / np.sqrt(1 + 4))]
+    assert features[0, 3:].tolist() == [0, 0]  # "the" a stop word, "border voter" two words
+
+
+@pytest.mark.parametrize(
+    "arrays",
+    [
+        {"coef": np.zeros((2, 6), dtype=np.float32)},  # a column more than the vocabularies' terms
+        {"calibration": np.zeros((2, 3))},
+        {"thresholds": np.zeros(3)},
+        {"prototypes": np.zeros((2, 4), dtype=np.float32), "zero_shot": np.zeros(2, dtype=bool)},
+        {"prototypes": np.zeros((2, 5), dtype=np.float32), "zero_shot": np.zeros(3, dtype=bool)},
+        # coefficients and prototypes alike, both a column too wide
+        {"coef": np.zeros((2, 6), dtype=np.float32), "prototypes": np.zeros((2, 6)), "zero_shot": np.zeros(2)},
+        {"phrase_minimum": np.ones(3)},
+        {"lead_phrase_minimum": np.ones(1)},
+    ],
+)
+def test_arrays_whose_shapes_do_not_fit_are_refused(arrays):
+    with pytest.raises(ValueError, match="^array shapes do not fit together$"):
+        _hand_model(**arrays)
+
+
+def test_phrases_for_another_number_of_fields_are_refused():
+    with pytest.raises(ValueError, match="^label_phrases has 1 fields' phrases, but the model has 2$"):
+        _hand_model(params={"label_phrases": HAND_PHRASES[:1]})
+
+
+def test_a_row_with_no_field_gets_its_best_field_that_is_not_zero_shot():
+    zero_shot = _hand_model(prototypes=np.zeros((2, 5), dtype=np.float32), zero_shot=np.array([False, True]))
+    proba = np.array([[0.2, 0.4], [0.95, 0.1]])
+    assert zero_shot.accept(proba).tolist() == [[1, 0], [1, 0]]  # field 1 is zero-shot: never chosen by default
+    assert _hand_model().accept(proba).tolist() == [[0, 1], [1, 0]]
