@@ -313,3 +313,18 @@ def test_the_facts_of_a_model_written_by_hand(monkeypatch):
     for name in ("words", "title_words", "could_name", "scope", "tokens"):
         np.testing.assert_equal(getattr(blocks, name), getattr(facts, name))
     assert blocks.checked == facts.checked
+
+
+def test_the_facts_read_each_word_as_the_rules_read_the_text():
+    """The rules take a word's tokens from the word as the text has it: "ℌx" (a capital that decomposes only after
+    the text is lower-cased, as scikit-learn does it) is "Hx" to them, in the facts as in matching the text; its
+    normalised form read again would be "hx"."""
+    phrases = ((["hx"], []), (["voter"], []))
+    model = _hand_model(params={"label_phrases": phrases}, phrase_minimum=np.array([1.0, 0.0]))
+    texts = ["ℌx", "hx", "the HX", "hx ℌx"]
+    _, facts = model.predict_proba_and_facts(texts)
+    assert facts.could_name.tolist() == model.could_name_outright(texts).tolist() == [False, True, True, True]
+    assert facts.tokens[3][0] == [model._rule_stores.bound.tokens["hx"], -1]  # "Hx" is in no phrase
+    expected = [[0, 0], [1, 0], [1, 0], [1, 0]]
+    assert model.named_in_spans(texts).tolist() == model.phrase_accepted(texts).tolist() == expected
+    assert model.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens).tolist() == expected

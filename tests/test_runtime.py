@@ -218,6 +218,10 @@ def test_explanations_give_a_character_ngrams_share_to_its_words_by_their_counts
     ]
     top_one = explain_features(features, ["t0", "t1"], coef, vocabularies, holders.__getitem__, 1)
     assert [row[0] for row in top_one] == [[("border", 0.75)], [("border", 1.0)]]
+    # A word of the text block and of the title block: one term, its shares added.
+    both = sparse.csr_array(np.array([[0.5, 0.25]], dtype=np.float32))
+    found = explain_features(both, ["t"], np.array([[1.0, 2.0]]), {"text": ["border"], "title": ["border"]}, None, 5)
+    assert found == [[[("border", 1.0)]]]
 
 
 def test_the_words_a_character_ngram_comes_from():
@@ -337,6 +341,7 @@ def test_the_title_block_takes_single_words_without_stop_words():
     features = model.transform(["The border voter\nguards"]).toarray()
     assert features[0, :3].tolist() == [pytest.approx(1 / np.sqrt(1 + 4)), 0, pytest.approx(2 / np.sqrt(1 + 4))]
     assert features[0, 3:].tolist() == [0, 0]  # "the" a stop word, "border voter" two words
+    assert _hand_model(params={"title_weight": 2.0}).transform(["Border"]).toarray()[0, 3] == 2.0  # any weight
 
 
 @pytest.mark.parametrize(
@@ -368,3 +373,32 @@ def test_a_row_with_no_field_gets_its_best_field_that_is_not_zero_shot():
     proba = np.array([[0.2, 0.4], [0.95, 0.1]])
     assert zero_shot.accept(proba).tolist() == [[1, 0], [1, 0]]  # field 1 is zero-shot: never chosen by default
     assert _hand_model().accept(proba).tolist() == [[0, 1], [1, 0]]
+
+
+def test_a_stacked_model_counts_its_evidence_once_per_table_as_text_by_text():
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+    from classifier.estimator.thresholds import sigmoid
+
+    model = _hand_model(
+        params={"label_phrases": HAND_PHRASES},
+        stack_weights=np.array([0.5, 1.0, 1.5, -1.0, 2.0, 0.25]),
+        stack_offsets=np.array([-1.0, 0.5]),
+        stacked=np.array([True, False]),
+    )
+    texts = ["Border guards\nat the border customs", "voter voter", "", "customs"]
+    evidence = evidence_features(PhraseCounter(HAND_PHRASES), texts)
+    assert (evidence[0, 0, :2] > 0).all() and evidence[3, 0, 0] == 0 < evidence[3, 0, 1]  # names, keywords
+    proba = sigmoid(model.decision_function(texts), model.calibration_)
+    expected = stacked_proba(proba, evidence, model.stack_weights_, model.stack_offsets_, model.stacked_)
+    assert not np.allclose(expected[:, 0], proba[:, 0]) and np.array_equal(expected[:, 1], proba[:, 1])
+    np.testing.assert_array_equal(model.predict_proba(texts), expected)
+    store = model._evidence_store
+    np.testing.assert_array_equal(model.predict_proba(texts[::-1]), expected[::-1])
+    assert model._evidence_store is store  # made once for the model's table of words
+
+
+def test_a_single_string_is_refused_and_a_term_weighted_zero_gives_zeros():
+    with pytest.raises(TypeError, match="^X must be a sequence of documents, not a single string$"):
+        _hand_model().predict(["Border"][0])
+    zero = _hand_model({"text": ["border", "the", "voter"]}, idf_text=[0.0, 1.0, 2.0])
+    assert zero.transform(["border border", "voter"]).toarray().tolist() == [[0, 0, 0], [0, 0, 1]]
