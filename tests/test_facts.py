@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_counting import TEXTS
+from test_runtime import HAND_PHRASES, _hand_model
 
 from classifier.bundle.model import Model
 from classifier.bundle.storage import load_model
@@ -271,3 +272,59 @@ def test_a_large_call_read_block_by_block_joins_the_blocks_facts(model, monkeypa
     np.testing.assert_array_equal(found.proba, expected.proba)
     np.testing.assert_array_equal(found.accepted, expected.accepted)
     assert found.flags == expected.flags
+
+
+def test_the_facts_of_a_model_written_by_hand(monkeypatch):
+    """Field 0 ("border"; "customs", "border guards") is named outright by two phrases, or by one lead phrase in a
+    lead: the bound lets through the texts holding a phrase's every token, and of a text read whole the facts hold
+    its exact tokens as ids of the rules' tokens (-1 for the others), where its body words' tokens start, and where
+    the phrases of each rule may start."""
+    import classifier.estimator.runtime as runtime
+
+    model = _hand_model(
+        params={"label_phrases": HAND_PHRASES},
+        phrase_minimum=np.array([2.0, 0.0]),
+        lead_phrase_minimum=np.array([1.0, 0.0]),
+    )
+    long = "A customs office\n" + " ".join(["border"] * 351)  # a body over LONG_TEXT_WORDS is read window by window
+    page = "Border guards\n" + " ".join(["voter"] * 349 + ["customs"])  # a body of LONG_TEXT_WORDS: read whole
+    texts = ["Border guards\nat the border customs", "voter voter", "", long, "guards\nBorders", page]
+    _, facts = model.predict_proba_and_facts(texts)
+    stores = model._rule_stores
+    assert facts.words.tolist() == [6, 2, 0, 354, 2, 352] and facts.title_words.tolist() == [2, 2, 0, 3, 1, 2]
+    assert facts.could_name.tolist() == [True, False, False, True, True, True]
+    counts = word_counts(model)
+    assert facts.scope.tolist() == [list(counts.of_words(text.split())) for text in texts]
+    ids = stores.bound.tokens
+    border, guards, customs, borders = ids["border"], ids["guards"], ids["customs"], ids["borders"]
+    assert len({border, guards, customs, borders}) == 4 and "voter" not in ids  # field 1 has no minimum
+    # Text 0's tokens: border guards | at the border customs; phrases of the rule start at border, border, customs,
+    # and of the lead rule ("border", "border guards") at border, border.
+    assert facts.tokens[0] == ([border, guards, -1, -1, border, customs], [2, 3, 4, 5, 6], ([0, 4, 5], [0, 4]))
+    assert facts.tokens[4] == ([guards, borders], [1, 2], ([1], [1]))
+    assert facts.tokens[1] is facts.tokens[2] is facts.tokens[3] is None
+    ids, offsets, positions = facts.tokens[5]
+    assert ids == [border, guards] + [-1] * 349 + [customs] and offsets == list(range(2, 353))
+    assert positions == ([0, 351], [0])
+    # The stores are made once for the model's table and kept, and a call counted block by block gives the same.
+    monkeypatch.setattr(runtime, "BLOCK_ROWS", 3)  # two blocks
+    _, blocks = model.predict_proba_and_facts(texts)
+    assert model._rule_stores is stores
+    for name in ("words", "title_words", "could_name", "scope", "tokens"):
+        np.testing.assert_equal(getattr(blocks, name), getattr(facts, name))
+    assert blocks.checked == facts.checked
+
+
+def test_the_facts_read_each_word_as_the_rules_read_the_text():
+    """The rules take a word's tokens from the word as the text has it: "ℌx" (a capital that decomposes only after
+    the text is lower-cased, as scikit-learn does it) is "Hx" to them, in the facts as in matching the text; its
+    normalised form read again would be "hx"."""
+    phrases = ((["hx"], []), (["voter"], []))
+    model = _hand_model(params={"label_phrases": phrases}, phrase_minimum=np.array([1.0, 0.0]))
+    texts = ["ℌx", "hx", "the HX", "hx ℌx"]
+    _, facts = model.predict_proba_and_facts(texts)
+    assert facts.could_name.tolist() == model.could_name_outright(texts).tolist() == [False, True, True, True]
+    assert facts.tokens[3][0] == [model._rule_stores.bound.tokens["hx"], -1]  # "Hx" is in no phrase
+    expected = [[0, 0], [1, 0], [1, 0], [1, 0]]
+    assert model.named_in_spans(texts).tolist() == model.phrase_accepted(texts).tolist() == expected
+    assert model.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens).tolist() == expected
