@@ -263,7 +263,7 @@ def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
-def _interruptible_run(corpus, tmp_path):
+def _interruptible_run(corpus, tmp_path, *options):
     """`classifier tag` with two workers on three copies of the table, then standard input, which the test holds
     open: were the command to end before the interruption (the test's process stalled on a loaded machine), it
     would exit 1 with every row written and the test would blame the interruption. (A FIFO would do the same,
@@ -274,7 +274,7 @@ def _interruptible_run(corpus, tmp_path):
     big.write_text(table * 3, encoding="utf-8")
     output = tmp_path / "tags.jsonl"
     command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output)]
-    command += ["--chunk-size", "4", "--jobs", "2"]
+    command += ["--chunk-size", "4", "--jobs", "2", *options]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
@@ -311,15 +311,17 @@ def _alive(pids: set[int]) -> set[int]:
     return left
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "ctrl-c on dask"])
 def test_ctrl_c_or_sigterm_stops_cleanly_and_resume_finishes(corpus, tmp_path, how):
-    """Ctrl-C reaches the whole process group (the command and its workers); SIGTERM, from a scheduler or `kill`,
-    the command alone. Both: one line, exit 130, whole rows, no lock and no worker left."""
+    """Ctrl-C reaches the whole process group (the command and its workers, a local Dask cluster's too); SIGTERM,
+    from a scheduler or `kill`, the command alone. Each: one line, exit 130, whole rows, no lock, no worker left."""
     from classifier.corpus.documents import read_records
 
-    process, command, output, big = _interruptible_run(corpus, tmp_path)
+    if how.endswith("dask"):
+        pytest.importorskip("distributed", reason="the dask extra is not installed")
+    process, command, output, big = _interruptible_run(corpus, tmp_path, *(["--dask", "local"] * how.endswith("dask")))
     workers = _children(process.pid)
-    if how == "ctrl-c":
+    if how.startswith("ctrl-c"):
         os.killpg(process.pid, signal.SIGINT)
     else:
         os.kill(process.pid, signal.SIGTERM)

@@ -210,7 +210,12 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
             # time of a run (benchmarks/README.md, batch tagging).
             with dask.config.set(LOCAL_DASK_CONFIG):
                 cluster = LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    host="127.0.0.1",
+                    preload=["classifier.workflows.dask_worker"],  # the workers leave Ctrl-C to the command
                 )
             client = Client(cluster)
         else:
