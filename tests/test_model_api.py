@@ -129,7 +129,17 @@ def test_cutoffs_by_hand():
 
 
 @pytest.mark.parametrize(
-    "cutoffs", [{"limit": -1}, {"limit": 1.5}, {"limit": True}, {"threshold": 1.5}, {"threshold": float("nan")}]
+    "cutoffs",
+    [
+        {"limit": -1},
+        {"limit": 1.5},
+        {"limit": True},
+        {"limit": "1"},
+        {"threshold": 1.5},
+        {"threshold": float("nan")},
+        {"threshold": "0.05"},  # a string, as `limit="1"` is: refused alike
+        {"threshold": True},
+    ],
 )
 def test_cutoffs_out_of_range_are_a_usage_error_before_any_scoring(model, cutoffs):
     from classifier.errors import UsageError

@@ -36,10 +36,8 @@ def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> N
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
         raise UsageError(f"limit {limit!r}: expected a whole number of fields, 0 or more")
     if threshold is not None:
-        try:
-            value = float(threshold)
-        except (TypeError, ValueError):
-            value = math.nan
+        number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
+        value = float(threshold) if number else math.nan  # a string such as "0.05" is refused, as a limit's is
         if not 0.0 <= value <= 1.0:  # NaN fails both
             raise UsageError(f"threshold {threshold!r}: expected a score from 0 to 1")
 
