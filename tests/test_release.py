@@ -593,3 +593,20 @@ def test_a_text_that_mentions_tags_is_not_read_as_html():
     text = "Editors: wrap quotes in <q> tags.\n<p> marks a paragraph in the archive's export."
     assert parse_release(text).model_text == text
     assert parse_release("<b>Border guards</b> met in Osh.").model_text == "<b>Border guards</b> met in Osh."
+
+
+@needs_seeds
+def test_a_line_or_two_before_the_menus_of_a_page_without_a_header_are_chrome_too():
+    page = SEED_ELECTIONS.read_text(encoding="utf-8")
+    # The page without its header (no Date:, Place:, Source: or Fields of work lines to start from).
+    headless = "\n".join(
+        line for line in page.split("\n") if not re.match(r"^- (Date|Place|Source|Fields of work):", line)
+    )
+    expected = parse_release(headless)
+    assert expected.had_menus and "Liechtenstein" not in expected.model_text
+    for prefix in ("Skip to main content\n", "OSCE\nSkip to main content\n\n"):
+        release = parse_release(prefix + headless)
+        assert release.model_text == expected.model_text and release.had_menus, prefix
+    # A sentence first is a text's own, and a short list after a lone dash is no menu: both are kept.
+    assert "We met." in parse_release("We met.\n" + headless).model_text
+    assert parse_release("Notes\n-\nSteps\n- one\n- two\nThe end.").model_text.startswith("Notes")

@@ -117,7 +117,7 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     """(title, body, header, content type, whether menus were removed, repeats dropped) of a page."""
     raw = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
     lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
-    start = max(_skip_menus(lines), _article_start(lines))
+    start = max(_skip_menus(lines), _article_start(lines), _menus_after_chrome(lines))
     had_menus = start > 0
     i, n = start, len(lines)
     while i < n and not lines[i]:
@@ -191,6 +191,20 @@ def _article_start(lines: list[str]) -> int:
     if len(chrome) < _CHROME_LINES or any(_is_sentence(line) for line in chrome):
         return 0
     return start
+
+
+def _menus_after_chrome(lines: list[str]) -> int:
+    """Index of the first line after the menus where one or two short lines come before them ("Skip to main
+    content", the site's name) and the page has no header to start from (see `_article_start`): the menus must
+    hold at least three items. 0 otherwise."""
+    firsts = [i for i, line in enumerate(lines[:8]) if line][:3]
+    for k in (1, 2):
+        if len(firsts) > k and lines[firsts[k]] == "-" and not any(_is_sentence(lines[i]) for i in firsts[:k]):
+            rest = lines[firsts[k] :]
+            end = _skip_menus(rest)
+            if sum(1 for line in rest[:end] if line.startswith("- ")) >= _CHROME_LINES:
+                return firsts[k] + end
+    return 0
 
 
 def _is_sentence(line: str) -> bool:
