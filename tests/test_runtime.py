@@ -224,6 +224,17 @@ def test_explanations_give_a_character_ngrams_share_to_its_words_by_their_counts
     assert found == [[[("border", 1.0)]]]
 
 
+def test_a_character_ngram_that_no_word_holds_gives_its_share_to_no_term():
+    vocabularies = {"text": ["voter", "border"], "chars": ["er ", "vot"]}
+    features = sparse.csr_array(np.array([[0.25, 0.5, 0.75, 0.5]], dtype=np.float32))
+    # The words of the text hold "er " (border once, voter twice) but not "vot": its 0.5 goes to no one.
+    holders = {"t": {"er ": {"border": 1, "voter": 2}}}
+    coef = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0]])
+    found = explain_features(features, ["t"], coef, vocabularies, holders.__getitem__, 5)
+    # border 0.5 + 0.75 · 1/3, voter 0.25 + 0.75 · 2/3; the second field weighs "vot" alone.
+    assert found == [[[("border", 0.75), ("voter", 0.75)], []]]
+
+
 def test_the_words_a_character_ngram_comes_from():
     chars = CharNgrams((3, 3), frozenset({"the"}))
     found = words_of_char_ngrams(chars, "The voter, the “voter” and -- Border")
