@@ -110,3 +110,37 @@ def test_the_shipped_model_carries_the_training_corpus():
     rows = training_records()
     assert [d.id for d in documents] == [r["id"] for r in rows]
     assert [list(d.labels) for d in documents] == [r["labels"] for r in rows]
+
+
+def test_a_field_removed_from_the_taxonomy_is_taken_off_the_base_documents(base, tmp_path):
+    """`taxonomy sync --remove` then `train --base --taxonomy`: the base's documents lose the removed field, said
+    once; one left with no field is not trained on. The hint of the model that no longer loads says so too."""
+    import yaml
+
+    from classifier.bundle.storage import load_model
+    from classifier.taxonomy.fields import Taxonomy
+
+    from conftest import ROOT
+
+    rows = stored_rows(base)
+    removed = "Policing"
+    carrying = [row for row in rows if removed in row["labels"]]
+    alone = [row for row in carrying if row["labels"] == [removed]]
+    assert carrying  # the case this is about
+    data = yaml.safe_load((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"))
+    data["fields"] = [entry for entry in data["fields"] if entry["name"] != removed]
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(BundleError, match=f"--base {base} --taxonomy {own} --output own-model"):
+        load_model(base, Taxonomy.from_yaml(own))
+    result = runner.invoke(
+        app, ["train", "--base", str(base), "--taxonomy", str(own), "--output", str(tmp_path / "own-model")]
+    )
+    assert result.exit_code == 0, result.stderr
+    left = f"; {len(alone)} documents left with no field are not trained on" if alone else ""
+    assert (
+        f"warning: {base}: fields of its documents that {own} no longer has are left out: {removed} "
+        f"({len(carrying)}){left}"
+    ) in result.stderr.splitlines()
+    model = load_model(tmp_path / "own-model", Taxonomy.from_yaml(own))
+    assert removed not in model.labels and model.metadata["training_data"]["documents"] == len(rows) - len(alone)

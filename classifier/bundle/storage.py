@@ -31,7 +31,7 @@ from classifier.bundle.model import Model
 from classifier.bundle.probe import PROBE_TOLERANCE, probe_difference, probe_of
 from classifier.errors import ClassifierError
 from classifier.io.textio import atomic_directory, interrupted_swap
-from classifier.paths import default_model_path
+from classifier.paths import default_model_path, default_taxonomy_path
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 FORMAT_VERSION = 2
@@ -39,6 +39,13 @@ ARRAYS_FILE = "model.npz"
 VOCABULARY_FILE = "vocabulary.json"
 METADATA_FILE = "model.json"
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
+
+
+def _is_default_taxonomy(taxonomy: Taxonomy) -> bool:
+    try:
+        return not taxonomy.path or Path(taxonomy.path).resolve() == default_taxonomy_path().resolve()
+    except OSError:
+        return True
 
 
 def retrain_hint(path: str | Path | None = None) -> str:
@@ -167,6 +174,10 @@ def load_model(
     if None in current or current != in_order or (missing and not allow_new_fields):
         only_added = None not in current and current == in_order
         hint = f"classifier train --base {path} --output {path}" if only_added else retrain_hint(path)
+        if not _is_default_taxonomy(taxonomy):  # a taxonomy of one's own: a model of its own, never over this one
+            hint = (
+                f"classifier train --base {path} --taxonomy {taxonomy.path} --output {Path(taxonomy.path).stem}-model"
+            )
         if None in current:  # fields this taxonomy does not know: perhaps it was trained with another one
             hint += " (or load it with the taxonomy it was trained with: --taxonomy FILE)"
         raise BundleError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from classifier.bundle.storage import (
     write_bundle,
 )
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
-from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, as_inputs, expand_inputs
+from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, Document, as_inputs, expand_inputs
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
@@ -146,6 +147,7 @@ def _train(
     progress = on_progress or (lambda stage, done, total: None)
     progress("reading", 0, None)
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
+    base_documents = _without_removed_fields(base, base_documents, taxonomy, on_warning)
     data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
@@ -199,6 +201,28 @@ def _train(
         progress("saving", 0, None)
         write_bundle(output, saved, files)
     return Model(estimator, saved, Path(output) if output else None), metrics
+
+
+def _without_removed_fields(base, documents: list[Document], taxonomy: Taxonomy, on_warning) -> list[Document]:
+    """The base's documents with the fields the taxonomy no longer has taken off their labels (a field removed
+    since the base was trained), said once in a warning; a document left with no field is not trained on."""
+    removed: dict[str, int] = {}
+    kept = []
+    for doc in documents:
+        known = tuple(label for label in doc.labels if taxonomy.resolve(label) is not None)
+        for label in doc.labels:
+            if label not in known:
+                removed[label] = removed.get(label, 0) + 1
+        if known:
+            kept.append(doc if known == doc.labels else replace(doc, labels=known))
+    if removed and on_warning:
+        fields = ", ".join(f"{label} ({n})" for label, n in removed.items())
+        left = len(documents) - len(kept)
+        on_warning(
+            f"{base}: fields of its documents that {taxonomy.path or 'the taxonomy'} no longer has are left out: "
+            f"{fields}" + (f"; {left} documents left with no field are not trained on" if left else "")
+        )
+    return kept
 
 
 def _written_summary(guide: FieldGuide | None) -> dict | None:
