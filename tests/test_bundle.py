@@ -115,8 +115,10 @@ def test_a_field_added_since_training_asks_for_a_retrain_on_the_base(tmp_path):
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
     with pytest.raises(BundleError) as error:
         load_model(DEFAULT, wider)
+    # A taxonomy of one's own: a model of its own, from this one's documents, never written over the shipped one.
     assert str(error.value).endswith(
-        f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --output {DEFAULT}"
+        f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --taxonomy "
+        f"{tmp_path / 't.yaml'} --output t-model"
     )
     assert "Water security" not in load_model(DEFAULT, wider, allow_new_fields=True).labels
 
@@ -668,23 +670,22 @@ def test_fields_renamed_reordered_added_or_removed_since_training(tiny_bundle):
     assert model.labels == [elections, border, media, "Young people"]
     assert model.metadata["labels_as_trained"] == TINY_LABELS
     where = f"{tiny_bundle}: the model's fields differ from tiny.yaml"
+    # tiny.yaml is a taxonomy of one's own: each hint trains a model of its own from this one's documents.
+    retrain = f"retrain it: classifier train --base {tiny_bundle} --taxonomy tiny.yaml --output tiny-model"
     assert refusal(tiny_bundle, tiny_taxonomy([border, elections, media, youth])) == (
-        f"{where} (same fields in another order); retrain it: classifier train LABELLED_DATA --output {tiny_bundle}"
+        f"{where} (same fields in another order); {retrain}"
     )
     assert refusal(tiny_bundle, tiny_taxonomy([elections, border])) == (
-        f"{where} (not in taxonomy: Media freedom and development, Youth); retrain it: classifier train LABELLED_DATA "
-        f"--output {tiny_bundle} (or load it with the taxonomy it was trained with: --taxonomy FILE)"
+        f"{where} (not in taxonomy: Media freedom and development, Youth); {retrain} "
+        "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
     )
     wider = tiny_taxonomy([elections, "Arms control", border, media, youth, "Water"])
-    assert refusal(tiny_bundle, wider) == (
-        f"{where} (new in taxonomy: Arms control, Water); retrain it: classifier train --base {tiny_bundle} "
-        f"--output {tiny_bundle}"
-    )
+    assert refusal(tiny_bundle, wider) == f"{where} (new in taxonomy: Arms control, Water); {retrain}"
     assert load_model(tiny_bundle, wider, allow_new_fields=True).labels == TINY_LABELS
     mixed = tiny_taxonomy([elections, border, media, "Water"])
     assert refusal(tiny_bundle, mixed) == (
-        f"{where} (new in taxonomy: Water; not in taxonomy: Youth); retrain it: classifier train LABELLED_DATA "
-        f"--output {tiny_bundle} (or load it with the taxonomy it was trained with: --taxonomy FILE)"
+        f"{where} (new in taxonomy: Water; not in taxonomy: Youth); {retrain} "
+        "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
     )
 
 
