@@ -591,12 +591,12 @@ def _print_training(trained, metrics, output) -> None:
     if merge:
         for line in merge["conflict_details"]:
             typer.echo(f"warning: {line}", err=True)
-        typer.echo(
-            f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: "
-            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source "
-            "kept)",
-            err=True,
+        merged = (
+            f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source kept)"
         )
+        if trained.metadata.get("base"):
+            merged = f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: {merged}"
+        typer.echo(merged, err=True)
     skipped = trained.metadata["training_data"].get("skipped_unlabelled")
     if skipped:
         typer.echo(f"warning: {skipped} documents have no labels (none given, or null): not trained on", err=True)

@@ -123,3 +123,15 @@ def test_card_says_when_a_window_of_a_long_text_names_a_field():
     off = {**meta, "params": {**meta["params"], "window_phrase_accept": 0}}
     no_phrases = {**with_rule, "params": {**with_rule["params"], "phrase_accept": 0}}
     assert "window holds" not in render_card(off, "default") + render_card(no_phrases, "default")
+
+
+def test_a_card_speaks_of_a_base_only_where_there_is_one():
+    meta = shipped_metadata()
+    merge = {"base_documents": 0, "new_documents": 155, "duplicates": 2, "conflicts": 1, "conflict_details": []}
+    alone = render_card({**meta, "merge": merge}, "mine", {})
+    assert "- 2 duplicates merged, 1 with conflicting labels (the later source kept)" in alone
+    assert "from the base" not in alone and "OSCE news items" not in alone  # anyone's own data
+    based = render_card(
+        {**meta, "base": {"path": "models/default"}, "merge": {**merge, "base_documents": 629}}, "m", {}
+    )
+    assert "- merged from the base's 629 documents and 155 new ones: 2 duplicates merged" in based

@@ -49,8 +49,8 @@ def _front_matter(meta: dict, name: str) -> str:
         "      type: text-classification",
         "      name: Multi-label text classification",
         "    dataset:",
-        "      type: osce-news-items",
-        f"      name: OSCE news items, {metrics.get('documents', '?')} labelled (5-fold cross-validation)",
+        "      type: labelled-documents",
+        f"      name: {metrics.get('documents', '?')} labelled documents (5-fold cross-validation)",
         "    metrics:",
     ]
     for metric, value in rows:
@@ -157,11 +157,15 @@ def _data(meta: dict) -> str:
         )
     merge = meta.get("merge")
     if merge:
-        lines.append(
-            f"- merged from the base's {merge['base_documents']} documents and {merge['new_documents']} new ones: "
+        merged = (
             f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting labels (the later source "
             "kept)"
         )
+        if meta.get("base"):
+            merged = f"merged from the base's {merge['base_documents']} documents and {merge['new_documents']} new "
+            merged += f"ones: {merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting labels "
+            merged += "(the later source kept)"
+        lines.append(f"- {merged}")
     return "\n".join(lines)
 
 
