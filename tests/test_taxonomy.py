@@ -269,6 +269,10 @@ def _field(**entry):
         (_field(name="  ", id="media", dimension="h"), "t.yaml: field #2: missing 'name'"),
         (_field(name=5, id="media", dimension="h"), "t.yaml: field #2: missing 'name'"),
         (
+            _field(name="Water; rivers", id="water", dimension="h"),
+            "t.yaml: field #2: name 'Water; rivers' holds ';', which separates the labels of a table cell",
+        ),
+        (
             _field(name="Media", dimension="h"),
             "t.yaml: field 'Media': 'id' must be a lowercase slug like 'rule-of-law', got None",
         ),

@@ -161,6 +161,8 @@ def _parse_field(entry: object, position: int, dimensions: dict, source: str) ->
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise TaxonomyError(f"{source}: {label}: missing 'name'")
+    if ";" in name:  # labels in a CSV cell are ";"-separated: such a name could never be given there
+        raise TaxonomyError(f"{source}: {label}: name {name!r} holds ';', which separates the labels of a table cell")
     label = f"field '{name}'"
     field_id = entry.get("id")
     if not isinstance(field_id, str) or not _SLUG.match(field_id):
