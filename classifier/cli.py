@@ -179,8 +179,19 @@ def _taxonomy(taxonomy: Optional[Path]):
 
 def _load(model: Optional[Path], taxonomy: Optional[Path]):
     from classifier.bundle.storage import load_model  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
-    return load_model(model, _taxonomy(taxonomy))
+    chosen = _taxonomy(taxonomy) or default_taxonomy()
+    loaded = load_model(model, chosen)
+    trained_with = loaded.metadata.get("taxonomy_sha256")
+    if chosen.sha256 and trained_with and trained_with != chosen.sha256:
+        # Its fields fit, but their phrases (names, aliases, sub-topics, keywords) are the ones it was trained with.
+        typer.echo(
+            f"warning: {chosen.path} has changed since {loaded.path} was trained: the model reads each field by the "
+            f"phrases it was trained with until it is retrained (classifier train --base {loaded.path} ...)",
+            err=True,
+        )
+    return loaded
 
 
 def _report_problem(kind: str, message: str) -> None:

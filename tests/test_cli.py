@@ -107,6 +107,25 @@ def test_suggest_reads_a_table_whose_columns_are_named_otherwise(tmp_path):
     assert wrong.exit_code == 2 and "content" in wrong.stderr and wrong.stdout == ""
 
 
+def test_a_taxonomy_edited_since_training_is_said_once_and_the_model_still_answers(tmp_path):
+    """An alias added to a field: the fields still fit, but the model reads them by the phrases it was trained
+    with until it is retrained, and says so; the taxonomy it was trained with says nothing."""
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(
+        text.replace("      - travel documents\n", "      - travel documents\n      - forged passports\n", 1)
+    )
+    assert edited.read_text(encoding="utf-8") != text
+    result = run("suggest", MEDIA, "--taxonomy", edited)
+    assert result.exit_code == 0 and "* Media freedom and development" in result.stdout
+    model = load_model().path
+    assert result.stderr.splitlines() == [
+        f"warning: {edited} has changed since {model} was trained: the model reads each field by the phrases it was "
+        f"trained with until it is retrained (classifier train --base {model} ...)"
+    ]
+    assert run("suggest", MEDIA, "--taxonomy", ROOT / "taxonomy.yaml").stderr == ""
+
+
 def test_suggest_reads_stdin():
     result = run(
         "suggest",
