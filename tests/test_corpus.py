@@ -101,6 +101,28 @@ def test_one_path_given_alone_is_one_input_not_a_sequence_of_characters(tmp_path
     assert (summary.tagged, summary.failed) == (1, 0)
 
 
+def test_a_csv_saved_with_semicolons_is_read_by_its_header(tmp_path):
+    """A spreadsheet saved as CSV where the comma is the decimal mark: cells separated by ';', a cell holding ';'
+    (the labels) or a comma quoted, as such programs write them."""
+    table = tmp_path / "items.csv"
+    table.write_bytes(
+        "\ufeffkey;headline;body;fields\r\n"
+        'a;Vote counted;"Turnout was 61,5% in Osh; observers watched";"Elections;Human rights"\r\n'
+        "b;Police trained;Officers trained in Bishkek.;Policing\r\n".encode("utf-8")
+    )
+    columns = Columns(id="key", title="headline", text="body", labels="fields")
+    docs = list(read_documents([table], columns))
+    assert [(d.id, d.title, d.text, d.labels, d.error) for d in docs] == [
+        ("a", "Vote counted", "Turnout was 61,5% in Osh; observers watched", ("Elections", "Human rights"), None),
+        ("b", "Police trained", "Officers trained in Bishkek.", ("Policing",), None),
+    ]
+    check_named_columns([table], columns)  # the header's names are found: no usage error
+    # A comma-separated table whose text holds semicolons is read as before.
+    plain = tmp_path / "plain.csv"
+    plain.write_text('id,text\nc,"One; two, three"\n', encoding="utf-8")
+    assert [(d.id, d.text) for d in read_documents([plain])] == [("c", "One; two, three")]
+
+
 def test_glob_input(tmp_path):
     for name in ("x1.txt", "x2.txt", "y.txt"):
         (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")

@@ -1,6 +1,7 @@
 import csv
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -225,3 +226,25 @@ def test_blank_lines_of_every_line_end_count_one_line_each():
     # Line 1 "id,text" (ends \r), 2 blank (\r\n), 3 blank (\r), 4 "XY,z" (\r\n), 5 blank (\r\n), 6 "ab,c".
     text = "id,text\r\r\n\rXY,z\r\n\r\nab,c\n"
     assert [(r.line, r.cells) for r in records(text)] == [(1, ["id", "text"]), (4, ["XY", "z"]), (6, ["ab", "c"])]
+
+
+@pytest.mark.parametrize(
+    "header, delimiter",
+    [
+        ("id;title;text\r\n", ";"),
+        ("id,title,text\n", ","),
+        ('"a,b";text\n', ";"),  # a comma inside a quoted name is no separator
+        ("id,title;x,text\n", ","),  # any comma outside quotes: commas
+        (";\n", ","),  # no names: a one-column table named ";"
+        ("a;\n", ","),
+        ("text\n", ","),
+        ("", ","),
+    ],
+)
+def test_the_delimiter_is_read_off_the_header(header, delimiter):
+    import io
+
+    from classifier.io.csvtable import csv_delimiter
+
+    stream = io.BytesIO(header.encode("utf-8") + b"x;y,z\n")
+    assert csv_delimiter(stream) == delimiter and stream.tell() == 0

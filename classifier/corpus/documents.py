@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifier.corpus.release import Release, one_plain_line, parse_release
 from classifier.errors import ClassifierError, UsageError
-from classifier.io.csvtable import csv_encoding, read_csv_records
+from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
 from classifier.io.jsonl import JsonInt, read_json_lines
 from classifier.io.textio import (
@@ -443,7 +443,7 @@ def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
 def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     with _open_binary(path) as handle:
         encoding = csv_encoding(handle)
-        records = read_csv_records(handle, limit, encoding)
+        records = read_csv_records(handle, limit, encoding, csv_delimiter(handle, encoding))
         header = next(records, None)
         if header is None:
             raise InputError(f"{path}: empty file")
@@ -518,7 +518,8 @@ def _column_names(path: Path, kind: str) -> dict | None:
     """The column names of a table (for JSONL, the keys of its first rows); None when it has no rows."""
     with open_regular(path) as handle:
         if kind == "csv":
-            header = next(read_csv_records(handle, 1000, csv_encoding(handle)), None)
+            encoding = csv_encoding(handle)
+            header = next(read_csv_records(handle, 1000, encoding, csv_delimiter(handle, encoding)), None)
             return dict.fromkeys(header.cells) if header and header.cells else None
         if kind == "parquet":
             import pyarrow.parquet as pq  # the parquet extra

@@ -76,13 +76,16 @@ class _Raw:
     overflow: bool = False  # more than MAX_CELLS cells: the cells after those were not kept
 
 
-def read_csv_records(handle: BinaryIO, max_chars: int, encoding: str = "utf-8") -> Iterator[CsvRecord]:
-    """The header record first, then every data record, of a CSV stream (undecodable bytes become U+FFFD)."""
+def read_csv_records(
+    handle: BinaryIO, max_chars: int, encoding: str = "utf-8", delimiter: str = ","
+) -> Iterator[CsvRecord]:
+    """The header record first, then every data record, of a CSV stream (undecodable bytes become U+FFFD); cells
+    separated by `delimiter` ("," or ";", see `csv_delimiter`)."""
     header_width = None
     position = (0, 0, 1, False)
     while position is not None:
         resume = None
-        for raw in _records(handle, *position, max_chars, encoding):
+        for raw in _records(handle, *position, max_chars, encoding, delimiter):
             if raw.overflow:
                 yield CsvRecord(raw.line, None, f"malformed CSV: more than {MAX_CELLS:,} cells in one row; skipped")
                 continue
@@ -104,6 +107,20 @@ def read_csv_records(handle: BinaryIO, max_chars: int, encoding: str = "utf-8") 
         position = resume
 
 
+def csv_delimiter(handle: BinaryIO, encoding: str = "utf-8") -> str:
+    """ "," or ";": a spreadsheet saved as CSV where the comma is the decimal mark (much of Europe) separates cells
+    with semicolons. Read off the header line (its first 64 KiB), quoted names left out: ";" where it has a
+    semicolon and no comma. Leaves the stream at its start."""
+    start = handle.tell()
+    first = handle.readline(1 << 16).decode(encoding, errors="replace")
+    handle.seek(start)
+    outside = first.split('"')[::2]  # the parts between quoted names
+    if any("," in part for part in outside) or not any(";" in part for part in outside):
+        return ","
+    names = first.strip("\r\n").split(";")
+    return ";" if len(names) >= 2 and all(name.strip() for name in names) else ","  # a header of column names
+
+
 def _problem(raw: _Raw, width: int) -> str | None:
     if raw.unclosed:
         return "a quoted cell opened on this line is never closed"
@@ -115,10 +132,17 @@ def _problem(raw: _Raw, width: int) -> str | None:
 
 
 def _records(
-    handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str = "utf-8"
+    handle: BinaryIO,
+    offset: int,
+    index: int,
+    line: int,
+    skip_line: bool,
+    max_chars: int,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
 ) -> Iterator[_Raw]:
     """Records from byte `offset`, character `index` of the piece there; with `skip_line`, from the next line."""
-    return _Scanner(handle, offset, index, line, skip_line, max_chars, encoding).records()
+    return _Scanner(handle, offset, index, line, skip_line, max_chars, encoding, delimiter).records()
 
 
 class _Scanner:
@@ -130,8 +154,18 @@ class _Scanner:
     """
 
     def __init__(
-        self, handle: BinaryIO, offset: int, index: int, line: int, skip_line: bool, max_chars: int, encoding: str
+        self,
+        handle: BinaryIO,
+        offset: int,
+        index: int,
+        line: int,
+        skip_line: bool,
+        max_chars: int,
+        encoding: str,
+        delimiter: str = ",",
     ):
+        self.delimiter = delimiter
+        self.unquoted_end = _UNQUOTED_END if delimiter == "," else re.compile(f"[{re.escape(delimiter)}\r\n]")
         handle.seek(offset)
         self.handle, self.max_chars = handle, max_chars
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
@@ -248,7 +282,7 @@ class _Scanner:
         """Too many cells already: jump over the rest of the unquoted ones in one match."""
         text = self.text
         end = _SKIP_UNQUOTED.match(text, self.pos).end()
-        if end < len(text) and text[end] == '"' and text[end - 1 : end] != ",":
+        if end < len(text) and text[end] == '"' and text[end - 1 : end] != self.delimiter:
             self.pos = end + 1  # a quote inside an unquoted cell is text
             return None
         self.pos = end
@@ -257,14 +291,14 @@ class _Scanner:
         return None
 
     def _unquoted(self) -> _Raw | None:
-        match = _UNQUOTED_END.search(self.text, self.pos)
+        match = self.unquoted_end.search(self.text, self.pos)
         end = match.start() if match else len(self.text)
         self._add(self.text[self.pos : end])
         self.pos = end
         if not match:
             return None
         self._end_cell()
-        if self.text[end] == ",":
+        if self.text[end] == self.delimiter:
             self.pos += 1
             self.state = "cell"
             return None
@@ -288,7 +322,7 @@ class _Scanner:
             self._add('"')
             self.pos += 1
             self.state = "quoted"
-        elif char == ",":
+        elif char == self.delimiter:
             self._end_cell()
             self.pos += 1
             self.state = "cell"
