@@ -368,7 +368,9 @@ def tag(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         progress.close()  # ends the bar before the message; `finally` then has nothing to end
-        parts = Path(output).with_name(f".{Path(output).name}.parts")
+        from classifier.io.tagfiles import parts_folder  # on first use: keeps start-up light
+
+        parts = parts_folder(output)
         kept = f"{output} holds whole rows so far" if not parts.is_dir() else f"{parts} holds the whole parts so far"
         typer.echo(f"interrupted: {kept}; run the same command with --resume to finish", err=True)
         raise typer.Exit(130) from None
@@ -968,6 +970,7 @@ def sync_taxonomy(
     ] = OutputFormat.text,
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
+    from classifier.bundle.storage import own_taxonomy_hint  # on first use: keeps start-up light
     from classifier.paths import default_taxonomy_path  # on first use: keeps start-up light
     from classifier.workflows.taxonomy_sync import format_diff  # on first use: keeps start-up light
     from classifier.workflows.taxonomy_sync import sync_taxonomy as sync  # on first use: keeps start-up light
@@ -987,7 +990,7 @@ def sync_taxonomy(
     if diff.changed and write:
         # The shipped model follows the shipped taxonomy; a model for another taxonomy goes to a folder of its own.
         retrain = (
-            f"classifier train --base models/default --taxonomy {path} --output {Path(path).stem}-model"
+            own_taxonomy_hint("models/default", path)
             if taxonomy is not None
             else "classifier train --base models/default --output models/default"
         )

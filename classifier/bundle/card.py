@@ -162,9 +162,8 @@ def _data(meta: dict) -> str:
             "kept)"
         )
         if meta.get("base"):
-            merged = f"merged from the base's {merge['base_documents']} documents and {merge['new_documents']} new "
-            merged += f"ones: {merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting labels "
-            merged += "(the later source kept)"
+            base, new = merge["base_documents"], merge["new_documents"]
+            merged = f"merged from the base's {base} documents and {new} new ones: {merged}"
         lines.append(f"- {merged}")
     return "\n".join(lines)
 

@@ -48,6 +48,12 @@ def _is_default_taxonomy(taxonomy: Taxonomy) -> bool:
         return True
 
 
+def own_taxonomy_hint(bundle: str | Path, taxonomy_path: str | Path) -> str:
+    """The command that trains a model for a taxonomy of one's own from `bundle`'s documents, into a folder named
+    after the taxonomy, never over the bundle."""
+    return f"classifier train --base {bundle} --taxonomy {taxonomy_path} --output {Path(taxonomy_path).stem}-model"
+
+
 def retrain_hint(path: str | Path | None = None) -> str:
     """The command that rebuilds the bundle at `path`: into that path, so that following the advice for
     a bundle of one's own never overwrites the shipped default model."""
@@ -175,9 +181,7 @@ def load_model(
         only_added = None not in current and current == in_order
         hint = f"classifier train --base {path} --output {path}" if only_added else retrain_hint(path)
         if not _is_default_taxonomy(taxonomy):  # a taxonomy of one's own: a model of its own, never over this one
-            hint = (
-                f"classifier train --base {path} --taxonomy {taxonomy.path} --output {Path(taxonomy.path).stem}-model"
-            )
+            hint = own_taxonomy_hint(path, taxonomy.path)
         if None in current:  # fields this taxonomy does not know: perhaps it was trained with another one
             hint += " (or load it with the taxonomy it was trained with: --taxonomy FILE)"
         raise BundleError(

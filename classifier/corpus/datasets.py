@@ -18,7 +18,6 @@ from classifier.corpus.documents import (
     DEFAULT_GLOB,
     Columns,
     Document,
-    as_inputs,
     expand_inputs,
     read_documents,
     resolve_labels,
@@ -118,7 +117,6 @@ def load_training_set(
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
-    inputs = as_inputs(inputs)
     documents, errors, unlabelled = list(base_documents), [], 0
     for doc in read_documents(inputs, columns, glob):
         if doc.warning and on_warning:
@@ -151,7 +149,6 @@ def load_training_set(
 
 
 def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
-    inputs = as_inputs(inputs)
     digest = hashlib.sha256()
     size = 0
     files = []

@@ -144,7 +144,6 @@ def read_releases(
     """(origin, parsed release, problem) for every page of `inputs`, read as `read_records` reads them: the
     release is None when the page could not be read (the problem is the error), and the problem is a
     warning when the text was cut at the limit. A table row is parsed from its title and text."""
-    inputs = as_inputs(inputs)
     for record in read_records(inputs, glob=glob):
         document = to_document(record) if record.row is not None else None
         error = record.error or (document.error if document is not None else None)
@@ -162,7 +161,6 @@ def read_records(
     max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
-    inputs = as_inputs(inputs)
     limit = max_chars or max_text_chars()
     check_named_columns(inputs, columns, glob)
     for path, kind in expand_inputs(inputs, glob):
@@ -191,7 +189,6 @@ def read_records(
 def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), glob: str = DEFAULT_GLOB) -> int | None:
     """How many records `read_records` will yield, for a progress bar's total; None when standard input is
     among the inputs (counting would consume it). Cheaper than reading: a JSONL line is counted, not parsed."""
-    inputs = as_inputs(inputs)
     total = 0
     for path, kind in expand_inputs(inputs, glob):
         if kind == "stdin":

@@ -19,7 +19,6 @@ from typing import BinaryIO
 
 CHUNK_BYTES = 1 << 16
 MAX_CELLS = 10_000  # a document table has a handful of columns; a row of millions of commas is not one
-_UNQUOTED_END = re.compile(r"[,\r\n]")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _SKIP_UNQUOTED = re.compile(r'[^"\r\n]*')  # past the cells of a record that has too many: to a quote or a line end
 
@@ -110,7 +109,7 @@ def read_csv_records(
 def csv_delimiter(handle: BinaryIO, encoding: str = "utf-8") -> str:
     """ "," or ";": a spreadsheet saved as CSV where the comma is the decimal mark (much of Europe) separates cells
     with semicolons. Read off the header line (its first 64 KiB), quoted names left out: ";" where it has a
-    semicolon and no comma. Leaves the stream at its start."""
+    semicolon and no comma, and names two or more columns, none empty. Leaves the stream at its start."""
     start = handle.tell()
     first = handle.readline(1 << 16).decode(encoding, errors="replace")
     handle.seek(start)
@@ -165,7 +164,7 @@ class _Scanner:
         delimiter: str = ",",
     ):
         self.delimiter = delimiter
-        self.unquoted_end = _UNQUOTED_END if delimiter == "," else re.compile(f"[{re.escape(delimiter)}\r\n]")
+        self.unquoted_end = re.compile(f"[{re.escape(delimiter)}\r\n]")  # compiled once per pattern by `re`
         handle.seek(offset)
         self.handle, self.max_chars = handle, max_chars
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")

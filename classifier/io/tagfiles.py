@@ -70,6 +70,12 @@ def json_line(value) -> str:
     return escape_surrogates(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
+def parts_folder(path: str | Path) -> Path:
+    """Where a Parquet output's chunks are kept until it is finished: `.NAME.parts` beside it."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.parts")
+
+
 def run_record_path(path: str | Path) -> Path:
     path = Path(path)
     return path.with_name(f".{path.name}.run.json")
@@ -308,7 +314,7 @@ class ParquetTagFile(TagFile):
 
     @property
     def parts(self) -> Path:
-        return self.path.with_name(f".{self.path.name}.parts")
+        return parts_folder(self.path)
 
     def _exists(self) -> bool:
         return self.parts.is_dir() or self.path.exists()

@@ -80,8 +80,12 @@ class LabelsFile:
 
     def holds(self, doc) -> bool:
         """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its id, or by its
-        title and text, so that a document given by another path than before (`./Q` for `Q`) is known."""
-        return doc.id in self.ids or text_key(doc.title, doc.text) in self.keys
+        title and text, so that a document given by another path than before (`./Q` for `Q`) is known. A queue
+        item's key is made once (`QueueItem.key`): the queue asks on every request."""
+        if doc.id in self.ids:
+            return True
+        key = doc.key if isinstance(doc, QueueItem) else text_key(doc.title, doc.text)
+        return key in self.keys
 
     def append(self, rows: list[dict]) -> None:
         """Add whole rows durably: when this returns, they are on disk; if it raises, the file is unchanged."""
@@ -118,6 +122,10 @@ class QueueItem:
     origin: str
     suggested: list[str]
     uncertainty: float
+    key: str = field(init=False, repr=False)  # datasets.text_key of its title and text
+
+    def __post_init__(self):
+        self.key = text_key(self.title, self.text)
 
 
 # Ordering as `pick` does costs time in proportion to the square of the documents ordered (each is
@@ -205,10 +213,11 @@ class ReviewQueue:
     def progress(self) -> dict:
         pending = self.pending()
         done = sum(1 for item in self.items if self.labels.holds(item))
+        skipped = set(self.skipped)
         return {
             "labelled": self.labelled_before + done,
             "left": len(pending),
-            "skipped": len([doc_id for doc_id in self.skipped if not self.labels.holds(self._by_id[doc_id])]),
+            "skipped": sum(1 for item in pending if item.id in skipped),
             "queue": len(self.items),
             "not_queued": self.not_queued,
             "near_duplicates_left_out": self.near_duplicates,

@@ -34,6 +34,7 @@ from classifier.io.tagfiles import (
     format_for,
     json_line,
     open_tag_file,
+    parts_folder,
     run_record,
     write_run_record,
 )
@@ -257,7 +258,7 @@ def tag(
     start = time.perf_counter()
     record = run_record(model.fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
     with output_lock(output):
-        if resume and (output.exists() or output.with_name(f".{output.name}.parts").is_dir()):
+        if resume and (output.exists() or parts_folder(output).is_dir()):
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
         else:
             resume = False

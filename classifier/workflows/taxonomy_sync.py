@@ -190,7 +190,8 @@ def sync_taxonomy(
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
-    unconfirmed = [name for name in diff.removed if name not in set(removals)] if diff.added else []
+    confirmed = set(removals)
+    unconfirmed = [name for name in diff.removed if name not in confirmed] if diff.added else []
     if write and unconfirmed:
         old, new = unconfirmed[0], diff.added[0]
         raise SyncError(
