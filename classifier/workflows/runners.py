@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import pickle
@@ -191,6 +192,25 @@ def _call_shipped(func, shipped: _Shipped, chunk):
     return func(shipped.get(), chunk)
 
 
+class _CancelRace(logging.Filter):
+    """Drops the one traceback distributed's `sync` logs when Ctrl-C lands before the call it waits on began.
+
+    On Ctrl-C `sync` schedules a `cancel` of that call on the client's event loop; if the call has not started,
+    `cancel` reads a variable not yet set and the loop logs the NameError, traceback and all, over the command's
+    one-line message (distributed 2026.8 and earlier). Nothing is lost: the call never started.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, NameError) and "sync.<locals>.cancel" in record.getMessage())
+
+
+def _quiet_the_cancel_race() -> None:
+    logger = logging.getLogger("tornado.application")
+    if not any(isinstance(known, _CancelRace) for known in logger.filters):
+        logger.addFilter(_CancelRace())
+
+
 def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
         from distributed import Client, LocalCluster  # the dask extra
@@ -199,6 +219,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
             "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
         ) from None
 
+    _quiet_the_cancel_race()
     cluster = None
     try:
         if address == LOCAL_DASK:
