@@ -1,0 +1,448 @@
+"""The service's request handling in this process: each refusal's status and sentence, as a client reads them.
+
+`test_serve_app.py` drives a real server over a socket; these call the same app in-process (fast, and reachable by
+mutation testing), with the shipped model, and check each answer against a value written out here.
+"""
+
+import hashlib
+import json
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install '.[serve]'")
+pytest.importorskip("httpx2", reason="httpx2 (the test client of FastAPI) is in the test extra")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from conftest import ROOT  # noqa: E402
+
+FORM = "application/x-www-form-urlencoded"
+PROBLEM = "application/problem+json"
+KYRGYZSTAN = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
+ELECTIONS_URI = "urn:osce-field-of-work:elections"
+ELECTION_NOTE = (
+    "The observation mission deployed long-term observers across the country ahead of the parliamentary "
+    "elections and will publish its preliminary findings on election day."
+)
+
+
+@pytest.fixture(scope="module")
+def parts():
+    from classifier.serve.projects import load_projects
+    from classifier.taxonomy.fields import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    return load_projects([None], taxonomy), taxonomy
+
+
+def make_client(parts, tmp_path=None, **options):
+    from classifier.serve.app import create_app
+    from classifier.serve.queue import LabelsFile
+
+    projects, taxonomy = parts
+    labels = LabelsFile(tmp_path / "labelled.jsonl") if tmp_path is not None else None
+    return TestClient(create_app(projects, taxonomy, labels=labels, **options), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def client(parts):
+    return make_client(parts)
+
+
+def refused(response, status: int, detail: str) -> None:
+    """The answer is Annif's problem+json with this status and exactly this sentence."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large"}
+    titles |= {415: "Unsupported Media Type", 500: "Internal Server Error"}
+    assert response.json() == {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
+
+
+def suggest(client, body, content_type=FORM, project="default"):
+    return client.post(f"/v1/projects/{project}/suggest", content=body, headers={"content-type": content_type})
+
+
+def labels_of(response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [hit["label"] for hit in response.json()["results"]]
+
+
+# ---- suggest: the form ----
+
+
+def test_an_election_note_gets_elections_with_its_uri_and_a_rounded_score(client):
+    answer = client.post("/v1/projects/default/suggest", data={"text": ELECTION_NOTE})
+    assert answer.status_code == 200
+    first = answer.json()["results"][0]
+    assert (first["uri"], first["label"], first["notation"]) == (ELECTIONS_URI, "Elections", "elections")
+    assert 0.5 < first["score"] <= 1 and first["score"] == round(first["score"], 4)
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status, detail",
+    [
+        ("limit=3", FORM, 400, "missing form field 'text'"),
+        (
+            '{"text": "x"}',
+            "application/json",
+            415,
+            "send the fields as a form (application/x-www-form-urlencoded), not application/json",
+        ),
+        ("text=%FF", FORM, 400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it"),
+        (b"text=\xff", FORM, 400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it"),
+        ("&".join(f"f{i}=1" for i in range(101)), FORM, 400, "malformed form: Max number of fields exceeded"),
+        ("text=a&limit=x", FORM, 400, "'limit' must be a whole number, got 'x'"),
+        ("text=a&limit=-1", FORM, 400, "'limit' must be 0 or more"),
+        ("text=a&threshold=abc", FORM, 400, "'threshold' must be a number between 0 and 1, got 'abc'"),
+        ("text=a&threshold=1.01", FORM, 400, "'threshold' must be between 0 and 1"),
+        ("text=a&threshold=-0.01", FORM, 400, "'threshold' must be between 0 and 1"),
+    ],
+)
+def test_a_form_it_cannot_use_is_refused_in_one_sentence(client, body, content_type, status, detail):
+    refused(suggest(client, body, content_type), status, detail)
+
+
+def test_a_hundred_form_fields_are_read_and_the_first_of_a_repeated_name_counts(client):
+    fields = "&".join(f"f{i}=1" for i in range(98))
+    assert labels_of(suggest(client, f"text={ELECTION_NOTE}&text=&{fields}"))[0] == "Elections"
+    assert labels_of(suggest(client, f"text=&text={ELECTION_NOTE}")) == []  # the empty first text: no fields
+
+
+def test_form_content_type_is_matched_without_case_or_parameters(client):
+    answer = suggest(client, f"text={ELECTION_NOTE}", "Application/X-WWW-Form-Urlencoded; charset=utf-8")
+    assert labels_of(answer)[0] == "Elections"
+
+
+@pytest.mark.parametrize(
+    "extra, count",
+    [
+        ("", 10),
+        ("&limit=", 10),
+        ("&limit=0", 0),
+        ("&limit=1", 1),
+        ("&limit=23", 23),
+        ("&limit=99", 23),
+        ("&threshold=", 10),
+        ("&threshold=1", 0),
+    ],
+)
+def test_limit_and_threshold_choose_how_many_fields_come_back(client, extra, count):
+    """As in Annif: every field scoring at least the threshold (0 by default), best first, at most limit (10)."""
+    everything = labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=23"))
+    assert len(everything) == 23 and everything[0] == "Elections"
+    assert labels_of(suggest(client, f"text={KYRGYZSTAN}{extra}")) == everything[:count]
+
+
+def test_an_empty_or_blank_text_gets_no_fields_and_no_error(client):
+    assert labels_of(suggest(client, "text=")) == []
+    assert labels_of(suggest(client, "text=%20%0A%09")) == []
+
+
+def test_nul_characters_are_dropped_and_lone_surrogates_do_not_break_the_answer(client):
+    plain = suggest(client, f"text={ELECTION_NOTE}").json()
+    with_nul = suggest(client, "text=" + ELECTION_NOTE.replace(" ", "%00 ", 3)).json()
+    assert with_nul == plain
+    batch = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
+    assert batch.status_code == 200 and batch.json()[0]["document_id"] is None
+
+
+# ---- sizes ----
+
+
+def test_a_text_over_the_size_limit_is_refused_with_its_length(parts):
+    small = make_client(parts, max_text=10)
+    refused(
+        suggest(small, "text=" + "a" * 11), 413, "'text' is 11 characters, over the CLASSIFIER_MAX_TEXT limit of 10"
+    )
+    assert labels_of(suggest(small, "text=" + "a" * 10)) == []  # ten characters are allowed (no word known)
+
+
+def test_bodies_over_the_byte_limit_are_refused_by_their_length_or_as_they_stream(parts):
+    small = make_client(parts, max_body_bytes=1000)
+    too_large = "request body over 1,000 bytes (the server's limit)"
+    refused(suggest(small, "text=" + "a" * 996), 413, too_large)
+    assert suggest(small, "text=" + "a" * 995).status_code == 200  # exactly 1,000 bytes
+
+    def streamed(size):
+        yield b"text="
+        yield b"a" * (size - 5)
+
+    refused(
+        small.post("/v1/projects/default/suggest", content=streamed(1001), headers={"content-type": FORM}),
+        413,
+        too_large,
+    )
+    answer = small.post("/v1/projects/default/suggest", content=streamed(1000), headers={"content-type": FORM})
+    assert answer.status_code == 200
+
+
+def test_a_content_length_that_is_no_number_is_refused(client):
+    headers = {"content-type": FORM, "content-length": "ten"}
+    answer = client.post("/v1/projects/default/suggest", content="text=a", headers=headers)
+    refused(answer, 400, "Content-Length is not a number")
+
+
+# ---- suggest-batch: JSON ----
+
+
+def batch(client, body, query=""):
+    content = body if isinstance(body, bytes) else json.dumps(body)
+    return client.post(
+        f"/v1/projects/default/suggest-batch{query}", content=content, headers={"content-type": "application/json"}
+    )
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        (b"", "the request body is empty: expected JSON"),
+        (b" \n ", "the request body is empty: expected JSON"),
+        (b'{"documents": [{"text": "\xff"}]}', "the body is not UTF-8: JSON must be sent as UTF-8"),
+        (b'{"documents": [', "malformed JSON: Expecting value at line 1 column 16"),
+        (b'{\n"documents" []}', "malformed JSON: Expecting ':' delimiter at line 2 column 13"),
+        (b"[" * 100_000 + b"]" * 100_000, "malformed JSON: nested too deeply"),
+        (b'["a"]', "expected a JSON object with a 'documents' list"),
+        (b'{"documents": {"text": "a"}}', "expected a JSON object with a 'documents' list"),
+        (b'{"documents": [{"text": "a"}, "b"]}', "documents[1]: expected an object with a 'text'"),
+        (b'{"documents": [{"text": "a"}, {"title": "b"}]}', "documents[1]: expected an object with a 'text'"),
+        (b'{"documents": [{"text": 7}]}', "'documents[0].text' must be a string"),
+        (b'{"documents": [{"text": "a", "document_id": 7}]}', "documents[0].document_id must be a string"),
+    ],
+)
+def test_a_batch_it_cannot_read_is_refused_in_one_sentence(client, body, detail):
+    refused(batch(client, body), 400, detail)
+
+
+def test_a_batch_holds_at_most_32_documents(client):
+    refused(batch(client, {"documents": [{"text": "a"}] * 33}), 400, "33 documents: a batch holds at most 32")
+    assert len(batch(client, {"documents": [{"text": "a"}] * 32}).json()) == 32
+
+
+def test_a_batch_keeps_its_order_and_ids_and_gives_blank_texts_no_fields(client):
+    documents = [
+        {"text": ELECTION_NOTE, "document_id": "first"},
+        {"text": "  ", "document_id": "blank"},
+        {"text": KYRGYZSTAN},
+        {"text": ELECTION_NOTE, "document_id": "again"},
+    ]
+    answer = batch(client, {"documents": documents})
+    assert answer.status_code == 200
+    rows = answer.json()
+    assert [row["document_id"] for row in rows] == ["first", "blank", None, "again"]
+    alone = labels_of(suggest(client, f"text={ELECTION_NOTE}"))
+    assert [hit["label"] for hit in rows[0]["results"]] == alone == [hit["label"] for hit in rows[3]["results"]]
+    assert rows[1]["results"] == []
+    assert [hit["label"] for hit in rows[2]["results"]] == labels_of(suggest(client, f"text={KYRGYZSTAN}"))
+
+
+def test_a_json_body_may_start_with_a_byte_order_mark(client):
+    body = b"\xef\xbb\xbf" + json.dumps({"documents": [{"text": ELECTION_NOTE}]}).encode()
+    assert batch(client, body).json()[0]["results"][0]["label"] == "Elections"
+
+
+@pytest.mark.parametrize(
+    "query, where",
+    [("?limit=-1", "limit"), ("?threshold=2", "threshold"), ("?threshold=x", "threshold"), ("?limit=1.5", "limit")],
+)
+def test_batch_query_parameters_out_of_range_are_a_400_naming_the_parameter(client, query, where):
+    answer = batch(client, {"documents": [{"text": "a"}]}, query)
+    assert answer.status_code == 400 and answer.headers["content-type"] == PROBLEM
+    assert answer.json()["detail"].startswith(f"{where}: ")
+
+
+def test_batch_limit_and_threshold_apply_to_each_document(client):
+    rows = batch(client, {"documents": [{"text": KYRGYZSTAN}, {"text": ELECTION_NOTE}]}, "?limit=1").json()
+    assert [len(row["results"]) for row in rows] == [1, 1]
+    rows = batch(client, {"documents": [{"text": KYRGYZSTAN}]}, "?threshold=1").json()
+    assert rows[0]["results"] == []
+
+
+# ---- projects ----
+
+
+def test_an_unknown_or_malformed_project_is_refused(client):
+    refused(suggest(client, "text=a", project="nope"), 404, "project 'nope' not found (known: default)")
+    refused(
+        suggest(client, "text=a", project="-x"),
+        400,
+        "'-x' is not a project id (letters, digits, '-' and '_' only; see GET /v1/projects)",
+    )
+    refused(client.get("/v1/projects/nope/card"), 404, "project 'nope' not found (known: default)")
+
+
+def test_the_project_list_and_one_project_say_the_same(client):
+    listed = client.get("/v1/projects").json()["projects"]
+    assert [p["project_id"] for p in listed] == ["default"]
+    assert client.get("/v1/projects/default").json() == listed[0]
+    assert listed[0]["vocab"]["vocab_id"] == "osce-fields-of-work" and listed[0]["language"] == "en"
+
+
+# ---- explain: a form, JSON, or the file itself ----
+
+
+def explain(client, body, content_type):
+    return client.post("/v1/projects/default/explain", content=body, headers={"content-type": content_type})
+
+
+def accepted_of(answer) -> list[str]:
+    assert answer.status_code == 200, answer.text
+    return answer.json()["labels"]
+
+
+def test_explain_reads_a_form_json_or_a_file_alike(client):
+    by_form = accepted_of(explain(client, f"text={ELECTION_NOTE}", FORM))
+    assert "Elections" in by_form
+    assert accepted_of(explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json")) == by_form
+    assert accepted_of(explain(client, ELECTION_NOTE.encode("cp1252"), "text/plain")) == by_form
+    assert accepted_of(explain(client, ELECTION_NOTE.encode("utf-16"), "application/octet-stream")) == by_form
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status, detail",
+    [
+        ("limit=1", FORM, 400, "missing form field 'text'"),
+        ('["text"]', "application/json", 400, "expected a JSON object with a 'text'"),
+        ('{"title": "a"}', "application/json", 400, "expected a JSON object with a 'text'"),
+        ('{"text": 5}', "application/json", 400, "'text' must be a string"),
+        ("text=%20", FORM, 400, "the text is empty"),
+        ("%PDF-1.4", "application/pdf", 415, "send a form, JSON or the file itself (text/plain), not application/pdf"),
+    ],
+)
+def test_explain_refuses_what_it_cannot_read(client, body, content_type, status, detail):
+    refused(explain(client, body, content_type), status, detail)
+
+
+def test_an_uploaded_file_over_the_size_limit_is_refused(parts):
+    small = make_client(parts, max_text=20)
+    detail = "the uploaded file is over the CLASSIFIER_MAX_TEXT limit of 20 characters"
+    refused(explain(small, b"w" * 21, "text/plain"), 413, detail)
+    assert explain(small, b"vote " * 4, "text/plain").status_code == 200
+
+
+def test_an_uploaded_binary_file_is_refused_with_the_readers_reason(client):
+    answer = explain(client, b"\x00\x01\x02\x03" * 50, "application/octet-stream")
+    assert answer.status_code == 400 and answer.json()["detail"].startswith("the uploaded file: ")
+
+
+# ---- learn ----
+
+
+def learn(client, body):
+    content = body if isinstance(body, bytes) else json.dumps(body)
+    return client.post("/v1/projects/default/learn", content=content, headers={"content-type": "application/json"})
+
+
+def test_learn_is_off_without_a_labels_file(client):
+    refused(
+        learn(client, []), 403, "learning is off: start the server with --labels FILE to collect labelled documents"
+    )
+
+
+UNKNOWN = "[0].subjects[0]: unknown subject {} (see GET /v1/taxonomy)"
+
+
+@pytest.mark.parametrize(
+    "body, detail",
+    [
+        ({"text": "a"}, "expected a JSON array of documents, each with 'text' and 'subjects'"),
+        (["a"], "[0]: expected an object with 'text' and 'subjects'"),
+        ([{"subjects": []}], "'[0].text' must be a string"),
+        ([{"text": " ", "subjects": []}], "[0].text is empty"),
+        ([{"text": "a", "subjects": "Elections"}], "[0].subjects must be a list of {uri, label} objects"),
+        ([{"text": "a", "subjects": ["Elections"]}], "[0].subjects[0]: expected an object with 'uri' or 'label'"),
+        (
+            [{"text": "a", "subjects": [{"uri": "urn:x"}]}],
+            "[0].subjects[0]: unknown subject 'urn:x' (see GET /v1/taxonomy)",
+        ),
+        ([{"text": "a", "subjects": [{"label": 3}]}], "[0].subjects[0]: unknown subject 'None' (see GET /v1/taxonomy)"),
+    ],
+)
+def test_learn_refuses_documents_it_cannot_use_and_writes_nothing(parts, tmp_path, body, detail):
+    client = make_client(parts, tmp_path)
+    refused(learn(client, body), 400, detail)
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+def test_learn_refuses_a_whole_batch_for_one_bad_document(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    good = {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}
+    refused(
+        learn(client, [good, {"text": "b", "subjects": [{"label": "Cooking"}]}]),
+        400,
+        "[1]: unknown fields: 'Cooking' (see GET /v1/taxonomy)",
+    )
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    page = "Press release\nObservers arrive\n\n" + ELECTION_NOTE
+    documents = [
+        {"text": page, "subjects": [{"uri": ELECTIONS_URI, "label": "ignored when the URI is known"}]},
+        {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}, {"label": "Democratization"}]},
+    ]
+    answer = learn(client, documents)
+    assert answer.status_code == 204 and answer.content == b""
+    rows = [json.loads(line) for line in (tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(row["title"], row["labels"], row["origin"]) for row in rows] == [
+        ("Observers arrive", ["Elections"], "learn"),
+        ("", ["Democratization", "Elections"], "learn"),
+    ]
+    assert rows[0]["text"] == rows[1]["text"] == ELECTION_NOTE
+    assert rows[1]["id"] == "learn-" + hashlib.sha256(ELECTION_NOTE.encode()).hexdigest()[:16]
+    assert learn(client, []).status_code == 204  # an empty batch writes nothing and is no error
+
+
+def test_learn_refuses_a_page_that_is_only_its_menus(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    menus = "-\nFields of work\n- Elections\n- Youth\n-\nCountries\n- Albania"
+    answer = learn(client, [{"text": menus, "subjects": [{"label": "Elections"}]}])
+    refused(answer, 400, "[0].text has no text besides its page's menus")
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+# ---- the review queue, the page, errors ----
+
+
+def test_queue_routes_without_a_queue_say_how_to_start_one(client):
+    detail = "no review queue: start the server with --queue FILE --labels FILE"
+    refused(client.get("/v1/queue"), 404, detail)
+    refused(client.post("/v1/queue/decisions", json={"id": "a", "skip": True}), 404, detail)
+
+
+def test_the_page_and_its_files_are_served_and_nothing_else(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    refused(client.get("/static/secret.txt"), 404, "no such file")
+    assert client.get("/static/..%2Fapp.py").status_code == 404
+
+
+def test_a_crash_while_answering_is_a_500_with_no_detail_of_the_cause(parts):
+    from classifier.serve.app import create_app
+    from classifier.serve.projects import Project
+
+    class Broken:
+        labels = ["Elections"]
+        path = None
+
+        def read_pages(self, *args):
+            raise RuntimeError("secret internals")
+
+    projects, taxonomy = parts
+    client = TestClient(
+        create_app({"broken": Project("broken", Broken(), taxonomy)}, taxonomy), raise_server_exceptions=False
+    )
+    refused(
+        suggest(client, "text=vote", project="broken"),
+        500,
+        "internal error while answering this request; the server log has the details",
+    )
+
+
+def test_the_openapi_description_documents_400_not_fastapis_422(client):
+    spec = client.get("/openapi.json").json()
+    batch_answers = spec["paths"]["/v1/projects/{project_id}/suggest-batch"]["post"]["responses"]
+    assert "400" in batch_answers and "422" not in batch_answers
+    assert "400" in spec["paths"]["/v1/projects/{project_id}/suggest"]["post"]["responses"]
+    assert "400" not in spec["paths"]["/v1/health"]["get"]["responses"]
+    assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})
