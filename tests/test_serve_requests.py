@@ -93,6 +93,7 @@ def test_an_election_note_gets_elections_with_its_uri_and_a_rounded_score(client
         ("&".join(f"f{i}=1" for i in range(101)), FORM, 400, "malformed form: Max number of fields exceeded"),
         ("text=a&limit=x", FORM, 400, "'limit' must be a whole number, got 'x'"),
         ("text=a&limit=-1", FORM, 400, "'limit' must be 0 or more"),
+        ("text=a&limit=" + "9x" * 30, FORM, 400, "'limit' must be a whole number, got '" + "9x" * 25 + "'"),
         ("text=a&threshold=abc", FORM, 400, "'threshold' must be a number between 0 and 1, got 'abc'"),
         ("text=a&threshold=1.01", FORM, 400, "'threshold' must be between 0 and 1"),
         ("text=a&threshold=-0.01", FORM, 400, "'threshold' must be between 0 and 1"),
@@ -108,9 +109,10 @@ def test_a_hundred_form_fields_are_read_and_the_first_of_a_repeated_name_counts(
     assert labels_of(suggest(client, f"text=&text={ELECTION_NOTE}")) == []  # the empty first text: no fields
 
 
-def test_form_content_type_is_matched_without_case_or_parameters(client):
+def test_form_content_type_is_matched_without_case_or_parameters_and_may_be_left_out(client):
     answer = suggest(client, f"text={ELECTION_NOTE}", "Application/X-WWW-Form-Urlencoded; charset=utf-8")
     assert labels_of(answer)[0] == "Elections"
+    assert labels_of(client.post("/v1/projects/default/suggest", content=f"text={ELECTION_NOTE}"))[0] == "Elections"
 
 
 @pytest.mark.parametrize(
@@ -295,6 +297,8 @@ def test_explain_reads_a_form_json_or_a_file_alike(client):
     assert accepted_of(explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json")) == by_form
     assert accepted_of(explain(client, ELECTION_NOTE.encode("cp1252"), "text/plain")) == by_form
     assert accepted_of(explain(client, ELECTION_NOTE.encode("utf-16"), "application/octet-stream")) == by_form
+    assert accepted_of(explain(client, ELECTION_NOTE.encode(), "text/html; charset=utf-8")) == by_form
+    assert accepted_of(client.post("/v1/projects/default/explain", content=f"text={ELECTION_NOTE}")) == by_form
 
 
 @pytest.mark.parametrize(
@@ -379,7 +383,7 @@ def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp
     page = "Press release\nObservers arrive\n\n" + ELECTION_NOTE
     documents = [
         {"text": page, "subjects": [{"uri": ELECTIONS_URI, "label": "ignored when the URI is known"}]},
-        {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}, {"label": "Democratization"}]},
+        {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}, {"uri": "urn:x", "label": "Democratization"}]},
     ]
     answer = learn(client, documents)
     assert answer.status_code == 204 and answer.content == b""
@@ -408,6 +412,17 @@ def test_queue_routes_without_a_queue_say_how_to_start_one(client):
     detail = "no review queue: start the server with --queue FILE --labels FILE"
     refused(client.get("/v1/queue"), 404, detail)
     refused(client.post("/v1/queue/decisions", json={"id": "a", "skip": True}), 404, detail)
+
+
+def test_the_service_says_what_it_serves(client):
+    assert client.get("/v1/health").json() == {"status": "ok"}
+    assert client.get("/v1/ready").json() == {"ready": True, "projects": ["default"], "queue": False, "labels": None}
+    assert client.get("/v1/").json()["title"] == "classifier REST API (Annif-compatible)"
+    vocabulary = client.get("/v1/vocabs").json()["vocabs"]
+    assert [v["vocab_id"] for v in vocabulary] == ["osce-fields-of-work"]
+    tree = client.get("/v1/taxonomy").json()
+    names = [field["label"] for dimension in tree["dimensions"] for field in dimension["fields"]]
+    assert len(names) == 23 and "Elections" in names and "Youth" in names
 
 
 def test_the_page_and_its_files_are_served_and_nothing_else(client):
