@@ -156,3 +156,45 @@ def test_report_without_matplotlib_fails_in_one_line_before_any_work(labelled_sa
         result.stderr.strip() == "error: the HTML report needs matplotlib: pip install 'osce-topic-classifier[report]'"
     )
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_tables_put_each_number_in_its_column():
+    """Four documents worked out by hand; precision and recall differ everywhere they could be swapped.
+
+    Elections: 2 right, 1 wrong, 0 missed: P 2/3, R 1, F1 0.8, support 2, suggested 3.
+    Policing: 1 right, 1 wrong, 2 missed: P 1/2, R 1/3, F1 0.4, support 3, suggested 2.
+    Youth: never suggested, 1 missed: 0, 0, 0, support 1, suggested 0.
+    Micro: 3 right, 2 wrong, 3 missed: P 0.6, R 0.5, F1 6/11. Macro: P 7/18, R 4/9, F1 0.4.
+    """
+    labels = ["Elections", "Policing", "Youth"]
+    docs = [Document(id=f"d{i}", title=f"Document {i}") for i in range(4)]
+    Y = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1]])
+    proba = np.array([[0.9, 0.6, 0.1], [0.8, 0.3, 0.1], [0.2, 0.7, 0.1], [0.55, 0.2, 0.35]])
+    accepted = (proba >= 0.5).astype(int)
+    page = render_report(docs, Y, proba, accepted, labels, evaluate(Y, proba, accepted, labels))
+
+    summary = page.split("<table class='summary'>", 1)[1].split("</table>", 1)[0]
+    assert "<tr><th>micro</th><td>0.600</td><td>0.500</td><td>0.545</td></tr>" in summary
+    assert "<tr><th>macro</th><td>0.389</td><td>0.444</td><td>0.400</td></tr>" in summary
+    assert "P@1 0.750" in page  # the fourth document's best field is wrong
+    per_field = page.split("<table class='per-field'>", 1)[1].split("</table>", 1)[0]
+    assert per_field.split("</tr>")[1:4] == [
+        "<tr><th>Elections</th><td>0.667</td><td>1.000</td><td>0.800</td><td>2</td><td>3</td>",
+        "<tr><th>Policing</th><td>0.500</td><td>0.333</td><td>0.400</td><td>3</td><td>2</td>",
+        "<tr><th>Youth</th><td>0.000</td><td>0.000</td><td>0.000</td><td>1</td><td>0</td>",
+    ]
+    # The fourth document: Policing and Youth missed while Elections was suggested.
+    assert (
+        "<ol><li><b>Elections</b> in place of <b>Policing</b>: 1</li>"
+        "<li><b>Elections</b> in place of <b>Youth</b>: 1</li></ol>" in page
+    )
+    # 12 probabilities in 8 bins, |mean - frequency| weighted by count: (0.3 + 0.6 + 1.35 + 0.55 + 0.6 + 0.3 + 0.2
+    # + 0.1) / 12.
+    assert "Expected calibration error: 0.333." in page
+    worst = page.split("<table class='worst'>", 1)[1].split("</table>", 1)[0]
+    assert [re.search(r"<small>(d\d)</small>", row).group(1) for row in worst.split("<tr>")[2:]] == ["d3", "d1", "d0"]
+    fourth = worst.split("<tr>")[2]
+    assert "<span class='miss'>Policing (0.20)</span>, <span class='miss'>Youth (0.35)</span>" in fourth
+    assert "<span class='wrong'>Elections (0.55)</span>" in fourth
+    second = worst.split("<tr>")[3]
+    assert "<span class='hit'>Elections (0.80)</span>, <span class='miss'>Policing (0.30)</span>" in second
