@@ -1,0 +1,183 @@
+"""Labelled data sets: a document's identity, duplicates merged with the later source winning, the indicator matrix
+in the taxonomy's order, and each refusal of data `train` cannot use. Small files written here, values by hand."""
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from classifier.corpus.datasets import (
+    Conflict,
+    TrainingDataError,
+    document_key,
+    hash_inputs,
+    load_training_set,
+    merge_documents,
+    text_key,
+)
+from classifier.corpus.documents import Document
+from classifier.taxonomy.fields import default_taxonomy
+
+ELECTIONS, POLICING, YOUTH = 9, 17, 22  # the fields' columns: the taxonomy's alphabetical order
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return default_taxonomy()
+
+
+def write_rows(path, rows) -> str:
+    path.write_text("".join(row if isinstance(row, str) else json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return str(path)
+
+
+def test_the_fields_columns_are_where_this_file_says(taxonomy):
+    assert [taxonomy.labels[j] for j in (ELECTIONS, POLICING, YOUTH)] == ["Elections", "Policing", "Youth"]
+
+
+@pytest.mark.parametrize(
+    "title, text, key",
+    [
+        ("Observers Arrive", "The vote, on  Sunday!", "observers arrive the vote on sunday"),
+        ("", "  The vote...  ", "the vote"),
+        ("Straße", "naïve—café", "strasse naïve café"),
+        ("a_b", "c\td", "a_b c d"),  # "_" is a word character
+    ],
+)
+def test_a_documents_identity_ignores_case_spacing_and_punctuation(title, text, key):
+    assert text_key(title, text) == key
+    assert document_key(Document("id", title, text)) == key
+
+
+def test_title_and_text_are_joined_as_one_so_a_title_moved_into_the_text_is_the_same_document():
+    assert text_key("Observers arrive", "The vote.") == text_key("", "Observers arrive\nThe vote.")
+    assert text_key("Observers", "arrive") != text_key("", "Observersarrive")
+
+
+def test_merging_keeps_each_document_once_at_its_first_place_and_the_later_fields():
+    docs = [
+        Document("a", "Observers", "They watched the vote.", ("Elections",), "old.jsonl:1"),
+        Document("b", "Police", "A training course.", ("Policing",), "old.jsonl:2"),
+        Document("a2", "OBSERVERS", "They watched the vote", ("Policing",), "new.jsonl:1"),
+        Document("a3", "observers", "they watched, the vote", ("Policing",), "new.jsonl:2"),
+        Document("b2", "Police", "A training course.", ("Youth", "Policing"), "new.jsonl:3"),
+        Document("b3", "Police", "A training course.", ("Policing", "Youth"), "new.jsonl:4"),
+    ]
+    merged = merge_documents(docs, [doc.labels for doc in docs])
+    assert [(d.id, d.title, d.labels, d.origin) for d in merged.documents] == [
+        ("a", "Observers", ("Policing",), "new.jsonl:1"),
+        ("b", "Police", ("Youth", "Policing"), "new.jsonl:3"),
+    ]
+    assert merged.label_sets == [("Policing",), ("Youth", "Policing")]
+    assert merged.duplicates == 4  # a copy with the same fields in another order is a duplicate, not a conflict
+    assert merged.conflicts == [
+        Conflict("OBSERVERS", "old.jsonl:1", ("Elections",), "new.jsonl:1", ("Policing",)),  # the later's title
+        Conflict("Police", "old.jsonl:2", ("Policing",), "new.jsonl:3", ("Youth", "Policing")),
+    ]
+    assert merged.conflicts[1].line() == (
+        "conflicting fields for 'Police': old.jsonl:2 [Policing] vs new.jsonl:3 [Youth, Policing]; kept new.jsonl:3"
+    )
+
+
+def test_a_conflict_names_an_untitled_document_by_its_text_cut_to_sixty_characters():
+    text = "An   untitled  note " + "about the vote " * 10
+    docs = [Document("a", "", text, ("Elections",), "x:1"), Document("b", "", text, ("Youth",), "y:1")]
+    line = merge_documents(docs, [("Elections",), ("Youth",)]).conflicts[0].line()
+    assert line == (
+        "conflicting fields for 'An untitled note about the vote about the vote about the ...': "
+        "x:1 [Elections] vs y:1 [Youth]; kept y:1"
+    )
+    sixty = "x" * 60
+    docs = [Document("a", sixty, "", ("Elections",), "x:1"), Document("b", sixty, "", ("Youth",), "y:1")]
+    assert f"'{sixty}'" in merge_documents(docs, [("Elections",), ("Youth",)]).conflicts[0].line()
+
+
+def test_a_training_set_is_the_labelled_rows_as_a_matrix_in_the_taxonomys_order(taxonomy, tmp_path):
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [
+            {"id": "a", "title": "Observers", "text": "They watched the vote.", "labels": ["Youth", "Elections"]},
+            {"id": "u", "title": "Unlabelled", "text": "No fields given."},
+            {"id": "b", "title": "Police", "text": "A training course.", "labels": ["policing"]},
+            {"id": "v", "title": "Also unlabelled", "text": "Still none."},
+        ],
+    )
+    data = load_training_set([path], taxonomy)
+    assert [doc.id for doc in data.documents] == ["a", "b"]
+    assert data.labels == taxonomy.labels and data.Y.dtype == np.int8 and data.Y.shape == (2, 23)
+    assert np.flatnonzero(data.Y[0]).tolist() == [ELECTIONS, YOUTH]
+    assert np.flatnonzero(data.Y[1]).tolist() == [POLICING]  # a field's name in another case is that field
+    assert data.skipped_unlabelled == 2
+    assert (data.merged.duplicates, data.merged.conflicts) == (0, [])
+
+
+def test_base_documents_come_first_and_a_newer_row_replaces_their_fields(taxonomy, tmp_path):
+    base = [Document("old", "Observers", "They watched the vote.", ("Elections",), "base.jsonl:1")]
+    path = write_rows(
+        tmp_path / "new.jsonl",
+        [
+            {"id": "n", "title": "Police", "text": "A training course.", "labels": ["Policing"]},
+            {"id": "same", "title": "Observers", "text": "They watched the vote.", "labels": ["Youth"]},
+        ],
+    )
+    data = load_training_set([path], taxonomy, base_documents=base)
+    assert [(doc.id, doc.origin) for doc in data.documents] == [("old", f"{path}:2"), ("n", f"{path}:1")]
+    assert np.flatnonzero(data.Y[0]).tolist() == [YOUTH] and np.flatnonzero(data.Y[1]).tolist() == [POLICING]
+    assert len(data.merged.conflicts) == 1
+
+
+def test_every_unreadable_row_is_named_and_nothing_is_trained(taxonomy, tmp_path):
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [{"id": "a", "title": "T", "text": "Fine.", "labels": ["Elections"]}, "not json\n", "{\n"],
+    )
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([path], taxonomy)
+    assert str(refused.value).splitlines() == [
+        f"{path}:2: invalid JSON: Expecting value at character 1",
+        f"{path}:3: invalid JSON: Expecting property name enclosed in double quotes at character 3",
+    ]
+
+
+def test_no_labelled_row_and_an_empty_label_list_are_refused_in_words(taxonomy, tmp_path):
+    none = write_rows(tmp_path / "none.jsonl", [{"id": "u", "title": "T", "text": "No fields."}])
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([none], taxonomy)
+    assert str(refused.value) == (
+        f"no labelled documents in {none}: a table needs a 'labels' column (another name: --labels-column), "
+        "a page a 'Fields of work' block"
+    )
+    empty = write_rows(
+        tmp_path / "empty.jsonl",
+        [
+            {"id": "a", "title": "T", "text": "Fine.", "labels": ["Elections"]},
+            {"id": "b", "title": "U", "text": "Nothing.", "labels": []},
+            {"id": "c", "title": "V", "text": "Nothing either.", "labels": []},
+        ],
+    )
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([empty], taxonomy)
+    assert str(refused.value) == f"{empty}:2: empty label list\n{empty}:3: empty label list"
+
+
+def test_a_text_cut_at_the_size_limit_is_kept_and_reported(taxonomy, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "1000")
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [{"id": "long", "title": "T", "text": "vote " * 400, "labels": ["Elections"]}],
+    )
+    heard = []
+    data = load_training_set([path], taxonomy, on_warning=heard.append)
+    assert len(heard) == 1 and heard[0].startswith(f"{path}:1") and len(data.documents) == 1
+    assert len(data.documents[0].text) <= 1000
+
+
+def test_the_data_hash_is_of_each_files_hash_in_order(tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b'{"id": 1}\n')
+    second.write_bytes(b"x")
+    expected = hashlib.sha256(hashlib.sha256(b'{"id": 1}\n').digest() + hashlib.sha256(b"x").digest()).hexdigest()
+    assert hash_inputs([first, second]) == {"sha256": expected, "bytes": 11, "files": [str(first), str(second)]}
+    assert hash_inputs([second, first])["sha256"] != expected
+    assert hash_inputs([first, tmp_path / "missing.jsonl"])["files"] == [str(first)]
