@@ -109,6 +109,21 @@ def test_a_hundred_form_fields_are_read_and_the_first_of_a_repeated_name_counts(
     assert labels_of(suggest(client, f"text=&text={ELECTION_NOTE}")) == []  # the empty first text: no fields
 
 
+def test_a_long_content_type_or_value_is_cut_in_the_answer(client):
+    kind = "application/" + "x" * 150
+    form_only = "send the fields as a form (application/x-www-form-urlencoded), not "
+    refused(suggest(client, "text=a", kind), 415, form_only + kind[:100])
+    refused(explain(client, "a", kind), 415, "send a form, JSON or the file itself (text/plain), not " + kind[:100])
+    detail = "'threshold' must be a number between 0 and 1, got '" + "x" * 50 + "'"
+    refused(suggest(client, "text=a&threshold=" + "x" * 60), 400, detail)
+
+
+def test_the_service_starts_and_stops_through_its_size_limit(parts):
+    """The body-size limit wraps the whole app, so the start and stop messages pass through it too."""
+    with make_client(parts, max_body_bytes=1000) as small:
+        assert labels_of(suggest(small, f"text={ELECTION_NOTE}"))[0] == "Elections"
+
+
 def test_form_content_type_is_matched_without_case_or_parameters_and_may_be_left_out(client):
     answer = suggest(client, f"text={ELECTION_NOTE}", "Application/X-WWW-Form-Urlencoded; charset=utf-8")
     assert labels_of(answer)[0] == "Elections"
@@ -125,6 +140,8 @@ def test_form_content_type_is_matched_without_case_or_parameters_and_may_be_left
         ("&limit=23", 23),
         ("&limit=99", 23),
         ("&threshold=", 10),
+        ("&threshold=0", 10),
+        ("&threshold=0.5", 1),
         ("&threshold=1", 0),
     ],
 )
@@ -354,11 +371,9 @@ UNKNOWN = "[0].subjects[0]: unknown subject {} (see GET /v1/taxonomy)"
         ([{"text": " ", "subjects": []}], "[0].text is empty"),
         ([{"text": "a", "subjects": "Elections"}], "[0].subjects must be a list of {uri, label} objects"),
         ([{"text": "a", "subjects": ["Elections"]}], "[0].subjects[0]: expected an object with 'uri' or 'label'"),
-        (
-            [{"text": "a", "subjects": [{"uri": "urn:x"}]}],
-            "[0].subjects[0]: unknown subject 'urn:x' (see GET /v1/taxonomy)",
-        ),
-        ([{"text": "a", "subjects": [{"label": 3}]}], "[0].subjects[0]: unknown subject 'None' (see GET /v1/taxonomy)"),
+        ([{"text": "a", "subjects": [{"uri": "urn:x"}]}], UNKNOWN.format("'urn:x'")),
+        ([{"text": "a", "subjects": [{"label": 3}]}], UNKNOWN.format("'None'")),
+        ([{"text": "a", "subjects": [{"uri": "u" * 150}]}], UNKNOWN.format(repr("u" * 100))),
     ],
 )
 def test_learn_refuses_documents_it_cannot_use_and_writes_nothing(parts, tmp_path, body, detail):
