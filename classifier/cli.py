@@ -893,8 +893,19 @@ def serve(
             f"classifier serve needs FastAPI and uvicorn ({exc.name} is missing): pip install "
             "'osce-topic-classifier[serve]'"
         ) from None
-    service = build_app(model, queue, labels, taxonomy, queue_size)
+    from classifier.io.outputs import output_lock  # on first use: keeps start-up light
+
+    # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
+    with output_lock(labels) if labels is not None else contextlib.nullcontext():
+        _serve_app(build_app(model, queue, labels, taxonomy, queue_size), host, port, run_server, listening_socket)
+
+
+def _serve_app(service, host: str, port: int, run_server, listening_socket) -> None:
     state = service.state
+    if state.queue is not None and state.queue.unreadable and not (state.queue.items or state.queue.labelled):
+        for message in state.queue.unreadable:
+            typer.echo(f"error: {message}", err=True)
+        raise _fail("--queue: none of its inputs could be read, so there is nothing to review")
     address = f"[{host}]" if ":" in host else host
     try:  # before anything is printed: a port in use is said in one line
         sock = listening_socket(host, port)

@@ -1,5 +1,6 @@
 """`classifier serve` as a command: the plain install never imports the server, and a missing extra is one line."""
 
+import os
 import subprocess
 import sys
 
@@ -53,8 +54,10 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     monkeypatch.setattr(classifier.serve.app, "serve", serve)
     labels = tmp_path / "labelled.jsonl"
     labels.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "lab\n', encoding="utf-8")
-    missing = str(tmp_path / "missing.jsonl")
-    result = CliRunner().invoke(app, ["serve", "--port", "0", "--queue", missing, "--labels", str(labels)])
+    missing, done = str(tmp_path / "missing.jsonl"), tmp_path / "done.jsonl"
+    done.write_text('{"id": "a", "text": "Observers watched the vote."}\n', encoding="utf-8")
+    command = ["serve", "--port", "0", "--queue", missing, "--queue", str(done), "--labels", str(labels)]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 0 and len(served) == 1 and served[0][0] == "127.0.0.1" and served[0][1] > 0
     lines = result.output.splitlines()
     # --port 0 takes any free port, and the page's address says which.
@@ -62,6 +65,58 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     assert f"error: {tmp_path / 'missing.jsonl'}: no such file or directory" in lines
     assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
     assert any(line.startswith("review queue: 0 documents") for line in lines)
+
+
+def test_a_queue_of_which_nothing_can_be_read_stops_the_server_before_it_starts(tmp_path):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    missing = tmp_path / "missing.jsonl"
+    result = CliRunner().invoke(app, ["serve", "--queue", str(missing), "--labels", str(tmp_path / "labels.jsonl")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {missing}: no such file or directory",
+        "error: --queue: none of its inputs could be read, so there is nothing to review",
+    ]
+    assert not (tmp_path / "labels.jsonl").exists()
+
+
+def test_a_labels_file_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    target, link = tmp_path / "shared.jsonl", tmp_path / "link.jsonl"
+    target.write_text('{"id": "a", "title": "", "text": "Observers.", "labels": ["Elections"]}\n', encoding="utf-8")
+    link.symlink_to(target)
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--labels", str(link)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: {link}: is a symlink; writing would replace the link, so name its target instead"
+    )
+    assert link.is_symlink() and target.read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_second_server_on_the_same_labels_file_is_refused(tmp_path, monkeypatch):
+    """Each server renames its own copy of the file over it: two would lose each other's rows."""
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import classifier.cli
+    import classifier.serve.app
+
+    labels = tmp_path / "labelled.jsonl"
+    second = []
+
+    def serve(app, sock):  # while the first server runs, a second one starts on the same file
+        sock.close()
+        second.append(CliRunner().invoke(classifier.cli.app, ["serve", "--port", "0", "--labels", str(labels)]))
+
+    monkeypatch.setattr(classifier.serve.app, "serve", serve)
+    first = CliRunner().invoke(app, ["serve", "--port", "0", "--labels", str(labels)])
+    assert first.exit_code == 0
+    assert second[0].exit_code == 1
+    assert (
+        second[0]
+        .output.strip()
+        .endswith(
+            f"error: {labels}: another run (process {os.getpid()}) is writing it; wait for it to end or write elsewhere"
+        )
+    )
+    assert not (tmp_path / ".labelled.jsonl.lock").exists()  # the first server let it go when it stopped
 
 
 def test_a_directory_as_the_labels_file_is_refused(tmp_path):

@@ -54,7 +54,7 @@ def refused(response, status: int, detail: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large"}
-    titles |= {415: "Unsupported Media Type", 500: "Internal Server Error"}
+    titles |= {405: "Method Not Allowed", 415: "Unsupported Media Type", 500: "Internal Server Error"}
     assert response.json() == {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
 
 
@@ -225,7 +225,7 @@ def batch(client, body, query=""):
         (b'{"documents": [{"text": "a"}, "b"]}', "documents[1]: expected an object with a 'text'"),
         (b'{"documents": [{"text": "a"}, {"title": "b"}]}', "documents[1]: expected an object with a 'text'"),
         (b'{"documents": [{"text": 7}]}', "'documents[0].text' must be a string"),
-        (b'{"documents": [{"text": "a", "document_id": 7}]}', "documents[0].document_id must be a string"),
+        (b'{"documents": [{"text": "a", "document_id": 7}]}', "'documents[0].document_id' must be a string"),
     ],
 )
 def test_a_batch_it_cannot_read_is_refused_in_one_sentence(client, body, detail):
@@ -260,13 +260,24 @@ def test_a_json_body_may_start_with_a_byte_order_mark(client):
 
 
 @pytest.mark.parametrize(
-    "query, where",
-    [("?limit=-1", "limit"), ("?threshold=2", "threshold"), ("?threshold=x", "threshold"), ("?limit=1.5", "limit")],
+    "query, detail",
+    [
+        ("?limit=-1", "'limit' must be 0 or more"),
+        ("?limit=1.5", "'limit' must be a whole number, got '1.5'"),
+        ("?threshold=2", "'threshold' must be between 0 and 1"),
+        ("?threshold=nan", "'threshold' must be between 0 and 1"),
+        ("?threshold=x", "'threshold' must be a number between 0 and 1, got 'x'"),
+    ],
 )
-def test_batch_query_parameters_out_of_range_are_a_400_naming_the_parameter(client, query, where):
-    answer = batch(client, {"documents": [{"text": "a"}]}, query)
-    assert answer.status_code == 400 and answer.headers["content-type"] == PROBLEM
-    assert answer.json()["detail"].startswith(f"{where}: ")
+def test_batch_query_parameters_are_checked_as_suggests_form_is(client, query, detail):
+    refused(batch(client, {"documents": [{"text": "a"}]}, query), 400, detail)
+
+
+def test_an_empty_or_huge_limit_is_the_default_or_no_limit_on_both_routes(client):
+    assert len(batch(client, {"documents": [{"text": KYRGYZSTAN}]}, "?limit=&threshold=").json()[0]["results"]) == 10
+    huge = "9" * 5000  # more digits than int() reads
+    assert len(batch(client, {"documents": [{"text": KYRGYZSTAN}]}, f"?limit={huge}").json()[0]["results"]) == 23
+    assert len(labels_of(suggest(client, f"text={KYRGYZSTAN}&limit={huge}"))) == 23
 
 
 def test_batch_limit_and_threshold_apply_to_each_document(client):
@@ -274,6 +285,54 @@ def test_batch_limit_and_threshold_apply_to_each_document(client):
     assert [len(row["results"]) for row in rows] == [1, 1]
     rows = batch(client, {"documents": [{"text": KYRGYZSTAN}]}, "?threshold=1").json()
     assert rows[0]["results"] == []
+
+
+def test_a_number_too_long_for_python_is_malformed_json_not_a_crash(client):
+    body = b'{"documents": [{"text": "a", "document_id": ' + b"9" * 5000 + b"}]}"
+    refused(batch(client, body), 400, "malformed JSON: a number with more than 4,300 digits")
+
+
+@pytest.mark.parametrize("route", ["suggest-batch", "learn"])
+def test_a_json_route_refuses_a_body_labelled_as_something_else(parts, tmp_path, route):
+    client = make_client(parts, tmp_path)
+    body = json.dumps({"documents": [{"text": "a"}]})
+    answer = client.post(f"/v1/projects/default/{route}", content=body, headers={"content-type": "text/plain"})
+    refused(answer, 415, "send JSON (application/json), not text/plain")
+    labelled = {"content-type": "application/vnd.api+json; charset=utf-8"}
+    assert client.post("/v1/projects/default/suggest-batch", content=body, headers=labelled).status_code == 200
+
+
+# ---- HTTP itself ----
+
+
+def test_head_answers_as_get_without_a_body(client):
+    for path in ("/v1/health", "/", "/v1/projects"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+
+
+def test_a_method_a_path_does_not_take_is_a_405_saying_which_it_does(client):
+    answer = client.get("/v1/projects/default/suggest")
+    refused(answer, 405, "GET is not allowed on /v1/projects/default/suggest; use POST")
+    assert answer.headers["allow"] == "POST"
+    answer = client.options("/v1/health")
+    refused(answer, 405, "OPTIONS is not allowed on /v1/health; use GET")
+    assert answer.headers["allow"] == "GET"
+
+
+def test_an_unknown_path_is_a_404_pointing_at_the_docs(client):
+    refused(
+        client.get("/v2/projects"), 404, "no such path: /v2/projects (the API is described at /docs and /openapi.json)"
+    )
+
+
+def test_a_trailing_slash_is_the_same_path_with_no_redirect(client):
+    answer = client.post("/v1/projects/default/suggest/", data={"text": ELECTION_NOTE}, follow_redirects=False)
+    assert labels_of(answer)[0] == "Elections"
+    assert client.get("/v1/projects/", follow_redirects=False).json() == client.get("/v1/projects").json()
+    assert client.get("/v1", follow_redirects=False).json() == client.get("/v1/").json()
+    assert client.get("/", follow_redirects=False).status_code == 200
 
 
 # ---- projects ----

@@ -21,10 +21,12 @@ from starlette.exceptions import HTTPException
 
 from classifier import __version__
 from classifier.errors import ClassifierError, UsageError
+from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
     MAX_BATCH_DOCUMENTS,
     ApiError,
     BodyLimit,
+    RequestShape,
     batch_documents,
     int_field,
     learned_row,
@@ -209,8 +211,10 @@ def create_app(
         # FastAPI's own /docs page loads Swagger UI from a CDN; ours draws /openapi.json with shipped files.
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # RequestShape reads a path with a trailing slash as the path without
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestShape)
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
     service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
     _add_error_handlers(app)
@@ -225,7 +229,14 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
-        return problem(exc.status_code, str(exc.detail))
+        detail, allowed = str(exc.detail), (exc.headers or {}).get("Allow")
+        if not isinstance(exc, ApiError) and exc.status_code == 404:
+            detail = f"no such path: {request.url.path[:200]} (the API is described at /docs and /openapi.json)"
+        elif not isinstance(exc, ApiError) and exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path[:200]}; use {allowed}"
+        answer = problem(exc.status_code, detail)
+        answer.headers.update(exc.headers or {})
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, exc: RequestValidationError):
@@ -293,11 +304,15 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
     async def suggest_batch(
         project_id: str,
         request: Request,
-        limit: int = Query(DEFAULT_LIMIT, ge=0, le=2**31 - 1),
-        threshold: float = Query(0.0, ge=0.0, le=1.0),
+        # Read as text and checked as suggest checks its form, so both give the same answers and messages.
+        limit: str | None = Query(
+            None, description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT})"
+        ),
+        threshold: str | None = Query(None, description="only fields scoring at least this (0 to 1; 0)"),
         language: str | None = Query(None, max_length=20),
     ):
         chosen = service.project(project_id)
+        limit, threshold = int_field(limit, "limit", DEFAULT_LIMIT), score_field(threshold, "threshold")
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (
@@ -466,6 +481,7 @@ def build_app(
     projects = load_projects(list(model_dirs or []), taxonomy)
     labels = LabelsFile(labels_path) if labels_path is not None else None
     if labels is not None:
+        check_file_target(labels.path)  # a link would be replaced by a plain file at the first decision
         _check_writable(labels.path)
     queue = None
     if queue_inputs:

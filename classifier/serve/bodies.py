@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sys
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
@@ -76,6 +77,33 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
+class RequestShape:
+    """HEAD answered as GET without its body (load balancers check health with it), and a trailing slash ignored:
+    the redirect a router would answer with is one that clients do not follow for a POST."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path, head = scope["path"], scope["method"] == "HEAD"
+        if path == "/v1":
+            path = "/v1/"
+        elif path.endswith("/") and path not in ("/", "/v1/"):
+            path = path.rstrip("/") or "/"
+        scope = {**scope, "path": path, "method": "GET" if head else scope["method"]}
+        if not head:
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, headers_only)
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """A url-encoded form body as a dict (the first value of each name); 400/415 for what is not one."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -98,7 +126,11 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 async def read_json(request: Request):
-    """A JSON body, parsed; 400 with the place of the error for what is not JSON or not UTF-8."""
+    """A JSON body, parsed; 400 with the place of the error for what is not JSON or not UTF-8, 415 for a body
+    labelled as something else (a form, a file)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("", "application/json") and not kind.endswith("+json"):
+        raise ApiError(415, f"send JSON (application/json), not {kind[:100]}")
     raw = await request.body()
     if not raw.strip():
         raise ApiError(400, "the request body is empty: expected JSON")
@@ -112,6 +144,8 @@ async def read_json(request: Request):
         raise ApiError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise ApiError(400, "malformed JSON: nested too deeply") from None
+    except ValueError:  # int() refuses more than 4,300 digits (sys.get_int_max_str_digits)
+        raise ApiError(400, "malformed JSON: a number with more than 4,300 digits") from None
 
 
 async def read_text(request: Request, max_text: int) -> str:
@@ -147,7 +181,10 @@ def int_field(value: str | None, name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}") from None
+        if not (value.strip().isascii() and value.strip().isdigit()):
+            raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}") from None
+        number = sys.maxsize  # more than 4,300 digits, which int() refuses: no limit, as any large number
+
     if number < 0:
         raise ApiError(400, f"'{name}' must be 0 or more")
     return number
@@ -179,7 +216,7 @@ def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
         texts.append(checked_text(doc["text"], f"documents[{i}].text"))
         doc_id = doc.get("document_id")
         if doc_id is not None and not isinstance(doc_id, str):
-            raise ApiError(400, f"documents[{i}].document_id must be a string")
+            raise ApiError(400, f"'documents[{i}].document_id' must be a string")
         ids.append(doc_id)
     return texts, ids
 
