@@ -485,6 +485,14 @@ def test_model_json_that_is_missing_or_not_a_bundle_is_refused_in_one_line(tiny_
         f"{tiny_copy}: not a model bundle (no model.json); train one: "
         f"classifier train LABELLED_DATA --output {tiny_copy}"
     )
+    missing = tiny_copy.parent / "no-such-model"
+    assert refusal(missing) == (
+        f"{missing}: no such folder; a model bundle is a folder with model.json in it "
+        f"(train one: classifier train LABELLED_DATA --output {missing})"
+    )
+    a_file = tiny_copy.parent / "README.md"
+    a_file.write_text("# not a model\n", encoding="utf-8")
+    assert refusal(a_file) == f"{a_file}: is a file, not a model bundle (a folder with model.json in it)"
 
 
 def test_payload_files_that_are_missing_changed_or_not_plain_files_are_refused(tiny_copy, tmp_path, monkeypatch):

@@ -90,7 +90,7 @@ def test_an_election_note_gets_elections_with_its_uri_and_a_rounded_score(client
         ),
         ("text=%FF", FORM, 400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it"),
         (b"text=\xff", FORM, 400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it"),
-        ("&".join(f"f{i}=1" for i in range(101)), FORM, 400, "malformed form: Max number of fields exceeded"),
+        ("&".join(f"f{i}=1" for i in range(101)), FORM, 400, "the form has more than 100 fields"),
         ("text=a&limit=x", FORM, 400, "'limit' must be a whole number, got 'x'"),
         ("text=a&limit=-1", FORM, 400, "'limit' must be 0 or more"),
         ("text=a&limit=" + "9x" * 30, FORM, 400, "'limit' must be a whole number, got '" + "9x" * 25 + "'"),
@@ -346,6 +346,18 @@ def test_an_unknown_or_malformed_project_is_refused(client):
         "'-x' is not a project id (letters, digits, '-' and '_' only; see GET /v1/projects)",
     )
     refused(client.get("/v1/projects/nope/card"), 404, "project 'nope' not found (known: default)")
+
+
+def test_a_project_and_its_card_name_the_model_as_tag_rows_do_with_its_thresholds(client, parts):
+    from classifier import load_model
+
+    shipped = load_model()
+    assert client.get("/v1/projects/default").json()["model"] == shipped.fingerprint
+    card = client.get("/v1/projects/default/card").json()
+    assert card["model"] == shipped.fingerprint
+    assert list(card["thresholds"]) == shipped.labels
+    assert card["thresholds"]["Elections"] == round(float(shipped.thresholds[shipped.labels.index("Elections")]), 4)
+    assert 0 < card["thresholds"]["Elections"] < 1
 
 
 def test_the_project_list_and_one_project_say_the_same(client):

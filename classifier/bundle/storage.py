@@ -297,6 +297,13 @@ def _read_vocabularies(path: Path, params: dict) -> dict[str, list[str]]:
 def read_metadata(path: Path) -> dict:
     """model.json, read as untrusted data: a regular file within its size limit, checked against the schema."""
     meta_path = path / METADATA_FILE
+    if not path.is_dir():
+        if not path.exists():
+            raise BundleError(
+                f"{path}: no such folder; a model bundle is a folder with {METADATA_FILE} in it "
+                f"(train one: {retrain_hint(path)})"
+            )
+        raise BundleError(f"{path}: is a file, not a model bundle (a folder with {METADATA_FILE} in it)")
     try:
         metadata = load_json(read_bundle_bytes(path, METADATA_FILE, MAX_METADATA_BYTES), meta_path)
     except FileNotFoundError:

@@ -118,6 +118,8 @@ async def read_form(request: Request) -> dict[str, str]:
     except UnicodeDecodeError:
         raise ApiError(400, "the form is not UTF-8: encode the text as UTF-8 before percent-encoding it") from None
     except ValueError as exc:
+        if "number of fields" in str(exc):
+            raise ApiError(400, f"the form has more than {MAX_FORM_FIELDS} fields") from None
         raise ApiError(400, f"malformed form: {exc}") from None
     form: dict[str, str] = {}
     for name, value in pairs:

@@ -91,6 +91,7 @@ class Project:
             "vocab_language": LANGUAGE,
             "is_trained": True,
             "modification_time": modified,
+            "model": self.model.fingerprint,  # as `tag` stamps every row: which model answered
         }
 
     def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float = 0.0) -> list[list[dict]]:
@@ -145,7 +146,6 @@ class Project:
             "classifier_version",
             "labels",
             "label_counts",
-            "thresholds",
             "cv_metrics",
             "zero_shot_fields",
             "low_confidence_fields",
@@ -157,6 +157,8 @@ class Project:
             "project_id": self.id,
             "card": card_path.read_text(encoding="utf-8") if card_path and card_path.exists() else None,
             "metadata": {key: meta[key] for key in keys if key in meta},
+            "model": self.model.fingerprint,
+            "thresholds": dict(zip(self.model.labels, (round(float(t), 4) for t in self.model.thresholds))),
             "flags": self.model.flags,
         }
 
