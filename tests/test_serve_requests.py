@@ -547,3 +547,16 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert "400" in spec["paths"]["/v1/projects/{project_id}/suggest"]["post"]["responses"]
     assert "400" not in spec["paths"]["/v1/health"]["get"]["responses"]
     assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert batch_answers["413"] == {"description": "Request Entity Too Large", "content": problem}
+    assert sorted(batch_answers) == ["200", "400", "404", "413", "415"]
+    learn_answers = spec["paths"]["/v1/projects/{project_id}/learn"]["post"]["responses"]
+    assert learn_answers["403"]["description"] == "Forbidden: the server was started without --labels"
+    decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
+    assert sorted(decisions) == ["200", "400", "404", "409", "413", "415"]
+    assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "404"]
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
+    explain_body = spec["paths"]["/v1/projects/{project_id}/explain"]["post"]["requestBody"]["content"]
+    assert sorted(explain_body) == sorted(
+        [FORM, "application/json", "text/plain", "text/html", "application/octet-stream"]
+    )

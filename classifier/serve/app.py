@@ -11,6 +11,7 @@ import re
 import socket
 import tempfile
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
@@ -130,6 +131,7 @@ _TEXT = {
     "text/plain": {
         "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
     },
+    "text/html": {"schema": {"type": "string", "description": "a web page, read as its article's text"}},
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
 }
 _DECISION = {
@@ -443,19 +445,56 @@ def _add_page_routes(app: FastAPI) -> None:
         return FileResponse(STATIC / name, media_type=STATIC_FILES[name], headers=_page_headers())
 
 
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 7807 problem details, as Annif answers errors: `detail` says what to change",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+# Why a route answers an error status besides the general ones (by the path's last part).
+_WHEN = {
+    ("learn", 403): ": the server was started without --labels",
+    ("queue", 404): ": the server was started without --queue",
+    ("decisions", 404): ": the server was started without --queue",
+    ("decisions", 409): ": the document was decided already (send correct: true to change it)",
+}
+
+
+def _error_statuses(path: str, operation: dict, validated: bool) -> list[int]:
+    """The error statuses an operation answers, each as problem+json."""
+    statuses = [400] if validated or "requestBody" in operation or "{project_id}" in path else []
+    if "{project_id}" in path:
+        statuses.append(404)
+    if "requestBody" in operation:
+        statuses += [413, 415]
+    last = path.rsplit("/", 1)[-1]
+    statuses += [status for (name, status) in _WHEN if name == last]
+    return sorted(set(statuses))
+
+
 def _openapi_with_our_errors(app: FastAPI) -> dict:
     # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
     if app.openapi_schema is None:
         from fastapi.openapi.utils import get_openapi  # the serve extra
 
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        for operations in schema["paths"].values():
+        for path, operations in schema["paths"].items():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                if responses.pop("422", None) is not None or "requestBody" in operation:
-                    responses["400"] = {"description": "Bad Request (application/problem+json)"}
-        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
-        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+                for status in _error_statuses(path, operation, responses.pop("422", None) is not None):
+                    responses[str(status)] = {
+                        "description": HTTPStatus(status).phrase + _WHEN.get((path.rsplit("/", 1)[-1], status), ""),
+                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = _PROBLEM
         app.openapi_schema = schema
     return app.openapi_schema
 
