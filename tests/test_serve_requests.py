@@ -6,6 +6,7 @@ mutation testing), with the shipped model, and check each answer against a value
 
 import hashlib
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -150,6 +151,35 @@ def test_limit_and_threshold_choose_how_many_fields_come_back(client, extra, cou
     everything = labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=23"))
     assert len(everything) == 23 and everything[0] == "Elections"
     assert labels_of(suggest(client, f"text={KYRGYZSTAN}{extra}")) == everything[:count]
+
+
+def test_accepted_gives_the_fields_the_model_accepts_as_the_command_line_does(client):
+    from classifier import load_model
+
+    shipped = load_model()
+    texts = [KYRGYZSTAN, ELECTION_NOTE, (ROOT / "examples" / "trafficking-training-serbia.txt").read_text("utf-8")]
+    reading = shipped.read_pages(texts)
+    decided = [[shipped.labels[j] for j in row.nonzero()[0]] for row in reading.accepted]
+    assert decided[0] == ["Elections"]  # where Annif's threshold 0 gives ten fields
+    for text, fields in zip(texts, decided):
+        assert sorted(labels_of(suggest(client, f"text={quote(text)}&accepted=true"))) == sorted(fields)
+    rows = batch(client, {"documents": [{"text": text} for text in texts]}, "?accepted=true").json()
+    assert [sorted(hit["label"] for hit in row["results"]) for row in rows] == [sorted(f) for f in decided]
+
+
+@pytest.mark.parametrize(
+    "value, count", [("", 10), ("false", 10), ("0", 10), ("no", 10), ("true", 1), ("1", 1), ("YES", 1)]
+)
+def test_accepted_reads_true_and_false_as_a_form_gives_them(client, value, count):
+    assert len(labels_of(suggest(client, f"text={KYRGYZSTAN}&accepted={value}"))) == count
+
+
+def test_accepted_with_a_threshold_uses_that_threshold_for_every_field(client):
+    everything = labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=23"))
+    above = labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=23&threshold=0.05"))
+    assert labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=23&threshold=0.05&accepted=true")) == above
+    assert 1 < len(above) < len(everything)
+    refused(suggest(client, "text=a&accepted=maybe"), 400, "'accepted' must be true or false, got 'maybe'")
 
 
 def test_an_empty_or_blank_text_gets_no_fields_and_no_error(client):

@@ -29,13 +29,14 @@ from classifier.serve.bodies import (
     BodyLimit,
     RequestShape,
     batch_documents,
+    bool_field,
+    cutoff,
     int_field,
     learned_row,
     problem,
     read_form,
     read_json,
     read_text,
-    score_field,
 )
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
 from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue
@@ -72,6 +73,12 @@ _FORM = {
                     "maximum": 1,
                     "default": 0,
                     "description": "minimum score",
+                },
+                "accepted": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "only the fields the model accepts, by its own per-field thresholds and rules, as "
+                    "`classifier suggest` gives them (our addition; a threshold given replaces those thresholds)",
                 },
                 "language": {"type": "string", "description": "accepted and ignored: labels are English"},
             },
@@ -291,7 +298,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "missing form field 'text'")
         text = service.checked_text(form["text"])
         limit = int_field(form.get("limit"), "limit", DEFAULT_LIMIT)
-        threshold = score_field(form.get("threshold"), "threshold")
+        threshold = cutoff(form.get("threshold"), bool_field(form.get("accepted"), "accepted"))
         if not text.strip():
             return {"results": []}
         results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
@@ -311,10 +318,11 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
             None, description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT})"
         ),
         threshold: str | None = Query(None, description="only fields scoring at least this (0 to 1; 0)"),
+        accepted: str | None = Query(None, description="true: only the fields the model accepts (as suggest's form)"),
         language: str | None = Query(None, max_length=20),
     ):
         chosen = service.project(project_id)
-        limit, threshold = int_field(limit, "limit", DEFAULT_LIMIT), score_field(threshold, "threshold")
+        limit, threshold = int_field(limit, "limit", DEFAULT_LIMIT), cutoff(threshold, bool_field(accepted, "accepted"))
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (

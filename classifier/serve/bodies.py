@@ -204,6 +204,22 @@ def score_field(value: str | None, name: str) -> float:
     return number
 
 
+def bool_field(value: str | None, name: str) -> bool:
+    if value is None or value.strip().lower() in ("", "false", "0", "no"):
+        return False
+    if value.strip().lower() in ("true", "1", "yes"):
+        return True
+    raise ApiError(400, f"'{name}' must be true or false, got {value[:50]!r}")
+
+
+def cutoff(threshold: str | None, accepted: bool) -> float | None:
+    """The threshold to read with: Annif's (0 unless given), or with `accepted` the model's own per-field
+    thresholds (None) unless one is given."""
+    if accepted and threshold in (None, ""):
+        return None
+    return score_field(threshold, "threshold")
+
+
 def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
     """The texts and ids of a suggest-batch body, checked."""
     documents = body.get("documents") if isinstance(body, dict) else None

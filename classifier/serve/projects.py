@@ -94,9 +94,10 @@ class Project:
             "model": self.model.fingerprint,  # as `tag` stamps every row: which model answered
         }
 
-    def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float = 0.0) -> list[list[dict]]:
+    def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float | None = 0.0) -> list[list[dict]]:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
-        none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it."""
+        none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it.
+        `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0).
         with self.lock:
             reading = self.model.read_pages(texts, limit, threshold)
