@@ -590,3 +590,14 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert sorted(explain_body) == sorted(
         [FORM, "application/json", "text/plain", "text/html", "application/octet-stream"]
     )
+
+
+def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may_mount_them_under_a_path():
+    import re
+
+    static = ROOT / "classifier" / "serve" / "static"
+    for name in ("index.html", "docs.html", "page.js", "docs.js"):
+        source = (static / name).read_text(encoding="utf-8")
+        absolute = re.findall(r"""(?:href|src)=["']/|fetch\(["'`]/|api\(["'`]/""", source)
+        assert absolute == [], name
+    assert 'api("v1/queue")' in (static / "page.js").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ function schemaText(schema) {
 }
 
 async function draw() {
-  const spec = await (await fetch("/openapi.json")).json();
+  const spec = await (await fetch("openapi.json")).json();
   const main = document.getElementById("docs");
   document.getElementById("docs-intro").textContent = `${spec.info.title} ${spec.info.version}. ${spec.info.description || ""}`;
   const byTag = {};

@@ -137,7 +137,7 @@ async function explain(options, label) {
   setStatus("suggest-status", `reading ${label}…`);
   $("suggest-button").disabled = true;
   try {
-    const explanation = await api(`/v1/projects/${encodeURIComponent(projectId())}/explain`, { method: "POST", ...options });
+    const explanation = await api(`v1/projects/${encodeURIComponent(projectId())}/explain`, { method: "POST", ...options });
     showResult(explanation);
     const accepted = explanation.labels.length;
     if (explanation.flag) setStatus("suggest-status", `no field accepted: ${ABSTAINED[explanation.flag] || explanation.flag}`, "error");
@@ -185,7 +185,7 @@ let lastSaved = null;
 let correcting = false;
 
 async function loadQueue() {
-  const queue = await api("/v1/queue");
+  const queue = await api("v1/queue");
   showProgress(queue.progress);
   correcting = false;
   $("correct-button").hidden = !lastSaved;
@@ -236,7 +236,7 @@ async function decide(decision) {
   $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = true;
   try {
     const item = currentItem;
-    const answer = await api("/v1/queue/decisions", {
+    const answer = await api("v1/queue/decisions", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id: item.id, ...decision }),
     });
     if (answer.saved) lastSaved = { item, labels: decision.labels };
@@ -274,9 +274,9 @@ function route() {
 }
 
 async function start() {
-  const { projects } = await api("/v1/projects");
+  const { projects } = await api("v1/projects");
   for (const p of projects) $("project").append(el("option", { value: p.project_id, text: p.project_id }));
-  const ready = await api("/v1/ready");
+  const ready = await api("v1/ready");
   $("tab-review").hidden = !ready.queue;
   window.addEventListener("hashchange", route);
   route();
