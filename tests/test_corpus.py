@@ -776,8 +776,8 @@ def test_a_folder_walk_reads_pages_and_a_glob_reaches_into_subfolders(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
     deep = written(tmp_path / "a" / "b", "deep.txt", b"Deep\nA page two folders down.\n")
     table = written(tmp_path, "rows.jsonl", b'{"text": "Observers met."}\n')
-    # Files found in a folder are pages whatever their suffix; --glob picks which files those are.
-    assert list(expand_inputs([tmp_path], glob="*.jsonl")) == [(str(table), "text")]
+    # --glob picks which files of a folder are read; each is read as its suffix says, a table as a table.
+    assert list(expand_inputs([tmp_path], glob="*.jsonl")) == [(str(table), "jsonl")]
     assert list(expand_inputs([str(tmp_path / "**" / "*.txt")])) == [(str(deep), "text")]
 
 

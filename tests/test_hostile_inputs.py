@@ -258,3 +258,75 @@ def test_a_fifo_as_taxonomy_is_refused_without_blocking(tmp_path):
     with no_hang():
         result = run("taxonomy", "--taxonomy", tmp_path / "taxonomy.yaml")
     assert result.exit_code == 1 and "not a regular file" in result.stderr
+
+
+def _locked(monkeypatch, folder):
+    """`folder` as a folder this user may not list (chmod 000 binds no root, so the refusal is made here)."""
+    scandir, listdir = os.scandir, os.listdir
+
+    def refuse(real):
+        def call(path=".", *args):
+            if os.path.realpath(path) == os.path.realpath(folder):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args)
+
+        return call
+
+    monkeypatch.setattr(os, "scandir", refuse(scandir))
+    monkeypatch.setattr(os, "listdir", refuse(listdir))
+
+
+def test_a_folder_that_cannot_be_listed_is_a_failed_row_where_it_lies_not_passed_over(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text("Observers watched the vote.", encoding="utf-8")
+    (tmp_path / "b-locked").mkdir()
+    (tmp_path / "b-locked" / "inside.txt").write_text("Police training.", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("A youth forum.", encoding="utf-8")
+    _locked(monkeypatch, tmp_path / "b-locked")
+    documents = list(read_documents([tmp_path]))
+    assert [(doc.origin, doc.error) for doc in documents] == [
+        (str(tmp_path / "a.txt"), None),
+        (str(tmp_path / "c.txt"), None),
+        (str(tmp_path / "b-locked"), f"{tmp_path / 'b-locked'}: cannot read the folder (Permission denied)"),
+    ]
+    locked_alone = list(read_documents([tmp_path / "b-locked"]))
+    assert [doc.error for doc in locked_alone] == [
+        f"{tmp_path / 'b-locked'}: cannot read the folder (Permission denied)"
+    ]
+
+
+def test_tag_counts_and_names_a_folder_it_cannot_list(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Observers watched the vote.", encoding="utf-8")
+    (tmp_path / "in" / "locked").mkdir()
+    _locked(monkeypatch, tmp_path / "in" / "locked")
+    result = CliRunner().invoke(app, ["tag", str(tmp_path / "in"), "--output", str(tmp_path / "tags.jsonl")])
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'in' / 'locked'}: cannot read the folder (Permission denied)" in result.stderr
+    assert "\n1 documents tagged, 1 failed" in result.stderr
+    rows = [json.loads(line) for line in (tmp_path / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["id"] for row in rows] == [str(tmp_path / "in" / "a.txt"), str(tmp_path / "in" / "locked")]
+    assert rows[1]["error"].endswith("cannot read the folder (Permission denied)")
+
+
+def test_tables_found_in_a_folder_are_read_as_tables(tmp_path):
+    (tmp_path / "catalogue.csv").write_text(
+        "id,title,text\nr1,Observers,They watched the vote.\nr2,Police,A training course.\n", encoding="utf-8"
+    )
+    (tmp_path / "more.jsonl").write_text('{"id": "r3", "text": "A youth forum."}\n', encoding="utf-8")
+    (tmp_path / "page.txt").write_text("A plain page.", encoding="utf-8")
+    documents = list(read_documents([tmp_path], glob="*"))
+    assert [(doc.id, doc.title, doc.error) for doc in documents] == [
+        ("r1", "Observers", None),
+        ("r2", "Police", None),
+        ("r3", "", None),
+        (str(tmp_path / "page.txt"), "", None),
+    ]
+
+
+def test_a_recursive_glob_reads_each_file_once_through_a_symlink_loop(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "page.txt").write_text("Observers watched the vote.", encoding="utf-8")
+    (tmp_path / "a" / "up").symlink_to("..")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a" / "page.txt")  # a link named by itself still counts
+    documents = list(read_documents([str(tmp_path / "**" / "*.txt")]))
+    assert [doc.origin for doc in documents] == [str(tmp_path / "a" / "page.txt"), str(tmp_path / "b.txt")]

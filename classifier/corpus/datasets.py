@@ -153,7 +153,7 @@ def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
     size = 0
     files = []
     for path, kind in expand_inputs(inputs, glob):
-        if kind in ("missing", "unmatched", "stdin", "special"):
+        if kind in ("missing", "unmatched", "stdin", "special", "unreadable"):
             continue
         with open_regular(path) as handle:
             data = handle.read()

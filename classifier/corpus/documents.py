@@ -170,6 +170,10 @@ def read_records(
             yield Record(str(path), str(path), error=f"{path}: a folder with no file matching {glob}", whole_input=True)
         elif kind == "special":
             yield Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True)
+        elif kind == "unreadable":
+            yield Record(
+                str(path), str(path), error=f"{path}: cannot read the folder ({_listing_error(path)})", whole_input=True
+            )
         elif kind == "stdin":
             try:
                 text, cut = decode_head(sys.stdin.buffer, STDIN_NAME, limit)
@@ -184,6 +188,14 @@ def read_records(
                 yield Record(str(path), str(path), error=str(exc))
         else:
             yield from _read_table(Path(path), kind, columns, limit)
+
+
+def _listing_error(folder: str) -> str:
+    try:
+        os.listdir(folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return "it could not be listed during the walk"
 
 
 def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), glob: str = DEFAULT_GLOB) -> int | None:
@@ -263,20 +275,19 @@ def expand_inputs(inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> Ite
             yield item, "stdin"
         elif os.path.isdir(item):
             found = False
-            for path in _walk(item, glob):
+            for path, unreadable in _walk(item, glob):
                 found = True
-                yield path, _kind(path, "text")
+                yield path, "unreadable" if unreadable else _kind(path)
             if not found:
                 yield item, "unmatched"  # a folder holding no file the glob matches: said, not passed over
         elif os.path.exists(item) or os.path.islink(item):
             yield item, _kind(item)
         elif globlib.has_magic(item):
-            matches = sorted(globlib.glob(item, recursive=True))
+            matches = _glob_files(item)
             if not matches:
                 yield item, "missing"
             for match in matches:
-                if not os.path.isdir(match):
-                    yield match, _kind(match)
+                yield match, _kind(match)
         else:
             yield item, "missing"
 
@@ -314,13 +325,44 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
     return None
 
 
-def _walk(root: str, glob: str) -> Iterator[str]:
+def _walk(root: str, glob: str) -> Iterator[tuple[str, bool]]:
+    """(path, False) for each file matching `glob` below `root`, and (folder, True) for each folder that cannot be
+    listed (no permission), in the walk's order: a folder passed over is said, not lost."""
     # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
-    for directory, subdirs, files in os.walk(root):
+    unreadable: list[OSError] = []
+    for directory, subdirs, files in os.walk(root, onerror=unreadable.append):
+        while unreadable:
+            yield unreadable.pop(0).filename, True
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and fnmatch.fnmatch(name, glob):
-                yield os.path.join(directory, name)
+                yield os.path.join(directory, name), False
+    for error in unreadable:
+        yield error.filename, True
+
+
+def _glob_files(pattern: str) -> list[str]:
+    """The files a glob matches, each once: `**` would follow a symlink to a folder above it round and round (every
+    file 40 times, till the path grew too long), so a match reached through a folder seen already is left out."""
+    files, seen = [], set()
+    for match in sorted(globlib.glob(pattern, recursive=True)):
+        if os.path.isdir(match):
+            continue
+        real = os.path.realpath(match)
+        if real not in seen or not _through_a_link(match):
+            seen.add(real)
+            files.append(match)
+    return files
+
+
+def _through_a_link(path: str) -> bool:
+    """Whether a folder on the way to `path` is a symlink."""
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if os.path.islink(parent):
+            return True
+        parent = os.path.dirname(parent)
+    return False
 
 
 def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:

@@ -58,7 +58,7 @@ def check_output(inputs: Sequence[str | Path], output: str | Path, glob: str = D
     found = [
         (str(path), str(path))
         for path, kind in expand_inputs(inputs, glob)
-        if kind not in ("missing", "unmatched", "stdin")
+        if kind not in ("missing", "unmatched", "stdin", "unreadable")
     ]
     for shown, path in named + found:
         real = Path(os.path.realpath(path))
