@@ -549,3 +549,41 @@ def test_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model
     proba = model.predict_proba(["Elections observed"])
     proba[0, 0] = float("nan")
     assert _jsonl_lines(model, [], Reading(proba, model.accept(proba), [None])) is None
+
+
+def _written_so_far(output: Path) -> dict:
+    """The bytes of an interrupted output: the file, or Parquet's part files."""
+    parts = output.with_name(f".{output.name}.parts")
+    files = sorted(parts.iterdir()) if parts.is_dir() else [output]
+    return {path.name: path.read_bytes() for path in files}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_resume_refuses_inputs_that_changed_before_the_last_row_written(model, tmp_path, fmt):
+    """The folder's second file removed and a new one added in its place after an interruption: the last row
+    written still meets an input of the same number and id, but the rows before it are not the inputs' any more."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    texts = ["Observers watched the vote.", "Police training.", "A youth forum.", "Border guards met.", "Media."]
+    for name, text in zip("abcde", texts):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    whole = tmp_path / f"whole.{fmt}"
+    tag(model, [folder], whole, chunk_size=1)
+    output = tmp_path / f"tags.{fmt}"
+
+    def stop_after_three(count):
+        if count >= 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        tag(model, [folder], output, chunk_size=1, on_progress=stop_after_three)
+    before = _written_so_far(output)
+    (folder / "b.txt").unlink()
+    (folder / "b2.txt").write_text("A new page.", encoding="utf-8")  # input 3 is c.txt again, as row 3 says
+    with pytest.raises(InputError, match=r"cannot resume: its 3 rows are not the documents of the first 3 inputs"):
+        tag(model, [folder], output, chunk_size=1, resume=True)
+    assert _written_so_far(output) == before
+    (folder / "b2.txt").unlink()
+    (folder / "b.txt").write_text("Police training.", encoding="utf-8")
+    summary = tag(model, [folder], output, chunk_size=1, resume=True)  # the same inputs again: it resumes
+    assert summary.resumed == 3 and read_rows(output, fmt) == read_rows(whole, fmt)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -194,13 +195,24 @@ def open_tag_file(path: str | Path, fmt: str, *, resume: bool = False) -> "TagFi
     return {"jsonl": JsonlTagFile, "csv": CsvTagFile, "parquet": ParquetTagFile}[fmt](Path(path), resume)
 
 
+def ids_digest():
+    """A running hash of a sequence of ids, each as every format writes it (`escape_surrogates`)."""
+    return hashlib.sha256()
+
+
+def add_id(digest, doc_id: str) -> None:
+    digest.update(escape_surrogates(doc_id).encode("utf-8", "surrogatepass") + b"\0")
+
+
 class TagFile:
-    """An output file of tag rows; `done` rows are already in it, the last with id `last_id`."""
+    """An output file of tag rows; `done` rows are already in it, the last with id `last_id`, and `ids` hashes
+    the ids of all of them in order (see `add_id`), for a resumed run to check it meets the same inputs."""
 
     def __init__(self, path: Path, resume: bool):
         self.path = path
         self.done = 0
         self.last_id: str | None = None
+        self.ids = ids_digest()
         path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self._exists():
             self._recover()
@@ -276,6 +288,7 @@ class JsonlTagFile(_TextTagFile):
                 good += len(line)
                 self.done += 1
                 self.last_id = row["id"]
+                add_id(self.ids, row["id"])
         self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
 
 
@@ -304,6 +317,7 @@ class CsvTagFile(_TextTagFile):
                     good = end
                     self.done += 1
                     self.last_id = fields[0]
+                    add_id(self.ids, fields[0])
             except csv.Error:
                 pass
         self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
@@ -351,9 +365,10 @@ class ParquetTagFile(TagFile):
                 ) from None
             if parquet.schema_arrow.names == list(COLUMNS_BEFORE_MODEL):
                 raise ResumeError(f"{self.path}: cannot resume: {BEFORE_MODEL}")
-        if self.done:
-            ids = pq.read_table(self._part_files()[-1], columns=["id"]).column("id")
-            self.last_id = ids[len(ids) - 1].as_py()
+        for part in self._part_files():  # one part at a time: memory stays that of a chunk
+            for doc_id in pq.read_table(part, columns=["id"]).column("id").to_pylist():
+                add_id(self.ids, doc_id)
+                self.last_id = doc_id
 
     def discard(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
 import json
@@ -28,10 +27,12 @@ from classifier.io.formats import require_pyarrow
 from classifier.io.outputs import check_file_target, output_lock, write_error
 from classifier.io.tagfiles import (
     STDOUT,
+    add_id,
     check_resumable,
     encode_rows,
     escape_surrogates,
     format_for,
+    ids_digest,
     json_line,
     open_tag_file,
     parts_folder,
@@ -270,9 +271,7 @@ def tag(
         summary = TagSummary(resumed=target.done)
         if on_start:
             on_start(target.done)
-        records = _after(
-            _reported(read_records(inputs, columns, glob), on_input_error), target.done, target.last_id, output
-        )
+        records = _after(_reported(read_records(inputs, columns, glob), on_input_error), target, output)
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
         # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
@@ -364,18 +363,29 @@ def _worth_workers(
     return records, jobs
 
 
-def _after(records: Iterator[Record], done: int, last_id: str | None, output: Path) -> Iterator[Record]:
-    """The records after the first `done`, checking that the output's last row is the last one skipped."""
+def _after(records: Iterator[Record], target, output: Path) -> Iterator[Record]:
+    """The records after the first `target.done`, checking that the output's rows are those records' in order:
+    its last row the last one skipped, and all of its ids those of the records skipped (`target.ids`)."""
+    done, last_id = target.done, target.last_id
     if not done:
         yield from records
         return
-    collections.deque(itertools.islice(records, done - 1), maxlen=0)
+    skipped = ids_digest()
+    for record in itertools.islice(records, done - 1):
+        add_id(skipped, record.id)
     boundary = next(records, None)
     if boundary is None or escape_surrogates(boundary.id) != escape_surrogates(last_id or ""):
         found = "fewer inputs" if boundary is None else f"input {done} is '{boundary.id}'"
         raise InputError(
             f"{output}: cannot resume: it holds {done} rows ending with '{last_id}', but {found}; "
             "the inputs changed since it was written (use --force to start over)"
+        )
+    add_id(skipped, boundary.id)
+    if skipped.digest() != target.ids.digest():
+        raise InputError(
+            f"{output}: cannot resume: its {done} rows are not the documents of the first {done} inputs in order "
+            "(a file added, removed or renamed among them, or another folder to run from); the inputs changed since "
+            "it was written (use --force to start over)"
         )
     yield from records
 
