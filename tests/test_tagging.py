@@ -587,3 +587,52 @@ def test_resume_refuses_inputs_that_changed_before_the_last_row_written(model, t
     (folder / "b.txt").write_text("Police training.", encoding="utf-8")
     summary = tag(model, [folder], output, chunk_size=1, resume=True)  # the same inputs again: it resumes
     assert summary.resumed == 3 and read_rows(output, fmt) == read_rows(whole, fmt)
+
+
+def test_ctrl_c_while_the_workers_start_is_one_line_too(corpus, tmp_path):
+    """Ctrl-C in the second the workers spend importing, before they ignore it: each printed its own
+    KeyboardInterrupt traceback, or the pool, interrupted while starting one, failed with another error."""
+    big = tmp_path / "big.jsonl"
+    big.write_text(Path(corpus[0]).read_text(encoding="utf-8") * 3, encoding="utf-8")
+    output = tmp_path / "tags.jsonl"
+    command = [sys.executable, "-m", "classifier", "tag", str(big), "-", "--output", str(output)]
+    command += ["--chunk-size", "4", "--jobs", "2"]  # and standard input held open: it cannot end before Ctrl-C
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and not _starting_workers(process.pid):
+        time.sleep(0.005)
+    assert process.poll() is None, "the command ended before its workers started"
+    time.sleep(0.2)  # into their imports: Python has its own Ctrl-C handler by then
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = process.communicate(timeout=60)[1]
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "failed with traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1].startswith("interrupted: ")
+
+
+def _starting_workers(pid: int) -> bool:
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if b"popen_loky_posix" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return True
+    return False
+
+
+def test_ctrl_c_in_a_submit_waits_for_its_end_and_reaches_the_processes_started_in_it_blocked():
+    from classifier.workflows.runners import _sigint_held
+
+    with pytest.raises(KeyboardInterrupt):
+        with _sigint_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # would be interrupted here, were the signal not held
+            status = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True).stdout
+            reached = True
+    assert reached
+    blocked = int(next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16)
+    assert blocked & (1 << (signal.SIGINT - 1))
+    with _sigint_held():  # nothing pending: nothing raised, and SIGINT is back as it was
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())

@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.resource_tracker
 import os
 import pickle
 import signal
@@ -72,8 +73,11 @@ STOP_GRACE_SECONDS = 10.0
 
 def _start_worker(shared, parent: int | None = None) -> None:
     global _WORKER_SHARED
-    # Ctrl-C reaches the whole process group; the parent stops the pool, so workers need not react.
+    # Ctrl-C reaches the whole process group; the parent stops the pool, so workers need not react. The worker
+    # was started with SIGINT blocked (`_sigint_held`): one pending since is dropped as the block ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if parent is not None:
         _die_with_parent(parent)
     _WORKER_SHARED = shared
@@ -104,12 +108,16 @@ def _call_in_worker(func, chunk):
 def _process_map(func, shared, chunks, jobs: int) -> Iterator:
     from joblib.externals.loky import ProcessPoolExecutor  # fitting only
 
+    # Started here, not inside a submit: it unblocks SIGINT after it starts (Python 3.11's multiprocessing), which
+    # would undo `_sigint_held` for the workers started after it.
+    multiprocessing.resource_tracker.ensure_running()
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(shared, os.getpid()))
     submitted: deque = deque(maxlen=4 * jobs)  # the futures that may still be queued or running
 
     def submit(chunk):
-        submitted.append(executor.submit(_call_in_worker, func, chunk))
+        with _sigint_held():  # a submit may start the workers
+            submitted.append(executor.submit(_call_in_worker, func, chunk))
         return submitted[-1]
 
     try:
@@ -127,20 +135,48 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
             executor.shutdown(wait=True)
             raise
         _kill_pool(executor, before)
+        if interrupted and not isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt from None  # what the pool raised while a Ctrl-C tore it down is no news
         raise
     executor.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    """Ctrl-C held back, not lost, while worker processes may be starting (in a submit).
+
+    The workers inherit the blocked signal, so a Ctrl-C in the second a worker spends importing, before it ignores
+    SIGINT, is never its own (it printed a KeyboardInterrupt traceback over the command's one-line message). In this
+    process a Ctrl-C that lands meanwhile is raised as the block ends: raised inside the pool's start of a worker, it
+    left the pool half-started and failed with another error."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    previous_handler = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    blocking = hasattr(signal, "pthread_sigmask")
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocking else None
+    try:
+        yield
+    finally:
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)  # one pending reaches the handler above
+        signal.signal(signal.SIGINT, previous_handler)
+    if pending and previous_handler is not signal.SIG_IGN:
+        raise KeyboardInterrupt
 
 
 def _kill_pool(executor, before: set) -> None:
     """Stop a pool at once: its workers killed, the manager thread's last complaints silenced."""
     _silence_pool_manager()
-    with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
-        executor.shutdown(wait=False, kill_workers=True)
-    # A worker interrupted while starting is not always known to the pool yet; left alive, it
+    # Killed first: a worker still starting would otherwise read the pool's locks after the shutdown removed them,
+    # and print that failure over the command's one-line message. One not yet known to the pool, left alive,
     # would hold up the interpreter's exit, which joins every child process.
     for child in set(multiprocessing.active_children()) - before:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signal.SIGKILL)  # loky's processes have no kill()
+    with contextlib.suppress(Exception):  # a pool interrupted while starting may fail to shut down
+        executor.shutdown(wait=False, kill_workers=True)
 
 
 def _silence_pool_manager() -> None:
