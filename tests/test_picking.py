@@ -136,17 +136,18 @@ class HandPickModel(Model):
     threshold up; `path` a bundle whose stored documents it was trained on. `calls` keeps how many documents each
     reading was given."""
 
-    def __init__(self, path=None):
-        super().__init__(SimpleNamespace(thresholds_=PICK_THRESHOLDS), {"labels": list(TINY_LABELS)}, path)
+    def __init__(self, path=None, readings=PICK_READINGS, thresholds=PICK_THRESHOLDS, labels=TINY_LABELS):
+        super().__init__(SimpleNamespace(thresholds_=thresholds), {"labels": list(labels)}, path)
+        self.readings = readings
         self.calls = []
 
     def read_documents(self, documents, limit=None, threshold=None):
         self.calls.append(len(documents))
-        proba = np.array([PICK_READINGS[doc.title][0] for doc in documents])
-        return Reading(proba, (proba >= PICK_THRESHOLDS).astype(np.int8), [None] * len(documents))
+        proba = np.array([self.readings[doc.title][0] for doc in documents])
+        return Reading(proba, (proba >= self.thresholds).astype(np.int8), [None] * len(documents))
 
     def features(self, model_texts):
-        return sparse.csr_matrix(np.array([PICK_READINGS[text.split()[0]][1] for text in model_texts], dtype=float))
+        return sparse.csr_matrix(np.array([self.readings[text.split()[0]][1] for text in model_texts], dtype=float))
 
 
 def pick_documents() -> list[Document]:
@@ -233,3 +234,31 @@ def test_documents_the_bundle_was_trained_on_are_passed_over(bundle_trained_on_a
     assert model.calls == [5]
     trained_only = [doc for doc in pick_documents() if doc.title in ("Alpha", "Delta")]
     assert pick(model, trained_only) == Picked([], 0, 0, 2) and model.calls == [5]
+
+
+def test_margin_is_the_default_strategy_and_an_unknown_one_is_named_with_those_known():
+    proba = np.array([[0.7, 0.0, 0.1, 0.0], [0.3, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(uncertainty(proba, PICK_THRESHOLDS), [0.5, 0.75])
+    with pytest.raises(ValueError) as error:
+        uncertainty(proba, PICK_THRESHOLDS, "random")
+    assert str(error.value) == "unknown strategy 'random' (known: margin, entropy)"
+
+
+def test_every_near_duplicate_passed_over_is_counted():
+    model = HandPickModel()
+    beta_and_two_likes = [doc for doc in pick_documents() if doc.title in ("Beta", "Eta")]
+    beta_and_two_likes.append(Document(id="d7", title="Eta", text="Eta observers met again.", origin="in.jsonl:8"))
+    picked = pick(model, beta_and_two_likes, n=3)
+    assert [row["id"] for row in picked.rows] == ["d1"] and picked.near_duplicates == 2
+
+
+def test_twenty_documents_are_picked_and_five_suggestions_shown_by_default():
+    # Seven fields; every document alike in features, so only a bound of 1.0 lets them all be picked.
+    readings = {"Alpha": ([0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4], [1, 0])}
+    model = HandPickModel(readings=readings, thresholds=np.full(7, 0.95), labels=[f"Field {i}" for i in range(1, 8)])
+    documents = [Document(id=f"a{i}", title="Alpha", text=f"Alpha text {i}.", origin="in") for i in range(25)]
+    picked = pick(model, documents, max_similarity=1.0)
+    assert [row["id"] for row in picked.rows] == [f"a{i}" for i in range(20)] and picked.candidates == 25
+    shown = [s["label"] for s in picked.rows[0]["suggestions"]]
+    assert shown == ["Field 1", "Field 2", "Field 3", "Field 4", "Field 5"]
+    assert picked.rows[0]["labels"] == [] and picked.rows[0]["uncertainty"] == 0.9474  # 1 - (0.95 - 0.9) / 0.95

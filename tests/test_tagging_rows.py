@@ -33,8 +33,8 @@ class HandModel(Model):
     """A loaded model that reads each text as READINGS says, and cuts as `Model.read` cuts (`apply_cutoffs`, flagged
     texts accept nothing). `calls` keeps how many texts each reading was given."""
 
-    def __init__(self, readings=READINGS):
-        super().__init__(None, {"labels": list(TINY_LABELS)})
+    def __init__(self, readings=READINGS, labels=TINY_LABELS):
+        super().__init__(None, {"labels": list(labels)})
         self.readings = readings
         self.calls = []
 
@@ -145,9 +145,9 @@ def test_a_chunk_is_encoded_and_counted(model, fmt):
 
 def test_a_chunk_is_encoded_for_parquet_with_its_cutoffs(model):
     pytest.importorskip("pyarrow")
-    result = tag_chunk(model, RECORDS, Columns(), "parquet", threshold=0.3, limit=1)
+    result = tag_chunk(model, RECORDS, Columns(), "parquet", threshold=0.8, limit=1)
     table = result.payload.to_pylist()
-    assert [r["labels"] for r in table] == [[E], [], [B], []]
+    assert [r["labels"] for r in table] == [[E], [], [], []]  # Beta's 0.7 is below 0.8
     assert [(k, round(v, 4)) for k, v in table[0]["scores"]] == [(E, 0.9), (M, 0.6123), (B, 0.2), (Y, 0.0)]  # float32
     assert (result.rows, result.failed, result.last_id) == (4, 1, "g")
 
@@ -243,14 +243,14 @@ def test_a_run_writes_one_row_per_document_chunk_by_chunk(model, table, tmp_path
 
 def test_a_run_with_cutoffs_records_them_and_resumes_only_with_the_same(model, table, tmp_path):
     output = tmp_path / "tags.csv"
-    tag(model, [table], output, limit=1, threshold=0.3, jobs=1)
+    tag(model, [table], output, limit=2, threshold=0.8, jobs=1)
     text = output.read_bytes().decode("utf-8")
     assert text.startswith("id,labels,scores,error,warning,flag,model\r\na,Elections,")
-    assert '\r\nb,Border management,"' in text and '\r\nd,Youth,"' in text
-    assert json.loads(run_record_path(output).read_text(encoding="utf-8"))["cutoffs"] == {"limit": 1, "threshold": 0.3}
+    assert '\r\nb,,"' in text and '\r\nd,Youth,"' in text  # Beta's 0.7 and Delta's 0.55 are below 0.8
+    assert json.loads(run_record_path(output).read_text(encoding="utf-8"))["cutoffs"] == {"limit": 2, "threshold": 0.8}
     with pytest.raises(ResumeError, match="another --limit or --threshold"):
         tag(model, [table], output, limit=2, threshold=0.3, resume=True)
-    assert tag(model, [table], output, limit=1, threshold=0.3, resume=True).resumed == 5
+    assert tag(model, [table], output, limit=2, threshold=0.8, resume=True).resumed == 5
 
 
 class Stop(Exception):
@@ -441,6 +441,8 @@ def test_workers_start_only_for_more_than_two_chunks():
     assert jobs == 2 and list(records) == [0, 1, 2, 3, 4]
     records, jobs = tagging._worth_workers(iter(range(3)), 3, None, 2)
     assert jobs == 1 and list(records) == [0, 1, 2]
+    records, jobs = tagging._worth_workers(iter(range(3)), 2, None, 2)
+    assert jobs == 1 and list(records) == [0, 1, 2]
     records, jobs = tagging._worth_workers(iter(range(3)), 3, "tcp://127.0.0.1:8786", 2)  # a cluster is there
     assert jobs == 3 and list(records) == [0, 1, 2]
     records, jobs = tagging._worth_workers(iter(range(3)), 1, None, 2)
@@ -469,3 +471,166 @@ def test_the_tiny_model_tags_its_own_fields(tiny_model, tmp_path):
     assert [next(iter(r["scores"])) for r in rows] == [E, B] and all(len(r["scores"]) == 4 for r in rows)
     csv_text = (tmp_path / "tags.csv").read_text(encoding="utf-8")
     assert csv_text.splitlines()[1].startswith("0,Elections") and csv_text.splitlines()[2].startswith("1,Border")
+
+
+def test_the_jsonl_writer_makes_its_score_texts_on_first_use_and_writes_labels_as_they_are(monkeypatch):
+    """A process's first chunk makes the table of rounded scores' JSON (an empty table here); labels outside ASCII
+    (a taxonomy of one's own) are written as the row encoder writes them, not as escapes."""
+    monkeypatch.setattr(tagging, "_SCORE_TEXTS", [])
+    model = HandModel()
+    model.metadata = {"labels": ["Élections", "Border management", "Médias", "Youth"]}
+    payload = tag_chunk(model, [good("d", "Delta")], Columns(), "jsonl").payload
+    assert payload == (
+        '{"id": "d", "labels": ["Youth", "Médias"], "scores": {"Youth": 1.0, "Médias": 0.55, "Élections": 0.05, '
+        f'"Border management": 0.0}}, "error": "", "warning": "", "flag": "", "model": "{model.fingerprint}"}}\n'
+    )
+    assert len(tagging._SCORE_TEXTS) == 10_001 and tagging._SCORE_TEXTS[:3] == ["0.0", "0.0001", "0.0002"]
+    assert tagging._SCORE_TEXTS[-1] == "1.0" and tagging._SCORE_TEXTS[5000] == "0.5"
+
+
+def test_fields_of_equal_score_rank_in_taxonomy_order_among_all_23(taxonomy):
+    """Beyond 16 fields numpy's default sort is not stable: the taxonomy's order must still break ties."""
+    labels = taxonomy.labels
+    model = HandModel({"Zeta": ([0.1, 0.0] * 11 + [0.3], None)}, labels)
+    (tagged,) = tag_rows(model, [good("z", "Zeta")])
+    # Field 23 (0.3), then fields 1, 3, ..., 21 (0.1), then fields 2, 4, ..., 22 (0.0).
+    expected = [labels[22]] + labels[0:22:2] + labels[1:22:2]
+    assert list(tagged["scores"]) == expected and tagged["labels"] == []
+    line = json.loads(tag_chunk(model, [good("z", "Zeta")], Columns(), "jsonl").payload)
+    assert list(line["scores"]) == expected
+
+
+def test_cutoffs_out_of_range_are_refused_before_the_output_exists(model, table, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(UsageError, match="limit -1: expected a whole number of fields, 0 or more"):
+        tag(model, [table], output, limit=-1, jobs=1)
+    with pytest.raises(UsageError, match="threshold 2: expected a score from 0 to 1"):
+        tag(model, [table], output, threshold=2, jobs=1)
+    assert list(tmp_path.iterdir()) == [table] and model.calls == []
+
+
+def test_parquet_without_pyarrow_is_refused_before_the_output_exists(model, table, tmp_path, monkeypatch):
+    import sys
+
+    from classifier.io.formats import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the parquet extra were not installed
+    output = tmp_path / "tags.parquet"
+    with pytest.raises(MissingExtraError) as error:
+        tag(model, [table], output, jobs=1)
+    assert str(error.value) == f"{output}: Parquet needs pyarrow: pip install 'osce-topic-classifier[parquet]'"
+    assert list(tmp_path.iterdir()) == [table] and model.calls == []
+    assert tag(model, [table], tmp_path / "tags.jsonl", jobs=1).tagged == 4  # the other formats need no pyarrow
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A folder of two pages: a.md and b.txt."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text("Alpha notes\n\nObservers met.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Beta notes\n\nObservers met.\n", encoding="utf-8")
+    return folder
+
+
+def test_the_glob_chooses_the_pages_of_a_folder_read_and_refused_as_output(model, folder, tmp_path, capsys):
+    output = tmp_path / "tags.jsonl"
+    tag(model, [folder], output, glob="*.md", jobs=1)
+    assert [(r["id"], r["labels"]) for r in read_jsonl(output)] == [(str(folder / "a.md"), [E, M])]
+    assert json.loads(run_record_path(output).read_text(encoding="utf-8"))["glob"] == "*.md"
+    tag(model, [folder], "-", glob="*.md", jobs=1)
+    assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == [str(folder / "a.md")]
+    with pytest.raises(InputError) as error:
+        tag(model, [folder], folder / "tags.md", format="jsonl", glob="*.md", jobs=1)
+    assert str(error.value) == (
+        f"{folder / 'tags.md'}: the output is also an input ({folder}); write it somewhere else"
+    )
+    assert not (folder / "tags.md").exists()
+    tag(model, [folder], folder / "tags.jsonl", glob="*.md", jobs=1)  # not a page this glob reads
+    assert len(read_jsonl(folder / "tags.jsonl")) == 1
+
+
+def test_an_input_that_cannot_be_read_is_reported_when_streaming_too(model, table, tmp_path, capsys):
+    missing = tmp_path / "missing.jsonl"
+    heard = []
+    summary = tag(model, [missing, table], "-", jobs=1, on_input_error=heard.append)
+    assert heard == [f"{missing}: no such file or directory"] and (summary.tagged, summary.failed) == (4, 2)
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["error"] == f"{missing}: no such file or directory"
+
+
+def runner_that_records(calls):
+    """A runner (`map_ordered`) that keeps the jobs and cluster each run asks for and tags in this process."""
+
+    def map_ordered(func, shared, chunks, *, jobs=1, dask=None):
+        calls.append((jobs, dask))
+        return (func(shared, chunk) for chunk in chunks)
+
+    return map_ordered
+
+
+@pytest.mark.parametrize("output", ["tags.jsonl", "-"])
+def test_the_run_asks_the_runner_for_workers_only_for_more_than_two_chunks(
+    model, table, tmp_path, monkeypatch, capsys, output
+):
+    calls = []
+    monkeypatch.setattr(tagging, "map_ordered", runner_that_records(calls))
+    target = output if output == "-" else tmp_path / output
+    tag(model, [table], target, jobs=3, chunk_size=2, force=True)  # 5 documents: more than two chunks of 2
+    tag(model, [table], target, jobs=3, chunk_size=3, force=True)  # two chunks of 3 at most
+    tag(model, [table], target, jobs=3, chunk_size=3, force=True, dask="tcp://127.0.0.1:8786")
+    assert calls == [(3, None), (1, None), (3, "tcp://127.0.0.1:8786")]
+
+
+def test_a_write_refused_at_the_start_says_nothing_was_tagged(model, table, tmp_path, monkeypatch):
+    from classifier.io.outputs import OutputError
+
+    def refuse(path, record):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tagging, "write_run_record", refuse)
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(OutputError) as error:
+        tag(model, [table], output, jobs=1)
+    assert str(error.value) == f"{output}: cannot write: Read-only file system; nothing was tagged"
+    assert not output.exists() and model.calls == []
+
+
+@pytest.mark.parametrize(("fmt", "lines", "kept"), [("jsonl", TABLE_LINES, 5), ("parquet", [], 0)])
+def test_a_failure_to_finish_the_output_says_how_many_rows_are_kept(model, tmp_path, monkeypatch, fmt, lines, kept):
+    from classifier.io import tagfiles
+    from classifier.io.outputs import OutputError
+
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    table = tmp_path / "items.jsonl"
+    table.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    def full_disk(self):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr({"jsonl": tagfiles.JsonlTagFile, "parquet": tagfiles.ParquetTagFile}[fmt], "close", full_disk)
+    output = tmp_path / f"tags.{fmt}"
+    with pytest.raises(OutputError) as error:
+        tag(model, [table], output, jobs=1)
+    assert str(error.value) == (
+        f"{output}: cannot write: No space left on device; {kept} whole rows are kept; make room or fix it, then run "
+        "the same command with --resume to finish"
+    )
+    assert tagging.parts_folder(output).exists() == (fmt == "parquet" and kept > 0)  # no empty parts left behind
+
+
+class Clock:
+    """`time.perf_counter` read at the start and the end of a run: 100 s, then 102.5 s."""
+
+    def __init__(self):
+        self.readings = iter([100.0, 102.5])
+
+    def perf_counter(self):
+        return next(self.readings)
+
+
+@pytest.mark.parametrize("output", ["tags.jsonl", "-"])
+def test_the_summary_holds_the_seconds_the_run_took(model, table, tmp_path, monkeypatch, capsys, output):
+    monkeypatch.setattr(tagging, "time", Clock())
+    summary = tag(model, [table], output if output == "-" else tmp_path / output, jobs=1)
+    assert summary.seconds == 2.5 and summary.line() == "4 documents tagged, 1 failed, 2.5 s, 2 documents/s"
