@@ -262,3 +262,9 @@ def test_twenty_documents_are_picked_and_five_suggestions_shown_by_default():
     shown = [s["label"] for s in picked.rows[0]["suggestions"]]
     assert shown == ["Field 1", "Field 2", "Field 3", "Field 4", "Field 5"]
     assert picked.rows[0]["labels"] == [] and picked.rows[0]["uncertainty"] == 0.9474  # 1 - (0.95 - 0.9) / 0.95
+
+
+def test_entropy_of_float32_probabilities_is_that_of_their_float64_values():
+    # A float32 probability of 1.0 clipped in float32 stays 1.0 (1 - 1e-12 rounds to it), and its entropy is NaN.
+    proba = np.array([[1.0, 0.0], [0.5, 0.5]], dtype=np.float32)
+    np.testing.assert_allclose(uncertainty(proba, np.array([0.5, 0.5]), "entropy"), [0.0, 1.0], atol=1e-9)

@@ -26,6 +26,7 @@ READINGS = {
     "Beta": ([0.1, 0.7, 0.7, 0.3], None),  # a tie: the taxonomy's order ranks Border management first
     "Gamma": ([0.8, 0.0, 0.0, 0.45], "language"),  # flagged: no field accepted, whatever its scores
     "Delta": ([0.05, 0.0, 0.55, 0.99996], None),  # 0.99996 rounds to 1.0
+    "Omega": ([0.35, 0.1, 0.0, 0.0], None),  # no field accepted by the model, Elections from a threshold of 0.3
 }
 
 
@@ -145,11 +146,11 @@ def test_a_chunk_is_encoded_and_counted(model, fmt):
 
 def test_a_chunk_is_encoded_for_parquet_with_its_cutoffs(model):
     pytest.importorskip("pyarrow")
-    result = tag_chunk(model, RECORDS, Columns(), "parquet", threshold=0.8, limit=1)
+    result = tag_chunk(model, [*RECORDS, good("o", "Omega")], Columns(), "parquet", threshold=0.3, limit=1)
     table = result.payload.to_pylist()
-    assert [r["labels"] for r in table] == [[E], [], [], []]  # Beta's 0.7 is below 0.8
+    assert [r["labels"] for r in table] == [[E], [], [B], [], [E]]
     assert [(k, round(v, 4)) for k, v in table[0]["scores"]] == [(E, 0.9), (M, 0.6123), (B, 0.2), (Y, 0.0)]  # float32
-    assert (result.rows, result.failed, result.last_id) == (4, 1, "g")
+    assert (result.rows, result.failed, result.last_id) == (5, 1, "o")
 
 
 def test_the_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model):
@@ -241,16 +242,18 @@ def test_a_run_writes_one_row_per_document_chunk_by_chunk(model, table, tmp_path
     }
 
 
-def test_a_run_with_cutoffs_records_them_and_resumes_only_with_the_same(model, table, tmp_path):
+def test_a_run_with_cutoffs_records_them_and_resumes_only_with_the_same(model, tmp_path):
+    table = tmp_path / "items.jsonl"
+    table.write_text('{"id": "a", "text": "Alpha met."}\n{"id": "o", "text": "Omega met."}\n', encoding="utf-8")
     output = tmp_path / "tags.csv"
-    tag(model, [table], output, limit=2, threshold=0.8, jobs=1)
-    text = output.read_bytes().decode("utf-8")
-    assert text.startswith("id,labels,scores,error,warning,flag,model\r\na,Elections,")
-    assert '\r\nb,,"' in text and '\r\nd,Youth,"' in text  # Beta's 0.7 and Delta's 0.55 are below 0.8
-    assert json.loads(run_record_path(output).read_text(encoding="utf-8"))["cutoffs"] == {"limit": 2, "threshold": 0.8}
+    tag(model, [table], output, limit=1, threshold=0.3, jobs=1)
+    # Alpha: Elections and Media from 0.3, the best one kept; Omega: Elections from 0.3.
+    lines = output.read_bytes().decode("utf-8").split("\r\n")
+    assert [line.split(",")[:2] for line in lines[1:3]] == [["a", "Elections"], ["o", "Elections"]]
+    assert json.loads(run_record_path(output).read_text(encoding="utf-8"))["cutoffs"] == {"limit": 1, "threshold": 0.3}
     with pytest.raises(ResumeError, match="another --limit or --threshold"):
         tag(model, [table], output, limit=2, threshold=0.3, resume=True)
-    assert tag(model, [table], output, limit=2, threshold=0.8, resume=True).resumed == 5
+    assert tag(model, [table], output, limit=1, threshold=0.3, resume=True).resumed == 2
 
 
 class Stop(Exception):
@@ -548,6 +551,9 @@ def test_the_glob_chooses_the_pages_of_a_folder_read_and_refused_as_output(model
     assert not (folder / "tags.md").exists()
     tag(model, [folder], folder / "tags.jsonl", glob="*.md", jobs=1)  # not a page this glob reads
     assert len(read_jsonl(folder / "tags.jsonl")) == 1
+    # A column named by an option is looked for in tables only: a folder's files are pages.
+    tag(model, [folder], tmp_path / "named.jsonl", glob="*.md", columns=Columns(text="body"), jobs=1)
+    assert [r["id"] for r in read_jsonl(tmp_path / "named.jsonl")] == [str(folder / "a.md")]
 
 
 def test_an_input_that_cannot_be_read_is_reported_when_streaming_too(model, table, tmp_path, capsys):
