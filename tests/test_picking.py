@@ -1,16 +1,19 @@
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from scipy import sparse
 from typer.testing import CliRunner
 
+from classifier.bundle.model import Model, Reading
 from classifier.bundle.storage import load_model
 from classifier.cli import app
 from classifier.corpus.datasets import load_training_set
 from classifier.corpus.documents import Document, read_documents
-from classifier.workflows.picking import pick, uncertainty
+from classifier.workflows.picking import Picked, pick, uncertainty
 
-from conftest import ROOT, TRAINING
+from conftest import ROOT, TINY_LABELS, TRAINING
 
 UNLABELLED = ROOT / "training" / "data" / "unlabelled.jsonl"
 runner = CliRunner()
@@ -109,3 +112,159 @@ def test_the_template_labels_are_what_suggest_gives(shipped, unlabelled):
     # A field named outright is in the template; a text the model abstains on gets no field.
     assert "Reform and co-operation in the security sector" in rows["named"]["labels"]
     assert rows["german"]["labels"] == []
+
+
+# Fast tests of `pick` on a model whose readings and feature vectors are written out by hand, so that each document's
+# uncertainty, rank and likeness to the others is known before the pick. Thresholds 0.4, 0.5, 0.5 and 0.8: a
+# distance is scaled by the room on its side (0.6 or 0.4, 0.5, 0.5, 0.2 or 0.8), and the closest call decides.
+
+PICK_THRESHOLDS = np.array([0.4, 0.5, 0.5, 0.8])
+# title: (probabilities, feature vector); the margin uncertainty worked out by hand in the comment.
+PICK_READINGS = {
+    "Alpha": ([0.7, 0.0, 0.1, 0.0], [1, 0, 0, 0, 0, 0, 0]),  # 1 - 0.3 / 0.6 = 0.5
+    "Beta": ([0.1, 0.45, 0.0, 0.0], [0, 3, 4, 0, 0, 0, 0]),  # 1 - 0.05 / 0.5 = 0.9
+    "Gamma": ([0.0, 0.0, 0.0, 0.9], [0, 0, 0, 1, 0, 0, 0]),  # 1 - 0.1 / 0.2 = 0.5
+    "Delta": ([0.3, 0.0, 0.0, 0.0], [0, 0, 0, 0, 1, 0, 0]),  # 1 - 0.1 / 0.4 = 0.75
+    "Epsilon": ([1.0, 1.0, 0.0, 0.0], [0, 0, 0, 0, 0, 1, 0]),  # every call as far as it can be: 0
+    "Zeta": ([0.6, 0.25, 0.5, 0.2], [0, 0, 0, 0, 0, 0, 1]),  # one field on its threshold: 1
+    "Eta": ([0.1, 0.45, 0.0, 0.0], [0, 4, 3, 0, 0, 0, 0]),  # Beta's reading; its vector's cosine with Beta's is 0.96
+}
+
+
+class HandPickModel(Model):
+    """A loaded model that reads each document as PICK_READINGS says, by its title, and accepts a field from its
+    threshold up; `path` a bundle whose stored documents it was trained on. `calls` keeps how many documents each
+    reading was given."""
+
+    def __init__(self, path=None, readings=PICK_READINGS, thresholds=PICK_THRESHOLDS, labels=TINY_LABELS):
+        super().__init__(SimpleNamespace(thresholds_=thresholds), {"labels": list(labels)}, path)
+        self.readings = readings
+        self.calls = []
+
+    def read_documents(self, documents, limit=None, threshold=None):
+        self.calls.append(len(documents))
+        proba = np.array([self.readings[doc.title][0] for doc in documents])
+        return Reading(proba, (proba >= self.thresholds).astype(np.int8), [None] * len(documents))
+
+    def features(self, model_texts):
+        return sparse.csr_matrix(np.array([self.readings[text.split()[0]][1] for text in model_texts], dtype=float))
+
+
+def pick_documents() -> list[Document]:
+    return [
+        Document(id=f"d{i}", title=title, text=f"{title} observers met.", origin=f"in.jsonl:{i + 1}")
+        for i, title in enumerate(PICK_READINGS)
+    ]
+
+
+def test_picks_are_the_least_sure_first_ties_in_input_order_near_duplicates_apart():
+    model = HandPickModel()
+    picked = pick(model, pick_documents(), n=3)
+    # Ranked: Zeta 1, Beta 0.9, Eta 0.9 (after Beta, its tie), Delta 0.75, Alpha 0.5, Gamma 0.5, Epsilon 0.
+    assert [row["title"] for row in picked.rows] == ["Zeta", "Beta", "Delta"]  # Eta is too like Beta
+    assert (picked.candidates, picked.near_duplicates, picked.already_trained) == (7, 1, 0)
+    assert [row["uncertainty"] for row in picked.rows] == [1.0, 0.9, 0.75]
+    assert picked.rows[0] == {
+        "id": "d5",
+        "title": "Zeta",
+        "text": "Zeta observers met.",
+        "labels": ["Elections", "Media freedom and development"],
+        "uncertainty": 1.0,
+        "suggestions": [
+            {"label": "Elections", "score": 0.6},
+            {"label": "Media freedom and development", "score": 0.5},
+            {"label": "Border management", "score": 0.25},
+            {"label": "Youth", "score": 0.2},
+        ],
+        "origin": "in.jsonl:6",
+        "model": model.fingerprint,
+    }
+    two = pick(model, pick_documents(), n=2)  # stops before it meets Eta
+    assert [row["id"] for row in two.rows] == ["d5", "d1"] and two.near_duplicates == 0
+    every = pick(model, pick_documents(), n=7)
+    assert [row["title"] for row in every.rows] == ["Zeta", "Beta", "Delta", "Alpha", "Gamma", "Epsilon"]
+    assert every.near_duplicates == 1
+    # A cosine of 0.96 is not above a bound of 0.96.
+    loose = pick(model, pick_documents(), n=3, max_similarity=0.96)
+    assert [row["title"] for row in loose.rows] == ["Zeta", "Beta", "Eta"] and loose.near_duplicates == 0
+
+
+def test_entropy_ranks_by_the_mean_bits_and_top_chooses_the_suggestions_shown():
+    picked = pick(HandPickModel(), pick_documents(), n=1, strategy="entropy", top=1)
+    (row,) = picked.rows
+    # Zeta: the binary entropies of 0.6, 0.25, 0.5 and 0.2 are 0.97095, 0.81128, 1 and 0.72193 bits; mean 0.87604.
+    assert row["title"] == "Zeta" and row["uncertainty"] == 0.876
+    assert row["suggestions"] == [
+        {"label": "Elections", "score": 0.6},
+        {"label": "Media freedom and development", "score": 0.5},  # accepted, so shown below the top one
+    ]
+
+
+def test_documents_are_scored_in_batches_and_progress_is_heard_after_each(monkeypatch):
+    from classifier.workflows import picking
+
+    monkeypatch.setattr(picking, "SCORING_BATCH", 3)
+    model, heard = HandPickModel(), []
+    picked = pick(model, pick_documents(), n=7, on_progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(3, 7), (6, 7), (7, 7)] and model.calls == [3, 3, 1]
+    assert [row["title"] for row in picked.rows] == ["Zeta", "Beta", "Delta", "Alpha", "Gamma", "Epsilon"]
+    assert picked.rows[1]["labels"] == [] and picked.rows[3]["labels"] == ["Elections"]
+
+
+@pytest.fixture(scope="module")
+def bundle_trained_on_alpha_and_delta(shared_tiny_model, tmp_path_factory):
+    """A bundle that stores Alpha and Delta as the documents it was trained on."""
+    from test_bundle import tiny_metadata
+
+    from classifier.bundle.documents import training_documents_file
+    from classifier.bundle.storage import save_bundle
+
+    path = tmp_path_factory.mktemp("picking") / "bundle"
+    trained = [doc for doc in pick_documents() if doc.title in ("Alpha", "Delta")]
+    stored, _ = training_documents_file(trained, [["Elections"], ["Elections"]])
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), path, {"training.jsonl.gz": stored})
+    return path
+
+
+def test_documents_the_bundle_was_trained_on_are_passed_over(bundle_trained_on_alpha_and_delta):
+    model = HandPickModel(bundle_trained_on_alpha_and_delta)
+    picked = pick(model, pick_documents(), n=7)
+    assert [row["title"] for row in picked.rows] == ["Zeta", "Beta", "Gamma", "Epsilon"]
+    assert (picked.candidates, picked.near_duplicates, picked.already_trained) == (5, 1, 2)
+    assert model.calls == [5]
+    trained_only = [doc for doc in pick_documents() if doc.title in ("Alpha", "Delta")]
+    assert pick(model, trained_only) == Picked([], 0, 0, 2) and model.calls == [5]
+
+
+def test_margin_is_the_default_strategy_and_an_unknown_one_is_named_with_those_known():
+    proba = np.array([[0.7, 0.0, 0.1, 0.0], [0.3, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(uncertainty(proba, PICK_THRESHOLDS), [0.5, 0.75])
+    with pytest.raises(ValueError) as error:
+        uncertainty(proba, PICK_THRESHOLDS, "random")
+    assert str(error.value) == "unknown strategy 'random' (known: margin, entropy)"
+
+
+def test_every_near_duplicate_passed_over_is_counted():
+    model = HandPickModel()
+    beta_and_two_likes = [doc for doc in pick_documents() if doc.title in ("Beta", "Eta")]
+    beta_and_two_likes.append(Document(id="d7", title="Eta", text="Eta observers met again.", origin="in.jsonl:8"))
+    picked = pick(model, beta_and_two_likes, n=3)
+    assert [row["id"] for row in picked.rows] == ["d1"] and picked.near_duplicates == 2
+
+
+def test_twenty_documents_are_picked_and_five_suggestions_shown_by_default():
+    # Seven fields; every document alike in features, so only a bound of 1.0 lets them all be picked.
+    readings = {"Alpha": ([0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4], [1, 0])}
+    model = HandPickModel(readings=readings, thresholds=np.full(7, 0.95), labels=[f"Field {i}" for i in range(1, 8)])
+    documents = [Document(id=f"a{i}", title="Alpha", text=f"Alpha text {i}.", origin="in") for i in range(25)]
+    picked = pick(model, documents, max_similarity=1.0)
+    assert [row["id"] for row in picked.rows] == [f"a{i}" for i in range(20)] and picked.candidates == 25
+    shown = [s["label"] for s in picked.rows[0]["suggestions"]]
+    assert shown == ["Field 1", "Field 2", "Field 3", "Field 4", "Field 5"]
+    assert picked.rows[0]["labels"] == [] and picked.rows[0]["uncertainty"] == 0.9474  # 1 - (0.95 - 0.9) / 0.95
+
+
+def test_entropy_of_float32_probabilities_is_that_of_their_float64_values():
+    # A float32 probability of 1.0 clipped in float32 stays 1.0 (1 - 1e-12 rounds to it), and its entropy is NaN.
+    proba = np.array([[1.0, 0.0], [0.5, 0.5]], dtype=np.float32)
+    np.testing.assert_allclose(uncertainty(proba, np.array([0.5, 0.5]), "entropy"), [0.0, 1.0], atol=1e-9)

@@ -171,7 +171,9 @@ def _jsonl_lines(model: Model, documents: list, reading) -> str | None:
     if reading is not None:
         rounded = np.round(reading.proba, 4)
         steps = np.rint(rounded * 10**4)
-        if not (np.isfinite(steps).all() and (steps / 10**4 == rounded).all() and (rounded >= 0).all()):
+        if not (np.isfinite(steps).all() and (steps / 10**4 == rounded).all()):
+            return None
+        if np.signbit(rounded).any() or (steps > 10**4).any():  # below 0 (JSON writes -0.0 so) or above 1
             return None
         order = np.argsort(-reading.proba, axis=1, kind="stable")
         ranked_steps = np.take_along_axis(steps.astype(np.intp), order, axis=1).tolist()
