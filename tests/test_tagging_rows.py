@@ -320,17 +320,34 @@ def test_resume_refuses_inputs_that_changed_under_the_same_name(model, table, tm
     assert output.read_bytes() == kept
 
 
-def test_the_records_after_those_done_follow_the_last_one_kept():
+def _written(*ids, last_id="unset"):
+    """What a recovered output tells `_after`: its rows, its last id and the hash of all its ids."""
+    from types import SimpleNamespace
+
+    from classifier.io.tagfiles import add_id, ids_digest
+
+    digest = ids_digest()
+    for doc_id in ids:
+        add_id(digest, doc_id)
+    last = (ids[-1] if ids else None) if last_id == "unset" else last_id
+    return SimpleNamespace(done=len(ids), last_id=last, ids=digest)
+
+
+def test_the_records_after_those_done_follow_the_rows_kept():
     records = [Record(i, "t") for i in ("a", "caf\udce9", "c")]
-    assert [r.id for r in tagging._after(iter(records), 0, None, "out")] == ["a", "caf\udce9", "c"]
-    assert [r.id for r in tagging._after(iter(records), 1, "a", "out")] == ["caf\udce9", "c"]
+    assert [r.id for r in tagging._after(iter(records), _written(), "out")] == ["a", "caf\udce9", "c"]
+    assert [r.id for r in tagging._after(iter(records), _written("a"), "out")] == ["caf\udce9", "c"]
     # The output holds an undecodable byte of a name as its escape.
-    assert [r.id for r in tagging._after(iter(records), 2, "caf\\udce9", "out")] == ["c"]
-    assert list(tagging._after(iter(records), 3, "c", "out")) == []
+    assert [r.id for r in tagging._after(iter(records), _written("a", "caf\\udce9"), "out")] == ["c"]
+    assert list(tagging._after(iter(records), _written("a", "caf\udce9", "c"), "out")) == []
     with pytest.raises(InputError, match="it holds 1 rows ending with 'None', but input 1 is 'a'"):
-        list(tagging._after(iter(records), 1, None, "out"))
+        list(tagging._after(iter(records), _written("a", last_id=None), "out"))
     with pytest.raises(InputError, match="it holds 4 rows ending with 'c', but fewer inputs"):
-        list(tagging._after(iter(records), 4, "c", "out"))
+        list(tagging._after(iter(records), _written("a", "b", "x", "c"), "out"))
+    with pytest.raises(InputError, match="its 3 rows are not the documents of the first 3 inputs in order"):
+        list(tagging._after(iter(records), _written("b", "caf\udce9", "c"), "out"))
+    with pytest.raises(InputError, match="its 2 rows are not the documents of the first 2 inputs in order"):
+        list(tagging._after(iter(records), _written("caf\udce9", "caf\udce9"), "out"))
 
 
 def test_an_existing_output_needs_force_or_resume(model, table, tmp_path):
