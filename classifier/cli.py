@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
 from classifier.options import (
+    GLOB_SEPARATOR,
     KEYWORD_EXAMPLES,
     LEAD_PHRASE_ACCEPT,
     PHRASE_ACCEPT,
@@ -122,7 +123,17 @@ IdColumn = Annotated[str, typer.Option("--id-column", help="Table column holding
 TitleColumn = Annotated[str, typer.Option("--title-column", help="Table column holding titles.")]
 TextColumn = Annotated[str, typer.Option("--text-column", help="Table column holding the text.")]
 LabelsColumn = Annotated[str, typer.Option("--labels-column", help="Table column holding labels.")]
-GlobOption = Annotated[str, typer.Option("--glob", help="File name glob for directory inputs.")]
+
+
+def _globs(patterns: list[str] | str) -> str:
+    """Every --glob given (a later one used to replace an earlier one unsaid), as the one value the readers take."""
+    return GLOB_SEPARATOR.join([patterns] if isinstance(patterns, str) else patterns or ["*.txt"])
+
+
+GlobOption = Annotated[
+    list[str],
+    typer.Option("--glob", help="File name glob for directory inputs; repeat for several (a file matching any)."),
+]
 # Annif's names and meaning; without them the model's tuned per-field thresholds choose the fields.
 LimitOption = Annotated[
     Optional[int],
@@ -220,7 +231,7 @@ def suggest(
     ] = OutputFormat.text,
     model: ModelOption = None,
     taxonomy: TaxonomyOption = None,
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
@@ -236,6 +247,7 @@ def suggest(
     ] = False,
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
+    glob = _globs(glob)
     from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
@@ -331,11 +343,12 @@ def tag(
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
     limit: LimitOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
     """Tag a whole corpus: one output row per document (id, labels, scores, error, warning, flag, model)."""
+    glob = _globs(glob)
     from classifier.workflows.tagging import tag as tag_corpus  # on first use: keeps start-up light
 
     if force and resume:
@@ -567,9 +580,10 @@ def train(
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
     labels_column: LabelsColumn = "labels",
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
 ) -> None:
     """Train a model, print its cross-validated metrics and write the bundle (with its MODEL.md card)."""
+    glob = _globs(glob)
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
     with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
@@ -644,11 +658,12 @@ def evaluate(
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
     labels_column: LabelsColumn = "labels",
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
     limit: LimitOption = None,
     threshold: ThresholdOption = None,
 ) -> None:
     """Measure a model on labelled data: micro, macro and samples P/R/F1, P@1, R@3, nDCG@3, per field."""
+    glob = _globs(glob)
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
@@ -716,9 +731,10 @@ def compare(
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
     labels_column: LabelsColumn = "labels",
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
 ) -> None:
     """Per-field precision, recall and F1 of two models side by side, with B minus A; a gate for CI with --max-drop."""
+    glob = _globs(glob)
     from classifier.evaluation.comparison import compare_models, format_comparison  # on first use: keeps start-up light
 
     comparison = compare_models(
@@ -778,10 +794,11 @@ def pick(
     id_column: IdColumn = "id",
     title_column: TitleColumn = "title",
     text_column: TextColumn = "text",
-    glob: GlobOption = "*.txt",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
 ) -> None:
     """Pick the documents to label next: those whose fields the model is least sure of, near-duplicates apart, as a
     JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
+    glob = _globs(glob)
 
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 

@@ -30,3 +30,6 @@ PARAMS_BEFORE_THEY_EXISTED = {
 PICK_STRATEGIES = ("margin", "entropy")
 # Formats of tables read as input and written by `tag`.
 TABLE_FORMATS = ("jsonl", "csv", "parquet")
+# Between the patterns of several --glob options, joined into the one value the readers take (no file name
+# pattern typed on a command line holds a newline).
+GLOB_SEPARATOR = "\n"

@@ -330,3 +330,28 @@ def test_a_recursive_glob_reads_each_file_once_through_a_symlink_loop(tmp_path):
     (tmp_path / "b.txt").symlink_to(tmp_path / "a" / "page.txt")  # a link named by itself still counts
     documents = list(read_documents([str(tmp_path / "**" / "*.txt")]))
     assert [doc.origin for doc in documents] == [str(tmp_path / "a" / "page.txt"), str(tmp_path / "b.txt")]
+
+
+def test_several_globs_each_add_their_files_and_a_folder_matching_none_names_them_all(tmp_path):
+    (tmp_path / "a.txt").write_text("Observers watched the vote.", encoding="utf-8")
+    (tmp_path / "b.md").write_text("A police training course.", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("id,text\nr1,A youth forum.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["suggest", str(tmp_path), "--glob", "*.txt", "--glob", "*.md", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "b.md"),
+    ]
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path), "--glob", "*.pdf", "--glob", "*.doc"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {tmp_path}: a folder with no file matching *.pdf or *.doc"
+    output = tmp_path.parent / f"{tmp_path.name}-tags.jsonl"
+    command = ["tag", str(tmp_path), "--glob", "*.md", "--glob", "*.csv", "--output", str(output)]
+    assert CliRunner().invoke(app, command).exit_code == 0
+    assert [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()] == [
+        str(tmp_path / "b.md"),
+        "r1",
+    ]
+    assert CliRunner().invoke(app, [*command, "--resume"]).exit_code == 0  # the run record holds both globs

@@ -30,6 +30,7 @@ from classifier.io.textio import (
     read_text_head,
     text_lines,
 )
+from classifier.options import GLOB_SEPARATOR
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_GLOB = "*.txt"
@@ -167,7 +168,10 @@ def read_records(
         if kind == "missing":
             yield Record(str(path), str(path), error=f"{path}: no such file or directory", whole_input=True)
         elif kind == "unmatched":
-            yield Record(str(path), str(path), error=f"{path}: a folder with no file matching {glob}", whole_input=True)
+            shown = " or ".join(glob.split(GLOB_SEPARATOR))
+            yield Record(
+                str(path), str(path), error=f"{path}: a folder with no file matching {shown}", whole_input=True
+            )
         elif kind == "special":
             yield Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True)
         elif kind == "unreadable":
@@ -314,7 +318,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
             continue
         if os.path.isdir(item):
             inside = os.path.commonpath([os.path.realpath(item), target]) == os.path.realpath(item)
-            if inside and fnmatch.fnmatch(os.path.basename(target), glob):
+            if inside and _matches(os.path.basename(target), glob):
                 return item
         elif os.path.realpath(item) == target:
             return item
@@ -335,10 +339,15 @@ def _walk(root: str, glob: str) -> Iterator[tuple[str, bool]]:
             yield unreadable.pop(0).filename, True
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and fnmatch.fnmatch(name, glob):
+            if not name.startswith(".") and _matches(name, glob):
                 yield os.path.join(directory, name), False
     for error in unreadable:
         yield error.filename, True
+
+
+def _matches(name: str, glob: str) -> bool:
+    """Whether a file name matches the glob, or one of several (`--glob` repeated, joined by GLOB_SEPARATOR)."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in glob.split(GLOB_SEPARATOR))
 
 
 def _glob_files(pattern: str) -> list[str]:

@@ -228,6 +228,7 @@ def create_app(
     service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
     _add_error_handlers(app)
     _add_annif_routes(app, service)
+    _add_learn_route(app, service)
     _add_our_routes(app, service)
     _add_queue_routes(app, service)
     _add_page_routes(app)
@@ -332,6 +333,10 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         for i, hits in zip(live, found):
             results[i] = hits
         return JSONResponse([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
+
+
+def _add_learn_route(app: FastAPI, service: Service) -> None:
+    """Annif's learn: documents with their known fields, appended to the labels file."""
 
     @app.post(
         "/v1/projects/{project_id}/learn",
