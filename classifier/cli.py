@@ -435,8 +435,8 @@ class _ProgressBar:
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
-            TextColumn("left"),
             TimeRemainingColumn(),
+            TextColumn("left"),
             console=Console(stderr=True),
         )
         self.task = self.progress.add_task(description, total=None, rate="")

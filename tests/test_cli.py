@@ -208,7 +208,10 @@ def test_tag_writes_one_row_per_document_and_records_failures(tmp_path, fmt):
     output = tmp_path / f"out.{fmt}"
     result = run("tag", *tagging_inputs(tmp_path), "--output", output)
     assert result.exit_code == 1
-    assert result.stderr.strip().startswith("2 documents tagged, 2 failed,")
+    lines = result.stderr.strip().splitlines()
+    # The empty file, a whole input, is named on stderr as well as in its row; a row's error is in its row only.
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[0].endswith("empty.txt: empty file")
+    assert lines[1].startswith("2 documents tagged, 2 failed,")
     if fmt == "jsonl":
         rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     elif fmt == "csv":

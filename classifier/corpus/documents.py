@@ -188,8 +188,8 @@ def read_records(
             try:
                 text, cut = read_text_head(path, limit)
                 yield Record(str(path), str(path), page=text, warning=cut_warning(path, limit) if cut else None)
-            except InputError as exc:
-                yield Record(str(path), str(path), error=str(exc))
+            except InputError as exc:  # the whole file (empty, binary, unreadable): said on stderr too
+                yield Record(str(path), str(path), error=str(exc), whole_input=True)
         else:
             yield from _read_table(Path(path), kind, columns, limit)
 
