@@ -310,7 +310,9 @@ def tag(
     ],
     format: Annotated[
         Optional[TableFormat],
-        typer.Option("--format", "-f", help="Output format (default: from the file suffix, else jsonl)."),
+        typer.Option(
+            "--format", "-f", help="Output format (default: the output's suffix, .jsonl, .csv or .parquet; jsonl on -)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
     resume: Annotated[
