@@ -690,6 +690,12 @@ def evaluate(
             "documents: their scores overstate how it does on new texts",
             err=True,
         )
+    if metrics.get("unlabelled"):
+        typer.echo(
+            f"warning: {metrics['unlabelled']} documents have no fields (a page without a Fields of work block, a row "
+            "without labels) and are not counted",
+            err=True,
+        )
     if report is not None:
         typer.echo(f"wrote {report}", err=True)
 

@@ -521,6 +521,20 @@ def test_evaluate_warns_when_the_model_was_trained_on_the_documents(tmp_path):
     assert json.loads(fresh.stdout)["trained_on"] == 0 and fresh.stderr == ""
 
 
+def test_evaluate_says_how_many_documents_had_no_fields_to_measure_against(tmp_path):
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][600:603]
+    data = tmp_path / "data.jsonl"
+    unlabelled = [{key: value for key, value in r.items() if key != "labels"} for r in records[1:]]
+    data.write_text("".join(json.dumps(r) + "\n" for r in [records[0], *unlabelled]), encoding="utf-8")
+    result = run("evaluate", data, "--format", "json")
+    metrics = json.loads(result.stdout)
+    assert (metrics["documents"], metrics["unlabelled"]) == (1, 2)
+    assert result.stderr.splitlines()[-1] == (
+        "warning: 2 documents have no fields (a page without a Fields of work block, a row without labels) and are "
+        "not counted"
+    )
+
+
 def test_suggest_lines_answers_every_line_in_order_and_reports_blank_ones():
     lines = [
         "ODIHR observers followed the parliamentary elections and the counting of votes.",

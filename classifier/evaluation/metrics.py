@@ -115,6 +115,8 @@ def evaluate_model(
         trained = trained_keys(model)
         if trained is not None:  # scores on documents the model learned from overstate it
             metrics["trained_on"] = sum(document_key(doc) in trained for doc in data.documents)
+        if data.skipped_unlabelled:  # documents with no fields given: nothing to measure them against
+            metrics["unlabelled"] = data.skipped_unlabelled
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
