@@ -610,3 +610,10 @@ def test_a_line_or_two_before_the_menus_of_a_page_without_a_header_are_chrome_to
     # A sentence first is a text's own, and a short list after a lone dash is no menu: both are kept.
     assert "We met." in parse_release("We met.\n" + headless).model_text
     assert parse_release("Notes\n-\nSteps\n- one\n- two\nThe end.").model_text.startswith("Notes")
+
+
+def test_a_markdown_files_heading_is_its_title_without_the_marks():
+    release = parse_release("# Observers arrive for the vote\n\nThe mission deployed observers.\n")
+    assert (release.title, release.body) == ("Observers arrive for the vote", "The mission deployed observers.")
+    assert parse_release("### A third-level heading\n\nText.\n").title == "A third-level heading"
+    assert parse_release("#hashtag is not a heading\n\nText.\n").title == "#hashtag is not a heading"

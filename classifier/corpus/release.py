@@ -130,7 +130,7 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     header_follows = i + 1 < n and _META_LINE.match(lines[i + 1]) is not None
     title = ""
     if i < n and (header_follows or content_type or had_menus or (plain_title and _looks_like_title(lines[i:]))):
-        title = raw[i]
+        title = _MARKDOWN_HEADING.sub("", raw[i])  # a Markdown file's "# Title": the title without its marks
         i += 1
     header, read = _read_header(lines[i:])
 
@@ -138,6 +138,7 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     return title, "\n".join(paragraphs), header, content_type, had_menus, dropped
 
 
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+")
 _BULLETS = ("* ", "• ", "· ")
 
 
