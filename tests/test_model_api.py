@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from classifier.bundle.storage import load_model
+from classifier.corpus.release import parse_release
 
 from conftest import ROOT
 
@@ -248,3 +249,337 @@ def test_a_path_where_a_loaded_model_is_wanted_is_a_clear_type_error(model, tmp_
     # A taxonomy named by its path loads, as the command line's --taxonomy does.
     assert load_model(taxonomy=ROOT / "taxonomy.yaml").labels == model.labels
     assert load_model(taxonomy=str(ROOT / "taxonomy.yaml")).fingerprint == model.fingerprint
+
+
+# The tests below pin down what each public method of Model passes on and gives back, by values written out by
+# hand or by the same result reached another way (docs/mutation.md).
+
+
+def test_a_missing_cell_of_any_kind_is_absent_and_a_present_one_kept():
+    pd = pytest.importorskip("pandas")
+    from classifier.bundle.model import _cell
+
+    for missing in (None, float("nan"), np.float32("nan"), pd.NA, pd.NaT):
+        assert _cell(missing) is None
+    for present in ("text", "", 0, 0.0, False):
+        assert _cell(present) is present
+
+
+def test_a_frame_cell_that_pandas_holds_as_missing_fails_as_an_empty_cell_does(model):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"body": pd.array([TEXTS[1], pd.NA, None], dtype=object)}, index=["a", "b", "c"])
+    tagged = model.tag_frame(frame, text="body")
+    assert tagged["error"].tolist() == ["", "row b: no text in column 'body'", "row c: no text in column 'body'"]
+    assert tagged["labels"].tolist()[0] and tagged["labels"].tolist()[1:] == [[], []]
+
+
+def test_a_bundle_without_checksums_is_named_by_its_labels_and_one_with_them_by_model_json_as_saved():
+    import hashlib
+
+    from classifier.bundle.model import model_fingerprint
+
+    def sha(value):
+        return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    assert model_fingerprint({"labels": ["Élections", "Media"], "params": {"a": 1}}) == sha(["Élections", "Media"])
+    assert model_fingerprint({"params": {"a": 1}}) == model_fingerprint({"labels": None}) == sha([])
+    saved = {"payload_sha256": "ab", "labels": ["Old"], "params": {"a": 1}}
+    assert model_fingerprint(saved) == sha(saved)
+    # A field renamed by the taxonomy since: the bundle is still the one saved with the old name.
+    renamed = {"payload_sha256": "ab", "labels": ["New"], "labels_as_trained": ["Old"], "params": {"a": 1}}
+    assert model_fingerprint(renamed) == model_fingerprint(saved)
+
+
+def test_read_pages_cuts_as_read_does(model):
+    model_texts = [parse_release(text).model_text for text in TEXTS]
+    default = model.read_pages(TEXTS)
+    for cutoffs in ({"limit": 0}, {"threshold": 0.05}, {"limit": 2, "threshold": 0.0}):
+        cut = model.read_pages(TEXTS, **cutoffs)
+        assert cut.accepted.tolist() == model.read(model_texts, **cutoffs).accepted.tolist()
+        assert cut.accepted.tolist() != default.accepted.tolist()
+    assert model.read_pages(TEXTS, threshold=0.0).accepted[:2].all()
+    assert model.read_pages(TEXTS, limit=1, threshold=0.0).accepted[:2].sum(axis=1).tolist() == [1, 1]
+
+
+def test_documents_are_scored_suggested_and_explained_as_their_texts_are(model):
+    from classifier.corpus.documents import Document
+
+    documents = [
+        Document(id="a", title="Shelters", text=PAGE.split("\n", 1)[1]),
+        Document(id="b", title="Vote", text=TEXTS[1]),
+    ]
+    texts = [doc.model_text for doc in documents]
+    np.testing.assert_array_equal(model.predict_proba_documents(documents), model.read(texts).proba)
+    plain = model.suggest_documents(documents)
+    assert [s.title for s in plain] == ["Shelters", "Vote"] and all(s.evidence is None for s in plain)
+    assert plain == model.suggestions_from_reading(model.read(texts), ["Shelters", "Vote"])
+    explained = model.suggest_documents(documents, explain=True)
+    assert explained == model.with_evidence(plain, texts)
+    assert all(s.evidence and set(s.evidence) == set(s.labels) for s in explained)
+    for cutoffs in ({"limit": 0}, {"threshold": 0.0}, {"limit": 2, "threshold": 0.0}):
+        expected = model.read(texts, **cutoffs).accepted
+        assert [s.labels for s in model.suggest_documents(documents, **cutoffs)] == [
+            [label for label, _ in s.scores if row[model.labels.index(label)]] for s, row in zip(plain, expected)
+        ]
+    assert [len(s.labels) for s in model.suggest_documents(documents, limit=2, threshold=0.0)] == [2, 2]
+    assert model.suggest_documents([]) == []
+
+
+def test_suggest_many_explains_as_suggest_does(model):
+    assert all(s.evidence is None and s.named is None for s in model.suggest_many(TEXTS))
+    assert model.suggest_many([PAGE], explain=True) == [model.suggest(PAGE, explain=True)]
+    many = model.suggest_many(TEXTS[:2], explain=True)
+    assert [set(s.evidence) for s in many] == [set(s.labels) for s in many] and many[0].evidence
+    assert many[0].flags == model.flags
+
+
+def test_suggestions_from_probabilities_accept_by_the_models_rule_best_first_ties_in_taxonomy_order(model):
+    from classifier.bundle.model import Reading
+
+    n = len(model.labels)
+    proba = np.full((2, n), 0.01)
+    proba[0, [3, 5, 1]] = [0.99, 0.99, 0.5]
+    proba[1, n - 1] = 0.98
+    suggestions = model.suggestions_from_proba(proba, ["one", "two"])
+    accepted = model.accept(proba)
+    assert [s.title for s in suggestions] == ["one", "two"] and [s.flag for s in suggestions] == [None, None]
+    first = [model.labels[j] for j in (3, 5, 1)]
+    assert [label for label, _ in suggestions[0].scores][:3] == first
+    assert [label for label, _ in suggestions[0].scores][3:] == [
+        label for j, label in enumerate(model.labels) if j not in (1, 3, 5)
+    ]
+    assert [score for _, score in suggestions[0].scores][:4] == [0.99, 0.99, 0.5, 0.01]
+    assert suggestions[0].labels == [label for label in first if accepted[0, model.labels.index(label)]]
+    assert suggestions[1].labels == [model.labels[n - 1]] * int(accepted[1, n - 1])
+    assert suggestions[0].flags == model.flags and suggestions[0].flags
+    assert suggestions == model.suggestions_from_reading(Reading(proba, accepted, [None, None]), ["one", "two"])
+    # A model with no flagged field gives suggestions with no flags at all, not an empty dict.
+    from classifier.bundle.model import Model
+
+    plain = Model(model.estimator, {**model.metadata, "low_confidence_fields": [], "zero_shot_fields": []})
+    assert plain.flags == {} and plain.suggestions_from_proba(proba, ["one", "two"])[0].flags is None
+
+
+def test_with_evidence_gives_the_top_terms_of_each_accepted_field_and_keeps_the_rest(model):
+    plain = model.suggest(PAGE)
+    explained = model.with_evidence([plain], [parse_release(PAGE).model_text])[0]
+    assert explained.labels == plain.labels and explained.scores == plain.scores
+    assert explained.flags == plain.flags == model.flags and explained.flag is None and explained.scope is None
+    assert [len(terms) for terms in explained.evidence.values()] == [5] * len(plain.labels)
+    fewer = model.with_evidence([plain], [parse_release(PAGE).model_text], top=2)[0]
+    assert {label: terms[:2] for label, terms in explained.evidence.items()} == fewer.evidence
+
+
+def test_a_frame_is_cut_by_limit_and_threshold_as_suggestions_are(model):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"text": [PAGE, TEXTS[1]]})
+    for cutoffs in ({"limit": 0}, {"threshold": 0.05}, {"limit": 2, "threshold": 0.0}):
+        assert model.tag_frame(frame, **cutoffs)["labels"].tolist() == [
+            s.labels for s in model.suggest_many([PAGE, TEXTS[1]], **cutoffs)
+        ]
+    # Every field accepted: ranked best first.
+    everything = model.tag_frame(frame, threshold=0.0)
+    assert everything["labels"].tolist() == [[label for label, _ in s.scores] for s in model.suggest_many(frame.text)]
+    with pytest.raises(KeyError, match=r"no column 'body' in the frame \(columns: text, 7\)"):
+        model.tag_frame(frame.assign(**{"7": 1}).rename(columns={"7": 7}), text="body")
+
+
+def test_a_frame_ranks_tied_fields_in_taxonomy_order(model, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from classifier.bundle.model import Model, Reading
+
+    n = len(model.labels)
+    proba = np.array([[0.5, 0.9] * (n // 2) + [0.5] * (n % 2)])
+    tied = Model(model.estimator, model.metadata, model.path)
+    monkeypatch.setattr(tied, "read_documents", lambda documents, limit, threshold: Reading(proba, proba > 0, [None]))
+    labels = tied.tag_frame(pd.DataFrame({"text": [TEXTS[1]]}))["labels"].tolist()[0]
+    assert labels == [model.labels[j] for j in range(1, n, 2)] + [model.labels[j] for j in range(0, n, 2)]
+
+
+def test_a_long_text_explains_a_field_by_the_window_that_scored_it_higher_than_the_whole_text():
+    from classifier.bundle.model import Model
+    from classifier.estimator.windows import split_windows
+
+    class Estimator:
+        """Two fields by hand: a text of more than 100 words (the whole report) scores them 0.3 and 0.5; a shorter
+        one holding "alpha" 0.9 and 0.5, any other 0.1 and 0.5. The first field is explained by the text's first
+        word after its title, the second by its number of words, each with the weight `top`."""
+
+        def predict_proba(self, texts):
+            return np.array(
+                [[0.3 if len(text.split()) > 100 else 0.9 if "alpha" in text.split() else 0.1, 0.5] for text in texts]
+            )
+
+        def explain(self, texts, top=5):
+            return [[[(text.split()[1], float(top))], [(str(len(text.split())), float(top))]] for text in texts]
+
+    model = Model(Estimator(), {"labels": ["A", "B"]})
+    words = [f"w{i}" for i in range(400)]
+    words[200] = "alpha"
+    report = "Report\n" + " ".join(words)
+    windows = split_windows(report)
+    holding = [window for window in windows if "alpha" in window.split()]
+    assert len(windows) > 2 and holding
+    short = "Note\nbrief text"
+    explained = model.explain([short, report], top=2)
+    assert explained[0] == [[("brief", 2.0)], [("3", 2.0)]]
+    # The first field by the first window that holds "alpha"; the second, which no window scores higher than the
+    # whole report (every window ties with it), by the whole report.
+    assert explained[1] == [[(holding[0].split()[1], 2.0)], [(str(len(report.split())), 2.0)]]
+    assert model.explain([report], top=2)[0] == explained[1]
+
+
+def test_suggest_stream_scores_batch_by_batch_and_gives_none_for_a_document_that_failed(model, monkeypatch):
+    from classifier.bundle.model import Model
+    from classifier.corpus.documents import Document
+
+    batches, options_seen = [], []
+
+    def suggest_documents(documents, **options):
+        batches.append([doc.id for doc in documents])
+        options_seen.append(options)
+        return [f"suggestion of {doc.id}" for doc in documents]
+
+    stream = Model(model.estimator, model.metadata, model.path)
+    monkeypatch.setattr(stream, "suggest_documents", suggest_documents)
+    documents = [Document(id=str(i), text="words", error="unreadable" if i % 3 == 1 else None) for i in range(8)]
+    assert list(stream.suggest_stream(documents, batch_size=3, explain=True, limit=2)) == [
+        (doc, None if doc.error else f"suggestion of {doc.id}") for doc in documents
+    ]
+    assert batches == [["0", "2"], ["3", "5"], ["6"]] and options_seen == [{"explain": True, "limit": 2}] * 3
+    batches.clear()
+    assert len(list(stream.suggest_stream(iter(documents[:1] * 257)))) == 257
+    assert [len(batch) for batch in batches] == [256, 1]  # 256 at a time by default
+    batches.clear()
+    assert len(list(stream.suggest_stream(documents[:2], batch_size=1))) == 2 and batches == [["0"], []]
+    for size in (0, -1, 1.0, "2"):
+        with pytest.raises(ValueError, match=r"^batch_size must be a whole number of documents, at least 1 \(got "):
+            list(stream.suggest_stream(documents, batch_size=size))
+    with pytest.raises(
+        TypeError, match=r"^suggest_stream takes documents \(from read_documents\); for texts, use suggest_many$"
+    ):
+        list(stream.suggest_stream([documents[0], TEXTS[1]]))
+
+
+def test_suggest_stream_gives_what_suggest_documents_gives(model):
+    from classifier.corpus.documents import Document
+
+    documents = [Document(id="a", title="Vote", text=TEXTS[1]), Document(id="b", error="gone")]
+    streamed = list(model.suggest_stream(documents, explain=True))
+    assert streamed == [(documents[0], model.suggest_documents(documents[:1], explain=True)[0]), (documents[1], None)]
+
+
+def test_a_model_describes_itself_in_one_line_and_as_a_table(model):
+    from pathlib import Path
+
+    from classifier.bundle.model import Model
+
+    class Thresholds:
+        thresholds_ = np.array([0.5, 0.125])
+
+    metadata = {
+        "labels": ["Arms & <control>", "Media"],
+        "training_data": {"documents": 12},
+        "cv_metrics": {"micro": {"f1": 0.81251}},
+        "label_counts": {"Arms & <control>": 3},
+        "low_confidence_fields": ["Arms & <control>"],
+    }
+    described = Model(Thresholds(), metadata, Path("bundles/m"))
+    assert (
+        repr(described) == "<Model from bundles/m: 2 fields, trained on 12 documents, cross-validated micro-F1 0.813>"
+    )
+    assert repr(Model(Thresholds(), {"labels": ["A"]})) == "<Model: 1 fields, trained on ? documents>"
+    assert described._repr_html_() == (
+        "<p>&lt;Model from bundles/m: 2 fields, trained on 12 documents, cross-validated micro-F1 0.813&gt;</p>"
+        "<table><thead><tr><th>field</th><th>examples</th><th>threshold</th><th>flag</th></tr></thead><tbody>"
+        "<tr><td>Arms &amp; &lt;control&gt;</td><td>3</td><td>0.50</td><td>low-confidence</td></tr>"
+        "<tr><td>Media</td><td></td><td>0.12</td><td></td></tr></tbody></table>"
+    )
+    # A bundle whose model.json counts no examples: the column is left empty.
+    assert (
+        Model(Thresholds(), {"labels": ["A"]})
+        ._repr_html_()
+        .endswith("<tbody><tr><td>A</td><td></td><td>0.50</td><td></td></tr></tbody></table>")
+    )
+    documents, micro = model.metadata["training_data"]["documents"], model.metadata["cv_metrics"]["micro"]["f1"]
+    assert repr(model) == (
+        f"<Model from {model.path}: 23 fields, trained on {documents} documents, cross-validated micro-F1 {micro:.3f}>"
+    )
+
+
+def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_naming_the_value():
+    from classifier.bundle.model import apply_cutoffs, check_cutoffs
+    from classifier.errors import UsageError
+
+    for limit in (0, 1, np.int64(2), 10**9):
+        check_cutoffs(limit=limit)
+    for threshold in (0, 0.0, 1, 1.0, np.float32(0.5), np.int8(1)):
+        check_cutoffs(threshold=threshold)
+    check_cutoffs()
+    refused = {
+        (-1, None): "limit -1: expected a whole number of fields, 0 or more",
+        (2.0, None): "limit 2.0: expected a whole number of fields, 0 or more",
+        (False, None): "limit False: expected a whole number of fields, 0 or more",
+        ("1", None): "limit '1': expected a whole number of fields, 0 or more",
+        (None, -0.01): "threshold -0.01: expected a score from 0 to 1",
+        (None, 1.01): "threshold 1.01: expected a score from 0 to 1",
+        (None, 2): "threshold 2: expected a score from 0 to 1",
+        (None, False): "threshold False: expected a score from 0 to 1",
+        (None, "0.5"): "threshold '0.5': expected a score from 0 to 1",
+        (None, None.__class__): "threshold <class 'NoneType'>: expected a score from 0 to 1",
+    }
+    for (limit, threshold), message in refused.items():
+        with pytest.raises(UsageError) as caught:
+            check_cutoffs(limit, threshold)
+        assert str(caught.value) == message
+        with pytest.raises(UsageError):
+            apply_cutoffs(np.zeros((1, 2)), np.zeros((1, 2)), limit, threshold)
+    with pytest.raises(UsageError, match="^limit "):
+        check_cutoffs(np.int64(-1))
+    assert apply_cutoffs(np.zeros((0, 3)), np.zeros((0, 3)), limit=1).shape == (0, 3)
+    assert apply_cutoffs([[0.5, 0.25]], [[1, 1]], limit=1).tolist() == [[1, 0]]
+    # A limit keeps only fields the model accepted, however well the others score; 0/1 given as floats or
+    # booleans alike.
+    for accepted in ([[0, 1]], [[0.0, 1.0]], [[False, True]]):
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=1).tolist() == [[0, 0]]
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=2).tolist() == [[0, 1]]
+    # Ties go to the field first in taxonomy order however many fields there are (numpy's default sort is not
+    # stable past 16 elements).
+    proba = np.array([[0.5, 0.9] * 11 + [0.5]])
+    kept = apply_cutoffs(proba, np.ones_like(proba), limit=13)[0]
+    assert np.flatnonzero(kept).tolist() == sorted([0, 2, *range(1, 23, 2)])  # the 11 of 0.9, then the first two
+    assert apply_cutoffs([[0.5, 0.25]], [[True, False]]).dtype == np.int8
+
+
+def test_one_text_or_bytes_where_texts_are_wanted_is_refused_in_one_line(model):
+    from classifier.bundle.model import _text_list
+
+    for one in ("a text", b"a text", ""):
+        with pytest.raises(TypeError) as caught:
+            _text_list(one)
+        assert str(caught.value) == "expected a list of texts, not one text (Model.suggest reads one)"
+    with pytest.raises(TypeError) as caught:
+        _text_list(("a", "b", 3.5))
+    assert str(caught.value) == "texts[2] is float, not text"
+    assert _text_list(iter(("a", ""))) == ["a", ""] and _text_list([]) == []
+
+
+def test_cutoffs_out_of_range_are_refused_before_the_texts_are_even_read(model):
+    from classifier.errors import UsageError
+
+    for cutoffs in ({"limit": -1}, {"threshold": 2}):
+        with pytest.raises(UsageError, match=f"^{next(iter(cutoffs))} "):
+            model.read([TEXTS[1], None], **cutoffs)  # the texts would be refused too, after
+
+
+def test_a_model_whose_estimator_scores_without_the_facts_reads_as_its_estimator_scores(tiny_corpus):
+    from classifier.bundle.model import Model
+
+    from conftest import TINY_LABELS, fit_tiny_model
+
+    estimator = fit_tiny_model()
+    assert not hasattr(estimator, "predict_proba_and_facts")  # the scikit-learn estimator, not the runtime's
+    texts = tiny_corpus[0][:6]
+    reading = Model(estimator, {"labels": TINY_LABELS}).read(texts)
+    np.testing.assert_allclose(reading.proba, estimator.predict_proba(texts))
+    assert reading.accepted.tolist() == estimator.accept(reading.proba).tolist() and reading.flags == [None] * 6
