@@ -137,9 +137,12 @@ def _ctrl_c_before_the_call_starts(monkeypatch):
 
     runner = LoopRunner(asynchronous=False)
     runner.start()
+    gate = threading.Event()
+    runner.loop.add_callback(gate.wait, 30)  # the loop waits till Ctrl-C has queued the cancel behind the call
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
         patch.setattr(distributed.utils.threading, "Event", CtrlCAtOnce)
         sync(runner.loop, call)
+    gate.set()
     sync(runner.loop, asyncio.sleep, 0.05)  # the loop has run the cancel callback by then
     runner.stop()
 

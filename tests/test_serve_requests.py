@@ -167,6 +167,19 @@ def test_accepted_gives_the_fields_the_model_accepts_as_the_command_line_does(cl
     assert [sorted(hit["label"] for hit in row["results"]) for row in rows] == [sorted(f) for f in decided]
 
 
+def test_a_threshold_holds_against_the_scores_as_answered(client):
+    """Scores are answered to 4 places: a threshold between a field's score and its rounded score neither shows a
+    score below it nor leaves out a score of exactly it."""
+    scores = {hit["label"]: hit["score"] for hit in suggest(client, f"text={KYRGYZSTAN}&limit=23").json()["results"]}
+    second = sorted(scores.values())[-2]  # Democratization's, 0.1028 for the shipped model
+    for threshold in (second, second + 0.00004, second - 0.00004):
+        answer = suggest(client, f"text={KYRGYZSTAN}&limit=23&threshold={threshold!r}").json()["results"]
+        assert all(hit["score"] >= threshold for hit in answer)
+        assert len(answer) == sum(score >= threshold for score in scores.values())
+    assert labels_of(suggest(client, "text=elections&threshold=1")) == ["Elections"]  # it answers 1.0
+    assert labels_of(suggest(client, f"text={KYRGYZSTAN}&limit=1&threshold=0.05")) == ["Elections"]
+
+
 @pytest.mark.parametrize(
     "value, count", [("", 10), ("false", 10), ("0", 10), ("no", 10), ("true", 1), ("1", 1), ("YES", 1)]
 )
