@@ -283,6 +283,28 @@ def binary_file(folder: Path) -> Outcome:
     )
 
 
+@case("Pages and text", "an HTML page whose menu is a div of links")
+def html_menu_div(folder: Path) -> Outcome:
+    lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
+    title = lines.index("Press release") + 1
+    start = lines.index("Fields of work") + 1
+    names = [line[2:] for line in lines[start : lines.index("-", start)]]  # the Fields of work menu's 25 items
+    menu = "".join(f'<li><a href="/{name}">{name}</a></li>' for name in names)
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines[title + 9 :] if line.strip())
+    page = (
+        f'<html><head><title>{lines[title]} | OSCE</title></head><body><div id="menu"><h2>Fields of work</h2>'
+        f"<ul>{menu}</ul></div><h1>{lines[title]}</h1>{paragraphs}</body></html>"
+    )
+    (folder / "menu.html").write_text(page, encoding="utf-8")
+    result = classifier(folder, "suggest", "menu.html", "--format", "json")
+    row = (result.json_rows() or [{}])[0]
+    return Outcome(
+        'the Kyrgyzstan example\'s article in an HTML page whose menu (a `<div id="menu">` of links) names every field',
+        did(result, f"title `{row.get('title')}`; accepted: {', '.join(row.get('labels', [])) or 'none'}"),
+        "nothing: no menu text reaches the model",
+    )
+
+
 @case("Pages and text", "a symlink loop in a directory")
 def symlink_loop(folder: Path) -> Outcome:
     (folder / "pages").mkdir()

@@ -168,3 +168,20 @@ def test_lines_before_the_h1_follow_it_unless_one_is_the_content_type():
     release = parse_release(page("", body))
     assert (release.content_type, release.title) == ("Press release", ARTICLE_TITLE)
     assert release.body.split("\n") == ["18 September 2015"] + ARTICLE_TEXT
+
+
+def test_a_block_named_as_chrome_around_the_whole_article_is_kept_but_a_logo_heading_is_not():
+    article = kyrgyzstan_page("<nav>", "</nav>")
+    body = article[article.index("<h1>") : article.index("</body>")]
+    expected = parse_release(page("", body))
+    assert expected.title == ARTICLE_TITLE
+    assert len(expected.body.replace(" ", "")) > 600  # the article's prose: more than a header ever holds
+    for wrapper in ('<div id="nav-and-content">', '<div class="sidebar-layout">'):
+        release = parse_release(page("", f"{wrapper}{body}</div>"))
+        assert (release.title, release.body) == (expected.title, expected.body), wrapper
+    # The page itself is no menu, whatever its class says, however short its article.
+    menu_open = f'<html class="menu-open"><h1>{ARTICLE_TITLE}</h1>{ARTICLE}</html>'  # no <head> or <body>
+    assert parse_release(menu_open).body.split("\n") == ARTICLE_TEXT
+    logo = '<div id="header"><h1><a href="/">OSCE</a></h1>Organization for Security and Co-operation in Europe</div>'
+    release = parse_release(page(logo, body))
+    assert (release.title, release.body) == (expected.title, expected.body)

@@ -36,6 +36,7 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary
 _LINK_BLOCKS = frozenset("div ul ol dl table tbody thead tr td section p span center font".split())
 LINK_SHARE = 0.8  # the share of a block's letters inside links from which it is a link list
 MIN_LINKS = 3  # a paragraph with one or two links is prose
+WRAPPER_PROSE = 600  # letters outside links, beside an <h1>, from which a block named as chrome holds an article
 _SPACES = re.compile(r"\s+")
 _WORDS = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -127,6 +128,8 @@ def _names_chrome(attrs: list[tuple[str, str | None]], in_article: bool) -> bool
     return False
 
 
+# The page itself and its article are never chrome by name (`<html class="menu-open">`).
+_NEVER_CHROME = frozenset({"html", "main", "article"})
 _DESCRIBING = ("has-", "no-", "with-", "without-", "is-", "show-", "hide-")
 _IMPLIED_DEPTH = 64
 _LIST_SCOPE = frozenset("ul ol menu dl table".split())
@@ -160,7 +163,7 @@ class _TreeBuilder(HTMLParser):
         self._implied_end(tag)
         parent = self.stack[-1]
         in_article = parent.in_article or parent.tag in ("main", "article")
-        node = _Node(tag, _names_chrome(attrs, in_article), in_article)
+        node = _Node(tag, tag not in _NEVER_CHROME and _names_chrome(attrs, in_article), in_article)
         if tag == "a":
             href = next((v or "" for k, v in attrs if k == "href"), "")
             node.chrome = node.chrome or href.startswith("#")  # "Skip to main content", "Back to top"
@@ -227,14 +230,16 @@ def _judge(node: _Node) -> None:
     if node.tag == "a":
         link_chars, links = chars, links + (chars > 0)
     node.chars, node.link_chars, node.links = chars, link_chars, links
-    # A wrapper of the article is no chrome, whatever its name: `<div class="nav-open">` around <main>, or the
-    # `<form id="aspnetForm">` around a whole page of older sites (a page's own header holds its logo's <h1>).
+    # A wrapper of the article is no chrome, whatever its name: `<div class="nav-open">` around <main>, the
+    # `<form id="aspnetForm">` around a whole page of older sites, a `<div id="main-nav-content">` around its <h1>
+    # and paragraphs (a page's own header may hold its logo in an <h1>, but no prose).
+    wrapper = node.holds_article or (node.holds_heading and chars - link_chars >= WRAPPER_PROSE)
     if node.tag in _SKIPPED:
-        wrapper = node.holds_article or (node.tag == "form" and node.holds_heading)
+        wrapper = wrapper or (node.tag == "form" and node.holds_heading)
         node.dropped = not (wrapper or (node.tag == "header" and node.in_article))
     else:
         link_list = node.tag in _LINK_BLOCKS and links >= MIN_LINKS and link_chars >= LINK_SHARE * chars
-        node.dropped = (node.chrome and not node.holds_article) or link_list
+        node.dropped = (node.chrome and not wrapper) or link_list
 
 
 def _article(root: _Node) -> _Node:
