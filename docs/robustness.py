@@ -1255,6 +1255,38 @@ def latin_csv(folder: Path) -> Outcome:
     )
 
 
+WIDE_ROWS = [
+    {"id": "osh", "title": "Wahlbeobachtung", "text": "Observers watched the vote count in Osh."},
+    {"id": "tirana", "title": "Judges met", "text": "Judges and prosecutors met in Tirana."},
+]
+
+
+@case("Tables", "a JSONL and a CSV saved as UTF-16")
+def utf16_tables(folder: Path) -> Outcome:
+    jsonl = "".join(json.dumps(row) + "\n" for row in WIDE_ROWS)
+    csv = "id,title,text\n" + "".join(f"{r['id']},{r['title']},{r['text']}\n" for r in WIDE_ROWS)
+    (folder / "docs.jsonl").write_text(jsonl, encoding="utf-16")  # a byte-order mark, then UTF-16-LE
+    (folder / "docs.csv").write_text(csv, encoding="utf-16")
+    result = classifier(folder, "suggest", "docs.jsonl", "docs.csv", "--format", "json", "--top", "1")
+    return Outcome(
+        "two rows as JSONL and as CSV, each written by Python's `encoding=\"utf-16\"` (as PowerShell's Out-File "
+        "writes)",
+        did(result, suggested(result)),
+        "nothing: every row read as from the UTF-8 file, with its line number",
+    )
+
+
+@case("Tables", "--lines on a UTF-16 file")
+def utf16_lines(folder: Path) -> Outcome:
+    (folder / "lines.txt").write_text("".join(row["text"] + "\n" for row in WIDE_ROWS), encoding="utf-16")
+    result = classifier(folder, "suggest", "--lines", "lines.txt", "--format", "json", "--top", "1")
+    return Outcome(
+        "two lines written with a UTF-16 byte-order mark",
+        did(result, suggested(result)),
+        "nothing: one answer per line, no line made up at the end",
+    )
+
+
 @case("Tables", "a CSV header naming a column twice")
 def duplicate_columns(folder: Path) -> Outcome:
     return table_case(
