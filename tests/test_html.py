@@ -185,3 +185,17 @@ def test_a_block_named_as_chrome_around_the_whole_article_is_kept_but_a_logo_hea
     logo = '<div id="header"><h1><a href="/">OSCE</a></h1>Organization for Security and Co-operation in Europe</div>'
     release = parse_release(page(logo, body))
     assert (release.title, release.body) == (expected.title, expected.body)
+
+
+def test_an_articles_own_list_of_its_fields_is_no_menu_though_it_is_links():
+    fields = "".join(f'<li><a href="/f{i}">{name}</a></li>' for i, name in enumerate(field_names()[9:14]))
+    header = f"<ul><li>Date: 18 September 2015</li></ul><ul><li>Fields of work:</li>{fields}</ul>"
+    release = parse_release(page("", f"<p>Press release</p><h1>{ARTICLE_TITLE}</h1>{header}{ARTICLE}"))
+    assert release.title == ARTICLE_TITLE and release.body.split("\n") == ARTICLE_TEXT
+    assert release.fields == (
+        "Elections",
+        "Environmental activities",
+        "Gender equality",
+        "Good governance",
+        "Human rights",
+    )

@@ -239,7 +239,29 @@ def _judge(node: _Node) -> None:
         node.dropped = not (wrapper or (node.tag == "header" and node.in_article))
     else:
         link_list = node.tag in _LINK_BLOCKS and links >= MIN_LINKS and link_chars >= LINK_SHARE * chars
-        node.dropped = (node.chrome and not wrapper) or link_list
+        node.dropped = (node.chrome and not wrapper) or (link_list and not _names_fields(node))
+
+
+# An article's own list of its fields ("Fields of work: Elections, Human rights, ..."), as links: the page parser
+# reads its labels there, so it is no menu.
+_FIELDS_KEY = re.compile(r"\b(?:fields of work|what we do)\s*:", re.IGNORECASE)
+
+
+def _names_fields(node: _Node) -> bool:
+    """Whether the text of `node` outside its links names the article's fields (looked for in its first 100
+    elements: such a list is short, and a walk of each nested block in turn must not grow with their square)."""
+    stack = [node]
+    for _ in range(100):
+        if not stack:
+            break
+        item = stack.pop()
+        for child in item.children:
+            if isinstance(child, str):
+                if _FIELDS_KEY.search(child):
+                    return True
+            elif not child.dropped and child.tag != "a":
+                stack.append(child)
+    return False
 
 
 def _article(root: _Node) -> _Node:
