@@ -283,6 +283,28 @@ def binary_file(folder: Path) -> Outcome:
     )
 
 
+@case("Pages and text", "an HTML page whose menu is a div of links")
+def html_menu_div(folder: Path) -> Outcome:
+    lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
+    title = lines.index("Press release") + 1
+    start = lines.index("Fields of work") + 1
+    names = [line[2:] for line in lines[start : lines.index("-", start)]]  # the Fields of work menu's 25 items
+    menu = "".join(f'<li><a href="/{name}">{name}</a></li>' for name in names)
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines[title + 9 :] if line.strip())
+    page = (
+        f'<html><head><title>{lines[title]} | OSCE</title></head><body><div id="menu"><h2>Fields of work</h2>'
+        f"<ul>{menu}</ul></div><h1>{lines[title]}</h1>{paragraphs}</body></html>"
+    )
+    (folder / "menu.html").write_text(page, encoding="utf-8")
+    result = classifier(folder, "suggest", "menu.html", "--format", "json")
+    row = (result.json_rows() or [{}])[0]
+    return Outcome(
+        'the Kyrgyzstan example\'s article in an HTML page whose menu (a `<div id="menu">` of links) names every field',
+        did(result, f"title `{row.get('title')}`; accepted: {', '.join(row.get('labels', [])) or 'none'}"),
+        "nothing: no menu text reaches the model",
+    )
+
+
 @case("Pages and text", "a symlink loop in a directory")
 def symlink_loop(folder: Path) -> Outcome:
     (folder / "pages").mkdir()
@@ -1230,6 +1252,38 @@ def latin_csv(folder: Path) -> Outcome:
         "a CSV saved as Windows-1252 (`É`, `à`, `è`)",
         did(result, suggested(result)),
         "nothing: accents read as written, not U+FFFD",
+    )
+
+
+WIDE_ROWS = [
+    {"id": "osh", "title": "Wahlbeobachtung", "text": "Observers watched the vote count in Osh."},
+    {"id": "tirana", "title": "Judges met", "text": "Judges and prosecutors met in Tirana."},
+]
+
+
+@case("Tables", "a JSONL and a CSV saved as UTF-16")
+def utf16_tables(folder: Path) -> Outcome:
+    jsonl = "".join(json.dumps(row) + "\n" for row in WIDE_ROWS)
+    csv = "id,title,text\n" + "".join(f"{r['id']},{r['title']},{r['text']}\n" for r in WIDE_ROWS)
+    (folder / "docs.jsonl").write_text(jsonl, encoding="utf-16")  # a byte-order mark, then UTF-16-LE
+    (folder / "docs.csv").write_text(csv, encoding="utf-16")
+    result = classifier(folder, "suggest", "docs.jsonl", "docs.csv", "--format", "json", "--top", "1")
+    return Outcome(
+        "two rows as JSONL and as CSV, each written by Python's `encoding=\"utf-16\"` (as PowerShell's Out-File "
+        "writes)",
+        did(result, suggested(result)),
+        "nothing: every row read as from the UTF-8 file, with its line number",
+    )
+
+
+@case("Tables", "--lines on a UTF-16 file")
+def utf16_lines(folder: Path) -> Outcome:
+    (folder / "lines.txt").write_text("".join(row["text"] + "\n" for row in WIDE_ROWS), encoding="utf-16")
+    result = classifier(folder, "suggest", "--lines", "lines.txt", "--format", "json", "--top", "1")
+    return Outcome(
+        "two lines written with a UTF-16 byte-order mark",
+        did(result, suggested(result)),
+        "nothing: one answer per line, no line made up at the end",
     )
 
 

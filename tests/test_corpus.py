@@ -1,3 +1,4 @@
+import codecs
 import errno
 import io
 import json
@@ -853,3 +854,76 @@ def test_an_output_is_found_only_by_a_glob_that_matches_it(tmp_path):
     written(tmp_path, "other.jsonl", b"")
     assert find_input(out, [str(tmp_path / "oth*.jsonl")]) is None  # matches another file only
     assert find_input(out, [str(tmp_path / "**" / "*.jsonl")]) == str(tmp_path / "**" / "*.jsonl")
+
+
+# Tables and lists of lines saved as UTF-16 (Windows PowerShell's Out-File, Python's encoding="utf-16"): the mark
+# first, then two bytes (or a surrogate pair of four) per character, in either order.
+UTF16_FORMS = {
+    "utf-16 (Python, with its mark)": lambda text: text.encode("utf-16"),
+    "utf-16-le with a mark": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "utf-16-be with a mark": lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+}
+
+
+def read_as(tmp_path, name: str, text: str, encode) -> list[Document]:
+    """The documents of `text` written to `name` in the given encoding (the same path each time)."""
+    path = written(tmp_path, name, encode(text))
+    return list(read_documents([path]))
+
+
+@pytest.mark.parametrize("form", UTF16_FORMS)
+def test_a_utf16_jsonl_reads_as_its_utf8_twin(tmp_path, form):
+    text = (
+        json.dumps({"id": "ü-1", "title": "Wahlbeobachtung in Österreich", "text": "Observers met 🗳 voters."}) + "\n"
+        "\n"
+        '{"id": "broken", "text": \n'
+        + json.dumps({"id": "ж-4", "text": "Наблюдатели OSCE", "labels": ["Elections"]}, ensure_ascii=False)
+        + "\r\n"
+    )
+    twin = read_as(tmp_path, "rows.jsonl", text, lambda t: t.encode("utf-8"))
+    docs = read_as(tmp_path, "rows.jsonl", text, UTF16_FORMS[form])
+    assert docs == twin
+    path = tmp_path / "rows.jsonl"
+    assert [doc.id for doc in docs] == ["ü-1", f"{path}:3", "ж-4"]  # no row lost at the top, none made up at the end
+    assert docs[0].model_text == "Wahlbeobachtung in Österreich\nObservers met 🗳 voters."
+    assert docs[1].error.startswith(f"{path}:3: invalid JSON: ")
+    assert docs[2].text == "Наблюдатели OSCE" and docs[2].labels == ("Elections",)
+    assert count_records([path]) == 3
+
+
+@pytest.mark.parametrize("form", UTF16_FORMS)
+def test_a_utf16_csv_reads_as_its_utf8_twin_with_the_same_lines_in_its_messages(tmp_path, form):
+    text = (
+        "id,title,text,labels\r\n"
+        'a,Wahl in Österreich,"Observers watched\r\nthe count.",Elections\r\n'
+        "b,too,many,cells,here\r\n"
+        'c,Police,"Officers trained, and then,Policing\r\n'  # a stray quote: reading goes back to the next line
+        "d,Judges,Judges met in Tirana – a first.,Rule of law\r\n"
+    )
+    twin = read_as(tmp_path, "rows.csv", text, lambda t: t.encode("utf-8"))
+    docs = read_as(tmp_path, "rows.csv", text, UTF16_FORMS[form])
+    assert docs == twin
+    path = tmp_path / "rows.csv"
+    assert [doc.id for doc in docs] == ["a", f"{path}:4", f"{path}:5", "d"]
+    assert docs[0].model_text == "Wahl in Österreich\nObservers watched\nthe count."
+    assert docs[1].error == f"{path}:4: malformed CSV: 5 cells where the header has 4"
+    assert docs[2].error.startswith(f"{path}:5: malformed CSV: a quoted cell opened on this line is never closed")
+    assert docs[3].text == "Judges met in Tirana – a first." and docs[3].labels == ("Rule of law",)
+    assert docs[0].warning is None  # read as written: no "not UTF-8" note
+    assert count_records([path]) == 4
+
+
+@pytest.mark.parametrize("form", UTF16_FORMS)
+def test_utf16_lines_read_as_their_utf8_twin_from_a_file_or_standard_input(tmp_path, form, monkeypatch):
+    text = "Observers met in Osh.\n\nПолиция обучена 🚓.\r\nJudges met.\n"
+    path = written(tmp_path, "lines.txt", UTF16_FORMS[form](text))
+    records = list(read_line_records([path]))
+    assert [(r.id, r.page, r.error) for r in records] == [
+        ("1", "Observers met in Osh.", None),
+        ("2", None, f"{path}:2: blank line"),
+        ("3", "Полиция обучена 🚓.", None),
+        ("4", "Judges met.", None),
+    ]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(UTF16_FORMS[form](text))))
+    from_stdin = list(read_line_records(["-"]))
+    assert [(r.origin, r.page) for r in from_stdin] == [(f"<stdin>:{r.id}", r.page) for r in records]

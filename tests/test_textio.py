@@ -556,3 +556,41 @@ def test_text_lines_cuts_a_long_line_and_reads_on_after_it():
     long = "é" * 50  # 100 bytes: past the 4 * 10 + 4 bytes read of a line limited to 10 characters
     lines = list(text_lines(io.BytesIO(f"{long}\nshort\n{'x' * 10}\n".encode()), "in.txt", max_chars=10))
     assert [(line.text, line.cut) for line in lines] == [("é" * 10, True), ("short", False), ("x" * 10, False)]
+
+
+from classifier.io import textio  # noqa: E402
+from classifier.io.textio import utf8_stream  # noqa: E402
+
+WIDE_TEXT = 'id,text\nж,Наблюдатели 🗳 met.\nb,"Officers\ntrained" ü\n' * 3
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        WIDE_TEXT.encode("utf-16"),
+        codecs.BOM_UTF16_BE + WIDE_TEXT.encode("utf-16-be"),
+        codecs.BOM_UTF32_LE + WIDE_TEXT.encode("utf-32-le"),
+    ],
+)
+def test_a_wide_stream_reads_and_seeks_as_its_utf8_bytes(tmp_path, monkeypatch, data):
+    # Chunks of 5 bytes end inside characters and inside the emoji's surrogate pair.
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 5)
+    expected = WIDE_TEXT.encode("utf-8")
+    (tmp_path / "wide.csv").write_bytes(data)
+    with open(tmp_path / "wide.csv", "rb") as file:
+        stream = utf8_stream(file)
+        assert stream is not file and list(stream) == expected.splitlines(keepends=True)
+        # Back to any byte, as the CSV reader goes back to the line where a stray quote began.
+        for position in (0, 1, 9, 30, len(expected) // 2, len(expected) - 3, len(expected)):
+            assert stream.seek(position) == position and stream.tell() == position
+            assert stream.read() == expected[position:], position
+    with open(tmp_path / "plain.csv", "wb+") as file:  # UTF-8, with its mark or not, is read as it is
+        assert utf8_stream(file) is file
+
+
+def test_a_wide_stream_that_cannot_seek_is_still_read_line_by_line():
+    read, write = os.pipe()
+    with os.fdopen(write, "wb") as sink:
+        sink.write(codecs.BOM_UTF16_LE + "a\nб\n".encode("utf-16-le") + b"\x00")  # an odd byte at the end
+    with os.fdopen(read, "rb") as source:
+        assert list(utf8_stream(source)) == [b"a\n", "б\n".encode(), "\ufffd".encode()]

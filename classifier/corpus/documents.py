@@ -29,6 +29,7 @@ from classifier.io.textio import (
     open_regular,
     read_text_head,
     text_lines,
+    utf8_stream,
 )
 from classifier.options import GLOB_SEPARATOR
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
@@ -212,7 +213,7 @@ def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), gl
         if kind == "jsonl":
             try:
                 with open_regular(path) as handle:
-                    total += sum(1 for line in handle if line.strip())
+                    total += sum(1 for line in utf8_stream(handle) if line.strip())
             except (InputError, OSError):
                 total += 1  # read_records yields the one error
         elif kind in ("csv", "parquet"):
@@ -239,7 +240,7 @@ def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None
             continue
         try:
             with stream as handle:
-                for line in text_lines(handle, name, limit):
+                for line in text_lines(utf8_stream(handle), name, limit):
                     origin = f"{name}:{line.number}"
                     if line.error or not line.text.strip():
                         yield Record(str(line.number), origin, error=line.error or f"{origin}: {BLANK_LINE}")
@@ -483,14 +484,15 @@ def _open_binary(path: Path):
 
 def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     with _open_binary(path) as handle:
-        for line in read_json_lines(handle, limit):
+        for line in read_json_lines(utf8_stream(handle), limit):
             origin = f"{path}:{line.number}"
             yield origin, f"{origin}: {line.error}" if line.error else line.value, line.truncated
 
 
 def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
-    with _open_binary(path) as handle:
-        encoding = csv_encoding(handle)
+    with _open_binary(path) as file:
+        handle = utf8_stream(file)  # a UTF-16 file is read as UTF-8, with the rows and lines of its UTF-8 twin
+        encoding = "utf-8" if handle is not file else csv_encoding(handle)
         records = read_csv_records(handle, limit, encoding, csv_delimiter(handle, encoding))
         header = next(records, None)
         if header is None:
@@ -564,9 +566,10 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
 
 def _column_names(path: Path, kind: str) -> dict | None:
     """The column names of a table (for JSONL, the keys of its first rows); None when it has no rows."""
-    with open_regular(path) as handle:
+    with open_regular(path) as file:
+        handle = utf8_stream(file) if kind != "parquet" else file
         if kind == "csv":
-            encoding = csv_encoding(handle)
+            encoding = "utf-8" if handle is not file else csv_encoding(handle)
             header = next(read_csv_records(handle, 1000, encoding, csv_delimiter(handle, encoding)), None)
             return dict.fromkeys(header.cells) if header and header.cells else None
         if kind == "parquet":

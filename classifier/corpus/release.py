@@ -65,9 +65,7 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     (for texts whose title is known from elsewhere, such as a table's title column).
     """
     if looks_like_html(text):
-        from classifier.corpus.html import html_text  # only for HTML: keeps its parser out of start-up
-
-        text = html_text(text)
+        text = _html_lines(text, plain_title)
     plain = one_plain_line(text)
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
         title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
@@ -111,6 +109,24 @@ def looks_like_html(text: str) -> bool:
     """Whether `text` is an HTML document (read as the text of its article, classifier.corpus.html); a text that
     merely mentions a tag is not."""
     return _HTML_START.match(text, 0, 4096) is not None
+
+
+def _html_lines(page: str, plain_title: bool) -> str:
+    """An HTML page's article as the lines `_parse_lines` reads, its title first: the article's first <h1>
+    (after the content type just before it, if any; the other lines before it follow it), else the page's
+    <title> (unless the text starts with it, or with a content type, whose next line is the title)."""
+    from classifier.corpus.html import html_page  # only for HTML: keeps its parser out of start-up
+
+    read = html_page(page)
+    lines = read.text.split("\n") if read.text else []
+    if read.heading:
+        lead = read.lead
+        typed = lead[-1:] if lead and lead[-1].casefold() in CONTENT_TYPES else []
+        return "\n".join(typed + [read.title] + lead[: len(lead) - len(typed)] + lines)
+    first = lines[0].casefold() if lines else ""
+    if plain_title and read.title and first != read.title.casefold() and first not in CONTENT_TYPES:
+        lines.insert(0, read.title)
+    return "\n".join(lines)
 
 
 def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:

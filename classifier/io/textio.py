@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
+import io
 import itertools
+import math
 import os
 import re
 import shutil
@@ -109,6 +112,93 @@ class _BinaryData(Exception):
 
 def _looks_binary(data: bytes) -> bool:
     return b"\x00" in data or _control_ratio(data) > 0.1
+
+
+def utf8_stream(stream: BinaryIO) -> BinaryIO:
+    """`stream` as UTF-8 bytes, for the readers of tables and lines (which split at b"\\n", then decode): a stream
+    that starts with a UTF-16 or UTF-32 byte-order mark (as Windows PowerShell and Python's encoding="utf-16"
+    write) is decoded, its mark dropped, so that it reads as its UTF-8 twin would, line for line. Any other
+    stream is returned as it is. Needs a stream that can `peek` (an open file, standard input)."""
+    if hasattr(stream, "peek"):
+        head = stream.peek(4)[:4]
+    elif stream.seekable():  # an in-memory stream
+        head = stream.read(4)
+        stream.seek(-len(head), io.SEEK_CUR)
+    else:
+        return stream
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            stream.read(len(bom))
+            return io.BufferedReader(_Transcoded(stream, encoding), CHUNK_BYTES)
+    return stream
+
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+class _Transcoded(io.RawIOBase):
+    """A UTF-16 or UTF-32 stream read as UTF-8, a chunk at a time (what cannot be decoded becomes U+FFFD).
+
+    Seekable when the stream is: a position in the UTF-8 bytes is found again from the last chunk boundary
+    before it that fell between two characters (a CSV read goes back to the line where a stray quote began).
+    """
+
+    def __init__(self, stream: BinaryIO, encoding: str):
+        super().__init__()
+        self.stream, self.encoding = stream, encoding
+        start = stream.tell() if stream.seekable() else 0
+        self.checkpoints = [(0, start)]  # (position in the UTF-8 bytes, position in the stream), increasing
+        self._restart(*self.checkpoints[0])
+
+    def _restart(self, position: int, offset: int) -> None:
+        if self.stream.seekable():
+            self.stream.seek(offset)
+        self.decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        self.position = self.produced = position  # bytes handed out; bytes decoded (the rest is `pending`)
+        self.offset, self.pending, self.ended = offset, b"", False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self.stream.seekable()
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        while not self.pending and not self.ended:
+            chunk = self.stream.read(CHUNK_BYTES)
+            self.offset += len(chunk)
+            self.ended = not chunk
+            self.pending = self.decoder.decode(chunk, final=self.ended).encode("utf-8")
+            self.produced += len(self.pending)
+            if not self.decoder.getstate()[0] and self.produced > self.checkpoints[-1][0]:
+                self.checkpoints.append((self.produced, self.offset))
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        self.position += size
+        return size
+
+    def seek(self, position: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            position += self.position
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of a decoded stream")
+        if not self.seekable():
+            raise io.UnsupportedOperation("seek on a stream that cannot seek")
+        self._restart(*self.checkpoints[bisect.bisect_right(self.checkpoints, (position, math.inf)) - 1])
+        while self.position < position and self.readinto(
+            memoryview(bytearray(min(position - self.position, CHUNK_BYTES)))
+        ):
+            pass
+        return self.position
 
 
 def _read_up_to(stream: BinaryIO, size: int) -> bytes:
