@@ -392,7 +392,7 @@ def tag(
     finally:
         progress.close()
     typer.echo(summary.line(), err=True)
-    if summary.failed:
+    if summary.failed or summary.resumed_failed:  # the output holds failed rows, from this run or the one resumed
         raise typer.Exit(1)
 
 

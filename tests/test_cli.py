@@ -204,6 +204,27 @@ def tagging_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_resuming_an_output_that_holds_failed_rows_says_so_and_exits_1(tmp_path, fmt):
+    """A scheduler retrying until exit 0 would take a resumed output with failed rows in its first part as clean."""
+    output = tmp_path / f"out.{fmt}"
+    assert run("tag", *tagging_inputs(tmp_path), "--output", output).exit_code == 1
+    again = run("tag", *tagging_inputs_again(tmp_path), "--output", output, "--resume")
+    assert again.exit_code == 1
+    assert again.stderr.strip().splitlines()[-1].endswith("(4 already in the output, 2 of them failed)")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "a.txt").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    output = tmp_path / f"clean.{fmt}"
+    assert run("tag", clean, "--output", output).exit_code == 0
+    again = run("tag", clean, "--output", output, "--resume")
+    assert again.exit_code == 0 and again.stderr.strip().endswith("(1 already in the output)")
+
+
+def tagging_inputs_again(tmp_path):
+    return [tmp_path / "pages", tmp_path / "table.jsonl"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_tag_writes_one_row_per_document_and_records_failures(tmp_path, fmt):
     output = tmp_path / f"out.{fmt}"
     result = run("tag", *tagging_inputs(tmp_path), "--output", output)

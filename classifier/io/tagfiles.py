@@ -213,6 +213,7 @@ class TagFile:
         self.done = 0
         self.last_id: str | None = None
         self.ids = ids_digest()
+        self.failed = 0  # rows already there that hold an error
         path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self._exists():
             self._recover()
@@ -289,6 +290,7 @@ class JsonlTagFile(_TextTagFile):
                 self.done += 1
                 self.last_id = row["id"]
                 add_id(self.ids, row["id"])
+                self.failed += bool(row["error"])
         self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
 
 
@@ -318,6 +320,7 @@ class CsvTagFile(_TextTagFile):
                     self.done += 1
                     self.last_id = fields[0]
                     add_id(self.ids, fields[0])
+                    self.failed += bool(fields[COLUMNS.index("error")])
             except csv.Error:
                 pass
         self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
@@ -366,9 +369,11 @@ class ParquetTagFile(TagFile):
             if parquet.schema_arrow.names == list(COLUMNS_BEFORE_MODEL):
                 raise ResumeError(f"{self.path}: cannot resume: {BEFORE_MODEL}")
         for part in self._part_files():  # one part at a time: memory stays that of a chunk
-            for doc_id in pq.read_table(part, columns=["id"]).column("id").to_pylist():
+            table = pq.read_table(part, columns=["id", "error"])
+            for doc_id, error in zip(table.column("id").to_pylist(), table.column("error").to_pylist()):
                 add_id(self.ids, doc_id)
                 self.last_id = doc_id
+                self.failed += bool(error)
 
     def discard(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)

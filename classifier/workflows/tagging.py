@@ -52,6 +52,7 @@ class TagSummary:
     tagged: int = 0
     failed: int = 0
     resumed: int = 0
+    resumed_failed: int = 0  # of the rows already there, those that hold an error
     seconds: float = 0.0
 
     @property
@@ -63,7 +64,8 @@ class TagSummary:
             f"{self.tagged} documents tagged, {self.failed} failed, "
             f"{self.seconds:.1f} s, {self.per_second:.0f} documents/s"
         )
-        return line + (f" ({self.resumed} already in the output)" if self.resumed else "")
+        failed_before = f", {self.resumed_failed} of them failed" if self.resumed_failed else ""
+        return line + (f" ({self.resumed} already in the output{failed_before})" if self.resumed else "")
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,7 @@ def tag(
             target = open_tag_file(output, fmt, resume=resume)
         except OSError as exc:
             raise write_error(output, exc, "nothing was tagged") from None
-        summary = TagSummary(resumed=target.done)
+        summary = TagSummary(resumed=target.done, resumed_failed=target.failed)
         if on_start:
             on_start(target.done)
         records = _after(_reported(read_records(inputs, columns, glob), on_input_error), target, output)
