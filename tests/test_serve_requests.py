@@ -167,6 +167,14 @@ def test_accepted_gives_the_fields_the_model_accepts_as_the_command_line_does(cl
     assert [sorted(hit["label"] for hit in row["results"]) for row in rows] == [sorted(f) for f in decided]
 
 
+def test_accepted_with_an_empty_threshold_is_the_models_decision_and_long_values_are_cut(client):
+    assert labels_of(suggest(client, f"text={KYRGYZSTAN}&accepted=true&threshold=")) == ["Elections"]
+    refused(suggest(client, "text=a&accepted=" + "y" * 60), 400, f"'accepted' must be true or false, got '{'y' * 50}'")
+    kind = "application/" + "z" * 150
+    answer = client.post("/v1/projects/default/suggest-batch", content="{}", headers={"content-type": kind})
+    refused(answer, 415, "send JSON (application/json), not " + kind[:100])
+
+
 def test_a_threshold_holds_against_the_scores_as_answered(client):
     """Scores are answered to 4 places: a threshold between a field's score and its rounded score neither shows a
     score below it nor leaves out a score of exactly it."""
