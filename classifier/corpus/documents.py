@@ -489,11 +489,17 @@ def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
             yield origin, f"{origin}: {line.error}" if line.error else line.value, line.truncated
 
 
+def _csv_records(file, limit: int) -> tuple[Iterator, str]:
+    """A CSV file's records and the encoding they were read in: a UTF-16 file as UTF-8, with the rows and lines of its
+    UTF-8 twin; any other by `csv_encoding`, its delimiter by its header."""
+    handle = utf8_stream(file)
+    encoding = "utf-8" if handle is not file else csv_encoding(handle)
+    return read_csv_records(handle, limit, encoding, csv_delimiter(handle, encoding)), encoding
+
+
 def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     with _open_binary(path) as file:
-        handle = utf8_stream(file)  # a UTF-16 file is read as UTF-8, with the rows and lines of its UTF-8 twin
-        encoding = "utf-8" if handle is not file else csv_encoding(handle)
-        records = read_csv_records(handle, limit, encoding, csv_delimiter(handle, encoding))
+        records, encoding = _csv_records(file, limit)
         header = next(records, None)
         if header is None:
             raise InputError(f"{path}: empty file")
@@ -567,21 +573,19 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
 def _column_names(path: Path, kind: str) -> dict | None:
     """The column names of a table (for JSONL, the keys of its first rows); None when it has no rows."""
     with open_regular(path) as file:
-        handle = utf8_stream(file) if kind != "parquet" else file
         if kind == "csv":
-            encoding = "utf-8" if handle is not file else csv_encoding(handle)
-            header = next(read_csv_records(handle, 1000, encoding, csv_delimiter(handle, encoding)), None)
+            header = next(_csv_records(file, 1000)[0], None)
             return dict.fromkeys(header.cells) if header and header.cells else None
         if kind == "parquet":
             import pyarrow.parquet as pq  # the parquet extra
 
             try:
-                return dict.fromkeys(pq.ParquetFile(handle).schema_arrow.names)
+                return dict.fromkeys(pq.ParquetFile(file).schema_arrow.names)
             except Exception:  # pyarrow raises several types for unreadable files
                 return None
         seen: dict = {}
         rows = 0
-        for line in read_json_lines(handle, 1 << 16):
+        for line in read_json_lines(utf8_stream(file), 1 << 16):
             if line.value is not None:
                 seen.update(dict.fromkeys(line.value))
                 rows += 1

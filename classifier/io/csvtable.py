@@ -84,7 +84,7 @@ def read_csv_records(
     position = (0, 0, 1, False)
     while position is not None:
         resume = None
-        for raw in _records(handle, *position, max_chars, encoding, delimiter):
+        for raw in _Scanner(handle, *position, max_chars, encoding, delimiter).records():
             if raw.overflow:
                 yield CsvRecord(raw.line, None, f"malformed CSV: more than {MAX_CELLS:,} cells in one row; skipped")
                 continue
@@ -128,20 +128,6 @@ def _problem(raw: _Raw, width: int) -> str | None:
     if raw.quote_then_text and raw.lines > 1:
         return "text follows a closing quote"
     return None
-
-
-def _records(
-    handle: BinaryIO,
-    offset: int,
-    index: int,
-    line: int,
-    skip_line: bool,
-    max_chars: int,
-    encoding: str = "utf-8",
-    delimiter: str = ",",
-) -> Iterator[_Raw]:
-    """Records from byte `offset`, character `index` of the piece there; with `skip_line`, from the next line."""
-    return _Scanner(handle, offset, index, line, skip_line, max_chars, encoding, delimiter).records()
 
 
 class _Scanner:

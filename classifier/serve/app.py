@@ -239,11 +239,12 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
-        detail, allowed = str(exc.detail), (exc.headers or {}).get("Allow")
-        if not isinstance(exc, ApiError) and exc.status_code == 404:
-            detail = f"no such path: {request.url.path[:200]} (the API is described at /docs and /openapi.json)"
-        elif not isinstance(exc, ApiError) and exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path[:200]}; use {allowed}"
+        detail, path = str(exc.detail), request.url.path[:200]
+        if not isinstance(exc, ApiError):  # the router's own: a path or method no route takes
+            if exc.status_code == 404:
+                detail = f"no such path: {path} (the API is described at /docs and /openapi.json)"
+            elif exc.status_code == 405:
+                detail = f"{request.method} is not allowed on {path}; use {(exc.headers or {}).get('Allow')}"
         answer = problem(exc.status_code, detail)
         answer.headers.update(exc.headers or {})
         return answer
@@ -478,8 +479,8 @@ _WHEN = {
 }
 
 
-def _error_statuses(path: str, operation: dict, validated: bool) -> list[int]:
-    """The error statuses an operation answers, each as problem+json."""
+def _error_answers(path: str, operation: dict, validated: bool) -> dict:
+    """The error statuses an operation answers, each as problem+json, with why where it is the route's own."""
     statuses = [400] if validated or "requestBody" in operation or "{project_id}" in path else []
     if "{project_id}" in path:
         statuses.append(404)
@@ -487,7 +488,11 @@ def _error_statuses(path: str, operation: dict, validated: bool) -> list[int]:
         statuses += [413, 415]
     last = path.rsplit("/", 1)[-1]
     statuses += [status for (name, status) in _WHEN if name == last]
-    return sorted(set(statuses))
+    problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {
+        str(status): {"description": HTTPStatus(status).phrase + _WHEN.get((last, status), ""), "content": problem_json}
+        for status in sorted(set(statuses))
+    }
 
 
 def _openapi_with_our_errors(app: FastAPI) -> dict:
@@ -499,11 +504,7 @@ def _openapi_with_our_errors(app: FastAPI) -> dict:
         for path, operations in schema["paths"].items():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                for status in _error_statuses(path, operation, responses.pop("422", None) is not None):
-                    responses[str(status)] = {
-                        "description": HTTPStatus(status).phrase + _WHEN.get((path.rsplit("/", 1)[-1], status), ""),
-                        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                    }
+                responses.update(_error_answers(path, operation, responses.pop("422", None) is not None))
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)

@@ -104,9 +104,14 @@ class RequestShape:
         await self.app(scope, receive, headers_only)
 
 
+def _media_type(request: Request) -> str:
+    """The request's Content-Type without its parameters, in lower case ("" when it has none)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """A url-encoded form body as a dict (the first value of each name); 400/415 for what is not one."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _media_type(request)
     if kind not in ("", "application/x-www-form-urlencoded"):
         raise ApiError(415, f"send the fields as a form (application/x-www-form-urlencoded), not {kind[:100]}")
     raw = await request.body()
@@ -130,7 +135,7 @@ async def read_form(request: Request) -> dict[str, str]:
 async def read_json(request: Request):
     """A JSON body, parsed; 400 with the place of the error for what is not JSON or not UTF-8, 415 for a body
     labelled as something else (a form, a file)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _media_type(request)
     if kind not in ("", "application/json") and not kind.endswith("+json"):
         raise ApiError(415, f"send JSON (application/json), not {kind[:100]}")
     raw = await request.body()
@@ -153,7 +158,7 @@ async def read_json(request: Request):
 async def read_text(request: Request, max_text: int) -> str:
     """The text to explain: a form's or JSON object's `text`, or a whole file sent as the body (decoded
     by BOM, else UTF-8, else Windows-1252, as `classifier suggest` reads files; binary data refused)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _media_type(request)
     if kind in ("", "application/x-www-form-urlencoded"):
         form = await read_form(request)
         if "text" not in form:
@@ -205,9 +210,10 @@ def score_field(value: str | None, name: str) -> float:
 
 
 def bool_field(value: str | None, name: str) -> bool:
-    if value is None or value.strip().lower() in ("", "false", "0", "no"):
+    word = (value or "").strip().lower()
+    if word in ("", "false", "0", "no"):
         return False
-    if value.strip().lower() in ("true", "1", "yes"):
+    if word in ("true", "1", "yes"):
         return True
     raise ApiError(400, f"'{name}' must be true or false, got {value[:50]!r}")
 
