@@ -911,6 +911,7 @@ def serve(
     try:
         from classifier.serve.app import build_app, listening_socket  # on first use: keeps start-up light
         from classifier.serve.app import serve as run_server  # on first use: keeps start-up light
+        from classifier.serve.bodies import is_local_name  # on first use: keeps start-up light
     except ImportError as exc:
         if exc.name not in SERVE_EXTRA_MODULES:
             raise
@@ -922,7 +923,8 @@ def serve(
 
     # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
     with output_lock(labels) if labels is not None else contextlib.nullcontext():
-        _serve_app(build_app(model, queue, labels, taxonomy, queue_size), host, port, run_server, listening_socket)
+        service = build_app(model, queue, labels, taxonomy, queue_size, local_only=is_local_name(host.strip("[]")))
+        _serve_app(service, host, port, run_server, listening_socket)
 
 
 def _serve_app(service, host: str, port: int, run_server, listening_socket) -> None:

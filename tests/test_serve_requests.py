@@ -56,6 +56,7 @@ def refused(response, status: int, detail: str) -> None:
     assert response.headers["content-type"] == PROBLEM
     titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large"}
     titles |= {405: "Method Not Allowed", 415: "Unsupported Media Type", 500: "Internal Server Error"}
+    titles |= {421: "Misdirected Request"}
     assert response.json() == {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
 
 
@@ -622,3 +623,63 @@ def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may
         absolute = re.findall(r"""(?:href|src)=["']/|fetch\(["'`]/|api\(["'`]/""", source)
         assert absolute == [], name
     assert 'api("v1/queue")' in (static / "page.js").read_text(encoding="utf-8")
+
+
+# ---- requests a page of another site could make a browser send ----
+
+FORGED = [{"text": ELECTION_NOTE, "subjects": [{"label": "Arms control"}]}]
+
+
+def test_a_page_of_another_origin_cannot_write_labels(parts, tmp_path):
+    """A browser sends a body with no type from any page without asking the server first: with its Origin not
+    the server's own, `learn` is refused and the labels file is never created."""
+    client = make_client(parts, tmp_path)
+    for headers in (
+        {"origin": "http://127.0.0.1:18399", "host": "127.0.0.1:18311"},  # another port of this machine
+        {"origin": "https://news.example", "host": "127.0.0.1:8000"},
+        {"origin": "null", "host": "127.0.0.1:8000"},  # a sandboxed frame or a file:// page
+        {"sec-fetch-site": "cross-site", "host": "127.0.0.1:8000"},  # a browser that sent no Origin
+        {"sec-fetch-site": "same-site", "host": "127.0.0.1:8000"},
+    ):
+        response = client.post("/v1/projects/default/learn", content=json.dumps(FORGED), headers=headers)
+        origin = headers.get("origin", "Origin not given")
+        host = headers["host"]
+        refused(
+            response,
+            403,
+            f"a page of another site ({origin}) may not change anything here; this server's own page "
+            f"(http://{host}/) may",
+        )
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+def test_the_servers_own_page_and_clients_that_are_not_browsers_may_write(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    page = {"origin": "http://localhost:8000", "host": "localhost:8000", "sec-fetch-site": "same-origin"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=page).status_code == 204
+    assert client.post("/v1/projects/default/learn", json=FORGED).status_code == 204  # no Origin: curl, annif-client
+    rows = [json.loads(line) for line in (tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["labels"] for row in rows] == [["Arms control"], ["Arms control"]]
+
+
+def test_reading_from_another_origin_is_left_to_the_browser(client):
+    """A GET changes nothing, and a browser does not hand its answer to a page of another origin (no CORS
+    header is sent), so it is answered."""
+    response = client.get("/v1/projects", headers={"origin": "https://news.example"})
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_server_on_this_machine_answers_to_its_own_names_only(parts):
+    """A site whose name was pointed at 127.0.0.1 (DNS rebinding) would send its own name as Host."""
+    client = make_client(parts, local_only=True)
+    for host in ("127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.2", "app.localhost:9"):
+        assert client.get("/v1/health", headers={"host": host}).status_code == 200, host
+    for host in ("evil.example:8000", "192.168.1.5:8000", "localhost.evil.example", "[::2]:8000", "[::1"):
+        refused(
+            client.get("/v1/health", headers={"host": host}),
+            421,
+            f"Host {host.lower()!r} is not this machine: the server answers as localhost or 127.0.0.1 only",
+        )
+    # Told to listen elsewhere (--host), it cannot know the names it is reached by, and answers them all.
+    assert make_client(parts).get("/v1/health", headers={"host": "evil.example"}).status_code == 200

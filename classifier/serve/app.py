@@ -28,6 +28,7 @@ from classifier.serve.bodies import (
     ApiError,
     BodyLimit,
     RequestShape,
+    SameOrigin,
     batch_documents,
     bool_field,
     cutoff,
@@ -208,8 +209,10 @@ def create_app(
     labels: LabelsFile | None = None,
     max_text: int | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    local_only: bool = False,
 ) -> FastAPI:
-    """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue."""
+    """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue; `local_only` (a server
+    that listens on this machine only) refuses requests whose Host is not this machine's."""
     from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     app = FastAPI(
@@ -224,6 +227,7 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestShape)
+    app.add_middleware(SameOrigin, local_only=local_only)  # the outermost: before anything is read or answered
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
     service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
     _add_error_handlers(app)
@@ -523,8 +527,9 @@ def build_app(
     labels_path: Path | None = None,
     taxonomy_path: Path | None = None,
     queue_size: int = DEFAULT_QUEUE_SIZE,
+    local_only: bool = False,
 ) -> FastAPI:
-    """Load every bundle once, order the queue, and build the service."""
+    """Load every bundle once, order the queue, and build the service (`local_only`: as `create_app`'s)."""
     from classifier.serve.projects import load_projects  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
@@ -540,7 +545,7 @@ def build_app(
     if queue_inputs:
         first = next(iter(projects.values()))
         queue = ReviewQueue.from_inputs(first.model, list(queue_inputs), labels, taxonomy, size=queue_size)
-    return create_app(projects, taxonomy, queue, labels)
+    return create_app(projects, taxonomy, queue, labels, local_only=local_only)
 
 
 def _check_writable(path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 import json
 import sys
 from http import HTTPStatus
@@ -102,6 +103,66 @@ class RequestShape:
             await send(message)
 
         await self.app(scope, receive, headers_only)
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class SameOrigin:
+    """Refuse what a page of another site could make the browser of someone using the server send: a request
+    that changes something (any method but GET, HEAD and OPTIONS) from a page of another origin, since a browser
+    sends a form or a body with no type there without asking the server first; and, when `local_only` (the
+    server answers this machine only), a Host that is not this machine's, as a site whose name was pointed at
+    127.0.0.1 would send (DNS rebinding), to read the queue or write labels as a page of the same origin.
+    Clients that are not browsers send neither header and pass."""
+
+    def __init__(self, app, local_only: bool = False):
+        self.app = app
+        self.local_only = local_only
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers") or []}
+        host = headers.get(b"host", "").strip().lower()
+        if self.local_only and host and not _is_local(host):
+            detail = f"Host {host[:100]!r} is not this machine: the server answers as localhost or 127.0.0.1 only"
+            return await problem(421, detail)(scope, receive, send)
+        if scope["method"] not in SAFE_METHODS:
+            origin = headers.get(b"origin")
+            site = headers.get(b"sec-fetch-site", "")
+            if (origin is not None and _origin_host(origin) != host) or site in ("cross-site", "same-site"):
+                detail = (
+                    f"a page of another site ({(origin or 'Origin not given')[:100]}) may not change anything "
+                    f"here; this server's own page (http://{host[:100]}/) may"
+                )
+                return await problem(403, detail)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def _origin_host(origin: str) -> str:
+    """host[:port] of an Origin header ("" for "null" or anything that is not scheme://host[:port])."""
+    scheme, _, rest = origin.strip().lower().partition("://")
+    return rest if scheme in ("http", "https") and rest and "/" not in rest else ""
+
+
+def _is_local(host: str) -> bool:
+    """Whether a Host header (a name or address, with or without a port) names this machine."""
+    if host.startswith("["):
+        name = host[1 : host.find("]")] if "]" in host else ""
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return is_local_name(name)
+
+
+def is_local_name(name: str) -> bool:
+    """Whether a host name or address (no port) is this machine: localhost, 127.0.0.0/8 or ::1."""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _media_type(request: Request) -> str:
