@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import urllib.request
 
 import pytest
 
@@ -259,3 +260,119 @@ def test_review_queue_saves_an_edited_decision_and_counts_it(browser, server):
     # The counts and the queue follow the correction: still one document labelled, the extra field back down.
     wait_for(browser, lambda d: d.find_element(By.ID, "labelled-count").text == str(before["labelled"] + 1))
     assert text_of(browser, f"#counts tr[data-label='{extra}'] td.count") == str(before["field_counts"][extra])
+
+
+def post_decision(server, decision: dict) -> dict:
+    """A decision sent from elsewhere (another window, a script), as the page sends it."""
+    request = urllib.request.Request(
+        server.url + "/v1/queue/decisions", data=json.dumps(decision).encode(), method="POST"
+    )
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def shown_id(browser, server) -> str:
+    """The id of the document the review form shows, known by its title from the server's queue."""
+    item = server.get("/v1/queue")["next"]
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-title").text == (item["title"] or "(no title)"))
+    return item["id"]
+
+
+def labelled_rows(server) -> list[dict]:
+    return [json.loads(line) for line in server.labels.read_text(encoding="utf-8").splitlines()]
+
+
+def test_review_survives_a_reload_a_lost_answer_and_another_window(browser, server):
+    open_page(browser, server, "#review")
+    # Saved, then the next document's loading fails: the page says it was saved, and can still change it.
+    first = shown_id(browser, server)
+    browser.execute_script(
+        "const original = window.fetch; let failed = false;"
+        "window.fetch = (path, options) => {"
+        "  if (!failed && String(path).startsWith('v1/queue?')) {"
+        "    failed = true; return Promise.reject(new TypeError('x')); }"
+        "  return original(path, options); };"
+    )
+    browser.find_element(By.ID, "save-button").click()
+    status = wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "review-status").text.startswith("saved")
+            and [d.find_element(By.ID, "review-status").text]
+        ),
+    )[0]
+    assert status == (
+        f"saved: {first}; the next document could not be loaded (the server did not answer: is it still running? "
+        "Nothing was confirmed; reload the page when it is back)"
+    )
+    assert labelled_rows(server)[-1]["id"] == first
+    assert browser.find_element(By.ID, "correct-button").is_displayed()
+    # A reload keeps the way to change that decision, and the editor goes on from the first field's box.
+    open_page(browser, server, "#review")
+    second = shown_id(browser, server)
+    assert second != first and browser.find_element(By.ID, "correct-button").is_displayed()
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {second}")
+    focused = browser.switch_to.active_element
+    assert (
+        focused.get_attribute("name") == "labels"
+        and focused.find_element(By.XPATH, "ancestor::table").get_attribute("id") == "review-fields"
+    )
+    # Another window labels the document this one shows: saving here offers to replace those fields.
+    third = shown_id(browser, server)
+    post_decision(server, {"id": third, "labels": ["Youth"]})
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text.startswith("this document was labelled"))
+    assert browser.find_element(By.ID, "save-button").text == "Save the correction"
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"corrected: {third}")
+    rows = labelled_rows(server)
+    assert rows[-2]["labels"] == ["Youth"] and rows[-1]["id"] == third and rows[-1]["corrects"] is True
+
+
+def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_field(browser, server):
+    open_page(browser, server, "#review")
+    shown_id(browser, server)
+    before = len(labelled_rows(server)) if server.labels.exists() else 0
+    browser.execute_script("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));")
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "review-status").text
+            == "the server did not answer: is it still running? Nothing was confirmed; reload the page when it is back"
+        ),
+    )
+    assert (len(labelled_rows(server)) if server.labels.exists() else 0) == before
+    # A document off the topics: the model abstains, and the form says why instead of offering to accept.
+    open_page(browser, server, "#review")
+    recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes."
+    browser.execute_script(
+        "const e = await api('v1/projects/default/explain', {method: 'POST', headers: {'Content-Type':"
+        " 'application/json'}, body: JSON.stringify({text: arguments[0]})});"
+        "showItem({id: 'german', title: '', text: arguments[0], origin: 'x', uncertainty: 1, suggested: e.labels,"
+        " explanation: e});",
+        recipe,
+    )
+    assert browser.find_element(By.ID, "review-abstained").text == (
+        "The model gives no field: the text does not read like an OSCE policy text. Tick the fields yourself, or skip."
+    )
+    assert browser.find_element(By.ID, "save-button").text == "Save my fields"
+
+
+def test_choosing_another_model_asks_it_again(browser, server):
+    """The shown result is the chosen model's: choosing another one asks again (here one the server does not
+    have, so that the question is seen to go to it)."""
+    open_page(browser, server)
+    browser.execute_script("arguments[0].value = 'Observers followed the vote.'", browser.find_element(By.ID, "text"))
+    browser.find_element(By.ID, "suggest-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "result").is_displayed() and result_rows(d))
+    browser.execute_script(
+        "const s = document.getElementById('project'); s.append(new Option('other', 'other')); s.value = 'other';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    wait_for(
+        browser,
+        lambda d: d.find_element(By.ID, "suggest-status").text == "project 'other' not found (known: default)",
+    )

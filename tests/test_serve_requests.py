@@ -606,7 +606,7 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert learn_answers["403"]["description"] == "Forbidden: the server was started without --labels"
     decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
     assert sorted(decisions) == ["200", "400", "404", "409", "413", "415"]
-    assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "404"]
+    assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "400", "404"]  # ?project= can be bad
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     explain_body = spec["paths"]["/v1/projects/{project_id}/explain"]["post"]["requestBody"]["content"]
     assert sorted(explain_body) == sorted(
@@ -622,7 +622,7 @@ def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may
         source = (static / name).read_text(encoding="utf-8")
         absolute = re.findall(r"""(?:href|src)=["']/|fetch\(["'`]/|api\(["'`]/""", source)
         assert absolute == [], name
-    assert 'api("v1/queue")' in (static / "page.js").read_text(encoding="utf-8")
+    assert "api(`v1/queue?project=" in (static / "page.js").read_text(encoding="utf-8")
 
 
 # ---- requests a page of another site could make a browser send ----
@@ -683,3 +683,52 @@ def test_a_server_on_this_machine_answers_to_its_own_names_only(parts):
         )
     # Told to listen elsewhere (--host), it cannot know the names it is reached by, and answers them all.
     assert make_client(parts).get("/v1/health", headers={"host": "evil.example"}).status_code == 200
+
+
+# ---- the review queue read with the model chosen on the page ----
+
+
+def test_the_queue_ticks_and_records_the_fields_of_the_model_the_editor_chose(parts, model_on_first_300, tmp_path):
+    """With two models served, the page's model selector picks the fields ticked for the next document, and the
+    decision records that model's fields as `suggested`; without a choice the queue's own (the first) are used."""
+    from classifier.bundle.storage import load_model
+    from classifier.serve.app import create_app
+    from classifier.serve.projects import load_projects
+    from classifier.serve.queue import LabelsFile, ReviewQueue
+
+    from serving import queue_rows, write_queue
+
+    bundle, _ = model_on_first_300
+    projects, taxonomy = load_projects([None, bundle], parts[1]), parts[1]
+    shipped, first_300 = load_model(None, taxonomy), load_model(bundle, taxonomy)
+    # A document the two models give different fields: the choice is then visible.
+    row = next(
+        r
+        for r in queue_rows(60)
+        if shipped.suggest(f"{r['title']}\n{r['text']}").labels
+        != first_300.suggest(f"{r['title']}\n{r['text']}").labels
+    )
+    text = f"{row['title']}\n{row['text']}"
+    labels = LabelsFile(tmp_path / "labelled.jsonl")
+    queue = ReviewQueue.from_inputs(shipped, [str(write_queue(tmp_path / "queue.jsonl", [row]))], labels, taxonomy)
+    client = TestClient(create_app(projects, taxonomy, queue, labels), raise_server_exceptions=False)
+
+    assert client.get("/v1/queue").json()["next"]["suggested"] == list(shipped.suggest(text).labels)
+    chosen = client.get("/v1/queue", params={"project": "bundle"}).json()["next"]
+    assert chosen["suggested"] == chosen["explanation"]["labels"] == list(first_300.suggest(text).labels)
+    assert [r["label"] for r in chosen["explanation"]["results"]] == [
+        label for label, _ in first_300.suggest(text).scores
+    ]
+    refused(
+        client.get("/v1/queue", params={"project": "nope"}), 404, "project 'nope' not found (known: default, bundle)"
+    )
+
+    decision = {"id": row["id"], "labels": ["Youth"], "project": "bundle"}
+    assert client.post("/v1/queue/decisions", json=decision).json()["saved"] is True
+    written = json.loads((tmp_path / "labelled.jsonl").read_text(encoding="utf-8"))
+    assert written["labels"] == ["Youth"] and written["suggested"] == list(first_300.suggest(text).labels)
+    refused(
+        client.post("/v1/queue/decisions", json={**decision, "project": 3, "correct": True}),
+        400,
+        "'project' must be a project id",
+    )

@@ -151,6 +151,11 @@ _DECISION = {
                 "id": {"type": "string"},
                 "labels": {"type": "array", "items": {"type": "string"}},
                 "skip": {"type": "boolean"},
+                "project": {
+                    "type": "string",
+                    "description": "the project whose fields the editor was shown (default: the first); its "
+                    "fields are recorded as `suggested`",
+                },
                 "correct": {
                     "type": "boolean",
                     "description": "replace the fields of a document labelled already (a mis-click): a new row "
@@ -405,22 +410,23 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
     """The review queue: the next document with the model's fields, and the editor's decisions."""
 
     @app.get("/v1/queue", tags=["review queue"], summary="progress, per-field counts and the next document to review")
-    async def show_queue():
+    async def show_queue(
+        project: str | None = Query(None, description="the project whose fields are ticked (default: the first)"),
+    ):
         queue = service.review_queue()
+        chosen = service.project(project) if project is not None else None
         item = queue.next()
         answer = {"progress": queue.progress(), "next": None}
         if item is not None:
-            first = next(iter(service.projects.values()))
-            explanation = await run_in_threadpool(
-                first.explain, f"{item.title}\n{item.text}" if item.title else item.text
-            )
+            reader = chosen or next(iter(service.projects.values()))
+            explanation = await run_in_threadpool(reader.explain, _queue_text(item))
             answer["next"] = {
                 "id": item.id,
                 "title": item.title,
                 "text": item.text,
                 "origin": item.origin,
-                "uncertainty": item.uncertainty,
-                "suggested": item.suggested,
+                "uncertainty": item.uncertainty,  # the queue's order is the first project's
+                "suggested": item.suggested if chosen is None else explanation["labels"],
                 "explanation": explanation,
             }
         return answer
@@ -441,8 +447,20 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "'skip' and 'correct' must be true or false")
         if not skip and "labels" not in body:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
-        await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip, correct)
+        suggested = None
+        if body.get("project") is not None and not skip:
+            if not isinstance(body["project"], str):
+                raise ApiError(400, "'project' must be a project id")
+            chosen, item = service.project(body["project"]), queue.find(body["id"])
+            if item is not None:  # else decide names the unknown id
+                suggested = (await run_in_threadpool(chosen.explain, _queue_text(item)))["labels"]
+        await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip, correct, suggested)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
+
+
+def _queue_text(item) -> str:
+    """A queue document as the model reads it: its title, then its text."""
+    return f"{item.title}\n{item.text}" if item.title else item.text
 
 
 def _add_page_routes(app: FastAPI) -> None:
@@ -451,6 +469,10 @@ def _add_page_routes(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def page():
         return FileResponse(STATIC / "index.html", media_type="text/html", headers=_page_headers())
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():  # browsers ask for it on every page: no icon, and no error in their console
+        return Response(status_code=204)
 
     @app.get("/docs", include_in_schema=False)
     def docs():

@@ -231,12 +231,24 @@ class ReviewQueue:
         pending = self.pending()
         return pending[0] if pending else None
 
-    def decide(self, doc_id: str, labels: list[str] | None, skip: bool = False, correct: bool = False) -> None:
+    def find(self, doc_id: str) -> QueueItem | None:
+        """The queue's document with this id, or one of its inputs labelled before this start."""
+        return self._by_id.get(doc_id) or self._labelled_by_id.get(doc_id)
+
+    def decide(
+        self,
+        doc_id: str,
+        labels: list[str] | None,
+        skip: bool = False,
+        correct: bool = False,
+        suggested: list[str] | None = None,
+    ) -> None:
         """Write the document with `labels` (field names, aliases resolved) to the labels file, or skip it. A
         document labelled already (in this run, or before it from the same inputs) is refused unless `correct`:
-        its new row then follows the old one, which `train` and the counts replace with it."""
+        its new row then follows the old one, which `train` and the counts replace with it. `suggested`: the
+        fields the editor was shown, where another model than the queue's suggested them."""
         with self._lock:
-            item = self._by_id.get(doc_id) or self._labelled_by_id.get(doc_id)
+            item = self.find(doc_id)
             if item is None:
                 raise DecisionError(f"no document {doc_id[:200]!r} in the queue or labelled from its inputs", 404)
             held = self.labels.holds(item)
@@ -262,7 +274,7 @@ class ReviewQueue:
                         "text": item.text,
                         "labels": fields,
                         "origin": item.origin,
-                        "suggested": item.suggested,
+                        "suggested": item.suggested if suggested is None else suggested,
                         "decided_at": datetime.now(timezone.utc)
                         .replace(microsecond=0)
                         .isoformat()

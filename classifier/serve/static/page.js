@@ -11,14 +11,24 @@ const ABSTAINED = {
 };
 let currentItem = null;
 
+// An error of the server's answer carries its status; one with none means the server did not answer.
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {
+    const error = new Error("the server did not answer: is it still running? Nothing was confirmed; reload the page when it is back");
+    error.status = 0;
+    throw error;
+  }
   let body = null;
   if (response.status !== 204) {
     try { body = await response.json(); } catch (e) { body = null; }
   }
   if (!response.ok) {
-    throw new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
+    const error = new Error(body && body.detail ? body.detail : `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
   }
   return body;
 }
@@ -133,7 +143,11 @@ function showResult(explanation) {
   fillText($("result-text"), explanation.title, explanation.body, explanation);
 }
 
+// The last text asked about, asked again when another model is chosen.
+let lastAsked = null;
+
 async function explain(options, label) {
+  lastAsked = { options, label };
   setStatus("suggest-status", `reading ${label}…`);
   $("suggest-button").disabled = true;
   try {
@@ -184,8 +198,15 @@ function showProgress(progress) {
 let lastSaved = null;
 let correcting = false;
 
+// Kept for this tab across reloads: the last decision can be changed after the page was reloaded.
+function remember(saved) {
+  lastSaved = saved;
+  try { sessionStorage.setItem("lastSaved", JSON.stringify(saved)); } catch (e) { /* storage off: this page only */ }
+}
+try { lastSaved = JSON.parse(sessionStorage.getItem("lastSaved")); } catch (e) { lastSaved = null; }
+
 async function loadQueue() {
-  const queue = await api("v1/queue");
+  const queue = await api(`v1/queue?project=${encodeURIComponent(projectId())}`);
   showProgress(queue.progress);
   correcting = false;
   $("correct-button").hidden = !lastSaved;
@@ -204,6 +225,10 @@ function showItem(item, ticked) {
   $("review-uncertainty").textContent = currentItem.uncertainty.toFixed(2);
   fillScores($("review-fields").querySelector("tbody"), explanation, ticked);
   fillText($("review-text"), "", currentItem.text, explanation);
+  $("review-abstained").hidden = !explanation.flag;
+  $("review-abstained").textContent = explanation.flag
+    ? `The model gives no field: ${ABSTAINED[explanation.flag] || explanation.flag}. Tick the fields yourself, or skip.`
+    : "";
   nameSaveButton();
 }
 
@@ -226,28 +251,74 @@ function tickedLabels() {
 function nameSaveButton() {
   const ticked = tickedLabels();
   const same = ticked.length === currentItem.suggested.length && ticked.every((label) => currentItem.suggested.includes(label));
-  $("save-button").textContent = correcting ? "Save the correction" : same ? "Accept the model's fields" : "Save my edit";
+  const accept = currentItem.suggested.length ? "Accept the model's fields" : "Save my fields";
+  $("save-button").textContent = correcting ? "Save the correction" : same ? accept : "Save my edit";
 }
+
+// Ticks changed and not saved: leaving or reloading the page asks first.
+function unsaved() {
+  if (!currentItem || $("review-view").hidden) return false;
+  const ticked = tickedLabels();
+  const shown = correcting && lastSaved ? lastSaved.labels : currentItem.suggested;
+  return ticked.length !== shown.length || !ticked.every((label) => shown.includes(label));
+}
+window.addEventListener("beforeunload", (event) => { if (unsaved()) event.preventDefault(); });
 
 $("review-fields").addEventListener("change", () => { if (currentItem) nameSaveButton(); });
 
 // The buttons wait for the answer and the next document: a click meanwhile would act on what is being replaced.
+// The decision is said to be saved only once the server wrote it, whatever happens to the next document's loading.
 async function decide(decision) {
   $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = true;
+  const item = currentItem;
+  let answer;
   try {
-    const item = currentItem;
-    const answer = await api("v1/queue/decisions", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id: item.id, ...decision }),
+    answer = await api("v1/queue/decisions", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ id: item.id, project: projectId(), ...decision }),
     });
-    if (answer.saved) lastSaved = { item, labels: decision.labels };
-    await loadQueue();
-    const saved = decision.correct ? `corrected: ${answer.id}` : `saved: ${answer.id}`;
-    setStatus("review-status", answer.saved ? saved : `skipped: ${answer.id}`, answer.saved ? "saved" : "");
   } catch (error) {
-    setStatus("review-status", error.message, "error");
-  } finally {
-    $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = false;
+    enableDecisions();
+    if (error.status === 409) labelledMeanwhile(item, decision);
+    else setStatus("review-status", error.message, "error");
+    return;
   }
+  if (answer.saved) remember({ item, labels: decision.labels });
+  const done = answer.saved ? (decision.correct ? `corrected: ${answer.id}` : `saved: ${answer.id}`) : `skipped: ${answer.id}`;
+  try {
+    await loadQueue();
+    setStatus("review-status", done, answer.saved ? "saved" : "");
+    focusFirstField();
+  } catch (error) {
+    $("correct-button").hidden = !lastSaved;
+    setStatus("review-status", `${done}; the next document could not be loaded (${error.message})`, "error");
+  } finally {
+    enableDecisions();
+  }
+}
+
+function enableDecisions() {
+  $("save-button").disabled = $("skip-button").disabled = $("correct-button").disabled = false;
+}
+
+// Keyboard users go on from the next document's first field, not from the top of the page.
+function focusFirstField() {
+  const first = document.querySelector("#review-fields input[name=labels]");
+  if (first && !$("review-item").hidden) first.focus();
+}
+
+// Another window or editor labelled the document first: skipping moves on, saving replaces their fields.
+function labelledMeanwhile(item, decision) {
+  if (decision.skip) {
+    loadQueue().then(() => setStatus("review-status", `${item.id} was labelled meanwhile (in another window): moved on`))
+      .catch((error) => setStatus("review-status", error.message, "error"));
+    return;
+  }
+  correcting = true;
+  $("skip-button").textContent = "Cancel";
+  nameSaveButton();
+  setStatus("review-status", "this document was labelled meanwhile (in another window): press “Save the correction” "
+    + "to replace those fields with yours, or Cancel to leave them", "error");
 }
 
 $("review-form").addEventListener("submit", (event) => {
@@ -255,6 +326,13 @@ $("review-form").addEventListener("submit", (event) => {
   const labels = tickedLabels();
   if (!labels.length) { setStatus("review-status", "tick at least one field, or skip", "error"); return; }
   decide(correcting ? { labels, correct: true } : { labels });
+});
+$("project").addEventListener("change", () => {
+  if (!$("review-view").hidden) {
+    loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
+  } else if (lastAsked && !$("result").hidden) {
+    explain(lastAsked.options, lastAsked.label);
+  }
 });
 $("skip-button").addEventListener("click", () => {
   if (!correcting) { decide({ skip: true }); return; }
