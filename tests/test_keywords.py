@@ -9,6 +9,7 @@ from classifier.estimator.keywords import (
     keyword_margins,
     label_roles,
     with_keyword_examples,
+    zero_shot_calibration,
 )
 from classifier.estimator.model import TopicClassifier
 
@@ -128,3 +129,19 @@ def test_the_field_accepted_by_default_is_a_trained_one_not_the_zero_shot_one(hi
     assert model.thresholds_[j] > 0.45
     accepted = model.accept(proba)
     assert accepted[0].tolist() == [int(k == (j + 1) % model.n_labels_) for k in range(model.n_labels_)]
+
+
+def test_keyword_margins_that_point_the_wrong_way_are_not_evidence():
+    """Fitted on few documents, a higher margin can go with a label less often: the calibration would then score
+    a zero-shot field the higher the less its keywords fit (a 40-document model accepted 17 fields that way).
+    Such margins count for nothing: every text scores sigmoid(-10) and none reaches the threshold."""
+    # Two reference labels over four documents: each label is carried where its margin is the lowest.
+    margins = np.array([[0.4, -0.3], [0.3, -0.2], [-0.2, 0.3], [-0.3, 0.4]])
+    Y = np.array([[0, 1], [0, 1], [1, 0], [1, 0]])
+    assert zero_shot_calibration(margins, Y, np.array([True, True])) == (0.0, -10.0, 1.0)
+    # The same margins pointing the right way are evidence: a positive slope, a threshold from 0.5 up.
+    slope, intercept, threshold = zero_shot_calibration(margins, 1 - Y, np.array([True, True]))
+    assert slope > 0 and 0.5 <= threshold < 1.0
+    # No reference label, or reference labels every document carries: nothing to fit on.
+    assert zero_shot_calibration(margins, Y, np.array([False, False])) == (0.0, -10.0, 1.0)
+    assert zero_shot_calibration(margins, np.ones((4, 2), int), np.array([True, True])) == (0.0, -10.0, 1.0)

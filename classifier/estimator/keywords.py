@@ -20,6 +20,10 @@ from classifier.estimator.thresholds import best_f1_threshold
 # A zero-shot field must clear at least this probability: its calibration is borrowed from other
 # fields, so it is held to a stricter bar than their tuned thresholds and does not flood suggestions.
 ZERO_SHOT_MIN_THRESHOLD = 0.5
+# (slope, intercept, threshold) where the keyword margins say nothing on the training data (no field to fit them
+# on, or a fit in which a higher margin means less likely): every text scores sigmoid(-10), 0.00005, and none
+# reaches the threshold, so zero-shot fields are neither accepted nor ranked above fields with examples.
+NO_KEYWORD_EVIDENCE = (0.0, -10.0, 1.0)
 
 
 def keyword_document(field) -> str:
@@ -88,19 +92,22 @@ def zero_shot_calibration(margins: np.ndarray, Y: np.ndarray, reference: np.ndar
 
     The pairs (margin of document i for label j, whether i carries j) of every reference label are
     pooled into one logistic fit; the threshold is the F1-best one on the same pairs, never below
-    ZERO_SHOT_MIN_THRESHOLD.
+    ZERO_SHOT_MIN_THRESHOLD. Where the fit is not possible, or finds that a higher margin makes a label less
+    likely (a few training documents can), the margins are not evidence: NO_KEYWORD_EVIDENCE.
     """
     from sklearn.linear_model import LogisticRegression  # fitting only
 
     columns = np.flatnonzero(reference)
     if len(columns) == 0:
-        return 1.0, 0.0, 1.0
+        return NO_KEYWORD_EVIDENCE
     scores = np.asarray(margins)[:, columns].ravel()
     truth = np.asarray(Y)[:, columns].ravel()
     if truth.min() == truth.max():
-        return 1.0, 0.0, 1.0
+        return NO_KEYWORD_EVIDENCE
     fit = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), truth)
     slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    if slope <= 0:
+        return NO_KEYWORD_EVIDENCE
     proba = 1.0 / (1.0 + np.exp(-(slope * scores + intercept)))
     threshold = max(best_f1_threshold(truth, proba), ZERO_SHOT_MIN_THRESHOLD)
     return slope, intercept, float(threshold)
