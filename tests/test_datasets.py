@@ -80,6 +80,28 @@ def test_merging_keeps_each_document_once_at_its_first_place_and_the_later_field
     )
 
 
+def test_a_row_with_an_id_given_before_and_its_text_edited_replaces_that_row():
+    """A correction that also edits the title is the same document by its id: the later row replaces the earlier
+    whole, and the fields' change is a conflict. An id that is only the place a row was read from (a table without
+    an id column) names no document: the same place in another reading is another document."""
+    docs = [
+        Document("osce-1", "Observers arive", "They watched the vote.", ("Elections",), "base:1"),
+        Document("data.csv:2", "Police", "A training course.", ("Policing",), "data.csv:2"),
+        Document("osce-1", "Observers arrive", "They watched the vote.", ("Youth",), "fix.jsonl:1"),
+        Document("data.csv:2", "Border guards", "A patrol.", ("Border management",), "data.csv:2"),
+        Document("osce-1", "Observers arrive", "They watched the vote closely.", ("Youth",), "fix.jsonl:2"),
+    ]
+    merged = merge_documents(docs, [doc.labels for doc in docs])
+    assert [(d.id, d.title, d.text, d.origin) for d in merged.documents] == [
+        ("osce-1", "Observers arrive", "They watched the vote closely.", "fix.jsonl:2"),
+        ("data.csv:2", "Police", "A training course.", "data.csv:2"),
+        ("data.csv:2", "Border guards", "A patrol.", "data.csv:2"),
+    ]
+    assert merged.label_sets == [("Youth",), ("Policing",), ("Border management",)]
+    assert merged.duplicates == 2
+    assert merged.conflicts == [Conflict("Observers arrive", "base:1", ("Elections",), "fix.jsonl:1", ("Youth",))]
+
+
 def test_a_conflict_names_an_untitled_document_by_its_text_cut_to_sixty_characters():
     text = "An   untitled  note " + "about the vote " * 10
     docs = [Document("a", "", text, ("Elections",), "x:1"), Document("b", "", text, ("Youth",), "y:1")]

@@ -63,24 +63,38 @@ class Merged:
 
 
 def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[str, ...]]) -> Merged:
-    """Each distinct document once, at its first position; a later copy with other fields replaces them."""
+    """Each distinct document once, at its first position; a later copy with other fields replaces them.
+
+    A document is the same as an earlier one with the same title and text (`document_key`), or with the same id
+    where the data gave one (a row's id, not the place it was read from): a later row with that id, its title or
+    text edited, replaces the earlier row whole, as a correction of it."""
     position: dict[str, int] = {}
+    by_id: dict[str, int] = {}
     merged = Merged([], [])
     for doc, labels in zip(documents, label_sets):
-        key = document_key(doc)
-        if key not in position:
+        key, given_id = document_key(doc), doc.id if doc.id != doc.origin else None
+        i = position.get(key)
+        same_text = i is not None
+        if i is None and given_id is not None:
+            i = by_id.get(given_id)
+        if i is None:
             position[key] = len(merged.documents)
+            if given_id is not None:
+                by_id.setdefault(given_id, len(merged.documents))
             merged.documents.append(doc)
             merged.label_sets.append(tuple(labels))
             continue
-        i = position[key]
         merged.duplicates += 1
-        if set(labels) != set(merged.label_sets[i]):
-            earlier = merged.documents[i]
+        earlier, changed = merged.documents[i], set(labels) != set(merged.label_sets[i])
+        if changed:
             merged.conflicts.append(
                 Conflict(doc.title or doc.text, earlier.origin, merged.label_sets[i], doc.origin, tuple(labels))
             )
+        if not same_text:  # the same id with its title or text edited: the later row is the document now
+            merged.documents[i], position[key] = doc, i
+        elif changed:
             merged.documents[i] = Document(earlier.id, earlier.title, earlier.text, doc.labels, doc.origin)
+        if changed or not same_text:
             merged.label_sets[i] = tuple(labels)
     return merged
 
