@@ -626,9 +626,6 @@ def _print_training(trained, metrics, output) -> None:
         if trained.metadata.get("base"):
             merged = f"{merge['base_documents']} documents from the base, {merge['new_documents']} new: {merged}"
         typer.echo(merged, err=True)
-    skipped = trained.metadata["training_data"].get("skipped_unlabelled")
-    if skipped:
-        typer.echo(f"warning: {skipped} documents have no labels (none given, or null): not trained on", err=True)
     typer.echo("Cross-validated metrics (5 folds, thresholds tuned on the other folds):")
     typer.echo(format_report(metrics))
     meta = trained.metadata

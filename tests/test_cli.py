@@ -273,6 +273,31 @@ def test_tag_refuses_to_write_over_its_input(tmp_path):
     assert page.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
+def test_train_names_a_table_without_text_a_missing_labels_column_and_an_empty_input(tmp_path):
+    rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:40]
+    titles = tmp_path / "titles.csv"
+    titles.write_text(
+        "id,title,labels\n" + "".join(f'{r["id"]},"{r["title"]}",{r["labels"][0]}\n' for r in rows), encoding="utf-8"
+    )
+    result = run("train", titles, "--output", tmp_path / "bundle", "--jobs", 1)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"warning: {titles}: no row has a 'text' column (columns: id, title, labels): its documents are read from "
+        "their titles alone; --text-column names another"
+    ) in result.stderr.splitlines()
+    result = run("train", titles, "--labels-column", "fields", "--output", tmp_path / "other")
+    assert result.exit_code == 2 and not (tmp_path / "other").exists()
+    assert (
+        f"{titles}: no row has the column 'fields' named by --labels-column (columns: id, title, labels)"
+        in result.stderr
+    )
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = run("train", empty, "--output", tmp_path / "other")
+    assert result.exit_code == 1 and not (tmp_path / "other").exists()
+    assert result.stderr == f"error: no documents in {empty}: no rows, pages or texts\n"
+
+
 def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
     unlabelled = [{"id": "u1", "text": "Not labelled yet.", "labels": None}, {"id": "u2", "text": "Nor this."}]
@@ -282,7 +307,10 @@ def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
     result = run("train", data, FIXTURES / "page_two_fields.txt", "--output", bundle, "--seed", 7)
     assert result.exit_code == 0, result.stderr
     assert "micro" in result.stdout and f"wrote {bundle}" in result.stdout
-    assert "warning: 2 documents have no labels (none given, or null): not trained on" in result.stderr.splitlines()
+    assert (
+        f"warning: 2 documents have no labels (none given, or null), the first {data}:151: not trained on"
+        in result.stderr.splitlines()
+    )
     meta = json.loads((bundle / "model.json").read_text())
     assert meta["seed"] == 7 and meta["training_data"]["documents"] == 151
     result = run("evaluate", data, "--model", bundle, "--format", "json")

@@ -18,9 +18,11 @@ from classifier.corpus.documents import (
     DEFAULT_GLOB,
     Columns,
     Document,
+    check_named_columns,
     expand_inputs,
     read_documents,
     resolve_labels,
+    tables_without,
 )
 from classifier.errors import ClassifierError
 from classifier.io.textio import open_regular
@@ -116,6 +118,7 @@ class TrainingSet:
     skipped_unlabelled: int = 0
     data_hash: dict = field(default_factory=dict)
     merged: Merged | None = None
+    first_unlabelled: str | None = None  # where the first document with no fields given was read
 
 
 def load_training_set(
@@ -131,18 +134,33 @@ def load_training_set(
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
-    documents, errors, unlabelled = list(base_documents), [], 0
+    check_named_columns(inputs, columns, glob, labelled=True)
+    for path, name, seen in tables_without(inputs, [columns.text], glob):
+        if on_warning:  # the title alone is a document's text then: a text column under another name is likely
+            on_warning(
+                f"{path}: no row has a '{name}' column (columns: {seen}): its documents are read from their titles "
+                "alone; --text-column names another"
+            )
+    documents, errors, unlabelled, read = list(base_documents), [], [], 0
     for doc in read_documents(inputs, columns, glob):
+        read += 1
         if doc.warning and on_warning:
             on_warning(doc.warning)
         if doc.error:
             errors.append(doc.error)
         elif doc.labels is None:
-            unlabelled += 1
+            unlabelled.append(doc.origin)
         else:
             documents.append(doc)
     if errors:
         raise TrainingDataError("\n".join(errors))
+    if unlabelled and on_warning:
+        on_warning(
+            f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
+            "not trained on"
+        )
+    if not read and not base_documents:
+        raise TrainingDataError(f"no documents in {', '.join(map(str, inputs))}: no rows, pages or texts")
     if not documents:
         raise TrainingDataError(
             f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
@@ -159,7 +177,9 @@ def load_training_set(
     empty = [doc.origin for doc, row in zip(documents, Y) if not row.any()]
     if empty:
         raise TrainingDataError("\n".join(f"{origin}: empty label list" for origin in empty))
-    return TrainingSet(documents, Y, labels, unlabelled, hash_inputs(inputs, glob), merged)
+    return TrainingSet(
+        documents, Y, labels, len(unlabelled), hash_inputs(inputs, glob), merged, unlabelled[0] if unlabelled else None
+    )
 
 
 def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:

@@ -538,19 +538,24 @@ def _check_unique(path: Path, names: list[str]) -> None:
 SAMPLE_ROWS = 1000
 
 
-def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> None:
+def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB, labelled: bool = False) -> None:
     """UsageError if a column named by an option (not a default) is in no table input: today every row
-    would silently lose it (a wrong --text-column tags each row from its title alone). JSONL has no
-    header, so its first SAMPLE_ROWS rows stand for it."""
-    inputs = as_inputs(inputs)
-    named = [
-        name
-        for name, default in ((columns.text, "text"), (columns.title, "title"), (columns.id, "id"))
-        if name != default
-    ]
-    if not named:
+    would silently lose it (a wrong --text-column tags each row from its title alone); with `labelled` (data
+    read for its fields), the labels column too. JSONL has no header, so its first SAMPLE_ROWS rows stand for it."""
+    options = {"--text-column": (columns.text, "text"), "--title-column": (columns.title, "title")}
+    options |= {"--id-column": (columns.id, "id")}
+    if labelled:
+        options["--labels-column"] = (columns.labels, "labels")
+    named = {name: option for option, (name, default) in options.items() if name != default}
+    for path, name, seen in tables_without(inputs, list(named), glob):
+        raise UsageError(f"{path}: no row has the column '{one_line(name)}' named by {named[name]} (columns: {seen})")
+
+
+def tables_without(inputs, names: list[str], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str, str]]:
+    """(table, name, its columns shown) for each of `names` that no row of a table input has."""
+    if not names:
         return
-    for path, kind in expand_inputs(inputs, glob):
+    for path, kind in expand_inputs(as_inputs(inputs), glob):
         if kind not in ("jsonl", "csv", "parquet"):
             continue
         try:
@@ -559,15 +564,10 @@ def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> N
             continue  # reading it reports what is wrong
         if seen is None:
             continue
-        for name in named:
+        shown = ", ".join(one_line(n, 40) for n in list(seen)[:20]) or "none"
+        for name in names:
             if name not in seen:
-                option = {columns.text: "--text-column", columns.title: "--title-column", columns.id: "--id-column"}[
-                    name
-                ]
-                shown = ", ".join(one_line(n, 40) for n in list(seen)[:20]) or "none"
-                raise UsageError(
-                    f"{path}: no row has the column '{one_line(name)}' named by {option} (columns: {shown})"
-                )
+                yield str(path), name, shown
 
 
 def _column_names(path: Path, kind: str) -> dict | None:
