@@ -199,3 +199,11 @@ def test_an_articles_own_list_of_its_fields_is_no_menu_though_it_is_links():
         "Good governance",
         "Human rights",
     )
+
+
+def test_a_line_break_in_the_markup_between_inline_elements_is_a_space():
+    body = (
+        '<p>The <a href="/odihr">ODIHR</a>\n<a href="/observers">observers</a> met in\n<b>Bishkek</b>\n'
+        "<i>on Monday</i>.</p>\n<p>Polls\nclose at 19:00.</p>"
+    )
+    assert html_text(page("", body)) == "The ODIHR observers met in Bishkek on Monday.\nPolls close at 19:00."
