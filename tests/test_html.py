@@ -1,9 +1,11 @@
 """An HTML page is read as its article: no menu, however it is marked up, and the right title."""
 
+import time
+
 import pytest
 
 from classifier.bundle.storage import load_model
-from classifier.corpus.html import html_page, html_text
+from classifier.corpus.html import HtmlPage, html_page, html_text
 from classifier.corpus.release import parse_release
 
 from conftest import ROOT
@@ -198,4 +200,238 @@ def test_an_articles_own_list_of_its_fields_is_no_menu_though_it_is_links():
         "Gender equality",
         "Good governance",
         "Human rights",
+    )
+
+
+def test_the_text_is_the_lead_the_title_and_the_text_one_line_each():
+    body = f"<main><p>Press release</p><h1>{ARTICLE_TITLE}</h1>{ARTICLE}</main>"
+    assert html_text(page("", body)) == "\n".join(["Press release", ARTICLE_TITLE] + ARTICLE_TEXT)
+    assert html_page(page("", body)) == HtmlPage(ARTICLE_TITLE, True, ["Press release"], "\n".join(ARTICLE_TEXT))
+    # A page that is only its heading has no empty line after it.
+    assert html_text(page("", f"<h1>{ARTICLE_TITLE}</h1>")) == ARTICLE_TITLE
+    # Without an <h1> the title is the page's, and the text is every line.
+    no_h1 = html_page(page("", ARTICLE, "Observers open a mission | OSCE"))
+    assert no_h1 == HtmlPage("Observers open a mission", False, [], "\n".join(ARTICLE_TEXT))
+    assert no_h1.heading is False
+
+
+def test_a_line_break_in_the_markup_between_inline_elements_is_a_space():
+    body = (
+        '<p>The <a href="/odihr">ODIHR</a>\n<a href="/observers">observers</a> met in\n<b>Bishkek</b>\n'
+        "<i>on Monday</i>.</p>\n<p>Polls\nclose at 19:00.</p>"
+    )
+    assert html_text(page("", body)) == "The ODIHR observers met in Bishkek on Monday.\nPolls close at 19:00."
+
+
+def test_an_image_in_a_sentence_is_no_line_break_and_xhtml_self_closed_tags_are_read():
+    body = (
+        '<div id="sidebar"/><a name="top"/><p>The mission<img src="/flags/kg.png" alt=""> deployed observers.<br/>'
+        'They arrive on Monday.<br />Polls close at 19:00.<a id="end"></a></p>'
+    )
+    assert html_page(page("", body, "Vote | OSCE")) == HtmlPage(
+        "Vote", False, [], "The mission deployed observers.\nThey arrive on Monday.\nPolls close at 19:00."
+    )
+
+
+def test_only_a_chrome_name_a_chrome_role_or_a_hidden_mark_makes_a_block_chrome():
+    body = (
+        '<div aria-hidden="true">Share on Facebook</div>'
+        f'<div class="banner" aria-hidden="false"><h1>{ARTICLE_TITLE}</h1></div>'
+        '<div class="page has-sidebar" data-expanded="true"><table><tr><td valign="top" nowrap>'
+        f'<p class="lead">{ARTICLE_TEXT[0]}</p>'
+        '<p>See the <a href="/odihr/elections/menu-of-reports">earlier reports</a>.</p>'
+        "</td></tr></table></div>"
+    )
+    expected = HtmlPage(ARTICLE_TITLE, True, [], f"{ARTICLE_TEXT[0]}\nSee the earlier reports.")
+    assert html_page(page("", body)) == expected
+
+
+@pytest.mark.parametrize("article", ["article", "main"])
+def test_a_header_inside_the_article_or_main_holds_its_title_and_date(article):
+    own = f'<div class="article-header"><h1>{ARTICLE_TITLE}</h1><p>18 September 2015</p></div>'
+    for header in (own, f"<header><h1>{ARTICLE_TITLE}</h1><p>18 September 2015</p></header>"):
+        body = f'<div class="header">OSCE</div><{article}>{header}{ARTICLE}</{article}>'
+        expected = HtmlPage(ARTICLE_TITLE, True, [], "\n".join(["18 September 2015"] + ARTICLE_TEXT))
+        assert html_page(page("", body)) == expected, header
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        # After a dash, a name of up to eight words with "OSCE" in it is the site's; a longer phrase is the title's.
+        (
+            "Observers open a mission - OSCE Office for Democratic Institutions and Human Rights",
+            "Observers open a mission",
+        ),
+        (
+            "Elections in Kyrgyzstan - what the OSCE observers will watch on election day",
+            "Elections in Kyrgyzstan - what the OSCE observers will watch on election day",
+        ),
+        # After a bar, up to four words are the site's name.
+        ("Kyrgyzstan votes | observers watch polling stations", "Kyrgyzstan votes"),
+        (
+            "Kyrgyzstan votes | observers watch the polling stations",
+            "Kyrgyzstan votes | observers watch the polling stations",
+        ),
+        # A bare "<" (malformed markup) is part of the title.
+        ("Turnout < 50% in the vote | OSCE", "Turnout < 50% in the vote"),
+    ],
+)
+def test_the_sites_name_is_cut_from_the_title_by_its_length(title, expected):
+    assert html_page(page("", ARTICLE, title)) == HtmlPage(expected, False, [], "\n".join(ARTICLE_TEXT))
+
+
+SITE_NAME = '<meta property="og:site_name" content="Election Watch">'
+
+
+@pytest.mark.parametrize(
+    "metas, expected",
+    [
+        # Other meta tags name no site.
+        ('<meta name="viewport" content="width=device-width">' + SITE_NAME, "Vote counted"),
+        # A site name without content is none; the first one given counts.
+        ('<meta property="og:site_name">', "Vote counted - Election Watch"),
+        ('<meta property="og:site_name">' + SITE_NAME, "Vote counted"),
+        ('<meta property="og:site_name" content="">' + SITE_NAME, "Vote counted"),
+        (SITE_NAME + '<meta property="og:site_name" content="Archive">', "Vote counted"),
+    ],
+)
+def test_the_site_name_is_the_first_og_site_name_with_content(metas, expected):
+    html = f"<html><head>{metas}<title>Vote counted - Election Watch</title></head><body>{ARTICLE}</body></html>"
+    assert html_page(html) == HtmlPage(expected, False, [], "\n".join(ARTICLE_TEXT))
+
+
+def test_the_title_is_the_title_elements_text_alone():
+    html = (
+        "<!DOCTYPE html>\n<html>\n<head>\n<script>window.dataLayer = [];</script>\n<title>Vote counted</title>"
+        "</head><body>Observers <b>watched</b> the count.</body></html>"
+    )
+    assert html_page(html) == HtmlPage("Vote counted", False, [], "Observers watched the count.")
+
+
+def test_a_page_saved_without_its_html_element_and_cut_short_in_its_footer():
+    html = (
+        "<head><title>Border guards meet | OSCE</title><body><h1>Border guards meet</h1>"
+        '<p>Border guards met in Osh.</p><div id="footer">Migration | Cyber/ICT Security | Cookies'
+    )
+    assert html_page(html) == HtmlPage("Border guards meet", True, [], "Border guards met in Osh.")
+    release = parse_release(html)
+    assert (release.title, release.body) == ("Border guards meet", "Border guards met in Osh.")
+
+
+LINK_LINE = '<a href="/a">Arms control</a> | <a href="/m">Migration</a> | <a href="/c">Cyber/ICT Security</a>'
+
+
+@pytest.mark.parametrize("menu", [f"<p>{LINK_LINE}", f'<p><font size="2">{LINK_LINE}'])
+def test_a_paragraph_left_open_ends_where_the_next_one_starts(menu):
+    # Older pages leave <p> open: the line of links is a paragraph of its own, and a menu.
+    html = f"<body>{menu}<p>{ARTICLE_TEXT[0]}<p>{ARTICLE_TEXT[1]}</body>"
+    assert html_page(html) == HtmlPage("", False, [], "\n".join(ARTICLE_TEXT))
+
+
+@pytest.mark.parametrize("depth, closed", [(63, True), (64, False)])
+def test_an_element_left_open_is_looked_for_64_levels_down(depth, closed):
+    # Looking no deeper keeps hostile nesting linear: a <p> under 64 open elements is not ended by the next.
+    html = f"<body><p>{LINK_LINE}{'<span>' * depth}<p>{ARTICLE_TEXT[0]}</body>"
+    links = [] if closed else ["Arms control | Migration | Cyber/ICT Security"]
+    assert html_page(html) == HtmlPage("", False, [], "\n".join(links + ARTICLE_TEXT[:1]))
+
+
+def test_an_end_tag_closes_its_element_however_the_blocks_nest_or_are_left_open():
+    for chrome in (
+        f'<div id="menu"><div class="inner"><ul>{LINKS}</ul></div></div>',
+        '<div class="breadcrumb"><a href="/">Home</a> &gt; <span>News</div>',  # the <span> left open
+    ):
+        assert html_page(page(chrome)) == HtmlPage(ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT)), chrome
+
+
+def test_stray_end_tags_cost_no_walk_down_the_open_elements():
+    html = f"<html><body><span></span>{'<div>' * 20000}{'</span>' * 20000}<p>Observers met.</p></body></html>"
+    start = time.perf_counter()
+    assert html_page(html) == HtmlPage("", False, [], "Observers met.")
+    assert time.perf_counter() - start < 5
+
+
+def test_a_wrapper_of_the_article_at_any_depth_is_no_chrome_and_an_empty_main_no_article():
+    for body in (
+        f'<div class="nav-open"><div class="container"><main><h1>{ARTICLE_TITLE}</h1>{ARTICLE}</main></div></div>',
+        f'<div class="nav-open"><article><h1>{ARTICLE_TITLE}</h1>{ARTICLE}</article></div>',
+        f'<main id="app"></main><article><h1>{ARTICLE_TITLE}</h1>{ARTICLE}</article>',
+    ):
+        assert html_page(page("", body)) == HtmlPage(ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT)), body
+
+
+def test_links_without_text_count_for_no_link_and_a_one_letter_link_counts():
+    # An article's attachments: an icon link and two named ones are no menu ...
+    files = (
+        '<p><a href="/files/report.pdf"><img src="/icons/pdf.png" alt=""></a> '
+        '<a href="/files/report.pdf">Final report</a> | <a href="/files/annex.pdf">Annex</a></p>'
+    )
+    # ... while pages numbered 1 to 3 are.
+    pages = '<div class="pager"><a href="?page=1">1</a> <a href="?page=2">2</a> <a href="?page=3">3</a></div>'
+    body = f"<h1>{ARTICLE_TITLE}</h1>{ARTICLE}{files}{pages}"
+    assert html_page(page("", body)) == HtmlPage(
+        ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT + ["Final report | Annex"])
+    )
+
+
+def test_a_block_is_a_link_list_from_80_percent_of_its_letters_in_three_links():
+    # "Share:" is 6 letters, the links 24: exactly 80%.
+    share = '<p>Share: <a href="/fb">Facebook</a> <a href="/ig">Instagram</a> <a href="/tw">Twitter</a></p>'
+    prose = (
+        '<p>The <a href="/odihr">ODIHR</a> deployed <a href="/observers">observers</a> to '
+        '<a href="/kg">Kyrgyzstan</a> for the vote.</p>'
+    )
+    body = f"<h1>{ARTICLE_TITLE}</h1>{prose}{share}"
+    assert html_page(page("", body)) == HtmlPage(
+        ARTICLE_TITLE, True, [], "The ODIHR deployed observers to Kyrgyzstan for the vote."
+    )
+
+
+def test_a_sidebar_with_an_h1_and_link_headlines_is_chrome_and_600_letters_of_prose_hold_an_article():
+    headlines = "".join(
+        f'<p><a href="/news/{i}">Observers publish their interim report on the vote in Kyrgyzstan</a><br>'
+        f"Published on {i} May 2015</p>"
+        for i in range(10, 20)
+    )
+    # 550 letters in links, 211 outside them: no list of links, and too little prose for an article.
+    sidebar = f'<div id="sidebar"><h1>Related news</h1>{headlines}</div>'
+    assert html_page(page(sidebar, title="Vote | OSCE")).title == ARTICLE_TITLE
+    # "Observers watched the count." is 25 letters (white space is not counted): the heading and 23 of them are
+    # 600 letters, which hold an article; one letter fewer does not.
+    sentence = "Observers watched the count."
+    for kept in (True, False):
+        prose = " ".join([sentence] * 22 + [sentence if kept else sentence[:-1]])
+        html = page("", f'<div id="nav-and-content"><h1>{sentence}</h1><p>{prose}</p></div>', "Vote | OSCE")
+        expected = HtmlPage(sentence, True, [], prose) if kept else HtmlPage("Vote", False, [], "")
+        assert html_page(html) == expected
+
+
+@pytest.mark.parametrize("items", [98, 99])
+def test_an_articles_list_of_fields_is_looked_for_in_its_first_100_elements(items):
+    # The <ul>, then its items from the last: with 98 fields "Fields of work:" is the 100th element looked at.
+    fields = "".join(f'<li><a href="/f{i}">Field {i}</a></li>' for i in range(items))
+    html = page("", f"<h1>{ARTICLE_TITLE}</h1><ul><li>Fields of work:</li>{fields}</ul>")
+    listed = ["- Fields of work:"] + [f"- Field {i}" for i in range(items)] if items == 98 else []
+    assert html_page(html) == HtmlPage(ARTICLE_TITLE, True, [], "\n".join(listed))
+
+
+def test_a_menus_own_heading_or_link_naming_fields_makes_it_no_list_of_the_articles_fields():
+    for menu in (
+        f'<ul><li class="menu-heading">What we do:</li>{LINKS}</ul>',
+        f'<ul><li><a href="/what-we-do">What we do: an overview</a></li>{LINKS}</ul>',
+    ):
+        assert html_page(page(menu)) == HtmlPage(ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT)), menu
+
+
+def test_the_first_of_two_articles_as_long_is_the_article_and_a_second_h1_is_a_line():
+    first = "<article><h1>Observers arrive in Skopje</h1><p>They meet the authorities.</p></article>"
+    second = "<article><h1>Observers arrive in Warsaw</h1><p>They meet the authorities.</p></article>"
+    assert html_page(page("", first + second)) == HtmlPage(
+        "Observers arrive in Skopje", True, [], "They meet the authorities."
+    )
+    background = "<h1>Background</h1><p>Kyrgyzstan joined the OSCE in 1992.</p>"
+    body = f"<main><h1>{ARTICLE_TITLE}</h1>{ARTICLE}{background}</main>"
+    assert html_page(page("", body)) == HtmlPage(
+        ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT + ["Background", "Kyrgyzstan joined the OSCE in 1992."])
     )

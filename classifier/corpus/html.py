@@ -286,12 +286,12 @@ def _render(root: _Node) -> tuple[list[str], str | None, list[str]]:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            parts.append(item if item in ("\n", "\n- ") else _SPACES.sub(" ", item))  # a line break in text: a space
-        elif isinstance(item, tuple):  # the end of a block
+            parts.append(_SPACES.sub(" ", item))  # a line break in text: a space
+        elif isinstance(item, tuple):  # the end of a block: (the block, where its parts start)
             parts.append("\n")
-            if item[1] is heading_at:
-                heading, parts = "".join(parts[item[2] :]), []
-                del before[item[2] :]
+            if item[0] is heading_at:
+                heading, parts = "".join(parts[item[1] :]), []
+                del before[item[1] :]
         elif not item.dropped:
             if item.tag in _VOID:
                 parts.append("\n" if item.tag in _BLOCKS else "")
@@ -300,7 +300,7 @@ def _render(root: _Node) -> tuple[list[str], str | None, list[str]]:
                 heading_at = item
             if item.tag in _BLOCKS:
                 parts.append("\n- " if item.tag == "li" else "\n")
-                stack.append(("end", item, len(parts)))
+                stack.append((item, len(parts)))
             stack.extend(reversed(item.children))
-    after = parts if heading is not None else []
-    return (before if heading is not None else parts), heading, after
+    # Without a heading `parts` is `before`: every part comes before it.
+    return before, heading, (parts if heading is not None else [])
