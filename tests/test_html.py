@@ -1,7 +1,5 @@
 """An HTML page is read as its article: no menu, however it is marked up, and the right title."""
 
-import time
-
 import pytest
 
 from classifier.bundle.storage import load_model
@@ -345,11 +343,11 @@ def test_an_end_tag_closes_its_element_however_the_blocks_nest_or_are_left_open(
         assert html_page(page(chrome)) == HtmlPage(ARTICLE_TITLE, True, [], "\n".join(ARTICLE_TEXT)), chrome
 
 
-def test_stray_end_tags_cost_no_walk_down_the_open_elements():
+def test_stray_end_tags_under_deep_open_elements_are_read_past():
+    """20,000 end tags of an element not open, under 20,000 open ones: each is dropped without walking down the open
+    elements (a walk per tag takes minutes here, which the mutation run's time limit catches; no timing is asserted)."""
     html = f"<html><body><span></span>{'<div>' * 20000}{'</span>' * 20000}<p>Observers met.</p></body></html>"
-    start = time.perf_counter()
     assert html_page(html) == HtmlPage("", False, [], "Observers met.")
-    assert time.perf_counter() - start < 5
 
 
 def test_a_wrapper_of_the_article_at_any_depth_is_no_chrome_and_an_empty_main_no_article():
