@@ -135,3 +135,15 @@ def test_a_card_speaks_of_a_base_only_where_there_is_one():
         {**meta, "base": {"path": "models/default"}, "merge": {**merge, "base_documents": 629}}, "m", {}
     )
     assert "- merged from the base's 629 documents and 155 new ones: 2 duplicates merged" in based
+
+
+def test_card_says_which_written_examples_are_not_used_by_fields_scored_from_keywords():
+    """A field with no real example is scored from its taxonomy keywords alone: the card counts its written
+    examples out, instead of claiming each is a positive the model learnt from."""
+    meta = shipped_metadata()
+    assert "not used" not in render_card(meta, "default")  # every shipped field has real examples
+    zero_shot = {**meta, "zero_shot_fields": ["Gender equality", "Youth"]}
+    assert (
+        "  - 16 of them are not used: those of fields with no real example, which are scored from their keywords "
+        "alone (zero-shot): Gender equality (8), Youth (8)\n"
+    ) in render_card(zero_shot, "default")

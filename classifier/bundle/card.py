@@ -155,6 +155,15 @@ def _data(meta: dict) -> str:
             f"`{written['sha256']}`), each a positive of its field only: written by the project, not real "
             "items, never counted in the metrics"
         )
+        # A field with no real example is scored from its taxonomy keywords alone (zero-shot): its written
+        # examples train a linear model that the keyword scoring then replaces.
+        unused = {f: n for f, n in written.get("per_field", {}).items() if f in meta.get("zero_shot_fields", ())}
+        if unused:
+            shown = ", ".join(f"{field} ({n})" for field, n in unused.items())
+            lines.append(
+                f"  - {sum(unused.values())} of them are not used: those of fields with no real example, which are "
+                f"scored from their keywords alone (zero-shot): {shown}"
+            )
     merge = meta.get("merge")
     if merge:
         merged = (
