@@ -426,6 +426,8 @@ def uncertainty_lines(split_name: str, rows: dict) -> list[str]:
     stored = {name: CACHE / split_name / f"{name}.npz" for name in rows}
     if "ours" not in rows or not all(path.exists() for path in stored.values()):
         return []
+    if not any(name not in NOT_PEERS for name in rows):  # a checkout where only ours was measured
+        return ["No other system was measured in this run: `--systems all` measures them.", ""]
     arrays = {name: dict(np.load(path)) for name, path in stored.items()}
     lines = [
         f"Ours minus the best other system, with a 95% interval from {BOOTSTRAP_RESAMPLES:,} paired bootstrap "

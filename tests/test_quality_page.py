@@ -31,3 +31,20 @@ def test_per_field_intervals_hold_the_difference_and_are_paired(tmp_path, monkey
     assert intervals["b"] == (0.0, 0.0)  # the same answers: the same F1 on every resample
     assert intervals["c"] == (-1.0, -1.0)  # ours 0, the matcher 1 on every resample
     assert quality_page.per_field_intervals("cv5", ["a", "b", "c"]) is None  # nothing stored
+
+
+def test_a_run_of_ours_alone_says_no_other_system_was_measured(tmp_path, monkeypatch):
+    """In a fresh checkout `--systems ours` has no peer to compare with: the page says so instead of failing."""
+    monkeypatch.setattr(quality_page, "CACHE", tmp_path)
+    Y = np.eye(3, dtype=np.int8)
+    _store(tmp_path / "time", "ours", Y, Y.astype(bool))
+    _store(tmp_path / "time", "ours-whole", Y, Y.astype(bool))
+    rows = {"ours": {"micro_f1": 1.0}, "ours-whole": {"micro_f1": 1.0}}
+    assert quality_page.uncertainty_lines("time", rows) == [
+        "No other system was measured in this run: `--systems all` measures them.",
+        "",
+    ]
+    _store(tmp_path / "time", "keywords", Y, np.zeros((3, 3), bool))
+    rows["keywords"] = {"micro_f1": 0.0, "macro_f1": 0.0, "p@1": 0.0}
+    rows["ours"] |= {"macro_f1": 1.0, "p@1": 1.0}
+    assert quality_page.uncertainty_lines("time", rows)[-4].startswith("- micro-F1: +1.000 against keyword matcher")
