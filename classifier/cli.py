@@ -1021,7 +1021,7 @@ def sync_taxonomy(
     if format is OutputFormat.json:
         typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))
     else:
-        typer.echo(format_diff(diff, str(page)))
+        typer.echo(format_diff(diff, str(page), str(taxonomy) if taxonomy is not None else "taxonomy.yaml"))
     if diff.changed and write:
         # The shipped model follows the shipped taxonomy; a model for another taxonomy goes to a folder of its own.
         retrain = (

@@ -157,3 +157,20 @@ def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
     assert runner.invoke(app, ["taxonomy", "sync", str(page), "--rename", "Youth"]).exit_code == 2
     missing = runner.invoke(app, ["taxonomy", "sync", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and missing.stderr.count("\n") == 1
+
+
+def test_a_remove_that_removes_nothing_is_refused_and_the_file_compared_is_named(tmp_path, taxonomy_copy):
+    """--remove of a field still in the menu (or of no field) was ignored without a word; and a taxonomy given with
+    --taxonomy was called taxonomy.yaml when in step."""
+    before = taxonomy_copy.read_text(encoding="utf-8")
+    page = changed_page(tmp_path, {"Migration": ["Migration", "Water security"]})
+    for name, where in (("Youth", "is still in the site's menu"), ("Fishing", "is not a field")):
+        result = runner.invoke(
+            app, ["taxonomy", "sync", str(page), "--taxonomy", str(taxonomy_copy), "--write", "--remove", name]
+        )
+        assert result.exit_code == 1 and result.stderr.splitlines() == [
+            f"error: --remove '{name}': '{name}' {where}; only a field gone from the menu can be removed"
+        ]
+    assert taxonomy_copy.read_text(encoding="utf-8") == before
+    result = runner.invoke(app, ["taxonomy", "sync", str(EXAMPLE), "--taxonomy", str(taxonomy_copy)])
+    assert result.stdout.splitlines()[-1] == f"{taxonomy_copy} is in step with the site"

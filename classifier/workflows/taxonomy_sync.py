@@ -122,8 +122,8 @@ def diff_taxonomy(
     return diff
 
 
-def format_diff(diff: TaxonomyDiff, source: str) -> str:
-    """The diff for people, one change a line."""
+def format_diff(diff: TaxonomyDiff, source: str, taxonomy: str = "taxonomy.yaml") -> str:
+    """The diff for people, one change a line; `taxonomy` names the file compared with the menu."""
     lines = [f"{len(diff.menu)} fields in the menu of {source}; {len(diff.unchanged)} unchanged"]
     lines += [f"+ added:   {name}" for name in diff.added]
     lines += [f"- removed: {name}" for name in diff.removed]
@@ -132,7 +132,7 @@ def format_diff(diff: TaxonomyDiff, source: str) -> str:
         for old, new, score in diff.renamed
     ]
     if not diff.changed:
-        lines.append("taxonomy.yaml is in step with the site")
+        lines.append(f"{taxonomy} is in step with the site")
     return "\n".join(lines)
 
 
@@ -191,6 +191,9 @@ def sync_taxonomy(
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
     confirmed = set(removals)
+    for name in confirmed - set(diff.removed):  # a --remove that removes nothing would be a silent no-op
+        where = "is still in the site's menu" if taxonomy.resolve(name) else "is not a field"
+        raise SyncError(f"--remove '{name}': '{name}' {where}; only a field gone from the menu can be removed")
     unconfirmed = [name for name in diff.removed if name not in confirmed] if diff.added else []
     if write and unconfirmed:
         old, new = unconfirmed[0], diff.added[0]
