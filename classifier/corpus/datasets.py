@@ -154,17 +154,17 @@ def load_training_set(
             documents.append(doc)
     if errors:
         raise TrainingDataError("\n".join(errors))
-    if unlabelled and on_warning:
-        on_warning(
-            f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
-            "not trained on"
-        )
     if not read and not base_documents:
         raise TrainingDataError(f"no documents in {', '.join(map(str, inputs))}: no rows, pages or texts")
     if not documents:
         raise TrainingDataError(
             f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
             "(another name: --labels-column), a page a 'Fields of work' block"
+        )
+    if unlabelled and on_warning:
+        on_warning(
+            f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
+            "not trained on"
         )
     merged = merge_documents(documents, resolve_labels(documents, taxonomy))
     documents, label_sets = merged.documents, merged.label_sets
