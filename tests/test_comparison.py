@@ -6,12 +6,33 @@ from typer.testing import CliRunner
 
 from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.evaluation.comparison import compare_models, compare_outputs, format_comparison
+from classifier.evaluation.comparison import compare_models, compare_outputs, format_comparison, with_fields
 from classifier.workflows.training import train
 
 from conftest import ROOT, training_records, write_jsonl
 
 runner = CliRunner()
+
+
+def may_be_used(row: dict) -> bool:
+    """Items published on days 1-5 of a month or from 2025 on stay out of the tests."""
+    return row["published"] < "2025-01-01" and int(row["published"][8:10]) > 5
+
+
+def unseen_records() -> list[dict]:
+    """Labelled whole pages the shipped model was not trained on (it was trained on training_records())."""
+    path = ROOT / "training" / "data" / "whole_pages.jsonl"
+    return [row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if may_be_used(row)]
+
+
+def without_arms_control(path):
+    """The shipped taxonomy with Arms control removed (as `taxonomy sync --write --remove` does), written to `path`."""
+    from classifier.taxonomy.fields import Taxonomy
+
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    start = text.index("  - name: Arms control\n")
+    path.write_text(text[:start] + text[text.index("  - name: ", start + 1) :], encoding="utf-8")
+    return Taxonomy.from_yaml(path)
 
 
 @pytest.fixture(scope="module")
@@ -403,3 +424,43 @@ def test_a_share_equal_to_the_confidence_is_beyond_noise_and_later_fields_are_st
         ("micro F1 over the fields both models know", True),
         ("A: F1", True),
     ]
+
+
+def test_a_field_the_taxonomy_no_longer_has_is_put_back_where_the_model_had_it(tmp_path, taxonomy):
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    assert "Arms control" not in narrower.labels
+    wider = with_fields(narrower, ["Arms control", "Border management", "Water security", "Youth"])
+    assert wider.labels == ["Arms control", *narrower.labels[:1], "Water security", *narrower.labels[1:]]
+    assert wider.resolve("arms control") == "Arms control"
+    # Fields it knows, by name or by another spelling, are not added again.
+    assert with_fields(narrower, ["Border management", "Youth"]) is narrower
+    assert with_fields(taxonomy, taxonomy.labels) is taxonomy
+
+
+def test_the_shipped_model_is_compared_under_a_taxonomy_without_one_of_its_fields(tmp_path, taxonomy):
+    shipped = load_model().path
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", unseen_records()[:40])
+    comparison = compare_models(shipped, shipped, [held_out], taxonomy=narrower)
+    assert comparison.labels == taxonomy.labels and comparison.status("Arms control") == "both"
+    result = runner.invoke(
+        app, ["compare", str(shipped), str(shipped), str(held_out), "--taxonomy", str(tmp_path / "t.yaml")]
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_a_model_retrained_without_a_removed_field_is_compared_with_the_one_that_has_it(models, tmp_path):
+    a, _, held_out = models
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    rows = [r for r in training_records()[:300] if may_be_used(r) and "Arms control" not in r["labels"]][:80]
+    b = tmp_path / "b"
+    train([write_jsonl(tmp_path / "b.jsonl", rows)], b, taxonomy=narrower)
+    for taxonomy in (narrower, None):  # with the taxonomy B was trained with, and with the one A was
+        comparison = compare_models(a, b, [held_out], taxonomy=taxonomy)
+        assert comparison.status("Arms control") == "removed"
+        assert "Arms control" not in " ".join(line for line, _ in comparison.drops(0.0, min_support=1, confidence=0))
+        row = next(line for line in format_comparison(comparison).splitlines() if line.startswith("Arms control"))
+        assert row.endswith("not in B")
+    reverse = compare_models(b, a, [held_out], taxonomy=narrower)
+    assert reverse.status("Arms control") == "new"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -189,16 +189,40 @@ def compare_models(
     path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, glob=None
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
-    from classifier.bundle.storage import load_model  # on first use: keeps start-up light
+    from classifier.bundle.storage import load_model, read_metadata  # on first use: keeps start-up light
     from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     taxonomy = taxonomy or default_taxonomy()
+    for path in (Path(path_a), Path(path_b)):  # fields a model knows and the taxonomy has no more: compared as such
+        taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
     data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
     return compare(model_a, model_b, data.documents, data.Y, data.labels)
+
+
+def with_fields(taxonomy, labels: Sequence[str]):
+    """`taxonomy` with those of a model's `labels` it does not know (a field removed since the model was
+    trained) put back, each after the field before it in `labels`, so that the model loads and its scores
+    in them are shown; a field only one model knows is compared as such, never gated."""
+    from classifier.taxonomy.fields import Field  # on first use: keeps start-up light
+
+    fields = list(taxonomy.fields)
+    for i, label in enumerate(labels):
+        if label in taxonomy.labels or taxonomy.resolve(label) is not None:
+            continue
+        names = [f.name for f in fields]
+        before = next((names.index(prev) for prev in reversed(labels[:i]) if prev in names), -1)
+        dimension = fields[0].dimension if fields else ""
+        fields.insert(before + 1, Field(name=label, id=f"removed: {label}", dimension=dimension, description=""))
+    if len(fields) == len(taxonomy.fields):
+        return taxonomy
+    wider = replace(taxonomy, fields=tuple(fields))
+    wider._check_unique(taxonomy.path)
+    return wider
 
 
 def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUPPORT) -> str:
