@@ -6,7 +6,13 @@ from typer.testing import CliRunner
 
 from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.evaluation.comparison import compare_models, compare_outputs, format_comparison, with_fields
+from classifier.evaluation.comparison import (
+    compare_models,
+    compare_outputs,
+    format_comparison,
+    neither_trained_on,
+    with_fields,
+)
 from classifier.workflows.training import train
 
 from conftest import ROOT, training_records, write_jsonl
@@ -354,7 +360,7 @@ def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, ta
     )
     (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
-    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in training_records()[-40:]]
+    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in unseen_records()[-40:]]
     held_out = write_jsonl(tmp_path / "held_out.jsonl", rows)
     comparison = compare_models(shipped, shipped, [held_out], taxonomy=wider)
     assert comparison.labels == wider.labels and comparison.status("Water security") == "neither"
@@ -426,6 +432,51 @@ def test_a_share_equal_to_the_confidence_is_beyond_noise_and_later_fields_are_st
     ]
 
 
+def test_the_documents_each_model_was_trained_on_are_counted_and_left_out():
+    # Keys 1-4; A was trained on k1 and k2, B on k2 and k3: only k4 is in neither.
+    assert neither_trained_on(["k1", "k2", "k3", "k4"], {"k1", "k2"}, {"k2", "k3", "other"}) == (
+        [3],
+        {"a": 2, "b": 2},
+    )
+    # A bundle that does not store its documents: its count is unknown and nothing is left out for it.
+    assert neither_trained_on(["k1", "k2", "k3"], None, {"k3"}) == ([0, 1], {"a": None, "b": 1})
+    assert neither_trained_on(["k1", "k2"], None, None) == ([0, 1], {"a": None, "b": None})
+
+
+def test_compare_leaves_out_the_documents_the_models_were_trained_on_and_says_so(tmp_path):
+    """The shipped bundle was trained on every corpus item and on none of the whole pages (fast: no training)."""
+    shipped = load_model().path
+    seen, unseen = [r for r in training_records() if may_be_used(r)][:30], unseen_records()[:40]
+    data = write_jsonl(tmp_path / "mixed.jsonl", seen + unseen)
+    comparison = compare_models(shipped, shipped, [data])
+    alone = compare_models(shipped, shipped, [write_jsonl(tmp_path / "unseen.jsonl", unseen)])
+    assert comparison.a == alone.a and comparison.a["documents"] == 40
+    assert alone.left_out == 0 and alone.trained_on == {"a": 0, "b": 0} and alone.training_note() == ""
+    report = comparison.to_dict()
+    assert (report["documents"], report["given"], report["trained_on"], report["left_out"]) == (
+        40,
+        70,
+        {"a": 30, "b": 30},
+        30,
+    )
+    note = (
+        "model A was trained on 30 and model B on 30 of these 70 documents: compared on the 40 neither was trained on"
+    )
+    assert format_comparison(comparison).splitlines()[0] == f"documents: 40 ({note} (30 left out))"
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(data), "--max-drop", "0.02", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["trained_on"] == {"a": 30, "b": 30}
+    assert result.stderr.splitlines()[0] == f"warning: {note} (30 left out)"
+    # Nothing left to compare on: one line, exit 4, and no verdict.
+    only_seen = write_jsonl(tmp_path / "seen.jsonl", seen)
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(only_seen), "--max-drop", "0.02"])
+    assert result.exit_code == 4 and result.stdout == ""
+    assert result.stderr == (
+        f"error: {only_seen}: every one of the 30 documents was trained on by model A (30) or model B (30); "
+        "compare them on documents neither was trained on\n"
+    )
+
+
 def test_a_field_the_taxonomy_no_longer_has_is_put_back_where_the_model_had_it(tmp_path, taxonomy):
     narrower = without_arms_control(tmp_path / "t.yaml")
     assert "Arms control" not in narrower.labels
@@ -464,3 +515,14 @@ def test_a_model_retrained_without_a_removed_field_is_compared_with_the_one_that
         assert row.endswith("not in B")
     reverse = compare_models(b, a, [held_out], taxonomy=narrower)
     assert reverse.status("Arms control") == "new"
+
+
+def test_a_count_a_bundle_cannot_give_is_said_to_be_unknown():
+    comparison = gate_case()  # ten documents compared
+    assert comparison.left_out == 0 and comparison.training_note() == ""
+    comparison.given, comparison.trained_on = 12, {"a": None, "b": 2}
+    assert comparison.left_out == 2 and comparison.to_dict()["given"] == 12
+    assert comparison.training_note() == (
+        "model A was trained on an unknown number and model B on 2 of these 12 documents: "
+        "compared on the 10 neither was trained on (2 left out)"
+    )
