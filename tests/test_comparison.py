@@ -6,12 +6,39 @@ from typer.testing import CliRunner
 
 from classifier.bundle.storage import load_model
 from classifier.cli import app
-from classifier.evaluation.comparison import compare_models, compare_outputs, format_comparison
+from classifier.evaluation.comparison import (
+    compare_models,
+    compare_outputs,
+    format_comparison,
+    neither_trained_on,
+    with_fields,
+)
 from classifier.workflows.training import train
 
 from conftest import ROOT, training_records, write_jsonl
 
 runner = CliRunner()
+
+
+def may_be_used(row: dict) -> bool:
+    """Items published on days 1-5 of a month or from 2025 on stay out of the tests."""
+    return row["published"] < "2025-01-01" and int(row["published"][8:10]) > 5
+
+
+def unseen_records() -> list[dict]:
+    """Labelled whole pages the shipped model was not trained on (it was trained on training_records())."""
+    path = ROOT / "training" / "data" / "whole_pages.jsonl"
+    return [row for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if may_be_used(row)]
+
+
+def without_arms_control(path):
+    """The shipped taxonomy with Arms control removed (as `taxonomy sync --write --remove` does), written to `path`."""
+    from classifier.taxonomy.fields import Taxonomy
+
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    start = text.index("  - name: Arms control\n")
+    path.write_text(text[:start] + text[text.index("  - name: ", start + 1) :], encoding="utf-8")
+    return Taxonomy.from_yaml(path)
 
 
 @pytest.fixture(scope="module")
@@ -333,7 +360,7 @@ def test_compare_models_loads_both_bundles_under_the_taxonomy_given(tmp_path, ta
     )
     (tmp_path / "t.yaml").write_text(text.replace("  - name: Youth\n", extra + "  - name: Youth\n"), encoding="utf-8")
     wider = Taxonomy.from_yaml(tmp_path / "t.yaml")
-    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in training_records()[-40:]]
+    rows = [{**row, "ref": row["id"], "body": row["text"]} for row in unseen_records()[-40:]]
     held_out = write_jsonl(tmp_path / "held_out.jsonl", rows)
     comparison = compare_models(shipped, shipped, [held_out], taxonomy=wider)
     assert comparison.labels == wider.labels and comparison.status("Water security") == "neither"
@@ -403,3 +430,99 @@ def test_a_share_equal_to_the_confidence_is_beyond_noise_and_later_fields_are_st
         ("micro F1 over the fields both models know", True),
         ("A: F1", True),
     ]
+
+
+def test_the_documents_each_model_was_trained_on_are_counted_and_left_out():
+    # Keys 1-4; A was trained on k1 and k2, B on k2 and k3: only k4 is in neither.
+    assert neither_trained_on(["k1", "k2", "k3", "k4"], {"k1", "k2"}, {"k2", "k3", "other"}) == (
+        [3],
+        {"a": 2, "b": 2},
+    )
+    # A bundle that does not store its documents: its count is unknown and nothing is left out for it.
+    assert neither_trained_on(["k1", "k2", "k3"], None, {"k3"}) == ([0, 1], {"a": None, "b": 1})
+    assert neither_trained_on(["k1", "k2"], None, None) == ([0, 1], {"a": None, "b": None})
+
+
+def test_compare_leaves_out_the_documents_the_models_were_trained_on_and_says_so(tmp_path):
+    """The shipped bundle was trained on every corpus item and on none of the whole pages (fast: no training)."""
+    shipped = load_model().path
+    seen, unseen = [r for r in training_records() if may_be_used(r)][:30], unseen_records()[:40]
+    data = write_jsonl(tmp_path / "mixed.jsonl", seen + unseen)
+    comparison = compare_models(shipped, shipped, [data])
+    alone = compare_models(shipped, shipped, [write_jsonl(tmp_path / "unseen.jsonl", unseen)])
+    assert comparison.a == alone.a and comparison.a["documents"] == 40
+    assert alone.left_out == 0 and alone.trained_on == {"a": 0, "b": 0} and alone.training_note() == ""
+    report = comparison.to_dict()
+    assert (report["documents"], report["given"], report["trained_on"], report["left_out"]) == (
+        40,
+        70,
+        {"a": 30, "b": 30},
+        30,
+    )
+    note = (
+        "model A was trained on 30 and model B on 30 of these 70 documents: compared on the 40 neither was trained on"
+    )
+    assert format_comparison(comparison).splitlines()[0] == f"documents: 40 ({note} (30 left out))"
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(data), "--max-drop", "0.02", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["trained_on"] == {"a": 30, "b": 30}
+    assert result.stderr.splitlines()[0] == f"warning: {note} (30 left out)"
+    # Nothing left to compare on: one line, exit 4, and no verdict.
+    only_seen = write_jsonl(tmp_path / "seen.jsonl", seen)
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(only_seen), "--max-drop", "0.02"])
+    assert result.exit_code == 4 and result.stdout == ""
+    assert result.stderr == (
+        f"error: {only_seen}: every one of the 30 documents was trained on by model A (30) or model B (30); "
+        "compare them on documents neither was trained on\n"
+    )
+
+
+def test_a_field_the_taxonomy_no_longer_has_is_put_back_where_the_model_had_it(tmp_path, taxonomy):
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    assert "Arms control" not in narrower.labels
+    wider = with_fields(narrower, ["Arms control", "Border management", "Water security", "Youth"])
+    assert wider.labels == ["Arms control", *narrower.labels[:1], "Water security", *narrower.labels[1:]]
+    assert wider.resolve("arms control") == "Arms control"
+    # Fields it knows, by name or by another spelling, are not added again.
+    assert with_fields(narrower, ["Border management", "Youth"]) is narrower
+    assert with_fields(taxonomy, taxonomy.labels) is taxonomy
+
+
+def test_the_shipped_model_is_compared_under_a_taxonomy_without_one_of_its_fields(tmp_path, taxonomy):
+    shipped = load_model().path
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", unseen_records()[:40])
+    comparison = compare_models(shipped, shipped, [held_out], taxonomy=narrower)
+    assert comparison.labels == taxonomy.labels and comparison.status("Arms control") == "both"
+    result = runner.invoke(
+        app, ["compare", str(shipped), str(shipped), str(held_out), "--taxonomy", str(tmp_path / "t.yaml")]
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_a_model_retrained_without_a_removed_field_is_compared_with_the_one_that_has_it(models, tmp_path):
+    a, _, held_out = models
+    narrower = without_arms_control(tmp_path / "t.yaml")
+    rows = [r for r in training_records()[:300] if may_be_used(r) and "Arms control" not in r["labels"]][:80]
+    b = tmp_path / "b"
+    train([write_jsonl(tmp_path / "b.jsonl", rows)], b, taxonomy=narrower)
+    for taxonomy in (narrower, None):  # with the taxonomy B was trained with, and with the one A was
+        comparison = compare_models(a, b, [held_out], taxonomy=taxonomy)
+        assert comparison.status("Arms control") == "removed"
+        assert "Arms control" not in " ".join(line for line, _ in comparison.drops(0.0, min_support=1, confidence=0))
+        row = next(line for line in format_comparison(comparison).splitlines() if line.startswith("Arms control"))
+        assert row.endswith("not in B")
+    reverse = compare_models(b, a, [held_out], taxonomy=narrower)
+    assert reverse.status("Arms control") == "new"
+
+
+def test_a_count_a_bundle_cannot_give_is_said_to_be_unknown():
+    comparison = gate_case()  # ten documents compared
+    assert comparison.left_out == 0 and comparison.training_note() == ""
+    comparison.given, comparison.trained_on = 12, {"a": None, "b": 2}
+    assert comparison.left_out == 2 and comparison.to_dict()["given"] == 12
+    assert comparison.training_note() == (
+        "model A was trained on an unknown number and model B on 2 of these 12 documents: "
+        "compared on the 10 neither was trained on (2 left out)"
+    )

@@ -124,6 +124,22 @@ def test_report_states_when_every_document_is_right():
     assert sorted(embedded_plots(page)) == sorted(PLOTS)
 
 
+def test_report_says_at_the_top_how_many_documents_the_model_was_trained_on():
+    docs = [Document(id="a", title="Observers follow the vote"), Document(id="b", title="Police training")]
+    Y = np.array([[1, 0], [0, 1]])
+    proba = np.array([[0.9, 0.1], [0.2, 0.8]])
+    metrics = evaluate(Y, proba, Y, ["Elections", "Policing"])
+    page = render_report(docs, Y, proba, Y, ["Elections", "Policing"], {**metrics, "trained_on": 1})
+    notice = (
+        "<p class='trained-on'><strong>The model was trained on 1 of these 2 documents.</strong> Its scores on "
+        "documents it learned from overstate it: this report does not measure how it does on new texts.</p>"
+    )
+    assert notice in page and page.index("<h1>") < page.index(notice) < page.index("id='summary'")
+    # None of them, or not known (a model held in memory): no notice.
+    for unseen in ({**metrics, "trained_on": 0}, metrics):
+        assert "trained-on'>" not in render_report(docs, Y, proba, Y, ["Elections", "Policing"], unseen)
+
+
 def test_evaluate_report_from_the_command_line(labelled_sample, tmp_path):
     output = tmp_path / "out" / "report.html"
     result = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--format", "json", "--report", str(output)])
@@ -137,7 +153,11 @@ def test_evaluate_report_from_the_command_line(labelled_sample, tmp_path):
         "scores overstate how it does on new texts",
         f"wrote {output}",
     ]
-    assert sorted(embedded_plots(output.read_text(encoding="utf-8"))) == sorted(PLOTS)
+    page = output.read_text(encoding="utf-8")
+    assert sorted(embedded_plots(page)) == sorted(PLOTS)
+    # The page says so too, above its scores: it is mailed without the warning.
+    notice = f"<strong>The model was trained on {metrics['documents']} of these {metrics['documents']} documents."
+    assert notice in page and page.index(notice) < page.index("id='summary'")
     written = output.read_bytes()
     again = CliRunner().invoke(app, ["evaluate", str(labelled_sample), "--report", str(output)])
     assert again.exit_code == 1 and again.stderr == f"error: {output}: already exists; pass --force to overwrite it\n"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from classifier.errors import ClassifierError
 from classifier.evaluation.metrics import evaluate
 
 DEFAULT_MAX_DROP = 0.02
@@ -17,6 +18,12 @@ DEFAULT_MIN_SUPPORT = 10
 # field's F1 by several points, and a gate that fires on that is a gate people learn to ignore.
 DEFAULT_CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
+
+
+class NothingToCompareError(ClassifierError):
+    """Every document of the comparison data was trained on by one model or both: exit code 4."""
+
+    exit_code = 4
 
 
 def scores_in_columns(model, documents, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +53,14 @@ class Comparison:
     Y: np.ndarray | None = None
     accepted_a: np.ndarray | None = None
     accepted_b: np.ndarray | None = None
+    # How many documents the data held, and how many of them each model was trained on (None: its bundle does
+    # not say); those are left out, and the metrics above are on the others.
+    given: int | None = None
+    trained_on: dict = field(default_factory=lambda: {"a": None, "b": None})
+
+    @property
+    def left_out(self) -> int:
+        return (self.given if self.given is not None else self.a["documents"]) - self.a["documents"]
 
     def status(self, label: str) -> str:
         in_a, in_b = label in self.a_fields, label in self.b_fields
@@ -154,7 +169,25 @@ class Comparison:
                 ("macro_shared", self.a_shared, self.b_shared, "macro"),
             )
         }
-        return {"documents": self.a["documents"], "averages": averages, "per_label": rows}
+        return {
+            "documents": self.a["documents"],
+            "given": self.given if self.given is not None else self.a["documents"],
+            "trained_on": dict(self.trained_on),
+            "left_out": self.left_out,
+            "averages": averages,
+            "per_label": rows,
+        }
+
+    def training_note(self) -> str:
+        """How many of the documents each model was trained on and how many were left out; "" if none."""
+        a, b = (_count(self.trained_on[name]) for name in ("a", "b"))
+        if not self.left_out:
+            return ""
+        given = self.given if self.given is not None else self.a["documents"]
+        return (
+            f"model A was trained on {a} and model B on {b} of these {given} documents: compared on the "
+            f"{self.a['documents']} neither was trained on ({self.left_out} left out)"
+        )
 
 
 def compare(model_a, model_b, documents, Y: np.ndarray, labels: list[str]) -> Comparison:
@@ -189,16 +222,61 @@ def compare_models(
     path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, glob=None
 ) -> Comparison:
     """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
-    from classifier.bundle.storage import load_model  # on first use: keeps start-up light
-    from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
+    from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
+    from classifier.bundle.storage import load_model, read_metadata  # on first use: keeps start-up light
+    from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     taxonomy = taxonomy or default_taxonomy()
+    for path in (Path(path_a), Path(path_b)):  # fields a model knows and the taxonomy has no more: compared as such
+        taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
     data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
-    return compare(model_a, model_b, data.documents, data.Y, data.labels)
+    keys = [document_key(doc) for doc in data.documents]
+    keep, trained_on = neither_trained_on(keys, trained_keys(model_a), trained_keys(model_b))
+    if not keep:
+        raise NothingToCompareError(
+            f"{', '.join(map(str, inputs))}: every one of the {len(keys)} documents was trained on by model A "
+            f"({_count(trained_on['a'])}) or model B ({_count(trained_on['b'])}); "
+            "compare them on documents neither was trained on"
+        )
+    comparison = compare(model_a, model_b, [data.documents[i] for i in keep], data.Y[keep], data.labels)
+    comparison.given, comparison.trained_on = len(keys), trained_on
+    return comparison
+
+
+def neither_trained_on(keys: Sequence[str], trained_a: set | None, trained_b: set | None) -> tuple[list[int], dict]:
+    """The positions of the document `keys` in neither training set, and how many of them are in each
+    (None for a model whose bundle does not store its documents: nothing is left out for it)."""
+    counts = {}
+    for name, trained in (("a", trained_a), ("b", trained_b)):
+        counts[name] = None if trained is None else sum(key in trained for key in keys)
+    seen = (trained_a or set()) | (trained_b or set())
+    return [i for i, key in enumerate(keys) if key not in seen], counts
+
+
+def with_fields(taxonomy, labels: Sequence[str]):
+    """`taxonomy` with those of a model's `labels` it does not know (a field removed since the model was
+    trained) put back, each after the field before it in `labels`, so that the model loads and its scores
+    in them are shown; a field only one model knows is compared as such, never gated."""
+    from classifier.taxonomy.fields import Field  # on first use: keeps start-up light
+
+    fields = list(taxonomy.fields)
+    for i, label in enumerate(labels):
+        if label in taxonomy.labels or taxonomy.resolve(label) is not None:
+            continue
+        names = [f.name for f in fields]
+        before = next((names.index(prev) for prev in reversed(labels[:i]) if prev in names), -1)
+        dimension = fields[0].dimension if fields else ""
+        fields.insert(before + 1, Field(name=label, id=f"removed: {label}", dimension=dimension, description=""))
+    if len(fields) == len(taxonomy.fields):
+        return taxonomy
+    wider = replace(taxonomy, fields=tuple(fields))
+    wider._check_unique(taxonomy.path)
+    return wider
 
 
 def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUPPORT) -> str:
@@ -209,6 +287,8 @@ def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUP
         f"{'':{width}}  {'P a':>5} {'P b':>5}  {'R a':>5} {'R b':>5}  {'F1 a':>5} {'F1 b':>5} {'dF1':>6} {'support':>7}"
     )
     lines = [f"documents: {report['documents']}", header]
+    if comparison.left_out:
+        lines[0] += f" ({comparison.training_note()})"
     names = {
         "micro": "micro",
         "macro": "macro",
@@ -237,6 +317,10 @@ def _row(name, width, a, b, delta, support) -> str:
 
 def _cell(metrics, key) -> str:
     return f"{metrics[key]:5.3f}" if metrics else f"{'-':>5}"
+
+
+def _count(trained_on: int | None) -> str:
+    return "an unknown number" if trained_on is None else str(trained_on)
 
 
 def _prf(metrics: dict) -> dict:

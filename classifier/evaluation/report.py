@@ -68,6 +68,7 @@ def render_report(documents, Y_true, proba, accepted, labels, metrics, *, subtit
     reliability = reliability_table(Y_true, proba)
     body = [
         f"<h1>Evaluation report</h1><p class='sub'>{_e(subtitle)}</p>" if subtitle else "<h1>Evaluation report</h1>",
+        _trained_on_html(metrics),
         _section("summary", _summary_html(metrics)),
         _section(
             "per-field",
@@ -269,6 +270,19 @@ def _img(name: str, png_base64: str, alt: str) -> str:
     return f"<img class='plot' data-plot='{name}' alt='{_e(alt)}' src='data:image/png;base64,{png_base64}'>"
 
 
+def _trained_on_html(metrics) -> str:
+    """A notice at the top when the model was trained on some of the documents (`evaluate_model`'s
+    `trained_on`): its scores on them say little of how it does on new texts; "" otherwise."""
+    trained_on = metrics.get("trained_on")
+    if not trained_on:
+        return ""
+    return (
+        f"<p class='trained-on'><strong>The model was trained on {trained_on} of these {metrics['documents']} "
+        "documents.</strong> Its scores on documents it learned from overstate it: this report does not measure "
+        "how it does on new texts.</p>"
+    )
+
+
 def _summary_html(metrics) -> str:
     rows = "".join(
         f"<tr><th>{average}</th><td>{metrics[average]['precision']:.3f}</td><td>{metrics[average]['recall']:.3f}</td>"
@@ -345,6 +359,7 @@ _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
        padding: 0 1em; color: #222; line-height: 1.4; }
 h1 { margin-bottom: 0.2em; } .sub { color: #666; margin-top: 0; }
+.trained-on { background: #fdecea; border: 2px solid #c0392b; padding: 0.6em 1em; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
