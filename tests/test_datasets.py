@@ -80,26 +80,33 @@ def test_merging_keeps_each_document_once_at_its_first_place_and_the_later_field
     )
 
 
-def test_a_row_with_an_id_given_before_and_its_text_edited_replaces_that_row():
-    """A correction that also edits the title is the same document by its id: the later row replaces the earlier
-    whole, and the fields' change is a conflict. An id that is only the place a row was read from (a table without
-    an id column) names no document: the same place in another reading is another document."""
+def test_a_row_with_the_id_of_a_base_document_and_its_text_edited_replaces_that_document():
+    """A correction of a base bundle's document that also edits the title is that document by its id: the later
+    row replaces it whole, and the fields' change is a conflict. An id that is only the place a row was read from
+    (a table without an id column) names no document; and among the new rows one id may name several texts (a
+    release's lead and its whole page), which stay apart."""
     docs = [
         Document("osce-1", "Observers arive", "They watched the vote.", ("Elections",), "base:1"),
         Document("data.csv:2", "Police", "A training course.", ("Policing",), "data.csv:2"),
         Document("osce-1", "Observers arrive", "They watched the vote.", ("Youth",), "fix.jsonl:1"),
         Document("data.csv:2", "Border guards", "A patrol.", ("Border management",), "data.csv:2"),
         Document("osce-1", "Observers arrive", "They watched the vote closely.", ("Youth",), "fix.jsonl:2"),
+        Document("osce-2", "Youth forum", "A lead.", ("Youth",), "new.jsonl:1"),
+        Document("osce-2", "Youth forum", "The whole page of it.", ("Youth",), "pages.jsonl:1"),
     ]
-    merged = merge_documents(docs, [doc.labels for doc in docs])
+    merged = merge_documents(docs, [doc.labels for doc in docs], base=2)
     assert [(d.id, d.title, d.text, d.origin) for d in merged.documents] == [
         ("osce-1", "Observers arrive", "They watched the vote closely.", "fix.jsonl:2"),
         ("data.csv:2", "Police", "A training course.", "data.csv:2"),
         ("data.csv:2", "Border guards", "A patrol.", "data.csv:2"),
+        ("osce-2", "Youth forum", "A lead.", "new.jsonl:1"),
+        ("osce-2", "Youth forum", "The whole page of it.", "pages.jsonl:1"),
     ]
-    assert merged.label_sets == [("Youth",), ("Policing",), ("Border management",)]
+    assert merged.label_sets == [("Youth",), ("Policing",), ("Border management",), ("Youth",), ("Youth",)]
     assert merged.duplicates == 2
     assert merged.conflicts == [Conflict("Observers arrive", "base:1", ("Elections",), "fix.jsonl:1", ("Youth",))]
+    # With no base, ids join nothing: the edited rows are documents of their own.
+    assert len(merge_documents(docs, [doc.labels for doc in docs]).documents) == 7
 
 
 def test_a_conflict_names_an_untitled_document_by_its_text_cut_to_sixty_characters():

@@ -64,24 +64,25 @@ class Merged:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
-def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[str, ...]]) -> Merged:
+def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[str, ...]], base: int = 0) -> Merged:
     """Each distinct document once, at its first position; a later copy with other fields replaces them.
 
-    A document is the same as an earlier one with the same title and text (`document_key`), or with the same id
-    where the data gave one (a row's id, not the place it was read from): a later row with that id, its title or
-    text edited, replaces the earlier row whole, as a correction of it."""
+    A document is the same as an earlier one with the same title and text (`document_key`). The first `base`
+    documents are a base bundle's: a later row with the id of one of them (an id the data gave, not the place it
+    was read from), its title or text edited, replaces it whole, as a correction of it. Elsewhere one id may name
+    several texts (a release's lead and its whole page), so ids alone join nothing."""
     position: dict[str, int] = {}
     by_id: dict[str, int] = {}
     merged = Merged([], [])
-    for doc, labels in zip(documents, label_sets):
+    for n, (doc, labels) in enumerate(zip(documents, label_sets)):
         key, given_id = document_key(doc), doc.id if doc.id != doc.origin else None
         i = position.get(key)
         same_text = i is not None
-        if i is None and given_id is not None:
+        if i is None and given_id is not None and n >= base:
             i = by_id.get(given_id)
         if i is None:
             position[key] = len(merged.documents)
-            if given_id is not None:
+            if given_id is not None and n < base:
                 by_id.setdefault(given_id, len(merged.documents))
             merged.documents.append(doc)
             merged.label_sets.append(tuple(labels))
@@ -166,7 +167,7 @@ def load_training_set(
             f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
             "not trained on"
         )
-    merged = merge_documents(documents, resolve_labels(documents, taxonomy))
+    merged = merge_documents(documents, resolve_labels(documents, taxonomy), base=len(base_documents))
     documents, label_sets = merged.documents, merged.label_sets
     labels = taxonomy.labels
     index = {label: j for j, label in enumerate(labels)}
