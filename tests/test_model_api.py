@@ -127,6 +127,26 @@ def test_cutoffs_by_hand():
     assert apply_cutoffs(proba, accepted, limit=1).tolist() == [[0, 1, 0, 0], [1, 0, 0, 0]]
     assert apply_cutoffs(proba, accepted, limit=2, threshold=0.1).tolist() == [[0, 1, 1, 0], [1, 1, 0, 0]]
     assert apply_cutoffs(proba, accepted, limit=0).tolist() == [[0, 0, 0, 0], [0, 0, 0, 0]]
+    # The limit counts accepted fields only: a better field the model does not accept (0.9) takes no place.
+    passed_over = np.array([[1, 0, 1, 0], [0, 0, 1, 1]])
+    assert apply_cutoffs(proba, passed_over, limit=1).tolist() == [[0, 0, 1, 0], [0, 0, 1, 0]]
+    assert apply_cutoffs(proba, passed_over, limit=2).tolist() == [[1, 0, 1, 0], [0, 0, 1, 1]]
+    assert apply_cutoffs(proba, accepted, limit=1, threshold=0.3).tolist() == [[0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+def test_a_limit_of_one_keeps_the_one_field_accepted_under_a_better_refused_one(model):
+    """An unlabelled item of the real corpus (published 2002-04-19): the model accepts Democratization (0.198)
+    and not Conflict prevention, which scores higher (0.207); `limit=1` keeps Democratization."""
+    text = (
+        "OSCE Presence in Albania issues statement\nTirana, 19 April 2002: Regarding changes to co-operation "
+        "structures, for instance the Friends of Albania Group, the Presence reiterated what Ambassador "
+        "Geert-Hinrich Ahrens said at a Tirana press conference the previous day."
+    )
+    suggestion = model.suggest(text)
+    assert [label for label, _ in suggestion.scores[:2]] == ["Conflict prevention and resolution", "Democratization"]
+    assert suggestion.labels == ["Democratization"]
+    assert model.suggest(text, limit=1).labels == ["Democratization"]
+    assert model.suggest(text, limit=0).labels == []
 
 
 @pytest.mark.parametrize(
@@ -538,11 +558,12 @@ def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_nam
         check_cutoffs(np.int64(-1))
     assert apply_cutoffs(np.zeros((0, 3)), np.zeros((0, 3)), limit=1).shape == (0, 3)
     assert apply_cutoffs([[0.5, 0.25]], [[1, 1]], limit=1).tolist() == [[1, 0]]
-    # A limit keeps only fields the model accepted, however well the others score; 0/1 given as floats or
-    # booleans alike.
+    # A limit keeps only fields the model accepted, however well the others score, and a better field refused
+    # takes no place among them; 0/1 given as floats or booleans alike.
     for accepted in ([[0, 1]], [[0.0, 1.0]], [[False, True]]):
-        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=1).tolist() == [[0, 0]]
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=1).tolist() == [[0, 1]]
         assert apply_cutoffs([[0.5, 0.25]], accepted, limit=2).tolist() == [[0, 1]]
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=0).tolist() == [[0, 0]]
     # Ties go to the field first in taxonomy order however many fields there are (numpy's default sort is not
     # stable past 16 elements).
     proba = np.array([[0.5, 0.9] * 11 + [0.5]])

@@ -55,7 +55,8 @@ def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: flo
     proba = np.asarray(proba, dtype=float)
     chosen = proba >= float(threshold) if threshold is not None else np.asarray(accepted, dtype=bool).copy()
     if limit is not None and proba.size:
-        order = np.argsort(-proba, axis=1, kind="stable")
+        # Ranked among the accepted fields alone: a better field the model does not accept takes no place.
+        order = np.argsort(np.where(chosen, -proba, np.inf), axis=1, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.broadcast_to(np.arange(proba.shape[1]), proba.shape), axis=1)
         chosen &= rank < limit
