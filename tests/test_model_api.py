@@ -1,6 +1,7 @@
 """The Python API of a loaded model: many texts at once, DataFrames, and what a notebook shows."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -37,11 +38,15 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
     tagged = model.tag_frame(frame, text="body", title="heading")
     assert list(tagged.index) == ["a", "b"]
-    assert list(tagged.columns) == ["labels", "flag", "error"] + [f"score: {label}" for label in model.labels]
-    assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""]
+    assert list(tagged.columns) == ["labels", "flag", "error", "warning"] + [
+        f"score: {label}" for label in model.labels
+    ]
+    assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""] == tagged["warning"].tolist()
     # The heading is the title of a plain text; a page without one keeps its own, and its menus never count.
     expected = model.predict_proba(["Vote\n" + TEXTS[1], PAGE])
-    np.testing.assert_allclose(tagged.drop(columns=["labels", "flag", "error"]).to_numpy(dtype=float), expected)
+    np.testing.assert_allclose(
+        tagged.drop(columns=["labels", "flag", "error", "warning"]).to_numpy(dtype=float), expected
+    )
     accepted = model.accept(expected)
     for row, labels in zip(range(2), tagged["labels"]):
         assert set(labels) == {model.labels[j] for j in np.flatnonzero(accepted[row])}
@@ -50,7 +55,7 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
         )
     with pytest.raises(KeyError, match="no column 'text'"):
         model.tag_frame(frame)
-    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 3 + len(model.labels))
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 4 + len(model.labels))
 
 
 def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
@@ -76,17 +81,81 @@ def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
     frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
     assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
     assert frame["flag"].tolist() == [row["flag"] for row in tagged_rows]
+    assert frame["warning"].tolist() == [row["warning"] for row in tagged_rows] == [""] * 4
     assert [bool(error) for error in frame["error"]] == [bool(row["error"]) for row in tagged_rows]
     assert frame["labels"].tolist()[0] == ["Elections"]  # no menu entry ("Migration", "Youth") reached the model
     assert frame["error"].tolist()[1:3] == [
         "row number: column 'body' holds a number, not text",
         "row empty: no text in column 'body'",
     ]
-    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error"]).iterrows(), tagged_rows):
+    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
         if row["error"]:
             assert scores.isna().all()
         else:
             assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
+
+
+ELECTION = "Observers from ODIHR followed the parliamentary elections and the counting of votes."  # 84 characters
+TRAFFICKING = (
+    " Police and prosecutors were trained to identify victims of human trafficking and forced labour and to "
+    "protect them."
+)
+
+
+def test_a_text_over_the_max_text_limit_is_cut_and_named_as_the_command_line_cuts_a_file(model, tmp_path, monkeypatch):
+    """Whole, the text is about elections and trafficking; cut at 84 characters, about elections alone."""
+    assert model.suggest(ELECTION + TRAFFICKING).labels == ["Combating trafficking in human beings", "Elections"]
+    from classifier.corpus.documents import read_documents
+
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "84")
+    path = tmp_path / "long.txt"
+    path.write_text(ELECTION + TRAFFICKING, encoding="utf-8")
+    (document,) = read_documents([path])
+    assert document.warning == f"{path}: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"
+    (from_file,) = model.suggest_documents([document])
+    with pytest.warns(UserWarning) as caught:
+        suggestion = model.suggest(ELECTION + TRAFFICKING)
+    assert [str(w.message) for w in caught] == ["text: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"]
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    assert suggestion.labels == from_file.labels == ["Elections"] and suggestion.scores == from_file.scores
+    with pytest.warns(UserWarning) as caught:
+        many = model.suggest_many([ELECTION, ELECTION + TRAFFICKING])
+        proba = model.predict_proba([ELECTION + TRAFFICKING, ELECTION])
+    assert [str(w.message) for w in caught] == [
+        "texts[1]: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)",
+        "texts[0]: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)",
+    ]
+    assert [s.labels for s in many] == [["Elections"], ["Elections"]]
+    np.testing.assert_array_equal(proba[0], proba[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a text of exactly the limit is whole: no warning
+        assert model.suggest(ELECTION).scores == suggestion.scores
+
+
+def test_tag_frame_cuts_a_cell_over_the_max_text_limit_and_warns_in_its_row_as_tag_does(model, tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from classifier.corpus.documents import Columns
+    from classifier.workflows.tagging import tag
+
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "84")
+    rows = [
+        {"id": "whole", "headline": "", "body": ELECTION},
+        {"id": "long text", "headline": "", "body": ELECTION + TRAFFICKING},
+        {"id": "long title", "headline": ELECTION + TRAFFICKING, "body": ELECTION},
+    ]
+    table = tmp_path / "rows.jsonl"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
+    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+    cut = "text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"
+    assert [row["warning"] for row in tagged_rows] == ["", f"{table}:2: {cut}", f"{table}:3: {cut}"]
+    assert frame["warning"].tolist() == ["", f"row long text: {cut}", f"row long title: {cut}"]
+    assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
+    assert frame["labels"].tolist()[:2] == [["Elections"], ["Elections"]]
+    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
+        assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
 
 
 def test_a_notebook_shows_the_model_and_its_suggestions(model):

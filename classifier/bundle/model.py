@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 import math
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
+from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,33 @@ def _text_list(texts) -> list[str]:
     return texts
 
 
+def _cut_texts(texts: list[str], names: Sequence[str]) -> list[str]:
+    """The texts, each cut at CLASSIFIER_MAX_TEXT characters as `classifier suggest` cuts a file, with a warning
+    (UserWarning) naming each one cut, worded as the command line's."""
+    limit = max_text_chars()
+    for name, text in zip(names, texts):
+        if len(text) > limit:
+            warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=3)
+    return [text[:limit] for text in texts]
+
+
 def _cell(value):
     """A DataFrame cell as a table row's value: a missing one (None, NaN, pandas' NA or NaT) is absent."""
     if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
         return None
     return None if type(value).__name__ in ("NAType", "NaTType") else value
+
+
+def _frame_record(index, names: list, row, limit: int):
+    """A DataFrame row as the record of a table row: its cells by column, a text cut at `limit` characters as
+    `classifier tag` cuts a table cell, with the warning tag writes."""
+    from classifier.corpus.documents import Record, cut_warning  # with pandas: not at start-up
+
+    cells = dict(zip(names, map(_cell, row)))
+    cut = [name for name, value in cells.items() if isinstance(value, str) and len(value) > limit]
+    for name in cut:
+        cells[name] = cells[name][:limit]
+    return Record(str(index), f"row {index}", row=cells, warning=cut_warning(f"row {index}", limit) if cut else None)
 
 
 def model_fingerprint(metadata: dict) -> str:
@@ -149,7 +173,9 @@ class Model:
 
     def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """`read` for pages or plain texts: each is parsed first, so menus never count."""
-        return self.read([parse_release(text).model_text for text in _text_list(texts)], limit, threshold)
+        texts = _text_list(texts)
+        texts = _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])
+        return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
         return self.read([doc.model_text for doc in documents]).proba
@@ -238,8 +264,10 @@ class Model:
         """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
         `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope").
         `limit` and `threshold` choose the accepted fields as Annif's do (see `read`); by default the model's
-        own per-field thresholds do."""
-        release = parse_release(text)
+        own per-field thresholds do. A text over CLASSIFIER_MAX_TEXT characters is cut there, as `classifier
+        suggest` cuts a file, with a UserWarning. `text` is the text itself: a file is read by `read_documents`
+        and scored by `suggest_documents`."""
+        release = parse_release(_cut_texts([text], ["text"])[0])
         reading = self.read([release.model_text], limit, threshold)
         suggestion = self.suggestions_from_reading(reading, [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
@@ -247,8 +275,10 @@ class Model:
     def suggest_many(
         self, texts: Sequence[str], explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
-        """`suggest` for many pages or plain texts at once (one matrix product, not one per text)."""
-        releases = [parse_release(text) for text in _text_list(texts)]
+        """`suggest` for many pages or plain texts at once (one matrix product, not one per text); each is cut at
+        CLASSIFIER_MAX_TEXT characters as `suggest` cuts one, with a warning naming it (`texts[i]`)."""
+        texts = _text_list(texts)
+        releases = [parse_release(text) for text in _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])]
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
@@ -266,14 +296,16 @@ class Model:
     ):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
         `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows), the `error` that
-        kept a row from being read ("" if none) and one score column per field (`score: <field>`; empty for a row
-        that failed), on the same index. `text` names the column holding pages or plain text; `title`, if given,
-        a column of titles. Each row is read as `classifier tag` reads a table row: the page is parsed (its menus
-        never count), the title column's title, if any, in place of the page's own; a row with neither text nor
-        title, or whose cell is not text, fails. `limit` and `threshold` as in `read`."""
+        kept a row from being read ("" if none), the `warning` of a row read only in part (a cell over
+        CLASSIFIER_MAX_TEXT characters is cut there, as `tag` cuts one; "" if none) and one score column per field
+        (`score: <field>`; empty for a row that failed), on the same index. `text` names the column holding pages
+        or plain text; `title`, if given, a column of titles. Each row is read as `classifier tag` reads a table
+        row: the page is parsed (its menus never count), the title column's title, if any, in place of the page's
+        own; a row with neither text nor title, or whose cell is not text, fails. `limit` and `threshold` as in
+        `read`."""
         import pandas as pd  # only DataFrame users need pandas
 
-        from classifier.corpus.documents import Columns, Record, to_document  # with pandas: not at start-up
+        from classifier.corpus.documents import Columns, to_document  # with pandas: not at start-up
 
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(
@@ -286,9 +318,9 @@ class Model:
         # Only the row's own cells are in its record; "\0" names no column, so neither labels nor ids are read.
         columns = Columns(id="\0", title="\0" if title is None else title, text=text, labels="\0")
         cells = zip(*(frame[name].tolist() for name in names)) if len(frame) else iter(())
+        max_chars = max_text_chars()
         documents = [
-            to_document(Record(str(index), f"row {index}", row=dict(zip(names, map(_cell, row)))), columns)
-            for index, row in zip(frame.index, cells)
+            to_document(_frame_record(index, names, row, max_chars), columns) for index, row in zip(frame.index, cells)
         ]
         good = [i for i, doc in enumerate(documents) if not doc.error]
         proba = np.full((len(documents), len(self.labels)), np.nan)
@@ -305,6 +337,7 @@ class Model:
         result.insert(0, "labels", ranked)
         result.insert(1, "flag", flags)
         result.insert(2, "error", [doc.error or "" for doc in documents])
+        result.insert(3, "warning", [doc.warning or "" for doc in documents])
         return result
 
     def __repr__(self) -> str:
