@@ -414,6 +414,27 @@ def test_documents_are_scored_suggested_and_explained_as_their_texts_are(model):
     assert model.suggest_documents([]) == []
 
 
+def test_a_document_that_failed_to_read_gets_a_suggestion_carrying_its_error_not_scores(model, tmp_path):
+    from classifier.bundle.suggestion import Suggestion
+    from classifier.corpus.documents import read_documents
+    from classifier.errors import UsageError
+
+    missing = tmp_path / "missing.txt"
+    documents = list(read_documents([missing, KYRGYZSTAN_PAGE]))
+    failed, read = model.suggest_documents(iter(documents))
+    assert failed == Suggestion("", [], [], error=f"{missing}: no such file or directory")
+    assert failed.to_dict() == {
+        "title": "",
+        "labels": [],
+        "suggestions": [],
+        "error": f"{missing}: no such file or directory",
+    }
+    assert read == model.suggest_documents(documents[1:])[0] and read.labels == ["Elections"] and read.error is None
+    assert model.suggest_documents(documents[:1], explain=True, limit=1) == [failed]
+    with pytest.raises(UsageError, match="^limit -1"):
+        model.suggest_documents(documents[:1], limit=-1)  # refused whether or not a document is scored
+
+
 def test_suggest_many_explains_as_suggest_does(model):
     assert all(s.evidence is None and s.named is None for s in model.suggest_many(TEXTS))
     assert model.suggest_many([PAGE], explain=True) == [model.suggest(PAGE, explain=True)]
@@ -518,8 +539,9 @@ def test_a_long_text_explains_a_field_by_the_window_that_scored_it_higher_than_t
     assert model.explain([report], top=2)[0] == explained[1]
 
 
-def test_suggest_stream_scores_batch_by_batch_and_gives_none_for_a_document_that_failed(model, monkeypatch):
+def test_suggest_stream_scores_batch_by_batch_and_gives_its_error_for_a_document_that_failed(model, monkeypatch):
     from classifier.bundle.model import Model
+    from classifier.bundle.suggestion import Suggestion
     from classifier.corpus.documents import Document
 
     batches, options_seen = [], []
@@ -531,9 +553,12 @@ def test_suggest_stream_scores_batch_by_batch_and_gives_none_for_a_document_that
 
     stream = Model(model.estimator, model.metadata, model.path)
     monkeypatch.setattr(stream, "suggest_documents", suggest_documents)
-    documents = [Document(id=str(i), text="words", error="unreadable" if i % 3 == 1 else None) for i in range(8)]
+    documents = [
+        Document(id=str(i), title="t", text="words", error=f"{i}: unreadable" if i % 3 == 1 else None) for i in range(8)
+    ]
     assert list(stream.suggest_stream(documents, batch_size=3, explain=True, limit=2)) == [
-        (doc, None if doc.error else f"suggestion of {doc.id}") for doc in documents
+        (doc, Suggestion("t", [], [], error=f"{doc.id}: unreadable") if doc.error else f"suggestion of {doc.id}")
+        for doc in documents
     ]
     assert batches == [["0", "2"], ["3", "5"], ["6"]] and options_seen == [{"explain": True, "limit": 2}] * 3
     batches.clear()
@@ -555,7 +580,8 @@ def test_suggest_stream_gives_what_suggest_documents_gives(model):
 
     documents = [Document(id="a", title="Vote", text=TEXTS[1]), Document(id="b", error="gone")]
     streamed = list(model.suggest_stream(documents, explain=True))
-    assert streamed == [(documents[0], model.suggest_documents(documents[:1], explain=True)[0]), (documents[1], None)]
+    assert streamed == list(zip(documents, model.suggest_documents(documents, explain=True)))
+    assert streamed[1][1].error == "gone" and streamed[0][1].labels == ["Elections"]
 
 
 def test_a_model_describes_itself_in_one_line_and_as_a_table(model):

@@ -74,6 +74,29 @@ def test_documents_the_model_was_trained_on_are_never_picked(shipped, unlabelled
     assert {row["id"] for row in picked.rows} == {doc.id for doc in unlabelled[:20]}
 
 
+def test_documents_that_failed_to_read_are_left_out_and_named_as_the_command_line_does(shipped, tmp_path):
+    """A folder of two example pages and a binary file, and a file that does not exist, read lazily: pick leaves the
+    two failures out and names them, and picks what `classifier pick` picks on the same inputs."""
+    for name in ("election-observation-kyrgyzstan.txt", "trafficking-training-serbia.txt"):
+        (tmp_path / name).write_bytes((ROOT / "examples" / name).read_bytes())
+    (tmp_path / "binary.txt").write_bytes(b"a\0b")
+    missing = tmp_path / "missing.txt"
+    picked = pick(shipped, read_documents([tmp_path, missing]), n=10)  # a generator, not a list
+    assert picked.failed == [
+        f"{tmp_path / 'binary.txt'}: binary file, not text",
+        f"{missing}: no such file or directory",
+    ]
+    assert (picked.candidates, picked.near_duplicates, picked.already_trained) == (2, 0, 0)
+    pages = {str(tmp_path / "election-observation-kyrgyzstan.txt"), str(tmp_path / "trafficking-training-serbia.txt")}
+    assert {row["id"] for row in picked.rows} == pages and all(row["text"] for row in picked.rows)
+    result = runner.invoke(app, ["pick", str(tmp_path), str(missing), "--n", "10"])
+    assert result.exit_code == 1
+    assert [json.loads(line) for line in result.stdout.splitlines()] == picked.rows
+    assert pick(shipped, [Document(id="x", origin="x", error="x: unreadable")]) == Picked(
+        [], 0, 0, 0, ["x: unreadable"]
+    )
+
+
 def test_the_template_feeds_train_unchanged(tmp_path, taxonomy):
     output = tmp_path / "to_label.jsonl"
     result = runner.invoke(app, ["pick", str(UNLABELLED), "--n", "4", "--output", str(output)])

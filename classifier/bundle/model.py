@@ -368,17 +368,24 @@ class Model:
         self, documents, explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
         """One suggestion per document (parsed already), in order; with `explain`, the evidence too;
-        `limit` and `threshold` as in `read`."""
+        `limit` and `threshold` as in `read`. A document that failed to read (its `error`, as `read_documents`
+        gives it) is not scored: its suggestion carries the error, no field and no score."""
+        check_cutoffs(limit, threshold)  # before any scoring, failed documents or not
         documents = list(documents)
-        if not documents:
-            return []
-        reading = self.read_documents(documents, limit, threshold)
-        suggestions = self.suggestions_from_reading(reading, [doc.title for doc in documents])
-        return self.with_evidence(suggestions, [doc.model_text for doc in documents]) if explain else suggestions
+        read = [doc for doc in documents if not doc.error]
+        suggestions = []
+        if read:
+            reading = self.read_documents(read, limit, threshold)
+            suggestions = self.suggestions_from_reading(reading, [doc.title for doc in read])
+            if explain:
+                suggestions = self.with_evidence(suggestions, [doc.model_text for doc in read])
+        scored = iter(suggestions)
+        return [Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(scored) for doc in documents]
 
     def suggest_stream(self, documents: Iterable, batch_size: int = 256, **options) -> Iterator[tuple]:
         """(document, suggestion) for each document as it comes, scored `batch_size` at a time so that output
-        can follow input (a pipe is answered as it is read); a document that failed to read gets None.
+        can follow input (a pipe is answered as it is read); a document that failed to read gets a suggestion
+        carrying its error, as `suggest_documents` gives it.
         `options` are `suggest_documents`' (explain, limit, threshold)."""
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
@@ -388,7 +395,7 @@ class Model:
                 raise TypeError("suggest_stream takes documents (from read_documents); for texts, use suggest_many")
             suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))
             for doc in batch:
-                yield doc, None if doc.error else next(suggestions)
+                yield doc, Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
         """The suggestions with, for each accepted field, the terms of the text that pushed it most and the
