@@ -192,9 +192,9 @@ def compare_models(
     from classifier.bundle.storage import load_model  # on first use: keeps start-up light
     from classifier.corpus.datasets import load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
-    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
     data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
