@@ -311,8 +311,14 @@ def test_explain_shows_the_taxonomy_phrases_a_field_was_named_by(model, taxonomy
 
 def test_one_text_where_a_list_is_wanted_and_items_that_are_not_text_are_refused_by_name(model):
     for call in (model.predict_proba, model.read, model.suggest_many, model.read_pages):
-        with pytest.raises(TypeError, match="expected a list of texts, not one text"):
+        with pytest.raises(TypeError, match="^texts: expected a list of texts, not one text"):
             call(TEXTS[1])  # read character by character, it gave one row per character
+    for call in (model.explain, model.features):  # explain gave 84 results, features 84 rows: one per character
+        with pytest.raises(TypeError, match=r"^model_texts: expected a list of texts, not one text \(Model.sugg"):
+            call(TEXTS[1])
+        with pytest.raises(TypeError, match=r"^model_texts\[1\] is NoneType, not text$"):
+            call([TEXTS[1], None])
+    assert len(model.explain([TEXTS[1]])) == 1 and model.features((TEXTS[1], TEXTS[0])).shape[0] == 2
     for bad, kind in ((None, "NoneType"), (b"elections", "bytes"), (5, "int"), (float("nan"), "float")):
         with pytest.raises(TypeError, match=f"texts\\[1\\] is {kind}, not text"):
             model.suggest_many([TEXTS[1], bad])
@@ -667,13 +673,33 @@ def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_nam
     assert apply_cutoffs([[0.5, 0.25]], [[True, False]]).dtype == np.int8
 
 
+SUGGEST_DOCS = "Model.suggest_documents)"
+
+
+def test_suggest_refuses_what_is_not_a_text_naming_the_argument_and_its_type(model, tmp_path):
+    """A path, bytes or None used to reach the page parser and fail there with a TypeError of `re`."""
+    path = tmp_path / "page.txt"
+    path.write_text(TEXTS[1], encoding="utf-8")
+    refused = [
+        (path, f"text is {type(path).__name__}, not text (a file: classifier.read_documents, then " + SUGGEST_DOCS),
+        (b"Elections observed", "text is bytes, not text (decode it first)"),
+        (bytearray(b"Elections"), "text is bytearray, not text (decode it first)"),
+        (None, "text is NoneType, not text"),
+        (["Elections observed"], "text is list, not text"),
+    ]
+    for wrong, message in refused:
+        with pytest.raises(TypeError) as caught:
+            model.suggest(wrong)
+        assert str(caught.value) == message
+
+
 def test_one_text_or_bytes_where_texts_are_wanted_is_refused_in_one_line(model):
     from classifier.bundle.model import _text_list
 
     for one in ("a text", b"a text", ""):
         with pytest.raises(TypeError) as caught:
             _text_list(one)
-        assert str(caught.value) == "expected a list of texts, not one text (Model.suggest reads one)"
+        assert str(caught.value) == "texts: expected a list of texts, not one text (Model.suggest reads one)"
     with pytest.raises(TypeError) as caught:
         _text_list(("a", "b", 3.5))
     assert str(caught.value) == "texts[2] is float, not text"

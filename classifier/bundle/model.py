@@ -8,6 +8,7 @@ import html
 import itertools
 import json
 import math
+import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -71,16 +72,28 @@ def check_loaded(model) -> None:
         raise TypeError(f"expected a loaded Model (classifier.load_model(PATH)), not {type(model).__name__}")
 
 
-def _text_list(texts) -> list[str]:
+def _text_list(texts, name: str = "texts") -> list[str]:
     """The texts as a list, each a str: one string is refused (it would be read as texts of one character each),
-    and so is an item that is not text (None, a number, bytes), naming its place."""
+    and so is an item that is not text (None, a number, bytes), naming the argument (`name`) and the item's place."""
     if isinstance(texts, (str, bytes)):
-        raise TypeError("expected a list of texts, not one text (Model.suggest reads one)")
+        raise TypeError(f"{name}: expected a list of texts, not one text (Model.suggest reads one)")
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(f"texts[{i}] is {type(text).__name__}, not text")
+            raise TypeError(f"{name}[{i}] is {type(text).__name__}, not text")
     return texts
+
+
+def _one_text(text) -> str:
+    """`text` if it is a str; else a TypeError naming the argument and what it is (a path is not read)."""
+    if not isinstance(text, str):
+        hint = ""
+        if isinstance(text, os.PathLike):
+            hint = " (a file: classifier.read_documents, then Model.suggest_documents)"
+        elif isinstance(text, (bytes, bytearray)):
+            hint = " (decode it first)"
+        raise TypeError(f"text is {type(text).__name__}, not text{hint}")
+    return text
 
 
 def _cut_texts(texts: list[str], names: Sequence[str]) -> list[str]:
@@ -213,15 +226,17 @@ class Model:
         return self.estimator.accept(proba)
 
     def features(self, model_texts: Sequence[str]):
-        """The texts' feature vectors (sparse rows), as the model sees them."""
-        return self.estimator.transform(list(model_texts))
+        """The texts' feature vectors (sparse rows), as the model sees them; `model_texts` is a list of texts (one
+        str is refused, as `suggest_many` refuses one)."""
+        return self.estimator.transform(_text_list(model_texts, "model_texts"))
 
     def explain(self, model_texts: Sequence[str], top: int = 5) -> list[list[list[tuple[str, float]]]]:
-        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain).
+        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain);
+        `model_texts` is a list of texts (one str is refused, as `suggest_many` refuses one).
         A long text, read window by window (see `read`), explains a field by the window that gave the field its
         score, where a window scored it higher than the whole text did: a field found in one section of a report
         is explained by that section's terms."""
-        model_texts = list(model_texts)
+        model_texts = _text_list(model_texts, "model_texts")
         explanations = self.estimator.explain(model_texts, top=top)
         for i, text in enumerate(model_texts):
             windows = split_windows(text)
@@ -267,7 +282,7 @@ class Model:
         own per-field thresholds do. A text over CLASSIFIER_MAX_TEXT characters is cut there, as `classifier
         suggest` cuts a file, with a UserWarning. `text` is the text itself: a file is read by `read_documents`
         and scored by `suggest_documents`."""
-        release = parse_release(_cut_texts([text], ["text"])[0])
+        release = parse_release(_cut_texts([_one_text(text)], ["text"])[0])
         reading = self.read([release.model_text], limit, threshold)
         suggestion = self.suggestions_from_reading(reading, [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
