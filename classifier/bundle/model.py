@@ -147,7 +147,9 @@ class Model:
     def __init__(self, estimator, metadata: dict, path: Path | None = None):
         self.estimator = estimator
         self.metadata = metadata
-        self.path = path
+        self.path = path  # as given, for showing
+        # Where the bundle is whatever the working directory becomes: its stored documents are read from there.
+        self.location = Path(os.path.abspath(path)) if path is not None else None
 
     @property
     def labels(self) -> list[str]:
