@@ -104,7 +104,10 @@ def evaluate_model(
         if Path(report).exists() and not force:
             from classifier.errors import OutputExistsError  # on first use: keeps start-up light
 
-            raise OutputExistsError(f"{report}: already exists; pass --force to overwrite it")
+            raise OutputExistsError(
+                f"{report}: already exists; pass force=True to overwrite it",
+                f"{report}: already exists; pass --force to overwrite it",
+            )
         lock = output_lock(
             report
         )  # held from the start: a second evaluation writing the same report is refused at once
