@@ -55,6 +55,15 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
         )
     with pytest.raises(KeyError, match="no column 'text'"):
         model.tag_frame(frame)
+    twice = pd.DataFrame([[TEXTS[1], PAGE, "Vote"]], columns=["body", "body", "heading"])
+    with pytest.raises(ValueError) as caught:
+        model.tag_frame(twice, text="body")
+    assert str(caught.value) == "column 'body' is in the frame 2 times: keep one"
+    with pytest.raises(ValueError, match="^column 'heading' is in the frame 3 times: keep one$"):
+        model.tag_frame(
+            pd.DataFrame([["a", "b", "c", "d"]], columns=["text", "heading", "heading", "heading"]), title="heading"
+        )
+    assert model.tag_frame(twice.iloc[:, 1:], text="body", title="heading")["error"].tolist() == [""]  # one kept
     assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 4 + len(model.labels))
 
 

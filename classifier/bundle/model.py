@@ -331,6 +331,10 @@ class Model:
         for column in (text, title):
             if column is not None and column not in frame.columns:
                 raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+            if column is not None and list(frame.columns).count(column) > 1:
+                raise ValueError(
+                    f"column {column!r} is in the frame {list(frame.columns).count(column)} times: keep one"
+                )
         names = [text] if title is None else [text, title]
         # Only the row's own cells are in its record; "\0" names no column, so neither labels nor ids are read.
         columns = Columns(id="\0", title="\0" if title is None else title, text=text, labels="\0")
