@@ -43,7 +43,8 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClassifierError as exc:
-            raise _fail(str(exc), code=exc.exit_code) from None
+            message = getattr(exc, "command_line", None) or str(exc)  # in the words of its options, not Python's
+            raise _fail(message, code=exc.exit_code) from None
         except _CLICK.exceptions.UsageError as exc:  # a bad option or argument: one line, as every other error
             raise _UsageLine(exc.format_message(), exc.ctx) from None
 

@@ -15,7 +15,14 @@ class ClassifierError(Exception):
 
 
 class OutputExistsError(ClassifierError, FileExistsError):
-    """The output file exists and the command was not told to overwrite it (--force) or continue it (--resume)."""
+    """The output file exists and the command was not told to overwrite it (--force) or continue it (--resume).
+
+    Its message names the Python arguments (force=True); `command_line`, what the command line says instead,
+    names its options (--force)."""
+
+    def __init__(self, message: str, command_line: str | None = None):
+        super().__init__(message)
+        self.command_line = command_line or message
 
 
 class UsageError(ClassifierError):

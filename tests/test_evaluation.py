@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from classifier.evaluation.metrics import evaluate, ranking_metrics
 
@@ -26,3 +27,26 @@ def test_evaluate_averages_and_per_label():
     assert metrics["micro"] == {"precision": 0.75, "recall": 0.75, "f1": 0.75}
     assert metrics["per_label"]["A"] == {"precision": 0.6667, "recall": 1.0, "f1": 0.8, "support": 2}
     assert metrics["per_label"]["B"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+
+
+def test_an_existing_report_is_refused_naming_the_python_argument_and_the_command_line_option(tmp_path):
+    pytest.importorskip("matplotlib")
+    from classifier import load_model
+    from classifier.errors import OutputExistsError
+    from classifier.evaluation.metrics import evaluate_model
+
+    from conftest import ROOT
+
+    report = tmp_path / "report.html"
+    report.write_text("precious", encoding="utf-8")
+    with pytest.raises(OutputExistsError) as caught:
+        evaluate_model(load_model(), [ROOT / "examples" / "retraining" / "held_out.jsonl"], report=report)
+    assert str(caught.value) == f"{report}: already exists; pass force=True to overwrite it"
+    assert caught.value.command_line == f"{report}: already exists; pass --force to overwrite it"
+    assert report.read_text(encoding="utf-8") == "precious"
+
+
+def test_an_output_exists_error_without_its_command_line_words_says_the_same_to_both():
+    from classifier.errors import OutputExistsError
+
+    assert OutputExistsError("out.jsonl: exists").command_line == "out.jsonl: exists"

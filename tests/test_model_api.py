@@ -1,6 +1,7 @@
 """The Python API of a loaded model: many texts at once, DataFrames, and what a notebook shows."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -37,11 +38,15 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
     tagged = model.tag_frame(frame, text="body", title="heading")
     assert list(tagged.index) == ["a", "b"]
-    assert list(tagged.columns) == ["labels", "flag", "error"] + [f"score: {label}" for label in model.labels]
-    assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""]
+    assert list(tagged.columns) == ["labels", "flag", "error", "warning"] + [
+        f"score: {label}" for label in model.labels
+    ]
+    assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""] == tagged["warning"].tolist()
     # The heading is the title of a plain text; a page without one keeps its own, and its menus never count.
     expected = model.predict_proba(["Vote\n" + TEXTS[1], PAGE])
-    np.testing.assert_allclose(tagged.drop(columns=["labels", "flag", "error"]).to_numpy(dtype=float), expected)
+    np.testing.assert_allclose(
+        tagged.drop(columns=["labels", "flag", "error", "warning"]).to_numpy(dtype=float), expected
+    )
     accepted = model.accept(expected)
     for row, labels in zip(range(2), tagged["labels"]):
         assert set(labels) == {model.labels[j] for j in np.flatnonzero(accepted[row])}
@@ -50,7 +55,16 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
         )
     with pytest.raises(KeyError, match="no column 'text'"):
         model.tag_frame(frame)
-    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 3 + len(model.labels))
+    twice = pd.DataFrame([[TEXTS[1], PAGE, "Vote"]], columns=["body", "body", "heading"])
+    with pytest.raises(ValueError) as caught:
+        model.tag_frame(twice, text="body")
+    assert str(caught.value) == "column 'body' is in the frame 2 times: keep one"
+    with pytest.raises(ValueError, match="^column 'heading' is in the frame 3 times: keep one$"):
+        model.tag_frame(
+            pd.DataFrame([["a", "b", "c", "d"]], columns=["text", "heading", "heading", "heading"]), title="heading"
+        )
+    assert model.tag_frame(twice.iloc[:, 1:], text="body", title="heading")["error"].tolist() == [""]  # one kept
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 4 + len(model.labels))
 
 
 def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
@@ -76,17 +90,81 @@ def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
     frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
     assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
     assert frame["flag"].tolist() == [row["flag"] for row in tagged_rows]
+    assert frame["warning"].tolist() == [row["warning"] for row in tagged_rows] == [""] * 4
     assert [bool(error) for error in frame["error"]] == [bool(row["error"]) for row in tagged_rows]
     assert frame["labels"].tolist()[0] == ["Elections"]  # no menu entry ("Migration", "Youth") reached the model
     assert frame["error"].tolist()[1:3] == [
         "row number: column 'body' holds a number, not text",
         "row empty: no text in column 'body'",
     ]
-    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error"]).iterrows(), tagged_rows):
+    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
         if row["error"]:
             assert scores.isna().all()
         else:
             assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
+
+
+ELECTION = "Observers from ODIHR followed the parliamentary elections and the counting of votes."  # 84 characters
+TRAFFICKING = (
+    " Police and prosecutors were trained to identify victims of human trafficking and forced labour and to "
+    "protect them."
+)
+
+
+def test_a_text_over_the_max_text_limit_is_cut_and_named_as_the_command_line_cuts_a_file(model, tmp_path, monkeypatch):
+    """Whole, the text is about elections and trafficking; cut at 84 characters, about elections alone."""
+    assert model.suggest(ELECTION + TRAFFICKING).labels == ["Combating trafficking in human beings", "Elections"]
+    from classifier.corpus.documents import read_documents
+
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "84")
+    path = tmp_path / "long.txt"
+    path.write_text(ELECTION + TRAFFICKING, encoding="utf-8")
+    (document,) = read_documents([path])
+    assert document.warning == f"{path}: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"
+    (from_file,) = model.suggest_documents([document])
+    with pytest.warns(UserWarning) as caught:
+        suggestion = model.suggest(ELECTION + TRAFFICKING)
+    assert [str(w.message) for w in caught] == ["text: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"]
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    assert suggestion.labels == from_file.labels == ["Elections"] and suggestion.scores == from_file.scores
+    with pytest.warns(UserWarning) as caught:
+        many = model.suggest_many([ELECTION, ELECTION + TRAFFICKING])
+        proba = model.predict_proba([ELECTION + TRAFFICKING, ELECTION])
+    assert [str(w.message) for w in caught] == [
+        "texts[1]: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)",
+        "texts[0]: text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)",
+    ]
+    assert [s.labels for s in many] == [["Elections"], ["Elections"]]
+    np.testing.assert_array_equal(proba[0], proba[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a text of exactly the limit is whole: no warning
+        assert model.suggest(ELECTION).scores == suggestion.scores
+
+
+def test_tag_frame_cuts_a_cell_over_the_max_text_limit_and_warns_in_its_row_as_tag_does(model, tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from classifier.corpus.documents import Columns
+    from classifier.workflows.tagging import tag
+
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "84")
+    rows = [
+        {"id": "whole", "headline": "", "body": ELECTION},
+        {"id": "long text", "headline": "", "body": ELECTION + TRAFFICKING},
+        {"id": "long title", "headline": ELECTION + TRAFFICKING, "body": ELECTION},
+    ]
+    table = tmp_path / "rows.jsonl"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
+    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+    cut = "text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"
+    assert [row["warning"] for row in tagged_rows] == ["", f"{table}:2: {cut}", f"{table}:3: {cut}"]
+    assert frame["warning"].tolist() == ["", f"row long text: {cut}", f"row long title: {cut}"]
+    assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
+    assert frame["labels"].tolist()[:2] == [["Elections"], ["Elections"]]
+    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
+        assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
 
 
 def test_a_notebook_shows_the_model_and_its_suggestions(model):
@@ -127,6 +205,26 @@ def test_cutoffs_by_hand():
     assert apply_cutoffs(proba, accepted, limit=1).tolist() == [[0, 1, 0, 0], [1, 0, 0, 0]]
     assert apply_cutoffs(proba, accepted, limit=2, threshold=0.1).tolist() == [[0, 1, 1, 0], [1, 1, 0, 0]]
     assert apply_cutoffs(proba, accepted, limit=0).tolist() == [[0, 0, 0, 0], [0, 0, 0, 0]]
+    # The limit counts accepted fields only: a better field the model does not accept (0.9) takes no place.
+    passed_over = np.array([[1, 0, 1, 0], [0, 0, 1, 1]])
+    assert apply_cutoffs(proba, passed_over, limit=1).tolist() == [[0, 0, 1, 0], [0, 0, 1, 0]]
+    assert apply_cutoffs(proba, passed_over, limit=2).tolist() == [[1, 0, 1, 0], [0, 0, 1, 1]]
+    assert apply_cutoffs(proba, accepted, limit=1, threshold=0.3).tolist() == [[0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+def test_a_limit_of_one_keeps_the_one_field_accepted_under_a_better_refused_one(model):
+    """An unlabelled item of the real corpus (published 2002-04-19): the model accepts Democratization (0.198)
+    and not Conflict prevention, which scores higher (0.207); `limit=1` keeps Democratization."""
+    text = (
+        "OSCE Presence in Albania issues statement\nTirana, 19 April 2002: Regarding changes to co-operation "
+        "structures, for instance the Friends of Albania Group, the Presence reiterated what Ambassador "
+        "Geert-Hinrich Ahrens said at a Tirana press conference the previous day."
+    )
+    suggestion = model.suggest(text)
+    assert [label for label, _ in suggestion.scores[:2]] == ["Conflict prevention and resolution", "Democratization"]
+    assert suggestion.labels == ["Democratization"]
+    assert model.suggest(text, limit=1).labels == ["Democratization"]
+    assert model.suggest(text, limit=0).labels == []
 
 
 @pytest.mark.parametrize(
@@ -222,8 +320,14 @@ def test_explain_shows_the_taxonomy_phrases_a_field_was_named_by(model, taxonomy
 
 def test_one_text_where_a_list_is_wanted_and_items_that_are_not_text_are_refused_by_name(model):
     for call in (model.predict_proba, model.read, model.suggest_many, model.read_pages):
-        with pytest.raises(TypeError, match="expected a list of texts, not one text"):
+        with pytest.raises(TypeError, match="^texts: expected a list of texts, not one text"):
             call(TEXTS[1])  # read character by character, it gave one row per character
+    for call in (model.explain, model.features):  # explain gave 84 results, features 84 rows: one per character
+        with pytest.raises(TypeError, match=r"^model_texts: expected a list of texts, not one text \(Model.sugg"):
+            call(TEXTS[1])
+        with pytest.raises(TypeError, match=r"^model_texts\[1\] is NoneType, not text$"):
+            call([TEXTS[1], None])
+    assert len(model.explain([TEXTS[1]])) == 1 and model.features((TEXTS[1], TEXTS[0])).shape[0] == 2
     for bad, kind in ((None, "NoneType"), (b"elections", "bytes"), (5, "int"), (float("nan"), "float")):
         with pytest.raises(TypeError, match=f"texts\\[1\\] is {kind}, not text"):
             model.suggest_many([TEXTS[1], bad])
@@ -323,6 +427,27 @@ def test_documents_are_scored_suggested_and_explained_as_their_texts_are(model):
         ]
     assert [len(s.labels) for s in model.suggest_documents(documents, limit=2, threshold=0.0)] == [2, 2]
     assert model.suggest_documents([]) == []
+
+
+def test_a_document_that_failed_to_read_gets_a_suggestion_carrying_its_error_not_scores(model, tmp_path):
+    from classifier.bundle.suggestion import Suggestion
+    from classifier.corpus.documents import read_documents
+    from classifier.errors import UsageError
+
+    missing = tmp_path / "missing.txt"
+    documents = list(read_documents([missing, KYRGYZSTAN_PAGE]))
+    failed, read = model.suggest_documents(iter(documents))
+    assert failed == Suggestion("", [], [], error=f"{missing}: no such file or directory")
+    assert failed.to_dict() == {
+        "title": "",
+        "labels": [],
+        "suggestions": [],
+        "error": f"{missing}: no such file or directory",
+    }
+    assert read == model.suggest_documents(documents[1:])[0] and read.labels == ["Elections"] and read.error is None
+    assert model.suggest_documents(documents[:1], explain=True, limit=1) == [failed]
+    with pytest.raises(UsageError, match="^limit -1"):
+        model.suggest_documents(documents[:1], limit=-1)  # refused whether or not a document is scored
 
 
 def test_suggest_many_explains_as_suggest_does(model):
@@ -429,8 +554,9 @@ def test_a_long_text_explains_a_field_by_the_window_that_scored_it_higher_than_t
     assert model.explain([report], top=2)[0] == explained[1]
 
 
-def test_suggest_stream_scores_batch_by_batch_and_gives_none_for_a_document_that_failed(model, monkeypatch):
+def test_suggest_stream_scores_batch_by_batch_and_gives_its_error_for_a_document_that_failed(model, monkeypatch):
     from classifier.bundle.model import Model
+    from classifier.bundle.suggestion import Suggestion
     from classifier.corpus.documents import Document
 
     batches, options_seen = [], []
@@ -442,9 +568,12 @@ def test_suggest_stream_scores_batch_by_batch_and_gives_none_for_a_document_that
 
     stream = Model(model.estimator, model.metadata, model.path)
     monkeypatch.setattr(stream, "suggest_documents", suggest_documents)
-    documents = [Document(id=str(i), text="words", error="unreadable" if i % 3 == 1 else None) for i in range(8)]
+    documents = [
+        Document(id=str(i), title="t", text="words", error=f"{i}: unreadable" if i % 3 == 1 else None) for i in range(8)
+    ]
     assert list(stream.suggest_stream(documents, batch_size=3, explain=True, limit=2)) == [
-        (doc, None if doc.error else f"suggestion of {doc.id}") for doc in documents
+        (doc, Suggestion("t", [], [], error=f"{doc.id}: unreadable") if doc.error else f"suggestion of {doc.id}")
+        for doc in documents
     ]
     assert batches == [["0", "2"], ["3", "5"], ["6"]] and options_seen == [{"explain": True, "limit": 2}] * 3
     batches.clear()
@@ -466,7 +595,8 @@ def test_suggest_stream_gives_what_suggest_documents_gives(model):
 
     documents = [Document(id="a", title="Vote", text=TEXTS[1]), Document(id="b", error="gone")]
     streamed = list(model.suggest_stream(documents, explain=True))
-    assert streamed == [(documents[0], model.suggest_documents(documents[:1], explain=True)[0]), (documents[1], None)]
+    assert streamed == list(zip(documents, model.suggest_documents(documents, explain=True)))
+    assert streamed[1][1].error == "gone" and streamed[0][1].labels == ["Elections"]
 
 
 def test_a_model_describes_itself_in_one_line_and_as_a_table(model):
@@ -538,11 +668,12 @@ def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_nam
         check_cutoffs(np.int64(-1))
     assert apply_cutoffs(np.zeros((0, 3)), np.zeros((0, 3)), limit=1).shape == (0, 3)
     assert apply_cutoffs([[0.5, 0.25]], [[1, 1]], limit=1).tolist() == [[1, 0]]
-    # A limit keeps only fields the model accepted, however well the others score; 0/1 given as floats or
-    # booleans alike.
+    # A limit keeps only fields the model accepted, however well the others score, and a better field refused
+    # takes no place among them; 0/1 given as floats or booleans alike.
     for accepted in ([[0, 1]], [[0.0, 1.0]], [[False, True]]):
-        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=1).tolist() == [[0, 0]]
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=1).tolist() == [[0, 1]]
         assert apply_cutoffs([[0.5, 0.25]], accepted, limit=2).tolist() == [[0, 1]]
+        assert apply_cutoffs([[0.5, 0.25]], accepted, limit=0).tolist() == [[0, 0]]
     # Ties go to the field first in taxonomy order however many fields there are (numpy's default sort is not
     # stable past 16 elements).
     proba = np.array([[0.5, 0.9] * 11 + [0.5]])
@@ -551,13 +682,33 @@ def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_nam
     assert apply_cutoffs([[0.5, 0.25]], [[True, False]]).dtype == np.int8
 
 
+SUGGEST_DOCS = "Model.suggest_documents)"
+
+
+def test_suggest_refuses_what_is_not_a_text_naming_the_argument_and_its_type(model, tmp_path):
+    """A path, bytes or None used to reach the page parser and fail there with a TypeError of `re`."""
+    path = tmp_path / "page.txt"
+    path.write_text(TEXTS[1], encoding="utf-8")
+    refused = [
+        (path, f"text is {type(path).__name__}, not text (a file: classifier.read_documents, then " + SUGGEST_DOCS),
+        (b"Elections observed", "text is bytes, not text (decode it first)"),
+        (bytearray(b"Elections"), "text is bytearray, not text (decode it first)"),
+        (None, "text is NoneType, not text"),
+        (["Elections observed"], "text is list, not text"),
+    ]
+    for wrong, message in refused:
+        with pytest.raises(TypeError) as caught:
+            model.suggest(wrong)
+        assert str(caught.value) == message
+
+
 def test_one_text_or_bytes_where_texts_are_wanted_is_refused_in_one_line(model):
     from classifier.bundle.model import _text_list
 
     for one in ("a text", b"a text", ""):
         with pytest.raises(TypeError) as caught:
             _text_list(one)
-        assert str(caught.value) == "expected a list of texts, not one text (Model.suggest reads one)"
+        assert str(caught.value) == "texts: expected a list of texts, not one text (Model.suggest reads one)"
     with pytest.raises(TypeError) as caught:
         _text_list(("a", "b", 3.5))
     assert str(caught.value) == "texts[2] is float, not text"

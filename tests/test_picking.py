@@ -74,6 +74,73 @@ def test_documents_the_model_was_trained_on_are_never_picked(shipped, unlabelled
     assert {row["id"] for row in picked.rows} == {doc.id for doc in unlabelled[:20]}
 
 
+def test_documents_that_failed_to_read_are_left_out_and_named_as_the_command_line_does(shipped, tmp_path):
+    """A folder of two example pages and a binary file, and a file that does not exist, read lazily: pick leaves the
+    two failures out and names them, and picks what `classifier pick` picks on the same inputs."""
+    for name in ("election-observation-kyrgyzstan.txt", "trafficking-training-serbia.txt"):
+        (tmp_path / name).write_bytes((ROOT / "examples" / name).read_bytes())
+    (tmp_path / "binary.txt").write_bytes(b"a\0b")
+    missing = tmp_path / "missing.txt"
+    picked = pick(shipped, read_documents([tmp_path, missing]), n=10)  # a generator, not a list
+    assert picked.failed == [
+        f"{tmp_path / 'binary.txt'}: binary file, not text",
+        f"{missing}: no such file or directory",
+    ]
+    assert (picked.candidates, picked.near_duplicates, picked.already_trained) == (2, 0, 0)
+    pages = {str(tmp_path / "election-observation-kyrgyzstan.txt"), str(tmp_path / "trafficking-training-serbia.txt")}
+    assert {row["id"] for row in picked.rows} == pages and all(row["text"] for row in picked.rows)
+    result = runner.invoke(app, ["pick", str(tmp_path), str(missing), "--n", "10"])
+    assert result.exit_code == 1
+    assert [json.loads(line) for line in result.stdout.splitlines()] == picked.rows
+    assert pick(shipped, [Document(id="x", origin="x", error="x: unreadable")]) == Picked(
+        [], 0, 0, 0, ["x: unreadable"]
+    )
+
+
+def test_a_model_loaded_by_a_relative_path_knows_its_training_documents_after_a_change_of_directory(
+    unlabelled, tmp_path, monkeypatch
+):
+    """Loaded as models/default from the checkout, then used elsewhere: it still passes over the 30 documents it
+    was trained on, and evaluating it on its own 629 training documents still says it was trained on them all."""
+    from pathlib import Path
+
+    from classifier import evaluate_model
+
+    monkeypatch.chdir(ROOT)
+    relative = load_model("models/default")
+    monkeypatch.chdir(tmp_path)
+    assert relative.path == Path("models/default")  # shown as it was given
+    trained = list(read_documents([TRAINING]))[:30]
+    picked = pick(relative, trained + unlabelled[:20], n=50)
+    assert (picked.already_trained, picked.candidates) == (30, 20)
+    metrics = evaluate_model(relative, [TRAINING])
+    assert (metrics["documents"], metrics["trained_on"]) == (629, 629)
+
+
+def test_a_bundle_whose_stored_documents_cannot_be_read_is_said_not_taken_for_one_without_them(tmp_path):
+    import shutil
+
+    from classifier.bundle.documents import trained_keys
+    from classifier.bundle.storage import BundleError
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(ROOT / "models" / "default", bundle)
+    copy = load_model(bundle)
+    assert len(trained_keys(copy)) == 629
+    stored = bundle / "training.jsonl.gz"
+    stored.write_bytes(stored.read_bytes()[:-100])
+    with pytest.raises(BundleError, match="training.jsonl.gz: checksum differs from model.json"):
+        pick(copy, list(read_documents([UNLABELLED]))[:3])
+    stored.unlink()
+    with pytest.raises(BundleError, match="carries no training documents"):
+        trained_keys(copy)
+    assert trained_keys(Model(copy.estimator, copy.metadata)) is None  # held in memory: nothing stored to read
+    metadata = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    del metadata["payload_sha256"]["training.jsonl.gz"]
+    (bundle / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
+    assert trained_keys(copy) is None  # a bundle saved before bundles stored their documents
+
+
 def test_the_template_feeds_train_unchanged(tmp_path, taxonomy):
     output = tmp_path / "to_label.jsonl"
     result = runner.invoke(app, ["pick", str(UNLABELLED), "--n", "4", "--output", str(output)])

@@ -168,6 +168,18 @@ def test_accepted_gives_the_fields_the_model_accepts_as_the_command_line_does(cl
     assert [sorted(hit["label"] for hit in row["results"]) for row in rows] == [sorted(f) for f in decided]
 
 
+def test_accepted_with_a_limit_keeps_the_best_accepted_field_not_the_best_scoring_one(client):
+    """An unlabelled item of the corpus (2002-04-19): the model accepts Democratization (0.198) only, under
+    Conflict prevention (0.207); `limit=1` keeps it, as `suggest --limit 1` does."""
+    text = (
+        "OSCE Presence in Albania issues statement\nTirana, 19 April 2002: Regarding changes to co-operation "
+        "structures, for instance the Friends of Albania Group, the Presence reiterated what Ambassador "
+        "Geert-Hinrich Ahrens said at a Tirana press conference the previous day."
+    )
+    assert labels_of(suggest(client, f"text={quote(text)}&limit=1"))[0] == "Conflict prevention and resolution"
+    assert labels_of(suggest(client, f"text={quote(text)}&accepted=true&limit=1")) == ["Democratization"]
+
+
 def test_accepted_with_an_empty_threshold_is_the_models_decision_and_long_values_are_cut(client):
     assert labels_of(suggest(client, f"text={KYRGYZSTAN}&accepted=true&threshold=")) == ["Elections"]
     refused(suggest(client, "text=a&accepted=" + "y" * 60), 400, f"'accepted' must be true or false, got '{'y' * 50}'")

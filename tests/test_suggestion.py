@@ -127,6 +127,18 @@ def test_repr_shows_the_title_the_accepted_fields_the_flag_and_the_three_best():
     )
 
 
+def test_a_suggestion_of_a_document_that_failed_carries_its_error_in_its_dict_and_repr():
+    failed = Suggestion("", [], [], error="notes.txt: binary file, not text")
+    assert failed.to_dict() == {
+        "title": "",
+        "labels": [],
+        "suggestions": [],
+        "error": "notes.txt: binary file, not text",
+    }
+    assert repr(failed) == "<Suggestion failed: notes.txt: binary file, not text>"
+    assert "error" not in accepted_two().to_dict() and accepted_two().error is None
+
+
 def test_a_notebook_shows_ten_fields_and_every_accepted_one_with_its_flag_and_evidence():
     scores = [(f"F{i}", 1 - i / 20) for i in range(12)]
     suggestion = Suggestion(

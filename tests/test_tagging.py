@@ -173,7 +173,7 @@ def test_resume_refuses_output_of_other_inputs(model, corpus, reference, tmp_pat
 def test_existing_output_needs_force_or_resume(model, corpus, tmp_path):
     output = tmp_path / "tags.jsonl"
     output.write_text("precious\n", encoding="utf-8")
-    with pytest.raises(FileExistsError, match="--force .* --resume"):
+    with pytest.raises(FileExistsError, match="force=True .* resume=True"):
         tag(model, corpus, output)
     assert output.read_text(encoding="utf-8") == "precious\n"
 

@@ -355,7 +355,12 @@ def test_an_existing_output_needs_force_or_resume(model, table, tmp_path):
     output.write_text("precious\n", encoding="utf-8")
     with pytest.raises(OutputExistsError) as error:
         tag(model, [table], output, jobs=1)
-    assert str(error.value) == f"{output}: already exists; pass --force to overwrite it or --resume to continue it"
+    assert (
+        str(error.value) == f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it"
+    )
+    assert error.value.command_line == (
+        f"{output}: already exists; pass --force to overwrite it or --resume to continue it"
+    )  # what `classifier tag` says
     assert output.read_text(encoding="utf-8") == "precious\n" and model.calls == []
     assert tag(model, [table], output, jobs=1, force=True).tagged == 4 and len(read_jsonl(output)) == 5
 

@@ -437,3 +437,46 @@ def test_closest_takes_the_best_match_however_weak():
     # "cu" against "customs": 2 matching characters, ratio 2 * 2 / (2 + 7) = 0.44, below difflib's default cutoff
     # of 0.6; every other spelling shares at most one character with it ("border watch": 2 * 1 / 14).
     assert Taxonomy.from_dict(SMALL).closest("Cu") == "Border Watch"
+
+
+BEFORE = ROOT / "examples" / "retraining" / "taxonomy-before.yaml"  # the shipped file without Gender equality
+
+
+def test_a_taxonomy_is_taken_as_itself_by_its_path_or_as_the_shipped_one():
+    from classifier.taxonomy.fields import as_taxonomy, default_taxonomy
+
+    assert as_taxonomy() is default_taxonomy() and as_taxonomy(None) is default_taxonomy()
+    before = Taxonomy.from_yaml(BEFORE)
+    assert as_taxonomy(before) is before
+    for path in (BEFORE, str(BEFORE)):
+        read = as_taxonomy(path)
+        assert len(read.labels) == 22 and "Gender equality" not in read.labels and read.sha256 == before.sha256
+    for wrong, kind in ((3, "int"), (b"taxonomy.yaml", "bytes"), (["taxonomy.yaml"], "list")):
+        with pytest.raises(TypeError) as caught:
+            as_taxonomy(wrong)
+        assert str(caught.value) == f"taxonomy: expected a Taxonomy or the path of a taxonomy.yaml, not {kind}"
+
+
+def test_train_evaluate_and_load_model_take_a_taxonomy_by_its_path(tmp_path):
+    """The retraining example's data are labelled Gender equality, which the taxonomy before it lacks: given that
+    taxonomy's path, as str or Path, each function reads it and refuses the label, before any training."""
+    from classifier import evaluate_model, load_model, train
+    from classifier.bundle.storage import BundleError
+    from classifier.corpus.documents import UnknownLabelsError
+
+    labelled = ROOT / "examples" / "retraining" / "labelled.jsonl"
+    held_out = ROOT / "examples" / "retraining" / "held_out.jsonl"
+    shipped = load_model()
+    for path in (BEFORE, str(BEFORE)):
+        with pytest.raises(UnknownLabelsError) as caught:
+            train([labelled], taxonomy=path, jobs=1)
+        assert str(caught.value).startswith(f"{labelled}:1: unknown label 'Gender equality' (closest field: ")
+        with pytest.raises(UnknownLabelsError) as caught:
+            evaluate_model(shipped, [held_out], taxonomy=path)
+        assert str(caught.value).startswith(f"{held_out}:61: unknown label 'Gender equality' (closest field: ")
+        with pytest.raises(
+            BundleError, match=r"fields differ from .*taxonomy-before\.yaml \(not in taxonomy: Gender eq"
+        ):
+            load_model(taxonomy=path)  # the shipped model has a field this taxonomy lacks
+    by_path = evaluate_model(shipped, [held_out], taxonomy=ROOT / "taxonomy.yaml")
+    assert by_path == evaluate_model(shipped, [held_out]) and by_path["documents"] == 68

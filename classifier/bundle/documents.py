@@ -113,10 +113,11 @@ def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
 
 def trained_keys(model) -> set[str] | None:
     """The identities (`datasets.document_key`) of the documents a loaded model was trained on; None for a model
-    held in memory, or whose bundle does not store them."""
-    if getattr(model, "path", None) is None:
+    held in memory, or whose bundle predates its stored documents. Read from where the bundle was loaded, whatever
+    the working directory is now; a bundle that lists them but cannot give them (gone, changed) is a BundleError."""
+    location = getattr(model, "location", None)
+    if location is None:
         return None
-    try:
-        return {document_key(doc) for doc in read_base_documents(model.path)[0]}
-    except BundleError:  # a bundle that predates its stored documents
-        return None
+    if TRAINING_FILE not in (read_metadata(location).get("payload_sha256") or {}):
+        return None  # saved before bundles stored their documents: nothing to read
+    return {document_key(doc) for doc in read_base_documents(location)[0]}

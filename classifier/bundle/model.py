@@ -8,6 +8,8 @@ import html
 import itertools
 import json
 import math
+import os
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
+from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: flo
     proba = np.asarray(proba, dtype=float)
     chosen = proba >= float(threshold) if threshold is not None else np.asarray(accepted, dtype=bool).copy()
     if limit is not None and proba.size:
-        order = np.argsort(-proba, axis=1, kind="stable")
+        # Ranked among the accepted fields alone: a better field the model does not accept takes no place.
+        order = np.argsort(np.where(chosen, -proba, np.inf), axis=1, kind="stable")
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.broadcast_to(np.arange(proba.shape[1]), proba.shape), axis=1)
         chosen &= rank < limit
@@ -68,16 +72,38 @@ def check_loaded(model) -> None:
         raise TypeError(f"expected a loaded Model (classifier.load_model(PATH)), not {type(model).__name__}")
 
 
-def _text_list(texts) -> list[str]:
+def _text_list(texts, name: str = "texts") -> list[str]:
     """The texts as a list, each a str: one string is refused (it would be read as texts of one character each),
-    and so is an item that is not text (None, a number, bytes), naming its place."""
+    and so is an item that is not text (None, a number, bytes), naming the argument (`name`) and the item's place."""
     if isinstance(texts, (str, bytes)):
-        raise TypeError("expected a list of texts, not one text (Model.suggest reads one)")
+        raise TypeError(f"{name}: expected a list of texts, not one text (Model.suggest reads one)")
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(f"texts[{i}] is {type(text).__name__}, not text")
+            raise TypeError(f"{name}[{i}] is {type(text).__name__}, not text")
     return texts
+
+
+def _one_text(text) -> str:
+    """`text` if it is a str; else a TypeError naming the argument and what it is (a path is not read)."""
+    if not isinstance(text, str):
+        hint = ""
+        if isinstance(text, os.PathLike):
+            hint = " (a file: classifier.read_documents, then Model.suggest_documents)"
+        elif isinstance(text, (bytes, bytearray)):
+            hint = " (decode it first)"
+        raise TypeError(f"text is {type(text).__name__}, not text{hint}")
+    return text
+
+
+def _cut_texts(texts: list[str], names: Sequence[str]) -> list[str]:
+    """The texts, each cut at CLASSIFIER_MAX_TEXT characters as `classifier suggest` cuts a file, with a warning
+    (UserWarning) naming each one cut, worded as the command line's."""
+    limit = max_text_chars()
+    for name, text in zip(names, texts):
+        if len(text) > limit:
+            warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=3)
+    return [text[:limit] for text in texts]
 
 
 def _cell(value):
@@ -85,6 +111,18 @@ def _cell(value):
     if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
         return None
     return None if type(value).__name__ in ("NAType", "NaTType") else value
+
+
+def _frame_record(index, names: list, row, limit: int):
+    """A DataFrame row as the record of a table row: its cells by column, a text cut at `limit` characters as
+    `classifier tag` cuts a table cell, with the warning tag writes."""
+    from classifier.corpus.documents import Record, cut_warning  # with pandas: not at start-up
+
+    cells = dict(zip(names, map(_cell, row)))
+    cut = [name for name, value in cells.items() if isinstance(value, str) and len(value) > limit]
+    for name in cut:
+        cells[name] = cells[name][:limit]
+    return Record(str(index), f"row {index}", row=cells, warning=cut_warning(f"row {index}", limit) if cut else None)
 
 
 def model_fingerprint(metadata: dict) -> str:
@@ -109,7 +147,9 @@ class Model:
     def __init__(self, estimator, metadata: dict, path: Path | None = None):
         self.estimator = estimator
         self.metadata = metadata
-        self.path = path
+        self.path = path  # as given, for showing
+        # Where the bundle is whatever the working directory becomes: its stored documents are read from there.
+        self.location = Path(os.path.abspath(path)) if path is not None else None
 
     @property
     def labels(self) -> list[str]:
@@ -148,7 +188,9 @@ class Model:
 
     def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """`read` for pages or plain texts: each is parsed first, so menus never count."""
-        return self.read([parse_release(text).model_text for text in _text_list(texts)], limit, threshold)
+        texts = _text_list(texts)
+        texts = _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])
+        return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
         return self.read([doc.model_text for doc in documents]).proba
@@ -186,15 +228,17 @@ class Model:
         return self.estimator.accept(proba)
 
     def features(self, model_texts: Sequence[str]):
-        """The texts' feature vectors (sparse rows), as the model sees them."""
-        return self.estimator.transform(list(model_texts))
+        """The texts' feature vectors (sparse rows), as the model sees them; `model_texts` is a list of texts (one
+        str is refused, as `suggest_many` refuses one)."""
+        return self.estimator.transform(_text_list(model_texts, "model_texts"))
 
     def explain(self, model_texts: Sequence[str], top: int = 5) -> list[list[list[tuple[str, float]]]]:
-        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain).
+        """For each text and each field, the terms that raised the field's score most (see TopicClassifier.explain);
+        `model_texts` is a list of texts (one str is refused, as `suggest_many` refuses one).
         A long text, read window by window (see `read`), explains a field by the window that gave the field its
         score, where a window scored it higher than the whole text did: a field found in one section of a report
         is explained by that section's terms."""
-        model_texts = list(model_texts)
+        model_texts = _text_list(model_texts, "model_texts")
         explanations = self.estimator.explain(model_texts, top=top)
         for i, text in enumerate(model_texts):
             windows = split_windows(text)
@@ -237,8 +281,10 @@ class Model:
         """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
         `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope").
         `limit` and `threshold` choose the accepted fields as Annif's do (see `read`); by default the model's
-        own per-field thresholds do."""
-        release = parse_release(text)
+        own per-field thresholds do. A text over CLASSIFIER_MAX_TEXT characters is cut there, as `classifier
+        suggest` cuts a file, with a UserWarning. `text` is the text itself: a file is read by `read_documents`
+        and scored by `suggest_documents`."""
+        release = parse_release(_cut_texts([_one_text(text)], ["text"])[0])
         reading = self.read([release.model_text], limit, threshold)
         suggestion = self.suggestions_from_reading(reading, [release.title])[0]
         return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
@@ -246,8 +292,10 @@ class Model:
     def suggest_many(
         self, texts: Sequence[str], explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
-        """`suggest` for many pages or plain texts at once (one matrix product, not one per text)."""
-        releases = [parse_release(text) for text in _text_list(texts)]
+        """`suggest` for many pages or plain texts at once (one matrix product, not one per text); each is cut at
+        CLASSIFIER_MAX_TEXT characters as `suggest` cuts one, with a warning naming it (`texts[i]`)."""
+        texts = _text_list(texts)
+        releases = [parse_release(text) for text in _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])]
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
@@ -265,14 +313,16 @@ class Model:
     ):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
         `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows), the `error` that
-        kept a row from being read ("" if none) and one score column per field (`score: <field>`; empty for a row
-        that failed), on the same index. `text` names the column holding pages or plain text; `title`, if given,
-        a column of titles. Each row is read as `classifier tag` reads a table row: the page is parsed (its menus
-        never count), the title column's title, if any, in place of the page's own; a row with neither text nor
-        title, or whose cell is not text, fails. `limit` and `threshold` as in `read`."""
+        kept a row from being read ("" if none), the `warning` of a row read only in part (a cell over
+        CLASSIFIER_MAX_TEXT characters is cut there, as `tag` cuts one; "" if none) and one score column per field
+        (`score: <field>`; empty for a row that failed), on the same index. `text` names the column holding pages
+        or plain text; `title`, if given, a column of titles. Each row is read as `classifier tag` reads a table
+        row: the page is parsed (its menus never count), the title column's title, if any, in place of the page's
+        own; a row with neither text nor title, or whose cell is not text, fails. `limit` and `threshold` as in
+        `read`."""
         import pandas as pd  # only DataFrame users need pandas
 
-        from classifier.corpus.documents import Columns, Record, to_document  # with pandas: not at start-up
+        from classifier.corpus.documents import Columns, to_document  # with pandas: not at start-up
 
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(
@@ -281,13 +331,17 @@ class Model:
         for column in (text, title):
             if column is not None and column not in frame.columns:
                 raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")
+            if column is not None and list(frame.columns).count(column) > 1:
+                raise ValueError(
+                    f"column {column!r} is in the frame {list(frame.columns).count(column)} times: keep one"
+                )
         names = [text] if title is None else [text, title]
         # Only the row's own cells are in its record; "\0" names no column, so neither labels nor ids are read.
         columns = Columns(id="\0", title="\0" if title is None else title, text=text, labels="\0")
         cells = zip(*(frame[name].tolist() for name in names)) if len(frame) else iter(())
+        max_chars = max_text_chars()
         documents = [
-            to_document(Record(str(index), f"row {index}", row=dict(zip(names, map(_cell, row)))), columns)
-            for index, row in zip(frame.index, cells)
+            to_document(_frame_record(index, names, row, max_chars), columns) for index, row in zip(frame.index, cells)
         ]
         good = [i for i, doc in enumerate(documents) if not doc.error]
         proba = np.full((len(documents), len(self.labels)), np.nan)
@@ -304,6 +358,7 @@ class Model:
         result.insert(0, "labels", ranked)
         result.insert(1, "flag", flags)
         result.insert(2, "error", [doc.error or "" for doc in documents])
+        result.insert(3, "warning", [doc.warning or "" for doc in documents])
         return result
 
     def __repr__(self) -> str:
@@ -334,17 +389,24 @@ class Model:
         self, documents, explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
         """One suggestion per document (parsed already), in order; with `explain`, the evidence too;
-        `limit` and `threshold` as in `read`."""
+        `limit` and `threshold` as in `read`. A document that failed to read (its `error`, as `read_documents`
+        gives it) is not scored: its suggestion carries the error, no field and no score."""
+        check_cutoffs(limit, threshold)  # before any scoring, failed documents or not
         documents = list(documents)
-        if not documents:
-            return []
-        reading = self.read_documents(documents, limit, threshold)
-        suggestions = self.suggestions_from_reading(reading, [doc.title for doc in documents])
-        return self.with_evidence(suggestions, [doc.model_text for doc in documents]) if explain else suggestions
+        read = [doc for doc in documents if not doc.error]
+        suggestions = []
+        if read:
+            reading = self.read_documents(read, limit, threshold)
+            suggestions = self.suggestions_from_reading(reading, [doc.title for doc in read])
+            if explain:
+                suggestions = self.with_evidence(suggestions, [doc.model_text for doc in read])
+        scored = iter(suggestions)
+        return [Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(scored) for doc in documents]
 
     def suggest_stream(self, documents: Iterable, batch_size: int = 256, **options) -> Iterator[tuple]:
         """(document, suggestion) for each document as it comes, scored `batch_size` at a time so that output
-        can follow input (a pipe is answered as it is read); a document that failed to read gets None.
+        can follow input (a pipe is answered as it is read); a document that failed to read gets a suggestion
+        carrying its error, as `suggest_documents` gives it.
         `options` are `suggest_documents`' (explain, limit, threshold)."""
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
@@ -354,7 +416,7 @@ class Model:
                 raise TypeError("suggest_stream takes documents (from read_documents); for texts, use suggest_many")
             suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))
             for doc in batch:
-                yield doc, None if doc.error else next(suggestions)
+                yield doc, Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
         """The suggestions with, for each accepted field, the terms of the text that pushed it most and the

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import platform
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from classifier.bundle.probe import PROBE_TOLERANCE, probe_difference, probe_of
 from classifier.errors import ClassifierError
 from classifier.io.textio import atomic_directory, interrupted_swap
 from classifier.paths import default_model_path, default_taxonomy_path
-from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
@@ -171,9 +170,7 @@ def load_model(
     # nothing; the next save to `path` puts it back.
     path = interrupted_swap(path) or path
     metadata = read_metadata(path)
-    if isinstance(taxonomy, (str, os.PathLike)):  # a taxonomy.yaml named by its path
-        taxonomy = Taxonomy.from_yaml(taxonomy)
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     current = current_labels(metadata["labels"], taxonomy)
     missing = [label for label in taxonomy.labels if label not in current]
     in_order = [label for label in taxonomy.labels if label in current]

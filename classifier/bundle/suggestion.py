@@ -21,6 +21,8 @@ class Suggestion:
     checks read in a flagged text (see classifier.estimator.scope.scope_reading): why it was flagged. `named`,
     with evidence, holds for each accepted field the taxonomy phrases of it that the text holds (its name,
     aliases, sub-topics and keywords): a field with few examples is accepted on these even when its score is low.
+    `error` is why a document could not be read (as a `tag` row's `error`): such a suggestion has no field and
+    no score.
     """
 
     title: str
@@ -31,6 +33,7 @@ class Suggestion:
     flag: str | None = None
     scope: dict | None = None
     named: dict[str, list[str]] | None = None
+    error: str | None = None
 
     def shown(self, top: int | None = None) -> list[tuple[str, float]]:
         """The `top` best fields' scores (all without `top`), and those of the accepted fields below them: an
@@ -57,6 +60,8 @@ class Suggestion:
             out["flag"] = self.flag
         if self.scope is not None:
             out["scope"] = dict(self.scope)
+        if self.error:
+            out["error"] = self.error
         return {**out, "suggestions": suggestions}
 
     def to_text(self, origin: str, top: int | None = None) -> str:
@@ -85,6 +90,8 @@ class Suggestion:
     def __repr__(self) -> str:
         best = ", ".join(f"{label} {score:.2f}" for label, score in self.scores[:3])
         flag = f" ({self.flag})" if self.flag else ""
+        if self.error:
+            return f"<Suggestion failed: {self.error}>"
         return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}{flag}; best {best}>"
 
     def _repr_html_(self) -> str:

@@ -227,9 +227,9 @@ def compare_models(
     from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
-    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
     for path in (Path(path_a), Path(path_b)):  # fields a model knows and the taxonomy has no more: compared as such
         taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)

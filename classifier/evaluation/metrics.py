@@ -89,10 +89,11 @@ def evaluate_model(
     from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
     from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
-    from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
+    from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
     inputs = as_inputs(inputs)
     check_loaded(model)
+    taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None: read before any work
     check_cutoffs(limit, threshold)  # before any work
     lock = contextlib.nullcontext()
     if report is not None:
@@ -103,12 +104,15 @@ def evaluate_model(
         if Path(report).exists() and not force:
             from classifier.errors import OutputExistsError  # on first use: keeps start-up light
 
-            raise OutputExistsError(f"{report}: already exists; pass --force to overwrite it")
+            raise OutputExistsError(
+                f"{report}: already exists; pass force=True to overwrite it",
+                f"{report}: already exists; pass --force to overwrite it",
+            )
         lock = output_lock(
             report
         )  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
-        data = load_training_set(inputs, taxonomy or default_taxonomy(), columns or Columns(), glob or DEFAULT_GLOB)
+        data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
         reading = model.read_documents(data.documents, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
         metrics = {**evaluate(data.Y, proba, accepted, model.labels), "model": model.fingerprint}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,3 +202,15 @@ def default_taxonomy() -> Taxonomy:
     if _default is None:
         _default = Taxonomy.from_yaml()
     return _default
+
+
+def as_taxonomy(taxonomy: Taxonomy | str | os.PathLike | None = None) -> Taxonomy:
+    """A taxonomy as every function taking one takes it: a Taxonomy, the path of a taxonomy.yaml (str or
+    os.PathLike, read here), or None for the shipped one; anything else is a TypeError naming the argument."""
+    if taxonomy is None:
+        return default_taxonomy()
+    if isinstance(taxonomy, Taxonomy):
+        return taxonomy
+    if isinstance(taxonomy, (str, os.PathLike)):
+        return Taxonomy.from_yaml(taxonomy)
+    raise TypeError(f"taxonomy: expected a Taxonomy or the path of a taxonomy.yaml, not {type(taxonomy).__name__}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,17 +34,19 @@ def uncertainty(proba: np.ndarray, thresholds: np.ndarray, strategy: str = "marg
 
 @dataclass
 class Picked:
-    """The documents to label next, best first, and what was passed over."""
+    """The documents to label next, best first, and what was passed over: `failed` holds the error of each
+    document that could not be read (as `classifier pick` reports them), none of which is a candidate."""
 
     rows: list[dict]
     candidates: int
     near_duplicates: int
     already_trained: int
+    failed: list[str] = field(default_factory=list)
 
 
 def pick(
     model,
-    documents: Sequence,
+    documents: Iterable,
     n: int = 20,
     strategy: str = "margin",
     max_similarity: float = DEFAULT_MAX_SIMILARITY,
@@ -54,17 +56,22 @@ def pick(
     """The `n` documents the model is least sure of, none with a cosine similarity above `max_similarity`
     to one picked before it, and none the model was trained on; each as a template row for `train`:
     id, title, text, the model's accepted fields as `labels` to be corrected, its top suggestions, the input it
-    came from and the model's hash. `on_progress(done, total)` hears the documents scored so far."""
+    came from and the model's hash. `documents` is any iterable of documents (`read_documents` gives one); one that
+    failed to read is left out, its error in `failed`. `on_progress(done, total)` hears the documents scored so
+    far."""
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.model import Reading  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
+    documents = list(documents)
+    failed = [doc.error for doc in documents if doc.error]
+    readable = [doc for doc in documents if not doc.error]
     trained = trained_keys(model) or set()  # a bundle without stored documents: nothing to exclude
-    fresh = [doc for doc in documents if document_key(doc) not in trained]
+    fresh = [doc for doc in readable if document_key(doc) not in trained]
     if not fresh:
-        return Picked([], 0, 0, len(documents))
+        return Picked([], 0, 0, len(readable), failed)
     texts = [doc.model_text for doc in fresh]
     readings = []
     for start in range(0, len(fresh), SCORING_BATCH):
@@ -105,4 +112,4 @@ def pick(
                 "model": model.fingerprint,
             }
         )
-    return Picked(rows, len(fresh), skipped, len(documents) - len(fresh))
+    return Picked(rows, len(fresh), skipped, len(readable) - len(fresh), failed)

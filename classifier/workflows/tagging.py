@@ -256,7 +256,10 @@ def tag(
     output = Path(output)
     check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
-        raise OutputExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
+        raise OutputExistsError(
+            f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
+            f"{output}: already exists; pass --force to overwrite it or --resume to continue it",
+        )
     clash = find_input(output, inputs, glob)
     if clash is not None:
         raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")

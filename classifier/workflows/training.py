@@ -27,7 +27,7 @@ from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
 from classifier.evaluation.metrics import evaluate
 from classifier.io.outputs import output_lock
-from classifier.taxonomy.fields import Taxonomy, default_taxonomy
+from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 from classifier.taxonomy.guide import FieldGuide
 
 DEFAULT_SEED = 0
@@ -108,7 +108,7 @@ def train(
     output: str | Path | None = None,
     *,
     seed: int = DEFAULT_SEED,
-    taxonomy: Taxonomy | None = None,
+    taxonomy: Taxonomy | str | Path | None = None,
     columns: Columns = Columns(),
     glob: str = DEFAULT_GLOB,
     jobs: int | None = None,
@@ -127,7 +127,7 @@ def train(
     and never count in the metrics. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
     inputs = as_inputs(inputs)
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = as_taxonomy(taxonomy)
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
     if guide is not None and guide.unknown_fields and on_warning:
         on_warning(
