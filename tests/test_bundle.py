@@ -272,7 +272,7 @@ def test_save_never_replaces_something_that_is_not_a_bundle(tmp_path, shipped):
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not a model")
-    with pytest.raises(BundleError, match=r"photos: exists and is not a model bundle"):
+    with pytest.raises(BundleError, match=r"photos: holds holiday\.jpg, which is not a file of a model bundle"):
         save_bundle(shipped.estimator, shipped.metadata, folder)
     assert (folder / "holiday.jpg").read_bytes() == b"\xff\xd8 not a model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
@@ -443,6 +443,40 @@ def test_a_bundle_saved_where_a_bundle_is_replaces_it_and_a_failed_save_leaves_i
     assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
 
 
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ("notes.txt", "notes.txt"),  # a note kept beside the model
+        ("experiments/run1.log", "experiments/"),  # a folder inside the bundle
+        (".DS_Store", ".DS_Store"),  # hidden files count too
+    ],
+)
+def test_a_bundle_folder_holding_anything_else_is_not_replaced(tiny_copy, shared_tiny_model, extra, named):
+    (tiny_copy / extra).parent.mkdir(exist_ok=True)
+    (tiny_copy / extra).write_text("mine", encoding="utf-8")
+    before = {p.relative_to(tiny_copy): p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()}
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+    assert str(error.value) == (
+        f"{tiny_copy}: holds {named}, which is not a file of a model bundle; saving replaces the whole folder: "
+        "choose a new or empty directory"
+    )
+    assert {p.relative_to(tiny_copy): p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
+
+
+def test_a_bundle_file_name_that_is_a_folder_or_a_link_is_not_a_bundle_file(tiny_copy, shared_tiny_model, tmp_path):
+    (tiny_copy / "MODEL.md").unlink()
+    (tiny_copy / "MODEL.md").mkdir()
+    with pytest.raises(BundleError, match=r"holds MODEL\.md/, which is not a file of a model bundle"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+    (tiny_copy / "MODEL.md").rmdir()
+    (tmp_path / "elsewhere.md").write_text("mine", encoding="utf-8")
+    (tiny_copy / "MODEL.md").symlink_to(tmp_path / "elsewhere.md")
+    with pytest.raises(BundleError, match=r"holds MODEL\.md, which is not a file of a model bundle"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+
+
 def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, shared_tiny_model):
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
@@ -461,7 +495,7 @@ def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, sh
     with pytest.raises(BundleError) as error:
         save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), folder)
     assert str(error.value) == (
-        f"{folder}: exists and is not a model bundle (no model.json); saving would replace it: "
+        f"{folder}: holds a.jpg, which is not a file of a model bundle; saving replaces the whole folder: "
         "choose a new or empty directory"
     )
     (tmp_path / "empty").mkdir()

@@ -57,13 +57,37 @@ def test_an_existing_folder_that_is_not_a_bundle_is_never_replaced(tmp_path):
     documents.mkdir()
     (documents / "notes.txt").write_text("precious", encoding="utf-8")
     (tmp_path / "file").write_text("also precious", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match=r"Documents: exists and is not a model bundle \(no model\.json\)"):
+    with pytest.raises(TrainingDataError, match=r"Documents: holds notes\.txt, which is not a file of a model bundle"):
         train([data], documents)
     with pytest.raises(TrainingDataError, match=r"file: exists and is not a directory"):
         train([data], tmp_path / "file")
     assert (documents / "notes.txt").read_text(encoding="utf-8") == "precious"
     (tmp_path / "empty").mkdir()
     check_output([data], tmp_path / "empty")  # a new or empty directory is fine
+
+
+def test_a_folder_with_a_model_json_and_other_files_is_not_a_bundle_and_is_kept(tmp_path):
+    """A model.json among a project's files does not make the folder a bundle: saving would delete the rest."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    data = small_corpus(tmp_path, rows=60)
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    files = {"model.json": "{}\n", "src/main.py": "x\n", "thesis.docx": "y\n"}
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(project), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {project}: holds src/, which is not a file of a model bundle; saving replaces the whole folder: "
+        "choose a new or empty directory\n"
+    )
+    left = {str(p.relative_to(project)) for p in project.rglob("*")}
+    assert left == {"model.json", "src", "src/main.py", "thesis.docx"}
+    assert {name: (project / name).read_text(encoding="utf-8") for name in files} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "train.jsonl"]
 
 
 def test_retraining_over_a_bundle_replaces_it_and_each_model_is_named_by_its_bundle(tmp_path):
