@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 import shutil
 
 import numpy as np
@@ -465,6 +466,24 @@ def test_a_bundle_folder_holding_anything_else_is_not_replaced(tiny_copy, shared
     assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
 
 
+def test_a_link_to_a_bundle_is_refused_as_the_output_and_both_are_kept(tiny_copy, tmp_path):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    link = tmp_path / "current"
+    link.symlink_to("bundle")
+    files = {p.name: p.read_bytes() for p in tiny_copy.iterdir()}
+    data = ROOT / "examples" / "retraining" / "base.jsonl"
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(link), "--jobs", "1"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {link}: is a symlink; saving would replace the link with a folder, so name its target instead\n",
+    )
+    assert os.readlink(link) == "bundle" and {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "current"]
+
+
 def test_a_bundle_file_name_that_is_a_folder_or_a_link_is_not_a_bundle_file(tiny_copy, shared_tiny_model, tmp_path):
     (tiny_copy / "MODEL.md").unlink()
     (tiny_copy / "MODEL.md").mkdir()
@@ -480,15 +499,16 @@ def test_a_bundle_file_name_that_is_a_folder_or_a_link_is_not_a_bundle_file(tiny
 def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, shared_tiny_model):
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
-    link = tmp_path / "link"
-    link.symlink_to(tmp_path / "nowhere")
-    for path in (target, link):
-        with pytest.raises(BundleError) as error:
-            save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), path)
-        assert str(error.value) == (
-            f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
-        )
-    assert target.read_text(encoding="utf-8") == "keep me" and link.is_symlink()
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), target)
+    assert str(error.value) == (
+        f"{target}: exists and is not a directory; saving would replace it: choose a new or empty directory"
+    )
+    assert target.read_text(encoding="utf-8") == "keep me"
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(BundleError, match=r"link: is a symlink; saving would replace the link with a folder"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "link")
+    assert (tmp_path / "link").is_symlink() and not (tmp_path / "nowhere").exists()
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "a.jpg").write_bytes(b"jpg")

@@ -75,13 +75,17 @@ class BundleError(ClassifierError, RuntimeError):
 
 
 def check_bundle_target(path: str | Path) -> None:
-    """Refuse a target that saving would destroy: an existing file, or a directory holding anything but a
-    bundle's own files (`BUNDLE_FILES`).
+    """Refuse a target that saving would destroy: an existing file, a symlink, or a directory holding anything
+    but a bundle's own files (`BUNDLE_FILES`).
 
     Saving replaces the whole directory, so `--output ~/Documents`, or a bundle folder that also holds notes or
     a subfolder, must fail, not lose them.
     """
     path = Path(path)
+    if path.is_symlink():  # even one to a bundle: the swap would put a folder where the link was
+        raise BundleError(
+            f"{path}: is a symlink; saving would replace the link with a folder, so name its target instead"
+        )
     if path.is_dir():
         unexpected = _not_a_bundle_file(path)
         if unexpected is None:
@@ -90,7 +94,7 @@ def check_bundle_target(path: str | Path) -> None:
             f"{path}: holds {unexpected}, which is not a file of a model bundle; saving replaces the whole folder: "
             "choose a new or empty directory"
         )
-    if path.exists() or path.is_symlink():
+    if path.exists():
         raise BundleError(
             f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
         )
