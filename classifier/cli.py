@@ -499,11 +499,18 @@ TRAINING_STAGES = {
 
 @app.command(epilog=_examples("train"))
 def train(
+    # Required, with no default: a default folder would be written where the user never asked (once, the shipped
+    # model in a checkout, which `suggest` then used unsaid).
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Bundle directory to write (required): a new or empty folder, or a bundle."
+        ),
+    ],
     data: Annotated[
         Optional[list[str]],
         typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels."),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
     base: Annotated[
         Optional[Path],
         typer.Option(

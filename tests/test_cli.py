@@ -345,6 +345,19 @@ def test_train_refuses_an_output_over_its_input_in_one_line(tmp_path):
     assert data.read_text(encoding="utf-8") == TRAINING.read_text(encoding="utf-8")
 
 
+def test_train_without_output_is_a_usage_error_and_writes_nothing(tmp_path, monkeypatch):
+    """There is no default bundle folder: one used to be models/default, the shipped model when run in a checkout."""
+    monkeypatch.chdir(tmp_path)
+    shipped = {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()}
+    result = run("train", ROOT / "examples" / "retraining" / "base.jsonl", "--jobs", 1)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: Missing option '--output' / '-o' (see classifier train --help)\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
+
+
 def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):
     data = tmp_path / "docs.csv"
     data.write_text("id,text\n1,Observers followed the vote count.\n", encoding="utf-8")
