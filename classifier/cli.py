@@ -815,12 +815,14 @@ def pick(
     JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
     glob = _globs(glob)
 
+    from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_file_target(output)
+        check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
     with output_lock(output) if output is not None else contextlib.nullcontext():
         with contextlib.closing(_ProgressBar("loading the model")) as progress:
             loaded = _load(model, taxonomy)

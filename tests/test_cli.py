@@ -358,6 +358,29 @@ def test_train_without_output_is_a_usage_error_and_writes_nothing(tmp_path, monk
     assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", "data.jsonl", "--report", "data.jsonl", "--force"],
+        ["evaluate", "*.jsonl", "--report", "data.jsonl", "--force"],  # matched by a glob
+        ["pick", "data.jsonl", "--n", "2", "--output", "data.jsonl", "--force"],
+        ["pick", ".", "--glob", "*.jsonl", "--output", "data.jsonl", "--force"],  # found by walking the folder
+    ],
+)
+def test_an_output_that_is_also_an_input_is_refused_even_with_force(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(TRAINING.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
+    before = data.read_bytes()
+    result = run(*command)
+    output, given = command[command.index("--report" if "--report" in command else "--output") + 1], command[1]
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {output}: the output is also an input ({given}); write it somewhere else\n",
+    )
+    assert data.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl"]
+
+
 def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):
     data = tmp_path / "docs.csv"
     data.write_text("id,text\n1,Observers followed the vote count.\n", encoding="utf-8")

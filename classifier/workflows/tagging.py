@@ -18,7 +18,7 @@ from classifier.corpus.documents import (
     Record,
     as_inputs,
     check_named_columns,
-    find_input,
+    check_not_an_input,
     read_records,
     to_document,
 )
@@ -257,9 +257,7 @@ def tag(
     check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
         raise OutputExistsError(f"{output}: already exists; pass --force to overwrite it or --resume to continue it")
-    clash = find_input(output, inputs, glob)
-    if clash is not None:
-        raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
+    check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
     record = run_record(model.fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
     with output_lock(output):
