@@ -623,6 +623,9 @@ def train(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         raise typer.Exit(_interrupted_training(output, before, missing)) from None
+    except ClassifierError:  # refused data or output: nothing saved, so nothing is left either
+        _remove_empty(missing)
+        raise
     _print_training(trained, metrics, output)
 
 
@@ -645,6 +648,13 @@ def _missing_folders(output: Path) -> list[Path]:
     return missing
 
 
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a run created above its output (`_missing_folders`), nearest first, each only if empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
 def _interrupted_training(output: Path, before: tuple | None, missing: list[Path]) -> int:
     """Say what a Ctrl-C (or SIGTERM) during `train` left at `output`, and give the exit code, 130.
 
@@ -654,9 +664,7 @@ def _interrupted_training(output: Path, before: tuple | None, missing: list[Path
     if _bundle_identity(output) not in (before, None):
         typer.echo(f"interrupted: training had finished; {output} holds the new model in full", err=True)
         return 130
-    for folder in missing:
-        with contextlib.suppress(OSError):
-            folder.rmdir()  # only if empty: what this run created, nothing else
+    _remove_empty(missing)
     typer.echo(f"interrupted: training stopped and nothing was written; {output} is as it was", err=True)
     return 130
 

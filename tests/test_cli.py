@@ -297,13 +297,13 @@ def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
 def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
     data = tmp_path / "bad.csv"
     data.write_text("id,text,labels\n1,Some text,Electons\n2,Other text,Policing;Yuoth\n", encoding="utf-8")
-    result = run("train", data, "--output", tmp_path / "bundle")
+    result = run("train", data, "--output", tmp_path / "models" / "mine" / "bundle")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: {data}:2: unknown label 'Electons' (closest field: 'Elections')",
         f"error: {data}:3: unknown label 'Yuoth' (closest field: 'Youth')",
     ]
-    assert not (tmp_path / "bundle").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # not even the folders --output named
 
 
 def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
