@@ -157,3 +157,18 @@ def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
     assert runner.invoke(app, ["taxonomy", "sync", str(page), "--rename", "Youth"]).exit_code == 2
     missing = runner.invoke(app, ["taxonomy", "sync", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and missing.stderr.count("\n") == 1
+
+
+def test_write_refuses_a_taxonomy_that_is_a_symlink_and_changes_neither_link_nor_target(tmp_path, taxonomy_copy):
+    link = tmp_path / "current.yaml"
+    link.symlink_to(taxonomy_copy.name)
+    before = taxonomy_copy.read_bytes()
+    page = changed_page(tmp_path, {"Youth": ["Young people"]})
+    command = ["taxonomy", "sync", str(page), "--taxonomy", str(link), "--write", "--rename", "Youth=Young people"]
+    result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {link}: is a symlink; writing would replace the link, so name its target instead\n",
+    )
+    assert link.is_symlink() and taxonomy_copy.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.yaml", "page.txt", "taxonomy.yaml"]
