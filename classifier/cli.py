@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 from enum import Enum
@@ -500,11 +501,18 @@ TRAINING_STAGES = {
 
 @app.command(epilog=_examples("train"))
 def train(
+    # Required, with no default: a default folder would be written where the user never asked (once, the shipped
+    # model in a checkout, which `suggest` then used unsaid).
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Bundle directory to write (required): a new or empty folder, or a bundle."
+        ),
+    ],
     data: Annotated[
         Optional[list[str]],
         typer.Argument(help="Labelled documents: pages with a Fields of work block, or tables with labels."),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Bundle directory to write.")] = Path("models/default"),
     base: Annotated[
         Optional[Path],
         typer.Option(
@@ -589,29 +597,77 @@ def train(
     glob = _globs(glob)
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
-        from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
+    before, missing = _bundle_identity(output), _missing_folders(output)
+    try:
+        with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
+            from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
 
-        trained, metrics = train_model(
-            data or [],
-            output,
-            seed=seed,
-            taxonomy=_taxonomy(taxonomy),
-            jobs=jobs,
-            base=base,
-            min_examples=min_examples,
-            keyword_examples=keyword_examples.value,
-            phrase_accept=phrase_accept,
-            lead_phrase_accept=lead_phrase_accept,
-            window_phrase_accept=window_phrase_accept,
-            written_examples=written_examples,
-            field_guide=field_guide,
-            columns=_columns(id_column, title_column, text_column, labels_column),
-            glob=glob,
-            on_warning=lambda message: _report_problem("warning", message),
-            on_progress=progress.training_stage,
-        )
+            trained, metrics = train_model(
+                data or [],
+                output,
+                seed=seed,
+                taxonomy=_taxonomy(taxonomy),
+                jobs=jobs,
+                base=base,
+                min_examples=min_examples,
+                keyword_examples=keyword_examples.value,
+                phrase_accept=phrase_accept,
+                lead_phrase_accept=lead_phrase_accept,
+                window_phrase_accept=window_phrase_accept,
+                written_examples=written_examples,
+                field_guide=field_guide,
+                columns=_columns(id_column, title_column, text_column, labels_column),
+                glob=glob,
+                on_warning=lambda message: _report_problem("warning", message),
+                on_progress=progress.training_stage,
+            )
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
+        raise typer.Exit(_interrupted_training(output, before, missing)) from None
+    except ClassifierError:  # refused data or output: nothing saved, so nothing is left either
+        _remove_empty(missing)
+        raise
     _print_training(trained, metrics, output)
+
+
+def _bundle_identity(output: Path) -> tuple | None:
+    """What tells the bundle at `output` from the one a save puts there: its model.json's inode and time (None: no
+    bundle there). A save builds a new folder, so its model.json is always another file."""
+    try:
+        info = os.stat(output / "model.json")
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_mtime_ns
+
+
+def _missing_folders(output: Path) -> list[Path]:
+    """The folders above `output` that do not exist yet, nearest first: training creates them as it starts."""
+    missing, parent = [], output.absolute().parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a run created above its output (`_missing_folders`), nearest first, each only if empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _interrupted_training(output: Path, before: tuple | None, missing: list[Path]) -> int:
+    """Say what a Ctrl-C (or SIGTERM) during `train` left at `output`, and give the exit code, 130.
+
+    Before the swap, saving removes its half-built folder and puts the previous bundle back, and the lock goes
+    with the run: nothing is left but the folders above `output` it created, removed here. After the swap the
+    new bundle is whole, and saying "nothing was written" would be false."""
+    if _bundle_identity(output) not in (before, None):
+        typer.echo(f"interrupted: training had finished; {output} holds the new model in full", err=True)
+        return 130
+    _remove_empty(missing)
+    typer.echo(f"interrupted: training stopped and nothing was written; {output} is as it was", err=True)
+    return 130
 
 
 def _print_training(trained, metrics, output) -> None:
@@ -811,12 +867,14 @@ def pick(
     JSONL template with the model's current fields in `labels`. Correct them, then `train`."""
     glob = _globs(glob)
 
+    from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_file_target(output)
+        check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
     with output_lock(output) if output is not None else contextlib.nullcontext():
         with contextlib.closing(_ProgressBar("loading the model")) as progress:
             loaded = _load(model, taxonomy)

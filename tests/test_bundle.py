@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 import shutil
 
 import numpy as np
@@ -272,7 +273,7 @@ def test_save_never_replaces_something_that_is_not_a_bundle(tmp_path, shipped):
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "holiday.jpg").write_bytes(b"\xff\xd8 not a model")
-    with pytest.raises(BundleError, match=r"photos: exists and is not a model bundle"):
+    with pytest.raises(BundleError, match=r"photos: holds holiday\.jpg, which is not a file of a model bundle"):
         save_bundle(shipped.estimator, shipped.metadata, folder)
     assert (folder / "holiday.jpg").read_bytes() == b"\xff\xd8 not a model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
@@ -443,25 +444,78 @@ def test_a_bundle_saved_where_a_bundle_is_replaces_it_and_a_failed_save_leaves_i
     assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
 
 
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ("notes.txt", "notes.txt"),  # a note kept beside the model
+        ("experiments/run1.log", "experiments/"),  # a folder inside the bundle
+        (".DS_Store", ".DS_Store"),  # hidden files count too
+    ],
+)
+def test_a_bundle_folder_holding_anything_else_is_not_replaced(tiny_copy, shared_tiny_model, extra, named):
+    (tiny_copy / extra).parent.mkdir(exist_ok=True)
+    (tiny_copy / extra).write_text("mine", encoding="utf-8")
+    before = {p.relative_to(tiny_copy): p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()}
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+    assert str(error.value) == (
+        f"{tiny_copy}: holds {named}, which is not a file of a model bundle; saving replaces the whole folder: "
+        "choose a new or empty directory"
+    )
+    assert {p.relative_to(tiny_copy): p.read_bytes() for p in tiny_copy.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tiny_copy.parent.iterdir()) == ["bundle"]
+
+
+def test_a_link_to_a_bundle_is_refused_as_the_output_and_both_are_kept(tiny_copy, tmp_path):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    link = tmp_path / "current"
+    link.symlink_to("bundle")
+    files = {p.name: p.read_bytes() for p in tiny_copy.iterdir()}
+    data = ROOT / "examples" / "retraining" / "base.jsonl"
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(link), "--jobs", "1"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {link}: is a symlink; saving would replace the link with a folder, so name its target instead\n",
+    )
+    assert os.readlink(link) == "bundle" and {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "current"]
+
+
+def test_a_bundle_file_name_that_is_a_folder_or_a_link_is_not_a_bundle_file(tiny_copy, shared_tiny_model, tmp_path):
+    (tiny_copy / "MODEL.md").unlink()
+    (tiny_copy / "MODEL.md").mkdir()
+    with pytest.raises(BundleError, match=r"holds MODEL\.md/, which is not a file of a model bundle"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+    (tiny_copy / "MODEL.md").rmdir()
+    (tmp_path / "elsewhere.md").write_text("mine", encoding="utf-8")
+    (tiny_copy / "MODEL.md").symlink_to(tmp_path / "elsewhere.md")
+    with pytest.raises(BundleError, match=r"holds MODEL\.md, which is not a file of a model bundle"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+
+
 def test_save_refuses_a_file_or_a_link_and_takes_an_empty_directory(tmp_path, shared_tiny_model):
     target = tmp_path / "notes.txt"
     target.write_text("keep me", encoding="utf-8")
-    link = tmp_path / "link"
-    link.symlink_to(tmp_path / "nowhere")
-    for path in (target, link):
-        with pytest.raises(BundleError) as error:
-            save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), path)
-        assert str(error.value) == (
-            f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
-        )
-    assert target.read_text(encoding="utf-8") == "keep me" and link.is_symlink()
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), target)
+    assert str(error.value) == (
+        f"{target}: exists and is not a directory; saving would replace it: choose a new or empty directory"
+    )
+    assert target.read_text(encoding="utf-8") == "keep me"
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(BundleError, match=r"link: is a symlink; saving would replace the link with a folder"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "link")
+    assert (tmp_path / "link").is_symlink() and not (tmp_path / "nowhere").exists()
     folder = tmp_path / "photos"
     folder.mkdir()
     (folder / "a.jpg").write_bytes(b"jpg")
     with pytest.raises(BundleError) as error:
         save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), folder)
     assert str(error.value) == (
-        f"{folder}: exists and is not a model bundle (no model.json); saving would replace it: "
+        f"{folder}: holds a.jpg, which is not a file of a model bundle; saving replaces the whole folder: "
         "choose a new or empty directory"
     )
     (tmp_path / "empty").mkdir()

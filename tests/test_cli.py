@@ -325,13 +325,13 @@ def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
 def test_train_stops_on_unknown_labels_naming_row_and_closest_field(tmp_path):
     data = tmp_path / "bad.csv"
     data.write_text("id,text,labels\n1,Some text,Electons\n2,Other text,Policing;Yuoth\n", encoding="utf-8")
-    result = run("train", data, "--output", tmp_path / "bundle")
+    result = run("train", data, "--output", tmp_path / "models" / "mine" / "bundle")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"error: {data}:2: unknown label 'Electons' (closest field: 'Elections')",
         f"error: {data}:3: unknown label 'Yuoth' (closest field: 'Youth')",
     ]
-    assert not (tmp_path / "bundle").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]  # not even the folders --output named
 
 
 def test_unknown_labels_stop_train_but_tag_ignores_the_labels_column(tmp_path):
@@ -371,6 +371,42 @@ def test_train_refuses_an_output_over_its_input_in_one_line(tmp_path):
         "choose another output directory\n"
     )
     assert data.read_text(encoding="utf-8") == TRAINING.read_text(encoding="utf-8")
+
+
+def test_train_without_output_is_a_usage_error_and_writes_nothing(tmp_path, monkeypatch):
+    """There is no default bundle folder: one used to be models/default, the shipped model when run in a checkout."""
+    monkeypatch.chdir(tmp_path)
+    shipped = {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()}
+    result = run("train", ROOT / "examples" / "retraining" / "base.jsonl", "--jobs", 1)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: Missing option '--output' / '-o' (see classifier train --help)\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", "data.jsonl", "--report", "data.jsonl", "--force"],
+        ["evaluate", "*.jsonl", "--report", "data.jsonl", "--force"],  # matched by a glob
+        ["pick", "data.jsonl", "--n", "2", "--output", "data.jsonl", "--force"],
+        ["pick", ".", "--glob", "*.jsonl", "--output", "data.jsonl", "--force"],  # found by walking the folder
+    ],
+)
+def test_an_output_that_is_also_an_input_is_refused_even_with_force(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(TRAINING.read_text(encoding="utf-8").splitlines(keepends=True)[:12]), encoding="utf-8")
+    before = data.read_bytes()
+    result = run(*command)
+    output, given = command[command.index("--report" if "--report" in command else "--output") + 1], command[1]
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {output}: the output is also an input ({given}); write it somewhere else\n",
+    )
+    assert data.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl"]
 
 
 def test_train_on_a_table_without_labels_says_what_is_missing(tmp_path):

@@ -103,6 +103,23 @@ def test_a_queue_of_which_nothing_can_be_read_stops_the_server_before_it_starts(
     assert not (tmp_path / "labels.jsonl").exists()
 
 
+def test_a_labels_file_that_is_also_a_queue_input_is_refused(tmp_path, monkeypatch):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import classifier.serve.app
+
+    monkeypatch.setattr(classifier.serve.app, "serve", lambda app, sock: sock.close())  # never serve: return at once
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a", "title": "", "text": "Observers watched the vote."}\n', encoding="utf-8")
+    before = docs.read_bytes()
+    for queue in (str(docs), str(tmp_path / "*.jsonl")):  # the file itself, or a glob matching it
+        result = CliRunner().invoke(app, ["serve", "--port", "0", "--queue", queue, "--labels", str(docs)])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"error: {docs}: the output is also an input ({queue}); write it somewhere else\n",
+        )
+    assert docs.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl"]
+
+
 def test_a_labels_file_that_is_a_link_is_refused_and_its_target_kept(tmp_path):
     pytest.importorskip("fastapi", reason="the serve extra is not installed")
     target, link = tmp_path / "shared.jsonl", tmp_path / "link.jsonl"

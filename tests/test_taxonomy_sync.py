@@ -174,3 +174,18 @@ def test_a_remove_that_removes_nothing_is_refused_and_the_file_compared_is_named
     assert taxonomy_copy.read_text(encoding="utf-8") == before
     result = runner.invoke(app, ["taxonomy", "sync", str(EXAMPLE), "--taxonomy", str(taxonomy_copy)])
     assert result.stdout.splitlines()[-1] == f"{taxonomy_copy} is in step with the site"
+
+
+def test_write_refuses_a_taxonomy_that_is_a_symlink_and_changes_neither_link_nor_target(tmp_path, taxonomy_copy):
+    link = tmp_path / "current.yaml"
+    link.symlink_to(taxonomy_copy.name)
+    before = taxonomy_copy.read_bytes()
+    page = changed_page(tmp_path, {"Youth": ["Young people"]})
+    command = ["taxonomy", "sync", str(page), "--taxonomy", str(link), "--write", "--rename", "Youth=Young people"]
+    result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {link}: is a symlink; writing would replace the link, so name its target instead\n",
+    )
+    assert link.is_symlink() and taxonomy_copy.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.yaml", "page.txt", "taxonomy.yaml"]

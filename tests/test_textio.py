@@ -236,6 +236,22 @@ def test_a_failure_while_building_a_directory_keeps_the_old_one_and_removes_the_
     assert listing(tmp_path) == ["bundle"]
 
 
+def test_a_swap_over_a_link_leaves_no_copy_of_the_link_behind_and_its_target_alone(tmp_path):
+    """Saving refuses a link (bundle.check_bundle_target); a swap reached some other way replaces it cleanly."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "model.json").write_text("previous", encoding="utf-8")
+    (tmp_path / "link").symlink_to("real")
+    pid = dead_pid()
+    (tmp_path / f".other.old-{pid}").symlink_to("real")  # a link a killed swap left aside, replaced since
+    (tmp_path / "other").mkdir()
+    with atomic_directory(tmp_path / "link") as folder:
+        (folder / "model.json").write_text("new", encoding="utf-8")
+    settle_directory(tmp_path / "other")
+    assert listing(tmp_path) == ["link", "other", "real"]
+    assert not (tmp_path / "link").is_symlink() and (tmp_path / "link" / "model.json").read_text() == "new"
+    assert (tmp_path / "real" / "model.json").read_text(encoding="utf-8") == "previous"
+
+
 def test_a_new_directory_lands_with_its_files(tmp_path):
     with atomic_directory(tmp_path / "deep" / "bundle") as folder:
         (folder / "a.txt").write_text("a", encoding="utf-8")

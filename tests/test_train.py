@@ -57,13 +57,37 @@ def test_an_existing_folder_that_is_not_a_bundle_is_never_replaced(tmp_path):
     documents.mkdir()
     (documents / "notes.txt").write_text("precious", encoding="utf-8")
     (tmp_path / "file").write_text("also precious", encoding="utf-8")
-    with pytest.raises(TrainingDataError, match=r"Documents: exists and is not a model bundle \(no model\.json\)"):
+    with pytest.raises(TrainingDataError, match=r"Documents: holds notes\.txt, which is not a file of a model bundle"):
         train([data], documents)
     with pytest.raises(TrainingDataError, match=r"file: exists and is not a directory"):
         train([data], tmp_path / "file")
     assert (documents / "notes.txt").read_text(encoding="utf-8") == "precious"
     (tmp_path / "empty").mkdir()
     check_output([data], tmp_path / "empty")  # a new or empty directory is fine
+
+
+def test_a_folder_with_a_model_json_and_other_files_is_not_a_bundle_and_is_kept(tmp_path):
+    """A model.json among a project's files does not make the folder a bundle: saving would delete the rest."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    data = small_corpus(tmp_path, rows=60)
+    project = tmp_path / "proj"
+    (project / "src").mkdir(parents=True)
+    files = {"model.json": "{}\n", "src/main.py": "x\n", "thesis.docx": "y\n"}
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(project), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {project}: holds src/, which is not a file of a model bundle; saving replaces the whole folder: "
+        "choose a new or empty directory\n"
+    )
+    left = {str(p.relative_to(project)) for p in project.rglob("*")}
+    assert left == {"model.json", "src", "src/main.py", "thesis.docx"}
+    assert {name: (project / name).read_text(encoding="utf-8") for name in files} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "train.jsonl"]
 
 
 def test_retraining_over_a_bundle_replaces_it_and_each_model_is_named_by_its_bundle(tmp_path):
@@ -193,6 +217,80 @@ def test_killing_train_at_any_moment_leaves_a_loadable_bundle(tmp_path):
             save_bundle(loaded.estimator, loaded.metadata, bundle)
         assert os.listdir(tmp_path / moment) == ["bundle"], moment
         assert load_model(bundle).metadata["training_data"]["documents"] == documents
+
+
+# Runs `classifier train` and sends it SIGINT (as Ctrl-C does) at one moment, named by INTERRUPT_AT.
+INTERRUPT_HOOK = r"""
+import os, pathlib, shutil, signal, sys
+
+from classifier.estimator.model import TopicClassifier
+
+moment = os.environ["INTERRUPT_AT"]
+
+
+def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+real_fit, real_write_bytes, real_rmtree = TopicClassifier.fit, pathlib.Path.write_bytes, shutil.rmtree
+
+
+def fit(self, *args, **kwargs):
+    if moment == "fitting":
+        ctrl_c()
+    return real_fit(self, *args, **kwargs)
+
+
+def write_bytes(path, data):
+    written = real_write_bytes(path, data)
+    if moment == "writing-arrays" and path.name == "model.npz":
+        ctrl_c()
+    return written
+
+
+def rmtree(path, *args, **kwargs):
+    if moment == "removing-old" and ".old-" in str(path):
+        ctrl_c()
+    return real_rmtree(path, *args, **kwargs)
+
+
+TopicClassifier.fit, pathlib.Path.write_bytes, shutil.rmtree = fit, write_bytes, rmtree
+from classifier.cli import main
+
+sys.argv[0] = "classifier"
+main()
+"""
+
+
+@pytest.mark.parametrize("moment", ["fitting", "writing-arrays", "removing-old"])
+def test_ctrl_c_during_train_says_in_one_line_what_was_written(tmp_path, moment):
+    """Before the new bundle is swapped in, nothing was written (not even the folders --output names); after it,
+    the new bundle is whole, and the line says so. Exit 130 either way, no traceback."""
+    import shutil
+    import subprocess
+    import sys
+
+    from classifier.bundle.storage import load_model
+
+    from conftest import ROOT
+
+    small_corpus(tmp_path, rows=60)  # train.jsonl
+    output = "new/deep/bundle" if moment == "fitting" else "bundle"
+    if moment != "fitting":
+        shutil.copytree(ROOT / "models" / "default", tmp_path / "bundle")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "bundle").iterdir()} if moment != "fitting" else None
+    command = [sys.executable, "-c", INTERRUPT_HOOK, "train", "train.jsonl", "--output", output, "--jobs", "1"]
+    env = {**os.environ, "INTERRUPT_AT": moment}
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 130, result.stderr
+    if moment == "removing-old":
+        assert result.stderr == f"interrupted: training had finished; {output} holds the new model in full\n"
+        assert load_model(tmp_path / "bundle").metadata["training_data"]["documents"] == 60
+        return
+    assert result.stderr == f"interrupted: training stopped and nothing was written; {output} is as it was\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["train.jsonl"] + ["bundle"] * (before is not None))
+    if before is not None:
+        assert {p.name: p.read_bytes() for p in (tmp_path / "bundle").iterdir()} == before
 
 
 def test_written_examples_train_the_model_but_are_neither_stored_nor_counted(tmp_path, taxonomy):

@@ -16,12 +16,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from classifier.bundle.checks import MAX_TRAINING_BYTES, BundleCheckError, read_bundle_bytes, read_gzip_lines
-from classifier.bundle.storage import METADATA_FILE, BundleError, current_labels, read_metadata, retrain_hint
+from classifier.bundle.storage import (
+    METADATA_FILE,
+    TRAINING_FILE,
+    BundleError,
+    current_labels,
+    read_metadata,
+    retrain_hint,
+)
 from classifier.corpus.datasets import document_key
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
 
-TRAINING_FILE = "training.jsonl.gz"
 # A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
 # is stored again, so origins do not grow with each generation of retraining.
 _BASE_NOTE = re.compile(r" \(in [^()]*\)$")

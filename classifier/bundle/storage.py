@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from classifier.bundle.checks import (
 from classifier.bundle.model import Model
 from classifier.bundle.probe import PROBE_TOLERANCE, probe_difference, probe_of
 from classifier.errors import ClassifierError
-from classifier.io.textio import atomic_directory, interrupted_swap
+from classifier.io.textio import atomic_directory, interrupted_swap, one_line
 from classifier.paths import default_model_path, default_taxonomy_path
 from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 
@@ -37,6 +38,9 @@ FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
 VOCABULARY_FILE = "vocabulary.json"
 METADATA_FILE = "model.json"
+TRAINING_FILE = "training.jsonl.gz"
+# Every file a saved bundle holds: a folder holding anything else is not replaced by a save.
+BUNDLE_FILES = (METADATA_FILE, ARRAYS_FILE, VOCABULARY_FILE, TRAINING_FILE, CARD_FILE)
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
 
@@ -71,22 +75,42 @@ class BundleError(ClassifierError, RuntimeError):
 
 
 def check_bundle_target(path: str | Path) -> None:
-    """Refuse a target that saving would destroy: an existing file, or a directory that is not a bundle.
+    """Refuse a target that saving would destroy: an existing file, a symlink, or a directory holding anything
+    but a bundle's own files (`BUNDLE_FILES`).
 
-    Saving replaces the whole directory, so `--output ~/Documents` must fail, not empty the folder.
+    Saving replaces the whole directory, so `--output ~/Documents`, or a bundle folder that also holds notes or
+    a subfolder, must fail, not lose them.
     """
     path = Path(path)
+    if path.is_symlink():  # even one to a bundle: the swap would put a folder where the link was
+        raise BundleError(
+            f"{path}: is a symlink; saving would replace the link with a folder, so name its target instead"
+        )
     if path.is_dir():
-        if (path / METADATA_FILE).is_file() or not any(path.iterdir()):
+        unexpected = _not_a_bundle_file(path)
+        if unexpected is None:
             return
         raise BundleError(
-            f"{path}: exists and is not a model bundle (no {METADATA_FILE}); saving would replace it: "
+            f"{path}: holds {unexpected}, which is not a file of a model bundle; saving replaces the whole folder: "
             "choose a new or empty directory"
         )
-    if path.exists() or path.is_symlink():
+    if path.exists():
         raise BundleError(
             f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
         )
+
+
+def _not_a_bundle_file(folder: Path) -> str | None:
+    """The first entry of `folder` that is not one of a bundle's files as a save writes them (a plain file of one
+    of the `BUNDLE_FILES` names), shown as a one-line name (a folder ends in /); None if there is none."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as exc:
+        raise BundleError(f"{folder}: cannot list it ({exc.strerror}); choose a new or empty directory") from None
+    for entry in entries:
+        if entry.name not in BUNDLE_FILES or not entry.is_file(follow_symlinks=False):
+            return one_line(entry.name) + ("/" if entry.is_dir(follow_symlinks=False) else "")
+    return None
 
 
 def save_bundle(estimator, metadata: dict, path: str | Path, extra_files: dict[str, bytes] | None = None) -> Path:

@@ -330,6 +330,13 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
     return None
 
 
+def check_not_an_input(output: str | Path, inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> None:
+    """InputError, in one line, when writing `output` would replace one of `inputs` (`find_input`), --force or not."""
+    clash = find_input(output, inputs, glob)
+    if clash is not None:
+        raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
+
+
 def _walk(root: str, glob: str) -> Iterator[tuple[str, bool]]:
     """(path, False) for each file matching `glob` below `root`, and (folder, True) for each folder that cannot be
     listed (no permission), in the walk's order: a folder passed over is said, not lost."""

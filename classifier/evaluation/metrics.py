@@ -87,7 +87,12 @@ def evaluate_model(
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.model import check_cutoffs, check_loaded  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
+    from classifier.corpus.documents import (  # on first use: keeps start-up light
+        DEFAULT_GLOB,
+        Columns,
+        as_inputs,
+        check_not_an_input,
+    )
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
@@ -108,6 +113,7 @@ def evaluate_model(
                 f"{report}: already exists; pass force=True to overwrite it",
                 f"{report}: already exists; pass --force to overwrite it",
             )
+        check_not_an_input(report, inputs, glob or DEFAULT_GLOB)  # --force replaces an old report, never the data
         lock = output_lock(
             report
         )  # held from the start: a second evaluation writing the same report is refused at once

@@ -377,7 +377,16 @@ def atomic_directory(path: str | Path):
         raise
     fsync_directory(path.parent)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
+
+
+def _remove(path: Path) -> None:
+    """Delete a leftover of a swap: a folder with what it holds, or a link or file itself (rmtree leaves those)."""
+    if path.is_symlink() or not path.is_dir():
+        with contextlib.suppress(OSError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def settle_directory(path: str | Path) -> None:
@@ -400,7 +409,7 @@ def settle_directory(path: str | Path) -> None:
             with contextlib.suppress(OSError):
                 os.rename(entry, path)
             continue  # restored, or left where it is: never delete the only copy
-        shutil.rmtree(entry, ignore_errors=True)
+        _remove(entry)
 
 
 def interrupted_swap(path: str | Path) -> Path | None:

@@ -557,6 +557,12 @@ def build_app(
 
     if queue_inputs and labels_path is None:
         raise UsageError("--queue needs --labels FILE: the file the decisions are written to")
+    if queue_inputs:
+        from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
+
+        # Decisions appended to a queue input would come back as documents to review, and its own rows would all
+        # count as decided (an empty queue).
+        check_not_an_input(labels_path, queue_inputs)
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
     labels = LabelsFile(labels_path) if labels_path is not None else None

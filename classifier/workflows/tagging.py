@@ -18,7 +18,7 @@ from classifier.corpus.documents import (
     Record,
     as_inputs,
     check_named_columns,
-    find_input,
+    check_not_an_input,
     read_records,
     to_document,
 )
@@ -260,9 +260,7 @@ def tag(
             f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
             f"{output}: already exists; pass --force to overwrite it or --resume to continue it",
         )
-    clash = find_input(output, inputs, glob)
-    if clash is not None:
-        raise InputError(f"{output}: the output is also an input ({clash}); write it somewhere else")
+    check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
     record = run_record(model.fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
     with output_lock(output):

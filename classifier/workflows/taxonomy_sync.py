@@ -16,6 +16,7 @@ from pathlib import Path
 
 from classifier.corpus.release import menu_groups
 from classifier.errors import ClassifierError
+from classifier.io.outputs import check_file_target
 from classifier.taxonomy.fields import Taxonomy, TaxonomyError, normalize_label
 
 FIELDS_MENU = "fields of work"
@@ -203,6 +204,7 @@ def sync_taxonomy(
             "nothing written"
         )
     if write and diff.changed:
+        check_file_target(taxonomy_path)  # a symlink would be replaced by a file, its target left as it was
         text = apply_diff(taxonomy_path, diff)
         try:
             import yaml  # only when a YAML file is read
