@@ -48,6 +48,28 @@ class _Commands(TyperGroup):
             raise _fail(message, code=exc.exit_code) from None
         except _CLICK.exceptions.UsageError as exc:  # a bad option or argument: one line, as every other error
             raise _UsageLine(exc.format_message(), exc.ctx) from None
+        except BrokenPipeError:  # the reader went away (`| head -1`): quietly, with the status a shell gives it
+            _quiet_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        except OSError as exc:  # a disk full or a stream closed under a command: what the system said, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _fail(f"{where}{exc.strerror or exc} (errno {exc.errno}); nothing more was written") from None
+        except KeyboardInterrupt:  # a command with nothing of its own to say about what it kept
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+
+
+# 128 + SIGPIPE, what a shell reports for a command whose reader closed the pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit finds no closed pipe to complain about."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no stdout to point anywhere
+        pass
 
 
 class _UsageLine(_CLICK.exceptions.UsageError):
@@ -250,18 +272,24 @@ def suggest(
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     glob = _globs(glob)
-    from classifier.corpus.documents import read_readable_documents  # on first use: keeps start-up light
+    from classifier.corpus.documents import read_documents  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     if lines:
         _suggest_lines(loaded, paths, format, top, explain=explain, limit=limit, threshold=threshold)
         return
     columns = _columns(id_column, title_column, text_column)
-    documents, failed = read_readable_documents(paths, columns, glob=glob, on_problem=_report_problem)
+    documents = []
+    for doc in read_documents(paths, columns, glob=glob):
+        if doc.error or doc.warning:
+            _report_problem("error" if doc.error else "warning", doc.error or doc.warning)
+        documents.append(doc)
     suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
     for doc, suggestion in zip(documents, suggestions):
-        _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)
-    if failed:
+        # JSON gives every input its line, a failed one with its `error`, so that a script can match them up.
+        if not doc.error or format is OutputFormat.json:
+            _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)
+    if any(doc.error for doc in documents):
         raise typer.Exit(1)
 
 
@@ -385,8 +413,11 @@ def tag(
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         progress.close()  # ends the bar before the message; `finally` then has nothing to end
-        from classifier.io.tagfiles import parts_folder  # on first use: keeps start-up light
+        from classifier.io.tagfiles import STDOUT, parts_folder  # on first use: keeps start-up light
 
+        if str(output) == STDOUT:  # what was printed was printed; a stream cannot be resumed
+            typer.echo("interrupted: the rows printed so far are whole; run it again to tag them all", err=True)
+            raise typer.Exit(130) from None
         parts = parts_folder(output)
         kept = f"{output} holds whole rows so far" if not parts.is_dir() else f"{parts} holds the whole parts so far"
         typer.echo(f"interrupted: {kept}; run the same command with --resume to finish", err=True)
@@ -1108,10 +1139,39 @@ def _terminated(signum, frame) -> None:
     raise KeyboardInterrupt  # SIGTERM (a scheduler's timeout, `kill`) stops as Ctrl-C does: whole rows kept
 
 
+class _ClosedStream:
+    """Stands for a standard stream the command was started without (`<&-`, `>&-`): reading or writing it is an
+    OSError, said in one line like any other, instead of Python's AttributeError or output lost without a word."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def _closed(self, *args, **kwargs):
+        import errno  # only when started without a standard stream
+
+        raise OSError(errno.EBADF, f"standard {self._name} is closed")
+
+    write = writelines = read = readline = readlines = _closed
+    buffer = property(_closed)
+
+    def flush(self) -> None:  # at exit too: nothing was written, so there is nothing to flush
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
+    if sys.stdin is None:
+        sys.stdin = _ClosedStream("input")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("output")
     try:
         app()
+    except OSError as exc:  # a closed stream met before a command runs (`--version >&-`)
+        typer.echo(f"error: {exc.strerror or exc}", err=True)
+        raise SystemExit(1) from None
     except KeyboardInterrupt:
         # Ctrl-C before a command has anything to keep (while importing or loading the model).
         signal.signal(signal.SIGINT, signal.SIG_IGN)

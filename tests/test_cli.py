@@ -2,6 +2,9 @@ import csv
 import json
 import os
 import re
+import shlex
+import subprocess
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -145,7 +148,12 @@ def test_suggest_bad_inputs_are_reported_and_others_still_processed(tmp_path):
         f"error: {tmp_path / 'missing.txt'}: no such file or directory",
         f"error: {tmp_path / 'binary.txt'}: binary file, not text",
     ]
-    assert json.loads(result.stdout)["path"] == str(MEDIA)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]  # every input has its line, in order
+    assert [(row["path"], "error" in row) for row in rows] == [
+        (str(tmp_path / "missing.txt"), True),
+        (str(tmp_path / "binary.txt"), True),
+        (str(MEDIA), False),
+    ]
 
 
 def test_text_beyond_the_limit_is_cut_with_a_warning_and_still_suggested(tmp_path, monkeypatch):
@@ -710,3 +718,89 @@ def test_tag_train_and_pick_show_a_progress_bar_on_a_terminal_only(tmp_path):
     result = run("tag", data, "--output", tmp_path / "again.jsonl", "--jobs", 1)
     assert result.stderr.splitlines() == [result.stderr.splitlines()[-1]]
     assert result.stderr.startswith("60 documents tagged, 0 failed") and "\x1b" not in result.stderr
+
+
+def test_suggest_json_gives_every_input_its_line_a_failed_one_with_its_error(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    missing = tmp_path / "missing.txt"
+    result = run("suggest", EXAMPLE, missing, empty, MEDIA, "--format", "json")
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["path"] for row in rows] == [str(EXAMPLE), str(missing), str(empty), str(MEDIA)]
+    assert rows[0]["labels"] == ["Elections"] and "error" not in rows[0]
+    assert rows[1]["error"] == f"{missing}: no such file or directory" and rows[1]["labels"] == []
+    assert rows[2]["error"] == f"{empty}: empty file" and rows[2]["suggestions"] == []
+    assert result.stderr.splitlines() == [f"error: {missing}: no such file or directory", f"error: {empty}: empty file"]
+    # For people the failed ones are said on stderr only.
+    text = run("suggest", EXAMPLE, missing)
+    assert text.exit_code == 1 and str(missing) not in text.stdout and text.stdout.startswith(f"{EXAMPLE}\n")
+
+
+def test_a_page_whose_cut_leaves_no_text_says_it_was_the_cut(monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "2000")  # the example's menus alone are longer
+    result = run("suggest", EXAMPLE)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {EXAMPLE}: no text before its text cut at 2,000 characters (the CLASSIFIER_MAX_TEXT limit)\n"
+    )
+
+
+def shell(command: str) -> subprocess.CompletedProcess:
+    """`command` run by bash in a new process, with this Python's classifier first on the PATH."""
+    bin_dir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_a_full_disk_a_closed_stream_and_a_closed_pipe_are_one_line_or_quiet():
+    example = shlex.quote(str(EXAMPLE))
+    full = shell(f"classifier suggest {example} > /dev/full")
+    assert (full.returncode, full.stderr) == (
+        1,
+        "error: No space left on device (errno 28); nothing more was written\n",
+    )
+    for command, stream in ((f"classifier suggest {example} >&-", "output"), ("classifier suggest - <&-", "input")):
+        closed = shell(command)
+        assert (closed.returncode, closed.stderr) == (
+            1,
+            f"error: standard {stream} is closed (errno 9); nothing more was written\n",
+        ), command
+    version = shell("classifier --version >&-")
+    assert (version.returncode, version.stderr) == (1, "error: standard output is closed\n")
+    # The reader of a pipe went away: no message, and the status a shell gives (128 + SIGPIPE).
+    rows = shlex.quote(str(ROOT / "training" / "data" / "unlabelled.jsonl"))
+    piped = shell(f"classifier suggest {rows} --format json | head -1 > /dev/null; echo ${{PIPESTATUS[0]}}")
+    assert (piped.stdout, piped.stderr) == ("141\n", "")
+
+
+@pytest.mark.parametrize("to_stdout", [True, False])
+def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch, to_stdout):
+    """Rows printed to stdout cannot be resumed (--resume refuses -): the message says to run it again instead."""
+    import classifier.workflows.tagging
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(classifier.workflows.tagging, "tag", interrupted)
+    monkeypatch.setattr("classifier.cli.signal.signal", lambda *args: None)  # this process keeps its Ctrl-C
+    output = "-" if to_stdout else str(tmp_path / "tags.jsonl")
+    result = run("tag", EXAMPLE, "--output", output)
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == (
+        "interrupted: the rows printed so far are whole; run it again to tag them all"
+        if to_stdout
+        else f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish"
+    )
+
+
+def test_a_command_interrupted_with_nothing_of_its_own_to_say_says_interrupted(monkeypatch):
+    import classifier.bundle.model
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(classifier.bundle.model.Model, "suggest_documents", interrupted)
+    monkeypatch.setattr("classifier.cli.signal.signal", lambda *args: None)  # this process keeps its Ctrl-C
+    result = run("suggest", EXAMPLE)
+    assert (result.exit_code, result.stderr) == (130, "interrupted\n")

@@ -399,8 +399,9 @@ def _from_page(
         return Document(id=doc_id, title=title, text=plain, labels=labels, origin=origin, warning=warning)
     release = parse_release(page, plain_title=not title)
     body = release.body
-    if not (title or release.title) and not body.strip():
-        return _failed(origin, f"{origin}: no text", doc_id)
+    if not (title or release.title) and not body.strip():  # a cut that left only menus says it was the cut
+        cut = f" before its {warning.removeprefix(f'{origin}: ')}" if warning else ""
+        return _failed(origin, f"{origin}: no text{cut}", doc_id)
     if labels is None and (release.fields or release.unknown_fields):
         labels = release.fields + release.unknown_fields
     return Document(id=doc_id, title=title or release.title, text=body, labels=labels, origin=origin, warning=warning)
