@@ -37,6 +37,9 @@ class _Commands(TyperGroup):
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent, **extra)
+        except _CLICK.exceptions.NoArgsIsHelpError as exc:  # `classifier` alone: the help, not an error line
+            typer.echo(exc.ctx.get_help(), err=True)
+            raise typer.Exit(2) from None
         except _CLICK.exceptions.UsageError as exc:  # an option of `classifier` itself
             raise _UsageLine(exc.format_message(), exc.ctx) from None
 
@@ -47,7 +50,9 @@ class _Commands(TyperGroup):
             message = getattr(exc, "command_line", None) or str(exc)  # in the words of its options, not Python's
             raise _fail(message, code=exc.exit_code) from None
         except _CLICK.exceptions.UsageError as exc:  # a bad option or argument: one line, as every other error
-            raise _UsageLine(exc.format_message(), exc.ctx) from None
+            # An option's missing value is raised with no context: the command being read is the one to name.
+            command = f"{ctx.command_path} {ctx.invoked_subcommand}" if ctx.invoked_subcommand else None
+            raise _UsageLine(exc.format_message(), exc.ctx, command) from None
         except BrokenPipeError:  # the reader went away (`| head -1`): quietly, with the status a shell gives it
             _quiet_stdout()
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
@@ -75,8 +80,12 @@ def _quiet_stdout() -> None:
 class _UsageLine(_CLICK.exceptions.UsageError):
     """A usage error shown as one line, naming the command's --help, exit 2 (click's own takes three)."""
 
+    def __init__(self, message: str, ctx=None, command: str | None = None):
+        super().__init__(message, ctx)
+        self.command = command  # where the error has no context of its own
+
     def show(self, file=None) -> None:
-        command = self.ctx.command_path if self.ctx is not None else "classifier"
+        command = self.ctx.command_path if self.ctx is not None else self.command or "classifier"
         typer.echo(f"error: {self.format_message().rstrip('.')} (see {command} --help)", err=True)
 
 

@@ -804,3 +804,14 @@ def test_a_command_interrupted_with_nothing_of_its_own_to_say_says_interrupted(m
     monkeypatch.setattr("classifier.cli.signal.signal", lambda *args: None)  # this process keeps its Ctrl-C
     result = run("suggest", EXAMPLE)
     assert (result.exit_code, result.stderr) == (130, "interrupted\n")
+
+
+def test_usage_errors_name_the_help_of_the_command_and_no_command_shows_the_help():
+    missing_value = run("suggest", EXAMPLE, "--model")  # raised by the parser with no command of its own
+    assert (missing_value.exit_code, missing_value.stderr) == (
+        2,
+        "error: Option '--model' requires an argument (see classifier suggest --help)\n",
+    )
+    alone = run()
+    assert alone.exit_code == 2 and alone.stderr.startswith("Usage: classifier [OPTIONS] COMMAND [ARGS]...\n")
+    assert "error:" not in alone.stderr and "suggest" in alone.stderr
