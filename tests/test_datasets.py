@@ -80,33 +80,32 @@ def test_merging_keeps_each_document_once_at_its_first_place_and_the_later_field
     )
 
 
-def test_a_row_with_the_id_of_a_base_document_and_its_text_edited_replaces_that_document():
-    """A correction of a base bundle's document that also edits the title is that document by its id: the later
-    row replaces it whole, and the fields' change is a conflict. An id that is only the place a row was read from
-    (a table without an id column) names no document; and among the new rows one id may name several texts (a
-    release's lead and its whole page), which stay apart."""
+def test_a_new_row_with_a_base_documents_id_and_another_text_is_kept_and_named():
+    """One id may name several texts (a release's lead and its whole page share theirs): documents are never joined
+    by id. A new row with the id of a base document and another title or text is kept beside it, and named, so that
+    a correction meant to replace the base document is seen not to."""
     docs = [
-        Document("osce-1", "Observers arive", "They watched the vote.", ("Elections",), "base:1"),
-        Document("data.csv:2", "Police", "A training course.", ("Policing",), "data.csv:2"),
+        Document("osce-1", "Observers arive", "They watched the vote.", ("Elections",), "lead.jsonl:1 (in base)"),
+        Document("osce-2", "Youth forum", "A lead.", ("Youth",), "lead.jsonl:2 (in base)"),
         Document("osce-1", "Observers arrive", "They watched the vote.", ("Youth",), "fix.jsonl:1"),
-        Document("data.csv:2", "Border guards", "A patrol.", ("Border management",), "data.csv:2"),
-        Document("osce-1", "Observers arrive", "They watched the vote closely.", ("Youth",), "fix.jsonl:2"),
-        Document("osce-2", "Youth forum", "A lead.", ("Youth",), "new.jsonl:1"),
         Document("osce-2", "Youth forum", "The whole page of it.", ("Youth",), "pages.jsonl:1"),
+        Document("osce-2", "Youth forum", "A lead.", ("Youth", "Education"), "fix.jsonl:2"),
+        Document("new.csv:2", "Police", "A training course.", ("Policing",), "new.csv:2"),
     ]
     merged = merge_documents(docs, [doc.labels for doc in docs], base=2)
-    assert [(d.id, d.title, d.text, d.origin) for d in merged.documents] == [
-        ("osce-1", "Observers arrive", "They watched the vote closely.", "fix.jsonl:2"),
-        ("data.csv:2", "Police", "A training course.", "data.csv:2"),
-        ("data.csv:2", "Border guards", "A patrol.", "data.csv:2"),
-        ("osce-2", "Youth forum", "A lead.", "new.jsonl:1"),
-        ("osce-2", "Youth forum", "The whole page of it.", "pages.jsonl:1"),
+    assert [(d.id, d.text, d.origin) for d in merged.documents] == [
+        ("osce-1", "They watched the vote.", "lead.jsonl:1 (in base)"),
+        ("osce-2", "A lead.", "fix.jsonl:2"),  # the same title and text: its fields replaced
+        ("osce-1", "They watched the vote.", "fix.jsonl:1"),
+        ("osce-2", "The whole page of it.", "pages.jsonl:1"),
+        ("new.csv:2", "A training course.", "new.csv:2"),
     ]
-    assert merged.label_sets == [("Youth",), ("Policing",), ("Border management",), ("Youth",), ("Youth",)]
-    assert merged.duplicates == 2
-    assert merged.conflicts == [Conflict("Observers arrive", "base:1", ("Elections",), "fix.jsonl:1", ("Youth",))]
-    # With no base, ids join nothing: the edited rows are documents of their own.
-    assert len(merge_documents(docs, [doc.labels for doc in docs]).documents) == 7
+    assert merged.same_id == [
+        ("fix.jsonl:1", "lead.jsonl:1 (in base)", "osce-1"),
+        ("pages.jsonl:1", "lead.jsonl:2 (in base)", "osce-2"),
+    ]
+    assert merged.duplicates == 1 and len(merged.conflicts) == 1
+    assert merge_documents(docs, [doc.labels for doc in docs]).same_id == []  # no base: nothing to name
 
 
 def test_a_conflict_names_an_untitled_document_by_its_text_cut_to_sixty_characters():
@@ -210,3 +209,21 @@ def test_the_data_hash_is_of_each_files_hash_in_order(tmp_path):
     assert hash_inputs([first, second]) == {"sha256": expected, "bytes": 11, "files": [str(first), str(second)]}
     assert hash_inputs([second, first])["sha256"] != expected
     assert hash_inputs([first, tmp_path / "missing.jsonl"])["files"] == [str(first)]
+
+
+def test_training_with_a_base_warns_of_each_new_row_with_a_base_documents_id(taxonomy, tmp_path):
+    base = [
+        Document(f"osce-{i}", f"Lead {i}", "Observers watched the vote.", ("Elections",), f"b:{i}") for i in range(12)
+    ]
+    pages = [
+        {"id": f"osce-{i}", "title": f"Lead {i}", "text": "The whole page.", "labels": ["Youth"]} for i in range(12)
+    ]
+    path = write_rows(tmp_path / "pages.jsonl", pages)
+    heard = []
+    data = load_training_set([path], taxonomy, base_documents=base, on_warning=heard.append)
+    assert len(data.documents) == 24  # nothing joined by id
+    assert heard[0] == (
+        f"{path}:1: the id 'osce-0' of a base document (b:0) with another title or text: both are trained on; to "
+        "change the base document's fields, give its title and text as they are"
+    )
+    assert len(heard) == 11 and heard[-1] == "... and 2 more rows with the id of a base document"

@@ -62,42 +62,37 @@ class Merged:
     label_sets: list[tuple[str, ...]]
     duplicates: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    same_id: list[tuple[str, str, str]] = field(default_factory=list)  # (new row, base document, their id)
 
 
 def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[str, ...]], base: int = 0) -> Merged:
     """Each distinct document once, at its first position; a later copy with other fields replaces them.
 
-    A document is the same as an earlier one with the same title and text (`document_key`). The first `base`
-    documents are a base bundle's: a later row with the id of one of them (an id the data gave, not the place it
-    was read from), its title or text edited, replaces it whole, as a correction of it. Elsewhere one id may name
-    several texts (a release's lead and its whole page), so ids alone join nothing."""
+    Documents are the same by their title and text (`document_key`), never by id alone: one id may name several
+    texts (a release's lead and its whole page). Where a new row has the id of one of the first `base` documents
+    (a base bundle's) and another title or text, both are kept and `same_id` says so (origins and id)."""
     position: dict[str, int] = {}
-    by_id: dict[str, int] = {}
+    base_ids: dict[str, str] = {}
     merged = Merged([], [])
     for n, (doc, labels) in enumerate(zip(documents, label_sets)):
-        key, given_id = document_key(doc), doc.id if doc.id != doc.origin else None
-        i = position.get(key)
-        same_text = i is not None
-        if i is None and given_id is not None and n >= base:
-            i = by_id.get(given_id)
-        if i is None:
+        key = document_key(doc)
+        if n < base:
+            base_ids.setdefault(doc.id, doc.origin)
+        elif key not in position and doc.id in base_ids and doc.id != doc.origin:
+            merged.same_id.append((doc.origin, base_ids[doc.id], doc.id))
+        if key not in position:
             position[key] = len(merged.documents)
-            if given_id is not None and n < base:
-                by_id.setdefault(given_id, len(merged.documents))
             merged.documents.append(doc)
             merged.label_sets.append(tuple(labels))
             continue
+        i = position[key]
         merged.duplicates += 1
-        earlier, changed = merged.documents[i], set(labels) != set(merged.label_sets[i])
-        if changed:
+        if set(labels) != set(merged.label_sets[i]):
+            earlier = merged.documents[i]
             merged.conflicts.append(
                 Conflict(doc.title or doc.text, earlier.origin, merged.label_sets[i], doc.origin, tuple(labels))
             )
-        if not same_text:  # the same id with its title or text edited: the later row is the document now
-            merged.documents[i], position[key] = doc, i
-        elif changed:
             merged.documents[i] = Document(earlier.id, earlier.title, earlier.text, doc.labels, doc.origin)
-        if changed or not same_text:
             merged.label_sets[i] = tuple(labels)
     return merged
 
@@ -105,6 +100,9 @@ def merge_documents(documents: Sequence[Document], label_sets: Sequence[tuple[st
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+SAME_ID_SHOWN = 10  # rows named by the warning that a new row has a base document's id with another text
 
 
 class TrainingDataError(ClassifierError, ValueError):
@@ -168,6 +166,13 @@ def load_training_set(
             "not trained on"
         )
     merged = merge_documents(documents, resolve_labels(documents, taxonomy), base=len(base_documents))
+    for new_row, base_row, doc_id in merged.same_id[:SAME_ID_SHOWN] if on_warning else ():
+        on_warning(
+            f"{new_row}: the id {doc_id!r} of a base document ({base_row}) with another title or text: both are "
+            "trained on; to change the base document's fields, give its title and text as they are"
+        )
+    if on_warning and len(merged.same_id) > SAME_ID_SHOWN:
+        on_warning(f"... and {len(merged.same_id) - SAME_ID_SHOWN} more rows with the id of a base document")
     documents, label_sets = merged.documents, merged.label_sets
     labels = taxonomy.labels
     index = {label: j for j, label in enumerate(labels)}
