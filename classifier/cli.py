@@ -977,6 +977,16 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; the default answers this machine only.")
     ] = "127.0.0.1",
+    allowed_host: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--allowed-host",
+            help=(
+                "A name the server also answers to (repeatable), such as the public name a reverse proxy passes "
+                "on as Host; without a port, any port."
+            ),
+        ),
+    ] = None,
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")] = 8000,
     queue: Annotated[
         Optional[list[str]],
@@ -1024,7 +1034,8 @@ def serve(
 
     # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
     with output_lock(labels) if labels is not None else contextlib.nullcontext():
-        service = build_app(model, queue, labels, taxonomy, queue_size, local_only=is_local_name(host.strip("[]")))
+        local_only, allowed = is_local_name(host.strip("[]")), tuple(allowed_host or ())
+        service = build_app(model, queue, labels, taxonomy, queue_size, local_only=local_only, allowed_hosts=allowed)
         _serve_app(service, host, port, run_server, listening_socket)
 
 

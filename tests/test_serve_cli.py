@@ -67,8 +67,11 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     assert any(line.startswith("review queue: 0 documents") for line in lines)
 
 
-@pytest.mark.parametrize(("host", "status"), [("127.0.0.1", 421), ("localhost", 421), ("0.0.0.0", 200)])
-def test_a_server_on_this_machine_only_refuses_other_host_names(monkeypatch, host, status):
+@pytest.mark.parametrize(
+    ("host", "status", "more"),
+    [("127.0.0.1", 421, []), ("localhost", 421, []), ("0.0.0.0", 200, []), ("127.0.0.1", 200, ["rebound.example"])],
+)
+def test_a_server_on_this_machine_only_refuses_other_host_names(monkeypatch, host, status, more):
     """Served on this machine only, a request naming another host (a site whose name was pointed at 127.0.0.1)
     is refused; told to listen on every address, the server cannot know its names and answers them all."""
     pytest.importorskip("fastapi", reason="the serve extra is not installed")
@@ -86,7 +89,8 @@ def test_a_server_on_this_machine_only_refuses_other_host_names(monkeypatch, hos
         answers.append(client.get("/v1/health", headers={"host": "127.0.0.1:8000"}).status_code)
 
     monkeypatch.setattr(classifier.serve.app, "serve", serve)
-    result = CliRunner().invoke(app, ["serve", "--port", "0", "--host", host])
+    allowed = [option for name in more for option in ("--allowed-host", name)]
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--host", host, *allowed])
     assert result.exit_code == 0, result.output
     assert answers == [status, 200]
 

@@ -691,7 +691,8 @@ def test_a_server_on_this_machine_answers_to_its_own_names_only(parts):
         refused(
             client.get("/v1/health", headers={"host": host}),
             421,
-            f"Host {host.lower()!r} is not this machine: the server answers as localhost or 127.0.0.1 only",
+            f"Host {host.lower()!r} is not this machine: the server answers as localhost or 127.0.0.1 only "
+            "(--allowed-host adds a name)",
         )
     # Told to listen elsewhere (--host), it cannot know the names it is reached by, and answers them all.
     assert make_client(parts).get("/v1/health", headers={"host": "evil.example"}).status_code == 200
@@ -744,3 +745,25 @@ def test_the_queue_ticks_and_records_the_fields_of_the_model_the_editor_chose(pa
         400,
         "'project' must be a project id",
     )
+
+
+def test_behind_a_reverse_proxy_the_page_works_by_its_public_name(parts, tmp_path):
+    """A proxy that passes the public name on as Host is answered once that name is allowed; one that puts
+    127.0.0.1 in the Host is trusted where the browser itself marks the page's request same-origin (a header no
+    page can set), or where the Origin is an allowed name."""
+    client = make_client(parts, tmp_path, local_only=True, allowed_hosts=("classifier.example.org",))
+    public = {"host": "classifier.example.org", "origin": "https://classifier.example.org"}
+    assert client.get("/v1/health", headers={"host": "classifier.example.org:443"}).status_code == 200
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=public).status_code == 204
+    rewritten = {"host": "127.0.0.1:8000", "origin": "https://classifier.example.org"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=rewritten).status_code == 204
+    older = {"host": "127.0.0.1:8000", "origin": "https://classifier.example.org", "sec-fetch-site": "same-origin"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=older).status_code == 204
+    # Not allowed: another name, and a page of another site however the proxy rewrote the Host.
+    assert client.get("/v1/health", headers={"host": "example.org"}).status_code == 421
+    other = {"host": "127.0.0.1:8000", "origin": "https://news.example", "sec-fetch-site": "cross-site"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=other).status_code == 403
+    unknown = {"host": "127.0.0.1:8000", "origin": "https://news.example"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=unknown).status_code == 403
+    # Without the allowed name, the proxy's public Host is refused.
+    assert make_client(parts, local_only=True).get("/v1/health", headers=public).status_code == 421

@@ -215,9 +215,10 @@ def create_app(
     max_text: int | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     local_only: bool = False,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> FastAPI:
     """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue; `local_only` (a server
-    that listens on this machine only) refuses requests whose Host is not this machine's."""
+    that listens on this machine only) refuses requests whose Host is not this machine's or one of `allowed_hosts`."""
     from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     app = FastAPI(
@@ -232,7 +233,8 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestShape)
-    app.add_middleware(SameOrigin, local_only=local_only)  # the outermost: before anything is read or answered
+    # The outermost: before anything is read or answered.
+    app.add_middleware(SameOrigin, local_only=local_only, allowed_hosts=allowed_hosts)
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
     service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
     _add_error_handlers(app)
@@ -550,8 +552,10 @@ def build_app(
     taxonomy_path: Path | None = None,
     queue_size: int = DEFAULT_QUEUE_SIZE,
     local_only: bool = False,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> FastAPI:
-    """Load every bundle once, order the queue, and build the service (`local_only`: as `create_app`'s)."""
+    """Load every bundle once, order the queue, and build the service (`local_only`, `allowed_hosts`: as
+    `create_app`'s)."""
     from classifier.serve.projects import load_projects  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
@@ -573,7 +577,7 @@ def build_app(
     if queue_inputs:
         first = next(iter(projects.values()))
         queue = ReviewQueue.from_inputs(first.model, list(queue_inputs), labels, taxonomy, size=queue_size)
-    return create_app(projects, taxonomy, queue, labels, local_only=local_only)
+    return create_app(projects, taxonomy, queue, labels, local_only=local_only, allowed_hosts=allowed_hosts)
 
 
 def _check_writable(path: Path) -> None:

@@ -114,30 +114,47 @@ class SameOrigin:
     sends a form or a body with no type there without asking the server first; and, when `local_only` (the
     server answers this machine only), a Host that is not this machine's, as a site whose name was pointed at
     127.0.0.1 would send (DNS rebinding), to read the queue or write labels as a page of the same origin.
-    Clients that are not browsers send neither header and pass."""
+    `allowed_hosts` are names (with or without a port) it answers to besides, such as the public name a reverse
+    proxy passes on. A request the browser itself marks same-origin (Sec-Fetch-Site, which no page can set)
+    passes whatever Host a proxy put in. Clients that are not browsers send none of these headers and pass."""
 
-    def __init__(self, app, local_only: bool = False):
+    def __init__(self, app, local_only: bool = False, allowed_hosts: tuple[str, ...] = ()):
         self.app = app
         self.local_only = local_only
+        self.allowed_hosts = tuple(name.strip().lower() for name in allowed_hosts)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {name.lower(): value.decode("latin-1") for name, value in scope.get("headers") or []}
         host = headers.get(b"host", "").strip().lower()
-        if self.local_only and host and not _is_local(host):
-            detail = f"Host {host[:100]!r} is not this machine: the server answers as localhost or 127.0.0.1 only"
+        if self.local_only and host and not (_is_local(host) or self._allowed(host)):
+            detail = (
+                f"Host {host[:100]!r} is not this machine: the server answers as localhost or 127.0.0.1 only "
+                "(--allowed-host adds a name)"
+            )
             return await problem(421, detail)(scope, receive, send)
-        if scope["method"] not in SAFE_METHODS:
+        if scope["method"] not in SAFE_METHODS and not self._same_origin(headers, host):
             origin = headers.get(b"origin")
-            site = headers.get(b"sec-fetch-site", "")
-            if (origin is not None and _origin_host(origin) != host) or site in ("cross-site", "same-site"):
-                detail = (
-                    f"a page of another site ({(origin or 'Origin not given')[:100]}) may not change anything "
-                    f"here; this server's own page (http://{host[:100]}/) may"
-                )
-                return await problem(403, detail)(scope, receive, send)
+            detail = (
+                f"a page of another site ({(origin or 'Origin not given')[:100]}) may not change anything "
+                f"here; this server's own page (http://{host[:100]}/) may"
+            )
+            return await problem(403, detail)(scope, receive, send)
         return await self.app(scope, receive, send)
+
+    def _same_origin(self, headers: dict, host: str) -> bool:
+        site = headers.get(b"sec-fetch-site", "")
+        if site in ("same-origin", "none"):  # set by the browser: the page is the server's own, or none at all
+            return True
+        origin = headers.get(b"origin")
+        if origin is not None:
+            return _origin_host(origin) == host or self._allowed(_origin_host(origin))
+        return site not in ("cross-site", "same-site")
+
+    def _allowed(self, host: str) -> bool:
+        """Whether a host[:port] is one of `allowed_hosts` (a name given without a port allows every port)."""
+        return bool(host) and any(host == name or _host_name(host) == name for name in self.allowed_hosts)
 
 
 def _origin_host(origin: str) -> str:
@@ -146,13 +163,16 @@ def _origin_host(origin: str) -> str:
     return rest if scheme in ("http", "https") and rest and "/" not in rest else ""
 
 
+def _host_name(host: str) -> str:
+    """The name or address of a Host header, without its port (an IPv6 address without its brackets)."""
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else ""
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _is_local(host: str) -> bool:
     """Whether a Host header (a name or address, with or without a port) names this machine."""
-    if host.startswith("["):
-        name = host[1 : host.find("]")] if "]" in host else ""
-    else:
-        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return is_local_name(name)
+    return is_local_name(_host_name(host))
 
 
 def is_local_name(name: str) -> bool:
