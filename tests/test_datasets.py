@@ -227,3 +227,15 @@ def test_training_with_a_base_warns_of_each_new_row_with_a_base_documents_id(tax
         "change the base document's fields, give its title and text as they are"
     )
     assert len(heard) == 11 and heard[-1] == "... and 2 more rows with the id of a base document"
+
+
+def test_a_labels_column_given_late_in_a_jsonl_file_is_read(taxonomy, tmp_path):
+    """Rows may leave out their fields (they are unlabelled), so a JSONL file whose first 1,000 rows have no
+    `tags` is no usage error: its later rows with `tags` are the labelled documents."""
+    from classifier.corpus.documents import Columns
+
+    rows = [{"id": f"u{i}", "text": f"Unlabelled note number {i}."} for i in range(1000)]
+    rows += [{"id": f"l{i}", "text": f"Observers watched vote number {i}.", "tags": ["Elections"]} for i in range(5)]
+    path = write_rows(tmp_path / "late.jsonl", rows)
+    data = load_training_set([path], taxonomy, Columns(labels="tags"))
+    assert [doc.id for doc in data.documents] == [f"l{i}" for i in range(5)] and data.skipped_unlabelled == 1000

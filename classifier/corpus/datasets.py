@@ -16,6 +16,7 @@ import numpy as np
 
 from classifier.corpus.documents import (
     DEFAULT_GLOB,
+    SAMPLE_ROWS,
     Columns,
     Document,
     check_named_columns,
@@ -134,11 +135,12 @@ def load_training_set(
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
     check_named_columns(inputs, columns, glob, labelled=True)
-    for path, name, seen in tables_without(inputs, [columns.text], glob):
+    for path, kind, name, seen in tables_without(inputs, [columns.text], glob):
         if on_warning:  # the title alone is a document's text then: a text column under another name is likely
+            rows = f"none of its first {SAMPLE_ROWS:,} rows" if kind == "jsonl" else "no row"
             on_warning(
-                f"{path}: no row has a '{name}' column (columns: {seen}): its documents are read from their titles "
-                "alone; --text-column names another"
+                f"{path}: {rows} has a '{name}' column (columns: {seen}): its documents are read from their "
+                "titles alone; --text-column names another"
             )
     documents, errors, unlabelled, read = list(base_documents), [], [], 0
     for doc in read_documents(inputs, columns, glob):

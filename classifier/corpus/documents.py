@@ -549,22 +549,29 @@ SAMPLE_ROWS = 1000
 def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB, labelled: bool = False) -> None:
     """UsageError if a column named by an option (not a default) is in no table input: today every row
     would silently lose it (a wrong --text-column tags each row from its title alone); with `labelled` (data
-    read for its fields), the labels column too. JSONL has no header, so its first SAMPLE_ROWS rows stand for it."""
+    read for its fields), the labels column of a CSV or Parquet table too (JSONL rows may leave out their fields:
+    they are unlabelled). JSONL has no header, so its first SAMPLE_ROWS rows stand for it."""
     options = {"--text-column": (columns.text, "text"), "--title-column": (columns.title, "title")}
     options |= {"--id-column": (columns.id, "id")}
-    if labelled:
-        options["--labels-column"] = (columns.labels, "labels")
     named = {name: option for option, (name, default) in options.items() if name != default}
-    for path, name, seen in tables_without(inputs, list(named), glob):
-        raise UsageError(f"{path}: no row has the column '{one_line(name)}' named by {named[name]} (columns: {seen})")
+    labels = {columns.labels: "--labels-column"} if labelled and columns.labels != "labels" else {}
+    checks = ((named, ("jsonl", "csv", "parquet")), (labels, ("csv", "parquet")))
+    for wanted, kinds in checks:
+        for path, _, name, seen in tables_without(inputs, list(wanted), glob, kinds):
+            raise UsageError(
+                f"{path}: no row has the column '{one_line(name)}' named by {wanted[name]} (columns: {seen})"
+            )
 
 
-def tables_without(inputs, names: list[str], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str, str]]:
-    """(table, name, its columns shown) for each of `names` that no row of a table input has."""
+def tables_without(
+    inputs, names: list[str], glob: str = DEFAULT_GLOB, kinds: tuple[str, ...] = ("jsonl", "csv", "parquet")
+) -> Iterator[tuple[str, str, str, str]]:
+    """(table, its kind, name, its columns shown) for each of `names` that no row of a table input of `kinds` has
+    (of a JSONL file, none of its first SAMPLE_ROWS rows)."""
     if not names:
         return
     for path, kind in expand_inputs(as_inputs(inputs), glob):
-        if kind not in ("jsonl", "csv", "parquet"):
+        if kind not in kinds:
             continue
         try:
             seen = _column_names(Path(path), kind)
@@ -575,7 +582,7 @@ def tables_without(inputs, names: list[str], glob: str = DEFAULT_GLOB) -> Iterat
         shown = ", ".join(one_line(n, 40) for n in list(seen)[:20]) or "none"
         for name in names:
             if name not in seen:
-                yield str(path), name, shown
+                yield str(path), kind, name, shown
 
 
 def _column_names(path: Path, kind: str) -> dict | None:
