@@ -174,6 +174,11 @@ def test_a_remove_that_removes_nothing_is_refused_and_the_file_compared_is_named
     assert taxonomy_copy.read_text(encoding="utf-8") == before
     result = runner.invoke(app, ["taxonomy", "sync", str(EXAMPLE), "--taxonomy", str(taxonomy_copy)])
     assert result.stdout.splitlines()[-1] == f"{taxonomy_copy} is in step with the site"
+    # A field gone from the menu may be named in another case to be removed.
+    gone = changed_page(tmp_path, {"Youth": [], "Migration": ["Migration", "Water security"]})
+    command = ["taxonomy", "sync", str(gone), "--taxonomy", str(taxonomy_copy), "--write", "--remove", "youth"]
+    assert runner.invoke(app, command).exit_code == 0
+    assert "Youth" not in Taxonomy.from_yaml(taxonomy_copy).labels
 
 
 def test_write_refuses_a_taxonomy_that_is_a_symlink_and_changes_neither_link_nor_target(tmp_path, taxonomy_copy):

@@ -191,10 +191,11 @@ def sync_taxonomy(
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
-    confirmed = set(removals)
-    for name in confirmed - set(diff.removed):  # a --remove that removes nothing would be a silent no-op
-        where = "is still in the site's menu" if taxonomy.resolve(name) else "is not a field"
-        raise SyncError(f"--remove '{name}': '{name}' {where}; only a field gone from the menu can be removed")
+    confirmed = {taxonomy.resolve(name) or name for name in removals}  # a field's name in any spelling or alias
+    for name in removals:  # a --remove that removes nothing would be a silent no-op
+        if (taxonomy.resolve(name) or name) not in diff.removed:
+            where = "is still in the site's menu" if taxonomy.resolve(name) else "is not a field"
+            raise SyncError(f"--remove '{name}': '{name}' {where}; only a field gone from the menu can be removed")
     unconfirmed = [name for name in diff.removed if name not in confirmed] if diff.added else []
     if write and unconfirmed:
         old, new = unconfirmed[0], diff.added[0]
