@@ -49,6 +49,8 @@ class _Commands(TyperGroup):
         except ClassifierError as exc:
             message = getattr(exc, "command_line", None) or str(exc)  # in the words of its options, not Python's
             raise _fail(message, code=exc.exit_code) from None
+        except _UsageLine:  # made already by a group within this one (`taxonomy sync`), naming its command
+            raise
         except _CLICK.exceptions.UsageError as exc:  # a bad option or argument: one line, as every other error
             # An option's missing value is raised with no context: the command being read is the one to name.
             command = f"{ctx.command_path} {ctx.invoked_subcommand}" if ctx.invoked_subcommand else None
@@ -128,6 +130,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 taxonomy_app = typer.Typer(
+    cls=_Commands,
     help="Show the fields of work; taxonomy sync compares them with a scraped page's Fields of work menu.",
     invoke_without_command=True,
     epilog=_examples("taxonomy"),

@@ -382,16 +382,20 @@ def test_train_refuses_an_output_over_its_input_in_one_line(tmp_path):
 
 
 def test_train_without_output_is_a_usage_error_and_writes_nothing(tmp_path, monkeypatch):
-    """There is no default bundle folder: one used to be models/default, the shipped model when run in a checkout."""
+    """There is no default bundle folder: one used to be models/default, the shipped model when run in a checkout.
+    Here the working directory holds a copy of the shipped bundle there, as a checkout does."""
+    import shutil
+
+    shutil.copytree(ROOT / "models" / "default", tmp_path / "models" / "default")
     monkeypatch.chdir(tmp_path)
-    shipped = {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()}
+    shipped = {p.name: p.read_bytes() for p in (tmp_path / "models" / "default").iterdir()}
     result = run("train", ROOT / "examples" / "retraining" / "base.jsonl", "--jobs", 1)
     assert (result.exit_code, result.stderr) == (
         2,
         "error: Missing option '--output' / '-o' (see classifier train --help)\n",
     )
-    assert list(tmp_path.iterdir()) == []
-    assert {p.name: p.read_bytes() for p in (ROOT / "models" / "default").iterdir()} == shipped
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "models" / "default").iterdir()} == shipped
 
 
 @pytest.mark.parametrize(
@@ -811,6 +815,11 @@ def test_usage_errors_name_the_help_of_the_command_and_no_command_shows_the_help
     assert (missing_value.exit_code, missing_value.stderr) == (
         2,
         "error: Option '--model' requires an argument (see classifier suggest --help)\n",
+    )
+    nested = run("taxonomy", "sync", EXAMPLE, "--taxonomy")
+    assert (nested.exit_code, nested.stderr) == (
+        2,
+        "error: Option '--taxonomy' requires an argument (see classifier taxonomy sync --help)\n",
     )
     alone = run()
     assert alone.exit_code == 2 and alone.stderr.startswith("Usage: classifier [OPTIONS] COMMAND [ARGS]...\n")
