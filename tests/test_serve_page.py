@@ -308,6 +308,7 @@ def test_review_survives_a_reload_a_lost_answer_and_another_window(browser, serv
     )
     assert labelled_rows(server)[-1]["id"] == first
     assert browser.find_element(By.ID, "correct-button").is_displayed()
+    assert not browser.find_element(By.ID, "save-button").is_enabled()  # it is saved: a second save would be refused
     # A reload keeps the way to change that decision, and the editor goes on from the first field's box.
     open_page(browser, server, "#review")
     second = shown_id(browser, server)
@@ -376,3 +377,21 @@ def test_choosing_another_model_asks_it_again(browser, server):
         browser,
         lambda d: d.find_element(By.ID, "suggest-status").text == "project 'other' not found (known: default)",
     )
+
+
+def test_switching_model_with_unsaved_ticks_asks_first(browser, server):
+    open_page(browser, server, "#review")
+    shown_id(browser, server)
+    box = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#review-fields input:not(:checked)"))[0]
+    box.click()
+    ticked = box.get_attribute("value")
+    browser.execute_script(
+        "const s = document.getElementById('project'); s.append(new Option('other', 'other')); s.value = 'other';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    alert = wait_for(browser, lambda d: d.switch_to.alert)
+    assert alert.text == "Your ticks on this document are not saved. Show another model's fields instead?"
+    alert.dismiss()  # keep the ticks: the model shown stays, and so does the edit
+    assert browser.find_element(By.ID, "project").get_attribute("value") == "default"
+    assert browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{ticked}']").is_selected()
+    box.click()  # untick again: nothing unsaved, so a reload asks nothing either

@@ -285,15 +285,18 @@ async function decide(decision) {
   }
   if (answer.saved) remember({ item, labels: decision.labels });
   const done = answer.saved ? (decision.correct ? `corrected: ${answer.id}` : `saved: ${answer.id}`) : `skipped: ${answer.id}`;
+  let stale = false;
   try {
     await loadQueue();
     setStatus("review-status", done, answer.saved ? "saved" : "");
     focusFirstField();
   } catch (error) {
+    stale = answer.saved;  // the form still shows the document just saved: saving it again would be refused
     $("correct-button").hidden = !lastSaved;
     setStatus("review-status", `${done}; the next document could not be loaded (${error.message})`, "error");
   } finally {
     enableDecisions();
+    if (stale) $("save-button").disabled = true;
   }
 }
 
@@ -327,7 +330,14 @@ $("review-form").addEventListener("submit", (event) => {
   if (!labels.length) { setStatus("review-status", "tick at least one field, or skip", "error"); return; }
   decide(correcting ? { labels, correct: true } : { labels });
 });
+// The model whose answer is on screen: going back to it when the editor keeps unsaved ticks.
+let shownProject = null;
 $("project").addEventListener("change", () => {
+  if (unsaved() && !confirm("Your ticks on this document are not saved. Show another model's fields instead?")) {
+    $("project").value = shownProject;
+    return;
+  }
+  shownProject = projectId();
   if (!$("review-view").hidden) {
     loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
   } else if (lastAsked && !$("result").hidden) {
@@ -354,6 +364,7 @@ function route() {
 async function start() {
   const { projects } = await api("v1/projects");
   for (const p of projects) $("project").append(el("option", { value: p.project_id, text: p.project_id }));
+  shownProject = projectId();
   const ready = await api("v1/ready");
   $("tab-review").hidden = !ready.queue;
   window.addEventListener("hashchange", route);
