@@ -104,12 +104,16 @@ def did(result: Result, rows: str = "") -> str:
 
 
 def suggested(result: Result) -> str:
-    """The rows `suggest --format json` printed: their paths and top field (or, given none, their flag)."""
+    """The rows `suggest --format json` printed: their paths and top field (given none, their flag; a failed
+    input's row, its failure)."""
     rows = result.json_rows()
-    shown = ", ".join(
-        f"{row['path']} → {row['labels'][0] if row['labels'] else 'no field (' + str(row.get('flag')) + ')'}"
-        for row in rows[:4]
-    )
+
+    def outcome(row: dict) -> str:
+        if row.get("error"):
+            return "failed"
+        return row["labels"][0] if row["labels"] else f"no field ({row.get('flag')})"
+
+    shown = ", ".join(f"{row['path']} → {outcome(row)}" for row in rows[:4])
     more = f", … ({len(rows)} in all)" if len(rows) > 4 else ""
     return f"{len(rows)} suggestion row{'s' if len(rows) != 1 else ''}" + (f": {shown}{more}" if rows else "")
 
