@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -60,7 +61,8 @@ class _Commands(TyperGroup):
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except OSError as exc:  # a disk full or a stream closed under a command: what the system said, in one line
             where = f"{exc.filename}: " if exc.filename else ""
-            raise _fail(f"{where}{exc.strerror or exc} (errno {exc.errno}); nothing more was written") from None
+            stopped = "; nothing more was written" if exc.errno in WRITE_STOPPED else ""
+            raise _fail(f"{where}{exc.strerror or exc} (errno {exc.errno}){stopped}") from None
         except KeyboardInterrupt:  # a command with nothing of its own to say about what it kept
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             typer.echo("interrupted", err=True)
@@ -69,6 +71,8 @@ class _Commands(TyperGroup):
 
 # 128 + SIGPIPE, what a shell reports for a command whose reader closed the pipe.
 EXIT_BROKEN_PIPE = 141
+# Errors that stop a write (a full disk or quota, a failing device, a closed stream): the message says so.
+WRITE_STOPPED = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EBADF, errno.EFBIG, errno.EROFS}
 
 
 def _quiet_stdout() -> None:
@@ -1170,8 +1174,6 @@ class _ClosedStream:
         self._name = name
 
     def _closed(self, *args, **kwargs):
-        import errno  # only when started without a standard stream
-
         raise OSError(errno.EBADF, f"standard {self._name} is closed")
 
     write = writelines = read = readline = readlines = _closed
