@@ -900,7 +900,9 @@ def pick(
     ] = 0.8,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="JSONL file to write (default: stdout); written whole or not at all."),
+        typer.Option(
+            "--output", "-o", help="JSONL file to write (default, or -: stdout); written whole or not at all."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
     model: ModelOption = None,
@@ -917,6 +919,8 @@ def pick(
     from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
 
+    if output is not None and str(output) == "-":  # as `tag --output -`: standard output, not a file named "-"
+        output = None
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:

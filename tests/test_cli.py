@@ -824,3 +824,12 @@ def test_usage_errors_name_the_help_of_the_command_and_no_command_shows_the_help
     alone = run()
     assert alone.exit_code == 2 and alone.stderr.startswith("Usage: classifier [OPTIONS] COMMAND [ARGS]...\n")
     assert "error:" not in alone.stderr and "suggest" in alone.stderr
+
+
+def test_pick_output_dash_is_standard_output_not_a_file_named_dash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = ROOT / "training" / "data" / "unlabelled.jsonl"
+    result = run("pick", rows, "--n", 2, "--output", "-")
+    assert result.exit_code == 0, result.stderr
+    assert len([json.loads(line) for line in result.stdout.splitlines()]) == 2
+    assert list(tmp_path.iterdir()) == [] and "wrote" not in result.stderr
