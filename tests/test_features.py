@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from classifier.estimator import features
 from classifier.estimator.features import CharNgramVectorizer, char_input
 
 from conftest import ROOT, training_records
@@ -100,3 +102,69 @@ def test_no_module_uses_private_scikit_learn_api():
         if private.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+@pytest.fixture(scope="module")
+def allowed():
+    """The corpus less the items published on days 1-5 of a month or from 2025 on, which tests leave out."""
+    return [
+        f"{r['title']}\n{r['text']}"
+        for r in training_records()
+        if int(r["published"][8:10]) > 5 and r["published"] < "2025-01-01"
+    ]
+
+
+def test_the_defaults_are_scikit_learns_char_wb_3_to_5_grams_in_two_documents_with_int32_indices(allowed):
+    ours = CharNgramVectorizer(stop_words=STOP_WORDS)  # ngram_range, min_df and dtype as they are by default
+    _, plain = both(ngram_range=(3, 5), min_df=2)
+    got, expected = ours.fit_transform(allowed[:120] + ODD), plain.fit_transform(allowed[:120] + ODD)
+    assert_same(got, expected)
+    assert ours.vocabulary_ == plain.vocabulary_
+    for matrix in (got, ours.transform(allowed[120:160] + ODD)):
+        # scikit-learn's matrices index in 32 bits while they fit: half the memory of 64.
+        assert matrix.indices.dtype == matrix.indptr.dtype == np.int32
+
+
+def test_fitting_refuses_too_few_documents_and_documents_without_ngrams_by_name():
+    with pytest.raises(ValueError, match=r"^min_df=3 is more than the 2 documents$"):
+        CharNgramVectorizer(min_df=3).fit_transform(["Border management", "Elections"])
+    with pytest.raises(
+        ValueError, match=r"^no character n-gram is in min_df documents; perhaps the documents are empty$"
+    ):
+        CharNgramVectorizer().fit_transform(["", "  ", "\n"])
+
+
+def test_a_vectorizer_half_rebuilt_is_not_fitted(allowed):
+    """A bundle's arrays set the vocabulary and the idf one after the other: in between, it is not fitted."""
+    vocabulary_only = CharNgramVectorizer(stop_words=STOP_WORDS)
+    vocabulary_only.vocabulary_ = {"ele": 0, "lec": 1}
+    with pytest.raises(NotFittedError):
+        vocabulary_only.transform(["Elections"])
+    idf_only = CharNgramVectorizer(stop_words=STOP_WORDS)
+    idf_only.idf_ = np.ones(2)
+    with pytest.raises(NotFittedError):
+        idf_only.get_feature_names_out()
+
+
+def test_feature_names_are_the_terms_in_column_order_as_objects():
+    vectorizer = CharNgramVectorizer()
+    vectorizer.vocabulary_ = {"lec": 0, "ele": 1, " el": 2}  # not in sorted order, as a hand-made vocabulary may be
+    names = vectorizer.get_feature_names_out()
+    assert names.dtype == object and names.tolist() == ["lec", "ele", " el"]
+
+
+def test_the_word_cache_is_kept_between_calls_until_it_passes_its_limit(allowed, monkeypatch):
+    ours, plain = both()
+    ours.fit(allowed[:200]), plain.fit(allowed[:200])
+    assert "_columns_of_word" not in ours.__dict__
+    assert "_columns_of_word" not in pickle.loads(pickle.dumps(ours)).__dict__  # a vectorizer with no cache pickles
+    ours.transform(allowed[200:220])
+    cache = ours.__dict__["_columns_of_word"]
+    size = len(cache)
+    monkeypatch.setattr(features, "CACHE_LIMIT", size)
+    assert_same(ours.transform(allowed[220:240]), plain.transform(allowed[220:240]))
+    assert ours.__dict__["_columns_of_word"] is cache and len(cache) > size  # at its limit: kept, and grown
+    monkeypatch.setattr(features, "CACHE_LIMIT", len(cache) - 1)
+    assert_same(ours.transform(allowed[:5]), plain.transform(allowed[:5]))
+    fresh = ours.__dict__["_columns_of_word"]
+    assert fresh is not cache and 0 < len(fresh) < len(cache)  # past it: emptied, then filled by this call alone

@@ -1,13 +1,17 @@
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.estimator.keywords import (
+    has_keyword_document,
     keyword_document,
     keyword_documents,
     keyword_margins,
     label_roles,
+    prototypes,
     with_keyword_examples,
     zero_shot_calibration,
 )
@@ -145,3 +149,101 @@ def test_keyword_margins_that_point_the_wrong_way_are_not_evidence():
     # No reference label, or reference labels every document carries: nothing to fit on.
     assert zero_shot_calibration(margins, Y, np.array([False, False])) == (0.0, -10.0, 1.0)
     assert zero_shot_calibration(margins, np.ones((4, 2), int), np.array([True, True])) == (0.0, -10.0, 1.0)
+
+
+def test_a_keyword_document_is_written_out_in_full():
+    field = SimpleNamespace(name="Elections", keywords=("election", "ballot"), description="Voting and its count.\n")
+    assert keyword_document(field) == "Elections\nelection. ballot. Voting and its count."
+    bare = SimpleNamespace(name="Roma and Sinti", keywords=(), description="")
+    assert keyword_document(bare) == "Roma and Sinti\n."
+
+
+def test_keyword_documents_are_one_text_per_label_empty_where_there_is_none():
+    assert keyword_documents((), 3) == ["", "", ""]
+    assert keyword_documents(None, 2) == ["", ""]
+    assert keyword_documents(("Elections\nballot", None, ""), 3) == ["Elections\nballot", "", ""]
+    with pytest.raises(ValueError, match=r"^label_keywords has 2 entries for 4 labels$"):
+        keyword_documents(("a", "b"), 4)
+    mask = has_keyword_document(["Elections\nballot", "", " "])
+    assert mask.dtype == bool and mask.tolist() == [True, False, True]
+    assert has_keyword_document([]).dtype == bool  # a mask even with no label (numpy would make [] float)
+
+
+def test_a_label_with_exactly_min_examples_positives_is_not_low_confidence():
+    # Positives per label: 0, 1, 2, 3 and 0 (the last without a keyword document).
+    Y = [[0, 1, 1, 1, 0], [0, 0, 1, 1, 0], [0, 0, 0, 1, 0]]
+    zero, low = label_roles(Y, ["a", "b", "c", "d", ""], min_examples=2)
+    assert zero.tolist() == [True, False, False, False, False]
+    assert low.tolist() == [False, True, False, False, False]
+
+
+def test_with_no_label_to_add_the_examples_are_left_as_they_are():
+    X, Y = ["x1", "x2"], np.array([[1, 0], [0, 1]], dtype=np.int8)
+    same_X, same_Y = with_keyword_examples(X, Y, ["a", "b"], np.array([False, False]))
+    assert same_X is X and same_Y is Y
+    more_X, more_Y = with_keyword_examples(X, Y, ["a", "b"], np.array([True, True]))
+    assert more_X == ["x1", "x2", "a", "b"] and X == ["x1", "x2"]
+    assert more_Y.dtype == np.int8 and more_Y.tolist() == [[1, 0], [0, 1], [1, 0], [0, 1]]
+
+
+def test_prototypes_are_unit_rows_of_the_keyword_documents_and_zero_without_one():
+    # Raw counts over the words ballot, border, voters: the rows are those counts made unit length.
+    counts = TfidfVectorizer(use_idf=False, norm=None).fit(["ballot border voters"])
+    protos = prototypes(counts, ["voters ballot voters", "", "border"])
+    assert protos.dtype == np.float32
+    np.testing.assert_allclose(protos, [[1 / 5**0.5, 0, 2 / 5**0.5], [0, 0, 0], [0, 1, 0]], rtol=1e-6)
+
+
+def test_keyword_margins_of_two_labels_and_of_one():
+    features = np.array([[0.9, 0.1], [0.5, 0.5]])
+    # Two labels: each cosine less the other's, a tie at 0.
+    np.testing.assert_allclose(keyword_margins(features, np.eye(2)), [[0.8, -0.8], [0.0, 0.0]])
+    # One label: nothing to compare with, the cosine itself.
+    assert keyword_margins(features[:, :1], np.eye(1)).tolist() == [[0.9], [0.5]]
+    # Two labels tied ahead of a third: both at 0, the third behind by the gap.
+    tied = keyword_margins(np.array([[0.5, 0.5, 0.1]]), np.eye(3))
+    np.testing.assert_allclose(tied, [[0.0, 0.0, -0.4]])
+    # The model's float32 features give margins in float64, the precision the calibration fits them in.
+    single = keyword_margins(np.array([[0.75, 0.25]], dtype=np.float32), np.eye(2, dtype=np.float32))
+    assert single.dtype == np.float64 and single.tolist() == [[0.5, -0.5]]
+
+
+def test_zero_shot_calibration_is_the_logistic_fit_of_the_pooled_reference_margins():
+    """Margins 0 and 1 only: the (nearly unpenalised) logistic fit gives each its share of positives,
+    3 of 10 at margin 0 and 9 of 10 at margin 1, so intercept = ln(3/7) and slope = ln(9) - ln(3/7).
+    F1 is best accepting margin 1 only (18/22 against 24/32 for all): the cut is midway, (0.9 + 0.3) / 2."""
+    margins = np.zeros((10, 3))
+    margins[5:, 0] = margins[5:, 1] = 1.0
+    margins[:, 2] = np.linspace(-1, 1, 10)  # not a reference label: its margins must not count
+    Y = np.zeros((10, 3), dtype=int)
+    Y[[0], 0] = Y[[0, 1], 1] = 1  # 3 of the 10 pairs at margin 0 are positive
+    Y[5:, 0] = 1
+    Y[5:9, 1] = 1  # 9 of the 10 pairs at margin 1
+    Y[:5, 2] = 1
+    slope, intercept, threshold = zero_shot_calibration(margins, Y, np.array([True, True, False]))
+    assert intercept == pytest.approx(np.log(3 / 7), abs=2e-3)
+    assert slope == pytest.approx(np.log(9) - np.log(3 / 7), abs=2e-3)
+    assert threshold == pytest.approx(0.6, abs=1e-3)
+    assert all(type(value) is float for value in (slope, intercept, threshold))
+    # With 6 of 10 positive at margin 0 (and 9 of 10 at margin 1), accepting all is best for F1 (30/35 against
+    # 18/25): the cut would be midway between 0.6 and 0, and is raised to 0.5.
+    Y[:3, :2] = 1
+    assert zero_shot_calibration(margins, Y, np.array([True, True, False]))[2] == 0.5
+
+
+def test_a_weak_positive_slope_is_still_evidence():
+    """4 of 10 positive at margin 0 and 6 of 10 at margin 1: intercept ln(4/6), slope ln(6/4) - ln(4/6) = 0.81,
+    below 1 but positive. F1 is best accepting all (20/30 against 12/20): that cut, 0.2, is raised to 0.5."""
+    margins = np.r_[np.zeros(10), np.ones(10)].reshape(-1, 1)
+    Y = np.r_[np.ones(4), np.zeros(6), np.ones(6), np.zeros(4)].astype(int).reshape(-1, 1)
+    slope, intercept, threshold = zero_shot_calibration(margins, Y, np.array([True]))
+    assert slope == pytest.approx(2 * np.log(1.5), abs=2e-3)
+    assert intercept == pytest.approx(np.log(4 / 6), abs=2e-3)
+    assert threshold == 0.5
+
+
+def test_margins_that_are_all_equal_are_not_evidence():
+    """The same margin everywhere fits a slope of exactly 0: the margins do not tell labels apart."""
+    Y = np.array([[1, 0], [0, 1], [0, 0], [1, 1]])
+    assert zero_shot_calibration(np.zeros((4, 2)), Y, np.array([True, True])) == (0.0, -10.0, 1.0)
+    assert zero_shot_calibration(np.zeros((4, 2)), np.zeros((4, 2), int), np.array([True, True])) == (0.0, -10.0, 1.0)
