@@ -526,3 +526,56 @@ def test_a_count_a_bundle_cannot_give_is_said_to_be_unknown():
         "model A was trained on an unknown number and model B on 2 of these 12 documents: "
         "compared on the 10 neither was trained on (2 left out)"
     )
+
+
+def test_a_field_put_back_is_marked_removed_in_the_dimension_of_the_first_field(tmp_path):
+    from classifier.taxonomy.fields import Field, Taxonomy, TaxonomyError
+
+    narrower = without_arms_control(tmp_path / "t.yaml")  # its first fields: Border management, Combating trafficking
+    wider = with_fields(narrower, ["Arms control", "Border management", "Water security", "Youth"])
+    assert wider.fields[0] == Field(
+        name="Arms control", id="removed: Arms control", dimension="politico-military", description=""
+    )
+    assert wider.fields[2] == Field(
+        name="Water security", id="removed: Water security", dimension="politico-military", description=""
+    )
+    # A field known by another spelling is not put back.
+    assert with_fields(narrower, ["border management", "YOUTH"]) is narrower
+    # A taxonomy of no field: the field has no dimension.
+    empty = Taxonomy.from_dict({"dimensions": {"human": "Human dimension"}, "fields": []})
+    put_back = Field(name="Youth", id="removed: Youth", dimension="", description="")
+    assert with_fields(empty, ["Youth"]).fields == (put_back,)
+    # Two spellings of one field are refused, naming the taxonomy.
+    with pytest.raises(TaxonomyError) as refused:
+        with_fields(narrower, ["Water security", "water security"])
+    assert str(refused.value) == (
+        f"{tmp_path / 't.yaml'}: field 'water security': name 'water security' is used by another field"
+    )
+
+
+def test_the_gate_keeps_the_drops_within_noise_apart():
+    comparison = gate_case()  # both drops show in 89% of resamples: within the default 95%
+    assert comparison.gate(0.02, min_support=4) == (
+        [],
+        [
+            "micro F1 over the fields both models know fell by 0.143 "
+            "(more than 0.02; B below A in 89% of 2000 resamples)",
+            "A: F1 fell by 0.333 (more than 0.02; support 4; B below A in 89% of 2000 resamples)",
+        ],
+    )
+    # A comparison not made by compare_models gives the documents compared as the documents given.
+    assert comparison.to_dict()["given"] == 10
+
+
+def test_nothing_left_to_compare_names_every_input(tmp_path):
+    from classifier.evaluation.comparison import NothingToCompareError
+
+    shipped = load_model().path
+    seen = [r for r in training_records() if may_be_used(r)][:4]
+    first, second = write_jsonl(tmp_path / "one.jsonl", seen[:2]), write_jsonl(tmp_path / "two.jsonl", seen[2:])
+    with pytest.raises(NothingToCompareError) as refused:
+        compare_models(shipped, shipped, [first, second])
+    assert str(refused.value) == (
+        f"{first}, {second}: every one of the 4 documents was trained on by model A (4) or model B (4); "
+        "compare them on documents neither was trained on"
+    )

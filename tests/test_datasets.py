@@ -239,3 +239,119 @@ def test_a_labels_column_given_late_in_a_jsonl_file_is_read(taxonomy, tmp_path):
     path = write_rows(tmp_path / "late.jsonl", rows)
     data = load_training_set([path], taxonomy, Columns(labels="tags"))
     assert [doc.id for doc in data.documents] == [f"l{i}" for i in range(5)] and data.skipped_unlabelled == 1000
+
+
+def test_a_copy_with_other_fields_keeps_the_first_copys_id_title_and_text():
+    docs = [
+        Document("a", "Observers", "They watched the vote.", ("Elections",), "old.jsonl:1"),
+        Document("a2", "OBSERVERS", "they watched, the vote", ("Policing",), "new.jsonl:1"),
+    ]
+    merged = merge_documents(docs, [doc.labels for doc in docs])
+    assert merged.documents == [Document("a", "Observers", "They watched the vote.", ("Policing",), "new.jsonl:1")]
+
+
+def test_a_folders_tables_are_read_checked_and_hashed_by_the_glob_given(taxonomy, tmp_path):
+    from classifier.corpus.documents import Columns
+    from classifier.errors import UsageError
+
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    row = {"id": "r1", "title": "Youth forum in Vienna", "fields": ["Youth"]}
+    titles = write_rows(folder / "titles.jsonl", [row])
+    (folder / "note.txt").write_text("A note on the forum.\n", encoding="utf-8")  # a page the default glob reads
+    heard = []
+    data = load_training_set([folder], taxonomy, Columns(labels="fields"), "*.jsonl", on_warning=heard.append)
+    assert [(doc.id, doc.title, doc.text) for doc in data.documents] == [("r1", "Youth forum in Vienna", "")]
+    assert heard == [
+        f"{titles}: none of its first 1,000 rows has a 'text' column (columns: id, title, fields): its documents are "
+        "read from their titles alone; --text-column names another"
+    ]
+    assert data.data_hash["files"] == [titles]
+    # A labels column is checked against a table's header: a CSV's (JSONL rows may leave their fields out).
+    table = folder / "titles.csv"
+    table.write_text("id,title,fields\nr1,Youth forum in Vienna,Youth\n", encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        load_training_set([folder], taxonomy, Columns(labels="tags"), "*.csv")
+    assert str(refused.value) == (
+        f"{table}: no row has the column 'tags' named by --labels-column (columns: id, title, fields)"
+    )
+
+
+def test_the_first_unlabelled_row_is_the_one_said(taxonomy, tmp_path):
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [
+            {"id": "1", "text": "Observers watched the vote."},
+            {"id": "2", "text": "Police trained in Skopje.", "labels": None},
+            {"id": "3", "text": "A youth forum met.", "labels": ["Youth"]},
+        ],
+    )
+    heard = []
+    data = load_training_set([path], taxonomy, on_warning=heard.append)
+    assert (data.skipped_unlabelled, data.first_unlabelled) == (2, f"{path}:1")
+    assert heard == [f"2 documents have no labels (none given, or null), the first {path}:1: not trained on"]
+
+
+def test_inputs_with_no_document_or_no_labelled_one_are_named_each(taxonomy, tmp_path):
+    first, second = write_rows(tmp_path / "a.jsonl", []), write_rows(tmp_path / "b.jsonl", [])
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([first, second], taxonomy)
+    assert str(refused.value) == f"no documents in {first}, {second}: no rows, pages or texts"
+    second = write_rows(tmp_path / "b.jsonl", [{"id": "1", "text": "Observers watched the vote."}])
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([first, second], taxonomy)
+    assert str(refused.value) == (
+        f"no labelled documents in {first}, {second}: a table needs a 'labels' column "
+        "(another name: --labels-column), a page a 'Fields of work' block"
+    )
+
+
+def test_a_row_with_a_base_documents_id_and_an_edited_title_is_kept_beside_it(taxonomy, tmp_path):
+    base = [Document("osce-1", "Observers arive", "They watched the vote.", ("Elections",), "base:1")]
+    fix = write_rows(
+        tmp_path / "fix.jsonl",
+        [{"id": "osce-1", "title": "Observers arrive", "text": "They watched the vote.", "labels": ["Youth"]}],
+    )
+    heard = []
+    data = load_training_set([fix], taxonomy, base_documents=base, on_warning=heard.append)
+    assert [(doc.id, doc.title, doc.origin) for doc in data.documents] == [
+        ("osce-1", "Observers arive", "base:1"),
+        ("osce-1", "Observers arrive", f"{fix}:1"),
+    ]
+    assert [row.nonzero()[0].tolist() for row in data.Y] == [[ELECTIONS], [YOUTH]]
+    assert len(heard) == 1 and heard[0].startswith(f"{fix}:1: the id 'osce-1' of a base document (base:1)")
+
+
+def test_the_data_hash_passes_over_what_is_no_regular_file(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()  # no file the glob matches: "unmatched"
+    data = tmp_path / "a.jsonl"
+    data.write_bytes(b'{"id": 1}\n')
+    expected = hashlib.sha256(hashlib.sha256(b'{"id": 1}\n').digest()).hexdigest()
+    assert hash_inputs([tmp_path / "missing.jsonl", empty, "-", "/dev/null", data]) == {
+        "sha256": expected,
+        "bytes": 10,
+        "files": [str(data)],
+    }
+
+
+def test_the_fields_are_read_by_the_taxonomy_given(tmp_path):
+    from classifier.taxonomy.fields import Taxonomy
+
+    water = Taxonomy.from_dict(
+        {
+            "dimensions": {"economic-environmental": "Economic and environmental dimension"},
+            "fields": [
+                {
+                    "name": "Water security",
+                    "id": "water-security",
+                    "dimension": "economic-environmental",
+                    "description": "Shared rivers.",
+                    "aliases": ["water"],
+                },
+            ],
+        }
+    )
+    path = write_rows(tmp_path / "rows.jsonl", [{"id": "1", "text": "A shared river basin.", "labels": ["water"]}])
+    data = load_training_set([path], water)
+    assert (data.labels, data.Y.tolist()) == (["Water security"], [[1]])
