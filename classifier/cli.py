@@ -288,18 +288,14 @@ def suggest(
 ) -> None:
     """Suggest fields of work for each input, best first; accepted fields are marked with *."""
     glob = _globs(glob)
-    from classifier.corpus.documents import read_documents  # on first use: keeps start-up light
+    from classifier.corpus.documents import read_documents, reported  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
     if lines:
         _suggest_lines(loaded, paths, format, top, explain=explain, limit=limit, threshold=threshold)
         return
     columns = _columns(id_column, title_column, text_column)
-    documents = []
-    for doc in read_documents(paths, columns, glob=glob):
-        if doc.error or doc.warning:
-            _report_problem("error" if doc.error else "warning", doc.error or doc.warning)
-        documents.append(doc)
+    documents = list(reported(read_documents(paths, columns, glob=glob), _report_problem))
     suggestions = loaded.suggest_documents(documents, explain=explain, limit=limit, threshold=threshold)
     for doc, suggestion in zip(documents, suggestions):
         # JSON gives every input its line, a failed one with its `error`, so that a script can match them up.
@@ -918,8 +914,9 @@ def pick(
 
     from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
     from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
+    from classifier.io.tagfiles import STDOUT  # on first use: keeps start-up light
 
-    if output is not None and str(output) == "-":  # as `tag --output -`: standard output, not a file named "-"
+    if output is not None and str(output) == STDOUT:  # as `tag --output -`: standard output, not a file named "-"
         output = None
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")

@@ -71,12 +71,24 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 4 + len(model.labels))
 
 
+def tagged_and_framed(model, rows: list[dict], tmp_path):
+    """`rows` (id, headline, body) tagged by `tag` as a JSONL table and read by `tag_frame` as a DataFrame:
+    (the table, tag's rows, the frame)."""
+    pd = pytest.importorskip("pandas")
+    from classifier.corpus.documents import Columns
+    from classifier.workflows.tagging import tag
+
+    table = tmp_path / "rows.jsonl"
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
+    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return table, tagged_rows, model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+
+
 def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
     """A page with a title column: its menus never reach the model, and the row gets what `classifier tag` gives
     the same row of a JSONL table, failures included (a number, an empty cell, nothing but a title)."""
-    pd = pytest.importorskip("pandas")
-    from classifier.workflows.tagging import tag
-
     page = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
     rows = [
         {"id": "page", "headline": "Kyrgyz parliamentary elections", "body": page},
@@ -84,14 +96,7 @@ def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
         {"id": "empty", "headline": None, "body": ""},
         {"id": "title only", "headline": "Observers watch the vote count in Bishkek", "body": None},
     ]
-    table = tmp_path / "rows.jsonl"
-    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    from classifier.corpus.documents import Columns
-
-    out = tmp_path / "tagged.jsonl"
-    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
-    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+    _, tagged_rows, frame = tagged_and_framed(model, rows, tmp_path)
     assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
     assert frame["flag"].tolist() == [row["flag"] for row in tagged_rows]
     assert frame["warning"].tolist() == [row["warning"] for row in tagged_rows] == [""] * 4
@@ -147,22 +152,13 @@ def test_a_text_over_the_max_text_limit_is_cut_and_named_as_the_command_line_cut
 
 
 def test_tag_frame_cuts_a_cell_over_the_max_text_limit_and_warns_in_its_row_as_tag_does(model, tmp_path, monkeypatch):
-    pd = pytest.importorskip("pandas")
-    from classifier.corpus.documents import Columns
-    from classifier.workflows.tagging import tag
-
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "84")
     rows = [
         {"id": "whole", "headline": "", "body": ELECTION},
         {"id": "long text", "headline": "", "body": ELECTION + TRAFFICKING},
         {"id": "long title", "headline": ELECTION + TRAFFICKING, "body": ELECTION},
     ]
-    table = tmp_path / "rows.jsonl"
-    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    out = tmp_path / "tagged.jsonl"
-    tag(model, [table], out, columns=Columns(text="body", title="headline"), jobs=1)
-    tagged_rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    frame = model.tag_frame(pd.DataFrame(rows).set_index("id"), text="body", title="headline")
+    table, tagged_rows, frame = tagged_and_framed(model, rows, tmp_path)
     cut = "text cut at 84 characters (the CLASSIFIER_MAX_TEXT limit)"
     assert [row["warning"] for row in tagged_rows] == ["", f"{table}:2: {cut}", f"{table}:3: {cut}"]
     assert frame["warning"].tolist() == ["", f"row long text: {cut}", f"row long title: {cut}"]

@@ -96,14 +96,19 @@ def _one_text(text) -> str:
     return text
 
 
-def _cut_texts(texts: list[str], names: Sequence[str]) -> list[str]:
+def _cut_texts(texts: list[str], names: Sequence[str] | None = None) -> list[str]:
     """The texts, each cut at CLASSIFIER_MAX_TEXT characters as `classifier suggest` cuts a file, with a warning
-    (UserWarning) naming each one cut, worded as the command line's."""
+    (UserWarning) naming each one cut (`names`, else `texts[i]`), worded as the command line's."""
     limit = max_text_chars()
-    for name, text in zip(names, texts):
+    for name, text in zip(names or [f"texts[{i}]" for i in range(len(texts))], texts):
         if len(text) > limit:
             warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=3)
     return [text[:limit] for text in texts]
+
+
+def _failed_suggestion(doc) -> Suggestion:
+    """The suggestion of a document that failed to read: its error, no field and no score."""
+    return Suggestion(doc.title, [], [], error=doc.error)
 
 
 def _cell(value):
@@ -188,8 +193,7 @@ class Model:
 
     def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """`read` for pages or plain texts: each is parsed first, so menus never count."""
-        texts = _text_list(texts)
-        texts = _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])
+        texts = _cut_texts(_text_list(texts))
         return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
@@ -294,8 +298,7 @@ class Model:
     ) -> list[Suggestion]:
         """`suggest` for many pages or plain texts at once (one matrix product, not one per text); each is cut at
         CLASSIFIER_MAX_TEXT characters as `suggest` cuts one, with a warning naming it (`texts[i]`)."""
-        texts = _text_list(texts)
-        releases = [parse_release(text) for text in _cut_texts(texts, [f"texts[{i}]" for i in range(len(texts))])]
+        releases = [parse_release(text) for text in _cut_texts(_text_list(texts))]
         if not releases:
             return []
         model_texts = [release.model_text for release in releases]
@@ -401,7 +404,7 @@ class Model:
             if explain:
                 suggestions = self.with_evidence(suggestions, [doc.model_text for doc in read])
         scored = iter(suggestions)
-        return [Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(scored) for doc in documents]
+        return [_failed_suggestion(doc) if doc.error else next(scored) for doc in documents]
 
     def suggest_stream(self, documents: Iterable, batch_size: int = 256, **options) -> Iterator[tuple]:
         """(document, suggestion) for each document as it comes, scored `batch_size` at a time so that output
@@ -416,7 +419,7 @@ class Model:
                 raise TypeError("suggest_stream takes documents (from read_documents); for texts, use suggest_many")
             suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))
             for doc in batch:
-                yield doc, Suggestion(doc.title, [], [], error=doc.error) if doc.error else next(suggestions)
+                yield doc, _failed_suggestion(doc) if doc.error else next(suggestions)
 
     def with_evidence(self, suggestions: list[Suggestion], model_texts: list[str], top: int = 5) -> list[Suggestion]:
         """The suggestions with, for each accepted field, the terms of the text that pushed it most and the

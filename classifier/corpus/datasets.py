@@ -19,8 +19,8 @@ from classifier.corpus.documents import (
     SAMPLE_ROWS,
     Columns,
     Document,
-    check_named_columns,
     expand_inputs,
+    missing_column,
     read_documents,
     resolve_labels,
     tables_without,
@@ -134,14 +134,7 @@ def load_training_set(
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
     `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
     """
-    check_named_columns(inputs, columns, glob, labelled=True)
-    for path, kind, name, seen in tables_without(inputs, [columns.text], glob):
-        if on_warning:  # the title alone is a document's text then: a text column under another name is likely
-            rows = f"none of its first {SAMPLE_ROWS:,} rows" if kind == "jsonl" else "no row"
-            on_warning(
-                f"{path}: {rows} has a '{name}' column (columns: {seen}): its documents are read from their "
-                "titles alone; --text-column names another"
-            )
+    _check_table_columns(inputs, columns, glob, on_warning)
     documents, errors, unlabelled, read = list(base_documents), [], [], 0
     for doc in read_documents(inputs, columns, glob):
         read += 1
@@ -188,6 +181,24 @@ def load_training_set(
     return TrainingSet(
         documents, Y, labels, len(unlabelled), hash_inputs(inputs, glob), merged, unlabelled[0] if unlabelled else None
     )
+
+
+def _check_table_columns(inputs, columns: Columns, glob: str, on_warning) -> None:
+    """One look at each table's columns (the --text, --title and --id-column checks are `read_records`'): a labels
+    column named by --labels-column that a table with a header has not is a usage error (JSONL rows may leave
+    their fields out: they are unlabelled); a table without the default text column is said to `on_warning`, its
+    documents being read from their titles alone."""
+    labels_named, text_named = columns.labels != "labels", columns.text != "text"
+    for path, kind, name, seen in tables_without(inputs, [columns.text, columns.labels], glob):
+        if name == columns.labels and labels_named:
+            if kind != "jsonl":
+                raise missing_column(path, name, "--labels-column", seen)
+        elif name == columns.text and not text_named and on_warning:
+            rows = f"none of its first {SAMPLE_ROWS:,} rows" if kind == "jsonl" else "no row"
+            on_warning(
+                f"{path}: {rows} has a '{name}' column (columns: {seen}): its documents are read from their "
+                "titles alone; --text-column names another"
+            )
 
 
 def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:

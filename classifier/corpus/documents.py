@@ -130,14 +130,21 @@ def read_readable_documents(
     ("warning": its text was cut at the CLASSIFIER_MAX_TEXT limit), in input order.
     """
     documents, failed = [], 0
-    for doc in read_documents(inputs, columns, glob):
+    for doc in reported(read_documents(inputs, columns, glob), on_problem):
         if doc.error:
             failed += 1
         else:
             documents.append(doc)
+    return documents, failed
+
+
+def reported(documents: Iterable[Document], on_problem: Callable[[str, str], None] | None) -> Iterator[Document]:
+    """Every document, after `on_problem(kind, message)` has heard it if it failed ("error") or was read only in
+    part ("warning")."""
+    for doc in documents:
         if on_problem and (doc.error or doc.warning):
             on_problem("error" if doc.error else "warning", doc.error or doc.warning)
-    return documents, failed
+        yield doc
 
 
 def read_releases(
@@ -546,32 +553,29 @@ def _check_unique(path: Path, names: list[str]) -> None:
 SAMPLE_ROWS = 1000
 
 
-def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB, labelled: bool = False) -> None:
+def check_named_columns(inputs, columns: Columns, glob: str = DEFAULT_GLOB) -> None:
     """UsageError if a column named by an option (not a default) is in no table input: today every row
-    would silently lose it (a wrong --text-column tags each row from its title alone); with `labelled` (data
-    read for its fields), the labels column of a CSV or Parquet table too (JSONL rows may leave out their fields:
-    they are unlabelled). JSONL has no header, so its first SAMPLE_ROWS rows stand for it."""
+    would silently lose it (a wrong --text-column tags each row from its title alone). JSONL has no
+    header, so its first SAMPLE_ROWS rows stand for it."""
     options = {"--text-column": (columns.text, "text"), "--title-column": (columns.title, "title")}
     options |= {"--id-column": (columns.id, "id")}
     named = {name: option for option, (name, default) in options.items() if name != default}
-    labels = {columns.labels: "--labels-column"} if labelled and columns.labels != "labels" else {}
-    checks = ((named, ("jsonl", "csv", "parquet")), (labels, ("csv", "parquet")))
-    for wanted, kinds in checks:
-        for path, _, name, seen in tables_without(inputs, list(wanted), glob, kinds):
-            raise UsageError(
-                f"{path}: no row has the column '{one_line(name)}' named by {wanted[name]} (columns: {seen})"
-            )
+    for path, _, name, seen in tables_without(inputs, list(named), glob):
+        raise missing_column(path, name, named[name], seen)
 
 
-def tables_without(
-    inputs, names: list[str], glob: str = DEFAULT_GLOB, kinds: tuple[str, ...] = ("jsonl", "csv", "parquet")
-) -> Iterator[tuple[str, str, str, str]]:
-    """(table, its kind, name, its columns shown) for each of `names` that no row of a table input of `kinds` has
-    (of a JSONL file, none of its first SAMPLE_ROWS rows)."""
+def missing_column(path: str, name: str, option: str, seen: str) -> UsageError:
+    """The usage error of a column named by `option` that no row of the table at `path` has (`seen`: its columns)."""
+    return UsageError(f"{path}: no row has the column '{one_line(name)}' named by {option} (columns: {seen})")
+
+
+def tables_without(inputs, names: list[str], glob: str = DEFAULT_GLOB) -> Iterator[tuple[str, str, str, str]]:
+    """(table, its kind, name, its columns shown) for each of `names` that no row of a table input has (of a JSONL
+    file, none of its first SAMPLE_ROWS rows)."""
     if not names:
         return
     for path, kind in expand_inputs(as_inputs(inputs), glob):
-        if kind not in kinds:
+        if kind not in ("jsonl", "csv", "parquet"):
             continue
         try:
             seen = _column_names(Path(path), kind)

@@ -59,8 +59,13 @@ class Comparison:
     trained_on: dict = field(default_factory=lambda: {"a": None, "b": None})
 
     @property
+    def documents_given(self) -> int:
+        """How many documents the data held (those compared, where nothing was left out or it is not known)."""
+        return self.given if self.given is not None else self.a["documents"]
+
+    @property
     def left_out(self) -> int:
-        return (self.given if self.given is not None else self.a["documents"]) - self.a["documents"]
+        return self.documents_given - self.a["documents"]
 
     def status(self, label: str) -> str:
         in_a, in_b = label in self.a_fields, label in self.b_fields
@@ -171,7 +176,7 @@ class Comparison:
         }
         return {
             "documents": self.a["documents"],
-            "given": self.given if self.given is not None else self.a["documents"],
+            "given": self.documents_given,
             "trained_on": dict(self.trained_on),
             "left_out": self.left_out,
             "averages": averages,
@@ -183,9 +188,8 @@ class Comparison:
         a, b = (_count(self.trained_on[name]) for name in ("a", "b"))
         if not self.left_out:
             return ""
-        given = self.given if self.given is not None else self.a["documents"]
         return (
-            f"model A was trained on {a} and model B on {b} of these {given} documents: compared on the "
+            f"model A was trained on {a} and model B on {b} of these {self.documents_given} documents: compared on the "
             f"{self.a['documents']} neither was trained on ({self.left_out} left out)"
         )
 

@@ -455,7 +455,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
                 raise ApiError(400, "'project' must be a project id")
             chosen, item = service.project(body["project"]), queue.find(body["id"])
             if item is not None:  # else decide names the unknown id
-                suggested = (await run_in_threadpool(chosen.explain, _queue_text(item)))["labels"]
+                suggested = await run_in_threadpool(chosen.accepted, _queue_text(item))
         await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip, correct, suggested)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 

@@ -117,6 +117,11 @@ class Project:
             out.append(results)
         return out
 
+    def accepted(self, text: str) -> list[str]:
+        """The fields the model accepts for a text, as `explain`'s `labels` gives them, without the evidence."""
+        with self.lock:
+            return list(self.model.suggest(text).labels)
+
     def explain(self, text: str, top: int = 5) -> dict:
         """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it and
         the field's taxonomy phrases the text names (`named`); with the title and body the model read, for showing

@@ -191,12 +191,12 @@ def sync_taxonomy(
 
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
-    confirmed = {taxonomy.resolve(name) or name for name in removals}  # a field's name in any spelling or alias
-    for name in removals:  # a --remove that removes nothing would be a silent no-op
-        if (taxonomy.resolve(name) or name) not in diff.removed:
-            where = "is still in the site's menu" if taxonomy.resolve(name) else "is not a field"
+    confirmed = {name: taxonomy.resolve(name) for name in removals}  # a field's name in any spelling or alias
+    for name, resolved in confirmed.items():  # a --remove that removes nothing would be a silent no-op
+        if (resolved or name) not in diff.removed:
+            where = "is still in the site's menu" if resolved else "is not a field"
             raise SyncError(f"--remove '{name}': '{name}' {where}; only a field gone from the menu can be removed")
-    unconfirmed = [name for name in diff.removed if name not in confirmed] if diff.added else []
+    unconfirmed = [name for name in diff.removed if name not in confirmed.values()] if diff.added else []
     if write and unconfirmed:
         old, new = unconfirmed[0], diff.added[0]
         raise SyncError(
