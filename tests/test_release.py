@@ -116,8 +116,15 @@ def test_any_text_parses_into_a_release(text):
     release = parse_release(text)
     assert isinstance(release.title, str) and isinstance(release.body, str)
     assert "\n" not in release.title and "\x00" not in release.model_text
-    # Every body paragraph comes from the input, none from the menus skipped before it.
-    lines = {line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")}
+    # Every body paragraph comes from the input (less a byte order mark opening it), none from the menus skipped.
+    lines = {
+        line.strip()
+        for line in text.removeprefix("\ufeff")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\x00", "")
+        .split("\n")
+    }
     assert set(release.body.split("\n")) <= lines | {""}
 
 
@@ -340,8 +347,27 @@ def test_a_page_without_a_fields_block_has_no_fields_and_a_header_ends_at_the_fi
     release = parse_release(page("- Date: 14 May 2013", body="- a bullet of the body\nText."))
     # The bullet belongs to the Date key (a value line), as on the site; the body starts after it.
     assert release.fields == () and release.body == "Text."
+    # A fields block that ends the page (its tags below the text) is the page's fields, and no text of its.
     release = parse_release(page("- Date: 14 May 2013", body="Text.\n- Fields of work: Policing"))
-    assert release.fields == () and release.body == "Text.\n- Fields of work: Policing"
+    assert release.fields == ("Policing",) and release.body == "Text."
+    release = parse_release(page("- Date: 14 May 2013", body="Text.\nFields of work:\n- Youth\n- Policing\n\n"))
+    assert release.fields == ("Youth", "Policing") and release.body == "Text."
+    # One in the middle of the text is text; the header above wins over one below.
+    release = parse_release(page("- Date: 14 May 2013", body="Text.\n- Fields of work: Policing\nMore text."))
+    assert release.fields == () and release.body == "Text.\n- Fields of work: Policing\nMore text."
+    release = parse_release(page("- Fields of work: Youth", body="Text.\n- Fields of work: Policing"))
+    assert release.fields == ("Youth",) and release.body == "Text."
+
+
+def test_menus_below_the_article_are_no_text_of_it():
+    menus = "-\nFields of work\n- Policing\n- Youth\n-\nCountries\n- Albania\n"
+    release = parse_release(page("- Date: 14 May 2013", body="Text.\nMore text.\n" + menus))
+    assert (release.body, release.had_menus) == ("Text.\nMore text.", True)
+    # A list closing the text is the text's, and so is one too short to be menus.
+    listed = "Text.\n-\nSteps taken\n- training\n- visits"
+    assert parse_release(page("- Date: 14 May 2013", body=listed)).body == listed
+    plain = "Text.\n- one\n- two\n- three"
+    assert parse_release(page("- Date: 14 May 2013", body=plain)).body == plain
 
 
 def test_to_dict_has_every_key():
@@ -618,3 +644,45 @@ def test_a_markdown_files_heading_is_its_title_without_the_marks():
     assert (release.title, release.body) == ("Observers arrive for the vote", "The mission deployed observers.")
     assert parse_release("### A third-level heading\n\nText.\n").title == "A third-level heading"
     assert parse_release("#hashtag is not a heading\n\nText.\n").title == "#hashtag is not a heading"
+
+
+NAV_PAGE = (
+    "<head><title>Observers deployed | OSCE</title></head><body><nav><ul><li><a href='/m'>Migration</a></li>"
+    "<li><a href='/y'>Youth</a></li><li><a href='/p'>Policing</a></li></ul></nav><h1>Observers deployed</h1>"
+    "<p>The mission deployed observers to follow the count in all regions.</p></body>"
+)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "<html>",
+        "\ufeff<html>",  # a file's byte order mark, read as text by a caller
+        "\ufeff  <!DOCTYPE html><html>",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml">',  # XHTML
+        "",  # a page saved without its <html>: it opens with <head>
+    ],
+)
+def test_an_html_page_is_read_as_html_whatever_opens_it(opening):
+    release = parse_release(opening + NAV_PAGE + ("</html>" if opening else ""))
+    assert (release.title, release.body) == (
+        "Observers deployed",
+        "The mission deployed observers to follow the count in all regions.",
+    )
+
+
+@pytest.mark.parametrize("tag", ["div", "nav", "article", "main", "section", "p", "h1"])
+def test_a_fragment_of_a_page_is_read_as_html(tag):
+    fragment = f"<{tag} class='x'><a href='/m'>Migration</a> Observers met in Osh.</{tag}>"
+    assert "<" not in parse_release(fragment).model_text
+
+
+@pytest.mark.parametrize("text", ["<3 for the observers", "<b>Observers</b> met in Osh.", "a <div> mentioned"])
+def test_a_text_that_opens_with_no_tag_of_a_page_is_plain_text(text):
+    assert parse_release(text).model_text == text
+
+
+def test_a_byte_order_mark_is_no_part_of_a_plain_texts_title_or_line():
+    assert parse_release("\ufeffObservers deployed\nThe mission met.").title == "Observers deployed"
+    assert parse_release("\ufeffThe mission met.").model_text == "The mission met."

@@ -23,8 +23,18 @@ _DATELINE = re.compile(
 _DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 TITLE_MAX_CHARS = 200
-# An HTML document opens (after white space and comments) with a doctype or an <html>, <head> or <body> tag.
-_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE | re.DOTALL)
+BOM = "\ufeff"
+# An HTML document opens (after a byte order mark, white space, an XML declaration and comments) with a doctype or
+# a tag of a page's structure: <html>, <head>, <body>, or, in a page saved without them, one of the elements that
+# open a page's head or its body.
+_HTML_TAGS = (
+    "html|head|body|meta|title|link|base|style|script|noscript|nav|header|main|article|section|aside|div|h[1-6]|p|ul|ol"
+    "|table|form|img|span"
+)
+_HTML_START = re.compile(
+    rf"\ufeff?\s*(?:<\?xml\b[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|(?:{_HTML_TAGS})[\s/>])",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     In plain text, a short first line is taken as the title unless `plain_title` is False
     (for texts whose title is known from elsewhere, such as a table's title column).
     """
+    text = text.removeprefix(BOM)  # a file's mark read as text: no part of its first line
     if looks_like_html(text):
         text = _html_lines(text, plain_title)
     plain = one_plain_line(text)
@@ -98,6 +109,7 @@ def one_plain_line(text: str) -> str:
     menu dash, content type or header line); "" otherwise."""
     if "\n" in text or "\r" in text or "\x00" in text or looks_like_html(text):
         return ""
+    text = text.removeprefix(BOM)
     line = _as_dash(text.strip())
     # casefold never shortens a text: a line longer than every content type is none of them.
     if line == "-" or (len(line) <= _LONGEST_TYPE and line.casefold() in CONTENT_TYPES) or _META_LINE.match(line):
@@ -149,9 +161,46 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
         title = _MARKDOWN_HEADING.sub("", raw[i])  # a Markdown file's "# Title": the title without its marks
         i += 1
     header, read = _read_header(lines[i:])
+    end = _menus_at_end(lines, i + read)
+    end, footer = _header_at_end(lines, i + read, end)
+    for key, values in footer.items():  # a page whose date or fields follow its text
+        header.setdefault(key, values)
 
-    paragraphs, dropped = _unique_paragraphs(raw[i + read :])
-    return title, "\n".join(paragraphs), header, content_type, had_menus, dropped
+    paragraphs, dropped = _unique_paragraphs(raw[i + read : end])
+    return title, "\n".join(paragraphs), header, content_type, had_menus or end < len(lines), dropped
+
+
+def _menus_at_end(lines: list[str], start: int) -> int:
+    """Index where navigation menus that close the page begin, after `start` (a page saved with its menus
+    below the article, or with a footer of menus): every line from there on is a menu's lone "-", the heading
+    after one, an item ("- ...") or empty, and they hold at least three items. len(lines) when there are none."""
+    i, first, items = len(lines), None, 0
+    while i > start:
+        line = lines[i - 1]
+        if not line:
+            i -= 1
+        elif line == "-":
+            first, i = i - 1, i - 1
+        elif line.startswith("- ") and not _META_LINE.match(line):
+            items, i = items + 1, i - 1
+        elif i - 2 >= start and lines[i - 2] == "-" and items:  # a group's heading, after a lone dash
+            first, i = i - 2, i - 2
+        else:
+            break
+    return first if first is not None and items >= _CHROME_LINES else len(lines)
+
+
+def _header_at_end(lines: list[str], start: int, end: int) -> tuple[int, dict[str, list[str]]]:
+    """Where a header block that ends the text begins (`- Fields of work:` and its values after the body), and
+    that header; (end, {}) when the text does not end with one."""
+    last = end
+    while last > start and not lines[last - 1]:
+        last -= 1
+    at = next((k for k in range(last - 1, start - 1, -1) if _META_LINE.match(lines[k])), None)
+    if at is None or at == start:
+        return end, {}
+    header, read = _read_header(lines[at:last])
+    return (at, header) if at + read == last else (end, {})
 
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+")
