@@ -735,3 +735,24 @@ def test_a_model_whose_estimator_scores_without_the_facts_reads_as_its_estimator
     reading = Model(estimator, {"labels": TINY_LABELS}).read(texts)
     np.testing.assert_allclose(reading.proba, estimator.predict_proba(texts))
     assert reading.accepted.tolist() == estimator.accept(reading.proba).tolist() and reading.flags == [None] * 6
+
+
+def test_a_threshold_is_held_against_the_score_as_every_output_rounds_it(model):
+    """A score shown as 0.1028 reaches threshold 0.1028 and not 0.10281, whatever its digits beyond the fourth:
+    no output shows an accepted score below the threshold, or leaves out one that reaches it."""
+    from classifier.bundle.model import apply_cutoffs
+
+    proba = np.array([[0.10279, 0.10284, 0.5, 0.00004]])
+    assert apply_cutoffs(proba, threshold=0.1028).tolist() == [[1, 1, 1, 0]]
+    assert apply_cutoffs(proba, threshold=0.10281).tolist() == [[0, 0, 1, 0]]
+    assert apply_cutoffs(proba, threshold=0.0).tolist() == [[1, 1, 1, 1]]
+    # On the model's own scores: each field's rounded score as the threshold accepts it, on every surface.
+    text = KYRGYZSTAN_PAGE.read_text(encoding="utf-8")
+    scores = dict(model.suggest(text).scores)
+    for label, score in scores.items():
+        shown = round(score, 4)
+        if shown == score or shown == 0:
+            continue
+        accepted = model.suggest(text, threshold=shown).labels
+        assert label in accepted, (label, score)
+        assert all(round(scores[other], 4) >= shown for other in accepted)

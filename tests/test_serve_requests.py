@@ -168,6 +168,27 @@ def test_accepted_gives_the_fields_the_model_accepts_as_the_command_line_does(cl
     assert [sorted(hit["label"] for hit in row["results"]) for row in rows] == [sorted(f) for f in decided]
 
 
+def test_accepted_gives_every_accepted_field_unless_a_limit_is_given(client):
+    """A report joining one single-field item of each field of the corpus: the model accepts more fields than
+    Annif's default limit of 10, and `accepted=true` gives them all, as `classifier suggest` does."""
+    from classifier import load_model
+
+    items, fields = [], set()
+    for line in (ROOT / "training" / "data" / "releases.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if len(row["labels"]) == 1 and row["labels"][0] not in fields:
+            fields.add(row["labels"][0])
+            items.append(row["title"] + "\n" + row["text"])
+    report = "\n".join(items)
+    decided = load_model().suggest(report).labels
+    assert len(decided) > 10
+    assert labels_of(suggest(client, f"text={quote(report)}&accepted=true")) == decided
+    assert labels_of(suggest(client, f"text={quote(report)}&accepted=true&limit=10")) == decided[:10]
+    assert len(labels_of(suggest(client, f"text={quote(report)}"))) == 10  # Annif's default stays without accepted
+    rows = batch(client, {"documents": [{"text": report}]}, "?accepted=true").json()
+    assert [hit["label"] for hit in rows[0]["results"]] == decided
+
+
 def test_accepted_with_a_limit_keeps_the_best_accepted_field_not_the_best_scoring_one(client):
     """An unlabelled item of the corpus (2002-04-19): the model accepts Democratization (0.198) only, under
     Conflict prevention (0.207); `limit=1` keeps it, as `suggest --limit 1` does."""

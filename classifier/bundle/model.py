@@ -45,18 +45,26 @@ def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> N
             raise UsageError(f"threshold {threshold!r}: expected a score from 0 to 1")
 
 
+SCORE_PLACES = 4  # every output rounds scores to this many decimal places
+
+
 def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: float | None = None) -> np.ndarray:
     """The fields accepted at suggestion time, chosen as Annif's `threshold` and `limit` choose them (0/1, shaped
     like `proba`).
 
-    With `threshold`, a field is accepted when its score reaches it, for every field alike: it replaces the
-    model's own per-field thresholds and rule, whose choice is `accepted`. With `limit`, at most that many
+    With `threshold`, a field is accepted when its score, rounded to four places as every output shows it,
+    reaches it, for every field alike: it replaces the model's own per-field thresholds and rule, whose choice
+    is `accepted`. (So a row never shows an accepted score below the threshold, nor a score that reaches it
+    left out.) With `limit`, at most that many
     of the accepted fields are kept, the best scoring first (ties in taxonomy order, as the suggestions rank).
     With neither, `accepted` unchanged. Every way of suggesting (`Model.read`, the REST API) cuts so.
     """
     check_cutoffs(limit, threshold)
     proba = np.asarray(proba, dtype=float)
-    chosen = proba >= float(threshold) if threshold is not None else np.asarray(accepted, dtype=bool).copy()
+    if threshold is not None:
+        chosen = np.round(proba, SCORE_PLACES) >= float(threshold)
+    else:
+        chosen = np.asarray(accepted, dtype=bool).copy()
     if limit is not None and proba.size:
         # Ranked among the accepted fields alone: a better field the model does not accept takes no place.
         order = np.argsort(np.where(chosen, -proba, np.inf), axis=1, kind="stable")

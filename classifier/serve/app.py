@@ -24,15 +24,14 @@ from classifier import __version__
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
+    DEFAULT_LIMIT,
     MAX_BATCH_DOCUMENTS,
     ApiError,
     BodyLimit,
     RequestShape,
     SameOrigin,
     batch_documents,
-    bool_field,
-    cutoff,
-    int_field,
+    cutoffs,
     learned_row,
     problem,
     read_form,
@@ -47,7 +46,6 @@ from classifier.taxonomy.fields import Taxonomy
 # a batch of 32 long reports, or one text at the default CLASSIFIER_MAX_TEXT of 2,000,000 characters
 # even when every character is percent-encoded in a form.
 MAX_BODY_BYTES = 32 * 2**20
-DEFAULT_LIMIT = 10
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js": "text/javascript"}
 # The page loads nothing from anywhere but this server.
@@ -66,7 +64,7 @@ _FORM = {
                     "type": "integer",
                     "minimum": 0,
                     "default": DEFAULT_LIMIT,
-                    "description": "maximum number of results",
+                    "description": "maximum number of results (with `accepted`, every accepted field unless given)",
                 },
                 "threshold": {
                     "type": "number",
@@ -310,8 +308,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         if "text" not in form:
             raise ApiError(400, "missing form field 'text'")
         text = service.checked_text(form["text"])
-        limit = int_field(form.get("limit"), "limit", DEFAULT_LIMIT)
-        threshold = cutoff(form.get("threshold"), bool_field(form.get("accepted"), "accepted"))
+        limit, threshold = cutoffs(form.get("limit"), form.get("threshold"), form.get("accepted"))
         if not text.strip():
             return {"results": []}
         results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
@@ -328,14 +325,16 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         request: Request,
         # Read as text and checked as suggest checks its form, so both give the same answers and messages.
         limit: str | None = Query(
-            None, description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT})"
+            None,
+            description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true "
+            "every accepted field)",
         ),
         threshold: str | None = Query(None, description="only fields scoring at least this (0 to 1; 0)"),
         accepted: str | None = Query(None, description="true: only the fields the model accepts (as suggest's form)"),
         language: str | None = Query(None, max_length=20),
     ):
         chosen = service.project(project_id)
-        limit, threshold = int_field(limit, "limit", DEFAULT_LIMIT), cutoff(threshold, bool_field(accepted, "accepted"))
+        limit, threshold = cutoffs(limit, threshold, accepted)
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (

@@ -23,6 +23,8 @@ from classifier.serve.queue import DecisionError, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
 MAX_FORM_FIELDS = 100
+# Annif's default number of results.
+DEFAULT_LIMIT = 10
 # Annif's own limit for suggest-batch (its OpenAPI spec: maxItems 32).
 MAX_BATCH_DOCUMENTS = 32
 
@@ -299,12 +301,16 @@ def bool_field(value: str | None, name: str) -> bool:
     raise ApiError(400, f"'{name}' must be true or false, got {value[:50]!r}")
 
 
-def cutoff(threshold: str | None, accepted: bool) -> float | None:
-    """The threshold to read with: Annif's (0 unless given), or with `accepted` the model's own per-field
-    thresholds (None) unless one is given."""
-    if accepted and threshold in (None, ""):
-        return None
-    return score_field(threshold, "threshold")
+def cutoffs(limit: str | None, threshold: str | None, accepted: str | None) -> tuple[int, float | None]:
+    """The limit and threshold to read with. Annif's: at most DEFAULT_LIMIT fields unless `limit` is given, each
+    scoring at least `threshold` (0 unless given). With `accepted`, the fields the model accepts, as `classifier
+    suggest` gives them: its own per-field thresholds (None) unless a threshold is given, and every such field
+    unless a limit is given."""
+    chosen = bool_field(accepted, "accepted")
+    number = int_field(limit, "limit", sys.maxsize if chosen else DEFAULT_LIMIT)
+    if chosen and threshold in (None, ""):
+        return number, None
+    return number, score_field(threshold, "threshold")
 
 
 def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
