@@ -300,7 +300,7 @@ def suggest(
     for doc, suggestion in zip(documents, suggestions):
         # JSON gives every input its line, a failed one with its `error`, so that a script can match them up.
         if not doc.error or format is OutputFormat.json:
-            _print_suggestion(doc, suggestion, format, top, loaded.fingerprint)
+            _print_suggestion(doc, suggestion, format, top, loaded.fingerprint, id=doc.id)  # as `tag` names it
     if any(doc.error for doc in documents):
         raise typer.Exit(1)
 

@@ -36,13 +36,29 @@ def test_suggest_text_marks_accepted_fields():
     assert len(field_lines) == 3 and all(line.startswith(("  * ", "    ")) for line in field_lines)
 
 
+def test_suggest_json_names_each_table_row_by_its_id_as_tag_does(tmp_path):
+    table = tmp_path / "in.csv"
+    table.write_text(
+        "ref,title,text\nA-17,Observers deployed,The mission deployed observers to follow the elections.\n"
+        "B-2,Journalists trained,Journalists were trained on safety and media freedom.\n",
+        encoding="utf-8",
+    )
+    result = run("suggest", table, "--format", "json", "--id-column", "ref")
+    assert result.exit_code == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["path"], o["id"]) for o in objects] == [(f"{table}:2", "A-17"), (f"{table}:3", "B-2")]
+    tagged = run("tag", table, "--output", "-", "--id-column", "ref")
+    assert [json.loads(line)["id"] for line in tagged.stdout.splitlines()] == ["A-17", "B-2"]
+
+
 def test_suggest_json_one_object_per_input_sorted_by_score():
     result = run("suggest", EXAMPLE, MEDIA, "--format", "json", "--top", 4)
     assert result.exit_code == 0
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["path"] for o in objects] == [str(EXAMPLE), str(MEDIA)]
     for o in objects:
-        assert set(o) == {"path", "title", "labels", "suggestions", "model"}
+        assert set(o) == {"path", "id", "title", "labels", "suggestions", "model"}
+        assert o["id"] == o["path"]  # a file's id, as `tag` gives it
         assert o["model"] == load_model().fingerprint
         scores = [s["score"] for s in o["suggestions"]]
         assert len(scores) == 4 and scores == sorted(scores, reverse=True)
