@@ -610,3 +610,40 @@ def test_a_wide_stream_that_cannot_seek_is_still_read_line_by_line():
         sink.write(codecs.BOM_UTF16_LE + "a\nб\n".encode("utf-16-le") + b"\x00")  # an odd byte at the end
     with os.fdopen(read, "rb") as source:
         assert list(utf8_stream(source)) == [b"a\n", "б\n".encode(), "\ufffd".encode()]
+
+
+def test_a_text_is_decoded_as_what_most_of_it_is_and_a_note_says_how_when_not_utf8():
+    from classifier.io.textio import decode_text
+
+    utf8 = "Košice and Prešov: observers met in Košice.\n".encode()
+    stray = utf8 + b"A dash \x96 from another editor.\n"  # one Windows-1252 byte in a UTF-8 text
+    assert decode_text(io.BytesIO(utf8), "a.txt") == (utf8.decode(), False, None)
+    assert decode_text(io.BytesIO(stray), "b.txt") == (
+        utf8.decode() + "A dash \ufffd from another editor.\n",
+        False,
+        "b.txt: not valid UTF-8 in places; read as UTF-8, with U+FFFD for the bytes that are not",
+    )
+    windows = "Košice and Prešov \u2013 observers met.\n".encode("cp1252")
+    assert decode_text(io.BytesIO(windows), "c.txt") == (
+        "Košice and Prešov \u2013 observers met.\n",
+        False,
+        "c.txt: not UTF-8; read as Windows-1252",
+    )
+    assert decode_text(io.BytesIO(b"caf\xe9 \x81"), "d.txt")[2] == "d.txt: not UTF-8; read as Latin-1"
+    # decode_head is the same reading without its note.
+    assert decode_head(io.BytesIO(stray), "b.txt") == decode_text(io.BytesIO(stray), "b.txt")[:2]
+
+
+def test_a_file_read_otherwise_than_as_utf8_says_so_in_its_documents_warning(tmp_path):
+    from classifier.corpus.documents import read_documents
+
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes(
+        "Observers met in Košice\nThe mission met officers in Prešov \x96 and judges.\n".encode().replace(b"\xc2", b"")
+    )
+    (doc,) = read_documents([mixed])
+    assert doc.warning == f"{mixed}: not valid UTF-8 in places; read as UTF-8, with U+FFFD for the bytes that are not"
+    assert doc.title == "Observers met in Košice" and "\ufffd" in doc.text
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Observers met in Košice\nThe mission met officers.\n", encoding="utf-8")
+    assert next(read_documents([plain])).warning is None

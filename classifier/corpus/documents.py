@@ -23,11 +23,11 @@ from classifier.io.textio import (
     MAX_TEXT_ENV,
     NOT_REGULAR,
     InputError,
-    decode_head,
+    decode_text,
     max_text_chars,
     one_line,
     open_regular,
-    read_text_head,
+    read_text_file,
     text_lines,
     utf8_stream,
 )
@@ -188,18 +188,23 @@ def read_records(
             )
         elif kind == "stdin":
             try:
-                text, cut = decode_head(sys.stdin.buffer, STDIN_NAME, limit)
-                yield Record(STDIN_NAME, STDIN_NAME, page=text, warning=cut_warning(STDIN_NAME, limit) if cut else None)
+                text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
+                yield Record(STDIN_NAME, STDIN_NAME, page=text, warning=_warnings(note, STDIN_NAME, limit, cut))
             except InputError as exc:
                 yield Record(STDIN_NAME, STDIN_NAME, error=str(exc))
         elif kind == "text":
             try:
-                text, cut = read_text_head(path, limit)
-                yield Record(str(path), str(path), page=text, warning=cut_warning(path, limit) if cut else None)
+                text, cut, note = read_text_file(path, limit)
+                yield Record(str(path), str(path), page=text, warning=_warnings(note, path, limit, cut))
             except InputError as exc:  # the whole file (empty, binary, unreadable): said on stderr too
                 yield Record(str(path), str(path), error=str(exc), whole_input=True)
         else:
             yield from _read_table(Path(path), kind, columns, limit)
+
+
+def _warnings(note: str | None, name, limit: int, cut: bool) -> str | None:
+    """A document's warnings: how its file was decoded, if not as UTF-8, and where it was cut, if it was."""
+    return "; ".join(filter(None, [note, cut_warning(name, limit) if cut else None])) or None
 
 
 def _listing_error(folder: str) -> str:
@@ -424,7 +429,7 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
                 note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
                 doc_id = _valid_text(str(doc_id)) if doc_id not in (None, "") else origin
-                warning = "; ".join(filter(None, [note, cut_warning(origin, limit) if cut else None])) or None
+                warning = _warnings(note, origin, limit, cut)
                 yield Record(doc_id, origin, row=row, warning=warning)
     except InputError as exc:
         yield Record(str(path), str(path), error=str(exc), whole_input=True)

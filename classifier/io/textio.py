@@ -76,34 +76,52 @@ def max_text_chars() -> int:
 
 def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
     """The first `max_chars` characters of a byte stream, decoded by BOM, else UTF-8, else Windows-1252/Latin-1 (binary
-    data refused), and whether more followed.
+    data refused), and whether more followed (`decode_text`, without its note).
 
     Reads about `max_chars` characters' worth of bytes plus one chunk, never the whole stream.
     """
+    return decode_text(stream, name, max_chars)[:2]
+
+
+def decode_text(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool, str | None]:
+    """`decode_head`, and a note naming the stream when it was not read as the UTF-8 (or byte-order mark) it should
+    be: a text of UTF-8 with a few bytes that are not is read as UTF-8, those bytes as U+FFFD (read as
+    Windows-1252, each of its accented letters would be two wrong ones); any other as Windows-1252 (or Latin-1)."""
     head = _read_up_to(stream, SNIFF_BYTES)
     raw = bytearray(head)  # every byte read so far, to decode again in the next encoding
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             try:
-                return _decode(raw, stream, encoding, max_chars)
+                return (*_decode(raw, stream, encoding, max_chars), None)
             except UnicodeDecodeError as exc:
                 raise InputError(f"{name}: not valid {encoding} despite its byte-order mark ({exc.reason})") from None
     if _looks_binary(head):
         raise InputError(f"{name}: binary file, not text")
     try:
-        return _decode(raw, stream, "utf-8", max_chars)
+        return (*_decode(raw, stream, "utf-8", max_chars), None)
     except UnicodeDecodeError:
         pass
     except _BinaryData:
         raise InputError(
             f"{name}: binary file, not text (binary data after the first {SNIFF_BYTES // 1024} KB)"
         ) from None
+    if _mostly_utf8(raw):
+        note = f"{name}: not valid UTF-8 in places; read as UTF-8, with U+FFFD for the bytes that are not"
+        return (*_decode(raw, stream, "utf-8", max_chars, errors="replace"), note)
     try:
-        return _decode(raw, stream, "cp1252", max_chars)
+        return (*_decode(raw, stream, "cp1252", max_chars), f"{name}: not UTF-8; read as Windows-1252")
     except UnicodeDecodeError:
-        return _decode(raw, stream, "latin-1", max_chars)
+        return (*_decode(raw, stream, "latin-1", max_chars), f"{name}: not UTF-8; read as Latin-1")
     except _BinaryData:  # pragma: no cover - the UTF-8 pass saw the same bytes first
         raise InputError(f"{name}: binary file, not text") from None
+
+
+def _mostly_utf8(raw: bytearray) -> bool:
+    """Whether bytes that are not all UTF-8 hold more UTF-8 sequences of two bytes or more than bytes that are not
+    UTF-8 (a UTF-8 text with a stray byte, not a Windows-1252 one)."""
+    text = bytes(raw).decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return sum(1 for char in text if char > "\x7f") - bad > bad
 
 
 class _BinaryData(Exception):
@@ -212,8 +230,10 @@ def _read_up_to(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _decode(raw: bytearray, stream: BinaryIO, encoding: str, max_chars: int | None) -> tuple[str, bool]:
-    decoder = codecs.getincrementaldecoder(encoding)()
+def _decode(
+    raw: bytearray, stream: BinaryIO, encoding: str, max_chars: int | None, errors: str = "strict"
+) -> tuple[str, bool]:
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
     parts = [decoder.decode(bytes(raw))]
     count = len(parts[0])
     while max_chars is None or count <= max_chars:
@@ -278,16 +298,21 @@ def read_text(path: str | Path) -> str:
 
 def read_text_head(path: str | Path, max_chars: int | None = None) -> tuple[str, bool]:
     """The first `max_chars` characters of a text file and whether it has more; reads no more than it keeps."""
+    return read_text_file(path, max_chars)[:2]
+
+
+def read_text_file(path: str | Path, max_chars: int | None = None) -> tuple[str, bool, str | None]:
+    """`read_text_head`, and the note of `decode_text` when the file is not read as UTF-8."""
     path = Path(path)
     handle = open_regular(path)
     try:
         with handle:
-            text, truncated = decode_head(handle, str(path), max_chars)
+            text, truncated, note = decode_text(handle, str(path), max_chars)
     except OSError as exc:  # e.g. a directory on systems where open() succeeds, or an I/O error mid-read
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not text.strip():
         raise InputError(f"{path}: empty file")
-    return text, truncated
+    return text, truncated, note
 
 
 NOT_REGULAR = "not a regular file (a FIFO, device or socket); skipped"
