@@ -2,10 +2,17 @@
 
 import json
 import os
+from collections import Counter
+from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 
-from classifier.serve.queue import DecisionError, LabelsFile, ReviewQueue, resolve_labels
+import classifier.serve.queue as queue_module
+from classifier.errors import ClassifierError
+from classifier.serve.queue import DecisionError, LabelsFile, QueueItem, ReviewQueue, resolve_labels
+
+from conftest import training_records, write_jsonl
 
 
 def test_append_writes_whole_rows_and_counts_fields(tmp_path):
@@ -166,3 +173,258 @@ def test_a_decision_is_corrected_by_a_later_row_that_counts_and_training_keep(tm
     assert [taxonomy.labels[j] for j in training.Y[0].nonzero()[0]] == ["Elections", "Human rights"]
     with pytest.raises(DecisionError, match="no document 'nope' in the queue or labelled from its inputs"):
         again.decide("nope", ["Elections"], correct=True)
+
+
+# ---- exact rows, messages and counts (each checked against values written out here) ----
+
+ELECTIONS_NOTE = ("Observers deployed", "ODIHR observers followed the parliamentary elections in Bishkek.")
+POLICE_NOTE = ("Police trained", "Police officers trained on community policing in Osh.")
+MEDIA_NOTE = ("Journalists met", "Journalists discussed media freedom and the safety of reporters in Almaty.")
+DECIDED_AT = "2024-03-07T12:30:15Z"
+
+
+class FixedClock(datetime):
+    """`datetime` whose `now` is 2024-03-07 12:30:15.987654 UTC, in the zone asked for (naive when none is)."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = datetime(2024, 3, 7, 12, 30, 15, 987654, tzinfo=timezone.utc)
+        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(queue_module, "datetime", FixedClock)
+
+
+def rows_of(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_labels_file_is_read_past_blank_lines_broken_lines_and_bytes_that_are_not_utf8(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    path.write_bytes(
+        b'{"id": "a", "labels": ["Youth"]}\n'
+        b"\n"
+        b'{"id": "b", "lab\n'
+        b'\xff{"id": "c", "labels": ["Youth"]}\n'
+        b'{"id": "d",\r"labels": ["Elections"]}\n'  # a carriage return inside a row is JSON whitespace, not a line end
+        b"[1, 2]\n"
+        b'{"id": "e", "labels": ["Elections", "Youth"]}\n'
+    )
+    labels = LabelsFile(path)
+    assert (labels.ids, labels.rows, labels.unreadable_lines) == ({"a", "d", "e"}, 3, 2)
+    assert labels.counts == Counter({"Youth": 2, "Elections": 2})
+
+
+def test_rows_without_a_usable_id_title_or_labels_are_counted_as_training_reads_them(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    rows = [
+        {"id": "", "title": "Blank id", "text": "A row with an empty id.", "labels": ["Youth"]},
+        {"id": "n", "title": 7, "text": "A row whose title is a number.", "labels": "Elections"},
+        {"id": "m", "text": "A row without labels."},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    labels = LabelsFile(path)
+    assert (labels.ids, labels.decided, labels.rows) == ({"n", "m"}, {"n": [], "m": []}, 3)
+    assert labels.counts == Counter({"Youth": 1})
+    # A title that is not text reads as no title, as training reads it.
+    assert labels.holds(SimpleNamespace(id="x", title="", text="A row whose title is a number."))
+    assert labels.holds(SimpleNamespace(id="y", title="Blank id", text="A row with an empty id."))
+
+
+def test_a_document_or_queue_item_is_known_by_its_title_and_text_under_another_id(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    title, text = ELECTIONS_NOTE
+    path.write_text(json.dumps({"id": "old", "title": title, "text": text, "labels": ["Elections"]}) + "\n", "utf-8")
+    labels = LabelsFile(path)
+    assert labels.holds(SimpleNamespace(id="new", title="OBSERVERS deployed!", text=text.rstrip(".")))
+    assert labels.holds(QueueItem("new", title, text, "q.jsonl:1", [], 0.5))
+    # The title is part of the document: the same text under no title is another one.
+    assert not labels.holds(SimpleNamespace(id="new", title="", text=text))
+    assert not labels.holds(QueueItem("new", "", text, "q.jsonl:1", [], 0.5))
+
+
+def test_a_labels_file_that_cannot_be_read_is_one_error_naming_it(tmp_path, monkeypatch):
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "a", "labels": ["Youth"]}\n', encoding="utf-8")
+
+    def no_permission(*args, **kwargs):  # the tests run as root, who may read any file: a refusal is simulated
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(queue_module, "open", no_permission, raising=False)
+    with pytest.raises(ClassifierError) as refused:
+        LabelsFile(path)
+    assert str(refused.value) == f"{path}: cannot read the labels file (Permission denied)"
+
+
+def test_rows_are_written_as_utf8_json_lines_and_an_empty_file_gets_no_blank_line(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    path.write_bytes(b"")
+    LabelsFile(path).append([{"id": "é", "title": "Übersicht – OSCE", "labels": ["Youth"]}])
+    assert path.read_bytes() == '{"id": "é", "title": "Übersicht – OSCE", "labels": ["Youth"]}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (None, "'labels' must be a list of field names"),
+        ("Elections", "'labels' must be a list of field names"),
+        (["Elections", 5], "'labels' must be a list of field names"),
+        ([], "give at least one field (every OSCE item has one), or skip the document"),
+        (["Astrology", "Elections", "x" * 120], f"unknown fields: 'Astrology', '{'x' * 100}' (see GET /v1/taxonomy)"),
+        (
+            [f"nope{i}" for i in range(12)],
+            "unknown fields: 'nope0', 'nope1', 'nope2', 'nope3', 'nope4', 'nope5', 'nope6', 'nope7', 'nope8', 'nope9' "
+            "(see GET /v1/taxonomy)",
+        ),
+    ],
+)
+def test_labels_that_cannot_be_resolved_are_a_400_saying_why(taxonomy, labels, message):
+    with pytest.raises(DecisionError) as refused:
+        resolve_labels(labels, taxonomy)
+    assert (str(refused.value), refused.value.status) == (message, 400)
+
+
+def test_decisions_the_queue_cannot_take_are_refused_with_their_status_and_sentence(tmp_path, taxonomy):
+    long_id = "L" * 250
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(json.dumps({"id": long_id, "labels": ["Youth"]}) + "\n", encoding="utf-8")
+    queue = ReviewQueue([QueueItem(long_id, "", "text", "q.jsonl:1", [], 0.5)], LabelsFile(path), taxonomy)
+    cases = [
+        (("M" * 250, ["Youth"]), {}, 404, f"no document '{'M' * 200}' in the queue or labelled from its inputs"),
+        (
+            (long_id, ["Youth"]),
+            {},
+            409,
+            f"document '{'L' * 200}' is already labelled in labelled.jsonl; "
+            'send "correct": true to replace its fields',
+        ),
+        ((long_id, None), {"skip": True, "correct": True}, 400, "a correction gives 'labels'; it cannot skip"),
+    ]
+    for args, options, status, message in cases:
+        with pytest.raises(DecisionError) as refused:
+            queue.decide(*args, **options)
+        assert (refused.value.status, str(refused.value)) == (status, message)
+    assert path.read_text(encoding="utf-8") == json.dumps({"id": long_id, "labels": ["Youth"]}) + "\n"
+
+
+def test_each_decision_writes_one_exact_row_and_a_document_skipped_twice_comes_last_once(
+    tmp_path, taxonomy, fixed_clock
+):
+    path = tmp_path / "labelled.jsonl"
+    items = [
+        QueueItem("a", *ELECTIONS_NOTE, "q.jsonl:1", ["Elections"], 0.9),
+        QueueItem("b", "", POLICE_NOTE[1], "q.jsonl:2", [], 0.5),
+        QueueItem("c", *MEDIA_NOTE, "q.jsonl:3", ["Media freedom and development"], 0.1),
+    ]
+    queue = ReviewQueue(items, LabelsFile(path), taxonomy)
+    assert queue.next() is items[0]
+    for doc_id in ("a", "b", "a"):
+        queue.decide(doc_id, None, skip=True)
+    assert ([item.id for item in queue.pending()], queue.skipped) == (["c", "b", "a"], ["b", "a"])
+    assert queue.next() is items[2] and not path.exists()  # a skip writes nothing
+    queue.decide("c", ["youth", "Media freedom and development"])  # an alias, and taxonomy order whatever is given
+    queue.decide("a", ["Human rights", "Elections"], suggested=["Human rights"])  # fields another model suggested
+    assert queue.next() is items[1] and queue.skipped == ["b"]
+    queue.decide("b", ["Policing"])
+    assert (queue.next(), queue.pending(), queue.skipped) == (None, [], [])
+    decided = {"decided_at": DECIDED_AT}
+    assert rows_of(path) == [
+        {"id": "c", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1], "labels": ["Media freedom and development", "Youth"]}
+        | {"origin": "q.jsonl:3", "suggested": ["Media freedom and development"]}
+        | decided,
+        {"id": "a", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1], "labels": ["Elections", "Human rights"]}
+        | {"origin": "q.jsonl:1", "suggested": ["Human rights"]}
+        | decided,
+        {"id": "b", "title": "", "text": POLICE_NOTE[1], "labels": ["Policing"], "origin": "q.jsonl:2", "suggested": []}
+        | decided,
+    ]
+
+
+def test_progress_counts_every_kind_of_document_and_every_field(tmp_path, taxonomy):
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(json.dumps({"id": "b", "labels": ["Youth", "Elections"]}) + "\n", encoding="utf-8")
+    items = [QueueItem(doc_id, "", f"text {doc_id}", "q.jsonl", [], 0.5) for doc_id in "abcd"]
+    queue = ReviewQueue(items, LabelsFile(path), taxonomy, 3, 4, [], 5, 2)
+    queue.decide("c", None, skip=True)
+    queue.decide("a", ["Youth"])
+    assert queue.progress() == {
+        "labelled": 2 + 2,  # two before this start, and a and b of the queue
+        "left": 2,
+        "skipped": 1,
+        "queue": 4,
+        "not_queued": 5,
+        "near_duplicates_left_out": 3,
+        "already_trained_left_out": 4,
+        "labels_file": str(path),
+        "labels_file_rows": 2,
+        "field_counts": {label: 0 for label in taxonomy.labels} | {"Youth": 2, "Elections": 1},
+    }
+
+
+def test_the_queue_orders_by_the_strategy_asked_and_holds_exactly_its_size(tmp_path, taxonomy):
+    from classifier import load_model
+    from classifier.corpus.documents import read_documents
+    from classifier.workflows.picking import pick
+
+    from serving import queue_rows, write_queue
+
+    model = load_model()
+    inputs = write_queue(tmp_path / "queue.jsonl", queue_rows(6))
+    documents = list(read_documents([inputs]))
+    by_entropy = pick(model, documents, n=1, strategy="entropy").rows[0]
+    assert by_entropy["id"] != pick(model, documents, n=1).rows[0]["id"]  # the two strategies differ on these
+    queue = ReviewQueue.from_inputs(
+        model, [str(inputs)], LabelsFile(tmp_path / "labelled.jsonl"), taxonomy, "entropy", 1
+    )
+    line = [row["id"] for row in queue_rows(6)].index(by_entropy["id"]) + 1
+    assert [
+        (item.id, item.title, item.text, item.origin, item.suggested, item.uncertainty) for item in queue.items
+    ] == [
+        (by_entropy["id"], by_entropy["title"], by_entropy["text"], f"{inputs}:{line}", by_entropy["labels"])
+        + (by_entropy["uncertainty"],)
+    ]
+
+
+def test_the_queue_renames_a_repeated_id_and_leaves_out_copies_trained_and_labelled_documents(
+    tmp_path, taxonomy, fixed_clock
+):
+    from classifier import load_model
+
+    trained = training_records()[0]
+    first = write_jsonl(
+        tmp_path / "first.jsonl",
+        [
+            {"id": "a", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1]},
+            {"id": "b", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1]},
+            {"id": "t", "title": trained["title"], "text": trained["text"]},  # what the shipped model was trained on
+        ],
+    )
+    second = write_jsonl(
+        tmp_path / "second.jsonl",
+        [
+            {"id": "a", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1]},  # another document with the same id
+            {"id": "copy", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1]},  # the same document as a
+        ],
+    )
+    path = tmp_path / "labelled.jsonl"
+    write_jsonl(path, [{"id": "b", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Policing"]}])
+    queue = ReviewQueue.from_inputs(load_model(), [str(first), str(second)], LabelsFile(path), taxonomy)
+    assert sorted(item.id for item in queue.items) == ["a", f"a ({second}:1)"]
+    assert queue.find(f"a ({second}:1)").title == MEDIA_NOTE[0]
+    progress = queue.progress()
+    assert (progress["labelled"], progress["left"], progress["not_queued"]) == (1, 2, 0)
+    assert (progress["near_duplicates_left_out"], progress["already_trained_left_out"]) == (1, 1)
+    # A document labelled before this start is corrected with a row naming its input, and no suggested fields.
+    queue.decide("b", ["Youth", "Policing"], correct=True)
+    assert rows_of(path)[-1] == {
+        "id": "b",
+        "title": POLICE_NOTE[0],
+        "text": POLICE_NOTE[1],
+        "labels": ["Policing", "Youth"],
+        "origin": f"{first}:2",
+        "suggested": [],
+        "decided_at": DECIDED_AT,
+        "corrects": True,
+    }
