@@ -105,7 +105,12 @@ EXAMPLES = {
     "tag": ["classifier tag training/data/unlabelled.jsonl --output tags.jsonl --jobs 2"],
     "train": ["classifier train training/data/releases.jsonl --output models/mine --seed 1"],
     "evaluate": ["classifier evaluate training/data/releases.jsonl --model models/default --threshold 0.3"],
-    "compare": ["classifier compare models/default models/mine training/data/releases.jsonl --max-drop 0.02"],
+    # Compared on documents neither model was trained on (the shipped model was trained on the whole corpus).
+    "compare": [
+        "classifier train examples/retraining/base.jsonl --output models/old --seed 1",
+        "classifier train examples/retraining/labelled.jsonl --base models/old --output models/new --seed 1",
+        "classifier compare models/old models/new examples/retraining/held_out.jsonl",
+    ],
     "pick": ["classifier pick training/data/unlabelled.jsonl --n 5 --output to_label.jsonl"],
     "serve": ["classifier serve --port 8000 --model models/default"],
     "parse": ["classifier parse examples/election-observation-kyrgyzstan.txt"],
@@ -1129,7 +1134,7 @@ def sync_taxonomy(
 ) -> None:
     """Compare taxonomy.yaml with the page's Fields of work menu: added, removed and probably renamed fields."""
     from classifier.bundle.storage import own_taxonomy_hint  # on first use: keeps start-up light
-    from classifier.paths import default_taxonomy_path  # on first use: keeps start-up light
+    from classifier.paths import default_taxonomy_path, in_installed_package  # on first use: keeps start-up light
     from classifier.workflows.taxonomy_sync import format_diff  # on first use: keeps start-up light
     from classifier.workflows.taxonomy_sync import sync_taxonomy as sync  # on first use: keeps start-up light
 
@@ -1140,6 +1145,12 @@ def sync_taxonomy(
             raise _fail(f"--rename {pair}: expected OLD=NEW", 2)
         renames[old.strip()] = new.strip()
     path = taxonomy or default_taxonomy_path()
+    if write and in_installed_package(path):
+        raise _fail(
+            f"{path}: the taxonomy installed with the package, which the shipped model follows and a reinstall "
+            "replaces; copy it, pass --taxonomy COPY --write, and train a model for it into a folder of its own",
+            2,
+        )
     diff = sync(page, path, renames, write=write, removals=remove or ())
     if format is OutputFormat.json:
         typer.echo(json.dumps(diff.to_dict(), ensure_ascii=False))

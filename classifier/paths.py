@@ -33,3 +33,9 @@ def default_model_path() -> Path:
     if os.environ.get("CLASSIFIER_MODEL"):
         return Path(os.environ["CLASSIFIER_MODEL"])
     return _first_existing(_PACKAGE / "data" / "models" / "default", _PACKAGE.parent / "models" / "default")
+
+
+def in_installed_package(path: str | Path) -> bool:
+    """Whether `path` is a file installed with the package (its taxonomy or default model under site-packages),
+    which a reinstall replaces and which no command should edit."""
+    return (_PACKAGE / "data") in Path(path).resolve().parents

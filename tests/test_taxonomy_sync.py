@@ -194,3 +194,29 @@ def test_write_refuses_a_taxonomy_that_is_a_symlink_and_changes_neither_link_nor
     )
     assert link.is_symlink() and taxonomy_copy.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["current.yaml", "page.txt", "taxonomy.yaml"]
+
+
+def test_write_refuses_the_taxonomy_installed_with_the_package_and_changes_nothing(tmp_path, monkeypatch):
+    """Installed with `pip install .`, the default taxonomy is the package's own copy: written, it no longer matched
+    the shipped model, and every command failed until a reinstall."""
+    import classifier.paths
+
+    package = tmp_path / "site-packages" / "classifier"
+    (package / "data").mkdir(parents=True)
+    installed = package / "data" / "taxonomy.yaml"
+    installed.write_bytes((ROOT / "taxonomy.yaml").read_bytes())
+    monkeypatch.setattr(classifier.paths, "_PACKAGE", package)
+    monkeypatch.delenv("CLASSIFIER_TAXONOMY", raising=False)
+    page = changed_page(tmp_path, {"Migration": ["Migration", "Water security"]})
+    result = runner.invoke(app, ["taxonomy", "sync", str(page), "--write"])
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        f"error: {installed}: the taxonomy installed with the package, which the shipped model follows and a "
+        "reinstall replaces; copy it, pass --taxonomy COPY --write, and train a model for it into a folder of its own"
+    ]
+    assert installed.read_bytes() == (ROOT / "taxonomy.yaml").read_bytes()
+    # Without --write it only shows the changes; a copy given with --taxonomy is written.
+    assert runner.invoke(app, ["taxonomy", "sync", str(page)]).exit_code == 0
+    copy = tmp_path / "taxonomy.yaml"
+    copy.write_bytes(installed.read_bytes())
+    assert runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(copy), "--write"]).exit_code == 0
+    assert "Water security" in copy.read_text(encoding="utf-8")
