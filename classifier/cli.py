@@ -669,13 +669,13 @@ def train(
                 on_warning=lambda message: _report_problem("warning", message),
                 on_progress=progress.training_stage,
             )
+        _print_training(trained, metrics, output)  # inside: stopped while printing, the bundle is said to be saved
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         raise typer.Exit(_interrupted_training(output, before, missing)) from None
     except ClassifierError:  # refused data or output: nothing saved, so nothing is left either
         _remove_empty(missing)
         raise
-    _print_training(trained, metrics, output)
 
 
 def _bundle_identity(output: Path) -> tuple | None:
@@ -1214,3 +1214,9 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         typer.echo("interrupted", err=True)
         raise SystemExit(130) from None
+    finally:
+        # The command's outcome and exit code are decided; Python's exit (workers joined, files closed) can take a
+        # second. A SIGTERM or Ctrl-C then printed "Exception ignored ... KeyboardInterrupt" and exited 0, or, once
+        # Python had put back the default handlers, ended the process by the signal (143) without a word.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -344,3 +344,39 @@ def test_the_window_rule_is_set_on_the_command_line_and_stored(tmp_path, window_
         assert (own > 0).any() and (own == 0).any()
         expected = np.where(own > 0, np.minimum(own, minimum[0]), minimum[0])
         np.testing.assert_array_equal(arrays["window_phrase_minimum"], expected)
+
+
+def test_stopped_while_its_metrics_are_printed_train_says_the_new_bundle_is_saved(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import classifier.cli
+
+    data = small_corpus(tmp_path)
+
+    def stopped(*args):
+        raise KeyboardInterrupt  # a SIGTERM's handler raises it: the bundle is saved, the metrics not yet shown
+
+    monkeypatch.setattr(classifier.cli, "_print_training", stopped)
+    bundle = tmp_path / "bundle"
+    result = CliRunner().invoke(classifier.cli.app, ["train", str(data), "--output", str(bundle)])
+    assert result.exit_code == 130
+    assert result.stderr == f"interrupted: training had finished; {bundle} holds the new model in full\n"
+    assert (bundle / "model.json").is_file()
+
+
+def test_a_sigterm_while_python_exits_after_a_command_changes_nothing_and_prints_nothing():
+    """After the command, Python's exit can take a second (workers joined, files closed); a SIGTERM then printed a
+    KeyboardInterrupt traceback and exited 0, or ended the process by the signal without a word."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, os, signal, sys\n"
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGTERM))  # lands while Python exits\n"
+        "sys.argv = ['classifier', '--version']\n"
+        "from classifier.cli import main\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("classifier ")
