@@ -441,6 +441,19 @@ def test_without_pyarrow_parquet_is_refused_in_one_line_and_other_formats_still_
     assert (tmp_path / "out.jsonl").stat().st_size > 0
 
 
+def test_without_dask_a_dask_run_is_refused_before_its_output_exists(model, corpus, tmp_path, monkeypatch):
+    from classifier.workflows.runners import RunnerError
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the dask extra were not installed
+    output = tmp_path / "out.jsonl"
+    with pytest.raises(RunnerError) as refused:
+        tag(model, corpus, output, dask="local")
+    assert str(refused.value) == "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
+    assert sorted(tmp_path.iterdir()) == []  # no output and no run record: the same command without --dask runs
+    tag(model, corpus, output, jobs=1)
+    assert output.stat().st_size > 0
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
     examples = [

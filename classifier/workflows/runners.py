@@ -31,6 +31,18 @@ class RunnerError(ClassifierError, RuntimeError):
     """A runner could not start (a missing package, an unreachable scheduler); one line saying why."""
 
 
+DASK_MISSING = "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
+
+
+def check_dask() -> None:
+    """RunnerError (one line saying what to install) unless Dask's distributed scheduler is installed; looked up,
+    not imported, so that a run can refuse before it writes anything."""
+    import importlib.util  # only with --dask
+
+    if importlib.util.find_spec("distributed") is None:
+        raise RunnerError(DASK_MISSING)
+
+
 def default_jobs() -> int:
     """Every core this process may use."""
     try:
@@ -251,9 +263,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
         from distributed import Client, LocalCluster  # the dask extra
     except ImportError:
-        raise RunnerError(
-            "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
-        ) from None
+        raise RunnerError(DASK_MISSING) from None
 
     _quiet_the_cancel_race()
     cluster = None

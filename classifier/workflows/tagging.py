@@ -40,7 +40,7 @@ from classifier.io.tagfiles import (
     write_run_record,
 )
 from classifier.io.textio import InputError
-from classifier.workflows.runners import default_jobs, map_ordered
+from classifier.workflows.runners import check_dask, default_jobs, map_ordered
 
 CHUNK_SIZE = 512
 
@@ -248,6 +248,8 @@ def tag(
     task = _ChunkTask(columns, fmt, limit, threshold)
     if fmt == "parquet":
         require_pyarrow(str(output))  # before any tagging, not at the first chunk
+    if dask:
+        check_dask()  # before the output is created: a rerun without --dask is not refused as "already exists"
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
         _check_streamable(fmt, resume)
