@@ -756,3 +756,14 @@ def test_a_threshold_is_held_against_the_score_as_every_output_rounds_it(model):
         accepted = model.suggest(text, threshold=shown).labels
         assert label in accepted, (label, score)
         assert all(round(scores[other], 4) >= shown for other in accepted)
+
+
+def test_tag_frame_without_pandas_says_what_to_install(model, monkeypatch):
+    import sys
+
+    from classifier.io.formats import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if the pandas extra were not installed
+    with pytest.raises(MissingExtraError) as missing:
+        model.tag_frame(object())
+    assert str(missing.value) == "tag_frame needs pandas: pip install 'osce-topic-classifier[pandas]'"

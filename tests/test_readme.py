@@ -130,6 +130,16 @@ def test_every_readme_command_runs_as_written_and_prints_what_the_readme_shows(c
     assert json.loads((checkout / "to_label.jsonl").read_text().splitlines()[0])["model"]
 
 
+def test_the_first_python_example_runs_as_pasted_and_gives_what_its_comments_say(monkeypatch):
+    block = README.split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    names: dict = {}
+    exec(compile(block, "README.md", "exec"), names)  # a NameError here: a name the example never defines
+    assert names["suggestion"].labels == ["Combating trafficking in human beings"]
+    assert len(names["model"].labels) == 23 and names["suggestion"].flag is None
+    assert list(names["model"].tag_frame(names["df"], text="body", title="headline")["labels"]) == [["Elections"]]
+
+
 @pytest.mark.slow
 def test_the_python_retraining_loop_runs(checkout, monkeypatch):
     block = README.split("The retraining loop from Python:", 1)[1].split("```python", 1)[1].split("```", 1)[0]

@@ -21,6 +21,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
+from classifier.io.formats import MissingExtraError
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
@@ -331,7 +332,10 @@ class Model:
         row: the page is parsed (its menus never count), the title column's title, if any, in place of the page's
         own; a row with neither text nor title, or whose cell is not text, fails. `limit` and `threshold` as in
         `read`."""
-        import pandas as pd  # only DataFrame users need pandas
+        try:
+            import pandas as pd  # only DataFrame users need pandas
+        except ImportError:
+            raise MissingExtraError("tag_frame needs pandas: pip install 'osce-topic-classifier[pandas]'") from None
 
         from classifier.corpus.documents import Columns, to_document  # with pandas: not at start-up
 
