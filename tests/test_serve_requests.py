@@ -788,3 +788,15 @@ def test_behind_a_reverse_proxy_the_page_works_by_its_public_name(parts, tmp_pat
     assert client.post("/v1/projects/default/learn", json=FORGED, headers=unknown).status_code == 403
     # Without the allowed name, the proxy's public Host is refused.
     assert make_client(parts, local_only=True).get("/v1/health", headers=public).status_code == 421
+
+
+def test_explain_says_why_a_flagged_text_gets_no_field_as_suggest_explain_does(client):
+    from classifier import load_model
+
+    row = json.loads((ROOT / "training" / "written" / "off_topic.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    text = row["title"] + "\n" + row["text"]  # a soup recipe, written by us
+    shown = load_model().suggest(text, explain=True)
+    answer = explain(client, json.dumps({"text": text}), "application/json").json()
+    assert (answer["flag"], answer["labels"]) == ("out-of-scope", [])
+    assert answer["scope"] == shown.scope == shown.to_dict()["scope"]
+    assert "scope" not in explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json").json()

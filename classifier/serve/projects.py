@@ -150,6 +150,7 @@ class Project:
             "body": release.body,
             "labels": list(suggestion.labels),
             "flag": suggestion.flag,
+            **({"scope": dict(suggestion.scope)} if suggestion.scope is not None else {}),  # why it was flagged
             "results": results,
         }
 
