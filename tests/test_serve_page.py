@@ -356,8 +356,14 @@ def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_
         " explanation: e});",
         recipe,
     )
-    assert browser.find_element(By.ID, "review-abstained").text == (
-        "The model gives no field: the text does not read like an OSCE policy text. Tick the fields yourself, or skip."
+    # The script's `await` returns at once: wait for the form to show the answer.
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "review-abstained").text
+            == "The model gives no field: the text does not read like an OSCE policy text. Tick the fields yourself, or "
+            "skip."
+        ),
     )
     assert browser.find_element(By.ID, "save-button").text == "Save my fields"
 
