@@ -361,8 +361,8 @@ def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_
         browser,
         lambda d: (
             d.find_element(By.ID, "review-abstained").text
-            == "The model gives no field: the text does not read like an OSCE policy text. Tick the fields yourself, or "
-            "skip."
+            == "The model gives no field: the text does not read like an OSCE policy text. "
+            "Tick the fields yourself, or skip."
         ),
     )
     assert browser.find_element(By.ID, "save-button").text == "Save my fields"
