@@ -781,6 +781,7 @@ def evaluate(
         force=force,
         limit=limit,
         threshold=threshold,
+        on_warning=lambda message: _report_problem("warning", message),
     )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -857,6 +858,7 @@ def compare(
         taxonomy=_taxonomy(taxonomy),
         columns=_columns(id_column, title_column, text_column, labels_column),
         glob=glob,
+        on_warning=lambda message: _report_problem("warning", message),
     )
     regressions, within_noise = comparison.gate(max_drop, min_support, confidence) if max_drop is not None else ([], [])
     if format is OutputFormat.json:

@@ -50,3 +50,94 @@ def test_an_output_exists_error_without_its_command_line_words_says_the_same_to_
     from classifier.errors import OutputExistsError
 
     assert OutputExistsError("out.jsonl: exists").command_line == "out.jsonl: exists"
+
+
+def _rows(path, rows):
+    import json
+
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+MEDIA_ROW = {
+    "title": "Journalists' safety at risk, media freedom representative warns",
+    "text": "The Representative on Freedom of the Media said attacks on reporters covering protests must be "
+    "investigated and those responsible brought to justice.",
+    "labels": ["Media freedom and development"],
+}
+
+
+def test_a_document_given_twice_is_measured_once_and_the_caller_hears_so(tmp_path):
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    data = _rows(tmp_path / "dup.jsonl", [MEDIA_ROW, {**MEDIA_ROW, "labels": ["Human rights"]}])
+    heard = []
+    metrics = evaluate_model(load_model(), [data], on_warning=heard.append)
+    assert metrics["documents"] == 1
+    assert metrics["per_label"]["Human rights"]["support"] == 1  # the later row's fields are the gold
+    assert metrics["per_label"]["Media freedom and development"]["support"] == 0
+    assert heard == [
+        "conflicting fields for 'Journalists' safety at risk, media freedom representative...': "
+        f"{data}:1 [Media freedom and development] vs {data}:2 [Human rights]; kept {data}:2",
+        "1 documents given more than once (same title and text) are measured once, 1 of them with other fields "
+        "(the later row's kept)",
+    ]
+
+
+def test_a_text_column_no_row_has_and_cut_texts_are_said_when_evaluating(tmp_path, monkeypatch):
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    data = tmp_path / "in.csv"
+    data.write_text(f'title,body,labels\n"{MEDIA_ROW["title"]}","{MEDIA_ROW["text"]}",Elections\n', encoding="utf-8")
+    heard = []
+    evaluate_model(load_model(), [data], on_warning=heard.append)
+    assert heard == [
+        f"{data}: no row has a 'text' column (columns: title, body, labels): its documents are read from their titles "
+        "alone; --text-column names another"
+    ]
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "60")
+    heard.clear()
+    evaluate_model(load_model(), [_rows(tmp_path / "in.jsonl", [MEDIA_ROW])], on_warning=heard.append)
+    assert heard == [f"{tmp_path / 'in.jsonl'}:1: text cut at 60 characters (the CLASSIFIER_MAX_TEXT limit)"]
+
+
+def test_a_taxonomy_whose_fields_are_not_the_models_is_refused_before_any_number(tmp_path):
+    from classifier import load_model
+    from classifier.bundle.storage import BundleError
+    from classifier.evaluation.metrics import evaluate_model
+    from classifier.taxonomy.fields import Taxonomy
+
+    from conftest import ROOT
+
+    lines = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    shipped = Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
+    first, second = shipped.labels[:2]  # swapped: the same fields in another order
+    swapped = tmp_path / "taxonomy.yaml"
+    swapped.write_text(
+        lines.replace(f"name: {first}\n", "name: @@\n")
+        .replace(f"name: {second}\n", f"name: {first}\n")
+        .replace("name: @@\n", f"name: {second}\n"),
+        encoding="utf-8",
+    )
+    assert Taxonomy.from_yaml(swapped).labels[:2] == [second, first]
+    data = _rows(tmp_path / "in.jsonl", [MEDIA_ROW])
+    with pytest.raises(BundleError) as refused:
+        evaluate_model(load_model(), [data], taxonomy=swapped)
+    assert str(refused.value) == (
+        "the taxonomy's fields differ from the model's (same fields in another order): pass taxonomy= the one the "
+        "model was loaded with"
+    )
+
+
+def test_the_metrics_record_the_cutoffs_that_chose_the_fields(tmp_path):
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    data = _rows(tmp_path / "in.jsonl", [MEDIA_ROW])
+    assert "limit" not in evaluate_model(load_model(), [data]) and "threshold" not in evaluate_model(
+        load_model(), [data]
+    )
+    metrics = evaluate_model(load_model(), [data], limit=2, threshold=0.3)
+    assert (metrics["limit"], metrics["threshold"]) == (2, 0.3)

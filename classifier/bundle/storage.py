@@ -207,7 +207,7 @@ def load_model(
             hint += " (or load it with the taxonomy it was trained with: --taxonomy FILE)"
         raise BundleError(
             f"{path}: the model's fields differ from {taxonomy.path} "
-            f"({_label_change(metadata['labels'], taxonomy.labels)}); "
+            f"({label_change(metadata['labels'], taxonomy.labels)}); "
             f"retrain it: {hint}"
         )
     if current != metadata["labels"]:
@@ -345,7 +345,7 @@ def current_labels(trained: list[str], taxonomy: Taxonomy) -> list[str | None]:
     return [label if label in taxonomy.labels else taxonomy.resolve(label) for label in trained]
 
 
-def _label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:
+def label_change(model_labels: list[str], taxonomy_labels: list[str]) -> str:
     added = [label for label in taxonomy_labels if label not in model_labels]
     removed = [label for label in model_labels if label not in taxonomy_labels]
     parts = []

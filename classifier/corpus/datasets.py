@@ -128,11 +128,13 @@ def load_training_set(
     glob: str = DEFAULT_GLOB,
     base_documents: Sequence[Document] = (),
     on_warning: Callable[[str], None] | None = None,
+    report_unlabelled: bool = True,
 ) -> TrainingSet:
     """Labelled documents and their indicator matrix; unreadable inputs and unknown labels stop it.
 
     `base_documents` (a base bundle's) come first; a document given twice is kept once (see merge_documents).
-    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit).
+    `on_warning` hears about documents read only in part (text cut at the CLASSIFIER_MAX_TEXT limit), a text column
+    no row has, and, with `report_unlabelled`, the documents left out for having no labels.
     """
     _check_table_columns(inputs, columns, glob, on_warning)
     documents, errors, unlabelled, read = list(base_documents), [], [], 0
@@ -155,7 +157,7 @@ def load_training_set(
             f"no labelled documents in {', '.join(map(str, inputs))}: a table needs a '{columns.labels}' column "
             "(another name: --labels-column), a page a 'Fields of work' block"
         )
-    if unlabelled and on_warning:
+    if unlabelled and on_warning and report_unlabelled:
         on_warning(
             f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
             "not trained on"
@@ -214,3 +216,14 @@ def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
         size += len(data)
         files.append(str(path))
     return {"sha256": digest.hexdigest(), "bytes": size, "files": files}
+
+
+def merge_warnings(merged: Merged, counted: str) -> list[str]:
+    """What merging documents given twice did, for a warning: how many, and each conflict (`Conflict.line`)."""
+    if not merged.duplicates:
+        return []
+    lines = [conflict.line() for conflict in merged.conflicts]
+    return lines + [
+        f"{merged.duplicates} documents given more than once (same title and text) are {counted} once, "
+        f"{len(merged.conflicts)} of them with other fields (the later row's kept)"
+    ]

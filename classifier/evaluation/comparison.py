@@ -223,12 +223,24 @@ def compare_outputs(Y: np.ndarray, labels: list[str], a: tuple, b: tuple) -> Com
 
 
 def compare_models(
-    path_a: str | Path, path_b: str | Path, inputs: Sequence[str | Path], taxonomy=None, columns=None, glob=None
+    path_a: str | Path,
+    path_b: str | Path,
+    inputs: Sequence[str | Path],
+    taxonomy=None,
+    columns=None,
+    glob=None,
+    on_warning=None,
 ) -> Comparison:
-    """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`."""
+    """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`.
+    A document given twice is compared once, with the later row's fields; `on_warning` hears about that, texts cut
+    at the CLASSIFIER_MAX_TEXT limit and a text column no row has."""
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.storage import load_model, read_metadata  # on first use: keeps start-up light
-    from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
+    from classifier.corpus.datasets import (  # on first use: keeps start-up light
+        document_key,
+        load_training_set,
+        merge_warnings,
+    )
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
@@ -238,7 +250,11 @@ def compare_models(
         taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
-    data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
+    data = load_training_set(
+        inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning=on_warning, report_unlabelled=False
+    )
+    for line in merge_warnings(data.merged, "compared") if on_warning else ():
+        on_warning(line)
     keys = [document_key(doc) for doc in data.documents]
     keep, trained_on = neither_trained_on(keys, trained_keys(model_a), trained_keys(model_b))
     if not keep:

@@ -74,9 +74,14 @@ def evaluate_model(
     force: bool = False,
     limit: int | None = None,
     threshold: float | None = None,
+    on_warning=None,
 ) -> dict:
     """Metrics of a loaded model on labelled inputs (pages with a Fields of work block, or tables), with the
     model's hash as `model`.
+
+    A document given twice (same title and text) is measured once, with the later row's fields; `on_warning`
+    hears about that, texts cut at the CLASSIFIER_MAX_TEXT limit and a text column no row has. `taxonomy` must
+    hold the model's fields in its order (the model's own taxonomy by default).
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
     file there is replaced only with `force`, and refused before any work otherwise. `limit` and
@@ -86,7 +91,11 @@ def evaluate_model(
     """
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.bundle.model import check_cutoffs, check_loaded  # on first use: keeps start-up light
-    from classifier.corpus.datasets import document_key, load_training_set  # on first use: keeps start-up light
+    from classifier.corpus.datasets import (  # on first use: keeps start-up light
+        document_key,
+        load_training_set,
+        merge_warnings,
+    )
     from classifier.corpus.documents import (  # on first use: keeps start-up light
         DEFAULT_GLOB,
         Columns,
@@ -99,6 +108,7 @@ def evaluate_model(
     inputs = as_inputs(inputs)
     check_loaded(model)
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None: read before any work
+    _check_fields(model, taxonomy)
     check_cutoffs(limit, threshold)  # before any work
     lock = contextlib.nullcontext()
     if report is not None:
@@ -118,10 +128,16 @@ def evaluate_model(
             report
         )  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
-        data = load_training_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB)
+        data = load_training_set(
+            inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning=on_warning, report_unlabelled=False
+        )
+        for line in merge_warnings(data.merged, "measured") if on_warning else ():
+            on_warning(line)
         reading = model.read_documents(data.documents, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
         metrics = {**evaluate(data.Y, proba, accepted, model.labels), "model": model.fingerprint}
+        cutoffs = {"limit": limit, "threshold": threshold}
+        metrics.update({name: value for name, value in cutoffs.items() if value is not None})  # what chose the fields
         trained = trained_keys(model)
         if trained is not None:  # scores on documents the model learned from overstate it
             metrics["trained_on"] = sum(document_key(doc) in trained for doc in data.documents)
@@ -130,16 +146,30 @@ def evaluate_model(
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
-            subtitle = (
-                f"model {model.path or '(in memory)'} (sha256 {model.fingerprint}) on {', '.join(map(str, inputs))}"
-                + "".join(
-                    f", {name} {value}"
-                    for name, value in (("limit", limit), ("threshold", threshold))
-                    if value is not None
-                )
-            )
+            subtitle = _subtitle(model, inputs, limit, threshold)
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
+
+
+def _check_fields(model, taxonomy) -> None:
+    """BundleError unless the taxonomy holds the model's fields in its order: the data's fields would be counted
+    under the wrong ones."""
+    if list(taxonomy.labels) != list(model.labels):
+        from classifier.bundle.storage import BundleError, label_change  # on first use: keeps start-up light
+
+        raise BundleError(
+            f"the taxonomy's fields differ from the model's ({label_change(model.labels, taxonomy.labels)}): "
+            "pass taxonomy= the one the model was loaded with"
+        )
+
+
+def _subtitle(model, inputs, limit, threshold) -> str:
+    """The report's subtitle: which model, on which data, with which cut-offs."""
+    return f"model {model.path or '(in memory)'} (sha256 {model.fingerprint}) on {', '.join(map(str, inputs))}" + (
+        "".join(
+            f", {name} {value}" for name, value in (("limit", limit), ("threshold", threshold)) if value is not None
+        )
+    )
 
 
 def ranking_metrics(Y_true, proba, k: int = 3) -> dict:
