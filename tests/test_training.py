@@ -200,6 +200,7 @@ def test_a_bundle_records_what_it_was_trained_on(tmp_path):
     assert params["label_keywords"] == list(taxonomy_params(tiny_taxonomy())["label_keywords"])
     assert card["cv_metrics"] == metrics and metrics["documents"] == 36  # the written examples are not scored
     assert model.location == tmp_path / "bundle" and model.labels == TINY_LABELS
+    assert list(model.estimator.classes_) == TINY_LABELS  # the estimator names its columns too
     assert model.suggest("Election observers watched voters cast a ballot.").labels[0] == "Elections"
 
 
@@ -257,6 +258,12 @@ def test_an_output_that_holds_an_input_found_by_the_glob_is_refused_before_train
     assert sorted(p.name for p in (tmp_path / "data" / "sub").iterdir()) == ["tiny.jsonl"]
 
 
+def test_standard_input_is_no_file_an_output_could_hold(tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    check_output(["-"], ".")  # "-" names no file of the working directory, which saving may fill
+
+
 def test_data_of_a_single_field_is_refused_and_two_fields_are_enough(tmp_path):
     rows = [{**row, "labels": ["Elections"]} for row in tiny_rows()[:12]]
     data = write_jsonl(tmp_path / "one.jsonl", rows)
@@ -287,8 +294,10 @@ def test_retraining_on_a_base_merges_its_documents_with_the_new_ones_and_says_so
         {**rows[1], "labels": ["Youth"]},  # the same document with other fields
         {"id": "new-1", "title": "Youth forum met", "text": "Volunteers and young people met.", "labels": ["Youth"]},
     ]
-    data = write_jsonl(tmp_path / "new.jsonl", new)
-    model, _ = train([data], tmp_path / "again", base=base, taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    (tmp_path / "new").mkdir()
+    data = write_jsonl(tmp_path / "new" / "new.jsonl", new)  # found in its folder by the glob
+    options = {"base": base, "glob": "*.jsonl", "taxonomy": tiny_taxonomy(), "written_examples": False, **FAST}
+    model, _ = train([tmp_path / "new"], tmp_path / "again", **options)
     card = model.metadata
     assert card["merge"]["base_documents"] == 36 and card["merge"]["new_documents"] == 3
     assert (card["merge"]["duplicates"], card["merge"]["conflicts"]) == (2, 1)
@@ -298,10 +307,10 @@ def test_retraining_on_a_base_merges_its_documents_with_the_new_ones_and_says_so
     ]
     assert card["training_data"]["documents"] == 37
     assert card["base"]["path"] == str(base) and card["base"]["documents"] == 36
-    assert card["training_data"]["sha256"] == hash_inputs([base / TRAINING_FILE, data])["sha256"]
+    assert card["training_data"]["sha256"] == hash_inputs([base / TRAINING_FILE, tmp_path / "new"], "*.jsonl")["sha256"]
     _, stored = stored_rows(tmp_path / "again")
     assert [row["id"] for row in stored] == [row["id"] for row in rows] + ["new-1"]
-    unsaved, _ = train([data], base=base, taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    unsaved, _ = train([tmp_path / "new"], **options)
     assert unsaved.metadata["merge"] == card["merge"] and unsaved.metadata["base"] == card["base"]
 
 
