@@ -4,7 +4,15 @@ from typer.testing import CliRunner
 from classifier.bundle.storage import load_model
 from classifier.cli import app
 from classifier.taxonomy.fields import Taxonomy
-from classifier.workflows.taxonomy_sync import SyncError, diff_taxonomy, fields_menu, name_similarity, sync_taxonomy
+from classifier.workflows.taxonomy_sync import (
+    SyncError,
+    TaxonomyDiff,
+    diff_taxonomy,
+    fields_menu,
+    format_diff,
+    name_similarity,
+    sync_taxonomy,
+)
 
 from conftest import ROOT, SEED_ELECTIONS, needs_seeds
 
@@ -220,3 +228,244 @@ def test_write_refuses_the_taxonomy_installed_with_the_package_and_changes_nothi
     copy.write_bytes(installed.read_bytes())
     assert runner.invoke(app, ["taxonomy", "sync", str(page), "--taxonomy", str(copy), "--write"]).exit_code == 0
     assert "Water security" in copy.read_text(encoding="utf-8")
+
+
+# A taxonomy of our own, small enough to write out whole: quoted and unquoted values, an entry without aliases, one
+# whose aliases and sub-topics are spellings a menu may promote, and two dimensions.
+SMALL_TAXONOMY = """\
+# A small taxonomy for the tests.
+dimensions:
+  security: Security
+  people: People
+
+not_fields: [Projects]
+
+fields:
+  - name: Water policing
+    id: water-policing
+    dimension: security
+    description: Boats patrol the river.
+    keywords: [river patrols, "harbour checks"]
+    aliases: [River policing, Lake policing]
+    subtopics: [Ferry safety]
+
+  - name: Youth
+    id: youth
+    dimension: people
+    description: Young people take part.
+    keywords: [students, schools]
+    subtopics: []
+"""
+
+NEW_ENTRY = """\
+  - name: {name}  # new on the site: write its description and keywords; check its dimension
+    id: {id}
+    dimension: {dimension}
+    description: ''
+    keywords: []
+    aliases: []
+    subtopics: []
+"""
+
+
+@pytest.fixture
+def small_taxonomy(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_TAXONOMY, encoding="utf-8")
+    return path
+
+
+def menu_page(tmp_path, entries, name="menu.txt"):
+    """A scraped page whose first menu is not the fields' one, then its Fields of work menu holding `entries`."""
+    menus = ["-", "Regions", "- Central Asia", "- South-Eastern Europe", "-", "Fields of work"]
+    page = tmp_path / name
+    page.write_text("\n".join([*menus, *(f"- {e}" for e in entries), "", "News", "A title", "Some text.", ""]))
+    return page
+
+
+def test_the_fields_menu_is_found_after_other_menus_and_a_page_without_one_is_named(tmp_path):
+    page = menu_page(tmp_path, ["Youth", "Projects"])
+    assert fields_menu(page.read_text(encoding="utf-8")) == ["Youth", "Projects"]
+    with pytest.raises(SyncError) as caught:
+        fields_menu("Just a title\nAnd a body.")
+    assert str(caught.value) == (
+        "<page>: no 'Fields of work' menu found (is it a scraped OSCE page with its navigation?)"
+    )
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Just a title\nAnd a body.\n", encoding="utf-8")
+    with pytest.raises(SyncError) as caught:
+        sync_taxonomy(plain, ROOT / "taxonomy.yaml")
+    assert str(caught.value) == (
+        f"{plain}: no 'Fields of work' menu found (is it a scraped OSCE page with its navigation?)"
+    )
+
+
+def test_name_similarity_is_the_better_of_characters_and_words():
+    # "cyber security" (14 characters) and "cybersecurity" (13) share 13 in one block: 2 * 13 / 27; no word in common.
+    assert name_similarity("Cyber security", "Cybersecurity") == pytest.approx(26 / 27)
+    # Words: {water, policing} and {policing, of, water} share 2 of 3; characters share less.
+    assert name_similarity("Water policing", "Policing of water") == pytest.approx(2 / 3)
+    # Nothing in common and no word at all: 0, not a division by zero.
+    assert name_similarity("+", "-") == 0.0
+
+
+def two_fields(first, second):
+    return Taxonomy.from_dict(
+        {
+            "dimensions": {"d": "D"},
+            "fields": [{"name": first, "id": "a", "dimension": "d"}, {"name": second, "id": "b", "dimension": "d"}],
+        }
+    )
+
+
+def test_the_most_alike_pair_is_the_rename_however_the_fields_are_ordered():
+    # "river patrol" shares 12 of 12 + 13 characters with "River patrols" (0.96), and " patrol" and an "e" with
+    # "Lake patrols" (2 * 8 / 24): both are past 0.6.
+    assert name_similarity("Lake patrols", "River patrol") == pytest.approx(2 / 3)
+    for first, second in (("Lake patrols", "River patrols"), ("River patrols", "Lake patrols")):
+        diff = diff_taxonomy(["River patrol"], two_fields(first, second))
+        assert diff.renamed == [("River patrols", "River patrol", pytest.approx(24 / 25))]
+        assert diff.removed == ["Lake patrols"] and diff.added == [] and diff.unchanged == []
+
+
+def test_a_pair_exactly_as_alike_as_the_minimum_is_a_rename(small_taxonomy):
+    taxonomy = Taxonomy.from_yaml(small_taxonomy)
+    score = name_similarity("Youth", "Youth work")  # characters: 2 * 5 / 15; words: 1 of 2
+    assert score == pytest.approx(2 / 3)
+    diff = diff_taxonomy(["Water policing", "Youth work"], taxonomy, min_similarity=score)
+    assert diff.renamed == [("Youth", "Youth work", score)] and diff.added == diff.removed == []
+    diff = diff_taxonomy(["Water policing", "Youth work"], taxonomy, min_similarity=0.67)
+    assert (diff.renamed, diff.added, diff.removed) == ([], ["Youth work"], ["Youth"])
+
+
+def test_a_forced_rename_to_an_entry_that_is_not_new_is_refused(small_taxonomy):
+    taxonomy = Taxonomy.from_yaml(small_taxonomy)
+    with pytest.raises(SyncError) as caught:
+        diff_taxonomy(["Water policing", "Youth"], taxonomy, {"Youth": "Young people"})
+    assert str(caught.value) == "--rename Youth=Young people: 'Young people' is not a new entry of the site's menu"
+
+
+def test_the_diff_as_json_rounds_the_similarity(small_taxonomy):
+    diff = diff_taxonomy(["Policing of water", "Students", "Projects"], Taxonomy.from_yaml(small_taxonomy))
+    assert diff.to_dict() == {
+        "added": ["Students"],
+        "removed": ["Youth"],
+        "renamed": [{"from": "Water policing", "to": "Policing of water", "similarity": 0.667}],
+        "unchanged": 0,
+    }
+
+
+def test_write_renames_keep_every_other_spelling_and_add_an_aliases_list_where_none_was(tmp_path, small_taxonomy):
+    # "River policing" is an alias of Water policing (renamed back to it); Youth, without aliases, is renamed by hand.
+    page = menu_page(tmp_path, ["River policing", "Young people", "Projects"])
+    diff = sync_taxonomy(page, small_taxonomy, {"Youth": "Young people"}, write=True)
+    assert [(old, new) for old, new, _ in diff.renamed] == [
+        ("Water policing", "River policing"),
+        ("Youth", "Young people"),
+    ]
+    expected = (
+        SMALL_TAXONOMY.replace("name: Water policing", "name: River policing")
+        .replace("[River policing, Lake policing]", "[Lake policing, Water policing]")
+        .replace("name: Youth", "name: Young people")
+        .replace("    subtopics: []\n", "    subtopics: []\n    aliases: [Youth]\n")
+    )
+    assert small_taxonomy.read_text(encoding="utf-8") == expected
+
+
+def test_write_adds_new_fields_in_the_menus_order_with_unique_ids_and_blank_lines(tmp_path, small_taxonomy):
+    """A field new at the top, three whose ids would clash with each other, one whose id would clash with an existing
+    one, one without a letter or digit, and a former alias of a field still in the menu (moved out of its aliases)."""
+    menu = [
+        *["Safe harbours", "Water policing", "Water security", "(Water) security", "Water/security", "Youth"],
+        *["Youth!", "Ωμέγα"],
+    ]
+    page = menu_page(tmp_path, [*menu, "Lake policing", "Projects"])
+    diff = sync_taxonomy(page, small_taxonomy, write=True)
+    assert diff.added == [*menu[:1], *menu[2:5], *menu[6:], "Lake policing"] and diff.removed == diff.renamed == []
+    water, youth = SMALL_TAXONOMY.split("fields:\n")[1].split("\n\n")
+    new = [
+        NEW_ENTRY.format(name="Safe harbours", id="safe-harbours", dimension="security"),
+        water.replace("[River policing, Lake policing]", "[River policing]") + "\n",
+        NEW_ENTRY.format(name="Water security", id="water-security", dimension="security"),
+        NEW_ENTRY.format(name="(Water) security", id="water-security-2", dimension="security"),
+        NEW_ENTRY.format(name="Water/security", id="water-security-3", dimension="security"),
+        youth,
+        NEW_ENTRY.format(name="Youth!", id="youth-2", dimension="people"),
+        NEW_ENTRY.format(name="Ωμέγα", id="field", dimension="security"),
+        NEW_ENTRY.format(name="Lake policing", id="lake-policing", dimension="security"),
+    ]
+    header = SMALL_TAXONOMY.split("fields:\n")[0]
+    assert small_taxonomy.read_text(encoding="utf-8") == header + "fields:\n" + "\n".join(new)
+    assert Taxonomy.from_yaml(small_taxonomy).field("Lake policing").id == "lake-policing"
+
+
+def test_write_into_a_taxonomy_without_blank_lines_adds_none(tmp_path):
+    compact = "dimensions: {d: D}\nfields:\n  - name: Arms\n    id: arms\n    dimension: d\n"
+    path = tmp_path / "compact.yaml"
+    path.write_text(compact + "  - name: Youth\n    id: youth\n    dimension: d\n", encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, ["Arms", "Boats", "Youth"]), path, write=True)
+    new = NEW_ENTRY.format(name="Boats", id="boats", dimension="d")
+    assert path.read_text(encoding="utf-8") == compact + new + "  - name: Youth\n    id: youth\n    dimension: d\n"
+
+
+@pytest.mark.parametrize(
+    "name, dimension",
+    [
+        ("Students abroad", "people"),  # a keyword of Youth
+        ("Schools abroad", "people"),  # its last keyword
+        ("People abroad", "people"),  # a word of its description
+        ("Youth clubs", "people"),  # its name
+        ("River students", "security"),  # one word each of Water policing and Youth: the first field wins
+        ("Outer space", "security"),  # no word in common: the taxonomy's first dimension
+    ],
+)
+def test_a_new_field_takes_the_dimension_of_the_field_sharing_most_words(tmp_path, small_taxonomy, name, dimension):
+    sync_taxonomy(menu_page(tmp_path, ["Water policing", "Youth", name]), small_taxonomy, write=True)
+    assert Taxonomy.from_yaml(small_taxonomy).field(name).dimension == dimension
+
+
+def test_a_new_field_reads_no_word_into_a_description_left_empty(tmp_path, small_taxonomy):
+    # The first new field (people, from "students") has an empty description; the second shares no word with anything.
+    page = menu_page(tmp_path, ["Water policing", "Youth", "Students abroad", "Xxxx watch"])
+    sync_taxonomy(page, small_taxonomy, write=True)
+    assert Taxonomy.from_yaml(small_taxonomy).field("Xxxx watch").dimension == "security"
+
+
+def test_sync_reads_the_taxonomy_it_is_given_and_writes_only_when_asked(tmp_path, small_taxonomy):
+    page = menu_page(tmp_path, ["Water policing", "Young people"])
+    diff = sync_taxonomy(page, small_taxonomy, {"Youth": "Young people"})
+    # "youth" and "young people" share "you": 2 * 3 / 17.
+    assert diff.renamed == [("Youth", "Young people", pytest.approx(6 / 17))] and diff.unchanged == ["Water policing"]
+    assert small_taxonomy.read_text(encoding="utf-8") == SMALL_TAXONOMY
+
+
+def test_a_field_gone_with_nothing_new_is_removed_without_being_named(tmp_path, small_taxonomy):
+    diff = sync_taxonomy(menu_page(tmp_path, ["Water policing", "Projects"]), small_taxonomy, write=True)
+    assert diff.removed == ["Youth"] and diff.added == []
+    assert small_taxonomy.read_text(encoding="utf-8") == SMALL_TAXONOMY.split("\n\n  - name: Youth")[0] + "\n"
+
+
+def test_a_sync_the_taxonomy_would_refuse_is_not_written(tmp_path, small_taxonomy):
+    # Youth renamed by hand to a sub-topic of Water policing: two fields would claim one spelling.
+    page = menu_page(tmp_path, ["Water policing", "Ferry safety"])
+    with pytest.raises(SyncError) as caught:
+        sync_taxonomy(page, small_taxonomy, {"Youth": "Ferry safety"}, write=True)
+    assert str(caught.value) == (
+        f"{small_taxonomy}: the synced taxonomy would not load ({small_taxonomy}: field 'Ferry safety': name "
+        "'Ferry safety' is already used by 'Water policing'); nothing written"
+    )
+    assert small_taxonomy.read_text(encoding="utf-8") == SMALL_TAXONOMY
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["menu.txt", "small.yaml"]
+
+
+def test_the_diff_for_people_names_the_taxonomy_yaml_unless_told_another_file():
+    in_step = TaxonomyDiff(menu=["Youth"], unchanged=["Youth"])
+    assert format_diff(in_step, "page.txt") == (
+        "1 fields in the menu of page.txt; 1 unchanged\ntaxonomy.yaml is in step with the site"
+    )
+    assert format_diff(in_step, "page.txt", "own.yaml").endswith("\nown.yaml is in step with the site")
+    renamed = TaxonomyDiff(menu=["Young people"], renamed=[("Youth", "Young people", 6 / 17)])
+    assert format_diff(renamed, "page.txt") == (
+        "1 fields in the menu of page.txt; 0 unchanged\n"
+        "~ renamed: Youth -> Young people (similarity 0.35; the old name stays as an alias)"
+    )

@@ -49,8 +49,11 @@ class FieldGuide:
             raise TaxonomyError(f"{path}: cannot read the field guide: {exc.strerror}") from None
         try:
             data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise TaxonomyError(f"{path}: malformed YAML: {getattr(exc, 'problem', None) or exc}") from None
+        except yaml.YAMLError as exc:  # as the taxonomy's: the line if the parser marks one, and one line always
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise TaxonomyError(f"{path}{where}: malformed YAML: {problem}") from None
         if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
             raise TaxonomyError(f"{path}: expected a mapping with a 'fields' list")
         entries, unknown, seen = [], [], set()
