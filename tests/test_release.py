@@ -357,6 +357,12 @@ def test_a_page_without_a_fields_block_has_no_fields_and_a_header_ends_at_the_fi
     assert release.fields == () and release.body == "Text.\n- Fields of work: Policing\nMore text."
     release = parse_release(page("- Fields of work: Youth", body="Text.\n- Fields of work: Policing"))
     assert release.fields == ("Youth",) and release.body == "Text."
+    # Its key on a line of its own, values on the lines after, one blank line or none after them.
+    for end in ("", "\n"):
+        release = parse_release(page("- Date: 14 May 2013", body="Text.\n- Fields of work:\n- Youth\n- Policing" + end))
+        assert release.fields == ("Youth", "Policing") and release.body == "Text."
+        release = parse_release(page("- Date: 14 May 2013", body="Text.\n- Fields of work:\n- Policing" + end))
+        assert release.fields == ("Policing",) and release.body == "Text."
 
 
 def test_menus_below_the_article_are_no_text_of_it():
@@ -686,3 +692,29 @@ def test_a_text_that_opens_with_no_tag_of_a_page_is_plain_text(text):
 def test_a_byte_order_mark_is_no_part_of_a_plain_texts_title_or_line():
     assert parse_release("\ufeffObservers deployed\nThe mission met.").title == "Observers deployed"
     assert parse_release("\ufeffThe mission met.").model_text == "The mission met."
+
+
+@pytest.mark.parametrize(
+    "body, kept",
+    [
+        # Menus of items after a lone dash with no heading: cut from the dash, the text before it kept whole.
+        ("Text.\nMore text.\n-\n- Policing\n- Youth\n- Albania", "Text.\nMore text."),
+        ("Text.\nMore text.\n-\n-\n- Policing\n- Youth\n- Albania", "Text.\nMore text."),  # from the first dash
+        # Menus that are all the text there is: nothing left.
+        ("-\nCountries\n- Albania\n- Andorra\n- Austria", ""),
+        # Two items are no menus, even after a header whose last value is an item.
+        ("-\nCountries\n- Albania\n- Andorra", "-\nCountries\n- Albania\n- Andorra"),
+        # A heading and items with no lone dash before them are text.
+        ("Steps\n- training\n- visits\n- audits", "Steps\n- training\n- visits\n- audits"),
+    ],
+)
+def test_menus_below_the_text_are_cut_from_their_first_lone_dash_and_no_further(body, kept):
+    release = parse_release(page("- Fields of work:", "- Policing", body=body))  # the header ends with an item
+    assert (release.fields, release.body) == (("Policing",), kept)
+
+
+def test_a_lone_dash_in_a_header_is_the_headers_unless_a_menu_group_follows_it():
+    listed = page("- Fields of work:", "- Policing", "-", body="Text.\nMore text.")
+    assert (parse_release(listed).fields, parse_release(listed).body) == (("Policing",), "Text.\nMore text.")
+    menus = page("- Fields of work:", "- Policing", "-", body="Countries\n- Albania\n- Andorra\n- Austria")
+    assert (parse_release(menus).fields, parse_release(menus).body) == (("Policing",), "")

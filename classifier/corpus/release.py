@@ -316,12 +316,21 @@ def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], int]:
                 header[key].append(match[2].strip())
         elif key is not None and line.startswith("- "):
             header[key].append(line[2:].strip())
-        elif key is not None and line == "-":
+        elif key is not None and line == "-" and not _opens_a_group(lines, i):
             pass
         else:
             break
         i += 1
     return header, i
+
+
+def _opens_a_group(lines: list[str], i: int) -> bool:
+    """Whether the lone dash at `i` opens a menu group: a heading follows it (a line that is neither an item, a
+    header line nor another dash), and an item follows the heading."""
+    heading, item = (lines[i + 1 : i + 3] + ["", ""])[:2]
+    if not heading or heading == "-" or heading.startswith("- ") or _META_LINE.match(heading):
+        return False
+    return item.startswith("- ") and not _META_LINE.match(item)
 
 
 def _unique_paragraphs(lines: list[str]) -> tuple[list[str], int]:
