@@ -579,3 +579,18 @@ def test_nothing_left_to_compare_names_every_input(tmp_path):
         f"{first}, {second}: every one of the 4 documents was trained on by model A (4) or model B (4); "
         "compare them on documents neither was trained on"
     )
+
+
+def test_rows_repeating_a_document_are_compared_once_and_the_caller_hears_so(models, tmp_path):
+    a, b, held_out = models
+    rows = [json.loads(line) for line in held_out.read_text(encoding="utf-8").splitlines()[:3]]
+    repeated = {**rows[0], "labels": ["Youth"] if rows[0]["labels"] != ["Youth"] else ["Elections"]}
+    data = write_jsonl(tmp_path / "data.jsonl", [*rows, rows[1], repeated])
+    heard = []
+    comparison = compare_models(a, b, [data], on_warning=heard.append)
+    assert comparison.to_dict()["documents"] == 3
+    assert heard[-1] == (
+        "2 rows repeat a document given before (same title and text), compared once; 1 with other fields (the later "
+        "row's kept)"
+    )
+    assert len(heard) == 2 and heard[0].startswith("conflicting fields for ")

@@ -80,8 +80,8 @@ def test_a_document_given_twice_is_measured_once_and_the_caller_hears_so(tmp_pat
     assert heard == [
         "conflicting fields for 'Journalists' safety at risk, media freedom representative...': "
         f"{data}:1 [Media freedom and development] vs {data}:2 [Human rights]; kept {data}:2",
-        "1 documents given more than once (same title and text) are measured once, 1 of them with other fields "
-        "(the later row's kept)",
+        "1 row repeats a document given before (same title and text), measured once; 1 with other fields (the "
+        "later row's kept)",
     ]
 
 

@@ -223,7 +223,8 @@ def merge_warnings(merged: Merged, counted: str) -> list[str]:
     if not merged.duplicates:
         return []
     lines = [conflict.line() for conflict in merged.conflicts]
+    rows = "1 row repeats" if merged.duplicates == 1 else f"{merged.duplicates} rows repeat"
     return lines + [
-        f"{merged.duplicates} documents given more than once (same title and text) are {counted} once, "
-        f"{len(merged.conflicts)} of them with other fields (the later row's kept)"
+        f"{rows} a document given before (same title and text), {counted} once; {len(merged.conflicts)} with "
+        "other fields (the later row's kept)"
     ]
