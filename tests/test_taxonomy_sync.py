@@ -469,3 +469,151 @@ def test_the_diff_for_people_names_the_taxonomy_yaml_unless_told_another_file():
         "1 fields in the menu of page.txt; 0 unchanged\n"
         "~ renamed: Youth -> Young people (similarity 0.35; the old name stays as an alias)"
     )
+
+
+# A taxonomy of our own with a comment above each entry: ruamel attaches the blank line and comment above an entry to
+# the end of the entry before it when that ends in a scalar (Water policing, Youth) and to the `fields` key above the
+# first; they must stay with the entry they precede.
+COMMENTED_TAXONOMY = """\
+dimensions:
+  security: Security
+  people: People
+
+fields:
+  # Security dimension
+  - name: Water policing
+    id: water-policing
+    dimension: security
+    description: Boats patrol the river.
+
+  # People dimension
+  - name: Youth
+    id: youth
+    dimension: people
+    description: >-
+      Young people take part.
+
+  # Also people
+  - name: Schools
+    id: schools
+    dimension: people
+    keywords: [students]  # the site's word
+
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+
+
+def test_write_adds_new_fields_above_the_comments_of_the_entries_they_precede(tmp_path):
+    path = tmp_path / "commented.yaml"
+    path.write_text(COMMENTED_TAXONOMY, encoding="utf-8")
+    menu = ["Safe harbours", "Water policing", "River patrols", "Youth", "Schools", "Teachers", "Projects"]
+    diff = sync_taxonomy(menu_page(tmp_path, menu), path, write=True)
+    assert diff.added == ["Safe harbours", "River patrols", "Teachers"]
+    assert (
+        path.read_text(encoding="utf-8")
+        == """\
+dimensions:
+  security: Security
+  people: People
+
+fields:
+  - name: Safe harbours  # new on the site: write its description and keywords; check its dimension
+    id: safe-harbours
+    dimension: security
+    description: ''
+    keywords: []
+    aliases: []
+    subtopics: []
+
+  # Security dimension
+  - name: Water policing
+    id: water-policing
+    dimension: security
+    description: Boats patrol the river.
+
+  - name: River patrols  # new on the site: write its description and keywords; check its dimension
+    id: river-patrols
+    dimension: security
+    description: ''
+    keywords: []
+    aliases: []
+    subtopics: []
+
+  # People dimension
+  - name: Youth
+    id: youth
+    dimension: people
+    description: >-
+      Young people take part.
+
+  # Also people
+  - name: Schools
+    id: schools
+    dimension: people
+    keywords: [students]  # the site's word
+
+  - name: Teachers  # new on the site: write its description and keywords; check its dimension
+    id: teachers
+    dimension: security
+    description: ''
+    keywords: []
+    aliases: []
+    subtopics: []
+
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+    )
+
+
+def test_write_removes_and_renames_fields_keeping_the_comments_of_the_others(tmp_path):
+    path = tmp_path / "commented.yaml"
+    path.write_text(COMMENTED_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, ["Water policing", "Schools"]), path, write=True)  # one in the middle
+    assert (
+        path.read_text(encoding="utf-8")
+        == """\
+dimensions:
+  security: Security
+  people: People
+
+fields:
+  # Security dimension
+  - name: Water policing
+    id: water-policing
+    dimension: security
+    description: Boats patrol the river.
+
+  # Also people
+  - name: Schools
+    id: schools
+    dimension: people
+    keywords: [students]  # the site's word
+
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+    )
+    path.write_text(COMMENTED_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, ["Young people"]), path, {"Youth": "Young people"}, write=True)  # first, last
+    assert (
+        path.read_text(encoding="utf-8")
+        == """\
+dimensions:
+  security: Security
+  people: People
+
+fields:
+  # People dimension
+  - name: Young people
+    id: youth
+    dimension: people
+    description: >-
+      Young people take part.
+    aliases: [Youth]
+
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+    )

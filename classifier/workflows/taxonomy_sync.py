@@ -145,6 +145,8 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
     yaml = _round_trip_yaml()
     data = yaml.load(Path(path).read_text(encoding="utf-8"))
     entries = data["fields"]
+    tail = _comments_on_entries(data, entries)
+    gap = [_comment_line("\n")] if _spaced(entries) else []
     by_name = {entry["name"]: entry for entry in entries}
     for old, new, _ in diff.renamed:
         entry = by_name[old]
@@ -158,7 +160,7 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
         aliases.clear()
         aliases.extend(kept)
     for name in diff.removed:
-        entries.remove(by_name[name])
+        _remove_entry(entries, entries.index(by_name[name]))
     ids = {entry["id"] for entry in entries}
     for name in diff.added:
         _drop_spelling(entries, name)
@@ -172,8 +174,9 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
         entry["subtopics"] = _flow([])
         entry.yaml_add_eol_comment(NEW_FIELD_NOTE, "name")
         position = _menu_position(name, diff.menu, entries)
-        entries.insert(position, entry)
-        _keep_blank_lines(entries, position)
+        _insert_entry(entries, position, entry, gap)
+    if entries:
+        _put_following(entries[-1], tail)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -236,18 +239,123 @@ def _flow(items):
     return seq
 
 
-def _keep_blank_lines(entries, position: int) -> None:
-    """Entries are separated by a blank line, which ruamel keeps as a comment before each entry but the first."""
+def _comments_on_entries(data, entries) -> str:
+    """Put the blank lines and comments above each entry on that entry, as the comment before its item.
 
-    gaps = entries.ca.items
-    model = next(iter(gaps.values()), None)
-    if model is None:
+    ruamel keeps those above the first entry on the `fields` key, and those above a later one after the last value of
+    the entry before whenever that value is a scalar or a block collection; there they would stay with the previous
+    entry when fields are inserted or removed. The lines after the last entry (above what follows the list) are
+    returned, to be put back after the last entry once the list is edited."""
+    first = data.ca.items.get("fields")
+    if first and first[3]:
+        _before(entries, 0)[:0] = first[3]
+        first[3] = None
+        if entries.ca.comment:
+            entries.ca.comment[1] = None
+    tail = ""
+    for i, entry in enumerate(entries):
+        following = _take_following(entry)
+        if i + 1 < len(entries):
+            _before(entries, i + 1)[:0] = [_comment_line(line) for line in following.splitlines(keepends=True)]
+        else:
+            tail = following
+    return tail
+
+
+def _before(entries, i: int) -> list:
+    """The comment lines before entry `i`, as a list to edit in place."""
+    slots = entries.ca.items.setdefault(i, [None, None, None, None])
+    if slots[1] is None:
+        slots[1] = []
+    return slots[1]
+
+
+def _comment_line(line: str):
+    from ruamel.yaml.error import CommentMark  # taxonomy sync --write only
+    from ruamel.yaml.tokens import CommentToken  # taxonomy sync --write only
+
+    text = line.lstrip(" ")
+    return CommentToken(text if text.strip() else "\n", CommentMark(len(line) - len(text)))
+
+
+def _last_slot(node):
+    """The comment slots of `node`'s last scalar or flow value (descending into block collections), the index of
+    the one holding what follows that value, and the value."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # taxonomy sync --write only
+
+    while True:
+        key = next(reversed(node)) if isinstance(node, CommentedMap) else len(node) - 1
+        value = node[key]
+        if not (isinstance(value, (CommentedMap, CommentedSeq)) and value and not value.fa.flow_style()):
+            slots = node.ca.items.setdefault(key, [None, None, None, None])
+            return slots, 2 if isinstance(node, CommentedMap) else 0, value
+        node = value
+
+
+def _take_following(entry) -> str:
+    """Remove from the end of `entry` the blank lines and comments after its last line, and return them as text."""
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString  # taxonomy sync --write only
+    from ruamel.yaml.tokens import CommentToken  # taxonomy sync --write only
+
+    slots, index, value = _last_slot(entry)
+    token = slots[index]
+    if token is None:
+        return ""
+    text = token.value
+    if isinstance(value, (FoldedScalarString, LiteralScalarString)):  # a block scalar ends with its own line break
+        own, following = "", text
+    else:  # the comment at the end of the value's line, if any, and what follows that line
+        own, _, following = text.partition("\n")
+    slots[index] = CommentToken(own + "\n", token.start_mark) if own.strip() else None
+    return following
+
+
+def _put_following(entry, following: str) -> None:
+    """Put `following` (text from _take_following) back after the last line of `entry`."""
+    from ruamel.yaml.error import CommentMark  # taxonomy sync --write only
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString  # taxonomy sync --write only
+    from ruamel.yaml.tokens import CommentToken  # taxonomy sync --write only
+
+    if not following:
         return
-    if position == 0:  # the new entry is first: the entry it pushed down needs the gap
-        gaps[1] = copy.deepcopy(model)
-        gaps.pop(0, None)
+    slots, index, value = _last_slot(entry)
+    if slots[index] is not None:
+        own, mark = slots[index].value, slots[index].start_mark
     else:
-        gaps[position] = copy.deepcopy(model)
+        own = "" if isinstance(value, (FoldedScalarString, LiteralScalarString)) else "\n"
+        mark = CommentMark(0)
+    slots[index] = CommentToken(own + following, mark)
+
+
+def _spaced(entries) -> bool:
+    """Whether the entries are separated by a blank line."""
+    return any(slots[1] and slots[1][0].value == "\n" for i, slots in entries.ca.items.items() if i > 0)
+
+
+def _split_blank(lines: list) -> tuple[list, list]:
+    """The leading blank lines of comment `lines`, and the rest."""
+    n = next((i for i, line in enumerate(lines) if line.value != "\n"), len(lines))
+    return lines[:n], lines[n:]
+
+
+def _insert_entry(entries, position: int, entry, gap: list) -> None:
+    """Insert `entry` before the comment lines of the entry at `position`, after a blank line if the others are."""
+    entries.insert(position, entry)  # the comments before the entries from `position` on move down with them
+    if position == 0 and len(entries) > 1:  # blank lines at the start of the list stay there
+        lead, rest = _split_blank(_before(entries, 1))
+        entries.ca.items[0] = [None, lead, None, None]
+        entries.ca.items[1][1] = copy.deepcopy(gap) + rest
+    else:
+        entries.ca.items[position] = [None, copy.deepcopy(gap), None, None]
+
+
+def _remove_entry(entries, position: int) -> None:
+    """Remove the entry at `position` with the comment lines above it; blank lines at the start of the list stay."""
+    if position == 0 and len(entries) > 1:
+        lead, _ = _split_blank(_before(entries, 0))
+        _, rest = _split_blank(_before(entries, 1))
+        entries.ca.items[1][1] = lead + rest
+    del entries[position]
 
 
 def _unique_slug(name: str, taken: set[str]) -> str:
