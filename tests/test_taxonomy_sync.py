@@ -617,3 +617,60 @@ fields:
 not_fields: [Projects]
 """
     )
+
+
+# Comments of two lines directly under `fields:`, a blank line holding spaces, entries ending in a block list, a flow
+# list and a literal block scalar, and an indented comment after the last entry.
+ODD_TAXONOMY = """\
+dimensions: {d: D}
+fields:
+  # Arms and boats
+  # both security
+  - name: Arms
+    id: arms
+    dimension: d
+    keywords:
+      - guns
+  \n\
+  # Boats
+  - name: Boats
+    id: boats
+    dimension: d
+    aliases: [Ships]
+  - name: Youth
+    id: youth
+    dimension: d
+    description: |
+      Kids.
+
+    # the end
+other: 1
+"""
+ODD_ARMS = "  # Arms and boats\n  # both security\n  - name: Arms\n    id: arms\n    dimension: d\n"
+ODD_ARMS += "    keywords:\n      - guns\n"
+ODD_BOATS = "  # Boats\n  - name: Boats\n    id: boats\n    dimension: d\n    aliases: [Ships]\n"
+ODD_YOUTH = "  - name: Youth\n    id: youth\n    dimension: d\n    description: |\n      Kids.\n"
+ODD_END = "\n    # the end\nother: 1\n"
+
+
+@pytest.mark.parametrize(
+    "menu, body",
+    [
+        (
+            ["Aaa", "Arms", "Boats", "Youth"],
+            NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + "\n" + ODD_ARMS + "\n" + ODD_BOATS + ODD_YOUTH,
+        ),
+        (
+            ["Arms", "Boats", "Youth", "Zed"],
+            ODD_ARMS + "\n" + ODD_BOATS + ODD_YOUTH + "\n" + NEW_ENTRY.format(name="Zed", id="zed", dimension="d"),
+        ),
+        (["Boats", "Youth"], ODD_BOATS + ODD_YOUTH),  # the first removed
+        (["Arms", "Youth"], ODD_ARMS + ODD_YOUTH),  # the middle one removed
+        (["Arms", "Boats"], ODD_ARMS + "\n" + ODD_BOATS),  # the last one removed
+    ],
+)
+def test_write_keeps_comments_of_two_lines_blank_lines_and_the_lines_after_the_last_entry(tmp_path, menu, body):
+    path = tmp_path / "odd.yaml"
+    path.write_text(ODD_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, menu), path, write=True)
+    assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n" + body + ODD_END
