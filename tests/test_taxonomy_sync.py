@@ -674,3 +674,43 @@ def test_write_keeps_comments_of_two_lines_blank_lines_and_the_lines_after_the_l
     path.write_text(ODD_TAXONOMY, encoding="utf-8")
     sync_taxonomy(menu_page(tmp_path, menu), path, write=True)
     assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n" + body + ODD_END
+
+
+# A blank line without a comment directly under `fields:`, entries not separated by blank lines, the last ending in a
+# literal block scalar directly followed by a comment.
+LEADING_BLANK_TAXONOMY = """\
+dimensions: {d: D}
+fields:
+
+  - name: Arms
+    id: arms
+    dimension: d
+  # Boats
+  - name: Boats
+    id: boats
+    dimension: d
+    description: |
+      Ships.
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+LEAD_ARMS = "  - name: Arms\n    id: arms\n    dimension: d\n"
+LEAD_BOATS = "  # Boats\n  - name: Boats\n    id: boats\n    dimension: d\n    description: |\n      Ships.\n"
+
+
+@pytest.mark.parametrize(
+    "menu, removals, body",
+    [
+        (["Aaa", "Arms", "Boats"], (), NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + LEAD_ARMS + LEAD_BOATS),
+        (["Boats"], (), LEAD_BOATS),  # the first of two removed
+        (["Arms"], (), LEAD_ARMS),  # the last removed
+        (["Aaa", "Arms"], ["Boats"], NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + LEAD_ARMS),  # one left
+        (["Arms", "Boats", "Zed"], (), LEAD_ARMS + LEAD_BOATS + NEW_ENTRY.format(name="Zed", id="zed", dimension="d")),
+    ],
+)
+def test_write_keeps_a_blank_line_at_the_start_of_the_fields_and_adds_none_between_them(tmp_path, menu, removals, body):
+    path = tmp_path / "lead.yaml"
+    path.write_text(LEADING_BLANK_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, menu), path, write=True, removals=removals)
+    tail = "# Sections of the site, not fields.\nnot_fields: [Projects]\n"
+    assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n\n" + body + tail
