@@ -714,3 +714,14 @@ def test_write_keeps_a_blank_line_at_the_start_of_the_fields_and_adds_none_betwe
     sync_taxonomy(menu_page(tmp_path, menu), path, write=True, removals=removals)
     tail = "# Sections of the site, not fields.\nnot_fields: [Projects]\n"
     assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n\n" + body + tail
+
+
+def test_write_removing_the_first_of_entries_separated_by_blank_lines_leaves_no_blank_line_above_the_next(
+    tmp_path, small_taxonomy
+):
+    sync_taxonomy(menu_page(tmp_path, ["Youth"]), small_taxonomy, write=True)
+    assert small_taxonomy.read_text(encoding="utf-8") == (
+        "# A small taxonomy for the tests.\ndimensions:\n  security: Security\n  people: People\n\n"
+        "not_fields: [Projects]\n\nfields:\n  - name: Youth\n    id: youth\n    dimension: people\n"
+        "    description: Young people take part.\n    keywords: [students, schools]\n    subtopics: []\n"
+    )
