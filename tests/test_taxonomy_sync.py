@@ -617,3 +617,111 @@ fields:
 not_fields: [Projects]
 """
     )
+
+
+# Comments of two lines directly under `fields:`, a blank line holding spaces, entries ending in a block list, a flow
+# list and a literal block scalar, and an indented comment after the last entry.
+ODD_TAXONOMY = """\
+dimensions: {d: D}
+fields:
+  # Arms and boats
+  # both security
+  - name: Arms
+    id: arms
+    dimension: d
+    keywords:
+      - guns
+  \n\
+  # Boats
+  - name: Boats
+    id: boats
+    dimension: d
+    aliases: [Ships]
+  - name: Youth
+    id: youth
+    dimension: d
+    description: |
+      Kids.
+
+    # the end
+other: 1
+"""
+ODD_ARMS = "  # Arms and boats\n  # both security\n  - name: Arms\n    id: arms\n    dimension: d\n"
+ODD_ARMS += "    keywords:\n      - guns\n"
+ODD_BOATS = "  # Boats\n  - name: Boats\n    id: boats\n    dimension: d\n    aliases: [Ships]\n"
+ODD_YOUTH = "  - name: Youth\n    id: youth\n    dimension: d\n    description: |\n      Kids.\n"
+ODD_END = "\n    # the end\nother: 1\n"
+
+
+@pytest.mark.parametrize(
+    "menu, body",
+    [
+        (
+            ["Aaa", "Arms", "Boats", "Youth"],
+            NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + "\n" + ODD_ARMS + "\n" + ODD_BOATS + ODD_YOUTH,
+        ),
+        (
+            ["Arms", "Boats", "Youth", "Zed"],
+            ODD_ARMS + "\n" + ODD_BOATS + ODD_YOUTH + "\n" + NEW_ENTRY.format(name="Zed", id="zed", dimension="d"),
+        ),
+        (["Boats", "Youth"], ODD_BOATS + ODD_YOUTH),  # the first removed
+        (["Arms", "Youth"], ODD_ARMS + ODD_YOUTH),  # the middle one removed
+        (["Arms", "Boats"], ODD_ARMS + "\n" + ODD_BOATS),  # the last one removed
+    ],
+)
+def test_write_keeps_comments_of_two_lines_blank_lines_and_the_lines_after_the_last_entry(tmp_path, menu, body):
+    path = tmp_path / "odd.yaml"
+    path.write_text(ODD_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, menu), path, write=True)
+    assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n" + body + ODD_END
+
+
+# A blank line without a comment directly under `fields:`, entries not separated by blank lines, the last ending in a
+# literal block scalar directly followed by a comment.
+LEADING_BLANK_TAXONOMY = """\
+dimensions: {d: D}
+fields:
+
+  - name: Arms
+    id: arms
+    dimension: d
+  # Boats
+  - name: Boats
+    id: boats
+    dimension: d
+    description: |
+      Ships.
+# Sections of the site, not fields.
+not_fields: [Projects]
+"""
+LEAD_ARMS = "  - name: Arms\n    id: arms\n    dimension: d\n"
+LEAD_BOATS = "  # Boats\n  - name: Boats\n    id: boats\n    dimension: d\n    description: |\n      Ships.\n"
+
+
+@pytest.mark.parametrize(
+    "menu, removals, body",
+    [
+        (["Aaa", "Arms", "Boats"], (), NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + LEAD_ARMS + LEAD_BOATS),
+        (["Boats"], (), LEAD_BOATS),  # the first of two removed
+        (["Arms"], (), LEAD_ARMS),  # the last removed
+        (["Aaa", "Arms"], ["Boats"], NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + LEAD_ARMS),  # one left
+        (["Arms", "Boats", "Zed"], (), LEAD_ARMS + LEAD_BOATS + NEW_ENTRY.format(name="Zed", id="zed", dimension="d")),
+    ],
+)
+def test_write_keeps_a_blank_line_at_the_start_of_the_fields_and_adds_none_between_them(tmp_path, menu, removals, body):
+    path = tmp_path / "lead.yaml"
+    path.write_text(LEADING_BLANK_TAXONOMY, encoding="utf-8")
+    sync_taxonomy(menu_page(tmp_path, menu), path, write=True, removals=removals)
+    tail = "# Sections of the site, not fields.\nnot_fields: [Projects]\n"
+    assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields:\n\n" + body + tail
+
+
+def test_write_removing_the_first_of_entries_separated_by_blank_lines_leaves_no_blank_line_above_the_next(
+    tmp_path, small_taxonomy
+):
+    sync_taxonomy(menu_page(tmp_path, ["Youth"]), small_taxonomy, write=True)
+    assert small_taxonomy.read_text(encoding="utf-8") == (
+        "# A small taxonomy for the tests.\ndimensions:\n  security: Security\n  people: People\n\n"
+        "not_fields: [Projects]\n\nfields:\n  - name: Youth\n    id: youth\n    dimension: people\n"
+        "    description: Young people take part.\n    keywords: [students, schools]\n    subtopics: []\n"
+    )
