@@ -355,3 +355,17 @@ def test_the_fields_are_read_by_the_taxonomy_given(tmp_path):
     path = write_rows(tmp_path / "rows.jsonl", [{"id": "1", "text": "A shared river basin.", "labels": ["water"]}])
     data = load_training_set([path], water)
     assert (data.labels, data.Y.tolist()) == (["Water security"], [[1]])
+
+
+def test_one_unlabelled_row_is_said_in_the_singular(taxonomy, tmp_path):
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [
+            {"id": "1", "text": "Police trained in Skopje.", "labels": ["Policing"]},
+            {"id": "2", "text": "Observers watched the vote."},
+            {"id": "3", "text": "A youth forum met.", "labels": ["Youth"]},
+        ],
+    )
+    heard = []
+    load_training_set([path], taxonomy, on_warning=heard.append)
+    assert heard == [f"1 document has no labels (none given, or null), {path}:2: not trained on"]

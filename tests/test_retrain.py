@@ -137,7 +137,8 @@ def test_a_field_removed_from_the_taxonomy_is_taken_off_the_base_documents(base,
         app, ["train", "--base", str(base), "--taxonomy", str(own), "--output", str(tmp_path / "own-model")]
     )
     assert result.exit_code == 0, result.stderr
-    left = f"; {len(alone)} documents left with no field are not trained on" if alone else ""
+    left = f"; {len(alone)} documents left with no field are not trained on" if len(alone) > 1 else ""
+    left = "; 1 document left with no field is not trained on" if len(alone) == 1 else left
     assert (
         f"warning: {base}: fields of its documents that {own} no longer has are left out: {removed} "
         f"({len(carrying)}){left}"

@@ -162,7 +162,7 @@ def test_a_bundle_records_what_it_was_trained_on(tmp_path):
     card = json.loads((tmp_path / "bundle" / "model.json").read_text(encoding="utf-8"))
     assert warnings == [
         f"{guide}: not fields of the taxonomy, their written examples left out: Space exploration, Deep sea mining",
-        f"1 documents have no labels (none given, or null), the first {data}:37: not trained on",
+        f"1 document has no labels (none given, or null), {data}:37: not trained on",
     ]
     assert heard == [
         ("reading", 0, None),

@@ -158,9 +158,10 @@ def load_training_set(
             "(another name: --labels-column), a page a 'Fields of work' block"
         )
     if unlabelled and on_warning and report_unlabelled:
+        some = f"{len(unlabelled)} documents have no labels (none given, or null), the first"
         on_warning(
-            f"{len(unlabelled)} documents have no labels (none given, or null), the first {unlabelled[0]}: "
-            "not trained on"
+            f"{some if len(unlabelled) > 1 else '1 document has no labels (none given, or null),'} "
+            f"{unlabelled[0]}: not trained on"
         )
     merged = merge_documents(documents, resolve_labels(documents, taxonomy), base=len(base_documents))
     for new_row, base_row, doc_id in merged.same_id[:SAME_ID_SHOWN] if on_warning else ():

@@ -220,7 +220,9 @@ def _without_removed_fields(base, documents: list[Document], taxonomy: Taxonomy,
         left = len(documents) - len(kept)
         on_warning(
             f"{base}: fields of its documents that {taxonomy.path or 'the taxonomy'} no longer has are left out: "
-            f"{fields}" + (f"; {left} documents left with no field are not trained on" if left else "")
+            f"{fields}"
+            + (f"; {left} documents left with no field are not trained on" if left > 1 else "")
+            + ("; 1 document left with no field is not trained on" if left == 1 else "")
         )
     return kept
 
