@@ -705,6 +705,7 @@ LEAD_BOATS = "  # Boats\n  - name: Boats\n    id: boats\n    dimension: d\n    d
         (["Boats"], (), LEAD_BOATS),  # the first of two removed
         (["Arms"], (), LEAD_ARMS),  # the last removed
         (["Aaa", "Arms"], ["Boats"], NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d") + LEAD_ARMS),  # one left
+        (["Aaa"], ["Arms", "Boats"], NEW_ENTRY.format(name="Aaa", id="aaa", dimension="d")),  # every one replaced
         (["Arms", "Boats", "Zed"], (), LEAD_ARMS + LEAD_BOATS + NEW_ENTRY.format(name="Zed", id="zed", dimension="d")),
     ],
 )
@@ -725,3 +726,12 @@ def test_write_removing_the_first_of_entries_separated_by_blank_lines_leaves_no_
         "not_fields: [Projects]\n\nfields:\n  - name: Youth\n    id: youth\n    dimension: people\n"
         "    description: Young people take part.\n    keywords: [students, schools]\n    subtopics: []\n"
     )
+
+
+def test_write_removing_every_field_keeps_the_blank_line_and_comment_after_the_list(tmp_path):
+    path = tmp_path / "one.yaml"
+    entry = "  - name: Arms\n    id: arms\n    dimension: d\n"
+    path.write_text("dimensions: {d: D}\nfields:\n" + entry + "\n# tail\nnot_fields: [Projects]\n", encoding="utf-8")
+    diff = sync_taxonomy(menu_page(tmp_path, ["Projects"]), path, write=True)
+    assert diff.removed == ["Arms"] and diff.added == []
+    assert path.read_text(encoding="utf-8") == "dimensions: {d: D}\nfields: []\n\n# tail\nnot_fields: [Projects]\n"

@@ -177,6 +177,8 @@ def apply_diff(path: str | Path, diff: TaxonomyDiff) -> str:
         _insert_entry(entries, position, entry, gap)
     if entries:
         _put_following(entries[-1], tail)
+    elif tail:  # no entry left: the lines after the list follow `fields: []`
+        _put_after_key(data, "fields", tail)
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
@@ -327,6 +329,15 @@ def _put_following(entry, following: str) -> None:
     slots[index] = CommentToken(own + following, mark)
 
 
+def _put_after_key(data, key: str, following: str) -> None:
+    """Put `following` (text from _take_following) after the line of `key` in mapping `data`, as the comment before
+    the key after it (where ruamel keeps the lines after a flow value such as `[]`)."""
+    keys = list(data)
+    if keys.index(key) + 1 < len(keys):
+        slots = data.ca.items.setdefault(keys[keys.index(key) + 1], [None, None, None, None])
+        slots[1] = [_comment_line(line) for line in following.splitlines(keepends=True)] + (slots[1] or [])
+
+
 def _spaced(entries) -> bool:
     """Whether the entries are separated by a blank line."""
     return any(slots[1] and slots[1][0].value == "\n" for i, slots in entries.ca.items.items() if i > 0)
@@ -345,6 +356,9 @@ def _insert_entry(entries, position: int, entry, gap: list) -> None:
         lead, rest = _split_blank(_before(entries, 1))
         entries.ca.items[0] = [None, lead, None, None]
         entries.ca.items[1][1] = copy.deepcopy(gap) + rest
+    elif position == 0:  # the first entry of a list left empty: the blank lines kept by _remove_entry go above it
+        kept = entries.ca.items.pop(1, None)
+        entries.ca.items[0] = [None, (kept and kept[1]) or [], None, None]
     else:
         entries.ca.items[position] = [None, copy.deepcopy(gap), None, None]
 
@@ -355,6 +369,12 @@ def _remove_entry(entries, position: int) -> None:
         lead, _ = _split_blank(_before(entries, 0))
         _, rest = _split_blank(_before(entries, 1))
         entries.ca.items[1][1] = lead + rest
+    elif position == 0:  # the last entry left: its blank lines are kept for an entry added in its place
+        lead, _ = _split_blank(_before(entries, 0))
+        del entries[0]
+        if lead:
+            entries.ca.items[0] = [None, lead, None, None]
+        return
     del entries[position]
 
 
