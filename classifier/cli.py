@@ -423,7 +423,7 @@ def tag(
             **({"chunk_size": chunk_size} if chunk_size else {}),
             limit=limit,
             threshold=threshold,
-            on_progress=progress.update,
+            on_progress=_progressed(progress.update),
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
             on_start=lambda resumed: progress.stage("tagging", base=resumed),
         )
@@ -1177,7 +1177,30 @@ def sync_taxonomy(
 
 
 def _terminated(signum, frame) -> None:
+    _SIGNALLED.append(signum)
     raise KeyboardInterrupt  # SIGTERM (a scheduler's timeout, `kill`) stops as Ctrl-C does: whole rows kept
+
+
+def _interrupted(signum, frame) -> None:
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt
+
+
+# The stop signals received. Python drops a KeyboardInterrupt raised while a __del__ or a callback runs ("Exception
+# ignored in ..."): Dask's futures release themselves so, and a Ctrl-C landing there let `tag` run to its end.
+# `tag` checks this after each chunk (`_progressed`) and stops as the lost interrupt would have.
+_SIGNALLED: list[int] = []
+
+
+def _progressed(update):
+    """`update` after a check that no Ctrl-C or SIGTERM was received and lost (`_SIGNALLED`)."""
+
+    def on_progress(done: int) -> None:
+        if _SIGNALLED:
+            raise KeyboardInterrupt
+        update(done)
+
+    return on_progress
 
 
 class _ClosedStream:
@@ -1202,6 +1225,7 @@ class _ClosedStream:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _interrupted)
     if sys.stdin is None:
         sys.stdin = _ClosedStream("input")
     if sys.stdout is None:

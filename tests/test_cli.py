@@ -849,3 +849,27 @@ def test_pick_output_dash_is_standard_output_not_a_file_named_dash(tmp_path, mon
     assert result.exit_code == 0, result.stderr
     assert len([json.loads(line) for line in result.stdout.splitlines()]) == 2
     assert list(tmp_path.iterdir()) == [] and "wrote" not in result.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the interrupt Python drops
+def test_a_stop_signal_python_dropped_stops_tag_at_its_next_chunk(monkeypatch):
+    """A KeyboardInterrupt raised while a __del__ runs (Dask's futures release themselves so) is dropped by Python;
+    the signal is remembered, and tag's next chunk stops as the interrupt would have."""
+    import signal
+
+    import classifier.cli as cli
+
+    monkeypatch.setattr(cli, "_SIGNALLED", [])
+    seen = []
+    on_progress = cli._progressed(seen.append)
+    on_progress(512)
+    assert seen == [512]
+
+    class Releasing:
+        def __del__(self):
+            cli._interrupted(signal.SIGINT, None)  # raised here, dropped by Python
+
+    Releasing()
+    with pytest.raises(KeyboardInterrupt):
+        on_progress(1024)
+    assert seen == [512] and cli._SIGNALLED == [signal.SIGINT]
