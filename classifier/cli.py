@@ -1225,7 +1225,8 @@ class _ClosedStream:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
-    signal.signal(signal.SIGINT, _interrupted)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (`nohup`, `cmd &`)
+        signal.signal(signal.SIGINT, _interrupted)
     if sys.stdin is None:
         sys.stdin = _ClosedStream("input")
     if sys.stdout is None:
