@@ -1176,12 +1176,8 @@ def sync_taxonomy(
         typer.echo(f"run again with --write to apply it to {path}", err=True)
 
 
-def _terminated(signum, frame) -> None:
-    _SIGNALLED.append(signum)
-    raise KeyboardInterrupt  # SIGTERM (a scheduler's timeout, `kill`) stops as Ctrl-C does: whole rows kept
-
-
-def _interrupted(signum, frame) -> None:
+def _stopped(signum, frame) -> None:
+    """Ctrl-C, and SIGTERM (a scheduler's timeout, `kill`), which stops as Ctrl-C does: whole rows kept."""
     _SIGNALLED.append(signum)
     raise KeyboardInterrupt
 
@@ -1224,9 +1220,9 @@ class _ClosedStream:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGTERM, _stopped)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (`nohup`, `cmd &`)
-        signal.signal(signal.SIGINT, _interrupted)
+        signal.signal(signal.SIGINT, _stopped)
     if sys.stdin is None:
         sys.stdin = _ClosedStream("input")
     if sys.stdout is None:

@@ -867,7 +867,7 @@ def test_a_stop_signal_python_dropped_stops_tag_at_its_next_chunk(monkeypatch):
 
     class Releasing:
         def __del__(self):
-            cli._interrupted(signal.SIGINT, None)  # raised here, dropped by Python
+            cli._stopped(signal.SIGINT, None)  # raised here, dropped by Python
 
     Releasing()
     with pytest.raises(KeyboardInterrupt):

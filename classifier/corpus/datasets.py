@@ -158,11 +158,9 @@ def load_training_set(
             "(another name: --labels-column), a page a 'Fields of work' block"
         )
     if unlabelled and on_warning and report_unlabelled:
-        some = f"{len(unlabelled)} documents have no labels (none given, or null), the first"
-        on_warning(
-            f"{some if len(unlabelled) > 1 else '1 document has no labels (none given, or null),'} "
-            f"{unlabelled[0]}: not trained on"
-        )
+        which = "1 document has" if len(unlabelled) == 1 else f"{len(unlabelled)} documents have"
+        first = "" if len(unlabelled) == 1 else " the first"
+        on_warning(f"{which} no labels (none given, or null),{first} {unlabelled[0]}: not trained on")
     merged = merge_documents(documents, resolve_labels(documents, taxonomy), base=len(base_documents))
     for new_row, base_row, doc_id in merged.same_id[:SAME_ID_SHOWN] if on_warning else ():
         on_warning(
@@ -217,6 +215,17 @@ def hash_inputs(inputs: Sequence[str | Path], glob: str = DEFAULT_GLOB) -> dict:
         size += len(data)
         files.append(str(path))
     return {"sha256": digest.hexdigest(), "bytes": size, "files": files}
+
+
+def load_measured_set(
+    inputs: Sequence[str | Path], taxonomy: Taxonomy, columns: Columns, glob: str, on_warning, counted: str
+) -> TrainingSet:
+    """`load_training_set` for measuring a model (`evaluate`, `compare`): `on_warning` also hears how documents
+    given twice were `counted`, and not about unlabelled ones, which the caller counts."""
+    data = load_training_set(inputs, taxonomy, columns, glob, on_warning=on_warning, report_unlabelled=False)
+    for line in merge_warnings(data.merged, counted) if on_warning else ():
+        on_warning(line)
+    return data
 
 
 def merge_warnings(merged: Merged, counted: str) -> list[str]:

@@ -238,8 +238,7 @@ def compare_models(
     from classifier.bundle.storage import load_model, read_metadata  # on first use: keeps start-up light
     from classifier.corpus.datasets import (  # on first use: keeps start-up light
         document_key,
-        load_training_set,
-        merge_warnings,
+        load_measured_set,
     )
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
@@ -250,11 +249,7 @@ def compare_models(
         taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
     model_a = load_model(path_a, taxonomy, allow_new_fields=True)
     model_b = load_model(path_b, taxonomy, allow_new_fields=True)
-    data = load_training_set(
-        inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning=on_warning, report_unlabelled=False
-    )
-    for line in merge_warnings(data.merged, "compared") if on_warning else ():
-        on_warning(line)
+    data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "compared")
     keys = [document_key(doc) for doc in data.documents]
     keep, trained_on = neither_trained_on(keys, trained_keys(model_a), trained_keys(model_b))
     if not keep:

@@ -93,8 +93,7 @@ def evaluate_model(
     from classifier.bundle.model import check_cutoffs, check_loaded  # on first use: keeps start-up light
     from classifier.corpus.datasets import (  # on first use: keeps start-up light
         document_key,
-        load_training_set,
-        merge_warnings,
+        load_measured_set,
     )
     from classifier.corpus.documents import (  # on first use: keeps start-up light
         DEFAULT_GLOB,
@@ -128,16 +127,12 @@ def evaluate_model(
             report
         )  # held from the start: a second evaluation writing the same report is refused at once
     with lock:
-        data = load_training_set(
-            inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning=on_warning, report_unlabelled=False
-        )
-        for line in merge_warnings(data.merged, "measured") if on_warning else ():
-            on_warning(line)
+        data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "measured")
         reading = model.read_documents(data.documents, limit, threshold)
         proba, accepted = reading.proba, reading.accepted
         metrics = {**evaluate(data.Y, proba, accepted, model.labels), "model": model.fingerprint}
-        cutoffs = {"limit": limit, "threshold": threshold}
-        metrics.update({name: value for name, value in cutoffs.items() if value is not None})  # what chose the fields
+        given = {name: value for name, value in (("limit", limit), ("threshold", threshold)) if value is not None}
+        metrics.update(given)  # what chose the fields
         trained = trained_keys(model)
         if trained is not None:  # scores on documents the model learned from overstate it
             metrics["trained_on"] = sum(document_key(doc) in trained for doc in data.documents)
@@ -146,7 +141,9 @@ def evaluate_model(
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
-            subtitle = _subtitle(model, inputs, limit, threshold)
+            subtitle = f"model {model.path or '(in memory)'} (sha256 {model.fingerprint}) on " + ", ".join(
+                [*map(str, inputs), *(f"{name} {value}" for name, value in given.items())]
+            )
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
 
@@ -161,15 +158,6 @@ def _check_fields(model, taxonomy) -> None:
             f"the taxonomy's fields differ from the model's ({label_change(model.labels, taxonomy.labels)}): "
             "pass taxonomy= the one the model was loaded with"
         )
-
-
-def _subtitle(model, inputs, limit, threshold) -> str:
-    """The report's subtitle: which model, on which data, with which cut-offs."""
-    return f"model {model.path or '(in memory)'} (sha256 {model.fingerprint}) on {', '.join(map(str, inputs))}" + (
-        "".join(
-            f", {name} {value}" for name, value in (("limit", limit), ("threshold", threshold)) if value is not None
-        )
-    )
 
 
 def ranking_metrics(Y_true, proba, k: int = 3) -> dict:

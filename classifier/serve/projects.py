@@ -98,23 +98,15 @@ class Project:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
         none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it.
         `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
-        # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0).
-        # A given threshold is held against the scores as answered (rounded to 4 places), so that no result shows a
-        # score below it, nor leaves out one showing a score it reaches: every field is read, then chosen here.
+        # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0),
+        # held against the scores as answered (rounded to 4 places), as `apply_cutoffs` holds it everywhere.
         with self.lock:
-            reading = (
-                self.model.read_pages(texts, limit, None)
-                if threshold is None
-                else self.model.read_pages(texts, None, 0.0)
-            )
+            reading = self.model.read_pages(texts, limit, threshold)
         labels = self.model.labels
         out = []
         for row, keep in zip(reading.proba, reading.accepted):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            results = [self.subjects[labels[j]].result(row[j]) for j in order if keep[j]]
-            if threshold is not None:
-                results = [hit for hit in results if hit["score"] >= threshold][:limit]
-            out.append(results)
+            out.append([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]])
         return out
 
     def accepted(self, text: str) -> list[str]:
