@@ -218,3 +218,120 @@ def test_report_tables_put_each_number_in_its_column():
     assert "<span class='wrong'>Elections (0.55)</span>" in fourth
     second = worst.split("<tr>")[3]
     assert "<span class='hit'>Elections (0.80)</span>, <span class='miss'>Policing (0.30)</span>" in second
+
+
+def test_the_report_pieces_read_as_written_by_hand():
+    """The summary, the per-field table, the confusion list and the empty states, each compared with the
+    HTML written out by hand from its numbers."""
+    from classifier.evaluation.report import (
+        _confusion_pairs,
+        _per_field_table,
+        _summary_html,
+        _trained_on_html,
+        _worst_html,
+        expected_calibration_error,
+    )
+
+    metrics = {
+        "documents": 12,
+        "micro": {"precision": 0.8, "recall": 0.6, "f1": 0.6857},
+        "macro": {"precision": 0.5, "recall": 0.25, "f1": 0.3333},
+        "samples": {"precision": 0.75, "recall": 0.5, "f1": 0.6},
+        "p@1": 0.9,
+        "r@3": 0.75,
+        "ndcg@3": 0.8126,
+        "per_label": {
+            "A & B": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 4},
+            "C": {"precision": 0.25, "recall": 1.0, "f1": 0.4, "support": 1},
+        },
+    }
+    assert _summary_html(metrics) == (
+        "<p>12 documents.</p><table class='summary'><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
+        "<tr><th>micro</th><td>0.800</td><td>0.600</td><td>0.686</td></tr>"
+        "<tr><th>macro</th><td>0.500</td><td>0.250</td><td>0.333</td></tr>"
+        "<tr><th>samples</th><td>0.750</td><td>0.500</td><td>0.600</td></tr></table>"
+        "<p>Ranking: P@1 0.900 &nbsp; R@3 0.750 &nbsp; nDCG@3 0.813</p>"
+    )
+    accepted = np.array([[1, 0], [1, 1], [0, 1], [0, 1]])
+    assert _per_field_table(metrics, ["A & B", "C"], accepted) == (
+        "<table class='per-field'><tr><th>field</th><th>precision</th><th>recall</th><th>F1</th>"
+        "<th>support</th><th>suggested</th></tr>"
+        "<tr><th>A &amp; B</th><td>1.000</td><td>0.500</td><td>0.667</td><td>4</td><td>2</td></tr>"
+        "<tr><th>C</th><td>0.250</td><td>1.000</td><td>0.400</td><td>1</td><td>3</td></tr></table>"
+    )
+    # Rows are the fields missed, columns the fields suggested in their place: most frequent pair first,
+    # ties in the order of the missed field, then of the suggested one.
+    confusion = np.array([[0, 2, 1], [2, 0, 0], [3, 1, 0]])
+    assert _confusion_pairs(confusion, ["A", "B", "C"], shown=4) == (
+        "<p>Most frequent:</p><ol><li><b>A</b> in place of <b>C</b>: 3</li>"
+        "<li><b>B</b> in place of <b>A</b>: 2</li><li><b>A</b> in place of <b>B</b>: 2</li>"
+        "<li><b>C</b> in place of <b>A</b>: 1</li></ol>"
+    )
+    assert _confusion_pairs(np.zeros((2, 2)), ["A", "B"]) == "<p>No field was suggested in place of another.</p>"
+    right = np.array([[1, 0]])
+    assert _worst_html([Document(id="a")], right, np.array([[0.9, 0.1]]), right, ["A", "B"]) == (
+        "<p>Every document got exactly its true fields.</p>"
+    )
+    assert _trained_on_html({"documents": 12}) == "" and _trained_on_html({"trained_on": 0}) == ""
+    # (2 texts at 0.1, none observed: 0.1 off) and (1 at 0.8, observed: 0.2 off): (2 * 0.1 + 0.2) / 3.
+    assert expected_calibration_error([(0.1, 0.0, 2), (0.8, 1.0, 1)]) == pytest.approx(0.4 / 3)
+    assert expected_calibration_error([]) == 0.0
+
+
+def test_the_worst_documents_list_the_suggested_fields_most_probable_first():
+    from classifier.evaluation.report import _worst_html
+
+    Y_true = np.array([[1, 0, 0, 0]])
+    accepted = np.array([[0, 1, 1, 1]])
+    # Suggested fields in order of probability, ties in field order: D (0.7), B (0.6), C (0.6).
+    proba = np.array([[0.2, 0.6, 0.6, 0.7]])
+    page = _worst_html([Document(id="d1", title="T")], Y_true, proba, accepted, ["A", "B", "C", "D"])
+    assert (
+        "<td><span class='miss'>A (0.20)</span></td><td><span class='wrong'>D (0.70)</span>, "
+        "<span class='wrong'>B (0.60)</span>, <span class='wrong'>C (0.60)</span></td>"
+    ) in page
+
+
+def test_the_worst_documents_table_reads_as_written_by_hand():
+    from classifier.evaluation.report import _worst_html
+
+    docs = [Document(id="d1", title="Vote & count"), Document(id="d2", title="")]
+    Y_true = np.array([[1, 1, 0], [0, 0, 1]])
+    accepted = np.array([[1, 0, 1], [1, 0, 0]])
+    proba = np.array([[0.9, 0.3, 0.6], [0.55, 0.1, 0.4]])
+    # d2 got none of its fields (F1 0), d1 one of two with one wrong (F1 0.5): d2 comes first. A document
+    # without a title is shown by its id.
+    assert _worst_html(docs, Y_true, proba, accepted, ["A", "B", "C"]) == (
+        "<p>The 2 documents whose suggested fields agree least with their true ones (lowest F1, then lowest "
+        "probability on the true fields). Probabilities in brackets; <span class='miss'>missed</span>, "
+        "<span class='wrong'>wrongly suggested</span>, <span class='hit'>right</span>.</p>"
+        "<table class='worst'><tr><th>document</th><th>true fields</th><th>suggested fields</th></tr>"
+        "<tr><td class='doc'><b>d2</b><br><small>d2</small></td><td><span class='miss'>C (0.40)</span></td>"
+        "<td><span class='wrong'>A (0.55)</span></td></tr>"
+        "<tr><td class='doc'><b>Vote &amp; count</b><br><small>d1</small></td>"
+        "<td><span class='hit'>A (0.90)</span>, <span class='miss'>B (0.30)</span></td>"
+        "<td><span class='hit'>A (0.90)</span>, <span class='wrong'>C (0.60)</span></td></tr></table>"
+    )
+
+
+def test_fields_of_equal_probability_are_listed_in_field_order_however_many_there_are():
+    from classifier.evaluation.report import _worst_html
+
+    labels = [f"F{j:02d}" for j in range(24)]
+    proba = np.array([[0.5, 0.2] * 12])
+    page = _worst_html([Document(id="d", title="")], np.zeros((1, 24), int), proba, np.ones((1, 24), int), labels)
+    shown = re.findall(r"F\d\d", page)
+    assert shown == [f"F{j:02d}" for j in range(0, 24, 2)] + [f"F{j:02d}" for j in range(1, 24, 2)]
+
+
+def test_a_probability_of_one_falls_in_the_top_bin_with_its_neighbours():
+    table = reliability_table(np.array([[1, 1, 0]]), np.array([[1.0, 0.95, 0.85]]), bins=10)
+    assert [(round(p, 3), f, n) for p, f, n in table] == [(0.85, 0.0, 1), (0.975, 1.0, 2)]
+
+
+def test_the_confusion_list_shows_the_ten_most_frequent_pairs():
+    from classifier.evaluation.report import _confusion_pairs
+
+    confusion = np.arange(16).reshape(4, 4)  # 15 pairs with a count; the smallest counts are 1 to 5
+    page = _confusion_pairs(confusion, ["A", "B", "C", "D"])
+    assert page.count("<li>") == 10 and ": 6</li></ol>" in page and ": 5</li>" not in page
