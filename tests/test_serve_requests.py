@@ -489,6 +489,68 @@ def test_explain_refuses_what_it_cannot_read(client, body, content_type, status,
     refused(explain(client, body, content_type), status, detail)
 
 
+@pytest.mark.parametrize(
+    "form, json_fields, expected",
+    [
+        ("&limit=1&threshold=0.5", {"limit": 1, "threshold": 0.5}, ["Elections"]),
+        ("&limit=3", {"limit": 3}, ["Elections", "Democratization", "Human rights"]),  # as the README shows
+        ("&threshold=0.5", {"threshold": 0.5}, ["Elections"]),
+        ("&accepted=true", {"accepted": True}, ["Elections"]),  # the model's own decision
+        ("&threshold=1", {"threshold": 1}, []),
+    ],
+)
+def test_explain_lists_the_fields_suggest_gives_for_its_limit_threshold_and_accepted(
+    client, form, json_fields, expected
+):
+    """The Kyrgyz example: with suggest's `limit`, `threshold` or `accepted`, explain lists (and explains) what
+    suggest answers for them, no more."""
+    suggested = suggest(client, f"text={KYRGYZSTAN}{form}").json()["results"]
+    assert [hit["label"] for hit in suggested] == expected
+    for answer in (
+        explain(client, f"text={quote(KYRGYZSTAN)}{form}", FORM),
+        explain(client, json.dumps({"text": KYRGYZSTAN, **json_fields}), "application/json"),
+    ):
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [{key: hit[key] for key in ("uri", "label", "notation", "score")} for hit in results] == suggested
+        assert answer.json()["labels"] == expected and all(hit["accepted"] and hit["evidence"] for hit in results)
+
+
+def test_explain_without_cut_offs_lists_every_field_with_the_models_decision(client):
+    for body, kind in (
+        (f"text={quote(KYRGYZSTAN)}&limit=&language=en", FORM),
+        (json.dumps({"text": KYRGYZSTAN}), "application/json"),
+    ):
+        answer = explain(client, body, kind).json()
+        assert len(answer["results"]) == 23 and answer["labels"] == ["Elections"]
+        assert [hit["label"] for hit in answer["results"] if hit["accepted"]] == ["Elections"]
+
+
+@pytest.mark.parametrize(
+    "body, content_type, detail",
+    [
+        ("text=a&limit=abc", FORM, "'limit' must be a whole number, got 'abc'"),
+        ("text=a&limit=-1", FORM, "'limit' must be 0 or more"),
+        ("text=a&threshold=5", FORM, "'threshold' must be between 0 and 1"),
+        ("text=a&threshold=x", FORM, "'threshold' must be a number between 0 and 1, got 'x'"),
+        ("text=a&accepted=maybe", FORM, "'accepted' must be true or false, got 'maybe'"),
+        ('{"text": "a", "limit": 1.5}', "application/json", "'limit' must be a whole number, got '1.5'"),
+        ('{"text": "a", "limit": true}', "application/json", "'limit' must be a whole number, got 'true'"),
+        ('{"text": "a", "threshold": 5}', "application/json", "'threshold' must be between 0 and 1"),
+        (
+            '{"text": "a", "threshold": [0.5]}',
+            "application/json",
+            "'threshold' must be a number between 0 and 1, got '[0.5]'",
+        ),
+        ('{"text": "a", "accepted": "maybe"}', "application/json", "'accepted' must be true or false, got 'maybe'"),
+    ],
+)
+def test_explain_refuses_cut_offs_as_suggest_does(client, body, content_type, detail):
+    refused(explain(client, body, content_type), 400, detail)
+    if content_type == FORM:
+        refused(suggest(client, body), 400, detail)
+
+
 def test_an_uploaded_file_over_the_size_limit_is_refused(parts):
     small = make_client(parts, max_text=20)
     detail = "the uploaded file is over the CLASSIFIER_MAX_TEXT limit of 20 characters"
@@ -645,6 +707,9 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert sorted(explain_body) == sorted(
         [FORM, "application/json", "text/plain", "text/html", "application/octet-stream"]
     )
+    cut_offs = ["accepted", "language", "limit", "text", "threshold"]  # explain takes suggest's fields
+    assert sorted(explain_body[FORM]["schema"]["properties"]) == cut_offs
+    assert sorted(explain_body["application/json"]["schema"]["properties"]) == cut_offs
 
 
 def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may_mount_them_under_a_path():

@@ -32,6 +32,7 @@ from classifier.serve.bodies import (
     SameOrigin,
     batch_documents,
     cutoffs,
+    given_cutoffs,
     learned_row,
     problem,
     read_form,
@@ -131,9 +132,8 @@ _LEARN = {
 }
 _TEXT = {
     **_FORM,
-    "application/json": {
-        "schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
-    },
+    # The form's fields, as JSON: limit, threshold and accepted cut the fields listed as suggest cuts them.
+    "application/json": _FORM["application/x-www-form-urlencoded"],
     "text/plain": {
         "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
     },
@@ -375,15 +375,18 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
     @app.post(
         "/v1/projects/{project_id}/explain",
         tags=["classifier"],
-        summary="every field's score, the accepted ones, flags, and the terms behind each accepted field",
+        summary="every field's score, the accepted ones, flags, and the terms behind each accepted field (given "
+        "limit, threshold or accepted: the fields suggest answers for them)",
         openapi_extra=_body(_TEXT),
     )
     async def explain(project_id: str, request: Request):
         chosen = service.project(project_id)
-        text = service.checked_text(await read_text(request, service.max_text))
+        text, fields = await read_text(request, service.max_text)
+        text = service.checked_text(text)
+        cut = given_cutoffs(fields)
         if not text.strip():
             raise ApiError(400, "the text is empty")
-        return await run_in_threadpool(chosen.explain, text)
+        return await run_in_threadpool(chosen.explain, text, 5, cut)
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")
     def card(project_id: str):

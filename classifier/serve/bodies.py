@@ -238,20 +238,21 @@ async def read_json(request: Request):
         raise ApiError(400, "malformed JSON: a number with more than 4,300 digits") from None
 
 
-async def read_text(request: Request, max_text: int) -> str:
-    """The text to explain: a form's or JSON object's `text`, or a whole file sent as the body (decoded
-    by BOM, else UTF-8, else Windows-1252, as `classifier suggest` reads files; binary data refused)."""
+async def read_text(request: Request, max_text: int) -> tuple[str, dict]:
+    """The text to explain and the other fields sent with it: a form's or JSON object's `text` and its other
+    fields, or a whole file sent as the body (decoded by BOM, else UTF-8, else Windows-1252, as `classifier
+    suggest` reads files; binary data refused), with none."""
     kind = _media_type(request)
     if kind in ("", "application/x-www-form-urlencoded"):
         form = await read_form(request)
         if "text" not in form:
             raise ApiError(400, "missing form field 'text'")
-        return form["text"]
+        return form["text"], form
     if kind == "application/json":
         body = await read_json(request)
         if not isinstance(body, dict) or "text" not in body:
             raise ApiError(400, "expected a JSON object with a 'text'")
-        return body["text"]
+        return body["text"], body
     if kind in ("text/plain", "text/html", "application/octet-stream"):
         from classifier.io.textio import InputError, decode_head  # on first use: keeps start-up light
 
@@ -261,7 +262,7 @@ async def read_text(request: Request, max_text: int) -> str:
             raise ApiError(400, str(exc)) from None
         if cut:
             raise ApiError(413, f"the uploaded file is over the CLASSIFIER_MAX_TEXT limit of {max_text:,} characters")
-        return text
+        return text, {}
     raise ApiError(415, f"send a form, JSON or the file itself (text/plain), not {kind[:100]}")
 
 
@@ -311,6 +312,21 @@ def cutoffs(limit: str | None, threshold: str | None, accepted: str | None) -> t
     if chosen and threshold in (None, ""):
         return number, None
     return number, score_field(threshold, "threshold")
+
+
+CUTOFF_FIELDS = ("limit", "threshold", "accepted")
+
+
+def given_cutoffs(fields: dict) -> tuple[int, float | None] | None:
+    """`cutoffs` of a form or JSON object that gives any of `limit`, `threshold` and `accepted`, checked as suggest's
+    form is (a JSON number or boolean is read as a form writes it: 3, 0.5, true); None where it gives none."""
+    values = {name: _as_form_value(fields.get(name)) for name in CUTOFF_FIELDS}
+    chosen = cutoffs(values["limit"], values["threshold"], values["accepted"])
+    return chosen if any(value not in (None, "") for value in values.values()) else None
+
+
+def _as_form_value(value) -> str | None:
+    return value if value is None or isinstance(value, str) else json.dumps(value)
 
 
 def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
