@@ -658,6 +658,29 @@ def test_the_service_says_what_it_serves(client):
     assert len(names) == 23 and "Elections" in names and "Youth" in names
 
 
+def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
+    """The labels file and a queue document's origin by their file's name, as the 409 names the file; the labels
+    file itself keeps the whole origin."""
+    from classifier.serve.app import create_app
+    from classifier.serve.queue import LabelsFile, QueueItem, ReviewQueue
+
+    projects, taxonomy = parts
+    labels = LabelsFile(tmp_path / "labelled.jsonl")
+    origin = f"{tmp_path / 'queue.jsonl'}:8"
+    items = [QueueItem(doc_id, "", f"{ELECTION_NOTE} ({doc_id})", origin, [], 0.5) for doc_id in ("rev-5", "rev-6")]
+    queue = ReviewQueue(items, labels, taxonomy)
+    client = TestClient(create_app(projects, taxonomy, queue, labels), raise_server_exceptions=False)
+    ready = client.get("/v1/ready").json()
+    shown = client.get("/v1/queue").json()
+    decided = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]}).json()
+    skipped = client.post("/v1/queue/decisions", json={"id": "rev-6", "skip": True}).json()
+    assert ready["labels"] == shown["progress"]["labels_file"] == "labelled.jsonl"
+    assert decided["progress"]["labels_file"] == skipped["progress"]["labels_file"] == "labelled.jsonl"
+    assert shown["next"]["origin"] == "queue.jsonl:8"
+    assert str(tmp_path) not in json.dumps([ready, shown, decided, skipped])
+    assert json.loads((tmp_path / "labelled.jsonl").read_text(encoding="utf-8"))["origin"] == origin
+
+
 def test_the_page_and_its_files_are_served_and_nothing_else(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

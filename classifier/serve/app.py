@@ -40,7 +40,7 @@ from classifier.serve.bodies import (
     read_text,
 )
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
-from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue
+from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, shown_origin
 from classifier.taxonomy.fields import Taxonomy
 
 # Request bodies above this many bytes are refused with 413 before they are read whole. 32 MiB holds
@@ -406,7 +406,7 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
             "ready": True,
             "projects": list(service.projects),
             "queue": service.queue is not None,
-            "labels": str(service.labels.path) if service.labels is not None else None,
+            "labels": service.labels.path.name if service.labels is not None else None,  # not the server's folders
         }
 
 
@@ -428,7 +428,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
                 "id": item.id,
                 "title": item.title,
                 "text": item.text,
-                "origin": item.origin,
+                "origin": shown_origin(item.origin),
                 "uncertainty": item.uncertainty,  # the queue's order is the first project's
                 "suggested": item.suggested if chosen is None else explanation["labels"],
                 "explanation": explanation,

@@ -222,7 +222,7 @@ class ReviewQueue:
             "not_queued": self.not_queued,
             "near_duplicates_left_out": self.near_duplicates,
             "already_trained_left_out": self.already_trained,
-            "labels_file": str(self.labels.path),
+            "labels_file": self.labels.path.name,  # not the server's folders: anyone who reaches it reads this
             "labels_file_rows": self.labels.rows,
             "field_counts": {label: self.labels.counts[label] for label in self.taxonomy.labels},
         }
@@ -285,6 +285,12 @@ class ReviewQueue:
             )
             if doc_id in self.skipped:
                 self.skipped.remove(doc_id)
+
+
+def shown_origin(origin: str) -> str:
+    """Where a document came from as the API shows it: its file's name and place in it ("queue.jsonl:8"), not the
+    server's folders, which anyone who reaches the server would read; the labels file keeps the whole origin."""
+    return origin.rsplit("/", 1)[-1]
 
 
 def resolve_labels(labels, taxonomy: Taxonomy) -> list[str]:
