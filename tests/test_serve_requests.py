@@ -658,18 +658,29 @@ def test_the_service_says_what_it_serves(client):
     assert len(names) == 23 and "Elections" in names and "Youth" in names
 
 
-def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
-    """The labels file and a queue document's origin by their file's name, as the 409 names the file; the labels
-    file itself keeps the whole origin."""
+def queue_client(parts, tmp_path, ids=("rev-5", "rev-6")):
+    """A service with a review queue of election notes (`ids`), read from `tmp_path`/queue.jsonl line 8 on."""
     from classifier.serve.app import create_app
     from classifier.serve.queue import LabelsFile, QueueItem, ReviewQueue
 
     projects, taxonomy = parts
     labels = LabelsFile(tmp_path / "labelled.jsonl")
-    origin = f"{tmp_path / 'queue.jsonl'}:8"
-    items = [QueueItem(doc_id, "", f"{ELECTION_NOTE} ({doc_id})", origin, [], 0.5) for doc_id in ("rev-5", "rev-6")]
-    queue = ReviewQueue(items, labels, taxonomy)
-    client = TestClient(create_app(projects, taxonomy, queue, labels), raise_server_exceptions=False)
+    items = [
+        QueueItem(doc_id, "", f"{ELECTION_NOTE} ({doc_id})", f"{tmp_path / 'queue.jsonl'}:{8 + i}", [], 0.5)
+        for i, doc_id in enumerate(ids)
+    ]
+    return TestClient(create_app(projects, taxonomy, ReviewQueue(items, labels, taxonomy), labels))
+
+
+def labelled_rows(tmp_path) -> list[dict]:
+    path = tmp_path / "labelled.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
+    """The labels file and a queue document's origin by their file's name, as the 409 names the file; the labels
+    file itself keeps the whole origin."""
+    client = queue_client(parts, tmp_path)
     ready = client.get("/v1/ready").json()
     shown = client.get("/v1/queue").json()
     decided = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]}).json()
@@ -678,7 +689,17 @@ def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
     assert decided["progress"]["labels_file"] == skipped["progress"]["labels_file"] == "labelled.jsonl"
     assert shown["next"]["origin"] == "queue.jsonl:8"
     assert str(tmp_path) not in json.dumps([ready, shown, decided, skipped])
-    assert json.loads((tmp_path / "labelled.jsonl").read_text(encoding="utf-8"))["origin"] == origin
+    assert labelled_rows(tmp_path)[0]["origin"] == f"{tmp_path / 'queue.jsonl'}:8"
+
+
+def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
+    client = queue_client(parts, tmp_path)
+    answer = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": ["Elections"]})
+    refused(answer, 400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
+    assert client.get("/v1/queue").json()["next"]["id"] == "rev-5"  # neither skipped nor labelled
+    assert labelled_rows(tmp_path) == []
+    skipped = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": None})
+    assert skipped.json()["skipped"] is True and client.get("/v1/queue").json()["next"]["id"] == "rev-6"
 
 
 def test_the_page_and_its_files_are_served_and_nothing_else(client):

@@ -148,7 +148,10 @@ _DECISION = {
             "properties": {
                 "id": {"type": "string"},
                 "labels": {"type": "array", "items": {"type": "string"}},
-                "skip": {"type": "boolean"},
+                "skip": {
+                    "type": "boolean",
+                    "description": "skip the document (it comes back at the end of the queue); not with `labels`",
+                },
                 "project": {
                     "type": "string",
                     "description": "the project whose fields the editor was shown (default: the first); its "
@@ -451,6 +454,8 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "'skip' and 'correct' must be true or false")
         if not skip and "labels" not in body:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
+        if skip and body.get("labels") is not None:  # else the labels would be dropped without a word
+            raise ApiError(400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
         suggested = None
         if body.get("project") is not None and not skip:
             if not isinstance(body["project"], str):
