@@ -590,7 +590,19 @@ UNKNOWN = "[0].subjects[0]: unknown subject {} (see GET /v1/taxonomy)"
         ([{"text": "a", "subjects": "Elections"}], "[0].subjects must be a list of {uri, label} objects"),
         ([{"text": "a", "subjects": ["Elections"]}], "[0].subjects[0]: expected an object with 'uri' or 'label'"),
         ([{"text": "a", "subjects": [{"uri": "urn:x"}]}], UNKNOWN.format("'urn:x'")),
-        ([{"text": "a", "subjects": [{"label": 3}]}], UNKNOWN.format("'None'")),
+        ([{"text": "a", "subjects": [{"label": 3}]}], "'[0].subjects[0].label' must be a string"),
+        (
+            [{"text": "a", "subjects": [{}]}],
+            "[0].subjects[0] names no field: give its 'uri' or 'label' (see GET /v1/taxonomy)",
+        ),
+        (
+            [{"text": "a", "subjects": [{"label": "Youth"}, {"uri": ELECTIONS_URI, "label": "Policing"}]}],
+            "[0].subjects[1]: 'uri' names Elections but 'label' names Policing; a subject is one field",
+        ),
+        (
+            [{"text": "a", "subjects": [{"uri": "urn:osce-field-of-work:cooking"}]}],
+            UNKNOWN.format("'urn:osce-field-of-work:cooking'"),
+        ),
         ([{"text": "a", "subjects": [{"uri": "u" * 150}]}], UNKNOWN.format(repr("u" * 100))),
     ],
 )
@@ -606,7 +618,7 @@ def test_learn_refuses_a_whole_batch_for_one_bad_document(parts, tmp_path):
     refused(
         learn(client, [good, {"text": "b", "subjects": [{"label": "Cooking"}]}]),
         400,
-        "[1]: unknown fields: 'Cooking' (see GET /v1/taxonomy)",
+        "[1].subjects[0]: unknown subject 'Cooking' (see GET /v1/taxonomy)",
     )
     assert not (tmp_path / "labelled.jsonl").exists()
 
@@ -628,6 +640,27 @@ def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp
     assert rows[0]["text"] == rows[1]["text"] == ELECTION_NOTE
     assert rows[1]["id"] == "learn-" + hashlib.sha256(ELECTION_NOTE.encode()).hexdigest()[:16]
     assert learn(client, []).status_code == 204  # an empty batch writes nothing and is no error
+
+
+def test_learn_and_decisions_take_a_field_by_its_label_notation_or_uri_alike(parts, tmp_path):
+    """As GET /v1/taxonomy shows Human rights: label "Human rights", notation "human-rights", URI
+    "urn:osce-field-of-work:human-rights" (its id in taxonomy.yaml)."""
+    client = make_client(parts, tmp_path / "learn")
+    (tmp_path / "learn").mkdir()
+    spellings = ["Human rights", "human-rights", "urn:osce-field-of-work:human-rights"]
+    for key in ("uri", "label", "notation"):
+        subjects = [{key: spelling} for spelling in spellings] + [{key: "urn:osce-field-of-work:elections"}]
+        assert learn(client, [{"text": ELECTION_NOTE, "subjects": subjects}]).status_code == 204
+    agreeing = [{"uri": "urn:osce-field-of-work:human-rights", "label": "Human rights", "notation": "human-rights"}]
+    assert learn(client, [{"text": ELECTION_NOTE, "subjects": agreeing}]).status_code == 204
+    assert [row["labels"] for row in labelled_rows(tmp_path / "learn")] == [["Elections", "Human rights"]] * 3 + [
+        ["Human rights"]
+    ]
+    queue = queue_client(parts, tmp_path, ids=("rev-5", "rev-6", "rev-7"))
+    for doc_id, spelling in zip(("rev-5", "rev-6", "rev-7"), spellings):
+        decision = {"id": doc_id, "labels": [spelling, "urn:osce-field-of-work:elections"]}
+        assert queue.post("/v1/queue/decisions", json=decision).json()["saved"] is True
+    assert [row["labels"] for row in labelled_rows(tmp_path)] == [["Elections", "Human rights"]] * 3
 
 
 def test_learn_refuses_a_page_that_is_only_its_menus(parts, tmp_path):

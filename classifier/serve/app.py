@@ -121,7 +121,14 @@ _LEARN = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "properties": {"uri": {"type": "string"}, "label": {"type": "string"}},
+                            "description": "one field, named by its uri, label or notation (any of a field's label, "
+                            "notation or URI, as GET /v1/taxonomy gives them); two that name different fields are "
+                            "refused",
+                            "properties": {
+                                "uri": {"type": "string"},
+                                "label": {"type": "string"},
+                                "notation": {"type": "string"},
+                            },
                         },
                     },
                     "metadata": {"type": "object"},
@@ -147,7 +154,11 @@ _DECISION = {
             "required": ["id"],
             "properties": {
                 "id": {"type": "string"},
-                "labels": {"type": "array", "items": {"type": "string"}},
+                "labels": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "the document's fields, each by its label, notation or URI (GET /v1/taxonomy)",
+                },
                 "skip": {
                     "type": "boolean",
                     "description": "skip the document (it comes back at the end of the queue); not with `labels`",

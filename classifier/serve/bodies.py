@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from classifier.serve.queue import DecisionError, resolve_labels
+from classifier.serve.queue import DecisionError, field_named, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
 MAX_FORM_FIELDS = 100
@@ -348,10 +348,30 @@ def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
     return texts, ids
 
 
+def _subject_field(subject, where: str, taxonomy: Taxonomy) -> str:
+    """The field one of Annif's subjects names: its `uri`, `label` and `notation`, each a label, notation or URI
+    (`field_named`). A name that is none of ours is passed over where another names a field (a client's own label
+    beside our URI); two that name different fields are refused, not one of them kept."""
+    if not isinstance(subject, dict):
+        raise ApiError(400, f"{where}: expected an object with 'uri' or 'label'")
+    given = {key: subject[key] for key in ("uri", "label", "notation") if subject.get(key) is not None}
+    for key, value in given.items():
+        if not isinstance(value, str):
+            raise ApiError(400, f"'{where}.{key}' must be a string")
+    if not given:
+        raise ApiError(400, f"{where} names no field: give its 'uri' or 'label' (see GET /v1/taxonomy)")
+    named = {key: field for key, value in given.items() if (field := field_named(value, taxonomy))}
+    if not named:
+        raise ApiError(400, f"{where}: unknown subject {next(iter(given.values()))[:100]!r} (see GET /v1/taxonomy)")
+    if len(set(named.values())) > 1:
+        detail = " but ".join(f"'{key}' names {field}" for key, field in named.items())
+        raise ApiError(400, f"{where}: {detail}; a subject is one field")
+    return next(iter(named.values()))
+
+
 def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
-    """One row for the labels file from one of Annif's IndexedDocuments; subjects by our URI or by name."""
+    """One row for the labels file from one of Annif's IndexedDocuments; subjects by label, notation or URI."""
     from classifier.corpus.release import parse_release  # on first use: keeps start-up light
-    from classifier.serve.projects import subjects_of  # on first use: keeps start-up light
 
     if not isinstance(doc, dict):
         raise ApiError(400, f"[{i}]: expected an object with 'text' and 'subjects'")
@@ -361,18 +381,7 @@ def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
     subjects = doc.get("subjects")
     if not isinstance(subjects, list):
         raise ApiError(400, f"[{i}].subjects must be a list of {{uri, label}} objects")
-    by_uri = {s.uri: s.label for s in subjects_of(taxonomy).values()}
-    names = []
-    for j, subject in enumerate(subjects):
-        if not isinstance(subject, dict):
-            raise ApiError(400, f"[{i}].subjects[{j}]: expected an object with 'uri' or 'label'")
-        uri, label = subject.get("uri"), subject.get("label")
-        if isinstance(uri, str) and uri in by_uri:
-            names.append(by_uri[uri])
-        elif isinstance(label, str):
-            names.append(label)
-        else:
-            raise ApiError(400, f"[{i}].subjects[{j}]: unknown subject {str(uri)[:100]!r} (see GET /v1/taxonomy)")
+    names = [_subject_field(subject, f"[{i}].subjects[{j}]", taxonomy) for j, subject in enumerate(subjects)]
     try:
         fields = resolve_labels(names, taxonomy)
     except DecisionError as exc:
