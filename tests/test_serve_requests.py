@@ -6,6 +6,7 @@ mutation testing), with the shipped model, and check each answer against a value
 
 import hashlib
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -789,9 +790,119 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert sorted(explain_body["application/json"]["schema"]["properties"]) == cut_offs
 
 
-def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may_mount_them_under_a_path():
-    import re
+def matches(value, schema: dict, spec: dict, where: str = "answer") -> None:
+    """Asserts that `value` is what the OpenAPI `schema` describes, naming the first place it is not. It reads the
+    part of JSON Schema the service's shapes use ($ref, anyOf, type, properties, required, additionalProperties,
+    items); a schema without a type (FastAPI's `{}` for an undocumented answer) matches nothing."""
+    if "$ref" in schema:
+        return matches(value, spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]], spec, where)
+    if "anyOf" in schema:
+        failed = []
+        for option in schema["anyOf"]:
+            try:
+                return matches(value, option, spec, where)
+            except AssertionError as exc:
+                failed.append(str(exc))
+        raise AssertionError(f"{where}: none of its choices: {failed}")
+    kinds = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+    kinds |= {"integer": int, "number": (int, float)}
+    assert schema.get("type") in kinds, f"{where}: no type in {schema}"
+    is_bool = isinstance(value, bool) and schema["type"] != "boolean"
+    assert isinstance(value, kinds[schema["type"]]) and not is_bool, f"{where}: {value!r} is not {schema['type']}"
+    if schema["type"] == "array":
+        for i, item in enumerate(value):
+            matches(item, schema.get("items", {}), spec, f"{where}[{i}]")
+    if schema["type"] == "object":
+        missing = set(schema.get("required", [])) - set(value)
+        assert not missing, f"{where}: lacks {sorted(missing)}"
+        for key, item in value.items():
+            other = schema.get("additionalProperties", True)
+            assert key in schema.get("properties", {}) or other is not False, f"{where}: {key!r} is not in its shape"
+            inner = schema.get("properties", {}).get(key, other)
+            if inner is not True:
+                matches(item, inner, spec, f"{where}.{key}")
 
+
+def answer_shape(spec: dict, path: str, method: str = "get") -> dict:
+    return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_every_main_answer_is_the_shape_the_openapi_document_gives_it(parts, client, tmp_path):
+    """Real answers, in every variant a route gives (cut or not, flagged or not, a queue with a next document or
+    none), against the shapes published for generated clients, which name every key (no other allowed)."""
+    spec = client.get("/openapi.json").json()
+    project = "/v1/projects/{project_id}"
+    soup = json.loads((ROOT / "training" / "written" / "off_topic.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    answers = [
+        (f"{project}/suggest", "post", suggest(client, f"text={KYRGYZSTAN}")),
+        (f"{project}/suggest-batch", "post", batch(client, {"documents": [{"text": "a", "document_id": "x"}] * 2})),
+        (f"{project}/suggest-batch", "post", batch(client, {"documents": [{"text": ELECTION_NOTE}]})),
+        (f"{project}/explain", "post", explain(client, f"text={quote(KYRGYZSTAN)}", FORM)),
+        (f"{project}/explain", "post", explain(client, f"text={quote(KYRGYZSTAN)}&threshold=0.05", FORM)),
+        (f"{project}/explain", "post", explain(client, json.dumps({"text": soup["text"]}), "application/json")),
+        ("/v1/projects", "get", client.get("/v1/projects")),
+        (project, "get", client.get("/v1/projects/default")),
+        ("/v1/", "get", client.get("/v1/")),
+        ("/v1/vocabs", "get", client.get("/v1/vocabs")),
+        ("/v1/health", "get", client.get("/v1/health")),
+        ("/v1/ready", "get", client.get("/v1/ready")),
+    ]
+    queue = queue_client(parts, tmp_path, ids=("rev-5",))
+    answers += [("/v1/queue", "get", queue.get("/v1/queue")), ("/v1/ready", "get", queue.get("/v1/ready"))]
+    decision = queue.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]})
+    answers += [("/v1/queue/decisions", "post", decision), ("/v1/queue", "get", queue.get("/v1/queue"))]
+    for path, method, answer in answers:
+        assert answer.status_code == 200, answer.text
+        matches(answer.json(), answer_shape(spec, path, method), spec, f"{method} {path}")
+    flagged = answers[5][2].json()
+    assert flagged["flag"] == "out-of-scope" and "scope" in flagged  # the keys some answers leave out were there
+    assert any("evidence" in hit for hit in answers[3][2].json()["results"]) and answers[-1][2].json()["next"] is None
+
+
+def test_a_shape_names_the_place_an_answer_leaves_it(client):
+    spec = client.get("/openapi.json").json()
+    result = {"uri": ELECTIONS_URI, "label": "Elections", "notation": "elections", "score": 0.99}
+    matches({"results": [result]}, answer_shape(spec, "/v1/projects/{project_id}/suggest", "post"), spec)
+    for wrong, place in (
+        ({"results": [{**result, "score": "0.99"}]}, "answer.results[0].score"),
+        ({"results": [{**result, "extra": 1}]}, "answer.results[0]: 'extra'"),
+        ({"results": [{"uri": ELECTIONS_URI}]}, "answer.results[0]: lacks"),
+        ({"results": [{**result, "score": True}]}, "answer.results[0].score"),
+    ):
+        with pytest.raises(AssertionError, match=re.escape(place)):
+            matches(wrong, answer_shape(spec, "/v1/projects/{project_id}/suggest", "post"), spec)
+
+
+def test_each_route_has_a_readable_operation_id_and_the_batch_query_its_types(client):
+    spec = client.get("/openapi.json").json()
+    named = {
+        (method, path): operation["operationId"]
+        for path, ops in spec["paths"].items()
+        for method, operation in ops.items()
+    }
+    project = "/v1/projects/{project_id}"
+    assert named == {
+        ("get", "/v1/"): "showInfo",
+        ("get", "/v1/vocabs"): "listVocabs",
+        ("get", "/v1/projects"): "listProjects",
+        ("get", project): "showProject",
+        ("post", f"{project}/suggest"): "suggest",
+        ("post", f"{project}/suggest-batch"): "suggestBatch",
+        ("post", f"{project}/learn"): "learn",
+        ("post", f"{project}/explain"): "explain",
+        ("get", f"{project}/card"): "showCard",
+        ("get", "/v1/taxonomy"): "showTaxonomy",
+        ("get", "/v1/health"): "health",
+        ("get", "/v1/ready"): "ready",
+        ("get", "/v1/queue"): "showQueue",
+        ("post", "/v1/queue/decisions"): "decide",
+    }
+    query = spec["paths"][f"{project}/suggest-batch"]["post"]["parameters"]
+    typed = {p["name"]: p["schema"].get("type") for p in query if p["name"] in ("limit", "threshold", "accepted")}
+    assert typed == {"limit": "integer", "threshold": "number", "accepted": "boolean"}  # as suggest's form has them
+
+
+def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may_mount_them_under_a_path():
     static = ROOT / "classifier" / "serve" / "static"
     for name in ("index.html", "docs.html", "page.js", "docs.js"):
         source = (static / name).read_text(encoding="utf-8")

@@ -41,6 +41,19 @@ from classifier.serve.bodies import (
 )
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
 from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, shown_origin
+from classifier.serve.schemas import (
+    ApiInfo,
+    BatchResult,
+    DecisionAnswer,
+    Explanation,
+    Health,
+    ProjectInfo,
+    ProjectList,
+    QueueState,
+    Readiness,
+    SuggestionResults,
+    VocabularyList,
+)
 from classifier.taxonomy.fields import Taxonomy
 
 # Request bodies above this many bytes are refused with 413 before they are read whole. 32 MiB holds
@@ -85,6 +98,7 @@ _FORM = {
         }
     }
 }
+_FORM_FIELDS = _FORM["application/x-www-form-urlencoded"]["schema"]["properties"]
 _BATCH = {
     "application/json": {
         "schema": {
@@ -108,6 +122,26 @@ _BATCH = {
         }
     }
 }
+# suggest-batch's cut-offs, in its query: typed as suggest's form types them, and read as text and checked as
+# suggest checks its form (by `cutoffs`, not FastAPI), so both give the same answers and messages.
+_BATCH_QUERY = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {key: value for key, value in _FORM_FIELDS[name].items() if key != "description"},
+    }
+    for name, description in (
+        (
+            "limit",
+            f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true every accepted "
+            "field)",
+        ),
+        ("threshold", "only fields scoring at least this (0 to 1; 0)"),
+        ("accepted", "true: only the fields the model accepts (as suggest's form)"),
+    )
+]
 _LEARN = {
     "application/json": {
         "schema": {
@@ -183,6 +217,18 @@ def _body(content: dict, required: bool = True) -> dict:
     return {"requestBody": {"required": required, "content": content}}
 
 
+def _answer(shape) -> dict:
+    """A route's 200 answer documented as `shape` (classifier.serve.schemas): in the OpenAPI document only, the
+    answer itself is neither validated nor converted."""
+    return {200: {"model": shape}}
+
+
+def _operation_id(route) -> str:
+    """A route's operationId: its function's name in camel case, as Annif's names them (suggest_batch: suggestBatch)."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 @dataclass
 class Service:
     """What the routes answer from: the loaded projects, the taxonomy, the queue and labels file if any."""
@@ -242,6 +288,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # RequestShape reads a path with a trailing slash as the path without
+        generate_unique_id_function=_operation_id,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestShape)
@@ -294,19 +341,29 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _add_annif_routes(app: FastAPI, service: Service) -> None:
     """Annif's REST API v1: the same paths, parameters and JSON."""
 
-    @app.get("/v1/", tags=["Annif API"], summary="API information")
-    def api_info():
+    @app.get("/v1/", tags=["Annif API"], summary="API information", responses=_answer(ApiInfo))
+    def show_info():
         return {"title": "classifier REST API (Annif-compatible)", "version": __version__}
 
-    @app.get("/v1/vocabs", tags=["Annif API"], summary="the subject vocabulary: the taxonomy's fields")
-    def vocabs():
+    @app.get(
+        "/v1/vocabs",
+        tags=["Annif API"],
+        summary="the subject vocabulary: the taxonomy's fields",
+        responses=_answer(VocabularyList),
+    )
+    def list_vocabs():
         return {"vocabs": [vocabulary_info(service.taxonomy)]}
 
-    @app.get("/v1/projects", tags=["Annif API"], summary="the loaded models, one project each")
+    @app.get(
+        "/v1/projects",
+        tags=["Annif API"],
+        summary="the loaded models, one project each",
+        responses=_answer(ProjectList),
+    )
     def list_projects():
         return {"projects": [p.info() for p in service.projects.values()]}
 
-    @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project")
+    @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project", responses=_answer(ProjectInfo))
     def show_project(project_id: str):
         return service.project(project_id).info()
 
@@ -315,6 +372,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         tags=["Annif API"],
         summary="fields for one text",
         openapi_extra=_body(_FORM),
+        responses=_answer(SuggestionResults),
     )
     async def suggest(project_id: str, request: Request):
         chosen = service.project(project_id)
@@ -332,23 +390,13 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/projects/{project_id}/suggest-batch",
         tags=["Annif API"],
         summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts",
-        openapi_extra=_body(_BATCH),
+        openapi_extra={**_body(_BATCH), "parameters": _BATCH_QUERY},
+        responses=_answer(list[BatchResult]),
     )
-    async def suggest_batch(
-        project_id: str,
-        request: Request,
-        # Read as text and checked as suggest checks its form, so both give the same answers and messages.
-        limit: str | None = Query(
-            None,
-            description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true "
-            "every accepted field)",
-        ),
-        threshold: str | None = Query(None, description="only fields scoring at least this (0 to 1; 0)"),
-        accepted: str | None = Query(None, description="true: only the fields the model accepts (as suggest's form)"),
-        language: str | None = Query(None, max_length=20),
-    ):
+    async def suggest_batch(project_id: str, request: Request, language: str | None = Query(None, max_length=20)):
         chosen = service.project(project_id)
-        limit, threshold = cutoffs(limit, threshold, accepted)
+        query = request.query_params  # limit, threshold, accepted: documented in _BATCH_QUERY
+        limit, threshold = cutoffs(query.get("limit"), query.get("threshold"), query.get("accepted"))
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (
@@ -392,6 +440,7 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         summary="every field's score, the accepted ones, flags, and the terms behind each accepted field (given "
         "limit, threshold or accepted: the fields suggest answers for them)",
         openapi_extra=_body(_TEXT),
+        responses=_answer(Explanation),
     )
     async def explain(project_id: str, request: Request):
         chosen = service.project(project_id)
@@ -403,18 +452,23 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         return await run_in_threadpool(chosen.explain, text, 5, cut)
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")
-    def card(project_id: str):
+    def show_card(project_id: str):
         return service.project(project_id).card()
 
     @app.get("/v1/taxonomy", tags=["classifier"], summary="the fields by OSCE dimension, with URIs and notations")
     def show_taxonomy():
         return taxonomy_tree(service.taxonomy)
 
-    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers")
+    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers", responses=_answer(Health))
     def health():
         return {"status": "ok"}
 
-    @app.get("/v1/ready", tags=["classifier"], summary="readiness: every model loaded, the queue ordered")
+    @app.get(
+        "/v1/ready",
+        tags=["classifier"],
+        summary="readiness: every model loaded, the queue ordered",
+        responses=_answer(Readiness),
+    )
     def ready():
         return {
             "ready": True,
@@ -427,7 +481,12 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
 def _add_queue_routes(app: FastAPI, service: Service) -> None:
     """The review queue: the next document with the model's fields, and the editor's decisions."""
 
-    @app.get("/v1/queue", tags=["review queue"], summary="progress, per-field counts and the next document to review")
+    @app.get(
+        "/v1/queue",
+        tags=["review queue"],
+        summary="progress, per-field counts and the next document to review",
+        responses=_answer(QueueState),
+    )
     async def show_queue(
         project: str | None = Query(None, description="the project whose fields are ticked (default: the first)"),
     ):
@@ -454,6 +513,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         tags=["review queue"],
         summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
         openapi_extra=_body(_DECISION),
+        responses=_answer(DecisionAnswer),
     )
     async def decide(request: Request):
         queue = service.review_queue()
