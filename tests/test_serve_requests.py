@@ -243,12 +243,20 @@ def test_an_empty_or_blank_text_gets_no_fields_and_no_error(client):
     assert labels_of(suggest(client, "text=%20%0A%09")) == []
 
 
-def test_nul_characters_are_dropped_and_lone_surrogates_do_not_break_the_answer(client):
+def test_a_nul_reads_as_a_space_and_lone_surrogates_do_not_break_the_answer(client):
+    """A NUL in place of each space (deleting them would join the note into one unknown word, and no field)."""
     plain = suggest(client, f"text={ELECTION_NOTE}").json()
-    with_nul = suggest(client, "text=" + ELECTION_NOTE.replace(" ", "%00 ", 3)).json()
-    assert with_nul == plain
-    batch = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
-    assert batch.status_code == 200 and batch.json()[0]["document_id"] is None
+    assert plain["results"][0]["label"] == "Elections"
+    assert suggest(client, "text=" + ELECTION_NOTE.replace(" ", "%00 ", 3)).json() == plain
+    nul_for_space = ELECTION_NOTE.replace(" ", "\x00")
+    assert suggest(client, "text=" + quote(nul_for_space)).json() == plain
+    together = batch(client, {"documents": [{"text": nul_for_space}, {"text": ELECTION_NOTE}]}).json()
+    assert together[0] == together[1] and together[1]["results"] == plain["results"]
+    explained = explain(client, json.dumps({"text": nul_for_space}), "application/json").json()
+    assert explained == explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json").json()
+    assert explained["body"] == ELECTION_NOTE and "Elections" in explained["labels"]
+    lone = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
+    assert lone.status_code == 200 and lone.json()[0]["document_id"] is None
 
 
 # ---- sizes ----

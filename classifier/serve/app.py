@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
+from classifier.corpus.release import nul_as_space
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
@@ -252,7 +253,7 @@ class Service:
             raise ApiError(
                 413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}"
             )
-        text = text.replace("\x00", "")
+        text = nul_as_space(text)  # as parsing reads it; no answer or labels file then holds a NUL
         # JSON can carry lone surrogates ("\\ud800"), which no UTF-8 answer or file can hold: U+FFFD, as in tables.
         return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
