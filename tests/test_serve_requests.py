@@ -429,6 +429,25 @@ def test_a_trailing_slash_is_the_same_path_with_no_redirect(client):
     assert client.get("/", follow_redirects=False).status_code == 200
 
 
+def test_the_docs_page_with_a_trailing_slash_is_sent_to_the_page_its_relative_files_load_from(client):
+    """At /docs/ the page's `static/docs.js` and `openapi.json` would be looked for under /docs/ (404, a blank
+    page): it redirects, relatively, so that a proxy's mount (https://host/classifier/docs/) is kept."""
+    from urllib.parse import urljoin
+
+    for path in ("/docs/", "/docs//"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 308 and answer.content == b""
+        assert urljoin(f"http://testserver{path}", answer.headers["location"]) == "http://testserver/docs"
+    mounted = urljoin(
+        "https://example.org/classifier/docs/", client.get("/docs/", follow_redirects=False).headers["location"]
+    )
+    assert mounted == "https://example.org/classifier/docs"
+    assert client.head("/docs/", follow_redirects=False).status_code == 308
+    page = client.get("/docs/")
+    assert page.status_code == 200 and str(page.url) == "http://testserver/docs" and "docs.js" in page.text
+    assert urljoin(str(page.url), "static/docs.js") == "http://testserver/static/docs.js"
+
+
 # ---- projects ----
 
 

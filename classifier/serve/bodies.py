@@ -16,7 +16,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from classifier.serve.queue import DecisionError, field_named, resolve_labels
@@ -91,6 +91,12 @@ class RequestShape:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path, head = scope["path"], scope["method"] == "HEAD"
+        if path.rstrip("/") == "/docs" and path != "/docs" and scope["method"] in ("GET", "HEAD"):
+            # The docs page names its files relatively (a proxy may mount it under a path): read as /docs/, they
+            # would be looked for under /docs/ and the page would stay blank. A relative Location keeps the mount.
+            slashes = len(path) - len("/docs")
+            redirect = Response(status_code=308, headers={"Location": "../" * slashes + "docs"})
+            return await redirect(scope, receive, send)
         if path == "/v1":
             path = "/v1/"
         elif path.endswith("/") and path not in ("/", "/v1/"):
