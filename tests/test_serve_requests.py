@@ -410,9 +410,13 @@ def test_a_method_a_path_does_not_take_is_a_405_saying_which_it_does(client):
     answer = client.get("/v1/projects/default/suggest")
     refused(answer, 405, "GET is not allowed on /v1/projects/default/suggest; use POST")
     assert answer.headers["allow"] == "POST"
-    answer = client.options("/v1/health")
-    refused(answer, 405, "OPTIONS is not allowed on /v1/health; use GET")
-    assert answer.headers["allow"] == "GET"
+    for path in ("/v1/health", "/v1/projects/default", "/"):  # HEAD is answered wherever GET is
+        answer = client.options(path)
+        refused(answer, 405, f"OPTIONS is not allowed on {path}; use GET, HEAD")
+        assert answer.headers["allow"] == "GET, HEAD" and client.head(path).status_code == 200
+    answer = client.delete("/v1/queue/decisions")
+    refused(answer, 405, "DELETE is not allowed on /v1/queue/decisions; use POST")
+    assert answer.headers["allow"] == "POST" and client.head("/v1/queue/decisions").status_code == 405
 
 
 def test_an_unknown_path_is_a_404_pointing_at_the_docs(client):

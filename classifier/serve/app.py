@@ -310,14 +310,15 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
-        detail, path = str(exc.detail), request.url.path[:200]
+        detail, path, headers = str(exc.detail), request.url.path[:200], dict(exc.headers or {})
         if not isinstance(exc, ApiError):  # the router's own: a path or method no route takes
             if exc.status_code == 404:
                 detail = f"no such path: {path} (the API is described at /docs and /openapi.json)"
             elif exc.status_code == 405:
-                detail = f"{request.method} is not allowed on {path}; use {(exc.headers or {}).get('Allow')}"
+                headers["Allow"] = _with_head(headers.get("Allow", ""))
+                detail = f"{request.method} is not allowed on {path}; use {headers['Allow']}"
         answer = problem(exc.status_code, detail)
-        answer.headers.update(exc.headers or {})
+        answer.headers.update(headers)
         return answer
 
     @app.exception_handler(RequestValidationError)
@@ -337,6 +338,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _crashed(request, exc: Exception):
         log.exception("error while answering %s %s", request.method, request.url.path)
         return problem(500, "internal error while answering this request; the server log has the details")
+
+
+def _with_head(allow: str) -> str:
+    """A 405's Allow with HEAD beside GET: RequestShape answers HEAD wherever GET is answered."""
+    methods = [method.strip() for method in allow.split(",") if method.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 def _add_annif_routes(app: FastAPI, service: Service) -> None:
