@@ -367,6 +367,42 @@ def test_batch_query_parameters_are_checked_as_suggests_form_is(client, query, d
     refused(batch(client, {"documents": [{"text": "a"}]}, query), 400, detail)
 
 
+@pytest.mark.parametrize(
+    "field, value, detail",
+    [
+        ("limit", "3_0", "'limit' must be a whole number, got '3_0'"),  # int() reads 30
+        ("limit", "\uff13", "'limit' must be a whole number, got '\uff13'"),  # a fullwidth 3, which int() reads
+        ("limit", "+3", "'limit' must be a whole number, got '+3'"),
+        ("limit", " 3", "'limit' must be a whole number, got ' 3'"),
+        ("limit", "3 ", "'limit' must be a whole number, got '3 '"),
+        ("limit", "-0", "'limit' must be a whole number, got '-0'"),
+        ("threshold", "0_5", "'threshold' must be a number between 0 and 1, got '0_5'"),
+        ("threshold", "+0.5", "'threshold' must be a number between 0 and 1, got '+0.5'"),
+        ("threshold", " 0.5", "'threshold' must be a number between 0 and 1, got ' 0.5'"),
+        ("threshold", "\uff10.5", "'threshold' must be a number between 0 and 1, got '\uff10.5'"),
+        ("threshold", "0x1", "'threshold' must be a number between 0 and 1, got '0x1'"),
+        ("threshold", "inf", "'threshold' must be between 0 and 1"),
+        ("threshold", "-nan", "'threshold' must be between 0 and 1"),
+    ],
+)
+def test_numbers_are_plain_ascii_digits_on_every_route(client, field, value, detail):
+    """Only what the message asks for: digits (a whole number), or digits with one dot and an exponent."""
+    refused(suggest(client, f"text=a&{field}={quote(value)}"), 400, detail)
+    refused(batch(client, {"documents": [{"text": "a"}]}, f"?{field}={quote(value)}"), 400, detail)
+    refused(explain(client, json.dumps({"text": "a", field: value}), "application/json"), 400, detail)
+
+
+@pytest.mark.parametrize(
+    "field, value, count",
+    [("limit", "3", 3), ("limit", "007", 7), ("threshold", "0.5", 1), ("threshold", ".5", 1), ("threshold", "1.", 0)]
+    + [("threshold", "1e-05", 23), ("threshold", "5E-1", 1), ("threshold", "-0", 10)],
+)
+def test_plain_numbers_are_read_as_written(client, field, value, count):
+    """The Kyrgyz example scores every field above 0.00001 and Elections alone above 0.5 (see the tests above)."""
+    extra = "&limit=23" if value == "1e-05" else ""
+    assert len(labels_of(suggest(client, f"text={KYRGYZSTAN}&{field}={quote(value)}{extra}"))) == count
+
+
 def test_an_empty_or_huge_limit_is_the_default_or_no_limit_on_both_routes(client):
     assert len(batch(client, {"documents": [{"text": KYRGYZSTAN}]}, "?limit=&threshold=").json()[0]["results"]) == 10
     huge = "9" * 5000  # more digits than int() reads

@@ -11,6 +11,8 @@ import hashlib
 import io
 import ipaddress
 import json
+import math
+import re
 import sys
 from http import HTTPStatus
 from urllib.parse import parse_qsl
@@ -272,19 +274,24 @@ async def read_text(request: Request, max_text: int) -> tuple[str, dict]:
     raise ApiError(415, f"send a form, JSON or the file itself (text/plain), not {kind[:100]}")
 
 
+# Numbers as a client writes them: ASCII digits, and for a score one dot and an exponent (Python writes 0.00001 as
+# 1e-05). What else int() and float() read (3_0, a fullwidth ３, +3, spaces around) is refused, not guessed at.
+_WHOLE = re.compile("[0-9]+")
+_NEGATIVE = re.compile("-[0-9]*[1-9][0-9]*")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # a minus: out of range
+
+
 def int_field(value: str | None, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        if not (value.strip().isascii() and value.strip().isdigit()):
-            raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}") from None
-        number = sys.maxsize  # more than 4,300 digits, which int() refuses: no limit, as any large number
-
-    if number < 0:
+    if _NEGATIVE.fullmatch(value):
         raise ApiError(400, f"'{name}' must be 0 or more")
-    return number
+    if not _WHOLE.fullmatch(value):
+        raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}")
+    try:
+        return int(value)
+    except ValueError:
+        return sys.maxsize  # more than 4,300 digits, which int() refuses: no limit, as any large number
 
 
 def score_field(value: str | None, name: str) -> float:
@@ -293,7 +300,10 @@ def score_field(value: str | None, name: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ApiError(400, f"'{name}' must be a number between 0 and 1, got {value[:50]!r}") from None
+        number = None
+    # NaN and infinity (float reads "nan", "inf") are numbers out of the range, and refused as such.
+    if number is None or (math.isfinite(number) and not _DECIMAL.fullmatch(value)):
+        raise ApiError(400, f"'{name}' must be a number between 0 and 1, got {value[:50]!r}")
     if not 0.0 <= number <= 1.0:
         raise ApiError(400, f"'{name}' must be between 0 and 1")
     return number
