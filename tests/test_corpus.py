@@ -137,6 +137,13 @@ def test_symlink_loop_in_directory_does_not_hang(tmp_path):
     assert len(list(read_documents([tmp_path]))) == 1
 
 
+def test_a_nul_in_a_jsonl_string_reads_as_a_space_between_words(tmp_path):
+    """`classifier suggest` and `tag` read it as the service does: "\\u0000" is no NUL byte, so the line is text."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "Vote\\u0000count\\nObservers\\u0000watched \\u0000 it."}\n', "utf-8")
+    assert [d.model_text for d in read_documents([path])] == ["Vote count\nObservers watched it."]
+
+
 def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
     path = tmp_path / "docs.jsonl"
     rows = [

@@ -117,12 +117,12 @@ def test_any_text_parses_into_a_release(text):
     assert isinstance(release.title, str) and isinstance(release.body, str)
     assert "\n" not in release.title and "\x00" not in release.model_text
     # Every body paragraph comes from the input (less a byte order mark opening it), none from the menus skipped.
+    # A NUL reads as a space between words, the spaces and tabs beside it folded into it.
     lines = {
         line.strip()
-        for line in text.removeprefix("\ufeff")
+        for line in re.sub("[ \t]*\x00+[ \t]*", " ", text.removeprefix("\ufeff"))
         .replace("\r\n", "\n")
         .replace("\r", "\n")
-        .replace("\x00", "")
         .split("\n")
     }
     assert set(release.body.split("\n")) <= lines | {""}
@@ -276,6 +276,14 @@ def test_mixed_line_ends_and_nul_bytes_in_plain_text():
     release = parse_release("Title line\r\nFirst para.\rSecond\x00 para.\nThird para.")
     assert release.title == "Title line"
     assert release.body == "First para.\nSecond para.\nThird para."
+
+
+def test_a_nul_between_words_reads_as_a_space_not_as_nothing():
+    """A form, a JSON string or a table cell may hold a NUL where a space was: two words stay two words."""
+    release = parse_release("Observers\x00and police\n\nobservers\x00police \x00\x00\t trained")
+    assert (release.title, release.body) == ("Observers and police", "observers police trained")
+    release = parse_release("Title\x00line\nFirst\x00\x00para.")
+    assert (release.title, release.body) == ("Title line", "First para.")
 
 
 def test_repeated_paragraphs_are_dropped_whatever_their_case_and_spacing():

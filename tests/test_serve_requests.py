@@ -6,6 +6,7 @@ mutation testing), with the shipped model, and check each answer against a value
 
 import hashlib
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -242,12 +243,20 @@ def test_an_empty_or_blank_text_gets_no_fields_and_no_error(client):
     assert labels_of(suggest(client, "text=%20%0A%09")) == []
 
 
-def test_nul_characters_are_dropped_and_lone_surrogates_do_not_break_the_answer(client):
+def test_a_nul_reads_as_a_space_and_lone_surrogates_do_not_break_the_answer(client):
+    """A NUL in place of each space (deleting them would join the note into one unknown word, and no field)."""
     plain = suggest(client, f"text={ELECTION_NOTE}").json()
-    with_nul = suggest(client, "text=" + ELECTION_NOTE.replace(" ", "%00 ", 3)).json()
-    assert with_nul == plain
-    batch = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
-    assert batch.status_code == 200 and batch.json()[0]["document_id"] is None
+    assert plain["results"][0]["label"] == "Elections"
+    assert suggest(client, "text=" + ELECTION_NOTE.replace(" ", "%00 ", 3)).json() == plain
+    nul_for_space = ELECTION_NOTE.replace(" ", "\x00")
+    assert suggest(client, "text=" + quote(nul_for_space)).json() == plain
+    together = batch(client, {"documents": [{"text": nul_for_space}, {"text": ELECTION_NOTE}]}).json()
+    assert together[0] == together[1] and together[1]["results"] == plain["results"]
+    explained = explain(client, json.dumps({"text": nul_for_space}), "application/json").json()
+    assert explained == explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json").json()
+    assert explained["body"] == ELECTION_NOTE and "Elections" in explained["labels"]
+    lone = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
+    assert lone.status_code == 200 and lone.json()[0]["document_id"] is None
 
 
 # ---- sizes ----
@@ -358,6 +367,42 @@ def test_batch_query_parameters_are_checked_as_suggests_form_is(client, query, d
     refused(batch(client, {"documents": [{"text": "a"}]}, query), 400, detail)
 
 
+@pytest.mark.parametrize(
+    "field, value, detail",
+    [
+        ("limit", "3_0", "'limit' must be a whole number, got '3_0'"),  # int() reads 30
+        ("limit", "\uff13", "'limit' must be a whole number, got '\uff13'"),  # a fullwidth 3, which int() reads
+        ("limit", "+3", "'limit' must be a whole number, got '+3'"),
+        ("limit", " 3", "'limit' must be a whole number, got ' 3'"),
+        ("limit", "3 ", "'limit' must be a whole number, got '3 '"),
+        ("limit", "-0", "'limit' must be a whole number, got '-0'"),
+        ("threshold", "0_5", "'threshold' must be a number between 0 and 1, got '0_5'"),
+        ("threshold", "+0.5", "'threshold' must be a number between 0 and 1, got '+0.5'"),
+        ("threshold", " 0.5", "'threshold' must be a number between 0 and 1, got ' 0.5'"),
+        ("threshold", "\uff10.5", "'threshold' must be a number between 0 and 1, got '\uff10.5'"),
+        ("threshold", "0x1", "'threshold' must be a number between 0 and 1, got '0x1'"),
+        ("threshold", "inf", "'threshold' must be between 0 and 1"),
+        ("threshold", "-nan", "'threshold' must be between 0 and 1"),
+    ],
+)
+def test_numbers_are_plain_ascii_digits_on_every_route(client, field, value, detail):
+    """Only what the message asks for: digits (a whole number), or digits with one dot and an exponent."""
+    refused(suggest(client, f"text=a&{field}={quote(value)}"), 400, detail)
+    refused(batch(client, {"documents": [{"text": "a"}]}, f"?{field}={quote(value)}"), 400, detail)
+    refused(explain(client, json.dumps({"text": "a", field: value}), "application/json"), 400, detail)
+
+
+@pytest.mark.parametrize(
+    "field, value, count",
+    [("limit", "3", 3), ("limit", "007", 7), ("threshold", "0.5", 1), ("threshold", ".5", 1), ("threshold", "1.", 0)]
+    + [("threshold", "1e-05", 23), ("threshold", "5E-1", 1), ("threshold", "-0", 10)],
+)
+def test_plain_numbers_are_read_as_written(client, field, value, count):
+    """The Kyrgyz example scores every field above 0.00001 and Elections alone above 0.5 (see the tests above)."""
+    extra = "&limit=23" if value == "1e-05" else ""
+    assert len(labels_of(suggest(client, f"text={KYRGYZSTAN}&{field}={quote(value)}{extra}"))) == count
+
+
 def test_an_empty_or_huge_limit_is_the_default_or_no_limit_on_both_routes(client):
     assert len(batch(client, {"documents": [{"text": KYRGYZSTAN}]}, "?limit=&threshold=").json()[0]["results"]) == 10
     huge = "9" * 5000  # more digits than int() reads
@@ -401,9 +446,13 @@ def test_a_method_a_path_does_not_take_is_a_405_saying_which_it_does(client):
     answer = client.get("/v1/projects/default/suggest")
     refused(answer, 405, "GET is not allowed on /v1/projects/default/suggest; use POST")
     assert answer.headers["allow"] == "POST"
-    answer = client.options("/v1/health")
-    refused(answer, 405, "OPTIONS is not allowed on /v1/health; use GET")
-    assert answer.headers["allow"] == "GET"
+    for path in ("/v1/health", "/v1/projects/default", "/"):  # HEAD is answered wherever GET is
+        answer = client.options(path)
+        refused(answer, 405, f"OPTIONS is not allowed on {path}; use GET, HEAD")
+        assert answer.headers["allow"] == "GET, HEAD" and client.head(path).status_code == 200
+    answer = client.delete("/v1/queue/decisions")
+    refused(answer, 405, "DELETE is not allowed on /v1/queue/decisions; use POST")
+    assert answer.headers["allow"] == "POST" and client.head("/v1/queue/decisions").status_code == 405
 
 
 def test_an_unknown_path_is_a_404_pointing_at_the_docs(client):
@@ -418,6 +467,25 @@ def test_a_trailing_slash_is_the_same_path_with_no_redirect(client):
     assert client.get("/v1/projects/", follow_redirects=False).json() == client.get("/v1/projects").json()
     assert client.get("/v1", follow_redirects=False).json() == client.get("/v1/").json()
     assert client.get("/", follow_redirects=False).status_code == 200
+
+
+def test_the_docs_page_with_a_trailing_slash_is_sent_to_the_page_its_relative_files_load_from(client):
+    """At /docs/ the page's `static/docs.js` and `openapi.json` would be looked for under /docs/ (404, a blank
+    page): it redirects, relatively, so that a proxy's mount (https://host/classifier/docs/) is kept."""
+    from urllib.parse import urljoin
+
+    for path in ("/docs/", "/docs//"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 308 and answer.content == b""
+        assert urljoin(f"http://testserver{path}", answer.headers["location"]) == "http://testserver/docs"
+    mounted = urljoin(
+        "https://example.org/classifier/docs/", client.get("/docs/", follow_redirects=False).headers["location"]
+    )
+    assert mounted == "https://example.org/classifier/docs"
+    assert client.head("/docs/", follow_redirects=False).status_code == 308
+    page = client.get("/docs/")
+    assert page.status_code == 200 and str(page.url) == "http://testserver/docs" and "docs.js" in page.text
+    assert urljoin(str(page.url), "static/docs.js") == "http://testserver/static/docs.js"
 
 
 # ---- projects ----
@@ -489,6 +557,68 @@ def test_explain_refuses_what_it_cannot_read(client, body, content_type, status,
     refused(explain(client, body, content_type), status, detail)
 
 
+@pytest.mark.parametrize(
+    "form, json_fields, expected",
+    [
+        ("&limit=1&threshold=0.5", {"limit": 1, "threshold": 0.5}, ["Elections"]),
+        ("&limit=3", {"limit": 3}, ["Elections", "Democratization", "Human rights"]),  # as the README shows
+        ("&threshold=0.5", {"threshold": 0.5}, ["Elections"]),
+        ("&accepted=true", {"accepted": True}, ["Elections"]),  # the model's own decision
+        ("&threshold=1", {"threshold": 1}, []),
+    ],
+)
+def test_explain_lists_the_fields_suggest_gives_for_its_limit_threshold_and_accepted(
+    client, form, json_fields, expected
+):
+    """The Kyrgyz example: with suggest's `limit`, `threshold` or `accepted`, explain lists (and explains) what
+    suggest answers for them, no more."""
+    suggested = suggest(client, f"text={KYRGYZSTAN}{form}").json()["results"]
+    assert [hit["label"] for hit in suggested] == expected
+    for answer in (
+        explain(client, f"text={quote(KYRGYZSTAN)}{form}", FORM),
+        explain(client, json.dumps({"text": KYRGYZSTAN, **json_fields}), "application/json"),
+    ):
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [{key: hit[key] for key in ("uri", "label", "notation", "score")} for hit in results] == suggested
+        assert answer.json()["labels"] == expected and all(hit["accepted"] and hit["evidence"] for hit in results)
+
+
+def test_explain_without_cut_offs_lists_every_field_with_the_models_decision(client):
+    for body, kind in (
+        (f"text={quote(KYRGYZSTAN)}&limit=&language=en", FORM),
+        (json.dumps({"text": KYRGYZSTAN}), "application/json"),
+    ):
+        answer = explain(client, body, kind).json()
+        assert len(answer["results"]) == 23 and answer["labels"] == ["Elections"]
+        assert [hit["label"] for hit in answer["results"] if hit["accepted"]] == ["Elections"]
+
+
+@pytest.mark.parametrize(
+    "body, content_type, detail",
+    [
+        ("text=a&limit=abc", FORM, "'limit' must be a whole number, got 'abc'"),
+        ("text=a&limit=-1", FORM, "'limit' must be 0 or more"),
+        ("text=a&threshold=5", FORM, "'threshold' must be between 0 and 1"),
+        ("text=a&threshold=x", FORM, "'threshold' must be a number between 0 and 1, got 'x'"),
+        ("text=a&accepted=maybe", FORM, "'accepted' must be true or false, got 'maybe'"),
+        ('{"text": "a", "limit": 1.5}', "application/json", "'limit' must be a whole number, got '1.5'"),
+        ('{"text": "a", "limit": true}', "application/json", "'limit' must be a whole number, got 'true'"),
+        ('{"text": "a", "threshold": 5}', "application/json", "'threshold' must be between 0 and 1"),
+        (
+            '{"text": "a", "threshold": [0.5]}',
+            "application/json",
+            "'threshold' must be a number between 0 and 1, got '[0.5]'",
+        ),
+        ('{"text": "a", "accepted": "maybe"}', "application/json", "'accepted' must be true or false, got 'maybe'"),
+    ],
+)
+def test_explain_refuses_cut_offs_as_suggest_does(client, body, content_type, detail):
+    refused(explain(client, body, content_type), 400, detail)
+    if content_type == FORM:
+        refused(suggest(client, body), 400, detail)
+
+
 def test_an_uploaded_file_over_the_size_limit_is_refused(parts):
     small = make_client(parts, max_text=20)
     detail = "the uploaded file is over the CLASSIFIER_MAX_TEXT limit of 20 characters"
@@ -528,7 +658,19 @@ UNKNOWN = "[0].subjects[0]: unknown subject {} (see GET /v1/taxonomy)"
         ([{"text": "a", "subjects": "Elections"}], "[0].subjects must be a list of {uri, label} objects"),
         ([{"text": "a", "subjects": ["Elections"]}], "[0].subjects[0]: expected an object with 'uri' or 'label'"),
         ([{"text": "a", "subjects": [{"uri": "urn:x"}]}], UNKNOWN.format("'urn:x'")),
-        ([{"text": "a", "subjects": [{"label": 3}]}], UNKNOWN.format("'None'")),
+        ([{"text": "a", "subjects": [{"label": 3}]}], "'[0].subjects[0].label' must be a string"),
+        (
+            [{"text": "a", "subjects": [{}]}],
+            "[0].subjects[0] names no field: give its 'uri' or 'label' (see GET /v1/taxonomy)",
+        ),
+        (
+            [{"text": "a", "subjects": [{"label": "Youth"}, {"uri": ELECTIONS_URI, "label": "Policing"}]}],
+            "[0].subjects[1]: 'uri' names Elections but 'label' names Policing; a subject is one field",
+        ),
+        (
+            [{"text": "a", "subjects": [{"uri": "urn:osce-field-of-work:cooking"}]}],
+            UNKNOWN.format("'urn:osce-field-of-work:cooking'"),
+        ),
         ([{"text": "a", "subjects": [{"uri": "u" * 150}]}], UNKNOWN.format(repr("u" * 100))),
     ],
 )
@@ -544,7 +686,7 @@ def test_learn_refuses_a_whole_batch_for_one_bad_document(parts, tmp_path):
     refused(
         learn(client, [good, {"text": "b", "subjects": [{"label": "Cooking"}]}]),
         400,
-        "[1]: unknown fields: 'Cooking' (see GET /v1/taxonomy)",
+        "[1].subjects[0]: unknown subject 'Cooking' (see GET /v1/taxonomy)",
     )
     assert not (tmp_path / "labelled.jsonl").exists()
 
@@ -566,6 +708,27 @@ def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp
     assert rows[0]["text"] == rows[1]["text"] == ELECTION_NOTE
     assert rows[1]["id"] == "learn-" + hashlib.sha256(ELECTION_NOTE.encode()).hexdigest()[:16]
     assert learn(client, []).status_code == 204  # an empty batch writes nothing and is no error
+
+
+def test_learn_and_decisions_take_a_field_by_its_label_notation_or_uri_alike(parts, tmp_path):
+    """As GET /v1/taxonomy shows Human rights: label "Human rights", notation "human-rights", URI
+    "urn:osce-field-of-work:human-rights" (its id in taxonomy.yaml)."""
+    client = make_client(parts, tmp_path / "learn")
+    (tmp_path / "learn").mkdir()
+    spellings = ["Human rights", "human-rights", "urn:osce-field-of-work:human-rights"]
+    for key in ("uri", "label", "notation"):
+        subjects = [{key: spelling} for spelling in spellings] + [{key: "urn:osce-field-of-work:elections"}]
+        assert learn(client, [{"text": ELECTION_NOTE, "subjects": subjects}]).status_code == 204
+    agreeing = [{"uri": "urn:osce-field-of-work:human-rights", "label": "Human rights", "notation": "human-rights"}]
+    assert learn(client, [{"text": ELECTION_NOTE, "subjects": agreeing}]).status_code == 204
+    assert [row["labels"] for row in labelled_rows(tmp_path / "learn")] == [["Elections", "Human rights"]] * 3 + [
+        ["Human rights"]
+    ]
+    queue = queue_client(parts, tmp_path, ids=("rev-5", "rev-6", "rev-7"))
+    for doc_id, spelling in zip(("rev-5", "rev-6", "rev-7"), spellings):
+        decision = {"id": doc_id, "labels": [spelling, "urn:osce-field-of-work:elections"]}
+        assert queue.post("/v1/queue/decisions", json=decision).json()["saved"] is True
+    assert [row["labels"] for row in labelled_rows(tmp_path)] == [["Elections", "Human rights"]] * 3
 
 
 def test_learn_refuses_a_page_that_is_only_its_menus(parts, tmp_path):
@@ -594,6 +757,50 @@ def test_the_service_says_what_it_serves(client):
     tree = client.get("/v1/taxonomy").json()
     names = [field["label"] for dimension in tree["dimensions"] for field in dimension["fields"]]
     assert len(names) == 23 and "Elections" in names and "Youth" in names
+
+
+def queue_client(parts, tmp_path, ids=("rev-5", "rev-6")):
+    """A service with a review queue of election notes (`ids`), read from `tmp_path`/queue.jsonl line 8 on."""
+    from classifier.serve.app import create_app
+    from classifier.serve.queue import LabelsFile, QueueItem, ReviewQueue
+
+    projects, taxonomy = parts
+    labels = LabelsFile(tmp_path / "labelled.jsonl")
+    items = [
+        QueueItem(doc_id, "", f"{ELECTION_NOTE} ({doc_id})", f"{tmp_path / 'queue.jsonl'}:{8 + i}", [], 0.5)
+        for i, doc_id in enumerate(ids)
+    ]
+    return TestClient(create_app(projects, taxonomy, ReviewQueue(items, labels, taxonomy), labels))
+
+
+def labelled_rows(tmp_path) -> list[dict]:
+    path = tmp_path / "labelled.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
+    """The labels file and a queue document's origin by their file's name, as the 409 names the file; the labels
+    file itself keeps the whole origin."""
+    client = queue_client(parts, tmp_path)
+    ready = client.get("/v1/ready").json()
+    shown = client.get("/v1/queue").json()
+    decided = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]}).json()
+    skipped = client.post("/v1/queue/decisions", json={"id": "rev-6", "skip": True}).json()
+    assert ready["labels"] == shown["progress"]["labels_file"] == "labelled.jsonl"
+    assert decided["progress"]["labels_file"] == skipped["progress"]["labels_file"] == "labelled.jsonl"
+    assert shown["next"]["origin"] == "queue.jsonl:8"
+    assert str(tmp_path) not in json.dumps([ready, shown, decided, skipped])
+    assert labelled_rows(tmp_path)[0]["origin"] == f"{tmp_path / 'queue.jsonl'}:8"
+
+
+def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
+    client = queue_client(parts, tmp_path)
+    answer = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": ["Elections"]})
+    refused(answer, 400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
+    assert client.get("/v1/queue").json()["next"]["id"] == "rev-5"  # neither skipped nor labelled
+    assert labelled_rows(tmp_path) == []
+    skipped = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": None})
+    assert skipped.json()["skipped"] is True and client.get("/v1/queue").json()["next"]["id"] == "rev-6"
 
 
 def test_the_page_and_its_files_are_served_and_nothing_else(client):
@@ -645,11 +852,124 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert sorted(explain_body) == sorted(
         [FORM, "application/json", "text/plain", "text/html", "application/octet-stream"]
     )
+    cut_offs = ["accepted", "language", "limit", "text", "threshold"]  # explain takes suggest's fields
+    assert sorted(explain_body[FORM]["schema"]["properties"]) == cut_offs
+    assert sorted(explain_body["application/json"]["schema"]["properties"]) == cut_offs
+
+
+def matches(value, schema: dict, spec: dict, where: str = "answer") -> None:
+    """Asserts that `value` is what the OpenAPI `schema` describes, naming the first place it is not. It reads the
+    part of JSON Schema the service's shapes use ($ref, anyOf, type, properties, required, additionalProperties,
+    items); a schema without a type (FastAPI's `{}` for an undocumented answer) matches nothing."""
+    if "$ref" in schema:
+        return matches(value, spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]], spec, where)
+    if "anyOf" in schema:
+        failed = []
+        for option in schema["anyOf"]:
+            try:
+                return matches(value, option, spec, where)
+            except AssertionError as exc:
+                failed.append(str(exc))
+        raise AssertionError(f"{where}: none of its choices: {failed}")
+    kinds = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+    kinds |= {"integer": int, "number": (int, float)}
+    assert schema.get("type") in kinds, f"{where}: no type in {schema}"
+    is_bool = isinstance(value, bool) and schema["type"] != "boolean"
+    assert isinstance(value, kinds[schema["type"]]) and not is_bool, f"{where}: {value!r} is not {schema['type']}"
+    if schema["type"] == "array":
+        for i, item in enumerate(value):
+            matches(item, schema.get("items", {}), spec, f"{where}[{i}]")
+    if schema["type"] == "object":
+        missing = set(schema.get("required", [])) - set(value)
+        assert not missing, f"{where}: lacks {sorted(missing)}"
+        for key, item in value.items():
+            other = schema.get("additionalProperties", True)
+            assert key in schema.get("properties", {}) or other is not False, f"{where}: {key!r} is not in its shape"
+            inner = schema.get("properties", {}).get(key, other)
+            if inner is not True:
+                matches(item, inner, spec, f"{where}.{key}")
+
+
+def answer_shape(spec: dict, path: str, method: str = "get") -> dict:
+    return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_every_main_answer_is_the_shape_the_openapi_document_gives_it(parts, client, tmp_path):
+    """Real answers, in every variant a route gives (cut or not, flagged or not, a queue with a next document or
+    none), against the shapes published for generated clients, which name every key (no other allowed)."""
+    spec = client.get("/openapi.json").json()
+    project = "/v1/projects/{project_id}"
+    soup = json.loads((ROOT / "training" / "written" / "off_topic.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    answers = [
+        (f"{project}/suggest", "post", suggest(client, f"text={KYRGYZSTAN}")),
+        (f"{project}/suggest-batch", "post", batch(client, {"documents": [{"text": "a", "document_id": "x"}] * 2})),
+        (f"{project}/suggest-batch", "post", batch(client, {"documents": [{"text": ELECTION_NOTE}]})),
+        (f"{project}/explain", "post", explain(client, f"text={quote(KYRGYZSTAN)}", FORM)),
+        (f"{project}/explain", "post", explain(client, f"text={quote(KYRGYZSTAN)}&threshold=0.05", FORM)),
+        (f"{project}/explain", "post", explain(client, json.dumps({"text": soup["text"]}), "application/json")),
+        ("/v1/projects", "get", client.get("/v1/projects")),
+        (project, "get", client.get("/v1/projects/default")),
+        ("/v1/", "get", client.get("/v1/")),
+        ("/v1/vocabs", "get", client.get("/v1/vocabs")),
+        ("/v1/health", "get", client.get("/v1/health")),
+        ("/v1/ready", "get", client.get("/v1/ready")),
+    ]
+    queue = queue_client(parts, tmp_path, ids=("rev-5",))
+    answers += [("/v1/queue", "get", queue.get("/v1/queue")), ("/v1/ready", "get", queue.get("/v1/ready"))]
+    decision = queue.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]})
+    answers += [("/v1/queue/decisions", "post", decision), ("/v1/queue", "get", queue.get("/v1/queue"))]
+    for path, method, answer in answers:
+        assert answer.status_code == 200, answer.text
+        matches(answer.json(), answer_shape(spec, path, method), spec, f"{method} {path}")
+    flagged = answers[5][2].json()
+    assert flagged["flag"] == "out-of-scope" and "scope" in flagged  # the keys some answers leave out were there
+    assert any("evidence" in hit for hit in answers[3][2].json()["results"]) and answers[-1][2].json()["next"] is None
+
+
+def test_a_shape_names_the_place_an_answer_leaves_it(client):
+    spec = client.get("/openapi.json").json()
+    result = {"uri": ELECTIONS_URI, "label": "Elections", "notation": "elections", "score": 0.99}
+    matches({"results": [result]}, answer_shape(spec, "/v1/projects/{project_id}/suggest", "post"), spec)
+    for wrong, place in (
+        ({"results": [{**result, "score": "0.99"}]}, "answer.results[0].score"),
+        ({"results": [{**result, "extra": 1}]}, "answer.results[0]: 'extra'"),
+        ({"results": [{"uri": ELECTIONS_URI}]}, "answer.results[0]: lacks"),
+        ({"results": [{**result, "score": True}]}, "answer.results[0].score"),
+    ):
+        with pytest.raises(AssertionError, match=re.escape(place)):
+            matches(wrong, answer_shape(spec, "/v1/projects/{project_id}/suggest", "post"), spec)
+
+
+def test_each_route_has_a_readable_operation_id_and_the_batch_query_its_types(client):
+    spec = client.get("/openapi.json").json()
+    named = {
+        (method, path): operation["operationId"]
+        for path, ops in spec["paths"].items()
+        for method, operation in ops.items()
+    }
+    project = "/v1/projects/{project_id}"
+    assert named == {
+        ("get", "/v1/"): "showInfo",
+        ("get", "/v1/vocabs"): "listVocabs",
+        ("get", "/v1/projects"): "listProjects",
+        ("get", project): "showProject",
+        ("post", f"{project}/suggest"): "suggest",
+        ("post", f"{project}/suggest-batch"): "suggestBatch",
+        ("post", f"{project}/learn"): "learn",
+        ("post", f"{project}/explain"): "explain",
+        ("get", f"{project}/card"): "showCard",
+        ("get", "/v1/taxonomy"): "showTaxonomy",
+        ("get", "/v1/health"): "health",
+        ("get", "/v1/ready"): "ready",
+        ("get", "/v1/queue"): "showQueue",
+        ("post", "/v1/queue/decisions"): "decide",
+    }
+    query = spec["paths"][f"{project}/suggest-batch"]["post"]["parameters"]
+    typed = {p["name"]: p["schema"].get("type") for p in query if p["name"] in ("limit", "threshold", "accepted")}
+    assert typed == {"limit": "integer", "threshold": "number", "accepted": "boolean"}  # as suggest's form has them
 
 
 def test_the_page_and_docs_name_their_files_and_routes_relatively_so_a_proxy_may_mount_them_under_a_path():
-    import re
-
     static = ROOT / "classifier" / "serve" / "static"
     for name in ("index.html", "docs.html", "page.js", "docs.js"):
         source = (static / name).read_text(encoding="utf-8")

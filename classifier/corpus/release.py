@@ -117,6 +117,16 @@ def one_plain_line(text: str) -> str:
     return text.strip()
 
 
+# A NUL, with the spaces and tabs around it: one space. Where a text holds one (a form, a JSON string, a table cell)
+# it stands between two words, which deleting it would join ("observers\x00police" is two words, not one).
+_NUL = re.compile("[ \t]*\x00+[ \t]*")
+
+
+def nul_as_space(text: str) -> str:
+    """The text with each run of NUL characters read as one space (the spaces and tabs around it folded in)."""
+    return _NUL.sub(" ", text) if "\x00" in text else text
+
+
 def looks_like_html(text: str) -> bool:
     """Whether `text` is an HTML document (read as the text of its article, classifier.corpus.html); a text that
     merely mentions a tag is not."""
@@ -143,7 +153,7 @@ def _html_lines(page: str, plain_title: bool) -> str:
 
 def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
     """(title, body, header, content type, whether menus were removed, repeats dropped) of a page."""
-    raw = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")]
+    raw = [line.strip() for line in nul_as_space(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
     start = max(_skip_menus(lines), _article_start(lines), _menus_after_chrome(lines))
     had_menus = start > 0

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
+from classifier.corpus.release import nul_as_space
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
@@ -32,6 +33,7 @@ from classifier.serve.bodies import (
     SameOrigin,
     batch_documents,
     cutoffs,
+    given_cutoffs,
     learned_row,
     problem,
     read_form,
@@ -39,7 +41,20 @@ from classifier.serve.bodies import (
     read_text,
 )
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
-from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue
+from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, shown_origin
+from classifier.serve.schemas import (
+    ApiInfo,
+    BatchResult,
+    DecisionAnswer,
+    Explanation,
+    Health,
+    ProjectInfo,
+    ProjectList,
+    QueueState,
+    Readiness,
+    SuggestionResults,
+    VocabularyList,
+)
 from classifier.taxonomy.fields import Taxonomy
 
 # Request bodies above this many bytes are refused with 413 before they are read whole. 32 MiB holds
@@ -84,6 +99,7 @@ _FORM = {
         }
     }
 }
+_FORM_FIELDS = _FORM["application/x-www-form-urlencoded"]["schema"]["properties"]
 _BATCH = {
     "application/json": {
         "schema": {
@@ -107,6 +123,26 @@ _BATCH = {
         }
     }
 }
+# suggest-batch's cut-offs, in its query: typed as suggest's form types them, and read as text and checked as
+# suggest checks its form (by `cutoffs`, not FastAPI), so both give the same answers and messages.
+_BATCH_QUERY = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {key: value for key, value in _FORM_FIELDS[name].items() if key != "description"},
+    }
+    for name, description in (
+        (
+            "limit",
+            f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true every accepted "
+            "field)",
+        ),
+        ("threshold", "only fields scoring at least this (0 to 1; 0)"),
+        ("accepted", "true: only the fields the model accepts (as suggest's form)"),
+    )
+]
 _LEARN = {
     "application/json": {
         "schema": {
@@ -120,7 +156,14 @@ _LEARN = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "properties": {"uri": {"type": "string"}, "label": {"type": "string"}},
+                            "description": "one field, named by its uri, label or notation (any of a field's label, "
+                            "notation or URI, as GET /v1/taxonomy gives them); two that name different fields are "
+                            "refused",
+                            "properties": {
+                                "uri": {"type": "string"},
+                                "label": {"type": "string"},
+                                "notation": {"type": "string"},
+                            },
                         },
                     },
                     "metadata": {"type": "object"},
@@ -131,9 +174,8 @@ _LEARN = {
 }
 _TEXT = {
     **_FORM,
-    "application/json": {
-        "schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
-    },
+    # The form's fields, as JSON: limit, threshold and accepted cut the fields listed as suggest cuts them.
+    "application/json": _FORM["application/x-www-form-urlencoded"],
     "text/plain": {
         "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
     },
@@ -147,8 +189,15 @@ _DECISION = {
             "required": ["id"],
             "properties": {
                 "id": {"type": "string"},
-                "labels": {"type": "array", "items": {"type": "string"}},
-                "skip": {"type": "boolean"},
+                "labels": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "the document's fields, each by its label, notation or URI (GET /v1/taxonomy)",
+                },
+                "skip": {
+                    "type": "boolean",
+                    "description": "skip the document (it comes back at the end of the queue); not with `labels`",
+                },
                 "project": {
                     "type": "string",
                     "description": "the project whose fields the editor was shown (default: the first); its "
@@ -167,6 +216,18 @@ _DECISION = {
 
 def _body(content: dict, required: bool = True) -> dict:
     return {"requestBody": {"required": required, "content": content}}
+
+
+def _answer(shape) -> dict:
+    """A route's 200 answer documented as `shape` (classifier.serve.schemas): in the OpenAPI document only, the
+    answer itself is neither validated nor converted."""
+    return {200: {"model": shape}}
+
+
+def _operation_id(route) -> str:
+    """A route's operationId: its function's name in camel case, as Annif's names them (suggest_batch: suggestBatch)."""
+    first, *rest = route.name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
 
 
 @dataclass
@@ -192,7 +253,7 @@ class Service:
             raise ApiError(
                 413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}"
             )
-        text = text.replace("\x00", "")
+        text = nul_as_space(text)  # as parsing reads it; no answer or labels file then holds a NUL
         # JSON can carry lone surrogates ("\\ud800"), which no UTF-8 answer or file can hold: U+FFFD, as in tables.
         return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
@@ -228,6 +289,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # RequestShape reads a path with a trailing slash as the path without
+        generate_unique_id_function=_operation_id,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestShape)
@@ -248,14 +310,15 @@ def create_app(
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
-        detail, path = str(exc.detail), request.url.path[:200]
+        detail, path, headers = str(exc.detail), request.url.path[:200], dict(exc.headers or {})
         if not isinstance(exc, ApiError):  # the router's own: a path or method no route takes
             if exc.status_code == 404:
                 detail = f"no such path: {path} (the API is described at /docs and /openapi.json)"
             elif exc.status_code == 405:
-                detail = f"{request.method} is not allowed on {path}; use {(exc.headers or {}).get('Allow')}"
+                headers["Allow"] = _with_head(headers.get("Allow", ""))
+                detail = f"{request.method} is not allowed on {path}; use {headers['Allow']}"
         answer = problem(exc.status_code, detail)
-        answer.headers.update(exc.headers or {})
+        answer.headers.update(headers)
         return answer
 
     @app.exception_handler(RequestValidationError)
@@ -277,22 +340,40 @@ def _add_error_handlers(app: FastAPI) -> None:
         return problem(500, "internal error while answering this request; the server log has the details")
 
 
+def _with_head(allow: str) -> str:
+    """A 405's Allow with HEAD beside GET: RequestShape answers HEAD wherever GET is answered."""
+    methods = [method.strip() for method in allow.split(",") if method.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
+
+
 def _add_annif_routes(app: FastAPI, service: Service) -> None:
     """Annif's REST API v1: the same paths, parameters and JSON."""
 
-    @app.get("/v1/", tags=["Annif API"], summary="API information")
-    def api_info():
+    @app.get("/v1/", tags=["Annif API"], summary="API information", responses=_answer(ApiInfo))
+    def show_info():
         return {"title": "classifier REST API (Annif-compatible)", "version": __version__}
 
-    @app.get("/v1/vocabs", tags=["Annif API"], summary="the subject vocabulary: the taxonomy's fields")
-    def vocabs():
+    @app.get(
+        "/v1/vocabs",
+        tags=["Annif API"],
+        summary="the subject vocabulary: the taxonomy's fields",
+        responses=_answer(VocabularyList),
+    )
+    def list_vocabs():
         return {"vocabs": [vocabulary_info(service.taxonomy)]}
 
-    @app.get("/v1/projects", tags=["Annif API"], summary="the loaded models, one project each")
+    @app.get(
+        "/v1/projects",
+        tags=["Annif API"],
+        summary="the loaded models, one project each",
+        responses=_answer(ProjectList),
+    )
     def list_projects():
         return {"projects": [p.info() for p in service.projects.values()]}
 
-    @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project")
+    @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project", responses=_answer(ProjectInfo))
     def show_project(project_id: str):
         return service.project(project_id).info()
 
@@ -301,6 +382,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         tags=["Annif API"],
         summary="fields for one text",
         openapi_extra=_body(_FORM),
+        responses=_answer(SuggestionResults),
     )
     async def suggest(project_id: str, request: Request):
         chosen = service.project(project_id)
@@ -318,23 +400,13 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/projects/{project_id}/suggest-batch",
         tags=["Annif API"],
         summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts",
-        openapi_extra=_body(_BATCH),
+        openapi_extra={**_body(_BATCH), "parameters": _BATCH_QUERY},
+        responses=_answer(list[BatchResult]),
     )
-    async def suggest_batch(
-        project_id: str,
-        request: Request,
-        # Read as text and checked as suggest checks its form, so both give the same answers and messages.
-        limit: str | None = Query(
-            None,
-            description=f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true "
-            "every accepted field)",
-        ),
-        threshold: str | None = Query(None, description="only fields scoring at least this (0 to 1; 0)"),
-        accepted: str | None = Query(None, description="true: only the fields the model accepts (as suggest's form)"),
-        language: str | None = Query(None, max_length=20),
-    ):
+    async def suggest_batch(project_id: str, request: Request, language: str | None = Query(None, max_length=20)):
         chosen = service.project(project_id)
-        limit, threshold = cutoffs(limit, threshold, accepted)
+        query = request.query_params  # limit, threshold, accepted: documented in _BATCH_QUERY
+        limit, threshold = cutoffs(query.get("limit"), query.get("threshold"), query.get("accepted"))
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (
@@ -375,42 +447,56 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
     @app.post(
         "/v1/projects/{project_id}/explain",
         tags=["classifier"],
-        summary="every field's score, the accepted ones, flags, and the terms behind each accepted field",
+        summary="every field's score, the accepted ones, flags, and the terms behind each accepted field (given "
+        "limit, threshold or accepted: the fields suggest answers for them)",
         openapi_extra=_body(_TEXT),
+        responses=_answer(Explanation),
     )
     async def explain(project_id: str, request: Request):
         chosen = service.project(project_id)
-        text = service.checked_text(await read_text(request, service.max_text))
+        text, fields = await read_text(request, service.max_text)
+        text = service.checked_text(text)
+        cut = given_cutoffs(fields)
         if not text.strip():
             raise ApiError(400, "the text is empty")
-        return await run_in_threadpool(chosen.explain, text)
+        return await run_in_threadpool(chosen.explain, text, 5, cut)
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")
-    def card(project_id: str):
+    def show_card(project_id: str):
         return service.project(project_id).card()
 
     @app.get("/v1/taxonomy", tags=["classifier"], summary="the fields by OSCE dimension, with URIs and notations")
     def show_taxonomy():
         return taxonomy_tree(service.taxonomy)
 
-    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers")
+    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers", responses=_answer(Health))
     def health():
         return {"status": "ok"}
 
-    @app.get("/v1/ready", tags=["classifier"], summary="readiness: every model loaded, the queue ordered")
+    @app.get(
+        "/v1/ready",
+        tags=["classifier"],
+        summary="readiness: every model loaded, the queue ordered",
+        responses=_answer(Readiness),
+    )
     def ready():
         return {
             "ready": True,
             "projects": list(service.projects),
             "queue": service.queue is not None,
-            "labels": str(service.labels.path) if service.labels is not None else None,
+            "labels": service.labels.path.name if service.labels is not None else None,  # not the server's folders
         }
 
 
 def _add_queue_routes(app: FastAPI, service: Service) -> None:
     """The review queue: the next document with the model's fields, and the editor's decisions."""
 
-    @app.get("/v1/queue", tags=["review queue"], summary="progress, per-field counts and the next document to review")
+    @app.get(
+        "/v1/queue",
+        tags=["review queue"],
+        summary="progress, per-field counts and the next document to review",
+        responses=_answer(QueueState),
+    )
     async def show_queue(
         project: str | None = Query(None, description="the project whose fields are ticked (default: the first)"),
     ):
@@ -425,7 +511,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
                 "id": item.id,
                 "title": item.title,
                 "text": item.text,
-                "origin": item.origin,
+                "origin": shown_origin(item.origin),
                 "uncertainty": item.uncertainty,  # the queue's order is the first project's
                 "suggested": item.suggested if chosen is None else explanation["labels"],
                 "explanation": explanation,
@@ -437,6 +523,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         tags=["review queue"],
         summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
         openapi_extra=_body(_DECISION),
+        responses=_answer(DecisionAnswer),
     )
     async def decide(request: Request):
         queue = service.review_queue()
@@ -448,6 +535,8 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "'skip' and 'correct' must be true or false")
         if not skip and "labels" not in body:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
+        if skip and body.get("labels") is not None:  # else the labels would be dropped without a word
+            raise ApiError(400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
         suggested = None
         if body.get("project") is not None and not skip:
             if not isinstance(body["project"], str):

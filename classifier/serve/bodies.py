@@ -11,15 +11,17 @@ import hashlib
 import io
 import ipaddress
 import json
+import math
+import re
 import sys
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from classifier.serve.queue import DecisionError, resolve_labels
+from classifier.serve.queue import DecisionError, field_named, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
 MAX_FORM_FIELDS = 100
@@ -91,6 +93,12 @@ class RequestShape:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path, head = scope["path"], scope["method"] == "HEAD"
+        if path.rstrip("/") == "/docs" and path != "/docs" and scope["method"] in ("GET", "HEAD"):
+            # The docs page names its files relatively (a proxy may mount it under a path): read as /docs/, they
+            # would be looked for under /docs/ and the page would stay blank. A relative Location keeps the mount.
+            slashes = len(path) - len("/docs")
+            redirect = Response(status_code=308, headers={"Location": "../" * slashes + "docs"})
+            return await redirect(scope, receive, send)
         if path == "/v1":
             path = "/v1/"
         elif path.endswith("/") and path not in ("/", "/v1/"):
@@ -238,20 +246,21 @@ async def read_json(request: Request):
         raise ApiError(400, "malformed JSON: a number with more than 4,300 digits") from None
 
 
-async def read_text(request: Request, max_text: int) -> str:
-    """The text to explain: a form's or JSON object's `text`, or a whole file sent as the body (decoded
-    by BOM, else UTF-8, else Windows-1252, as `classifier suggest` reads files; binary data refused)."""
+async def read_text(request: Request, max_text: int) -> tuple[str, dict]:
+    """The text to explain and the other fields sent with it: a form's or JSON object's `text` and its other
+    fields, or a whole file sent as the body (decoded by BOM, else UTF-8, else Windows-1252, as `classifier
+    suggest` reads files; binary data refused), with none."""
     kind = _media_type(request)
     if kind in ("", "application/x-www-form-urlencoded"):
         form = await read_form(request)
         if "text" not in form:
             raise ApiError(400, "missing form field 'text'")
-        return form["text"]
+        return form["text"], form
     if kind == "application/json":
         body = await read_json(request)
         if not isinstance(body, dict) or "text" not in body:
             raise ApiError(400, "expected a JSON object with a 'text'")
-        return body["text"]
+        return body["text"], body
     if kind in ("text/plain", "text/html", "application/octet-stream"):
         from classifier.io.textio import InputError, decode_head  # on first use: keeps start-up light
 
@@ -261,23 +270,28 @@ async def read_text(request: Request, max_text: int) -> str:
             raise ApiError(400, str(exc)) from None
         if cut:
             raise ApiError(413, f"the uploaded file is over the CLASSIFIER_MAX_TEXT limit of {max_text:,} characters")
-        return text
+        return text, {}
     raise ApiError(415, f"send a form, JSON or the file itself (text/plain), not {kind[:100]}")
+
+
+# Numbers as a client writes them: ASCII digits, and for a score one dot and an exponent (Python writes 0.00001 as
+# 1e-05). What else int() and float() read (3_0, a fullwidth ３, +3, spaces around) is refused, not guessed at.
+_WHOLE = re.compile("[0-9]+")
+_NEGATIVE = re.compile("-[0-9]*[1-9][0-9]*")
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # a minus: out of range
 
 
 def int_field(value: str | None, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        if not (value.strip().isascii() and value.strip().isdigit()):
-            raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}") from None
-        number = sys.maxsize  # more than 4,300 digits, which int() refuses: no limit, as any large number
-
-    if number < 0:
+    if _NEGATIVE.fullmatch(value):
         raise ApiError(400, f"'{name}' must be 0 or more")
-    return number
+    if not _WHOLE.fullmatch(value):
+        raise ApiError(400, f"'{name}' must be a whole number, got {value[:50]!r}")
+    try:
+        return int(value)
+    except ValueError:
+        return sys.maxsize  # more than 4,300 digits, which int() refuses: no limit, as any large number
 
 
 def score_field(value: str | None, name: str) -> float:
@@ -286,7 +300,10 @@ def score_field(value: str | None, name: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ApiError(400, f"'{name}' must be a number between 0 and 1, got {value[:50]!r}") from None
+        number = None
+    # NaN and infinity (float reads "nan", "inf") are numbers out of the range, and refused as such.
+    if number is None or (math.isfinite(number) and not _DECIMAL.fullmatch(value)):
+        raise ApiError(400, f"'{name}' must be a number between 0 and 1, got {value[:50]!r}")
     if not 0.0 <= number <= 1.0:
         raise ApiError(400, f"'{name}' must be between 0 and 1")
     return number
@@ -313,6 +330,21 @@ def cutoffs(limit: str | None, threshold: str | None, accepted: str | None) -> t
     return number, score_field(threshold, "threshold")
 
 
+CUTOFF_FIELDS = ("limit", "threshold", "accepted")
+
+
+def given_cutoffs(fields: dict) -> tuple[int, float | None] | None:
+    """`cutoffs` of a form or JSON object that gives any of `limit`, `threshold` and `accepted`, checked as suggest's
+    form is (a JSON number or boolean is read as a form writes it: 3, 0.5, true); None where it gives none."""
+    values = {name: _as_form_value(fields.get(name)) for name in CUTOFF_FIELDS}
+    chosen = cutoffs(values["limit"], values["threshold"], values["accepted"])
+    return chosen if any(value not in (None, "") for value in values.values()) else None
+
+
+def _as_form_value(value) -> str | None:
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
 def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
     """The texts and ids of a suggest-batch body, checked."""
     documents = body.get("documents") if isinstance(body, dict) else None
@@ -332,10 +364,30 @@ def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
     return texts, ids
 
 
+def _subject_field(subject, where: str, taxonomy: Taxonomy) -> str:
+    """The field one of Annif's subjects names: its `uri`, `label` and `notation`, each a label, notation or URI
+    (`field_named`). A name that is none of ours is passed over where another names a field (a client's own label
+    beside our URI); two that name different fields are refused, not one of them kept."""
+    if not isinstance(subject, dict):
+        raise ApiError(400, f"{where}: expected an object with 'uri' or 'label'")
+    given = {key: subject[key] for key in ("uri", "label", "notation") if subject.get(key) is not None}
+    for key, value in given.items():
+        if not isinstance(value, str):
+            raise ApiError(400, f"'{where}.{key}' must be a string")
+    if not given:
+        raise ApiError(400, f"{where} names no field: give its 'uri' or 'label' (see GET /v1/taxonomy)")
+    named = {key: field for key, value in given.items() if (field := field_named(value, taxonomy))}
+    if not named:
+        raise ApiError(400, f"{where}: unknown subject {next(iter(given.values()))[:100]!r} (see GET /v1/taxonomy)")
+    if len(set(named.values())) > 1:
+        detail = " but ".join(f"'{key}' names {field}" for key, field in named.items())
+        raise ApiError(400, f"{where}: {detail}; a subject is one field")
+    return next(iter(named.values()))
+
+
 def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
-    """One row for the labels file from one of Annif's IndexedDocuments; subjects by our URI or by name."""
+    """One row for the labels file from one of Annif's IndexedDocuments; subjects by label, notation or URI."""
     from classifier.corpus.release import parse_release  # on first use: keeps start-up light
-    from classifier.serve.projects import subjects_of  # on first use: keeps start-up light
 
     if not isinstance(doc, dict):
         raise ApiError(400, f"[{i}]: expected an object with 'text' and 'subjects'")
@@ -345,18 +397,7 @@ def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
     subjects = doc.get("subjects")
     if not isinstance(subjects, list):
         raise ApiError(400, f"[{i}].subjects must be a list of {{uri, label}} objects")
-    by_uri = {s.uri: s.label for s in subjects_of(taxonomy).values()}
-    names = []
-    for j, subject in enumerate(subjects):
-        if not isinstance(subject, dict):
-            raise ApiError(400, f"[{i}].subjects[{j}]: expected an object with 'uri' or 'label'")
-        uri, label = subject.get("uri"), subject.get("label")
-        if isinstance(uri, str) and uri in by_uri:
-            names.append(by_uri[uri])
-        elif isinstance(label, str):
-            names.append(label)
-        else:
-            raise ApiError(400, f"[{i}].subjects[{j}]: unknown subject {str(uri)[:100]!r} (see GET /v1/taxonomy)")
+    names = [_subject_field(subject, f"[{i}].subjects[{j}]", taxonomy) for j, subject in enumerate(subjects)]
     try:
         fields = resolve_labels(names, taxonomy)
     except DecisionError as exc:

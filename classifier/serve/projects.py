@@ -114,19 +114,25 @@ class Project:
         with self.lock:
             return list(self.model.suggest(text).labels)
 
-    def explain(self, text: str, top: int = 5) -> dict:
+    def explain(self, text: str, top: int = 5, cutoffs: tuple[int, float | None] | None = None) -> dict:
         """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it and
         the field's taxonomy phrases the text names (`named`); with the title and body the model read, for showing
-        the terms in place."""
+        the terms in place. With `cutoffs` (a limit and a threshold, as `suggest_batch` takes them), the fields
+        accepted are those `suggest_batch` gives, and only they are listed."""
         from classifier.corpus.release import parse_release  # on first use: keeps start-up light
 
         with self.lock:
-            suggestion = self.model.suggest(text, explain=True)
+            if cutoffs is None:
+                suggestion = self.model.suggest(text, explain=True)
+            else:
+                suggestion = self.model.suggest(text, explain=True, limit=cutoffs[0], threshold=cutoffs[1])
         release = parse_release(text)
         flags = self.model.flags
         evidence, named = suggestion.evidence or {}, suggestion.named or {}
+        chosen = set(suggestion.labels)
+        listed = [item for item in suggestion.scores if cutoffs is None or item[0] in chosen]
         results = []
-        for label, score in suggestion.scores:
+        for label, score in listed:
             entry = {**self.subjects[label].result(score), "accepted": label in suggestion.labels}
             if label in flags:
                 entry["flag"] = flags[label]

@@ -222,7 +222,7 @@ class ReviewQueue:
             "not_queued": self.not_queued,
             "near_duplicates_left_out": self.near_duplicates,
             "already_trained_left_out": self.already_trained,
-            "labels_file": str(self.labels.path),
+            "labels_file": self.labels.path.name,  # not the server's folders: anyone who reaches it reads this
             "labels_file_rows": self.labels.rows,
             "field_counts": {label: self.labels.counts[label] for label in self.taxonomy.labels},
         }
@@ -287,13 +287,31 @@ class ReviewQueue:
                 self.skipped.remove(doc_id)
 
 
+def shown_origin(origin: str) -> str:
+    """Where a document came from as the API shows it: its file's name and place in it ("queue.jsonl:8"), not the
+    server's folders, which anyone who reaches the server would read; the labels file keeps the whole origin."""
+    return origin.rsplit("/", 1)[-1]
+
+
+def field_named(name: str, taxonomy: Taxonomy) -> str | None:
+    """The field a client names, as GET /v1/taxonomy shows it: by its label (or an alias or sub-topic of it), its
+    notation (`human-rights`) or its URI (`urn:osce-field-of-work:human-rights`); None if it names none."""
+    from classifier.serve.projects import SUBJECT_URI_PREFIX  # the URIs' one definition
+
+    by_notation = {field.id: field.name for field in taxonomy.fields}
+    if name.startswith(SUBJECT_URI_PREFIX):
+        return by_notation.get(name.removeprefix(SUBJECT_URI_PREFIX))
+    return by_notation.get(name) or taxonomy.resolve(name)
+
+
 def resolve_labels(labels, taxonomy: Taxonomy) -> list[str]:
-    """Field names for a list of names or aliases, in taxonomy order; at least one, all known."""
+    """Field names for a list of fields named by label, alias, notation or URI (`field_named`), in taxonomy order;
+    at least one, all known."""
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
         raise DecisionError("'labels' must be a list of field names")
     resolved, unknown = [], []
     for label in labels:
-        name = taxonomy.resolve(label)
+        name = field_named(label, taxonomy)
         (resolved if name else unknown).append(name or label)
     if unknown:
         raise DecisionError(f"unknown fields: {', '.join(repr(u[:100]) for u in unknown[:10])} (see GET /v1/taxonomy)")
