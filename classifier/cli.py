@@ -1227,6 +1227,8 @@ def main() -> None:
         sys.stdin = _ClosedStream("input")
     if sys.stdout is None:
         sys.stdout = _ClosedStream("output")
+    if sys.stderr is None:  # `2>&-`: the work is done and its exit code said; its messages have nowhere to go
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (open for the rest of the process)
     try:
         app()
     except OSError as exc:  # a closed stream met before a command runs (`--version >&-`)

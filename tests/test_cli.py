@@ -794,6 +794,18 @@ def test_a_full_disk_a_closed_stream_and_a_closed_pipe_are_one_line_or_quiet():
     assert (piped.stdout, piped.stderr) == ("141\n", "")
 
 
+def test_a_closed_stderr_loses_the_messages_not_the_work(tmp_path):
+    """`2>&-` (a cron line, a service manager): tag writes every row and exits 0; only its messages are lost."""
+    rows = shlex.quote(str(ROOT / "training" / "data" / "unlabelled.jsonl"))
+    out = tmp_path / "tagged.jsonl"
+    tagged = shell(f"classifier tag {rows} --output {shlex.quote(str(out))} --jobs 1 2>&-")
+    assert (tagged.returncode, tagged.stderr) == (0, "")
+    expected = sum(1 for line in (ROOT / "training" / "data" / "unlabelled.jsonl").open() if line.strip())
+    assert len(out.read_text(encoding="utf-8").splitlines()) == expected
+    failed = shell("classifier suggest no-such-file.txt 2>&-")
+    assert failed.returncode == 1  # the exit code still says what the lost message would have
+
+
 @pytest.mark.parametrize("to_stdout", [True, False])
 def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch, to_stdout):
     """Rows printed to stdout cannot be resumed (--resume refuses -): the message says to run it again instead."""
