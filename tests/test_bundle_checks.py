@@ -735,3 +735,19 @@ def test_training_documents_are_read_up_to_the_limit_uncompressed(tmp_path, monk
     (tmp_path / "t.jsonl.gz").write_bytes(gzip.compress(b'{"text": "' + b"x" * 30 + b'"}\n'))
     [line] = checks.read_gzip_lines(tmp_path, "t.jsonl.gz")
     assert line.value == {"text": "x" * 10} and line.truncated
+
+
+def test_a_bundle_file_is_read_in_pieces_never_asking_for_its_whole_bound_at_once(tmp_path, monkeypatch):
+    """Reading a 16 KB file under a 256 MiB bound asked for 256 MiB at once: a process under a memory limit
+    (`ulimit -v`) failed with MemoryError on the smallest bundle file."""
+    small = _Grown(16_000)
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: small)
+    assert checks.read_bundle_bytes(tmp_path, "training.jsonl.gz", 256 * 2**20) == b"x" * 16_000
+    assert max(small.asked) <= 2**20
+    grown = _Grown(3 * 2**20)  # grew past a bound of two pieces and a half: found, reading one byte past it
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: grown)
+    bound = 5 * 2**19
+    assert refusal(checks.read_bundle_bytes, tmp_path, "x", bound) == (
+        f"{tmp_path / 'x'}: more than the {bound:,} bytes a bundle's x may have"
+    )
+    assert grown.asked == [2**20, 2**20, 2**19 + 1]

@@ -75,9 +75,21 @@ def open_bundle_file(bundle: Path, name: str, max_bytes: int) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+_READ_PIECE = 1 << 20
+
+
 def read_bundle_bytes(bundle: Path, name: str, max_bytes: int) -> bytes:
+    # In pieces: `read(max_bytes + 1)` asks for the whole bound at once (256 MiB to read a 16 KB file), which a
+    # process under a memory limit (`ulimit -v`) cannot have.
+    chunks, size = [], 0
     with open_bundle_file(bundle, name, max_bytes) as handle:
-        data = handle.read(max_bytes + 1)
+        while size <= max_bytes:
+            chunk = handle.read(min(_READ_PIECE, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
     if len(data) > max_bytes:  # it grew after the check
         raise BundleCheckError(f"{bundle / name}: more than the {max_bytes:,} bytes a bundle's {name} may have")
     return data
