@@ -335,3 +335,16 @@ def test_the_confusion_list_shows_the_ten_most_frequent_pairs():
     confusion = np.arange(16).reshape(4, 4)  # 15 pairs with a count; the smallest counts are 1 to 5
     page = _confusion_pairs(confusion, ["A", "B", "C", "D"])
     assert page.count("<li>") == 10 and ": 6</li></ol>" in page and ": 5</li>" not in page
+
+
+def test_a_report_names_a_document_from_a_file_name_that_is_not_utf8(tmp_path):
+    """An id holding an undecodable byte of its file name (a lone surrogate) is written as `\\udcff`; writing the
+    report failed on it, after the evaluation, with nothing written."""
+    from classifier.evaluation.report import write_report
+
+    docs = [Document(id="in\udcff.txt", title="")]
+    Y, accepted, proba = np.array([[1, 0]]), np.array([[0, 1]]), np.array([[0.3, 0.6]])
+    path = write_report(
+        tmp_path / "r.html", docs, Y, proba, accepted, ["A", "B"], evaluate(Y, proba, accepted, ["A", "B"])
+    )
+    assert "<b>in\\udcff.txt</b>" in path.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ what a bundle's card records, the merge with a base bundle, the written examples
 import gzip
 import hashlib
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -361,3 +362,55 @@ def test_the_fields_taken_off_are_counted_and_said_once():
         "base: fields of its documents that the taxonomy no longer has are left out: Fishing (2), Space (1)"
     ]
     assert _without_removed_fields("base", documents[2:], taxonomy, None) == documents[2:]
+
+
+def test_a_file_name_that_is_not_utf8_is_kept_as_escapes_in_the_bundle_and_its_documents(tmp_path):
+    """A name with a byte UTF-8 cannot read (`held\\xff.jsonl`) reaches Python as a lone surrogate: model.json, the
+    card and the stored documents write it as `\\udcff` instead of failing once the fitting is done."""
+    import os
+
+    folder = os.fsencode(tmp_path)
+    name = os.fsdecode(folder + b"/held\xff.jsonl")
+    write_jsonl(Path(name), tiny_rows())
+    model, _ = train([name], tmp_path / "bundle", taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    escaped = f"{tmp_path}/held\\udcff.jsonl"
+    card = json.loads((tmp_path / "bundle" / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["files"] == [escaped]
+    assert f"labelled documents from `{escaped}`" in (tmp_path / "bundle" / "MODEL.md").read_text(encoding="utf-8")
+    _, stored = stored_rows(tmp_path / "bundle")
+    assert stored[0]["origin"] == f"{name}:1"  # the JSON escape reads back as the same name
+    again, _ = train([name], base=tmp_path / "bundle", taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    assert again.metadata["base"]["path"] == str(tmp_path / "bundle") and again.fingerprint
+
+
+def test_the_base_summary_records_its_data_renamed_fields_and_two_averages():
+    from classifier.bundle.documents import base_summary
+    from classifier.taxonomy.fields import default_taxonomy
+
+    micro, macro = {"precision": 0.5, "recall": 0.5, "f1": 0.5}, {"precision": 0.2, "recall": 0.4, "f1": 0.3}
+    metadata = {
+        "labels": ["Elections", "Tolerance", "Old field"],  # "Tolerance" is an alias of a field's name now
+        "training_data": {"documents": 3, "sha256": "inputs", "documents_sha256": "stored"},
+        "label_counts": {"Elections": 2, "Tolerance": 1, "Old field": 1},
+        "cv_metrics": {"micro": micro, "macro": macro, "samples": micro, "p@1": 0.5},
+    }
+    assert base_summary("models/old", metadata, default_taxonomy()) == {
+        "path": "models/old",
+        "documents": 3,
+        "training_sha256": "stored",
+        "labels": ["Elections", "Tolerance", "Old field"],
+        "renamed": {"Tolerance": "Tolerance and non-discrimination"},
+        "label_counts": {"Elections": 2, "Tolerance": 1, "Old field": 1},
+        "cv_metrics": {"micro": micro, "macro": macro},
+    }
+    # A bundle from before its documents were stored names its inputs' hash; an older one records neither.
+    older = {**metadata, "training_data": {"documents": 3, "sha256": "inputs"}}
+    assert base_summary("b", older, default_taxonomy())["training_sha256"] == "inputs"
+    oldest = base_summary("b", {"labels": ["Elections"]}, default_taxonomy())
+    assert (oldest["documents"], oldest["training_sha256"], oldest["label_counts"], oldest["cv_metrics"]) == (
+        None,
+        None,
+        {},
+        {},
+    )
+    assert oldest["renamed"] == {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import re
 import zlib
@@ -27,6 +26,7 @@ from classifier.bundle.storage import (
 from classifier.corpus.datasets import document_key
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
+from classifier.io.tagfiles import json_line
 
 # A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
 # is stored again, so origins do not grow with each generation of retraining.
@@ -35,20 +35,21 @@ _BASE_NOTE = re.compile(r" \(in [^()]*\)$")
 
 def training_documents_file(documents: Sequence[Document], label_sets: Sequence[Sequence[str]]) -> tuple[bytes, str]:
     """The documents and their fields as gzipped JSONL, and the sha256 of the uncompressed JSONL."""
+    # An id or origin from a file name with undecodable bytes holds lone surrogates, which UTF-8 cannot: they are
+    # stored as their JSON escapes, which read back as the same name.
     lines = [
-        json.dumps(
+        json_line(
             {
                 "id": doc.id,
                 "title": doc.title,
                 "text": doc.text,
                 "labels": list(labels),
                 "origin": _BASE_NOTE.sub("", doc.origin),
-            },
-            ensure_ascii=False,
+            }
         )
         for doc, labels in zip(documents, label_sets)
     ]
-    raw = ("\n".join(lines) + "\n").encode("utf-8")
+    raw = "".join(lines).encode("utf-8")
     # mtime=0: the same documents give the same bytes, so a rebuilt bundle is byte-identical.
     return gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()
 

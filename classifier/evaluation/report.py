@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.errors import ClassifierError
+from classifier.io.tagfiles import escape_surrogates
 from classifier.io.textio import atomic_write
 
 # The sections every report has, in order: (anchor, heading). Tests check each one is present.
@@ -258,7 +259,8 @@ def _colour(f1: float) -> str:
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    """`text` for HTML; a file name's undecodable bytes (lone surrogates) as `\\udcXX`, which UTF-8 can hold."""
+    return html.escape(escape_surrogates(str(text)), quote=True)
 
 
 def _section(anchor: str, content: str) -> str:

@@ -65,6 +65,17 @@ def escape_surrogates(text: str) -> str:
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
+def escape_surrogates_in(value):
+    """`value` (strings, lists, dicts of them) with `escape_surrogates` applied to every string, keys included."""
+    if isinstance(value, str):
+        return escape_surrogates(value)
+    if isinstance(value, dict):
+        return {escape_surrogates_in(key): escape_surrogates_in(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_surrogates_in(item) for item in value]
+    return value
+
+
 def json_line(value) -> str:
     """One JSON line that UTF-8 can hold: a lone surrogate (an undecodable byte of a file name) becomes its JSON
     escape."""

@@ -27,6 +27,7 @@ from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
 from classifier.evaluation.metrics import evaluate
 from classifier.io.outputs import output_lock
+from classifier.io.tagfiles import escape_surrogates_in
 from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 from classifier.taxonomy.guide import FieldGuide
 
@@ -195,6 +196,9 @@ def _train(
             "conflicts": len(merged.conflicts),
             "conflict_details": [conflict.line() for conflict in merged.conflicts],
         }
+    # A file name's undecodable bytes (in the inputs, the base, a document's origin) as `\udcXX`, which model.json,
+    # MODEL.md and the model's hash can hold.
+    metadata = escape_surrogates_in(metadata)
     # Named as its bundle is, saved or not: the outputs it tags name the model that made them.
     saved, files = bundle_contents(estimator, metadata, {TRAINING_FILE: stored})
     if output is not None:
