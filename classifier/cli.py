@@ -925,10 +925,11 @@ def pick(
 
     if output is not None and str(output) == STDOUT:  # as `tag --output -`: standard output, not a file named "-"
         output = None
+    if output is not None:
+        check_file_target(output)  # a directory is refused as one, not as a file --force would replace
     if output is not None and output.exists() and not force:
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
-        check_file_target(output)
         check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
     with output_lock(output) if output is not None else contextlib.nullcontext():
         with contextlib.closing(_ProgressBar("loading the model")) as progress:

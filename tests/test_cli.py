@@ -885,3 +885,16 @@ def test_a_stop_signal_python_dropped_stops_tag_at_its_next_chunk(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         on_progress(1024)
     assert seen == [512] and cli._SIGNALLED == [signal.SIGINT]
+
+
+def test_an_output_that_is_a_directory_is_refused_as_one(tmp_path):
+    """tag said the folder lacked a suffix; pick said it existed and to pass --force, which then said it was a
+    directory."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    tagged = run("tag", MEDIA, "--output", folder)
+    assert (tagged.exit_code, tagged.stderr) == (2, f"error: {folder}: is a directory; name a file to write\n")
+    unlabelled = ROOT / "training" / "data" / "unlabelled.jsonl"
+    picked = run("pick", unlabelled, "--n", 2, "--output", folder)
+    assert (picked.exit_code, picked.stderr) == (1, f"error: {folder}: is a directory; name a file to write\n")
+    assert list(folder.iterdir()) == []
