@@ -647,3 +647,25 @@ def test_a_file_read_otherwise_than_as_utf8_says_so_in_its_documents_warning(tmp
     plain = tmp_path / "plain.txt"
     plain.write_text("Observers met in Košice\nThe mission met officers.\n", encoding="utf-8")
     assert next(read_documents([plain])).warning is None
+
+
+def test_a_full_disk_under_an_atomic_write_names_the_output_and_leaves_nothing(tmp_path):
+    """`write` and `fsync` raise ENOSPC naming no file: the error names the file or folder being written, so
+    `train --output` and `evaluate --report` say which, as `tag` does."""
+    import errno
+
+    from classifier.io.textio import atomic_directory, atomic_write
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    for target, writing in ((tmp_path / "r.html", atomic_write), (tmp_path / "bundle", atomic_directory)):
+        with pytest.raises(OSError) as caught:
+            with writing(target):
+                full()
+        assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(target))
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OSError) as named:  # a file named already keeps its name
+        with atomic_write(tmp_path / "r.html"):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", "elsewhere.txt")
+    assert named.value.filename == "elsewhere.txt"

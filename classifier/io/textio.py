@@ -366,9 +366,10 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        _name_the_output(exc, path)
         raise
 
 
@@ -395,14 +396,22 @@ def atomic_directory(path: str | Path):
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             os.replace(path, old)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if old is not None and not os.path.lexists(path):
             os.replace(old, path)
         shutil.rmtree(tmp, ignore_errors=True)
+        _name_the_output(exc, path)
         raise
     fsync_directory(path.parent)
     if old is not None:
         _remove(old)
+
+
+def _name_the_output(exc: BaseException, path: Path) -> None:
+    """A write that failed without naming its file (a full disk: `write` and `fsync` name none) names the output
+    it was for, so its one-line error says which."""
+    if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+        exc.filename = str(path)
 
 
 def _remove(path: Path) -> None:
