@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.corpus.globbing import glob_paths
 from classifier.corpus.release import Release, one_plain_line, parse_release
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
@@ -335,9 +336,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
                 return item
         elif os.path.realpath(item) == target:
             return item
-        elif globlib.has_magic(item) and any(
-            os.path.realpath(m) == target for m in globlib.iglob(item, recursive=True)
-        ):
+        elif globlib.has_magic(item) and any(os.path.realpath(m) == target for m in glob_paths(item)):
             return item
     return None
 
@@ -371,27 +370,8 @@ def _matches(name: str, glob: str) -> bool:
 
 
 def _glob_files(pattern: str) -> list[str]:
-    """The files a glob matches, each once: `**` would follow a symlink to a folder above it round and round (every
-    file 40 times, till the path grew too long), so a match reached through a folder seen already is left out."""
-    files, seen = [], set()
-    for match in sorted(globlib.glob(pattern, recursive=True)):
-        if os.path.isdir(match):
-            continue
-        real = os.path.realpath(match)
-        if real not in seen or not _through_a_link(match):
-            seen.add(real)
-            files.append(match)
-    return files
-
-
-def _through_a_link(path: str) -> bool:
-    """Whether a folder on the way to `path` is a symlink."""
-    parent = os.path.dirname(path)
-    while parent and parent != os.path.dirname(parent):
-        if os.path.islink(parent):
-            return True
-        parent = os.path.dirname(parent)
-    return False
+    """The files a glob matches, sorted, each once even through a symlink loop (`glob_paths`)."""
+    return [path for path in glob_paths(pattern) if not os.path.isdir(path)]
 
 
 def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:
