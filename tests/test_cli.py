@@ -799,7 +799,8 @@ def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch
     """Rows printed to stdout cannot be resumed (--resume refuses -): the message says to run it again instead."""
     import classifier.workflows.tagging
 
-    def interrupted(*args, **kwargs):
+    def interrupted(*args, on_start, **kwargs):
+        on_start(0)  # the output is open: tagging has begun
         raise KeyboardInterrupt
 
     monkeypatch.setattr(classifier.workflows.tagging, "tag", interrupted)
@@ -812,6 +813,20 @@ def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch
         if to_stdout
         else f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish"
     )
+
+
+def test_a_tag_interrupted_before_its_output_exists_promises_no_rows(tmp_path, monkeypatch):
+    """Stopped while it still reads its inputs (a glob taking long): no output to resume, so it says so alone."""
+    import classifier.workflows.tagging
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # before `on_start`: the output was never opened
+
+    monkeypatch.setattr(classifier.workflows.tagging, "tag", interrupted)
+    monkeypatch.setattr("classifier.cli.signal.signal", lambda *args: None)  # this process keeps its Ctrl-C
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", EXAMPLE, "--output", str(output))
+    assert (result.exit_code, result.stderr, output.exists()) == (130, "interrupted\n", False)
 
 
 def test_a_command_interrupted_with_nothing_of_its_own_to_say_says_interrupted(monkeypatch):
