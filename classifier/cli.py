@@ -431,6 +431,7 @@ def tag(
             threshold=threshold,
             on_progress=_progressed(progress.update),
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
+            on_input_warning=lambda message: typer.echo(f"warning: {message}", err=True),
             on_start=started,
         )
     except KeyboardInterrupt:

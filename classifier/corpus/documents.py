@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import fnmatch
 import glob as globlib
+import io
 import json
 import os
 import re
@@ -90,9 +92,9 @@ class Record:
     row: dict | None = None
     error: str | None = None
     warning: str | None = None
-    whole_input: bool = (
-        False  # the error concerns a whole input (missing, not a file, unreadable table), not one document
-    )
+    # The error or warning concerns a whole input (missing, not a file, unreadable table, a table piped to
+    # standard input), not one document: it is said on stderr too.
+    whole_input: bool = False
 
 
 def as_inputs(inputs) -> list:
@@ -188,11 +190,7 @@ def read_records(
                 str(path), str(path), error=f"{path}: cannot read the folder ({_listing_error(path)})", whole_input=True
             )
         elif kind == "stdin":
-            try:
-                text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
-                yield Record(STDIN_NAME, STDIN_NAME, page=text, warning=_warnings(note, STDIN_NAME, limit, cut))
-            except InputError as exc:
-                yield Record(STDIN_NAME, STDIN_NAME, error=str(exc))
+            yield _read_stdin(columns, limit)
         elif kind == "text":
             try:
                 text, cut, note = read_text_file(path, limit)
@@ -201,6 +199,47 @@ def read_records(
                 yield Record(str(path), str(path), error=str(exc), whole_input=True)
         else:
             yield from _read_table(Path(path), kind, columns, limit)
+
+
+def _read_stdin(columns: Columns, limit: int) -> Record:
+    """Standard input as one text; when it plainly is a table, it is still one text, but said to be on stderr
+    (`whole_input`) and in its row, so that a piped table does not silently become one document."""
+    try:
+        text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
+    except InputError as exc:
+        return Record(STDIN_NAME, STDIN_NAME, error=str(exc))
+    warning = _warnings(note, STDIN_NAME, limit, cut)
+    table = table_shape(text, columns, cut)
+    if table is None:
+        return Record(STDIN_NAME, STDIN_NAME, page=text, warning=warning)
+    said = (
+        f"{STDIN_NAME}: standard input looks like a {table} table; it is read as one text. "
+        f"Save it as a .{table.lower()} file and name that file to read its rows"
+    )
+    return Record(STDIN_NAME, STDIN_NAME, page=text, warning="; ".join(filter(None, [said, warning])), whole_input=True)
+
+
+def table_shape(text: str, columns: Columns = Columns(), cut: bool = False) -> str | None:
+    """ "JSONL" when the text's lines (two or more; the first 100, the last left out when the text was cut) are each
+    a JSON object, "CSV" when its first line is a CSV header naming the title or text column, with rows below it;
+    else None: a text that merely quotes a line of JSON or starts with a word like "Title" is a text."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    head = lines[:100] if not cut or len(lines) > 100 else lines[:-1]
+    if len(head) >= 2 and all(_is_json_object(line) for line in head):
+        return "JSONL"
+    if len(lines) >= 2:
+        delimiter = csv_delimiter(io.BytesIO(lines[0].encode("utf-8")))
+        header = next(csv.reader([lines[0]], delimiter=delimiter), [])
+        if len(header) >= 2 and {columns.title, columns.text} & {cell.strip() for cell in header}:
+            return "CSV"
+    return None
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _warnings(note: str | None, name, limit: int, cut: bool) -> str | None:
