@@ -403,6 +403,12 @@ def tag(
     if force and resume:
         raise _fail("--force starts over and --resume continues: pass one of them", code=2)
     progress = _ProgressBar("loading the model")
+    opened: list[int] = []  # told once the output is open for this run: only then can it hold rows to resume
+
+    def started(resumed: int) -> None:
+        opened.append(resumed)
+        progress.stage("tagging", base=resumed)
+
     try:
         loaded = _load(model, taxonomy)
         columns = _columns(id_column, title_column, text_column)
@@ -425,25 +431,33 @@ def tag(
             threshold=threshold,
             on_progress=_progressed(progress.update),
             on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
-            on_start=lambda resumed: progress.stage("tagging", base=resumed),
+            on_input_warning=lambda message: typer.echo(f"warning: {message}", err=True),
+            on_start=started,
         )
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         progress.close()  # ends the bar before the message; `finally` then has nothing to end
-        from classifier.io.tagfiles import STDOUT, parts_folder  # on first use: keeps start-up light
-
-        if str(output) == STDOUT:  # what was printed was printed; a stream cannot be resumed
-            typer.echo("interrupted: the rows printed so far are whole; run it again to tag them all", err=True)
-            raise typer.Exit(130) from None
-        parts = parts_folder(output)
-        kept = f"{output} holds whole rows so far" if not parts.is_dir() else f"{parts} holds the whole parts so far"
-        typer.echo(f"interrupted: {kept}; run the same command with --resume to finish", err=True)
+        typer.echo(_interrupted_tag(output, bool(opened)), err=True)
         raise typer.Exit(130) from None
     finally:
         progress.close()
     typer.echo(summary.line(), err=True)
     if summary.failed or summary.resumed_failed:  # the output holds failed rows, from this run or the one resumed
         raise typer.Exit(1)
+
+
+def _interrupted_tag(output: Path, opened: bool) -> str:
+    """What an interrupted `tag` kept: rows printed, or an output to resume, or (stopped before it opened its
+    output, while reading its inputs or loading the model) nothing."""
+    from classifier.io.tagfiles import STDOUT, parts_folder  # on first use: keeps start-up light
+
+    if str(output) == STDOUT:  # what was printed was printed; a stream cannot be resumed
+        return "interrupted: the rows printed so far are whole; run it again to tag them all"
+    if not opened:
+        return "interrupted"
+    parts = parts_folder(output)
+    kept = f"{output} holds whole rows so far" if not parts.is_dir() else f"{parts} holds the whole parts so far"
+    return f"interrupted: {kept}; run the same command with --resume to finish"
 
 
 def _count_in_background(progress: "_ProgressBar", inputs, columns, glob: str) -> None:

@@ -502,6 +502,28 @@ def test_suggest_flags_fields_known_from_few_examples():
     assert "(low-confidence)" in run("suggest", "-", "--top", 3, input=text).stdout
 
 
+def test_a_table_piped_to_stdin_is_tagged_as_one_text_with_a_warning_saying_how_to_read_its_rows(tmp_path):
+    """It became one document silently: "1 documents tagged", its text the raw JSONL."""
+    rows = (ROOT / "training" / "data" / "unlabelled.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:3]
+    warning = (
+        "<stdin>: standard input looks like a JSONL table; it is read as one text. Save it as a .jsonl file and "
+        "name that file to read its rows"
+    )
+    output = tmp_path / "si.jsonl"
+    result = run("tag", "-", "--output", output, input="".join(rows))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [f"warning: {warning}", result.stderr.splitlines()[-1]]
+    assert result.stderr.splitlines()[-1].startswith("1 documents tagged")
+    (row,) = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert (row["id"], row["warning"]) == ("<stdin>", warning)
+    table = "id,title,text\na,Vote count,Observers watched the count.\nb,Police,A training course.\n"
+    suggested = run("suggest", "-", "--top", 1, input=table)
+    assert suggested.exit_code == 0, suggested.stderr
+    assert suggested.stderr == f"warning: {warning.replace('JSONL', 'CSV').replace('jsonl', 'csv')}\n"
+    plain = run("suggest", "-", "--top", 1, input="Vote count\nObservers watched the count.\n")
+    assert (plain.exit_code, plain.stderr) == (0, "")
+
+
 def test_train_reports_low_confidence_fields(tmp_path):
     records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()][:150]
     data = tmp_path / "train.jsonl"
@@ -811,7 +833,8 @@ def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch
     """Rows printed to stdout cannot be resumed (--resume refuses -): the message says to run it again instead."""
     import classifier.workflows.tagging
 
-    def interrupted(*args, **kwargs):
+    def interrupted(*args, on_start, **kwargs):
+        on_start(0)  # the output is open: tagging has begun
         raise KeyboardInterrupt
 
     monkeypatch.setattr(classifier.workflows.tagging, "tag", interrupted)
@@ -824,6 +847,20 @@ def test_an_interrupted_tag_advises_resume_only_for_a_file(tmp_path, monkeypatch
         if to_stdout
         else f"interrupted: {output} holds whole rows so far; run the same command with --resume to finish"
     )
+
+
+def test_a_tag_interrupted_before_its_output_exists_promises_no_rows(tmp_path, monkeypatch):
+    """Stopped while it still reads its inputs (a glob taking long): no output to resume, so it says so alone."""
+    import classifier.workflows.tagging
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # before `on_start`: the output was never opened
+
+    monkeypatch.setattr(classifier.workflows.tagging, "tag", interrupted)
+    monkeypatch.setattr("classifier.cli.signal.signal", lambda *args: None)  # this process keeps its Ctrl-C
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", EXAMPLE, "--output", str(output))
+    assert (result.exit_code, result.stderr, output.exists()) == (130, "interrupted\n", False)
 
 
 def test_a_command_interrupted_with_nothing_of_its_own_to_say_says_interrupted(monkeypatch):

@@ -369,6 +369,42 @@ def test_stdin_is_cut_at_the_limit(monkeypatch):
     assert LONG_BODY.startswith(doc.model_text.replace("\n", " ")[:200])
 
 
+ROWS = [{"id": "a", "title": "Vote count", "text": "Observers watched."}, {"id": "b", "text": "Police trained."}]
+PIPED_TABLES = {
+    "JSONL": "".join(json.dumps(row) + "\n" for row in ROWS),
+    "CSV": "id,title,text\na,Vote count,Observers watched.\nb,,Police trained.\n",
+    "CSV;": "id;headline;text\na;Vote count;Observers watched.\n",  # as spreadsheets save it where "," is decimal
+}
+NOT_TABLES = [
+    "Vote count\nObservers watched the count.\n",
+    "Title, text and more\nA page whose first line has commas.\n",  # no column named exactly title or text
+    json.dumps(ROWS[0]) + "\nA page quoting one row of JSON, then prose.\n",
+    json.dumps(ROWS[0]) + "\n",  # one object alone: a text that is a JSON object
+    "title,text\n",  # a header and no rows
+]
+
+
+@pytest.mark.parametrize("shape", PIPED_TABLES)
+def test_a_table_piped_to_stdin_is_one_text_and_said_to_be_a_table(monkeypatch, shape):
+    """Read as a table it was not: every row one document, silently. Still one text, but said on stderr and in its
+    row, with what to do to read its rows."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(PIPED_TABLES[shape].encode("utf-8"))))
+    (record,) = read_records(["-"], Columns(title="headline") if shape == "CSV;" else Columns())
+    kind = shape.rstrip(";")
+    assert (record.id, record.page, record.whole_input) == ("<stdin>", PIPED_TABLES[shape], True)
+    assert record.warning == (
+        f"<stdin>: standard input looks like a {kind} table; it is read as one text. Save it as a "
+        f".{kind.lower()} file and name that file to read its rows"
+    )
+
+
+@pytest.mark.parametrize("text", NOT_TABLES)
+def test_a_text_piped_to_stdin_is_read_without_a_word(monkeypatch, text):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    (record,) = read_records(["-"])
+    assert (record.page, record.warning, record.whole_input) == (text, None, False)
+
+
 def test_the_limit_comes_from_the_environment(monkeypatch, tmp_path):
     path = tmp_path / "page.txt"
     path.write_text(LONG_BODY, encoding="utf-8")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import fnmatch
 import glob as globlib
+import io
 import json
 import os
 import re
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.corpus.globbing import glob_paths
 from classifier.corpus.release import Release, one_plain_line, parse_release
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
@@ -89,9 +92,9 @@ class Record:
     row: dict | None = None
     error: str | None = None
     warning: str | None = None
-    whole_input: bool = (
-        False  # the error concerns a whole input (missing, not a file, unreadable table), not one document
-    )
+    # The error or warning concerns a whole input (missing, not a file, unreadable table, a table piped to
+    # standard input), not one document: it is said on stderr too.
+    whole_input: bool = False
 
 
 def as_inputs(inputs) -> list:
@@ -187,11 +190,7 @@ def read_records(
                 str(path), str(path), error=f"{path}: cannot read the folder ({_listing_error(path)})", whole_input=True
             )
         elif kind == "stdin":
-            try:
-                text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
-                yield Record(STDIN_NAME, STDIN_NAME, page=text, warning=_warnings(note, STDIN_NAME, limit, cut))
-            except InputError as exc:
-                yield Record(STDIN_NAME, STDIN_NAME, error=str(exc))
+            yield _read_stdin(columns, limit)
         elif kind == "text":
             try:
                 text, cut, note = read_text_file(path, limit)
@@ -200,6 +199,47 @@ def read_records(
                 yield Record(str(path), str(path), error=str(exc), whole_input=True)
         else:
             yield from _read_table(Path(path), kind, columns, limit)
+
+
+def _read_stdin(columns: Columns, limit: int) -> Record:
+    """Standard input as one text; when it plainly is a table, it is still one text, but said to be on stderr
+    (`whole_input`) and in its row, so that a piped table does not silently become one document."""
+    try:
+        text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
+    except InputError as exc:
+        return Record(STDIN_NAME, STDIN_NAME, error=str(exc))
+    warning = _warnings(note, STDIN_NAME, limit, cut)
+    table = table_shape(text, columns, cut)
+    if table is None:
+        return Record(STDIN_NAME, STDIN_NAME, page=text, warning=warning)
+    said = (
+        f"{STDIN_NAME}: standard input looks like a {table} table; it is read as one text. "
+        f"Save it as a .{table.lower()} file and name that file to read its rows"
+    )
+    return Record(STDIN_NAME, STDIN_NAME, page=text, warning="; ".join(filter(None, [said, warning])), whole_input=True)
+
+
+def table_shape(text: str, columns: Columns = Columns(), cut: bool = False) -> str | None:
+    """ "JSONL" when the text's lines (two or more; the first 100, the last left out when the text was cut) are each
+    a JSON object, "CSV" when its first line is a CSV header naming the title or text column, with rows below it;
+    else None: a text that merely quotes a line of JSON or starts with a word like "Title" is a text."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    head = lines[:100] if not cut or len(lines) > 100 else lines[:-1]
+    if len(head) >= 2 and all(_is_json_object(line) for line in head):
+        return "JSONL"
+    if len(lines) >= 2:
+        delimiter = csv_delimiter(io.BytesIO(lines[0].encode("utf-8")))
+        header = next(csv.reader([lines[0]], delimiter=delimiter), [])
+        if len(header) >= 2 and {columns.title, columns.text} & {cell.strip() for cell in header}:
+            return "CSV"
+    return None
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _warnings(note: str | None, name, limit: int, cut: bool) -> str | None:
@@ -335,9 +375,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
                 return item
         elif os.path.realpath(item) == target:
             return item
-        elif globlib.has_magic(item) and any(
-            os.path.realpath(m) == target for m in globlib.iglob(item, recursive=True)
-        ):
+        elif globlib.has_magic(item) and any(os.path.realpath(m) == target for m in glob_paths(item)):
             return item
     return None
 
@@ -371,27 +409,8 @@ def _matches(name: str, glob: str) -> bool:
 
 
 def _glob_files(pattern: str) -> list[str]:
-    """The files a glob matches, each once: `**` would follow a symlink to a folder above it round and round (every
-    file 40 times, till the path grew too long), so a match reached through a folder seen already is left out."""
-    files, seen = [], set()
-    for match in sorted(globlib.glob(pattern, recursive=True)):
-        if os.path.isdir(match):
-            continue
-        real = os.path.realpath(match)
-        if real not in seen or not _through_a_link(match):
-            seen.add(real)
-            files.append(match)
-    return files
-
-
-def _through_a_link(path: str) -> bool:
-    """Whether a folder on the way to `path` is a symlink."""
-    parent = os.path.dirname(path)
-    while parent and parent != os.path.dirname(parent):
-        if os.path.islink(parent):
-            return True
-        parent = os.path.dirname(parent)
-    return False
+    """The files a glob matches, sorted, each once even through a symlink loop (`glob_paths`)."""
+    return [path for path in glob_paths(pattern) if not os.path.isdir(path)]
 
 
 def _failed(origin: str, message: str, doc_id: str | None = None) -> Document:

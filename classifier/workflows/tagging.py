@@ -226,6 +226,7 @@ def tag(
     threshold: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_input_error: Callable[[str], None] | None = None,
+    on_input_warning: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> TagSummary:
     """Tag every document of `inputs` into `output`, chunk by chunk, in input order.
@@ -235,8 +236,10 @@ def tag(
     so every input document ends up in the output exactly once. `jobs` worker processes (default: every
     core this process may use) tag the chunks, or a Dask cluster with `dask` (an address, or "local").
     `on_input_error` hears, besides the row, about each input that could not be read at all (missing,
-    not a regular file, not a table). `limit` and `threshold` choose each row's labels as Annif's do (see
-    `Model.read`); by default the model's per-field thresholds do. Every row names the model (`model`).
+    not a regular file, not a table), and `on_input_warning` about each read as the user may not expect
+    (a table piped to standard input, read as one text). `limit` and `threshold` choose each row's labels
+    as Annif's do (see `Model.read`); by default the model's per-field thresholds do. Every row names the
+    model (`model`).
     `on_start(rows)` hears, before the first chunk, how many rows an output being resumed holds already;
     `on_progress(documents)` then hears how many this run has tagged, after each chunk.
     """
@@ -253,7 +256,7 @@ def tag(
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
         _check_streamable(fmt, resume)
-        records = _reported(read_records(inputs, columns, glob), on_input_error)
+        records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
         return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
     check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
@@ -278,7 +281,8 @@ def tag(
         summary = TagSummary(resumed=target.done, resumed_failed=target.failed)
         if on_start:
             on_start(target.done)
-        records = _after(_reported(read_records(inputs, columns, glob), on_input_error), target, output)
+        records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
+        records = _after(records, target, output)
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
         # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
@@ -351,10 +355,16 @@ class _ChunkTask:
         return tag_chunk(model, chunk, self.columns, self.fmt, self.limit, self.threshold)
 
 
-def _reported(records: Iterator[Record], on_input_error: Callable[[str], None] | None) -> Iterator[Record]:
+def _reported(
+    records: Iterator[Record],
+    on_input_error: Callable[[str], None] | None,
+    on_input_warning: Callable[[str], None] | None = None,
+) -> Iterator[Record]:
     for record in records:
         if record.whole_input and record.error and on_input_error:
             on_input_error(record.error)
+        elif record.whole_input and record.warning and on_input_warning:
+            on_input_warning(record.warning)
         yield record
 
 
