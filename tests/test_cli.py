@@ -930,7 +930,7 @@ def test_an_output_that_is_a_directory_is_refused_as_one(tmp_path):
     folder = tmp_path / "out"
     folder.mkdir()
     tagged = run("tag", MEDIA, "--output", folder)
-    assert (tagged.exit_code, tagged.stderr) == (2, f"error: {folder}: is a directory; name a file to write\n")
+    assert (tagged.exit_code, tagged.stderr) == (1, f"error: {folder}: is a directory; name a file to write\n")
     unlabelled = ROOT / "training" / "data" / "unlabelled.jsonl"
     picked = run("pick", unlabelled, "--n", 2, "--output", folder)
     assert (picked.exit_code, picked.stderr) == (1, f"error: {folder}: is a directory; name a file to write\n")

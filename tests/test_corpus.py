@@ -142,6 +142,10 @@ def test_a_nul_in_a_jsonl_string_reads_as_a_space_between_words(tmp_path):
     path = tmp_path / "docs.jsonl"
     path.write_text('{"id": "a", "text": "Vote\\u0000count\\nObservers\\u0000watched \\u0000 it."}\n', "utf-8")
     assert [d.model_text for d in read_documents([path])] == ["Vote count\nObservers watched it."]
+    titled = tmp_path / "titled.jsonl"  # a title column reads its NULs as the text column does
+    titled.write_text('{"id": "b", "title": "Vote\\u0000count ", "text": "Observers\\u0000watched"}\n', "utf-8")
+    (doc,) = read_documents([titled])
+    assert (doc.title, doc.model_text) == ("Vote count", "Vote count\nObservers watched")
 
 
 def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
@@ -381,6 +385,10 @@ NOT_TABLES = [
     json.dumps(ROWS[0]) + "\nA page quoting one row of JSON, then prose.\n",
     json.dumps(ROWS[0]) + "\n",  # one object alone: a text that is a JSON object
     "title,text\n",  # a header and no rows
+    "text, images and video were shared.\nObservers noted it.\n",  # a sentence, not column names
+    "title; text of the law\nIt was adopted.\n",
+    "Observers watched " * 8000 + "\nA first line longer than any CSV cell may be.\n",
+    "[" * 200_000 + "\nA first line nested deeper than Python's JSON reader goes.\n",
 ]
 
 

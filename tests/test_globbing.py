@@ -48,6 +48,8 @@ def page(path, text=PAGE):
         "*.txt",
         ".*/*.txt",
         "none/**/*.txt",
+        "t/a/y.txt",  # no wildcard: the path itself
+        "t/a/none.txt",
     ],
 )
 def test_without_links_a_glob_names_what_python_glob_names(tmp_path, monkeypatch, pattern):

@@ -39,7 +39,7 @@ def test_a_fifo_named_on_the_command_line_is_reported_not_read(tmp_path):
     with no_hang():
         result = run("suggest", tmp_path / "fifo.txt", tmp_path / "ok.txt", "--top", "1")
     assert result.exit_code == 1
-    refused = "not a regular file (a FIFO, device or socket; `-` reads standard input); skipped"
+    refused = "not a regular file (a FIFO, device or socket; name - to read standard input); skipped"
     assert f"error: {tmp_path / 'fifo.txt'}: {refused}" in result.stderr
     assert "Elections" in result.stdout
 

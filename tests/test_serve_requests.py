@@ -801,6 +801,8 @@ def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
     assert labelled_rows(tmp_path) == []
     skipped = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": None})
     assert skipped.json()["skipped"] is True and client.get("/v1/queue").json()["next"]["id"] == "rev-6"
+    none = client.post("/v1/queue/decisions", json={"id": "rev-6", "skip": True, "labels": []})  # nothing to drop
+    assert none.status_code == 200 and none.json()["skipped"] is True and labelled_rows(tmp_path) == []
 
 
 def test_the_page_and_its_files_are_served_and_nothing_else(client):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.corpus.globbing import glob_paths
-from classifier.corpus.release import Release, one_plain_line, parse_release
+from classifier.corpus.release import Release, nul_as_space, one_plain_line, parse_release
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
@@ -227,17 +227,23 @@ def table_shape(text: str, columns: Columns = Columns(), cut: bool = False) -> s
     head = lines[:100] if not cut or len(lines) > 100 else lines[:-1]
     if len(head) >= 2 and all(_is_json_object(line) for line in head):
         return "JSONL"
-    if len(lines) >= 2:
+    if len(lines) >= 2 and len(lines[0]) <= _HEADER_CHARS:  # a header is short; csv refuses cells over 128 KiB
         delimiter = csv_delimiter(io.BytesIO(lines[0].encode("utf-8")))
-        header = next(csv.reader([lines[0]], delimiter=delimiter), [])
-        if len(header) >= 2 and {columns.title, columns.text} & {cell.strip() for cell in header}:
+        header = [cell.strip() for cell in next(csv.reader([lines[0]], delimiter=delimiter), [])]
+        # Column names, not words of a sentence that happens to start with "text," or "title;".
+        named = len(header) >= 2 and all(_COLUMN_NAME.fullmatch(cell) for cell in header)
+        if named and {columns.title, columns.text} & set(header):
             return "CSV"
     return None
 
 
+_HEADER_CHARS = 10_000
+_COLUMN_NAME = re.compile(r"[\w.-]{1,100}")
+
+
 def _is_json_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(_loads(line), dict)
     except ValueError:
         return False
 
@@ -462,7 +468,7 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
             return Document(
                 id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text"
             )
-    title = _valid_text(title.strip()) if title else ""
+    title = nul_as_space(_valid_text(title)).strip() if title else ""  # as the text's NULs are read
     text = _valid_text(text) if text else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():

@@ -33,10 +33,13 @@ def glob_paths(pattern: str) -> list[str]:
     "." matches them, and `**` never does.
     """
     root, parts = _split(pattern)
+    if not parts:  # no wildcard: the path itself, if there is one
+        return [pattern] if os.path.lexists(pattern) else []
     walk = _Walk(parts)
     _enter(walk, (root, 0, False))
     found = set(walk.found)
-    real = {os.path.realpath(path) for path in found}
+    # Only needed once a symlinked folder was met: most of the walk's time on a large tree otherwise.
+    real = {os.path.realpath(path) for path in found} if walk.links else set()
     while walk.links:  # then the symlinked folders met, nearest first: each may lead to more
         pending, walk.links, walk.found = sorted(walk.links), [], []
         for link in pending:

@@ -51,8 +51,6 @@ def format_for(path: str | Path, requested: str | None = None) -> str:
     if str(path) == STDOUT:
         return "jsonl"
     found = table_format(path)
-    if found is None and Path(path).is_dir():  # say what is wrong with it, not that it lacks a suffix
-        raise UsageError(f"{path}: is a directory; name a file to write")
     if found is None:
         suffix = Path(path).suffix
         raise UsageError(

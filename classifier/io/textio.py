@@ -315,7 +315,7 @@ def read_text_file(path: str | Path, max_chars: int | None = None) -> tuple[str,
     return text, truncated, note
 
 
-NOT_REGULAR = "not a regular file (a FIFO, device or socket; `-` reads standard input); skipped"
+NOT_REGULAR = "not a regular file (a FIFO, device or socket; name - to read standard input); skipped"
 
 
 def open_regular(path: str | Path) -> BinaryIO:

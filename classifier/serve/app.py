@@ -535,7 +535,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "'skip' and 'correct' must be true or false")
         if not skip and "labels" not in body:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
-        if skip and body.get("labels") is not None:  # else the labels would be dropped without a word
+        if skip and body.get("labels") not in (None, []):  # else the labels would be dropped without a word
             raise ApiError(400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
         suggested = None
         if body.get("project") is not None and not skip:

@@ -247,6 +247,8 @@ def tag(
     check_loaded(model)
     check_cutoffs(limit, threshold)
     jobs = jobs or default_jobs()
+    if str(output) != STDOUT:
+        check_file_target(output)  # a directory is refused as one, whatever its name's suffix
     fmt = format_for(output, format)
     task = _ChunkTask(columns, fmt, limit, threshold)
     if fmt == "parquet":
