@@ -111,3 +111,13 @@ def test_a_symlinked_folder_leading_elsewhere_is_still_followed_once(tmp_path):
     pattern = str(tmp_path / "pages" / "**" / "*.txt")
     assert [doc.id for doc in read_documents([pattern])] == [str(tmp_path / "pages" / "part" / "e.txt")]
     assert find_input(outside, [pattern]) == pattern  # tag would refuse to write over it
+
+
+def test_an_output_reached_by_a_glob_through_a_link_of_another_name_is_an_input(tmp_path):
+    target = page(tmp_path / "data" / "out.jsonl")
+    (tmp_path / "data" / "alias.txt").symlink_to("out.jsonl")  # the glob names the output under another name
+    page(tmp_path / "data" / "other.txt")
+    pattern = str(tmp_path / "data" / "*.txt")
+    assert find_input(target, [pattern]) == pattern
+    (tmp_path / "data" / "alias.txt").unlink()
+    assert find_input(target, [pattern]) is None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.corpus.globbing import glob_paths
-from classifier.corpus.release import Release, nul_as_space, one_plain_line, parse_release
+from classifier.corpus.release import Release, nul_as_space, one_plain_line, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
@@ -381,9 +381,17 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
                 return item
         elif os.path.realpath(item) == target:
             return item
-        elif globlib.has_magic(item) and any(os.path.realpath(m) == target for m in glob_paths(item)):
+        elif globlib.has_magic(item) and any(_same_file(m, target) for m in glob_paths(item)):
             return item
     return None
+
+
+def _same_file(path: str, target: str) -> bool:
+    """Whether `path` is the file whose real path is `target`: resolved only where it could be (the same name, or
+    a link), since resolving every path of a large glob costs more than walking it."""
+    if os.path.basename(path) != os.path.basename(target) and not os.path.islink(path):
+        return False
+    return os.path.realpath(path) == target
 
 
 def check_not_an_input(output: str | Path, inputs: Iterable[str | Path], glob: str = DEFAULT_GLOB) -> None:
@@ -453,7 +461,7 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
             else:
                 note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
-                doc_id = _valid_text(str(doc_id)) if doc_id not in (None, "") else origin
+                doc_id = valid_text(str(doc_id)) if doc_id not in (None, "") else origin
                 warning = _warnings(note, origin, limit, cut)
                 yield Record(doc_id, origin, row=row, warning=warning)
     except InputError as exc:
@@ -468,8 +476,8 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
             return Document(
                 id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text"
             )
-    title = nul_as_space(_valid_text(title)).strip() if title else ""  # as the text's NULs are read
-    text = _valid_text(text) if text else ""
+    title = nul_as_space(valid_text(title)).strip() if title else ""  # as the text's NULs are read
+    text = valid_text(text) if text else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():
         return _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
@@ -482,14 +490,6 @@ def _kind_of(value) -> str:
     if isinstance(value, (bool, int, float, JsonInt)):
         return "a boolean" if isinstance(value, bool) else "a number"
     return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _valid_text(text: str) -> str:
-    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)  # an ASCII text has none
 
 
 def _loads(data: str | bytes):
@@ -513,7 +513,7 @@ def _labels_value(value) -> tuple[str, ...] | None:
         else:
             value = [part for part in value.split(";")]
     try:
-        labels = tuple(_valid_text(str(label).strip()) for label in value if str(label).strip())
+        labels = tuple(valid_text(str(label).strip()) for label in value if str(label).strip())
     except TypeError:
         return None
     return labels

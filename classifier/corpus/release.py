@@ -122,6 +122,14 @@ def one_plain_line(text: str) -> str:
 _NUL = re.compile("[ \t]*\x00+[ \t]*")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)  # an ASCII text has none
+
+
 def nul_as_space(text: str) -> str:
     """The text with each run of NUL characters read as one space (the spaces and tabs around it folded in)."""
     return _NUL.sub(" ", text) if "\x00" in text else text

@@ -7,7 +7,6 @@ as a 500 with a traceback.
 from __future__ import annotations
 
 import logging
-import re
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
-from classifier.corpus.release import nul_as_space
+from classifier.corpus.release import nul_as_space, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
@@ -253,17 +252,13 @@ class Service:
             raise ApiError(
                 413, f"'{where}' is {len(text):,} characters, over the CLASSIFIER_MAX_TEXT limit of {self.max_text:,}"
             )
-        text = nul_as_space(text)  # as parsing reads it; no answer or labels file then holds a NUL
-        # JSON can carry lone surrogates ("\\ud800"), which no UTF-8 answer or file can hold: U+FFFD, as in tables.
-        return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+        # As parsing reads a NUL; a lone surrogate, which no UTF-8 answer or file can hold, as tables read it.
+        return valid_text(nul_as_space(text))
 
     def review_queue(self) -> ReviewQueue:
         if self.queue is None:
             raise ApiError(404, "no review queue: start the server with --queue FILE --labels FILE")
         return self.queue
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def create_app(

@@ -247,8 +247,8 @@ def tag(
     check_loaded(model)
     check_cutoffs(limit, threshold)
     jobs = jobs or default_jobs()
-    if str(output) != STDOUT:
-        check_file_target(output)  # a directory is refused as one, whatever its name's suffix
+    if str(output) != STDOUT:  # before any tagging: a directory or a device fails now, not after hours, and a
+        check_file_target(output)  # directory is refused as one, whatever its name's suffix
     fmt = format_for(output, format)
     task = _ChunkTask(columns, fmt, limit, threshold)
     if fmt == "parquet":
@@ -261,7 +261,6 @@ def tag(
         records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
         return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
-    check_file_target(output)  # before any tagging: a directory or a device fails now, not after hours
     if output.exists() and not (force or resume):
         raise OutputExistsError(
             f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
