@@ -35,11 +35,14 @@ CHUNKS = [list(range(i, i + 5)) for i in range(0, 100, 5)]
 def check(results, log, offset=0, forked=False):
     assert [values for values, _ in results] == [[x * x + offset for x in chunk] for chunk in CHUNKS]
     arrivals = log.read_text().split() if log.exists() else []
-    workers = {str(pid) for _, pid in results}
-    assert str(os.getpid()) not in workers
-    if forked:  # the workers were forked with the object in memory: it never travelled
+    pids = [str(pid) for _, pid in results]
+    if forked:  # the first chunk ran here, then the workers were forked with the object in memory: it never travelled
+        assert pids[0] == str(os.getpid()) and str(os.getpid()) not in pids[1:]
+        workers = set(pids[1:])
         assert arrivals == [] and len(workers) >= 1
     else:  # each worker received the shared object once, however many of the 20 chunks it ran
+        workers = set(pids)
+        assert str(os.getpid()) not in workers
         assert sorted(arrivals) == sorted(set(arrivals)) and set(arrivals) >= workers
 
 
@@ -51,8 +54,8 @@ def test_in_process_keeps_order(tmp_path):
 def test_worker_processes_get_the_shared_object_once(tmp_path):
     log = tmp_path / "log"
     results = list(map_ordered(square_all, Shared(log, offset=7), CHUNKS, jobs=2))
-    # On Linux the workers are forked with the object loaded (no import, no unpickling); elsewhere they are started
-    # afresh and each unpickles it once.
+    # On Linux the first chunk runs here and the workers are then forked with the object loaded (no import, no
+    # unpickling); elsewhere they are started afresh and each unpickles it once.
     check(results, log, offset=7, forked=sys.platform.startswith("linux"))
     assert len(log.read_text().split() if log.exists() else []) <= 2
 

@@ -54,14 +54,22 @@ def default_jobs() -> int:
 def map_ordered(func: Callable, shared, chunks: Iterable, *, jobs: int = 1, dask: str | None = None) -> Iterator:
     """`func(shared, chunk)` for every chunk, in order.
 
-    With `jobs` > 1 the calls run in worker processes from joblib's process pool (loky; forked from this
-    process on Linux, `_worker_context`); with `dask` (a scheduler address, or "local" for a cluster of `jobs`
-    workers on this machine) on Dask workers. Either way `shared` (the model) travels to each worker once, when it
-    starts, and stays there.
+    With `jobs` > 1 the calls run in worker processes from joblib's process pool (loky); on Linux the first
+    chunk runs in this process and the workers are then forked from it (`_worker_context`), inheriting what
+    that chunk filled in (the model's table of words, its matchers), which each would otherwise fill again.
+    With `dask` (a scheduler address, or "local" for a cluster of `jobs` workers on this machine) the calls
+    run on Dask workers. Either way `shared` (the model) travels to each worker once, when it starts, and
+    stays there.
     """
     if dask:
         yield from _dask_map(func, shared, chunks, dask, jobs)
     elif jobs > 1:
+        chunks = iter(chunks)
+        if _worker_context() is not None:  # forked workers inherit what the first chunk warmed in this process
+            first = next(chunks, None)
+            if first is None:
+                return
+            yield func(shared, first)
         yield from _process_map(func, shared, chunks, jobs)
     else:
         for chunk in chunks:
