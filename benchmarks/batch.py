@@ -1,7 +1,8 @@
 """Benchmark: `classifier tag` throughput and peak memory against the floor of a bare predict_proba.
 
 Run from the repository root with the project installed (with the `dask` extra for the Dask rows):
-    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--before REV] [--write benchmarks/README.md]
+    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--before REV] [--peers | --peers-only]
+        [--write benchmarks/README.md]
 
 Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus,
 shuffled). The floors are the same model's `predict_proba` in one process with no reading, parsing
@@ -14,6 +15,12 @@ probabilities (a digest of every row's); and `tag` with --jobs 1 and 2 as REV ha
 checkout's. A reference row, not a floor, measures the model's whole reading in one process (`Model.read` in chunks
 of 512: the floor plus the rules that accept a field named outright and the scope checks), so that `tag`'s distance
 from it is its reading, parsing and writing.
+
+When the peers' environment (benchmarks/.venv-peers) exists, or with `--peers`, which creates it, the chunked floor
+also takes turns (`--peer-rounds`) with fastText's `predict` of the same documents in one process of that
+environment: a supervised one-vs-all model trained on the labelled corpus as benchmarks/peers.py trains it (one
+thread, seeded; its settings chosen on a fifth), kept under benchmarks/.cache. Its own table (the `batch_fasttext`
+section); `--peers-only` measures that comparison alone.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +63,38 @@ cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start
 print(json.dumps({"cpu": cpu, "wall": wall, "digest": digest.hexdigest()}))
 """
 CHUNK = 512  # tag's default --chunk-size
+# fastText's prediction of the floor's texts, run in the peers' environment: argv is the corpus, the model, the folder
+# of peers.py and the chunk size. Every text is made one line as peers.py makes fastText's input (fasttext_tokens:
+# lower case, punctuation split off, whitespace and newlines one space). Two timed loops: `predict` alone on those
+# lines, and the same with the making of the lines in it (ours tokenizes inside `predict_proba`). k=-1 and threshold
+# 0 return every label's probability, as `predict_proba` does.
+FASTTEXT = """
+import json, sys, time
+sys.path.insert(0, sys.argv[3])
+import fasttext
+from peers import fasttext_tokens
+model = fasttext.load_model(sys.argv[2])
+texts = []
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for line in handle:
+        row = json.loads(line)
+        texts.append(row["title"] + "\\n" + row["text"])
+size = int(sys.argv[4])
+lines = [fasttext_tokens(text) for text in texts]
+found = {}
+start_cpu, start = time.process_time(), time.perf_counter()
+for i in range(0, len(lines), size):
+    labels, probs = model.predict(lines[i:i + size], k=-1, threshold=0.0)
+found["predict"] = {"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start}
+start_cpu, start = time.process_time(), time.perf_counter()
+for i in range(0, len(texts), size):
+    labels, probs = model.predict([fasttext_tokens(text) for text in texts[i:i + size]], k=-1, threshold=0.0)
+found["tokens and predict"] = {"cpu": time.process_time() - start_cpu, "wall": time.perf_counter() - start}
+found["labels"] = min(len(names) for names in labels)
+found["model labels"] = len(model.get_labels())
+print(json.dumps(found))
+"""
+FASTTEXT_WORK = ROOT / "benchmarks" / ".cache" / "speed" / "fasttext"  # git-ignored
 # Not a floor: the model's whole reading of each text in one process (`Model.read`, the rules that accept a field
 # named outright and the scope checks included), with no reading, parsing or writing; where `tag` stands against it
 # says how much of `tag`'s cost is reading, parsing and writing rather than the model's rules.
@@ -164,6 +204,79 @@ def floor_rows(corpus: Path, n: int, before: str | None, workdir: Path) -> tuple
     return rows, digests
 
 
+def fasttext_model(create: bool) -> tuple[Path, dict] | None:
+    """The peers' interpreter and fastText's model trained on the labelled corpus (once; the job is kept in
+    FASTTEXT_WORK) with the settings peers.py chose; None without the peers' environment, unless `create`."""
+    import quality
+
+    if not create and not (quality.PEERS_VENV / "bin" / "python").exists():
+        return None
+    python = quality.peers_python()
+    fitted = quality.fit_peer_on_corpus("fasttext", "fasttext", FASTTEXT_WORK, ["A first text.", "A second text."])
+    return python, {k: v for k, v in fitted.chosen.items() if k not in ("limit", "threshold")}
+
+
+def fasttext_rows(corpus: Path, n: int, rounds: int, peer: Path, workdir: Path) -> list[tuple]:
+    """Our chunked floor and fastText's prediction of the same texts, taking turns for `rounds` rounds: rows of
+    (documents, run, wall seconds, documents per wall second, documents per CPU second, peak RSS), medians of the
+    timed loops (the peak: the highest)."""
+    python, floor, fast = sys.executable, [], {"predict": [], "tokens and predict": []}
+    model = FASTTEXT_WORK / "model.bin"
+    for _ in range(rounds):
+        result = run_cpu([python, "-c", FLOOR, str(corpus), str(CHUNK)], cwd=workdir)
+        floor.append({**json.loads(result["stdout"]), "peak": result["peak"]})
+        command = [str(peer), "-c", FASTTEXT, str(corpus), str(model), str(ROOT / "benchmarks"), str(CHUNK)]
+        result = run_cpu(command, cwd=workdir)
+        inner = json.loads(result["stdout"])
+        if inner["labels"] != inner["model labels"]:
+            raise SystemExit(f"fastText returned {inner['labels']} of {inner['model labels']} labels for a document")
+        for kind, runs in fast.items():
+            runs.append({**inner[kind], "peak": result["peak"]})
+
+    def row(name: str, runs: list[dict]) -> tuple:
+        wall, cpu = statistics.median(r["wall"] for r in runs), statistics.median(r["cpu"] for r in runs)
+        return n, name, wall, n / wall, n / cpu, max(r["peak"] for r in runs)
+
+    rows = [
+        row(f"ours, the floor: `predict_proba` in chunks of {CHUNK}", floor),
+        row(f"fastText `predict`, k=-1, in chunks of {CHUNK}, its lines made beforehand", fast["predict"]),
+        row(f"fastText making its lines and `predict`, k=-1, in chunks of {CHUNK}", fast["tokens and predict"]),
+    ]
+    for found in rows:
+        print(found, flush=True)
+    return rows
+
+
+def fasttext_table(rows: list[tuple], settings: dict, rounds: int) -> str:
+    """The table of our chunked floor against fastText's prediction, and the line with their ratios, size by size."""
+    ours = {n: per_cpu for n, name, _, _, per_cpu, _ in rows if name.startswith("ours")}
+    lines = [
+        f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. Each run is "
+        f"one process with no reading, parsing or writing in its timed loop; the two processes take turns for {rounds} "
+        "rounds; medians of the timed loops. Per CPU second: documents per CPU second of the timed loop (the "
+        "process's own CPU time), on which the ratio is taken. fastText: supervised, one-vs-all loss, dim 100, "
+        f"minCount 1, one thread, seed 0, {', '.join(f'{k}={v}' for k, v in settings.items())} (chosen by "
+        "benchmarks/peers.py on a fifth of the labelled corpus, then trained on all of it); k=-1 and threshold 0 "
+        "return every label's probability; its lines are made as peers.py makes them (`fasttext_tokens`).",
+        "",
+        "| documents | run | wall s | documents/s | per CPU second | ours / this, per CPU second | peak RSS |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n, name, wall, rate, per_cpu, peak in rows:
+        lines.append(
+            f"| {n:,} | {name} | {wall:.2f} | {rate:,.0f} | {per_cpu:,.0f} | {ours[n] / per_cpu:.2f}x | "
+            f"{peak / 2**20:,.0f} MB |"
+        )
+    ratios = [
+        f"{ours[n] / per_cpu:.2f}x against {'`predict` alone' if 'beforehand' in name else 'its lines and `predict`'} "
+        f"at {n:,}"
+        for n, name, _, _, per_cpu, _ in rows
+        if name.startswith("fastText")
+    ]
+    lines += ["", f"Our floor against fastText's prediction, per CPU second (aim: >= 0.40x): {', '.join(ratios)}."]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -175,16 +288,26 @@ def main() -> None:
     )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "classifier-batch-bench")
     parser.add_argument("--before", help="also measure the floors as this commit had them (a git revision)")
+    peers = parser.add_mutually_exclusive_group()
+    peers.add_argument("--peers", action="store_true", help="create the peers' environment if missing, time fastText")
+    peers.add_argument("--no-peers", action="store_true", help="do not time fastText, even if its environment exists")
+    peers.add_argument("--peers-only", action="store_true", help="time only our chunked floor against fastText")
+    parser.add_argument("--peer-rounds", type=int, default=3, help="rounds of our chunked floor and fastText")
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
+    peer = None if args.no_peers else fasttext_model(args.peers or args.peers_only)
 
-    rows, same = [], True
+    rows, same, peer_rows = [], True, []
     for n in args.sizes:
         corpus = args.workdir / f"corpus-{n}.jsonl"
         if not corpus.exists():
             generate(corpus, n)
+        if peer and n <= FLOOR_LIMIT:
+            peer_rows += fasttext_rows(corpus, n, args.peer_rounds, peer[0], args.workdir)
+        if args.peers_only:
+            continue
         if n <= FLOOR_LIMIT:
             found, digests = floor_rows(corpus, n, args.before, args.workdir)
             rows += found
@@ -209,6 +332,10 @@ def main() -> None:
                 print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
                 output.unlink()
 
+    if peer_rows:
+        publish(fasttext_table(peer_rows, peer[1], args.peer_rounds), args.write, "batch_fasttext")
+    if args.peers_only:
+        return
     lines = [
         (
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "

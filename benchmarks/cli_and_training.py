@@ -1,11 +1,15 @@
-"""Benchmark: cold `classifier suggest` against `import sklearn`, and `classifier train` on 2,000 records
-against a plain TF-IDF + one-vs-rest LogisticRegression baseline.
+"""Benchmark: cold `classifier suggest` against `import sklearn` and Annif's `annif suggest`, and `classifier train`
+on 2,000 records against a plain TF-IDF + one-vs-rest LogisticRegression baseline.
 
 Run from the repository root with the project installed:
-    python benchmarks/cli_and_training.py [--repeat 7] [--rounds 3] [--before REV] [--write benchmarks/README.md]
+    python benchmarks/cli_and_training.py [--repeat 7] [--rounds 3] [--before REV] [--peers] [--skip-training]
+        [--write benchmarks/README.md]
 Numbers are medians of whole processes on this machine, the commands compared taking turns; compare the
 ratios, not the seconds. `--before REV` also times `classifier train` as the commit REV had it (from
 `git archive REV`) and checks that both write the same model.npz and vocabulary.json, byte for byte.
+When the peers' environment (benchmarks/.venv-peers) exists, or with `--peers`, which creates it, `annif suggest`
+on the same page takes turns with `classifier suggest`: Annif's omikuji project (the strongest single backend of
+docs/benchmarks.md) trained on the labelled corpus as benchmarks/quality.py trains it, kept under benchmarks/.cache.
 """
 
 from __future__ import annotations
@@ -30,16 +34,43 @@ TRAINING = ROOT / "training" / "data" / "releases.jsonl"
 WHOLE_PAGES = ROOT / "training" / "data" / "whole_pages.jsonl"
 
 
-def wall(commands: list[list[str]], repeat: int) -> list[float]:
-    """Median wall-clock seconds of each command. The commands take turns, so a machine whose speed
-    drifts during the runs slows them alike and their ratio holds."""
-    times: list[list[float]] = [[] for _ in commands]
+ANNIF_PROJECT = "annif-omikuji"  # the strongest single Annif backend on the quality benchmark (docs/benchmarks.md)
+ANNIF_WORK = ROOT / "benchmarks" / ".cache" / "speed" / ANNIF_PROJECT  # git-ignored
+
+
+def take_turns(commands: list[tuple[list[str], dict | None]], repeat: int) -> list[tuple[float, float]]:
+    """Median (wall seconds, CPU seconds) of each (command, environment), each run a new process. The commands take
+    turns, so a machine whose speed drifts during the runs slows them alike and their ratio holds."""
+    times: list[list[tuple[float, float]]] = [[] for _ in commands]
     for _ in range(repeat):
-        for command, runs in zip(commands, times):
-            start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
-            runs.append(time.perf_counter() - start)
-    return [statistics.median(runs) for runs in times]
+        for (command, env), runs in zip(commands, times):
+            runs.append(measured(command, env, ROOT))
+    return [(statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)) for runs in times]
+
+
+def annif_suggest(create: bool) -> tuple[list[str], dict] | None:
+    """The `annif suggest` command on the example page and its offline environment, after training its project on
+    the labelled corpus (once; the job is kept in ANNIF_WORK); None without the peers' environment, unless `create`."""
+    from peers import NLTK_DATA
+
+    import quality
+
+    if not create and not (quality.PEERS_VENV / "bin" / "annif").exists():
+        return None
+    quality.peers_python()
+    quality.fit_peer_on_corpus("annif", ANNIF_PROJECT, ANNIF_WORK, [EXAMPLE.read_text(encoding="utf-8")])
+    # The Punkt model is in NLTK_DATA (training wrote it), so Annif's analyzer finds it and never downloads.
+    env = {
+        **quality.PEERS_ENV,
+        "ANNIF_PROJECTS": str(ANNIF_WORK / "projects.cfg"),
+        "ANNIF_DATADIR": str(ANNIF_WORK / "data"),
+        "NLTK_DATA": str(NLTK_DATA),
+    }
+    command = [str(quality.PEERS_VENV / "bin" / "annif"), "suggest", ANNIF_PROJECT, str(EXAMPLE)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    if "download" in done.stderr.lower() or "Elections" not in done.stdout:
+        raise SystemExit(f"annif suggest did not run offline as expected:\n{done.stdout}\n{done.stderr}")
+    return command, env
 
 
 def timing_set(n: int) -> list[dict]:
@@ -166,6 +197,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--before", help="also time training as this commit had it (a git revision)")
     parser.add_argument("--skip-suggest", action="store_true", help="time training only")
+    peers = parser.add_mutually_exclusive_group()
+    peers.add_argument("--peers", action="store_true", help="create the peers' environment if missing, time Annif")
+    peers.add_argument("--no-peers", action="store_true", help="do not time Annif, even if its environment exists")
+    parser.add_argument("--skip-training", action="store_true", help="time suggest only")
     parser.add_argument("--fit-baseline", type=Path, help=argparse.SUPPRESS)  # one baseline process
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     args = parser.parse_args()
@@ -174,43 +209,74 @@ def main() -> None:
         return
 
     python = sys.executable
-    rows = []
+    suggest_rows, trained_rows, annif_note = [], [], ""
     if not args.skip_suggest:
         cli = [python, "-m", "classifier", "suggest", str(EXAMPLE)]
-        wall([cli], 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
-        import_sklearn, suggest = wall([[python, "-c", "import sklearn"], cli], args.repeat)
-        rows += [
-            ("`python -c 'import sklearn'` (floor)", f"{import_sklearn:.2f} s", "1.00x"),
+        commands = [([python, "-c", "import sklearn"], None), (cli, None)]
+        annif = None if args.no_peers else annif_suggest(args.peers)
+        if annif:
+            commands.append(annif)
+        take_turns(commands, 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
+        medians = take_turns(commands, args.repeat)
+        (import_wall, import_cpu), (suggest_wall, suggest_cpu) = medians[:2]
+        suggest_rows += [
+            ("`python -c 'import sklearn'` (floor)", f"{import_wall:.2f} s ({import_cpu:.2f} CPU s)", "1.00x"),
             (
                 "`classifier suggest` one page, new process",
-                f"{suggest:.2f} s",
-                f"{suggest / import_sklearn:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)",
+                f"{suggest_wall:.2f} s ({suggest_cpu:.2f} CPU s)",
+                f"{suggest_wall / import_wall:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)",
             ),
         ]
+        if annif:
+            annif_wall, annif_cpu = medians[2]
+            suggest_rows.append(
+                (
+                    f"`annif suggest {ANNIF_PROJECT}` the same page, new process (Annif 1.4.3)",
+                    f"{annif_wall:.2f} s ({annif_cpu:.2f} CPU s)",
+                    f"ours / Annif: {suggest_cpu / annif_cpu:.2f}x CPU, {suggest_wall / annif_wall:.2f}x wall "
+                    "(aim <= 0.5x)",
+                )
+            )
+            annif_note = (
+                f" Annif: the `{ANNIF_PROJECT}` project, trained on the labelled corpus as benchmarks/quality.py "
+                "trains it, run offline from the peers' environment, taking turns with the floor and ours."
+            )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "train.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in timing_set(args.records)), encoding="utf-8")
-        medians, same = time_training(data, args.rounds, args.before, Path(tmp))
-    rows += training_rows(medians, args.records, args.before)
+    if not args.skip_training:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "train.jsonl"
+            data.write_text("".join(json.dumps(r) + "\n" for r in timing_set(args.records)), encoding="utf-8")
+            medians, same = time_training(data, args.rounds, args.before, Path(tmp))
+        trained_rows = training_rows(medians, args.records, args.before)
+    else:
+        same = None
 
     identical = ""
     if same is not None:
         identical = f" model.npz and vocabulary.json byte-identical to {args.before}'s: {'yes' if same else 'NO'}."
-    table = "\n".join(
-        [
-            f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"commit {commit()}; whole processes, the floor and suggest taking turns ({args.repeat} runs), the "
-            f"training commands taking turns ({args.rounds} rounds); medians. Training set: {args.records} records "
-            "built from the corpus (see `timing_set`: each item and its whole page, then repeats; for timing only)."
-            + identical,
+    machine = f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine += f", commit {commit()}"
+    if suggest_rows:
+        lines = [
+            f"{machine}; whole processes taking turns ({args.repeat} runs of each); medians; CPU seconds are the "
+            "process's user + system time." + annif_note,
             "",
             "| what | time | ratio |",
             "| --- | --- | --- |",
-            *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+            *[f"| {a} | {b} | {c} |" for a, b, c in suggest_rows],
         ]
-    )
-    publish(table, args.write, "cli_and_training")
+        publish("\n".join(lines), args.write, "cli_and_training_suggest")
+    if trained_rows:
+        lines = [
+            f"{machine}; whole processes, the training commands taking turns ({args.rounds} rounds); medians. "
+            f"Training set: {args.records} records built from the corpus (see `timing_set`: each item and its whole "
+            "page, then repeats; for timing only)." + identical,
+            "",
+            "| what | time | ratio |",
+            "| --- | --- | --- |",
+            *[f"| {a} | {b} | {c} |" for a, b, c in trained_rows],
+        ]
+        publish("\n".join(lines), args.write, "cli_and_training")
 
 
 def commit() -> str:

@@ -204,6 +204,8 @@ BASE_PROJECTS = {
     },
 }
 ENSEMBLE = "annif-ensemble"
+# Where NLTK finds the Punkt model that every Annif analyzer needs (written by ensure_punkt_tab; no downloads).
+NLTK_DATA = Path(__file__).resolve().parent / ".cache" / "nltk_data"
 VOCAB = "osce-fields"
 URI = "http://example.org/osce-fields/{}"
 
@@ -227,9 +229,8 @@ def ensure_punkt_tab(nltk_data: Path) -> None:
 
 def annif_runner(work: Path):
     """A function running one `annif` command in `work` (where Annif keeps its models, under ./data), offline."""
-    nltk_data = Path(__file__).resolve().parent / ".cache" / "nltk_data"
-    os.environ["NLTK_DATA"] = str(nltk_data)  # before nltk is imported: it reads the path once
-    ensure_punkt_tab(nltk_data)
+    os.environ["NLTK_DATA"] = str(NLTK_DATA)  # before nltk is imported: it reads the path once
+    ensure_punkt_tab(NLTK_DATA)
     import nltk
 
     nltk.download = _no_download
@@ -311,20 +312,24 @@ def run_annif(job, work: Path) -> dict:
             sections.append("\n".join(lines))
         (work / "projects.cfg").write_text("\n\n".join(sections) + "\n", encoding="utf-8")
 
-    write_config(",".join(BASE_PROJECTS))
+    sources = ",".join(BASE_PROJECTS)
+    write_config(sources)
     annif("load-vocab", VOCAB, work / "vocab.tsv", "--language", "en", "--force")
 
-    # 1. Fit on four fifths; choose limit and threshold (and the ensemble's weights) on the last fifth.
+    # 1. Fit on four fifths; choose limit and threshold (and the ensemble's weights) on the last fifth. The
+    # ensemble needs every base project; a job without it (benchmarks/cli_and_training.py's) tunes only its own.
+    tuned = list(BASE_PROJECTS) if ENSEMBLE in job["systems"] else [p for p in BASE_PROJECTS if p in job["systems"]]
     chosen = {}
-    for project in BASE_PROJECTS:
+    for project in tuned:
         annif("train", project, fit_tsv)
         chosen[project] = parse_optimize(annif("optimize", project, validation_tsv))
-    hyperopt = annif(
-        "hyperopt", ENSEMBLE, validation_tsv, "--trials", ENSEMBLE_TRIALS, "--metric", "F1 score (doc avg)"
-    )
-    sources = re.search(r"^sources=(.+)$", hyperopt, re.MULTILINE).group(1).strip()
-    write_config(sources)
-    chosen[ENSEMBLE] = parse_optimize(annif("optimize", ENSEMBLE, validation_tsv))
+    if ENSEMBLE in job["systems"]:
+        hyperopt = annif(
+            "hyperopt", ENSEMBLE, validation_tsv, "--trials", ENSEMBLE_TRIALS, "--metric", "F1 score (doc avg)"
+        )
+        sources = re.search(r"^sources=(.+)$", hyperopt, re.MULTILINE).group(1).strip()
+        write_config(sources)
+        chosen[ENSEMBLE] = parse_optimize(annif("optimize", ENSEMBLE, validation_tsv))
 
     # 2. Retrain on the whole training part, then suggest for the test texts.
     results = {}
