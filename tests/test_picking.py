@@ -138,7 +138,37 @@ def test_a_bundle_whose_stored_documents_cannot_be_read_is_said_not_taken_for_on
     metadata = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
     del metadata["payload_sha256"]["training.jsonl.gz"]
     (bundle / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
-    assert trained_keys(copy) is None  # a bundle saved before bundles stored their documents
+    assert trained_keys(load_model(bundle)) is None  # a bundle saved before bundles stored their documents
+
+
+def test_a_bundle_saved_over_since_the_model_was_loaded_is_not_taken_for_its_own(tmp_path):
+    """Another model saved where this one was loaded from (a notebook cell run again with other data): its training
+    documents are the other model's, and counting them as this one's hid the documents this one was trained on."""
+    import gzip
+    import hashlib
+    import shutil
+
+    from classifier.bundle.documents import trained_keys
+    from classifier.bundle.storage import BundleError
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(ROOT / "models" / "default", bundle)
+    first = load_model(bundle)
+    stored = bundle / "training.jsonl.gz"
+    lines = gzip.decompress(stored.read_bytes()).splitlines(keepends=True)
+    stored.write_bytes(gzip.compress(b"".join(lines[:100]), mtime=0))  # the next model, trained on 100 of them
+    metadata = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    metadata["payload_sha256"]["training.jsonl.gz"] = hashlib.sha256(stored.read_bytes()).hexdigest()
+    (bundle / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
+    assert len(trained_keys(load_model(bundle))) == 100  # the model the bundle holds now
+    with pytest.raises(BundleError) as caught:
+        trained_keys(first)
+    assert str(caught.value) == (
+        f"{bundle}: holds another model now, saved there after this one, so the documents this one was trained on "
+        "are gone; load the bundle again to work with the model it holds"
+    )
+    with pytest.raises(BundleError, match="holds another model now"):
+        pick(first, list(read_documents([UNLABELLED]))[:3])
 
 
 def test_the_template_feeds_train_unchanged(tmp_path, taxonomy):
@@ -204,7 +234,11 @@ class HandPickModel(Model):
     reading was given."""
 
     def __init__(self, path=None, readings=PICK_READINGS, thresholds=PICK_THRESHOLDS, labels=TINY_LABELS):
-        super().__init__(SimpleNamespace(thresholds_=thresholds), {"labels": list(labels)}, path)
+        from classifier.bundle.storage import read_metadata
+
+        # As a loaded model, it carries its bundle's checksums, which name the documents it was trained on.
+        checksums = {"payload_sha256": read_metadata(path)["payload_sha256"]} if path is not None else {}
+        super().__init__(SimpleNamespace(thresholds_=thresholds), {"labels": list(labels), **checksums}, path)
         self.readings = readings
         self.calls = []
 

@@ -18,6 +18,7 @@ from classifier.evaluation.metrics import evaluate
 from classifier.taxonomy.fields import Taxonomy
 from classifier.taxonomy.guide import FieldGuide
 from classifier.workflows.training import (
+    SettingsError,
     _without_removed_fields,
     check_enough_data,
     check_output,
@@ -257,6 +258,43 @@ def test_an_output_that_holds_an_input_found_by_the_glob_is_refused_before_train
         check_output([data], tmp_path / "notes.txt")
     assert str(caught.value) == str(bundle_refusal.value)
     assert sorted(p.name for p in (tmp_path / "data" / "sub").iterdir()) == ["tiny.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "refusal"),
+    [
+        ({"min_df": 0.0}, "parameter 'min_df' must be a whole number of documents, or a share in (0, 1], not 0.0"),
+        ({"min_examples": -3}, "parameter 'min_examples' must be a whole number, 0 or more, not -3"),
+        ({"min_examples": "5"}, "parameter 'min_examples' must be a whole number, 0 or more, not \"5\""),
+        ({"C": float("nan")}, "parameter 'C' must be a number above 0, at most 1,000,000, not nan"),
+        ({"seed": -1}, "parameter 'seed' must be null or a whole number from 0 to 2**32 - 1, not -1"),
+        (
+            {"ngram_range": (2, 1)},
+            "parameter 'ngram_range' must be two whole numbers from 1 to 4, the first not above the second, not [2, 1]",
+        ),
+        ({"min_dff": 2}, "unknown setting 'min_dff'"),
+        ({"n_jobs": 2}, "unknown setting 'n_jobs'"),
+    ],
+)
+def test_a_setting_no_bundle_could_hold_is_refused_before_anything_is_read_or_replaced(tmp_path, settings, refusal):
+    """Loading refuses a bundle whose model.json holds such a setting: saved, it would have replaced the bundle at
+    the output with one no command loads. Refused first, in the loader's words, with the output untouched."""
+    data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
+    output = tmp_path / "bundle"
+    output.mkdir()
+    (output / "model.json").write_text("the bundle there before", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        train([data, tmp_path / "not read"], output, taxonomy=tiny_taxonomy(), **settings)
+    assert str(caught.value) == f"train: {refusal}"
+    assert isinstance(caught.value, ValueError) and caught.value.exit_code == 2
+    assert [p.name for p in output.iterdir()] == ["model.json"]
+    assert (output / "model.json").read_text(encoding="utf-8") == "the bundle there before"
+
+
+def test_settings_a_bundle_can_hold_train_as_given(tmp_path):
+    data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
+    model, _ = train([data], seed=0, taxonomy=tiny_taxonomy(), ngram_range=(1, 1), min_df=1, **FAST)
+    assert (model.metadata["params"]["ngram_range"], model.metadata["params"]["random_state"]) == ([1, 1], 0)
 
 
 def test_standard_input_is_no_file_an_output_could_hold(tmp_path, monkeypatch):

@@ -245,9 +245,16 @@ def check_metadata(metadata: dict, where: Path) -> None:
     for key, value in metadata["params"].items():
         if key not in PARAMETERS:
             raise BundleCheckError(f"{where}: 'params' holds an unknown parameter '{key[:80]}'")
-        check, expected = PARAMETERS[key]
-        if not check(value):
-            raise BundleCheckError(f"{where}: parameter '{key}' must be {expected}, not {_shown(value)}")
+        problem = parameter_problem(key, value)
+        if problem:
+            raise BundleCheckError(f"{where}: {problem}")
+
+
+def parameter_problem(key: str, value) -> str | None:
+    """Why a bundle may not hold `value` (as model.json stores it: JSON) for the known parameter `key`; None if
+    it may. Training asks this of its settings before it starts, so it never saves a bundle loading refuses."""
+    check, expected = PARAMETERS[key]
+    return None if check(value) else f"parameter '{key}' must be {expected}, not {_shown(value)}"
 
 
 def _shown(value) -> str:

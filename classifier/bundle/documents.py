@@ -121,10 +121,18 @@ def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
 def trained_keys(model) -> set[str] | None:
     """The identities (`datasets.document_key`) of the documents a loaded model was trained on; None for a model
     held in memory, or whose bundle predates its stored documents. Read from where the bundle was loaded, whatever
-    the working directory is now; a bundle that lists them but cannot give them (gone, changed) is a BundleError."""
+    the working directory is now; a bundle that lists them but cannot give them (gone, changed) is a BundleError, and
+    so is one saved over since the model was loaded from it: its documents are another model's."""
     location = getattr(model, "location", None)
     if location is None:
         return None
-    if TRAINING_FILE not in (read_metadata(location).get("payload_sha256") or {}):
+    expected = (model.metadata.get("payload_sha256") or {}).get(TRAINING_FILE)
+    if expected is None:
         return None  # saved before bundles stored their documents: nothing to read
-    return {document_key(doc) for doc in read_base_documents(location)[0]}
+    documents, metadata = read_base_documents(location)
+    if metadata["payload_sha256"].get(TRAINING_FILE) != expected:
+        raise BundleError(
+            f"{location}: holds another model now, saved there after this one, so the documents this one was trained "
+            "on are gone; load the bundle again to work with the model it holds"
+        )
+    return {document_key(doc) for doc in documents}

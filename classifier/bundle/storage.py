@@ -203,7 +203,7 @@ def load_model(
         hint = f"classifier train --base {path} --output {path}" if only_added else retrain_hint(path)
         if not _is_default_taxonomy(taxonomy):  # a taxonomy of one's own: a model of its own, never over this one
             hint = own_taxonomy_hint(path, taxonomy.path)
-        if None in current:  # fields this taxonomy does not know: perhaps it was trained with another one
+        if None in current or only_added:  # fields one taxonomy lacks: perhaps it was trained with another one
             hint += " (or load it with the taxonomy it was trained with: --taxonomy FILE)"
         raise BundleError(
             f"{path}: the model's fields differ from {taxonomy.path} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier import __version__
+from classifier.bundle.checks import PARAMETERS, parameter_problem
 from classifier.bundle.documents import TRAINING_FILE, base_summary, read_base_documents, training_documents_file
 from classifier.bundle.model import Model
 from classifier.bundle.storage import (
@@ -22,6 +24,7 @@ from classifier.bundle.storage import (
 )
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
 from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, Document, as_inputs, expand_inputs
+from classifier.errors import UsageError
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
@@ -127,6 +130,7 @@ def train(
     field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
     and never count in the metrics. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
+    check_settings(seed, params)
     inputs = as_inputs(inputs)
     taxonomy = as_taxonomy(taxonomy)
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
@@ -140,6 +144,26 @@ def train(
     check_output(inputs, output, glob)  # before hours of training, not after
     with output_lock(output):  # a second run training into the same bundle is refused at once, not at the swap
         return _train(inputs, output, seed, taxonomy, columns, glob, jobs, base, on_warning, guide, params, on_progress)
+
+
+class SettingsError(UsageError, ValueError):
+    """A training setting no bundle could hold (loading would refuse it), or one `train` does not know."""
+
+
+def check_settings(seed, params: dict) -> None:
+    """SettingsError, in one line, for a seed or parameter that a saved bundle could not hold: said before any
+    document is read, not after the fit, when the bundle at the output has been replaced by one no command loads."""
+    for key, value in {"random_state": seed, **params}.items():
+        if key not in PARAMETERS or key == "n_jobs":  # the workers are `jobs`, which no bundle keeps
+            raise SettingsError(f"train: unknown setting '{key}'")
+        try:
+            stored = json.loads(json.dumps(value, allow_nan=False))  # as model.json will hold it: a tuple as a list
+        except (TypeError, ValueError):
+            stored = value  # not JSON: refused below, as no check accepts it
+        problem = parameter_problem(key, stored)
+        if problem:
+            name = "seed" if key == "random_state" else key
+            raise SettingsError(f"train: {problem.replace(repr(key), repr(name), 1)}")
 
 
 def _train(
