@@ -60,6 +60,22 @@ def test_worker_processes_get_the_shared_object_once(tmp_path):
     assert len(log.read_text().split() if log.exists() else []) <= 2
 
 
+def test_while_another_thread_runs_the_workers_are_started_afresh_not_forked(tmp_path):
+    """A fork copies the locks other threads hold (a progress bar's thread writing to stderr): a worker that then
+    takes one would wait for ever. With a thread running, each worker starts afresh and unpickles the object."""
+    import threading
+
+    log, stop = tmp_path / "log", threading.Event()
+    thread = threading.Thread(target=stop.wait, name="progress bar")
+    thread.start()
+    try:
+        results = list(map_ordered(square_all, Shared(log, offset=7), CHUNKS, jobs=2))
+    finally:
+        stop.set()
+        thread.join()
+    check(results, log, offset=7, forked=False)
+
+
 def test_dask_workers_get_the_shared_object_once(tmp_path):
     distributed = pytest.importorskip("distributed")
     log = tmp_path / "log"

@@ -64,13 +64,13 @@ def map_ordered(func: Callable, shared, chunks: Iterable, *, jobs: int = 1, dask
     if dask:
         yield from _dask_map(func, shared, chunks, dask, jobs)
     elif jobs > 1:
-        chunks = iter(chunks)
-        if _worker_context() is not None:  # forked workers inherit what the first chunk warmed in this process
+        chunks, context = iter(chunks), _worker_context()
+        if context is not None:  # forked workers inherit what the first chunk warmed in this process
             first = next(chunks, None)
             if first is None:
                 return
             yield func(shared, first)
-        yield from _process_map(func, shared, chunks, jobs)
+        yield from _process_map(func, shared, chunks, jobs, context)
     else:
         for chunk in chunks:
             yield func(shared, chunk)
@@ -126,15 +126,17 @@ def _call_in_worker(func, chunk):
     return func(_WORKER_SHARED, chunk)
 
 
-def _process_map(func, shared, chunks, jobs: int) -> Iterator:
+def _process_map(func, shared, chunks, jobs: int, context=None) -> Iterator:
     from joblib.externals.loky import ProcessPoolExecutor  # fitting only
 
     # Started here, not inside a submit: it unblocks SIGINT after it starts (Python 3.11's multiprocessing), which
     # would undo `_sigint_held` for the workers started after it.
     multiprocessing.resource_tracker.ensure_running()
+    if context is not None and threading.active_count() > 1:  # a thread started since the caller chose to fork
+        context = None
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(
-        max_workers=jobs, context=_worker_context(), initializer=_start_worker, initargs=(shared, os.getpid())
+        max_workers=jobs, context=context, initializer=_start_worker, initargs=(shared, os.getpid())
     )
     submitted: deque = deque(maxlen=4 * jobs)  # the futures that may still be queued or running
 
@@ -165,13 +167,17 @@ def _process_map(func, shared, chunks, jobs: int) -> Iterator:
 
 
 def _worker_context():
-    """On Linux, workers forked from this process: they start with the model loaded and the package imported
-    (about 0.5 CPU seconds each when started afresh: at 20,000 documents an eighth of `tag --jobs 2`'s CPU). The
-    pool forks them all at the first submit, from the caller's thread, before its own threads start, and has no
-    idle timeout, so it never forks one later; multiprocessing flushes the standard streams before forking, so
-    no worker writes the caller's pending output again. Elsewhere (macOS, where forking a process that may have
-    used system frameworks is unsafe, and Windows, which cannot fork) the pool's own way of starting them."""
-    if sys.platform.startswith("linux"):
+    """On Linux, and while this process runs no thread but its main one, workers forked from this process: they
+    start with the model loaded and the package imported (about 0.5 CPU seconds each when started afresh: at 20,000
+    documents an eighth of `tag --jobs 2`'s CPU). The pool forks them all at the first submit, from the caller's
+    thread, before its own threads start, and has no idle timeout, so it never forks one later; multiprocessing
+    flushes the standard streams before forking, so no worker writes the caller's pending output again.
+
+    Otherwise the pool's own way of starting them (None): a fork copies the locks other threads hold at that moment
+    (a progress bar's thread in the middle of writing to stderr, a notebook's threads), and a worker that then
+    takes one waits for ever; macOS cannot fork a process that may have used system frameworks safely, and
+    Windows cannot fork at all."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return None
 
