@@ -726,3 +726,16 @@ def test_a_lone_dash_in_a_header_is_the_headers_unless_a_menu_group_follows_it()
     assert (parse_release(listed).fields, parse_release(listed).body) == (("Policing",), "Text.\nMore text.")
     menus = page("- Fields of work:", "- Policing", "-", body="Countries\n- Albania\n- Andorra\n- Austria")
     assert (parse_release(menus).fields, parse_release(menus).body) == (("Policing",), "")
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60))
+@example("observers\ud800 in Kyiv")
+@example("Désir \udcff\ud800 and \U0001f600")
+def test_valid_text_replaces_each_lone_surrogate_and_nothing_else(text):
+    from classifier.corpus.release import valid_text
+    from classifier.io.tagfiles import escape_surrogates
+
+    expected = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    assert valid_text(text) == expected
+    expected_escaped = "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    assert escape_surrogates(text) == expected_escaped

@@ -62,6 +62,8 @@ def format_for(path: str | Path, requested: str | None = None) -> str:
 def escape_surrogates(text: str) -> str:
     """A name's undecodable bytes (lone surrogates, from surrogateescape) as the text `\\udcXX`, which UTF-8 can
     hold."""
+    if text.isascii():  # most ids and names: nothing to look for
+        return text
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
