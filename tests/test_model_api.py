@@ -767,3 +767,22 @@ def test_tag_frame_without_pandas_says_what_to_install(model, monkeypatch):
     with pytest.raises(MissingExtraError) as missing:
         model.tag_frame(object())
     assert str(missing.value) == "tag_frame needs pandas: pip install 'osce-topic-classifier[pandas]'"
+
+
+def test_a_field_renamed_since_training_shows_the_examples_counted_under_its_old_name():
+    from classifier.bundle.model import Model
+
+    class Thresholds:
+        thresholds_ = np.array([0.5, 0.25])
+
+    # Trained as "Youth" with 7 examples; the taxonomy has renamed it "Young people" since (its old name an alias).
+    metadata = {
+        "labels": ["Media", "Young people"],
+        "labels_as_trained": ["Media", "Youth"],
+        "label_counts": {"Media": 3, "Youth": 7},
+    }
+    rows = Model(Thresholds(), metadata)._repr_html_().split("<tbody>")[1]
+    assert rows == (
+        "<tr><td>Media</td><td>3</td><td>0.50</td><td></td></tr>"
+        "<tr><td>Young people</td><td>7</td><td>0.25</td><td></td></tr></tbody></table>"
+    )

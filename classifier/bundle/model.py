@@ -387,8 +387,14 @@ class Model:
         )
 
     def _repr_html_(self) -> str:
-
-        counts = self.metadata.get("label_counts", {})
+        # The examples were counted under the names the model was trained with: a field renamed since is found
+        # by its old name.
+        stored = self.metadata.get("label_counts", {})
+        counts = {
+            label: stored[trained]
+            for trained, label in zip(self.metadata.get("labels_as_trained", self.labels), self.labels)
+            if trained in stored
+        }
         flags = self.flags
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td>{counts.get(label, '')}</td><td>{threshold:.2f}</td>"
