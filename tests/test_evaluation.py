@@ -139,3 +139,13 @@ def test_the_metrics_record_the_cutoffs_that_chose_the_fields(tmp_path):
     assert not {"limit", "threshold"} & set(evaluate_model(load_model(), [data]))
     metrics = evaluate_model(load_model(), [data], limit=2, threshold=0.3)
     assert (metrics["limit"], metrics["threshold"]) == (2, 0.3)
+
+
+def test_a_dataframe_given_as_inputs_is_refused_saying_what_to_pass_instead():
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([MEDIA_ROW])
+    with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .*orient='records', lines=True"):
+        evaluate_model(load_model(), frame)

@@ -786,3 +786,22 @@ def test_a_field_renamed_since_training_shows_the_examples_counted_under_its_old
         "<tr><td>Media</td><td>3</td><td>0.50</td><td></td></tr>"
         "<tr><td>Young people</td><td>7</td><td>0.25</td><td></td></tr></tbody></table>"
     )
+
+
+def test_texts_or_a_dataframe_given_for_documents_are_refused_saying_what_to_pass_instead(model):
+    from classifier.corpus.documents import Document
+
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["1"], "text": [TEXTS[1]]})
+    for name in ("suggest_documents", "read_documents", "predict_proba_documents"):
+        wanted = f"^{name} takes documents \\(from read_documents\\), not "
+        with pytest.raises(TypeError, match=wanted + r"str \(documents\[0\]\); for texts, use Model.suggest_many$"):
+            getattr(model, name)([TEXTS[1]])
+        with pytest.raises(TypeError, match=wanted + "a pandas DataFrame; for a DataFrame, use Model.tag_frame$"):
+            getattr(model, name)(frame)
+        with pytest.raises(TypeError, match=wanted + "one text; for a text, use Model.suggest$"):
+            getattr(model, name)(TEXTS[1])
+    with pytest.raises(TypeError, match="^suggest_stream takes documents .*, not a pandas DataFrame; .*tag_frame$"):
+        list(model.suggest_stream(frame))
+    with pytest.raises(TypeError, match=r"^suggest_documents takes .*, not int \(documents\[1\]\); read files with"):
+        model.suggest_documents([Document("1", "", TEXTS[1], None, "a.txt"), 5])

@@ -414,3 +414,12 @@ def test_the_base_summary_records_its_data_renamed_fields_and_two_averages():
         {},
     )
     assert oldest["renamed"] == {}
+
+
+def test_a_dataframe_given_as_inputs_is_refused_saying_what_to_pass_instead(tmp_path):
+    pd = pytest.importorskip("pandas")
+    texts, _ = tiny_corpus_rows()
+    frame = pd.DataFrame({"text": texts, "labels": [[TINY_LABELS[0]]] * len(texts)})
+    with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .*orient='records', lines=True"):
+        train(frame, tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()

@@ -21,7 +21,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
-from classifier.io.formats import MissingExtraError
+from classifier.io.formats import MissingExtraError, is_pandas_table
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
@@ -103,6 +103,23 @@ def _one_text(text) -> str:
             hint = " (decode it first)"
         raise TypeError(f"text is {type(text).__name__}, not text{hint}")
     return text
+
+
+def document_list(documents, caller: str) -> list:
+    """The documents as a list, for `caller` (a function's name, for the message): a DataFrame, texts or anything
+    else that is not a document (with a `model_text` and an `error`, as `read_documents` gives them) is a TypeError
+    in one line saying what was given and what to pass instead, worded as `Model.suggest_stream`'s."""
+    wanted = f"{caller} takes documents (from read_documents)"
+    if is_pandas_table(documents):
+        raise TypeError(f"{wanted}, not a pandas {type(documents).__name__}; for a DataFrame, use Model.tag_frame")
+    if isinstance(documents, (str, bytes)):
+        raise TypeError(f"{wanted}, not one text; for a text, use Model.suggest")
+    documents = list(documents)
+    for i, doc in enumerate(documents):
+        if not (hasattr(doc, "model_text") and hasattr(doc, "error")):
+            instead = "for texts, use Model.suggest_many" if isinstance(doc, str) else "read files with read_documents"
+            raise TypeError(f"{wanted}, not {type(doc).__name__} (documents[{i}]); {instead}")
+    return documents
 
 
 def _cut_texts(texts: list[str], names: Sequence[str] | None = None) -> list[str]:
@@ -206,7 +223,7 @@ class Model:
         return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
-        return self.read([doc.model_text for doc in documents]).proba
+        return self.read_documents(document_list(documents, "predict_proba_documents")).proba
 
     def read(self, model_texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """Probabilities, accepted fields and flags of texts as the model reads them ("title\nbody").
@@ -234,7 +251,7 @@ class Model:
         return Reading(windowed.proba, accepted, flags)
 
     def read_documents(self, documents, limit: int | None = None, threshold: float | None = None) -> Reading:
-        return self.read([doc.model_text for doc in documents], limit, threshold)
+        return self.read([doc.model_text for doc in document_list(documents, "read_documents")], limit, threshold)
 
     def accept(self, proba) -> np.ndarray:
         """0/1 matrix of the fields accepted for each row of `proba`: the model's own thresholds and rule."""
@@ -413,7 +430,7 @@ class Model:
         `limit` and `threshold` as in `read`. A document that failed to read (its `error`, as `read_documents`
         gives it) is not scored: its suggestion carries the error, no field and no score."""
         check_cutoffs(limit, threshold)  # before any scoring, failed documents or not
-        documents = list(documents)
+        documents = document_list(documents, "suggest_documents")
         read = [doc for doc in documents if not doc.error]
         suggestions = []
         if read:
@@ -431,6 +448,8 @@ class Model:
         `options` are `suggest_documents`' (explain, limit, threshold)."""
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
+        if is_pandas_table(documents) or isinstance(documents, (str, bytes)):  # not a stream of documents
+            document_list(documents, "suggest_stream")
         iterator = iter(documents)
         while batch := list(itertools.islice(iterator, batch_size)):
             if not all(hasattr(doc, "model_text") for doc in batch):
