@@ -633,3 +633,16 @@ def test_a_loaded_model_whose_fields_the_taxonomy_names_otherwise_is_refused_in_
         compare_models(again, shipped.path, [unseen], tmp_path / "t.yaml").to_dict()
         == compare_models(shipped.path, shipped.path, [unseen], tmp_path / "t.yaml").to_dict()
     )
+
+
+def test_the_caller_hears_the_documents_left_out_as_the_command_line_says_them(tmp_path):
+    """The shipped bundle was trained on every corpus item and on none of the whole pages (fast: no training)."""
+    shipped = load_model().path
+    seen, unseen = [r for r in training_records() if may_be_used(r)][:3], unseen_records()[:5]
+    data = write_jsonl(tmp_path / "mixed.jsonl", seen + unseen)
+    note = "model A was trained on 3 and model B on 3 of these 8 documents: compared on the 5 neither was trained on"
+    heard = []
+    compare_models(shipped, shipped, [data], on_warning=heard.append)
+    assert heard == [f"{note} (3 left out)"]
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(data)])
+    assert result.exit_code == 0 and result.stderr == f"warning: {note} (3 left out)\n"  # said once

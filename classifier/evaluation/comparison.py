@@ -236,7 +236,8 @@ def compare_models(
     may lack fields the other has) or as a loaded Model (whose fields must be the taxonomy's, or fields it has no
     more: load it with the taxonomy given).
     A document given twice is compared once, with the later row's fields; `on_warning` hears about that, texts cut
-    at the CLASSIFIER_MAX_TEXT limit and a text column no row has."""
+    at the CLASSIFIER_MAX_TEXT limit, a text column no row has and the documents left out for having been trained on
+    (every warning `classifier compare` prints but its verdict)."""
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.corpus.datasets import (  # on first use: keeps start-up light
         document_key,
@@ -260,6 +261,8 @@ def compare_models(
         )
     comparison = compare(model_a, model_b, [data.documents[i] for i in keep], data.Y[keep], data.labels)
     comparison.given, comparison.trained_on = len(keys), trained_on
+    if comparison.left_out and on_warning:  # scores on documents a model learned from overstate it: left out
+        on_warning(comparison.training_note())
     return comparison
 
 
