@@ -25,3 +25,9 @@ def __getattr__(name):
 
         return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+
+
+def __dir__():
+    # The public names are imported on first use, so they are not in the module's namespace until then: listed
+    # here, tab completion and help(classifier) show them before any is used.
+    return sorted({*globals(), *__all__})

@@ -736,9 +736,7 @@ def _print_training(trained, metrics, output) -> None:
     from classifier.evaluation.metrics import format_report  # on first use: keeps start-up light
 
     merge = trained.metadata.get("merge")
-    if merge:
-        for line in merge["conflict_details"]:
-            typer.echo(f"warning: {line}", err=True)
+    if merge:  # its conflicts were said as warnings while reading
         merged = (
             f"{merge['duplicates']} duplicates merged, {merge['conflicts']} with conflicting fields (later source kept)"
         )
@@ -801,18 +799,6 @@ def evaluate(
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
         typer.echo(format_report(metrics))
-    if metrics.get("trained_on"):
-        typer.echo(
-            f"warning: the model was trained on {metrics['trained_on']} of these {metrics['documents']} "
-            "documents: their scores overstate how it does on new texts",
-            err=True,
-        )
-    if metrics.get("unlabelled"):
-        typer.echo(
-            f"warning: {metrics['unlabelled']} documents have no fields (a page without a Fields of work block, a row "
-            "without labels) and are not counted",
-            err=True,
-        )
     if report is not None:
         typer.echo(f"wrote {report}", err=True)
 
@@ -883,8 +869,6 @@ def compare(
         )
     else:
         typer.echo(format_comparison(comparison, min_support))
-    if comparison.left_out:  # scores on documents a model learned from overstate it: those are left out
-        typer.echo(f"warning: {comparison.training_note()}", err=True)
     for line in regressions:
         typer.echo(f"regression: {line}", err=True)
     for line in within_noise:

@@ -594,3 +594,55 @@ def test_rows_repeating_a_document_are_compared_once_and_the_caller_hears_so(mod
         "row's kept)"
     )
     assert len(heard) == 2 and heard[0].startswith("conflicting fields for ")
+
+
+def test_loaded_models_are_compared_as_their_bundles_are(models):
+    a, b, held_out = models
+    by_path = compare_models(a, b, [held_out]).to_dict()
+    loaded_a, loaded_b = load_model(a), load_model(b)
+    assert compare_models(loaded_a, loaded_b, [held_out]).to_dict() == by_path
+    assert (
+        compare_models(loaded_a, b, [held_out]).to_dict()
+        == by_path
+        == compare_models(a, loaded_b, [held_out]).to_dict()
+    )
+    # B (trained on 60 documents) is the worse one, whichever way it is given: A and B are not swapped.
+    micro = by_path["averages"]["micro_shared"]
+    assert micro["b"]["f1"] < micro["a"]["f1"]
+    with pytest.raises(TypeError, match=r"^model B is int: expected the path of a bundle or a loaded Model"):
+        compare_models(a, 3, [held_out])
+
+
+def test_a_loaded_model_whose_fields_the_taxonomy_names_otherwise_is_refused_in_one_line(tmp_path):
+    from classifier.bundle.storage import BundleError
+    from classifier.taxonomy.fields import Taxonomy
+
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    youth = text.index("  - name: Youth\n")
+    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace(
+        "aliases: []", "aliases: [Youth]", 1
+    )
+    (tmp_path / "t.yaml").write_text(renamed, encoding="utf-8")
+    unseen = write_jsonl(tmp_path / "unseen.jsonl", unseen_records()[:40])
+    shipped = load_model()  # its field is "Youth", which the renamed taxonomy knows as an alias of "Young people"
+    with pytest.raises(BundleError, match=r"^model A names fields otherwise than .*t\.yaml \(Youth\): load it with"):
+        compare_models(shipped, shipped.path, [unseen], tmp_path / "t.yaml")
+    # Loaded with that taxonomy, it is compared as its bundle is.
+    again = load_model(shipped.path, Taxonomy.from_yaml(tmp_path / "t.yaml"))
+    assert (
+        compare_models(again, shipped.path, [unseen], tmp_path / "t.yaml").to_dict()
+        == compare_models(shipped.path, shipped.path, [unseen], tmp_path / "t.yaml").to_dict()
+    )
+
+
+def test_the_caller_hears_the_documents_left_out_as_the_command_line_says_them(tmp_path):
+    """The shipped bundle was trained on every corpus item and on none of the whole pages (fast: no training)."""
+    shipped = load_model().path
+    seen, unseen = [r for r in training_records() if may_be_used(r)][:3], unseen_records()[:5]
+    data = write_jsonl(tmp_path / "mixed.jsonl", seen + unseen)
+    note = "model A was trained on 3 and model B on 3 of these 8 documents: compared on the 5 neither was trained on"
+    heard = []
+    compare_models(shipped, shipped, [data], on_warning=heard.append)
+    assert heard == [f"{note} (3 left out)"]
+    result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(data)])
+    assert result.exit_code == 0 and result.stderr == f"warning: {note} (3 left out)\n"  # said once

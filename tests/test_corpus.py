@@ -978,3 +978,22 @@ def test_utf16_lines_read_as_their_utf8_twin_from_a_file_or_standard_input(tmp_p
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(UTF16_FORMS[form](text))))
     from_stdin = list(read_line_records(["-"]))
     assert [(r.origin, r.page) for r in from_stdin] == [(f"<stdin>:{r.id}", r.page) for r in records]
+
+
+def test_a_dataframe_or_what_is_no_path_is_refused_saying_what_to_pass_instead(tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["1"], "published": ["2024-03-01"], "text": ["ODIHR observers will follow."]})
+    for table, kind in ((frame, "DataFrame"), (frame["text"], "Series")):
+        with pytest.raises(
+            TypeError, match=rf"^inputs is a pandas {kind}, not paths .* use Model\.tag_frame; .*to_json"
+        ):
+            list(read_documents(table))
+    document = Document("1", "", "A text.", None, "a.txt")
+    with pytest.raises(TypeError, match=r"^inputs\[1\] is Document, not the path .* Model\.suggest_documents\)$"):
+        list(read_documents([tmp_path, document]))
+    with pytest.raises(TypeError, match=r"^inputs\[0\] is int, not the path of a file, folder or glob$"):
+        list(expand_inputs([3]))
+    # Paths as str, bytes or path objects are read as before.
+    (tmp_path / "a.txt").write_text("Observers deployed.", encoding="utf-8")
+    for path in (tmp_path / "a.txt", [str(tmp_path / "a.txt")], [os.fsencode(tmp_path / "a.txt")]):
+        assert [doc.text for doc in read_documents(path)] == ["Observers deployed."]

@@ -139,3 +139,43 @@ def test_the_metrics_record_the_cutoffs_that_chose_the_fields(tmp_path):
     assert not {"limit", "threshold"} & set(evaluate_model(load_model(), [data]))
     metrics = evaluate_model(load_model(), [data], limit=2, threshold=0.3)
     assert (metrics["limit"], metrics["threshold"]) == (2, 0.3)
+
+
+def test_a_dataframe_given_as_inputs_is_refused_saying_what_to_pass_instead():
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([MEDIA_ROW])
+    with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .*orient='records', lines=True"):
+        evaluate_model(load_model(), frame)
+
+
+def test_the_caller_hears_every_warning_the_command_line_prints(tmp_path):
+    """The shipped model's bundle stores the corpus it was trained on: two of three corpus items, and a third whose
+    text changed by one sentence, are two documents it learned from; two rows without labels are not counted."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from classifier import load_model
+    from classifier.cli import app
+    from classifier.evaluation.metrics import evaluate_model
+
+    from conftest import TRAINING
+
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()]
+    measured = records[:3]
+    measured[2] = {**measured[2], "text": measured[2]["text"] + " An added sentence makes this text a new one."}
+    unlabelled = [{key: value for key, value in r.items() if key != "labels"} for r in records[600:602]]
+    data = _rows(tmp_path / "data.jsonl", measured + unlabelled)
+    expected = [
+        "the model was trained on 2 of these 3 documents: their scores overstate how it does on new texts",
+        "2 documents have no fields (a page without a Fields of work block, a row without labels) and are not counted",
+    ]
+    heard = []
+    metrics = evaluate_model(load_model(), [data], on_warning=heard.append)
+    assert (metrics["documents"], metrics["trained_on"], metrics["unlabelled"]) == (3, 2, 2)
+    assert heard == expected
+    result = CliRunner().invoke(app, ["evaluate", str(data), "--format", "json"])
+    assert result.exit_code == 0 and result.stderr.splitlines() == [f"warning: {line}" for line in expected]  # once

@@ -767,3 +767,82 @@ def test_tag_frame_without_pandas_says_what_to_install(model, monkeypatch):
     with pytest.raises(MissingExtraError) as missing:
         model.tag_frame(object())
     assert str(missing.value) == "tag_frame needs pandas: pip install 'osce-topic-classifier[pandas]'"
+
+
+def test_a_field_renamed_since_training_shows_the_examples_counted_under_its_old_name():
+    from classifier.bundle.model import Model
+
+    class Thresholds:
+        thresholds_ = np.array([0.5, 0.25])
+
+    # Trained as "Youth" with 7 examples; the taxonomy has renamed it "Young people" since (its old name an alias).
+    metadata = {
+        "labels": ["Media", "Young people"],
+        "labels_as_trained": ["Media", "Youth"],
+        "label_counts": {"Media": 3, "Youth": 7},
+    }
+    rows = Model(Thresholds(), metadata)._repr_html_().split("<tbody>")[1]
+    assert rows == (
+        "<tr><td>Media</td><td>3</td><td>0.50</td><td></td></tr>"
+        "<tr><td>Young people</td><td>7</td><td>0.25</td><td></td></tr></tbody></table>"
+    )
+
+
+def test_texts_or_a_dataframe_given_for_documents_are_refused_saying_what_to_pass_instead(model):
+    from classifier.corpus.documents import Document
+
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["1"], "text": [TEXTS[1]]})
+    for name in ("suggest_documents", "read_documents", "predict_proba_documents"):
+        wanted = f"^{name} takes documents \\(from read_documents\\), not "
+        with pytest.raises(TypeError, match=wanted + r"str \(documents\[0\]\); for texts, use Model.suggest_many$"):
+            getattr(model, name)([TEXTS[1]])
+        with pytest.raises(TypeError, match=wanted + "a pandas DataFrame; for a DataFrame, use Model.tag_frame$"):
+            getattr(model, name)(frame)
+        with pytest.raises(TypeError, match=wanted + "one text; for a text, use Model.suggest$"):
+            getattr(model, name)(TEXTS[1])
+    with pytest.raises(TypeError, match="^suggest_stream takes documents .*, not a pandas DataFrame; .*tag_frame$"):
+        list(model.suggest_stream(frame))
+    with pytest.raises(TypeError, match=r"^suggest_documents takes .*, not int \(documents\[1\]\); read files with"):
+        model.suggest_documents([Document("1", "", TEXTS[1], None, "a.txt"), 5])
+
+
+def test_a_text_with_nothing_to_read_gets_the_error_the_command_line_gives_not_scores(model, tmp_path, monkeypatch):
+    """The Kyrgyzstan page's first 3,000 characters are the site's menus: `classifier suggest` reads no text in them."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    menus = KYRGYZSTAN_PAGE.read_text(encoding="utf-8")[:3000]
+    (tmp_path / "menus.txt").write_text(menus, encoding="utf-8")
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "menus.txt")])
+    assert result.exit_code == 1 and result.stderr == f"error: {tmp_path / 'menus.txt'}: no text\n"
+    for text in ("", "  \n\n ", menus):
+        suggestion = model.suggest(text, explain=True)
+        assert (suggestion.error, suggestion.labels, suggestion.scores, suggestion.flag) == (
+            "text: no text",
+            [],
+            [],
+            None,
+        )
+    many = model.suggest_many(["", TEXTS[1], menus], explain=True)
+    assert [s.error for s in many] == ["texts[0]: no text", None, "texts[2]: no text"]
+    assert many[1].labels == model.suggest(TEXTS[1]).labels == ["Elections"] and len(many[1].scores) == 23
+    assert many[1].evidence == model.suggest(TEXTS[1], explain=True).evidence
+    # tag_frame fails such a row as tag does; predict_proba still gives every text a row, an empty text's scores.
+    assert model.tag_frame(pytest.importorskip("pandas").DataFrame({"text": [menus]}))["error"].tolist() == [
+        "row 0: no text"
+    ]
+    proba = model.predict_proba(["", menus, TEXTS[1]])
+    assert proba.shape == (3, 23)
+    np.testing.assert_array_equal(proba[1], proba[0])
+    np.testing.assert_array_equal(proba[2], model.predict_proba([TEXTS[1]])[0])
+    # A cut that leaves only menus says it was the cut, as the command line says it of a file.
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "3000")
+    whole = KYRGYZSTAN_PAGE.read_text(encoding="utf-8")
+    (tmp_path / "page.txt").write_text(whole, encoding="utf-8")
+    result = CliRunner().invoke(app, ["suggest", str(tmp_path / "page.txt")])
+    said = result.stderr.splitlines()[-1].removeprefix(f"error: {tmp_path / 'page.txt'}")
+    assert said == ": no text before its text cut at 3,000 characters (the CLASSIFIER_MAX_TEXT limit)"
+    with pytest.warns(UserWarning, match="text cut at 3,000"):
+        assert model.suggest(whole).error == "text" + said

@@ -369,3 +369,12 @@ def test_entropy_of_float32_probabilities_is_that_of_their_float64_values():
     # A float32 probability of 1.0 clipped in float32 stays 1.0 (1 - 1e-12 rounds to it), and its entropy is NaN.
     proba = np.array([[1.0, 0.0], [0.5, 0.5]], dtype=np.float32)
     np.testing.assert_allclose(uncertainty(proba, np.array([0.5, 0.5]), "entropy"), [0.0, 1.0], atol=1e-9)
+
+
+def test_texts_or_a_dataframe_given_for_documents_are_refused_saying_what_to_pass_instead(shipped, unlabelled):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"text": [doc.text for doc in unlabelled[:3]]})
+    with pytest.raises(TypeError, match=r"^pick takes documents \(from read_documents\), not str \(documents\[0\]\); "):
+        pick(shipped, frame.text.tolist())
+    with pytest.raises(TypeError, match=r"^pick takes documents \(from read_documents\), not a pandas DataFrame; "):
+        pick(shipped, frame)

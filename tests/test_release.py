@@ -1,6 +1,7 @@
 import datetime as dt
 import re
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -130,7 +131,6 @@ def test_any_text_parses_into_a_release(text):
 
 # Every header form the site uses, pinned line by line.
 
-import pytest  # noqa: E402
 
 BODY = "The OSCE office hosted a forum on community policing.\nStudents and police officers took part."
 
@@ -739,3 +739,19 @@ def test_valid_text_replaces_each_lone_surrogate_and_nothing_else(text):
     assert valid_text(text) == expected
     expected_escaped = "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     assert escape_surrogates(text) == expected_escaped
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (float("nan"), "not float"),  # a missing cell of a pandas column
+        (None, "not NoneType"),
+        (42, "not int"),
+        ("Observers deployed".encode(), "not bytes (decode it first"),
+        (bytearray(b"Observers deployed"), "not bytearray (decode it first"),
+    ],
+)
+def test_what_is_not_a_str_is_refused_in_one_line_saying_a_str_is_expected(value, said):
+    with pytest.raises(TypeError, match=r"parse_release takes the text of a page as a str") as caught:
+        parse_release(value)
+    assert said in str(caught.value) and "\n" not in str(caught.value)

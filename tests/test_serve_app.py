@@ -138,6 +138,12 @@ def test_learn_refuses_a_text_with_nothing_but_menus_and_keeps_the_file_trainabl
         load_training_set([server.labels], taxonomy)  # and the file still trains
 
 
+def test_explain_refuses_a_text_with_nothing_but_menus_as_learn_does(server):
+    menus_only = "-\nFields of work\n- Elections\n- Youth\n-\nCountries\n- Albania"
+    answer = requests.post(f"{server.url}/v1/projects/default/explain", json={"text": menus_only})
+    assert answer.status_code == 400 and answer.json()["detail"] == "the text has no text besides its page's menus"
+
+
 def test_a_lone_surrogate_in_a_json_text_is_read_as_u_fffd_not_a_server_error(server):
     text = "Observers \ud800 followed the parliamentary elections and the counting of votes in Bishkek."
     body = json.dumps({"text": text})  # JSON escapes the lone surrogate as \ud800, as a client may send it

@@ -162,3 +162,19 @@ def test_a_notebook_shows_ten_fields_and_every_accepted_one_with_its_flag_and_ev
     )
     flagged = Suggestion("<Rezept>", [], scores[:1], flag="language")
     assert flagged._repr_html_().split("<table>")[0] == "<p><b>&lt;Rezept&gt;</b> (no field accepted: language)</p>"
+
+
+def test_a_notebook_shows_why_a_document_failed_escaped_and_no_empty_table():
+    failed = Suggestion("", [], [], error="/data/<a&b>.txt: no such file or directory")
+    assert failed._repr_html_() == "<p>failed: /data/&lt;a&amp;b&gt;.txt: no such file or directory</p>"
+    titled = Suggestion("Vote", [], [], error="row 3: no text")
+    assert titled._repr_html_() == "<p><b>Vote</b> failed: row 3: no text</p>"
+
+
+def test_a_notebook_shows_the_error_of_a_file_that_could_not_be_read(tmp_path):
+    from classifier.bundle.storage import load_model
+    from classifier.corpus.documents import read_documents
+
+    missing = tmp_path / "nonexistent.txt"
+    shown = load_model().suggest_documents(list(read_documents([missing])))[0]._repr_html_()
+    assert shown == f"<p>failed: {missing}: no such file or directory</p>"

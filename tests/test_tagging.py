@@ -649,3 +649,12 @@ def test_ctrl_c_in_a_submit_waits_for_its_end_and_reaches_the_processes_started_
         pass
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def test_a_dataframe_given_as_inputs_is_refused_before_any_row_is_written(model, tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["1"], "published": ["2024-03-01"], "text": ["ODIHR observers will follow."]})
+    output = tmp_path / "t.jsonl"
+    with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .* use Model\.tag_frame"):
+        tag(model, frame, output)
+    assert not output.exists()  # no rows "id: no such file or directory", one per column

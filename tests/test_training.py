@@ -452,3 +452,35 @@ def test_the_base_summary_records_its_data_renamed_fields_and_two_averages():
         {},
     )
     assert oldest["renamed"] == {}
+
+
+def test_a_dataframe_given_as_inputs_is_refused_saying_what_to_pass_instead(tmp_path):
+    pd = pytest.importorskip("pandas")
+    texts, _ = tiny_corpus_rows()
+    frame = pd.DataFrame({"text": texts, "labels": [[TINY_LABELS[0]]] * len(texts)})
+    with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .*orient='records', lines=True"):
+        train(frame, tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_the_caller_hears_a_document_given_twice_with_other_fields_and_the_command_line_says_it_once(tmp_path):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    rows = tiny_rows()
+    assert rows[1]["labels"] == ["Border management"]
+    data = write_jsonl(tmp_path / "data.jsonl", [*rows, {**rows[1], "id": "again", "labels": ["Youth"]}])
+    conflict = (
+        f"conflicting fields for '{rows[1]['title']}': {data}:2 [Border management] vs {data}:37 [Youth]; "
+        f"kept {data}:37"
+    )
+    heard = []
+    model, _ = train([data], taxonomy=tiny_taxonomy(), written_examples=False, on_warning=heard.append, **FAST)
+    assert heard == [conflict] and model.metadata["merge"]["conflict_details"] == [conflict]
+    taxonomy = tmp_path / "tiny.yaml"
+    taxonomy.write_text(json.dumps(TINY_TAXONOMY), encoding="utf-8")  # YAML holds JSON
+    args = ["train", str(data), "--output", str(tmp_path / "bundle"), "--taxonomy", str(taxonomy)]
+    result = CliRunner().invoke(app, [*args, "--no-written-examples", "--min-examples", "5"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("conflicting fields for ") == 1 and f"warning: {conflict}" in result.stderr.splitlines()

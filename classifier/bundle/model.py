@@ -21,7 +21,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
-from classifier.io.formats import MissingExtraError
+from classifier.io.formats import MissingExtraError, is_pandas_table
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
@@ -105,14 +105,40 @@ def _one_text(text) -> str:
     return text
 
 
-def _cut_texts(texts: list[str], names: Sequence[str] | None = None) -> list[str]:
+def document_list(documents, caller: str) -> list:
+    """The documents as a list, for `caller` (a function's name, for the message): a DataFrame, texts or anything
+    else that is not a document (with a `model_text` and an `error`, as `read_documents` gives them) is a TypeError
+    in one line saying what was given and what to pass instead, worded as `Model.suggest_stream`'s."""
+    wanted = f"{caller} takes documents (from read_documents)"
+    if is_pandas_table(documents):
+        raise TypeError(f"{wanted}, not a pandas {type(documents).__name__}; for a DataFrame, use Model.tag_frame")
+    if isinstance(documents, (str, bytes)):
+        raise TypeError(f"{wanted}, not one text; for a text, use Model.suggest")
+    documents = list(documents)
+    for i, doc in enumerate(documents):
+        if not (hasattr(doc, "model_text") and hasattr(doc, "error")):
+            instead = "for texts, use Model.suggest_many" if isinstance(doc, str) else "read files with read_documents"
+            raise TypeError(f"{wanted}, not {type(doc).__name__} (documents[{i}]); {instead}")
+    return documents
+
+
+def _cut_texts(texts: list[str], names: Sequence[str] | None = None, stacklevel: int = 3) -> list[str]:
     """The texts, each cut at CLASSIFIER_MAX_TEXT characters as `classifier suggest` cuts a file, with a warning
-    (UserWarning) naming each one cut (`names`, else `texts[i]`), worded as the command line's."""
+    (UserWarning) naming each one cut (`names`, else `texts[i]`), worded as the command line's; `stacklevel` as
+    `warnings.warn` takes it, counted from here (3: the line that called the caller)."""
     limit = max_text_chars()
     for name, text in zip(names or [f"texts[{i}]" for i in range(len(texts))], texts):
         if len(text) > limit:
-            warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=3)
+            warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=stacklevel)
     return [text[:limit] for text in texts]
+
+
+def _no_text(name: str, cut: bool) -> str:
+    """The error of a text with nothing to read once parsed, worded as `read_documents` words a file's (a cut that
+    left only menus says it was the cut)."""
+    return f"{name}: no text" + (
+        f" before its text cut at {max_text_chars():,} characters (the {MAX_TEXT_ENV} limit)" if cut else ""
+    )
 
 
 def _failed_suggestion(doc) -> Suggestion:
@@ -197,7 +223,9 @@ class Model:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of shape (len(texts), len(labels)); each text is parsed first, so menus never count.
-        A long text's probability of a field is its highest over the text's windows (see `read`)."""
+        A long text's probability of a field is its highest over the text's windows (see `read`). A text with
+        nothing to read once parsed (empty, blank, or a page's menus alone) still has a row, the scores of an empty
+        text, which say nothing about it: `suggest` and `suggest_many` give it an error ("no text") instead."""
         return self.read_pages(texts).proba
 
     def read_pages(self, texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
@@ -206,7 +234,7 @@ class Model:
         return self.read([parse_release(text).model_text for text in texts], limit, threshold)
 
     def predict_proba_documents(self, documents) -> np.ndarray:
-        return self.read([doc.model_text for doc in documents]).proba
+        return self.read_documents(document_list(documents, "predict_proba_documents")).proba
 
     def read(self, model_texts: Sequence[str], limit: int | None = None, threshold: float | None = None) -> Reading:
         """Probabilities, accepted fields and flags of texts as the model reads them ("title\nbody").
@@ -234,7 +262,7 @@ class Model:
         return Reading(windowed.proba, accepted, flags)
 
     def read_documents(self, documents, limit: int | None = None, threshold: float | None = None) -> Reading:
-        return self.read([doc.model_text for doc in documents], limit, threshold)
+        return self.read([doc.model_text for doc in document_list(documents, "read_documents")], limit, threshold)
 
     def accept(self, proba) -> np.ndarray:
         """0/1 matrix of the fields accepted for each row of `proba`: the model's own thresholds and rule."""
@@ -296,24 +324,39 @@ class Model:
         `limit` and `threshold` choose the accepted fields as Annif's do (see `read`); by default the model's
         own per-field thresholds do. A text over CLASSIFIER_MAX_TEXT characters is cut there, as `classifier
         suggest` cuts a file, with a UserWarning. `text` is the text itself: a file is read by `read_documents`
-        and scored by `suggest_documents`."""
-        release = parse_release(_cut_texts([_one_text(text)], ["text"])[0])
-        reading = self.read([release.model_text], limit, threshold)
-        suggestion = self.suggestions_from_reading(reading, [release.title])[0]
-        return self.with_evidence([suggestion], [release.model_text])[0] if explain else suggestion
+        and scored by `suggest_documents`. A text with nothing to read once parsed (empty, blank, or a page's menus
+        alone) is not scored: its suggestion carries the error `classifier suggest` gives such a file ("text: no
+        text"), no field and no score."""
+        return self._suggest_pages([_one_text(text)], ["text"], explain, limit, threshold)[0]
 
     def suggest_many(
         self, texts: Sequence[str], explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> list[Suggestion]:
         """`suggest` for many pages or plain texts at once (one matrix product, not one per text); each is cut at
-        CLASSIFIER_MAX_TEXT characters as `suggest` cuts one, with a warning naming it (`texts[i]`)."""
-        releases = [parse_release(text) for text in _cut_texts(_text_list(texts))]
-        if not releases:
-            return []
-        model_texts = [release.model_text for release in releases]
-        reading = self.read(model_texts, limit, threshold)
-        suggestions = self.suggestions_from_reading(reading, [r.title for r in releases])
-        return self.with_evidence(suggestions, model_texts) if explain else suggestions
+        CLASSIFIER_MAX_TEXT characters as `suggest` cuts one, with a warning naming it (`texts[i]`), and one with
+        nothing to read gets a suggestion carrying its error ("texts[i]: no text"), as `suggest` gives it."""
+        texts = _text_list(texts)
+        return self._suggest_pages(texts, [f"texts[{i}]" for i in range(len(texts))], explain, limit, threshold)
+
+    def _suggest_pages(self, texts: list[str], names: list[str], explain, limit, threshold) -> list[Suggestion]:
+        """`suggest_many` of texts named `names` (for warnings and errors), read as `classifier suggest` reads files:
+        each parsed, and one with nothing left to read (no title, a blank body) failed, not scored."""
+        check_cutoffs(limit, threshold)  # before any scoring, texts with nothing to read or not
+        releases = [parse_release(text) for text in _cut_texts(texts, names, stacklevel=4)]  # the user's line
+        good = [i for i, release in enumerate(releases) if release.model_text.strip()]
+        scored: list[Suggestion] = []
+        if good:
+            model_texts = [releases[i].model_text for i in good]
+            scored = self.suggestions_from_reading(
+                self.read(model_texts, limit, threshold), [releases[i].title for i in good]
+            )
+            scored = self.with_evidence(scored, model_texts) if explain else scored
+        by_place = dict(zip(good, scored))
+        max_chars = max_text_chars()
+        return [
+            by_place[i] if i in by_place else Suggestion("", [], [], error=_no_text(name, len(text) > max_chars))
+            for i, (name, text) in enumerate(zip(names, texts))
+        ]
 
     def tag_frame(
         self,
@@ -387,8 +430,14 @@ class Model:
         )
 
     def _repr_html_(self) -> str:
-
-        counts = self.metadata.get("label_counts", {})
+        # The examples were counted under the names the model was trained with: a field renamed since is found
+        # by its old name.
+        stored = self.metadata.get("label_counts", {})
+        counts = {
+            label: stored[trained]
+            for trained, label in zip(self.metadata.get("labels_as_trained", self.labels), self.labels)
+            if trained in stored
+        }
         flags = self.flags
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td>{counts.get(label, '')}</td><td>{threshold:.2f}</td>"
@@ -407,7 +456,7 @@ class Model:
         `limit` and `threshold` as in `read`. A document that failed to read (its `error`, as `read_documents`
         gives it) is not scored: its suggestion carries the error, no field and no score."""
         check_cutoffs(limit, threshold)  # before any scoring, failed documents or not
-        documents = list(documents)
+        documents = document_list(documents, "suggest_documents")
         read = [doc for doc in documents if not doc.error]
         suggestions = []
         if read:
@@ -425,6 +474,8 @@ class Model:
         `options` are `suggest_documents`' (explain, limit, threshold)."""
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
+        if is_pandas_table(documents) or isinstance(documents, (str, bytes)):  # not a stream of documents
+            document_list(documents, "suggest_stream")
         iterator = iter(documents)
         while batch := list(itertools.islice(iterator, batch_size)):
             if not all(hasattr(doc, "model_text") for doc in batch):

@@ -188,7 +188,11 @@ def load_model(
     A field renamed in the taxonomy since training is found by its old name among the aliases, and the
     model answers with the new name. `allow_new_fields` accepts a model that lacks fields added since
     (it never suggests them), for comparing an older model with a newer one.
+
+    `path` is a str or Path; a Model is refused with a TypeError (it is loaded already: use it as it is, or load
+    `model.path` again to check it against another taxonomy), as is anything else that is not a path.
     """
+    _check_bundle_path(path)
     path = Path(path) if path is not None else default_model_path()
     # A save killed mid-swap left the previous bundle beside `path`: read it where it is. Loading writes
     # nothing; the next save to `path` puts it back.
@@ -228,6 +232,18 @@ def load_model(
                 f"scores; retrain: {retrain_hint(path)}"
             )
     return Model(estimator, metadata, path)
+
+
+def _check_bundle_path(path) -> None:
+    """TypeError, in one line, unless `path` is None or a path (str or path object); a Model is loaded already."""
+    if path is None or isinstance(path, (str, os.PathLike)):
+        return
+    if isinstance(path, Model):
+        raise TypeError(
+            "load_model takes the path of a bundle, not a Model: this one is loaded already (use it as it is, or "
+            "load_model(model.path, taxonomy) to load its bundle again)"
+        )
+    raise TypeError(f"load_model takes the path of a bundle (str or Path), not {type(path).__name__}")
 
 
 def _read_estimator(path: Path, metadata: dict):

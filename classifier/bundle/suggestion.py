@@ -95,7 +95,9 @@ class Suggestion:
         return f"<Suggestion {self.title[:40]!r}: accepted {self.labels}{flag}; best {best}>"
 
     def _repr_html_(self) -> str:
-
+        if self.error:  # no field and no score to show: what kept the document from being read
+            title = f"<b>{html.escape(self.title)}</b> " if self.title else ""
+            return f"<p>{title}failed: {html.escape(self.error)}</p>"
         rows = "".join(
             f"<tr><td>{'&#10003;' if label in self.labels else ''}</td><td>{html.escape(label)}</td>"
             f"<td>{score:.2f}</td>"

@@ -20,7 +20,7 @@ from classifier.corpus.globbing import glob_paths
 from classifier.corpus.release import Release, nul_as_space, one_plain_line, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
-from classifier.io.formats import MissingExtraError, require_pyarrow, table_format
+from classifier.io.formats import MissingExtraError, is_pandas_table, require_pyarrow, table_format
 from classifier.io.jsonl import JsonInt, read_json_lines
 from classifier.io.textio import (
     MAX_TEXT_ENV,
@@ -99,10 +99,27 @@ class Record:
 
 def as_inputs(inputs) -> list:
     """The inputs as a list: one path (a str, bytes or path object) is one input, not a sequence of characters
-    (each a file name, and "/" a walk of the whole disk)."""
+    (each a file name, and "/" a walk of the whole disk). What holds no paths (a pandas DataFrame, whose column names
+    would be taken for file names; documents; numbers) is a TypeError saying what to pass instead."""
     if isinstance(inputs, bytes):
         return [os.fsdecode(inputs)]
-    return [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    if isinstance(inputs, (str, os.PathLike)):
+        return [inputs]
+    kind = type(inputs)
+    if is_pandas_table(inputs):
+        raise TypeError(
+            f"inputs is a pandas {kind.__name__}, not paths of files, folders or globs: to suggest fields for its rows "
+            "use Model.tag_frame; to train or evaluate on it, write it to a JSONL file first "
+            "(frame.to_json(path, orient='records', lines=True)) and give that path"
+        )
+    if not isinstance(inputs, Iterable):
+        raise TypeError(f"inputs is {kind.__name__}: expected paths of files, folders or globs (a list of str or Path)")
+    inputs = list(inputs)
+    for i, item in enumerate(inputs):
+        if not isinstance(item, (str, bytes, os.PathLike)):
+            hint = " (documents are scored by Model.suggest_documents)" if hasattr(item, "model_text") else ""
+            raise TypeError(f"inputs[{i}] is {type(item).__name__}, not the path of a file, folder or glob{hint}")
+    return [os.fsdecode(item) if isinstance(item, bytes) else item for item in inputs]
 
 
 def read_documents(

@@ -72,8 +72,12 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     """Parse one page. Navigation menus are removed; a page without menus is read as plain text.
 
     In plain text, a short first line is taken as the title unless `plain_title` is False
-    (for texts whose title is known from elsewhere, such as a table's title column).
+    (for texts whose title is known from elsewhere, such as a table's title column). `text` is a str; anything
+    else (None, a missing cell's NaN, bytes) is a TypeError saying so.
     """
+    if not isinstance(text, str):
+        hint = " (decode it first: text.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"parse_release takes the text of a page as a str, not {type(text).__name__}{hint}")
     text = text.removeprefix(BOM)  # a file's mark read as text: no part of its first line
     if looks_like_html(text):
         text = _html_lines(text, plain_title)

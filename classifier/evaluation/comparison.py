@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -223,32 +224,32 @@ def compare_outputs(Y: np.ndarray, labels: list[str], a: tuple, b: tuple) -> Com
 
 
 def compare_models(
-    path_a: str | Path,
-    path_b: str | Path,
+    model_a,
+    model_b,
     inputs: Sequence[str | Path],
     taxonomy=None,
     columns=None,
     glob=None,
     on_warning=None,
 ) -> Comparison:
-    """Load two bundles under one taxonomy (either may lack fields the other has) and compare them on `inputs`.
+    """Compare two models on `inputs`, each given as the path of its bundle (loaded here under one taxonomy: either
+    may lack fields the other has) or as a loaded Model (whose fields must be the taxonomy's, or fields it has no
+    more: load it with the taxonomy given).
     A document given twice is compared once, with the later row's fields; `on_warning` hears about that, texts cut
-    at the CLASSIFIER_MAX_TEXT limit and a text column no row has."""
+    at the CLASSIFIER_MAX_TEXT limit, a text column no row has and the documents left out for having been trained on
+    (every warning `classifier compare` prints but its verdict)."""
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
-    from classifier.bundle.storage import load_model, read_metadata  # on first use: keeps start-up light
     from classifier.corpus.datasets import (  # on first use: keeps start-up light
         document_key,
         load_measured_set,
     )
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
-    from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
-    for path in (Path(path_a), Path(path_b)):  # fields a model knows and the taxonomy has no more: compared as such
-        taxonomy = with_fields(taxonomy, read_metadata(interrupted_swap(path) or path)["labels"])
-    model_a = load_model(path_a, taxonomy, allow_new_fields=True)
-    model_b = load_model(path_b, taxonomy, allow_new_fields=True)
+    for name, given in (("A", model_a), ("B", model_b)):  # fields a model knows and the taxonomy has no more:
+        taxonomy = with_fields(taxonomy, _fields_of(given, name))  # compared as such
+    model_a, model_b = (_compared_model(given, name, taxonomy) for name, given in (("A", model_a), ("B", model_b)))
     data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "compared")
     keys = [document_key(doc) for doc in data.documents]
     keep, trained_on = neither_trained_on(keys, trained_keys(model_a), trained_keys(model_b))
@@ -260,7 +261,41 @@ def compare_models(
         )
     comparison = compare(model_a, model_b, [data.documents[i] for i in keep], data.Y[keep], data.labels)
     comparison.given, comparison.trained_on = len(keys), trained_on
+    if comparison.left_out and on_warning:  # scores on documents a model learned from overstate it: left out
+        on_warning(comparison.training_note())
     return comparison
+
+
+def _fields_of(given, name: str) -> list[str]:
+    """The fields of model `name` ("A" or "B"): a loaded Model's, or those its bundle's model.json lists."""
+    from classifier.bundle.model import Model  # on first use: keeps start-up light
+    from classifier.bundle.storage import read_metadata  # on first use: keeps start-up light
+    from classifier.io.textio import interrupted_swap  # on first use: keeps start-up light
+
+    if isinstance(given, Model):
+        return given.labels
+    if not isinstance(given, (str, os.PathLike)):
+        raise TypeError(
+            f"model {name} is {type(given).__name__}: expected the path of a bundle or a loaded Model (load_model)"
+        )
+    return read_metadata(interrupted_swap(given) or Path(given))["labels"]
+
+
+def _compared_model(given, name: str, taxonomy):
+    """Model `name` to compare under `taxonomy` (with the fields of both models): a path is loaded under it, a
+    loaded Model is used as it is, if the taxonomy names its fields as it does."""
+    from classifier.bundle.model import Model  # on first use: keeps start-up light
+    from classifier.bundle.storage import BundleError, load_model  # on first use: keeps start-up light
+
+    if not isinstance(given, Model):
+        return load_model(given, taxonomy, allow_new_fields=True)
+    unknown = [label for label in given.labels if label not in taxonomy.labels]
+    if unknown:
+        raise BundleError(
+            f"model {name} names fields otherwise than {taxonomy.path or 'the taxonomy given'} ({', '.join(unknown)}): "
+            "load it with that taxonomy (load_model(path, taxonomy)), or give the path of its bundle"
+        )
+    return given
 
 
 def neither_trained_on(keys: Sequence[str], trained_a: set | None, trained_b: set | None) -> tuple[list[int], dict]:

@@ -80,7 +80,8 @@ def evaluate_model(
     model's hash as `model`.
 
     A document given twice (same title and text) is measured once, with the later row's fields; `on_warning`
-    hears about that, texts cut at the CLASSIFIER_MAX_TEXT limit and a text column no row has. `taxonomy` must
+    hears about that, texts cut at the CLASSIFIER_MAX_TEXT limit, a text column no row has, documents the model
+    was trained on and documents with no fields (every warning `classifier evaluate` prints). `taxonomy` must
     hold the model's fields in its order (the model's own taxonomy by default).
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
@@ -138,6 +139,8 @@ def evaluate_model(
             metrics["trained_on"] = sum(document_key(doc) in trained for doc in data.documents)
         if data.skipped_unlabelled:  # documents with no fields given: nothing to measure them against
             metrics["unlabelled"] = data.skipped_unlabelled
+        for line in measure_warnings(metrics) if on_warning else ():
+            on_warning(line)
         if report is not None:
             from classifier.evaluation.report import write_report  # on first use: keeps start-up light
 
@@ -146,6 +149,23 @@ def evaluate_model(
             )
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
+
+
+def measure_warnings(metrics: dict) -> list[str]:
+    """What a reader of the metrics must know: how many of the documents the model was trained on (their scores
+    overstate it) and how many had no fields to measure against."""
+    lines = []
+    if metrics.get("trained_on"):
+        lines.append(
+            f"the model was trained on {metrics['trained_on']} of these {metrics['documents']} documents: their "
+            "scores overstate how it does on new texts"
+        )
+    if metrics.get("unlabelled"):
+        lines.append(
+            f"{metrics['unlabelled']} documents have no fields (a page without a Fields of work block, a row without "
+            "labels) and are not counted"
+        )
+    return lines
 
 
 def _check_fields(model, taxonomy) -> None:

@@ -27,3 +27,10 @@ def require_pyarrow(what: str) -> None:
 def table_format(path: str | Path) -> str | None:
     """The table format a file's suffix names ("jsonl", "csv" or "parquet"), or None for any other file."""
     return TABLE_SUFFIXES.get(Path(path).suffix.lower())
+
+
+def is_pandas_table(value) -> bool:
+    """Whether `value` is a pandas DataFrame or Series, told without importing pandas: iterated, a DataFrame gives
+    its column names, which a function wanting paths or documents would take for them."""
+    kind = type(value)
+    return kind.__module__.partition(".")[0] == "pandas" and kind.__name__ in ("DataFrame", "Series")

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier import __version__
-from classifier.corpus.release import nul_as_space, valid_text
+from classifier.corpus.release import nul_as_space, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
@@ -454,6 +454,8 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         cut = given_cutoffs(fields)
         if not text.strip():
             raise ApiError(400, "the text is empty")
+        if not parse_release(text).model_text.strip():  # as `learn` refuses it: the model would read nothing
+            raise ApiError(400, "the text has no text besides its page's menus")
         return await run_in_threadpool(chosen.explain, text, 5, cut)
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")

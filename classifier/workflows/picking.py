@@ -62,10 +62,10 @@ def pick(
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
-    from classifier.bundle.model import Reading  # on first use: keeps start-up light
+    from classifier.bundle.model import Reading, document_list  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
-    documents = list(documents)
+    documents = document_list(documents, "pick")
     failed = [doc.error for doc in documents if doc.error]
     readable = [doc for doc in documents if not doc.error]
     trained = trained_keys(model) or set()  # a bundle without stored documents: nothing to exclude

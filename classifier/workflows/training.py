@@ -128,7 +128,9 @@ def train(
 
     With `written_examples`, the example sentences of the field guide (`field_guide`, default the shipped
     field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
-    and never count in the metrics. `on_progress(stage, done, total)` hears each stage as it starts
+    and never count in the metrics. `on_warning` hears every warning `classifier train` prints: a document given
+    twice with other fields (the later kept), documents with no labels, texts cut at the CLASSIFIER_MAX_TEXT limit,
+    fields the taxonomy no longer has. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
     check_settings(seed, params)
     inputs = as_inputs(inputs)
@@ -174,6 +176,8 @@ def _train(
     base_documents, base_metadata = read_base_documents(base) if base is not None else ([], None)
     base_documents = _without_removed_fields(base, base_documents, taxonomy, on_warning)
     data = load_training_set(inputs, taxonomy, columns, glob, base_documents, on_warning)
+    for conflict in data.merged.conflicts if on_warning else ():
+        on_warning(conflict.line())
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
