@@ -15,6 +15,7 @@ _HEAD_CHARS = 30_000  # the menus, title and header come before this (the site's
 _MENU_ITEMS = 12  # menus hold at least this many items,
 _MENU_FIELDS = 5  # naming at least this many fields of work: a plain text's own dash list is no menu
 _ITEM_WORDS = 20  # a menu item or a header value is short and no sentence
+_ITEM_CHARS = 300
 _CHROME_WORDS = 10  # what may come before the menus ("Skip to main content", the site's name)
 _TITLE_PARTS = 3  # a title may hold dashes: its content type is in one of the last segments before the header
 _TITLE_CHARS = 300
@@ -30,23 +31,24 @@ _WORD = re.compile(r"\S+")
 
 def opens_with_menus(text: str) -> bool:
     """Whether a one-line text opens with a site's menus joined into it (" - Our work - Fields of work - Arms
-    control - ..."): after at most a few words, at least _MENU_ITEMS short items naming _MENU_FIELDS fields."""
-    segments = _segments(text, min(len(text), _HEAD_CHARS))
-    start, end = next(segments)
-    if not _is_chrome(text[start:end].strip()):
+    control - ..."): after at most a few words, at least _MENU_ITEMS short items naming _MENU_FIELDS fields. Each
+    look for the next dash is bounded, so that a long text with a dash early costs no scan of it."""
+    at = _SEPARATOR.search(text, 0, _ITEM_CHARS)
+    if at is None or not _is_chrome(text[: at.start()].strip()):
         return False
-    items, fields = 0, set()
-    taxonomy = default_taxonomy()
-    for start, end in segments:
-        item = text[start:end].strip()
+    items, fields, taxonomy = 0, set(), default_taxonomy()
+    while at is not None:
+        following = _SEPARATOR.search(text, at.end(), at.end() + _ITEM_CHARS)
+        if following is None and at.end() + _ITEM_CHARS < len(text):
+            return False  # an item too long for a menu's
+        item = text[at.end() : following.start() if following else len(text)].strip()
         if _KEY.match(item) or not _is_short(item):
             return False
         items += 1
-        field = taxonomy.resolve(item)
-        if field:
-            fields.add(field)
-        if items >= _MENU_ITEMS and len(fields) >= _MENU_FIELDS:
+        fields.add(taxonomy.resolve(item))
+        if items >= _MENU_ITEMS and len(fields - {None}) >= _MENU_FIELDS:
             return True
+        at = following
     return False
 
 
