@@ -309,6 +309,24 @@ def html_menu_div(folder: Path) -> Outcome:
     )
 
 
+@case("Pages and text", "a page whose line breaks were collapsed")
+def collapsed_page(folder: Path) -> Outcome:
+    page = EXAMPLE.read_text(encoding="utf-8")
+    rows = [{"id": "page", "text": page}, {"id": "joined", "text": " ".join(page.split())}]
+    write_jsonl(folder / "pages.jsonl", rows)
+    result = classifier(folder, "suggest", "pages.jsonl", "--format", "json")
+    shown = "; ".join(
+        f"{row.get('id')}: title `{row.get('title')}`, accepted {', '.join(row.get('labels') or []) or 'none'}"
+        for row in result.json_rows()
+    )
+    return Outcome(
+        "a JSONL table holding the Kyrgyzstan example page, and the same page with its lines joined by spaces"
+        ' (`" ".join(text.split())`, as a table cell often holds a scraped page): its menus name every field',
+        did(result, shown),
+        "nothing: no menu text reaches the model",
+    )
+
+
 @case("Pages and text", "a symlink loop in a directory")
 def symlink_loop(folder: Path) -> Outcome:
     (folder / "pages").mkdir()

@@ -156,6 +156,28 @@ def taxonomy():
     return Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
 
 
+def pages_with_menus() -> list[Path]:
+    """The shipped example pages that open with the site's menus, and the seed pages when they are beside the
+    checkout."""
+    examples = sorted((ROOT / "examples").glob("*.txt"))
+    pages = [path for path in examples if path.read_text(encoding="utf-8").startswith("-\nOur work\n")]
+    return pages + ([SEED_ELECTIONS, SEED_UNTAGGED] if SEEDS.is_dir() else [])
+
+
+def collapsed_forms(page: str) -> dict[str, str]:
+    """The page with its line breaks collapsed, as tables and scrapers hold it: joined by spaces (pandas after
+    `" ".join(text.split())`), by tabs, with a line before the menus, with star bullets."""
+    stars = "\n".join(
+        "*" if line == "-" else "* " + line[2:] if line.startswith("- ") else line for line in page.split("\n")
+    )
+    return {
+        "joined by spaces": " ".join(page.split()),
+        "joined by tabs": "\t".join(page.split("\n")),
+        "a line before the menus": " ".join(("Skip to main content\n" + page).split()),
+        "star bullets": " ".join(stars.split()),
+    }
+
+
 @pytest.fixture(scope="session")
 def menu_lines():
     """Every line of the site's navigation menus, as in the example pages."""

@@ -10,7 +10,7 @@ from classifier.bundle.storage import BundleError, load_model, save_bundle
 from classifier.taxonomy.fields import Taxonomy
 from classifier.workflows.training import train
 
-from conftest import ROOT, SEED_ELECTIONS, SEED_UNTAGGED, TRAINING, needs_seeds
+from conftest import ROOT, SEED_ELECTIONS, SEED_UNTAGGED, TRAINING, collapsed_forms, needs_seeds, pages_with_menus
 
 DEFAULT = ROOT / "models" / "default"
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
@@ -66,6 +66,21 @@ def test_seed_pages_get_sensible_suggestions(shipped):
     # A Chairperson's visit to the Mission in Kosovo: politics, reconciliation and governance, not weapons.
     top3 = [label for label, _ in untagged.scores[:3]]
     assert not {"Arms control", "Cyber/ICT Security", "Border management"} & set(top3)
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_page_whose_line_breaks_were_collapsed_gets_the_fields_of_the_page(shipped, path):
+    """Joined into one line (a table cell), a page's menus named every field; not one may be accepted for it."""
+    pd = pytest.importorskip("pandas")
+    page = path.read_text(encoding="utf-8")
+    expected = shipped.suggest(page)
+    forms = collapsed_forms(page)
+    for form, text in forms.items():
+        suggestion = shipped.suggest(text)
+        assert (suggestion.title, suggestion.labels) == (expected.title, expected.labels), form
+        np.testing.assert_allclose([s for _, s in suggestion.scores], [s for _, s in expected.scores], atol=0.02)
+    tagged = shipped.tag_frame(pd.DataFrame({"text": [page, *forms.values()]}))
+    assert all(labels == expected.labels for labels in tagged["labels"])
 
 
 def test_predict_proba_parses_pages_so_menus_do_not_count(shipped, menu_lines):

@@ -497,6 +497,21 @@ def test_suggest_explain_gives_evidence_for_accepted_fields_only():
     assert "because of: trafficking" in text
 
 
+def test_suggest_reads_a_page_file_whose_line_breaks_were_collapsed_as_the_page(tmp_path):
+    page = EXAMPLE.read_text(encoding="utf-8")
+    joined = tmp_path / "joined.txt"
+    joined.write_text(" ".join(page.split()), encoding="utf-8")
+    expected, result = (run("suggest", path, "--format", "json", "--explain") for path in (EXAMPLE, joined))
+    assert result.exit_code == 0, result.stderr
+    got, wanted = json.loads(result.stdout), json.loads(expected.stdout)
+    assert (got["title"], got["labels"], got["suggestions"]) == (
+        wanted["title"],
+        wanted["labels"],
+        wanted["suggestions"],
+    )
+    assert "named in the text: Migration" not in run("suggest", joined, "--explain", "--top", 23).stdout
+
+
 def test_suggest_flags_fields_known_from_few_examples():
     text = (
         "Surplus ammunition and small arms were destroyed and stockpile management improved under the Vienna Document."

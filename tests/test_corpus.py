@@ -34,7 +34,7 @@ from classifier.errors import UsageError
 from classifier.io.textio import SettingError
 
 import hostile
-from conftest import FIXTURES
+from conftest import FIXTURES, collapsed_forms, pages_with_menus
 
 
 def test_directory_of_pages_reads_labels_from_fields_block_and_records_bad_files(tmp_path):
@@ -214,6 +214,20 @@ def test_menus_inside_a_table_cell_are_stripped(tmp_path, menu_lines):
     (doc,) = read_documents([path])
     assert doc.title == "Court reform"
     assert "Liechtenstein" not in doc.model_text and "Arms control" not in doc.model_text
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_table_cell_holding_a_page_whose_line_breaks_were_collapsed_reads_as_the_page_file(tmp_path, path):
+    """A page kept in a table with its lines joined (pandas after `" ".join(text.split())`): the document of the
+    page's file, its menus left out, its Fields of work as its labels."""
+    (expected,) = read_documents([path])
+    page = path.read_text(encoding="utf-8")
+    table = tmp_path / "pages.jsonl"
+    rows = [{"id": form, "text": text} for form, text in collapsed_forms(page).items()]
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    for doc in read_documents([table]):
+        assert (doc.title, doc.text.split(), doc.labels) == (expected.title, expected.text.split(), expected.labels)
+        assert "Liechtenstein" not in doc.model_text and "Court of Conciliation" not in doc.model_text
 
 
 def test_unknown_labels_are_listed_with_place_and_closest_field(tmp_path, taxonomy):

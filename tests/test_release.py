@@ -8,7 +8,11 @@ from hypothesis import strategies as st
 from classifier.corpus.release import parse_release
 
 import hostile
-from conftest import FIXTURES, SEED_ELECTIONS, SEED_UNTAGGED, needs_seeds
+from conftest import FIXTURES, ROOT, SEED_ELECTIONS, SEED_UNTAGGED, collapsed_forms, needs_seeds, pages_with_menus
+
+# The site's menus with their line breaks collapsed, as a table cell holds them.
+MENUS = " ".join((ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8").split())
+MENUS = MENUS[: MENUS.index(" Press release ")]
 
 
 def menu_only_words(menu_lines, body_words):
@@ -44,19 +48,26 @@ def test_seed_000_untagged_page_body_starts_at_dateline():
 @needs_seeds
 def test_no_menu_entry_reaches_the_model_text(menu_lines):
     for seed in (SEED_ELECTIONS, SEED_UNTAGGED):
-        text = parse_release(seed.read_text(encoding="utf-8")).model_text
-        for entry in (
-            "Liechtenstein",
-            "Andorra",
-            "Court of Conciliation and Arbitration",
-            "Roma and Sinti",
-            "Cyber/ICT Security",
-            "Arms control",
-            "Documentation Centre in Prague",
-            "Summit meetings",
-        ):
-            assert entry not in text
-        assert not any(line in ("-", "Our work", "Fields of work") for line in text.splitlines())
+        page = seed.read_text(encoding="utf-8")
+        article = parse_release(page).model_text.lower()
+        # The page as it is, and with its line breaks collapsed (a table cell, a scraper's text).
+        for form, variant in {"the page": page, **collapsed_forms(page)}.items():
+            text = parse_release(variant).model_text
+            for entry in (
+                "Liechtenstein",
+                "Andorra",
+                "Court of Conciliation and Arbitration",
+                "Roma and Sinti",
+                "Cyber/ICT Security",
+                "Arms control",
+                "Documentation Centre in Prague",
+                "Summit meetings",
+            ):
+                assert entry not in text, (seed.name, form)
+            assert not any(line in ("-", "Our work", "Fields of work") for line in text.splitlines())
+            # Not one country, office, meeting or field named by the menus and not by the article itself.
+            reached = [entry for entry in menu_only_words(menu_lines, article) if entry.lower() in text.lower()]
+            assert reached == [], (seed.name, form)
 
 
 def test_fixture_with_two_fields_header_date_and_repeat():
@@ -511,6 +522,8 @@ ONE_LINE = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max
 @example("  PRESS RELEASE ")  # a content type: parsed, however long the white space around it
 @example("Press release on the Mission's work")
 @example("\u2028 Plain text between odd white space \x85")
+@example(MENUS + " Press release Talks end - Date: 3 May 2021 Talks ended.")  # a page whose lines were joined
+@example("Vienna - " + MENUS + " Press release Talks end - Date: 3 May 2021 Talks ended.")
 def test_a_one_line_text_skips_the_parser_and_gets_what_parsing_gives(text):
     """A table row of one plain line is not parsed (nothing in it to parse): the Release is what the parser
     would give; a line that is a menu dash, a content type or a header line is still parsed."""
@@ -528,6 +541,8 @@ def test_a_one_line_text_skips_the_parser_and_gets_what_parsing_gives(text):
 )
 @example("Vienna, 3 May 2021 - The OSCE opened a course.", "")
 @example("  PRESS RELEASE ", "A title")
+@example(MENUS + " Press release Talks end - Date: 3 May 2021 - Fields of work: - Youth Talks ended.", "")
+@example(MENUS, "A title")
 def test_a_one_line_row_makes_the_document_that_parsing_makes(text, title):
     """A table row whose text is one plain line becomes its document without a Release being built: the same
     document, failure included, as parsing the line gives."""
@@ -755,3 +770,127 @@ def test_what_is_not_a_str_is_refused_in_one_line_saying_a_str_is_expected(value
     with pytest.raises(TypeError, match=r"parse_release takes the text of a page as a str") as caught:
         parse_release(value)
     assert said in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_page_whose_line_breaks_were_collapsed_reads_as_the_page(path):
+    """A page whose lines were joined by spaces or tabs (a table cell, a scraper's text): its menus are left out,
+    and it has the page's title, header, Fields of work and body words (the body is one paragraph now)."""
+    page = path.read_text(encoding="utf-8")
+    expected = parse_release(page)
+    for form, text in collapsed_forms(page).items():
+        release = parse_release(text)
+        assert release.title == expected.title, form
+        assert release.body.split() == expected.body.split(), form
+        assert (release.fields, release.unknown_fields, release.content_type, release.had_menus) == (
+            expected.fields,
+            expected.unknown_fields,
+            expected.content_type,
+            True,
+        ), form
+        assert (release.date, release.place, release.source) == (expected.date, expected.place, expected.source), form
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_no_menu_entry_reaches_the_model_text_of_a_collapsed_page(path, menu_lines):
+    page = path.read_text(encoding="utf-8")
+    article = parse_release(page).model_text.lower()
+    for form, text in collapsed_forms(page).items():
+        model_text = parse_release(text).model_text.lower()
+        assert [entry for entry in menu_only_words(menu_lines, article) if entry.lower() in model_text] == [], form
+        assert "liechtenstein" not in model_text and "skip to main content" not in model_text, form
+
+
+@pytest.mark.parametrize(
+    "article, title, body, fields",
+    [
+        # The fields follow the body.
+        (
+            "Press release Talks end - Date: 3 May 2021 - Place: - VIENNA VIENNA, 3 May 2021 - Talks ended today."
+            " - Fields of work: - Elections - Youth",
+            "Talks end",
+            "VIENNA, 3 May 2021 - Talks ended today.",
+            ("Elections", "Youth"),
+        ),
+        # A title with dashes, one holding a word that is a content type.
+        (
+            "Press release Talks - a first look - Report by the Chair - Date: - Fields of work: - Elections The"
+            " Chair reported.",
+            "Talks - a first look - Report by the Chair",
+            "The Chair reported.",
+            ("Elections",),
+        ),
+        # No header: the title is what comes before the dateline.
+        (
+            "News Talks end VIENNA, 3 May 2021 - Talks ended today.",
+            "Talks end",
+            "VIENNA, 3 May 2021 - Talks ended today.",
+            (),
+        ),
+        # A field the taxonomy does not know: no text is lost, it is read as the body's.
+        (
+            "Press release Talks end - Date: - Fields of work: - Space law Talks ended today.",
+            "Talks end",
+            "Space law Talks ended today.",
+            (),
+        ),
+        # A source the header cannot tell from the body's first words: they stay in the body.
+        ("Press release Talks end - Source: - OSCE Talks ended today.", "Talks end", "OSCE Talks ended today.", ()),
+        # Menus close the page too.
+        (
+            "Press release Talks end - Date: 3 May 2021 Talks ended today. " + MENUS,
+            "Talks end",
+            "Talks ended today.",
+            (),
+        ),
+    ],
+    ids=["fields after the body", "a title with dashes", "no header", "an unknown field", "a source", "menus after"],
+)
+def test_the_parts_of_a_collapsed_page(article, title, body, fields):
+    release = parse_release(f"{MENUS} {article}")
+    assert (release.title, release.body, release.fields, release.had_menus) == (title, body, fields, True)
+
+
+def test_a_collapsed_page_of_menus_only_has_no_title_and_no_body():
+    release = parse_release(MENUS)
+    assert release.had_menus and (release.title, release.body) == ("", "")
+
+
+def test_a_collapsed_pages_repeated_paragraphs_are_dropped_but_a_short_repeat_is_kept():
+    said = "The Chairman-in-Office said that the elections were a vital part of the democratic process in the region."
+    page = f"{MENUS} Press release Talks end - Date: 3 May 2021 Talks ended. {said} Ask us. {said} Ask us. End."
+    release = parse_release(page)
+    assert release.body == f"Talks ended. {said} Ask us. End." and release.dropped_repeats == 1
+    assert (
+        parse_release(f"{MENUS} Press release T - Date: 3 May 2021 Go. Stop. Go. Stop.").body == "Go. Stop. Go. Stop."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- apples - pears - plums",
+        "Vienna, 3 May 2021 - The OSCE opened a course.",
+        "- Elections - Democratization - Human rights - Youth - Rule of law - Policing",  # a list, no menus
+        "Training - Elections - Democratization - Human rights - Youth - Rule of law - Policing - Migration - Education"
+        " - Policing - Roma and Sinti - Arms control - Border management",  # the fields of a plain text, not first
+        "- " + "A long item of a list " * 60,
+    ],
+)
+def test_a_plain_line_with_dashes_reads_as_before(text):
+    from classifier.corpus.release import one_plain_line
+
+    assert one_plain_line(text) == text.strip()
+    assert (parse_release(text).title, parse_release(text).body, parse_release(text).had_menus) == (
+        "",
+        text.strip(),
+        False,
+    )
+
+
+@needs_seeds
+def test_a_collapsed_page_is_no_plain_line():
+    from classifier.corpus.release import one_plain_line
+
+    for text in collapsed_forms(SEED_ELECTIONS.read_text(encoding="utf-8")).values():
+        assert one_plain_line(text) == ""

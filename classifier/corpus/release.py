@@ -6,21 +6,21 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from classifier.corpus.pageparts import CONTENT_TYPES, HEADER_KEYS, MONTHS
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 # A page's menus are lone "-" lines, each followed by a group heading, and "- item" lines
 # ("-", "Fields of work", "- Arms control", ...); the article starts at the first line that is
 # none of these. Menus always open with a lone "-", so a plain text's leading bullet list is kept.
-CONTENT_TYPES = ("press release", "news", "feature", "statement", "speech", "report", "story", "op-ed", "interview")
 _LONGEST_TYPE = max(map(len, CONTENT_TYPES))
 _META_KEYS = {"date": "date", "place": "place", "source": "source", "fields of work": "fields", "what we do": "fields"}
-_META_LINE = re.compile(r"^-?\s*(date|place|source|fields of work|what we do)\s*:\s*(.*)$", re.IGNORECASE)
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_META_LINE = re.compile(rf"^-?\s*({'|'.join(HEADER_KEYS)})\s*:\s*(.*)$", re.IGNORECASE)
+_OPENING = re.compile(rf"-|\s*(?:{'|'.join(HEADER_KEYS)})\s*:", re.IGNORECASE)  # what `one_plain_line` looks into
 _DATELINE = re.compile(
-    rf"^(?P<place>[^\n,]{{2,80}}?),\s*(?P<date>\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}})\s*[-–—:]",
+    rf"^(?P<place>[^\n,]{{2,80}}?),\s*(?P<date>\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}})\s*[-–—:]",
     re.IGNORECASE,
 )
-_DATE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
+_DATE = re.compile(rf"\b(\d{{1,2}})\s+({MONTHS})\s+(\d{{4}})\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 TITLE_MAX_CHARS = 200
 BOM = "\ufeff"
@@ -85,7 +85,10 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
         title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
     else:
+        collapsed = _collapsed_lines(text, taxonomy)  # a page whose lines were joined: its lines again
+        text, repeats = collapsed or (text, 0)
         title, body, header, content_type, had_menus, dropped = _parse_lines(text, plain_title)
+        dropped += repeats
     date = _parse_date(" ".join(header.get("date", [])))
     place = ", ".join(header.get("place", [])) or None
     dateline = _DATELINE.match(body)
@@ -115,10 +118,44 @@ def one_plain_line(text: str) -> str:
         return ""
     text = text.removeprefix(BOM)
     line = _as_dash(text.strip())
+    size = len(line)
     # casefold never shortens a text: a line longer than every content type is none of them.
-    if line == "-" or (len(line) <= _LONGEST_TYPE and line.casefold() in CONTENT_TYPES) or _META_LINE.match(line):
+    if size <= _LONGEST_TYPE and (line == "-" or line.casefold() in CONTENT_TYPES):
+        return ""
+    if _OPENING.match(line):  # a header line, or a dash first: menus, if the page's line breaks were collapsed
+        if _META_LINE.match(line) or _opens_with_joined_menus(line):
+            return ""
+    elif size > _MENU_CHARS and _opens_with_joined_menus(line):  # a few words, then the menus
         return ""
     return text.strip()
+
+
+# A page whose line breaks were collapsed (a table cell made by `" ".join(text.split())` or BeautifulSoup's
+# `get_text(" ")`) opens with its menus ("- Item - Item ..."), or with a few words and them: a dash with white space
+# around it within its first characters. A line that does not open with a dash is looked into only when it is as
+# long as menus are (the site's are 4,000 characters), where the look costs little beside the rest of its reading.
+_MENU_OPENING = 80
+_MENU_CHARS = 1_000
+
+
+def _opens_with_joined_menus(line: str) -> bool:
+    """Whether a line (stripped, its first bullet read as a dash) opens with a page's menus joined into it."""
+    head = line[:_MENU_OPENING]
+    if not (head[:1] == "-" or (len(line) > _MENU_CHARS and (" - " in head or "\t-" in head))):
+        return False
+    from classifier.corpus.collapsed import opens_with_menus  # only for lines with an early dash: start-up stays light
+
+    return opens_with_menus(line)
+
+
+def _collapsed_lines(text: str, taxonomy: Taxonomy | None) -> tuple[str, int] | None:
+    """The lines of a one-line page that opens with its menus, and the repeats left out of its body
+    (classifier.corpus.collapsed); None for any other text."""
+    if "\n" in text or "\r" in text or not _opens_with_joined_menus(_as_dash(text.strip())):
+        return None
+    from classifier.corpus.collapsed import page_lines  # only for one-line pages: start-up stays light
+
+    return page_lines(nul_as_space(text).strip(), taxonomy)
 
 
 # A NUL, with the spaces and tabs around it: one space. Where a text holds one (a form, a JSON string, a table cell)
