@@ -134,7 +134,7 @@ def test_a_field_added_since_training_asks_for_a_retrain_on_the_base(tmp_path):
     # A taxonomy of one's own: a model of its own, from this one's documents, never written over the shipped one.
     assert str(error.value).endswith(
         f"(new in taxonomy: Water security); retrain it: classifier train --base {DEFAULT} --taxonomy "
-        f"{tmp_path / 't.yaml'} --output t-model"
+        f"{tmp_path / 't.yaml'} --output t-model (or load it with the taxonomy it was trained with: --taxonomy FILE)"
     )
     assert "Water security" not in load_model(DEFAULT, wider, allow_new_fields=True).labels
 
