@@ -166,7 +166,7 @@ def pages_with_menus() -> list[Path]:
 
 def collapsed_forms(page: str) -> dict[str, str]:
     """The page with its line breaks collapsed, as tables and scrapers hold it: joined by spaces (pandas after
-    `" ".join(text.split())`), by tabs, with a line before the menus, with star bullets."""
+    `" ".join(text.split())`), by tabs, with a line before the menus, with star bullets, with both."""
     stars = "\n".join(
         "*" if line == "-" else "* " + line[2:] if line.startswith("- ") else line for line in page.split("\n")
     )
@@ -175,6 +175,7 @@ def collapsed_forms(page: str) -> dict[str, str]:
         "joined by tabs": "\t".join(page.split("\n")),
         "a line before the menus": " ".join(("Skip to main content\n" + page).split()),
         "star bullets": " ".join(stars.split()),
+        "a line before star bullets": " ".join(("Skip to main content\n" + stars).split()),
     }
 
 

@@ -875,6 +875,13 @@ def test_a_collapsed_pages_repeated_paragraphs_are_dropped_but_a_short_repeat_is
         "Training - Elections - Democratization - Human rights - Youth - Rule of law - Policing - Migration - Education"
         " - Policing - Roma and Sinti - Arms control - Border management",  # the fields of a plain text, not first
         "- " + "A long item of a list " * 60,
+        # A text's own list of twelve fields, whole or opening a long text: no menu heading, so no menus.
+        "- Elections - Democratization - Human rights - Youth - Rule of law - Policing - Migration - Education"
+        " - Roma and Sinti - Arms control - Border management - Gender equality",
+        "Areas covered - Elections - Democratization - Human rights - Youth - Rule of law - Policing - Migration"
+        " - Education - Roma and Sinti - Arms control - Border management - Gender equality - The project trained "
+        + "observers and officials in several countries over two years. "
+        * 20,
     ],
 )
 def test_a_plain_line_with_dashes_reads_as_before(text):
@@ -894,3 +901,13 @@ def test_a_collapsed_page_is_no_plain_line():
 
     for text in collapsed_forms(SEED_ELECTIONS.read_text(encoding="utf-8")).values():
         assert one_plain_line(text) == ""
+
+
+def test_a_long_run_of_capitals_before_a_collapsed_pages_dateline_is_read_in_one_pass():
+    """The dateline's place is looked for among the few words before it: a page whose header's last value runs on in
+    capitals for 400,000 characters (a table cell of any size) reads as a page, its body kept, in one pass over it."""
+    caps = "AB CD " * 65_000
+    page = f"{MENUS} Press release Talks end - Date: 3 May 2021 - Place: - {caps}VIENNA, 3 May 2021 - Talks ended."
+    release = parse_release(page)
+    assert release.had_menus and release.title == "Talks end"
+    assert release.body.endswith("VIENNA, 3 May 2021 - Talks ended.")

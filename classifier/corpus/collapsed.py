@@ -20,6 +20,7 @@ _CHROME_WORDS = 10  # what may come before the menus ("Skip to main content", th
 _TITLE_PARTS = 3  # a title may hold dashes: its content type is in one of the last segments before the header
 _TITLE_CHARS = 300
 _FIELD_WORDS = 12  # the longest spelling of a field, in words
+_PLACE_WORDS = 8  # the longest place of a dateline, in words
 _REPEAT_CHARS = 100  # a run of sentences this long that comes twice is the scrape repeating a block
 _TYPE = re.compile(r"(?<=\s)(" + "|".join(map(re.escape, CONTENT_TYPES)) + r")(?=\s|$)", re.IGNORECASE)
 _KEY = re.compile(r"\s*(" + "|".join(HEADER_KEYS) + r")\s*:", re.IGNORECASE)
@@ -31,12 +32,13 @@ _WORD = re.compile(r"\S+")
 
 def opens_with_menus(text: str) -> bool:
     """Whether a one-line text opens with a site's menus joined into it (" - Our work - Fields of work - Arms
-    control - ..."): after at most a few words, at least _MENU_ITEMS short items naming _MENU_FIELDS fields. Each
-    look for the next dash is bounded, so that a long text with a dash early costs no scan of it."""
+    control - ..."): after at most a few words, at least _MENU_ITEMS short items naming _MENU_FIELDS fields, one of
+    them a menu's heading (_MENU_HEADINGS), which a text's own list of fields does not hold. Each look for the next
+    dash is bounded, so that a long text with a dash early costs no scan of it."""
     at = _SEPARATOR.search(text, 0, _ITEM_CHARS)
     if at is None or not _is_chrome(text[: at.start()].strip()):
         return False
-    items, fields, taxonomy = 0, set(), default_taxonomy()
+    items, fields, heading, taxonomy = 0, set(), False, default_taxonomy()
     while at is not None:
         following = _SEPARATOR.search(text, at.end(), at.end() + _ITEM_CHARS)
         if following is None and at.end() + _ITEM_CHARS < len(text):
@@ -46,10 +48,29 @@ def opens_with_menus(text: str) -> bool:
             return False
         items += 1
         fields.add(taxonomy.resolve(item))
-        if items >= _MENU_ITEMS and len(fields - {None}) >= _MENU_FIELDS:
+        heading = heading or item.casefold() in _MENU_HEADINGS
+        if heading and items >= _MENU_ITEMS and len(fields - {None}) >= _MENU_FIELDS:
             return True
         at = following
     return False
+
+
+# The headings of the site's menu groups, one of which its menus always hold ("-", "Our work", "- Fields of work").
+_MENU_HEADINGS = frozenset(
+    (
+        "our work",
+        "fields of work",
+        "what we do",
+        "where we are",
+        "countries",
+        "participating states",
+        "structures and institutions",
+        "field operations",
+        "meetings and conferences",
+        "about us",
+        "newsroom",
+    )
+)
 
 
 def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] | None:
@@ -235,6 +256,9 @@ def _dateline_start(text: str, start: int, end: int, places: list[str]) -> int |
     matched = _DATELINE_DATE.search(text, start, end)
     if matched is None:
         return None
+    # The place and the header's value before it are a few words: looking further back made a long run of capitals
+    # cost the square of its length.
+    start = max(start, matched.start() - _TITLE_CHARS)
     before = text[start : matched.start()]
     at = next((len(before) - len(place) for place in places if place and before.endswith(place)), None)
     if at is None:
@@ -243,7 +267,7 @@ def _dateline_start(text: str, start: int, end: int, places: list[str]) -> int |
         while k > 0 and _is_caps(words[k - 1][0]):
             k -= 1
         names = [word[0] for word in words]
-        for size in range(1, (len(words) - k) // 2 + 1):  # "- Place: - NEW YORK NEW YORK, 23 ...": value, place
+        for size in range(1, min(_PLACE_WORDS, (len(words) - k) // 2) + 1):  # "- Place: - NEW YORK NEW YORK, 23 ..."
             if names[len(names) - 2 * size : len(names) - size] == names[len(names) - size :]:
                 k = len(words) - size
                 break

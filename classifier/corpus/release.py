@@ -141,7 +141,13 @@ _MENU_CHARS = 1_000
 def _opens_with_joined_menus(line: str) -> bool:
     """Whether a line (stripped, its first bullet read as a dash) opens with a page's menus joined into it."""
     head = line[:_MENU_OPENING]
-    if not (head[:1] == "-" or (len(line) > _MENU_CHARS and (" - " in head or "\t-" in head))):
+    if not (
+        head[:1] == "-"
+        or (
+            len(line) > _MENU_CHARS
+            and (" - " in head or "\t-" in head or " * " in head or " • " in head or " · " in head)
+        )
+    ):
         return False
     from classifier.corpus.collapsed import opens_with_menus  # only for lines with an early dash: start-up stays light
 
