@@ -219,3 +219,17 @@ print(sum(x for chunk in map_ordered(double, None, [[1], [2], [3], [4]], jobs=2)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "header\nraw header\n20\n"
     assert result.stderr == "progress without its end"
+
+
+def memory_check_of_the_pool(shared, chunk):
+    from joblib.externals.loky import process_executor
+
+    return [process_executor._USE_PSUTIL], os.getpid()
+
+
+def test_a_worker_whose_memory_grew_is_not_replaced():
+    """The pool would replace a worker whose memory grew by 300 MB (with psutil installed, as Dask installs it): ours
+    grows by its table of words, no leak, and a replacement would be forked from the pool's thread."""
+    results = list(map_ordered(memory_check_of_the_pool, None, [[0], [1], [2], [3]], jobs=2))
+    workers = [checks for checks, pid in results if pid != os.getpid()]
+    assert workers and all(checks == [False] for checks in workers)

@@ -274,6 +274,7 @@ def test_an_output_that_holds_an_input_found_by_the_glob_is_refused_before_train
         ),
         ({"min_dff": 2}, "unknown setting 'min_dff'"),
         ({"n_jobs": 2}, "unknown setting 'n_jobs'"),
+        ({"random_state": 5}, "unknown setting 'random_state' (the seed is seed=)"),
     ],
 )
 def test_a_setting_no_bundle_could_hold_is_refused_before_anything_is_read_or_replaced(tmp_path, settings, refusal):
@@ -295,6 +296,9 @@ def test_settings_a_bundle_can_hold_train_as_given(tmp_path):
     data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
     model, _ = train([data], seed=0, taxonomy=tiny_taxonomy(), ngram_range=(1, 1), min_df=1, **FAST)
     assert (model.metadata["params"]["ngram_range"], model.metadata["params"]["random_state"]) == ([1, 1], 0)
+    # numpy's numbers (a seed from an array, a setting from a grid) are the numbers they hold.
+    model, _ = train([data], seed=np.int64(3), taxonomy=tiny_taxonomy(), min_df=np.int64(1), **FAST)
+    assert (model.metadata["params"]["random_state"], model.metadata["params"]["min_df"]) == (3, 1)
 
 
 def test_standard_input_is_no_file_an_output_could_hold(tmp_path, monkeypatch):

@@ -106,7 +106,7 @@ def as_inputs(inputs) -> list:
     if isinstance(inputs, (str, os.PathLike)):
         return [inputs]
     kind = type(inputs)
-    if is_pandas_table(inputs):
+    if is_pandas_table(inputs) and kind.__name__ == "DataFrame":  # a Series gives its values: paths, perhaps
         raise TypeError(
             f"inputs is a pandas {kind.__name__}, not paths of files, folders or globs: to suggest fields for its rows "
             "use Model.tag_frame; to train or evaluate on it, write it to a JSONL file first "

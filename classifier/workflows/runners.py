@@ -101,7 +101,18 @@ def _start_worker(shared, parent: int | None = None) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if parent is not None:
         _die_with_parent(parent)
+    _keep_worker()
     _WORKER_SHARED = shared
+
+
+def _keep_worker() -> None:
+    """Turn off the pool's replacement of a worker whose memory grew by 300 MB since its first call (with psutil
+    installed, as Dask installs it). Ours grows by its table of words, which grows with the corpus's vocabulary and
+    is no leak; and the replacement would be forked from the pool's manager thread, while the caller's threads run,
+    which `_worker_context` keeps forks away from."""
+    from joblib.externals.loky import process_executor  # imported already: this worker runs in its loop
+
+    process_executor._USE_PSUTIL = False
 
 
 def _die_with_parent(parent: int) -> None:
@@ -170,8 +181,9 @@ def _worker_context():
     """On Linux, and while this process runs no thread but its main one, workers forked from this process: they
     start with the model loaded and the package imported (about 0.5 CPU seconds each when started afresh: at 20,000
     documents an eighth of `tag --jobs 2`'s CPU). The pool forks them all at the first submit, from the caller's
-    thread, before its own threads start, and has no idle timeout, so it never forks one later; multiprocessing
-    flushes the standard streams before forking, so no worker writes the caller's pending output again.
+    thread, before its own threads start, and neither times out idle workers nor replaces those that grew
+    (`_keep_worker`), so it never forks one later; multiprocessing flushes the standard streams before forking,
+    so no worker writes the caller's pending output again.
 
     Otherwise the pool's own way of starting them (None): a fork copies the locks other threads hold at that moment
     (a progress bar's thread in the middle of writing to stderr, a notebook's threads), and a worker that then

@@ -132,7 +132,7 @@ def train(
     twice with other fields (the later kept), documents with no labels, texts cut at the CLASSIFIER_MAX_TEXT limit,
     fields the taxonomy no longer has. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
-    check_settings(seed, params)
+    seed, params = check_settings(seed, params)
     inputs = as_inputs(inputs)
     taxonomy = as_taxonomy(taxonomy)
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
@@ -152,12 +152,16 @@ class SettingsError(UsageError, ValueError):
     """A training setting no bundle could hold (loading would refuse it), or one `train` does not know."""
 
 
-def check_settings(seed, params: dict) -> None:
-    """SettingsError, in one line, for a seed or parameter that a saved bundle could not hold: said before any
-    document is read, not after the fit, when the bundle at the output has been replaced by one no command loads."""
+def check_settings(seed, params: dict) -> tuple:
+    """The seed and parameters, numpy numbers as the Python ones they hold (as model.json will hold them); a
+    SettingsError, in one line, for one that a saved bundle could not hold: said before any document is read, not
+    after the fit, when the bundle at the output has been replaced by one no command loads."""
+    seed, params = _plain(seed), {key: _plain(value) for key, value in params.items()}
     for key, value in {"random_state": seed, **params}.items():
         if key not in PARAMETERS or key == "n_jobs":  # the workers are `jobs`, which no bundle keeps
             raise SettingsError(f"train: unknown setting '{key}'")
+        if key == "random_state" and key in params:
+            raise SettingsError("train: unknown setting 'random_state' (the seed is seed=)")
         try:
             stored = json.loads(json.dumps(value, allow_nan=False))  # as model.json will hold it: a tuple as a list
         except (TypeError, ValueError):
@@ -166,6 +170,14 @@ def check_settings(seed, params: dict) -> None:
         if problem:
             name = "seed" if key == "random_state" else key
             raise SettingsError(f"train: {problem.replace(repr(key), repr(name), 1)}")
+    return seed, params
+
+
+def _plain(value):
+    """A numpy number (`np.int64(3)`) as the Python number it holds; anything else as it is."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
 
 
 def _train(
