@@ -96,13 +96,7 @@ def evaluate_model(
         document_key,
         load_measured_set,
     )
-    from classifier.corpus.documents import (  # on first use: keeps start-up light
-        DEFAULT_GLOB,
-        Columns,
-        as_inputs,
-        check_not_an_input,
-    )
-    from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
     inputs = as_inputs(inputs)
@@ -110,23 +104,7 @@ def evaluate_model(
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None: read before any work
     _check_fields(model, taxonomy)
     check_cutoffs(limit, threshold)  # before any work
-    lock = contextlib.nullcontext()
-    if report is not None:
-        from classifier.evaluation.report import require_matplotlib  # on first use: keeps start-up light
-
-        require_matplotlib()
-        check_file_target(report)
-        if Path(report).exists() and not force:
-            from classifier.errors import OutputExistsError  # on first use: keeps start-up light
-
-            raise OutputExistsError(
-                f"{report}: already exists; pass force=True to overwrite it",
-                f"{report}: already exists; pass --force to overwrite it",
-            )
-        check_not_an_input(report, inputs, glob or DEFAULT_GLOB)  # --force replaces an old report, never the data
-        lock = output_lock(
-            report
-        )  # held from the start: a second evaluation writing the same report is refused at once
+    lock = _report_lock(report, inputs, glob or DEFAULT_GLOB, force) if report is not None else contextlib.nullcontext()
     with lock:
         data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "measured")
         reading = model.read_documents(data.documents, limit, threshold)
@@ -149,6 +127,27 @@ def evaluate_model(
             )
             write_report(report, data.documents, data.Y, proba, accepted, model.labels, metrics, subtitle=subtitle)
     return metrics
+
+
+def _report_lock(report, inputs: list, glob: str, force: bool):
+    """The lock on the report's path, taken before any work (a second evaluation writing the same report is refused
+    at once), once the report can be written there: matplotlib installed, no directory, an existing file replaced
+    only with `force`, and never one of the inputs."""
+    from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
+    from classifier.evaluation.report import require_matplotlib  # on first use: keeps start-up light
+    from classifier.io.outputs import check_file_target, output_lock  # on first use: keeps start-up light
+
+    require_matplotlib()
+    check_file_target(report)
+    if Path(report).exists() and not force:
+        from classifier.errors import OutputExistsError  # on first use: keeps start-up light
+
+        raise OutputExistsError(
+            f"{report}: already exists; pass force=True to overwrite it",
+            f"{report}: already exists; pass --force to overwrite it",
+        )
+    check_not_an_input(report, inputs, glob)  # --force replaces an old report, never the data
+    return output_lock(report)
 
 
 def measure_warnings(metrics: dict) -> list[str]:
