@@ -277,7 +277,7 @@ def fasttext_table(rows: list[tuple], settings: dict, rounds: int) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument(
@@ -294,7 +294,11 @@ def main() -> None:
     peers.add_argument("--peers-only", action="store_true", help="time only our chunked floor against fastText")
     parser.add_argument("--peer-rounds", type=int, default=3, help="rounds of our chunked floor and fastText")
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     args.workdir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     peer = None if args.no_peers else fasttext_model(args.peers or args.peers_only)
@@ -336,6 +340,11 @@ def main() -> None:
         publish(fasttext_table(peer_rows, peer[1], args.peer_rounds), args.write, "batch_fasttext")
     if args.peers_only:
         return
+    publish(_table(rows, args.before, same), args.write, "batch")
+
+
+def _table(rows: list[tuple], before: str | None, same: bool) -> str:
+    """The results as a Markdown table with its notes: per-core rates against both floors."""
     lines = [
         (
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
@@ -367,10 +376,9 @@ def main() -> None:
             f"{peak / 2**20:,.0f} MB |"
         )
     lines += ["", _reference_line(rows)]
-    if args.before:
-        lines += ["", _before_line(rows, args.before, same)]
-    table = "\n".join(lines)
-    publish(table, args.write, "batch")
+    if before:
+        lines += ["", _before_line(rows, before, same)]
+    return "\n".join(lines)
 
 
 def _reference_line(rows: list[tuple]) -> str:

@@ -190,6 +190,44 @@ def training_rows(medians: dict, records: int, before: str | None) -> list[tuple
     return rows
 
 
+def suggest_comparison(repeat: int, peers: bool, no_peers: bool) -> tuple[list[tuple], str]:
+    """`classifier suggest` on one page against `import sklearn` (and Annif's suggest, where its environment is),
+    as new processes taking turns: the table's rows and the note on Annif ("" without it)."""
+    python = sys.executable
+    suggest_rows, annif_note = [], ""
+    cli = [python, "-m", "classifier", "suggest", str(EXAMPLE)]
+    commands = [([python, "-c", "import sklearn"], None), (cli, None)]
+    annif = None if no_peers else annif_suggest(peers)
+    if annif:
+        commands.append(annif)
+    take_turns(commands, 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
+    medians = take_turns(commands, repeat)
+    (import_wall, import_cpu), (suggest_wall, suggest_cpu) = medians[:2]
+    suggest_rows += [
+        ("`python -c 'import sklearn'` (floor)", f"{import_wall:.2f} s ({import_cpu:.2f} CPU s)", "1.00x"),
+        (
+            "`classifier suggest` one page, new process",
+            f"{suggest_wall:.2f} s ({suggest_cpu:.2f} CPU s)",
+            f"{suggest_wall / import_wall:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)",
+        ),
+    ]
+    if annif:
+        annif_wall, annif_cpu = medians[2]
+        suggest_rows.append(
+            (
+                f"`annif suggest {ANNIF_PROJECT}` the same page, new process (Annif 1.4.3)",
+                f"{annif_wall:.2f} s ({annif_cpu:.2f} CPU s)",
+                f"ours / Annif: {suggest_cpu / annif_cpu:.2f}x CPU, {suggest_wall / annif_wall:.2f}x wall "
+                "(aim <= 0.5x)",
+            )
+        )
+        annif_note = (
+            f" Annif: the `{ANNIF_PROJECT}` project, trained on the labelled corpus as benchmarks/quality.py "
+            "trains it, run offline from the peers' environment, taking turns with the floor and ours."
+        )
+    return suggest_rows, annif_note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs of the floor and suggest")
@@ -208,40 +246,10 @@ def main() -> None:
         fit_baseline(args.fit_baseline)
         return
 
-    python = sys.executable
-    suggest_rows, trained_rows, annif_note = [], [], ""
-    if not args.skip_suggest:
-        cli = [python, "-m", "classifier", "suggest", str(EXAMPLE)]
-        commands = [([python, "-c", "import sklearn"], None), (cli, None)]
-        annif = None if args.no_peers else annif_suggest(args.peers)
-        if annif:
-            commands.append(annif)
-        take_turns(commands, 1)  # warm the file cache and bytecode once; "cold" means a new process, as a user runs it
-        medians = take_turns(commands, args.repeat)
-        (import_wall, import_cpu), (suggest_wall, suggest_cpu) = medians[:2]
-        suggest_rows += [
-            ("`python -c 'import sklearn'` (floor)", f"{import_wall:.2f} s ({import_cpu:.2f} CPU s)", "1.00x"),
-            (
-                "`classifier suggest` one page, new process",
-                f"{suggest_wall:.2f} s ({suggest_cpu:.2f} CPU s)",
-                f"{suggest_wall / import_wall:.2f}x (aim <= 0.6x: predicting imports numpy and scipy only)",
-            ),
-        ]
-        if annif:
-            annif_wall, annif_cpu = medians[2]
-            suggest_rows.append(
-                (
-                    f"`annif suggest {ANNIF_PROJECT}` the same page, new process (Annif 1.4.3)",
-                    f"{annif_wall:.2f} s ({annif_cpu:.2f} CPU s)",
-                    f"ours / Annif: {suggest_cpu / annif_cpu:.2f}x CPU, {suggest_wall / annif_wall:.2f}x wall "
-                    "(aim <= 0.5x)",
-                )
-            )
-            annif_note = (
-                f" Annif: the `{ANNIF_PROJECT}` project, trained on the labelled corpus as benchmarks/quality.py "
-                "trains it, run offline from the peers' environment, taking turns with the floor and ours."
-            )
-
+    suggest_rows, annif_note = (
+        suggest_comparison(args.repeat, args.peers, args.no_peers) if not args.skip_suggest else ([], "")
+    )
+    trained_rows = []
     if not args.skip_training:
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp) / "train.jsonl"
