@@ -436,6 +436,13 @@ def _add_learn_route(app: FastAPI, service: Service) -> None:
         return Response(status_code=204)
 
 
+def _explained(chosen, text: str, cut: tuple[int, float | None] | None):
+    """`explain` of a text with something to read; a page of menus alone is refused as `learn` refuses it."""
+    if not parse_release(text).model_text.strip():
+        raise ApiError(400, "the text has no text besides its page's menus")
+    return chosen.explain(text, 5, cut)
+
+
 def _add_our_routes(app: FastAPI, service: Service) -> None:
     """Our additions beside Annif's API: explanations, the taxonomy, model cards, health."""
 
@@ -454,9 +461,7 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         cut = given_cutoffs(fields)
         if not text.strip():
             raise ApiError(400, "the text is empty")
-        if not parse_release(text).model_text.strip():  # as `learn` refuses it: the model would read nothing
-            raise ApiError(400, "the text has no text besides its page's menus")
-        return await run_in_threadpool(chosen.explain, text, 5, cut)
+        return await run_in_threadpool(_explained, chosen, text, cut)  # parsing a page takes time: not on the loop
 
     @app.get("/v1/projects/{project_id}/card", tags=["classifier"], summary="the model card and its metadata")
     def show_card(project_id: str):
