@@ -53,10 +53,13 @@ def test_in_process_keeps_order(tmp_path):
 
 def test_worker_processes_get_the_shared_object_once(tmp_path):
     log = tmp_path / "log"
+    import threading
+
+    # On Linux, while no other thread runs (another test may have left one), the first chunk runs here and the
+    # workers are then forked with the object loaded (no import, no unpickling); else each unpickles it once.
+    forked = sys.platform.startswith("linux") and threading.active_count() == 1
     results = list(map_ordered(square_all, Shared(log, offset=7), CHUNKS, jobs=2))
-    # On Linux the first chunk runs here and the workers are then forked with the object loaded (no import, no
-    # unpickling); elsewhere they are started afresh and each unpickles it once.
-    check(results, log, offset=7, forked=sys.platform.startswith("linux"))
+    check(results, log, offset=7, forked=forked)
     assert len(log.read_text().split() if log.exists() else []) <= 2
 
 
@@ -233,3 +236,41 @@ def test_a_worker_whose_memory_grew_is_not_replaced():
     results = list(map_ordered(memory_check_of_the_pool, None, [[0], [1], [2], [3]], jobs=2))
     workers = [checks for checks, pid in results if pid != os.getpid()]
     assert workers and all(checks == [False] for checks in workers)
+
+
+def test_a_thread_started_while_the_first_chunk_ran_keeps_the_workers_from_being_forked():
+    """In a fresh process (no thread left by other tests), the first chunk runs here and starts a thread, as a
+    progress bar might: the workers are then started afresh, each unpickling the object, not forked."""
+    import subprocess
+
+    code = """
+import os, threading, time
+from classifier.workflows.runners import map_ordered
+
+class Shared:
+    def __reduce__(self):
+        return (arrived, ())
+
+def arrived():
+    print("arrived", os.getpid(), flush=True)
+    return Shared()
+
+def square(shared, chunk):
+    if os.getpid() == caller and threading.active_count() == 1:
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    return [x * x for x in chunk], os.getpid()
+
+caller = os.getpid()
+results = list(map_ordered(square, Shared(), [[i] for i in range(6)], jobs=2))
+print("first", results[0][1] == caller, "rest", sorted({pid for _, pid in results[1:]}))
+print("values", [values for values, _ in results])
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"values {[[i * i] for i in range(6)]}"
+    first, rest = lines[-2].split(" rest ")
+    assert first == "first True"  # the first chunk ran in the caller, which forks only while it runs no thread
+    workers = {int(pid) for pid in rest.strip("[]").split(", ")}
+    arrived = {int(line.split()[1]) for line in lines if line.startswith("arrived ")}
+    assert workers and workers <= arrived  # started afresh: each worker unpickled the object
