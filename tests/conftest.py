@@ -156,6 +156,16 @@ def taxonomy():
     return Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
 
 
+def taxonomy_with_youth_renamed() -> str:
+    """The shipped taxonomy.yaml's text with Youth renamed Young people, its old name kept as an alias (as
+    `taxonomy sync` renames a field)."""
+    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
+    youth = text.index("  - name: Youth\n")
+    return text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace(
+        "aliases: []", "aliases: [Youth]", 1
+    )
+
+
 def pages_with_menus() -> list[Path]:
     """The shipped example pages that open with the site's menus, and the seed pages when they are beside the
     checkout."""

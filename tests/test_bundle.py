@@ -10,7 +10,16 @@ from classifier.bundle.storage import BundleError, load_model, save_bundle
 from classifier.taxonomy.fields import Taxonomy
 from classifier.workflows.training import train
 
-from conftest import ROOT, SEED_ELECTIONS, SEED_UNTAGGED, TRAINING, collapsed_forms, needs_seeds, pages_with_menus
+from conftest import (
+    ROOT,
+    SEED_ELECTIONS,
+    SEED_UNTAGGED,
+    TRAINING,
+    collapsed_forms,
+    needs_seeds,
+    pages_with_menus,
+    taxonomy_with_youth_renamed,
+)
 
 DEFAULT = ROOT / "models" / "default"
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
@@ -107,12 +116,7 @@ def test_bundle_with_other_fields_than_taxonomy_is_refused(tmp_path):
 
 
 def test_a_field_renamed_since_training_loads_by_its_alias_and_answers_with_the_new_name(tmp_path):
-    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
-    youth = text.index("  - name: Youth\n")
-    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace(
-        "aliases: []", "aliases: [Youth]", 1
-    )
-    (tmp_path / "t.yaml").write_text(renamed, encoding="utf-8")
+    (tmp_path / "t.yaml").write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
     model = load_model(DEFAULT, Taxonomy.from_yaml(tmp_path / "t.yaml"))
     assert model.labels[-1] == "Young people" and model.metadata["labels_as_trained"][-1] == "Youth"
     suggestion = model.suggest(

@@ -15,7 +15,7 @@ from classifier.evaluation.comparison import (
 )
 from classifier.workflows.training import train
 
-from conftest import ROOT, training_records, write_jsonl
+from conftest import ROOT, taxonomy_with_youth_renamed, training_records, write_jsonl
 
 runner = CliRunner()
 
@@ -617,12 +617,7 @@ def test_a_loaded_model_whose_fields_the_taxonomy_names_otherwise_is_refused_in_
     from classifier.bundle.storage import BundleError
     from classifier.taxonomy.fields import Taxonomy
 
-    text = (ROOT / "taxonomy.yaml").read_text(encoding="utf-8")
-    youth = text.index("  - name: Youth\n")
-    renamed = text[:youth] + text[youth:].replace("  - name: Youth\n", "  - name: Young people\n", 1).replace(
-        "aliases: []", "aliases: [Youth]", 1
-    )
-    (tmp_path / "t.yaml").write_text(renamed, encoding="utf-8")
+    (tmp_path / "t.yaml").write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
     unseen = write_jsonl(tmp_path / "unseen.jsonl", unseen_records()[:40])
     shipped = load_model()  # its field is "Youth", which the renamed taxonomy knows as an alias of "Young people"
     with pytest.raises(BundleError, match=r"^model A names fields otherwise than .*t\.yaml \(Youth\): load it with"):

@@ -460,7 +460,7 @@ class Model:
         read = [doc for doc in documents if not doc.error]
         suggestions = []
         if read:
-            reading = self.read_documents(read, limit, threshold)
+            reading = self.read([doc.model_text for doc in read], limit, threshold)  # checked above
             suggestions = self.suggestions_from_reading(reading, [doc.title for doc in read])
             if explain:
                 suggestions = self.with_evidence(suggestions, [doc.model_text for doc in read])

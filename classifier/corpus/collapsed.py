@@ -123,12 +123,17 @@ def _segments(text: str, end: int) -> Iterator[tuple[int, int]]:
     yield start, len(text)
 
 
+def _few_words(segment: str, most: int) -> bool:
+    """At most `most` words and no sentence: a menu item, a header value, the chrome before menus."""
+    return len(segment.split(None, most)) <= most and not segment.endswith((".", "!", "?"))
+
+
 def _is_short(segment: str) -> bool:
-    return len(segment.split(None, _ITEM_WORDS)) <= _ITEM_WORDS and not segment.endswith((".", "!", "?"))
+    return _few_words(segment, _ITEM_WORDS)
 
 
 def _is_chrome(segment: str) -> bool:
-    return len(segment.split(None, _CHROME_WORDS)) <= _CHROME_WORDS and not segment.endswith((".", "!", "?"))
+    return _few_words(segment, _CHROME_WORDS)
 
 
 def _tab_joined(text: str, spans: list[tuple[int, int]]) -> bool:

@@ -138,16 +138,19 @@ _MENU_OPENING = 80
 _MENU_CHARS = 1_000
 
 
+_JOINED_MARKS = (" - ", "\t-", " * ", " • ", " · ")  # an item's mark between two joined lines
+
+
+def _early_mark(line: str) -> bool:
+    """Whether a line (stripped, its first bullet read as a dash) has a menu item's mark where joined menus would:
+    first, or, in a line as long as menus are, among its first characters. Cheap, to spare most lines the look."""
+    head = line[:_MENU_OPENING]
+    return head[:1] == "-" or (len(line) > _MENU_CHARS and any(mark in head for mark in _JOINED_MARKS))
+
+
 def _opens_with_joined_menus(line: str) -> bool:
     """Whether a line (stripped, its first bullet read as a dash) opens with a page's menus joined into it."""
-    head = line[:_MENU_OPENING]
-    if not (
-        head[:1] == "-"
-        or (
-            len(line) > _MENU_CHARS
-            and (" - " in head or "\t-" in head or " * " in head or " • " in head or " · " in head)
-        )
-    ):
+    if not _early_mark(line):
         return False
     from classifier.corpus.collapsed import opens_with_menus  # only for lines with an early dash: start-up stays light
 
@@ -156,8 +159,8 @@ def _opens_with_joined_menus(line: str) -> bool:
 
 def _collapsed_lines(text: str, taxonomy: Taxonomy | None) -> tuple[str, int] | None:
     """The lines of a one-line page that opens with its menus, and the repeats left out of its body
-    (classifier.corpus.collapsed); None for any other text."""
-    if "\n" in text or "\r" in text or not _opens_with_joined_menus(_as_dash(text.strip())):
+    (classifier.corpus.collapsed, which tells the menus); None for any other text."""
+    if "\n" in text or "\r" in text or not _early_mark(_as_dash(text.strip())):
         return None
     from classifier.corpus.collapsed import page_lines  # only for one-line pages: start-up stays light
 

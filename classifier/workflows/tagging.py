@@ -96,7 +96,8 @@ def _read_chunk(model: Model, records: Sequence[Record], columns: Columns, limit
     """The records' documents, and the model's reading of those that did not fail (None if all did)."""
     documents = [to_document(record, columns) for record in records]
     good = [doc for doc in documents if not doc.error]
-    return documents, model.read_documents(good, limit, threshold) if good else None
+    # Documents made here: read as they are, without read_documents' check of what the caller passed.
+    return documents, model.read([doc.model_text for doc in good], limit, threshold) if good else None
 
 
 def _rows(model: Model, documents: list, reading) -> list[dict]:

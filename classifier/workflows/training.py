@@ -157,11 +157,11 @@ def check_settings(seed, params: dict) -> tuple:
     SettingsError, in one line, for one that a saved bundle could not hold: said before any document is read, not
     after the fit, when the bundle at the output has been replaced by one no command loads."""
     seed, params = _plain(seed), {key: _plain(value) for key, value in params.items()}
+    if "random_state" in params:
+        raise SettingsError("train: unknown setting 'random_state' (the seed is seed=)")
     for key, value in {"random_state": seed, **params}.items():
         if key not in PARAMETERS or key == "n_jobs":  # the workers are `jobs`, which no bundle keeps
             raise SettingsError(f"train: unknown setting '{key}'")
-        if key == "random_state" and key in params:
-            raise SettingsError("train: unknown setting 'random_state' (the seed is seed=)")
         try:
             stored = json.loads(json.dumps(value, allow_nan=False))  # as model.json will hold it: a tuple as a list
         except (TypeError, ValueError):
