@@ -21,9 +21,11 @@ PROBE_TEXTS = (
     "Priština and Genève to protect journalists and broadcasters.",
     "Qwzx plorf\nzzyzx vrrk.",
 )
-# Two installations computing the same features differ by rounding only (~1e-7 on a probability); a
-# changed feature, weight or calibration moves probabilities far more.
-PROBE_TOLERANCE = 1e-6
+# Two installations computing the same features differ by rounding only (~1e-7 on a probability), and so do
+# bundles whose probe scikit-learn's estimator scored (before they were scored as loading scores them: float32 sums
+# the features in another order, a few millionths at most); a changed feature, weight or calibration moves
+# probabilities far more.
+PROBE_TOLERANCE = 1e-5
 MAX_PROBE_TEXTS = 100
 MAX_PROBE_TEXT_CHARS = 10_000
 

@@ -157,8 +157,18 @@ def bundle_contents(estimator, metadata: dict, extra_files: dict[str, bytes] | N
         **(extra_files or {}),
     }
     payload = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    saved = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe_of(estimator)}
+    probe = probe_of(_as_loaded(metadata, arrays, vocabularies))
+    saved = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe}
     return saved, files
+
+
+def _as_loaded(metadata: dict, arrays: dict, vocabularies: dict):
+    """The predictor that loading the bundle gives (see _read_estimator): the probe is what it scores, in the order
+    in which it sums each text's features, which scikit-learn's sorted features do not keep."""
+    from classifier.estimator.runtime import LinearTopicModel  # loads with a model, not at start-up
+
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+    return LinearTopicModel.from_arrays(params, arrays, vocabularies)
 
 
 def _sha256(path: Path, max_bytes: int | None = None) -> str:

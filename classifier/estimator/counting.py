@@ -94,6 +94,8 @@ class WordStore:
         self.starts = np.zeros(1024, dtype=np.int64)
         self.lengths = np.zeros(1024, dtype=np.int64)
         self.words = 0
+        self._indptr = np.zeros(1025, dtype=np.int32)  # where each word's values start, and where the last end
+        self._ones = np.ones(0, dtype=np.float32)
 
     def extend(self, new_words: list[str], normalized: list[list[str]]) -> None:
         """Store what the block takes from each new word (they get the next ids of the table, in order), given
@@ -114,6 +116,8 @@ class WordStore:
         self.values[self.used : used] = values
         self.starts[self.words : words] = self.used + np.cumsum(lengths) - lengths
         self.lengths[self.words : words] = lengths
+        self._indptr = _fit(self._indptr, words + 1)
+        self._indptr[self.words + 1 : words + 1] = self.used + np.cumsum(lengths)
         self.used, self.words = used, words
 
     def __getstate__(self):
@@ -122,6 +126,26 @@ class WordStore:
     def __setstate__(self, state):
         self.of_word, self.raw = state["of_word"], state.get("raw", False)
         self.clear()
+
+    def counts(self, words: Words, width: int):
+        """CSR matrix (float32): how often each text of `words` holds each value, the values being columns below
+        `width`. One sparse product, of the texts' word occurrences by each stored word's values, sums them per text
+        in compiled code instead of sorting every (text, value) pair as `counts_matrix` does: a row's indices come in
+        the order its text first holds them (unsorted, the same for the same text in any chunk, with any table)."""
+        if self._ones.size < max(self.used, words.ids.size):
+            self._ones = np.ones(max(self.used, words.ids.size, 2 * self._ones.size), dtype=np.float32)
+        # int32 indices throughout (a vocabulary, a table and a chunk's words are far below 2**31): scipy takes
+        # them as they are, with no pass over them to see whether they fit.
+        stored = sparse.csr_array(
+            (self._ones[: self.used], self.values[: self.used], self._indptr[: self.words + 1]),
+            shape=(self.words, width),
+        )
+        indptr = np.zeros(len(words.texts) + 1, dtype=np.int32)
+        np.cumsum(words.per_text(), out=indptr[1:])
+        occurrences = sparse.csr_array(
+            (self._ones[: words.ids.size], words.ids.astype(np.int32), indptr), shape=(len(words.texts), self.words)
+        )
+        return occurrences @ stored
 
     def gather(self, words: Words, few: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The values of every word occurrence, one word after the other, and the row each came from. `few`:
@@ -306,5 +330,4 @@ class CharGramCounter:
         return [vocabulary[gram] for gram in self.grams(word) if gram in vocabulary]
 
     def count(self, words: Words):
-        columns, rows = self.store.gather(words)
-        return counts_matrix(rows, columns, len(words.texts), len(self.vocabulary))
+        return self.store.counts(words, len(self.vocabulary))
