@@ -271,6 +271,12 @@ class LinearTopicModel:
                 self._features(texts[i : i + BLOCK_ROWS], facts, evidence) for i in range(0, len(texts), BLOCK_ROWS)
             ]
             return sparse.vstack(blocks, format="csr", dtype=np.float32)
+        blocks = [block * weight if weight != 1.0 else block for block, weight in self._blocks(texts, facts, evidence)]
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _blocks(self, texts: list[str], facts: list | None, evidence: list | None) -> list[tuple[object, float]]:
+        """Each feature block of `texts` (CSR, float32) and its weight, in the order of the features; `facts` and
+        `evidence` as in `_features`."""
         words_in: dict[int, Words] = {}  # the blocks share one table of words: each text is split once
         blocks = []
         with contextlib.ExitStack() as held:
@@ -278,14 +284,13 @@ class LinearTopicModel:
                 if id(part.table) not in words_in:
                     held.enter_context(part.table.lock)
                     words_in[id(part.table)] = part.table.words(texts)
-                block = part.transform_words(words_in[id(part.table)])
-                blocks.append(block * weight if weight != 1.0 else block)
+                blocks.append((part.transform_words(words_in[id(part.table)]), weight))
             table = self.parts[0][1].table
             if facts is not None:
                 facts.append(self._facts(table, words_in[id(table)]))
             if evidence is not None:
                 evidence.append(self._evidence(table, words_in[id(table)]))
-        return sparse.hstack(blocks, format="csr", dtype=np.float32)
+        return blocks
 
     def _evidence(self, table: WordTable, words: Words) -> np.ndarray:
         """The stacker's evidence of a block of texts (evidence_features), given as their `words` in `table`
@@ -320,11 +325,19 @@ class LinearTopicModel:
                 self._scores(texts[i : i + BLOCK_ROWS], facts, evidence) for i in range(0, len(texts), BLOCK_ROWS)
             ]
             return np.concatenate(blocks)
-        features = self._features(texts, facts, evidence)
-        scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
-        if self.prototypes_ is not None:
+        if self.prototypes_ is not None:  # the keyword margins need the whole feature vector
+            features = self._features(texts, facts, evidence)
+            scores = np.asarray(features @ self._coef_t, dtype=np.float64) + self.intercept_
             scores[:, self.zero_shot_] = keyword_margins(features, self.prototypes_)[:, self.zero_shot_]
-        return scores
+            return scores
+        # Block by block: the blocks are neither copied side by side nor copied to be weighted, the products are.
+        scores = np.zeros((len(texts), self._coef_t.shape[1]), dtype=np.float64)
+        start = 0
+        for block, weight in self._blocks(texts, facts, evidence):
+            product = np.asarray(block @ self._coef_t[start : start + block.shape[1]], dtype=np.float64)
+            scores += product * weight if weight != 1.0 else product
+            start += block.shape[1]
+        return scores + self.intercept_
 
     def predict_proba(self, X):
         return self._proba(as_texts(X))
