@@ -202,3 +202,14 @@ def test_a_rule_whose_fields_have_no_phrases_names_nothing():
     text = "Youth and fine\nyouth-led fine youth " * 3
     assert not named_in_text(rule, rule, text, 6, 3, 3).any()
     assert SpanRule.of(matcher, np.zeros(3)) is None and SpanRule.of(None, np.ones(3)) is None
+
+
+def test_two_fields_named_in_different_spans_are_both_accepted():
+    # Youth is named twice in the first span and Migration twice in the last, apart: a text whose occurrences give
+    # two fields reads on after the first span accepts one of them.
+    texts = ["Title\nyouth-led young people a b c d e f g h i j irregular migration labour migration"]
+    spans = {"window_words": 6, "stride": 3}
+    assert named_both_ways([2, 2, 0], texts, **spans).tolist() == [[1, 1, 0]]
+    # And one whose occurrences are too far apart for any span accepts nothing, however many spans it has.
+    apart = ["Title\nyouth-led a b c d e f g h young people i j k l m n o p irregular migration"]
+    assert named_both_ways([2, 2, 0], apart, **spans).tolist() == [[0, 0, 0]]

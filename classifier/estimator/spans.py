@@ -54,12 +54,13 @@ class SpanRule:
         position: those where no phrase starts are only skipped quicker when left out)."""
         return phrase_matches(self.starting, tokens, positions)
 
-    def reaches(self, matches: list[tuple[int, int, int, int]]) -> bool:
-        """Whether some label has its minimum of distinct phrases among `matches` (none suppressed)."""
+    def reaching(self, matches: list[tuple[int, int, int, int]]) -> list[int]:
+        """The labels that have their minimum of distinct phrases among `matches` (none suppressed): those alone can
+        be accepted in a span whose occurrences are some of them."""
         phrases: dict[int, set[int]] = {}
         for _, _, j, pid in matches:
             phrases.setdefault(j, set()).add(pid)
-        return any(len(found) >= self.minimums[j] for j, found in phrases.items())
+        return [j for j, found in phrases.items() if len(found) >= self.minimums[j]]
 
     def accepted(self, matches: list[tuple[int, int, int, int]], accepted: np.ndarray) -> None:
         """Set in `accepted` the labels of which one span's `matches` hold their minimum of distinct phrases,
@@ -125,10 +126,13 @@ def named_in_tokens(
         every = span_rule.matches(scanned, at)
         tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
         crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
-        if not crossing and not span_rule.reaches(every):
+        reaching = span_rule.reaching(every)
+        if not crossing and not reaching:
             continue  # a span's occurrences are some of the text's: fewer than a label needs in every span
         for start in starts:
             accept_in_span(span_rule, tokens, offsets, every, start, window_words, crossing, accepted)
+            if not crossing and accepted[reaching].all():
+                break  # every label the text's occurrences could give is accepted: later spans add none
     return accepted
 
 
