@@ -174,8 +174,8 @@ def test_a_bundle_records_what_it_was_trained_on(tmp_path):
     ]
     _, Y = tiny_corpus_rows()
     assert sorted(card) == [
-        *["classifier_version", "cv_metrics", "format", "label_counts", "labels"],
-        *["low_confidence_fields", "params", "payload_sha256", "probe", "seed", "taxonomy_sha256", "training_data"],
+        *["classifier_version", "cv_metrics", "format", "label_counts", "labels", "low_confidence_fields"],
+        *["params", "payload_sha256", "probe", "probe_scored_by", "seed", "taxonomy_sha256", "training_data"],
         *["versions", "written_examples", "zero_shot_fields"],
     ]
     assert card["labels"] == TINY_LABELS and card["seed"] == 7 and card["params"]["random_state"] == 7

@@ -228,6 +228,7 @@ METADATA = {
     "training_data": (lambda v: isinstance(v, dict), "an object"),
     "cv_metrics": (lambda v: isinstance(v, dict), "an object"),
     "probe": (is_probe, "an object of texts and one row of probabilities per text"),
+    "probe_scored_by": (lambda v: v == "predictor", '"predictor"'),
 }
 REQUIRED = ("labels", "versions", "params", "payload_sha256")
 

@@ -21,11 +21,15 @@ PROBE_TEXTS = (
     "Priština and Genève to protect journalists and broadcasters.",
     "Qwzx plorf\nzzyzx vrrk.",
 )
-# Two installations computing the same features differ by rounding only (~1e-7 on a probability), and so do
-# bundles whose probe scikit-learn's estimator scored (before they were scored as loading scores them: float32 sums
-# the features in another order, a few millionths at most); a changed feature, weight or calibration moves
-# probabilities far more.
-PROBE_TOLERANCE = 1e-5
+# Two installations computing the same features differ by rounding only (~1e-7 on a probability); a changed
+# feature, weight or calibration moves probabilities far more. A bundle marked PROBE_BY_PREDICTOR had its probe
+# scored by the predictor that loading builds, and is held to PROBE_TOLERANCE. An older bundle's probe was scored
+# by scikit-learn's estimator, whose sorted features float32 sums in another order than the predictor (a few
+# millionths apart at most on long texts; 3.4e-7 on the shipped model's probe): it is held to
+# ESTIMATOR_PROBE_TOLERANCE, and so is the predictor against the fitted estimator when a bundle is saved.
+PROBE_TOLERANCE = 1e-6
+ESTIMATOR_PROBE_TOLERANCE = 1e-5
+PROBE_BY_PREDICTOR = "predictor"  # model.json's "probe_scored_by"
 MAX_PROBE_TEXTS = 100
 MAX_PROBE_TEXT_CHARS = 10_000
 

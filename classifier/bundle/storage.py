@@ -28,7 +28,13 @@ from classifier.bundle.checks import (
     read_bundle_bytes,
 )
 from classifier.bundle.model import Model
-from classifier.bundle.probe import PROBE_TOLERANCE, probe_difference, probe_of
+from classifier.bundle.probe import (
+    ESTIMATOR_PROBE_TOLERANCE,
+    PROBE_BY_PREDICTOR,
+    PROBE_TOLERANCE,
+    probe_difference,
+    probe_of,
+)
 from classifier.errors import ClassifierError
 from classifier.io.textio import atomic_directory, interrupted_swap, one_line
 from classifier.paths import default_model_path, default_taxonomy_path
@@ -157,8 +163,24 @@ def bundle_contents(estimator, metadata: dict, extra_files: dict[str, bytes] | N
         **(extra_files or {}),
     }
     payload = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    probe = probe_of(_as_loaded(metadata, arrays, vocabularies))
-    saved = {**metadata, "format": FORMAT_VERSION, "payload_sha256": payload, "probe": probe}
+    loaded = _as_loaded(metadata, arrays, vocabularies)
+    probe = probe_of(loaded)
+    if type(estimator) is not type(loaded):
+        # The probe is the loaded predictor's own scores, so loading alone can no longer tell whether it computes
+        # what the fitted estimator computes: check that here, once, as loading checked a probe the estimator scored.
+        difference = probe_difference(estimator, probe)
+        if not difference <= ESTIMATOR_PROBE_TOLERANCE:
+            raise ValueError(
+                f"the predictor rebuilt from the bundle's arrays scores the probe texts differently from the fitted "
+                f"estimator (by up to {difference:.2g}, more than {ESTIMATOR_PROBE_TOLERANCE:g}): not saved"
+            )
+    saved = {
+        **metadata,
+        "format": FORMAT_VERSION,
+        "payload_sha256": payload,
+        "probe": probe,
+        "probe_scored_by": PROBE_BY_PREDICTOR,
+    }
     return saved, files
 
 
@@ -167,7 +189,9 @@ def _as_loaded(metadata: dict, arrays: dict, vocabularies: dict):
     in which it sums each text's features, which scikit-learn's sorted features do not keep."""
     from classifier.estimator.runtime import LinearTopicModel  # loads with a model, not at start-up
 
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in metadata["params"].items()}
+    # As model.json gives them back to _read_estimator (nested tuples become lists), not as they are in memory.
+    stored = json.loads(json.dumps(metadata["params"], ensure_ascii=False))
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
     return LinearTopicModel.from_arrays(params, arrays, vocabularies)
 
 
@@ -235,10 +259,13 @@ def load_model(
             raise BundleError(
                 f"{path}: cannot score its probe texts ({type(exc).__name__}); retrain: {retrain_hint(path)}"
             ) from None
-        if not difference <= PROBE_TOLERANCE:
+        tolerance = (
+            PROBE_TOLERANCE if metadata.get("probe_scored_by") == PROBE_BY_PREDICTOR else ESTIMATOR_PROBE_TOLERANCE
+        )
+        if not difference <= tolerance:
             raise BundleError(
                 f"{path}: scores its probe texts differently here than when it was saved (by up to "
-                f"{difference:.2g}, more than {PROBE_TOLERANCE:g}): this installation computes other features or "
+                f"{difference:.2g}, more than {tolerance:g}): this installation computes other features or "
                 f"scores; retrain: {retrain_hint(path)}"
             )
     return Model(estimator, metadata, path)

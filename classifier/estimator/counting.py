@@ -111,6 +111,8 @@ class WordStore:
         values = np.fromiter(chain.from_iterable(runs), dtype=np.int32)
         lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
         used, words = self.used + values.size, self.words + len(runs)
+        if used > np.iinfo(np.int32).max:  # _indptr is int32 (see counts): it would wrap silently
+            raise OverflowError(f"a word table's store would hold {used} values, more than int32 indexes")
         self.values = _fit(self.values, used)
         self.starts, self.lengths = _fit(self.starts, words), _fit(self.lengths, words)
         self.values[self.used : used] = values
