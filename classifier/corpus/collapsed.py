@@ -79,7 +79,7 @@ def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] |
     its body were left out (the parser drops a repeated paragraph). None for any other text."""
     if not opens_with_menus(text):
         return None
-    spans = list(_segments(text, min(len(text), _HEAD_CHARS)))
+    spans = list(_segments(text, 0, min(len(text), _HEAD_CHARS), len(text)))
     if _tab_joined(text, spans):  # the tabs were the line breaks: the page's own lines, exactly
         return text.replace("\t", "\n"), 0
     segs = [text[start:end].strip() for start, end in spans]
@@ -114,13 +114,13 @@ def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] |
     return "\n".join(lines + [body] + tail), dropped
 
 
-def _segments(text: str, end: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each segment that the separators cut `text[:end]` into; the last runs to the text's end."""
-    start = 0
-    for match in _SEPARATOR.finditer(text, 0, end):
+def _segments(text: str, start: int, end: int, last: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of each segment that the separators cut `text[start:end]` into; the last runs to `last` (to
+    `end` if not given)."""
+    for match in _SEPARATOR.finditer(text, start, end):
         yield start, match.start()
         start = match.end()
-    yield start, len(text)
+    yield start, end if last is None else last
 
 
 def _few_words(segment: str, most: int) -> bool:
@@ -189,12 +189,7 @@ def _header_lines(text: str, spans, segs: list[str], header: int, taxonomy: Taxo
 
 def _segments_between(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The non-empty segments of `text[start:end]`."""
-    bounds, at = [], start
-    for match in _SEPARATOR.finditer(text, start, end):
-        bounds.append((at, match.start()))
-        at = match.end()
-    bounds.append((at, end))
-    return [(a, b) for a, b in bounds if text[a:b].strip()]
+    return [(a, b) for a, b in _segments(text, start, end) if text[a:b].strip()]
 
 
 def _body_start(text: str, start: int, end: int, key: str, places: list[str], taxonomy: Taxonomy) -> int:
@@ -299,7 +294,7 @@ def _title_before_body(text: str, start: int) -> tuple[str, int]:
 def _tail_lines(body: str) -> tuple[str, list[str]]:
     """The body without the menus or header block (`- Fields of work: - Elections`) that close the page, and those
     as lines: a run of short segments after its last sentence, with a header key or naming _MENU_FIELDS fields."""
-    spans = list(_segments(body, len(body)))
+    spans = list(_segments(body, 0, len(body)))
     k = len(spans) - 1
     while k > 0 and _is_short(body[spans[k][0] : spans[k][1]].strip()):
         k -= 1

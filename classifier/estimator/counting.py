@@ -91,10 +91,9 @@ class WordStore:
     def clear(self) -> None:
         self.values = np.zeros(1024, dtype=np.int32)  # columns and token ids; a vocabulary has under 2**31 terms
         self.used = 0
-        self.starts = np.zeros(1024, dtype=np.int64)
-        self.lengths = np.zeros(1024, dtype=np.int64)
         self.words = 0
-        self._indptr = np.zeros(1025, dtype=np.int32)  # where each word's values start, and where the last end
+        # Where each word's values start, and where the last word's end (int32: what scipy's sparse products take).
+        self.indptr = np.zeros(1025, dtype=np.int32)
         self._ones = np.ones(0, dtype=np.float32)
 
     def extend(self, new_words: list[str], normalized: list[list[str]]) -> None:
@@ -111,15 +110,12 @@ class WordStore:
         values = np.fromiter(chain.from_iterable(runs), dtype=np.int32)
         lengths = np.fromiter(map(len, runs), dtype=np.int64, count=len(runs))
         used, words = self.used + values.size, self.words + len(runs)
-        if used > np.iinfo(np.int32).max:  # _indptr is int32 (see counts): it would wrap silently
+        if used > np.iinfo(np.int32).max:  # indptr is int32: it would wrap silently
             raise OverflowError(f"a word table's store would hold {used} values, more than int32 indexes")
         self.values = _fit(self.values, used)
-        self.starts, self.lengths = _fit(self.starts, words), _fit(self.lengths, words)
         self.values[self.used : used] = values
-        self.starts[self.words : words] = self.used + np.cumsum(lengths) - lengths
-        self.lengths[self.words : words] = lengths
-        self._indptr = _fit(self._indptr, words + 1)
-        self._indptr[self.words + 1 : words + 1] = self.used + np.cumsum(lengths)
+        self.indptr = _fit(self.indptr, words + 1)
+        self.indptr[self.words + 1 : words + 1] = self.used + np.cumsum(lengths)
         self.used, self.words = used, words
 
     def __getstate__(self):
@@ -139,7 +135,7 @@ class WordStore:
         # int32 indices throughout (a vocabulary, a table and a chunk's words are far below 2**31): scipy takes
         # them as they are, with no pass over them to see whether they fit.
         stored = sparse.csr_array(
-            (self._ones[: self.used], self.values[: self.used], self._indptr[: self.words + 1]),
+            (self._ones[: self.used], self.values[: self.used], self.indptr[: self.words + 1]),
             shape=(self.words, width),
         )
         indptr = np.zeros(len(words.texts) + 1, dtype=np.int32)
@@ -149,13 +145,18 @@ class WordStore:
         )
         return occurrences @ stored
 
+    def lengths_of(self, ids: np.ndarray) -> np.ndarray:
+        """How many values each of these words (ids) has."""
+        return self.indptr[ids + 1] - self.indptr[ids]
+
     def gather(self, words: Words, few: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The values of every word occurrence, one word after the other, and the row each came from. `few`:
         most words have none (a rule's phrase tokens), so those that have are picked out first."""
         if few:
-            held = np.flatnonzero(self.lengths[words.ids])
+            held = np.flatnonzero(self.lengths_of(words.ids))
             words = Words(words.texts, words.ids[held], words.rows[held])
-        lengths, starts = self.lengths[words.ids], self.starts[words.ids]
+        starts = self.indptr[words.ids]
+        lengths = self.indptr[words.ids + 1] - starts
         ends = np.cumsum(lengths)
         offsets = np.repeat(starts - (ends - lengths), lengths)
         return self.values[np.arange(ends[-1] if ends.size else 0) + offsets], np.repeat(words.rows, lengths)

@@ -95,7 +95,7 @@ class RuleStores:
         held = held[words.rows]
         chosen = Words(words.texts, words.ids[held], words.rows[held])
         ids, _ = self.in_place.gather(chosen)
-        starts = np.concatenate([[0], np.cumsum(self.in_place.lengths[chosen.ids])])  # each word's first token
+        starts = np.concatenate([[0], np.cumsum(self.in_place.lengths_of(chosen.ids))])  # each word's first token
         first = np.searchsorted(chosen.rows, candidates)
         last = np.searchsorted(chosen.rows, candidates, side="right")
         low, high = starts[first], starts[last]  # each text's tokens

@@ -126,8 +126,8 @@ def named_in_tokens(
         every = span_rule.matches(scanned, at)
         tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
         crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
-        reaching = span_rule.reaching(every)
-        if not crossing and not reaching:
+        reaching = [] if crossing else span_rule.reaching(every)  # crossing: a span may hold more than these
+        if not (crossing or reaching):
             continue  # a span's occurrences are some of the text's: fewer than a label needs in every span
         for start in starts:
             accept_in_span(span_rule, tokens, offsets, every, start, window_words, crossing, accepted)
