@@ -38,6 +38,7 @@ from quality_sets import (
     long_documents,
     page_text,
     read_jsonl,
+    theme_documents,
     whole_pages,
 )  # noqa: E402
 
@@ -337,11 +338,14 @@ def fit_systems(systems, split_name, k, labels, train_texts, Y_train, test_texts
 def check_sets(records, texts, Y, test, k: int, split_name: str, pages, written) -> dict:
     """The texts each fold's models score beyond the test leads, with their gold fields (None: no gold)."""
     with_page = [i for i in test if records[i]["id"] in pages]
-    long = long_documents(records, Y, test, pages, seed=k, n=LONG_DOCUMENTS_PER_FOLD[split_name])
-    sets = {
-        "page": ([page_text(pages[records[i]["id"]]) for i in with_page], Y[with_page]),
-        "long": ([text for text, _, _ in long], np.array([gold for _, gold, _ in long]).reshape(-1, Y.shape[1])),
-    }
+    n = LONG_DOCUMENTS_PER_FOLD[split_name]
+    sets = {"page": ([page_text(pages[records[i]["id"]]) for i in with_page], Y[with_page])}
+    for set_name, make in (("long", long_documents), ("long_theme", theme_documents)):
+        made = make(records, Y, test, pages, seed=k, n=n)
+        sets[set_name] = (
+            [text for text, _, _ in made],
+            np.array([gold for _, gold, _ in made]).reshape(-1, Y.shape[1]),
+        )
     sets.update(written)
     return sets
 

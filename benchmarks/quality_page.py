@@ -8,7 +8,7 @@ import platform
 import numpy as np
 from quality_systems import CACHE, SEED, SYSTEMS
 
-from quality_sets import LONG_DOCUMENT_ITEMS, LONG_DOCUMENTS_PER_FOLD
+from quality_sets import LONG_DOCUMENT_ITEMS, LONG_DOCUMENTS_PER_FOLD, THEME_DOCUMENT_ITEMS, THEME_MIN_ITEMS
 
 COLUMNS = [
     ("micro_f1", "micro-F1"),
@@ -131,38 +131,51 @@ def whole_page_section(stored, split_sets) -> list[str]:
 
 
 def long_document_section(stored) -> list[str]:
+    low, high = LONG_DOCUMENT_ITEMS
+    theme_low, theme_high = THEME_DOCUMENT_ITEMS
     lines = []
-    for split_name in ("time", "cv5"):
-        rows = stored.get(split_name, {}).get("long")
-        if not rows or not any("micro_f1" in r for r in rows.values()):
-            continue
-        first = next(iter(rows.values()))
-        if not lines:
-            low, high = LONG_DOCUMENT_ITEMS
+    for set_name, heading, intro, what in (
+        (
+            "long",
+            "## Long documents",
+            f"Reports made by joining {low} to {high} real items of different fields from a test part (each item's "
+            "whole page where there is one, else its lead, under its title as a section heading; the gold fields are "
+            f"the union of the items'), {LONG_DOCUMENTS_PER_FOLD['time']} for the time split and "
+            f"{LONG_DOCUMENTS_PER_FOLD['cv5']} per CV fold, the same on every run (`benchmarks/quality_sets.py`). "
+            "Scored by the models of that split or fold, which never trained on those items.",
+            "long documents",
+        ),
+        (
+            "long_theme",
+            "## Long documents on one theme",
+            f"Reports joined the same way from {theme_low} to {theme_high} real items that share one field (a field "
+            f"with at least {THEME_MIN_ITEMS} items in the test part), as many as above: fewer gold fields per report, "
+            "so that a rule that accepts more fields shows what it costs in precision.",
+            "reports on one theme",
+        ),
+    ):
+        started = False
+        for split_name in ("time", "cv5"):
+            rows = stored.get(split_name, {}).get(set_name)
+            if not rows or not any("micro_f1" in r for r in rows.values()):
+                continue
+            first = next(iter(rows.values()))
+            if not started:
+                lines += [heading, "", intro, ""]
+                started = True
             lines += [
-                "## Long documents",
-                "",
-                f"Reports made by joining {low} to {high} real items of different fields from a test part (each "
-                "item's whole "
-                "page where there is one, else its lead, under its title as a section heading; the gold fields are the "
-                f"union of the items'), {LONG_DOCUMENTS_PER_FOLD['time']} for the time split and "
-                f"{LONG_DOCUMENTS_PER_FOLD['cv5']} per CV fold, the same on every run (`benchmarks/quality_sets.py`). "
-                "Scored by the models of that split or fold, which never trained on those items.",
+                f"### {SPLIT_NAMES[split_name]}: {first['documents']} {what}, {first['gold_per_document']:.1f} "
+                "gold fields each on average",
                 "",
             ]
-        lines += [
-            f"### {SPLIT_NAMES[split_name]}: {first['documents']} long documents, {first['gold_per_document']:.1f} "
-            "gold fields each on average",
-            "",
-        ]
-        lines += metric_table(
-            rows,
-            extra=[
-                ("micro_p", "micro-P", "{:.3f}"),
-                ("micro_r", "micro-R", "{:.3f}"),
-                ("fields_per_document", "fields/doc", "{:.2f}"),
-            ],
-        )
+            lines += metric_table(
+                rows,
+                extra=[
+                    ("micro_p", "micro-P", "{:.3f}"),
+                    ("micro_r", "micro-R", "{:.3f}"),
+                    ("fields_per_document", "fields/doc", "{:.2f}"),
+                ],
+            )
     return lines
 
 
@@ -190,6 +203,7 @@ def abstention_section(stored) -> list[str]:
             ("lead", "corpus leads (real items)"),
             ("page", "whole pages (real items)"),
             ("long", "long documents (real items)"),
+            ("long_theme", "long documents on one theme (real items)"),
             ("on_topic_plain", "plain policy texts on OSCE topics (written)"),
             ("on_topic_tuning", "plain policy texts on OSCE topics, tuning (written)"),
             ("on_topic_heldout", "plain policy texts on OSCE topics, held out (written; never used to choose)"),

@@ -117,6 +117,21 @@ def test_a_windows_best_field_counts_from_half_its_threshold():
     assert read_windowed(KeywordEstimator(), [report], window_floor=0.6).accepted.tolist() == [[1, 1, 0]]
 
 
+def test_a_field_near_its_threshold_in_two_windows_is_a_field_of_the_text():
+    # Field 1 scores 0.3 (below its threshold 0.5, above half of it) where "weak1" is read; "field0" beside it
+    # makes field 0 those windows' best, so no window accepts field 1 by itself. Words 45-46 of a section lie in
+    # two windows (0-59 and 30-89); words 5-6 in one only.
+    def report(at: int) -> str:
+        first = words("x", 150).split()
+        first[at : at + 2] = ["weak1", "field0"]
+        return "Report\n" + "\n\n".join([" ".join(first), words("y", 150), words("z", 150)])
+
+    estimator = KeywordEstimator()
+    assert read_windowed(estimator, [report(45), report(5)]).accepted[:, 1].tolist() == [1, 0]
+    assert read_windowed(estimator, [report(45)], agreeing=3).accepted[0, 1] == 0
+    assert read_windowed(estimator, [report(45)], window_floor=1.0).accepted[0, 1] == 0  # 0.3 is not near 0.5
+
+
 def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whatever_its_score():
     model = load_model()
     field = model.labels.index("Reform and co-operation in the security sector")  # 8 examples: low-confidence
