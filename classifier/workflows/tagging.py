@@ -165,41 +165,63 @@ _SCORE_TEXTS: list[str] = []  # the JSON text of each score k / 10**4, as rows r
 
 def _jsonl_lines(model: Model, documents: list, reading) -> str | None:
     """`encode_rows(_rows(...), "jsonl")`, the same text, written from the arrays of the whole chunk: each label's
-    JSON key and each of the 10,001 rounded scores' JSON number are made once, not once per row. None where a
-    score is not one of those (not a number from 0 to 1), for the general encoder to write."""
+    JSON key and each of the 10,001 rounded scores' JSON number are made once, not once per row, and the rows'
+    pieces are picked from them with numpy (`_read_lines`). None where a score is not one of those (not a number
+    from 0 to 1), for the general encoder to write."""
     import numpy as np  # loads with a model, not at start-up
 
     if not _SCORE_TEXTS:
         _SCORE_TEXTS.extend(repr(k / 10**4) for k in range(10**4 + 1))  # json.dumps writes a float as its repr
+    read: list[str] = []
     if reading is not None:
         rounded = np.round(reading.proba, 4)
         steps = np.rint(rounded * 10**4)
-        if not (np.isfinite(steps).all() and (steps / 10**4 == rounded).all()):
+        if not (np.isfinite(steps).all() and (steps / 10**4 == rounded).all()) or not rounded.shape[1]:
             return None
         if np.signbit(rounded).any() or (steps > 10**4).any():  # below 0 (JSON writes -0.0 so) or above 1
             return None
         order = np.argsort(-reading.proba, axis=1, kind="stable")
-        ranked_steps = np.take_along_axis(steps.astype(np.intp), order, axis=1).tolist()
-        ranked_accepted = np.take_along_axis(reading.accepted, order, axis=1).tolist()
-        order = order.tolist()
+        ranked_steps = np.take_along_axis(steps.astype(np.intp), order, axis=1)
+        ranked_accepted = np.take_along_axis(reading.accepted, order, axis=1).astype(bool)
+        good = [doc for doc in documents if not doc.error]
+        read = _read_lines(model, good, reading.flags, order, ranked_steps, ranked_accepted)
+    if len(read) == len(documents):
+        return "".join(read)
+    lines = iter(read)
+    return "".join(json_line(_failed_row(doc, model.fingerprint)) if doc.error else next(lines) for doc in documents)
+
+
+def _read_lines(model: Model, documents: list, flags: list, order, ranked_steps, ranked_accepted) -> list[str]:
+    """The JSON lines of documents read (`_jsonl_lines`), given each one's fields best first (`order`), their
+    rounded scores in steps of 1 / 10**4 and whether each is accepted, in that order: a line's pieces (its opening,
+    its accepted labels' keys, its scores' keys and numbers, commas included, its end) are laid side by side in an
+    object array, picked from the labels' and scores' texts by numpy, and joined once per line."""
+    import numpy as np  # loads with a model, not at start-up
+
     keys = [escape_surrogates(json.dumps(label, ensure_ascii=False)) for label in model.labels]
-    scores = _SCORE_TEXTS
+    n_rows, n_labels = order.shape
+    rows = np.arange(n_rows)
+    # Columns: the opening; a piece per label ("" where not accepted, a comma before all but the first accepted);
+    # the scores' opening; each label's key (a comma before all but the first) and score; the end.
+    pieces = np.empty((n_rows, 3 * n_labels + 3), dtype=object)
+    labels = pieces[:, 1 : n_labels + 1]
+    chosen = np.where(ranked_accepted, order, n_labels)  # n_labels: the "" of a field not accepted
+    labels[:] = np.array([f", {key}" for key in keys] + [""], dtype=object)[chosen]
+    first = ranked_accepted.argmax(axis=1)
+    labels[rows, first] = np.array([*keys, ""], dtype=object)[chosen[rows, first]]
+    pieces[:, n_labels + 1] = '], "scores": {'
+    score_keys = pieces[:, n_labels + 2 : -1 : 2]
+    score_keys[:] = np.array([f", {key}: " for key in keys], dtype=object)[order]
+    score_keys[:, 0] = np.array([f"{key}: " for key in keys], dtype=object)[order[:, 0]]
+    pieces[:, n_labels + 3 : -1 : 2] = np.array(_SCORE_TEXTS, dtype=object)[ranked_steps]
+    pieces[:, 0] = [f'{{"id": {_json_text(doc.id)}, "labels": [' for doc in documents]
     fingerprint = json.dumps(model.fingerprint)
-    lines, i = [], 0
-    for doc in documents:
-        if doc.error:
-            lines.append(json_line(_failed_row(doc, model.fingerprint)))
-            continue
-        ranked = order[i]
-        chosen = ", ".join([keys[j] for j, keep in zip(ranked, ranked_accepted[i]) if keep])
-        row_scores = ", ".join([f"{keys[j]}: {scores[k]}" for j, k in zip(ranked, ranked_steps[i])])
-        lines.append(
-            f'{{"id": {_json_text(doc.id)}, "labels": [{chosen}], "scores": {{{row_scores}}}, "error": "", '
-            f'"warning": {_json_text(doc.warning or "")}, "flag": {_json_text(reading.flags[i] or "")}, '
-            f'"model": {fingerprint}}}\n'
-        )
-        i += 1
-    return "".join(lines)
+    pieces[:, -1] = [
+        f'}}, "error": "", "warning": {_json_text(doc.warning or "")}, "flag": {_json_text(flag or "")}, '
+        f'"model": {fingerprint}}}\n'
+        for doc, flag in zip(documents, flags)
+    ]
+    return list(map("".join, pieces.tolist()))
 
 
 _JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), made once
