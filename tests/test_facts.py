@@ -277,8 +277,8 @@ def test_a_large_call_read_block_by_block_joins_the_blocks_facts(model, monkeypa
 def test_the_facts_of_a_model_written_by_hand(monkeypatch):
     """Field 0 ("border"; "customs", "border guards") is named outright by two phrases, or by one lead phrase in a
     lead: the bound lets through the texts holding a phrase's every token, and of a text read whole the facts hold
-    its exact tokens as ids of the rules' tokens (-1 for the others), where its body words' tokens start, and where
-    the phrases of each rule may start."""
+    its exact tokens as ids of the rules' tokens (-1 for the others), where its body words' tokens start, and every
+    occurrence of each rule's phrases in it."""
     import classifier.estimator.runtime as runtime
 
     model = _hand_model(
@@ -298,14 +298,19 @@ def test_the_facts_of_a_model_written_by_hand(monkeypatch):
     ids = stores.bound.tokens
     border, guards, customs, borders = ids["border"], ids["guards"], ids["customs"], ids["borders"]
     assert len({border, guards, customs, borders}) == 4 and "voter" not in ids  # field 1 has no minimum
-    # Text 0's tokens: border guards | at the border customs; phrases of the rule start at border, border, customs,
-    # and of the lead rule ("border", "border guards") at border, border.
-    assert facts.tokens[0] == ([border, guards, -1, -1, border, customs], [2, 3, 4, 5, 6], ([0, 4, 5], [0, 4]))
-    assert facts.tokens[4] == ([guards, borders], [1, 2], ([1], [1]))
+    # Text 0's tokens: border guards | at the border customs. The rule's phrases (border 0, customs 1, border guards
+    # 2) occur as (start, end, field, phrase): border and border guards at 0, border at 4, customs at 5; the lead
+    # rule's (border 0, border guards 1): border and border guards at 0, border at 4.
+    ids, offsets, (every, lead) = facts.tokens[0]
+    assert ids == [border, guards, -1, -1, border, customs] and offsets == [2, 3, 4, 5, 6]
+    assert sorted(every) == [(0, 1, 0, 0), (0, 2, 0, 2), (4, 5, 0, 0), (5, 6, 0, 1)]
+    assert sorted(lead) == [(0, 1, 0, 0), (0, 2, 0, 1), (4, 5, 0, 0)]
+    assert facts.tokens[4] == ([guards, borders], [1, 2], ([(1, 2, 0, 0)], [(1, 2, 0, 0)]))  # a plural
     assert facts.tokens[1] is facts.tokens[2] is facts.tokens[3] is None
-    ids, offsets, positions = facts.tokens[5]
+    ids, offsets, (every, lead) = facts.tokens[5]
     assert ids == [border, guards] + [-1] * 349 + [customs] and offsets == list(range(2, 353))
-    assert positions == ([0, 351], [0])
+    assert sorted(every) == [(0, 1, 0, 0), (0, 2, 0, 2), (351, 352, 0, 1)]
+    assert sorted(lead) == [(0, 1, 0, 0), (0, 2, 0, 1)]
     # The stores are made once for the model's table and kept, and a call counted block by block gives the same.
     monkeypatch.setattr(runtime, "BLOCK_ROWS", 3)  # two blocks
     _, blocks = model.predict_proba_and_facts(texts)

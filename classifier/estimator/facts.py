@@ -17,7 +17,7 @@ import numpy as np
 from classifier.estimator.counting import Words, WordTable
 from classifier.estimator.evidence import PhraseBound
 from classifier.estimator.scope import WordCounts
-from classifier.estimator.spans import SpanRule
+from classifier.estimator.spans import SpanMatches, SpanRule
 from classifier.estimator.windows import LONG_TEXT_WORDS
 
 
@@ -72,6 +72,7 @@ class RuleStores:
             mask = np.zeros(len(self.bound.tokens) + 1, dtype=bool)
             mask[list(rule.starting) if rule is not None else []] = True
             self.starts.append(mask)
+        self.matches = [None if rule is None else SpanMatches(rule, len(self.bound.tokens)) for rule in self.span_rules]
 
     def facts(self, words: Words) -> TextFacts:
         """The facts of a block of texts, given as their `words` in the table (whose lock the caller holds)."""
@@ -84,7 +85,7 @@ class RuleStores:
     def _span_tokens(self, words: Words, could_name: np.ndarray, titles: np.ndarray) -> list:
         """For each text that could name a label outright and is read whole (None for the others), what
         spans.named_in_tokens reads: its tokens as ids, where each body word's tokens start (and where the last
-        one's end), and the positions of the tokens that start a phrase of each rule."""
+        one's end), and every occurrence of each rule's phrases in it (SpanMatches)."""
         out: list = [None] * len(words.texts)
         # Only the texts read whole: a longer one is read window by window (windows.read_windowed).
         candidates = np.flatnonzero(could_name & (words.per_text() - titles <= LONG_TEXT_WORDS))
@@ -99,16 +100,26 @@ class RuleStores:
         first = np.searchsorted(chosen.rows, candidates)
         last = np.searchsorted(chosen.rows, candidates, side="right")
         low, high = starts[first], starts[last]  # each text's tokens
-        # Each word's first token within its own text, and each rule's phrase-starting tokens within theirs.
+        # Each word's first token within its own text.
         within = (starts[:-1] - np.repeat(low, last - first)).tolist()
-        found = []
-        for mask in self.starts:
-            at = np.flatnonzero(mask[ids])
-            bounds = np.searchsorted(at, low), np.searchsorted(at, high)
-            found.append(((at - np.repeat(low, bounds[1] - bounds[0])).tolist(), *(b.tolist() for b in bounds)))
+        found = [self._occurrences(mask, table, ids, low, high) for mask, table in zip(self.starts, self.matches)]
         ids_list, size = ids.tolist(), (high - low).tolist()
         rows = zip(candidates.tolist(), first.tolist(), last.tolist(), low.tolist(), high.tolist(), size)
         for k, (i, begin, end, low_at, high_at, count) in enumerate(rows):
-            positions = tuple(at[lows[k] : highs[k]] for at, lows, highs in found)
-            out[i] = (ids_list[low_at:high_at], within[begin + int(titles[i]) : end] + [count], positions)
+            matches = tuple(every[lows[k] : highs[k]] for every, lows, highs in found)
+            out[i] = (ids_list[low_at:high_at], within[begin + int(titles[i]) : end] + [count], matches)
         return out
+
+    @staticmethod
+    def _occurrences(mask: np.ndarray, table, ids: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple:
+        """One rule's phrase occurrences in the texts whose tokens (`ids`) run from `low` to `high`: (start, end,
+        label, phrase) tuples, positions within their own text, one text after the other; and where each text's
+        begin and end among them."""
+        at = np.flatnonzero(mask[ids])
+        if table is None or not at.size:
+            return [], [0] * low.size, [0] * low.size
+        # A text's tokens come after the texts before it: the first text ending past a token holds it.
+        start, end, label, phrase = table.find(ids, at, high[np.searchsorted(high, at, side="right")])
+        shift = low[np.searchsorted(high, start, side="right")]
+        every = list(zip((start - shift).tolist(), (end - shift).tolist(), label.tolist(), phrase.tolist()))
+        return every, np.searchsorted(start, low).tolist(), np.searchsorted(start, high).tolist()

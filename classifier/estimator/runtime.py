@@ -404,9 +404,9 @@ class LinearTopicModel:
             (rule, lead_rule), (id_rule, id_lead_rule) = self._rule_stores.text_rules, self._rule_stores.span_rules
             for i, found in enumerate(tokens):
                 if found is not None:
-                    ids, offsets, positions = found
+                    ids, offsets, matches = found
                     out[i] = named_in_tokens(
-                        id_rule, id_lead_rule, ids, offsets, window_words, stride, self.n_labels_, positions
+                        id_rule, id_lead_rule, ids, offsets, window_words, stride, self.n_labels_, matches=matches
                     )
                 elif could_name[i]:  # a long text, read whole here: its tokens were not taken out
                     out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_)

@@ -73,6 +73,45 @@ class SpanRule:
                 accepted[j] = True
 
 
+class SpanMatches:
+    """A rule over token ids (SpanRule.renamed) as arrays, to find the phrase occurrences of a chunk's texts at once
+    (`find`): the same occurrences, in the same order, as `SpanRule.matches` finds text by text."""
+
+    def __init__(self, rule: SpanRule, n_ids: int):
+        # Each id's variants, in the order the rule lists them; the ids in order.
+        variants = sorted(
+            ((first, variant, j, pid) for first, found in rule.starting.items() for variant, j, pid in found),
+            key=lambda item: item[0],
+        )
+        self.first = np.zeros(n_ids + 1, dtype=np.int64)  # where each id's variants start, and the last one's end
+        np.cumsum(
+            np.bincount(np.array([item[0] for item in variants], dtype=np.int64), minlength=n_ids), out=self.first[1:]
+        )
+        longest = max((len(variant) for _, variant, _, _ in variants), default=1)
+        self.tokens = np.full((len(variants), longest), -1, dtype=np.int64)
+        for k, (_, variant, _, _) in enumerate(variants):
+            self.tokens[k, : len(variant)] = variant
+        self.lengths = np.array([len(variant) for _, variant, _, _ in variants], dtype=np.int64)
+        self.labels = np.array([j for _, _, j, _ in variants], dtype=np.int64)
+        self.phrases = np.array([pid for *_, pid in variants], dtype=np.int64)
+
+    def find(self, ids: np.ndarray, at: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(start, end, label, phrase) arrays of every occurrence in `ids` (the tokens of texts one after the other,
+        as ids) starting at one of `at` (ascending, each an id some variant starts with) and ending by `ends` (per
+        place of `at`, where its text's tokens end): by place, then as the rule lists the variants."""
+        firsts = ids[at]
+        many = self.first[firsts + 1] - self.first[firsts]
+        places = np.repeat(np.arange(at.size), many)
+        variants = np.repeat(self.first[firsts] - np.cumsum(many) + many, many) + np.arange(many.sum())
+        starts, lengths = at[places], self.lengths[variants]
+        width = self.tokens.shape[1]
+        padded = np.concatenate([ids, np.full(width, -2, dtype=ids.dtype)])
+        window = padded[starts[:, None] + np.arange(width)]
+        same = (window == self.tokens[variants]) | (np.arange(width) >= lengths[:, None])
+        hit = same.all(axis=1) & (starts + lengths <= ends[places])
+        return starts[hit], (starts + lengths)[hit], self.labels[variants[hit]], self.phrases[variants[hit]]
+
+
 def named_in_text(
     rule: SpanRule | None,
     lead_rule: SpanRule | None,
@@ -106,24 +145,29 @@ def named_in_tokens(
     stride: int,
     n_labels: int,
     positions: tuple[list[int], list[int]] | None = None,
+    matches: tuple[list, list] | None = None,
 ) -> np.ndarray:
     """`named_in_text` of a text given as its exact `tokens` (its title's, then its body's; or their ids, with rules
     of ids, see SpanRule.renamed) and `offsets`, where each body word's tokens start in them and where the last
     one's end. `positions`, if found already, are those of the tokens that start a phrase of `rule` and of
-    `lead_rule`."""
+    `lead_rule`; `matches`, if found already (SpanMatches), every occurrence of each in the whole text, as
+    `SpanRule.matches` gives them."""
     n_body = len(offsets) - 1
     accepted = np.zeros(n_labels, dtype=bool)
     for k, (span_rule, starts) in enumerate(((rule, span_starts(n_body, window_words, stride)), (lead_rule, [0]))):
         if span_rule is None:
             continue
         # The lead rule looks at the first span only.
-        scanned = tokens if span_rule is rule else tokens[: offsets[min(window_words, n_body)]]
+        scanned = len(tokens) if span_rule is rule else offsets[min(window_words, n_body)]
         starting = span_rule.starting
-        if positions is None:
-            at = [at for at, token in enumerate(scanned) if token in starting]
+        if matches is not None:
+            every = matches[k] if scanned == len(tokens) else [match for match in matches[k] if match[1] <= scanned]
         else:
-            at = [at for at in positions[k] if at < len(scanned)]
-        every = span_rule.matches(scanned, at)
+            if positions is None:
+                at = [at for at, token in enumerate(tokens[:scanned]) if token in starting]
+            else:
+                at = [at for at in positions[k] if at < scanned]
+            every = span_rule.matches(tokens[:scanned], at)
         tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
         crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
         reaching = [] if crossing else span_rule.reaching(every)  # crossing: a span may hold more than these
