@@ -479,7 +479,7 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
                 note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
                 doc_id = valid_text(str(doc_id)) if doc_id not in (None, "") else origin
-                warning = _warnings(note, origin, limit, cut)
+                warning = _warnings(note, origin, limit, cut) if note or cut else None
                 yield Record(doc_id, origin, row=row, warning=warning)
     except InputError as exc:
         yield Record(str(path), str(path), error=str(exc), whole_input=True)

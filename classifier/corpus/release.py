@@ -139,13 +139,15 @@ _MENU_CHARS = 1_000
 
 
 _JOINED_MARKS = (" - ", "\t-", " * ", " • ", " · ")  # an item's mark between two joined lines
+_JOINED_MARK = re.compile("|".join(map(re.escape, _JOINED_MARKS)))  # one search for all of them
 
 
 def _early_mark(line: str) -> bool:
     """Whether a line (stripped, its first bullet read as a dash) has a menu item's mark where joined menus would:
     first, or, in a line as long as menus are, among its first characters. Cheap, to spare most lines the look."""
     head = line[:_MENU_OPENING]
-    return head[:1] == "-" or (len(line) > _MENU_CHARS and any(mark in head for mark in _JOINED_MARKS))
+    # A mark within the head: the search ends at its end.
+    return head[:1] == "-" or (len(line) > _MENU_CHARS and _JOINED_MARK.search(line, 0, _MENU_OPENING) is not None)
 
 
 def _opens_with_joined_menus(line: str) -> bool:

@@ -69,15 +69,20 @@ _DECODER = json.JSONDecoder(parse_int=JsonInt)
 
 
 def _parse_whole(number: int, line: bytes) -> JsonLine:
+    # A line opening with "{" and then no NUL is UTF-8 to json.detect_encoding (no BOM, not UTF-16 or 32): the
+    # usual row, whose encoding needs no more looking for.
+    encoding = "utf-8" if line[:1] == b"{" and line[1:2] != b"\0" else json.detect_encoding(line)
     try:
         # Integers stay digits: int() refuses more than 4,300 of them, and ids are text anyway.
-        value = _DECODER.decode(line.decode(json.detect_encoding(line), "surrogatepass"))  # json.loads(line, ...)
+        value = _DECODER.decode(line.decode(encoding, "surrogatepass"))  # json.loads(line, ...)
     except RecursionError:
         return JsonLine(number, None, "invalid JSON: nested too deeply")
     except UnicodeDecodeError as exc:
         return JsonLine(number, None, f"invalid JSON: not UTF-8 ({exc.reason})")
     except json.JSONDecodeError as exc:
         return JsonLine(number, None, f"invalid JSON: {exc.msg.removesuffix(' at')} at character {exc.pos + 1}")
+    if isinstance(value, dict):  # the usual row: no need to look at how the line opens
+        return JsonLine(number, value)
     return _object_line(number, value, truncated=False, quoted=line.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b'"'))
 
 
