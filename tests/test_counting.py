@@ -168,17 +168,16 @@ def test_gathering_few_picks_out_the_words_that_have_values():
         assert [part.size for part in store.gather(table.words(["a c"]), few=few)] == [0, 0]
 
 
-def test_rows_are_summed_per_text_also_across_slices_of_words(monkeypatch):
-    import classifier.estimator.counting as counting
-
+def test_rows_are_summed_per_text():
     table = WordTable(100)
     table.words(["a bb"])
     rows = table.rows(lambda word: [len(word), 1], 2)  # added late: fills in the words met already
-    words = table.words(["a bb ccc", "dddd", "", "e ff"])  # new words: each store takes its rows
-    expected = [[6, 3], [4, 1], [0, 0], [3, 2]]
-    assert rows.sums(words).tolist() == expected
-    monkeypatch.setattr(counting, "SUM_WORDS", 2)  # a text's words in two slices
-    assert rows.sums(words).tolist() == expected
+    words = table.words(["a bb ccc", "dddd", "", "e ff", "a a"])  # new words: each store takes its rows
+    sums = rows.sums(words)
+    assert sums.tolist() == [[6, 3], [4, 1], [0, 0], [3, 2], [2, 2]] and sums.dtype == np.int64
+    assert rows.sums(table.words(["", " "])).tolist() == [[0, 0], [0, 0]]  # no words at all
+    big = table.rows(lambda word: [2**40 + len(word)], 1)  # integers past float32's and int32's: summed exactly
+    assert big.sums(table.words(["a bb ccc"])).tolist() == [[3 * 2**40 + 6]]
 
 
 def test_counts_are_those_of_summing_duplicates():

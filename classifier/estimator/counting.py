@@ -27,7 +27,6 @@ from scipy import sparse
 from classifier.estimator.text import PUNCTUATION, strip_accents
 
 _TOKEN = re.compile(r"\w{2,}")  # scikit-learn's token pattern (?u)\b\w\w+\b, without its redundant \b
-SUM_WORDS = 1 << 16  # word occurrences whose rows WordRows.sums gathers at once
 
 
 def normalize(text: str) -> str:
@@ -192,14 +191,16 @@ class WordRows:
         self.clear()
 
     def sums(self, words: Words) -> np.ndarray:
-        """Array (n_texts, width): each text's sums of its words' rows (0 for a text without words), a slice of
-        SUM_WORDS words at a time, so that one long report's rows are never all gathered at once."""
-        out = np.zeros((len(words.texts), self.width), dtype=np.int64)
-        for low in range(0, words.ids.size, SUM_WORDS):
-            rows = words.rows[low : low + SUM_WORDS]
-            starts = np.flatnonzero(np.diff(rows, prepend=-1))  # each text's first word in the slice
-            out[rows[starts]] += np.add.reduceat(self.values[words.ids[low : low + SUM_WORDS]], starts, axis=0)
-        return out
+        """Array (n_texts, width): each text's sums of its words' rows (0 for a text without words): one sparse
+        product of the texts' word occurrences by the rows, in integers, with no copy of each occurrence's row."""
+        if not words.ids.size:
+            return np.zeros((len(words.texts), self.width), dtype=np.int64)
+        indptr = np.zeros(len(words.texts) + 1, dtype=np.int64)
+        np.cumsum(words.per_text(), out=indptr[1:])
+        occurrences = sparse.csr_array(
+            (np.ones(words.ids.size, dtype=np.int64), words.ids, indptr), shape=(len(words.texts), self.words)
+        )
+        return np.asarray(occurrences @ self.values[: self.words], dtype=np.int64)
 
 
 def _fit(array: np.ndarray, size: int) -> np.ndarray:
