@@ -280,19 +280,23 @@ class WordGramCounter:
         self.unigrams, self.bigrams = ngram_range[0] == 1, ngram_range[1] >= 2
         self.width = len(vocabulary)
         self.stop_words = stop_words
-        self.token_ids: dict[str, int] = {}
-        unigrams, bigrams = [], []
-        for term, column in vocabulary.items():
-            ids = [self.token_ids.setdefault(word, len(self.token_ids)) for word in term.split(" ")]
-            (unigrams if len(ids) == 1 else bigrams).append((*ids, column))
+        # Each word of the terms gets an id in the order the terms first hold it; the terms' ids are gathered with
+        # numpy (a vocabulary has tens of thousands of terms, read at every start).
+        words = [term.split(" ") for term in vocabulary]
+        self.token_ids: dict[str, int] = {word: i for i, word in enumerate(dict.fromkeys(chain.from_iterable(words)))}
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        if (lengths > 2).any():
+            raise ValueError("a word n-gram of more than two words in a vocabulary of unigrams and bigrams")
+        ids = np.fromiter(map(self.token_ids.__getitem__, chain.from_iterable(words)), dtype=np.int64)
+        firsts = np.cumsum(lengths) - lengths  # each term's first word among `ids`
+        term_columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(words))
         self.unknown = len(self.token_ids)  # a token in no term: kept in place, so it breaks a bigram
         self.unigram_column = np.full(self.unknown + 1, -1, dtype=np.int64)
-        for token, column in unigrams:
-            self.unigram_column[token] = column
-        pairs = np.array(bigrams, dtype=np.int64).reshape(-1, 3)
-        keys = pairs[:, 0] * (self.unknown + 1) + pairs[:, 1]
+        self.unigram_column[ids[firsts[lengths == 1]]] = term_columns[lengths == 1]
+        pairs = firsts[lengths == 2]
+        keys = ids[pairs] * (self.unknown + 1) + ids[pairs + 1]
         order = np.argsort(keys)
-        self.bigram_keys, self.bigram_columns = keys[order], pairs[order, 2]
+        self.bigram_keys, self.bigram_columns = keys[order], term_columns[lengths == 2][order]
         self.store = table.store(self.tokens_of_word)
 
     def tokens_of_word(self, word: str) -> list[int]:
