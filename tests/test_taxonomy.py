@@ -1,3 +1,4 @@
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,25 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
     path = write(tmp_path, BASE + "  - {name: [unclosed\n")
     with pytest.raises(TaxonomyError, match=rf"^{path}:\d+: malformed YAML"):
         Taxonomy.from_yaml(path)
+
+
+def test_a_taxonomy_is_read_as_the_pure_python_parser_reads_it(tmp_path):
+    """libyaml parses a taxonomy where PyYAML has it (quicker at every start), to the same fields; a file it refuses
+    is read again by the pure-Python parser, whose words (not libyaml's "did not find expected ...") are reported."""
+    import yaml
+
+    raw = (ROOT / "taxonomy.yaml").read_bytes()
+    assert Taxonomy.from_yaml(ROOT / "taxonomy.yaml") == Taxonomy.from_dict(
+        yaml.safe_load(raw), source=str(ROOT / "taxonomy.yaml"), sha256=hashlib.sha256(raw).hexdigest()
+    )
+    path = write(tmp_path, BASE + "  - {name: [unclosed\n")
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.safe_load(path.read_bytes())
+    with pytest.raises(TaxonomyError) as error:
+        Taxonomy.from_yaml(path)
+    line = expected.value.problem_mark.line + 1
+    assert str(error.value) == f"{path}:{line}: malformed YAML: {expected.value.problem}"
+    assert "but got '<stream end>'" in str(error.value)
 
 
 def test_missing_file_is_one_line(tmp_path):
