@@ -561,7 +561,7 @@ def test_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model
     # A score that is no rounded probability (NaN) is left to the general encoder.
     proba = model.predict_proba(["Elections observed"])
     proba[0, 0] = float("nan")
-    assert _jsonl_lines(model, [], Reading(proba, model.accept(proba), [None])) is None
+    assert _jsonl_lines(model, [], Reading(proba, model.accept(proba), [None]), model.fingerprint) is None
 
 
 def _written_so_far(output: Path) -> dict:

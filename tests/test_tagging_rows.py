@@ -662,3 +662,30 @@ def test_the_summary_holds_the_seconds_the_run_took(model, table, tmp_path, monk
     monkeypatch.setattr(tagging, "time", Clock())
     summary = tag(model, [table], output if output == "-" else tmp_path / output, jobs=1)
     assert summary.seconds == 2.5 and summary.line() == "4 documents tagged, 1 failed, 2.5 s, 2 documents/s"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_run_hashes_the_models_metadata_once_not_per_chunk_nor_per_failed_row(monkeypatch, tmp_path, fmt):
+    """`Model.fingerprint` hashes the model's metadata (a millisecond or more for a shipped bundle's): a run finds it
+    once, and every row of every chunk, failed ones included, names the model by it."""
+    import csv
+
+    import classifier.bundle.model as bundle_model
+
+    calls = []
+    fingerprint = bundle_model.model_fingerprint
+    monkeypatch.setattr(bundle_model, "model_fingerprint", lambda metadata: calls.append(1) or fingerprint(metadata))
+    model = HandModel()
+    table = tmp_path / "rows.jsonl"
+    rows = [
+        json.dumps({"id": str(i), "text": f"{word} observers met."}) for i, word in enumerate(["Alpha", "Beta"] * 3)
+    ]
+    table.write_text("\n".join([*rows[:3], "{broken", *rows[3:], "{broken too"]) + "\n", encoding="utf-8")
+    output = tmp_path / f"tags.{fmt}"
+    summary = tag(model, [table], output, chunk_size=3, jobs=1)
+    assert (summary.tagged, summary.failed) == (6, 2) and len(calls) == 1
+    text = output.read_text(encoding="utf-8")
+    written = (
+        [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else list(csv.DictReader(text.splitlines()))
+    )
+    assert len(written) == 8 and {row["model"] for row in written} == {fingerprint(model.metadata)}

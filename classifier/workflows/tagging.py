@@ -89,7 +89,7 @@ def tag_rows(
     the warning if its text was cut at the size limit, the flag if no field was accepted because the
     text is not in English ("language") or not an OSCE-like policy text ("out-of-scope"), and the model's
     hash (`Model.fingerprint`). `limit` and `threshold` choose the labels as in `Model.read`."""
-    return _rows(model, *_read_chunk(model, records, columns, limit, threshold))
+    return _rows(model, *_read_chunk(model, records, columns, limit, threshold), model.fingerprint)
 
 
 def _read_chunk(model: Model, records: Sequence[Record], columns: Columns, limit, threshold) -> tuple[list, object]:
@@ -100,11 +100,10 @@ def _read_chunk(model: Model, records: Sequence[Record], columns: Columns, limit
     return documents, model.read([doc.model_text for doc in good], limit, threshold) if good else None
 
 
-def _rows(model: Model, documents: list, reading) -> list[dict]:
-    """`tag_rows` of documents read already (`_read_chunk`)."""
+def _rows(model: Model, documents: list, reading, fingerprint: str) -> list[dict]:
+    """`tag_rows` of documents read already (`_read_chunk`); `fingerprint`, the model's."""
     import numpy as np  # loads with a model, not at start-up
 
-    fingerprint = model.fingerprint
     if reading is not None:
         proba, accepted = reading.proba, reading.accepted
         order = np.argsort(-proba, axis=1, kind="stable")
@@ -150,12 +149,16 @@ def tag_chunk(
     fmt: str,
     limit: int | None = None,
     threshold: float | None = None,
+    fingerprint: str | None = None,
 ) -> ChunkResult:
-    """Tag one chunk and encode it; runs in whichever process or worker got the chunk."""
+    """Tag one chunk and encode it; runs in whichever process or worker got the chunk. `fingerprint`, the model's
+    (`Model.fingerprint`), if found already: a run finds it once, not once per chunk (it hashes the model's
+    metadata, a millisecond or more)."""
+    fingerprint = fingerprint or model.fingerprint
     documents, reading = _read_chunk(model, records, columns, limit, threshold)
-    payload = _jsonl_lines(model, documents, reading) if fmt == "jsonl" else None
+    payload = _jsonl_lines(model, documents, reading, fingerprint) if fmt == "jsonl" else None
     if payload is None:
-        payload = encode_rows(_rows(model, documents, reading), fmt)
+        payload = encode_rows(_rows(model, documents, reading, fingerprint), fmt)
     failed = sum(1 for doc in documents if doc.error)
     return ChunkResult(payload, len(documents), failed, documents[-1].id)
 
@@ -163,7 +166,7 @@ def tag_chunk(
 _SCORE_TEXTS: list[str] = []  # the JSON text of each score k / 10**4, as rows round them
 
 
-def _jsonl_lines(model: Model, documents: list, reading) -> str | None:
+def _jsonl_lines(model: Model, documents: list, reading, fingerprint: str) -> str | None:
     """`encode_rows(_rows(...), "jsonl")`, the same text, written from the arrays of the whole chunk: each label's
     JSON key and each of the 10,001 rounded scores' JSON number are made once, not once per row, and the rows'
     pieces are picked from them with numpy (`_read_lines`). None where a score is not one of those (not a number
@@ -184,14 +187,16 @@ def _jsonl_lines(model: Model, documents: list, reading) -> str | None:
         ranked_steps = np.take_along_axis(steps.astype(np.intp), order, axis=1)
         ranked_accepted = np.take_along_axis(reading.accepted, order, axis=1).astype(bool)
         good = [doc for doc in documents if not doc.error]
-        read = _read_lines(model, good, reading.flags, order, ranked_steps, ranked_accepted)
+        read = _read_lines(model, good, reading.flags, order, ranked_steps, ranked_accepted, fingerprint)
     if len(read) == len(documents):
         return "".join(read)
     lines = iter(read)
-    return "".join(json_line(_failed_row(doc, model.fingerprint)) if doc.error else next(lines) for doc in documents)
+    return "".join(json_line(_failed_row(doc, fingerprint)) if doc.error else next(lines) for doc in documents)
 
 
-def _read_lines(model: Model, documents: list, flags: list, order, ranked_steps, ranked_accepted) -> list[str]:
+def _read_lines(
+    model: Model, documents: list, flags: list, order, ranked_steps, ranked_accepted, fingerprint: str
+) -> list[str]:
     """The JSON lines of documents read (`_jsonl_lines`), given each one's fields best first (`order`), their
     rounded scores in steps of 1 / 10**4 and whether each is accepted, in that order: a line's pieces (its opening,
     its accepted labels' keys, its scores' keys and numbers, commas included, its end) are laid side by side in an
@@ -215,7 +220,7 @@ def _read_lines(model: Model, documents: list, flags: list, order, ranked_steps,
     score_keys[:, 0] = np.array([f"{key}: " for key in keys], dtype=object)[order[:, 0]]
     pieces[:, n_labels + 3 : -1 : 2] = np.array(_SCORE_TEXTS, dtype=object)[ranked_steps]
     pieces[:, 0] = [f'{{"id": {_json_text(doc.id)}, "labels": [' for doc in documents]
-    fingerprint = json.dumps(model.fingerprint)
+    fingerprint = json.dumps(fingerprint)
     pieces[:, -1] = [
         f'}}, "error": "", "warning": {_json_text(doc.warning or "")}, "flag": {_json_text(flag or "")}, '
         f'"model": {fingerprint}}}\n'
@@ -273,7 +278,8 @@ def tag(
     if str(output) != STDOUT:  # before any tagging: a directory or a device fails now, not after hours, and a
         check_file_target(output)  # directory is refused as one, whatever its name's suffix
     fmt = format_for(output, format)
-    task = _ChunkTask(columns, fmt, limit, threshold)
+    fingerprint = model.fingerprint  # once: it hashes the model's metadata
+    task = _ChunkTask(columns, fmt, limit, threshold, fingerprint)
     if fmt == "parquet":
         require_pyarrow(str(output))  # before any tagging, not at the first chunk
     if dask:
@@ -291,7 +297,7 @@ def tag(
         )
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
-    record = run_record(model.fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
+    record = run_record(fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
     with output_lock(output):
         if resume and (output.exists() or parts_folder(output).is_dir()):
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
@@ -374,9 +380,10 @@ class _ChunkTask:
     fmt: str
     limit: int | None = None
     threshold: float | None = None
+    fingerprint: str | None = None  # the model's, found once for the run
 
     def __call__(self, model, chunk) -> ChunkResult:
-        return tag_chunk(model, chunk, self.columns, self.fmt, self.limit, self.threshold)
+        return tag_chunk(model, chunk, self.columns, self.fmt, self.limit, self.threshold, self.fingerprint)
 
 
 def _reported(
