@@ -1010,3 +1010,31 @@ def test_a_dataframe_or_what_is_no_path_is_refused_saying_what_to_pass_instead(t
         assert [doc.text for doc in read_documents(path)] == ["Observers deployed."]
     # A Series gives its values, not an index or column names: a column of paths is read as a list of them.
     assert [doc.text for doc in read_documents(pd.Series([str(tmp_path / "a.txt")]))] == ["Observers deployed."]
+
+
+def test_a_table_rows_record_and_document_are_those_their_classes_make(tmp_path):
+    """The rows of a table are made without the frozen dataclasses' __init__ (`frozen_instance`, quicker): each record,
+    document and JSON line is the object its class makes of the same fields, frozen as it is."""
+    import dataclasses
+    import pickle
+
+    from classifier.corpus.documents import Document, Record, read_records, to_document
+    from classifier.io.jsonl import JsonLine, read_json_lines
+
+    table = tmp_path / "rows.jsonl"
+    table.write_text(json.dumps({"id": "d1", "title": "Border", "text": "Guards met.", "labels": ["Youth"]}) + "\n")
+    (record,) = read_records([table])
+    document = to_document(record)
+    (line,) = read_json_lines(io.BytesIO(table.read_bytes()), 100)
+    expected = (
+        Record("d1", f"{table}:1", row={"id": "d1", "title": "Border", "text": "Guards met.", "labels": ["Youth"]}),
+        Document("d1", "Border", "Guards met.", ("Youth",), f"{table}:1"),
+        JsonLine(1, record.row),
+    )
+    for made, own in zip((record, document, line), expected):
+        assert type(made) is type(own) and made == own and repr(made) == repr(own) and vars(made) == vars(own)
+        assert list(vars(made)) == [field.name for field in dataclasses.fields(own)]  # every field, in order
+        assert pickle.loads(pickle.dumps(made)) == own
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.error = "changed"
+    assert hash(document) != hash(Document("d2", "Border", "Guards met.", ("Youth",), f"{table}:1"))

@@ -21,7 +21,7 @@ from classifier.corpus.release import Release, nul_as_space, one_plain_line, par
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, is_pandas_table, require_pyarrow, table_format
-from classifier.io.jsonl import JsonInt, read_json_lines
+from classifier.io.jsonl import JsonInt, frozen_instance, read_json_lines
 from classifier.io.textio import (
     MAX_TEXT_ENV,
     NOT_REGULAR,
@@ -458,7 +458,9 @@ def _from_page(
 ) -> Document:
     plain = one_plain_line(page)
     if plain:  # most table rows: the body parsing would give, and no header, title or fields
-        return Document(id=doc_id, title=title, text=plain, labels=labels, origin=origin, warning=warning)
+        return frozen_instance(
+            Document, id=doc_id, title=title, text=plain, labels=labels, origin=origin, error=None, warning=warning
+        )
     release = parse_release(page, plain_title=not title)
     body = release.body
     if not (title or release.title) and not body.strip():  # a cut that left only menus says it was the cut
@@ -480,7 +482,9 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
                 doc_id = row.get(columns.id)
                 doc_id = valid_text(str(doc_id)) if doc_id not in (None, "") else origin
                 warning = _warnings(note, origin, limit, cut) if note or cut else None
-                yield Record(doc_id, origin, row=row, warning=warning)
+                yield frozen_instance(
+                    Record, id=doc_id, origin=origin, page=None, row=row, error=None, warning=warning, whole_input=False
+                )
     except InputError as exc:
         yield Record(str(path), str(path), error=str(exc), whole_input=True)
 

@@ -27,6 +27,15 @@ _UNICODE_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+def frozen_instance(cls, **fields):
+    """`cls(**fields)` of a frozen dataclass, given every one of its fields: its __init__ sets them one by one through
+    object.__setattr__, a microsecond or more per object where a batch makes a few per row; here the instance's dict
+    is filled at once (tests check both make the same object)."""
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
 class JsonInt(str):
     """An integer of a JSON line, kept as its digits (int() refuses more than 4,300 of them); a str, so
     an id may be a number, but a reader can tell it was not a JSON string."""
@@ -82,7 +91,7 @@ def _parse_whole(number: int, line: bytes) -> JsonLine:
     except json.JSONDecodeError as exc:
         return JsonLine(number, None, f"invalid JSON: {exc.msg.removesuffix(' at')} at character {exc.pos + 1}")
     if isinstance(value, dict):  # the usual row: no need to look at how the line opens
-        return JsonLine(number, value)
+        return frozen_instance(JsonLine, number=number, value=value, error=None, truncated=False)
     return _object_line(number, value, truncated=False, quoted=line.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b'"'))
 
 
