@@ -104,11 +104,10 @@ class SpanMatches:
         places = np.repeat(np.arange(at.size), many)
         variants = np.repeat(self.first[firsts] - np.cumsum(many) + many, many) + np.arange(many.sum())
         starts, lengths = at[places], self.lengths[variants]
-        width = self.tokens.shape[1]
-        padded = np.concatenate([ids, np.full(width, -2, dtype=ids.dtype)])
-        window = padded[starts[:, None] + np.arange(width)]
-        same = (window == self.tokens[variants]) | (np.arange(width) >= lengths[:, None])
-        hit = same.all(axis=1) & (starts + lengths <= ends[places])
+        padded = np.concatenate([ids, np.full(self.tokens.shape[1], -2, dtype=ids.dtype)])
+        hit = starts + lengths <= ends[places]
+        for k in range(1, self.tokens.shape[1]):  # the first token is the variant's by its place; then each next one
+            hit &= (lengths <= k) | (padded[starts + k] == self.tokens[variants, k])
         return starts[hit], (starts + lengths)[hit], self.labels[variants[hit]], self.phrases[variants[hit]]
 
 
