@@ -333,3 +333,24 @@ def test_the_facts_read_each_word_as_the_rules_read_the_text():
     expected = [[0, 0], [1, 0], [1, 0], [1, 0]]
     assert model.named_in_spans(texts).tolist() == model.phrase_accepted(texts).tolist() == expected
     assert model.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens).tolist() == expected
+
+
+def test_the_latin_script_check_from_each_words_letters_is_that_of_each_text(model):
+    """The facts count each word's letters and those of other scripts once (scope.letter_counts); a text's sums say
+    what reading the whole text says (`_reads_latin`), at the check's bounds too: 20 letters, more than half."""
+    from classifier.estimator.scope import _reads_latin
+
+    texts = [
+        "Выборы в регионе\nНаблюдатели",  # Cyrillic
+        "ΑΒΓΔΕ ΖΗΘΙΚ\nabcde fghij",  # 10 Greek of 20 letters: not more than half
+        "ΑΒΓΔΕ ΖΗΘΙΚ Λ\nabcde fghij",  # 11 of 21
+        "ΑΒΓΔΕ ΖΗΘΙΚ\nabcd fghij",  # 10 of 19: under 20 letters
+        "“Quoted” élections\nnaïve café",  # beyond ASCII, Latin
+        "plain ascii\ntext 123",
+        "",
+        "Σ\u00a0ΑΣ.\tΟΔΟΣ\x1cΟΔΟΣ ΟΔΟΣ ΟΔΟΣ x",  # other white space between words
+    ]
+    _, facts = model.estimator.predict_proba_and_facts(texts)
+    expected = [_reads_latin(text) for text in texts]
+    assert expected == [False, True, False, True, True, True, True, False]
+    assert facts.latin.tolist() == expected

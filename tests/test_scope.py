@@ -600,3 +600,40 @@ def test_a_word_beyond_ascii_is_known_and_typical_only_as_its_unaccented_vocabul
     specificity = {**dict.fromkeys(content[:-1], 0), "alpha": 1199}
     assert check.flag(text, 0.0, specificity) == "out-of-scope"
     assert check.flags([text], [0.0], WordCounts(specificity)) == ["out-of-scope"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(*[st.integers(0, 40)] * 5, st.integers(0, 6000), st.sampled_from([0.0, 0.1, 0.3, 0.2999, 0.9])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+)
+def test_flags_of_a_chunks_counts_are_the_rules_of_each_texts(rows, checked):
+    """Every text's counts are checked at once (numpy); each text's flag is still that of the rules read one text at
+    a time (`_in_another_language`, then `_scope_flag`), at their thresholds too (20 words of which one English:
+    exactly 0.05; 9 known of 20: exactly 0.45)."""
+    from classifier.estimator.scope import LANGUAGE, _in_another_language
+
+    rows = [*rows, (20, 1, 0, 20, 9, 2400, 0.3), (20, 1, 3, 20, 11, 2640, 0.2999), (8, 0, 2, 8, 4, 960, 0.0)]
+    check = ScopeCheck()
+    totals = [row[:6] for row in rows]
+    best = [row[6] for row in rows]
+    expected = [
+        LANGUAGE
+        if _in_another_language(n_words, english, foreign, content, known)
+        else check._scope_flag(content, known, probability, specificity if checked else None)
+        for (n_words, english, foreign, content, known, specificity), probability in zip(totals, best)
+    ]
+    assert check.flags_of_counts(["ascii text"] * len(rows), best, totals, checked) == expected
+    assert check.flags_of_counts(["ΑΣ ΟΔΟΣ " * 5] * len(rows), best, totals, checked) == [LANGUAGE] * len(rows)
+
+
+@given(st.text(max_size=20) | st.text(alphabet=st.characters(max_codepoint=127), max_size=20))
+def test_a_words_letters_are_counted_as_the_latin_script_check_counts_a_texts(word):
+    """`letter_counts` of a word (an ASCII one without a regular expression) are what `_reads_latin` counts."""
+    from classifier.estimator.scope import _LETTER, _NON_LATIN_LETTER, letter_counts
+
+    assert letter_counts(word) == [len(_LETTER.findall(word)), len(_NON_LATIN_LETTER.findall(word))]

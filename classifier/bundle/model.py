@@ -252,7 +252,8 @@ class Model:
         if with_facts is not None:  # the scikit-learn-free predictor: the rules' facts come with the features
             read = with_facts(model_texts)
             windowed = read_windowed(self.estimator, model_texts, read=read)
-            flags = scope_flags_of_counts(model_texts, windowed.proba, read[1].scope.tolist(), read[1].checked)
+            facts = read[1]
+            flags = scope_flags_of_counts(model_texts, windowed.proba, facts.scope, facts.checked, latin=facts.latin)
         else:
             words = [text.split() for text in model_texts]  # split once for the windows, the phrase bound, the scope
             windowed = read_windowed(self.estimator, model_texts, words=words)

@@ -16,7 +16,7 @@ import numpy as np
 
 from classifier.estimator.counting import Words, WordTable
 from classifier.estimator.evidence import PhraseBound
-from classifier.estimator.scope import WordCounts
+from classifier.estimator.scope import WordCounts, letter_counts, reads_latin_by_counts
 from classifier.estimator.spans import SpanMatches, SpanRule
 from classifier.estimator.windows import LONG_TEXT_WORDS
 
@@ -35,6 +35,7 @@ class TextFacts:
     scope: np.ndarray
     checked: bool
     tokens: list | None = None  # per text it lets through, what spans.named_in_tokens reads (None for the others)
+    latin: np.ndarray | None = None  # per text, whether it reads as Latin script (scope.reads_latin_by_counts)
 
     @classmethod
     def joined(cls, blocks: list[TextFacts]) -> TextFacts:
@@ -48,6 +49,7 @@ class TextFacts:
             np.concatenate([block.scope for block in blocks]).reshape(-1, 6),
             blocks[0].checked,
             None if blocks[0].tokens is None else [found for block in blocks for found in block.tokens],
+            None if blocks[0].latin is None else np.concatenate([block.latin for block in blocks]),
         )
 
 
@@ -62,6 +64,7 @@ class RuleStores:
         self.bound = PhraseBound(rules)
         self.phrase_tokens = table.store(self.bound.of_word, raw=True)
         self.checked, self.scope = counts.checked, table.rows(counts.of_word, 6)
+        self.letters = table.rows(letter_counts, 2)  # for the Latin script check, a text's letters looked at once
         self.in_place = table.store(self.bound.of_word_in_place, raw=True)
         # The rule of naming a field outright over tokens (for a text whose tokens were not taken out) and over ids.
         self.text_rules = [SpanRule.of(matcher, minimums) for matcher, minimums in rules]
@@ -80,7 +83,9 @@ class RuleStores:
         could_name = self.bound.could(rows, token_ids, len(words.texts))
         titles = words.title_lengths()
         tokens = self._span_tokens(words, could_name, titles)
-        return TextFacts(words.per_text(), titles, could_name, self.scope.sums(words), self.checked, tokens)
+        letters, other = self.letters.sums(words).T
+        latin = reads_latin_by_counts(letters, other)
+        return TextFacts(words.per_text(), titles, could_name, self.scope.sums(words), self.checked, tokens, latin)
 
     def _span_tokens(self, words: Words, could_name: np.ndarray, titles: np.ndarray) -> list:
         """For each text that could name a label outright and is read whole (None for the others), what

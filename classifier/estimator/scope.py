@@ -126,20 +126,33 @@ class ScopeCheck:
         totals = [counts.of_words(text_words) for text_words in split]
         return self.flags_of_counts(texts, best_probabilities, totals, counts.checked)
 
-    def flags_of_counts(self, texts: Sequence[str], best_probabilities, totals, checked: bool) -> list[str | None]:
+    def flags_of_counts(
+        self, texts: Sequence[str], best_probabilities, totals, checked: bool, latin=None
+    ) -> list[str | None]:
         """`flags` from each text's counts (`totals`: per text, the six of WordCounts.of_words, its words' sums);
-        `checked`: whether the specificity is checked (see WordCounts)."""
-        out = []
-        for text, (n_words, english, foreign, content, known, specificity), best in zip(
-            texts, totals, best_probabilities
-        ):
-            if not text.isascii() and not _reads_latin(text):
-                out.append(LANGUAGE)
-            elif _in_another_language(n_words, english, foreign, content, known):
-                out.append(LANGUAGE)
-            else:
-                out.append(self._scope_flag(content, known, float(best), specificity if checked else None))
-        return out
+        `checked`: whether the specificity is checked (see WordCounts). The rules of `_in_another_language` and
+        `_scope_flag` for every text at once, in numpy (the same comparisons of the same numbers). `latin`, per text
+        whether it reads as Latin script (`reads_latin_by_counts` of its words' `letter_counts`), if found already;
+        otherwise a text beyond ASCII has its letters looked at here."""
+        if not len(texts):
+            return []
+        n_words, english, foreign, content, known, specificity = np.asarray(totals, dtype=np.int64).reshape(-1, 6).T
+        best = np.asarray(best_probabilities, dtype=np.float64)
+        by_counts = (english >= 0.05 * n_words) & ~((foreign > 2 * english) & (english < 0.15 * n_words))
+        language = (n_words >= 8) & ~by_counts & ((foreign >= 2) | (known < 0.5 * content))
+        if latin is not None:
+            language |= ~np.asarray(latin, dtype=bool)
+        else:
+            language[[i for i, text in enumerate(texts) if not text.isascii() and not _reads_latin(text)]] = True
+        coverage = known / np.maximum(content, 1)  # a text without content words has no known one: flagged
+        weak = coverage < self.weak_coverage
+        if checked:
+            weak |= specificity < self.weak_specificity * SPECIFICITY_SCALE * content
+        out_of_scope = (known == 0) | (
+            (content >= self.min_words) & ((coverage < self.min_coverage) | (weak & (best < self.weak_probability)))
+        )
+        flags = np.where(language, 1, np.where(out_of_scope, 2, 0)).tolist()
+        return [(None, LANGUAGE, OUT_OF_SCOPE)[flag] for flag in flags]
 
 
 _FIELD = 1 << 32  # each count of WordCounts takes 32 bits of one Python integer
@@ -204,6 +217,23 @@ def reads_as_english(text: str, words: list[str] | None = None) -> bool:
     english = sum(1 for w in words if w in ENGLISH_FUNCTION_WORDS)
     foreign = sum(1 for w in words if w in FOREIGN_FUNCTION_WORDS)
     return _english_by_counts(len(words), english, foreign)
+
+
+def letter_counts(word: str) -> list[int]:
+    """A word's letters and, of them, those of another script than Latin: what `_reads_latin` counts, word by word
+    (white space is no letter, so a text's counts are its words' sums)."""
+    if word.isascii():  # its letters are A-Z and a-z: the bytes left once the others are deleted
+        return [len(word.encode("ascii").translate(None, _ASCII_NOT_LETTERS)), 0]
+    return [len(_LETTER.findall(word)), len(_NON_LATIN_LETTER.findall(word))]
+
+
+_ASCII_NOT_LETTERS = bytes(code for code in range(128) if not re.fullmatch(_LETTER, chr(code)))
+
+
+def reads_latin_by_counts(letters: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """`_reads_latin` of texts from their `letter_counts` summed: no more than half of 20 letters or more are of
+    another script (no ASCII character is one, so an ASCII text reads as Latin, as `_reads_latin` reads it)."""
+    return ~((letters >= 20) & (other > 0.5 * letters))
 
 
 def _reads_latin(text: str) -> bool:
@@ -296,10 +326,12 @@ def scope_flags(estimator, texts, proba, check: ScopeCheck = ScopeCheck(), words
     return check.flags(texts, best, word_counts(estimator), words)
 
 
-def scope_flags_of_counts(texts, proba, totals, checked: bool, check: ScopeCheck = ScopeCheck()) -> list[str | None]:
-    """`scope_flags` from each text's counts found already (`totals`, see ScopeCheck.flags_of_counts)."""
+def scope_flags_of_counts(
+    texts, proba, totals, checked: bool, check: ScopeCheck = ScopeCheck(), latin=None
+) -> list[str | None]:
+    """`scope_flags` from each text's counts found already (`totals` and `latin`, see ScopeCheck.flags_of_counts)."""
     best = np.asarray(proba).max(axis=1) if len(proba) else []
-    return check.flags_of_counts(texts, best, totals, checked)
+    return check.flags_of_counts(texts, best, totals, checked, latin)
 
 
 _COUNTS: dict[int, tuple[object, object, WordCounts]] = {}  # id(estimator): (estimator, its words' idf, counts)
