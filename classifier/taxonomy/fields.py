@@ -63,7 +63,7 @@ class Taxonomy:
         if len(raw) > _MAX_BYTES:  # refused whole: a cut file could lose its last fields without a word
             raise TaxonomyError(f"{path}: cannot read taxonomy: more than {_MAX_BYTES:,} bytes")
         try:
-            data = _safe_load(yaml, raw)
+            data = yaml.safe_load(raw)  # not libyaml's parser: it accepts tabs and marks this one refuses
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}" if mark is not None else ""
@@ -194,18 +194,6 @@ def _parse_field(entry: object, position: int, dimensions: dict, source: str) ->
 
 
 _default: Taxonomy | None = None
-
-
-def _safe_load(yaml, raw: bytes):
-    """`yaml.safe_load(raw)`, by libyaml's parser where PyYAML has it (a fifteenth of the time, paid at every start of
-    the command line); a file it refuses is read again by the pure-Python parser, whose error is the one reported."""
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None:
-        try:
-            return yaml.load(raw, Loader=loader)
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(raw)
 
 
 def default_taxonomy() -> Taxonomy:
