@@ -130,6 +130,9 @@ def test_a_field_near_its_threshold_in_two_windows_is_a_field_of_the_text():
     assert read_windowed(estimator, [report(45), report(5)]).accepted[:, 1].tolist() == [1, 0]
     assert read_windowed(estimator, [report(45)], agreeing=3).accepted[0, 1] == 0
     assert read_windowed(estimator, [report(45)], window_floor=1.0).accepted[0, 1] == 0  # 0.3 is not near 0.5
+    # A zero-shot field's borrowed calibration is trusted at its threshold only.
+    estimator.zero_shot_ = np.array([False, True, False])
+    assert read_windowed(estimator, [report(45)]).accepted[0, 1] == 0
 
 
 def test_a_field_with_few_examples_that_the_text_names_twice_is_accepted_whatever_its_score():

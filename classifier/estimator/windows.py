@@ -10,8 +10,9 @@ window by the estimator's own rule (its threshold, the ratio to that window's be
 field); a window's at-least-one field counts only from `window_floor` times its threshold up, so that a
 section about nothing in particular adds nothing. A field that reaches `window_floor` times its threshold
 in `agreeing` windows is accepted too, though no window accepts it: sections that each come close to a
-field add up (windows overlap by half, so a passage read in two of them counts). Texts up to
-`long_text_words` are read whole, exactly as before.
+field add up (windows overlap by half, so a passage read in two of them counts). A zero-shot field (no
+examples, a calibration borrowed from the others) is trusted at its threshold only, so it takes no part in
+this. Texts up to `long_text_words` are read whole, exactly as before.
 """
 
 from __future__ import annotations
@@ -172,9 +173,9 @@ def read_windowed(
     `estimator` is a fitted multi-label estimator with `predict_proba`, `accept` and `thresholds_`. In a
     window, the fields the estimator accepts count if they reach `window_floor` times their threshold:
     its at-least-one-field rule adds a window's best field only when that field is close to its
-    threshold; a field reaching it in `agreeing` windows counts though no window accepts it. `window_options` go
-    to `split_windows`. `words`, each text's `text.split()`, saves splitting
-    the texts again; `read`, the texts' (probabilities, TextFacts) as the estimator's `predict_proba_and_facts`
+    threshold; a field reaching it in `agreeing` windows counts though no window accepts it (not a zero-shot
+    field). `window_options` go to `split_windows`. `words`, each text's `text.split()`, saves splitting the
+    texts again; `read`, the texts' (probabilities, TextFacts) as the estimator's `predict_proba_and_facts`
     gives them, saves scoring them and splitting them.
     """
     texts = list(texts)
@@ -213,6 +214,8 @@ def read_windowed(
         window_proba = score_in_chunks(lambda rows: estimator.predict_proba(windows[rows]), len(windows))
         near = window_proba >= window_floor * np.asarray(estimator.thresholds_)
         window_accepted = np.asarray(estimator.accept(window_proba)) & near
+        zero_shot = getattr(estimator, "zero_shot_", None)
+        agree = near & ~np.asarray(zero_shot, dtype=bool) if zero_shot is not None else near
         if named is not None:
             leads = np.asarray(leads, dtype=bool)  # a text's first window is its lead
             window_named = score_in_chunks(
@@ -224,5 +227,5 @@ def read_windowed(
             rows = owner == i
             proba[i] = np.maximum(proba[i], window_proba[rows].max(axis=0))
             accepted[i] = np.maximum(accepted[i], window_accepted[rows].max(axis=0))
-            accepted[i] |= (near[rows].sum(axis=0) >= agreeing).astype(accepted.dtype)
+            accepted[i] |= (agree[rows].sum(axis=0) >= agreeing).astype(accepted.dtype)
     return WindowedReading(proba, accepted, n_windows)
