@@ -1187,6 +1187,19 @@ def _stopped(signum, frame) -> None:
 _SIGNALLED: list[int] = []
 
 
+def _unraisable(hook):
+    """`sys.unraisablehook` that keeps quiet about the KeyboardInterrupt `_stopped` raised inside a __del__ or a
+    callback (Python would print it with a traceback, "Exception ignored in ..."): the signal is in `_SIGNALLED`,
+    and `tag` stops for it after its chunk, with its one line. Anything else goes to `hook`."""
+
+    def quiet(unraisable) -> None:
+        if _SIGNALLED and isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return
+        hook(unraisable)
+
+    return quiet
+
+
 def _progressed(update):
     """`update` after a check that no Ctrl-C or SIGTERM was received and lost (`_SIGNALLED`)."""
 
@@ -1220,6 +1233,7 @@ class _ClosedStream:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stopped)
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (`nohup`, `cmd &`)
         signal.signal(signal.SIGINT, _stopped)
     if sys.stdin is None:

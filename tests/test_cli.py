@@ -946,6 +946,32 @@ def test_a_stop_signal_python_dropped_stops_tag_at_its_next_chunk(monkeypatch):
     assert seen == [512] and cli._SIGNALLED == [signal.SIGINT]
 
 
+def test_the_interrupt_python_drops_is_not_printed_but_other_dropped_errors_are(monkeypatch):
+    """Python prints an exception raised in a __del__ with its traceback ("Exception ignored in ..."); for the
+    KeyboardInterrupt of a stop signal, which tag acts on after its chunk, that traceback was noise after Ctrl-C."""
+    import signal
+
+    import classifier.cli as cli
+
+    printed = []
+    hook = cli._unraisable(printed.append)
+
+    class Releasing:
+        def __init__(self, error):
+            self.error = error
+
+        def __del__(self):
+            raise self.error
+
+    monkeypatch.setattr(sys, "unraisablehook", hook)
+    monkeypatch.setattr(cli, "_SIGNALLED", [])
+    Releasing(ValueError("a real error"))
+    Releasing(KeyboardInterrupt())  # no stop signal was received: a real one, shown
+    monkeypatch.setattr(cli, "_SIGNALLED", [signal.SIGINT])
+    Releasing(KeyboardInterrupt())  # the stop signal's, already acted on: not shown
+    assert [type(u.exc_value) for u in printed] == [ValueError, KeyboardInterrupt]
+
+
 def test_an_output_that_is_a_directory_is_refused_as_one(tmp_path):
     """tag said the folder lacked a suffix; pick said it existed and to pass --force, which then said it was a
     directory."""
