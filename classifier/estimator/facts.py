@@ -69,12 +69,6 @@ class RuleStores:
         # The rule of naming a field outright over tokens (for a text whose tokens were not taken out) and over ids.
         self.text_rules = [SpanRule.of(matcher, minimums) for matcher, minimums in rules]
         self.span_rules = [None if rule is None else rule.renamed(self.bound.tokens) for rule in self.text_rules]
-        # Per rule, which ids start one of its phrases (one more place, False, for -1).
-        self.starts = []
-        for rule in self.span_rules:
-            mask = np.zeros(len(self.bound.tokens) + 1, dtype=bool)
-            mask[list(rule.starting) if rule is not None else []] = True
-            self.starts.append(mask)
         self.matches = [None if rule is None else SpanMatches(rule, len(self.bound.tokens)) for rule in self.span_rules]
 
     def facts(self, words: Words) -> TextFacts:
@@ -107,7 +101,7 @@ class RuleStores:
         low, high = starts[first], starts[last]  # each text's tokens
         # Each word's first token within its own text.
         within = (starts[:-1] - np.repeat(low, last - first)).tolist()
-        found = [self._occurrences(mask, table, ids, low, high) for mask, table in zip(self.starts, self.matches)]
+        found = [self._occurrences(table, ids, low, high) for table in self.matches]
         ids_list, size = ids.tolist(), (high - low).tolist()
         rows = zip(candidates.tolist(), first.tolist(), last.tolist(), low.tolist(), high.tolist(), size)
         for k, (i, begin, end, low_at, high_at, count) in enumerate(rows):
@@ -116,12 +110,12 @@ class RuleStores:
         return out
 
     @staticmethod
-    def _occurrences(mask: np.ndarray, table, ids: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple:
+    def _occurrences(table, ids: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple:
         """One rule's phrase occurrences in the texts whose tokens (`ids`) run from `low` to `high`: (start, end,
         label, phrase) tuples, positions within their own text, one text after the other; and where each text's
         begin and end among them."""
-        at = np.flatnonzero(mask[ids])
-        if table is None or not at.size:
+        at = np.flatnonzero(table.starts[ids]) if table is not None else ids[:0]
+        if not at.size:
             return [], [0] * low.size, [0] * low.size
         # A text's tokens come after the texts before it: the first text ending past a token holds it.
         start, end, label, phrase = table.find(ids, at, high[np.searchsorted(high, at, side="right")])

@@ -87,6 +87,8 @@ class SpanMatches:
         np.cumsum(
             np.bincount(np.array([item[0] for item in variants], dtype=np.int64), minlength=n_ids), out=self.first[1:]
         )
+        # Which ids start a variant (one more place, False, for the id -1 of a token in no phrase).
+        self.starts = np.append(np.diff(self.first) > 0, False)
         longest = max((len(variant) for _, variant, _, _ in variants), default=1)
         self.tokens = np.full((len(variants), longest), -1, dtype=np.int64)
         for k, (_, variant, _, _) in enumerate(variants):
@@ -143,14 +145,12 @@ def named_in_tokens(
     window_words: int,
     stride: int,
     n_labels: int,
-    positions: tuple[list[int], list[int]] | None = None,
     matches: tuple[list, list] | None = None,
 ) -> np.ndarray:
     """`named_in_text` of a text given as its exact `tokens` (its title's, then its body's; or their ids, with rules
     of ids, see SpanRule.renamed) and `offsets`, where each body word's tokens start in them and where the last
-    one's end. `positions`, if found already, are those of the tokens that start a phrase of `rule` and of
-    `lead_rule`; `matches`, if found already (SpanMatches), every occurrence of each in the whole text, as
-    `SpanRule.matches` gives them."""
+    one's end. `matches`, if found already (SpanMatches), every occurrence of the phrases of `rule` and of
+    `lead_rule` in the whole text, as `SpanRule.matches` gives them."""
     n_body = len(offsets) - 1
     accepted = np.zeros(n_labels, dtype=bool)
     for k, (span_rule, starts) in enumerate(((rule, span_starts(n_body, window_words, stride)), (lead_rule, [0]))):
@@ -162,10 +162,7 @@ def named_in_tokens(
         if matches is not None:
             every = matches[k] if scanned == len(tokens) else [match for match in matches[k] if match[1] <= scanned]
         else:
-            if positions is None:
-                at = [at for at, token in enumerate(tokens[:scanned]) if token in starting]
-            else:
-                at = [at for at in positions[k] if at < scanned]
+            at = [at for at, token in enumerate(tokens[:scanned]) if token in starting]
             every = span_rule.matches(tokens[:scanned], at)
         tail = range(max(offsets[0] - span_rule.longest + 1, 0), offsets[0])
         crossing = any(tokens[at] in starting for at in tail)  # may a phrase run from the title into a span?
