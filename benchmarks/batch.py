@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import publish
+from report import byte_compiled, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = ROOT / "training" / "data" / "releases.jsonl"
@@ -176,6 +176,7 @@ def checkout(rev: str, workdir: Path) -> dict:
         path.mkdir()
         archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(path)], input=archive, check=True)
+    byte_compiled(path)
     return {**os.environ, "PYTHONPATH": str(path)}
 
 
@@ -300,6 +301,7 @@ def _arguments() -> argparse.Namespace:
 def main() -> None:
     args = _arguments()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    byte_compiled()
     python = sys.executable
     peer = None if args.no_peers else fasttext_model(args.peers or args.peers_only)
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from report import publish
+from report import byte_compiled, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
@@ -140,6 +140,7 @@ def time_training(data: Path, rounds: int, before: str | None, tmp: Path) -> tup
         old.mkdir()
         archive = subprocess.run(["git", "archive", before], cwd=ROOT, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        byte_compiled(old)
         env = {**os.environ, "PYTHONPATH": str(old)}
         for jobs in (2, 1):
             command = [python, "-m", "classifier", "train", str(data), "--jobs", str(jobs)]
@@ -245,6 +246,7 @@ def main() -> None:
     if args.fit_baseline:
         fit_baseline(args.fit_baseline)
         return
+    byte_compiled()
 
     suggest_rows, annif_note = (
         suggest_comparison(args.repeat, args.peers, args.no_peers) if not args.skip_suggest else ([], "")
