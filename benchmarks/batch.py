@@ -1,20 +1,20 @@
 """Benchmark: `classifier tag` throughput and peak memory against the floor of a bare predict_proba.
 
 Run from the repository root with the project installed (with the `dask` extra for the Dask rows):
-    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--before REV] [--peers | --peers-only]
-        [--write benchmarks/README.md]
+    python benchmarks/batch.py [--sizes 10000 100000 1000000] [--rounds 3] [--before REV]
+        [--peers | --peers-only] [--write benchmarks/README.md]
 
-Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus,
-shuffled). The floors are the same model's `predict_proba` in one process with no reading, parsing
-or writing: called once on all texts, and in chunks of 512 as `tag` calls it. "Per core" divides documents by the CPU
-seconds a run used
-(all its processes), which holds steady when other work shares the machine; wall-clock documents
-per second are shown too. `--before REV` also measures both floors as the commit REV had them (from
-`git archive REV`), taking turns with this checkout's, and checks that all floors give the same
-probabilities (a digest of every row's); and `tag` with --jobs 1 and 2 as REV had it, each run after this
-checkout's. A reference row, not a floor, measures the model's whole reading in one process (`Model.read` in chunks
-of 512: the floor plus the rules that accept a field named outright and the scope checks), so that `tag`'s distance
-from it is its reading, parsing and writing.
+Each size is a generated JSONL corpus of ~1 KB documents (sentences of the training corpus, shuffled). The floors
+are the same model's `predict_proba` in one process with no reading, parsing or writing: called once on all texts,
+and in chunks of 512 as `tag` calls it. "Per core" divides documents by the CPU seconds a run used (all its
+processes), which holds steady when other work shares the machine; wall-clock documents per second are shown too.
+`--before REV` also measures both floors as the commit REV had them (from `git archive REV`), taking turns with this
+checkout's, and checks that all floors give the same probabilities (a digest of every row's); and `tag` with --jobs 1
+and 2 as REV had it, each run after this checkout's. Every run of a size takes its turn in each of `--rounds` rounds
+(3): the table shows medians, and a line each `tag` run against the chunked floor of its own round. A reference row,
+not a floor, measures the model's whole reading in one process (`Model.read` in chunks of 512: the floor plus the
+rules that accept a field named outright and the scope checks), so that `tag`'s distance from it is its reading,
+parsing and writing.
 
 When the peers' environment (benchmarks/.venv-peers) exists, or with `--peers`, which creates it, the chunked floor
 also takes turns (`--peer-rounds`) with fastText's `predict` of the same documents in one process of that
@@ -293,6 +293,7 @@ def _arguments() -> argparse.Namespace:
     peers.add_argument("--peers", action="store_true", help="create the peers' environment if missing, time fastText")
     peers.add_argument("--no-peers", action="store_true", help="do not time fastText, even if its environment exists")
     peers.add_argument("--peers-only", action="store_true", help="time only our chunked floor against fastText")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds in which every run of a size takes its turn")
     parser.add_argument("--peer-rounds", type=int, default=3, help="rounds of our chunked floor and fastText")
     parser.add_argument("--write", type=Path, help="Write the results table to this Markdown file.")
     return parser.parse_args()
@@ -302,10 +303,9 @@ def main() -> None:
     args = _arguments()
     args.workdir.mkdir(parents=True, exist_ok=True)
     byte_compiled()
-    python = sys.executable
     peer = None if args.no_peers else fasttext_model(args.peers or args.peers_only)
 
-    rows, same, peer_rows = [], True, []
+    rows, same, peer_rows, rounds = [], True, [], []
     for n in args.sizes:
         corpus = args.workdir / f"corpus-{n}.jsonl"
         if not corpus.exists():
@@ -314,39 +314,63 @@ def main() -> None:
             peer_rows += fasttext_rows(corpus, n, args.peer_rounds, peer[0], args.workdir)
         if args.peers_only:
             continue
-        if n <= FLOOR_LIMIT:
-            found, digests = floor_rows(corpus, n, args.before, args.workdir)
-            rows += found
-            same = same and len(digests) == 1
-        configs = [
-            ("`tag --jobs 1`", ["--jobs", "1"]),
-            ("`tag --jobs 2`", ["--jobs", "2"]),
-            ("`tag --dask local --jobs 2`", ["--dask", "local", "--jobs", "2"]),
-        ]
-        if n > args.full_at:
-            configs = configs[1:2]
-        for name, options in configs:
-            # With --before, `tag` as that commit had it takes turns with this checkout's (not for Dask).
-            runs = [(name, None, None)]
-            if args.before and "--dask" not in options:
-                runs.append((f"before ({args.before}): {name}", checkout(args.before, args.workdir), args.workdir))
-            for label, env, cwd in runs:
-                output = args.workdir / "tags.jsonl"
-                command = [python, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force"]
-                result = run_cpu([*command, *options], env=env, cwd=cwd)
-                rows.append((n, label, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
-                print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
-                output.unlink()
+        # Every run of this size takes its turn in each round: a machine whose speed drifts over minutes moves
+        # the floor and the runs compared with it alike, round by round.
+        found = []
+        for _ in range(args.rounds):
+            floors, digests = floor_rows(corpus, n, args.before, args.workdir) if n <= FLOOR_LIMIT else ([], set())
+            found.append(floors + tag_rows(corpus, n, args))
+            same = same and len(digests) <= 1
+        rows += medians(found)
+        rounds.append(found)
 
     if peer_rows:
         publish(fasttext_table(peer_rows, peer[1], args.peer_rounds), args.write, "batch_fasttext")
     if args.peers_only:
         return
-    publish(_table(rows, args.before, same), args.write, "batch")
+    publish(_table(rows, args.before, same, rounds), args.write, "batch")
 
 
-def _table(rows: list[tuple], before: str | None, same: bool) -> str:
-    """The results as a Markdown table with its notes: per-core rates against both floors."""
+def tag_rows(corpus: Path, n: int, args: argparse.Namespace) -> list[tuple]:
+    """One run of each `tag` configuration on `corpus` (and of `tag` as `args.before` had it, right after this
+    checkout's): rows of (documents, run, wall seconds, documents per wall second, per CPU second, peak RSS)."""
+    configs = [
+        ("`tag --jobs 1`", ["--jobs", "1"]),
+        ("`tag --jobs 2`", ["--jobs", "2"]),
+        ("`tag --dask local --jobs 2`", ["--dask", "local", "--jobs", "2"]),
+    ]
+    if n > args.full_at:
+        configs = configs[1:2]
+    rows = []
+    for name, options in configs:
+        # With --before, `tag` as that commit had it takes turns with this checkout's (not for Dask).
+        runs = [(name, None, None)]
+        if args.before and "--dask" not in options:
+            runs.append((f"before ({args.before}): {name}", checkout(args.before, args.workdir), args.workdir))
+        for label, env, cwd in runs:
+            output = args.workdir / "tags.jsonl"
+            command = [sys.executable, "-m", "classifier", "tag", str(corpus), "--output", str(output), "--force"]
+            result = run_cpu([*command, *options], env=env, cwd=cwd)
+            rows.append((n, label, result["wall"], n / result["wall"], n / result["cpu"], result["peak"]))
+            print(rows[-1], result["stderr"].strip().splitlines()[-1], flush=True)
+            output.unlink()
+    return rows
+
+
+def medians(rounds: list[list[tuple]]) -> list[tuple]:
+    """One row per run, in the order of the first round: the median of its rounds' wall seconds and rates, and
+    the highest of their peaks."""
+    out = []
+    for k, (n, name, *_) in enumerate(rounds[0]):
+        runs = [found[k] for found in rounds]
+        wall, rate, per_core = (statistics.median(run[i] for run in runs) for i in (2, 3, 4))
+        out.append((n, name, wall, rate, per_core, max(run[5] for run in runs)))
+    return out
+
+
+def _table(rows: list[tuple], before: str | None, same: bool, rounds: list[list[list[tuple]]]) -> str:
+    """The results as a Markdown table with its notes: per-core rates against both floors (medians of the rounds),
+    and each `tag` run against the chunked floor of its own round."""
     lines = [
         (
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
@@ -357,7 +381,9 @@ def _table(rows: list[tuple], before: str | None, same: bool) -> str:
             f"rate with a floor's (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} "
             "floors). "
             "Times include starting Python, loading the model and, for Dask, starting the cluster. The reference row "
-            "is not a floor: it is the model's whole reading (`Model.read`, the rules included) in one process."
+            "is not a floor: it is the model's whole reading (`Model.read`, the rules included) in one process. "
+            f"Every run of a size took its turn in each of {len(rounds[0]) if rounds else 0} rounds; the table shows "
+            "the medians of the rounds (the peak: the highest)."
         ),
         "",
         "| documents | run | wall s | documents/s | per core | vs one-call floor | vs chunked floor | peak RSS |",
@@ -377,10 +403,30 @@ def _table(rows: list[tuple], before: str | None, same: bool) -> str:
             f"| {n:,} | {name} | {wall:.1f} | {rate:,.0f} | {per_core:,.0f} | {ratios[0]} | {ratios[1]} | "
             f"{peak / 2**20:,.0f} MB |"
         )
-    lines += ["", _reference_line(rows)]
+    lines += ["", _reference_line(rows), "", _rounds_line(rounds)]
     if before:
         lines += ["", _before_line(rows, before, same)]
     return "\n".join(lines)
+
+
+def _rounds_line(rounds: list[list[list[tuple]]]) -> str:
+    """Each `tag` run of this checkout against the chunked floor of the same round, per core, round by round."""
+    parts = []
+    for by_round in rounds:
+        floors = [_chunked_floor(found) for found in by_round]
+        if None in floors:
+            continue
+        for k, (n, name, *_) in enumerate(by_round[0]):
+            if name.startswith("`tag"):
+                ratios = [found[k][4] / floor for found, floor in zip(by_round, floors)]
+                listed = ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+                parts.append(f"{name.strip('`')} at {n:,}: {listed} (median {statistics.median(ratios):.2f}x)")
+    return f"Against the chunked floor of the same round, per core, round by round: {'; '.join(parts)}."
+
+
+def _chunked_floor(found: list[tuple]) -> float | None:
+    """The chunked floor's documents per CPU second among one round's rows (None: none measured)."""
+    return next((row[4] for row in found if row[1].startswith("floor") and "chunks" in row[1]), None)
 
 
 def _reference_line(rows: list[tuple]) -> str:
