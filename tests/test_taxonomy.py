@@ -500,3 +500,100 @@ def test_train_evaluate_and_load_model_take_a_taxonomy_by_its_path(tmp_path):
             load_model(taxonomy=path)  # the shipped model has a field this taxonomy lacks
     by_path = evaluate_model(shipped, [held_out], taxonomy=ROOT / "taxonomy.yaml")
     assert by_path == evaluate_model(shipped, [held_out]) and by_path["documents"] == 68
+
+
+# The parsed copy of the shipped taxonomy (fields.PARSED_COPY): read instead of parsing YAML for those very bytes.
+
+
+def test_the_parsed_copy_is_the_shipped_taxonomy_as_yaml_parses_it():
+    import json
+
+    import yaml
+
+    from classifier.taxonomy import fields
+
+    raw = (ROOT / "taxonomy.yaml").read_bytes()
+    copy = json.loads(fields.PARSED_COPY.read_text(encoding="utf-8"))
+    remake = (
+        'after editing taxonomy.yaml: python -c "from classifier.taxonomy.fields import write_parsed_copy as w; w()"'
+    )
+    assert copy["sha256"] == hashlib.sha256(raw).hexdigest(), remake
+    assert copy["data"] == yaml.safe_load(raw), remake
+
+
+def _refuse_parsing(monkeypatch):
+    from classifier.taxonomy import fields
+
+    def refuse(raw, path):
+        raise AssertionError(f"{path} was parsed")
+
+    monkeypatch.setattr(fields, "_parse_yaml", refuse)
+
+
+def test_the_same_bytes_anywhere_are_read_from_the_copy_and_give_the_same_taxonomy(tmp_path, monkeypatch):
+    parsed = Taxonomy.from_yaml(ROOT / "taxonomy.yaml")
+    same = tmp_path / "mine.yaml"
+    same.write_bytes((ROOT / "taxonomy.yaml").read_bytes())
+    _refuse_parsing(monkeypatch)
+    copied = Taxonomy.from_yaml(same)
+    assert copied.fields == parsed.fields and copied.dimensions == parsed.dimensions
+    assert copied.not_fields == parsed.not_fields and copied.sha256 == parsed.sha256
+    assert copied.path == str(same)  # errors and warnings name the file read
+
+
+def test_other_bytes_are_parsed_even_one_space_more(tmp_path, monkeypatch):
+    other = tmp_path / "mine.yaml"
+    other.write_bytes((ROOT / "taxonomy.yaml").read_bytes() + b" \n")
+    assert Taxonomy.from_yaml(other).labels == Taxonomy.from_yaml(ROOT / "taxonomy.yaml").labels
+    _refuse_parsing(monkeypatch)
+    with pytest.raises(AssertionError, match="mine.yaml was parsed"):
+        Taxonomy.from_yaml(other)
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"sha256": 3}', "[]"])
+def test_a_missing_or_damaged_copy_means_parsing(tmp_path, monkeypatch, content):
+    from classifier.taxonomy import fields
+
+    damaged = tmp_path / "parsed_taxonomy.json"
+    if content:
+        damaged.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(fields, "PARSED_COPY", damaged)
+    assert Taxonomy.from_yaml(ROOT / "taxonomy.yaml").labels[:2] == ["Arms control", "Border management"]
+
+
+def test_a_copy_of_other_bytes_is_not_taken_for_this_file(tmp_path, monkeypatch):
+    import json
+
+    from classifier.taxonomy import fields
+
+    wrong = tmp_path / "parsed_taxonomy.json"
+    wrong.write_text(json.dumps({"sha256": "0" * 64, "data": {"fields": []}}), encoding="utf-8")
+    monkeypatch.setattr(fields, "PARSED_COPY", wrong)
+    assert len(Taxonomy.from_yaml(ROOT / "taxonomy.yaml").labels) == 23
+
+
+def test_write_parsed_copy_remakes_it_from_the_shipped_file_and_refuses_what_json_changes(tmp_path, monkeypatch):
+    import json
+
+    from classifier.taxonomy import fields
+
+    target = tmp_path / "parsed_taxonomy.json"
+    monkeypatch.setattr(fields, "PARSED_COPY", target)
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_bytes((ROOT / "taxonomy.yaml").read_bytes().replace(b"name: Youth", b"name: Young people", 1))
+    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(edited))
+    assert fields.write_parsed_copy() == target
+    copy = json.loads(target.read_text(encoding="utf-8"))
+    assert copy["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert [entry["name"] for entry in copy["data"]["fields"]][-1] == "Young people"
+    _refuse_parsing(monkeypatch)
+    assert Taxonomy.from_yaml(edited).labels[-1] == "Young people"  # read from the new copy
+
+    monkeypatch.undo()
+    monkeypatch.setattr(fields, "PARSED_COPY", target)
+    numbered = tmp_path / "numbered.yaml"  # a dimension keyed by a number: JSON would make it a string
+    numbered.write_bytes(edited.read_bytes().replace(b"dimensions:\n", b"dimensions:\n  7: Seventh\n", 1))
+    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(numbered))
+    with pytest.raises(TaxonomyError, match="numbered.yaml: its data does not survive JSON"):
+        fields.write_parsed_copy()
+    assert json.loads(target.read_text(encoding="utf-8"))["sha256"] == copy["sha256"]  # the old copy is kept

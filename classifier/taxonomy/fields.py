@@ -48,8 +48,6 @@ class Taxonomy:
 
     @classmethod
     def from_yaml(cls, path: str | Path | None = None) -> Taxonomy:
-        import yaml  # only when a YAML file is read
-
         path = Path(path) if path is not None else default_taxonomy_path()
         from classifier.io.textio import InputError, open_regular  # on first use: keeps start-up light
 
@@ -62,14 +60,11 @@ class Taxonomy:
             raise TaxonomyError(f"{path}: cannot read taxonomy: {exc.strerror}") from None
         if len(raw) > _MAX_BYTES:  # refused whole: a cut file could lose its last fields without a word
             raise TaxonomyError(f"{path}: cannot read taxonomy: more than {_MAX_BYTES:,} bytes")
-        try:
-            data = yaml.safe_load(raw)  # not libyaml's parser: it accepts tabs and marks this one refuses
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise TaxonomyError(f"{path}{where}: malformed YAML: {problem}") from None
-        return cls.from_dict(data, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
+        sha256 = hashlib.sha256(raw).hexdigest()
+        data = _parsed_copy(sha256)
+        if data is None:
+            data = _parse_yaml(raw, path)
+        return cls.from_dict(data, source=str(path), sha256=sha256)
 
     @classmethod
     def from_dict(cls, data: object, source: str = "<taxonomy>", sha256: str = "") -> Taxonomy:
@@ -191,6 +186,56 @@ def _parse_field(entry: object, position: int, dimensions: dict, source: str) ->
         keywords=lists["keywords"],
         description_source=entry.get("description_source"),
     )
+
+
+def _parse_yaml(raw: bytes, path: Path) -> object:
+    """The data of a taxonomy file's bytes; TaxonomyError naming the file and line where they are not YAML."""
+    import yaml  # only when a YAML file is parsed
+
+    try:
+        return yaml.safe_load(raw)  # not libyaml's parser: it accepts tabs and marks this one refuses
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise TaxonomyError(f"{path}{where}: malformed YAML: {problem}") from None
+
+
+# The shipped taxonomy.yaml as YAML parses it, kept as JSON with the sha256 of the bytes it was parsed from: a file
+# with those very bytes, wherever it is, has this data, read in a millisecond where the pure-Python YAML parser takes
+# about 0.1 CPU s, an eighth of `classifier suggest`. Any other file is parsed. Part of the package, never written
+# at run time; tests/test_taxonomy.py checks it against taxonomy.yaml, and `write_parsed_copy()` remakes it.
+PARSED_COPY = Path(__file__).with_name("parsed_taxonomy.json")
+
+
+def _parsed_copy(sha256: str) -> object | None:
+    """The data of the taxonomy file whose bytes have this sha256, if it is the one PARSED_COPY holds."""
+    import json  # a light module; json here keeps it off every start-up that reads no taxonomy
+
+    try:
+        copy = json.loads(PARSED_COPY.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing or damaged: the file is parsed, as any other
+        return None
+    return copy.get("data") if isinstance(copy, dict) and copy.get("sha256") == sha256 else None
+
+
+def write_parsed_copy() -> Path:
+    """Remake PARSED_COPY from the shipped taxonomy file (`default_taxonomy_path()`), after editing it; refused
+    (TaxonomyError) if it is not a valid taxonomy or its data would not come back the same from JSON."""
+    import json  # as in _parsed_copy
+
+    path = default_taxonomy_path()
+    raw = path.read_bytes()
+    data = _parse_yaml(raw, path)
+    Taxonomy.from_dict(data, source=str(path))  # valid, or the error says where not
+    if json.loads(json.dumps(data)) != data:  # keys that are not strings, or values JSON has no type for
+        raise TaxonomyError(f"{path}: its data does not survive JSON; it is parsed at every start instead")
+    from classifier.io.textio import atomic_write  # only when the copy is remade
+
+    with atomic_write(PARSED_COPY) as handle:  # whole or not at all
+        json.dump({"sha256": hashlib.sha256(raw).hexdigest(), "data": data}, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    return PARSED_COPY
 
 
 _default: Taxonomy | None = None
