@@ -31,3 +31,35 @@ def test_byte_compiled_stops_on_a_module_that_does_not_compile(tmp_path):
     (package / "__init__.py").write_text("def broken(:\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="could not compile .*classifier"):
         report.byte_compiled(tmp_path)
+
+
+def _run(n, name, per_core, peak=100, wall=1.0):
+    return (n, name, wall, n / wall, per_core, peak)
+
+
+def test_batch_rounds_give_medians_per_run_and_each_tag_against_its_own_rounds_floor():
+    import batch
+
+    floor, tag = "floor: `predict_proba` in chunks of 512, 1 process, no I/O", "`tag --jobs 1`"
+    rounds = [
+        [_run(1000, floor, 5000.0, peak=10), _run(1000, tag, 4000.0, peak=30)],
+        [_run(1000, floor, 4000.0, peak=20), _run(1000, tag, 3600.0, peak=20)],  # a slow round: both slower
+        [_run(1000, floor, 6000.0, peak=30), _run(1000, tag, 3000.0, peak=10)],
+    ]
+    found = batch.medians(rounds)
+    assert [row[1] for row in found] == [floor, tag]
+    assert found[0][4] == 5000.0 and found[1][4] == 3600.0  # medians of per core
+    assert found[0][5] == 30 and found[1][5] == 30  # the highest peak of the rounds
+    line = batch._rounds_line([rounds])
+    # 4000/5000, 3600/4000, 3000/6000: each round's tag over that round's floor, not over the median floor
+    assert "tag --jobs 1 at 1,000: 0.80x, 0.90x, 0.50x (median 0.80x)" in line
+
+
+def test_batch_rounds_line_leaves_out_sizes_without_a_floor_and_runs_of_another_commit():
+    import batch
+
+    before = "before (abc1234): `tag --jobs 1`"
+    big = [[_run(10**6, "`tag --jobs 2`", 3000.0)]]  # above the floors' limit: no floor measured
+    small = [[_run(10, "floor: `predict_proba` in chunks of 512", 100.0), _run(10, before, 50.0)]]
+    line = batch._rounds_line([big, small])
+    assert "jobs 2" not in line and "before" not in line
