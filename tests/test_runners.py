@@ -109,6 +109,34 @@ def test_the_local_dask_cluster_runs_without_the_profiler_and_work_stealing(tmp_
     assert dask.config.get("distributed.scheduler.work-stealing") is True
 
 
+def scheduler_pages(shared, chunk):
+    from distributed import get_client
+
+    def where(dask_scheduler):
+        pages = dask_scheduler.services["dashboard"]
+        return pages.address, pages.port
+
+    return [get_client().run_on_scheduler(where)], os.getpid()
+
+
+def test_two_local_dask_runs_at_once_do_not_contend_for_a_port_and_stay_on_the_loopback(recwarn):
+    """The scheduler's pages (health, metrics) listen on a free port of 127.0.0.1: a run that starts while another
+    holds 8787, Dask's default, prints no warning about it, and nothing listens beyond this machine."""
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as other_run:
+        try:
+            other_run.bind(("127.0.0.1", 8787))
+        except OSError:  # a real Dask run holds it already: the same situation
+            pass
+        other_run.listen()
+        results = list(map_ordered(scheduler_pages, None, [[0]], jobs=1, dask="local"))
+    [(host, port)] = results[0][0]
+    assert host == "127.0.0.1" and port != 8787
+    assert not [w for w in recwarn if "already in use" in str(w.message)]
+
+
 @pytest.mark.parametrize("stop", ["error", "close"])
 def test_a_caller_that_stops_early_leaves_nothing_that_holds_up_its_exit(stop):
     """A caller that fails, or stops reading, after the first result: the pool's threads end and the program

@@ -324,6 +324,10 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
                     dashboard_address=None,
                     host="127.0.0.1",
                     preload=["classifier.workflows.dask_worker"],  # the workers leave Ctrl-C to the command
+                    # The scheduler serves its health and metrics pages with or without a dashboard, by default on
+                    # port 8787: a second run at the same time found it taken and printed a four-line warning.
+                    # A free port on the loopback instead (":0" alone would listen on every interface).
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 )
             client = Client(cluster)
         else:
