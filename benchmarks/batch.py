@@ -421,7 +421,8 @@ def _rounds_line(rounds: list[list[list[tuple]]]) -> str:
                 ratios = [found[k][4] / floor for found, floor in zip(by_round, floors)]
                 listed = ", ".join(f"{ratio:.2f}x" for ratio in ratios)
                 parts.append(f"{name.strip('`')} at {n:,}: {listed} (median {statistics.median(ratios):.2f}x)")
-    return f"Against the chunked floor of the same round, per core, round by round: {'; '.join(parts)}."
+    listed = "; ".join(parts) or f"none (the floors are measured up to {FLOOR_LIMIT:,} documents)"
+    return f"Against the chunked floor of the same round, per core, round by round: {listed}."
 
 
 def _chunked_floor(found: list[tuple]) -> float | None:
@@ -439,7 +440,7 @@ def _reference_line(rows: list[tuple]) -> str:
     ]
     return (
         "Tagging against the reference (`Model.read` in one process, the rules included; not the issue's floor), "
-        f"per core: {', '.join(ratios)}."
+        f"per core: {', '.join(ratios) or f'none (it is measured up to {FLOOR_LIMIT:,} documents)'}."
     )
 
 

@@ -63,3 +63,11 @@ def test_batch_rounds_line_leaves_out_sizes_without_a_floor_and_runs_of_another_
     small = [[_run(10, "floor: `predict_proba` in chunks of 512", 100.0), _run(10, before, 50.0)]]
     line = batch._rounds_line([big, small])
     assert "jobs 2" not in line and "before" not in line
+
+
+def test_batch_lines_say_so_when_a_size_has_no_floor_to_compare_with():
+    import batch
+
+    big = [[_run(10**6, "`tag --jobs 2`", 3000.0)]]
+    assert batch._rounds_line([big]).endswith(": none (the floors are measured up to 100,000 documents).")
+    assert batch._reference_line(big[0]).endswith(": none (it is measured up to 100,000 documents).")
