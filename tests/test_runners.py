@@ -94,19 +94,24 @@ def worker_settings(shared, chunk):
     from distributed import get_client
 
     stealing = get_client().run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
-    return [(dask.config.get("distributed.worker.profile.enabled"), stealing)], os.getpid()
+    profiling = dask.config.get("distributed.worker.profile.enabled")
+    return [(profiling, stealing, os.environ.get("MALLOC_TRIM_THRESHOLD_"))], os.getpid()
 
 
-def test_the_local_dask_cluster_runs_without_the_profiler_and_work_stealing(tmp_path):
-    """`--dask local` turns off what costs CPU and does nothing for our chunks; the caller's own
-    Dask configuration is left as it was."""
+def test_the_local_dask_cluster_runs_without_the_profiler_and_work_stealing(tmp_path, monkeypatch):
+    """`--dask local` turns off what costs CPU and does nothing for our chunks, and starts its workers without
+    Dask's MALLOC_TRIM_THRESHOLD_ (which makes glibc map and unmap every large block); the caller's own Dask
+    configuration and environment are left as they were."""
     pytest.importorskip("distributed")
     import dask
 
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     results = list(map_ordered(worker_settings, None, [[0], [1], [2]], jobs=2, dask="local"))
-    assert [settings for settings, _ in results] == [[(False, False)]] * 3
+    assert [settings for settings, _ in results] == [[(False, False, None)]] * 3
     assert dask.config.get("distributed.worker.profile.enabled") is True
     assert dask.config.get("distributed.scheduler.work-stealing") is True
+    assert dask.config.get("distributed.nanny.pre-spawn-environ")["MALLOC_TRIM_THRESHOLD_"] == 65536
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # the nannies set it in this process before spawning
 
 
 def scheduler_pages(shared, chunk):
