@@ -793,6 +793,39 @@ def test_no_answer_shows_the_servers_folders_only_file_names(parts, tmp_path):
     assert labelled_rows(tmp_path)[0]["origin"] == f"{tmp_path / 'queue.jsonl'}:8"
 
 
+def test_a_document_id_with_a_lone_surrogate_comes_back_as_the_same_escape(client):
+    """JSON can carry a lone surrogate, which UTF-8 cannot: the id is answered as the escape it was sent as."""
+    answer = client.post(
+        "/v1/projects/default/suggest-batch",
+        content=b'{"documents": [{"text": "vote", "document_id": "a\\ud800b"}]}',
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert b'"document_id":"a\\ud800b"' in answer.content
+    assert answer.json()[0]["document_id"] == "a\ud800b"
+
+
+def test_a_queue_document_whose_file_name_is_not_utf8_is_shown_and_labelled(parts, tmp_path):
+    """A page read from a folder keeps its name's odd byte as a lone surrogate in its id and origin: the queue shows
+    it as a JSON escape, takes a decision naming it so, and writes it to the labels file as `tag` writes it."""
+    name = "pages/bad\udcff.txt"  # the file name b"pages/bad\xff.txt", as Python reads it
+    client = queue_client(parts, tmp_path, ids=(name,))
+    shown = client.get("/v1/queue")
+    assert shown.status_code == 200, shown.text
+    assert b'"id":"pages/bad\\udcff.txt"' in shown.content
+    assert shown.json()["next"]["id"] == name
+    decided = client.post(
+        "/v1/queue/decisions",
+        content=b'{"id": "pages/bad\\udcff.txt", "labels": ["Elections"]}',
+        headers={"content-type": "application/json"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["saved"] is True and decided.json()["progress"]["left"] == 0
+    written = (tmp_path / "labelled.jsonl").read_bytes()
+    assert written.startswith(b'{"id": "pages/bad\\udcff.txt", ')
+    assert labelled_rows(tmp_path)[0]["id"] == name
+
+
 def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
     client = queue_client(parts, tmp_path)
     answer = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": ["Elections"]})

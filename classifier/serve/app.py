@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -28,6 +28,7 @@ from classifier.serve.bodies import (
     MAX_BATCH_DOCUMENTS,
     ApiError,
     BodyLimit,
+    JsonAnswer,
     RequestShape,
     SameOrigin,
     batch_documents,
@@ -285,6 +286,7 @@ def create_app(
         redoc_url=None,
         redirect_slashes=False,  # RequestShape reads a path with a trailing slash as the path without
         generate_unique_id_function=_operation_id,
+        default_response_class=JsonAnswer,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestShape)
@@ -389,7 +391,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         if not text.strip():
             return {"results": []}
         results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
-        return JSONResponse({"results": results[0]})  # plain JSON already: FastAPI's encoder would walk it again
+        return JsonAnswer({"results": results[0]})  # plain JSON already: FastAPI's encoder would walk it again
 
     @app.post(
         "/v1/projects/{project_id}/suggest-batch",
@@ -410,7 +412,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         results = [[] for _ in texts]
         for i, hits in zip(live, found):
             results[i] = hits
-        return JSONResponse([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
+        return JsonAnswer([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
 
 
 def _add_learn_route(app: FastAPI, service: Service) -> None:

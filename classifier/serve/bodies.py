@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from classifier.io.tagfiles import escape_surrogates
 from classifier.serve.queue import DecisionError, field_named, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
@@ -35,13 +36,26 @@ class ApiError(HTTPException):
     """A request the service refuses: its status and one sentence for the client."""
 
 
+class JsonAnswer(JSONResponse):
+    """JSON as Starlette writes it, except that a lone surrogate is written as its JSON escape (`\\udcff`), which
+    reads back as the same string: UTF-8 cannot hold the character itself. A queue document's id holds one where
+    its file's name is not UTF-8, as does a `document_id` a client sent as `"\\ud800"`."""
+
+    def render(self, content) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return escape_surrogates(text).encode("utf-8")
+
+
 def problem(status: int, detail: str) -> JSONResponse:
     """Annif's error shape (RFC 7807 problem details)."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
-    return JSONResponse(
+    return JsonAnswer(
         {"type": "about:blank", "title": title, "status": status, "detail": detail},
         status_code=status,
         media_type="application/problem+json",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from classifier.corpus.datasets import text_key
 from classifier.errors import ClassifierError, UsageError
+from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory
 from classifier.taxonomy.fields import Taxonomy
 
@@ -88,8 +89,9 @@ class LabelsFile:
         return key in self.keys
 
     def append(self, rows: list[dict]) -> None:
-        """Add whole rows durably: when this returns, they are on disk; if it raises, the file is unchanged."""
-        data = b"".join(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n" for row in rows)
+        """Add whole rows durably: when this returns, they are on disk; if it raises, the file is unchanged. An id or
+        origin from a file name that is not UTF-8 keeps its odd bytes as JSON escapes, as `tag` writes them."""
+        data = "".join(json_line(row) for row in rows).encode("utf-8")
         with self._lock:
             _replace_with_appended(self.path, data)
             for row in rows:
