@@ -1,8 +1,10 @@
 """`classifier serve` as a command: the plain install never imports the server, and a missing extra is one line."""
 
 import os
+import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 from typer.testing import CliRunner
@@ -169,6 +171,38 @@ def test_a_directory_as_the_labels_file_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--labels", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip() == f"error: {tmp_path}: is a directory; --labels names the JSONL file decisions go to"
+
+
+def _write_once_a_reader_opens(fifo, stop) -> None:
+    """Open and close `fifo` for writing as soon as something reads it, which ends that read: a server that read the
+    FIFO would otherwise wait for a writer forever, and the test with it."""
+    while not stop.wait(0.1):
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            return
+        except OSError:  # nobody reads it (yet)
+            pass
+
+
+def test_a_fifo_as_the_labels_file_is_refused_without_waiting_for_a_writer(tmp_path, monkeypatch):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import classifier.serve.app
+
+    fifo = tmp_path / "labelled.jsonl"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(classifier.serve.app, "serve", lambda app, sock: sock.close())
+    stop = threading.Event()
+    threading.Thread(target=_write_once_a_reader_opens, args=(fifo, stop), daemon=True).start()
+    try:
+        result = CliRunner().invoke(app, ["serve", "--port", "0", "--labels", str(fifo)])
+    finally:
+        stop.set()
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {fifo}: is not a regular file (a device, FIFO or socket); --labels names the JSONL file decisions "
+        "go to"
+    )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
 
 
 def test_a_port_in_use_is_one_line_and_exit_1_before_anything_else_is_said():

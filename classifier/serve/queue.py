@@ -46,6 +46,12 @@ class LabelsFile:
         self._lock = threading.Lock()
         if self.path.is_dir():
             raise UsageError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to")
+        if self.path.exists() and not self.path.is_file():
+            # Reading a FIFO waits for a writer, and a device such as /dev/zero never ends: refused before either.
+            raise UsageError(
+                f"{self.path}: is not a regular file (a device, FIFO or socket); --labels names the JSONL file "
+                "decisions go to"
+            )
         if self.path.exists():
             try:
                 self._read()
