@@ -59,6 +59,16 @@ def test_unreadable_lines_are_counted_not_fatal(tmp_path):
     assert labels.ids == {"a"} and labels.unreadable_lines == 1
 
 
+def test_a_line_nested_too_deeply_is_an_unreadable_line_and_kept(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    deep = "[" * 100_000 + "]" * 100_000
+    path.write_text(f'{{"id": "a", "labels": ["Youth"]}}\n{deep}\n', encoding="utf-8")
+    labels = LabelsFile(path)
+    assert labels.ids == {"a"} and labels.unreadable_lines == 1 and labels.counts["Youth"] == 1
+    labels.append([{"id": "b", "labels": ["Elections"]}])
+    assert path.read_text(encoding="utf-8").splitlines()[1:] == [deep, '{"id": "b", "labels": ["Elections"]}']
+
+
 def test_resolve_labels_takes_aliases_in_taxonomy_order(taxonomy):
     assert resolve_labels(["youth", "Elections"], taxonomy) == ["Elections", "Youth"]
     with pytest.raises(DecisionError, match="unknown fields"):

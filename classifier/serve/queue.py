@@ -65,7 +65,7 @@ class LabelsFile:
                     continue
                 try:
                     row = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: a line nested thousands deep
                     self.unreadable_lines += 1
                     continue
                 if isinstance(row, dict):
