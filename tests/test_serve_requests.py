@@ -710,6 +710,34 @@ def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp
     assert learn(client, []).status_code == 204  # an empty batch writes nothing and is no error
 
 
+def test_other_requests_are_answered_while_learn_reads_its_documents(parts, tmp_path, monkeypatch):
+    """A learn body of many thousands of documents takes seconds to read: the server answers others meanwhile."""
+    import threading
+
+    import classifier.serve.app as app_module
+
+    reading, answered, released = threading.Event(), threading.Event(), []
+    real = app_module.learned_row
+
+    def slow_learned_row(*args):
+        reading.set()
+        released.append(answered.wait(timeout=10))  # a server reading on its loop answers nothing meanwhile
+        return real(*args)
+
+    monkeypatch.setattr(app_module, "learned_row", slow_learned_row)
+    with make_client(parts, tmp_path) as client:
+        result = []
+        document = {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}
+        learning = threading.Thread(target=lambda: result.append(learn(client, [document])))
+        learning.start()
+        assert reading.wait(timeout=30)
+        health = client.get("/v1/health")
+        answered.set()
+        learning.join(timeout=60)
+    assert health.json() == {"status": "ok"} and released == [True]
+    assert result[0].status_code == 204 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Elections"]]
+
+
 def test_learn_and_decisions_take_a_field_by_its_label_notation_or_uri_alike(parts, tmp_path):
     """As GET /v1/taxonomy shows Human rights: label "Human rights", notation "human-rights", URI
     "urn:osce-field-of-work:human-rights" (its id in taxonomy.yaml)."""

@@ -432,10 +432,17 @@ def _add_learn_route(app: FastAPI, service: Service) -> None:
         body = await read_json(request)
         if not isinstance(body, list):
             raise ApiError(400, "expected a JSON array of documents, each with 'text' and 'subjects'")
-        rows = [learned_row(doc, i, service.checked_text, service.taxonomy) for i, doc in enumerate(body)]
+        # Parsing each page takes time (seconds for a body of many thousands): not on the loop, which would hold up
+        # every other request, /v1/health included, until it is done.
+        rows = await run_in_threadpool(_learned_rows, body, service)
         if rows:
             await run_in_threadpool(service.labels.append, rows)
         return Response(status_code=204)
+
+
+def _learned_rows(documents: list, service: Service) -> list[dict]:
+    """learn's documents as rows of the labels file, every one checked before any is written."""
+    return [learned_row(doc, i, service.checked_text, service.taxonomy) for i, doc in enumerate(documents)]
 
 
 def _explained(chosen, text: str, cut: tuple[int, float | None] | None):
