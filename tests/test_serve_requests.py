@@ -81,6 +81,33 @@ def test_an_election_note_gets_elections_with_its_uri_and_a_rounded_score(client
     assert 0.5 < first["score"] <= 1 and first["score"] == round(first["score"], 4)
 
 
+def test_other_requests_are_answered_while_a_form_is_decoded(parts, monkeypatch):
+    """Decoding a form of 30 MB of percent escapes takes seconds: the server answers others meanwhile."""
+    import threading
+
+    import classifier.serve.bodies as bodies_module
+
+    decoding, answered, released = threading.Event(), threading.Event(), []
+    real = bodies_module.parse_qsl
+
+    def slow_parse_qsl(*args, **options):
+        decoding.set()
+        released.append(answered.wait(timeout=10))  # a server decoding on its loop answers nothing meanwhile
+        return real(*args, **options)
+
+    monkeypatch.setattr(bodies_module, "parse_qsl", slow_parse_qsl)
+    with make_client(parts) as client:
+        result = []
+        suggesting = threading.Thread(target=lambda: result.append(suggest(client, f"text={ELECTION_NOTE}")))
+        suggesting.start()
+        assert decoding.wait(timeout=30)
+        health = client.get("/v1/health")
+        answered.set()
+        suggesting.join(timeout=60)
+    assert health.json() == {"status": "ok"} and released == [True]
+    assert labels_of(result[0])[0] == "Elections"
+
+
 @pytest.mark.parametrize(
     "body, content_type, status, detail",
     [

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from classifier.io.tagfiles import escape_surrogates
@@ -219,7 +220,13 @@ async def read_form(request: Request) -> dict[str, str]:
     kind = _media_type(request)
     if kind not in ("", "application/x-www-form-urlencoded"):
         raise ApiError(415, f"send the fields as a form (application/x-www-form-urlencoded), not {kind[:100]}")
-    raw = await request.body()
+    # Decoding a form is Python code over every escape (10 s for a 30 MB body): not on the loop, which would hold up
+    # every other request, /v1/health included, until it is done.
+    return await run_in_threadpool(_parsed_form, await request.body())
+
+
+def _parsed_form(raw: bytes) -> dict[str, str]:
+    """`read_form`'s work on the body's bytes, in a worker thread."""
     try:
         decoded = raw.decode("utf-8")
         pairs = parse_qsl(
