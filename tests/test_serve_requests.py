@@ -881,6 +881,35 @@ def test_a_queue_document_whose_file_name_is_not_utf8_is_shown_and_labelled(part
     assert labelled_rows(tmp_path)[0]["id"] == name
 
 
+def test_a_decision_or_learn_the_disk_cannot_hold_is_refused_in_one_sentence_and_nothing_is_lost(
+    parts, tmp_path, monkeypatch
+):
+    import os
+
+    client = queue_client(parts, tmp_path)
+    assert client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]}).status_code == 200
+    before = (tmp_path / "labelled.jsonl").read_bytes()
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    detail = "labelled.jsonl: cannot write (No space left on device); nothing was saved: make room, then send it again"
+    decided = client.post("/v1/queue/decisions", json={"id": "rev-6", "labels": ["Youth"]})
+    assert decided.status_code == 507 and decided.json()["detail"] == detail
+    learned = learn(client, [{"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}])
+    assert learned.status_code == 507 and learned.json()["detail"] == detail
+    assert (tmp_path / "labelled.jsonl").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+    monkeypatch.undo()
+    assert client.get("/v1/queue").json()["next"]["id"] == "rev-6"  # not counted as labelled
+    assert client.post("/v1/queue/decisions", json={"id": "rev-6", "labels": ["Youth"]}).status_code == 200
+    assert [(row["id"], row["labels"]) for row in labelled_rows(tmp_path)] == [
+        ("rev-5", ["Elections"]),
+        ("rev-6", ["Youth"]),
+    ]
+
+
 def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
     client = queue_client(parts, tmp_path)
     answer = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": ["Elections"]})
@@ -935,7 +964,8 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     learn_answers = spec["paths"]["/v1/projects/{project_id}/learn"]["post"]["responses"]
     assert learn_answers["403"]["description"] == "Forbidden: the server was started without --labels"
     decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
-    assert sorted(decisions) == ["200", "400", "404", "409", "413", "415"]
+    assert sorted(decisions) == ["200", "400", "404", "409", "413", "415", "507"]
+    assert decisions["507"]["description"] == learn_answers["507"]["description"]
     assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "400", "404"]  # ?project= can be bad
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     explain_body = spec["paths"]["/v1/projects/{project_id}/explain"]["post"]["requestBody"]["content"]

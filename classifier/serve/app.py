@@ -6,6 +6,7 @@ as a 500 with a traceback.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import tempfile
@@ -436,8 +437,21 @@ def _add_learn_route(app: FastAPI, service: Service) -> None:
         # every other request, /v1/health included, until it is done.
         rows = await run_in_threadpool(_learned_rows, body, service)
         if rows:
-            await run_in_threadpool(service.labels.append, rows)
+            await _written(service.labels, service.labels.append, rows)
         return Response(status_code=204)
+
+
+async def _written(labels: LabelsFile, write, *args):
+    """`write(*args)` in the thread pool, where it may write the labels file. A write that fails (a full disk, a file
+    size limit) leaves the file as it was: the client is told so in one sentence, and the log in one line."""
+    try:
+        return await run_in_threadpool(write, *args)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        log.error("%s: cannot write the labels file: %s", labels.path, reason)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        detail = f"{labels.path.name}: cannot write ({reason}); nothing was saved: make room, then send it again"
+        raise ApiError(507 if full else 500, detail) from None
 
 
 def _learned_rows(documents: list, service: Service) -> list[dict]:
@@ -555,7 +569,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             chosen, item = service.project(body["project"]), queue.find(body["id"])
             if item is not None:  # else decide names the unknown id
                 suggested = await run_in_threadpool(chosen.accepted, _queue_text(item))
-        await run_in_threadpool(queue.decide, body["id"], body.get("labels"), skip, correct, suggested)
+        await _written(queue.labels, queue.decide, body["id"], body.get("labels"), skip, correct, suggested)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 
 
@@ -603,6 +617,8 @@ _WHEN = {
     ("queue", 404): ": the server was started without --queue",
     ("decisions", 404): ": the server was started without --queue",
     ("decisions", 409): ": the document was decided already (send correct: true to change it)",
+    ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",
+    ("decisions", 507): ": the labels file could not be written (a full disk); nothing was saved",
 }
 
 
