@@ -69,6 +69,21 @@ def test_a_line_nested_too_deeply_is_an_unreadable_line_and_kept(tmp_path):
     assert path.read_text(encoding="utf-8").splitlines()[1:] == [deep, '{"id": "b", "labels": ["Elections"]}']
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_utf16_labels_file_is_refused_before_a_utf8_row_is_added_to_it(tmp_path, encoding):
+    """train reads such a file whole in its encoding: a decision appended as UTF-8 would be lost in it."""
+    path = tmp_path / "labelled.jsonl"
+    path.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "labels": ["Elections"]}\n', encoding=encoding)
+    before = path.read_bytes()
+    with pytest.raises(ClassifierError) as refused:
+        LabelsFile(path)
+    assert str(refused.value) == (
+        f"{path}: saved as UTF-16 or UTF-32 (it starts with their byte-order mark); decisions are added as UTF-8 "
+        "lines, which no reader would find in it: save it as UTF-8, or name a new --labels file"
+    )
+    assert path.read_bytes() == before
+
+
 def test_resolve_labels_takes_aliases_in_taxonomy_order(taxonomy):
     assert resolve_labels(["youth", "Elections"], taxonomy) == ["Elections", "Youth"]
     with pytest.raises(DecisionError, match="unknown fields"):

@@ -10,6 +10,7 @@ decisions) next to the time a person takes per decision.
 
 from __future__ import annotations
 
+import codecs
 import json
 import threading
 from collections import Counter
@@ -30,6 +31,11 @@ class DecisionError(ValueError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
+
+
+# A file that starts with one of these is read whole as UTF-16 or UTF-32 (train reads it so): a row appended to it as
+# UTF-8 would be one line of nonsense there, and the decision lost.
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class LabelsFile:
@@ -60,6 +66,12 @@ class LabelsFile:
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:
+            if handle.peek(4)[:4].startswith(_WIDE_BOMS):
+                raise ClassifierError(
+                    f"{self.path}: saved as UTF-16 or UTF-32 (it starts with their byte-order mark); decisions are "
+                    "added as UTF-8 lines, which no reader would find in it: save it as UTF-8, or name a new --labels "
+                    "file"
+                )
             for line in handle:
                 if not line.strip():
                     continue
