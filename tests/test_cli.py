@@ -194,6 +194,19 @@ def test_a_bad_limit_setting_is_a_usage_error_before_anything_runs(monkeypatch):
     assert result.stderr == "error: CLASSIFIER_MAX_TEXT='-5': expected a positive whole number of characters\n"
 
 
+def test_a_limit_setting_too_big_for_any_text_reads_tables_and_lines_whole(tmp_path, monkeypatch):
+    text = "The mission deployed observers to follow the parliamentary elections."
+    table = tmp_path / "docs.jsonl"
+    table.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    lines = tmp_path / "lines.txt"
+    lines.write_text(text + "\n", encoding="utf-8")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", str(10**30))  # past what readline takes: an OverflowError before
+    for args in ([table], ["--lines", lines]):
+        result = run("suggest", *args, "--format", "json")
+        assert (result.exit_code, result.stderr) == (0, ""), result.output
+        assert json.loads(result.stdout)["labels"][0] == "Elections"
+
+
 def test_usage_error_exits_2_in_one_line_naming_the_help_to_read():
     # The reason for a bad value is Typer's own words, which its versions word differently ("0 is not in the range
     # x>=1"; from 0.29 on "Input should be greater than or equal to 1"): the line around it is ours.

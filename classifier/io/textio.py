@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,9 @@ _BOMS = (
 # A long OSCE report is ~200,000 characters; a whole book ~1-3 million.
 DEFAULT_MAX_TEXT_CHARS = 2_000_000
 MAX_TEXT_ENV = "CLASSIFIER_MAX_TEXT"
+# A higher CLASSIFIER_MAX_TEXT means no limit (no machine holds so much text) and is read as this one: the readers
+# pass up to 4 bytes a character plus a chunk to readline, which refuses a count past sys.maxsize.
+MAX_TEXT_CEILING = sys.maxsize // 8
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 1 << 16
 
@@ -71,7 +75,7 @@ def max_text_chars() -> int:
         limit = 0
     if limit < 1:
         raise SettingError(f"{MAX_TEXT_ENV}={value!r}: expected a positive whole number of characters")
-    return limit
+    return min(limit, MAX_TEXT_CEILING)
 
 
 def decode_head(stream: BinaryIO, name: str, max_chars: int | None = None) -> tuple[str, bool]:
