@@ -21,6 +21,7 @@ from classifier.options import (
     GLOB_SEPARATOR,
     KEYWORD_EXAMPLES,
     LEAD_PHRASE_ACCEPT,
+    MAX_JOBS,
     PHRASE_ACCEPT,
     PICK_STRATEGIES,
     TABLE_FORMATS,
@@ -366,7 +367,8 @@ def tag(
         bool, typer.Option("--resume", help="Continue an interrupted run: keep the output's rows and tag the rest.")
     ] = False,
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")
+        Optional[int],
+        typer.Option("--jobs", "-j", min=1, max=MAX_JOBS, help="Worker processes (default: every core)."),
     ] = None,
     dask: Annotated[
         Optional[str],

@@ -28,6 +28,9 @@ PARAMS_BEFORE_THEY_EXISTED = {
 }
 # How `pick` ranks unlabelled documents (classifier.workflows.picking.uncertainty).
 PICK_STRATEGIES = ("margin", "entropy")
+# The most worker processes `tag --jobs` and `train --jobs` start: more than any machine here has cores, so a larger
+# count is a typo, which would start that many processes at once (past 2**30, overflow the process pool's queue).
+MAX_JOBS = 1024
 # Formats of tables read as input and written by `tag`.
 TABLE_FORMATS = ("jsonl", "csv", "parquet")
 # Between the patterns of several --glob options, joined into the one value the readers take (no file name

@@ -207,6 +207,14 @@ def test_a_limit_setting_too_big_for_any_text_reads_tables_and_lines_whole(tmp_p
         assert json.loads(result.stdout)["labels"][0] == "Elections"
 
 
+def test_more_worker_processes_than_any_machine_has_is_a_usage_error(tmp_path):
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", EXAMPLE, "--output", output, "--jobs", 10**20)  # a traceback once the pool started
+    assert result.exit_code == 2 and not output.exists()
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: Invalid value for '--jobs' / '-j': ")
+
+
 def test_usage_error_exits_2_in_one_line_naming_the_help_to_read():
     # The reason for a bad value is Typer's own words, which its versions word differently ("0 is not in the range
     # x>=1"; from 0.29 on "Input should be greater than or equal to 1"): the line around it is ours.

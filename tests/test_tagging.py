@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from classifier import load_model
 from classifier.corpus.documents import Columns
+from classifier.errors import UsageError
 from classifier.io.tagfiles import ResumeError, run_record_path
 from classifier.io.textio import InputError
 from classifier.workflows.tagging import tag
@@ -176,6 +177,31 @@ def test_existing_output_needs_force_or_resume(model, corpus, tmp_path):
     with pytest.raises(FileExistsError, match="force=True .* resume=True"):
         tag(model, corpus, output)
     assert output.read_text(encoding="utf-8") == "precious\n"
+
+
+@pytest.mark.parametrize(
+    ("batching", "refusal"),
+    [
+        ({"chunk_size": 0}, "chunk_size 0: expected a whole number of documents, 1 or more"),  # tagged nothing
+        ({"chunk_size": -1}, "chunk_size -1: expected a whole number of documents, 1 or more"),
+        ({"jobs": 10**20}, "jobs 100000000000000000000: expected at most 1,024 worker processes"),
+    ],
+)
+def test_a_chunk_size_or_jobs_that_cannot_tag_is_refused_before_the_output_exists(
+    model, corpus, tmp_path, batching, refusal
+):
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(UsageError) as caught:
+        tag(model, corpus, output, **batching)
+    assert str(caught.value) == refusal
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_chunk_larger_than_any_input_tags_it_all_in_one_chunk(model, corpus, reference, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    summary = tag(model, corpus, output, chunk_size=10**20, jobs=2)  # past what islice takes: a ValueError before
+    assert (summary.tagged, summary.failed) == (160, 2)
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
 def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):

@@ -40,6 +40,7 @@ from classifier.io.tagfiles import (
     write_run_record,
 )
 from classifier.io.textio import InputError
+from classifier.options import MAX_JOBS
 from classifier.workflows.runners import check_dask, default_jobs, map_ordered
 
 CHUNK_SIZE = 512
@@ -274,7 +275,9 @@ def tag(
     inputs = as_inputs(inputs)
     check_loaded(model)
     check_cutoffs(limit, threshold)
+    check_batching(jobs, chunk_size)
     jobs = jobs or default_jobs()
+    chunk_size = min(chunk_size, sys.maxsize // 2)  # a larger chunk is the whole input, as this one is
     if str(output) != STDOUT:  # before any tagging: a directory or a device fails now, not after hours, and a
         check_file_target(output)  # directory is refused as one, whatever its name's suffix
     fmt = format_for(output, format)
@@ -348,6 +351,15 @@ def _written(target, output: Path, fmt: str, action, *args) -> None:
             f"{target.done} whole rows are kept; make room or fix it, then run the same command with --resume to "
             "finish",
         ) from None
+
+
+def check_batching(jobs: int | None, chunk_size: int) -> None:
+    """Refuse, in one line, a `chunk_size` that is not a whole number from 1 (a chunk of no documents would tag
+    none, and say nothing) or a `jobs` above MAX_JOBS."""
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise UsageError(f"chunk_size {chunk_size!r}: expected a whole number of documents, 1 or more")
+    if isinstance(jobs, int) and jobs > MAX_JOBS:
+        raise UsageError(f"jobs {jobs}: expected at most {MAX_JOBS:,} worker processes")
 
 
 def _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress) -> TagSummary:
