@@ -292,6 +292,17 @@ def test_a_setting_no_bundle_could_hold_is_refused_before_anything_is_read_or_re
     assert (output / "model.json").read_text(encoding="utf-8") == "the bundle there before"
 
 
+@pytest.mark.parametrize("jobs", [0, 10**20, 1.5])
+def test_a_number_of_processes_joblib_cannot_start_is_refused_before_anything_is_read(tmp_path, jobs):
+    data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
+    with pytest.raises(SettingsError) as caught:
+        train([data, tmp_path / "not read"], tmp_path / "bundle", taxonomy=tiny_taxonomy(), jobs=jobs)
+    assert str(caught.value) == (
+        f"train: jobs {jobs!r}: expected a whole number of processes from 1 to 1,024, or -1 for every core"
+    )
+    assert caught.value.exit_code == 2 and not (tmp_path / "bundle").exists()
+
+
 def test_settings_a_bundle_can_hold_train_as_given(tmp_path):
     data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
     model, _ = train([data], seed=0, taxonomy=tiny_taxonomy(), ngram_range=(1, 1), min_df=1, **FAST)

@@ -31,6 +31,7 @@ from classifier.estimator.model import TopicClassifier
 from classifier.evaluation.metrics import evaluate
 from classifier.io.outputs import output_lock
 from classifier.io.tagfiles import escape_surrogates_in
+from classifier.options import MAX_JOBS
 from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 from classifier.taxonomy.guide import FieldGuide
 
@@ -133,6 +134,7 @@ def train(
     fields the taxonomy no longer has. `on_progress(stage, done, total)` hears each stage as it starts
     ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
     seed, params = check_settings(seed, params)
+    jobs = check_jobs(_plain(jobs))
     inputs = as_inputs(inputs)
     taxonomy = as_taxonomy(taxonomy)
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
@@ -171,6 +173,16 @@ def check_settings(seed, params: dict) -> tuple:
             name = "seed" if key == "random_state" else key
             raise SettingsError(f"train: {problem.replace(repr(key), repr(name), 1)}")
     return seed, params
+
+
+def check_jobs(jobs):
+    """`jobs` as joblib counts processes (-1: every core, -2: all but one), refused in one line before any document
+    is read when it is 0, not a whole number, or above MAX_JOBS (joblib would fail on it after the data is read)."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0 or jobs > MAX_JOBS):
+        raise SettingsError(
+            f"train: jobs {jobs!r}: expected a whole number of processes from 1 to {MAX_JOBS:,}, or -1 for every core"
+        )
+    return jobs
 
 
 def _plain(value):
