@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import signal
 import sys
@@ -180,6 +181,16 @@ GlobOption = Annotated[
     list[str],
     typer.Option("--glob", help="File name glob for directory inputs; repeat for several (a file matching any)."),
 ]
+
+
+def _not_nan(value: float | None) -> float | None:
+    """A float option's value, NaN refused: a range lets it through (it compares false with both ends), and then
+    every comparison it should gate fails too (`compare --max-drop nan` found no regression, exit 0)."""
+    if value is not None and math.isnan(value):
+        raise typer.BadParameter("nan is not a number")
+    return value
+
+
 # Annif's names and meaning; without them the model's tuned per-field thresholds choose the fields.
 LimitOption = Annotated[
     Optional[int],
@@ -818,6 +829,7 @@ def compare(
         typer.Option(
             "--max-drop",
             min=0.0,
+            callback=_not_nan,
             help=(
                 "Exit 3 if B's F1 is more than this below A's (micro over shared fields, or any shared field "
                 "with enough support)."
@@ -833,6 +845,7 @@ def compare(
             "--confidence",
             min=0.0,
             max=1.0,
+            callback=_not_nan,
             help=(
                 "A drop fails the gate only if B is below A in at least this share of bootstrap resamples of "
                 "the documents; 0 fails on any drop."
@@ -898,7 +911,11 @@ def pick(
     max_similarity: Annotated[
         float,
         typer.Option(
-            "--max-similarity", min=0.0, max=1.0, help="Skip a document this similar (cosine) to one already picked."
+            "--max-similarity",
+            min=0.0,
+            max=1.0,
+            callback=_not_nan,
+            help="Skip a document this similar (cosine) to one already picked.",
         ),
     ] = 0.8,
     output: Annotated[

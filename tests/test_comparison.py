@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from classifier.bundle.storage import load_model
 from classifier.cli import app
+from classifier.errors import UsageError
 from classifier.evaluation.comparison import (
     compare_models,
     compare_outputs,
@@ -227,6 +228,27 @@ def test_gate_skips_fields_under_the_support_floor_and_drops_within_max_drop():
     assert [line.split(":")[0] for line in comparison.regressions(0.1429, min_support=4, confidence=0)] == ["A"]
     assert len(comparison.regressions(0.1428, min_support=4, confidence=0)) == 2
     assert comparison.regressions(0.3333, min_support=4, confidence=0) == []
+
+
+@pytest.mark.parametrize(
+    ("gate", "refusal"),
+    [
+        ({"max_drop": float("nan")}, "max_drop nan: expected a drop in F1 of 0 or more"),
+        ({"max_drop": -0.5}, "max_drop -0.5: expected a drop in F1 of 0 or more"),
+        ({"confidence": float("nan")}, "confidence nan: expected a share of resamples from 0 to 1"),
+        ({"confidence": 2}, "confidence 2: expected a share of resamples from 0 to 1"),
+    ],
+)
+def test_a_gate_no_drop_could_fail_is_refused_not_passed(gate, refusal):
+    # B's micro F1 fell by 0.143 (test above): a NaN max_drop or confidence let the gate pass it, exit 0.
+    settings = {"max_drop": 0.02, "min_support": 4, "confidence": 0, **gate}
+    with pytest.raises(UsageError) as caught:
+        gate_case().regressions(**settings)
+    assert str(caught.value) == refusal
+    for option in ("--max-drop", "--confidence"):
+        result = runner.invoke(app, ["compare", "a", "b", "data.jsonl", option, "nan"], prog_name="classifier")
+        assert result.exit_code == 2  # before, a missing model: exit 1
+        assert result.stderr.startswith(f"error: Invalid value for '{option}': nan is not a number")
 
 
 def test_comparison_table_and_dict_of_models_with_different_fields():

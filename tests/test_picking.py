@@ -11,6 +11,7 @@ from classifier.bundle.storage import load_model
 from classifier.cli import app
 from classifier.corpus.datasets import load_training_set
 from classifier.corpus.documents import Document, read_documents
+from classifier.errors import UsageError
 from classifier.workflows.picking import Picked, pick, uncertainty
 
 from conftest import ROOT, TINY_LABELS, TRAINING
@@ -378,3 +379,14 @@ def test_texts_or_a_dataframe_given_for_documents_are_refused_saying_what_to_pas
         pick(shipped, frame.text.tolist())
     with pytest.raises(TypeError, match=r"^pick takes documents \(from read_documents\), not a pandas DataFrame; "):
         pick(shipped, frame)
+
+
+@pytest.mark.parametrize("max_similarity", [float("nan"), -0.1, 1.5])
+def test_a_similarity_bound_no_cosine_can_pass_is_refused_before_anything_is_scored(max_similarity):
+    # With NaN, no cosine is above it: Eta, a near-duplicate of Beta (0.96), was picked beside it, said nowhere.
+    with pytest.raises(UsageError) as caught:
+        pick(HandPickModel(), pick_documents(), n=7, max_similarity=max_similarity)
+    assert str(caught.value) == f"max_similarity {max_similarity!r}: expected a cosine similarity from 0 to 1"
+    result = runner.invoke(app, ["pick", "in.jsonl", "--max-similarity", "nan"], prog_name="classifier")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: Invalid value for '--max-similarity': nan is not a number")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.errors import ClassifierError
+from classifier.errors import ClassifierError, UsageError
 from classifier.evaluation.metrics import evaluate
 
 DEFAULT_MAX_DROP = 0.02
@@ -101,6 +101,10 @@ class Comparison:
         field with at least `min_support` true documents. One line per drop, with whether it is beyond
         noise: B's F1 is below A's in at least `confidence` of the paired bootstrap resamples of the
         documents (a one-sided test; `confidence` 0 counts every drop)."""
+        if not max_drop >= 0:  # NaN too, which no drop is more than: the gate would pass anything
+            raise UsageError(f"max_drop {max_drop!r}: expected a drop in F1 of 0 or more")
+        if not 0 <= confidence <= 1:
+            raise UsageError(f"confidence {confidence!r}: expected a share of resamples from 0 to 1")
         found = []
         shared = [j for j, label in enumerate(self.labels) if self.status(label) == "both"]
         candidates = []

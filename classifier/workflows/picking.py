@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from classifier.errors import UsageError
 from classifier.options import PICK_STRATEGIES
 
 DEFAULT_MAX_SIMILARITY = 0.8
@@ -65,6 +66,8 @@ def pick(
     from classifier.bundle.model import Reading, document_list  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
 
+    if not 0 <= max_similarity <= 1:  # NaN too, which no similarity is above: near-duplicates would all be picked
+        raise UsageError(f"max_similarity {max_similarity!r}: expected a cosine similarity from 0 to 1")
     documents = document_list(documents, "pick")
     failed = [doc.error for doc in documents if doc.error]
     readable = [doc for doc in documents if not doc.error]
