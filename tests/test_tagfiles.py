@@ -8,6 +8,8 @@ import pytest
 from classifier.io.tagfiles import COLUMNS, encode_rows, format_for, open_tag_file
 from classifier.io.textio import InputError
 
+from conftest import ROOT
+
 
 def row(n, labels=("Elections",), error="", warning="", flag=""):
     return {
@@ -55,6 +57,18 @@ def test_an_unknown_output_suffix_without_a_format_is_a_usage_error(path):
 
     with pytest.raises(UsageError, match="unknown output suffix"):
         format_for(path)
+
+
+@pytest.mark.parametrize("requested", ["xlsx", "JSONL", "json"])
+def test_an_unknown_format_asked_for_is_a_usage_error_and_nothing_is_written(tmp_path, requested):
+    from classifier import load_model, tag
+    from classifier.errors import UsageError
+
+    output = tmp_path / "tags.out"
+    with pytest.raises(UsageError) as caught:  # a KeyError, after the run record was written beside the output
+        tag(load_model(), [ROOT / "examples" / "plain-text-media.txt"], output, format=requested)
+    assert str(caught.value) == f"{output}: unknown output format {requested!r}; choose jsonl, csv, parquet"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_jsonl_and_csv_rows_as_written():

@@ -30,6 +30,7 @@ from pathlib import Path
 from classifier.errors import UsageError
 from classifier.io.formats import table_format
 from classifier.io.textio import InputError, atomic_write
+from classifier.options import TABLE_FORMATS
 
 COLUMNS = ("id", "labels", "scores", "error", "warning", "flag", "model")
 # The rows of outputs written before each row named its model: refused by --resume with one line saying so.
@@ -45,8 +46,10 @@ class ResumeError(InputError):
 
 def format_for(path: str | Path, requested: str | None = None) -> str:
     """The output format: the one asked for, else the file suffix's (JSONL for stdout); an unknown suffix is a usage
-    error."""
+    error, as is a format asked for that is not one of TABLE_FORMATS."""
     if requested:
+        if requested not in TABLE_FORMATS:  # refused before the run record or the output is written
+            raise UsageError(f"{path}: unknown output format {requested!r}; choose {', '.join(TABLE_FORMATS)}")
         return requested
     if str(path) == STDOUT:
         return "jsonl"
