@@ -1038,3 +1038,16 @@ def test_a_table_rows_record_and_document_are_those_their_classes_make(tmp_path)
         with pytest.raises(dataclasses.FrozenInstanceError):
             made.error = "changed"
     assert hash(document) != hash(Document("d2", "Border", "Guards met.", ("Youth",), f"{table}:1"))
+
+
+def test_a_glob_from_python_may_be_a_list_of_patterns_or_none_and_nothing_else(tmp_path):
+    for name in ("a.txt", "b.md", "c.rst"):
+        (tmp_path / name).write_text(f"Observers followed the elections in {name}.\n", encoding="utf-8")
+    # A list reads as the command line's repeated --glob; None as the default, *.txt. Before, both an AttributeError.
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob=["*.md", "*.txt"])] == ["a.txt", "b.md"]
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob=("*.rst",))] == ["c.rst"]
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob=None)] == ["a.txt"]
+    with pytest.raises(
+        TypeError, match=r"^glob is 5: expected a file name pattern such as '\*.txt', or a list of them$"
+    ):
+        list(read_documents([tmp_path], glob=5))

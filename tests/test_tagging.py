@@ -684,3 +684,12 @@ def test_a_dataframe_given_as_inputs_is_refused_before_any_row_is_written(model,
     with pytest.raises(TypeError, match=r"^inputs is a pandas DataFrame, not paths .* use Model\.tag_frame"):
         tag(model, frame, output)
     assert not output.exists()  # no rows "id: no such file or directory", one per column
+
+
+def test_a_glob_of_another_type_is_refused_before_the_output_exists(model, corpus, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(TypeError, match="^glob is 5: "):  # an AttributeError once the output and its record existed
+        tag(model, corpus, output, glob=5)
+    assert list(tmp_path.iterdir()) == []
+    summary = tag(model, [corpus[1]], output, glob=["*.txt"])
+    assert (summary.tagged, summary.failed) == (10, 1)  # the pages folder: ten pages and an empty file

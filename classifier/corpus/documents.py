@@ -196,7 +196,7 @@ def read_records(
         if kind == "missing":
             yield Record(str(path), str(path), error=f"{path}: no such file or directory", whole_input=True)
         elif kind == "unmatched":
-            shown = " or ".join(glob.split(GLOB_SEPARATOR))
+            shown = " or ".join(glob_patterns(glob))
             yield Record(
                 str(path), str(path), error=f"{path}: a folder with no file matching {shown}", whole_input=True
             )
@@ -434,9 +434,20 @@ def _walk(root: str, glob: str) -> Iterator[tuple[str, bool]]:
         yield error.filename, True
 
 
-def _matches(name: str, glob: str) -> bool:
-    """Whether a file name matches the glob, or one of several (`--glob` repeated, joined by GLOB_SEPARATOR)."""
-    return any(fnmatch.fnmatch(name, pattern) for pattern in glob.split(GLOB_SEPARATOR))
+def glob_patterns(glob: str | Sequence[str] | None) -> list[str]:
+    """The file name patterns of `glob`: one, several joined by GLOB_SEPARATOR (`--glob` repeated), or a list or
+    tuple of them, as a Python caller writes them; None is DEFAULT_GLOB. Anything else is a TypeError."""
+    if glob is None:
+        return [DEFAULT_GLOB]
+    patterns = glob.split(GLOB_SEPARATOR) if isinstance(glob, str) else glob
+    if not isinstance(patterns, (list, tuple)) or not all(isinstance(pattern, str) for pattern in patterns):
+        raise TypeError(f"glob is {glob!r}: expected a file name pattern such as '*.txt', or a list of them")
+    return list(patterns)
+
+
+def _matches(name: str, glob: str | Sequence[str] | None) -> bool:
+    """Whether a file name matches the glob, or one of several (see `glob_patterns`)."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in glob_patterns(glob))
 
 
 def _glob_files(pattern: str) -> list[str]:

@@ -19,6 +19,7 @@ from classifier.corpus.documents import (
     as_inputs,
     check_named_columns,
     check_not_an_input,
+    glob_patterns,
     read_records,
     to_document,
 )
@@ -276,6 +277,7 @@ def tag(
     check_loaded(model)
     check_cutoffs(limit, threshold)
     check_batching(jobs, chunk_size)
+    glob_patterns(glob)  # a glob of another type is a TypeError now, not once the output exists
     jobs = jobs or default_jobs()
     chunk_size = min(chunk_size, sys.maxsize // 2)  # a larger chunk is the whole input, as this one is
     if str(output) != STDOUT:  # before any tagging: a directory or a device fails now, not after hours, and a
