@@ -716,7 +716,7 @@ def _bundle_identity(output: Path) -> tuple | None:
 
 
 def _missing_folders(output: Path) -> list[Path]:
-    """The folders above `output` that do not exist yet, nearest first: training creates them as it starts."""
+    """The folders above `output` that do not exist yet, nearest first: a run's lock creates them as it starts."""
     missing, parent = [], output.absolute().parent
     while not os.path.lexists(parent) and parent != parent.parent:
         missing.append(parent)
@@ -796,18 +796,23 @@ def evaluate(
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
-    metrics = evaluate_model(
-        loaded,
-        data,
-        taxonomy=_taxonomy(taxonomy),
-        columns=_columns(id_column, title_column, text_column, labels_column),
-        glob=glob,
-        report=report,
-        force=force,
-        limit=limit,
-        threshold=threshold,
-        on_warning=lambda message: _report_problem("warning", message),
-    )
+    missing = _missing_folders(report) if report is not None else []
+    try:
+        metrics = evaluate_model(
+            loaded,
+            data,
+            taxonomy=_taxonomy(taxonomy),
+            columns=_columns(id_column, title_column, text_column, labels_column),
+            glob=glob,
+            report=report,
+            force=force,
+            limit=limit,
+            threshold=threshold,
+            on_warning=lambda message: _report_problem("warning", message),
+        )
+    except ClassifierError:  # refused data: no report, so not the folders made for it either
+        _remove_empty(missing)
+        raise
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
@@ -948,20 +953,17 @@ def pick(
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
-    with output_lock(output) if output is not None else contextlib.nullcontext():
-        with contextlib.closing(_ProgressBar("loading the model")) as progress:
-            loaded = _load(model, taxonomy)
-            picked, failed = _pick(
-                loaded,
-                inputs,
-                n,
-                strategy,
-                max_similarity,
-                _columns(id_column, title_column, text_column),
-                glob,
-                progress,
-            )
-        _write_picked(picked, failed, strategy, output)
+    missing = _missing_folders(output) if output is not None else []
+    try:
+        with output_lock(output) if output is not None else contextlib.nullcontext():
+            with contextlib.closing(_ProgressBar("loading the model")) as progress:
+                loaded = _load(model, taxonomy)
+                columns = _columns(id_column, title_column, text_column)
+                picked, failed = _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress)
+            _write_picked(picked, failed, strategy, output)
+    except ClassifierError:  # a model or input refused: nothing written, so not the folders made for it either
+        _remove_empty(missing)
+        raise
 
 
 def _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress):

@@ -34,6 +34,22 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
         pass
 
 
+def test_a_run_that_fails_leaves_no_folder_it_created_for_its_output(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        json.dumps({"id": "a", "text": "Observers followed the vote.", "labels": ["Climate"]}) + "\n", encoding="utf-8"
+    )
+    result = run("evaluate", labelled, "--report", tmp_path / "new" / "sub" / "report.html")
+    assert result.exit_code == 1 and "unknown label 'Climate'" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]  # before: new/sub/, empty
+    result = run("pick", labelled, "--model", tmp_path / "no-bundle", "--output", tmp_path / "new" / "pick.jsonl")
+    assert result.exit_code == 1 and "no-bundle: no such folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+    with output_lock(tmp_path / "kept" / "out.jsonl"):
+        (tmp_path / "kept" / "out.jsonl").write_text("{}\n", encoding="utf-8")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["out.jsonl"]  # a folder holding the output stays
+
+
 def test_the_lock_holds_across_processes(tmp_path):
     output = tmp_path / "tags.jsonl"
     code = (
