@@ -1200,6 +1200,52 @@ def unknown_suffix(folder: Path) -> Outcome:
     )
 
 
+@case("Outputs", "tag --chunk-size 0")
+def chunk_size_zero(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.jsonl", "--chunk-size", "0")
+    written = sorted(p.name for p in folder.iterdir() if p.name != "docs.jsonl")
+    return Outcome(
+        "`tag docs.jsonl --output tags.jsonl --chunk-size 0`",
+        did(result),
+        "nothing: no output, no run record" if not written else f"**left {', '.join(written)}**",
+    )
+
+
+@case("Outputs", "pick --output in a new folder, the model missing")
+def pick_new_folder(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    result = classifier(folder, "pick", "docs.jsonl", "--model", "nosuch", "--output", "new/picked.jsonl")
+    return Outcome(
+        "`pick docs.jsonl --model nosuch --output new/picked.jsonl`, new/ not there",
+        did(result),
+        "nothing: no folder new/ left" if not (folder / "new").exists() else "**an empty folder new/ left**",
+    )
+
+
+@case("Outputs", "compare --max-drop nan")
+def compare_nan(folder: Path) -> Outcome:
+    tag_corpus(folder, 5)
+    result = classifier(folder, "compare", str(DEFAULT_MODEL), str(DEFAULT_MODEL), "docs.jsonl", "--max-drop", "nan")
+    return Outcome(
+        "`compare A A docs.jsonl --max-drop nan` (a gate no drop could fail)",
+        did(result),
+        "nothing: refused, not passed" if result.code == 2 else "**the gate passed or failed otherwise**",
+    )
+
+
+@case("Size limits", "CLASSIFIER_MAX_TEXT larger than any text")
+def max_text_huge(folder: Path) -> Outcome:
+    tag_corpus(folder, 3)
+    result = classifier(folder, "suggest", "docs.jsonl", "--format", "json", env={"CLASSIFIER_MAX_TEXT": "9" * 23})
+    rows = len(result.stdout.splitlines())
+    return Outcome(
+        "`CLASSIFIER_MAX_TEXT=99999999999999999999999 suggest docs.jsonl` (three rows)",
+        did(result, f"{rows} documents suggested"),
+        "nothing: read whole, as with no limit" if rows == 3 else "**rows lost**",
+    )
+
+
 # Issue 15: inputs
 
 
