@@ -301,6 +301,8 @@ def _arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = _arguments()
+    if args.rounds < 1:
+        raise SystemExit("--rounds: expected 1 or more")
     args.workdir.mkdir(parents=True, exist_ok=True)
     byte_compiled()
     peer = None if args.no_peers else fasttext_model(args.peers or args.peers_only)
@@ -363,8 +365,8 @@ def medians(rounds: list[list[tuple]]) -> list[tuple]:
     out = []
     for k, (n, name, *_) in enumerate(rounds[0]):
         runs = [found[k] for found in rounds]
-        wall, rate, per_core = (statistics.median(run[i] for run in runs) for i in (2, 3, 4))
-        out.append((n, name, wall, rate, per_core, max(run[5] for run in runs)))
+        wall, per_core = statistics.median(run[2] for run in runs), statistics.median(run[4] for run in runs)
+        out.append((n, name, wall, n / wall, per_core, max(run[5] for run in runs)))  # the rate of the median wall
     return out
 
 
@@ -376,8 +378,8 @@ def _table(rows: list[tuple], before: str | None, same: bool, rounds: list[list[
             f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
             "Per core: documents per CPU second of all the run's processes. The two floors are the same model's "
             "`predict_proba` in one process with no reading, parsing or writing: in one call on every text (what the "
-            f"issue set as the floor), and in chunks of {CHUNK} as `tag` calls it. Each ratio compares a run's "
-            "per-core "
+            f"issue set as the floor), and in chunks of {CHUNK} as `tag` calls it. Each ratio of the table compares a "
+            "run's median per-core "
             f"rate with a floor's (measured up to {FLOOR_LIMIT:,} documents; larger sizes use the {FLOOR_LIMIT:,} "
             "floors). "
             "Times include starting Python, loading the model and, for Dask, starting the cluster. The reference row "

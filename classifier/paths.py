@@ -16,9 +16,14 @@ def _first_existing(*candidates: Path) -> Path:
 
 
 def default_taxonomy_path() -> Path:
-    """CLASSIFIER_TAXONOMY, else the copy installed in the package, else the checkout's taxonomy.yaml."""
+    """CLASSIFIER_TAXONOMY, else the shipped taxonomy (`shipped_taxonomy_path`)."""
     if os.environ.get("CLASSIFIER_TAXONOMY"):
         return Path(os.environ["CLASSIFIER_TAXONOMY"])
+    return shipped_taxonomy_path()
+
+
+def shipped_taxonomy_path() -> Path:
+    """The taxonomy shipped with the package: the copy installed in it, else the checkout's taxonomy.yaml."""
     return _first_existing(_PACKAGE / "data" / "taxonomy.yaml", _PACKAGE.parent / "taxonomy.yaml")
 
 

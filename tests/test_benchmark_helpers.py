@@ -71,3 +71,11 @@ def test_batch_lines_say_so_when_a_size_has_no_floor_to_compare_with():
     big = [[_run(10**6, "`tag --jobs 2`", 3000.0)]]
     assert batch._rounds_line([big]).endswith(": none (the floors are measured up to 100,000 documents).")
     assert batch._reference_line(big[0]).endswith(": none (it is measured up to 100,000 documents).")
+
+
+def test_batch_medians_of_an_even_number_of_rounds_keep_rate_and_wall_consistent():
+    import batch
+
+    rounds = [[_run(1000, "`tag --jobs 1`", 900.0, wall=1.0)], [_run(1000, "`tag --jobs 1`", 1100.0, wall=3.0)]]
+    [(n, _, wall, rate, per_core, _)] = batch.medians(rounds)
+    assert (wall, rate, per_core) == (2.0, 500.0, 1000.0)  # 1,000 documents in the median 2 s: 500 a second

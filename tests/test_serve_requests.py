@@ -901,6 +901,16 @@ def test_a_decision_or_learn_the_disk_cannot_hold_is_refused_in_one_sentence_and
     assert learned.status_code == 507 and learned.json()["detail"] == detail
     assert (tmp_path / "labelled.jsonl").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+
+    def denied(fd):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "fsync", denied)  # not a full disk: making room would not help
+    decided = client.post("/v1/queue/decisions", json={"id": "rev-6", "labels": ["Youth"]})
+    assert decided.status_code == 500 and decided.json()["detail"] == (
+        "labelled.jsonl: cannot write (Permission denied); nothing was saved: let the server write to it, then send "
+        "it again"
+    )
     monkeypatch.undo()
     assert client.get("/v1/queue").json()["next"]["id"] == "rev-6"  # not counted as labelled
     assert client.post("/v1/queue/decisions", json={"id": "rev-6", "labels": ["Youth"]}).status_code == 200

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,7 +185,9 @@ def test_existing_output_needs_force_or_resume(model, corpus, tmp_path):
     [
         ({"chunk_size": 0}, "chunk_size 0: expected a whole number of documents, 1 or more"),  # tagged nothing
         ({"chunk_size": -1}, "chunk_size -1: expected a whole number of documents, 1 or more"),
-        ({"jobs": 10**20}, "jobs 100000000000000000000: expected at most 1,024 worker processes"),
+        ({"chunk_size": 2.5}, "chunk_size 2.5: expected a whole number of documents, 1 or more"),
+        ({"jobs": 10**20}, "jobs 100000000000000000000: expected a whole number of worker processes, at most 1,024"),
+        ({"jobs": "2"}, "jobs '2': expected a whole number of worker processes, at most 1,024"),
     ],
 )
 def test_a_chunk_size_or_jobs_that_cannot_tag_is_refused_before_the_output_exists(
@@ -195,6 +198,14 @@ def test_a_chunk_size_or_jobs_that_cannot_tag_is_refused_before_the_output_exist
         tag(model, corpus, output, **batching)
     assert str(caught.value) == refusal
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("chunk_size", [np.int64(7), None])
+def test_a_numpy_chunk_size_is_its_number_and_none_is_one_chunk(model, corpus, reference, tmp_path, chunk_size):
+    output = tmp_path / "tags.jsonl"
+    summary = tag(model, corpus, output, chunk_size=chunk_size, jobs=np.int64(1))
+    assert (summary.tagged, summary.failed) == (160, 2)
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
 def test_a_chunk_larger_than_any_input_tags_it_all_in_one_chunk(model, corpus, reference, tmp_path):
@@ -693,3 +704,16 @@ def test_a_glob_of_another_type_is_refused_before_the_output_exists(model, corpu
     assert list(tmp_path.iterdir()) == []
     summary = tag(model, [corpus[1]], output, glob=["*.txt"])
     assert (summary.tagged, summary.failed) == (10, 1)  # the pages folder: ten pages and an empty file
+
+
+def test_a_run_given_its_glob_as_a_tuple_resumes_with_the_same_tuple_or_string(model, corpus, tmp_path):
+    """The run record holds one spelling of the patterns: a tuple read back from JSON is a list, and the run would
+    have been refused as one with another --glob."""
+    output = tmp_path / "tags.jsonl"
+    tag(model, [corpus[1]], output, glob=("*.txt",))
+    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    for spelled in (("*.txt",), "*.txt"):
+        output.write_text(lines[0], encoding="utf-8")  # as if interrupted after its first row
+        summary = tag(model, [corpus[1]], output, glob=spelled, resume=True)
+        assert summary.tagged + summary.failed == len(lines) - 1
+        assert output.read_text(encoding="utf-8").splitlines(keepends=True) == lines

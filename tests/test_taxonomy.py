@@ -581,7 +581,8 @@ def test_write_parsed_copy_remakes_it_from_the_shipped_file_and_refuses_what_jso
     monkeypatch.setattr(fields, "PARSED_COPY", target)
     edited = tmp_path / "taxonomy.yaml"
     edited.write_bytes((ROOT / "taxonomy.yaml").read_bytes().replace(b"name: Youth", b"name: Young people", 1))
-    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(edited))
+    monkeypatch.setattr(fields, "shipped_taxonomy_path", lambda: edited)
+    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(ROOT / "taxonomy.yaml"))  # a user's setting: not the shipped file
     assert fields.write_parsed_copy() == target
     copy = json.loads(target.read_text(encoding="utf-8"))
     assert copy["sha256"] == hashlib.sha256(edited.read_bytes()).hexdigest()
@@ -591,9 +592,13 @@ def test_write_parsed_copy_remakes_it_from_the_shipped_file_and_refuses_what_jso
 
     monkeypatch.undo()
     monkeypatch.setattr(fields, "PARSED_COPY", target)
+    raw = edited.read_bytes()
     numbered = tmp_path / "numbered.yaml"  # a dimension keyed by a number: JSON would make it a string
-    numbered.write_bytes(edited.read_bytes().replace(b"dimensions:\n", b"dimensions:\n  7: Seventh\n", 1))
-    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(numbered))
-    with pytest.raises(TaxonomyError, match="numbered.yaml: its data does not survive JSON"):
-        fields.write_parsed_copy()
+    numbered.write_bytes(raw.replace(b"dimensions:\n", b"dimensions:\n  7: Seventh\n", 1))
+    dated = tmp_path / "dated.yaml"  # a date, which JSON has no type for
+    dated.write_bytes(raw.replace(b"description_source: ", b"description_source: 2015-09-06 #", 1))
+    for odd in (numbered, dated):
+        monkeypatch.setattr(fields, "shipped_taxonomy_path", lambda odd=odd: odd)
+        with pytest.raises(TaxonomyError, match=f"{odd.name}: its data does not survive JSON"):
+            fields.write_parsed_copy()
     assert json.loads(target.read_text(encoding="utf-8"))["sha256"] == copy["sha256"]  # the old copy is kept

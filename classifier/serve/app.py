@@ -450,7 +450,8 @@ async def _written(labels: LabelsFile, write, *args):
         reason = exc.strerror or str(exc)
         log.error("%s: cannot write the labels file: %s", labels.path, reason)
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-        detail = f"{labels.path.name}: cannot write ({reason}); nothing was saved: make room, then send it again"
+        remedy = "make room" if full else "let the server write to it"
+        detail = f"{labels.path.name}: cannot write ({reason}); nothing was saved: {remedy}, then send it again"
         raise ApiError(507 if full else 500, detail) from None
 
 

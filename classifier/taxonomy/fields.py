@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.errors import ClassifierError
-from classifier.paths import default_taxonomy_path
+from classifier.paths import default_taxonomy_path, shipped_taxonomy_path
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MAX_BYTES = 16 << 20  # a taxonomy file; the shipped one is about 30 KB
@@ -220,21 +220,27 @@ def _parsed_copy(sha256: str) -> object | None:
 
 
 def write_parsed_copy() -> Path:
-    """Remake PARSED_COPY from the shipped taxonomy file (`default_taxonomy_path()`), after editing it; refused
-    (TaxonomyError) if it is not a valid taxonomy or its data would not come back the same from JSON."""
+    """Remake PARSED_COPY from the shipped taxonomy file (`shipped_taxonomy_path()`, whatever CLASSIFIER_TAXONOMY
+    says), after editing it; refused (TaxonomyError) if it is not a valid taxonomy or its data would not come back
+    the same from JSON."""
     import json  # as in _parsed_copy
 
-    path = default_taxonomy_path()
+    path = shipped_taxonomy_path()
     raw = path.read_bytes()
     data = _parse_yaml(raw, path)
     Taxonomy.from_dict(data, source=str(path))  # valid, or the error says where not
-    if json.loads(json.dumps(data)) != data:  # keys that are not strings, or values JSON has no type for
+    try:
+        # ASCII with escapes: a lone surrogate (a "\ud800" escape in the YAML) is written as it reads back.
+        text = json.dumps({"sha256": hashlib.sha256(raw).hexdigest(), "data": data}, indent=1)
+        same = json.loads(text)["data"] == data  # keys that are not strings would come back as strings
+    except (TypeError, ValueError):  # values JSON has no type for: a date, a set
+        same = False
+    if not same:
         raise TaxonomyError(f"{path}: its data does not survive JSON; it is parsed at every start instead")
     from classifier.io.textio import atomic_write  # only when the copy is remade
 
     with atomic_write(PARSED_COPY) as handle:  # whole or not at all
-        json.dump({"sha256": hashlib.sha256(raw).hexdigest(), "data": data}, handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
+        handle.write(text + "\n")
     return PARSED_COPY
 
 

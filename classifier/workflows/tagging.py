@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import operator
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,7 +42,7 @@ from classifier.io.tagfiles import (
     write_run_record,
 )
 from classifier.io.textio import InputError
-from classifier.options import MAX_JOBS
+from classifier.options import GLOB_SEPARATOR, MAX_JOBS
 from classifier.workflows.runners import check_dask, default_jobs, map_ordered
 
 CHUNK_SIZE = 512
@@ -276,10 +277,11 @@ def tag(
     inputs = as_inputs(inputs)
     check_loaded(model)
     check_cutoffs(limit, threshold)
-    check_batching(jobs, chunk_size)
-    glob_patterns(glob)  # a glob of another type is a TypeError now, not once the output exists
+    jobs, chunk_size = check_batching(jobs, chunk_size)
+    # One spelling of the patterns (a list, a tuple, None): the run record compares it when the run resumes. A glob of
+    # another type is a TypeError now, not once the output exists.
+    glob = GLOB_SEPARATOR.join(glob_patterns(glob))
     jobs = jobs or default_jobs()
-    chunk_size = min(chunk_size, sys.maxsize // 2)  # a larger chunk is the whole input, as this one is
     if str(output) != STDOUT:  # before any tagging: a directory or a device fails now, not after hours, and a
         check_file_target(output)  # directory is refused as one, whatever its name's suffix
     fmt = format_for(output, format)
@@ -355,13 +357,27 @@ def _written(target, output: Path, fmt: str, action, *args) -> None:
         ) from None
 
 
-def check_batching(jobs: int | None, chunk_size: int) -> None:
-    """Refuse, in one line, a `chunk_size` that is not a whole number from 1 (a chunk of no documents would tag
-    none, and say nothing) or a `jobs` above MAX_JOBS."""
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+def check_batching(jobs, chunk_size) -> tuple[int | None, int]:
+    """(jobs, chunk_size) as plain ints (a numpy integer is taken as the number it holds; a chunk size of None is the
+    whole input in one chunk, as is any size past sys.maxsize // 2); refused in one line, a `chunk_size` that is not
+    a whole number from 1 (a chunk of no documents would tag none, and say nothing) or a `jobs` above MAX_JOBS."""
+    size = sys.maxsize // 2 if chunk_size is None else _whole(chunk_size)
+    if size is None or size < 1:
         raise UsageError(f"chunk_size {chunk_size!r}: expected a whole number of documents, 1 or more")
-    if isinstance(jobs, int) and jobs > MAX_JOBS:
-        raise UsageError(f"jobs {jobs}: expected at most {MAX_JOBS:,} worker processes")
+    count = None if jobs is None else _whole(jobs)
+    if jobs is not None and (count is None or count > MAX_JOBS):
+        raise UsageError(f"jobs {jobs!r}: expected a whole number of worker processes, at most {MAX_JOBS:,}")
+    return count, min(size, sys.maxsize // 2)
+
+
+def _whole(value) -> int | None:
+    """`value` as a plain int if it is a whole number (a Python or numpy integer, not a bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress) -> TagSummary:
