@@ -26,6 +26,7 @@ section); `--peers-only` measures that comparison alone.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -169,6 +170,7 @@ def run_cpu(command: list[str], env: dict | None = None, cwd: Path | None = None
     return result
 
 
+@functools.cache  # once per run: every round and configuration runs the same extracted, compiled copy
 def checkout(rev: str, workdir: Path) -> dict:
     """The environment that runs the package as commit `rev` had it (extracted once with `git archive`)."""
     path = workdir / f"before-{rev}"

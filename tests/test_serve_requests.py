@@ -81,31 +81,42 @@ def test_an_election_note_gets_elections_with_its_uri_and_a_rounded_score(client
     assert 0.5 < first["score"] <= 1 and first["score"] == round(first["score"], 4)
 
 
-def test_other_requests_are_answered_while_a_form_is_decoded(parts, monkeypatch):
-    """Decoding a form of 30 MB of percent escapes takes seconds: the server answers others meanwhile."""
+def _health_while_held(monkeypatch, module, name: str, client, send):
+    """(health's answer, the request's answer): `module.name`, the slow step of a request that another thread sends
+    with `send(client)`, is held until /v1/health has been answered. A server doing that step on its event loop
+    answers nothing meanwhile: the step would be released by the 10 s timeout instead, which fails here."""
     import threading
 
-    import classifier.serve.bodies as bodies_module
+    held, answered, released = threading.Event(), threading.Event(), []
+    real = getattr(module, name)
 
-    decoding, answered, released = threading.Event(), threading.Event(), []
-    real = bodies_module.parse_qsl
-
-    def slow_parse_qsl(*args, **options):
-        decoding.set()
-        released.append(answered.wait(timeout=10))  # a server decoding on its loop answers nothing meanwhile
+    def slow(*args, **options):
+        held.set()
+        released.append(answered.wait(timeout=10))
         return real(*args, **options)
 
-    monkeypatch.setattr(bodies_module, "parse_qsl", slow_parse_qsl)
+    monkeypatch.setattr(module, name, slow)
+    result = []
+    sending = threading.Thread(target=lambda: result.append(send(client)))
+    sending.start()
+    assert held.wait(timeout=30)
+    health = client.get("/v1/health")
+    answered.set()
+    sending.join(timeout=60)
+    assert released == [True]
+    return health, result[0]
+
+
+def test_other_requests_are_answered_while_a_form_is_decoded(parts, monkeypatch):
+    """Decoding a form of 30 MB of percent escapes takes seconds: the server answers others meanwhile."""
+    import classifier.serve.bodies as bodies_module
+
     with make_client(parts) as client:
-        result = []
-        suggesting = threading.Thread(target=lambda: result.append(suggest(client, f"text={ELECTION_NOTE}")))
-        suggesting.start()
-        assert decoding.wait(timeout=30)
-        health = client.get("/v1/health")
-        answered.set()
-        suggesting.join(timeout=60)
-    assert health.json() == {"status": "ok"} and released == [True]
-    assert labels_of(result[0])[0] == "Elections"
+        health, answer = _health_while_held(
+            monkeypatch, bodies_module, "parse_qsl", client, lambda c: suggest(c, f"text={ELECTION_NOTE}")
+        )
+    assert health.json() == {"status": "ok"}
+    assert labels_of(answer)[0] == "Elections"
 
 
 @pytest.mark.parametrize(
@@ -739,30 +750,15 @@ def test_learn_writes_one_row_per_document_with_fields_by_uri_or_name(parts, tmp
 
 def test_other_requests_are_answered_while_learn_reads_its_documents(parts, tmp_path, monkeypatch):
     """A learn body of many thousands of documents takes seconds to read: the server answers others meanwhile."""
-    import threading
-
     import classifier.serve.app as app_module
 
-    reading, answered, released = threading.Event(), threading.Event(), []
-    real = app_module.learned_row
-
-    def slow_learned_row(*args):
-        reading.set()
-        released.append(answered.wait(timeout=10))  # a server reading on its loop answers nothing meanwhile
-        return real(*args)
-
-    monkeypatch.setattr(app_module, "learned_row", slow_learned_row)
+    document = {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}
     with make_client(parts, tmp_path) as client:
-        result = []
-        document = {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}
-        learning = threading.Thread(target=lambda: result.append(learn(client, [document])))
-        learning.start()
-        assert reading.wait(timeout=30)
-        health = client.get("/v1/health")
-        answered.set()
-        learning.join(timeout=60)
-    assert health.json() == {"status": "ok"} and released == [True]
-    assert result[0].status_code == 204 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Elections"]]
+        health, answer = _health_while_held(
+            monkeypatch, app_module, "learned_row", client, lambda c: learn(c, [document])
+        )
+    assert health.json() == {"status": "ok"}
+    assert answer.status_code == 204 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Elections"]]
 
 
 def test_learn_and_decisions_take_a_field_by_its_label_notation_or_uri_alike(parts, tmp_path):
