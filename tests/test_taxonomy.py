@@ -437,16 +437,21 @@ def test_a_read_failing_midway_gives_the_system_reason(tmp_path, monkeypatch):
     assert str(error.value) == f"{path}: cannot read taxonomy: Input/output error"
 
 
-def test_a_taxonomy_past_the_size_limit_is_refused_not_cut(tmp_path):
+def test_a_taxonomy_past_the_size_limit_is_refused_not_cut(tmp_path, monkeypatch):
     # 16 MiB of comment, then a second field: reading only the first 16 MiB would drop it without a word.
     padding = "#" + "x" * (16 << 20) + "\n"
     path = write(tmp_path, BASE + padding + "  - {name: Polls, id: polls, dimension: human}\n")
     with pytest.raises(TaxonomyError) as error:
         Taxonomy.from_yaml(path)
     assert str(error.value) == f"{path}: cannot read taxonomy: more than 16,777,216 bytes"
-    at_limit = write(tmp_path, BASE + "#" + "x" * ((16 << 20) - len(BASE) - 2) + "\n")
-    assert at_limit.stat().st_size == 16 << 20
+    # A file of exactly the limit is read (parsing 16 MiB of YAML takes seconds: the limit is made smaller).
+    monkeypatch.setattr("classifier.taxonomy.fields._MAX_BYTES", 4096)
+    at_limit = write(tmp_path, BASE + "#" + "x" * (4096 - len(BASE) - 2) + "\n")
+    assert at_limit.stat().st_size == 4096
     assert Taxonomy.from_yaml(at_limit).labels == ["Elections"]
+    over = write(tmp_path, BASE + "#" + "x" * (4097 - len(BASE) - 2) + "\n")
+    with pytest.raises(TaxonomyError, match=r": cannot read taxonomy: more than 4,096 bytes$"):
+        Taxonomy.from_yaml(over)
 
 
 def test_closest_takes_the_best_match_however_weak():
