@@ -801,6 +801,42 @@ def test_no_menu_entry_reaches_the_model_text_of_a_collapsed_page(path, menu_lin
         assert "liechtenstein" not in model_text and "skip to main content" not in model_text, form
 
 
+def without_content_type(page: str, header: bool) -> str:
+    """The page without its content type's line ("Press release"), and without its header (`Date:` to the last
+    `Fields of work:` value) unless `header`: as scrapers that leave them out give it."""
+    lines = page.split("\n")
+    typed = lines.index("Press release")
+    end = typed + 2
+    while not header and lines[end].startswith("- "):
+        end += 1
+    return "\n".join(lines[:typed] + lines[typed + 1 : typed + 2] + lines[end if not header else typed + 2 :])
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["a header", "no header"])
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_collapsed_page_without_a_content_type_reads_as_its_lines(path, header, menu_lines):
+    """With no content type between them, the menus' last item ("About us") and the title share a segment of the
+    collapsed page: it was read as the title's first words, so menu text reached the model. The page's own lines,
+    read by the line parser, say what each form must give; a title of more than 20 words before the dateline (the
+    Pristina seed's) was taken for a sentence, so the title ran on into the body's first sentence."""
+    page = without_content_type(path.read_text(encoding="utf-8"), header)
+    expected = parse_release(page)
+    assert expected.title and expected.body and not expected.content_type
+    menu_only = [entry.lower() for entry in menu_only_words(menu_lines, expected.model_text.lower())]
+    for form, text in collapsed_forms(page).items():
+        release = parse_release(text)
+        assert (release.title, release.body.split()) == (expected.title, expected.body.split()), form
+        assert (release.fields, release.date, release.place, release.source, release.had_menus) == (
+            expected.fields,
+            expected.date,
+            expected.place,
+            expected.source,
+            True,
+        ), form
+        model_text = release.model_text.lower()
+        assert [entry for entry in menu_only if entry in model_text] == [], form
+
+
 @pytest.mark.parametrize(
     "article, title, body, fields",
     [
@@ -843,8 +879,33 @@ def test_no_menu_entry_reaches_the_model_text_of_a_collapsed_page(path, menu_lin
             "Talks ended today.",
             (),
         ),
+        # No content type: the menus' last item and the title share a segment.
+        (
+            "Talks end - Date: 3 May 2021 Talks ended today.",
+            "Talks end",
+            "Talks ended today.",
+            (),
+        ),
+        # Neither a content type nor a header, and a title of 22 words before the dateline.
+        (
+            "Talks on the future of the region end in Vienna after three days of work by the delegations of all"
+            " the participating States VIENNA, 3 May 2021 – Talks ended today.",
+            "Talks on the future of the region end in Vienna after three days of work by the delegations of all the"
+            " participating States",
+            "VIENNA, 3 May 2021 – Talks ended today.",
+            (),
+        ),
     ],
-    ids=["fields after the body", "a title with dashes", "no header", "an unknown field", "a source", "menus after"],
+    ids=[
+        "fields after the body",
+        "a title with dashes",
+        "no header",
+        "an unknown field",
+        "a source",
+        "menus after",
+        "no content type",
+        "a long title and no header",
+    ],
 )
 def test_the_parts_of_a_collapsed_page(article, title, body, fields):
     release = parse_release(f"{MENUS} {article}")

@@ -28,6 +28,8 @@ _DATELINE_DATE = re.compile(rf",\s*\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}\s*[-–—
 _DATE_VALUE = re.compile(rf"\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+")
 _WORD = re.compile(r"\S+")
+# The site's menus end with this item; on a page without a content type, the title follows it in the same segment.
+_LAST_ITEM = re.compile(r"\s*(about us)\s+(?=\S)", re.IGNORECASE)
 
 
 def opens_with_menus(text: str) -> bool:
@@ -95,13 +97,20 @@ def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] |
         lines.append(match[1])
         rest = match.end()
     elif header is not None:  # no content type: the title is the last segment before the header
-        lines += ["-"] + [f"- {item}" for item in segs[1 : header - 1]]
-        rest = spans[header - 1][0]
+        last, rest = _last_item(text, spans[header - 1])
+        lines += ["-"] + [f"- {item}" for item in segs[1 : header - 1] + last]
     elif stop == len(segs):  # nothing but menus
         return "\n".join(lines + ["-"] + [f"- {item}" for item in segs[1:]]), 0
-    else:  # neither a content type nor a header: the title and body start at the last short segment
-        lines += ["-"] + [f"- {item}" for item in segs[1 : stop - 1]]
-        rest = spans[stop - 1][0]
+    else:  # neither a content type nor a header: the title and body start at the last short segment, or after
+        # the menus' last item where the title shares its segment (its own, or the body's first)
+        items = stop - 1
+        last, rest = _last_item(text, spans[items])
+        if not last:
+            items = stop
+            last, rest = _last_item(text, spans[items])
+        if not last:
+            items, rest = stop - 1, spans[stop - 1][0]
+        lines += ["-"] + [f"- {item}" for item in segs[1:items] + last]
     if header is not None:
         lines.append(text[rest : spans[header - 1][1]].strip())
         header_lines, rest = _header_lines(text, spans, segs, header, taxonomy or default_taxonomy())
@@ -112,6 +121,14 @@ def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] |
     body, tail = _tail_lines(text[rest:].strip())
     body, dropped = _without_repeats(body)
     return "\n".join(lines + [body] + tail), dropped
+
+
+def _last_item(text: str, span: tuple[int, int]) -> tuple[list[str], int]:
+    """([the menus' last item], where the title starts) when the segment `span` opens with the site's last menu
+    item and goes on ("About us Observers open a mission ..."): on a page without a content type the two share a
+    segment, as no dash separates them. ([], the segment's start) otherwise."""
+    matched = _LAST_ITEM.match(text, *span)
+    return ([matched[1]], matched.end()) if matched else ([], span[0])
 
 
 def _segments(text: str, start: int, end: int, last: int | None = None) -> Iterator[tuple[int, int]]:
@@ -130,6 +147,10 @@ def _few_words(segment: str, most: int) -> bool:
 
 def _is_short(segment: str) -> bool:
     return _few_words(segment, _ITEM_WORDS)
+
+
+def _is_title(segment: str) -> bool:
+    return len(segment) <= _TITLE_CHARS and not segment.endswith((".", "!", "?"))
 
 
 def _is_chrome(segment: str) -> bool:
@@ -250,9 +271,10 @@ def _is_caps(word: str) -> bool:
     return word.upper() == word and word.lower() != word
 
 
-def _dateline_start(text: str, start: int, end: int, places: list[str]) -> int | None:
+def _dateline_start(text: str, start: int, end: int, places: list[str], title: bool = False) -> int | None:
     """Where a dateline ("BELGRADE, 24 November 2016 –") starts in `text[start:end]`: its place is the header's,
-    or upper-case words; the words before it (the header's last value) are few and no sentence. None if none."""
+    or upper-case words; the words before it (the header's last value, or the `title` of a page without a header,
+    which may be longer) are few and no sentence. None if none."""
     matched = _DATELINE_DATE.search(text, start, end)
     if matched is None:
         return None
@@ -275,7 +297,7 @@ def _dateline_start(text: str, start: int, end: int, places: list[str]) -> int |
     if at is None:
         return None
     value = list(_segments_between(before, 0, at))
-    if value and not _is_short(before[value[-1][0] : value[-1][1]].strip()):
+    if value and not (_is_title if title else _is_short)(before[value[-1][0] : value[-1][1]].strip()):
         return None
     return start + at
 
@@ -283,7 +305,7 @@ def _dateline_start(text: str, start: int, end: int, places: list[str]) -> int |
 def _title_before_body(text: str, start: int) -> tuple[str, int]:
     """(title, where the body starts) of a page without a header: the title is what comes before the body's
     dateline, else its first sentence."""
-    dateline = _dateline_start(text, start, min(len(text), start + _TITLE_CHARS), [])
+    dateline = _dateline_start(text, start, min(len(text), start + _TITLE_CHARS), [], title=True)
     if dateline is not None and text[start:dateline].strip():
         return text[start:dateline].strip(), dateline
     sentence = _SENTENCE_END.search(text, start)
