@@ -209,7 +209,7 @@ ThresholdOption = Annotated[
     ),
 ]
 # What `pip install '.[serve]'` brings; without them `serve` says so in one line.
-SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic"}
+SERVE_EXTRA_MODULES = {"fastapi", "uvicorn", "starlette", "pydantic", "anyio"}
 
 
 def _print_version(value: bool) -> None:

@@ -4,9 +4,12 @@
 mutation testing), with the shipped model, and check each answer against a value written out here.
 """
 
+import contextlib
 import hashlib
 import json
 import re
+import socket
+import time
 from urllib.parse import quote
 
 import pytest
@@ -331,6 +334,95 @@ def test_a_content_length_that_is_no_number_is_refused(client):
     headers = {"content-type": FORM, "content-length": "ten"}
     answer = client.post("/v1/projects/default/suggest", content="text=a", headers=headers)
     refused(answer, 400, "Content-Length is not a number")
+
+
+@contextlib.contextmanager
+def served(app):
+    """The port of `serve`'s own uvicorn server answering `app` on 127.0.0.1, in a thread of this process."""
+    import threading
+
+    from classifier.serve.app import http_server, listening_socket
+
+    sock, server = listening_socket("127.0.0.1", 0), http_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        server.force_exit = True  # a request still running (a test that failed) is not waited for
+        thread.join(timeout=5)
+        sock.close()
+    assert not thread.is_alive()
+
+
+def _stalled(port: int, sent: bytes, opened: contextlib.ExitStack):
+    """A connection that sent `sent` and waits (closed with `opened`); the server's answer is read from it later."""
+    connection = opened.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10))
+    connection.sendall(sent)
+    return connection
+
+
+def _read_to_the_end(connection) -> bytes:
+    """What the server sends until it closes the connection (a timeout, 10 s, if it never does)."""
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def _closed_while_trickling(port: int, lines: list[bytes]) -> bool:
+    """Whether the server closes a connection sent `lines` of headers one every 0.2 s, before the last."""
+    with socket.create_connection(("127.0.0.1", port), timeout=0.1) as connection:
+        try:
+            for line in lines:
+                connection.sendall(line + b"\r\n")
+                try:
+                    if connection.recv(1) == b"":
+                        return True
+                except TimeoutError:
+                    time.sleep(0.1)
+        except ConnectionError:
+            return True
+    return False
+
+
+def test_a_request_that_stops_coming_is_cut_off_while_others_are_answered(parts):
+    """Its body paused longer than the timeout: 408 and the connection closed; its headers not all come (or nothing
+    sent) within it, even sent a line at a time: the connection closed. A body that keeps coming, however slowly,
+    is read."""
+    import urllib.request
+
+    from classifier.serve.app import create_app
+
+    projects, taxonomy = parts
+    head = f"POST /v1/projects/default/suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n".encode()
+    body = f"text={quote(ELECTION_NOTE)}".encode()
+    with served(create_app(projects, taxonomy, request_timeout=0.5)) as port, contextlib.ExitStack() as opened:
+        stalled = [
+            _stalled(port, head + b"Content-Length: 1000\r\n\r\n" + body, opened),  # not the 1,000 bytes promised
+            _stalled(port, head + b"Content-Length: 1000\r\n\r\n", opened),
+            _stalled(port, head, opened),
+            _stalled(port, b"", opened),
+        ]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=10) as health:
+            assert json.loads(health.read()) == {"status": "ok"}
+        assert _closed_while_trickling(port, (head + b"X-Slow: 1\r\n" * 20).splitlines())
+        slow = _stalled(port, head + f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode(), opened)
+        for start in range(0, len(body), len(body) // 4):
+            time.sleep(0.2)
+            slow.sendall(body[start : start + len(body) // 4])
+        answers = [_read_to_the_end(connection) for connection in [*stalled, slow]]
+    stalled_body = json.loads(answers[0].partition(b"\r\n\r\n")[2])
+    assert answers[0].startswith(b"HTTP/1.1 408 ") and answers[1].startswith(b"HTTP/1.1 408 ")
+    assert stalled_body["detail"] == "the request body stopped coming for 0.5 s: send it whole, at once"
+    assert answers[2:4] == [b"", b""]
+    assert answers[4].startswith(b"HTTP/1.1 200 ") and b'"label":"Elections"' in answers[4]
 
 
 # ---- suggest-batch: JSON ----
@@ -966,11 +1058,11 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert batch_answers["413"] == {"description": "Request Entity Too Large", "content": problem}
-    assert sorted(batch_answers) == ["200", "400", "404", "413", "415"]
+    assert sorted(batch_answers) == ["200", "400", "404", "408", "413", "415"]
     learn_answers = spec["paths"]["/v1/projects/{project_id}/learn"]["post"]["responses"]
     assert learn_answers["403"]["description"] == "Forbidden: the server was started without --labels"
     decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
-    assert sorted(decisions) == ["200", "400", "404", "409", "413", "415", "507"]
+    assert sorted(decisions) == ["200", "400", "404", "408", "409", "413", "415", "507"]
     assert decisions["507"]["description"] == learn_answers["507"]["description"]
     assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "400", "404"]  # ?project= can be bad
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]

@@ -7,6 +7,7 @@ as a 500 with a traceback.
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import socket
 import tempfile
@@ -62,6 +63,9 @@ from classifier.taxonomy.fields import Taxonomy
 # a batch of 32 long reports, or one text at the default CLASSIFIER_MAX_TEXT of 2,000,000 characters
 # even when every character is percent-encoded in a form.
 MAX_BODY_BYTES = 32 * 2**20
+# A request's headers must all have come this many seconds after its first byte (or the connection's opening), and
+# its body may not pause longer: a client that stops half-way is cut off, not waited for with its connection held.
+REQUEST_TIMEOUT_SECONDS = 30
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js": "text/javascript"}
 # The page loads nothing from anywhere but this server.
@@ -272,9 +276,11 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     local_only: bool = False,
     allowed_hosts: tuple[str, ...] = (),
+    request_timeout: float = REQUEST_TIMEOUT_SECONDS,
 ) -> FastAPI:
     """The service over loaded projects; `labels` turns on `learn`, `queue` the review queue; `local_only` (a server
-    that listens on this machine only) refuses requests whose Host is not this machine's or one of `allowed_hosts`."""
+    that listens on this machine only) refuses requests whose Host is not this machine's or one of `allowed_hosts`;
+    `request_timeout`: the seconds a request's headers may take and its body may pause (`serve` reads it here)."""
     from classifier.io.textio import max_text_chars  # on first use: keeps start-up light
 
     app = FastAPI(
@@ -289,11 +295,12 @@ def create_app(
         generate_unique_id_function=_operation_id,
         default_response_class=JsonAnswer,
     )
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout_seconds=request_timeout)
     app.add_middleware(RequestShape)
     # The outermost: before anything is read or answered.
     app.add_middleware(SameOrigin, local_only=local_only, allowed_hosts=allowed_hosts)
     app.state.projects, app.state.queue, app.state.labels = projects, queue, labels
+    app.state.request_timeout = request_timeout
     service = Service(projects, taxonomy, queue, labels, max_text or max_text_chars())
     _add_error_handlers(app)
     _add_annif_routes(app, service)
@@ -629,7 +636,7 @@ def _error_answers(path: str, operation: dict, validated: bool) -> dict:
     if "{project_id}" in path:
         statuses.append(404)
     if "requestBody" in operation:
-        statuses += [413, 415]
+        statuses += [408, 413, 415]  # 408: a body that stops coming (BodyLimit)
     last = path.rsplit("/", 1)[-1]
     statuses += [status for (name, status) in _WHEN if name == last]
     problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -721,6 +728,14 @@ def listening_socket(host: str = "127.0.0.1", port: int = 8000):
 
 def serve(app: FastAPI, sock) -> None:
     """Answer on a bound socket (`listening_socket`) until interrupted."""
+    http_server(app).run(sockets=[sock])
+
+
+def http_server(app: FastAPI):
+    """The uvicorn server `serve` runs: its connections give a request's headers the app's `request_timeout`."""
     import uvicorn  # the serve extra
 
-    uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False)).run(sockets=[sock])
+    from classifier.serve.connections import HeaderDeadline  # imports uvicorn's HTTP/1.1 connection: on first use
+
+    connection = functools.partial(HeaderDeadline, header_seconds=app.state.request_timeout)
+    return uvicorn.Server(uvicorn.Config(app, log_level="info", server_header=False, http=connection))

@@ -17,6 +17,7 @@ import sys
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
+import anyio
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -65,11 +66,14 @@ def problem(status: int, detail: str) -> JSONResponse:
 
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with 413: at once by their Content-Length, or as soon as a
-    streamed body passes the limit, never holding more than that in memory."""
+    streamed body passes the limit, never holding more than that in memory. A body that stops coming for
+    `timeout_seconds` (a client that sent less than its Content-Length and waits) is answered 408 and its
+    connection closed, rather than held for ever; a slow body that keeps coming is read to its end."""
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, timeout_seconds: float):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -83,11 +87,19 @@ class BodyLimit:
                 return await problem(400, "Content-Length is not a number")(scope, receive, send)
             if size > self.max_bytes:
                 return await problem(413, too_large)(scope, receive, send)
-        received = 0
+        received, whole = 0, False
 
         async def limited_receive():
-            nonlocal received
-            message = await receive()
+            nonlocal received, whole
+            if whole:  # after the body, receive waits for the client to leave, as long as an answer takes
+                return await receive()
+            try:
+                with anyio.fail_after(self.timeout_seconds):
+                    message = await receive()
+            except TimeoutError:
+                stalled = f"the request body stopped coming for {self.timeout_seconds:g} s: send it whole, at once"
+                raise ApiError(408, stalled, headers={"Connection": "close"}) from None
+            whole = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
