@@ -456,6 +456,16 @@ def test_a_batch_it_cannot_read_is_refused_in_one_sentence(client, body, detail)
     refused(batch(client, body), 400, detail)
 
 
+def test_other_requests_are_answered_while_a_json_body_is_decoded(parts, monkeypatch):
+    """JSON is decoded off the event loop, as forms are: /v1/health is answered while the decoding is held."""
+    with make_client(parts) as client:
+        health, answer = _health_while_held(
+            monkeypatch, json, "loads", client, lambda c: batch(c, {"documents": [{"text": ELECTION_NOTE}]})
+        )
+    assert health.json() == {"status": "ok"}
+    assert answer.status_code == 200 and [hit["label"] for hit in answer.json()[0]["results"]][0] == "Elections"
+
+
 def test_a_batch_holds_at_most_32_documents(client):
     refused(batch(client, {"documents": [{"text": "a"}] * 33}), 400, "33 documents: a batch holds at most 32")
     assert len(batch(client, {"documents": [{"text": "a"}] * 32}).json()) == 32
