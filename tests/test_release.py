@@ -912,6 +912,83 @@ def test_the_parts_of_a_collapsed_page(article, title, body, fields):
     assert (release.title, release.body, release.fields, release.had_menus) == (title, body, fields, True)
 
 
+# The site's menus as lines, up to the content type's line.
+MENU_LINES = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
+MENU_LINES = MENU_LINES[: MENU_LINES.index("\nPress release\n") + 1]
+
+
+@pytest.mark.parametrize(
+    "article, body, fields, place",
+    [
+        ("- Date:\n- 3 May 2021\n- Place:\n- NEW YORK\nThe delegations met.", "The delegations met.", (), "NEW YORK"),
+        ("- Place:\n- Vienna\n- Date:\n- 3 May 2021\nThe delegations met.", "The delegations met.", (), "Vienna"),
+        (
+            "- Date:\n- 3 May 2021\n- Fields of work:\n- Elections\n- Human rights\nThe observers met.",
+            "The observers met.",
+            ("Elections", "Human rights"),
+            None,
+        ),
+        (
+            "- Date:\n- 3 May 2021\n- Fields of work:\n- Elections\n- Combating trafficking in human beings\n"
+            "Prosecutors met.",
+            "Prosecutors met.",
+            ("Elections", "Combating trafficking in human beings"),
+            None,
+        ),
+        (
+            "- Date:\n- 3 May 2021\n- Fields of work:\n- Elections, Youth\nYoung observers met.",
+            "Young observers met.",
+            ("Elections", "Youth"),
+            None,
+        ),
+    ],
+    ids=["a place last", "a date last", "two fields", "a field of five words", "two fields in one value"],
+)
+def test_a_collapsed_pages_body_starts_after_its_headers_last_value(article, body, fields, place):
+    """Collapsed, the header's last value and the body's first words share a segment: the body starts after the
+    place's capitals, the date, or the last field of work, as the page's own lines say."""
+    page = f"{MENU_LINES}Press release\nTalks end\n{article}"
+    expected = parse_release(page)
+    assert (expected.title, expected.body, expected.fields, expected.place) == ("Talks end", body, fields, place)
+    assert expected.date == dt.date(2021, 5, 3)
+    for form, text in collapsed_forms(page).items():
+        release = parse_release(text)
+        assert (release.title, release.body, release.fields, release.date, release.place) == (
+            expected.title,
+            expected.body,
+            expected.fields,
+            expected.date,
+            expected.place,
+        ), form
+
+
+def test_a_collapsed_header_value_that_cannot_be_told_from_the_body_is_kept_in_it():
+    release = parse_release(" ".join(f"{MENU_LINES}Press release\nTalks end\n- Date:\n- yesterday\nWe met.".split()))
+    assert (release.title, release.body, release.date) == ("Talks end", "yesterday We met.", None)
+
+
+FRUIT = ["Apples", "Pears", "Plums", "Figs", "Kiwis", "Limes"]
+
+
+@pytest.mark.parametrize(
+    "items, opens",
+    [
+        # A heading, five fields of work and six other items: twelve items, the least that menus hold.
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", *FRUIT], True),
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", *FRUIT[:5]], False),
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", *FRUIT, "Pineapples"], False),
+        (["Elections", "Policing", "Youth", "Education", "Migration", *FRUIT, "Pineapples"], False),
+    ],
+    ids=["twelve items, five fields", "eleven items", "four fields", "no menu heading"],
+)
+def test_collapsed_menus_hold_twelve_items_naming_five_fields_under_a_heading(items, opens):
+    from classifier.corpus.collapsed import opens_with_menus
+
+    text = "".join(f"- {item} " for item in items) + "Press release Talks end - Date: 3 May 2021 Talks ended."
+    assert opens_with_menus(text) is opens
+    assert parse_release(text).had_menus is opens
+
+
 def test_a_collapsed_page_of_menus_only_has_no_title_and_no_body():
     release = parse_release(MENUS)
     assert release.had_menus and (release.title, release.body) == ("", "")
