@@ -1386,6 +1386,18 @@ def numeric_title(folder: Path) -> Outcome:
     )
 
 
+@case("Tables", "a JSONL id that is a list or a boolean")
+def structured_id(folder: Path) -> Outcome:
+    rows = "".join(json.dumps({"id": i, "text": SENTENCE}) + "\n" for i in ([1, 2], True, 17))
+    return table_case(
+        folder,
+        "docs.jsonl",
+        rows,
+        '`{"id": [1, 2], ...}`, `{"id": true, ...}` and a row whose id is 17',
+        "rows 1 and 2 only (reported by line; no id made up from them)",
+    )
+
+
 @case("Tables", "a --text-column no row has")
 def wrong_text_column(folder: Path) -> Outcome:
     tag_corpus(folder, 20)

@@ -565,6 +565,23 @@ def test_ids_titles_and_texts_of_table_rows(tmp_path):
     assert docs[4].labels is None and docs[4].error is None
 
 
+def test_an_id_that_is_a_list_an_object_or_a_boolean_fails_its_row_and_numbers_stay_ids(tmp_path):
+    ids = ["[1, 2]", '{"n": 1}', "true", "false", '"x"', "12", "1.5", "7" * 30, "null"]
+    table = written(tmp_path, "ids.jsonl", "".join(f'{{"id": {i}, "text": "Observers met."}}\n' for i in ids).encode())
+    docs = list(read_documents([table]))
+    assert [(doc.id, doc.error) for doc in docs] == [
+        (f"{table}:1", f"{table}:1: column 'id' holds a list, not text or a number"),
+        (f"{table}:2", f"{table}:2: column 'id' holds an object, not text or a number"),
+        (f"{table}:3", f"{table}:3: column 'id' holds a boolean, not text or a number"),
+        (f"{table}:4", f"{table}:4: column 'id' holds a boolean, not text or a number"),
+        ("x", None),
+        ("12", None),
+        ("1.5", None),
+        ("7" * 30, None),
+        (f"{table}:9", None),
+    ]
+
+
 def test_a_csv_header_that_cannot_be_read_is_one_error_for_the_file(tmp_path):
     empty = written(tmp_path, "empty.csv", b"")
     wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\na,b\n")

@@ -491,6 +491,12 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
             else:
                 note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
+                if isinstance(doc_id, (bool, list, dict)):  # str() would make up an id such as "True" or "['1', '2']"
+                    kind = _kind_of(doc_id)
+                    yield Record(
+                        origin, origin, error=f"{origin}: column '{columns.id}' holds {kind}, not text or a number"
+                    )
+                    continue
                 doc_id = valid_text(str(doc_id)) if doc_id not in (None, "") else origin
                 warning = _warnings(note, origin, limit, cut) if note or cut else None
                 yield frozen_instance(
