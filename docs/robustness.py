@@ -1398,6 +1398,24 @@ def structured_id(folder: Path) -> Outcome:
     )
 
 
+@case("Tables", "a JSONL row giving a key twice")
+def repeated_key(folder: Path) -> Outcome:
+    rows = (
+        json.dumps({"id": "a", "text": SENTENCE})
+        + "\n"
+        + '{"id": "b", "text": "Police reform.", "text": '
+        + json.dumps(SENTENCE)
+        + "}\n"
+    )
+    return table_case(
+        folder,
+        "docs.jsonl",
+        rows,
+        '`{"id": "b", "text": "Police reform.", "text": "Observers ..."}` after a normal row',
+        "row b only (reported by line and key, not tagged from one of its two texts)",
+    )
+
+
 @case("Tables", "a --text-column no row has")
 def wrong_text_column(folder: Path) -> Outcome:
     tag_corpus(folder, 20)

@@ -582,6 +582,19 @@ def test_an_id_that_is_a_list_an_object_or_a_boolean_fails_its_row_and_numbers_s
     ]
 
 
+def test_a_jsonl_row_giving_a_key_twice_fails_naming_its_file_line_and_key(tmp_path):
+    table = written(
+        tmp_path, "rows.jsonl", b'{"id": "a", "text": "x", "text": "y"}\n{"id": "b", "text": "Judges met."}\n'
+    )
+    docs = list(read_documents([table]))
+    assert [(doc.id, doc.error) for doc in docs] == [
+        (f"{table}:1", f"{table}:1: key 'text' appears twice; keep one, so no value is silently dropped"),
+        ("b", None),
+    ]
+    (kind,) = {doc.error for doc in read_documents([written(tmp_path, "kinds.jsonl", b'{"text": {"a": 1, "a": 2}}\n')])}
+    assert kind.endswith(":1: column 'text' holds an object, not text")
+
+
 def test_a_csv_header_that_cannot_be_read_is_one_error_for_the_file(tmp_path):
     empty = written(tmp_path, "empty.csv", b"")
     wide = written(tmp_path, "wide.csv", b"," * 20_000 + b"\na,b\n")

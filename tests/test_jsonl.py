@@ -112,6 +112,20 @@ def test_nesting_and_huge_numbers_fail_their_line_only():
     assert huge.error == "invalid JSON: number too long"
 
 
+def test_a_key_given_twice_fails_its_row_read_whole_or_streamed_and_the_next_row_is_read():
+    repeated = "key 'text' appears twice; keep one, so no value is silently dropped"
+    data = (
+        b'{"id": "a", "text": "first", "title": "T", "text": "second"}\n'
+        b'{"id": "b", "text" :"x", "\\u0074ext": "y"}\n'  # the same key, spaced and escaped
+        b'{"id": "c", "meta": {"k": 1, "k": 2}, "text": "ok"}\n'  # a value's own keys are the value's business
+    )
+    for limit in (10**6, 10):  # each line parsed whole by json, or streamed in pieces (its strings cut)
+        first, second, third = lines_of(data, limit)
+        assert (first.number, first.value, first.error) == (1, None, repeated)
+        assert (second.number, second.value, second.error) == (2, None, repeated)
+        assert third.error is None and third.value["id"] == "c" and third.value["meta"] == {"k": "2"}
+
+
 @given(st.lists(hostile.jsonl_lines, max_size=4), st.integers(1, 80))
 def test_any_line_gives_an_object_or_an_error_at_any_limit(lines, limit):
     data = "\n".join(lines).encode("utf-8", "surrogatepass")

@@ -527,7 +527,9 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
 def _kind_of(value) -> str:
     if isinstance(value, (bool, int, float, JsonInt)):
         return "a boolean" if isinstance(value, bool) else "a number"
-    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    if isinstance(value, dict):  # a dict, or an object of a JSON line that gave a key twice
+        return "an object"
+    return {list: "a list"}.get(type(value), type(value).__name__)
 
 
 def _loads(data: str | bytes):
