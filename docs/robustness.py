@@ -1365,6 +1365,18 @@ def utf16_lines(folder: Path) -> Outcome:
     )
 
 
+@case("Tables", "--lines on a file with old Mac line ends")
+def lone_cr_lines(folder: Path) -> Outcome:
+    lines = [SENTENCE, "", "Police officers were trained in community policing in Skopje."]
+    (folder / "lines.txt").write_bytes("\r".join(lines).encode() + b"\r")
+    result = classifier(folder, "suggest", "--lines", "lines.txt", "--format", "json", "--top", "1")
+    return Outcome(
+        "three lines, the second blank, each ended by a lone `\\r`",
+        did(result, suggested(result)),
+        "nothing: one answer per line, numbered as the file's lines",
+    )
+
+
 @case("Tables", "a CSV header naming a column twice")
 def duplicate_columns(folder: Path) -> Outcome:
     return table_case(

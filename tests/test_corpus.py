@@ -751,6 +751,18 @@ def test_line_records_are_one_per_line_with_blank_lines_kept_as_such(tmp_path):
     assert [d.id for d in docs[:4]] == ["1", "2", "3", "4"]
 
 
+def test_line_records_of_a_file_with_old_mac_line_ends_are_one_per_line(tmp_path):
+    path = written(tmp_path, "lines.txt", b"Observers met.\rJudges met.\r\r\xffPolice trained.\rYouth met.\r")
+    records = list(read_line_records([path]))
+    assert [(r.id, r.page, r.error) for r in records] == [
+        ("1", "Observers met.", None),
+        ("2", "Judges met.", None),
+        ("3", None, f"{path}:3: blank line"),
+        ("4", None, f"{path}:4: not valid UTF-8 (invalid start byte at byte 0)"),
+        ("5", "Youth met.", None),
+    ]
+
+
 def test_line_records_from_standard_input(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"First line\nSecond line\n")))
     records = list(read_line_records(["-"]))

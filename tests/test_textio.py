@@ -574,6 +574,25 @@ def test_text_lines_cuts_a_long_line_and_reads_on_after_it():
     assert [(line.text, line.cut) for line in lines] == [("é" * 10, True), ("short", False), ("x" * 10, False)]
 
 
+def test_text_lines_end_at_a_lone_cr_as_universal_newlines_do():
+    import io
+
+    from classifier.io.textio import text_lines
+
+    data = b"one\rtwo\r\nthree\n\rfive\r" + b"x" * 100 + b"\rseven\r"  # old Mac line ends, mixed with the others
+    lines = list(text_lines(io.BytesIO(data), "in.txt", max_chars=10))
+    assert [(line.number, line.text, line.cut) for line in lines] == [
+        (1, "one", False),
+        (2, "two", False),
+        (3, "three", False),
+        (4, "", False),
+        (5, "five", False),
+        (6, "x" * 10, True),  # cut, and the line after it still read
+        (7, "seven", False),
+    ]
+    assert [line.text for line in lines[:5]] == data.decode().splitlines()[:5]
+
+
 from classifier.io import textio  # noqa: E402
 from classifier.io.textio import utf8_stream  # noqa: E402
 

@@ -6,7 +6,6 @@ import bisect
 import codecs
 import contextlib
 import io
-import itertools
 import math
 import os
 import re
@@ -265,22 +264,13 @@ def _control_ratio(data: bytes) -> float:
 
 def text_lines(stream: BinaryIO, name: str, max_chars: int | None = None) -> Iterator[TextLine]:
     """Each line of a byte stream as fastText's `predict` reads its input: one document per line, UTF-8 (a
-    byte-order mark at the start skipped), the line end dropped. A line that is not UTF-8 text comes with an
-    error naming `name` and the line, and the lines after it are still read. Reads one line at a time, and
-    no more than about `max_chars` characters of one: the rest of a longer line is skipped and it is `cut`."""
+    byte-order mark at the start skipped), the line end dropped; `\\n`, `\\r\\n` and a lone `\\r` (old Mac files) each
+    end a line, as Python's universal newlines. A line that is not UTF-8 text comes with an error naming `name` and
+    the line, and the lines after it are still read. Reads one line at a time, and no more than about `max_chars`
+    characters of one: the rest of a longer line is skipped and it is `cut`."""
     max_bytes = 4 * max_chars + 4 if max_chars else -1  # 4 bytes hold any UTF-8 character
-    for number in itertools.count(1):
-        raw = stream.readline(max_bytes)
-        if not raw:
-            return
-        cut = False
-        if len(raw) == max_bytes and not raw.endswith(b"\n"):
-            while rest := stream.readline(CHUNK_BYTES):  # the rest of a line too long to keep
-                cut = cut or bool(rest.rstrip(b"\r\n"))
-                if rest.endswith(b"\n"):
-                    break
+    for number, (raw, cut) in enumerate(_raw_lines(stream, max_bytes), 1):
         raw = raw[len(codecs.BOM_UTF8) :] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
-        raw = raw.rstrip(b"\r\n")
         if b"\x00" in raw:
             yield TextLine(number, "", False, f"{name}:{number}: binary data, not text")
             continue
@@ -293,6 +283,64 @@ def text_lines(stream: BinaryIO, name: str, max_chars: int | None = None) -> Ite
         if max_chars is not None and len(text) > max_chars:
             text, cut = text[:max_chars], True
         yield TextLine(number, text, cut, None)
+
+
+def _raw_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[bytes, bool]]:
+    """Each line of a byte stream without its end, and whether more of it was skipped: no more than `max_bytes` of
+    a line are kept (-1: no limit). Read with readline, so that a pipe is answered line by line; readline ends a
+    piece at b"\\n" only, so a piece holding a lone b"\\r" is split here and what follows it kept for the next line."""
+    data = b""
+    after_cr = False  # the last line ended with the last byte read, a b"\\r": a b"\\n" next is part of that end
+    while True:
+        end = _end_of_line(data)
+        while end is None and (max_bytes < 0 or len(data) < max_bytes):
+            piece = stream.readline(max_bytes - len(data) if max_bytes >= 0 else -1)
+            if after_cr and piece.startswith(b"\n"):
+                piece = piece[1:]
+                after_cr = False
+                if not piece:
+                    continue
+            after_cr = False
+            if not piece:
+                break
+            data += piece
+            end = _end_of_line(data)
+        if end is None:
+            if not data:
+                return
+            if max_bytes < 0 or len(data) < max_bytes:  # the last line, with no line end
+                yield data, False
+                return
+            kept = data
+            cut, data, after_cr = _skip_line(stream)
+            yield kept, cut
+            continue
+        line, data = data[:end], data[end:]
+        after_cr = not data and line.endswith(b"\r")
+        yield line[:-2] if line.endswith(b"\r\n") else line[:-1], False
+
+
+def _end_of_line(data: bytes) -> int | None:
+    """Where the first line of `data` ends, its end (b"\\n", b"\\r\\n" or a lone b"\\r") included; None if none."""
+    newline = data.find(b"\n")
+    cr = data.find(b"\r", 0, newline if newline >= 0 else len(data))
+    if cr < 0:
+        return None if newline < 0 else newline + 1
+    return cr + 2 if cr + 1 == newline else cr + 1
+
+
+def _skip_line(stream: BinaryIO) -> tuple[bool, bytes, bool]:
+    """Read past the rest of a line cut at the limit, a chunk at a time: whether it held more than its end, what
+    followed its end in the last piece read, and whether that end was a b"\\r" ending the piece (`after_cr`)."""
+    more = False
+    while piece := stream.readline(CHUNK_BYTES):
+        end = _end_of_line(piece)
+        if end is None:
+            more = True
+            continue
+        more = more or bool(piece[:end].rstrip(b"\r\n"))
+        return more, piece[end:], end == len(piece) and piece.endswith(b"\r")
+    return more, b"", False
 
 
 def read_text(path: str | Path) -> str:
