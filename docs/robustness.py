@@ -1428,6 +1428,22 @@ def repeated_key(folder: Path) -> Outcome:
     )
 
 
+@case("Tables", "an empty JSONL and a CSV of a header alone")
+def empty_tables(folder: Path) -> Outcome:
+    (folder / "empty.jsonl").write_text("", encoding="utf-8")
+    (folder / "header.csv").write_text("id,title,text\n", encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    result = classifier(folder, "tag", "empty.jsonl", "header.csv", "empty.txt", "--output", "tags.jsonl")
+    rows = [json.loads(line) for line in (folder / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    failed = sum(1 for row in rows if row["error"])
+    return Outcome(
+        "`tag empty.jsonl header.csv empty.txt --output tags.jsonl`: an empty JSONL, a CSV of only `id,title,text`, "
+        "an empty text file",
+        did(result, f"{len(rows)} rows, {failed} with an error"),
+        "nothing: each input that holds no document is named on stderr and in its row, as an empty text file is",
+    )
+
+
 @case("Tables", "a --text-column no row has")
 def wrong_text_column(folder: Path) -> Outcome:
     tag_corpus(folder, 20)

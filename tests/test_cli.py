@@ -347,7 +347,7 @@ def test_train_names_a_table_without_text_a_missing_labels_column_and_an_empty_i
     empty.write_text("", encoding="utf-8")
     result = run("train", empty, "--output", tmp_path / "other")
     assert result.exit_code == 1 and not (tmp_path / "other").exists()
-    assert result.stderr == f"error: no documents in {empty}: no rows, pages or texts\n"
+    assert result.stderr == f"error: {empty}: empty file\n"  # as an empty text file is
 
 
 def test_train_then_evaluate_on_labelled_pages_and_tables(tmp_path):
@@ -820,6 +820,24 @@ def test_suggest_json_gives_every_input_its_line_a_failed_one_with_its_error(tmp
     # For people the failed ones are said on stderr only.
     text = run("suggest", EXAMPLE, missing)
     assert text.exit_code == 1 and str(missing) not in text.stdout and text.stdout.startswith(f"{EXAMPLE}\n")
+
+
+def test_an_empty_jsonl_and_a_csv_of_a_header_alone_fail_as_an_empty_text_file_does(tmp_path):
+    jsonl, csv_file, text = tmp_path / "empty.jsonl", tmp_path / "header.csv", tmp_path / "empty.txt"
+    jsonl.write_text("\n", encoding="utf-8")
+    csv_file.write_text("id,text\n", encoding="utf-8")
+    text.write_text("", encoding="utf-8")
+    said = [f"error: {jsonl}: empty file", f"error: {csv_file}: no rows below the header", f"error: {text}: empty file"]
+    result = run("suggest", jsonl, csv_file, text)
+    assert (result.exit_code, result.stdout, result.stderr.splitlines()) == (1, "", said)
+    output = tmp_path / "tags.jsonl"
+    result = run("tag", jsonl, csv_file, text, "--output", output)
+    assert result.exit_code == 1 and result.stderr.splitlines()[:3] == said
+    assert result.stderr.splitlines()[3].startswith("0 documents tagged, 3 failed,")
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(row["id"], row["error"], row["labels"]) for row in rows] == [
+        (str(path), line.removeprefix("error: "), []) for path, line in zip((jsonl, csv_file, text), said)
+    ]
 
 
 def test_a_page_whose_cut_leaves_no_text_says_it_was_the_cut(monkeypatch):

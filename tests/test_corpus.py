@@ -285,7 +285,8 @@ def test_any_jsonl_gives_one_row_per_non_blank_line(tmp_path_factory, lines, end
     path = written(tmp_path_factory.mktemp("jsonl"), "docs.jsonl", ending.join(lines).encode("utf-8", "surrogatepass"))
     docs = list(read_documents([path]))
     numbers = [n for n, line in enumerate(path.read_bytes().split(b"\n"), 1) if line.strip()]
-    assert [doc.origin for doc in docs] == [f"{path}:{n}" for n in numbers]
+    # A file of no such line is one error naming it, as an empty text file is.
+    assert [doc.origin for doc in docs] == ([f"{path}:{n}" for n in numbers] or [str(path)])
     assert_well_formed(docs, path)
 
 
@@ -322,7 +323,7 @@ def test_any_parquet_table_gives_documents_or_errors(tmp_path_factory, types, da
     docs = list(read_documents([path]))
     assert_well_formed(docs, path)
     if "text" in types or "title" in types:
-        assert len(docs) == rows
+        assert len(docs) == max(rows, 1)  # a table of no rows is one error naming it
 
 
 @given(st.binary(max_size=300))
@@ -602,6 +603,20 @@ def test_a_csv_header_that_cannot_be_read_is_one_error_for_the_file(tmp_path):
         f"{empty}: empty file",
         f"{wide}:1: malformed CSV: more than 10,000 cells in one row; skipped",
     ]
+
+
+def test_a_table_of_no_rows_is_one_error_for_the_file_and_counted_as_one_record(tmp_path):
+    blank = written(tmp_path, "blank.jsonl", b"\n  \n")
+    header = written(tmp_path, "header.csv", b"id,text\n")
+    parquet = tmp_path / "none.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), parquet)
+    records = list(read_records([blank, header, parquet]))
+    assert [(r.id, r.error, r.whole_input) for r in records] == [
+        (str(blank), f"{blank}: empty file", True),
+        (str(header), f"{header}: no rows below the header", True),
+        (str(parquet), f"{parquet}: no rows", True),
+    ]
+    assert count_records([blank, header, parquet]) == 3
 
 
 def test_a_csv_not_in_utf8_says_so_once_with_the_first_row(tmp_path):

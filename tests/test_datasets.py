@@ -296,7 +296,8 @@ def test_inputs_with_no_document_or_no_labelled_one_are_named_each(taxonomy, tmp
     first, second = write_rows(tmp_path / "a.jsonl", []), write_rows(tmp_path / "b.jsonl", [])
     with pytest.raises(TrainingDataError) as refused:
         load_training_set([first, second], taxonomy)
-    assert str(refused.value) == f"no documents in {first}, {second}: no rows, pages or texts"
+    assert str(refused.value) == f"{first}: empty file\n{second}: empty file"
+    first = write_rows(tmp_path / "a.jsonl", [{"id": "0", "text": "Police officers were trained."}])
     second = write_rows(tmp_path / "b.jsonl", [{"id": "1", "text": "Observers watched the vote."}])
     with pytest.raises(TrainingDataError) as refused:
         load_training_set([first, second], taxonomy)

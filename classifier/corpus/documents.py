@@ -288,7 +288,8 @@ def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), gl
         if kind == "jsonl":
             try:
                 with open_regular(path) as handle:
-                    total += sum(1 for line in utf8_stream(handle) if line.strip())
+                    # an empty file is read as one record, its error
+                    total += max(1, sum(1 for line in utf8_stream(handle) if line.strip()))
             except (InputError, OSError):
                 total += 1  # read_records yields the one error
         elif kind in ("csv", "parquet"):
@@ -492,9 +493,9 @@ def _read_table(path: Path, kind: str, columns: Columns, limit: int) -> Iterator
                 note = row.pop(_NOTE, None)
                 doc_id = row.get(columns.id)
                 if isinstance(doc_id, (bool, list, dict)):  # str() would make up an id such as "True" or "['1', '2']"
-                    kind = _kind_of(doc_id)
+                    held = _kind_of(doc_id)
                     yield Record(
-                        origin, origin, error=f"{origin}: column '{columns.id}' holds {kind}, not text or a number"
+                        origin, origin, error=f"{origin}: column '{columns.id}' holds {held}, not text or a number"
                     )
                     continue
                 doc_id = valid_text(str(doc_id)) if doc_id not in (None, "") else origin
@@ -568,10 +569,13 @@ def _open_binary(path: Path):
 
 
 def _jsonl_rows(path: Path, columns: Columns, limit: int) -> TableRows:
+    line = None
     with _open_binary(path) as handle:
         for line in read_json_lines(utf8_stream(handle), limit):
             origin = f"{path}:{line.number}"
             yield origin, f"{origin}: {line.error}" if line.error else line.value, line.truncated
+    if line is None:  # as an empty text file is: an input that yields no document is said, not passed over
+        raise InputError(f"{path}: empty file")
 
 
 def _csv_records(file, limit: int) -> tuple[Iterator, str]:
@@ -594,6 +598,7 @@ def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
         _check_columns(path, names, columns)
         _check_unique(path, names)
         note = None if encoding == "utf-8" else f"{path}: not UTF-8; read as {ENCODING_NAMES[encoding]}"
+        record = None
         for record in records:
             origin = f"{path}:{record.line}"
             if record.error:
@@ -603,6 +608,8 @@ def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
             if note:  # told once, with the first row
                 row[_NOTE], note = note, None
             yield origin, row, record.truncated
+        if record is None:
+            raise InputError(f"{path}: no rows below the header")
 
 
 ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
@@ -725,6 +732,9 @@ def _parquet_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     except (OSError, pa.ArrowException) as exc:  # a file damaged after its footer: the rows read so far stand
         origin = f"{path}:row {row_number + 1}"
         yield origin, f"{origin}: unreadable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", False
+        return
+    if not row_number:
+        raise InputError(f"{path}: no rows")
 
 
 def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = None) -> list[tuple[str, ...]]:
