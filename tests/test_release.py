@@ -801,6 +801,17 @@ def test_no_menu_entry_reaches_the_model_text_of_a_collapsed_page(path, menu_lin
         assert "liechtenstein" not in model_text and "skip to main content" not in model_text, form
 
 
+def test_a_content_type_opening_a_memo_takes_no_paragraph_for_its_title():
+    """ "Report" opening a memo whose next line is a paragraph: the paragraph was taken as the title (2,600
+    characters of it) and the body left empty. A title is a title's length; after a content type one still is."""
+    paragraph = "This report sums up the year's work of the field office in the country. " * 30
+    release = parse_release(f"Report\n{paragraph}\nA second paragraph follows.")
+    assert (release.content_type, release.title) == ("Report", "")
+    assert release.body.split() == (paragraph + "A second paragraph follows.").split()
+    release = parse_release("Report\nThe year in review\nA paragraph.")
+    assert (release.content_type, release.title, release.body) == ("Report", "The year in review", "A paragraph.")
+
+
 def without_content_type(page: str, header: bool) -> str:
     """The page without its content type's line ("Press release"), and without its header (`Date:` to the last
     `Fields of work:` value) unless `header`: as scrapers that leave them out give it."""

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,6 +98,22 @@ def test_a_report_covering_seven_fields_gets_them():
     assert len(suggestion.labels) <= len(expected) + 2
     whole = model.estimator.accept(model.estimator.predict_proba([text.replace("\n\n", "\n", 1)]))
     assert whole.sum() <= 2  # read whole, the same report got one or two fields
+
+
+def test_a_report_whose_line_breaks_were_collapsed_gets_its_fields_from_python_the_command_line_and_a_table(
+    tmp_path,
+):
+    """A report in one line (a table cell, `" ".join(text.split())`) was all title to the windows: its body had no
+    words, so it was read whole and got a few fields. One line is all body: it reads as the same line with an empty
+    title line before it, which was always read by windows, and keeps the fields of the report."""
+    model = load_model()
+    one_line = " ".join((FIXTURES / "annual_report.txt").read_text(encoding="utf-8").split())
+    assert len(split_windows(one_line)) == len(split_windows("\n" + one_line)) > 10
+    titled = model.suggest("\n" + one_line).labels
+    assert len(titled) >= 6
+    assert model.suggest(one_line).labels == titled
+    rows = model.tag_frame(pd.DataFrame({"text": [one_line]}), text="text")
+    assert list(rows["labels"]) == [titled]
 
 
 def test_lead_length_texts_score_as_before():

@@ -79,7 +79,7 @@ def split_windows(
     long_text_words: int = LONG_TEXT_WORDS,
 ) -> list[str]:
     """The windows a text ("title\\nbody") is read in, each as "title\\nwindow"; [model_text] if it is short."""
-    title, _, body = model_text.partition("\n")
+    title, body = title_and_body(model_text)
     if len(body.split()) <= long_text_words:
         return [model_text]
     chunks: list[list[str]] = []
@@ -102,6 +102,15 @@ def split_windows(
         else:
             merged.append(chunk)
     return [f"{title}\n{' '.join(chunk)}" for chunk in merged]
+
+
+def title_and_body(model_text: str) -> tuple[str, str]:
+    """A text's title (its first line) and body; a text of one line is all body, with no title: a report in a table
+    cell, its line breaks collapsed, is as long as it was (read by windows), not one title of thousands of words."""
+    if "\n" not in model_text:
+        return "", model_text
+    title, _, body = model_text.partition("\n")
+    return title, body
 
 
 def phrase_spans(model_text: str, window_words: int = WINDOW_WORDS, stride: int = WINDOW_STRIDE) -> list[str]:
@@ -180,22 +189,25 @@ def read_windowed(
     """
     texts = list(texts)
     facts = None
+    long_text_words = window_options.get("long_text_words", LONG_TEXT_WORDS)
     if read is not None:
         proba, facts = np.asarray(read[0]), read[1]
         body_words = facts.words - facts.title_words
+        for i in np.flatnonzero((body_words <= long_text_words) & (facts.words > long_text_words)).tolist():
+            if "\n" not in texts[i]:  # one line: all body (title_and_body), however its words were counted
+                body_words[i] = facts.words[i]
     else:
         proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
     windows, owner, short, leads = [], [], [], []
-    long_text_words = window_options.get("long_text_words", LONG_TEXT_WORDS)
     for i, text in enumerate(texts):
         # A text's words are its title's and then its body's: a body this short is read whole (split_windows).
         if facts is not None and body_words[i] <= long_text_words:
             short.append(i)
             continue
-        if words is not None and len(words[i]) - len(text.partition("\n")[0].split()) <= long_text_words:
+        if words is not None and len(words[i]) - len(title_and_body(text)[0].split()) <= long_text_words:
             short.append(i)
             continue
         parts = split_windows(text, **window_options)
