@@ -923,6 +923,38 @@ def test_the_parts_of_a_collapsed_page(article, title, body, fields):
     assert (release.title, release.body, release.fields, release.had_menus) == (title, body, fields, True)
 
 
+@pytest.mark.parametrize("variant", ["as scraped", "no content type", "no content type, no header"])
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_collapsed_page_gives_back_its_menus_words_and_its_lines_from_the_content_type_to_the_body(path, variant):
+    """The lines `page_lines` makes of a collapsed page, against the page's own lines: the words of its menus in
+    their order (a menu heading comes back as an item), the content type's, title's and header's lines exactly,
+    and the body's words as the line parser reads them, the repeated run of paragraphs left out and counted. Lines
+    joined by tabs come back exactly."""
+    from classifier.corpus.collapsed import page_lines
+
+    page = path.read_text(encoding="utf-8")
+    if variant != "as scraped":
+        page = without_content_type(page, header=variant == "no content type")
+    own = page.split("\n")
+    expected = parse_release(page)
+    start = own.index("Press release" if variant == "as scraped" else expected.title)
+    body = next(i for i in range(start + (variant == "as scraped") + 1, len(own)) if not own[i].startswith("- "))
+    assert page_lines("\t".join(own)) == (page, 0)
+    for form, text in collapsed_forms(page).items():
+        if form == "joined by tabs":  # exactly the page, above
+            continue
+        lines, dropped = page_lines(text)
+        lines = lines.split("\n")
+        at = lines.index(own[start])
+        assert lines[at : body - start + at] == own[start:body], form
+        chrome = ["Skip", "to", "main", "content"] if form.startswith("a line before") else []
+        assert [w for line in lines[:at] for w in line.split() if w not in "-*"] == chrome + [
+            w for line in own[:start] for w in line.split() if w not in "-*"
+        ], form
+        assert " ".join(lines[body - start + at :]).split() == expected.body.split(), form
+        assert dropped == (1 if path == SEED_ELECTIONS else 0), form  # the seed repeats its paragraphs once
+
+
 # The site's menus as lines, up to the content type's line.
 MENU_LINES = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
 MENU_LINES = MENU_LINES[: MENU_LINES.index("\nPress release\n") + 1]
@@ -973,12 +1005,30 @@ def test_a_collapsed_pages_body_starts_after_its_headers_last_value(article, bod
         ), form
 
 
+# Items of a list that name no field, to fill menus to a count.
+FRUIT = ["Apples", "Pears", "Plums", "Figs", "Kiwis", "Limes"]
+
+
+@pytest.mark.parametrize(
+    "items, menus",
+    [
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", *FRUIT], True),
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", *FRUIT[:5]], False),
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", *FRUIT, "Pineapples"], False),
+    ],
+    ids=["twelve items, five fields", "eleven items", "four fields"],
+)
+def test_menus_closing_a_collapsed_page_are_left_out_of_its_body(items, menus):
+    """Menus after the body's last sentence are twelve short items or more naming five fields or more, as at the
+    page's start; fewer are the body's own list and stay in it."""
+    tail = "".join(f" - {item}" for item in items)
+    release = parse_release(f"{MENUS} Press release Talks end - Date: 3 May 2021 Talks ended.{tail}")
+    assert release.body == ("Talks ended." if menus else f"Talks ended.{tail}")
+
+
 def test_a_collapsed_header_value_that_cannot_be_told_from_the_body_is_kept_in_it():
     release = parse_release(" ".join(f"{MENU_LINES}Press release\nTalks end\n- Date:\n- yesterday\nWe met.".split()))
     assert (release.title, release.body, release.date) == ("Talks end", "yesterday We met.", None)
-
-
-FRUIT = ["Apples", "Pears", "Plums", "Figs", "Kiwis", "Limes"]
 
 
 @pytest.mark.parametrize(
