@@ -193,6 +193,21 @@ def test_a_frame_row_out_of_scope_gets_no_field_and_its_flag(model):
     assert [s.flag for s in many] == ["out-of-scope", None] and "(out-of-scope)" in repr(many[0])
 
 
+def test_a_file_name_given_as_the_text_is_scored_with_a_warning_saying_how_to_read_the_file(model, tmp_path):
+    """`model.suggest("report.pdf")` scored the two words and accepted a field, without a word that no file was read."""
+    page = tmp_path / "page"  # a file's path without an extension
+    page.write_text("Observers watched the vote.", encoding="utf-8")
+    said = r"looks like a file's name, not its text; to read a file: classifier\.read_documents, then"
+    with pytest.warns(UserWarning, match=rf"^text: 'report\.pdf' {said}") as caught:
+        model.suggest("report.pdf")
+    assert caught[0].filename == __file__  # the user's line
+    with pytest.warns(UserWarning, match=rf"^texts\[1\]: '{page}' {said}"):
+        model.suggest_many(["Observers watched the vote.", f" {page}\n"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.suggest_many(["U.S.", "N/A", "e.g. the OSCE", "The OSCE Mission to Serbia.", "report.pdf and more"])
+
+
 def test_cutoffs_by_hand():
     from classifier.bundle.model import apply_cutoffs
 

@@ -9,6 +9,7 @@ import itertools
 import json
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -131,6 +132,23 @@ def _cut_texts(texts: list[str], names: Sequence[str] | None = None, stacklevel:
         if len(text) > limit:
             warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=stacklevel)
     return [text[:limit] for text in texts]
+
+
+# One word ending in a file's extension: what a text is not, and a file's name is.
+_FILE_NAME = re.compile(r"\S{1,255}\.[A-Za-z][A-Za-z0-9]{0,4}")
+
+
+def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) -> None:
+    """A UserWarning for each text that is a file's name rather than a text ("report.pdf", "docs/long.txt"): it
+    would be scored as the two or three words it is, and get a field."""
+    for name, text in zip(names, texts):
+        word = text.strip() if len(text) <= 512 else ""
+        if word and not any(c.isspace() for c in word) and (_FILE_NAME.fullmatch(word) or os.path.exists(word)):
+            warnings.warn(
+                f"{name}: {word!r} looks like a file's name, not its text; to read a file: "
+                "classifier.read_documents, then Model.suggest_documents",
+                stacklevel=stacklevel,
+            )
 
 
 def _no_text(name: str, cut: bool) -> str:
@@ -343,6 +361,7 @@ class Model:
         """`suggest_many` of texts named `names` (for warnings and errors), read as `classifier suggest` reads files:
         each parsed, and one with nothing left to read (no title, a blank body) failed, not scored."""
         check_cutoffs(limit, threshold)  # before any scoring, texts with nothing to read or not
+        _warn_file_names(texts, names, stacklevel=4)  # the user's line
         releases = [parse_release(text) for text in _cut_texts(texts, names, stacklevel=4)]  # the user's line
         good = [i for i, release in enumerate(releases) if release.model_text.strip()]
         scored: list[Suggestion] = []
