@@ -656,6 +656,24 @@ def test_unknown_labels_make_one_message_of_one_line_each(taxonomy):
     )
 
 
+def test_fields_joined_by_commas_in_a_csv_cell_are_told_the_separator_not_a_closest_field(tmp_path, taxonomy):
+    table = written(
+        tmp_path,
+        "comma.csv",
+        b'id,text,labels\na,x y,"Democratization, Elections"\nb,x y,"Electons, Youth"\n'
+        b'c,x y,"Democratization; Elections"\n',
+    )
+    docs = list(read_documents([table]))
+    with pytest.raises(UnknownLabelsError) as error:
+        resolve_labels(docs, taxonomy)
+    assert error.value.lines == [
+        f"{table}:2: unknown label 'Democratization, Elections' (several fields: labels in a cell are separated by "
+        "';', as in 'Democratization; Elections', or listed)",
+        f"{table}:3: unknown label 'Electons, Youth' (closest field: 'Elections')",  # a part that is no field
+    ]
+    assert resolve_labels(docs[2:], taxonomy) == [("Democratization", "Elections")]
+
+
 def test_records_of_rows_and_tables_that_fail_carry_their_place_as_id(tmp_path):
     broken = written(tmp_path, "broken.jsonl", b'{"id": "a", "text": "Observers met."}\n{"id": "b", \n')
     no_text = written(tmp_path, "no_text.csv", b"a,b\n1,2\n")

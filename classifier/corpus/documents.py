@@ -41,6 +41,7 @@ DEFAULT_GLOB = "*.txt"
 STDIN = "-"
 STDIN_NAME = "<stdin>"  # how messages and output rows name standard input
 BLANK_LINE = "blank line"
+LABEL_SEPARATOR = ";"  # between the labels of a table's cell that holds text, not a list
 
 
 @dataclass(frozen=True)
@@ -552,7 +553,7 @@ def _labels_value(value) -> tuple[str, ...] | None:
             except ValueError:
                 value = [value]
         else:
-            value = [part for part in value.split(";")]
+            value = [part for part in value.split(LABEL_SEPARATOR)]
     try:
         labels = tuple(valid_text(str(label).strip()) for label in value if str(label).strip())
     except TypeError:
@@ -737,6 +738,16 @@ def _parquet_rows(path: Path, columns: Columns, limit: int) -> TableRows:
         raise InputError(f"{path}: no rows")
 
 
+def _unknown_label_hint(spelling: str, taxonomy: Taxonomy) -> str:
+    """Why a spelling is no field: several fields joined by commas (a spreadsheet's habit) get the separator to use
+    instead, as the closest field would name only one of them; any other spelling gets the closest field."""
+    parts = [part.strip() for part in spelling.split(",") if part.strip()]
+    if len(parts) > 1 and all(taxonomy.resolve(part) for part in parts):
+        joined = one_line(f"{LABEL_SEPARATOR} ".join(parts))
+        return f"(several fields: labels in a cell are separated by '{LABEL_SEPARATOR}', as in '{joined}', or listed)"
+    return f"(closest field: '{taxonomy.closest(spelling)}')"
+
+
 def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = None) -> list[tuple[str, ...]]:
     """Each document's labels as taxonomy names; UnknownLabelsError lists every unknown label."""
     taxonomy = taxonomy or default_taxonomy()
@@ -748,8 +759,7 @@ def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = No
             label = taxonomy.resolve(spelling)
             if label is None:
                 problems.append(
-                    f"{doc.origin}: unknown label '{one_line(spelling)}' (closest field: "
-                    f"'{taxonomy.closest(spelling)}')"
+                    f"{doc.origin}: unknown label '{one_line(spelling)}' {_unknown_label_hint(spelling, taxonomy)}"
                 )
             elif label not in names:
                 names.append(label)
