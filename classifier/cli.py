@@ -179,7 +179,11 @@ def _globs(patterns: list[str] | str) -> str:
 
 GlobOption = Annotated[
     list[str],
-    typer.Option("--glob", help="File name glob for directory inputs; repeat for several (a file matching any)."),
+    typer.Option(
+        "--glob",
+        help="File name glob for directory inputs, matched in any case (*.txt reads A.TXT); repeat for several "
+        "(a file matching any).",
+    ),
 ]
 
 

@@ -1115,6 +1115,23 @@ def test_a_table_rows_record_and_document_are_those_their_classes_make(tmp_path)
     assert hash(document) != hash(Document("d2", "Border", "Guards met.", ("Youth",), f"{table}:1"))
 
 
+def test_a_folder_glob_matches_file_names_in_any_case_in_the_same_order(tmp_path):
+    for name in ("a.md", "b.MD", "c.TXT", "d.Txt", "e.txt"):
+        (tmp_path / name).write_text(f"Observers followed the elections in {name}.\n", encoding="utf-8")
+    # As a Windows export names them: before, only e.txt was read by default, and *.md passed over b.MD.
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path])] == ["c.TXT", "d.Txt", "e.txt"]
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob="*.md")] == ["a.md", "b.MD"]
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob="*.MD")] == ["a.md", "b.MD"]
+    assert [os.path.basename(d.id) for d in read_documents([tmp_path], glob=["[ab].md", "*.txt"])] == [
+        "a.md",
+        "b.MD",
+        "c.TXT",
+        "d.Txt",
+        "e.txt",
+    ]
+    assert find_input(tmp_path / "c.TXT", [tmp_path]) == str(tmp_path)  # tag refuses to write over it
+
+
 def test_a_glob_from_python_may_be_a_list_of_patterns_or_none_and_nothing_else(tmp_path):
     for name in ("a.txt", "b.md", "c.rst"):
         (tmp_path / name).write_text(f"Observers followed the elections in {name}.\n", encoding="utf-8")

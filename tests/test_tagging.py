@@ -141,6 +141,25 @@ def test_resume_completes_an_interrupted_run_exactly_once(model, corpus, referen
     assert not output.with_name(f".{output.name}.parts").exists()
 
 
+def test_resume_of_a_folder_read_in_any_case_goes_on_with_the_same_files_in_order(model, tmp_path):
+    pages = tmp_path / "export"
+    pages.mkdir()
+    for name in ("A.TXT", "b.txt", "C.Txt", "d.TXT", "notes.md"):
+        (pages / name).write_text(f"Observers followed the elections in {name}.\n", encoding="utf-8")
+    output = tmp_path / "tags.jsonl"
+
+    def stop(count):
+        raise Stop
+
+    with pytest.raises(Stop):
+        tag(model, [str(pages)], output, chunk_size=2, on_progress=stop)
+    assert [row["id"] for row in read_rows(output, "jsonl")] == [str(pages / "A.TXT"), str(pages / "C.Txt")]
+    summary = tag(model, [str(pages)], output, chunk_size=2, resume=True)
+    assert (summary.resumed, summary.tagged, summary.failed) == (2, 2, 0)
+    ids = [str(pages / name) for name in ("A.TXT", "C.Txt", "b.txt", "d.TXT")]  # sorted as before: capitals first
+    assert [row["id"] for row in read_rows(output, "jsonl")] == ids
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_resume_cuts_a_torn_last_row(model, corpus, reference, tmp_path, fmt):
     output = tmp_path / f"tags.{fmt}"

@@ -448,8 +448,10 @@ def glob_patterns(glob: str | Sequence[str] | None) -> list[str]:
 
 
 def _matches(name: str, glob: str | Sequence[str] | None) -> bool:
-    """Whether a file name matches the glob, or one of several (see `glob_patterns`)."""
-    return any(fnmatch.fnmatch(name, pattern) for pattern in glob_patterns(glob))
+    """Whether a file name matches the glob, or one of several (see `glob_patterns`), in any case: a folder exported
+    on Windows names its files `REPORT.TXT` as often as `report.txt`, and fnmatch would ignore case there only."""
+    name = name.lower()
+    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in glob_patterns(glob))
 
 
 def _glob_files(pattern: str) -> list[str]:
