@@ -42,14 +42,15 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
     frame = pd.DataFrame({"heading": ["Vote", None], "body": [TEXTS[1], PAGE]}, index=["a", "b"])
     tagged = model.tag_frame(frame, text="body", title="heading")
     assert list(tagged.index) == ["a", "b"]
-    assert list(tagged.columns) == ["labels", "flag", "error", "warning"] + [
+    assert list(tagged.columns) == ["labels", "flag", "error", "warning", "model"] + [
         f"score: {label}" for label in model.labels
     ]
+    assert tagged["model"].tolist() == [model.fingerprint] * 2  # the model named, as tag's rows name it
     assert tagged["flag"].tolist() == ["", ""] and tagged["error"].tolist() == ["", ""] == tagged["warning"].tolist()
     # The heading is the title of a plain text; a page without one keeps its own, and its menus never count.
     expected = model.predict_proba(["Vote\n" + TEXTS[1], PAGE])
     np.testing.assert_allclose(
-        tagged.drop(columns=["labels", "flag", "error", "warning"]).to_numpy(dtype=float), expected
+        tagged.drop(columns=["labels", "flag", "error", "warning", "model"]).to_numpy(dtype=float), expected
     )
     accepted = model.accept(expected)
     for row, labels in zip(range(2), tagged["labels"]):
@@ -68,7 +69,7 @@ def test_tag_frame_has_the_labels_and_one_score_column_per_field_on_the_same_ind
             pd.DataFrame([["a", "b", "c", "d"]], columns=["text", "heading", "heading", "heading"]), title="heading"
         )
     assert model.tag_frame(twice.iloc[:, 1:], text="body", title="heading")["error"].tolist() == [""]  # one kept
-    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 4 + len(model.labels))
+    assert model.tag_frame(frame.iloc[:0], text="body").shape == (0, 5 + len(model.labels))
 
 
 def tagged_and_framed(model, rows: list[dict], tmp_path):
@@ -101,12 +102,14 @@ def test_tag_frame_reads_each_row_as_tag_reads_a_table_row(model, tmp_path):
     assert frame["flag"].tolist() == [row["flag"] for row in tagged_rows]
     assert frame["warning"].tolist() == [row["warning"] for row in tagged_rows] == [""] * 4
     assert [bool(error) for error in frame["error"]] == [bool(row["error"]) for row in tagged_rows]
+    assert frame["model"].tolist() == [row["model"] for row in tagged_rows]  # failed rows too
     assert frame["labels"].tolist()[0] == ["Elections"]  # no menu entry ("Migration", "Youth") reached the model
     assert frame["error"].tolist()[1:3] == [
         "row number: column 'body' holds a number, not text",
         "row empty: no text in column 'body'",
     ]
-    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
+    scored = frame.drop(columns=["labels", "flag", "error", "warning", "model"])
+    for (_, scores), row in zip(scored.iterrows(), tagged_rows):
         if row["error"]:
             assert scores.isna().all()
         else:
@@ -164,7 +167,8 @@ def test_tag_frame_cuts_a_cell_over_the_max_text_limit_and_warns_in_its_row_as_t
     assert frame["warning"].tolist() == ["", f"row long text: {cut}", f"row long title: {cut}"]
     assert frame["labels"].tolist() == [row["labels"] for row in tagged_rows]
     assert frame["labels"].tolist()[:2] == [["Elections"], ["Elections"]]
-    for (_, scores), row in zip(frame.drop(columns=["labels", "flag", "error", "warning"]).iterrows(), tagged_rows):
+    scored = frame.drop(columns=["labels", "flag", "error", "warning", "model"])
+    for (_, scores), row in zip(scored.iterrows(), tagged_rows):
         assert scores.to_dict() == pytest.approx({f"score: {k}": v for k, v in row["scores"].items()}, abs=5e-5)
 
 

@@ -137,7 +137,9 @@ def test_the_first_python_example_runs_as_pasted_and_gives_what_its_comments_say
     exec(compile(block, "README.md", "exec"), names)  # a NameError here: a name the example never defines
     assert names["suggestion"].labels == ["Combating trafficking in human beings"]
     assert len(names["model"].labels) == 23 and names["suggestion"].flag is None
-    assert list(names["model"].tag_frame(names["df"], text="body", title="headline")["labels"]) == [["Elections"]]
+    framed = names["model"].tag_frame(names["df"], text="body", title="headline")
+    assert list(framed.columns[:5]) == ["labels", "flag", "error", "warning", "model"]  # as the comment lists them
+    assert list(framed["labels"]) == [["Elections"]] and list(framed["model"]) == [names["model"].fingerprint]
 
 
 @pytest.mark.slow

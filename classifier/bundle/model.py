@@ -389,7 +389,8 @@ class Model:
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
         `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows), the `error` that
         kept a row from being read ("" if none), the `warning` of a row read only in part (a cell over
-        CLASSIFIER_MAX_TEXT characters is cut there, as `tag` cuts one; "" if none) and one score column per field
+        CLASSIFIER_MAX_TEXT characters is cut there, as `tag` cuts one; "" if none), the `model` that tagged it
+        (its `fingerprint`, as in `tag` rows) and one score column per field
         (`score: <field>`; empty for a row that failed), on the same index. `text` names the column holding pages
         or plain text; `title`, if given, a column of titles. Each row is read as `classifier tag` reads a table
         row: the page is parsed (its menus never count), the title column's title, if any, in place of the page's
@@ -437,6 +438,7 @@ class Model:
         result.insert(1, "flag", flags)
         result.insert(2, "error", [doc.error or "" for doc in documents])
         result.insert(3, "warning", [doc.warning or "" for doc in documents])
+        result.insert(4, "model", self.fingerprint)  # every row, failed or not, as tag's rows name it
         return result
 
     def __repr__(self) -> str:
