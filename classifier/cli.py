@@ -893,13 +893,17 @@ def compare(
         )
     else:
         typer.echo(format_comparison(comparison, min_support))
+    # The verdict is the gate's result: below the table on stdout, so `compare ... > gate.txt` keeps it; beside JSON,
+    # which holds it already, it goes to stderr, leaving stdout one JSON document.
+    verdict_to_stderr = format is OutputFormat.json
     for line in regressions:
-        typer.echo(f"regression: {line}", err=True)
+        typer.echo(f"regression: {line}", err=verdict_to_stderr)
     for line in within_noise:
-        typer.echo(f"within noise (not a regression): {line}", err=True)
+        typer.echo(f"within noise (not a regression): {line}", err=verdict_to_stderr)
     if max_drop is not None and not regressions:
         typer.echo(
-            f"no regression beyond {max_drop} (fields with support >= {min_support}, confidence {confidence})", err=True
+            f"no regression beyond {max_drop} (fields with support >= {min_support}, confidence {confidence})",
+            err=verdict_to_stderr,
         )
     if regressions:
         raise typer.Exit(3)

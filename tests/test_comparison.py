@@ -119,11 +119,14 @@ def test_compare_cli_exits_3_on_a_regression_and_0_otherwise(models):
     a, b, held_out = models
     result = runner.invoke(app, ["compare", str(a), str(b), str(held_out), "--max-drop", "0.02"])
     assert result.exit_code == 3
-    assert result.stderr.startswith("regression: micro F1 over the fields both models know fell by")
-    assert "F1 a" in result.stdout
+    # The verdict is the command's result: below the table on stdout, so `compare ... > gate.txt` keeps it.
+    table, verdict = result.stdout.split("\nregression: ", 1)
+    assert "F1 a" in table and verdict.startswith("micro F1 over the fields both models know fell by")
+    assert "regression" not in result.stderr
     result = runner.invoke(app, ["compare", str(a), str(a), str(held_out), "--max-drop", "0.02", "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["regressions"] == []
+    assert json.loads(result.stdout)["regressions"] == []  # stdout one JSON document; the verdict said beside it
+    assert result.stderr == "no regression beyond 0.02 (fields with support >= 10, confidence 0.95)\n"
     # Without --max-drop it only reports.
     assert runner.invoke(app, ["compare", str(a), str(b), str(held_out)]).exit_code == 0
 
@@ -587,6 +590,22 @@ def test_the_gate_keeps_the_drops_within_noise_apart():
     )
     # A comparison not made by compare_models gives the documents compared as the documents given.
     assert comparison.to_dict()["given"] == 10
+
+
+def test_compare_cli_prints_the_verdict_of_drops_within_noise_below_its_table(monkeypatch):
+    comparison = gate_case()
+    monkeypatch.setattr("classifier.evaluation.comparison.compare_models", lambda *args, **kwargs: comparison)
+    result = runner.invoke(
+        app, ["compare", "base", "candidate", "data.jsonl", "--max-drop", "0.02", "--min-support", "4"]
+    )
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == format_comparison(comparison, 4) + "\n" + (
+        "within noise (not a regression): micro F1 over the fields both models know fell by 0.143 "
+        "(more than 0.02; B below A in 89% of 2000 resamples)\n"
+        "within noise (not a regression): A: F1 fell by 0.333 (more than 0.02; support 4; B below A in 89% of 2000 "
+        "resamples)\n"
+        "no regression beyond 0.02 (fields with support >= 4, confidence 0.95)\n"
+    )
 
 
 def test_nothing_left_to_compare_names_every_input(tmp_path):
