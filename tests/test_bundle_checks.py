@@ -210,6 +210,8 @@ def test_a_huge_integer_or_deep_nesting_in_model_json_is_one_line(tmp_path):
         ("[" * 5000 + "]" * 5000, "nested too deeply"),
         ('{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": [], "origin": ""}', "'id' must be text"),
         ('{"id": "a", "title": 3, "text": "x", "labels": [], "origin": ""}', "'title' must be text"),
+        ('{"id": "a", "title": "", "text": "x", "labels": "Elections", "origin": ""}', "'labels' must be a list of"),
+        ('{"id": "a", "title": "", "text": "x", "labels": ["Elections", 3], "origin": ""}', "'labels' must be a list"),
         ("not json", "invalid JSON"),
     ],
 )
@@ -223,6 +225,25 @@ def test_malformed_training_documents_are_one_line_naming_the_line(tmp_path, lin
     with pytest.raises(BundleError) as info:
         read_base_documents(bundle)
     assert "training.jsonl.gz:4: " in str(info.value) and problem in str(info.value) and "\n" not in str(info.value)
+
+
+def test_stored_training_documents_are_the_same_bytes_whenever_written_and_carry_no_bundle_note(monkeypatch):
+    """A bundle rebuilt from the same data is byte-identical: its gzipped documents hold no time (the gzip header's
+    modification time, bytes 4-7, is zero) and are compressed at the highest level (byte 8, XFL, is 2); a document
+    read from a base bundle is stored under its own origin, without the "(in BUNDLE)" note that reading added."""
+    import time
+
+    from classifier.bundle.documents import training_documents_file
+    from classifier.corpus.documents import Document
+
+    docs = [Document(id="1", title="T", text="Observers watched the vote.", origin="data.jsonl:3 (in models/base)")]
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
+    first, digest = training_documents_file(docs, [["Elections"]])
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    assert training_documents_file(docs, [["Elections"]]) == (first, digest)
+    assert first[4:8] == b"\0\0\0\0" and first[8] == 2
+    raw = gzip.decompress(first)
+    assert json.loads(raw)["origin"] == "data.jsonl:3" and digest == hashlib.sha256(raw).hexdigest()
 
 
 json_values = st.recursive(

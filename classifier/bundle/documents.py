@@ -84,9 +84,9 @@ def _base_document(line, stored: Path, bundle: Path) -> Document:
         raise BundleCheckError(f"{where}: {line.error}")
     row = line.value
     fields = {key: row.get(key) for key in ("id", "title", "text", "origin")}
-    bad = [key for key, value in fields.items() if not isinstance(value, str) or isinstance(value, JsonInt)]
+    bad = [key for key, value in fields.items() if not _is_text(value)]
     labels = row.get("labels")
-    if bad or not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+    if bad or not isinstance(labels, list) or not all(_is_text(label) for label in labels):
         raise BundleCheckError(
             f"{where}: '{(bad or ['labels'])[0]}' must be {'text' if bad else 'a list of field names'}"
         )
@@ -99,6 +99,11 @@ def _base_document(line, stored: Path, bundle: Path) -> Document:
         labels=tuple(labels),
         origin=f"{fields['origin']} (in {bundle})",
     )
+
+
+def _is_text(value) -> bool:
+    """Whether a stored value is text: a JSON number is read as a JsonInt, a str that keeps its digits, and is not."""
+    return isinstance(value, str) and not isinstance(value, JsonInt)
 
 
 def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
