@@ -211,6 +211,7 @@ def test_a_huge_integer_or_deep_nesting_in_model_json_is_one_line(tmp_path):
         ('{"id": ' + "7" * 5000 + ', "title": "", "text": "x", "labels": [], "origin": ""}', "'id' must be text"),
         ('{"id": "a", "title": 3, "text": "x", "labels": [], "origin": ""}', "'title' must be text"),
         ('{"id": "a", "title": "", "text": "x", "labels": "Elections", "origin": ""}', "'labels' must be a list of"),
+        ('{"id": "' + "a" * 1001 + '", "title": "", "text": "x", "labels": [], "origin": ""}', "an id of 1,001 char"),
         ('{"id": "a", "title": "", "text": "x", "labels": ["Elections", 3], "origin": ""}', "'labels' must be a list"),
         ("not json", "invalid JSON"),
     ],
@@ -225,6 +226,15 @@ def test_malformed_training_documents_are_one_line_naming_the_line(tmp_path, lin
     with pytest.raises(BundleError) as info:
         read_base_documents(bundle)
     assert "training.jsonl.gz:4: " in str(info.value) and problem in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_stored_training_document_with_an_id_of_1000_characters_is_read(tmp_path):
+    bundle = copy_bundle(tmp_path)
+    good = gzip.decompress((bundle / "training.jsonl.gz").read_bytes())
+    line = '{"id": "' + "a" * 1000 + '", "title": "", "text": "x", "labels": [], "origin": "o"}\n'
+    (bundle / "training.jsonl.gz").write_bytes(gzip.compress(good + line.encode()))
+    reseal(bundle)
+    assert read_base_documents(bundle)[0][-1].id == "a" * 1000
 
 
 def test_stored_training_documents_are_the_same_bytes_whenever_written_and_carry_no_bundle_note(monkeypatch):
