@@ -288,13 +288,15 @@ def text_lines(stream: BinaryIO, name: str, max_chars: int | None = None) -> Ite
 def _raw_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[bytes, bool]]:
     """Each line of a byte stream without its end, and whether more of it was skipped: no more than `max_bytes` of
     a line are kept (-1: no limit). Read with readline, so that a pipe is answered line by line; readline ends a
-    piece at b"\\n" only, so a piece holding a lone b"\\r" is split here and what follows it kept for the next line."""
-    data = b""
+    piece at b"\\n" only, so a piece holding a lone b"\\r" is split here and what follows it kept for the next line.
+    The lines of a piece are taken from where the last one ended (`at`), not by copying the rest of it each time: a
+    file ending its lines with b"\\r" alone is one piece of up to `max_bytes`, read in linear time."""
+    data, at, newline = b"", 0, -1  # newline: where data's b"\\n" is (a piece holds one, at its end), -1 if none
     after_cr = False  # the last line ended with the last byte read, a b"\\r": a b"\\n" next is part of that end
     while True:
-        end = _end_of_line(data)
-        while end is None and (max_bytes < 0 or len(data) < max_bytes):
-            piece = stream.readline(max_bytes - len(data) if max_bytes >= 0 else -1)
+        end = _end_of_line(data, at, newline)
+        while end is None and (max_bytes < 0 or len(data) - at < max_bytes):
+            piece = stream.readline(max_bytes - (len(data) - at) if max_bytes >= 0 else -1)
             if after_cr and piece.startswith(b"\n"):
                 piece = piece[1:]
                 after_cr = False
@@ -303,27 +305,32 @@ def _raw_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[bytes, bool]]
             after_cr = False
             if not piece:
                 break
-            data += piece
-            end = _end_of_line(data)
+            data, at = data[at:] + piece, 0
+            newline = data.find(b"\n")
+            end = _end_of_line(data, at, newline)
         if end is None:
-            if not data:
+            if at == len(data):
                 return
-            if max_bytes < 0 or len(data) < max_bytes:  # the last line, with no line end
-                yield data, False
+            if max_bytes < 0 or len(data) - at < max_bytes:  # the last line, with no line end
+                yield data[at:], False
                 return
-            kept = data
+            kept = data[at:]
             cut, data, after_cr = _skip_line(stream)
+            at, newline = 0, data.find(b"\n")
             yield kept, cut
             continue
-        line, data = data[:end], data[end:]
-        after_cr = not data and line.endswith(b"\r")
+        line, at = data[at:end], end
+        if newline != -1 and newline < at:
+            newline = data.find(b"\n", at)
+        after_cr = at == len(data) and line.endswith(b"\r")
         yield line[:-2] if line.endswith(b"\r\n") else line[:-1], False
 
 
-def _end_of_line(data: bytes) -> int | None:
-    """Where the first line of `data` ends, its end (b"\\n", b"\\r\\n" or a lone b"\\r") included; None if none."""
-    newline = data.find(b"\n")
-    cr = data.find(b"\r", 0, newline if newline >= 0 else len(data))
+def _end_of_line(data: bytes, at: int = 0, newline: int | None = None) -> int | None:
+    """Where the first line of `data[at:]` ends, its end (b"\\n", b"\\r\\n" or a lone b"\\r") included; None if none.
+    `newline`, where the first b"\\n" from `at` is (-1: none), if known."""
+    newline = data.find(b"\n", at) if newline is None else newline
+    cr = data.find(b"\r", at, newline if newline >= 0 else len(data))
     if cr < 0:
         return None if newline < 0 else newline + 1
     return cr + 2 if cr + 1 == newline else cr + 1
