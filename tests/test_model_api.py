@@ -210,6 +210,7 @@ def test_a_file_name_given_as_the_text_is_scored_with_a_warning_saying_how_to_re
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.suggest_many(["U.S.", "N/A", "e.g. the OSCE", "The OSCE Mission to Serbia.", "report.pdf and more"])
+        model.suggest_many(["www.osce.org", "https://www.osce.org/odihr.html", "info@osce.org"])
 
 
 def test_cutoffs_by_hand():

@@ -136,6 +136,8 @@ def _cut_texts(texts: list[str], names: Sequence[str] | None = None, stacklevel:
 
 # One word ending in a file's extension: what a text is not, and a file's name is.
 _FILE_NAME = re.compile(r"\S{1,255}\.[A-Za-z][A-Za-z0-9]{0,4}")
+# A web or e-mail address, which ends like a file's name and is none.
+_ADDRESS = re.compile(r"(?i)(?:https?:|www\.|[^@]*@)")
 
 
 def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) -> None:
@@ -143,7 +145,9 @@ def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) ->
     would be scored as the two or three words it is, and get a field."""
     for name, text in zip(names, texts):
         word = text.strip() if len(text) <= 512 else ""
-        if word and not any(c.isspace() for c in word) and (_FILE_NAME.fullmatch(word) or os.path.exists(word)):
+        if not word or any(c.isspace() for c in word) or _ADDRESS.match(word):
+            continue
+        if _FILE_NAME.fullmatch(word) or os.path.exists(word):
             warnings.warn(
                 f"{name}: {word!r} looks like a file's name, not its text; to read a file: "
                 "classifier.read_documents, then Model.suggest_documents",
