@@ -134,9 +134,10 @@ def _cut_texts(texts: list[str], names: Sequence[str] | None = None, stacklevel:
     return [text[:limit] for text in texts]
 
 
-# One word ending in a file's extension: what a text is not, and a file's name is.
+# One word ending in a file's extension: what a text is not, and a file's name is; a web or e-mail address ends
+# like one and is none.
 _FILE_NAME = re.compile(r"\S{1,255}\.[A-Za-z][A-Za-z0-9]{0,4}")
-# A web or e-mail address, which ends like a file's name and is none.
+_ONE_WORD = re.compile(r"\S{1,512}")
 _ADDRESS = re.compile(r"(?i)(?:https?:|www\.|[^@]*@)")
 
 
@@ -144,8 +145,8 @@ def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) ->
     """A UserWarning for each text that is a file's name rather than a text ("report.pdf", "docs/long.txt"): it
     would be scored as the two or three words it is, and get a field."""
     for name, text in zip(names, texts):
-        word = text.strip() if len(text) <= 512 else ""
-        if not word or any(c.isspace() for c in word) or _ADDRESS.match(word):
+        word = text.strip()
+        if not _ONE_WORD.fullmatch(word) or _ADDRESS.match(word):
             continue
         if _FILE_NAME.fullmatch(word) or os.path.exists(word):
             warnings.warn(

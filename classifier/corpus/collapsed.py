@@ -103,14 +103,9 @@ def page_lines(text: str, taxonomy: Taxonomy | None = None) -> tuple[str, int] |
         return "\n".join(lines + ["-"] + [f"- {item}" for item in segs[1:]]), 0
     else:  # neither a content type nor a header: the title and body start at the last short segment, or after
         # the menus' last item where the title shares its segment (its own, or the body's first)
-        items = stop - 1
-        last, rest = _last_item(text, spans[items])
-        if not last:
-            items = stop
-            last, rest = _last_item(text, spans[items])
-        if not last:
-            items, rest = stop - 1, spans[stop - 1][0]
-        lines += ["-"] + [f"- {item}" for item in segs[1:items] + last]
+        items = next((k for k in (stop - 1, stop) if _LAST_ITEM.match(text, *spans[k])), None)
+        last, rest = _last_item(text, spans[items]) if items is not None else ([], spans[stop - 1][0])
+        lines += ["-"] + [f"- {item}" for item in segs[1 : stop - 1 if items is None else items] + last]
     if header is not None:
         lines.append(text[rest : spans[header - 1][1]].strip())
         header_lines, rest = _header_lines(text, spans, segs, header, taxonomy or default_taxonomy())

@@ -396,7 +396,7 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
             continue
         if os.path.isdir(item):
             inside = os.path.commonpath([os.path.realpath(item), target]) == os.path.realpath(item)
-            if inside and _matches(os.path.basename(target), glob):
+            if inside and _matches(os.path.basename(target), _name_patterns(glob)):
                 return item
         elif os.path.realpath(item) == target:
             return item
@@ -425,12 +425,13 @@ def _walk(root: str, glob: str) -> Iterator[tuple[str, bool]]:
     listed (no permission), in the walk's order: a folder passed over is said, not lost."""
     # os.walk does not follow symlinked directories, so a symlink loop cannot trap the walk.
     unreadable: list[OSError] = []
+    patterns = _name_patterns(glob)
     for directory, subdirs, files in os.walk(root, onerror=unreadable.append):
         while unreadable:
             yield unreadable.pop(0).filename, True
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and _matches(name, glob):
+            if not name.startswith(".") and _matches(name, patterns):
                 yield os.path.join(directory, name), False
     for error in unreadable:
         yield error.filename, True
@@ -447,11 +448,16 @@ def glob_patterns(glob: str | Sequence[str] | None) -> list[str]:
     return list(patterns)
 
 
-def _matches(name: str, glob: str | Sequence[str] | None) -> bool:
-    """Whether a file name matches the glob, or one of several (see `glob_patterns`), in any case: a folder exported
-    on Windows names its files `REPORT.TXT` as often as `report.txt`, and fnmatch would ignore case there only."""
+def _name_patterns(glob: str | Sequence[str] | None) -> list[str]:
+    """`glob_patterns` in lower case, as `_matches` takes them: found once per walk, not once per file."""
+    return [pattern.lower() for pattern in glob_patterns(glob)]
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    """Whether a file name matches one of `patterns` (`_name_patterns`), in any case: a folder exported on Windows
+    names its files `REPORT.TXT` as often as `report.txt`, and fnmatch would ignore case there only."""
     name = name.lower()
-    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in glob_patterns(glob))
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def _glob_files(pattern: str) -> list[str]:

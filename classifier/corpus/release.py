@@ -236,7 +236,7 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     header_follows = i + 1 < n and _META_LINE.match(lines[i + 1]) is not None
     title = ""
     # After a content type, the next line is the title if it could be one: "Report" opening a memo is no page's.
-    typed_title = content_type is not None and 0 < len(lines[i] if i < n else "") <= TITLE_MAX_CHARS
+    typed_title = content_type is not None and i < n and 0 < len(lines[i]) <= TITLE_MAX_CHARS
     if i < n and (header_follows or typed_title or had_menus or (plain_title and _looks_like_title(lines[i:]))):
         title = _MARKDOWN_HEADING.sub("", raw[i])  # a Markdown file's "# Title": the title without its marks
         i += 1
