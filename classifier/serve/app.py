@@ -12,7 +12,6 @@ import logging
 import socket
 import tempfile
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
@@ -26,7 +25,6 @@ from classifier.corpus.release import nul_as_space, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import check_file_target
 from classifier.serve.bodies import (
-    DEFAULT_LIMIT,
     MAX_BATCH_DOCUMENTS,
     ApiError,
     BodyLimit,
@@ -41,6 +39,18 @@ from classifier.serve.bodies import (
     read_form,
     read_json,
     read_text,
+)
+from classifier.serve.openapi import (
+    BATCH,
+    BATCH_QUERY,
+    DECISION,
+    FORM,
+    LEARN,
+    TEXT,
+    answer_shape,
+    openapi_with_our_errors,
+    operation_id,
+    request_body,
 )
 from classifier.serve.projects import Project, ProjectError, check_project_id, taxonomy_tree, vocabulary_info
 from classifier.serve.queue import DEFAULT_QUEUE_SIZE, DecisionError, LabelsFile, ReviewQueue, shown_origin
@@ -72,167 +82,6 @@ STATIC_FILES = {"page.js": "text/javascript", "page.css": "text/css", "docs.js":
 PAGE_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 log = logging.getLogger("classifier.serve")
-
-_FORM = {
-    "application/x-www-form-urlencoded": {
-        "schema": {
-            "type": "object",
-            "required": ["text"],
-            "properties": {
-                "text": {"type": "string", "description": "input text: plain text or a scraped page"},
-                "limit": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "default": DEFAULT_LIMIT,
-                    "description": "maximum number of results (with `accepted`, every accepted field unless given)",
-                },
-                "threshold": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 1,
-                    "default": 0,
-                    "description": "minimum score",
-                },
-                "accepted": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "only the fields the model accepts, by its own per-field thresholds and rules, as "
-                    "`classifier suggest` gives them (our addition; a threshold given replaces those thresholds)",
-                },
-                "language": {"type": "string", "description": "accepted and ignored: labels are English"},
-            },
-        }
-    }
-}
-_FORM_FIELDS = _FORM["application/x-www-form-urlencoded"]["schema"]["properties"]
-_BATCH = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "required": ["documents"],
-            "properties": {
-                "documents": {
-                    "type": "array",
-                    "maxItems": MAX_BATCH_DOCUMENTS,
-                    "items": {
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {
-                            "text": {"type": "string"},
-                            "document_id": {"type": "string"},
-                            "metadata": {"type": "object"},
-                        },
-                    },
-                }
-            },
-        }
-    }
-}
-# suggest-batch's cut-offs, in its query: typed as suggest's form types them, and read as text and checked as
-# suggest checks its form (by `cutoffs`, not FastAPI), so both give the same answers and messages.
-_BATCH_QUERY = [
-    {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {key: value for key, value in _FORM_FIELDS[name].items() if key != "description"},
-    }
-    for name, description in (
-        (
-            "limit",
-            f"at most this many fields per text (whole number; {DEFAULT_LIMIT}, or with accepted=true every accepted "
-            "field)",
-        ),
-        ("threshold", "only fields scoring at least this (0 to 1; 0)"),
-        ("accepted", "true: only the fields the model accepts (as suggest's form)"),
-    )
-]
-_LEARN = {
-    "application/json": {
-        "schema": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["text", "subjects"],
-                "properties": {
-                    "text": {"type": "string"},
-                    "subjects": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "description": "one field, named by its uri, label or notation (any of a field's label, "
-                            "notation or URI, as GET /v1/taxonomy gives them); two that name different fields are "
-                            "refused",
-                            "properties": {
-                                "uri": {"type": "string"},
-                                "label": {"type": "string"},
-                                "notation": {"type": "string"},
-                            },
-                        },
-                    },
-                    "metadata": {"type": "object"},
-                },
-            },
-        }
-    }
-}
-_TEXT = {
-    **_FORM,
-    # The form's fields, as JSON: limit, threshold and accepted cut the fields listed as suggest cuts them.
-    "application/json": _FORM["application/x-www-form-urlencoded"],
-    "text/plain": {
-        "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
-    },
-    "text/html": {"schema": {"type": "string", "description": "a web page, read as its article's text"}},
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-}
-_DECISION = {
-    "application/json": {
-        "schema": {
-            "type": "object",
-            "required": ["id"],
-            "properties": {
-                "id": {"type": "string"},
-                "labels": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "the document's fields, each by its label, notation or URI (GET /v1/taxonomy)",
-                },
-                "skip": {
-                    "type": "boolean",
-                    "description": "skip the document (it comes back at the end of the queue); not with `labels`",
-                },
-                "project": {
-                    "type": "string",
-                    "description": "the project whose fields the editor was shown (default: the first); its "
-                    "fields are recorded as `suggested`",
-                },
-                "correct": {
-                    "type": "boolean",
-                    "description": "replace the fields of a document labelled already (a mis-click): a new row "
-                    "follows the old one, and train keeps the later",
-                },
-            },
-        }
-    }
-}
-
-
-def _body(content: dict, required: bool = True) -> dict:
-    return {"requestBody": {"required": required, "content": content}}
-
-
-def _answer(shape) -> dict:
-    """A route's 200 answer documented as `shape` (classifier.serve.schemas): in the OpenAPI document only, the
-    answer itself is neither validated nor converted."""
-    return {200: {"model": shape}}
-
-
-def _operation_id(route) -> str:
-    """A route's operationId: its function's name in camel case, as Annif's names them (suggest_batch: suggestBatch)."""
-    first, *rest = route.name.split("_")
-    return first + "".join(word.capitalize() for word in rest)
 
 
 @dataclass
@@ -292,7 +141,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # RequestShape reads a path with a trailing slash as the path without
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
         default_response_class=JsonAnswer,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout_seconds=request_timeout)
@@ -308,7 +157,7 @@ def create_app(
     _add_our_routes(app, service)
     _add_queue_routes(app, service)
     _add_page_routes(app)
-    app.openapi = lambda: _openapi_with_our_errors(app)
+    app.openapi = lambda: openapi_with_our_errors(app)
     return app
 
 
@@ -356,7 +205,7 @@ def _with_head(allow: str) -> str:
 def _add_annif_routes(app: FastAPI, service: Service) -> None:
     """Annif's REST API v1: the same paths, parameters and JSON."""
 
-    @app.get("/v1/", tags=["Annif API"], summary="API information", responses=_answer(ApiInfo))
+    @app.get("/v1/", tags=["Annif API"], summary="API information", responses=answer_shape(ApiInfo))
     def show_info():
         return {"title": "classifier REST API (Annif-compatible)", "version": __version__}
 
@@ -364,7 +213,7 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/vocabs",
         tags=["Annif API"],
         summary="the subject vocabulary: the taxonomy's fields",
-        responses=_answer(VocabularyList),
+        responses=answer_shape(VocabularyList),
     )
     def list_vocabs():
         return {"vocabs": [vocabulary_info(service.taxonomy)]}
@@ -373,12 +222,14 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/projects",
         tags=["Annif API"],
         summary="the loaded models, one project each",
-        responses=_answer(ProjectList),
+        responses=answer_shape(ProjectList),
     )
     def list_projects():
         return {"projects": [p.info() for p in service.projects.values()]}
 
-    @app.get("/v1/projects/{project_id}", tags=["Annif API"], summary="one project", responses=_answer(ProjectInfo))
+    @app.get(
+        "/v1/projects/{project_id}", tags=["Annif API"], summary="one project", responses=answer_shape(ProjectInfo)
+    )
     def show_project(project_id: str):
         return service.project(project_id).info()
 
@@ -386,8 +237,8 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/projects/{project_id}/suggest",
         tags=["Annif API"],
         summary="fields for one text",
-        openapi_extra=_body(_FORM),
-        responses=_answer(SuggestionResults),
+        openapi_extra=request_body(FORM),
+        responses=answer_shape(SuggestionResults),
     )
     async def suggest(project_id: str, request: Request):
         chosen = service.project(project_id)
@@ -405,12 +256,12 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         "/v1/projects/{project_id}/suggest-batch",
         tags=["Annif API"],
         summary=f"fields for up to {MAX_BATCH_DOCUMENTS} texts",
-        openapi_extra={**_body(_BATCH), "parameters": _BATCH_QUERY},
-        responses=_answer(list[BatchResult]),
+        openapi_extra={**request_body(BATCH), "parameters": BATCH_QUERY},
+        responses=answer_shape(list[BatchResult]),
     )
     async def suggest_batch(project_id: str, request: Request, language: str | None = Query(None, max_length=20)):
         chosen = service.project(project_id)
-        query = request.query_params  # limit, threshold, accepted: documented in _BATCH_QUERY
+        query = request.query_params  # limit, threshold, accepted: documented in BATCH_QUERY
         limit, threshold = cutoffs(query.get("limit"), query.get("threshold"), query.get("accepted"))
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
@@ -431,7 +282,7 @@ def _add_learn_route(app: FastAPI, service: Service) -> None:
         tags=["Annif API"],
         status_code=204,
         summary="append documents with their known fields to the labels file (--labels)",
-        openapi_extra=_body(_LEARN),
+        openapi_extra=request_body(LEARN),
     )
     async def learn(project_id: str, request: Request):
         service.project(project_id)
@@ -482,8 +333,8 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         tags=["classifier"],
         summary="every field's score, the accepted ones, flags, and the terms behind each accepted field (given "
         "limit, threshold or accepted: the fields suggest answers for them)",
-        openapi_extra=_body(_TEXT),
-        responses=_answer(Explanation),
+        openapi_extra=request_body(TEXT),
+        responses=answer_shape(Explanation),
     )
     async def explain(project_id: str, request: Request):
         chosen = service.project(project_id)
@@ -502,7 +353,7 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
     def show_taxonomy():
         return taxonomy_tree(service.taxonomy)
 
-    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers", responses=_answer(Health))
+    @app.get("/v1/health", tags=["classifier"], summary="liveness: the process answers", responses=answer_shape(Health))
     def health():
         return {"status": "ok"}
 
@@ -510,7 +361,7 @@ def _add_our_routes(app: FastAPI, service: Service) -> None:
         "/v1/ready",
         tags=["classifier"],
         summary="readiness: every model loaded, the queue ordered",
-        responses=_answer(Readiness),
+        responses=answer_shape(Readiness),
     )
     def ready():
         return {
@@ -528,7 +379,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         "/v1/queue",
         tags=["review queue"],
         summary="progress, per-field counts and the next document to review",
-        responses=_answer(QueueState),
+        responses=answer_shape(QueueState),
     )
     async def show_queue(
         project: str | None = Query(None, description="the project whose fields are ticked (default: the first)"),
@@ -555,8 +406,8 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
         "/v1/queue/decisions",
         tags=["review queue"],
         summary="label a document (written to the labels file, fsynced, before the answer) or skip it",
-        openapi_extra=_body(_DECISION),
-        responses=_answer(DecisionAnswer),
+        openapi_extra=request_body(DECISION),
+        responses=answer_shape(DecisionAnswer),
     )
     async def decide(request: Request):
         queue = service.review_queue()
@@ -606,62 +457,6 @@ def _add_page_routes(app: FastAPI) -> None:
         if name not in STATIC_FILES:
             raise ApiError(404, "no such file")
         return FileResponse(STATIC / name, media_type=STATIC_FILES[name], headers=_page_headers())
-
-
-_PROBLEM = {
-    "type": "object",
-    "description": "RFC 7807 problem details, as Annif answers errors: `detail` says what to change",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-    },
-    "required": ["type", "title", "status", "detail"],
-}
-# Why a route answers an error status besides the general ones (by the path's last part).
-_WHEN = {
-    ("learn", 403): ": the server was started without --labels",
-    ("queue", 404): ": the server was started without --queue",
-    ("decisions", 404): ": the server was started without --queue",
-    ("decisions", 409): ": the document was decided already (send correct: true to change it)",
-    ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",
-    ("decisions", 507): ": the labels file could not be written (a full disk); nothing was saved",
-}
-
-
-def _error_answers(path: str, operation: dict, validated: bool) -> dict:
-    """The error statuses an operation answers, each as problem+json, with why where it is the route's own."""
-    statuses = [400] if validated or "requestBody" in operation or "{project_id}" in path else []
-    if "{project_id}" in path:
-        statuses.append(404)
-    if "requestBody" in operation:
-        statuses += [408, 413, 415]  # 408: a body that stops coming (BodyLimit)
-    last = path.rsplit("/", 1)[-1]
-    statuses += [status for (name, status) in _WHEN if name == last]
-    problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {
-        str(status): {"description": HTTPStatus(status).phrase + _WHEN.get((last, status), ""), "content": problem_json}
-        for status in sorted(set(statuses))
-    }
-
-
-def _openapi_with_our_errors(app: FastAPI) -> dict:
-    # FastAPI documents its own 422 validation answer; this service answers 400, as Annif does.
-    if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi  # the serve extra
-
-        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        for path, operations in schema["paths"].items():
-            for operation in operations.values():
-                responses = operation.setdefault("responses", {})
-                responses.update(_error_answers(path, operation, responses.pop("422", None) is not None))
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
-        schemas["Problem"] = _PROBLEM
-        app.openapi_schema = schema
-    return app.openapi_schema
 
 
 def _page_headers() -> dict:
