@@ -849,6 +849,27 @@ def test_a_collapsed_page_without_a_content_type_reads_as_its_lines(path, header
 
 
 @pytest.mark.parametrize(
+    "title",
+    [
+        "Statement by the OSCE Chair on the elections in Skopje",  # a title opening with a content type's word
+        "News media in Skopje trained by the OSCE Mission",
+        "Report on the year: Mission marks its anniversary",
+    ],
+)
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_collapsed_page_without_a_content_type_keeps_a_title_opening_with_a_content_types_word(path, title):
+    """With no content type line, a title whose first word is a content type ("Statement by the ...") lost that
+    word when its lines were collapsed: the word was read as the page's content type. A content type is followed
+    by a title, which starts with a capital: a word in lower case after it makes it the title's own word."""
+    page = path.read_text(encoding="utf-8")
+    page = without_content_type(page.replace(parse_release(page).title, title, 1), header=True)
+    assert parse_release(page).title == title  # the page's own lines
+    for form, text in collapsed_forms(page).items():
+        release = parse_release(text)
+        assert (release.title, release.content_type) == (title, None), form
+
+
+@pytest.mark.parametrize(
     "article, title, body, fields",
     [
         # The fields follow the body.

@@ -29,6 +29,7 @@ _DATE_VALUE = re.compile(rf"\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+")
 _WORD = re.compile(r"\S+")
 # The site's menus end with this item; on a page without a content type, the title follows it in the same segment.
+_NEXT_WORD = re.compile(r"\s*(\S)")
 _LAST_ITEM = re.compile(r"\s*(about us)\s+(?=\S)", re.IGNORECASE)
 
 
@@ -172,12 +173,19 @@ def _header_index(segs: list[str], stop: int) -> int | None:
 def _content_type(text: str, spans, anchor: int, into_anchor: bool) -> tuple[int, re.Match] | None:
     """(segment, match) of the content type ("Press release") that follows the menus' last item in one of the last
     segments before `anchor` (the header, or the first long segment, which may hold it too when `into_anchor`):
-    a content type's line follows an item's, so one at a segment's start is an item itself ("- News")."""
+    a content type's line follows an item's, so one at a segment's start is an item itself ("- News"); and a title
+    starts with a capital or a digit, so a word in lower case after it makes it the title's first word ("News media
+    in Skopje ...")."""
     candidates = list(range(anchor - 1, max(0, anchor - 1 - _TITLE_PARTS), -1))
     for index in candidates + ([anchor] if into_anchor and anchor < len(spans) else []):
         start, end = spans[index]
         for match in _TYPE.finditer(text, start, end):
-            if match[1][0].isupper() and text[start : match.start()].strip():
+            following = _NEXT_WORD.match(text, match.end(), end)
+            if (
+                match[1][0].isupper()
+                and text[start : match.start()].strip()
+                and not (following and following[1].islower())
+            ):
                 return index, match
     return None
 
