@@ -1,4 +1,5 @@
 import json
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -362,6 +363,59 @@ def test_the_comparison_table_exactly():
     # A field with exactly --min-support documents is not small; one below it is.
     assert "(small support)" not in format_comparison(gate_case(), min_support=4)
     assert format_comparison(gate_case(), min_support=5).count("(small support)") == 2
+
+
+class _Cells(HTMLParser):
+    """The text of each row's cells in an HTML table."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append(self._cell)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def test_a_comparison_in_a_notebook_shows_the_table_compare_prints():
+    """The same numbers by hand as the terminal table's (test_the_comparison_table_exactly): a notebook showed the
+    dataclass, arrays and all; it now shows each average and field, and `to_frame` gives them to pandas."""
+    comparison = gate_case(neither=True)
+    assert repr(comparison) == (
+        "<Comparison on 10 documents: micro-F1 A 0.909, B 0.800 (-0.109); .regressions() for the gate>"
+    )
+    parser = _Cells()
+    parser.feed(comparison._repr_html_())
+    rows = {row[0]: row[1:] for row in parser.rows}
+    assert rows[""] == ["P a", "P b", "R a", "R b", "F1 a", "F1 b", "dF1", "support", ""]
+    assert rows["micro"] == ["1.000", "1.000", "0.833", "0.667", "0.909", "0.800", "-0.109", "", ""]
+    assert rows["A"] == ["1.000", "1.000", "1.000", "0.500", "1.000", "0.667", "-0.333", "4", ""]
+    assert rows["C"] == ["1.000", "-", "1.000", "-", "1.000", "-", "", "2", "not in B"]
+    assert rows["E"] == ["-", "-", "-", "-", "-", "-", "", "0", "in neither"]
+    frame = comparison.to_frame()
+    assert list(frame.index) == ["A", "B", "C", "D", "E"] and frame.index.name == "field"
+    assert frame.loc["A"].tolist() == ["both", 4, 1.0, 1.0, 1.0, 1.0, 0.5, 0.6667, -0.3333]
+    assert frame.loc["D", "status"] == "new" and np.isnan(frame.loc["D", "a_f1"]) and frame.loc["D", "b_recall"] == 1.0
+    assert frame.loc["C", "b_precision"] != frame.loc["C", "b_precision"] and np.isnan(frame.loc["C", "f1_delta"])
+
+
+def test_a_field_name_is_escaped_in_the_notebook_table():
+    Y = np.array([[1, 0], [0, 1]])
+    labels = ["<b>Elections</b>", "Youth & sport"]
+    html_table = compare_outputs(Y, labels, (Y * 0.9, Y, labels), (Y * 0.9, Y, labels))._repr_html_()
+    assert "&lt;b&gt;Elections&lt;/b&gt;" in html_table and "Youth &amp; sport" in html_table
+    assert "<b>Elections" not in html_table
 
 
 def test_by_default_the_gate_keeps_only_drops_beyond_noise():

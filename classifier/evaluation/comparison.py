@@ -19,6 +19,8 @@ DEFAULT_MIN_SUPPORT = 10
 # field's F1 by several points, and a gate that fires on that is a gate people learn to ignore.
 DEFAULT_CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
+# What a field's status says beside its row where not both models know it.
+_STATUS_NOTES = {"new": "new in B", "removed": "not in B", "neither": "in neither"}
 
 
 class NothingToCompareError(ClassifierError):
@@ -188,6 +190,67 @@ class Comparison:
             "per_label": rows,
         }
 
+    def to_frame(self):
+        """pandas DataFrame, one row per field (the index): its status ("both", "new" in B, "removed" from B,
+        "neither"), support, A's and B's precision, recall and F1 (NaN for a model without the field) and B's F1 minus
+        A's (NaN unless both know it). Needs pandas (the pandas extra)."""
+        import pandas as pd  # the pandas extra, on first use
+
+        rows = self.to_dict()["per_label"]
+        nan = float("nan")
+        columns = {
+            "status": [row["status"] for row in rows.values()],
+            "support": [row["support"] for row in rows.values()],
+        }
+        for model in ("a", "b"):
+            for key in ("precision", "recall", "f1"):
+                columns[f"{model}_{key}"] = [row[model][key] if row[model] else nan for row in rows.values()]
+        columns["f1_delta"] = [nan if row["f1_delta"] is None else row["f1_delta"] for row in rows.values()]
+        return pd.DataFrame(columns, index=pd.Index(list(rows), name="field"))
+
+    def __repr__(self) -> str:
+        micro = self.to_dict()["averages"]["micro"]
+        left = f", {self.left_out} left out as trained on" if self.left_out else ""
+        return (
+            f"<Comparison on {self.a['documents']} documents{left}: micro-F1 A {micro['a']['f1']:.3f}, "
+            f"B {micro['b']['f1']:.3f} ({micro['f1_delta']:+.3f}); .regressions() for the gate>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The table `classifier compare` prints, for a notebook: each average and each field, A, B and B minus A."""
+        import html  # on first use: a notebook's display
+
+        report = self.to_dict()
+
+        def cells(row) -> str:
+            shown = [row[model][key] if row[model] else None for key in ("precision", "recall", "f1") for model in "ab"]
+            values = "".join(f"<td>{'-' if value is None else f'{value:.3f}'}</td>" for value in shown)
+            delta = "" if row["f1_delta"] is None else f"{row['f1_delta']:+.3f}"
+            return f"{values}<td>{delta}</td>"
+
+        names = {
+            "micro": "micro",
+            "macro": "macro",
+            "micro_shared": "micro (shared fields)",
+            "macro_shared": "macro (shared fields)",
+        }
+        averages = "".join(
+            f"<tr><th>{name}</th>{cells(report['averages'][key])}<td></td><td></td></tr>" for key, name in names.items()
+        )
+        fields = "".join(
+            f"<tr><td>{html.escape(label)}</td>{cells(row)}<td>{row['support']}</td>"
+            f"<td>{_STATUS_NOTES.get(row['status'], '')}</td></tr>"
+            for label, row in report["per_label"].items()
+        )
+        note = f" ({html.escape(self.training_note())})" if self.left_out else ""
+        head = "".join(
+            f"<th>{name}</th>" for name in ("P a", "P b", "R a", "R b", "F1 a", "F1 b", "dF1", "support", "")
+        )
+        return (
+            f"<p>{report['documents']} documents{note}</p><table><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{averages}{fields}</tbody></table>"
+        )
+
     def training_note(self) -> str:
         """How many of the documents each model was trained on and how many were left out; "" if none."""
         a, b = (_count(self.trained_on[name]) for name in ("a", "b"))
@@ -354,7 +417,7 @@ def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUP
         lines.append(_row(name, width, row["a"], row["b"], row["f1_delta"], ""))
     lines.append("")
     for label, row in report["per_label"].items():
-        note = {"new": "  new in B", "removed": "  not in B", "neither": "  in neither"}.get(row["status"], "")
+        note = f"  {_STATUS_NOTES[row['status']]}" if row["status"] in _STATUS_NOTES else ""
         if row["status"] == "both" and row["support"] < min_support:
             note = "  (small support)"
         lines.append(_row(label, width, row["a"], row["b"], row["f1_delta"], str(row["support"])) + note)
