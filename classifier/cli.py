@@ -1060,8 +1060,13 @@ def serve(
         ),
     ] = 500,
     taxonomy: TaxonomyOption = None,
+    id_column: IdColumn = "id",
+    title_column: TitleColumn = "title",
+    text_column: TextColumn = "text",
+    glob: GlobOption = ["*.txt"],  # noqa: B006 - typer's default, never mutated
 ) -> None:
-    """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs)."""
+    """Serve an Annif-compatible REST API (/v1), a page to suggest, explain and review (/), and API docs (/docs).
+    The column and glob options say how --queue's tables and folders are read, as `pick` reads them."""
     try:
         from classifier.serve.app import build_app, listening_socket  # on first use: keeps start-up light
         from classifier.serve.app import serve as run_server  # on first use: keeps start-up light
@@ -1078,7 +1083,17 @@ def serve(
     # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
     with output_lock(labels) if labels is not None else contextlib.nullcontext():
         local_only, allowed = is_local_name(host.strip("[]")), tuple(allowed_host or ())
-        service = build_app(model, queue, labels, taxonomy, queue_size, local_only=local_only, allowed_hosts=allowed)
+        service = build_app(
+            model,
+            queue,
+            labels,
+            taxonomy,
+            queue_size,
+            local_only=local_only,
+            allowed_hosts=allowed,
+            queue_columns=_columns(id_column, title_column, text_column),
+            queue_glob=_globs(glob),
+        )
         _serve_app(service, host, port, run_server, listening_socket)
 
 

@@ -453,3 +453,40 @@ def test_the_queue_renames_a_repeated_id_and_leaves_out_copies_trained_and_label
         "decided_at": DECIDED_AT,
         "corrects": True,
     }
+
+
+def test_serve_reads_a_queue_table_and_folder_by_the_columns_and_glob_given(tmp_path, monkeypatch):
+    """`serve --queue` read tables by the default columns only and folders by *.txt only, as `pick` does without
+    options: a CSV whose text is in "body" gave every row the error of a missing column, so nothing to review."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    import classifier.cli as cli
+
+    from serving import queue_rows
+
+    *rows, page = queue_rows(4)
+    table = tmp_path / "queue.csv"
+    frame = pd.DataFrame({"key": [r["id"] for r in rows], "headline": [r["title"] for r in rows]})
+    frame.assign(body=[r["text"] for r in rows]).to_csv(table, index=False)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "one.md").write_text(f"{page['title']}\n{page['text']}", encoding="utf-8")
+    served = []
+    monkeypatch.setattr(cli, "_serve_app", lambda service, *rest: served.append(service))
+    common = ["serve", "--labels", str(tmp_path / "labels.jsonl"), "--queue-size", "10"]
+    options = ["--id-column", "key", "--title-column", "headline", "--text-column", "body", "--glob", "*.md"]
+    result = CliRunner().invoke(cli.app, [*common, "--queue", str(table), "--queue", str(folder), *options])
+    assert result.exit_code == 0, result.output
+    queue = served[0].state.queue
+    assert queue.unreadable == [] and queue.near_duplicates == 0
+    by_id = {item.id: item for item in queue.items}
+    assert sorted(by_id) == sorted([r["id"] for r in rows] + [str(folder / "one.md")])
+    assert (
+        by_id[rows[1]["id"]].title == rows[1]["title"] and by_id[rows[1]["id"]].text.split() == rows[1]["text"].split()
+    )
+    # Without the options the table's rows cannot be read and the folder holds no *.txt.
+    served.clear()
+    result = CliRunner().invoke(cli.app, [*common, "--queue", str(table), "--queue", str(folder)])
+    (queue,) = served
+    assert queue.state.queue.items == [] and any("no column 'text'" in e for e in queue.state.queue.unreadable)

@@ -471,20 +471,23 @@ def build_app(
     queue_size: int = DEFAULT_QUEUE_SIZE,
     local_only: bool = False,
     allowed_hosts: tuple[str, ...] = (),
+    queue_columns=None,
+    queue_glob: str | None = None,
 ) -> FastAPI:
     """Load every bundle once, order the queue, and build the service (`local_only`, `allowed_hosts`: as
-    `create_app`'s)."""
+    `create_app`'s; `queue_columns` and `queue_glob`: how the queue's tables and folders are read, as
+    ReviewQueue.from_inputs reads them)."""
     from classifier.serve.projects import load_projects  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
     if queue_inputs and labels_path is None:
         raise UsageError("--queue needs --labels FILE: the file the decisions are written to")
     if queue_inputs:
-        from classifier.corpus.documents import check_not_an_input  # on first use: keeps start-up light
+        from classifier.corpus.documents import DEFAULT_GLOB, check_not_an_input  # on first use: light start-up
 
         # Decisions appended to a queue input would come back as documents to review, and its own rows would all
         # count as decided (an empty queue).
-        check_not_an_input(labels_path, queue_inputs)
+        check_not_an_input(labels_path, queue_inputs, queue_glob or DEFAULT_GLOB)
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
     labels = LabelsFile(labels_path) if labels_path is not None else None
@@ -494,7 +497,9 @@ def build_app(
     queue = None
     if queue_inputs:
         first = next(iter(projects.values()))
-        queue = ReviewQueue.from_inputs(first.model, list(queue_inputs), labels, taxonomy, size=queue_size)
+        queue = ReviewQueue.from_inputs(
+            first.model, list(queue_inputs), labels, taxonomy, size=queue_size, columns=queue_columns, glob=queue_glob
+        )
     return create_app(projects, taxonomy, queue, labels, local_only=local_only, allowed_hosts=allowed_hosts)
 
 

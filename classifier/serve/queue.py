@@ -186,14 +186,17 @@ class ReviewQueue:
         taxonomy: Taxonomy,
         strategy: str = "margin",
         size: int = DEFAULT_QUEUE_SIZE,
+        columns=None,
+        glob: str | None = None,
     ) -> ReviewQueue:
-        """The first `size` documents `pick` would choose among those of `inputs` not in the labels file."""
+        """The first `size` documents `pick` would choose among those of `inputs` not in the labels file; a table's
+        `columns` (corpus.documents.Columns) and a folder's `glob` as `pick` reads them (default: theirs)."""
 
-        from classifier.corpus.documents import read_documents  # on first use: keeps start-up light
+        from classifier.corpus.documents import DEFAULT_GLOB, Columns, read_documents  # on first use: light start-up
         from classifier.workflows.picking import pick  # on first use: keeps start-up light
 
         documents, unreadable, seen, labelled = [], [], set(), []
-        for doc in read_documents(inputs):
+        for doc in read_documents(inputs, columns or Columns(), glob or DEFAULT_GLOB):
             if doc.error:
                 unreadable.append(doc.error)
                 continue
