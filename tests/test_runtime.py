@@ -422,3 +422,46 @@ def test_a_single_string_is_refused_and_a_term_weighted_zero_gives_zeros():
         _hand_model().predict(["Border"][0])
     zero = _hand_model({"text": ["border", "the", "voter"]}, idf_text=[0.0, 1.0, 2.0])
     assert zero.transform(["border border", "voter"]).toarray().tolist() == [[0, 0, 0], [0, 0, 1]]
+
+
+def _interrupt_once(monkeypatch, owner, name: str, after: int = 0) -> list:
+    """`owner.name` raises KeyboardInterrupt (Ctrl-C, a notebook's "interrupt kernel") at its call number `after`
+    + 1, then behaves; the list returned holds the calls made."""
+    real, calls = getattr(owner, name), []
+
+    def interrupted(*args, **options):
+        calls.append(name)
+        if len(calls) == after + 1:
+            raise KeyboardInterrupt
+        return real(*args, **options)
+
+    monkeypatch.setattr(owner, name, interrupted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "owner, name, after",
+    [
+        ("counting", "normalize", 0),  # the new words had ids, no block had stored them
+        ("WordStore", "extend", 1),  # one block had stored them, the others not
+        ("WordRows", "extend", 0),  # the blocks had, a rule's rows not
+    ],
+)
+def test_a_model_interrupted_while_it_reads_new_words_reads_as_before(monkeypatch, owner, name, after):
+    """Ctrl-C while a model met new words left them in its table of words and in some of its stores only: every
+    later text was read past a store's end (an IndexError, wrong scores, or a crash of the process). The words added
+    are taken back: the model gives every text what a model loaded afresh gives it."""
+    import classifier.estimator.counting as counting
+
+    owners = {"counting": counting, "WordStore": counting.WordStore, "WordRows": counting.WordRows}
+    texts = [json.loads(line)["text"] for line in (ROOT / "examples" / "retraining" / "held_out.jsonl").open()][:20]
+    expected = load_model().predict_proba(texts)
+    model = load_model()
+    model.predict_proba(texts[:2])  # the table holds some words already
+    calls = _interrupt_once(monkeypatch, owners[owner], name, after)
+    with pytest.raises(KeyboardInterrupt):
+        model.predict_proba(texts[2:])
+    assert len(calls) == after + 1
+    monkeypatch.undo()
+    assert np.array_equal(model.predict_proba(texts), expected)
+    assert np.array_equal(model.read(texts).accepted, load_model().read(texts).accepted)

@@ -117,6 +117,11 @@ class WordStore:
         self.indptr[self.words + 1 : words + 1] = self.used + np.cumsum(lengths)
         self.used, self.words = used, words
 
+    def truncate(self, words: int) -> None:
+        """Forget every word from id `words` on (WordTable.words undoing what an interruption left half-done)."""
+        self.words = min(self.words, words)
+        self.used = int(self.indptr[self.words])
+
     def __getstate__(self):
         return {"of_word": self.of_word, "raw": self.raw}
 
@@ -183,6 +188,10 @@ class WordRows:
         self.values[self.words : words] = rows
         self.words = words
 
+    def truncate(self, words: int) -> None:
+        """Forget every word from id `words` on (see WordStore.truncate)."""
+        self.words = min(self.words, words)
+
     def __getstate__(self):
         return {"of_word": self.of_word, "width": self.width}
 
@@ -243,14 +252,25 @@ class WordTable:
 
     def words(self, texts: Sequence[str]) -> Words:
         """The words of `texts` (as they are, not normalised), each given an id, new ones stored."""
-        if len(self.ids) > self.limit:
-            self.ids.clear()
-            for store in self.stores:
-                store.clear()
         lists = [text.split() for text in texts]
         lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         words = list(chain.from_iterable(lists))
-        ids = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+        full = len(self.ids) > self.limit
+        known = 0 if full else len(self.ids)
+        try:
+            if full:
+                self.ids.clear()
+                for store in self.stores:
+                    store.clear()
+            ids = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+            self._add(words, ids)
+        except BaseException:  # Ctrl-C in a notebook, a MemoryError: the words added so far are taken back
+            self._forget(known)
+            raise
+        return Words(texts, ids, np.repeat(np.arange(len(texts)), lengths))
+
+    def _add(self, words: list[str], ids: np.ndarray) -> None:
+        """Give the words whose id is -1 theirs, new ones the next ids, and store what each block takes from them."""
         new = []
         for at in np.flatnonzero(ids < 0).tolist():
             word = words[at]
@@ -262,7 +282,14 @@ class WordTable:
             normalized = [normalize(word).split() for word in new]
             for store in self.stores:
                 store.extend(new, normalized)
-        return Words(texts, ids, np.repeat(np.arange(len(texts)), lengths))
+
+    def _forget(self, known: int) -> None:
+        """Back to the table's first `known` words: an interrupted `words` left later ones in some stores and not
+        in others (or in the ids and no store), and every later look-up would read past a store's end."""
+        while len(self.ids) > known:
+            self.ids.popitem()  # the last added first: the ids are given in order
+        for store in self.stores:
+            store.truncate(known)
 
     def __getstate__(self):
         return {"limit": self.limit, "ids": {}, "stores": self.stores}  # each store pickles empty
