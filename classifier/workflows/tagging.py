@@ -177,7 +177,9 @@ def _jsonl_lines(model: Model, documents: list, reading, fingerprint: str) -> st
     import numpy as np  # loads with a model, not at start-up
 
     if not _SCORE_TEXTS:
-        _SCORE_TEXTS.extend(repr(k / 10**4) for k in range(10**4 + 1))  # json.dumps writes a float as its repr
+        # json.dumps writes a float as its repr. Made whole, then put in at once: a list interrupted half-way (Ctrl-C)
+        # would be taken for made.
+        _SCORE_TEXTS[:] = [repr(k / 10**4) for k in range(10**4 + 1)]
     read: list[str] = []
     if reading is not None:
         rounded = np.round(reading.proba, 4)
