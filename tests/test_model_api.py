@@ -1,6 +1,7 @@
 """The Python API of a loaded model: many texts at once, DataFrames, and what a notebook shows."""
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from classifier.bundle.storage import load_model
+from classifier.corpus.documents import read_documents
 from classifier.corpus.release import parse_release
 
 from conftest import ROOT
@@ -866,3 +868,35 @@ def test_a_text_with_nothing_to_read_gets_the_error_the_command_line_gives_not_s
     assert said == ": no text before its text cut at 3,000 characters (the CLASSIFIER_MAX_TEXT limit)"
     with pytest.warns(UserWarning, match="text cut at 3,000"):
         assert model.suggest(whole).error == "text" + said
+
+
+@pytest.mark.parametrize(
+    "name, change",
+    [
+        ("soft hyphens inside words", lambda text: re.sub(r"\b(\w{3})(\w{4,})", "\\1\u00ad\\2", text)),
+        ("a zero-width space after each word", lambda text: text.replace(" ", "\u200b ")),
+        ("a zero-width joiner after each word", lambda text: text.replace(" ", "\u200d ")),
+        ("a word joiner and direction marks", lambda text: text.replace(" ", "\u2060 \u200e")),
+    ],
+)
+def test_invisible_format_characters_change_no_suggestion(name, change, tmp_path):
+    """A reader sees none of them, but in a word they made one the model never saw: with soft hyphens the Serbian
+    trafficking release was out-of-scope with no field, with zero-width spaces it got eleven fields. As a text, a
+    file, a table row and an HTML page (&shy; as an entity), it reads as without them."""
+    model = load_model()
+    text = (ROOT / "examples" / "trafficking-training-serbia.txt").read_text(encoding="utf-8")
+    changed = change(text)
+    assert changed != text
+    expected = model.suggest(text)
+    assert expected.labels == ["Combating trafficking in human beings"]
+    got = model.suggest(changed)
+    assert (got.title, got.labels, got.scores, got.flag) == (expected.title, expected.labels, expected.scores, None)
+    release = parse_release(text)
+    title, body = change(release.title), change(release.body)
+    row = tmp_path / "rows.jsonl"
+    row.write_text(json.dumps({"id": "a", "title": title, "text": body}) + "\n", encoding="utf-8")
+    (document,) = read_documents([row])
+    assert (document.title, document.text.split()) == (release.title, release.body.split())
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p></body></html>"
+    page = page.replace("\u00ad", "&shy;")
+    assert model.suggest(page).labels == expected.labels and model.suggest(page).title == expected.title

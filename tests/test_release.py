@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import unicodedata
 
 import pytest
 from hypothesis import example, given
@@ -128,14 +129,13 @@ def test_any_text_parses_into_a_release(text):
     release = parse_release(text)
     assert isinstance(release.title, str) and isinstance(release.body, str)
     assert "\n" not in release.title and "\x00" not in release.model_text
-    # Every body paragraph comes from the input (less a byte order mark opening it), none from the menus skipped.
-    # A NUL reads as a space between words, the spaces and tabs beside it folded into it.
+    # Every body paragraph comes from the input (less its invisible format characters, a byte order mark among
+    # them), none from the menus skipped. A NUL reads as a space between words, the spaces and tabs beside it
+    # folded into it.
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
     lines = {
         line.strip()
-        for line in re.sub("[ \t]*\x00+[ \t]*", " ", text.removeprefix("\ufeff"))
-        .replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .split("\n")
+        for line in re.sub("[ \t]*\x00+[ \t]*", " ", visible).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     }
     assert set(release.body.split("\n")) <= lines | {""}
 
@@ -1131,3 +1131,28 @@ def test_a_long_run_of_capitals_before_a_collapsed_pages_dateline_is_read_in_one
     release = parse_release(page)
     assert release.had_menus and release.title == "Talks end"
     assert release.body.endswith("VIENNA, 3 May 2021 - Talks ended.")
+
+
+def test_every_invisible_format_character_and_nothing_else_is_left_out():
+    """Unicode's format characters (category Cf, as this Python's tables give it) are dropped from a page's text; a
+    letter, mark, space or symbol is kept. A code point the tables do not assign yet may be dropped (a newer Unicode
+    makes some of them format characters)."""
+    import sys
+
+    from classifier.corpus.release import without_format_characters
+
+    dropped, kept_wrongly = [], []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char, category = chr(code), unicodedata.category(chr(code))
+        gone = without_format_characters(f"a{char}b") == "ab"
+        if category == "Cf" and not gone:
+            kept_wrongly.append(hex(code))
+        elif category not in ("Cf", "Cn") and gone:
+            dropped.append(hex(code))
+    assert (kept_wrongly, dropped) == ([], [])
+    assert (
+        parse_release("Title\nBEL\u00adGRADE, 3 June\u200b 2019 \ufeff- Talks.").body
+        == "BELGRADE, 3 June 2019 - Talks."
+    )

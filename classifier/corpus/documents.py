@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.corpus.globbing import glob_paths
-from classifier.corpus.release import Release, nul_as_space, one_plain_line, parse_release, valid_text
+from classifier.corpus.release import (
+    Release,
+    nul_as_space,
+    one_plain_line,
+    parse_release,
+    valid_text,
+    without_format_characters,
+)
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
 from classifier.io.formats import MissingExtraError, is_pandas_table, require_pyarrow, table_format
@@ -524,7 +531,7 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
             return Document(
                 id=doc_id, origin=origin, error=f"{origin}: column '{name}' holds {_kind_of(value)}, not text"
             )
-    title = nul_as_space(valid_text(title)).strip() if title else ""  # as the text's NULs are read
+    title = without_format_characters(nul_as_space(valid_text(title))).strip() if title else ""  # as the text's are
     text = valid_text(text) if text else ""
     labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
     if text.strip():

@@ -78,9 +78,9 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     if not isinstance(text, str):
         hint = " (decode it first: text.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
         raise TypeError(f"parse_release takes the text of a page as a str, not {type(text).__name__}{hint}")
-    text = text.removeprefix(BOM)  # a file's mark read as text: no part of its first line
+    text = without_format_characters(text.removeprefix(BOM))  # a file's mark read as text: no part of its first line
     if looks_like_html(text):
-        text = _html_lines(text, plain_title)
+        text = without_format_characters(_html_lines(text, plain_title))  # &shy; is one once its entity is read
     plain = one_plain_line(text)
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
         title, body, header, content_type, had_menus, dropped = "", plain, {}, None, False, 0
@@ -127,7 +127,7 @@ def one_plain_line(text: str) -> str:
             return ""
     elif size > _MENU_CHARS and _opens_with_joined_menus(line):  # a few words, then the menus
         return ""
-    return text.strip()
+    return without_format_characters(text).strip()
 
 
 # A page whose line breaks were collapsed (a table cell made by `" ".join(text.split())` or BeautifulSoup's
@@ -193,6 +193,21 @@ def valid_text(text: str) -> str:
 def nul_as_space(text: str) -> str:
     """The text with each run of NUL characters read as one space (the spaces and tabs around it folded in)."""
     return _NUL.sub(" ", text) if "\x00" in text else text
+
+
+# Unicode's format characters (category Cf): a soft hyphen (HTML's &shy;), zero-width spaces and joiners, direction
+# marks, a byte order mark inside a text. A reader sees none of them, but in a word they made one the model never saw:
+# "BEL\xadGRADE", or "elections\u200b" after every word, read as another language or as eleven fields.
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]+"
+)
+
+
+def without_format_characters(text: str) -> str:
+    """The text without Unicode's invisible format characters (see _FORMAT); an ASCII text has none."""
+    return text if text.isascii() else _FORMAT.sub("", text)
 
 
 def looks_like_html(text: str) -> bool:
