@@ -1081,7 +1081,7 @@ def serve(
     from classifier.io.outputs import output_lock  # on first use: keeps start-up light
 
     # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
-    with output_lock(labels) if labels is not None else contextlib.nullcontext():
+    with output_lock(labels) if labels is not None else contextlib.nullcontext() as held:
         local_only, allowed = is_local_name(host.strip("[]")), tuple(allowed_host or ())
         service = build_app(
             model,
@@ -1093,6 +1093,7 @@ def serve(
             allowed_hosts=allowed,
             queue_columns=_columns(id_column, title_column, text_column),
             queue_glob=_globs(glob),
+            labels_lock=held,
         )
         _serve_app(service, host, port, run_server, listening_socket)
 

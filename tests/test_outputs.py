@@ -437,3 +437,37 @@ def test_a_failed_write_is_one_line_with_the_reason_and_what_was_kept():
     assert str(write_error("t.csv", OSError("disk gone"), "nothing was tagged")) == (
         "t.csv: cannot write: disk gone; nothing was tagged"
     )
+
+
+def test_a_lock_file_removed_while_held_is_taken_again_before_the_next_write(tmp_path):
+    """A clean-up of hidden files removed a server's lock: nothing noticed, and a second server could start on the
+    same labels file. The holder's check before a write takes the lock file again while no other run has."""
+    output = tmp_path / "labelled.jsonl"
+    with output_lock(output) as held:
+        lock_path(output).unlink()
+        held.check()
+        assert lock_path(output).read_text(encoding="ascii") == str(os.getpid())
+        with pytest.raises(OutputError, match="another run"):  # held again: a second run is refused
+            with output_lock(output):
+                pass
+    assert not lock_path(output).exists()
+
+
+def test_a_run_whose_lock_another_run_took_writes_nothing_and_leaves_that_lock(tmp_path):
+    """Two servers on one labels file, the first's lock file removed before the second started: each renamed its
+    copy of the file over the other's rows, and 100 acknowledged rows became 63. The first's next write is refused,
+    naming the other run, and the first ending leaves the second's lock file in place."""
+    output = tmp_path / "labelled.jsonl"
+    first = output_lock(output)
+    held = first.__enter__()
+    lock_path(output).unlink()
+    with output_lock(output):  # the second run
+        with pytest.raises(OutputError) as refused:
+            held.check()
+        assert str(refused.value) == (
+            f"{output}: its lock (.labelled.jsonl.lock) was removed while this run wrote it, and another run (process "
+            f"{os.getpid()}) writes it now; nothing was written: stop one of them"
+        )
+        first.__exit__(None, None, None)
+        assert lock_path(output).exists()  # the second run's
+    assert not lock_path(output).exists()

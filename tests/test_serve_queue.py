@@ -490,3 +490,27 @@ def test_serve_reads_a_queue_table_and_folder_by_the_columns_and_glob_given(tmp_
     result = CliRunner().invoke(cli.app, [*common, "--queue", str(table), "--queue", str(folder)])
     (queue,) = served
     assert queue.state.queue.items == [] and any("no column 'text'" in e for e in queue.state.queue.unreadable)
+
+
+def test_a_server_whose_labels_lock_another_server_took_saves_nothing_and_says_so(tmp_path):
+    """The labels file's lock is checked before each write (see test_outputs): a decision or learn call refused for
+    it is a 409 naming the file and the cause, and the file keeps every row it had."""
+    from fastapi.testclient import TestClient
+
+    from classifier.io.outputs import lock_path, output_lock
+    from classifier.serve.app import build_app
+
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(json.dumps({"id": "old", "text": "x", "labels": ["Youth"]}) + "\n", encoding="utf-8")
+    document = {"text": "Observers followed the elections.", "subjects": [{"label": "Elections"}]}
+    with output_lock(path) as held:
+        client = TestClient(build_app(labels_path=path, labels_lock=held), raise_server_exceptions=False)
+        assert client.post("/v1/projects/default/learn", json=[document]).status_code == 204
+        lock_path(path).unlink()
+        with output_lock(path):
+            answer = client.post("/v1/projects/default/learn", json=[document])
+        assert answer.status_code == 409 and answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"].startswith("labelled.jsonl: its lock (.labelled.jsonl.lock) was removed")
+        assert len(path.read_text(encoding="utf-8").splitlines()) == 2  # the old row and the first call's
+        assert client.post("/v1/projects/default/learn", json=[document]).status_code == 204  # the lock is free again
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 3

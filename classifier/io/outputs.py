@@ -23,7 +23,9 @@ def lock_path(target: str | Path) -> Path:
 
 @contextlib.contextmanager
 def output_lock(target: str | Path):
-    """Hold an advisory lock on `target` for the whole run; a second run writing it is refused at once.
+    """Hold an advisory lock on `target` for the whole run; a second run writing it is refused at once. Yields the
+    HeldLock, whose `check` a long run (a server) calls before each write: a lock file removed meanwhile is taken
+    again, or the write is refused if another run took it.
 
     The lock is a hidden `.NAME.lock` beside the target, removed when the run ends (a killed run leaves
     it, unlocked, for the next run to take). Without fcntl (Windows) runs are not locked.
@@ -31,13 +33,23 @@ def output_lock(target: str | Path):
     try:
         import fcntl  # only where it is used
     except ImportError:  # pragma: no cover - not on POSIX
-        yield
+        yield HeldLock(Path(target), None, None)
         return
     path = lock_path(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # the target's folder, which writing it would create anyway
     except OSError as exc:
         raise OutputError(f"{target}: cannot write there ({exc.strerror})") from None
+    held = HeldLock(Path(target), path, _take(target, path, fcntl))
+    try:
+        yield held
+    finally:
+        held.release()
+
+
+def _take(target: str | Path, path: Path, fcntl, again: bool = False) -> int:
+    """An open descriptor of the lock file at `path`, locked and holding this process's id; OutputError if another
+    run holds it (`again`: this run held it before, and its file was removed meanwhile)."""
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
@@ -50,27 +62,59 @@ def output_lock(target: str | Path):
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 who = f" (process {holder})" if holder.isdigit() else ""
+                if again:
+                    raise OutputError(
+                        f"{target}: its lock ({path.name}) was removed while this run wrote it, and another run{who} "
+                        "writes it now; nothing was written: stop one of them"
+                    ) from None
                 raise OutputError(
                     f"{target}: another run{who} is writing it; wait for it to end or write elsewhere"
                 ) from None
             raise OutputError(f"{target}: cannot lock it ({os.strerror(exc.errno)})") from None
         # The previous holder may have removed the file between our open and our lock: lock the file
         # that is at the path now, or two runs would each hold a lock on a different file.
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
+        if _is_at(fd, path):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            return fd
         os.close(fd)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the open file `fd` is the one at `path` now (not removed, nor replaced by another)."""
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        os.close(fd)
+        return os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
+    except FileNotFoundError:
+        return False
+
+
+class HeldLock:
+    """The lock `output_lock` holds on a target."""
+
+    def __init__(self, target: Path, path: Path | None, fd: int | None):
+        self.target, self.path, self.fd = target, path, fd
+
+    def check(self) -> None:
+        """Before a write: the lock is still this run's. Its file removed (a clean-up of hidden files) lets a second
+        run start and write the target too, each renaming its copy over the other's rows: the file is taken again
+        if no other run has it, and OutputError (nothing written) if one has."""
+        if self.fd is None or _is_at(self.fd, self.path):
+            return
+        import fcntl  # there since the lock was taken
+
+        fd = _take(self.target, self.path, fcntl, again=True)
+        os.close(self.fd)
+        self.fd = fd
+
+    def release(self) -> None:
+        """Remove the lock file, if it is still this run's (another run's, taken since, stays), and let it go."""
+        if self.fd is None:
+            return
+        if _is_at(self.fd, self.path):
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        os.close(self.fd)
+        self.fd = None
 
 
 def check_file_target(path: str | Path) -> None:

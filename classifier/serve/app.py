@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from classifier import __version__
 from classifier.corpus.release import nul_as_space, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
-from classifier.io.outputs import check_file_target
+from classifier.io.outputs import OutputError, check_file_target
 from classifier.serve.bodies import (
     MAX_BATCH_DOCUMENTS,
     ApiError,
@@ -304,6 +304,9 @@ async def _written(labels: LabelsFile, write, *args):
     size limit) leaves the file as it was: the client is told so in one sentence, and the log in one line."""
     try:
         return await run_in_threadpool(write, *args)
+    except OutputError as exc:  # its lock taken by another server: each would rename its copy over the other's rows
+        log.error("%s", exc)
+        raise ApiError(409, f"{labels.path.name}: {str(exc).split(': ', 1)[1]}") from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         log.error("%s: cannot write the labels file: %s", labels.path, reason)
@@ -473,10 +476,11 @@ def build_app(
     allowed_hosts: tuple[str, ...] = (),
     queue_columns=None,
     queue_glob: str | None = None,
+    labels_lock=None,
 ) -> FastAPI:
     """Load every bundle once, order the queue, and build the service (`local_only`, `allowed_hosts`: as
     `create_app`'s; `queue_columns` and `queue_glob`: how the queue's tables and folders are read, as
-    ReviewQueue.from_inputs reads them)."""
+    ReviewQueue.from_inputs reads them; `labels_lock`: the lock held on the labels file, see LabelsFile)."""
     from classifier.serve.projects import load_projects  # on first use: keeps start-up light
     from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
@@ -490,7 +494,7 @@ def build_app(
         check_not_an_input(labels_path, queue_inputs, queue_glob or DEFAULT_GLOB)
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
-    labels = LabelsFile(labels_path) if labels_path is not None else None
+    labels = LabelsFile(labels_path, labels_lock) if labels_path is not None else None
     if labels is not None:
         check_file_target(labels.path)  # a link would be replaced by a plain file at the first decision
         _check_writable(labels.path)

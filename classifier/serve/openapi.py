@@ -191,7 +191,10 @@ _WHEN = {
     ("learn", 403): ": the server was started without --labels",
     ("queue", 404): ": the server was started without --queue",
     ("decisions", 404): ": the server was started without --queue",
-    ("decisions", 409): ": the document was decided already (send correct: true to change it)",
+    ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
+    "writes the labels file (its lock was removed while this one ran)",
+    ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran); nothing "
+    "was saved",
     ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",
     ("decisions", 507): ": the labels file could not be written (a full disk); nothing was saved",
 }

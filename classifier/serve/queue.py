@@ -41,8 +41,10 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 class LabelsFile:
     """A JSONL file of labelled documents, read once at start and extended one durable rename at a time."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock=None):
+        """`lock`, the HeldLock of the run writing the file (io.outputs.output_lock): checked before each write."""
         self.path = Path(path)
+        self.lock = lock
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
         self.decided: dict[str, list[str]] = {}  # each id's fields as last written (a correction replaces them)
@@ -111,6 +113,8 @@ class LabelsFile:
         origin from a file name that is not UTF-8 keeps its odd bytes as JSON escapes, as `tag` writes them."""
         data = "".join(json_line(row) for row in rows).encode("utf-8")
         with self._lock:
+            if self.lock is not None:
+                self.lock.check()  # a lock file removed meanwhile: taken again, or nothing written
             _replace_with_appended(self.path, data)
             for row in rows:
                 self._count(row)
