@@ -514,3 +514,29 @@ def test_a_server_whose_labels_lock_another_server_took_saves_nothing_and_says_s
         assert len(path.read_text(encoding="utf-8").splitlines()) == 2  # the old row and the first call's
         assert client.post("/v1/projects/default/learn", json=[document]).status_code == 204  # the lock is free again
     assert len(path.read_text(encoding="utf-8").splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "name, read_as", [("labels.csv", "a CSV table"), ("labels.parquet", "a PARQUET table"), ("labels.txt", "one text")]
+)
+def test_a_labels_file_train_would_not_read_as_rows_is_refused(tmp_path, name, read_as):
+    """A CSV of labelled rows was taken as the labels file: its lines were "not JSON rows" (a warning), the first
+    decision appended a JSON line to it, and train then stopped at that line ("11 cells where the header has 4"),
+    so none of its rows could be used. Only a JSONL file is a labels file; nothing is written to another."""
+    path = tmp_path / name
+    path.write_text("id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n", encoding="utf-8")
+    with pytest.raises(ClassifierError) as refused:
+        LabelsFile(path)
+    assert str(refused.value).startswith(f"{path}: --labels names a JSONL file (.jsonl), the rows train reads")
+    assert read_as in str(refused.value)
+    assert path.read_text(encoding="utf-8").count("\n") == 2
+    LabelsFile(tmp_path / "labels.ndjson")  # JSON lines by another name train knows
+
+
+def test_a_jsonl_labels_file_without_one_json_row_is_refused(tmp_path):
+    """A table saved under a .jsonl name: no line is a JSON row, so it is no labels file; one row among unreadable
+    lines is (test_unreadable_lines_are_counted_not_fatal)."""
+    path = tmp_path / "labels.jsonl"
+    path.write_text("id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n", encoding="utf-8")
+    with pytest.raises(ClassifierError, match=r"labels.jsonl: none of its 2 lines is a JSON row"):
+        LabelsFile(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from classifier.corpus.datasets import text_key
 from classifier.errors import ClassifierError, UsageError
+from classifier.io.formats import table_format
 from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory
 from classifier.taxonomy.fields import Taxonomy
@@ -60,11 +61,23 @@ class LabelsFile:
                 f"{self.path}: is not a regular file (a device, FIFO or socket); --labels names the JSONL file "
                 "decisions go to"
             )
+        kind = table_format(self.path)
+        if kind != "jsonl":  # train reads a .csv as a CSV table, any other file as one text: never these rows
+            read_as = f"a {kind.upper()} table" if kind else "one text document"
+            raise UsageError(
+                f"{self.path}: --labels names a JSONL file (.jsonl), the rows train reads; train would read this file "
+                f"as {read_as}, and the decisions added to it would make it unreadable"
+            )
         if self.path.exists():
             try:
                 self._read()
             except OSError as exc:
                 raise ClassifierError(f"{self.path}: cannot read the labels file ({exc.strerror})") from None
+            if self.unreadable_lines and not self.rows:
+                raise UsageError(
+                    f"{self.path}: none of its {self.unreadable_lines} lines is a JSON row: it is no labels file "
+                    "(a table saved under a .jsonl name?); name a new --labels file, or convert it to JSON lines"
+                )
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:
