@@ -900,3 +900,27 @@ def test_invisible_format_characters_change_no_suggestion(name, change, tmp_path
     page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{body}</p></body></html>"
     page = page.replace("\u00ad", "&shy;")
     assert model.suggest(page).labels == expected.labels and model.suggest(page).title == expected.title
+
+
+def test_a_dataframe_or_dict_given_for_texts_is_refused_not_scored_by_its_keys():
+    """Iterated, a DataFrame gives its column names and a dict its keys: `suggest_many(df)` gave one suggestion,
+    for the word "text", to a frame of three rows, without a word. Each is a TypeError saying what to pass."""
+    import pandas as pd
+
+    model = load_model()
+    frame = pd.DataFrame({"text": ["ODIHR observers will follow the elections.", "Police officers trained."]})
+    calls = {
+        "suggest_many": model.suggest_many,
+        "predict_proba": model.predict_proba,
+        "read": model.read,
+        "explain": model.explain,
+        "features": model.features,
+        "estimator": model.estimator.predict_proba,
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=r"not a pandas DataFrame, which gives its column names: pass one column"):
+            call(frame)
+        with pytest.raises(TypeError, match=r"not a dict, which gives its keys: pass its values"):
+            call({"doc-1": "ODIHR observers will follow the elections."})
+    # A column is a list of texts.
+    assert [s.labels[0] for s in model.suggest_many(frame["text"])] == ["Elections", "Policing"]

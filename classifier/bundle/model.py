@@ -22,7 +22,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
-from classifier.io.formats import MissingExtraError, is_pandas_table
+from classifier.io.formats import MissingExtraError, is_pandas_table, iterated_for_keys
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 
 
@@ -87,6 +87,9 @@ def _text_list(texts, name: str = "texts") -> list[str]:
     and so is an item that is not text (None, a number, bytes), naming the argument (`name`) and the item's place."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(f"{name}: expected a list of texts, not one text (Model.suggest reads one)")
+    not_texts = iterated_for_keys(texts)
+    if not_texts:
+        raise TypeError(f"{name}: expected a list of texts, not {not_texts}")
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):

@@ -39,6 +39,7 @@ from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
 from classifier.estimator.text import PUNCTUATION, char_input
 from classifier.estimator.thresholds import accept_labels, sigmoid
 from classifier.estimator.windows import WINDOW_STRIDE, WINDOW_WORDS
+from classifier.io.formats import iterated_for_keys
 from classifier.options import LEAD_PHRASE_ACCEPT, PARAMS_BEFORE_THEY_EXISTED, PHRASE_ACCEPT, WINDOW_PHRASE_ACCEPT
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -568,4 +569,7 @@ def as_texts(X) -> list[str]:
     """The documents as strings; a single string is refused (it would be read as a list of characters)."""
     if isinstance(X, str):
         raise TypeError("X must be a sequence of documents, not a single string")
+    not_texts = iterated_for_keys(X)
+    if not_texts:
+        raise TypeError(f"X must be a sequence of documents, not {not_texts}")
     return [str(x) for x in X]

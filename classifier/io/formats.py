@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from classifier.errors import ClassifierError
@@ -34,3 +35,14 @@ def is_pandas_table(value) -> bool:
     its column names, which a function wanting paths or documents would take for them."""
     kind = type(value)
     return kind.__module__.partition(".")[0] == "pandas" and kind.__name__ in ("DataFrame", "Series")
+
+
+def iterated_for_keys(value) -> str:
+    """What `value` is, where iterating it gives its keys, not texts: a pandas DataFrame (its column names) or a
+    mapping (its keys), with what to pass instead; "" for anything else. A function taking a list of texts would score
+    the keys, without a word."""
+    if is_pandas_table(value) and type(value).__name__ == "DataFrame":
+        return "a pandas DataFrame, which gives its column names: pass one column (df['text']) or use Model.tag_frame"
+    if isinstance(value, Mapping):
+        return f"a {type(value).__name__}, which gives its keys: pass its values (list(d.values()))"
+    return ""
