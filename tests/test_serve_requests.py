@@ -1362,3 +1362,23 @@ def test_explain_says_why_a_flagged_text_gets_no_field_as_suggest_explain_does(c
     assert (answer["flag"], answer["labels"]) == ("out-of-scope", [])
     assert answer["scope"] == shown.scope == shown.to_dict()["scope"]
     assert "scope" not in explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json").json()
+
+
+@pytest.mark.parametrize(
+    "route, body",
+    [
+        ("learn", '[{"text": "Police reform", "subjects": [{"label": "Policing"}], "subjects": [{"label": "Youth"}]}]'),
+        ("suggest-batch", '{"documents": [{"text": "Elections", "text": "Police reform"}]}'),
+        ("explain", '{"text": "Elections", "limit": 3, "limit": 5}'),
+    ],
+)
+def test_a_json_body_giving_a_key_twice_is_refused_naming_it(parts, tmp_path, route, body):
+    """JSON keeps the last of a key given twice: learn stored the document with "Youth" alone, Policing dropped without
+    a word, and a batch suggested its second text. `classifier tag` refuses such a JSONL line; so does the server."""
+    key = {"learn": "subjects", "suggest-batch": "text", "explain": "limit"}[route]
+    with make_client(parts, tmp_path) as client:
+        answer = client.post(
+            f"/v1/projects/default/{route}", content=body, headers={"content-type": "application/json"}
+        )
+        refused(answer, 400, f"malformed JSON: key '{key}' appears twice; keep one, so no value is silently dropped")
+    assert not (tmp_path / "labelled.jsonl").exists()

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from classifier.io.jsonl import repeated_key
 from classifier.io.tagfiles import escape_surrogates
 from classifier.serve.queue import DecisionError, field_named, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
@@ -277,13 +278,31 @@ def _parsed_json(raw: bytes):
     except UnicodeDecodeError:
         raise ApiError(400, "the body is not UTF-8: JSON must be sent as UTF-8") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_without_repeats)
+    except _RepeatedKey as exc:
+        raise ApiError(400, f"malformed JSON: {repeated_key(exc.key)}") from None
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise ApiError(400, "malformed JSON: nested too deeply") from None
     except ValueError:  # int() refuses more than 4,300 digits (sys.get_int_max_str_digits)
         raise ApiError(400, "malformed JSON: a number with more than 4,300 digits") from None
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _without_repeats(pairs: list) -> dict:
+    """A JSON object, refused (_RepeatedKey) if it gives a key twice: json keeps the last, so a document's "subjects"
+    given twice lost the first without a word, where `classifier tag` refuses such a line."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set = set()
+        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return found
 
 
 async def read_text(request: Request, max_text: int) -> tuple[str, dict]:
