@@ -604,9 +604,11 @@ def test_suggest_stream_scores_batch_by_batch_and_gives_its_error_for_a_document
     assert [len(batch) for batch in batches] == [256, 1]  # 256 at a time by default
     batches.clear()
     assert len(list(stream.suggest_stream(documents[:2], batch_size=1))) == 2 and batches == [["0"], []]
-    for size in (0, -1, 1.0, "2"):
+    for size in (0, -1, 1.0, "2", True, np.int64(0)):
         with pytest.raises(ValueError, match=r"^batch_size must be a whole number of documents, at least 1 \(got "):
             list(stream.suggest_stream(documents, batch_size=size))
+    batches.clear()  # a numpy whole number, as `limit` takes one
+    assert len(list(stream.suggest_stream(documents[:2], batch_size=np.int64(1)))) == 2 and batches == [["0"], []]
     with pytest.raises(
         TypeError, match=r"^suggest_stream takes documents \(from read_documents\); for texts, use suggest_many$"
     ):
@@ -924,3 +926,26 @@ def test_a_dataframe_or_dict_given_for_texts_is_refused_not_scored_by_its_keys()
             call({"doc-1": "ODIHR observers will follow the elections."})
     # A column is a list of texts.
     assert [s.labels[0] for s in model.suggest_many(frame["text"])] == ["Elections", "Policing"]
+
+
+@pytest.mark.parametrize("n", [-1, 0, 2.5, None, "3", True])
+def test_pick_refuses_a_number_of_documents_that_is_not_a_whole_one_from_1(n):
+    """pick stopped when it had picked `n`: -1, 2.5 or None never matched, and every candidate was picked."""
+    from classifier.errors import UsageError
+    from classifier.workflows.picking import pick
+
+    documents = list(read_documents([ROOT / "training" / "data" / "unlabelled.jsonl"]))[:5]
+    with pytest.raises(UsageError, match=rf"^n {re.escape(repr(n))}: expected a whole number of documents to pick"):
+        pick(load_model(), documents, n=n)
+    assert len(pick(load_model(), documents, n=np.int64(2)).rows) == 2
+
+
+@pytest.mark.parametrize("top", [0, -1, 1.5, None, True])
+def test_explain_refuses_a_number_of_terms_that_is_not_a_whole_one_from_1(top):
+    """top=-1 gave every term but one, top=1.5 a TypeError from deep inside."""
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError, match=rf"^top {re.escape(repr(top))}: expected a whole number of terms, 1 or more$"):
+        load_model().explain(["Observers followed the elections."], top=top)
+    (explained,) = load_model().explain(["Observers followed the elections."], top=np.int64(2))
+    assert max(len(terms) for terms in explained) == 2

@@ -50,6 +50,11 @@ def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> N
 SCORE_PLACES = 4  # every output rounds scores to this many decimal places
 
 
+def is_whole(value, minimum: int) -> bool:
+    """Whether `value` is a whole number (a Python or numpy int, not a bool) of at least `minimum`."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
+
+
 def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: float | None = None) -> np.ndarray:
     """The fields accepted at suggestion time, chosen as Annif's `threshold` and `limit` choose them (0/1, shaped
     like `proba`).
@@ -306,8 +311,10 @@ class Model:
         A long text, read window by window (see `read`), explains a field by the window that gave the field its
         score, where a window scored it higher than the whole text did: a field found in one section of a report
         is explained by that section's terms."""
+        if not is_whole(top, 1):
+            raise UsageError(f"top {top!r}: expected a whole number of terms, 1 or more")
         model_texts = _text_list(model_texts, "model_texts")
-        explanations = self.estimator.explain(model_texts, top=top)
+        explanations = self.estimator.explain(model_texts, top=int(top))
         for i, text in enumerate(model_texts):
             windows = split_windows(text)
             if len(windows) < 2:
@@ -502,12 +509,12 @@ class Model:
         can follow input (a pipe is answered as it is read); a document that failed to read gets a suggestion
         carrying its error, as `suggest_documents` gives it.
         `options` are `suggest_documents`' (explain, limit, threshold)."""
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if not is_whole(batch_size, 1):
             raise ValueError(f"batch_size must be a whole number of documents, at least 1 (got {batch_size!r})")
         if is_pandas_table(documents) or isinstance(documents, (str, bytes)):  # not a stream of documents
             document_list(documents, "suggest_stream")
         iterator = iter(documents)
-        while batch := list(itertools.islice(iterator, batch_size)):
+        while batch := list(itertools.islice(iterator, int(batch_size))):
             if not all(hasattr(doc, "model_text") for doc in batch):
                 raise TypeError("suggest_stream takes documents (from read_documents); for texts, use suggest_many")
             suggestions = iter(self.suggest_documents([doc for doc in batch if not doc.error], **options))

@@ -63,8 +63,11 @@ def pick(
     from sklearn.preprocessing import normalize  # fitting only
 
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
-    from classifier.bundle.model import Reading, document_list  # on first use: keeps start-up light
+    from classifier.bundle.model import Reading, document_list, is_whole  # on first use: keeps start-up light
     from classifier.corpus.datasets import document_key  # on first use: keeps start-up light
+
+    if not is_whole(n, 1):  # -1, 2.5 or None would pick every document
+        raise UsageError(f"n {n!r}: expected a whole number of documents to pick, 1 or more")
 
     if not 0 <= max_similarity <= 1:  # NaN too, which no similarity is above: near-duplicates would all be picked
         raise UsageError(f"max_similarity {max_similarity!r}: expected a cosine similarity from 0 to 1")
