@@ -29,3 +29,12 @@ class UsageError(ClassifierError):
     """The command was called wrongly (an option value, a setting from the environment): exit code 2."""
 
     exit_code = 2
+
+
+def warn_user(message: str) -> None:
+    """A warning of the Python API where its caller gave no `on_warning`: a UserWarning, which a notebook shows and
+    `warnings.filterwarnings` silences (train, evaluate_model and compare_models said nothing of the rows they
+    left out or cut)."""
+    import warnings  # on first use: the command line passes its own
+
+    warnings.warn(message, UserWarning, stacklevel=3)

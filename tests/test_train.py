@@ -380,3 +380,28 @@ def test_a_sigterm_while_python_exits_after_a_command_changes_nothing_and_prints
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("classifier ")
+
+
+def test_train_from_python_warns_of_the_rows_it_leaves_out_unless_told_where_to(tmp_path):
+    """Without `on_warning`, train said nothing of the documents it left out: half a file without labels was
+    dropped in silence. Each warning the command line prints is a UserWarning by default."""
+    import warnings
+
+    from conftest import ROOT, write_jsonl
+
+    rows = [json.loads(line) for line in (ROOT / "examples" / "retraining" / "base.jsonl").open(encoding="utf-8")]
+    for row in rows[1::2]:
+        row.pop("labels")
+    half = write_jsonl(tmp_path / "half.jsonl", rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, _ = train([half])
+    skipped = model.metadata["training_data"]["skipped_unlabelled"]
+    assert skipped == len(rows) // 2
+    said = [str(w.message) for w in caught if w.category is UserWarning]
+    assert any(f"{skipped} documents have no labels" in message for message in said), said
+    heard = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train([half], on_warning=heard.append)
+    assert [w for w in caught if w.category is UserWarning] == [] and heard

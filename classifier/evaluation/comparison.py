@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.errors import ClassifierError, UsageError
+from classifier.errors import ClassifierError, UsageError, warn_user
 from classifier.evaluation.metrics import evaluate
 
 DEFAULT_MAX_DROP = 0.02
@@ -304,7 +304,7 @@ def compare_models(
     more: load it with the taxonomy given).
     A document given twice is compared once, with the later row's fields; `on_warning` hears about that, texts cut
     at the CLASSIFIER_MAX_TEXT limit, a text column no row has and the documents left out for having been trained on
-    (every warning `classifier compare` prints but its verdict)."""
+    (every warning `classifier compare` prints but its verdict; by default each is a UserWarning)."""
     from classifier.bundle.documents import trained_keys  # on first use: keeps start-up light
     from classifier.corpus.datasets import (  # on first use: keeps start-up light
         document_key,
@@ -313,6 +313,7 @@ def compare_models(
     from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
+    on_warning = on_warning or warn_user
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
     for name, given in (("A", model_a), ("B", model_b)):  # fields a model knows and the taxonomy has no more:
         taxonomy = with_fields(taxonomy, _fields_of(given, name))  # compared as such

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.errors import warn_user
+
 
 def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     """All metrics for one set of predictions, as a JSON-ready dict."""
@@ -81,8 +83,8 @@ def evaluate_model(
 
     A document given twice (same title and text) is measured once, with the later row's fields; `on_warning`
     hears about that, texts cut at the CLASSIFIER_MAX_TEXT limit, a text column no row has, documents the model
-    was trained on and documents with no fields (every warning `classifier evaluate` prints). `taxonomy` must
-    hold the model's fields in its order (the model's own taxonomy by default).
+    was trained on and documents with no fields (every warning `classifier evaluate` prints; by default each is a
+    UserWarning). `taxonomy` must hold the model's fields in its order (the model's own taxonomy by default).
 
     With `report` (a path), also write the HTML evaluation report there (needs matplotlib); an existing
     file there is replaced only with `force`, and refused before any work otherwise. `limit` and
@@ -99,6 +101,7 @@ def evaluate_model(
     from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
+    on_warning = on_warning or warn_user
     inputs = as_inputs(inputs)
     check_loaded(model)
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None: read before any work

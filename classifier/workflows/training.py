@@ -24,7 +24,7 @@ from classifier.bundle.storage import (
 )
 from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
 from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, Document, as_inputs, expand_inputs
-from classifier.errors import UsageError
+from classifier.errors import UsageError, warn_user
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
 from classifier.estimator.model import TopicClassifier
@@ -131,8 +131,10 @@ def train(
     field_guide.yaml) are extra positives of their field; they are not stored in the bundle's documents
     and never count in the metrics. `on_warning` hears every warning `classifier train` prints: a document given
     twice with other fields (the later kept), documents with no labels, texts cut at the CLASSIFIER_MAX_TEXT limit,
-    fields the taxonomy no longer has. `on_progress(stage, done, total)` hears each stage as it starts
-    ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the final fit done."""
+    fields the taxonomy no longer has (by default each is a UserWarning). `on_progress(stage, done, total)` hears
+    each stage as it starts ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the
+    final fit done."""
+    on_warning = on_warning or warn_user
     seed, params = check_settings(seed, params)
     jobs = check_jobs(_plain(jobs))
     inputs = as_inputs(inputs)
