@@ -1382,3 +1382,32 @@ def test_a_json_body_giving_a_key_twice_is_refused_naming_it(parts, tmp_path, ro
         )
         refused(answer, 400, f"malformed JSON: key '{key}' appears twice; keep one, so no value is silently dropped")
     assert not (tmp_path / "labelled.jsonl").exists()
+
+
+RUSSIAN_NOTE = "Наблюдатели ОБСЕ следили за выборами в Кыргызстане и подготовили доклад."
+
+
+@pytest.mark.parametrize("charset", ["windows-1251", "koi8-r", "utf-16le", "UTF-16-BE"])
+def test_an_uploaded_file_is_read_in_the_charset_its_content_type_gives(client, charset):
+    """A Cyrillic page sent as text/plain; charset=windows-1251 was read as Windows-1252 whatever the header said: every
+    letter a wrong Latin one, and flagged out-of-scope instead of language; UTF-16 without a byte-order mark was
+    refused as binary. The charset given is used; a file as UTF-8 or with none is read as before."""
+    answer = explain(client, RUSSIAN_NOTE.encode(charset), f"text/plain; charset={charset}")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["body"], answer.json()["flag"]) == (RUSSIAN_NOTE, "language")
+
+
+def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused(client):
+    refused(
+        explain(client, b"Observers", "text/plain; charset=x-klingon"),
+        415,
+        "unknown charset 'x-klingon': send the file as UTF-8",
+    )
+    refused(
+        explain(client, RUSSIAN_NOTE.encode("utf-16le")[:-1], "text/plain; charset=utf-16le"),
+        400,
+        "the uploaded file is not valid utf-16-le, as its charset says (truncated data)",
+    )
+    # Declared UTF-8 but not: read as a file is (no UTF-8 sequence in it, so as Windows-1252), not refused.
+    answer = explain(client, b"Observers praise the elections \xff in Bishkek.", 'text/plain; charset="utf-8"')
+    assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections \xff in Bishkek."

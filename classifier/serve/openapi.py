@@ -122,7 +122,11 @@ TEXT = {
     # The form's fields, as JSON: limit, threshold and accepted cut the fields listed as suggest cuts them.
     "application/json": FORM["application/x-www-form-urlencoded"],
     "text/plain": {
-        "schema": {"type": "string", "description": "a file's bytes, decoded as `classifier suggest` decodes files"}
+        "schema": {
+            "type": "string",
+            "description": "a file's bytes, decoded in the charset the Content-Type gives, else as "
+            "`classifier suggest` decodes files",
+        }
     },
     "text/html": {"schema": {"type": "string", "description": "a web page, read as its article's text"}},
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
