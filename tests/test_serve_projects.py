@@ -7,6 +7,7 @@ Most tests serve `HandModel`, whose answers are written out below, under a three
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -81,16 +82,13 @@ class HandModel:
         row = self.proba[text]
         labels = [label for label, p, t in zip(self.labels, row, self.thresholds) if p >= t]
         scores = sorted(zip(self.labels, row), key=lambda pair: -pair[1])
+        suggestion = Suggestion(text.split("\n")[0], labels, scores, flags=self.flags)
+        return self.with_evidence([suggestion], [text])[0] if explain else suggestion
+
+    def with_evidence(self, suggestions, model_texts):
         evidence = {"Elections": [(f"term{i}", 0.123456 / (i + 1)) for i in range(7)], "Youth": [("vote", 0.25)]}
         named = {"Elections": ("observers", "vote")}
-        return Suggestion(
-            text.split("\n")[0],
-            labels,
-            scores,
-            evidence=evidence if explain else None,
-            flags=self.flags,
-            named=named if explain else None,
-        )
+        return [replace(s, evidence=evidence, named=named) for s in suggestions]
 
 
 def hand_project(path=None, metadata=None) -> Project:

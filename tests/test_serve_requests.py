@@ -1411,3 +1411,33 @@ def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused
     # Declared UTF-8 but not: read as a file is (no UTF-8 sequence in it, so as Windows-1252), not refused.
     answer = explain(client, b"Observers praise the elections \xff in Bishkek.", 'text/plain; charset="utf-8"')
     assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections \xff in Bishkek."
+
+
+def test_a_suggest_is_answered_while_an_explanation_finds_its_evidence(parts, monkeypatch):
+    """The page's explain held its project for the whole evidence pass, eight times the scoring of a long report: a
+    one-line suggest from another client waited 11 s behind a 1.8 MB text. The evidence is found without holding it:
+    the suggest is answered while it is held here, and the explanation is the one given before."""
+    import threading
+
+    from classifier.bundle.model import Model
+
+    with make_client(parts) as client:
+        before = explain(client, ELECTION_NOTE.encode(), "text/plain").json()
+        held, answered, released = threading.Event(), threading.Event(), []
+        real = Model.with_evidence
+
+        def slow(*args, **options):
+            held.set()
+            released.append(answered.wait(timeout=10))
+            return real(*args, **options)
+
+        monkeypatch.setattr(Model, "with_evidence", slow)
+        result = []
+        sending = threading.Thread(target=lambda: result.append(explain(client, ELECTION_NOTE.encode(), "text/plain")))
+        sending.start()
+        assert held.wait(timeout=30)
+        other = suggest(client, "text=Border guards were trained in Osh.")
+        answered.set()
+        sending.join(timeout=60)
+    assert released == [True] and other.status_code == 200
+    assert result[0].json() == before

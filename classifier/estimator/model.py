@@ -317,8 +317,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def _matchers(self) -> tuple[PhraseMatcher | None, PhraseMatcher | None]:
         """The label phrases and the lead phrases, ready to match (built once per process, as the runtime's)."""
         if self.__dict__.get("_phrase_matcher_cache") is None and self.label_phrases is not None:
-            self.__dict__["_phrase_matcher_cache"] = PhraseMatcher(self.label_phrases)
-            self.__dict__["_lead_matcher_cache"] = PhraseMatcher(lead_phrases(self.label_phrases))
+            # The lead matcher first: a thread that finds the matcher set (or a Ctrl-C between the two) finds both.
+            lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
+            matcher = PhraseMatcher(self.label_phrases)
+            self.__dict__["_lead_matcher_cache"] = lead_matcher
+            self.__dict__["_phrase_matcher_cache"] = matcher
         return self.__dict__.get("_phrase_matcher_cache"), self.__dict__.get("_lead_matcher_cache")
 
     def phrase_accepted(self, X, leads=None, windows=False) -> np.ndarray:

@@ -364,8 +364,11 @@ class LinearTopicModel:
     def _matchers(self) -> tuple[PhraseMatcher | None, PhraseMatcher | None]:
         """The label phrases and the lead phrases, ready to match (built on first use)."""
         if self._matcher is None and self.label_phrases is not None:
-            self._matcher = PhraseMatcher(self.label_phrases)
-            self._lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
+            # The lead matcher first: a thread that finds the matcher set (or a Ctrl-C between the two) finds both.
+            lead_matcher = PhraseMatcher(lead_phrases(self.label_phrases))
+            matcher = PhraseMatcher(self.label_phrases)
+            self._lead_matcher = lead_matcher
+            self._matcher = matcher
         return self._matcher, self._lead_matcher
 
     def phrase_accepted(self, X, leads=None, windows=False) -> np.ndarray:
