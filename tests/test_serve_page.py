@@ -401,3 +401,33 @@ def test_switching_model_with_unsaved_ticks_asks_first(browser, server):
     assert browser.find_element(By.ID, "project").get_attribute("value") == "default"
     assert browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{ticked}']").is_selected()
     box.click()  # untick again: nothing unsaved, so a reload asks nothing either
+
+
+def test_the_last_document_of_the_queue_says_it_is_saved_and_can_be_corrected(browser, tmp_path):
+    """Saving the queue's last document hid the whole form, and with it the "saved" confirmation and the button to
+    change the decision: a mis-click on the last document could not be corrected, and focus fell to the page."""
+    queue = write_queue(tmp_path / "queue.jsonl", queue_rows(1))
+    with running_server(tmp_path, "--queue", str(queue), "--labels", str(tmp_path / "labelled.jsonl")) as server:
+        server.labels = tmp_path / "labelled.jsonl"
+        open_page(browser, server, "#review")
+        item = server.get("/v1/queue")["next"]
+        shown_id(browser, server)
+        browser.find_element(By.ID, "save-button").click()
+        wait_for(browser, lambda d: d.find_element(By.ID, "review-empty").is_displayed())
+        assert browser.find_element(By.ID, "review-status").is_displayed()
+        assert browser.find_element(By.ID, "review-status").text == f"saved: {item['id']}"
+        correct = browser.find_element(By.ID, "correct-button")
+        assert correct.is_displayed() and browser.switch_to.active_element == correct
+        # The correction: the document back, ticked as saved; saving it writes a row after the first one.
+        correct.click()
+        wait_for(browser, lambda d: d.find_element(By.ID, "review-item").is_displayed())
+        assert browser.find_element(By.ID, "save-button").text == "Save the correction"
+        extra = next(label for label in ("Youth", "Education", "Migration") if label not in item["suggested"])
+        browser.find_element(By.CSS_SELECTOR, f"#review-fields input[value='{extra}']").click()
+        browser.find_element(By.ID, "save-button").click()
+        wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"corrected: {item['id']}")
+        assert browser.find_element(By.ID, "review-empty").is_displayed()
+        assert browser.find_element(By.ID, "correct-button").is_displayed()
+        rows = labelled_rows(server)
+        assert [row["id"] for row in rows] == [item["id"]] * 2 and rows[-1]["corrects"] is True
+        assert set(rows[-1]["labels"]) == set(item["suggested"]) | {extra}

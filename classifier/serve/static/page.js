@@ -285,11 +285,11 @@ async function decide(decision) {
   }
   if (answer.saved) remember({ item, labels: decision.labels });
   const done = answer.saved ? (decision.correct ? `corrected: ${answer.id}` : `saved: ${answer.id}`) : `skipped: ${answer.id}`;
-  let stale = false;
+  let stale = false, loaded = false;
   try {
     await loadQueue();
+    loaded = true;
     setStatus("review-status", done, answer.saved ? "saved" : "");
-    focusFirstField();
   } catch (error) {
     stale = answer.saved;  // the form still shows the document just saved: saving it again would be refused
     $("correct-button").hidden = !lastSaved;
@@ -298,6 +298,7 @@ async function decide(decision) {
     enableDecisions();
     if (stale) $("save-button").disabled = true;
   }
+  if (loaded) focusNextStep();  // once the buttons are enabled again: a disabled button takes no focus
 }
 
 function enableDecisions() {
@@ -310,11 +311,19 @@ function focusFirstField() {
   if (first && !$("review-item").hidden) first.focus();
 }
 
+// With nothing left to review, from the one thing left to do: change the last decision.
+function focusNextStep() {
+  if (!$("review-item").hidden) focusFirstField();
+  else if (!$("correct-button").hidden) $("correct-button").focus();
+}
+
 // Another window or editor labelled the document first: skipping moves on, saving replaces their fields.
 function labelledMeanwhile(item, decision) {
   if (decision.skip) {
-    loadQueue().then(() => setStatus("review-status", `${item.id} was labelled meanwhile (in another window): moved on`))
-      .catch((error) => setStatus("review-status", error.message, "error"));
+    loadQueue().then(() => {
+      setStatus("review-status", `${item.id} was labelled meanwhile (in another window): moved on`);
+      focusNextStep();
+    }).catch((error) => setStatus("review-status", error.message, "error"));
     return;
   }
   correcting = true;
@@ -347,7 +356,8 @@ $("project").addEventListener("change", () => {
 $("skip-button").addEventListener("click", () => {
   if (!correcting) { decide({ skip: true }); return; }
   setStatus("review-status", "");
-  loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
+  loadQueue().then(() => { if ($("review-item").hidden) focusNextStep(); })  // the Cancel button went with the form
+    .catch((error) => setStatus("review-status", error.message, "error"));
 });
 
 // ---- tabs and start ----
