@@ -12,6 +12,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the
 
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from conftest import ROOT, SEED_ELECTIONS, needs_seeds  # noqa: E402
@@ -383,6 +384,24 @@ def test_choosing_another_model_asks_it_again(browser, server):
         browser,
         lambda d: d.find_element(By.ID, "suggest-status").text == "project 'other' not found (known: default)",
     )
+
+
+def test_changing_the_last_decision_by_keyboard_goes_on_from_the_first_field(browser, server):
+    """Enter on "Change the last decision" hid the button it was pressed on, and focus fell to the page's body: the
+    next Tab went past the form. Focus goes to the first field of the document being corrected."""
+    open_page(browser, server, "#review")
+    first = server.get("/v1/queue")["next"]
+    shown_id(browser, server)
+    browser.find_element(By.ID, "save-button").send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {first['id']}")
+    shown_id(browser, server)
+    browser.find_element(By.ID, "correct-button").send_keys(Keys.ENTER)
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"correcting: {first['id']}")
+    assert browser.find_element(By.ID, "review-title").text == (first["title"] or "(no title)")
+    focused = browser.switch_to.active_element
+    assert focused == browser.find_element(By.CSS_SELECTOR, "#review-fields tbody tr:first-child input[name=labels]")
+    browser.find_element(By.ID, "skip-button").send_keys(Keys.ENTER)  # Cancel: the decision stays as saved
+    wait_for(browser, lambda d: d.find_element(By.ID, "skip-button").text == "Skip")
 
 
 def test_switching_model_with_unsaved_ticks_asks_first(browser, server):

@@ -240,6 +240,7 @@ function correctLast() {
   $("correct-button").hidden = true;
   $("skip-button").textContent = "Cancel";
   setStatus("review-status", `correcting: ${lastSaved.item.id}`);
+  focusFirstField();  // the button pressed is hidden: keyboard users go on from the document's first field
 }
 $("correct-button").addEventListener("click", correctLast);
 
