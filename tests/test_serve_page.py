@@ -179,6 +179,60 @@ def test_uploaded_file_is_suggested(browser, server):
     assert "accepted" in browser.find_element(By.ID, "suggest-status").text
 
 
+# The page's first question to the explain route gets its answer only when the test calls releaseFirstAnswer(). The
+# answer is handed over as a response of its own whose json() sets a timer: the timer runs after the page's awaits
+# on that answer, so firstAnswerRead says the page has had it and drawn it, or not.
+HOLD_FIRST_ANSWER = """
+const original = window.fetch;
+let first = true;
+window.fetch = async (path, options) => {
+  const held = first && String(path).endsWith('/explain');
+  if (held) first = false;
+  const response = await original(path, options);
+  if (!held) return response;
+  const body = await response.json();
+  await new Promise((resolve) => { window.releaseFirstAnswer = resolve; });
+  return {ok: response.ok, status: response.status, statusText: response.statusText,
+          json: async () => { setTimeout(() => { window.firstAnswerRead = true; }, 0); return body; }};
+};
+"""
+
+
+def test_an_earlier_question_answered_last_does_not_replace_the_latest_answer(browser, server, tmp_path):
+    """A long pasted text's answer came after that of a small file chosen meanwhile, and replaced it: the page showed
+    the text the editor had left, as the answer to the file. Only the latest question's answer is drawn."""
+    open_page(browser, server)
+    browser.execute_script(HOLD_FIRST_ANSWER)
+    pasted = "Election observation\nObservers from ODIHR watched the parliamentary elections and the count."
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "text"), pasted)
+    browser.find_element(By.ID, "suggest-button").click()
+    wait_for(browser, lambda d: d.execute_script("return typeof window.releaseFirstAnswer === 'function'"))
+    chosen = tmp_path / "border.txt"
+    chosen.write_text("Border guards trained\nBorder guards trained at border crossing points.\n", encoding="utf-8")
+    browser.find_element(By.ID, "file").send_keys(str(chosen))
+    wait_for(browser, lambda d: d.find_element(By.ID, "result-title").text == "Border guards trained")
+    status = browser.find_element(By.ID, "suggest-status").text  # set with the title, in the same step
+    assert status.endswith("accepted")
+    browser.execute_script("window.releaseFirstAnswer()")
+    wait_for(browser, lambda d: d.execute_script("return window.firstAnswerRead === true"))
+    assert browser.find_element(By.ID, "result-title").text == "Border guards trained"
+    assert browser.find_element(By.ID, "suggest-status").text == status
+    assert browser.find_element(By.ID, "suggest-button").is_enabled()
+
+
+def test_the_same_file_chosen_again_after_an_edit_is_read_again(browser, server, tmp_path):
+    """The file input kept the file chosen, so choosing the same file again, edited meanwhile, was no change to it:
+    nothing was asked, and the page went on showing the old text's fields."""
+    chosen = tmp_path / "notes.txt"
+    chosen.write_text("First draft\nBorder guards trained at border crossing points.\n", encoding="utf-8")
+    open_page(browser, server)
+    browser.find_element(By.ID, "file").send_keys(str(chosen))
+    wait_for(browser, lambda d: d.find_element(By.ID, "result-title").text == "First draft")
+    chosen.write_text("Second draft\nObservers watched the parliamentary elections.\n", encoding="utf-8")
+    browser.find_element(By.ID, "file").send_keys(str(chosen))
+    wait_for(browser, lambda d: d.find_element(By.ID, "result-title").text == "Second draft")
+
+
 def test_a_text_the_model_abstains_on_says_why(browser, server):
     open_page(browser, server)
     recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes."

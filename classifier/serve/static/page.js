@@ -145,21 +145,26 @@ function showResult(explanation) {
 
 // The last text asked about, asked again when another model is chosen.
 let lastAsked = null;
+// Counts the questions asked: an answer is drawn only if no question was asked after its own. A long text's
+// answer can come after that of a small file chosen meanwhile, and would show the text the editor left.
+let questionsAsked = 0;
 
 async function explain(options, label) {
+  const question = ++questionsAsked;
   lastAsked = { options, label };
   setStatus("suggest-status", `reading ${label}…`);
   $("suggest-button").disabled = true;
   try {
     const explanation = await api(`v1/projects/${encodeURIComponent(projectId())}/explain`, { method: "POST", ...options });
+    if (question !== questionsAsked) return;
     showResult(explanation);
     const accepted = explanation.labels.length;
     if (explanation.flag) setStatus("suggest-status", `no field accepted: ${ABSTAINED[explanation.flag] || explanation.flag}`, "error");
     else setStatus("suggest-status", `${accepted} field${accepted === 1 ? "" : "s"} accepted`);
   } catch (error) {
-    setStatus("suggest-status", error.message, "error");
+    if (question === questionsAsked) setStatus("suggest-status", error.message, "error");
   } finally {
-    $("suggest-button").disabled = false;
+    if (question === questionsAsked) $("suggest-button").disabled = false;
   }
 }
 
@@ -173,8 +178,12 @@ $("suggest-form").addEventListener("submit", (event) => {
 $("file").addEventListener("change", async () => {
   const file = $("file").files[0];
   if (!file) return;
+  $("file").value = "";  // else the same file chosen again, edited meanwhile, is no change and is not read again
+  const question = ++questionsAsked;
+  const body = await file.arrayBuffer();
+  if (question !== questionsAsked) return;  // a text was asked about while the file was read
   // The server decodes the bytes as the command line reads files (BOM, UTF-8, else Windows-1252).
-  explain({ headers: { "Content-Type": "application/octet-stream" }, body: await file.arrayBuffer() }, file.name);
+  explain({ headers: { "Content-Type": "application/octet-stream" }, body }, file.name);
 });
 
 // ---- review queue ----
