@@ -679,9 +679,9 @@ def test_cutoffs_at_their_bounds_are_taken_and_past_them_refused_in_one_line_nam
         (None, -0.01): "threshold -0.01: expected a score from 0 to 1",
         (None, 1.01): "threshold 1.01: expected a score from 0 to 1",
         (None, 2): "threshold 2: expected a score from 0 to 1",
-        (None, False): "threshold False: expected a score from 0 to 1",
-        (None, "0.5"): "threshold '0.5': expected a score from 0 to 1",
-        (None, None.__class__): "threshold <class 'NoneType'>: expected a score from 0 to 1",
+        (None, False): "threshold False: expected a score from 0 to 1, as an int or float",
+        (None, "0.5"): "threshold '0.5': expected a score from 0 to 1, as an int or float",
+        (None, None.__class__): "threshold <class 'NoneType'>: expected a score from 0 to 1, as an int or float",
     }
     for (limit, threshold), message in refused.items():
         with pytest.raises(UsageError) as caught:
@@ -949,3 +949,38 @@ def test_explain_refuses_a_number_of_terms_that_is_not_a_whole_one_from_1(top):
         load_model().explain(["Observers followed the elections."], top=top)
     (explained,) = load_model().explain(["Observers followed the elections."], top=np.int64(2))
     assert max(len(terms) for terms in explained) == 2
+
+
+def test_python_arguments_of_the_wrong_kind_are_refused_in_one_line_saying_what_to_pass(tmp_path):
+    """Each was a raw error from deep inside, a misleading one, or no error at all."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from classifier.errors import ClassifierError, UsageError
+    from classifier.evaluation.comparison import compare_models
+    from classifier.workflows.taxonomy_sync import sync_taxonomy
+    from classifier.workflows.training import train
+
+    model = load_model()
+    frame = pd.DataFrame({"body": ["Observers followed the elections."]})
+    with pytest.raises(TypeError, match=r"^tag_frame: text names a column of the frame \(a str\), not None$"):
+        model.tag_frame(frame, text=None)  # was a bare KeyError: None
+    with pytest.raises(TypeError, match=r"^tag_frame: title names a column of the frame \(a str\), not 3$"):
+        model.tag_frame(frame, text="body", title=3)
+    with pytest.raises(UsageError, match=r"^threshold Decimal\('0.5'\): expected a score from 0 to 1, as an int or"):
+        model.suggest("Observers followed the elections.", threshold=Decimal("0.5"))  # "from 0 to 1" alone misled
+    with pytest.raises(TypeError, match=r"^base: expected the path of a bundle, not Model \(a loaded Model: pass its"):
+        train([ROOT / "examples" / "retraining" / "base.jsonl"], base=model)  # was: expected str, bytes or PathLike
+    with pytest.raises(ValueError, match=r"^max_chars -1: expected a whole number of characters"):
+        list(read_documents([ROOT / "examples" / "retraining" / "base.jsonl"], max_chars=-1))  # "cut at -1 characters"
+    page = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+    before = ROOT / "examples" / "retraining" / "taxonomy-before.yaml"
+    with pytest.raises(TypeError, match=r"^renames: expected a dict of old name to new name, not str$"):
+        sync_taxonomy(page, before, renames="Gender=Gender equality")  # was: 'str' object has no attribute 'items'
+    with pytest.raises(ClassifierError, match=r"'Youth' is still in the site's menu"):
+        sync_taxonomy(page, before, removals="Youth")  # one name, not its letters ("'Y' is not a field")
+    held_out = str(ROOT / "examples" / "retraining" / "held_out.jsonl")
+    # One path is one input: the error named the characters of its name ("e, x, a, m, p, l, e, s, /, ...").
+    with pytest.raises(ClassifierError, match=rf"^{re.escape(held_out)}: every one of the 68 documents was trained"):
+        compare_models(model, ROOT / "models" / "default", held_out)

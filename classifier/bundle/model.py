@@ -43,6 +43,8 @@ def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> N
     if threshold is not None:
         number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
         value = float(threshold) if number else math.nan  # a string such as "0.05" is refused, as a limit's is
+        if not number:  # a Decimal or Fraction, which the scores (floats) are not compared with
+            raise UsageError(f"threshold {threshold!r}: expected a score from 0 to 1, as an int or float")
         if not 0.0 <= value <= 1.0:  # NaN fails both
             raise UsageError(f"threshold {threshold!r}: expected a score from 0 to 1")
 
@@ -422,6 +424,9 @@ class Model:
             raise TypeError(
                 f"tag_frame takes a DataFrame, not {type(frame).__name__} (a Series: series.to_frame('text'))"
             )
+        for name, column in (("text", text), ("title", title)):
+            if not isinstance(column, str) and not (name == "title" and column is None):
+                raise TypeError(f"tag_frame: {name} names a column of the frame (a str), not {column!r}")
         for column in (text, title):
             if column is not None and column not in frame.columns:
                 raise KeyError(f"no column {column!r} in the frame (columns: {', '.join(map(str, frame.columns))})")

@@ -198,7 +198,7 @@ def read_records(
     max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order, unparsed; the ids are those `to_document` gives."""
-    limit = max_chars or max_text_chars()
+    limit = _max_chars(max_chars)
     check_named_columns(inputs, columns, glob)
     for path, kind in expand_inputs(inputs, glob):
         if kind == "missing":
@@ -307,6 +307,13 @@ def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), gl
     return total
 
 
+def _max_chars(max_chars: int | None) -> int:
+    """The characters a text is cut at: `max_chars`, or CLASSIFIER_MAX_TEXT where it is None or 0."""
+    if max_chars is not None and (isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0):
+        raise ValueError(f"max_chars {max_chars!r}: expected a whole number of characters (0 or None: the default)")
+    return max_chars or max_text_chars()
+
+
 def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None) -> Iterator[Record]:
     """One record per line of each input (a text file, or `-` for standard input), as fastText's `predict`
     reads: the id is the line number, the origin `NAME:LINE`. Lines are read as they come (a pipe is
@@ -314,7 +321,7 @@ def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None
     is a record whose error is `NAME:LINE: blank line` (see `is_blank_line`), so that an output can keep one
     row per input line."""
     inputs = as_inputs(inputs)
-    limit = max_chars or max_text_chars()
+    limit = _max_chars(max_chars)
     for item in map(str, inputs):
         name = STDIN_NAME if item == STDIN else item
         try:

@@ -310,10 +310,11 @@ def compare_models(
         document_key,
         load_measured_set,
     )
-    from classifier.corpus.documents import DEFAULT_GLOB, Columns  # on first use: keeps start-up light
+    from classifier.corpus.documents import DEFAULT_GLOB, Columns, as_inputs  # on first use: keeps start-up light
     from classifier.taxonomy.fields import as_taxonomy  # on first use: keeps start-up light
 
     on_warning = on_warning or warn_user
+    inputs = as_inputs(inputs)  # one path is one input, not the characters of its name
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
     for name, given in (("A", model_a), ("B", model_b)):  # fields a model knows and the taxonomy has no more:
         taxonomy = with_fields(taxonomy, _fields_of(given, name))  # compared as such

@@ -57,7 +57,8 @@ def format_for(path: str | Path, requested: str | None = None) -> str:
     if found is None:
         suffix = Path(path).suffix
         raise UsageError(
-            f"{path}: unknown output suffix {suffix or '(none)'}; name it .jsonl, .csv or .parquet, or pass --format"
+            f"{path}: unknown output suffix {suffix or '(none)'}; name it .jsonl, .csv or .parquet, or give its "
+            "format (--format; format= from Python)"
         )
     return found
 

@@ -11,6 +11,7 @@ import copy
 import difflib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,6 +195,10 @@ def sync_taxonomy(
     write is refused, asking for --rename or --remove."""
     from classifier.io.textio import atomic_write, read_text  # on first use: keeps start-up light
 
+    if isinstance(removals, str):  # one field's name, not its letters
+        removals = [removals]
+    if renames is not None and not isinstance(renames, Mapping):
+        raise TypeError(f"renames: expected a dict of old name to new name, not {type(renames).__name__}")
     taxonomy = Taxonomy.from_yaml(taxonomy_path)
     diff = diff_taxonomy(fields_menu(read_text(page_path), str(page_path)), taxonomy, renames)
     confirmed = {name: taxonomy.resolve(name) for name in removals}  # a field's name in any spelling or alias

@@ -135,6 +135,9 @@ def train(
     each stage as it starts ("reading", "fitting", "saving"), and while fitting each cross-validation fold and the
     final fit done."""
     on_warning = on_warning or warn_user
+    if base is not None and not isinstance(base, (str, os.PathLike)):
+        hint = " (a loaded Model: pass its path, model.path)" if hasattr(base, "estimator") else ""
+        raise TypeError(f"base: expected the path of a bundle, not {type(base).__name__}{hint}")
     seed, params = check_settings(seed, params)
     jobs = check_jobs(_plain(jobs))
     inputs = as_inputs(inputs)
