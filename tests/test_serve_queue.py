@@ -540,3 +540,19 @@ def test_a_jsonl_labels_file_without_one_json_row_is_refused(tmp_path):
     path.write_text("id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n", encoding="utf-8")
     with pytest.raises(ClassifierError, match=r"labels.jsonl: none of its 2 lines is a JSON row"):
         LabelsFile(path)
+
+
+def test_a_labels_file_removed_while_serving_is_said_and_counted_afresh(tmp_path, caplog):
+    """Removed under a running server, the file was made again with the next decision alone, while the progress
+    still counted its old rows, and nothing said they were gone."""
+    import logging
+
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "a", "labels": ["Elections"]}, {"id": "b", "labels": ["Youth"]}])
+    path.unlink()
+    with caplog.at_level(logging.WARNING, logger="classifier.serve"):
+        labels.append([{"id": "c", "labels": ["Policing"]}])
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == ["c"]
+    assert (labels.rows, labels.ids, dict(labels.counts)) == (1, {"c"}, {"Policing": 1})
+    assert f"{path}: removed while the server wrote to it; its 2 rows are gone" in caplog.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,8 @@ from classifier.io.formats import table_format
 from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory
 from classifier.taxonomy.fields import Taxonomy
+
+log = logging.getLogger("classifier.serve")
 
 
 class DecisionError(ValueError):
@@ -112,6 +115,17 @@ class LabelsFile:
             self.decided[doc_id] = fields
         self.counts.update(fields)
 
+    def _removed(self) -> None:
+        """The file was removed while it was written to (its rows are gone, not by this server): said in the log, and
+        its counts start again, so the progress shown is the file's."""
+        log.warning(
+            "%s: removed while the server wrote to it; its %d rows are gone, and it is made again with the new ones",
+            self.path,
+            self.rows,
+        )
+        self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
+        self.rows = self.unreadable_lines = 0
+
     def holds(self, doc) -> bool:
         """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its id, or by its
         title and text, so that a document given by another path than before (`./Q` for `Q`) is known. A queue
@@ -128,6 +142,8 @@ class LabelsFile:
         with self._lock:
             if self.lock is not None:
                 self.lock.check()  # a lock file removed meanwhile: taken again, or nothing written
+            if self.rows and not self.path.exists():
+                self._removed()
             _replace_with_appended(self.path, data)
             for row in rows:
                 self._count(row)
