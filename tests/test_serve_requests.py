@@ -1082,13 +1082,20 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert batch_answers["413"] == {"description": "Request Entity Too Large", "content": problem}
-    assert sorted(batch_answers) == ["200", "400", "404", "408", "413", "415"]
+    # 403 and 421: the guard before every route (SameOrigin), for what changes something and for any request.
+    assert sorted(batch_answers) == ["200", "400", "403", "404", "408", "413", "415", "421"]
     learn_answers = spec["paths"]["/v1/projects/{project_id}/learn"]["post"]["responses"]
-    assert learn_answers["403"]["description"] == "Forbidden: the server was started without --labels"
+    assert learn_answers["403"]["description"] == (
+        "Forbidden: the server was started without --labels, or a page of another site sent it"
+    )
     decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
-    assert sorted(decisions) == ["200", "400", "404", "408", "409", "413", "415", "507"]
+    assert sorted(decisions) == ["200", "400", "403", "404", "408", "409", "413", "415", "421", "500", "507"]
     assert decisions["507"]["description"] == learn_answers["507"]["description"]
-    assert sorted(spec["paths"]["/v1/queue"]["get"]["responses"]) == ["200", "400", "404"]  # ?project= can be bad
+    assert decisions["500"]["description"] == learn_answers["500"]["description"]
+    queue_answers = spec["paths"]["/v1/queue"]["get"]["responses"]
+    assert sorted(queue_answers) == ["200", "400", "404", "421"]  # ?project= can be bad
+    assert queue_answers["421"]["description"].startswith("Misdirected Request: the Host is not this machine")
+    assert sorted(spec["paths"]["/v1/health"]["get"]["responses"]) == ["200", "421"]
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     explain_body = spec["paths"]["/v1/projects/{project_id}/explain"]["post"]["requestBody"]["content"]
     assert sorted(explain_body) == sorted(

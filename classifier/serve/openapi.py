@@ -192,7 +192,7 @@ _PROBLEM = {
 }
 # Why a route answers an error status besides the general ones (by the path's last part).
 _WHEN = {
-    ("learn", 403): ": the server was started without --labels",
+    ("learn", 403): ": the server was started without --labels, or a page of another site sent it",
     ("queue", 404): ": the server was started without --queue",
     ("decisions", 404): ": the server was started without --queue",
     ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
@@ -201,12 +201,21 @@ _WHEN = {
     "was saved",
     ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",
     ("decisions", 507): ": the labels file could not be written (a full disk); nothing was saved",
+    ("learn", 500): ": the labels file could not be written (no permission, say); nothing was saved",
+    ("decisions", 500): ": the labels file could not be written (no permission, say); nothing was saved",
+}
+# The statuses of the guard before every route (bodies.SameOrigin), by method: why each is answered.
+_GUARD = {
+    421: ": the Host is not this machine, which the server answers only (--allowed-host adds a name)",
+    403: ": a page of another site may not change anything here",
 }
 
 
-def _error_answers(path: str, operation: dict, validated: bool) -> dict:
-    """The error statuses an operation answers, each as problem+json, with why where it is the route's own."""
+def _error_answers(path: str, method: str, operation: dict, validated: bool) -> dict:
+    """The error statuses an operation answers, each as problem+json, with why where it is the route's own or the
+    guard's."""
     statuses = [400] if validated or "requestBody" in operation or "{project_id}" in path else []
+    statuses += [421] + ([403] if method.upper() not in ("GET", "HEAD", "OPTIONS") else [])
     if "{project_id}" in path:
         statuses.append(404)
     if "requestBody" in operation:
@@ -215,7 +224,10 @@ def _error_answers(path: str, operation: dict, validated: bool) -> dict:
     statuses += [status for (name, status) in _WHEN if name == last]
     problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     return {
-        str(status): {"description": HTTPStatus(status).phrase + _WHEN.get((last, status), ""), "content": problem_json}
+        str(status): {
+            "description": HTTPStatus(status).phrase + _WHEN.get((last, status), _GUARD.get(status, "")),
+            "content": problem_json,
+        }
         for status in sorted(set(statuses))
     }
 
@@ -227,9 +239,9 @@ def openapi_with_our_errors(app: FastAPI) -> dict:
 
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
-                responses.update(_error_answers(path, operation, responses.pop("422", None) is not None))
+                responses.update(_error_answers(path, method, operation, responses.pop("422", None) is not None))
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
