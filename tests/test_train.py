@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import pytest
 
@@ -405,3 +406,22 @@ def test_train_from_python_warns_of_the_rows_it_leaves_out_unless_told_where_to(
         warnings.simplefilter("always")
         train([half], on_warning=heard.append)
     assert [w for w in caught if w.category is UserWarning] == [] and heard
+
+
+def test_an_output_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tmp_path):
+    """Both were found before training, but said "cannot write there (File exists)" under a file, and from Python a
+    name too long was a raw OSError."""
+    from classifier.errors import ClassifierError
+
+    from conftest import ROOT
+
+    data = ROOT / "examples" / "retraining" / "base.jsonl"
+    inputs = tmp_path / "base.jsonl"
+    inputs.write_bytes(data.read_bytes())
+    with pytest.raises(
+        ClassifierError, match=rf"^{re.escape(str(inputs))}/sub: cannot write there \(.*base.jsonl is a file, not a"
+    ):
+        train([inputs], inputs / "sub", on_warning=lambda line: None)
+    with pytest.raises(ClassifierError, match=r": cannot write there \(File name too long\)$"):
+        train([inputs], tmp_path / ("m" * 300), on_warning=lambda line: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.jsonl"]

@@ -89,6 +89,15 @@ def check_bundle_target(path: str | Path) -> None:
     a subfolder, must fail, not lose them.
     """
     path = Path(path)
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:  # a file where a folder of the path should be
+        parent = next(folder for folder in path.parents if folder.exists())
+        raise BundleError(f"{path}: cannot write there ({parent} is a file, not a folder)") from None
+    except OSError as exc:  # a name too long, no permission to look
+        raise BundleError(f"{path}: cannot write there ({exc.strerror})") from None
     if path.is_symlink():  # even one to a bundle: the swap would put a folder where the link was
         raise BundleError(
             f"{path}: is a symlink; saving would replace the link with a folder, so name its target instead"
