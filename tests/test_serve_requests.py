@@ -1448,3 +1448,29 @@ def test_a_suggest_is_answered_while_an_explanation_finds_its_evidence(parts, mo
         sending.join(timeout=60)
     assert released == [True] and other.status_code == 200
     assert result[0].json() == before
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /v1/projects/default/suggest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+        b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nnot a header\r\n\r\n",
+    ],
+)
+def test_a_request_http_cannot_read_is_refused_as_problem_json(parts, head):
+    """Refused before the app saw it, such a request got uvicorn's plain text "Invalid HTTP request received.", where
+    every other refusal is problem+json with a sentence saying what to change."""
+    with served(make_client(parts).app) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as sent:
+        sent.sendall(head)
+        answer = _read_to_the_end(sent)
+    status, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status == b"HTTP/1.1 400 Bad Request"
+    assert b"content-type: application/problem+json" in headers.lower()
+    assert json.loads(body) == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "malformed HTTP request: its request line or a header cannot be read (a Content-Length that is not "
+        "a number, a header line without a colon)",
+    }

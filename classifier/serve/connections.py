@@ -1,8 +1,10 @@
-"""uvicorn's HTTP/1.1 connection with a deadline on a request's headers, which uvicorn does not set itself."""
+"""uvicorn's HTTP/1.1 connection with a deadline on a request's headers, which uvicorn does not set itself, and its
+answer to a request it cannot parse given as every other refusal is, problem+json."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -51,3 +53,17 @@ class HeaderDeadline(H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             self.logger.debug("closing a connection whose request headers did not come in %g s", self.header_seconds)
             self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request whose line or headers HTTP cannot read (a Content-Length that is not a number, a header without
+        a colon), refused before the app sees it: problem+json as every other refusal, not uvicorn's plain text."""
+        detail = (
+            "malformed HTTP request: its request line or a header cannot be read (a Content-Length that is not a "
+            "number, a header line without a colon)"
+        )
+        body = json.dumps({"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail}).encode()
+        headers = [(b"content-type", b"application/problem+json"), (b"connection", b"close")]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body)):
+            self.transport.write(self.conn.send(event))
+        self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.close()
