@@ -378,7 +378,8 @@ function route() {
   $("review-view").hidden = !review;
   $("tab-suggest").classList.toggle("active", !review);
   $("tab-review").classList.toggle("active", review);
-  if (review) loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
+  if (!review) return Promise.resolve();
+  return loadQueue().catch((error) => setStatus("review-status", error.message, "error"));
 }
 
 async function start() {
@@ -388,7 +389,7 @@ async function start() {
   const ready = await api("v1/ready");
   $("tab-review").hidden = !ready.queue;
   window.addEventListener("hashchange", route);
-  route();
+  await route(); // ready once the queue's first document is shown (or why it is not): nothing replaces it after
   document.body.dataset.ready = "true";
 }
 
