@@ -233,6 +233,25 @@ def test_the_same_file_chosen_again_after_an_edit_is_read_again(browser, server,
     wait_for(browser, lambda d: d.find_element(By.ID, "result-title").text == "Second draft")
 
 
+def test_a_chosen_file_that_cannot_be_read_is_said(browser, server, tmp_path):
+    """A file removed or changed between being chosen and being read: the read failed without a word, the page
+    showing nothing of it."""
+    chosen = tmp_path / "gone.txt"
+    chosen.write_text("Border guards trained\n", encoding="utf-8")
+    open_page(browser, server)
+    browser.execute_script(
+        "File.prototype.arrayBuffer = () => Promise.reject(new DOMException('The file could not be read.', "
+        "'NotReadableError'));"
+    )
+    browser.find_element(By.ID, "file").send_keys(str(chosen))
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "suggest-status").text == "could not read gone.txt: The file could not be read."
+        ),
+    )
+
+
 def test_a_text_the_model_abstains_on_says_why(browser, server):
     open_page(browser, server)
     recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes."

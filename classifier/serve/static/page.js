@@ -180,7 +180,13 @@ $("file").addEventListener("change", async () => {
   if (!file) return;
   $("file").value = "";  // else the same file chosen again, edited meanwhile, is no change and is not read again
   const question = ++questionsAsked;
-  const body = await file.arrayBuffer();
+  let body;
+  try {
+    body = await file.arrayBuffer();
+  } catch (error) {  // removed or changed since it was chosen, or not readable: said, not left unanswered
+    if (question === questionsAsked) setStatus("suggest-status", `could not read ${file.name}: ${error.message}`, "error");
+    return;
+  }
   if (question !== questionsAsked) return;  // a text was asked about while the file was read
   // The server decodes the bytes as the command line reads files (BOM, UTF-8, else Windows-1252).
   explain({ headers: { "Content-Type": "application/octet-stream" }, body }, file.name);
