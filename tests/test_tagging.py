@@ -141,6 +141,29 @@ def test_resume_completes_an_interrupted_run_exactly_once(model, corpus, referen
     assert not output.with_name(f".{output.name}.parts").exists()
 
 
+def test_a_parquet_run_interrupted_is_kept_from_a_rerun_without_resume_or_force(model, corpus, reference, tmp_path):
+    """An interrupted Parquet run keeps its chunks in a hidden folder until it ends; no file is at the output's name,
+    so a rerun without --resume or --force started over, deleting them (hours of tagging), where a JSONL or CSV
+    output is refused as existing. The rerun is refused, the chunks kept, and --resume goes on from them."""
+    from classifier.errors import OutputExistsError
+
+    output = tmp_path / "tags.parquet"
+    with pytest.raises(Stop):
+        tag(model, corpus, output, chunk_size=20, on_progress=interrupt_after(3))
+    parts = output.with_name(".tags.parquet.parts")
+    kept = {path.name: path.read_bytes() for path in parts.iterdir()}
+    assert kept and not output.exists()
+    with pytest.raises(OutputExistsError) as refused:
+        tag(model, corpus, output, chunk_size=20)
+    assert str(refused.value) == (
+        f"{output}: an interrupted run's chunks are in .tags.parquet.parts; pass resume=True to continue it or "
+        "force=True to start over"
+    )
+    assert {path.name: path.read_bytes() for path in parts.iterdir()} == kept
+    assert tag(model, corpus, output, chunk_size=20, resume=True).resumed == 60
+    assert read_rows(output, "parquet") == read_rows(reference["parquet"], "parquet")
+
+
 def test_resume_of_a_folder_read_in_any_case_goes_on_with_the_same_files_in_order(model, tmp_path):
     pages = tmp_path / "export"
     pages.mkdir()

@@ -304,6 +304,14 @@ def tag(
             f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
             f"{output}: already exists; pass --force to overwrite it or --resume to continue it",
         )
+    if fmt == "parquet" and parts_folder(output).is_dir() and not (force or resume):  # an interrupted run's chunks
+        parts = parts_folder(output).name
+        raise OutputExistsError(
+            f"{output}: an interrupted run's chunks are in {parts}; pass resume=True to continue it or force=True to "
+            "start over",
+            f"{output}: an interrupted run's chunks are in {parts}; pass --resume to continue it or --force to start "
+            "over",
+        )
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
     record = run_record(fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
