@@ -869,6 +869,48 @@ def test_a_collapsed_page_without_a_content_type_keeps_a_title_opening_with_a_co
         assert (release.title, release.content_type) == (title, None), form
 
 
+def without_header(page: str) -> str:
+    """The page without its header (`Date:` to the last `Fields of work:` value), its content type kept."""
+    lines = page.split("\n")
+    title = lines.index("Press release") + 1
+    end = title + 1
+    while lines[end].startswith("- "):
+        end += 1
+    return "\n".join(lines[: title + 1] + lines[end:])
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_collapsed_page_with_a_content_type_and_no_header_reads_as_its_lines(path, menu_lines):
+    """Without a header, the content type and title share the segment that runs on into the body ("About us Press
+    release Observers open ... BISHKEK, 18 September 2015 – ..."), the first too long for a menu item: the content
+    type is looked for in that segment too. Were it not, the title would be read from the wrong place and the
+    content type lost; the page's own lines, read by the line parser, say what each form must give."""
+    page = without_header(path.read_text(encoding="utf-8"))
+    expected = parse_release(page)
+    assert expected.content_type == "Press release" and expected.title and not expected.source
+    menu_only = [entry.lower() for entry in menu_only_words(menu_lines, expected.model_text.lower())]
+    for form, text in collapsed_forms(page).items():
+        release = parse_release(text)
+        assert (release.content_type, release.title, release.body.split(), release.date, release.place) == (
+            expected.content_type,
+            expected.title,
+            expected.body.split(),
+            expected.date,
+            expected.place,
+        ), form
+        assert [entry for entry in menu_only if entry in release.model_text.lower()] == [], form
+
+
+@pytest.mark.parametrize("path", pages_with_menus(), ids=lambda path: path.name)
+def test_a_page_joined_by_tabs_reads_as_the_page_paragraphs_included(path):
+    """Lines joined by tabs (a spreadsheet's cell) are split at the tabs again, so the page reads exactly as its
+    own lines, the body's paragraphs on their lines: read as a page joined by spaces, its body would be one line."""
+    page = path.read_text(encoding="utf-8")
+    release = parse_release("\t".join(page.split("\n")).strip())
+    assert "\n" in release.body
+    assert release.to_dict() == parse_release(page).to_dict()
+
+
 @pytest.mark.parametrize(
     "article, title, body, fields",
     [
@@ -927,6 +969,66 @@ def test_a_collapsed_page_without_a_content_type_keeps_a_title_opening_with_a_co
             "VIENNA, 3 May 2021 – Talks ended today.",
             (),
         ),
+        # A title with one dash: its content type is in the segment before the last before the header.
+        (
+            "Press release Talks - a first look - Date: 3 May 2021 Talks ended today.",
+            "Talks - a first look",
+            "Talks ended today.",
+            (),
+        ),
+        # A title of 22 words before a header: no menu item, so the menus' run stops at it.
+        (
+            "Press release Talks on the future of the region end in Vienna after three days of work by the delegations"
+            " of all the participating States - Date: 3 May 2021 Talks ended today.",
+            "Talks on the future of the region end in Vienna after three days of work by the delegations of all the"
+            " participating States",
+            "Talks ended today.",
+            (),
+        ),
+        # A field the taxonomy knows, then one it does not: the second stays in the body.
+        (
+            "Press release Talks end - Date: - Fields of work: - Elections - Space law Talks ended today.",
+            "Talks end",
+            "Space law Talks ended today.",
+            ("Elections",),
+        ),
+        # The body opens with a line of one word and a list.
+        (
+            "Press release Talks end - Date: 3 May 2021 - Fields of work: - Elections Highlights - Observers met in"
+            " Osh. - They agreed a plan.",
+            "Talks end",
+            "Highlights - Observers met in Osh. - They agreed a plan.",
+            ("Elections",),
+        ),
+        # Neither a header nor a dateline: the title runs to the first full stop, the only end the text shows.
+        (
+            "Press release Talks end The delegations met in Vienna. They agreed on a plan.",
+            "Talks end The delegations met in Vienna.",
+            "They agreed on a plan.",
+            (),
+        ),
+        ("Press release Talks end", "Talks end", "", ()),  # a title alone
+        # A body of a few words and no full stop (a caption).
+        ("Press release Talks end - Date: 3 May 2021 Photos of the talks", "Talks end", "Photos of the talks", ()),
+        # A body's own list of fields followed by more of the body: no menus closing the page.
+        (
+            "Press release Talks end - Date: 3 May 2021 The Mission works in: - Elections - Policing - Youth"
+            " - Education - Migration - Rule of law - Human rights - Arms control - Border management - Roma and Sinti"
+            " - Gender equality - Media freedom and development. It will report in June.",
+            "Talks end",
+            "The Mission works in: - Elections - Policing - Youth - Education - Migration - Rule of law - Human rights"
+            " - Arms control - Border management - Roma and Sinti - Gender equality - Media freedom and development. It"
+            " will report in June.",
+            (),
+        ),
+        # A dateline opening the body's second paragraph, not its first: the first stays in the body.
+        (
+            "Press release Talks end - Date: 3 May 2021 The talks ended in the capital on Monday. VIENNA, 4 May 2021"
+            " – The delegations met again.",
+            "Talks end",
+            "The talks ended in the capital on Monday. VIENNA, 4 May 2021 – The delegations met again.",
+            (),
+        ),
     ],
     ids=[
         "fields after the body",
@@ -937,6 +1039,15 @@ def test_a_collapsed_page_without_a_content_type_keeps_a_title_opening_with_a_co
         "menus after",
         "no content type",
         "a long title and no header",
+        "a title with one dash",
+        "a long title and a header",
+        "a known field, then an unknown one",
+        "a body opening with a word and a list",
+        "no header and no dateline",
+        "a title alone",
+        "a body of a few words",
+        "a list of fields in the body",
+        "a dateline in the second paragraph",
     ],
 )
 def test_the_parts_of_a_collapsed_page(article, title, body, fields):
@@ -966,6 +1077,8 @@ def test_a_collapsed_page_gives_back_its_menus_words_and_its_lines_from_the_cont
             continue
         lines, dropped = page_lines(text)
         lines = lines.split("\n")
+        # The page's first line comes first: the menus' dash, or the line before the menus.
+        assert lines[0] == ("Skip to main content" if form.startswith("a line before") else own[0]), form
         at = lines.index(own[start])
         assert lines[at : body - start + at] == own[start:body], form
         chrome = ["Skip", "to", "main", "content"] if form.startswith("a line before") else []
@@ -1005,8 +1118,64 @@ MENU_LINES = MENU_LINES[: MENU_LINES.index("\nPress release\n") + 1]
             ("Elections", "Youth"),
             None,
         ),
+        # A place in the header before another key: the dateline opening the body names it, in any case.
+        (
+            "- Date:\n- 3 May 2021\n- Place:\n- Vienna\n- Source:\n- OSCE Secretariat\nVienna, 3 May 2021 – The"
+            " delegations met.",
+            "Vienna, 3 May 2021 – The delegations met.",
+            (),
+            "Vienna",
+        ),
+        (
+            "- Date:\n- 3 May 2021\n- Place:\n- Vienna\n- Geneva\n- Source:\n- OSCE Secretariat\nGeneva, 3 May 2021 –"
+            " The delegations met.",
+            "Geneva, 3 May 2021 – The delegations met.",
+            (),
+            "Vienna, Geneva",
+        ),
+        # The dateline names another place than the header, in capitals.
+        (
+            "- Date:\n- 3 May 2021\n- Place:\n- Vienna\n- Source:\n- OSCE Secretariat\nBELGRADE, 3 May 2021 – The"
+            " delegations met.",
+            "BELGRADE, 3 May 2021 – The delegations met.",
+            (),
+            "Vienna",
+        ),
+        # A dateline whose place is not in capitals after a date.
+        (
+            "- Date:\n- 3 May 2021\nVienna, 3 May 2021 – The delegations met.",
+            "Vienna, 3 May 2021 – The delegations met.",
+            (),
+            "Vienna",
+        ),
+        # A field the taxonomy does not know, then the dateline.
+        (
+            "- Date:\n- 3 May 2021\n- Fields of work:\n- Space law\nVIENNA, 3 May 2021 – The delegations met.",
+            "VIENNA, 3 May 2021 – The delegations met.",
+            (),
+            "VIENNA",
+        ),
+        # A place key without a value, the dateline right after it.
+        (
+            "- Date:\n- 3 May 2021\n- Place:\nVIENNA, 3 May 2021 – The delegations met.",
+            "VIENNA, 3 May 2021 – The delegations met.",
+            (),
+            "VIENNA",
+        ),
     ],
-    ids=["a place last", "a date last", "two fields", "a field of five words", "two fields in one value"],
+    ids=[
+        "a place last",
+        "a date last",
+        "two fields",
+        "a field of five words",
+        "two fields in one value",
+        "a place before a source",
+        "two places before a source",
+        "another place in the dateline",
+        "a dateline not in capitals",
+        "an unknown field and a dateline",
+        "a place key without a value",
+    ],
 )
 def test_a_collapsed_pages_body_starts_after_its_headers_last_value(article, body, fields, place):
     """Collapsed, the header's last value and the body's first words share a segment: the body starts after the
@@ -1047,9 +1216,24 @@ def test_menus_closing_a_collapsed_page_are_left_out_of_its_body(items, menus):
     assert release.body == ("Talks ended." if menus else f"Talks ended.{tail}")
 
 
+@pytest.mark.parametrize("closing", [MENU_LINES, "- Fields of work:\n- Elections\n"], ids=["menus", "fields"])
+def test_a_collapsed_pages_body_comes_back_as_its_line_before_what_closes_the_page(closing):
+    """The body's line is the page's own, then the lines of the menus or header block that close the page."""
+    from classifier.corpus.collapsed import page_lines
+
+    page = f"{MENU_LINES}Press release\nTalks end\n- Date:\n- 3 May 2021\nTalks ended today.\n{closing}"
+    for form, text in collapsed_forms(page).items():
+        lines = page_lines(text.strip())[0].split("\n")
+        at = lines.index("Talks ended today.")
+        assert lines[at + 1] == closing.split("\n")[0], form
+
+
 def test_a_collapsed_header_value_that_cannot_be_told_from_the_body_is_kept_in_it():
     release = parse_release(" ".join(f"{MENU_LINES}Press release\nTalks end\n- Date:\n- yesterday\nWe met.".split()))
     assert (release.title, release.body, release.date) == ("Talks end", "yesterday We met.", None)
+    # A place last, not in capitals: where it ends and the body starts is not told.
+    release = parse_release(" ".join(f"{MENU_LINES}Press release\nTalks end\n- Place:\n- Vienna\nWe met.".split()))
+    assert (release.title, release.body, release.place) == ("Talks end", "Vienna We met.", None)
 
 
 @pytest.mark.parametrize(
@@ -1060,8 +1244,26 @@ def test_a_collapsed_header_value_that_cannot_be_told_from_the_body_is_kept_in_i
         (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", *FRUIT[:5]], False),
         (["Fields of work", "Elections", "Policing", "Youth", "Education", *FRUIT, "Pineapples"], False),
         (["Elections", "Policing", "Youth", "Education", "Migration", *FRUIT, "Pineapples"], False),
+        # A sentence among them (a question or an exclamation too) makes them a text's own list.
+        (
+            ["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", "We work there.", *FRUIT],
+            False,
+        ),
+        (
+            ["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", "Where do we work?", *FRUIT],
+            False,
+        ),
+        (["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration", "Join us!", *FRUIT], False),
     ],
-    ids=["twelve items, five fields", "eleven items", "four fields", "no menu heading"],
+    ids=[
+        "twelve items, five fields",
+        "eleven items",
+        "four fields",
+        "no menu heading",
+        "a sentence",
+        "a question",
+        "an exclamation",
+    ],
 )
 def test_collapsed_menus_hold_twelve_items_naming_five_fields_under_a_heading(items, opens):
     from classifier.corpus.collapsed import opens_with_menus
@@ -1072,18 +1274,85 @@ def test_collapsed_menus_hold_twelve_items_naming_five_fields_under_a_heading(it
 
 
 def test_a_collapsed_page_of_menus_only_has_no_title_and_no_body():
+    """The menus alone come back as the menus' lines, every word of them, and nothing repeated is counted."""
+    from classifier.corpus.collapsed import page_lines
+
     release = parse_release(MENUS)
+    assert release.had_menus and (release.title, release.body, release.dropped_repeats) == ("", "", 0)
+    lines, dropped = page_lines(MENUS)
+    assert ([word for word in lines.split() if word != "-"], dropped) == ([w for w in MENUS.split() if w != "-"], 0)
+
+
+def test_collapsed_menus_alone_are_told_by_their_last_item_and_that_items_length():
+    """A text of the menus alone, their twelfth item its last, is menus: the item that completes them ends the text.
+    An item runs at most 300 characters after its dash (the site's longest is 95): one of 300 is still an item (a
+    word of 299 after its space), one of 301 a text's own."""
+    from classifier.corpus.collapsed import opens_with_menus
+
+    items = "".join(
+        f"- {item} " for item in ["Fields of work", "Elections", "Policing", "Youth", "Education", "Migration"]
+    )
+    items += "".join(f"- {item} " for item in FRUIT[:5])
+    release = parse_release(f"{items}- Limes")
     assert release.had_menus and (release.title, release.body) == ("", "")
+    assert opens_with_menus(f"{items}- Limes {'x' * 293}")  # 300 characters after the dash
+    assert not opens_with_menus(f"{items}- Limes {'x' * 294}")
+
+
+def test_collapsed_menus_that_end_with_another_item_lose_no_word_and_double_none():
+    """Menus that do not end with the site's last item ("About us": a page from before it, a scrape that cut it) and
+    no content type: where the menus end and the title starts cannot be told, as they share a segment. Every word of
+    the page still comes back once, in its order, and the body is the page's own."""
+    from classifier.corpus.collapsed import page_lines
+
+    menus = MENU_LINES[: MENU_LINES.rindex("- About us")]
+    for article in (
+        "Talks end\nVIENNA, 3 May 2021 – Talks ended today.",
+        "Talks end\nVIENNA, 3 May 2021 - Talks ended today.",
+        "Talks end\n- Date:\n- 3 May 2021\nTalks ended today.",
+    ):
+        page = menus + article
+        text = " ".join(page.split())
+        lines, dropped = page_lines(text)
+        assert [word for word in lines.split() if word != "-"] == [word for word in page.split() if word != "-"]
+        release = parse_release(text)
+        assert release.title.endswith("Talks end") and release.body == parse_release(page).body, article
+
+
+SAID = "The Chairman-in-Office said that the elections were a vital part of the democratic process in the region."
+MET = "We met in Vienna We met in Vienna We met in Vienna We met in Vienna We met in Vienna"  # 84 characters
 
 
 def test_a_collapsed_pages_repeated_paragraphs_are_dropped_but_a_short_repeat_is_kept():
-    said = "The Chairman-in-Office said that the elections were a vital part of the democratic process in the region."
+    said = SAID
     page = f"{MENUS} Press release Talks end - Date: 3 May 2021 Talks ended. {said} Ask us. {said} Ask us. End."
     release = parse_release(page)
     assert release.body == f"Talks ended. {said} Ask us. End." and release.dropped_repeats == 1
     assert (
         parse_release(f"{MENUS} Press release T - Date: 3 May 2021 Go. Stop. Go. Stop.").body == "Go. Stop. Go. Stop."
     )
+
+
+@pytest.mark.parametrize(
+    "body, kept, dropped",
+    [
+        # A block of two sentences three times: two runs left out.
+        (f"Talks ended. {SAID} Ask us. {SAID} Ask us. {SAID} Ask us. End.", f"Talks ended. {SAID} Ask us. End.", 2),
+        # A long sentence repeated, then another: the other is kept.
+        (f"Talks ended. {SAID} Ask us. {SAID} Call us.", f"Talks ended. {SAID} Ask us. Call us.", 1),
+        # A short repeat after a long sentence: only the repeat counts toward the 100 characters.
+        (f"{SAID} Go. Stop. Go. Stop.", f"{SAID} Go. Stop. Go. Stop.", 0),
+        # A repeat of 100 characters is left out, one of 99 kept.
+        (f"{MET} and we left it. " * 2, f"{MET} and we left it.", 1),
+        (f"{MET} and we agreed. " * 2, f"{MET} and we agreed. " * 2, 0),
+    ],
+    ids=["a block three times", "a repeat then another sentence", "a short repeat", "100 characters", "99 characters"],
+)
+def test_a_collapsed_pages_repeats_are_left_out_run_by_run_and_only_what_repeats(body, kept, dropped):
+    """A run of sentences that repeats an earlier run is left out when it holds 100 characters or more, and counted
+    once; the sentences after it are compared afresh, and the run never reaches into itself."""
+    release = parse_release(f"{MENUS} Press release Talks end - Date: 3 May 2021 {body}")
+    assert (release.body, release.dropped_repeats) == (kept.strip(), dropped)
 
 
 @pytest.mark.parametrize(
