@@ -1283,6 +1283,40 @@ def test_a_collapsed_page_of_menus_only_has_no_title_and_no_body():
     assert ([word for word in lines.split() if word != "-"], dropped) == ([w for w in MENUS.split() if w != "-"], 0)
 
 
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Skip to main content\nOrganization for Security and Co-operation in Europe\n",  # 11 words
+        "Skip to main content\nOSCE\nOrganization for Security and Co-operation in Europe\nSearch\n",
+    ],
+)
+def test_a_collapsed_page_after_the_sites_full_name_reads_as_the_page(chrome, menu_lines):
+    """ "Skip to main content" and the site's name in full before the menus are eleven words: a collapsed page that
+    opened with them was taken for a text's own line (chrome was ten words at most, its dash looked for in the first
+    80 characters), so the whole of its menus reached the model. Chrome holds up to 20 words, as a line of chrome
+    does for the line parser, which reads the same page's lines."""
+    page = chrome + (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8")
+    expected = parse_release(page)
+    assert expected.had_menus and expected.title
+    for form, text in {
+        "joined by spaces": " ".join(page.split()),
+        "joined by tabs": "\t".join(page.split("\n")),
+    }.items():
+        release = parse_release(text)
+        assert (release.had_menus, release.title, release.body.split()) == (True, expected.title, expected.body.split())
+        assert "liechtenstein" not in release.model_text.lower(), form
+
+
+def test_collapsed_menus_follow_at_most_twenty_words_of_chrome():
+    """Both sides of the bound: 20 words before the menus are chrome, 21 a text's own line."""
+    from classifier.corpus.collapsed import opens_with_menus
+
+    words = "Skip to main content Organization for Security and Co-operation in Europe Search Home Newsroom Events"
+    assert len(words.split()) == 15
+    assert opens_with_menus(f"{words} Contact us Vacancies Procurement Login {MENUS}")  # 20 words
+    assert not opens_with_menus(f"{words} Contact us Vacancies Procurement Login Jobs {MENUS}")
+
+
 def test_collapsed_menus_alone_are_told_by_their_last_item_and_that_items_length():
     """A text of the menus alone, their twelfth item its last, is menus: the item that completes them ends the text.
     An item runs at most 300 characters after its dash (the site's longest is 95): one of 300 is still an item (a

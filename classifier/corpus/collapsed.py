@@ -16,7 +16,9 @@ _MENU_ITEMS = 12  # menus hold at least this many items,
 _MENU_FIELDS = 5  # naming at least this many fields of work: a plain text's own dash list is no menu
 _ITEM_WORDS = 20  # a menu item or a header value is short and no sentence
 _ITEM_CHARS = 300  # and no longer than this (the site's longest is 95 characters)
-_CHROME_WORDS = 10  # what may come before the menus ("Skip to main content", the site's name)
+# What may come before the menus ("Skip to main content", the site's name in full: 11 words), as much as one line of
+# chrome holds for the line parser (release._CHROME_WORDS).
+_CHROME_WORDS = 20
 _TITLE_PARTS = 3  # a title may hold dashes: its content type is in one of the last segments before the header
 _TITLE_CHARS = 300
 _FIELD_WORDS = 12  # the longest spelling of a field, in words

@@ -134,7 +134,8 @@ def one_plain_line(text: str) -> str:
 # `get_text(" ")`) opens with its menus ("- Item - Item ..."), or with a few words and them: a dash with white space
 # around it within its first characters. A line that does not open with a dash is looked into only when it is as
 # long as menus are (the site's are 4,000 characters), where the look costs little beside the rest of its reading.
-_MENU_OPENING = 80
+# The dash is looked for as far as the collapsed reader looks for it: after up to 20 words of chrome.
+_MENU_OPENING = 300
 _MENU_CHARS = 1_000
 
 
