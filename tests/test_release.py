@@ -1008,6 +1008,7 @@ def test_a_page_joined_by_tabs_reads_as_the_page_paragraphs_included(path):
             (),
         ),
         ("Press release Talks end", "Talks end", "", ()),  # a title alone
+        ("Press release Talks end - Date: 3 May 2021 - Fields of work: - Elections", "Talks end", "", ("Elections",)),
         # A body of a few words and no full stop (a caption).
         ("Press release Talks end - Date: 3 May 2021 Photos of the talks", "Talks end", "Photos of the talks", ()),
         # A body's own list of fields followed by more of the body: no menus closing the page.
@@ -1029,6 +1030,23 @@ def test_a_page_joined_by_tabs_reads_as_the_page_paragraphs_included(path):
             "The talks ended in the capital on Monday. VIENNA, 4 May 2021 – The delegations met again.",
             (),
         ),
+        # Neither a content type nor a header, and a dateline with a hyphen: the title has a segment of its own.
+        (
+            "Talks end VIENNA, 3 May 2021 - Talks ended today.",
+            "Talks end",
+            "VIENNA, 3 May 2021 - Talks ended today.",
+            (),
+        ),
+        # No header, and sentences before the dateline: they are the body's, and the title runs to the first full stop.
+        *(
+            (
+                f"Press release Talks end The talks ended. They agreed on a plan{mark} VIENNA, 4 May 2021 – They met.",
+                "Talks end The talks ended.",
+                f"They agreed on a plan{mark} VIENNA, 4 May 2021 – They met.",
+                (),
+            )
+            for mark in ".?!"
+        ),
     ],
     ids=[
         "fields after the body",
@@ -1045,9 +1063,14 @@ def test_a_page_joined_by_tabs_reads_as_the_page_paragraphs_included(path):
         "a body opening with a word and a list",
         "no header and no dateline",
         "a title alone",
+        "a title and a header alone",
         "a body of a few words",
         "a list of fields in the body",
         "a dateline in the second paragraph",
+        "no content type, no header, a hyphen",
+        "sentences before a dateline",
+        "a question before a dateline",
+        "an exclamation before a dateline",
     ],
 )
 def test_the_parts_of_a_collapsed_page(article, title, body, fields):
@@ -1214,18 +1237,6 @@ def test_menus_closing_a_collapsed_page_are_left_out_of_its_body(items, menus):
     tail = "".join(f" - {item}" for item in items)
     release = parse_release(f"{MENUS} Press release Talks end - Date: 3 May 2021 Talks ended.{tail}")
     assert release.body == ("Talks ended." if menus else f"Talks ended.{tail}")
-
-
-@pytest.mark.parametrize("closing", [MENU_LINES, "- Fields of work:\n- Elections\n"], ids=["menus", "fields"])
-def test_a_collapsed_pages_body_comes_back_as_its_line_before_what_closes_the_page(closing):
-    """The body's line is the page's own, then the lines of the menus or header block that close the page."""
-    from classifier.corpus.collapsed import page_lines
-
-    page = f"{MENU_LINES}Press release\nTalks end\n- Date:\n- 3 May 2021\nTalks ended today.\n{closing}"
-    for form, text in collapsed_forms(page).items():
-        lines = page_lines(text.strip())[0].split("\n")
-        at = lines.index("Talks ended today.")
-        assert lines[at + 1] == closing.split("\n")[0], form
 
 
 def test_a_collapsed_header_value_that_cannot_be_told_from_the_body_is_kept_in_it():
