@@ -4,6 +4,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -265,6 +266,21 @@ def test_output_that_is_an_input_is_refused(model, corpus, tmp_path):
     with pytest.raises(InputError, match="the output is also an input"):
         tag(model, [str(tmp_path)], tmp_path / "sub" / "out.txt", format="jsonl", glob="*.txt")
     assert table.read_bytes() == open(corpus[0], "rb").read()
+
+
+@pytest.mark.parametrize("pattern", ["d/*.jsonl", "d/**/*.jsonl", "./d/*"])
+def test_an_output_a_glob_input_would_read_is_refused_before_it_exists(model, corpus, tmp_path, monkeypatch, pattern):
+    """A glob was compared with the files it matched before the run, not with the output about to be written: the
+    output, once made, was read as an input while it grew, and `tag 'd/*.jsonl' --output d/tags.jsonl` wrote 830,000
+    failed rows in a minute, till the disk was full. It is refused before anything is written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.jsonl").write_bytes(open(corpus[0], "rb").read())
+    with pytest.raises(InputError, match=rf"^d/tags.jsonl: the output is also an input \({re.escape(pattern)}\)"):
+        tag(model, [pattern], "d/tags.jsonl")
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["a.jsonl"]
+    tag(model, ["d/*.jsonl"], "d/sub/tags.jsonl")  # a folder the pattern does not read
+    tag(model, ["d/*.jsonl"], "d/.tags.jsonl")  # a hidden name, which * does not match
 
 
 def test_text_cut_at_the_size_limit_is_tagged_with_a_warning(model, tmp_path, monkeypatch):

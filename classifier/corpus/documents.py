@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.corpus.globbing import glob_paths
+from classifier.corpus.globbing import glob_paths, would_match
 from classifier.corpus.release import (
     Release,
     nul_as_space,
@@ -414,7 +414,9 @@ def find_input(path: str | Path, inputs: Iterable[str | Path], glob: str = DEFAU
                 return item
         elif os.path.realpath(item) == target:
             return item
-        elif globlib.has_magic(item) and any(_same_file(m, target) for m in glob_paths(item)):
+        elif globlib.has_magic(item) and (
+            would_match(item, str(path)) or any(_same_file(m, target) for m in glob_paths(item))
+        ):  # a new output its pattern would read, or a file it holds already
             return item
     return None
 

@@ -120,3 +120,28 @@ def _is_folder(entry: os.DirEntry) -> bool:
         return entry.is_dir()
     except OSError:
         return False
+
+
+def would_match(pattern: str, path: str) -> bool:
+    """Whether `glob_paths(pattern)` would give `path` were it there (it need not be yet: an output about to be
+    written), matched part by part as the walk matches: a wildcard within one part, `**` for any number of parts, a
+    hidden name only by a part that starts with "." (and never by `**`)."""
+    return _parts_match(os.path.abspath(pattern).split(os.sep), os.path.abspath(path).split(os.sep))
+
+
+def _parts_match(parts: list[str], names: list[str]) -> bool:
+    if not parts:
+        return not names
+    part, rest = parts[0], parts[1:]
+    if part == RECURSIVE:
+        for taken in range(len(names) + 1):
+            if taken and names[taken - 1].startswith("."):
+                return False
+            if _parts_match(rest, names[taken:]):
+                return True
+        return False
+    if not names or not fnmatch.fnmatchcase(names[0], part):
+        return False
+    if names[0].startswith(".") and globlib.has_magic(part) and not part.startswith("."):
+        return False
+    return _parts_match(rest, names[1:])
