@@ -549,6 +549,37 @@ def test_without_dask_a_dask_run_is_refused_before_its_output_exists(model, corp
     assert output.stat().st_size > 0
 
 
+def test_a_dask_address_without_a_port_is_refused_before_the_output_exists(model, corpus, tmp_path):
+    """`--dask localhost` printed a traceback from the scheduler's client ("missing port number") and left an empty
+    output, which the same command without --dask then refused as existing."""
+    from classifier.workflows.runners import RunnerError
+
+    pytest.importorskip("distributed")
+    with pytest.raises(RunnerError, match=r"^--dask 'localhost': expected a scheduler's address with its port"):
+        tag(model, corpus, tmp_path / "out.jsonl", dask="localhost")
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_scheduler_that_cannot_be_reached_leaves_no_output(model, corpus, tmp_path, monkeypatch, fmt):
+    """Unreachable (refused, or a name Dask cannot read), the scheduler was said in one line, but the output was
+    made already, empty: the rerun without --dask was refused as "already exists"."""
+    from classifier.workflows.runners import RunnerError
+
+    distributed = pytest.importorskip("distributed")
+
+    def unreachable(address, timeout):
+        raise OSError(f"Timed out trying to connect to {address} after {timeout} s")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    output = tmp_path / f"out.{fmt}"
+    with pytest.raises(RunnerError, match=r"^cannot reach the Dask scheduler at tcp://127.0.0.1:1: Timed out"):
+        tag(model, corpus, output, dask="tcp://127.0.0.1:1")
+    assert sorted(tmp_path.iterdir()) == []
+    tag(model, corpus, output, jobs=1)
+    assert output.stat().st_size > 0
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_rows_carry_the_flag_of_texts_given_no_field(model, tmp_path, fmt):
     examples = [

@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.resource_tracker
 import os
 import pickle
+import re
 import signal
 import sys
 import threading
@@ -32,6 +33,20 @@ class RunnerError(ClassifierError, RuntimeError):
 
 
 DASK_MISSING = "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
+
+
+# A scheduler's address: a protocol if any, a host (a name, an IPv4 address or a bracketed IPv6 one) and its port.
+_DASK_ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+):[0-9]{1,5}")
+
+
+def check_dask_address(address: str) -> None:
+    """RunnerError, in one line, for a --dask value that is no scheduler address ("local", or host and port): the
+    connection refused it with a traceback, after the output was made."""
+    if address != LOCAL_DASK and not _DASK_ADDRESS.fullmatch(address):
+        raise RunnerError(
+            f"--dask {address[:200]!r}: expected a scheduler's address with its port (tcp://host:8786, host:8786) or "
+            f"'{LOCAL_DASK}' for a cluster on this machine"
+        )
 
 
 def check_dask() -> None:
@@ -337,7 +352,7 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
             client = Client(cluster)
         else:
             client = Client(address, timeout=30)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read
         if cluster is not None:
             cluster.close()
         raise RunnerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None

@@ -39,11 +39,12 @@ from classifier.io.tagfiles import (
     open_tag_file,
     parts_folder,
     run_record,
+    run_record_path,
     write_run_record,
 )
 from classifier.io.textio import InputError
 from classifier.options import GLOB_SEPARATOR, MAX_JOBS
-from classifier.workflows.runners import check_dask, default_jobs, map_ordered
+from classifier.workflows.runners import RunnerError, check_dask, check_dask_address, default_jobs, map_ordered
 
 CHUNK_SIZE = 512
 
@@ -293,6 +294,7 @@ def tag(
         require_pyarrow(str(output))  # before any tagging, not at the first chunk
     if dask:
         check_dask()  # before the output is created: a rerun without --dask is not refused as "already exists"
+        check_dask_address(dask)
     check_named_columns(inputs, columns, glob)  # a wrong --text-column is a usage error before the output exists
     if str(output) == STDOUT:
         _check_streamable(fmt, resume)
@@ -332,17 +334,31 @@ def tag(
         records = _after(records, target, output)
         records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         chunks = _chunks(records, chunk_size)
-        # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
-        with contextlib.closing(map_ordered(task, model, chunks, jobs=jobs, dask=dask)) as results:
-            for result in results:
-                _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
-                summary.failed += result.failed
-                summary.tagged += result.rows - result.failed
-                if on_progress:
-                    on_progress(summary.tagged + summary.failed)
+        try:
+            # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
+            with contextlib.closing(map_ordered(task, model, chunks, jobs=jobs, dask=dask)) as results:
+                for result in results:
+                    _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
+                    summary.failed += result.failed
+                    summary.tagged += result.rows - result.failed
+                    if on_progress:
+                        on_progress(summary.tagged + summary.failed)
+        except RunnerError:  # no scheduler to reach: an output begun and empty would refuse the rerun as existing
+            if not resume and not target.done:
+                _unmade(target, output, fmt)
+            raise
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _unmade(target, output: Path, fmt: str) -> None:
+    """Remove the output this run began and wrote no row to, and its run record."""
+    if fmt == "parquet":
+        target.discard()
+    with contextlib.suppress(OSError):
+        output.unlink(missing_ok=True)
+        run_record_path(output).unlink(missing_ok=True)
 
 
 def _check_streamable(fmt: str, resume: bool) -> None:
