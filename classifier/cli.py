@@ -267,7 +267,8 @@ def _load(model: Optional[Path], taxonomy: Optional[Path]):
 
 
 def _report_problem(kind: str, message: str) -> None:
-    typer.echo(f"{kind}: {message}", err=True)
+    """One line on stderr per problem with a document: a line break in it (a file's name may hold one) is escaped."""
+    typer.echo(f"{kind}: " + message.replace("\r", "\\r").replace("\n", "\\n"), err=True)
 
 
 def _columns(id_column="id", title_column="title", text_column="text", labels_column="labels"):
@@ -447,8 +448,8 @@ def tag(
             limit=limit,
             threshold=threshold,
             on_progress=_progressed(progress.update),
-            on_input_error=lambda message: typer.echo(f"error: {message}", err=True),
-            on_input_warning=lambda message: typer.echo(f"warning: {message}", err=True),
+            on_input_error=lambda message: _report_problem("error", message),
+            on_input_warning=lambda message: _report_problem("warning", message),
             on_start=started,
         )
     except KeyboardInterrupt:

@@ -1022,3 +1022,16 @@ def test_an_output_that_is_a_directory_is_refused_as_one(tmp_path):
     picked = run("pick", unlabelled, "--n", 2, "--output", folder)
     assert (picked.exit_code, picked.stderr) == (1, f"error: {folder}: is a directory; name a file to write\n")
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["suggest"], ["tag", "--output", "-"]])
+def test_a_file_name_with_a_line_break_is_reported_on_one_line(tmp_path, command):
+    """Each problem with a document is one line on stderr: a file named "x<newline>y.txt" (empty) was said over two,
+    "error: .../x" and "y.txt: empty file"."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "x\ny.txt").write_text("", encoding="utf-8")
+    result = run(command[0], folder, *command[1:])
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert problems == [f"error: {folder}/x\\ny.txt: empty file"], result.stderr
