@@ -37,6 +37,12 @@ def default_model_path() -> Path:
     """CLASSIFIER_MODEL, else the bundle installed in the package, else the checkout's models/default."""
     if os.environ.get("CLASSIFIER_MODEL"):
         return Path(os.environ["CLASSIFIER_MODEL"])
+    return shipped_model_path()
+
+
+def shipped_model_path() -> Path:
+    """The model shipped with the package, whatever CLASSIFIER_MODEL says: the bundle installed in it, else the
+    checkout's models/default."""
     return _first_existing(_PACKAGE / "data" / "models" / "default", _PACKAGE.parent / "models" / "default")
 
 

@@ -1035,3 +1035,14 @@ def test_a_file_name_with_a_line_break_is_reported_on_one_line(tmp_path, command
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert problems == [f"error: {folder}/x\\ny.txt: empty file"], result.stderr
+
+
+def test_a_missing_model_named_by_the_environment_gets_a_hint_that_trains_it_there(tmp_path, monkeypatch):
+    """With CLASSIFIER_MODEL naming a folder that is not there, the hint said to train into models/default: over the
+    shipped model. It names the folder, as --model's does."""
+    monkeypatch.setenv("CLASSIFIER_MODEL", str(tmp_path / "nosuch"))
+    result = run("suggest", ROOT / "examples" / "plain-text-media.txt")
+    assert result.exit_code == 1
+    assert result.stderr.rstrip().endswith(
+        f"(train one: classifier train LABELLED_DATA --output {tmp_path / 'nosuch'})"
+    )

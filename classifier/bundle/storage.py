@@ -38,7 +38,7 @@ from classifier.bundle.probe import (
 )
 from classifier.errors import ClassifierError
 from classifier.io.textio import atomic_directory, interrupted_swap, one_line
-from classifier.paths import default_model_path, default_taxonomy_path
+from classifier.paths import default_model_path, default_taxonomy_path, shipped_model_path
 from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 
 FORMAT_VERSION = 2
@@ -70,7 +70,7 @@ def retrain_hint(path: str | Path | None = None) -> str:
     if path is None:
         return RETRAIN_HINT
     try:
-        if Path(path).resolve() == default_model_path().resolve():
+        if Path(path).resolve() == shipped_model_path().resolve():  # not CLASSIFIER_MODEL's, which is the user's
             return RETRAIN_HINT
     except OSError:
         pass
