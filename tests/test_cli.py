@@ -1046,3 +1046,14 @@ def test_a_missing_model_named_by_the_environment_gets_a_hint_that_trains_it_the
     assert result.stderr.rstrip().endswith(
         f"(train one: classifier train LABELLED_DATA --output {tmp_path / 'nosuch'})"
     )
+
+
+def test_evaluate_takes_fields_by_their_notation_and_uri(tmp_path):
+    rows = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:2]]
+    rows[0]["labels"], rows[1]["labels"] = ["human-rights"], ["urn:osce-field-of-work:rule-of-law", "Elections"]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = run("evaluate", data, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    support = {label: metrics["support"] for label, metrics in json.loads(result.stdout)["per_label"].items()}
+    assert (support["Human rights"], support["Rule of law"], support["Elections"]) == (1, 1, 1)

@@ -607,3 +607,18 @@ def test_write_parsed_copy_remakes_it_from_the_shipped_file_and_refuses_what_jso
         with pytest.raises(TaxonomyError, match=f"{odd.name}: its data does not survive JSON"):
             fields.write_parsed_copy()
     assert json.loads(target.read_text(encoding="utf-8"))["sha256"] == copy["sha256"]  # the old copy is kept
+
+
+def test_a_field_is_found_by_its_notation_and_uri_as_the_http_service_gives_them():
+    """`serve` names each field by label, notation and URI (GET /v1/taxonomy) and takes any of them back; train,
+    evaluate and compare refused the notation and URI ("unknown label 'human-rights' (closest field: 'Human
+    rights')"), though they are the service's own answers."""
+    from classifier.taxonomy.fields import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    assert taxonomy.resolve("human-rights") == "Human rights"
+    assert taxonomy.resolve("urn:osce-field-of-work:rule-of-law") == "Rule of law"
+    assert taxonomy.resolve("urn:osce-field-of-work:no-such-field") is None
+    assert taxonomy.resolve("urn:osce-field-of-work:Human rights") is None  # a URI holds the notation only
+    for field in taxonomy.fields:
+        assert taxonomy.resolve(field.id) == taxonomy.resolve(f"urn:osce-field-of-work:{field.id}") == field.name

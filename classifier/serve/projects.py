@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from classifier.errors import ClassifierError
-from classifier.taxonomy.fields import Taxonomy
+from classifier.taxonomy.fields import SUBJECT_URI_PREFIX, Taxonomy
 
 # A field's URI and notation come from its `id` in taxonomy.yaml, which never changes when its name
 # does, so a subject stored by a client keeps meaning the same field across renames and retraining.
-SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
 VOCABULARY_ID = "osce-fields-of-work"
 LANGUAGE = "en"
 # What a project id may look like: a bundle directory's name. Anything else in a URL (a slash, "..",

@@ -352,12 +352,7 @@ def shown_origin(origin: str) -> str:
 def field_named(name: str, taxonomy: Taxonomy) -> str | None:
     """The field a client names, as GET /v1/taxonomy shows it: by its label (or an alias or sub-topic of it), its
     notation (`human-rights`) or its URI (`urn:osce-field-of-work:human-rights`); None if it names none."""
-    from classifier.serve.projects import SUBJECT_URI_PREFIX  # the URIs' one definition
-
-    by_notation = {field.id: field.name for field in taxonomy.fields}
-    if name.startswith(SUBJECT_URI_PREFIX):
-        return by_notation.get(name.removeprefix(SUBJECT_URI_PREFIX))
-    return by_notation.get(name) or taxonomy.resolve(name)
+    return taxonomy.resolve(name)
 
 
 def resolve_labels(labels, taxonomy: Taxonomy) -> list[str]:

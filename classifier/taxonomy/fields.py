@@ -32,6 +32,10 @@ class Field:
     description_source: str | None = None
 
 
+# A field's URI: this prefix and its id (its notation), as the HTTP service names subjects.
+SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
+
+
 def normalize_label(text: str) -> str:
     """Case-, space- and dash-insensitive key used to match label spellings."""
     text = text.replace("&", " and ").replace("–", "-").replace("—", "-")
@@ -110,6 +114,7 @@ class Taxonomy:
                     )
                 owner[key] = field.name
         object.__setattr__(self, "_lookup", owner)
+        object.__setattr__(self, "_by_notation", {field.id: field.name for field in self.fields})
 
     @property
     def labels(self) -> list[str]:
@@ -123,8 +128,10 @@ class Taxonomy:
         raise KeyError(label)
 
     def resolve(self, spelling: str) -> str | None:
-        """The field name for a name, alias or sub-topic spelling, or None if unknown."""
-        return self._lookup.get(normalize_label(spelling))
+        """The field name for a name, alias or sub-topic spelling, or for the field's notation (its id, "human-rights")
+        or URI ("urn:osce-field-of-work:human-rights"), as the HTTP service gives them; None if unknown."""
+        found = self._lookup.get(normalize_label(spelling))
+        return found if found is not None else self._by_notation.get(spelling.removeprefix(SUBJECT_URI_PREFIX))
 
     def closest(self, spelling: str) -> str:
         """The field whose name, alias or sub-topic is most similar to an unknown spelling."""
