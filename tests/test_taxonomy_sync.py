@@ -345,6 +345,25 @@ def test_a_forced_rename_to_an_entry_that_is_not_new_is_refused(small_taxonomy):
     assert str(caught.value) == "--rename Youth=Young people: 'Young people' is not a new entry of the site's menu"
 
 
+def test_a_forced_rename_of_a_field_still_in_the_menu_is_refused(small_taxonomy):
+    """`--rename 'Youth=Gender equality'` with Youth still in the menu was written: Youth's id, description and
+    keywords became Gender equality's, and every row labelled Youth was read as Gender equality."""
+    taxonomy = Taxonomy.from_yaml(small_taxonomy)
+    with pytest.raises(SyncError) as caught:
+        diff_taxonomy(["Water policing", "Youth", "Students"], taxonomy, {"Youth": "Students"})
+    assert str(caught.value) == (
+        "--rename Youth=Students: 'Youth' is still in the site's menu; only a field gone from it can be renamed"
+    )
+
+
+def test_a_write_refused_for_a_field_gone_suggests_the_likeliest_new_entry_as_its_new_name(tmp_path, small_taxonomy):
+    """The refusal named the first new entry ("pass --rename 'Youth=Students'"), not the one most like the field gone
+    ("Youth and children"), whatever their order in the menu."""
+    page = menu_page(tmp_path, ["Water policing", "Students", "Youth and children"])
+    with pytest.raises(SyncError, match=r"pass --rename 'Youth=Youth and children'"):
+        sync_taxonomy(page, small_taxonomy, write=True)
+
+
 def test_the_diff_as_json_rounds_the_similarity(small_taxonomy):
     diff = diff_taxonomy(["Policing of water", "Students", "Projects"], Taxonomy.from_yaml(small_taxonomy))
     assert diff.to_dict() == {

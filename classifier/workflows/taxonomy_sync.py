@@ -106,6 +106,11 @@ def diff_taxonomy(
             raise SyncError(f"--rename {old}={new}: '{old}' is not a field (closest: '{taxonomy.closest(old)}')")
         if new not in unmatched:
             raise SyncError(f"--rename {old}={new}: '{new}' is not a new entry of the site's menu")
+        if taxonomy.resolve(old) in matched:  # renamed, its data would be read as the new field's
+            raise SyncError(
+                f"--rename {old}={new}: '{taxonomy.resolve(old)}' is still in the site's menu; only a field gone from "
+                "it can be renamed"
+            )
         diff.renamed.append((taxonomy.resolve(old), new, name_similarity(old, new)))
         matched.add(taxonomy.resolve(old))
         unmatched.remove(new)
@@ -208,7 +213,8 @@ def sync_taxonomy(
             raise SyncError(f"--remove '{name}': '{name}' {where}; only a field gone from the menu can be removed")
     unconfirmed = [name for name in diff.removed if name not in confirmed.values()] if diff.added else []
     if write and unconfirmed:
-        old, new = unconfirmed[0], diff.added[0]
+        old = unconfirmed[0]
+        new = max(diff.added, key=lambda entry: name_similarity(old, entry))  # the likeliest new name, not the first
         raise SyncError(
             f"{taxonomy_path}: '{old}' is gone from the menu while '{new}' is new; if it was renamed, pass "
             f"--rename '{old}={new}' (its description, keywords and id are kept); to drop it, pass --remove '{old}'; "
