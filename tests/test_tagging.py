@@ -165,6 +165,31 @@ def test_a_parquet_run_interrupted_is_kept_from_a_rerun_without_resume_or_force(
     assert read_rows(output, "parquet") == read_rows(reference["parquet"], "parquet")
 
 
+def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
+    """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
+    said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;
+    a record from before it did matches any."""
+    from classifier.bundle.storage import load_model
+    from classifier.io.tagfiles import ResumeError, run_record_path
+    from classifier.taxonomy.fields import Taxonomy
+
+    from conftest import taxonomy_with_youth_renamed
+
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
+    other = load_model(taxonomy=Taxonomy.from_yaml(renamed))
+    assert other.fingerprint == model.fingerprint and "Young people" in other.labels
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(Stop):
+        tag(model, corpus, output, chunk_size=20, on_progress=interrupt_after(1))
+    with pytest.raises(ResumeError, match=r"written by a run with other names for the model's fields \(another --tax"):
+        tag(other, corpus, output, chunk_size=20, resume=True)
+    record = json.loads(run_record_path(output).read_text(encoding="utf-8"))
+    record.pop("fields")  # as a run before the names were kept wrote it
+    run_record_path(output).write_text(json.dumps(record), encoding="utf-8")
+    assert tag(model, corpus, output, chunk_size=20, resume=True).resumed == 20
+
+
 def test_resume_of_a_folder_read_in_any_case_goes_on_with_the_same_files_in_order(model, tmp_path):
     pages = tmp_path / "export"
     pages.mkdir()

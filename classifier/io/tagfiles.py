@@ -99,10 +99,13 @@ def run_record_path(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.run.json")
 
 
-def run_record(model_hash: str, inputs, fmt: str, columns, glob: str, cutoffs: dict | None = None) -> dict:
+def run_record(
+    model_hash: str, inputs, fmt: str, columns, glob: str, cutoffs: dict | None = None, fields: list | None = None
+) -> dict:
     """What makes two runs the same: inputs (absolute), glob, columns, format, the model's hash (`Model.fingerprint`)
     and, when given, the `--limit` and `--threshold` that choose the labels (absent otherwise, so that a record
-    written before they existed still matches a run without them)."""
+    written before they existed still matches a run without them) and the names the rows give the model's fields
+    (another taxonomy may rename them; a record written before it was kept matches any)."""
     record = {
         "inputs": [item if item == STDOUT else escape_surrogates(os.path.abspath(item)) for item in map(str, inputs)],
         "glob": glob,
@@ -111,7 +114,8 @@ def run_record(model_hash: str, inputs, fmt: str, columns, glob: str, cutoffs: d
         "model": model_hash,
     }
     cutoffs = {key: value for key, value in (cutoffs or {}).items() if value is not None}
-    return {**record, "cutoffs": cutoffs} if cutoffs else record
+    record = {**record, "cutoffs": cutoffs} if cutoffs else record
+    return {**record, "fields": list(fields)} if fields is not None else record
 
 
 def write_run_record(path: str | Path, record: dict) -> None:
@@ -126,6 +130,7 @@ _WHAT = {
     "format": "another format",
     "model": "another model",
     "cutoffs": "another --limit or --threshold",
+    "fields": "other names for the model's fields (another --taxonomy)",
 }
 
 
@@ -141,6 +146,8 @@ def check_resumable(path: str | Path, fmt: str, record: dict) -> None:
             f"{path}: cannot resume: nothing records it as the output of a tag run ({stored_path.name} is missing or "
             "unreadable); use --force to start over, or write elsewhere"
         ) from None
+    if isinstance(stored, dict) and "fields" not in stored:  # written before the fields' names were kept
+        record = {key: value for key, value in record.items() if key != "fields"}
     if not isinstance(stored, dict) or stored != record:
         differ = [_WHAT[key] for key in _WHAT if not isinstance(stored, dict) or stored.get(key) != record.get(key)]
         raise ResumeError(

@@ -316,7 +316,8 @@ def tag(
         )
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
-    record = run_record(fingerprint, inputs, fmt, columns, glob, {"limit": limit, "threshold": threshold})
+    cutoffs = {"limit": limit, "threshold": threshold}
+    record = run_record(fingerprint, inputs, fmt, columns, glob, cutoffs, list(model.labels))
     with output_lock(output):
         if resume and (output.exists() or parts_folder(output).is_dir()):
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
