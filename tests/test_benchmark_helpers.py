@@ -79,3 +79,25 @@ def test_batch_medians_of_an_even_number_of_rounds_keep_rate_and_wall_consistent
     rounds = [[_run(1000, "`tag --jobs 1`", 900.0, wall=1.0)], [_run(1000, "`tag --jobs 1`", 1100.0, wall=3.0)]]
     [(n, _, wall, rate, per_core, _)] = batch.medians(rounds)
     assert (wall, rate, per_core) == (2.0, 500.0, 1000.0)  # 1,000 documents in the median 2 s: 500 a second
+
+
+def test_tag_parts_table_gives_each_part_against_the_floor_and_tags_parts_together():
+    import tag_parts
+
+    seconds = {
+        "reading: JSONL lines to rows": [0.5, 0.4, 0.6],
+        "documents: each row parsed as a page": [0.2, 0.2, 0.3],
+        "the floor: `predict_proba`": [4.0, 3.0, 5.0],  # median 4.0
+        "features with the rules' facts (`predict_proba_and_facts`)": [4.4, 4.4, 4.4],
+        "the rules on the text and the scope checks (`read_windowed`, `scope_flags_of_counts`)": [0.3, 0.3, 0.3],
+        "`Model.read` whole (the two above)": [5.0, 5.0, 5.0],
+        "rows written as JSON lines": [0.3, 0.2, 0.1],
+    }
+    table = tag_parts.table(1000, seconds)
+    assert "| the floor: `predict_proba` | 4.00 | 250 | 1.00x |" in table
+    assert "| `Model.read` whole (the two above) | 5.00 | 200 | 1.25x |" in table
+    # tag's parts: reading 0.5 + documents 0.2 + Model.read 5.0 + rows 0.2 = 5.9 CPU s; the floor 4.0 / 5.9 = 0.68x
+    assert (
+        "together (reading, documents, `Model.read`, rows): 5.90 CPU s: per CPU second they go 0.68x as fast" in table
+    )
+    assert "`Model.read` alone 0.80x" in table and "the median of 3 rounds" in table
