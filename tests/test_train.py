@@ -425,21 +425,3 @@ def test_an_output_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tm
     with pytest.raises(ClassifierError, match=r": cannot write there \(File name too long\)$"):
         train([inputs], tmp_path / ("m" * 300), on_warning=lambda line: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.jsonl"]
-
-
-def test_the_same_data_and_seed_give_the_same_bundle_however_its_path_is_written(tmp_path, monkeypatch):
-    """The bundle records where its documents came from: `base.jsonl`, `./base.jsonl` and its absolute path gave three
-    bundle hashes for the same arrays, so `tag --resume` with one of them refused the others' outputs, and a bundle
-    trained from an absolute path carried the trainer's folders."""
-    from classifier.bundle.storage import load_model
-
-    from conftest import ROOT
-
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "base.jsonl").write_bytes((ROOT / "examples" / "retraining" / "base.jsonl").read_bytes())
-    spellings = {"plain": "base.jsonl", "dotted": "./base.jsonl", "absolute": str(tmp_path / "base.jsonl")}
-    for name, spelled in spellings.items():
-        train([spelled], tmp_path / name, seed=3, on_warning=lambda line: None)
-    fingerprints = {name: load_model(tmp_path / name).fingerprint for name in spellings}
-    assert len(set(fingerprints.values())) == 1, fingerprints
-    assert load_model(tmp_path / "absolute").metadata["training_data"]["files"] == ["base.jsonl"]

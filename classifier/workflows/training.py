@@ -140,7 +140,7 @@ def train(
         raise TypeError(f"base: expected the path of a bundle, not {type(base).__name__}{hint}")
     seed, params = check_settings(seed, params)
     jobs = check_jobs(_plain(jobs))
-    inputs = [_spelled_once(item) for item in as_inputs(inputs)]
+    inputs = as_inputs(inputs)
     taxonomy = as_taxonomy(taxonomy)
     guide = FieldGuide.from_yaml(field_guide, taxonomy) if written_examples else None
     if guide is not None and guide.unknown_fields and on_warning:
@@ -262,17 +262,6 @@ def _train(
         progress("saving", 0, None)
         write_bundle(output, saved, files)
     return Model(estimator, saved, Path(output) if output else None), metrics
-
-
-def _spelled_once(item):
-    """An input as the bundle records it (its documents' origins, its inputs): the same file however it was written
-    (`base.jsonl`, `./base.jsonl`, its absolute path), so that the same data and seed give the same bundle, hash
-    included; relative to the working folder where it is in it, so that no one's folders above it are recorded."""
-    if str(item) == STDIN:
-        return item
-    absolute = os.path.abspath(item)
-    inside = os.path.commonpath([absolute, os.getcwd()]) == os.getcwd()
-    return os.path.relpath(absolute) if inside else absolute
 
 
 def _without_removed_fields(base, documents: list[Document], taxonomy: Taxonomy, on_warning) -> list[Document]:
