@@ -239,6 +239,7 @@ def test_a_run_writes_one_row_per_document_chunk_by_chunk(model, table, tmp_path
         "columns": {"id": "id", "title": "title", "text": "text"},
         "format": "jsonl",
         "model": model.fingerprint,
+        "fields": [E, B, M, Y],  # the names its rows give the fields, in the model's order
     }
 
 

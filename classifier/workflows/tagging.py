@@ -301,19 +301,8 @@ def tag(
         records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
         return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
-    if output.exists() and not (force or resume):
-        raise OutputExistsError(
-            f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
-            f"{output}: already exists; pass --force to overwrite it or --resume to continue it",
-        )
-    if fmt == "parquet" and parts_folder(output).is_dir() and not (force or resume):  # an interrupted run's chunks
-        parts = parts_folder(output).name
-        raise OutputExistsError(
-            f"{output}: an interrupted run's chunks are in {parts}; pass resume=True to continue it or force=True to "
-            "start over",
-            f"{output}: an interrupted run's chunks are in {parts}; pass --resume to continue it or --force to start "
-            "over",
-        )
+    if not (force or resume):
+        _check_not_begun(output, fmt)
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
     cutoffs = {"limit": limit, "threshold": threshold}
@@ -332,18 +321,11 @@ def tag(
         if on_start:
             on_start(target.done)
         records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
-        records = _after(records, target, output)
-        records, jobs = _worth_workers(records, jobs, dask, chunk_size)
-        chunks = _chunks(records, chunk_size)
+        records, jobs = _worth_workers(_after(records, target, output), jobs, dask, chunk_size)
         try:
-            # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
-            with contextlib.closing(map_ordered(task, model, chunks, jobs=jobs, dask=dask)) as results:
-                for result in results:
-                    _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
-                    summary.failed += result.failed
-                    summary.tagged += result.rows - result.failed
-                    if on_progress:
-                        on_progress(summary.tagged + summary.failed)
+            _tag_chunks(
+                model, task, _chunks(records, chunk_size), jobs, dask, (target, output, fmt), summary, on_progress
+            )
         except RunnerError:  # no scheduler to reach: an output begun and empty would refuse the rerun as existing
             if not resume and not target.done:
                 _unmade(target, output, fmt)
@@ -351,6 +333,39 @@ def tag(
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _check_not_begun(output: Path, fmt: str) -> None:
+    """OutputExistsError where a run without force or resume would replace what is there: the output, or an
+    interrupted Parquet run's chunks, which live in a hidden folder until the run ends (no file is at the output's
+    name: a rerun started over and deleted them)."""
+    if output.exists():
+        raise OutputExistsError(
+            f"{output}: already exists; pass force=True to overwrite it or resume=True to continue it",
+            f"{output}: already exists; pass --force to overwrite it or --resume to continue it",
+        )
+    if fmt == "parquet" and parts_folder(output).is_dir():
+        parts = parts_folder(output).name
+        raise OutputExistsError(
+            f"{output}: an interrupted run's chunks are in {parts}; pass resume=True to continue it or force=True to "
+            "start over",
+            f"{output}: an interrupted run's chunks are in {parts}; pass --resume to continue it or --force to start "
+            "over",
+        )
+
+
+def _tag_chunks(model, task, chunks, jobs, dask, written: tuple, summary: TagSummary, on_progress) -> None:
+    """Tag the chunks and append each one's rows to the output (`written`: the open TagFile, its path and format),
+    counting them in `summary`."""
+    target, output, fmt = written
+    # Closed on any exit, so that an interruption stops the workers before the interpreter waits for them.
+    with contextlib.closing(map_ordered(task, model, chunks, jobs=jobs, dask=dask)) as results:
+        for result in results:
+            _written(target, output, fmt, target.append, result.payload, result.rows, result.last_id)
+            summary.failed += result.failed
+            summary.tagged += result.rows - result.failed
+            if on_progress:
+                on_progress(summary.tagged + summary.failed)
 
 
 def _unmade(target, output: Path, fmt: str) -> None:
