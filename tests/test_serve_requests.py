@@ -1415,6 +1415,8 @@ def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused
         400,
         "the uploaded file is not valid utf-16-le, as its charset says (truncated data)",
     )
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00\x00stream\x00"
+    refused(explain(client, pdf, "text/plain; charset=latin-1"), 400, "the uploaded file: binary file, not text")
     # Declared UTF-8 but not: read as a file is (no UTF-8 sequence in it, so as Windows-1252), not refused.
     answer = explain(client, b"Observers praise the elections \xff in Bishkek.", 'text/plain; charset="utf-8"')
     assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections \xff in Bishkek."

@@ -329,6 +329,8 @@ def _decoded(body: bytes, codec: str, max_text: int) -> tuple[str, bool]:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
         raise InputError(f"the uploaded file is not valid {codec}, as its charset says ({exc.reason})") from None
+    if "\x00" in text:  # a charset such as Latin-1 decodes any bytes: a PDF is still no text
+        raise InputError("the uploaded file: binary file, not text")
     return text, len(text) > max_text
 
 
