@@ -21,6 +21,13 @@ DEFAULT_CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
 # What a field's status says beside its row where not both models know it.
 _STATUS_NOTES = {"new": "new in B", "removed": "not in B", "neither": "in neither"}
+# Each average's name in the tables, in their order.
+_AVERAGE_NAMES = {
+    "micro": "micro",
+    "macro": "macro",
+    "micro_shared": "micro (shared fields)",
+    "macro_shared": "macro (shared fields)",
+}
 
 
 class NothingToCompareError(ClassifierError):
@@ -228,14 +235,9 @@ class Comparison:
             delta = "" if row["f1_delta"] is None else f"{row['f1_delta']:+.3f}"
             return f"{values}<td>{delta}</td>"
 
-        names = {
-            "micro": "micro",
-            "macro": "macro",
-            "micro_shared": "micro (shared fields)",
-            "macro_shared": "macro (shared fields)",
-        }
         averages = "".join(
-            f"<tr><th>{name}</th>{cells(report['averages'][key])}<td></td><td></td></tr>" for key, name in names.items()
+            f"<tr><th>{name}</th>{cells(report['averages'][key])}<td></td><td></td></tr>"
+            for key, name in _AVERAGE_NAMES.items()
         )
         fields = "".join(
             f"<tr><td>{html.escape(label)}</td>{cells(row)}<td>{row['support']}</td>"
@@ -408,13 +410,7 @@ def format_comparison(comparison: Comparison, min_support: int = DEFAULT_MIN_SUP
     lines = [f"documents: {report['documents']}", header]
     if comparison.left_out:
         lines[0] += f" ({comparison.training_note()})"
-    names = {
-        "micro": "micro",
-        "macro": "macro",
-        "micro_shared": "micro (shared fields)",
-        "macro_shared": "macro (shared fields)",
-    }
-    for key, name in names.items():
+    for key, name in _AVERAGE_NAMES.items():
         row = report["averages"][key]
         lines.append(_row(name, width, row["a"], row["b"], row["f1_delta"], ""))
     lines.append("")
