@@ -268,7 +268,9 @@ def _load(model: Optional[Path], taxonomy: Optional[Path]):
 
 def _report_problem(kind: str, message: str) -> None:
     """One line on stderr per problem with a document: a line break in it (a file's name may hold one) is escaped."""
-    typer.echo(f"{kind}: " + message.replace("\r", "\\r").replace("\n", "\\n"), err=True)
+    from classifier.io.textio import one_line  # on first use: keeps start-up light
+
+    typer.echo(f"{kind}: {one_line(message, max_chars=None)}", err=True)
 
 
 def _columns(id_column="id", title_column="title", text_column="text", labels_column="labels"):

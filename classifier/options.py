@@ -3,6 +3,20 @@
 The estimator, the workflows and the command line all read them from here, so a new value is one edit.
 """
 
+import operator
+
+
+def whole_number(value) -> int | None:
+    """`value` as a plain int if it is a whole number (a Python or numpy integer, not a bool), else None: what every
+    count a user gives (a limit, a number of documents, terms or workers) must be."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 # Which fields get their taxonomy keyword document as one extra training example (TopicClassifier).
 KEYWORD_EXAMPLES = ("all", "rare", "none")
 # What a bundle written before a parameter existed was trained with: without what the parameter turns on.

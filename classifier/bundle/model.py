@@ -24,6 +24,7 @@ from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 from classifier.io.formats import MissingExtraError, is_pandas_table, iterated_for_keys
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
+from classifier.options import whole_number
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Reading:
 
 def check_cutoffs(limit: int | None = None, threshold: float | None = None) -> None:
     """Refuse a `limit` that is not a whole number from 0 up, or a `threshold` outside 0..1, in one line."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0):
+    if limit is not None and not is_whole(limit, 0):
         raise UsageError(f"limit {limit!r}: expected a whole number of fields, 0 or more")
     if threshold is not None:
         number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
@@ -53,8 +54,9 @@ SCORE_PLACES = 4  # every output rounds scores to this many decimal places
 
 
 def is_whole(value, minimum: int) -> bool:
-    """Whether `value` is a whole number (a Python or numpy int, not a bool) of at least `minimum`."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
+    """Whether `value` is a whole number (options.whole_number) of at least `minimum`."""
+    number = whole_number(value)
+    return number is not None and number >= minimum
 
 
 def apply_cutoffs(proba, accepted=None, limit: int | None = None, threshold: float | None = None) -> np.ndarray:

@@ -41,7 +41,7 @@ from classifier.io.textio import (
     text_lines,
     utf8_stream,
 )
-from classifier.options import GLOB_SEPARATOR
+from classifier.options import GLOB_SEPARATOR, whole_number
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 DEFAULT_GLOB = "*.txt"
@@ -309,9 +309,10 @@ def count_records(inputs: Sequence[str | Path], columns: Columns = Columns(), gl
 
 def _max_chars(max_chars: int | None) -> int:
     """The characters a text is cut at: `max_chars`, or CLASSIFIER_MAX_TEXT where it is None or 0."""
-    if max_chars is not None and (isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0):
+    count = None if max_chars is None else whole_number(max_chars)
+    if max_chars is not None and (count is None or count < 0):
         raise ValueError(f"max_chars {max_chars!r}: expected a whole number of characters (0 or None: the default)")
-    return max_chars or max_text_chars()
+    return count or max_text_chars()
 
 
 def read_line_records(inputs: Sequence[str | Path], max_chars: int | None = None) -> Iterator[Record]:

@@ -89,13 +89,18 @@ def _object(pairs: list) -> dict:
     if len(row) == len(pairs):
         return row
     repeated = _Repeated(row)
-    seen = set()
+    repeated.key = first_repeated(pairs)
+    return repeated
+
+
+def first_repeated(pairs: list) -> str:
+    """The first key a JSON object's (key, value) pairs give a second time; "" if none does."""
+    seen: set = set()
     for key, _ in pairs:
         if key in seen:
-            repeated.key = key
-            return repeated
+            return key
         seen.add(key)
-    return repeated  # pragma: no cover - fewer keys than pairs: one repeats
+    return ""
 
 
 def repeated_key(key: str) -> str:

@@ -57,10 +57,11 @@ class SettingError(UsageError, ValueError):
     """An environment setting has a value the tool cannot use; the message names it."""
 
 
-def one_line(value: str, max_chars: int = 120) -> str:
-    """A value from the input shown inside a one-line message: line breaks escaped, long values shortened."""
+def one_line(value: str, max_chars: int | None = 120) -> str:
+    """A value from the input shown inside a one-line message: line breaks escaped, long values shortened (unless
+    `max_chars` is None)."""
     value = value.replace("\r", "\\r").replace("\n", "\\n")
-    return value if len(value) <= max_chars else value[: max_chars - 3] + "..."
+    return value if max_chars is None or len(value) <= max_chars else value[: max_chars - 3] + "..."
 
 
 def max_text_chars() -> int:

@@ -306,7 +306,7 @@ async def _written(labels: LabelsFile, write, *args):
         return await run_in_threadpool(write, *args)
     except OutputError as exc:  # its lock taken by another server: each would rename its copy over the other's rows
         log.error("%s", exc)
-        raise ApiError(409, f"{labels.path.name}: {str(exc).split(': ', 1)[1]}") from None
+        raise ApiError(409, f"{labels.path.name}: {str(exc).removeprefix(f'{labels.path}: ')}") from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         log.error("%s: cannot write the labels file: %s", labels.path, reason)

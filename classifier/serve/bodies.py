@@ -24,9 +24,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from classifier.io.jsonl import repeated_key
+from classifier.io.jsonl import first_repeated, repeated_key
 from classifier.io.tagfiles import escape_surrogates
-from classifier.serve.queue import DecisionError, field_named, resolve_labels
+from classifier.serve.queue import DecisionError, resolve_labels
 from classifier.taxonomy.fields import Taxonomy
 
 MAX_FORM_FIELDS = 100
@@ -301,8 +301,7 @@ def _without_repeats(pairs: list) -> dict:
     given twice lost the first without a word, where `classifier tag` refuses such a line."""
     found = dict(pairs)
     if len(found) != len(pairs):
-        seen: set = set()
-        raise _RepeatedKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+        raise _RepeatedKey(first_repeated(pairs))
     return found
 
 
@@ -459,7 +458,7 @@ def batch_documents(body, checked_text) -> tuple[list[str], list[str | None]]:
 
 def _subject_field(subject, where: str, taxonomy: Taxonomy) -> str:
     """The field one of Annif's subjects names: its `uri`, `label` and `notation`, each a label, notation or URI
-    (`field_named`). A name that is none of ours is passed over where another names a field (a client's own label
+    (`Taxonomy.resolve`). A name that is none of ours is passed over where another names a field (a client's own label
     beside our URI); two that name different fields are refused, not one of them kept."""
     if not isinstance(subject, dict):
         raise ApiError(400, f"{where}: expected an object with 'uri' or 'label'")
@@ -469,7 +468,7 @@ def _subject_field(subject, where: str, taxonomy: Taxonomy) -> str:
             raise ApiError(400, f"'{where}.{key}' must be a string")
     if not given:
         raise ApiError(400, f"{where} names no field: give its 'uri' or 'label' (see GET /v1/taxonomy)")
-    named = {key: field for key, value in given.items() if (field := field_named(value, taxonomy))}
+    named = {key: field for key, value in given.items() if (field := taxonomy.resolve(value))}
     if not named:
         raise ApiError(400, f"{where}: unknown subject {next(iter(given.values()))[:100]!r} (see GET /v1/taxonomy)")
     if len(set(named.values())) > 1:

@@ -349,20 +349,14 @@ def shown_origin(origin: str) -> str:
     return origin.rsplit("/", 1)[-1]
 
 
-def field_named(name: str, taxonomy: Taxonomy) -> str | None:
-    """The field a client names, as GET /v1/taxonomy shows it: by its label (or an alias or sub-topic of it), its
-    notation (`human-rights`) or its URI (`urn:osce-field-of-work:human-rights`); None if it names none."""
-    return taxonomy.resolve(name)
-
-
 def resolve_labels(labels, taxonomy: Taxonomy) -> list[str]:
-    """Field names for a list of fields named by label, alias, notation or URI (`field_named`), in taxonomy order;
+    """Field names for a list of fields named by label, alias, notation or URI (`Taxonomy.resolve`), in taxonomy order;
     at least one, all known."""
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
         raise DecisionError("'labels' must be a list of field names")
     resolved, unknown = [], []
     for label in labels:
-        name = field_named(label, taxonomy)
+        name = taxonomy.resolve(label)
         (resolved if name else unknown).append(name or label)
     if unknown:
         raise DecisionError(f"unknown fields: {', '.join(repr(u[:100]) for u in unknown[:10])} (see GET /v1/taxonomy)")

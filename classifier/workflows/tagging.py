@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import operator
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,7 +42,7 @@ from classifier.io.tagfiles import (
     write_run_record,
 )
 from classifier.io.textio import InputError
-from classifier.options import GLOB_SEPARATOR, MAX_JOBS
+from classifier.options import GLOB_SEPARATOR, MAX_JOBS, whole_number
 from classifier.workflows.runners import RunnerError, check_dask, check_dask_address, default_jobs, map_ordered
 
 CHUNK_SIZE = 512
@@ -403,23 +402,13 @@ def check_batching(jobs, chunk_size) -> tuple[int | None, int]:
     """(jobs, chunk_size) as plain ints (a numpy integer is taken as the number it holds; a chunk size of None is the
     whole input in one chunk, as is any size past sys.maxsize // 2); refused in one line, a `chunk_size` that is not
     a whole number from 1 (a chunk of no documents would tag none, and say nothing) or a `jobs` above MAX_JOBS."""
-    size = sys.maxsize // 2 if chunk_size is None else _whole(chunk_size)
+    size = sys.maxsize // 2 if chunk_size is None else whole_number(chunk_size)
     if size is None or size < 1:
         raise UsageError(f"chunk_size {chunk_size!r}: expected a whole number of documents, 1 or more")
-    count = None if jobs is None else _whole(jobs)
+    count = None if jobs is None else whole_number(jobs)
     if jobs is not None and (count is None or count > MAX_JOBS):
         raise UsageError(f"jobs {jobs!r}: expected a whole number of worker processes, at most {MAX_JOBS:,}")
     return count, min(size, sys.maxsize // 2)
-
-
-def _whole(value) -> int | None:
-    """`value` as a plain int if it is a whole number (a Python or numpy integer, not a bool), else None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
 
 
 def _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress) -> TagSummary:
