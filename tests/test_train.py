@@ -425,3 +425,44 @@ def test_an_output_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tm
     with pytest.raises(ClassifierError, match=r": cannot write there \(File name too long\)$"):
         train([inputs], tmp_path / ("m" * 300), on_warning=lambda line: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.jsonl"]
+
+
+def test_the_same_data_and_seed_give_the_same_bundle_however_its_path_is_written(tmp_path, monkeypatch):
+    """The bundle records where its documents came from: `base.jsonl`, `./base.jsonl` and its absolute path gave three
+    bundle hashes for the same arrays, so `tag --resume` with one of them refused the others' outputs, and a bundle
+    trained from an absolute path carried the trainer's folders. A page file's id is its path: recorded the same way.
+    Only what is recorded changes: a problem still names the file as it was written."""
+    from classifier.bundle.documents import read_base_documents
+    from classifier.bundle.storage import load_model
+
+    from conftest import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.jsonl").write_bytes((ROOT / "examples" / "retraining" / "base.jsonl").read_bytes())
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "kyrgyzstan.txt").write_bytes(
+        (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_bytes()
+    )
+    spellings = {
+        "plain": ["base.jsonl", "pages"],
+        "dotted": ["./base.jsonl", "./pages/"],
+        "absolute": [str(tmp_path / "base.jsonl"), str(tmp_path / "pages")],
+    }
+    for name, spelled in spellings.items():
+        train(spelled, tmp_path / name, seed=3, on_warning=lambda line: None)
+    fingerprints = {name: load_model(tmp_path / name).fingerprint for name in spellings}
+    assert len(set(fingerprints.values())) == 1, fingerprints
+    absolute = load_model(tmp_path / "absolute").metadata["training_data"]["files"]
+    assert absolute == ["base.jsonl", "pages/kyrgyzstan.txt"]
+    documents, _ = read_base_documents(tmp_path / "absolute")
+    assert documents[0].origin == "base.jsonl:1 (in " + str(tmp_path / "absolute") + ")"
+    page = [doc for doc in documents if "kyrgyzstan" in doc.origin]
+    assert [(doc.id, doc.origin.split(" (in ")[0]) for doc in page] == [("pages/kyrgyzstan.txt",) * 2]
+    # A base given by its absolute path is recorded as the inputs are, and so are the base's documents' file.
+    train(["base.jsonl"], tmp_path / "again", seed=3, base=str(tmp_path / "plain"), on_warning=lambda line: None)
+    metadata = load_model(tmp_path / "again").metadata
+    assert metadata["base"]["path"] == "plain"
+    assert metadata["training_data"]["files"] == ["plain/training.jsonl.gz", "base.jsonl"]
+    (tmp_path / "bad.jsonl").write_text('{"title": "x"\n', encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="^" + re.escape(str(tmp_path / "bad.jsonl")) + ":1: "):
+        train([str(tmp_path / "bad.jsonl")], tmp_path / "bad", on_warning=lambda line: None)

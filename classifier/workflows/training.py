@@ -210,7 +210,10 @@ def _train(
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
         data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
-    stored, stored_sha256 = training_documents_file(data.documents, data.merged.label_sets)
+    recorded = _recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob)
+    data.data_hash["files"] = [recorded(name) for name in data.data_hash.get("files", [])]
+    recorded_documents = [_recorded_document(doc, recorded) for doc in data.documents]
+    stored, stored_sha256 = training_documents_file(recorded_documents, data.merged.label_sets)
     params = {**taxonomy_params(taxonomy), **params}
     texts, Y = [doc.model_text for doc in data.documents], data.Y
     if guide is not None:
@@ -243,7 +246,7 @@ def _train(
         "versions": runtime_versions(),
     }
     if base is not None:
-        metadata["base"] = base_summary(base, base_metadata, taxonomy)
+        metadata["base"] = base_summary(_spelled_once(base), base_metadata, taxonomy)
     merged = data.merged
     if base is not None or merged.duplicates:
         metadata["merge"] = {
@@ -251,7 +254,12 @@ def _train(
             "new_documents": len(data.documents) + merged.duplicates - len(base_documents),
             "duplicates": merged.duplicates,
             "conflicts": len(merged.conflicts),
-            "conflict_details": [conflict.line() for conflict in merged.conflicts],
+            "conflict_details": [
+                replace(
+                    conflict, first_origin=recorded(conflict.first_origin), later_origin=recorded(conflict.later_origin)
+                ).line()
+                for conflict in merged.conflicts
+            ],
         }
     # A file name's undecodable bytes (in the inputs, the base, a document's origin) as `\udcXX`, which model.json,
     # MODEL.md and the model's hash can hold.
@@ -262,6 +270,39 @@ def _train(
         progress("saving", 0, None)
         write_bundle(output, saved, files)
     return Model(estimator, saved, Path(output) if output else None), metrics
+
+
+def _spelled_once(path) -> str:
+    """A file as a bundle records it (in its documents' origins, its list of files, its base): the same however its
+    path was written (`base.jsonl`, `./base.jsonl`, its absolute path), so that the same data and seed give the same
+    bundle, hash included; relative to the working folder where it is in it, so that no one's folders above it are
+    recorded. Only what is recorded is spelled so: files are read, and named in errors, as the user wrote them."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    return os.path.relpath(absolute) if os.path.commonpath([absolute, here]) == here else absolute
+
+
+def _recorded_paths(inputs, glob: str) -> Callable[[str], str]:
+    """A function from a file or a document's origin as read (`NAME`, `NAME:LINE`, `NAME:row N`, NAME as the walk of
+    `inputs` spelled it) to the same with the file's name spelled once (`_spelled_once`); anything else unchanged."""
+    spelled = {name: _spelled_once(name) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"}
+
+    def recorded(origin: str) -> str:
+        if origin in spelled:
+            return spelled[origin]
+        name, colon, where = origin.rpartition(":")  # what follows a file's name (a line, a row) holds no colon
+        return spelled[name] + colon + where if name in spelled else origin
+
+    return recorded
+
+
+def _recorded_document(doc: Document, recorded: Callable[[str], str]) -> Document:
+    """`doc` as the bundle stores it: its origin's file spelled once, and so its id where the id is its origin (a page
+    file's)."""
+    origin = recorded(doc.origin)
+    if origin == doc.origin:
+        return doc
+    return replace(doc, origin=origin, id=origin if doc.id == doc.origin else doc.id)
 
 
 def _without_removed_fields(base, documents: list[Document], taxonomy: Taxonomy, on_warning) -> list[Document]:
