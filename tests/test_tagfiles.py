@@ -181,6 +181,8 @@ CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
         encode_rows([row(3)], "csv").encode("utf-8")[:-1],  # half of its line end
         encode_rows([row(3)], "csv").encode("utf-8")[:25],  # cut inside the quoted scores
         b'doc-3,Elections,"{""Elections"": 0.9',  # an open quote to the end of the file
+        b'"report\r\n',  # cut right after a line break inside a quoted id (a file name holding one)
+        b'doc-3,Elections,"{""Elections"": 0.9}","bad\r\n',  # after a line break inside a quoted error
     ],
 )
 def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):

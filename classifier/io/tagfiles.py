@@ -179,13 +179,14 @@ def _check_first_row(path: Path, fmt: str) -> None:
         )
 
 
-def _cut_torn_tail(path: Path, good: int, row: int) -> int:
-    """`good` if what follows it is a torn last write (no line end), else a ResumeError: a whole row that is not a tag
-    row."""
+def _cut_torn_tail(path: Path, good: int, row: int, quoted: bool = False) -> int:
+    """`good` if what follows it is a torn last write (no line end; or, with `quoted` (CSV), a line end inside an open
+    quote, where a cell holding a line break was cut), else a ResumeError: a whole row that is not a tag row."""
     with open(path, "rb") as handle:
         handle.seek(good)
         tail = handle.read()
-    if tail.endswith(b"\n"):
+    # CSV doubles a quote inside a quoted cell, so an odd number of them leaves a cell open to the end of the file.
+    if tail.endswith(b"\n") and not (quoted and tail.count(b'"') % 2):
         raise ResumeError(f"{path}: cannot resume: row {row} is not a tag row; nothing was changed")
     return good
 
@@ -347,7 +348,7 @@ class CsvTagFile(_TextTagFile):
                     self.failed += bool(fields[COLUMNS.index("error")])
             except csv.Error:
                 pass
-        self._truncate(_cut_torn_tail(self.path, good, self.done + 1))
+        self._truncate(_cut_torn_tail(self.path, good, self.done + 1, quoted=True))
 
 
 class ParquetTagFile(TagFile):
