@@ -1,3 +1,4 @@
+import gzip
 import hashlib
 import json
 import os
@@ -856,3 +857,34 @@ def test_a_bundle_whose_predictor_scores_otherwise_than_the_estimator_is_not_sav
     monkeypatch.setattr(counting.WordStore, "counts", one_count_more)
     with pytest.raises(ValueError, match="scores the probe texts differently from the fitted estimator"):
         save_bundle(fitted, shipped.metadata, tmp_path / "copy")
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"training.jsonl.gz": gzip.compress(b'{"id": "1", "title": "my corpus", "labels": ["Elections"]}\n')},
+        {"model.json": b'{"my": "own project settings"}', "MODEL.md": b"# My notes\n"},
+        {"model.json": b"not json at all", "model.npz": b"mine"},
+        {"MODEL.md": b"# Only a card\n"},
+    ],
+    ids=["a corpus named training.jsonl.gz", "a project's model.json", "model.json not JSON", "no model.json"],
+)
+def test_save_never_replaces_a_folder_whose_files_are_only_named_as_a_bundles(tmp_path, shared_tiny_model, files):
+    """Files with a bundle's names are not a bundle: a user's corpus gzipped as training.jsonl.gz, or a project's own
+    model.json, was deleted by the save that replaced the folder. A real bundle (its model.json a bundle's) is
+    still replaced."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with pytest.raises(BundleError) as error:
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), folder)
+    assert str(error.value) == (
+        f"{folder}: holds files named as a bundle's but its model.json is not a bundle's; saving replaces the whole "
+        "folder: choose a new or empty directory"
+    )
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")  # a bundle is replaced
+    assert json.loads((tmp_path / "bundle" / "model.json").read_text(encoding="utf-8"))["format"] == 2

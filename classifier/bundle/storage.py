@@ -104,8 +104,13 @@ def check_bundle_target(path: str | Path) -> None:
         )
     if path.is_dir():
         unexpected = _not_a_bundle_file(path)
-        if unexpected is None:
+        if unexpected is None and not _named_like_a_bundle_only(path):
             return
+        if unexpected is None:
+            raise BundleError(
+                f"{path}: holds files named as a bundle's but its {METADATA_FILE} is not a bundle's; saving replaces "
+                "the whole folder: choose a new or empty directory"
+            )
         raise BundleError(
             f"{path}: holds {unexpected}, which is not a file of a model bundle; saving replaces the whole folder: "
             "choose a new or empty directory"
@@ -114,6 +119,20 @@ def check_bundle_target(path: str | Path) -> None:
         raise BundleError(
             f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
         )
+
+
+def _named_like_a_bundle_only(folder: Path) -> bool:
+    """Whether a folder of bundle-file names only (`_not_a_bundle_file`) holds something, but no `model.json` that a
+    save wrote (a JSON object with a bundle's format and labels, of any version): a user's corpus saved as
+    training.jsonl.gz, or a project's own model.json, which a save would delete."""
+    if not any(folder.iterdir()):
+        return False
+    try:
+        with open(folder / METADATA_FILE, "rb") as handle:
+            metadata = json.loads(handle.read(MAX_METADATA_BYTES + 1))
+    except (OSError, ValueError, RecursionError):
+        return True
+    return not (isinstance(metadata, dict) and "format" in metadata and "labels" in metadata)
 
 
 def _not_a_bundle_file(folder: Path) -> str | None:
