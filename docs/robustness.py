@@ -1551,14 +1551,16 @@ def main() -> None:
         help="Run every case again; exit 1 if any outcome differs from docs/robustness.md.",
     )
     parser.add_argument(
-        "--rows", action="store_true", help="Only check that every case has a row and every row a case (runs nothing)."
+        "--rows",
+        action="store_true",
+        help="Only check that every case has a row and every row a case (runs nothing; --check implied).",
     )
     parser.add_argument(
         "--only", help="Run only the cases whose name contains this text, and print them (with --check: check them)."
     )
     args = parser.parse_args()
     registered = {(c.area, c.name) for c in CASES}
-    if args.check:
+    if args.check or args.rows:
         documented = rows_in(OUTPUT.read_text(encoding="utf-8")) if OUTPUT.exists() else set()
         for area, name in sorted(registered - documented):
             print(f"no row for case '{name}' ({area}): run python docs/robustness.py", file=sys.stderr)

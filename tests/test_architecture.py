@@ -113,6 +113,19 @@ def test_every_module_says_what_it_is_for_in_its_first_line():
     assert missing == []
 
 
+def test_the_architecture_document_names_every_module():
+    """README says docs/architecture.md tells what each module is for: a module added without a word there (the
+    output guard, the bundle checks, the folds and linear fits, the OpenAPI document once were) fails here."""
+    document = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    unnamed = [
+        str(path.relative_to(ROOT))
+        for path in modules()
+        if path.stem not in ("__init__", "__main__")
+        and not any(f"`{name}" in document for name in (path.stem, path.name, module_name(path).split(".", 1)[1]))
+    ]
+    assert unnamed == []
+
+
 def test_every_import_inside_a_function_says_why_it_is_there():
     # An import is at the top of its module unless deferring it keeps start-up light (or it needs an
     # extra that may be missing); then a comment on its line says so.
