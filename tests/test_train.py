@@ -1,6 +1,7 @@
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -89,6 +90,29 @@ def test_a_folder_with_a_model_json_and_other_files_is_not_a_bundle_and_is_kept(
     assert left == {"model.json", "src", "src/main.py", "thesis.docx"}
     assert {name: (project / name).read_text(encoding="utf-8") for name in files} == files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "train.jsonl"]
+
+
+@pytest.mark.parametrize("output", [".", "", "sub/.."])
+def test_an_output_naming_the_working_folder_is_refused_before_training(tmp_path, monkeypatch, output):
+    """`--output .` in an empty folder trained for the whole run, then stopped with a traceback (a path with no name
+    has no place beside it for the new bundle or the lock); its save would have moved the working folder aside."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    data = small_corpus(tmp_path, rows=60)
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "sub").rmdir()
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(app, ["train", str(data), "--output", output, "--jobs", "1"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {Path(output)}: names the working folder or one above it, which saving would replace whole; name "
+        "the bundle's own folder (a new or empty one, or an existing bundle)\n",
+    )
+    assert "fitting" not in result.output and list(work.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl", "work"]
 
 
 def test_retraining_over_a_bundle_replaces_it_and_each_model_is_named_by_its_bundle(tmp_path):

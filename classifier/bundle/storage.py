@@ -86,9 +86,15 @@ def check_bundle_target(path: str | Path) -> None:
     but a bundle's own files (`BUNDLE_FILES`).
 
     Saving replaces the whole directory, so `--output ~/Documents`, or a bundle folder that also holds notes or
-    a subfolder, must fail, not lose them.
+    a subfolder, must fail, not lose them. So must a path with no name of its own (`.`, `..`, `dir/..`): the save
+    would move the working folder, or one above it, aside.
     """
     path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise BundleError(
+            f"{path}: names the working folder or one above it, which saving would replace whole; name the bundle's "
+            "own folder (a new or empty one, or an existing bundle)"
+        )
     try:
         os.lstat(path)
     except FileNotFoundError:

@@ -17,8 +17,11 @@ class OutputError(ClassifierError):
 
 
 def lock_path(target: str | Path) -> Path:
+    """The hidden `.NAME.lock` beside `target` (a path with no name of its own, `.` or `dir/..`, by its real one)."""
     target = Path(target)
-    return target.with_name(f".{target.name}.lock")
+    if target.name in ("", ".", ".."):
+        target = Path(os.path.abspath(target))
+    return target.with_name(f".{target.name or 'root'}.lock")
 
 
 @contextlib.contextmanager
