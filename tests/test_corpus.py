@@ -525,16 +525,18 @@ def test_labels_are_split_on_semicolons_or_read_as_a_json_list(tmp_path):
         {"labels": 5},
         {"labels": 1.5},
         {"labels": "Y;\ud800"},
+        {"labels": True},
+        {"labels": {"Elections": 0, "Youth": 1}},
     ]
     lines = "".join(json.dumps({"text": "Observers met.", **row}) + "\n" for row in rows)
     jsonl = written(tmp_path, "labels.jsonl", lines.encode())
-    assert [doc.labels for doc in read_documents([jsonl])] == [
-        ("Youth", "7"),
-        None,
-        None,
-        ("5",),
-        None,
-        ("Y", "\ufffd"),
+    documents = list(read_documents([jsonl]))
+    assert [doc.labels for doc in documents] == [("Youth", "7"), None, None, ("5",), None, ("Y", "\ufffd"), None, None]
+    # A cell that holds no field names is the row's error, not an unlabelled row (a warning) nor an object's keys
+    # read as its fields (Elections, whose value said 0, was trained on).
+    assert [doc.error for doc in documents if doc.error] == [
+        f"{jsonl}:{n}: column 'labels' holds {kind}, not field names"
+        for n, kind in ((5, "a number"), (7, "a boolean"), (8, "an object"))
     ]
 
 

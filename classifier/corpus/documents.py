@@ -543,7 +543,12 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
             )
     title = without_format_characters(nul_as_space(valid_text(title))).strip() if title else ""  # as the text's are
     text = valid_text(text) if text else ""
-    labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
+    try:
+        labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
+    except ValueError as exc:
+        return Document(
+            id=doc_id, origin=origin, error=f"{origin}: column '{columns.labels}' holds {exc}, not field names"
+        )
     if text.strip():
         return _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
     if title:
@@ -568,8 +573,15 @@ def _loads(data: str | bytes):
 
 
 def _labels_value(value) -> tuple[str, ...] | None:
-    if value is None:
+    """The field names of a row's labels cell: a list, a JSON list in a string, or names joined by `|`; None when
+    it is empty (None, a float NaN: a missing cell). ValueError, saying what it holds, for a cell that is no field
+    names (an object, whose keys are not a list of fields; true or false; a number with a fraction)."""
+    if value is None or (isinstance(value, float) and value != value):
         return None
+    if isinstance(value, (bool, float, dict)):
+        raise ValueError(_kind_of(value))
+    if isinstance(value, int):  # a field's notation, as a JSON line's number is read
+        value = str(value)
     if isinstance(value, str):
         value = value.strip()
         if value.startswith("["):
