@@ -99,8 +99,35 @@ def test_a_base_without_stored_documents_or_with_a_changed_file_is_refused(base,
         read_base_documents(copy)
     (copy / TRAINING_FILE).unlink()
     result = runner.invoke(app, ["train", "--base", str(copy), "--output", str(tmp_path / "out")])
-    assert result.exit_code == 1 and "carries no training documents" in result.stderr and result.stderr.count("\n") == 1
+    # Listed but gone (shared without it): said so, not that the bundle predates the file.
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {copy / TRAINING_FILE}: missing, though model.json lists it: the bundle was shared or copied without "
+        f"the documents it was trained on; copy the whole folder, or rebuild it from its data: classifier train "
+        f"LABELLED_DATA --output {copy}\n",
+    )
     assert not (tmp_path / "out").exists()
+    metadata = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    del metadata["payload_sha256"][TRAINING_FILE]
+    (copy / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(BundleError, match=r"copy: the bundle carries no training documents \(it predates"):
+        read_base_documents(copy)
+
+
+def test_a_base_a_killed_save_left_moved_aside_is_read_where_it_is(base, tmp_path, monkeypatch):
+    """A kill between a save's two renames leaves the bundle at `.NAME.old-PID`, which suggest, evaluate and compare
+    read; `train --base NAME` said the folder did not exist. It reads it there and records it by its name."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(base, tmp_path / ".bund.old-999999999")  # a process id no process has
+    result = runner.invoke(app, ["train", "--base", "bund", "--output", "new"])
+    assert result.exit_code == 0, result.stderr
+    metadata = json.loads((tmp_path / "new" / "model.json").read_text(encoding="utf-8"))
+    assert metadata["base"]["path"] == "bund" and metadata["training_data"]["files"] == ["bund/training.jsonl.gz"]
+    assert metadata["training_data"]["documents"] == 120
+    assert stored_rows(tmp_path / "new") == stored_rows(base)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bund.old-999999999", "new"]  # reading changed nothing
 
 
 def test_the_shipped_model_carries_the_training_corpus():

@@ -27,6 +27,7 @@ from classifier.corpus.datasets import document_key
 from classifier.corpus.documents import Document
 from classifier.io.jsonl import JsonInt
 from classifier.io.tagfiles import json_line
+from classifier.io.textio import interrupted_swap
 
 # A base document's origin reads "releases.jsonl:12 (in models/default)"; the note is dropped when it
 # is stored again, so origins do not grow with each generation of retraining.
@@ -57,20 +58,27 @@ def training_documents_file(documents: Sequence[Document], label_sets: Sequence[
 def read_base_documents(path: str | Path) -> tuple[list[Document], dict]:
     """The documents a bundle was trained on (labels as stored) and its metadata; BundleError if it has none."""
 
-    path = Path(path)
+    given = Path(path)
+    # A bundle a killed save left moved aside is read where it is, as load_model reads it.
+    path = interrupted_swap(given) or given
     metadata = read_metadata(path)
     stored = path / TRAINING_FILE
     expected = metadata["payload_sha256"].get(TRAINING_FILE)
-    if expected is None or not os.path.lexists(stored):
+    if expected is None:
         raise BundleError(
-            f"{path}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
-            f"rebuild it from its data first: {retrain_hint(path)}"
+            f"{given}: the bundle carries no training documents (it predates {TRAINING_FILE}); "
+            f"rebuild it from its data first: {retrain_hint(given)}"
+        )
+    if not os.path.lexists(stored):
+        raise BundleError(
+            f"{stored}: missing, though {METADATA_FILE} lists it: the bundle was shared or copied without the "
+            f"documents it was trained on; copy the whole folder, or rebuild it from its data: {retrain_hint(given)}"
         )
     try:
         data = read_bundle_bytes(path, TRAINING_FILE, MAX_TRAINING_BYTES)
         if hashlib.sha256(data).hexdigest() != expected:
             raise BundleError(f"{stored}: checksum differs from {METADATA_FILE}: the file was changed or truncated")
-        documents = [_base_document(line, stored, path) for line in read_gzip_lines(path, TRAINING_FILE)]
+        documents = [_base_document(line, stored, given) for line in read_gzip_lines(path, TRAINING_FILE)]
     except BundleCheckError as exc:
         raise BundleError(str(exc)) from None
     except (OSError, EOFError, zlib.error) as exc:

@@ -31,6 +31,7 @@ from classifier.estimator.model import TopicClassifier
 from classifier.evaluation.metrics import evaluate
 from classifier.io.outputs import output_lock
 from classifier.io.tagfiles import escape_surrogates_in
+from classifier.io.textio import interrupted_swap
 from classifier.options import MAX_JOBS
 from classifier.taxonomy.fields import Taxonomy, as_taxonomy
 from classifier.taxonomy.guide import FieldGuide
@@ -209,7 +210,10 @@ def _train(
         on_warning(conflict.line())
     check_enough_data(len(data.documents), int((data.Y.sum(axis=0) > 0).sum()))
     if base is not None:
-        data.data_hash = hash_inputs([Path(base) / TRAINING_FILE, *inputs], glob)
+        # A base a killed save left moved aside is read where it is (read_base_documents), and recorded by its name.
+        where = interrupted_swap(base) or Path(base)
+        data.data_hash = hash_inputs([where / TRAINING_FILE, *inputs], glob)
+        data.data_hash["files"][0] = str(Path(base) / TRAINING_FILE)
     recorded = _recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob)
     data.data_hash["files"] = [recorded(name) for name in data.data_hash.get("files", [])]
     recorded_documents = [_recorded_document(doc, recorded) for doc in data.documents]
