@@ -736,3 +736,25 @@ def test_the_caller_hears_the_documents_left_out_as_the_command_line_says_them(t
     assert heard == [f"{note} (3 left out)"]
     result = runner.invoke(app, ["compare", str(shipped), str(shipped), str(data)])
     assert result.exit_code == 0 and result.stderr == f"warning: {note} (3 left out)\n"  # said once
+
+
+def test_a_model_trained_in_memory_leaves_out_its_own_documents_as_a_saved_one_does(tmp_path):
+    """A candidate trained and not saved had no bundle to read its documents from: compared or evaluated on its own
+    training data, nothing was left out and nothing said, so the regression gate passed it on what it had learned."""
+    from classifier.evaluation.metrics import evaluate_model
+
+    records = [r for r in training_records() if may_be_used(r)]
+    trained_data = write_jsonl(tmp_path / "train.jsonl", records[:60])
+    candidate, _ = train([trained_data], on_warning=lambda line: None)
+    heard = []
+    metrics = evaluate_model(candidate, [trained_data], on_warning=heard.append)
+    assert metrics["trained_on"] == 60
+    assert heard[0] == (
+        "the model was trained on 60 of these 60 documents: their scores overstate how it does on new texts"
+    )
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", records[50:60] + unseen_records()[:20])
+    comparison = compare_models(load_model().path, candidate, [mixed])
+    assert comparison.trained_on == {"a": 10, "b": 10} and comparison.left_out == 10
+    assert comparison.a["documents"] == 20
+    saved, _ = train([trained_data], tmp_path / "saved", on_warning=lambda line: None)
+    assert compare_models(load_model().path, saved, [mixed]).trained_on == comparison.trained_on

@@ -132,13 +132,15 @@ def base_summary(path: str | Path, metadata: dict, taxonomy) -> dict:
 
 
 def trained_keys(model) -> set[str] | None:
-    """The identities (`datasets.document_key`) of the documents a loaded model was trained on; None for a model
-    held in memory, or whose bundle predates its stored documents. Read from where the bundle was loaded, whatever
+    """The identities (`datasets.document_key`) of the documents a loaded model was trained on (those of a model
+    trained in memory and not saved, as `train` gave it); None for a model held in memory without them, or whose
+    bundle predates its stored documents. Read from where the bundle was loaded, whatever
     the working directory is now; a bundle that lists them but cannot give them (gone, changed) is a BundleError, and
     so is one saved over since the model was loaded from it: its documents are another model's."""
     location = getattr(model, "location", None)
     if location is None:
-        return None
+        held = getattr(model, "trained_on", None)  # a model trained in memory and not saved
+        return set(held) if held is not None else None
     expected = (model.metadata.get("payload_sha256") or {}).get(TRAINING_FILE)
     if expected is None:
         return None  # saved before bundles stored their documents: nothing to read

@@ -219,12 +219,15 @@ class Model:
     scraped page's menus never count. Documents (from `classifier.corpus.documents`) are parsed already.
     """
 
-    def __init__(self, estimator, metadata: dict, path: Path | None = None):
+    def __init__(self, estimator, metadata: dict, path: Path | None = None, trained_on: frozenset | None = None):
         self.estimator = estimator
         self.metadata = metadata
         self.path = path  # as given, for showing
         # Where the bundle is whatever the working directory becomes: its stored documents are read from there.
         self.location = Path(os.path.abspath(path)) if path is not None else None
+        # A model trained and held in memory, with no bundle to read them from: the identities of the documents it
+        # was trained on (`datasets.document_key`), so that evaluating or comparing it leaves them out too.
+        self.trained_on = trained_on
 
     @property
     def labels(self) -> list[str]:

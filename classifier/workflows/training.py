@@ -22,7 +22,7 @@ from classifier.bundle.storage import (
     runtime_versions,
     write_bundle,
 )
-from classifier.corpus.datasets import TrainingDataError, hash_inputs, load_training_set
+from classifier.corpus.datasets import TrainingDataError, document_key, hash_inputs, load_training_set
 from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, Document, as_inputs, expand_inputs
 from classifier.errors import UsageError, warn_user
 from classifier.estimator.evidence import field_phrases
@@ -273,7 +273,8 @@ def _train(
     if output is not None:
         progress("saving", 0, None)
         write_bundle(output, saved, files)
-    return Model(estimator, saved, Path(output) if output else None), metrics
+    trained_on = None if output else frozenset(document_key(doc) for doc in data.documents)
+    return Model(estimator, saved, Path(output) if output else None, trained_on), metrics
 
 
 def _spelled_once(path) -> str:
