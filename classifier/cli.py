@@ -18,6 +18,7 @@ import typer.core
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
+from classifier.io.outputs import missing_folders, remove_empty
 from classifier.options import (
     GLOB_SEPARATOR,
     KEYWORD_EXAMPLES,
@@ -679,7 +680,7 @@ def train(
     glob = _globs(glob)
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    before, missing = _bundle_identity(output), _missing_folders(output)
+    before, missing = _bundle_identity(output), missing_folders(output)
     try:
         with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
             from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
@@ -708,7 +709,7 @@ def train(
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
         raise typer.Exit(_interrupted_training(output, before, missing)) from None
     except ClassifierError:  # refused data or output: nothing saved, so nothing is left either
-        _remove_empty(missing)
+        remove_empty(missing)
         raise
 
 
@@ -722,22 +723,6 @@ def _bundle_identity(output: Path) -> tuple | None:
     return info.st_dev, info.st_ino, info.st_mtime_ns
 
 
-def _missing_folders(output: Path) -> list[Path]:
-    """The folders above `output` that do not exist yet, nearest first: a run's lock creates them as it starts."""
-    missing, parent = [], output.absolute().parent
-    while not os.path.lexists(parent) and parent != parent.parent:
-        missing.append(parent)
-        parent = parent.parent
-    return missing
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    """Remove the folders a run created above its output (`_missing_folders`), nearest first, each only if empty."""
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
 def _interrupted_training(output: Path, before: tuple | None, missing: list[Path]) -> int:
     """Say what a Ctrl-C (or SIGTERM) during `train` left at `output`, and give the exit code, 130.
 
@@ -747,7 +732,7 @@ def _interrupted_training(output: Path, before: tuple | None, missing: list[Path
     if _bundle_identity(output) not in (before, None):
         typer.echo(f"interrupted: training had finished; {output} holds the new model in full", err=True)
         return 130
-    _remove_empty(missing)
+    remove_empty(missing)
     typer.echo(f"interrupted: training stopped and nothing was written; {output} is as it was", err=True)
     return 130
 
@@ -803,7 +788,7 @@ def evaluate(
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
-    missing = _missing_folders(report) if report is not None else []
+    missing = missing_folders(report) if report is not None else []
     try:
         metrics = evaluate_model(
             loaded,
@@ -818,7 +803,7 @@ def evaluate(
             on_warning=lambda message: _report_problem("warning", message),
         )
     except ClassifierError:  # refused data: no report, so not the folders made for it either
-        _remove_empty(missing)
+        remove_empty(missing)
         raise
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
@@ -964,7 +949,7 @@ def pick(
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
-    missing = _missing_folders(output) if output is not None else []
+    missing = missing_folders(output) if output is not None else []
     try:
         with output_lock(output) if output is not None else contextlib.nullcontext():
             with contextlib.closing(_ProgressBar("loading the model")) as progress:
@@ -973,7 +958,7 @@ def pick(
                 picked, failed = _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress)
             _write_picked(picked, failed, strategy, output)
     except ClassifierError:  # a model or input refused: nothing written, so not the folders made for it either
-        _remove_empty(missing)
+        remove_empty(missing)
         raise
 
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from classifier.errors import ClassifierError
 from classifier.io.outputs import OutputError, check_file_target, lock_path, output_lock
 
 from conftest import ROOT, TRAINING
@@ -48,6 +49,27 @@ def test_a_run_that_fails_leaves_no_folder_it_created_for_its_output(tmp_path):
     with output_lock(tmp_path / "kept" / "out.jsonl"):
         (tmp_path / "kept" / "out.jsonl").write_text("{}\n", encoding="utf-8")
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["out.jsonl"]  # a folder holding the output stays
+
+
+def test_a_failed_run_from_python_leaves_no_folder_it_created_either(tmp_path):
+    """The command line took away the folders its lock made for an output it never wrote; a Python caller's failed
+    `train` (and any run under the lock that raises, Ctrl-C included) left them: the lock takes them away itself."""
+    from classifier.workflows.training import train
+
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(
+        json.dumps({"id": "a", "text": "Observers followed the vote.", "labels": ["Climate"]}) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(ClassifierError, match="unknown label 'Climate'"):
+        train([labelled], tmp_path / "new" / "q" / "r", on_warning=lambda line: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]  # before: new/q/, empty
+    with pytest.raises(KeyboardInterrupt), output_lock(tmp_path / "other" / "tags.jsonl"):
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl"]
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(ValueError), output_lock(tmp_path / "mine" / "tags.jsonl"):
+        raise ValueError("stopped")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.jsonl", "mine"]  # a folder it did not make stays
 
 
 def test_the_lock_holds_across_processes(tmp_path):

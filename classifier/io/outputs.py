@@ -39,15 +39,41 @@ def output_lock(target: str | Path):
         yield HeldLock(Path(target), None, None)
         return
     path = lock_path(target)
+    created = missing_folders(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # the target's folder, which writing it would create anyway
     except OSError as exc:
+        remove_empty(created)
         raise OutputError(f"{target}: cannot write there ({exc.strerror})") from None
-    held = HeldLock(Path(target), path, _take(target, path, fcntl))
+    try:
+        held = HeldLock(Path(target), path, _take(target, path, fcntl))
+    except BaseException:
+        remove_empty(created)
+        raise
     try:
         yield held
+    except BaseException:  # refused data, an interrupt: nothing written, so not the folders made for it either
+        held.release()
+        remove_empty(created)
+        raise
     finally:
         held.release()
+
+
+def missing_folders(path: str | Path) -> list[Path]:
+    """The folders above `path` that do not exist yet, nearest first: writing it creates them."""
+    missing, parent = [], Path(path).absolute().parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a run created above its output (`missing_folders`), nearest first, each only if empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _take(target: str | Path, path: Path, fcntl, again: bool = False) -> int:
