@@ -133,7 +133,7 @@ def test_a_bundle_whose_stored_documents_cannot_be_read_is_said_not_taken_for_on
     with pytest.raises(BundleError, match="training.jsonl.gz: checksum differs from model.json"):
         pick(copy, list(read_documents([UNLABELLED]))[:3])
     stored.unlink()
-    with pytest.raises(BundleError, match="carries no training documents"):
+    with pytest.raises(BundleError, match="training.jsonl.gz: missing, though model.json lists it"):
         trained_keys(copy)
     assert trained_keys(Model(copy.estimator, copy.metadata)) is None  # held in memory: nothing stored to read
     metadata = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
