@@ -123,6 +123,21 @@ def test_write_keeps_comments_order_and_untouched_entries(tmp_path, taxonomy_cop
     assert all(block in blocks_after for block in unchanged)
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no BOM", "BOM"])
+def test_write_keeps_the_files_crlf_line_ends_and_its_byte_order_mark(tmp_path, taxonomy_copy, bom):
+    """A taxonomy.yaml edited on Windows came back with LF on every line and without its byte-order mark: the write
+    is the same as for the LF file, with the file's own line ends and mark."""
+    page = changed_page(tmp_path, {"Youth": ["Young people"], "Education": ["Education", "Climate change"]})
+    plain = tmp_path / "plain.yaml"
+    plain.write_bytes(taxonomy_copy.read_bytes())
+    sync_taxonomy(page, plain, {"Youth": "Young people"}, write=True)
+    windows = tmp_path / "windows.yaml"
+    windows.write_bytes(bom + taxonomy_copy.read_bytes().replace(b"\n", b"\r\n"))
+    sync_taxonomy(page, windows, {"Youth": "Young people"}, write=True)
+    assert windows.read_bytes() == bom + plain.read_bytes().replace(b"\n", b"\r\n")
+    assert Taxonomy.from_yaml(windows).labels == Taxonomy.from_yaml(plain).labels
+
+
 def test_after_a_rename_older_bundles_and_data_still_map(tmp_path, taxonomy_copy):
     page = changed_page(
         tmp_path, {"Combating trafficking in human beings": ["Combating human trafficking"]}

@@ -7,6 +7,7 @@ inserted where the menu has it, marked for a description and keywords.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import difflib
 import io
@@ -229,8 +230,13 @@ def sync_taxonomy(
             Taxonomy.from_dict(yaml.safe_load(text), source=str(taxonomy_path))
         except TaxonomyError as exc:  # never write a file the tool itself would refuse
             raise SyncError(f"{taxonomy_path}: the synced taxonomy would not load ({exc}); nothing written") from None
-        with atomic_write(taxonomy_path) as handle:
-            handle.write(text)
+        raw = Path(taxonomy_path).read_bytes()
+        # The file's own line ends and byte-order mark, which the round trip reads past: a file edited on Windows
+        # stays CRLF throughout, not LF where the tool wrote it.
+        crlf = raw.count(b"\r\n") * 2 > raw.count(b"\n")
+        bom = "\ufeff" if raw.startswith(codecs.BOM_UTF8) else ""
+        with atomic_write(taxonomy_path, newline="\r\n" if crlf else "\n") as handle:
+            handle.write(bom + text.removeprefix("\ufeff"))
     return diff
 
 
