@@ -758,3 +758,26 @@ def test_a_model_trained_in_memory_leaves_out_its_own_documents_as_a_saved_one_d
     assert comparison.a["documents"] == 20
     saved, _ = train([trained_data], tmp_path / "saved", on_warning=lambda line: None)
     assert compare_models(load_model().path, saved, [mixed]).trained_on == comparison.trained_on
+
+
+def test_a_field_renamed_since_one_model_was_trained_is_said_when_no_taxonomy_names_both(tmp_path):
+    """B trained after Youth was renamed Young people, compared under the shipped taxonomy: the two names were two
+    fields, each shown beside nothing and gated on nothing, without a word. Said now, with what to give."""
+    import shutil
+
+    bundle = tmp_path / "b"
+    shutil.copytree(ROOT / "models" / "default", bundle)
+    metadata = json.loads((bundle / "model.json").read_text(encoding="utf-8"))
+    metadata["labels"] = ["Young people" if label == "Youth" else label for label in metadata["labels"]]
+    (bundle / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
+    unseen = write_jsonl(tmp_path / "unseen.jsonl", unseen_records()[:20])
+    heard = []
+    compare_models(load_model().path, bundle, [unseen], on_warning=heard.append)
+    assert heard == [
+        f"model B has fields {ROOT / 'taxonomy.yaml'} has not (Young people): each is compared as a field of its "
+        "own; if one is another field's new name, give the taxonomy that names both (--taxonomy)"
+    ]
+    (tmp_path / "t.yaml").write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
+    heard.clear()
+    compare_models(load_model().path, bundle, [unseen], tmp_path / "t.yaml", on_warning=heard.append)
+    assert heard == []  # the taxonomy that names both: one field

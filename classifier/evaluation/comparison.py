@@ -318,8 +318,17 @@ def compare_models(
     on_warning = on_warning or warn_user
     inputs = as_inputs(inputs)  # one path is one input, not the characters of its name
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
+    known = set(taxonomy.labels)
     for name, given in (("A", model_a), ("B", model_b)):  # fields a model knows and the taxonomy has no more:
-        taxonomy = with_fields(taxonomy, _fields_of(given, name))  # compared as such
+        fields = _fields_of(given, name)
+        taxonomy = with_fields(taxonomy, fields)  # compared as such
+        extra = [label for label in fields if label not in known and taxonomy.resolve(label) == label]
+        if extra and on_warning:  # a field renamed since: its two names would be two fields, each gated on nothing
+            on_warning(
+                f"model {name} has fields {taxonomy.path or 'the taxonomy'} has not ({', '.join(extra)}): each is "
+                "compared as a field of its own; if one is another field's new name, give the taxonomy that names "
+                "both (--taxonomy)"
+            )
     model_a, model_b = (_compared_model(given, name, taxonomy) for name, given in (("A", model_a), ("B", model_b)))
     data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "compared")
     keys = [document_key(doc) for doc in data.documents]
