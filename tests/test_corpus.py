@@ -30,11 +30,11 @@ from classifier.corpus.documents import (
     resolve_labels,
     to_document,
 )
-from classifier.errors import UsageError
+from classifier.errors import ClassifierError, UsageError
 from classifier.io.textio import SettingError
 
 import hostile
-from conftest import FIXTURES, collapsed_forms, pages_with_menus
+from conftest import FIXTURES, ROOT, collapsed_forms, pages_with_menus
 
 
 def test_directory_of_pages_reads_labels_from_fields_block_and_records_bad_files(tmp_path):
@@ -1031,6 +1031,26 @@ def test_a_utf16_jsonl_reads_as_its_utf8_twin(tmp_path, form):
     assert docs[1].error.startswith(f"{path}:3: invalid JSON: ")
     assert docs[2].text == "Наблюдатели OSCE" and docs[2].labels == ("Elections",)
     assert count_records([path]) == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_without_its_mark_is_named_as_such_not_read_as_columns_with_nul_bytes(tmp_path, encoding):
+    """Without its byte-order mark a UTF-16 CSV decodes as UTF-8 with a NUL between letters: training warned that
+    it had no 'text' column, then stopped on "no column 'text' (columns: i d , t i t l e ...)"."""
+    from classifier.corpus.datasets import load_training_set
+    from classifier.taxonomy.fields import Taxonomy
+
+    text = "id,title,text,labels\r\na,Observers,Observers watched the vote.,Elections\r\n"
+    path = written(tmp_path, "rows.csv", text.encode(encoding))
+    message = (
+        f"{path}: NUL bytes in its header, not a CSV of text: binary data, or UTF-16 without its byte-order mark "
+        "(save it as UTF-8)"
+    )
+    assert [doc.error for doc in read_documents([path])] == [message]
+    heard = []
+    with pytest.raises(ClassifierError) as refused:
+        load_training_set([path], Taxonomy.from_yaml(ROOT / "taxonomy.yaml"), on_warning=heard.append)
+    assert (str(refused.value), heard) == (message, [])
 
 
 @pytest.mark.parametrize("form", UTF16_FORMS)

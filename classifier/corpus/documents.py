@@ -627,12 +627,7 @@ def _csv_records(file, limit: int) -> tuple[Iterator, str]:
 def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
     with _open_binary(path) as file:
         records, encoding = _csv_records(file, limit)
-        header = next(records, None)
-        if header is None:
-            raise InputError(f"{path}: empty file")
-        if header.cells is None:
-            raise InputError(f"{path}:{header.line}: {header.error}")
-        names = header.cells
+        names = _csv_header(path, records)
         _check_columns(path, names, columns)
         _check_unique(path, names)
         note = None if encoding == "utf-8" else f"{path}: not UTF-8; read as {ENCODING_NAMES[encoding]}"
@@ -648,6 +643,22 @@ def _csv_rows(path: Path, columns: Columns, limit: int) -> TableRows:
             yield origin, row, record.truncated
         if record is None:
             raise InputError(f"{path}: no rows below the header")
+
+
+def _csv_header(path: Path, records: Iterator) -> list[str]:
+    """The column names of a CSV file, its first record; InputError for none, a malformed one, or one holding NUL
+    bytes, which no header of text has (a UTF-16 file without its byte-order mark, or binary data)."""
+    header = next(records, None)
+    if header is None:
+        raise InputError(f"{path}: empty file")
+    if header.cells is None:
+        raise InputError(f"{path}:{header.line}: {header.error}")
+    if any("\x00" in name for name in header.cells):
+        raise InputError(
+            f"{path}: NUL bytes in its header, not a CSV of text: binary data, or UTF-16 without its byte-order mark "
+            "(save it as UTF-8)"
+        )
+    return header.cells
 
 
 ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "Latin-1"}
@@ -708,8 +719,10 @@ def _column_names(path: Path, kind: str) -> dict | None:
     """The column names of a table (for JSONL, the keys of its first rows); None when it has no rows."""
     with open_regular(path) as file:
         if kind == "csv":
-            header = next(_csv_records(file, 1000)[0], None)
-            return dict.fromkeys(header.cells) if header and header.cells else None
+            try:
+                return dict.fromkeys(_csv_header(path, _csv_records(file, 1000)[0]))
+            except InputError:
+                return None  # reading it says what is wrong
         if kind == "parquet":
             import pyarrow.parquet as pq  # the parquet extra
 
