@@ -1470,3 +1470,45 @@ def test_every_invisible_format_character_and_nothing_else_is_left_out():
         parse_release("Title\nBEL\u00adGRADE, 3 June\u200b 2019 \ufeff- Talks.").body
         == "BELGRADE, 3 June 2019 - Talks."
     )
+
+
+def hyphenated(paragraph: str, width: int = 70) -> str:
+    """A paragraph hard-wrapped at `width`, a long word at a line's end broken with a hyphen, as text copied from a
+    PDF report has it (written here, not by the code under test)."""
+    lines, line = [], ""
+    for word in paragraph.split():
+        if len(line) + len(word) + 1 <= width:
+            line = f"{line} {word}".strip()
+        elif len(word) > 6:
+            cut = min(max(3, width - len(line) - 2), len(word) - 3)
+            lines.append(f"{line} {word[:cut]}-".strip())
+            line = word[cut:]
+        else:
+            lines.append(line)
+            line = word
+    return "\n".join([*lines, line])
+
+
+def test_words_hyphenated_across_line_breaks_are_read_whole():
+    """A report copied from a PDF breaks words at line ends ("pro-\\ngrammes"): the model read "pro" and
+    "grammes", the title stopped at "elec-", and the shipped annual report, so wrapped, lost Conflict prevention
+    and resolution (8 fields of its 9). Each broken word is whole again, its line break kept."""
+    from classifier import load_model
+
+    report = (FIXTURES / "annual_report.txt").read_text(encoding="utf-8")
+    wrapped = "\n\n".join(hyphenated(paragraph) for paragraph in report.split("\n") if paragraph.strip())
+    assert wrapped.count("-\n") >= 10 and "pro-\ngrammes" in wrapped
+    assert parse_release(wrapped).body.split() == parse_release(report).body.split()
+    model = load_model()
+    assert model.suggest(wrapped).labels == model.suggest(report).labels
+    title = parse_release("Observers deployed for the parliamentary elec-\ntions\nThe mission opened in Bishkek.")
+    assert (title.title, title.body) == (
+        "Observers deployed for the parliamentary elections",
+        "The mission opened in Bishkek.",
+    )
+    # Only a lower-case letter on both sides: a hyphen before a capital or a digit, or after one, is the text's own.
+    kept = "Talks on the anti-\nOSCE campaign\nfor 2019-\n2020 and the OSCE-\nled mission, the co-\n-chairs"
+    assert parse_release(kept).model_text == kept
+    assert parse_release("A title\nThe co-\noperation of long-\n  term observers").body == (
+        "The cooperation of longterm observers"
+    )

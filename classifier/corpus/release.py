@@ -250,6 +250,7 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     raw = [line.strip() for line in nul_as_space(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
     start = max(_skip_menus(lines), _article_start(lines), _menus_after_chrome(lines))
+    raw, lines = _unbroken_words(raw, lines, start)
     had_menus = start > 0
     i, n = start, len(lines)
     while i < n and not lines[i]:
@@ -274,6 +275,26 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
 
     paragraphs, dropped = _unique_paragraphs(raw[i + read : end])
     return title, "\n".join(paragraphs), header, content_type, had_menus or end < len(lines), dropped
+
+
+def _unbroken_words(raw: list[str], lines: list[str], start: int) -> tuple[list[str], list[str]]:
+    """A page's lines (`raw`, and `lines` as `_parse_lines` reads them) with each word its article (from `start`)
+    hyphenated across a line break whole again, as a report's text copied from a PDF or a hard-wrapped e-mail
+    breaks them: a line ending with a lower-case letter and a hyphen, the next starting with a lower-case letter,
+    are one line ("pro-" and "grammes. It was": "programmes. It was"; a title's "elec-" and "tions" too). A hyphen
+    before or after a capital ("anti-" and "OSCE campaign") or a digit is the text's own: kept, and its break."""
+    broken = [
+        k
+        for k in range(start, len(raw) - 1)
+        if raw[k][-1:] in ("-", "\u2010") and raw[k][-2:-1].islower() and raw[k + 1][:1].islower()
+    ]
+    if not broken:
+        return raw, lines
+    raw, lines = raw[:], lines[:]
+    for k in reversed(broken):  # from the end, so that a line broken twice joins all three
+        raw[k : k + 2] = [raw[k][:-1] + raw[k + 1]]
+        lines[k : k + 2] = [_as_dash(raw[k])]
+    return raw, lines
 
 
 def _menus_at_end(lines: list[str], start: int) -> int:
