@@ -212,6 +212,33 @@ def test_annif_suggest_gives_no_fields_for_a_text_the_model_abstains_on(client, 
     assert [len(doc["results"]) > 0 for doc in answer] == [False, True]
 
 
+def test_annif_routes_say_why_a_text_got_no_field(server, model):
+    """An abstention answered `{"results": []}`, as a text no field reached does: a caller could not tell a text in
+    another language, or no policy text at all, from a hard one. The flag `suggest` gives is in the answer too
+    (a key Annif's answer lacks; its clients read `results`)."""
+    german = (
+        "Die Beobachter der OSZE haben heute die Wahlen in Kirgisistan begleitet und einen Bericht veröffentlicht. "
+        "Die Mission bleibt bis Ende des Monats im Land."
+    )
+    recipe = (
+        "Preheat the oven to 200 degrees. Mix the flour, yeast, salt and warm water into a soft dough, knead it for "
+        "ten minutes, let it rise for an hour, shape the loaf and bake it for thirty-five minutes until golden."
+    )
+    english = KYRGYZSTAN.read_text(encoding="utf-8")
+    assert [model.suggest(text).flag for text in (german, recipe, english)] == ["language", "out-of-scope", None]
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest", data={"text": german, "limit": 5}).json()
+    assert answer == {"results": [], "flag": "language"}
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest", data={"text": english}).json()
+    assert "flag" not in answer and answer["results"][0]["label"] == "Elections"
+    batch = [{"document_id": "de", "text": german}, {"document_id": "bread", "text": recipe}, {"text": english}]
+    answer = requests.post(f"{server.url}/v1/projects/default/suggest-batch", json={"documents": batch}).json()
+    assert [(doc["document_id"], doc.get("flag"), bool(doc["results"])) for doc in answer] == [
+        ("de", "language", False),
+        ("bread", "out-of-scope", False),
+        (None, None, True),
+    ]
+
+
 def test_explain_decodes_an_uploaded_file_as_the_command_line_does(server):
     page = KYRGYZSTAN.read_text(encoding="utf-8").replace("'", "\u2019")
     response = requests.post(

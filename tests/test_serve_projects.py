@@ -76,7 +76,7 @@ class HandModel:
         for row, keep in zip(proba, accepted):
             ranked = sorted(np.flatnonzero(keep), key=lambda j: (-row[j], j))
             keep[ranked[limit:] if limit is not None else []] = False
-        return type("Reading", (), {"proba": proba, "accepted": accepted})
+        return type("Reading", (), {"proba": proba, "accepted": accepted, "flags": [None] * len(texts)})
 
     def suggest(self, text, explain=False):
         row = self.proba[text]

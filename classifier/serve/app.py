@@ -249,8 +249,9 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         limit, threshold = cutoffs(form.get("limit"), form.get("threshold"), form.get("accepted"))
         if not text.strip():
             return {"results": []}
-        results = await run_in_threadpool(chosen.suggest_batch, [text], limit, threshold)
-        return JsonAnswer({"results": results[0]})  # plain JSON already: FastAPI's encoder would walk it again
+        ((results, flag),) = await run_in_threadpool(chosen.suggest_flagged, [text], limit, threshold)
+        # Plain JSON already: FastAPI's encoder would walk it again. The flag tells why an answer is empty.
+        return JsonAnswer({"results": results, **({"flag": flag} if flag else {})})
 
     @app.post(
         "/v1/projects/{project_id}/suggest-batch",
@@ -266,12 +267,12 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (
-            await run_in_threadpool(chosen.suggest_batch, [texts[i] for i in live], limit, threshold) if live else []
+            await run_in_threadpool(chosen.suggest_flagged, [texts[i] for i in live], limit, threshold) if live else []
         )
-        results = [[] for _ in texts]
-        for i, hits in zip(live, found):
-            results[i] = hits
-        return JsonAnswer([{"results": hits, "document_id": doc_id} for hits, doc_id in zip(results, ids)])
+        answers: list[dict] = [{"results": []} for _ in texts]
+        for i, (hits, flag) in zip(live, found):
+            answers[i] = {"results": hits, **({"flag": flag} if flag else {})}
+        return JsonAnswer([{**answer, "document_id": doc_id} for answer, doc_id in zip(answers, ids)])
 
 
 def _add_learn_route(app: FastAPI, service: Service) -> None:

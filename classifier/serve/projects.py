@@ -97,15 +97,22 @@ class Project:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
         none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it.
         `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
+        return [results for results, _ in self.suggest_flagged(texts, limit, threshold)]
+
+    def suggest_flagged(
+        self, texts: list[str], limit: int = 10, threshold: float | None = 0.0
+    ) -> list[tuple[list[dict], str | None]]:
+        """`suggest_batch`'s results of each text, with the model's flag where it abstained on it ("language",
+        "out-of-scope"; None where it did not), which tells an empty answer's reason."""
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0),
         # held against the scores as answered (rounded to 4 places), as `apply_cutoffs` holds it everywhere.
         with self.lock:
             reading = self.model.read_pages(texts, limit, threshold)
         labels = self.model.labels
         out = []
-        for row, keep in zip(reading.proba, reading.accepted):
+        for row, keep, flag in zip(reading.proba, reading.accepted, reading.flags):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            out.append([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]])
+            out.append(([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]], flag or None))
         return out
 
     def accepted(self, text: str) -> list[str]:

@@ -25,16 +25,22 @@ class SuggestionResult(TypedDict):
 
 
 class SuggestionResults(TypedDict):
+    """Annif's results; `flag` (beyond Annif's answer) where the model abstained: `language` (not English) or
+    `out-of-scope` (not a text of the kind it was trained on), its results then empty."""
+
     __pydantic_config__ = _CLOSED
     results: list[SuggestionResult]
+    flag: NotRequired[str]
 
 
 class BatchResult(TypedDict):
-    """One document of a batch, in the batch's order, with its `document_id` (null where it gave none)."""
+    """One document of a batch, in the batch's order, with its `document_id` (null where it gave none), and its
+    `flag` where the model abstained on it (as for one text)."""
 
     __pydantic_config__ = _CLOSED
     results: list[SuggestionResult]
     document_id: str | None
+    flag: NotRequired[str]
 
 
 class Evidence(TypedDict):
