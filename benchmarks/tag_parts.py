@@ -39,7 +39,7 @@ def parts(model, columns):
     from classifier.corpus.documents import to_document
     from classifier.estimator.scope import scope_flags_of_counts
     from classifier.estimator.windows import read_windowed
-    from classifier.workflows.tagging import _jsonl_lines
+    from classifier.workflows.tagging import jsonl_lines
 
     def documents(made):
         made["documents"] = [to_document(record, columns) for record in made["records"]]
@@ -60,7 +60,7 @@ def parts(model, columns):
         made["reading"] = model.read(made["texts"])
 
     def rows(made):
-        _jsonl_lines(model, made["documents"], made["reading"], model.fingerprint)
+        jsonl_lines(model, made["documents"], made["reading"], model.fingerprint)
 
     return [
         ("documents: each row parsed as a page", documents),

@@ -690,7 +690,7 @@ def test_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model
     from classifier.bundle.model import Reading
     from classifier.corpus.documents import read_records
     from classifier.io.tagfiles import encode_rows
-    from classifier.workflows.tagging import _jsonl_lines, tag_chunk, tag_rows
+    from classifier.workflows.tagging import jsonl_lines, tag_chunk, tag_rows
 
     # The corpus (a broken row, an empty file), a text in another language and one out of scope (flags), ids
     # that JSON escapes, and a file name that is not UTF-8 (a lone surrogate in the id).
@@ -712,7 +712,7 @@ def test_jsonl_rows_written_from_a_chunks_arrays_are_the_row_encoders_text(model
     # A score that is no rounded probability (NaN) is left to the general encoder.
     proba = model.predict_proba(["Elections observed"])
     proba[0, 0] = float("nan")
-    assert _jsonl_lines(model, [], Reading(proba, model.accept(proba), [None]), model.fingerprint) is None
+    assert jsonl_lines(model, [], Reading(proba, model.accept(proba), [None]), model.fingerprint) is None
 
 
 def _written_so_far(output: Path) -> dict:

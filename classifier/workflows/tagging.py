@@ -159,7 +159,7 @@ def tag_chunk(
     metadata, a millisecond or more)."""
     fingerprint = fingerprint or model.fingerprint
     documents, reading = _read_chunk(model, records, columns, limit, threshold)
-    payload = _jsonl_lines(model, documents, reading, fingerprint) if fmt == "jsonl" else None
+    payload = jsonl_lines(model, documents, reading, fingerprint) if fmt == "jsonl" else None
     if payload is None:
         payload = encode_rows(_rows(model, documents, reading, fingerprint), fmt)
     failed = sum(1 for doc in documents if doc.error)
@@ -169,7 +169,7 @@ def tag_chunk(
 _SCORE_TEXTS: list[str] = []  # the JSON text of each score k / 10**4, as rows round them
 
 
-def _jsonl_lines(model: Model, documents: list, reading, fingerprint: str) -> str | None:
+def jsonl_lines(model: Model, documents: list, reading, fingerprint: str) -> str | None:
     """`encode_rows(_rows(...), "jsonl")`, the same text, written from the arrays of the whole chunk: each label's
     JSON key and each of the 10,001 rounded scores' JSON number are made once, not once per row, and the rows'
     pieces are picked from them with numpy (`_read_lines`). None where a score is not one of those (not a number
@@ -202,7 +202,7 @@ def _jsonl_lines(model: Model, documents: list, reading, fingerprint: str) -> st
 def _read_lines(
     model: Model, documents: list, flags: list, order, ranked_steps, ranked_accepted, fingerprint: str
 ) -> list[str]:
-    """The JSON lines of documents read (`_jsonl_lines`), given each one's fields best first (`order`), their
+    """The JSON lines of documents read (`jsonl_lines`), given each one's fields best first (`order`), their
     rounded scores in steps of 1 / 10**4 and whether each is accepted, in that order: a line's pieces (its opening,
     its accepted labels' keys, its scores' keys and numbers, commas included, its end) are laid side by side in an
     object array, picked from the labels' and scores' texts by numpy, and joined once per line."""
