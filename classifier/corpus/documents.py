@@ -573,7 +573,7 @@ def _loads(data: str | bytes):
 
 
 def _labels_value(value) -> tuple[str, ...] | None:
-    """The field names of a row's labels cell: a list, a JSON list in a string, or names joined by `|`; None when
+    """The field names of a row's labels cell: a list, a JSON list in a string, or names joined by `;`; None when
     it is empty (None, a float NaN: a missing cell). ValueError, saying what it holds, for a cell that is no field
     names (an object, whose keys are not a list of fields; true or false; a number with a fraction)."""
     if value is None or (isinstance(value, float) and value != value):
