@@ -21,7 +21,7 @@ def lock_path(target: str | Path) -> Path:
     target = Path(target)
     if target.name in ("", ".", ".."):
         target = Path(os.path.abspath(target))
-    return target.with_name(f".{target.name or 'root'}.lock")
+    return target.with_name(f".{target.name}.lock") if target.name else target / ".root.lock"  # "/": in it
 
 
 @contextlib.contextmanager
