@@ -13,6 +13,7 @@ and returns an Outcome: the input, what the tool did, and what was lost. Add one
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -519,6 +520,34 @@ def train_output_is_other_folder(folder: Path) -> Outcome:
         "`train train.jsonl --output Documents`, a folder holding notes.txt",
         did(result),
         "nothing" if kept else "**Documents/notes.txt**",
+    )
+
+
+@case("Paths", "train --output is a folder of files named as a bundle's")
+def train_output_named_like_a_bundle(folder: Path) -> Outcome:
+    write_jsonl(folder / "train.jsonl", training_rows(60))
+    (folder / "corpus").mkdir()
+    corpus = gzip.compress("".join(json.dumps(row) + "\n" for row in training_rows(200)).encode("utf-8"), mtime=0)
+    (folder / "corpus" / "training.jsonl.gz").write_bytes(corpus)
+    result = classifier(folder, "train", "train.jsonl", "--output", "corpus")
+    kept = (folder / "corpus" / "training.jsonl.gz").read_bytes() == corpus
+    return Outcome(
+        "`train train.jsonl --output corpus`, a folder holding only the user's corpus gzipped as training.jsonl.gz",
+        did(result),
+        "nothing" if kept else "**corpus/training.jsonl.gz**",
+    )
+
+
+@case("Paths", "train --output . in an empty folder")
+def train_output_is_the_working_folder(folder: Path) -> Outcome:
+    write_jsonl(folder / "train.jsonl", training_rows(60))
+    (folder / "work").mkdir()
+    result = classifier(folder / "work", "train", "../train.jsonl", "--output", ".")
+    left = sorted(p.name for p in (folder / "work").iterdir())
+    return Outcome(
+        "`train ../train.jsonl --output .`, run in an empty folder",
+        did(result),
+        "nothing; nothing written" if not left and (folder / "work").is_dir() else f"**left: {', '.join(left)}**",
     )
 
 
