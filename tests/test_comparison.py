@@ -773,8 +773,10 @@ def test_a_field_renamed_since_one_model_was_trained_is_said_when_no_taxonomy_na
     unseen = write_jsonl(tmp_path / "unseen.jsonl", unseen_records()[:20])
     heard = []
     compare_models(load_model().path, bundle, [unseen], on_warning=heard.append)
+    from classifier.taxonomy.fields import default_taxonomy
+
     assert heard == [
-        f"model B has fields {ROOT / 'taxonomy.yaml'} has not (Young people): each is compared as a field of its "
+        f"model B has fields {default_taxonomy().path} has not (Young people): each is compared as a field of its "
         "own; if one is another field's new name, give the taxonomy that names both (--taxonomy)"
     ]
     (tmp_path / "t.yaml").write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
