@@ -35,6 +35,14 @@ def warn_user(message: str) -> None:
     """A warning of the Python API where its caller gave no `on_warning`: a UserWarning, which a notebook shows and
     `warnings.filterwarnings` silences (train, evaluate_model and compare_models said nothing of the rows they
     left out or cut)."""
+    import os  # on first use, as warnings
+    import sys  # on first use, as warnings
     import warnings  # on first use: the command line passes its own
 
-    warnings.warn(message, UserWarning, stacklevel=3)
+    # Shown at the caller's own line: the first frame outside the package, however deep in it the warning was given
+    # (a reader that evaluate_model or train calls gives it, not those functions themselves).
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)

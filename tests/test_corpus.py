@@ -532,12 +532,38 @@ def test_labels_are_split_on_semicolons_or_read_as_a_json_list(tmp_path):
     jsonl = written(tmp_path, "labels.jsonl", lines.encode())
     documents = list(read_documents([jsonl]))
     assert [doc.labels for doc in documents] == [("Youth", "7"), None, None, ("5",), None, ("Y", "\ufffd"), None, None]
-    # A cell that holds no field names is the row's error, not an unlabelled row (a warning) nor an object's keys
-    # read as its fields (Elections, whose value said 0, was trained on).
-    assert [doc.error for doc in documents if doc.error] == [
+    # A cell that holds no field names is said of the row (refused where labels are read: training, evaluation),
+    # not an unlabelled row (a warning) nor an object's keys read as its fields (Elections, whose value said 0, was
+    # trained on). The row is still a document to tag: tagging reads no labels.
+    assert not any(doc.error for doc in documents) and all(doc.text == "Observers met." for doc in documents)
+    assert [doc.labels_error for doc in documents if doc.labels_error] == [
         f"{jsonl}:{n}: column 'labels' holds {kind}, not field names"
         for n, kind in ((5, "a number"), (7, "a boolean"), (8, "an object"))
     ]
+
+
+def test_a_labels_cell_from_pandas_or_parquet_reads_as_its_python_value():
+    """A numpy scalar (a Parquet or DataFrame cell) and pandas' NA read as the Python values they hold, and a whole
+    float (3.0, as a column of notations with a gap holds it) as a notation: np.bool_(True) was unlabelled where
+    True is refused, and 3.0 was refused where 3 is a notation."""
+    import numpy as np
+    import pandas as pd
+
+    from classifier.corpus.documents import _labels_value
+
+    assert [_labels_value(v) for v in (np.int64(3), 3.0, np.float64(3.0), 3, None, float("nan"), pd.NA)] == [
+        ("3",),
+        ("3",),
+        ("3",),
+        ("3",),
+        None,
+        None,
+        None,
+    ]
+    for value, kind in ((np.bool_(True), "a boolean"), (True, "a boolean"), (np.float32(0.5), "a number")):
+        with pytest.raises(ValueError, match=f"^{kind}$"):
+            _labels_value(value)
+    assert _labels_value(np.array(["Elections", "Youth"], dtype=object)) == ("Elections", "Youth")
 
 
 def test_a_cell_that_is_not_text_is_named_by_its_kind(tmp_path):
@@ -1165,3 +1191,27 @@ def test_a_glob_from_python_may_be_a_list_of_patterns_or_none_and_nothing_else(t
         TypeError, match=r"^glob is 5: expected a file name pattern such as '\*.txt', or a list of them$"
     ):
         list(read_documents([tmp_path], glob=5))
+
+
+def test_rows_whose_labels_cell_holds_no_field_names_are_tagged_and_refused_for_training(tmp_path):
+    """Tagging reads no labels: rows with `"labels": 0.9`, true or an object were tagged before the labels check
+    came, and failed with it; they are tagged again. Training still refuses them, naming the file and line."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    text = "ODIHR observers followed the vote."
+    rows = [{"id": str(n), "title": "Observers deployed", "text": text} for n in range(4)]
+    for row, labels in zip(rows, (0.9, True, {"Elections": 1}, ["Elections"])):
+        row["labels"] = labels
+    data = written(tmp_path, "rows.jsonl", "".join(json.dumps(row) + "\n" for row in rows).encode())
+    result = CliRunner().invoke(app, ["tag", str(data), "--output", str(tmp_path / "tags.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    tagged = [json.loads(line) for line in (tmp_path / "tags.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(row["id"], row["error"], row["labels"][:1]) for row in tagged] == [
+        (str(n), "", ["Elections"]) for n in range(4)
+    ]
+    result = CliRunner().invoke(app, ["train", str(data), "--output", str(tmp_path / "model")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"error: {data}:1: column 'labels' holds a number, not field names"
+    assert not (tmp_path / "model").exists()

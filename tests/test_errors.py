@@ -1,32 +1,45 @@
 """The Python API's warnings (`warn_user`): a UserWarning carrying the message, shown at the line of the caller's
-code that called the API function, as a notebook shows it."""
+code that called the API function, as a notebook shows it, however deep in the package the warning was given."""
 
 import inspect
+import json
 import warnings
-from pathlib import Path
 
 from classifier.errors import warn_user
 
-# Run from the copy mutmut makes (mutants/), whose functions are each called through a wrapper.
-UNDER_MUTATION = "mutants" in Path(__file__).resolve().parts
+from conftest import ROOT
 
 
-def _api_function(message: str) -> None:
-    """Stands for a function of the API (evaluate_model, compare_models) that warns its caller itself."""
-    warn_user(message)
-
-
-def test_a_warning_is_a_user_warning_shown_at_the_callers_line():
-    """The message as given, a UserWarning (which `warnings.filterwarnings` silences), and the place the caller's
-    own code called the API function: not a line of the package, nor of the API function, nor of what called the
-    caller."""
+def test_a_warning_is_a_user_warning_shown_at_the_line_that_gave_it_from_outside_the_package():
+    """The message as given, a UserWarning (which `warnings.filterwarnings` silences), at the line of the code
+    outside the package that called `warn_user`: not a line of errors.py, nor of what called that code."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _api_function("2 documents left out: no labels")
+        warn_user("2 documents left out: no labels")
         line = inspect.currentframe().f_lineno - 1
     assert [(str(w.message), w.category) for w in caught] == [("2 documents left out: no labels", UserWarning)]
-    place = (caught[0].filename, caught[0].lineno)
-    if UNDER_MUTATION:  # the wrapper around warn_user is one frame more: the warning points into it, one frame short
-        assert Path(place[0]).name not in ("errors.py", Path(__file__).name)
-    else:
-        assert place == (__file__, line)
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+
+
+def test_a_warning_a_reader_deep_in_the_package_gives_is_shown_at_the_callers_line(tmp_path):
+    """`evaluate_model` on a file giving one document twice: the reader it calls says so, and the warning pointed at
+    a line of classifier/evaluation/metrics.py (a fixed stack level fits only warnings the API function gives
+    itself). Both warnings of the call now point at the caller's line."""
+    from classifier import load_model
+    from classifier.evaluation.metrics import evaluate_model
+
+    pages = (ROOT / "training" / "data" / "whole_pages.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    rows = [json.loads(line) for line in pages]
+    unlabelled = {key: value for key, value in rows[1].items() if key != "labels"}
+    data = tmp_path / "twice.jsonl"
+    lines = [json.dumps(row) + "\n" for row in [rows[0], unlabelled, rows[2], rows[0]]]
+    data.write_text("".join(lines), encoding="utf-8")
+    model = load_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        evaluate_model(model, [data])
+        line = inspect.currentframe().f_lineno - 1
+    said = [str(w.message) for w in caught]
+    assert any(message.startswith("1 row repeats a document given before") for message in said), said
+    assert any("have no fields" in message or "has no fields" in message for message in said), said
+    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}

@@ -142,8 +142,8 @@ def load_training_set(
         read += 1
         if doc.warning and on_warning:
             on_warning(doc.warning)
-        if doc.error:
-            errors.append(doc.error)
+        if doc.error or doc.labels_error:
+            errors.append(doc.error or doc.labels_error)
         elif doc.labels is None:
             unlabelled.append(doc.origin)
         else:

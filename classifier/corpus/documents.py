@@ -13,7 +13,7 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from classifier.corpus.globbing import glob_paths, would_match
@@ -62,6 +62,9 @@ class Document:
     origin: str = ""
     error: str | None = None
     warning: str | None = None  # the document was read, but not whole (its text was cut at the limit)
+    # Its labels cell holds no field names (an object, true, 0.5): refused where labels are read (training,
+    # evaluation), passed over where they are not (tagging, suggesting), as any column no command reads is.
+    labels_error: str | None = None
 
     @property
     def model_text(self) -> str:
@@ -497,7 +500,15 @@ def _from_page(
     plain = one_plain_line(page)
     if plain:  # most table rows: the body parsing would give, and no header, title or fields
         return frozen_instance(
-            Document, id=doc_id, title=title, text=plain, labels=labels, origin=origin, error=None, warning=warning
+            Document,
+            id=doc_id,
+            title=title,
+            text=plain,
+            labels=labels,
+            origin=origin,
+            error=None,
+            warning=warning,
+            labels_error=None,
         )
     release = parse_release(page, plain_title=not title)
     body = release.body
@@ -544,16 +555,16 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
     title = without_format_characters(nul_as_space(valid_text(title))).strip() if title else ""  # as the text's are
     text = valid_text(text) if text else ""
     try:
-        labels = _labels_value(row.get(columns.labels)) if columns.labels in row else None
+        labels, labels_error = _labels_value(row.get(columns.labels)) if columns.labels in row else None, None
     except ValueError as exc:
-        return Document(
-            id=doc_id, origin=origin, error=f"{origin}: column '{columns.labels}' holds {exc}, not field names"
-        )
+        labels, labels_error = None, f"{origin}: column '{columns.labels}' holds {exc}, not field names"
     if text.strip():
-        return _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
-    if title:
-        return Document(id=doc_id, title=title, labels=labels, origin=origin, warning=warning)
-    return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+        doc = _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
+    elif title:
+        doc = Document(id=doc_id, title=title, labels=labels, origin=origin, warning=warning)
+    else:
+        return Document(id=doc_id, origin=origin, error=f"{origin}: no text in column '{columns.text}'")
+    return replace(doc, labels_error=labels_error) if labels_error and not doc.error else doc
 
 
 def _kind_of(value) -> str:
@@ -574,13 +585,18 @@ def _loads(data: str | bytes):
 
 def _labels_value(value) -> tuple[str, ...] | None:
     """The field names of a row's labels cell: a list, a JSON list in a string, or names joined by `;`; None when
-    it is empty (None, a float NaN: a missing cell). ValueError, saying what it holds, for a cell that is no field
-    names (an object, whose keys are not a list of fields; true or false; a number with a fraction)."""
-    if value is None or (isinstance(value, float) and value != value):
+    it is empty (None, NaN or pandas' NA: a missing cell). ValueError, saying what it holds, for a cell that is no
+    field names (an object, whose keys are not a list of fields; true or false; a number with a fraction). A whole
+    number (3, or 3.0 as a column with gaps holds it) is a field's notation, as a JSON line's number is read."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a Parquet or pandas cell's numpy scalar, as the Python value it holds
+    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType":
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, (bool, float, dict)):
         raise ValueError(_kind_of(value))
-    if isinstance(value, int):  # a field's notation, as a JSON line's number is read
+    if isinstance(value, int):
         value = str(value)
     if isinstance(value, str):
         value = value.strip()
