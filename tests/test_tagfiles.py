@@ -193,6 +193,8 @@ def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):
 @pytest.mark.parametrize(
     "tail",
     [
+        b'my notes: checked by "Anna on 2026-12-01\r\n' + encode_rows([row(3)], "csv").encode("utf-8"),  # a note
+        b'"my notes, then rows\r\n' + encode_rows([row(3), row(4)], "csv").encode("utf-8"),  # an open quote first
         b"doc-3,Elections\r\n",  # too few cells
         b"doc-3,Elections,not scores,,\r\n",  # scores that are not an object
         b'doc-3,Elections,"[0.9]",,\r\n',

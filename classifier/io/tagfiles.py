@@ -185,10 +185,25 @@ def _cut_torn_tail(path: Path, good: int, row: int, quoted: bool = False) -> int
     with open(path, "rb") as handle:
         handle.seek(good)
         tail = handle.read()
-    # CSV doubles a quote inside a quoted cell, so an odd number of them leaves a cell open to the end of the file.
-    if tail.endswith(b"\n") and not (quoted and tail.count(b'"') % 2):
+    if tail.endswith(b"\n") and not (quoted and _one_open_record(tail)):
         raise ResumeError(f"{path}: cannot resume: row {row} is not a tag row; nothing was changed")
     return good
+
+
+def _one_open_record(tail: bytes) -> bool:
+    """Whether a CSV file's tail is one record cut inside a quoted cell (a write torn after a line break in it): it
+    reads as one record, and the quote that opens its last cell is never closed. A line a user added, with a quote
+    in its text, or whole rows after it, are not (`--resume` then refuses, changing nothing)."""
+    text = tail.decode("utf-8", "replace")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return False
+    try:
+        list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:  # strict reading stops at the end of the file inside an open quote, and says so
+        return len(records) == 1 and "unexpected end of data" in str(exc)
+    return False
 
 
 def encode_rows(rows: list[dict], fmt: str):
