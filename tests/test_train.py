@@ -490,3 +490,31 @@ def test_the_same_data_and_seed_give_the_same_bundle_however_its_path_is_written
     (tmp_path / "bad.jsonl").write_text('{"title": "x"\n', encoding="utf-8")
     with pytest.raises(TrainingDataError, match="^" + re.escape(str(tmp_path / "bad.jsonl")) + ":1: "):
         train([str(tmp_path / "bad.jsonl")], tmp_path / "bad", on_warning=lambda line: None)
+
+
+def test_the_same_retraining_gives_the_same_bundle_however_the_base_and_the_folder_are_reached(tmp_path, monkeypatch):
+    """A conflict with a base document is recorded with the base's name: a base given by its absolute path put the
+    trainer's folders in it, and another hash. So did an input typed through a symlink to the working folder ($PWD
+    there names the link; the working folder is where it points)."""
+    from classifier.bundle.storage import load_model
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    rows = TRAINING.read_text(encoding="utf-8").splitlines()[:60]
+    (real / "base.jsonl").write_text("".join(line + "\n" for line in rows), encoding="utf-8")
+    first = json.loads(rows[0])
+    changed = {**first, "labels": ["Youth"] if "Youth" not in first["labels"] else ["Elections"]}
+    (real / "new.jsonl").write_text(json.dumps(changed) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "link")
+    quiet = {"seed": 2, "on_warning": lambda line: None}
+    train(["base.jsonl"], "base", **quiet)
+    spellings = {"plain": ("new.jsonl", "base"), "absolute": (str(tmp_path / "link" / "new.jsonl"), str(real / "base"))}
+    for name, (data, base) in spellings.items():
+        train([data], name, base=base, **quiet)
+    metadata = {name: load_model(real / name).metadata for name in spellings}
+    assert metadata["plain"]["merge"]["conflicts"] == 1
+    assert metadata["absolute"]["merge"]["conflict_details"] == metadata["plain"]["merge"]["conflict_details"]
+    assert "(in base)" in metadata["plain"]["merge"]["conflict_details"][0]
+    assert metadata["absolute"]["training_data"]["files"] == ["base/training.jsonl.gz", "new.jsonl"]
+    assert load_model(real / "absolute").fingerprint == load_model(real / "plain").fingerprint

@@ -214,7 +214,7 @@ def _train(
         where = interrupted_swap(base) or Path(base)
         data.data_hash = hash_inputs([where / TRAINING_FILE, *inputs], glob)
         data.data_hash["files"][0] = str(Path(base) / TRAINING_FILE)
-    recorded = _recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob)
+    recorded = _recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob, base)
     data.data_hash["files"] = [recorded(name) for name in data.data_hash.get("files", [])]
     recorded_documents = [_recorded_document(doc, recorded) for doc in data.documents]
     stored, stored_sha256 = training_documents_file(recorded_documents, data.merged.label_sets)
@@ -282,17 +282,24 @@ def _spelled_once(path) -> str:
     path was written (`base.jsonl`, `./base.jsonl`, its absolute path), so that the same data and seed give the same
     bundle, hash included; relative to the working folder where it is in it, so that no one's folders above it are
     recorded. Only what is recorded is spelled so: files are read, and named in errors, as the user wrote them."""
-    absolute = os.path.abspath(path)
-    here = os.getcwd()
-    return os.path.relpath(absolute) if os.path.commonpath([absolute, here]) == here else absolute
+    absolute, here = os.path.abspath(path), os.getcwd()
+    if os.path.commonpath([absolute, here]) == here:
+        return os.path.relpath(absolute, here)
+    # Typed through a symlink to the working folder ($PWD, where getcwd() gives the folder it points to).
+    real, real_here = os.path.realpath(path), os.path.realpath(here)
+    return os.path.relpath(real, real_here) if os.path.commonpath([real, real_here]) == real_here else absolute
 
 
-def _recorded_paths(inputs, glob: str) -> Callable[[str], str]:
+def _recorded_paths(inputs, glob: str, base=None) -> Callable[[str], str]:
     """A function from a file or a document's origin as read (`NAME`, `NAME:LINE`, `NAME:row N`, NAME as the walk of
-    `inputs` spelled it) to the same with the file's name spelled once (`_spelled_once`); anything else unchanged."""
+    `inputs` spelled it; a base document's `ORIGIN (in BASE)`) to the same with the file's name, or the base's,
+    spelled once (`_spelled_once`); anything else unchanged."""
     spelled = {name: _spelled_once(name) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"}
+    note = f" (in {Path(base)})" if base is not None else None  # as read_base_documents writes it
 
     def recorded(origin: str) -> str:
+        if note is not None and origin.endswith(note):  # a base document's, its own origin recorded already
+            return origin.removesuffix(note) + f" (in {_spelled_once(base)})"
         if origin in spelled:
             return spelled[origin]
         name, colon, where = origin.rpartition(":")  # what follows a file's name (a line, a row) holds no colon
