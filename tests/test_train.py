@@ -92,7 +92,7 @@ def test_a_folder_with_a_model_json_and_other_files_is_not_a_bundle_and_is_kept(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "train.jsonl"]
 
 
-@pytest.mark.parametrize("output", [".", "", "sub/.."])
+@pytest.mark.parametrize("output", [".", "", "sub/..", "WORK", "../work"])
 def test_an_output_naming_the_working_folder_is_refused_before_training(tmp_path, monkeypatch, output):
     """`--output .` in an empty folder trained for the whole run, then stopped with a traceback (a path with no name
     has no place beside it for the new bundle or the lock); its save would have moved the working folder aside."""
@@ -105,6 +105,7 @@ def test_an_output_naming_the_working_folder_is_refused_before_training(tmp_path
     (work / "sub").mkdir(parents=True)
     (work / "sub").rmdir()
     monkeypatch.chdir(work)
+    output = str(work) if output == "WORK" else output  # its absolute path, as $PWD gives it
     result = CliRunner().invoke(app, ["train", str(data), "--output", output, "--jobs", "1"])
     assert (result.exit_code, result.stderr) == (
         1,

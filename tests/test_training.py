@@ -316,10 +316,10 @@ def test_standard_input_is_no_file_an_output_could_hold(tmp_path, monkeypatch):
     (tmp_path / "empty").mkdir()
     monkeypatch.chdir(tmp_path / "empty")
     check_output(["-"], "bundle")  # "-" names no file of the working directory, where the bundle goes
-    check_output(["-"], str(tmp_path / "empty"))  # nor of the folder it names, which saving may fill
-    # The working folder by its name-less spelling is refused for what saving would do to it, not for "-".
-    with pytest.raises(TrainingDataError, match=r"^\.: names the working folder or one above it"):
-        check_output(["-"], ".")
+    # The working folder, however it is written, is refused for what saving would do to it, not for "-".
+    for output in (".", str(tmp_path / "empty"), "../empty", str(tmp_path)):
+        with pytest.raises(TrainingDataError, match=r": names the working folder or one above it"):
+            check_output(["-"], output)
 
 
 def test_data_of_a_single_field_is_refused_and_two_fields_are_enough(tmp_path):

@@ -90,7 +90,7 @@ def check_bundle_target(path: str | Path) -> None:
     would move the working folder, or one above it, aside.
     """
     path = Path(path)
-    if path.name in ("", ".", ".."):
+    if path.name in ("", ".", "..") or _holds_the_working_folder(path):
         raise BundleError(
             f"{path}: names the working folder or one above it, which saving would replace whole; name the bundle's "
             "own folder (a new or empty one, or an existing bundle)"
@@ -125,6 +125,15 @@ def check_bundle_target(path: str | Path) -> None:
         raise BundleError(
             f"{path}: exists and is not a directory; saving would replace it: choose a new or empty directory"
         )
+
+
+def _holds_the_working_folder(path: Path) -> bool:
+    """Whether `path` is the working folder or a folder above it, however it is written (`$PWD`, `../here`): the
+    swap would move the folder the process and its shell are in aside, leaving them in a deleted folder."""
+    try:
+        return Path.cwd().resolve().is_relative_to(path.resolve())
+    except (OSError, RuntimeError):  # no working folder any more, or a symlink loop: nothing of it to replace
+        return False
 
 
 def _named_like_a_bundle_only(folder: Path) -> bool:
