@@ -1512,3 +1512,9 @@ def test_words_hyphenated_across_line_breaks_are_read_whole():
     assert parse_release("A title\nThe co-\noperation of long-\n  term observers").body == (
         "The cooperation of longterm observers"
     )
+    # A suspended hyphen ("pre- and post-election") is the text's own, and an HTML page's lines are its blocks.
+    suspended = "A title\nObservers assessed the pre-\nand post-election periods, short-\nor long-term."
+    assert parse_release(suspended).model_text == suspended
+    page = "<html><body><h1>Observers report</h1><p>The pre-</p><p>election period was calm.</p></body></html>"
+    html = parse_release(page)
+    assert (html.title, html.body) == ("Observers report", "The pre-\nelection period was calm.")

@@ -79,7 +79,8 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
         hint = " (decode it first: text.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
         raise TypeError(f"parse_release takes the text of a page as a str, not {type(text).__name__}{hint}")
     text = without_format_characters(text.removeprefix(BOM))  # a file's mark read as text: no part of its first line
-    if looks_like_html(text):
+    html = looks_like_html(text)
+    if html:
         text = without_format_characters(_html_lines(text, plain_title))  # &shy; is one once its entity is read
     plain = one_plain_line(text)
     if plain:  # most table rows: nothing to parse, and the same Release as parsing gives
@@ -87,7 +88,8 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
     else:
         collapsed = _collapsed_lines(text, taxonomy)  # a page whose lines were joined: its lines again
         text, repeats = collapsed or (text, 0)
-        title, body, header, content_type, had_menus, dropped = _parse_lines(text, plain_title)
+        # An HTML page's line ends are its blocks' ends, never a wrap: no word is broken across them.
+        title, body, header, content_type, had_menus, dropped = _parse_lines(text, plain_title, wrapped=not html)
         dropped += repeats
     date = _parse_date(" ".join(header.get("date", [])))
     place = ", ".join(header.get("place", [])) or None
@@ -245,12 +247,16 @@ def _html_lines(page: str, plain_title: bool) -> str:
     return "\n".join(lines)
 
 
-def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
-    """(title, body, header, content type, whether menus were removed, repeats dropped) of a page."""
+def _parse_lines(
+    text: str, plain_title: bool, wrapped: bool = True
+) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
+    """(title, body, header, content type, whether menus were removed, repeats dropped) of a page; `wrapped`: its
+    lines may be a wrap of longer ones, with words broken across them (not an HTML page's blocks)."""
     raw = [line.strip() for line in nul_as_space(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
     start = max(_skip_menus(lines), _article_start(lines), _menus_after_chrome(lines))
-    raw, lines = _unbroken_words(raw, lines, start)
+    if wrapped:
+        raw, lines = _unbroken_words(raw, lines, start)
     had_menus = start > 0
     i, n = start, len(lines)
     while i < n and not lines[i]:
@@ -277,16 +283,23 @@ def _parse_lines(text: str, plain_title: bool) -> tuple[str, str, dict[str, list
     return title, "\n".join(paragraphs), header, content_type, had_menus or end < len(lines), dropped
 
 
+_SUSPENDED = ("and ", "or ", "to ", "nor ")  # a hyphen left hanging before them ("short- and long-term") is a word's
+
+
 def _unbroken_words(raw: list[str], lines: list[str], start: int) -> tuple[list[str], list[str]]:
     """A page's lines (`raw`, and `lines` as `_parse_lines` reads them) with each word its article (from `start`)
     hyphenated across a line break whole again, as a report's text copied from a PDF or a hard-wrapped e-mail
     breaks them: a line ending with a lower-case letter and a hyphen, the next starting with a lower-case letter,
     are one line ("pro-" and "grammes. It was": "programmes. It was"; a title's "elec-" and "tions" too). A hyphen
-    before or after a capital ("anti-" and "OSCE campaign") or a digit is the text's own: kept, and its break."""
+    before or after a capital ("anti-" and "OSCE campaign") or a digit is the text's own: kept, and its break; so is
+    a suspended one, before "and", "or", "to" or "nor" ("pre-" and "and post-election periods")."""
     broken = [
         k
         for k in range(start, len(raw) - 1)
-        if raw[k][-1:] in ("-", "\u2010") and raw[k][-2:-1].islower() and raw[k + 1][:1].islower()
+        if raw[k][-1:] in ("-", "\u2010")
+        and raw[k][-2:-1].islower()
+        and raw[k + 1][:1].islower()
+        and not raw[k + 1].startswith(_SUSPENDED)
     ]
     if not broken:
         return raw, lines
