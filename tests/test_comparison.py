@@ -776,8 +776,22 @@ def test_a_field_renamed_since_one_model_was_trained_is_said_when_no_taxonomy_na
     from classifier.taxonomy.fields import default_taxonomy
 
     assert heard == [
-        f"model B has fields {default_taxonomy().path} has not (Young people): each is compared as a field of its "
-        "own; if one is another field's new name, give the taxonomy that names both (--taxonomy)"
+        f"{default_taxonomy().path} has not the fields Young people (model B): each is compared as a field of its "
+        "own and never gated; if one is another field's new name, give the taxonomy that names both (--taxonomy)"
+    ]
+    # A field both models have and the taxonomy given has not (removed from it): said once, for both.
+    heard.clear()
+    compare_models(
+        load_model().path,
+        load_model().path,
+        [unseen],
+        without_arms_control(tmp_path / "n.yaml"),
+        on_warning=heard.append,
+    )
+    assert heard == [
+        f"{tmp_path / 'n.yaml'} has not the fields Arms control (model A and B): each is compared as a field of its "
+        "own and never gated; if one is another field's new name, the taxonomy given names them otherwise "
+        "(--taxonomy)"
     ]
     (tmp_path / "t.yaml").write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
     heard.clear()

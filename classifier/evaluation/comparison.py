@@ -317,18 +317,22 @@ def compare_models(
 
     on_warning = on_warning or warn_user
     inputs = as_inputs(inputs)  # one path is one input, not the characters of its name
+    named = taxonomy is not None
     taxonomy = as_taxonomy(taxonomy)  # a Taxonomy, the path of a taxonomy.yaml or None
-    known = set(taxonomy.labels)
+    known, extra = set(taxonomy.labels), {}
     for name, given in (("A", model_a), ("B", model_b)):  # fields a model knows and the taxonomy has no more:
         fields = _fields_of(given, name)
         taxonomy = with_fields(taxonomy, fields)  # compared as such
-        extra = [label for label in fields if label not in known and taxonomy.resolve(label) == label]
-        if extra and on_warning:  # a field renamed since: its two names would be two fields, each gated on nothing
-            on_warning(
-                f"model {name} has fields {taxonomy.path or 'the taxonomy'} has not ({', '.join(extra)}): each is "
-                "compared as a field of its own; if one is another field's new name, give the taxonomy that names "
-                "both (--taxonomy)"
-            )
+        for label in fields:
+            if label not in known and taxonomy.resolve(label) == label:
+                extra[label] = f"{extra[label]} and {name}" if label in extra else name
+    if extra and on_warning:  # a field renamed since: its two names would be two fields, each gated on nothing
+        listed = ", ".join(f"{label} (model {models})" for label, models in extra.items())
+        advice = "the taxonomy given names them otherwise" if named else "give the taxonomy that names both"
+        on_warning(
+            f"{taxonomy.path or 'the taxonomy'} has not the fields {listed}: each is compared as a field of its own "
+            f"and never gated; if one is another field's new name, {advice} (--taxonomy)"
+        )
     model_a, model_b = (_compared_model(given, name, taxonomy) for name, given in (("A", model_a), ("B", model_b)))
     data = load_measured_set(inputs, taxonomy, columns or Columns(), glob or DEFAULT_GLOB, on_warning, "compared")
     keys = [document_key(doc) for doc in data.documents]
