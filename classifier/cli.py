@@ -18,7 +18,6 @@ import typer.core
 from typer.core import TyperGroup
 
 from classifier.errors import ClassifierError
-from classifier.io.outputs import missing_folders, remove_empty
 from classifier.options import (
     GLOB_SEPARATOR,
     KEYWORD_EXAMPLES,
@@ -680,7 +679,7 @@ def train(
     glob = _globs(glob)
     if not data and base is None:
         raise _fail("give training data, or --base BUNDLE to retrain on a bundle's own documents", 2)
-    before, missing = _bundle_identity(output), missing_folders(output)
+    before = _bundle_identity(output)
     try:
         with contextlib.closing(_ProgressBar("loading", unit=None)) as progress:  # shown before the slow imports
             from classifier.workflows.training import train as train_model  # on first use: keeps start-up light
@@ -707,10 +706,7 @@ def train(
         _print_training(trained, metrics, output)  # inside: stopped while printing, the bundle is said to be saved
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean exit
-        raise typer.Exit(_interrupted_training(output, before, missing)) from None
-    except ClassifierError:  # refused data or output: nothing saved, so nothing is left either
-        remove_empty(missing)
-        raise
+        raise typer.Exit(_interrupted_training(output, before)) from None
 
 
 def _bundle_identity(output: Path) -> tuple | None:
@@ -723,16 +719,15 @@ def _bundle_identity(output: Path) -> tuple | None:
     return info.st_dev, info.st_ino, info.st_mtime_ns
 
 
-def _interrupted_training(output: Path, before: tuple | None, missing: list[Path]) -> int:
+def _interrupted_training(output: Path, before: tuple | None) -> int:
     """Say what a Ctrl-C (or SIGTERM) during `train` left at `output`, and give the exit code, 130.
 
     Before the swap, saving removes its half-built folder and puts the previous bundle back, and the lock goes
-    with the run: nothing is left but the folders above `output` it created, removed here. After the swap the
+    with the run, and the folders above `output` it created with the lock (`output_lock`). After the swap the
     new bundle is whole, and saying "nothing was written" would be false."""
     if _bundle_identity(output) not in (before, None):
         typer.echo(f"interrupted: training had finished; {output} holds the new model in full", err=True)
         return 130
-    remove_empty(missing)
     typer.echo(f"interrupted: training stopped and nothing was written; {output} is as it was", err=True)
     return 130
 
@@ -788,23 +783,18 @@ def evaluate(
     from classifier.evaluation.metrics import evaluate_model, format_report  # on first use: keeps start-up light
 
     loaded = _load(model, taxonomy)
-    missing = missing_folders(report) if report is not None else []
-    try:
-        metrics = evaluate_model(
-            loaded,
-            data,
-            taxonomy=_taxonomy(taxonomy),
-            columns=_columns(id_column, title_column, text_column, labels_column),
-            glob=glob,
-            report=report,
-            force=force,
-            limit=limit,
-            threshold=threshold,
-            on_warning=lambda message: _report_problem("warning", message),
-        )
-    except ClassifierError:  # refused data: no report, so not the folders made for it either
-        remove_empty(missing)
-        raise
+    metrics = evaluate_model(
+        loaded,
+        data,
+        taxonomy=_taxonomy(taxonomy),
+        columns=_columns(id_column, title_column, text_column, labels_column),
+        glob=glob,
+        report=report,
+        force=force,
+        limit=limit,
+        threshold=threshold,
+        on_warning=lambda message: _report_problem("warning", message),
+    )
     if format is OutputFormat.json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
     else:
@@ -949,17 +939,13 @@ def pick(
         raise _fail(f"{output}: already exists; pass --force to overwrite")
     if output is not None:
         check_not_an_input(output, inputs, glob)  # --force replaces an old pick, never the documents picked from
-    missing = missing_folders(output) if output is not None else []
-    try:
-        with output_lock(output) if output is not None else contextlib.nullcontext():
-            with contextlib.closing(_ProgressBar("loading the model")) as progress:
-                loaded = _load(model, taxonomy)
-                columns = _columns(id_column, title_column, text_column)
-                picked, failed = _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress)
-            _write_picked(picked, failed, strategy, output)
-    except ClassifierError:  # a model or input refused: nothing written, so not the folders made for it either
-        remove_empty(missing)
-        raise
+    # A model or input refused: nothing written, and the lock takes away the folders it made for the output.
+    with output_lock(output) if output is not None else contextlib.nullcontext():
+        with contextlib.closing(_ProgressBar("loading the model")) as progress:
+            loaded = _load(model, taxonomy)
+            columns = _columns(id_column, title_column, text_column)
+            picked, failed = _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress)
+        _write_picked(picked, failed, strategy, output)
 
 
 def _pick(loaded, inputs, n, strategy, max_similarity, columns, glob, progress):
