@@ -4,10 +4,22 @@ code that called the API function, as a notebook shows it, however deep in the p
 import inspect
 import json
 import warnings
+from pathlib import Path
 
 from classifier.errors import warn_user
 
 from conftest import ROOT
+
+# Run from the copy mutmut makes (mutants/), whose functions are each called through a wrapper of mutmut's own, a
+# frame outside the package: there the warning points into that wrapper, one frame short of the caller's line.
+UNDER_MUTATION = "mutants" in Path(__file__).resolve().parts
+
+
+def shown_at(caught, place: tuple[str, int]) -> bool:
+    """Whether a warning is shown at `place` (file, line); under mutation, at least not in the package itself."""
+    if UNDER_MUTATION:
+        return "classifier" not in Path(caught.filename).parts
+    return (caught.filename, caught.lineno) == place
 
 
 def test_a_warning_is_a_user_warning_shown_at_the_line_that_gave_it_from_outside_the_package():
@@ -18,7 +30,7 @@ def test_a_warning_is_a_user_warning_shown_at_the_line_that_gave_it_from_outside
         warn_user("2 documents left out: no labels")
         line = inspect.currentframe().f_lineno - 1
     assert [(str(w.message), w.category) for w in caught] == [("2 documents left out: no labels", UserWarning)]
-    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    assert shown_at(caught[0], (__file__, line))
 
 
 def test_a_warning_a_reader_deep_in_the_package_gives_is_shown_at_the_callers_line(tmp_path):
@@ -42,4 +54,4 @@ def test_a_warning_a_reader_deep_in_the_package_gives_is_shown_at_the_callers_li
     said = [str(w.message) for w in caught]
     assert any(message.startswith("1 row repeats a document given before") for message in said), said
     assert any("have no fields" in message or "has no fields" in message for message in said), said
-    assert {(w.filename, w.lineno) for w in caught} == {(__file__, line)}
+    assert len(caught) == 2 and all(shown_at(w, (__file__, line)) for w in caught)
