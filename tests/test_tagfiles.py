@@ -171,6 +171,13 @@ def test_jsonl_resume_of_an_empty_file(tmp_path):
 
 
 CSV_HEADER = b"id,labels,scores,error,warning,flag,model\r\n"
+
+
+def FAILED(n):  # noqa: N802 - a row maker, as `row`
+    """A failed document's row: no labels, no scores, an error without a comma or a quote."""
+    return {**row(n, labels=(), error=f"doc-{n}.txt: no text"), "scores": {}}
+
+
 CSV_GOOD = CSV_HEADER + encode_rows([row(1), row(2)], "csv").encode("utf-8")
 
 
@@ -195,6 +202,9 @@ def test_csv_resume_cuts_a_torn_last_row(tmp_path, tail):
     [
         b'my notes: checked by "Anna on 2026-12-01\r\n' + encode_rows([row(3)], "csv").encode("utf-8"),  # a note
         b'"my notes, then rows\r\n' + encode_rows([row(3), row(4)], "csv").encode("utf-8"),  # an open quote first
+        # ... before failed rows, whose cells hold no quote to close it: still whole rows after the note
+        b'"my notes, then rows\r\n' + encode_rows([FAILED(3), FAILED(4)], "csv").encode("utf-8"),
+        b'x,"my notes\r\n' + encode_rows([FAILED(3)], "csv").encode("utf-8"),
         b"doc-3,Elections\r\n",  # too few cells
         b"doc-3,Elections,not scores,,\r\n",  # scores that are not an object
         b'doc-3,Elections,"[0.9]",,\r\n',

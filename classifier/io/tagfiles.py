@@ -202,7 +202,20 @@ def _one_open_record(tail: bytes) -> bool:
     try:
         list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:  # strict reading stops at the end of the file inside an open quote, and says so
-        return len(records) == 1 and "unexpected end of data" in str(exc)
+        # A torn write leaves part of one row: a whole tag row among the open cell's lines was written after it.
+        return len(records) == 1 and "unexpected end of data" in str(exc) and not _holds_a_tag_row(text)
+    return False
+
+
+def _holds_a_tag_row(text: str) -> bool:
+    """Whether a line after the first of `text`, read alone, is a whole tag row (its cells, scores that read)."""
+    for line in text.splitlines()[1:]:
+        try:
+            cells = next(csv.reader([line]), [])
+        except csv.Error:
+            continue
+        if len(cells) == len(COLUMNS) and _plausible_scores(cells[2]):
+            return True
     return False
 
 
