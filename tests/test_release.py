@@ -1515,6 +1515,12 @@ def test_words_hyphenated_across_line_breaks_are_read_whole():
     # A suspended hyphen ("pre- and post-election") is the text's own, and an HTML page's lines are its blocks.
     suspended = "A title\nObservers assessed the pre-\nand post-election periods, short-\nor long-term."
     assert parse_release(suspended).model_text == suspended
+    narrow = "A title\nThe pre-\nand\npost-election periods."  # the conjunction alone on its line
+    assert parse_release(narrow).model_text == narrow
+    # A break before a word that is also a conjunction is a break: "de fac-" then "to authorities", "mi-" "nor".
+    assert parse_release("A title\nThe de fac-\nto authorities had a mi-\nnor role.").body == (
+        "The de facto authorities had a minor role."
+    )
     page = "<html><body><h1>Observers report</h1><p>The pre-</p><p>election period was calm.</p></body></html>"
     html = parse_release(page)
     assert (html.title, html.body) == ("Observers report", "The pre-\nelection period was calm.")

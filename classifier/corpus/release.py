@@ -283,7 +283,15 @@ def _parse_lines(
     return title, "\n".join(paragraphs), header, content_type, had_menus or end < len(lines), dropped
 
 
-_SUSPENDED = ("and ", "or ", "to ", "nor ")  # a hyphen left hanging before them ("short- and long-term") is a word's
+_SUSPENDED = {"and", "or", "to", "nor"}  # a hyphen left hanging before them ("short- and long-term") is a word's
+
+
+def _suspended(raw: list[str], k: int) -> bool:
+    """Whether the hyphen ending line k - 1 hangs before a conjunction and a hyphenated word ("pre-" then "and
+    post-election", the conjunction alone on its line or not): a word's own, not a break ("de fac-" then "to
+    authorities" is one)."""
+    words = " ".join(raw[k : k + 2]).split()[:3]
+    return bool(words) and words[0] in _SUSPENDED and any("-" in word for word in words[1:])
 
 
 def _unbroken_words(raw: list[str], lines: list[str], start: int) -> tuple[list[str], list[str]]:
@@ -292,14 +300,14 @@ def _unbroken_words(raw: list[str], lines: list[str], start: int) -> tuple[list[
     breaks them: a line ending with a lower-case letter and a hyphen, the next starting with a lower-case letter,
     are one line ("pro-" and "grammes. It was": "programmes. It was"; a title's "elec-" and "tions" too). A hyphen
     before or after a capital ("anti-" and "OSCE campaign") or a digit is the text's own: kept, and its break; so is
-    a suspended one, before "and", "or", "to" or "nor" ("pre-" and "and post-election periods")."""
+    a suspended one, before "and", "or", "to" or "nor" and a hyphenated word ("pre-" and "and post-election")."""
     broken = [
         k
         for k in range(start, len(raw) - 1)
         if raw[k][-1:] in ("-", "\u2010")
         and raw[k][-2:-1].islower()
         and raw[k + 1][:1].islower()
-        and not raw[k + 1].startswith(_SUSPENDED)
+        and not _suspended(raw, k + 1)
     ]
     if not broken:
         return raw, lines
