@@ -519,3 +519,24 @@ def test_the_same_retraining_gives_the_same_bundle_however_the_base_and_the_fold
     assert "(in base)" in metadata["plain"]["merge"]["conflict_details"][0]
     assert metadata["absolute"]["training_data"]["files"] == ["base/training.jsonl.gz", "new.jsonl"]
     assert load_model(real / "absolute").fingerprint == load_model(real / "plain").fingerprint
+
+
+def test_a_file_that_is_a_link_is_recorded_by_its_name_in_the_working_folder(tmp_path, monkeypatch):
+    """Typed through a symlink to the working folder ($PWD), a file that is itself a link to data elsewhere was
+    recorded by its absolute path (the file's own link was followed too, out of the folder): another bundle hash."""
+    from classifier.workflows.training import _spelled_once
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "f.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "work" / "sub").mkdir(parents=True)
+    (tmp_path / "work" / "sub" / "f.jsonl").symlink_to(tmp_path / "data" / "f.jsonl")
+    (tmp_path / "link").symlink_to(tmp_path / "work", target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "work")
+    typed = [
+        "sub/f.jsonl",
+        "./sub/f.jsonl",
+        str(tmp_path / "work" / "sub" / "f.jsonl"),
+        str(tmp_path / "link/sub/f.jsonl"),
+    ]
+    assert [_spelled_once(path) for path in typed] == ["sub/f.jsonl"] * 4
+    assert _spelled_once(str(tmp_path / "data" / "f.jsonl")) == str(tmp_path / "data" / "f.jsonl")  # outside: whole

@@ -286,7 +286,9 @@ def _spelled_once(path) -> str:
     if os.path.commonpath([absolute, here]) == here:
         return os.path.relpath(absolute, here)
     # Typed through a symlink to the working folder ($PWD, where getcwd() gives the folder it points to).
-    real, real_here = os.path.realpath(path), os.path.realpath(here)
+    # Only its folder resolved: a file that is itself a link to elsewhere is still the one in the working folder.
+    real = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+    real_here = os.path.realpath(here)
     return os.path.relpath(real, real_here) if os.path.commonpath([real, real_here]) == real_here else absolute
 
 
