@@ -119,6 +119,17 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(f"  {pid} {command[:200]}", yellow=True)
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers_kept():
+    """Each test ends with the SIGINT and SIGTERM handlers it started with. The command line ignores a second Ctrl-C
+    while it exits after the first (`signal.SIG_IGN`); a test that interrupts it in this process left SIGINT ignored,
+    and every command a later test started inherited that, so its Ctrl-C tests failed when run after it."""
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
 EXIT_STATUS = pytest.StashKey[int]()
 EXIT_GRACE_SECONDS = 120
 
