@@ -22,7 +22,7 @@ from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
 from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
-from classifier.io.formats import MissingExtraError, is_pandas_table, iterated_for_keys
+from classifier.io.formats import MissingExtraError, is_missing, is_pandas_table, iterated_for_keys
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
 from classifier.options import whole_number
 
@@ -183,9 +183,7 @@ def _failed_suggestion(doc) -> Suggestion:
 
 def _cell(value):
     """A DataFrame cell as a table row's value: a missing one (None, NaN, pandas' NA or NaT) is absent."""
-    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
-        return None
-    return None if type(value).__name__ in ("NAType", "NaTType") else value
+    return None if is_missing(value) else value
 
 
 def _frame_record(index, names: list, row, limit: int):

@@ -27,7 +27,7 @@ from classifier.corpus.release import (
 )
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.csvtable import csv_delimiter, csv_encoding, read_csv_records
-from classifier.io.formats import MissingExtraError, is_pandas_table, require_pyarrow, table_format
+from classifier.io.formats import MissingExtraError, is_missing, is_pandas_table, require_pyarrow, table_format
 from classifier.io.jsonl import JsonInt, frozen_instance, read_json_lines
 from classifier.io.textio import (
     MAX_TEXT_ENV,
@@ -588,10 +588,10 @@ def _labels_value(value) -> tuple[str, ...] | None:
     it is empty (None, NaN or pandas' NA: a missing cell). ValueError, saying what it holds, for a cell that is no
     field names (an object, whose keys are not a list of fields; true or false; a number with a fraction). A whole
     number (3, or 3.0 as a column with gaps holds it) is a field's notation, as a JSON line's number is read."""
+    if is_missing(value):
+        return None
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
         value = value.item()  # a Parquet or pandas cell's numpy scalar, as the Python value it holds
-    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType":
-        return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (bool, float, dict)):

@@ -46,3 +46,16 @@ def iterated_for_keys(value) -> str:
     if isinstance(value, Mapping):
         return f"a {type(value).__name__}, which gives its keys: pass its values (list(d.values()))"
     return ""
+
+
+def is_missing(value) -> bool:
+    """Whether a table cell holds nothing: None, a NaN (Python's or numpy's), pandas' NA or NaT; told without
+    importing numpy or pandas."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    if isinstance(value, float) or (type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0):
+        try:
+            return bool(value != value)  # NaN alone is not itself
+        except (TypeError, ValueError):
+            return False
+    return False
