@@ -1,4 +1,5 @@
-"""Start `classifier serve` in a subprocess on a free loopback port, and wait until it answers."""
+"""Start `classifier serve` in a subprocess on a free loopback port, and wait until it answers; or its own uvicorn
+server in a thread of the test's process (`served_in_thread`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -97,3 +99,28 @@ def _wait_ready(server: Server) -> bool:
         except OSError:
             time.sleep(0.1)
     return False
+
+
+@contextlib.contextmanager
+def served_in_thread(app):
+    """The port of `serve`'s own uvicorn server answering `app` (or that server, made already: making it sets up
+    uvicorn's logging, which a test listening to it must find done) on 127.0.0.1, in a thread of this process, stopped
+    (and checked stopped) when the block ends."""
+    from classifier.serve.app import http_server, listening_socket
+
+    sock, server = listening_socket("127.0.0.1", 0), app if hasattr(app, "should_exit") else http_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        server.force_exit = True  # a request still running (a test that failed) is not waited for
+        thread.join(timeout=5)
+        sock.close()
+    assert not thread.is_alive()

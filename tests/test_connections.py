@@ -10,7 +10,6 @@ import contextlib
 import json
 import logging
 import socket
-import threading
 import time
 
 import pytest
@@ -19,6 +18,8 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed: pip ins
 pytest.importorskip("uvicorn", reason="the serve extra is not installed: pip install '.[serve]'")
 
 from fastapi import FastAPI  # noqa: E402
+
+from serving import served_in_thread  # noqa: E402
 
 PING = b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
@@ -63,25 +64,12 @@ def ping_app(request_timeout: float) -> FastAPI:
 def served(request_timeout: float):
     """The port of `serve`'s server answering `ping_app` on 127.0.0.1, with the errors asyncio logged (an exception
     raised in a connection's callbacks) and uvicorn's debug lines while it ran."""
-    from classifier.serve.app import http_server, listening_socket
+    from classifier.serve.app import http_server
 
-    sock, server = listening_socket("127.0.0.1", 0), http_server(ping_app(request_timeout))
+    server = http_server(ping_app(request_timeout))  # before listening: it sets up uvicorn's logging
     with listening("asyncio", logging.ERROR) as errors, listening("uvicorn.error", logging.DEBUG) as lines:
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 30
-            while not server.started and thread.is_alive() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert server.started
-            yield sock.getsockname()[1], errors, lines
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            server.force_exit = True
-            thread.join(timeout=5)
-            sock.close()
-    assert not thread.is_alive()
+        with served_in_thread(server) as port:
+            yield port, errors, lines
 
 
 def read_to_the_end(connection) -> bytes:

@@ -20,6 +20,7 @@ pytest.importorskip("httpx2", reason="httpx2 (the test client of FastAPI) is in 
 from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import ROOT  # noqa: E402
+from serving import served_in_thread as served  # noqa: E402  (`serve`'s own server, in a thread of this process)
 
 FORM = "application/x-www-form-urlencoded"
 PROBLEM = "application/problem+json"
@@ -334,31 +335,6 @@ def test_a_content_length_that_is_no_number_is_refused(client):
     headers = {"content-type": FORM, "content-length": "ten"}
     answer = client.post("/v1/projects/default/suggest", content="text=a", headers=headers)
     refused(answer, 400, "Content-Length is not a number")
-
-
-@contextlib.contextmanager
-def served(app):
-    """The port of `serve`'s own uvicorn server answering `app` on 127.0.0.1, in a thread of this process."""
-    import threading
-
-    from classifier.serve.app import http_server, listening_socket
-
-    sock, server = listening_socket("127.0.0.1", 0), http_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert server.started
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        server.force_exit = True  # a request still running (a test that failed) is not waited for
-        thread.join(timeout=5)
-        sock.close()
-    assert not thread.is_alive()
 
 
 def _stalled(port: int, sent: bytes, opened: contextlib.ExitStack):
