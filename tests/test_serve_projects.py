@@ -181,14 +181,19 @@ def test_a_card_gives_the_model_card_the_metadata_a_reader_wants_the_thresholds_
     assert hand_project(None, {}).card() == expected | {"card": None, "metadata": {}}
 
 
+def annif_results(project, texts: list[str], **cutoffs) -> list[list[dict]]:
+    """Each text's Annif results, as `suggest` and `suggest-batch` answer them, without the flags."""
+    return [results for results, _ in project.suggest_flagged(texts, **cutoffs)]
+
+
 def test_suggest_batch_holds_a_threshold_against_the_rounded_scores_or_takes_the_models_own():
     project = hand_project()
-    assert project.suggest_batch([VOTE, POLICE], limit=2, threshold=0.4) == [
+    assert annif_results(project, [VOTE, POLICE], limit=2, threshold=0.4) == [
         [ELECTIONS | {"score": 0.9123}, YOUTH | {"score": 0.4}],  # 0.400049 shows as 0.4, which reaches 0.4
         [POLICING | {"score": 0.7}, YOUTH | {"score": 0.7}],  # a tie in taxonomy order
     ]
     # The model's own thresholds, and at most `limit` of the fields they accept, best first.
-    assert project.suggest_batch([VOTE, POLICE], limit=1, threshold=None) == [
+    assert annif_results(project, [VOTE, POLICE], limit=1, threshold=None) == [
         [ELECTIONS | {"score": 0.9123}],
         [POLICING | {"score": 0.7}],
     ]
@@ -217,7 +222,7 @@ def test_explain_gives_every_field_with_its_decision_flag_evidence_and_phrases_n
 
 def test_the_shipped_model_answers_ten_fields_at_any_score_by_default():
     project = load_projects([None], Taxonomy.from_yaml(ROOT / "taxonomy.yaml"))["default"]
-    (results,) = project.suggest_batch(["Observers followed the parliamentary elections and the vote count."])
+    (results,) = annif_results(project, ["Observers followed the parliamentary elections and the vote count."])
     assert len(results) == 10 and results[0]["label"] == "Elections"
     assert [hit["score"] for hit in results] == sorted((hit["score"] for hit in results), reverse=True)
 

@@ -93,17 +93,13 @@ class Project:
             "model": self.model.fingerprint,  # as `tag` stamps every row: which model answered
         }
 
-    def suggest_batch(self, texts: list[str], limit: int = 10, threshold: float | None = 0.0) -> list[list[dict]]:
-        """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
-        none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it.
-        `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
-        return [results for results, _ in self.suggest_flagged(texts, limit, threshold)]
-
     def suggest_flagged(
         self, texts: list[str], limit: int = 10, threshold: float | None = 0.0
     ) -> list[tuple[list[dict], str | None]]:
-        """`suggest_batch`'s results of each text, with the model's flag where it abstained on it ("language",
-        "out-of-scope"; None where it did not), which tells an empty answer's reason."""
+        """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
+        none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it, with
+        the model's flag saying why ("language", "out-of-scope"; None where it did not abstain).
+        `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0),
         # held against the scores as answered (rounded to 4 places), as `apply_cutoffs` holds it everywhere.
         with self.lock:
@@ -123,8 +119,8 @@ class Project:
     def explain(self, text: str, top: int = 5, cutoffs: tuple[int, float | None] | None = None) -> dict:
         """Every field's score with the model's decision, its flag, and for accepted fields the terms behind it and
         the field's taxonomy phrases the text names (`named`); with the title and body the model read, for showing
-        the terms in place. With `cutoffs` (a limit and a threshold, as `suggest_batch` takes them), the fields
-        accepted are those `suggest_batch` gives, and only they are listed."""
+        the terms in place. With `cutoffs` (a limit and a threshold, as `suggest_flagged` takes them), the fields
+        accepted are those `suggest_flagged` gives, and only they are listed."""
         from classifier.corpus.release import parse_release  # on first use: keeps start-up light
 
         release = parse_release(text)
