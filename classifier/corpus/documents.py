@@ -554,10 +554,11 @@ def _from_row(row: dict, doc_id: str, origin: str, columns: Columns, warning: st
             )
     title = without_format_characters(nul_as_space(valid_text(title))).strip() if title else ""  # as the text's are
     text = valid_text(text) if text else ""
+    labels, labels_error = None, None
     try:
-        labels, labels_error = _labels_value(row.get(columns.labels)) if columns.labels in row else None, None
+        labels = _labels_value(row.get(columns.labels))  # a missing cell is None: unlabelled
     except ValueError as exc:
-        labels, labels_error = None, f"{origin}: column '{columns.labels}' holds {exc}, not field names"
+        labels_error = f"{origin}: column '{columns.labels}' holds {exc}, not field names"
     if text.strip():
         doc = _from_page(doc_id, text, origin, title=title, labels=labels, warning=warning)
     elif title:
