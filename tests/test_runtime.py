@@ -465,3 +465,19 @@ def test_a_model_interrupted_while_it_reads_new_words_reads_as_before(monkeypatc
     monkeypatch.undo()
     assert np.array_equal(model.predict_proba(texts), expected)
     assert np.array_equal(model.read(texts).accepted, load_model().read(texts).accepted)
+
+
+def test_short_texts_read_the_same_through_either_estimator(both):
+    """Model.read counts a text's content words from the features' look-up (the runtime predictor) or by its own
+    split (the scikit-learn estimator): texts too short to judge get no forced field either way."""
+    from classifier.bundle.model import Model
+
+    texts = ["\ntest", "\nfootball", "\npolice reform", "\nhello world", "\nasdf", corpus_texts()[0], "\nElections"]
+    readings = [Model(estimator, {"labels": load_model().labels}).read(texts) for estimator in both]
+    assert (
+        readings[0].flags
+        == readings[1].flags
+        == ["too-short", "too-short", None, "too-short", "out-of-scope", None, None]
+    )
+    np.testing.assert_array_equal(readings[0].accepted, readings[1].accepted)
+    assert readings[0].accepted[[0, 1, 3, 4]].sum() == 0 and readings[0].accepted[[2, 5, 6]].sum(axis=1).min() >= 1

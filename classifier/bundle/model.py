@@ -20,7 +20,7 @@ import numpy as np
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
 from classifier.errors import UsageError
-from classifier.estimator.scope import scope_flags, scope_flags_of_counts, scope_reading
+from classifier.estimator.scope import judged_texts, scope_flags_of_counts, scope_reading, short_flags, word_counts
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 from classifier.io.formats import MissingExtraError, is_missing, is_pandas_table, iterated_for_keys
 from classifier.io.textio import MAX_TEXT_ENV, max_text_chars
@@ -30,7 +30,7 @@ from classifier.options import whole_number
 @dataclass(frozen=True)
 class Reading:
     """What the model makes of a batch of texts: each field's probability, the accepted fields (0/1)
-    and each text's flag (None, or why no field is accepted: "language", "out-of-scope")."""
+    and each text's flag (None, or why no field is accepted: "language", "out-of-scope", "too-short")."""
 
     proba: np.ndarray
     accepted: np.ndarray
@@ -280,23 +280,25 @@ class Model:
         (classifier.estimator.scope). Every way of scoring a text (suggest, tag, evaluate, compare) reads it so.
         `threshold` (a score every field must reach, in place of the model's per-field thresholds) and
         `limit` (at most that many accepted fields) are Annif's; see `apply_cutoffs`. A flagged text
-        accepts no field whatever they say.
+        accepts no field whatever they say. A text too short to judge (scope.judged_texts) gets a field only
+        where one reaches its threshold, and the flag "too-short" where none is accepted.
         """
         check_cutoffs(limit, threshold)  # before any scoring
         model_texts = _text_list(model_texts)
         with_facts = getattr(self.estimator, "predict_proba_and_facts", None)
         if with_facts is not None:  # the scikit-learn-free predictor: the rules' facts come with the features
-            read = with_facts(model_texts)
-            windowed = read_windowed(self.estimator, model_texts, read=read)
-            facts = read[1]
-            flags = scope_flags_of_counts(model_texts, windowed.proba, facts.scope, facts.checked, latin=facts.latin)
+            read, words = with_facts(model_texts), None
+            totals, checked, latin = read[1].scope, read[1].checked, read[1].latin
         else:
-            words = [text.split() for text in model_texts]  # split once for the windows, the phrase bound, the scope
-            windowed = read_windowed(self.estimator, model_texts, words=words)
-            flags = scope_flags(self.estimator, model_texts, windowed.proba, words=words)
+            read, words = None, [text.split() for text in model_texts]  # split once for the windows, phrases, scope
+            counts = word_counts(self.estimator)
+            totals, checked, latin = [counts.of_words(text_words) for text_words in words], counts.checked, None
+        judged = judged_texts(totals)  # a text too short to judge gets no field it does not reach
+        windowed = read_windowed(self.estimator, model_texts, words=words, read=read, at_least_one=judged)
+        flags = scope_flags_of_counts(model_texts, windowed.proba, totals, checked, latin=latin)
         accepted = apply_cutoffs(windowed.proba, windowed.accepted, limit, threshold)
         accepted[[i for i, flag in enumerate(flags) if flag]] = 0
-        return Reading(windowed.proba, accepted, flags)
+        return Reading(windowed.proba, accepted, short_flags(flags, judged, accepted))
 
     def read_documents(self, documents, limit: int | None = None, threshold: float | None = None) -> Reading:
         return self.read([doc.model_text for doc in document_list(documents, "read_documents")], limit, threshold)
@@ -359,7 +361,7 @@ class Model:
         self, text: str, explain: bool = False, limit: int | None = None, threshold: float | None = None
     ) -> Suggestion:
         """Parse one page or plain text and suggest its fields; with `explain`, the terms behind each accepted one.
-        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope").
+        `Suggestion.flag` says why no field is accepted, if none is ("language", "out-of-scope", "too-short").
         `limit` and `threshold` choose the accepted fields as Annif's do (see `read`); by default the model's
         own per-field thresholds do. A text over CLASSIFIER_MAX_TEXT characters is cut there, as `classifier
         suggest` cuts a file, with a UserWarning. `text` is the text itself: a file is read by `read_documents`
@@ -407,8 +409,8 @@ class Model:
         threshold: float | None = None,
     ):
         """A pandas DataFrame with, for each row of `frame`, the accepted fields (`labels`, a list), the text's
-        `flag` ("", or why no field is accepted: "language", "out-of-scope", as in `tag` rows), the `error` that
-        kept a row from being read ("" if none), the `warning` of a row read only in part (a cell over
+        `flag` ("", or why no field is accepted: "language", "out-of-scope", "too-short", as in `tag` rows), the
+        `error` that kept a row from being read ("" if none), the `warning` of a row read only in part (a cell over
         CLASSIFIER_MAX_TEXT characters is cut there, as `tag` cuts one; "" if none), the `model` that tagged it
         (its `fingerprint`, as in `tag` rows) and one score column per field
         (`score: <field>`; empty for a row that failed), on the same index. `text` names the column holding pages

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 SCOPE_NOTES = {
     "language": "the text is not in English",
     "out-of-scope": "the text does not read like an OSCE policy text",
+    "too-short": "the text is too short to judge, and no field reaches its threshold",
 }
 
 
@@ -15,8 +16,9 @@ SCOPE_NOTES = {
 class Suggestion:
     """The model's answer for one text: accepted fields and every field's score, best first.
 
-    `flag` is set when the model abstains, accepting no field: "language" (the text is not in English)
-    or "out-of-scope" (it does not read like an OSCE policy text); see classifier.estimator.scope.
+    `flag` is set when the model abstains, accepting no field: "language" (the text is not in English),
+    "out-of-scope" (it does not read like an OSCE policy text) or "too-short" (a text of a few words, no field
+    reaching its threshold); see classifier.estimator.scope.
     `flags` are the per-field flags ("low-confidence", "zero-shot"). `scope`, with evidence, is what the
     checks read in a flagged text (see classifier.estimator.scope.scope_reading): why it was flagged. `named`,
     with evidence, holds for each accepted field the taxonomy phrases of it that the text holds (its name,

@@ -574,13 +574,14 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return self.accept(self.predict_proba(X))
 
-    def accept(self, proba, thresholds=None):
+    def accept(self, proba, thresholds=None, ensure_one=None):
         """0/1 matrix of the labels whose probability reaches their threshold and `top_ratio` of the row's best
         (at least one per row if ensure_one: the best label that is not zero-shot). `thresholds` replaces
-        the fitted ones, as cross-validation does with each fold's own."""
+        the fitted ones, as cross-validation does with each fold's own; `ensure_one`, the model's own rule."""
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
         thresholds = self.thresholds_ if thresholds is None else thresholds
-        return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
+        ensure_one = self.ensure_one if ensure_one is None else ensure_one
+        return accept_labels(proba, thresholds, ensure_one, self.top_ratio, fallback)
 
 
 def _decision(features, coef, intercept):

@@ -429,10 +429,11 @@ class LinearTopicModel:
             out[i] = named_in_text(rule, lead_rule, texts[i], window_words, stride, self.n_labels_, text_words)
         return out
 
-    def accept(self, proba, thresholds=None):
+    def accept(self, proba, thresholds=None, ensure_one=None):
         fallback = ~self.zero_shot_ if self.zero_shot_.any() else None
         thresholds = self.thresholds_ if thresholds is None else thresholds
-        return accept_labels(proba, thresholds, self.ensure_one, self.top_ratio, fallback)
+        ensure_one = self.ensure_one if ensure_one is None else ensure_one
+        return accept_labels(proba, thresholds, ensure_one, self.top_ratio, fallback)
 
     def explain(self, X, top: int = 5) -> list[list[list[tuple[str, float]]]]:
         """For each document and each label, the terms that raised the label's score most (see

@@ -22,7 +22,9 @@ Two cheap, deterministic checks, run on every text before its fields are accepte
   an off-topic text; their best field then scores higher, hence the probability in the rule.
 
 Texts with fewer than `min_words` content words are too short to judge, unless the model knows not one of
-their words ("", ".", "1234", "asdf"): those are out of scope.
+their words ("", ".", "1234", "asdf"): those are out of scope. Nor is a field forced on them: a text of a
+few words ("test", "hello world", "football") gets a field only where one reaches its threshold, and where
+none does, the flag `too-short` (`short_flags`) says why it has none.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from classifier.estimator.text import strip_accents
 
 LANGUAGE = "language"
 OUT_OF_SCOPE = "out-of-scope"
-SCOPE_FLAGS = (OUT_OF_SCOPE, LANGUAGE)
+TOO_SHORT = "too-short"
+SCOPE_FLAGS = (OUT_OF_SCOPE, LANGUAGE, TOO_SHORT)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -332,6 +335,21 @@ def scope_flags_of_counts(
     """`scope_flags` from each text's counts found already (`totals` and `latin`, see ScopeCheck.flags_of_counts)."""
     best = np.asarray(proba).max(axis=1) if len(proba) else []
     return check.flags_of_counts(texts, best, totals, checked, latin)
+
+
+def judged_texts(totals, check: ScopeCheck = ScopeCheck()) -> np.ndarray:
+    """Per text, whether it is long enough to judge: `check.min_words` content words or more, by its counts
+    (`totals`, as ScopeCheck.flags_of_counts reads them). A model's at-least-one-field rule applies to these
+    alone: a text of a few words gets a field only where one reaches its threshold."""
+    content = np.asarray(totals, dtype=np.int64).reshape(-1, 6)[:, 3]
+    return content >= check.min_words
+
+
+def short_flags(flags: list[str | None], judged, accepted) -> list[str | None]:
+    """`flags` with TOO_SHORT for each text left unflagged that is too short to judge (not `judged`, see
+    `judged_texts`) and has no field `accepted` (0/1 rows): why it has none."""
+    empty = ~np.asarray(judged, dtype=bool) & (np.asarray(accepted).sum(axis=1) == 0)
+    return [TOO_SHORT if flag is None and short else flag for flag, short in zip(flags, empty.tolist())]
 
 
 _COUNTS: dict[int, tuple[object, object, WordCounts]] = {}  # id(estimator): (estimator, its words' idf, counts)

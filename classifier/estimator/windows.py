@@ -175,6 +175,7 @@ def read_windowed(
     words=None,
     read=None,
     agreeing: int = WINDOWS_AGREEING,
+    at_least_one=None,
     **window_options,
 ) -> WindowedReading:
     """Probabilities and accepted fields of each text, long ones read window by window.
@@ -185,7 +186,9 @@ def read_windowed(
     threshold; a field reaching it in `agreeing` windows counts though no window accepts it (not a zero-shot
     field). `window_options` go to `split_windows`. `words`, each text's `text.split()`, saves splitting the
     texts again; `read`, the texts' (probabilities, TextFacts) as the estimator's `predict_proba_and_facts`
-    gives them, saves scoring them and splitting them.
+    gives them, saves scoring them and splitting them. `at_least_one`, per text whether the estimator's
+    at-least-one-field rule applies to it (all texts when None); where it does not, a field must reach its
+    threshold (or be named outright).
     """
     texts = list(texts)
     facts = None
@@ -199,6 +202,9 @@ def read_windowed(
     else:
         proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
+    if at_least_one is not None and not np.all(at_least_one):  # texts too short to judge: no field forced on them
+        rows = np.flatnonzero(~np.asarray(at_least_one, dtype=bool))
+        accepted[rows] = estimator.accept(proba[rows], ensure_one=False)
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
     windows, owner, short, leads = [], [], [], []

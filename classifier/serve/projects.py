@@ -98,7 +98,8 @@ class Project:
     ) -> list[tuple[list[dict], str | None]]:
         """For each text, Annif's results: the fields scoring at least `threshold`, best first, at most `limit`;
         none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it, with
-        the model's flag saying why ("language", "out-of-scope"; None where it did not abstain).
+        the model's flag saying why ("language", "out-of-scope"; "too-short" for a text of a few words
+        left with none; None where it did not abstain).
         `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0),
         # held against the scores as answered (rounded to 4 places), as `apply_cutoffs` holds it everywhere.

@@ -25,8 +25,9 @@ class SuggestionResult(TypedDict):
 
 
 class SuggestionResults(TypedDict):
-    """Annif's results; `flag` (beyond Annif's answer) where the model abstained: `language` (not English) or
-    `out-of-scope` (not a text of the kind it was trained on), its results then empty."""
+    """Annif's results; `flag` (beyond Annif's answer) where the model abstained: `language` (not English),
+    `out-of-scope` (not a text of the kind it was trained on) or `too-short` (a few words, none of its results
+    left: only where a `threshold` above 0 leaves none), its results then empty."""
 
     __pydantic_config__ = _CLOSED
     results: list[SuggestionResult]
@@ -66,7 +67,8 @@ class ExplainedField(TypedDict):
 
 class Explanation(TypedDict):
     """The title and body the model read, the fields it accepts (`labels`), why it accepts none (`flag`: language,
-    out-of-scope; null otherwise) with what its checks read (`scope`, for a flagged text), and every field."""
+    out-of-scope, too-short; null otherwise) with what its checks read (`scope`, for a flagged text), and every
+    field."""
 
     __pydantic_config__ = _CLOSED
     title: str

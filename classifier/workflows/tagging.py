@@ -90,7 +90,8 @@ def tag_rows(
 ) -> list[dict]:
     """One row per record: id, accepted labels, every label's score (best first), the error if it failed,
     the warning if its text was cut at the size limit, the flag if no field was accepted because the
-    text is not in English ("language") or not an OSCE-like policy text ("out-of-scope"), and the model's
+    text is not in English ("language"), not an OSCE-like policy text ("out-of-scope") or too short to judge
+    with no field reaching its threshold ("too-short"), and the model's
     hash (`Model.fingerprint`). `limit` and `threshold` choose the labels as in `Model.read`."""
     return _rows(model, *_read_chunk(model, records, columns, limit, threshold), model.fingerprint)
 

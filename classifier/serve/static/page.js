@@ -8,6 +8,7 @@ const COLOURS = 6;
 const ABSTAINED = {
   "language": "the text does not read as English",
   "out-of-scope": "the text does not read like an OSCE policy text",
+  "too-short": "the text is too short to judge, and no field reaches its threshold",
 };
 let currentItem = null;
 
