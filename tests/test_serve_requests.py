@@ -7,6 +7,7 @@ mutation testing), with the shipped model, and check each answer against a value
 import contextlib
 import hashlib
 import json
+import os
 import re
 import socket
 import time
@@ -1452,3 +1453,45 @@ def test_a_request_http_cannot_read_is_refused_as_problem_json(parts, head):
         "detail": "malformed HTTP request: its request line or a header cannot be read (a Content-Length that is not "
         "a number, a header line without a colon)",
     }
+
+
+def test_a_text_with_nothing_to_read_gets_no_results_and_no_flag_as_a_blank_one(client):
+    """A page of the site's menus alone, or invisible characters, leaves nothing once parsed: not judged, so not
+    called out of scope (classifier suggest says the file has no text; explain refuses it)."""
+    lines = (ROOT / "examples" / "election-observation-kyrgyzstan.txt").read_text(encoding="utf-8").splitlines()
+    menus = "\n".join(lines[: lines.index("Press release")])
+    for text in (menus, "\u200b\u200b", "\u200b"):
+        answer = client.post("/v1/projects/default/suggest", data={"text": text})
+        assert answer.status_code == 200 and answer.json() == {"results": []}, text[:40]
+    documents = [{"text": menus, "document_id": "menus"}, {"text": ELECTION_NOTE, "document_id": "note"}]
+    answers = batch(client, {"documents": documents}).json()
+    assert answers[0] == {"results": [], "document_id": "menus"}
+    assert answers[1]["results"][0]["label"] == "Elections" and "flag" not in answers[1]
+    # A text of a few words is judged: by the model's own thresholds (accepted=true) "test" reaches none.
+    assert client.post("/v1/projects/default/suggest", data={"text": "test", "accepted": "true"}).json() == {
+        "results": [],
+        "flag": "too-short",
+    }
+    assert len(client.post("/v1/projects/default/suggest", data={"text": "test"}).json()["results"]) == 10
+
+
+def test_a_project_describes_the_model_it_loaded_after_its_bundle_is_trained_again(tmp_path):
+    """The card and modification time are read with the model: a bundle written over the served one later (a
+    retrain to the same folder) does not make the served model's card tell of another model."""
+    import shutil
+
+    from classifier.serve.app import create_app
+    from classifier.serve.projects import load_projects
+    from classifier.taxonomy.fields import default_taxonomy
+
+    bundle = tmp_path / "served"
+    shutil.copytree(ROOT / "models" / "default", bundle)
+    os.utime(bundle / "model.json", (1_600_000_000, 1_600_000_000))  # 2020-09-13T12:26:40Z
+    taxonomy = default_taxonomy()
+    served = TestClient(create_app(load_projects([bundle], taxonomy), taxonomy))
+    card = (bundle / "MODEL.md").read_text(encoding="utf-8")
+    (bundle / "MODEL.md").write_text("# another model\n", encoding="utf-8")
+    os.utime(bundle / "model.json", (1_700_000_000, 1_700_000_000))
+    answer = served.get("/v1/projects/served/card").json()
+    assert answer["card"] == card and "another model" not in answer["card"] and "labelled documents" in card
+    assert served.get("/v1/projects/served").json()["modification_time"] == "2020-09-13T12:26:40Z"

@@ -70,17 +70,22 @@ class Project:
     subjects: dict[str, Subject] = field(init=False)
     # The estimator's per-process caches are not written for concurrent callers: one call at a time.
     lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # Read with the model, once: a bundle trained again over the served one describes a model this one is not.
+    modified: str | None = field(init=False, default=None)
+    card_text: str | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self):
         self.subjects = subjects_of(self.taxonomy)
+        folder = Path(self.model.path) if self.model.path else None
+        if folder is not None and (folder / "model.json").exists():
+            stamp = datetime.fromtimestamp((folder / "model.json").stat().st_mtime, tz=timezone.utc)
+            self.modified = stamp.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        if folder is not None and (folder / "MODEL.md").exists():
+            self.card_text = (folder / "MODEL.md").read_text(encoding="utf-8")
 
     def info(self) -> dict:
         """Annif's Project object."""
-        model_json = Path(self.model.path) / "model.json" if self.model.path else None
-        modified = None
-        if model_json is not None and model_json.exists():
-            stamp = datetime.fromtimestamp(model_json.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
-            modified = stamp.isoformat().replace("+00:00", "Z")
+        modified = self.modified
         return {
             "project_id": self.id,
             "name": f"OSCE fields of work ({self.id})",
@@ -100,16 +105,22 @@ class Project:
         none for a text the model abstains on (in another language, or out of scope), as `suggest` gives it, with
         the model's flag saying why ("language", "out-of-scope"; "too-short" for a text of a few words
         left with none; None where it did not abstain).
-        `threshold` None: the fields the model accepts by its own per-field thresholds and rules."""
+        `threshold` None: the fields the model accepts by its own per-field thresholds and rules. A text with
+        nothing to read once parsed (a page of menus alone, invisible characters) is not judged: no results and no
+        flag, as a blank text gets (`classifier suggest` calls it a file with no text)."""
+        from classifier.corpus.release import parse_release  # on first use: keeps start-up light
+
         # Annif's meaning, as `suggest --limit --threshold` has it: the threshold always applies here (default 0),
         # held against the scores as answered (rounded to 4 places), as `apply_cutoffs` holds it everywhere.
+        model_texts = [parse_release(text).model_text for text in texts]
+        readable = [i for i, text in enumerate(model_texts) if text.strip()]
         with self.lock:
-            reading = self.model.read_pages(texts, limit, threshold)
+            reading = self.model.read([model_texts[i] for i in readable], limit, threshold)
         labels = self.model.labels
-        out = []
-        for row, keep, flag in zip(reading.proba, reading.accepted, reading.flags):
+        out: list[tuple[list[dict], str | None]] = [([], None) for _ in texts]
+        for i, row, keep, flag in zip(readable, reading.proba, reading.accepted, reading.flags):
             order = sorted(range(len(labels)), key=lambda j: (-row[j], j))
-            out.append(([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]], flag or None))
+            out[i] = ([self.subjects[labels[j]].result(row[j]) for j in order if keep[j]], flag or None)
         return out
 
     def accepted(self, text: str) -> list[str]:
@@ -163,7 +174,6 @@ class Project:
     def card(self) -> dict:
         """The bundle's model card (MODEL.md) and the parts of model.json a reader of the card wants."""
         meta = self.model.metadata
-        card_path = Path(self.model.path) / "MODEL.md" if self.model.path else None
         keys = (
             "classifier_version",
             "labels",
@@ -177,7 +187,7 @@ class Project:
         )
         return {
             "project_id": self.id,
-            "card": card_path.read_text(encoding="utf-8") if card_path and card_path.exists() else None,
+            "card": self.card_text,
             "metadata": {key: meta[key] for key in keys if key in meta},
             "model": self.model.fingerprint,
             "thresholds": dict(zip(self.model.labels, (round(float(t), 4) for t in self.model.thresholds))),
