@@ -12,7 +12,7 @@ import classifier.serve.queue as queue_module
 from classifier.errors import ClassifierError
 from classifier.serve.queue import DecisionError, LabelsFile, QueueItem, ReviewQueue, resolve_labels
 
-from conftest import training_records, write_jsonl
+from conftest import ROOT, training_records, write_jsonl
 
 
 def test_append_writes_whole_rows_and_counts_fields(tmp_path):
@@ -251,7 +251,13 @@ def test_rows_without_a_usable_id_title_or_labels_are_counted_as_training_reads_
     ]
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     labels = LabelsFile(path)
-    assert (labels.ids, labels.decided, labels.rows) == ({"n", "m"}, {"n": [], "m": []}, 3)
+    # Each document's fields by its title and text, as training merges rows (a blank id is still a document).
+    decided = {
+        "blank id a row with an empty id": ["Youth"],
+        "a row whose title is a number": [],
+        "a row without labels": [],
+    }
+    assert (labels.ids, labels.decided, labels.rows) == ({"n", "m"}, decided, 3)
     assert labels.counts == Counter({"Youth": 1})
     # A title that is not text reads as no title, as training reads it.
     assert labels.holds(SimpleNamespace(id="x", title="", text="A row whose title is a number."))
@@ -436,7 +442,8 @@ def test_the_queue_renames_a_repeated_id_and_leaves_out_copies_trained_and_label
     path = tmp_path / "labelled.jsonl"
     write_jsonl(path, [{"id": "b", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Policing"]}])
     queue = ReviewQueue.from_inputs(load_model(), [str(first), str(second)], LabelsFile(path), taxonomy)
-    assert sorted(item.id for item in queue.items) == ["a", f"a ({second}:1)"]
+    # Both documents with the id "a" are renamed, whichever input comes first.
+    assert sorted(item.id for item in queue.items) == [f"a ({first}:1)", f"a ({second}:1)"]
     assert queue.find(f"a ({second}:1)").title == MEDIA_NOTE[0]
     progress = queue.progress()
     assert (progress["labelled"], progress["left"], progress["not_queued"]) == (1, 2, 0)
@@ -556,3 +563,75 @@ def test_a_labels_file_removed_while_serving_is_said_and_counted_afresh(tmp_path
     assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == ["c"]
     assert (labels.rows, labels.ids, dict(labels.counts)) == (1, {"c"}, {"Policing": 1})
     assert f"{path}: removed while the server wrote to it; its 2 rows are gone" in caplog.text
+
+
+def test_a_shared_id_means_one_document_whatever_the_order_of_the_inputs(tmp_path, taxonomy, fixed_clock):
+    """Two inputs give the id "a" to two documents. The first start labels one; a start with the inputs the other way
+    round must still offer the other: an id the server gave one document at one start never names another."""
+    from classifier import load_model
+
+    one = write_jsonl(tmp_path / "one.jsonl", [{"id": "a", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1]}])
+    two = write_jsonl(tmp_path / "two.jsonl", [{"id": "a", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1]}])
+    path = tmp_path / "labelled.jsonl"
+    model = load_model()
+    queue = ReviewQueue.from_inputs(model, [str(one), str(two)], LabelsFile(path), taxonomy)
+    queue.decide(f"a ({one}:1)", ["Elections"])
+    again = ReviewQueue.from_inputs(model, [str(two), str(one)], LabelsFile(path), taxonomy)
+    assert [item.id for item in again.pending()] == [f"a ({two}:1)"]
+    assert again.pending()[0].title == MEDIA_NOTE[0]
+    assert (again.progress()["labelled"], again.progress()["left"]) == (1, 1)
+
+
+def test_a_files_id_is_its_path_from_the_working_folder_however_it_was_typed(tmp_path, taxonomy, monkeypatch):
+    """A folder of pages given as `pages` or as its absolute path: the same ids, with no folder above the working
+    one in them; a correction after a start that typed the path otherwise replaces the fields it corrects."""
+    from classifier import load_model
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pages").mkdir()
+    for name in ("election-observation-kyrgyzstan.txt", "trafficking-training-serbia.txt"):
+        (tmp_path / "pages" / name).write_text((ROOT / "examples" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    model = load_model()
+    typed = ["pages", str(tmp_path / "pages"), "./pages/", f"{tmp_path}/pages/../pages"]
+    ids = [
+        sorted(
+            item.id for item in ReviewQueue.from_inputs(model, [q], LabelsFile(tmp_path / "l.jsonl"), taxonomy).items
+        )
+        for q in typed
+    ]
+    expected = [
+        os.path.join("pages", "election-observation-kyrgyzstan.txt"),
+        os.path.join("pages", "trafficking-training-serbia.txt"),
+    ]
+    assert ids == [expected] * len(typed)
+    path = tmp_path / "decisions.jsonl"
+    ReviewQueue.from_inputs(model, ["pages"], LabelsFile(path), taxonomy).decide(expected[0], ["Youth"])
+    queue = ReviewQueue.from_inputs(model, [str(tmp_path / "pages")], LabelsFile(path), taxonomy)
+    queue.decide(expected[0], ["Elections"], correct=True)
+    assert [row["id"] for row in rows_of(path)] == [expected[0]] * 2
+    assert queue.progress()["field_counts"]["Elections"] == 1 and queue.progress()["field_counts"]["Youth"] == 0
+
+
+def test_a_correction_under_another_id_replaces_the_fields_of_the_same_text(tmp_path):
+    """Counted as training merges rows: by title and text. A labels file written by an older server, whose ids were
+    paths as typed, holds a row for a text under one id and its correction under another."""
+    path = write_jsonl(
+        tmp_path / "labelled.jsonl",
+        [
+            {"id": "/srv/q/pages/x.txt", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Youth"]},
+            {"id": "pages/x.txt", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Policing"]},
+            {
+                "id": "same-id",
+                "title": MEDIA_NOTE[0],
+                "text": MEDIA_NOTE[1],
+                "labels": ["Media freedom and development"],
+            },
+            {"id": "no-text", "labels": ["Elections"]},
+            {"id": "no-text", "labels": ["Gender equality"]},
+        ],
+    )
+    labels = LabelsFile(path)
+    assert labels.counts == Counter(
+        {"Policing": 1, "Media freedom and development": 1, "Gender equality": 1, "Youth": 0, "Elections": 0}
+    )
+    assert labels.rows == 5

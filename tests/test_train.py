@@ -524,7 +524,7 @@ def test_the_same_retraining_gives_the_same_bundle_however_the_base_and_the_fold
 def test_a_file_that_is_a_link_is_recorded_by_its_name_in_the_working_folder(tmp_path, monkeypatch):
     """Typed through a symlink to the working folder ($PWD), a file that is itself a link to data elsewhere was
     recorded by its absolute path (the file's own link was followed too, out of the folder): another bundle hash."""
-    from classifier.workflows.training import _spelled_once
+    from classifier.corpus.documents import spelled_once as _spelled_once
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "f.jsonl").write_text("{}\n", encoding="utf-8")

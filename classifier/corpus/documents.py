@@ -834,3 +834,46 @@ def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = No
     if problems:
         raise UnknownLabelsError(problems)
     return resolved
+
+
+def spelled_once(path) -> str:
+    """A file as a bundle (in its documents' origins, its list of files, its base) and the review queue (in its
+    documents' ids and origins) record it: the same however its path was written (`base.jsonl`, `./base.jsonl`, its
+    absolute path), so that the same data and seed give the same bundle, hash included; relative to the working
+    folder where it is in it, so that no one's folders above it are recorded. Only what is recorded is spelled so:
+    files are read, and named in errors, as the user wrote them."""
+    absolute, here = os.path.abspath(path), os.getcwd()
+    if os.path.commonpath([absolute, here]) == here:
+        return os.path.relpath(absolute, here)
+    # Typed through a symlink to the working folder ($PWD, where getcwd() gives the folder it points to).
+    # Only its folder resolved: a file that is itself a link to elsewhere is still the one in the working folder.
+    real = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+    real_here = os.path.realpath(here)
+    return os.path.relpath(real, real_here) if os.path.commonpath([real, real_here]) == real_here else absolute
+
+
+def recorded_paths(inputs, glob: str, base=None) -> Callable[[str], str]:
+    """A function from a file or a document's origin as read (`NAME`, `NAME:LINE`, `NAME:row N`, NAME as the walk of
+    `inputs` spelled it; a base document's `ORIGIN (in BASE)`) to the same with the file's name, or the base's,
+    spelled once (`spelled_once`); anything else unchanged."""
+    spelled = {name: spelled_once(name) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"}
+    note = f" (in {Path(base)})" if base is not None else None  # as read_base_documents writes it
+
+    def recorded(origin: str) -> str:
+        if note is not None and origin.endswith(note):  # a base document's, its own origin recorded already
+            return origin.removesuffix(note) + f" (in {spelled_once(base)})"
+        if origin in spelled:
+            return spelled[origin]
+        name, colon, where = origin.rpartition(":")  # what follows a file's name (a line, a row) holds no colon
+        return spelled[name] + colon + where if name in spelled else origin
+
+    return recorded
+
+
+def recorded_document(doc: Document, recorded: Callable[[str], str]) -> Document:
+    """`doc` as the bundle stores it: its origin's file spelled once, and so its id where the id is its origin (a page
+    file's)."""
+    origin = recorded(doc.origin)
+    if origin == doc.origin:
+        return doc
+    return replace(doc, origin=origin, id=origin if doc.id == doc.origin else doc.id)

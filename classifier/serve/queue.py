@@ -11,6 +11,7 @@ decisions) next to the time a person takes per decision.
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import logging
 import threading
@@ -51,7 +52,9 @@ class LabelsFile:
         self.lock = lock
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
-        self.decided: dict[str, list[str]] = {}  # each id's fields as last written (a correction replaces them)
+        # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
+        # rows (an id given to another text, or its text under another id, is another document or the same one).
+        self.decided: dict[str, list[str]] = {}
         self.counts: Counter[str] = Counter()
         self.rows = 0
         self.unreadable_lines = 0
@@ -104,15 +107,19 @@ class LabelsFile:
     def _count(self, row: dict) -> None:
         """Count a row; a later row for the same id replaces its fields in the counts, as `train` keeps it."""
         self.rows += 1
+        key = None
         if isinstance(row.get("text"), str):
-            self.keys.add(text_key(row.get("title") if isinstance(row.get("title"), str) else "", row["text"]))
+            key = text_key(row.get("title") if isinstance(row.get("title"), str) else "", row["text"])
+            self.keys.add(key)
         labels = row.get("labels")
         fields = [str(label) for label in labels] if isinstance(labels, list) else []
         if row.get("id") not in (None, ""):
-            doc_id = str(row["id"])
-            self.ids.add(doc_id)
-            self.counts.subtract(self.decided.get(doc_id, []))
-            self.decided[doc_id] = fields
+            self.ids.add(str(row["id"]))
+            if key is None:  # a row without a text: known by its id, apart from every text's key (which has no NUL)
+                key = "id\0" + str(row["id"])
+        if key is not None:
+            self.counts.subtract(self.decided.get(key, []))
+            self.decided[key] = fields
         self.counts.update(fields)
 
     def _removed(self) -> None:
@@ -225,17 +232,26 @@ class ReviewQueue:
         """The first `size` documents `pick` would choose among those of `inputs` not in the labels file; a table's
         `columns` (corpus.documents.Columns) and a folder's `glob` as `pick` reads them (default: theirs)."""
 
-        from classifier.corpus.documents import DEFAULT_GLOB, Columns, read_documents  # on first use: light start-up
+        from classifier.corpus.documents import (  # on first use: light start-up
+            DEFAULT_GLOB,
+            Columns,
+            read_documents,
+            recorded_document,
+            recorded_paths,
+        )
         from classifier.workflows.picking import pick  # on first use: keeps start-up light
 
-        documents, unreadable, seen, labelled = [], [], set(), []
+        # A file's documents are known by its path as a bundle records it: the same ids however the path was typed
+        # (`pages`, `$PWD/pages`), relative to the working folder, so the answers do not name the folders above it.
+        recorded = recorded_paths(inputs, glob or DEFAULT_GLOB)
+        read, unreadable = [], []
         for doc in read_documents(inputs, columns or Columns(), glob or DEFAULT_GLOB):
             if doc.error:
                 unreadable.append(doc.error)
-                continue
-            if doc.id in seen:  # two inputs with one id: the queue and the labels file need them apart
-                doc = replace(doc, id=f"{doc.id} ({doc.origin})")
-            seen.add(doc.id)
+            else:
+                read.append(recorded_document(doc, recorded))
+        documents, labelled = [], []
+        for doc in _apart(read):
             if labels.holds(doc):
                 labelled.append(QueueItem(doc.id, doc.title, doc.text, doc.origin, [], 0.0))
             else:
@@ -341,6 +357,20 @@ class ReviewQueue:
             )
             if doc_id in self.skipped:
                 self.skipped.remove(doc_id)
+
+
+def _apart(documents: list) -> list:
+    """The documents, each with an id no other has: every document whose id another shares (two inputs with one id)
+    becomes `ID (ORIGIN)`, whatever the order of the inputs, so that an id means one document from start to start."""
+    shared = Counter(doc.id for doc in documents)
+    out, seen = [], set()
+    for doc in documents:
+        doc_id = f"{doc.id} ({doc.origin})" if shared[doc.id] > 1 else doc.id
+        if doc_id in seen:  # one file given twice: its documents again, numbered
+            doc_id = next(f"{doc_id} #{n}" for n in itertools.count(2) if f"{doc_id} #{n}" not in seen)
+        seen.add(doc_id)
+        out.append(doc if doc_id == doc.id else replace(doc, id=doc_id))
+    return out
 
 
 def shown_origin(origin: str) -> str:

@@ -23,7 +23,17 @@ from classifier.bundle.storage import (
     write_bundle,
 )
 from classifier.corpus.datasets import TrainingDataError, document_key, hash_inputs, load_training_set
-from classifier.corpus.documents import DEFAULT_GLOB, STDIN, Columns, Document, as_inputs, expand_inputs
+from classifier.corpus.documents import (
+    DEFAULT_GLOB,
+    STDIN,
+    Columns,
+    Document,
+    as_inputs,
+    expand_inputs,
+    recorded_document,
+    recorded_paths,
+    spelled_once,
+)
 from classifier.errors import UsageError, warn_user
 from classifier.estimator.evidence import field_phrases
 from classifier.estimator.keywords import keyword_document
@@ -214,9 +224,9 @@ def _train(
         where = interrupted_swap(base) or Path(base)
         data.data_hash = hash_inputs([where / TRAINING_FILE, *inputs], glob)
         data.data_hash["files"][0] = str(Path(base) / TRAINING_FILE)
-    recorded = _recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob, base)
+    recorded = recorded_paths([*([Path(base) / TRAINING_FILE] if base is not None else []), *inputs], glob, base)
     data.data_hash["files"] = [recorded(name) for name in data.data_hash.get("files", [])]
-    recorded_documents = [_recorded_document(doc, recorded) for doc in data.documents]
+    recorded_documents = [recorded_document(doc, recorded) for doc in data.documents]
     stored, stored_sha256 = training_documents_file(recorded_documents, data.merged.label_sets)
     params = {**taxonomy_params(taxonomy), **params}
     texts, Y = [doc.model_text for doc in data.documents], data.Y
@@ -250,7 +260,7 @@ def _train(
         "versions": runtime_versions(),
     }
     if base is not None:
-        metadata["base"] = base_summary(_spelled_once(base), base_metadata, taxonomy)
+        metadata["base"] = base_summary(spelled_once(base), base_metadata, taxonomy)
     merged = data.merged
     if base is not None or merged.duplicates:
         metadata["merge"] = {
@@ -275,48 +285,6 @@ def _train(
         write_bundle(output, saved, files)
     trained_on = None if output else frozenset(document_key(doc) for doc in data.documents)
     return Model(estimator, saved, Path(output) if output else None, trained_on), metrics
-
-
-def _spelled_once(path) -> str:
-    """A file as a bundle records it (in its documents' origins, its list of files, its base): the same however its
-    path was written (`base.jsonl`, `./base.jsonl`, its absolute path), so that the same data and seed give the same
-    bundle, hash included; relative to the working folder where it is in it, so that no one's folders above it are
-    recorded. Only what is recorded is spelled so: files are read, and named in errors, as the user wrote them."""
-    absolute, here = os.path.abspath(path), os.getcwd()
-    if os.path.commonpath([absolute, here]) == here:
-        return os.path.relpath(absolute, here)
-    # Typed through a symlink to the working folder ($PWD, where getcwd() gives the folder it points to).
-    # Only its folder resolved: a file that is itself a link to elsewhere is still the one in the working folder.
-    real = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
-    real_here = os.path.realpath(here)
-    return os.path.relpath(real, real_here) if os.path.commonpath([real, real_here]) == real_here else absolute
-
-
-def _recorded_paths(inputs, glob: str, base=None) -> Callable[[str], str]:
-    """A function from a file or a document's origin as read (`NAME`, `NAME:LINE`, `NAME:row N`, NAME as the walk of
-    `inputs` spelled it; a base document's `ORIGIN (in BASE)`) to the same with the file's name, or the base's,
-    spelled once (`_spelled_once`); anything else unchanged."""
-    spelled = {name: _spelled_once(name) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"}
-    note = f" (in {Path(base)})" if base is not None else None  # as read_base_documents writes it
-
-    def recorded(origin: str) -> str:
-        if note is not None and origin.endswith(note):  # a base document's, its own origin recorded already
-            return origin.removesuffix(note) + f" (in {_spelled_once(base)})"
-        if origin in spelled:
-            return spelled[origin]
-        name, colon, where = origin.rpartition(":")  # what follows a file's name (a line, a row) holds no colon
-        return spelled[name] + colon + where if name in spelled else origin
-
-    return recorded
-
-
-def _recorded_document(doc: Document, recorded: Callable[[str], str]) -> Document:
-    """`doc` as the bundle stores it: its origin's file spelled once, and so its id where the id is its origin (a page
-    file's)."""
-    origin = recorded(doc.origin)
-    if origin == doc.origin:
-        return doc
-    return replace(doc, origin=origin, id=origin if doc.id == doc.origin else doc.id)
 
 
 def _without_removed_fields(base, documents: list[Document], taxonomy: Taxonomy, on_warning) -> list[Document]:
