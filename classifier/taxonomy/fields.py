@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,10 @@ SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
 
 
 def normalize_label(text: str) -> str:
-    """Case-, space- and dash-insensitive key used to match label spellings."""
+    """Case-, space- and dash-insensitive key used to match label spellings: also of characters written in another
+    width or form (NFKC: "Ｐｏｌｉｃｉｎｇ") and without invisible format characters (a zero-width space)."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
     text = text.replace("&", " and ").replace("–", "-").replace("—", "-")
     return re.sub(r"\s+", " ", text).strip().casefold()
 
@@ -114,7 +118,7 @@ class Taxonomy:
                     )
                 owner[key] = field.name
         object.__setattr__(self, "_lookup", owner)
-        object.__setattr__(self, "_by_notation", {field.id: field.name for field in self.fields})
+        object.__setattr__(self, "_by_notation", {normalize_label(field.id): field.name for field in self.fields})
 
     @property
     def labels(self) -> list[str]:
@@ -130,8 +134,9 @@ class Taxonomy:
     def resolve(self, spelling: str) -> str | None:
         """The field name for a name, alias or sub-topic spelling, or for the field's notation (its id, "human-rights")
         or URI ("urn:osce-field-of-work:human-rights"), as the HTTP service gives them; None if unknown."""
-        found = self._lookup.get(normalize_label(spelling))
-        return found if found is not None else self._by_notation.get(spelling.removeprefix(SUBJECT_URI_PREFIX))
+        key = normalize_label(spelling)  # names, notations and URIs alike: without case, outer space or odd widths
+        found = self._lookup.get(key)
+        return found if found is not None else self._by_notation.get(key.removeprefix(SUBJECT_URI_PREFIX))
 
     def closest(self, spelling: str) -> str:
         """The field whose name, alias or sub-topic is most similar to an unknown spelling."""
