@@ -1070,9 +1070,12 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
     assert decisions["507"]["description"] == learn_answers["507"]["description"]
     assert decisions["500"]["description"] == learn_answers["500"]["description"]
     queue_answers = spec["paths"]["/v1/queue"]["get"]["responses"]
-    assert sorted(queue_answers) == ["200", "400", "404", "421"]  # ?project= can be bad
+    assert sorted(queue_answers) == ["200", "400", "404", "413", "421"]  # ?project= can be bad
     assert queue_answers["421"]["description"].startswith("Misdirected Request: the Host is not this machine")
-    assert sorted(spec["paths"]["/v1/health"]["get"]["responses"]) == ["200", "421"]
+    # 413: a GET declaring a body over the limit is refused before any route, as the health route answers it.
+    assert sorted(spec["paths"]["/v1/health"]["get"]["responses"]) == ["200", "413", "421"]
+    huge = client.get("/v1/health", headers={"Content-Length": "99999999999"})
+    assert huge.status_code == 413 and huge.headers["content-type"] == "application/problem+json"
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status", "detail"]
     explain_body = spec["paths"]["/v1/projects/{project_id}/explain"]["post"]["requestBody"]["content"]
     assert sorted(explain_body) == sorted(
@@ -1495,3 +1498,11 @@ def test_a_project_describes_the_model_it_loaded_after_its_bundle_is_trained_aga
     answer = served.get("/v1/projects/served/card").json()
     assert answer["card"] == card and "another model" not in answer["card"] and "labelled documents" in card
     assert served.get("/v1/projects/served").json()["modification_time"] == "2020-09-13T12:26:40Z"
+
+
+def test_a_query_parameter_given_twice_counts_once_the_first_as_a_form_field_does(client):
+    documents = {"documents": [{"text": ELECTION_NOTE, "document_id": "n"}]}
+    assert len(batch(client, documents, "?limit=1&limit=5").json()[0]["results"]) == 1
+    assert len(batch(client, documents, "?limit=5&limit=1").json()[0]["results"]) == 5
+    assert len(suggest(client, f"limit=1&limit=5&text={ELECTION_NOTE}").json()["results"]) == 1
+    refused(batch(client, documents, "?limit=x&limit=2"), 400, "'limit' must be a whole number, got 'x'")

@@ -824,3 +824,12 @@ def test_a_run_given_its_glob_as_a_tuple_resumes_with_the_same_tuple_or_string(m
         summary = tag(model, [corpus[1]], output, glob=spelled, resume=True)
         assert summary.tagged + summary.failed == len(lines) - 1
         assert output.read_text(encoding="utf-8").splitlines(keepends=True) == lines
+
+
+@pytest.mark.parametrize("inputs", [[], (), iter([])])
+def test_tagging_no_inputs_from_python_is_refused_and_writes_nothing(tmp_path, inputs):
+    """As `classifier tag --output x` with no input is a usage error: an empty output and its run record would read as
+    a corpus of no documents, and block the run that was meant."""
+    with pytest.raises(UsageError, match="^no inputs: give the files, folders or globs to tag$"):
+        tag(load_model(), inputs, tmp_path / "out.jsonl")
+    assert list(tmp_path.iterdir()) == []

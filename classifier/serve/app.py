@@ -25,6 +25,7 @@ from classifier.corpus.release import nul_as_space, parse_release, valid_text
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.outputs import OutputError, check_file_target
 from classifier.serve.bodies import (
+    CUTOFF_FIELDS,
     MAX_BATCH_DOCUMENTS,
     ApiError,
     BodyLimit,
@@ -262,8 +263,9 @@ def _add_annif_routes(app: FastAPI, service: Service) -> None:
     )
     async def suggest_batch(project_id: str, request: Request, language: str | None = Query(None, max_length=20)):
         chosen = service.project(project_id)
-        query = request.query_params  # limit, threshold, accepted: documented in BATCH_QUERY
-        limit, threshold = cutoffs(query.get("limit"), query.get("threshold"), query.get("accepted"))
+        # limit, threshold, accepted, documented in BATCH_QUERY; a name given twice counts once, the first, as in a form
+        first = {name: values[0] for name in CUTOFF_FIELDS if (values := request.query_params.getlist(name))}
+        limit, threshold = cutoffs(first.get("limit"), first.get("threshold"), first.get("accepted"))
         texts, ids = batch_documents(await read_json(request), service.checked_text)
         live = [i for i, text in enumerate(texts) if text.strip()]
         found = (

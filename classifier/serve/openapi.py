@@ -193,8 +193,9 @@ _PROBLEM = {
 # Why a route answers an error status besides the general ones (by the path's last part).
 _WHEN = {
     ("learn", 403): ": the server was started without --labels, or a page of another site sent it",
-    ("queue", 404): ": the server was started without --queue",
-    ("decisions", 404): ": the server was started without --queue",
+    ("queue", 404): ": the server was started without --queue, or it serves no project of that id",
+    ("decisions", 404): ": the server was started without --queue, or no document of the queue or its inputs has the "
+    "id",
     ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
     "writes the labels file (its lock was removed while this one ran)",
     ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran); nothing "
@@ -215,11 +216,12 @@ def _error_answers(path: str, method: str, operation: dict, validated: bool) -> 
     """The error statuses an operation answers, each as problem+json, with why where it is the route's own or the
     guard's."""
     statuses = [400] if validated or "requestBody" in operation or "{project_id}" in path else []
-    statuses += [421] + ([403] if method.upper() not in ("GET", "HEAD", "OPTIONS") else [])
+    # 413: every request's declared body is held to the limit before any route (bodies.BodyLimit), a GET's too.
+    statuses += [421, 413] + ([403] if method.upper() not in ("GET", "HEAD", "OPTIONS") else [])
     if "{project_id}" in path:
         statuses.append(404)
     if "requestBody" in operation:
-        statuses += [408, 413, 415]  # 408: a body that stops coming (BodyLimit)
+        statuses += [408, 415]  # 408: a body that stops coming (BodyLimit)
     last = path.rsplit("/", 1)[-1]
     statuses += [status for (name, status) in _WHEN if name == last]
     problem_json = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -278,6 +278,8 @@ def tag(
     `on_progress(documents)` then hears how many this run has tagged, after each chunk.
     """
     inputs = as_inputs(inputs)
+    if not inputs:  # as the command line refuses it: an empty output would read as a corpus of no documents
+        raise UsageError("no inputs: give the files, folders or globs to tag")
     check_loaded(model)
     check_cutoffs(limit, threshold)
     jobs, chunk_size = check_batching(jobs, chunk_size)
