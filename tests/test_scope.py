@@ -592,6 +592,34 @@ def test_a_bundle_zero_shot_fields_are_described_by_its_params():
     assert word_specificity(unmasked) == {"alpha": 0, "beta": 0, "gamma": 0}
 
 
+def test_the_words_of_the_fields_phrases_are_known_where_no_training_text_holds_them():
+    """A field's alias, sub-topic or keyword whose words no training text holds ("Democratisation", an alias of
+    Democratization) was a text the model knew no word of: out of scope. Its words count as known, and typical."""
+
+    class Fitted(_Fitted):
+        def __init__(self, phrases):
+            super().__init__(["alpha", "beta", "gamma"], df=[500, 1, 1])
+            self.label_phrases = phrases
+
+    phrases = [(["Alpha", "Démocratisation"], ["beta gamma", "the 1540 delta"]), (["Epsilon"], [])]
+    assert word_specificity(Fitted(phrases)) == {
+        "alpha": 1000,
+        "beta": 0,
+        "gamma": 0,
+        "democratisation": 1000,
+        "delta": 1000,
+        "epsilon": 1000,
+    }
+    bundle = Fitted(None)
+    bundle.params = {"label_phrases": phrases}
+    assert word_specificity(bundle) == word_specificity(Fitted(phrases))
+    assert word_specificity(Fitted(None)) == {"alpha": 1000, "beta": 0, "gamma": 0}
+    model = load_model()
+    for text, field in (("Democratisation", "Democratization"), ("Democratisation in the region", "Democratization")):
+        suggestion = model.suggest(text)
+        assert (suggestion.labels, suggestion.flag) == ([field], None), text
+
+
 def test_a_word_beyond_ascii_is_known_and_typical_only_as_its_unaccented_vocabulary_word():
     assert vocabulary_coverage(["électeurs", "выборы", "zürich", "observers"], {"electeurs", "observers"}) == 0.5
     check = ScopeCheck(weak_specificity=0.12)

@@ -293,16 +293,36 @@ def word_specificity(estimator) -> dict[str, int]:
     zero-shot field) has no texts to make its words frequent: the words of its description (its name,
     keywords and description in the model's `label_keywords`) count 1000, so that a text on a field just
     added is not out of scope. The other fields' descriptions are words like "trade" and "investment",
-    which say little about a text unless the training texts hold them often; they count by their idf."""
+    which say little about a text unless the training texts hold them often; they count by their idf. A word of a
+    field's name, aliases, sub-topics or keywords (the model's `label_phrases`) that no training text holds counts
+    1000 too: a text naming a field in the taxonomy's own words ("Democratisation", an alias) is not out of scope."""
     idf = np.asarray(estimator.idf("text"), dtype=np.float64)
     top = float(idf.max()) if len(idf) else 1.0  # the idf of the rarest words kept: in min_df texts
     scaled = np.rint(SPECIFICITY_SCALE * (top - idf) / (top - 1.0)) if top > 1.0 else np.zeros(len(idf))
     described = _zero_shot_words(estimator)
-    return {
+    specificity = {
         term: SPECIFICITY_SCALE if term in described else int(value)
         for term, value in zip(estimator.vocabularies["text"], np.clip(scaled, 0, SPECIFICITY_SCALE))
         if " " not in term
     }
+    for word in _phrase_words(estimator):
+        specificity.setdefault(word, SPECIFICITY_SCALE)
+    return specificity
+
+
+def _phrase_words(estimator) -> frozenset[str]:
+    """The content words of the fields' taxonomy phrases (TopicClassifier's `label_phrases`, a bundle's params'):
+    per field, a list of phrase lists (its names, aliases and sub-topics; its keywords)."""
+    phrases = getattr(estimator, "label_phrases", None)
+    if phrases is None:
+        phrases = getattr(estimator, "params", {}).get("label_phrases")
+    return frozenset(
+        strip_accents(word)
+        for groups in phrases or ()
+        for group in groups
+        for phrase in group
+        for word in content_words(str(phrase).lower())
+    )
 
 
 def _zero_shot_words(estimator) -> frozenset[str]:
