@@ -254,6 +254,15 @@ def body_only(folder: Path) -> Outcome:
     return suggest_case(folder, {"body.txt": body.encode()}, "one paragraph of plain text, no title, no menus")
 
 
+@case("Pages and text", "a text of a few words")
+def few_words(folder: Path) -> Outcome:
+    return suggest_case(
+        folder,
+        {"hello.txt": b"hello world\n", "query.txt": b"police reform\n"},
+        "`hello world` and `police reform`, each a file of its own",
+    )
+
+
 @case("Pages and text", "NUL bytes")
 def nul_bytes(folder: Path) -> Outcome:
     page = EXAMPLE.read_bytes()
