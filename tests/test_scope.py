@@ -708,6 +708,13 @@ def test_no_field_is_forced_on_a_text_of_a_few_words():
             label for label, score in lowered.scores if round(score, 4) >= 0.1
         ], text
     assert (model.suggest("police reform").labels, model.suggest("police reform").flag) == (["Policing"], None)
+    # A user's cut that leaves nothing is no reason of the model's: no flag, as for a long text so cut.
+    for cut in ({"limit": 0}, {"threshold": 1.0}):
+        assert (model.suggest("police reform", **cut).labels, model.suggest("police reform", **cut).flag) == ([], None)
+    # Long, but of few content words (numbers and stop words are not): read whole, no window forcing a field.
+    for text in ("Results\n" + "\n".join(str(n) for n in range(1, 401)), "test " + "the " * 420):
+        suggestion = model.suggest(text)
+        assert (suggestion.labels, suggestion.flag) == ([], "too-short"), text[:20]
     assert model.suggest("Elections").labels == ["Elections"]
     # Five content words are judged: the rule that accepts one field at least applies again.
     judged = model.suggest("football match tickets sold quickly")

@@ -123,7 +123,10 @@ def test_the_queue_orders_its_size_as_pick_would_and_leaves_labelled_documents_o
     documents = list(read_documents([inputs]))
     order = [row["id"] for row in pick(model, documents, n=len(documents)).rows]
     labels = LabelsFile(tmp_path / "labelled.jsonl")
-    labels.append([{"id": order[0], "title": "t", "text": "x", "labels": ["Elections"]}])
+    first = next(doc for doc in documents if doc.id == order[0])
+    labels.append([{"id": order[0], "title": first.title, "text": first.text, "labels": ["Elections"]}])
+    # A row for another text under an id of the inputs is another document: the one with that id is still offered.
+    labels.append([{"id": order[1], "title": "t", "text": "x", "labels": ["Elections"]}])
     queue = ReviewQueue.from_inputs(model, [str(inputs)], labels, taxonomy, size=10)
     rest = [row["id"] for row in pick(model, [d for d in documents if d.id != order[0]], n=10).rows]
     assert [item.id for item in queue.items] == rest
@@ -413,7 +416,9 @@ def test_the_queue_orders_by_the_strategy_asked_and_holds_exactly_its_size(tmp_p
     assert [
         (item.id, item.title, item.text, item.origin, item.suggested, item.uncertainty) for item in queue.items
     ] == [
-        (by_entropy["id"], by_entropy["title"], by_entropy["text"], f"{inputs}:{line}", by_entropy["labels"])
+        # An input outside the working folder is named from it (the tests run in the checkout, tmp_path is elsewhere).
+        (by_entropy["id"], by_entropy["title"], by_entropy["text"], f"{os.path.relpath(inputs)}:{line}")
+        + (by_entropy["labels"],)
         + (by_entropy["uncertainty"],)
     ]
 
@@ -443,6 +448,7 @@ def test_the_queue_renames_a_repeated_id_and_leaves_out_copies_trained_and_label
     write_jsonl(path, [{"id": "b", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Policing"]}])
     queue = ReviewQueue.from_inputs(load_model(), [str(first), str(second)], LabelsFile(path), taxonomy)
     # Both documents with the id "a" are renamed, whichever input comes first.
+    first, second = os.path.relpath(first), os.path.relpath(second)  # outside the working folder: named from it
     assert sorted(item.id for item in queue.items) == [f"a ({first}:1)", f"a ({second}:1)"]
     assert queue.find(f"a ({second}:1)").title == MEDIA_NOTE[0]
     progress = queue.progress()
@@ -488,7 +494,7 @@ def test_serve_reads_a_queue_table_and_folder_by_the_columns_and_glob_given(tmp_
     queue = served[0].state.queue
     assert queue.unreadable == [] and queue.near_duplicates == 0
     by_id = {item.id: item for item in queue.items}
-    assert sorted(by_id) == sorted([r["id"] for r in rows] + [str(folder / "one.md")])
+    assert sorted(by_id) == sorted([r["id"] for r in rows] + [os.path.relpath(folder / "one.md")])
     assert (
         by_id[rows[1]["id"]].title == rows[1]["title"] and by_id[rows[1]["id"]].text.split() == rows[1]["text"].split()
     )
@@ -575,6 +581,7 @@ def test_a_shared_id_means_one_document_whatever_the_order_of_the_inputs(tmp_pat
     path = tmp_path / "labelled.jsonl"
     model = load_model()
     queue = ReviewQueue.from_inputs(model, [str(one), str(two)], LabelsFile(path), taxonomy)
+    one, two = os.path.relpath(one), os.path.relpath(two)  # outside the working folder: named from it
     queue.decide(f"a ({one}:1)", ["Elections"])
     again = ReviewQueue.from_inputs(model, [str(two), str(one)], LabelsFile(path), taxonomy)
     assert [item.id for item in again.pending()] == [f"a ({two}:1)"]
@@ -635,3 +642,36 @@ def test_a_correction_under_another_id_replaces_the_fields_of_the_same_text(tmp_
         {"Policing": 1, "Media freedom and development": 1, "Gender equality": 1, "Youth": 0, "Elections": 0}
     )
     assert labels.rows == 5
+
+
+def test_an_id_labelled_in_an_earlier_batch_does_not_hide_another_document_with_that_id(tmp_path, taxonomy):
+    """Ids are reused: each week's batch numbers its rows from 1. A labels file holding "1" for last week's text must
+    not leave this week's "1" out; a row with no text is still known by its id alone."""
+    from classifier import load_model
+
+    model = load_model()
+    path = tmp_path / "labelled.jsonl"
+    week1 = write_jsonl(tmp_path / "week1.jsonl", [{"id": "1", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1]}])
+    ReviewQueue.from_inputs(model, [str(week1)], LabelsFile(path), taxonomy).decide("1", ["Policing"])
+    week2 = write_jsonl(tmp_path / "week2.jsonl", [{"id": "1", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1]}])
+    queue = ReviewQueue.from_inputs(model, [str(week2)], LabelsFile(path), taxonomy)
+    assert [(item.id, item.title) for item in queue.pending()] == [("1", MEDIA_NOTE[0])]
+    assert (queue.progress()["labelled"], queue.progress()["left"]) == (0, 1)
+    untexted = write_jsonl(tmp_path / "untexted.jsonl", [{"id": "1", "labels": ["Youth"]}])
+    assert LabelsFile(untexted).holds(SimpleNamespace(id="1", title=MEDIA_NOTE[0], text=MEDIA_NOTE[1]))
+    assert not LabelsFile(untexted).holds(SimpleNamespace(id="2", title=MEDIA_NOTE[0], text=MEDIA_NOTE[1]))
+
+
+def test_an_input_outside_the_working_folder_is_named_from_it_not_by_the_servers_folders(
+    tmp_path, taxonomy, monkeypatch
+):
+    from classifier import load_model
+
+    (tmp_path / "data" / "pages").mkdir(parents=True)
+    page = ROOT / "examples" / "trafficking-training-serbia.txt"
+    (tmp_path / "data" / "pages" / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "srv").mkdir()
+    monkeypatch.chdir(tmp_path / "srv")
+    for typed in ("../data/pages", str(tmp_path / "data" / "pages"), "../data/./pages/"):
+        queue = ReviewQueue.from_inputs(load_model(), [typed], LabelsFile("labels.jsonl"), taxonomy)
+        assert [(item.id, item.origin) for item in queue.items] == [(f"../data/pages/{page.name}",) * 2], typed

@@ -298,7 +298,9 @@ class Model:
         flags = scope_flags_of_counts(model_texts, windowed.proba, totals, checked, latin=latin)
         accepted = apply_cutoffs(windowed.proba, windowed.accepted, limit, threshold)
         accepted[[i for i, flag in enumerate(flags) if flag]] = 0
-        return Reading(windowed.proba, accepted, short_flags(flags, judged, accepted))
+        # "too-short" says why the model's own rule accepts nothing: not where a user's limit or threshold cut what it
+        # accepted, nor where a threshold lets a field through.
+        return Reading(windowed.proba, accepted, short_flags(flags, judged, windowed.accepted | accepted))
 
     def read_documents(self, documents, limit: int | None = None, threshold: float | None = None) -> Reading:
         return self.read([doc.model_text for doc in document_list(documents, "read_documents")], limit, threshold)

@@ -836,12 +836,14 @@ def resolve_labels(documents: Sequence[Document], taxonomy: Taxonomy | None = No
     return resolved
 
 
-def spelled_once(path) -> str:
+def spelled_once(path, relative_outside: bool = False) -> str:
     """A file as a bundle (in its documents' origins, its list of files, its base) and the review queue (in its
     documents' ids and origins) record it: the same however its path was written (`base.jsonl`, `./base.jsonl`, its
     absolute path), so that the same data and seed give the same bundle, hash included; relative to the working
-    folder where it is in it, so that no one's folders above it are recorded. Only what is recorded is spelled so:
-    files are read, and named in errors, as the user wrote them."""
+    folder where it is in it, so that no one's folders above it are recorded. A file outside it is recorded whole,
+    or with `relative_outside` from the working folder too (`../data/a.txt`: the queue's answers name no folder of
+    the server's). Only what is recorded is spelled so: files are read, and named in errors, as the user wrote
+    them."""
     absolute, here = os.path.abspath(path), os.getcwd()
     if os.path.commonpath([absolute, here]) == here:
         return os.path.relpath(absolute, here)
@@ -849,14 +851,18 @@ def spelled_once(path) -> str:
     # Only its folder resolved: a file that is itself a link to elsewhere is still the one in the working folder.
     real = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
     real_here = os.path.realpath(here)
-    return os.path.relpath(real, real_here) if os.path.commonpath([real, real_here]) == real_here else absolute
+    if os.path.commonpath([real, real_here]) == real_here:
+        return os.path.relpath(real, real_here)
+    return os.path.relpath(absolute, here) if relative_outside else absolute
 
 
-def recorded_paths(inputs, glob: str, base=None) -> Callable[[str], str]:
+def recorded_paths(inputs, glob: str, base=None, relative_outside: bool = False) -> Callable[[str], str]:
     """A function from a file or a document's origin as read (`NAME`, `NAME:LINE`, `NAME:row N`, NAME as the walk of
     `inputs` spelled it; a base document's `ORIGIN (in BASE)`) to the same with the file's name, or the base's,
-    spelled once (`spelled_once`); anything else unchanged."""
-    spelled = {name: spelled_once(name) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"}
+    spelled once (`spelled_once`, with `relative_outside`); anything else unchanged."""
+    spelled = {
+        name: spelled_once(name, relative_outside) for name, kind in expand_inputs(inputs, glob) if kind != "stdin"
+    }
     note = f" (in {Path(base)})" if base is not None else None  # as read_base_documents writes it
 
     def recorded(origin: str) -> str:

@@ -367,7 +367,8 @@ def judged_texts(totals, check: ScopeCheck = ScopeCheck()) -> np.ndarray:
 
 def short_flags(flags: list[str | None], judged, accepted) -> list[str | None]:
     """`flags` with TOO_SHORT for each text left unflagged that is too short to judge (not `judged`, see
-    `judged_texts`) and has no field `accepted` (0/1 rows): why it has none."""
+    `judged_texts`) and has no field `accepted` (0/1 rows: by the model's rule, or by a user's threshold): why it
+    has none."""
     empty = ~np.asarray(judged, dtype=bool) & (np.asarray(accepted).sum(axis=1) == 0)
     return [TOO_SHORT if flag is None and short else flag for flag, short in zip(flags, empty.tolist())]
 

@@ -202,15 +202,17 @@ def read_windowed(
     else:
         proba = np.asarray(estimator.predict_proba(texts))
     accepted = np.asarray(estimator.accept(proba)).copy()
-    if at_least_one is not None and not np.all(at_least_one):  # texts too short to judge: no field forced on them
-        rows = np.flatnonzero(~np.asarray(at_least_one, dtype=bool))
+    unjudged = np.zeros(len(texts), dtype=bool) if at_least_one is None else ~np.asarray(at_least_one, dtype=bool)
+    if unjudged.any():  # texts too short to judge: no field forced on them
+        rows = np.flatnonzero(unjudged)
         accepted[rows] = estimator.accept(proba[rows], ensure_one=False)
     named = getattr(estimator, "phrase_accepted", None)  # fields a text names outright are accepted
     n_windows = np.ones(len(texts), dtype=np.int64)
     windows, owner, short, leads = [], [], [], []
     for i, text in enumerate(texts):
-        # A text's words are its title's and then its body's: a body this short is read whole (split_windows).
-        if facts is not None and body_words[i] <= long_text_words:
+        # A text's words are its title's and then its body's: a body this short is read whole (split_windows). So is
+        # a text too short to judge, however many words it has (numbers, stop words): each window would force a field.
+        if unjudged[i] or facts is not None and body_words[i] <= long_text_words:
             short.append(i)
             continue
         if words is not None and len(words[i]) - len(title_and_body(text)[0].split()) <= long_text_words:

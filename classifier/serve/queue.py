@@ -51,6 +51,7 @@ class LabelsFile:
         self.path = Path(path)
         self.lock = lock
         self.ids: set[str] = set()
+        self.untexted_ids: set[str] = set()  # ids of rows without a text: such a document is known by its id alone
         self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
         # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
         # rows (an id given to another text, or its text under another id, is another document or the same one).
@@ -105,7 +106,8 @@ class LabelsFile:
                     self._count(row)
 
     def _count(self, row: dict) -> None:
-        """Count a row; a later row for the same id replaces its fields in the counts, as `train` keeps it."""
+        """Count a row; a later row for the same title and text (for the same id, in a row without a text) replaces
+        its fields in the counts, as `train` keeps it."""
         self.rows += 1
         key = None
         if isinstance(row.get("text"), str):
@@ -116,6 +118,7 @@ class LabelsFile:
         if row.get("id") not in (None, ""):
             self.ids.add(str(row["id"]))
             if key is None:  # a row without a text: known by its id, apart from every text's key (which has no NUL)
+                self.untexted_ids.add(str(row["id"]))
                 key = "id\0" + str(row["id"])
         if key is not None:
             self.counts.subtract(self.decided.get(key, []))
@@ -130,14 +133,16 @@ class LabelsFile:
             self.path,
             self.rows,
         )
-        self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
+        self.ids, self.untexted_ids, self.keys, self.decided, self.counts = set(), set(), set(), {}, Counter()
         self.rows = self.unreadable_lines = 0
 
     def holds(self, doc) -> bool:
-        """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its id, or by its
-        title and text, so that a document given by another path than before (`./Q` for `Q`) is known. A queue
-        item's key is made once (`QueueItem.key`): the queue asks on every request."""
-        if doc.id in self.ids:
+        """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its title and text,
+        so that a document given by another path than before (`./Q` for `Q`) is known; by its id alone only where
+        the file's row for it has no text. Ids are reused (a table's row numbers, a second batch's "1"): a document
+        with another text under a labelled id is another document, and must be offered. A queue item's key is made
+        once (`QueueItem.key`): the queue asks on every request."""
+        if doc.id in self.untexted_ids:
             return True
         key = doc.key if isinstance(doc, QueueItem) else text_key(doc.title, doc.text)
         return key in self.keys
@@ -242,8 +247,9 @@ class ReviewQueue:
         from classifier.workflows.picking import pick  # on first use: keeps start-up light
 
         # A file's documents are known by its path as a bundle records it: the same ids however the path was typed
-        # (`pages`, `$PWD/pages`), relative to the working folder, so the answers do not name the folders above it.
-        recorded = recorded_paths(inputs, glob or DEFAULT_GLOB)
+        # (`pages`, `$PWD/pages`), relative to the working folder (`../data/pages` outside it), so the answers do not
+        # name the server's folders.
+        recorded = recorded_paths(inputs, glob or DEFAULT_GLOB, relative_outside=True)
         read, unreadable = [], []
         for doc in read_documents(inputs, columns or Columns(), glob or DEFAULT_GLOB):
             if doc.error:

@@ -26,8 +26,8 @@ class SuggestionResult(TypedDict):
 
 class SuggestionResults(TypedDict):
     """Annif's results; `flag` (beyond Annif's answer) where the model abstained: `language` (not English),
-    `out-of-scope` (not a text of the kind it was trained on) or `too-short` (a few words, none of its results
-    left: only where a `threshold` above 0 leaves none), its results then empty."""
+    `out-of-scope` (not a text of the kind it was trained on) or `too-short` (a few words, no field reaching its
+    threshold: the model's own with `accepted=true`, or the `threshold` given), its results then empty."""
 
     __pydantic_config__ = _CLOSED
     results: list[SuggestionResult]
