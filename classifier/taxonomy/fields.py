@@ -40,10 +40,15 @@ SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
 def normalize_label(text: str) -> str:
     """Case-, space- and dash-insensitive key used to match label spellings: also of characters written in another
     width or form (NFKC: "Ｐｏｌｉｃｉｎｇ") and without invisible format characters (a zero-width space)."""
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
-    text = text.replace("&", " and ").replace("–", "-").replace("—", "-")
+    text = _plain(text).replace("&", " and ").replace("–", "-").replace("—", "-")
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _plain(text: str) -> str:
+    """`text` in its NFKC form, without format characters (a zero-width space, a byte-order mark)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ class Taxonomy:
                     )
                 owner[key] = field.name
         object.__setattr__(self, "_lookup", owner)
-        object.__setattr__(self, "_by_notation", {normalize_label(field.id): field.name for field in self.fields})
+        object.__setattr__(self, "_by_notation", {field.id: field.name for field in self.fields})
 
     @property
     def labels(self) -> list[str]:
@@ -134,9 +139,15 @@ class Taxonomy:
     def resolve(self, spelling: str) -> str | None:
         """The field name for a name, alias or sub-topic spelling, or for the field's notation (its id, "human-rights")
         or URI ("urn:osce-field-of-work:human-rights"), as the HTTP service gives them; None if unknown."""
-        key = normalize_label(spelling)  # names, notations and URIs alike: without case, outer space or odd widths
-        found = self._lookup.get(key)
-        return found if found is not None else self._by_notation.get(key.removeprefix(SUBJECT_URI_PREFIX))
+        found = self._lookup.get(normalize_label(spelling))
+        if found is not None:
+            return found
+        # A notation is a code, matched exactly (a field's id may read as an old name of it: "youth" for a field
+        # renamed "Young people" must not take "Youth" for it); a URI's "urn:...:" prefix in any case (RFC 8141).
+        code = _plain(spelling).strip()
+        if code[: len(SUBJECT_URI_PREFIX)].casefold() == SUBJECT_URI_PREFIX:
+            code = code[len(SUBJECT_URI_PREFIX) :]
+        return self._by_notation.get(code)
 
     def closest(self, spelling: str) -> str:
         """The field whose name, alias or sub-topic is most similar to an unknown spelling."""
