@@ -70,8 +70,13 @@ class HandModel:
     def __init__(self, path=None, metadata=None):
         self.path, self.metadata = path, metadata or {}
 
-    def read_pages(self, texts, limit=None, threshold=None):
-        proba = np.array([self.proba[text] for text in texts])
+    def read(self, model_texts, limit=None, threshold=None):
+        """`texts` as the model reads them, parsed (a project parses what it is given first)."""
+        from classifier.corpus.release import parse_release
+
+        by_model_text = {parse_release(text).model_text: row for text, row in self.proba.items()}
+        proba = np.array([by_model_text[text] for text in model_texts])
+        texts = model_texts
         accepted = proba >= (self.thresholds if threshold is None else threshold)
         for row, keep in zip(proba, accepted):
             ranked = sorted(np.flatnonzero(keep), key=lambda j: (-row[j], j))

@@ -624,7 +624,9 @@ def test_a_write_refused_at_the_start_says_nothing_was_tagged(model, table, tmp_
     assert not output.exists() and model.calls == []
 
 
-@pytest.mark.parametrize(("fmt", "lines", "kept"), [("jsonl", TABLE_LINES, 5), ("parquet", [], 0)])
+# A run that writes no row at all cannot happen: every input gives a row, its error if nothing else, and tag() refuses
+# no inputs.
+@pytest.mark.parametrize(("fmt", "lines", "kept"), [("jsonl", TABLE_LINES, 5), ("parquet", TABLE_LINES, 5)])
 def test_a_failure_to_finish_the_output_says_how_many_rows_are_kept(model, tmp_path, monkeypatch, fmt, lines, kept):
     from classifier.io import tagfiles
     from classifier.io.outputs import OutputError
@@ -640,7 +642,7 @@ def test_a_failure_to_finish_the_output_says_how_many_rows_are_kept(model, tmp_p
     monkeypatch.setattr({"jsonl": tagfiles.JsonlTagFile, "parquet": tagfiles.ParquetTagFile}[fmt], "close", full_disk)
     output = tmp_path / f"tags.{fmt}"
     with pytest.raises(OutputError) as error:
-        tag(model, [table] if lines else [], output, jobs=1)  # no input: a run that writes no row
+        tag(model, [table], output, jobs=1)  # an empty input: a run that writes no row
     assert str(error.value) == (
         f"{output}: cannot write: No space left on device; {kept} whole rows are kept; make room or fix it, then run "
         "the same command with --resume to finish"
