@@ -190,3 +190,75 @@ def test_a_connection_already_closing_at_the_deadline_is_left_to_close():
         connection.connection_lost(None)
     finally:
         loop.close()
+
+
+def test_the_listening_socket_takes_a_free_port_reuses_an_address_and_closes_itself_when_the_port_is_taken(
+    monkeypatch,
+):
+    """`serve` binds before it starts: port 0 is any free port, SO_REUSEADDR is set as uvicorn itself sets it (a port
+    left in TIME_WAIT by the last run is taken again), and a port in use is an OSError with no socket left open."""
+    from classifier.serve.app import listening_socket
+
+    with listening_socket("127.0.0.1", 0) as sock:
+        assert sock.family == socket.AF_INET and sock.type == socket.SOCK_STREAM
+        host, port = sock.getsockname()
+        assert host == "127.0.0.1" and port > 0
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) != 0
+        sock.listen()
+        made = []
+        real = socket.socket
+
+        def recorded(*args, **options):
+            made.append(real(*args, **options))
+            return made[-1]
+
+        monkeypatch.setattr(socket, "socket", recorded)
+        with pytest.raises(OSError, match="Address already in use"):
+            listening_socket("127.0.0.1", port)
+        assert len(made) == 1 and made[0].fileno() == -1
+
+
+def test_an_answer_names_no_server_and_the_server_logs_at_info(monkeypatch):
+    """`serve` says nothing of what it runs on (no `server: uvicorn` header), and logs its start and each request
+    (uvicorn's INFO lines) whatever level its loggers had."""
+    from classifier.serve.app import http_server
+
+    for name in ("uvicorn.error", "uvicorn.access"):
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.WARNING)
+    server = http_server(ping_app(5.0))
+    assert [logging.getLogger(name).level for name in ("uvicorn.error", "uvicorn.access")] == [logging.INFO] * 2
+    with served_in_thread(server) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as sent:
+        sent.sendall(PING)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sent.recv(65536)
+            assert chunk, f"closed after {head!r}"
+            head += chunk
+    lines = head.partition(b"\r\n\r\n")[0].split(b"\r\n")
+    assert lines[0] == b"HTTP/1.1 200 OK"
+    assert sorted(line.split(b":")[0].lower() for line in lines[1:]) == [b"content-length", b"content-type", b"date"]
+
+
+def test_an_ipv6_address_is_listened_on_with_an_ipv6_socket(monkeypatch):
+    """Bound by a stand-in for the socket (the tests listen on 127.0.0.1 only): `--host ::1` needs an AF_INET6
+    socket, which an AF_INET one cannot be bound to."""
+    from classifier.serve.app import listening_socket
+
+    made = []
+
+    class Recorded:
+        def __init__(self, family=socket.AF_INET, kind=socket.SOCK_STREAM):
+            made.append(self)
+            self.family, self.kind, self.bound = family, kind, None
+
+        def setsockopt(self, *option):
+            pass
+
+        def bind(self, address):
+            self.bound = address
+
+    monkeypatch.setattr(socket, "socket", Recorded)
+    assert listening_socket("::1", 8123) is made[0]
+    assert (made[0].family, made[0].kind, made[0].bound) == (socket.AF_INET6, socket.SOCK_STREAM, ("::1", 8123))
+    listening_socket("127.0.0.1", 8123)
+    assert (made[1].family, made[1].bound) == (socket.AF_INET, ("127.0.0.1", 8123))
