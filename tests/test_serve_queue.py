@@ -505,7 +505,7 @@ def test_serve_reads_a_queue_table_and_folder_by_the_columns_and_glob_given(tmp_
     assert queue.state.queue.items == [] and any("no column 'text'" in e for e in queue.state.queue.unreadable)
 
 
-def test_a_server_whose_labels_lock_another_server_took_saves_nothing_and_says_so(tmp_path):
+def test_a_server_whose_labels_lock_another_server_took_saves_nothing_and_says_so(tmp_path, caplog):
     """The labels file's lock is checked before each write (see test_outputs): a decision or learn call refused for
     it is a 409 naming the file and the cause, and the file keeps every row it had."""
     from fastapi.testclient import TestClient
@@ -520,10 +520,15 @@ def test_a_server_whose_labels_lock_another_server_took_saves_nothing_and_says_s
         client = TestClient(build_app(labels_path=path, labels_lock=held), raise_server_exceptions=False)
         assert client.post("/v1/projects/default/learn", json=[document]).status_code == 204
         lock_path(path).unlink()
-        with output_lock(path):
+        with output_lock(path), caplog.at_level("ERROR", logger="classifier.serve"):
             answer = client.post("/v1/projects/default/learn", json=[document])
         assert answer.status_code == 409 and answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["detail"].startswith("labelled.jsonl: its lock (.labelled.jsonl.lock) was removed")
+        # The log names the file by its whole path, the answer by its name only.
+        reason = answer.json()["detail"].removeprefix("labelled.jsonl: ")
+        assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+            ("classifier.serve", "ERROR", f"{path}: {reason}")
+        ]
         assert len(path.read_text(encoding="utf-8").splitlines()) == 2  # the old row and the first call's
         assert client.post("/v1/projects/default/learn", json=[document]).status_code == 204  # the lock is free again
     assert len(path.read_text(encoding="utf-8").splitlines()) == 3
@@ -675,3 +680,61 @@ def test_an_input_outside_the_working_folder_is_named_from_it_not_by_the_servers
     for typed in ("../data/pages", str(tmp_path / "data" / "pages"), "../data/./pages/"):
         queue = ReviewQueue.from_inputs(load_model(), [typed], LabelsFile("labels.jsonl"), taxonomy)
         assert [(item.id, item.origin) for item in queue.items] == [(f"../data/pages/{page.name}",) * 2], typed
+
+
+def test_build_app_serves_the_models_and_taxonomy_given_and_holds_the_queue_to_its_size(tmp_path):
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from classifier.serve.app import build_app
+
+    from conftest import taxonomy_with_youth_renamed
+    from serving import queue_rows, write_queue
+
+    renamed = tmp_path / "taxonomy.yaml"
+    renamed.write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
+    queue = write_queue(tmp_path / "queue.jsonl", queue_rows(5))
+    shutil.copytree(ROOT / "models" / "default", tmp_path / "second")
+    service = build_app(
+        [None, tmp_path / "second"],
+        queue_inputs=[str(queue)],
+        labels_path=tmp_path / "labelled.jsonl",
+        taxonomy_path=renamed,
+        queue_size=2,
+    )
+    client = TestClient(service)
+    assert [p["project_id"] for p in client.get("/v1/projects").json()["projects"]] == ["default", "second"]
+    tree = client.get("/v1/taxonomy").json()
+    names = [field["label"] for dimension in tree["dimensions"] for field in dimension["fields"]]
+    assert "Young people" in names and "Youth" not in names
+    progress = client.get("/v1/queue").json()["progress"]
+    assert (progress["queue"], progress["left"], progress["not_queued"]) == (2, 2, 3)
+
+
+def test_build_app_refuses_a_queue_without_labels_and_labels_a_queue_folder_would_read(tmp_path):
+    from classifier.corpus.documents import InputError
+    from classifier.errors import UsageError
+    from classifier.serve.app import build_app
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    write_jsonl(folder / "pages.jsonl", [{"id": "a", "text": "Observers watched the vote."}])
+    with pytest.raises(UsageError) as refused:
+        build_app(queue_inputs=[str(folder)])
+    assert str(refused.value) == "--queue needs --labels FILE: the file the decisions are written to"
+    labels = folder / "labelled.jsonl"
+    with pytest.raises(InputError) as refused:  # the folder's walk, by the glob given, would read the labels
+        build_app(queue_inputs=[str(folder)], labels_path=labels, queue_glob="*.jsonl")
+    assert str(refused.value) == f"{labels}: the output is also an input ({folder}); write it somewhere else"
+    assert sorted(p.name for p in folder.iterdir()) == ["pages.jsonl"]
+
+
+def test_a_labels_file_in_a_folder_that_does_not_exist_is_refused_before_serving(tmp_path):
+    from classifier.serve.app import build_app
+
+    labels = tmp_path / "missing" / "labelled.jsonl"
+    with pytest.raises(ClassifierError) as refused:
+        build_app(labels_path=labels)
+    assert str(refused.value) == f"{labels}: cannot write the labels file there (No such file or directory)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
