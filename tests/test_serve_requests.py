@@ -62,7 +62,7 @@ def refused(response, status: int, detail: str) -> None:
     assert response.headers["content-type"] == PROBLEM
     titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large"}
     titles |= {405: "Method Not Allowed", 415: "Unsupported Media Type", 500: "Internal Server Error"}
-    titles |= {421: "Misdirected Request"}
+    titles |= {409: "Conflict", 421: "Misdirected Request"}
     assert response.json() == {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
 
 
@@ -286,6 +286,26 @@ def test_an_empty_or_blank_text_gets_no_fields_and_no_error(client):
     assert labels_of(suggest(client, "text=%20%0A%09")) == []
 
 
+def test_suggest_and_a_batch_say_why_a_text_gets_no_field_and_a_blank_one_gets_no_flag(client):
+    """The model flags a soup recipe out of scope and a Russian note as in another language; a blank text is not
+    read at all (the model would call it out of scope), and a text with fields has no flag."""
+    soup = json.loads((ROOT / "training" / "written" / "off_topic.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    recipe = soup["title"] + "\n" + soup["text"]
+    assert suggest(client, f"text={quote(recipe)}").json() == {"results": [], "flag": "out-of-scope"}
+    assert suggest(client, f"text={quote(RUSSIAN_NOTE)}").json() == {"results": [], "flag": "language"}
+    assert suggest(client, "text=%20%0A").json() == {"results": []}
+    assert "flag" not in suggest(client, f"text={ELECTION_NOTE}").json()
+    texts = [recipe, ELECTION_NOTE, " \n", RUSSIAN_NOTE]
+    rows = batch(client, {"documents": [{"text": text, "document_id": str(i)} for i, text in enumerate(texts)]}).json()
+    assert [{key: value for key, value in row.items() if key != "results"} for row in rows] == [
+        {"flag": "out-of-scope", "document_id": "0"},
+        {"document_id": "1"},
+        {"document_id": "2"},
+        {"flag": "language", "document_id": "3"},
+    ]
+    assert [len(row["results"]) for row in rows] == [0, 10, 0, 0]
+
+
 def test_a_nul_reads_as_a_space_and_lone_surrogates_do_not_break_the_answer(client):
     """A NUL in place of each space (deleting them would join the note into one unknown word, and no field)."""
     plain = suggest(client, f"text={ELECTION_NOTE}").json()
@@ -298,6 +318,10 @@ def test_a_nul_reads_as_a_space_and_lone_surrogates_do_not_break_the_answer(clie
     explained = explain(client, json.dumps({"text": nul_for_space}), "application/json").json()
     assert explained == explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json").json()
     assert explained["body"] == ELECTION_NOTE and "Elections" in explained["labels"]
+    # NULs alone are a blank text, as spaces are: no field and no flag, and nothing to explain.
+    assert suggest(client, "text=%00%20%00").json() == {"results": []}
+    assert batch(client, {"documents": [{"text": "\x00\x00"}]}).json() == [{"results": [], "document_id": None}]
+    refused(explain(client, json.dumps({"text": "\x00"}), "application/json"), 400, "the text is empty")
     lone = client.post("/v1/projects/default/suggest-batch", content=b'{"documents": [{"text": "\\ud800 vote"}]}')
     assert lone.status_code == 200 and lone.json()[0]["document_id"] is None
 
@@ -492,6 +516,7 @@ def test_a_json_body_may_start_with_a_byte_order_mark(client):
         ("?threshold=2", "'threshold' must be between 0 and 1"),
         ("?threshold=nan", "'threshold' must be between 0 and 1"),
         ("?threshold=x", "'threshold' must be a number between 0 and 1, got 'x'"),
+        (f"?language={'e' * 21}", "language: String should have at most 20 characters"),
     ],
 )
 def test_batch_query_parameters_are_checked_as_suggests_form_is(client, query, detail):
@@ -590,6 +615,8 @@ def test_an_unknown_path_is_a_404_pointing_at_the_docs(client):
     refused(
         client.get("/v2/projects"), 404, "no such path: /v2/projects (the API is described at /docs and /openapi.json)"
     )
+    long = "/v2/" + "a" * 300  # named by its first 200 characters
+    refused(client.get(long), 404, f"no such path: {long[:200]} (the API is described at /docs and /openapi.json)")
 
 
 def test_a_trailing_slash_is_the_same_path_with_no_redirect(client):
@@ -644,6 +671,31 @@ def test_a_project_and_its_card_name_the_model_as_tag_rows_do_with_its_threshold
     assert 0 < card["thresholds"]["Elections"] < 1
 
 
+def test_an_unknown_project_is_refused_naming_every_project_served(parts):
+    from classifier.serve.app import create_app
+    from classifier.serve.projects import Project
+
+    projects, taxonomy = parts
+    second = Project("second", projects["default"].model, taxonomy)
+    client = TestClient(create_app({**projects, "second": second}, taxonomy), raise_server_exceptions=False)
+    refused(client.get("/v1/projects/nope"), 404, "project 'nope' not found (known: default, second)")
+    assert [p["project_id"] for p in client.get("/v1/projects").json()["projects"]] == ["default", "second"]
+
+
+def test_the_openapi_document_names_and_describes_the_service(client):
+    from classifier import __version__
+
+    assert client.get("/openapi.json").json()["info"] == {
+        "title": "classifier",
+        "version": __version__,
+        "description": "Suggests OSCE fields of work. Annif's REST API v1, plus explanations, the taxonomy, model "
+        "cards and a review queue. Errors are problem+json with a 4xx status.",
+    }
+    refused(
+        client.get("/redoc"), 404, "no such path: /redoc (the API is described at /docs and /openapi.json)"
+    )  # FastAPI's own pages load their scripts from a CDN
+
+
 def test_the_project_list_and_one_project_say_the_same(client):
     listed = client.get("/v1/projects").json()["projects"]
     assert [p["project_id"] for p in listed] == ["default"]
@@ -681,6 +733,12 @@ def test_explain_reads_a_form_json_or_a_file_alike(client):
         ('{"title": "a"}', "application/json", 400, "expected a JSON object with a 'text'"),
         ('{"text": 5}', "application/json", 400, "'text' must be a string"),
         ("text=%20", FORM, 400, "the text is empty"),
+        (
+            quote("text=-\nFields of work\n- Elections\n-\nCountries\n- Albania", safe="="),
+            FORM,
+            400,
+            "the text has no text besides its page's menus",
+        ),
         ("%PDF-1.4", "application/pdf", 415, "send a form, JSON or the file itself (text/plain), not application/pdf"),
     ],
 )
@@ -768,6 +826,15 @@ def test_an_uploaded_binary_file_is_refused_with_the_readers_reason(client):
 def learn(client, body):
     content = body if isinstance(body, bytes) else json.dumps(body)
     return client.post("/v1/projects/default/learn", content=content, headers={"content-type": "application/json"})
+
+
+def test_learn_for_a_project_not_served_is_refused_and_writes_nothing(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    document = {"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}
+    answer = client.post("/v1/projects/nope/learn", json=[document])
+    refused(answer, 404, "project 'nope' not found (known: default)")
+    assert learn(client, []).status_code == 204  # an empty batch, for a project served: no file made
+    assert not (tmp_path / "labelled.jsonl").exists()
 
 
 def test_learn_is_off_without_a_labels_file(client):
@@ -895,7 +962,9 @@ def test_queue_routes_without_a_queue_say_how_to_start_one(client):
 def test_the_service_says_what_it_serves(client):
     assert client.get("/v1/health").json() == {"status": "ok"}
     assert client.get("/v1/ready").json() == {"ready": True, "projects": ["default"], "queue": False, "labels": None}
-    assert client.get("/v1/").json()["title"] == "classifier REST API (Annif-compatible)"
+    from classifier import __version__
+
+    assert client.get("/v1/").json() == {"title": "classifier REST API (Annif-compatible)", "version": __version__}
     vocabulary = client.get("/v1/vocabs").json()["vocabs"]
     assert [v["vocab_id"] for v in vocabulary] == ["osce-fields-of-work"]
     tree = client.get("/v1/taxonomy").json()
@@ -1009,6 +1078,52 @@ def test_a_decision_or_learn_the_disk_cannot_hold_is_refused_in_one_sentence_and
     ]
 
 
+@pytest.mark.parametrize(
+    "error, status, detail, logged",
+    [
+        (
+            OSError(27, "File too large"),
+            507,
+            "cannot write (File too large); nothing was saved: make room",
+            "File too large",
+        ),
+        (
+            OSError(122, "Disk quota exceeded"),
+            507,
+            "cannot write (Disk quota exceeded); nothing was saved: make room",
+            "Disk quota exceeded",
+        ),
+        (
+            OSError("the disk went away"),
+            500,
+            "cannot write (the disk went away); nothing was saved: let the server write to it",
+            "the disk went away",
+        ),
+    ],
+)
+def test_a_write_refused_for_a_file_size_limit_or_quota_is_a_507_and_the_log_says_why_in_one_line(
+    parts, tmp_path, monkeypatch, caplog, error, status, detail, logged
+):
+    """A file size limit (EFBIG) and a quota (EDQUOT) are a full disk to the client; an error without its own
+    sentence is told by its text. The server's log has one line naming the file."""
+    import os
+
+    client = queue_client(parts, tmp_path)
+
+    def failed(fd):
+        raise error
+
+    monkeypatch.setattr(os, "fsync", failed)
+    with caplog.at_level("ERROR", logger="classifier.serve"):
+        decided = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Youth"]})
+    assert decided.status_code == status
+    assert decided.json()["detail"] == f"labelled.jsonl: {detail}, then send it again"
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("classifier.serve", "ERROR", f"{tmp_path / 'labelled.jsonl'}: cannot write the labels file: {logged}")
+    ]
+    assert labelled_rows(tmp_path) == []
+
+
 def test_a_decision_that_skips_and_gives_labels_is_refused(parts, tmp_path):
     client = queue_client(parts, tmp_path)
     answer = client.post("/v1/queue/decisions", json={"id": "rev-5", "skip": True, "labels": ["Elections"]})
@@ -1028,7 +1143,7 @@ def test_the_page_and_its_files_are_served_and_nothing_else(client):
     assert client.get("/static/..%2Fapp.py").status_code == 404
 
 
-def test_a_crash_while_answering_is_a_500_with_no_detail_of_the_cause(parts):
+def test_a_crash_while_answering_is_a_500_with_no_detail_of_the_cause(parts, caplog):
     from classifier.serve.app import create_app
     from classifier.serve.projects import Project
 
@@ -1043,11 +1158,16 @@ def test_a_crash_while_answering_is_a_500_with_no_detail_of_the_cause(parts):
     client = TestClient(
         create_app({"broken": Project("broken", Broken(), taxonomy)}, taxonomy), raise_server_exceptions=False
     )
-    refused(
-        suggest(client, "text=vote", project="broken"),
-        500,
-        "internal error while answering this request; the server log has the details",
-    )
+    with caplog.at_level("ERROR", logger="classifier.serve"):
+        refused(
+            suggest(client, "text=vote", project="broken"),
+            500,
+            "internal error while answering this request; the server log has the details",
+        )
+    (record,) = caplog.records  # the cause is in the server's log, with its traceback
+    assert (record.name, record.levelname) == ("classifier.serve", "ERROR")
+    assert record.getMessage() == "error while answering POST /v1/projects/broken/suggest"
+    assert record.exc_info[0] is RuntimeError and str(record.exc_info[1]) == "secret internals"
 
 
 def test_the_openapi_description_documents_400_not_fastapis_422(client):
@@ -1506,3 +1626,123 @@ def test_a_query_parameter_given_twice_counts_once_the_first_as_a_form_field_doe
     assert len(batch(client, documents, "?limit=5&limit=1").json()[0]["results"]) == 5
     assert len(suggest(client, f"limit=1&limit=5&text={ELECTION_NOTE}").json()["results"]) == 1
     refused(batch(client, documents, "?limit=x&limit=2"), 400, "'limit' must be a whole number, got 'x'")
+
+
+def test_the_queue_shows_its_next_document_and_ticks_the_chosen_projects_fields(parts, tmp_path):
+    """One model is enough to tell the fields asked of a project from the queue's own: the queue's items here were
+    made with no fields suggested, and the shipped model gives the election note Elections."""
+    client = queue_client(parts, tmp_path)
+    ready = {"ready": True, "projects": ["default"], "queue": True, "labels": "labelled.jsonl"}
+    assert client.get("/v1/ready").json() == ready
+    shown = client.get("/v1/queue").json()["next"]
+    assert {key: value for key, value in shown.items() if key != "explanation"} == {
+        "id": "rev-5",
+        "title": "",
+        "text": f"{ELECTION_NOTE} (rev-5)",
+        "origin": "queue.jsonl:8",
+        "uncertainty": 0.5,
+        "suggested": [],
+    }
+    assert shown["explanation"]["labels"] == ["Elections"]
+    chosen = client.get("/v1/queue", params={"project": "default"}).json()["next"]
+    assert chosen["suggested"] == chosen["explanation"]["labels"] == ["Elections"]
+    refused(client.get("/v1/queue", params={"project": "nope"}), 404, "project 'nope' not found (known: default)")
+    decided = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Youth"], "project": "default"})
+    assert {key: value for key, value in decided.json().items() if key != "progress"} == {
+        "saved": True,
+        "skipped": False,
+        "id": "rev-5",
+    }
+    assert (decided.json()["progress"]["labelled"], decided.json()["progress"]["left"]) == (1, 1)
+    assert client.post("/v1/queue/decisions", json={"id": "rev-6", "labels": ["Youth"]}).json()["saved"] is True
+    assert [(row["id"], row["labels"], row["suggested"]) for row in labelled_rows(tmp_path)] == [
+        ("rev-5", ["Youth"], ["Elections"]),
+        ("rev-6", ["Youth"], []),
+    ]
+    assert client.get("/v1/queue").json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    "decision, detail",
+    [
+        (["rev-5"], "expected a JSON object with a string 'id', and 'labels' or \"skip\": true"),
+        ({"id": 5, "skip": True}, "expected a JSON object with a string 'id', and 'labels' or \"skip\": true"),
+        ({"id": "rev-5", "skip": "yes"}, "'skip' and 'correct' must be true or false"),
+        ({"id": "rev-5", "labels": [], "correct": 1}, "'skip' and 'correct' must be true or false"),
+        ({"id": "rev-5"}, "give 'labels' (a list of field names) or \"skip\": true"),
+        ({"id": "rev-5", "skip": False}, "give 'labels' (a list of field names) or \"skip\": true"),
+        ({"id": "rev-5", "labels": ["Youth"], "project": 3}, "'project' must be a project id"),
+    ],
+)
+def test_a_decision_the_route_cannot_read_is_refused_and_nothing_is_written(parts, tmp_path, decision, detail):
+    client = queue_client(parts, tmp_path)
+    refused(client.post("/v1/queue/decisions", json=decision), 400, detail)
+    assert labelled_rows(tmp_path) == [] and client.get("/v1/queue").json()["progress"]["skipped"] == 0
+
+
+def test_the_page_its_docs_and_files_come_with_their_types_and_a_policy_that_loads_nothing_from_elsewhere(client):
+    policy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    static = ROOT / "classifier" / "serve" / "static"
+    for path, name, media_type in (
+        ("/", "index.html", "text/html"),
+        ("/docs", "docs.html", "text/html"),
+        ("/static/page.js", "page.js", "text/javascript"),
+        ("/static/page.css", "page.css", "text/css"),
+        ("/static/docs.js", "docs.js", "text/javascript"),
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.content == (static / name).read_bytes(), path
+        assert answer.headers["content-type"] == f"{media_type}; charset=utf-8"
+        assert answer.headers["content-security-policy"] == policy
+        assert (answer.headers["x-content-type-options"], answer.headers["cache-control"]) == ("nosniff", "no-cache")
+    icon = client.get("/favicon.ico")
+    assert (icon.status_code, icon.content) == (204, b"")
+    refused(client.get("/static/index.html"), 404, "no such file")  # the page itself is at / only
+
+
+def test_a_batch_takes_a_language_of_up_to_20_characters_as_annif_sends_it(client):
+    answer = batch(client, {"documents": [{"text": ELECTION_NOTE}]}, f"?language={'e' * 20}")
+    assert answer.status_code == 200 and answer.json()[0]["results"][0]["label"] == "Elections"
+
+
+def test_the_queue_gives_the_model_a_documents_title_before_its_text(parts, tmp_path):
+    """The model reads a queue document as `tag` reads a row: its title on the first line, then its text."""
+    from classifier.serve.app import create_app
+    from classifier.serve.queue import LabelsFile, QueueItem, ReviewQueue
+
+    projects, taxonomy = parts
+    labels = LabelsFile(tmp_path / "labelled.jsonl")
+    titled = QueueItem("rev-1", "Observers arrive in Bishkek", ELECTION_NOTE, "queue.jsonl:1", [], 0.5)
+    untitled = QueueItem("rev-2", "", ELECTION_NOTE, "queue.jsonl:2", [], 0.4)
+    client = TestClient(create_app(projects, taxonomy, ReviewQueue([titled, untitled], labels, taxonomy), labels))
+    for doc_id, title in (("rev-1", "Observers arrive in Bishkek"), ("rev-2", "")):
+        shown = client.get("/v1/queue", params={"project": "default"}).json()["next"]
+        assert (shown["id"], shown["title"], shown["text"]) == (doc_id, title, ELECTION_NOTE)
+        assert (shown["explanation"]["title"], shown["explanation"]["body"]) == (title, ELECTION_NOTE)
+        assert client.post("/v1/queue/decisions", json={"id": doc_id, "skip": True}).status_code == 200
+
+
+def test_a_decision_corrects_skips_or_names_an_unknown_document_as_asked(parts, tmp_path):
+    client = queue_client(parts, tmp_path)
+    assert client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Youth"]}).status_code == 200
+    again = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"]})
+    refused(
+        again,
+        409,
+        "document 'rev-5' is already labelled in labelled.jsonl; send \"correct\": true to replace its fields",
+    )
+    corrected = client.post("/v1/queue/decisions", json={"id": "rev-5", "labels": ["Elections"], "correct": True})
+    assert corrected.status_code == 200 and corrected.json()["saved"] is True
+    # A skip reads no model: the project it names is not looked up.
+    skipped = client.post("/v1/queue/decisions", json={"id": "rev-6", "skip": True, "project": "nope"})
+    assert {key: value for key, value in skipped.json().items() if key != "progress"} == {
+        "saved": False,
+        "skipped": True,
+        "id": "rev-6",
+    }
+    unknown = client.post("/v1/queue/decisions", json={"id": "rev-9", "labels": ["Youth"], "project": "default"})
+    refused(unknown, 404, "no document 'rev-9' in the queue or labelled from its inputs")
+    assert [(row["id"], row["labels"]) for row in labelled_rows(tmp_path)] == [
+        ("rev-5", ["Youth"]),
+        ("rev-5", ["Elections"]),
+    ]
