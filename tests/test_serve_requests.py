@@ -682,8 +682,12 @@ def test_an_unknown_project_is_refused_naming_every_project_served(parts):
     assert [p["project_id"] for p in client.get("/v1/projects").json()["projects"]] == ["default", "second"]
 
 
-def test_the_openapi_document_names_and_describes_the_service(client):
+def test_the_openapi_document_names_and_describes_the_service(parts):
+    """A client of its own: a client shared by the module is made in the first test that asks for it, and mutation
+    testing runs a change in `create_app` against that test alone."""
     from classifier import __version__
+
+    client = make_client(parts)
 
     assert client.get("/openapi.json").json()["info"] == {
         "title": "classifier",
