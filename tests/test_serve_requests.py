@@ -1155,7 +1155,7 @@ def test_a_crash_while_answering_is_a_500_with_no_detail_of_the_cause(parts, cap
         labels = ["Elections"]
         path = None
 
-        def read_pages(self, *args):
+        def read(self, *args):
             raise RuntimeError("secret internals")
 
     projects, taxonomy = parts
