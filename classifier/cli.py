@@ -1090,6 +1090,13 @@ def _serve_app(service, host: str, port: int, run_server, listening_socket) -> N
             "but not counted",
             err=True,
         )
+    if state.labels is not None and state.labels.problems:  # train stops at the first: said before any decision
+        problems = state.labels.problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        typer.echo(
+            f"warning: {problems[0]}{more}; such rows are not counted, and train refuses the file until they are fixed",
+            err=True,
+        )
     typer.echo(
         f"projects: {', '.join(state.projects)}; the page at http://{address}:{port}/, API docs at /docs", err=True
     )

@@ -55,7 +55,11 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
 
     monkeypatch.setattr(classifier.serve.app, "serve", serve)
     labels = tmp_path / "labelled.jsonl"
-    labels.write_text('{"id": "a", "labels": ["Youth"]}\n{"id": "b", "lab\n', encoding="utf-8")
+    labels.write_text(
+        '{"id": "a", "text": "Observers watched the vote.", "labels": ["Youth"]}\n{"id": "b", "lab\n'
+        '{"id": "c", "labels": ["Youth"]}\n{"id": "d", "text": "x", "labels": ["Astrology"]}\n',
+        encoding="utf-8",
+    )
     missing, done = str(tmp_path / "missing.jsonl"), tmp_path / "done.jsonl"
     done.write_text('{"id": "a", "text": "Observers watched the vote."}\n', encoding="utf-8")
     command = ["serve", "--port", "0", "--queue", missing, "--queue", str(done), "--labels", str(labels)]
@@ -66,6 +70,11 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     assert any(f"the page at http://127.0.0.1:{served[0][1]}/" in line for line in lines)
     assert f"error: {tmp_path / 'missing.jsonl'}: no such file or directory" in lines
     assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
+    # Rows train would refuse are said before any decision is added to them.
+    assert (
+        f"warning: {labels}:3: no text in column 'text' (and 1 more); such rows are not counted, and train refuses "
+        "the file until they are fixed"
+    ) in lines
     assert any(line.startswith("review queue: 0 documents") for line in lines)
 
 

@@ -96,7 +96,7 @@ def test_queue_skips_documents_already_labelled_and_puts_skipped_ones_last(tmp_p
     from classifier.serve.queue import QueueItem
 
     path = tmp_path / "labelled.jsonl"
-    path.write_text('{"id": "b", "labels": ["Youth"]}\n', encoding="utf-8")
+    path.write_text('{"id": "b", "title": "title b", "text": "text", "labels": ["Youth"]}\n', encoding="utf-8")
     items = [QueueItem(doc_id, f"title {doc_id}", "text", "q.jsonl", ["Elections"], 0.5) for doc_id in "abcd"]
     queue = ReviewQueue(items, LabelsFile(path), taxonomy)
     assert [item.id for item in queue.pending()] == ["a", "c", "d"]
@@ -254,17 +254,15 @@ def test_rows_without_a_usable_id_title_or_labels_are_counted_as_training_reads_
     ]
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     labels = LabelsFile(path)
-    # Each document's fields by its title and text, as training merges rows (a blank id is still a document).
-    decided = {
-        "blank id a row with an empty id": ["Youth"],
-        "a row whose title is a number": [],
-        "a row without labels": [],
-    }
-    assert (labels.ids, labels.decided, labels.rows) == ({"n", "m"}, decided, 3)
+    # Each document's fields by its title and text, as training merges rows (a blank id is still a document); a
+    # labels cell of one name is that field, as training reads it; a row without labels is a document still to label.
+    # A title that is a number is refused by training: a problem, not counted.
+    assert (labels.ids, labels.decided, labels.rows) == ({"n", "m"}, {"blank id a row with an empty id": ["Youth"]}, 3)
     assert labels.counts == Counter({"Youth": 1})
-    # A title that is not text reads as no title, as training reads it.
-    assert labels.holds(SimpleNamespace(id="x", title="", text="A row whose title is a number."))
+    assert labels.problems == [f"{path}:2: column 'title' holds a number, not text"]
+    assert not labels.holds(SimpleNamespace(id="x", title="", text="A row whose title is a number."))
     assert labels.holds(SimpleNamespace(id="y", title="Blank id", text="A row with an empty id."))
+    assert not labels.holds(SimpleNamespace(id="m", title="", text="A row without labels."))
 
 
 def test_a_document_or_queue_item_is_known_by_its_title_and_text_under_another_id(tmp_path):
@@ -323,7 +321,7 @@ def test_labels_that_cannot_be_resolved_are_a_400_saying_why(taxonomy, labels, m
 def test_decisions_the_queue_cannot_take_are_refused_with_their_status_and_sentence(tmp_path, taxonomy):
     long_id = "L" * 250
     path = tmp_path / "labelled.jsonl"
-    path.write_text(json.dumps({"id": long_id, "labels": ["Youth"]}) + "\n", encoding="utf-8")
+    path.write_text(json.dumps({"id": long_id, "text": "text", "labels": ["Youth"]}) + "\n", encoding="utf-8")
     queue = ReviewQueue([QueueItem(long_id, "", "text", "q.jsonl:1", [], 0.5)], LabelsFile(path), taxonomy)
     cases = [
         (("M" * 250, ["Youth"]), {}, 404, f"no document '{'M' * 200}' in the queue or labelled from its inputs"),
@@ -340,7 +338,7 @@ def test_decisions_the_queue_cannot_take_are_refused_with_their_status_and_sente
         with pytest.raises(DecisionError) as refused:
             queue.decide(*args, **options)
         assert (refused.value.status, str(refused.value)) == (status, message)
-    assert path.read_text(encoding="utf-8") == json.dumps({"id": long_id, "labels": ["Youth"]}) + "\n"
+    assert path.read_text(encoding="utf-8") == json.dumps({"id": long_id, "text": "text", "labels": ["Youth"]}) + "\n"
 
 
 def test_each_decision_writes_one_exact_row_and_a_document_skipped_twice_comes_last_once(
@@ -378,7 +376,7 @@ def test_each_decision_writes_one_exact_row_and_a_document_skipped_twice_comes_l
 
 def test_progress_counts_every_kind_of_document_and_every_field(tmp_path, taxonomy):
     path = tmp_path / "labelled.jsonl"
-    path.write_text(json.dumps({"id": "b", "labels": ["Youth", "Elections"]}) + "\n", encoding="utf-8")
+    path.write_text(json.dumps({"id": "b", "text": "text b", "labels": ["Youth", "Elections"]}) + "\n", "utf-8")
     items = [QueueItem(doc_id, "", f"text {doc_id}", "q.jsonl", [], 0.5) for doc_id in "abcd"]
     queue = ReviewQueue(items, LabelsFile(path), taxonomy, 3, 4, [], 5, 2)
     queue.decide("c", None, skip=True)
@@ -662,9 +660,10 @@ def test_an_id_labelled_in_an_earlier_batch_does_not_hide_another_document_with_
     queue = ReviewQueue.from_inputs(model, [str(week2)], LabelsFile(path), taxonomy)
     assert [(item.id, item.title) for item in queue.pending()] == [("1", MEDIA_NOTE[0])]
     assert (queue.progress()["labelled"], queue.progress()["left"]) == (0, 1)
-    untexted = write_jsonl(tmp_path / "untexted.jsonl", [{"id": "1", "labels": ["Youth"]}])
-    assert LabelsFile(untexted).holds(SimpleNamespace(id="1", title=MEDIA_NOTE[0], text=MEDIA_NOTE[1]))
-    assert not LabelsFile(untexted).holds(SimpleNamespace(id="2", title=MEDIA_NOTE[0], text=MEDIA_NOTE[1]))
+    # A row without a text, which train refuses, hides no document either; it is a problem said at start.
+    untexted = LabelsFile(write_jsonl(tmp_path / "untexted.jsonl", [{"id": "1", "labels": ["Youth"]}]))
+    assert not untexted.holds(SimpleNamespace(id="1", title=MEDIA_NOTE[0], text=MEDIA_NOTE[1]))
+    assert untexted.problems == [f"{tmp_path / 'untexted.jsonl'}:1: no text in column 'text'"]
 
 
 def test_an_input_outside_the_working_folder_is_named_from_it_not_by_the_servers_folders(
@@ -738,3 +737,30 @@ def test_a_labels_file_in_a_folder_that_does_not_exist_is_refused_before_serving
         build_app(labels_path=labels)
     assert str(refused.value) == f"{labels}: cannot write the labels file there (No such file or directory)"
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_labels_file_is_read_as_train_reads_it(tmp_path, taxonomy):
+    """A row copied from a scraped page keeps a soft hyphen or a zero-width space that reading a document takes out:
+    the queue's document is still known by it. Fields named by notation, URI, alias or as names joined by ";" count
+    as the fields train reads; a later row without labels does not take a document's fields away (train keeps the
+    labelled row); a field no taxonomy has is a problem, as train refuses it."""
+    title, text = POLICE_NOTE
+    rows = [
+        {
+            "id": "p",
+            "title": title,
+            "text": text.replace("police", "po\u00adlice").replace(" ", "\u200b ", 1),
+            "labels": ["policing"],
+        },
+        {"id": "e", "text": ELECTIONS_NOTE[1], "labels": "Elections; urn:osce-field-of-work:human-rights"},
+        {"id": "e", "text": ELECTIONS_NOTE[1]},
+        {"id": "m", "text": MEDIA_NOTE[1], "labels": ["Safety of journalists"]},
+        {"id": "x", "text": "Another text.", "labels": ["Astrology"]},
+    ]
+    labels = LabelsFile(write_jsonl(tmp_path / "labelled.jsonl", rows), taxonomy=taxonomy)
+    assert labels.holds(QueueItem("p2", title, text, "q.jsonl:1", [], 0.5))
+    assert labels.counts == Counter(
+        {"Policing": 1, "Elections": 1, "Human rights": 1, "Media freedom and development": 1}
+    )
+    assert labels.problems == [f"{tmp_path / 'labelled.jsonl'}:5: unknown field 'Astrology' (see classifier taxonomy)"]
+    assert not labels.holds(SimpleNamespace(id="x", title="", text="Another text."))

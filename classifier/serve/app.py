@@ -497,7 +497,7 @@ def build_app(
         check_not_an_input(labels_path, queue_inputs, queue_glob or DEFAULT_GLOB)
     taxonomy = Taxonomy.from_yaml(taxonomy_path) if taxonomy_path else default_taxonomy()
     projects = load_projects(list(model_dirs or []), taxonomy)
-    labels = LabelsFile(labels_path, labels_lock) if labels_path is not None else None
+    labels = LabelsFile(labels_path, labels_lock, taxonomy) if labels_path is not None else None
     if labels is not None:
         check_file_target(labels.path)  # a link would be replaced by a plain file at the first decision
         _check_writable(labels.path)

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from classifier.corpus.datasets import text_key
+from classifier.corpus.datasets import document_key, text_key
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.formats import table_format
 from classifier.io.tagfiles import json_line
-from classifier.io.textio import atomic_write, fsync_directory
+from classifier.io.textio import atomic_write, fsync_directory, one_line
 from classifier.taxonomy.fields import Taxonomy
 
 log = logging.getLogger("classifier.serve")
@@ -46,13 +46,15 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 class LabelsFile:
     """A JSONL file of labelled documents, read once at start and extended one durable rename at a time."""
 
-    def __init__(self, path: str | Path, lock=None):
-        """`lock`, the HeldLock of the run writing the file (io.outputs.output_lock): checked before each write."""
+    def __init__(self, path: str | Path, lock=None, taxonomy: Taxonomy | None = None):
+        """`lock`, the HeldLock of the run writing the file (io.outputs.output_lock): checked before each write;
+        `taxonomy`, the fields its rows name (default: the shipped taxonomy)."""
         self.path = Path(path)
         self.lock = lock
+        self.taxonomy = taxonomy
         self.ids: set[str] = set()
-        self.untexted_ids: set[str] = set()  # ids of rows without a text: such a document is known by its id alone
-        self.keys: set[str] = set()  # each row's title and text as datasets.text_key reads them
+        self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
+        self.problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
         # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
         # rows (an id given to another text, or its text under another id, is another document or the same one).
         self.decided: dict[str, list[str]] = {}
@@ -94,7 +96,7 @@ class LabelsFile:
                     "added as UTF-8 lines, which no reader would find in it: save it as UTF-8, or name a new --labels "
                     "file"
                 )
-            for line in handle:
+            for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
                 try:
@@ -103,26 +105,42 @@ class LabelsFile:
                     self.unreadable_lines += 1
                     continue
                 if isinstance(row, dict):
-                    self._count(row)
+                    self._count(row, f"{self.path}:{number}")
 
-    def _count(self, row: dict) -> None:
-        """Count a row; a later row for the same title and text (for the same id, in a row without a text) replaces
-        its fields in the counts, as `train` keeps it."""
+    def _count(self, row: dict, origin: str) -> None:
+        """Count a row as `train` reads it (corpus.documents.to_document: its page parsed, invisible characters out;
+        its labels a list, a JSON list or names joined by `;`, each a field's name, alias, notation or URI): a later
+        row for the same title and text replaces its fields in the counts, as `train` keeps it. A row without labels
+        is a document still to label; one `train` would refuse (no text, labels that name no field) is a problem,
+        said at start, never taken for labelled (an id alone would hide every later document given that id), though
+        the fields of one without a text are counted, by its id, as they were written."""
+        from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
+        from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
+
         self.rows += 1
-        key = None
-        if isinstance(row.get("text"), str):
-            key = text_key(row.get("title") if isinstance(row.get("title"), str) else "", row["text"])
-            self.keys.add(key)
-        labels = row.get("labels")
-        fields = [str(label) for label in labels] if isinstance(labels, list) else []
         if row.get("id") not in (None, ""):
             self.ids.add(str(row["id"]))
-            if key is None:  # a row without a text: known by its id, apart from every text's key (which has no NUL)
-                self.untexted_ids.add(str(row["id"]))
-                key = "id\0" + str(row["id"])
-        if key is not None:
-            self.counts.subtract(self.decided.get(key, []))
-            self.decided[key] = fields
+        doc = to_document(Record(id=str(row.get("id") or origin), origin=origin, row=row))
+        if doc.error or doc.labels_error:
+            self.problems.append(doc.error or doc.labels_error)
+            if doc.error and row.get("id") not in (None, "") and isinstance(row.get("labels"), list):
+                self._decided("id\0" + str(row["id"]), [str(label) for label in row["labels"]])  # no text's key has NUL
+            return
+        if not doc.labels:
+            return
+        taxonomy = self.taxonomy if self.taxonomy is not None else default_taxonomy()
+        fields = [taxonomy.resolve(label) for label in doc.labels]
+        if None in fields:
+            unknown = doc.labels[fields.index(None)]
+            self.problems.append(f"{origin}: unknown field {one_line(unknown)[:100]!r} (see classifier taxonomy)")
+            return
+        key = document_key(doc)
+        self.keys.add(key)
+        self._decided(key, [label for label in taxonomy.labels if label in fields])
+
+    def _decided(self, key: str, fields: list[str]) -> None:
+        self.counts.subtract(self.decided.get(key, []))
+        self.decided[key] = fields
         self.counts.update(fields)
 
     def _removed(self) -> None:
@@ -133,17 +151,15 @@ class LabelsFile:
             self.path,
             self.rows,
         )
-        self.ids, self.untexted_ids, self.keys, self.decided, self.counts = set(), set(), set(), {}, Counter()
+        self.ids, self.keys, self.decided, self.counts, self.problems = set(), set(), {}, Counter(), []
         self.rows = self.unreadable_lines = 0
 
     def holds(self, doc) -> bool:
-        """Whether the file has a row for a document (anything with `id`, `title` and `text`): by its title and text,
-        so that a document given by another path than before (`./Q` for `Q`) is known; by its id alone only where
-        the file's row for it has no text. Ids are reused (a table's row numbers, a second batch's "1"): a document
-        with another text under a labelled id is another document, and must be offered. A queue item's key is made
-        once (`QueueItem.key`): the queue asks on every request."""
-        if doc.id in self.untexted_ids:
-            return True
+        """Whether the file labels a document (anything with `id`, `title` and `text`): by its title and text, as
+        `train` merges rows, so that a document given by another path than before (`./Q` for `Q`) is known. Ids are
+        reused (a table's row numbers, a second batch's "1"): a document with another text under a labelled id is
+        another document, and must be offered. A queue item's key is made once (`QueueItem.key`): the queue asks on
+        every request."""
         key = doc.key if isinstance(doc, QueueItem) else text_key(doc.title, doc.text)
         return key in self.keys
 
@@ -158,7 +174,7 @@ class LabelsFile:
                 self._removed()
             _replace_with_appended(self.path, data)
             for row in rows:
-                self._count(row)
+                self._count(row, f"{self.path} (a row this server wrote)")
 
 
 def _replace_with_appended(path: Path, data: bytes) -> None:
