@@ -62,7 +62,7 @@ def refused(response, status: int, detail: str) -> None:
     assert response.headers["content-type"] == PROBLEM
     titles = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large"}
     titles |= {405: "Method Not Allowed", 415: "Unsupported Media Type", 500: "Internal Server Error"}
-    titles |= {409: "Conflict", 421: "Misdirected Request"}
+    titles |= {409: "Conflict", 412: "Precondition Failed", 421: "Misdirected Request"}
     assert response.json() == {"type": "about:blank", "title": titles[status], "status": status, "detail": detail}
 
 
@@ -1190,7 +1190,7 @@ def test_the_openapi_description_documents_400_not_fastapis_422(client):
         "Forbidden: the server was started without --labels, or a page of another site sent it"
     )
     decisions = spec["paths"]["/v1/queue/decisions"]["post"]["responses"]
-    assert sorted(decisions) == ["200", "400", "403", "404", "408", "409", "413", "415", "421", "500", "507"]
+    assert sorted(decisions) == ["200", "400", "403", "404", "408", "409", "412", "413", "415", "421", "500", "507"]
     assert decisions["507"]["description"] == learn_answers["507"]["description"]
     assert decisions["500"]["description"] == learn_answers["500"]["description"]
     queue_answers = spec["paths"]["/v1/queue"]["get"]["responses"]
@@ -1645,6 +1645,8 @@ def test_the_queue_shows_its_next_document_and_ticks_the_chosen_projects_fields(
         "text": f"{ELECTION_NOTE} (rev-5)",
         "origin": "queue.jsonl:8",
         "uncertainty": 0.5,
+        # The text it names, as a document's identity is read (case, spacing and punctuation aside), hashed.
+        "digest": hashlib.sha256(re.sub(r"\W+", " ", shown["text"]).strip().casefold().encode()).hexdigest()[:16],
         "suggested": [],
     }
     assert shown["explanation"]["labels"] == ["Elections"]
@@ -1750,3 +1752,33 @@ def test_a_decision_corrects_skips_or_names_an_unknown_document_as_asked(parts, 
         ("rev-5", ["Youth"]),
         ("rev-5", ["Elections"]),
     ]
+
+
+def test_a_decision_for_a_text_the_id_no_longer_names_is_refused_and_nothing_is_written(parts, tmp_path):
+    """After a restart with other inputs, an id can name another text: a page left open (or its kept last decision)
+    sends the id with the digest of the text it showed, and the server refuses it rather than label the other text.
+    A correction of a document nobody labelled is refused too: its id names another document than the one corrected."""
+    client = queue_client(parts, tmp_path)
+    shown = client.get("/v1/queue").json()["next"]
+    stale = {"id": shown["id"], "labels": ["Youth"], "digest": "0" * 16}
+    refused(
+        client.post("/v1/queue/decisions", json=stale),
+        412,
+        f"document '{shown['id']}' is not the text you were shown: the server now reads another text under that id "
+        "(started again with other inputs?); nothing was saved: reload the queue",
+    )
+    corrected = {"id": shown["id"], "labels": ["Youth"], "correct": True, "digest": shown["digest"]}
+    refused(
+        client.post("/v1/queue/decisions", json=corrected),
+        409,
+        f"document '{shown['id']}' is not labelled: nothing to correct (the server now reads another text under that "
+        'id?); nothing was saved: send it without "correct" to label it',
+    )
+    refused(
+        client.post("/v1/queue/decisions", json={**stale, "digest": 7}),
+        400,
+        "'digest' must be the string the queue gave with the document",
+    )
+    assert not (tmp_path / "labelled.jsonl").exists() or labelled_rows(tmp_path) == []
+    saved = client.post("/v1/queue/decisions", json={"id": shown["id"], "labels": ["Youth"], "digest": shown["digest"]})
+    assert saved.status_code == 200 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Youth"]]

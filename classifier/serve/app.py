@@ -403,6 +403,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
                 "text": item.text,
                 "origin": shown_origin(item.origin),
                 "uncertainty": item.uncertainty,  # the queue's order is the first project's
+                "digest": item.digest,  # sent back with the decision: the text it is for
                 "suggested": item.suggested if chosen is None else explanation["labels"],
                 "explanation": explanation,
             }
@@ -427,6 +428,9 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             raise ApiError(400, "give 'labels' (a list of field names) or \"skip\": true")
         if skip and body.get("labels") not in (None, []):  # else the labels would be dropped without a word
             raise ApiError(400, "give 'labels' or \"skip\": true, not both: a skipped document gets no labels")
+        digest = body.get("digest")
+        if digest is not None and not isinstance(digest, str):
+            raise ApiError(400, "'digest' must be the string the queue gave with the document")
         suggested = None
         if body.get("project") is not None and not skip:
             if not isinstance(body["project"], str):
@@ -434,7 +438,7 @@ def _add_queue_routes(app: FastAPI, service: Service) -> None:
             chosen, item = service.project(body["project"]), queue.find(body["id"])
             if item is not None:  # else decide names the unknown id
                 suggested = await run_in_threadpool(chosen.accepted, _queue_text(item))
-        await _written(queue.labels, queue.decide, body["id"], body.get("labels"), skip, correct, suggested)
+        await _written(queue.labels, queue.decide, body["id"], body.get("labels"), skip, correct, suggested, digest)
         return {"saved": not skip, "skipped": skip, "id": body["id"], "progress": queue.progress()}
 
 

@@ -152,6 +152,11 @@ DECISION = {
                     "description": "the project whose fields the editor was shown (default: the first); its "
                     "fields are recorded as `suggested`",
                 },
+                "digest": {
+                    "type": "string",
+                    "description": "the document's `digest` as the queue gave it: the decision is refused (412) if "
+                    "the id now names another text (a restart with other inputs), not written for it",
+                },
                 "correct": {
                     "type": "boolean",
                     "description": "replace the fields of a document labelled already (a mis-click): a new row "
@@ -196,8 +201,9 @@ _WHEN = {
     ("queue", 404): ": the server was started without --queue, or it serves no project of that id",
     ("decisions", 404): ": the server was started without --queue, or no document of the queue or its inputs has the "
     "id",
-    ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
-    "writes the labels file (its lock was removed while this one ran)",
+    ("decisions", 409): ": the document was decided already (send correct: true to change it), a correction names "
+    "a document nobody labelled, or another server writes the labels file (its lock was removed while this one ran)",
+    ("decisions", 412): ": the document's `digest` is not the text the id now names; nothing was saved",
     ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran); nothing "
     "was saved",
     ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",

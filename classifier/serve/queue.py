@@ -11,6 +11,7 @@ decisions) next to the time a person takes per decision.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import itertools
 import json
 import logging
@@ -204,9 +205,13 @@ class QueueItem:
     suggested: list[str]
     uncertainty: float
     key: str = field(init=False, repr=False)  # datasets.text_key of its title and text
+    # Which text the id named when the editor was shown it: a decision that gives it is refused where the id now names
+    # another text (a restart with other inputs, a batch reusing ids), not written for the wrong document.
+    digest: str = field(init=False, repr=False)
 
     def __post_init__(self):
         self.key = text_key(self.title, self.text)
+        self.digest = hashlib.sha256(self.key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 # Ordering as `pick` does costs time in proportion to the square of the documents ordered (each is
@@ -336,16 +341,31 @@ class ReviewQueue:
         skip: bool = False,
         correct: bool = False,
         suggested: list[str] | None = None,
+        digest: str | None = None,
     ) -> None:
         """Write the document with `labels` (field names, aliases resolved) to the labels file, or skip it. A
         document labelled already (in this run, or before it from the same inputs) is refused unless `correct`:
         its new row then follows the old one, which `train` and the counts replace with it. `suggested`: the
-        fields the editor was shown, where another model than the queue's suggested them."""
+        fields the editor was shown, where another model than the queue's suggested them. `digest`, the document's
+        as shown (QueueItem.digest), if given: refused (412) where the id now names another text. A correction of a
+        document nobody labelled is refused (409): its id names another document than the one corrected."""
         with self._lock:
             item = self.find(doc_id)
             if item is None:
                 raise DecisionError(f"no document {doc_id[:200]!r} in the queue or labelled from its inputs", 404)
+            if digest is not None and digest != item.digest:
+                raise DecisionError(
+                    f"document {doc_id[:200]!r} is not the text you were shown: the server now reads another text "
+                    "under that id (started again with other inputs?); nothing was saved: reload the queue",
+                    412,
+                )
             held = self.labels.holds(item)
+            if correct and not held and not skip:
+                raise DecisionError(
+                    f"document {doc_id[:200]!r} is not labelled: nothing to correct (the server now reads another "
+                    'text under that id?); nothing was saved: send it without "correct" to label it',
+                    409,
+                )
             if held and not correct:
                 raise DecisionError(
                     f"document {doc_id[:200]!r} is already labelled in {self.labels.path.name}; send "

@@ -137,6 +137,7 @@ class QueueDocument(TypedDict):
     text: str
     origin: str
     uncertainty: float
+    digest: str
     suggested: list[str]
     explanation: Explanation
 

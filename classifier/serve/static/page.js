@@ -292,11 +292,12 @@ async function decide(decision) {
   try {
     answer = await api("v1/queue/decisions", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ id: item.id, project: projectId(), ...decision }),
+      body: JSON.stringify({ id: item.id, digest: item.digest, project: projectId(), ...decision }),
     });
   } catch (error) {
     enableDecisions();
-    if (error.status === 409) labelledMeanwhile(item, decision);
+    if (error.status === 409 && !decision.correct) labelledMeanwhile(item, decision);
+    else if (error.status === 412 || error.status === 409) staleDocument(item, error);
     else setStatus("review-status", error.message, "error");
     return;
   }
@@ -335,6 +336,15 @@ function focusNextStep() {
 }
 
 // Another window or editor labelled the document first: skipping moves on, saving replaces their fields.
+// The server reads another text under the document's id (started again with other inputs): nothing was saved, and the
+// queue is shown afresh; the last decision kept for "Change the last decision" is of a document no longer there.
+function staleDocument(item, error) {
+  correcting = false;
+  if (lastSaved && lastSaved.item.id === item.id) remember(null);
+  loadQueue().then(() => setStatus("review-status", error.message, "error"))
+    .catch((failed) => setStatus("review-status", failed.message, "error"));
+}
+
 function labelledMeanwhile(item, decision) {
   if (decision.skip) {
     loadQueue().then(() => {
