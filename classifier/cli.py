@@ -1094,7 +1094,8 @@ def _serve_app(service, host: str, port: int, run_server, listening_socket) -> N
         problems = state.labels.problems
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         typer.echo(
-            f"warning: {problems[0]}{more}; such rows are not counted, and train refuses the file until they are fixed",
+            f"warning: {problems[0]}{more}; such rows are not taken for decisions, and train refuses the file until "
+            "they are fixed",
             err=True,
         )
     typer.echo(

@@ -72,8 +72,8 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
     # Rows train would refuse are said before any decision is added to them.
     assert (
-        f"warning: {labels}:3: no text in column 'text' (and 1 more); such rows are not counted, and train refuses "
-        "the file until they are fixed"
+        f"warning: {labels}:3: no text in column 'text' (and 1 more); such rows are not taken for decisions, and "
+        "train refuses the file until they are fixed"
     ) in lines
     assert any(line.startswith("review queue: 0 documents") for line in lines)
 

@@ -241,7 +241,8 @@ def test_the_labels_file_is_read_past_blank_lines_broken_lines_and_bytes_that_ar
         b'{"id": "e", "labels": ["Elections", "Youth"]}\n'
     )
     labels = LabelsFile(path)
-    assert (labels.ids, labels.rows, labels.unreadable_lines) == ({"a", "d", "e"}, 3, 2)
+    # The list is a JSON value and no row: unreadable, as train refuses it.
+    assert (labels.ids, labels.rows, labels.unreadable_lines) == ({"a", "d", "e"}, 3, 3)
     assert labels.counts == Counter({"Youth": 2, "Elections": 2})
 
 
@@ -756,11 +757,43 @@ def test_the_labels_file_is_read_as_train_reads_it(tmp_path, taxonomy):
         {"id": "e", "text": ELECTIONS_NOTE[1]},
         {"id": "m", "text": MEDIA_NOTE[1], "labels": ["Safety of journalists"]},
         {"id": "x", "text": "Another text.", "labels": ["Astrology"]},
+        {"id": "z", "text": "A text with an empty list.", "labels": []},
     ]
     labels = LabelsFile(write_jsonl(tmp_path / "labelled.jsonl", rows), taxonomy=taxonomy)
     assert labels.holds(QueueItem("p2", title, text, "q.jsonl:1", [], 0.5))
     assert labels.counts == Counter(
         {"Policing": 1, "Elections": 1, "Human rights": 1, "Media freedom and development": 1}
     )
-    assert labels.problems == [f"{tmp_path / 'labelled.jsonl'}:5: unknown field 'Astrology' (see classifier taxonomy)"]
+    assert labels.problems == [
+        f"{tmp_path / 'labelled.jsonl'}:5: unknown field 'Astrology' (see classifier taxonomy)",
+        f"{tmp_path / 'labelled.jsonl'}:6: an empty list of labels (leave the key out for a document to label)",
+    ]
     assert not labels.holds(SimpleNamespace(id="x", title="", text="Another text."))
+
+
+def test_a_decision_read_back_from_the_labels_file_holds_its_document(tmp_path, taxonomy):
+    """The row written for a page is read again as train reads it, its text parsed once more under its title, which
+    can drop a line the first reading kept (a Source: line, a content type): the document is still the one labelled,
+    not offered again, and a correction of it is taken."""
+    from classifier import load_model
+
+    (tmp_path / "pages").mkdir()
+    pages = {
+        "source.txt": "Police reform in Moldova\n\nSource: the OSCE Mission to Moldova, this week.\n"
+        "The course covered human rights in policing for forty officers.\n",
+        "report.txt": "Police training\nReport\nThe OSCE trained forty police officers in community policing.\n",
+    }
+    for name, text in pages.items():
+        (tmp_path / "pages" / name).write_text(text, encoding="utf-8")
+    rows = [{"id": "t", "text": "Observers watched the vote in every region and reported no incidents."}]
+    table = write_jsonl(tmp_path / "untitled.jsonl", rows)
+    path, inputs = tmp_path / "labelled.jsonl", [str(tmp_path / "pages"), str(table)]
+    queue = ReviewQueue.from_inputs(load_model(), inputs, LabelsFile(path, taxonomy=taxonomy), taxonomy)
+    ids = [item.id for item in queue.pending()]
+    assert len(ids) == 3
+    for doc_id in ids:
+        queue.decide(doc_id, ["Policing"], digest=queue.find(doc_id).digest)
+    assert queue.pending() == [] and queue.progress()["labelled"] == 3
+    queue.decide(ids[0], ["Human rights"], correct=True)
+    again = ReviewQueue.from_inputs(load_model(), inputs, LabelsFile(path, taxonomy=taxonomy), taxonomy)
+    assert again.pending() == [] and again.progress()["labelled"] == 3 and len(rows_of(path)) == 4

@@ -1770,7 +1770,7 @@ def test_a_decision_for_a_text_the_id_no_longer_names_is_refused_and_nothing_is_
     corrected = {"id": shown["id"], "labels": ["Youth"], "correct": True, "digest": shown["digest"]}
     refused(
         client.post("/v1/queue/decisions", json=corrected),
-        409,
+        412,
         f"document '{shown['id']}' is not labelled: nothing to correct (the server now reads another text under that "
         'id?); nothing was saved: send it without "correct" to label it',
     )

@@ -201,9 +201,10 @@ _WHEN = {
     ("queue", 404): ": the server was started without --queue, or it serves no project of that id",
     ("decisions", 404): ": the server was started without --queue, or no document of the queue or its inputs has the "
     "id",
-    ("decisions", 409): ": the document was decided already (send correct: true to change it), a correction names "
-    "a document nobody labelled, or another server writes the labels file (its lock was removed while this one ran)",
-    ("decisions", 412): ": the document's `digest` is not the text the id now names; nothing was saved",
+    ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
+    "writes the labels file (its lock was removed while this one ran)",
+    ("decisions", 412): ": the document's `digest` is not the text the id now names, or a correction names a document "
+    "nobody labelled; nothing was saved",
     ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran); nothing "
     "was saved",
     ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",

@@ -107,6 +107,8 @@ class LabelsFile:
                     continue
                 if isinstance(row, dict):
                     self._count(row, f"{self.path}:{number}")
+                else:  # a JSON value that is no row: train refuses it as it refuses a broken line
+                    self.unreadable_lines += 1
 
     def _count(self, row: dict, origin: str) -> None:
         """Count a row as `train` reads it (corpus.documents.to_document: its page parsed, invisible characters out;
@@ -126,6 +128,9 @@ class LabelsFile:
             self.problems.append(doc.error or doc.labels_error)
             if doc.error and row.get("id") not in (None, "") and isinstance(row.get("labels"), list):
                 self._decided("id\0" + str(row["id"]), [str(label) for label in row["labels"]])  # no text's key has NUL
+            return
+        if doc.labels is not None and not doc.labels:  # [] or "": train refuses it, as no field is no decision
+            self.problems.append(f"{origin}: an empty list of labels (leave the key out for a document to label)")
             return
         if not doc.labels:
             return
@@ -161,7 +166,7 @@ class LabelsFile:
         reused (a table's row numbers, a second batch's "1"): a document with another text under a labelled id is
         another document, and must be offered. A queue item's key is made once (`QueueItem.key`): the queue asks on
         every request."""
-        key = doc.key if isinstance(doc, QueueItem) else text_key(doc.title, doc.text)
+        key = doc.key if isinstance(doc, QueueItem) else row_key(doc.title, doc.text)
         return key in self.keys
 
     def append(self, rows: list[dict]) -> None:
@@ -210,7 +215,7 @@ class QueueItem:
     digest: str = field(init=False, repr=False)
 
     def __post_init__(self):
-        self.key = text_key(self.title, self.text)
+        self.key = row_key(self.title, self.text)
         self.digest = hashlib.sha256(self.key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -348,7 +353,7 @@ class ReviewQueue:
         its new row then follows the old one, which `train` and the counts replace with it. `suggested`: the
         fields the editor was shown, where another model than the queue's suggested them. `digest`, the document's
         as shown (QueueItem.digest), if given: refused (412) where the id now names another text. A correction of a
-        document nobody labelled is refused (409): its id names another document than the one corrected."""
+        document nobody labelled is refused (412) too: its id names another document than the one corrected."""
         with self._lock:
             item = self.find(doc_id)
             if item is None:
@@ -364,7 +369,7 @@ class ReviewQueue:
                 raise DecisionError(
                     f"document {doc_id[:200]!r} is not labelled: nothing to correct (the server now reads another "
                     'text under that id?); nothing was saved: send it without "correct" to label it',
-                    409,
+                    412,
                 )
             if held and not correct:
                 raise DecisionError(
@@ -399,6 +404,17 @@ class ReviewQueue:
             )
             if doc_id in self.skipped:
                 self.skipped.remove(doc_id)
+
+
+def row_key(title: str, text: str) -> str:
+    """The identity (datasets.document_key) of the document a labels-file row with this title and text is read as
+    by `train`, and by LabelsFile: the text is parsed again as a page under its title, which can leave out a line
+    (a `Source:` line, a content type) the first reading kept in the body; a queue document and the row written for
+    it are then still one document."""
+    from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
+
+    doc = to_document(Record(id="", origin="", row={"title": title, "text": text}))
+    return text_key(title, text) if doc.error else document_key(doc)
 
 
 def _apart(documents: list) -> list:

@@ -27,7 +27,8 @@ class SuggestionResult(TypedDict):
 class SuggestionResults(TypedDict):
     """Annif's results; `flag` (beyond Annif's answer) where the model abstained: `language` (not English),
     `out-of-scope` (not a text of the kind it was trained on) or `too-short` (a few words, no field reaching its
-    threshold: the model's own with `accepted=true`, or the `threshold` given), its results then empty."""
+    threshold: the model's own with `accepted=true`, or the `threshold` given, where the model's own accept none
+    either), its results then empty."""
 
     __pydantic_config__ = _CLOSED
     results: list[SuggestionResult]

@@ -296,8 +296,8 @@ async function decide(decision) {
     });
   } catch (error) {
     enableDecisions();
-    if (error.status === 409 && !decision.correct) labelledMeanwhile(item, decision);
-    else if (error.status === 412 || error.status === 409) staleDocument(item, error);
+    if (error.status === 412) staleDocument(item, error);
+    else if (error.status === 409) labelledMeanwhile(item, decision);
     else setStatus("review-status", error.message, "error");
     return;
   }
