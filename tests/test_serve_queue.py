@@ -797,3 +797,31 @@ def test_a_decision_read_back_from_the_labels_file_holds_its_document(tmp_path, 
     queue.decide(ids[0], ["Human rights"], correct=True)
     again = ReviewQueue.from_inputs(load_model(), inputs, LabelsFile(path, taxonomy=taxonomy), taxonomy)
     assert again.pending() == [] and again.progress()["labelled"] == 3 and len(rows_of(path)) == 4
+
+
+def test_a_document_whose_row_would_read_back_as_nothing_is_left_out_and_an_emptied_row_counts_only_last(
+    tmp_path, taxonomy
+):
+    """ "Statement" then "Press release": read first as a text of two words, but its row, read back as train reads it,
+    holds a content type and no text; a decision would write a row train refuses. Such a document is left out at start,
+    said as an input that could not be used. An empty list of labels is a problem only in a document's last row."""
+    from classifier import load_model
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "odd.txt").write_text("Statement\n\nPress release\n", encoding="utf-8")
+    (tmp_path / "pages" / "ok.txt").write_text(f"{POLICE_NOTE[0]}\n\n{POLICE_NOTE[1]}\n", encoding="utf-8")
+    queue = ReviewQueue.from_inputs(load_model(), [str(tmp_path / "pages")], LabelsFile(tmp_path / "l.jsonl"), taxonomy)
+    assert [item.id.rsplit("/", 1)[-1] for item in queue.items] == ["ok.txt"]
+    assert len(queue.unreadable) == 1 and queue.unreadable[0].endswith(
+        "odd.txt: its text reads as no document once written as a row (a content type alone?): left out"
+    )
+    rows = [
+        {"id": "e", "text": ELECTIONS_NOTE[1], "labels": []},
+        {"id": "e", "text": ELECTIONS_NOTE[1], "labels": ["Elections"]},
+        {"id": "m", "text": MEDIA_NOTE[1], "labels": ["Youth"]},
+        {"id": "m", "text": MEDIA_NOTE[1], "labels": []},
+    ]
+    labels = LabelsFile(write_jsonl(tmp_path / "emptied.jsonl", rows), taxonomy=taxonomy)
+    assert labels.problems == [
+        f"{tmp_path / 'emptied.jsonl'}:4: an empty list of labels (leave the key out for a document to label)"
+    ]

@@ -1782,3 +1782,14 @@ def test_a_decision_for_a_text_the_id_no_longer_names_is_refused_and_nothing_is_
     assert not (tmp_path / "labelled.jsonl").exists() or labelled_rows(tmp_path) == []
     saved = client.post("/v1/queue/decisions", json={"id": shown["id"], "labels": ["Youth"], "digest": shown["digest"]})
     assert saved.status_code == 200 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Youth"]]
+
+
+def test_learn_refuses_a_text_whose_row_would_read_back_as_nothing(parts, tmp_path):
+    client = make_client(parts, tmp_path)
+    documents = [{"text": "Statement\n\nPress release", "subjects": [{"label": "Policing"}]}]
+    refused(
+        client.post("/v1/projects/default/learn", json=documents),
+        400,
+        "[0].text reads as no document once written as a row (a content type alone?)",
+    )
+    assert not (tmp_path / "labelled.jsonl").exists()

@@ -497,6 +497,10 @@ def learned_row(doc, i: int, checked_text, taxonomy: Taxonomy) -> dict:
     release = parse_release(text)
     if not (release.title or release.body):  # a row `train` would refuse: nothing left once the menus are out
         raise ApiError(400, f"[{i}].text has no text besides its page's menus")
+    from classifier.serve.queue import row_error  # on first use: keeps start-up light
+
+    if row_error(release.title, release.body):  # read back as train reads it: "Statement / Press release"
+        raise ApiError(400, f"[{i}].text reads as no document once written as a row (a content type alone?)")
     return {
         "id": "learn-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
         "title": release.title,

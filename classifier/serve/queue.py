@@ -55,7 +55,8 @@ class LabelsFile:
         self.taxonomy = taxonomy
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
-        self.problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
+        self._problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
+        self._emptied: dict[str, str] = {}  # a document whose last row gives an empty list of labels, and where
         # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
         # rows (an id given to another text, or its text under another id, is another document or the same one).
         self.decided: dict[str, list[str]] = {}
@@ -125,12 +126,13 @@ class LabelsFile:
             self.ids.add(str(row["id"]))
         doc = to_document(Record(id=str(row.get("id") or origin), origin=origin, row=row))
         if doc.error or doc.labels_error:
-            self.problems.append(doc.error or doc.labels_error)
+            self._problems.append(doc.error or doc.labels_error)
             if doc.error and row.get("id") not in (None, "") and isinstance(row.get("labels"), list):
                 self._decided("id\0" + str(row["id"]), [str(label) for label in row["labels"]])  # no text's key has NUL
             return
-        if doc.labels is not None and not doc.labels:  # [] or "": train refuses it, as no field is no decision
-            self.problems.append(f"{origin}: an empty list of labels (leave the key out for a document to label)")
+        if doc.labels is not None and not doc.labels:  # [] or "": train refuses it where it is the document's last row
+            key = document_key(doc)
+            self._emptied[key] = f"{origin}: an empty list of labels (leave the key out for a document to label)"
             return
         if not doc.labels:
             return
@@ -138,11 +140,17 @@ class LabelsFile:
         fields = [taxonomy.resolve(label) for label in doc.labels]
         if None in fields:
             unknown = doc.labels[fields.index(None)]
-            self.problems.append(f"{origin}: unknown field {one_line(unknown)[:100]!r} (see classifier taxonomy)")
+            self._problems.append(f"{origin}: unknown field {one_line(unknown)[:100]!r} (see classifier taxonomy)")
             return
         key = document_key(doc)
         self.keys.add(key)
+        self._emptied.pop(key, None)  # a later row with fields: train keeps it
         self._decided(key, [label for label in taxonomy.labels if label in fields])
+
+    @property
+    def problems(self) -> list[str]:
+        """Rows `train` would refuse (no text, unknown fields; an empty list of labels in a document's last row)."""
+        return self._problems + list(self._emptied.values())
 
     def _decided(self, key: str, fields: list[str]) -> None:
         self.counts.subtract(self.decided.get(key, []))
@@ -157,7 +165,8 @@ class LabelsFile:
             self.path,
             self.rows,
         )
-        self.ids, self.keys, self.decided, self.counts, self.problems = set(), set(), {}, Counter(), []
+        self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
+        self._problems, self._emptied = [], {}
         self.rows = self.unreadable_lines = 0
 
     def holds(self, doc) -> bool:
@@ -284,6 +293,12 @@ class ReviewQueue:
                 read.append(recorded_document(doc, recorded))
         documents, labelled = [], []
         for doc in _apart(read):
+            if row_error(doc.title, doc.text):  # its decision would be a row train refuses, and never held
+                unreadable.append(
+                    f"{doc.origin}: its text reads as no document once written as a row (a content type "
+                    "alone?): left out"
+                )
+                continue
             if labels.holds(doc):
                 labelled.append(QueueItem(doc.id, doc.title, doc.text, doc.origin, [], 0.0))
             else:
@@ -404,6 +419,14 @@ class ReviewQueue:
             )
             if doc_id in self.skipped:
                 self.skipped.remove(doc_id)
+
+
+def row_error(title: str, text: str) -> str | None:
+    """Why a labels-file row with this title and text would be refused when read back (as `train` reads it: the text
+    parsed again under its title, "Statement / Press release" leaving only a content type), or None."""
+    from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
+
+    return to_document(Record(id="", origin="", row={"title": title, "text": text})).error
 
 
 def row_key(title: str, text: str) -> str:

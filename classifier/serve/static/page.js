@@ -214,6 +214,9 @@ function showProgress(progress) {
 let lastSaved = null;
 let correcting = false;
 
+// A decision kept before documents carried a digest could be sent for another text under its id: not offered.
+function correctable() { return !!(lastSaved && lastSaved.item && lastSaved.item.digest); }
+
 // Kept for this tab across reloads: the last decision can be changed after the page was reloaded.
 function remember(saved) {
   lastSaved = saved;
@@ -225,7 +228,7 @@ async function loadQueue() {
   const queue = await api(`v1/queue?project=${encodeURIComponent(projectId())}`);
   showProgress(queue.progress);
   correcting = false;
-  $("correct-button").hidden = !lastSaved;
+  $("correct-button").hidden = !correctable();
   $("skip-button").textContent = "Skip";
   showItem(queue.next, queue.next && queue.next.suggested);
 }
@@ -297,8 +300,8 @@ async function decide(decision) {
   } catch (error) {
     enableDecisions();
     if (error.status === 412) staleDocument(item, error);
-    else if (error.status === 409) labelledMeanwhile(item, decision);
-    else setStatus("review-status", error.message, "error");
+    else if (error.status === 409 && error.message.includes("is already labelled")) labelledMeanwhile(item, decision);
+    else setStatus("review-status", error.message, "error");  // a 409 of the lock: nothing was saved
     return;
   }
   if (answer.saved) remember({ item, labels: decision.labels });
@@ -310,7 +313,7 @@ async function decide(decision) {
     setStatus("review-status", done, answer.saved ? "saved" : "");
   } catch (error) {
     stale = answer.saved;  // the form still shows the document just saved: saving it again would be refused
-    $("correct-button").hidden = !lastSaved;
+    $("correct-button").hidden = !correctable();
     setStatus("review-status", `${done}; the next document could not be loaded (${error.message})`, "error");
   } finally {
     enableDecisions();
