@@ -504,46 +504,57 @@ def unknown_labels_tag(folder: Path) -> Outcome:
 # Paths
 
 
+def train_into(folder: Path, data: str, output: str, precious: Path, description: str, kept: str, lost: str) -> Outcome:
+    """`train DATA --output OUTPUT` in `folder` (DATA written there first), and whether `precious` (the data itself,
+    or a file of the user's in OUTPUT) is as it was."""
+    write_jsonl(folder / data, training_rows(60))
+    before = precious.read_bytes()
+    result = classifier(folder, "train", data, "--output", output)
+    same = precious.exists() and precious.read_bytes() == before
+    return Outcome(description, did(result), kept if same else f"**{lost}**")
+
+
 @case("Paths", "train --output is the input's folder")
 def train_output_is_input(folder: Path) -> Outcome:
     (folder / "data").mkdir()
-    write_jsonl(folder / "data" / "train.jsonl", training_rows(60))
-    before = (folder / "data" / "train.jsonl").read_bytes()
-    result = classifier(folder, "train", "data/train.jsonl", "--output", "data")
-    kept = (folder / "data" / "train.jsonl").read_bytes() == before
-    return Outcome(
-        "`train data/train.jsonl --output data`",
-        did(result),
-        "nothing: the data is untouched" if kept else "**the training data**",
+    data, description = folder / "data" / "train.jsonl", "`train data/train.jsonl --output data`"
+    return train_into(
+        folder, "data/train.jsonl", "data", data, description, "nothing: the data is untouched", "the training data"
     )
 
 
 @case("Paths", "train --output is a folder of other files")
 def train_output_is_other_folder(folder: Path) -> Outcome:
-    write_jsonl(folder / "train.jsonl", training_rows(60))
     (folder / "Documents").mkdir()
     (folder / "Documents" / "notes.txt").write_text("precious", encoding="utf-8")
-    result = classifier(folder, "train", "train.jsonl", "--output", "Documents")
-    kept = (folder / "Documents" / "notes.txt").exists()
-    return Outcome(
-        "`train train.jsonl --output Documents`, a folder holding notes.txt",
-        did(result),
-        "nothing" if kept else "**Documents/notes.txt**",
+    description = "`train train.jsonl --output Documents`, a folder holding notes.txt"
+    return train_into(
+        folder,
+        "train.jsonl",
+        "Documents",
+        folder / "Documents" / "notes.txt",
+        description,
+        "nothing",
+        "Documents/notes.txt",
     )
 
 
 @case("Paths", "train --output is a folder of files named as a bundle's")
 def train_output_named_like_a_bundle(folder: Path) -> Outcome:
-    write_jsonl(folder / "train.jsonl", training_rows(60))
     (folder / "corpus").mkdir()
     corpus = gzip.compress("".join(json.dumps(row) + "\n" for row in training_rows(200)).encode("utf-8"), mtime=0)
     (folder / "corpus" / "training.jsonl.gz").write_bytes(corpus)
-    result = classifier(folder, "train", "train.jsonl", "--output", "corpus")
-    kept = (folder / "corpus" / "training.jsonl.gz").read_bytes() == corpus
-    return Outcome(
-        "`train train.jsonl --output corpus`, a folder holding only the user's corpus gzipped as training.jsonl.gz",
-        did(result),
-        "nothing" if kept else "**corpus/training.jsonl.gz**",
+    description = (
+        "`train train.jsonl --output corpus`, a folder holding only the user's corpus gzipped as training.jsonl.gz"
+    )
+    return train_into(
+        folder,
+        "train.jsonl",
+        "corpus",
+        folder / "corpus" / "training.jsonl.gz",
+        description,
+        "nothing",
+        "corpus/training.jsonl.gz",
     )
 
 

@@ -877,8 +877,8 @@ def recorded_paths(inputs, glob: str, base=None, relative_outside: bool = False)
 
 
 def recorded_document(doc: Document, recorded: Callable[[str], str]) -> Document:
-    """`doc` as the bundle stores it: its origin's file spelled once, and so its id where the id is its origin (a page
-    file's)."""
+    """`doc` as a bundle stores it and the review queue names it: its origin's file spelled once, and so its id where
+    the id is its origin (a page file's)."""
     origin = recorded(doc.origin)
     if origin == doc.origin:
         return doc

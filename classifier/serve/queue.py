@@ -56,7 +56,7 @@ class LabelsFile:
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
         self._problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
-        self._emptied: dict[str, str] = {}  # a document whose last row gives an empty list of labels, and where
+        self._emptied: dict[str, str] = {}  # documents whose last row gives an empty list of labels: that row
         # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
         # rows (an id given to another text, or its text under another id, is another document or the same one).
         self.decided: dict[str, list[str]] = {}
@@ -218,13 +218,15 @@ class QueueItem:
     origin: str
     suggested: list[str]
     uncertainty: float
-    key: str = field(init=False, repr=False)  # datasets.text_key of its title and text
+    # The document its row is read back as (`row_key`), if found already (ReviewQueue.from_inputs finds it for every
+    # input): made once, as the queue asks on every request.
+    key: str = field(default="", repr=False)
     # Which text the id named when the editor was shown it: a decision that gives it is refused where the id now names
     # another text (a restart with other inputs, a batch reusing ids), not written for the wrong document.
     digest: str = field(init=False, repr=False)
 
     def __post_init__(self):
-        self.key = row_key(self.title, self.text)
+        self.key = self.key or row_key(self.title, self.text)
         self.digest = hashlib.sha256(self.key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -291,21 +293,31 @@ class ReviewQueue:
                 unreadable.append(doc.error)
             else:
                 read.append(recorded_document(doc, recorded))
-        documents, labelled = [], []
+        documents, labelled, keys = [], [], {}
         for doc in _apart(read):
-            if row_error(doc.title, doc.text):  # its decision would be a row train refuses, and never held
+            back = _read_back(doc.title, doc.text)  # each input parsed once more, here only
+            if back.error:  # its decision would be a row train refuses, and never held
                 unreadable.append(
                     f"{doc.origin}: its text reads as no document once written as a row (a content type "
                     "alone?): left out"
                 )
                 continue
-            if labels.holds(doc):
-                labelled.append(QueueItem(doc.id, doc.title, doc.text, doc.origin, [], 0.0))
+            keys[doc.id] = document_key(back)
+            if keys[doc.id] in labels.keys:  # LabelsFile.holds, with the key found
+                labelled.append(QueueItem(doc.id, doc.title, doc.text, doc.origin, [], 0.0, keys[doc.id]))
             else:
                 documents.append(doc)
         picked = pick(model, documents, n=max(min(size, len(documents)), 1), strategy=strategy)
         items = [
-            QueueItem(str(row["id"]), row["title"], row["text"], row["origin"], list(row["labels"]), row["uncertainty"])
+            QueueItem(
+                str(row["id"]),
+                row["title"],
+                row["text"],
+                row["origin"],
+                list(row["labels"]),
+                row["uncertainty"],
+                keys[str(row["id"])],
+            )
             for row in picked.rows
         ]
         not_queued = picked.candidates - len(items) - picked.near_duplicates
@@ -421,22 +433,24 @@ class ReviewQueue:
                 self.skipped.remove(doc_id)
 
 
-def row_error(title: str, text: str) -> str | None:
-    """Why a labels-file row with this title and text would be refused when read back (as `train` reads it: the text
-    parsed again under its title, "Statement / Press release" leaving only a content type), or None."""
+def _read_back(title: str, text: str):
+    """The document a labels-file row with this title and text is read back as, by `train` and by LabelsFile: the text
+    parsed again as a page under its title, which can leave out a line (a `Source:` line, a content type) the first
+    reading kept in the body, or leave nothing ("Statement / Press release": a content type alone, an error)."""
     from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
 
-    return to_document(Record(id="", origin="", row={"title": title, "text": text})).error
+    return to_document(Record(id="", origin="", row={"title": title, "text": text}))
+
+
+def row_error(title: str, text: str) -> str | None:
+    """Why a labels-file row with this title and text would be refused when read back (`_read_back`), or None."""
+    return _read_back(title, text).error
 
 
 def row_key(title: str, text: str) -> str:
-    """The identity (datasets.document_key) of the document a labels-file row with this title and text is read as
-    by `train`, and by LabelsFile: the text is parsed again as a page under its title, which can leave out a line
-    (a `Source:` line, a content type) the first reading kept in the body; a queue document and the row written for
-    it are then still one document."""
-    from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
-
-    doc = to_document(Record(id="", origin="", row={"title": title, "text": text}))
+    """The identity (datasets.document_key) of the document a labels-file row with this title and text is read back
+    as (`_read_back`): a queue document and the row written for it are then one document."""
+    doc = _read_back(title, text)
     return text_key(title, text) if doc.error else document_key(doc)
 
 
