@@ -1141,6 +1141,7 @@ def show_taxonomy(ctx: typer.Context, taxonomy: TaxonomyOption = None) -> None:
 
 @taxonomy_app.command("sync", epilog=_examples("taxonomy sync"))
 def sync_taxonomy(
+    ctx: typer.Context,
     page: Annotated[Path, typer.Argument(help="A freshly scraped OSCE page, with its navigation menus.")],
     write: Annotated[
         bool, typer.Option("--write", help="Apply the changes to taxonomy.yaml, keeping its comments and order.")
@@ -1166,6 +1167,9 @@ def sync_taxonomy(
     from classifier.workflows.taxonomy_sync import format_diff  # on first use: keeps start-up light
     from classifier.workflows.taxonomy_sync import sync_taxonomy as sync  # on first use: keeps start-up light
 
+    # `classifier taxonomy --taxonomy FILE sync PAGE` names it before the command: it was passed over unsaid, and
+    # the shipped taxonomy compared (and, with --write, written) in its place.
+    taxonomy = taxonomy or ctx.parent.params.get("taxonomy")
     renames = {}
     for pair in rename or []:
         old, sep, new = pair.partition("=")

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -180,6 +182,22 @@ def test_cli_shows_the_diff_and_writes_only_with_write(tmp_path, taxonomy_copy):
     assert runner.invoke(app, ["taxonomy", "sync", str(page), "--rename", "Youth"]).exit_code == 2
     missing = runner.invoke(app, ["taxonomy", "sync", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and missing.stderr.count("\n") == 1
+
+
+def test_a_taxonomy_named_before_sync_is_the_one_compared_and_written(tmp_path, taxonomy_copy):
+    """`classifier taxonomy --taxonomy FILE sync PAGE`, as `taxonomy --help` lists the option: FILE was passed over
+    and the shipped taxonomy compared in its place, and written in its place with --write."""
+    shipped = (ROOT / "taxonomy.yaml").read_bytes()
+    page = changed_page(tmp_path, {"Youth": [], "Migration": ["Migration", "Water security"]})
+    result = runner.invoke(app, ["taxonomy", "--taxonomy", str(taxonomy_copy), "sync", str(page), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    expected = {"added": ["Water security"], "removed": ["Youth"], "renamed": [], "unchanged": 22}
+    assert json.loads(result.stdout) == expected
+    assert result.stderr == f"run again with --write to apply it to {taxonomy_copy}\n"
+    write = ["taxonomy", "--taxonomy", str(taxonomy_copy), "sync", str(page), "--write", "--remove", "Youth"]
+    assert runner.invoke(app, write).exit_code == 0
+    assert "Water security" in Taxonomy.from_yaml(taxonomy_copy).labels
+    assert (ROOT / "taxonomy.yaml").read_bytes() == shipped
 
 
 def test_a_remove_that_removes_nothing_is_refused_and_the_file_compared_is_named(tmp_path, taxonomy_copy):
