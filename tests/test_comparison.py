@@ -1,5 +1,6 @@
 import json
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -660,6 +661,51 @@ def test_compare_cli_prints_the_verdict_of_drops_within_noise_below_its_table(mo
         "resamples)\n"
         "no regression beyond 0.02 (fields with support >= 4, confidence 0.95)\n"
     )
+
+
+def test_compare_cli_passes_its_arguments_in_order_and_gates_with_the_settings_given(monkeypatch):
+    """The gate case's drops show in 89% of the resamples: within the default confidence (0.95), a regression at
+    0.85; its field A has 4 true documents, under the default --min-support (10): only the micro F1 is gated."""
+    from classifier.corpus.documents import Columns
+    from classifier.options import GLOB_SEPARATOR
+
+    comparison, calls = gate_case(), []
+    monkeypatch.setattr(
+        "classifier.evaluation.comparison.compare_models",
+        lambda *args, **kwargs: calls.append((args, kwargs)) or comparison,
+    )
+    report = runner.invoke(app, ["compare", "base", "candidate", "one.jsonl", "two.jsonl"])
+    assert (report.exit_code, report.stdout, report.stderr) == (0, format_comparison(comparison, 10) + "\n", "")
+    args, kwargs = calls[0]
+    assert args == (Path("base"), Path("candidate"), ["one.jsonl", "two.jsonl"])
+    assert (kwargs["taxonomy"], kwargs["columns"], kwargs["glob"]) == (None, Columns(), "*.txt")
+    micro = (
+        "micro F1 over the fields both models know fell by 0.143 (more than 0.02; B below A in 89% of 2000 resamples)"
+    )
+    field = "A: F1 fell by 0.333 (more than 0.02; support 4; B below A in 89% of 2000 resamples)"
+    gated = runner.invoke(app, ["compare", "base", "candidate", "data.jsonl", "--max-drop", "0.02"])
+    assert (gated.exit_code, gated.stderr) == (0, "")
+    assert gated.stdout == format_comparison(comparison, 10) + "\n" + (
+        f"within noise (not a regression): {micro}\n"
+        "no regression beyond 0.02 (fields with support >= 10, confidence 0.95)\n"
+    )
+    strict = ["compare", "base", "candidate", "data.jsonl", "--max-drop", "0.02", "--min-support", "4"]
+    resampled = "; B below A in 89% of 2000 resamples"
+    for confidence, said in (("0.85", resampled), ("0", "")):  # 0: every drop counts, the resamples unsaid
+        failed = runner.invoke(app, [*strict, "--confidence", confidence])
+        assert (failed.exit_code, failed.stderr) == (3, "")
+        verdict = f"regression: {micro}\nregression: {field}\n".replace(resampled, said)
+        assert failed.stdout == format_comparison(comparison, 4) + "\n" + verdict
+    # In JSON the verdict is in the document, and said on stderr; the exit code is the same.
+    as_json = runner.invoke(app, [*strict, "--confidence", "0.85", "-f", "json"])
+    assert as_json.exit_code == 3 and as_json.stderr == f"regression: {micro}\nregression: {field}\n"
+    assert json.loads(as_json.stdout) == {**comparison.to_dict(), "regressions": [micro, field], "within_noise": []}
+    named = ["--taxonomy", str(ROOT / "taxonomy.yaml"), "--id-column", "i", "--title-column", "ti"]
+    named += ["--text-column", "te", "--labels-column", "la", "--glob", "*.md", "--glob", "*.htm"]
+    assert runner.invoke(app, ["compare", "a", "b", "data.jsonl", *named]).exit_code == 0
+    kwargs = calls[-1][1]
+    assert kwargs["taxonomy"].path == str(ROOT / "taxonomy.yaml") and kwargs["glob"] == f"*.md{GLOB_SEPARATOR}*.htm"
+    assert kwargs["columns"] == Columns(id="i", title="ti", text="te", labels="la")
 
 
 def test_nothing_left_to_compare_names_every_input(tmp_path):
