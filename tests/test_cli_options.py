@@ -85,6 +85,18 @@ def test_suggest_lines_takes_limit_threshold_and_explain_as_suggest_does():
         best = row["suggestions"][0]
         assert [best["label"]] == row["labels"] and best["evidence"] and "evidence" not in row["suggestions"][1]
     assert "because of: " in run("suggest", "--lines", "-", "--explain", input=first_three).stdout
+    shown = run("suggest", "--lines", "-", "-f", "json", "-k", 2, input=first_three).stdout.splitlines()
+    assert [len(json.loads(line)["suggestions"]) for line in shown] == [2, 2, 2]
+
+
+def test_suggest_lines_warns_of_a_line_cut_at_the_limit(monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "100")
+    first_two = "".join(SIX_ITEMS.read_text(encoding="utf-8").splitlines(keepends=True)[:2])
+    result = run("suggest", "--lines", "-", "--top", 1, input=first_two)
+    assert result.exit_code == 0 and result.stdout.startswith("<stdin>:1\n")
+    assert result.stderr == "".join(
+        f"warning: <stdin>:{n}: text cut at 100 characters (the CLASSIFIER_MAX_TEXT limit)\n" for n in (1, 2)
+    )
 
 
 def test_suggest_limit_zero_accepts_no_field_and_the_scores_stay():
@@ -93,7 +105,13 @@ def test_suggest_limit_zero_accepts_no_field_and_the_scores_stay():
 
 
 @pytest.mark.parametrize(
-    "command", [["suggest", EXAMPLE], ["pick", EXAMPLE], ["evaluate", FIXTURES / "page_two_fields.txt"]]
+    "command",
+    [
+        ["suggest", EXAMPLE],
+        ["tag", EXAMPLE, "--output", "-", "--jobs", "1"],
+        ["pick", EXAMPLE],
+        ["evaluate", FIXTURES / "page_two_fields.txt"],
+    ],
 )
 def test_model_and_taxonomy_options_reach_the_model_of_every_command(tmp_path, command):
     for option in ("--model", "-m"):
