@@ -445,3 +445,38 @@ def test_taxonomy_shows_the_tree_of_the_taxonomy_given(tmp_path):
     assert given.exit_code == 0, given.stderr
     assert "Young people" in given.stdout and "Young people" not in shipped
     assert given.stdout.replace("Young people", "Youth") == shipped
+
+
+# parse
+
+
+def test_parse_prints_one_json_object_per_input_named_by_its_path():
+    page = EXAMPLE.read_text(encoding="utf-8")
+    result = run("parse", EXAMPLE, "-", input="Vote count\nObservers watched the count.\n")
+    assert result.exit_code == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(first) == {
+        "path",
+        "title",
+        "date",
+        "place",
+        "source",
+        "fields",
+        "unknown_fields",
+        "content_type",
+        "body",
+    }
+    # As the page says under its menus: "Press release", its title, "Date: 18 September 2015", "Place: BISHKEK".
+    assert (first["path"], first["title"], first["date"], first["place"]) == (
+        str(EXAMPLE),
+        "Observers open a mission to follow Kyrgyzstan's parliamentary elections",
+        "2015-09-18",
+        "BISHKEK",
+    )
+    assert first["content_type"] == "Press release" and first["body"].split()[:3] == ["BISHKEK,", "18", "September"]
+    assert "Border management" not in first["body"] and "Border management" in page  # the menus left out
+    assert (second["path"], second["title"], second["body"]) == (
+        "<stdin>",
+        "Vote count",
+        "Observers watched the count.",
+    )
