@@ -121,6 +121,28 @@ def test_model_and_taxonomy_options_reach_the_model_of_every_command(tmp_path, c
     assert f"warning: {tmp_path / 'edited.yaml'} has changed since " in result.stderr
 
 
+def test_suggest_reads_a_folder_by_the_globs_given(tmp_path):
+    for name in ("a.md", "b.txt", "c.htm"):
+        (tmp_path / name).write_text("Observers followed the parliamentary elections.", encoding="utf-8")
+
+    def read(*globs):
+        result = run("suggest", tmp_path, "-f", "json", *[option for g in globs for option in ("--glob", g)])
+        assert result.exit_code == 0, result.stderr
+        return [json.loads(line)["path"] for line in result.stdout.splitlines()]
+
+    assert read() == [str(tmp_path / "b.txt")]
+    assert read("*.md") == [str(tmp_path / "a.md")]
+    assert sorted(read("*.htm", "*.md")) == [str(tmp_path / "a.md"), str(tmp_path / "c.htm")]
+
+
+def test_a_bad_setting_is_a_usage_error_before_any_command_runs(monkeypatch):
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "lots")
+    for command in (["taxonomy"], ["parse", EXAMPLE]):
+        result = run(*command)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == "error: CLASSIFIER_MAX_TEXT='lots': expected a positive whole number of characters\n"
+
+
 # tag
 
 
@@ -381,6 +403,17 @@ def test_pick_passes_n_strategy_and_max_similarity_and_says_what_it_picked(monke
     assert calls[1][0][2:] == (3, "entropy", 0.5) and calls[2][0][2:] == (3, "margin", 0.8)
     assert result.stdout == "" and out.read_text(encoding="utf-8") == '{"id": "x1"}\n{"id": "x2"}\n'
     assert result.stderr.endswith(f"2 already in the model's training data; wrote {out}\n")
+
+
+def test_pick_never_overwrites_an_output_without_force(monkeypatch, tmp_path):
+    calls = calls_to(monkeypatch, "classifier.workflows.picking.pick", picked)
+    out = tmp_path / "picked.jsonl"
+    out.write_text("my corrections\n", encoding="utf-8")
+    result = run("pick", EXAMPLE, "--output", out)
+    assert (result.exit_code, result.stdout, calls) == (1, "", [])  # an output that exists: exit 1, as README says
+    assert result.stderr == f"error: {out}: already exists; pass --force to overwrite\n"
+    assert out.read_text(encoding="utf-8") == "my corrections\n"
+    assert run("pick", EXAMPLE, "--output", out, "--force").exit_code == 0 and len(calls) == 1
 
 
 # serve

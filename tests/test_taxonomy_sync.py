@@ -195,7 +195,12 @@ def test_a_taxonomy_named_before_sync_is_the_one_compared_and_written(tmp_path, 
     assert json.loads(result.stdout) == expected
     assert result.stderr == f"run again with --write to apply it to {taxonomy_copy}\n"
     write = ["taxonomy", "--taxonomy", str(taxonomy_copy), "sync", str(page), "--write", "--remove", "Youth"]
-    assert runner.invoke(app, write).exit_code == 0
+    written = runner.invoke(app, write)
+    assert written.exit_code == 0 and written.stderr.splitlines()[1:] == [
+        "new fields are marked in the file: give each a description and keywords before retraining",
+        "removed fields: data labelled with them is refused by train until relabelled",
+    ]
+    assert written.stderr.startswith(f"wrote {taxonomy_copy}; then retrain: classifier train --base models/default ")
     assert "Water security" in Taxonomy.from_yaml(taxonomy_copy).labels
     assert (ROOT / "taxonomy.yaml").read_bytes() == shipped
 
