@@ -1054,9 +1054,10 @@ def serve(
         ) from None
     from classifier.io.outputs import output_lock  # on first use: keeps start-up light
 
+    host = host.strip("[]")  # an IPv6 address as a URL writes it, [::1]: the socket takes it bare
     # One server writes a labels file: two would each rename their own copy over it, losing the other's rows.
     with output_lock(labels) if labels is not None else contextlib.nullcontext() as held:
-        local_only, allowed = is_local_name(host.strip("[]")), tuple(allowed_host or ())
+        local_only, allowed = is_local_name(host), tuple(allowed_host or ())
         service = build_app(
             model,
             queue,

@@ -106,6 +106,30 @@ def test_a_server_on_this_machine_only_refuses_other_host_names(monkeypatch, hos
     assert answers == [status, 200]
 
 
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_an_ipv6_address_is_listened_on_bare_and_shown_in_brackets(monkeypatch, host):
+    """Written as a URL writes it, [::1] was given to the socket with its brackets: "cannot listen on [[::1]]:8123".
+    The socket is a stand-in (the tests listen on 127.0.0.1 only), as in test_connections."""
+    pytest.importorskip("fastapi", reason="the serve extra is not installed")
+    import classifier.serve.app
+
+    bound, served = [], []
+
+    class Listening:
+        def __init__(self, host, port):
+            bound.append((host, port))
+
+        def getsockname(self):
+            return (*bound[0], 0, 0)
+
+    monkeypatch.setattr(classifier.serve.app, "listening_socket", Listening)
+    monkeypatch.setattr(classifier.serve.app, "serve", lambda service, sock: served.append(service))
+    result = CliRunner().invoke(app, ["serve", "--host", host, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert bound == [("::1", 8123)] and len(served) == 1
+    assert "projects: default; the page at http://[::1]:8123/, API docs at /docs" in result.output
+
+
 def test_a_queue_of_which_nothing_can_be_read_stops_the_server_before_it_starts(tmp_path):
     pytest.importorskip("fastapi", reason="the serve extra is not installed")
     missing = tmp_path / "missing.jsonl"
