@@ -513,3 +513,53 @@ def test_parse_prints_one_json_object_per_input_named_by_its_path():
         "Vote count",
         "Observers watched the count.",
     )
+
+
+# ranges: every bound the help shows ("[x>=1]", "[0.0<=x<=1.0]") is a usage error just outside it
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        (["suggest", "x.txt"], "--top", "0"),
+        (["suggest", "x.txt"], "--limit", "-1"),
+        (["suggest", "x.txt"], "--threshold", "-0.01"),
+        (["suggest", "x.txt"], "--threshold", "1.01"),
+        (["tag", "x.txt", "-o", "-"], "--jobs", "0"),
+        (["tag", "x.txt", "-o", "-"], "--jobs", "1025"),
+        (["tag", "x.txt", "-o", "-"], "--chunk-size", "0"),
+        (["tag", "x.txt", "-o", "-"], "--limit", "-1"),
+        (["tag", "x.txt", "-o", "-"], "--threshold", "1.5"),
+        (["train", "x.jsonl", "-o", "out"], "--min-examples", "-1"),
+        (["train", "x.jsonl", "-o", "out"], "--phrase-accept", "-1"),
+        (["train", "x.jsonl", "-o", "out"], "--lead-phrase-accept", "-1"),
+        (["train", "x.jsonl", "-o", "out"], "--window-phrase-accept", "-1"),
+        (["train", "x.jsonl", "-o", "out"], "--keyword-examples", "some"),
+        (["evaluate", "x.jsonl"], "--limit", "-1"),
+        (["evaluate", "x.jsonl"], "--threshold", "-0.5"),
+        (["evaluate", "x.jsonl"], "--format", "csv"),
+        (["compare", "a", "b", "x.jsonl"], "--max-drop", "-0.01"),
+        (["compare", "a", "b", "x.jsonl"], "--min-support", "0"),
+        (["compare", "a", "b", "x.jsonl"], "--confidence", "1.01"),
+        (["compare", "a", "b", "x.jsonl"], "--confidence", "-0.01"),
+        (["pick", "x.jsonl"], "--n", "0"),
+        (["pick", "x.jsonl"], "--strategy", "random"),
+        (["pick", "x.jsonl"], "--max-similarity", "1.01"),
+        (["pick", "x.jsonl"], "--max-similarity", "-0.01"),
+        (["serve"], "--port", "65536"),
+        (["serve"], "--port", "-1"),
+        (["serve"], "--queue-size", "0"),
+        (["taxonomy", "sync", "page.txt"], "--format", "yaml"),
+    ],
+)
+def test_a_value_outside_what_the_help_allows_is_a_usage_error_naming_the_option(
+    command, option, value, monkeypatch, tmp_path
+):
+    # Where the bound is gone, the command runs: in a folder of its own, and a server that does not wait for clients.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("classifier.cli._serve_app", lambda *args: None)
+    result = run(*command, option, value)
+    assert (result.exit_code, result.stdout) == (2, "")
+    (line,) = result.stderr.splitlines()
+    named = "classifier " + " ".join(command[:2] if command[0] == "taxonomy" else command[:1])
+    assert line.startswith(f"error: Invalid value for '{option}'") and line.endswith(f"(see {named} --help)"), line
