@@ -906,7 +906,7 @@ def pick(
             min=0.0,
             max=1.0,
             callback=_not_nan,
-            help="Skip a document this similar (cosine) to one already picked.",
+            help="Skip a document more similar (cosine) than this to one already picked.",
         ),
     ] = 0.8,
     output: Annotated[

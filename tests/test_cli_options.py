@@ -515,6 +515,15 @@ def test_parse_prints_one_json_object_per_input_named_by_its_path():
     )
 
 
+@pytest.mark.parametrize("stdin", ["", " \n\n"])
+def test_parse_of_an_empty_stdin_is_an_error_as_an_empty_file_is(tmp_path, stdin):
+    (tmp_path / "empty.txt").write_text(stdin, encoding="utf-8")
+    result = run("parse", "-", EXAMPLE, tmp_path / "empty.txt", input=stdin)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == ["error: <stdin>: no text", f"error: {tmp_path / 'empty.txt'}: empty file"]
+    assert [json.loads(line)["path"] for line in result.stdout.splitlines()] == [str(EXAMPLE)]  # the page between
+
+
 # ranges: every bound the help shows ("[x>=1]", "[0.0<=x<=1.0]") is a usage error just outside it
 
 
