@@ -345,3 +345,297 @@ def test_parquet_output_has_the_tag_columns_and_remembers_the_last_id(tmp_path):
     table = pq.read_table(path)
     assert table.schema.names == list(COLUMNS)
     assert table.to_pylist()[0]["labels"] == ["Elections"] and table.to_pylist()[0]["warning"] == ""
+
+
+# What --resume checks before it changes a byte: the run record beside the output, then the output's first row.
+
+
+def recorded(tmp_path, name="tags.jsonl", **changes):
+    """An output's path and the record of the run that wrote it (two inputs, no cutoffs, four fields), written beside
+    it, with `changes` made to the record as written."""
+    from classifier.corpus.documents import Columns
+    from classifier.io.tagfiles import run_record, write_run_record
+
+    path = tmp_path / name
+    record = run_record("ab" * 32, ["/data/a.jsonl", "/data/b"], "jsonl", Columns(), "*.txt", None, ["E", "B"])
+    write_run_record(path, {**record, **changes})
+    return path, record
+
+
+def resume_refusal(path, fmt, record):
+    from classifier.io.tagfiles import ResumeError, check_resumable
+
+    with pytest.raises(ResumeError) as error:
+        check_resumable(path, fmt, record)
+    return str(error.value)
+
+
+def test_the_run_record_holds_what_makes_two_runs_the_same(tmp_path, monkeypatch):
+    from classifier.corpus.documents import Columns
+    from classifier.io.tagfiles import run_record, run_record_path, write_run_record
+
+    monkeypatch.chdir(tmp_path)
+    record = run_record("f" * 64, ["in.jsonl", "-"], "csv", Columns(id="ref", text="body"), "*.md", None, None)
+    assert record == {
+        "inputs": [str(tmp_path / "in.jsonl"), "-"],  # absolute, standard input as it is
+        "glob": "*.md",
+        "columns": {"id": "ref", "title": "title", "text": "body"},
+        "format": "csv",
+        "model": "f" * 64,
+    }
+    with_all = run_record("f" * 64, ["caf\udce9"], "csv", Columns(), "*.md", {"limit": 2, "threshold": None}, ("E",))
+    assert with_all["inputs"] == [str(tmp_path / "caf\\udce9")]  # an undecodable byte as its escape
+    assert with_all["cutoffs"] == {"limit": 2} and with_all["fields"] == ["E"]
+    assert "cutoffs" not in run_record("f", ["a"], "csv", Columns(), "*", {"limit": None, "threshold": None})
+    assert run_record("f", ["a"], "csv", Columns(), "*", {"threshold": 0.0})["cutoffs"] == {"threshold": 0.0}
+    write_run_record("tags.csv", with_all)
+    assert run_record_path("tags.csv").read_text(encoding="utf-8") == json.dumps(with_all, indent=1) + "\n"
+    assert run_record_path(tmp_path / "sub" / "t.jsonl") == tmp_path / "sub" / ".t.jsonl.run.json"
+
+
+def test_resume_refuses_an_output_no_run_record_proves_is_this_runs(tmp_path):
+    from classifier.io.tagfiles import run_record_path
+
+    path, record = recorded(tmp_path)
+    missing = tmp_path / "other.jsonl"
+    assert resume_refusal(missing, "jsonl", record) == (
+        f"{missing}: cannot resume: nothing records it as the output of a tag run (.other.jsonl.run.json is missing "
+        "or unreadable); use --force to start over, or write elsewhere"
+    )
+    run_record_path(path).write_text('{"inputs": [', encoding="utf-8")
+    assert "(.tags.jsonl.run.json is missing or unreadable)" in resume_refusal(path, "jsonl", record)
+    run_record_path(path).write_text("[1, 2]", encoding="utf-8")  # JSON, but no record: every setting differs
+    assert resume_refusal(path, "jsonl", record) == (
+        f"{path}: cannot resume: it was written by a run with other inputs, another --glob, other columns, another "
+        "format, another model, another --limit or --threshold, other names for the model's fields (another "
+        "--taxonomy); run that command again, or use --force to start over"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "what"),
+    [
+        ({"inputs": ["/data/a.jsonl"]}, "other inputs"),
+        ({"glob": "*.md", "model": "cd" * 32}, "another --glob, another model"),
+        (
+            {"columns": {"id": "ref", "title": "title", "text": "text"}, "format": "csv"},
+            "other columns, another format",
+        ),
+        ({"cutoffs": {"limit": 1}}, "another --limit or --threshold"),
+        ({"fields": ["E", "Borders"]}, "other names for the model's fields (another --taxonomy)"),
+        ({"note": "a key no run writes"}, "other settings"),
+    ],
+)
+def test_resume_says_which_settings_differ_from_the_runs_record(tmp_path, changes, what):
+    path, record = recorded(tmp_path, **changes)
+    assert resume_refusal(path, "jsonl", record) == (
+        f"{path}: cannot resume: it was written by a run with {what}; run that command again, or use --force to "
+        "start over"
+    )
+
+
+def test_a_record_written_before_the_fields_were_kept_matches_any(tmp_path):
+    from classifier.io.tagfiles import check_resumable, run_record_path, write_run_record
+
+    path, record = recorded(tmp_path)
+    write_run_record(path, {key: value for key, value in record.items() if key != "fields"})
+    check_resumable(path, "jsonl", record)  # no output yet: nothing else to check
+    check_resumable(path, "jsonl", {**record, "fields": ["Other", "Names"]})
+    assert "another model" in resume_refusal(path, "jsonl", {**record, "model": "cd" * 32})
+    assert "fields" not in json.loads(run_record_path(path).read_text(encoding="utf-8"))
+
+
+def test_a_run_record_of_many_inputs_is_read_whole(tmp_path):
+    """A run given 15,000 files (a shell's glob) records them all: 1.3 MB, which --resume must read to the end."""
+    from classifier.corpus.documents import Columns
+    from classifier.io.tagfiles import check_resumable, run_record, run_record_path, write_run_record
+
+    inputs = [f"/data/corpus/press-releases/item-{i:05d}-with-a-rather-long-descriptive-name.txt" for i in range(15000)]
+    record = run_record("ab" * 32, inputs, "jsonl", Columns(), "*.txt", None, ["E"])
+    path = tmp_path / "tags.jsonl"
+    write_run_record(path, record)
+    assert run_record_path(path).stat().st_size > 1 << 20
+    check_resumable(path, "jsonl", record)
+
+
+def test_resume_checks_the_first_row_of_a_jsonl_or_csv_output(tmp_path):
+    from classifier.io.tagfiles import check_resumable
+
+    path, record = recorded(tmp_path)
+    path.write_bytes(JSONL_GOOD)
+    check_resumable(path, "jsonl", record)
+    for data in (b"", b'{"id": "doc-1", "lab'):  # nothing written yet, or a torn first row: the run was cut then
+        path.write_bytes(data)
+        check_resumable(path, "jsonl", record)
+    old = {key: value for key, value in row(1).items() if key != "model"}
+    path.write_text(json.dumps(old) + "\n", encoding="utf-8")
+    assert resume_refusal(path, "jsonl", record) == (
+        f"{path}: cannot resume: it was written before tag rows named their model (no 'model' column); use --force "
+        "to start over"
+    )
+    not_a_row = (
+        f"{path}: cannot resume: its first row is not a tag row (id, labels, scores, error, warning, flag, model); "
+        "nothing was changed"
+    )
+    names = json.dumps(list(COLUMNS)).encode("ascii")  # the columns' names, but in a list, not a row
+    for data in (b'{"id": "n1", "text": "my notes"}\n', names + b"\n", b"5\n", b"my notes\n", b'{"id": "x",\n'):
+        path.write_bytes(data + JSONL_GOOD)
+        assert resume_refusal(path, "jsonl", record) == not_a_row
+        assert path.read_bytes() == data + JSONL_GOOD
+    csv_path, csv_record = recorded(tmp_path, "tags.csv", format="csv")
+    csv_record = {**csv_record, "format": "csv"}
+    csv_path.write_bytes(CSV_GOOD)
+    check_resumable(csv_path, "csv", csv_record)
+    csv_path.write_bytes(b"id,labels,scores,error,warning,flag\r\n")
+    assert "written before tag rows named their model" in resume_refusal(csv_path, "csv", csv_record)
+    csv_path.write_bytes(b"model,flag,warning,error,scores,labels,id\n")  # the names in any order: a tag header
+    check_resumable(csv_path, "csv", csv_record)
+    for header in (
+        b"id,title,text\r\n",
+        b"caf\xc3\xa9,title\r\n",
+        CSV_HEADER[:-2] + b" \r\n",
+        CSV_HEADER[:-2] + b"XX\r\n",
+    ):
+        csv_path.write_bytes(header)  # another table's, one outside ASCII, "model " or "modelXX" for "model"
+        assert "its first row is not a tag row" in resume_refusal(csv_path, "csv", csv_record)
+    # A Parquet output is a file only once finished, and its parts are checked as they are read.
+    parquet, parquet_record = recorded(tmp_path, "tags.parquet", format="parquet")
+    parquet.write_bytes(b"not parquet\n")
+    check_resumable(parquet, "parquet", {**parquet_record, "format": "parquet"})
+
+
+def test_resume_counts_the_failed_rows_already_there(tmp_path):
+    pytest.importorskip("pyarrow")
+    rows = [row(1), row(2, labels=(), error="doc-2: no text"), row(3), FAILED(4)]
+    for fmt in ("jsonl", "csv", "parquet"):
+        path = tmp_path / f"tags.{fmt}"
+        written(path, fmt, rows, chunk=3)
+        tags = open_tag_file(path, fmt, resume=True)
+        assert (tags.done, tags.failed, tags.last_id) == (4, 2, "doc-4")
+
+
+def test_parquet_resume_refuses_a_file_or_part_that_is_not_this_runs_tag_output(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.parquet"
+    before_model = (
+        f"{path}: cannot resume: it was written before tag rows named their model (no 'model' column); use --force "
+        "to start over"
+    )
+    written(path, "parquet", [row(1), row(2)]).close()
+    pq.write_table(pq.read_table(path).drop_columns(["model"]), path)  # a finished output of an earlier version
+    with pytest.raises(ResumeError) as error:
+        open_tag_file(path, "parquet", resume=True)
+    assert str(error.value) == before_model and not (tmp_path / ".tags.parquet.parts").exists()
+    for data in (pa.table({"id": ["n1"], "text": ["my notes"]}), None):
+        if data is None:
+            path.write_bytes(b"PAR1 not parquet")
+        else:
+            pq.write_table(data, path)
+        kept = path.read_bytes()
+        with pytest.raises(ResumeError) as error:
+            open_tag_file(path, "parquet", resume=True)
+        assert str(error.value) == (
+            f"{path}: cannot resume: not a Parquet tag output (id, labels, scores, error, warning, flag, model); "
+            "nothing was changed"
+        )
+        assert path.read_bytes() == kept and not (tmp_path / ".tags.parquet.parts").exists()
+    path.unlink()
+    written(path, "parquet", [row(1), row(2), row(3)])  # an interrupted run: parts alone
+    first = tmp_path / ".tags.parquet.parts" / "part-000001.parquet"
+    pq.write_table(pq.read_table(first).drop_columns(["model"]), first)
+    with pytest.raises(ResumeError) as error:
+        open_tag_file(path, "parquet", resume=True)
+    assert str(error.value) == before_model
+
+
+@pytest.mark.parametrize(("fmt", "good"), [("jsonl", JSONL_GOOD), ("csv", CSV_GOOD)])
+def test_a_whole_row_that_is_not_a_tag_row_is_named_by_its_number(tmp_path, fmt, good):
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / f"tags.{fmt}"
+    path.write_bytes(good + b"my notes, no tag row\n")  # the header is no row: rows 1 and 2 are tag rows
+    with pytest.raises(ResumeError) as error:
+        open_tag_file(path, fmt, resume=True)
+    assert str(error.value) == f"{path}: cannot resume: row 3 is not a tag row; nothing was changed"
+
+
+def test_csv_resume_reads_a_row_of_seven_cells_only_with_scores_that_read_as_an_object(tmp_path):
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.csv"
+    path.write_bytes(CSV_GOOD + b"doc-3,Elections,not scores,,,,model\r\n")
+    with pytest.raises(ResumeError, match="row 3 is not a tag row; nothing was changed"):
+        open_tag_file(path, "csv", resume=True)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b'"report\r\nsecond line\r\n',  # a quoted id holding two line breaks, cut after the second
+        b'"report\r\na,b,c,d,e,f,g\r\n',  # a line of seven cells, but no scores: not a whole tag row
+        b'doc-3,Elections,"{""Elections"": 0.9}","caf\xe9\r\n',  # a byte that is not UTF-8 in the open cell
+    ],
+)
+def test_csv_resume_cuts_a_row_torn_inside_a_quoted_cell_whatever_its_lines_hold(tmp_path, tail):
+    assert resumed(tmp_path / "tags.csv", "csv", CSV_GOOD + tail) == (2, "doc-2", CSV_GOOD)
+
+
+def test_csv_resume_refuses_a_tail_the_csv_reader_cannot_read(tmp_path):
+    """A cell over the csv module's limit (128 KiB) is read as no torn row: refused, nothing changed."""
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.csv"
+    data = CSV_GOOD + b'"' + b"x" * 140_000 + b"\r\n"
+    path.write_bytes(data)
+    with pytest.raises(ResumeError, match="row 3 is not a tag row; nothing was changed"):
+        open_tag_file(path, "csv", resume=True)
+    assert path.read_bytes() == data
+
+
+def test_every_string_of_a_value_has_its_undecodable_bytes_escaped():
+    from classifier.io.tagfiles import escape_surrogates_in
+
+    value = {"caf\udce9": ["x\udcff", ("a", "\udce9")], "n": 3, "plain": "Genève"}
+    assert escape_surrogates_in(value) == {"caf\\udce9": ["x\\udcff", ["a", "\\udce9"]], "n": 3, "plain": "Genève"}
+    assert escape_surrogates_in("\udce9") == "\\udce9" and escape_surrogates_in(None) is None
+
+
+def test_jsonl_resume_refuses_a_line_that_opens_a_quote_as_a_csv_cell_would(tmp_path):
+    """Only CSV reads a line end inside an open quote as a row torn in its cell: in JSONL it is a whole line."""
+    from classifier.io.tagfiles import ResumeError
+
+    path = tmp_path / "tags.jsonl"
+    path.write_bytes(JSONL_GOOD + b'"my notes\n')
+    with pytest.raises(ResumeError, match="row 3 is not a tag row; nothing was changed"):
+        open_tag_file(path, "jsonl", resume=True)
+    assert path.read_bytes() == JSONL_GOOD + b'"my notes\n'
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_chunk_cut_short_by_a_full_disk_is_taken_off_again(tmp_path, monkeypatch, fmt):
+    import errno
+    import os
+
+    from classifier.io import tagfiles
+
+    path = tmp_path / f"tags.{fmt}"
+    tags = written(path, fmt, [row(1), row(2)])
+    kept = path.read_bytes()
+
+    real_write, sizes = os.write, []
+
+    def half_then_full(fd, data):
+        sizes.append(os.fstat(fd).st_size)
+        if len(sizes) == 1:  # the first call writes ten bytes, the next finds the disk full
+            return real_write(fd, data[:10])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tagfiles.os, "write", half_then_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        tags.append(encode_rows([row(3)], fmt), 1, "doc-3")
+    assert sizes == [len(kept), len(kept) + 10]  # ten bytes of the chunk were written, then taken off
+    assert path.read_bytes() == kept and (tags.done, tags.last_id) == (2, "doc-2")

@@ -139,8 +139,8 @@ def check_resumable(path: str | Path, fmt: str, record: dict) -> None:
     path = Path(path)
     stored_path = run_record_path(path)
     try:
-        with open(stored_path, "rb") as handle:
-            stored = json.loads(handle.read(1 << 20))
+        with open(stored_path, "rb") as handle:  # read whole: it lists every input, 1 MB or more for 10,000 files
+            stored = json.loads(handle.read())
     except (OSError, ValueError):
         raise ResumeError(
             f"{path}: cannot resume: nothing records it as the output of a tag run ({stored_path.name} is missing or "
