@@ -692,3 +692,69 @@ def test_a_run_hashes_the_models_metadata_once_not_per_chunk_nor_per_failed_row(
         [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else list(csv.DictReader(text.splitlines()))
     )
     assert len(written) == 8 and {row["model"] for row in written} == {fingerprint(model.metadata)}
+
+
+def unreachable_scheduler(func, shared, chunks, *, jobs=1, dask=None):
+    """A runner (`map_ordered`) whose scheduler cannot be reached: it fails before the first chunk is tagged."""
+    from classifier.workflows.runners import RunnerError
+
+    raise RunnerError("cannot reach the Dask scheduler at tcp://10.0.0.9:8786: timed out")
+    yield  # a generator, as the runner's results are
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_a_scheduler_that_cannot_be_reached_leaves_no_output_begun(model, table, tmp_path, monkeypatch, fmt):
+    """Else the same command, run again, would be refused: the output exists already."""
+    from classifier.workflows.runners import RunnerError
+
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    monkeypatch.setattr(tagging, "map_ordered", unreachable_scheduler)
+    output = tmp_path / "out" / f"tags.{fmt}"
+    with pytest.raises(RunnerError, match="cannot reach the Dask scheduler at tcp://10.0.0.9:8786"):
+        tag(model, [table], output, jobs=1)
+    assert list(tmp_path.iterdir()) == [table]  # no output, no run record, no parts, no lock, not even their folder
+    monkeypatch.undo()
+    assert tag(model, [table], output, jobs=1).tagged == 4
+
+
+def test_a_scheduler_that_cannot_be_reached_leaves_a_resumed_output_as_it_was(model, table, tmp_path, monkeypatch):
+    from classifier.workflows.runners import RunnerError
+
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(Stop):
+        tag(model, [table], output, chunk_size=2, jobs=1, on_progress=stop_after(2))
+    kept, record = output.read_bytes(), run_record_path(output).read_bytes()
+    monkeypatch.setattr(tagging, "map_ordered", unreachable_scheduler)
+    with pytest.raises(RunnerError):
+        tag(model, [table], output, chunk_size=2, jobs=1, resume=True)
+    assert output.read_bytes() == kept and run_record_path(output).read_bytes() == record
+
+
+def test_the_summary_line_says_how_many_rows_already_there_had_failed():
+    resumed = TagSummary(tagged=3, failed=1, resumed=5, resumed_failed=2, seconds=2.0)
+    assert (
+        resumed.line()
+        == "3 documents tagged, 1 failed, 2.0 s, 2 documents/s (5 already in the output, 2 of them failed)"
+    )
+
+
+def test_an_interrupted_parquet_runs_chunks_need_force_or_resume(model, table, tmp_path):
+    """No file is at a Parquet output's name until its run ends: its chunks wait in a hidden folder beside it."""
+    pytest.importorskip("pyarrow")
+    output = tmp_path / "tags.parquet"
+    with pytest.raises(Stop):
+        tag(model, [table], output, chunk_size=2, jobs=1, on_progress=stop_after(2))
+    parts = sorted(p.name for p in (tmp_path / ".tags.parquet.parts").iterdir())
+    with pytest.raises(OutputExistsError) as error:
+        tag(model, [table], output, chunk_size=2, jobs=1)
+    assert str(error.value) == (
+        f"{output}: an interrupted run's chunks are in .tags.parquet.parts; pass resume=True to continue it or "
+        "force=True to start over"
+    )
+    assert error.value.command_line == (
+        f"{output}: an interrupted run's chunks are in .tags.parquet.parts; pass --resume to continue it or --force "
+        "to start over"
+    )
+    assert sorted(p.name for p in (tmp_path / ".tags.parquet.parts").iterdir()) == parts == ["part-000000.parquet"]
+    assert tag(model, [table], output, chunk_size=2, jobs=1, resume=True).resumed == 2
