@@ -639,3 +639,21 @@ def test_a_chunk_cut_short_by_a_full_disk_is_taken_off_again(tmp_path, monkeypat
         tags.append(encode_rows([row(3)], fmt), 1, "doc-3")
     assert sizes == [len(kept), len(kept) + 10]  # ten bytes of the chunk were written, then taken off
     assert path.read_bytes() == kept and (tags.done, tags.last_id) == (2, "doc-2")
+
+
+@pytest.mark.parametrize(("path", "suffix"), [("t.txt", ".txt"), ("tags", "(none)"), ("t.XLSX", ".XLSX")])
+def test_an_unknown_output_suffix_is_named_with_what_to_do(path, suffix):
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError) as error:
+        format_for(path)
+    assert str(error.value) == (
+        f"{path}: unknown output suffix {suffix}; name it .jsonl, .csv or .parquet, or give its format (--format; "
+        "format= from Python)"
+    )
+
+
+def test_a_parquet_row_holds_an_undecodable_byte_of_a_name_as_its_escape():
+    pytest.importorskip("pyarrow")
+    table = encode_rows([{**row(1), "id": "caf\udce9.txt", "warning": "caf\udce9.txt: cut"}], "parquet")
+    assert table.to_pylist()[0]["id"] == "caf\\udce9.txt" and table.to_pylist()[0]["warning"] == "caf\\udce9.txt: cut"

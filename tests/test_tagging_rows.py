@@ -729,6 +729,19 @@ def test_a_scheduler_that_cannot_be_reached_leaves_a_resumed_output_as_it_was(mo
     with pytest.raises(RunnerError):
         tag(model, [table], output, chunk_size=2, jobs=1, resume=True)
     assert output.read_bytes() == kept and run_record_path(output).read_bytes() == record
+    # A run stopped before its first chunk left an empty output: resumed, it is kept too.
+    monkeypatch.undo()
+    empty = tmp_path / "empty.jsonl"
+
+    def stop(rows):
+        raise Stop
+
+    with pytest.raises(Stop):
+        tag(model, [table], empty, jobs=1, on_start=stop)
+    monkeypatch.setattr(tagging, "map_ordered", unreachable_scheduler)
+    with pytest.raises(RunnerError):
+        tag(model, [table], empty, jobs=1, resume=True)
+    assert empty.read_bytes() == b"" and run_record_path(empty).exists()
 
 
 def test_the_summary_line_says_how_many_rows_already_there_had_failed():
@@ -758,3 +771,95 @@ def test_an_interrupted_parquet_runs_chunks_need_force_or_resume(model, table, t
     )
     assert sorted(p.name for p in (tmp_path / ".tags.parquet.parts").iterdir()) == parts == ["part-000000.parquet"]
     assert tag(model, [table], output, chunk_size=2, jobs=1, resume=True).resumed == 2
+
+
+def test_no_inputs_are_refused_before_the_output_exists(model, tmp_path):
+    with pytest.raises(UsageError) as error:
+        tag(model, [], tmp_path / "tags.jsonl", jobs=1)
+    assert str(error.value) == "no inputs: give the files, folders or globs to tag"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_is_refused_as_the_output_and_a_folder_named_dash_is_no_output(model, table, tmp_path, monkeypatch):
+    from classifier.io.outputs import OutputError
+
+    folder = tmp_path / "tags.jsonl"
+    folder.mkdir()
+    with pytest.raises(OutputError) as error:
+        tag(model, [table], folder, jobs=1)
+    assert str(error.value) == f"{folder}: is a directory; name a file to write"
+    assert list(folder.iterdir()) == [] and model.calls == []
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").mkdir()  # "-" is standard output, whatever the working folder holds
+    assert tag(model, [table], "-", jobs=1).tagged == 4
+
+
+def test_the_check_of_batching_takes_whole_numbers_in_range():
+    from classifier.workflows.tagging import check_batching
+
+    assert check_batching(None, 1) == (None, 1)
+    assert check_batching(np.int64(3), np.int64(7)) == (3, 7) and type(check_batching(np.int64(3), 7)[0]) is int
+    assert check_batching(1024, 512) == (1024, 512)
+    assert check_batching(None, None)[1] >= 10**18  # the whole input in one chunk
+    for chunk_size in (0, -1, 2.5, "3"):
+        with pytest.raises(UsageError) as error:
+            check_batching(None, chunk_size)
+        assert str(error.value) == f"chunk_size {chunk_size!r}: expected a whole number of documents, 1 or more"
+    for jobs in (1025, "2", 1.0, True):
+        with pytest.raises(UsageError) as error:
+            check_batching(jobs, 512)
+        assert str(error.value) == f"jobs {jobs!r}: expected a whole number of worker processes, at most 1,024"
+
+
+def test_only_a_whole_inputs_error_or_warning_is_heard_beside_its_row():
+    errors, warnings = [], []
+    records = [
+        Record("a", "t.jsonl", row={"id": "a", "text": "Alpha"}, warning="t.jsonl:1: text cut"),
+        Record("t.jsonl:2", "t.jsonl", error="t.jsonl:2: invalid JSON"),
+        Record("p.txt", "p.txt", page="Alpha notes"),
+        Record("m", "m", error="m: no such file or directory", whole_input=True),
+        Record("<stdin>", "<stdin>", page="id,text", warning="<stdin>: looks like a CSV table", whole_input=True),
+    ]
+    assert list(tagging._reported(iter(records), errors.append, warnings.append)) == records
+    assert errors == ["m: no such file or directory"] and warnings == ["<stdin>: looks like a CSV table"]
+    assert list(tagging._reported(iter(records), None, None)) == records
+
+
+class AnyText(dict):
+    def __missing__(self, word):
+        return ([0.1, 0.0, 0.0, 0.0], None)
+
+
+@pytest.mark.parametrize("output", ["tags.jsonl", "-"])
+def test_a_table_piped_to_standard_input_is_heard_as_a_warning(tmp_path, monkeypatch, capsys, output):
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    model = HandModel(AnyText(READINGS))
+    piped = b'{"id": "a", "text": "Alpha met."}\n{"id": "b", "text": "Beta met."}\n'
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(piped)))
+    heard = []
+    target = output if output == "-" else tmp_path / output
+    assert tag(model, ["-"], target, jobs=1, on_input_warning=heard.append).tagged == 1
+    assert len(heard) == 1 and heard[0].startswith("<stdin>: standard input looks like a JSONL table; it is read as")
+
+
+def test_a_resumed_run_counts_the_failed_rows_already_there(model, table, tmp_path):
+    output = tmp_path / "tags.jsonl"
+    with pytest.raises(Stop):
+        tag(model, [table], output, chunk_size=3, jobs=1, on_progress=stop_after(3))  # a, b and the broken line
+    summary = tag(model, [table], output, chunk_size=3, jobs=1, resume=True)
+    assert (summary.tagged, summary.failed, summary.resumed, summary.resumed_failed) == (2, 0, 3, 1)
+    assert summary.line().endswith(" (3 already in the output, 1 of them failed)")
+
+
+def test_resume_of_rows_whose_ids_differ_before_the_last_says_so_in_full():
+    records = [Record(i, "t") for i in ("a", "b", "c")]
+    with pytest.raises(InputError) as error:
+        list(tagging._after(iter(records), _written("x", "b"), "out.jsonl"))
+    assert str(error.value) == (
+        "out.jsonl: cannot resume: its 2 rows are not the documents of the first 2 inputs in order (a file added, "
+        "removed or renamed among them, or another folder to run from); the inputs changed since it was written (use "
+        "--force to start over)"
+    )
