@@ -825,3 +825,151 @@ def test_a_document_whose_row_would_read_back_as_nothing_is_left_out_and_an_empt
     assert labels.problems == [
         f"{tmp_path / 'emptied.jsonl'}:4: an empty list of labels (leave the key out for a document to label)"
     ]
+
+
+# ---- the rows read and written since the labels file is read as train reads it ----
+
+
+def test_the_labels_files_fields_are_those_of_the_taxonomy_it_is_given(tmp_path):
+    from classifier.taxonomy.fields import Taxonomy
+
+    from conftest import taxonomy_with_youth_renamed
+
+    renamed = tmp_path / "taxonomy.yaml"
+    renamed.write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
+    rows = [
+        {"id": "y", "text": "Young people met the mayor.", "labels": ["Young people"]},
+        {"id": "o", "text": "A youth forum opened.", "labels": ["Youth"]},  # the old name, an alias now
+    ]
+    path = write_jsonl(tmp_path / "labelled.jsonl", rows)
+    labels = LabelsFile(path, taxonomy=Taxonomy.from_yaml(renamed))
+    assert (labels.counts, labels.problems) == (Counter({"Young people": 2}), [])
+    # The shipped taxonomy knows no "Young people".
+    assert LabelsFile(path).problems == [f"{path}:1: unknown field 'Young people' (see classifier taxonomy)"]
+
+
+def test_problem_rows_are_said_whole_and_count_no_field(tmp_path, taxonomy):
+    rows = [
+        {"id": "", "labels": ["Youth"]},  # neither a text nor an id: nothing to count its fields by
+        {"id": "u", "text": "A text.", "labels": ["y" * 150]},
+        {"id": "e", "text": ELECTIONS_NOTE[1], "labels": []},
+        {"id": "e", "text": ELECTIONS_NOTE[1], "labels": ["Elections"]},  # its last row labels it: no problem
+        {"id": "p", "text": POLICE_NOTE[1], "labels": ["Policing"]},
+        {"id": "p", "text": POLICE_NOTE[1], "labels": []},
+        {"id": "m", "text": MEDIA_NOTE[1], "labels": []},
+    ]
+    path = write_jsonl(tmp_path / "labelled.jsonl", rows)
+    labels = LabelsFile(path, taxonomy=taxonomy)
+    assert labels.counts == Counter({"Elections": 1, "Policing": 1})
+    empty = "an empty list of labels (leave the key out for a document to label)"
+    assert labels.problems == [
+        f"{path}:1: no text in column 'text'",
+        f"{path}:2: unknown field '{'y' * 100}' (see classifier taxonomy)",  # cut at 100 characters
+        f"{path}:6: {empty}",
+        f"{path}:7: {empty}",
+    ]
+
+
+def test_a_row_the_server_wrote_is_named_so_where_it_is_a_problem(tmp_path):
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "a", "labels": ["Youth"]}])
+    assert labels.problems == [f"{path} (a row this server wrote): no text in column 'text'"]
+
+
+def test_a_labels_file_removed_while_serving_is_said_in_one_exact_log_line(tmp_path, caplog):
+    import logging
+
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "a", "text": "A text.", "labels": ["Elections"]}])
+    path.unlink()
+    with caplog.at_level(logging.WARNING, logger="classifier.serve"):
+        labels.append([{"id": "b", "text": "Another text.", "labels": ["Youth"]}])
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            f"{path}: removed while the server wrote to it; its 1 rows are gone, and it is made again with the new "
+            "ones",
+        )
+    ]
+
+
+def test_a_decision_for_another_text_or_a_correction_of_nothing_is_a_412_with_the_id_cut(tmp_path, taxonomy):
+    long_id = "L" * 250
+    queue = ReviewQueue(
+        [QueueItem(long_id, *POLICE_NOTE, "q.jsonl:1", [], 0.5)], LabelsFile(tmp_path / "labelled.jsonl"), taxonomy
+    )
+    shown = "L" * 200
+    cases = [
+        (
+            {"digest": "0" * 16},
+            f"document '{shown}' is not the text you were shown: the server now reads another text under that id "
+            "(started again with other inputs?); nothing was saved: reload the queue",
+        ),
+        (
+            {"correct": True},
+            f"document '{shown}' is not labelled: nothing to correct (the server now reads another text under that "
+            'id?); nothing was saved: send it without "correct" to label it',
+        ),
+    ]
+    for options, message in cases:
+        with pytest.raises(DecisionError) as refused:
+            queue.decide(long_id, ["Policing"], **options)
+        assert (refused.value.status, str(refused.value)) == (412, message)
+    assert not (tmp_path / "labelled.jsonl").exists()
+
+
+def test_a_row_is_known_as_the_document_it_reads_back_as_or_by_its_own_words(tmp_path):
+    from classifier.serve.queue import row_error, row_key
+
+    # A title with no text is a document; neither is nothing.
+    assert row_error(POLICE_NOTE[0], "") is None
+    assert row_error("", "").endswith("no text in column 'text'")
+    # A content type alone reads back as no document: it is still known by its own words, case and spacing ignored.
+    assert row_error("", "Press release").endswith("no text")
+    assert row_key("", "PRESS RELEASE") == "press release"
+    # Invisible characters a scraped page keeps inside its words are read out, as train reads the row.
+    path = write_jsonl(tmp_path / "labelled.jsonl", [{"id": "p", "text": POLICE_NOTE[1], "labels": ["Policing"]}])
+    scraped = POLICE_NOTE[1].replace("policing", "po\u00adlicing").replace("community", "com\u200bmunity")
+    labels = LabelsFile(path)
+    assert labels.holds(SimpleNamespace(id="x", title="", text=scraped))
+    assert labels.holds(QueueItem("x", "", scraped, "q.jsonl:1", [], 0.5))
+
+
+def test_one_file_given_twice_numbers_its_documents_again_and_an_id_of_its_own_is_kept():
+    from classifier.corpus.documents import Document
+
+    page = Document("pages/x.txt", *POLICE_NOTE, origin="pages/x.txt")
+    row = Document("a", *MEDIA_NOTE, origin="q.jsonl:1")
+    own = Document("b", *ELECTIONS_NOTE, origin="q.jsonl:2")
+    apart = queue_module._apart([page, row, own, page, row, page, row])
+    assert [doc.id for doc in apart] == [
+        "pages/x.txt (pages/x.txt)",
+        "a (q.jsonl:1)",
+        "b",
+        "pages/x.txt (pages/x.txt) #2",
+        "a (q.jsonl:1) #2",
+        "pages/x.txt (pages/x.txt) #3",
+        "a (q.jsonl:1) #3",
+    ]
+    assert apart[2] == own and [doc.title for doc in apart[3:5]] == [POLICE_NOTE[0], MEDIA_NOTE[0]]
+
+
+def test_a_labels_file_that_is_no_jsonl_file_is_refused_in_one_exact_sentence(tmp_path):
+    text = tmp_path / "labels.txt"
+    text.write_text("Observers followed the vote.\n", encoding="utf-8")
+    with pytest.raises(ClassifierError) as refused:
+        LabelsFile(text)
+    assert str(refused.value) == (
+        f"{text}: --labels names a JSONL file (.jsonl), the rows train reads; train would read this file as one text "
+        "document, and the decisions added to it would make it unreadable"
+    )
+    table = tmp_path / "labels.jsonl"
+    table.write_text("id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n", encoding="utf-8")
+    with pytest.raises(ClassifierError) as refused:
+        LabelsFile(table)
+    assert str(refused.value) == (
+        f"{table}: none of its 2 lines is a JSON row: it is no labels file (a table saved under a .jsonl name?); name "
+        "a new --labels file, or convert it to JSON lines"
+    )
