@@ -1215,3 +1215,192 @@ def test_rows_whose_labels_cell_holds_no_field_names_are_tagged_and_refused_for_
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"error: {data}:1: column 'labels' holds a number, not field names"
     assert not (tmp_path / "model").exists()
+
+
+# ---- standard input that looks like a table, and the releases of pages ----
+
+
+def _piped(monkeypatch, data: bytes) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def test_a_piped_table_cut_at_the_limit_is_still_said_to_be_a_table_with_both_warnings(monkeypatch):
+    rows = [json.dumps({"id": str(i), "text": f"Observers watched polling station {i}."}) for i in range(3)]
+    data = "".join(row + "\n" for row in rows)
+    limit = len(rows[0]) + len(rows[1]) + 2 + 10  # ten characters into the third row
+    _piped(monkeypatch, data.encode("utf-8"))
+    (record,) = read_records(["-"], max_chars=limit)
+    assert (record.id, record.origin, record.page, record.whole_input) == ("<stdin>", "<stdin>", data[:limit], True)
+    assert record.warning == (
+        "<stdin>: standard input looks like a JSONL table; it is read as one text. Save it as a .jsonl file and name "
+        f"that file to read its rows; <stdin>: text cut at {limit} characters (the CLASSIFIER_MAX_TEXT limit)"
+    )
+
+
+def test_standard_input_not_in_utf8_says_how_it_was_read(monkeypatch):
+    _piped(monkeypatch, "Élections à Genève\nLe décompte a été rapide.\n".encode("cp1252"))
+    (record,) = read_records(["-"])
+    assert (record.page, record.warning) == (
+        "Élections à Genève\nLe décompte a été rapide.\n",
+        "<stdin>: not UTF-8; read as Windows-1252",
+    )
+
+
+def _jsonl_lines(count: int) -> list[str]:
+    return [json.dumps({"id": str(i), "text": "Observers watched."}) for i in range(count)]
+
+
+def test_a_text_is_a_table_by_its_first_hundred_lines_and_never_by_a_cut_last_one():
+    from classifier.corpus.documents import table_shape
+
+    two = "\n".join(_jsonl_lines(2)) + "\n"
+    assert table_shape(two) == "JSONL"  # not cut, unless the caller says so
+    assert table_shape(two, cut=True) is None  # one whole line is left: a text quoting a row
+    cut_third = "\n".join(_jsonl_lines(3)) + '\n{"id": "3", "te'
+    assert table_shape(cut_third, cut=True) == "JSONL"
+    assert table_shape(cut_third) is None  # whole, its last line is no row
+    # The first 100 lines decide; a line past them or a cut last line among 100 does not.
+    hundred_then_prose = "\n".join(_jsonl_lines(100)) + "\nA line of prose.\n"
+    assert table_shape(hundred_then_prose) == "JSONL" and table_shape(hundred_then_prose, cut=True) == "JSONL"
+    cut_hundredth = "\n".join(_jsonl_lines(99)) + '\n{"id": "99", "te'
+    assert table_shape(cut_hundredth, cut=True) == "JSONL"
+
+
+def test_a_text_is_a_csv_table_by_a_header_of_column_names_naming_its_title_or_text():
+    from classifier.corpus.documents import table_shape
+
+    assert table_shape("title,text\nVote count,Observers watched.\n") == "CSV"  # two columns are enough
+    assert table_shape("id,headline\na,Vote count\n") is None  # neither the title nor the text column
+    assert table_shape("id,headline\na,Vote count\n", Columns(title="headline")) == "CSV"
+    # The delimiter is the header's, whatever the rows hold.
+    assert table_shape("id;title;text\na;Vote count, first round;Observers watched.\n") == "CSV"
+    # A header of up to 10,000 characters is read; a longer first line is a text's.
+    header = "title,text" + ("," + "c" * 99) * 99 + "," + "d" * 89
+    assert len(header) == 10_000
+    assert table_shape(header + "\nrow\n") == "CSV"
+    assert table_shape(header + "d\nrow\n") is None
+
+
+def test_the_releases_are_those_of_the_pages_as_written_and_an_unreadable_input_stops_none(tmp_path):
+    page = written(tmp_path, "page.txt", (FIXTURES / "page_two_fields.txt").read_bytes())
+    got = [
+        (origin, release and (release.title, release.fields), problem)
+        for origin, release, problem in read_releases([tmp_path / "missing.txt", page])
+    ]
+    assert got == [
+        (str(tmp_path / "missing.txt"), None, f"{tmp_path / 'missing.txt'}: no such file or directory"),
+        # Its fields block, below its text, is read from the page itself.
+        (
+            str(page),
+            (
+                "Community policing forum brings young people and police officers together in Dushanbe",
+                ("Policing", "Youth"),
+            ),
+            None,
+        ),
+    ]
+
+
+def test_a_parquet_file_damaged_after_its_footer_keeps_the_rows_read_before_the_damage(tmp_path):
+    """pyarrow opens the file by its footer and fails only on the row group it cannot decode: the rows of the batches
+    before it stand, and the rest of the file is one error row naming the first row not read."""
+    path = tmp_path / "rows.parquet"
+    texts = [f"Observers watched polling station {i} in the capital." for i in range(512)]
+    table = pa.table({"id": [str(i) for i in range(512)], "text": texts})
+    pq.write_table(table, path, row_group_size=256, compression="gzip")
+    chunk = pq.ParquetFile(path).metadata.row_group(1).column(1)  # the second row group's texts
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    middle = start + chunk.total_compressed_size // 2
+    data[middle : middle + 32] = b"\xff" * 32
+    path.write_bytes(bytes(data))
+    records = list(read_records([path]))
+    assert [(r.id, r.row["text"]) for r in records[:-1]] == [(str(i), texts[i]) for i in range(256)]
+    last = records[-1]
+    assert (last.id, last.origin, last.row, last.whole_input) == (f"{path}:row 257", f"{path}:row 257", None, False)
+    with pytest.raises((OSError, pa.ArrowException)) as failed:  # pyarrow's own words for the damage
+        pq.read_table(path)
+    assert last.error == f"{path}:row 257: unreadable: {str(failed.value).splitlines()[0]}"
+    assert str(failed.value).splitlines()[0]
+
+
+def test_a_parquet_error_without_words_is_named_by_its_type(tmp_path, monkeypatch):
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["Observers met.", "Officers trained."]}), path)
+    real = pq.ParquetFile.iter_batches
+
+    def failing(self, *args, **kwargs):
+        yield from real(self, *args, **kwargs)
+        raise pa.ArrowInvalid()
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", failing)
+    records = list(read_records([path]))
+    assert [r.id for r in records[:2]] == ["a", "b"]
+    assert records[2].error == f"{path}:row 3: unreadable: ArrowInvalid"
+
+
+def test_a_folder_that_could_not_be_listed_is_said_in_the_walks_order(tmp_path, monkeypatch):
+    """The tests run as root, who may list any folder: the walk's refusals are simulated."""
+    import classifier.corpus.documents as documents
+
+    (tmp_path / "a.txt").write_text("Observers watched the count.\n", encoding="utf-8")
+    locked = [tmp_path / "locked", tmp_path / "sealed"]
+    real_walk = os.walk
+
+    def walk(root, onerror):
+        for folder in locked:
+            onerror(PermissionError(13, "Permission denied", str(folder)))
+        yield from real_walk(root, onerror=onerror)
+
+    monkeypatch.setattr(documents.os, "walk", walk)
+    assert list(expand_inputs([tmp_path])) == [
+        (str(locked[0]), "unreadable"),
+        (str(locked[1]), "unreadable"),
+        (str(tmp_path / "a.txt"), "text"),
+    ]
+    # Why, asked again when the record is made: the folder's own error, or that it can be listed now.
+    assert [r.error for r in read_records([tmp_path])][:2] == [
+        f"{locked[0]}: cannot read the folder (No such file or directory)",
+        f"{locked[1]}: cannot read the folder (No such file or directory)",
+    ]
+    assert documents._listing_error(str(tmp_path)) == "it could not be listed during the walk"
+
+    def refused(folder):
+        raise OSError("the share went away")
+
+    monkeypatch.setattr(documents.os, "listdir", refused)
+    assert documents._listing_error(str(tmp_path)) == "the share went away"
+
+
+def test_a_glob_finds_the_output_it_holds_through_a_linked_folder_or_under_another_name(tmp_path):
+    (tmp_path / "out").mkdir()
+    out = written(tmp_path / "out", "tags.jsonl", b"")
+    (tmp_path / "via").symlink_to(tmp_path / "out")
+    # The same file, spelled through a linked folder: the pattern does not name it, its match is it.
+    assert find_input(tmp_path / "via" / "tags.jsonl", [str(tmp_path / "out" / "*.jsonl")]) == str(
+        tmp_path / "out" / "*.jsonl"
+    )
+    # A link under another name to the output is the output.
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "alias.jsonl").symlink_to(out)
+    written(tmp_path / "inputs", "other.jsonl", b"")
+    assert find_input(out, [str(tmp_path / "inputs" / "*.jsonl")]) == str(tmp_path / "inputs" / "*.jsonl")
+    # A file of the same name elsewhere is another file.
+    (tmp_path / "copy").mkdir()
+    written(tmp_path / "copy", "tags.jsonl", b"")
+    assert find_input(out, [str(tmp_path / "copy" / "*.jsonl")]) is None
+
+
+def test_unknown_labels_are_resolved_in_the_taxonomy_given_and_hinted_by_the_closest_field(tmp_path):
+    from classifier.taxonomy.fields import Taxonomy
+
+    from conftest import taxonomy_with_youth_renamed
+
+    renamed = tmp_path / "taxonomy.yaml"
+    renamed.write_text(taxonomy_with_youth_renamed(), encoding="utf-8")
+    docs = [Document("a", text="x", labels=("Young people",), origin="a.jsonl:1")]
+    assert resolve_labels(docs, Taxonomy.from_yaml(renamed)) == [("Young people",)]
+    # A field with a stray comma is one unknown spelling: the closest field, not "several fields".
+    with pytest.raises(UnknownLabelsError) as refused:
+        resolve_labels([Document("b", text="x", labels=("Elections,",), origin="b.jsonl:1")])
+    assert refused.value.lines == ["b.jsonl:1: unknown label 'Elections,' (closest field: 'Elections')"]
