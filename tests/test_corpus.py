@@ -1404,3 +1404,51 @@ def test_unknown_labels_are_resolved_in_the_taxonomy_given_and_hinted_by_the_clo
     with pytest.raises(UnknownLabelsError) as refused:
         resolve_labels([Document("b", text="x", labels=("Elections,",), origin="b.jsonl:1")])
     assert refused.value.lines == ["b.jsonl:1: unknown label 'Elections,' (closest field: 'Elections')"]
+
+
+def test_an_output_is_refused_where_an_input_reads_it_or_its_pattern_would(tmp_path):
+    from classifier.corpus.documents import check_not_an_input
+    from classifier.io.textio import InputError
+
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    out = written(folder, "tags.jsonl", b"")
+    with pytest.raises(InputError) as refused:
+        check_not_an_input(out, [folder], glob="*.jsonl")
+    assert str(refused.value) == f"{out}: the output is also an input ({folder}); write it somewhere else"
+    check_not_an_input(out, [folder])  # the walk reads *.txt only
+    # An output not written yet is refused where a pattern among the inputs would read it.
+    new, pattern = folder / "new.jsonl", str(folder / "*.jsonl")
+    assert find_input(new, [pattern]) == pattern
+    with pytest.raises(InputError) as refused:
+        check_not_an_input(new, [pattern])
+    assert str(refused.value) == f"{new}: the output is also an input ({pattern}); write it somewhere else"
+
+
+def test_a_row_with_a_title_and_no_text_keeps_its_origin_and_a_failed_row_has_one_problem():
+    titled = to_document(Record("a", "t.jsonl:1", row={"title": "Vote count", "labels": True}))
+    assert (titled.title, titled.text, titled.origin, titled.error, titled.labels_error) == (
+        "Vote count",
+        "",
+        "t.jsonl:1",
+        None,
+        "t.jsonl:1: column 'labels' holds a boolean, not field names",
+    )
+    # A text that reads as no document fails: its labels cell is not said besides.
+    failed = to_document(Record("b", "t.jsonl:2", row={"text": "PRESS RELEASE", "labels": True}))
+    assert (failed.error, failed.labels_error) == ("t.jsonl:2: no text", None)
+
+
+def test_glob_patterns_are_split_on_line_breaks_only_and_a_bad_id_cell_keeps_the_rows_place(tmp_path):
+    from classifier.corpus.documents import glob_patterns
+
+    # --glob repeated joins its patterns by line breaks; a pattern may hold spaces, as file names do.
+    assert glob_patterns("* notes.txt\n*.md") == ["* notes.txt", "*.md"]
+    assert glob_patterns(None) == ["*.txt"] and glob_patterns(("*.txt", "*.md")) == ["*.txt", "*.md"]
+    table = written(tmp_path, "rows.jsonl", b'{"id": true, "text": "Observers met."}\n')
+    (record,) = read_records([table])
+    assert (record.id, record.origin, record.error) == (
+        f"{table}:1",
+        f"{table}:1",
+        f"{table}:1: column 'id' holds a boolean, not text or a number",
+    )
