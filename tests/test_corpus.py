@@ -1452,3 +1452,17 @@ def test_glob_patterns_are_split_on_line_breaks_only_and_a_bad_id_cell_keeps_the
         f"{table}:1",
         f"{table}:1: column 'id' holds a boolean, not text or a number",
     )
+
+
+def test_a_page_cut_before_its_text_says_it_was_the_cut_and_named_columns_are_checked_in_a_folders_tables(tmp_path):
+    page = written(tmp_path, "page.txt", (FIXTURES / "page_two_fields.txt").read_bytes())  # menus first
+    (doc,) = read_documents([page], max_chars=200)
+    assert doc.error == f"{page}: no text before its text cut at 200 characters (the CLASSIFIER_MAX_TEXT limit)"
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    written(folder, "a.jsonl", b'{"id": "a", "text": "Observers met."}\n')
+    with pytest.raises(UsageError) as refused:
+        list(read_records([folder], Columns(text="body"), glob="*.jsonl"))
+    assert str(refused.value) == (
+        f"{folder / 'a.jsonl'}: no row has the column 'body' named by --text-column (columns: id, text)"
+    )
