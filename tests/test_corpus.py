@@ -1466,3 +1466,13 @@ def test_a_page_cut_before_its_text_says_it_was_the_cut_and_named_columns_are_ch
     assert str(refused.value) == (
         f"{folder / 'a.jsonl'}: no row has the column 'body' named by --text-column (columns: id, text)"
     )
+
+
+def test_a_folder_with_no_file_the_glob_matches_is_one_record_of_the_whole_input(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    written(folder, "notes.pdf", b"%PDF-1.4\n")
+    (record,) = read_records([folder], glob="*.txt\n*.md")
+    assert record == Record(
+        str(folder), str(folder), error=f"{folder}: a folder with no file matching *.txt or *.md", whole_input=True
+    )
