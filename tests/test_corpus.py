@@ -1237,13 +1237,14 @@ def test_a_piped_table_cut_at_the_limit_is_still_said_to_be_a_table_with_both_wa
     )
 
 
-def test_standard_input_not_in_utf8_says_how_it_was_read(monkeypatch):
-    _piped(monkeypatch, "Élections à Genève\nLe décompte a été rapide.\n".encode("cp1252"))
+def test_standard_input_or_a_file_not_in_utf8_says_how_it_was_read(monkeypatch, tmp_path):
+    text = "Élections à Genève\nLe décompte a été rapide.\n"
+    _piped(monkeypatch, text.encode("cp1252"))
     (record,) = read_records(["-"])
-    assert (record.page, record.warning) == (
-        "Élections à Genève\nLe décompte a été rapide.\n",
-        "<stdin>: not UTF-8; read as Windows-1252",
-    )
+    assert (record.page, record.warning) == (text, "<stdin>: not UTF-8; read as Windows-1252")
+    page = written(tmp_path, "page.txt", text.encode("cp1252"))
+    (record,) = read_records([page])
+    assert (record.page, record.warning) == (text, f"{page}: not UTF-8; read as Windows-1252")
 
 
 def _jsonl_lines(count: int) -> list[str]:
@@ -1359,9 +1360,14 @@ def test_a_folder_that_could_not_be_listed_is_said_in_the_walks_order(tmp_path, 
         (str(tmp_path / "a.txt"), "text"),
     ]
     # Why, asked again when the record is made: the folder's own error, or that it can be listed now.
-    assert [r.error for r in read_records([tmp_path])][:2] == [
-        f"{locked[0]}: cannot read the folder (No such file or directory)",
-        f"{locked[1]}: cannot read the folder (No such file or directory)",
+    assert list(read_records([tmp_path]))[:2] == [
+        Record(
+            str(folder),
+            str(folder),
+            error=f"{folder}: cannot read the folder (No such file or directory)",
+            whole_input=True,
+        )
+        for folder in locked
     ]
     assert documents._listing_error(str(tmp_path)) == "it could not be listed during the walk"
 
