@@ -1482,3 +1482,21 @@ def test_a_folder_with_no_file_the_glob_matches_is_one_record_of_the_whole_input
     assert record == Record(
         str(folder), str(folder), error=f"{folder}: a folder with no file matching *.txt or *.md", whole_input=True
     )
+
+
+def test_max_chars_is_a_whole_number_of_zero_or_more_and_a_file_that_is_no_text_is_a_whole_input(tmp_path, monkeypatch):
+    page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT", "10")
+    for default in (None, 0):  # the CLASSIFIER_MAX_TEXT limit
+        (doc,) = read_documents([page], max_chars=default)
+        assert doc.warning == f"{page}: text cut at 10 characters (the CLASSIFIER_MAX_TEXT limit)"
+    for wrong in (-1, "lots", 2.5):
+        with pytest.raises(ValueError) as refused:
+            list(read_documents([page], max_chars=wrong))
+        assert str(refused.value) == (
+            f"max_chars {wrong!r}: expected a whole number of characters (0 or None: the default)"
+        )
+    empty = written(tmp_path, "empty.txt", b"")
+    assert list(read_records([empty])) == [
+        Record(str(empty), str(empty), error=f"{empty}: empty file", whole_input=True)
+    ]
