@@ -1500,3 +1500,22 @@ def test_max_chars_is_a_whole_number_of_zero_or_more_and_a_file_that_is_no_text_
     assert list(read_records([empty])) == [
         Record(str(empty), str(empty), error=f"{empty}: empty file", whole_input=True)
     ]
+
+
+def test_recorded_paths_spell_each_file_once_by_the_glob_read_and_a_base_documents_bundle_too(tmp_path, monkeypatch):
+    from classifier.corpus.documents import recorded_paths
+
+    (tmp_path / "work").mkdir()
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    written(folder, "a.md", b"Vote count\nObservers watched the count.\n")
+    monkeypatch.chdir(tmp_path / "work")
+    # Outside the working folder: recorded whole, or from the working folder where asked (the queue's answers).
+    assert recorded_paths([str(folder)], "*.md")(str(folder / "a.md")) == str(folder / "a.md")
+    recorded = recorded_paths([str(folder)], "*.md", relative_outside=True)
+    assert recorded(str(folder / "a.md")) == "../pages/a.md"
+    assert recorded("-") == "-" and recorded("<stdin>") == "<stdin>"
+    # A base document's origin names its bundle, spelled once too.
+    base = tmp_path / "work" / "base"
+    recorded = recorded_paths([], "*.txt", base=base)
+    assert recorded(f"old.jsonl:3 (in {base})") == "old.jsonl:3 (in base)"
