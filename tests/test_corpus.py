@@ -1515,6 +1515,9 @@ def test_recorded_paths_spell_each_file_once_by_the_glob_read_and_a_base_documen
     recorded = recorded_paths([str(folder)], "*.md", relative_outside=True)
     assert recorded(str(folder / "a.md")) == "../pages/a.md"
     assert recorded("-") == "-" and recorded("<stdin>") == "<stdin>"
+    # A file's name may hold a colon; what follows its last one is the line.
+    table = written(folder, "notes: 2024.jsonl", b'{"text": "Observers met."}\n')
+    assert recorded_paths([str(table)], "*.txt", relative_outside=True)(f"{table}:1") == "../pages/notes: 2024.jsonl:1"
     # A base document's origin names its bundle, spelled once too.
     base = tmp_path / "work" / "base"
     recorded = recorded_paths([], "*.txt", base=base)
