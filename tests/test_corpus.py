@@ -1522,3 +1522,15 @@ def test_recorded_paths_spell_each_file_once_by_the_glob_read_and_a_base_documen
     base = tmp_path / "work" / "base"
     recorded = recorded_paths([], "*.txt", base=base)
     assert recorded(f"old.jsonl:3 (in {base})") == "old.jsonl:3 (in base)"
+
+
+def test_a_fifo_named_as_input_is_never_opened_and_said_to_be_no_regular_file(tmp_path):
+    from classifier.io.textio import NOT_REGULAR
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    table = tmp_path / "pipe.jsonl"
+    os.mkfifo(table)
+    assert list(read_records([fifo, table])) == [
+        Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True) for path in (fifo, table)
+    ]
