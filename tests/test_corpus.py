@@ -1534,3 +1534,12 @@ def test_a_fifo_named_as_input_is_never_opened_and_said_to_be_no_regular_file(tm
     assert list(read_records([fifo, table])) == [
         Record(str(path), str(path), error=f"{path}: {NOT_REGULAR}", whole_input=True) for path in (fifo, table)
     ]
+
+
+def test_a_named_column_is_looked_for_past_a_table_that_cannot_be_opened(tmp_path):
+    gone = tmp_path / "a.jsonl"
+    gone.symlink_to(tmp_path / "gone.jsonl")  # cannot be opened: reading it says so
+    rows = written(tmp_path, "b.jsonl", b'{"id": "b", "text": "Observers met."}\n')
+    with pytest.raises(UsageError) as refused:
+        check_named_columns([gone, rows], Columns(text="body"))
+    assert str(refused.value) == f"{rows}: no row has the column 'body' named by --text-column (columns: id, text)"
