@@ -1543,3 +1543,14 @@ def test_a_named_column_is_looked_for_past_a_table_that_cannot_be_opened(tmp_pat
     with pytest.raises(UsageError) as refused:
         check_named_columns([gone, rows], Columns(text="body"))
     assert str(refused.value) == f"{rows}: no row has the column 'body' named by --text-column (columns: id, text)"
+
+
+def test_a_dataframe_given_as_inputs_is_refused_in_one_exact_sentence():
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError) as refused:
+        list(read_documents(pd.DataFrame({"text": ["ODIHR observers will follow."]})))
+    assert str(refused.value) == (
+        "inputs is a pandas DataFrame, not paths of files, folders or globs: to suggest fields for its rows use "
+        "Model.tag_frame; to train or evaluate on it, write it to a JSONL file first "
+        "(frame.to_json(path, orient='records', lines=True)) and give that path"
+    )
