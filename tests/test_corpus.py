@@ -1554,3 +1554,6 @@ def test_a_dataframe_given_as_inputs_is_refused_in_one_exact_sentence():
         "Model.tag_frame; to train or evaluate on it, write it to a JSONL file first "
         "(frame.to_json(path, orient='records', lines=True)) and give that path"
     )
+    with pytest.raises(TypeError) as refused:
+        list(read_documents(3))
+    assert str(refused.value) == "inputs is int: expected paths of files, folders or globs (a list of str or Path)"
