@@ -397,3 +397,94 @@ def test_no_documents_score_zero_everywhere_not_a_crash():
     assert metrics["documents"] == 0 and metrics["p@1"] == 0.0
     assert metrics["micro"] == metrics["macro"] == metrics["samples"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
     assert metrics["per_label"]["b"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+
+
+def test_the_metrics_name_the_model_by_the_hash_of_its_model_json(shipped_model, held_out):
+    stored = json.loads((shipped_model.path / "model.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(json.dumps(stored, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    assert evaluate_model(shipped_model, [held_out])["model"] == digest
+
+
+def test_the_limit_and_threshold_given_choose_the_fields_measured(shipped_model, held_out):
+    # A threshold of 0 accepts every field: recall 1, precision the true fields over every (document, field) pair.
+    every = evaluate_model(shipped_model, [held_out], threshold=0.0)
+    labels = sum(len(row["labels"]) for row in training_records()[-60:])
+    assert every["micro"]["recall"] == 1.0
+    assert every["micro"]["precision"] == round(labels / (60 * len(shipped_model.labels)), 4)
+    # With a limit of 1 as well, each document keeps its best field alone: micro precision is P@1, and recall the
+    # documents whose best field is right over the true fields.
+    best = evaluate_model(shipped_model, [held_out], threshold=0.0, limit=1)
+    assert best["micro"]["precision"] == best["p@1"]
+    assert best["micro"]["recall"] == round(best["p@1"] * 60 / labels, 4)
+
+
+@pytest.mark.parametrize(
+    ("cutoffs", "refusal"),
+    [
+        ({"limit": -1}, "limit -1: expected a whole number of fields, 0 or more"),
+        ({"threshold": 1.5}, "threshold 1.5: expected a score from 0 to 1"),
+    ],
+)
+def test_a_cutoff_no_field_could_meet_is_refused_before_any_input_is_read(shipped_model, tmp_path, cutoffs, refusal):
+    from classifier.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        evaluate_model(shipped_model, [tmp_path / "not there.jsonl"], **cutoffs)
+    assert str(caught.value) == refusal
+
+
+def test_a_report_the_glob_given_would_read_from_an_input_folder_is_refused(shipped_model, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+    from classifier.io.textio import InputError
+
+    monkeypatch.setattr(report_module, "require_matplotlib", lambda: None)
+    written = []
+    monkeypatch.setattr(report_module, "write_report", lambda path, *args, **kwargs: written.append(path))
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    report = folder / "report.page"
+    # *.txt, the default glob, would not read report.page: only the glob given tells it is an input.
+    with pytest.raises(InputError) as caught:
+        evaluate_model(shipped_model, [folder], glob="*.page", report=report, force=True)
+    assert str(caught.value) == f"{report}: the output is also an input ({folder}); write it somewhere else"
+    assert written == [] and not report.exists()
+
+
+def test_an_existing_report_is_replaced_with_force(shipped_model, held_out, tmp_path, monkeypatch):
+    import classifier.evaluation.report as report_module
+
+    monkeypatch.setattr(report_module, "require_matplotlib", lambda: None)
+    written = []
+    monkeypatch.setattr(report_module, "write_report", lambda path, *args, **kwargs: written.append(path))
+    report = tmp_path / "report.html"
+    report.write_text("an old report", encoding="utf-8")
+    evaluate_model(shipped_model, [held_out], report=report, force=True)
+    assert written == [report]
+
+
+def test_no_fields_score_zero_everywhere_not_a_reshape_error():
+    # Two models that share no field are compared on the fields they share: none. Three documents, nothing to score.
+    metrics = evaluate(np.zeros((3, 0), int), np.zeros((3, 0)), np.zeros((3, 0), int), [])
+    assert metrics["documents"] == 3 and metrics["per_label"] == {}
+    assert metrics["micro"] == metrics["macro"] == metrics["samples"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert (metrics["p@1"], metrics["r@3"], metrics["ndcg@3"]) == (0.0, 0.0, 0.0)
+    assert evaluate([], [], [], [])["documents"] == 0
+
+
+def test_samples_scores_of_one_document_and_of_none():
+    from classifier.evaluation.metrics import samples_scores
+
+    # Gold {A, B}, accepted {A, C}: precision 1/2, recall 1/2, F1 2·1 / (2 + 2) = 1/2.
+    assert samples_scores(np.array([[1, 1, 0]]), np.array([[1, 0, 1]])) == (0.5, 0.5, 0.5)
+    assert samples_scores(np.zeros((0, 3), int), np.zeros((0, 3), int)) == (0.0, 0.0, 0.0)
+
+
+def test_nothing_accepted_scores_zero_precision_without_a_warning():
+    import warnings
+
+    Y = np.array([[1, 0], [0, 1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # precision 0/0: counted 0, without scikit-learn's warning
+        metrics = evaluate(Y, Y * 0.4, np.zeros_like(Y), ["A", "B"])
+    assert metrics["micro"] == metrics["macro"] == metrics["samples"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert metrics["p@1"] == 1.0  # the ranking reads the scores, not the fields accepted

@@ -14,13 +14,12 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     """All metrics for one set of predictions, as a JSON-ready dict."""
     from sklearn.metrics import precision_recall_fscore_support  # fitting only
 
-    Y_true = np.asarray(Y_true, dtype=np.int8).reshape(-1, len(labels))
-    accepted = np.asarray(accepted, dtype=np.int8).reshape(-1, len(labels))
+    Y_true, accepted = _rows(Y_true, np.int8, len(labels)), _rows(accepted, np.int8, len(labels))
     result: dict = {"documents": int(len(Y_true))}
-    if not len(Y_true):  # nothing to score: every figure 0, as for documents with no field right
+    if not len(Y_true) or not labels:  # nothing to score (no documents, or no fields): every figure 0
         zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
         result.update({"micro": zero, "macro": dict(zero), "samples": dict(zero)})
-        result.update(ranking_metrics(Y_true, np.asarray(proba, dtype=float).reshape(-1, len(labels))))
+        result.update(ranking_metrics(Y_true, _rows(proba, float, len(labels))))
         result["per_label"] = {label: {**zero, "support": 0} for label in labels}
         return result
     # One all-zero column more: scikit-learn takes a single column for a binary target and would count its
@@ -34,7 +33,7 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
     result["micro"] = {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
     p, r, f, support = precision_recall_fscore_support(padded_true, padded_accepted, average=None, zero_division=0)
     p, r, f, support = p[:-1], r[:-1], f[:-1], support[:-1]
-    means = [float(x.mean()) if len(x) else 0.0 for x in (p, r, f)]  # macro: the plain mean over the fields
+    means = [float(x.mean()) for x in (p, r, f)]  # macro: the plain mean over the fields (one at least)
     result["macro"] = {"precision": round(means[0], 4), "recall": round(means[1], 4), "f1": round(means[2], 4)}
     sp, sr, sf = samples_scores(Y_true, accepted)
     result["samples"] = {"precision": round(sp, 4), "recall": round(sr, 4), "f1": round(sf, 4)}
@@ -49,6 +48,13 @@ def evaluate(Y_true, proba, accepted, labels: list[str]) -> dict:
         for j, label in enumerate(labels)
     }
     return result
+
+
+def _rows(values, dtype, columns: int) -> np.ndarray:
+    """`values` as a matrix of `columns` columns, one row per document: no documents (an empty list) is a matrix of
+    no rows, and no fields (two models that share none, compared on those they share) one of no columns."""
+    matrix = np.asarray(values, dtype=dtype)
+    return matrix.reshape(len(matrix), columns)
 
 
 def samples_scores(Y_true, accepted) -> tuple[float, float, float]:
