@@ -843,3 +843,127 @@ def test_a_field_renamed_since_one_model_was_trained_is_said_when_no_taxonomy_na
     heard.clear()
     compare_models(load_model().path, bundle, [unseen], tmp_path / "t.yaml", on_warning=heard.append)
     assert heard == []  # the taxonomy that names both: one field
+
+
+def test_the_notebook_table_and_the_repr_say_the_documents_left_out():
+    """The whole notebook table of test_the_comparison_table_exactly (every number by hand), with two of twelve
+    documents left out, as HTML."""
+    comparison = gate_case(neither=True)
+    assert comparison._repr_html_().startswith("<p>10 documents</p><table>")  # nothing left out: nothing said
+    comparison.given, comparison.trained_on = 12, {"a": None, "b": 2}
+    assert repr(comparison) == (
+        "<Comparison on 10 documents, 2 left out as trained on: micro-F1 A 0.909, B 0.800 (-0.109); .regressions() "
+        "for the gate>"
+    )
+
+    def row(first, values, last):
+        return f"<tr>{first}" + "".join(f"<td>{value}</td>" for value in [*values, *last]) + "</tr>"
+
+    averages = [
+        ("micro", ["1.000", "1.000", "0.833", "0.667", "0.909", "0.800", "-0.109"]),
+        ("macro", ["0.600", "0.600", "0.600", "0.500", "0.600", "0.533", "-0.067"]),
+        ("micro (shared fields)", ["1.000", "1.000", "1.000", "0.750", "1.000", "0.857", "-0.143"]),
+        ("macro (shared fields)", ["1.000", "1.000", "1.000", "0.750", "1.000", "0.833", "-0.167"]),
+    ]
+    fields = [
+        ("A", ["1.000", "1.000", "1.000", "0.500", "1.000", "0.667", "-0.333"], ["4", ""]),
+        ("B", ["1.000", "1.000", "1.000", "1.000", "1.000", "1.000", "+0.000"], ["4", ""]),
+        ("C", ["1.000", "-", "1.000", "-", "1.000", "-", ""], ["2", "not in B"]),
+        ("D", ["-", "1.000", "-", "1.000", "-", "1.000", ""], ["2", "new in B"]),
+        ("E", ["-", "-", "-", "-", "-", "-", ""], ["0", "in neither"]),
+    ]
+    head = "".join(
+        f"<th>{name}</th>" for name in ["", "P a", "P b", "R a", "R b", "F1 a", "F1 b", "dF1", "support", ""]
+    )
+    assert comparison._repr_html_() == (
+        "<p>10 documents (model A was trained on an unknown number and model B on 2 of these 12 documents: compared "
+        f"on the 10 neither was trained on (2 left out))</p><table><thead><tr>{head}</tr></thead><tbody>"
+        + "".join(row(f"<th>{name}</th>", values, ["", ""]) for name, values in averages)
+        + "".join(row(f"<td>{name}</td>", values, last) for name, values, last in fields)
+        + "</tbody></table>"
+    )
+
+
+def test_the_frame_holds_every_field_and_column_as_the_table_shows_them():
+    pd = pytest.importorskip("pandas")
+    nan = float("nan")
+    expected = pd.DataFrame(
+        {
+            "status": ["both", "both", "removed", "new", "neither"],
+            "support": [4, 4, 2, 2, 0],
+            "a_precision": [1.0, 1.0, 1.0, nan, nan],
+            "a_recall": [1.0, 1.0, 1.0, nan, nan],
+            "a_f1": [1.0, 1.0, 1.0, nan, nan],
+            "b_precision": [1.0, 1.0, nan, 1.0, nan],
+            "b_recall": [0.5, 1.0, nan, 1.0, nan],
+            "b_f1": [0.6667, 1.0, nan, 1.0, nan],
+            "f1_delta": [-0.3333, 0.0, nan, nan, nan],
+        },
+        index=pd.Index(["A", "B", "C", "D", "E"], name="field"),
+    )
+    pd.testing.assert_frame_equal(gate_case(neither=True).to_frame(), expected)
+
+
+def test_a_bundle_a_killed_save_left_moved_aside_is_compared_where_it_is(tmp_path):
+    """A kill between a save's two renames leaves the bundle at `.NAME.old-PID`: compare reads its fields and its
+    model there, as it reads the bundle at NAME, and changes nothing."""
+    import shutil
+
+    shipped = load_model().path
+    shutil.copytree(shipped, tmp_path / ".b.old-999999999")  # a process id no process has
+    unseen = write_jsonl(tmp_path / "unseen.jsonl", unseen_records()[:20])
+    aside = compare_models(shipped, tmp_path / "b", [unseen]).to_dict()
+    assert aside == compare_models(shipped, shipped, [unseen]).to_dict() and aside["documents"] == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.old-999999999", "unseen.jsonl"]
+
+
+def test_each_model_is_counted_against_the_documents_it_was_trained_on(tmp_path):
+    """A: the shipped bundle, trained on every corpus item; B: the same model held in memory without its documents
+    (nothing to leave out for it, its count unknown). Then the other way round."""
+    from classifier.bundle.model import Model
+
+    shipped = load_model()
+    without = Model(shipped.estimator, shipped.metadata)  # no bundle, and no documents of its own
+    seen, unseen = [r for r in training_records() if may_be_used(r)][:3], unseen_records()[:5]
+    data = write_jsonl(tmp_path / "mixed.jsonl", seen + unseen)
+    heard = []
+    comparison = compare_models(shipped.path, without, [data], on_warning=heard.append)
+    assert (comparison.trained_on, comparison.left_out, comparison.a["documents"]) == ({"a": 3, "b": None}, 3, 5)
+    assert heard == [
+        "model A was trained on 3 and model B on an unknown number of these 8 documents: compared on the 5 neither "
+        "was trained on (3 left out)"
+    ]
+    assert compare_models(without, shipped.path, [data], on_warning=heard.append).trained_on == {"a": None, "b": 3}
+    with pytest.warns(UserWarning) as caught:  # said to a caller who gave no on_warning as well
+        compare_models(shipped.path, without, [data])
+    assert [str(warning.message) for warning in caught] == heard[:1]
+
+
+def test_rows_repeating_a_document_are_compared_once_and_said(tmp_path):
+    shipped = load_model().path
+    rows = unseen_records()[:3]
+    other = ["Youth"] if rows[0]["labels"] != ["Youth"] else ["Elections"]
+    data = write_jsonl(tmp_path / "data.jsonl", [*rows, rows[1], {**rows[0], "labels": other}])
+    heard = []
+    comparison = compare_models(shipped, shipped, [data], on_warning=heard.append)
+    assert comparison.a["documents"] == 3
+    assert len(heard) == 2 and heard[0].startswith("conflicting fields for ") and heard[0].endswith(f"kept {data}:5")
+    assert heard[1] == (
+        "2 rows repeat a document given before (same title and text), compared once; 1 with other fields (the later "
+        "row's kept)"
+    )
+
+
+def test_two_models_that_share_no_field_are_compared_on_each_ones_own():
+    """A knows field A alone and B field B alone; each finds its field in the one document that has it. Comparing
+    them raised a reshape error (the metrics of the fields both know: none); now each is measured on its own field."""
+    Y = np.array([[1, 0], [0, 1]])
+    a, b = np.array([[1, 0], [0, 0]]), np.array([[0, 0], [0, 1]])
+    comparison = compare_outputs(Y, ["A", "B"], (a * 0.9, a, ["A"]), (b * 0.9, b, ["B"]))
+    own = {"precision": 1.0, "recall": 0.5, "f1": 0.6667}  # one of the two true fields found, nothing wrong
+    nothing = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    averages = comparison.to_dict()["averages"]
+    assert averages["micro"] == {"a": own, "b": own, "f1_delta": 0.0}
+    assert averages["micro_shared"] == averages["macro_shared"] == {"a": nothing, "b": nothing, "f1_delta": 0.0}
+    assert [comparison.status(label) for label in ("A", "B")] == ["removed", "new"]
+    assert comparison.regressions(0.0, min_support=1, confidence=0) == []  # nothing both know: nothing to gate
