@@ -19,8 +19,10 @@ from classifier.taxonomy.fields import Taxonomy
 from classifier.taxonomy.guide import FieldGuide
 from classifier.workflows.training import (
     SettingsError,
+    _plain,
     _without_removed_fields,
     check_enough_data,
+    check_jobs,
     check_output,
     cross_validated_metrics,
     taxonomy_params,
@@ -503,3 +505,46 @@ def test_the_caller_hears_a_document_given_twice_with_other_fields_and_the_comma
     result = CliRunner().invoke(app, [*args, "--no-written-examples", "--min-examples", "5"])
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("conflicting fields for ") == 1 and f"warning: {conflict}" in result.stderr.splitlines()
+
+
+def test_the_number_of_processes_is_refused_past_its_bounds_and_kept_within_them():
+    # -1 (every core), 1 and 1,024 (MAX_JOBS) are kept as given, and so is None (joblib's default).
+    assert [check_jobs(jobs) for jobs in (-1, 1, 1024, None)] == [-1, 1, 1024, None]
+    for jobs in (1025, True, 0, "2"):  # one past the bound; a bool is no number of processes
+        with pytest.raises(SettingsError) as caught:
+            check_jobs(jobs)
+        assert str(caught.value) == (
+            f"train: jobs {jobs!r}: expected a whole number of processes from 1 to 1,024, or -1 for every core"
+        )
+
+
+def test_a_numpy_number_is_the_python_number_it_holds_and_anything_else_is_left_as_it_is():
+    for value, plain in ((np.int64(3), 3), (np.float32(0.5), 0.5), (np.bool_(True), True)):
+        assert _plain(value) == plain and type(_plain(value)) is type(plain)
+    row = np.array([1, 2])
+    assert _plain(row) is row  # an array is not one number
+    assert _plain((1, 2)) == (1, 2) and _plain(None) is None
+
+
+def test_a_base_that_is_not_a_path_is_refused_before_anything_is_read(tmp_path):
+    data = write_jsonl(tmp_path / "tiny.jsonl", tiny_rows())
+    model, _ = train([data], taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    for base, refusal in (
+        (3, "base: expected the path of a bundle, not int"),
+        (model, "base: expected the path of a bundle, not Model (a loaded Model: pass its path, model.path)"),
+    ):
+        with pytest.raises(TypeError) as caught:
+            train([tmp_path / "not read.jsonl"], tmp_path / "bundle", base=base, taxonomy=tiny_taxonomy())
+        assert str(caught.value) == refusal and not (tmp_path / "bundle").exists()
+
+
+def test_a_base_a_killed_save_left_moved_aside_is_read_where_it_is_and_recorded_by_its_name(tmp_path):
+    base = tiny_base(tmp_path)
+    aside = tmp_path / ".base.old-999999999"  # a process id no process has
+    base.rename(aside)
+    model, _ = train([], base=base, taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    card = model.metadata
+    assert card["base"]["path"] == str(base) and card["training_data"]["documents"] == 36
+    assert card["training_data"]["files"] == [str(base / TRAINING_FILE)]
+    assert card["training_data"]["sha256"] == hash_inputs([aside / TRAINING_FILE])["sha256"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".base.old-999999999", "base.jsonl"]  # nothing changed
