@@ -967,3 +967,9 @@ def test_two_models_that_share_no_field_are_compared_on_each_ones_own():
     assert averages["micro_shared"] == averages["macro_shared"] == {"a": nothing, "b": nothing, "f1_delta": 0.0}
     assert [comparison.status(label) for label in ("A", "B")] == ["removed", "new"]
     assert comparison.regressions(0.0, min_support=1, confidence=0) == []  # nothing both know: nothing to gate
+    pd = pytest.importorskip("pandas")
+    deltas = comparison.to_frame()["f1_delta"]  # NaN for every field, as numbers, not None
+    assert deltas.dtype == np.float64 and deltas.isna().all()
+    pd.testing.assert_series_equal(
+        deltas, pd.Series([np.nan, np.nan], index=pd.Index(["A", "B"], name="field"), name="f1_delta")
+    )

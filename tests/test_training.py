@@ -270,6 +270,11 @@ def test_an_output_that_holds_an_input_found_by_the_glob_is_refused_before_train
         ({"min_examples": "5"}, "parameter 'min_examples' must be a whole number, 0 or more, not \"5\""),
         ({"C": float("nan")}, "parameter 'C' must be a number above 0, at most 1,000,000, not nan"),
         ({"seed": -1}, "parameter 'seed' must be null or a whole number from 0 to 2**32 - 1, not -1"),
+        # The seed is named as train names it; a value that reads like the estimator's name for it is shown as given.
+        (
+            {"seed": "'random_state'"},
+            "parameter 'seed' must be null or a whole number from 0 to 2**32 - 1, not \"'random_state'\"",
+        ),
         (
             {"ngram_range": (2, 1)},
             "parameter 'ngram_range' must be two whole numbers from 1 to 4, the first not above the second, not [2, 1]",
@@ -524,6 +529,7 @@ def test_a_numpy_number_is_the_python_number_it_holds_and_anything_else_is_left_
     row = np.array([1, 2])
     assert _plain(row) is row  # an array is not one number
     assert _plain((1, 2)) == (1, 2) and _plain(None) is None
+    assert _plain(np.add) is np.add  # numpy's, and no number: no `ndim` to read
 
 
 def test_a_base_that_is_not_a_path_is_refused_before_anything_is_read(tmp_path):
