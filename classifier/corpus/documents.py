@@ -236,7 +236,7 @@ def _read_stdin(columns: Columns, limit: int) -> Record:
         text, cut, note = decode_text(sys.stdin.buffer, STDIN_NAME, limit)
     except InputError as exc:
         return Record(STDIN_NAME, STDIN_NAME, error=str(exc))
-    if not text.strip():  # as an empty file is said to be, for every command (`parse` printed an empty release)
+    if not text or text.isspace():  # refused as a blank file is, for every command (`parse` printed an empty release)
         return Record(STDIN_NAME, STDIN_NAME, error=f"{STDIN_NAME}: no text")
     warning = _warnings(note, STDIN_NAME, limit, cut)
     table = table_shape(text, columns, cut)

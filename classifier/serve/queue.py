@@ -26,7 +26,7 @@ from classifier.errors import ClassifierError, UsageError
 from classifier.io.formats import table_format
 from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory, one_line
-from classifier.taxonomy.fields import Taxonomy
+from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 log = logging.getLogger("classifier.serve")
 
@@ -52,7 +52,7 @@ class LabelsFile:
         `taxonomy`, the fields its rows name (default: the shipped taxonomy)."""
         self.path = Path(path)
         self.lock = lock
-        self.taxonomy = taxonomy
+        self.taxonomy = taxonomy if taxonomy is not None else default_taxonomy()
         self.ids: set[str] = set()
         self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
         self._problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
@@ -119,7 +119,6 @@ class LabelsFile:
         said at start, never taken for labelled (an id alone would hide every later document given that id), though
         the fields of one without a text are counted, by its id, as they were written."""
         from classifier.corpus.documents import Record, to_document  # on first use: keeps start-up light
-        from classifier.taxonomy.fields import default_taxonomy  # on first use: keeps start-up light
 
         self.rows += 1
         if row.get("id") not in (None, ""):
@@ -136,8 +135,7 @@ class LabelsFile:
             return
         if not doc.labels:
             return
-        taxonomy = self.taxonomy if self.taxonomy is not None else default_taxonomy()
-        fields = [taxonomy.resolve(label) for label in doc.labels]
+        fields = [self.taxonomy.resolve(label) for label in doc.labels]
         if None in fields:
             unknown = doc.labels[fields.index(None)]
             self._problems.append(f"{origin}: unknown field {one_line(unknown)[:100]!r} (see classifier taxonomy)")
@@ -145,7 +143,7 @@ class LabelsFile:
         key = document_key(doc)
         self.keys.add(key)
         self._emptied.pop(key, None)  # a later row with fields: train keeps it
-        self._decided(key, [label for label in taxonomy.labels if label in fields])
+        self._decided(key, [label for label in self.taxonomy.labels if label in fields])
 
     @property
     def problems(self) -> list[str]:
