@@ -139,3 +139,15 @@ def test_learn_and_decisions_require_the_keys_the_document_requires(client, spec
     explain = f"{PROJECT.format(project_id='default')}/explain"
     assert client.post(explain, json={"limit": 2}).status_code == 400
     assert client.post(explain, json={"text": KYRGYZSTAN, "limit": 2}).status_code == 200
+
+
+def test_every_answer_shape_is_closed_as_the_schemas_module_promises(spec):
+    """A generated client may rely on a shape naming every key: each answer's shape says no other key comes
+    (the problem details of an error, RFC 7807's, may carry more by that standard)."""
+    from classifier.serve import schemas
+
+    shapes = spec["components"]["schemas"]
+    published = {name for name in vars(schemas) if name in shapes}
+    assert len(published) == 18 and published == set(shapes) - {"Problem"}
+    for name in sorted(published):
+        assert shapes[name]["type"] == "object" and shapes[name]["additionalProperties"] is False, name
