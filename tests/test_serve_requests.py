@@ -1526,6 +1526,22 @@ def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused
     assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections \xff in Bishkek."
 
 
+@pytest.mark.parametrize("charset", ["base64", "zlib", "rot13", "utf-8\x00"])
+def test_a_codec_that_is_no_charset_is_refused_as_unknown_not_a_crash(client, charset):
+    """Python's codecs of bytes to bytes (base64, zlib) or text to text (rot13) were looked up, then failed to decode
+    the file: a 500."""
+    detail = f"unknown charset {charset!r}: send the file as UTF-8"
+    refused(explain(client, b"T2JzZXJ2ZXJz", f"text/plain; charset={charset}"), 415, detail)
+
+
+def test_a_file_its_charsets_decoder_fails_on_is_refused_with_the_decoders_reason(client):
+    """punycode's decoder fails with a UnicodeError that is not a UnicodeDecodeError: a 500 before."""
+    answer = explain(client, b"Observers praise the elections", "text/plain; charset=punycode")
+    assert (answer.status_code, answer.headers["content-type"]) == (400, PROBLEM)
+    detail = answer.json()["detail"]
+    assert detail.startswith("the uploaded file is not valid punycode, as its charset says (") and "' '" in detail
+
+
 def test_a_suggest_is_answered_while_an_explanation_finds_its_evidence(parts, monkeypatch):
     """The page's explain held its project for the whole evidence pass, eight times the scoring of a long report: a
     one-line suggest from another client waited 11 s behind a 1.8 MB text. The evidence is found without holding it:

@@ -314,7 +314,8 @@ def _declared_charset(request: Request) -> str | None:
             charset = value.strip().strip('"')
             try:
                 codec = codecs.lookup(charset).name
-            except LookupError:
+                "".encode(codec)  # a codec of bytes to bytes (base64, zlib) or text to text (rot13) is no charset
+            except (LookupError, ValueError):  # ValueError: a name holding a NUL
                 raise ApiError(415, f"unknown charset {charset[:50]!r}: send the file as UTF-8") from None
             return None if codec in ("utf-8", "ascii") else codec
     return None
@@ -326,8 +327,9 @@ def _decoded(body: bytes, codec: str, max_text: int) -> tuple[str, bool]:
 
     try:
         text = body.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the uploaded file is not valid {codec}, as its charset says ({exc.reason})") from None
+    except UnicodeError as exc:  # punycode's decoder raises UnicodeError itself, with no reason
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else exc
+        raise InputError(f"the uploaded file is not valid {codec}, as its charset says ({reason})") from None
     if "\x00" in text:  # a charset such as Latin-1 decodes any bytes: a PDF is still no text
         raise InputError("the uploaded file: binary file, not text")
     return text, len(text) > max_text
