@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from classifier.bundle.suggestion import Suggestion
+from classifier.paths import default_model_path
 from classifier.serve.projects import (
     Project,
     ProjectError,
@@ -256,3 +257,14 @@ def test_two_bundles_of_one_folder_name_are_refused_naming_the_second(tmp_path):
         f"{second}: a second model named 'model'; give each --model a directory of its own name"
     )
     assert refused.value.exit_code == 2
+
+
+def test_a_bundle_named_as_the_shipped_model_is_refused_naming_the_shipped_models_folder(tmp_path):
+    """None stands for the shipped model: the refusal names its folder, not "None"."""
+    mine = tmp_path / "default"
+    shutil.copytree(ROOT / "models" / "default", mine)
+    with pytest.raises(ProjectError) as refused:
+        load_projects([mine, None], Taxonomy.from_yaml(ROOT / "taxonomy.yaml"))
+    assert str(refused.value) == (
+        f"{default_model_path()}: a second model named 'default'; give each --model a directory of its own name"
+    )

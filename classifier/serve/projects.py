@@ -234,10 +234,11 @@ def load_projects(model_dirs: list[Path | None], taxonomy: Taxonomy) -> dict[str
 
     projects: dict[str, Project] = {}
     for path in model_dirs or [None]:
-        project_id = project_id_for(path if path is not None else default_model_path())
+        folder = path if path is not None else default_model_path()
+        project_id = project_id_for(folder)
         if project_id in projects:
             raise ProjectError(
-                f"{path}: a second model named {project_id!r}; give each --model a directory of its own name"
+                f"{folder}: a second model named {project_id!r}; give each --model a directory of its own name"
             )
         projects[project_id] = Project(project_id, load_model(path, taxonomy), taxonomy)
     return projects
