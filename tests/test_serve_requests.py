@@ -817,6 +817,11 @@ def test_an_uploaded_file_over_the_size_limit_is_refused(parts):
     detail = "the uploaded file is over the CLASSIFIER_MAX_TEXT limit of 20 characters"
     refused(explain(small, b"w" * 21, "text/plain"), 413, detail)
     assert explain(small, b"vote " * 4, "text/plain").status_code == 200
+    # The same bound for a file read in the charset it declares: 20 characters are read, 21 are not.
+    cyrillic = "выборы " * 3
+    refused(explain(small, cyrillic.encode("koi8-r"), "text/plain; charset=koi8-r"), 413, detail)
+    answer = explain(small, cyrillic[:20].encode("koi8-r"), "text/plain; charset=koi8-r")
+    assert (answer.status_code, answer.json()["body"]) == (200, cyrillic[:20].strip())
 
 
 def test_an_uploaded_binary_file_is_refused_with_the_readers_reason(client):
@@ -874,6 +879,10 @@ UNKNOWN = "[0].subjects[0]: unknown subject {} (see GET /v1/taxonomy)"
             UNKNOWN.format("'urn:osce-field-of-work:cooking'"),
         ),
         ([{"text": "a", "subjects": [{"uri": "u" * 150}]}], UNKNOWN.format(repr("u" * 100))),
+        (
+            [{"text": ELECTION_NOTE, "subjects": [{"label": "Elections"}]}, {"text": ELECTION_NOTE, "subjects": []}],
+            "[1]: give at least one field (every OSCE item has one), or skip the document",
+        ),
     ],
 )
 def test_learn_refuses_documents_it_cannot_use_and_writes_nothing(parts, tmp_path, body, detail):
@@ -1344,6 +1353,7 @@ def test_a_page_of_another_origin_cannot_write_labels(parts, tmp_path):
         {"origin": "http://127.0.0.1:18399", "host": "127.0.0.1:18311"},  # another port of this machine
         {"origin": "https://news.example", "host": "127.0.0.1:8000"},
         {"origin": "null", "host": "127.0.0.1:8000"},  # a sandboxed frame or a file:// page
+        {"origin": "ftp://127.0.0.1:8000", "host": "127.0.0.1:8000"},  # the server's name, but not a web page's
         {"sec-fetch-site": "cross-site", "host": "127.0.0.1:8000"},  # a browser that sent no Origin
         {"sec-fetch-site": "same-site", "host": "127.0.0.1:8000"},
     ):
@@ -1364,8 +1374,21 @@ def test_the_servers_own_page_and_clients_that_are_not_browsers_may_write(parts,
     page = {"origin": "http://localhost:8000", "host": "localhost:8000", "sec-fetch-site": "same-origin"}
     assert client.post("/v1/projects/default/learn", json=FORGED, headers=page).status_code == 204
     assert client.post("/v1/projects/default/learn", json=FORGED).status_code == 204  # no Origin: curl, annif-client
+    # A browser that sends no Sec-Fetch-Site (older ones) is known by its Origin, the scheme and name in any case.
+    older = {"origin": "HTTP://LocalHost:8000", "host": "localhost:8000"}
+    assert client.post("/v1/projects/default/learn", json=FORGED, headers=older).status_code == 204
     rows = [json.loads(line) for line in (tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [row["labels"] for row in rows] == [["Arms control"], ["Arms control"]]
+    assert [row["labels"] for row in rows] == [["Arms control"]] * 3
+
+
+def test_a_request_the_browser_marks_as_its_own_may_write_whatever_host_a_proxy_put_in(parts, tmp_path):
+    """Sec-Fetch-Site, which no page can set: "same-origin" (the server's own page) and "none" (what the user did
+    themselves, a bookmark or the address bar) pass where a proxy gave the server another Host than the page's."""
+    client = make_client(parts, tmp_path)
+    for site in ("same-origin", "none"):
+        headers = {"host": "127.0.0.1:8000", "origin": "https://classifier.example.org", "sec-fetch-site": site}
+        assert client.post("/v1/projects/default/learn", json=FORGED, headers=headers).status_code == 204, site
+    assert len((tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()) == 2
 
 
 def test_reading_from_another_origin_is_left_to_the_browser(client):
@@ -1379,9 +1402,12 @@ def test_reading_from_another_origin_is_left_to_the_browser(client):
 def test_a_server_on_this_machine_answers_to_its_own_names_only(parts):
     """A site whose name was pointed at 127.0.0.1 (DNS rebinding) would send its own name as Host."""
     client = make_client(parts, local_only=True)
-    for host in ("127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.2", "app.localhost:9"):
+    local = ("127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "127.0.0.2", "app.localhost:9", "::1")
+    for host in local:
         assert client.get("/v1/health", headers={"host": host}).status_code == 200, host
-    for host in ("evil.example:8000", "192.168.1.5:8000", "localhost.evil.example", "[::2]:8000", "[::1"):
+    # An IPv6 address is read between its brackets: with no closing one, nothing is read (not "localhost").
+    elsewhere = ("evil.example:8000", "192.168.1.5:8000", "localhost.evil.example", "[::2]:8000", "[::1", "[localhost.")
+    for host in elsewhere:
         refused(
             client.get("/v1/health", headers={"host": host}),
             421,
@@ -1503,9 +1529,11 @@ def test_an_uploaded_file_is_read_in_the_charset_its_content_type_gives(client, 
     """A Cyrillic page sent as text/plain; charset=windows-1251 was read as Windows-1252 whatever the header said: every
     letter a wrong Latin one, and flagged out-of-scope instead of language; UTF-16 without a byte-order mark was
     refused as binary. The charset given is used; a file as UTF-8 or with none is read as before."""
-    answer = explain(client, RUSSIAN_NOTE.encode(charset), f"text/plain; charset={charset}")
-    assert answer.status_code == 200, answer.text
-    assert (answer.json()["body"], answer.json()["flag"]) == (RUSSIAN_NOTE, "language")
+    for content_type in (f"text/plain; charset={charset}", f"text/plain;charset={charset}"):  # with a space or not
+        answer = explain(client, RUSSIAN_NOTE.encode(charset), content_type)
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["body"], answer.json()["flag"]) == (RUSSIAN_NOTE, "language")
+        assert RUSSIAN_NOTE.encode("utf-8") in answer.content  # the answer in UTF-8, as JSON is sent, not \u escapes
 
 
 def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused(client):
@@ -1513,6 +1541,18 @@ def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused
         explain(client, b"Observers", "text/plain; charset=x-klingon"),
         415,
         "unknown charset 'x-klingon': send the file as UTF-8",
+    )
+    # Named as given, without the quotes around it, and cut at 50 characters.
+    refused(
+        explain(client, b"Observers", 'text/plain; charset="X-KLINGON"'),
+        415,
+        "unknown charset 'X-KLINGON': send the file as UTF-8",
+    )
+    long_name = "x-" + "klingon-" * 10
+    refused(
+        explain(client, b"Observers", f"text/plain; charset={long_name}"),
+        415,
+        f"unknown charset {long_name[:50]!r}: send the file as UTF-8",
     )
     refused(
         explain(client, RUSSIAN_NOTE.encode("utf-16le")[:-1], "text/plain; charset=utf-16le"),
@@ -1524,9 +1564,12 @@ def test_an_uploaded_file_in_an_unknown_charset_or_not_in_its_charset_is_refused
     # Declared UTF-8 but not: read as a file is (no UTF-8 sequence in it, so as Windows-1252), not refused.
     answer = explain(client, b"Observers praise the elections \xff in Bishkek.", 'text/plain; charset="utf-8"')
     assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections \xff in Bishkek."
+    # Declared ASCII, as many clients label any Western text: read as a file is too, not refused for its one é.
+    answer = explain(client, b"Observers praise the elections in Mont\xe9n\xe9gro.", "text/plain; charset=us-ascii")
+    assert answer.status_code == 200 and answer.json()["body"] == "Observers praise the elections in Monténégro."
 
 
-@pytest.mark.parametrize("charset", ["base64", "zlib", "rot13", "utf-8\x00"])
+@pytest.mark.parametrize("charset", ["base64", "zlib", "rot13", "utf-8\x00", "utf-8=x"])
 def test_a_codec_that_is_no_charset_is_refused_as_unknown_not_a_crash(client, charset):
     """Python's codecs of bytes to bytes (base64, zlib) or text to text (rot13) were looked up, then failed to decode
     the file: a 500."""
@@ -1798,6 +1841,16 @@ def test_a_decision_for_a_text_the_id_no_longer_names_is_refused_and_nothing_is_
     assert not (tmp_path / "labelled.jsonl").exists() or labelled_rows(tmp_path) == []
     saved = client.post("/v1/queue/decisions", json={"id": shown["id"], "labels": ["Youth"], "digest": shown["digest"]})
     assert saved.status_code == 200 and [row["labels"] for row in labelled_rows(tmp_path)] == [["Youth"]]
+
+
+def test_learn_keeps_a_title_whose_body_is_only_a_content_type(parts, tmp_path):
+    """The row is read back under its title, which is text enough: only a row with nothing but the content type is
+    refused (below)."""
+    client = make_client(parts, tmp_path)
+    documents = [{"text": "OSCE observers deploy to Moldova\n\nPress release", "subjects": [{"label": "Elections"}]}]
+    assert client.post("/v1/projects/default/learn", json=documents).status_code == 204
+    row = json.loads((tmp_path / "labelled.jsonl").read_text(encoding="utf-8"))
+    assert (row["title"], row["text"]) == ("OSCE observers deploy to Moldova", "Press release")
 
 
 def test_learn_refuses_a_text_whose_row_would_read_back_as_nothing(parts, tmp_path):
