@@ -422,6 +422,7 @@ def test_a_request_that_stops_coming_is_cut_off_while_others_are_answered(parts)
     stalled_body = json.loads(answers[0].partition(b"\r\n\r\n")[2])
     assert answers[0].startswith(b"HTTP/1.1 408 ") and answers[1].startswith(b"HTTP/1.1 408 ")
     assert stalled_body["detail"] == "the request body stopped coming for 0.5 s: send it whole, at once"
+    assert b"\r\nconnection: close\r\n" in answers[0].partition(b"\r\n\r\n")[0].lower() + b"\r\n"  # said too
     assert answers[2:4] == [b"", b""]
     assert answers[4].startswith(b"HTTP/1.1 200 ") and b'"label":"Elections"' in answers[4]
 
@@ -1366,6 +1367,11 @@ def test_a_page_of_another_origin_cannot_write_labels(parts, tmp_path):
             f"a page of another site ({origin}) may not change anything here; this server's own page "
             f"(http://{host}/) may",
         )
+    # An Origin and a Host of more than 100 characters are cut in the sentence.
+    origin, host = "https://" + "news." * 30 + "example", "proxy." * 30 + "example"
+    response = client.post("/v1/projects/default/learn", json=FORGED, headers={"origin": origin, "host": host})
+    detail = f"a page of another site ({origin[:100]}) may not change anything here; this server's own page "
+    refused(response, 403, detail + f"(http://{host[:100]}/) may")
     assert not (tmp_path / "labelled.jsonl").exists()
 
 
@@ -1379,6 +1385,22 @@ def test_the_servers_own_page_and_clients_that_are_not_browsers_may_write(parts,
     assert client.post("/v1/projects/default/learn", json=FORGED, headers=older).status_code == 204
     rows = [json.loads(line) for line in (tmp_path / "labelled.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [row["labels"] for row in rows] == [["Arms control"]] * 3
+
+
+def test_a_request_without_a_host_is_answered_and_a_long_host_is_cut_in_the_refusal(parts):
+    """HTTP/1.0 needs no Host: such a client (a health check) is answered, by a server on this machine too."""
+    with served(make_client(parts, local_only=True).app) as port:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sent:
+            sent.sendall(b"GET /v1/health HTTP/1.0\r\n\r\n")
+            answer = _read_to_the_end(sent)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"status":"ok"}')
+    host = "rebound." * 20 + "example"
+    refused(
+        make_client(parts, local_only=True).get("/v1/health", headers={"host": host}),
+        421,
+        f"Host {host[:100]!r} is not this machine: the server answers as localhost or 127.0.0.1 only "
+        "(--allowed-host adds a name)",
+    )
 
 
 def test_a_request_the_browser_marks_as_its_own_may_write_whatever_host_a_proxy_put_in(parts, tmp_path):
