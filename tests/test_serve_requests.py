@@ -724,6 +724,8 @@ def test_explain_reads_a_form_json_or_a_file_alike(client):
     by_form = accepted_of(explain(client, f"text={ELECTION_NOTE}", FORM))
     assert "Elections" in by_form
     assert accepted_of(explain(client, json.dumps({"text": ELECTION_NOTE}), "application/json")) == by_form
+    # A JSON type of its own, as suggest-batch and learn take it (it was refused: 415).
+    assert accepted_of(explain(client, json.dumps({"text": ELECTION_NOTE}), "application/ld+json")) == by_form
     assert accepted_of(explain(client, ELECTION_NOTE.encode("cp1252"), "text/plain")) == by_form
     assert accepted_of(explain(client, ELECTION_NOTE.encode("utf-16"), "application/octet-stream")) == by_form
     assert accepted_of(explain(client, ELECTION_NOTE.encode(), "text/html; charset=utf-8")) == by_form

@@ -345,7 +345,7 @@ async def read_text(request: Request, max_text: int) -> tuple[str, dict]:
         if "text" not in form:
             raise ApiError(400, "missing form field 'text'")
         return form["text"], form
-    if kind == "application/json":
+    if kind == "application/json" or kind.endswith("+json"):  # a JSON type of its own (ld+json), as read_json takes
         body = await read_json(request)
         if not isinstance(body, dict) or "text" not in body:
             raise ApiError(400, "expected a JSON object with a 'text'")
