@@ -25,6 +25,7 @@ from classifier.estimator.scope import (
     scope_reading,
     short_flags,
     vocabulary_coverage,
+    word_counts,
     word_specificity,
 )
 
@@ -188,6 +189,11 @@ def test_specificity_is_checked_for_models_fitted_on_enough_texts():
     for n, flag in ((500, "out-of-scope"), (SPECIFICITY_MIN_TEXTS, "out-of-scope"), (50, None)):
         assert scope_flags(Fitted(n), [text], np.array([[0.2]])) == [flag], n
     assert scope_flags(Fitted(500), [text], np.array([[0.3]])) == [None]  # a field scores high enough
+    # In a batch, each text is judged by its own best field, not by the batch's.
+    proba = np.array([[0.1, 0.2], [0.9, 0.05]])
+    assert scope_flags(Fitted(500), [text, text], proba) == ["out-of-scope", None]
+    totals = [word_counts(Fitted(500)).of_words(text.split())] * 2
+    assert scope_flags_of_counts([text, text], proba, totals, checked=True) == ["out-of-scope", None]
 
 
 @pytest.mark.parametrize("example", written_examples(), ids=lambda e: e["id"])
@@ -272,7 +278,6 @@ def test_the_latin_script_check_finds_what_a_search_of_every_character_finds(tex
 def test_each_model_is_checked_against_its_own_words_whichever_was_read_before():
     """A model's word counts are made once and kept, also while another model is read: a second model, or the
     same model fitted again (new idf weights), gets its own."""
-    from classifier.estimator.scope import word_counts
 
     class Fitted:
         zero_shot_ = label_keywords = None
@@ -451,9 +456,17 @@ def test_english_headlines_are_not_taken_for_another_language():
     ],
 )
 def test_the_script_rule_at_its_bounds(text, latin):
+    """The same bound wherever the script is judged: in a text, in its words' letter counts summed, and by `flag`
+    on a text of too few words for the function-word rule, whose words the model knows (a short Russian headline is
+    in another language, not out of scope)."""
+    from classifier.estimator.scope import letter_counts, reads_latin_by_counts
+
     assert reads_as_english(text) is latin
     known = WordCounts(frozenset(content_words(text)))  # every word known: the script alone decides
     assert ScopeCheck().flags([text], [0.9], known) == [None if latin else "language"]
+    assert ScopeCheck().flag(text, 0.9, frozenset(content_words(text))) == (None if latin else "language")
+    letters, other = np.sum([letter_counts(word) for word in text.split()], axis=0)
+    assert reads_latin_by_counts(np.array([letters]), np.array([other])).tolist() == [latin]
 
 
 def test_the_coverage_and_word_count_bounds_of_the_out_of_scope_check():

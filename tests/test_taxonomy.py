@@ -621,6 +621,38 @@ def test_write_parsed_copy_remakes_it_from_the_shipped_file_and_refuses_what_jso
     assert json.loads(target.read_text(encoding="utf-8"))["sha256"] == copy["sha256"]  # the old copy is kept
 
 
+def test_write_parsed_copy_remakes_the_shipped_copy_byte_for_byte(tmp_path, monkeypatch):
+    """Remade from the unchanged taxonomy.yaml, the copy is the committed file itself: remaking it shows no change."""
+    from classifier.taxonomy import fields
+
+    committed = fields.PARSED_COPY.read_bytes()
+    monkeypatch.setattr(fields, "PARSED_COPY", tmp_path / "parsed_taxonomy.json")
+    monkeypatch.setattr(fields, "shipped_taxonomy_path", lambda: ROOT / "taxonomy.yaml")
+    assert fields.write_parsed_copy().read_bytes() == committed
+
+
+def test_write_parsed_copy_names_the_edited_file_in_its_refusals(tmp_path, monkeypatch):
+    """An edit that breaks the YAML or the taxonomy is refused with the file's path (and line), and the copy is kept."""
+    from classifier.taxonomy import fields
+
+    target = tmp_path / "parsed_taxonomy.json"
+    target.write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(fields, "PARSED_COPY", target)
+    edited = tmp_path / "taxonomy.yaml"
+    monkeypatch.setattr(fields, "shipped_taxonomy_path", lambda: edited)
+    raw = (ROOT / "taxonomy.yaml").read_bytes()
+    edited.write_bytes(raw.replace(b"name: Youth", b"name: [Youth", 1))
+    line = raw[: raw.index(b"name: Youth")].count(b"\n") + 2  # the flow sequence is found unclosed on the next line
+    with pytest.raises(TaxonomyError) as malformed:
+        fields.write_parsed_copy()
+    assert str(malformed.value).startswith(f"{edited}:{line}: malformed YAML: ")
+    edited.write_bytes(raw.replace(b"id: youth", b"id: education", 1))
+    with pytest.raises(TaxonomyError) as invalid:
+        fields.write_parsed_copy()
+    assert str(invalid.value) == f"{edited}: field 'Youth': id 'education' is already used by 'Education'"
+    assert target.read_text(encoding="utf-8") == "{}"
+
+
 def test_a_field_is_found_by_its_notation_and_uri_as_the_http_service_gives_them():
     """`serve` names each field by label, notation and URI (GET /v1/taxonomy) and takes any of them back; train,
     evaluate and compare refused the notation and URI ("unknown label 'human-rights' (closest field: 'Human
