@@ -185,6 +185,21 @@ def test_normalize_label_ignores_case_spaces_dashes_and_ampersands():
     assert normalize_label("STRASSE") == normalize_label("Straße") == "strasse"
 
 
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\ufe63", "\uff0d"])
+def test_a_name_written_with_any_dash_resolves_as_with_a_hyphen(dash):
+    """A word processor writes a hyphen that must not break a line as U+2011, typeset text as U+2010 (HYPHEN); pages
+    and tables copied from them hold these. "Anti‐terrorism" with either is the alias "Anti-terrorism"."""
+    from classifier.taxonomy.fields import default_taxonomy, normalize_label
+
+    assert normalize_label(f"Anti{dash}Terrorism") == "anti-terrorism"
+    taxonomy = default_taxonomy()
+    assert taxonomy.resolve(f"Anti{dash}terrorism") == "Countering terrorism"
+    assert taxonomy.resolve(f"Reform and co{dash}operation in the security sector") == (
+        "Reform and co-operation in the security sector"
+    )
+    assert taxonomy.resolve(f"confidence{dash} and security{dash}building measures") == "Arms control"
+
+
 def test_fields_read_from_a_mapping_keep_every_part():
     taxonomy = Taxonomy.from_dict(SMALL)
     assert taxonomy.labels == ["Voting", "Border Watch", "Press"]

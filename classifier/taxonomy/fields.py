@@ -40,7 +40,9 @@ SUBJECT_URI_PREFIX = "urn:osce-field-of-work:"
 def normalize_label(text: str) -> str:
     """Case-, space- and dash-insensitive key used to match label spellings: also of characters written in another
     width or form (NFKC: "Ｐｏｌｉｃｉｎｇ") and without invisible format characters (a zero-width space)."""
-    text = _plain(text).replace("&", " and ").replace("–", "-").replace("—", "-")
+    text = _plain(text).replace("&", " and ")
+    if not text.isascii():  # any dash reads as a hyphen: an en or em dash, U+2010 HYPHEN, a non-breaking one (U+2011)
+        text = "".join("-" if unicodedata.category(c) == "Pd" else c for c in text)
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
