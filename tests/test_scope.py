@@ -469,20 +469,49 @@ def test_the_script_rule_at_its_bounds(text, latin):
     assert reads_latin_by_counts(np.array([letters]), np.array([other])).tolist() == [latin]
 
 
+def alone_and_in_a_batch(check, text, best, vocabulary):
+    """The flag `check` gives `text`, checked to be the same read alone and read from its counts in a batch."""
+    flag = check.flag(text, best, vocabulary)
+    assert check.flags([text, text], [best, 0.9], WordCounts(vocabulary))[0] == flag
+    return flag
+
+
 def test_the_coverage_and_word_count_bounds_of_the_out_of_scope_check():
     check = ScopeCheck(min_coverage=0.45, weak_coverage=0.55, weak_probability=0.3, min_words=5)
     known = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"}
     # 9 of 20 content words known is 45%: not under min_coverage, but under weak_coverage ("the": English).
     text = " ".join(["the", "the", *sorted(known), *[f"unknown{chr(97 + i)}" for i in range(11)]])
     assert len(content_words(text)) == 20
-    assert check.flag(text, 0.9, known) is None and check.flag(text, 0.29, known) == "out-of-scope"
+    assert alone_and_in_a_batch(check, text, 0.9, known) is None
+    assert alone_and_in_a_batch(check, text, 0.29, known) == "out-of-scope"
     # 11 of 20 is 55%: not weak.
     more = text.replace("unknowna", "kappa").replace("unknownb", "lambda")
-    assert check.flag(more, 0.0, known | {"kappa", "lambda"}) is None
+    assert alone_and_in_a_batch(check, more, 0.0, known | {"kappa", "lambda"}) is None
     # Five content words, one known, are enough to judge; four are not. None known is out of scope however few.
-    assert check.flag("mu nu xi omicron alpha", 0.9, known) == "out-of-scope"
-    assert check.flag("mu nu xi alpha", 0.9, known) is None
-    assert check.flag("mu nu xi omicron", 0.9, known) == "out-of-scope"
+    assert alone_and_in_a_batch(check, "mu nu xi omicron alpha", 0.9, known) == "out-of-scope"
+    assert alone_and_in_a_batch(check, "mu nu xi alpha", 0.9, known) is None
+    assert alone_and_in_a_batch(check, "mu nu xi omicron", 0.9, known) == "out-of-scope"
+    # Coverage under weak_coverage is weak however typical the known words are (specificity checked).
+    typical = dict.fromkeys(known, 1000)
+    assert alone_and_in_a_batch(check, text, 0.29, typical) == "out-of-scope"
+    assert alone_and_in_a_batch(check, text, 0.3, typical) is None
+    # Judged from one content word: that word known is full coverage.
+    assert alone_and_in_a_batch(ScopeCheck(min_words=1), "Alpha!", 0.0, known) is None
+    assert alone_and_in_a_batch(ScopeCheck(min_words=1), "Omicron!", 0.9, known) == "out-of-scope"
+
+
+def test_a_language_none_of_whose_function_words_are_listed_is_another_language():
+    """Estonian has none of the other languages' function words listed, and its "on" (is) is an English one: one
+    English function word in 32 words is under 5%, and the words are unknown, so the text is in another language,
+    read alone or from its counts in a batch."""
+    text = (
+        "Eesti Vabariigi valitsus on kinnitanud uue riikliku julgeolekupoliitika alused, mis käsitlevad piirivalvet, "
+        "küberkaitset, energiajulgeolekut ning koostööd naaberriikidega Läänemere piirkonnas ja kogu Euroopas "
+        "järgmise kümne aasta jooksul vastavalt parlamendi otsusele ning rahvusvahelistele kohustustele."
+    )
+    assert len(text.split()) == 32 and reads_as_english(text) is False
+    vocabulary = {"election": 500, "observers": 800}
+    assert alone_and_in_a_batch(ScopeCheck(), text, 0.9, vocabulary) == "language"
 
 
 def test_min_df_counts_only_as_a_number_of_texts():
