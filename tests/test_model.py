@@ -769,6 +769,37 @@ def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrase
     assert model.__dict__["_phrase_matcher_cache"] is matcher
 
 
+def test_a_field_is_stacked_in_a_folds_metrics_only_where_the_other_folds_hold_examples_of_it_and_texts_without(
+    tiny_corpus,
+):
+    """Youth given one example: the fold holding it is scored by what the other fold alone gives, where Youth has
+    none, so no stacker can learn it there: it keeps its calibrated probability. In the other fold, whose outside holds
+    that one example, it is stacked. Media is on every text but one: where the outside is all Media, it is not
+    stacked either."""
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, fit_stacker, stacked_proba
+    from classifier.estimator.thresholds import platt, sigmoid
+
+    texts, Y = tiny_corpus
+    Y = Y.copy()
+    Y[5, 3] = 1  # a text on Border management and Media (i % 3 == 2, i % 4 == 1): now on Youth too
+    Y[1:, 2] = 1  # Media on all but the first text
+    phrases = ((["election"], ["ballot"]), (["border"], ["customs"]), (["media"], ["press"]), (["youth"], []))
+    model = TopicClassifier(cv=2, char_weight=0, label_phrases=phrases).fit(texts, Y)
+    assert model.stacked_.tolist() == [True, True, True, True]
+    folds, scores = model.cv_results_["fold"], model.cv_results_["scores"]
+    evidence = evidence_features(PhraseCounter(phrases), texts)
+    for fold in (0, 1):
+        inside = folds == fold
+        calibration = np.array([platt(scores[~inside, j], Y[~inside, j]) for j in range(4)])
+        linear = sigmoid(scores[inside], calibration)
+        youth, media = Y[~inside, 3].any(), not Y[~inside, 2].all()
+        assert youth == (fold != folds[5]) and media == (fold != folds[0])
+        learnable = np.array([True, True, media, youth])
+        weights, offsets = fit_stacker(sigmoid(scores[~inside], calibration), evidence[~inside], Y[~inside], learnable)
+        expected = stacked_proba(linear, evidence[inside], weights, offsets, learnable)
+        np.testing.assert_allclose(model.cv_results_["proba"][inside], expected, rtol=1e-6, atol=1e-12)
+
+
 def test_without_phrases_nothing_is_accepted_on_phrases_and_the_estimator_pickles(tiny_model):
     import pickle
 
