@@ -767,6 +767,18 @@ def test_out_of_fold_probabilities_of_the_stacker_combine_fold_scores_and_phrase
     matcher = model.__dict__["_phrase_matcher_cache"]
     model.phrase_accepted(texts[:1])
     assert model.__dict__["_phrase_matcher_cache"] is matcher
+    # The phrases a text names, per field, as the phrases are written; a model without phrases names none.
+    named = model.named_phrases(["Ballot boxes reached the border and the press", "Weather"])
+    assert named == [{0: ["ballot"], 1: ["border"], 2: ["press"]}, {}]
+    assert TopicClassifier(cv=2, char_weight=0).fit(texts, Y).named_phrases(["Ballot and border"]) == [{}]
+
+
+def test_a_fold_too_small_for_min_df_is_refused_with_the_vectorizers_reason(tiny_corpus):
+    """min_df 20 is more texts than a fold's 18 training texts: the fold's features cannot be made, and the error
+    says why in scikit-learn's words rather than failing on what is missing."""
+    texts, Y = tiny_corpus
+    with pytest.raises(ValueError, match="^max_df corresponds to < documents than min_df$"):
+        TopicClassifier(cv=2, char_weight=0, min_df=20).fit(texts, Y)
 
 
 def test_a_field_is_stacked_in_a_folds_metrics_only_where_the_other_folds_hold_examples_of_it_and_texts_without(
