@@ -587,6 +587,24 @@ def test_the_counts_of_the_last_four_models_are_kept(monkeypatch):
     assert scope.word_counts(models[0]) is not kept[0] and scope.word_counts(models[3]) is kept[3]
 
 
+def test_the_kept_counts_are_of_the_models_read_last_and_a_refit_takes_its_models_place(monkeypatch):
+    import classifier.estimator.scope as scope
+
+    monkeypatch.setattr(scope, "_COUNTS", {})
+    models = [_Fitted([f"word{i}"]) for i in range(6)]
+    kept = [scope.word_counts(model) for model in models[:4]]
+    assert scope.word_counts(models[0]) is kept[0]  # read again: now the last read
+    scope.word_counts(models[4])  # a fifth: the one read longest ago (the second) is let go, not the first
+    assert scope.word_counts(models[0]) is kept[0] and scope.word_counts(models[2]) is kept[2]
+    assert [id(model) for model, _, _ in scope._COUNTS.values()] == [
+        id(m) for m in (models[3], models[4], *models[::2][:2])
+    ]
+    models[3]._idf = models[3]._idf.copy()  # fitted again: its new counts replace its old, no other model's
+    refit = scope.word_counts(models[3])
+    assert refit is not kept[3] and len(scope._COUNTS) == 4
+    assert all(scope.word_counts(model) is counts for model, counts in zip(models[::2][:2], kept[::2][:2]))
+
+
 def test_no_texts_get_no_flags():
     fitted = _Fitted(["alpha"])
     assert scope_flags(fitted, [], []) == [] and scope_flags(fitted, [], np.zeros((0, 3))) == []

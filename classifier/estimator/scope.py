@@ -380,18 +380,23 @@ _COUNTS_LOCK = threading.Lock()
 
 def word_counts(estimator) -> WordCounts:
     """The WordCounts of the model's words and their specificities, made once per model and kept for the last
-    COUNTS_KEPT models read. A model fitted again has new idf weights, hence new counts. A model fitted on fewer
-    than SPECIFICITY_MIN_TEXTS texts gets its words without specificities: the check is skipped for it."""
+    COUNTS_KEPT models read (a model read again counts as read last). A model fitted again has new idf weights, hence
+    new counts, which take its place. A model fitted on fewer than SPECIFICITY_MIN_TEXTS texts gets its words
+    without specificities: the check is skipped for it."""
     idf = estimator.idf("text")
-    kept = _COUNTS.get(id(estimator))
-    if kept is None or kept[0] is not estimator or kept[1] is not idf:
-        specificity = word_specificity(estimator)
-        enough = fitted_texts(idf, _min_df(estimator)) >= SPECIFICITY_MIN_TEXTS
-        kept = (estimator, idf, WordCounts(specificity if enough else frozenset(specificity)))
-        with _COUNTS_LOCK:  # the server reads from several threads
-            if len(_COUNTS) >= COUNTS_KEPT:
-                _COUNTS.pop(next(iter(_COUNTS)), None)
-            _COUNTS[id(estimator)] = kept
+    with _COUNTS_LOCK:  # the server reads from several threads
+        kept = _COUNTS.pop(id(estimator), None)
+        if kept is not None and kept[0] is estimator and kept[1] is idf:
+            _COUNTS[id(estimator)] = kept  # put back last: the model read longest ago goes first
+            return kept[2]
+    specificity = word_specificity(estimator)
+    enough = fitted_texts(idf, _min_df(estimator)) >= SPECIFICITY_MIN_TEXTS
+    kept = (estimator, idf, WordCounts(specificity if enough else frozenset(specificity)))
+    with _COUNTS_LOCK:
+        _COUNTS.pop(id(estimator), None)  # made meanwhile by another thread: replaced, not counted twice
+        while len(_COUNTS) >= COUNTS_KEPT:
+            _COUNTS.pop(next(iter(_COUNTS)))
+        _COUNTS[id(estimator)] = kept
     return kept[2]
 
 
