@@ -888,3 +888,33 @@ def test_save_never_replaces_a_folder_whose_files_are_only_named_as_a_bundles(tm
     save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")
     save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")  # a bundle is replaced
     assert json.loads((tmp_path / "bundle" / "model.json").read_text(encoding="utf-8"))["format"] == 2
+
+
+def test_a_bundle_or_taxonomy_path_that_is_a_symlink_loop_is_refused_in_one_line(tiny_bundle, tmp_path, monkeypatch):
+    """Python 3.11 and 3.12 resolve a symlink loop with a RuntimeError, not an OSError: the advice to retrain, which
+    resolves the bundle's path to tell the shipped model from one's own, ended in that traceback, and so did telling
+    whether a taxonomy is the default one."""
+    from conftest import TINY_LABELS
+
+    loop = tmp_path / "current"
+    loop.symlink_to("current")
+    assert refusal(loop) == (
+        f"{loop}: no such folder; a model bundle is a folder with model.json in it "
+        f"(train one: classifier train LABELLED_DATA --output {loop})"
+    )
+    monkeypatch.setenv("CLASSIFIER_MODEL", str(loop))
+    with pytest.raises(BundleError, match=rf"^{loop}: no such folder; "):
+        load_model(taxonomy=tiny_taxonomy())
+    # A taxonomy whose path cannot be resolved is not shown to be the default one: the model it asks for is its own.
+    fields = [{"name": name, "id": f"field-{i}", "dimension": "human"} for i, name in enumerate(TINY_LABELS[:3])]
+    looped = Taxonomy.from_dict({"dimensions": {"human": "Human"}, "fields": fields}, source=str(loop))
+    assert refusal(tiny_bundle, looped) == (
+        f"{tiny_bundle}: the model's fields differ from {loop} (not in taxonomy: Youth); retrain it: classifier train "
+        f"--base {tiny_bundle} --taxonomy {loop} --output current-model "
+        "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
+    )
+    monkeypatch.setenv("CLASSIFIER_TAXONOMY", str(loop))  # the default taxonomy cannot be resolved either
+    assert refusal(tiny_bundle, tiny_taxonomy(TINY_LABELS[:3])).endswith(
+        f"--base {tiny_bundle} --taxonomy tiny.yaml --output tiny-model "
+        "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
+    )

@@ -54,8 +54,8 @@ RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/de
 def _is_default_taxonomy(taxonomy: Taxonomy) -> bool:
     try:
         return not taxonomy.path or Path(taxonomy.path).resolve() == default_taxonomy_path().resolve()
-    except OSError:
-        return True
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): not shown to be the default
+        return False
 
 
 def own_taxonomy_hint(bundle: str | Path, taxonomy_path: str | Path) -> str:
@@ -72,7 +72,7 @@ def retrain_hint(path: str | Path | None = None) -> str:
     try:
         if Path(path).resolve() == shipped_model_path().resolve():  # not CLASSIFIER_MODEL's, which is the user's
             return RETRAIN_HINT
-    except OSError:
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): not the shipped model
         pass
     return f"classifier train LABELLED_DATA --output {path}"
 
