@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -282,6 +283,8 @@ def test_a_saved_bundle_carries_its_model_card(tmp_path, shipped):
     from classifier.bundle.card import render_card
 
     save_bundle(shipped.estimator, shipped.metadata, tmp_path / "copy")
+    # Saved again, its vocabulary is the same file byte for byte: terms outside ASCII ("utøya") as they are.
+    assert (tmp_path / "copy" / "vocabulary.json").read_bytes() == (DEFAULT / "vocabulary.json").read_bytes()
     card = (tmp_path / "copy" / "MODEL.md").read_text(encoding="utf-8")
     thresholds = dict(zip(shipped.labels, shipped.thresholds.tolist()))
     assert card == render_card(json.loads((tmp_path / "copy" / "model.json").read_text()), "copy", thresholds)
@@ -515,6 +518,10 @@ def test_a_bundle_file_name_that_is_a_folder_or_a_link_is_not_a_bundle_file(tiny
     (tmp_path / "elsewhere.md").write_text("mine", encoding="utf-8")
     (tiny_copy / "MODEL.md").symlink_to(tmp_path / "elsewhere.md")
     with pytest.raises(BundleError, match=r"holds MODEL\.md, which is not a file of a model bundle"):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
+    (tiny_copy / "MODEL.md").unlink()
+    (tiny_copy / "data").symlink_to(tmp_path, target_is_directory=True)  # a link, to a folder: named as a link
+    with pytest.raises(BundleError, match=r"holds data, which is not a file of a model bundle"):
         save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tiny_copy)
 
 
@@ -866,8 +873,17 @@ def test_a_bundle_whose_predictor_scores_otherwise_than_the_estimator_is_not_sav
         {"model.json": b'{"my": "own project settings"}', "MODEL.md": b"# My notes\n"},
         {"model.json": b"not json at all", "model.npz": b"mine"},
         {"MODEL.md": b"# Only a card\n"},
+        {"model.json": b'{"name": "my annotation project", "labels": ["Elections", "Youth"]}'},
+        {"model.json": b'["format", "labels"]'},
     ],
-    ids=["a corpus named training.jsonl.gz", "a project's model.json", "model.json not JSON", "no model.json"],
+    ids=[
+        "a corpus named training.jsonl.gz",
+        "a project's model.json",
+        "model.json not JSON",
+        "no model.json",
+        "labels but no format",
+        "a list naming the keys",
+    ],
 )
 def test_save_never_replaces_a_folder_whose_files_are_only_named_as_a_bundles(tmp_path, shared_tiny_model, files):
     """Files with a bundle's names are not a bundle: a user's corpus gzipped as training.jsonl.gz, or a project's own
@@ -888,6 +904,46 @@ def test_save_never_replaces_a_folder_whose_files_are_only_named_as_a_bundles(tm
     save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")
     save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "bundle")  # a bundle is replaced
     assert json.loads((tmp_path / "bundle" / "model.json").read_text(encoding="utf-8"))["format"] == 2
+
+
+@pytest.mark.parametrize("written", [".", "", "sub/..", "HERE", "../here", "ABOVE", ".."])
+def test_a_target_naming_the_working_folder_or_one_above_it_is_refused_and_left_as_it_is(
+    tmp_path, monkeypatch, written
+):
+    """A save swaps the whole folder: the working folder, however it is written, would be moved aside under the
+    shell that is in it. A folder beside it, or below it, is a target like any other."""
+    from classifier.bundle.storage import check_bundle_target
+
+    here = tmp_path / "here"
+    (here / "sub").mkdir(parents=True)
+    (here / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(here)
+    target = {"HERE": str(here), "ABOVE": str(tmp_path)}.get(written, written)
+    with pytest.raises(BundleError) as error:
+        check_bundle_target(target)
+    assert str(error.value) == (
+        f"{Path(target)}: names the working folder or one above it, which saving would replace whole; name the "
+        "bundle's own folder (a new or empty one, or an existing bundle)"
+    )
+    assert (here / "notes.txt").read_text(encoding="utf-8") == "mine"
+    for beside_or_below in ("../there", "sub/bundle", "new", str(tmp_path / "there")):
+        check_bundle_target(beside_or_below)
+
+
+def test_a_target_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tmp_path):
+    from classifier.bundle.storage import check_bundle_target
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine", encoding="utf-8")
+    for under in (notes / "bundle", notes / "deeper" / "bundle"):
+        with pytest.raises(BundleError) as error:
+            check_bundle_target(under)
+        assert str(error.value) == f"{under}: cannot write there ({notes} is a file, not a folder)"
+    too_long = tmp_path / ("m" * 300)
+    with pytest.raises(BundleError) as error:
+        check_bundle_target(too_long)
+    assert str(error.value) == f"{too_long}: cannot write there (File name too long)"
+    assert notes.read_text(encoding="utf-8") == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_a_bundle_or_taxonomy_path_that_is_a_symlink_loop_is_refused_in_one_line(tiny_bundle, tmp_path, monkeypatch):
@@ -918,3 +974,57 @@ def test_a_bundle_or_taxonomy_path_that_is_a_symlink_loop_is_refused_in_one_line
         f"--base {tiny_bundle} --taxonomy tiny.yaml --output tiny-model "
         "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
     )
+
+
+def test_a_bundle_whose_model_json_an_editor_rewrote_is_still_one_and_an_outsized_one_is_not(tiny_copy, tmp_path):
+    """A model.json saved again with a byte order mark (as some editors write UTF-8) loads, so a save replaces its
+    folder; one larger than a bundle's model.json may be is no bundle's, and its folder is kept."""
+    from classifier.bundle.checks import MAX_METADATA_BYTES
+    from classifier.bundle.storage import check_bundle_target
+
+    meta_path = tiny_copy / "model.json"
+    meta_path.write_bytes(b"\xef\xbb\xbf" + meta_path.read_bytes())
+    assert load_model(tiny_copy, tiny_taxonomy()).metadata["note"] == "Sécurité"
+    check_bundle_target(tiny_copy)
+    for size, is_a_bundle in ((MAX_METADATA_BYTES, True), (MAX_METADATA_BYTES + 2, False)):
+        start = b'{"format": 2, "labels": [], "padding": "'
+        meta_path.write_bytes(start + b"x" * (size - len(start) - 2) + b'"}')
+        assert meta_path.stat().st_size == size
+        if is_a_bundle:
+            check_bundle_target(tiny_copy)
+            continue
+        with pytest.raises(BundleError, match=r"holds files named as a bundle's but its model\.json is not"):
+            check_bundle_target(tiny_copy)
+
+
+def test_a_target_folder_that_cannot_be_listed_is_refused_naming_why(tmp_path, monkeypatch):
+    """Root lists every folder, so the refusal of one that cannot be listed is reached by a listing that fails."""
+    from classifier.bundle import storage
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+
+    def cannot_list(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(storage.os, "scandir", cannot_list)
+    with pytest.raises(BundleError) as error:
+        storage.check_bundle_target(folder)
+    assert str(error.value) == f"{folder}: cannot list it (Permission denied); choose a new or empty directory"
+
+
+def test_a_predictor_that_scores_the_probe_exactly_within_the_tolerance_is_saved(
+    tmp_path, shared_tiny_model, monkeypatch
+):
+    from classifier.bundle import storage
+    from classifier.bundle.probe import ESTIMATOR_PROBE_TOLERANCE
+
+    monkeypatch.setattr(storage, "probe_difference", lambda estimator, probe: ESTIMATOR_PROBE_TOLERANCE)
+    save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "at")
+    beyond = np.nextafter(ESTIMATOR_PROBE_TOLERANCE, 1.0)
+    monkeypatch.setattr(storage, "probe_difference", lambda estimator, probe: beyond)
+    with pytest.raises(
+        ValueError, match=rf"\(by up to {beyond:.2g}, more than {ESTIMATOR_PROBE_TOLERANCE:g}\): not saved$"
+    ):
+        save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "beyond")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["at"]
