@@ -197,13 +197,28 @@ def test_a_frame_row_out_of_scope_gets_no_field_and_its_flag(model):
     assert tagged["labels"].tolist()[0] == [] and tagged["labels"].tolist()[1]
     many = model.suggest_many([recipe, TEXTS[1]])
     assert [s.flag for s in many] == ["out-of-scope", None] and "(out-of-scope)" in repr(many[0])
+    # Explained, a flagged text says what the scope checks read in it (its 40 words less the number), and nothing
+    # of fields it does not get; an unflagged one has no such reading.
+    from classifier.estimator.scope import scope_reading
+
+    recipe_read, observed = model.suggest_many([recipe, TEXTS[1]], explain=True)
+    assert (recipe_read.flag, recipe_read.labels, recipe_read.evidence, recipe_read.named) == (
+        "out-of-scope",
+        [],
+        {},
+        {},
+    )
+    assert recipe_read.scope == scope_reading(model.estimator, parse_release(recipe).model_text)
+    assert (recipe_read.scope["words"], recipe_read.scope["non_latin_letters"]) == (39, 0.0)
+    assert observed.flag is None and observed.scope is None and observed.labels == many[1].labels
 
 
 def test_a_file_name_given_as_the_text_is_scored_with_a_warning_saying_how_to_read_the_file(model, tmp_path):
     """`model.suggest("report.pdf")` scored the two words and accepted a field, without a word that no file was read."""
     page = tmp_path / "page"  # a file's path without an extension
     page.write_text("Observers watched the vote.", encoding="utf-8")
-    said = r"looks like a file's name, not its text; to read a file: classifier\.read_documents, then"
+    said = r"looks like a file's name, not its text; to read a file: classifier\.read_documents, then "
+    said += r"Model\.suggest_documents$"
     with pytest.warns(UserWarning, match=rf"^text: 'report\.pdf' {said}") as caught:
         model.suggest("report.pdf")
     assert caught[0].filename == __file__ or UNDER_MUTATION  # the user's line (mutmut calls through its own module)
@@ -469,8 +484,9 @@ def test_a_document_that_failed_to_read_gets_a_suggestion_carrying_its_error_not
     }
     assert read == model.suggest_documents(documents[1:])[0] and read.labels == ["Elections"] and read.error is None
     assert model.suggest_documents(documents[:1], explain=True, limit=1) == [failed]
-    with pytest.raises(UsageError, match="^limit -1"):
-        model.suggest_documents(documents[:1], limit=-1)  # refused whether or not a document is scored
+    for cutoffs in ({"limit": -1}, {"threshold": 1.5}):  # refused whether or not a document is scored
+        with pytest.raises(UsageError, match=f"^{next(iter(cutoffs))} "):
+            model.suggest_documents(documents[:1], **cutoffs)
 
 
 def test_suggest_many_explains_as_suggest_does(model):
@@ -949,6 +965,8 @@ def test_explain_refuses_a_number_of_terms_that_is_not_a_whole_one_from_1(top):
         load_model().explain(["Observers followed the elections."], top=top)
     (explained,) = load_model().explain(["Observers followed the elections."], top=np.int64(2))
     assert max(len(terms) for terms in explained) == 2
+    (best,) = load_model().explain(["Observers followed the elections."], top=1)  # the least there is to ask
+    assert [terms[:1] for terms in explained] == best and max(len(terms) for terms in best) == 1
 
 
 def test_python_arguments_of_the_wrong_kind_are_refused_in_one_line_saying_what_to_pass(tmp_path):
