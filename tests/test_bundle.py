@@ -928,6 +928,11 @@ def test_a_target_naming_the_working_folder_or_one_above_it_is_refused_and_left_
     assert (here / "notes.txt").read_text(encoding="utf-8") == "mine"
     for beside_or_below in ("../there", "sub/bundle", "new", str(tmp_path / "there")):
         check_bundle_target(beside_or_below)
+    # A path ending in ".." has no name of its own, wherever it leads: no place beside it for the new bundle. (Refused
+    # in the same words, though it names neither folder.)
+    (tmp_path / "there" / "sub").mkdir(parents=True)
+    with pytest.raises(BundleError, match=r"^\.\./there/sub/\.\.: names the working folder or one above it, "):
+        check_bundle_target("../there/sub/..")
 
 
 def test_a_target_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tmp_path):
@@ -943,6 +948,11 @@ def test_a_target_under_a_file_or_with_too_long_a_name_is_refused_naming_why(tmp
     with pytest.raises(BundleError) as error:
         check_bundle_target(too_long)
     assert str(error.value) == f"{too_long}: cannot write there (File name too long)"
+    loop = tmp_path / "loop"  # resolving it fails: it holds no working folder, and is refused as the link it is
+    loop.symlink_to("loop")
+    with pytest.raises(BundleError, match=r"loop: is a symlink; saving would replace the link with a folder"):
+        check_bundle_target(loop)
+    loop.unlink()
     assert notes.read_text(encoding="utf-8") == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 

@@ -283,6 +283,8 @@ def test_cutoffs_out_of_range_are_a_usage_error_before_any_scoring(model, cutoff
 
     with pytest.raises(UsageError, match=f"^{next(iter(cutoffs))} "):
         model.suggest_many(TEXTS, **cutoffs)
+    with pytest.raises(UsageError, match=f"^{next(iter(cutoffs))} "):  # though no text is scored
+        model.suggest_many(["", " \n "], **cutoffs)
 
 
 def test_threshold_and_limit_choose_the_accepted_fields_of_every_suggestion(model):
@@ -531,6 +533,10 @@ def test_with_evidence_gives_the_top_terms_of_each_accepted_field_and_keeps_the_
     assert explained.flags == plain.flags == model.flags and explained.flag is None and explained.scope is None
     assert [len(terms) for terms in explained.evidence.values()] == [5] * len(plain.labels)
     fewer = model.with_evidence([plain], [parse_release(PAGE).model_text], top=2)[0]
+    (by_default,) = model.explain([parse_release(PAGE).model_text])  # five terms unless asked otherwise
+    assert max(map(len, by_default)) == 5 and {
+        label: by_default[model.labels.index(label)] for label in plain.labels
+    } == (explained.evidence)
     assert {label: terms[:2] for label, terms in explained.evidence.items()} == fewer.evidence
 
 
@@ -845,6 +851,9 @@ def test_texts_or_a_dataframe_given_for_documents_are_refused_saying_what_to_pas
         list(model.suggest_stream(frame))
     with pytest.raises(TypeError, match=r"^suggest_documents takes .*, not int \(documents\[1\]\); read files with"):
         model.suggest_documents([Document("1", "", TEXTS[1], None, "a.txt"), 5])
+    # A parsed page has a model text but no error: it is not a document read (or failed) by read_documents.
+    with pytest.raises(TypeError, match=r"^suggest_documents takes .*, not Release \(documents\[0\]\); read files"):
+        model.suggest_documents([parse_release(PAGE)])
 
 
 def test_a_text_with_nothing_to_read_gets_the_error_the_command_line_gives_not_scores(model, tmp_path, monkeypatch):
