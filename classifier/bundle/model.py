@@ -10,7 +10,6 @@ import json
 import math
 import os
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from classifier.bundle.suggestion import Suggestion
 from classifier.corpus.release import parse_release
-from classifier.errors import UsageError
+from classifier.errors import UsageError, warn_user
 from classifier.estimator.scope import judged_texts, scope_flags_of_counts, scope_reading, short_flags, word_counts
 from classifier.estimator.windows import read_windowed, score_in_chunks, split_windows
 from classifier.io.formats import MissingExtraError, is_missing, is_pandas_table, iterated_for_keys
@@ -135,14 +134,14 @@ def document_list(documents, caller: str) -> list:
     return documents
 
 
-def _cut_texts(texts: list[str], names: Sequence[str] | None = None, stacklevel: int = 3) -> list[str]:
+def _cut_texts(texts: list[str], names: Sequence[str] | None = None) -> list[str]:
     """The texts, each cut at CLASSIFIER_MAX_TEXT characters as `classifier suggest` cuts a file, with a warning
-    (UserWarning) naming each one cut (`names`, else `texts[i]`), worded as the command line's; `stacklevel` as
-    `warnings.warn` takes it, counted from here (3: the line that called the caller)."""
+    (UserWarning, at the user's line however deep the call: `warn_user`) naming each one cut (`names`, else
+    `texts[i]`), worded as the command line's."""
     limit = max_text_chars()
     for name, text in zip(names or [f"texts[{i}]" for i in range(len(texts))], texts):
         if len(text) > limit:
-            warnings.warn(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)", stacklevel=stacklevel)
+            warn_user(f"{name}: text cut at {limit:,} characters (the {MAX_TEXT_ENV} limit)")
     return [text[:limit] for text in texts]
 
 
@@ -153,7 +152,7 @@ _ONE_WORD = re.compile(r"\S{1,512}")
 _ADDRESS = re.compile(r"(?i)(?:https?:|www\.|[^@]*@)")
 
 
-def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) -> None:
+def _warn_file_names(texts: list[str], names: Sequence[str]) -> None:
     """A UserWarning for each text that is a file's name rather than a text ("report.pdf", "docs/long.txt"): it
     would be scored as the two or three words it is, and get a field."""
     for name, text in zip(names, texts):
@@ -161,10 +160,9 @@ def _warn_file_names(texts: list[str], names: Sequence[str], stacklevel: int) ->
         if not _ONE_WORD.fullmatch(word) or _ADDRESS.match(word):
             continue
         if _FILE_NAME.fullmatch(word) or os.path.exists(word):
-            warnings.warn(
+            warn_user(
                 f"{name}: {word!r} looks like a file's name, not its text; to read a file: "
-                "classifier.read_documents, then Model.suggest_documents",
-                stacklevel=stacklevel,
+                "classifier.read_documents, then Model.suggest_documents"
             )
 
 
@@ -385,8 +383,8 @@ class Model:
         """`suggest_many` of texts named `names` (for warnings and errors), read as `classifier suggest` reads files:
         each parsed, and one with nothing left to read (no title, a blank body) failed, not scored."""
         check_cutoffs(limit, threshold)  # before any scoring, texts with nothing to read or not
-        _warn_file_names(texts, names, stacklevel=4)  # the user's line
-        releases = [parse_release(text) for text in _cut_texts(texts, names, stacklevel=4)]  # the user's line
+        _warn_file_names(texts, names)
+        releases = [parse_release(text) for text in _cut_texts(texts, names)]
         good = [i for i, release in enumerate(releases) if release.model_text.strip()]
         scored: list[Suggestion] = []
         if good:
