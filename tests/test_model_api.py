@@ -862,6 +862,7 @@ def test_a_text_with_nothing_to_read_gets_the_error_the_command_line_gives_not_s
     """The Kyrgyzstan page's first 3,000 characters are the site's menus: `classifier suggest` reads no text in them."""
     from typer.testing import CliRunner
 
+    from classifier.bundle.suggestion import Suggestion
     from classifier.cli import app
 
     menus = KYRGYZSTAN_PAGE.read_text(encoding="utf-8")[:3000]
@@ -897,6 +898,10 @@ def test_a_text_with_nothing_to_read_gets_the_error_the_command_line_gives_not_s
     assert said == ": no text before its text cut at 3,000 characters (the CLASSIFIER_MAX_TEXT limit)"
     with pytest.warns(UserWarning, match="text cut at 3,000"):
         assert model.suggest(whole).error == "text" + said
+    # The menus alone, exactly as long as the limit, are read whole: nothing was cut. A failed text has no title.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.suggest(menus) == Suggestion("", [], [], error="text: no text")
 
 
 @pytest.mark.parametrize(
