@@ -265,6 +265,12 @@ def test_a_limit_of_one_keeps_the_one_field_accepted_under_a_better_refused_one(
     assert suggestion.labels == ["Democratization"]
     assert model.suggest(text, limit=1).labels == ["Democratization"]
     assert model.suggest(text, limit=0).labels == []
+    # A text of three content words, too short to judge, that the model's rule gives a field: a user's cutoff that
+    # takes it away does not make the text "too-short" (that says why the model itself accepts none).
+    short = "Observers followed the elections."
+    assert (model.suggest(short).labels, model.suggest(short).flag) == (["Elections"], None)
+    for cutoffs in ({"limit": 0}, {"threshold": 1.0}):
+        assert (model.suggest(short, **cutoffs).labels, model.suggest(short, **cutoffs).flag) == ([], None)
 
 
 @pytest.mark.parametrize(
