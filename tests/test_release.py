@@ -1524,3 +1524,98 @@ def test_words_hyphenated_across_line_breaks_are_read_whole():
     page = "<html><body><h1>Observers report</h1><p>The pre-</p><p>election period was calm.</p></body></html>"
     html = parse_release(page)
     assert (html.title, html.body) == ("Observers report", "The pre-\nelection period was calm.")
+
+
+@pytest.mark.parametrize(
+    "values, body, fields",
+    [
+        # A lone dash between two values, or two of them, is the header's: the values after it are still fields.
+        (["- Policing", "-", "- Youth", "- Elections"], "Talks ended.", ("Policing", "Youth", "Elections")),
+        (["- Policing", "-", "-", "- Youth"], "Talks ended.", ("Policing", "Youth")),
+        # A lone dash that ends the header, a blank line after it, is not carried into a body that opens with items.
+        (["- Policing", "-", ""], "- training\n- visits\nTalks ended.", ("Policing",)),
+    ],
+)
+def test_a_lone_dash_among_a_headers_values_neither_ends_the_header_nor_reaches_the_body(values, body, fields):
+    release = parse_release(page("- Fields of work:", *values, body=body))
+    assert (release.fields, release.body) == (fields, body)
+
+
+def test_a_menu_group_right_after_a_full_header_is_no_part_of_the_header_or_the_body():
+    """The site's header (date, place, source, fields) followed at once by a menu group, as a page saved with its
+    menus below the article: the group's dash, heading and items are cut however many header lines came before."""
+    header = ["- Date:", "- 14 May 2013", "- Place:", "- DUSHANBE", "- Source:", "- OSCE Office in Tajikistan"]
+    menus = "-\nCountries\n- Albania\n- Andorra\n- Austria"
+    release = parse_release(page(*header, "- Fields of work:", "- Policing", body=menus))
+    assert (release.fields, release.place, release.source, release.body) == (
+        ("Policing",),
+        "DUSHANBE",
+        ("OSCE Office in Tajikistan",),
+        "",
+    )
+    assert release.had_menus and release.date == dt.date(2013, 5, 14)
+
+
+KYRGYZSTAN = ROOT / "examples" / "election-observation-kyrgyzstan.txt"
+
+
+def test_a_line_of_twenty_words_before_the_menus_is_chrome_and_a_line_of_more_is_text():
+    """What comes before the menus of a page without a header is chrome when it is short (at most 20 words, as the
+    collapsed reader counts too) and no sentence."""
+    page_text = KYRGYZSTAN.read_text(encoding="utf-8")
+    headless = "\n".join(
+        line for line in page_text.split("\n") if not re.match(r"^- (Date|Place|Fields of work):", line)
+    )
+    expected = parse_release(headless)
+    assert expected.had_menus and "Roma and Sinti" not in expected.model_text
+    twenty = " ".join(["OSCE"] * 20)
+    assert parse_release(f"{twenty}\n{headless}").model_text == expected.model_text
+    kept = parse_release(f"{twenty} more\n{headless}")
+    assert kept.title == f"{twenty} more" and "Roma and Sinti" in kept.model_text
+
+
+@pytest.mark.parametrize("end", [".", "!", "?"])
+def test_a_sentence_before_a_list_after_a_lone_dash_keeps_both(end):
+    """A question or an exclamation is a sentence as much as a statement is: a text that opens with one, then a lone
+    dash, a heading and items, is the text's own list (no chrome, no menus), kept whole."""
+    text = f"Why observe elections{end}\n-\nWhat observers do\n- count\n- watch\n- report\nThe mission met in Osh."
+    release = parse_release(text)
+    assert (release.model_text, release.had_menus) == (text, False)
+    short = parse_release("Why observe elections\n-\nWhat observers do\n- count\n- watch\n- report\nThe mission met.")
+    assert (short.title, short.body, short.had_menus) == ("The mission met.", "", True)
+
+
+def test_a_word_broken_in_the_chrome_before_the_article_moves_no_line_of_it():
+    """Broken words are joined in the article only: chrome before it ("Sign up for e-" / "news") stays as it is, so
+    the article still starts at its content type."""
+    page_text = (
+        "Sign up for e-\nnews\nSearch\nMenu\nPress release\nTalks end\n- Date: 3 May 2021\nVIENNA, 3 May 2021 - Talks."
+    )
+    release = parse_release(page_text)
+    assert (release.content_type, release.title, release.date) == ("Press release", "Talks end", dt.date(2021, 5, 3))
+    assert release.body == "VIENNA, 3 May 2021 - Talks." and "news" not in release.model_text
+
+
+@pytest.mark.parametrize("plain_title", [True, False])
+def test_an_html_pages_title_without_an_h1_is_its_title_element_once(plain_title):
+    """Without an <h1>, the <title> is read as the title when the text does not already open with it or with a content
+    type (whose next line is the title); not at all when titles are known from elsewhere (plain_title=False)."""
+    head = "<html><head><title>Talks end</title></head><body>"
+    named = parse_release(
+        f"{head}<p>The talks ended in Vienna.</p><p>More talks follow.</p></body></html>", plain_title=plain_title
+    )
+    opening = parse_release(
+        f"{head}<p>Talks end</p><p>The talks ended in Vienna.</p></body></html>", plain_title=plain_title
+    )
+    typed = parse_release(
+        "<html><head><title>OSCE</title></head><body><p>Press release</p><p>Talks end</p><p>The talks ended.</p>"
+        "</body></html>",
+        plain_title=plain_title,
+    )
+    assert (typed.content_type, typed.title, typed.body) == ("Press release", "Talks end", "The talks ended.")
+    if plain_title:
+        assert (named.title, named.body) == ("Talks end", "The talks ended in Vienna.\nMore talks follow.")
+        assert (opening.title, opening.body) == ("Talks end", "The talks ended in Vienna.")
+    else:
+        assert (named.title, named.body) == ("", "The talks ended in Vienna.\nMore talks follow.")
+        assert (opening.title, opening.body) == ("", "Talks end\nThe talks ended in Vienna.")
