@@ -1619,3 +1619,19 @@ def test_an_html_pages_title_without_an_h1_is_its_title_element_once(plain_title
     else:
         assert (named.title, named.body) == ("", "The talks ended in Vienna.\nMore talks follow.")
         assert (opening.title, opening.body) == ("", "Talks end\nThe talks ended in Vienna.")
+
+
+@pytest.mark.parametrize(
+    "text, body",
+    [
+        # The hyphenated word two words after the conjunction is not the one it is suspended before: a break.
+        ("The de fac-\nto authorities' long-term plans.", "The de facto authorities' long-term plans."),
+        ("Talks with the de fac-\nto leaders' co-operation.", "Talks with the de facto leaders' co-operation."),
+        ("The de fac-\nto\nauthorities\nlong-term", "The de facto\nauthorities\nlong-term"),  # one word a line
+        # Right after it, the hyphen is suspended, on one line or the conjunction alone on its own.
+        ("Small-\nand medium-sized firms.", "Small-\nand medium-sized firms."),
+        ("The pre-\nand\npost-election periods.", "The pre-\nand\npost-election periods."),
+    ],
+)
+def test_a_hyphen_is_suspended_only_before_a_conjunction_and_the_hyphenated_word_right_after_it(text, body):
+    assert parse_release(f"A title\n{text}").body == body

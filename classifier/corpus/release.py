@@ -287,11 +287,11 @@ _SUSPENDED = {"and", "or", "to", "nor"}  # a hyphen left hanging before them ("s
 
 
 def _suspended(raw: list[str], k: int) -> bool:
-    """Whether the hyphen ending line k - 1 hangs before a conjunction and a hyphenated word ("pre-" then "and
-    post-election", the conjunction alone on its line or not): a word's own, not a break ("de fac-" then "to
-    authorities" is one)."""
-    words = " ".join(raw[k : k + 2]).split()[:3]
-    return bool(words) and words[0] in _SUSPENDED and any("-" in word for word in words[1:])
+    """Whether the hyphen ending line k - 1 hangs before a conjunction and a hyphenated word right after it ("pre-"
+    then "and post-election", the conjunction alone on its line or not): a word's own, not a break ("de fac-" then
+    "to authorities" is one, and so is "to authorities' long-term", whose hyphenated word is not the next)."""
+    words = " ".join(raw[k : k + 2]).split()[:2]
+    return len(words) == 2 and words[0] in _SUSPENDED and "-" in words[1]
 
 
 def _unbroken_words(raw: list[str], lines: list[str], start: int) -> tuple[list[str], list[str]]:
