@@ -1635,3 +1635,16 @@ def test_an_html_pages_title_without_an_h1_is_its_title_element_once(plain_title
 )
 def test_a_hyphen_is_suspended_only_before_a_conjunction_and_the_hyphenated_word_right_after_it(text, body):
     assert parse_release(f"A title\n{text}").body == body
+
+
+@pytest.mark.parametrize("chrome", ["", "Skip to main content\n"], ids=["menus first", "a line before the menus"])
+@pytest.mark.parametrize("bullet", ["*", "•", "·"])
+def test_a_page_with_other_bullets_joined_by_tabs_reads_as_its_lines(bullet, chrome):
+    """A page whose menus and header are marked with stars or bullets instead of dashes, its lines joined by tabs (a
+    spreadsheet's cell): read as its lines are, no menu item reaching the model. The menus were all body, the title
+    and fields lost, as a tab after a bullet was not read as a bullet's space."""
+    lines = chrome + KYRGYZSTAN.read_text(encoding="utf-8")
+    bulleted = "\n".join(bullet + line[1:] if line.startswith("-") else line for line in lines.split("\n"))
+    expected = parse_release(bulleted)
+    assert expected.had_menus and expected.fields == ("Elections",) and "Roma and Sinti" not in expected.model_text
+    assert parse_release("\t".join(bulleted.split("\n"))).to_dict() == expected.to_dict()

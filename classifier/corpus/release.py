@@ -141,7 +141,7 @@ _MENU_OPENING = 300
 _MENU_CHARS = 1_000
 
 
-_JOINED_MARKS = (" - ", "\t-", " * ", " • ", " · ")  # an item's mark between two joined lines
+_JOINED_MARKS = (" - ", "\t-", " * ", "\t*", " • ", "\t•", " · ", "\t·")  # an item's mark between two joined lines
 
 
 def _early_mark(line: str) -> bool:
@@ -352,7 +352,7 @@ def _header_at_end(lines: list[str], start: int, end: int) -> tuple[int, dict[st
 
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+")
-_BULLETS = ("* ", "• ", "· ")
+_BULLETS = ("* ", "• ", "· ", "*\t", "•\t", "·\t")  # a tab after one too: a page joined by tabs
 
 
 def _as_dash(line: str) -> str:
