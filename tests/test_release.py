@@ -1648,3 +1648,35 @@ def test_a_page_with_other_bullets_joined_by_tabs_reads_as_its_lines(bullet, chr
     expected = parse_release(bulleted)
     assert expected.had_menus and expected.fields == ("Elections",) and "Roma and Sinti" not in expected.model_text
     assert parse_release("\t".join(bulleted.split("\n"))).to_dict() == expected.to_dict()
+
+
+def test_a_broken_word_is_whole_again_before_a_header_after_a_capital_and_with_a_unicode_hyphen():
+    """A title broken across two lines still has its header read after it; a name broken after its capital and one
+    letter ("Ta-" / "jikistan") and a word broken with Unicode's own hyphen (U+2010) are joined as "pro-" is."""
+    release = parse_release("Press release\nTalks on the elec-\ntions end\n- Date: 3 May 2021\nVIENNA - Talks ended.")
+    assert (release.title, release.date, release.body) == (
+        "Talks on the elections end",
+        dt.date(2021, 5, 3),
+        "VIENNA - Talks ended.",
+    )
+    text = parse_release("A title\nObservers in Ta-\njikistan met the pro\u2010\ngramme's staff.")
+    assert text.body == "Observers in Tajikistan met the programme's staff."
+
+
+def test_a_collapsed_pages_fields_and_body_are_told_apart_with_the_taxonomy_given(tmp_path):
+    """A collapsed page's fields block ends where the taxonomy's names do: with "Police work" a name of Policing in
+    the taxonomy given, the body starts at the dateline, not at "work" (read with the shipped one, "Police" alone is
+    a field and "work" the body's first word)."""
+    import yaml
+
+    from classifier.taxonomy.fields import Taxonomy
+
+    data = yaml.safe_load((ROOT / "taxonomy.yaml").read_text(encoding="utf-8"))
+    (entry,) = [entry for entry in data["fields"] if entry["name"] == "Policing"]
+    entry["aliases"] = [*entry.get("aliases", []), "Police work"]
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    lines = KYRGYZSTAN.read_text(encoding="utf-8").replace(
+        "- Fields of work:\n- Elections", "- Fields of work:\n- Police work"
+    )
+    release = parse_release(" ".join(lines.split()), Taxonomy.from_yaml(tmp_path / "t.yaml"))
+    assert release.fields == ("Policing",) and release.body.startswith("BISHKEK, 18 September 2015 – Following")
