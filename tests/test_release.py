@@ -1680,3 +1680,21 @@ def test_a_collapsed_pages_fields_and_body_are_told_apart_with_the_taxonomy_give
     )
     release = parse_release(" ".join(lines.split()), Taxonomy.from_yaml(tmp_path / "t.yaml"))
     assert release.fields == ("Policing",) and release.body.startswith("BISHKEK, 18 September 2015 – Following")
+
+
+@pytest.mark.parametrize("title", ["Q", "Q" * 200], ids=["one character", "200 characters"])
+def test_after_a_content_type_a_title_of_one_to_200_characters_is_the_title_even_without_plain_titles(title):
+    release = parse_release(f"Press release\n{title}\nThe talks ended.", plain_title=False)
+    assert (release.content_type, release.title, release.body) == ("Press release", title, "The talks ended.")
+
+
+def test_a_page_of_a_title_and_a_header_only_had_no_menus():
+    """A header that ends the page is read once, at the top: nothing below the text is cut, so no menus were."""
+    release = parse_release("Talks end\n- Date: 3 May 2021\n- Place: VIENNA")
+    assert (release.title, release.date, release.place, release.body) == (
+        "Talks end",
+        dt.date(2021, 5, 3),
+        "VIENNA",
+        "",
+    )
+    assert not release.had_menus
