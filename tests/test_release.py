@@ -1698,3 +1698,17 @@ def test_a_page_of_a_title_and_a_header_only_had_no_menus():
         "",
     )
     assert not release.had_menus
+
+
+def test_three_short_lines_before_a_title_and_its_header_are_chrome_without_a_content_type():
+    """The fewest lines of chrome there can be (three) before a title with no content type: dropped, the title and
+    header read; two are a text's own first lines."""
+    article = "Training for border guards ends\nDate: 12 May 2019\nGuards from three posts met in Osh."
+    release = parse_release("Home\nAbout us\nContact\n" + article)
+    assert (release.title, release.date, release.body) == (
+        "Training for border guards ends",
+        dt.date(2019, 5, 12),
+        "Guards from three posts met in Osh.",
+    )
+    assert "About us" not in release.model_text
+    assert "About us" in parse_release("About us\nContact\n" + article).model_text
