@@ -1716,3 +1716,16 @@ def test_three_short_lines_before_a_title_and_its_header_are_chrome_without_a_co
     )
     assert "About us" not in release.model_text
     assert "About us" in parse_release("About us\nContact\n" + article).model_text
+
+
+@pytest.mark.parametrize("bullet", ["*", "•", "·"])
+def test_a_lone_star_or_bullet_opens_a_menu_group_as_a_lone_dash_does(bullet):
+    """Menus marked with stars or bullets, on a page with no header to start from: each lone bullet opens a group,
+    so the menus are cut as the dashes' are."""
+    lines = KYRGYZSTAN.read_text(encoding="utf-8").split("\n")
+    headless = [line for line in lines if not re.match(r"^- (Date|Place|Source|Fields of work):", line)]
+    expected = parse_release("\n".join(headless))
+    bulleted = parse_release("\n".join(bullet + line[1:] if line.startswith("-") else line for line in headless))
+    assert bulleted.had_menus and "Roma and Sinti" not in bulleted.model_text
+    # The header's values left without their keys stay in the body, each with its own mark.
+    assert bulleted.model_text.replace(f"\n{bullet} ", "\n- ") == expected.model_text
