@@ -12,11 +12,13 @@ from classifier.corpus.datasets import (
     TrainingDataError,
     document_key,
     hash_inputs,
+    load_measured_set,
     load_training_set,
     merge_documents,
+    merge_warnings,
     text_key,
 )
-from classifier.corpus.documents import Document
+from classifier.corpus.documents import DEFAULT_GLOB, Columns, Document
 from classifier.taxonomy.fields import default_taxonomy
 
 ELECTIONS, POLICING, YOUTH = 9, 17, 22  # the fields' columns: the taxonomy's alphabetical order
@@ -370,3 +372,71 @@ def test_one_unlabelled_row_is_said_in_the_singular(taxonomy, tmp_path):
     heard = []
     load_training_set([path], taxonomy, on_warning=heard.append)
     assert heard == [f"1 document has no labels (none given, or null), {path}:2: not trained on"]
+
+
+def test_a_measured_set_says_each_conflict_and_how_repeated_rows_were_counted_but_not_the_unlabelled(
+    taxonomy, tmp_path
+):
+    path = write_rows(
+        tmp_path / "rows.jsonl",
+        [
+            {"id": "1", "title": "Observers", "text": "They watched the vote.", "labels": ["Elections", "Youth"]},
+            {"id": "2", "title": "Police", "text": "A training course.", "labels": ["Policing"]},
+            {"id": "3", "text": "No fields given."},
+            {"id": "4", "title": "observers", "text": "They watched the vote", "labels": ["Youth"]},
+            {"id": "5", "title": "Police", "text": "A training course.", "labels": ["policing"]},
+        ],
+    )
+    heard = []
+    data = load_measured_set([path], taxonomy, Columns(), DEFAULT_GLOB, heard.append, "scored")
+    assert [doc.id for doc in data.documents] == ["1", "2"] and data.skipped_unlabelled == 1
+    assert heard == [
+        f"conflicting fields for 'observers': {path}:1 [Elections, Youth] vs {path}:4 [Youth]; kept {path}:4",
+        "2 rows repeat a document given before (same title and text), scored once; 1 with other fields "
+        "(the later row's kept)",
+    ]
+    assert load_measured_set([path], taxonomy, Columns(), DEFAULT_GLOB, None, "scored").Y.tolist() == data.Y.tolist()
+    once = merge_documents(data.documents[:1] * 2, data.merged.label_sets[:1] * 2)
+    assert merge_warnings(once, "counted") == [
+        "1 row repeats a document given before (same title and text), counted once; 0 with other fields "
+        "(the later row's kept)"
+    ]
+    assert merge_warnings(merge_documents(data.documents, data.merged.label_sets), "counted") == []
+
+
+def test_tables_in_the_default_layout_may_lack_the_labels_or_the_text_column(taxonomy, tmp_path):
+    """Without --labels-column, a table with no labels column is unlabelled rows, not a usage error; a CSV with no
+    text column is said, its documents read from their titles."""
+    labelled = tmp_path / "a.csv"
+    labelled.write_text("id,title,text,labels\n1,Observers,They watched the vote.,Elections\n", encoding="utf-8")
+    unlabelled = tmp_path / "b.csv"
+    unlabelled.write_text("id,title,text\n2,Police,A training course.\n", encoding="utf-8")
+    titles = tmp_path / "c.csv"
+    titles.write_text("id,title,labels\n3,Youth forum in Vienna,Youth\n", encoding="utf-8")
+    heard = []
+    data = load_training_set([labelled, unlabelled, titles], taxonomy, on_warning=heard.append)
+    assert [(doc.id, doc.text) for doc in data.documents] == [("1", "They watched the vote."), ("3", "")]
+    assert heard == [
+        f"{titles}: no row has a 'text' column (columns: id, title, labels): its documents are read from their "
+        "titles alone; --text-column names another",
+        f"1 document has no labels (none given, or null), {unlabelled}:2: not trained on",
+    ]
+
+
+def test_no_inputs_are_refused_unless_a_base_gives_the_documents(taxonomy):
+    with pytest.raises(TrainingDataError) as refused:
+        load_training_set([], taxonomy)
+    assert str(refused.value) == "no documents in : no rows, pages or texts"
+    base = [Document("b1", "Observers", "They watched the vote.", ("Elections",), "base:1")]
+    data = load_training_set([], taxonomy, base_documents=base)
+    assert [doc.id for doc in data.documents] == ["b1"] and np.flatnonzero(data.Y[0]).tolist() == [ELECTIONS]
+
+
+def test_rows_with_a_base_documents_id_are_named_up_to_the_limit_and_only_to_a_listener(taxonomy, tmp_path):
+    base = [Document(f"osce-{i}", f"Lead {i}", "Observers watched.", ("Elections",), f"b:{i}") for i in range(10)]
+    pages = [{"id": f"osce-{i}", "title": f"Lead {i}", "text": "The page.", "labels": ["Youth"]} for i in range(10)]
+    path = write_rows(tmp_path / "pages.jsonl", pages)
+    heard = []
+    load_training_set([path], taxonomy, base_documents=base, on_warning=heard.append)
+    assert len(heard) == 10 and heard[-1].startswith(f"{path}:10: the id 'osce-9' of a base document (b:9)")
+    assert len(load_training_set([path], taxonomy, base_documents=base).documents) == 20  # and none to a listener
