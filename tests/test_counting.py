@@ -10,7 +10,15 @@ import pytest
 from scipy import sparse
 
 from classifier.bundle.storage import load_model
-from classifier.estimator.counting import Words, WordStore, WordTable, counts_matrix, normalize
+from classifier.estimator.counting import (
+    CharGramCounter,
+    WordGramCounter,
+    Words,
+    WordStore,
+    WordTable,
+    counts_matrix,
+    normalize,
+)
 from classifier.estimator.evidence import PhraseCounter, evidence_features
 from classifier.estimator.runtime import CharNgrams, CharTfidf, LinearTopicModel, WordTfidf, _tfidf
 from classifier.estimator.stopwords import ENGLISH_STOP_WORDS
@@ -83,6 +91,10 @@ def test_longer_word_ngrams_are_counted_term_by_term():
     part = WordTfidf(["human rights police", "human"], [1.0, 2.0], (1, 3), "english")
     assert part._counter is None
     assert part.transform(["Human rights police", "police"]).nnz == 2
+    with pytest.raises(
+        ValueError, match="^a word n-gram of more than two words in a vocabulary of unigrams and bigrams$"
+    ):
+        WordGramCounter(part.vocabulary, frozenset(), (1, 2), WordTable(100))  # the bulk counter takes up to bigrams
 
 
 def test_character_ngrams_counted_in_bulk_equal_those_counted_term_by_term():
@@ -253,3 +265,36 @@ def test_a_text_gets_the_same_scores_byte_for_byte_in_any_chunk_and_with_any_tab
     fresh.predict_proba(["Observers border police election guards met"])  # other ids for the same words
     alone = np.vstack([fresh.predict_proba([text]) for text in reversed(texts)])[::-1]
     assert together.tobytes() == alone.tobytes()
+
+
+def test_bulk_counts_equal_scikit_learns_count_vectorizers_on_the_corpus_and_odd_texts():
+    """The counts behind every feature, checked against scikit-learn itself (not our term-by-term analyzers): word
+    unigrams and bigrams of the whole text and unigrams of its title, and character n-grams of 3 to 5 ("char_wb"),
+    each over the vocabulary scikit-learn fits on the same texts."""
+    from functools import partial
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as SKLEARN_STOP_WORDS
+    from sklearn.feature_extraction.text import CountVectorizer, strip_accents_unicode
+
+    from classifier.estimator.text import char_input
+
+    from conftest import training_records
+
+    stop = frozenset(SKLEARN_STOP_WORDS)
+    texts = [f"{r['title']}\n{r['text']}" for r in training_records()[:60]] + TEXTS
+    table = WordTable(10**6)
+    words = table.words(texts)
+
+    def title(text):
+        return strip_accents_unicode(text.split("\n", 1)[0].lower())
+
+    for ngram_range, preprocessor, first_lines in (((1, 2), None, False), ((1, 1), title, True), ((2, 2), None, False)):
+        plain = CountVectorizer(ngram_range=ngram_range, stop_words="english", strip_accents="unicode")
+        plain.set_params(preprocessor=preprocessor)
+        expected = plain.fit_transform(texts)
+        counter = WordGramCounter(plain.vocabulary_, stop, ngram_range, table)
+        _same(counter.count(words.first_lines() if first_lines else words), expected.astype(np.float32))
+    plain = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=partial(char_input, stop_words=stop))
+    expected = plain.fit_transform(texts)
+    counter = CharGramCounter(plain.vocabulary_, CharNgrams((3, 5), stop).grams, stop, table)
+    _same(counter.count(words), expected.astype(np.float32))
