@@ -18,7 +18,7 @@ from classifier.corpus.datasets import (
     merge_warnings,
     text_key,
 )
-from classifier.corpus.documents import DEFAULT_GLOB, Columns, Document
+from classifier.corpus.documents import Columns, Document
 from classifier.taxonomy.fields import default_taxonomy
 
 ELECTIONS, POLICING, YOUTH = 9, 17, 22  # the fields' columns: the taxonomy's alphabetical order
@@ -377,8 +377,10 @@ def test_one_unlabelled_row_is_said_in_the_singular(taxonomy, tmp_path):
 def test_a_measured_set_says_each_conflict_and_how_repeated_rows_were_counted_but_not_the_unlabelled(
     taxonomy, tmp_path
 ):
+    folder = tmp_path / "measured"
+    folder.mkdir()
     path = write_rows(
-        tmp_path / "rows.jsonl",
+        folder / "a.jsonl",
         [
             {"id": "1", "title": "Observers", "text": "They watched the vote.", "labels": ["Elections", "Youth"]},
             {"id": "2", "title": "Police", "text": "A training course.", "labels": ["Policing"]},
@@ -387,15 +389,19 @@ def test_a_measured_set_says_each_conflict_and_how_repeated_rows_were_counted_bu
             {"id": "5", "title": "Police", "text": "A training course.", "labels": ["policing"]},
         ],
     )
+    titles = write_rows(folder / "b.jsonl", [{"id": "6", "title": "Youth forum in Vienna", "labels": ["Youth"]}])
+    (folder / "note.txt").write_text("A note the default glob would read.\n", encoding="utf-8")
     heard = []
-    data = load_measured_set([path], taxonomy, Columns(), DEFAULT_GLOB, heard.append, "scored")
-    assert [doc.id for doc in data.documents] == ["1", "2"] and data.skipped_unlabelled == 1
+    data = load_measured_set([folder], taxonomy, Columns(), "*.jsonl", heard.append, "scored")
+    assert [doc.id for doc in data.documents] == ["1", "2", "6"] and data.skipped_unlabelled == 1
     assert heard == [
+        f"{titles}: none of its first 1,000 rows has a 'text' column (columns: id, title, labels): its documents "
+        "are read from their titles alone; --text-column names another",
         f"conflicting fields for 'observers': {path}:1 [Elections, Youth] vs {path}:4 [Youth]; kept {path}:4",
         "2 rows repeat a document given before (same title and text), scored once; 1 with other fields "
         "(the later row's kept)",
     ]
-    assert load_measured_set([path], taxonomy, Columns(), DEFAULT_GLOB, None, "scored").Y.tolist() == data.Y.tolist()
+    assert load_measured_set([folder], taxonomy, Columns(), "*.jsonl", None, "scored").Y.tolist() == data.Y.tolist()
     once = merge_documents(data.documents[:1] * 2, data.merged.label_sets[:1] * 2)
     assert merge_warnings(once, "counted") == [
         "1 row repeats a document given before (same title and text), counted once; 0 with other fields "
