@@ -163,6 +163,15 @@ def test_a_raw_store_takes_the_words_as_the_text_has_them_when_added_late_or_sen
         assert store.gather(Words(["Élan"], np.array([0]), np.array([0])))[0].tolist() == [ord("e")]
 
 
+def test_a_store_refuses_values_past_what_its_int32_starts_can_index():
+    store = WordStore(lambda word: [1, 2])
+    store.used = np.iinfo(np.int32).max - 1  # as if that many were stored: two more would wrap the int32 starts
+    refusal = r"^a word table's store would hold 2147483648 values, more than int32 indexes$"
+    with pytest.raises(OverflowError, match=refusal):
+        store.extend(["ab"], [["ab"]])
+    assert store.words == 0  # nothing half-stored
+
+
 def test_a_word_normalised_to_several_words_gives_the_runs_of_each():
     table = WordTable(100)
     lengths = table.store(lambda word: [len(word)])
