@@ -172,6 +172,17 @@ def test_a_store_refuses_values_past_what_its_int32_starts_can_index():
     assert store.words == 0  # nothing half-stored
 
 
+def test_a_table_is_emptied_only_once_it_holds_more_words_than_its_limit():
+    table = WordTable(3)
+    lengths = table.store(lambda word: [len(word)])
+    table.words(["a bb ccc"])
+    assert list(table.ids) == ["a", "bb", "ccc"]  # at the limit: kept
+    table.words(["dddd"])
+    assert list(table.ids) == ["a", "bb", "ccc", "dddd"]  # past it now: emptied at the next call
+    words = table.words(["ee a"])
+    assert list(table.ids) == ["ee", "a"] and lengths.gather(words)[0].tolist() == [2, 1] and lengths.words == 2
+
+
 def test_a_word_normalised_to_several_words_gives_the_runs_of_each():
     table = WordTable(100)
     lengths = table.store(lambda word: [len(word)])
