@@ -183,6 +183,16 @@ def test_a_table_is_emptied_only_once_it_holds_more_words_than_its_limit():
     assert list(table.ids) == ["ee", "a"] and lengths.gather(words)[0].tolist() == [2, 1] and lengths.words == 2
 
 
+def test_a_store_takes_thousands_of_new_words_at_once_and_counts_a_chunk_of_one_word_repeated():
+    table = WordTable(10**6)
+    store = table.store(lambda word: [len(word) - 2])
+    words = table.words([" ".join(f"w{i}" for i in range(3000))])  # more new words than twice the first size
+    assert store.words == 3000 and store.gather(words)[0].tolist() == [len(str(i)) - 1 for i in range(3000)]
+    table = WordTable(100)
+    store = table.store(lambda word: [0])
+    assert store.counts(table.words(["ab " * 5000]), 1).toarray().tolist() == [[5000.0]]  # 1 value, 5,000 times
+
+
 def test_a_word_normalised_to_several_words_gives_the_runs_of_each():
     table = WordTable(100)
     lengths = table.store(lambda word: [len(word)])
