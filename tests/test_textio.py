@@ -46,6 +46,31 @@ def test_binary_and_broken_bom_files_are_refused_in_one_line(data, message):
     assert str(error.value) == message
 
 
+REPORT_LINE = "Košice and Prešov: observers met the election commission.\n"
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda text: text.encode(), id="utf-8"),
+        pytest.param(lambda text: b"\xef\xbb\xbf" + text.encode(), id="utf-8 with its mark"),
+        pytest.param(lambda text: text.encode().replace(b"met", b"\x96met", 1), id="utf-8 with a stray byte"),
+        pytest.param(lambda text: text.encode("cp1252"), id="windows-1252"),
+    ],
+)
+def test_binary_data_anywhere_is_refused_in_one_line_whatever_the_text_encoding(encode):
+    """NUL bytes in the first 8 KB of a text, or after them (past the first chunk of 64 KB, which decided the
+    encoding), refuse it in one line naming it: a byte-order mark or a fallback encoding make it no more text."""
+    head, report = REPORT_LINE * 3, REPORT_LINE * 2000  # about 120 KB
+    assert "Prešov" in decode_bytes(encode(report), "scan.txt")
+    with pytest.raises(InputError) as early:
+        decode_bytes(encode(head) + b"\x00\x00\x00\x01 IHDR" + encode(report)[-100:], "scan.txt")
+    assert str(early.value) == "scan.txt: binary file, not text"
+    with pytest.raises(InputError) as late:
+        decode_bytes(encode(report) + b"\x00" * 64, "scan.txt")
+    assert str(late.value) == "scan.txt: binary file, not text (binary data after the first 8 KB)"
+
+
 @given(hostile.page_bytes)
 @example(b"\xff\xfe\x00\xd8")  # UTF-16 byte-order mark, then a lone surrogate
 @example("Genève".encode("utf-8") + "Genève".encode("cp1252"))  # two encodings in one file

@@ -92,23 +92,33 @@ def decode_text(stream: BinaryIO, name: str, max_chars: int | None = None) -> tu
     be: a text of UTF-8 with a few bytes that are not is read as UTF-8, those bytes as U+FFFD (read as
     Windows-1252, each of its accented letters would be two wrong ones); any other as Windows-1252 (or Latin-1)."""
     head = _read_up_to(stream, SNIFF_BYTES)
-    raw = bytearray(head)  # every byte read so far, to decode again in the next encoding
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            try:
-                return (*_decode(raw, stream, encoding, max_chars), None)
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{name}: not valid {encoding} despite its byte-order mark ({exc.reason})") from None
-    if _looks_binary(head):
+    marked = next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
+    # NUL bytes are text in UTF-16 and UTF-32; in UTF-8, with its mark or without, they are binary data.
+    if marked in (None, "utf-8-sig") and _looks_binary(head):
         raise InputError(f"{name}: binary file, not text")
     try:
-        return (*_decode(raw, stream, "utf-8", max_chars), None)
-    except UnicodeDecodeError:
-        pass
+        return _decode_sniffed(bytearray(head), stream, name, max_chars, marked)
     except _BinaryData:
         raise InputError(
             f"{name}: binary file, not text (binary data after the first {SNIFF_BYTES // 1024} KB)"
         ) from None
+
+
+def _decode_sniffed(
+    raw: bytearray, stream: BinaryIO, name: str, max_chars: int | None, marked: str | None
+) -> tuple[str, bool, str | None]:
+    """`decode_text` of a stream whose head, `raw`, passed the binary check: in the encoding of its byte-order
+    mark (`marked`), else UTF-8, mostly UTF-8 or Windows-1252 (or Latin-1). `raw` gathers every byte read, to
+    decode again in the next encoding; _BinaryData when a chunk read after the head is not text."""
+    if marked is not None:
+        try:
+            return (*_decode(raw, stream, marked, max_chars), None)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: not valid {marked} despite its byte-order mark ({exc.reason})") from None
+    try:
+        return (*_decode(raw, stream, "utf-8", max_chars), None)
+    except UnicodeDecodeError:
+        pass
     if _mostly_utf8(raw):
         note = f"{name}: not valid UTF-8 in places; read as UTF-8, with U+FFFD for the bytes that are not"
         return (*_decode(raw, stream, "utf-8", max_chars, errors="replace"), note)
@@ -116,8 +126,6 @@ def decode_text(stream: BinaryIO, name: str, max_chars: int | None = None) -> tu
         return (*_decode(raw, stream, "cp1252", max_chars), f"{name}: not UTF-8; read as Windows-1252")
     except UnicodeDecodeError:
         return (*_decode(raw, stream, "latin-1", max_chars), f"{name}: not UTF-8; read as Latin-1")
-    except _BinaryData:  # pragma: no cover - the UTF-8 pass saw the same bytes first
-        raise InputError(f"{name}: binary file, not text") from None
 
 
 def _mostly_utf8(raw: bytearray) -> bool:
