@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from classifier.io.textio import (
     InputError,
@@ -386,6 +387,9 @@ def test_every_byte_order_mark_is_read(encoding):
         "utf-16-be": codecs.BOM_UTF16_BE,
     }[encoding]
     assert decode_bytes(bom + "Приштина\n".encode(encoding), "x") == "Приштина\n"
+    # Past the first 8 KB too: the NUL bytes of UTF-16 and UTF-32 are text in every chunk, not binary data.
+    long = "Observers met in Приштина.\n" * 3000
+    assert decode_bytes(bom + long.encode(encoding), "x") == long
 
 
 def test_a_file_of_exactly_the_limit_is_not_cut():
@@ -618,6 +622,69 @@ def test_text_lines_end_at_a_lone_cr_as_universal_newlines_do():
     assert [line.text for line in lines[:5]] == data.decode().splitlines()[:5]
 
 
+LINE_PIECES = ["a", "é", "€", "𝄞", " ", "\r", "\n", "\r\n"]  # characters of one to four bytes, and every line end
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(LINE_PIECES), max_size=40),
+    max_chars=st.sampled_from([None, 1, 2, 3, 5]),
+    chunk=st.sampled_from([1, 2, 3, 64 * 1024]),
+    mark=st.booleans(),
+)
+def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(pieces, max_chars, chunk, mark):
+    """Whatever the line ends and lengths, and however small the chunks a long line is skipped in, the lines are
+    those Python's text mode reads (a byte-order mark dropped), each cut to `max_chars` characters and said cut
+    when it had more; a line after a cut one is read whole."""
+    from unittest import mock
+
+    from classifier.io.textio import text_lines
+
+    data = (b"\xef\xbb\xbf" if mark and pieces else b"") + "".join(pieces).encode()  # a mark alone: one empty line
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None).read()
+    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+    expected = [(line[:max_chars], max_chars is not None and len(line) > max_chars) for line in lines]
+    with mock.patch.object(textio, "CHUNK_BYTES", chunk):
+        read = list(text_lines(io.BytesIO(data), "in.txt", max_chars))
+    assert [(line.text, line.cut) for line in read] == expected
+    assert [(line.number, line.error) for line in read] == [(number, None) for number in range(1, len(lines) + 1)]
+
+
+def test_text_lines_read_a_stream_a_line_at_a_time_and_a_long_line_a_chunk_at_a_time():
+    """A pipe is answered line by line: the first line comes before the second is read. A line of 1 MB limited
+    to 10 characters is never held whole: no read asks for more than the 44 bytes of the limit, or a chunk."""
+    from classifier.io.textio import text_lines
+
+    class Watched(io.BytesIO):
+        def __init__(self, data):
+            super().__init__(data)
+            self.largest = 0
+
+        def readline(self, size=-1):
+            line = super().readline(size)
+            self.largest = max(self.largest, len(line))
+            return line
+
+    stream = Watched(b"first line\n" + b"x" * 1_000_000 + b"\r\nlast line")
+    lines = text_lines(stream, "in.txt", max_chars=10)
+    assert next(lines).text == "first line" and stream.tell() == len(b"first line\n")
+    assert [(line.text, line.cut) for line in lines] == [("x" * 10, True), ("last line", False)]
+    assert stream.largest <= 64 * 1024
+
+
+def test_a_line_not_utf8_is_reported_with_its_byte_and_the_lines_after_it_are_read():
+    from classifier.io.textio import TextLine, text_lines
+
+    data = "Vienna\nGen\xe8ve\n".encode("cp1252") + "Genève\n".encode() + b"\xe2\x82" * 40 + b"\nend"
+    assert list(text_lines(io.BytesIO(data), "in.txt", max_chars=5)) == [
+        TextLine(1, "Vienn", True, None),
+        TextLine(2, "", False, "in.txt:2: not valid UTF-8 (invalid continuation byte at byte 3)"),
+        TextLine(3, "Genèv", True, None),
+        TextLine(4, "", False, "in.txt:4: not valid UTF-8 (invalid continuation byte at byte 0)"),
+        TextLine(5, "end", False, None),
+    ]
+
+
 from classifier.io import textio  # noqa: E402
 from classifier.io.textio import utf8_stream  # noqa: E402
 
@@ -648,6 +715,18 @@ def test_a_wide_stream_reads_and_seeks_as_its_utf8_bytes(tmp_path, monkeypatch, 
         assert utf8_stream(file) is file
 
 
+def test_a_wide_stream_seeks_from_where_it_is_but_not_from_its_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(textio, "CHUNK_BYTES", 5)  # a buffer of 5 bytes: a seek back past it reaches the decoder
+    expected = WIDE_TEXT.encode("utf-8")
+    (tmp_path / "wide.csv").write_bytes(WIDE_TEXT.encode("utf-16"))
+    with open(tmp_path / "wide.csv", "rb") as file:
+        stream = utf8_stream(file)
+        assert stream.read() == expected
+        assert stream.seek(-20, io.SEEK_CUR) == len(expected) - 20 and stream.read() == expected[-20:]
+        with pytest.raises(io.UnsupportedOperation, match="seek from the end of a decoded stream"):
+            stream.seek(0, io.SEEK_END)
+
+
 def test_a_wide_stream_that_cannot_seek_is_still_read_line_by_line():
     read, write = os.pipe()
     with os.fdopen(write, "wb") as sink:
@@ -676,6 +755,27 @@ def test_a_text_is_decoded_as_what_most_of_it_is_and_a_note_says_how_when_not_ut
     assert decode_text(io.BytesIO(b"caf\xe9 \x81"), "d.txt")[2] == "d.txt: not UTF-8; read as Latin-1"
     # decode_head is the same reading without its note.
     assert decode_head(io.BytesIO(stray), "b.txt") == decode_text(io.BytesIO(stray), "b.txt")[:2]
+
+
+@pytest.mark.parametrize(
+    "data, text, note",
+    [
+        # One letter of UTF-8 and one byte that is not (DEL, 0x7F, is ASCII: it counts for neither): as many of
+        # each, read as Windows-1252.
+        (b"Gen\xc3\xa8ve \x96 Vienna", "GenÃ¨ve \u2013 Vienna", "x.txt: not UTF-8; read as Windows-1252"),
+        (b"Gen\xc3\xa8ve\x7f \x96 Vienna", "GenÃ¨ve\x7f \u2013 Vienna", "x.txt: not UTF-8; read as Windows-1252"),
+        # Three letters of UTF-8 to the one byte: read as UTF-8.
+        (
+            b"Gen\xc3\xa8ve \xc3\xa9t\xc3\xa9 \x96",
+            "Genève été \ufffd",
+            "x.txt: not valid UTF-8 in places; read as UTF-8, with U+FFFD for the bytes that are not",
+        ),
+    ],
+)
+def test_a_text_is_read_as_utf8_only_when_its_utf8_letters_outnumber_its_other_bytes(data, text, note):
+    from classifier.io.textio import decode_text
+
+    assert decode_text(io.BytesIO(data), "x.txt") == (text, False, note)
 
 
 def test_a_file_read_otherwise_than_as_utf8_says_so_in_its_documents_warning(tmp_path):
