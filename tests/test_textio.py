@@ -341,6 +341,24 @@ def test_settle_of_a_missing_folder_does_nothing(tmp_path):
     settle_directory(tmp_path / "missing" / "bundle")
 
 
+def test_a_reader_finds_the_directory_a_killed_swap_left_aside_only_when_nothing_is_in_its_place(tmp_path):
+    from classifier.io.textio import interrupted_swap
+
+    pid = dead_pid()
+    bundle = tmp_path / "my.bundle"  # a dot in the name: matched as a dot, not as any character
+    assert interrupted_swap(bundle) is None  # nothing anywhere
+    for name in (f".my.bundle.old-{pid}x", f".myxbundle.old-{pid}", f".my.bundles.old-{pid}", f"my.bundle.old-{pid}"):
+        (tmp_path / name).mkdir()
+    (tmp_path / f".my.bundle.old-{os.getpid()}").mkdir()  # a swap still under way
+    (tmp_path / f".my.bundle.old-{pid + 1}").write_text("not a folder", encoding="utf-8")
+    assert interrupted_swap(bundle) is None
+    (tmp_path / f".my.bundle.old-{pid}").mkdir()
+    assert interrupted_swap(str(bundle)) == tmp_path / f".my.bundle.old-{pid}"
+    bundle.mkdir()  # the swap was finished, or the copy put back: the reader uses the bundle itself
+    assert interrupted_swap(bundle) is None
+    assert interrupted_swap(tmp_path / "missing" / "my.bundle") is None
+
+
 def test_settle_matches_only_its_own_names(tmp_path):
     pid = dead_pid()
     for name in (
@@ -776,6 +794,7 @@ def test_a_text_is_read_as_utf8_only_when_its_utf8_letters_outnumber_its_other_b
     from classifier.io.textio import decode_text
 
     assert decode_text(io.BytesIO(data), "x.txt") == (text, False, note)
+    assert decode_text(io.BytesIO(data), "x.txt", max_chars=8) == (text[:8], True, note)  # cut at the limit too
 
 
 def test_a_file_read_otherwise_than_as_utf8_says_so_in_its_documents_warning(tmp_path):
