@@ -585,6 +585,8 @@ def test_settle_never_fails_because_a_leftover_cannot_be_removed(tmp_path, monke
     leftover = tmp_path / f".bundle.{dead_pid()}.abcd.tmp"
     leftover.mkdir()
     (leftover / "model.json").write_text("half", encoding="utf-8")
+    replaced = tmp_path / f".bundle.old-{dead_pid()}"  # a leftover that is a file, not a folder
+    replaced.write_text("old", encoding="utf-8")
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
@@ -593,7 +595,7 @@ def test_settle_never_fails_because_a_leftover_cannot_be_removed(tmp_path, monke
     monkeypatch.setattr("os.rmdir", refuse)
     settle_directory(tmp_path / "bundle")  # nothing raised: the save goes on
     monkeypatch.undo()
-    assert leftover.exists()
+    assert leftover.exists() and replaced.exists()
 
 
 def test_text_lines_as_fasttext_reads_them():
