@@ -603,13 +603,14 @@ def test_text_lines_as_fasttext_reads_them():
 
     from classifier.io.textio import TextLine, text_lines
 
-    data = "\ufeffone\r\ntwo é\n\nfour".encode() + b"\nfive\x00\n"
+    data = "\ufeffone\r\ntwo é\n\nfour".encode() + b"\nfive\x00\nsix"
     assert list(text_lines(io.BytesIO(data), "in.txt")) == [
         TextLine(1, "one", False, None),
         TextLine(2, "two é", False, None),
         TextLine(3, "", False, None),
         TextLine(4, "four", False, None),
         TextLine(5, "", False, "in.txt:5: binary data, not text"),
+        TextLine(6, "six", False, None),  # read on after it
     ]
 
 
@@ -642,17 +643,18 @@ def test_text_lines_end_at_a_lone_cr_as_universal_newlines_do():
     assert [line.text for line in lines[:5]] == data.decode().splitlines()[:5]
 
 
-LINE_PIECES = ["a", "é", "€", "𝄞", " ", "\r", "\n", "\r\n"]  # characters of one to four bytes, and every line end
+LINE_LETTERS = "aé€𝄞 "  # characters of one to four bytes
 
 
 @settings(max_examples=400, deadline=None)
 @given(
-    pieces=st.lists(st.sampled_from(LINE_PIECES), max_size=40),
+    lines=st.lists(st.tuples(st.text(LINE_LETTERS, max_size=30), st.sampled_from(["\n", "\r", "\r\n"])), max_size=8),
+    last=st.text(LINE_LETTERS, max_size=12),
     max_chars=st.sampled_from([None, 1, 2, 3, 5]),
     chunk=st.sampled_from([1, 2, 3, 64 * 1024]),
     mark=st.booleans(),
 )
-def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(pieces, max_chars, chunk, mark):
+def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(lines, last, max_chars, chunk, mark):
     """Whatever the line ends and lengths, and however small the chunks a long line is skipped in, the lines are
     those Python's text mode reads (a byte-order mark dropped), each cut to `max_chars` characters and said cut
     when it had more; a line after a cut one is read whole."""
@@ -660,14 +662,15 @@ def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(piece
 
     from classifier.io.textio import text_lines
 
-    data = (b"\xef\xbb\xbf" if mark and pieces else b"") + "".join(pieces).encode()  # a mark alone: one empty line
+    pieces = "".join(text + end for text, end in lines) + last
+    data = (b"\xef\xbb\xbf" if mark and pieces else b"") + pieces.encode()  # a mark alone: one empty line
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=None).read()
-    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
-    expected = [(line[:max_chars], max_chars is not None and len(line) > max_chars) for line in lines]
+    read_lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+    expected = [(line[:max_chars], max_chars is not None and len(line) > max_chars) for line in read_lines]
     with mock.patch.object(textio, "CHUNK_BYTES", chunk):
         read = list(text_lines(io.BytesIO(data), "in.txt", max_chars))
     assert [(line.text, line.cut) for line in read] == expected
-    assert [(line.number, line.error) for line in read] == [(number, None) for number in range(1, len(lines) + 1)]
+    assert [(line.number, line.error) for line in read] == [(number, None) for number in range(1, len(expected) + 1)]
 
 
 def test_text_lines_read_a_stream_a_line_at_a_time_and_a_long_line_a_chunk_at_a_time():
@@ -695,13 +698,14 @@ def test_text_lines_read_a_stream_a_line_at_a_time_and_a_long_line_a_chunk_at_a_
 def test_a_line_not_utf8_is_reported_with_its_byte_and_the_lines_after_it_are_read():
     from classifier.io.textio import TextLine, text_lines
 
-    data = "Vienna\nGen\xe8ve\n".encode("cp1252") + "Genève\n".encode() + b"\xe2\x82" * 40 + b"\nend"
+    data = "Vienna\nGen\xe8ve\n".encode("cp1252") + "Genève\n".encode() + b"\xe2\x82" * 40 + b"\nGen\xc3\nend"
     assert list(text_lines(io.BytesIO(data), "in.txt", max_chars=5)) == [
         TextLine(1, "Vienn", True, None),
         TextLine(2, "", False, "in.txt:2: not valid UTF-8 (invalid continuation byte at byte 3)"),
         TextLine(3, "Genèv", True, None),
         TextLine(4, "", False, "in.txt:4: not valid UTF-8 (invalid continuation byte at byte 0)"),
-        TextLine(5, "end", False, None),
+        TextLine(5, "", False, "in.txt:5: not valid UTF-8 (unexpected end of data at byte 3)"),  # a letter half-written
+        TextLine(6, "end", False, None),
     ]
 
 
