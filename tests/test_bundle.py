@@ -578,6 +578,14 @@ def test_model_json_that_is_missing_or_not_a_bundle_is_refused_in_one_line(tiny_
     assert refusal(a_file) == f"{a_file}: is a file, not a model bundle (a folder with model.json in it)"
 
 
+def test_a_bundle_path_that_cannot_be_looked_at_is_refused_in_one_line_naming_it(tmp_path):
+    # A name longer than a file system allows (255 bytes) is not "no such folder": the system refuses to look.
+    too_long = tmp_path / ("m" * 300)
+    assert refusal(too_long) == (
+        f"{too_long}: cannot read it (File name too long); a model bundle is a folder with model.json in it"
+    )
+
+
 def test_payload_files_that_are_missing_changed_or_not_plain_files_are_refused(tiny_copy, tmp_path, monkeypatch):
     from classifier.bundle import storage
 

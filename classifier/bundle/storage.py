@@ -418,8 +418,14 @@ def _read_vocabularies(path: Path, params: dict) -> dict[str, list[str]]:
 def read_metadata(path: Path) -> dict:
     """model.json, read as untrusted data: a regular file within its size limit, checked against the schema."""
     meta_path = path / METADATA_FILE
-    if not path.is_dir():
-        if not path.exists():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:  # a name too long, a folder above it that cannot be searched
+        raise BundleError(
+            f"{path}: cannot read it ({exc.strerror}); a model bundle is a folder with {METADATA_FILE} in it"
+        ) from None
+    if not is_dir:
+        if not exists:
             raise BundleError(
                 f"{path}: no such folder; a model bundle is a folder with {METADATA_FILE} in it "
                 f"(train one: {retrain_hint(path)})"
