@@ -1046,3 +1046,28 @@ def test_a_predictor_that_scores_the_probe_exactly_within_the_tolerance_is_saved
     ):
         save_bundle(shared_tiny_model, tiny_metadata(shared_tiny_model), tmp_path / "beyond")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["at"]
+
+
+def test_a_vocabulary_block_with_no_terms_is_read_and_its_arrays_checked_against_it(tiny_copy, shared_tiny_model):
+    vocabularies = shared_tiny_model.vocabularies
+    text, title = len(vocabularies["text"]), len(vocabularies["title"])
+    arrays = stored_arrays(tiny_copy)
+    # The arrays as they were, the title words gone from the vocabulary only: a block of no terms is checked like any.
+    reseal(tiny_copy, vocabularies={**vocabularies, "title": []})
+    assert refusal(tiny_copy) == (
+        f"{tiny_copy / 'model.npz'}: array 'coef': shape (4, {text + title + len(vocabularies['chars'])}), but "
+        f"model.json and vocabulary.json give (4, {text + len(vocabularies['chars'])}); {retrain(tiny_copy)}"
+    )
+    # Its columns gone too, the bundle is whole again: read as far as its probe, which scored the title words.
+    columns = [i for i in range(arrays["coef"].shape[1]) if not text <= i < text + title]
+    reseal(
+        tiny_copy,
+        arrays={
+            **arrays,
+            "coef": arrays["coef"][:, columns],
+            "prototypes": arrays["prototypes"][:, columns],
+            "idf_title": arrays["idf_title"][:0],
+        },
+        vocabularies={**vocabularies, "title": []},
+    )
+    assert refusal(tiny_copy).startswith(f"{tiny_copy}: scores its probe texts differently here than when it was saved")
