@@ -239,10 +239,8 @@ def _as_loaded(metadata: dict, arrays: dict, vocabularies: dict):
     return LinearTopicModel.from_arrays(params, arrays, vocabularies)
 
 
-def _sha256(path: Path, max_bytes: int | None = None) -> str:
-    """sha256 of a file; with `max_bytes`, of a bundle file read as untrusted (see bundle.checks)."""
-    if max_bytes is None:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, max_bytes: int) -> str:
+    """sha256 of a bundle file read as untrusted (see bundle.checks): a regular file within `max_bytes`."""
     digest = hashlib.sha256()
     with open_bundle_file(path.parent, path.name, max_bytes) as handle:
         while chunk := handle.read(1 << 20):
