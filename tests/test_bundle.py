@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.bundle.storage import BundleError, load_model, save_bundle
+from classifier.bundle.storage import BundleError, check_bundle_target, load_model, save_bundle
 from classifier.taxonomy.fields import Taxonomy
 from classifier.workflows.training import train
 
@@ -988,14 +988,19 @@ def test_a_bundle_or_taxonomy_path_that_is_a_symlink_loop_is_refused_in_one_line
     whether a taxonomy is the default one."""
     from conftest import TINY_LABELS
 
-    loop = tmp_path / "current"
+    loop, dangling = tmp_path / "current", tmp_path / "dangling"
     loop.symlink_to("current")
-    assert refusal(loop) == (
-        f"{loop}: no such folder; a model bundle is a folder with model.json in it "
-        f"(train one: classifier train LABELLED_DATA --output {loop})"
-    )
+    dangling.symlink_to(tmp_path / "gone")
+    # Not "train one: --output LINK": a save refuses to replace a link.
+    for link in (loop, dangling):
+        assert refusal(link) == (
+            f"{link}: is a symlink to no folder; a model bundle is a folder with model.json in it (point the link at "
+            "one, or train one under another name)"
+        )
+        with pytest.raises(BundleError, match=rf"^{link}: is a symlink; saving would replace the link"):
+            check_bundle_target(link)
     monkeypatch.setenv("CLASSIFIER_MODEL", str(loop))
-    with pytest.raises(BundleError, match=rf"^{loop}: no such folder; "):
+    with pytest.raises(BundleError, match=rf"^{loop}: is a symlink to no folder; "):
         load_model(taxonomy=tiny_taxonomy())
     # A taxonomy whose path cannot be resolved is not shown to be the default one: the model it asks for is its own.
     fields = [{"name": name, "id": f"field-{i}", "dimension": "human"} for i, name in enumerate(TINY_LABELS[:3])]

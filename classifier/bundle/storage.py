@@ -423,6 +423,11 @@ def read_metadata(path: Path) -> dict:
             f"{path}: cannot read it ({exc.strerror}); a model bundle is a folder with {METADATA_FILE} in it"
         ) from None
     if not is_dir:
+        if not exists and path.is_symlink():  # a link to nothing, or a loop: `train --output` will not save through it
+            raise BundleError(
+                f"{path}: is a symlink to no folder; a model bundle is a folder with {METADATA_FILE} in it (point the "
+                "link at one, or train one under another name)"
+            )
         if not exists:
             raise BundleError(
                 f"{path}: no such folder; a model bundle is a folder with {METADATA_FILE} in it "
