@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from classifier.bundle.storage import BundleError, check_bundle_target, load_model, save_bundle
+from classifier.paths import default_taxonomy_path
 from classifier.taxonomy.fields import Taxonomy
 from classifier.workflows.training import train
 
@@ -340,8 +341,10 @@ def test_a_bundle_with_fields_this_taxonomy_lacks_is_told_about_taxonomy(tmp_pat
     (bundle / "model.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(BundleError) as error:
         load_model(bundle)
+    shipped = default_taxonomy_path()  # the checkout's, or the installed copy under the package's data/
+    assert shipped.read_bytes() == (ROOT / "taxonomy.yaml").read_bytes()
     assert str(error.value) == (
-        f"{bundle}: the model's fields differ from {ROOT / 'taxonomy.yaml'} (new in taxonomy: Youth); retrain it: "
+        f"{bundle}: the model's fields differ from {shipped} (new in taxonomy: Youth); retrain it: "
         f"classifier train --base {bundle} --output {bundle} "
         "(or load it with the taxonomy it was trained with: --taxonomy FILE)"
     )
