@@ -957,19 +957,22 @@ def test_one_file_given_twice_numbers_its_documents_again_and_an_id_of_its_own_i
 
 
 def test_a_labels_file_that_is_no_jsonl_file_is_refused_in_one_exact_sentence(tmp_path):
-    text = tmp_path / "labels.txt"
-    text.write_text("Observers followed the vote.\n", encoding="utf-8")
-    with pytest.raises(ClassifierError) as refused:
-        LabelsFile(text)
-    assert str(refused.value) == (
-        f"{text}: --labels names a JSONL file (.jsonl), the rows train reads; train would read this file as one text "
-        "document, and the decisions added to it would make it unreadable"
-    )
-    table = tmp_path / "labels.jsonl"
-    table.write_text("id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n", encoding="utf-8")
-    with pytest.raises(ClassifierError) as refused:
-        LabelsFile(table)
-    assert str(refused.value) == (
-        f"{table}: none of its 2 lines is a JSON row: it is no labels file (a table saved under a .jsonl name?); name "
-        "a new --labels file, or convert it to JSON lines"
-    )
+    text, table = tmp_path / "labels.txt", tmp_path / "labels.jsonl"
+    for path, content, sentence in (
+        (
+            text,
+            "Observers followed the vote.\n",
+            f"{text}: --labels names a JSONL file (.jsonl), the rows train reads; train would read this file as one "
+            "text document, and the decisions added to it would make it unreadable",
+        ),
+        (
+            table,
+            "id,title,text,labels\na,Vote,Observers followed the vote.,Elections\n",
+            f"{table}: none of its 2 lines is a JSON row: it is no labels file (a table saved under a .jsonl name?); "
+            "name a new --labels file, or convert it to JSON lines",
+        ),
+    ):
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(ClassifierError) as refused:
+            LabelsFile(path)
+        assert str(refused.value) == sentence

@@ -51,11 +51,17 @@ BUNDLE_FILES = (METADATA_FILE, ARRAYS_FILE, VOCABULARY_FILE, TRAINING_FILE, CARD
 RETRAIN_HINT = "classifier train training/data/releases.jsonl --output models/default"
 
 
-def _is_default_taxonomy(taxonomy: Taxonomy) -> bool:
+def _same_path(path: str | Path, other: Path) -> bool:
+    """Whether both name one file or folder once resolved; False where `path` cannot be resolved (a symlink loop:
+    RuntimeError before Python 3.13, OSError after)."""
     try:
-        return not taxonomy.path or Path(taxonomy.path).resolve() == default_taxonomy_path().resolve()
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): not shown to be the default
+        return Path(path).resolve() == other.resolve()
+    except (OSError, RuntimeError):
         return False
+
+
+def _is_default_taxonomy(taxonomy: Taxonomy) -> bool:
+    return not taxonomy.path or _same_path(taxonomy.path, default_taxonomy_path())
 
 
 def own_taxonomy_hint(bundle: str | Path, taxonomy_path: str | Path) -> str:
@@ -69,11 +75,8 @@ def retrain_hint(path: str | Path | None = None) -> str:
     a bundle of one's own never overwrites the shipped default model."""
     if path is None:
         return RETRAIN_HINT
-    try:
-        if Path(path).resolve() == shipped_model_path().resolve():  # not CLASSIFIER_MODEL's, which is the user's
-            return RETRAIN_HINT
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): not the shipped model
-        pass
+    if _same_path(path, shipped_model_path()):  # not CLASSIFIER_MODEL's, which is the user's
+        return RETRAIN_HINT
     return f"classifier train LABELLED_DATA --output {path}"
 
 
@@ -423,12 +426,12 @@ def read_metadata(path: Path) -> dict:
             f"{path}: cannot read it ({exc.strerror}); a model bundle is a folder with {METADATA_FILE} in it"
         ) from None
     if not is_dir:
-        if not exists and path.is_symlink():  # a link to nothing, or a loop: `train --output` will not save through it
-            raise BundleError(
-                f"{path}: is a symlink to no folder; a model bundle is a folder with {METADATA_FILE} in it (point the "
-                "link at one, or train one under another name)"
-            )
         if not exists:
+            if path.is_symlink():  # a link to nothing, or a loop: `train --output` will not save through it
+                raise BundleError(
+                    f"{path}: is a symlink to no folder; a model bundle is a folder with {METADATA_FILE} in it (point "
+                    "the link at one, or train one under another name)"
+                )
             raise BundleError(
                 f"{path}: no such folder; a model bundle is a folder with {METADATA_FILE} in it "
                 f"(train one: {retrain_hint(path)})"
