@@ -432,7 +432,7 @@ def test_tables_in_the_default_layout_may_lack_the_labels_or_the_text_column(tax
 def test_no_inputs_are_refused_unless_a_base_gives_the_documents(taxonomy):
     with pytest.raises(TrainingDataError) as refused:
         load_training_set([], taxonomy)
-    assert str(refused.value) == "no documents in : no rows, pages or texts"
+    assert str(refused.value) == "no training data given: name a labelled file or folder, or a base bundle"
     base = [Document("b1", "Observers", "They watched the vote.", ("Elections",), "base:1")]
     data = load_training_set([], taxonomy, base_documents=base)
     assert [doc.id for doc in data.documents] == ["b1"] and np.flatnonzero(data.Y[0]).tolist() == [ELECTIONS]

@@ -151,6 +151,8 @@ def load_training_set(
     if errors:
         raise TrainingDataError("\n".join(errors))
     if not read and not base_documents:
+        if not inputs:
+            raise TrainingDataError("no training data given: name a labelled file or folder, or a base bundle")
         raise TrainingDataError(f"no documents in {', '.join(map(str, inputs))}: no rows, pages or texts")
     if not documents:
         raise TrainingDataError(
