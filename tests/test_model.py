@@ -685,15 +685,17 @@ def test_a_pickled_model_leaves_its_phrase_caches_behind_and_a_refit_reads_new_p
     model = TopicClassifier(label_phrases=first, **options).fit(texts, Y)
     before = model.predict_proba(NEW_TEXTS)
     model.phrase_accepted(NEW_TEXTS)
-    state = model.__getstate__()
-    assert "_phrase_counter_cache" not in state and "_phrase_matcher_cache" not in state
-    assert "_phrase_counter_cache" in model.__dict__ and "_phrase_matcher_cache" in model.__dict__
+    caches = {"_phrase_counter_cache", "_phrase_matcher_cache", "_lead_matcher_cache"}
+    assert caches <= set(model.__dict__) and not caches & set(model.__getstate__())
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict_proba(NEW_TEXTS), before)
     model.set_params(label_phrases=second).fit(texts, Y)
     fresh = TopicClassifier(label_phrases=second, **options).fit(texts, Y)
     assert fresh.phrase_accepted(texts).any()
     np.testing.assert_array_equal(model.predict_proba(NEW_TEXTS), fresh.predict_proba(NEW_TEXTS))
     np.testing.assert_array_equal(model.phrase_accepted(texts), fresh.phrase_accepted(texts))
+    # A refit without phrases keeps no matcher of the old ones.
+    model.set_params(label_phrases=None).fit(texts, Y)
+    assert not caches & set(model.__dict__) and model.named_phrases(["Ballot at the border"]) == [{}]
 
 
 def test_the_stacker_round_trips_through_arrays_and_the_runtime(tiny_corpus):
