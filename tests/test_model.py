@@ -337,6 +337,8 @@ def test_accepting_by_hand():
     # its best field that is not zero-shot (field 0, not field 2).
     assert model.accept(proba).tolist() == [[1, 1, 0], [1, 0, 0], [1, 0, 0], [0, 0, 1]]
     assert model.accept(proba, np.array([0.95, 0.95, 0.95])).tolist() == [[1, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 0]]
+    # A caller's ensure_one overrides the model's (a window of a long text may get none).
+    assert model.accept(proba, ensure_one=False).tolist() == [[1, 1, 0], [1, 0, 0], [0, 0, 0], [0, 0, 1]]
     model.zero_shot_ = np.array([False, False, False])
     assert model.accept(proba)[2].tolist() == [0, 0, 1]
     model.ensure_one, model.top_ratio = False, 0.0
@@ -564,6 +566,17 @@ def test_to_arrays_holds_the_fitted_state_and_from_arrays_rebuilds_the_same_mode
     np.testing.assert_array_equal(loaded.predict(NEW_TEXTS), tiny_model.predict(NEW_TEXTS))
     assert loaded.classes_.tolist() == tiny_model.classes_.tolist()
     assert loaded.explain(NEW_TEXTS, top=3) == tiny_model.explain(NEW_TEXTS, top=3)
+    # Terms in an order other than the alphabet's, with their weights and columns: the same model, which names and
+    # saves them in that order.
+    sizes = [len(terms) for terms in vocabularies.values()]
+    columns = np.concatenate([start + np.arange(n)[::-1] for start, n in zip(np.cumsum([0, *sizes[:-1]]), sizes)])
+    turned_arrays = {**arrays, "coef": arrays["coef"][:, columns], "prototypes": arrays["prototypes"][:, columns]}
+    turned_arrays.update({f"idf_{name}": arrays[f"idf_{name}"][::-1] for name in vocabularies})
+    turned_terms = {name: terms[::-1] for name, terms in vocabularies.items()}
+    turned = TopicClassifier.from_arrays(tiny_model.get_params(), turned_arrays, turned_terms)
+    np.testing.assert_allclose(turned.predict_proba(NEW_TEXTS), tiny_model.predict_proba(NEW_TEXTS), rtol=1e-4)
+    assert turned.to_arrays()[1] == turned_terms
+    assert turned.get_feature_names_out()[0] == f"text__{vocabularies['text'][-1]}"
     # (The word blocks' scikit-learn vectorizers refuse such idf weights themselves.)
     short = {**vocabularies, "chars": vocabularies["chars"][:-1]}
     count = len(vocabularies["chars"])
@@ -571,10 +584,24 @@ def test_to_arrays_holds_the_fitted_state_and_from_arrays_rebuilds_the_same_mode
         TopicClassifier.from_arrays(tiny_model.get_params(), arrays, short)
 
 
+def test_idf_weights_are_smoothed_over_the_texts_and_keyword_documents(tiny_model):
+    """36 texts and 4 keyword documents: "capital" is in every text (37 of 41 with scikit-learn's smoothing),
+    "youth" only in Youth's keyword document, in its body and in its title."""
+    terms = tiny_model.vocabularies
+    assert tiny_model.idf("text")[terms["text"].index("capital")] == pytest.approx(np.log(41 / 37) + 1)
+    assert tiny_model.idf("text")[terms["text"].index("youth")] == pytest.approx(np.log(41 / 2) + 1)
+    assert tiny_model.idf("title")[terms["title"].index("youth")] == pytest.approx(np.log(41 / 2) + 1)
+
+
 def test_an_unfitted_model_has_no_arrays():
     from sklearn.exceptions import NotFittedError
 
-    for method in (lambda m: m.to_arrays(), lambda m: m.get_feature_names_out(), lambda m: m.decision_function(["x"])):
+    for method in (
+        lambda m: m.to_arrays(),
+        lambda m: m.get_feature_names_out(),
+        lambda m: m.decision_function(["x"]),
+        lambda m: m.idf("text"),
+    ):
         with pytest.raises(NotFittedError):
             method(TopicClassifier())
 
