@@ -306,6 +306,23 @@ def test_the_lock_is_a_hidden_file_named_after_the_target_beside_it():
     assert lock_path(Path("bundle")) == Path(".bundle.lock")
 
 
+def test_a_folder_named_without_a_name_of_its_own_is_locked_by_its_real_name(tmp_path, monkeypatch):
+    """`train --output .` or `--output out/..` writes the working folder: its lock is the one `--output` naming it
+    in full takes, so the two runs exclude each other; the root, with no name at all, holds its lock inside."""
+    work = tmp_path / "work"
+    (work / "out").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for target in (".", "", "out/..", Path("out/.."), work / "out" / "..", work):
+        assert lock_path(target) == tmp_path / ".work.lock", target
+    assert lock_path("/") == Path("/.root.lock")
+    with output_lock("."):
+        assert (tmp_path / ".work.lock").read_text(encoding="ascii") == str(os.getpid())
+        with pytest.raises(OutputError, match="another run"):
+            with output_lock(work):
+                pass
+    assert not (tmp_path / ".work.lock").exists()
+
+
 def test_the_lock_file_holds_exactly_the_pid_of_its_holder_even_over_a_stale_longer_one(tmp_path):
     output = tmp_path / "tags.jsonl"
     lock_path(output).write_text("123456789012345678901234567890\n")  # left, unlocked, by a killed run
@@ -323,18 +340,19 @@ def current_umask() -> int:
     return mask
 
 
-def test_a_lock_held_by_a_run_that_wrote_no_pid_is_refused_without_naming_a_process(tmp_path):
+@pytest.mark.parametrize("content", [b"starting", "démarrage".encode("cp1252")])  # not ASCII: no pid either
+def test_a_lock_held_by_a_run_that_wrote_no_pid_is_refused_without_naming_a_process(tmp_path, content):
     import fcntl
 
     output = tmp_path / "tags.jsonl"
-    lock_path(output).write_text("starting")
+    lock_path(output).write_bytes(content)
     with open(lock_path(output), "rb") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a second open file: conflicts even in this process
         with pytest.raises(OutputError) as caught:
             with output_lock(output):
                 pass
     assert str(caught.value) == f"{output}: another run is writing it; wait for it to end or write elsewhere"
-    assert lock_path(output).read_text() == "starting"  # the holder's file is left as it is
+    assert lock_path(output).read_bytes() == content  # the holder's file is left as it is
 
 
 def test_a_lock_that_fails_for_another_reason_says_why(tmp_path, monkeypatch):
@@ -492,4 +510,51 @@ def test_a_run_whose_lock_another_run_took_writes_nothing_and_leaves_that_lock(t
         )
         first.__exit__(None, None, None)
         assert lock_path(output).exists()  # the second run's
+    assert not lock_path(output).exists()
+
+
+def test_a_lock_still_in_place_is_kept_by_every_check(tmp_path):
+    """A server checks its lock before each write; while its file is in place each check lets the write go on."""
+    output = tmp_path / "labelled.jsonl"
+    with output_lock(output) as held:
+        for _ in range(3):
+            held.check()
+        assert lock_path(output).read_text(encoding="ascii") == str(os.getpid())
+        with pytest.raises(OutputError, match="another run"):
+            with output_lock(output):
+                pass
+    assert not lock_path(output).exists()
+
+
+def test_a_lock_file_replaced_by_a_link_is_not_held_any_more(tmp_path):
+    """The lock is the plain file at its path, as the next run opens it (never through a link): a link put there,
+    even to the held file, is refused at the next check and left at the end."""
+    output = tmp_path / "tags.jsonl"
+    moved = tmp_path / "moved.lock"
+    with output_lock(output) as held:
+        lock_path(output).rename(moved)
+        lock_path(output).symlink_to(moved)
+        with pytest.raises(OutputError) as caught:
+            held.check()
+        assert str(caught.value) == f"{output}: cannot write there ({os.strerror(errno.ELOOP)})"
+    assert lock_path(output).is_symlink() and moved.read_text(encoding="ascii") == str(os.getpid())
+
+
+def test_a_lock_file_that_cannot_be_removed_at_the_end_is_left_for_the_next_run(tmp_path, monkeypatch):
+    """Its folder made read-only during the run (refused here by hand: root may remove it anyway): the run still
+    ends as it would, and its lock file, unlocked, is taken by the next run."""
+    output = tmp_path / "tags.jsonl"
+    real_unlink = os.unlink
+
+    def refused(path, *args, **kwargs):
+        if Path(path) == lock_path(output):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    with output_lock(output):
+        monkeypatch.setattr(os, "unlink", refused)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    assert lock_path(output).read_text(encoding="ascii") == str(os.getpid())
+    with output_lock(output):
+        pass
     assert not lock_path(output).exists()
