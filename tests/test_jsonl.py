@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from classifier.io.jsonl import read_json_lines
+from classifier.io.jsonl import first_repeated, read_json_lines
 
 import hostile
 
@@ -124,6 +124,25 @@ def test_a_key_given_twice_fails_its_row_read_whole_or_streamed_and_the_next_row
         assert (first.number, first.value, first.error) == (1, None, repeated)
         assert (second.number, second.value, second.error) == (2, None, repeated)
         assert third.error is None and third.value["id"] == "c" and third.value["meta"] == {"k": "2"}
+
+
+def test_two_long_keys_cut_to_one_are_not_taken_for_a_key_given_twice():
+    """Cut at the limit, two keys that differ after it read as one; that is a cut (the row marked truncated, as for a
+    long text), not the author's key given twice: only a key shorter than the limit, read whole, is known repeated."""
+    line = b'{"id": "a", "title_of_the_report": "T", "title_of_the_release": "R", "text": "' + b"x" * 40 + b'"}\n'
+    (read,) = lines_of(line, 10)
+    assert (read.error, read.value, read.truncated) == (None, {"id": "a", "title_of_t": "R", "text": "x" * 10}, True)
+    (repeated,) = lines_of(b'{"id": "a", "title_of_": "T", "title_of_": "R", "text": "' + b"x" * 40 + b'"}\n', 10)
+    assert repeated.error == "key 'title_of_' appears twice; keep one, so no value is silently dropped"
+
+
+def test_the_first_key_given_a_second_time_is_named():
+    """The error names the key whose second coming is met first, not the first key that comes back later."""
+    pairs = [("id", "a"), ("text", "x"), ("title", "T"), ("text", "y"), ("id", "b")]
+    assert first_repeated(pairs) == "text"
+    assert first_repeated(pairs[:3]) == "" and first_repeated([]) == ""
+    (read,) = lines_of(b'{"id": "a", "text": "x", "title": "T", "text": "y", "id": "b"}\n', 1000)
+    assert read.error == "key 'text' appears twice; keep one, so no value is silently dropped"
 
 
 @given(st.lists(hostile.jsonl_lines, max_size=4), st.integers(1, 80))
