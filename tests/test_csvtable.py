@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.io.csvtable import CHUNK_BYTES, MAX_CELLS, csv_encoding, read_csv_records, row_budget
+from classifier.io.csvtable import CHUNK_BYTES, MAX_CELLS, csv_delimiter, csv_encoding, read_csv_records, row_budget
 
 import hostile
 
@@ -239,12 +239,18 @@ def test_blank_lines_of_every_line_end_count_one_line_each():
         ("a;\n", ","),
         ("text\n", ","),
         ("", ","),
+        ("X;Y\n", ";"),  # names read as they are written
+        ("id;" + "x" * 70_000 + ",z\n", ";"),  # only the first 64 KiB of a line are read
     ],
 )
 def test_the_delimiter_is_read_off_the_header(header, delimiter):
-    import io
-
-    from classifier.io.csvtable import csv_delimiter
-
     stream = io.BytesIO(header.encode("utf-8") + b"x;y,z\n")
     assert csv_delimiter(stream) == delimiter and stream.tell() == 0
+
+
+def test_the_delimiter_of_a_header_in_windows_1252_is_read_in_its_encoding():
+    """A French export: read as UTF-8 (a caller that did not look for the encoding), its accents are U+FFFD and its
+    names still name columns; a name that is only a non-breaking space (0xA0 in Windows-1252) is blank."""
+    french = "Intitulé;Résumé;Thèmes\n".encode("cp1252")
+    assert csv_delimiter(io.BytesIO(french)) == csv_delimiter(io.BytesIO(french), "cp1252") == ";"
+    assert csv_delimiter(io.BytesIO(b"id;\xa0;text\n"), "cp1252") == ","
