@@ -124,6 +124,18 @@ def test_a_csv_saved_with_semicolons_is_read_by_its_header(tmp_path):
     assert [(d.id, d.text) for d in read_documents([plain])] == [("c", "One; two, three")]
 
 
+def test_a_csv_saved_with_semicolons_and_old_mac_line_ends_is_read_by_its_header(tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" ends lines with "\r" alone, as the reader allows: the header is its first
+    line, not the whole file, so a comma in a text does not make the table comma-separated."""
+    table = tmp_path / "items.csv"
+    table.write_bytes(b"id;title;text\ra;Vote counted;Turnout was 61,5% in Osh.\rb;Police;Officers trained.\r")
+    docs = list(read_documents([table]))
+    assert [(d.id, d.title, d.text, d.error) for d in docs] == [
+        ("a", "Vote counted", "Turnout was 61,5% in Osh.", None),
+        ("b", "Police", "Officers trained.", None),
+    ]
+
+
 def test_glob_input(tmp_path):
     for name in ("x1.txt", "x2.txt", "y.txt"):
         (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")

@@ -240,6 +240,7 @@ def test_blank_lines_of_every_line_end_count_one_line_each():
         ("text\n", ","),
         ("", ","),
         ("X;Y\n", ";"),  # names read as they are written
+        ("id;title;text\ra;Vote;Seats, then votes\r", ";"),  # "\r" line ends (Excel for Mac): the first line only
         ("id;" + "x" * 70_000 + ",z\n", ";"),  # only the first 64 KiB of a line are read
     ],
 )

@@ -111,12 +111,13 @@ def csv_delimiter(handle: BinaryIO, encoding: str = "utf-8") -> str:
     with semicolons. Read off the header line (its first 64 KiB), quoted names left out: ";" where it has a
     semicolon and no comma, and names two or more columns, none empty. Leaves the stream at its start."""
     start = handle.tell()
-    first = handle.readline(1 << 16).decode(encoding, errors="replace")
+    # To its first line end of any kind: a binary readline stops at "\n" only, and "\r" alone ends lines too.
+    first = _LINE_BREAK.split(handle.readline(1 << 16).decode(encoding, errors="replace"), maxsplit=1)[0]
     handle.seek(start)
     outside = first.split('"')[::2]  # the parts between quoted names
     if any("," in part for part in outside) or not any(";" in part for part in outside):
         return ","
-    names = first.strip("\r\n").split(";")
+    names = first.split(";")
     return ";" if len(names) >= 2 and all(name.strip() for name in names) else ","  # a header of column names
 
 
