@@ -136,6 +136,14 @@ def test_a_csv_saved_with_semicolons_and_old_mac_line_ends_is_read_by_its_header
     ]
 
 
+def test_a_csv_with_blank_lines_before_its_header_is_read_alike_with_commas_or_semicolons(tmp_path):
+    """The reader skips blank lines before the header; the delimiter is read off that header, not off a blank line."""
+    for sep in ",;":
+        table = tmp_path / "items.csv"
+        table.write_text(f"\r\n\r\nid{sep}title{sep}text\r\na{sep}Vote{sep}Seats.\r\n", encoding="utf-8")
+        assert [(d.id, d.title, d.text, d.error) for d in read_documents([table])] == [("a", "Vote", "Seats.", None)]
+
+
 def test_glob_input(tmp_path):
     for name in ("x1.txt", "x2.txt", "y.txt"):
         (tmp_path / name).write_text(f"Title {name}\nBody of {name}.", encoding="utf-8")

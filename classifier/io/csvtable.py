@@ -111,14 +111,28 @@ def csv_delimiter(handle: BinaryIO, encoding: str = "utf-8") -> str:
     with semicolons. Read off the header line (its first 64 KiB), quoted names left out: ";" where it has a
     semicolon and no comma, and names two or more columns, none empty. Leaves the stream at its start."""
     start = handle.tell()
-    # To its first line end of any kind: a binary readline stops at "\n" only, and "\r" alone ends lines too.
-    first = _LINE_BREAK.split(handle.readline(1 << 16).decode(encoding, errors="replace"), maxsplit=1)[0]
+    first = _header_line(handle, encoding)
     handle.seek(start)
     outside = first.split('"')[::2]  # the parts between quoted names
     if any("," in part for part in outside) or not any(";" in part for part in outside):
         return ","
     names = first.split(";")
     return ";" if len(names) >= 2 and all(name.strip() for name in names) else ","  # a header of column names
+
+
+def _header_line(handle: BinaryIO, encoding: str) -> str:
+    """The line the reader takes for the header, within the first 64 KiB ("" if none): past a byte order mark and
+    blank lines, to its first line end of any kind (a binary readline stops at a line feed only, and a carriage
+    return alone ends lines too: Excel for Mac writes them)."""
+    room, first_read = 1 << 16, True
+    while room > 0 and (data := handle.readline(room)):
+        room -= len(data)
+        text = data.decode(encoding, errors="replace")
+        lines = _LINE_BREAK.split(text.removeprefix("\ufeff") if first_read else text)
+        first_read = False
+        if line := next((line for line in lines if line), ""):
+            return line
+    return ""
 
 
 def _problem(raw: _Raw, width: int) -> str | None:
