@@ -322,11 +322,21 @@ def test_a_string_cut_just_before_an_escape_is_marked_truncated():
         (b"{not json}\n", "invalid JSON: Expecting property name enclosed in double quotes at character 2"),
         (b'{"a" 1}\n', "invalid JSON: Expecting ':' delimiter at character 6"),
         (b"[" * 5000 + b"]" * 5000 + b"\n", "invalid JSON: nested too deeply"),
+        ('{"title": "Café"}\n'.encode("cp1252"), "invalid JSON: not UTF-8 (invalid continuation byte)"),
     ],
 )
 def test_short_line_errors_exactly(line, error):
     (read,) = lines_of(line, 10**6)
     assert (read.number, read.value, read.error) == (1, None, error)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_line_in_utf_16_or_32_without_a_byte_order_mark_is_read_as_json_reads_it(encoding):
+    """json.loads tells these from the NUL bytes around the first character; so does the reader (a file's last line,
+    as a file in them is not split at its line ends by bytes)."""
+    line = '{"id": "a", "title": "Café"}'.encode(encoding)
+    (read,) = lines_of(line, 10**6)
+    assert (read.value, read.error) == (json.loads(line), None) == ({"id": "a", "title": "Café"}, None)
 
 
 def test_a_long_line_that_starts_with_garbage_is_an_error():
