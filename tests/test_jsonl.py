@@ -201,7 +201,7 @@ def both_ways(text: str | bytes, limit=8):
 )
 def test_a_line_that_is_not_an_object_names_its_type(line, kind):
     for read in both_ways(line, limit=4):
-        assert (read.value, read.error) == (None, f"expected a JSON object, got {kind}")
+        assert (read.number, read.value, read.error) == (1, None, f"expected a JSON object, got {kind}")
 
 
 @pytest.mark.parametrize(
