@@ -129,19 +129,17 @@ def _parse_whole(number: int, line: bytes) -> JsonLine:
         return frozen_instance(JsonLine, number=number, value=value, error=None, truncated=False)
     if isinstance(value, _Repeated):  # a key given twice in the row itself (one inside a value is the value's)
         return JsonLine(number, None, repeated_key(value.key))
-    return _object_line(number, value, truncated=False, quoted=line.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b'"'))
+    return _object_line(number, value, truncated=False)
 
 
-def _object_line(number: int, value, truncated: bool, quoted: bool) -> JsonLine:
-    """`quoted`: the line's value began with a quote; an integer is kept as its digits, so a str is a number
-    otherwise."""
+def _object_line(number: int, value, truncated: bool) -> JsonLine:
     if not isinstance(value, dict):
-        kind = "number" if isinstance(value, str) and not quoted else _json_type(value)
-        return JsonLine(number, None, f"expected a JSON object, got {kind}")
+        return JsonLine(number, None, f"expected a JSON object, got {_json_type(value)}")
     return JsonLine(number, value, truncated=truncated)
 
 
 def _json_type(value) -> str:
+    # An integer is a JsonInt (its digits), not a str: the default, "number".
     return {dict: "object", list: "array", str: "string", bool: "boolean", float: "number"}.get(
         type(value), "null" if value is None else "number"
     )
@@ -186,7 +184,7 @@ class _StreamingLine:
             return JsonLine(number, None, f"invalid JSON: not UTF-8 ({exc.reason})")
         if self.repeated is not None:
             return JsonLine(number, None, repeated_key(self.repeated))
-        return _object_line(number, value, self.truncated, quoted=first == '"')
+        return _object_line(number, value, self.truncated)
 
     # Reading
 
