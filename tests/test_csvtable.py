@@ -10,13 +10,13 @@ from classifier.io.csvtable import CHUNK_BYTES, MAX_CELLS, csv_delimiter, csv_en
 import hostile
 
 
-def records(text: str, max_chars: int = 10**6):
-    return list(read_csv_records(io.BytesIO(text.encode("utf-8")), max_chars))
+def records(text: str, max_chars: int = 10**6, delimiter: str = ","):
+    return list(read_csv_records(io.BytesIO(text.encode("utf-8")), max_chars, delimiter=delimiter))
 
 
-def written(rows, line_ending="\r\n", quoting=csv.QUOTE_MINIMAL) -> str:
+def written(rows, line_ending="\r\n", quoting=csv.QUOTE_MINIMAL, delimiter: str = ",") -> str:
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator=line_ending, quoting=quoting).writerows(rows)
+    csv.writer(out, lineterminator=line_ending, quoting=quoting, delimiter=delimiter).writerows(rows)
     return out.getvalue()
 
 
@@ -27,14 +27,16 @@ cells = st.text(alphabet=st.sampled_from('ab ,;"\n\r\t-éЖ😀'), max_size=12)
     st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(cells, min_size=n, max_size=n), min_size=1, max_size=6)),
     st.sampled_from([("\r\n", csv.QUOTE_MINIMAL), ("\n", csv.QUOTE_ALL)]),
     st.integers(1, 8),
+    st.sampled_from(",;"),
 )
-def test_reads_back_what_csv_writer_wrote_with_cells_cut_at_the_limit(rows, style, limit):
+def test_reads_back_what_csv_writer_wrote_with_cells_cut_at_the_limit(rows, style, limit, delimiter):
     # A row of one empty cell is written as an empty line, which CSV cannot tell from no row.
     # (With "\n" endings csv.writer leaves a lone "\r" unquoted, so those rows are written fully quoted.)
+    # Semicolons separate the cells of a spreadsheet saved where the comma is the decimal mark: commas are then text.
     rows = [row for row in rows if row != [""]]
-    text = written(rows, *style)
-    assert [r.cells for r in records(text)] == rows
-    cut = records(text, limit)
+    text = written(rows, *style, delimiter=delimiter)
+    assert [r.cells for r in records(text, delimiter=delimiter)] == rows
+    cut = records(text, limit, delimiter)
     assert [r.cells for r in cut] == [[cell[:limit] for cell in row] for row in rows]
     assert [r.truncated for r in cut] == [any(len(cell) > limit for cell in row) for row in rows]
 
