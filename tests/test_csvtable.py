@@ -245,6 +245,7 @@ def test_blank_lines_of_every_line_end_count_one_line_each():
         ("id;title;text\ra;Vote;Seats, then votes\r", ";"),  # "\r" line ends (Excel for Mac): the first line only
         ("\r\n\nid;title;text\n", ";"),  # the header is the first line that is not blank, as the reader finds it
         ("\ufeff\r\nid;title;text\n", ";"),  # a byte order mark, then a blank line
+        ("\n\ufeff\nid;title;text\n", ","),  # a mark after the first line is a cell: the reader's header is that line
         ("\n" * 70_000 + "id;title;text\n", ","),  # in the first 64 KiB
         ("id;" + "x" * 70_000 + ",z\n", ";"),  # only the first 64 KiB of a line are read
     ],
