@@ -323,6 +323,20 @@ def test_a_folder_named_without_a_name_of_its_own_is_locked_by_its_real_name(tmp
     assert not (tmp_path / ".work.lock").exists()
 
 
+def test_a_folder_named_through_a_link_and_dot_dot_is_locked_beside_the_folder_written(tmp_path, monkeypatch):
+    """`link/..` is the folder above the link's target, as the system reads the path (not the folder holding the
+    link): its lock is the one a run naming that folder takes, in the folder that holds it."""
+    work = tmp_path.resolve() / "work"
+    (work / "reports" / "2024").mkdir(parents=True)
+    (work / "latest").symlink_to(work / "reports" / "2024")
+    monkeypatch.chdir(work)
+    assert lock_path("latest/..") == lock_path(work / "reports") == work / ".reports.lock"
+    with output_lock("latest/.."):
+        with pytest.raises(OutputError, match="another run"):
+            with output_lock(work / "reports"):
+                pass
+
+
 def test_the_lock_file_holds_exactly_the_pid_of_its_holder_even_over_a_stale_longer_one(tmp_path):
     output = tmp_path / "tags.jsonl"
     lock_path(output).write_text("123456789012345678901234567890\n")  # left, unlocked, by a killed run

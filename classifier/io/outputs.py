@@ -20,7 +20,7 @@ def lock_path(target: str | Path) -> Path:
     """The hidden `.NAME.lock` beside `target` (a path with no name of its own, `.` or `dir/..`, by its real one)."""
     target = Path(target)
     if target.name in ("", ".", ".."):
-        target = Path(os.path.abspath(target))
+        target = Path(os.path.realpath(target))  # `link/..` is above the link's target, as the system reads it
     return target.with_name(f".{target.name}.lock") if target.name else target / ".root.lock"  # "/": in it
 
 
