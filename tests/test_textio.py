@@ -838,3 +838,34 @@ def test_a_full_disk_under_an_atomic_write_names_the_output_and_leaves_nothing(t
         with atomic_write(tmp_path / "r.html"):
             raise FileNotFoundError(errno.ENOENT, "No such file or directory", "elsewhere.txt")
     assert named.value.filename == "elsewhere.txt"
+
+
+def test_a_regular_file_is_handed_back_blocking_and_kept_from_child_processes(tmp_path):
+    """The file is opened non-blocking (a FIFO must not hang the open), then handed back as a plain open would
+    give it: blocking, and not inherited by the worker processes the tool starts."""
+    from classifier.io.textio import open_regular
+
+    path = tmp_path / "page.txt"
+    path.write_bytes("Genève – OSCE\n".encode())
+    with open_regular(path) as handle:
+        assert os.get_blocking(handle.fileno())
+        assert not os.get_inheritable(handle.fileno())
+        assert handle.read() == "Genève – OSCE\n".encode()
+
+
+def test_a_directory_is_told_so_whether_the_system_opens_it_or_refuses(tmp_path, monkeypatch):
+    """Linux opens a directory for reading (the open descriptor then says what it is); a system that refuses
+    it at once says EISDIR. Either way the one-line message is the same."""
+    from classifier.io.textio import open_regular
+
+    def refuse(path, *args, **kwargs):
+        raise IsADirectoryError(21, "Is a directory", str(path))
+
+    messages = []
+    for patch in (False, True):
+        if patch:
+            monkeypatch.setattr(os, "open", refuse)
+        with pytest.raises(InputError) as error:
+            open_regular(tmp_path)
+        messages.append(str(error.value))
+    assert messages == [f"{tmp_path}: is a directory"] * 2
