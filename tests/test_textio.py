@@ -654,6 +654,9 @@ LINE_LETTERS = "aé€𝄞 "  # characters of one to four bytes
     chunk=st.sampled_from([1, 2, 3, 64 * 1024]),
     mark=st.booleans(),
 )
+# A line's "\r\n" split between two reads (its "\r" the last of the 8 bytes read of a line limited to 1 character),
+# then a blank line: only the first "\n" is part of that line's end.
+@example(lines=[("abcdefg", "\r\n"), ("", "\n")], last="z", max_chars=1, chunk=64 * 1024, mark=False)
 def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(lines, last, max_chars, chunk, mark):
     """Whatever the line ends and lengths, and however small the chunks a long line is skipped in, the lines are
     those Python's text mode reads (a byte-order mark dropped), each cut to `max_chars` characters and said cut
@@ -673,26 +676,53 @@ def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(lines
     assert [(line.number, line.error) for line in read] == [(number, None) for number in range(1, len(expected) + 1)]
 
 
+class WatchedStream(io.BytesIO):
+    """A stream that records the size each `readline` asked for, what it handed back, and how often it was read
+    again after it had said it ended (a terminal would wait there for more input)."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.asked, self.pieces, self.reads_after_end = [], [], 0
+
+    def readline(self, size=-1):
+        self.reads_after_end += bool(self.pieces) and self.pieces[-1] == b""
+        piece = super().readline(size)
+        self.asked.append(size)
+        self.pieces.append(piece)
+        return piece
+
+
 def test_text_lines_read_a_stream_a_line_at_a_time_and_a_long_line_a_chunk_at_a_time():
     """A pipe is answered line by line: the first line comes before the second is read. A line of 1 MB limited
-    to 10 characters is never held whole: no read asks for more than the 44 bytes of the limit, or a chunk."""
+    to 10 characters is never held whole: no read asks for more than the 44 bytes of the limit, or a chunk, even
+    for what follows a line ended by a lone carriage return in the same read."""
     from classifier.io.textio import text_lines
 
-    class Watched(io.BytesIO):
-        def __init__(self, data):
-            super().__init__(data)
-            self.largest = 0
-
-        def readline(self, size=-1):
-            line = super().readline(size)
-            self.largest = max(self.largest, len(line))
-            return line
-
-    stream = Watched(b"first line\n" + b"x" * 1_000_000 + b"\r\nlast line")
+    stream = WatchedStream(b"first line\n" + b"Vienna\r" + b"x" * 1_000_000 + b"\r\nlast line")
     lines = text_lines(stream, "in.txt", max_chars=10)
     assert next(lines).text == "first line" and stream.tell() == len(b"first line\n")
-    assert [(line.text, line.cut) for line in lines] == [("x" * 10, True), ("last line", False)]
-    assert stream.largest <= 64 * 1024
+    assert [(line.text, line.cut) for line in lines] == [("Vienna", False), ("x" * 10, True), ("last line", False)]
+    assert all(0 < size <= 44 or size == 64 * 1024 for size in stream.asked), stream.asked
+
+
+def test_text_lines_with_no_limit_read_each_line_in_one_read():
+    from classifier.io.textio import text_lines
+
+    stream = WatchedStream(b"one\ntwo\r\nthree\rfour\n" + "Genève ".encode() * 10_000 + b"\n")
+    lines = [line.text for line in text_lines(stream, "in.txt")]
+    assert lines == ["one", "two", "three", "four", "Genève " * 10_000]
+    assert stream.pieces == [b"one\n", b"two\r\n", b"three\rfour\n", "Genève ".encode() * 10_000 + b"\n", b""]
+
+
+@pytest.mark.parametrize("max_chars, read", [(None, ["Vienna", "Bern"]), (2, ["Vi", "Be"])])
+def test_text_lines_read_nothing_more_once_a_stream_has_ended(max_chars, read):
+    """Typed at a terminal, the input ends when the user says so (Ctrl-D): a read after it would wait for more.
+    So too when the last line has no line end and follows one ended by a lone carriage return."""
+    from classifier.io.textio import text_lines
+
+    stream = WatchedStream(b"Vienna\rBern")
+    assert [line.text for line in text_lines(stream, "in.txt", max_chars)] == read
+    assert stream.reads_after_end == 0
 
 
 def test_a_line_not_utf8_is_reported_with_its_byte_and_the_lines_after_it_are_read():
