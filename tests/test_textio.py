@@ -714,13 +714,20 @@ def test_text_lines_with_no_limit_read_each_line_in_one_read():
     assert stream.pieces == [b"one\n", b"two\r\n", b"three\rfour\n", "Genève ".encode() * 10_000 + b"\n", b""]
 
 
-@pytest.mark.parametrize("max_chars, read", [(None, ["Vienna", "Bern"]), (2, ["Vi", "Be"])])
-def test_text_lines_read_nothing_more_once_a_stream_has_ended(max_chars, read):
+@pytest.mark.parametrize(
+    "data, max_chars, read",
+    [
+        (b"Vienna\rBern", None, ["Vienna", "Bern"]),
+        (b"Vienna\rBern", 2, ["Vi", "Be"]),
+        (b"Vienna\rBern and Geneva", 2, ["Vi", "Be"]),  # the last line past the 12 bytes read of it
+    ],
+)
+def test_text_lines_read_nothing_more_once_a_stream_has_ended(data, max_chars, read):
     """Typed at a terminal, the input ends when the user says so (Ctrl-D): a read after it would wait for more.
-    So too when the last line has no line end and follows one ended by a lone carriage return."""
+    So too when the last line has no line end, follows one ended by a lone carriage return, or is cut."""
     from classifier.io.textio import text_lines
 
-    stream = WatchedStream(b"Vienna\rBern")
+    stream = WatchedStream(data)
     assert [line.text for line in text_lines(stream, "in.txt", max_chars)] == read
     assert stream.reads_after_end == 0
 

@@ -324,9 +324,11 @@ def _raw_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[bytes, bool]]
                 yield data[at:], False
                 return
             kept = data[at:]
-            cut, data, after_cr = _skip_line(stream)
-            at, newline = 0, data.find(b"\n")
+            cut, rest, after_cr = _skip_line(stream)
             yield kept, cut
+            if rest is None:  # the stream ended in the cut line: a read past its end would wait at a terminal
+                return
+            data, at, newline = rest, 0, rest.find(b"\n")
             continue
         line, at = data[at:end], end
         if newline != -1 and newline < at:
@@ -345,9 +347,10 @@ def _end_of_line(data: bytes, at: int = 0, newline: int | None = None) -> int | 
     return cr + 2 if cr + 1 == newline else cr + 1
 
 
-def _skip_line(stream: BinaryIO) -> tuple[bool, bytes, bool]:
+def _skip_line(stream: BinaryIO) -> tuple[bool, bytes | None, bool]:
     """Read past the rest of a line cut at the limit, a chunk at a time: whether it held more than its end, what
-    followed its end in the last piece read, and whether that end was a b"\\r" ending the piece (`after_cr`)."""
+    followed its end in the last piece read (None if the stream ended first), and whether that end was a b"\\r"
+    ending the piece (`after_cr`)."""
     more = False
     while piece := stream.readline(CHUNK_BYTES):
         end = _end_of_line(piece)
@@ -356,7 +359,7 @@ def _skip_line(stream: BinaryIO) -> tuple[bool, bytes, bool]:
             continue
         more = more or bool(piece[:end].rstrip(b"\r\n"))
         return more, piece[end:], end == len(piece) and piece.endswith(b"\r")
-    return more, b"", False
+    return more, None, False
 
 
 def read_text(path: str | Path) -> str:
