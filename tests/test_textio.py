@@ -657,6 +657,8 @@ LINE_LETTERS = "aé€𝄞 "  # characters of one to four bytes
 # A line's "\r\n" split between two reads (its "\r" the last of the 8 bytes read of a line limited to 1 character),
 # then a blank line: only the first "\n" is part of that line's end.
 @example(lines=[("abcdefg", "\r\n"), ("", "\n")], last="z", max_chars=1, chunk=64 * 1024, mark=False)
+# A line cut at the limit whose end comes with the rest of it, then a blank line: the blank line is kept.
+@example(lines=[("abcdefghij", "\n"), ("", "\n")], last="z", max_chars=1, chunk=64 * 1024, mark=False)
 def test_text_lines_are_the_lines_universal_newlines_read_cut_at_the_limit(lines, last, max_chars, chunk, mark):
     """Whatever the line ends and lengths, and however small the chunks a long line is skipped in, the lines are
     those Python's text mode reads (a byte-order mark dropped), each cut to `max_chars` characters and said cut
@@ -786,6 +788,18 @@ def test_a_wide_stream_seeks_from_where_it_is_but_not_from_its_end(tmp_path, mon
         assert stream.seek(-20, io.SEEK_CUR) == len(expected) - 20 and stream.read() == expected[-20:]
         with pytest.raises(io.UnsupportedOperation, match="^seek from the end of a decoded stream$"):
             stream.seek(0, io.SEEK_END)
+
+
+def test_a_long_wide_stream_is_answered_a_chunk_at_a_time(tmp_path):
+    """A UTF-16 file of 2 MB gives its first line having read no more than a chunk or so of it (a pipe would
+    otherwise be read to its end first), and then the rest, line for line as its UTF-8 twin."""
+    text = "id,text\n" + "ж,Наблюдатели met the commission in Приштина.\n" * 40_000
+    (tmp_path / "wide.csv").write_bytes(text.encode("utf-16"))
+    with open(tmp_path / "wide.csv", "rb") as file:
+        stream = utf8_stream(file)
+        assert stream.readline() == b"id,text\n"
+        assert file.tell() <= 4 * 64 * 1024
+        assert stream.read() == text.encode()[len("id,text\n") :]
 
 
 def test_a_wide_stream_that_cannot_seek_is_still_read_line_by_line():
