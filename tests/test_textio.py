@@ -737,14 +737,16 @@ def test_text_lines_read_nothing_more_once_a_stream_has_ended(data, max_chars, r
 def test_a_line_not_utf8_is_reported_with_its_byte_and_the_lines_after_it_are_read():
     from classifier.io.textio import TextLine, text_lines
 
-    data = "Vienna\nGen\xe8ve\n".encode("cp1252") + "Genève\n".encode() + b"\xe2\x82" * 40 + b"\nGen\xc3\nend"
+    data = "Vienna\nGen\xe8ve\n".encode("cp1252") + "Genève\n".encode() + b"\xe2\x82" * 40 + b"\nGen\xc3\n"
+    data += b"Observers met in Geneva\xc3\nend"  # that letter as the last of the 24 bytes read of a line: no more
     assert list(text_lines(io.BytesIO(data), "in.txt", max_chars=5)) == [
         TextLine(1, "Vienn", True, None),
         TextLine(2, "", False, "in.txt:2: not valid UTF-8 (invalid continuation byte at byte 3)"),
         TextLine(3, "Genèv", True, None),
         TextLine(4, "", False, "in.txt:4: not valid UTF-8 (invalid continuation byte at byte 0)"),
         TextLine(5, "", False, "in.txt:5: not valid UTF-8 (unexpected end of data at byte 3)"),  # a letter half-written
-        TextLine(6, "end", False, None),
+        TextLine(6, "", False, "in.txt:6: not valid UTF-8 (unexpected end of data at byte 23)"),
+        TextLine(7, "end", False, None),
     ]
 
 
