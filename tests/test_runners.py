@@ -312,3 +312,29 @@ print("values", [values for values, _, _ in results])
     # Started afresh, each worker unpickled the object. Its line is looked for only if any came: one CI run had the
     # workers' command lines right and caught none of their output.
     assert workers and (not arrived or workers <= arrived)
+
+
+def worker_log_filter(shared, chunk):
+    import logging
+
+    def kept(message, error):
+        try:
+            raise error
+        except OSError:
+            record = logging.LogRecord("distributed.worker", logging.ERROR, "w.py", 1, message, ("a", "b"), None)
+            record.exc_info = sys.exc_info()
+        return logging.getLogger("distributed.worker").filter(record)
+
+    return [
+        kept("failed during get data with %s -> %s", BrokenPipeError(32, "Broken pipe")),
+        kept("failed during get data with %s -> %s", ConnectionResetError(104, "Connection reset by peer")),
+        kept("failed to communicate with %s -> %s", BrokenPipeError(32, "Broken pipe")),
+    ], os.getpid()
+
+
+def test_the_local_dask_cluster_workers_keep_quiet_when_a_peer_goes(tmp_path):
+    """On Ctrl-C the command closes its cluster; a worker still sending data to one that has gone logged the broken
+    pipe with its traceback, printed over the command's one-line message. Only that note is left out."""
+    pytest.importorskip("distributed")
+    results = list(map_ordered(worker_log_filter, None, [[0], [1]], jobs=2, dask="local"))
+    assert [kept for kept, _ in results] == [[False, False, True]] * 2

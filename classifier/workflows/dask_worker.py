@@ -11,7 +11,18 @@ import logging
 import signal
 
 
+class _PeerGone(logging.Filter):
+    """Drops the traceback a worker logs when the worker it was sending data to has gone ("failed during get
+    data", a broken pipe or a closed connection). In the cluster the command starts, a worker goes only when the
+    command closes the cluster, on Ctrl-C or at its end: the traceback would be printed over its one-line message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, OSError) and str(record.msg).startswith("failed during get data"))
+
+
 def dask_setup(worker) -> None:
     """Run by each worker as it starts, in its main thread."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+    logging.getLogger("distributed.worker").addFilter(_PeerGone())
