@@ -3,11 +3,11 @@
 from functools import partial
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from classifier.estimator.evidence import PhraseMatcher, lead_accepted, phrase_accepted
-from classifier.estimator.spans import SpanRule, named_in_text, span_starts
+from classifier.estimator.evidence import PhraseMatcher, exact_tokens_of_word, lead_accepted, phrase_accepted
+from classifier.estimator.spans import SpanMatches, SpanRule, named_in_text, span_starts
 from classifier.estimator.windows import named_in_spans, phrase_spans
 
 from conftest import training_records
@@ -195,12 +195,43 @@ def test_a_title_phrase_inside_one_running_into_a_later_span_counts_once():
     assert expected[:, 0].tolist() == [0, 1]
 
 
+def found_at_once(rule: SpanRule, texts: list[str]) -> list[tuple[int, int, int, int]]:
+    """The occurrences of `rule`'s phrases that SpanMatches finds in the `texts` one after the other, as token ids (as
+    the predictor finds them in a chunk of texts), positions within all of them."""
+    vocabulary = sorted({token for found in rule.starting.values() for variant, _, _ in found for token in variant})
+    ids_of = {token: i for i, token in enumerate(vocabulary)}
+    table = SpanMatches(rule.renamed(ids_of), len(vocabulary))
+    tokens = [ids_of.get(token, -1) for text in texts for word in text.split() for token in exact_tokens_of_word(word)]
+    ids = np.array(tokens, dtype=np.int64)
+    ends = np.cumsum([sum(len(exact_tokens_of_word(word)) for word in text.split()) for text in texts])
+    at = np.flatnonzero(table.starts[ids])
+    found = table.find(ids, at, ends[np.searchsorted(ends, at, side="right")])
+    return list(zip(*(column.tolist() for column in found)))
+
+
+@given(st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join), min_size=1, max_size=5))
+@example(["labour irregular", "migration youth councils"])  # no phrase runs from one text into the next
+@example(["youth Councils youth youth-led reform SSG/R reform"])  # one token starting several phrases
+def test_the_occurrences_found_in_texts_at_once_are_those_found_text_by_text_in_the_same_order(texts):
+    # Each field's phrases as listed, and the other way round ("youth councils" before "Youth", which starts it).
+    for phrases in (PHRASES, tuple((names[::-1], others[::-1]) for names, others in PHRASES)):
+        rule = SpanRule.of(PhraseMatcher(phrases), np.ones(3))
+        expected, before = [], 0
+        for text in texts:
+            tokens = [token for word in text.split() for token in exact_tokens_of_word(word)]
+            found = rule.matches(tokens, range(len(tokens)))
+            expected += [(start + before, end + before, j, pid) for start, end, j, pid in found]
+            before += len(tokens)
+        assert found_at_once(rule, texts) == expected
+
+
 def test_a_rule_whose_fields_have_no_phrases_names_nothing():
     matcher = PhraseMatcher([(["Youth"], ["youth-led"]), ([], []), (["Fine"], [])])
     rule = SpanRule.of(matcher, np.array([0.0, 1.0, 0.0]))
     assert rule is not None and rule.starting == {}
     text = "Youth and fine\nyouth-led fine youth " * 3
     assert not named_in_text(rule, rule, text, 6, 3, 3).any()
+    assert found_at_once(rule, [text, text]) == []
     assert SpanRule.of(matcher, np.zeros(3)) is None and SpanRule.of(None, np.ones(3)) is None
 
 
