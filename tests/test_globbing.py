@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.corpus.documents import expand_inputs, find_input, read_documents
-from classifier.corpus.globbing import glob_paths
+from classifier.corpus.globbing import glob_paths, would_match
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
 
@@ -24,43 +24,57 @@ def page(path, text=PAGE):
     return path
 
 
-@pytest.mark.parametrize(
-    "pattern",
-    [
-        "t/**/*.txt",
-        "t/**",
-        "t/**/",
-        "t/*/*.txt",
-        "t/*",
-        "t/*/",
-        "t/.*",
-        "t/.*/**/*.txt",
-        "t/**/.*",
-        "t/a/**/b/*",
-        "t/[ac]/*.txt",
-        "t/?/**/*.txt",
-        "t/a*/b/*.txt",
-        "t//a/*.txt",
-        "./t/**/*.txt",
-        "t/**/**/*.txt",
-        "**/*.txt",
-        "**",
-        "*.txt",
-        ".*/*.txt",
-        "none/**/*.txt",
-        "t/a/y.txt",  # no wildcard: the path itself
-        "t/a/none.txt",
-    ],
-)
+PATTERNS = [
+    "t/**/*.txt",
+    "t/**",
+    "t/**/",
+    "t/*/*.txt",
+    "t/*",
+    "t/*/",
+    "t/.*",
+    "t/.*/**/*.txt",
+    "t/**/.*",
+    "t/a/**/b/*",
+    "t/[ac]/*.txt",
+    "t/?/**/*.txt",
+    "t/a*/b/*.txt",
+    "t//a/*.txt",
+    "./t/**/*.txt",
+    "t/**/**/*.txt",
+    "**/*.txt",
+    "**",
+    "*.txt",
+    ".*/*.txt",
+    "none/**/*.txt",
+    "t/a/y.txt",  # no wildcard: the path itself
+    "t/a/none.txt",
+]
+TREE = ["t/x.txt", "t/a/y.txt", "t/a/b/z.txt", "t/a/b/.hidden.txt", "t/.h/c/w.txt", "t/c/v.md"]
+TREE += ["t/c/q.txt", "t/.dot.txt", ".top/n.txt", "root.txt"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
 def test_without_links_a_glob_names_what_python_glob_names(tmp_path, monkeypatch, pattern):
-    for name in ["t/x.txt", "t/a/y.txt", "t/a/b/z.txt", "t/a/b/.hidden.txt", "t/.h/c/w.txt", "t/c/v.md"]:
-        page(tmp_path / name)
-    for name in ["t/c/q.txt", "t/.dot.txt", ".top/n.txt", "root.txt"]:
+    for name in TREE:
         page(tmp_path / name)
     monkeypatch.chdir(tmp_path)
     assert glob_paths(pattern) == sorted(set(glob.glob(pattern, recursive=True)))
     absolute = str(tmp_path / pattern)
     assert glob_paths(absolute) == sorted(set(glob.glob(absolute, recursive=True)))
+
+
+@pytest.mark.parametrize("pattern", [pattern for pattern in PATTERNS if not pattern.endswith("/")])  # files only
+def test_an_output_not_written_yet_is_matched_where_the_glob_would_name_it(tmp_path, monkeypatch, pattern):
+    # What Python's glob names of the tree's files, then, the tree gone, what would_match says of each path.
+    for name in TREE:
+        page(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    named = {os.path.normpath(path) for path in glob.glob(pattern, recursive=True)}
+    expected = {name: os.path.normpath(name) in named for name in TREE}
+    for name in TREE:
+        os.remove(name)
+    assert {name: would_match(pattern, name) for name in TREE} == expected
+    assert {name: would_match(str(tmp_path / pattern), str(tmp_path / name)) for name in TREE} == expected
 
 
 def test_two_symlink_loops_are_walked_once_by_suggest_and_tag(tmp_path):
