@@ -1,13 +1,14 @@
 """Matching a text's phrases once for all its spans accepts exactly what matching each span on its own accepts."""
 
 from functools import partial
+from itertools import accumulate
 
 import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from classifier.estimator.evidence import PhraseMatcher, exact_tokens_of_word, lead_accepted, phrase_accepted
-from classifier.estimator.spans import SpanMatches, SpanRule, named_in_text, span_starts
+from classifier.estimator.spans import SpanMatches, SpanRule, named_in_text, named_in_tokens, span_starts
 from classifier.estimator.windows import named_in_spans, phrase_spans
 
 from conftest import training_records
@@ -33,7 +34,9 @@ def span_by_span(matcher, lead_matcher, minimums, lead_minimums, texts, **spans)
 
 def one_pass(matcher, lead_matcher, minimums, lead_minimums, texts, **spans) -> np.ndarray:
     rule, lead_rule = SpanRule.of(matcher, minimums), SpanRule.of(lead_matcher, lead_minimums)
-    return np.array([named_in_text(rule, lead_rule, text, spans["window_words"], spans["stride"], 3) for text in texts])
+    found = [named_in_text(rule, lead_rule, text, spans["window_words"], spans["stride"], 3) for text in texts]
+    assert all(named.dtype == bool for named in found)  # a mask of the labels, as the predictor's rows are
+    return np.array(found)
 
 
 def named_both_ways(minimums, texts, **spans) -> np.ndarray:
@@ -90,12 +93,15 @@ def test_the_lead_rule_reads_the_first_span_only():
     st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=3, max_size=3),
     st.lists(st.sampled_from([0.0, 1.0, 2.0]), min_size=3, max_size=3),
 )
+@example("\nfine a b", 1, 1, [0.0, 0.0, 0.0], [0.0, 0.0, 1.0])  # a lead of fewer tokens than the field's index
 def test_one_pass_accepts_what_each_span_accepts(text, window_words, stride, minimums, lead_minimums):
     matcher, lead_matcher = PhraseMatcher(PHRASES), PhraseMatcher([(names, []) for names, _ in PHRASES])
     minimums, lead_minimums = np.array(minimums), np.array(lead_minimums)
     spans = {"window_words": window_words, "stride": stride}
     found = one_pass(matcher, lead_matcher, minimums, lead_minimums, [text], **spans)
     np.testing.assert_array_equal(found, span_by_span(matcher, lead_matcher, minimums, lead_minimums, [text], **spans))
+    rules = SpanRule.of(matcher, minimums), SpanRule.of(lead_matcher, lead_minimums)
+    np.testing.assert_array_equal(named_with_occurrences_found_beforehand(*rules, text, window_words, stride), found[0])
 
 
 def test_the_bundled_model_accepts_the_same_fields_on_the_corpus_either_way():
@@ -195,18 +201,43 @@ def test_a_title_phrase_inside_one_running_into_a_later_span_counts_once():
     assert expected[:, 0].tolist() == [0, 1]
 
 
-def found_at_once(rule: SpanRule, texts: list[str]) -> list[tuple[int, int, int, int]]:
+def token_ids(*rules: SpanRule | None) -> dict[str, int]:
+    """An id for every token of the rules' phrases, as the predictor's table of words gives them."""
+    tokens = {
+        token
+        for rule in rules
+        if rule
+        for found in rule.starting.values()
+        for variant, _, _ in found
+        for token in variant
+    }
+    return {token: i for i, token in enumerate(sorted(tokens))}
+
+
+def found_at_once(rule: SpanRule, texts: list[str], ids_of: dict[str, int] | None = None) -> list[tuple]:
     """The occurrences of `rule`'s phrases that SpanMatches finds in the `texts` one after the other, as token ids (as
     the predictor finds them in a chunk of texts), positions within all of them."""
-    vocabulary = sorted({token for found in rule.starting.values() for variant, _, _ in found for token in variant})
-    ids_of = {token: i for i, token in enumerate(vocabulary)}
-    table = SpanMatches(rule.renamed(ids_of), len(vocabulary))
+    ids_of = token_ids(rule) if ids_of is None else ids_of
+    table = SpanMatches(rule.renamed(ids_of), len(ids_of))
     tokens = [ids_of.get(token, -1) for text in texts for word in text.split() for token in exact_tokens_of_word(word)]
     ids = np.array(tokens, dtype=np.int64)
     ends = np.cumsum([sum(len(exact_tokens_of_word(word)) for word in text.split()) for text in texts])
     at = np.flatnonzero(table.starts[ids])
     found = table.find(ids, at, ends[np.searchsorted(ends, at, side="right")])
     return list(zip(*(column.tolist() for column in found)))
+
+
+def named_with_occurrences_found_beforehand(rule, lead_rule, text: str, window_words: int, stride: int) -> np.ndarray:
+    """`named_in_text`, read as the predictor reads a text of a chunk: its tokens as ids, every occurrence of each
+    rule's phrases in the whole text found beforehand (found_at_once)."""
+    ids_of = token_ids(rule, lead_rule)
+    title, _, body = text.partition("\n")
+    words = [exact_tokens_of_word(word) for word in body.split()]
+    offsets = list(accumulate(map(len, words), initial=sum(len(exact_tokens_of_word(word)) for word in title.split())))
+    ids = [ids_of.get(token, -1) for word in text.split() for token in exact_tokens_of_word(word)]
+    rules = [None if found is None else found.renamed(ids_of) for found in (rule, lead_rule)]
+    matches = tuple([] if found is None else found_at_once(found, [text], ids_of) for found in (rule, lead_rule))
+    return named_in_tokens(*rules, ids, offsets, window_words, stride, 3, matches=matches)
 
 
 @given(st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join), min_size=1, max_size=5))
