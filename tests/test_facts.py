@@ -263,9 +263,13 @@ def test_a_large_call_read_block_by_block_joins_the_blocks_facts(model, monkeypa
     expected = _without_facts(model).read(texts)
     expected_named = model.estimator.named_in_spans(texts)
     assert expected_named.any(axis=1).sum() >= 12
+    _, whole = model.estimator.predict_proba_and_facts(texts)  # in one block
     monkeypatch.setattr(runtime, "BLOCK_ROWS", 7)
     _, facts = model.estimator.predict_proba_and_facts(texts)
     assert len(facts.tokens) == len(texts) and facts.scope.shape == (len(texts), 6)
+    for name in ("words", "title_words", "could_name", "scope", "latin"):
+        np.testing.assert_array_equal(getattr(facts, name), getattr(whole, name), err_msg=name)
+    assert facts.tokens == whole.tokens and facts.checked == whole.checked
     found_named = model.estimator.named_in_spans(texts, could_name=facts.could_name, tokens=facts.tokens)
     np.testing.assert_array_equal(found_named, expected_named)
     found = model.read(texts)
