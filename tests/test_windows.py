@@ -56,7 +56,7 @@ def test_a_short_tail_section_joins_its_neighbour():
 
 class KeywordEstimator:
     """Field j scores 0.9 on a text containing f"field{j}", 0.3 on one containing f"weak{j}", else 0.1;
-    threshold 0.5; the best field is always accepted."""
+    threshold 0.5; the best field is accepted unless `ensure_one` is False."""
 
     thresholds_ = np.array([0.5, 0.5, 0.5])
 
@@ -65,9 +65,10 @@ class KeywordEstimator:
             [[0.9 if f"field{j}" in t else 0.3 if f"weak{j}" in t else 0.1 for j in range(3)] for t in texts]
         )
 
-    def accept(self, proba):
+    def accept(self, proba, ensure_one=None):  # None: the estimator's own rule, as LinearTopicModel.accept
         accepted = (proba >= self.thresholds_).astype(np.int8)
-        accepted[np.arange(len(proba)), proba.argmax(axis=1)] = 1
+        if ensure_one is None or ensure_one:
+            accepted[np.arange(len(proba)), proba.argmax(axis=1)] = 1
         return accepted
 
 
@@ -79,6 +80,16 @@ def test_a_field_strong_in_one_section_is_a_field_of_the_text():
     np.testing.assert_allclose(reading.proba, [[0.9, 0.1, 0.9], [0.1, 0.1, 0.1]])
     # Windows without any field do not each add their best field; the short text keeps its one.
     assert reading.accepted.tolist() == [[1, 0, 1], [1, 0, 0]]
+
+
+def test_a_text_too_short_to_judge_is_given_no_best_field_and_is_read_whole():
+    # Each text twice: too short to judge, then judged. The lead's best field (2, at 0.3) is below its threshold; the
+    # report names field 1 weakly in two sections, which its windows would add up to a field.
+    lead = "Lead\nweak2"
+    report = "Report\n" + "\n\n".join([words("x", 150) + " weak1", words("y", 150) + " weak1", words("z", 150)])
+    reading = read_windowed(KeywordEstimator(), [lead, lead, report, report], at_least_one=[0, 1, 0, 1])
+    assert reading.accepted.tolist() == [[0, 0, 0], [0, 0, 1], [0, 0, 0], [0, 1, 0]]
+    assert reading.n_windows.tolist()[:3] == [1, 1, 1] and reading.n_windows[3] > 1
 
 
 def test_a_report_covering_seven_fields_gets_them():
