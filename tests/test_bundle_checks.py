@@ -782,3 +782,11 @@ def test_a_bundle_file_is_read_in_pieces_never_asking_for_its_whole_bound_at_onc
         f"{tmp_path / 'x'}: more than the {bound:,} bytes a bundle's x may have"
     )
     assert grown.asked == [2**20, 2**20, 2**19 + 1]
+    # A file of more than one piece is read whole, its pieces joined; one that grew past a bound of exactly one piece
+    # is found by the byte read past it.
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: io.BytesIO(b"x" * (2**20 + 10)))
+    assert checks.read_bundle_bytes(tmp_path, "x", 2**21) == b"x" * (2**20 + 10)
+    grown = _Grown(2**20 + 10)
+    monkeypatch.setattr(checks, "open_bundle_file", lambda bundle, name, max_bytes: grown)
+    assert refusal(checks.read_bundle_bytes, tmp_path, "x", 2**20).startswith(f"{tmp_path / 'x'}: more than the")
+    assert grown.asked == [2**20, 1]
