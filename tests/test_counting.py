@@ -217,9 +217,16 @@ def test_rows_are_summed_per_text():
     words = table.words(["a bb ccc", "dddd", "", "e ff", "a a"])  # new words: each store takes its rows
     sums = rows.sums(words)
     assert sums.tolist() == [[6, 3], [4, 1], [0, 0], [3, 2], [2, 2]] and sums.dtype == np.int64
-    assert rows.sums(table.words(["", " "])).tolist() == [[0, 0], [0, 0]]  # no words at all
-    big = table.rows(lambda word: [2**40 + len(word)], 1)  # integers past float32's and int32's: summed exactly
-    assert big.sums(table.words(["a bb ccc"])).tolist() == [[3 * 2**40 + 6]]
+    none = rows.sums(table.words(["", " "]))  # no words at all
+    assert none.tolist() == [[0, 0], [0, 0]] and none.dtype == np.int64
+    # Integers past what float64 holds exactly (2**53 + 1 is not a float64): summed exactly in a table's first rows
+    # and in rows grown past their first size (1,024 words), here by 1,500 words met at once.
+    big = table.rows(lambda word: [2**53 + len(word)], 1)
+    assert big.sums(table.words(["a bb ccc"])).tolist() == [[3 * 2**53 + 6]]
+    table = WordTable(10**6)
+    grown = table.rows(lambda word: [2**53 + 1] if word == "big" else [1], 1)
+    words = table.words([" ".join(f"w{i}" for i in range(1500)) + " big", "big w0"])
+    assert grown.words == 1501 and grown.sums(words).tolist() == [[1500 + 2**53 + 1], [2**53 + 2]]
 
 
 def test_counts_are_those_of_summing_duplicates():
