@@ -193,6 +193,9 @@ def test_features_scores_and_probabilities_of_a_model_written_by_hand():
     rows = np.array([[0.3, 0.7], [0.6, 0.7], [0.1, 0.15]])
     assert bare.accept(rows, thresholds=np.array([0.2, 0.2])).tolist() == [[0, 1], [1, 1], [0, 1]]
     assert strict.predict(texts).tolist() == [[0, 1], [0, 0], [0, 0]]  # 0.77, 0.622: under 0.9 of the best
+    # One field at least, or not, asked of this call rather than of the model (as the windows' reading asks).
+    assert model.accept(proba, ensure_one=False).tolist() == [[1, 1], [1, 0], [0, 0]]
+    assert strict.accept(proba, ensure_one=True).tolist() == [[0, 1], [0, 1], [0, 1]]
 
 
 def test_a_model_without_phrases_or_character_block_names_nothing_and_explains_its_words():
@@ -231,6 +234,19 @@ def test_explanations_give_a_character_ngrams_share_to_its_words_by_their_counts
     both = sparse.csr_array(np.array([[0.5, 0.25]], dtype=np.float32))
     found = explain_features(both, ["t"], np.array([[1.0, 2.0]]), {"text": ["border"], "title": ["border"]}, None, 5)
     assert found == [[[("border", 1.0)]]]
+
+
+def test_terms_of_equal_weight_are_ranked_alphabetically_among_many():
+    """Ties come in alphabetical order among twenty terms as among two: a sort that is not stable keeps the order of
+    equal weights for a few terms only."""
+    words = "turnout ballot observer candidate polling recount campaign mandate district voter registry quorum"
+    words = (words + " election tally runoff abstention constituency franchise incumbent nominee").split()
+    features = sparse.csr_array(np.full((1, len(words)), 0.5, dtype=np.float32))
+    coef = np.array([[(1.0, 0.5, 0.25)[i % 3] for i in range(len(words))]])  # turnout 1, ballot 0.5, observer 0.25...
+    found = explain_features(features, ["t"], coef, {"text": words}, None, len(words))
+    expected = sorted(((word, weight * 0.5) for word, weight in zip(words, coef[0])), key=lambda t: (-t[1], t[0]))
+    assert found == [[expected]] and [term for term, _ in found[0][0][:3]] == ["abstention", "campaign", "candidate"]
+    assert explain_features(features, ["t"], coef, {"text": words}, None, 3) == [[expected[:3]]]
 
 
 def test_a_character_ngram_that_no_word_holds_gives_its_share_to_no_term():
@@ -417,9 +433,47 @@ def test_a_stacked_model_counts_its_evidence_once_per_table_as_text_by_text():
     assert model._evidence_store is store  # made once for the model's table of words
 
 
+def test_a_model_with_a_zero_shot_field_reads_its_facts_and_evidence_as_any_model():
+    """A zero-shot field's score is its keyword margin, from the whole feature vector: such a model scores a chunk
+    from its features side by side, not block by block, and must still take the rules' facts and the stacker's
+    evidence from that same look-up of the words."""
+    from classifier.estimator.evidence import PhraseCounter, evidence_features, stacked_proba
+    from classifier.estimator.thresholds import sigmoid
+
+    stacking = {
+        "stack_weights": np.array([0.5, 1.0, 1.5, -1.0, 2.0, 0.25]),
+        "stack_offsets": np.array([-1.0, 0.5]),
+        "stacked": np.array([True, False]),
+    }
+    params = {"label_phrases": HAND_PHRASES}
+    plain = _hand_model(params=params, **stacking)
+    prototypes = np.array([[0, 0, 0, 0, 0], [0, 0, 1, 0, 1]], dtype=np.float32)  # field 1: "voter" and "er "
+    zero_shot = _hand_model(params=params, prototypes=prototypes, zero_shot=np.array([False, True]), **stacking)
+    texts = ["Border guards\nat the border customs", "voter voter", "", "customs"]
+    proba, facts = zero_shot.predict_proba_and_facts(texts)
+    scores = zero_shot.decision_function(texts)
+    assert scores[:, 0].tolist() == plain.decision_function(texts)[:, 0].tolist()  # the other field as before
+    # The zero-shot field's margin: its cosine with the texts (their "voter" and "er " features: "border" twice,
+    # "voter" twice, nothing, nothing), less field 0's (0, its keyword document is empty).
+    np.testing.assert_allclose(scores[:, 1], [0.25, 1.25, 0, 0], rtol=1e-6)
+    evidence = evidence_features(PhraseCounter(HAND_PHRASES), texts)
+    unstacked = sigmoid(scores, zero_shot.calibration_)
+    expected = stacked_proba(
+        unstacked, evidence, zero_shot.stack_weights_, zero_shot.stack_offsets_, zero_shot.stacked_
+    )
+    np.testing.assert_array_equal(proba, expected)
+    assert not np.allclose(proba[:, 0], unstacked[:, 0])  # the evidence moved the stacked field
+    _, expected_facts = plain.predict_proba_and_facts(texts)
+    assert facts.words.tolist() == expected_facts.words.tolist() == [6, 2, 0, 1]
+    assert facts.title_words.tolist() == expected_facts.title_words.tolist()
+    assert facts.scope.tolist() == expected_facts.scope.tolist()
+
+
 def test_a_single_string_is_refused_and_a_term_weighted_zero_gives_zeros():
     with pytest.raises(TypeError, match="^X must be a sequence of documents, not a single string$"):
         _hand_model().predict(["Border"][0])
+    with pytest.raises(TypeError, match="^X must be a sequence of documents, not a dict, which gives its keys: pass "):
+        _hand_model().predict_proba({"doc-1": "Border guards at the border"})  # scored, it would be "doc-1"
     zero = _hand_model({"text": ["border", "the", "voter"]}, idf_text=[0.0, 1.0, 2.0])
     assert zero.transform(["border border", "voter"]).toarray().tolist() == [[0, 0, 0], [0, 0, 1]]
 
