@@ -183,6 +183,28 @@ def test_a_table_is_emptied_only_once_it_holds_more_words_than_its_limit():
     assert list(table.ids) == ["ee", "a"] and lengths.gather(words)[0].tolist() == [2, 1] and lengths.words == 2
 
 
+def test_a_call_that_empties_a_full_table_and_is_interrupted_leaves_it_empty():
+    """Ctrl-C in the call that empties a full table, after one block stored the new words and before another did:
+    every word of that call is forgotten (the table held none before it), so the next call stores them in both."""
+    interrupted = []
+
+    def first_code(word: str) -> list[int]:
+        if interrupted == ["armed"]:
+            interrupted.append(word)
+            raise KeyboardInterrupt
+        return [ord(word[0])]
+
+    table = WordTable(3)
+    lengths, codes = table.store(lambda word: [len(word)]), table.store(first_code)
+    table.words(["a bb ccc dddd"])  # past the limit: emptied at the next call
+    interrupted.append("armed")
+    with pytest.raises(KeyboardInterrupt):
+        table.words(["xx y"])
+    assert interrupted == ["armed", "xx"] and table.ids == {} and lengths.words == codes.words == 0
+    words = table.words(["y xx"])
+    assert lengths.gather(words)[0].tolist() == [1, 2] and codes.gather(words)[0].tolist() == [ord("y"), ord("x")]
+
+
 def test_a_store_takes_thousands_of_new_words_at_once_and_counts_a_chunk_of_one_word_repeated():
     table = WordTable(10**6)
     store = table.store(lambda word: [len(word) - 2])
