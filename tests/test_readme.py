@@ -39,7 +39,10 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert re.search(r"\bpytest\b", test_command)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci.splitlines()
-    assert shlex.split(test_command)[-1] == "pytest"
+    words = shlex.split(test_command)
+    options = words[len(words) - words[::-1].index("pytest") :]
+    # Every test is run: worker processes (pytest-xdist) and how files go to them, but no path, -k, -m or --ignore.
+    assert dict(zip(options[::2], options[1::2])).keys() <= {"-n", "--dist"} and len(options) % 2 == 0, options
 
 
 def shown_commands() -> list[tuple[str, list[str]]]:
