@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from classifier.corpus.pageparts import CONTENT_TYPES, FIELDS_KEYS, HEADER_KEYS, MONTHS
+from classifier.corpus.pageparts import BULLETS, CONTENT_TYPES, FIELDS_KEYS, HEADER_KEYS, MONTHS
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 # Joined into one line, a page's menus are runs of " - Item": each dash (or bullet) with white space on both sides
 # stood at the start of a line. A menu group's lone "-" and its heading read as one more item.
-_SEPARATOR = re.compile(r"[-*•·](?<!\S.)(?!\S)")  # the mark first: the scan looks for it alone
+_SEPARATOR = re.compile(rf"[-{re.escape(BULLETS)}](?<!\S.)(?!\S)")  # the mark first: the scan looks for it alone
 _HEAD_CHARS = 30_000  # the menus, title and header come before this (the site's take about 5,000 characters)
 _MENU_ITEMS = 12  # menus hold at least this many items,
 _MENU_FIELDS = 5  # naming at least this many fields of work: a plain text's own dash list is no menu

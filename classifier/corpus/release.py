@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from classifier.corpus.pageparts import CONTENT_TYPES, HEADER_KEYS, MONTHS
+from classifier.corpus.pageparts import BULLETS, CONTENT_TYPES, HEADER_KEYS, MONTHS
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
 
 # A page's menus are lone "-" lines, each followed by a group heading, and "- item" lines
@@ -141,7 +141,8 @@ _MENU_OPENING = 300
 _MENU_CHARS = 1_000
 
 
-_JOINED_MARKS = (" - ", "\t-", " * ", "\t*", " • ", "\t•", " · ", "\t·")  # an item's mark between two joined lines
+# An item's mark between two joined lines, after a space (and before one) or after a tab: " - ", "\t-", " * ", ...
+_JOINED_MARKS = tuple(joined for mark in "-" + BULLETS for joined in (f" {mark} ", f"\t{mark}"))
 
 
 def _early_mark(line: str) -> bool:
@@ -352,12 +353,12 @@ def _header_at_end(lines: list[str], start: int, end: int) -> tuple[int, dict[st
 
 
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+")
-_BULLETS = ("* ", "• ", "· ", "*\t", "•\t", "·\t")  # a tab after one too: a page joined by tabs
+_BULLETS = tuple(f"{mark}{space}" for space in " \t" for mark in BULLETS)  # a tab after one too: a page joined by tabs
 
 
 def _as_dash(line: str) -> str:
     """A line with its bullet (`*`, `•`, `·`) read as the site's dash, which marks menu items and header values."""
-    if line in ("*", "•", "·"):
+    if len(line) == 1 and line in BULLETS:
         return "-"
     return "- " + line[2:] if line.startswith(_BULLETS) else line
 
