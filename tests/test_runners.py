@@ -1,7 +1,9 @@
 """The runners: results in order, and the shared object sent to each worker once, not once per chunk."""
 
+import logging
 import os
 import sys
+import time
 
 import pytest
 
@@ -338,3 +340,22 @@ def test_the_local_dask_cluster_workers_keep_quiet_when_a_peer_goes(tmp_path):
     pytest.importorskip("distributed")
     results = list(map_ordered(worker_log_filter, None, [[0], [1]], jobs=2, dask="local"))
     assert [kept for kept, _ in results] == [[False, False, True]] * 2
+
+
+def worker_after_ctrl_c(shared, chunk):
+    import signal
+
+    before = logging.root.manager.disable
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches the whole process group, each worker too
+    deadline = time.monotonic() + 30
+    while logging.root.manager.disable == before and time.monotonic() < deadline:
+        time.sleep(0.01)  # the worker's main thread runs the handler
+    return [logging.root.manager.disable, logging.getLogger("distributed.worker").isEnabledFor(logging.ERROR)]
+
+
+def test_the_local_dask_cluster_workers_say_nothing_after_ctrl_c():
+    """After Ctrl-C a worker logged, with its traceback, the heartbeat it could not send to the scheduler the command
+    had closed; printed over the command's one-line message. From Ctrl-C on a worker logs nothing, and goes on."""
+    pytest.importorskip("distributed")
+    results = list(map_ordered(worker_after_ctrl_c, None, [[0], [1]], jobs=2, dask="local"))
+    assert results == [[logging.CRITICAL, False]] * 2

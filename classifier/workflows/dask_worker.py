@@ -2,7 +2,10 @@
 
 Ctrl-C reaches the whole process group, the cluster's worker processes too: each would print its own
 KeyboardInterrupt traceback over the command's one-line message. The command stops its cluster itself, so its
-workers ignore Ctrl-C, as the workers of `--jobs` do, and keep their notes on cancelled tasks to themselves.
+workers do not stop on Ctrl-C, as the workers of `--jobs` do not, and keep their notes on cancelled tasks to
+themselves. From Ctrl-C on, a worker logs nothing at all: whatever it would say as the command closes the cluster
+around it (a heartbeat to a scheduler already gone, a peer gone while sending it data) is about the stop the
+command reports in its one line.
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ class _PeerGone(logging.Filter):
         return not (isinstance(error, OSError) and str(record.msg).startswith("failed during get data"))
 
 
+def _stop_talking(signum, frame) -> None:
+    logging.disable(logging.CRITICAL)
+
+
 def dask_setup(worker) -> None:
     """Run by each worker as it starts, in its main thread."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, _stop_talking)
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
     logging.getLogger("distributed.worker").addFilter(_PeerGone())
