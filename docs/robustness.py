@@ -337,6 +337,26 @@ def collapsed_page(folder: Path) -> Outcome:
     )
 
 
+@case("Pages and text", "a page copied from a browser, without dashes")
+def page_without_dashes(folder: Path) -> Outcome:
+    lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
+    copied = "\n".join(line[2:] if line.startswith("- ") else line for line in lines if line != "-")
+    (folder / "scraped.txt").write_text("\n".join(lines), encoding="utf-8")
+    (folder / "copied.txt").write_text(copied, encoding="utf-8")
+    result = classifier(folder, "parse", "scraped.txt", "copied.txt")
+    shown = "; ".join(
+        f"{row['path']}: fields {', '.join(row['fields']) or 'none'}, date {row['date']},"
+        f" body opens `{row['body'][:30]}`"
+        for row in result.json_rows()
+    )
+    return Outcome(
+        "the Kyrgyzstan example page, and the same page as a browser's copy gives it: its menus' and header's dashes"
+        " gone (`Date:`, `Fields of work:` alone on their lines, each value on a line of its own)",
+        did(result, shown),
+        "nothing: the header is read, and neither it nor the menus reach the model",
+    )
+
+
 @case("Pages and text", "a symlink loop in a directory")
 def symlink_loop(folder: Path) -> Outcome:
     (folder / "pages").mkdir()

@@ -384,6 +384,58 @@ def test_a_page_without_a_fields_block_has_no_fields_and_a_header_ends_at_the_fi
         assert release.fields == ("Policing",) and release.body == "Text."
 
 
+def without_dashes(text: str) -> str:
+    """A page as a browser's copy gives it: its menus and header without the scrape's dashes ("- Date:" is "Date:",
+    "- Elections" is "Elections", a lone "-" is gone)."""
+    lines = [line[2:] if line.startswith("- ") else line for line in text.split("\n")]
+    return "\n".join(line for line in lines if line != "-")
+
+
+@needs_seeds
+@pytest.mark.parametrize("seed", [SEED_ELECTIONS, SEED_UNTAGGED])
+def test_a_page_copied_without_dashes_reads_as_the_scraped_page(seed):
+    """Copied from a browser, a page's header is `Date:`, `Place:`, `Source:` and `Fields of work:` each alone on its
+    line, its values on the lines after: they were read as the text's first lines, so the page's fields reached the
+    model as words ("Fields of work: Elections") and the page had no fields, date, place or source."""
+    scraped = seed.read_text(encoding="utf-8")
+    copied = parse_release(without_dashes(scraped))
+    assert "- Date:" in scraped and "\nDate:\n" in without_dashes(scraped)
+    assert copied == parse_release(scraped)
+    assert "Source" not in copied.body and "Fields of work" not in copied.body
+
+
+def test_a_header_without_dashes_takes_one_value_a_key_and_fields_a_line_each():
+    release = parse_release(
+        page(
+            "Date:",
+            "14 May 2013",
+            "Place:",
+            "DUSHANBE",
+            "Source:",
+            "OSCE Programme Office in Dushanbe",
+            "Fields of work:",
+            "Policing",
+            "youth, Rule of law",
+        )
+    )
+    assert (release.date, release.place) == (dt.date(2013, 5, 14), "DUSHANBE")
+    assert release.source == ("OSCE Programme Office in Dushanbe",)
+    assert release.fields == ("Policing", "Youth", "Rule of law") and release.body == BODY
+    # A key's one value: the short line after it is the text's (a heading), and so is a line that names no field
+    # after the fields (their last line is known only as the first that is not one).
+    release = parse_release(page("Source:", "OSCE Secretariat", "Background", body="The report covers 2013."))
+    assert release.source == ("OSCE Secretariat",) and release.body == "Background\nThe report covers 2013."
+    release = parse_release(page("Fields of work:", "Policing", "Background", body="The report covers 2013."))
+    assert release.fields == ("Policing",) and release.unknown_fields == ()
+    assert release.body == "Background\nThe report covers 2013."
+    # A sentence after a key is the text: the key had no value.
+    release = parse_release(page("Place:", body="Officers from five regions met in Dushanbe."))
+    assert release.place is None and release.body == "Officers from five regions met in Dushanbe."
+    # At the end of the text too.
+    release = parse_release(page("Date: 14 May 2013", body="Text.\nFields of work:\nYouth\nPolicing"))
+    assert release.fields == ("Youth", "Policing") and release.body == "Text."
+
+
 def test_menus_below_the_article_are_no_text_of_it():
     menus = "-\nFields of work\n- Policing\n- Youth\n-\nCountries\n- Albania\n"
     release = parse_release(page("- Date: 14 May 2013", body="Text.\nMore text.\n" + menus))

@@ -89,7 +89,9 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
         collapsed = _collapsed_lines(text, taxonomy)  # a page whose lines were joined: its lines again
         text, repeats = collapsed or (text, 0)
         # An HTML page's line ends are its blocks' ends, never a wrap: no word is broken across them.
-        title, body, header, content_type, had_menus, dropped = _parse_lines(text, plain_title, wrapped=not html)
+        title, body, header, content_type, had_menus, dropped = _parse_lines(
+            text, plain_title, wrapped=not html, taxonomy=taxonomy
+        )
         dropped += repeats
     date = _parse_date(" ".join(header.get("date", [])))
     place = ", ".join(header.get("place", [])) or None
@@ -249,10 +251,11 @@ def _html_lines(page: str, plain_title: bool) -> str:
 
 
 def _parse_lines(
-    text: str, plain_title: bool, wrapped: bool = True
+    text: str, plain_title: bool, wrapped: bool = True, taxonomy: Taxonomy | None = None
 ) -> tuple[str, str, dict[str, list[str]], str | None, bool, int]:
     """(title, body, header, content type, whether menus were removed, repeats dropped) of a page; `wrapped`: its
-    lines may be a wrap of longer ones, with words broken across them (not an HTML page's blocks)."""
+    lines may be a wrap of longer ones, with words broken across them (not an HTML page's blocks). `taxonomy` tells
+    the fields listed one a line after a `Fields of work:` alone on its line from the text's first lines."""
     raw = [line.strip() for line in nul_as_space(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [_as_dash(line) for line in raw]  # the page's structure, whatever its bullets; its text is `raw`'s
     start = max(_skip_menus(lines), _article_start(lines), _menus_after_chrome(lines))
@@ -274,9 +277,13 @@ def _parse_lines(
     if i < n and (header_follows or typed_title or had_menus or (plain_title and _looks_like_title(lines[i:]))):
         title = _MARKDOWN_HEADING.sub("", raw[i])  # a Markdown file's "# Title": the title without its marks
         i += 1
-    header, read = _read_header(lines[i:])
+
+    def is_field(name: str) -> bool:
+        return (taxonomy or default_taxonomy()).resolve(name) is not None
+
+    header, read = _read_header(lines[i:], is_field)
     end = _menus_at_end(lines, i + read)
-    end, footer = _header_at_end(lines, i + read, end)
+    end, footer = _header_at_end(lines, i + read, end, is_field)
     for key, values in footer.items():  # a page whose date or fields follow its text
         header.setdefault(key, values)
 
@@ -339,16 +346,16 @@ def _menus_at_end(lines: list[str], start: int) -> int:
     return first if first is not None and items >= _CHROME_LINES else len(lines)
 
 
-def _header_at_end(lines: list[str], start: int, end: int) -> tuple[int, dict[str, list[str]]]:
+def _header_at_end(lines: list[str], start: int, end: int, is_field) -> tuple[int, dict[str, list[str]]]:
     """Where a header block that ends the text begins (`- Fields of work:` and its values after the body), and
-    that header; (end, {}) when the text does not end with one."""
+    that header; (end, {}) when the text does not end with one. `is_field` as in `_read_header`."""
     last = end
     while last > start and not lines[last - 1]:
         last -= 1
     at = next((k for k in range(last - 1, start - 1, -1) if _META_LINE.match(lines[k])), None)
     if at is None or at == start:
         return end, {}
-    header, read = _read_header(lines[at:last])
+    header, read = _read_header(lines[at:last], is_field)
     return (at, header) if at + read == last else (end, {})
 
 
@@ -449,28 +456,47 @@ def _looks_like_title(lines: list[str]) -> bool:
     return len(lines) > 1 and 0 < len(first) <= TITLE_MAX_CHARS and not first.endswith((".", ":", ";", ","))
 
 
-def _read_header(lines: list[str]) -> tuple[dict[str, list[str]], int]:
+def _read_header(lines: list[str], is_field) -> tuple[dict[str, list[str]], int]:
     """Read `- Date:` / `- Place:` / `- Source:` / `- Fields of work:` lines and their `- value` lines; the header,
-    and how many lines it took."""
+    and how many lines it took. A page copied from a browser has no dashes: a key alone on its line (`Date:`) is
+    followed by its value on the next (`Place:` then `Vienna`), and `Fields of work:` by one field a line, as far
+    as the lines name fields (`is_field(name)`: the taxonomy knows it), so that the text's first line is not
+    taken for one."""
     header: dict[str, list[str]] = {}
     i = 0
-    key = None
+    key, bare = None, False
     while i < len(lines):
         line = lines[i]
         match = _META_LINE.match(line)
         if match:
             key = _META_KEYS[match[1].casefold()]
             header.setdefault(key, [])
-            if match[2].strip():
-                header[key].append(match[2].strip())
+            value = match[2].strip()
+            if value:
+                header[key].append(value)
+            bare = not value and not line.startswith("-")
         elif key is not None and line.startswith("- "):
             header[key].append(line[2:].strip())
         elif key is not None and line == "-" and not _opens_a_group(lines, i):
             pass
+        elif bare and _bare_value(line, key, header[key], is_field):
+            header[key].append(line)
         else:
             break
         i += 1
     return header, i
+
+
+def _bare_value(line: str, key: str, values: list[str], is_field) -> bool:
+    """Whether a line after a key alone on its line is the key's value: for the fields, a line of fields (commas
+    between them); for a date, place or source, one short line that is no sentence (the text's first line may be
+    as short as a second one)."""
+    if not line or line == "-" or _is_sentence(line):
+        return False
+    if key == "fields":
+        names = [name.strip() for name in line.split(",")]
+        return all(name and is_field(name) for name in names)
+    return not values
 
 
 def _opens_a_group(lines: list[str], i: int) -> bool:
