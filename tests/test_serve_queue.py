@@ -976,3 +976,26 @@ def test_a_labels_file_that_is_no_jsonl_file_is_refused_in_one_exact_sentence(tm
         with pytest.raises(ClassifierError) as refused:
             LabelsFile(path)
         assert str(refused.value) == sentence
+
+
+def test_a_document_labelled_before_the_start_skipped_once_its_row_is_gone_leaves_the_queue_readable(
+    tmp_path, taxonomy
+):
+    """The labels file removed while serving takes away the row of a document labelled before this start: a skip sent
+    for it (its page still open in a tab) went on the list of skipped documents, and every reading of the queue after
+    it failed on that document, which is in no queue (a 500 for GET /v1/queue and for every decision)."""
+    path = write_jsonl(
+        tmp_path / "labelled.jsonl",
+        [{"id": "e", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1], "labels": ["Elections"]}],
+    )
+    before = QueueItem("e", *ELECTIONS_NOTE, "q.jsonl:1", [], 0.0)
+    items = [
+        QueueItem("p", *POLICE_NOTE, "q.jsonl:2", ["Policing"], 0.6),
+        QueueItem("m", *MEDIA_NOTE, "q.jsonl:3", [], 0.4),
+    ]
+    queue = ReviewQueue(items, LabelsFile(path), taxonomy, labelled_before=1, labelled=[before])
+    path.unlink()
+    queue.decide("p", ["Policing"])  # the file made again with this row alone
+    queue.decide("e", None, skip=True)
+    assert [item.id for item in queue.pending()] == ["m"]
+    assert (queue.progress()["left"], queue.progress()["skipped"]) == (1, 0)

@@ -407,7 +407,8 @@ class ReviewQueue:
             if skip:
                 if doc_id in self.skipped:
                     self.skipped.remove(doc_id)
-                self.skipped.append(doc_id)
+                if doc_id in self._by_id:  # one labelled before this start whose row is gone is in no queue to skip
+                    self.skipped.append(doc_id)
                 return
             fields = resolve_labels(labels, self.taxonomy)
             self.labels.append(
