@@ -999,3 +999,20 @@ def test_a_document_labelled_before_the_start_skipped_once_its_row_is_gone_leave
     queue.decide("e", None, skip=True)
     assert [item.id for item in queue.pending()] == ["m"]
     assert (queue.progress()["left"], queue.progress()["skipped"]) == (1, 0)
+
+
+def test_the_progress_counts_no_document_whose_row_went_with_a_removed_labels_file(tmp_path, taxonomy):
+    """Two documents of the inputs were labelled before this start; the file removed while serving, then made again
+    with one decision, holds one row: the progress still said 3 labelled."""
+    rows = [
+        {"id": "e", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1], "labels": ["Elections"]},
+        {"id": "m", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1], "labels": ["Media freedom and development"]},
+    ]
+    path = write_jsonl(tmp_path / "labelled.jsonl", rows)
+    before = [QueueItem("e", *ELECTIONS_NOTE, "q.jsonl:1", [], 0.0), QueueItem("m", *MEDIA_NOTE, "q.jsonl:3", [], 0.0)]
+    items = [QueueItem("p", *POLICE_NOTE, "q.jsonl:2", ["Policing"], 0.6)]
+    queue = ReviewQueue(items, LabelsFile(path), taxonomy, labelled_before=2, labelled=before)
+    assert queue.progress()["labelled"] == 2
+    path.unlink()
+    queue.decide("p", ["Policing"])
+    assert (queue.progress()["labelled"], queue.progress()["labels_file_rows"]) == (1, 1)

@@ -343,8 +343,10 @@ class ReviewQueue:
         pending = self.pending()
         done = sum(1 for item in self.items if self.labels.holds(item))
         skipped = set(self.skipped)
+        # The labels file removed while serving takes the rows of documents labelled before this start with it.
+        gone = sum(1 for item in self.labelled if not self.labels.holds(item))
         return {
-            "labelled": self.labelled_before + done,
+            "labelled": self.labelled_before - gone + done,
             "left": len(pending),
             "skipped": sum(1 for item in pending if item.id in skipped),
             "queue": len(self.items),
