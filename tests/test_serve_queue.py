@@ -1016,3 +1016,21 @@ def test_the_progress_counts_no_document_whose_row_went_with_a_removed_labels_fi
     path.unlink()
     queue.decide("p", ["Policing"])
     assert (queue.progress()["labelled"], queue.progress()["labels_file_rows"]) == (1, 1)
+
+
+def test_a_row_giving_a_key_twice_is_a_problem_as_train_refuses_it(tmp_path, taxonomy):
+    """A row corrected by hand with a second "labels" key: JSON keeps the last, so the server took the document for
+    labelled with Policing and left it out of the queue, without a word, while train refuses the row (and the file)."""
+    path = tmp_path / "labelled.jsonl"
+    path.write_text(
+        json.dumps({"id": "m", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1], "labels": ["Youth"]})
+        + "\n"
+        + f'{{"id": "p", "title": "{POLICE_NOTE[0]}", "text": "{POLICE_NOTE[1]}", "labels": ["Elections"], '
+        '"labels": ["Policing"]}\n',
+        encoding="utf-8",
+    )
+    labels = LabelsFile(path, taxonomy=taxonomy)
+    assert labels.problems == [f"{path}:2: key 'labels' appears twice; keep one, so no value is silently dropped"]
+    assert (labels.rows, labels.unreadable_lines, labels.counts) == (2, 0, Counter({"Youth": 1}))
+    assert not labels.holds(QueueItem("p", *POLICE_NOTE, "q.jsonl:2", [], 0.5))
+    assert labels.holds(QueueItem("m", *MEDIA_NOTE, "q.jsonl:3", [], 0.5))

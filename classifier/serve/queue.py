@@ -24,6 +24,7 @@ from pathlib import Path
 from classifier.corpus.datasets import document_key, text_key
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.formats import table_format
+from classifier.io.jsonl import first_repeated, repeated_key
 from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory, one_line
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
@@ -102,11 +103,14 @@ class LabelsFile:
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
+                    row = json.loads(line, object_pairs_hook=_Row.of_pairs)
                 except (ValueError, RecursionError):  # RecursionError: a line nested thousands deep
                     self.unreadable_lines += 1
                     continue
-                if isinstance(row, dict):
+                if isinstance(row, _Row) and row.repeated is not None:  # train refuses it: json keeps the last value
+                    self.rows += 1
+                    self._problems.append(f"{self.path}:{number}: {repeated_key(row.repeated)}")
+                elif isinstance(row, dict):
                     self._count(row, f"{self.path}:{number}")
                 else:  # a JSON value that is no row: train refuses it as it refuses a broken line
                     self.unreadable_lines += 1
@@ -188,6 +192,20 @@ class LabelsFile:
             _replace_with_appended(self.path, data)
             for row in rows:
                 self._count(row, f"{self.path} (a row this server wrote)")
+
+
+class _Row(dict):
+    """A JSON object of a labels-file line; `repeated`, the first key it gives twice (None if none), as the JSONL
+    reader `train` uses finds it."""
+
+    repeated: str | None = None
+
+    @classmethod
+    def of_pairs(cls, pairs: list) -> _Row:
+        row = cls(pairs)
+        if len(row) != len(pairs):
+            row.repeated = first_repeated(pairs)
+        return row
 
 
 def _replace_with_appended(path: Path, data: bytes) -> None:
