@@ -1034,3 +1034,53 @@ def test_a_row_giving_a_key_twice_is_a_problem_as_train_refuses_it(tmp_path, tax
     assert (labels.rows, labels.unreadable_lines, labels.counts) == (2, 0, Counter({"Youth": 1}))
     assert not labels.holds(QueueItem("p", *POLICE_NOTE, "q.jsonl:2", [], 0.5))
     assert labels.holds(QueueItem("m", *MEDIA_NOTE, "q.jsonl:3", [], 0.5))
+
+
+def test_a_labels_file_changed_by_hand_while_serving_is_read_again_before_the_next_write(tmp_path, taxonomy, caplog):
+    """Emptied by hand to start afresh, the file was made again with the next decision, while the counts, the progress
+    and the queue still held its old rows: the document labelled before was never offered again. A row added by hand
+    for a queue document was not known, and the queue offered it until the server was started again."""
+    import logging
+
+    path = tmp_path / "labelled.jsonl"
+    items = [
+        QueueItem("e", *ELECTIONS_NOTE, "q.jsonl:1", ["Elections"], 0.7),
+        QueueItem("p", *POLICE_NOTE, "q.jsonl:2", ["Policing"], 0.6),
+        QueueItem("m", *MEDIA_NOTE, "q.jsonl:3", [], 0.5),
+    ]
+    queue = ReviewQueue(items, LabelsFile(path, taxonomy=taxonomy), taxonomy)
+    queue.decide("e", ["Elections"])
+    path.write_text("", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="classifier.serve"):
+        queue.decide("p", ["Policing"])
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == ["p"]
+    assert [item.id for item in queue.pending()] == ["e", "m"]
+    assert (queue.progress()["labelled"], queue.progress()["labels_file_rows"]) == (1, 1)
+    assert dict(+queue.labels.counts) == {"Policing": 1}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: changed by another program while the server wrote to it; its rows are read again"
+    ]
+    with path.open("a", encoding="utf-8") as out:  # labelled by hand, as train reads it
+        out.write(json.dumps({"id": "m", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1], "labels": ["Youth"]}) + "\n")
+    queue.decide("e", ["Elections", "Democratization"])
+    assert [item.id for item in queue.pending()] == []
+    assert dict(+queue.labels.counts) == {"Policing": 1, "Youth": 1, "Elections": 1, "Democratization": 1}
+
+
+def test_a_labels_file_saved_as_utf16_while_serving_takes_no_utf8_row(tmp_path):
+    """Saved again as UTF-16 by an editor, the file had the next decision added as UTF-8: a line no reader finds, and
+    the decision lost. Nothing is written, and the next write is refused too."""
+    from classifier.io.outputs import OutputError
+
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "e", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1], "labels": ["Elections"]}])
+    saved = path.read_text(encoding="utf-8").encode("utf-16")
+    path.write_bytes(saved)
+    for _ in range(2):
+        with pytest.raises(OutputError) as refused:
+            labels.append([{"id": "p", "title": POLICE_NOTE[0], "text": POLICE_NOTE[1], "labels": ["Policing"]}])
+        assert str(refused.value).startswith(
+            f"{path}: saved as UTF-16 or UTF-32 (it starts with their byte-order mark)"
+        )
+        assert path.read_bytes() == saved

@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from classifier.corpus.datasets import document_key, text_key
 from classifier.errors import ClassifierError, UsageError
 from classifier.io.formats import table_format
 from classifier.io.jsonl import first_repeated, repeated_key
+from classifier.io.outputs import OutputError
 from classifier.io.tagfiles import json_line
 from classifier.io.textio import atomic_write, fsync_directory, one_line
 from classifier.taxonomy.fields import Taxonomy, default_taxonomy
@@ -64,6 +66,9 @@ class LabelsFile:
         self.counts: Counter[str] = Counter()
         self.rows = 0
         self.unreadable_lines = 0
+        self._seen: tuple | None = (
+            None  # the file as last read or written here (`_signature`), None where there is none
+        )
         self._lock = threading.Lock()
         if self.path.is_dir():
             raise UsageError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to")
@@ -93,6 +98,7 @@ class LabelsFile:
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:
+            self._seen = _signature(os.fstat(handle.fileno()))  # as opened: a change made while it is read shows later
             if handle.peek(4)[:4].startswith(_WIDE_BOMS):
                 raise ClassifierError(
                     f"{self.path}: saved as UTF-16 or UTF-32 (it starts with their byte-order mark); decisions are "
@@ -159,17 +165,37 @@ class LabelsFile:
         self.decided[key] = fields
         self.counts.update(fields)
 
-    def _removed(self) -> None:
-        """The file was removed while it was written to (its rows are gone, not by this server): said in the log, and
-        its counts start again, so the progress shown is the file's."""
-        log.warning(
-            "%s: removed while the server wrote to it; its %d rows are gone, and it is made again with the new ones",
-            self.path,
-            self.rows,
-        )
+    def _check_unchanged(self) -> None:
+        """Before a write: the file is as this server last read or wrote it. Removed, or changed by another program
+        (emptied, a backup put back, rows added or taken out by hand), it is said in the log and its counts start
+        again, from the file as it is now, so that the progress shown is the file's; a file now saved as UTF-16 is
+        OutputError, nothing written."""
+        now = _signature(_stat(self.path))
+        if now == self._seen:
+            return
+        if now is None and self.rows:
+            log.warning(
+                "%s: removed while the server wrote to it; its %d rows are gone, and it is made again with the new "
+                "ones",
+                self.path,
+                self.rows,
+            )
+        elif now is not None:
+            log.warning(
+                "%s: changed by another program while the server wrote to it; its rows are read again", self.path
+            )
         self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
         self._problems, self._emptied = [], {}
         self.rows = self.unreadable_lines = 0
+        self._seen = now
+        if now is not None:
+            try:
+                self._read()
+            except (ClassifierError, OSError) as exc:
+                self._seen = None  # looked at again before the next write, which is refused until it can be read
+                if isinstance(exc, OSError):
+                    raise
+                raise OutputError(str(exc)) from None
 
     def holds(self, doc) -> bool:
         """Whether the file labels a document (anything with `id`, `title` and `text`): by its title and text, as
@@ -187,11 +213,23 @@ class LabelsFile:
         with self._lock:
             if self.lock is not None:
                 self.lock.check()  # a lock file removed meanwhile: taken again, or nothing written
-            if self.rows and not self.path.exists():
-                self._removed()
+            self._check_unchanged()
             _replace_with_appended(self.path, data)
+            self._seen = _signature(_stat(self.path))
             for row in rows:
                 self._count(row, f"{self.path} (a row this server wrote)")
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _signature(info: os.stat_result | None) -> tuple | None:
+    """What tells one state of a file from another: which file it is, its size and when it was last written."""
+    return None if info is None else (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 class _Row(dict):
