@@ -1084,3 +1084,18 @@ def test_a_labels_file_saved_as_utf16_while_serving_takes_no_utf8_row(tmp_path):
             f"{path}: saved as UTF-16 or UTF-32 (it starts with their byte-order mark)"
         )
         assert path.read_bytes() == saved
+
+
+def test_a_document_whose_row_was_taken_out_by_hand_is_labelled_without_being_called_labelled(tmp_path, taxonomy):
+    """The file emptied by hand, a decision for a document labelled before was refused as "already labelled" (409):
+    whether the file held it was asked of the rows read before, not of the file."""
+    path = tmp_path / "labelled.jsonl"
+    items = [QueueItem("e", *ELECTIONS_NOTE, "q.jsonl:1", ["Elections"], 0.7)]
+    queue = ReviewQueue(items, LabelsFile(path, taxonomy=taxonomy), taxonomy)
+    queue.decide("e", ["Elections"])
+    path.write_text("", encoding="utf-8")
+    queue.decide("e", ["Elections", "Human rights"])
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(row["id"], row["labels"], "corrects" in row) for row in rows] == [
+        ("e", ["Elections", "Human rights"], False)
+    ]

@@ -197,6 +197,11 @@ class LabelsFile:
                     raise
                 raise OutputError(str(exc)) from None
 
+    def refresh(self) -> None:
+        """The counts read again if the file was removed or changed by another program (`_check_unchanged`)."""
+        with self._lock:
+            self._check_unchanged()
+
     def holds(self, doc) -> bool:
         """Whether the file labels a document (anything with `id`, `title` and `text`): by its title and text, as
         `train` merges rows, so that a document given by another path than before (`./Q` for `Q`) is known. Ids are
@@ -438,6 +443,7 @@ class ReviewQueue:
         as shown (QueueItem.digest), if given: refused (412) where the id now names another text. A correction of a
         document nobody labelled is refused (412) too: its id names another document than the one corrected."""
         with self._lock:
+            self.labels.refresh()  # whether it holds the document is asked of the file as it is now
             item = self.find(doc_id)
             if item is None:
                 raise DecisionError(f"no document {doc_id[:200]!r} in the queue or labelled from its inputs", 404)
