@@ -187,6 +187,17 @@ def test_a_card_gives_the_model_card_the_metadata_a_reader_wants_the_thresholds_
     assert hand_project(None, {}).card() == expected | {"card": None, "metadata": {}}
 
 
+def test_a_card_saved_by_hand_in_another_encoding_is_read_as_text_files_are(tmp_path):
+    """A MODEL.md edited by hand and saved as Windows-1252, or as UTF-8 with a byte-order mark, stopped the server's
+    start with a traceback (the card was read as strict UTF-8); one of binary data is no card."""
+    (tmp_path / "MODEL.md").write_bytes("# Modèle – élections\n".encode("cp1252"))
+    assert hand_project(tmp_path).card()["card"] == "# Modèle – élections\n"
+    (tmp_path / "MODEL.md").write_bytes("# Modellkarte – Wahlen\n".encode("utf-8-sig"))
+    assert hand_project(tmp_path).card()["card"] == "# Modellkarte – Wahlen\n"
+    (tmp_path / "MODEL.md").write_bytes(b"PK\x03\x04\x00\x00 a zip, not a card")
+    assert hand_project(tmp_path).card()["card"] is None
+
+
 def annif_results(project, texts: list[str], **cutoffs) -> list[list[dict]]:
     """Each text's Annif results, as `suggest` and `suggest-batch` answer them, without the flags."""
     return [results for results, _ in project.suggest_flagged(texts, **cutoffs)]

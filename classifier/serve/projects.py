@@ -81,7 +81,7 @@ class Project:
             stamp = datetime.fromtimestamp((folder / "model.json").stat().st_mtime, tz=timezone.utc)
             self.modified = stamp.replace(microsecond=0).isoformat().replace("+00:00", "Z")
         if folder is not None and (folder / "MODEL.md").exists():
-            self.card_text = (folder / "MODEL.md").read_text(encoding="utf-8")
+            self.card_text = _card_text(folder / "MODEL.md")
 
     def info(self) -> dict:
         """Annif's Project object."""
@@ -193,6 +193,19 @@ class Project:
             "thresholds": dict(zip(self.model.labels, (round(float(t), 4) for t in self.model.thresholds))),
             "flags": self.model.flags,
         }
+
+
+def _card_text(path: Path) -> str | None:
+    """A bundle's MODEL.md as the command line reads a text file (by its byte-order mark, else UTF-8, else
+    Windows-1252): a card edited by hand and saved in another encoding is shown, not a traceback at start; one of
+    binary data is no card (None)."""
+    from classifier.io.textio import InputError, decode_head  # on first use: keeps start-up light
+
+    with open(path, "rb") as handle:
+        try:
+            return decode_head(handle, str(path))[0]
+        except InputError:
+            return None
 
 
 def vocabulary_info(taxonomy: Taxonomy) -> dict:
