@@ -1085,12 +1085,8 @@ def _serve_app(service, host: str, port: int, run_server, listening_socket) -> N
     except OSError as exc:
         raise _fail(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None
     port = sock.getsockname()[1]  # the port chosen, where --port 0 asked for any free one
-    if state.labels is not None and state.labels.unreadable_lines:
-        typer.echo(
-            f"warning: {state.labels.path}: {state.labels.unreadable_lines} lines are not JSON rows; they are kept "
-            "but not counted",
-            err=True,
-        )
+    if state.labels is not None and state.labels.unreadable_note:
+        typer.echo(f"warning: {state.labels.unreadable_note}", err=True)
     if state.labels is not None and state.labels.problems:  # train stops at the first: said before any decision
         problems = state.labels.problems
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

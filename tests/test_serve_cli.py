@@ -69,7 +69,10 @@ def test_unreadable_inputs_and_a_broken_labels_file_are_reported_in_one_line_eac
     # --port 0 takes any free port, and the page's address says which.
     assert any(f"the page at http://127.0.0.1:{served[0][1]}/" in line for line in lines)
     assert f"error: {tmp_path / 'missing.jsonl'}: no such file or directory" in lines
-    assert f"warning: {labels}: 1 lines are not JSON rows; they are kept but not counted" in lines
+    # Named by its line, as train names it when it refuses the file for it.
+    assert (
+        f"warning: {labels}:2: not a JSON row; it is kept but not counted, and train refuses the file until it is fixed"
+    ) in lines
     # Rows train would refuse are said before any decision is added to them.
     assert (
         f"warning: {labels}:3: no text in column 'text' (and 1 more); such rows are not taken for decisions, and "

@@ -244,6 +244,11 @@ def test_the_labels_file_is_read_past_blank_lines_broken_lines_and_bytes_that_ar
     # The list is a JSON value and no row: unreadable, as train refuses it.
     assert (labels.ids, labels.rows, labels.unreadable_lines) == ({"a", "d", "e"}, 3, 3)
     assert labels.counts == Counter({"Youth": 2, "Elections": 2})
+    # Said at start by the first, line 3, as train names it when it refuses the file for it.
+    assert labels.unreadable_note == (
+        f"{path}:3: not a JSON row (and 2 more); they are kept but not counted, and train refuses the file until they "
+        "are fixed"
+    )
 
 
 def test_rows_without_a_usable_id_title_or_labels_are_counted_as_training_reads_them(tmp_path):

@@ -66,9 +66,9 @@ class LabelsFile:
         self.counts: Counter[str] = Counter()
         self.rows = 0
         self.unreadable_lines = 0
-        self._seen: tuple | None = (
-            None  # the file as last read or written here (`_signature`), None where there is none
-        )
+        self.first_unreadable: int | None = None  # the number of the first of them, said at start
+        # The file as last read or written here (`_signature`), None where there is none.
+        self._seen: tuple | None = None
         self._lock = threading.Lock()
         if self.path.is_dir():
             raise UsageError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to")
@@ -111,7 +111,7 @@ class LabelsFile:
                 try:
                     row = json.loads(line, object_pairs_hook=_Row.of_pairs)
                 except (ValueError, RecursionError):  # RecursionError: a line nested thousands deep
-                    self.unreadable_lines += 1
+                    self._unreadable(number)
                     continue
                 if isinstance(row, _Row) and row.repeated is not None:  # train refuses it: json keeps the last value
                     self.rows += 1
@@ -119,7 +119,11 @@ class LabelsFile:
                 elif isinstance(row, dict):
                     self._count(row, f"{self.path}:{number}")
                 else:  # a JSON value that is no row: train refuses it as it refuses a broken line
-                    self.unreadable_lines += 1
+                    self._unreadable(number)
+
+    def _unreadable(self, number: int) -> None:
+        self.unreadable_lines += 1
+        self.first_unreadable = self.first_unreadable or number
 
     def _count(self, row: dict, origin: str) -> None:
         """Count a row as `train` reads it (corpus.documents.to_document: its page parsed, invisible characters out;
@@ -156,6 +160,19 @@ class LabelsFile:
         self._decided(key, [label for label in self.taxonomy.labels if label in fields])
 
     @property
+    def unreadable_note(self) -> str | None:
+        """The lines that are no JSON row, named by the first as train names it when it refuses the file for them."""
+        more = self.unreadable_lines - 1
+        if more < 0:
+            return None
+        where = f"{self.path}:{self.first_unreadable}: not a JSON row"
+        if not more:
+            return f"{where}; it is kept but not counted, and train refuses the file until it is fixed"
+        return (
+            f"{where} (and {more} more); they are kept but not counted, and train refuses the file until they are fixed"
+        )
+
+    @property
     def problems(self) -> list[str]:
         """Rows `train` would refuse (no text, unknown fields; an empty list of labels in a document's last row)."""
         return self._problems + list(self._emptied.values())
@@ -187,6 +204,7 @@ class LabelsFile:
         self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
         self._problems, self._emptied = [], {}
         self.rows = self.unreadable_lines = 0
+        self.first_unreadable = None
         self._seen = now
         if now is not None:
             try:
