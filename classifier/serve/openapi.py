@@ -201,12 +201,13 @@ _WHEN = {
     ("queue", 404): ": the server was started without --queue, or it serves no project of that id",
     ("decisions", 404): ": the server was started without --queue, or no document of the queue or its inputs has the "
     "id",
-    ("decisions", 409): ": the document was decided already (send correct: true to change it), or another server "
-    "writes the labels file (its lock was removed while this one ran)",
+    ("decisions", 409): ": the document was decided already (send correct: true to change it), another server "
+    "writes the labels file (its lock was removed while this one ran), or the file was saved meanwhile as UTF-16; "
+    "nothing was saved",
     ("decisions", 412): ": the document's `digest` is not the text the id now names, or a correction names a document "
     "nobody labelled; nothing was saved",
-    ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran); nothing "
-    "was saved",
+    ("learn", 409): ": another server writes the labels file (its lock was removed while this one ran), or the file "
+    "was saved meanwhile as UTF-16; nothing was saved",
     ("learn", 507): ": the labels file could not be written (a full disk); nothing was saved",
     ("decisions", 507): ": the labels file could not be written (a full disk); nothing was saved",
     ("learn", 500): ": the labels file could not be written (no permission, say); nothing was saved",
