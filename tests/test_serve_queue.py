@@ -1104,3 +1104,25 @@ def test_a_document_whose_row_was_taken_out_by_hand_is_labelled_without_being_ca
     assert [(row["id"], row["labels"], "corrects" in row) for row in rows] == [
         ("e", ["Elections", "Human rights"], False)
     ]
+
+
+def test_a_labels_file_read_again_keeps_its_counts_in_use_until_the_new_ones_are_whole(tmp_path, monkeypatch):
+    """Reading a changed file again takes seconds for a large one; a queue asked meanwhile (without a lock) found no
+    document labelled, and offered again the ones the file still holds."""
+    path = tmp_path / "labelled.jsonl"
+    labels = LabelsFile(path)
+    labels.append([{"id": "e", "title": ELECTIONS_NOTE[0], "text": ELECTIONS_NOTE[1], "labels": ["Elections"]}])
+    with path.open("a", encoding="utf-8") as out:  # a row added by hand
+        out.write(json.dumps({"id": "m", "title": MEDIA_NOTE[0], "text": MEDIA_NOTE[1], "labels": ["Youth"]}) + "\n")
+    elections = QueueItem("e", *ELECTIONS_NOTE, "q.jsonl:1", [], 0.5)
+    seen_meanwhile = []
+    count = LabelsFile._count
+
+    def counted_while_asked(self, row, origin):
+        seen_meanwhile.append((labels.holds(elections), labels.rows))
+        count(self, row, origin)
+
+    monkeypatch.setattr(LabelsFile, "_count", counted_while_asked)
+    labels.refresh()
+    assert seen_meanwhile == [(True, 1), (True, 1)]
+    assert (labels.rows, labels.holds(elections), labels.counts) == (2, True, Counter({"Elections": 1, "Youth": 1}))

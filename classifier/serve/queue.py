@@ -56,19 +56,7 @@ class LabelsFile:
         self.path = Path(path)
         self.lock = lock
         self.taxonomy = taxonomy if taxonomy is not None else default_taxonomy()
-        self.ids: set[str] = set()
-        self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
-        self._problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
-        self._emptied: dict[str, str] = {}  # documents whose last row gives an empty list of labels: that row
-        # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
-        # rows (an id given to another text, or its text under another id, is another document or the same one).
-        self.decided: dict[str, list[str]] = {}
-        self.counts: Counter[str] = Counter()
-        self.rows = 0
-        self.unreadable_lines = 0
-        self.first_unreadable: int | None = None  # the number of the first of them, said at start
-        # The file as last read or written here (`_signature`), None where there is none.
-        self._seen: tuple | None = None
+        self._clear()
         self._lock = threading.Lock()
         if self.path.is_dir():
             raise UsageError(f"{self.path}: is a directory; --labels names the JSONL file decisions go to")
@@ -95,6 +83,22 @@ class LabelsFile:
                     f"{self.path}: none of its {self.unreadable_lines} lines is a JSON row: it is no labels file "
                     "(a table saved under a .jsonl name?); name a new --labels file, or convert it to JSON lines"
                 )
+
+    def _clear(self) -> None:
+        """What is read of the file (`_read`), as for a file without rows."""
+        self.ids: set[str] = set()
+        self.keys: set[str] = set()  # each labelled document's title and text as datasets.document_key reads them
+        self._problems: list[str] = []  # rows `train` would refuse (no text, unknown fields): said at start
+        self._emptied: dict[str, str] = {}  # documents whose last row gives an empty list of labels: that row
+        # Each document's fields as last written (a correction replaces them), by its title and text as `train` merges
+        # rows (an id given to another text, or its text under another id, is another document or the same one).
+        self.decided: dict[str, list[str]] = {}
+        self.counts: Counter[str] = Counter()
+        self.rows = 0
+        self.unreadable_lines = 0
+        self.first_unreadable: int | None = None  # the number of the first of them, said at start
+        # The file as last read or written here (`_signature`), None where there is none.
+        self._seen: tuple | None = None
 
     def _read(self) -> None:
         with open(self.path, "rb") as handle:
@@ -201,19 +205,20 @@ class LabelsFile:
             log.warning(
                 "%s: changed by another program while the server wrote to it; its rows are read again", self.path
             )
-        self.ids, self.keys, self.decided, self.counts = set(), set(), {}, Counter()
-        self._problems, self._emptied = [], {}
-        self.rows = self.unreadable_lines = 0
-        self.first_unreadable = None
-        self._seen = now
+        # Read beside the counts in use, then put in their place at once: the queue, which reads them without a lock,
+        # never sees them half-read (no document labelled yet, during the seconds a large file takes).
+        fresh = object.__new__(LabelsFile)
+        fresh.path, fresh.taxonomy = self.path, self.taxonomy
+        fresh._clear()
         if now is not None:
             try:
-                self._read()
+                fresh._read()
             except (ClassifierError, OSError) as exc:
                 self._seen = None  # looked at again before the next write, which is refused until it can be read
                 if isinstance(exc, OSError):
                     raise
                 raise OutputError(str(exc)) from None
+        self.__dict__.update({name: value for name, value in vars(fresh).items() if name not in ("path", "taxonomy")})
 
     def refresh(self) -> None:
         """The counts read again if the file was removed or changed by another program (`_check_unchanged`)."""
