@@ -427,7 +427,7 @@ class ReviewQueue:
         pending = self.pending()
         done = sum(1 for item in self.items if self.labels.holds(item))
         skipped = set(self.skipped)
-        # The labels file removed while serving takes the rows of documents labelled before this start with it.
+        # The labels file removed or emptied while serving takes the rows of documents labelled before this start.
         gone = sum(1 for item in self.labelled if not self.labels.holds(item))
         return {
             "labelled": self.labelled_before - gone + done,
