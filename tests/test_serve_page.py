@@ -442,6 +442,29 @@ def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_
     assert browser.find_element(By.ID, "save-button").text == "Save my fields"
 
 
+def test_a_decision_for_a_document_the_server_no_longer_queues_shows_the_queue_afresh(browser, server):
+    """Started again with other inputs or another --queue-size, the server no longer queues the document the page
+    shows: its decision was refused (404) and the page went on showing it, every save and skip refused alike, until
+    the editor thought of reloading it."""
+    open_page(browser, server, "#review")
+    shown = shown_id(browser, server)
+    before = len(labelled_rows(server)) if server.labels.exists() else 0
+    browser.execute_script("currentItem = {...currentItem, id: 'queue.jsonl:99', digest: undefined};")
+    browser.find_element(By.ID, "save-button").click()
+    status = wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, "review-status").text.startswith("no document")
+            and [d.find_element(By.ID, "review-status").text]
+        ),
+    )[0]
+    assert status == "no document 'queue.jsonl:99' in the queue or labelled from its inputs"
+    assert browser.execute_script("return currentItem.id") == shown
+    assert (len(labelled_rows(server)) if server.labels.exists() else 0) == before
+    browser.find_element(By.ID, "save-button").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {shown}")
+
+
 def test_choosing_another_model_asks_it_again(browser, server):
     """The shown result is the chosen model's: choosing another one asks again (here one the server does not
     have, so that the question is seen to go to it)."""

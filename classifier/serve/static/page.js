@@ -299,7 +299,7 @@ async function decide(decision) {
     });
   } catch (error) {
     enableDecisions();
-    if (error.status === 412) staleDocument(item, error);
+    if (error.status === 412 || error.status === 404) staleDocument(item, error);
     else if (error.status === 409 && error.message.includes("is already labelled")) labelledMeanwhile(item, decision);
     else setStatus("review-status", error.message, "error");  // a 409 of the lock: nothing was saved
     return;
@@ -339,8 +339,9 @@ function focusNextStep() {
 }
 
 // Another window or editor labelled the document first: skipping moves on, saving replaces their fields.
-// The server reads another text under the document's id (started again with other inputs): nothing was saved, and the
-// queue is shown afresh; the last decision kept for "Change the last decision" is of a document no longer there.
+// The server reads another text under the document's id (started again with other inputs), or queues no document of
+// that id (412, 404: started again with other inputs or another queue size): nothing was saved, and the queue is
+// shown afresh; the last decision kept for "Change the last decision" is of a document no longer there.
 function staleDocument(item, error) {
   correcting = false;
   if (lastSaved && lastSaved.item.id === item.id) remember(null);
