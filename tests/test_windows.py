@@ -407,14 +407,106 @@ def test_the_window_options_decide_which_texts_are_read_in_windows_and_how_many(
 
 
 class BoundedNamingEstimator(NamingEstimator):
-    """NamingEstimator with a bound: a text without "alpha" cannot name a field outright."""
+    """NamingEstimator with a bound: a text without "alpha" cannot name a field outright. It keeps the words it was
+    given (`bound_words`) and the spans it was asked to read (`spans_read`)."""
+
+    def __init__(self):
+        self.bound_words, self.spans_read = [], []
 
     def could_name_outright(self, texts, words=None):
+        self.bound_words.append(words)
         return np.array(["alpha" in (text if words is None else " ".join(words[i])) for i, text in enumerate(texts)])
+
+    def phrase_accepted(self, spans, leads=None, windows=False):
+        self.spans_read.extend(spans)
+        return super().phrase_accepted(spans, leads, windows)
 
 
 def test_an_estimator_bound_of_naming_outright_reads_the_texts_split_once():
-    texts = ["Lead\nalpha and omega met", "Lead\nomega met", "Lead\nalpha met"]
+    texts = ["Lead\nalpha and omega met", "Lead\nomega met", "Lead\nalpha met", "Report\n" + words("w", 400)]
     for split in (None, [text.split() for text in texts]):
-        reading = read_windowed(BoundedNamingEstimator(), texts, words=split)
-        assert reading.accepted[:, 2].tolist() == [1, 0, 0]
+        estimator = BoundedNamingEstimator()
+        reading = read_windowed(estimator, texts, words=split)
+        assert reading.accepted[:, 2].tolist() == [1, 0, 0, 0]
+        # The bound is asked once, of the texts read whole, with their words where they were split already; the
+        # text it rules out is not read span by span (the report's windows are read apart from it).
+        assert estimator.bound_words == [None if split is None else split[:3]]
+        if split is not None:  # the very lists given
+            assert all(a is b for a, b in zip(estimator.bound_words[0], split[:3], strict=True))
+        assert [span for span in estimator.spans_read if span.startswith("Lead")] == [texts[0], texts[2]]
+
+
+def test_a_text_split_or_read_with_its_facts_is_named_in_one_pass_over_what_was_found(monkeypatch):
+    """The predictor names the fields of texts read whole in one pass over each text (`named_in_spans`), handed what
+    was found already: their words, or the bound and the tokens of their facts, not the texts to split again."""
+    model = load_model()
+    estimator = model.estimator
+    naming = "Election training\nThe ministry of defence and the armed forces learned how polling stations work."
+    report = "Annual report\n" + " ".join(["The office observed the vote count."] * 60)
+    texts = [naming, report, "A short lead\nElection observers met."]
+    calls = []
+    one_pass = estimator.named_in_spans
+    monkeypatch.setattr(
+        estimator, "named_in_spans", lambda texts, **kwargs: calls.append(kwargs) or one_pass(texts, **kwargs)
+    )
+    read = estimator.predict_proba_and_facts(texts)
+    split = [text.split() for text in texts]
+    readings = [read_windowed(estimator, texts, **how) for how in ({}, {"words": split}, {"read": read})]
+    for reading in readings[1:]:
+        np.testing.assert_array_equal(reading.accepted, readings[0].accepted)
+    assert readings[0].n_windows.tolist() == [1, 11, 1]
+    field = model.labels.index("Reform and co-operation in the security sector")
+    assert readings[0].accepted[:, field].tolist() == [1, 0, 0]
+    (none, given, facts) = calls
+    assert none["words"] is None and "tokens" not in none
+    assert all(a is b for a, b in zip(given["words"], [split[0], split[2]], strict=True))
+    # The lead of election observers could name no field outright: it has no tokens taken out.
+    assert facts["could_name"].tolist() == read[1].could_name[[0, 2]].tolist() == [True, False]
+    assert all(a is b for a, b in zip(facts["tokens"], [read[1].tokens[0], read[1].tokens[2]], strict=True))
+    assert facts["tokens"][0] is not None
+
+
+def test_a_field_named_outright_adds_to_the_fields_a_text_scores_and_takes_none_away():
+    # Read whole: field 1 scores above its threshold, field 2 is named; the second names nothing and keeps its best.
+    texts = ["Lead\nfield1 met alpha and omega", "Lead\nfield0 met"]
+    for split in (None, [text.split() for text in texts]):  # an estimator with no bound reads split texts alike
+        assert read_windowed(NamingEstimator(), texts, words=split).accepted.tolist() == [[0, 1, 1], [1, 0, 0]]
+    # Read in windows: field 0 from one section's scores, field 2 named in another.
+    report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " alpha omega", words("z", 150)])
+    assert read_windowed(NamingEstimator(), [report]).accepted.tolist() == [[1, 0, 1]]
+
+
+class WindowNamingEstimator(KeywordEstimator):
+    """KeywordEstimator with a rule for windows only (as `window_phrase_accept`): a window holding "alpha" names
+    field 1; a text read whole needs more and names nothing."""
+
+    def phrase_accepted(self, spans, leads=None, windows=False):
+        return np.array([[0, int(windows and "alpha" in span), 0] for span in spans])
+
+
+def test_the_windows_of_a_long_text_are_named_by_the_rule_for_windows():
+    report = "Report\n" + "\n\n".join([words("x", 150) + " field0", words("y", 150) + " alpha", words("z", 150)])
+    reading = read_windowed(WindowNamingEstimator(), [report, "Lead\nfield0 and alpha"])
+    assert reading.n_windows[0] > 1
+    assert reading.accepted.tolist() == [[1, 1, 0], [1, 0, 0]]
+
+
+@pytest.mark.parametrize(
+    ("options", "n_windows"),
+    [
+        ({}, [1, 1, 13, 13]),  # the 400-word bodies from words 0, 30, ..., 360
+        ({"long_text_words": 100}, [1, 1, 13, 13]),
+        ({"long_text_words": 0}, [2, 2, 13, 13]),  # 90 words: 0-59 and 30-89
+    ],
+)
+def test_texts_read_with_their_facts_are_read_in_the_windows_of_texts_read_without(options, n_windows):
+    # The facts count a text's first line as its title; a text of one line is all body all the same.
+    report = (FIXTURES / "annual_report.txt").read_text(encoding="utf-8").split()
+    bodies = [" ".join(report[:90]), " ".join(report[:400])]
+    texts = [text for body in bodies for text in (f"Annual report\n{body}", body)]
+    estimator = load_model().estimator
+    with_facts = read_windowed(estimator, texts, read=estimator.predict_proba_and_facts(texts), **options)
+    plain = read_windowed(estimator, texts, **options)
+    assert with_facts.n_windows.tolist() == plain.n_windows.tolist() == n_windows
+    np.testing.assert_array_equal(with_facts.accepted, plain.accepted)
+    np.testing.assert_allclose(with_facts.proba, plain.proba, rtol=1e-12)
