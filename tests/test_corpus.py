@@ -168,6 +168,32 @@ def test_a_nul_in_a_jsonl_string_reads_as_a_space_between_words(tmp_path):
     assert (doc.title, doc.model_text) == ("Vote count", "Vote count\nObservers watched")
 
 
+def test_an_invisible_character_opening_a_one_line_text_hides_nothing_it_comes_before(tmp_path):
+    """A zero-width space, or a byte order mark after a space, before a row's content type, header line or HTML tag
+    (text pasted from a web page): the row is read as the same text without it, which the parser reads."""
+    rows = [
+        ("a", "\u200bPress release"),
+        ("b", " \ufeffPress release"),
+        ("c", "\u200b<p>Observers met in <b>Osh</b>.</p>"),
+        ("d", "\u2060- Fields of work: Elections"),
+        ("e", "\u200bObservers met in Osh."),
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps({"id": id_, "text": text}) + "\n" for id_, text in rows), "utf-8")
+    read = [(d.title, d.text, d.labels, d.error) for d in read_documents([path])]
+    assert read == [
+        ("", "", None, f"{path}:1: no text"),
+        ("", "", None, f"{path}:2: no text"),
+        ("", "Observers met in Osh.", None, None),
+        ("", "", None, f"{path}:4: no text"),
+        ("", "Observers met in Osh.", None, None),
+    ]
+    page = tmp_path / "page.html"  # a page saved on one line reads the same
+    page.write_text("\u200b<html><body><h1>Talks end</h1><p>Talks ended in Vienna.</p></body></html>", "utf-8")
+    (doc,) = read_documents([page])
+    assert (doc.title, doc.text) == ("Talks end", "Talks ended in Vienna.")
+
+
 def test_jsonl_with_a_broken_line_keeps_the_others(tmp_path):
     path = tmp_path / "docs.jsonl"
     rows = [

@@ -118,9 +118,12 @@ def parse_release(text: str, taxonomy: Taxonomy | None = None, plain_title: bool
 def one_plain_line(text: str) -> str:
     """The text, stripped, when it is one line that parsing would keep whole as the body (no line break,
     menu dash, content type or header line); "" otherwise."""
-    if "\n" in text or "\r" in text or "\x00" in text or looks_like_html(text):
+    if "\n" in text or "\r" in text or "\x00" in text:
         return ""
-    text = text.removeprefix(BOM)
+    # Read as `parse_release` reads it: a zero-width space or a byte order mark hides no content type, header or tag.
+    text = without_format_characters(text)
+    if looks_like_html(text):
+        return ""
     line = _as_dash(text.strip())
     size = len(line)
     # casefold never shortens a text: a line longer than every content type is none of them.
@@ -131,7 +134,7 @@ def one_plain_line(text: str) -> str:
             return ""
     elif size > _MENU_CHARS and _opens_with_joined_menus(line):  # a few words, then the menus
         return ""
-    return without_format_characters(text).strip()
+    return text.strip()
 
 
 # A page whose line breaks were collapsed (a table cell made by `" ".join(text.split())` or BeautifulSoup's
