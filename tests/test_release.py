@@ -764,6 +764,20 @@ def test_a_text_that_opens_with_no_tag_of_a_page_is_plain_text(text):
     assert parse_release(text).model_text == text
 
 
+def test_a_text_opening_with_many_html_comments_is_read_at_once():
+    """A Markdown file may open with notes to its editors in HTML comments, and a saved page with as many before its
+    <html>: the look for a page's opening tag took a time that doubled with every two comments (40: days)."""
+    notes = "<!-- Note to editors: check the figures before publishing. -->\n" * 40
+    with hostile.no_hang(10):
+        markdown = parse_release(notes + "# Observers deployed\nThe mission deployed observers.")
+        page = parse_release(notes + "<html>" + NAV_PAGE + "</html>")
+    assert markdown.body.endswith("\n# Observers deployed\nThe mission deployed observers.")
+    assert (page.title, page.body) == (
+        "Observers deployed",
+        "The mission deployed observers to follow the count in all regions.",
+    )
+
+
 def test_a_byte_order_mark_is_no_part_of_a_plain_texts_title_or_line():
     assert parse_release("\ufeffObservers deployed\nThe mission met.").title == "Observers deployed"
     assert parse_release("\ufeffThe mission met.").model_text == "The mission met."

@@ -26,13 +26,14 @@ TITLE_MAX_CHARS = 200
 BOM = "\ufeff"
 # An HTML document opens (after a byte order mark, white space, an XML declaration and comments) with a doctype or
 # a tag of a page's structure: <html>, <head>, <body>, or, in a page saved without them, one of the elements that
-# open a page's head or its body.
+# open a page's head or its body. A comment ends at its first "-->": were it free to run on to a later one, a text
+# opening with comments and then no tag would be tried in every way of grouping them (twice the time every two).
 _HTML_TAGS = (
     "html|head|body|meta|title|link|base|style|script|noscript|nav|header|main|article|section|aside|div|h[1-6]|p|ul|ol"
     "|table|form|img|span"
 )
 _HTML_START = re.compile(
-    rf"\ufeff?\s*(?:<\?xml\b[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|(?:{_HTML_TAGS})[\s/>])",
+    rf"\ufeff?\s*(?:<\?xml\b[^>]*\?>\s*)?(?:<!--(?:(?!-->).)*-->\s*)*<(?:!doctype\s+html|(?:{_HTML_TAGS})[\s/>])",
     re.IGNORECASE | re.DOTALL,
 )
 
