@@ -428,6 +428,20 @@ def test_the_fields_taken_off_are_counted_and_said_once():
     assert _without_removed_fields("base", documents[2:], taxonomy, None) == documents[2:]
 
 
+def test_the_documents_left_with_no_field_are_counted_in_the_singular_and_the_plural():
+    taxonomy = Taxonomy.from_dict(TINY_TAXONOMY, source="tiny.yaml")
+    youth = Document("c", labels=("Youth",))
+    for only_removed, said in (
+        (["a"], "; 1 document left with no field is not trained on"),
+        (["a", "b"], "; 2 documents left with no field are not trained on"),
+    ):
+        documents = [Document(doc_id, labels=("Fishing",)) for doc_id in only_removed] + [youth]
+        warnings = []
+        assert _without_removed_fields("old", documents, taxonomy, warnings.append) == [youth]
+        removed = f"Fishing ({len(only_removed)})"
+        assert warnings == [f"old: fields of its documents that tiny.yaml no longer has are left out: {removed}{said}"]
+
+
 def test_a_file_name_that_is_not_utf8_is_kept_as_escapes_in_the_bundle_and_its_documents(tmp_path):
     """A name with a byte UTF-8 cannot read (`held\\xff.jsonl`) reaches Python as a lone surrogate: model.json, the
     card and the stored documents write it as `\\udcff` instead of failing once the fitting is done."""
