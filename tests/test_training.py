@@ -14,7 +14,7 @@ from classifier import __version__
 from classifier.bundle.storage import FORMAT_VERSION, TRAINING_FILE, BundleError, check_bundle_target
 from classifier.corpus.datasets import TrainingDataError, hash_inputs
 from classifier.corpus.documents import Document
-from classifier.evaluation.metrics import evaluate
+from classifier.evaluation.metrics import evaluate, evaluate_model
 from classifier.taxonomy.fields import Taxonomy
 from classifier.taxonomy.guide import FieldGuide
 from classifier.workflows.training import (
@@ -229,6 +229,12 @@ def test_a_model_trained_without_an_output_writes_nothing_and_is_trained_as_aske
     assert model.metadata["written_examples"]["examples"] == 3 and len(warnings) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "guide.yaml"]
     assert heard[0] == "reading" and "saving" not in heard
+    # With no bundle to read them from, the model holds what it was trained on: measured on two of its documents and
+    # a new one, it says so.
+    youth = {"id": "new-1", "title": "Youth forum met", "text": "Volunteers and young people met.", "labels": ["Youth"]}
+    measured = write_jsonl(tmp_path / "measured.jsonl", [*tiny_rows()[:2], youth])
+    metrics = evaluate_model(model, [measured], taxonomy=tiny_taxonomy(), on_warning=warnings.append)
+    assert (metrics["documents"], metrics["trained_on"]) == (3, 2)
     model, _ = train([tmp_path / "data"], glob="*.jsonl", taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
     assert model.metadata["written_examples"] is None
 
@@ -377,6 +383,32 @@ def test_retraining_on_a_base_merges_its_documents_with_the_new_ones_and_says_so
     assert [row["id"] for row in stored] == [row["id"] for row in rows] + ["new-1"]
     unsaved, _ = train([tmp_path / "new"], **options)
     assert unsaved.metadata["merge"] == card["merge"] and unsaved.metadata["base"] == card["base"]
+
+
+def test_files_in_the_working_folder_are_recorded_relative_to_it_however_they_were_written(tmp_path, monkeypatch):
+    """The bundle names the inputs, the base and the documents' origins from the working folder, written as absolute
+    paths or not, so that the same data and seed give the same card wherever the folder lies (see spelled_once)."""
+    monkeypatch.chdir(tmp_path)
+    rows = tiny_rows()
+    write_jsonl(tmp_path / "base.jsonl", rows)
+    train(["base.jsonl"], "base", taxonomy=tiny_taxonomy(), written_examples=False, **FAST)
+    (tmp_path / "new").mkdir()
+    write_jsonl(tmp_path / "new" / "new.jsonl", [rows[0], {**rows[1], "labels": ["Youth"]}])
+    heard = []
+    options = {"glob": "*.jsonl", "taxonomy": tiny_taxonomy(), "written_examples": False, "on_warning": heard.append}
+    model, _ = train([tmp_path / "new"], tmp_path / "again", base=tmp_path / "base", **options, **FAST)
+    card = model.metadata
+    assert card["training_data"]["files"] == [f"base/{TRAINING_FILE}", "new/new.jsonl"]
+    assert card["base"]["path"] == "base"
+    assert card["merge"]["conflict_details"] == [
+        f"conflicting fields for '{rows[1]['title']}': base.jsonl:2 (in base) [Border management] "
+        "vs new/new.jsonl:2 [Youth]; kept new/new.jsonl:2"
+    ]
+    _, stored = stored_rows(tmp_path / "again")
+    assert [row["origin"] for row in stored[:3]] == ["base.jsonl:1", "new/new.jsonl:2", "base.jsonl:3"]
+    relative, _ = train(["./new"], base="base", **options, **FAST)
+    for key in ("training_data", "base", "merge"):
+        assert relative.metadata[key] == card[key]
 
 
 def test_a_field_the_taxonomy_no_longer_has_is_taken_off_the_base_documents(tmp_path):
