@@ -264,9 +264,9 @@ def test_parquet_parts_resume_and_join(tmp_path):
     again.close()
     assert not parts.exists()
     assert pq.read_table(path).column("id").to_pylist() == [f"doc-{n}" for n in range(5)]
-    # A finished file resumed becomes the first part again, and more rows can follow it.
+    # A finished file resumed stays in place until a chunk follows it, then becomes the first part.
     finished = open_tag_file(path, "parquet", resume=True)
-    assert (finished.done, finished.last_id) == (5, "doc-4") and not path.exists()
+    assert (finished.done, finished.last_id) == (5, "doc-4") and path.exists()
     finished.append(encode_rows([row(5)], "parquet"), 1, "doc-5")
     finished.close()
     table = pq.read_table(path)
@@ -274,6 +274,28 @@ def test_parquet_parts_resume_and_join(tmp_path):
     # The scores as JSONL and CSV write them, the same numbers.
     assert table.slice(0, 1).to_pylist()[0]["scores"] == [("Elections", 0.9), ("Youth", 0.1)]
     assert tags.done == 5
+
+
+def test_parquet_parts_left_beside_the_output_they_were_joined_into_are_not_read_twice(tmp_path):
+    """A run stopped after `close` joined its parts into the output and before it removed them: the output holds
+    every row, and the parts are the same rows again. Resumed, the output was moved over the first part and the
+    other parts counted too: 8 rows of 5 documents, and the run refused as its inputs changed."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "tags.parquet"
+    parts = tmp_path / ".tags.parquet.parts"
+    tags = written(path, "parquet", [row(n) for n in range(5)])
+    shutil.copytree(parts, tmp_path / "copy")
+    tags.close()
+    shutil.copytree(tmp_path / "copy", parts)  # as if the removal of the parts never ran
+    again = open_tag_file(path, "parquet", resume=True)
+    assert (again.done, again.last_id) == (5, "doc-4")
+    again.append(encode_rows([row(5)], "parquet"), 1, "doc-5")
+    again.close()
+    assert pq.read_table(path).column("id").to_pylist() == [f"doc-{n}" for n in range(6)]
+    assert not parts.exists()
 
 
 def test_parquet_parts_of_a_run_begun_with_float32_scores_join_the_rest(tmp_path):

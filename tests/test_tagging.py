@@ -165,6 +165,26 @@ def test_a_parquet_run_interrupted_is_kept_from_a_rerun_without_resume_or_force(
     assert read_rows(output, "parquet") == read_rows(reference["parquet"], "parquet")
 
 
+def small_table(path, records):
+    path.write_text("".join(json.dumps({k: r[k] for k in ("id", "title", "text")}) + "\n" for r in records))
+    return path
+
+
+def test_a_finished_parquet_output_whose_resume_is_refused_stays_at_its_name(model, tmp_path):
+    """A finished Parquet output, resumed after a document was removed from the inputs: refused, as the README
+    says, without a change. It was moved into the hidden parts folder before the inputs were checked, so its name
+    held no file and a rerun with --force deleted it."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:6]]
+    docs = small_table(tmp_path / "docs.jsonl", records)
+    output = tmp_path / "tags.parquet"
+    tag(model, [docs], output, jobs=1)
+    finished = output.read_bytes()
+    small_table(docs, records[1:])
+    with pytest.raises(InputError, match="cannot resume: it holds 6 rows ending with"):
+        tag(model, [docs], output, jobs=1, resume=True)
+    assert output.read_bytes() == finished and not output.with_name(".tags.parquet.parts").exists()
+
+
 def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
     """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
     said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;

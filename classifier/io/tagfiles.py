@@ -382,6 +382,8 @@ class CsvTagFile(_TextTagFile):
 class ParquetTagFile(TagFile):
     """Chunks go to `.NAME.parts/part-NNNNNN.parquet`, each written atomically; `close` joins them."""
 
+    whole = False  # resumed from a finished output, at its name until a chunk follows it
+
     @property
     def parts(self) -> Path:
         return parts_folder(self.path)
@@ -396,7 +398,11 @@ class ParquetTagFile(TagFile):
     def _recover(self) -> None:
         import pyarrow.parquet as pq  # the parquet extra
 
-        if self.path.exists():
+        # A finished output stays where it is until a chunk follows it (`append`): a resume that is refused (inputs
+        # changed) leaves it in place. Parts beside it are those it was joined from, left by a run stopped before it
+        # removed them.
+        self.whole = self.path.exists()
+        if self.whole:
             try:
                 names = pq.ParquetFile(self.path).schema_arrow.names
             except Exception:  # pyarrow raises several types for unreadable files
@@ -407,11 +413,8 @@ class ParquetTagFile(TagFile):
                 raise ResumeError(
                     f"{self.path}: cannot resume: not a Parquet tag output ({', '.join(COLUMNS)}); nothing was changed"
                 )
-        self.parts.mkdir(exist_ok=True)
-        if self.path.exists():
-            # A finished output becomes the first part again, so more rows can follow it.
-            os.replace(self.path, self.parts / "part-000000.parquet")
-        for part in self._part_files():
+        files = [self.path] if self.whole else self._part_files()
+        for part in files:
             try:
                 parquet = pq.ParquetFile(part)
                 self.done += parquet.metadata.num_rows
@@ -421,7 +424,7 @@ class ParquetTagFile(TagFile):
                 ) from None
             if parquet.schema_arrow.names == list(COLUMNS_BEFORE_MODEL):
                 raise ResumeError(f"{self.path}: cannot resume: {BEFORE_MODEL}")
-        for part in self._part_files():  # one part at a time: memory stays that of a chunk
+        for part in files:  # one part at a time: memory stays that of a chunk
             table = pq.read_table(part, columns=["id", "error"])
             for doc_id, error in zip(table.column("id").to_pylist(), table.column("error").to_pylist()):
                 add_id(self.ids, doc_id)
@@ -437,6 +440,11 @@ class ParquetTagFile(TagFile):
     def append(self, payload, rows: int, last_id: str) -> None:
         import pyarrow.parquet as pq  # the parquet extra
 
+        if self.whole:  # a finished output resumed: it becomes the first part, and the chunk follows it
+            shutil.rmtree(self.parts, ignore_errors=True)
+            self.parts.mkdir()
+            os.replace(self.path, self.parts / "part-000000.parquet")
+            self.whole = False
         number = len(self._part_files())
         with atomic_write(self.parts / f"part-{number:06d}.parquet", mode="wb") as handle:
             pq.write_table(payload, handle)
@@ -446,6 +454,9 @@ class ParquetTagFile(TagFile):
     def close(self) -> None:
         import pyarrow.parquet as pq  # the parquet extra
 
+        if self.whole:  # a finished output resumed and nothing added: it is the output as it is
+            shutil.rmtree(self.parts, ignore_errors=True)
+            return
         with atomic_write(self.path, mode="wb") as handle:
             with pq.ParquetWriter(handle, _arrow_schema()) as writer:
                 for part in self._part_files():
