@@ -298,6 +298,18 @@ def test_parquet_parts_left_beside_the_output_they_were_joined_into_are_not_read
     assert not parts.exists()
 
 
+def test_a_parquet_run_started_over_removes_the_finished_output_it_replaces(tmp_path):
+    """A finished output started over (force) and the new run stopped after two rows: the old output stayed at its
+    name beside the new run's parts, and a resume moved it over the new run's first part, counting the old run's 5
+    rows as this run's."""
+    path = tmp_path / "tags.parquet"
+    written(path, "parquet", [row(n) for n in range(5)]).close()
+    written(path, "parquet", [row(n) for n in range(10, 12)])  # started over, stopped before its end
+    assert not path.exists()
+    again = open_tag_file(path, "parquet", resume=True)
+    assert (again.done, again.last_id) == (2, "doc-11")
+
+
 def test_parquet_parts_of_a_run_begun_with_float32_scores_join_the_rest(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

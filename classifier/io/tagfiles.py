@@ -393,6 +393,9 @@ class ParquetTagFile(TagFile):
 
     def _start(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
+        # An earlier run's finished output (force) goes now, as a JSONL or CSV output is emptied: left beside this
+        # run's parts, a resume could not tell it from the output this run's end joins from them.
+        self.path.unlink(missing_ok=True)
         self.parts.mkdir()
 
     def _recover(self) -> None:
@@ -400,7 +403,7 @@ class ParquetTagFile(TagFile):
 
         # A finished output stays where it is until a chunk follows it (`append`): a resume that is refused (inputs
         # changed) leaves it in place. Parts beside it are those it was joined from, left by a run stopped before it
-        # removed them.
+        # removed them (a finished output of a run before it is removed when a run starts over).
         self.whole = self.path.exists()
         if self.whole:
             try:
