@@ -618,16 +618,21 @@ def test_csv_resume_cuts_a_row_torn_inside_a_quoted_cell_whatever_its_lines_hold
     assert resumed(tmp_path / "tags.csv", "csv", CSV_GOOD + tail) == (2, "doc-2", CSV_GOOD)
 
 
-def test_csv_resume_refuses_a_tail_the_csv_reader_cannot_read(tmp_path):
-    """A cell over the csv module's limit (128 KiB) is read as no torn row: refused, nothing changed."""
-    from classifier.io.tagfiles import ResumeError
+def test_csv_resume_reads_cells_over_the_csv_modules_limit(tmp_path):
+    """A cell over the csv module's default limit (131,072 characters), which the writer does not have: a whole row
+    with such an id was refused as no tag row ("row 2 is not a tag row"), where JSONL resumed it, and a row torn
+    inside such a quoted cell was refused where a short one is cut. Both now read as any other, and the limit the
+    process had is put back."""
+    import csv
 
-    path = tmp_path / "tags.csv"
-    data = CSV_GOOD + b'"' + b"x" * 140_000 + b"\r\n"
-    path.write_bytes(data)
-    with pytest.raises(ResumeError, match="row 3 is not a tag row; nothing was changed"):
-        open_tag_file(path, "csv", resume=True)
-    assert path.read_bytes() == data
+    long_id = "Observers' note, " + "x" * 140_000
+    rows = [row(1), {**row(2), "id": long_id}]
+    data = CSV_HEADER + encode_rows(rows, "csv").encode("utf-8")
+    torn = encode_rows([{**row(3), "id": long_id + "\r\nend"}], "csv").encode("utf-8")[:140_010]
+    before = csv.field_size_limit()
+    assert resumed(tmp_path / "tags.csv", "csv", data) == (2, long_id, data)
+    assert resumed(tmp_path / "torn.csv", "csv", data + torn) == (2, long_id, data)
+    assert csv.field_size_limit() == before
 
 
 def test_every_string_of_a_value_has_its_undecodable_bytes_escaped():

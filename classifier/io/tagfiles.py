@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from classifier.errors import UsageError
@@ -351,6 +352,10 @@ class CsvTagFile(_TextTagFile):
     header = ",".join(COLUMNS) + "\r\n"
 
     def _recover(self) -> None:
+        with _cells_of_any_size():
+            self._read_back()
+
+    def _read_back(self) -> None:
         size = self.path.stat().st_size
         with open(self.path, newline="", encoding="utf-8", errors="replace") as handle:
             reader = csv.reader(handle)
@@ -468,6 +473,18 @@ class ParquetTagFile(TagFile):
                         # cast: parts of a run begun before the scores were float64 join the rest
                         writer.write_table(parquet.read_row_group(group).cast(_arrow_schema()))
         shutil.rmtree(self.parts, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _cells_of_any_size():
+    """The csv module's limit on a cell (131,072 characters) lifted while a CSV output is read back, as the writer
+    has none: a whole row with a longer id (from an id column) or scores (a taxonomy of thousands of fields) read as
+    a row that is not a tag row, and the output could not be resumed. The limit is the process's: put back after."""
+    previous = csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a C long, 32 bits on Windows
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _csv_fields(row: dict) -> list[str]:
