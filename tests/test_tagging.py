@@ -185,6 +185,32 @@ def test_a_finished_parquet_output_whose_resume_is_refused_stays_at_its_name(mod
     assert output.read_bytes() == finished and not output.with_name(".tags.parquet.parts").exists()
 
 
+def test_a_run_that_cannot_start_over_leaves_the_record_of_the_rows_there(model, tmp_path, monkeypatch):
+    """An output tagged at --threshold 0.3, then started over at 0.5 with force, the start failing (the disk full):
+    the run record said 0.5 over the rows of 0.3, and a resume at 0.5 took them for its own, mixing the two."""
+    import errno
+
+    from classifier.io.outputs import OutputError
+    from classifier.workflows import tagging
+
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:6]]
+    docs = small_table(tmp_path / "docs.jsonl", records)
+    output = tmp_path / "tags.jsonl"
+    tag(model, [docs], output, jobs=1, threshold=0.3)
+    kept = output.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tagging, "open_tag_file", full_disk)
+        with pytest.raises(OutputError, match="No space left on device; nothing was tagged"):
+            tag(model, [docs], output, jobs=1, threshold=0.5, force=True)
+    with pytest.raises(ResumeError, match="written by a run with another --limit or --threshold"):
+        tag(model, [docs], output, jobs=1, threshold=0.5, resume=True)
+    assert output.read_bytes() == kept
+
+
 def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
     """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
     said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;

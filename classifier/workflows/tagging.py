@@ -314,11 +314,7 @@ def tag(
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
         else:
             resume = False
-        try:
-            write_run_record(output, record)
-            target = open_tag_file(output, fmt, resume=resume)
-        except OSError as exc:
-            raise write_error(output, exc, "nothing was tagged") from None
+        target = _opened(output, fmt, record, resume)
         summary = TagSummary(resumed=target.done, resumed_failed=target.failed)
         if on_start:
             on_start(target.done)
@@ -335,6 +331,24 @@ def tag(
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _opened(output: Path, fmt: str, record: dict, resume: bool):
+    """The output opened for this run (`open_tag_file`), then the run recorded beside it. In that order: a run started
+    over that fails to empty the output (a full disk) must not leave the rows of the run before under a record of
+    this one, which a resume would take for this run's. An output begun whose record cannot be written goes again,
+    so that a rerun is not refused as existing."""
+    try:
+        target = open_tag_file(output, fmt, resume=resume)
+    except OSError as exc:
+        raise write_error(output, exc, "nothing was tagged") from None
+    try:
+        write_run_record(output, record)
+    except OSError as exc:
+        if not resume:
+            _unmade(target, output, fmt)
+        raise write_error(output, exc, "nothing was tagged") from None
+    return target
 
 
 def _check_not_begun(output: Path, fmt: str) -> None:
