@@ -211,6 +211,32 @@ def test_a_run_that_cannot_start_over_leaves_the_record_of_the_rows_there(model,
     assert output.read_bytes() == kept
 
 
+def test_an_output_another_run_wrote_before_the_lock_was_taken_is_not_overwritten(model, tmp_path, monkeypatch):
+    """Two runs of one command without force: the second found no output, then the first wrote it and ended before
+    the second took the lock. The second emptied the first's output and tagged it again; it is refused as existing,
+    the output as the first run left it."""
+    from classifier.errors import OutputExistsError
+    from classifier.workflows import tagging
+
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:6]]
+    docs = small_table(tmp_path / "docs.jsonl", records)
+    output = tmp_path / "tags.jsonl"
+    first = tmp_path / "first.jsonl"
+    tag(model, [docs], first, jobs=1)
+    locked = tagging.output_lock
+
+    @contextlib.contextmanager
+    def first_run_ends_meanwhile(target):
+        output.write_bytes(first.read_bytes())
+        with locked(target) as held:
+            yield held
+
+    monkeypatch.setattr(tagging, "output_lock", first_run_ends_meanwhile)
+    with pytest.raises(OutputExistsError, match="tags.jsonl: already exists"):
+        tag(model, [docs], output, jobs=1)
+    assert output.read_bytes() == first.read_bytes()
+
+
 def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
     """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
     said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;

@@ -304,12 +304,14 @@ def tag(
         return _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress)
     output = Path(output)
     if not (force or resume):
-        _check_not_begun(output, fmt)
+        _check_not_begun(output, fmt)  # at once, before the inputs are globbed; again under the lock
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
     cutoffs = {"limit": limit, "threshold": threshold}
     record = run_record(fingerprint, inputs, fmt, columns, glob, cutoffs, list(model.labels))
     with output_lock(output):
+        if not (force or resume):  # another run may have written it since the check above, and ended
+            _check_not_begun(output, fmt)
         if resume and (output.exists() or parts_folder(output).is_dir()):
             check_resumable(output, fmt, record)  # proves the output is this run's before a byte of it changes
         else:
