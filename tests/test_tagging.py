@@ -237,6 +237,27 @@ def test_an_output_another_run_wrote_before_the_lock_was_taken_is_not_overwritte
     assert output.read_bytes() == first.read_bytes()
 
 
+def test_a_resume_refused_names_the_ids_in_one_line(model, tmp_path):
+    """The refusal quotes the output's last id and the input's at its place: an id holding a line break (a file's
+    name, an id cell) split the message over two lines, the second printed as an error of its own, and an id of
+    thousands of characters was quoted whole."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:4]]
+    records[1] = {**records[1], "id": "Vienna\nsecond line"}
+    records[2] = {**records[2], "id": "Warsaw " + "x" * 5000}
+    docs = small_table(tmp_path / "docs.jsonl", records)
+    output = tmp_path / "tags.jsonl"
+    tag(model, [docs], output, jobs=1, chunk_size=1)
+    output.write_text("".join(output.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
+    small_table(docs, records[:1] + records[2:])  # the second document removed
+    with pytest.raises(InputError) as refused:
+        tag(model, [docs], output, jobs=1, chunk_size=1, resume=True)
+    assert str(refused.value) == (
+        f"{output}: cannot resume: it holds 2 rows ending with 'Vienna\\nsecond line', but input 2 is 'Warsaw "
+        + "x" * 110
+        + "...'; the inputs changed since it was written (use --force to start over)"
+    )
+
+
 def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
     """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
     said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;

@@ -41,7 +41,7 @@ from classifier.io.tagfiles import (
     run_record_path,
     write_run_record,
 )
-from classifier.io.textio import InputError
+from classifier.io.textio import InputError, one_line
 from classifier.options import GLOB_SEPARATOR, MAX_JOBS, whole_number
 from classifier.workflows.runners import RunnerError, check_dask, check_dask_address, default_jobs, map_ordered
 
@@ -503,9 +503,10 @@ def _after(records: Iterator[Record], target, output: Path) -> Iterator[Record]:
         add_id(skipped, record.id)
     boundary = next(records, None)
     if boundary is None or escape_surrogates(boundary.id) != escape_surrogates(last_id or ""):
-        found = "fewer inputs" if boundary is None else f"input {done} is '{boundary.id}'"
+        # Ids as one line each: a file's name or an id cell may hold a line break, or run to thousands of characters.
+        found = "fewer inputs" if boundary is None else f"input {done} is '{one_line(boundary.id)}'"
         raise InputError(
-            f"{output}: cannot resume: it holds {done} rows ending with '{last_id}', but {found}; "
+            f"{output}: cannot resume: it holds {done} rows ending with '{one_line(str(last_id))}', but {found}; "
             "the inputs changed since it was written (use --force to start over)"
         )
     add_id(skipped, boundary.id)
