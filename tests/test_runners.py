@@ -359,3 +359,24 @@ def test_the_local_dask_cluster_workers_say_nothing_after_ctrl_c():
     pytest.importorskip("distributed")
     results = list(map_ordered(worker_after_ctrl_c, None, [[0], [1]], jobs=2, dask="local"))
     assert results == [[logging.CRITICAL, False]] * 2
+
+
+def die_in_a_worker(parent, chunk):
+    import signal
+
+    if os.getpid() != parent:  # the caller runs the first chunk itself when it forks its workers
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer ends a process
+    return chunk
+
+
+def test_a_worker_killed_in_the_middle_of_a_run_is_one_line():
+    """A worker killed (the system out of memory, a kill -9) broke the pool, whose error ran over four lines under
+    a traceback of the command; it is one line saying what happened."""
+    from classifier.workflows.runners import WorkerLostError
+
+    with pytest.raises(WorkerLostError) as lost:
+        list(map_ordered(die_in_a_worker, os.getpid(), [[1], [2], [3], [4]], jobs=2))
+    assert str(lost.value) == (
+        "a worker process ended in the middle of the run (exit SIGKILL(-9)): killed (the system kills one when memory "
+        "runs out) or crashed"
+    )

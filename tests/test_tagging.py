@@ -476,6 +476,47 @@ def test_killed_run_resumes_to_every_document_once(corpus, reference, tmp_path):
     assert output.read_bytes() == reference["jsonl"].read_bytes()
 
 
+KILLING_WORKERS = """
+import os, signal
+from classifier.cli import main
+from classifier.workflows import tagging
+
+parent, tag_chunk = os.getpid(), tagging.tag_chunk
+
+def killed_in_a_worker(*args):
+    if os.getpid() != parent:  # the command tags the first chunk itself, then forks its workers
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer ends a process
+    return tag_chunk(*args)
+
+tagging.tag_chunk = killed_in_a_worker
+main()
+"""
+
+
+def test_a_worker_killed_is_one_line_saying_what_is_kept_and_resume_finishes(corpus, reference, tmp_path):
+    """A worker killed in the middle of `tag --jobs 2` (the system out of memory): the command ended with a
+    traceback of the pool's error, saying nothing of the output. One line says what happened, what is kept and
+    how to finish, and --resume finishes."""
+    output = tmp_path / "tags.jsonl"
+    options = ["tag", *corpus, "--output", str(output), "--chunk-size", "4", "--jobs", "2"]
+    killed = subprocess.run([sys.executable, "-c", KILLING_WORKERS, *options], capture_output=True, text=True)
+    assert killed.returncode == 1
+    assert killed.stderr == (
+        f"error: {output}: a worker process ended in the middle of the run (exit SIGKILL(-9)): killed (the system "
+        "kills one when memory runs out) or crashed; 4 whole rows are kept; run the same command with --resume to "
+        "finish\n"
+    )
+    finished = subprocess.run([sys.executable, "-m", "classifier", *options, "--resume"], capture_output=True)
+    assert finished.returncode == 1  # two documents of the corpus fail to read
+    assert output.read_bytes() == reference["jsonl"].read_bytes()
+    options[options.index(str(output))] = "-"
+    streamed = subprocess.run([sys.executable, "-c", KILLING_WORKERS, *options], capture_output=True, text=True)
+    assert streamed.returncode == 1 and streamed.stderr.endswith(
+        "or crashed; the rows printed so far are whole; run it again to tag them all\n"
+    )
+    assert streamed.stdout.splitlines() == reference["jsonl"].read_text(encoding="utf-8").splitlines()[:4]
+
+
 def _interruptible_run(corpus, tmp_path, *options):
     """`classifier tag` with two workers on three copies of the table, then standard input, which the test holds
     open: were the command to end before the interruption (the test's process stalled on a loaded machine), it

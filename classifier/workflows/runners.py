@@ -22,6 +22,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import wait as futures_wait
+from concurrent.futures.process import BrokenProcessPool
 
 from classifier.errors import ClassifierError
 
@@ -30,6 +31,11 @@ LOCAL_DASK = "local"
 
 class RunnerError(ClassifierError, RuntimeError):
     """A runner could not start (a missing package, an unreachable scheduler); one line saying why."""
+
+
+class WorkerLostError(RunnerError):
+    """A worker process ended in the middle of a run (killed, as the system kills one when memory runs out, or
+    crashed), with the chunk it held; one line saying so."""
 
 
 DASK_MISSING = "--dask needs Dask's distributed scheduler: pip install 'osce-topic-classifier[dask]'"
@@ -85,10 +91,23 @@ def map_ordered(func: Callable, shared, chunks: Iterable, *, jobs: int = 1, dask
             if first is None:
                 return
             yield func(shared, first)
-        yield from _process_map(func, shared, chunks, jobs, context)
+        try:
+            yield from _process_map(func, shared, chunks, jobs, context)
+        except BrokenProcessPool as exc:  # a worker gone: the pool's multi-line report becomes one line
+            raise WorkerLostError(_lost_worker(exc)) from None
     else:
         for chunk in chunks:
             yield func(shared, chunk)
+
+
+def _lost_worker(exc: BaseException) -> str:
+    """What a broken pool says of its lost worker, in one line: its exit code or signal when the pool knows it."""
+    codes = re.search(r"exit codes of the workers are \{(.*?)\}", str(exc))
+    how = f" (exit {', '.join(sorted(set(codes[1].split(', '))))})" if codes else ""  # each lost worker listed: once
+    return (
+        f"a worker process ended in the middle of the run{how}: killed (the system kills one when memory runs out) or "
+        "crashed"
+    )
 
 
 def _in_order(submit: Callable, chunks: Iterable, window: int) -> Iterator:

@@ -43,7 +43,14 @@ from classifier.io.tagfiles import (
 )
 from classifier.io.textio import InputError, one_line
 from classifier.options import GLOB_SEPARATOR, MAX_JOBS, whole_number
-from classifier.workflows.runners import RunnerError, check_dask, check_dask_address, default_jobs, map_ordered
+from classifier.workflows.runners import (
+    RunnerError,
+    WorkerLostError,
+    check_dask,
+    check_dask_address,
+    default_jobs,
+    map_ordered,
+)
 
 CHUNK_SIZE = 512
 
@@ -326,10 +333,8 @@ def tag(
             _tag_chunks(
                 model, task, _chunks(records, chunk_size), jobs, dask, (target, output, fmt), summary, on_progress
             )
-        except RunnerError:  # no scheduler to reach: an output begun and empty would refuse the rerun as existing
-            if not resume and not target.done:
-                _unmade(target, output, fmt)
-            raise
+        except RunnerError as exc:
+            _runner_failed(exc, target, output, fmt, resume)
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
@@ -351,6 +356,21 @@ def _opened(output: Path, fmt: str, record: dict, resume: bool):
             _unmade(target, output, fmt)
         raise write_error(output, exc, "nothing was tagged") from None
     return target
+
+
+def _runner_failed(exc: RunnerError, target, output: Path, fmt: str, resume: bool) -> None:
+    """Raise what a runner's failure leaves: no scheduler to reach, or a worker lost. An output begun and empty would
+    refuse the rerun as existing, so it goes; a lost worker is said with the rows the output keeps."""
+    if not resume and not target.done:
+        _unmade(target, output, fmt)
+    if isinstance(exc, WorkerLostError):
+        kept = (
+            f"{target.done} whole rows are kept; run the same command with --resume to finish"
+            if resume or target.done
+            else "nothing was written; run the same command again"
+        )
+        raise WorkerLostError(f"{output}: {exc}; {kept}") from None
+    raise exc
 
 
 def _check_not_begun(output: Path, fmt: str) -> None:
@@ -441,13 +461,16 @@ def _tag_to_stdout(model, records, task, jobs, dask, chunk_size, on_progress) ->
         stream.write(CsvTagFile.header.encode("utf-8"))
     records, jobs = _worth_workers(records, jobs, dask, chunk_size)
     with contextlib.closing(map_ordered(task, model, _chunks(records, chunk_size), jobs=jobs, dask=dask)) as results:
-        for result in results:
-            stream.write(result.payload.encode("utf-8"))
-            stream.flush()
-            summary.failed += result.failed
-            summary.tagged += result.rows - result.failed
-            if on_progress:
-                on_progress(summary.tagged + summary.failed)
+        try:
+            for result in results:
+                stream.write(result.payload.encode("utf-8"))
+                stream.flush()
+                summary.failed += result.failed
+                summary.tagged += result.rows - result.failed
+                if on_progress:
+                    on_progress(summary.tagged + summary.failed)
+        except WorkerLostError as exc:
+            raise WorkerLostError(f"{exc}; the rows printed so far are whole; run it again to tag them all") from None
     summary.seconds = time.perf_counter() - start
     return summary
 
