@@ -380,3 +380,16 @@ def test_a_worker_killed_in_the_middle_of_a_run_is_one_line():
         "a worker process ended in the middle of the run (exit SIGKILL(-9)): killed (the system kills one when memory "
         "runs out) or crashed"
     )
+
+
+def test_a_dask_worker_killed_in_the_middle_of_a_run_is_one_line():
+    """Killed, the only worker of a cluster took the model sent to it along: the run ended with a traceback of a
+    future 'cancelled for reason: already forgotten'."""
+    pytest.importorskip("distributed")
+    from classifier.workflows.runners import WorkerLostError
+
+    with pytest.raises(WorkerLostError) as lost:
+        list(map_ordered(die_in_a_worker, os.getpid(), [[1], [2]], jobs=1, dask="local"))
+    assert str(lost.value) == (
+        "a worker process ended in the middle of the run: killed (the system kills one when memory runs out) or crashed"
+    )

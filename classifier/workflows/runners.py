@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -341,7 +342,7 @@ def _quiet_the_cancel_race() -> None:
 
 def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
     try:
-        from distributed import Client, LocalCluster  # the dask extra
+        from distributed import Client, KilledWorker, LocalCluster  # the dask extra
     except ImportError:
         raise RunnerError(DASK_MISSING) from None
 
@@ -381,6 +382,8 @@ def _dask_map(func, shared, chunks, address: str, jobs: int) -> Iterator:
         yield from _in_order(
             lambda chunk: client.submit(_call_shipped, func, remote, chunk, pure=False), chunks, 2 * workers
         )
+    except (KilledWorker, CancelledError) as exc:  # a worker lost with its chunk, or with the model's last copy
+        raise WorkerLostError(_lost_worker(exc)) from None
     finally:
         client.close()
         if cluster is not None:
