@@ -1098,6 +1098,22 @@ def resume_other_inputs(folder: Path) -> Outcome:
     )
 
 
+@case("Outputs", "tag --resume of a finished Parquet output, a document removed")
+def resume_finished_parquet(folder: Path) -> Outcome:
+    tag_corpus(folder, 20)
+    classifier(folder, "tag", "docs.jsonl", "--output", "tags.parquet")
+    before = (folder / "tags.parquet").read_bytes()
+    write_jsonl(folder / "docs.jsonl", [{k: r[k] for k in ("id", "title", "text")} for r in training_rows(20)[1:]])
+    result = classifier(folder, "tag", "docs.jsonl", "--output", "tags.parquet", "--resume")
+    kept = (folder / "tags.parquet").exists() and (folder / "tags.parquet").read_bytes() == before
+    return Outcome(
+        "`tag docs.jsonl -o tags.parquet`, the first document removed from docs.jsonl, then the same command with "
+        "`--resume`",
+        did(result),
+        "nothing: tags.parquet is unchanged, at its name" if kept else "**tags.parquet was moved or changed**",
+    )
+
+
 @case("Outputs", "two tag runs on one output at once")
 def two_tag_runs(folder: Path) -> Outcome:
     base = training_rows(400)
