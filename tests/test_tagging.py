@@ -258,6 +258,20 @@ def test_a_resume_refused_names_the_ids_in_one_line(model, tmp_path):
     )
 
 
+def test_cutoffs_given_as_numpy_numbers_are_recorded_as_the_numbers_they_hold(model, tmp_path):
+    """A limit and threshold taken from a numpy array (np.int64(2), np.float32(0.5)), which the checks accept: the run
+    record could not be written ("Object of type int64 is not JSON serializable"), a traceback, after the output
+    was begun. They are recorded as 2 and 0.5, and the same run given plain numbers resumes it."""
+    records = [json.loads(line) for line in TRAINING.read_text(encoding="utf-8").splitlines()[:6]]
+    docs = small_table(tmp_path / "docs.jsonl", records)
+    output = tmp_path / "tags.jsonl"
+    tag(model, [docs], output, jobs=1, limit=np.int64(2), threshold=np.float32(0.5))
+    stored = json.loads(run_record_path(output).read_text(encoding="utf-8"))
+    assert stored["cutoffs"] == {"limit": 2, "threshold": 0.5}
+    assert all(len(row["labels"]) <= 2 for row in read_rows(output, "jsonl"))
+    assert tag(model, [docs], output, jobs=1, limit=2, threshold=0.5, resume=True).resumed == 6
+
+
 def test_resume_with_the_fields_named_by_another_taxonomy_is_refused(model, corpus, tmp_path):
     """A run interrupted, the taxonomy renamed a field (taxonomy sync), and the run resumed with it: the rows before
     said Youth and the rows after Young people, under the same model hash. The run record keeps the fields' names;

@@ -314,8 +314,7 @@ def tag(
         _check_not_begun(output, fmt)  # at once, before the inputs are globbed; again under the lock
     check_not_an_input(output, inputs, glob)
     start = time.perf_counter()
-    cutoffs = {"limit": limit, "threshold": threshold}
-    record = run_record(fingerprint, inputs, fmt, columns, glob, cutoffs, list(model.labels))
+    record = run_record(fingerprint, inputs, fmt, columns, glob, _recorded(limit, threshold), list(model.labels))
     with output_lock(output):
         if not (force or resume):  # another run may have written it since the check above, and ended
             _check_not_begun(output, fmt)
@@ -338,6 +337,15 @@ def tag(
         _written(target, output, fmt, target.close)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _recorded(limit, threshold) -> dict:
+    """The cut-offs as the run record holds them: as the numbers they are, a numpy integer or float (taken, as by
+    Model.read) being no JSON."""
+    return {
+        "limit": None if limit is None else whole_number(limit),
+        "threshold": None if threshold is None else float(threshold),
+    }
 
 
 def _opened(output: Path, fmt: str, record: dict, resume: bool):
