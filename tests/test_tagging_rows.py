@@ -461,8 +461,10 @@ def test_a_parquet_run_that_kept_no_row_leaves_no_parts_behind(model, table, tmp
 
 
 def test_workers_start_only_for_more_than_two_chunks():
-    records, jobs = tagging._worth_workers(iter(range(4)), 3, None, 2)
-    assert jobs == 3 and list(records) == [0, 1, 2, 3]
+    records, jobs = tagging._worth_workers(iter(range(4)), 3, None, 2)  # two chunks exactly: no workers
+    assert jobs == 1 and list(records) == [0, 1, 2, 3]
+    records, jobs = tagging._worth_workers(iter(range(5)), 3, None, 2)
+    assert jobs == 3 and list(records) == [0, 1, 2, 3, 4]
     records, jobs = tagging._worth_workers(iter(range(5)), 2, None, 2)
     assert jobs == 2 and list(records) == [0, 1, 2, 3, 4]
     records, jobs = tagging._worth_workers(iter(range(3)), 3, None, 2)

@@ -516,8 +516,8 @@ def _worth_workers(
     """The records, and the jobs to tag them with: starting worker processes costs seconds, so an input
     of two chunks or less is quicker without them."""
     if jobs > 1 and not dask:
-        head = list(itertools.islice(records, 2 * chunk_size))
-        jobs = jobs if len(head) == 2 * chunk_size else 1
+        head = list(itertools.islice(records, 2 * chunk_size + 1))
+        jobs = jobs if len(head) > 2 * chunk_size else 1
         records = itertools.chain(head, records)
     return records, jobs
 
