@@ -435,6 +435,12 @@ def test_a_header_without_dashes_takes_one_value_a_key_and_fields_a_line_each():
     # At the end of the text too.
     release = parse_release(page("Date: 14 May 2013", body="Text.\nFields of work:\nYouth\nPolicing"))
     assert release.fields == ("Youth", "Policing") and release.body == "Text."
+    # A dashed key takes dashed values only: the text's short first line is the text's.
+    release = parse_release(page("- Date:", body="Background\nThe report covers 2013."))
+    assert release.date is None and release.body == "Background\nThe report covers 2013."
+    # A key with no value, then menus: a lone dash opens a menu, which is no value and no text.
+    release = parse_release(page("Place:", body="-\nWhere we are\n- Vienna\n- Skopje\n- Tirana"))
+    assert release.place is None and release.body == ""
 
 
 def test_menus_below_the_article_are_no_text_of_it():
