@@ -539,6 +539,11 @@ def test_fields_are_read_with_the_taxonomy_given(tmp_path):
     text = page("- Fields of work:", "- Police work")
     assert parse_release(text).unknown_fields == ("Police work",)
     assert parse_release(text, Taxonomy.from_yaml(tmp_path / "t.yaml")).fields == ("Policing",)
+    # Without dashes, a line after the key is a field only if the taxonomy given knows it; else it is the text's.
+    bare = page("Fields of work:", "Police work")
+    assert parse_release(bare, Taxonomy.from_yaml(tmp_path / "t.yaml")).fields == ("Policing",)
+    assert parse_release(bare, Taxonomy.from_yaml(tmp_path / "t.yaml")).body == BODY
+    assert parse_release(bare).fields == () and parse_release(bare).body == f"Police work\n{BODY}"
 
 
 def test_leading_blank_lines_are_not_menus():
