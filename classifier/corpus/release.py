@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from classifier.corpus.pageparts import BULLETS, CONTENT_TYPES, HEADER_KEYS, MONTHS
@@ -350,7 +351,9 @@ def _menus_at_end(lines: list[str], start: int) -> int:
     return first if first is not None and items >= _CHROME_LINES else len(lines)
 
 
-def _header_at_end(lines: list[str], start: int, end: int, is_field) -> tuple[int, dict[str, list[str]]]:
+def _header_at_end(
+    lines: list[str], start: int, end: int, is_field: Callable[[str], bool]
+) -> tuple[int, dict[str, list[str]]]:
     """Where a header block that ends the text begins (`- Fields of work:` and its values after the body), and
     that header; (end, {}) when the text does not end with one. `is_field` as in `_read_header`."""
     last = end
@@ -460,7 +463,7 @@ def _looks_like_title(lines: list[str]) -> bool:
     return len(lines) > 1 and 0 < len(first) <= TITLE_MAX_CHARS and not first.endswith((".", ":", ";", ","))
 
 
-def _read_header(lines: list[str], is_field) -> tuple[dict[str, list[str]], int]:
+def _read_header(lines: list[str], is_field: Callable[[str], bool]) -> tuple[dict[str, list[str]], int]:
     """Read `- Date:` / `- Place:` / `- Source:` / `- Fields of work:` lines and their `- value` lines; the header,
     and how many lines it took. A page copied from a browser has no dashes: a key alone on its line (`Date:`) is
     followed by its value on the next (`Place:` then `Vienna`), and `Fields of work:` by one field a line, as far
@@ -491,7 +494,7 @@ def _read_header(lines: list[str], is_field) -> tuple[dict[str, list[str]], int]
     return header, i
 
 
-def _bare_value(line: str, key: str, values: list[str], is_field) -> bool:
+def _bare_value(line: str, key: str, values: list[str], is_field: Callable[[str], bool]) -> bool:
     """Whether a line after a key alone on its line is the key's value: for the fields, a line of fields (commas
     between them); for a date, place or source, one short line that is no sentence (the text's first line may be
     as short as a second one)."""

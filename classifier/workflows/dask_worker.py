@@ -25,6 +25,7 @@ class _PeerGone(logging.Filter):
 
 
 def _stop_talking(signum, frame) -> None:
+    """Ctrl-C: the worker goes on until the command closes the cluster, and from now on logs nothing."""
     logging.disable(logging.CRITICAL)
 
 
