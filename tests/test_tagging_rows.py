@@ -383,6 +383,21 @@ def test_an_input_that_cannot_be_read_at_all_is_reported_and_given_its_row(model
     assert (summary.tagged, summary.failed) == (4, 2)
 
 
+@pytest.mark.parametrize("missing_first", [True, False])
+def test_a_resumed_run_reports_only_the_inputs_it_reads(model, table, tmp_path, missing_first):
+    """An input that could not be read is said by the run that writes its row: resumed after that row, the run does
+    not say it again (it printed an error for a document it did not read, beside "0 failed"); before it, it does."""
+    missing, output = tmp_path / "missing.jsonl", tmp_path / "tags.jsonl"
+    inputs = [missing, table] if missing_first else [table, missing]
+    tag(model, inputs, output, jobs=1, chunk_size=2)
+    rows = output.read_text(encoding="utf-8").splitlines(keepends=True)
+    output.write_text("".join(rows[:2]), encoding="utf-8")  # interrupted after its first chunk
+    heard = []
+    summary = tag(model, inputs, output, jobs=1, chunk_size=2, resume=True, on_input_error=heard.append)
+    assert heard == ([] if missing_first else [f"{missing}: no such file or directory"])
+    assert summary.resumed == 2 and [r["id"] for r in read_jsonl(output)] == [json.loads(r)["id"] for r in rows]
+
+
 def test_rows_stream_to_standard_output(model, table, tmp_path, capsysbinary):
     progress = []
     summary = tag(model, [table], "-", format="csv", chunk_size=3, jobs=1, on_progress=progress.append)

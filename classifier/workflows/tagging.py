@@ -326,8 +326,11 @@ def tag(
         summary = TagSummary(resumed=target.done, resumed_failed=target.failed)
         if on_start:
             on_start(target.done)
-        records = _reported(read_records(inputs, columns, glob), on_input_error, on_input_warning)
-        records, jobs = _worth_workers(_after(records, target, output), jobs, dask, chunk_size)
+        # Said of the inputs this run reads: those the rows kept hold were said by the run that wrote them.
+        records = _reported(
+            _after(read_records(inputs, columns, glob), target, output), on_input_error, on_input_warning
+        )
+        records, jobs = _worth_workers(records, jobs, dask, chunk_size)
         try:
             _tag_chunks(
                 model, task, _chunks(records, chunk_size), jobs, dask, (target, output, fmt), summary, on_progress
