@@ -996,6 +996,15 @@ def test_a_folder_walk_reads_pages_and_a_glob_reaches_into_subfolders(tmp_path):
     assert list(expand_inputs([str(tmp_path / "**" / "*.txt")])) == [(str(deep), "text")]
 
 
+@pytest.mark.parametrize("name", ["id", "title", "text", "labels"])
+def test_a_column_named_by_anything_but_a_str_is_a_type_error_at_once(tmp_path, name):
+    """From Python, `Columns(id=5)` (a column's position, as pandas would take it) failed only once a table was read,
+    with an AttributeError deep in the reader."""
+    with pytest.raises(TypeError, match=rf"^Columns\({name}=\.\.\.\) takes a column's name as a str, not int$"):
+        Columns(**{name: 5})
+    assert getattr(Columns(**{name: "headline"}), name) == "headline"
+
+
 def test_each_option_naming_a_missing_column_is_named_in_its_message(tmp_path):
     page = written(tmp_path, "page.txt", b"Vote count\nObservers watched the count.\n")
     broken = written(tmp_path, "broken.jsonl", b"not json\n")

@@ -80,6 +80,12 @@ class Columns:
     text: str = "text"
     labels: str = "labels"
 
+    def __post_init__(self) -> None:
+        for name in ("id", "title", "text", "labels"):
+            value = getattr(self, name)
+            if not isinstance(value, str):  # a number would fail deep in reading a table, an AttributeError
+                raise TypeError(f"Columns({name}=...) takes a column's name as a str, not {type(value).__name__}")
+
 
 class UnknownLabelsError(ClassifierError, ValueError):
     """Labels not in the taxonomy; one line per unknown label with its place and the closest field."""
