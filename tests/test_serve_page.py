@@ -357,6 +357,21 @@ def labelled_rows(server) -> list[dict]:
     return [json.loads(line) for line in server.labels.read_text(encoding="utf-8").splitlines()]
 
 
+def labelled_count(server) -> int:
+    """How many rows the labels file holds (0 before the first decision made it)."""
+    return len(labelled_rows(server)) if server.labels.exists() else 0
+
+
+def review_status_starting(browser, start: str) -> str:
+    """The review's status line once it starts with `start` (waited for)."""
+
+    def status(d):
+        text = d.find_element(By.ID, "review-status").text
+        return text.startswith(start) and [text]
+
+    return wait_for(browser, status)[0]
+
+
 def test_review_survives_a_reload_a_lost_answer_and_another_window(browser, server):
     open_page(browser, server, "#review")
     # Saved, then the next document's loading fails: the page says it was saved, and can still change it.
@@ -369,13 +384,7 @@ def test_review_survives_a_reload_a_lost_answer_and_another_window(browser, serv
         "  return original(path, options); };"
     )
     browser.find_element(By.ID, "save-button").click()
-    status = wait_for(
-        browser,
-        lambda d: (
-            d.find_element(By.ID, "review-status").text.startswith("saved")
-            and [d.find_element(By.ID, "review-status").text]
-        ),
-    )[0]
+    status = review_status_starting(browser, "saved")
     assert status == (
         f"saved: {first}; the next document could not be loaded (the server did not answer: is it still running? "
         "Nothing was confirmed; reload the page when it is back)"
@@ -409,7 +418,7 @@ def test_review_survives_a_reload_a_lost_answer_and_another_window(browser, serv
 def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_field(browser, server):
     open_page(browser, server, "#review")
     shown_id(browser, server)
-    before = len(labelled_rows(server)) if server.labels.exists() else 0
+    before = labelled_count(server)
     browser.execute_script("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));")
     browser.find_element(By.ID, "save-button").click()
     wait_for(
@@ -419,7 +428,7 @@ def test_review_says_when_the_server_does_not_answer_and_why_the_model_gives_no_
             == "the server did not answer: is it still running? Nothing was confirmed; reload the page when it is back"
         ),
     )
-    assert (len(labelled_rows(server)) if server.labels.exists() else 0) == before
+    assert labelled_count(server) == before
     # A document off the topics: the model abstains, and the form says why instead of offering to accept.
     open_page(browser, server, "#review")
     recipe = "Preheat the oven to 200 degrees. Mix flour, sugar and butter, then bake the cake for forty minutes."
@@ -448,19 +457,13 @@ def test_a_decision_for_a_document_the_server_no_longer_queues_shows_the_queue_a
     the editor thought of reloading it."""
     open_page(browser, server, "#review")
     shown = shown_id(browser, server)
-    before = len(labelled_rows(server)) if server.labels.exists() else 0
+    before = labelled_count(server)
     browser.execute_script("currentItem = {...currentItem, id: 'queue.jsonl:99', digest: undefined};")
     browser.find_element(By.ID, "save-button").click()
-    status = wait_for(
-        browser,
-        lambda d: (
-            d.find_element(By.ID, "review-status").text.startswith("no document")
-            and [d.find_element(By.ID, "review-status").text]
-        ),
-    )[0]
+    status = review_status_starting(browser, "no document")
     assert status == "no document 'queue.jsonl:99' in the queue or labelled from its inputs"
     assert browser.execute_script("return currentItem.id") == shown
-    assert (len(labelled_rows(server)) if server.labels.exists() else 0) == before
+    assert labelled_count(server) == before
     browser.find_element(By.ID, "save-button").click()
     wait_for(browser, lambda d: d.find_element(By.ID, "review-status").text == f"saved: {shown}")
 
